@@ -1,0 +1,27 @@
+package org.dst4j.algorithms.cli;
+
+import org.dst4j.runtime.kernel.KernelProvider;
+import org.dst4j.runtime.kernel.Kernels;
+
+final class InfoCommand implements Command {
+    @Override public String summary() { return "print the kernel backend, SIMD width, threads and JDK"; }
+
+    @Override
+    public int run(String[] args) throws UsageException {
+        if (args.length > 0) {
+            if (args[0].equals("--help")) {
+                System.out.println("usage: dst4j info");
+                return 0;
+            }
+            throw new UsageException("takes no arguments, got '" + args[0] + "'");
+        }
+        Kernels k = KernelProvider.get();
+        System.out.println("dst4j " + Version.get());
+        System.out.println("backend:     " + k.name());
+        System.out.println("simd lanes:  " + k.floatLanes() + " floats (" + 32 * k.floatLanes() + " bits)");
+        System.out.println("threads:     " + Runtime.getRuntime().availableProcessors() + " (default for --threads)");
+        System.out.println("jdk:         " + Runtime.version() + " (" + System.getProperty("java.vendor") + ")");
+        System.out.println("vector api:  " + (KernelProvider.vectorModulePresent() ? "jdk.incubator.vector present" : "absent"));
+        return 0;
+    }
+}

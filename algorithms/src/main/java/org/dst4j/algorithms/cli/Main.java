@@ -1,0 +1,94 @@
+package org.dst4j.algorithms.cli;
+
+import java.io.File;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.dst4j.runtime.kernel.KernelProvider;
+
+/**
+ * The {@code dst4j} command line: one subcommand per algorithm plus {@code predict} and {@code info}.
+ *
+ * <p>{@code java -jar dst4j.jar} cannot add the incubator Vector module from the manifest, so when the
+ * module is missing the process re-launches itself once with {@code --add-modules jdk.incubator.vector};
+ * if that is impossible it falls back to the scalar kernels with one warning.
+ */
+public final class Main {
+    static final String RELAUNCHED = "dst4j.relaunched";
+
+    private Main() {}
+
+    public static void main(String[] args) {
+        if (!KernelProvider.vectorModulePresent() && System.getProperty(RELAUNCHED) == null
+                && !"scalar".equalsIgnoreCase(System.getProperty("dst4j.kernels", ""))) {
+            Integer code = relaunchWithVectorModule(args);
+            if (code != null) System.exit(code);
+        }
+        System.exit(run(args));
+    }
+
+    /** Runs a command line and returns its exit code: 0 success, 1 failure, 2 bad usage. */
+    public static int run(String[] args) {
+        Map<String, Command> commands = commands();
+        if (args.length == 0 || args[0].equals("help") || args[0].equals("--help") || args[0].equals("-h")) {
+            System.out.println(usage(commands));
+            return args.length == 0 ? 2 : 0;
+        }
+        Command c = commands.get(args[0]);
+        if (c == null) {
+            System.err.println("dst4j: unknown command '" + args[0] + "'; commands: " + String.join(", ", commands.keySet()));
+            return 2;
+        }
+        String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
+        try {
+            return c.run(rest);
+        } catch (UsageException e) {
+            System.err.println("dst4j " + args[0] + ": " + e.getMessage());
+            return 2;
+        } catch (UserException e) {
+            System.err.println("dst4j " + args[0] + ": " + e.getMessage());
+            return 1;
+        }
+    }
+
+    static Map<String, Command> commands() {
+        Map<String, Command> m = new TreeMap<>();
+        m.put("info", new InfoCommand());
+        return m;
+    }
+
+    static String usage(Map<String, Command> commands) {
+        StringBuilder sb = new StringBuilder("usage: dst4j <command> [options]\n\ncommands:\n");
+        for (var e : commands.entrySet()) sb.append(String.format("  %-15s %s%n", e.getKey(), e.getValue().summary()));
+        sb.append("\n'dst4j <command> --help' lists a command's options.");
+        return sb.toString();
+    }
+
+    private static Integer relaunchWithVectorModule(String[] args) {
+        try {
+            String java = ProcessHandle.current().info().command().orElse(null);
+            String cp = System.getProperty("java.class.path");
+            if (java == null || cp == null || cp.isEmpty()) return null;
+            List<String> cmd = new ArrayList<>();
+            cmd.add(java);
+            cmd.add("--add-modules");
+            cmd.add("jdk.incubator.vector");
+            cmd.add("--enable-native-access=ALL-UNNAMED");
+            for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+                if (!a.startsWith("-agentlib") && !a.startsWith("-javaagent")) cmd.add(a);
+            }
+            cmd.add("-D" + RELAUNCHED + "=true");
+            cmd.add("-XX:+IgnoreUnrecognizedVMOptions");
+            cmd.add("-cp");
+            cmd.add(cp);
+            cmd.add(Main.class.getName());
+            cmd.addAll(List.of(args));
+            Process p = new ProcessBuilder(cmd).inheritIO().directory(new File(".").getAbsoluteFile()).start();
+            return p.waitFor();
+        } catch (Exception e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package org.dst4j.runtime.kernel;
+
+import java.lang.reflect.Constructor;
+
+/**
+ * Chooses the kernel backend once per JVM: the Panama SIMD kernels when {@code jdk.incubator.vector}
+ * is readable, the scalar ones otherwise (with one warning naming the missing flag).
+ *
+ * <p>System properties: {@code dst4j.kernels=scalar} forces the scalar backend;
+ * {@code dst4j.vectorBits=128|256|512} forces a SIMD width (for tests of narrower machines).
+ */
+public final class KernelProvider {
+    private static final String PANAMA_CLASS = "org.dst4j.runtime.kernel.PanamaKernels";
+
+    // Chosen on first use, not when the class loads: asking whether the module is present must not
+    // print the fallback warning.
+    private static final class Chosen {
+        static final Kernels INSTANCE = choose();
+    }
+
+    private KernelProvider() {}
+
+    /** The kernels chosen at start-up. */
+    public static Kernels get() {
+        return Chosen.INSTANCE;
+    }
+
+    /** The portable scalar kernels. */
+    public static Kernels scalar() {
+        return new ScalarKernels();
+    }
+
+    /** Whether the Vector API module is readable in this JVM. */
+    public static boolean vectorModulePresent() {
+        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+    }
+
+    /**
+     * SIMD kernels at a given vector width in bits (0 for the platform's preferred width).
+     *
+     * @throws UnsupportedOperationException when the incubator module is not readable
+     */
+    public static Kernels panama(int bits) {
+        if (!vectorModulePresent()) {
+            throw new UnsupportedOperationException("jdk.incubator.vector is not available: start the JVM with --add-modules jdk.incubator.vector");
+        }
+        try {
+            Constructor<?> ctor = Class.forName(PANAMA_CLASS).getDeclaredConstructor(int.class);
+            return (Kernels) ctor.newInstance(bits);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot load " + PANAMA_CLASS, e);
+        }
+    }
+
+    private static Kernels choose() {
+        if ("scalar".equalsIgnoreCase(System.getProperty("dst4j.kernels", ""))) return scalar();
+        if (!vectorModulePresent()) {
+            System.err.println("WARNING: dst4j uses scalar kernels (slow): jdk.incubator.vector is not available; start java with --add-modules jdk.incubator.vector");
+            return scalar();
+        }
+        return panama(Integer.getInteger("dst4j.vectorBits", 0));
+    }
+}

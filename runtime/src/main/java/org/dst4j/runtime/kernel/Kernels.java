@@ -1,0 +1,78 @@
+package org.dst4j.runtime.kernel;
+
+import java.lang.foreign.MemorySegment;
+import org.dst4j.runtime.dense.DenseMatrix;
+import org.dst4j.runtime.sparse.CsrMatrix;
+
+/**
+ * The numeric kernels of sparse training, over feature-major activations ({@code [neurons x batch]},
+ * see {@link DenseMatrix}) and CSR weights ({@code [out x in]}, see {@link CsrMatrix}).
+ *
+ * <p>Every kernel works on a range of output rows so that a {@code WorkerPool} can split the work;
+ * each output element is produced by one call, in a fixed order, so results do not depend on how the
+ * range is split. Only the first {@code cols()} columns of a dense matrix are read or written.
+ * Implementations: {@link ScalarKernels} (plain loops) and a Panama SIMD one, chosen by
+ * {@link KernelProvider}.
+ */
+public interface Kernels {
+
+    /** Short name of the backend ("scalar" or "panama"). */
+    String name();
+
+    /** Floats per SIMD register used (1 for scalar). */
+    int floatLanes();
+
+    /** {@code Y[j,:] = b[j] + sum_i W[j,i] X[i,:]} for rows {@code j} in {@code [rowFrom, rowTo)}; {@code bias} may be null. */
+    void csrForward(CsrMatrix w, DenseMatrix x, MemorySegment bias, DenseMatrix y, int rowFrom, int rowTo);
+
+    /** {@code dX[i,:] = sum_j W[j,i] dY[j,:]} for input rows {@code i} in {@code [colFrom, colTo)}, via the transpose index. */
+    void csrTransposed(CsrMatrix w, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo);
+
+    /** {@code grad[k] = scale * dot(dY[j,:], X[i,:])} for each stored entry {@code k = (j, i)} of rows {@code [rowFrom, rowTo)}. */
+    void sddmm(CsrMatrix w, DenseMatrix dy, DenseMatrix x, float scale, MemorySegment grad, int rowFrom, int rowTo);
+
+    /**
+     * SDDMM fused with an SGD step, so no gradient array is stored: with {@code g = scale * dot(dY[j,:], X[i,:])},
+     * {@code v = momentum*v - lr*g; W += v - weightDecay*W} for each stored entry of rows {@code [rowFrom, rowTo)}.
+     */
+    void sddmmSgd(CsrMatrix w, DenseMatrix dy, DenseMatrix x, float scale, MemorySegment velocity,
+                  float lr, float momentum, float weightDecay, int rowFrom, int rowTo);
+
+    /** {@code y = x > 0 ? x : slope*x} on rows {@code [rowFrom, rowTo)}; slope 0 is ReLU. {@code y} may be {@code x}. */
+    void leakyRelu(DenseMatrix x, float slope, DenseMatrix y, int rowFrom, int rowTo);
+
+    /** {@code grad *= pre > 0 ? 1 : slope}. */
+    void leakyReluBackward(DenseMatrix pre, float slope, DenseMatrix grad, int rowFrom, int rowTo);
+
+    /** {@code y = 1 / (1 + exp(-x))}. */
+    void sigmoid(DenseMatrix x, DenseMatrix y, int rowFrom, int rowTo);
+
+    /** {@code grad *= y (1 - y)} where {@code y} is the sigmoid output. */
+    void sigmoidBackward(DenseMatrix y, DenseMatrix grad, int rowFrom, int rowTo);
+
+    /** {@code y = tanh(x)}. */
+    void tanh(DenseMatrix x, DenseMatrix y, int rowFrom, int rowTo);
+
+    /** {@code grad *= 1 - y^2} where {@code y} is the tanh output. */
+    void tanhBackward(DenseMatrix y, DenseMatrix grad, int rowFrom, int rowTo);
+
+    /**
+     * Softmax over each column of {@code logits} ({@code [classes x batch]}) with cross-entropy against
+     * {@code labels[labelOffset + c]}, by a stable log-sum-exp.
+     *
+     * @param grad if not null, receives {@code gradScale * (softmax - onehot)}
+     * @param probs if not null, receives the softmax
+     * @return the summed (not averaged) loss over the columns
+     */
+    double softmaxCrossEntropy(DenseMatrix logits, int[] labels, int labelOffset, float gradScale,
+                               DenseMatrix grad, DenseMatrix probs);
+
+    /** {@code db[j] = sum_c dY[j,c]} for rows {@code [rowFrom, rowTo)}. */
+    void biasGradient(DenseMatrix dy, MemorySegment db, int rowFrom, int rowTo);
+
+    /** {@code x[off..off+n) *= a} over a float segment (offsets in floats). */
+    void scale(MemorySegment x, long off, long n, float a);
+
+    /** {@code y[yOff..) += a * x[xOff..)} for {@code n} floats. */
+    void axpy(float a, MemorySegment x, long xOff, MemorySegment y, long yOff, long n);
+}

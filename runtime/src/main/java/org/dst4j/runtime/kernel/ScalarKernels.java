@@ -1,0 +1,218 @@
+package org.dst4j.runtime.kernel;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.MemorySegment;
+import org.dst4j.runtime.dense.DenseMatrix;
+import org.dst4j.runtime.sparse.CsrMatrix;
+
+/** Plain-loop kernels: the portable backend, and the behaviour the SIMD backend must match. */
+public final class ScalarKernels implements Kernels {
+
+    @Override public String name() { return "scalar"; }
+
+    @Override public int floatLanes() { return 1; }
+
+    @Override
+    public void csrForward(CsrMatrix w, DenseMatrix x, MemorySegment bias, DenseMatrix y, int rowFrom, int rowTo) {
+        MemorySegment rp = w.rowPtr(), ci = w.colIdx(), wv = w.values(), xs = x.segment(), ys = y.segment();
+        long xStride = x.stride(), yStride = y.stride();
+        int n = y.cols();
+        for (int j = rowFrom; j < rowTo; j++) {
+            float b = bias == null ? 0f : bias.getAtIndex(JAVA_FLOAT, j);
+            long yBase = j * yStride;
+            for (int c = 0; c < n; c++) ys.setAtIndex(JAVA_FLOAT, yBase + c, b);
+            long end = rp.getAtIndex(JAVA_LONG, j + 1L);
+            for (long k = rp.getAtIndex(JAVA_LONG, j); k < end; k++) {
+                float wk = wv.getAtIndex(JAVA_FLOAT, k);
+                long xBase = ci.getAtIndex(JAVA_INT, k) * xStride;
+                for (int c = 0; c < n; c++) {
+                    ys.setAtIndex(JAVA_FLOAT, yBase + c,
+                            Math.fma(wk, xs.getAtIndex(JAVA_FLOAT, xBase + c), ys.getAtIndex(JAVA_FLOAT, yBase + c)));
+                }
+            }
+        }
+    }
+
+    @Override
+    public void csrTransposed(CsrMatrix w, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo) {
+        MemorySegment cp = w.colPtr(), ri = w.rowIdx(), vp = w.valuePos(), wv = w.values();
+        MemorySegment dys = dy.segment(), dxs = dx.segment();
+        long dyStride = dy.stride(), dxStride = dx.stride();
+        int n = dx.cols();
+        for (int i = colFrom; i < colTo; i++) {
+            long dxBase = i * dxStride;
+            for (int c = 0; c < n; c++) dxs.setAtIndex(JAVA_FLOAT, dxBase + c, 0f);
+            long end = cp.getAtIndex(JAVA_LONG, i + 1L);
+            for (long t = cp.getAtIndex(JAVA_LONG, i); t < end; t++) {
+                float wt = wv.getAtIndex(JAVA_FLOAT, vp.getAtIndex(JAVA_INT, t));
+                long dyBase = ri.getAtIndex(JAVA_INT, t) * dyStride;
+                for (int c = 0; c < n; c++) {
+                    dxs.setAtIndex(JAVA_FLOAT, dxBase + c,
+                            Math.fma(wt, dys.getAtIndex(JAVA_FLOAT, dyBase + c), dxs.getAtIndex(JAVA_FLOAT, dxBase + c)));
+                }
+            }
+        }
+    }
+
+    private static float dot(MemorySegment a, long aBase, MemorySegment b, long bBase, int n) {
+        float s = 0f;
+        for (int c = 0; c < n; c++) s = Math.fma(a.getAtIndex(JAVA_FLOAT, aBase + c), b.getAtIndex(JAVA_FLOAT, bBase + c), s);
+        return s;
+    }
+
+    @Override
+    public void sddmm(CsrMatrix w, DenseMatrix dy, DenseMatrix x, float scale, MemorySegment grad, int rowFrom, int rowTo) {
+        MemorySegment rp = w.rowPtr(), ci = w.colIdx();
+        int n = dy.cols();
+        for (int j = rowFrom; j < rowTo; j++) {
+            long dyBase = j * dy.stride();
+            long end = rp.getAtIndex(JAVA_LONG, j + 1L);
+            for (long k = rp.getAtIndex(JAVA_LONG, j); k < end; k++) {
+                long xBase = ci.getAtIndex(JAVA_INT, k) * x.stride();
+                grad.setAtIndex(JAVA_FLOAT, k, scale * dot(dy.segment(), dyBase, x.segment(), xBase, n));
+            }
+        }
+    }
+
+    @Override
+    public void sddmmSgd(CsrMatrix w, DenseMatrix dy, DenseMatrix x, float scale, MemorySegment velocity,
+                         float lr, float momentum, float weightDecay, int rowFrom, int rowTo) {
+        MemorySegment rp = w.rowPtr(), ci = w.colIdx(), wv = w.values();
+        int n = dy.cols();
+        for (int j = rowFrom; j < rowTo; j++) {
+            long dyBase = j * dy.stride();
+            long end = rp.getAtIndex(JAVA_LONG, j + 1L);
+            for (long k = rp.getAtIndex(JAVA_LONG, j); k < end; k++) {
+                long xBase = ci.getAtIndex(JAVA_INT, k) * x.stride();
+                float g = scale * dot(dy.segment(), dyBase, x.segment(), xBase, n);
+                sgdStep(wv, velocity, k, g, lr, momentum, weightDecay);
+            }
+        }
+    }
+
+    static void sgdStep(MemorySegment wv, MemorySegment velocity, long k, float g, float lr, float momentum, float weightDecay) {
+        float v = momentum * velocity.getAtIndex(JAVA_FLOAT, k) - lr * g;
+        velocity.setAtIndex(JAVA_FLOAT, k, v);
+        float wk = wv.getAtIndex(JAVA_FLOAT, k);
+        wv.setAtIndex(JAVA_FLOAT, k, wk + v - weightDecay * wk);
+    }
+
+    @Override
+    public void leakyRelu(DenseMatrix x, float slope, DenseMatrix y, int rowFrom, int rowTo) {
+        int n = x.cols();
+        for (int r = rowFrom; r < rowTo; r++) {
+            for (int c = 0; c < n; c++) {
+                float v = x.get(r, c);
+                y.set(r, c, v > 0f ? v : slope * v);
+            }
+        }
+    }
+
+    @Override
+    public void leakyReluBackward(DenseMatrix pre, float slope, DenseMatrix grad, int rowFrom, int rowTo) {
+        int n = grad.cols();
+        for (int r = rowFrom; r < rowTo; r++) {
+            for (int c = 0; c < n; c++) {
+                if (!(pre.get(r, c) > 0f)) grad.set(r, c, slope * grad.get(r, c));
+            }
+        }
+    }
+
+    @Override
+    public void sigmoid(DenseMatrix x, DenseMatrix y, int rowFrom, int rowTo) {
+        int n = x.cols();
+        for (int r = rowFrom; r < rowTo; r++) {
+            for (int c = 0; c < n; c++) y.set(r, c, sigmoid(x.get(r, c)));
+        }
+    }
+
+    // StrictMath throughout: its results are fixed by specification, on every JVM and compilation tier.
+    static float sigmoid(float x) {
+        return (float) (1.0 / (1.0 + StrictMath.exp(-x)));
+    }
+
+    @Override
+    public void sigmoidBackward(DenseMatrix y, DenseMatrix grad, int rowFrom, int rowTo) {
+        int n = grad.cols();
+        for (int r = rowFrom; r < rowTo; r++) {
+            for (int c = 0; c < n; c++) {
+                float s = y.get(r, c);
+                grad.set(r, c, grad.get(r, c) * s * (1f - s));
+            }
+        }
+    }
+
+    @Override
+    public void tanh(DenseMatrix x, DenseMatrix y, int rowFrom, int rowTo) {
+        int n = x.cols();
+        for (int r = rowFrom; r < rowTo; r++) {
+            for (int c = 0; c < n; c++) y.set(r, c, (float) StrictMath.tanh(x.get(r, c)));
+        }
+    }
+
+    @Override
+    public void tanhBackward(DenseMatrix y, DenseMatrix grad, int rowFrom, int rowTo) {
+        int n = grad.cols();
+        for (int r = rowFrom; r < rowTo; r++) {
+            for (int c = 0; c < n; c++) {
+                float t = y.get(r, c);
+                grad.set(r, c, grad.get(r, c) * (1f - t * t));
+            }
+        }
+    }
+
+    @Override
+    public double softmaxCrossEntropy(DenseMatrix logits, int[] labels, int labelOffset, float gradScale,
+                                      DenseMatrix grad, DenseMatrix probs) {
+        double loss = 0;
+        for (int c = 0; c < logits.cols(); c++) {
+            loss += softmaxColumn(logits, labels[labelOffset + c], labelOffset + c, c, gradScale, grad, probs);
+        }
+        return loss;
+    }
+
+    // One column's softmax and cross-entropy by a stable log-sum-exp; returns the column's loss.
+    static double softmaxColumn(DenseMatrix logits, int label, int labelIndex, int c, float gradScale,
+                                DenseMatrix grad, DenseMatrix probs) {
+        int classes = logits.rows();
+        if (label < 0 || label >= classes) {
+            throw new IllegalArgumentException("label " + label + " at index " + labelIndex + " out of range [0, " + classes + ")");
+        }
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < classes; j++) max = Math.max(max, logits.get(j, c));
+        double total = 0;
+        for (int j = 0; j < classes; j++) total += StrictMath.exp(logits.get(j, c) - max);
+        double lse = max + StrictMath.log(total);
+        for (int j = 0; j < classes; j++) {
+            float p = (float) StrictMath.exp(logits.get(j, c) - lse);
+            if (probs != null) probs.set(j, c, p);
+            if (grad != null) grad.set(j, c, gradScale * (p - (j == label ? 1f : 0f)));
+        }
+        return lse - logits.get(label, c);
+    }
+
+    @Override
+    public void biasGradient(DenseMatrix dy, MemorySegment db, int rowFrom, int rowTo) {
+        int n = dy.cols();
+        for (int j = rowFrom; j < rowTo; j++) {
+            float s = 0f;
+            for (int c = 0; c < n; c++) s += dy.get(j, c);
+            db.setAtIndex(JAVA_FLOAT, j, s);
+        }
+    }
+
+    @Override
+    public void scale(MemorySegment x, long off, long n, float a) {
+        for (long i = off; i < off + n; i++) x.setAtIndex(JAVA_FLOAT, i, a * x.getAtIndex(JAVA_FLOAT, i));
+    }
+
+    @Override
+    public void axpy(float a, MemorySegment x, long xOff, MemorySegment y, long yOff, long n) {
+        for (long i = 0; i < n; i++) {
+            y.setAtIndex(JAVA_FLOAT, yOff + i, Math.fma(a, x.getAtIndex(JAVA_FLOAT, xOff + i), y.getAtIndex(JAVA_FLOAT, yOff + i)));
+        }
+    }
+}

@@ -1,0 +1,160 @@
+package org.dst4j.runtime.parallel;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A fixed pool of worker threads that runs one range-split job at a time. The caller's thread takes
+ * the first part, so a pool of {@code n} threads starts {@code n - 1} workers.
+ *
+ * <p>Work is split into static contiguous ranges: which thread computes an output never changes the
+ * order of the arithmetic that produces it, so results are bit-identical for any thread count as long
+ * as each output row is written by one range. Workers spin briefly between jobs (jobs in a training
+ * step follow each other within microseconds), then park.
+ */
+public final class WorkerPool implements AutoCloseable {
+    /** A task over the half-open range {@code [from, to)}. */
+    @FunctionalInterface
+    public interface RangeTask {
+        void run(int from, int to);
+    }
+
+    private static final long SPIN_NANOS = 200_000;
+
+    private final int threads;
+    private final Thread[] workers;
+    private final AtomicInteger pending = new AtomicInteger();
+    private volatile long generation;
+    private volatile boolean closed;
+    private RangeTask task;
+    private int[] bounds;
+    private volatile Throwable failure;
+
+    /** Starts a pool of {@code threads} threads in all (the caller counts as one). */
+    public WorkerPool(int threads) {
+        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        this.threads = threads;
+        this.workers = new Thread[threads - 1];
+        for (int w = 0; w < workers.length; w++) {
+            final int part = w + 1;
+            workers[w] = Thread.ofPlatform().daemon().name("dst4j-worker-" + part).unstarted(() -> loop(part));
+            workers[w].start();
+        }
+    }
+
+    /** Number of threads, the caller included. */
+    public int threads() {
+        return threads;
+    }
+
+    private void loop(int part) {
+        long seen = 0;
+        while (true) {
+            long deadline = System.nanoTime() + SPIN_NANOS;
+            while (generation == seen && !closed) {
+                if (System.nanoTime() > deadline) {
+                    LockSupport.park(this);
+                } else {
+                    Thread.onSpinWait();
+                }
+            }
+            if (closed) return;
+            seen = generation;
+            runPart(part);
+            pending.decrementAndGet();
+        }
+    }
+
+    private void runPart(int part) {
+        int from = bounds[part], to = bounds[part + 1];
+        if (from >= to) return;
+        try {
+            task.run(from, to);
+        } catch (Throwable t) {
+            if (failure == null) failure = t;
+        }
+    }
+
+    /**
+     * Runs {@code task} over the ranges {@code [bounds[p], bounds[p+1])}, one per thread, and waits
+     * for all of them. {@code bounds} has {@code threads() + 1} entries, non-decreasing.
+     */
+    public synchronized void run(int[] bounds, RangeTask task) {
+        if (bounds.length != threads + 1) {
+            throw new IllegalArgumentException("bounds has " + bounds.length + " entries, expected " + (threads + 1));
+        }
+        if (closed) throw new IllegalStateException("pool is closed");
+        if (threads == 1 || isWorker()) {
+            for (int p = 0; p < threads; p++) {
+                if (bounds[p] < bounds[p + 1]) task.run(bounds[p], bounds[p + 1]);
+            }
+            return;
+        }
+        this.task = task;
+        this.bounds = bounds;
+        this.failure = null;
+        pending.set(threads - 1);
+        generation++;
+        for (Thread t : workers) LockSupport.unpark(t);
+        runPart(0);
+        while (pending.get() != 0) Thread.onSpinWait();
+        this.task = null;
+        Throwable f = failure;
+        if (f != null) {
+            if (f instanceof RuntimeException re) throw re;
+            if (f instanceof Error e) throw e;
+            throw new IllegalStateException(f);
+        }
+    }
+
+    /** Runs {@code task} over {@code [0, n)} split into equal contiguous ranges. */
+    public void run(int n, RangeTask task) {
+        run(splitEven(n), task);
+    }
+
+    private boolean isWorker() {
+        Thread me = Thread.currentThread();
+        for (Thread w : workers) if (w == me) return true;
+        return false;
+    }
+
+    /** Bounds that split {@code [0, n)} into {@code threads()} near-equal contiguous ranges. */
+    public int[] splitEven(int n) {
+        int[] b = new int[threads + 1];
+        for (int p = 0; p <= threads; p++) b[p] = (int) ((long) n * p / threads);
+        return b;
+    }
+
+    /**
+     * Bounds that split rows {@code [0, rows)} so each range holds about the same work, counting one
+     * unit per stored entry (from {@code ptr}, long[rows + 1]) plus {@code rowCost} per row.
+     */
+    public int[] splitByNnz(MemorySegment ptr, int rows, long rowCost) {
+        int[] b = new int[threads + 1];
+        long total = ptr.getAtIndex(ValueLayout.JAVA_LONG, rows) + rowCost * rows;
+        int r = 0;
+        for (int p = 1; p < threads; p++) {
+            long target = total * p / threads;
+            while (r < rows && ptr.getAtIndex(ValueLayout.JAVA_LONG, r) + rowCost * r < target) r++;
+            b[p] = r;
+        }
+        b[threads] = rows;
+        return b;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        for (Thread w : workers) LockSupport.unpark(w);
+        for (Thread w : workers) {
+            try {
+                w.join(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,409 @@
+package org.dst4j.runtime.sparse;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A sparse float matrix in compressed sparse row form, off-heap: {@code rowPtr} (long, rows+1),
+ * {@code colIdx} (int, nnz, ascending within a row) and {@code values} (float, nnz), plus a
+ * transpose index by column — {@code colPtr} (long, cols+1), {@code rowIdx} (int, nnz) and
+ * {@code valuePos} (int, nnz: where the entry lives in {@code values}) — so that products with the
+ * transpose read columns without a gather over rows.
+ *
+ * <p>Per-connection quantities (momentum, optimizer moments, ownership flags) are <em>side arrays</em>:
+ * segments aligned with {@code values}, permuted with them whenever the topology changes. Nothing is
+ * kept as a dense mask.
+ *
+ * <p>A single matrix holds at most {@code Integer.MAX_VALUE} entries (the transpose stores int
+ * positions); row pointers are long so offsets never overflow.
+ */
+public final class CsrMatrix implements AutoCloseable {
+    private final int rows;
+    private final int cols;
+    private long nnz;
+    private Arena arena;
+    private MemorySegment rowPtr;
+    private MemorySegment colIdx;
+    private MemorySegment values;
+    private MemorySegment colPtr;
+    private MemorySegment rowIdx;
+    private MemorySegment valuePos;
+    private final Map<String, Side> sides = new LinkedHashMap<>();
+
+    private record Side(ValueLayout layout, MemorySegment[] seg) {}
+
+    private CsrMatrix(int rows, int cols, long nnz) {
+        this.rows = rows;
+        this.cols = cols;
+        this.nnz = nnz;
+        this.arena = Arena.ofShared();
+        allocate(arena, nnz);
+    }
+
+    private void allocate(Arena a, long n) {
+        rowPtr = a.allocate(ValueLayout.JAVA_LONG, rows + 1L);
+        colIdx = a.allocate(ValueLayout.JAVA_INT, Math.max(1, n));
+        values = a.allocate(ValueLayout.JAVA_FLOAT, Math.max(1, n));
+        colPtr = a.allocate(ValueLayout.JAVA_LONG, cols + 1L);
+        rowIdx = a.allocate(ValueLayout.JAVA_INT, Math.max(1, n));
+        valuePos = a.allocate(ValueLayout.JAVA_INT, Math.max(1, n));
+    }
+
+    static void checkShape(int rows, int cols) {
+        if (rows < 0) throw new IllegalArgumentException("rows must be >= 0, got " + rows);
+        if (cols < 0) throw new IllegalArgumentException("cols must be >= 0, got " + cols);
+    }
+
+    /**
+     * Builds a matrix from coordinate triples in any order.
+     *
+     * @throws IllegalArgumentException naming the entry, for a negative size, an index out of range,
+     *     a duplicate (row, col) or arrays of different lengths
+     */
+    public static CsrMatrix fromCoo(int rows, int cols, int[] r, int[] c, float[] v) {
+        checkShape(rows, cols);
+        if (r.length != c.length || r.length != v.length) {
+            throw new IllegalArgumentException("COO arrays differ in length: rows " + r.length
+                    + ", cols " + c.length + ", values " + v.length);
+        }
+        int n = r.length;
+        // Sort (row, col, original index) packed into one long when row*cols+col fits in 32 bits.
+        if ((long) rows * cols >= (1L << 32)) return fromCooWide(rows, cols, r, c, v);
+        long[] keys = new long[n];
+        for (int k = 0; k < n; k++) {
+            if (r[k] < 0 || r[k] >= rows) {
+                throw new IllegalArgumentException("entry " + k + ": row " + r[k] + " out of range [0, " + rows + ")");
+            }
+            if (c[k] < 0 || c[k] >= cols) {
+                throw new IllegalArgumentException("entry " + k + ": col " + c[k] + " out of range [0, " + cols + ")");
+            }
+            keys[k] = ((long) r[k] * cols + c[k]) << 31 | k;
+        }
+        Arrays.sort(keys);
+        CsrMatrix m = new CsrMatrix(rows, cols, n);
+        long prev = -1;
+        for (int k = 0; k < n; k++) {
+            long key = keys[k] >>> 31;
+            int orig = (int) (keys[k] & 0x7fffffffL);
+            if (key == prev) {
+                throw new IllegalArgumentException("entry " + orig + ": duplicate (row " + r[orig] + ", col " + c[orig] + ")");
+            }
+            prev = key;
+            m.colIdx.setAtIndex(ValueLayout.JAVA_INT, k, c[orig]);
+            m.values.setAtIndex(ValueLayout.JAVA_FLOAT, k, v[orig]);
+            m.rowPtr.setAtIndex(ValueLayout.JAVA_LONG, r[orig] + 1L, m.rowPtr.getAtIndex(ValueLayout.JAVA_LONG, r[orig] + 1L) + 1);
+        }
+        m.finishRowPtrFromCounts();
+        return m;
+    }
+
+    private static CsrMatrix fromCooWide(int rows, int cols, int[] r, int[] c, float[] v) {
+        for (int k = 0; k < r.length; k++) {
+            if (r[k] < 0 || r[k] >= rows) {
+                throw new IllegalArgumentException("entry " + k + ": row " + r[k] + " out of range [0, " + rows + ")");
+            }
+            if (c[k] < 0 || c[k] >= cols) {
+                throw new IllegalArgumentException("entry " + k + ": col " + c[k] + " out of range [0, " + cols + ")");
+            }
+        }
+        Integer[] order = new Integer[r.length];
+        for (int k = 0; k < order.length; k++) order[k] = k;
+        Arrays.sort(order, (a, b) -> r[a] != r[b] ? Integer.compare(r[a], r[b]) : Integer.compare(c[a], c[b]));
+        CsrMatrix m = new CsrMatrix(rows, cols, r.length);
+        for (int k = 0; k < order.length; k++) {
+            int o = order[k];
+            if (k > 0 && r[o] == r[order[k - 1]] && c[o] == c[order[k - 1]]) {
+                throw new IllegalArgumentException("entry " + o + ": duplicate (row " + r[o] + ", col " + c[o] + ")");
+            }
+            m.colIdx.setAtIndex(ValueLayout.JAVA_INT, k, c[o]);
+            m.values.setAtIndex(ValueLayout.JAVA_FLOAT, k, v[o]);
+            m.rowPtr.setAtIndex(ValueLayout.JAVA_LONG, r[o] + 1L, m.rowPtr.getAtIndex(ValueLayout.JAVA_LONG, r[o] + 1L) + 1);
+        }
+        m.finishRowPtrFromCounts();
+        return m;
+    }
+
+    private void finishRowPtrFromCounts() {
+        long acc = 0;
+        for (int i = 0; i <= rows; i++) {
+            acc += rowPtr.getAtIndex(ValueLayout.JAVA_LONG, i);
+            rowPtr.setAtIndex(ValueLayout.JAVA_LONG, i, acc);
+        }
+        rebuildTranspose();
+    }
+
+    /**
+     * Starts a matrix filled row by row, for initializers that sample each row's columns directly
+     * (no dense pass, no COO sort).
+     */
+    public static Builder builder(int rows, int cols, long nnzCapacity) {
+        checkShape(rows, cols);
+        if (nnzCapacity < 0 || nnzCapacity > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("nnzCapacity must be in [0, 2^31), got " + nnzCapacity);
+        }
+        return new Builder(rows, cols, nnzCapacity);
+    }
+
+    /** Appends rows in order; each row's columns strictly ascending. */
+    public static final class Builder {
+        private final CsrMatrix m;
+        private int row;
+        private long pos;
+
+        private Builder(int rows, int cols, long capacity) {
+            m = new CsrMatrix(rows, cols, capacity);
+        }
+
+        /** Appends the next row: {@code n} entries with strictly ascending columns. */
+        public Builder addRow(int[] cols, float[] vals, int n) {
+            if (row >= m.rows) throw new IllegalStateException("all " + m.rows + " rows already added");
+            if (pos + n > m.nnz) {
+                throw new IllegalArgumentException("row " + row + ": " + (pos + n) + " entries exceed capacity " + m.nnz);
+            }
+            for (int k = 0; k < n; k++) {
+                int c = cols[k];
+                if (c < 0 || c >= m.cols) {
+                    throw new IllegalArgumentException("row " + row + ", entry " + k + ": col " + c + " out of range [0, " + m.cols + ")");
+                }
+                if (k > 0 && c <= cols[k - 1]) {
+                    throw new IllegalArgumentException("row " + row + ", entry " + k + ": col " + c
+                            + (c == cols[k - 1] ? " duplicated" : " not ascending"));
+                }
+                m.colIdx.setAtIndex(ValueLayout.JAVA_INT, pos + k, c);
+                m.values.setAtIndex(ValueLayout.JAVA_FLOAT, pos + k, vals[k]);
+            }
+            pos += n;
+            row++;
+            m.rowPtr.setAtIndex(ValueLayout.JAVA_LONG, row, pos);
+            return this;
+        }
+
+        /** Finishes the matrix; rows not added are empty, and unused capacity is released. */
+        public CsrMatrix build() {
+            while (row < m.rows) m.rowPtr.setAtIndex(ValueLayout.JAVA_LONG, ++row, pos);
+            if (pos != m.nnz) m.shrinkTo(pos);
+            m.rebuildTranspose();
+            return m;
+        }
+    }
+
+    private void shrinkTo(long n) {
+        Arena old = arena;
+        MemorySegment oldCol = colIdx, oldVal = values, oldRowPtr = rowPtr;
+        arena = Arena.ofShared();
+        allocate(arena, n);
+        MemorySegment.copy(oldRowPtr, 0, rowPtr, 0, (rows + 1L) * Long.BYTES);
+        MemorySegment.copy(oldCol, 0, colIdx, 0, n * Integer.BYTES);
+        MemorySegment.copy(oldVal, 0, values, 0, n * Float.BYTES);
+        nnz = n;
+        old.close();
+    }
+
+    /** Recomputes the column index from the row structure in O(nnz + cols). */
+    public void rebuildTranspose() {
+        colPtr.fill((byte) 0);
+        for (long k = 0; k < nnz; k++) {
+            long c = colIdx.getAtIndex(ValueLayout.JAVA_INT, k) + 1L;
+            colPtr.setAtIndex(ValueLayout.JAVA_LONG, c, colPtr.getAtIndex(ValueLayout.JAVA_LONG, c) + 1);
+        }
+        for (int c = 0; c < cols; c++) {
+            colPtr.setAtIndex(ValueLayout.JAVA_LONG, c + 1L,
+                    colPtr.getAtIndex(ValueLayout.JAVA_LONG, c + 1L) + colPtr.getAtIndex(ValueLayout.JAVA_LONG, c));
+        }
+        long[] next = new long[cols];
+        for (int c = 0; c < cols; c++) next[c] = colPtr.getAtIndex(ValueLayout.JAVA_LONG, c);
+        for (int r = 0; r < rows; r++) {
+            long end = rowPtr.getAtIndex(ValueLayout.JAVA_LONG, r + 1L);
+            for (long k = rowPtr.getAtIndex(ValueLayout.JAVA_LONG, r); k < end; k++) {
+                int c = colIdx.getAtIndex(ValueLayout.JAVA_INT, k);
+                long t = next[c]++;
+                rowIdx.setAtIndex(ValueLayout.JAVA_INT, t, r);
+                valuePos.setAtIndex(ValueLayout.JAVA_INT, t, (int) k);
+            }
+        }
+    }
+
+    /**
+     * Adds a per-connection side array (zero-filled) aligned with {@link #values()}.
+     *
+     * @param layout {@code JAVA_FLOAT}, {@code JAVA_INT} or {@code JAVA_BYTE}
+     */
+    public MemorySegment addSide(String name, ValueLayout layout) {
+        if (sides.containsKey(name)) throw new IllegalArgumentException("side array '" + name + "' already exists");
+        MemorySegment s = arena.allocate(Math.max(1, nnz) * layout.byteSize(), layout.byteAlignment());
+        sides.put(name, new Side(layout, new MemorySegment[] {s}));
+        return s;
+    }
+
+    /** The side array of that name. */
+    public MemorySegment side(String name) {
+        Side s = sides.get(name);
+        if (s == null) throw new IllegalArgumentException("no side array '" + name + "'; have " + sides.keySet());
+        return s.seg()[0];
+    }
+
+    /** Whether a side array of that name exists. */
+    public boolean hasSide(String name) { return sides.containsKey(name); }
+
+    /** Names of the side arrays, in the order they were added. */
+    public java.util.Set<String> sideNames() { return java.util.Collections.unmodifiableSet(sides.keySet()); }
+
+    /**
+     * Replaces the topology in one linear merge: entries whose {@code keep} byte is 0 are dropped,
+     * and {@code added} new entries are inserted, given as packed keys {@code row * cols + col}
+     * sorted ascending, with their initial values. Survivors keep their values and side-array
+     * entries; new entries get zero in every side array. O(nnz + added + rows + cols): no dense pass.
+     *
+     * @param keep one byte per current entry (non-zero keeps it)
+     * @param addedKeys packed (row, col) keys of new entries, strictly ascending, none present among
+     *     the survivors
+     * @param addedValues initial weights of the new entries
+     * @throws IllegalArgumentException if a new entry duplicates a surviving one or keys are not sorted
+     */
+    public void rewire(MemorySegment keep, long[] addedKeys, float[] addedValues, int addedCount) {
+        long survivors = 0;
+        for (long k = 0; k < nnz; k++) if (keep.get(ValueLayout.JAVA_BYTE, k) != 0) survivors++;
+        long newNnz = survivors + addedCount;
+        if (newNnz > Integer.MAX_VALUE) throw new IllegalArgumentException("too many entries: " + newNnz);
+        Arena old = arena;
+        MemorySegment oRowPtr = rowPtr, oCol = colIdx, oVal = values;
+        MemorySegment oColPtr = colPtr, oRowIdx = rowIdx, oValuePos = valuePos;
+        Map<String, MemorySegment> oldSides = new LinkedHashMap<>();
+        for (var e : sides.entrySet()) oldSides.put(e.getKey(), e.getValue().seg()[0]);
+        Arena fresh = Arena.ofShared();
+        try {
+            allocate(fresh, newNnz);
+            for (var e : sides.entrySet()) {
+                ValueLayout l = e.getValue().layout();
+                e.getValue().seg()[0] = fresh.allocate(Math.max(1, newNnz) * l.byteSize(), l.byteAlignment());
+            }
+            long out = 0;
+            int a = 0;
+            long prevKey = -1;
+            for (int r = 0; r < rows; r++) {
+                rowPtr.setAtIndex(ValueLayout.JAVA_LONG, r, out);
+                long k = oRowPtr.getAtIndex(ValueLayout.JAVA_LONG, r);
+                long end = oRowPtr.getAtIndex(ValueLayout.JAVA_LONG, r + 1L);
+                long rowBase = (long) r * cols;
+                while (true) {
+                    while (k < end && keep.get(ValueLayout.JAVA_BYTE, k) == 0) k++;
+                    boolean haveOld = k < end;
+                    boolean haveNew = a < addedCount && addedKeys[a] < rowBase + cols;
+                    if (!haveOld && !haveNew) break;
+                    int oc = haveOld ? oCol.getAtIndex(ValueLayout.JAVA_INT, k) : Integer.MAX_VALUE;
+                    if (haveNew) {
+                        long key = addedKeys[a];
+                        if (key <= prevKey || key < rowBase) {
+                            throw new IllegalArgumentException("added key " + a + " (" + key + ") not strictly ascending");
+                        }
+                        int nc = (int) (key - rowBase);
+                        if (nc == oc) {
+                            throw new IllegalArgumentException("added entry " + a + " (row " + r + ", col " + nc + ") is already present");
+                        }
+                        if (nc < oc) {
+                            colIdx.setAtIndex(ValueLayout.JAVA_INT, out, nc);
+                            values.setAtIndex(ValueLayout.JAVA_FLOAT, out, addedValues[a]);
+                            prevKey = key;
+                            a++;
+                            out++;
+                            continue;
+                        }
+                    }
+                    colIdx.setAtIndex(ValueLayout.JAVA_INT, out, oc);
+                    values.setAtIndex(ValueLayout.JAVA_FLOAT, out, oVal.getAtIndex(ValueLayout.JAVA_FLOAT, k));
+                    for (var e : sides.entrySet()) {
+                        long sz = e.getValue().layout().byteSize();
+                        MemorySegment.copy(oldSides.get(e.getKey()), k * sz, e.getValue().seg()[0], out * sz, sz);
+                    }
+                    k++;
+                    out++;
+                }
+            }
+            if (a != addedCount) {
+                throw new IllegalArgumentException("added key " + a + " (" + addedKeys[a] + ") out of range for "
+                        + rows + " x " + cols);
+            }
+            rowPtr.setAtIndex(ValueLayout.JAVA_LONG, rows, out);
+        } catch (RuntimeException e) {
+            // Restore the old state untouched: the caller's model must stay usable.
+            fresh.close();
+            rowPtr = oRowPtr;
+            colIdx = oCol;
+            values = oVal;
+            colPtr = oColPtr;
+            rowIdx = oRowIdx;
+            valuePos = oValuePos;
+            for (var s : sides.entrySet()) s.getValue().seg()[0] = oldSides.get(s.getKey());
+            throw e;
+        }
+        nnz = newNnz;
+        arena = fresh;
+        old.close();
+        rebuildTranspose();
+    }
+
+    public int rows() { return rows; }
+
+    public int cols() { return cols; }
+
+    /** Number of stored entries (live connections). */
+    public long nnz() { return nnz; }
+
+    /** Row pointers: long[rows + 1]. */
+    public MemorySegment rowPtr() { return rowPtr; }
+
+    /** Column of each entry: int[nnz], ascending within a row. */
+    public MemorySegment colIdx() { return colIdx; }
+
+    /** Value of each entry: float[nnz]. */
+    public MemorySegment values() { return values; }
+
+    /** Transpose column pointers: long[cols + 1]. */
+    public MemorySegment colPtr() { return colPtr; }
+
+    /** Transpose: the row of each entry in column order, int[nnz]. */
+    public MemorySegment rowIdx() { return rowIdx; }
+
+    /** Transpose: the position in {@link #values()} of each entry in column order, int[nnz]. */
+    public MemorySegment valuePos() { return valuePos; }
+
+    public long rowStart(int r) { return rowPtr.getAtIndex(ValueLayout.JAVA_LONG, r); }
+
+    public long rowEnd(int r) { return rowPtr.getAtIndex(ValueLayout.JAVA_LONG, r + 1L); }
+
+    public int col(long k) { return colIdx.getAtIndex(ValueLayout.JAVA_INT, k); }
+
+    public float value(long k) { return values.getAtIndex(ValueLayout.JAVA_FLOAT, k); }
+
+    public void setValue(long k, float v) { values.setAtIndex(ValueLayout.JAVA_FLOAT, k, v); }
+
+    /** The value at (r, c), or 0 if absent; binary search within the row. */
+    public float get(int r, int c) {
+        long lo = rowStart(r), hi = rowEnd(r) - 1;
+        while (lo <= hi) {
+            long mid = (lo + hi) >>> 1;
+            int mc = col(mid);
+            if (mc < c) lo = mid + 1;
+            else if (mc > c) hi = mid - 1;
+            else return value(mid);
+        }
+        return 0f;
+    }
+
+    /** Bytes of off-heap memory held, side arrays included. */
+    public long byteSize() {
+        long b = rowPtr.byteSize() + colIdx.byteSize() + values.byteSize() + colPtr.byteSize()
+                + rowIdx.byteSize() + valuePos.byteSize();
+        for (Side s : sides.values()) b += s.seg()[0].byteSize();
+        return b;
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+}

@@ -1,0 +1,292 @@
+package org.dst4j.runtime.kernel;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.dst4j.runtime.dense.DenseMatrix;
+import org.dst4j.runtime.random.RandomStream;
+import org.dst4j.runtime.sparse.CsrMatrix;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Every kernel of every backend against naive double-precision arithmetic on heap arrays. */
+class KernelsTest {
+
+    record Shape(int out, int in, int batch, double density, int[] emptyRows) {
+        @Override public String toString() {
+            return out + "x" + in + " batch " + batch + " density " + density;
+        }
+    }
+
+    static List<Shape> shapes() {
+        return List.of(
+                new Shape(1, 1, 1, 1.0, new int[0]),
+                new Shape(1, 1, 1, 0.0, new int[0]),
+                new Shape(7, 5, 3, 0.5, new int[] {2}),
+                new Shape(33, 17, 17, 0.3, new int[] {0, 5, 32}),
+                new Shape(40, 64, 128, 0.1, new int[] {3}),
+                new Shape(20, 30, 67, 1.0, new int[0]),
+                new Shape(50, 70, 33, 0.0, new int[0]),
+                new Shape(9, 300, 250, 0.05, new int[] {8}),
+                new Shape(16, 16, 0, 0.5, new int[0]));
+    }
+
+    static Stream<Arguments> cases() {
+        List<Arguments> a = new ArrayList<>();
+        for (Kernels k : Backends.all()) for (Shape s : shapes()) a.add(Arguments.of(Backends.label(k), k, s));
+        return a.stream();
+    }
+
+    private static final double TOL = 1e-4;
+
+    private static void assertClose(float actual, double expected, String what) {
+        assertThat((double) actual).as(what).isCloseTo(expected, within(TOL * (1 + Math.abs(expected))));
+    }
+
+    @ParameterizedTest(name = "{0} {2}")
+    @MethodSource("cases")
+    void forwardMatchesReferenceAndScalarBitForBit(String label, Kernels k, Shape s) {
+        RandomStream rnd = new RandomStream(11);
+        try (CsrMatrix w = Fixtures.randomCsr(rnd, s.out, s.in, s.density, s.emptyRows);
+             DenseMatrix x = Fixtures.randomDense(rnd, s.in, s.batch);
+             DenseMatrix y = DenseMatrix.allocate(s.out, s.batch);
+             DenseMatrix yScalar = DenseMatrix.allocate(s.out, s.batch);
+             Arena arena = Arena.ofConfined()) {
+            MemorySegment bias = arena.allocate(JAVA_FLOAT, Math.max(1, s.out));
+            for (int j = 0; j < s.out; j++) bias.setAtIndex(JAVA_FLOAT, j, (float) rnd.nextGaussian());
+            k.csrForward(w, x, bias, y, 0, s.out);
+            KernelProvider.scalar().csrForward(w, x, bias, yScalar, 0, s.out);
+            float[][] wd = Fixtures.dense(w), xd = Fixtures.dense(x);
+            for (int j = 0; j < s.out; j++) {
+                for (int c = 0; c < s.batch; c++) {
+                    double e = bias.getAtIndex(JAVA_FLOAT, j);
+                    for (int i = 0; i < s.in; i++) e += (double) wd[j][i] * xd[i][c];
+                    assertClose(y.get(j, c), e, "y[" + j + "," + c + "]");
+                    // Same fused multiply-adds in the same order: the SIMD path must equal the scalar one exactly.
+                    assertThat(y.get(j, c)).isEqualTo(yScalar.get(j, c));
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} {2}")
+    @MethodSource("cases")
+    void forwardWithoutBiasAndOnASubrange(String label, Kernels k, Shape s) {
+        RandomStream rnd = new RandomStream(12);
+        try (CsrMatrix w = Fixtures.randomCsr(rnd, s.out, s.in, s.density, s.emptyRows);
+             DenseMatrix x = Fixtures.randomDense(rnd, s.in, s.batch);
+             DenseMatrix y = DenseMatrix.allocate(s.out, s.batch)) {
+            int from = s.out / 3, to = s.out - s.out / 4;
+            for (int j = 0; j < s.out; j++) for (int c = 0; c < s.batch; c++) y.set(j, c, 42f);
+            k.csrForward(w, x, null, y, from, to);
+            float[][] wd = Fixtures.dense(w), xd = Fixtures.dense(x);
+            for (int j = 0; j < s.out; j++) {
+                for (int c = 0; c < s.batch; c++) {
+                    if (j < from || j >= to) {
+                        assertThat(y.get(j, c)).as("row outside the range untouched").isEqualTo(42f);
+                        continue;
+                    }
+                    double e = 0;
+                    for (int i = 0; i < s.in; i++) e += (double) wd[j][i] * xd[i][c];
+                    assertClose(y.get(j, c), e, "y[" + j + "," + c + "]");
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} {2}")
+    @MethodSource("cases")
+    void transposedMatchesReference(String label, Kernels k, Shape s) {
+        RandomStream rnd = new RandomStream(13);
+        try (CsrMatrix w = Fixtures.randomCsr(rnd, s.out, s.in, s.density, s.emptyRows);
+             DenseMatrix dy = Fixtures.randomDense(rnd, s.out, s.batch);
+             DenseMatrix dx = Fixtures.randomDense(rnd, s.in, s.batch);
+             DenseMatrix dxScalar = DenseMatrix.allocate(s.in, s.batch)) {
+            k.csrTransposed(w, dy, dx, 0, s.in);
+            KernelProvider.scalar().csrTransposed(w, dy, dxScalar, 0, s.in);
+            float[][] wd = Fixtures.dense(w), dyd = Fixtures.dense(dy);
+            for (int i = 0; i < s.in; i++) {
+                for (int c = 0; c < s.batch; c++) {
+                    double e = 0;
+                    for (int j = 0; j < s.out; j++) e += (double) wd[j][i] * dyd[j][c];
+                    assertClose(dx.get(i, c), e, "dx[" + i + "," + c + "]");
+                    assertThat(dx.get(i, c)).isEqualTo(dxScalar.get(i, c));
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} {2}")
+    @MethodSource("cases")
+    void sddmmMatchesReference(String label, Kernels k, Shape s) {
+        RandomStream rnd = new RandomStream(14);
+        try (CsrMatrix w = Fixtures.randomCsr(rnd, s.out, s.in, s.density, s.emptyRows);
+             DenseMatrix dy = Fixtures.randomDense(rnd, s.out, s.batch);
+             DenseMatrix x = Fixtures.randomDense(rnd, s.in, s.batch);
+             Arena arena = Arena.ofConfined()) {
+            MemorySegment grad = arena.allocate(JAVA_FLOAT, Math.max(1, w.nnz()));
+            float scale = 0.5f;
+            k.sddmm(w, dy, x, scale, grad, 0, s.out);
+            float[][] dyd = Fixtures.dense(dy), xd = Fixtures.dense(x);
+            for (int j = 0; j < s.out; j++) {
+                for (long p = w.rowStart(j); p < w.rowEnd(j); p++) {
+                    double e = 0;
+                    for (int c = 0; c < s.batch; c++) e += (double) dyd[j][c] * xd[w.col(p)][c];
+                    assertClose(grad.getAtIndex(JAVA_FLOAT, p), scale * e, "grad at " + p);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} {2}")
+    @MethodSource("cases")
+    void sddmmSgdAppliesMomentumAndDecay(String label, Kernels k, Shape s) {
+        RandomStream rnd = new RandomStream(15);
+        try (CsrMatrix w = Fixtures.randomCsr(rnd, s.out, s.in, s.density, s.emptyRows);
+             DenseMatrix dy = Fixtures.randomDense(rnd, s.out, s.batch);
+             DenseMatrix x = Fixtures.randomDense(rnd, s.in, s.batch);
+             Arena arena = Arena.ofConfined()) {
+            long nnz = w.nnz();
+            MemorySegment vel = arena.allocate(JAVA_FLOAT, Math.max(1, nnz));
+            float[] w0 = new float[(int) nnz], v0 = new float[(int) nnz];
+            for (int p = 0; p < nnz; p++) {
+                v0[p] = (float) rnd.nextGaussian();
+                vel.setAtIndex(JAVA_FLOAT, p, v0[p]);
+                w0[p] = w.value(p);
+            }
+            float scale = 1f / Math.max(1, s.batch), lr = 0.05f, mom = 0.9f, wd = 0.001f;
+            k.sddmmSgd(w, dy, x, scale, vel, lr, mom, wd, 0, s.out);
+            float[][] dyd = Fixtures.dense(dy), xd = Fixtures.dense(x);
+            for (int j = 0; j < s.out; j++) {
+                for (long p = w.rowStart(j); p < w.rowEnd(j); p++) {
+                    double g = 0;
+                    for (int c = 0; c < s.batch; c++) g += (double) dyd[j][c] * xd[w.col(p)][c];
+                    g *= scale;
+                    double v = mom * v0[(int) p] - lr * g;
+                    double nw = w0[(int) p] + v - wd * w0[(int) p];
+                    assertClose(vel.getAtIndex(JAVA_FLOAT, p), v, "velocity at " + p);
+                    assertClose(w.value(p), nw, "weight at " + p);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} {2}")
+    @MethodSource("cases")
+    void activationsAndDerivatives(String label, Kernels k, Shape s) {
+        RandomStream rnd = new RandomStream(16);
+        int rows = s.out, n = s.batch;
+        try (DenseMatrix x = Fixtures.randomDense(rnd, rows, n);
+             DenseMatrix y = DenseMatrix.allocate(rows, n);
+             DenseMatrix g = DenseMatrix.allocate(rows, n)) {
+            float[][] xd = Fixtures.dense(x);
+            float[][] gd = new float[rows][n];
+            for (int r = 0; r < rows; r++) for (int c = 0; c < n; c++) gd[r][c] = (float) rnd.nextGaussian();
+            for (float slope : new float[] {0f, 0.6f, -0.6f}) {
+                k.leakyRelu(x, slope, y, 0, rows);
+                load(g, gd);
+                k.leakyReluBackward(x, slope, g, 0, rows);
+                for (int r = 0; r < rows; r++) for (int c = 0; c < n; c++) {
+                    float v = xd[r][c];
+                    assertThat(y.get(r, c)).isEqualTo(v > 0 ? v : slope * v);
+                    assertThat(g.get(r, c)).isEqualTo(v > 0 ? gd[r][c] : slope * gd[r][c]);
+                }
+            }
+            k.sigmoid(x, y, 0, rows);
+            load(g, gd);
+            k.sigmoidBackward(y, g, 0, rows);
+            for (int r = 0; r < rows; r++) for (int c = 0; c < n; c++) {
+                double sg = 1 / (1 + Math.exp(-xd[r][c]));
+                assertClose(y.get(r, c), sg, "sigmoid");
+                assertClose(g.get(r, c), gd[r][c] * sg * (1 - sg), "sigmoid'");
+            }
+            k.tanh(x, y, 0, rows);
+            load(g, gd);
+            k.tanhBackward(y, g, 0, rows);
+            for (int r = 0; r < rows; r++) for (int c = 0; c < n; c++) {
+                double t = Math.tanh(xd[r][c]);
+                assertClose(y.get(r, c), t, "tanh");
+                assertClose(g.get(r, c), gd[r][c] * (1 - t * t), "tanh'");
+            }
+            // In place: y may be x.
+            k.leakyRelu(x, 0f, x, 0, rows);
+            for (int r = 0; r < rows; r++) for (int c = 0; c < n; c++) assertThat(x.get(r, c)).isEqualTo(Math.max(0f, xd[r][c]));
+        }
+    }
+
+    private static void load(DenseMatrix m, float[][] d) {
+        for (int r = 0; r < m.rows(); r++) for (int c = 0; c < m.cols(); c++) m.set(r, c, d[r][c]);
+    }
+
+    @ParameterizedTest(name = "{0} {2}")
+    @MethodSource("cases")
+    void softmaxCrossEntropyIsStable(String label, Kernels k, Shape s) {
+        RandomStream rnd = new RandomStream(17);
+        int classes = Math.max(2, Math.min(s.out, 12)), n = s.batch;
+        try (DenseMatrix z = Fixtures.randomDense(rnd, classes, n);
+             DenseMatrix g = DenseMatrix.allocate(classes, n);
+             DenseMatrix p = DenseMatrix.allocate(classes, n)) {
+            int[] labels = new int[n + 3];
+            for (int c = 0; c < labels.length; c++) labels[c] = rnd.nextInt(classes);
+            // Huge logits: a naive exp overflows to Inf/NaN.
+            for (int c = 0; c < n; c += 2) z.set(0, c, 1000f + c);
+            float[][] zd = Fixtures.dense(z);
+            float gs = 0.25f;
+            double loss = k.softmaxCrossEntropy(z, labels, 3, gs, g, p);
+            double expected = 0;
+            for (int c = 0; c < n; c++) {
+                double max = Double.NEGATIVE_INFINITY;
+                for (int j = 0; j < classes; j++) max = Math.max(max, zd[j][c]);
+                double sum = 0;
+                for (int j = 0; j < classes; j++) sum += Math.exp(zd[j][c] - max);
+                double lse = max + Math.log(sum);
+                expected += lse - zd[labels[3 + c]][c];
+                for (int j = 0; j < classes; j++) {
+                    double pj = Math.exp(zd[j][c] - lse);
+                    assertClose(p.get(j, c), pj, "p[" + j + "," + c + "]");
+                    assertClose(g.get(j, c), gs * (pj - (j == labels[3 + c] ? 1 : 0)), "grad");
+                }
+            }
+            assertThat(loss).isFinite().isCloseTo(expected, within(1e-3 * (1 + Math.abs(expected))));
+        }
+    }
+
+    @ParameterizedTest(name = "{0} {2}")
+    @MethodSource("cases")
+    void biasGradientScaleAxpy(String label, Kernels k, Shape s) {
+        RandomStream rnd = new RandomStream(18);
+        try (DenseMatrix dy = Fixtures.randomDense(rnd, s.out, s.batch); Arena arena = Arena.ofConfined()) {
+            MemorySegment db = arena.allocate(JAVA_FLOAT, Math.max(1, s.out));
+            k.biasGradient(dy, db, 0, s.out);
+            for (int j = 0; j < s.out; j++) {
+                double e = 0;
+                for (int c = 0; c < s.batch; c++) e += dy.get(j, c);
+                assertClose(db.getAtIndex(JAVA_FLOAT, j), e, "db[" + j + "]");
+            }
+            int n = s.out * 3 + s.batch;
+            MemorySegment x = arena.allocate(JAVA_FLOAT, n + 5), y = arena.allocate(JAVA_FLOAT, n + 5);
+            float[] xs = new float[n + 5], ys = new float[n + 5];
+            for (int i = 0; i < n + 5; i++) {
+                xs[i] = (float) rnd.nextGaussian();
+                ys[i] = (float) rnd.nextGaussian();
+                x.setAtIndex(JAVA_FLOAT, i, xs[i]);
+                y.setAtIndex(JAVA_FLOAT, i, ys[i]);
+            }
+            k.axpy(-1.5f, x, 1, y, 2, n);
+            k.scale(x, 3, n, 0.5f);
+            for (int i = 0; i < n + 5; i++) {
+                double ey = i >= 2 && i < 2 + n ? ys[i] + -1.5 * xs[i - 1] : ys[i];
+                double ex = i >= 3 && i < 3 + n ? 0.5 * xs[i] : xs[i];
+                assertClose(y.getAtIndex(JAVA_FLOAT, i), ey, "axpy[" + i + "]");
+                assertClose(x.getAtIndex(JAVA_FLOAT, i), ex, "scale[" + i + "]");
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package org.dst4j.runtime.parallel;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import org.dst4j.runtime.dense.DenseMatrix;
+import org.dst4j.runtime.kernel.KernelProvider;
+import org.dst4j.runtime.kernel.ParallelKernels;
+import org.dst4j.runtime.random.RandomStream;
+import org.dst4j.runtime.sparse.CsrMatrix;
+import org.junit.jupiter.api.Test;
+
+/** A training step's kernels give the same bits with 1, 2 and 3 threads. */
+class ThreadInvarianceTest {
+
+    private static byte[] step(int threads) {
+        RandomStream rnd = new RandomStream(99);
+        int out = 301, in = 257, batch = 45;
+        CsrMatrix.Builder b = CsrMatrix.builder(out, in, (long) out * in);
+        int[] cs = new int[in];
+        float[] vs = new float[in];
+        for (int r = 0; r < out; r++) {
+            int n = 0;
+            // Skewed rows: a static even split would be unbalanced; a few rows are empty.
+            double density = r % 17 == 0 ? 0 : (r < 30 ? 0.6 : 0.05);
+            for (int c = 0; c < in; c++) if (rnd.nextDouble() < density) { cs[n] = c; vs[n++] = (float) rnd.nextGaussian(); }
+            b.addRow(cs, vs, n);
+        }
+        try (CsrMatrix w = b.build(); WorkerPool pool = new WorkerPool(threads);
+             DenseMatrix x = DenseMatrix.allocate(in, batch); DenseMatrix y = DenseMatrix.allocate(out, batch);
+             DenseMatrix dx = DenseMatrix.allocate(in, batch); Arena arena = Arena.ofShared()) {
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            for (int i = 0; i < in; i++) for (int c = 0; c < batch; c++) x.set(i, c, (float) rnd.nextGaussian());
+            MemorySegment bias = arena.allocate(JAVA_FLOAT, out), db = arena.allocate(JAVA_FLOAT, out);
+            MemorySegment vel = w.addSide("velocity", JAVA_FLOAT);
+            pk.forward(w, x, bias, y);
+            pk.tanh(y, y);
+            pk.tanhBackward(y, y);
+            pk.biasGradient(y, db);
+            pk.transposed(w, y, dx);
+            pk.sddmmSgd(w, y, x, 1f / batch, vel, 0.1f, 0.9f, 1e-4f);
+            pk.sddmmSgd(w, y, dx, 1f / batch, vel, 0.1f, 0.9f, 1e-4f);
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            for (MemorySegment s : new MemorySegment[] {y.segment(), dx.segment(), db, w.values(), vel}) {
+                bytes.writeBytes(s.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+            }
+            return bytes.toByteArray();
+        }
+    }
+
+    @Test
+    void resultsAreBitIdenticalForOneTwoAndThreeThreads() {
+        byte[] one = step(1);
+        byte[] two = step(2);
+        int first = java.util.Arrays.mismatch(one, two);
+        assertThat(first).as("first differing byte of " + one.length).isEqualTo(-1);
+        assertThat(two).isEqualTo(one);
+        assertThat(step(3)).isEqualTo(one);
+    }
+
+    @Test
+    void splitByNnzBalancesWorkAndCoversAllRows() {
+        try (Arena a = Arena.ofConfined(); WorkerPool pool = new WorkerPool(3)) {
+            int rows = 100;
+            MemorySegment ptr = a.allocate(java.lang.foreign.ValueLayout.JAVA_LONG, rows + 1);
+            long acc = 0;
+            for (int r = 0; r <= rows; r++) {
+                ptr.setAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, r, acc);
+                acc += r < 10 ? 100 : 1;
+            }
+            int[] b = pool.splitByNnz(ptr, rows, 0);
+            assertThat(b).hasSize(4).startsWith(0).endsWith(rows).isSorted();
+            assertThat(b[1]).isLessThan(10);
+        }
+    }
+
+    @Test
+    void aFailingTaskFailsTheCallAndThePoolStaysUsable() {
+        try (WorkerPool pool = new WorkerPool(2)) {
+            assertThatThrownBy(() -> pool.run(10, (from, to) -> {
+                if (from > 0) throw new IllegalStateException("boom in " + from);
+            })).isInstanceOf(IllegalStateException.class).hasMessageContaining("boom");
+            int[] hits = new int[10];
+            pool.run(10, (from, to) -> { for (int i = from; i < to; i++) hits[i]++; });
+            assertThat(hits).containsOnly(1);
+        }
+    }
+}
