@@ -22,6 +22,14 @@ public final class DenseMatrix implements AutoCloseable {
     private final int cols;
     private final long stride;
 
+    private DenseMatrix(DenseMatrix base, int cols) {
+        this.arena = null;
+        this.data = base.data;
+        this.rows = base.rows;
+        this.cols = cols;
+        this.stride = base.stride;
+    }
+
     private DenseMatrix(int rows, int cols) {
         if (rows < 0) throw new IllegalArgumentException("rows must be >= 0, got " + rows);
         if (cols < 0) throw new IllegalArgumentException("cols must be >= 0, got " + cols);
@@ -71,6 +79,17 @@ public final class DenseMatrix implements AutoCloseable {
         }
     }
 
+    /**
+     * A view of the first {@code cols} columns sharing this matrix's memory (for a last, smaller
+     * batch). Closing a view frees nothing; it must not outlive this matrix.
+     */
+    public DenseMatrix columns(int cols) {
+        if (cols < 0 || cols > this.cols) {
+            throw new IllegalArgumentException("cols must be in [0, " + this.cols + "], got " + cols);
+        }
+        return cols == this.cols && arena == null ? this : new DenseMatrix(this, cols);
+    }
+
     public int rows() { return rows; }
 
     public int cols() { return cols; }
@@ -108,6 +127,6 @@ public final class DenseMatrix implements AutoCloseable {
 
     @Override
     public void close() {
-        arena.close();
+        if (arena != null) arena.close();
     }
 }

@@ -1,0 +1,32 @@
+package org.dst4j.nn.evolution;
+
+/** When topology evolution runs and what fraction of connections it replaces. */
+public interface EvolutionSchedule {
+
+    /** Whether to evolve after finishing epoch {@code epoch} (0-based) of {@code epochs}. */
+    boolean afterEpoch(int epoch, int epochs);
+
+    /** The fraction of each layer's connections to replace at that point. */
+    double fraction(int epoch, int epochs);
+
+    /** SET: after every epoch but the last, a constant fraction {@code zeta}. */
+    static EvolutionSchedule everyEpoch(double zeta) {
+        if (!(zeta >= 0 && zeta <= 1)) throw new IllegalArgumentException("zeta must be in [0, 1], got " + zeta);
+        return new EvolutionSchedule() {
+            @Override public boolean afterEpoch(int epoch, int epochs) { return zeta > 0 && epoch < epochs - 1; }
+
+            @Override public double fraction(int epoch, int epochs) { return zeta; }
+        };
+    }
+
+    /** Every epoch but the last, the fraction decaying from {@code zeta} to 0 by a cosine over the run. */
+    static EvolutionSchedule cosine(double zeta) {
+        return new EvolutionSchedule() {
+            @Override public boolean afterEpoch(int epoch, int epochs) { return zeta > 0 && epoch < epochs - 1; }
+
+            @Override public double fraction(int epoch, int epochs) {
+                return zeta / 2 * (1 + StrictMath.cos(Math.PI * (epoch + 1) / epochs));
+            }
+        };
+    }
+}

@@ -1,0 +1,36 @@
+package org.dst4j.nn.evolution;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import org.dst4j.nn.init.WeightInit;
+import org.dst4j.nn.layer.SparseLinear;
+import org.dst4j.runtime.random.RandomStream;
+import org.dst4j.runtime.sparse.CsrMatrix;
+
+/**
+ * Prune, then grow as many as were removed, then rebuild the CSR in one linear merge. Survivors keep
+ * their optimizer state; new connections start with zero state and weights drawn by {@code init}.
+ */
+public record TopologyEvolution(PruneRule prune, GrowRule grow, EvolutionSchedule schedule, WeightInit init) {
+
+    /** SET's evolution: signed magnitude pruning, uniform random regrowth, every epoch but the last. */
+    public static TopologyEvolution set(double zeta, WeightInit init) {
+        return new TopologyEvolution(MagnitudePrune.signed(), new RandomGrow(), EvolutionSchedule.everyEpoch(zeta), init);
+    }
+
+    /** What one layer's evolution did. */
+    public record Report(long pruned, long grown, long connections) {}
+
+    /** Evolves one layer's topology by {@code fraction}. */
+    public Report evolve(SparseLinear layer, double fraction, RandomStream rnd) {
+        CsrMatrix w = layer.weights();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment keep = arena.allocate(Math.max(1, w.nnz()));
+            keep.fill((byte) 1);
+            long pruned = prune.prune(w, fraction, keep);
+            GrowRule.Growth g = grow.grow(w, keep, pruned, init, rnd);
+            w.rewire(keep, g.keys(), g.values(), g.count());
+            return new Report(pruned, g.count(), w.nnz());
+        }
+    }
+}

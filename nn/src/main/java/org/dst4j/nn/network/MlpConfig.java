@@ -1,0 +1,55 @@
+package org.dst4j.nn.network;
+
+import java.util.Arrays;
+import org.dst4j.nn.init.Density;
+import org.dst4j.nn.init.WeightInit;
+import org.dst4j.nn.layer.Activation;
+
+/**
+ * The shape of a sparse MLP: layer sizes from input to output, hidden activation ({@code relu},
+ * {@code allrelu}, {@code sigmoid}, {@code tanh}, {@code linear}, {@code leaky:<slope>}), output
+ * activation, dropout on hidden layers, per-layer density and weight initializer.
+ */
+public record MlpConfig(int[] sizes, String hidden, float allReluAlpha, Activation output, float dropout,
+                        Density density, WeightInit init) {
+
+    public MlpConfig {
+        if (sizes.length < 2) throw new IllegalArgumentException("an MLP needs at least input and output sizes, got " + Arrays.toString(sizes));
+        for (int s : sizes) if (s < 1) throw new IllegalArgumentException("layer sizes must be >= 1, got " + Arrays.toString(sizes));
+        if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
+        hiddenActivation(hidden, 0, allReluAlpha);
+        sizes = sizes.clone();
+    }
+
+    /** The activation of hidden layer {@code index} (0-based). */
+    public Activation hiddenActivation(int index) {
+        return hiddenActivation(hidden, index, allReluAlpha);
+    }
+
+    private static Activation hiddenActivation(String name, int index, float alpha) {
+        return name.equals("allrelu") ? Activation.allRelu(index, alpha) : Activation.parse(name);
+    }
+
+    @Override
+    public int[] sizes() {
+        return sizes.clone();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof MlpConfig m && Arrays.equals(sizes, m.sizes) && hidden.equals(m.hidden)
+                && allReluAlpha == m.allReluAlpha && output.equals(m.output) && dropout == m.dropout
+                && density.equals(m.density) && init.equals(m.init);
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(sizes) * 31 + hidden.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "MlpConfig" + Arrays.toString(sizes) + " hidden=" + hidden + " output=" + output + " dropout=" + dropout
+                + " density=" + density + " init=" + WeightInit.name(init);
+    }
+}

@@ -1,0 +1,224 @@
+package org.dst4j.nn.network;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.dst4j.nn.evolution.TopologyEvolution;
+import org.dst4j.nn.init.SparseInit;
+import org.dst4j.nn.layer.Activation;
+import org.dst4j.nn.layer.Dropout;
+import org.dst4j.nn.layer.SparseLinear;
+import org.dst4j.nn.loss.Loss;
+import org.dst4j.nn.optim.Optimizer;
+import org.dst4j.runtime.dense.DenseMatrix;
+import org.dst4j.runtime.kernel.ParallelKernels;
+import org.dst4j.runtime.random.RandomStream;
+
+/**
+ * A feed-forward network of sparse layers. It owns its layers and its activation buffers (sized for
+ * one maximum batch), all off-heap; {@link #close()} frees them.
+ */
+public final class SparseMlp implements AutoCloseable {
+    private final MlpConfig config;
+    private final List<SparseLinear> layers;
+    private final long dropoutSeed;
+    private int capacity;
+    private DenseMatrix[] z, a, dropped, mask, grad;
+
+    private SparseMlp(MlpConfig config, List<SparseLinear> layers, long dropoutSeed) {
+        this.config = config;
+        this.layers = layers;
+        this.dropoutSeed = dropoutSeed;
+    }
+
+    /** A new network with random topology and weights drawn from {@code init}. */
+    public static SparseMlp create(MlpConfig config, RandomStream init, long dropoutSeed) {
+        int[] sizes = config.sizes();
+        double[] densities = config.density().densities(sizes);
+        List<SparseLinear> layers = new ArrayList<>();
+        try {
+            for (int l = 0; l + 1 < sizes.length; l++) {
+                var w = SparseInit.sample(sizes[l + 1], sizes[l], densities[l], config.init(), init.split(l));
+                layers.add(new SparseLinear(w, activationOf(config, l)));
+            }
+        } catch (RuntimeException e) {
+            layers.forEach(SparseLinear::close);
+            throw e;
+        }
+        return new SparseMlp(config, layers, dropoutSeed);
+    }
+
+    /** Wraps existing layers (e.g. loaded from a checkpoint); takes ownership of them. */
+    public static SparseMlp of(MlpConfig config, List<SparseLinear> layers, long dropoutSeed) {
+        return new SparseMlp(config, new ArrayList<>(layers), dropoutSeed);
+    }
+
+    /** The activation of layer {@code l} under {@code config}. */
+    public static Activation activationOf(MlpConfig config, int l) {
+        return l == config.sizes().length - 2 ? config.output() : config.hiddenActivation(l);
+    }
+
+    public MlpConfig config() { return config; }
+
+    public List<SparseLinear> layers() { return List.copyOf(layers); }
+
+    public long dropoutSeed() { return dropoutSeed; }
+
+    public int inputs() { return layers.getFirst().in(); }
+
+    public int outputs() { return layers.getLast().out(); }
+
+    /** Live connections in all layers. */
+    public long connections() {
+        long n = 0;
+        for (SparseLinear l : layers) n += l.connections();
+        return n;
+    }
+
+    /** Off-heap bytes held by parameters, optimizer state and activation buffers. */
+    public long byteSize() {
+        long b = 0;
+        for (SparseLinear l : layers) b += l.byteSize();
+        if (z != null) {
+            for (DenseMatrix[] ms : new DenseMatrix[][] {z, a, dropped, mask, grad}) {
+                for (int i = 0; i < ms.length; i++) {
+                    if (ms[i] != null && (ms != a || ms[i] != z[i]) && (ms != dropped || ms[i] != a[i])) b += ms[i].byteSize();
+                }
+            }
+        }
+        return b;
+    }
+
+    /** Prepares optimizer state in every layer. */
+    public void attach(Optimizer opt) {
+        for (SparseLinear l : layers) l.attach(opt);
+    }
+
+    private void ensureCapacity(int batch) {
+        if (z != null && capacity >= batch) return;
+        freeBuffers();
+        int n = layers.size();
+        z = new DenseMatrix[n];
+        a = new DenseMatrix[n];
+        dropped = new DenseMatrix[n];
+        mask = new DenseMatrix[n];
+        grad = new DenseMatrix[n];
+        for (int l = 0; l < n; l++) {
+            SparseLinear layer = layers.get(l);
+            z[l] = DenseMatrix.allocate(layer.out(), batch);
+            a[l] = layer.activation().isIdentity() ? z[l] : DenseMatrix.allocate(layer.out(), batch);
+            boolean hidden = l < n - 1;
+            if (hidden && config.dropout() > 0) {
+                dropped[l] = DenseMatrix.allocate(layer.out(), batch);
+                mask[l] = DenseMatrix.allocate(layer.out(), batch);
+            } else {
+                dropped[l] = a[l];
+            }
+            grad[l] = DenseMatrix.allocate(layer.out(), batch);
+        }
+        capacity = batch;
+    }
+
+    /**
+     * Inference on the first {@code x.cols()} columns of {@code x} ({@code [inputs x batch]}); returns a
+     * view of the output activations, valid until the next call.
+     */
+    public DenseMatrix predict(ParallelKernels pk, DenseMatrix x) {
+        int n = x.cols();
+        ensureCapacity(n);
+        DenseMatrix in = x;
+        for (int l = 0; l < layers.size(); l++) {
+            DenseMatrix zl = z[l].columns(n), al = a[l].columns(n);
+            layers.get(l).forward(pk, in, zl, al);
+            in = al;
+        }
+        return in;
+    }
+
+    /** Loss sum and correct predictions of one training batch. */
+    public record BatchResult(double loss, int correct) {}
+
+    /**
+     * One training step on the batch in {@code x} (its {@code cols()} samples): forward with dropout,
+     * loss, back-propagation and the optimizer update of every layer (gradients averaged over the batch).
+     *
+     * @param step the global step number, which seeds the dropout masks
+     */
+    public BatchResult trainBatch(ParallelKernels pk, DenseMatrix x, int[] labels, int offset, DenseMatrix targets,
+                                  Loss loss, Optimizer opt, float lr, long step) {
+        int n = x.cols();
+        ensureCapacity(n);
+        int last = layers.size() - 1;
+        DenseMatrix in = x;
+        for (int l = 0; l <= last; l++) {
+            DenseMatrix zl = z[l].columns(n), al = a[l].columns(n);
+            layers.get(l).forward(pk, in, zl, al);
+            if (l < last && config.dropout() > 0) {
+                DenseMatrix dl = dropped[l].columns(n);
+                new Dropout(config.dropout(), dropoutSeed).apply(pk.pool(), step, l, al, mask[l].columns(n), dl);
+                in = dl;
+            } else {
+                in = al;
+            }
+        }
+        DenseMatrix out = a[last].columns(n);
+        int correct = loss.classifies() || labels != null ? countCorrect(out, labels, offset) : 0;
+        double lossSum = loss.compute(pk, out, labels, offset, targets == null ? null : targets.columns(n), grad[last].columns(n), 1f);
+        float scale = 1f / n;
+        for (int l = last; l >= 0; l--) {
+            DenseMatrix input = l == 0 ? x : dropped[l - 1].columns(n);
+            DenseMatrix gradIn = null;
+            if (l > 0) gradIn = grad[l - 1].columns(n);
+            layers.get(l).backward(pk, input, z[l].columns(n), a[l].columns(n), grad[l].columns(n), gradIn, opt, scale, lr);
+            if (l > 0 && config.dropout() > 0) Dropout.backward(pk.pool(), mask[l - 1].columns(n), gradIn);
+        }
+        opt.endStep();
+        return new BatchResult(lossSum, correct);
+    }
+
+    /** Correct argmax predictions against {@code labels[offset + c]}; 0 when labels is null. */
+    public static int countCorrect(DenseMatrix out, int[] labels, int offset) {
+        if (labels == null) return 0;
+        int correct = 0;
+        for (int c = 0; c < out.cols(); c++) if (argmax(out, c) == labels[offset + c]) correct++;
+        return correct;
+    }
+
+    /** The row with the largest value in column {@code c} (first on ties). */
+    public static int argmax(DenseMatrix out, int c) {
+        int best = 0;
+        float bv = out.get(0, c);
+        for (int j = 1; j < out.rows(); j++) {
+            float v = out.get(j, c);
+            if (v > bv) {
+                bv = v;
+                best = j;
+            }
+        }
+        return best;
+    }
+
+    /** Evolves every layer's topology by {@code fraction}; returns the reports in layer order. */
+    public List<TopologyEvolution.Report> evolve(TopologyEvolution evolution, double fraction, RandomStream rnd) {
+        List<TopologyEvolution.Report> reports = new ArrayList<>();
+        for (int l = 0; l < layers.size(); l++) reports.add(evolution.evolve(layers.get(l), fraction, rnd.split(l)));
+        return reports;
+    }
+
+    private void freeBuffers() {
+        if (z == null) return;
+        for (int l = 0; l < z.length; l++) {
+            if (grad[l] != null) grad[l].close();
+            if (mask[l] != null) mask[l].close();
+            if (dropped[l] != a[l]) dropped[l].close();
+            if (a[l] != z[l]) a[l].close();
+            z[l].close();
+        }
+        z = null;
+    }
+
+    @Override
+    public void close() {
+        freeBuffers();
+        layers.forEach(SparseLinear::close);
+    }
+}

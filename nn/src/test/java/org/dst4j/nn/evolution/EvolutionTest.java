@@ -1,0 +1,135 @@
+package org.dst4j.nn.evolution;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.dst4j.nn.init.SparseInit;
+import org.dst4j.nn.init.WeightInit;
+import org.dst4j.nn.layer.Activation;
+import org.dst4j.nn.layer.SparseLinear;
+import org.dst4j.nn.optim.Sgd;
+import org.dst4j.runtime.random.RandomStream;
+import org.dst4j.runtime.sparse.CsrMatrix;
+import org.junit.jupiter.api.Test;
+
+class EvolutionTest {
+
+    /** SET's rule by brute force: sort each sign's entries by |w| (then position) and take the first round(zeta*count). */
+    private static Set<Long> bruteForce(CsrMatrix w, double zeta, boolean signed) {
+        List<Long> pos = new ArrayList<>(), neg = new ArrayList<>();
+        Set<Long> removed = new HashSet<>();
+        for (long k = 0; k < w.nnz(); k++) {
+            float v = w.value(k);
+            if (v == 0f) removed.add(k);
+            else if (v > 0 || !signed) pos.add(k);
+            else neg.add(k);
+        }
+        Comparator<Long> byMagnitude = Comparator.<Long>comparingDouble(k -> Math.abs(w.value(k))).thenComparingLong(k -> k);
+        for (List<Long> side : List.of(pos, neg)) {
+            side.sort(byMagnitude);
+            long count = Math.round(zeta * side.size());
+            for (int i = 0; i < count; i++) removed.add(side.get(i));
+        }
+        return removed;
+    }
+
+    @Test
+    void pruneMatchesBruteForceIncludingTiesAndZeros() {
+        RandomStream rnd = new RandomStream(1);
+        for (int trial = 0; trial < 30; trial++) {
+            int rows = 1 + rnd.nextInt(40), cols = 1 + rnd.nextInt(40);
+            double density = trial % 5 == 0 ? 1.0 : rnd.nextDouble();
+            // Quantized weights force many ties and some exact zeros.
+            try (CsrMatrix w = SparseInit.sample(rows, cols, density, new WeightInit.Normal(1f), rnd); Arena a = Arena.ofConfined()) {
+                for (long k = 0; k < w.nnz(); k++) w.setValue(k, Math.round(w.value(k) * 4) / 4f);
+                for (double zeta : new double[] {0, 0.1, 0.3, 0.5, 1.0}) {
+                    for (MagnitudePrune rule : new MagnitudePrune[] {MagnitudePrune.signed(), MagnitudePrune.global()}) {
+                        MemorySegment keep = a.allocate(Math.max(1, w.nnz()));
+                        keep.fill((byte) 1);
+                        long n = rule.prune(w, zeta, keep);
+                        Set<Long> expected = bruteForce(w, zeta, isSigned(rule));
+                        Set<Long> actual = new HashSet<>();
+                        for (long k = 0; k < w.nnz(); k++) if (keep.get(ValueLayout.JAVA_BYTE, k) == 0) actual.add(k);
+                        assertThat(actual).as("trial %d zeta %s", trial, zeta).isEqualTo(expected);
+                        assertThat(n).isEqualTo(expected.size());
+                    }
+                }
+            }
+        }
+    }
+
+    private static boolean isSigned(MagnitudePrune rule) {
+        try (CsrMatrix w = CsrMatrix.fromCoo(1, 2, new int[] {0, 0}, new int[] {0, 1}, new float[] {-1f, 2f});
+             Arena a = Arena.ofConfined()) {
+            MemorySegment keep = a.allocate(2);
+            keep.fill((byte) 1);
+            rule.prune(w, 0.5, keep);
+            // signed: round(0.5*1) = 1 removed on each side; global: round(0.5*2) = 1 removed in all.
+            return keep.get(ValueLayout.JAVA_BYTE, 1) == 0;
+        }
+    }
+
+    @Test
+    void setEvolutionKeepsTheCountAndCreatesNoDuplicates() {
+        RandomStream rnd = new RandomStream(2);
+        for (double density : new double[] {0.01, 0.2, 0.9, 1.0}) {
+            try (SparseLinear layer = new SparseLinear(SparseInit.sample(50, 70, density, new WeightInit.HeUniform(), rnd), Activation.relu())) {
+                Sgd sgd = new Sgd(0.9f, 0f);
+                layer.attach(sgd);
+                CsrMatrix w = layer.weights();
+                for (long k = 0; k < w.nnz(); k++) w.side(Sgd.VELOCITY).setAtIndex(ValueLayout.JAVA_FLOAT, k, 1f + k);
+                long before = w.nnz();
+                TopologyEvolution evo = TopologyEvolution.set(0.3, new WeightInit.HeUniform());
+                for (int round = 0; round < 5; round++) {
+                    java.util.Map<Long, Float> velocityOf = new java.util.HashMap<>();
+                    for (int r = 0; r < w.rows(); r++) {
+                        for (long k = w.rowStart(r); k < w.rowEnd(r); k++) {
+                            velocityOf.put((long) r * w.cols() + w.col(k), w.side(Sgd.VELOCITY).getAtIndex(ValueLayout.JAVA_FLOAT, k));
+                        }
+                    }
+                    TopologyEvolution.Report rep = evo.evolve(layer, 0.3, rnd);
+                    assertThat(w.nnz()).isEqualTo(before);
+                    assertThat(rep.grown()).isEqualTo(rep.pruned());
+                    int newOnes = 0;
+                    for (int r = 0; r < w.rows(); r++) {
+                        for (long k = w.rowStart(r); k < w.rowEnd(r); k++) {
+                            if (k > w.rowStart(r)) assertThat(w.col(k)).isGreaterThan(w.col(k - 1));
+                            float v = w.side(Sgd.VELOCITY).getAtIndex(ValueLayout.JAVA_FLOAT, k);
+                            Float old = velocityOf.get((long) r * w.cols() + w.col(k));
+                            // Survivors keep momentum; new connections start at zero.
+                            if (v == 0f) newOnes++;
+                            else assertThat(v).isEqualTo(old);
+                        }
+                    }
+                    if (density < 1.0) assertThat(newOnes).isGreaterThan(0);
+                }
+            }
+        }
+    }
+
+    @Test
+    void growthNeverTouchesSurvivorsAndFillsAFullLayerExactly() {
+        RandomStream rnd = new RandomStream(3);
+        try (CsrMatrix w = SparseInit.sample(10, 10, 1.0, new WeightInit.Normal(1f), rnd); Arena a = Arena.ofConfined()) {
+            MemorySegment keep = a.allocate(w.nnz());
+            keep.fill((byte) 1);
+            for (long k = 0; k < w.nnz(); k += 4) keep.set(ValueLayout.JAVA_BYTE, k, (byte) 0);
+            long freed = (w.nnz() + 3) / 4;
+            GrowRule.Growth g = new RandomGrow().grow(w, keep, freed + 5, new WeightInit.Zero(), rnd);
+            // Only the freed positions exist: the request is capped there.
+            assertThat(g.count()).isEqualTo((int) freed);
+            for (int i = 0; i < g.count(); i++) {
+                long key = g.keys()[i];
+                long k = key; // in a full 10x10 layer, position == key
+                assertThat(keep.get(ValueLayout.JAVA_BYTE, k)).isZero();
+            }
+        }
+    }
+}

@@ -1,0 +1,177 @@
+package org.dst4j.nn.network;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+import org.dst4j.nn.evolution.TopologyEvolution;
+import org.dst4j.nn.init.Density;
+import org.dst4j.nn.init.WeightInit;
+import org.dst4j.nn.layer.Activation;
+import org.dst4j.nn.layer.SparseLinear;
+import org.dst4j.nn.loss.Loss;
+import org.dst4j.nn.loss.MeanSquaredError;
+import org.dst4j.nn.loss.SoftmaxCrossEntropy;
+import org.dst4j.nn.optim.Adam;
+import org.dst4j.nn.optim.Optimizer;
+import org.dst4j.nn.optim.Sgd;
+import org.dst4j.runtime.dense.DenseMatrix;
+import org.dst4j.runtime.kernel.KernelProvider;
+import org.dst4j.runtime.kernel.ParallelKernels;
+import org.dst4j.runtime.parallel.WorkerPool;
+import org.dst4j.runtime.random.RandomStream;
+import org.junit.jupiter.api.Test;
+
+class SparseMlpTest {
+
+    private static MlpConfig config(String hidden, float dropout) {
+        return new MlpConfig(new int[] {20, 64, 32, 4}, hidden, 0.6f, Activation.linear(), dropout,
+                new Density.ErdosRenyi(5), new WeightInit.HeUniform());
+    }
+
+    // Trains on blobs with SET evolution; returns test accuracy and the final weights' bytes.
+    private static double[] train(int threads, String hidden, Optimizer opt, float lr, byte[][] weightsOut) {
+        Blobs train = Blobs.make(600, 20, 4, 1.2f, 1), test = Blobs.make(300, 20, 4, 1.2f, 1 + 0 * 2);
+        Blobs testSet = Blobs.make(300, 20, 4, 1.2f, 1);
+        try (WorkerPool pool = new WorkerPool(threads);
+             SparseMlp net = SparseMlp.create(config(hidden, 0.1f), new RandomStream(7), 99);
+             DenseMatrix x = DenseMatrix.allocate(20, 32)) {
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            net.attach(opt);
+            Loss loss = new SoftmaxCrossEntropy();
+            TopologyEvolution evo = TopologyEvolution.set(0.2, new WeightInit.HeUniform());
+            RandomStream shuffle = new RandomStream(5), evolve = new RandomStream(6);
+            int[] order = new int[train.n()];
+            long step = 0;
+            int epochs = 12;
+            long connections = net.connections();
+            for (int e = 0; e < epochs; e++) {
+                for (int i = 0; i < order.length; i++) order[i] = i;
+                shuffle.shuffle(order);
+                int[] labels = new int[order.length];
+                for (int i = 0; i < order.length; i++) labels[i] = train.y()[order[i]];
+                for (int from = 0; from < order.length; from += 32) {
+                    int n = Math.min(32, order.length - from);
+                    DenseMatrix xb = x.columns(n);
+                    for (int c = 0; c < n; c++) for (int f = 0; f < 20; f++) xb.set(f, c, train.x()[order[from + c] * 20 + f]);
+                    net.trainBatch(pk, xb, labels, from, null, loss, opt, lr, step++);
+                }
+                if (evo.schedule().afterEpoch(e, epochs)) {
+                    net.evolve(evo, evo.schedule().fraction(e, epochs), evolve);
+                    assertThat(net.connections()).isEqualTo(connections);
+                }
+            }
+            int correct = 0;
+            for (int from = 0; from < testSet.n(); from += 32) {
+                int n = Math.min(32, testSet.n() - from);
+                DenseMatrix xb = x.columns(n);
+                for (int c = 0; c < n; c++) for (int f = 0; f < 20; f++) xb.set(f, c, testSet.x()[(from + c) * 20 + f]);
+                correct += SparseMlp.countCorrect(net.predict(pk, xb), testSet.y(), from);
+            }
+            if (weightsOut != null) {
+                for (int l = 0; l < net.layers().size(); l++) {
+                    SparseLinear layer = net.layers().get(l);
+                    weightsOut[l] = layer.weights().values().asSlice(0, layer.connections() * 4).toArray(ValueLayout.JAVA_BYTE);
+                }
+            }
+            return new double[] {(double) correct / testSet.n()};
+        }
+    }
+
+    @Test
+    void learnsBlobsWellAboveChanceWithSgdAndAdam() {
+        assertThat(train(2, "relu", new Sgd(0.9f, 1e-4f), 0.05f, null)[0]).isGreaterThan(0.9);
+        assertThat(train(2, "allrelu", Adam.withWeightDecay(0f), 0.003f, null)[0]).isGreaterThan(0.9);
+        assertThat(train(1, "tanh", new Sgd(0.9f, 0f), 0.05f, null)[0]).isGreaterThan(0.9);
+    }
+
+    @Test
+    void sameSeedGivesIdenticalWeightsWithOneAndTwoThreads() {
+        byte[][] one = new byte[3][], two = new byte[3][];
+        double a = train(1, "relu", new Sgd(0.9f, 1e-4f), 0.05f, one)[0];
+        double b = train(2, "relu", new Sgd(0.9f, 1e-4f), 0.05f, two)[0];
+        assertThat(b).isEqualTo(a);
+        for (int l = 0; l < 3; l++) assertThat(two[l]).isEqualTo(one[l]);
+    }
+
+    /** Finite differences through every layer: the analytic weight gradient matches. */
+    @Test
+    void gradientsMatchFiniteDifferences() {
+        for (String hidden : new String[] {"tanh", "sigmoid", "allrelu"}) {
+            for (Loss loss : new Loss[] {new SoftmaxCrossEntropy(), new MeanSquaredError()}) {
+                checkGradient(hidden, loss);
+            }
+        }
+    }
+
+    private static void checkGradient(String hidden, Loss loss) {
+        MlpConfig cfg = new MlpConfig(new int[] {5, 7, 6, 3}, hidden, 0.6f, Activation.linear(), 0f,
+                new Density.Uniform(0.6), new WeightInit.XavierUniform());
+        Blobs data = Blobs.make(9, 5, 3, 0.5f, 3);
+        try (WorkerPool pool = new WorkerPool(1);
+             SparseMlp net = SparseMlp.create(cfg, new RandomStream(11), 1);
+             DenseMatrix x = DenseMatrix.allocate(5, 9)) {
+            ParallelKernels pk = new ParallelKernels(KernelProvider.scalar(), pool);
+            for (int c = 0; c < 9; c++) for (int f = 0; f < 5; f++) x.set(f, c, data.x()[c * 5 + f]);
+            // Plain SGD with lr 1 and no momentum: the weight change is exactly -gradient.
+            Sgd sgd = new Sgd(0f, 0f);
+            net.attach(sgd);
+            for (SparseLinear layer : net.layers()) {
+                MemorySegment v = layer.weights().values();
+                for (long k = 0; k < layer.connections(); k += 3) {
+                    float w0 = v.getAtIndex(ValueLayout.JAVA_FLOAT, k);
+                    double h = 1e-3; // small enough not to cross a ReLU kink, large enough for float loss differences
+                    v.setAtIndex(ValueLayout.JAVA_FLOAT, k, (float) (w0 + h));
+                    double up = lossOf(net, pk, x, data.y(), loss);
+                    v.setAtIndex(ValueLayout.JAVA_FLOAT, k, (float) (w0 - h));
+                    double down = lossOf(net, pk, x, data.y(), loss);
+                    v.setAtIndex(ValueLayout.JAVA_FLOAT, k, w0);
+                    double numeric = (up - down) / (2 * h) / 9;
+                    float[] before = snapshot(net);
+                    net.trainBatch(pk, x, data.y(), 0, null, loss, sgd, 1f, 0);
+                    float[] after = snapshot(net);
+                    double analytic = before[index(net, layer, k)] - after[index(net, layer, k)];
+                    restore(net, before);
+                    assertThat(analytic).as(hidden + " " + loss + " layer weight " + k)
+                            .isCloseTo(numeric, within(2e-3 + 2e-2 * Math.abs(numeric)));
+                }
+            }
+        }
+    }
+
+    private static double lossOf(SparseMlp net, ParallelKernels pk, DenseMatrix x, int[] y, Loss loss) {
+        return loss.compute(pk, net.predict(pk, x), y, 0, null, null, 1f);
+    }
+
+    private static int index(SparseMlp net, SparseLinear layer, long k) {
+        int base = 0;
+        for (SparseLinear l : net.layers()) {
+            if (l == layer) return base + (int) k;
+            base += (int) l.connections() + l.out();
+        }
+        throw new AssertionError();
+    }
+
+    private static float[] snapshot(SparseMlp net) {
+        float[] all = new float[0];
+        for (SparseLinear l : net.layers()) {
+            float[] w = l.weights().values().asSlice(0, l.connections() * 4).toArray(ValueLayout.JAVA_FLOAT);
+            float[] b = l.bias().asSlice(0, l.out() * 4L).toArray(ValueLayout.JAVA_FLOAT);
+            float[] next = Arrays.copyOf(all, all.length + w.length + b.length);
+            System.arraycopy(w, 0, next, all.length, w.length);
+            System.arraycopy(b, 0, next, all.length + w.length, b.length);
+            all = next;
+        }
+        return all;
+    }
+
+    private static void restore(SparseMlp net, float[] all) {
+        int p = 0;
+        for (SparseLinear l : net.layers()) {
+            for (long k = 0; k < l.connections(); k++) l.weights().setValue(k, all[p++]);
+            for (int j = 0; j < l.out(); j++) l.bias().setAtIndex(ValueLayout.JAVA_FLOAT, j, all[p++]);
+        }
+    }
+}
