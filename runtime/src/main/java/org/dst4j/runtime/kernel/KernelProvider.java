@@ -7,7 +7,8 @@ import java.lang.reflect.Constructor;
  * is readable, the scalar ones otherwise (with one warning naming the missing flag).
  *
  * <p>System properties: {@code dst4j.kernels=scalar} forces the scalar backend;
- * {@code dst4j.vectorBits=128|256|512} forces a SIMD width (for tests of narrower machines).
+ * {@code dst4j.vectorBits=128|256|512} fixes the SIMD width for the whole JVM (to test the kernels as a
+ * 128-bit NEON or 256-bit AVX2 machine runs them).
  */
 public final class KernelProvider {
     private static final String PANAMA_CLASS = "org.dst4j.runtime.kernel.PanamaKernels";
@@ -36,17 +37,17 @@ public final class KernelProvider {
     }
 
     /**
-     * SIMD kernels at a given vector width in bits (0 for the platform's preferred width).
+     * The SIMD kernels, at the platform's preferred width or the one set by {@code -Ddst4j.vectorBits}.
      *
      * @throws UnsupportedOperationException when the incubator module is not readable
      */
-    public static Kernels panama(int bits) {
+    public static Kernels panama() {
         if (!vectorModulePresent()) {
             throw new UnsupportedOperationException("jdk.incubator.vector is not available: start the JVM with --add-modules jdk.incubator.vector");
         }
         try {
-            Constructor<?> ctor = Class.forName(PANAMA_CLASS).getDeclaredConstructor(int.class);
-            return (Kernels) ctor.newInstance(bits);
+            Constructor<?> ctor = Class.forName(PANAMA_CLASS).getDeclaredConstructor();
+            return (Kernels) ctor.newInstance();
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("cannot load " + PANAMA_CLASS, e);
         }
@@ -58,6 +59,6 @@ public final class KernelProvider {
             System.err.println("WARNING: dst4j uses scalar kernels (slow): jdk.incubator.vector is not available; start java with --add-modules jdk.incubator.vector");
             return scalar();
         }
-        return panama(Integer.getInteger("dst4j.vectorBits", 0));
+        return panama();
     }
 }

@@ -29,24 +29,32 @@ import org.dst4j.runtime.sparse.CsrMatrix;
  */
 final class PanamaKernels implements Kernels {
     private static final ByteOrder NO = ByteOrder.nativeOrder();
-    private final VectorSpecies<Float> sp;
-    private final int lanes;
-    private final VectorShuffle<Float>[] butterfly;
+    // The species must be a static final constant: C2 intrinsifies vector operations only on constant
+    // species; an instance field makes every operation a boxed fallback (measured: 2 vs 66 GFLOP/s).
+    // The width is fixed per JVM, from -Ddst4j.vectorBits (tests run separate JVMs per width).
+    private static final VectorSpecies<Float> sp = species(Integer.getInteger("dst4j.vectorBits", 0));
+    private static final int lanes = sp.length();
+    private static final VectorShuffle<Float>[] butterfly = butterfly();
+
+    PanamaKernels() {}
+
+    private static VectorSpecies<Float> species(int bits) {
+        return bits <= 0 ? FloatVector.SPECIES_PREFERRED : VectorSpecies.of(float.class, jdk.incubator.vector.VectorShape.forBitSize(bits));
+    }
 
     @SuppressWarnings("unchecked")
-    PanamaKernels(int bits) {
-        this.sp = bits <= 0 ? FloatVector.SPECIES_PREFERRED : VectorSpecies.of(float.class, jdk.incubator.vector.VectorShape.forBitSize(bits));
-        this.lanes = sp.length();
+    private static VectorShuffle<Float>[] butterfly() {
         int steps = Integer.numberOfTrailingZeros(lanes);
-        this.butterfly = new VectorShuffle[steps];
+        VectorShuffle<Float>[] b = new VectorShuffle[steps];
         for (int s = 0; s < steps; s++) {
             int d = lanes >> (s + 1);
-            butterfly[s] = VectorShuffle.fromOp(sp, i -> i ^ d);
+            b[s] = VectorShuffle.fromOp(sp, i -> i ^ d);
         }
+        return b;
     }
 
     // Sum of lanes in a fixed pairing order, the same bits in every compilation tier.
-    private float sum(FloatVector v) {
+    private static float sum(FloatVector v) {
         for (VectorShuffle<Float> s : butterfly) v = v.add(v.rearrange(s));
         return v.lane(0);
     }
@@ -57,7 +65,7 @@ final class PanamaKernels implements Kernels {
     private static final float ROUND = 12582912f; // 1.5 * 2^23: adding and subtracting it rounds to an integer
 
     // exp(x) from Cephes' expf polynomial; relative error ~1e-7 over the clamped range.
-    private FloatVector exp(FloatVector x) {
+    private static FloatVector exp(FloatVector x) {
         x = x.max(-87.3f).min(88.3f);
         FloatVector n = x.mul(LOG2E).add(ROUND).sub(ROUND);
         FloatVector r = n.fma(FloatVector.broadcast(sp, -LN2_HI), x);
@@ -77,11 +85,11 @@ final class PanamaKernels implements Kernels {
 
     @Override public int floatLanes() { return lanes; }
 
-    private FloatVector load(MemorySegment s, long floatIndex) {
+    private static FloatVector load(MemorySegment s, long floatIndex) {
         return FloatVector.fromMemorySegment(sp, s, floatIndex * Float.BYTES, NO);
     }
 
-    private void store(FloatVector v, MemorySegment s, long floatIndex) {
+    private static void store(FloatVector v, MemorySegment s, long floatIndex) {
         v.intoMemorySegment(s, floatIndex * Float.BYTES, NO);
     }
 

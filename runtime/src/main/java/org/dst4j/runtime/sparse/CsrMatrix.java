@@ -137,6 +137,46 @@ public final class CsrMatrix implements AutoCloseable {
     }
 
     /**
+     * Builds a matrix from CSR arrays (copied), validating everything first: row pointers start at 0,
+     * never decrease and end at {@code nnz}; columns are in range and strictly ascending within a row.
+     * For data from files, which may come from anyone.
+     *
+     * @throws IllegalArgumentException naming the row and entry at fault
+     */
+    public static CsrMatrix fromCsr(int rows, int cols, MemorySegment rowPtr, MemorySegment colIdx, MemorySegment values) {
+        checkShape(rows, cols);
+        if (rowPtr.byteSize() != (rows + 1L) * Long.BYTES) {
+            throw new IllegalArgumentException("rowPtr has " + rowPtr.byteSize() / Long.BYTES + " entries, expected " + (rows + 1L));
+        }
+        long nnz = colIdx.byteSize() / Integer.BYTES;
+        if (values.byteSize() != nnz * Float.BYTES || colIdx.byteSize() != nnz * Integer.BYTES) {
+            throw new IllegalArgumentException("colIdx has " + nnz + " entries but values has " + values.byteSize() / Float.BYTES);
+        }
+        if (nnz > Integer.MAX_VALUE) throw new IllegalArgumentException("too many entries: " + nnz);
+        if (rowPtr.getAtIndex(ValueLayout.JAVA_LONG, 0) != 0) throw new IllegalArgumentException("rowPtr[0] must be 0");
+        for (int r = 0; r < rows; r++) {
+            long a = rowPtr.getAtIndex(ValueLayout.JAVA_LONG, r), b = rowPtr.getAtIndex(ValueLayout.JAVA_LONG, r + 1L);
+            if (b < a || b > nnz) throw new IllegalArgumentException("row " + r + ": rowPtr " + a + " -> " + b + " invalid for " + nnz + " entries");
+            for (long k = a; k < b; k++) {
+                int c = colIdx.getAtIndex(ValueLayout.JAVA_INT, k);
+                if (c < 0 || c >= cols) throw new IllegalArgumentException("row " + r + ", entry " + k + ": col " + c + " out of range [0, " + cols + ")");
+                if (k > a && c <= colIdx.getAtIndex(ValueLayout.JAVA_INT, k - 1)) {
+                    throw new IllegalArgumentException("row " + r + ", entry " + k + ": col " + c + " not strictly ascending");
+                }
+            }
+        }
+        if (rowPtr.getAtIndex(ValueLayout.JAVA_LONG, rows) != nnz) {
+            throw new IllegalArgumentException("rowPtr[" + rows + "] = " + rowPtr.getAtIndex(ValueLayout.JAVA_LONG, rows) + ", expected " + nnz);
+        }
+        CsrMatrix m = new CsrMatrix(rows, cols, nnz);
+        MemorySegment.copy(rowPtr, 0, m.rowPtr, 0, rowPtr.byteSize());
+        MemorySegment.copy(colIdx, 0, m.colIdx, 0, colIdx.byteSize());
+        MemorySegment.copy(values, 0, m.values, 0, values.byteSize());
+        m.rebuildTranspose();
+        return m;
+    }
+
+    /**
      * Starts a matrix filled row by row, for initializers that sample each row's columns directly
      * (no dense pass, no COO sort).
      */

@@ -46,6 +46,13 @@ class KernelsTest {
 
     private static final double TOL = 1e-4;
 
+    @org.junit.jupiter.api.Test
+    void forcedVectorWidthTakesEffect() {
+        Integer bits = Integer.getInteger("dst4j.vectorBits");
+        if (bits != null && bits > 0) assertThat(KernelProvider.panama().floatLanes() * 32).isEqualTo(bits);
+        assertThat(KernelProvider.panama().floatLanes()).isGreaterThanOrEqualTo(4);
+    }
+
     private static void assertClose(float actual, double expected, String what) {
         assertThat((double) actual).as(what).isCloseTo(expected, within(TOL * (1 + Math.abs(expected))));
     }

@@ -141,4 +141,24 @@ class CsrMatrixTest {
         }
         return lo;
     }
+
+    @Test
+    void fromCsrValidatesBeforeTrusting() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment rp = a.allocateFrom(ValueLayout.JAVA_LONG, 0, 2, 2, 3);
+            MemorySegment ci = a.allocateFrom(ValueLayout.JAVA_INT, 0, 4, 1);
+            MemorySegment v = a.allocateFrom(ValueLayout.JAVA_FLOAT, 1f, 2f, 3f);
+            try (CsrMatrix m = CsrMatrix.fromCsr(3, 5, rp, ci, v)) {
+                assertThat(m.get(0, 4)).isEqualTo(2f);
+                assertThat(m.get(2, 1)).isEqualTo(3f);
+            }
+            assertThatThrownBy(() -> CsrMatrix.fromCsr(3, 4, rp, ci, v)).hasMessageContaining("row 0, entry 1: col 4 out of range");
+            MemorySegment badRp = a.allocateFrom(ValueLayout.JAVA_LONG, 0, 2, 1, 3);
+            assertThatThrownBy(() -> CsrMatrix.fromCsr(3, 5, badRp, ci, v)).hasMessageContaining("row 1: rowPtr 2 -> 1 invalid");
+            MemorySegment unsorted = a.allocateFrom(ValueLayout.JAVA_INT, 4, 0, 1);
+            assertThatThrownBy(() -> CsrMatrix.fromCsr(3, 5, rp, unsorted, v)).hasMessageContaining("not strictly ascending");
+            MemorySegment shortRp = a.allocateFrom(ValueLayout.JAVA_LONG, 0, 2, 2);
+            assertThatThrownBy(() -> CsrMatrix.fromCsr(3, 5, shortRp, ci, v)).hasMessageContaining("expected 4");
+        }
+    }
 }
