@@ -56,6 +56,8 @@ public final class Main {
     static Map<String, Command> commands() {
         Map<String, Command> m = new TreeMap<>();
         m.put("info", new InfoCommand());
+        m.put("set", new SetCommand());
+        m.put("predict", new PredictCommand());
         return m;
     }
 

@@ -321,6 +321,15 @@ public final class CsrMatrix implements AutoCloseable {
                 ValueLayout l = e.getValue().layout();
                 e.getValue().seg()[0] = fresh.allocate(Math.max(1, newNnz) * l.byteSize(), l.byteAlignment());
             }
+            int nSides = sides.size();
+            MemorySegment[] from = new MemorySegment[nSides], to = new MemorySegment[nSides];
+            int[] width = new int[nSides];
+            int si = 0;
+            for (var e : sides.entrySet()) {
+                from[si] = oldSides.get(e.getKey());
+                to[si] = e.getValue().seg()[0];
+                width[si++] = (int) e.getValue().layout().byteSize();
+            }
             long out = 0;
             int a = 0;
             long prevKey = -1;
@@ -355,9 +364,9 @@ public final class CsrMatrix implements AutoCloseable {
                     }
                     colIdx.setAtIndex(ValueLayout.JAVA_INT, out, oc);
                     values.setAtIndex(ValueLayout.JAVA_FLOAT, out, oVal.getAtIndex(ValueLayout.JAVA_FLOAT, k));
-                    for (var e : sides.entrySet()) {
-                        long sz = e.getValue().layout().byteSize();
-                        MemorySegment.copy(oldSides.get(e.getKey()), k * sz, e.getValue().seg()[0], out * sz, sz);
+                    for (int i = 0; i < nSides; i++) {
+                        if (width[i] == 4) to[i].setAtIndex(ValueLayout.JAVA_INT, out, from[i].getAtIndex(ValueLayout.JAVA_INT, k));
+                        else MemorySegment.copy(from[i], k * width[i], to[i], out * width[i], width[i]);
                     }
                     k++;
                     out++;

@@ -1,0 +1,28 @@
+package org.dst4j.algorithms.cli;
+
+import org.dst4j.nn.data.DataOptions;
+
+/** The data options every algorithm command shares. */
+final class DataArgs {
+    private DataArgs() {}
+
+    static Options declare(Options o) {
+        return o.option("data", null, "a directory of IDX files, or a .csv / .npy file (default: embedded fashion-mnist-small)")
+                .option("dataset", null, "a named dataset: fashion-mnist, mnist (looked up in $DST4J_DATA, then /usr/share/datasets)")
+                .option("test-data", null, "test file for --data FILE (.csv or .npy)")
+                .option("labels", null, "labels .npy for --data FEATURES.npy")
+                .option("test-labels", null, "labels .npy for --test-data")
+                .option("label-column", "last", "CSV label column: last, first or a 0-based index")
+                .option("test-fraction", "0.2", "held-out share when only one file is given")
+                .option("limit-train", "0", "use at most this many training samples (0 = all)")
+                .option("limit-test", "0", "use at most this many test samples (0 = all)")
+                .flag("no-standardize", "do not standardize features (by default: mean 0, std 1, fitted on train)");
+    }
+
+    static DataOptions parse(Options o, long seed) throws UsageException {
+        if (o.given("data") && o.given("dataset")) throw new UsageException("give --data or --dataset, not both");
+        return new DataOptions(o.path("data"), o.path("test-data"), o.path("labels"), o.path("test-labels"),
+                o.string("dataset"), o.string("label-column"), o.number("test-fraction", 0.0, 0.99), false, seed,
+                o.integer("limit-train", 0, Integer.MAX_VALUE), o.integer("limit-test", 0, Integer.MAX_VALUE));
+    }
+}

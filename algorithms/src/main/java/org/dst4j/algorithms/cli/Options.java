@@ -1,0 +1,165 @@
+package org.dst4j.algorithms.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A command's options, declared once with defaults and help, parsed from {@code --name value} and
+ * {@code --flag} arguments. Every problem becomes a one-line {@link UsageException} naming the option.
+ */
+final class Options {
+    private record Spec(String name, String defaultValue, String help, boolean flag) {}
+
+    private final String command;
+    private final String summary;
+    private final Map<String, Spec> specs = new LinkedHashMap<>();
+    private final Map<String, String> values = new LinkedHashMap<>();
+    private boolean help;
+
+    Options(String command, String summary) {
+        this.command = command;
+        this.summary = summary;
+    }
+
+    /** Declares {@code --name VALUE} with a default (null: optional with no default). */
+    Options option(String name, String defaultValue, String help) {
+        specs.put(name, new Spec(name, defaultValue, help, false));
+        return this;
+    }
+
+    /** Declares a boolean {@code --name}. */
+    Options flag(String name, String help) {
+        specs.put(name, new Spec(name, null, help, true));
+        return this;
+    }
+
+    /** Parses; returns false when {@code --help} was asked (the help has been printed). */
+    boolean parse(String[] args) throws UsageException {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--help") || a.equals("-h")) {
+                help = true;
+                System.out.println(help());
+                return false;
+            }
+            if (!a.startsWith("--")) throw new UsageException("unexpected argument '" + a + "'; options start with --");
+            String name = a.substring(2), value = null;
+            int eq = name.indexOf('=');
+            if (eq >= 0) {
+                value = name.substring(eq + 1);
+                name = name.substring(0, eq);
+            }
+            Spec s = specs.get(name);
+            if (s == null) throw new UsageException("unknown option --" + name + " (see --help)");
+            if (s.flag()) {
+                if (value != null) throw new UsageException("--" + name + " takes no value");
+                values.put(name, "true");
+                continue;
+            }
+            if (value == null) {
+                if (i + 1 >= args.length) throw new UsageException("--" + name + " needs a value");
+                value = args[++i];
+            }
+            if (values.containsKey(name)) throw new UsageException("--" + name + " given twice");
+            values.put(name, value);
+        }
+        return true;
+    }
+
+    boolean given(String name) {
+        return values.containsKey(name);
+    }
+
+    String string(String name) {
+        spec(name);
+        return values.getOrDefault(name, specs.get(name).defaultValue());
+    }
+
+    boolean flag(String name) {
+        spec(name);
+        return values.containsKey(name);
+    }
+
+    Path path(String name) throws UsageException {
+        String v = string(name);
+        if (v == null) return null;
+        try {
+            return Path.of(v);
+        } catch (RuntimeException e) {
+            throw new UsageException("--" + name + ": not a valid path: '" + v + "'");
+        }
+    }
+
+    int integer(String name, int min, int max) throws UsageException {
+        String v = string(name);
+        try {
+            int x = Integer.parseInt(v.trim());
+            if (x < min || x > max) throw new UsageException("--" + name + ": expected a whole number in [" + min + ", " + max + "], got " + v);
+            return x;
+        } catch (NumberFormatException e) {
+            throw new UsageException("--" + name + ": expected a whole number, got '" + v + "'");
+        }
+    }
+
+    long longValue(String name) throws UsageException {
+        String v = string(name);
+        try {
+            return Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            throw new UsageException("--" + name + ": expected a whole number, got '" + v + "'");
+        }
+    }
+
+    double number(String name, double min, double max) throws UsageException {
+        String v = string(name);
+        try {
+            double x = Double.parseDouble(v.trim());
+            if (!(x >= min && x <= max)) throw new UsageException("--" + name + ": expected a number in [" + min + ", " + max + "], got " + v);
+            return x;
+        } catch (NumberFormatException e) {
+            throw new UsageException("--" + name + ": expected a number, got '" + v + "'");
+        }
+    }
+
+    /** A comma-separated list of whole numbers, each in [min, max]; empty string gives an empty list. */
+    int[] integers(String name, int min, int max) throws UsageException {
+        String v = string(name).trim();
+        if (v.isEmpty()) return new int[0];
+        String[] parts = v.split(",");
+        int[] out = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                out[i] = Integer.parseInt(parts[i].trim());
+            } catch (NumberFormatException e) {
+                throw new UsageException("--" + name + ": expected comma-separated whole numbers, got '" + v + "'");
+            }
+            if (out[i] < min || out[i] > max) throw new UsageException("--" + name + ": each value must be in [" + min + ", " + max + "], got " + out[i]);
+        }
+        return out;
+    }
+
+    /** One of the allowed words. */
+    String choice(String name, String... allowed) throws UsageException {
+        String v = string(name);
+        for (String a : allowed) if (a.equals(v)) return v;
+        throw new UsageException("--" + name + ": expected one of " + String.join("|", allowed) + ", got '" + v + "'");
+    }
+
+    String help() {
+        StringBuilder sb = new StringBuilder("usage: dst4j " + command + " [options]\n" + summary + "\n\noptions:\n");
+        List<String> lines = new ArrayList<>();
+        for (Spec s : specs.values()) {
+            String left = "  --" + s.name() + (s.flag() ? "" : " " + (s.defaultValue() == null ? "VALUE" : s.defaultValue()));
+            lines.add(String.format("%-34s %s", left, s.help()));
+        }
+        sb.append(String.join("\n", lines));
+        return sb.toString();
+    }
+
+    private void spec(String name) {
+        if (!specs.containsKey(name)) throw new IllegalStateException("option --" + name + " not declared for " + command);
+    }
+}

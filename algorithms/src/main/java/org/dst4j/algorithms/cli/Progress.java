@@ -1,0 +1,48 @@
+package org.dst4j.algorithms.cli;
+
+import java.io.PrintStream;
+
+/**
+ * Progress on stderr: a bar with ETA redrawn in place on a terminal, one plain line per epoch when
+ * output is redirected (logs stay readable).
+ */
+final class Progress {
+    private final PrintStream err = System.err;
+    private final boolean terminal;
+    private final int totalEpochs;
+    private final long start = System.nanoTime();
+    private long lastDraw;
+    private int epochsAtStart = -1;
+
+    Progress(int totalEpochs) {
+        this.totalEpochs = totalEpochs;
+        java.io.Console c = System.console();
+        this.terminal = c != null && c.isTerminal();
+    }
+
+    void batch(int epoch, int done, int total) {
+        if (!terminal) return;
+        long now = System.nanoTime();
+        if (done < total && now - lastDraw < 100_000_000L) return;
+        lastDraw = now;
+        if (epochsAtStart < 0) epochsAtStart = epoch;
+        double fraction = (epoch + (double) done / total) / totalEpochs;
+        double startFraction = (double) epochsAtStart / totalEpochs;
+        double elapsed = (now - start) / 1e9;
+        double eta = fraction > startFraction ? elapsed * (1 - fraction) / (fraction - startFraction) : Double.NaN;
+        int width = 30, filled = (int) Math.round(fraction * width);
+        err.printf("\r  epoch %d/%d [%s%s] %3.0f%%  ETA %s   ", epoch + 1, totalEpochs, "#".repeat(filled),
+                " ".repeat(width - filled), 100 * fraction, Double.isNaN(eta) ? "--" : format(eta));
+        err.flush();
+    }
+
+    void line(String text) {
+        if (terminal) err.print("\r" + " ".repeat(70) + "\r");
+        err.println(text);
+    }
+
+    static String format(double seconds) {
+        long s = Math.round(seconds);
+        return s >= 3600 ? String.format("%dh%02dm", s / 3600, s % 3600 / 60) : String.format("%dm%02ds", s / 60, s % 60);
+    }
+}

@@ -1,0 +1,109 @@
+package org.dst4j.algorithms.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.dst4j.algorithms.set.SetConfig;
+import org.dst4j.algorithms.set.SetTraining;
+import org.dst4j.nn.data.DataFormatException;
+import org.dst4j.nn.data.DataSources;
+import org.dst4j.nn.data.DatasetSplit;
+import org.dst4j.nn.model.SparseClassifier;
+import org.dst4j.nn.train.EpochMetrics;
+import org.dst4j.nn.train.Trainer;
+
+final class SetCommand implements Command {
+    @Override public String summary() { return "train a sparse MLP with Sparse Evolutionary Training (SET)"; }
+
+    static Options options(String name, String summary) {
+        Options o = new Options(name, summary)
+                .option("hidden", "1000,1000,1000", "hidden layer sizes")
+                .option("epsilon", "20", "Erdos-Renyi density parameter: density = epsilon (n_in + n_out) / (n_in n_out), capped at 1")
+                .option("zeta", "0.3", "fraction of each layer's connections replaced after every epoch but the last")
+                .option("epochs", "10", "training epochs")
+                .option("batch", "128", "mini-batch size")
+                .option("lr", "0.01", "learning rate")
+                .option("schedule", "constant", "learning-rate schedule: constant, step:<every>:<gamma>, cosine[:<min>]")
+                .option("optimizer", "sgd", "sgd (momentum, weight decay as in the SET code) or adam (decoupled weight decay)")
+                .option("momentum", "0.9", "SGD momentum")
+                .option("weight-decay", "0.0002", "weight decay")
+                .option("dropout", "0.3", "dropout rate on hidden layers")
+                .option("activation", "relu", "hidden activation: relu, allrelu, sigmoid, tanh")
+                .option("alpha", "0.6", "All-ReLU slope magnitude")
+                .option("init", "he-uniform", "weight init: he-uniform, xavier-uniform, normal:<std>, zero")
+                .option("seed", "42", "random seed")
+                .option("threads", String.valueOf(Runtime.getRuntime().availableProcessors()), "worker threads")
+                .option("out", "runs/set", "output directory")
+                .option("resume", null, "continue the run whose checkpoint is in this directory");
+        return DataArgs.declare(o);
+    }
+
+    static SetConfig config(Options o) throws UsageException {
+        try {
+            return new SetConfig(o.integers("hidden", 1, Integer.MAX_VALUE), o.number("epsilon", 1e-9, 1e9), o.number("zeta", 0, 1),
+                    o.integer("epochs", 0, 1_000_000), o.integer("batch", 1, 1 << 20), (float) o.number("lr", 1e-12, 1e3),
+                    (float) o.number("momentum", 0, 0.999999), (float) o.number("weight-decay", 0, 1), (float) o.number("dropout", 0, 0.99),
+                    o.choice("activation", "relu", "allrelu", "sigmoid", "tanh"), (float) o.number("alpha", 0, 10),
+                    o.choice("optimizer", "sgd", "adam"), schedule(o), init(o), o.longValue("seed"), o.integer("threads", 1, 4096));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+    }
+
+    private static String schedule(Options o) throws UsageException {
+        String s = o.string("schedule");
+        try {
+            org.dst4j.nn.optim.LearningRate.parse(s, 1f, 1);
+            return s;
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--schedule: " + e.getMessage());
+        }
+    }
+
+    private static String init(Options o) throws UsageException {
+        String s = o.string("init");
+        try {
+            org.dst4j.nn.init.WeightInit.parse(s);
+            return s;
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--init: " + e.getMessage());
+        }
+    }
+
+    @Override
+    public int run(String[] args) throws UsageException, UserException {
+        Options o = options("set", summary());
+        if (!o.parse(args)) return 0;
+        SetConfig cfg = config(o);
+        Path out = o.path("out"), resume = o.path("resume");
+        Progress progress = new Progress(cfg.epochs());
+        try (DatasetSplit data = DataSources.load(DataArgs.parse(o, cfg.seed()))) {
+            System.err.printf("dst4j set: %s, %d train / %d test samples, %d features, %d classes%n", data.train().name(),
+                    data.train().samples(), data.test().samples(), data.train().features(), data.train().classes());
+            SetTraining.Progress p = new SetTraining.Progress() {
+                @Override public void batch(int epoch, int done, int total) {
+                    progress.batch(epoch, done, total);
+                }
+
+                @Override public void epoch(EpochMetrics m) {
+                    progress.line(String.format("epoch %d/%d  train loss %.4f acc %.4f  test loss %.4f acc %.4f  connections %d  %.2fs (evolution %.3fs, eval %.2fs)",
+                            m.epoch(), cfg.epochs(), m.trainLoss(), m.trainAccuracy(), m.testLoss(), m.testAccuracy(), m.connections(),
+                            m.epochSeconds(), m.evolutionSeconds(), m.evalSeconds()));
+                }
+            };
+            Path dir = resume != null ? resume : out;
+            try (SparseClassifier model = resume != null
+                    ? SetTraining.resume(resume, data, cfg.threads(), p)
+                    : SetTraining.train(cfg, data, !o.flag("no-standardize"), out, p)) {
+                System.out.printf("test accuracy %.4f; wrote %s, %s, %s%n", model.evaluate(data.test()).accuracy(),
+                        dir.resolve(SetTraining.MODEL), dir.resolve(SetTraining.METRICS), dir.resolve(SetTraining.CURVE));
+            }
+            return 0;
+        } catch (DataFormatException e) {
+            throw new UserException(e.getMessage());
+        } catch (Trainer.DivergedException e) {
+            throw new UserException(e.getMessage());
+        } catch (IOException e) {
+            throw new UserException(e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,241 @@
+package org.dst4j.algorithms.set;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.dst4j.nn.data.DatasetSplit;
+import org.dst4j.nn.data.Standardizer;
+import org.dst4j.nn.evolution.TopologyEvolution;
+import org.dst4j.nn.init.Density;
+import org.dst4j.nn.init.WeightInit;
+import org.dst4j.nn.io.Json;
+import org.dst4j.nn.io.MetricsLog;
+import org.dst4j.nn.layer.Activation;
+import org.dst4j.nn.loss.SoftmaxCrossEntropy;
+import org.dst4j.nn.model.ModelFile;
+import org.dst4j.nn.model.SparseClassifier;
+import org.dst4j.nn.network.MlpConfig;
+import org.dst4j.nn.network.SparseMlp;
+import org.dst4j.nn.optim.Adam;
+import org.dst4j.nn.optim.LearningRate;
+import org.dst4j.nn.optim.Optimizer;
+import org.dst4j.nn.optim.Sgd;
+import org.dst4j.nn.plot.LineChart;
+import org.dst4j.nn.train.EpochMetrics;
+import org.dst4j.nn.train.Evaluation;
+import org.dst4j.nn.train.Trainer;
+import org.dst4j.runtime.kernel.KernelProvider;
+import org.dst4j.runtime.kernel.ParallelKernels;
+import org.dst4j.runtime.parallel.WorkerPool;
+import org.dst4j.runtime.random.RandomStream;
+import org.dst4j.runtime.random.RngStreams;
+
+/**
+ * Sparse Evolutionary Training of an MLP classifier: Erdős–Rényi sparse layers, trained by mini-batch
+ * SGD (or Adam), with SET's prune-and-regrow after every epoch but the last.
+ *
+ * <p>With an output directory it writes {@code metrics.jsonl} (one line per epoch),
+ * {@code checkpoint.dst4j} after every epoch (model, optimizer state and training state: what
+ * {@link #resume} needs), {@code model.dst4j} at the end and {@code learning-curve.png}.
+ */
+public final class SetTraining {
+    public static final String CHECKPOINT = "checkpoint.dst4j";
+    public static final String MODEL = "model.dst4j";
+    public static final String METRICS = "metrics.jsonl";
+    public static final String CURVE = "learning-curve.png";
+
+    /** Told after each batch and epoch (for progress display). */
+    public interface Progress {
+        default void batch(int epoch, int done, int total) {}
+
+        default void epoch(EpochMetrics m) {}
+    }
+
+    private SetTraining() {}
+
+    /** Trains from scratch. The returned classifier is the caller's to close. */
+    public static SparseClassifier train(SetConfig cfg, DatasetSplit data, boolean standardize, Path out, Progress progress) throws IOException {
+        RngStreams rng = new RngStreams(cfg.seed());
+        Standardizer std = standardize ? Standardizer.fit(data.train()) : null;
+        MlpConfig mlp = mlpConfig(cfg, data.train().features(), data.train().classes());
+        SparseMlp net = SparseMlp.create(mlp, rng.stream("init"), rng.stream("dropout").nextLong());
+        Trainer.State state = new Trainer.State(rng.stream("shuffle"), rng.stream("evolution"));
+        return run(cfg, data, std, net, optimizer(cfg), state, out, false, progress);
+    }
+
+    /** Continues the run whose checkpoint is in {@code dir}, writing there; same data required. */
+    public static SparseClassifier resume(Path dir, DatasetSplit data, int threads, Progress progress) throws IOException {
+        Path file = dir.resolve(CHECKPOINT);
+        if (!Files.exists(file)) throw new IOException("--resume " + dir + ": no " + CHECKPOINT + " there");
+        // The optimizer kind is in the header, which we only know after reading it; read twice (small cost, once).
+        Map<String, Object> header;
+        try (SparseClassifier peek = SparseClassifier.load(file, 1)) {
+            header = peek.header();
+        }
+        Map<String, Object> training = Json.getObject(header, "training");
+        SetConfig cfg = configFrom(Json.getObject(training, "config"), threads);
+        long expected = Json.getLong(Json.getObject(header, "provenance"), "data_checksum");
+        if (expected != data.train().checksum()) {
+            throw new IOException("--resume " + dir + ": the training data differs from the run's (checksum " + Long.toHexString(expected) + ")");
+        }
+        Optimizer opt = optimizer(cfg);
+        ModelFile.Loaded loaded = ModelFile.load(file, opt);
+        Trainer.State state = new Trainer.State(new RandomStream(0), new RandomStream(0));
+        state.epochsDone = (int) Json.getLong(training, "epochs_done");
+        state.step = Json.getLong(training, "step");
+        state.shuffle.restore(Json.getLongs(training, "rng_shuffle"));
+        state.evolution.restore(Json.getLongs(training, "rng_evolution"));
+        return run(cfg, data, loaded.standardizer(), loaded.net(), opt, state, dir, true, progress);
+    }
+
+    private static SparseClassifier run(SetConfig cfg, DatasetSplit data, Standardizer std, SparseMlp net, Optimizer opt,
+                                        Trainer.State state, Path out, boolean resumed, Progress progress) throws IOException {
+        boolean ok = false;
+        try (WorkerPool pool = new WorkerPool(cfg.threads())) {
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            WeightInit init = WeightInit.parse(cfg.init());
+            Trainer.Settings settings = new Trainer.Settings(cfg.epochs(), cfg.batch(), LearningRate.parse(cfg.schedule(), cfg.lr(), cfg.epochs()),
+                    opt, new SoftmaxCrossEntropy(), TopologyEvolution.set(cfg.zeta(), init), 1000);
+            Map<String, Object> provenance = provenance(cfg, data);
+            List<EpochMetrics> history = new ArrayList<>();
+            if (out != null) Files.createDirectories(out);
+            MetricsLog log = out == null ? null
+                    : resumed ? MetricsLog.resume(out.resolve(METRICS), state.epochsDone) : MetricsLog.create(out.resolve(METRICS));
+            if (resumed && out != null) {
+                for (Map<String, Object> r : MetricsLog.readAll(out.resolve(METRICS))) history.add(fromRecord(r));
+            }
+            try {
+                new Trainer(pk, settings).run(net, data.train(), data.test(), std, state, new Trainer.Listener() {
+                    @Override public void batchDone(int epoch, int done, int total) {
+                        progress.batch(epoch, done, total);
+                    }
+
+                    @Override public void epochDone(EpochMetrics m, Trainer.State s) {
+                        history.add(m);
+                        progress.epoch(m);
+                        if (out == null) return;
+                        try {
+                            log.append(record(m));
+                            ModelFile.save(out.resolve(CHECKPOINT), net, opt, std, header(cfg, s, provenance));
+                            curve(history).write(out.resolve(CURVE));
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }
+                });
+            } catch (java.io.UncheckedIOException e) {
+                throw e.getCause();
+            } finally {
+                if (log != null) log.close();
+            }
+            if (out != null) {
+                ModelFile.save(out.resolve(MODEL), net, null, std, header(cfg, state, provenance));
+                curve(history).write(out.resolve(CURVE));
+            }
+            ok = true;
+        } finally {
+            if (!ok) net.close();
+        }
+        return new SparseClassifier(net, std, Map.of("training", cfg.toMap()), cfg.threads());
+    }
+
+    static MlpConfig mlpConfig(SetConfig cfg, int inputs, int classes) {
+        int[] hidden = cfg.hidden();
+        int[] sizes = new int[hidden.length + 2];
+        sizes[0] = inputs;
+        System.arraycopy(hidden, 0, sizes, 1, hidden.length);
+        sizes[sizes.length - 1] = classes;
+        return new MlpConfig(sizes, cfg.activation(), cfg.alpha(), Activation.linear(), cfg.dropout(),
+                new Density.ErdosRenyi(cfg.epsilon()), WeightInit.parse(cfg.init()));
+    }
+
+    static Optimizer optimizer(SetConfig cfg) {
+        return switch (cfg.optimizer()) {
+            case "sgd" -> new Sgd(cfg.momentum(), cfg.weightDecay());
+            case "adam" -> Adam.withWeightDecay(cfg.weightDecay());
+            default -> throw new IllegalArgumentException("unknown optimizer '" + cfg.optimizer() + "'; expected sgd or adam");
+        };
+    }
+
+    private static Map<String, Object> provenance(SetConfig cfg, DatasetSplit data) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("algorithm", "set");
+        p.put("seed", cfg.seed());
+        p.put("data", data.train().name());
+        p.put("data_checksum", data.train().checksum());
+        p.put("dst4j_version", version());
+        return p;
+    }
+
+    private static String version() {
+        String v = SetTraining.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    private static Map<String, Object> header(SetConfig cfg, Trainer.State s, Map<String, Object> provenance) {
+        Map<String, Object> t = new LinkedHashMap<>();
+        t.put("config", cfg.toMap());
+        t.put("epochs_done", s.epochsDone);
+        t.put("step", s.step);
+        t.put("rng_shuffle", s.shuffle.state());
+        t.put("rng_evolution", s.evolution.state());
+        Map<String, Object> h = new LinkedHashMap<>();
+        h.put("training", t);
+        h.put("provenance", provenance);
+        return h;
+    }
+
+    static SetConfig configFrom(Map<String, Object> m, int threads) {
+        long[] h = Json.getLongs(m, "hidden");
+        int[] hidden = new int[h.length];
+        for (int i = 0; i < h.length; i++) hidden[i] = (int) h[i];
+        return new SetConfig(hidden, Json.getDouble(m, "epsilon"), Json.getDouble(m, "zeta"), (int) Json.getLong(m, "epochs"),
+                (int) Json.getLong(m, "batch"), (float) Json.getDouble(m, "lr"), (float) Json.getDouble(m, "momentum"),
+                (float) Json.getDouble(m, "weight_decay"), (float) Json.getDouble(m, "dropout"), Json.getString(m, "activation"),
+                (float) Json.getDouble(m, "alpha"), Json.getString(m, "optimizer"), Json.getString(m, "schedule"),
+                Json.getString(m, "init"), Json.getLong(m, "seed"), threads);
+    }
+
+    /** The metrics line of an epoch. */
+    public static Map<String, Object> record(EpochMetrics m) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("epoch", m.epoch());
+        r.put("train_loss", m.trainLoss());
+        r.put("train_accuracy", m.trainAccuracy());
+        r.put("test_loss", m.testLoss());
+        r.put("test_accuracy", m.testAccuracy());
+        r.put("connections", m.connections());
+        r.put("epoch_seconds", m.epochSeconds());
+        r.put("evolution_seconds", m.evolutionSeconds());
+        r.put("eval_seconds", m.evalSeconds());
+        r.put("learning_rate", m.learningRate());
+        return r;
+    }
+
+    private static EpochMetrics fromRecord(Map<String, Object> r) {
+        return new EpochMetrics((int) Json.getLong(r, "epoch"), Json.getDouble(r, "train_loss"), Json.getDouble(r, "train_accuracy"),
+                Json.getDouble(r, "test_loss"), Json.getDouble(r, "test_accuracy"), Json.getLong(r, "connections"),
+                Json.getDouble(r, "epoch_seconds"), Json.getDouble(r, "evolution_seconds"), Json.getDouble(r, "eval_seconds"),
+                (float) Json.getDouble(r, "learning_rate"));
+    }
+
+    static LineChart curve(List<EpochMetrics> history) {
+        int n = history.size();
+        double[] e = new double[n], tr = new double[n], te = new double[n];
+        for (int i = 0; i < n; i++) {
+            e[i] = history.get(i).epoch();
+            tr[i] = history.get(i).trainAccuracy();
+            te[i] = history.get(i).testAccuracy();
+        }
+        return new LineChart("SET learning curve", "epoch", "accuracy").add("train (dropout on)", e, tr).add("test", e, te);
+    }
+
+    /** Evaluates a classifier on the test split. */
+    public static Evaluation evaluate(SparseClassifier c, DatasetSplit data) {
+        return c.evaluate(data.test());
+    }
+}

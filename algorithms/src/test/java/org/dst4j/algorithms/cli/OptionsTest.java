@@ -1,0 +1,52 @@
+package org.dst4j.algorithms.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class OptionsTest {
+
+    private static Options options() {
+        return new Options("demo", "a demo command")
+                .option("epochs", "10", "epochs to train")
+                .option("hidden", "1000,1000", "hidden sizes")
+                .option("lr", "0.01", "learning rate")
+                .option("out", null, "output directory")
+                .option("activation", "relu", "relu|allrelu")
+                .flag("fresh", "ignore checkpoints");
+    }
+
+    @Test
+    void parsesValuesDefaultsAndFlags() throws Exception {
+        Options o = options();
+        assertThat(o.parse(new String[] {"--epochs", "3", "--lr=0.5", "--fresh"})).isTrue();
+        assertThat(o.integer("epochs", 0, 100)).isEqualTo(3);
+        assertThat(o.number("lr", 0, 1)).isEqualTo(0.5);
+        assertThat(o.integers("hidden", 1, 10_000)).containsExactly(1000, 1000);
+        assertThat(o.flag("fresh")).isTrue();
+        assertThat(o.path("out")).isNull();
+        assertThat(o.choice("activation", "relu", "allrelu")).isEqualTo("relu");
+    }
+
+    @Test
+    void everyMistakeNamesTheOption() throws Exception {
+        assertThatThrownBy(() -> options().parse(new String[] {"--epoch", "3"})).hasMessage("unknown option --epoch (see --help)");
+        assertThatThrownBy(() -> options().parse(new String[] {"--epochs"})).hasMessage("--epochs needs a value");
+        assertThatThrownBy(() -> options().parse(new String[] {"epochs"})).hasMessageContaining("unexpected argument 'epochs'");
+        assertThatThrownBy(() -> options().parse(new String[] {"--epochs", "1", "--epochs", "2"})).hasMessage("--epochs given twice");
+        Options o = options();
+        o.parse(new String[] {"--epochs", "ten", "--lr", "-1", "--hidden", "10,x", "--activation", "gelu"});
+        assertThatThrownBy(() -> o.integer("epochs", 0, 100)).hasMessage("--epochs: expected a whole number, got 'ten'");
+        assertThatThrownBy(() -> o.number("lr", 0, 1)).hasMessage("--lr: expected a number in [0.0, 1.0], got -1");
+        assertThatThrownBy(() -> o.integers("hidden", 1, 100)).hasMessageContaining("--hidden: expected comma-separated whole numbers");
+        assertThatThrownBy(() -> o.choice("activation", "relu", "allrelu")).hasMessage("--activation: expected one of relu|allrelu, got 'gelu'");
+    }
+
+    @Test
+    void unknownCommandAndBadArgumentsExitWithTwo() {
+        assertThat(Main.run(new String[] {"frobnicate"})).isEqualTo(2);
+        assertThat(Main.run(new String[] {"info", "extra"})).isEqualTo(2);
+        assertThat(Main.run(new String[] {"info"})).isZero();
+    }
+}

@@ -1,0 +1,12 @@
+package org.dst4j.nn.data;
+
+/** A data file or option that cannot be used; the message names the file, position and what was expected. */
+public final class DataFormatException extends Exception {
+    public DataFormatException(String message) {
+        super(message);
+    }
+
+    public DataFormatException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,148 @@
+package org.dst4j.nn.data;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.zip.CRC32C;
+import org.dst4j.runtime.dense.DenseMatrix;
+
+/**
+ * A labeled dataset: features off-heap, row-major {@code [samples x features]} (long offsets, so it may
+ * exceed 2^31 floats), labels in {@code [0, classes)} on the heap. Owns its memory.
+ */
+public final class Dataset implements AutoCloseable {
+    private final String name;
+    private final Arena arena;
+    private final MemorySegment x;
+    private final int samples;
+    private final int features;
+    private final int[] labels;
+    private final int classes;
+    private final int imageRows;
+    private final int imageCols;
+
+    private Dataset(String name, int samples, int features, int[] labels, int classes, int imageRows, int imageCols) {
+        if (samples < 0 || features < 0) throw new IllegalArgumentException("samples and features must be >= 0, got " + samples + " x " + features);
+        if (labels.length != samples) throw new IllegalArgumentException(name + ": " + labels.length + " labels for " + samples + " samples");
+        if (classes < 1) throw new IllegalArgumentException(name + ": classes must be >= 1, got " + classes);
+        for (int i = 0; i < samples; i++) {
+            if (labels[i] < 0 || labels[i] >= classes) {
+                throw new IllegalArgumentException(name + ": label " + labels[i] + " of sample " + i + " out of range [0, " + classes + ")");
+            }
+        }
+        this.name = name;
+        this.samples = samples;
+        this.features = features;
+        this.labels = labels;
+        this.classes = classes;
+        this.imageRows = imageRows;
+        this.imageCols = imageCols;
+        this.arena = Arena.ofShared();
+        this.x = arena.allocate(JAVA_FLOAT, Math.max(1, (long) samples * features));
+    }
+
+    /** A dataset copied from heap arrays. */
+    public static Dataset of(String name, float[] rowMajor, int samples, int features, int[] labels, int classes) {
+        if ((long) samples * features != rowMajor.length) {
+            throw new IllegalArgumentException(name + ": " + rowMajor.length + " floats for " + samples + " x " + features);
+        }
+        Dataset d = new Dataset(name, samples, features, labels.clone(), classes, 0, 0);
+        MemorySegment.copy(rowMajor, 0, d.x, JAVA_FLOAT, 0, rowMajor.length);
+        return d;
+    }
+
+    /** A zero-filled dataset for a generator or loader to fill through {@link #features(long)}. */
+    public static Dataset allocate(String name, int samples, int features, int[] labels, int classes, int imageRows, int imageCols) {
+        return new Dataset(name, samples, features, labels.clone(), classes, imageRows, imageCols);
+    }
+
+    public String name() { return name; }
+
+    public int samples() { return samples; }
+
+    public int features() { return features; }
+
+    public int classes() { return classes; }
+
+    /** Image height when the features are pixels of an image, else 0. */
+    public int imageRows() { return imageRows; }
+
+    /** Image width when the features are pixels of an image, else 0. */
+    public int imageCols() { return imageCols; }
+
+    public int label(int i) { return labels[i]; }
+
+    /** The labels (a copy). */
+    public int[] labels() { return labels.clone(); }
+
+    public float get(long sample, int feature) {
+        return x.getAtIndex(JAVA_FLOAT, sample * features + feature);
+    }
+
+    /** The feature segment of one sample (a slice of {@code features} floats, writable). */
+    public MemorySegment features(long sample) {
+        return x.asSlice(sample * features * Float.BYTES, (long) features * Float.BYTES);
+    }
+
+    /** All features, row-major. */
+    public MemorySegment segment() { return x; }
+
+    /**
+     * Writes samples {@code order[from .. from+n)} into columns {@code 0..n-1} of the feature-major
+     * {@code out} ({@code features x batch}).
+     */
+    public void gatherBatch(int[] order, int from, int n, DenseMatrix out) {
+        if (out.rows() != features || out.cols() < n) {
+            throw new IllegalArgumentException("batch matrix " + out.rows() + " x " + out.cols() + " cannot hold " + n + " samples of " + features + " features");
+        }
+        MemorySegment o = out.segment();
+        long stride = out.stride();
+        float[] row = new float[features];
+        for (int c = 0; c < n; c++) {
+            MemorySegment.copy(x, JAVA_FLOAT, (long) order[from + c] * features * Float.BYTES, row, 0, features);
+            for (int f = 0; f < features; f++) o.setAtIndex(JAVA_FLOAT, f * stride + c, row[f]);
+        }
+    }
+
+    /** A new dataset of the given samples, in that order. */
+    public Dataset subset(int[] sampleIndices) {
+        int[] l = new int[sampleIndices.length];
+        for (int i = 0; i < l.length; i++) l[i] = labels[sampleIndices[i]];
+        Dataset d = new Dataset(name, l.length, features, l, classes, imageRows, imageCols);
+        for (int i = 0; i < l.length; i++) {
+            MemorySegment.copy(x, (long) sampleIndices[i] * features * Float.BYTES, d.x, (long) i * features * Float.BYTES, (long) features * Float.BYTES);
+        }
+        return d;
+    }
+
+    /** A new dataset keeping only the given features, in that order. */
+    public Dataset selectFeatures(int[] featureIndices) {
+        for (int f : featureIndices) if (f < 0 || f >= features) throw new IllegalArgumentException("feature " + f + " out of range [0, " + features + ")");
+        Dataset d = new Dataset(name, samples, featureIndices.length, labels.clone(), classes, 0, 0);
+        for (long s = 0; s < samples; s++) {
+            for (int j = 0; j < featureIndices.length; j++) {
+                d.x.setAtIndex(JAVA_FLOAT, s * featureIndices.length + j, get(s, featureIndices[j]));
+            }
+        }
+        return d;
+    }
+
+    /** CRC32C over the labels and the feature bits: identifies the data in a model's provenance. */
+    public long checksum() {
+        CRC32C crc = new CRC32C();
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 * labels.length);
+        for (int l : labels) b.putInt(l);
+        crc.update(b.array());
+        long bytes = (long) samples * features * Float.BYTES;
+        for (long off = 0; off < bytes; off += 1 << 20) {
+            crc.update(x.asSlice(off, Math.min(1 << 20, bytes - off)).asByteBuffer());
+        }
+        return crc.getValue();
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+}

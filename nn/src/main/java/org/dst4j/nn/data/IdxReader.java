@@ -1,0 +1,108 @@
+package org.dst4j.nn.data;
+
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Reads the IDX format of the MNIST family (plain or gzip): unsigned-byte images become features in
+ * [0, 1], unsigned-byte labels become class indices. Errors name the file and byte offset.
+ */
+public final class IdxReader {
+    private static final int IMAGES_MAGIC = 0x00000803;
+    private static final int LABELS_MAGIC = 0x00000801;
+
+    private IdxReader() {}
+
+    /** Images plus labels: a dataset with {@code rows*cols} features and {@code max label + 1} classes (at least 10 for MNIST-style files). */
+    public static Dataset read(String name, Path images, Path labels) throws DataFormatException {
+        try (InputStream ii = open(images); InputStream li = open(labels)) {
+            return read(name, ii, images.toString(), li, labels.toString());
+        } catch (IOException e) {
+            throw new DataFormatException("cannot read " + images + " / " + labels + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** As {@link #read(String, Path, Path)} from streams (gzip is detected), each with the name used in errors. */
+    public static Dataset read(String name, InputStream images, String imagesName, InputStream labels, String labelsName)
+            throws DataFormatException, IOException {
+        int[] y = readLabels(maybeGunzip(labels), labelsName);
+        DataInputStream in = new DataInputStream(new BufferedInputStream(maybeGunzip(images), 1 << 16));
+        int magic = readInt(in, imagesName, 0);
+        if (magic != IMAGES_MAGIC) {
+            throw new DataFormatException(imagesName + ": wrong magic 0x" + Integer.toHexString(magic) + " at byte 0, expected 0x00000803 (IDX unsigned-byte images)");
+        }
+        int n = readInt(in, imagesName, 4), rows = readInt(in, imagesName, 8), cols = readInt(in, imagesName, 12);
+        if (n < 0 || rows <= 0 || cols <= 0) throw new DataFormatException(imagesName + ": bad dimensions " + n + " x " + rows + " x " + cols + " at byte 4");
+        if (n != y.length) {
+            throw new DataFormatException(imagesName + ": " + n + " images but " + labelsName + " has " + y.length + " labels");
+        }
+        int features = rows * cols;
+        int classes = 10;
+        for (int l : y) classes = Math.max(classes, l + 1);
+        Dataset d = Dataset.allocate(name, n, features, y, classes, rows, cols);
+        try {
+            byte[] buf = new byte[features];
+            float[] row = new float[features];
+            for (int s = 0; s < n; s++) {
+                try {
+                    in.readFully(buf);
+                } catch (EOFException e) {
+                    throw new DataFormatException(imagesName + ": truncated at image " + s + " (byte " + (16 + (long) s * features) + "), expected " + n + " images");
+                }
+                for (int f = 0; f < features; f++) row[f] = (buf[f] & 0xff) / 255f;
+                java.lang.foreign.MemorySegment.copy(row, 0, d.features(s), java.lang.foreign.ValueLayout.JAVA_FLOAT, 0, features);
+            }
+            if (in.read() != -1) throw new DataFormatException(imagesName + ": unexpected bytes after " + n + " images (byte " + (16 + (long) n * features) + ")");
+            return d;
+        } catch (DataFormatException | IOException | RuntimeException e) {
+            d.close();
+            throw e;
+        }
+    }
+
+    private static int[] readLabels(InputStream raw, String name) throws DataFormatException, IOException {
+        DataInputStream in = new DataInputStream(new BufferedInputStream(raw, 1 << 16));
+        int magic = readInt(in, name, 0);
+        if (magic != LABELS_MAGIC) {
+            throw new DataFormatException(name + ": wrong magic 0x" + Integer.toHexString(magic) + " at byte 0, expected 0x00000801 (IDX unsigned-byte labels)");
+        }
+        int n = readInt(in, name, 4);
+        if (n < 0) throw new DataFormatException(name + ": negative label count " + n + " at byte 4");
+        byte[] b = new byte[n];
+        try {
+            in.readFully(b);
+        } catch (EOFException e) {
+            throw new DataFormatException(name + ": truncated, expected " + n + " labels after byte 8");
+        }
+        if (in.read() != -1) throw new DataFormatException(name + ": unexpected bytes after " + n + " labels (byte " + (8L + n) + ")");
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) y[i] = b[i] & 0xff;
+        return y;
+    }
+
+    private static int readInt(DataInputStream in, String name, long offset) throws DataFormatException, IOException {
+        try {
+            return in.readInt();
+        } catch (EOFException e) {
+            throw new DataFormatException(name + ": truncated header at byte " + offset);
+        }
+    }
+
+    private static InputStream open(Path p) throws IOException {
+        return Files.newInputStream(p);
+    }
+
+    private static InputStream maybeGunzip(InputStream raw) throws IOException {
+        BufferedInputStream b = new BufferedInputStream(raw, 1 << 16);
+        b.mark(2);
+        int a = b.read(), c = b.read();
+        b.reset();
+        return a == 0x1f && c == 0x8b ? new GZIPInputStream(b, 1 << 16) : b;
+    }
+}

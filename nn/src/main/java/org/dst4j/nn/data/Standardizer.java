@@ -1,0 +1,77 @@
+package org.dst4j.nn.data;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Per-feature standardization {@code (x - mean) / std}, fitted on training data only and applied to
+ * every split (a feature with zero variance is only centred). Saved with a model so predictions see
+ * the same transform.
+ */
+public record Standardizer(float[] mean, float[] std) {
+
+    public Standardizer {
+        if (mean.length != std.length) throw new IllegalArgumentException("mean has " + mean.length + " features, std " + std.length);
+        mean = mean.clone();
+        std = std.clone();
+    }
+
+    /** Fits on {@code train} (double accumulation, two passes). */
+    public static Standardizer fit(Dataset train) {
+        int d = train.features(), n = train.samples();
+        double[] sum = new double[d], sq = new double[d];
+        float[] row = new float[d];
+        for (long s = 0; s < n; s++) {
+            MemorySegment.copy(train.features(s), JAVA_FLOAT, 0, row, 0, d);
+            for (int f = 0; f < d; f++) sum[f] += row[f];
+        }
+        float[] mean = new float[d], std = new float[d];
+        for (int f = 0; f < d; f++) mean[f] = (float) (sum[f] / Math.max(1, n));
+        for (long s = 0; s < n; s++) {
+            MemorySegment.copy(train.features(s), JAVA_FLOAT, 0, row, 0, d);
+            for (int f = 0; f < d; f++) {
+                double e = row[f] - mean[f];
+                sq[f] += e * e;
+            }
+        }
+        for (int f = 0; f < d; f++) {
+            double v = Math.sqrt(sq[f] / Math.max(1, n));
+            std[f] = v > 1e-12 ? (float) v : 1f;
+        }
+        return new Standardizer(mean, std);
+    }
+
+    /** Standardizes {@code data} in place. */
+    public void apply(Dataset data) {
+        int d = mean.length;
+        if (data.features() != d) {
+            throw new IllegalArgumentException(data.name() + " has " + data.features() + " features; the standardizer was fitted on " + d);
+        }
+        float[] row = new float[d];
+        for (long s = 0; s < data.samples(); s++) {
+            MemorySegment seg = data.features(s);
+            MemorySegment.copy(seg, JAVA_FLOAT, 0, row, 0, d);
+            for (int f = 0; f < d; f++) row[f] = (row[f] - mean[f]) * (1f / std[f]);
+            MemorySegment.copy(row, 0, seg, JAVA_FLOAT, 0, d);
+        }
+    }
+
+    /** Standardizes the columns of a feature-major batch ({@code features x batch}) in place. */
+    public void apply(org.dst4j.runtime.dense.DenseMatrix batch) {
+        if (batch.rows() != mean.length) {
+            throw new IllegalArgumentException("batch has " + batch.rows() + " features; the standardizer was fitted on " + mean.length);
+        }
+        MemorySegment s = batch.segment();
+        int n = batch.cols();
+        for (int f = 0; f < mean.length; f++) {
+            long base = f * batch.stride();
+            float m = mean[f], inv = 1f / std[f];
+            for (int c = 0; c < n; c++) s.setAtIndex(JAVA_FLOAT, base + c, (s.getAtIndex(JAVA_FLOAT, base + c) - m) * inv);
+        }
+    }
+
+    @Override public float[] mean() { return mean.clone(); }
+
+    @Override public float[] std() { return std.clone(); }
+}

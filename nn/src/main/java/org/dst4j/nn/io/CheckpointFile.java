@@ -1,0 +1,297 @@
+package org.dst4j.nn.io;
+
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.CRC32C;
+
+/**
+ * The dst4j checkpoint/model file: one versioned binary file.
+ *
+ * <pre>
+ * "DST4JCKP"            8 bytes magic
+ * version               u32 (big-endian, as every integer of the framing)
+ * header length, bytes  u32, UTF-8 JSON (config, training state, provenance)
+ * header CRC32C         u32
+ * tensor count          u32
+ * per tensor: name length u16, name UTF-8, dtype u8, rank u8, dims i64 x rank, byte length i64,
+ *             data (little-endian elements), data CRC32C u32
+ * </pre>
+ *
+ * Written atomically (temp file + rename). The reader trusts nothing: every length is checked against
+ * what remains of the file before anything is allocated, every CRC is verified, and on any error what
+ * was allocated is freed and an {@link IOException} names the file, the byte offset and the problem.
+ */
+public final class CheckpointFile {
+    private static final byte[] MAGIC = "DST4JCKP".getBytes(StandardCharsets.US_ASCII);
+    public static final int VERSION = 1;
+    private static final int MAX_HEADER = 64 << 20;
+    private static final int MAX_NAME = 1024;
+    private static final int MAX_RANK = 8;
+    private static final int MAX_TENSORS = 1 << 20;
+
+    private CheckpointFile() {}
+
+    /** Element types. */
+    public enum DType {
+        F32(4), I32(4), I64(8), U8(1);
+
+        final int size;
+
+        DType(int size) {
+            this.size = size;
+        }
+
+        public int size() { return size; }
+    }
+
+    /** A named tensor to write or that was read; {@code data} holds {@code product(shape) * dtype.size} bytes. */
+    public record Tensor(String name, DType dtype, long[] shape, MemorySegment data) {
+        public Tensor {
+            long n = 1;
+            for (long d : shape) n *= d;
+            if (n * dtype.size != data.byteSize()) {
+                throw new IllegalArgumentException("tensor '" + name + "': " + data.byteSize() + " bytes for shape " + java.util.Arrays.toString(shape) + " of " + dtype);
+            }
+        }
+
+        public static Tensor of(String name, float[] a) {
+            return new Tensor(name, DType.F32, new long[] {a.length}, MemorySegment.ofArray(a));
+        }
+
+        public static Tensor of(String name, int[] a) {
+            return new Tensor(name, DType.I32, new long[] {a.length}, MemorySegment.ofArray(a));
+        }
+
+        public static Tensor of(String name, DType dtype, MemorySegment data) {
+            return new Tensor(name, dtype, new long[] {data.byteSize() / dtype.size}, data);
+        }
+
+        public long elements() { return data.byteSize() / dtype.size; }
+
+        public float[] toFloatArray() { return require(DType.F32).data.toArray(ValueLayout.JAVA_FLOAT); }
+
+        public int[] toIntArray() { return require(DType.I32).data.toArray(ValueLayout.JAVA_INT); }
+
+        public long[] toLongArray() { return require(DType.I64).data.toArray(ValueLayout.JAVA_LONG); }
+
+        private Tensor require(DType t) {
+            if (dtype != t) throw new IllegalArgumentException("tensor '" + name + "' is " + dtype + ", expected " + t);
+            return this;
+        }
+    }
+
+    /** A file's header and tensors; owns the tensors' memory. */
+    public static final class Checkpoint implements AutoCloseable {
+        private final Map<String, Object> header;
+        private final Map<String, Tensor> tensors;
+        private final Arena arena;
+        private final Path file;
+
+        private Checkpoint(Path file, Map<String, Object> header, Map<String, Tensor> tensors, Arena arena) {
+            this.file = file;
+            this.header = header;
+            this.tensors = tensors;
+            this.arena = arena;
+        }
+
+        public Map<String, Object> header() { return header; }
+
+        public List<String> names() { return List.copyOf(tensors.keySet()); }
+
+        public boolean has(String name) { return tensors.containsKey(name); }
+
+        /** The tensor of that name, or an error naming the file and the tensor. */
+        public Tensor tensor(String name) throws IOException {
+            Tensor t = tensors.get(name);
+            if (t == null) throw new IOException("checkpoint " + file + ": no tensor '" + name + "'");
+            return t;
+        }
+
+        @Override
+        public void close() {
+            arena.close();
+        }
+    }
+
+    /** Writes header and tensors atomically. */
+    public static void write(Path file, Map<String, Object> header, List<Tensor> tensors) throws IOException {
+        byte[] h = Json.write(header).getBytes(StandardCharsets.UTF_8);
+        AtomicFiles.write(file, raw -> {
+            DataOutputStream out = new DataOutputStream(raw);
+            out.write(MAGIC);
+            out.writeInt(VERSION);
+            out.writeInt(h.length);
+            out.write(h);
+            out.writeInt(crc(h));
+            out.writeInt(tensors.size());
+            byte[] chunk = new byte[1 << 20];
+            for (Tensor t : tensors) {
+                byte[] name = t.name().getBytes(StandardCharsets.UTF_8);
+                if (name.length > MAX_NAME) throw new IllegalArgumentException("tensor name too long: " + t.name());
+                out.writeShort(name.length);
+                out.write(name);
+                out.writeByte(t.dtype().ordinal());
+                out.writeByte(t.shape().length);
+                for (long d : t.shape()) out.writeLong(d);
+                out.writeLong(t.data().byteSize());
+                CRC32C crc = new CRC32C();
+                for (long off = 0; off < t.data().byteSize(); off += chunk.length) {
+                    int n = (int) Math.min(chunk.length, t.data().byteSize() - off);
+                    MemorySegment.copy(t.data(), ValueLayout.JAVA_BYTE, off, chunk, 0, n);
+                    crc.update(chunk, 0, n);
+                    out.write(chunk, 0, n);
+                }
+                out.writeInt((int) crc.getValue());
+            }
+            out.flush();
+        });
+    }
+
+    private static int crc(byte[] b) {
+        CRC32C c = new CRC32C();
+        c.update(b);
+        return (int) c.getValue();
+    }
+
+    /** Reads and validates a whole file. */
+    public static Checkpoint read(Path file) throws IOException {
+        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) throw new IOException("checkpoints need a little-endian machine");
+        Arena arena = Arena.ofShared();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            Reader r = new Reader(ch, file);
+            byte[] magic = r.bytes(8, "magic");
+            if (!java.util.Arrays.equals(magic, MAGIC)) throw r.error(0, "not a dst4j checkpoint (bad magic)");
+            int version = r.u32("version");
+            if (version > VERSION) throw r.error(8, "written by a newer dst4j (format version " + version + ", this one reads " + VERSION + ")");
+            if (version < 1) throw r.error(8, "bad format version " + version);
+            long at = r.pos;
+            int hLen = r.u32("header length");
+            if (hLen < 0 || hLen > MAX_HEADER || hLen > r.remaining()) throw r.error(at, "header length " + hLen + " exceeds the file");
+            long hAt = r.pos;
+            byte[] h = r.bytes(hLen, "header");
+            int hCrc = r.u32("header CRC32C");
+            if (hCrc != crc(h)) throw r.error(hAt, "header CRC32C mismatch (file corrupted)");
+            Map<String, Object> header;
+            try {
+                header = Json.parseObject(new String(h, StandardCharsets.UTF_8));
+            } catch (IllegalArgumentException e) {
+                throw r.error(hAt, "header is not valid JSON: " + e.getMessage());
+            }
+            at = r.pos;
+            int count = r.u32("tensor count");
+            if (count < 0 || count > MAX_TENSORS) throw r.error(at, "tensor count " + count + " out of range");
+            Map<String, Tensor> tensors = new LinkedHashMap<>();
+            for (int i = 0; i < count; i++) {
+                long tAt = r.pos;
+                int nameLen = r.u16("tensor name length");
+                if (nameLen > MAX_NAME) throw r.error(tAt, "tensor name length " + nameLen + " too long");
+                String name = new String(r.bytes(nameLen, "tensor name"), StandardCharsets.UTF_8);
+                int dt = r.u8("dtype of '" + name + "'");
+                if (dt >= DType.values().length) throw r.error(r.pos - 1, "tensor '" + name + "': unknown dtype " + dt);
+                DType dtype = DType.values()[dt];
+                int rank = r.u8("rank of '" + name + "'");
+                if (rank > MAX_RANK) throw r.error(r.pos - 1, "tensor '" + name + "': rank " + rank + " too large");
+                long[] shape = new long[rank];
+                long elements = 1;
+                for (int d = 0; d < rank; d++) {
+                    shape[d] = r.i64("shape of '" + name + "'");
+                    if (shape[d] < 0) throw r.error(r.pos - 8, "tensor '" + name + "': negative dimension " + shape[d]);
+                    elements = shape[d] == 0 ? 0 : (elements > Long.MAX_VALUE / shape[d] ? -1 : elements * shape[d]);
+                    if (elements < 0) throw r.error(r.pos - 8, "tensor '" + name + "': dimensions overflow");
+                }
+                long lenAt = r.pos;
+                long bytes = r.i64("byte length of '" + name + "'");
+                if (elements > Long.MAX_VALUE / dtype.size || bytes != elements * dtype.size) {
+                    throw r.error(lenAt, "tensor '" + name + "': byte length " + bytes + " does not match its shape " + java.util.Arrays.toString(shape) + " of " + dtype);
+                }
+                if (bytes > r.remaining() - 4) throw r.error(lenAt, "tensor '" + name + "': " + bytes + " bytes of data but the file has " + Math.max(0, r.remaining() - 4) + " left (truncated?)");
+                if (tensors.containsKey(name)) throw r.error(tAt, "duplicate tensor '" + name + "'");
+                MemorySegment data = arena.allocate(Math.max(1, bytes), 8).asSlice(0, bytes);
+                long dataAt = r.pos;
+                int actual = r.into(data);
+                int stored = r.u32("CRC32C of '" + name + "'");
+                if (stored != actual) throw r.error(dataAt, "tensor '" + name + "': data CRC32C mismatch (file corrupted)");
+                tensors.put(name, new Tensor(name, dtype, shape, data));
+            }
+            if (r.remaining() != 0) throw r.error(r.pos, r.remaining() + " unexpected bytes after the last tensor");
+            return new Checkpoint(file, Collections.unmodifiableMap(header), tensors, arena);
+        } catch (IOException | RuntimeException e) {
+            arena.close();
+            if (e instanceof java.nio.file.NoSuchFileException) throw new IOException("checkpoint " + file + ": no such file");
+            throw e;
+        }
+    }
+
+    private static final class Reader {
+        final FileChannel ch;
+        final Path file;
+        final long size;
+        long pos;
+
+        Reader(FileChannel ch, Path file) throws IOException {
+            this.ch = ch;
+            this.file = file;
+            this.size = ch.size();
+        }
+
+        long remaining() { return size - pos; }
+
+        IOException error(long at, String what) {
+            return new IOException("checkpoint " + file + ": " + what + " at byte " + at);
+        }
+
+        byte[] bytes(int n, String what) throws IOException {
+            if (n > remaining()) throw error(pos, "truncated: " + what + " needs " + n + " bytes, " + remaining() + " left");
+            ByteBuffer b = ByteBuffer.allocate(n);
+            while (b.hasRemaining()) {
+                if (ch.read(b, pos + b.position()) < 0) throw error(pos, "truncated in " + what);
+            }
+            pos += n;
+            return b.array();
+        }
+
+        int u8(String what) throws IOException { return bytes(1, what)[0] & 0xff; }
+
+        int u16(String what) throws IOException { return ByteBuffer.wrap(bytes(2, what)).getShort() & 0xffff; }
+
+        int u32(String what) throws IOException { return ByteBuffer.wrap(bytes(4, what)).getInt(); }
+
+        long i64(String what) throws IOException { return ByteBuffer.wrap(bytes(8, what)).getLong(); }
+
+        // Reads exactly data.byteSize() bytes (already checked to fit) and returns their CRC32C.
+        int into(MemorySegment data) throws IOException {
+            CRC32C crc = new CRC32C();
+            long n = data.byteSize();
+            for (long off = 0; off < n; ) {
+                ByteBuffer b = data.asSlice(off, Math.min(1 << 30, n - off)).asByteBuffer();
+                while (b.hasRemaining()) {
+                    int got = ch.read(b, pos + off + b.position());
+                    if (got < 0) throw error(pos + off + b.position(), "truncated tensor data");
+                }
+                b.flip();
+                crc.update(b);
+                off += b.limit();
+            }
+            pos += n;
+            return (int) crc.getValue();
+        }
+    }
+
+    /** Convenience: an ordered map for headers. */
+    public static Map<String, Object> header() {
+        return new LinkedHashMap<>();
+    }
+}

@@ -1,0 +1,324 @@
+package org.dst4j.nn.io;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A small strict JSON writer and parser (no dependencies). Writing: maps (keys in their order), lists,
+ * primitive arrays, strings, numbers, booleans and null; a non-finite double is written as null.
+ * Parsing gives {@code Map<String,Object>} (ordered), {@code List<Object>}, String, Long (integers),
+ * Double, Boolean or null; errors name the offset and what was expected.
+ */
+public final class Json {
+    private Json() {}
+
+    /** One-line JSON text of {@code value}. */
+    public static String write(Object value) {
+        StringBuilder sb = new StringBuilder();
+        write(sb, value);
+        return sb.toString();
+    }
+
+    private static void write(StringBuilder sb, Object v) {
+        switch (v) {
+            case null -> sb.append("null");
+            case String s -> string(sb, s);
+            case Boolean b -> sb.append(b);
+            case Double d -> number(sb, d);
+            case Float f -> number(sb, Double.parseDouble(Float.toString(f)));
+            case Number n -> sb.append(n.longValue());
+            case Map<?, ?> m -> {
+                sb.append('{');
+                boolean first = true;
+                for (var e : m.entrySet()) {
+                    if (!first) sb.append(',');
+                    first = false;
+                    string(sb, String.valueOf(e.getKey()));
+                    sb.append(':');
+                    write(sb, e.getValue());
+                }
+                sb.append('}');
+            }
+            case Iterable<?> it -> {
+                sb.append('[');
+                boolean first = true;
+                for (Object o : it) {
+                    if (!first) sb.append(',');
+                    first = false;
+                    write(sb, o);
+                }
+                sb.append(']');
+            }
+            case int[] a -> { List<Object> l = new ArrayList<>(); for (int x : a) l.add(x); write(sb, l); }
+            case long[] a -> { List<Object> l = new ArrayList<>(); for (long x : a) l.add(x); write(sb, l); }
+            case float[] a -> { List<Object> l = new ArrayList<>(); for (float x : a) l.add(x); write(sb, l); }
+            case double[] a -> { List<Object> l = new ArrayList<>(); for (double x : a) l.add(x); write(sb, l); }
+            case Object[] a -> write(sb, List.of(a));
+            default -> throw new IllegalArgumentException("cannot write " + v.getClass().getName() + " as JSON");
+        }
+    }
+
+    private static void number(StringBuilder sb, double d) {
+        if (!Double.isFinite(d)) {
+            sb.append("null");
+        } else if (d == Math.rint(d) && Math.abs(d) < 1e15) {
+            sb.append((long) d).append(".0");
+        } else {
+            sb.append(d);
+        }
+    }
+
+    private static void string(StringBuilder sb, String s) {
+        sb.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (c < 0x20) sb.append(String.format("\\u%04x", (int) c));
+                    else sb.append(c);
+                }
+            }
+        }
+        sb.append('"');
+    }
+
+    /** Parses one JSON value (surrounding whitespace allowed, nothing else). */
+    public static Object parse(String text) {
+        Parser p = new Parser(text);
+        p.ws();
+        Object v = p.value();
+        p.ws();
+        if (p.i != text.length()) throw p.error("end of input");
+        return v;
+    }
+
+    /** Parses a JSON object. */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> parseObject(String text) {
+        Object v = parse(text);
+        if (!(v instanceof Map)) throw new IllegalArgumentException("expected a JSON object, got " + (v == null ? "null" : v.getClass().getSimpleName()));
+        return (Map<String, Object>) v;
+    }
+
+    private static final class Parser {
+        final String s;
+        int i;
+
+        Parser(String s) {
+            this.s = s;
+        }
+
+        IllegalArgumentException error(String expected) {
+            int line = 1, col = 1;
+            for (int k = 0; k < Math.min(i, s.length()); k++) {
+                if (s.charAt(k) == '\n') {
+                    line++;
+                    col = 1;
+                } else {
+                    col++;
+                }
+            }
+            String found = i < s.length() ? "'" + s.charAt(i) + "'" : "end of input";
+            return new IllegalArgumentException("JSON: expected " + expected + " at offset " + i + " (line " + line + ", column " + col + "), found " + found);
+        }
+
+        void ws() {
+            while (i < s.length() && " \t\r\n".indexOf(s.charAt(i)) >= 0) i++;
+        }
+
+        Object value() {
+            if (i >= s.length()) throw error("a value");
+            char c = s.charAt(i);
+            return switch (c) {
+                case '{' -> object();
+                case '[' -> array();
+                case '"' -> str();
+                case 't' -> literal("true", Boolean.TRUE);
+                case 'f' -> literal("false", Boolean.FALSE);
+                case 'n' -> literal("null", null);
+                default -> {
+                    if (c == '-' || (c >= '0' && c <= '9')) yield num();
+                    throw error("a value");
+                }
+            };
+        }
+
+        Object literal(String word, Object v) {
+            if (!s.startsWith(word, i)) throw error("'" + word + "'");
+            i += word.length();
+            return v;
+        }
+
+        Map<String, Object> object() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            i++;
+            ws();
+            if (i < s.length() && s.charAt(i) == '}') {
+                i++;
+                return m;
+            }
+            while (true) {
+                ws();
+                if (i >= s.length() || s.charAt(i) != '"') throw error("a string key");
+                String k = str();
+                ws();
+                if (i >= s.length() || s.charAt(i) != ':') throw error("':'");
+                i++;
+                ws();
+                if (m.containsKey(k)) throw error("no duplicate key '" + k + "'");
+                m.put(k, value());
+                ws();
+                if (i < s.length() && s.charAt(i) == ',') {
+                    i++;
+                    continue;
+                }
+                if (i < s.length() && s.charAt(i) == '}') {
+                    i++;
+                    return m;
+                }
+                throw error("',' or '}'");
+            }
+        }
+
+        List<Object> array() {
+            List<Object> l = new ArrayList<>();
+            i++;
+            ws();
+            if (i < s.length() && s.charAt(i) == ']') {
+                i++;
+                return l;
+            }
+            while (true) {
+                ws();
+                l.add(value());
+                ws();
+                if (i < s.length() && s.charAt(i) == ',') {
+                    i++;
+                    continue;
+                }
+                if (i < s.length() && s.charAt(i) == ']') {
+                    i++;
+                    return l;
+                }
+                throw error("',' or ']'");
+            }
+        }
+
+        String str() {
+            StringBuilder sb = new StringBuilder();
+            i++;
+            while (true) {
+                if (i >= s.length()) throw error("closing '\"'");
+                char c = s.charAt(i++);
+                if (c == '"') return sb.toString();
+                if (c < 0x20) {
+                    i--;
+                    throw error("no control character in a string");
+                }
+                if (c != '\\') {
+                    sb.append(c);
+                    continue;
+                }
+                if (i >= s.length()) throw error("an escape");
+                char e = s.charAt(i++);
+                switch (e) {
+                    case '"', '\\', '/' -> sb.append(e);
+                    case 'b' -> sb.append('\b');
+                    case 'f' -> sb.append('\f');
+                    case 'n' -> sb.append('\n');
+                    case 'r' -> sb.append('\r');
+                    case 't' -> sb.append('\t');
+                    case 'u' -> {
+                        if (i + 4 > s.length()) throw error("4 hex digits");
+                        try {
+                            sb.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
+                        } catch (NumberFormatException x) {
+                            throw error("4 hex digits");
+                        }
+                        i += 4;
+                    }
+                    default -> {
+                        i--;
+                        throw error("a valid escape");
+                    }
+                }
+            }
+        }
+
+        Object num() {
+            int start = i;
+            if (s.charAt(i) == '-') i++;
+            if (i >= s.length() || !Character.isDigit(s.charAt(i))) throw error("a digit");
+            if (s.charAt(i) == '0') i++;
+            else while (i < s.length() && Character.isDigit(s.charAt(i))) i++;
+            boolean integer = true;
+            if (i < s.length() && s.charAt(i) == '.') {
+                integer = false;
+                i++;
+                if (i >= s.length() || !Character.isDigit(s.charAt(i))) throw error("a digit after '.'");
+                while (i < s.length() && Character.isDigit(s.charAt(i))) i++;
+            }
+            if (i < s.length() && (s.charAt(i) == 'e' || s.charAt(i) == 'E')) {
+                integer = false;
+                i++;
+                if (i < s.length() && (s.charAt(i) == '+' || s.charAt(i) == '-')) i++;
+                if (i >= s.length() || !Character.isDigit(s.charAt(i))) throw error("an exponent digit");
+                while (i < s.length() && Character.isDigit(s.charAt(i))) i++;
+            }
+            String t = s.substring(start, i);
+            if (integer) {
+                try {
+                    return Long.parseLong(t);
+                } catch (NumberFormatException e) {
+                    return Double.parseDouble(t);
+                }
+            }
+            return Double.parseDouble(t);
+        }
+    }
+
+    /** {@code m.get(key)} as a long, or an error naming the key. */
+    public static long getLong(Map<String, Object> m, String key) {
+        if (!(m.get(key) instanceof Number n)) throw new IllegalArgumentException("field '" + key + "': expected a number, got " + m.get(key));
+        return n.longValue();
+    }
+
+    /** {@code m.get(key)} as a double (null reads as NaN), or an error naming the key. */
+    public static double getDouble(Map<String, Object> m, String key) {
+        Object v = m.get(key);
+        if (v == null && m.containsKey(key)) return Double.NaN;
+        if (!(v instanceof Number n)) throw new IllegalArgumentException("field '" + key + "': expected a number, got " + v);
+        return n.doubleValue();
+    }
+
+    /** {@code m.get(key)} as a string, or an error naming the key. */
+    public static String getString(Map<String, Object> m, String key) {
+        if (!(m.get(key) instanceof String s)) throw new IllegalArgumentException("field '" + key + "': expected a string, got " + m.get(key));
+        return s;
+    }
+
+    /** {@code m.get(key)} as an object, or an error naming the key. */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> getObject(Map<String, Object> m, String key) {
+        if (!(m.get(key) instanceof Map<?, ?> o)) throw new IllegalArgumentException("field '" + key + "': expected an object, got " + m.get(key));
+        return (Map<String, Object>) o;
+    }
+
+    /** {@code m.get(key)} as a list of whole numbers, or an error naming the key. */
+    public static long[] getLongs(Map<String, Object> m, String key) {
+        if (!(m.get(key) instanceof List<?> l)) throw new IllegalArgumentException("field '" + key + "': expected an array, got " + m.get(key));
+        long[] out = new long[l.size()];
+        for (int k = 0; k < out.length; k++) {
+            if (!(l.get(k) instanceof Number n)) throw new IllegalArgumentException("field '" + key + "'[" + k + "]: expected a number");
+            out[k] = n.longValue();
+        }
+        return out;
+    }
+}

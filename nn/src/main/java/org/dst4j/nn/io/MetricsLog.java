@@ -1,0 +1,72 @@
+package org.dst4j.nn.io;
+
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A JSON-lines metrics file: one object per line, each flushed as written so a killed run keeps every
+ * finished epoch.
+ */
+public final class MetricsLog implements AutoCloseable {
+    private final Writer out;
+
+    private MetricsLog(Writer out) {
+        this.out = out;
+    }
+
+    /** Starts a new, empty log (replacing any old one). */
+    public static MetricsLog create(Path file) throws IOException {
+        AtomicFiles.writeString(file, "");
+        return new MetricsLog(Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND));
+    }
+
+    /**
+     * Reopens for a resumed run: keeps only the records whose {@code epoch} is at most {@code lastEpoch}
+     * (rewritten atomically), so lines written after the last checkpoint are not duplicated.
+     */
+    public static MetricsLog resume(Path file, long lastEpoch) throws IOException {
+        StringBuilder kept = new StringBuilder();
+        if (Files.exists(file)) {
+            for (Map<String, Object> r : readAll(file)) {
+                if (r.get("epoch") instanceof Number n && n.longValue() <= lastEpoch) kept.append(Json.write(r)).append('\n');
+            }
+        }
+        AtomicFiles.writeString(file, kept.toString());
+        return new MetricsLog(Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND));
+    }
+
+    public void append(Map<String, Object> record) throws IOException {
+        out.write(Json.write(record));
+        out.write('\n');
+        out.flush();
+    }
+
+    /** Every record of a metrics file; a torn last line (a crash mid-write) is ignored. */
+    public static List<Map<String, Object>> readAll(Path file) throws IOException {
+        List<Map<String, Object>> records = new ArrayList<>();
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i).strip();
+            if (line.isEmpty()) continue;
+            try {
+                records.add(Json.parseObject(line));
+            } catch (IllegalArgumentException e) {
+                if (i == lines.size() - 1) break;
+                throw new IOException(file + ": line " + (i + 1) + ": " + e.getMessage());
+            }
+        }
+        return records;
+    }
+
+    @Override
+    public void close() throws IOException {
+        out.close();
+    }
+}

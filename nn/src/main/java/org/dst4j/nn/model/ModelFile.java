@@ -1,0 +1,165 @@
+package org.dst4j.nn.model;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.dst4j.nn.data.Standardizer;
+import org.dst4j.nn.init.Density;
+import org.dst4j.nn.init.WeightInit;
+import org.dst4j.nn.io.CheckpointFile;
+import org.dst4j.nn.io.CheckpointFile.DType;
+import org.dst4j.nn.io.CheckpointFile.Tensor;
+import org.dst4j.nn.io.Json;
+import org.dst4j.nn.layer.Activation;
+import org.dst4j.nn.layer.SparseLinear;
+import org.dst4j.nn.network.MlpConfig;
+import org.dst4j.nn.network.SparseMlp;
+import org.dst4j.nn.optim.Optimizer;
+import org.dst4j.runtime.sparse.CsrMatrix;
+
+/**
+ * Saves and loads sparse MLPs as {@link CheckpointFile}s: the network's shape in the header, each
+ * layer's CSR arrays, biases and optimizer state as tensors, plus an optional input standardizer and
+ * whatever the caller adds to the header (training state, provenance). Nothing time-dependent is
+ * written, so the same model always gives the same bytes.
+ */
+public final class ModelFile {
+    public static final String FORMAT = "dst4j-mlp";
+
+    private ModelFile() {}
+
+    /** What a model file holds. The caller owns {@code net}. */
+    public record Loaded(SparseMlp net, Standardizer standardizer, Map<String, Object> header) {}
+
+    /**
+     * Writes {@code net} (with optimizer state when {@code opt} is not null) atomically.
+     *
+     * @param extra more header fields (e.g. "training", "provenance"), written as given
+     */
+    public static void save(Path file, SparseMlp net, Optimizer opt, Standardizer std, Map<String, Object> extra) throws IOException {
+        Map<String, Object> h = new LinkedHashMap<>();
+        h.put("format", FORMAT);
+        h.put("network", networkHeader(net));
+        if (opt != null) h.put("optimizer_steps", opt.steps());
+        h.putAll(extra);
+        List<Tensor> tensors = new ArrayList<>();
+        List<SparseLinear> layers = net.layers();
+        for (int l = 0; l < layers.size(); l++) {
+            SparseLinear layer = layers.get(l);
+            CsrMatrix w = layer.weights();
+            long nnz = w.nnz();
+            String p = "layer." + l + ".";
+            tensors.add(Tensor.of(p + "row_ptr", DType.I64, w.rowPtr()));
+            tensors.add(Tensor.of(p + "col_idx", DType.I32, w.colIdx().asSlice(0, nnz * 4)));
+            tensors.add(Tensor.of(p + "values", DType.F32, w.values().asSlice(0, nnz * 4)));
+            tensors.add(Tensor.of(p + "bias", DType.F32, layer.bias().asSlice(0, layer.out() * 4L)));
+            if (opt != null) {
+                tensors.add(Tensor.of(p + "bias_state", DType.F32, layer.biasState().asSlice(0, (long) layer.out() * opt.biasSlots() * 4)));
+                for (String side : opt.sideArrays()) {
+                    tensors.add(Tensor.of(p + "side." + side, DType.F32, w.side(side).asSlice(0, nnz * 4)));
+                }
+            }
+        }
+        if (std != null) {
+            tensors.add(Tensor.of("standardizer.mean", std.mean()));
+            tensors.add(Tensor.of("standardizer.std", std.std()));
+        }
+        CheckpointFile.write(file, h, tensors);
+    }
+
+    /** Loads a model; with {@code opt} not null, also its optimizer state (for resuming). */
+    public static Loaded load(Path file, Optimizer opt) throws IOException {
+        try (CheckpointFile.Checkpoint ck = CheckpointFile.read(file)) {
+            Map<String, Object> h = ck.header();
+            try {
+                if (!FORMAT.equals(h.get("format"))) throw new IllegalArgumentException("field 'format': expected \"" + FORMAT + "\", got " + h.get("format"));
+                Map<String, Object> nh = Json.getObject(h, "network");
+                MlpConfig cfg = config(nh);
+                int[] sizes = cfg.sizes();
+                List<SparseLinear> layers = new ArrayList<>();
+                try {
+                    for (int l = 0; l + 1 < sizes.length; l++) {
+                        String p = "layer." + l + ".";
+                        CsrMatrix w = CsrMatrix.fromCsr(sizes[l + 1], sizes[l], ck.tensor(p + "row_ptr").data(),
+                                ck.tensor(p + "col_idx").data(), ck.tensor(p + "values").data());
+                        SparseLinear layer = new SparseLinear(w, SparseMlp.activationOf(cfg, l));
+                        layers.add(layer);
+                        copy(ck.tensor(p + "bias"), layer.bias(), (long) layer.out() * 4, p + "bias");
+                        if (opt != null) {
+                            layer.attach(opt);
+                            copy(ck.tensor(p + "bias_state"), layer.biasState(), (long) layer.out() * opt.biasSlots() * 4, p + "bias_state");
+                            for (String side : opt.sideArrays()) copy(ck.tensor(p + "side." + side), w.side(side), w.nnz() * 4, p + "side." + side);
+                        }
+                    }
+                } catch (IOException | RuntimeException e) {
+                    layers.forEach(SparseLinear::close);
+                    throw e;
+                }
+                if (opt != null && h.containsKey("optimizer_steps")) opt.setSteps(Json.getLong(h, "optimizer_steps"));
+                Standardizer std = null;
+                if (ck.has("standardizer.mean")) {
+                    std = new Standardizer(ck.tensor("standardizer.mean").toFloatArray(), ck.tensor("standardizer.std").toFloatArray());
+                    if (std.mean().length != sizes[0]) throw new IllegalArgumentException("standardizer has " + std.mean().length + " features, the network " + sizes[0] + " inputs");
+                }
+                return new Loaded(SparseMlp.of(cfg, layers, Json.getLong(nh, "dropout_seed")), std, h);
+            } catch (IllegalArgumentException e) {
+                throw new IOException("model " + file + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private static void copy(Tensor t, MemorySegment to, long bytes, String name) {
+        if (t.data().byteSize() != bytes) throw new IllegalArgumentException("tensor '" + name + "' has " + t.data().byteSize() + " bytes, expected " + bytes);
+        MemorySegment.copy(t.data(), 0, to, 0, bytes);
+    }
+
+    static Map<String, Object> networkHeader(SparseMlp net) {
+        MlpConfig c = net.config();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("sizes", c.sizes());
+        m.put("hidden", c.hidden());
+        m.put("alpha", (double) c.allReluAlpha());
+        m.put("output", c.output().toString());
+        m.put("dropout", (double) c.dropout());
+        m.put("density", densityHeader(c.density()));
+        m.put("init", WeightInit.name(c.init()));
+        m.put("dropout_seed", net.dropoutSeed());
+        m.put("connections", net.connections());
+        return m;
+    }
+
+    static Map<String, Object> densityHeader(Density d) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        switch (d) {
+            case Density.ErdosRenyi er -> { m.put("type", "erdos-renyi"); m.put("epsilon", er.epsilon()); }
+            case Density.Uniform u -> { m.put("type", "uniform"); m.put("density", u.density()); }
+            case Density.Erk e -> { m.put("type", "erk"); m.put("density", e.globalDensity()); }
+        }
+        return m;
+    }
+
+    static MlpConfig config(Map<String, Object> nh) {
+        long[] s = Json.getLongs(nh, "sizes");
+        int[] sizes = new int[s.length];
+        for (int i = 0; i < s.length; i++) {
+            if (s[i] < 1 || s[i] > Integer.MAX_VALUE) throw new IllegalArgumentException("field 'sizes': bad layer size " + s[i]);
+            sizes[i] = (int) s[i];
+        }
+        Map<String, Object> dh = Json.getObject(nh, "density");
+        Density density = switch (Json.getString(dh, "type")) {
+            case "erdos-renyi" -> new Density.ErdosRenyi(Json.getDouble(dh, "epsilon"));
+            case "uniform" -> new Density.Uniform(Json.getDouble(dh, "density"));
+            case "erk" -> new Density.Erk(Json.getDouble(dh, "density"));
+            default -> throw new IllegalArgumentException("field 'density.type': unknown " + dh.get("type"));
+        };
+        return new MlpConfig(sizes, Json.getString(nh, "hidden"), (float) Json.getDouble(nh, "alpha"),
+                Activation.parse(Json.getString(nh, "output")), (float) Json.getDouble(nh, "dropout"), density,
+                WeightInit.parse(Json.getString(nh, "init")));
+    }
+
+}

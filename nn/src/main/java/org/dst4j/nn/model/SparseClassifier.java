@@ -1,0 +1,102 @@
+package org.dst4j.nn.model;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import org.dst4j.nn.data.Dataset;
+import org.dst4j.nn.data.Standardizer;
+import org.dst4j.nn.loss.SoftmaxCrossEntropy;
+import org.dst4j.nn.network.SparseMlp;
+import org.dst4j.nn.train.Evaluation;
+import org.dst4j.runtime.dense.DenseMatrix;
+import org.dst4j.runtime.kernel.KernelProvider;
+import org.dst4j.runtime.kernel.ParallelKernels;
+import org.dst4j.runtime.parallel.WorkerPool;
+
+/**
+ * A trained sparse classifier ready for inference: the network, its input standardizer and a worker
+ * pool. Datasets are passed raw; the classifier standardizes each batch as it was trained.
+ */
+public final class SparseClassifier implements AutoCloseable {
+    private final SparseMlp net;
+    private final Standardizer standardizer;
+    private final Map<String, Object> header;
+    private final WorkerPool pool;
+    private final ParallelKernels pk;
+
+    /** Takes ownership of {@code net}. */
+    public SparseClassifier(SparseMlp net, Standardizer standardizer, Map<String, Object> header, int threads) {
+        this.net = net;
+        this.standardizer = standardizer;
+        this.header = header;
+        this.pool = new WorkerPool(threads);
+        this.pk = new ParallelKernels(KernelProvider.get(), pool);
+    }
+
+    /** Loads a model file written by any dst4j command or {@link #save}. */
+    public static SparseClassifier load(Path file, int threads) throws IOException {
+        ModelFile.Loaded m = ModelFile.load(file, null);
+        return new SparseClassifier(m.net(), m.standardizer(), m.header(), threads);
+    }
+
+    public SparseMlp network() { return net; }
+
+    public Standardizer standardizer() { return standardizer; }
+
+    /** The model file's header (network shape, training settings, provenance). */
+    public Map<String, Object> header() { return header; }
+
+    /** Loss, accuracy, confusion matrix and predictions on labeled data. */
+    public Evaluation evaluate(Dataset data) {
+        check(data);
+        return Evaluation.of(pk, net, data, standardizer, new SoftmaxCrossEntropy(), 1000);
+    }
+
+    /** The predicted class of every sample. */
+    public int[] predict(Dataset data) {
+        return evaluate(data).predictions();
+    }
+
+    /** Class probabilities, {@code [sample * classes + class]}. */
+    public float[] predictProbabilities(Dataset data) {
+        check(data);
+        int n = data.samples(), k = net.outputs(), batch = 1000;
+        float[] out = new float[n * k];
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        int[] dummy = new int[n];
+        try (DenseMatrix x = DenseMatrix.allocate(data.features(), Math.min(batch, Math.max(1, n)));
+             DenseMatrix p = DenseMatrix.allocate(k, Math.min(batch, Math.max(1, n)))) {
+            for (int from = 0; from < n; from += batch) {
+                int m = Math.min(batch, n - from);
+                DenseMatrix xb = x.columns(m), pb = p.columns(m);
+                data.gatherBatch(order, from, m, xb);
+                if (standardizer != null) standardizer.apply(xb);
+                pk.kernels().softmaxCrossEntropy(net.predict(pk, xb), dummy, from, 0f, null, pb);
+                for (int c = 0; c < m; c++) for (int j = 0; j < k; j++) out[(from + c) * k + j] = pb.get(j, c);
+            }
+        }
+        return out;
+    }
+
+    /** Writes the model (without optimizer state) atomically. */
+    public void save(Path file) throws IOException {
+        Map<String, Object> extra = new java.util.LinkedHashMap<>(header);
+        extra.remove("format");
+        extra.remove("network");
+        extra.remove("optimizer_steps");
+        ModelFile.save(file, net, null, standardizer, extra);
+    }
+
+    private void check(Dataset data) {
+        if (data.features() != net.inputs()) {
+            throw new IllegalArgumentException(data.name() + " has " + data.features() + " features; the model takes " + net.inputs());
+        }
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+        net.close();
+    }
+}

@@ -1,0 +1,127 @@
+package org.dst4j.nn.plot;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.dst4j.nn.io.AtomicFiles;
+
+/** A PNG line chart of named series, drawn with the JDK's own imaging (headless). */
+public final class LineChart {
+    /** Series colours, in order. */
+    public static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c),
+        new Color(0xff7f0e), new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x17becf)};
+
+    private record Series(String name, double[] x, double[] y) {}
+
+    private final String title;
+    private final String xLabel;
+    private final String yLabel;
+    private final List<Series> series = new ArrayList<>();
+    private int width = 800;
+    private int height = 500;
+
+    public LineChart(String title, String xLabel, String yLabel) {
+        this.title = title;
+        this.xLabel = xLabel;
+        this.yLabel = yLabel;
+    }
+
+    public LineChart size(int w, int h) {
+        this.width = w;
+        this.height = h;
+        return this;
+    }
+
+    /** Adds a series; non-finite points are skipped. */
+    public LineChart add(String name, double[] x, double[] y) {
+        if (x.length != y.length) throw new IllegalArgumentException("series '" + name + "': " + x.length + " x values, " + y.length + " y values");
+        series.add(new Series(name, x.clone(), y.clone()));
+        return this;
+    }
+
+    /** Renders to an image. */
+    public BufferedImage render() {
+        System.setProperty("java.awt.headless", "true");
+        BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, width, height);
+        double x0 = Double.POSITIVE_INFINITY, x1 = Double.NEGATIVE_INFINITY, y0 = Double.POSITIVE_INFINITY, y1 = Double.NEGATIVE_INFINITY;
+        for (Series s : series) {
+            for (int i = 0; i < s.x.length; i++) {
+                if (!Double.isFinite(s.x[i]) || !Double.isFinite(s.y[i])) continue;
+                x0 = Math.min(x0, s.x[i]);
+                x1 = Math.max(x1, s.x[i]);
+                y0 = Math.min(y0, s.y[i]);
+                y1 = Math.max(y1, s.y[i]);
+            }
+        }
+        if (!(x0 <= x1)) { x0 = 0; x1 = 1; y0 = 0; y1 = 1; }
+        if (x1 == x0) x1 = x0 + 1;
+        if (y1 == y0) { y0 -= 0.5; y1 += 0.5; }
+        double pad = (y1 - y0) * 0.05;
+        y0 -= pad;
+        y1 += pad;
+        int left = 70, right = width - 170, top = 40, bottom = height - 50;
+        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
+        g.setColor(Color.BLACK);
+        g.drawString(title, left, 25);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        g.setColor(new Color(0xdddddd));
+        for (int t = 0; t <= 5; t++) {
+            int py = bottom - t * (bottom - top) / 5;
+            g.drawLine(left, py, right, py);
+        }
+        g.setColor(Color.BLACK);
+        g.drawRect(left, top, right - left, bottom - top);
+        for (int t = 0; t <= 5; t++) {
+            double yv = y0 + t * (y1 - y0) / 5, xv = x0 + t * (x1 - x0) / 5;
+            int py = bottom - t * (bottom - top) / 5, px = left + t * (right - left) / 5;
+            g.drawString(tick(yv), 5, py + 4);
+            g.drawString(tick(xv), px - 10, bottom + 18);
+        }
+        g.drawString(xLabel, (left + right) / 2 - 20, height - 12);
+        g.drawString(yLabel, 5, top - 8);
+        g.setStroke(new BasicStroke(2f));
+        for (int k = 0; k < series.size(); k++) {
+            Series s = series.get(k);
+            g.setColor(PALETTE[k % PALETTE.length]);
+            int px = -1, py = -1;
+            for (int i = 0; i < s.x.length; i++) {
+                if (!Double.isFinite(s.x[i]) || !Double.isFinite(s.y[i])) { px = -1; continue; }
+                int qx = left + (int) Math.round((s.x[i] - x0) / (x1 - x0) * (right - left));
+                int qy = bottom - (int) Math.round((s.y[i] - y0) / (y1 - y0) * (bottom - top));
+                if (px >= 0) g.drawLine(px, py, qx, qy);
+                g.fillOval(qx - 3, qy - 3, 6, 6);
+                px = qx;
+                py = qy;
+            }
+            g.fillRect(right + 15, top + 10 + 20 * k, 14, 4);
+            g.setColor(Color.BLACK);
+            g.drawString(s.name, right + 35, top + 16 + 20 * k);
+        }
+        g.dispose();
+        return img;
+    }
+
+    private static String tick(double v) {
+        return Math.abs(v) >= 100 || v == Math.rint(v) ? String.format("%.0f", v) : String.format("%.3g", v);
+    }
+
+    /** Writes the PNG atomically. */
+    public void write(Path file) throws IOException {
+        BufferedImage img = render();
+        AtomicFiles.write(file, out -> {
+            if (!ImageIO.write(img, "png", out)) throw new IOException("no PNG writer available");
+        });
+    }
+}

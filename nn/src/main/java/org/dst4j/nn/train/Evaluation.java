@@ -1,0 +1,51 @@
+package org.dst4j.nn.train;
+
+import org.dst4j.nn.data.Dataset;
+import org.dst4j.nn.data.Standardizer;
+import org.dst4j.nn.loss.Loss;
+import org.dst4j.nn.network.SparseMlp;
+import org.dst4j.runtime.dense.DenseMatrix;
+import org.dst4j.runtime.kernel.ParallelKernels;
+
+/**
+ * Loss, accuracy and confusion matrix of a network on a dataset, streamed in batches (no activation
+ * matrix larger than one batch is ever held).
+ *
+ * @param confusion {@code confusion[true][predicted]} counts, or empty when the loss does not classify
+ * @param predictions the predicted class of every sample
+ */
+public record Evaluation(double loss, double accuracy, long[][] confusion, int[] predictions, int samples) {
+
+    /**
+     * Evaluates {@code net} on every sample of {@code data}, {@code batch} at a time, each batch
+     * standardized by {@code input} first (null: used as is).
+     */
+    public static Evaluation of(ParallelKernels pk, SparseMlp net, Dataset data, Standardizer input, Loss loss, int batch) {
+        int n = data.samples(), classes = net.outputs();
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        int[] labels = data.labels();
+        long[][] confusion = new long[classes][classes];
+        int[] predictions = new int[n];
+        double lossSum = 0;
+        long correct = 0;
+        try (DenseMatrix x = DenseMatrix.allocate(data.features(), Math.min(batch, Math.max(1, n)))) {
+            for (int from = 0; from < n; from += batch) {
+                int m = Math.min(batch, n - from);
+                DenseMatrix xb = x.columns(m);
+                data.gatherBatch(order, from, m, xb);
+                if (input != null) input.apply(xb);
+                DenseMatrix out = net.predict(pk, xb);
+                lossSum += loss.compute(pk, out, labels, from, null, null, 1f);
+                for (int c = 0; c < m; c++) {
+                    int p = SparseMlp.argmax(out, c);
+                    predictions[from + c] = p;
+                    int t = labels[from + c];
+                    if (t >= 0 && t < classes) confusion[t][p]++;
+                    if (p == t) correct++;
+                }
+            }
+        }
+        return new Evaluation(n == 0 ? 0 : lossSum / n, n == 0 ? 0 : (double) correct / n, confusion, predictions, n);
+    }
+}

@@ -1,0 +1,127 @@
+package org.dst4j.nn.train;
+
+import java.util.List;
+import org.dst4j.nn.data.Dataset;
+import org.dst4j.nn.data.Standardizer;
+import org.dst4j.nn.evolution.TopologyEvolution;
+import org.dst4j.nn.loss.Loss;
+import org.dst4j.nn.network.SparseMlp;
+import org.dst4j.nn.optim.LearningRate;
+import org.dst4j.nn.optim.Optimizer;
+import org.dst4j.runtime.dense.DenseMatrix;
+import org.dst4j.runtime.kernel.ParallelKernels;
+import org.dst4j.runtime.random.RandomStream;
+
+/**
+ * The shuffled mini-batch training loop with topology evolution between epochs.
+ *
+ * <p>Everything random comes from two streams owned by {@link State} (shuffle, evolution) and from
+ * dropout masks keyed by the global step, so a run resumed from a saved {@link State} continues
+ * exactly as the uninterrupted run would.
+ */
+public final class Trainer {
+
+    /** How to train. {@code evolution} may be null (static sparse training). */
+    public record Settings(int epochs, int batch, LearningRate learningRate, Optimizer optimizer, Loss loss,
+                           TopologyEvolution evolution, int evalBatch) {
+        public Settings {
+            if (epochs < 0) throw new IllegalArgumentException("epochs must be >= 0, got " + epochs);
+            if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, got " + batch);
+            if (evalBatch < 1) throw new IllegalArgumentException("eval batch must be >= 1, got " + evalBatch);
+        }
+    }
+
+    /** Where a run is: epochs done, global step, and the random streams' positions. */
+    public static final class State {
+        public int epochsDone;
+        public long step;
+        public final RandomStream shuffle;
+        public final RandomStream evolution;
+
+        public State(RandomStream shuffle, RandomStream evolution) {
+            this.shuffle = shuffle;
+            this.evolution = evolution;
+        }
+    }
+
+    /** Told after every epoch (metrics written, checkpoint saved, progress shown...). */
+    public interface Listener {
+        void epochDone(EpochMetrics metrics, State state);
+
+        /** Called after each batch; {@code done} of {@code total} batches in this epoch. */
+        default void batchDone(int epoch, int done, int total) {}
+    }
+
+    /** Training diverged (loss not finite): a user-facing problem with a hint, not a crash. */
+    public static final class DivergedException extends RuntimeException {
+        public DivergedException(String message) {
+            super(message);
+        }
+    }
+
+    private final ParallelKernels pk;
+    private final Settings settings;
+
+    public Trainer(ParallelKernels pk, Settings settings) {
+        this.pk = pk;
+        this.settings = settings;
+    }
+
+    public Settings settings() { return settings; }
+
+    /**
+     * Trains from {@code state} until {@code settings.epochs()} are done; {@code test} may be null.
+     * Every batch is standardized by {@code input} (null: used as is), so the datasets stay untouched.
+     */
+    public void run(SparseMlp net, Dataset train, Dataset test, Standardizer input, State state, Listener listener) {
+        if (train.features() != net.inputs()) {
+            throw new IllegalArgumentException("the network takes " + net.inputs() + " inputs but the data has " + train.features() + " features");
+        }
+        int n = train.samples(), batch = settings.batch(), epochs = settings.epochs();
+        int stepsPerEpoch = (n + batch - 1) / batch;
+        int[] order = new int[n], labels = new int[n];
+        int[] all = train.labels();
+        Optimizer opt = settings.optimizer();
+        net.attach(opt);
+        try (DenseMatrix x = DenseMatrix.allocate(train.features(), Math.min(batch, Math.max(1, n)))) {
+            while (state.epochsDone < epochs) {
+                int epoch = state.epochsDone;
+                long t0 = System.nanoTime();
+                for (int i = 0; i < n; i++) order[i] = i;
+                state.shuffle.shuffle(order);
+                for (int i = 0; i < n; i++) labels[i] = all[order[i]];
+                double lossSum = 0;
+                long correct = 0;
+                float lr = settings.learningRate().at(epoch, 0, stepsPerEpoch);
+                for (int b = 0, from = 0; from < n; b++, from += batch) {
+                    int m = Math.min(batch, n - from);
+                    DenseMatrix xb = x.columns(m);
+                    train.gatherBatch(order, from, m, xb);
+                    if (input != null) input.apply(xb);
+                    lr = settings.learningRate().at(epoch, b, stepsPerEpoch);
+                    SparseMlp.BatchResult r = net.trainBatch(pk, xb, labels, from, null, settings.loss(), opt, lr, state.step++);
+                    if (!Double.isFinite(r.loss())) {
+                        throw new DivergedException("training diverged at epoch " + (epoch + 1) + ", batch " + (b + 1)
+                                + ": the loss became " + r.loss() + "; try a lower learning rate (now " + lr + ")");
+                    }
+                    lossSum += r.loss();
+                    correct += r.correct();
+                    listener.batchDone(epoch, b + 1, stepsPerEpoch);
+                }
+                long t1 = System.nanoTime();
+                TopologyEvolution evo = settings.evolution();
+                if (evo != null && evo.schedule().afterEpoch(epoch, epochs)) {
+                    List<TopologyEvolution.Report> reports = net.evolve(evo, evo.schedule().fraction(epoch, epochs), state.evolution);
+                    assert reports.size() == net.layers().size();
+                }
+                long t2 = System.nanoTime();
+                Evaluation ev = test == null ? null : Evaluation.of(pk, net, test, input, settings.loss(), settings.evalBatch());
+                long t3 = System.nanoTime();
+                state.epochsDone++;
+                listener.epochDone(new EpochMetrics(epoch + 1, n == 0 ? 0 : lossSum / n, n == 0 ? 0 : (double) correct / n,
+                        ev == null ? Double.NaN : ev.loss(), ev == null ? Double.NaN : ev.accuracy(), net.connections(),
+                        (t2 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9, lr), state);
+            }
+        }
+    }
+}
