@@ -9,7 +9,7 @@ import java.io.PrintStream;
 final class Progress {
     private final PrintStream err = System.err;
     private final boolean terminal;
-    private final int totalEpochs;
+    private int totalEpochs;
     private final long start = System.nanoTime();
     private long lastDraw;
     private int epochsAtStart = -1;
@@ -18,6 +18,11 @@ final class Progress {
         this.totalEpochs = totalEpochs;
         java.io.Console c = System.console();
         this.terminal = c != null && c.isTerminal();
+    }
+
+    /** The run's real length, known only once a resumed checkpoint has been read. */
+    void total(int epochs) {
+        totalEpochs = epochs;
     }
 
     void batch(int epoch, int done, int total) {

@@ -79,14 +79,22 @@ final class SetCommand implements Command {
         try (DatasetSplit data = DataSources.load(DataArgs.parse(o, cfg.seed()))) {
             System.err.printf("dst4j set: %s, %d train / %d test samples, %d features, %d classes%n", data.train().name(),
                     data.train().samples(), data.test().samples(), data.train().features(), data.train().classes());
+            java.util.List<EpochMetrics> history = new java.util.ArrayList<>();
+            int[] totalEpochs = {cfg.epochs()};
             SetTraining.Progress p = new SetTraining.Progress() {
+                @Override public void start(SetConfig run) {
+                    totalEpochs[0] = run.epochs();
+                    progress.total(run.epochs());
+                }
+
                 @Override public void batch(int epoch, int done, int total) {
                     progress.batch(epoch, done, total);
                 }
 
                 @Override public void epoch(EpochMetrics m) {
+                    history.add(m);
                     progress.line(String.format("epoch %d/%d  train loss %.4f acc %.4f  test loss %.4f acc %.4f  connections %d  %.2fs (evolution %.3fs, eval %.2fs)",
-                            m.epoch(), cfg.epochs(), m.trainLoss(), m.trainAccuracy(), m.testLoss(), m.testAccuracy(), m.connections(),
+                            m.epoch(), totalEpochs[0], m.trainLoss(), m.trainAccuracy(), m.testLoss(), m.testAccuracy(), m.connections(),
                             m.epochSeconds(), m.evolutionSeconds(), m.evalSeconds()));
                 }
             };
@@ -97,6 +105,7 @@ final class SetCommand implements Command {
                 System.out.printf("test accuracy %.4f; wrote %s, %s, %s%n", model.evaluate(data.test()).accuracy(),
                         dir.resolve(SetTraining.MODEL), dir.resolve(SetTraining.METRICS), dir.resolve(SetTraining.CURVE));
             }
+            System.out.println(RunSummary.of(history));
             return 0;
         } catch (DataFormatException e) {
             throw new UserException(e.getMessage());

@@ -50,6 +50,9 @@ public final class SetTraining {
 
     /** Told after each batch and epoch (for progress display). */
     public interface Progress {
+        /** Called once before the first epoch runs, with the run's configuration (on resume: the checkpoint's). */
+        default void start(SetConfig cfg) {}
+
         default void batch(int epoch, int done, int total) {}
 
         default void epoch(EpochMetrics m) {}
@@ -95,6 +98,7 @@ public final class SetTraining {
     private static SparseClassifier run(SetConfig cfg, DatasetSplit data, Standardizer std, SparseMlp net, Optimizer opt,
                                         Trainer.State state, Path out, boolean resumed, Progress progress) throws IOException {
         boolean ok = false;
+        progress.start(cfg);
         try (WorkerPool pool = new WorkerPool(cfg.threads())) {
             ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
             WeightInit init = WeightInit.parse(cfg.init());

@@ -27,7 +27,7 @@ import java.util.zip.CRC32C;
  * header CRC32C         u32
  * tensor count          u32
  * per tensor: name length u16, name UTF-8, dtype u8, rank u8, dims i64 x rank, byte length i64,
- *             data (little-endian elements), data CRC32C u32
+ *             data (little-endian elements), CRC32C u32 of the descriptor (name to byte length) and data
  * </pre>
  *
  * Written atomically (temp file + rename). The reader trusts nothing: every length is checked against
@@ -141,13 +141,17 @@ public final class CheckpointFile {
             for (Tensor t : tensors) {
                 byte[] name = t.name().getBytes(StandardCharsets.UTF_8);
                 if (name.length > MAX_NAME) throw new IllegalArgumentException("tensor name too long: " + t.name());
-                out.writeShort(name.length);
-                out.write(name);
-                out.writeByte(t.dtype().ordinal());
-                out.writeByte(t.shape().length);
-                for (long d : t.shape()) out.writeLong(d);
-                out.writeLong(t.data().byteSize());
+                java.io.ByteArrayOutputStream descriptor = new java.io.ByteArrayOutputStream();
+                DataOutputStream d = new DataOutputStream(descriptor);
+                d.writeShort(name.length);
+                d.write(name);
+                d.writeByte(t.dtype().ordinal());
+                d.writeByte(t.shape().length);
+                for (long dim : t.shape()) d.writeLong(dim);
+                d.writeLong(t.data().byteSize());
+                out.write(descriptor.toByteArray());
                 CRC32C crc = new CRC32C();
+                crc.update(descriptor.toByteArray());
                 for (long off = 0; off < t.data().byteSize(); off += chunk.length) {
                     int n = (int) Math.min(chunk.length, t.data().byteSize() - off);
                     MemorySegment.copy(t.data(), ValueLayout.JAVA_BYTE, off, chunk, 0, n);
@@ -221,9 +225,11 @@ public final class CheckpointFile {
                 if (tensors.containsKey(name)) throw r.error(tAt, "duplicate tensor '" + name + "'");
                 MemorySegment data = arena.allocate(Math.max(1, bytes), 8).asSlice(0, bytes);
                 long dataAt = r.pos;
-                int actual = r.into(data);
+                CRC32C crc = new CRC32C();
+                crc.update(r.reread(tAt, (int) (dataAt - tAt)));
+                int actual = r.into(data, crc);
                 int stored = r.u32("CRC32C of '" + name + "'");
-                if (stored != actual) throw r.error(dataAt, "tensor '" + name + "': data CRC32C mismatch (file corrupted)");
+                if (stored != actual) throw r.error(tAt, "tensor '" + name + "': CRC32C mismatch (file corrupted)");
                 tensors.put(name, new Tensor(name, dtype, shape, data));
             }
             if (r.remaining() != 0) throw r.error(r.pos, r.remaining() + " unexpected bytes after the last tensor");
@@ -271,9 +277,17 @@ public final class CheckpointFile {
 
         long i64(String what) throws IOException { return ByteBuffer.wrap(bytes(8, what)).getLong(); }
 
-        // Reads exactly data.byteSize() bytes (already checked to fit) and returns their CRC32C.
-        int into(MemorySegment data) throws IOException {
-            CRC32C crc = new CRC32C();
+        // Bytes already read again (a tensor descriptor, for its CRC).
+        byte[] reread(long from, int n) throws IOException {
+            ByteBuffer b = ByteBuffer.allocate(n);
+            while (b.hasRemaining()) {
+                if (ch.read(b, from + b.position()) < 0) throw error(from, "truncated");
+            }
+            return b.array();
+        }
+
+        // Reads exactly data.byteSize() bytes (already checked to fit) into crc; returns its value.
+        int into(MemorySegment data, CRC32C crc) throws IOException {
             long n = data.byteSize();
             for (long off = 0; off < n; ) {
                 ByteBuffer b = data.asSlice(off, Math.min(1 << 30, n - off)).asByteBuffer();

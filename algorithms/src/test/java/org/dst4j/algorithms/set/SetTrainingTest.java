@@ -1,0 +1,144 @@
+package org.dst4j.algorithms.set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.dst4j.algorithms.cli.Main;
+import org.dst4j.nn.data.DataOptions;
+import org.dst4j.nn.data.DataSources;
+import org.dst4j.nn.data.DatasetSplit;
+import org.dst4j.nn.io.MetricsLog;
+import org.dst4j.nn.model.SparseClassifier;
+import org.dst4j.nn.train.Evaluation;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SetTrainingTest {
+
+    private static final String[] SMALL = {"--hidden", "96,96", "--epsilon", "10", "--batch", "32", "--limit-train", "1500",
+        "--limit-test", "400", "--lr", "0.001", "--optimizer", "adam", "--schedule", "cosine"};
+
+    private static DatasetSplit small() throws Exception {
+        return DataSources.load(new DataOptions(null, null, null, null, null, "last", 0.2, false, 0, 1500, 400));
+    }
+
+    private static SetConfig smallConfig(int epochs, int threads) {
+        return SetConfig.defaults().withHidden(96, 96).withEpochs(epochs).withThreads(threads).withLearningRate(0.001f, "cosine");
+    }
+
+    private static String[] args(String... more) {
+        List<String> a = new ArrayList<>(List.of("set"));
+        a.addAll(List.of(SMALL));
+        a.addAll(List.of(more));
+        return a.toArray(String[]::new);
+    }
+
+    @Test
+    void javaApiTrainsEvaluatesSavesLoadsAndPredicts(@TempDir Path dir) throws Exception {
+        SetConfig cfg = new SetConfig(new int[] {96, 96}, 10, 0.3, 4, 32, 0.001f, 0.9f, 0f, 0.2f, "relu", 0.6f, "adam",
+                "cosine", "he-uniform", 1, 2);
+        try (DatasetSplit data = small();
+             SparseClassifier model = SetTraining.train(cfg, data, true, dir, new SetTraining.Progress() {})) {
+            Evaluation ev = model.evaluate(data.test());
+            // 10 classes: chance is 10%; a few epochs on 1,500 images get far above it.
+            assertThat(ev.accuracy()).isGreaterThan(0.6);
+            try (SparseClassifier loaded = SparseClassifier.load(dir.resolve(SetTraining.MODEL), 1)) {
+                assertThat(loaded.predict(data.test())).containsExactly(model.predict(data.test()));
+                assertThat(loaded.evaluate(data.test()).accuracy()).isEqualTo(ev.accuracy());
+            }
+        }
+        List<Map<String, Object>> lines = MetricsLog.readAll(dir.resolve(SetTraining.METRICS));
+        assertThat(lines).hasSize(4);
+        assertThat(lines.get(0).keySet()).contains("epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy",
+                "connections", "epoch_seconds", "evolution_seconds", "eval_seconds");
+        assertThat(Files.size(dir.resolve(SetTraining.CURVE))).isGreaterThan(1000);
+    }
+
+    @Test
+    void sameSeedGivesTheSameModelWithOneAndTwoThreads(@TempDir Path dir) throws Exception {
+        try (DatasetSplit data = small()) {
+            for (int threads : new int[] {1, 2}) {
+                try (SparseClassifier m = SetTraining.train(smallConfig(3, threads), data, true, dir.resolve("t" + threads), new SetTraining.Progress() {})) {
+                    assertThat(m.network().connections()).isPositive();
+                }
+            }
+        }
+        assertThat(Files.readAllBytes(dir.resolve("t2").resolve(SetTraining.MODEL)))
+                .isEqualTo(Files.readAllBytes(dir.resolve("t1").resolve(SetTraining.MODEL)));
+        List<Map<String, Object>> a = MetricsLog.readAll(dir.resolve("t1").resolve(SetTraining.METRICS));
+        List<Map<String, Object>> b = MetricsLog.readAll(dir.resolve("t2").resolve(SetTraining.METRICS));
+        for (int e = 0; e < a.size(); e++) {
+            for (String k : new String[] {"train_loss", "train_accuracy", "test_loss", "test_accuracy", "connections"}) {
+                assertThat(b.get(e).get(k)).as("epoch %d %s", e + 1, k).isEqualTo(a.get(e).get(k));
+            }
+        }
+    }
+
+    /** kill -9 in the middle of a run, resume from its checkpoint: the final model is byte-identical. */
+    @Test
+    void killedAndResumedRunEndsWithTheSameModelBytes(@TempDir Path dir) throws Exception {
+        int epochs = 14;
+        Path whole = dir.resolve("whole"), killed = dir.resolve("killed");
+        assertThat(Main.run(args("--epochs", "" + epochs, "--threads", "2", "--out", whole.toString()))).isZero();
+
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
+                "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "set"));
+        cmd.addAll(List.of(SMALL));
+        cmd.addAll(List.of("--epochs", "" + epochs, "--threads", "1", "--out", killed.toString()));
+        Process child = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile()).start();
+        Path metrics = killed.resolve(SetTraining.METRICS);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline && child.isAlive() && lines(metrics) < 3) Thread.sleep(2);
+        assertThat(child.isAlive()).as("child still training when killed; log: %s", dir.resolve("child.log")).isTrue();
+        child.destroyForcibly();  // SIGKILL: no shutdown hooks, no cleanup
+        child.waitFor();
+        assertThat(Files.exists(killed.resolve(SetTraining.MODEL))).isFalse();
+        int done = lines(metrics);
+        assertThat(done).isBetween(3, epochs - 1);
+
+        // Resume with a different thread count: results do not depend on it.
+        assertThat(Main.run(new String[] {"set", "--resume", killed.toString(), "--threads", "2", "--limit-train", "1500", "--limit-test", "400"})).isZero();
+        assertThat(Files.readAllBytes(killed.resolve(SetTraining.MODEL))).isEqualTo(Files.readAllBytes(whole.resolve(SetTraining.MODEL)));
+        assertThat(MetricsLog.readAll(metrics)).hasSize(epochs);
+    }
+
+    private static int lines(Path p) throws IOException {
+        if (!Files.exists(p)) return 0;
+        return (int) Files.readAllLines(p).stream().filter(l -> l.endsWith("}")).count();
+    }
+
+    @Test
+    void resumeRefusesACorruptCheckpointAndOtherData(@TempDir Path dir) throws Exception {
+        assertThat(Main.run(args("--epochs", "2", "--threads", "1", "--out", dir.toString()))).isZero();
+        Path ck = dir.resolve(SetTraining.CHECKPOINT);
+        byte[] b = Files.readAllBytes(ck);
+        // A different training set is refused by checksum.
+        assertThat(Main.run(new String[] {"set", "--resume", dir.toString(), "--limit-train", "1400", "--limit-test", "400"})).isEqualTo(1);
+        b[b.length / 2] ^= 0x10;
+        Files.write(ck, b);
+        assertThatThrownBy(() -> {
+            try (DatasetSplit data = small()) {
+                SetTraining.resume(dir, data, 1, new SetTraining.Progress() {}).close();
+            }
+        }).isInstanceOf(IOException.class).hasMessageContaining("CRC32C mismatch");
+        Files.write(ck, java.util.Arrays.copyOf(b, 100));
+        assertThat(Main.run(new String[] {"set", "--resume", dir.toString(), "--limit-train", "1500", "--limit-test", "400"})).isEqualTo(1);
+    }
+
+    @Test
+    void badArgumentsAreOneLineErrorsWithExitCodeTwo() {
+        assertThat(Main.run(new String[] {"set", "--epochs", "-3"})).isEqualTo(2);
+        assertThat(Main.run(new String[] {"set", "--activation", "gelu"})).isEqualTo(2);
+        assertThat(Main.run(new String[] {"set", "--hidden", "10,zero"})).isEqualTo(2);
+        assertThat(Main.run(new String[] {"set", "--schedule", "wavy"})).isEqualTo(2);
+        assertThat(Main.run(new String[] {"set", "--data", "/nonexistent/dir", "--epochs", "1"})).isEqualTo(1);
+        assertThat(Main.run(new String[] {"predict"})).isEqualTo(2);
+    }
+}

@@ -1,0 +1,129 @@
+package org.dst4j.nn.data;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.zip.GZIPOutputStream;
+import org.dst4j.runtime.dense.DenseMatrix;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class IdxReaderTest {
+
+    private static byte[] images(int n, int rows, int cols, int magic) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        DataOutputStream o = new DataOutputStream(b);
+        o.writeInt(magic);
+        o.writeInt(n);
+        o.writeInt(rows);
+        o.writeInt(cols);
+        for (int i = 0; i < n * rows * cols; i++) o.writeByte(i * 7 % 256);
+        return b.toByteArray();
+    }
+
+    private static byte[] labels(int n) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        DataOutputStream o = new DataOutputStream(b);
+        o.writeInt(0x801);
+        o.writeInt(n);
+        for (int i = 0; i < n; i++) o.writeByte(i % 10);
+        return b.toByteArray();
+    }
+
+    private static byte[] gzip(byte[] raw) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        try (GZIPOutputStream g = new GZIPOutputStream(b)) {
+            g.write(raw);
+        }
+        return b.toByteArray();
+    }
+
+    private static void dir(Path d, byte[] trainImages, byte[] trainLabels, boolean gz) throws IOException {
+        String s = gz ? ".gz" : "";
+        Files.write(d.resolve("train-images-idx3-ubyte" + s), gz ? gzip(trainImages) : trainImages);
+        Files.write(d.resolve("train-labels-idx1-ubyte" + s), gz ? gzip(trainLabels) : trainLabels);
+        Files.write(d.resolve("t10k-images-idx3-ubyte" + s), gz ? gzip(images(4, 3, 5, 0x803)) : images(4, 3, 5, 0x803));
+        Files.write(d.resolve("t10k-labels-idx1-ubyte" + s), gz ? gzip(labels(4)) : labels(4));
+    }
+
+    @Test
+    void readsPlainAndGzipWithPixelsScaledToUnitRange(@TempDir Path tmp) throws Exception {
+        for (boolean gz : new boolean[] {false, true}) {
+            Path d = Files.createDirectories(tmp.resolve("gz" + gz));
+            dir(d, images(11, 3, 5, 0x803), labels(11), gz);
+            try (DatasetSplit s = DataSources.load(DataOptions.idx(d))) {
+                Dataset t = s.train();
+                assertThat(t.samples()).isEqualTo(11);
+                assertThat(t.features()).isEqualTo(15);
+                assertThat(t.imageRows()).isEqualTo(3);
+                assertThat(t.imageCols()).isEqualTo(5);
+                assertThat(t.classes()).isEqualTo(10);
+                assertThat(t.label(7)).isEqualTo(7);
+                assertThat(t.get(2, 4)).isEqualTo(((2 * 15 + 4) * 7 % 256) / 255f);
+                assertThat(s.test().samples()).isEqualTo(4);
+                // gatherBatch puts sample order[from + c] into column c of the feature-major batch.
+                try (DenseMatrix x = DenseMatrix.allocate(15, 20)) {
+                    int[] order = {10, 3, 5, 0};
+                    t.gatherBatch(order, 1, 3, x);
+                    for (int c = 0; c < 3; c++) for (int f = 0; f < 15; f++) assertThat(x.get(f, c)).isEqualTo(t.get(order[1 + c], f));
+                }
+            }
+        }
+    }
+
+    @Test
+    void brokenFilesAreNamedWithThePosition(@TempDir Path tmp) throws Exception {
+        Path a = Files.createDirectories(tmp.resolve("truncated"));
+        byte[] img = images(11, 3, 5, 0x803);
+        dir(a, java.util.Arrays.copyOf(img, img.length - 20), labels(11), false);
+        assertThatThrownBy(() -> DataSources.load(DataOptions.idx(a))).isInstanceOf(DataFormatException.class)
+                .hasMessageContaining("train-images-idx3-ubyte: truncated at image 9");
+        Path b = Files.createDirectories(tmp.resolve("magic"));
+        dir(b, images(11, 3, 5, 0x802), labels(11), true);
+        assertThatThrownBy(() -> DataSources.load(DataOptions.idx(b))).hasMessageContaining("wrong magic 0x802 at byte 0");
+        Path c = Files.createDirectories(tmp.resolve("count"));
+        dir(c, images(11, 3, 5, 0x803), labels(12), false);
+        assertThatThrownBy(() -> DataSources.load(DataOptions.idx(c))).hasMessageContaining("11 images but").hasMessageContaining("12 labels");
+        Path d = Files.createDirectories(tmp.resolve("missing"));
+        assertThatThrownBy(() -> DataSources.load(DataOptions.idx(d))).hasMessageContaining("missing train-images-idx3-ubyte");
+    }
+
+    @Test
+    void namedDatasetLooksInDst4jDataThenExplainsHowToGetIt(@TempDir Path tmp) throws Exception {
+        Path d = Files.createDirectories(tmp.resolve("fashion-mnist"));
+        dir(d, images(6, 2, 2, 0x803), labels(6), true);
+        try (DatasetSplit s = DataSources.load(DataOptions.named("fashion-mnist"), Map.of("DST4J_DATA", tmp.toString()))) {
+            assertThat(s.train().samples()).isEqualTo(6);
+        }
+        if (!Files.isDirectory(DataSources.DEBIAN_FASHION_MNIST)) {
+            assertThatThrownBy(() -> DataSources.load(DataOptions.named("fashion-mnist"), Map.of()))
+                    .hasMessageContaining("apt-get install dataset-fashion-mnist").hasMessageContaining("DST4J_DATA");
+        }
+        assertThatThrownBy(() -> DataSources.load(DataOptions.named("cifar"), Map.of())).hasMessageContaining("unknown dataset 'cifar'");
+    }
+
+    @Test
+    void embeddedDatasetIsBalancedAndStandardizerIsFittedOnTrainOnly() throws Exception {
+        try (DatasetSplit s = DataSources.load(DataOptions.embedded())) {
+            assertThat(s.train().samples()).isEqualTo(3000);
+            assertThat(s.test().samples()).isEqualTo(1000);
+            int[] counts = new int[10];
+            for (int l : s.train().labels()) counts[l]++;
+            assertThat(counts).containsOnly(300);
+            Standardizer std = Standardizer.fit(s.train());
+            try (Dataset copy = s.train().subset(new int[] {0, 1, 2})) {
+                std.apply(copy);
+                assertThat(copy.get(1, 400)).isEqualTo((s.train().get(1, 400) - std.mean()[400]) * (1f / std.std()[400]));
+            }
+            double mean = 0;
+            for (int i = 0; i < 3000; i++) mean += (s.train().get(i, 400) - std.mean()[400]) / std.std()[400];
+            assertThat(Math.abs(mean / 3000)).isLessThan(1e-4);
+        }
+    }
+}
