@@ -78,7 +78,12 @@ public final class Main {
             cmd.add("--add-modules");
             cmd.add("jdk.incubator.vector");
             cmd.add("--enable-native-access=ALL-UNNAMED");
-            for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            List<String> given = ManagementFactory.getRuntimeMXBean().getInputArguments();
+            // Same memory flags as the ./dst4j launcher (see there why), unless the user chose their own.
+            if (given.stream().noneMatch(a -> a.matches("-XX:[+]Use\\w+GC|-Xm[nx].*|-XX:MaxRAM.*"))) {
+                cmd.addAll(List.of("-XX:+UseSerialGC", "-Xmn48m"));
+            }
+            for (String a : given) {
                 if (!a.startsWith("-agentlib") && !a.startsWith("-javaagent")) cmd.add(a);
             }
             cmd.add("-D" + RELAUNCHED + "=true");

@@ -34,9 +34,82 @@ public final class DataSources {
 
     private static DatasetSplit loadPath(DataOptions o) throws DataFormatException {
         Path p = o.data();
-        if (!Files.exists(p)) throw new DataFormatException(p + ": no such file or directory");
-        if (Files.isDirectory(p)) return idxDirectory(p, p.getFileName() == null ? "data" : p.getFileName().toString());
-        throw new DataFormatException(p + ": unsupported data file; expected a directory of IDX files");
+        if (!Files.exists(p)) throw new DataFormatException("--data " + p + ": no such file or directory");
+        String base = p.getFileName() == null ? "data" : p.getFileName().toString();
+        if (Files.isDirectory(p)) {
+            if (o.testData() != null) throw new DataFormatException("--test-data is for a .csv or .npy --data file; " + p + " is an IDX directory");
+            return idxDirectory(p, base);
+        }
+        LabeledRows train, test;
+        if (isCsv(p)) {
+            train = CsvReader.rows(p, o.labelColumn());
+            test = o.testData() == null ? null : CsvReader.rows(existing(o.testData(), "--test-data"), o.labelColumn());
+        } else if (base.endsWith(".npy")) {
+            if (o.labels() == null) throw new DataFormatException("--data " + p + " is a .npy feature array; give its labels with --labels FILE.npy");
+            train = NpyReader.rows(p, existing(o.labels(), "--labels"));
+            if (o.testData() != null) {
+                if (o.testLabels() == null) throw new DataFormatException("--test-data " + o.testData() + " needs --test-labels FILE.npy");
+                test = NpyReader.rows(existing(o.testData(), "--test-data"), existing(o.testLabels(), "--test-labels"));
+            } else {
+                test = null;
+            }
+        } else {
+            throw new DataFormatException("--data " + p + ": unsupported file; expected a directory of IDX files, a .csv[.gz] or a .npy file");
+        }
+        String name = base.replaceFirst("\\.(csv|csv\\.gz|npy)$", "");
+        if (test != null) {
+            if (test.featureCount() != train.featureCount()) {
+                throw new DataFormatException(test.source() + ": " + test.featureCount() + " features, but " + train.source() + " has " + train.featureCount());
+            }
+            int classes = Math.max(train.maxLabel(), test.maxLabel()) + 1;
+            Dataset tr = train.toDataset(name + "/train", classes);
+            return new DatasetSplit(tr, test.toDataset(name + "/test", classes));
+        }
+        return holdOut(train.toDataset(name, train.maxLabel() + 1), o.testFraction(), o.seed());
+    }
+
+    private static boolean isCsv(Path p) {
+        String n = p.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        return n.endsWith(".csv") || n.endsWith(".csv.gz") || n.endsWith(".tsv") || n.endsWith(".txt");
+    }
+
+    private static Path existing(Path p, String option) throws DataFormatException {
+        if (!Files.isRegularFile(p)) throw new DataFormatException(option + " " + p + ": no such file");
+        return p;
+    }
+
+    /**
+     * Splits one dataset into train and test: a seeded shuffle, then the first {@code fraction} of
+     * every class goes to test (stratified, so small classes are represented in both).
+     */
+    public static DatasetSplit holdOut(Dataset all, double fraction, long seed) throws DataFormatException {
+        if (!(fraction > 0 && fraction < 1)) {
+            all.close();
+            throw new DataFormatException(all.name() + ": a single data file needs --test-fraction in (0, 1), got " + fraction);
+        }
+        try (all) {
+            int n = all.samples();
+            int[] order = new int[n];
+            for (int i = 0; i < n; i++) order[i] = i;
+            new org.dst4j.runtime.random.RandomStream(seed).split("holdout").shuffle(order);
+            int[] perClass = new int[all.classes()];
+            for (int i = 0; i < n; i++) perClass[all.label(i)]++;
+            int[] seen = new int[all.classes()];
+            int[] tr = new int[n], te = new int[n];
+            int ntr = 0, nte = 0;
+            for (int i : order) {
+                int c = all.label(i);
+                if (seen[c]++ < Math.round(perClass[c] * fraction)) te[nte++] = i;
+                else tr[ntr++] = i;
+            }
+            if (ntr == 0 || nte == 0) {
+                throw new DataFormatException(all.name() + ": " + n + " samples are too few to hold out " + fraction + " for testing");
+            }
+            java.util.Arrays.sort(tr, 0, ntr);
+            java.util.Arrays.sort(te, 0, nte);
+            Dataset train = all.subset(java.util.Arrays.copyOf(tr, ntr));
+            return new DatasetSplit(train, all.subset(java.util.Arrays.copyOf(te, nte)));
+        }
     }
 
     /** The four standard IDX files in {@code dir} (plain or .gz). */

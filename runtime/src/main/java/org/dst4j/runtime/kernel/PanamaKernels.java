@@ -93,19 +93,49 @@ final class PanamaKernels implements Kernels {
         v.intoMemorySegment(s, floatIndex * Float.BYTES, NO);
     }
 
+    // Sparse products walk the batch in blocks of 4 vectors in the OUTER loop and all rows inside it:
+    // one block of X ([features x 4 vectors], 1 MB at 4096 features and 512-bit vectors) then stays in
+    // L2 while every row reads it, where a row-outer loop streams all of X (2 MB at batch 128) per row
+    // range from L3. The weights are re-read once per block, sequentially.
     @Override
     public void csrForward(CsrMatrix w, DenseMatrix x, MemorySegment bias, DenseMatrix y, int rowFrom, int rowTo) {
         MemorySegment rp = w.rowPtr(), ci = w.colIdx(), wv = w.values(), xs = x.segment(), ys = y.segment();
         long xStride = x.stride(), yStride = y.stride();
         int n = y.cols();
-        for (int j = rowFrom; j < rowTo; j++) {
-            float b = bias == null ? 0f : bias.getAtIndex(JAVA_FLOAT, j);
-            long start = rp.getAtIndex(JAVA_LONG, j), end = rp.getAtIndex(JAVA_LONG, j + 1L);
-            long yBase = j * yStride;
-            int c = 0;
-            for (; c + 4 * lanes <= n; c += 4 * lanes) {
-                FloatVector a0 = FloatVector.broadcast(sp, b), a1 = a0, a2 = a0, a3 = a0;
-                for (long k = start; k < end; k++) {
+        int c = 0;
+        for (; c + 8 * lanes <= n; c += 8 * lanes) {
+            for (int j = rowFrom; j < rowTo; j++) {
+                FloatVector a0 = FloatVector.broadcast(sp, bias == null ? 0f : bias.getAtIndex(JAVA_FLOAT, j)), a1 = a0, a2 = a0, a3 = a0;
+                FloatVector a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+                long end = rp.getAtIndex(JAVA_LONG, j + 1L);
+                for (long k = rp.getAtIndex(JAVA_LONG, j); k < end; k++) {
+                    FloatVector wk = FloatVector.broadcast(sp, wv.getAtIndex(JAVA_FLOAT, k));
+                    long xb = ci.getAtIndex(JAVA_INT, k) * xStride + c;
+                    a0 = load(xs, xb).fma(wk, a0);
+                    a1 = load(xs, xb + lanes).fma(wk, a1);
+                    a2 = load(xs, xb + 2L * lanes).fma(wk, a2);
+                    a3 = load(xs, xb + 3L * lanes).fma(wk, a3);
+                    a4 = load(xs, xb + 4L * lanes).fma(wk, a4);
+                    a5 = load(xs, xb + 5L * lanes).fma(wk, a5);
+                    a6 = load(xs, xb + 6L * lanes).fma(wk, a6);
+                    a7 = load(xs, xb + 7L * lanes).fma(wk, a7);
+                }
+                long yb = j * yStride + c;
+                store(a0, ys, yb);
+                store(a1, ys, yb + lanes);
+                store(a2, ys, yb + 2L * lanes);
+                store(a3, ys, yb + 3L * lanes);
+                store(a4, ys, yb + 4L * lanes);
+                store(a5, ys, yb + 5L * lanes);
+                store(a6, ys, yb + 6L * lanes);
+                store(a7, ys, yb + 7L * lanes);
+            }
+        }
+        for (; c + 4 * lanes <= n; c += 4 * lanes) {
+            for (int j = rowFrom; j < rowTo; j++) {
+                FloatVector a0 = FloatVector.broadcast(sp, bias == null ? 0f : bias.getAtIndex(JAVA_FLOAT, j)), a1 = a0, a2 = a0, a3 = a0;
+                long end = rp.getAtIndex(JAVA_LONG, j + 1L);
+                for (long k = rp.getAtIndex(JAVA_LONG, j); k < end; k++) {
                     FloatVector wk = FloatVector.broadcast(sp, wv.getAtIndex(JAVA_FLOAT, k));
                     long xb = ci.getAtIndex(JAVA_INT, k) * xStride + c;
                     a0 = load(xs, xb).fma(wk, a0);
@@ -113,24 +143,31 @@ final class PanamaKernels implements Kernels {
                     a2 = load(xs, xb + 2L * lanes).fma(wk, a2);
                     a3 = load(xs, xb + 3L * lanes).fma(wk, a3);
                 }
-                store(a0, ys, yBase + c);
-                store(a1, ys, yBase + c + lanes);
-                store(a2, ys, yBase + c + 2L * lanes);
-                store(a3, ys, yBase + c + 3L * lanes);
+                long yb = j * yStride + c;
+                store(a0, ys, yb);
+                store(a1, ys, yb + lanes);
+                store(a2, ys, yb + 2L * lanes);
+                store(a3, ys, yb + 3L * lanes);
             }
-            for (; c + lanes <= n; c += lanes) {
-                FloatVector a = FloatVector.broadcast(sp, b);
-                for (long k = start; k < end; k++) {
+        }
+        for (; c + lanes <= n; c += lanes) {
+            for (int j = rowFrom; j < rowTo; j++) {
+                FloatVector a = FloatVector.broadcast(sp, bias == null ? 0f : bias.getAtIndex(JAVA_FLOAT, j));
+                long end = rp.getAtIndex(JAVA_LONG, j + 1L);
+                for (long k = rp.getAtIndex(JAVA_LONG, j); k < end; k++) {
                     a = load(xs, ci.getAtIndex(JAVA_INT, k) * xStride + c).fma(FloatVector.broadcast(sp, wv.getAtIndex(JAVA_FLOAT, k)), a);
                 }
-                store(a, ys, yBase + c);
+                store(a, ys, j * yStride + c);
             }
-            for (; c < n; c++) {
-                float s = b;
-                for (long k = start; k < end; k++) {
+        }
+        for (; c < n; c++) {
+            for (int j = rowFrom; j < rowTo; j++) {
+                float s = bias == null ? 0f : bias.getAtIndex(JAVA_FLOAT, j);
+                long end = rp.getAtIndex(JAVA_LONG, j + 1L);
+                for (long k = rp.getAtIndex(JAVA_LONG, j); k < end; k++) {
                     s = Math.fma(wv.getAtIndex(JAVA_FLOAT, k), xs.getAtIndex(JAVA_FLOAT, ci.getAtIndex(JAVA_INT, k) * xStride + c), s);
                 }
-                ys.setAtIndex(JAVA_FLOAT, yBase + c, s);
+                ys.setAtIndex(JAVA_FLOAT, j * yStride + c, s);
             }
         }
     }
@@ -141,13 +178,39 @@ final class PanamaKernels implements Kernels {
         MemorySegment dys = dy.segment(), dxs = dx.segment();
         long dyStride = dy.stride(), dxStride = dx.stride();
         int n = dx.cols();
-        for (int i = colFrom; i < colTo; i++) {
-            long start = cp.getAtIndex(JAVA_LONG, i), end = cp.getAtIndex(JAVA_LONG, i + 1L);
-            long dxBase = i * dxStride;
-            int c = 0;
-            for (; c + 4 * lanes <= n; c += 4 * lanes) {
+        int c = 0;
+        for (; c + 8 * lanes <= n; c += 8 * lanes) {
+            for (int i = colFrom; i < colTo; i++) {
+                FloatVector a0 = FloatVector.zero(sp), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+                long end = cp.getAtIndex(JAVA_LONG, i + 1L);
+                for (long t = cp.getAtIndex(JAVA_LONG, i); t < end; t++) {
+                    FloatVector wt = FloatVector.broadcast(sp, wv.getAtIndex(JAVA_FLOAT, vp.getAtIndex(JAVA_INT, t)));
+                    long db = ri.getAtIndex(JAVA_INT, t) * dyStride + c;
+                    a0 = load(dys, db).fma(wt, a0);
+                    a1 = load(dys, db + lanes).fma(wt, a1);
+                    a2 = load(dys, db + 2L * lanes).fma(wt, a2);
+                    a3 = load(dys, db + 3L * lanes).fma(wt, a3);
+                    a4 = load(dys, db + 4L * lanes).fma(wt, a4);
+                    a5 = load(dys, db + 5L * lanes).fma(wt, a5);
+                    a6 = load(dys, db + 6L * lanes).fma(wt, a6);
+                    a7 = load(dys, db + 7L * lanes).fma(wt, a7);
+                }
+                long xb = i * dxStride + c;
+                store(a0, dxs, xb);
+                store(a1, dxs, xb + lanes);
+                store(a2, dxs, xb + 2L * lanes);
+                store(a3, dxs, xb + 3L * lanes);
+                store(a4, dxs, xb + 4L * lanes);
+                store(a5, dxs, xb + 5L * lanes);
+                store(a6, dxs, xb + 6L * lanes);
+                store(a7, dxs, xb + 7L * lanes);
+            }
+        }
+        for (; c + 4 * lanes <= n; c += 4 * lanes) {
+            for (int i = colFrom; i < colTo; i++) {
                 FloatVector a0 = FloatVector.zero(sp), a1 = a0, a2 = a0, a3 = a0;
-                for (long t = start; t < end; t++) {
+                long end = cp.getAtIndex(JAVA_LONG, i + 1L);
+                for (long t = cp.getAtIndex(JAVA_LONG, i); t < end; t++) {
                     FloatVector wt = FloatVector.broadcast(sp, wv.getAtIndex(JAVA_FLOAT, vp.getAtIndex(JAVA_INT, t)));
                     long db = ri.getAtIndex(JAVA_INT, t) * dyStride + c;
                     a0 = load(dys, db).fma(wt, a0);
@@ -155,31 +218,38 @@ final class PanamaKernels implements Kernels {
                     a2 = load(dys, db + 2L * lanes).fma(wt, a2);
                     a3 = load(dys, db + 3L * lanes).fma(wt, a3);
                 }
-                store(a0, dxs, dxBase + c);
-                store(a1, dxs, dxBase + c + lanes);
-                store(a2, dxs, dxBase + c + 2L * lanes);
-                store(a3, dxs, dxBase + c + 3L * lanes);
+                long xb = i * dxStride + c;
+                store(a0, dxs, xb);
+                store(a1, dxs, xb + lanes);
+                store(a2, dxs, xb + 2L * lanes);
+                store(a3, dxs, xb + 3L * lanes);
             }
-            for (; c + lanes <= n; c += lanes) {
+        }
+        for (; c + lanes <= n; c += lanes) {
+            for (int i = colFrom; i < colTo; i++) {
                 FloatVector a = FloatVector.zero(sp);
-                for (long t = start; t < end; t++) {
+                long end = cp.getAtIndex(JAVA_LONG, i + 1L);
+                for (long t = cp.getAtIndex(JAVA_LONG, i); t < end; t++) {
                     FloatVector wt = FloatVector.broadcast(sp, wv.getAtIndex(JAVA_FLOAT, vp.getAtIndex(JAVA_INT, t)));
                     a = load(dys, ri.getAtIndex(JAVA_INT, t) * dyStride + c).fma(wt, a);
                 }
-                store(a, dxs, dxBase + c);
+                store(a, dxs, i * dxStride + c);
             }
-            for (; c < n; c++) {
+        }
+        for (; c < n; c++) {
+            for (int i = colFrom; i < colTo; i++) {
                 float s = 0f;
-                for (long t = start; t < end; t++) {
+                long end = cp.getAtIndex(JAVA_LONG, i + 1L);
+                for (long t = cp.getAtIndex(JAVA_LONG, i); t < end; t++) {
                     s = Math.fma(wv.getAtIndex(JAVA_FLOAT, vp.getAtIndex(JAVA_INT, t)),
                             dys.getAtIndex(JAVA_FLOAT, ri.getAtIndex(JAVA_INT, t) * dyStride + c), s);
                 }
-                dxs.setAtIndex(JAVA_FLOAT, dxBase + c, s);
+                dxs.setAtIndex(JAVA_FLOAT, i * dxStride + c, s);
             }
         }
     }
 
-    private float dot(MemorySegment a, long aBase, MemorySegment b, long bBase, int n) {
+    private static float dot(MemorySegment a, long aBase, MemorySegment b, long bBase, int n) {
         FloatVector s0 = FloatVector.zero(sp), s1 = s0;
         int c = 0;
         for (; c + 2 * lanes <= n; c += 2 * lanes) {
@@ -187,21 +257,68 @@ final class PanamaKernels implements Kernels {
             s1 = load(a, aBase + c + lanes).fma(load(b, bBase + c + lanes), s1);
         }
         for (; c + lanes <= n; c += lanes) s0 = load(a, aBase + c).fma(load(b, bBase + c), s0);
-        float s = sum(s0.add(s1));
-        for (; c < n; c++) s = Math.fma(a.getAtIndex(JAVA_FLOAT, aBase + c), b.getAtIndex(JAVA_FLOAT, bBase + c), s);
+        return tail(a, aBase, b, bBase, c, n, sum(s0.add(s1)));
+    }
+
+    private static float tail(MemorySegment a, long aBase, MemorySegment b, long bBase, int from, int n, float s) {
+        for (int c = from; c < n; c++) s = Math.fma(a.getAtIndex(JAVA_FLOAT, aBase + c), b.getAtIndex(JAVA_FLOAT, bBase + c), s);
         return s;
+    }
+
+    // Four dot products against one dY row: each dY vector is loaded once for four connections, and the
+    // four lane sums are reduced together (two blend-and-add steps leave one quarter of the lanes per
+    // product, then a butterfly within quarters) instead of four full butterflies. Lanes 0, q, h, h+q
+    // of the result hold the vector parts of dots a, c, b, d (q = lanes/4, h = lanes/2).
+    private static FloatVector dot4(MemorySegment dys, long dyBase, MemorySegment xs, long x0, long x1, long x2, long x3, int n) {
+        FloatVector a = FloatVector.zero(sp), b = a, c = a, d = a;
+        for (int k = 0; k + lanes <= n; k += lanes) {
+            FloatVector dv = load(dys, dyBase + k);
+            a = load(xs, x0 + k).fma(dv, a);
+            b = load(xs, x1 + k).fma(dv, b);
+            c = load(xs, x2 + k).fma(dv, c);
+            d = load(xs, x3 + k).fma(dv, d);
+        }
+        FloatVector ab = a.blend(b, UPPER_HALF).add(b.blend(a, UPPER_HALF).rearrange(SWAP_HALF));
+        FloatVector cd = c.blend(d, UPPER_HALF).add(d.blend(c, UPPER_HALF).rearrange(SWAP_HALF));
+        FloatVector v = ab.blend(cd, ODD_QUARTER).add(cd.blend(ab, ODD_QUARTER).rearrange(SWAP_QUARTER));
+        // Constant shuffles (not a loop over an array, whose elements C2 cannot treat as constants).
+        if (lanes >= 8) v = v.add(v.rearrange(WITHIN_QUARTER_1));
+        if (lanes >= 16) v = v.add(v.rearrange(WITHIN_QUARTER_2));
+        return v;
+    }
+
+    private static final VectorMask<Float> UPPER_HALF = VectorMask.fromLong(sp, lanes >= 4 ? ~((1L << (lanes / 2)) - 1) & ((1L << lanes) - 1) : 0);
+    private static final VectorMask<Float> ODD_QUARTER = VectorMask.fromLong(sp, quarterMask());
+    private static final VectorShuffle<Float> SWAP_HALF = VectorShuffle.fromOp(sp, i -> i ^ Math.max(1, lanes / 2));
+    private static final VectorShuffle<Float> SWAP_QUARTER = VectorShuffle.fromOp(sp, i -> i ^ Math.max(1, lanes / 4));
+    private static final VectorShuffle<Float> WITHIN_QUARTER_1 = VectorShuffle.fromOp(sp, i -> i ^ Math.max(1, lanes / 8));
+    private static final VectorShuffle<Float> WITHIN_QUARTER_2 = VectorShuffle.fromOp(sp, i -> i ^ Math.max(1, lanes / 16));
+
+    private static long quarterMask() {
+        long m = 0;
+        for (int i = 0; i < lanes; i++) if (lanes >= 4 && (i & (lanes / 4)) != 0) m |= 1L << i;
+        return m;
     }
 
     @Override
     public void sddmm(CsrMatrix w, DenseMatrix dy, DenseMatrix x, float scale, MemorySegment grad, int rowFrom, int rowTo) {
-        MemorySegment rp = w.rowPtr(), ci = w.colIdx();
-        int n = dy.cols();
+        MemorySegment rp = w.rowPtr(), ci = w.colIdx(), dys = dy.segment(), xs = x.segment();
+        long xStride = x.stride();
+        int n = dy.cols(), vn = n - n % lanes, q = lanes / 4, h = lanes / 2;
         for (int j = rowFrom; j < rowTo; j++) {
             long dyBase = j * dy.stride();
-            long end = rp.getAtIndex(JAVA_LONG, j + 1L);
-            for (long k = rp.getAtIndex(JAVA_LONG, j); k < end; k++) {
-                long xBase = ci.getAtIndex(JAVA_INT, k) * x.stride();
-                grad.setAtIndex(JAVA_FLOAT, k, scale * dot(dy.segment(), dyBase, x.segment(), xBase, n));
+            long k = rp.getAtIndex(JAVA_LONG, j), end = rp.getAtIndex(JAVA_LONG, j + 1L);
+            for (; lanes >= 4 && k + 4 <= end; k += 4) {
+                long x0 = ci.getAtIndex(JAVA_INT, k) * xStride, x1 = ci.getAtIndex(JAVA_INT, k + 1) * xStride;
+                long x2 = ci.getAtIndex(JAVA_INT, k + 2) * xStride, x3 = ci.getAtIndex(JAVA_INT, k + 3) * xStride;
+                FloatVector s = dot4(dys, dyBase, xs, x0, x1, x2, x3, n);
+                grad.setAtIndex(JAVA_FLOAT, k, scale * tail(dys, dyBase, xs, x0, vn, n, s.lane(0)));
+                grad.setAtIndex(JAVA_FLOAT, k + 1, scale * tail(dys, dyBase, xs, x1, vn, n, s.lane(h)));
+                grad.setAtIndex(JAVA_FLOAT, k + 2, scale * tail(dys, dyBase, xs, x2, vn, n, s.lane(q)));
+                grad.setAtIndex(JAVA_FLOAT, k + 3, scale * tail(dys, dyBase, xs, x3, vn, n, s.lane(h + q)));
+            }
+            for (; k < end; k++) {
+                grad.setAtIndex(JAVA_FLOAT, k, scale * dot(dys, dyBase, xs, ci.getAtIndex(JAVA_INT, k) * xStride, n));
             }
         }
     }
@@ -209,14 +326,23 @@ final class PanamaKernels implements Kernels {
     @Override
     public void sddmmSgd(CsrMatrix w, DenseMatrix dy, DenseMatrix x, float scale, MemorySegment velocity,
                          float lr, float momentum, float weightDecay, int rowFrom, int rowTo) {
-        MemorySegment rp = w.rowPtr(), ci = w.colIdx(), wv = w.values();
-        int n = dy.cols();
+        MemorySegment rp = w.rowPtr(), ci = w.colIdx(), wv = w.values(), dys = dy.segment(), xs = x.segment();
+        long xStride = x.stride();
+        int n = dy.cols(), vn = n - n % lanes, q = lanes / 4, h = lanes / 2;
         for (int j = rowFrom; j < rowTo; j++) {
             long dyBase = j * dy.stride();
-            long end = rp.getAtIndex(JAVA_LONG, j + 1L);
-            for (long k = rp.getAtIndex(JAVA_LONG, j); k < end; k++) {
-                long xBase = ci.getAtIndex(JAVA_INT, k) * x.stride();
-                float g = scale * dot(dy.segment(), dyBase, x.segment(), xBase, n);
+            long k = rp.getAtIndex(JAVA_LONG, j), end = rp.getAtIndex(JAVA_LONG, j + 1L);
+            for (; lanes >= 4 && k + 4 <= end; k += 4) {
+                long x0 = ci.getAtIndex(JAVA_INT, k) * xStride, x1 = ci.getAtIndex(JAVA_INT, k + 1) * xStride;
+                long x2 = ci.getAtIndex(JAVA_INT, k + 2) * xStride, x3 = ci.getAtIndex(JAVA_INT, k + 3) * xStride;
+                FloatVector s = dot4(dys, dyBase, xs, x0, x1, x2, x3, n);
+                ScalarKernels.sgdStep(wv, velocity, k, scale * tail(dys, dyBase, xs, x0, vn, n, s.lane(0)), lr, momentum, weightDecay);
+                ScalarKernels.sgdStep(wv, velocity, k + 1, scale * tail(dys, dyBase, xs, x1, vn, n, s.lane(h)), lr, momentum, weightDecay);
+                ScalarKernels.sgdStep(wv, velocity, k + 2, scale * tail(dys, dyBase, xs, x2, vn, n, s.lane(q)), lr, momentum, weightDecay);
+                ScalarKernels.sgdStep(wv, velocity, k + 3, scale * tail(dys, dyBase, xs, x3, vn, n, s.lane(h + q)), lr, momentum, weightDecay);
+            }
+            for (; k < end; k++) {
+                float g = scale * dot(dys, dyBase, xs, ci.getAtIndex(JAVA_INT, k) * xStride, n);
                 ScalarKernels.sgdStep(wv, velocity, k, g, lr, momentum, weightDecay);
             }
         }

@@ -1,0 +1,164 @@
+package org.dst4j.nn.data;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Reads a numeric CSV file (plain or {@code .gz}): one sample per line, one column holding an integer
+ * class label in {@code [0, 2^24)}. Separator is a comma, or a semicolon or tab when the first line has
+ * no comma. A first line in which no cell is a number is a header and is skipped. Every other cell
+ * must be a finite number; errors name the file, line and column (both 1-based).
+ */
+public final class CsvReader {
+    private CsvReader() {}
+
+    /**
+     * Reads {@code file} into a dataset.
+     *
+     * @param labelColumn {@code last}, {@code first} or a 0-based column index
+     * @param classes the class count, or 0 to use {@code max label + 1}
+     */
+    public static Dataset read(String name, Path file, String labelColumn, int classes) throws DataFormatException {
+        LabeledRows rows = rows(file, labelColumn);
+        return rows.toDataset(name, classes > 0 ? classes : rows.maxLabel() + 1);
+    }
+
+    static LabeledRows rows(Path file, String labelColumn) throws DataFormatException {
+        try (InputStream raw = Files.newInputStream(file)) {
+            InputStream in = file.getFileName().toString().endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw;
+            return rows(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16), file.toString(), labelColumn);
+        } catch (IOException e) {
+            throw new DataFormatException(file + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    static LabeledRows rows(BufferedReader reader, String source, String labelColumn) throws DataFormatException, IOException {
+        String line = reader.readLine();
+        long lineNo = 1;
+        while (line != null && line.isBlank()) {
+            line = reader.readLine();
+            lineNo++;
+        }
+        if (line == null) throw new DataFormatException(source + ": empty file, expected CSV rows");
+        if (!line.isEmpty() && line.charAt(0) == '\uFEFF') line = line.substring(1);
+        char sep = line.indexOf(',') >= 0 ? ',' : line.indexOf(';') >= 0 ? ';' : line.indexOf('\t') >= 0 ? '\t' : ',';
+        String[] first = split(line, sep);
+        int columns = first.length;
+        if (columns < 2) throw new DataFormatException(source + ": line " + lineNo + " has " + columns + " column; expected features plus a label column");
+        int label = labelIndex(labelColumn, columns, source);
+        if (isHeader(first)) {
+            line = reader.readLine();
+            lineNo++;
+        }
+        int features = columns - 1;
+        float[] x = new float[Math.max(16, features * 256)];
+        int[] y = new int[256];
+        int n = 0;
+        for (; line != null; line = reader.readLine(), lineNo++) {
+            if (line.isBlank()) continue;
+            String[] cells = split(line, sep);
+            if (cells.length != columns) {
+                throw new DataFormatException(source + ": line " + lineNo + " has " + cells.length + " columns, expected " + columns);
+            }
+            if ((long) (n + 1) * features > Integer.MAX_VALUE - 16) {
+                throw new DataFormatException(source + ": line " + lineNo + ": more than 2^31 feature values; split the file");
+            }
+            if ((long) (n + 1) * features > x.length) x = Arrays.copyOf(x, (int) Math.min(Integer.MAX_VALUE - 16, Math.max((long) (n + 1) * features, 2L * x.length)));
+            if (n == y.length) y = Arrays.copyOf(y, 2 * n);
+            int f = 0;
+            for (int c = 0; c < columns; c++) {
+                double v = number(cells[c], source, lineNo, c);
+                if (c == label) {
+                    if (v != Math.rint(v) || v < 0 || v >= (1 << 24)) {
+                        throw new DataFormatException(source + ": line " + lineNo + ", column " + (c + 1) + ": label '" + cells[c].strip()
+                                + "' is not a class index (an integer >= 0)");
+                    }
+                    y[n] = (int) v;
+                } else {
+                    x[n * features + f++] = (float) v;
+                }
+            }
+            n++;
+        }
+        if (n == 0) throw new DataFormatException(source + ": no data rows after the header");
+        return new LabeledRows(source, Arrays.copyOf(x, n * features), n, features, Arrays.copyOf(y, n), 0, 0);
+    }
+
+    private static int labelIndex(String spec, int columns, String source) throws DataFormatException {
+        if (spec == null || spec.equals("last")) return columns - 1;
+        if (spec.equals("first")) return 0;
+        try {
+            int i = Integer.parseInt(spec);
+            if (i >= 0 && i < columns) return i;
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new DataFormatException(source + ": --label-column " + spec + ": expected last, first or a column index in [0, " + columns + ")");
+    }
+
+    private static boolean isHeader(String[] cells) {
+        for (String c : cells) {
+            if (parses(c)) return false;
+        }
+        return true;
+    }
+
+    private static boolean parses(String cell) {
+        try {
+            Double.parseDouble(cell.strip());
+            return true;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    private static double number(String cell, String source, long line, int column) throws DataFormatException {
+        String s = cell.strip();
+        double v;
+        try {
+            v = Double.parseDouble(s);
+        } catch (NumberFormatException e) {
+            throw new DataFormatException(source + ": line " + line + ", column " + (column + 1) + ": '" + s + "' is not a number");
+        }
+        if (!Double.isFinite(v)) throw new DataFormatException(source + ": line " + line + ", column " + (column + 1) + ": '" + s + "' is not finite");
+        return v;
+    }
+
+    /** Splits on {@code sep}; a field in double quotes may contain the separator ("" is a literal quote). */
+    private static String[] split(String line, char sep) {
+        List<String> out = new ArrayList<>();
+        StringBuilder cell = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < line.length(); i++) {
+            char ch = line.charAt(i);
+            if (quoted) {
+                if (ch == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
+                    cell.append('"');
+                    i++;
+                } else if (ch == '"') {
+                    quoted = false;
+                } else {
+                    cell.append(ch);
+                }
+            } else if (ch == '"') {
+                quoted = true;
+            } else if (ch == sep) {
+                out.add(cell.toString());
+                cell.setLength(0);
+            } else {
+                cell.append(ch);
+            }
+        }
+        out.add(cell.toString());
+        return out.toArray(new String[0]);
+    }
+}

@@ -1,0 +1,19 @@
+package org.dst4j.nn.data;
+
+/**
+ * Samples read from a file before the class count of the whole split is known: row-major
+ * features plus integer labels. {@code imageRows/imageCols} are 0 unless the source had an image shape.
+ */
+record LabeledRows(String source, float[] features, int samples, int featureCount, int[] labels, int imageRows, int imageCols) {
+    int maxLabel() {
+        int m = -1;
+        for (int l : labels) m = Math.max(m, l);
+        return m;
+    }
+
+    Dataset toDataset(String name, int classes) {
+        Dataset d = Dataset.allocate(name, samples, featureCount, labels, classes, imageRows, imageCols);
+        java.lang.foreign.MemorySegment.copy(features, 0, d.segment(), java.lang.foreign.ValueLayout.JAVA_FLOAT, 0, features.length);
+        return d;
+    }
+}

@@ -1,0 +1,175 @@
+package org.dst4j.nn.data;
+
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads NumPy {@code .npy} arrays (format versions 1–3, C order) of float32, float64, uint8 and the
+ * signed/unsigned integer types, either byte order. Feature arrays are {@code (samples, features...)};
+ * trailing dimensions are flattened and uint8 features are scaled to [0, 1] as IDX images are.
+ * Label arrays are {@code (samples,)} or {@code (samples, 1)} of integer class indices.
+ */
+public final class NpyReader {
+    private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
+    private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([<>|=])([a-zA-Z])(\\d+)'");
+    private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
+    private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
+
+    private NpyReader() {}
+
+    /** An array as read: its shape, NumPy type code (e.g. {@code f4}, {@code u1}) and values as floats. */
+    public record NpyArray(String source, long[] shape, String type, float[] values) {}
+
+    /** Features from {@code features}, labels from {@code labels}; {@code classes} 0 means {@code max label + 1}. */
+    public static Dataset read(String name, Path features, Path labels, int classes) throws DataFormatException {
+        LabeledRows rows = rows(features, labels);
+        return rows.toDataset(name, classes > 0 ? classes : rows.maxLabel() + 1);
+    }
+
+    static LabeledRows rows(Path features, Path labels) throws DataFormatException {
+        NpyArray x = read(features);
+        NpyArray y = read(labels);
+        if (x.shape().length < 2) {
+            throw new DataFormatException(features + ": shape " + Arrays.toString(x.shape()) + ", expected (samples, features...) with at least 2 dimensions");
+        }
+        if (y.shape().length != 1 && !(y.shape().length == 2 && y.shape()[1] == 1)) {
+            throw new DataFormatException(labels + ": shape " + Arrays.toString(y.shape()) + ", expected (samples,) or (samples, 1)");
+        }
+        int n = (int) x.shape()[0];
+        if (y.shape()[0] != n) {
+            throw new DataFormatException(features + ": " + n + " samples but " + labels + " has " + y.shape()[0] + " labels");
+        }
+        int featureCount = n == 0 ? 0 : x.values().length / n;
+        if (x.type().equals("u1")) {
+            float[] v = x.values();
+            for (int i = 0; i < v.length; i++) v[i] /= 255f;
+        }
+        int[] l = new int[n];
+        for (int i = 0; i < n; i++) {
+            float v = y.values()[i];
+            if (v != Math.rint(v) || v < 0 || v >= (1 << 24)) {
+                throw new DataFormatException(labels + ": element " + i + " is " + v + ", not a class index (an integer >= 0)");
+            }
+            l[i] = (int) v;
+        }
+        int rows = x.shape().length == 3 ? (int) x.shape()[1] : 0, cols = x.shape().length == 3 ? (int) x.shape()[2] : 0;
+        return new LabeledRows(features.toString(), x.values(), n, featureCount, l, rows, cols);
+    }
+
+    /** One array, any supported type. Errors name the file and byte offset. */
+    public static NpyArray read(Path file) throws DataFormatException {
+        try (InputStream raw = Files.newInputStream(file)) {
+            return read(raw, file.toString());
+        } catch (IOException e) {
+            throw new DataFormatException(file + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    static NpyArray read(InputStream raw, String source) throws DataFormatException, IOException {
+        DataInputStream in = new DataInputStream(new BufferedInputStream(raw, 1 << 16));
+        byte[] magic = new byte[8];
+        readFully(in, magic, source, 0, "header");
+        if (!Arrays.equals(Arrays.copyOf(magic, 6), MAGIC)) {
+            throw new DataFormatException(source + ": wrong magic at byte 0, expected \\x93NUMPY (a .npy file)");
+        }
+        int major = magic[6];
+        if (major < 1 || major > 3) throw new DataFormatException(source + ": unsupported .npy format version " + major + " at byte 6, expected 1, 2 or 3");
+        int lenBytes = major == 1 ? 2 : 4;
+        byte[] len = new byte[lenBytes];
+        readFully(in, len, source, 8, "header length");
+        ByteBuffer lb = ByteBuffer.wrap(len).order(ByteOrder.LITTLE_ENDIAN);
+        long headerLen = major == 1 ? Short.toUnsignedInt(lb.getShort()) : Integer.toUnsignedLong(lb.getInt());
+        if (headerLen > 1 << 20) throw new DataFormatException(source + ": header length " + headerLen + " at byte 8 is implausible");
+        byte[] hb = new byte[(int) headerLen];
+        readFully(in, hb, source, 8 + lenBytes, "header");
+        String header = new String(hb, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+        long dataStart = 8 + lenBytes + headerLen;
+
+        Matcher d = DESCR.matcher(header), f = FORTRAN.matcher(header), s = SHAPE.matcher(header);
+        if (!d.find() || !f.find() || !s.find()) {
+            throw new DataFormatException(source + ": malformed header at byte " + (8 + lenBytes) + " (expected 'descr', 'fortran_order' and 'shape'): " + header.strip());
+        }
+        if (f.group(1).equals("True")) throw new DataFormatException(source + ": Fortran-order array; save it in C order (np.ascontiguousarray)");
+        char kind = d.group(2).charAt(0);
+        int size = Integer.parseInt(d.group(3));
+        String type = "" + kind + size;
+        if (!((kind == 'f' && (size == 4 || size == 8)) || ((kind == 'u' || kind == 'i') && (size == 1 || size == 2 || size == 4 || size == 8)))) {
+            throw new DataFormatException(source + ": dtype '" + d.group(1) + type + "' not supported; expected float32, float64 or an integer type");
+        }
+        ByteOrder order = d.group(1).equals(">") ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
+        long[] shape = parseShape(s.group(1), source);
+        long count = 1;
+        for (long dim : shape) {
+            count = Math.multiplyExact(count, dim);
+        }
+        if (count > Integer.MAX_VALUE - 16) throw new DataFormatException(source + ": " + count + " elements; at most 2^31 are supported per file");
+        float[] values = new float[(int) count];
+        byte[] buf = new byte[size * 8192];
+        ByteBuffer bb = ByteBuffer.wrap(buf).order(order);
+        for (int done = 0; done < count; ) {
+            int chunk = (int) Math.min(8192, count - done);
+            try {
+                in.readFully(buf, 0, chunk * size);
+            } catch (EOFException e) {
+                throw new DataFormatException(source + ": truncated in the data near element " + done + " (byte " + (dataStart + (long) done * size)
+                        + "), expected " + count + " elements of " + type);
+            }
+            bb.clear();
+            for (int i = 0; i < chunk; i++) {
+                values[done + i] = switch (type) {
+                    case "f4" -> bb.getFloat();
+                    case "f8" -> (float) bb.getDouble();
+                    case "u1" -> bb.get() & 0xff;
+                    case "i1" -> bb.get();
+                    case "u2" -> bb.getShort() & 0xffff;
+                    case "i2" -> bb.getShort();
+                    case "u4" -> Integer.toUnsignedLong(bb.getInt());
+                    case "i4" -> bb.getInt();
+                    default -> bb.getLong();
+                };
+            }
+            done += chunk;
+        }
+        if (in.read() != -1) throw new DataFormatException(source + ": unexpected bytes after " + count + " elements (byte " + (dataStart + count * size) + ")");
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) throw new DataFormatException(source + ": element " + i + " is " + values[i] + "; expected finite values");
+        }
+        return new NpyArray(source, shape, type, values);
+    }
+
+    private static long[] parseShape(String text, String source) throws DataFormatException {
+        String[] parts = text.split(",");
+        long[] shape = new long[parts.length];
+        int n = 0;
+        for (String p : parts) {
+            String t = p.strip();
+            if (t.isEmpty()) continue;
+            try {
+                shape[n] = Long.parseLong(t.endsWith("L") ? t.substring(0, t.length() - 1) : t);
+            } catch (NumberFormatException e) {
+                throw new DataFormatException(source + ": bad shape (" + text + ") in header");
+            }
+            if (shape[n++] < 0) throw new DataFormatException(source + ": negative dimension in shape (" + text + ")");
+        }
+        return Arrays.copyOf(shape, n);
+    }
+
+    private static void readFully(DataInputStream in, byte[] b, String source, long offset, String what) throws DataFormatException, IOException {
+        try {
+            in.readFully(b);
+        } catch (EOFException e) {
+            throw new DataFormatException(source + ": truncated " + what + " at byte " + offset);
+        }
+    }
+}

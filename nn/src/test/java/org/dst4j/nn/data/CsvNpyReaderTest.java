@@ -1,0 +1,154 @@
+package org.dst4j.nn.data;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CsvNpyReaderTest {
+    @TempDir Path dir;
+
+    private Path csv(String name, String text) throws IOException {
+        Path p = dir.resolve(name);
+        Files.writeString(p, text);
+        return p;
+    }
+
+    @Test
+    void csvWithHeaderAndLabelLast() throws Exception {
+        Path p = csv("a.csv", "x1,x2,\"label\"\n1.5,2,0\n-3,4e-1,2\n\n5,6,1\n");
+        try (Dataset d = CsvReader.read("a", p, "last", 0)) {
+            assertThat(d.samples()).isEqualTo(3);
+            assertThat(d.features()).isEqualTo(2);
+            assertThat(d.classes()).isEqualTo(3);
+            assertThat(d.labels()).containsExactly(0, 2, 1);
+            assertThat(d.get(1, 0)).isEqualTo(-3f);
+            assertThat(d.get(1, 1)).isEqualTo(0.4f);
+        }
+    }
+
+    @Test
+    void csvWithoutHeaderLabelFirstOrByIndexAndOtherSeparators() throws Exception {
+        Path p = csv("b.csv", "1,10,20\n0,30,40\n");
+        try (Dataset d = CsvReader.read("b", p, "first", 0)) {
+            assertThat(d.samples()).isEqualTo(2); // the first line is data, not a header
+            assertThat(d.labels()).containsExactly(1, 0);
+            assertThat(d.get(0, 1)).isEqualTo(20f);
+        }
+        try (Dataset d = CsvReader.read("b", csv("c.tsv", "10\t1\t20\n30\t0\t40\n"), "1", 0)) {
+            assertThat(d.labels()).containsExactly(1, 0);
+            assertThat(d.get(1, 1)).isEqualTo(40f);
+        }
+    }
+
+    @Test
+    void csvErrorsNameFileLineAndColumn() throws Exception {
+        Path bad = csv("bad.csv", "a,b,y\n1,2,0\n3,oops,1\n");
+        assertThatThrownBy(() -> CsvReader.read("x", bad, "last", 0)).isInstanceOf(DataFormatException.class)
+                .hasMessageContaining("bad.csv").hasMessageContaining("line 3, column 2").hasMessageContaining("'oops' is not a number");
+        Path ragged = csv("ragged.csv", "1,2,0\n3,1\n");
+        assertThatThrownBy(() -> CsvReader.read("x", ragged, "last", 0)).hasMessageContaining("ragged.csv: line 2 has 2 columns, expected 3");
+        Path label = csv("label.csv", "1,2,0.5\n");
+        assertThatThrownBy(() -> CsvReader.read("x", label, "last", 0)).hasMessageContaining("line 1, column 3: label '0.5' is not a class index");
+        Path nan = csv("nan.csv", "1,NaN,0\n");
+        assertThatThrownBy(() -> CsvReader.read("x", nan, "last", 0)).hasMessageContaining("line 1, column 2: 'NaN' is not finite");
+        Path empty = csv("empty.csv", "\n\n");
+        assertThatThrownBy(() -> CsvReader.read("x", empty, "last", 0)).hasMessageContaining("empty.csv: empty file");
+        assertThatThrownBy(() -> CsvReader.read("x", bad, "7", 0)).hasMessageContaining("--label-column 7");
+    }
+
+    static byte[] npy(String descr, String shape, ByteBuffer data, boolean fortran) {
+        String dict = "{'descr': '" + descr + "', 'fortran_order': " + (fortran ? "True" : "False") + ", 'shape': (" + shape + "), }";
+        int total = 10 + dict.length() + 1;
+        int pad = (64 - total % 64) % 64;
+        String header = dict + " ".repeat(pad) + "\n";
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0});
+        out.write(header.length() & 0xff);
+        out.write(header.length() >> 8);
+        out.writeBytes(header.getBytes(StandardCharsets.ISO_8859_1));
+        out.write(data.array(), 0, data.position());
+        return out.toByteArray();
+    }
+
+    private Path write(String name, byte[] bytes) throws IOException {
+        Path p = dir.resolve(name);
+        Files.write(p, bytes);
+        return p;
+    }
+
+    @Test
+    void npyFloat32Float64Uint8AndIntegerLabels() throws Exception {
+        ByteBuffer f4 = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < 6; i++) f4.putFloat(i * 0.5f);
+        ByteBuffer f8 = ByteBuffer.allocate(48).order(ByteOrder.BIG_ENDIAN);
+        for (int i = 0; i < 6; i++) f8.putDouble(-i);
+        ByteBuffer u1 = ByteBuffer.allocate(6);
+        for (int i = 0; i < 6; i++) u1.put((byte) (i == 5 ? 255 : i));
+        ByteBuffer labels = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN).putLong(2).putLong(0).putLong(1);
+        Path y = write("y.npy", npy("<i8", "3,", labels, false));
+        try (Dataset d = NpyReader.read("f4", write("x4.npy", npy("<f4", "3, 2", f4, false)), y, 0)) {
+            assertThat(d.samples()).isEqualTo(3);
+            assertThat(d.features()).isEqualTo(2);
+            assertThat(d.labels()).containsExactly(2, 0, 1);
+            assertThat(d.get(2, 1)).isEqualTo(2.5f);
+        }
+        try (Dataset d = NpyReader.read("f8", write("x8.npy", npy(">f8", "3, 2", f8, false)), y, 0)) {
+            assertThat(d.get(2, 0)).isEqualTo(-4f);
+        }
+        try (Dataset d = NpyReader.read("u1", write("x1.npy", npy("|u1", "3, 1, 2", u1, false)), y, 0)) {
+            assertThat(d.features()).isEqualTo(2);
+            assertThat(d.imageRows()).isEqualTo(1);
+            assertThat(d.get(2, 1)).isEqualTo(1f); // uint8 scaled to [0, 1] like IDX images
+        }
+    }
+
+    @Test
+    void npyErrors() throws Exception {
+        ByteBuffer f4 = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < 6; i++) f4.putFloat(i);
+        byte[] good = npy("<f4", "3, 2", f4, false);
+        Path y2 = write("y2.npy", npy("|u1", "2,", ByteBuffer.allocate(2).put((byte) 0).put((byte) 1), false));
+        Path x = write("x.npy", good);
+        assertThatThrownBy(() -> NpyReader.read("x", x, y2, 0)).isInstanceOf(DataFormatException.class)
+                .hasMessageContaining("x.npy: 3 samples but").hasMessageContaining("y2.npy has 2 labels");
+        Path cut = write("cut.npy", Arrays.copyOf(good, good.length - 5));
+        assertThatThrownBy(() -> NpyReader.read(cut)).hasMessageContaining("cut.npy: truncated in the data near element 0");
+        byte[] wrong = good.clone();
+        wrong[1] = 'X';
+        Path magic = write("magic.npy", wrong);
+        assertThatThrownBy(() -> NpyReader.read(magic)).hasMessageContaining("magic.npy: wrong magic at byte 0");
+        Path fortran = write("fortran.npy", npy("<f4", "3, 2", f4, true));
+        assertThatThrownBy(() -> NpyReader.read(fortran)).hasMessageContaining("Fortran-order");
+        Path complex = write("c.npy", npy("<c8", "3,", ByteBuffer.allocate(24), false));
+        assertThatThrownBy(() -> NpyReader.read(complex)).hasMessageContaining("dtype '<c8' not supported");
+        Path head = write("head.npy", Arrays.copyOf(good, 9));
+        assertThatThrownBy(() -> NpyReader.read(head)).hasMessageContaining("head.npy: truncated header length at byte 8");
+    }
+
+    @Test
+    void singleFileIsSplitStratifiedAndDeterministically() throws Exception {
+        StringBuilder sb = new StringBuilder("f,label\n");
+        for (int i = 0; i < 100; i++) sb.append(i).append(',').append(i % 4 == 0 ? 1 : 0).append('\n');
+        Path p = csv("all.csv", sb.toString());
+        DataOptions o = new DataOptions(p, null, null, null, null, "last", 0.2, false, 7, 0, 0);
+        try (DatasetSplit a = DataSources.load(o); DatasetSplit b = DataSources.load(o)) {
+            assertThat(a.train().samples()).isEqualTo(80);
+            assertThat(a.test().samples()).isEqualTo(20);
+            assertThat(Arrays.stream(a.test().labels()).sum()).isEqualTo(5); // a quarter of each split is class 1
+            assertThat(a.test().checksum()).isEqualTo(b.test().checksum());
+            assertThat(a.train().name()).isEqualTo("all");
+        }
+        assertThatThrownBy(() -> DataSources.load(new DataOptions(p.resolveSibling("x.npy"), null, null, null, null, "last", 0.2, false, 7, 0, 0)))
+                .hasMessageContaining("no such file");
+    }
+}
