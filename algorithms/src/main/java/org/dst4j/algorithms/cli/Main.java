@@ -58,6 +58,7 @@ public final class Main {
         m.put("info", new InfoCommand());
         m.put("set", new SetCommand());
         m.put("predict", new PredictCommand());
+        m.put("quickselection", new QuickSelectionCommand());
         return m;
     }
 

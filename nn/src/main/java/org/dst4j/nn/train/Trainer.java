@@ -21,13 +21,23 @@ import org.dst4j.runtime.random.RandomStream;
  */
 public final class Trainer {
 
-    /** How to train. {@code evolution} may be null (static sparse training). */
+    /**
+     * How to train. {@code evolution} may be null (static sparse training). With {@code denoise} set the
+     * network is an autoencoder: it sees the noisy input and is trained to reproduce the clean one
+     * (labels are not used).
+     */
     public record Settings(int epochs, int batch, LearningRate learningRate, Optimizer optimizer, Loss loss,
-                           TopologyEvolution evolution, int evalBatch) {
+                           TopologyEvolution evolution, int evalBatch, InputNoise denoise) {
         public Settings {
             if (epochs < 0) throw new IllegalArgumentException("epochs must be >= 0, got " + epochs);
             if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, got " + batch);
             if (evalBatch < 1) throw new IllegalArgumentException("eval batch must be >= 1, got " + evalBatch);
+        }
+
+        /** A classifier's settings (no denoising). */
+        public Settings(int epochs, int batch, LearningRate learningRate, Optimizer optimizer, Loss loss,
+                        TopologyEvolution evolution, int evalBatch) {
+            this(epochs, batch, learningRate, optimizer, loss, evolution, evalBatch, null);
         }
     }
 
@@ -83,7 +93,14 @@ public final class Trainer {
         int[] all = train.labels();
         Optimizer opt = settings.optimizer();
         net.attach(opt);
-        try (DenseMatrix x = DenseMatrix.allocate(train.features(), Math.min(batch, Math.max(1, n)))) {
+        InputNoise noise = settings.denoise();
+        if (noise != null && net.outputs() != net.inputs()) {
+            throw new IllegalArgumentException("a denoising autoencoder needs as many outputs as inputs, got " + net.inputs() + " -> " + net.outputs());
+        }
+        try (DenseMatrix x = DenseMatrix.allocate(train.features(), Math.min(batch, Math.max(1, n)));
+             DenseMatrix clean = noise == null ? null : DenseMatrix.allocate(train.features(), Math.min(batch, Math.max(1, n)));
+             InputNoise.Table fixedNoise = noise == null || noise.freshEachEpoch() || noise.factor() == 0 ? null
+                     : noise.precompute(pk.pool(), n, train.features())) {
             while (state.epochsDone < epochs) {
                 int epoch = state.epochsDone;
                 long t0 = System.nanoTime();
@@ -99,7 +116,17 @@ public final class Trainer {
                     train.gatherBatch(order, from, m, xb);
                     if (input != null) input.apply(xb);
                     lr = settings.learningRate().at(epoch, b, stepsPerEpoch);
-                    SparseMlp.BatchResult r = net.trainBatch(pk, xb, labels, from, null, settings.loss(), opt, lr, state.step++);
+                    SparseMlp.BatchResult r;
+                    if (noise != null) {
+                        DenseMatrix target = clean.columns(m);
+                        train.gatherBatch(order, from, m, target);
+                        if (input != null) input.apply(target);
+                        if (fixedNoise != null) fixedNoise.addTo(pk.pool(), xb, order, from);
+                        else noise.apply(pk.pool(), xb, order, from, epoch);
+                        r = net.trainBatch(pk, xb, null, from, target, settings.loss(), opt, lr, state.step++);
+                    } else {
+                        r = net.trainBatch(pk, xb, labels, from, null, settings.loss(), opt, lr, state.step++);
+                    }
                     if (!Double.isFinite(r.loss())) {
                         throw new DivergedException("training diverged at epoch " + (epoch + 1) + ", batch " + (b + 1)
                                 + ": the loss became " + r.loss() + "; try a lower learning rate (now " + lr + ")");
@@ -115,7 +142,7 @@ public final class Trainer {
                     assert reports.size() == net.layers().size();
                 }
                 long t2 = System.nanoTime();
-                Evaluation ev = test == null ? null : Evaluation.of(pk, net, test, input, settings.loss(), settings.evalBatch());
+                Evaluation ev = test == null || noise != null ? null : Evaluation.of(pk, net, test, input, settings.loss(), settings.evalBatch());
                 long t3 = System.nanoTime();
                 state.epochsDone++;
                 listener.epochDone(new EpochMetrics(epoch + 1, n == 0 ? 0 : lossSum / n, n == 0 ? 0 : (double) correct / n,

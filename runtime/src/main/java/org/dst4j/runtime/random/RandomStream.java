@@ -17,7 +17,8 @@ public final class RandomStream {
         x += 0x9E3779B97F4A7C15L; s3 = mix(x);
     }
 
-    static long mix(long z) {
+    /** SplitMix64's finalizer: a bijective 64-bit hash, for counter-based randomness (dropout masks, input noise). */
+    public static long mix(long z) {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
         return z ^ (z >>> 31);

@@ -1,0 +1,216 @@
+package org.dst4j.algorithms.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.dst4j.algorithms.evaluation.ExtraTrees;
+import org.dst4j.algorithms.evaluation.KMeans;
+import org.dst4j.algorithms.quickselection.QuickSelection;
+import org.dst4j.algorithms.quickselection.QuickSelectionConfig;
+import org.dst4j.nn.data.DataFormatException;
+import org.dst4j.nn.data.DataSources;
+import org.dst4j.nn.data.Dataset;
+import org.dst4j.nn.data.DatasetSplit;
+import org.dst4j.nn.data.MadelonLike;
+import org.dst4j.nn.io.AtomicFiles;
+import org.dst4j.nn.io.Json;
+import org.dst4j.nn.io.MetricsLog;
+import org.dst4j.nn.plot.PixelMap;
+import org.dst4j.nn.train.EpochMetrics;
+import org.dst4j.nn.train.Trainer;
+import org.dst4j.runtime.parallel.WorkerPool;
+import org.dst4j.runtime.random.RandomStream;
+
+final class QuickSelectionCommand implements Command {
+    static final String MADELON = "madelon";
+
+    @Override public String summary() { return "select the K most informative features with QuickSelection (sparse denoising autoencoder)"; }
+
+    @Override
+    public int run(String[] args) throws UsageException, UserException {
+        Options o = DataArgs.declare(new Options("quickselection", summary()
+                + "\n--dataset madelon generates the synthetic MADELON-like benchmark (seeded by --seed) and scores recovery of its 20 relevant features.")
+                .option("k", "50", "features to select")
+                .option("hidden", "1000", "hidden (sigmoid) units of the autoencoder")
+                .option("epsilon", "13", "Erdos-Renyi density parameter")
+                .option("zeta", "0.2", "fraction of connections replaced after every epoch but the last")
+                .option("noise", "0.2", "input noise factor: x + noise * N(0, 1)")
+                .flag("fresh-noise", "draw new input noise every epoch (default: once, as the reference)")
+                .option("epochs", "100", "training epochs")
+                .option("batch", "100", "mini-batch size")
+                .option("lr", "0.01", "SGD learning rate")
+                .option("momentum", "0.9", "SGD momentum")
+                .option("weight-decay", "0.00001", "weight decay")
+                .option("dropout", "0.2", "dropout on the hidden layer")
+                .option("init", "xavier-uniform", "weight init: he-uniform, xavier-uniform, normal:<std>, zero")
+                .option("seed", "42", "random seed")
+                .option("threads", String.valueOf(Runtime.getRuntime().availableProcessors()), "worker threads")
+                .option("out", "runs/quickselection", "output directory")
+                .flag("evaluate", "score the selection: ExtraTrees accuracy (vs random features and all features) and k-means clustering accuracy")
+                .option("eval-k", null, "K values to evaluate, e.g. 10,25,50 (default: --k)")
+                .option("trees", "50", "ExtraTrees: trees")
+                .option("random-draws", "5", "random-feature baseline: draws averaged")
+                .option("kmeans-runs", "10", "k-means runs averaged"));
+        if (!o.parse(args)) return 0;
+        QuickSelectionConfig cfg;
+        try {
+            cfg = new QuickSelectionConfig(o.integer("k", 1, Integer.MAX_VALUE), o.integer("hidden", 1, 1 << 24), o.number("epsilon", 1e-9, 1e9),
+                    o.number("zeta", 0, 0.99), (float) o.number("noise", 0, 1e3), o.flag("fresh-noise"), o.integer("epochs", 0, 1_000_000),
+                    o.integer("batch", 1, 1 << 20), (float) o.number("lr", 1e-12, 1e3), (float) o.number("momentum", 0, 0.999999),
+                    (float) o.number("weight-decay", 0, 1), (float) o.number("dropout", 0, 0.99), o.string("init"), o.longValue("seed"),
+                    o.integer("threads", 1, 4096));
+            org.dst4j.nn.init.WeightInit.parse(cfg.init());
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        int[] evalK = o.given("eval-k") ? o.integers("eval-k", 1, Integer.MAX_VALUE) : new int[] {cfg.k()};
+        Path out = o.path("out");
+        boolean madelon = MADELON.equals(o.string("dataset"));
+        MadelonLike synthetic = null;
+        try (DatasetSplit data = madelon ? (synthetic = MadelonLike.standard(cfg.seed())).split() : loadData(o, cfg.seed())) {
+            Dataset train = data.train();
+            if (cfg.k() > train.features()) throw new UsageException("--k " + cfg.k() + " exceeds the " + train.features() + " features of " + train.name());
+            for (int k : evalK) {
+                if (k > train.features()) throw new UsageException("--eval-k " + k + " exceeds the " + train.features() + " features of " + train.name());
+            }
+            System.err.printf("dst4j quickselection: %s, %d samples, %d features; autoencoder %d-%d-%d%n", train.name(), train.samples(),
+                    train.features(), train.features(), cfg.hidden(), train.features());
+            Files.createDirectories(out);
+            Progress progress = new Progress(cfg.epochs());
+            long t0 = System.nanoTime();
+            List<EpochMetrics> history = new ArrayList<>();
+            QuickSelection.Result result;
+            try (MetricsLog log = MetricsLog.create(out.resolve("metrics.jsonl"))) {
+                result = QuickSelection.select(cfg, train, !o.flag("no-standardize"), new QuickSelection.Progress() {
+                    @Override public void batch(int epoch, int done, int total) {
+                        progress.batch(epoch, done, total);
+                    }
+
+                    @Override public void epoch(EpochMetrics m) {
+                        history.add(m);
+                        progress.line(String.format("epoch %d/%d  reconstruction loss %.4f  connections %d  %.2fs (evolution %.3fs)",
+                                m.epoch(), cfg.epochs(), m.trainLoss(), m.connections(), m.epochSeconds(), m.evolutionSeconds()));
+                        try {
+                            log.append(record(m));
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }
+                });
+            } catch (java.io.UncheckedIOException e) {
+                throw e.getCause();
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            int[] selected = result.top(cfg.k());
+            writeFeatures(out.resolve("features.csv"), result, cfg.k());
+            List<String> wrote = new ArrayList<>(List.of(out.resolve("features.csv").toString(), out.resolve("metrics.jsonl").toString()));
+            if (train.imageRows() > 0 && train.imageRows() * train.imageCols() == train.features()) {
+                boolean[] mark = new boolean[train.features()];
+                for (int f : selected) mark[f] = true;
+                Path png = out.resolve("selected-pixels.png");
+                PixelMap.write(png, PixelMap.render(result.strength(), mark, train.imageRows(), train.imageCols(), 12));
+                wrote.add(png.toString());
+            }
+            double[] epochSecs = history.stream().mapToDouble(EpochMetrics::epochSeconds).sorted().toArray();
+            System.out.printf("selected %d features in %.1f s (median epoch %.3f s); peak RSS %s; wrote %s%n", cfg.k(), seconds,
+                    epochSecs.length == 0 ? 0 : epochSecs[epochSecs.length / 2], RunSummary.peakRss(), String.join(", ", wrote));
+            Map<String, Object> summary = new LinkedHashMap<>();
+            summary.put("config", cfg.toMap());
+            summary.put("data", train.name());
+            summary.put("selection_seconds", seconds);
+            summary.put("selected", selected);
+            if (synthetic != null) {
+                int hit = synthetic.recovered(result.top(synthetic.relevant().length));
+                System.out.printf("relevant features recovered: %d of %d in the top %d%n", hit, synthetic.relevant().length, synthetic.relevant().length);
+                summary.put("relevant_recovered", hit);
+                summary.put("relevant_total", synthetic.relevant().length);
+            }
+            if (o.flag("evaluate")) {
+                summary.put("evaluation", evaluate(o, cfg, data, result, evalK));
+            }
+            AtomicFiles.writeString(out.resolve("summary.json"), Json.write(summary) + "\n");
+            return 0;
+        } catch (DataFormatException e) {
+            throw new UserException(e.getMessage());
+        } catch (Trainer.DivergedException e) {
+            throw new UserException(e.getMessage());
+        } catch (IOException e) {
+            throw new UserException(e.getMessage(), e);
+        }
+    }
+
+    private static DatasetSplit loadData(Options o, long seed) throws UsageException, DataFormatException {
+        return DataSources.load(DataArgs.parse(o, seed));
+    }
+
+    private static Map<String, Object> evaluate(Options o, QuickSelectionConfig cfg, DatasetSplit data, QuickSelection.Result result, int[] evalK)
+            throws UsageException {
+        int trees = o.integer("trees", 1, 100_000), draws = o.integer("random-draws", 0, 1000), runs = o.integer("kmeans-runs", 1, 1000);
+        Dataset train = data.train(), test = data.test();
+        Map<String, Object> ev = new LinkedHashMap<>();
+        try (WorkerPool pool = new WorkerPool(cfg.threads())) {
+            System.out.printf("ExtraTrees (%d trees) accuracy on %s (%d samples), trained on %s:%n", trees, test.name(), test.samples(), train.name());
+            System.out.printf("  %6s  %9s  %14s  %12s%n", "K", "selected", "random (mean)", "k-means acc");
+            List<Object> rows = new ArrayList<>();
+            RandomStream draw = new RandomStream(cfg.seed()).split("random-features");
+            for (int k : evalK) {
+                int[] f = result.top(k);
+                double acc = ExtraTrees.fit(train, f, trees, cfg.seed(), pool).accuracy(test, f, pool);
+                double random = 0;
+                for (int r = 0; r < draws; r++) {
+                    int[] rf = randomFeatures(train.features(), k, draw);
+                    random += ExtraTrees.fit(train, rf, trees, cfg.seed(), pool).accuracy(test, rf, pool);
+                }
+                random = draws == 0 ? Double.NaN : random / draws;
+                double cluster = KMeans.meanClusteringAccuracy(train, f, runs, cfg.seed(), pool);
+                System.out.printf("  %6d  %9.4f  %14.4f  %12.4f%n", k, acc, random, cluster);
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("k", k);
+                row.put("extra_trees_accuracy", acc);
+                row.put("random_features_accuracy_mean", random);
+                row.put("random_draws", draws);
+                row.put("kmeans_clustering_accuracy", cluster);
+                rows.add(row);
+            }
+            double all = ExtraTrees.fit(train, null, trees, cfg.seed(), pool).accuracy(test, null, pool);
+            System.out.printf("  %6s  %9.4f%n", "all " + train.features(), all);
+            ev.put("trees", trees);
+            ev.put("kmeans_runs", runs);
+            ev.put("by_k", rows);
+            ev.put("all_features_accuracy", all);
+        }
+        return ev;
+    }
+
+    private static int[] randomFeatures(int d, int k, RandomStream rng) {
+        int[] all = new int[d];
+        for (int i = 0; i < d; i++) all[i] = i;
+        rng.shuffle(all);
+        int[] f = java.util.Arrays.copyOf(all, k);
+        java.util.Arrays.sort(f);
+        return f;
+    }
+
+    private static void writeFeatures(Path file, QuickSelection.Result r, int k) throws IOException {
+        StringBuilder sb = new StringBuilder("index,score,rank\n");
+        for (int i = 0; i < k; i++) {
+            int f = r.ranking()[i];
+            sb.append(f).append(',').append(r.strength()[f]).append(',').append(i + 1).append('\n');
+        }
+        AtomicFiles.writeString(file, sb.toString());
+    }
+
+    private static Map<String, Object> record(EpochMetrics m) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("epoch", m.epoch());
+        r.put("train_loss", m.trainLoss());
+        r.put("connections", m.connections());
+        r.put("epoch_seconds", m.epochSeconds());
+        r.put("evolution_seconds", m.evolutionSeconds());
+        return r;
+    }
+}

@@ -1,0 +1,97 @@
+package org.dst4j.algorithms.evaluation;
+
+import org.dst4j.nn.data.Dataset;
+import org.dst4j.runtime.parallel.WorkerPool;
+import org.dst4j.runtime.random.RandomStream;
+
+/**
+ * Lloyd's k-means with k-means++ seeding, in double precision. Used to score a feature selection by
+ * clustering accuracy (clusters matched to labels by {@link Hungarian}).
+ */
+public final class KMeans {
+    private KMeans() {}
+
+    /** Cluster index of every sample of {@code data} restricted to {@code features}. */
+    public static int[] cluster(float[][] cols, int k, int maxIterations, RandomStream rng, WorkerPool pool) {
+        int d = cols.length, n = d == 0 ? 0 : cols[0].length;
+        if (k < 1 || k > n) throw new IllegalArgumentException("k must be in [1, " + n + "], got " + k);
+        double[][] centers = new double[k][d];
+        // k-means++: the first center uniformly, each next one with probability proportional to D(x)^2.
+        double[] dist = new double[n];
+        int first = rng.nextInt(n);
+        for (int f = 0; f < d; f++) centers[0][f] = cols[f][first];
+        for (int s = 0; s < n; s++) dist[s] = squared(cols, s, centers[0]);
+        for (int c = 1; c < k; c++) {
+            double sum = 0;
+            for (double x : dist) sum += x;
+            double r = rng.nextDouble() * sum;
+            int pick = n - 1;
+            for (int s = 0; s < n; s++) {
+                r -= dist[s];
+                if (r < 0) {
+                    pick = s;
+                    break;
+                }
+            }
+            for (int f = 0; f < d; f++) centers[c][f] = cols[f][pick];
+            for (int s = 0; s < n; s++) dist[s] = Math.min(dist[s], squared(cols, s, centers[c]));
+        }
+        int[] assign = new int[n];
+        java.util.Arrays.fill(assign, -1);
+        for (int it = 0; it < maxIterations; it++) {
+            int[] changed = new int[1];
+            double[][] cs = centers;
+            int[] moved = new int[n];
+            pool.run(n, (from, to) -> {
+                for (int s = from; s < to; s++) {
+                    int best = 0;
+                    double bd = Double.POSITIVE_INFINITY;
+                    for (int c = 0; c < k; c++) {
+                        double dd = squared(cols, s, cs[c]);
+                        if (dd < bd) {
+                            bd = dd;
+                            best = c;
+                        }
+                    }
+                    if (assign[s] != best) moved[s] = 1;
+                    assign[s] = best;
+                }
+            });
+            for (int m : moved) changed[0] += m;
+            if (changed[0] == 0) break;
+            double[][] sum = new double[k][d];
+            int[] count = new int[k];
+            for (int s = 0; s < n; s++) {
+                count[assign[s]]++;
+                for (int f = 0; f < d; f++) sum[assign[s]][f] += cols[f][s];
+            }
+            for (int c = 0; c < k; c++) {
+                if (count[c] == 0) continue; // an empty cluster keeps its center
+                for (int f = 0; f < d; f++) centers[c][f] = sum[c][f] / count[c];
+            }
+        }
+        return assign;
+    }
+
+    private static double squared(float[][] cols, int s, double[] center) {
+        double t = 0;
+        for (int f = 0; f < center.length; f++) {
+            double e = cols[f][s] - center[f];
+            t += e * e;
+        }
+        return t;
+    }
+
+    /** Mean clustering accuracy over {@code runs} k-means runs (k = number of classes) on {@code features}. */
+    public static double meanClusteringAccuracy(Dataset data, int[] features, int runs, long seed, WorkerPool pool) {
+        float[][] cols = ExtraTrees.columns(data, features);
+        int[] labels = data.labels();
+        RandomStream root = new RandomStream(seed).split("kmeans");
+        double total = 0;
+        for (int r = 0; r < runs; r++) {
+            int[] clusters = cluster(cols, data.classes(), 300, root.split(r), pool);
+            total += Hungarian.clusteringAccuracy(clusters, labels, data.classes());
+        }
+        return total / runs;
+    }
+}

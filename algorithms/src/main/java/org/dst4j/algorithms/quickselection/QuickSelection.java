@@ -1,0 +1,122 @@
+package org.dst4j.algorithms.quickselection;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.dst4j.nn.data.Dataset;
+import org.dst4j.nn.data.Standardizer;
+import org.dst4j.nn.evolution.TopologyEvolution;
+import org.dst4j.nn.init.Density;
+import org.dst4j.nn.init.WeightInit;
+import org.dst4j.nn.layer.Activation;
+import org.dst4j.nn.loss.MeanSquaredError;
+import org.dst4j.nn.network.MlpConfig;
+import org.dst4j.nn.network.SparseMlp;
+import org.dst4j.nn.optim.LearningRate;
+import org.dst4j.nn.optim.Sgd;
+import org.dst4j.nn.train.EpochMetrics;
+import org.dst4j.nn.train.InputNoise;
+import org.dst4j.nn.train.Trainer;
+import org.dst4j.runtime.kernel.KernelProvider;
+import org.dst4j.runtime.kernel.ParallelKernels;
+import org.dst4j.runtime.parallel.WorkerPool;
+import org.dst4j.runtime.random.RngStreams;
+import org.dst4j.runtime.sparse.CsrMatrix;
+
+/**
+ * QuickSelection (Atashgahi et al., 2022): train a sparse denoising autoencoder {@code d -> hidden -> d}
+ * with SET, then rank the input features by the strength of their input neuron, the summed |w| of its
+ * live encoder connections. Everything but the strength is the SET machinery of the nn module.
+ *
+ * <pre>{@code
+ * QuickSelection.Result r = QuickSelection.select(QuickSelectionConfig.defaults().withK(50), train, true, null);
+ * int[] features = r.top(50);
+ * }</pre>
+ */
+public final class QuickSelection {
+    private QuickSelection() {}
+
+    /**
+     * The ranking of all input features.
+     *
+     * @param ranking feature indices by decreasing strength (ties: lower index first)
+     * @param strength strength of each feature, by feature index
+     * @param history one entry per training epoch (train loss = reconstruction loss per sample)
+     */
+    public record Result(int[] ranking, double[] strength, List<EpochMetrics> history) {
+        /** The {@code k} strongest features. */
+        public int[] top(int k) {
+            if (k < 1 || k > ranking.length) throw new IllegalArgumentException("k must be in [1, " + ranking.length + "], got " + k);
+            return Arrays.copyOf(ranking, k);
+        }
+    }
+
+    /** Told after every batch and epoch; all methods optional. */
+    public interface Progress {
+        default void batch(int epoch, int done, int total) {}
+
+        default void epoch(EpochMetrics m) {}
+    }
+
+    /**
+     * Trains the autoencoder on {@code train} (standardized with statistics of {@code train} when asked)
+     * and ranks its features. Labels are not used.
+     */
+    public static Result select(QuickSelectionConfig cfg, Dataset train, boolean standardize, Progress progress) {
+        Progress p = progress != null ? progress : new Progress() {};
+        int d = train.features();
+        RngStreams rng = new RngStreams(cfg.seed());
+        Standardizer std = standardize ? Standardizer.fit(train) : null;
+        WeightInit init = WeightInit.parse(cfg.init());
+        MlpConfig mlp = new MlpConfig(new int[] {d, cfg.hidden(), d}, "sigmoid", 0f, Activation.linear(), cfg.dropout(),
+                new Density.ErdosRenyi(cfg.epsilon()), init);
+        Sgd sgd = new Sgd(cfg.momentum(), cfg.weightDecay());
+        Trainer.Settings settings = new Trainer.Settings(cfg.epochs(), cfg.batch(), new LearningRate.Constant(cfg.lr()), sgd,
+                new MeanSquaredError(), TopologyEvolution.set(cfg.zeta(), init), 1000,
+                new InputNoise(cfg.noise(), rng.stream("noise").nextLong(), cfg.freshNoise()));
+        List<EpochMetrics> history = new ArrayList<>();
+        try (WorkerPool pool = new WorkerPool(cfg.threads());
+             SparseMlp net = SparseMlp.create(mlp, rng.stream("init"), rng.stream("dropout").nextLong())) {
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            Trainer.State state = new Trainer.State(rng.stream("shuffle"), rng.stream("evolution"));
+            new Trainer(pk, settings).run(net, train, null, std, state, new Trainer.Listener() {
+                @Override public void epochDone(EpochMetrics m, Trainer.State s) {
+                    history.add(m);
+                    p.epoch(m);
+                }
+
+                @Override public void batchDone(int epoch, int done, int total) {
+                    p.batch(epoch, done, total);
+                }
+            });
+            double[] strength = inputStrength(net.layers().getFirst().weights());
+            return new Result(rank(strength), strength, history);
+        }
+    }
+
+    /**
+     * Strength of every input of a layer whose weights are {@code [outputs x inputs]}: the sum of |w|
+     * over the input's live connections (0 for an input with none), summed in storage order.
+     */
+    public static double[] inputStrength(CsrMatrix w) {
+        double[] s = new double[w.cols()];
+        for (long k = 0; k < w.nnz(); k++) {
+            s[w.colIdx().getAtIndex(JAVA_INT, k)] += Math.abs(w.values().getAtIndex(JAVA_FLOAT, k));
+        }
+        return s;
+    }
+
+    /** Indices by decreasing score; equal scores keep the lower index first. */
+    public static int[] rank(double[] score) {
+        Integer[] idx = new Integer[score.length];
+        for (int i = 0; i < idx.length; i++) idx[i] = i;
+        Arrays.sort(idx, (a, b) -> {
+            int c = Double.compare(score[b], score[a]);
+            return c != 0 ? c : Integer.compare(a, b);
+        });
+        return Arrays.stream(idx).mapToInt(Integer::intValue).toArray();
+    }
+}

@@ -1,0 +1,71 @@
+package org.dst4j.algorithms.quickselection;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * QuickSelection's settings; {@link #defaults()} follows the reference code (hidden 1000 sigmoid units,
+ * epsilon 13, zeta 0.2, SGD lr 0.01, momentum 0.9, weight decay 1e-5, dropout 0.2, batch 100, noise 0.2,
+ * drawn once).
+ *
+ * @param k features to select
+ * @param noise factor of the additive N(0, 1) input noise
+ * @param freshNoise draw new noise every epoch instead of once before training
+ */
+public record QuickSelectionConfig(int k, int hidden, double epsilon, double zeta, float noise, boolean freshNoise, int epochs,
+                                   int batch, float lr, float momentum, float weightDecay, float dropout, String init,
+                                   long seed, int threads) {
+    public QuickSelectionConfig {
+        if (k < 1) throw new IllegalArgumentException("k must be >= 1, got " + k);
+        if (hidden < 1) throw new IllegalArgumentException("hidden must be >= 1, got " + hidden);
+        if (!(epsilon > 0)) throw new IllegalArgumentException("epsilon must be > 0, got " + epsilon);
+        if (!(zeta >= 0 && zeta < 1)) throw new IllegalArgumentException("zeta must be in [0, 1), got " + zeta);
+        if (!(noise >= 0)) throw new IllegalArgumentException("noise must be >= 0, got " + noise);
+        if (epochs < 0) throw new IllegalArgumentException("epochs must be >= 0, got " + epochs);
+        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+    }
+
+    public static QuickSelectionConfig defaults() {
+        return new QuickSelectionConfig(50, 1000, 13, 0.2, 0.2f, false, 100, 100, 0.01f, 0.9f, 1e-5f, 0.2f, "xavier-uniform", 42,
+                Runtime.getRuntime().availableProcessors());
+    }
+
+    public QuickSelectionConfig withK(int k) {
+        return new QuickSelectionConfig(k, hidden, epsilon, zeta, noise, freshNoise, epochs, batch, lr, momentum, weightDecay, dropout, init, seed, threads);
+    }
+
+    public QuickSelectionConfig withEpochs(int epochs) {
+        return new QuickSelectionConfig(k, hidden, epsilon, zeta, noise, freshNoise, epochs, batch, lr, momentum, weightDecay, dropout, init, seed, threads);
+    }
+
+    public QuickSelectionConfig withSeed(long seed) {
+        return new QuickSelectionConfig(k, hidden, epsilon, zeta, noise, freshNoise, epochs, batch, lr, momentum, weightDecay, dropout, init, seed, threads);
+    }
+
+    public QuickSelectionConfig withThreads(int threads) {
+        return new QuickSelectionConfig(k, hidden, epsilon, zeta, noise, freshNoise, epochs, batch, lr, momentum, weightDecay, dropout, init, seed, threads);
+    }
+
+    public QuickSelectionConfig withHidden(int hidden) {
+        return new QuickSelectionConfig(k, hidden, epsilon, zeta, noise, freshNoise, epochs, batch, lr, momentum, weightDecay, dropout, init, seed, threads);
+    }
+
+    public Map<String, Object> toMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("k", k);
+        m.put("hidden", hidden);
+        m.put("epsilon", epsilon);
+        m.put("zeta", zeta);
+        m.put("noise", noise);
+        m.put("fresh_noise", freshNoise);
+        m.put("epochs", epochs);
+        m.put("batch", batch);
+        m.put("learning_rate", lr);
+        m.put("momentum", momentum);
+        m.put("weight_decay", weightDecay);
+        m.put("dropout", dropout);
+        m.put("init", init);
+        m.put("seed", seed);
+        return m;
+    }
+}

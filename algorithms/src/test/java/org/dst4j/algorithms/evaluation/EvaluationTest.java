@@ -1,0 +1,89 @@
+package org.dst4j.algorithms.evaluation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.dst4j.nn.data.Dataset;
+import org.dst4j.runtime.parallel.WorkerPool;
+import org.dst4j.runtime.random.RandomStream;
+import org.junit.jupiter.api.Test;
+
+class EvaluationTest {
+    @Test
+    void hungarianFindsTheOptimalAssignment() {
+        double[][] cost = {{4, 1, 3}, {2, 0, 5}, {3, 2, 2}};
+        // brute force over all 6 permutations: the optimum is 1 + 2 + 2 = 5 (rows -> cols 1, 0, 2)
+        assertThat(Hungarian.minimize(cost)).containsExactly(1, 0, 2);
+        int[][] perms = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
+        RandomStream rng = new RandomStream(3);
+        for (int trial = 0; trial < 50; trial++) {
+            double[][] c = new double[3][3];
+            for (double[] r : c) for (int j = 0; j < 3; j++) r[j] = rng.nextInt(10);
+            double best = Double.POSITIVE_INFINITY;
+            for (int[] p : perms) best = Math.min(best, c[0][p[0]] + c[1][p[1]] + c[2][p[2]]);
+            int[] a = Hungarian.minimize(c);
+            assertThat(c[0][a[0]] + c[1][a[1]] + c[2][a[2]]).isEqualTo(best);
+        }
+    }
+
+    @Test
+    void clusteringAccuracyIsInvariantToRenamingClusters() {
+        int[] labels = {0, 0, 1, 1, 2, 2};
+        assertThat(Hungarian.clusteringAccuracy(new int[] {2, 2, 0, 0, 1, 1}, labels, 3)).isEqualTo(1.0);
+        assertThat(Hungarian.clusteringAccuracy(new int[] {2, 2, 0, 1, 1, 1}, labels, 3)).isEqualTo(5 / 6.0);
+        assertThat(Hungarian.clusteringAccuracy(new int[] {0, 0, 0, 0, 0, 0}, labels, 3)).isEqualTo(2 / 6.0);
+    }
+
+    /** Two features: feature 0 decides the class (x0 > 0.5), feature 1 is noise. */
+    private static Dataset toy(int n, long seed) {
+        RandomStream rng = new RandomStream(seed);
+        float[] x = new float[n * 2];
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            x[2 * i] = (float) rng.nextDouble();
+            x[2 * i + 1] = (float) rng.nextDouble();
+            y[i] = x[2 * i] > 0.5f ? 1 : 0;
+        }
+        return Dataset.of("toy", x, n, 2, y, 2);
+    }
+
+    @Test
+    void extraTreesLearnAThresholdAndIgnoreNoise() {
+        try (WorkerPool pool = new WorkerPool(2); Dataset train = toy(400, 1); Dataset test = toy(400, 2)) {
+            ExtraTrees all = ExtraTrees.fit(train, null, 20, 7, pool);
+            assertThat(all.accuracy(test, null, pool)).isGreaterThan(0.95);
+            // on the noise feature alone the best possible accuracy is chance
+            int[] noise = {1};
+            assertThat(ExtraTrees.fit(train, noise, 20, 7, pool).accuracy(test, noise, pool)).isBetween(0.35, 0.65);
+            // training accuracy of fully grown trees on distinct points is exact
+            assertThat(all.accuracy(train, null, pool)).isEqualTo(1.0);
+        }
+    }
+
+    @Test
+    void extraTreesAreTheSameForAnyThreadCount() {
+        try (WorkerPool one = new WorkerPool(1); WorkerPool three = new WorkerPool(3); Dataset train = toy(300, 4); Dataset test = toy(300, 5)) {
+            int[] f = {1};
+            assertThat(ExtraTrees.fit(train, f, 9, 11, one).accuracy(test, f, one))
+                    .isEqualTo(ExtraTrees.fit(train, f, 9, 11, three).accuracy(test, f, three));
+        }
+    }
+
+    @Test
+    void kMeansSeparatesWellSeparatedBlobs() {
+        int n = 300;
+        float[] x = new float[n * 2];
+        int[] y = new int[n];
+        RandomStream rng = new RandomStream(8);
+        for (int i = 0; i < n; i++) {
+            y[i] = i % 3;
+            x[2 * i] = (float) (10 * y[i] + 0.3 * rng.nextGaussian());
+            x[2 * i + 1] = (float) (-7 * y[i] + 0.3 * rng.nextGaussian());
+        }
+        try (WorkerPool pool = new WorkerPool(2); Dataset d = Dataset.of("blobs", x, n, 2, y, 3)) {
+            // k-means++ may still start two centers in one blob; the mean over 10 runs is near 1.
+            assertThat(KMeans.meanClusteringAccuracy(d, null, 10, 1, pool)).isGreaterThan(0.9);
+            int[] c = KMeans.cluster(ExtraTrees.columns(d, null), 3, 100, new RandomStream(5), pool);
+            assertThat(Hungarian.clusteringAccuracy(c, y, 3)).isIn(1.0, 2 / 3.0);
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package org.dst4j.algorithms.quickselection;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import org.dst4j.nn.data.MadelonLike;
+import org.dst4j.runtime.random.RandomStream;
+import org.dst4j.runtime.sparse.CsrMatrix;
+import org.junit.jupiter.api.Test;
+
+class QuickSelectionTest {
+    @Test
+    void strengthIsTheSumOfAbsoluteWeightsPerInput() {
+        RandomStream rng = new RandomStream(1);
+        for (double density : new double[] {0, 0.05, 0.5, 1}) {
+            int out = 13, in = 29;
+            int[] r = new int[out * in], c = new int[out * in];
+            float[] v = new float[out * in];
+            float[][] dense = new float[out][in];
+            int n = 0;
+            for (int j = 0; j < out; j++) {
+                for (int i = 0; i < in; i++) {
+                    if (rng.nextDouble() < density) {
+                        r[n] = j;
+                        c[n] = i;
+                        v[n] = (float) rng.nextGaussian();
+                        dense[j][i] = v[n++];
+                    }
+                }
+            }
+            try (CsrMatrix w = CsrMatrix.fromCoo(out, in, java.util.Arrays.copyOf(r, n), java.util.Arrays.copyOf(c, n), java.util.Arrays.copyOf(v, n))) {
+                double[] s = QuickSelection.inputStrength(w);
+                for (int i = 0; i < in; i++) {
+                    double expected = 0;
+                    for (int j = 0; j < out; j++) expected += Math.abs(dense[j][i]);
+                    assertThat(s[i]).isCloseTo(expected, within(1e-5));
+                }
+                assertThat(w.values().getAtIndex(JAVA_FLOAT, 0)).isNotNaN();
+            }
+        }
+    }
+
+    @Test
+    void rankingIsByDecreasingScoreWithTiesByIndex() {
+        assertThat(QuickSelection.rank(new double[] {1, 3, 3, 0, 2, 3})).containsExactly(1, 2, 5, 4, 0, 3);
+        QuickSelection.Result r = new QuickSelection.Result(QuickSelection.rank(new double[] {0, 5, 1}), new double[] {0, 5, 1}, java.util.List.of());
+        assertThat(r.top(2)).containsExactly(1, 2);
+    }
+
+    @Test
+    void recoversMostRelevantFeaturesOfASmallMadelonProblem() {
+        // 5 informative + 15 redundant among 100 features; a short run on few samples.
+        try (MadelonLike m = MadelonLike.generate(3, 1200, 100, 5, 15, 80)) {
+            assertThat(m.relevant()).hasSize(20);
+            QuickSelectionConfig cfg = QuickSelectionConfig.defaults().withK(20).withHidden(200).withEpochs(20).withThreads(2);
+            QuickSelection.Result r = QuickSelection.select(cfg, m.split().train(), true, null);
+            assertThat(r.history()).hasSize(20);
+            // random choice would find 20 * 20/100 = 4 on average
+            assertThat(m.recovered(r.top(20))).isGreaterThanOrEqualTo(12);
+            // same seed, other thread count: same selection
+            QuickSelection.Result again = QuickSelection.select(cfg.withThreads(1), m.split().train(), true, null);
+            assertThat(again.strength()).containsExactly(r.strength());
+        }
+    }
+}
