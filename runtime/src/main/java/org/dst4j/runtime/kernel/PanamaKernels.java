@@ -277,11 +277,14 @@ final class PanamaKernels implements Kernels {
         return s;
     }
 
-    // Four dot products against one dY row: each dY vector is loaded once for four connections, and the
-    // four lane sums are reduced together (two blend-and-add steps leave one quarter of the lanes per
-    // product, then a butterfly within quarters) instead of four full butterflies. Lanes 0, q, h, h+q
-    // of the result hold the vector parts of dots a, c, b, d (q = lanes/4, h = lanes/2).
-    private static FloatVector dot4(MemorySegment dys, long dyBase, MemorySegment xs, long x0, long x1, long x2, long x3, int n) {
+    // Four dot products against one dY row, for connections k..k+3 with X rows at x0..x3: each dY vector
+    // is loaded once for four connections, and the four lane sums are reduced together (two
+    // blend-and-add steps leave a quarter of the lanes per product, then a butterfly within quarters)
+    // instead of four full butterflies. The results go straight to grad (velocity == null) or into an
+    // SGD step: returning the vector would box it, as this method is too large for C2 to inline.
+    private static void dot4(MemorySegment dys, long dyBase, MemorySegment xs, long x0, long x1, long x2, long x3, int n,
+                             float scale, long at, MemorySegment grad, MemorySegment wv, MemorySegment velocity,
+                             float lr, float momentum, float weightDecay) {
         FloatVector a = FloatVector.zero(sp), b = a, c = a, d = a;
         int k = 0;
         for (; k + lanes <= n; k += lanes) {
@@ -305,7 +308,19 @@ final class PanamaKernels implements Kernels {
         // Constant shuffles (not a loop over an array, whose elements C2 cannot treat as constants).
         if (lanes >= 8) v = v.add(v.rearrange(WITHIN_QUARTER_1));
         if (lanes >= 16) v = v.add(v.rearrange(WITHIN_QUARTER_2));
-        return v;
+        // lanes 0, q, h, h+q hold the dots of connections at, at+2, at+1, at+3
+        float g0 = scale * v.lane(0), g1 = scale * v.lane(lanes / 2), g2 = scale * v.lane(lanes / 4), g3 = scale * v.lane(lanes / 2 + lanes / 4);
+        if (velocity == null) {
+            grad.setAtIndex(JAVA_FLOAT, at, g0);
+            grad.setAtIndex(JAVA_FLOAT, at + 1, g1);
+            grad.setAtIndex(JAVA_FLOAT, at + 2, g2);
+            grad.setAtIndex(JAVA_FLOAT, at + 3, g3);
+        } else {
+            ScalarKernels.sgdStep(wv, velocity, at, g0, lr, momentum, weightDecay);
+            ScalarKernels.sgdStep(wv, velocity, at + 1, g1, lr, momentum, weightDecay);
+            ScalarKernels.sgdStep(wv, velocity, at + 2, g2, lr, momentum, weightDecay);
+            ScalarKernels.sgdStep(wv, velocity, at + 3, g3, lr, momentum, weightDecay);
+        }
     }
 
     private static final VectorMask<Float> UPPER_HALF = VectorMask.fromLong(sp, lanes >= 4 ? ~((1L << (lanes / 2)) - 1) & ((1L << lanes) - 1) : 0);
@@ -325,18 +340,14 @@ final class PanamaKernels implements Kernels {
     public void sddmm(CsrMatrix w, DenseMatrix dy, DenseMatrix x, float scale, MemorySegment grad, int rowFrom, int rowTo) {
         MemorySegment rp = w.rowPtr(), ci = w.colIdx(), dys = dy.segment(), xs = x.segment();
         long xStride = x.stride();
-        int n = dy.cols(), q = lanes / 4, h = lanes / 2;
+        int n = dy.cols();
         for (int j = rowFrom; j < rowTo; j++) {
             long dyBase = j * dy.stride();
             long k = rp.getAtIndex(JAVA_LONG, j), end = rp.getAtIndex(JAVA_LONG, j + 1L);
             for (; lanes >= 4 && k + 4 <= end; k += 4) {
                 long x0 = ci.getAtIndex(JAVA_INT, k) * xStride, x1 = ci.getAtIndex(JAVA_INT, k + 1) * xStride;
                 long x2 = ci.getAtIndex(JAVA_INT, k + 2) * xStride, x3 = ci.getAtIndex(JAVA_INT, k + 3) * xStride;
-                FloatVector s = dot4(dys, dyBase, xs, x0, x1, x2, x3, n);
-                grad.setAtIndex(JAVA_FLOAT, k, scale * s.lane(0));
-                grad.setAtIndex(JAVA_FLOAT, k + 1, scale * s.lane(h));
-                grad.setAtIndex(JAVA_FLOAT, k + 2, scale * s.lane(q));
-                grad.setAtIndex(JAVA_FLOAT, k + 3, scale * s.lane(h + q));
+                dot4(dys, dyBase, xs, x0, x1, x2, x3, n, scale, k, grad, null, null, 0f, 0f, 0f);
             }
             for (; k < end; k++) {
                 grad.setAtIndex(JAVA_FLOAT, k, scale * dot(dys, dyBase, xs, ci.getAtIndex(JAVA_INT, k) * xStride, n));
@@ -349,18 +360,14 @@ final class PanamaKernels implements Kernels {
                          float lr, float momentum, float weightDecay, int rowFrom, int rowTo) {
         MemorySegment rp = w.rowPtr(), ci = w.colIdx(), wv = w.values(), dys = dy.segment(), xs = x.segment();
         long xStride = x.stride();
-        int n = dy.cols(), q = lanes / 4, h = lanes / 2;
+        int n = dy.cols();
         for (int j = rowFrom; j < rowTo; j++) {
             long dyBase = j * dy.stride();
             long k = rp.getAtIndex(JAVA_LONG, j), end = rp.getAtIndex(JAVA_LONG, j + 1L);
             for (; lanes >= 4 && k + 4 <= end; k += 4) {
                 long x0 = ci.getAtIndex(JAVA_INT, k) * xStride, x1 = ci.getAtIndex(JAVA_INT, k + 1) * xStride;
                 long x2 = ci.getAtIndex(JAVA_INT, k + 2) * xStride, x3 = ci.getAtIndex(JAVA_INT, k + 3) * xStride;
-                FloatVector s = dot4(dys, dyBase, xs, x0, x1, x2, x3, n);
-                ScalarKernels.sgdStep(wv, velocity, k, scale * s.lane(0), lr, momentum, weightDecay);
-                ScalarKernels.sgdStep(wv, velocity, k + 1, scale * s.lane(h), lr, momentum, weightDecay);
-                ScalarKernels.sgdStep(wv, velocity, k + 2, scale * s.lane(q), lr, momentum, weightDecay);
-                ScalarKernels.sgdStep(wv, velocity, k + 3, scale * s.lane(h + q), lr, momentum, weightDecay);
+                dot4(dys, dyBase, xs, x0, x1, x2, x3, n, scale, k, null, wv, velocity, lr, momentum, weightDecay);
             }
             for (; k < end; k++) {
                 float g = scale * dot(dys, dyBase, xs, ci.getAtIndex(JAVA_INT, k) * xStride, n);
