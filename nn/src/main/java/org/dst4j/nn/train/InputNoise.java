@@ -68,7 +68,7 @@ public record InputNoise(float factor, long seed, boolean freshEachEpoch) {
                 float[] row = new float[features];
                 for (int s = s0; s < s1; s++) {
                     noise.sample(key, s, row);
-                    MemorySegment.copy(row, 0, data, JAVA_FLOAT, (long) s * features, features);
+                    MemorySegment.copy(row, 0, data, JAVA_FLOAT, (long) s * features * Float.BYTES, features); // offset in bytes
                 }
             });
         }
