@@ -61,9 +61,8 @@ final class QuickSelectionCommand implements Command {
             cfg = new QuickSelectionConfig(o.integer("k", 1, Integer.MAX_VALUE), o.integer("hidden", 1, 1 << 24), o.number("epsilon", 1e-9, 1e9),
                     o.number("zeta", 0, 0.99), (float) o.number("noise", 0, 1e3), o.flag("fresh-noise"), o.integer("epochs", 0, 1_000_000),
                     o.integer("batch", 1, 1 << 20), (float) o.number("lr", 1e-12, 1e3), (float) o.number("momentum", 0, 0.999999),
-                    (float) o.number("weight-decay", 0, 1), (float) o.number("dropout", 0, 0.99), o.string("init"), o.longValue("seed"),
+                    (float) o.number("weight-decay", 0, 1), (float) o.number("dropout", 0, 0.99), SetCommand.init(o), o.longValue("seed"),
                     o.integer("threads", 1, 4096));
-            org.dst4j.nn.init.WeightInit.parse(cfg.init());
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }

@@ -59,7 +59,7 @@ final class SetCommand implements Command {
         }
     }
 
-    private static String init(Options o) throws UsageException {
+    static String init(Options o) throws UsageException {
         String s = o.string("init");
         try {
             org.dst4j.nn.init.WeightInit.parse(s);

@@ -39,26 +39,23 @@ public final class KMeans {
         int[] assign = new int[n];
         java.util.Arrays.fill(assign, -1);
         for (int it = 0; it < maxIterations; it++) {
-            int[] changed = new int[1];
-            double[][] cs = centers;
             int[] moved = new int[n];
             pool.run(n, (from, to) -> {
                 for (int s = from; s < to; s++) {
                     int best = 0;
                     double bd = Double.POSITIVE_INFINITY;
                     for (int c = 0; c < k; c++) {
-                        double dd = squared(cols, s, cs[c]);
+                        double dd = squared(cols, s, centers[c]);
                         if (dd < bd) {
                             bd = dd;
                             best = c;
                         }
                     }
-                    if (assign[s] != best) moved[s] = 1;
+                    moved[s] = assign[s] != best ? 1 : 0;
                     assign[s] = best;
                 }
             });
-            for (int m : moved) changed[0] += m;
-            if (changed[0] == 0) break;
+            if (java.util.Arrays.stream(moved).sum() == 0) break;
             double[][] sum = new double[k][d];
             int[] count = new int[k];
             for (int s = 0; s < n; s++) {

@@ -1,6 +1,7 @@
 package org.dst4j.nn.layer;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static org.dst4j.runtime.random.RandomStream.mix;
 
 import java.lang.foreign.MemorySegment;
 import org.dst4j.runtime.dense.DenseMatrix;
@@ -64,9 +65,5 @@ public final class Dropout {
                 }
             }
         });
-    }
-
-    private static long mix(long z) {
-        return org.dst4j.runtime.random.RandomStream.mix(z);
     }
 }

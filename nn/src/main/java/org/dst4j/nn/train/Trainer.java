@@ -119,8 +119,8 @@ public final class Trainer {
                     SparseMlp.BatchResult r;
                     if (noise != null) {
                         DenseMatrix target = clean.columns(m);
-                        train.gatherBatch(order, from, m, target);
-                        if (input != null) input.apply(target);
+                        // same shape and stride as x: one copy of the standardized batch is the clean target
+                        java.lang.foreign.MemorySegment.copy(x.segment(), 0, clean.segment(), 0, x.segment().byteSize());
                         if (fixedNoise != null) fixedNoise.addTo(pk.pool(), xb, order, from);
                         else noise.apply(pk.pool(), xb, order, from, epoch);
                         r = net.trainBatch(pk, xb, null, from, target, settings.loss(), opt, lr, state.step++);
