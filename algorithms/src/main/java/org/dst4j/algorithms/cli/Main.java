@@ -59,6 +59,7 @@ public final class Main {
         m.put("set", new SetCommand());
         m.put("predict", new PredictCommand());
         m.put("quickselection", new QuickSelectionCommand());
+        m.put("freetickets", new FreeTicketsCommand());
         return m;
     }
 

@@ -9,8 +9,9 @@ import org.dst4j.nn.data.DataFormatException;
 import org.dst4j.nn.data.DataSources;
 import org.dst4j.nn.data.DatasetSplit;
 import org.dst4j.nn.io.AtomicFiles;
+import org.dst4j.nn.ensemble.EnsembleMetrics;
+import org.dst4j.nn.model.EnsembleClassifier;
 import org.dst4j.nn.model.SparseClassifier;
-import org.dst4j.nn.train.Evaluation;
 
 final class PredictCommand implements Command {
     @Override public String summary() { return "apply a saved model to the test split of a dataset: accuracy and predictions CSV"; }
@@ -18,44 +19,65 @@ final class PredictCommand implements Command {
     @Override
     public int run(String[] args) throws UsageException, UserException {
         Options o = DataArgs.declare(new Options("predict", summary())
-                .option("model", null, "model file (model.dst4j) written by a training command")
+                .option("model", null, "model file (model.dst4j) written by a training command, or an ensemble directory (freetickets --out)")
                 .option("output", "predictions.csv", "where to write the predictions (index,label,predicted,p0..pK)")
                 .option("threads", String.valueOf(Runtime.getRuntime().availableProcessors()), "worker threads"));
         if (!o.parse(args)) return 0;
         Path model = o.path("model");
         if (model == null) throw new UsageException("--model is required");
         int threads = o.integer("threads", 1, 4096);
-        try (SparseClassifier c = SparseClassifier.load(model, threads);
-             DatasetSplit data = DataSources.load(DataArgs.parse(o, 0))) {
-            Evaluation ev;
+        if (java.nio.file.Files.isDirectory(model) && !EnsembleClassifier.isEnsemble(model)) {
+            throw new UserException("--model " + model + ": a directory, but not an ensemble (no " + EnsembleClassifier.MANIFEST + " in it)");
+        }
+        try (DatasetSplit data = DataSources.load(DataArgs.parse(o, 0))) {
             float[] probs;
-            try {
-                ev = c.evaluate(data.test());
-                probs = c.predictProbabilities(data.test());
-            } catch (IllegalArgumentException e) {
-                throw new UserException(e.getMessage());
-            }
-            int k = c.network().outputs();
-            Path out = o.path("output");
-            AtomicFiles.write(out, raw -> {
-                Writer w = new OutputStreamWriter(raw, StandardCharsets.UTF_8);
-                StringBuilder sb = new StringBuilder("index,label,predicted");
-                for (int j = 0; j < k; j++) sb.append(",p").append(j);
-                w.write(sb.append('\n').toString());
-                for (int i = 0; i < ev.samples(); i++) {
-                    sb.setLength(0);
-                    sb.append(i).append(',').append(data.test().label(i)).append(',').append(ev.predictions()[i]);
-                    for (int j = 0; j < k; j++) sb.append(',').append(probs[i * k + j]);
-                    w.write(sb.append('\n').toString());
+            int k;
+            if (EnsembleClassifier.isEnsemble(model)) {
+                try (EnsembleClassifier e = EnsembleClassifier.load(model, threads)) {
+                    k = e.classes();
+                    probs = e.predictProbabilities(data.test());
+                } catch (IllegalArgumentException e) {
+                    throw new UserException(e.getMessage());
                 }
-                w.flush();
-            });
-            System.out.printf("accuracy %.4f on %d samples of %s; loss %.4f; wrote %s%n", ev.accuracy(), ev.samples(), data.test().name(), ev.loss(), out);
+            } else {
+                try (SparseClassifier c = SparseClassifier.load(model, threads)) {
+                    k = c.network().outputs();
+                    probs = c.predictProbabilities(data.test());
+                } catch (IllegalArgumentException e) {
+                    throw new UserException(e.getMessage());
+                }
+            }
+            int[] labels = data.test().labels();
+            EnsembleMetrics.Scores scores;
+            try {
+                scores = EnsembleMetrics.Scores.of(probs, labels, k, EnsembleMetrics.ECE_BINS);
+            } catch (IllegalArgumentException e) {
+                throw new UserException(data.test().name() + ": " + e.getMessage());
+            }
+            write(o.path("output"), labels, probs, k);
+            System.out.printf("accuracy %.4f on %d samples of %s; NLL %.4f; ECE %.4f; wrote %s%n", scores.accuracy(), labels.length,
+                    data.test().name(), scores.nll(), scores.ece(), o.path("output"));
             return 0;
         } catch (DataFormatException e) {
             throw new UserException(e.getMessage());
         } catch (IOException e) {
             throw new UserException(e.getMessage(), e);
         }
+    }
+
+    private static void write(Path out, int[] labels, float[] probs, int k) throws IOException {
+        AtomicFiles.write(out, raw -> {
+            Writer w = new OutputStreamWriter(raw, StandardCharsets.UTF_8);
+            StringBuilder sb = new StringBuilder("index,label,predicted");
+            for (int j = 0; j < k; j++) sb.append(",p").append(j);
+            w.write(sb.append('\n').toString());
+            for (int i = 0; i < labels.length; i++) {
+                sb.setLength(0);
+                sb.append(i).append(',').append(labels[i]).append(',').append(EnsembleMetrics.argmax(probs, i, k));
+                for (int j = 0; j < k; j++) sb.append(',').append(probs[i * k + j]);
+                w.write(sb.append('\n').toString());
+            }
+            w.flush();
+        });
     }
 }

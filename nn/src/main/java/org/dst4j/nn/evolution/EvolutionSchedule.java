@@ -11,7 +11,7 @@ public interface EvolutionSchedule {
 
     /** SET: after every epoch but the last, a constant fraction {@code zeta}. */
     static EvolutionSchedule everyEpoch(double zeta) {
-        if (!(zeta >= 0 && zeta <= 1)) throw new IllegalArgumentException("zeta must be in [0, 1], got " + zeta);
+        checkFraction(zeta);
         return new EvolutionSchedule() {
             @Override public boolean afterEpoch(int epoch, int epochs) { return zeta > 0 && epoch < epochs - 1; }
 
@@ -21,12 +21,28 @@ public interface EvolutionSchedule {
 
     /** Every epoch but the last, the fraction decaying from {@code zeta} to 0 by a cosine over the run. */
     static EvolutionSchedule cosine(double zeta) {
+        return cosine(zeta, 1);
+    }
+
+    /**
+     * Every {@code interval} epochs (never after the last), the fraction decaying from {@code zeta} to 0
+     * by a cosine over the run (RigL's and sparselearning's prune-rate decay).
+     */
+    static EvolutionSchedule cosine(double zeta, int interval) {
+        checkFraction(zeta);
+        if (interval < 1) throw new IllegalArgumentException("evolution interval must be >= 1 epoch, got " + interval);
         return new EvolutionSchedule() {
-            @Override public boolean afterEpoch(int epoch, int epochs) { return zeta > 0 && epoch < epochs - 1; }
+            @Override public boolean afterEpoch(int epoch, int epochs) {
+                return zeta > 0 && epoch < epochs - 1 && (epoch + 1) % interval == 0;
+            }
 
             @Override public double fraction(int epoch, int epochs) {
                 return zeta / 2 * (1 + StrictMath.cos(Math.PI * (epoch + 1) / epochs));
             }
         };
+    }
+
+    private static void checkFraction(double zeta) {
+        if (!(zeta >= 0 && zeta <= 1)) throw new IllegalArgumentException("zeta must be in [0, 1], got " + zeta);
     }
 }

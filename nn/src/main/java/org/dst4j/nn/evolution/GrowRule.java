@@ -12,12 +12,20 @@ public interface GrowRule {
      * Picks up to {@code count} distinct positions not occupied by a surviving connection (entries of
      * {@code w} whose {@code keep} byte is non-zero) and returns them with initial weights. A position
      * pruned in this same step may be chosen again.
+     *
+     * @param gradient the layer's gradient on the latest training batch, for rules that rank positions
+     *     by it; null when none is available (rules that need it then refuse)
      */
-    Growth grow(CsrMatrix w, MemorySegment keep, long count, WeightInit init, RandomStream rnd);
+    Growth grow(CsrMatrix w, MemorySegment keep, long count, WeightInit init, RandomStream rnd, BatchGradient gradient);
 
     /**
      * New connections: packed keys {@code row * cols + col}, strictly ascending, with their weights.
-     * Fewer than requested only when the layer has no more free positions.
+     * Fewer than requested only when the layer has no more free positions. {@code flops}: arithmetic
+     * spent choosing them (for training-cost accounting).
      */
-    record Growth(long[] keys, float[] values, int count) {}
+    record Growth(long[] keys, float[] values, int count, long flops) {
+        public Growth(long[] keys, float[] values, int count) {
+            this(keys, values, count, 0);
+        }
+    }
 }

@@ -16,7 +16,7 @@ import org.dst4j.runtime.sparse.CsrMatrix;
 public final class RandomGrow implements GrowRule {
 
     @Override
-    public Growth grow(CsrMatrix w, MemorySegment keep, long count, WeightInit init, RandomStream rnd) {
+    public Growth grow(CsrMatrix w, MemorySegment keep, long count, WeightInit init, RandomStream rnd, BatchGradient gradient) {
         int rows = w.rows(), cols = w.cols();
         long cells = (long) rows * cols;
         long survivors = 0;

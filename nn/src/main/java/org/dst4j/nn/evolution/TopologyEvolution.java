@@ -18,19 +18,32 @@ public record TopologyEvolution(PruneRule prune, GrowRule grow, EvolutionSchedul
         return new TopologyEvolution(MagnitudePrune.signed(), new RandomGrow(), EvolutionSchedule.everyEpoch(zeta), init);
     }
 
-    /** What one layer's evolution did. */
-    public record Report(long pruned, long grown, long connections) {}
+    /**
+     * The sparselearning / RigL family used by FreeTickets: the smallest |w| of each layer pruned, regrown
+     * by {@code grow} (gradient or random) at weight zero.
+     */
+    public static TopologyEvolution magnitude(GrowRule grow, EvolutionSchedule schedule) {
+        return new TopologyEvolution(MagnitudePrune.global(), grow, schedule, new WeightInit.Zero());
+    }
 
-    /** Evolves one layer's topology by {@code fraction}. */
+    /** What one layer's evolution did; {@code flops}: arithmetic spent choosing where to grow. */
+    public record Report(long pruned, long grown, long connections, long flops) {}
+
+    /** Evolves one layer's topology by {@code fraction}, with no gradient available. */
     public Report evolve(SparseLinear layer, double fraction, RandomStream rnd) {
+        return evolve(layer, fraction, rnd, null);
+    }
+
+    /** Evolves one layer's topology by {@code fraction}; {@code gradient} may be null unless the grow rule needs it. */
+    public Report evolve(SparseLinear layer, double fraction, RandomStream rnd, BatchGradient gradient) {
         CsrMatrix w = layer.weights();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment keep = arena.allocate(Math.max(1, w.nnz()));
             keep.fill((byte) 1);
             long pruned = prune.prune(w, fraction, keep);
-            GrowRule.Growth g = grow.grow(w, keep, pruned, init, rnd);
+            GrowRule.Growth g = grow.grow(w, keep, pruned, init, rnd, gradient);
             w.rewire(keep, g.keys(), g.values(), g.count());
-            return new Report(pruned, g.count(), w.nnz());
+            return new Report(pruned, g.count(), w.nnz(), g.flops());
         }
     }
 }

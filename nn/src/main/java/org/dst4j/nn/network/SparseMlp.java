@@ -2,6 +2,7 @@ package org.dst4j.nn.network;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.dst4j.nn.evolution.BatchGradient;
 import org.dst4j.nn.evolution.TopologyEvolution;
 import org.dst4j.nn.init.SparseInit;
 import org.dst4j.nn.layer.Activation;
@@ -23,6 +24,11 @@ public final class SparseMlp implements AutoCloseable {
     private final long dropoutSeed;
     private int capacity;
     private DenseMatrix[] z, a, dropped, mask, grad;
+    // The latest training batch's input and size: its activations and deltas stay in the buffers until
+    // the next forward pass, which is what gradient-based regrowth reads.
+    private DenseMatrix lastInput;
+    private int lastBatch;
+    private long trainingFlops, denseTrainingFlops;
 
     private SparseMlp(MlpConfig config, List<SparseLinear> layers, long dropoutSeed) {
         this.config = config;
@@ -125,6 +131,7 @@ public final class SparseMlp implements AutoCloseable {
     public DenseMatrix predict(ParallelKernels pk, DenseMatrix x) {
         int n = x.cols();
         ensureCapacity(n);
+        lastBatch = 0;
         DenseMatrix in = x;
         for (int l = 0; l < layers.size(); l++) {
             DenseMatrix zl = z[l].columns(n), al = a[l].columns(n);
@@ -172,6 +179,15 @@ public final class SparseMlp implements AutoCloseable {
             if (l > 0 && config.dropout() > 0) Dropout.backward(pk.pool(), mask[l - 1].columns(n), gradIn);
         }
         opt.endStep();
+        for (int l = 0; l <= last; l++) {
+            // forward, weight gradient, and (beyond the first layer) the transposed product
+            int products = l == 0 ? 2 : 3;
+            SparseLinear layer = layers.get(l);
+            trainingFlops += 2L * products * layer.connections() * n;
+            denseTrainingFlops += 2L * products * layer.in() * layer.out() * n;
+        }
+        lastInput = x;
+        lastBatch = n;
         return new BatchResult(lossSum, correct);
     }
 
@@ -197,12 +213,44 @@ public final class SparseMlp implements AutoCloseable {
         return best;
     }
 
-    /** Evolves every layer's topology by {@code fraction}; returns the reports in layer order. */
+    /**
+     * Evolves every layer's topology by {@code fraction}; returns the reports in layer order. Grow rules
+     * that need a gradient get each layer's gradient on the latest training batch, which is available
+     * until the next forward pass (so evolve right after {@link #trainBatch}).
+     */
     public List<TopologyEvolution.Report> evolve(TopologyEvolution evolution, double fraction, RandomStream rnd) {
+        return evolve(evolution, fraction, rnd, null);
+    }
+
+    /** As {@link #evolve(TopologyEvolution, double, RandomStream)}, with the batch gradient computed on {@code pk}. */
+    public List<TopologyEvolution.Report> evolve(TopologyEvolution evolution, double fraction, RandomStream rnd, ParallelKernels pk) {
         List<TopologyEvolution.Report> reports = new ArrayList<>();
-        for (int l = 0; l < layers.size(); l++) reports.add(evolution.evolve(layers.get(l), fraction, rnd.split(l)));
+        for (int l = 0; l < layers.size(); l++) {
+            TopologyEvolution.Report r = evolution.evolve(layers.get(l), fraction, rnd.split(l), pk == null ? null : batchGradient(pk, l));
+            trainingFlops += r.flops();
+            reports.add(r);
+        }
         return reports;
     }
+
+    // Layer l's gradient on the latest training batch, or null when a forward pass has overwritten it.
+    private BatchGradient batchGradient(ParallelKernels pk, int l) {
+        if (lastBatch == 0) return null;
+        int n = lastBatch;
+        DenseMatrix input = l == 0 ? lastInput : dropped[l - 1].columns(n);
+        return new BatchGradient(pk, input, grad[l].columns(n), 1f / n);
+    }
+
+    /**
+     * Multiply-add FLOPs spent training so far: 2 per connection and sample for each of the forward
+     * product, the weight gradient and (beyond the first layer) the transposed product, counted from
+     * each step's live connections, plus what gradient regrowth spent. Element-wise work (activations,
+     * loss, biases) is linear in neurons and not counted.
+     */
+    public long trainingFlops() { return trainingFlops; }
+
+    /** What the same training steps would have cost with every layer dense ({@link #trainingFlops()}'s rule). */
+    public long denseTrainingFlops() { return denseTrainingFlops; }
 
     private void freeBuffers() {
         if (z == null) return;

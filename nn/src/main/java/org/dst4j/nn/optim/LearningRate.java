@@ -34,6 +34,34 @@ public sealed interface LearningRate {
         }
     }
 
+    /**
+     * Piecewise constant: {@code rates[i]} from epoch {@code starts[i]} (ascending, {@code starts[0] == 0})
+     * until the next start. Multi-step decay and cyclic restarts (as in EDST's refinement phases) are both this.
+     */
+    record Piecewise(int[] starts, float[] rates) implements LearningRate {
+        public Piecewise {
+            if (starts.length == 0 || starts.length != rates.length || starts[0] != 0) {
+                throw new IllegalArgumentException("piecewise schedule: needs matching starts and rates, the first starting at epoch 0");
+            }
+            for (int i = 1; i < starts.length; i++) {
+                if (starts[i] < starts[i - 1]) throw new IllegalArgumentException("piecewise schedule: starts must ascend, got " + java.util.Arrays.toString(starts));
+            }
+            for (float r : rates) if (!(r > 0)) throw new IllegalArgumentException("piecewise schedule: rates must be > 0, got " + r);
+            starts = starts.clone();
+            rates = rates.clone();
+        }
+
+        @Override public float at(int epoch, int step, int steps) {
+            int i = starts.length - 1;
+            while (starts[i] > epoch) i--;
+            return rates[i];
+        }
+
+        @Override public int[] starts() { return starts.clone(); }
+
+        @Override public float[] rates() { return rates.clone(); }
+    }
+
     /** Parses {@code constant|step:<every>:<gamma>|cosine[:<min>]} around a base rate. */
     static LearningRate parse(String spec, float lr, int epochs) {
         String[] p = spec.split(":");

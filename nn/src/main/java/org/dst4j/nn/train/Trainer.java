@@ -60,6 +60,12 @@ public final class Trainer {
 
         /** Called after each batch; {@code done} of {@code total} batches in this epoch. */
         default void batchDone(int epoch, int done, int total) {}
+
+        /**
+         * Called after the epoch's last batch, before topology evolution (e.g. to snapshot the network as
+         * trained). It must not run the network: evolution may need the last batch's activations.
+         */
+        default void epochTrained(int epoch, State state) {}
     }
 
     /** Training diverged (loss not finite): a user-facing problem with a hint, not a crash. */
@@ -135,10 +141,11 @@ public final class Trainer {
                     correct += r.correct();
                     listener.batchDone(epoch, b + 1, stepsPerEpoch);
                 }
+                listener.epochTrained(epoch, state);
                 long t1 = System.nanoTime();
                 TopologyEvolution evo = settings.evolution();
                 if (evo != null && evo.schedule().afterEpoch(epoch, epochs)) {
-                    List<TopologyEvolution.Report> reports = net.evolve(evo, evo.schedule().fraction(epoch, epochs), state.evolution);
+                    List<TopologyEvolution.Report> reports = net.evolve(evo, evo.schedule().fraction(epoch, epochs), state.evolution, pk);
                     assert reports.size() == net.layers().size();
                 }
                 long t2 = System.nanoTime();

@@ -122,7 +122,7 @@ class EvolutionTest {
             keep.fill((byte) 1);
             for (long k = 0; k < w.nnz(); k += 4) keep.set(ValueLayout.JAVA_BYTE, k, (byte) 0);
             long freed = (w.nnz() + 3) / 4;
-            GrowRule.Growth g = new RandomGrow().grow(w, keep, freed + 5, new WeightInit.Zero(), rnd);
+            GrowRule.Growth g = new RandomGrow().grow(w, keep, freed + 5, new WeightInit.Zero(), rnd, null);
             // Only the freed positions exist: the request is capped there.
             assertThat(g.count()).isEqualTo((int) freed);
             for (int i = 0; i < g.count(); i++) {

@@ -1,0 +1,115 @@
+package org.dst4j.algorithms.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.dst4j.algorithms.freetickets.FreeTickets;
+import org.dst4j.algorithms.freetickets.FreeTicketsConfig;
+import org.dst4j.algorithms.freetickets.FreeTicketsConfig.Variant;
+import org.dst4j.nn.data.DataFormatException;
+import org.dst4j.nn.data.DataSources;
+import org.dst4j.nn.data.DatasetSplit;
+import org.dst4j.nn.ensemble.EnsembleMetrics;
+import org.dst4j.nn.model.EnsembleClassifier;
+import org.dst4j.nn.train.EpochMetrics;
+import org.dst4j.nn.train.Trainer;
+
+final class FreeTicketsCommand implements Command {
+    @Override public String summary() { return "FreeTickets: DST and EDST ensembles of sparse networks (ensemble, members, diversity, FLOPs)"; }
+
+    @Override
+    public int run(String[] args) throws UsageException, UserException {
+        FreeTicketsConfig d = FreeTicketsConfig.defaults(Variant.EDST);
+        Options o = DataArgs.declare(new Options("freetickets", summary())
+                .option("variant", "edst", "dst: M networks trained independently; edst: one run, M tickets")
+                .option("members", String.valueOf(d.members()), "ensemble size M")
+                .option("hidden", "1000,1000", "hidden layer sizes")
+                .option("density", String.valueOf(d.density()), "share of live connections in the whole network (ERK over layers); 0.1 = 90% sparse")
+                .option("epochs", String.valueOf(d.epochs()), "dst: epochs per member")
+                .option("explore-epochs", String.valueOf(d.exploreEpochs()), "edst: exploration epochs at --lr")
+                .option("refine-epochs", String.valueOf(d.refineEpochs()), "edst: epochs per refinement phase (one ticket each)")
+                .option("batch", String.valueOf(d.batch()), "mini-batch size")
+                .option("lr", String.valueOf(d.lr()), "learning rate (dst: /10 at 1/2 and 3/4 of a member's run; edst: each refinement lr/10 then lr/100)")
+                .option("momentum", String.valueOf(d.momentum()), "SGD momentum")
+                .option("weight-decay", String.valueOf(d.weightDecay()), "weight decay per step (SET-style SGD: w -= decay * w)")
+                .option("dropout", String.valueOf(d.dropout()), "dropout rate on hidden layers")
+                .option("activation", d.activation(), "hidden activation: relu, allrelu, sigmoid, tanh")
+                .option("prune-rate", String.valueOf(d.pruneRate()), "share of each layer replaced at a topology update, cosine-decayed over the run")
+                .option("large-prune-rate", String.valueOf(d.largePruneRate()), "edst: share replaced between tickets")
+                .option("update-interval", String.valueOf(d.updateInterval()), "epochs between topology updates")
+                .option("grow", d.grow(), "regrowth: gradient (RigL, from the last batch's gradient) or random")
+                .option("seed", String.valueOf(d.seed()), "random seed (dst members use seed, seed+1, ...)")
+                .option("threads", String.valueOf(Runtime.getRuntime().availableProcessors()), "worker threads")
+                .option("out", "runs/freetickets", "output directory: member models, ensemble.json, metrics.json, members.png"));
+        if (!o.parse(args)) return 0;
+        FreeTicketsConfig cfg;
+        try {
+            cfg = new FreeTicketsConfig(Variant.valueOf(o.choice("variant", "dst", "edst").toUpperCase(java.util.Locale.ROOT)),
+                    o.integer("members", 1, 1000), o.integers("hidden", 1, Integer.MAX_VALUE), o.number("density", 1e-9, 1),
+                    o.integer("epochs", 1, 1_000_000), o.integer("explore-epochs", 0, 1_000_000), o.integer("refine-epochs", 1, 1_000_000),
+                    o.integer("batch", 1, 1 << 20), (float) o.number("lr", 1e-12, 1e3), (float) o.number("momentum", 0, 0.999999),
+                    (float) o.number("weight-decay", 0, 1), (float) o.number("dropout", 0, 0.99),
+                    o.choice("activation", "relu", "allrelu", "sigmoid", "tanh"), o.number("prune-rate", 0, 1),
+                    o.number("large-prune-rate", 0, 1), o.integer("update-interval", 1, 1_000_000), o.choice("grow", "gradient", "random"),
+                    o.longValue("seed"), o.integer("threads", 1, 4096));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        Path out = o.path("out");
+        Progress progress = new Progress(cfg.totalEpochs());
+        try (DatasetSplit data = DataSources.load(DataArgs.parse(o, cfg.seed()))) {
+            System.err.printf("dst4j freetickets %s, M=%d: %s, %d train / %d test samples, %d features, %d classes%n", cfg.variant().label(),
+                    cfg.members(), data.train().name(), data.train().samples(), data.test().samples(), data.train().features(), data.train().classes());
+            int[] done = {0};
+            FreeTickets.Result r = FreeTickets.run(cfg, data, !o.flag("no-standardize"), out, new FreeTickets.Progress() {
+                @Override public void batch(int epoch, int d2, int total) {
+                    progress.batch(done[0], d2, total);
+                }
+
+                @Override public void epoch(String phase, EpochMetrics m) {
+                    done[0]++;
+                    progress.line(String.format("%s epoch %d  train loss %.4f acc %.4f  test loss %.4f acc %.4f  lr %.4g  %.2fs (evolution %.3fs)",
+                            phase, m.epoch(), m.trainLoss(), m.trainAccuracy(), m.testLoss(), m.testAccuracy(), m.learningRate(),
+                            m.epochSeconds(), m.evolutionSeconds()));
+                }
+            });
+            print(cfg, r, out);
+            return 0;
+        } catch (DataFormatException e) {
+            throw new UserException(e.getMessage());
+        } catch (Trainer.DivergedException e) {
+            throw new UserException(e.getMessage());
+        } catch (IOException e) {
+            throw new UserException(e.getMessage(), e);
+        }
+    }
+
+    private static void print(FreeTicketsConfig cfg, FreeTickets.Result r, Path out) {
+        EnsembleMetrics t = r.test();
+        String who = cfg.variant() == Variant.EDST ? "ticket" : "member";
+        System.out.printf("%-10s %9s %8s %8s%n", "", "accuracy", "NLL", "ECE");
+        double best = 0, bestNll = Double.POSITIVE_INFINITY;
+        for (int i = 0; i < t.members().size(); i++) {
+            EnsembleMetrics.Scores s = t.members().get(i);
+            System.out.printf("%-10s %9.4f %8.4f %8.4f%n", who + " " + (i + 1), s.accuracy(), s.nll(), s.ece());
+            best = Math.max(best, s.accuracy());
+            bestNll = Math.min(bestNll, s.nll());
+        }
+        EnsembleMetrics.Scores e = t.ensemble();
+        System.out.printf("%-10s %9.4f %8.4f %8.4f%n", "ensemble", e.accuracy(), e.nll(), e.ece());
+        System.out.printf("ensemble vs best %s: %+.2f accuracy points, NLL %.4f vs %.4f (lowest member)%n", who, 100 * (e.accuracy() - best), e.nll(), bestNll);
+        System.out.printf("diversity: mean pairwise disagreement %.4f, mean KL %.4f nats%n",
+                EnsembleMetrics.meanOffDiagonal(t.disagreement()), EnsembleMetrics.meanOffDiagonal(t.kl()));
+        StringBuilder sb = new StringBuilder("topology distance (fraction of connections not shared, by layer):");
+        for (int i = 0; i < r.topologyDistance().length; i++) {
+            for (int j = i + 1; j < r.topologyDistance().length; j++) {
+                sb.append(String.format("%n  %d-%d:", i + 1, j + 1));
+                for (double x : r.topologyDistance()[i][j]) sb.append(String.format(" %.3f", x));
+            }
+        }
+        System.out.println(sb);
+        System.out.printf("training FLOPs: ensemble %.4g, one dense network (%d epochs) %.4g: ensemble/dense = %.3f%n",
+                (double) r.trainingFlops(), cfg.epochsPerNetwork(), (double) r.denseFlops(), (double) r.trainingFlops() / r.denseFlops());
+        System.out.printf("training time %.1f s; peak RSS %s; wrote %s, %s, %s and %d member models%n", r.trainSeconds(), RunSummary.peakRss(),
+                out.resolve(EnsembleClassifier.MANIFEST), out.resolve(FreeTickets.METRICS), out.resolve(FreeTickets.CHART), r.memberFiles().size());
+    }
+}

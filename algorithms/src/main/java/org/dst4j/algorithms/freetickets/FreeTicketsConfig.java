@@ -1,0 +1,101 @@
+package org.dst4j.algorithms.freetickets;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Hyper-parameters of a FreeTickets run (Liu et al., "Deep Ensembling with No Overhead for either
+ * Training or Testing: The All-Round Blessings of Dynamic Sparsity", ICLR 2022).
+ *
+ * <p>{@link Variant#DST}: {@code members} networks, each trained for {@code epochs} with seeds
+ * {@code seed, seed+1, …}; learning rate {@code lr}, divided by 10 at half and again at three quarters
+ * of the run. {@link Variant#EDST}: one run of {@code exploreEpochs} at {@code lr}, then {@code members}
+ * refinement phases of {@code refineEpochs}, each at {@code lr/10} for its first half and {@code lr/100}
+ * for its second, ending in a ticket; between phases a prune-and-regrow of {@code largePruneRate} of
+ * every layer. In both, every {@code updateInterval} epochs each layer loses the {@code pruneRate} share
+ * of its smallest-magnitude connections (the share decaying by a cosine over the run) and regrows as
+ * many, by gradient magnitude (RigL) or at random, at weight zero.
+ *
+ * @param density the whole network's share of live connections, spread over layers by ERK
+ * @param grow {@code gradient} or {@code random}
+ */
+public record FreeTicketsConfig(Variant variant, int members, int[] hidden, double density, int epochs, int exploreEpochs,
+                                int refineEpochs, int batch, float lr, float momentum, float weightDecay, float dropout,
+                                String activation, double pruneRate, double largePruneRate, int updateInterval, String grow,
+                                long seed, int threads) {
+
+    /** The two ensembles of the paper. */
+    public enum Variant {
+        DST, EDST;
+
+        public String label() { return name().toLowerCase(java.util.Locale.ROOT); }
+    }
+
+    public FreeTicketsConfig {
+        hidden = hidden.clone();
+        if (members < 1) throw new IllegalArgumentException("members must be >= 1, got " + members);
+        for (int h : hidden) if (h < 1) throw new IllegalArgumentException("hidden sizes must be >= 1, got " + Arrays.toString(hidden));
+        if (!(density > 0 && density <= 1)) throw new IllegalArgumentException("density must be in (0, 1], got " + density);
+        if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
+        if (exploreEpochs < 0) throw new IllegalArgumentException("explore epochs must be >= 0, got " + exploreEpochs);
+        if (refineEpochs < 1) throw new IllegalArgumentException("refine epochs must be >= 1, got " + refineEpochs);
+        if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, got " + batch);
+        if (!(lr > 0)) throw new IllegalArgumentException("lr must be > 0, got " + lr);
+        if (!(pruneRate >= 0 && pruneRate <= 1)) throw new IllegalArgumentException("prune rate must be in [0, 1], got " + pruneRate);
+        if (!(largePruneRate >= 0 && largePruneRate <= 1)) throw new IllegalArgumentException("large prune rate must be in [0, 1], got " + largePruneRate);
+        if (updateInterval < 1) throw new IllegalArgumentException("update interval must be >= 1 epoch, got " + updateInterval);
+        if (!grow.equals("gradient") && !grow.equals("random")) throw new IllegalArgumentException("grow must be gradient or random, got " + grow);
+        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+    }
+
+    /** The defaults of the README's Fashion-MNIST benchmark (784-1000-1000-10, 90% sparse, M = 3). */
+    public static FreeTicketsConfig defaults(Variant variant) {
+        return new FreeTicketsConfig(variant, 3, new int[] {1000, 1000}, 0.1, 40, 30, 20, 128, 0.05f, 0.9f, 1e-5f, 0f,
+                "relu", 0.5, 0.8, 1, "gradient", 42, Runtime.getRuntime().availableProcessors());
+    }
+
+    @Override public int[] hidden() { return hidden.clone(); }
+
+    /** Epochs trained by the whole run: all members for DST, the one run for EDST. */
+    public int totalEpochs() {
+        return variant == Variant.DST ? members * epochs : exploreEpochs + members * refineEpochs;
+    }
+
+    /** Epochs of one network's training: what one dense network is compared at. */
+    public int epochsPerNetwork() {
+        return variant == Variant.DST ? epochs : exploreEpochs + members * refineEpochs;
+    }
+
+    public FreeTicketsConfig withThreads(int t) {
+        return new FreeTicketsConfig(variant, members, hidden, density, epochs, exploreEpochs, refineEpochs, batch, lr, momentum,
+                weightDecay, dropout, activation, pruneRate, largePruneRate, updateInterval, grow, seed, t);
+    }
+
+    /** As a JSON-ready map. */
+    public Map<String, Object> toMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("variant", variant.label());
+        m.put("members", members);
+        m.put("hidden", hidden.clone());
+        m.put("density", density);
+        if (variant == Variant.DST) {
+            m.put("epochs", epochs);
+        } else {
+            m.put("explore_epochs", exploreEpochs);
+            m.put("refine_epochs", refineEpochs);
+        }
+        m.put("batch", batch);
+        m.put("lr", (double) lr);
+        m.put("momentum", (double) momentum);
+        m.put("weight_decay", (double) weightDecay);
+        m.put("dropout", (double) dropout);
+        m.put("activation", activation);
+        m.put("prune_rate", pruneRate);
+        if (variant == Variant.EDST) m.put("large_prune_rate", largePruneRate);
+        m.put("update_interval", updateInterval);
+        m.put("grow", grow);
+        m.put("seed", seed);
+        return m;
+    }
+}

@@ -1,0 +1,160 @@
+package org.dst4j.nn.evolution;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import org.dst4j.nn.init.WeightInit;
+import org.dst4j.runtime.dense.DenseMatrix;
+import org.dst4j.runtime.random.RandomStream;
+import org.dst4j.runtime.sparse.CsrMatrix;
+
+/**
+ * RigL's regrowth (Evci et al. 2020): the free positions with the largest loss-gradient magnitude on
+ * the latest training batch.
+ *
+ * <p>The gradient at every position is needed, but never all at once: it is computed a block of rows
+ * at a time (at most {@link #BLOCK_CELLS} cells) by the SDDMM kernel over a fully dense block pattern,
+ * and each block is scanned into a bounded heap of the best {@code count} candidates. Memory is
+ * O(block + count), never O(out x in). Equal magnitudes (zero gradients from dead units, constant
+ * inputs) are ordered by a seeded hash of the position, so ties are spread over the layer rather than
+ * packed at its first rows.
+ */
+public final class GradientGrow implements GrowRule {
+    /** Cells per gradient block (4 MiB of floats). */
+    public static final int BLOCK_CELLS = 1 << 20;
+
+    private final int blockCells;
+
+    public GradientGrow() {
+        this(BLOCK_CELLS);
+    }
+
+    // Smaller blocks let tests exercise the block loop and its tail.
+    GradientGrow(int blockCells) {
+        this.blockCells = blockCells;
+    }
+
+    @Override
+    public Growth grow(CsrMatrix w, MemorySegment keep, long count, WeightInit init, RandomStream rnd, BatchGradient gradient) {
+        if (gradient == null) {
+            throw new IllegalStateException("gradient regrowth needs the gradient of a training batch: evolve right after a training step");
+        }
+        int rows = w.rows(), cols = w.cols(), batch = gradient.delta().cols();
+        if (gradient.delta().rows() != rows || gradient.input().rows() != cols) {
+            throw new IllegalArgumentException("gradient of a " + gradient.delta().rows() + "x" + gradient.input().rows()
+                    + " layer given for a " + rows + "x" + cols + " one");
+        }
+        long survivors = 0;
+        for (long k = 0; k < w.nnz(); k++) if (keep.get(JAVA_BYTE, k) != 0) survivors++;
+        int n = (int) Math.min(count, (long) rows * cols - survivors);
+        if (n <= 0) return new Growth(new long[0], new float[0], 0);
+        long salt = rnd.nextLong();
+        TopK best = new TopK(n);
+        int blockRows = Math.max(1, Math.min(rows, blockCells / cols));
+        try (CsrMatrix pattern = densePattern(blockRows, cols);
+             DenseMatrix dy = DenseMatrix.allocate(blockRows, batch);
+             Arena arena = Arena.ofShared()) {
+            MemorySegment g = arena.allocate(JAVA_FLOAT, (long) blockRows * cols);
+            DenseMatrix delta = gradient.delta();
+            for (int r0 = 0; r0 < rows; r0 += blockRows) {
+                int b = Math.min(blockRows, rows - r0);
+                dy.clear();
+                for (int r = 0; r < b; r++) {
+                    MemorySegment.copy(delta.segment(), (r0 + r) * delta.stride() * Float.BYTES,
+                            dy.segment(), r * dy.stride() * Float.BYTES, (long) batch * Float.BYTES);
+                }
+                gradient.pk().sddmm(pattern, dy, gradient.input(), gradient.scale(), g);
+                for (int r = 0; r < b; r++) {
+                    int row = r0 + r;
+                    long k = w.rowStart(row), end = w.rowEnd(row);
+                    for (int c = 0; c < cols; c++) {
+                        while (k < end && w.col(k) < c) k++;
+                        if (k < end && w.col(k) == c && keep.get(JAVA_BYTE, k) != 0) continue;
+                        long key = (long) row * cols + c;
+                        best.offer(Math.abs(g.getAtIndex(JAVA_FLOAT, (long) r * cols + c)), RandomStream.mix(key ^ salt), key);
+                    }
+                }
+            }
+        }
+        long[] keys = best.keys();
+        Arrays.sort(keys);
+        float[] values = new float[keys.length];
+        for (int i = 0; i < keys.length; i++) values[i] = init.sample(rnd, cols, rows);
+        return new Growth(keys, values, keys.length, 2L * rows * cols * batch);
+    }
+
+    private static CsrMatrix densePattern(int rows, int cols) {
+        int[] all = new int[cols];
+        for (int c = 0; c < cols; c++) all[c] = c;
+        float[] zeros = new float[cols];
+        CsrMatrix.Builder b = CsrMatrix.builder(rows, cols, (long) rows * cols);
+        for (int r = 0; r < rows; r++) b.addRow(all, zeros, cols);
+        return b.build();
+    }
+
+    // The `capacity` best (score desc, tie asc) candidates: a min-heap whose root is the worst kept.
+    private static final class TopK {
+        private final float[] score;
+        private final long[] tie;
+        private final long[] key;
+        private int size;
+
+        TopK(int capacity) {
+            score = new float[capacity];
+            tie = new long[capacity];
+            key = new long[capacity];
+        }
+
+        void offer(float s, long t, long k) {
+            if (size < score.length) {
+                int i = size++;
+                place(i, s, t, k);
+                while (i > 0) {
+                    int p = (i - 1) >>> 1;
+                    if (!worse(i, p)) break;
+                    swap(i, p);
+                    i = p;
+                }
+            } else if (better(s, t, score[0], tie[0])) {
+                place(0, s, t, k);
+                int i = 0;
+                while (true) {
+                    int l = 2 * i + 1, r = l + 1, m = i;
+                    if (l < size && worse(l, m)) m = l;
+                    if (r < size && worse(r, m)) m = r;
+                    if (m == i) break;
+                    swap(i, m);
+                    i = m;
+                }
+            }
+        }
+
+        long[] keys() {
+            return Arrays.copyOf(key, size);
+        }
+
+        private static boolean better(float s, long t, float s2, long t2) {
+            return s > s2 || (s == s2 && Long.compareUnsigned(t, t2) < 0);
+        }
+
+        private boolean worse(int i, int j) {
+            return better(score[j], tie[j], score[i], tie[i]);
+        }
+
+        private void place(int i, float s, long t, long k) {
+            score[i] = s;
+            tie[i] = t;
+            key[i] = k;
+        }
+
+        private void swap(int i, int j) {
+            float s = score[i];
+            long t = tie[i], k = key[i];
+            place(i, score[j], tie[j], key[j]);
+            place(j, s, t, k);
+        }
+    }
+}

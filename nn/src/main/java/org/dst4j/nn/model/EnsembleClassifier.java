@@ -1,0 +1,113 @@
+package org.dst4j.nn.model;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.dst4j.nn.data.Dataset;
+import org.dst4j.nn.ensemble.EnsembleMetrics;
+import org.dst4j.nn.io.AtomicFiles;
+import org.dst4j.nn.io.Json;
+
+/**
+ * Several classifiers of the same task whose class probabilities are averaged. On disk an ensemble is
+ * a directory holding the members' model files and a manifest, {@value #MANIFEST}, that lists them.
+ */
+public final class EnsembleClassifier implements AutoCloseable {
+    /** The manifest's file name inside an ensemble directory. */
+    public static final String MANIFEST = "ensemble.json";
+    public static final String FORMAT = "dst4j-ensemble";
+
+    private final List<SparseClassifier> members;
+    private final Map<String, Object> manifest;
+
+    /** Takes ownership of the members, which must agree on inputs and classes. */
+    public EnsembleClassifier(List<SparseClassifier> members, Map<String, Object> manifest) {
+        if (members.isEmpty()) throw new IllegalArgumentException("an ensemble needs at least one member");
+        var first = members.getFirst().network();
+        for (SparseClassifier c : members) {
+            if (c.network().inputs() != first.inputs() || c.network().outputs() != first.outputs()) {
+                throw new IllegalArgumentException("ensemble members differ in shape: " + first.inputs() + "->" + first.outputs()
+                        + " vs " + c.network().inputs() + "->" + c.network().outputs());
+            }
+        }
+        this.members = List.copyOf(members);
+        this.manifest = manifest;
+    }
+
+    /** Writes {@code dir/ensemble.json} listing {@code memberFiles} (relative to {@code dir}) and {@code info}. */
+    public static void writeManifest(Path dir, List<String> memberFiles, Map<String, Object> info) throws IOException {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("format", FORMAT);
+        m.put("members", new ArrayList<>(memberFiles));
+        m.putAll(info);
+        AtomicFiles.writeString(dir.resolve(MANIFEST), Json.write(m) + "\n");
+    }
+
+    /** Whether {@code path} is an ensemble directory. */
+    public static boolean isEnsemble(Path path) {
+        return Files.isDirectory(path) && Files.isRegularFile(path.resolve(MANIFEST));
+    }
+
+    /** Loads the ensemble in {@code dir}; errors name the manifest and the field or member at fault. */
+    public static EnsembleClassifier load(Path dir, int threads) throws IOException {
+        Path file = dir.resolve(MANIFEST);
+        if (!Files.isRegularFile(file)) throw new IOException(dir + ": not an ensemble directory (no " + MANIFEST + ")");
+        Map<String, Object> m;
+        List<?> names;
+        try {
+            m = Json.parseObject(Files.readString(file));
+            if (!FORMAT.equals(m.get("format"))) throw new IllegalArgumentException("field 'format': expected \"" + FORMAT + "\", got " + m.get("format"));
+            if (!(m.get("members") instanceof List<?> l) || l.isEmpty()) throw new IllegalArgumentException("field 'members': expected a non-empty array of file names");
+            names = l;
+        } catch (IllegalArgumentException e) {
+            throw new IOException(file + ": " + e.getMessage());
+        }
+        List<SparseClassifier> loaded = new ArrayList<>();
+        try {
+            for (Object name : names) {
+                if (!(name instanceof String s)) throw new IOException(file + ": field 'members': expected file names, got " + name);
+                Path member = dir.resolve(s);
+                if (!Files.isRegularFile(member)) throw new IOException(file + ": member " + s + " does not exist");
+                loaded.add(SparseClassifier.load(member, threads));
+            }
+            return new EnsembleClassifier(loaded, m);
+        } catch (IOException | RuntimeException e) {
+            loaded.forEach(SparseClassifier::close);
+            if (e instanceof IllegalArgumentException) throw new IOException(file + ": " + e.getMessage());
+            throw e;
+        }
+    }
+
+    public List<SparseClassifier> members() { return members; }
+
+    /** The manifest's content (members and what the writer added). */
+    public Map<String, Object> manifest() { return manifest; }
+
+    public int classes() { return members.getFirst().network().outputs(); }
+
+    /** Each member's class probabilities, {@code [sample * classes + class]}. */
+    public List<float[]> memberProbabilities(Dataset data) {
+        List<float[]> out = new ArrayList<>();
+        for (SparseClassifier c : members) out.add(c.predictProbabilities(data));
+        return out;
+    }
+
+    /** The averaged class probabilities. */
+    public float[] predictProbabilities(Dataset data) {
+        return EnsembleMetrics.average(memberProbabilities(data));
+    }
+
+    /** Ensemble and member scores and diversity on labeled data. */
+    public EnsembleMetrics evaluate(Dataset data) {
+        return EnsembleMetrics.of(memberProbabilities(data), data.labels(), classes());
+    }
+
+    @Override
+    public void close() {
+        members.forEach(SparseClassifier::close);
+    }
+}

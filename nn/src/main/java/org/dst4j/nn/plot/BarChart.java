@@ -1,0 +1,92 @@
+package org.dst4j.nn.plot;
+
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.dst4j.nn.io.AtomicFiles;
+
+/** A PNG bar chart of labeled values, each bar annotated with its value; the axis is zoomed to the data. */
+public final class BarChart {
+    private record Bar(String label, double value, Color color) {}
+
+    private final String title;
+    private final String yLabel;
+    private final List<Bar> bars = new ArrayList<>();
+
+    public BarChart(String title, String yLabel) {
+        this.title = title;
+        this.yLabel = yLabel;
+    }
+
+    /** Adds a bar; {@code highlight} draws it in the second palette colour. */
+    public BarChart add(String label, double value, boolean highlight) {
+        bars.add(new Bar(label, value, LineChart.PALETTE[highlight ? 1 : 0]));
+        return this;
+    }
+
+    public BufferedImage render() {
+        System.setProperty("java.awt.headless", "true");
+        int width = Math.max(500, 110 * bars.size() + 140), height = 450;
+        BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, width, height);
+        double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+        for (Bar b : bars) {
+            if (!Double.isFinite(b.value)) continue;
+            lo = Math.min(lo, b.value);
+            hi = Math.max(hi, b.value);
+        }
+        if (!(lo <= hi)) { lo = 0; hi = 1; }
+        // Zoom so that differences of a fraction of a point stay visible; the axis states where it starts.
+        double span = Math.max(hi - lo, Math.abs(hi) * 1e-3 + 1e-9);
+        double y0 = lo - span, y1 = hi + 0.25 * span;
+        int left = 70, right = width - 30, top = 45, bottom = height - 60;
+        g.setColor(Color.BLACK);
+        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
+        g.drawString(title, left, 25);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        for (int t = 0; t <= 5; t++) {
+            double v = y0 + t * (y1 - y0) / 5;
+            int py = bottom - t * (bottom - top) / 5;
+            g.setColor(new Color(0xdddddd));
+            g.drawLine(left, py, right, py);
+            g.setColor(Color.BLACK);
+            g.drawString(String.format("%.4f", v), 5, py + 4);
+        }
+        g.drawString(yLabel + " (axis starts at " + String.format("%.4f", y0) + ")", left, top - 8);
+        int slot = (right - left) / Math.max(1, bars.size());
+        for (int i = 0; i < bars.size(); i++) {
+            Bar b = bars.get(i);
+            int x = left + i * slot + slot / 6, w = slot * 2 / 3;
+            if (Double.isFinite(b.value)) {
+                int py = bottom - (int) Math.round((b.value - y0) / (y1 - y0) * (bottom - top));
+                g.setColor(b.color);
+                g.fillRect(x, py, w, bottom - py);
+                g.setColor(Color.BLACK);
+                g.drawString(String.format("%.4f", b.value), x, py - 4);
+            }
+            g.setColor(Color.BLACK);
+            g.drawString(b.label, x, bottom + 18);
+        }
+        g.drawLine(left, bottom, right, bottom);
+        g.dispose();
+        return img;
+    }
+
+    /** Writes the PNG atomically. */
+    public void write(Path file) throws IOException {
+        BufferedImage img = render();
+        AtomicFiles.write(file, out -> {
+            if (!ImageIO.write(img, "png", out)) throw new IOException("no PNG writer available");
+        });
+    }
+}
