@@ -60,6 +60,7 @@ public final class Main {
         m.put("predict", new PredictCommand());
         m.put("quickselection", new QuickSelectionCommand());
         m.put("freetickets", new FreeTicketsCommand());
+        m.put("neurotrails", new NeuroTrailsCommand());
         return m;
     }
 

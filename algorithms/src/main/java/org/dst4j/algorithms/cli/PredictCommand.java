@@ -11,6 +11,7 @@ import org.dst4j.nn.data.DatasetSplit;
 import org.dst4j.nn.io.AtomicFiles;
 import org.dst4j.nn.ensemble.EnsembleMetrics;
 import org.dst4j.nn.model.EnsembleClassifier;
+import org.dst4j.nn.model.MultiHeadClassifier;
 import org.dst4j.nn.model.SparseClassifier;
 
 final class PredictCommand implements Command {
@@ -19,20 +20,29 @@ final class PredictCommand implements Command {
     @Override
     public int run(String[] args) throws UsageException, UserException {
         Options o = DataArgs.declare(new Options("predict", summary())
-                .option("model", null, "model file (model.dst4j) written by a training command, or an ensemble directory (freetickets --out)")
+                .option("model", null, "model file (model.dst4j) written by a training command, an ensemble directory (freetickets --out) or a multi-head model directory (neurotrails: DIR/model)")
                 .option("output", "predictions.csv", "where to write the predictions (index,label,predicted,p0..pK)")
                 .option("threads", String.valueOf(Runtime.getRuntime().availableProcessors()), "worker threads"));
         if (!o.parse(args)) return 0;
         Path model = o.path("model");
         if (model == null) throw new UsageException("--model is required");
         int threads = o.integer("threads", 1, 4096);
-        if (java.nio.file.Files.isDirectory(model) && !EnsembleClassifier.isEnsemble(model)) {
-            throw new UserException("--model " + model + ": a directory, but not an ensemble (no " + EnsembleClassifier.MANIFEST + " in it)");
+        boolean multiHead = MultiHeadClassifier.isMultiHead(model);
+        if (java.nio.file.Files.isDirectory(model) && !EnsembleClassifier.isEnsemble(model) && !multiHead) {
+            throw new UserException("--model " + model + ": a directory, but neither an ensemble (" + EnsembleClassifier.MANIFEST
+                    + ") nor a multi-head model (" + MultiHeadClassifier.MANIFEST + ")");
         }
         try (DatasetSplit data = DataSources.load(DataArgs.parse(o, 0))) {
             float[] probs;
             int k;
-            if (EnsembleClassifier.isEnsemble(model)) {
+            if (multiHead) {
+                try (MultiHeadClassifier m = MultiHeadClassifier.load(model, threads)) {
+                    k = m.classes();
+                    probs = m.predictProbabilities(data.test());
+                } catch (IllegalArgumentException e) {
+                    throw new UserException(e.getMessage());
+                }
+            } else if (EnsembleClassifier.isEnsemble(model)) {
                 try (EnsembleClassifier e = EnsembleClassifier.load(model, threads)) {
                     k = e.classes();
                     probs = e.predictProbabilities(data.test());

@@ -29,6 +29,7 @@ import org.dst4j.nn.loss.SoftmaxCrossEntropy;
 import org.dst4j.nn.model.EnsembleClassifier;
 import org.dst4j.nn.model.ModelFile;
 import org.dst4j.nn.network.MlpConfig;
+import org.dst4j.nn.network.Network;
 import org.dst4j.nn.network.SparseMlp;
 import org.dst4j.nn.optim.LearningRate;
 import org.dst4j.nn.optim.Sgd;
@@ -119,18 +120,27 @@ public final class FreeTickets {
     // One DST member: its own seed, multi-step learning rate, cosine-decayed prune rate. Returns {sparse, dense} FLOPs.
     private static long[] trainDstMember(FreeTicketsConfig cfg, int member, DatasetSplit data, Standardizer std, ParallelKernels pk,
                                          Path file, MetricsLog log, Progress progress) throws IOException {
-        int e = cfg.epochs();
-        LearningRate lr = new LearningRate.Piecewise(new int[] {0, e / 2, e * 3 / 4}, new float[] {cfg.lr(), cfg.lr() / 10, cfg.lr() / 100});
-        EvolutionSchedule schedule = EvolutionSchedule.cosine(cfg.pruneRate(), cfg.updateInterval());
         long seed = cfg.seed() + member;
         try (SparseMlp net = newNetwork(cfg, data, seed)) {
-            RngStreams rng = new RngStreams(seed);
-            Trainer.State state = new Trainer.State(rng.stream("shuffle"), rng.stream("evolution"));
-            String phase = "member " + (member + 1) + "/" + cfg.members();
-            train(cfg, e, lr, schedule, net, data, std, pk, state, log, progress, phase, member + 1, (epoch, s) -> {});
+            trainDst(net, cfg, seed, data, std, pk, log, progress, "member " + (member + 1) + "/" + cfg.members(), member + 1);
             ModelFile.save(file, net, null, std, header(cfg, member + 1, data));
             return new long[] {net.trainingFlops(), net.denseTrainingFlops()};
         }
+    }
+
+    /**
+     * Trains {@code net} with the DST schedule of {@code cfg} (its epochs, multi-step learning rate,
+     * cosine-decayed magnitude prune and regrowth every update interval), shuffling and evolving from
+     * streams seeded by {@code seed}; each epoch is logged with {@code member} and told to {@code progress}.
+     */
+    public static void trainDst(Network net, FreeTicketsConfig cfg, long seed, DatasetSplit data, Standardizer std, ParallelKernels pk,
+                                MetricsLog log, Progress progress, String phase, int member) throws IOException {
+        int e = cfg.epochs();
+        LearningRate lr = new LearningRate.Piecewise(new int[] {0, e / 2, e * 3 / 4}, new float[] {cfg.lr(), cfg.lr() / 10, cfg.lr() / 100});
+        EvolutionSchedule schedule = EvolutionSchedule.cosine(cfg.pruneRate(), cfg.updateInterval());
+        RngStreams rng = new RngStreams(seed);
+        Trainer.State state = new Trainer.State(rng.stream("shuffle"), rng.stream("evolution"));
+        train(cfg, e, lr, schedule, net, data, std, pk, state, log, progress, phase, member, (epoch, s) -> {});
     }
 
     // The one EDST run: exploration, then refinement phases each ending in a ticket saved before the large prune.
@@ -194,7 +204,7 @@ public final class FreeTickets {
         void epochTrained(int epoch, Trainer.State s);
     }
 
-    private static void train(FreeTicketsConfig cfg, int epochs, LearningRate lr, EvolutionSchedule schedule, SparseMlp net,
+    private static void train(FreeTicketsConfig cfg, int epochs, LearningRate lr, EvolutionSchedule schedule, Network net,
                               DatasetSplit data, Standardizer std, ParallelKernels pk, Trainer.State state, MetricsLog log,
                               Progress progress, String phase, int member, Snapshot snapshot) throws IOException {
         GrowRule grow = cfg.grow().equals("gradient") ? new GradientGrow() : new RandomGrow();

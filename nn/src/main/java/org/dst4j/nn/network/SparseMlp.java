@@ -18,7 +18,7 @@ import org.dst4j.runtime.random.RandomStream;
  * A feed-forward network of sparse layers. It owns its layers and its activation buffers (sized for
  * one maximum batch), all off-heap; {@link #close()} frees them.
  */
-public final class SparseMlp implements AutoCloseable {
+public final class SparseMlp implements Network {
     private final MlpConfig config;
     private final List<SparseLinear> layers;
     private final long dropoutSeed;
@@ -153,7 +153,23 @@ public final class SparseMlp implements AutoCloseable {
     public BatchResult trainBatch(ParallelKernels pk, DenseMatrix x, int[] labels, int offset, DenseMatrix targets,
                                   Loss loss, Optimizer opt, float lr, long step) {
         int n = x.cols();
+        DenseMatrix out = forwardTrain(pk, x, step);
+        int correct = loss.classifies() || labels != null ? countCorrect(out, labels, offset) : 0;
+        double lossSum = loss.compute(pk, out, labels, offset, targets == null ? null : targets.columns(n), outputGradient(n), 1f);
+        backward(pk, x, null, opt, 1f / n, lr);
+        opt.endStep();
+        return new BatchResult(lossSum, correct);
+    }
+
+    /**
+     * The training forward pass (dropout on hidden layers, masks keyed by {@code step}); returns a view
+     * of the output activations. Follow it with a loss written into {@link #outputGradient} and
+     * {@link #backward}; {@link #trainBatch} is the three together.
+     */
+    public DenseMatrix forwardTrain(ParallelKernels pk, DenseMatrix x, long step) {
+        int n = x.cols();
         ensureCapacity(n);
+        lastBatch = 0;
         int last = layers.size() - 1;
         DenseMatrix in = x;
         for (int l = 0; l <= last; l++) {
@@ -167,28 +183,38 @@ public final class SparseMlp implements AutoCloseable {
                 in = al;
             }
         }
-        DenseMatrix out = a[last].columns(n);
-        int correct = loss.classifies() || labels != null ? countCorrect(out, labels, offset) : 0;
-        double lossSum = loss.compute(pk, out, labels, offset, targets == null ? null : targets.columns(n), grad[last].columns(n), 1f);
-        float scale = 1f / n;
+        return a[last].columns(n);
+    }
+
+    /** Where the loss writes dLoss/d(output activations) for a batch of {@code n} before {@link #backward}. */
+    public DenseMatrix outputGradient(int n) {
+        return grad[layers.size() - 1].columns(n);
+    }
+
+    /**
+     * Back-propagates the gradient in {@link #outputGradient} through the batch {@code x} of the last
+     * {@link #forwardTrain} and updates every layer (gradients scaled by {@code scale}); with
+     * {@code gradInput} not null also writes dLoss/dx there (for a network that feeds this one). The
+     * caller ends the optimizer step.
+     */
+    public void backward(ParallelKernels pk, DenseMatrix x, DenseMatrix gradInput, Optimizer opt, float scale, float lr) {
+        int n = x.cols();
+        int last = layers.size() - 1;
         for (int l = last; l >= 0; l--) {
             DenseMatrix input = l == 0 ? x : dropped[l - 1].columns(n);
-            DenseMatrix gradIn = null;
-            if (l > 0) gradIn = grad[l - 1].columns(n);
+            DenseMatrix gradIn = l > 0 ? grad[l - 1].columns(n) : gradInput;
             layers.get(l).backward(pk, input, z[l].columns(n), a[l].columns(n), grad[l].columns(n), gradIn, opt, scale, lr);
             if (l > 0 && config.dropout() > 0) Dropout.backward(pk.pool(), mask[l - 1].columns(n), gradIn);
         }
-        opt.endStep();
         for (int l = 0; l <= last; l++) {
-            // forward, weight gradient, and (beyond the first layer) the transposed product
-            int products = l == 0 ? 2 : 3;
+            // forward, weight gradient, and (when its input gradient is needed) the transposed product
+            int products = l == 0 && gradInput == null ? 2 : 3;
             SparseLinear layer = layers.get(l);
             trainingFlops += 2L * products * layer.connections() * n;
             denseTrainingFlops += 2L * products * layer.in() * layer.out() * n;
         }
         lastInput = x;
         lastBatch = n;
-        return new BatchResult(lossSum, correct);
     }
 
     /** Correct argmax predictions against {@code labels[offset + c]}; 0 when labels is null. */

@@ -3,6 +3,7 @@ package org.dst4j.nn.train;
 import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.Standardizer;
 import org.dst4j.nn.loss.Loss;
+import org.dst4j.nn.network.Network;
 import org.dst4j.nn.network.SparseMlp;
 import org.dst4j.runtime.dense.DenseMatrix;
 import org.dst4j.runtime.kernel.ParallelKernels;
@@ -20,7 +21,7 @@ public record Evaluation(double loss, double accuracy, long[][] confusion, int[]
      * Evaluates {@code net} on every sample of {@code data}, {@code batch} at a time, each batch
      * standardized by {@code input} first (null: used as is).
      */
-    public static Evaluation of(ParallelKernels pk, SparseMlp net, Dataset data, Standardizer input, Loss loss, int batch) {
+    public static Evaluation of(ParallelKernels pk, Network net, Dataset data, Standardizer input, Loss loss, int batch) {
         int n = data.samples(), classes = net.outputs();
         int[] order = new int[n];
         for (int i = 0; i < n; i++) order[i] = i;

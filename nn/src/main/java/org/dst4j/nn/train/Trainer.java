@@ -1,10 +1,10 @@
 package org.dst4j.nn.train;
 
-import java.util.List;
 import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.Standardizer;
 import org.dst4j.nn.evolution.TopologyEvolution;
 import org.dst4j.nn.loss.Loss;
+import org.dst4j.nn.network.Network;
 import org.dst4j.nn.network.SparseMlp;
 import org.dst4j.nn.optim.LearningRate;
 import org.dst4j.nn.optim.Optimizer;
@@ -89,7 +89,7 @@ public final class Trainer {
      * Trains from {@code state} until {@code settings.epochs()} are done; {@code test} may be null.
      * Every batch is standardized by {@code input} (null: used as is), so the datasets stay untouched.
      */
-    public void run(SparseMlp net, Dataset train, Dataset test, Standardizer input, State state, Listener listener) {
+    public void run(Network net, Dataset train, Dataset test, Standardizer input, State state, Listener listener) {
         if (train.features() != net.inputs()) {
             throw new IllegalArgumentException("the network takes " + net.inputs() + " inputs but the data has " + train.features() + " features");
         }
@@ -145,8 +145,7 @@ public final class Trainer {
                 long t1 = System.nanoTime();
                 TopologyEvolution evo = settings.evolution();
                 if (evo != null && evo.schedule().afterEpoch(epoch, epochs)) {
-                    List<TopologyEvolution.Report> reports = net.evolve(evo, evo.schedule().fraction(epoch, epochs), state.evolution, pk);
-                    assert reports.size() == net.layers().size();
+                    net.evolve(evo, evo.schedule().fraction(epoch, epochs), state.evolution, pk);
                 }
                 long t2 = System.nanoTime();
                 Evaluation ev = test == null || noise != null ? null : Evaluation.of(pk, net, test, input, settings.loss(), settings.evalBatch());

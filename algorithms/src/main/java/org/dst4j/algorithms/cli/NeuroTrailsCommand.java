@@ -1,0 +1,93 @@
+package org.dst4j.algorithms.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.dst4j.algorithms.freetickets.FreeTickets;
+import org.dst4j.algorithms.neurotrails.NeuroTrails;
+import org.dst4j.algorithms.neurotrails.NeuroTrailsConfig;
+import org.dst4j.nn.data.DataFormatException;
+import org.dst4j.nn.data.DataSources;
+import org.dst4j.nn.data.DatasetSplit;
+import org.dst4j.nn.ensemble.EnsembleMetrics;
+import org.dst4j.nn.train.EpochMetrics;
+import org.dst4j.nn.train.Trainer;
+
+final class NeuroTrailsCommand implements Command {
+    @Override public String summary() { return "NeuroTrails: shared sparse backbone + dynamically sparse heads, ensembled (--compare: vs single and FreeTickets DST)"; }
+
+    @Override
+    public int run(String[] args) throws UsageException, UserException {
+        NeuroTrailsConfig d = NeuroTrailsConfig.defaults();
+        Options o = DataArgs.declare(new Options("neurotrails", summary())
+                .option("heads", String.valueOf(d.heads()), "number of heads M")
+                .option("shared-layers", String.valueOf(d.sharedLayers()), "layers in the shared backbone (1 .. number of hidden layers)")
+                .option("hidden", "1000,1000", "hidden layer sizes of the full network")
+                .option("density", String.valueOf(d.density()), "parameter budget: a single network of this shape at this ERK density (0.1 = 90% sparse)")
+                .option("epochs", String.valueOf(d.epochs()), "training epochs")
+                .option("batch", String.valueOf(d.batch()), "mini-batch size")
+                .option("lr", String.valueOf(d.lr()), "learning rate (/10 at 1/2 and 3/4 of the run)")
+                .option("momentum", String.valueOf(d.momentum()), "SGD momentum")
+                .option("weight-decay", String.valueOf(d.weightDecay()), "weight decay per step")
+                .option("dropout", String.valueOf(d.dropout()), "dropout inside backbone and heads")
+                .option("activation", d.activation(), "hidden activation: relu, allrelu, sigmoid, tanh")
+                .option("prune-rate", String.valueOf(d.pruneRate()), "share of each layer replaced at a topology update, cosine-decayed")
+                .option("update-interval", String.valueOf(d.updateInterval()), "epochs between topology updates")
+                .option("grow", d.grow(), "regrowth: gradient (RigL) or random")
+                .option("seed", String.valueOf(d.seed()), "random seed")
+                .option("threads", String.valueOf(Runtime.getRuntime().availableProcessors()), "worker threads")
+                .option("out", "runs/neurotrails", "output directory (model in DIR/model, metrics.json, heads.png)")
+                .flag("compare", "also train a single sparse network and a FreeTickets DST ensemble at the same parameter budget"));
+        if (!o.parse(args)) return 0;
+        NeuroTrailsConfig cfg;
+        try {
+            cfg = new NeuroTrailsConfig(o.integer("heads", 1, 1000), o.integer("shared-layers", 1, 1000), o.integers("hidden", 1, Integer.MAX_VALUE),
+                    o.number("density", 1e-9, 1), o.integer("epochs", 1, 1_000_000), o.integer("batch", 1, 1 << 20), (float) o.number("lr", 1e-12, 1e3),
+                    (float) o.number("momentum", 0, 0.999999), (float) o.number("weight-decay", 0, 1), (float) o.number("dropout", 0, 0.99),
+                    o.choice("activation", "relu", "allrelu", "sigmoid", "tanh"), o.number("prune-rate", 0, 1),
+                    o.integer("update-interval", 1, 1_000_000), o.choice("grow", "gradient", "random"), o.longValue("seed"), o.integer("threads", 1, 4096));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        Path out = o.path("out");
+        boolean compare = o.flag("compare");
+        Progress progress = new Progress(cfg.epochs() * (compare ? 2 + cfg.heads() : 1));
+        try (DatasetSplit data = DataSources.load(DataArgs.parse(o, cfg.seed()))) {
+            System.err.printf("dst4j neurotrails M=%d, shared layers %d: %s, %d train / %d test samples%n", cfg.heads(), cfg.sharedLayers(),
+                    data.train().name(), data.train().samples(), data.test().samples());
+            int[] done = {0};
+            NeuroTrails.Result r = NeuroTrails.run(cfg, data, !o.flag("no-standardize"), compare, out, new FreeTickets.Progress() {
+                @Override public void batch(int epoch, int b, int total) {
+                    progress.batch(done[0], b, total);
+                }
+
+                @Override public void epoch(String phase, EpochMetrics m) {
+                    done[0]++;
+                    progress.line(String.format("%s epoch %d  train loss %.4f acc %.4f  test loss %.4f acc %.4f  %.2fs (evolution %.3fs)",
+                            phase, m.epoch(), m.trainLoss(), m.trainAccuracy(), m.testLoss(), m.testAccuracy(), m.epochSeconds(), m.evolutionSeconds()));
+                }
+            });
+            EnsembleMetrics t = r.test();
+            for (int h = 0; h < t.members().size(); h++) {
+                EnsembleMetrics.Scores s = t.members().get(h);
+                System.out.printf("head %d: accuracy %.4f  NLL %.4f  ECE %.4f%n", h + 1, s.accuracy(), s.nll(), s.ece());
+            }
+            System.out.printf("%-36s %12s %9s %8s %8s %12s %10s %14s %9s%n", "model", "connections", "accuracy", "NLL", "ECE",
+                    "disagreement", "KL", "train FLOPs", "seconds");
+            for (NeuroTrails.Row row : r.rows()) {
+                System.out.printf("%-36s %12d %9.4f %8.4f %8.4f %12.4f %10.4f %14.4g %9.1f%n", row.model(), row.connections(), row.scores().accuracy(),
+                        row.scores().nll(), row.scores().ece(), row.disagreement(), row.kl(), (double) row.trainingFlops(), row.seconds());
+            }
+            System.out.printf("one dense network of this shape, same epochs: %.4g FLOPs; %d independent dense networks: %.4g%n",
+                    (double) r.denseFlopsPerNetwork(), cfg.heads(), (double) r.denseFlopsPerNetwork() * cfg.heads());
+            System.out.printf("peak RSS %s; wrote %s, %s, %s%n", RunSummary.peakRss(), out.resolve(NeuroTrails.MODEL_DIR),
+                    out.resolve(NeuroTrails.METRICS), out.resolve(NeuroTrails.CHART));
+            return 0;
+        } catch (DataFormatException e) {
+            throw new UserException(e.getMessage());
+        } catch (Trainer.DivergedException e) {
+            throw new UserException(e.getMessage());
+        } catch (IOException e) {
+            throw new UserException(e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,198 @@
+package org.dst4j.algorithms.neurotrails;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.dst4j.algorithms.freetickets.FreeTickets;
+import org.dst4j.algorithms.freetickets.FreeTicketsConfig;
+import org.dst4j.algorithms.freetickets.FreeTicketsConfig.Variant;
+import org.dst4j.nn.data.DatasetSplit;
+import org.dst4j.nn.data.Standardizer;
+import org.dst4j.nn.ensemble.EnsembleMetrics;
+import org.dst4j.nn.init.Density;
+import org.dst4j.nn.init.WeightInit;
+import org.dst4j.nn.io.AtomicFiles;
+import org.dst4j.nn.io.Json;
+import org.dst4j.nn.io.MetricsLog;
+import org.dst4j.nn.layer.Activation;
+import org.dst4j.nn.model.MultiHeadClassifier;
+import org.dst4j.nn.network.MlpConfig;
+import org.dst4j.nn.network.MultiHeadMlp;
+import org.dst4j.nn.plot.BarChart;
+import org.dst4j.runtime.kernel.KernelProvider;
+import org.dst4j.runtime.kernel.ParallelKernels;
+import org.dst4j.runtime.parallel.WorkerPool;
+import org.dst4j.runtime.random.RngStreams;
+
+/**
+ * NeuroTrails (Grooten et al. 2025): one sparse backbone shared by {@code M} dynamically sparse heads,
+ * trained with one loss per head summed, predictions averaged. Trained with FreeTickets' DST schedule
+ * ({@link FreeTickets#trainDst}) so that the comparisons below differ only in architecture.
+ *
+ * <p>The parameter budget is the connection count of a single sparse network of the same layer sizes
+ * at {@code density}; the multi-head network and the DST ensemble's members get the ERK density that
+ * spends the same budget in total.
+ */
+public final class NeuroTrails {
+    public static final String METRICS = "metrics.json";
+    public static final String LOG = "metrics.jsonl";
+    public static final String CHART = "heads.png";
+    public static final String MODEL_DIR = "model";
+
+    /** One model's row of the comparison table. */
+    public record Row(String model, long connections, EnsembleMetrics.Scores scores, double disagreement, double kl,
+                      long trainingFlops, double seconds) {}
+
+    /** The NeuroTrails model's evaluation and the comparison rows (NeuroTrails first). */
+    public record Result(EnsembleMetrics test, List<Row> rows, long denseFlopsPerNetwork) {}
+
+    private NeuroTrails() {}
+
+    /** Trains NeuroTrails into {@code out/model}, and with {@code compare} the two baselines beside it. */
+    public static Result run(NeuroTrailsConfig cfg, DatasetSplit data, boolean standardize, boolean compare, Path out,
+                             FreeTickets.Progress progress) throws IOException {
+        Files.createDirectories(out);
+        int[] sizes = sizes(cfg, data);
+        long budget = connections(List.of(sizes), cfg.density(), 1);
+        List<int[]> parts = new ArrayList<>();
+        parts.add(Arrays.copyOfRange(sizes, 0, cfg.sharedLayers() + 1));
+        for (int h = 0; h < cfg.heads(); h++) parts.add(Arrays.copyOfRange(sizes, cfg.sharedLayers(), sizes.length));
+        double ntDensity = densityFor(parts, budget);
+        Standardizer std = standardize ? Standardizer.fit(data.train()) : null;
+        List<Row> rows = new ArrayList<>();
+        EnsembleMetrics test;
+        long t0 = System.nanoTime();
+        try (WorkerPool pool = new WorkerPool(cfg.threads());
+             MetricsLog log = MetricsLog.create(out.resolve(LOG))) {
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            MlpConfig full = new MlpConfig(sizes, cfg.activation(), 0.6f, Activation.linear(), cfg.dropout(), new Density.Erk(ntDensity),
+                    new WeightInit.HeUniform());
+            RngStreams rng = new RngStreams(cfg.seed());
+            try (MultiHeadMlp net = MultiHeadMlp.create(full, cfg.sharedLayers(), cfg.heads(), rng.stream("init"), rng.stream("dropout"))) {
+                FreeTickets.trainDst(net, schedule(cfg, Variant.DST, 1, cfg.density()), cfg.seed(), data, std, pk, log, progress, "neurotrails", 0);
+                MultiHeadClassifier.save(net, out.resolve(MODEL_DIR), std, Map.of("algorithm", "neurotrails", "shared_layers", cfg.sharedLayers()));
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                try (MultiHeadClassifier c = MultiHeadClassifier.load(out.resolve(MODEL_DIR), cfg.threads())) {
+                    test = c.evaluate(data.test());
+                }
+                rows.add(row("NeuroTrails (M=" + cfg.heads() + ", shared " + cfg.sharedLayers() + ")", net.connections(), test, net.trainingFlops(), seconds));
+            }
+        }
+        if (compare) {
+            long t1 = System.nanoTime();
+            FreeTickets.Result single = FreeTickets.run(schedule(cfg, Variant.DST, 1, cfg.density()), data, standardize, out.resolve("single"), progress);
+            rows.add(row("single sparse network", budget(out.resolve("single")), single.test(), single.trainingFlops(), (System.nanoTime() - t1) / 1e9));
+            double memberDensity = densityFor(List.of(sizes), budget / cfg.heads());
+            long t2 = System.nanoTime();
+            FreeTickets.Result dst = FreeTickets.run(schedule(cfg, Variant.DST, cfg.heads(), memberDensity), data, standardize,
+                    out.resolve("freetickets-dst"), progress);
+            rows.add(row("FreeTickets DST (M=" + cfg.heads() + ")", budget(out.resolve("freetickets-dst")), dst.test(), dst.trainingFlops(),
+                    (System.nanoTime() - t2) / 1e9));
+        }
+        Result r = new Result(test, List.copyOf(rows), denseFlops(sizes, data, cfg));
+        AtomicFiles.writeString(out.resolve(METRICS), Json.write(metrics(cfg, r, budget, ntDensity)) + "\n");
+        BarChart chart = new BarChart("NeuroTrails: heads vs ensemble (test)", "accuracy");
+        for (int h = 0; h < test.members().size(); h++) chart.add("head " + (h + 1), test.members().get(h).accuracy(), false);
+        chart.add("ensemble", test.ensemble().accuracy(), true).write(out.resolve(CHART));
+        return r;
+    }
+
+    // FreeTickets' DST schedule with NeuroTrails' training settings.
+    private static FreeTicketsConfig schedule(NeuroTrailsConfig cfg, Variant v, int members, double density) {
+        return new FreeTicketsConfig(v, members, cfg.hidden(), density, cfg.epochs(), 0, 1, cfg.batch(), cfg.lr(), cfg.momentum(),
+                cfg.weightDecay(), cfg.dropout(), cfg.activation(), cfg.pruneRate(), 0, cfg.updateInterval(), cfg.grow(), cfg.seed(), cfg.threads());
+    }
+
+    private static Row row(String name, long connections, EnsembleMetrics m, long flops, double seconds) {
+        return new Row(name, connections, m.ensemble(), EnsembleMetrics.meanOffDiagonal(m.disagreement()), EnsembleMetrics.meanOffDiagonal(m.kl()),
+                flops, seconds);
+    }
+
+    // Connections of the models in an ensemble directory, read from their headers.
+    private static long budget(Path dir) throws IOException {
+        long n = 0;
+        try (var e = org.dst4j.nn.model.EnsembleClassifier.load(dir, 1)) {
+            for (var c : e.members()) n += c.network().connections();
+        }
+        return n;
+    }
+
+    // One dense network of the full shape for the same epochs: 6 FLOPs per weight and sample (4 for the first layer).
+    private static long denseFlops(int[] sizes, DatasetSplit data, NeuroTrailsConfig cfg) {
+        long perSample = 0;
+        for (int l = 0; l + 1 < sizes.length; l++) perSample += (l == 0 ? 4L : 6L) * sizes[l] * sizes[l + 1];
+        return perSample * data.train().samples() * cfg.epochs();
+    }
+
+    static int[] sizes(NeuroTrailsConfig cfg, DatasetSplit data) {
+        int[] hidden = cfg.hidden();
+        int[] sizes = new int[hidden.length + 2];
+        sizes[0] = data.train().features();
+        System.arraycopy(hidden, 0, sizes, 1, hidden.length);
+        sizes[sizes.length - 1] = data.train().classes();
+        return sizes;
+    }
+
+    /** Expected connections of networks with the given layer sizes, each at ERK global density {@code d}. */
+    static long connections(List<int[]> parts, double d, int copies) {
+        double n = 0;
+        for (int[] s : parts) {
+            double[] dens = new Density.Erk(d).densities(s);
+            for (int l = 0; l < dens.length; l++) n += Math.round(dens[l] * s[l] * s[l + 1]);
+        }
+        return Math.round(n * copies);
+    }
+
+    /** The ERK global density at which {@code parts} together hold {@code budget} connections (bisection). */
+    static double densityFor(List<int[]> parts, long budget) {
+        double lo = 1e-9, hi = 1;
+        if (connections(parts, hi, 1) <= budget) return 1;
+        for (int i = 0; i < 60; i++) {
+            double mid = (lo + hi) / 2;
+            if (connections(parts, mid, 1) < budget) lo = mid;
+            else hi = mid;
+        }
+        return hi;
+    }
+
+    private static Map<String, Object> metrics(NeuroTrailsConfig cfg, Result r, long budget, double density) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("config", cfg.toMap());
+        m.put("parameter_budget", budget);
+        m.put("neurotrails_erk_density", density);
+        EnsembleMetrics t = r.test();
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("accuracy", t.ensemble().accuracy());
+        e.put("nll", t.ensemble().nll());
+        e.put("ece", t.ensemble().ece());
+        m.put("ensemble", e);
+        List<Object> heads = new ArrayList<>();
+        for (EnsembleMetrics.Scores s : t.members()) heads.add(Map.of("accuracy", s.accuracy(), "nll", s.nll(), "ece", s.ece()));
+        m.put("heads", heads);
+        m.put("disagreement", t.disagreement());
+        m.put("kl", t.kl());
+        List<Object> rows = new ArrayList<>();
+        for (Row row : r.rows()) {
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put("model", row.model());
+            x.put("connections", row.connections());
+            x.put("accuracy", row.scores().accuracy());
+            x.put("nll", row.scores().nll());
+            x.put("ece", row.scores().ece());
+            x.put("mean_disagreement", row.disagreement());
+            x.put("mean_kl", row.kl());
+            x.put("training_flops", row.trainingFlops());
+            x.put("seconds", row.seconds());
+            rows.add(x);
+        }
+        m.put("comparison", rows);
+        m.put("dense_training_flops_one_network", r.denseFlopsPerNetwork());
+        m.put("dense_training_flops_m_networks", r.denseFlopsPerNetwork() * cfg.heads());
+        return m;
+    }
+}

@@ -1,0 +1,53 @@
+package org.dst4j.algorithms.neurotrails;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Hyper-parameters of a NeuroTrails run: {@code heads} heads after {@code sharedLayers} shared layers of
+ * the MLP {@code input -> hidden… -> classes}; the parameter budget is a single sparse network of that
+ * shape at global ERK {@code density}. Training follows FreeTickets' DST schedule.
+ */
+public record NeuroTrailsConfig(int heads, int sharedLayers, int[] hidden, double density, int epochs, int batch, float lr,
+                                float momentum, float weightDecay, float dropout, String activation, double pruneRate,
+                                int updateInterval, String grow, long seed, int threads) {
+
+    public NeuroTrailsConfig {
+        hidden = hidden.clone();
+        if (heads < 1) throw new IllegalArgumentException("heads must be >= 1, got " + heads);
+        if (sharedLayers < 1 || sharedLayers > hidden.length) {
+            throw new IllegalArgumentException("shared layers must be in [1, " + hidden.length + "] (the hidden layers), got " + sharedLayers);
+        }
+        if (!(density > 0 && density <= 1)) throw new IllegalArgumentException("density must be in (0, 1], got " + density);
+        if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
+    }
+
+    /** The README benchmark's settings: 784-1000-1000-10, 90% sparse, M = 3, one shared layer. */
+    public static NeuroTrailsConfig defaults() {
+        return new NeuroTrailsConfig(3, 1, new int[] {1000, 1000}, 0.1, 30, 128, 0.05f, 0.9f, 1e-5f, 0f, "relu", 0.5, 1, "gradient", 42,
+                Runtime.getRuntime().availableProcessors());
+    }
+
+    @Override public int[] hidden() { return hidden.clone(); }
+
+    public Map<String, Object> toMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("heads", heads);
+        m.put("shared_layers", sharedLayers);
+        m.put("hidden", Arrays.copyOf(hidden, hidden.length));
+        m.put("density", density);
+        m.put("epochs", epochs);
+        m.put("batch", batch);
+        m.put("lr", (double) lr);
+        m.put("momentum", (double) momentum);
+        m.put("weight_decay", (double) weightDecay);
+        m.put("dropout", (double) dropout);
+        m.put("activation", activation);
+        m.put("prune_rate", pruneRate);
+        m.put("update_interval", updateInterval);
+        m.put("grow", grow);
+        m.put("seed", seed);
+        return m;
+    }
+}

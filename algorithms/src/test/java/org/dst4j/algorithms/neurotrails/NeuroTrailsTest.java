@@ -1,0 +1,61 @@
+package org.dst4j.algorithms.neurotrails;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.dst4j.algorithms.cli.Main;
+import org.dst4j.nn.io.Json;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class NeuroTrailsTest {
+
+    @Test
+    void budgetDensityMatchesTheSingleNetworksConnections() {
+        int[] single = {784, 1000, 1000, 10};
+        long budget = NeuroTrails.connections(List.of(single), 0.1, 1);
+        List<int[]> parts = List.of(new int[] {784, 1000}, new int[] {1000, 1000, 10}, new int[] {1000, 1000, 10}, new int[] {1000, 1000, 10});
+        double d = NeuroTrails.densityFor(parts, budget);
+        assertThat(d).isLessThan(0.1);
+        assertThat((double) NeuroTrails.connections(parts, d, 1)).isCloseTo(budget, org.assertj.core.data.Percentage.withPercentage(0.1));
+    }
+
+    @Test
+    void cliComparesAtEqualBudgetAndPredictReadsTheModel(@TempDir Path dir) throws Exception {
+        String[] common = {"--limit-train", "600", "--limit-test", "200"};
+        PrintStream stdout = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(captured, true));
+        try {
+            assertThat(Main.run(concat(new String[] {"neurotrails", "--heads", "2", "--hidden", "64,64", "--epochs", "2", "--compare",
+                "--threads", "2", "--out", dir.resolve("nt").toString()}, common))).isZero();
+            assertThat(Main.run(concat(new String[] {"predict", "--model", dir.resolve("nt/model").toString(), "--output",
+                dir.resolve("p.csv").toString()}, common))).isZero();
+            assertThat(Main.run(new String[] {"neurotrails", "--shared-layers", "3", "--hidden", "64,64"})).isEqualTo(2);
+        } finally {
+            System.setOut(stdout);
+        }
+        Map<String, Object> m = Json.parseObject(Files.readString(dir.resolve("nt/metrics.json")));
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> rows = (List<Map<String, Object>>) m.get("comparison");
+        assertThat(rows).hasSize(3);
+        long budget = Json.getLong(m, "parameter_budget");
+        for (Map<String, Object> r : rows) {
+            assertThat((double) Json.getLong(r, "connections")).as("%s", r.get("model"))
+                    .isCloseTo(budget, org.assertj.core.data.Percentage.withPercentage(1));
+        }
+        assertThat(captured.toString()).contains("NeuroTrails (M=2", "single sparse network", "FreeTickets DST (M=2)");
+        assertThat(Files.readAllLines(dir.resolve("p.csv"))).hasSize(201);
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
+    }
+}

@@ -1,0 +1,153 @@
+package org.dst4j.nn.model;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.dst4j.nn.data.Dataset;
+import org.dst4j.nn.data.Standardizer;
+import org.dst4j.nn.ensemble.EnsembleMetrics;
+import org.dst4j.nn.io.AtomicFiles;
+import org.dst4j.nn.io.Json;
+import org.dst4j.nn.network.MultiHeadMlp;
+import org.dst4j.nn.network.SparseMlp;
+import org.dst4j.runtime.dense.DenseMatrix;
+import org.dst4j.runtime.kernel.KernelProvider;
+import org.dst4j.runtime.kernel.ParallelKernels;
+import org.dst4j.runtime.parallel.WorkerPool;
+
+/**
+ * A trained multi-head network ready for inference, and its on-disk form: a directory with
+ * {@code backbone.dst4j} (which carries the input standardizer), {@code head-1.dst4j}, … and the
+ * manifest {@value #MANIFEST}.
+ */
+public final class MultiHeadClassifier implements AutoCloseable {
+    /** The manifest of a saved multi-head model directory. */
+    public static final String MANIFEST = "multihead.json";
+    public static final String FORMAT = "dst4j-multihead";
+
+    private final MultiHeadMlp net;
+    private final Standardizer standardizer;
+    private final WorkerPool pool;
+    private final ParallelKernels pk;
+
+    /** Takes ownership of {@code net}. */
+    public MultiHeadClassifier(MultiHeadMlp net, Standardizer standardizer, int threads) {
+        this.net = net;
+        this.standardizer = standardizer;
+        this.pool = new WorkerPool(threads);
+        this.pk = new ParallelKernels(KernelProvider.get(), pool);
+    }
+
+    public MultiHeadMlp network() { return net; }
+
+    public int classes() { return net.outputs(); }
+
+    /** Each head's class probabilities, {@code [head][sample * classes + class]}. */
+    public List<float[]> headProbabilities(Dataset data) {
+        if (data.features() != net.inputs()) {
+            throw new IllegalArgumentException(data.name() + " has " + data.features() + " features; the model takes " + net.inputs());
+        }
+        int n = data.samples(), k = net.outputs(), batch = 1000, m = net.heads().size();
+        List<float[]> out = new ArrayList<>();
+        for (int h = 0; h < m; h++) out.add(new float[n * k]);
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        try (DenseMatrix x = DenseMatrix.allocate(data.features(), Math.min(batch, Math.max(1, n)))) {
+            for (int from = 0; from < n; from += batch) {
+                int b = Math.min(batch, n - from);
+                DenseMatrix xb = x.columns(b);
+                data.gatherBatch(order, from, b, xb);
+                if (standardizer != null) standardizer.apply(xb);
+                List<float[]> p = net.headProbabilities(pk, xb);
+                for (int h = 0; h < m; h++) System.arraycopy(p.get(h), 0, out.get(h), from * k, b * k);
+            }
+        }
+        return out;
+    }
+
+    /** The heads' averaged class probabilities. */
+    public float[] predictProbabilities(Dataset data) {
+        return EnsembleMetrics.average(headProbabilities(data));
+    }
+
+    /** Ensemble and per-head scores and diversity on labeled data. */
+    public EnsembleMetrics evaluate(Dataset data) {
+        return EnsembleMetrics.of(headProbabilities(data), data.labels(), classes());
+    }
+
+    /** Loads a model directory written by {@link #save}. */
+    public static MultiHeadClassifier load(Path dir, int threads) throws IOException {
+        Loaded l = read(dir);
+        return new MultiHeadClassifier(l.net(), l.standardizer(), threads);
+    }
+
+    /** A loaded multi-head model and the input standardizer saved with it. */
+    public record Loaded(MultiHeadMlp net, Standardizer standardizer, Map<String, Object> manifest) {}
+
+    /**
+     * Writes the model into {@code dir}: {@code backbone.dst4j} (with the standardizer),
+     * {@code head-1.dst4j}, … and the manifest {@value #MANIFEST}, each file atomically.
+     */
+    public static void save(MultiHeadMlp net, Path dir, Standardizer std, Map<String, Object> info) throws IOException {
+        Files.createDirectories(dir);
+        ModelFile.save(dir.resolve("backbone.dst4j"), net.backbone(), null, std, Map.of());
+        List<String> names = new ArrayList<>();
+        for (int h = 0; h < net.heads().size(); h++) {
+            String name = "head-" + (h + 1) + ".dst4j";
+            ModelFile.save(dir.resolve(name), net.heads().get(h), null, null, Map.of());
+            names.add(name);
+        }
+        Map<String, Object> m = new LinkedHashMap<>(info);
+        m.put("format", FORMAT);
+        m.put("backbone", "backbone.dst4j");
+        m.put("heads", names);
+        AtomicFiles.writeString(dir.resolve(MANIFEST), Json.write(m) + "\n");
+    }
+
+    /** Whether {@code dir} holds a saved multi-head model. */
+    public static boolean isMultiHead(Path dir) {
+        return Files.isDirectory(dir) && Files.isRegularFile(dir.resolve(MANIFEST));
+    }
+
+    /** Loads a model written by {@link #save}; errors name the manifest and the part at fault. */
+    public static Loaded read(Path dir) throws IOException {
+        Path file = dir.resolve(MANIFEST);
+        if (!Files.isRegularFile(file)) throw new IOException(dir + ": not a multi-head model directory (no " + MANIFEST + ")");
+        Map<String, Object> m;
+        List<?> names;
+        String backboneName;
+        try {
+            m = Json.parseObject(Files.readString(file));
+            if (!FORMAT.equals(m.get("format"))) throw new IllegalArgumentException("field 'format': expected \"" + FORMAT + "\", got " + m.get("format"));
+            backboneName = Json.getString(m, "backbone");
+            if (!(m.get("heads") instanceof List<?> l) || l.isEmpty()) throw new IllegalArgumentException("field 'heads': expected a non-empty array of file names");
+            names = l;
+        } catch (IllegalArgumentException e) {
+            throw new IOException(file + ": " + e.getMessage());
+        }
+        ModelFile.Loaded b = ModelFile.load(dir.resolve(backboneName), null);
+        List<SparseMlp> hs = new ArrayList<>();
+        try {
+            for (Object name : names) {
+                if (!(name instanceof String s)) throw new IOException(file + ": field 'heads': expected file names, got " + name);
+                hs.add(ModelFile.load(dir.resolve(s), null).net());
+            }
+            return new Loaded(new MultiHeadMlp(b.net(), hs), b.standardizer(), m);
+        } catch (IOException | RuntimeException e) {
+            b.net().close();
+            hs.forEach(SparseMlp::close);
+            if (e instanceof IllegalArgumentException) throw new IOException(file + ": " + e.getMessage());
+            throw e;
+        }
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+        net.close();
+    }
+}

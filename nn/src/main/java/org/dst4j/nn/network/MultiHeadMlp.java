@@ -1,0 +1,208 @@
+package org.dst4j.nn.network;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.dst4j.nn.evolution.TopologyEvolution;
+import org.dst4j.nn.loss.Loss;
+import org.dst4j.nn.optim.Optimizer;
+import org.dst4j.runtime.dense.DenseMatrix;
+import org.dst4j.runtime.kernel.ParallelKernels;
+import org.dst4j.runtime.random.RandomStream;
+
+/**
+ * A shared sparse backbone feeding {@code M} sparse heads (NeuroTrails, Grooten et al. 2025). Training
+ * sums one loss per head, so the backbone receives the sum of the heads' input gradients; prediction
+ * averages the heads' class probabilities. {@link #predict} returns the log of that average, so a
+ * softmax of it is the ensemble's distribution and its argmax the ensemble's class.
+ *
+ * <p>Dropout, when configured, acts inside the backbone and inside each head, not on the shared
+ * features between them.
+ */
+public final class MultiHeadMlp implements Network {
+    private final SparseMlp backbone;
+    private final List<SparseMlp> heads;
+    private int capacity;
+    private DenseMatrix headGrad, ensemble;
+
+    /** Takes ownership of the parts; each head must take the backbone's outputs. */
+    public MultiHeadMlp(SparseMlp backbone, List<SparseMlp> heads) {
+        if (heads.isEmpty()) throw new IllegalArgumentException("a multi-head network needs at least one head");
+        for (SparseMlp h : heads) {
+            if (h.inputs() != backbone.outputs() || h.outputs() != heads.getFirst().outputs()) {
+                throw new IllegalArgumentException("head " + h.inputs() + "->" + h.outputs() + " does not fit a backbone with "
+                        + backbone.outputs() + " outputs");
+            }
+        }
+        this.backbone = backbone;
+        this.heads = List.copyOf(heads);
+    }
+
+    /**
+     * Splits {@code full} (input, hidden…, classes) after {@code sharedLayers} layers: the backbone is
+     * those layers (its output activation the hidden one), each of {@code heads} heads the rest.
+     * Densities come from {@code full.density()} applied to each part.
+     */
+    public static MultiHeadMlp create(MlpConfig full, int sharedLayers, int heads, RandomStream init, RandomStream dropout) {
+        int[] sizes = full.sizes();
+        int layers = sizes.length - 1;
+        if (sharedLayers < 1 || sharedLayers >= layers) {
+            throw new IllegalArgumentException("shared layers must be in [1, " + (layers - 1) + "] for " + layers + " layers, got " + sharedLayers);
+        }
+        if (heads < 1) throw new IllegalArgumentException("heads must be >= 1, got " + heads);
+        MlpConfig back = new MlpConfig(java.util.Arrays.copyOfRange(sizes, 0, sharedLayers + 1), full.hidden(), full.allReluAlpha(),
+                full.hiddenActivation(sharedLayers - 1), full.dropout(), full.density(), full.init());
+        MlpConfig head = headConfig(full, sharedLayers);
+        SparseMlp b = SparseMlp.create(back, init.split(0), dropout.nextLong());
+        List<SparseMlp> hs = new ArrayList<>();
+        try {
+            for (int h = 0; h < heads; h++) hs.add(SparseMlp.create(head, init.split(h + 1), dropout.nextLong()));
+        } catch (RuntimeException e) {
+            b.close();
+            hs.forEach(SparseMlp::close);
+            throw e;
+        }
+        return new MultiHeadMlp(b, hs);
+    }
+
+    private static MlpConfig headConfig(MlpConfig full, int sharedLayers) {
+        int[] sizes = full.sizes();
+        return new MlpConfig(java.util.Arrays.copyOfRange(sizes, sharedLayers, sizes.length), full.hidden(), full.allReluAlpha(),
+                full.output(), full.dropout(), full.density(), full.init());
+    }
+
+    public SparseMlp backbone() { return backbone; }
+
+    public List<SparseMlp> heads() { return heads; }
+
+    @Override public int inputs() { return backbone.inputs(); }
+
+    @Override public int outputs() { return heads.getFirst().outputs(); }
+
+    @Override public long connections() {
+        long n = backbone.connections();
+        for (SparseMlp h : heads) n += h.connections();
+        return n;
+    }
+
+    @Override public void attach(Optimizer opt) {
+        backbone.attach(opt);
+        for (SparseMlp h : heads) h.attach(opt);
+    }
+
+    private void ensureCapacity(int n) {
+        if (headGrad != null && capacity >= n) return;
+        if (headGrad != null) {
+            headGrad.close();
+            ensemble.close();
+        }
+        headGrad = DenseMatrix.allocate(backbone.outputs(), n);
+        ensemble = DenseMatrix.allocate(outputs(), n);
+        capacity = n;
+    }
+
+    /** Mean head loss in {@code loss()}; {@code correct()} counts the ensemble's (averaged) predictions. */
+    @Override
+    public SparseMlp.BatchResult trainBatch(ParallelKernels pk, DenseMatrix x, int[] labels, int offset, DenseMatrix targets,
+                                            Loss loss, Optimizer opt, float lr, long step) {
+        int n = x.cols(), k = outputs();
+        ensureCapacity(n);
+        DenseMatrix features = backbone.forwardTrain(pk, x, step);
+        DenseMatrix featureGrad = backbone.outputGradient(n), scratch = headGrad.columns(n);
+        double lossSum = 0;
+        double[] probs = new double[k * n];
+        for (int h = 0; h < heads.size(); h++) {
+            SparseMlp head = heads.get(h);
+            DenseMatrix out = head.forwardTrain(pk, features, step);
+            addSoftmax(out, probs);
+            lossSum += loss.compute(pk, out, labels, offset, targets == null ? null : targets.columns(n), head.outputGradient(n), 1f);
+            head.backward(pk, features, h == 0 ? featureGrad : scratch, opt, 1f / n, lr);
+            if (h > 0) {
+                for (int r = 0; r < featureGrad.rows(); r++) {
+                    pk.kernels().axpy(1f, scratch.segment(), r * scratch.stride(), featureGrad.segment(), r * featureGrad.stride(), n);
+                }
+            }
+        }
+        backbone.backward(pk, x, null, opt, 1f / n, lr);
+        opt.endStep();
+        int correct = 0;
+        if (labels != null) {
+            for (int c = 0; c < n; c++) {
+                int best = 0;
+                for (int j = 1; j < k; j++) if (probs[c * k + j] > probs[c * k + best]) best = j;
+                if (best == labels[offset + c]) correct++;
+            }
+        }
+        return new SparseMlp.BatchResult(lossSum / heads.size(), correct);
+    }
+
+    // Adds each column's softmax of `out` ([k x n]) into probs[c * k + j].
+    private static void addSoftmax(DenseMatrix out, double[] probs) {
+        int k = out.rows();
+        for (int c = 0; c < out.cols(); c++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < k; j++) max = Math.max(max, out.get(j, c));
+            double sum = 0;
+            for (int j = 0; j < k; j++) sum += Math.exp(out.get(j, c) - max);
+            for (int j = 0; j < k; j++) probs[c * k + j] += Math.exp(out.get(j, c) - max) / sum;
+        }
+    }
+
+    /** Each head's class probabilities for {@code x}, {@code [head][sample * classes + class]}. */
+    public List<float[]> headProbabilities(ParallelKernels pk, DenseMatrix x) {
+        DenseMatrix features = backbone.predict(pk, x);
+        List<float[]> out = new ArrayList<>();
+        for (SparseMlp head : heads) {
+            double[] p = new double[outputs() * x.cols()];
+            addSoftmax(head.predict(pk, features), p);
+            float[] f = new float[p.length];
+            for (int i = 0; i < p.length; i++) f[i] = (float) p[i];
+            out.add(f);
+        }
+        return out;
+    }
+
+    @Override
+    public DenseMatrix predict(ParallelKernels pk, DenseMatrix x) {
+        int n = x.cols(), k = outputs();
+        ensureCapacity(n);
+        DenseMatrix features = backbone.predict(pk, x);
+        double[] probs = new double[k * n];
+        for (SparseMlp head : heads) addSoftmax(head.predict(pk, features), probs);
+        DenseMatrix e = ensemble.columns(n);
+        for (int c = 0; c < n; c++) {
+            for (int j = 0; j < k; j++) e.set(j, c, (float) Math.log(Math.max(probs[c * k + j] / heads.size(), 1e-30)));
+        }
+        return e;
+    }
+
+    @Override
+    public List<TopologyEvolution.Report> evolve(TopologyEvolution evolution, double fraction, RandomStream rnd, ParallelKernels pk) {
+        List<TopologyEvolution.Report> reports = new ArrayList<>(backbone.evolve(evolution, fraction, rnd.split(0), pk));
+        for (int h = 0; h < heads.size(); h++) reports.addAll(heads.get(h).evolve(evolution, fraction, rnd.split(h + 1), pk));
+        return reports;
+    }
+
+    @Override public long trainingFlops() {
+        long f = backbone.trainingFlops();
+        for (SparseMlp h : heads) f += h.trainingFlops();
+        return f;
+    }
+
+    @Override public long denseTrainingFlops() {
+        long f = backbone.denseTrainingFlops();
+        for (SparseMlp h : heads) f += h.denseTrainingFlops();
+        return f;
+    }
+
+    @Override
+    public void close() {
+        if (headGrad != null) {
+            headGrad.close();
+            ensemble.close();
+            headGrad = null;
+        }
+        backbone.close();
+        heads.forEach(SparseMlp::close);
+    }
+
+}

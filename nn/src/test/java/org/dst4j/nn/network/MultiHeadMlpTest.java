@@ -1,0 +1,146 @@
+package org.dst4j.nn.network;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.dst4j.nn.ensemble.TopologyDistance;
+import org.dst4j.nn.init.Density;
+import org.dst4j.nn.init.WeightInit;
+import org.dst4j.nn.layer.Activation;
+import org.dst4j.nn.layer.SparseLinear;
+import org.dst4j.nn.loss.SoftmaxCrossEntropy;
+import org.dst4j.nn.model.MultiHeadClassifier;
+import org.dst4j.nn.optim.Sgd;
+import org.dst4j.runtime.dense.DenseMatrix;
+import org.dst4j.runtime.kernel.KernelProvider;
+import org.dst4j.runtime.kernel.ParallelKernels;
+import org.dst4j.runtime.parallel.WorkerPool;
+import org.dst4j.runtime.random.RandomStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MultiHeadMlpTest {
+    private static final int N = 9;
+
+    private static MultiHeadMlp tiny(String hidden, int shared) {
+        MlpConfig cfg = new MlpConfig(new int[] {5, 7, 6, 3}, hidden, 0.6f, Activation.linear(), 0f, new Density.Uniform(0.7),
+                new WeightInit.XavierUniform());
+        return MultiHeadMlp.create(cfg, shared, 3, new RandomStream(11), new RandomStream(12));
+    }
+
+    private static DenseMatrix input(Blobs data) {
+        DenseMatrix x = DenseMatrix.allocate(5, N);
+        for (int c = 0; c < N; c++) for (int f = 0; f < 5; f++) x.set(f, c, data.x()[c * 5 + f]);
+        return x;
+    }
+
+    // The training objective: the heads' cross-entropies summed, over the batch.
+    private static double summedHeadLoss(MultiHeadMlp net, ParallelKernels pk, DenseMatrix x, int[] y) {
+        double loss = 0;
+        for (float[] p : net.headProbabilities(pk, x)) for (int c = 0; c < N; c++) loss -= Math.log(p[c * 3 + y[c]]);
+        return loss;
+    }
+
+    private static List<SparseLinear> allLayers(MultiHeadMlp net) {
+        List<SparseLinear> all = new ArrayList<>(net.backbone().layers());
+        for (SparseMlp h : net.heads()) all.addAll(h.layers());
+        return all;
+    }
+
+    @Test
+    void backboneAndHeadGradientsMatchFiniteDifferences() {
+        Blobs data = Blobs.make(N, 5, 3, 0.5f, 3);
+        for (String hidden : new String[] {"tanh", "sigmoid"}) {
+            for (int shared : new int[] {1, 2}) {
+                try (WorkerPool pool = new WorkerPool(1); MultiHeadMlp net = tiny(hidden, shared); DenseMatrix x = input(data)) {
+                    ParallelKernels pk = new ParallelKernels(KernelProvider.scalar(), pool);
+                    Sgd sgd = new Sgd(0f, 0f); // lr 1, no momentum: a weight's change is exactly -gradient / N
+                    net.attach(sgd);
+                    for (SparseLinear layer : allLayers(net)) {
+                        MemorySegment v = layer.weights().values();
+                        for (long k = 0; k < layer.connections(); k += 4) {
+                            float w0 = v.getAtIndex(ValueLayout.JAVA_FLOAT, k);
+                            double h = 1e-3;
+                            v.setAtIndex(ValueLayout.JAVA_FLOAT, k, (float) (w0 + h));
+                            double up = summedHeadLoss(net, pk, x, data.y());
+                            v.setAtIndex(ValueLayout.JAVA_FLOAT, k, (float) (w0 - h));
+                            double down = summedHeadLoss(net, pk, x, data.y());
+                            v.setAtIndex(ValueLayout.JAVA_FLOAT, k, w0);
+                            double numeric = (up - down) / (2 * h) / N;
+                            List<float[]> before = snapshot(net);
+                            net.trainBatch(pk, x, data.y(), 0, null, new SoftmaxCrossEntropy(), sgd, 1f, 0);
+                            double analytic = w0 - v.getAtIndex(ValueLayout.JAVA_FLOAT, k);
+                            restore(net, before);
+                            assertThat(analytic).as("%s, %d shared, weight %d of a %dx%d layer", hidden, shared, k, layer.out(), layer.in())
+                                    .isCloseTo(numeric, within(2e-3 + 2e-2 * Math.abs(numeric)));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void headsAreIndependentNetworksOnTheSharedFeatures() {
+        Blobs data = Blobs.make(N, 5, 3, 0.5f, 3);
+        try (WorkerPool pool = new WorkerPool(1); MultiHeadMlp net = tiny("relu", 1); DenseMatrix x = input(data)) {
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            // Different initial topologies (own random streams)...
+            assertThat(TopologyDistance.byLayer(net.heads().get(0), net.heads().get(1))[0]).isPositive();
+            // ...and changing one head's weights leaves the others' predictions untouched.
+            List<float[]> before = net.headProbabilities(pk, x);
+            MemorySegment v = net.heads().get(0).layers().getFirst().weights().values();
+            for (long k = 0; k < net.heads().get(0).layers().getFirst().connections(); k++) v.setAtIndex(ValueLayout.JAVA_FLOAT, k, 0.5f);
+            List<float[]> after = net.headProbabilities(pk, x);
+            assertThat(after.get(0)).isNotEqualTo(before.get(0));
+            assertThat(after.get(1)).isEqualTo(before.get(1));
+            assertThat(after.get(2)).isEqualTo(before.get(2));
+            // The ensemble output is the log of the heads' mean probability.
+            DenseMatrix out = net.predict(pk, x);
+            for (int c = 0; c < N; c++) {
+                for (int j = 0; j < 3; j++) {
+                    double mean = (after.get(0)[c * 3 + j] + after.get(1)[c * 3 + j] + after.get(2)[c * 3 + j]) / 3;
+                    assertThat(Math.exp(out.get(j, c))).isCloseTo(mean, within(1e-5));
+                }
+            }
+        }
+    }
+
+    @Test
+    void savedModelLoadsWithIdenticalPredictions(@TempDir Path dir) throws Exception {
+        Blobs data = Blobs.make(N, 5, 3, 0.5f, 3);
+        try (WorkerPool pool = new WorkerPool(1); MultiHeadMlp net = tiny("relu", 2); DenseMatrix x = input(data)) {
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            MultiHeadClassifier.save(net, dir, null, Map.of("note", "test"));
+            List<float[]> expected = net.headProbabilities(pk, x);
+            try (MultiHeadClassifier loaded = MultiHeadClassifier.load(dir, 1)) {
+                assertThat(loaded.network().heads()).hasSize(3);
+                List<float[]> got = loaded.network().headProbabilities(pk, x);
+                for (int h = 0; h < 3; h++) assertThat(got.get(h)).isEqualTo(expected.get(h));
+            }
+        }
+    }
+
+    private static List<float[]> snapshot(MultiHeadMlp net) {
+        List<float[]> s = new ArrayList<>();
+        for (SparseLinear l : allLayers(net)) {
+            s.add(l.weights().values().asSlice(0, l.connections() * 4).toArray(ValueLayout.JAVA_FLOAT));
+            s.add(l.bias().asSlice(0, l.out() * 4L).toArray(ValueLayout.JAVA_FLOAT));
+        }
+        return s;
+    }
+
+    private static void restore(MultiHeadMlp net, List<float[]> s) {
+        int i = 0;
+        for (SparseLinear l : allLayers(net)) {
+            MemorySegment.copy(s.get(i), 0, l.weights().values(), ValueLayout.JAVA_FLOAT, 0, s.get(i++).length);
+            MemorySegment.copy(s.get(i), 0, l.bias(), ValueLayout.JAVA_FLOAT, 0, s.get(i++).length);
+        }
+    }
+}
