@@ -28,7 +28,7 @@ final class FreeTicketsCommand implements Command {
                 .option("explore-epochs", String.valueOf(d.exploreEpochs()), "edst: exploration epochs at --lr")
                 .option("refine-epochs", String.valueOf(d.refineEpochs()), "edst: epochs per refinement phase (one ticket each)")
                 .option("batch", String.valueOf(d.batch()), "mini-batch size")
-                .option("lr", String.valueOf(d.lr()), "learning rate (dst: /10 at 1/2 and 3/4 of a member's run; edst: each refinement lr/10 then lr/100)")
+                .option("lr", null, "learning rate, default 0.05 (dst) or 0.1 (edst); dst: /10 at 1/2 and 3/4 of a member's run; edst: each refinement lr/10 then lr/100")
                 .option("momentum", String.valueOf(d.momentum()), "SGD momentum")
                 .option("weight-decay", String.valueOf(d.weightDecay()), "weight decay per step (SET-style SGD: w -= decay * w)")
                 .option("dropout", String.valueOf(d.dropout()), "dropout rate on hidden layers")
@@ -43,10 +43,12 @@ final class FreeTicketsCommand implements Command {
         if (!o.parse(args)) return 0;
         FreeTicketsConfig cfg;
         try {
-            cfg = new FreeTicketsConfig(Variant.valueOf(o.choice("variant", "dst", "edst").toUpperCase(java.util.Locale.ROOT)),
+            Variant variant = Variant.valueOf(o.choice("variant", "dst", "edst").toUpperCase(java.util.Locale.ROOT));
+            float lr = o.given("lr") ? (float) o.number("lr", 1e-12, 1e3) : FreeTicketsConfig.defaults(variant).lr();
+            cfg = new FreeTicketsConfig(variant,
                     o.integer("members", 1, 1000), o.integers("hidden", 1, Integer.MAX_VALUE), o.number("density", 1e-9, 1),
                     o.integer("epochs", 1, 1_000_000), o.integer("explore-epochs", 0, 1_000_000), o.integer("refine-epochs", 1, 1_000_000),
-                    o.integer("batch", 1, 1 << 20), (float) o.number("lr", 1e-12, 1e3), (float) o.number("momentum", 0, 0.999999),
+                    o.integer("batch", 1, 1 << 20), lr, (float) o.number("momentum", 0, 0.999999),
                     (float) o.number("weight-decay", 0, 1), (float) o.number("dropout", 0, 0.99),
                     o.choice("activation", "relu", "allrelu", "sigmoid", "tanh"), o.number("prune-rate", 0, 1),
                     o.number("large-prune-rate", 0, 1), o.integer("update-interval", 1, 1_000_000), o.choice("grow", "gradient", "random"),

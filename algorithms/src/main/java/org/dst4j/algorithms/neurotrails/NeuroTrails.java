@@ -62,7 +62,7 @@ public final class NeuroTrails {
         List<int[]> parts = new ArrayList<>();
         parts.add(Arrays.copyOfRange(sizes, 0, cfg.sharedLayers() + 1));
         for (int h = 0; h < cfg.heads(); h++) parts.add(Arrays.copyOfRange(sizes, cfg.sharedLayers(), sizes.length));
-        double ntDensity = densityFor(parts, budget);
+        double epsilon = epsilonFor(parts, budget);
         Standardizer std = standardize ? Standardizer.fit(data.train()) : null;
         List<Row> rows = new ArrayList<>();
         EnsembleMetrics test;
@@ -70,7 +70,7 @@ public final class NeuroTrails {
         try (WorkerPool pool = new WorkerPool(cfg.threads());
              MetricsLog log = MetricsLog.create(out.resolve(LOG))) {
             ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
-            MlpConfig full = new MlpConfig(sizes, cfg.activation(), 0.6f, Activation.linear(), cfg.dropout(), new Density.Erk(ntDensity),
+            MlpConfig full = new MlpConfig(sizes, cfg.activation(), 0.6f, Activation.linear(), cfg.dropout(), new Density.ErdosRenyi(epsilon),
                     new WeightInit.HeUniform());
             RngStreams rng = new RngStreams(cfg.seed());
             try (MultiHeadMlp net = MultiHeadMlp.create(full, cfg.sharedLayers(), cfg.heads(), rng.stream("init"), rng.stream("dropout"))) {
@@ -95,7 +95,7 @@ public final class NeuroTrails {
                     (System.nanoTime() - t2) / 1e9));
         }
         Result r = new Result(test, List.copyOf(rows), denseFlops(sizes, data, cfg));
-        AtomicFiles.writeString(out.resolve(METRICS), Json.write(metrics(cfg, r, budget, ntDensity)) + "\n");
+        AtomicFiles.writeString(out.resolve(METRICS), Json.write(metrics(cfg, r, budget, epsilon)) + "\n");
         BarChart chart = new BarChart("NeuroTrails: heads vs ensemble (test)", "accuracy");
         for (int h = 0; h < test.members().size(); h++) chart.add("head " + (h + 1), test.members().get(h).accuracy(), false);
         chart.add("ensemble", test.ensemble().accuracy(), true).write(out.resolve(CHART));
@@ -148,10 +148,36 @@ public final class NeuroTrails {
         return Math.round(n * copies);
     }
 
+    /**
+     * The Erdős–Rényi epsilon at which all layers of {@code parts} together hold {@code budget}
+     * connections: ERK over the whole multi-head network (one scale for every layer, small layers capped
+     * dense), rather than per part, so a head's small output layer is as dense as the single network's.
+     */
+    static double epsilonFor(List<int[]> parts, long budget) {
+        double lo = 0, hi = 1;
+        while (erConnections(parts, hi) < budget && hi < 1e12) hi *= 2;
+        for (int i = 0; i < 100; i++) {
+            double mid = (lo + hi) / 2;
+            if (erConnections(parts, mid) < budget) lo = mid;
+            else hi = mid;
+        }
+        return hi;
+    }
+
+    static long erConnections(List<int[]> parts, double epsilon) {
+        double n = 0;
+        for (int[] s : parts) {
+            double[] dens = new Density.ErdosRenyi(epsilon).densities(s);
+            for (int l = 0; l < dens.length; l++) n += Math.round(dens[l] * s[l] * s[l + 1]);
+        }
+        return Math.round(n);
+    }
+
     /** The ERK global density at which {@code parts} together hold {@code budget} connections (bisection). */
     static double densityFor(List<int[]> parts, long budget) {
         double lo = 1e-9, hi = 1;
         if (connections(parts, hi, 1) <= budget) return 1;
+        // ERK per network: each DST member is the single network's shape at a lower global density
         for (int i = 0; i < 60; i++) {
             double mid = (lo + hi) / 2;
             if (connections(parts, mid, 1) < budget) lo = mid;
@@ -160,11 +186,11 @@ public final class NeuroTrails {
         return hi;
     }
 
-    private static Map<String, Object> metrics(NeuroTrailsConfig cfg, Result r, long budget, double density) {
+    private static Map<String, Object> metrics(NeuroTrailsConfig cfg, Result r, long budget, double epsilon) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("config", cfg.toMap());
         m.put("parameter_budget", budget);
-        m.put("neurotrails_erk_density", density);
+        m.put("neurotrails_epsilon", epsilon);
         EnsembleMetrics t = r.test();
         Map<String, Object> e = new LinkedHashMap<>();
         e.put("accuracy", t.ensemble().accuracy());

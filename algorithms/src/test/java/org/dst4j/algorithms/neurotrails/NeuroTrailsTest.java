@@ -20,9 +20,11 @@ class NeuroTrailsTest {
         int[] single = {784, 1000, 1000, 10};
         long budget = NeuroTrails.connections(List.of(single), 0.1, 1);
         List<int[]> parts = List.of(new int[] {784, 1000}, new int[] {1000, 1000, 10}, new int[] {1000, 1000, 10}, new int[] {1000, 1000, 10});
-        double d = NeuroTrails.densityFor(parts, budget);
+        double eps = NeuroTrails.epsilonFor(parts, budget);
+        assertThat((double) NeuroTrails.erConnections(parts, eps)).isCloseTo(budget, org.assertj.core.data.Percentage.withPercentage(0.1));
+        double d = NeuroTrails.densityFor(List.of(single), budget / 3);
         assertThat(d).isLessThan(0.1);
-        assertThat((double) NeuroTrails.connections(parts, d, 1)).isCloseTo(budget, org.assertj.core.data.Percentage.withPercentage(0.1));
+        assertThat((double) NeuroTrails.connections(List.of(single), d, 3)).isCloseTo(budget, org.assertj.core.data.Percentage.withPercentage(0.1));
     }
 
     @Test
