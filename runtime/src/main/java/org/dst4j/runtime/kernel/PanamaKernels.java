@@ -97,159 +97,189 @@ final class PanamaKernels implements Kernels {
         v.intoMemorySegment(s, floatIndex * Float.BYTES, NO);
     }
 
-    // Sparse products walk the batch in blocks of 4 vectors in the OUTER loop and all rows inside it:
-    // one block of X ([features x 4 vectors], 1 MB at 4096 features and 512-bit vectors) then stays in
-    // L2 while every row reads it, where a row-outer loop streams all of X (2 MB at batch 128) per row
-    // range from L3. The weights are re-read once per block, sequentially.
+    // Sparse products walk the batch in blocks of 8, 4 or 1 vectors in the OUTER loop and all rows
+    // inside it: one block of X ([features x 8 vectors], 2 MB at 4096 features and 512-bit vectors)
+    // then stays in L2 while every row reads it, where a row-outer loop streams all of X per row range
+    // from L3. The weights are re-read once per block, sequentially.
+    //
+    // Each block width is its own method: C2 compiles each with its own inlining budget. In one large
+    // method it ran out of nodes (NodeCountInliningCutoff) before reaching the 1-vector loop that batch
+    // 32 takes, left load/store as calls and boxed every vector (2.3 GFLOP/s, 33 MB allocated per call).
     @Override
     public void csrForward(CsrMatrix w, DenseMatrix x, MemorySegment bias, DenseMatrix y, int rowFrom, int rowTo) {
+        int n = y.cols(), c = 0;
+        for (; c + 8 * lanes <= n; c += 8 * lanes) forward8(w, x, bias, y, rowFrom, rowTo, c);
+        for (; c + 4 * lanes <= n; c += 4 * lanes) forward4(w, x, bias, y, rowFrom, rowTo, c);
+        for (int vEnd = wholeVectorsEnd(n, x.stride(), y.stride()); c < vEnd; c += lanes) forward1(w, x, bias, y, rowFrom, rowTo, c);
+        for (; c < n; c++) forwardColumn(w, x, bias, y, rowFrom, rowTo, c);
+    }
+
+    private static void forward8(CsrMatrix w, DenseMatrix x, MemorySegment bias, DenseMatrix y, int rowFrom, int rowTo, int c) {
         MemorySegment rp = w.rowPtr(), ci = w.colIdx(), wv = w.values(), xs = x.segment(), ys = y.segment();
         long xStride = x.stride(), yStride = y.stride();
-        int n = y.cols();
-        int c = 0;
-        for (; c + 8 * lanes <= n; c += 8 * lanes) {
-            for (int j = rowFrom; j < rowTo; j++) {
-                FloatVector a0 = FloatVector.broadcast(sp, bias == null ? 0f : bias.getAtIndex(JAVA_FLOAT, j)), a1 = a0, a2 = a0, a3 = a0;
-                FloatVector a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-                long end = rp.getAtIndex(JAVA_LONG, j + 1L);
-                for (long k = rp.getAtIndex(JAVA_LONG, j); k < end; k++) {
-                    FloatVector wk = FloatVector.broadcast(sp, wv.getAtIndex(JAVA_FLOAT, k));
-                    long xb = ci.getAtIndex(JAVA_INT, k) * xStride + c;
-                    a0 = load(xs, xb).fma(wk, a0);
-                    a1 = load(xs, xb + lanes).fma(wk, a1);
-                    a2 = load(xs, xb + 2L * lanes).fma(wk, a2);
-                    a3 = load(xs, xb + 3L * lanes).fma(wk, a3);
-                    a4 = load(xs, xb + 4L * lanes).fma(wk, a4);
-                    a5 = load(xs, xb + 5L * lanes).fma(wk, a5);
-                    a6 = load(xs, xb + 6L * lanes).fma(wk, a6);
-                    a7 = load(xs, xb + 7L * lanes).fma(wk, a7);
-                }
-                long yb = j * yStride + c;
-                store(a0, ys, yb);
-                store(a1, ys, yb + lanes);
-                store(a2, ys, yb + 2L * lanes);
-                store(a3, ys, yb + 3L * lanes);
-                store(a4, ys, yb + 4L * lanes);
-                store(a5, ys, yb + 5L * lanes);
-                store(a6, ys, yb + 6L * lanes);
-                store(a7, ys, yb + 7L * lanes);
+        for (int j = rowFrom; j < rowTo; j++) {
+            FloatVector a0 = FloatVector.broadcast(sp, bias == null ? 0f : bias.getAtIndex(JAVA_FLOAT, j)), a1 = a0, a2 = a0, a3 = a0;
+            FloatVector a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+            long end = rp.getAtIndex(JAVA_LONG, j + 1L);
+            for (long k = rp.getAtIndex(JAVA_LONG, j); k < end; k++) {
+                FloatVector wk = FloatVector.broadcast(sp, wv.getAtIndex(JAVA_FLOAT, k));
+                long xb = ci.getAtIndex(JAVA_INT, k) * xStride + c;
+                a0 = load(xs, xb).fma(wk, a0);
+                a1 = load(xs, xb + lanes).fma(wk, a1);
+                a2 = load(xs, xb + 2L * lanes).fma(wk, a2);
+                a3 = load(xs, xb + 3L * lanes).fma(wk, a3);
+                a4 = load(xs, xb + 4L * lanes).fma(wk, a4);
+                a5 = load(xs, xb + 5L * lanes).fma(wk, a5);
+                a6 = load(xs, xb + 6L * lanes).fma(wk, a6);
+                a7 = load(xs, xb + 7L * lanes).fma(wk, a7);
             }
-        }
-        for (; c + 4 * lanes <= n; c += 4 * lanes) {
-            for (int j = rowFrom; j < rowTo; j++) {
-                FloatVector a0 = FloatVector.broadcast(sp, bias == null ? 0f : bias.getAtIndex(JAVA_FLOAT, j)), a1 = a0, a2 = a0, a3 = a0;
-                long end = rp.getAtIndex(JAVA_LONG, j + 1L);
-                for (long k = rp.getAtIndex(JAVA_LONG, j); k < end; k++) {
-                    FloatVector wk = FloatVector.broadcast(sp, wv.getAtIndex(JAVA_FLOAT, k));
-                    long xb = ci.getAtIndex(JAVA_INT, k) * xStride + c;
-                    a0 = load(xs, xb).fma(wk, a0);
-                    a1 = load(xs, xb + lanes).fma(wk, a1);
-                    a2 = load(xs, xb + 2L * lanes).fma(wk, a2);
-                    a3 = load(xs, xb + 3L * lanes).fma(wk, a3);
-                }
-                long yb = j * yStride + c;
-                store(a0, ys, yb);
-                store(a1, ys, yb + lanes);
-                store(a2, ys, yb + 2L * lanes);
-                store(a3, ys, yb + 3L * lanes);
-            }
-        }
-        for (int vEnd = wholeVectorsEnd(n, xStride, yStride); c < vEnd; c += lanes) {
-            for (int j = rowFrom; j < rowTo; j++) {
-                FloatVector a = FloatVector.broadcast(sp, bias == null ? 0f : bias.getAtIndex(JAVA_FLOAT, j));
-                long end = rp.getAtIndex(JAVA_LONG, j + 1L);
-                for (long k = rp.getAtIndex(JAVA_LONG, j); k < end; k++) {
-                    a = load(xs, ci.getAtIndex(JAVA_INT, k) * xStride + c).fma(FloatVector.broadcast(sp, wv.getAtIndex(JAVA_FLOAT, k)), a);
-                }
-                store(a, ys, j * yStride + c);
-            }
-        }
-        for (; c < n; c++) {
-            for (int j = rowFrom; j < rowTo; j++) {
-                float s = bias == null ? 0f : bias.getAtIndex(JAVA_FLOAT, j);
-                long end = rp.getAtIndex(JAVA_LONG, j + 1L);
-                for (long k = rp.getAtIndex(JAVA_LONG, j); k < end; k++) {
-                    s = Math.fma(wv.getAtIndex(JAVA_FLOAT, k), xs.getAtIndex(JAVA_FLOAT, ci.getAtIndex(JAVA_INT, k) * xStride + c), s);
-                }
-                ys.setAtIndex(JAVA_FLOAT, j * yStride + c, s);
-            }
+            long yb = j * yStride + c;
+            store(a0, ys, yb);
+            store(a1, ys, yb + lanes);
+            store(a2, ys, yb + 2L * lanes);
+            store(a3, ys, yb + 3L * lanes);
+            store(a4, ys, yb + 4L * lanes);
+            store(a5, ys, yb + 5L * lanes);
+            store(a6, ys, yb + 6L * lanes);
+            store(a7, ys, yb + 7L * lanes);
         }
     }
 
+    private static void forward4(CsrMatrix w, DenseMatrix x, MemorySegment bias, DenseMatrix y, int rowFrom, int rowTo, int c) {
+        MemorySegment rp = w.rowPtr(), ci = w.colIdx(), wv = w.values(), xs = x.segment(), ys = y.segment();
+        long xStride = x.stride(), yStride = y.stride();
+        for (int j = rowFrom; j < rowTo; j++) {
+            FloatVector a0 = FloatVector.broadcast(sp, bias == null ? 0f : bias.getAtIndex(JAVA_FLOAT, j)), a1 = a0, a2 = a0, a3 = a0;
+            long end = rp.getAtIndex(JAVA_LONG, j + 1L);
+            for (long k = rp.getAtIndex(JAVA_LONG, j); k < end; k++) {
+                FloatVector wk = FloatVector.broadcast(sp, wv.getAtIndex(JAVA_FLOAT, k));
+                long xb = ci.getAtIndex(JAVA_INT, k) * xStride + c;
+                a0 = load(xs, xb).fma(wk, a0);
+                a1 = load(xs, xb + lanes).fma(wk, a1);
+                a2 = load(xs, xb + 2L * lanes).fma(wk, a2);
+                a3 = load(xs, xb + 3L * lanes).fma(wk, a3);
+            }
+            long yb = j * yStride + c;
+            store(a0, ys, yb);
+            store(a1, ys, yb + lanes);
+            store(a2, ys, yb + 2L * lanes);
+            store(a3, ys, yb + 3L * lanes);
+        }
+    }
+
+    private static void forward1(CsrMatrix w, DenseMatrix x, MemorySegment bias, DenseMatrix y, int rowFrom, int rowTo, int c) {
+        MemorySegment rp = w.rowPtr(), ci = w.colIdx(), wv = w.values(), xs = x.segment(), ys = y.segment();
+        long xStride = x.stride(), yStride = y.stride();
+        for (int j = rowFrom; j < rowTo; j++) {
+            FloatVector a = FloatVector.broadcast(sp, bias == null ? 0f : bias.getAtIndex(JAVA_FLOAT, j));
+            long end = rp.getAtIndex(JAVA_LONG, j + 1L);
+            for (long k = rp.getAtIndex(JAVA_LONG, j); k < end; k++) {
+                a = load(xs, ci.getAtIndex(JAVA_INT, k) * xStride + c).fma(FloatVector.broadcast(sp, wv.getAtIndex(JAVA_FLOAT, k)), a);
+            }
+            store(a, ys, j * yStride + c);
+        }
+    }
+
+    private static void forwardColumn(CsrMatrix w, DenseMatrix x, MemorySegment bias, DenseMatrix y, int rowFrom, int rowTo, int c) {
+        MemorySegment rp = w.rowPtr(), ci = w.colIdx(), wv = w.values(), xs = x.segment(), ys = y.segment();
+        long xStride = x.stride(), yStride = y.stride();
+        for (int j = rowFrom; j < rowTo; j++) {
+            float s = bias == null ? 0f : bias.getAtIndex(JAVA_FLOAT, j);
+            long end = rp.getAtIndex(JAVA_LONG, j + 1L);
+            for (long k = rp.getAtIndex(JAVA_LONG, j); k < end; k++) {
+                s = Math.fma(wv.getAtIndex(JAVA_FLOAT, k), xs.getAtIndex(JAVA_FLOAT, ci.getAtIndex(JAVA_INT, k) * xStride + c), s);
+            }
+            ys.setAtIndex(JAVA_FLOAT, j * yStride + c, s);
+        }
+    }
+
+    // The same blocking over the transpose index; valuePos gives each entry's place in values.
     @Override
     public void csrTransposed(CsrMatrix w, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo) {
-        MemorySegment cp = w.colPtr(), ri = w.rowIdx(), vp = w.valuePos(), wv = w.values();
-        MemorySegment dys = dy.segment(), dxs = dx.segment();
+        int n = dx.cols(), c = 0;
+        for (; c + 8 * lanes <= n; c += 8 * lanes) transposed8(w, dy, dx, colFrom, colTo, c);
+        for (; c + 4 * lanes <= n; c += 4 * lanes) transposed4(w, dy, dx, colFrom, colTo, c);
+        for (int vEnd = wholeVectorsEnd(n, dy.stride(), dx.stride()); c < vEnd; c += lanes) transposed1(w, dy, dx, colFrom, colTo, c);
+        for (; c < n; c++) transposedColumn(w, dy, dx, colFrom, colTo, c);
+    }
+
+    private static void transposed8(CsrMatrix w, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo, int c) {
+        MemorySegment cp = w.colPtr(), ri = w.rowIdx(), vp = w.valuePos(), wv = w.values(), dys = dy.segment(), dxs = dx.segment();
         long dyStride = dy.stride(), dxStride = dx.stride();
-        int n = dx.cols();
-        int c = 0;
-        for (; c + 8 * lanes <= n; c += 8 * lanes) {
-            for (int i = colFrom; i < colTo; i++) {
-                FloatVector a0 = FloatVector.zero(sp), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-                long end = cp.getAtIndex(JAVA_LONG, i + 1L);
-                for (long t = cp.getAtIndex(JAVA_LONG, i); t < end; t++) {
-                    FloatVector wt = FloatVector.broadcast(sp, wv.getAtIndex(JAVA_FLOAT, vp.getAtIndex(JAVA_INT, t)));
-                    long db = ri.getAtIndex(JAVA_INT, t) * dyStride + c;
-                    a0 = load(dys, db).fma(wt, a0);
-                    a1 = load(dys, db + lanes).fma(wt, a1);
-                    a2 = load(dys, db + 2L * lanes).fma(wt, a2);
-                    a3 = load(dys, db + 3L * lanes).fma(wt, a3);
-                    a4 = load(dys, db + 4L * lanes).fma(wt, a4);
-                    a5 = load(dys, db + 5L * lanes).fma(wt, a5);
-                    a6 = load(dys, db + 6L * lanes).fma(wt, a6);
-                    a7 = load(dys, db + 7L * lanes).fma(wt, a7);
-                }
-                long xb = i * dxStride + c;
-                store(a0, dxs, xb);
-                store(a1, dxs, xb + lanes);
-                store(a2, dxs, xb + 2L * lanes);
-                store(a3, dxs, xb + 3L * lanes);
-                store(a4, dxs, xb + 4L * lanes);
-                store(a5, dxs, xb + 5L * lanes);
-                store(a6, dxs, xb + 6L * lanes);
-                store(a7, dxs, xb + 7L * lanes);
+        for (int i = colFrom; i < colTo; i++) {
+            FloatVector a0 = FloatVector.zero(sp), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+            long end = cp.getAtIndex(JAVA_LONG, i + 1L);
+            for (long t = cp.getAtIndex(JAVA_LONG, i); t < end; t++) {
+                FloatVector wt = FloatVector.broadcast(sp, wv.getAtIndex(JAVA_FLOAT, vp.getAtIndex(JAVA_INT, t)));
+                long db = ri.getAtIndex(JAVA_INT, t) * dyStride + c;
+                a0 = load(dys, db).fma(wt, a0);
+                a1 = load(dys, db + lanes).fma(wt, a1);
+                a2 = load(dys, db + 2L * lanes).fma(wt, a2);
+                a3 = load(dys, db + 3L * lanes).fma(wt, a3);
+                a4 = load(dys, db + 4L * lanes).fma(wt, a4);
+                a5 = load(dys, db + 5L * lanes).fma(wt, a5);
+                a6 = load(dys, db + 6L * lanes).fma(wt, a6);
+                a7 = load(dys, db + 7L * lanes).fma(wt, a7);
             }
+            long xb = i * dxStride + c;
+            store(a0, dxs, xb);
+            store(a1, dxs, xb + lanes);
+            store(a2, dxs, xb + 2L * lanes);
+            store(a3, dxs, xb + 3L * lanes);
+            store(a4, dxs, xb + 4L * lanes);
+            store(a5, dxs, xb + 5L * lanes);
+            store(a6, dxs, xb + 6L * lanes);
+            store(a7, dxs, xb + 7L * lanes);
         }
-        for (; c + 4 * lanes <= n; c += 4 * lanes) {
-            for (int i = colFrom; i < colTo; i++) {
-                FloatVector a0 = FloatVector.zero(sp), a1 = a0, a2 = a0, a3 = a0;
-                long end = cp.getAtIndex(JAVA_LONG, i + 1L);
-                for (long t = cp.getAtIndex(JAVA_LONG, i); t < end; t++) {
-                    FloatVector wt = FloatVector.broadcast(sp, wv.getAtIndex(JAVA_FLOAT, vp.getAtIndex(JAVA_INT, t)));
-                    long db = ri.getAtIndex(JAVA_INT, t) * dyStride + c;
-                    a0 = load(dys, db).fma(wt, a0);
-                    a1 = load(dys, db + lanes).fma(wt, a1);
-                    a2 = load(dys, db + 2L * lanes).fma(wt, a2);
-                    a3 = load(dys, db + 3L * lanes).fma(wt, a3);
-                }
-                long xb = i * dxStride + c;
-                store(a0, dxs, xb);
-                store(a1, dxs, xb + lanes);
-                store(a2, dxs, xb + 2L * lanes);
-                store(a3, dxs, xb + 3L * lanes);
+    }
+
+    private static void transposed4(CsrMatrix w, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo, int c) {
+        MemorySegment cp = w.colPtr(), ri = w.rowIdx(), vp = w.valuePos(), wv = w.values(), dys = dy.segment(), dxs = dx.segment();
+        long dyStride = dy.stride(), dxStride = dx.stride();
+        for (int i = colFrom; i < colTo; i++) {
+            FloatVector a0 = FloatVector.zero(sp), a1 = a0, a2 = a0, a3 = a0;
+            long end = cp.getAtIndex(JAVA_LONG, i + 1L);
+            for (long t = cp.getAtIndex(JAVA_LONG, i); t < end; t++) {
+                FloatVector wt = FloatVector.broadcast(sp, wv.getAtIndex(JAVA_FLOAT, vp.getAtIndex(JAVA_INT, t)));
+                long db = ri.getAtIndex(JAVA_INT, t) * dyStride + c;
+                a0 = load(dys, db).fma(wt, a0);
+                a1 = load(dys, db + lanes).fma(wt, a1);
+                a2 = load(dys, db + 2L * lanes).fma(wt, a2);
+                a3 = load(dys, db + 3L * lanes).fma(wt, a3);
             }
+            long xb = i * dxStride + c;
+            store(a0, dxs, xb);
+            store(a1, dxs, xb + lanes);
+            store(a2, dxs, xb + 2L * lanes);
+            store(a3, dxs, xb + 3L * lanes);
         }
-        for (int vEnd = wholeVectorsEnd(n, dyStride, dxStride); c < vEnd; c += lanes) {
-            for (int i = colFrom; i < colTo; i++) {
-                FloatVector a = FloatVector.zero(sp);
-                long end = cp.getAtIndex(JAVA_LONG, i + 1L);
-                for (long t = cp.getAtIndex(JAVA_LONG, i); t < end; t++) {
-                    FloatVector wt = FloatVector.broadcast(sp, wv.getAtIndex(JAVA_FLOAT, vp.getAtIndex(JAVA_INT, t)));
-                    a = load(dys, ri.getAtIndex(JAVA_INT, t) * dyStride + c).fma(wt, a);
-                }
-                store(a, dxs, i * dxStride + c);
+    }
+
+    private static void transposed1(CsrMatrix w, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo, int c) {
+        MemorySegment cp = w.colPtr(), ri = w.rowIdx(), vp = w.valuePos(), wv = w.values(), dys = dy.segment(), dxs = dx.segment();
+        long dyStride = dy.stride(), dxStride = dx.stride();
+        for (int i = colFrom; i < colTo; i++) {
+            FloatVector a = FloatVector.zero(sp);
+            long end = cp.getAtIndex(JAVA_LONG, i + 1L);
+            for (long t = cp.getAtIndex(JAVA_LONG, i); t < end; t++) {
+                FloatVector wt = FloatVector.broadcast(sp, wv.getAtIndex(JAVA_FLOAT, vp.getAtIndex(JAVA_INT, t)));
+                a = load(dys, ri.getAtIndex(JAVA_INT, t) * dyStride + c).fma(wt, a);
             }
+            store(a, dxs, i * dxStride + c);
         }
-        for (; c < n; c++) {
-            for (int i = colFrom; i < colTo; i++) {
-                float s = 0f;
-                long end = cp.getAtIndex(JAVA_LONG, i + 1L);
-                for (long t = cp.getAtIndex(JAVA_LONG, i); t < end; t++) {
-                    s = Math.fma(wv.getAtIndex(JAVA_FLOAT, vp.getAtIndex(JAVA_INT, t)),
-                            dys.getAtIndex(JAVA_FLOAT, ri.getAtIndex(JAVA_INT, t) * dyStride + c), s);
-                }
-                dxs.setAtIndex(JAVA_FLOAT, i * dxStride + c, s);
+    }
+
+    private static void transposedColumn(CsrMatrix w, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo, int c) {
+        MemorySegment cp = w.colPtr(), ri = w.rowIdx(), vp = w.valuePos(), wv = w.values(), dys = dy.segment(), dxs = dx.segment();
+        long dyStride = dy.stride(), dxStride = dx.stride();
+        for (int i = colFrom; i < colTo; i++) {
+            float s = 0f;
+            long end = cp.getAtIndex(JAVA_LONG, i + 1L);
+            for (long t = cp.getAtIndex(JAVA_LONG, i); t < end; t++) {
+                s = Math.fma(wv.getAtIndex(JAVA_FLOAT, vp.getAtIndex(JAVA_INT, t)),
+                        dys.getAtIndex(JAVA_FLOAT, ri.getAtIndex(JAVA_INT, t) * dyStride + c), s);
             }
+            dxs.setAtIndex(JAVA_FLOAT, i * dxStride + c, s);
         }
     }
 
