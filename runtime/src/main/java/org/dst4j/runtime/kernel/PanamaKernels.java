@@ -38,8 +38,10 @@ final class PanamaKernels implements Kernels {
 
     PanamaKernels() {}
 
+    // 4 to 16 lanes: the SDDMM reduction combines quads of dots in at most two further steps.
     private static VectorSpecies<Float> species(int bits) {
-        return bits <= 0 ? FloatVector.SPECIES_PREFERRED : VectorSpecies.of(float.class, jdk.incubator.vector.VectorShape.forBitSize(bits));
+        VectorSpecies<Float> s = bits <= 0 ? FloatVector.SPECIES_PREFERRED : VectorSpecies.of(float.class, jdk.incubator.vector.VectorShape.forBitSize(bits));
+        return s.length() < 4 ? FloatVector.SPECIES_128 : s.length() > 16 ? FloatVector.SPECIES_512 : s;
     }
 
     @SuppressWarnings("unchecked")
@@ -299,30 +301,81 @@ final class PanamaKernels implements Kernels {
         return strideA % lanes == 0 && strideB % lanes == 0 ? n : n - n % lanes;
     }
 
-    private static float dot(MemorySegment a, long aBase, MemorySegment b, long bBase, int n) {
-        FloatVector s0 = FloatVector.zero(sp), s1 = s0;
-        int c = 0;
-        for (; c + 2 * lanes <= n; c += 2 * lanes) {
-            s0 = load(a, aBase + c).fma(load(b, bBase + c), s0);
-            s1 = load(a, aBase + c + lanes).fma(load(b, bBase + c + lanes), s1);
+    // SDDMM produces a row's dot products a vector of connections at a time, in order, so the gradient
+    // store or the SGD step is a few vector operations over the row's contiguous values and velocity
+    // (masked for the row's last connections) instead of per-connection scalar work. Four dots share
+    // each dY load (quad); quads are combined by blend-and-add steps that halve the lanes per dot each
+    // time until every lane holds one full dot, then one constant shuffle puts them in order.
+    @Override
+    public void sddmm(CsrMatrix w, DenseMatrix dy, DenseMatrix x, float scale, MemorySegment grad, int rowFrom, int rowTo) {
+        sddmmRows(w, dy, x, scale, grad, null, 0f, 0f, 0f, rowFrom, rowTo);
+    }
+
+    @Override
+    public void sddmmSgd(CsrMatrix w, DenseMatrix dy, DenseMatrix x, float scale, MemorySegment velocity,
+                         float lr, float momentum, float weightDecay, int rowFrom, int rowTo) {
+        sddmmRows(w, dy, x, scale, null, velocity, lr, momentum, weightDecay, rowFrom, rowTo);
+    }
+
+    private static void sddmmRows(CsrMatrix w, DenseMatrix dy, DenseMatrix x, float scale, MemorySegment grad,
+                                  MemorySegment velocity, float lr, float momentum, float weightDecay, int rowFrom, int rowTo) {
+        MemorySegment rp = w.rowPtr(), ci = w.colIdx(), wv = w.values(), dys = dy.segment(), xs = x.segment();
+        long xStride = x.stride();
+        int n = dy.cols();
+        for (int j = rowFrom; j < rowTo; j++) {
+            long dyBase = j * dy.stride(), end = rp.getAtIndex(JAVA_LONG, j + 1L);
+            for (long k = rp.getAtIndex(JAVA_LONG, j); k < end; k += lanes) {
+                // Quads 0 and 1 join on lane bit L/8, then quads 2 and 3 likewise and both pairs on bit
+                // L/16. One quad call site: C2 inlines it, where four ran out of nodes and boxed.
+                FloatVector d = FloatVector.zero(sp), pending = d;
+                for (int q = 0; q < lanes / 4; q++) {
+                    long kq = k + 4 * q;
+                    FloatVector p = kq >= end ? FloatVector.zero(sp) : quad(dys, dyBase, xs, xRow(ci, kq, end, xStride),
+                            xRow(ci, kq + 1, end, xStride), xRow(ci, kq + 2, end, xStride), xRow(ci, kq + 3, end, xStride), n);
+                    if ((q & 1) == 0) {
+                        pending = p;
+                    } else {
+                        p = combine(pending, p, EIGHTH_BIT, SWAP_EIGHTH);
+                        d = q == 1 ? p : combine(d, p, SIXTEENTH_BIT, SWAP_SIXTEENTH);
+                    }
+                }
+                if (lanes == 4) d = pending;
+                FloatVector g = d.rearrange(DOT_ORDER).mul(scale);
+                VectorMask<Float> m = sp.indexInRange(k, end);
+                if (velocity == null) {
+                    g.intoMemorySegment(grad, k * Float.BYTES, NO, m);
+                } else { // the operations of ScalarKernels.sgdStep, lane-wise
+                    load(velocity, k, m).mul(momentum).sub(g.mul(lr)).intoMemorySegment(velocity, k * Float.BYTES, NO, m);
+                }
+            }
+            // The weight step is a second loop over the row, in a method of its own: in this one C2
+            // ran out of inlining budget (NodeCountInliningCutoff) and boxed vectors.
+            if (velocity != null) applyVelocity(wv, velocity, rp.getAtIndex(JAVA_LONG, j), end, weightDecay);
         }
-        for (; c + lanes <= n; c += lanes) s0 = load(a, aBase + c).fma(load(b, bBase + c), s0);
-        return tail(a, aBase, b, bBase, c, n, sum(s0.add(s1)));
     }
 
-    private static float tail(MemorySegment a, long aBase, MemorySegment b, long bBase, int from, int n, float s) {
-        for (int c = from; c < n; c++) s = Math.fma(a.getAtIndex(JAVA_FLOAT, aBase + c), b.getAtIndex(JAVA_FLOAT, bBase + c), s);
-        return s;
+    // w += v - weightDecay * w, in the order of ScalarKernels.sgdStep.
+    private static void applyVelocity(MemorySegment wv, MemorySegment velocity, long from, long to, float weightDecay) {
+        long k = from;
+        for (; k + lanes <= to; k += lanes) {
+            FloatVector wk = load(wv, k);
+            store(wk.add(load(velocity, k)).sub(wk.mul(weightDecay)), wv, k);
+        }
+        for (; k < to; k++) {
+            float wk = wv.getAtIndex(JAVA_FLOAT, k);
+            wv.setAtIndex(JAVA_FLOAT, k, wk + velocity.getAtIndex(JAVA_FLOAT, k) - weightDecay * wk);
+        }
     }
 
-    // Four dot products against one dY row, for connections k..k+3 with X rows at x0..x3: each dY vector
-    // is loaded once for four connections, and the four lane sums are reduced together (two
-    // blend-and-add steps leave a quarter of the lanes per product, then a butterfly within quarters)
-    // instead of four full butterflies. The results go straight to grad (velocity == null) or into an
-    // SGD step: returning the vector would box it, as this method is too large for C2 to inline.
-    private static void dot4(MemorySegment dys, long dyBase, MemorySegment xs, long x0, long x1, long x2, long x3, int n,
-                             float scale, long at, MemorySegment grad, MemorySegment wv, MemorySegment velocity,
-                             float lr, float momentum, float weightDecay) {
+    // Connections past the row's end repeat its last X row: valid memory, their results masked off.
+    private static long xRow(MemorySegment ci, long k, long end, long xStride) {
+        return ci.getAtIndex(JAVA_INT, Math.min(k, end - 1)) * xStride;
+    }
+
+    // Dot products of one dY row with the X rows at x0..x3, reduced until each quarter of the lanes
+    // holds partial sums of one of them: quarters 0, 1, 2, 3 <- x0, x2, x1, x3. Kept under C2's
+    // inlining size limit (325 bytecodes): a FloatVector returned from a call is boxed.
+    private static FloatVector quad(MemorySegment dys, long dyBase, MemorySegment xs, long x0, long x1, long x2, long x3, int n) {
         FloatVector a = FloatVector.zero(sp), b = a, c = a, d = a;
         int k = 0;
         for (; k + lanes <= n; k += lanes) {
@@ -332,86 +385,53 @@ final class PanamaKernels implements Kernels {
             c = load(xs, x2 + k).fma(dv, c);
             d = load(xs, x3 + k).fma(dv, d);
         }
-        if (k < n) { // the last partial vector, masked: padding columns hold stale values
+        if (k < n) { // the last partial vector, read whole (rows are padded), padding zeroed: it may hold stale values
             VectorMask<Float> m = sp.indexInRange(k, n);
-            FloatVector dv = load(dys, dyBase + k, m);
-            a = load(xs, x0 + k, m).fma(dv, a);
-            b = load(xs, x1 + k, m).fma(dv, b);
-            c = load(xs, x2 + k, m).fma(dv, c);
-            d = load(xs, x3 + k, m).fma(dv, d);
+            FloatVector z = FloatVector.zero(sp), dv = z.blend(load(dys, dyBase + k), m);
+            a = z.blend(load(xs, x0 + k), m).fma(dv, a);
+            b = z.blend(load(xs, x1 + k), m).fma(dv, b);
+            c = z.blend(load(xs, x2 + k), m).fma(dv, c);
+            d = z.blend(load(xs, x3 + k), m).fma(dv, d);
         }
-        FloatVector ab = a.blend(b, UPPER_HALF).add(b.blend(a, UPPER_HALF).rearrange(SWAP_HALF));
-        FloatVector cd = c.blend(d, UPPER_HALF).add(d.blend(c, UPPER_HALF).rearrange(SWAP_HALF));
-        FloatVector v = ab.blend(cd, ODD_QUARTER).add(cd.blend(ab, ODD_QUARTER).rearrange(SWAP_QUARTER));
-        // Constant shuffles (not a loop over an array, whose elements C2 cannot treat as constants).
-        if (lanes >= 8) v = v.add(v.rearrange(WITHIN_QUARTER_1));
-        if (lanes >= 16) v = v.add(v.rearrange(WITHIN_QUARTER_2));
-        // lanes 0, q, h, h+q hold the dots of connections at, at+2, at+1, at+3
-        float g0 = scale * v.lane(0), g1 = scale * v.lane(lanes / 2), g2 = scale * v.lane(lanes / 4), g3 = scale * v.lane(lanes / 2 + lanes / 4);
-        if (velocity == null) {
-            grad.setAtIndex(JAVA_FLOAT, at, g0);
-            grad.setAtIndex(JAVA_FLOAT, at + 1, g1);
-            grad.setAtIndex(JAVA_FLOAT, at + 2, g2);
-            grad.setAtIndex(JAVA_FLOAT, at + 3, g3);
-        } else {
-            ScalarKernels.sgdStep(wv, velocity, at, g0, lr, momentum, weightDecay);
-            ScalarKernels.sgdStep(wv, velocity, at + 1, g1, lr, momentum, weightDecay);
-            ScalarKernels.sgdStep(wv, velocity, at + 2, g2, lr, momentum, weightDecay);
-            ScalarKernels.sgdStep(wv, velocity, at + 3, g3, lr, momentum, weightDecay);
-        }
+        return combine(combine(a, b, HALF_BIT, SWAP_HALF), combine(c, d, HALF_BIT, SWAP_HALF), QUARTER_BIT, SWAP_QUARTER);
     }
 
-    private static final VectorMask<Float> UPPER_HALF = VectorMask.fromLong(sp, lanes >= 4 ? ~((1L << (lanes / 2)) - 1) & ((1L << lanes) - 1) : 0);
-    private static final VectorMask<Float> ODD_QUARTER = VectorMask.fromLong(sp, quarterMask());
-    private static final VectorShuffle<Float> SWAP_HALF = VectorShuffle.fromOp(sp, i -> i ^ Math.max(1, lanes / 2));
-    private static final VectorShuffle<Float> SWAP_QUARTER = VectorShuffle.fromOp(sp, i -> i ^ Math.max(1, lanes / 4));
-    private static final VectorShuffle<Float> WITHIN_QUARTER_1 = VectorShuffle.fromOp(sp, i -> i ^ Math.max(1, lanes / 8));
-    private static final VectorShuffle<Float> WITHIN_QUARTER_2 = VectorShuffle.fromOp(sp, i -> i ^ Math.max(1, lanes / 16));
+    // Lanes with the mask's bit clear get x[l] + x[l ^ bit], lanes with it set get y[l] + y[l ^ bit].
+    private static FloatVector combine(FloatVector x, FloatVector y, VectorMask<Float> bitSet, VectorShuffle<Float> swap) {
+        return x.blend(y, bitSet).add(y.blend(x, bitSet).rearrange(swap));
+    }
 
-    private static long quarterMask() {
+    // Constant masks and shuffles (not an array, whose elements C2 cannot treat as constants); they
+    // select lanes by one bit of the lane index: L/2, L/4, L/8, L/16 for L lanes.
+    private static final VectorMask<Float> HALF_BIT = laneBit(lanes / 2), QUARTER_BIT = laneBit(lanes / 4);
+    private static final VectorMask<Float> EIGHTH_BIT = laneBit(lanes / 8), SIXTEENTH_BIT = laneBit(lanes / 16);
+    private static final VectorShuffle<Float> SWAP_HALF = swap(lanes / 2), SWAP_QUARTER = swap(lanes / 4);
+    private static final VectorShuffle<Float> SWAP_EIGHTH = swap(lanes / 8), SWAP_SIXTEENTH = swap(lanes / 16);
+    private static final VectorShuffle<Float> DOT_ORDER = dotOrder();
+
+    private static VectorMask<Float> laneBit(int bit) {
         long m = 0;
-        for (int i = 0; i < lanes; i++) if (lanes >= 4 && (i & (lanes / 4)) != 0) m |= 1L << i;
-        return m;
+        for (int i = 0; i < lanes; i++) if ((i & bit) != 0) m |= 1L << i;
+        return VectorMask.fromLong(sp, m);
     }
 
-    @Override
-    public void sddmm(CsrMatrix w, DenseMatrix dy, DenseMatrix x, float scale, MemorySegment grad, int rowFrom, int rowTo) {
-        MemorySegment rp = w.rowPtr(), ci = w.colIdx(), dys = dy.segment(), xs = x.segment();
-        long xStride = x.stride();
-        int n = dy.cols();
-        for (int j = rowFrom; j < rowTo; j++) {
-            long dyBase = j * dy.stride();
-            long k = rp.getAtIndex(JAVA_LONG, j), end = rp.getAtIndex(JAVA_LONG, j + 1L);
-            for (; lanes >= 4 && k + 4 <= end; k += 4) {
-                long x0 = ci.getAtIndex(JAVA_INT, k) * xStride, x1 = ci.getAtIndex(JAVA_INT, k + 1) * xStride;
-                long x2 = ci.getAtIndex(JAVA_INT, k + 2) * xStride, x3 = ci.getAtIndex(JAVA_INT, k + 3) * xStride;
-                dot4(dys, dyBase, xs, x0, x1, x2, x3, n, scale, k, grad, null, null, 0f, 0f, 0f);
-            }
-            for (; k < end; k++) {
-                grad.setAtIndex(JAVA_FLOAT, k, scale * dot(dys, dyBase, xs, ci.getAtIndex(JAVA_INT, k) * xStride, n));
-            }
-        }
+    private static VectorShuffle<Float> swap(int bit) {
+        return VectorShuffle.fromOp(sp, i -> i ^ Math.max(1, bit));
     }
 
-    @Override
-    public void sddmmSgd(CsrMatrix w, DenseMatrix dy, DenseMatrix x, float scale, MemorySegment velocity,
-                         float lr, float momentum, float weightDecay, int rowFrom, int rowTo) {
-        MemorySegment rp = w.rowPtr(), ci = w.colIdx(), wv = w.values(), dys = dy.segment(), xs = x.segment();
-        long xStride = x.stride();
-        int n = dy.cols();
-        for (int j = rowFrom; j < rowTo; j++) {
-            long dyBase = j * dy.stride();
-            long k = rp.getAtIndex(JAVA_LONG, j), end = rp.getAtIndex(JAVA_LONG, j + 1L);
-            for (; lanes >= 4 && k + 4 <= end; k += 4) {
-                long x0 = ci.getAtIndex(JAVA_INT, k) * xStride, x1 = ci.getAtIndex(JAVA_INT, k + 1) * xStride;
-                long x2 = ci.getAtIndex(JAVA_INT, k + 2) * xStride, x3 = ci.getAtIndex(JAVA_INT, k + 3) * xStride;
-                dot4(dys, dyBase, xs, x0, x1, x2, x3, n, scale, k, null, wv, velocity, lr, momentum, weightDecay);
-            }
-            for (; k < end; k++) {
-                float g = scale * dot(dys, dyBase, xs, ci.getAtIndex(JAVA_INT, k) * xStride, n);
-                ScalarKernels.sgdStep(wv, velocity, k, g, lr, momentum, weightDecay);
-            }
+    // Lane l of the reduced vector holds the dot of connection 4*quad + position in quad, where the quad
+    // comes from bits L/8 (+1) and L/16 (+2) and the position from bits L/4 (+2) and L/2 (+1).
+    private static VectorShuffle<Float> dotOrder() {
+        int[] from = new int[lanes];
+        for (int l = 0; l < lanes; l++) {
+            int quad = bit(l, lanes / 8) + 2 * bit(l, lanes / 16), pos = 2 * bit(l, lanes / 4) + bit(l, lanes / 2);
+            if (4 * quad + pos < lanes) from[4 * quad + pos] = l;
         }
+        return VectorShuffle.fromArray(sp, from, 0);
+    }
+
+    private static int bit(int l, int bit) {
+        return bit > 0 && (l & bit) != 0 ? 1 : 0;
     }
 
     @Override
