@@ -99,7 +99,7 @@ final class PanamaKernels implements Kernels {
         v.intoMemorySegment(s, floatIndex * Float.BYTES, NO);
     }
 
-    // Sparse products walk the batch in blocks of 8, 4 or 1 vectors in the OUTER loop and all rows
+    // Sparse products walk the batch in blocks of 8, 4, 2 or 1 vectors in the OUTER loop and all rows
     // inside it: one block of X ([features x 8 vectors], 2 MB at 4096 features and 512-bit vectors)
     // then stays in L2 while every row reads it, where a row-outer loop streams all of X per row range
     // from L3. The weights are re-read once per block, sequentially.
@@ -112,6 +112,7 @@ final class PanamaKernels implements Kernels {
         int n = y.cols(), c = 0;
         for (; c + 8 * lanes <= n; c += 8 * lanes) forward8(w, x, bias, y, rowFrom, rowTo, c);
         for (; c + 4 * lanes <= n; c += 4 * lanes) forward4(w, x, bias, y, rowFrom, rowTo, c);
+        for (; c + 2 * lanes <= n; c += 2 * lanes) forward2(w, x, bias, y, rowFrom, rowTo, c);
         for (int vEnd = wholeVectorsEnd(n, x.stride(), y.stride()); c < vEnd; c += lanes) forward1(w, x, bias, y, rowFrom, rowTo, c);
         for (; c < n; c++) forwardColumn(w, x, bias, y, rowFrom, rowTo, c);
     }
@@ -169,6 +170,24 @@ final class PanamaKernels implements Kernels {
         }
     }
 
+    private static void forward2(CsrMatrix w, DenseMatrix x, MemorySegment bias, DenseMatrix y, int rowFrom, int rowTo, int c) {
+        MemorySegment rp = w.rowPtr(), ci = w.colIdx(), wv = w.values(), xs = x.segment(), ys = y.segment();
+        long xStride = x.stride(), yStride = y.stride();
+        for (int j = rowFrom; j < rowTo; j++) {
+            FloatVector a0 = FloatVector.broadcast(sp, bias == null ? 0f : bias.getAtIndex(JAVA_FLOAT, j)), a1 = a0;
+            long end = rp.getAtIndex(JAVA_LONG, j + 1L);
+            for (long k = rp.getAtIndex(JAVA_LONG, j); k < end; k++) {
+                FloatVector wk = FloatVector.broadcast(sp, wv.getAtIndex(JAVA_FLOAT, k));
+                long xb = ci.getAtIndex(JAVA_INT, k) * xStride + c;
+                a0 = load(xs, xb).fma(wk, a0);
+                a1 = load(xs, xb + lanes).fma(wk, a1);
+            }
+            long yb = j * yStride + c;
+            store(a0, ys, yb);
+            store(a1, ys, yb + lanes);
+        }
+    }
+
     private static void forward1(CsrMatrix w, DenseMatrix x, MemorySegment bias, DenseMatrix y, int rowFrom, int rowTo, int c) {
         MemorySegment rp = w.rowPtr(), ci = w.colIdx(), wv = w.values(), xs = x.segment(), ys = y.segment();
         long xStride = x.stride(), yStride = y.stride();
@@ -195,32 +214,46 @@ final class PanamaKernels implements Kernels {
         }
     }
 
-    // The same blocking over the transpose index. The values are first gathered into column order
-    // (valuesByColumn) in one pass over this range, so the blocks read them sequentially like forward
-    // does: gathering through valuePos inside the block loop missed cache on values that the dY
-    // stream had evicted and ran at 27 GFLOP/s, against 41 with sequential values and 35 with the
-    // pass included (batch 128, 1% density). The pass also serves every block of a wide batch.
+    // The same blocking over the transpose index; valuePos gives each entry's place in values. Once dY
+    // is too large to share L2 with the values (1 MB: batch 64 at 4096 rows), the values are first
+    // gathered into column order (valuesByColumn) in one pass over this range and the blocks read
+    // them sequentially: gathering inside the block loop then misses cache on values evicted by the
+    // dY stream (batch 128: 27 GFLOP/s gathering in the loop, 35 with the pass, 41 reading values
+    // sequentially without any pass). At batch 32 the in-loop gather is faster (29.5 against 25.3).
     @Override
     public void csrTransposed(CsrMatrix w, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo) {
-        MemorySegment vp = w.valuePos(), wv = w.values(), tv = w.valuesByColumn();
-        for (long t = w.colPtr().getAtIndex(JAVA_LONG, colFrom), end = w.colPtr().getAtIndex(JAVA_LONG, colTo); t < end; t++) {
-            tv.setAtIndex(JAVA_FLOAT, t, wv.getAtIndex(JAVA_FLOAT, vp.getAtIndex(JAVA_INT, t)));
+        MemorySegment vals = w.values(), pos = w.valuePos();
+        if (dy.rows() * dy.stride() * Float.BYTES >= GATHER_PASS_BYTES) {
+            MemorySegment tv = w.valuesByColumn();
+            for (long t = w.colPtr().getAtIndex(JAVA_LONG, colFrom), end = w.colPtr().getAtIndex(JAVA_LONG, colTo); t < end; t++) {
+                tv.setAtIndex(JAVA_FLOAT, t, vals.getAtIndex(JAVA_FLOAT, pos.getAtIndex(JAVA_INT, t)));
+            }
+            vals = tv;
+            pos = null;
         }
         int n = dx.cols(), c = 0;
-        for (; c + 8 * lanes <= n; c += 8 * lanes) transposed8(w, dy, dx, colFrom, colTo, c);
-        for (; c + 4 * lanes <= n; c += 4 * lanes) transposed4(w, dy, dx, colFrom, colTo, c);
-        for (int vEnd = wholeVectorsEnd(n, dy.stride(), dx.stride()); c < vEnd; c += lanes) transposed1(w, dy, dx, colFrom, colTo, c);
-        for (; c < n; c++) transposedColumn(w, dy, dx, colFrom, colTo, c);
+        for (; c + 8 * lanes <= n; c += 8 * lanes) transposed8(w, vals, pos, dy, dx, colFrom, colTo, c);
+        for (; c + 4 * lanes <= n; c += 4 * lanes) transposed4(w, vals, pos, dy, dx, colFrom, colTo, c);
+        for (; c + 2 * lanes <= n; c += 2 * lanes) transposed2(w, vals, pos, dy, dx, colFrom, colTo, c);
+        for (int vEnd = wholeVectorsEnd(n, dy.stride(), dx.stride()); c < vEnd; c += lanes) transposed1(w, vals, pos, dy, dx, colFrom, colTo, c);
+        for (; c < n; c++) transposedColumn(w, vals, pos, dy, dx, colFrom, colTo, c);
     }
 
-    private static void transposed8(CsrMatrix w, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo, int c) {
-        MemorySegment cp = w.colPtr(), ri = w.rowIdx(), tv = w.valuesByColumn(), dys = dy.segment(), dxs = dx.segment();
+    private static final long GATHER_PASS_BYTES = 1 << 20;
+
+    // Value of the t-th entry in column order: vals is either in column order (pos == null) or values.
+    private static float valueAt(MemorySegment vals, MemorySegment pos, long t) {
+        return vals.getAtIndex(JAVA_FLOAT, pos == null ? t : pos.getAtIndex(JAVA_INT, t));
+    }
+
+    private static void transposed8(CsrMatrix w, MemorySegment vals, MemorySegment pos, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo, int c) {
+        MemorySegment cp = w.colPtr(), ri = w.rowIdx(), dys = dy.segment(), dxs = dx.segment();
         long dyStride = dy.stride(), dxStride = dx.stride();
         for (int i = colFrom; i < colTo; i++) {
             FloatVector a0 = FloatVector.zero(sp), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
             long end = cp.getAtIndex(JAVA_LONG, i + 1L);
             for (long t = cp.getAtIndex(JAVA_LONG, i); t < end; t++) {
-                FloatVector wt = FloatVector.broadcast(sp, tv.getAtIndex(JAVA_FLOAT, t));
+                FloatVector wt = FloatVector.broadcast(sp, valueAt(vals, pos, t));
                 long db = ri.getAtIndex(JAVA_INT, t) * dyStride + c;
                 a0 = load(dys, db).fma(wt, a0);
                 a1 = load(dys, db + lanes).fma(wt, a1);
@@ -243,14 +276,14 @@ final class PanamaKernels implements Kernels {
         }
     }
 
-    private static void transposed4(CsrMatrix w, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo, int c) {
-        MemorySegment cp = w.colPtr(), ri = w.rowIdx(), tv = w.valuesByColumn(), dys = dy.segment(), dxs = dx.segment();
+    private static void transposed4(CsrMatrix w, MemorySegment vals, MemorySegment pos, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo, int c) {
+        MemorySegment cp = w.colPtr(), ri = w.rowIdx(), dys = dy.segment(), dxs = dx.segment();
         long dyStride = dy.stride(), dxStride = dx.stride();
         for (int i = colFrom; i < colTo; i++) {
             FloatVector a0 = FloatVector.zero(sp), a1 = a0, a2 = a0, a3 = a0;
             long end = cp.getAtIndex(JAVA_LONG, i + 1L);
             for (long t = cp.getAtIndex(JAVA_LONG, i); t < end; t++) {
-                FloatVector wt = FloatVector.broadcast(sp, tv.getAtIndex(JAVA_FLOAT, t));
+                FloatVector wt = FloatVector.broadcast(sp, valueAt(vals, pos, t));
                 long db = ri.getAtIndex(JAVA_INT, t) * dyStride + c;
                 a0 = load(dys, db).fma(wt, a0);
                 a1 = load(dys, db + lanes).fma(wt, a1);
@@ -265,28 +298,46 @@ final class PanamaKernels implements Kernels {
         }
     }
 
-    private static void transposed1(CsrMatrix w, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo, int c) {
-        MemorySegment cp = w.colPtr(), ri = w.rowIdx(), tv = w.valuesByColumn(), dys = dy.segment(), dxs = dx.segment();
+    private static void transposed2(CsrMatrix w, MemorySegment vals, MemorySegment pos, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo, int c) {
+        MemorySegment cp = w.colPtr(), ri = w.rowIdx(), dys = dy.segment(), dxs = dx.segment();
+        long dyStride = dy.stride(), dxStride = dx.stride();
+        for (int i = colFrom; i < colTo; i++) {
+            FloatVector a0 = FloatVector.zero(sp), a1 = a0;
+            long end = cp.getAtIndex(JAVA_LONG, i + 1L);
+            for (long t = cp.getAtIndex(JAVA_LONG, i); t < end; t++) {
+                FloatVector wt = FloatVector.broadcast(sp, valueAt(vals, pos, t));
+                long db = ri.getAtIndex(JAVA_INT, t) * dyStride + c;
+                a0 = load(dys, db).fma(wt, a0);
+                a1 = load(dys, db + lanes).fma(wt, a1);
+            }
+            long xb = i * dxStride + c;
+            store(a0, dxs, xb);
+            store(a1, dxs, xb + lanes);
+        }
+    }
+
+    private static void transposed1(CsrMatrix w, MemorySegment vals, MemorySegment pos, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo, int c) {
+        MemorySegment cp = w.colPtr(), ri = w.rowIdx(), dys = dy.segment(), dxs = dx.segment();
         long dyStride = dy.stride(), dxStride = dx.stride();
         for (int i = colFrom; i < colTo; i++) {
             FloatVector a = FloatVector.zero(sp);
             long end = cp.getAtIndex(JAVA_LONG, i + 1L);
             for (long t = cp.getAtIndex(JAVA_LONG, i); t < end; t++) {
-                FloatVector wt = FloatVector.broadcast(sp, tv.getAtIndex(JAVA_FLOAT, t));
+                FloatVector wt = FloatVector.broadcast(sp, valueAt(vals, pos, t));
                 a = load(dys, ri.getAtIndex(JAVA_INT, t) * dyStride + c).fma(wt, a);
             }
             store(a, dxs, i * dxStride + c);
         }
     }
 
-    private static void transposedColumn(CsrMatrix w, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo, int c) {
-        MemorySegment cp = w.colPtr(), ri = w.rowIdx(), tv = w.valuesByColumn(), dys = dy.segment(), dxs = dx.segment();
+    private static void transposedColumn(CsrMatrix w, MemorySegment vals, MemorySegment pos, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo, int c) {
+        MemorySegment cp = w.colPtr(), ri = w.rowIdx(), dys = dy.segment(), dxs = dx.segment();
         long dyStride = dy.stride(), dxStride = dx.stride();
         for (int i = colFrom; i < colTo; i++) {
             float s = 0f;
             long end = cp.getAtIndex(JAVA_LONG, i + 1L);
             for (long t = cp.getAtIndex(JAVA_LONG, i); t < end; t++) {
-                s = Math.fma(tv.getAtIndex(JAVA_FLOAT, t),
+                s = Math.fma(valueAt(vals, pos, t),
                         dys.getAtIndex(JAVA_FLOAT, ri.getAtIndex(JAVA_INT, t) * dyStride + c), s);
             }
             dxs.setAtIndex(JAVA_FLOAT, i * dxStride + c, s);
