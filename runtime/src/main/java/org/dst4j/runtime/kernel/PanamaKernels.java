@@ -218,7 +218,7 @@ final class PanamaKernels implements Kernels {
     // is too large to share L2 with the values (1 MB: batch 64 at 4096 rows), the values are first
     // gathered into column order (valuesByColumn) in one pass over this range and the blocks read
     // them sequentially: gathering inside the block loop then misses cache on values evicted by the
-    // dY stream (batch 128: 27 GFLOP/s gathering in the loop, 35 with the pass, 41 reading values
+    // dY stream (batch 128: 27 GFLOP/s gathering in the loop, 33-35 with the pass, 41 reading values
     // sequentially without any pass). At batch 32 the in-loop gather is faster (29.5 against 25.3).
     @Override
     public void csrTransposed(CsrMatrix w, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo) {
