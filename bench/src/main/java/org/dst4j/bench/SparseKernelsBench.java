@@ -71,7 +71,11 @@ public class SparseKernelsBench {
         bias = arena.allocate(ValueLayout.JAVA_FLOAT, size);
         velocity = arena.allocate(ValueLayout.JAVA_FLOAT, Math.max(1, w.nnz()));
         pool = new WorkerPool(threads);
-        pk = new ParallelKernels(kernels.equals("scalar") ? KernelProvider.scalar() : KernelProvider.panama(), pool);
+        pk = new ParallelKernels(switch (kernels) {
+            case "scalar" -> KernelProvider.scalar();
+            case "baseline" -> new org.dst4j.runtime.kernel.BaselinePanamaKernels();
+            default -> KernelProvider.panama();
+        }, pool);
         flopsPerCall = 2L * w.nnz() * batch;
     }
 

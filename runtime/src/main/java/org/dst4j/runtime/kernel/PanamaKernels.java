@@ -38,8 +38,10 @@ final class PanamaKernels implements Kernels {
 
     PanamaKernels() {}
 
+    // 4 to 16 lanes: the SDDMM reduction combines quads of dots in at most two further steps.
     private static VectorSpecies<Float> species(int bits) {
-        return bits <= 0 ? FloatVector.SPECIES_PREFERRED : VectorSpecies.of(float.class, jdk.incubator.vector.VectorShape.forBitSize(bits));
+        VectorSpecies<Float> s = bits <= 0 ? FloatVector.SPECIES_PREFERRED : VectorSpecies.of(float.class, jdk.incubator.vector.VectorShape.forBitSize(bits));
+        return s.length() < 4 ? FloatVector.SPECIES_128 : s.length() > 16 ? FloatVector.SPECIES_512 : s;
     }
 
     @SuppressWarnings("unchecked")
@@ -97,159 +99,248 @@ final class PanamaKernels implements Kernels {
         v.intoMemorySegment(s, floatIndex * Float.BYTES, NO);
     }
 
-    // Sparse products walk the batch in blocks of 4 vectors in the OUTER loop and all rows inside it:
-    // one block of X ([features x 4 vectors], 1 MB at 4096 features and 512-bit vectors) then stays in
-    // L2 while every row reads it, where a row-outer loop streams all of X (2 MB at batch 128) per row
-    // range from L3. The weights are re-read once per block, sequentially.
+    // Sparse products walk the batch in blocks of 8, 4, 2 or 1 vectors in the OUTER loop and all rows
+    // inside it: one block of X ([features x 8 vectors], 2 MB at 4096 features and 512-bit vectors)
+    // then stays in L2 while every row reads it, where a row-outer loop streams all of X per row range
+    // from L3. The weights are re-read once per block, sequentially.
+    //
+    // Each block width is its own method: C2 compiles each with its own inlining budget. In one large
+    // method it ran out of nodes (NodeCountInliningCutoff) before reaching the 1-vector loop that batch
+    // 32 takes, left load/store as calls and boxed every vector (2.3 GFLOP/s, 33 MB allocated per call).
     @Override
     public void csrForward(CsrMatrix w, DenseMatrix x, MemorySegment bias, DenseMatrix y, int rowFrom, int rowTo) {
+        int n = y.cols(), c = 0;
+        for (; c + 8 * lanes <= n; c += 8 * lanes) forward8(w, x, bias, y, rowFrom, rowTo, c);
+        for (; c + 4 * lanes <= n; c += 4 * lanes) forward4(w, x, bias, y, rowFrom, rowTo, c);
+        for (; c + 2 * lanes <= n; c += 2 * lanes) forward2(w, x, bias, y, rowFrom, rowTo, c);
+        for (int vEnd = wholeVectorsEnd(n, x.stride(), y.stride()); c < vEnd; c += lanes) forward1(w, x, bias, y, rowFrom, rowTo, c);
+        for (; c < n; c++) forwardColumn(w, x, bias, y, rowFrom, rowTo, c);
+    }
+
+    private static void forward8(CsrMatrix w, DenseMatrix x, MemorySegment bias, DenseMatrix y, int rowFrom, int rowTo, int c) {
         MemorySegment rp = w.rowPtr(), ci = w.colIdx(), wv = w.values(), xs = x.segment(), ys = y.segment();
         long xStride = x.stride(), yStride = y.stride();
-        int n = y.cols();
-        int c = 0;
-        for (; c + 8 * lanes <= n; c += 8 * lanes) {
-            for (int j = rowFrom; j < rowTo; j++) {
-                FloatVector a0 = FloatVector.broadcast(sp, bias == null ? 0f : bias.getAtIndex(JAVA_FLOAT, j)), a1 = a0, a2 = a0, a3 = a0;
-                FloatVector a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-                long end = rp.getAtIndex(JAVA_LONG, j + 1L);
-                for (long k = rp.getAtIndex(JAVA_LONG, j); k < end; k++) {
-                    FloatVector wk = FloatVector.broadcast(sp, wv.getAtIndex(JAVA_FLOAT, k));
-                    long xb = ci.getAtIndex(JAVA_INT, k) * xStride + c;
-                    a0 = load(xs, xb).fma(wk, a0);
-                    a1 = load(xs, xb + lanes).fma(wk, a1);
-                    a2 = load(xs, xb + 2L * lanes).fma(wk, a2);
-                    a3 = load(xs, xb + 3L * lanes).fma(wk, a3);
-                    a4 = load(xs, xb + 4L * lanes).fma(wk, a4);
-                    a5 = load(xs, xb + 5L * lanes).fma(wk, a5);
-                    a6 = load(xs, xb + 6L * lanes).fma(wk, a6);
-                    a7 = load(xs, xb + 7L * lanes).fma(wk, a7);
-                }
-                long yb = j * yStride + c;
-                store(a0, ys, yb);
-                store(a1, ys, yb + lanes);
-                store(a2, ys, yb + 2L * lanes);
-                store(a3, ys, yb + 3L * lanes);
-                store(a4, ys, yb + 4L * lanes);
-                store(a5, ys, yb + 5L * lanes);
-                store(a6, ys, yb + 6L * lanes);
-                store(a7, ys, yb + 7L * lanes);
+        for (int j = rowFrom; j < rowTo; j++) {
+            FloatVector a0 = FloatVector.broadcast(sp, bias == null ? 0f : bias.getAtIndex(JAVA_FLOAT, j)), a1 = a0, a2 = a0, a3 = a0;
+            FloatVector a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+            long end = rp.getAtIndex(JAVA_LONG, j + 1L);
+            for (long k = rp.getAtIndex(JAVA_LONG, j); k < end; k++) {
+                FloatVector wk = FloatVector.broadcast(sp, wv.getAtIndex(JAVA_FLOAT, k));
+                long xb = ci.getAtIndex(JAVA_INT, k) * xStride + c;
+                a0 = load(xs, xb).fma(wk, a0);
+                a1 = load(xs, xb + lanes).fma(wk, a1);
+                a2 = load(xs, xb + 2L * lanes).fma(wk, a2);
+                a3 = load(xs, xb + 3L * lanes).fma(wk, a3);
+                a4 = load(xs, xb + 4L * lanes).fma(wk, a4);
+                a5 = load(xs, xb + 5L * lanes).fma(wk, a5);
+                a6 = load(xs, xb + 6L * lanes).fma(wk, a6);
+                a7 = load(xs, xb + 7L * lanes).fma(wk, a7);
             }
-        }
-        for (; c + 4 * lanes <= n; c += 4 * lanes) {
-            for (int j = rowFrom; j < rowTo; j++) {
-                FloatVector a0 = FloatVector.broadcast(sp, bias == null ? 0f : bias.getAtIndex(JAVA_FLOAT, j)), a1 = a0, a2 = a0, a3 = a0;
-                long end = rp.getAtIndex(JAVA_LONG, j + 1L);
-                for (long k = rp.getAtIndex(JAVA_LONG, j); k < end; k++) {
-                    FloatVector wk = FloatVector.broadcast(sp, wv.getAtIndex(JAVA_FLOAT, k));
-                    long xb = ci.getAtIndex(JAVA_INT, k) * xStride + c;
-                    a0 = load(xs, xb).fma(wk, a0);
-                    a1 = load(xs, xb + lanes).fma(wk, a1);
-                    a2 = load(xs, xb + 2L * lanes).fma(wk, a2);
-                    a3 = load(xs, xb + 3L * lanes).fma(wk, a3);
-                }
-                long yb = j * yStride + c;
-                store(a0, ys, yb);
-                store(a1, ys, yb + lanes);
-                store(a2, ys, yb + 2L * lanes);
-                store(a3, ys, yb + 3L * lanes);
-            }
-        }
-        for (int vEnd = wholeVectorsEnd(n, xStride, yStride); c < vEnd; c += lanes) {
-            for (int j = rowFrom; j < rowTo; j++) {
-                FloatVector a = FloatVector.broadcast(sp, bias == null ? 0f : bias.getAtIndex(JAVA_FLOAT, j));
-                long end = rp.getAtIndex(JAVA_LONG, j + 1L);
-                for (long k = rp.getAtIndex(JAVA_LONG, j); k < end; k++) {
-                    a = load(xs, ci.getAtIndex(JAVA_INT, k) * xStride + c).fma(FloatVector.broadcast(sp, wv.getAtIndex(JAVA_FLOAT, k)), a);
-                }
-                store(a, ys, j * yStride + c);
-            }
-        }
-        for (; c < n; c++) {
-            for (int j = rowFrom; j < rowTo; j++) {
-                float s = bias == null ? 0f : bias.getAtIndex(JAVA_FLOAT, j);
-                long end = rp.getAtIndex(JAVA_LONG, j + 1L);
-                for (long k = rp.getAtIndex(JAVA_LONG, j); k < end; k++) {
-                    s = Math.fma(wv.getAtIndex(JAVA_FLOAT, k), xs.getAtIndex(JAVA_FLOAT, ci.getAtIndex(JAVA_INT, k) * xStride + c), s);
-                }
-                ys.setAtIndex(JAVA_FLOAT, j * yStride + c, s);
-            }
+            long yb = j * yStride + c;
+            store(a0, ys, yb);
+            store(a1, ys, yb + lanes);
+            store(a2, ys, yb + 2L * lanes);
+            store(a3, ys, yb + 3L * lanes);
+            store(a4, ys, yb + 4L * lanes);
+            store(a5, ys, yb + 5L * lanes);
+            store(a6, ys, yb + 6L * lanes);
+            store(a7, ys, yb + 7L * lanes);
         }
     }
 
+    private static void forward4(CsrMatrix w, DenseMatrix x, MemorySegment bias, DenseMatrix y, int rowFrom, int rowTo, int c) {
+        MemorySegment rp = w.rowPtr(), ci = w.colIdx(), wv = w.values(), xs = x.segment(), ys = y.segment();
+        long xStride = x.stride(), yStride = y.stride();
+        for (int j = rowFrom; j < rowTo; j++) {
+            FloatVector a0 = FloatVector.broadcast(sp, bias == null ? 0f : bias.getAtIndex(JAVA_FLOAT, j)), a1 = a0, a2 = a0, a3 = a0;
+            long end = rp.getAtIndex(JAVA_LONG, j + 1L);
+            for (long k = rp.getAtIndex(JAVA_LONG, j); k < end; k++) {
+                FloatVector wk = FloatVector.broadcast(sp, wv.getAtIndex(JAVA_FLOAT, k));
+                long xb = ci.getAtIndex(JAVA_INT, k) * xStride + c;
+                a0 = load(xs, xb).fma(wk, a0);
+                a1 = load(xs, xb + lanes).fma(wk, a1);
+                a2 = load(xs, xb + 2L * lanes).fma(wk, a2);
+                a3 = load(xs, xb + 3L * lanes).fma(wk, a3);
+            }
+            long yb = j * yStride + c;
+            store(a0, ys, yb);
+            store(a1, ys, yb + lanes);
+            store(a2, ys, yb + 2L * lanes);
+            store(a3, ys, yb + 3L * lanes);
+        }
+    }
+
+    private static void forward2(CsrMatrix w, DenseMatrix x, MemorySegment bias, DenseMatrix y, int rowFrom, int rowTo, int c) {
+        MemorySegment rp = w.rowPtr(), ci = w.colIdx(), wv = w.values(), xs = x.segment(), ys = y.segment();
+        long xStride = x.stride(), yStride = y.stride();
+        for (int j = rowFrom; j < rowTo; j++) {
+            FloatVector a0 = FloatVector.broadcast(sp, bias == null ? 0f : bias.getAtIndex(JAVA_FLOAT, j)), a1 = a0;
+            long end = rp.getAtIndex(JAVA_LONG, j + 1L);
+            for (long k = rp.getAtIndex(JAVA_LONG, j); k < end; k++) {
+                FloatVector wk = FloatVector.broadcast(sp, wv.getAtIndex(JAVA_FLOAT, k));
+                long xb = ci.getAtIndex(JAVA_INT, k) * xStride + c;
+                a0 = load(xs, xb).fma(wk, a0);
+                a1 = load(xs, xb + lanes).fma(wk, a1);
+            }
+            long yb = j * yStride + c;
+            store(a0, ys, yb);
+            store(a1, ys, yb + lanes);
+        }
+    }
+
+    private static void forward1(CsrMatrix w, DenseMatrix x, MemorySegment bias, DenseMatrix y, int rowFrom, int rowTo, int c) {
+        MemorySegment rp = w.rowPtr(), ci = w.colIdx(), wv = w.values(), xs = x.segment(), ys = y.segment();
+        long xStride = x.stride(), yStride = y.stride();
+        for (int j = rowFrom; j < rowTo; j++) {
+            FloatVector a = FloatVector.broadcast(sp, bias == null ? 0f : bias.getAtIndex(JAVA_FLOAT, j));
+            long end = rp.getAtIndex(JAVA_LONG, j + 1L);
+            for (long k = rp.getAtIndex(JAVA_LONG, j); k < end; k++) {
+                a = load(xs, ci.getAtIndex(JAVA_INT, k) * xStride + c).fma(FloatVector.broadcast(sp, wv.getAtIndex(JAVA_FLOAT, k)), a);
+            }
+            store(a, ys, j * yStride + c);
+        }
+    }
+
+    private static void forwardColumn(CsrMatrix w, DenseMatrix x, MemorySegment bias, DenseMatrix y, int rowFrom, int rowTo, int c) {
+        MemorySegment rp = w.rowPtr(), ci = w.colIdx(), wv = w.values(), xs = x.segment(), ys = y.segment();
+        long xStride = x.stride(), yStride = y.stride();
+        for (int j = rowFrom; j < rowTo; j++) {
+            float s = bias == null ? 0f : bias.getAtIndex(JAVA_FLOAT, j);
+            long end = rp.getAtIndex(JAVA_LONG, j + 1L);
+            for (long k = rp.getAtIndex(JAVA_LONG, j); k < end; k++) {
+                s = Math.fma(wv.getAtIndex(JAVA_FLOAT, k), xs.getAtIndex(JAVA_FLOAT, ci.getAtIndex(JAVA_INT, k) * xStride + c), s);
+            }
+            ys.setAtIndex(JAVA_FLOAT, j * yStride + c, s);
+        }
+    }
+
+    // The same blocking over the transpose index; valuePos gives each entry's place in values. Once dY
+    // is too large to share L2 with the values (1 MB: batch 64 at 4096 rows), the values are first
+    // gathered into column order (valuesByColumn) in one pass over this range and the blocks read
+    // them sequentially: gathering inside the block loop then misses cache on values evicted by the
+    // dY stream (batch 128: 27 GFLOP/s gathering in the loop, 33-35 with the pass, 41 reading values
+    // sequentially without any pass). At batch 32 the in-loop gather is faster (29.5 against 25.3).
     @Override
     public void csrTransposed(CsrMatrix w, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo) {
-        MemorySegment cp = w.colPtr(), ri = w.rowIdx(), vp = w.valuePos(), wv = w.values();
-        MemorySegment dys = dy.segment(), dxs = dx.segment();
+        MemorySegment vals = w.values(), pos = w.valuePos();
+        if (dy.rows() * dy.stride() * Float.BYTES >= GATHER_PASS_BYTES) {
+            MemorySegment tv = w.valuesByColumn();
+            for (long t = w.colPtr().getAtIndex(JAVA_LONG, colFrom), end = w.colPtr().getAtIndex(JAVA_LONG, colTo); t < end; t++) {
+                tv.setAtIndex(JAVA_FLOAT, t, vals.getAtIndex(JAVA_FLOAT, pos.getAtIndex(JAVA_INT, t)));
+            }
+            vals = tv;
+            pos = null;
+        }
+        int n = dx.cols(), c = 0;
+        for (; c + 8 * lanes <= n; c += 8 * lanes) transposed8(w, vals, pos, dy, dx, colFrom, colTo, c);
+        for (; c + 4 * lanes <= n; c += 4 * lanes) transposed4(w, vals, pos, dy, dx, colFrom, colTo, c);
+        for (; c + 2 * lanes <= n; c += 2 * lanes) transposed2(w, vals, pos, dy, dx, colFrom, colTo, c);
+        for (int vEnd = wholeVectorsEnd(n, dy.stride(), dx.stride()); c < vEnd; c += lanes) transposed1(w, vals, pos, dy, dx, colFrom, colTo, c);
+        for (; c < n; c++) transposedColumn(w, vals, pos, dy, dx, colFrom, colTo, c);
+    }
+
+    private static final long GATHER_PASS_BYTES = 1 << 20;
+
+    // Value of the t-th entry in column order: vals is either in column order (pos == null) or values.
+    private static float valueAt(MemorySegment vals, MemorySegment pos, long t) {
+        return vals.getAtIndex(JAVA_FLOAT, pos == null ? t : pos.getAtIndex(JAVA_INT, t));
+    }
+
+    private static void transposed8(CsrMatrix w, MemorySegment vals, MemorySegment pos, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo, int c) {
+        MemorySegment cp = w.colPtr(), ri = w.rowIdx(), dys = dy.segment(), dxs = dx.segment();
         long dyStride = dy.stride(), dxStride = dx.stride();
-        int n = dx.cols();
-        int c = 0;
-        for (; c + 8 * lanes <= n; c += 8 * lanes) {
-            for (int i = colFrom; i < colTo; i++) {
-                FloatVector a0 = FloatVector.zero(sp), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-                long end = cp.getAtIndex(JAVA_LONG, i + 1L);
-                for (long t = cp.getAtIndex(JAVA_LONG, i); t < end; t++) {
-                    FloatVector wt = FloatVector.broadcast(sp, wv.getAtIndex(JAVA_FLOAT, vp.getAtIndex(JAVA_INT, t)));
-                    long db = ri.getAtIndex(JAVA_INT, t) * dyStride + c;
-                    a0 = load(dys, db).fma(wt, a0);
-                    a1 = load(dys, db + lanes).fma(wt, a1);
-                    a2 = load(dys, db + 2L * lanes).fma(wt, a2);
-                    a3 = load(dys, db + 3L * lanes).fma(wt, a3);
-                    a4 = load(dys, db + 4L * lanes).fma(wt, a4);
-                    a5 = load(dys, db + 5L * lanes).fma(wt, a5);
-                    a6 = load(dys, db + 6L * lanes).fma(wt, a6);
-                    a7 = load(dys, db + 7L * lanes).fma(wt, a7);
-                }
-                long xb = i * dxStride + c;
-                store(a0, dxs, xb);
-                store(a1, dxs, xb + lanes);
-                store(a2, dxs, xb + 2L * lanes);
-                store(a3, dxs, xb + 3L * lanes);
-                store(a4, dxs, xb + 4L * lanes);
-                store(a5, dxs, xb + 5L * lanes);
-                store(a6, dxs, xb + 6L * lanes);
-                store(a7, dxs, xb + 7L * lanes);
+        for (int i = colFrom; i < colTo; i++) {
+            FloatVector a0 = FloatVector.zero(sp), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+            long end = cp.getAtIndex(JAVA_LONG, i + 1L);
+            for (long t = cp.getAtIndex(JAVA_LONG, i); t < end; t++) {
+                FloatVector wt = FloatVector.broadcast(sp, valueAt(vals, pos, t));
+                long db = ri.getAtIndex(JAVA_INT, t) * dyStride + c;
+                a0 = load(dys, db).fma(wt, a0);
+                a1 = load(dys, db + lanes).fma(wt, a1);
+                a2 = load(dys, db + 2L * lanes).fma(wt, a2);
+                a3 = load(dys, db + 3L * lanes).fma(wt, a3);
+                a4 = load(dys, db + 4L * lanes).fma(wt, a4);
+                a5 = load(dys, db + 5L * lanes).fma(wt, a5);
+                a6 = load(dys, db + 6L * lanes).fma(wt, a6);
+                a7 = load(dys, db + 7L * lanes).fma(wt, a7);
             }
+            long xb = i * dxStride + c;
+            store(a0, dxs, xb);
+            store(a1, dxs, xb + lanes);
+            store(a2, dxs, xb + 2L * lanes);
+            store(a3, dxs, xb + 3L * lanes);
+            store(a4, dxs, xb + 4L * lanes);
+            store(a5, dxs, xb + 5L * lanes);
+            store(a6, dxs, xb + 6L * lanes);
+            store(a7, dxs, xb + 7L * lanes);
         }
-        for (; c + 4 * lanes <= n; c += 4 * lanes) {
-            for (int i = colFrom; i < colTo; i++) {
-                FloatVector a0 = FloatVector.zero(sp), a1 = a0, a2 = a0, a3 = a0;
-                long end = cp.getAtIndex(JAVA_LONG, i + 1L);
-                for (long t = cp.getAtIndex(JAVA_LONG, i); t < end; t++) {
-                    FloatVector wt = FloatVector.broadcast(sp, wv.getAtIndex(JAVA_FLOAT, vp.getAtIndex(JAVA_INT, t)));
-                    long db = ri.getAtIndex(JAVA_INT, t) * dyStride + c;
-                    a0 = load(dys, db).fma(wt, a0);
-                    a1 = load(dys, db + lanes).fma(wt, a1);
-                    a2 = load(dys, db + 2L * lanes).fma(wt, a2);
-                    a3 = load(dys, db + 3L * lanes).fma(wt, a3);
-                }
-                long xb = i * dxStride + c;
-                store(a0, dxs, xb);
-                store(a1, dxs, xb + lanes);
-                store(a2, dxs, xb + 2L * lanes);
-                store(a3, dxs, xb + 3L * lanes);
+    }
+
+    private static void transposed4(CsrMatrix w, MemorySegment vals, MemorySegment pos, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo, int c) {
+        MemorySegment cp = w.colPtr(), ri = w.rowIdx(), dys = dy.segment(), dxs = dx.segment();
+        long dyStride = dy.stride(), dxStride = dx.stride();
+        for (int i = colFrom; i < colTo; i++) {
+            FloatVector a0 = FloatVector.zero(sp), a1 = a0, a2 = a0, a3 = a0;
+            long end = cp.getAtIndex(JAVA_LONG, i + 1L);
+            for (long t = cp.getAtIndex(JAVA_LONG, i); t < end; t++) {
+                FloatVector wt = FloatVector.broadcast(sp, valueAt(vals, pos, t));
+                long db = ri.getAtIndex(JAVA_INT, t) * dyStride + c;
+                a0 = load(dys, db).fma(wt, a0);
+                a1 = load(dys, db + lanes).fma(wt, a1);
+                a2 = load(dys, db + 2L * lanes).fma(wt, a2);
+                a3 = load(dys, db + 3L * lanes).fma(wt, a3);
             }
+            long xb = i * dxStride + c;
+            store(a0, dxs, xb);
+            store(a1, dxs, xb + lanes);
+            store(a2, dxs, xb + 2L * lanes);
+            store(a3, dxs, xb + 3L * lanes);
         }
-        for (int vEnd = wholeVectorsEnd(n, dyStride, dxStride); c < vEnd; c += lanes) {
-            for (int i = colFrom; i < colTo; i++) {
-                FloatVector a = FloatVector.zero(sp);
-                long end = cp.getAtIndex(JAVA_LONG, i + 1L);
-                for (long t = cp.getAtIndex(JAVA_LONG, i); t < end; t++) {
-                    FloatVector wt = FloatVector.broadcast(sp, wv.getAtIndex(JAVA_FLOAT, vp.getAtIndex(JAVA_INT, t)));
-                    a = load(dys, ri.getAtIndex(JAVA_INT, t) * dyStride + c).fma(wt, a);
-                }
-                store(a, dxs, i * dxStride + c);
+    }
+
+    private static void transposed2(CsrMatrix w, MemorySegment vals, MemorySegment pos, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo, int c) {
+        MemorySegment cp = w.colPtr(), ri = w.rowIdx(), dys = dy.segment(), dxs = dx.segment();
+        long dyStride = dy.stride(), dxStride = dx.stride();
+        for (int i = colFrom; i < colTo; i++) {
+            FloatVector a0 = FloatVector.zero(sp), a1 = a0;
+            long end = cp.getAtIndex(JAVA_LONG, i + 1L);
+            for (long t = cp.getAtIndex(JAVA_LONG, i); t < end; t++) {
+                FloatVector wt = FloatVector.broadcast(sp, valueAt(vals, pos, t));
+                long db = ri.getAtIndex(JAVA_INT, t) * dyStride + c;
+                a0 = load(dys, db).fma(wt, a0);
+                a1 = load(dys, db + lanes).fma(wt, a1);
             }
+            long xb = i * dxStride + c;
+            store(a0, dxs, xb);
+            store(a1, dxs, xb + lanes);
         }
-        for (; c < n; c++) {
-            for (int i = colFrom; i < colTo; i++) {
-                float s = 0f;
-                long end = cp.getAtIndex(JAVA_LONG, i + 1L);
-                for (long t = cp.getAtIndex(JAVA_LONG, i); t < end; t++) {
-                    s = Math.fma(wv.getAtIndex(JAVA_FLOAT, vp.getAtIndex(JAVA_INT, t)),
-                            dys.getAtIndex(JAVA_FLOAT, ri.getAtIndex(JAVA_INT, t) * dyStride + c), s);
-                }
-                dxs.setAtIndex(JAVA_FLOAT, i * dxStride + c, s);
+    }
+
+    private static void transposed1(CsrMatrix w, MemorySegment vals, MemorySegment pos, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo, int c) {
+        MemorySegment cp = w.colPtr(), ri = w.rowIdx(), dys = dy.segment(), dxs = dx.segment();
+        long dyStride = dy.stride(), dxStride = dx.stride();
+        for (int i = colFrom; i < colTo; i++) {
+            FloatVector a = FloatVector.zero(sp);
+            long end = cp.getAtIndex(JAVA_LONG, i + 1L);
+            for (long t = cp.getAtIndex(JAVA_LONG, i); t < end; t++) {
+                FloatVector wt = FloatVector.broadcast(sp, valueAt(vals, pos, t));
+                a = load(dys, ri.getAtIndex(JAVA_INT, t) * dyStride + c).fma(wt, a);
             }
+            store(a, dxs, i * dxStride + c);
+        }
+    }
+
+    private static void transposedColumn(CsrMatrix w, MemorySegment vals, MemorySegment pos, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo, int c) {
+        MemorySegment cp = w.colPtr(), ri = w.rowIdx(), dys = dy.segment(), dxs = dx.segment();
+        long dyStride = dy.stride(), dxStride = dx.stride();
+        for (int i = colFrom; i < colTo; i++) {
+            float s = 0f;
+            long end = cp.getAtIndex(JAVA_LONG, i + 1L);
+            for (long t = cp.getAtIndex(JAVA_LONG, i); t < end; t++) {
+                s = Math.fma(valueAt(vals, pos, t),
+                        dys.getAtIndex(JAVA_FLOAT, ri.getAtIndex(JAVA_INT, t) * dyStride + c), s);
+            }
+            dxs.setAtIndex(JAVA_FLOAT, i * dxStride + c, s);
         }
     }
 
@@ -261,30 +352,81 @@ final class PanamaKernels implements Kernels {
         return strideA % lanes == 0 && strideB % lanes == 0 ? n : n - n % lanes;
     }
 
-    private static float dot(MemorySegment a, long aBase, MemorySegment b, long bBase, int n) {
-        FloatVector s0 = FloatVector.zero(sp), s1 = s0;
-        int c = 0;
-        for (; c + 2 * lanes <= n; c += 2 * lanes) {
-            s0 = load(a, aBase + c).fma(load(b, bBase + c), s0);
-            s1 = load(a, aBase + c + lanes).fma(load(b, bBase + c + lanes), s1);
+    // SDDMM produces a row's dot products a vector of connections at a time, in order, so the gradient
+    // store or the SGD step is a few vector operations over the row's contiguous values and velocity
+    // (masked for the row's last connections) instead of per-connection scalar work. Four dots share
+    // each dY load (quad); quads are combined by blend-and-add steps that halve the lanes per dot each
+    // time until every lane holds one full dot, then one constant shuffle puts them in order.
+    @Override
+    public void sddmm(CsrMatrix w, DenseMatrix dy, DenseMatrix x, float scale, MemorySegment grad, int rowFrom, int rowTo) {
+        sddmmRows(w, dy, x, scale, grad, null, 0f, 0f, 0f, rowFrom, rowTo);
+    }
+
+    @Override
+    public void sddmmSgd(CsrMatrix w, DenseMatrix dy, DenseMatrix x, float scale, MemorySegment velocity,
+                         float lr, float momentum, float weightDecay, int rowFrom, int rowTo) {
+        sddmmRows(w, dy, x, scale, null, velocity, lr, momentum, weightDecay, rowFrom, rowTo);
+    }
+
+    private static void sddmmRows(CsrMatrix w, DenseMatrix dy, DenseMatrix x, float scale, MemorySegment grad,
+                                  MemorySegment velocity, float lr, float momentum, float weightDecay, int rowFrom, int rowTo) {
+        MemorySegment rp = w.rowPtr(), ci = w.colIdx(), wv = w.values(), dys = dy.segment(), xs = x.segment();
+        long xStride = x.stride();
+        int n = dy.cols();
+        for (int j = rowFrom; j < rowTo; j++) {
+            long dyBase = j * dy.stride(), end = rp.getAtIndex(JAVA_LONG, j + 1L);
+            for (long k = rp.getAtIndex(JAVA_LONG, j); k < end; k += lanes) {
+                // Quads 0 and 1 join on lane bit L/8, then quads 2 and 3 likewise and both pairs on bit
+                // L/16. One quad call site: C2 inlines it, where four ran out of nodes and boxed.
+                FloatVector d = FloatVector.zero(sp), pending = d;
+                for (int q = 0; q < lanes / 4; q++) {
+                    long kq = k + 4 * q;
+                    FloatVector p = kq >= end ? FloatVector.zero(sp) : quad(dys, dyBase, xs, xRow(ci, kq, end, xStride),
+                            xRow(ci, kq + 1, end, xStride), xRow(ci, kq + 2, end, xStride), xRow(ci, kq + 3, end, xStride), n);
+                    if ((q & 1) == 0) {
+                        pending = p;
+                    } else {
+                        p = combine(pending, p, EIGHTH_BIT, SWAP_EIGHTH);
+                        d = q == 1 ? p : combine(d, p, SIXTEENTH_BIT, SWAP_SIXTEENTH);
+                    }
+                }
+                if (lanes == 4) d = pending;
+                FloatVector g = d.rearrange(DOT_ORDER).mul(scale);
+                VectorMask<Float> m = sp.indexInRange(k, end);
+                if (velocity == null) {
+                    g.intoMemorySegment(grad, k * Float.BYTES, NO, m);
+                } else { // the operations of ScalarKernels.sgdStep, lane-wise
+                    load(velocity, k, m).mul(momentum).sub(g.mul(lr)).intoMemorySegment(velocity, k * Float.BYTES, NO, m);
+                }
+            }
+            // The weight step is a second loop over the row, in a method of its own: in this one C2
+            // ran out of inlining budget (NodeCountInliningCutoff) and boxed vectors.
+            if (velocity != null) applyVelocity(wv, velocity, rp.getAtIndex(JAVA_LONG, j), end, weightDecay);
         }
-        for (; c + lanes <= n; c += lanes) s0 = load(a, aBase + c).fma(load(b, bBase + c), s0);
-        return tail(a, aBase, b, bBase, c, n, sum(s0.add(s1)));
     }
 
-    private static float tail(MemorySegment a, long aBase, MemorySegment b, long bBase, int from, int n, float s) {
-        for (int c = from; c < n; c++) s = Math.fma(a.getAtIndex(JAVA_FLOAT, aBase + c), b.getAtIndex(JAVA_FLOAT, bBase + c), s);
-        return s;
+    // w += v - weightDecay * w, in the order of ScalarKernels.sgdStep.
+    private static void applyVelocity(MemorySegment wv, MemorySegment velocity, long from, long to, float weightDecay) {
+        long k = from;
+        for (; k + lanes <= to; k += lanes) {
+            FloatVector wk = load(wv, k);
+            store(wk.add(load(velocity, k)).sub(wk.mul(weightDecay)), wv, k);
+        }
+        for (; k < to; k++) {
+            float wk = wv.getAtIndex(JAVA_FLOAT, k);
+            wv.setAtIndex(JAVA_FLOAT, k, wk + velocity.getAtIndex(JAVA_FLOAT, k) - weightDecay * wk);
+        }
     }
 
-    // Four dot products against one dY row, for connections k..k+3 with X rows at x0..x3: each dY vector
-    // is loaded once for four connections, and the four lane sums are reduced together (two
-    // blend-and-add steps leave a quarter of the lanes per product, then a butterfly within quarters)
-    // instead of four full butterflies. The results go straight to grad (velocity == null) or into an
-    // SGD step: returning the vector would box it, as this method is too large for C2 to inline.
-    private static void dot4(MemorySegment dys, long dyBase, MemorySegment xs, long x0, long x1, long x2, long x3, int n,
-                             float scale, long at, MemorySegment grad, MemorySegment wv, MemorySegment velocity,
-                             float lr, float momentum, float weightDecay) {
+    // Connections past the row's end repeat its last X row: valid memory, their results masked off.
+    private static long xRow(MemorySegment ci, long k, long end, long xStride) {
+        return ci.getAtIndex(JAVA_INT, Math.min(k, end - 1)) * xStride;
+    }
+
+    // Dot products of one dY row with the X rows at x0..x3, reduced until each quarter of the lanes
+    // holds partial sums of one of them: quarters 0, 1, 2, 3 <- x0, x2, x1, x3. Kept under C2's
+    // inlining size limit (325 bytecodes): a FloatVector returned from a call is boxed.
+    private static FloatVector quad(MemorySegment dys, long dyBase, MemorySegment xs, long x0, long x1, long x2, long x3, int n) {
         FloatVector a = FloatVector.zero(sp), b = a, c = a, d = a;
         int k = 0;
         for (; k + lanes <= n; k += lanes) {
@@ -294,86 +436,53 @@ final class PanamaKernels implements Kernels {
             c = load(xs, x2 + k).fma(dv, c);
             d = load(xs, x3 + k).fma(dv, d);
         }
-        if (k < n) { // the last partial vector, masked: padding columns hold stale values
+        if (k < n) { // the last partial vector, read whole (rows are padded), padding zeroed: it may hold stale values
             VectorMask<Float> m = sp.indexInRange(k, n);
-            FloatVector dv = load(dys, dyBase + k, m);
-            a = load(xs, x0 + k, m).fma(dv, a);
-            b = load(xs, x1 + k, m).fma(dv, b);
-            c = load(xs, x2 + k, m).fma(dv, c);
-            d = load(xs, x3 + k, m).fma(dv, d);
+            FloatVector z = FloatVector.zero(sp), dv = z.blend(load(dys, dyBase + k), m);
+            a = z.blend(load(xs, x0 + k), m).fma(dv, a);
+            b = z.blend(load(xs, x1 + k), m).fma(dv, b);
+            c = z.blend(load(xs, x2 + k), m).fma(dv, c);
+            d = z.blend(load(xs, x3 + k), m).fma(dv, d);
         }
-        FloatVector ab = a.blend(b, UPPER_HALF).add(b.blend(a, UPPER_HALF).rearrange(SWAP_HALF));
-        FloatVector cd = c.blend(d, UPPER_HALF).add(d.blend(c, UPPER_HALF).rearrange(SWAP_HALF));
-        FloatVector v = ab.blend(cd, ODD_QUARTER).add(cd.blend(ab, ODD_QUARTER).rearrange(SWAP_QUARTER));
-        // Constant shuffles (not a loop over an array, whose elements C2 cannot treat as constants).
-        if (lanes >= 8) v = v.add(v.rearrange(WITHIN_QUARTER_1));
-        if (lanes >= 16) v = v.add(v.rearrange(WITHIN_QUARTER_2));
-        // lanes 0, q, h, h+q hold the dots of connections at, at+2, at+1, at+3
-        float g0 = scale * v.lane(0), g1 = scale * v.lane(lanes / 2), g2 = scale * v.lane(lanes / 4), g3 = scale * v.lane(lanes / 2 + lanes / 4);
-        if (velocity == null) {
-            grad.setAtIndex(JAVA_FLOAT, at, g0);
-            grad.setAtIndex(JAVA_FLOAT, at + 1, g1);
-            grad.setAtIndex(JAVA_FLOAT, at + 2, g2);
-            grad.setAtIndex(JAVA_FLOAT, at + 3, g3);
-        } else {
-            ScalarKernels.sgdStep(wv, velocity, at, g0, lr, momentum, weightDecay);
-            ScalarKernels.sgdStep(wv, velocity, at + 1, g1, lr, momentum, weightDecay);
-            ScalarKernels.sgdStep(wv, velocity, at + 2, g2, lr, momentum, weightDecay);
-            ScalarKernels.sgdStep(wv, velocity, at + 3, g3, lr, momentum, weightDecay);
-        }
+        return combine(combine(a, b, HALF_BIT, SWAP_HALF), combine(c, d, HALF_BIT, SWAP_HALF), QUARTER_BIT, SWAP_QUARTER);
     }
 
-    private static final VectorMask<Float> UPPER_HALF = VectorMask.fromLong(sp, lanes >= 4 ? ~((1L << (lanes / 2)) - 1) & ((1L << lanes) - 1) : 0);
-    private static final VectorMask<Float> ODD_QUARTER = VectorMask.fromLong(sp, quarterMask());
-    private static final VectorShuffle<Float> SWAP_HALF = VectorShuffle.fromOp(sp, i -> i ^ Math.max(1, lanes / 2));
-    private static final VectorShuffle<Float> SWAP_QUARTER = VectorShuffle.fromOp(sp, i -> i ^ Math.max(1, lanes / 4));
-    private static final VectorShuffle<Float> WITHIN_QUARTER_1 = VectorShuffle.fromOp(sp, i -> i ^ Math.max(1, lanes / 8));
-    private static final VectorShuffle<Float> WITHIN_QUARTER_2 = VectorShuffle.fromOp(sp, i -> i ^ Math.max(1, lanes / 16));
+    // Lanes with the mask's bit clear get x[l] + x[l ^ bit], lanes with it set get y[l] + y[l ^ bit].
+    private static FloatVector combine(FloatVector x, FloatVector y, VectorMask<Float> bitSet, VectorShuffle<Float> swap) {
+        return x.blend(y, bitSet).add(y.blend(x, bitSet).rearrange(swap));
+    }
 
-    private static long quarterMask() {
+    // Constant masks and shuffles (not an array, whose elements C2 cannot treat as constants); they
+    // select lanes by one bit of the lane index: L/2, L/4, L/8, L/16 for L lanes.
+    private static final VectorMask<Float> HALF_BIT = laneBit(lanes / 2), QUARTER_BIT = laneBit(lanes / 4);
+    private static final VectorMask<Float> EIGHTH_BIT = laneBit(lanes / 8), SIXTEENTH_BIT = laneBit(lanes / 16);
+    private static final VectorShuffle<Float> SWAP_HALF = swap(lanes / 2), SWAP_QUARTER = swap(lanes / 4);
+    private static final VectorShuffle<Float> SWAP_EIGHTH = swap(lanes / 8), SWAP_SIXTEENTH = swap(lanes / 16);
+    private static final VectorShuffle<Float> DOT_ORDER = dotOrder();
+
+    private static VectorMask<Float> laneBit(int bit) {
         long m = 0;
-        for (int i = 0; i < lanes; i++) if (lanes >= 4 && (i & (lanes / 4)) != 0) m |= 1L << i;
-        return m;
+        for (int i = 0; i < lanes; i++) if ((i & bit) != 0) m |= 1L << i;
+        return VectorMask.fromLong(sp, m);
     }
 
-    @Override
-    public void sddmm(CsrMatrix w, DenseMatrix dy, DenseMatrix x, float scale, MemorySegment grad, int rowFrom, int rowTo) {
-        MemorySegment rp = w.rowPtr(), ci = w.colIdx(), dys = dy.segment(), xs = x.segment();
-        long xStride = x.stride();
-        int n = dy.cols();
-        for (int j = rowFrom; j < rowTo; j++) {
-            long dyBase = j * dy.stride();
-            long k = rp.getAtIndex(JAVA_LONG, j), end = rp.getAtIndex(JAVA_LONG, j + 1L);
-            for (; lanes >= 4 && k + 4 <= end; k += 4) {
-                long x0 = ci.getAtIndex(JAVA_INT, k) * xStride, x1 = ci.getAtIndex(JAVA_INT, k + 1) * xStride;
-                long x2 = ci.getAtIndex(JAVA_INT, k + 2) * xStride, x3 = ci.getAtIndex(JAVA_INT, k + 3) * xStride;
-                dot4(dys, dyBase, xs, x0, x1, x2, x3, n, scale, k, grad, null, null, 0f, 0f, 0f);
-            }
-            for (; k < end; k++) {
-                grad.setAtIndex(JAVA_FLOAT, k, scale * dot(dys, dyBase, xs, ci.getAtIndex(JAVA_INT, k) * xStride, n));
-            }
-        }
+    private static VectorShuffle<Float> swap(int bit) {
+        return VectorShuffle.fromOp(sp, i -> i ^ Math.max(1, bit));
     }
 
-    @Override
-    public void sddmmSgd(CsrMatrix w, DenseMatrix dy, DenseMatrix x, float scale, MemorySegment velocity,
-                         float lr, float momentum, float weightDecay, int rowFrom, int rowTo) {
-        MemorySegment rp = w.rowPtr(), ci = w.colIdx(), wv = w.values(), dys = dy.segment(), xs = x.segment();
-        long xStride = x.stride();
-        int n = dy.cols();
-        for (int j = rowFrom; j < rowTo; j++) {
-            long dyBase = j * dy.stride();
-            long k = rp.getAtIndex(JAVA_LONG, j), end = rp.getAtIndex(JAVA_LONG, j + 1L);
-            for (; lanes >= 4 && k + 4 <= end; k += 4) {
-                long x0 = ci.getAtIndex(JAVA_INT, k) * xStride, x1 = ci.getAtIndex(JAVA_INT, k + 1) * xStride;
-                long x2 = ci.getAtIndex(JAVA_INT, k + 2) * xStride, x3 = ci.getAtIndex(JAVA_INT, k + 3) * xStride;
-                dot4(dys, dyBase, xs, x0, x1, x2, x3, n, scale, k, null, wv, velocity, lr, momentum, weightDecay);
-            }
-            for (; k < end; k++) {
-                float g = scale * dot(dys, dyBase, xs, ci.getAtIndex(JAVA_INT, k) * xStride, n);
-                ScalarKernels.sgdStep(wv, velocity, k, g, lr, momentum, weightDecay);
-            }
+    // Lane l of the reduced vector holds the dot of connection 4*quad + position in quad, where the quad
+    // comes from bits L/8 (+1) and L/16 (+2) and the position from bits L/4 (+2) and L/2 (+1).
+    private static VectorShuffle<Float> dotOrder() {
+        int[] from = new int[lanes];
+        for (int l = 0; l < lanes; l++) {
+            int quad = bit(l, lanes / 8) + 2 * bit(l, lanes / 16), pos = 2 * bit(l, lanes / 4) + bit(l, lanes / 2);
+            if (4 * quad + pos < lanes) from[4 * quad + pos] = l;
         }
+        return VectorShuffle.fromArray(sp, from, 0);
+    }
+
+    private static int bit(int l, int bit) {
+        return bit > 0 && (l & bit) != 0 ? 1 : 0;
     }
 
     @Override

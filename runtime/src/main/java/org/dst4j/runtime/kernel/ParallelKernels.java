@@ -28,27 +28,89 @@ public final class ParallelKernels {
     /** {@code Y = W X + b}. */
     public void forward(CsrMatrix w, DenseMatrix x, MemorySegment bias, DenseMatrix y) {
         checkProduct(w.rows(), w.cols(), x, y, "forward");
-        pool.run(pool.splitByNnz(w.rowPtr(), w.rows(), ROW_COST), (a, b) -> k.csrForward(w, x, bias, y, a, b));
+        sparse(FORWARD, w, w.rowPtr(), w.rows(), x, y, bias, 0f, 0f, 0f, 0f);
     }
 
     /** {@code dX = W^T dY}. */
     public void transposed(CsrMatrix w, DenseMatrix dy, DenseMatrix dx) {
         checkProduct(w.cols(), w.rows(), dy, dx, "transposed");
-        pool.run(pool.splitByNnz(w.colPtr(), w.cols(), ROW_COST), (a, b) -> k.csrTransposed(w, dy, dx, a, b));
+        sparse(TRANSPOSED, w, w.colPtr(), w.cols(), dy, dx, null, 0f, 0f, 0f, 0f);
     }
 
     /** Gradient at stored entries: {@code grad[k] = scale * dot(dY[j,:], X[i,:])}. */
     public void sddmm(CsrMatrix w, DenseMatrix dy, DenseMatrix x, float scale, MemorySegment grad) {
         checkProduct(w.rows(), w.cols(), x, dy, "sddmm");
-        pool.run(pool.splitByNnz(w.rowPtr(), w.rows(), ROW_COST), (a, b) -> k.sddmm(w, dy, x, scale, grad, a, b));
+        sparse(SDDMM, w, w.rowPtr(), w.rows(), dy, x, grad, scale, 0f, 0f, 0f);
     }
 
     /** SDDMM fused with an SGD step (see {@link Kernels#sddmmSgd}). */
     public void sddmmSgd(CsrMatrix w, DenseMatrix dy, DenseMatrix x, float scale, MemorySegment velocity,
                          float lr, float momentum, float weightDecay) {
         checkProduct(w.rows(), w.cols(), x, dy, "sddmmSgd");
-        pool.run(pool.splitByNnz(w.rowPtr(), w.rows(), ROW_COST),
-                (a, b) -> k.sddmmSgd(w, dy, x, scale, velocity, lr, momentum, weightDecay, a, b));
+        sparse(SDDMM_SGD, w, w.rowPtr(), w.rows(), dy, x, velocity, scale, lr, momentum, weightDecay);
+    }
+
+    // The sparse products run without allocating: their arguments go into one reusable task (a
+    // capturing lambda is a new object per call) and the nnz-balanced row split is kept per pointer
+    // array. A split only balances work; any split gives the same bits, so one computed before the
+    // pointers' contents changed in place would cost speed, never correctness. Topology changes
+    // allocate new pointer arrays, which miss the cache.
+    private static final int FORWARD = 0, TRANSPOSED = 1, SDDMM = 2, SDDMM_SGD = 3;
+    private final SparseTask task = new SparseTask();
+    private static final int CACHED_SPLITS = 8;
+    private final MemorySegment[] splitPtr = new MemorySegment[CACHED_SPLITS];
+    private final int[][] splitBounds = new int[CACHED_SPLITS][];
+    private int splitNext;
+
+    private synchronized void sparse(int op, CsrMatrix w, MemorySegment ptr, int rows, DenseMatrix a, DenseMatrix b,
+                                     MemorySegment seg, float scale, float lr, float momentum, float weightDecay) {
+        SparseTask t = task;
+        t.op = op;
+        t.w = w;
+        t.a = a;
+        t.b = b;
+        t.seg = seg;
+        t.scale = scale;
+        t.lr = lr;
+        t.momentum = momentum;
+        t.weightDecay = weightDecay;
+        try {
+            pool.run(split(ptr, rows), t);
+        } finally {
+            t.w = null;
+            t.a = t.b = null;
+            t.seg = null;
+        }
+    }
+
+    private int[] split(MemorySegment ptr, int rows) {
+        for (int i = 0; i < CACHED_SPLITS; i++) {
+            int[] b = splitBounds[i];
+            if (splitPtr[i] == ptr && b[b.length - 1] == rows) return b;
+        }
+        int[] b = pool.splitByNnz(ptr, rows, ROW_COST);
+        splitPtr[splitNext] = ptr;
+        splitBounds[splitNext] = b;
+        splitNext = (splitNext + 1) % CACHED_SPLITS;
+        return b;
+    }
+
+    private final class SparseTask implements WorkerPool.RangeTask {
+        int op;
+        CsrMatrix w;
+        DenseMatrix a, b;
+        MemorySegment seg;
+        float scale, lr, momentum, weightDecay;
+
+        @Override
+        public void run(int from, int to) {
+            switch (op) {
+                case FORWARD -> k.csrForward(w, a, seg, b, from, to);
+                case TRANSPOSED -> k.csrTransposed(w, a, b, from, to);
+                case SDDMM -> k.sddmm(w, a, b, scale, seg, from, to);
+                default -> k.sddmmSgd(w, a, b, scale, seg, lr, momentum, weightDecay, from, to);
+            }
+        }
     }
 
     /** {@code db[j] = sum_c dY[j,c]}. */

@@ -32,6 +32,7 @@ public final class CsrMatrix implements AutoCloseable {
     private MemorySegment colPtr;
     private MemorySegment rowIdx;
     private MemorySegment valuePos;
+    private MemorySegment valuesByColumn;
     private final Map<String, Side> sides = new LinkedHashMap<>();
 
     private record Side(ValueLayout layout, MemorySegment[] seg) {}
@@ -51,6 +52,7 @@ public final class CsrMatrix implements AutoCloseable {
         colPtr = a.allocate(ValueLayout.JAVA_LONG, cols + 1L);
         rowIdx = a.allocate(ValueLayout.JAVA_INT, Math.max(1, n));
         valuePos = a.allocate(ValueLayout.JAVA_INT, Math.max(1, n));
+        valuesByColumn = a.allocate(ValueLayout.JAVA_FLOAT, Math.max(1, n));
     }
 
     static void checkShape(int rows, int cols) {
@@ -311,7 +313,7 @@ public final class CsrMatrix implements AutoCloseable {
         if (newNnz > Integer.MAX_VALUE) throw new IllegalArgumentException("too many entries: " + newNnz);
         Arena old = arena;
         MemorySegment oRowPtr = rowPtr, oCol = colIdx, oVal = values;
-        MemorySegment oColPtr = colPtr, oRowIdx = rowIdx, oValuePos = valuePos;
+        MemorySegment oColPtr = colPtr, oRowIdx = rowIdx, oValuePos = valuePos, oValuesByColumn = valuesByColumn;
         Map<String, MemorySegment> oldSides = new LinkedHashMap<>();
         for (var e : sides.entrySet()) oldSides.put(e.getKey(), e.getValue().seg()[0]);
         Arena fresh = Arena.ofShared();
@@ -386,6 +388,7 @@ public final class CsrMatrix implements AutoCloseable {
             colPtr = oColPtr;
             rowIdx = oRowIdx;
             valuePos = oValuePos;
+            valuesByColumn = oValuesByColumn;
             for (var s : sides.entrySet()) s.getValue().seg()[0] = oldSides.get(s.getKey());
             throw e;
         }
@@ -420,6 +423,13 @@ public final class CsrMatrix implements AutoCloseable {
     /** Transpose: the position in {@link #values()} of each entry in column order, int[nnz]. */
     public MemorySegment valuePos() { return valuePos; }
 
+    /**
+     * Scratch for products with the transpose: float[nnz] that a kernel may fill with
+     * {@code values[valuePos[t]]} for the columns it covers and then read in column order. Its
+     * contents are meaningful only during such a call; nothing else reads it.
+     */
+    public MemorySegment valuesByColumn() { return valuesByColumn; }
+
     public long rowStart(int r) { return rowPtr.getAtIndex(ValueLayout.JAVA_LONG, r); }
 
     public long rowEnd(int r) { return rowPtr.getAtIndex(ValueLayout.JAVA_LONG, r + 1L); }
@@ -446,7 +456,7 @@ public final class CsrMatrix implements AutoCloseable {
     /** Bytes of off-heap memory held, side arrays included. */
     public long byteSize() {
         long b = rowPtr.byteSize() + colIdx.byteSize() + values.byteSize() + colPtr.byteSize()
-                + rowIdx.byteSize() + valuePos.byteSize();
+                + rowIdx.byteSize() + valuePos.byteSize() + valuesByColumn.byteSize();
         for (Side s : sides.values()) b += s.seg()[0].byteSize();
         return b;
     }

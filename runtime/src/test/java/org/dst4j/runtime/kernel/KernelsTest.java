@@ -35,6 +35,8 @@ class KernelsTest {
                 new Shape(20, 30, 67, 1.0, new int[0]),
                 new Shape(50, 70, 33, 0.0, new int[0]),
                 new Shape(9, 300, 250, 0.05, new int[] {8}),
+                // dY over 1 MB: the transposed product gathers values into column order first
+                new Shape(2100, 30, 130, 0.05, new int[] {7, 2099}),
                 new Shape(16, 16, 0, 0.5, new int[0]));
     }
 
