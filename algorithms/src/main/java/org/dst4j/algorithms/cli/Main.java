@@ -61,6 +61,7 @@ public final class Main {
         m.put("quickselection", new QuickSelectionCommand());
         m.put("freetickets", new FreeTicketsCommand());
         m.put("neurotrails", new NeuroTrailsCommand());
+        m.put("spacenet", new SpaceNetCommand());
         return m;
     }
 

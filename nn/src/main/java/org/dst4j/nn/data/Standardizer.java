@@ -42,6 +42,30 @@ public record Standardizer(float[] mean, float[] std) {
         return new Standardizer(mean, std);
     }
 
+    /**
+     * One mean and one standard deviation over every feature of {@code train} (the global scalars of
+     * torchvision's {@code Normalize}): an affine rescaling that keeps pixels comparable to each other.
+     */
+    public static Standardizer fitGlobal(Dataset train) {
+        int d = train.features(), n = train.samples();
+        double sum = 0, sq = 0;
+        float[] row = new float[d];
+        for (long s = 0; s < n; s++) {
+            MemorySegment.copy(train.features(s), JAVA_FLOAT, 0, row, 0, d);
+            for (int f = 0; f < d; f++) sum += row[f];
+        }
+        double count = Math.max(1.0, (double) n * d), mean = sum / count;
+        for (long s = 0; s < n; s++) {
+            MemorySegment.copy(train.features(s), JAVA_FLOAT, 0, row, 0, d);
+            for (int f = 0; f < d; f++) sq += (row[f] - mean) * (row[f] - mean);
+        }
+        double sd = Math.sqrt(sq / count);
+        float[] m = new float[d], sdv = new float[d];
+        java.util.Arrays.fill(m, (float) mean);
+        java.util.Arrays.fill(sdv, sd > 1e-12 ? (float) sd : 1f);
+        return new Standardizer(m, sdv);
+    }
+
     /** Standardizes {@code data} in place. */
     public void apply(Dataset data) {
         int d = mean.length;

@@ -43,15 +43,8 @@ public final class RandomGrow implements GrowRule {
     }
 
     private static boolean occupied(CsrMatrix w, MemorySegment keep, int r, int c) {
-        long lo = w.rowStart(r), hi = w.rowEnd(r) - 1;
-        while (lo <= hi) {
-            long mid = (lo + hi) >>> 1;
-            int mc = w.col(mid);
-            if (mc < c) lo = mid + 1;
-            else if (mc > c) hi = mid - 1;
-            else return keep.get(JAVA_BYTE, mid) != 0;
-        }
-        return false;
+        long k = w.indexOf(r, c);
+        return k >= 0 && keep.get(JAVA_BYTE, k) != 0;
     }
 
     // Reservoir-free selection: walk the free cells in order and take each with probability needed/remaining.

@@ -440,17 +440,23 @@ public final class CsrMatrix implements AutoCloseable {
 
     public void setValue(long k, float v) { values.setAtIndex(ValueLayout.JAVA_FLOAT, k, v); }
 
-    /** The value at (r, c), or 0 if absent; binary search within the row. */
+    /** The value at (r, c), or 0 if absent. */
     public float get(int r, int c) {
+        long k = indexOf(r, c);
+        return k < 0 ? 0f : value(k);
+    }
+
+    /** Position of the connection (r, c) in the CSR arrays, or -1 if absent; binary search within the row. */
+    public long indexOf(int r, int c) {
         long lo = rowStart(r), hi = rowEnd(r) - 1;
         while (lo <= hi) {
             long mid = (lo + hi) >>> 1;
             int mc = col(mid);
             if (mc < c) lo = mid + 1;
             else if (mc > c) hi = mid - 1;
-            else return value(mid);
+            else return mid;
         }
-        return 0f;
+        return -1;
     }
 
     /** Bytes of off-heap memory held, side arrays included. */

@@ -1,0 +1,108 @@
+package org.dst4j.algorithms.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.dst4j.algorithms.freetickets.FreeTickets;
+import org.dst4j.algorithms.spacenet.SpaceNet;
+import org.dst4j.algorithms.spacenet.SpaceNetConfig;
+import org.dst4j.algorithms.spacenet.SpaceNetRun;
+import org.dst4j.nn.data.DataFormatException;
+import org.dst4j.nn.data.DataSources;
+import org.dst4j.nn.data.DatasetSplit;
+import org.dst4j.nn.train.EpochMetrics;
+import org.dst4j.nn.train.Trainer;
+
+final class SpaceNetCommand implements Command {
+    @Override public String summary() { return "SpaceNet: class-incremental learning in a fixed-capacity sparse network (with fine-tuning and joint baselines)"; }
+
+    @Override
+    public int run(String[] args) throws UsageException, UserException {
+        SpaceNetConfig d = SpaceNetConfig.defaults();
+        Options o = DataArgs.declare(new Options("spacenet", summary())
+                .option("tasks", String.valueOf(d.tasks()), "number of tasks; classes are split in order (10 classes, 5 tasks: 0-1, 2-3, ...)")
+                .option("hidden", "400,400", "hidden layer sizes (the fixed capacity shared by all tasks)")
+                .option("connections", "10000,1640,80", "connections each task allocates per layer, input layer first")
+                .option("selected", String.valueOf(d.selectedNeurons()), "free neurons per hidden layer a task may use")
+                .option("reserved", String.valueOf(d.reservedNeurons()), "neurons per hidden layer a task reserves when it ends")
+                .option("drop", String.valueOf(d.dropFraction()), "share of a task's connections replaced after each epoch")
+                .option("epochs", String.valueOf(d.epochs()), "epochs per task")
+                .option("batch", String.valueOf(d.batch()), "mini-batch size")
+                .option("lr", String.valueOf(d.lr()), "SGD learning rate")
+                .option("momentum", String.valueOf(d.momentum()), "SGD momentum")
+                .option("weight-decay", String.valueOf(d.weightDecay()), "weight decay per step")
+                .option("seed", String.valueOf(d.seed()), "random seed")
+                .option("threads", String.valueOf(Runtime.getRuntime().availableProcessors()), "worker threads")
+                .option("out", "runs/spacenet", "output directory (metrics.json, metrics.jsonl, accuracy-matrix.png)")
+                .flag("no-baselines", "skip the fine-tuning and joint-training baselines"));
+        if (!o.parse(args)) return 0;
+        SpaceNetConfig cfg;
+        try {
+            cfg = new SpaceNetConfig(o.integer("tasks", 1, 1_000_000), o.integers("hidden", 1, Integer.MAX_VALUE), o.integers("connections", 1, Integer.MAX_VALUE),
+                    o.integer("selected", 1, Integer.MAX_VALUE), o.integer("reserved", 0, Integer.MAX_VALUE), o.number("drop", 0, 0.999999),
+                    o.integer("epochs", 1, 1_000_000), o.integer("batch", 1, 1 << 20), (float) o.number("lr", 1e-12, 1e3),
+                    (float) o.number("momentum", 0, 0.999999), (float) o.number("weight-decay", 0, 1), o.longValue("seed"), o.integer("threads", 1, 4096));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        Path out = o.path("out");
+        boolean baselines = !o.flag("no-baselines");
+        try (DatasetSplit data = DataSources.load(DataArgs.parse(o, cfg.seed()))) {
+            if (cfg.tasks() > data.train().classes()) {
+                throw new UsageException("--tasks " + cfg.tasks() + " exceeds the " + data.train().classes() + " classes of " + data.train().name());
+            }
+            System.err.printf("dst4j spacenet, %d tasks: %s, %d train / %d test samples, %d classes%n", cfg.tasks(), data.train().name(),
+                    data.train().samples(), data.test().samples(), data.train().classes());
+            Progress progress = new Progress(cfg.epochs() * cfg.tasks() * (baselines ? 3 : 1));
+            int[] done = {0};
+            long t0 = System.nanoTime();
+            SpaceNetRun.Result r = SpaceNetRun.run(cfg, data, !o.flag("no-standardize"), baselines, out, new FreeTickets.Progress() {
+                @Override public void batch(int epoch, int b, int total) {
+                    progress.batch(done[0], b, total);
+                }
+
+                @Override public void epoch(String phase, EpochMetrics m) {
+                    done[0]++;
+                    progress.line(String.format("%s epoch %d  train loss %.4f acc %.4f  test (this task, all outputs) acc %.4f  %d connections  %.2fs",
+                            phase, m.epoch(), m.trainLoss(), m.trainAccuracy(), m.testAccuracy(), m.connections(), m.epochSeconds()));
+                }
+            });
+            SpaceNetRun.Method sn = r.methods().getFirst();
+            System.out.println("accuracy on task i (rows) after learning task j (columns), SpaceNet:");
+            printMatrix(sn.accuracy());
+            System.out.printf("%-30s %10s %12s %12s %9s%n", "method", "avg acc", "forgetting", "connections", "seconds");
+            for (SpaceNetRun.Method m : r.methods()) {
+                System.out.printf("%-30s %9.2f%% %11.2f%% %12d %9.1f%n", m.name(), 100 * m.averageAccuracy(), 100 * m.averageForgetting(),
+                        m.connections(), m.seconds());
+            }
+            for (SpaceNet.TaskStats s : r.tasks()) {
+                long c = 0;
+                for (long x : s.connections()) c += x;
+                int n = 0;
+                for (int x : s.reservedNeurons()) n += x;
+                System.out.printf("task %d reserved %d hidden neurons and froze %d connections%n", s.task() + 1, n, c);
+            }
+            System.out.printf("after %d tasks: %.1f%% of hidden neurons reserved, %.1f%% of the dense connection capacity used%n",
+                    r.tasks().size(), 100 * r.reservedNeuronShare(), 100 * r.reservedConnectionShare());
+            System.out.printf("SpaceNet time %.1f s; total %.1f s; peak RSS %s; wrote %s, %s%n", sn.seconds(), (System.nanoTime() - t0) / 1e9,
+                    RunSummary.peakRss(), out.resolve(SpaceNetRun.METRICS), out.resolve(SpaceNetRun.CHART));
+            return 0;
+        } catch (DataFormatException e) {
+            throw new UserException(e.getMessage());
+        } catch (Trainer.DivergedException e) {
+            throw new UserException(e.getMessage());
+        } catch (IOException e) {
+            throw new UserException(e.getMessage(), e);
+        }
+    }
+
+    private static void printMatrix(double[][] a) {
+        System.out.print("        ");
+        for (int j = 0; j < a[0].length; j++) System.out.printf("%8s", "after " + (j + 1));
+        System.out.println();
+        for (int i = 0; i < a.length; i++) {
+            System.out.printf("task %-3d", i + 1);
+            for (double v : a[i]) System.out.print(Double.isNaN(v) ? "        " : String.format("%7.1f%%", 100 * v));
+            System.out.println();
+        }
+    }
+}

@@ -1,0 +1,457 @@
+package org.dst4j.algorithms.spacenet;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.Set;
+import org.dst4j.nn.data.Dataset;
+import org.dst4j.nn.data.Standardizer;
+import org.dst4j.nn.data.TaskStream;
+import org.dst4j.nn.evolution.BatchGradient;
+import org.dst4j.nn.evolution.EvolutionSchedule;
+import org.dst4j.nn.evolution.GrowRule;
+import org.dst4j.nn.evolution.PruneRule;
+import org.dst4j.nn.evolution.TopologyEvolution;
+import org.dst4j.nn.init.Density;
+import org.dst4j.nn.init.WeightInit;
+import org.dst4j.nn.layer.Activation;
+import org.dst4j.nn.layer.SparseLinear;
+import org.dst4j.nn.loss.SoftmaxCrossEntropy;
+import org.dst4j.nn.network.MlpConfig;
+import org.dst4j.nn.network.SparseMlp;
+import org.dst4j.nn.optim.LearningRate;
+import org.dst4j.nn.optim.Optimizer;
+import org.dst4j.nn.optim.Sgd;
+import org.dst4j.nn.train.Trainer;
+import org.dst4j.runtime.dense.DenseMatrix;
+import org.dst4j.runtime.kernel.ParallelKernels;
+import org.dst4j.runtime.random.RandomStream;
+import org.dst4j.runtime.random.RngStreams;
+import org.dst4j.runtime.sparse.CsrMatrix;
+
+/**
+ * SpaceNet (Sokar, Mocanu, Pechenizkiy 2021): class-incremental learning in a fixed-capacity sparse MLP.
+ * Each task places its own sparse connections among free neurons, trains only those, compacts them
+ * into few neurons by importance-driven drop-and-grow, and at its end reserves its most important
+ * neurons and freezes its connections, so later tasks cannot overwrite it.
+ *
+ * <p>Per-connection state lives in side arrays of each layer's CSR matrix, permuted with the values on
+ * every topology change: {@link #OWNER} (0 while the connection's task is being learned, then task + 1),
+ * {@link #FROZEN} (1 once its task has ended: never updated or pruned again) and {@link #IMPORTANCE}.
+ * Per-neuron state (reserved by which task, selected for the current one, importance) is one small
+ * array per layer.
+ *
+ * <p>As in the reference code: a task's connections are drawn uniformly among (selected free neurons of
+ * one layer) x (selected free neurons of the next), with Xavier-uniform weights over the dense fan; a
+ * connection's importance is the accumulated first-order loss change {@code |Δw · g|} of its steps; a
+ * neuron's importance accumulates, every step, the importance of its incoming connections (outgoing ones
+ * for input pixels); after every epoch but the last, each non-output layer drops the task's least
+ * important {@code dropFraction} of connections and grows as many at zero weight where the product of
+ * the two neurons' importances is largest; while later tasks train, finished tasks' output rows are taken
+ * out of the forward pass and restored for prediction.
+ */
+public final class SpaceNet implements AutoCloseable {
+    /** Per-connection owner: 0 while its task is being learned, {@code t + 1} once task {@code t} reserved it. */
+    public static final String OWNER = "owner";
+    /** Per-connection flag: 1 = reserved by a finished task (never updated, never pruned). */
+    public static final String FROZEN = "frozen";
+    /** Per-connection importance for the task being learned: the sum of {@code |Δw · g|} over its steps. */
+    public static final String IMPORTANCE = "importance";
+    private static final String GRAD = "grad";
+    private static final String PARKED = "parked";
+
+    private final SpaceNetConfig cfg;
+    private final int[] sizes;
+    private final SparseMlp net;
+    private final int[][] reservedBy;
+    private final boolean[][] selected;
+    private final double[][] neuronImportance;
+    private final float[][] biasAtStart;
+    private final RngStreams rng;
+    private final Step optimizer;
+    private final List<TaskStats> stats = new ArrayList<>();
+    private int task = -1;
+    private int[] classes = new int[0];
+    private boolean parked;
+
+    /** What a finished task took: per layer connections, per hidden layer reserved neurons. */
+    public record TaskStats(int task, long[] connections, int[] reservedNeurons, int[] selectedNeurons) {}
+
+    /** A learner for inputs of {@code inputs} features and {@code classes} output classes, with no connections yet. */
+    public SpaceNet(SpaceNetConfig cfg, int inputs, int classes) {
+        this.cfg = cfg;
+        int[] hidden = cfg.hidden();
+        sizes = new int[hidden.length + 2];
+        sizes[0] = inputs;
+        System.arraycopy(hidden, 0, sizes, 1, hidden.length);
+        sizes[sizes.length - 1] = classes;
+        rng = new RngStreams(cfg.seed());
+        List<SparseLinear> layers = new ArrayList<>();
+        for (int l = 0; l + 1 < sizes.length; l++) {
+            CsrMatrix w = CsrMatrix.fromCoo(sizes[l + 1], sizes[l], new int[0], new int[0], new float[0]);
+            w.addSide(OWNER, JAVA_INT);
+            w.addSide(FROZEN, JAVA_BYTE);
+            w.addSide(IMPORTANCE, JAVA_FLOAT);
+            w.addSide(GRAD, JAVA_FLOAT);
+            if (l + 2 == sizes.length) w.addSide(PARKED, JAVA_FLOAT);
+            layers.add(new SparseLinear(w, l + 2 == sizes.length ? Activation.linear() : Activation.relu()));
+        }
+        MlpConfig mlp = new MlpConfig(sizes, "relu", 0.6f, Activation.linear(), 0f, new Density.Uniform(0), new WeightInit.XavierUniform());
+        net = SparseMlp.of(mlp, layers, rng.stream("dropout").nextLong());
+        reservedBy = new int[sizes.length][];
+        selected = new boolean[sizes.length][];
+        neuronImportance = new double[sizes.length][];
+        biasAtStart = new float[sizes.length - 1][];
+        for (int l = 0; l < sizes.length; l++) {
+            reservedBy[l] = new int[sizes[l]];
+            Arrays.fill(reservedBy[l], -1);
+            selected[l] = new boolean[sizes[l]];
+            neuronImportance[l] = new double[sizes[l]];
+        }
+        optimizer = new Step(new Sgd(cfg.momentum(), cfg.weightDecay()));
+    }
+
+    /** The network (its layers' side arrays hold the flags above). */
+    public SparseMlp network() { return net; }
+
+    /** Layer sizes, input first. */
+    public int[] sizes() { return sizes.clone(); }
+
+    /** The task being learned or last learned (-1 before the first). */
+    public int task() { return task; }
+
+    /** For hidden layer {@code l} (1-based in {@link #sizes()}): the task that reserved each neuron, -1 if free. */
+    public int[] reservedBy(int l) { return reservedBy[l].clone(); }
+
+    /** Statistics of the finished tasks, in order. */
+    public List<TaskStats> taskStats() { return List.copyOf(stats); }
+
+    /**
+     * Learns one task: allocates its connections, trains them for {@code cfg.epochs()} epochs with
+     * drop-and-grow after every epoch but the last, then reserves its important neurons and freezes its
+     * connections. {@code test} (may be null) is evaluated after each epoch for the listener.
+     */
+    public void learn(TaskStream.Task t, Dataset test, ParallelKernels pk, Standardizer std, Trainer.Listener listener) {
+        beginTask(t.classes());
+        Trainer.Settings settings = new Trainer.Settings(cfg.epochs(), cfg.batch(), new LearningRate.Constant(cfg.lr()), optimizer,
+                new SoftmaxCrossEntropy(), new TopologyEvolution(new ImportancePrune(), new ImportanceGrow(),
+                EvolutionSchedule.everyEpoch(cfg.dropFraction()), new WeightInit.Zero()), 1000);
+        Trainer.State state = new Trainer.State(rng.stream("shuffle").split(task), rng.stream("evolution").split(task));
+        new Trainer(pk, settings).run(net, t.train(), test, std, state, listener);
+        endTask();
+    }
+
+    void beginTask(int[] taskClasses) {
+        if (parked) throw new IllegalStateException("task " + task + " has not ended");
+        task++;
+        classes = taskClasses.clone();
+        RandomStream alloc = rng.stream("allocation").split(task);
+        for (int l = 1; l + 1 < sizes.length; l++) {
+            int[] free = freeNeurons(l);
+            alloc.split(-l).shuffle(free);
+            Arrays.fill(selected[l], false);
+            for (int i = 0; i < Math.min(cfg.selectedNeurons(), free.length); i++) selected[l][free[i]] = true;
+        }
+        Arrays.fill(selected[0], true);
+        boolean[] out = selected[sizes.length - 1];
+        Arrays.fill(out, false);
+        for (int c : classes) out[c] = true;
+        int[] per = cfg.connectionsPerTask();
+        for (int l = 0; l + 1 < sizes.length; l++) allocate(l, per[l], alloc.split(l));
+        // finished tasks' classifier rows leave the forward pass while this task trains (their values wait in PARKED)
+        CsrMatrix w = outputWeights();
+        MemorySegment frozen = w.side(FROZEN);
+        for (long k = 0; k < w.nnz(); k++) if (frozen.get(JAVA_BYTE, k) != 0) w.setValue(k, 0f);
+        parked = true;
+        for (int l = 0; l < sizes.length; l++) Arrays.fill(neuronImportance[l], 0);
+        for (int l = 0; l + 1 < sizes.length; l++) {
+            CsrMatrix m = layer(l).weights();
+            m.side(IMPORTANCE).fill((byte) 0);
+            MemorySegment b = layer(l).bias();
+            biasAtStart[l] = b.toArray(JAVA_FLOAT);
+        }
+    }
+
+    void endTask() {
+        int last = sizes.length - 1;
+        int[] reserved = new int[sizes.length];
+        for (int l = 1; l < last; l++) {
+            Integer[] free = Arrays.stream(freeNeurons(l)).boxed().toArray(Integer[]::new);
+            double[] imp = neuronImportance[l];
+            Arrays.sort(free, (a, b) -> imp[a] != imp[b] ? Double.compare(imp[b], imp[a]) : Integer.compare(a, b));
+            int n = Math.min(cfg.reservedNeurons(), free.length);
+            for (int i = 0; i < n; i++) reservedBy[l][free[i]] = task;
+            reserved[l] = n;
+        }
+        long[] taken = new long[last];
+        for (int l = 0; l < last; l++) {
+            CsrMatrix w = layer(l).weights();
+            MemorySegment owner = w.side(OWNER), frozen = w.side(FROZEN);
+            MemorySegment keep = l + 1 == last ? w.side(PARKED) : null;
+            for (long k = 0; k < w.nnz(); k++) {
+                if (frozen.get(JAVA_BYTE, k) != 0) continue;
+                owner.setAtIndex(JAVA_INT, k, task + 1);
+                frozen.set(JAVA_BYTE, k, (byte) 1);
+                if (keep != null) keep.setAtIndex(JAVA_FLOAT, k, w.value(k));
+                taken[l]++;
+            }
+        }
+        int[] sel = new int[sizes.length];
+        for (int l = 1; l < last; l++) for (boolean s : selected[l]) if (s) sel[l]++;
+        stats.add(new TaskStats(task, taken, reserved, sel));
+        unpark();
+    }
+
+    // Puts every finished task's classifier rows back for prediction.
+    private void unpark() {
+        CsrMatrix w = outputWeights();
+        MemorySegment frozen = w.side(FROZEN), keep = w.side(PARKED);
+        for (long k = 0; k < w.nnz(); k++) if (frozen.get(JAVA_BYTE, k) != 0) w.setValue(k, keep.getAtIndex(JAVA_FLOAT, k));
+        parked = false;
+    }
+
+    private int[] freeNeurons(int l) {
+        return java.util.stream.IntStream.range(0, sizes[l]).filter(i -> reservedBy[l][i] < 0).toArray();
+    }
+
+    private SparseLinear layer(int l) { return net.layers().get(l); }
+
+    private CsrMatrix outputWeights() { return layer(sizes.length - 2).weights(); }
+
+    private int layerOf(CsrMatrix w) {
+        for (int l = 0; l + 1 < sizes.length; l++) if (layer(l).weights() == w) return l;
+        throw new IllegalArgumentException("not a layer of this SpaceNet");
+    }
+
+    private static int[] indices(boolean[] s) {
+        return java.util.stream.IntStream.range(0, s.length).filter(i -> s[i]).toArray();
+    }
+
+    // Draws up to count new connections uniformly among free positions of (selected rows) x (selected columns).
+    private void allocate(int l, int count, RandomStream rnd) {
+        CsrMatrix w = layer(l).weights();
+        int[] rows = indices(selected[l + 1]), cols = indices(selected[l]);
+        boolean[] colSel = selected[l];
+        long occupied = 0;
+        for (int r : rows) for (long k = w.rowStart(r); k < w.rowEnd(r); k++) if (colSel[w.col(k)]) occupied++;
+        long free = (long) rows.length * cols.length - occupied;
+        int n = (int) Math.min(count, free);
+        long[] keys = new long[n];
+        if (n > 0 && free <= 4L * n) {
+            long remaining = free;
+            int needed = n, got = 0;
+            for (int r : rows) {
+                for (int c : cols) {
+                    if (needed == 0) break;
+                    if (w.indexOf(r, c) >= 0) continue;
+                    if (rnd.nextLong(remaining) < needed) {
+                        keys[got++] = (long) r * w.cols() + c;
+                        needed--;
+                    }
+                    remaining--;
+                }
+            }
+        } else if (n > 0) {
+            Set<Long> chosen = new HashSet<>();
+            int got = 0;
+            while (got < n) {
+                int r = rows[rnd.nextInt(rows.length)], c = cols[rnd.nextInt(cols.length)];
+                long key = (long) r * w.cols() + c;
+                if (w.indexOf(r, c) < 0 && chosen.add(key)) keys[got++] = key;
+            }
+        }
+        Arrays.sort(keys);
+        float[] values = new float[n];
+        WeightInit init = new WeightInit.XavierUniform();
+        for (int i = 0; i < n; i++) values[i] = init.sample(rnd, w.cols(), w.rows());
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment keep = arena.allocate(Math.max(1, w.nnz()));
+            keep.fill((byte) 1);
+            w.rewire(keep, keys, values, n);
+        }
+    }
+
+    /**
+     * Accuracy on each of {@code tasks}' test sets, predicting among {@code seen} classes only (no task
+     * identity). Must not be called while a task is being learned.
+     */
+    public double[] accuracy(List<TaskStream.Task> tasks, int[] seen, ParallelKernels pk, Standardizer std) {
+        if (parked) throw new IllegalStateException("cannot evaluate in the middle of task " + task);
+        double[] acc = new double[tasks.size()];
+        for (int i = 0; i < acc.length; i++) acc[i] = accuracy(net, tasks.get(i).test(), seen, pk, std);
+        return acc;
+    }
+
+    /** Accuracy of {@code net} on {@code data}, the prediction being the most probable of the {@code seen} classes. */
+    public static double accuracy(SparseMlp net, Dataset data, int[] seen, ParallelKernels pk, Standardizer std) {
+        int n = data.samples(), batch = 1000;
+        if (n == 0) return Double.NaN;
+        int[] order = java.util.stream.IntStream.range(0, n).toArray();
+        long correct = 0;
+        try (DenseMatrix x = DenseMatrix.allocate(data.features(), Math.min(batch, n))) {
+            for (int from = 0; from < n; from += batch) {
+                int m = Math.min(batch, n - from);
+                DenseMatrix xb = x.columns(m);
+                data.gatherBatch(order, from, m, xb);
+                if (std != null) std.apply(xb);
+                DenseMatrix out = net.predict(pk, xb);
+                for (int c = 0; c < m; c++) {
+                    int best = seen[0];
+                    float bv = out.get(best, c);
+                    for (int s : seen) {
+                        float v = out.get(s, c);
+                        if (v > bv) {
+                            bv = v;
+                            best = s;
+                        }
+                    }
+                    if (best == data.label(from + c)) correct++;
+                }
+            }
+        }
+        return (double) correct / n;
+    }
+
+    @Override
+    public void close() {
+        net.close();
+    }
+
+    // SGD on the current task's connections only; also accumulates connection and neuron importance.
+    private final class Step implements Optimizer {
+        private final Sgd sgd;
+
+        Step(Sgd sgd) {
+            this.sgd = sgd;
+        }
+
+        @Override public void attach(CsrMatrix w) { sgd.attach(w); }
+
+        @Override public String[] sideArrays() { return sgd.sideArrays(); }
+
+        @Override public int biasSlots() { return sgd.biasSlots(); }
+
+        @Override
+        public void updateWeights(ParallelKernels pk, CsrMatrix w, DenseMatrix dz, DenseMatrix x, float scale, float lr) {
+            MemorySegment grad = w.side(GRAD);
+            pk.sddmm(w, dz, x, scale, grad);
+            MemorySegment frozen = w.side(FROZEN), imp = w.side(IMPORTANCE), vel = w.side(Sgd.VELOCITY), val = w.values();
+            float m = sgd.momentum(), wd = sgd.weightDecay();
+            for (long k = 0, nnz = w.nnz(); k < nnz; k++) {
+                if (frozen.get(JAVA_BYTE, k) != 0) continue;
+                float g = grad.getAtIndex(JAVA_FLOAT, k);
+                float v = m * vel.getAtIndex(JAVA_FLOAT, k) - lr * g;
+                vel.setAtIndex(JAVA_FLOAT, k, v);
+                float wv = val.getAtIndex(JAVA_FLOAT, k);
+                float d = v - wd * wv;
+                val.setAtIndex(JAVA_FLOAT, k, wv + d);
+                imp.setAtIndex(JAVA_FLOAT, k, imp.getAtIndex(JAVA_FLOAT, k) + Math.abs(d * g));
+            }
+        }
+
+        @Override
+        public void updateBias(MemorySegment bias, MemorySegment gradSum, MemorySegment state, int n, float scale, float lr) {
+            sgd.updateBias(bias, gradSum, state, n, scale, lr);
+        }
+
+        @Override
+        public void endStep() {
+            int last = sizes.length - 1;
+            // biases of reserved neurons, and of classes outside this task, keep their values
+            for (int l = 0; l < last; l++) {
+                SparseLinear layer = layer(l);
+                MemorySegment b = layer.bias(), st = layer.biasState();
+                boolean output = l + 1 == last;
+                for (int j = 0; j < sizes[l + 1]; j++) {
+                    boolean trainable = output ? selected[last][j] : reservedBy[l + 1][j] < 0;
+                    if (trainable) continue;
+                    b.setAtIndex(JAVA_FLOAT, j, biasAtStart[l][j]);
+                    st.setAtIndex(JAVA_FLOAT, j, 0f);
+                }
+            }
+            for (int l = 0; l < last; l++) {
+                CsrMatrix w = layer(l).weights();
+                MemorySegment imp = w.side(IMPORTANCE);
+                double[] in = neuronImportance[l], outN = neuronImportance[l + 1];
+                int[] resIn = reservedBy[l], resOut = reservedBy[l + 1];
+                for (int r = 0; r < w.rows(); r++) {
+                    double sum = 0;
+                    for (long k = w.rowStart(r), e = w.rowEnd(r); k < e; k++) {
+                        float v = imp.getAtIndex(JAVA_FLOAT, k);
+                        sum += v;
+                        if (l == 0 && resIn[w.col(k)] < 0) in[w.col(k)] += v;
+                    }
+                    if (resOut[r] < 0) outN[r] += sum;
+                }
+            }
+        }
+    }
+
+    // Drops the current task's least important connections; finished tasks' and the output layer's stay.
+    private final class ImportancePrune implements PruneRule {
+        @Override
+        public long prune(CsrMatrix w, double fraction, MemorySegment keep) {
+            if (layerOf(w) == sizes.length - 2) return 0;
+            MemorySegment frozen = w.side(FROZEN), imp = w.side(IMPORTANCE);
+            int own = 0;
+            for (long k = 0; k < w.nnz(); k++) if (frozen.get(JAVA_BYTE, k) == 0) own++;
+            long[] order = new long[own];
+            int i = 0;
+            for (long k = 0; k < w.nnz(); k++) {
+                // importance >= 0, so its float bits order like the values; the index breaks ties
+                if (frozen.get(JAVA_BYTE, k) == 0) order[i++] = ((long) Float.floatToIntBits(imp.getAtIndex(JAVA_FLOAT, k)) << 32) | k;
+            }
+            Arrays.sort(order);
+            int drop = (int) (own * fraction);
+            for (int j = 0; j < drop; j++) keep.set(JAVA_BYTE, order[j] & 0xffffffffL, (byte) 0);
+            return drop;
+        }
+    }
+
+    // Grows where the product of the two neurons' importances is largest, among the task's selected
+    // neurons, never on a position occupied before this update (dropped ones included, as the reference
+    // does). Pairs come out of a heap in descending product order: no pass over all rows x columns.
+    private final class ImportanceGrow implements GrowRule {
+        @Override
+        public Growth grow(CsrMatrix w, MemorySegment keep, long count, WeightInit init, RandomStream rnd, BatchGradient gradient) {
+            int l = layerOf(w);
+            int[] rows = byImportance(l + 1), cols = byImportance(l);
+            double[] ri = neuronImportance[l + 1], ci = neuronImportance[l];
+            List<Long> picked = new ArrayList<>();
+            if (count > 0 && rows.length > 0 && cols.length > 0) {
+                PriorityQueue<int[]> heap = new PriorityQueue<>((a, b) -> {
+                    double pa = ri[rows[a[0]]] * ci[cols[a[1]]], pb = ri[rows[b[0]]] * ci[cols[b[1]]];
+                    if (pa != pb) return Double.compare(pb, pa);
+                    return a[0] != b[0] ? Integer.compare(a[0], b[0]) : Integer.compare(a[1], b[1]);
+                });
+                heap.add(new int[] {0, 0});
+                while (picked.size() < count && !heap.isEmpty()) {
+                    int[] p = heap.poll();
+                    int r = rows[p[0]], c = cols[p[1]];
+                    if (w.indexOf(r, c) < 0) picked.add((long) r * w.cols() + c);
+                    if (p[1] + 1 < cols.length) heap.add(new int[] {p[0], p[1] + 1});
+                    if (p[1] == 0 && p[0] + 1 < rows.length) heap.add(new int[] {p[0] + 1, 0});
+                }
+            }
+            long[] keys = picked.stream().mapToLong(Long::longValue).sorted().toArray();
+            float[] values = new float[keys.length];
+            for (int i = 0; i < keys.length; i++) values[i] = init.sample(rnd, w.cols(), w.rows());
+            return new Growth(keys, values, keys.length);
+        }
+
+        private int[] byImportance(int l) {
+            double[] imp = neuronImportance[l];
+            return Arrays.stream(indices(selected[l])).boxed()
+                    .sorted((a, b) -> imp[a] != imp[b] ? Double.compare(imp[b], imp[a]) : Integer.compare(a, b))
+                    .mapToInt(Integer::intValue).toArray();
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package org.dst4j.algorithms.spacenet;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Hyper-parameters of a SpaceNet run on the MLP {@code input -> hidden… -> classes}.
+ *
+ * @param tasks number of tasks the classes are split into (in class order)
+ * @param hidden hidden layer sizes (fixed capacity for all tasks)
+ * @param connectionsPerTask connections each task allocates in each layer (one entry per layer, input
+ *     layer first)
+ * @param selectedNeurons free neurons of each hidden layer a task may place connections on
+ * @param reservedNeurons neurons of each hidden layer a task reserves when it ends (the most important)
+ * @param dropFraction share of the task's connections in each non-output layer replaced at a topology update
+ * @param epochs epochs per task; the topology is updated after every epoch but the last
+ */
+public record SpaceNetConfig(int tasks, int[] hidden, int[] connectionsPerTask, int selectedNeurons, int reservedNeurons,
+                             double dropFraction, int epochs, int batch, float lr, float momentum, float weightDecay,
+                             long seed, int threads) {
+
+    public SpaceNetConfig {
+        hidden = hidden.clone();
+        connectionsPerTask = connectionsPerTask.clone();
+        if (tasks < 1) throw new IllegalArgumentException("tasks must be >= 1, got " + tasks);
+        if (hidden.length < 1) throw new IllegalArgumentException("SpaceNet needs at least one hidden layer");
+        if (connectionsPerTask.length != hidden.length + 1) {
+            throw new IllegalArgumentException("connections per task needs one count per layer (" + (hidden.length + 1) + "), got "
+                    + connectionsPerTask.length);
+        }
+        for (int c : connectionsPerTask) if (c < 1) throw new IllegalArgumentException("connections per task must be >= 1, got " + c);
+        if (selectedNeurons < 1) throw new IllegalArgumentException("selected neurons must be >= 1, got " + selectedNeurons);
+        if (reservedNeurons < 0 || reservedNeurons > selectedNeurons) {
+            throw new IllegalArgumentException("reserved neurons must be in [0, selected neurons = " + selectedNeurons + "], got " + reservedNeurons);
+        }
+        if (!(dropFraction >= 0 && dropFraction < 1)) throw new IllegalArgumentException("drop fraction must be in [0, 1), got " + dropFraction);
+        if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
+        if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, got " + batch);
+        if (!(lr > 0)) throw new IllegalArgumentException("lr must be > 0, got " + lr);
+        if (!(momentum >= 0 && momentum < 1)) throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
+        if (!(weightDecay >= 0)) throw new IllegalArgumentException("weight decay must be >= 0, got " + weightDecay);
+        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+    }
+
+    /**
+     * The reference code's split-MNIST settings, used for split Fashion-MNIST: 784-400-400-10 with ReLU,
+     * per task 10000 / 1640 / 80 connections among 80 selected neurons per hidden layer, 40 reserved,
+     * 20% of connections replaced after each epoch, 4 epochs per task, plain SGD lr 0.01, batch 128.
+     */
+    public static SpaceNetConfig defaults() {
+        return new SpaceNetConfig(5, new int[] {400, 400}, new int[] {10000, 1640, 80}, 80, 40, 0.2, 4, 128, 0.01f, 0f, 0f, 13,
+                Runtime.getRuntime().availableProcessors());
+    }
+
+    @Override public int[] hidden() { return hidden.clone(); }
+
+    @Override public int[] connectionsPerTask() { return connectionsPerTask.clone(); }
+
+    public Map<String, Object> toMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("tasks", tasks);
+        m.put("hidden", Arrays.copyOf(hidden, hidden.length));
+        m.put("connections_per_task", Arrays.copyOf(connectionsPerTask, connectionsPerTask.length));
+        m.put("selected_neurons", selectedNeurons);
+        m.put("reserved_neurons", reservedNeurons);
+        m.put("drop_fraction", dropFraction);
+        m.put("epochs_per_task", epochs);
+        m.put("batch", batch);
+        m.put("lr", (double) lr);
+        m.put("momentum", (double) momentum);
+        m.put("weight_decay", (double) weightDecay);
+        m.put("seed", seed);
+        return m;
+    }
+}

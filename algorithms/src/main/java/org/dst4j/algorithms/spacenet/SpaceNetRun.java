@@ -1,0 +1,258 @@
+package org.dst4j.algorithms.spacenet;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.dst4j.algorithms.freetickets.FreeTickets;
+import org.dst4j.algorithms.set.SetTraining;
+import org.dst4j.nn.data.Dataset;
+import org.dst4j.nn.data.DatasetSplit;
+import org.dst4j.nn.data.Standardizer;
+import org.dst4j.nn.data.TaskStream;
+import org.dst4j.nn.init.Density;
+import org.dst4j.nn.init.WeightInit;
+import org.dst4j.nn.io.AtomicFiles;
+import org.dst4j.nn.io.Json;
+import org.dst4j.nn.io.MetricsLog;
+import org.dst4j.nn.layer.Activation;
+import org.dst4j.nn.layer.SparseLinear;
+import org.dst4j.nn.loss.SoftmaxCrossEntropy;
+import org.dst4j.nn.network.MlpConfig;
+import org.dst4j.nn.network.SparseMlp;
+import org.dst4j.nn.optim.LearningRate;
+import org.dst4j.nn.optim.Sgd;
+import org.dst4j.nn.plot.Heatmap;
+import org.dst4j.nn.train.EpochMetrics;
+import org.dst4j.nn.train.Trainer;
+import org.dst4j.runtime.kernel.KernelProvider;
+import org.dst4j.runtime.kernel.ParallelKernels;
+import org.dst4j.runtime.parallel.WorkerPool;
+import org.dst4j.runtime.random.RandomStream;
+import org.dst4j.runtime.random.RngStreams;
+import org.dst4j.runtime.sparse.CsrMatrix;
+
+/**
+ * A class-incremental run: SpaceNet over a task stream, and with baselines, the same sparse network
+ * (SpaceNet's final topology, re-initialized) trained by plain sequential fine-tuning and jointly on all
+ * classes. Writes {@code metrics.json}, {@code metrics.jsonl} and {@code accuracy-matrix.png}.
+ */
+public final class SpaceNetRun {
+    public static final String METRICS = "metrics.json";
+    public static final String LOG = "metrics.jsonl";
+    public static final String CHART = "accuracy-matrix.png";
+
+    /**
+     * One method's outcome. {@code accuracy[i][j]}: accuracy on task i's test classes after learning task
+     * j, predicting among the classes seen so far (NaN for i > j).
+     */
+    public record Method(String name, double[][] accuracy, long connections, double seconds) {
+        /** Mean accuracy over all tasks after the last one. */
+        public double averageAccuracy() {
+            int last = accuracy[0].length - 1;
+            double s = 0;
+            for (double[] row : accuracy) s += row[last];
+            return s / accuracy.length;
+        }
+
+        /**
+         * Mean over all tasks but the last of (best accuracy on it after any earlier task) minus (accuracy
+         * after the last task); 0 with a single task.
+         */
+        public double averageForgetting() {
+            int t = accuracy.length, last = accuracy[0].length - 1;
+            if (t < 2 || last < 1) return 0;
+            double s = 0;
+            for (int i = 0; i < t - 1; i++) {
+                double best = Double.NEGATIVE_INFINITY;
+                for (int j = i; j < last; j++) best = Math.max(best, accuracy[i][j]);
+                s += best - accuracy[i][last];
+            }
+            return s / (t - 1);
+        }
+    }
+
+    /** SpaceNet, then (with baselines) fine-tuning and joint training; capacity use of SpaceNet's tasks. */
+    public record Result(List<Method> methods, List<SpaceNet.TaskStats> tasks, int[] sizes, double reservedNeuronShare,
+                         double reservedConnectionShare) {}
+
+    private SpaceNetRun() {}
+
+    public static Result run(SpaceNetConfig cfg, DatasetSplit data, boolean standardize, boolean baselines, Path out,
+                             FreeTickets.Progress progress) throws IOException {
+        Files.createDirectories(out);
+        List<Method> methods = new ArrayList<>();
+        List<SpaceNet.TaskStats> stats;
+        int[] sizes;
+        try (TaskStream stream = TaskStream.split(data, cfg.tasks());
+             WorkerPool pool = new WorkerPool(cfg.threads());
+             MetricsLog log = MetricsLog.create(out.resolve(LOG))) {
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            // one global scale fitted on the first task only: later tasks' data is not available yet
+            Standardizer std = standardize ? Standardizer.fitGlobal(stream.get(0).train()) : null;
+            int tasks = stream.size();
+            long t0 = System.nanoTime();
+            try (SpaceNet sn = new SpaceNet(cfg, data.train().features(), stream.classes())) {
+                double[][] acc = nanMatrix(tasks);
+                for (int t = 0; t < tasks; t++) {
+                    TaskStream.Task task = stream.get(t);
+                    sn.learn(task, task.test(), pk, std, listener(log, progress, "spacenet task " + (t + 1), "spacenet", t));
+                    double[] a = sn.accuracy(stream.tasks().subList(0, t + 1), stream.seenClasses(t), pk, std);
+                    for (int i = 0; i <= t; i++) acc[i][t] = a[i];
+                }
+                methods.add(new Method("SpaceNet", acc, sn.network().connections(), (System.nanoTime() - t0) / 1e9));
+                stats = sn.taskStats();
+                sizes = sn.sizes();
+                if (baselines) {
+                    long t1 = System.nanoTime();
+                    try (SparseMlp ft = sameTopology(sn.network(), cfg.seed())) {
+                        double[][] a = nanMatrix(tasks);
+                        for (int t = 0; t < tasks; t++) {
+                            TaskStream.Task task = stream.get(t);
+                            train(ft, cfg, cfg.epochs(), task.train(), task.test(), pk, std, new RngStreams(cfg.seed()).stream("finetune").split(t),
+                                    listener(log, progress, "fine-tuning task " + (t + 1), "finetune", t));
+                            int[] seen = stream.seenClasses(t);
+                            for (int i = 0; i <= t; i++) a[i][t] = SpaceNet.accuracy(ft, stream.get(i).test(), seen, pk, std);
+                        }
+                        methods.add(new Method("fine-tuning", a, ft.connections(), (System.nanoTime() - t1) / 1e9));
+                    }
+                    long t2 = System.nanoTime();
+                    try (SparseMlp joint = sameTopology(sn.network(), cfg.seed() + 1)) {
+                        int epochs = cfg.epochs() * tasks;
+                        train(joint, cfg, epochs, data.train(), data.test(), pk, std, new RngStreams(cfg.seed()).stream("joint"),
+                                listener(log, progress, "joint", "joint", 0));
+                        double[][] a = new double[tasks][1];
+                        int[] all = stream.seenClasses(tasks - 1);
+                        for (int i = 0; i < tasks; i++) a[i][0] = SpaceNet.accuracy(joint, stream.get(i).test(), all, pk, std);
+                        methods.add(new Method("joint training (upper bound)", a, joint.connections(), (System.nanoTime() - t2) / 1e9));
+                    }
+                }
+            }
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        long dense = 0;
+        int hiddenNeurons = 0, reserved = 0;
+        for (int l = 0; l + 1 < sizes.length; l++) dense += (long) sizes[l] * sizes[l + 1];
+        for (int l = 1; l + 1 < sizes.length; l++) hiddenNeurons += sizes[l];
+        long frozen = 0;
+        for (SpaceNet.TaskStats s : stats) {
+            for (int r : s.reservedNeurons()) reserved += r;
+            for (long c : s.connections()) frozen += c;
+        }
+        Result r = new Result(List.copyOf(methods), stats, sizes, (double) reserved / hiddenNeurons, (double) frozen / dense);
+        AtomicFiles.writeString(out.resolve(METRICS), Json.write(metrics(cfg, r, dense, hiddenNeurons)) + "\n");
+        Heatmap chart = new Heatmap("Class-incremental accuracy (%) on task i after learning task j", "task", "after task j");
+        for (Method m : methods) if (m.accuracy()[0].length > 1) chart.add(m.name(), m.accuracy());
+        chart.write(out.resolve(CHART));
+        return r;
+    }
+
+    private static double[][] nanMatrix(int t) {
+        double[][] a = new double[t][t];
+        for (double[] row : a) Arrays.fill(row, Double.NaN);
+        return a;
+    }
+
+    // A fresh network on the same connections (Xavier-uniform weights, zero biases), for the baselines.
+    static SparseMlp sameTopology(SparseMlp net, long seed) {
+        RandomStream rnd = new RngStreams(seed).stream("baseline-init");
+        List<SparseLinear> layers = new ArrayList<>();
+        List<SparseLinear> src = net.layers();
+        for (int l = 0; l < src.size(); l++) {
+            CsrMatrix w = src.get(l).weights();
+            int n = (int) w.nnz();
+            int[] r = new int[n], c = new int[n];
+            float[] v = new float[n];
+            WeightInit init = new WeightInit.XavierUniform();
+            int i = 0;
+            for (int row = 0; row < w.rows(); row++) {
+                for (long k = w.rowStart(row); k < w.rowEnd(row); k++, i++) {
+                    r[i] = row;
+                    c[i] = w.col(k);
+                    v[i] = init.sample(rnd, w.cols(), w.rows());
+                }
+            }
+            layers.add(new SparseLinear(CsrMatrix.fromCoo(w.rows(), w.cols(), r, c, v), l + 1 == src.size() ? Activation.linear() : Activation.relu()));
+        }
+        MlpConfig cfg = new MlpConfig(net.config().sizes(), "relu", 0.6f, Activation.linear(), 0f, new Density.Uniform(0), new WeightInit.XavierUniform());
+        return SparseMlp.of(cfg, layers, seed);
+    }
+
+    private static void train(SparseMlp net, SpaceNetConfig cfg, int epochs, Dataset train, Dataset test, ParallelKernels pk, Standardizer std,
+                              RandomStream rnd, Trainer.Listener listener) {
+        Trainer.Settings s = new Trainer.Settings(epochs, cfg.batch(), new LearningRate.Constant(cfg.lr()), new Sgd(cfg.momentum(), cfg.weightDecay()),
+                new SoftmaxCrossEntropy(), null, 1000);
+        new Trainer(pk, s).run(net, train, test, std, new Trainer.State(rnd.split("shuffle"), rnd.split("evolution")), listener);
+    }
+
+    private static Trainer.Listener listener(MetricsLog log, FreeTickets.Progress progress, String phase, String method, int task) {
+        return new Trainer.Listener() {
+            @Override public void batchDone(int epoch, int done, int total) {
+                progress.batch(epoch, done, total);
+            }
+
+            @Override public void epochDone(EpochMetrics m, Trainer.State s) {
+                progress.epoch(phase, m);
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("method", method);
+                r.put("task", task + 1);
+                r.putAll(SetTraining.record(m));
+                try {
+                    log.append(r);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        };
+    }
+
+    private static Map<String, Object> metrics(SpaceNetConfig cfg, Result r, long dense, int hiddenNeurons) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("config", cfg.toMap());
+        m.put("sizes", r.sizes());
+        List<Object> methods = new ArrayList<>();
+        for (Method x : r.methods()) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("method", x.name());
+            List<Object> rows = new ArrayList<>();
+            for (double[] row : x.accuracy()) {
+                List<Object> cells = new ArrayList<>();
+                for (double v : row) cells.add(Double.isNaN(v) ? null : v);
+                rows.add(cells);
+            }
+            e.put("accuracy_matrix", rows);
+            e.put("average_accuracy", x.averageAccuracy());
+            e.put("average_forgetting", x.averageForgetting());
+            e.put("connections", x.connections());
+            e.put("seconds", x.seconds());
+            methods.add(e);
+        }
+        m.put("methods", methods);
+        List<Object> tasks = new ArrayList<>();
+        for (SpaceNet.TaskStats s : r.tasks()) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("task", s.task() + 1);
+            long c = 0;
+            for (long x : s.connections()) c += x;
+            int n = 0;
+            for (int x : s.reservedNeurons()) n += x;
+            e.put("connections_by_layer", s.connections());
+            e.put("reserved_neurons_by_layer", s.reservedNeurons());
+            e.put("connection_share", (double) c / dense);
+            e.put("reserved_neuron_share", (double) n / hiddenNeurons);
+            tasks.add(e);
+        }
+        m.put("tasks", tasks);
+        m.put("reserved_hidden_neuron_share", r.reservedNeuronShare());
+        m.put("reserved_connection_share", r.reservedConnectionShare());
+        m.put("dense_connections", dense);
+        m.put("hidden_neurons", hiddenNeurons);
+        return m;
+    }
+}

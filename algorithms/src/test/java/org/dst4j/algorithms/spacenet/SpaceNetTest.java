@@ -1,0 +1,227 @@
+package org.dst4j.algorithms.spacenet;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.dst4j.algorithms.cli.Main;
+import org.dst4j.nn.data.Dataset;
+import org.dst4j.nn.data.DatasetSplit;
+import org.dst4j.nn.data.Standardizer;
+import org.dst4j.nn.data.TaskStream;
+import org.dst4j.nn.io.Json;
+import org.dst4j.nn.train.EpochMetrics;
+import org.dst4j.nn.train.Trainer;
+import org.dst4j.runtime.kernel.KernelProvider;
+import org.dst4j.runtime.kernel.ParallelKernels;
+import org.dst4j.runtime.parallel.WorkerPool;
+import org.dst4j.runtime.random.RandomStream;
+import org.dst4j.runtime.sparse.CsrMatrix;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SpaceNetTest {
+    private static final int CLASSES = 6, FEATURES = 20;
+
+    // Gaussian blobs, one centre per class, well separated.
+    private static DatasetSplit blobs(int train, int test, long seed) {
+        RandomStream rnd = new RandomStream(seed);
+        float[][] centres = new float[CLASSES][FEATURES];
+        for (float[] c : centres) for (int i = 0; i < FEATURES; i++) c[i] = 2f * (float) rnd.nextGaussian();
+        return new DatasetSplit(sample("blobs/train", train, centres, rnd), sample("blobs/test", test, centres, rnd));
+    }
+
+    private static Dataset sample(String name, int n, float[][] centres, RandomStream rnd) {
+        float[] x = new float[n * FEATURES];
+        int[] y = new int[n];
+        for (int s = 0; s < n; s++) {
+            y[s] = s % CLASSES;
+            for (int i = 0; i < FEATURES; i++) x[s * FEATURES + i] = centres[y[s]][i] + 0.7f * (float) rnd.nextGaussian();
+        }
+        return Dataset.of(name, x, n, FEATURES, y, CLASSES);
+    }
+
+    private static SpaceNetConfig small(int threads) {
+        return new SpaceNetConfig(3, new int[] {24, 24}, new int[] {60, 40, 16}, 8, 4, 0.2, 3, 16, 0.05f, 0f, 0f, 7, threads);
+    }
+
+    private record Conn(int layer, int row, int col) {}
+
+    private static Map<Conn, Float> frozen(SpaceNet sn) {
+        Map<Conn, Float> m = new HashMap<>();
+        var layers = sn.network().layers();
+        for (int l = 0; l < layers.size(); l++) {
+            CsrMatrix w = layers.get(l).weights();
+            MemorySegment f = w.side(SpaceNet.FROZEN);
+            for (int r = 0; r < w.rows(); r++) {
+                for (long k = w.rowStart(r); k < w.rowEnd(r); k++) if (f.get(JAVA_BYTE, k) != 0) m.put(new Conn(l, r, w.col(k)), w.value(k));
+            }
+        }
+        return m;
+    }
+
+    @Test
+    void frozenConnectionsNeverChangeAndReservedNeuronsAreNeverReallocated() {
+        try (DatasetSplit data = blobs(600, 120, 1); TaskStream stream = TaskStream.split(data, 3);
+             WorkerPool pool = new WorkerPool(2); SpaceNet sn = new SpaceNet(small(2), FEATURES, CLASSES)) {
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            int[] sizes = sn.sizes();
+            Map<Conn, Float> before = Map.of();
+            List<int[][]> reservedAfter = new ArrayList<>();
+            for (int t = 0; t < 3; t++) {
+                sn.learn(stream.get(t), null, pk, null, new Trainer.Listener() {
+                    @Override public void epochDone(EpochMetrics m, Trainer.State s) {}
+                });
+                Map<Conn, Float> now = frozen(sn);
+                for (var e : before.entrySet()) {
+                    assertThat(now).as("connection %s of an earlier task", e.getKey()).containsKey(e.getKey());
+                    assertThat(Float.floatToRawIntBits(now.get(e.getKey()))).as("value of %s", e.getKey())
+                            .isEqualTo(Float.floatToRawIntBits(e.getValue()));
+                }
+                before = now;
+                int[][] res = new int[sizes.length][];
+                for (int l = 1; l + 1 < sizes.length; l++) res[l] = sn.reservedBy(l);
+                for (int[][] earlier : reservedAfter) {
+                    for (int l = 1; l + 1 < sizes.length; l++) {
+                        for (int i = 0; i < sizes[l]; i++) if (earlier[l][i] >= 0) assertThat(res[l][i]).isEqualTo(earlier[l][i]);
+                    }
+                }
+                reservedAfter.add(res);
+                // this task's connections touch no neuron reserved by an earlier task
+                var layers = sn.network().layers();
+                for (int l = 0; l < layers.size(); l++) {
+                    CsrMatrix w = layers.get(l).weights();
+                    MemorySegment owner = w.side(SpaceNet.OWNER);
+                    for (int r = 0; r < w.rows(); r++) {
+                        for (long k = w.rowStart(r); k < w.rowEnd(r); k++) {
+                            if (owner.getAtIndex(JAVA_INT, k) != t + 1) continue;
+                            if (l + 1 < sizes.length - 1) assertThat(res[l + 1][r]).as("row neuron %d of layer %d", r, l + 1).isIn(-1, t);
+                            if (l > 0) assertThat(res[l][w.col(k)]).as("column neuron of layer %d", l).isIn(-1, t);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void capacityAccountingAddsUp() {
+        SpaceNetConfig cfg = small(1);
+        try (DatasetSplit data = blobs(600, 120, 2); TaskStream stream = TaskStream.split(data, 3);
+             WorkerPool pool = new WorkerPool(1); SpaceNet sn = new SpaceNet(cfg, FEATURES, CLASSES)) {
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            for (int t = 0; t < 3; t++) sn.learn(stream.get(t), null, pk, null, new Trainer.Listener() {
+                @Override public void epochDone(EpochMetrics m, Trainer.State s) {}
+            });
+            int[] sizes = sn.sizes();
+            var layers = sn.network().layers();
+            List<SpaceNet.TaskStats> stats = sn.taskStats();
+            assertThat(stats).hasSize(3);
+            for (int l = 0; l < layers.size(); l++) {
+                CsrMatrix w = layers.get(l).weights();
+                long[] perTask = new long[3];
+                MemorySegment owner = w.side(SpaceNet.OWNER), frozen = w.side(SpaceNet.FROZEN);
+                for (long k = 0; k < w.nnz(); k++) {
+                    assertThat(frozen.get(JAVA_BYTE, k)).isEqualTo((byte) 1);
+                    perTask[owner.getAtIndex(JAVA_INT, k) - 1]++;
+                }
+                long sum = 0;
+                for (int t = 0; t < 3; t++) {
+                    assertThat(stats.get(t).connections()[l]).isEqualTo(perTask[t]);
+                    // drop-and-grow keeps each task's count: what it allocated, capped by the room it had
+                    assertThat(perTask[t]).isLessThanOrEqualTo(cfg.connectionsPerTask()[l]).isPositive();
+                    sum += perTask[t];
+                }
+                assertThat(sum).isEqualTo(w.nnz());
+            }
+            assertThat(stats.get(0).connections()).containsExactly(60, 40, 16);
+            for (int l = 1; l + 1 < sizes.length; l++) {
+                int[] res = sn.reservedBy(l);
+                int reserved = 0;
+                for (int t = 0; t < 3; t++) {
+                    int n = 0;
+                    for (int r : res) if (r == t) n++;
+                    assertThat(n).isEqualTo(stats.get(t).reservedNeurons()[l]).isEqualTo(cfg.reservedNeurons());
+                    reserved += n;
+                }
+                int free = 0;
+                for (int r : res) if (r < 0) free++;
+                assertThat(reserved + free).isEqualTo(sizes[l]);
+            }
+        }
+    }
+
+    @Test
+    void sameSeedSameModelForAnyThreadCount() {
+        float[][] a = train(1), b = train(2);
+        assertThat(a.length).isEqualTo(b.length);
+        for (int l = 0; l < a.length; l++) assertThat(b[l]).containsExactly(a[l]);
+    }
+
+    private static float[][] train(int threads) {
+        try (DatasetSplit data = blobs(600, 120, 3); TaskStream stream = TaskStream.split(data, 3);
+             WorkerPool pool = new WorkerPool(threads); SpaceNet sn = new SpaceNet(small(threads), FEATURES, CLASSES)) {
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            for (int t = 0; t < 3; t++) sn.learn(stream.get(t), null, pk, null, new Trainer.Listener() {
+                @Override public void epochDone(EpochMetrics m, Trainer.State s) {}
+            });
+            return sn.network().layers().stream().map(x -> x.weights().values().toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT)).toArray(float[][]::new);
+        }
+    }
+
+    @Test
+    void remembersEarlierTasksWhereFineTuningForgets(@TempDir Path dir) throws Exception {
+        SpaceNetConfig cfg = new SpaceNetConfig(3, new int[] {48, 48}, new int[] {120, 80, 20}, 14, 7, 0.2, 4, 16, 0.05f, 0f, 0f, 5, 2);
+        SpaceNetRun.Result r;
+        try (DatasetSplit data = blobs(1200, 300, 4)) {
+            r = SpaceNetRun.run(cfg, data, true, true, dir, new org.dst4j.algorithms.freetickets.FreeTickets.Progress() {});
+        }
+        SpaceNetRun.Method sn = r.methods().get(0), ft = r.methods().get(1), joint = r.methods().get(2);
+        assertThat(sn.name()).isEqualTo("SpaceNet");
+        // fine-tuning predicts only the newest classes: the first task is forgotten
+        assertThat(ft.accuracy()[0][2]).isLessThan(0.2);
+        assertThat(sn.accuracy()[0][2]).isGreaterThan(ft.accuracy()[0][2] + 0.3);
+        assertThat(sn.averageAccuracy()).isGreaterThan(ft.averageAccuracy() + 0.1);
+        assertThat(sn.averageForgetting()).isLessThan(ft.averageForgetting());
+        assertThat(joint.averageAccuracy()).isGreaterThan(0.9);
+        assertThat(r.reservedNeuronShare()).isEqualTo(3 * 7 * 2 / 96.0);
+        assertThat(Files.size(dir.resolve(SpaceNetRun.CHART))).isPositive();
+        Map<String, Object> m = Json.parseObject(Files.readString(dir.resolve(SpaceNetRun.METRICS)));
+        assertThat((List<?>) m.get("methods")).hasSize(3);
+        assertThat((List<?>) m.get("tasks")).hasSize(3);
+    }
+
+    @Test
+    void forgettingAndAverageOnAKnownMatrix() {
+        double n = Double.NaN;
+        SpaceNetRun.Method m = new SpaceNetRun.Method("x", new double[][] {{0.9, 0.8, 0.5}, {n, 0.7, 0.6}, {n, n, 0.9}}, 0, 0);
+        assertThat(m.averageAccuracy()).isCloseTo((0.5 + 0.6 + 0.9) / 3, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(m.averageForgetting()).isCloseTo(((0.9 - 0.5) + (0.7 - 0.6)) / 2, org.assertj.core.data.Offset.offset(1e-12));
+    }
+
+    @Test
+    void cliRunsAndRejectsBadTaskCounts(@TempDir Path dir) throws Exception {
+        PrintStream stdout = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(captured, true));
+        try {
+            assertThat(Main.run(new String[] {"spacenet", "--limit-train", "1000", "--limit-test", "300", "--epochs", "1", "--no-baselines",
+                "--threads", "2", "--out", dir.toString()})).isZero();
+            assertThat(Main.run(new String[] {"spacenet", "--tasks", "11", "--limit-train", "100", "--limit-test", "50"})).isEqualTo(2);
+            assertThat(Main.run(new String[] {"spacenet", "--connections", "10,10"})).isEqualTo(2);
+        } finally {
+            System.setOut(stdout);
+        }
+        assertThat(captured.toString()).contains("SpaceNet", "hidden neurons reserved");
+        assertThat(Files.exists(dir.resolve(SpaceNetRun.METRICS))).isTrue();
+    }
+}

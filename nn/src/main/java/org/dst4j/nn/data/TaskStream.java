@@ -1,0 +1,116 @@
+package org.dst4j.nn.data;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A labeled dataset split into tasks of disjoint classes, presented one after another (class-incremental
+ * continual learning). Each task owns copies of its train and test samples; closing the stream frees them.
+ */
+public final class TaskStream implements AutoCloseable {
+
+    /** One task: its classes (ascending) and its samples. */
+    public record Task(int index, int[] classes, Dataset train, Dataset test) {
+        public Task {
+            classes = classes.clone();
+        }
+
+        @Override public int[] classes() { return classes.clone(); }
+    }
+
+    private final List<Task> tasks;
+    private final int classes;
+
+    private TaskStream(List<Task> tasks, int classes) {
+        this.tasks = tasks;
+        this.classes = classes;
+    }
+
+    /**
+     * {@code count} tasks over the classes in order: with 10 classes and 5 tasks, {0,1}, {2,3}, … When
+     * the classes do not divide evenly the first tasks get one class more.
+     */
+    public static TaskStream split(DatasetSplit data, int count) {
+        int c = data.train().classes();
+        if (count < 1 || count > c) {
+            throw new IllegalArgumentException("tasks must be between 1 and the number of classes (" + c + "), got " + count);
+        }
+        int[][] groups = new int[count][];
+        int next = 0;
+        for (int t = 0; t < count; t++) {
+            int size = c / count + (t < c % count ? 1 : 0);
+            groups[t] = new int[size];
+            for (int i = 0; i < size; i++) groups[t][i] = next++;
+        }
+        return of(data, groups);
+    }
+
+    /** Tasks made of the given class groups, which must be disjoint and within the dataset's classes. */
+    public static TaskStream of(DatasetSplit data, int[][] groups) {
+        int c = data.train().classes();
+        int[] owner = new int[c];
+        Arrays.fill(owner, -1);
+        for (int t = 0; t < groups.length; t++) {
+            if (groups[t].length == 0) throw new IllegalArgumentException("task " + (t + 1) + " has no classes");
+            for (int k : groups[t]) {
+                if (k < 0 || k >= c) throw new IllegalArgumentException("task " + (t + 1) + ": class " + k + " is outside 0.." + (c - 1));
+                if (owner[k] >= 0) throw new IllegalArgumentException("class " + k + " is in task " + (owner[k] + 1) + " and task " + (t + 1));
+                owner[k] = t;
+            }
+        }
+        List<Task> tasks = new ArrayList<>();
+        try {
+            for (int t = 0; t < groups.length; t++) {
+                int[] g = groups[t].clone();
+                Arrays.sort(g);
+                Dataset tr = select(data.train(), owner, t);
+                Dataset te;
+                try {
+                    te = select(data.test(), owner, t);
+                } catch (RuntimeException e) {
+                    tr.close();
+                    throw e;
+                }
+                tasks.add(new Task(t, g, tr, te));
+            }
+        } catch (RuntimeException e) {
+            for (Task k : tasks) {
+                k.train().close();
+                k.test().close();
+            }
+            throw e;
+        }
+        return new TaskStream(List.copyOf(tasks), c);
+    }
+
+    private static Dataset select(Dataset d, int[] owner, int task) {
+        int n = 0;
+        for (int i = 0; i < d.samples(); i++) if (owner[d.label(i)] == task) n++;
+        int[] idx = new int[n];
+        for (int i = 0, k = 0; i < d.samples(); i++) if (owner[d.label(i)] == task) idx[k++] = i;
+        return d.subset(idx);
+    }
+
+    public List<Task> tasks() { return tasks; }
+
+    public int size() { return tasks.size(); }
+
+    public Task get(int t) { return tasks.get(t); }
+
+    /** Classes of the whole dataset (the width of the shared output layer). */
+    public int classes() { return classes; }
+
+    /** Classes of tasks 0..{@code t}, ascending. */
+    public int[] seenClasses(int t) {
+        return tasks.subList(0, t + 1).stream().flatMapToInt(k -> Arrays.stream(k.classes)).sorted().toArray();
+    }
+
+    @Override
+    public void close() {
+        for (Task t : tasks) {
+            t.train().close();
+            t.test().close();
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package org.dst4j.nn.plot;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Matrices of values in [0, 1] drawn side by side as labeled grids, each cell shaded by its value and
+ * printed as a percentage (e.g. continual learning's accuracy matrix: accuracy on task i after task j).
+ * NaN cells are left blank.
+ */
+public final class Heatmap {
+    private static final int CELL = 64, LEFT = 90, TOP = 60, GAP = 40, BOTTOM = 50;
+    private final String title, rowLabel, colLabel;
+    private final List<String> names = new ArrayList<>();
+    private final List<double[][]> panels = new ArrayList<>();
+
+    public Heatmap(String title, String rowLabel, String colLabel) {
+        this.title = title;
+        this.rowLabel = rowLabel;
+        this.colLabel = colLabel;
+    }
+
+    /** Adds a panel; {@code values[i][j]} is row i, column j. */
+    public Heatmap add(String name, double[][] values) {
+        if (values.length == 0) throw new IllegalArgumentException("panel '" + name + "' is empty");
+        names.add(name);
+        panels.add(values);
+        return this;
+    }
+
+    public BufferedImage render() {
+        int width = LEFT, height = 0;
+        for (double[][] p : panels) {
+            width += p[0].length * CELL + GAP;
+            height = Math.max(height, p.length * CELL);
+        }
+        height += TOP + BOTTOM;
+        BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, width, height);
+        g.setColor(Color.BLACK);
+        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
+        g.drawString(title, 10, 20);
+        int x0 = LEFT;
+        for (int p = 0; p < panels.size(); p++) {
+            double[][] v = panels.get(p);
+            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
+            g.setColor(Color.BLACK);
+            g.drawString(names.get(p), x0, TOP - 22);
+            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+            for (int i = 0; i < v.length; i++) {
+                if (p == 0) g.drawString(rowLabel + " " + (i + 1), 8, TOP + i * CELL + CELL / 2 + 5);
+                for (int j = 0; j < v[i].length; j++) {
+                    int x = x0 + j * CELL, y = TOP + i * CELL;
+                    double a = v[i][j];
+                    if (!Double.isNaN(a)) {
+                        float t = (float) Math.max(0, Math.min(1, a));
+                        g.setColor(new Color(1f - 0.8f * t, 1f - 0.45f * t, 1f - 0.2f * t));
+                        g.fillRect(x, y, CELL, CELL);
+                        g.setColor(t > 0.6f ? Color.WHITE : Color.BLACK);
+                        String s = String.format("%.1f", 100 * a);
+                        g.drawString(s, x + CELL / 2 - g.getFontMetrics().stringWidth(s) / 2, y + CELL / 2 + 5);
+                    }
+                    g.setColor(Color.GRAY);
+                    g.setStroke(new BasicStroke(1));
+                    g.drawRect(x, y, CELL, CELL);
+                }
+            }
+            g.setColor(Color.BLACK);
+            for (int j = 0; j < v[0].length; j++) {
+                String s = String.valueOf(j + 1);
+                g.drawString(s, x0 + j * CELL + CELL / 2 - 3, TOP + v.length * CELL + 16);
+            }
+            g.drawString(colLabel, x0, TOP + v.length * CELL + 36);
+            x0 += v[0].length * CELL + GAP;
+        }
+        g.dispose();
+        return img;
+    }
+
+    public void write(Path file) throws IOException {
+        PixelMap.write(file, render());
+    }
+}
