@@ -18,6 +18,12 @@ import java.util.Map;
  * segments aligned with {@code values}, permuted with them whenever the topology changes. Nothing is
  * kept as a dense mask.
  *
+ * <p>The transpose index and the column-order scratch are built on first use and dropped whenever the
+ * topology changes: a first layer, whose input gradient is never needed, never pays their 8–12 bytes
+ * per connection, and evolution runs while they are absent. A topology change that does not add
+ * entries ({@link #rewire}, as SET and RigL do) works in place, so evolving a layer needs no second
+ * copy of it.
+ *
  * <p>A single matrix holds at most {@code Integer.MAX_VALUE} entries (the transpose stores int
  * positions); row pointers are long so offsets never overflow.
  */
@@ -25,7 +31,9 @@ public final class CsrMatrix implements AutoCloseable {
     private final int rows;
     private final int cols;
     private long nnz;
-    private Arena arena;
+    private Arena arena;        // colIdx, values, side arrays
+    private Arena ptrArena;     // rowPtr: replaced on every topology change, so caches keyed on it miss
+    private Arena transposeArena; // colPtr, rowIdx, valuePos, valuesByColumn; null until first needed
     private MemorySegment rowPtr;
     private MemorySegment colIdx;
     private MemorySegment values;
@@ -42,17 +50,14 @@ public final class CsrMatrix implements AutoCloseable {
         this.cols = cols;
         this.nnz = nnz;
         this.arena = Arena.ofShared();
+        this.ptrArena = Arena.ofShared();
+        this.rowPtr = ptrArena.allocate(ValueLayout.JAVA_LONG, rows + 1L);
         allocate(arena, nnz);
     }
 
     private void allocate(Arena a, long n) {
-        rowPtr = a.allocate(ValueLayout.JAVA_LONG, rows + 1L);
         colIdx = a.allocate(ValueLayout.JAVA_INT, Math.max(1, n));
         values = a.allocate(ValueLayout.JAVA_FLOAT, Math.max(1, n));
-        colPtr = a.allocate(ValueLayout.JAVA_LONG, cols + 1L);
-        rowIdx = a.allocate(ValueLayout.JAVA_INT, Math.max(1, n));
-        valuePos = a.allocate(ValueLayout.JAVA_INT, Math.max(1, n));
-        valuesByColumn = a.allocate(ValueLayout.JAVA_FLOAT, Math.max(1, n));
     }
 
     static void checkShape(int rows, int cols) {
@@ -135,7 +140,6 @@ public final class CsrMatrix implements AutoCloseable {
             acc += rowPtr.getAtIndex(ValueLayout.JAVA_LONG, i);
             rowPtr.setAtIndex(ValueLayout.JAVA_LONG, i, acc);
         }
-        rebuildTranspose();
     }
 
     /**
@@ -174,7 +178,6 @@ public final class CsrMatrix implements AutoCloseable {
         MemorySegment.copy(rowPtr, 0, m.rowPtr, 0, rowPtr.byteSize());
         MemorySegment.copy(colIdx, 0, m.colIdx, 0, colIdx.byteSize());
         MemorySegment.copy(values, 0, m.values, 0, values.byteSize());
-        m.rebuildTranspose();
         return m;
     }
 
@@ -228,46 +231,66 @@ public final class CsrMatrix implements AutoCloseable {
         public CsrMatrix build() {
             while (row < m.rows) m.rowPtr.setAtIndex(ValueLayout.JAVA_LONG, ++row, pos);
             if (pos != m.nnz) m.shrinkTo(pos);
-            m.rebuildTranspose();
             return m;
         }
     }
 
     private void shrinkTo(long n) {
         Arena old = arena;
-        MemorySegment oldCol = colIdx, oldVal = values, oldRowPtr = rowPtr;
+        MemorySegment oldCol = colIdx, oldVal = values;
         arena = Arena.ofShared();
         allocate(arena, n);
-        MemorySegment.copy(oldRowPtr, 0, rowPtr, 0, (rows + 1L) * Long.BYTES);
         MemorySegment.copy(oldCol, 0, colIdx, 0, n * Integer.BYTES);
         MemorySegment.copy(oldVal, 0, values, 0, n * Float.BYTES);
         nnz = n;
         old.close();
     }
 
-    /** Recomputes the column index from the row structure in O(nnz + cols). */
+    /** Builds the transpose index now (it is otherwise built on first use), in O(nnz + cols). */
     public void rebuildTranspose() {
-        colPtr.fill((byte) 0);
+        dropTranspose();
+        ensureTranspose();
+    }
+
+    private synchronized void ensureTranspose() {
+        if (transposeArena != null) return;
+        Arena a = Arena.ofShared();
+        MemorySegment cp = a.allocate(ValueLayout.JAVA_LONG, cols + 1L);
+        MemorySegment ri = a.allocate(ValueLayout.JAVA_INT, Math.max(1, nnz));
+        MemorySegment vp = a.allocate(ValueLayout.JAVA_INT, Math.max(1, nnz));
         for (long k = 0; k < nnz; k++) {
             long c = colIdx.getAtIndex(ValueLayout.JAVA_INT, k) + 1L;
-            colPtr.setAtIndex(ValueLayout.JAVA_LONG, c, colPtr.getAtIndex(ValueLayout.JAVA_LONG, c) + 1);
+            cp.setAtIndex(ValueLayout.JAVA_LONG, c, cp.getAtIndex(ValueLayout.JAVA_LONG, c) + 1);
         }
         for (int c = 0; c < cols; c++) {
-            colPtr.setAtIndex(ValueLayout.JAVA_LONG, c + 1L,
-                    colPtr.getAtIndex(ValueLayout.JAVA_LONG, c + 1L) + colPtr.getAtIndex(ValueLayout.JAVA_LONG, c));
+            cp.setAtIndex(ValueLayout.JAVA_LONG, c + 1L, cp.getAtIndex(ValueLayout.JAVA_LONG, c + 1L) + cp.getAtIndex(ValueLayout.JAVA_LONG, c));
         }
         long[] next = new long[cols];
-        for (int c = 0; c < cols; c++) next[c] = colPtr.getAtIndex(ValueLayout.JAVA_LONG, c);
+        for (int c = 0; c < cols; c++) next[c] = cp.getAtIndex(ValueLayout.JAVA_LONG, c);
         for (int r = 0; r < rows; r++) {
             long end = rowPtr.getAtIndex(ValueLayout.JAVA_LONG, r + 1L);
             for (long k = rowPtr.getAtIndex(ValueLayout.JAVA_LONG, r); k < end; k++) {
                 int c = colIdx.getAtIndex(ValueLayout.JAVA_INT, k);
                 long t = next[c]++;
-                rowIdx.setAtIndex(ValueLayout.JAVA_INT, t, r);
-                valuePos.setAtIndex(ValueLayout.JAVA_INT, t, (int) k);
+                ri.setAtIndex(ValueLayout.JAVA_INT, t, r);
+                vp.setAtIndex(ValueLayout.JAVA_INT, t, (int) k);
             }
         }
+        colPtr = cp;
+        rowIdx = ri;
+        valuePos = vp;
+        transposeArena = a;
     }
+
+    private synchronized void dropTranspose() {
+        if (transposeArena == null) return;
+        transposeArena.close();
+        transposeArena = null;
+        colPtr = rowIdx = valuePos = valuesByColumn = null;
+    }
+
+    /** Whether the transpose index is currently built (it is built by the first product with the transpose). */
+    public synchronized boolean hasTranspose() { return transposeArena != null; }
 
     /**
      * Adds a per-connection side array (zero-filled) aligned with {@link #values()}.
@@ -298,104 +321,148 @@ public final class CsrMatrix implements AutoCloseable {
      * Replaces the topology in one linear merge: entries whose {@code keep} byte is 0 are dropped,
      * and {@code added} new entries are inserted, given as packed keys {@code row * cols + col}
      * sorted ascending, with their initial values. Survivors keep their values and side-array
-     * entries; new entries get zero in every side array. O(nnz + added + rows + cols): no dense pass.
+     * entries; new entries get zero in every side array. O(nnz + added·log(row) + rows): no dense
+     * pass. When the entry count does not grow the merge runs in place (no second copy of the
+     * matrix); otherwise into new arrays. Either way the transpose index is dropped and rebuilt on
+     * its next use. All arguments are checked before anything changes.
      *
      * @param keep one byte per current entry (non-zero keeps it)
      * @param addedKeys packed (row, col) keys of new entries, strictly ascending, none present among
      *     the survivors
      * @param addedValues initial weights of the new entries
-     * @throws IllegalArgumentException if a new entry duplicates a surviving one or keys are not sorted
+     * @throws IllegalArgumentException if a new entry duplicates a surviving one, is out of range or
+     *     keys are not sorted; the matrix is then unchanged
      */
     public void rewire(MemorySegment keep, long[] addedKeys, float[] addedValues, int addedCount) {
+        long cells = (long) rows * cols;
+        long prevKey = -1;
+        for (int a = 0; a < addedCount; a++) {
+            long key = addedKeys[a];
+            if (key <= prevKey) throw new IllegalArgumentException("added key " + a + " (" + key + ") not strictly ascending");
+            if (key >= cells) throw new IllegalArgumentException("added key " + a + " (" + key + ") out of range for " + rows + " x " + cols);
+            int r = (int) (key / cols), c = (int) (key % cols);
+            long k = indexOf(r, c);
+            if (k >= 0 && keep.get(ValueLayout.JAVA_BYTE, k) != 0) {
+                throw new IllegalArgumentException("added entry " + a + " (row " + r + ", col " + c + ") is already present");
+            }
+            prevKey = key;
+        }
         long survivors = 0;
         for (long k = 0; k < nnz; k++) if (keep.get(ValueLayout.JAVA_BYTE, k) != 0) survivors++;
         long newNnz = survivors + addedCount;
         if (newNnz > Integer.MAX_VALUE) throw new IllegalArgumentException("too many entries: " + newNnz);
+        dropTranspose();
+        MemorySegment[] side = new MemorySegment[sides.size()];
+        int[] width = new int[side.length];
+        int si = 0;
+        for (Side sd : sides.values()) {
+            side[si] = sd.seg()[0];
+            width[si++] = (int) sd.layout().byteSize();
+        }
+        Arena newPtrArena = Arena.ofShared();
+        MemorySegment newRowPtr = newPtrArena.allocate(ValueLayout.JAVA_LONG, rows + 1L);
+        if (newNnz <= nnz) {
+            mergeInPlace(keep, addedKeys, addedValues, addedCount, survivors, newNnz, newRowPtr, side, width);
+        } else {
+            mergeIntoNew(keep, addedKeys, addedValues, addedCount, newNnz, newRowPtr, side, width);
+        }
+        ptrArena.close();
+        ptrArena = newPtrArena;
+        rowPtr = newRowPtr;
+        nnz = newNnz;
+    }
+
+    // Survivors are first compacted to the front of each array (moving only left), then merged with the
+    // added entries from the back: an entry's final position is its compacted position plus the number of
+    // added entries before it, so writing from the end never overwrites an entry not yet read.
+    private void mergeInPlace(MemorySegment keep, long[] addedKeys, float[] addedValues, int addedCount, long survivors,
+                              long newNnz, MemorySegment newRowPtr, MemorySegment[] side, int[] width) {
+        long w = 0;
+        for (int r = 0; r < rows; r++) {
+            long k = rowPtr.getAtIndex(ValueLayout.JAVA_LONG, r), end = rowPtr.getAtIndex(ValueLayout.JAVA_LONG, r + 1L);
+            newRowPtr.setAtIndex(ValueLayout.JAVA_LONG, r, w);
+            for (; k < end; k++) {
+                if (keep.get(ValueLayout.JAVA_BYTE, k) == 0) continue;
+                if (k != w) move(k, w, side, width);
+                w++;
+            }
+        }
+        long out = newNnz, compactedEnd = survivors;
+        int a = addedCount - 1;
+        newRowPtr.setAtIndex(ValueLayout.JAVA_LONG, rows, newNnz);
+        for (int r = rows - 1; r >= 0; r--) {
+            long start = newRowPtr.getAtIndex(ValueLayout.JAVA_LONG, r);
+            long k = compactedEnd - 1, rowBase = (long) r * cols;
+            while (true) {
+                boolean haveOld = k >= start, haveNew = a >= 0 && addedKeys[a] >= rowBase;
+                if (!haveOld && !haveNew) break;
+                out--;
+                if (haveNew && (!haveOld || addedKeys[a] - rowBase > colIdx.getAtIndex(ValueLayout.JAVA_INT, k))) {
+                    colIdx.setAtIndex(ValueLayout.JAVA_INT, out, (int) (addedKeys[a] - rowBase));
+                    values.setAtIndex(ValueLayout.JAVA_FLOAT, out, addedValues[a]);
+                    for (int i = 0; i < side.length; i++) side[i].asSlice(out * width[i], width[i]).fill((byte) 0);
+                    a--;
+                } else {
+                    if (k != out) move(k, out, side, width);
+                    k--;
+                }
+            }
+            newRowPtr.setAtIndex(ValueLayout.JAVA_LONG, r, out);
+            compactedEnd = start;
+        }
+    }
+
+    private void move(long from, long to, MemorySegment[] side, int[] width) {
+        colIdx.setAtIndex(ValueLayout.JAVA_INT, to, colIdx.getAtIndex(ValueLayout.JAVA_INT, from));
+        values.setAtIndex(ValueLayout.JAVA_FLOAT, to, values.getAtIndex(ValueLayout.JAVA_FLOAT, from));
+        for (int i = 0; i < side.length; i++) {
+            if (width[i] == 4) side[i].setAtIndex(ValueLayout.JAVA_INT, to, side[i].getAtIndex(ValueLayout.JAVA_INT, from));
+            else MemorySegment.copy(side[i], from * width[i], side[i], to * width[i], width[i]);
+        }
+    }
+
+    private void mergeIntoNew(MemorySegment keep, long[] addedKeys, float[] addedValues, int addedCount, long newNnz,
+                              MemorySegment newRowPtr, MemorySegment[] from, int[] width) {
         Arena old = arena;
-        MemorySegment oRowPtr = rowPtr, oCol = colIdx, oVal = values;
-        MemorySegment oColPtr = colPtr, oRowIdx = rowIdx, oValuePos = valuePos, oValuesByColumn = valuesByColumn;
-        Map<String, MemorySegment> oldSides = new LinkedHashMap<>();
-        for (var e : sides.entrySet()) oldSides.put(e.getKey(), e.getValue().seg()[0]);
+        MemorySegment oCol = colIdx, oVal = values;
         Arena fresh = Arena.ofShared();
-        try {
-            allocate(fresh, newNnz);
-            for (var e : sides.entrySet()) {
-                ValueLayout l = e.getValue().layout();
-                e.getValue().seg()[0] = fresh.allocate(Math.max(1, newNnz) * l.byteSize(), l.byteAlignment());
-            }
-            int nSides = sides.size();
-            MemorySegment[] from = new MemorySegment[nSides], to = new MemorySegment[nSides];
-            int[] width = new int[nSides];
-            int si = 0;
-            for (var e : sides.entrySet()) {
-                from[si] = oldSides.get(e.getKey());
-                to[si] = e.getValue().seg()[0];
-                width[si++] = (int) e.getValue().layout().byteSize();
-            }
-            long out = 0;
-            int a = 0;
-            long prevKey = -1;
-            for (int r = 0; r < rows; r++) {
-                rowPtr.setAtIndex(ValueLayout.JAVA_LONG, r, out);
-                long k = oRowPtr.getAtIndex(ValueLayout.JAVA_LONG, r);
-                long end = oRowPtr.getAtIndex(ValueLayout.JAVA_LONG, r + 1L);
-                long rowBase = (long) r * cols;
-                while (true) {
-                    while (k < end && keep.get(ValueLayout.JAVA_BYTE, k) == 0) k++;
-                    boolean haveOld = k < end;
-                    boolean haveNew = a < addedCount && addedKeys[a] < rowBase + cols;
-                    if (!haveOld && !haveNew) break;
-                    int oc = haveOld ? oCol.getAtIndex(ValueLayout.JAVA_INT, k) : Integer.MAX_VALUE;
-                    if (haveNew) {
-                        long key = addedKeys[a];
-                        if (key <= prevKey || key < rowBase) {
-                            throw new IllegalArgumentException("added key " + a + " (" + key + ") not strictly ascending");
-                        }
-                        int nc = (int) (key - rowBase);
-                        if (nc == oc) {
-                            throw new IllegalArgumentException("added entry " + a + " (row " + r + ", col " + nc + ") is already present");
-                        }
-                        if (nc < oc) {
-                            colIdx.setAtIndex(ValueLayout.JAVA_INT, out, nc);
-                            values.setAtIndex(ValueLayout.JAVA_FLOAT, out, addedValues[a]);
-                            prevKey = key;
-                            a++;
-                            out++;
-                            continue;
-                        }
-                    }
-                    colIdx.setAtIndex(ValueLayout.JAVA_INT, out, oc);
+        allocate(fresh, newNnz);
+        MemorySegment[] to = new MemorySegment[from.length];
+        int si = 0;
+        for (Side sd : sides.values()) {
+            ValueLayout l = sd.layout();
+            to[si] = fresh.allocate(Math.max(1, newNnz) * l.byteSize(), l.byteAlignment());
+            sd.seg()[0] = to[si++];
+        }
+        long out = 0;
+        int a = 0;
+        for (int r = 0; r < rows; r++) {
+            newRowPtr.setAtIndex(ValueLayout.JAVA_LONG, r, out);
+            long k = rowPtr.getAtIndex(ValueLayout.JAVA_LONG, r), end = rowPtr.getAtIndex(ValueLayout.JAVA_LONG, r + 1L);
+            long rowBase = (long) r * cols;
+            while (true) {
+                while (k < end && keep.get(ValueLayout.JAVA_BYTE, k) == 0) k++;
+                boolean haveOld = k < end, haveNew = a < addedCount && addedKeys[a] < rowBase + cols;
+                if (!haveOld && !haveNew) break;
+                if (haveNew && (!haveOld || addedKeys[a] - rowBase < oCol.getAtIndex(ValueLayout.JAVA_INT, k))) {
+                    colIdx.setAtIndex(ValueLayout.JAVA_INT, out, (int) (addedKeys[a] - rowBase));
+                    values.setAtIndex(ValueLayout.JAVA_FLOAT, out, addedValues[a]);
+                    a++;
+                } else {
+                    colIdx.setAtIndex(ValueLayout.JAVA_INT, out, oCol.getAtIndex(ValueLayout.JAVA_INT, k));
                     values.setAtIndex(ValueLayout.JAVA_FLOAT, out, oVal.getAtIndex(ValueLayout.JAVA_FLOAT, k));
-                    for (int i = 0; i < nSides; i++) {
+                    for (int i = 0; i < from.length; i++) {
                         if (width[i] == 4) to[i].setAtIndex(ValueLayout.JAVA_INT, out, from[i].getAtIndex(ValueLayout.JAVA_INT, k));
                         else MemorySegment.copy(from[i], k * width[i], to[i], out * width[i], width[i]);
                     }
                     k++;
-                    out++;
                 }
+                out++;
             }
-            if (a != addedCount) {
-                throw new IllegalArgumentException("added key " + a + " (" + addedKeys[a] + ") out of range for "
-                        + rows + " x " + cols);
-            }
-            rowPtr.setAtIndex(ValueLayout.JAVA_LONG, rows, out);
-        } catch (RuntimeException e) {
-            // Restore the old state untouched: the caller's model must stay usable.
-            fresh.close();
-            rowPtr = oRowPtr;
-            colIdx = oCol;
-            values = oVal;
-            colPtr = oColPtr;
-            rowIdx = oRowIdx;
-            valuePos = oValuePos;
-            valuesByColumn = oValuesByColumn;
-            for (var s : sides.entrySet()) s.getValue().seg()[0] = oldSides.get(s.getKey());
-            throw e;
         }
-        nnz = newNnz;
+        newRowPtr.setAtIndex(ValueLayout.JAVA_LONG, rows, out);
         arena = fresh;
         old.close();
-        rebuildTranspose();
     }
 
     public int rows() { return rows; }
@@ -414,21 +481,37 @@ public final class CsrMatrix implements AutoCloseable {
     /** Value of each entry: float[nnz]. */
     public MemorySegment values() { return values; }
 
-    /** Transpose column pointers: long[cols + 1]. */
-    public MemorySegment colPtr() { return colPtr; }
+    /**
+     * Transpose column pointers: long[cols + 1]. The first call after a topology change builds the
+     * transpose index, so call it from one thread before handing the matrix to several.
+     */
+    public MemorySegment colPtr() {
+        ensureTranspose();
+        return colPtr;
+    }
 
     /** Transpose: the row of each entry in column order, int[nnz]. */
-    public MemorySegment rowIdx() { return rowIdx; }
+    public MemorySegment rowIdx() {
+        ensureTranspose();
+        return rowIdx;
+    }
 
     /** Transpose: the position in {@link #values()} of each entry in column order, int[nnz]. */
-    public MemorySegment valuePos() { return valuePos; }
+    public MemorySegment valuePos() {
+        ensureTranspose();
+        return valuePos;
+    }
 
     /**
      * Scratch for products with the transpose: float[nnz] that a kernel may fill with
      * {@code values[valuePos[t]]} for the columns it covers and then read in column order. Its
      * contents are meaningful only during such a call; nothing else reads it.
      */
-    public MemorySegment valuesByColumn() { return valuesByColumn; }
+    public synchronized MemorySegment valuesByColumn() {
+        ensureTranspose();
+        if (valuesByColumn == null) valuesByColumn = transposeArena.allocate(ValueLayout.JAVA_FLOAT, Math.max(1, nnz));
+        return valuesByColumn;
+    }
 
     public long rowStart(int r) { return rowPtr.getAtIndex(ValueLayout.JAVA_LONG, r); }
 
@@ -460,15 +543,19 @@ public final class CsrMatrix implements AutoCloseable {
     }
 
     /** Bytes of off-heap memory held, side arrays included. */
-    public long byteSize() {
-        long b = rowPtr.byteSize() + colIdx.byteSize() + values.byteSize() + colPtr.byteSize()
-                + rowIdx.byteSize() + valuePos.byteSize() + valuesByColumn.byteSize();
+    public synchronized long byteSize() {
+        long b = rowPtr.byteSize() + colIdx.byteSize() + values.byteSize();
+        if (transposeArena != null) {
+            b += colPtr.byteSize() + rowIdx.byteSize() + valuePos.byteSize() + (valuesByColumn == null ? 0 : valuesByColumn.byteSize());
+        }
         for (Side s : sides.values()) b += s.seg()[0].byteSize();
         return b;
     }
 
     @Override
     public void close() {
+        dropTranspose();
+        ptrArena.close();
         arena.close();
     }
 }

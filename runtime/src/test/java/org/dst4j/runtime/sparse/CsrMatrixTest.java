@@ -62,11 +62,19 @@ class CsrMatrixTest {
 
     @Test
     void rewireMergesSurvivorsAndNewEntriesAndCarriesSideArrays() {
-        RandomStream rnd = new RandomStream(3);
-        int rows = 40, cols = 30;
-        java.util.TreeMap<Long, Float> expected = new java.util.TreeMap<>();
+        // {density, keep probability, add probability}: fewer added than removed (in place), more (new
+        // arrays), equal-ish, everything removed, a full matrix, an empty one
+        double[][] cases = {{0.2, 0.7, 0.05}, {0.2, 0.9, 0.3}, {0.3, 0.5, 0.2}, {0.2, 0.0, 0.1}, {1.0, 0.6, 1.0}, {0.0, 1.0, 0.1}, {0.2, 1.0, 0.0}};
+        long seed = 3;
+        for (double[] cs : cases) {
+            for (int rows : new int[] {1, 7, 40}) rewireCase(rows, 30, cs[0], cs[1], cs[2], new RandomStream(seed++));
+        }
+    }
+
+    private static void rewireCase(int rows, int cols, double density, double keepP, double addP, RandomStream rnd) {
+        java.util.TreeMap<Long, float[]> expected = new java.util.TreeMap<>();   // key -> {value, velocity, flag}
         java.util.List<int[]> coo = new java.util.ArrayList<>();
-        for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) if (rnd.nextDouble() < 0.2) coo.add(new int[] {r, c});
+        for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) if (rnd.nextDouble() < density) coo.add(new int[] {r, c});
         int n = coo.size();
         int[] rr = new int[n], cc = new int[n];
         float[] vv = new float[n];
@@ -76,43 +84,55 @@ class CsrMatrixTest {
             vv[k] = k + 1;
         }
         try (CsrMatrix m = CsrMatrix.fromCoo(rows, cols, rr, cc, vv); Arena a = Arena.ofConfined()) {
+            m.colPtr();   // built before, so the test also sees it dropped and rebuilt
             MemorySegment vel = m.addSide("velocity", ValueLayout.JAVA_FLOAT);
-            for (long k = 0; k < m.nnz(); k++) vel.setAtIndex(ValueLayout.JAVA_FLOAT, k, -m.value(k));
-            MemorySegment keep = a.allocate(m.nnz());
+            MemorySegment flag = m.addSide("flag", ValueLayout.JAVA_BYTE);
             for (long k = 0; k < m.nnz(); k++) {
-                boolean kept = rnd.nextDouble() < 0.7;
+                vel.setAtIndex(ValueLayout.JAVA_FLOAT, k, -m.value(k));
+                flag.set(ValueLayout.JAVA_BYTE, k, (byte) (1 + k % 100));
+            }
+            MemorySegment keep = a.allocate(Math.max(1, m.nnz()));
+            for (long k = 0; k < m.nnz(); k++) {
+                boolean kept = rnd.nextDouble() < keepP;
                 keep.set(ValueLayout.JAVA_BYTE, k, (byte) (kept ? 1 : 0));
-                if (kept) expected.put(rowOf(m, k) * (long) cols + m.col(k), m.value(k));
+                if (kept) expected.put(rowOf(m, k) * (long) cols + m.col(k), new float[] {m.value(k), -m.value(k), 1 + k % 100});
             }
             java.util.List<Long> added = new java.util.ArrayList<>();
             for (long key = 0; key < (long) rows * cols; key++) {
-                if (!expected.containsKey(key) && rnd.nextDouble() < 0.05) added.add(key);
+                if (!expected.containsKey(key) && rnd.nextDouble() < addP) added.add(key);   // may re-add a pruned position
             }
             long[] keys = added.stream().mapToLong(Long::longValue).toArray();
             float[] vals = new float[keys.length];
             for (int i = 0; i < keys.length; i++) {
                 vals[i] = 1000 + i;
-                expected.put(keys[i], vals[i]);
+                expected.put(keys[i], new float[] {vals[i], 0, 0});
             }
             m.rewire(keep, keys, vals, keys.length);
-            assertThat(m.nnz()).isEqualTo(expected.size());
-            MemorySegment vel2 = m.side("velocity");
+            String what = rows + " rows, density " + density + ", keep " + keepP + ", add " + addP;
+            assertThat(m.nnz()).as(what).isEqualTo(expected.size());
+            assertThat(m.hasTranspose()).isFalse();
+            MemorySegment vel2 = m.side("velocity"), flag2 = m.side("flag");
             long k = 0;
             for (var e : expected.entrySet()) {
-                assertThat(rowOf(m, k) * (long) cols + m.col(k)).isEqualTo(e.getKey());
-                assertThat(m.value(k)).isEqualTo(e.getValue());
-                float v = vel2.getAtIndex(ValueLayout.JAVA_FLOAT, k);
-                assertThat(v).isEqualTo(e.getValue() >= 1000 ? 0f : -e.getValue());
+                assertThat(rowOf(m, k) * (long) cols + m.col(k)).as(what).isEqualTo(e.getKey());
+                assertThat(m.value(k)).as(what).isEqualTo(e.getValue()[0]);
+                assertThat(vel2.getAtIndex(ValueLayout.JAVA_FLOAT, k)).as(what).isEqualTo(e.getValue()[1]);
+                assertThat((float) flag2.get(ValueLayout.JAVA_BYTE, k)).as(what).isEqualTo(e.getValue()[2]);
                 k++;
             }
-            // The transpose was rebuilt: every column entry points at a value in that column.
+            for (int r = 0; r < rows; r++) assertThat(m.rowEnd(r)).isGreaterThanOrEqualTo(m.rowStart(r));
+            assertThat(m.rowEnd(rows - 1)).isEqualTo(m.nnz());
+            // The transpose is rebuilt on use: every column entry points at a value in that column.
+            long seen = 0;
             for (int c = 0; c < cols; c++) {
                 for (long t = m.colPtr().getAtIndex(ValueLayout.JAVA_LONG, c); t < m.colPtr().getAtIndex(ValueLayout.JAVA_LONG, c + 1); t++) {
                     int pos = m.valuePos().getAtIndex(ValueLayout.JAVA_INT, t);
                     assertThat(m.col(pos)).isEqualTo(c);
                     assertThat(rowOf(m, pos)).isEqualTo(m.rowIdx().getAtIndex(ValueLayout.JAVA_INT, t));
+                    seen++;
                 }
             }
+            assertThat(seen).isEqualTo(m.nnz());
         }
     }
 
@@ -128,6 +148,9 @@ class CsrMatrixTest {
             assertThat(m.get(1, 2)).isEqualTo(2f);
             assertThatThrownBy(() -> m.rewire(keep, new long[] {4, 3}, new float[] {9, 9}, 2))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not strictly ascending");
+            assertThatThrownBy(() -> m.rewire(keep, new long[] {6}, new float[] {9}, 1))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("out of range for 2 x 3");
+            assertThat(m.nnz()).isEqualTo(2);
             assertThat(m.get(1, 2)).isEqualTo(2f);
         }
     }
