@@ -132,4 +132,41 @@ class EvolutionTest {
             }
         }
     }
+
+    @Test
+    void randomGrowthIsUniformOverFreeCells() {
+        // Rows with very different numbers of free cells: row 0 has 36 of 40 occupied, row 1 none, the rest some.
+        int rows = 6, cols = 40;
+        java.util.List<int[]> coo = new java.util.ArrayList<>();
+        for (int c = 0; c < 36; c++) coo.add(new int[] {0, c});
+        for (int r = 2; r < rows; r++) for (int c = r; c < cols; c += 3) coo.add(new int[] {r, c});
+        int[] rr = coo.stream().mapToInt(e -> e[0]).toArray(), cc = coo.stream().mapToInt(e -> e[1]).toArray();
+        float[] vv = new float[rr.length];
+        java.util.Arrays.fill(vv, 1f);
+        try (CsrMatrix w = CsrMatrix.fromCoo(rows, cols, rr, cc, vv); Arena a = Arena.ofConfined()) {
+            MemorySegment keep = a.allocate(w.nnz());
+            keep.fill((byte) 1);
+            long freeCells = (long) rows * cols - w.nnz();
+            long[] hits = new long[rows * cols];
+            RandomStream rnd = new RandomStream(11);
+            int trials = 20000, per = 12;
+            for (int t = 0; t < trials; t++) {
+                GrowRule.Growth g = new RandomGrow().grow(w, keep, per, new WeightInit.Zero(), rnd, null);
+                assertThat(g.count()).isEqualTo(per);
+                for (int i = 0; i < g.count(); i++) {
+                    if (i > 0) assertThat(g.keys()[i]).isGreaterThan(g.keys()[i - 1]);
+                    long key = g.keys()[i];
+                    assertThat(w.indexOf((int) (key / cols), (int) (key % cols))).isNegative();
+                    hits[(int) key]++;
+                }
+            }
+            double expected = (double) trials * per / freeCells;
+            // each free cell's count is ~binomial: within 5 standard deviations of the mean
+            double sd = Math.sqrt(expected * (1 - (double) per / freeCells));
+            for (int key = 0; key < hits.length; key++) {
+                if (w.indexOf(key / cols, key % cols) >= 0) continue;
+                assertThat((double) hits[key]).as("cell " + key).isBetween(expected - 5 * sd, expected + 5 * sd);
+            }
+        }
+    }
 }
