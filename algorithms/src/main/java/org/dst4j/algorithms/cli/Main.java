@@ -62,6 +62,7 @@ public final class Main {
         m.put("freetickets", new FreeTicketsCommand());
         m.put("neurotrails", new NeuroTrailsCommand());
         m.put("spacenet", new SpaceNetCommand());
+        m.put("bench", new BenchCommand());
         return m;
     }
 

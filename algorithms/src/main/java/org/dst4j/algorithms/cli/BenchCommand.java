@@ -1,0 +1,122 @@
+package org.dst4j.algorithms.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.dst4j.algorithms.set.ScaleBenchmark;
+
+/** {@code dst4j bench scale|lung}: SET training cost against network size. */
+final class BenchCommand implements Command {
+    // The SET reference's own scale table (Lung-shaped data, three hidden layers of each width): minutes per epoch on a 16 GB laptop.
+    private static final int[] LUNG_WIDTHS = {3_000, 30_000, 300_000, 600_000};
+    private static final double[] LUNG_REFERENCE_MINUTES = {0.3, 3, 49, 112};
+
+    @Override public String summary() { return "scale benchmarks: 'bench scale' (SET up to >= 10^6 neurons) and 'bench lung' (the SET reference's table)"; }
+
+    @Override
+    public int run(String[] args) throws UsageException, UserException {
+        if (args.length == 0 || !(args[0].equals("scale") || args[0].equals("lung"))) {
+            throw new UsageException("expected 'bench scale' or 'bench lung', got " + (args.length == 0 ? "nothing" : "'" + args[0] + "'"));
+        }
+        boolean lung = args[0].equals("lung");
+        String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
+        Options o = new Options("bench " + args[0], lung
+                ? "the SET reference's scale table: Lung-shaped synthetic data, 3 hidden layers of each width, epsilon 20, batch 2, sigmoid + MSE"
+                : "SET on synthetic high-dimensional data, one epoch + one evolution per size, sizes ascending")
+                .option("sizes", lung ? "3000x3@20,30000x3@20,300000x3@20,600000x3@20" : "10000@13,30000@30,100000@60,300000@100,1000000@190,1000000@470",
+                        "networks as WIDTH[xLAYERS]@EPSILON, comma-separated")
+                .option("features", lung ? "3312" : "65536", "input features")
+                .option("informative", lung ? "100" : "256", "features that carry the class; the rest is noise")
+                .option("classes", lung ? "5" : "10", "classes")
+                .option("separation", lung ? "0.5" : "0.25", "class-mean offset of informative features (noise has variance 1)")
+                .option("train", lung ? "200" : "10000", "training samples")
+                .option("test", lung ? "100" : "2000", "test samples")
+                .option("batch", lung ? "2" : "32", "mini-batch size")
+                .option("lr", "0.01", "SGD learning rate")
+                .option("momentum", "0.9", "SGD momentum")
+                .option("weight-decay", "0.0002", "weight decay per step (SET reference style)")
+                .option("zeta", "0.3", "share of each layer's connections replaced by the evolution step")
+                .option("seed", "42", "random seed")
+                .option("threads", String.valueOf(Runtime.getRuntime().availableProcessors()), "worker threads")
+                .option("out", lung ? "runs/bench-lung" : "runs/bench-scale", "output directory (scale.json, scale.png)");
+        if (!o.parse(rest)) return 0;
+        List<ScaleBenchmark.Size> sizes = parseSizes(o.string("sizes"));
+        ScaleBenchmark.Settings s;
+        try {
+            s = new ScaleBenchmark.Settings(o.integer("features", 1, Integer.MAX_VALUE), o.integer("informative", 1, Integer.MAX_VALUE),
+                    o.integer("classes", 2, 1 << 20), (float) o.number("separation", 0, 1e6), o.integer("train", 1, Integer.MAX_VALUE),
+                    o.integer("test", 1, Integer.MAX_VALUE), o.integer("batch", 1, 1 << 20), (float) o.number("lr", 1e-12, 1e3),
+                    (float) o.number("momentum", 0, 0.999999), (float) o.number("weight-decay", 0, 1), o.number("zeta", 0, 1),
+                    lung, o.longValue("seed"), o.integer("threads", 1, 4096));
+            if (s.informative() > s.features()) throw new UsageException("--informative " + s.informative() + " exceeds --features " + s.features());
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        Path out = o.path("out");
+        System.out.printf("%-22s %13s %8s %9s %9s %7s %9s %9s %8s %9s%s%n", "hidden", "connections", "init s", "train s", "evolve s",
+                "evo %", "peak RSS", "B/conn", "test acc", "eval s", lung ? "   reference (min/epoch)   speed-up" : "");
+        try {
+            List<ScaleBenchmark.Point> points = ScaleBenchmark.run(s, sizes, out, new ScaleBenchmark.Progress() {
+                @Override public void message(String line) { System.out.println(line); }
+
+                @Override public void point(ScaleBenchmark.Point p) {
+                    String ref = "";
+                    int[] h = p.size().hidden();
+                    if (lung && h.length == 3 && h[0] == h[1] && h[1] == h[2]) {
+                        for (int i = 0; i < LUNG_WIDTHS.length; i++) {
+                            if (LUNG_WIDTHS[i] == h[0]) {
+                                double ours = p.trainSeconds() + p.evolutionSeconds();
+                                ref = String.format("   %8.1f min = %7.0f s   %7.0fx", LUNG_REFERENCE_MINUTES[i], LUNG_REFERENCE_MINUTES[i] * 60,
+                                        LUNG_REFERENCE_MINUTES[i] * 60 / ours);
+                            }
+                        }
+                    }
+                    System.out.printf("%-22s %13d %8.1f %9.2f %9.2f %6.1f%% %8.2fG %9.1f %8.4f %9.2f%s%n", describe(p.size()), p.connections(),
+                            p.initSeconds(), p.trainSeconds(), p.evolutionSeconds(), 100 * p.evolutionShare(), p.peakRssBytes() / 1e9,
+                            p.bytesPerConnection(), p.testAccuracy(), p.evalSeconds(), ref);
+                }
+            });
+            if (points.size() >= 2) {
+                double[] c = points.stream().mapToDouble(ScaleBenchmark.Point::connections).toArray();
+                double[] t = points.stream().mapToDouble(p -> p.trainSeconds() + p.evolutionSeconds()).toArray();
+                System.out.printf("log-log slope of epoch time against connections: %.3f; wrote %s, %s%n",
+                        ScaleBenchmark.logLogSlope(c, t), out.resolve(ScaleBenchmark.METRICS), out.resolve(ScaleBenchmark.CHART));
+            }
+            return 0;
+        } catch (IOException e) {
+            throw new UserException(e.getMessage(), e);
+        }
+    }
+
+    static String describe(ScaleBenchmark.Size s) {
+        int[] h = s.hidden();
+        boolean same = true;
+        for (int x : h) same &= x == h[0];
+        String w = h.length == 1 ? String.valueOf(h[0]) : same ? h[0] + "x" + h.length : java.util.Arrays.toString(h);
+        return w + "@" + (s.epsilon() == Math.rint(s.epsilon()) ? String.valueOf((long) s.epsilon()) : String.valueOf(s.epsilon()));
+    }
+
+    static List<ScaleBenchmark.Size> parseSizes(String spec) throws UsageException {
+        List<ScaleBenchmark.Size> sizes = new ArrayList<>();
+        for (String part : spec.split(",")) {
+            String p = part.trim();
+            try {
+                int at = p.indexOf('@');
+                if (at < 0) throw new NumberFormatException();
+                String shape = p.substring(0, at);
+                double eps = Double.parseDouble(p.substring(at + 1));
+                int x = shape.indexOf('x');
+                int width = Integer.parseInt(x < 0 ? shape : shape.substring(0, x));
+                int layers = x < 0 ? 1 : Integer.parseInt(shape.substring(x + 1));
+                if (width < 1 || layers < 1 || layers > 100 || !(eps > 0)) throw new NumberFormatException();
+                int[] hidden = new int[layers];
+                java.util.Arrays.fill(hidden, width);
+                sizes.add(new ScaleBenchmark.Size(hidden, eps));
+            } catch (NumberFormatException e) {
+                throw new UsageException("--sizes: '" + p + "' is not WIDTH[xLAYERS]@EPSILON (e.g. 600000x3@20)");
+            }
+        }
+        return sizes;
+    }
+}

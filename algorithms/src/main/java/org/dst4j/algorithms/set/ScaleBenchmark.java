@@ -1,0 +1,235 @@
+package org.dst4j.algorithms.set;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.dst4j.nn.data.Dataset;
+import org.dst4j.nn.data.SyntheticClassification;
+import org.dst4j.nn.evolution.TopologyEvolution;
+import org.dst4j.nn.init.Density;
+import org.dst4j.nn.init.WeightInit;
+import org.dst4j.nn.io.AtomicFiles;
+import org.dst4j.nn.io.Json;
+import org.dst4j.nn.layer.Activation;
+import org.dst4j.nn.loss.Loss;
+import org.dst4j.nn.loss.MeanSquaredError;
+import org.dst4j.nn.loss.SoftmaxCrossEntropy;
+import org.dst4j.nn.network.MlpConfig;
+import org.dst4j.nn.network.SparseMlp;
+import org.dst4j.nn.optim.LearningRate;
+import org.dst4j.nn.optim.Sgd;
+import org.dst4j.nn.plot.LineChart;
+import org.dst4j.nn.train.EpochMetrics;
+import org.dst4j.nn.train.Evaluation;
+import org.dst4j.nn.train.Trainer;
+import org.dst4j.runtime.kernel.KernelProvider;
+import org.dst4j.runtime.kernel.ParallelKernels;
+import org.dst4j.runtime.parallel.WorkerPool;
+import org.dst4j.runtime.random.RngStreams;
+
+/**
+ * SET at scale: for each network size, one epoch of SET training on seeded synthetic data, then one
+ * SET evolution step, then a streamed evaluation; records connections, time per epoch (training and
+ * evolution apart), peak resident memory and bytes per connection, and test accuracy. Sizes run in
+ * ascending order in one JVM; the kernel's peak-RSS counter is reset between them (Linux), so each
+ * size's peak is its own.
+ */
+public final class ScaleBenchmark {
+    public static final String METRICS = "scale.json";
+    public static final String CHART = "scale.png";
+
+    /** One network: hidden layer widths and the Erdős–Rényi epsilon of every layer. */
+    public record Size(int[] hidden, double epsilon) {}
+
+    /** Data, training and evolution settings shared by all sizes. */
+    public record Settings(int features, int informative, int classes, float separation, int train, int test,
+                           int batch, float lr, float momentum, float weightDecay, double zeta, boolean sigmoidMse,
+                           long seed, int threads) {}
+
+    /** What one size measured. */
+    public record Point(Size size, long neurons, long connections, double initSeconds, double trainSeconds,
+                        double evolutionSeconds, double evalSeconds, double testAccuracy, long peakRssBytes,
+                        long datasetBytes, long modelBytes, boolean peakResetWorked) {
+        /** (peak RSS − dataset) per connection. */
+        public double bytesPerConnection() { return (double) (peakRssBytes - datasetBytes) / connections; }
+
+        /** Evolution time as a share of training + evolution time. */
+        public double evolutionShare() { return evolutionSeconds / (trainSeconds + evolutionSeconds); }
+    }
+
+    /** Told as sizes progress. */
+    public interface Progress {
+        default void message(String line) {}
+        default void point(Point p) {}
+    }
+
+    private ScaleBenchmark() {}
+
+    /** Runs every size; writes {@code out/scale.json} and {@code out/scale.png}. */
+    public static List<Point> run(Settings s, List<Size> sizes, Path out, Progress progress) throws IOException {
+        Files.createDirectories(out);
+        List<Point> points = new ArrayList<>();
+        RngStreams rng = new RngStreams(s.seed());
+        try (WorkerPool pool = new WorkerPool(s.threads())) {
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            SyntheticClassification gen = new SyntheticClassification(s.seed(), s.features(), s.informative(), s.classes(), s.separation());
+            long t0 = System.nanoTime();
+            try (Dataset train = gen.generate("synthetic/train", 0, s.train(), pool);
+                 Dataset test = gen.generate("synthetic/test", s.train(), s.test(), pool)) {
+                long datasetBytes = train.segment().byteSize() + test.segment().byteSize();
+                progress.message(String.format("data: %d train + %d test samples x %d features (%d informative, %d classes), %.1f GB, generated in %.1f s",
+                        s.train(), s.test(), s.features(), s.informative(), s.classes(), datasetBytes / 1e9, (System.nanoTime() - t0) / 1e9));
+                // the first size once more before measuring, so no figure includes JIT compilation
+                if (!sizes.isEmpty()) {
+                    long tw = System.nanoTime();
+                    runOne(s, sizes.getFirst(), train, test, datasetBytes, pk, rng);
+                    progress.message(String.format("warm-up (first size, not recorded): %.1f s", (System.nanoTime() - tw) / 1e9));
+                }
+                for (Size size : sizes) {
+                    Point p = runOne(s, size, train, test, datasetBytes, pk, rng);
+                    points.add(p);
+                    progress.point(p);
+                    AtomicFiles.writeString(out.resolve(METRICS), Json.write(metrics(s, points)) + "\n");
+                }
+            }
+        }
+        if (points.size() >= 2) chart(points).write(out.resolve(CHART));
+        return points;
+    }
+
+    private static Point runOne(Settings s, Size size, Dataset train, Dataset test, long datasetBytes, ParallelKernels pk, RngStreams rng) {
+        boolean reset = resetPeakRss();
+        int[] sizes = new int[size.hidden().length + 2];
+        sizes[0] = s.features();
+        System.arraycopy(size.hidden(), 0, sizes, 1, size.hidden().length);
+        sizes[sizes.length - 1] = s.classes();
+        long neurons = 0;
+        for (int h : size.hidden()) neurons += h;
+        Activation output = s.sigmoidMse() ? Activation.sigmoid() : Activation.linear();
+        Loss loss = s.sigmoidMse() ? new MeanSquaredError() : new SoftmaxCrossEntropy();
+        MlpConfig cfg = new MlpConfig(sizes, "relu", 0.6f, output, 0f, new Density.ErdosRenyi(size.epsilon()), new WeightInit.HeUniform());
+        long t0 = System.nanoTime();
+        try (SparseMlp net = SparseMlp.create(cfg, rng.stream("init").split(neurons), rng.stream("dropout").nextLong())) {
+            long t1 = System.nanoTime();
+            Trainer.Settings ts = new Trainer.Settings(1, s.batch(), new LearningRate.Constant(s.lr()), new Sgd(s.momentum(), s.weightDecay()),
+                    loss, null, s.batch());
+            Trainer.State state = new Trainer.State(rng.stream("shuffle").split(neurons), rng.stream("evolution").split(neurons));
+            double[] trainSeconds = new double[1];
+            new Trainer(pk, ts).run(net, train, null, null, state, new Trainer.Listener() {
+                @Override public void epochDone(EpochMetrics m, Trainer.State st) { trainSeconds[0] = m.epochSeconds(); }
+            });
+            long t2 = System.nanoTime();
+            net.evolve(TopologyEvolution.set(s.zeta(), new WeightInit.HeUniform()), s.zeta(), state.evolution, pk);
+            long t3 = System.nanoTime();
+            Evaluation ev = Evaluation.of(pk, net, test, null, loss, s.batch());
+            long t4 = System.nanoTime();
+            return new Point(size, neurons, net.connections(), (t1 - t0) / 1e9, trainSeconds[0], (t3 - t2) / 1e9, (t4 - t3) / 1e9,
+                    ev.accuracy(), peakRss(), datasetBytes, net.byteSize(), reset);
+        }
+    }
+
+    // Linux: writing 5 to clear_refs resets VmHWM to the current RSS.
+    private static boolean resetPeakRss() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Peak resident set size of this process in bytes (Linux VmHWM), or -1. */
+    public static long peakRss() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux
+        }
+        return -1;
+    }
+
+    /** Least-squares slope of log(y) against log(x). */
+    public static double logLogSlope(double[] x, double[] y) {
+        int n = x.length;
+        double mx = 0, my = 0;
+        for (int i = 0; i < n; i++) {
+            mx += Math.log(x[i]);
+            my += Math.log(y[i]);
+        }
+        mx /= n;
+        my /= n;
+        double sxy = 0, sxx = 0;
+        for (int i = 0; i < n; i++) {
+            double dx = Math.log(x[i]) - mx;
+            sxy += dx * (Math.log(y[i]) - my);
+            sxx += dx * dx;
+        }
+        return sxy / sxx;
+    }
+
+    private static double[] connections(List<Point> ps) {
+        return ps.stream().mapToDouble(Point::connections).toArray();
+    }
+
+    private static double[] epochSeconds(List<Point> ps) {
+        return ps.stream().mapToDouble(p -> p.trainSeconds() + p.evolutionSeconds()).toArray();
+    }
+
+    private static double[] memoryBytes(List<Point> ps) {
+        return ps.stream().mapToDouble(p -> p.peakRssBytes() - p.datasetBytes()).toArray();
+    }
+
+    private static LineChart chart(List<Point> ps) {
+        double[] c = connections(ps), t = epochSeconds(ps), m = memoryBytes(ps);
+        double[] lc = new double[c.length], lt = new double[c.length], lm = new double[c.length];
+        for (int i = 0; i < c.length; i++) {
+            lc[i] = Math.log10(c[i]);
+            lt[i] = Math.log10(t[i]);
+            lm[i] = Math.log10(m[i] / 1e9);
+        }
+        return new LineChart("SET at scale: cost against connections (log-log)", "log10 connections", "log10 value")
+                .add(String.format("epoch time, s (slope %.3f)", logLogSlope(c, t)), lc, lt)
+                .add(String.format("peak RSS minus data, GB (slope %.3f)", logLogSlope(c, m)), lc, lm);
+    }
+
+    private static Map<String, Object> metrics(Settings s, List<Point> ps) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("settings", Map.ofEntries(Map.entry("features", s.features()), Map.entry("informative", s.informative()),
+                Map.entry("classes", s.classes()), Map.entry("separation", s.separation()), Map.entry("train", s.train()),
+                Map.entry("test", s.test()), Map.entry("batch", s.batch()), Map.entry("lr", s.lr()), Map.entry("momentum", s.momentum()),
+                Map.entry("weight_decay", s.weightDecay()), Map.entry("zeta", s.zeta()),
+                Map.entry("output", s.sigmoidMse() ? "sigmoid+mse" : "softmax+ce"), Map.entry("seed", s.seed()), Map.entry("threads", s.threads())));
+        List<Object> rows = new ArrayList<>();
+        for (Point p : ps) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("hidden", p.size().hidden());
+            r.put("epsilon", p.size().epsilon());
+            r.put("hidden_neurons", p.neurons());
+            r.put("connections", p.connections());
+            r.put("init_seconds", p.initSeconds());
+            r.put("train_seconds", p.trainSeconds());
+            r.put("evolution_seconds", p.evolutionSeconds());
+            r.put("evolution_share", p.evolutionShare());
+            r.put("eval_seconds", p.evalSeconds());
+            r.put("test_accuracy", p.testAccuracy());
+            r.put("peak_rss_bytes", p.peakRssBytes());
+            r.put("peak_rss_is_per_size", p.peakResetWorked());
+            r.put("dataset_bytes", p.datasetBytes());
+            r.put("model_bytes", p.modelBytes());
+            r.put("bytes_per_connection", p.bytesPerConnection());
+            rows.add(r);
+        }
+        m.put("sizes", rows);
+        if (ps.size() >= 2) {
+            m.put("epoch_time_slope", logLogSlope(connections(ps), epochSeconds(ps)));
+            m.put("memory_slope", logLogSlope(connections(ps), memoryBytes(ps)));
+        }
+        return m;
+    }
+}

@@ -1,0 +1,74 @@
+package org.dst4j.nn.data;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.dst4j.runtime.dense.DenseMatrix;
+import org.dst4j.runtime.parallel.WorkerPool;
+import org.junit.jupiter.api.Test;
+
+class SyntheticClassificationTest {
+
+    @Test
+    void sameDataForAnyThreadCountAndDisjointRangesDiffer() {
+        SyntheticClassification g = new SyntheticClassification(7, 300, 20, 3, 1f);
+        try (WorkerPool one = new WorkerPool(1); WorkerPool three = new WorkerPool(3);
+             Dataset a = g.generate("a", 0, 50, one); Dataset b = g.generate("b", 0, 50, three); Dataset c = g.generate("c", 50, 50, one)) {
+            assertThat(a.checksum()).isEqualTo(b.checksum());
+            assertThat(a.labels()).isEqualTo(b.labels());
+            assertThat(c.checksum()).isNotEqualTo(a.checksum());
+        }
+    }
+
+    @Test
+    void informativeFeaturesCarryTheClassAndNoiseHasUnitVariance() {
+        int features = 400, informative = 10, n = 6000;
+        SyntheticClassification g = new SyntheticClassification(3, features, informative, 2, 1.5f);
+        try (WorkerPool pool = new WorkerPool(2); Dataset d = g.generate("d", 0, n, pool)) {
+            int[] labels = d.labels();
+            int signal = 0;
+            double noiseVar = 0;
+            int noiseCount = 0;
+            for (int f = 0; f < features; f++) {
+                double[] sum = new double[2];
+                int[] count = new int[2];
+                double sq = 0;
+                for (int i = 0; i < n; i++) {
+                    float v = d.get(i, f);
+                    sum[labels[i]] += v;
+                    count[labels[i]]++;
+                    sq += v * v;
+                }
+                double gap = Math.abs(sum[0] / count[0] - sum[1] / count[1]);
+                if (gap > 1.0) signal++;                    // informative: means differ by 0 or 3
+                else {
+                    noiseVar += sq / n;
+                    noiseCount++;
+                }
+            }
+            // of the informative features, those whose random signs differ between the classes show a gap
+            assertThat(signal).isBetween(1, informative);
+            assertThat(noiseVar / noiseCount).isCloseTo(1.0, org.assertj.core.data.Offset.offset(0.1));
+            assertThat(java.util.Arrays.stream(labels).filter(l -> l == 0).count()).isBetween(2700L, 3300L);
+        }
+    }
+
+    @Test
+    void gatherBatchTransposesWideSamplesExactly() {
+        int features = 613;   // more than one 256-feature block, with a tail
+        SyntheticClassification g = new SyntheticClassification(5, features, 7, 4, 1f);
+        try (WorkerPool pool = new WorkerPool(1); Dataset d = g.generate("d", 0, 40, pool); DenseMatrix x = DenseMatrix.allocate(features, 7)) {
+            int[] order = {39, 3, 17, 0, 22, 8, 31, 5, 11};
+            d.gatherBatch(order, 2, 7, x);
+            for (int c = 0; c < 7; c++) {
+                for (int f = 0; f < features; f++) assertThat(x.get(f, c)).isEqualTo(d.get(order[2 + c], f));
+            }
+        }
+    }
+
+    @Test
+    void badArgumentsAreNamed() {
+        assertThatThrownBy(() -> new SyntheticClassification(1, 10, 11, 2, 1f)).hasMessageContaining("informative features must be in [1, 10]");
+        assertThatThrownBy(() -> new SyntheticClassification(1, 10, 5, 1, 1f)).hasMessageContaining("classes must be >= 2");
+    }
+}
