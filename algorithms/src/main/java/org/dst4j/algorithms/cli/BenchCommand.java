@@ -29,7 +29,7 @@ final class BenchCommand implements Command {
                 .option("features", lung ? "3312" : "65536", "input features")
                 .option("informative", lung ? "100" : "256", "features that carry the class; the rest is noise")
                 .option("classes", lung ? "5" : "10", "classes")
-                .option("separation", lung ? "0.5" : "0.25", "class-mean offset of informative features (noise has variance 1)")
+                .option("separation", lung ? "0.5" : "0.35", "class-mean offset of informative features (noise has variance 1)")
                 .option("train", lung ? "200" : "10000", "training samples")
                 .option("test", lung ? "100" : "2000", "test samples")
                 .option("batch", lung ? "2" : "32", "mini-batch size")

@@ -86,11 +86,11 @@ public final class ScaleBenchmark {
                 // the first size once more before measuring, so no figure includes JIT compilation
                 if (!sizes.isEmpty()) {
                     long tw = System.nanoTime();
-                    runOne(s, sizes.getFirst(), train, test, datasetBytes, pk, rng);
+                    runOne(s, sizes.getFirst(), train, test, datasetBytes, pk, rng, WARMUP_EVOLUTIONS);
                     progress.message(String.format("warm-up (first size, not recorded): %.1f s", (System.nanoTime() - tw) / 1e9));
                 }
                 for (Size size : sizes) {
-                    Point p = runOne(s, size, train, test, datasetBytes, pk, rng);
+                    Point p = runOne(s, size, train, test, datasetBytes, pk, rng, 1);
                     points.add(p);
                     progress.point(p);
                     AtomicFiles.writeString(out.resolve(METRICS), Json.write(metrics(s, points)) + "\n");
@@ -101,7 +101,11 @@ public final class ScaleBenchmark {
         return points;
     }
 
-    private static Point runOne(Settings s, Size size, Dataset train, Dataset test, long datasetBytes, ParallelKernels pk, RngStreams rng) {
+    // Evolution runs once per epoch, so one warm-up epoch would leave it interpreted; JMH-style, repeat it.
+    private static final int WARMUP_EVOLUTIONS = 8;
+
+    private static Point runOne(Settings s, Size size, Dataset train, Dataset test, long datasetBytes, ParallelKernels pk, RngStreams rng,
+                                int evolutions) {
         boolean reset = resetPeakRss();
         int[] sizes = new int[size.hidden().length + 2];
         sizes[0] = s.features();
@@ -122,8 +126,10 @@ public final class ScaleBenchmark {
             new Trainer(pk, ts).run(net, train, null, null, state, new Trainer.Listener() {
                 @Override public void epochDone(EpochMetrics m, Trainer.State st) { trainSeconds[0] = m.epochSeconds(); }
             });
+            TopologyEvolution set = TopologyEvolution.set(s.zeta(), new WeightInit.HeUniform());
+            for (int i = 1; i < evolutions; i++) net.evolve(set, s.zeta(), state.evolution, pk);
             long t2 = System.nanoTime();
-            net.evolve(TopologyEvolution.set(s.zeta(), new WeightInit.HeUniform()), s.zeta(), state.evolution, pk);
+            net.evolve(set, s.zeta(), state.evolution, pk);
             long t3 = System.nanoTime();
             Evaluation ev = Evaluation.of(pk, net, test, null, loss, s.batch());
             long t4 = System.nanoTime();

@@ -38,6 +38,9 @@ public final class GradientGrow implements GrowRule {
     }
 
     @Override
+    public boolean needsGradient() { return true; }
+
+    @Override
     public Growth grow(CsrMatrix w, MemorySegment keep, long count, WeightInit init, RandomStream rnd, BatchGradient gradient) {
         if (gradient == null) {
             throw new IllegalStateException("gradient regrowth needs the gradient of a training batch: evolve right after a training step");

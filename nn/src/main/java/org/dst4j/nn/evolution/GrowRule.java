@@ -19,6 +19,13 @@ public interface GrowRule {
     Growth grow(CsrMatrix w, MemorySegment keep, long count, WeightInit init, RandomStream rnd, BatchGradient gradient);
 
     /**
+     * Whether {@link #grow} reads the batch gradient. A network may release its activation buffers
+     * while evolving with a rule that does not (they are re-allocated by the next batch), so the
+     * evolution's temporary arrays do not add to them at peak memory.
+     */
+    default boolean needsGradient() { return false; }
+
+    /**
      * New connections: packed keys {@code row * cols + col}, strictly ascending, with their weights.
      * Fewer than requested only when the layer has no more free positions. {@code flops}: arithmetic
      * spent choosing them (for training-cost accounting).

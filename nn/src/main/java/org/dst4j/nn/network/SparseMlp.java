@@ -251,6 +251,10 @@ public final class SparseMlp implements Network {
     /** As {@link #evolve(TopologyEvolution, double, RandomStream)}, with the batch gradient computed on {@code pk}. */
     public List<TopologyEvolution.Report> evolve(TopologyEvolution evolution, double fraction, RandomStream rnd, ParallelKernels pk) {
         List<TopologyEvolution.Report> reports = new ArrayList<>();
+        if (!evolution.grow().needsGradient()) {
+            freeBuffers();
+            lastBatch = 0;
+        }
         for (int l = 0; l < layers.size(); l++) {
             TopologyEvolution.Report r = evolution.evolve(layers.get(l), fraction, rnd.split(l), pk == null ? null : batchGradient(pk, l));
             trainingFlops += r.flops();
