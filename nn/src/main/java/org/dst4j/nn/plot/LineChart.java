@@ -71,7 +71,11 @@ public final class LineChart {
         double pad = (y1 - y0) * 0.05;
         y0 -= pad;
         y1 += pad;
-        int left = 70, right = width - 170, top = 40, bottom = height - 50;
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        int legend = 0;
+        for (Series s : series) legend = Math.max(legend, g.getFontMetrics().stringWidth(s.name));
+        // the legend column takes what its longest label needs, but leaves the plot at least half the width
+        int left = 70, right = Math.max(width / 2, width - 50 - Math.max(120, legend)), top = 40, bottom = height - 50;
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
         g.setColor(Color.BLACK);
         g.drawString(title, left, 25);
