@@ -94,17 +94,23 @@ public class SparseKernelsBench {
         CsrMatrix.Builder b = CsrMatrix.builder(rows, cols, Math.round(rows * (double) cols * density * 1.2) + cols);
         int[] c = new int[cols];
         float[] v = new float[cols];
+        // each cell live with probability density, by geometric gaps: O(nnz), so layers of 10^5+ rows set up fast
         for (int r = 0; r < rows; r++) {
             int n = 0;
-            for (int i = 0; i < cols; i++) {
-                if (rng.nextDouble() < density) {
-                    c[n] = i;
-                    v[n++] = (float) rng.nextGaussian() * 0.05f;
-                }
+            for (long i = gap(density, rng); i < cols; i += 1 + gap(density, rng)) {
+                c[n] = (int) i;
+                v[n++] = (float) rng.nextGaussian() * 0.05f;
             }
             b.addRow(c, v, n);
         }
         return b.build();
+    }
+
+    // cells skipped before the next live one
+    private static long gap(double density, RandomStream rng) {
+        if (density >= 1) return 0;
+        if (density <= 0) return Long.MAX_VALUE / 2;
+        return (long) Math.floor(Math.log(1 - rng.nextDouble()) / Math.log1p(-density));
     }
 
     static DenseMatrix randomDense(int rows, int cols, RandomStream rng) {

@@ -16,8 +16,14 @@ final class BenchCommand implements Command {
 
     @Override
     public int run(String[] args) throws UsageException, UserException {
-        if (args.length == 0 || !(args[0].equals("scale") || args[0].equals("lung"))) {
-            throw new UsageException("expected 'bench scale' or 'bench lung', got " + (args.length == 0 ? "nothing" : "'" + args[0] + "'"));
+        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
+            System.out.println("usage: dst4j bench scale [options]   SET on synthetic high-dimensional data, 10^6 to 5*10^8 connections");
+            System.out.println("       dst4j bench lung [options]    the SET reference's scale table (Lung-shaped data, batch 2)");
+            System.out.println("'dst4j bench scale --help' and 'dst4j bench lung --help' list the options.");
+            return 0;
+        }
+        if (!(args[0].equals("scale") || args[0].equals("lung"))) {
+            throw new UsageException("expected 'bench scale' or 'bench lung', got '" + args[0] + "'");
         }
         boolean lung = args[0].equals("lung");
         String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
@@ -39,8 +45,17 @@ final class BenchCommand implements Command {
                 .option("zeta", "0.3", "share of each layer's connections replaced by the evolution step")
                 .option("seed", "42", "random seed")
                 .option("threads", String.valueOf(Runtime.getRuntime().availableProcessors()), "worker threads")
-                .option("out", lung ? "runs/bench-lung" : "runs/bench-scale", "output directory (scale.json, scale.png)");
+                .option("out", lung ? "runs/bench-lung" : "runs/bench-scale", "output directory (scale.json, scale.png)")
+                .flag("replot", "only re-draw DIR/scale.png from the DIR/scale.json of an earlier run");
         if (!o.parse(rest)) return 0;
+        if (o.flag("replot")) {
+            try {
+                System.out.println("wrote " + o.path("out").resolve(ScaleBenchmark.CHART) + " from " + ScaleBenchmark.replot(o.path("out")).size() + " sizes");
+                return 0;
+            } catch (IOException e) {
+                throw new UserException(e.getMessage(), e);
+            }
+        }
         List<ScaleBenchmark.Size> sizes = parseSizes(o.string("sizes"));
         ScaleBenchmark.Settings s;
         try {

@@ -101,6 +101,40 @@ public final class ScaleBenchmark {
         return points;
     }
 
+    /**
+     * Re-draws {@code dir/scale.png} from {@code dir/scale.json} (e.g. after a change to the chart),
+     * without running anything; returns the points read.
+     */
+    public static List<Point> replot(Path dir) throws IOException {
+        Path json = dir.resolve(METRICS);
+        if (!Files.isRegularFile(json)) throw new IOException(json + ": no such file (run 'bench scale --out " + dir + "' first)");
+        List<Point> ps = new ArrayList<>();
+        try {
+            Object sizes = Json.parseObject(Files.readString(json)).get("sizes");
+            if (!(sizes instanceof List<?> rows)) throw new IllegalArgumentException("field 'sizes': expected a list");
+            for (Object o : rows) {
+                if (!(o instanceof Map<?, ?> r)) throw new IllegalArgumentException("field 'sizes': expected objects");
+                List<?> hidden = (List<?>) r.get("hidden");
+                int[] h = new int[hidden.size()];
+                for (int i = 0; i < h.length; i++) h[i] = ((Number) hidden.get(i)).intValue();
+                ps.add(new Point(new Size(h, num(r, "epsilon")), (long) num(r, "hidden_neurons"), (long) num(r, "connections"),
+                        num(r, "init_seconds"), num(r, "train_seconds"), num(r, "evolution_seconds"), num(r, "eval_seconds"),
+                        num(r, "test_accuracy"), (long) num(r, "peak_rss_bytes"), (long) num(r, "dataset_bytes"), (long) num(r, "model_bytes"),
+                        Boolean.TRUE.equals(r.get("peak_rss_is_per_size"))));
+            }
+        } catch (IllegalArgumentException | ClassCastException | NullPointerException e) {
+            throw new IOException(json + ": not a scale benchmark result (" + e.getMessage() + ")");
+        }
+        if (ps.size() < 2) throw new IOException(json + ": a chart needs at least 2 sizes, found " + ps.size());
+        chart(ps).write(dir.resolve(CHART));
+        return ps;
+    }
+
+    private static double num(Map<?, ?> r, String field) {
+        if (!(r.get(field) instanceof Number n)) throw new IllegalArgumentException("field '" + field + "': expected a number");
+        return n.doubleValue();
+    }
+
     // Evolution runs once per epoch, so one warm-up epoch would leave it interpreted; JMH-style, repeat it.
     private static final int WARMUP_EVOLUTIONS = 8;
 

@@ -35,6 +35,8 @@ final class PanamaKernels implements Kernels {
     // The width is fixed per JVM, from -Ddst4j.vectorBits (tests run separate JVMs per width).
     private static final VectorSpecies<Float> sp = species(Integer.getInteger("dst4j.vectorBits", 0));
     private static final int lanes = sp.length();
+    // narrow rows (DenseMatrix pads batches of up to 8 columns to 2, 4 or 8 floats)
+    private static final VectorSpecies<Float> S2 = FloatVector.SPECIES_64, S4 = FloatVector.SPECIES_128, S8 = FloatVector.SPECIES_256;
     private static final VectorSpecies<Integer> isp = VectorSpecies.of(int.class, sp.vectorShape());
 
     PanamaKernels() {}
@@ -109,6 +111,10 @@ final class PanamaKernels implements Kernels {
             return;
         }
         int n = y.cols(), c = 0;
+        if (narrowRows(n, x.stride(), y.stride())) {
+            forwardNarrow(w, x, bias, y, rowFrom, rowTo);
+            return;
+        }
         for (; c + 8 * lanes <= n; c += 8 * lanes) forward8(w, x, bias, y, rowFrom, rowTo, c);
         for (; c + 4 * lanes <= n; c += 4 * lanes) forward4(w, x, bias, y, rowFrom, rowTo, c);
         for (; c + 2 * lanes <= n; c += 2 * lanes) forward2(w, x, bias, y, rowFrom, rowTo, c);
@@ -203,8 +209,9 @@ final class PanamaKernels implements Kernels {
     // Narrow batches: one vector per connection leaves most lanes idle, and the time per call is that of
     // a full vector (batches 1 to 16 took the same time). The lanes can run along a row's connections
     // instead: 16 column indices and weights loaded as vectors, the inputs gathered, a butterfly sum per
-    // row. The Vector API gathers only from heap arrays, so the batch's columns of X are copied once per
-    // call into a per-thread float[] (features x batch floats, small against the connections). Masked
+    // row. The Vector API gathers only from heap arrays, so X is bulk-copied once per call into a
+    // per-thread float[] (features x stride floats, small against the connections; narrow batches have
+    // a narrow stride). Masked
     // gathers and mask casts are not intrinsified (they box: 2 MB per call), so a row's tail reads a
     // masked index vector and gathers unmasked.
     //
@@ -215,9 +222,14 @@ final class PanamaKernels implements Kernels {
     // row is fixed (same bits for any thread count), but it is not the scalar kernel's order.
     static boolean alongConnections(int n, long entries, int lines) {
         if (n <= 0 || lines == 0) return false;
+        if (NARROW_BATCH.equals("gather")) return 4 * n <= lanes;
+        if (NARROW_BATCH.equals("vector")) return false;
         double perLine = (double) entries / lines;
         return n * (perLine + 3.0 * lanes) < 3.0 * perLine;
     }
+
+    // auto (the rule above), gather or vector: to compare the two on a given model (JMH, bench lung)
+    private static final String NARROW_BATCH = System.getProperty("dst4j.narrowBatch", "auto");
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
@@ -225,43 +237,93 @@ final class PanamaKernels implements Kernels {
         float[] columns = new float[0];
         final int[] index = new int[16];
 
-        float[] columns(DenseMatrix m) {
-            int rows = m.rows(), n = m.cols();
-            long need = (long) rows * n;
-            if (need > Integer.MAX_VALUE) throw new IllegalArgumentException("a " + rows + " x " + n + " operand is too large for the narrow-batch gather");
+        // the whole matrix, padding included, as one bulk copy: row r's column c is at r * stride + c
+        float[] copy(DenseMatrix m) {
+            long need = m.rows() * m.stride();
+            if (need > Integer.MAX_VALUE) throw new IllegalArgumentException("a " + m.rows() + " x " + m.cols() + " operand is too large for the narrow-batch gather");
             if (columns.length < need) columns = new float[(int) need];
-            MemorySegment s = m.segment();
-            long stride = m.stride();
-            for (int r = 0; r < rows; r++) {
-                for (int c = 0; c < n; c++) columns[c * rows + r] = s.getAtIndex(JAVA_FLOAT, r * stride + c);
-            }
+            MemorySegment.copy(m.segment(), JAVA_FLOAT, 0, columns, 0, (int) need);
             return columns;
         }
     }
 
     private static void forwardAlongConnections(CsrMatrix w, DenseMatrix x, MemorySegment bias, DenseMatrix y, int rowFrom, int rowTo) {
         Scratch scratch = SCRATCH.get();
-        float[] xc = scratch.columns(x);
+        float[] xc = scratch.copy(x);
         int[] idx = scratch.index;
         MemorySegment rp = w.rowPtr(), ci = w.colIdx(), wv = w.values(), ys = y.segment();
-        int features = x.rows();
+        int xStride = (int) x.stride();
         long yStride = y.stride();
         for (int c = 0; c < y.cols(); c++) {
-            int base = c * features;
+            int base = c;
             for (int j = rowFrom; j < rowTo; j++) {
                 long k = rp.getAtIndex(JAVA_LONG, j), end = rp.getAtIndex(JAVA_LONG, j + 1L);
                 FloatVector a = FloatVector.zero(sp);
                 for (; k + lanes <= end; k += lanes) {
-                    IntVector.fromMemorySegment(isp, ci, k * Integer.BYTES, NO).intoArray(idx, 0);
+                    IntVector.fromMemorySegment(isp, ci, k * Integer.BYTES, NO).mul(xStride).intoArray(idx, 0);
                     a = FloatVector.fromArray(sp, xc, base, idx, 0).fma(load(wv, k), a);
                 }
                 if (k < end) { // masked-off lanes gather index 0 (valid), then blend to zero
                     VectorMask<Float> m = sp.indexInRange(k, end);
-                    IntVector.fromMemorySegment(isp, ci, k * Integer.BYTES, NO, isp.indexInRange(k, end)).intoArray(idx, 0);
+                    IntVector.fromMemorySegment(isp, ci, k * Integer.BYTES, NO, isp.indexInRange(k, end)).mul(xStride).intoArray(idx, 0);
                     a = FloatVector.zero(sp).blend(FloatVector.fromArray(sp, xc, base, idx, 0), m).fma(load(wv, k, m), a);
                 }
                 ys.setAtIndex(JAVA_FLOAT, j * yStride + c, sum(a) + (bias == null ? 0f : bias.getAtIndex(JAVA_FLOAT, j)));
             }
+        }
+    }
+
+    // Rows narrower than a vector and not padded to one (DenseMatrix pads batches of up to 8 only to a
+    // power of two): masked loads and stores of the first n lanes, otherwise forward1.
+    private static boolean narrowRows(int n, long strideA, long strideB) {
+        return n < lanes && (strideA % lanes != 0 || strideB % lanes != 0);
+    }
+
+    // One vector of exactly the stride per connection; masked loads of the preferred width measured 3x
+    // slower. One method per species: C2 intrinsifies only constant species.
+    private static void forwardNarrow(CsrMatrix w, DenseMatrix x, MemorySegment bias, DenseMatrix y, int rowFrom, int rowTo) {
+        int n = y.cols(); // n < lanes; a species of n rounded up to 2, 4 or 8 fits in any row of n columns
+        if (n <= 2) forwardNarrow2(w, x, bias, y, rowFrom, rowTo);
+        else if (n <= 4) forwardNarrow4(w, x, bias, y, rowFrom, rowTo);
+        else forwardNarrow8(w, x, bias, y, rowFrom, rowTo);
+    }
+
+    private static void forwardNarrow2(CsrMatrix w, DenseMatrix x, MemorySegment bias, DenseMatrix y, int rowFrom, int rowTo) {
+        MemorySegment rp = w.rowPtr(), ci = w.colIdx(), wv = w.values(), xs = x.segment(), ys = y.segment();
+        long xStride = x.stride() * Float.BYTES, yStride = y.stride() * Float.BYTES;
+        for (int j = rowFrom; j < rowTo; j++) {
+            FloatVector a = FloatVector.broadcast(S2, bias == null ? 0f : bias.getAtIndex(JAVA_FLOAT, j));
+            long end = rp.getAtIndex(JAVA_LONG, j + 1L);
+            for (long k = rp.getAtIndex(JAVA_LONG, j); k < end; k++) {
+                a = FloatVector.fromMemorySegment(S2, xs, ci.getAtIndex(JAVA_INT, k) * xStride, NO).fma(FloatVector.broadcast(S2, wv.getAtIndex(JAVA_FLOAT, k)), a);
+            }
+            a.intoMemorySegment(ys, j * yStride, NO);
+        }
+    }
+
+    private static void forwardNarrow4(CsrMatrix w, DenseMatrix x, MemorySegment bias, DenseMatrix y, int rowFrom, int rowTo) {
+        MemorySegment rp = w.rowPtr(), ci = w.colIdx(), wv = w.values(), xs = x.segment(), ys = y.segment();
+        long xStride = x.stride() * Float.BYTES, yStride = y.stride() * Float.BYTES;
+        for (int j = rowFrom; j < rowTo; j++) {
+            FloatVector a = FloatVector.broadcast(S4, bias == null ? 0f : bias.getAtIndex(JAVA_FLOAT, j));
+            long end = rp.getAtIndex(JAVA_LONG, j + 1L);
+            for (long k = rp.getAtIndex(JAVA_LONG, j); k < end; k++) {
+                a = FloatVector.fromMemorySegment(S4, xs, ci.getAtIndex(JAVA_INT, k) * xStride, NO).fma(FloatVector.broadcast(S4, wv.getAtIndex(JAVA_FLOAT, k)), a);
+            }
+            a.intoMemorySegment(ys, j * yStride, NO);
+        }
+    }
+
+    private static void forwardNarrow8(CsrMatrix w, DenseMatrix x, MemorySegment bias, DenseMatrix y, int rowFrom, int rowTo) {
+        MemorySegment rp = w.rowPtr(), ci = w.colIdx(), wv = w.values(), xs = x.segment(), ys = y.segment();
+        long xStride = x.stride() * Float.BYTES, yStride = y.stride() * Float.BYTES;
+        for (int j = rowFrom; j < rowTo; j++) {
+            FloatVector a = FloatVector.broadcast(S8, bias == null ? 0f : bias.getAtIndex(JAVA_FLOAT, j));
+            long end = rp.getAtIndex(JAVA_LONG, j + 1L);
+            for (long k = rp.getAtIndex(JAVA_LONG, j); k < end; k++) {
+                a = FloatVector.fromMemorySegment(S8, xs, ci.getAtIndex(JAVA_INT, k) * xStride, NO).fma(FloatVector.broadcast(S8, wv.getAtIndex(JAVA_FLOAT, k)), a);
+            }
+            a.intoMemorySegment(ys, j * yStride, NO);
         }
     }
 
@@ -286,8 +348,12 @@ final class PanamaKernels implements Kernels {
     // sequentially without any pass). At batch 32 the in-loop gather is faster (29.5 against 25.3).
     @Override
     public void csrTransposed(CsrMatrix w, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo) {
-        MemorySegment vals = w.values(), pos = w.valuePos();
         boolean along = alongConnections(dx.cols(), w.nnz(), w.cols());
+        if (!along && narrowRows(dx.cols(), dy.stride(), dx.stride())) {
+            transposedNarrow(w, dy, dx, colFrom, colTo);
+            return;
+        }
+        MemorySegment vals = w.values(), pos = w.valuePos();
         if (along || dy.rows() * dy.stride() * Float.BYTES >= GATHER_PASS_BYTES) {
             MemorySegment tv = w.valuesByColumn();
             for (long t = w.colPtr().getAtIndex(JAVA_LONG, colFrom), end = w.colPtr().getAtIndex(JAVA_LONG, colTo); t < end; t++) {
@@ -301,6 +367,7 @@ final class PanamaKernels implements Kernels {
             return;
         }
         int n = dx.cols(), c = 0;
+
         for (; c + 8 * lanes <= n; c += 8 * lanes) transposed8(w, vals, pos, dy, dx, colFrom, colTo, c);
         for (; c + 4 * lanes <= n; c += 4 * lanes) transposed4(w, vals, pos, dy, dx, colFrom, colTo, c);
         for (; c + 2 * lanes <= n; c += 2 * lanes) transposed2(w, vals, pos, dy, dx, colFrom, colTo, c);
@@ -402,26 +469,112 @@ final class PanamaKernels implements Kernels {
     // As forwardAlongConnections, over the transpose index with the values in column order.
     private static void transposedAlongConnections(CsrMatrix w, MemorySegment byColumn, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo) {
         Scratch scratch = SCRATCH.get();
-        float[] dyc = scratch.columns(dy);
+        float[] dyc = scratch.copy(dy);
         int[] idx = scratch.index;
         MemorySegment cp = w.colPtr(), ri = w.rowIdx(), dxs = dx.segment();
-        int outputs = dy.rows();
+        int dyStride = (int) dy.stride();
         long dxStride = dx.stride();
         for (int c = 0; c < dx.cols(); c++) {
-            int base = c * outputs;
+            int base = c;
             for (int i = colFrom; i < colTo; i++) {
                 long t = cp.getAtIndex(JAVA_LONG, i), end = cp.getAtIndex(JAVA_LONG, i + 1L);
                 FloatVector a = FloatVector.zero(sp);
                 for (; t + lanes <= end; t += lanes) {
-                    IntVector.fromMemorySegment(isp, ri, t * Integer.BYTES, NO).intoArray(idx, 0);
+                    IntVector.fromMemorySegment(isp, ri, t * Integer.BYTES, NO).mul(dyStride).intoArray(idx, 0);
                     a = FloatVector.fromArray(sp, dyc, base, idx, 0).fma(load(byColumn, t), a);
                 }
                 if (t < end) { // masked-off lanes gather index 0 (valid), then blend to zero
                     VectorMask<Float> m = sp.indexInRange(t, end);
-                    IntVector.fromMemorySegment(isp, ri, t * Integer.BYTES, NO, isp.indexInRange(t, end)).intoArray(idx, 0);
+                    IntVector.fromMemorySegment(isp, ri, t * Integer.BYTES, NO, isp.indexInRange(t, end)).mul(dyStride).intoArray(idx, 0);
                     a = FloatVector.zero(sp).blend(FloatVector.fromArray(sp, dyc, base, idx, 0), m).fma(load(byColumn, t, m), a);
                 }
                 dxs.setAtIndex(JAVA_FLOAT, i * dxStride + c, sum(a));
+            }
+        }
+    }
+
+    // Narrow rows are scattered in row order instead of gathered in column order: values and column
+    // indices stream sequentially, the dY row is loaded once per row, and the one random access per
+    // entry is the dX row (read-modify-write); gathering needed two (the dY row and the value, through
+    // valuePos) and made the product twice the forward's cost at 600,000 x 600,000. Each thread owns the
+    // dX rows colFrom..colTo and takes that slice of every row (binary search: columns are sorted), so
+    // each dX row still adds its entries in ascending row order: the gathering kernels' bits.
+    private static void transposedNarrow(CsrMatrix w, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo) {
+        int n = dx.cols();
+        if (n <= 2) transposedNarrow2(w, dy, dx, colFrom, colTo);
+        else if (n <= 4) transposedNarrow4(w, dy, dx, colFrom, colTo);
+        else transposedNarrow8(w, dy, dx, colFrom, colTo);
+    }
+
+    // first position in from..to whose column is >= col
+    private static long lowerBound(MemorySegment ci, long from, long to, int col) {
+        while (from < to) {
+            long mid = (from + to) >>> 1;
+            if (ci.getAtIndex(JAVA_INT, mid) < col) from = mid + 1;
+            else to = mid;
+        }
+        return from;
+    }
+
+    private static void transposedNarrow2(CsrMatrix w, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo) {
+        MemorySegment rp = w.rowPtr(), ci = w.colIdx(), wv = w.values(), dys = dy.segment(), dxs = dx.segment();
+        long dyStride = dy.stride() * Float.BYTES, dxStride = dx.stride() * Float.BYTES;
+        FloatVector zero = FloatVector.zero(S2);
+        for (int i = colFrom; i < colTo; i++) zero.intoMemorySegment(dxs, i * dxStride, NO);
+        boolean all = colFrom == 0 && colTo == w.cols();
+        for (int j = 0; j < w.rows(); j++) {
+            long k = rp.getAtIndex(JAVA_LONG, j), end = rp.getAtIndex(JAVA_LONG, j + 1L);
+            if (k == end) continue;
+            if (!all) {
+                k = lowerBound(ci, k, end, colFrom);
+                end = lowerBound(ci, k, end, colTo);
+            }
+            FloatVector d = FloatVector.fromMemorySegment(S2, dys, j * dyStride, NO);
+            for (; k < end; k++) {
+                long xb = ci.getAtIndex(JAVA_INT, k) * dxStride;
+                d.fma(FloatVector.broadcast(S2, wv.getAtIndex(JAVA_FLOAT, k)), FloatVector.fromMemorySegment(S2, dxs, xb, NO)).intoMemorySegment(dxs, xb, NO);
+            }
+        }
+    }
+
+    private static void transposedNarrow4(CsrMatrix w, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo) {
+        MemorySegment rp = w.rowPtr(), ci = w.colIdx(), wv = w.values(), dys = dy.segment(), dxs = dx.segment();
+        long dyStride = dy.stride() * Float.BYTES, dxStride = dx.stride() * Float.BYTES;
+        FloatVector zero = FloatVector.zero(S4);
+        for (int i = colFrom; i < colTo; i++) zero.intoMemorySegment(dxs, i * dxStride, NO);
+        boolean all = colFrom == 0 && colTo == w.cols();
+        for (int j = 0; j < w.rows(); j++) {
+            long k = rp.getAtIndex(JAVA_LONG, j), end = rp.getAtIndex(JAVA_LONG, j + 1L);
+            if (k == end) continue;
+            if (!all) {
+                k = lowerBound(ci, k, end, colFrom);
+                end = lowerBound(ci, k, end, colTo);
+            }
+            FloatVector d = FloatVector.fromMemorySegment(S4, dys, j * dyStride, NO);
+            for (; k < end; k++) {
+                long xb = ci.getAtIndex(JAVA_INT, k) * dxStride;
+                d.fma(FloatVector.broadcast(S4, wv.getAtIndex(JAVA_FLOAT, k)), FloatVector.fromMemorySegment(S4, dxs, xb, NO)).intoMemorySegment(dxs, xb, NO);
+            }
+        }
+    }
+
+    private static void transposedNarrow8(CsrMatrix w, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo) {
+        MemorySegment rp = w.rowPtr(), ci = w.colIdx(), wv = w.values(), dys = dy.segment(), dxs = dx.segment();
+        long dyStride = dy.stride() * Float.BYTES, dxStride = dx.stride() * Float.BYTES;
+        FloatVector zero = FloatVector.zero(S8);
+        for (int i = colFrom; i < colTo; i++) zero.intoMemorySegment(dxs, i * dxStride, NO);
+        boolean all = colFrom == 0 && colTo == w.cols();
+        for (int j = 0; j < w.rows(); j++) {
+            long k = rp.getAtIndex(JAVA_LONG, j), end = rp.getAtIndex(JAVA_LONG, j + 1L);
+            if (k == end) continue;
+            if (!all) {
+                k = lowerBound(ci, k, end, colFrom);
+                end = lowerBound(ci, k, end, colTo);
+            }
+            FloatVector d = FloatVector.fromMemorySegment(S8, dys, j * dyStride, NO);
+            for (; k < end; k++) {
+                long xb = ci.getAtIndex(JAVA_INT, k) * dxStride;
+                d.fma(FloatVector.broadcast(S8, wv.getAtIndex(JAVA_FLOAT, k)), FloatVector.fromMemorySegment(S8, dxs, xb, NO)).intoMemorySegment(dxs, xb, NO);
             }
         }
     }
@@ -466,8 +619,9 @@ final class PanamaKernels implements Kernels {
 
     private static void sddmmRows(CsrMatrix w, DenseMatrix dy, DenseMatrix x, float scale, MemorySegment grad,
                                   MemorySegment velocity, float lr, float momentum, float weightDecay, int rowFrom, int rowTo) {
-        // Here the lanes are connections with no reduction per row: gathering wins up to a quarter vector.
-        if (dy.cols() > 0 && 4 * dy.cols() <= lanes) {
+        // Here the lanes are connections with no reduction per row: gathering wins up to a quarter vector;
+        // rows not padded to a vector also go this way, as quad reads whole vectors.
+        if (dy.cols() > 0 && (4 * dy.cols() <= lanes || narrowRows(dy.cols(), dy.stride(), x.stride()))) {
             sddmmAlongConnections(w, dy, x, scale, grad, velocity, lr, momentum, weightDecay, rowFrom, rowTo);
             return;
         }
@@ -512,18 +666,18 @@ final class PanamaKernels implements Kernels {
     private static void sddmmAlongConnections(CsrMatrix w, DenseMatrix dy, DenseMatrix x, float scale, MemorySegment grad,
                                               MemorySegment velocity, float lr, float momentum, float weightDecay, int rowFrom, int rowTo) {
         Scratch scratch = SCRATCH.get();
-        float[] xc = scratch.columns(x);
+        float[] xc = scratch.copy(x);
         int[] idx = scratch.index;
         MemorySegment rp = w.rowPtr(), ci = w.colIdx(), wv = w.values(), dys = dy.segment();
-        int n = dy.cols(), features = x.rows();
+        int n = dy.cols(), xStride = (int) x.stride();
         for (int j = rowFrom; j < rowTo; j++) {
             long dyBase = j * dy.stride(), start = rp.getAtIndex(JAVA_LONG, j), end = rp.getAtIndex(JAVA_LONG, j + 1L);
             for (long k = start; k < end; k += lanes) {
                 // past the row's end: index 0 (valid), results masked off
-                IntVector.fromMemorySegment(isp, ci, k * Integer.BYTES, NO, isp.indexInRange(k, end)).intoArray(idx, 0);
+                IntVector.fromMemorySegment(isp, ci, k * Integer.BYTES, NO, isp.indexInRange(k, end)).mul(xStride).intoArray(idx, 0);
                 FloatVector d = FloatVector.zero(sp);
                 for (int c = 0; c < n; c++) {
-                    d = FloatVector.fromArray(sp, xc, c * features, idx, 0).fma(FloatVector.broadcast(sp, dys.getAtIndex(JAVA_FLOAT, dyBase + c)), d);
+                    d = FloatVector.fromArray(sp, xc, c, idx, 0).fma(FloatVector.broadcast(sp, dys.getAtIndex(JAVA_FLOAT, dyBase + c)), d);
                 }
                 FloatVector g = d.mul(scale);
                 VectorMask<Float> m = sp.indexInRange(k, end);

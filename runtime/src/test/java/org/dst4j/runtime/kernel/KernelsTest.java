@@ -30,6 +30,8 @@ class KernelsTest {
                 new Shape(1, 1, 1, 1.0, new int[0]),
                 new Shape(1, 1, 1, 0.0, new int[0]),
                 new Shape(7, 5, 3, 0.5, new int[] {2}),
+                new Shape(45, 38, 6, 0.3, new int[] {1}),
+                new Shape(41, 33, 2, 0.15, new int[] {40}),
                 new Shape(33, 17, 17, 0.3, new int[] {0, 5, 32}),
                 new Shape(40, 64, 128, 0.1, new int[] {3}),
                 new Shape(20, 30, 67, 1.0, new int[0]),
