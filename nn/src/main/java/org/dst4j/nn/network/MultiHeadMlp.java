@@ -177,6 +177,7 @@ public final class MultiHeadMlp implements Network {
 
     @Override
     public List<TopologyEvolution.Report> evolve(TopologyEvolution evolution, double fraction, RandomStream rnd, ParallelKernels pk) {
+        rnd.nextLong(); // advance: split() does not (see SparseMlp.evolve)
         List<TopologyEvolution.Report> reports = new ArrayList<>(backbone.evolve(evolution, fraction, rnd.split(0), pk));
         for (int h = 0; h < heads.size(); h++) reports.addAll(heads.get(h).evolve(evolution, fraction, rnd.split(h + 1), pk));
         return reports;

@@ -255,6 +255,9 @@ public final class SparseMlp implements Network {
             freeBuffers();
             lastBatch = 0;
         }
+        // split() derives a stream without advancing rnd: draw from rnd first, or every call (every epoch)
+        // would replay the same per-layer streams and regrow from the same candidate sequence.
+        rnd.nextLong();
         for (int l = 0; l < layers.size(); l++) {
             TopologyEvolution.Report r = evolution.evolve(layers.get(l), fraction, rnd.split(l), pk == null ? null : batchGradient(pk, l));
             trainingFlops += r.flops();

@@ -81,6 +81,22 @@ class SparseMlpTest {
     }
 
     @Test
+    void everyEvolutionDrawsFreshRandomness() {
+        // split() leaves its parent as it was; evolve must still move the stream on, or each epoch would
+        // regrow from the same random sequence
+        try (SparseMlp net = SparseMlp.create(config("relu", 0f), new RandomStream(7), 99)) {
+            TopologyEvolution evo = TopologyEvolution.set(0.3, new WeightInit.HeUniform());
+            RandomStream rnd = new RandomStream(6);
+            long[] s0 = rnd.state();
+            net.evolve(evo, 0.3, rnd);
+            long[] s1 = rnd.state();
+            net.evolve(evo, 0.3, rnd);
+            assertThat(s1).isNotEqualTo(s0);
+            assertThat(rnd.state()).isNotEqualTo(s1);
+        }
+    }
+
+    @Test
     void learnsBlobsWellAboveChanceWithSgdAndAdam() {
         assertThat(train(2, "relu", new Sgd(0.9f, 1e-4f), 0.05f, null)[0]).isGreaterThan(0.9);
         assertThat(train(2, "allrelu", Adam.withWeightDecay(0f), 0.003f, null)[0]).isGreaterThan(0.9);
