@@ -40,55 +40,62 @@ public final class MagnitudePrune implements PruneRule {
         if (!(fraction >= 0 && fraction <= 1)) throw new IllegalArgumentException("prune fraction must be in [0, 1], got " + fraction);
         long nnz = w.nnz();
         MemorySegment values = w.values();
-        long pos = 0, neg = 0, removed = 0;
-        for (long k = 0; k < nnz; k++) {
-            int s = side(values.getAtIndex(JAVA_FLOAT, k));
-            if (s > 0) pos++;
-            else if (s < 0) neg++;
-            else {
-                keep.set(JAVA_BYTE, k, (byte) 0);
-                removed++;
-            }
-        }
-        removed += removeSmallest(values, nnz, 1, Math.round(fraction * pos), keep);
-        if (separateSigns) removed += removeSmallest(values, nnz, -1, Math.round(fraction * neg), keep);
-        return removed;
-    }
-
-    // Removes the `count` entries of the given side with the smallest |w| (ties: lowest position first).
-    private long removeSmallest(MemorySegment values, long nnz, int wanted, long count, MemorySegment keep) {
-        if (count <= 0) return 0;
-        int[] hist = new int[65536];
-        for (long k = 0; k < nnz; k++) {
-            float v = values.getAtIndex(JAVA_FLOAT, k);
-            if (side(v) == wanted) hist[magnitudeBits(v) >>> 16]++;
-        }
-        int hi = 0;
-        long below = 0;
-        while (below + hist[hi] < count) below += hist[hi++];
-        java.util.Arrays.fill(hist, 0);
-        for (long k = 0; k < nnz; k++) {
-            float v = values.getAtIndex(JAVA_FLOAT, k);
-            if (side(v) == wanted) {
-                int b = magnitudeBits(v);
-                if (b >>> 16 == hi) hist[b & 0xffff]++;
-            }
-        }
-        int lo = 0;
-        while (below + hist[lo] < count) below += hist[lo++];
-        int threshold = hi << 16 | lo;
-        long atThreshold = count - below;
+        // Both sides in the same three passes (a radix select per side: high 16 bits of |w|, then the low
+        // 16 within the threshold bucket, then marking); a pass per side and step took 7 over the layer.
+        int[][] high = {new int[65536], new int[65536]};
+        long[] size = new long[2];
         long removed = 0;
         for (long k = 0; k < nnz; k++) {
             float v = values.getAtIndex(JAVA_FLOAT, k);
-            if (side(v) != wanted) continue;
-            int b = magnitudeBits(v);
-            if (b < threshold || (b == threshold && atThreshold-- > 0)) {
+            int s = side(v);
+            if (s == 0) {
+                keep.set(JAVA_BYTE, k, (byte) 0);
+                removed++;
+            } else {
+                high[slot(s)][magnitudeBits(v) >>> 16]++;
+                size[slot(s)]++;
+            }
+        }
+        long[] count = {Math.round(fraction * size[0]), separateSigns ? Math.round(fraction * size[1]) : 0};
+        int[] hi = new int[2];
+        long[] below = new long[2];
+        for (int t = 0; t < 2; t++) {
+            if (count[t] <= 0) continue;
+            while (below[t] + high[t][hi[t]] < count[t]) below[t] += high[t][hi[t]++];
+        }
+        int[][] low = {new int[65536], new int[65536]};
+        for (long k = 0; k < nnz; k++) {
+            float v = values.getAtIndex(JAVA_FLOAT, k);
+            int s = side(v);
+            if (s == 0) continue;
+            int t = slot(s), b = magnitudeBits(v);
+            if (count[t] > 0 && b >>> 16 == hi[t]) low[t][b & 0xffff]++;
+        }
+        int[] threshold = new int[2];
+        long[] atThreshold = new long[2];
+        for (int t = 0; t < 2; t++) {
+            if (count[t] <= 0) continue;
+            int lo = 0;
+            while (below[t] + low[t][lo] < count[t]) below[t] += low[t][lo++];
+            threshold[t] = hi[t] << 16 | lo;
+            atThreshold[t] = count[t] - below[t];
+        }
+        // ties at the threshold: lowest position first
+        for (long k = 0; k < nnz; k++) {
+            float v = values.getAtIndex(JAVA_FLOAT, k);
+            int s = side(v);
+            if (s == 0) continue;
+            int t = slot(s), b = magnitudeBits(v);
+            if (count[t] > 0 && (b < threshold[t] || (b == threshold[t] && atThreshold[t]-- > 0))) {
                 keep.set(JAVA_BYTE, k, (byte) 0);
                 removed++;
             }
         }
         return removed;
+    }
+
+    private static int slot(int side) {
+        return side > 0 ? 0 : 1;
     }
 
     // |v| as non-negative int bits: ordered like |v| itself.

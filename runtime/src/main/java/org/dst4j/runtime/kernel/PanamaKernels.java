@@ -525,9 +525,9 @@ final class PanamaKernels implements Kernels {
         for (int j = 0; j < w.rows(); j++) {
             long k = rp.getAtIndex(JAVA_LONG, j), end = rp.getAtIndex(JAVA_LONG, j + 1L);
             if (k == end) continue;
-            if (!all) {
-                k = lowerBound(ci, k, end, colFrom);
-                end = lowerBound(ci, k, end, colTo);
+            if (!all) { // this thread's slice of the row; the first and last thread search one end only
+                if (colFrom > 0) k = lowerBound(ci, k, end, colFrom);
+                if (colTo < w.cols()) end = lowerBound(ci, k, end, colTo);
             }
             FloatVector d = FloatVector.fromMemorySegment(S2, dys, j * dyStride, NO);
             for (; k < end; k++) {
@@ -546,9 +546,9 @@ final class PanamaKernels implements Kernels {
         for (int j = 0; j < w.rows(); j++) {
             long k = rp.getAtIndex(JAVA_LONG, j), end = rp.getAtIndex(JAVA_LONG, j + 1L);
             if (k == end) continue;
-            if (!all) {
-                k = lowerBound(ci, k, end, colFrom);
-                end = lowerBound(ci, k, end, colTo);
+            if (!all) { // this thread's slice of the row; the first and last thread search one end only
+                if (colFrom > 0) k = lowerBound(ci, k, end, colFrom);
+                if (colTo < w.cols()) end = lowerBound(ci, k, end, colTo);
             }
             FloatVector d = FloatVector.fromMemorySegment(S4, dys, j * dyStride, NO);
             for (; k < end; k++) {
@@ -567,9 +567,9 @@ final class PanamaKernels implements Kernels {
         for (int j = 0; j < w.rows(); j++) {
             long k = rp.getAtIndex(JAVA_LONG, j), end = rp.getAtIndex(JAVA_LONG, j + 1L);
             if (k == end) continue;
-            if (!all) {
-                k = lowerBound(ci, k, end, colFrom);
-                end = lowerBound(ci, k, end, colTo);
+            if (!all) { // this thread's slice of the row; the first and last thread search one end only
+                if (colFrom > 0) k = lowerBound(ci, k, end, colFrom);
+                if (colTo < w.cols()) end = lowerBound(ci, k, end, colTo);
             }
             FloatVector d = FloatVector.fromMemorySegment(S8, dys, j * dyStride, NO);
             for (; k < end; k++) {
