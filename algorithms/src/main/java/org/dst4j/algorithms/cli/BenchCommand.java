@@ -81,9 +81,8 @@ final class BenchCommand implements Command {
                     if (lung && h.length == 3 && h[0] == h[1] && h[1] == h[2]) {
                         for (int i = 0; i < LUNG_WIDTHS.length; i++) {
                             if (LUNG_WIDTHS[i] == h[0]) {
-                                double ours = p.trainSeconds() + p.evolutionSeconds();
                                 ref = String.format("   %8.1f min = %7.0f s   %7.0fx", LUNG_REFERENCE_MINUTES[i], LUNG_REFERENCE_MINUTES[i] * 60,
-                                        LUNG_REFERENCE_MINUTES[i] * 60 / ours);
+                                        LUNG_REFERENCE_MINUTES[i] * 60 / p.epochSeconds());
                             }
                         }
                     }
@@ -93,10 +92,8 @@ final class BenchCommand implements Command {
                 }
             });
             if (points.size() >= 2) {
-                double[] c = points.stream().mapToDouble(ScaleBenchmark.Point::connections).toArray();
-                double[] t = points.stream().mapToDouble(p -> p.trainSeconds() + p.evolutionSeconds()).toArray();
                 System.out.printf("log-log slope of epoch time against connections: %.3f; wrote %s, %s%n",
-                        ScaleBenchmark.logLogSlope(c, t), out.resolve(ScaleBenchmark.METRICS), out.resolve(ScaleBenchmark.CHART));
+                        ScaleBenchmark.epochTimeSlope(points), out.resolve(ScaleBenchmark.METRICS), out.resolve(ScaleBenchmark.CHART));
             }
             return 0;
         } catch (IOException e) {

@@ -1,10 +1,8 @@
 package org.dst4j.algorithms.cli;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import org.dst4j.algorithms.set.ScaleBenchmark;
 import org.dst4j.nn.train.EpochMetrics;
 
 /** The closing figures of a training run: what the README's benchmark table quotes. */
@@ -24,16 +22,7 @@ final class RunSummary {
 
     /** Peak resident set size of this process (Linux), e.g. "412 MB", or "n/a". */
     static String peakRss() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
-                    long kb = Long.parseLong(line.replaceAll("[^0-9]", ""));
-                    return (kb / 1024) + " MB";
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // not Linux: nothing to report
-        }
-        return "n/a";
+        long bytes = ScaleBenchmark.peakRss();
+        return bytes < 0 ? "n/a" : (bytes >> 20) + " MB";
     }
 }

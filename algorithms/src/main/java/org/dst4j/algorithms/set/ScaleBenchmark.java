@@ -58,7 +58,10 @@ public final class ScaleBenchmark {
         public double bytesPerConnection() { return (double) (peakRssBytes - datasetBytes) / connections; }
 
         /** Evolution time as a share of training + evolution time. */
-        public double evolutionShare() { return evolutionSeconds / (trainSeconds + evolutionSeconds); }
+        public double evolutionShare() { return evolutionSeconds / epochSeconds(); }
+
+        /** One epoch: training plus evolution. */
+        public double epochSeconds() { return trainSeconds + evolutionSeconds; }
     }
 
     /** Told as sizes progress. */
@@ -194,6 +197,11 @@ public final class ScaleBenchmark {
         return -1;
     }
 
+    /** Fitted log-log slope of epoch time against connections (at least 2 points). */
+    public static double epochTimeSlope(List<Point> ps) {
+        return logLogSlope(connections(ps), epochSeconds(ps));
+    }
+
     /** Least-squares slope of log(y) against log(x). */
     public static double logLogSlope(double[] x, double[] y) {
         int n = x.length;
@@ -218,7 +226,7 @@ public final class ScaleBenchmark {
     }
 
     private static double[] epochSeconds(List<Point> ps) {
-        return ps.stream().mapToDouble(p -> p.trainSeconds() + p.evolutionSeconds()).toArray();
+        return ps.stream().mapToDouble(Point::epochSeconds).toArray();
     }
 
     private static double[] memoryBytes(List<Point> ps) {
@@ -267,7 +275,7 @@ public final class ScaleBenchmark {
         }
         m.put("sizes", rows);
         if (ps.size() >= 2) {
-            m.put("epoch_time_slope", logLogSlope(connections(ps), epochSeconds(ps)));
+            m.put("epoch_time_slope", epochTimeSlope(ps));
             m.put("memory_slope", logLogSlope(connections(ps), memoryBytes(ps)));
         }
         return m;

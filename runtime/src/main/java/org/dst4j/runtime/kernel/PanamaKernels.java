@@ -47,7 +47,6 @@ final class PanamaKernels implements Kernels {
         return s.length() < 4 ? FloatVector.SPECIES_128 : s.length() > 16 ? FloatVector.SPECIES_512 : s;
     }
 
-
     // Sum of lanes in a fixed pairing order, the same bits in every compilation tier. Constant shuffles:
     // rearranging by an array element (not a constant to C2) boxed the vectors (480 B per call).
     private static float sum(FloatVector v) {
@@ -211,9 +210,8 @@ final class PanamaKernels implements Kernels {
     // instead: 16 column indices and weights loaded as vectors, the inputs gathered, a butterfly sum per
     // row. The Vector API gathers only from heap arrays, so X is bulk-copied once per call into a
     // per-thread float[] (features x stride floats, small against the connections; narrow batches have
-    // a narrow stride). Masked
-    // gathers and mask casts are not intrinsified (they box: 2 MB per call), so a row's tail reads a
-    // masked index vector and gathers unmasked.
+    // a narrow stride). Masked gathers and mask casts are not intrinsified (they box: 2 MB per call), so
+    // a row's tail reads a masked index vector and gathers unmasked.
     //
     // Gathering costs per column of the batch (~0.37 ns per connection here) plus a reduction per row
     // (~2.6 vectors' worth); a full vector per connection costs ~3x a gathered lane whatever the batch.
@@ -221,15 +219,25 @@ final class PanamaKernels implements Kernels {
     // gains 1.6x at 10% and loses at 1%, batch 4 always loses; hence the rule below. The sum order per
     // row is fixed (same bits for any thread count), but it is not the scalar kernel's order.
     static boolean alongConnections(int n, long entries, int lines) {
-        if (n <= 0 || lines == 0) return false;
-        if (NARROW_BATCH.equals("gather")) return 4 * n <= lanes;
-        if (NARROW_BATCH.equals("vector")) return false;
+        if (n <= 0 || lines == 0 || NARROW_BATCH == NarrowBatch.VECTOR) return false;
+        if (NARROW_BATCH == NarrowBatch.GATHER) return 4 * n <= lanes;
         double perLine = (double) entries / lines;
         return n * (perLine + 3.0 * lanes) < 3.0 * perLine;
     }
 
-    // auto (the rule above), gather or vector: to compare the two on a given model (JMH, bench lung)
-    private static final String NARROW_BATCH = System.getProperty("dst4j.narrowBatch", "auto");
+    // -Ddst4j.narrowBatch=auto (the rule above), gather or vector: to compare the two on a given model
+    private enum NarrowBatch { AUTO, GATHER, VECTOR }
+
+    private static final NarrowBatch NARROW_BATCH = narrowBatch(System.getProperty("dst4j.narrowBatch", "auto"));
+
+    private static NarrowBatch narrowBatch(String v) {
+        try {
+            return NarrowBatch.valueOf(v.toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) { // a tuning switch: warn, keep running with the default
+            System.err.println("WARNING: -Ddst4j.narrowBatch=" + v + " is not auto, gather or vector; using auto");
+            return NarrowBatch.AUTO;
+        }
+    }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
@@ -255,18 +263,17 @@ final class PanamaKernels implements Kernels {
         int xStride = (int) x.stride();
         long yStride = y.stride();
         for (int c = 0; c < y.cols(); c++) {
-            int base = c;
             for (int j = rowFrom; j < rowTo; j++) {
                 long k = rp.getAtIndex(JAVA_LONG, j), end = rp.getAtIndex(JAVA_LONG, j + 1L);
                 FloatVector a = FloatVector.zero(sp);
                 for (; k + lanes <= end; k += lanes) {
                     IntVector.fromMemorySegment(isp, ci, k * Integer.BYTES, NO).mul(xStride).intoArray(idx, 0);
-                    a = FloatVector.fromArray(sp, xc, base, idx, 0).fma(load(wv, k), a);
+                    a = FloatVector.fromArray(sp, xc, c, idx, 0).fma(load(wv, k), a);
                 }
                 if (k < end) { // masked-off lanes gather index 0 (valid), then blend to zero
                     VectorMask<Float> m = sp.indexInRange(k, end);
                     IntVector.fromMemorySegment(isp, ci, k * Integer.BYTES, NO, isp.indexInRange(k, end)).mul(xStride).intoArray(idx, 0);
-                    a = FloatVector.zero(sp).blend(FloatVector.fromArray(sp, xc, base, idx, 0), m).fma(load(wv, k, m), a);
+                    a = FloatVector.zero(sp).blend(FloatVector.fromArray(sp, xc, c, idx, 0), m).fma(load(wv, k, m), a);
                 }
                 ys.setAtIndex(JAVA_FLOAT, j * yStride + c, sum(a) + (bias == null ? 0f : bias.getAtIndex(JAVA_FLOAT, j)));
             }
@@ -274,7 +281,7 @@ final class PanamaKernels implements Kernels {
     }
 
     // Rows narrower than a vector and not padded to one (DenseMatrix pads batches of up to 8 only to a
-    // power of two): masked loads and stores of the first n lanes, otherwise forward1.
+    // power of two): the whole-vector kernels would read past them, the narrow ones below do not.
     private static boolean narrowRows(int n, long strideA, long strideB) {
         return n < lanes && (strideA % lanes != 0 || strideB % lanes != 0);
     }
@@ -367,7 +374,6 @@ final class PanamaKernels implements Kernels {
             return;
         }
         int n = dx.cols(), c = 0;
-
         for (; c + 8 * lanes <= n; c += 8 * lanes) transposed8(w, vals, pos, dy, dx, colFrom, colTo, c);
         for (; c + 4 * lanes <= n; c += 4 * lanes) transposed4(w, vals, pos, dy, dx, colFrom, colTo, c);
         for (; c + 2 * lanes <= n; c += 2 * lanes) transposed2(w, vals, pos, dy, dx, colFrom, colTo, c);
@@ -475,18 +481,17 @@ final class PanamaKernels implements Kernels {
         int dyStride = (int) dy.stride();
         long dxStride = dx.stride();
         for (int c = 0; c < dx.cols(); c++) {
-            int base = c;
             for (int i = colFrom; i < colTo; i++) {
                 long t = cp.getAtIndex(JAVA_LONG, i), end = cp.getAtIndex(JAVA_LONG, i + 1L);
                 FloatVector a = FloatVector.zero(sp);
                 for (; t + lanes <= end; t += lanes) {
                     IntVector.fromMemorySegment(isp, ri, t * Integer.BYTES, NO).mul(dyStride).intoArray(idx, 0);
-                    a = FloatVector.fromArray(sp, dyc, base, idx, 0).fma(load(byColumn, t), a);
+                    a = FloatVector.fromArray(sp, dyc, c, idx, 0).fma(load(byColumn, t), a);
                 }
                 if (t < end) { // masked-off lanes gather index 0 (valid), then blend to zero
                     VectorMask<Float> m = sp.indexInRange(t, end);
                     IntVector.fromMemorySegment(isp, ri, t * Integer.BYTES, NO, isp.indexInRange(t, end)).mul(dyStride).intoArray(idx, 0);
-                    a = FloatVector.zero(sp).blend(FloatVector.fromArray(sp, dyc, base, idx, 0), m).fma(load(byColumn, t, m), a);
+                    a = FloatVector.zero(sp).blend(FloatVector.fromArray(sp, dyc, c, idx, 0), m).fma(load(byColumn, t, m), a);
                 }
                 dxs.setAtIndex(JAVA_FLOAT, i * dxStride + c, sum(a));
             }
@@ -519,8 +524,7 @@ final class PanamaKernels implements Kernels {
     private static void transposedNarrow2(CsrMatrix w, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo) {
         MemorySegment rp = w.rowPtr(), ci = w.colIdx(), wv = w.values(), dys = dy.segment(), dxs = dx.segment();
         long dyStride = dy.stride() * Float.BYTES, dxStride = dx.stride() * Float.BYTES;
-        FloatVector zero = FloatVector.zero(S2);
-        for (int i = colFrom; i < colTo; i++) zero.intoMemorySegment(dxs, i * dxStride, NO);
+        dxs.asSlice(colFrom * dxStride, (colTo - colFrom) * dxStride).fill((byte) 0);
         boolean all = colFrom == 0 && colTo == w.cols();
         for (int j = 0; j < w.rows(); j++) {
             long k = rp.getAtIndex(JAVA_LONG, j), end = rp.getAtIndex(JAVA_LONG, j + 1L);
@@ -540,8 +544,7 @@ final class PanamaKernels implements Kernels {
     private static void transposedNarrow4(CsrMatrix w, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo) {
         MemorySegment rp = w.rowPtr(), ci = w.colIdx(), wv = w.values(), dys = dy.segment(), dxs = dx.segment();
         long dyStride = dy.stride() * Float.BYTES, dxStride = dx.stride() * Float.BYTES;
-        FloatVector zero = FloatVector.zero(S4);
-        for (int i = colFrom; i < colTo; i++) zero.intoMemorySegment(dxs, i * dxStride, NO);
+        dxs.asSlice(colFrom * dxStride, (colTo - colFrom) * dxStride).fill((byte) 0);
         boolean all = colFrom == 0 && colTo == w.cols();
         for (int j = 0; j < w.rows(); j++) {
             long k = rp.getAtIndex(JAVA_LONG, j), end = rp.getAtIndex(JAVA_LONG, j + 1L);
@@ -561,8 +564,7 @@ final class PanamaKernels implements Kernels {
     private static void transposedNarrow8(CsrMatrix w, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo) {
         MemorySegment rp = w.rowPtr(), ci = w.colIdx(), wv = w.values(), dys = dy.segment(), dxs = dx.segment();
         long dyStride = dy.stride() * Float.BYTES, dxStride = dx.stride() * Float.BYTES;
-        FloatVector zero = FloatVector.zero(S8);
-        for (int i = colFrom; i < colTo; i++) zero.intoMemorySegment(dxs, i * dxStride, NO);
+        dxs.asSlice(colFrom * dxStride, (colTo - colFrom) * dxStride).fill((byte) 0);
         boolean all = colFrom == 0 && colTo == w.cols();
         for (int j = 0; j < w.rows(); j++) {
             long k = rp.getAtIndex(JAVA_LONG, j), end = rp.getAtIndex(JAVA_LONG, j + 1L);
@@ -660,8 +662,9 @@ final class PanamaKernels implements Kernels {
         }
     }
 
-    // Batches of at most a quarter vector: each lane is one connection, its dot product gathered column
-    // by column from the per-thread copy of X (see alongConnections), in the scalar kernel's order.
+    // Batches of at most a quarter vector, or rows not padded to a vector: each lane is one connection,
+    // its dot product gathered column by column from the per-thread copy of X (see alongConnections),
+    // in the scalar kernel's order.
     // Measured (4096 x 4096, 1%, 1 thread): SDDMM+SGD 2.9x faster at batch 1, 2.2x at 2, 1.5x at 4.
     private static void sddmmAlongConnections(CsrMatrix w, DenseMatrix dy, DenseMatrix x, float scale, MemorySegment grad,
                                               MemorySegment velocity, float lr, float momentum, float weightDecay, int rowFrom, int rowTo) {
