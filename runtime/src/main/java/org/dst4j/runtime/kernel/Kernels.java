@@ -28,6 +28,15 @@ public interface Kernels {
     /** {@code dX[i,:] = sum_j W[j,i] dY[j,:]} for input rows {@code i} in {@code [colFrom, colTo)}, via the transpose index. */
     void csrTransposed(CsrMatrix w, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo);
 
+    /**
+     * Whether {@link #csrTransposed} reads {@code w}'s transpose index for these shapes. When it does not,
+     * callers should not build the index (12 bytes per connection, rebuilt after every topology change)
+     * just to split the work.
+     */
+    default boolean transposedReadsIndex(CsrMatrix w, DenseMatrix dy, DenseMatrix dx) {
+        return true;
+    }
+
     /** {@code grad[k] = scale * dot(dY[j,:], X[i,:])} for each stored entry {@code k = (j, i)} of rows {@code [rowFrom, rowTo)}. */
     void sddmm(CsrMatrix w, DenseMatrix dy, DenseMatrix x, float scale, MemorySegment grad, int rowFrom, int rowTo);
 

@@ -354,12 +354,21 @@ final class PanamaKernels implements Kernels {
     // dY stream (batch 128: 27 GFLOP/s gathering in the loop, 33-35 with the pass, 41 reading values
     // sequentially without any pass). At batch 32 the in-loop gather is faster (29.5 against 25.3).
     @Override
+    public boolean transposedReadsIndex(CsrMatrix w, DenseMatrix dy, DenseMatrix dx) {
+        return !scatters(w, dy, dx);
+    }
+
+    private static boolean scatters(CsrMatrix w, DenseMatrix dy, DenseMatrix dx) {
+        return !alongConnections(dx.cols(), w.nnz(), w.cols()) && narrowRows(dx.cols(), dy.stride(), dx.stride());
+    }
+
+    @Override
     public void csrTransposed(CsrMatrix w, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo) {
-        boolean along = alongConnections(dx.cols(), w.nnz(), w.cols());
-        if (!along && narrowRows(dx.cols(), dy.stride(), dx.stride())) {
+        if (scatters(w, dy, dx)) {
             transposedNarrow(w, dy, dx, colFrom, colTo);
             return;
         }
+        boolean along = alongConnections(dx.cols(), w.nnz(), w.cols());
         MemorySegment vals = w.values(), pos = w.valuePos();
         if (along || dy.rows() * dy.stride() * Float.BYTES >= GATHER_PASS_BYTES) {
             MemorySegment tv = w.valuesByColumn();

@@ -34,7 +34,9 @@ public final class ParallelKernels {
     /** {@code dX = W^T dY}. */
     public void transposed(CsrMatrix w, DenseMatrix dy, DenseMatrix dx) {
         checkProduct(w.cols(), w.rows(), dy, dx, "transposed");
-        sparse(TRANSPOSED, w, w.colPtr(), w.cols(), dy, dx, null, 0f, 0f, 0f, 0f);
+        // Without the index the columns are split evenly: every thread walks all rows for its slice,
+        // and random topologies spread entries evenly over columns.
+        sparse(TRANSPOSED, w, k.transposedReadsIndex(w, dy, dx) ? w.colPtr() : null, w.cols(), dy, dx, null, 0f, 0f, 0f, 0f);
     }
 
     /** Gradient at stored entries: {@code grad[k] = scale * dot(dY[j,:], X[i,:])}. */
@@ -84,6 +86,7 @@ public final class ParallelKernels {
     }
 
     private int[] split(MemorySegment ptr, int rows) {
+        if (ptr == null) return evenSplit(rows);
         for (int i = 0; i < CACHED_SPLITS; i++) {
             int[] b = splitBounds[i];
             if (splitPtr[i] == ptr && b[b.length - 1] == rows) return b;
@@ -92,6 +95,14 @@ public final class ParallelKernels {
         splitPtr[splitNext] = ptr;
         splitBounds[splitNext] = b;
         splitNext = (splitNext + 1) % CACHED_SPLITS;
+        return b;
+    }
+
+    private int[] evenBounds;
+
+    private int[] evenSplit(int n) {
+        int[] b = evenBounds;
+        if (b == null || b[b.length - 1] != n) evenBounds = b = pool.splitEven(n);
         return b;
     }
 

@@ -63,6 +63,43 @@ class ThreadInvarianceTest {
         assertThat(step(3, batch)).isEqualTo(one);
     }
 
+    // The narrow scatter reads no transpose index, so splitting its work must not build one (12 bytes
+    // per connection, rebuilt after every topology change); the wide kernels need it. Rows of ~13
+    // entries keep batch 2 off the along-connections path at every vector width.
+    @Test
+    void narrowTransposedProductBuildsNoTransposeIndex() {
+        RandomStream rnd = new RandomStream(5);
+        int out = 301, in = 257;
+        CsrMatrix.Builder b = CsrMatrix.builder(out, in, (long) out * in);
+        int[] cs = new int[in];
+        float[] vs = new float[in];
+        for (int r = 0; r < out; r++) {
+            int n = 0;
+            for (int c = 0; c < in; c++) if (rnd.nextDouble() < 0.05) { cs[n] = c; vs[n++] = (float) rnd.nextGaussian(); }
+            b.addRow(cs, vs, n);
+        }
+        try (CsrMatrix w = b.build(); WorkerPool pool = new WorkerPool(2);
+             DenseMatrix dy = DenseMatrix.allocate(out, 2); DenseMatrix dx = DenseMatrix.allocate(in, 2);
+             DenseMatrix wideDy = DenseMatrix.allocate(out, 64); DenseMatrix wideDx = DenseMatrix.allocate(in, 64)) {
+            ParallelKernels pk = new ParallelKernels(KernelProvider.panama(), pool);
+            for (int j = 0; j < out; j++) for (int c = 0; c < 2; c++) dy.set(j, c, (float) rnd.nextGaussian());
+            long before = w.byteSize();
+            pk.transposed(w, dy, dx);
+            assertThat(w.byteSize()).isEqualTo(before);
+            float[] expect = new float[in * 2];
+            for (int j = 0; j < out; j++) {
+                for (long k = w.rowPtr().getAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, j);
+                     k < w.rowPtr().getAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, j + 1L); k++) {
+                    int i = w.colIdx().getAtIndex(java.lang.foreign.ValueLayout.JAVA_INT, k);
+                    for (int c = 0; c < 2; c++) expect[i * 2 + c] += w.values().getAtIndex(JAVA_FLOAT, k) * dy.get(j, c);
+                }
+            }
+            for (int i = 0; i < in; i++) for (int c = 0; c < 2; c++) assertThat(dx.get(i, c)).isCloseTo(expect[i * 2 + c], org.assertj.core.data.Offset.offset(1e-4f));
+            pk.transposed(w, wideDy, wideDx);
+            assertThat(w.byteSize()).isGreaterThan(before);
+        }
+    }
+
     @Test
     void splitByNnzBalancesWorkAndCoversAllRows() {
         try (Arena a = Arena.ofConfined(); WorkerPool pool = new WorkerPool(3)) {
