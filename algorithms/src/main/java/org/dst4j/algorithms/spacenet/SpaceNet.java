@@ -53,7 +53,9 @@ import org.dst4j.runtime.sparse.CsrMatrix;
  * one layer) x (selected free neurons of the next), with Xavier-uniform weights over the dense fan; a
  * connection's importance is the accumulated first-order loss change {@code |Δw · g|} of its steps; a
  * neuron's importance accumulates, every step, the importance of its incoming connections (outgoing ones
- * for input pixels); after every epoch but the last, each non-output layer drops the task's least
+ * for input pixels), including what the task's dropped connections had gathered before they were dropped
+ * (the reference never clears its dense importance matrix within a task; a position that regrows takes
+ * its earlier importance back); after every epoch but the last, each non-output layer drops the task's least
  * important {@code dropFraction} of connections and grows as many at zero weight where the product of
  * the two neurons' importances is largest; while later tasks train, finished tasks' output rows are taken
  * out of the forward pass and restored for prediction.
@@ -74,6 +76,14 @@ public final class SpaceNet implements AutoCloseable {
     private final int[][] reservedBy;
     private final boolean[][] selected;
     private final double[][] neuronImportance;
+    // Importance the task's dropped connections had gathered, per neuron they touched (incoming for hidden
+    // and output neurons, outgoing for inputs): it keeps counting towards neuron importance, as in the
+    // reference, whose dense importance matrix is never cleared within a task.
+    private final double[][] droppedImportance;
+    // Per layer: importance of each dropped position (row * cols + col), restored if the position regrows.
+    private final List<java.util.Map<Long, Float>> droppedAt = new ArrayList<>();
+    // Regrown positions whose earlier importance goes back onto the connection at the next step.
+    private final List<long[]> pendingRestore = new ArrayList<>();
     private final float[][] biasAtStart;
     private final RngStreams rng;
     private final Step optimizer;
@@ -109,13 +119,16 @@ public final class SpaceNet implements AutoCloseable {
         reservedBy = new int[sizes.length][];
         selected = new boolean[sizes.length][];
         neuronImportance = new double[sizes.length][];
+        droppedImportance = new double[sizes.length][];
         biasAtStart = new float[sizes.length - 1][];
         for (int l = 0; l < sizes.length; l++) {
             reservedBy[l] = new int[sizes[l]];
             Arrays.fill(reservedBy[l], -1);
             selected[l] = new boolean[sizes[l]];
             neuronImportance[l] = new double[sizes[l]];
+            droppedImportance[l] = new double[sizes[l]];
         }
+        for (int l = 0; l + 1 < sizes.length; l++) droppedAt.add(new java.util.HashMap<>());
         optimizer = new Step(new Sgd(cfg.momentum(), cfg.weightDecay()));
     }
 
@@ -171,7 +184,12 @@ public final class SpaceNet implements AutoCloseable {
         MemorySegment frozen = w.side(FROZEN);
         for (long k = 0; k < w.nnz(); k++) if (frozen.get(JAVA_BYTE, k) != 0) w.setValue(k, 0f);
         parked = true;
-        for (int l = 0; l < sizes.length; l++) Arrays.fill(neuronImportance[l], 0);
+        for (int l = 0; l < sizes.length; l++) {
+            Arrays.fill(neuronImportance[l], 0);
+            Arrays.fill(droppedImportance[l], 0);
+        }
+        for (java.util.Map<Long, Float> m : droppedAt) m.clear();
+        pendingRestore.clear();
         for (int l = 0; l + 1 < sizes.length; l++) {
             CsrMatrix m = layer(l).weights();
             m.side(IMPORTANCE).fill((byte) 0);
@@ -279,6 +297,30 @@ public final class SpaceNet implements AutoCloseable {
         }
     }
 
+    // Row of every stored connection of w.
+    private static long[] rowIndex(CsrMatrix w) {
+        long[] rows = new long[(int) w.nnz()];
+        for (int r = 0; r < w.rows(); r++) for (long k = w.rowStart(r); k < w.rowEnd(r); k++) rows[(int) k] = r;
+        return rows;
+    }
+
+    // A position that regrows takes back the importance it had when dropped (no longer counted as dropped).
+    private void restoreRegrown() {
+        for (long[] p : pendingRestore) {
+            int l = (int) p[0], cols = sizes[l];
+            int r = (int) (p[1] / cols), c = (int) (p[1] % cols);
+            float v = Float.intBitsToFloat((int) p[2]);
+            CsrMatrix w = layer(l).weights();
+            long k = w.indexOf(r, c);
+            if (k < 0) continue;
+            MemorySegment imp = w.side(IMPORTANCE);
+            imp.setAtIndex(JAVA_FLOAT, k, imp.getAtIndex(JAVA_FLOAT, k) + v);
+            droppedImportance[l + 1][r] -= v;
+            if (l == 0) droppedImportance[0][c] -= v;
+        }
+        pendingRestore.clear();
+    }
+
     /**
      * Accuracy on each of {@code tasks}' test sets, predicting among {@code seen} classes only (no task
      * identity). Must not be called while a task is being learned.
@@ -377,6 +419,12 @@ public final class SpaceNet implements AutoCloseable {
                     st.setAtIndex(JAVA_FLOAT, j, 0f);
                 }
             }
+            restoreRegrown();
+            for (int l = 0; l <= last; l++) {
+                double[] n = neuronImportance[l], d = droppedImportance[l];
+                int[] res = reservedBy[l];
+                for (int j = 0; j < n.length; j++) if (res[j] < 0) n[j] += d[j];
+            }
             for (int l = 0; l < last; l++) {
                 CsrMatrix w = layer(l).weights();
                 MemorySegment imp = w.side(IMPORTANCE);
@@ -411,7 +459,17 @@ public final class SpaceNet implements AutoCloseable {
             }
             Arrays.sort(order);
             int drop = (int) (own * fraction);
-            for (int j = 0; j < drop; j++) keep.set(JAVA_BYTE, order[j] & 0xffffffffL, (byte) 0);
+            int l = layerOf(w);
+            long[] rowOf = rowIndex(w);
+            for (int j = 0; j < drop; j++) {
+                long k = order[j] & 0xffffffffL;
+                keep.set(JAVA_BYTE, k, (byte) 0);
+                float v = imp.getAtIndex(JAVA_FLOAT, k);
+                int r = (int) rowOf[(int) k], c = w.col(k);
+                droppedImportance[l + 1][r] += v;
+                if (l == 0) droppedImportance[0][c] += v;
+                droppedAt.get(l).put((long) r * w.cols() + c, v);
+            }
             return drop;
         }
     }
@@ -442,6 +500,11 @@ public final class SpaceNet implements AutoCloseable {
                 }
             }
             long[] keys = picked.stream().mapToLong(Long::longValue).sorted().toArray();
+            java.util.Map<Long, Float> dropped = droppedAt.get(l);
+            for (long key : keys) {
+                Float v = dropped.remove(key);
+                if (v != null) pendingRestore.add(new long[] {l, key, Float.floatToIntBits(v)});
+            }
             float[] values = new float[keys.length];
             for (int i = 0; i < keys.length; i++) values[i] = init.sample(rnd, w.cols(), w.rows());
             return new Growth(keys, values, keys.length);
