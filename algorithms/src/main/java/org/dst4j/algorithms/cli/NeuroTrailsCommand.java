@@ -15,6 +15,16 @@ import org.dst4j.nn.train.Trainer;
 final class NeuroTrailsCommand implements Command {
     @Override public String summary() { return "NeuroTrails: shared sparse backbone + dynamically sparse heads, ensembled (--compare: vs single and FreeTickets DST)"; }
 
+    // "erk" (NaN: one ERK scale over the whole network) or a share strictly inside (0, 1).
+    private static double backboneShare(Options o) throws UsageException {
+        if ("erk".equals(o.string("backbone-share").trim())) return Double.NaN;
+        double share = o.number("backbone-share", 0, 1);
+        if (share == 0 || share == 1) {
+            throw new UsageException("--backbone-share: expected erk or a number strictly between 0 and 1, got " + o.string("backbone-share"));
+        }
+        return share;
+    }
+
     @Override
     public int run(String[] args) throws UsageException, UserException {
         NeuroTrailsConfig d = NeuroTrailsConfig.defaults();
@@ -33,6 +43,9 @@ final class NeuroTrailsCommand implements Command {
                 .option("prune-rate", String.valueOf(d.pruneRate()), "share of each layer replaced at a topology update, cosine-decayed")
                 .option("update-interval", String.valueOf(d.updateInterval()), "epochs between topology updates")
                 .option("grow", d.grow(), "regrowth: gradient (RigL) or random")
+                .option("head-loss", d.headLoss(), "training objective: mean of the heads' losses (the paper's code) or their sum")
+                .option("backbone-share", "erk", "share of the budget in the backbone, in (0, 1), the rest split equally among the heads; "
+                        + "erk: one Erdős–Rényi scale over all layers (the paper's)")
                 .option("seed", String.valueOf(d.seed()), "random seed")
                 .option("threads", String.valueOf(Runtime.getRuntime().availableProcessors()), "worker threads")
                 .option("out", "runs/neurotrails", "output directory (model in DIR/model, metrics.json, heads.png)")
@@ -44,7 +57,8 @@ final class NeuroTrailsCommand implements Command {
                     o.number("density", 1e-9, 1), o.integer("epochs", 1, 1_000_000), o.integer("batch", 1, 1 << 20), (float) o.number("lr", 1e-12, 1e3),
                     (float) o.number("momentum", 0, 0.999999), (float) o.number("weight-decay", 0, 1), (float) o.number("dropout", 0, 0.99),
                     o.choice("activation", "relu", "allrelu", "sigmoid", "tanh"), o.number("prune-rate", 0, 1),
-                    o.integer("update-interval", 1, 1_000_000), o.choice("grow", "gradient", "random"), o.longValue("seed"), o.integer("threads", 1, 4096));
+                    o.integer("update-interval", 1, 1_000_000), o.choice("grow", "gradient", "random"), o.longValue("seed"), o.integer("threads", 1, 4096),
+                    o.choice("head-loss", "mean", "sum"), backboneShare(o));
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }

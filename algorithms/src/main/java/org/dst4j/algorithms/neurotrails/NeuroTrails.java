@@ -62,9 +62,15 @@ public final class NeuroTrails {
         List<int[]> parts = new ArrayList<>();
         parts.add(Arrays.copyOfRange(sizes, 0, cfg.sharedLayers() + 1));
         for (int h = 0; h < cfg.heads(); h++) parts.add(Arrays.copyOfRange(sizes, cfg.sharedLayers(), sizes.length));
-        double epsilon = epsilonFor(parts, budget);
+        double epsilon = epsilonFor(parts, budget), headEpsilon = epsilon;
+        if (!Double.isNaN(cfg.backboneShare())) {
+            // An explicit split: the backbone's ERK scale spends its share, the heads' scale the rest.
+            epsilon = epsilonFor(parts.subList(0, 1), Math.round(budget * cfg.backboneShare()));
+            headEpsilon = epsilonFor(parts.subList(1, parts.size()), budget - erConnections(parts.subList(0, 1), epsilon));
+        }
         Standardizer std = standardize ? Standardizer.fit(data.train()) : null;
         List<Row> rows = new ArrayList<>();
+        List<Long> partConnections = new ArrayList<>(); // backbone, then each head
         EnsembleMetrics test;
         long t0 = System.nanoTime();
         try (WorkerPool pool = new WorkerPool(cfg.threads());
@@ -73,7 +79,9 @@ public final class NeuroTrails {
             MlpConfig full = new MlpConfig(sizes, cfg.activation(), 0.6f, Activation.linear(), cfg.dropout(), new Density.ErdosRenyi(epsilon),
                     new WeightInit.HeUniform());
             RngStreams rng = new RngStreams(cfg.seed());
-            try (MultiHeadMlp net = MultiHeadMlp.create(full, cfg.sharedLayers(), cfg.heads(), rng.stream("init"), rng.stream("dropout"))) {
+            try (MultiHeadMlp net = MultiHeadMlp.create(full, cfg.sharedLayers(), cfg.heads(),
+                    "sum".equals(cfg.headLoss()) ? MultiHeadMlp.HeadLoss.SUM : MultiHeadMlp.HeadLoss.MEAN, new Density.ErdosRenyi(headEpsilon),
+                    rng.stream("init"), rng.stream("dropout"))) {
                 FreeTickets.trainDst(net, schedule(cfg, Variant.DST, 1, cfg.density()), cfg.seed(), data, std, pk, log, progress, "neurotrails", 0);
                 MultiHeadClassifier.save(net, out.resolve(MODEL_DIR), std, Map.of("algorithm", "neurotrails", "shared_layers", cfg.sharedLayers()));
                 double seconds = (System.nanoTime() - t0) / 1e9;
@@ -81,6 +89,8 @@ public final class NeuroTrails {
                     test = c.evaluate(data.test());
                 }
                 rows.add(row("NeuroTrails (M=" + cfg.heads() + ", shared " + cfg.sharedLayers() + ")", net.connections(), test, net.trainingFlops(), seconds));
+                partConnections.add(net.backbone().connections());
+                for (var h : net.heads()) partConnections.add(h.connections());
             }
         }
         if (compare) {
@@ -95,7 +105,7 @@ public final class NeuroTrails {
                     (System.nanoTime() - t2) / 1e9));
         }
         Result r = new Result(test, List.copyOf(rows), denseFlops(sizes, data, cfg));
-        AtomicFiles.writeString(out.resolve(METRICS), Json.write(metrics(cfg, r, budget, epsilon)) + "\n");
+        AtomicFiles.writeString(out.resolve(METRICS), Json.write(metrics(cfg, r, budget, epsilon, headEpsilon, partConnections)) + "\n");
         BarChart chart = new BarChart("NeuroTrails: heads vs ensemble (test)", "accuracy");
         for (int h = 0; h < test.members().size(); h++) chart.add("head " + (h + 1), test.members().get(h).accuracy(), false);
         chart.add("ensemble", test.ensemble().accuracy(), true).write(out.resolve(CHART));
@@ -186,11 +196,15 @@ public final class NeuroTrails {
         return hi;
     }
 
-    private static Map<String, Object> metrics(NeuroTrailsConfig cfg, Result r, long budget, double epsilon) {
+    private static Map<String, Object> metrics(NeuroTrailsConfig cfg, Result r, long budget, double epsilon, double headEpsilon,
+                                               List<Long> partConnections) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("config", cfg.toMap());
         m.put("parameter_budget", budget);
         m.put("neurotrails_epsilon", epsilon);
+        m.put("neurotrails_head_epsilon", headEpsilon);
+        m.put("backbone_connections", partConnections.getFirst());
+        m.put("head_connections", partConnections.subList(1, partConnections.size()));
         EnsembleMetrics t = r.test();
         Map<String, Object> e = new LinkedHashMap<>();
         e.put("accuracy", t.ensemble().accuracy());

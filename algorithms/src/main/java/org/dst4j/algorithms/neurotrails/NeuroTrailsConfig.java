@@ -7,11 +7,17 @@ import java.util.Map;
 /**
  * Hyper-parameters of a NeuroTrails run: {@code heads} heads after {@code sharedLayers} shared layers of
  * the MLP {@code input -> hidden… -> classes}; the parameter budget is a single sparse network of that
- * shape at global ERK {@code density}. Training follows FreeTickets' DST schedule.
+ * shape at global ERK {@code density}. Training follows FreeTickets' DST schedule. {@code headLoss}
+ * ({@code mean}, the reference code's, or {@code sum}) combines the heads' losses: see
+ * {@link org.dst4j.nn.network.MultiHeadMlp.HeadLoss}. {@code backboneShare} is the share of the budget
+ * given to the backbone, the rest split equally among the heads (each part ERK inside); {@code NaN}
+ * (the default, the reference code's {@code Multi_Output} initialisation) spreads the budget with one
+ * Erdős–Rényi scale over every backbone and head layer.
  */
 public record NeuroTrailsConfig(int heads, int sharedLayers, int[] hidden, double density, int epochs, int batch, float lr,
                                 float momentum, float weightDecay, float dropout, String activation, double pruneRate,
-                                int updateInterval, String grow, long seed, int threads) {
+                                int updateInterval, String grow, long seed, int threads, String headLoss,
+                                double backboneShare) {
 
     public NeuroTrailsConfig {
         hidden = hidden.clone();
@@ -21,12 +27,18 @@ public record NeuroTrailsConfig(int heads, int sharedLayers, int[] hidden, doubl
         }
         if (!(density > 0 && density <= 1)) throw new IllegalArgumentException("density must be in (0, 1], got " + density);
         if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
+        if (!"mean".equals(headLoss) && !"sum".equals(headLoss)) {
+            throw new IllegalArgumentException("head loss must be mean or sum, got " + headLoss);
+        }
+        if (!Double.isNaN(backboneShare) && !(backboneShare > 0 && backboneShare < 1)) {
+            throw new IllegalArgumentException("backbone share must be in (0, 1) (or NaN for one ERK over the whole network), got " + backboneShare);
+        }
     }
 
     /** The README benchmark's settings: 784-1000-1000-10, 90% sparse, M = 3, one shared layer. */
     public static NeuroTrailsConfig defaults() {
         return new NeuroTrailsConfig(3, 1, new int[] {1000, 1000}, 0.1, 30, 128, 0.05f, 0.9f, 1e-5f, 0f, "relu", 0.5, 1, "gradient", 42,
-                Runtime.getRuntime().availableProcessors());
+                Runtime.getRuntime().availableProcessors(), "mean", Double.NaN);
     }
 
     @Override public int[] hidden() { return hidden.clone(); }
@@ -47,6 +59,8 @@ public record NeuroTrailsConfig(int heads, int sharedLayers, int[] hidden, doubl
         m.put("prune_rate", pruneRate);
         m.put("update_interval", updateInterval);
         m.put("grow", grow);
+        m.put("head_loss", headLoss);
+        m.put("backbone_share", Double.isNaN(backboneShare) ? "erk" : backboneShare);
         m.put("seed", seed);
         return m;
     }

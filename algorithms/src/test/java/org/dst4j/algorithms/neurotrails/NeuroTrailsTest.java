@@ -55,6 +55,34 @@ class NeuroTrailsTest {
         assertThat(Files.readAllLines(dir.resolve("p.csv"))).hasSize(201);
     }
 
+    @Test
+    void backboneShareDividesTheBudgetAndBadValuesNameTheOption(@TempDir Path dir) throws Exception {
+        String[] common = {"--limit-train", "300", "--limit-test", "100", "--hidden", "64,64", "--epochs", "1", "--threads", "1"};
+        PrintStream stdout = System.out, stderr = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(new ByteArrayOutputStream(), true));
+        System.setErr(new PrintStream(err, true));
+        try {
+            assertThat(Main.run(concat(new String[] {"neurotrails", "--backbone-share", "0.5", "--head-loss", "sum", "--out",
+                dir.resolve("nt").toString()}, common))).isZero();
+            assertThat(Main.run(concat(new String[] {"neurotrails", "--backbone-share", "1"}, common))).isEqualTo(2);
+            assertThat(Main.run(concat(new String[] {"neurotrails", "--head-loss", "max"}, common))).isEqualTo(2);
+        } finally {
+            System.setOut(stdout);
+            System.setErr(stderr);
+        }
+        assertThat(err.toString()).contains("--backbone-share", "--head-loss");
+        Map<String, Object> m = Json.parseObject(Files.readString(dir.resolve("nt/metrics.json")));
+        long budget = Json.getLong(m, "parameter_budget");
+        assertThat((double) Json.getLong(m, "backbone_connections")).isCloseTo(budget / 2.0, org.assertj.core.data.Percentage.withPercentage(3));
+        @SuppressWarnings("unchecked")
+        List<Object> heads = (List<Object>) m.get("head_connections");
+        assertThat(heads).hasSize(3);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> cfg = (Map<String, Object>) m.get("config");
+        assertThat(cfg.get("head_loss")).isEqualTo("sum");
+    }
+
     private static String[] concat(String[] a, String[] b) {
         String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, r, a.length, b.length);

@@ -29,9 +29,13 @@ class MultiHeadMlpTest {
     private static final int N = 9;
 
     private static MultiHeadMlp tiny(String hidden, int shared) {
+        return tiny(hidden, shared, MultiHeadMlp.HeadLoss.MEAN);
+    }
+
+    private static MultiHeadMlp tiny(String hidden, int shared, MultiHeadMlp.HeadLoss headLoss) {
         MlpConfig cfg = new MlpConfig(new int[] {5, 7, 6, 3}, hidden, 0.6f, Activation.linear(), 0f, new Density.Uniform(0.7),
                 new WeightInit.XavierUniform());
-        return MultiHeadMlp.create(cfg, shared, 3, new RandomStream(11), new RandomStream(12));
+        return MultiHeadMlp.create(cfg, shared, 3, headLoss, new RandomStream(11), new RandomStream(12));
     }
 
     private static DenseMatrix input(Blobs data) {
@@ -40,11 +44,11 @@ class MultiHeadMlpTest {
         return x;
     }
 
-    // The training objective: the heads' cross-entropies summed, over the batch.
-    private static double summedHeadLoss(MultiHeadMlp net, ParallelKernels pk, DenseMatrix x, int[] y) {
+    // The training objective: the heads' cross-entropies summed over the batch, and (MEAN) divided by the head count.
+    private static double headLoss(MultiHeadMlp net, ParallelKernels pk, DenseMatrix x, int[] y) {
         double loss = 0;
         for (float[] p : net.headProbabilities(pk, x)) for (int c = 0; c < N; c++) loss -= Math.log(p[c * 3 + y[c]]);
-        return loss;
+        return net.headLoss() == MultiHeadMlp.HeadLoss.MEAN ? loss / net.heads().size() : loss;
     }
 
     private static List<SparseLinear> allLayers(MultiHeadMlp net) {
@@ -56,29 +60,31 @@ class MultiHeadMlpTest {
     @Test
     void backboneAndHeadGradientsMatchFiniteDifferences() {
         Blobs data = Blobs.make(N, 5, 3, 0.5f, 3);
-        for (String hidden : new String[] {"tanh", "sigmoid"}) {
-            for (int shared : new int[] {1, 2}) {
-                try (WorkerPool pool = new WorkerPool(1); MultiHeadMlp net = tiny(hidden, shared); DenseMatrix x = input(data)) {
-                    ParallelKernels pk = new ParallelKernels(KernelProvider.scalar(), pool);
-                    Sgd sgd = new Sgd(0f, 0f); // lr 1, no momentum: a weight's change is exactly -gradient / N
-                    net.attach(sgd);
-                    for (SparseLinear layer : allLayers(net)) {
-                        MemorySegment v = layer.weights().values();
-                        for (long k = 0; k < layer.connections(); k += 4) {
-                            float w0 = v.getAtIndex(ValueLayout.JAVA_FLOAT, k);
-                            double h = 1e-3;
-                            v.setAtIndex(ValueLayout.JAVA_FLOAT, k, (float) (w0 + h));
-                            double up = summedHeadLoss(net, pk, x, data.y());
-                            v.setAtIndex(ValueLayout.JAVA_FLOAT, k, (float) (w0 - h));
-                            double down = summedHeadLoss(net, pk, x, data.y());
-                            v.setAtIndex(ValueLayout.JAVA_FLOAT, k, w0);
-                            double numeric = (up - down) / (2 * h) / N;
-                            List<float[]> before = snapshot(net);
-                            net.trainBatch(pk, x, data.y(), 0, null, new SoftmaxCrossEntropy(), sgd, 1f, 0);
-                            double analytic = w0 - v.getAtIndex(ValueLayout.JAVA_FLOAT, k);
-                            restore(net, before);
-                            assertThat(analytic).as("%s, %d shared, weight %d of a %dx%d layer", hidden, shared, k, layer.out(), layer.in())
-                                    .isCloseTo(numeric, within(2e-3 + 2e-2 * Math.abs(numeric)));
+        for (MultiHeadMlp.HeadLoss combine : MultiHeadMlp.HeadLoss.values()) {
+            for (String hidden : new String[] {"tanh", "sigmoid"}) {
+                for (int shared : new int[] {1, 2}) {
+                    try (WorkerPool pool = new WorkerPool(1); MultiHeadMlp net = tiny(hidden, shared, combine); DenseMatrix x = input(data)) {
+                        ParallelKernels pk = new ParallelKernels(KernelProvider.scalar(), pool);
+                        Sgd sgd = new Sgd(0f, 0f); // lr 1, no momentum: a weight's change is exactly -gradient / N
+                        net.attach(sgd);
+                        for (SparseLinear layer : allLayers(net)) {
+                            MemorySegment v = layer.weights().values();
+                            for (long k = 0; k < layer.connections(); k += 4) {
+                                float w0 = v.getAtIndex(ValueLayout.JAVA_FLOAT, k);
+                                double h = 1e-3;
+                                v.setAtIndex(ValueLayout.JAVA_FLOAT, k, (float) (w0 + h));
+                                double up = headLoss(net, pk, x, data.y());
+                                v.setAtIndex(ValueLayout.JAVA_FLOAT, k, (float) (w0 - h));
+                                double down = headLoss(net, pk, x, data.y());
+                                v.setAtIndex(ValueLayout.JAVA_FLOAT, k, w0);
+                                double numeric = (up - down) / (2 * h) / N;
+                                List<float[]> before = snapshot(net);
+                                net.trainBatch(pk, x, data.y(), 0, null, new SoftmaxCrossEntropy(), sgd, 1f, 0);
+                                double analytic = w0 - v.getAtIndex(ValueLayout.JAVA_FLOAT, k);
+                                restore(net, before);
+                                assertThat(analytic).as("%s loss, %s, %d shared, weight %d of a %dx%d layer", combine, hidden, shared, k,
+                                        layer.out(), layer.in()).isCloseTo(numeric, within(2e-3 + 2e-2 * Math.abs(numeric)));
+                            }
                         }
                     }
                 }
