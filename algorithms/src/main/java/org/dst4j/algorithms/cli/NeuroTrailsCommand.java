@@ -43,7 +43,7 @@ final class NeuroTrailsCommand implements Command {
                 .option("prune-rate", String.valueOf(d.pruneRate()), "share of each layer replaced at a topology update, cosine-decayed")
                 .option("update-interval", String.valueOf(d.updateInterval()), "epochs between topology updates")
                 .option("grow", d.grow(), "regrowth: gradient (RigL) or random")
-                .option("head-loss", d.headLoss(), "training objective: mean of the heads' losses (the paper's code) or their sum")
+                .option("head-loss", d.headLoss(), "training objective: sum of the heads' losses, or their mean (the paper's code; = sum at lr/M)")
                 .option("backbone-share", "erk", "share of the budget in the backbone, in (0, 1), the rest split equally among the heads; "
                         + "erk: one Erdős–Rényi scale over all layers (the paper's)")
                 .option("seed", String.valueOf(d.seed()), "random seed")

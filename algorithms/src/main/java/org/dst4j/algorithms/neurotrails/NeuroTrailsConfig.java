@@ -8,8 +8,9 @@ import java.util.Map;
  * Hyper-parameters of a NeuroTrails run: {@code heads} heads after {@code sharedLayers} shared layers of
  * the MLP {@code input -> hidden… -> classes}; the parameter budget is a single sparse network of that
  * shape at global ERK {@code density}. Training follows FreeTickets' DST schedule. {@code headLoss}
- * ({@code mean}, the reference code's, or {@code sum}) combines the heads' losses: see
- * {@link org.dst4j.nn.network.MultiHeadMlp.HeadLoss}. {@code backboneShare} is the share of the budget
+ * ({@code sum}, the default, or {@code mean}, the reference code's) combines the heads' losses: see
+ * {@link org.dst4j.nn.network.MultiHeadMlp.HeadLoss}. The sum is the default because the comparison
+ * trains every model at one learning rate; the mean would hand the heads a third of it. {@code backboneShare} is the share of the budget
  * given to the backbone, the rest split equally among the heads (each part ERK inside); {@code NaN}
  * (the default, the reference code's {@code Multi_Output} initialisation) spreads the budget with one
  * Erdős–Rényi scale over every backbone and head layer.
@@ -38,7 +39,7 @@ public record NeuroTrailsConfig(int heads, int sharedLayers, int[] hidden, doubl
     /** The README benchmark's settings: 784-1000-1000-10, 90% sparse, M = 3, one shared layer. */
     public static NeuroTrailsConfig defaults() {
         return new NeuroTrailsConfig(3, 1, new int[] {1000, 1000}, 0.1, 30, 128, 0.05f, 0.9f, 1e-5f, 0f, "relu", 0.5, 1, "gradient", 42,
-                Runtime.getRuntime().availableProcessors(), "mean", Double.NaN);
+                Runtime.getRuntime().availableProcessors(), "sum", Double.NaN);
     }
 
     @Override public int[] hidden() { return hidden.clone(); }

@@ -12,9 +12,8 @@ import org.dst4j.runtime.random.RandomStream;
 
 /**
  * A shared sparse backbone feeding {@code M} sparse heads (NeuroTrails, Grooten et al. 2025). Training
- * combines one loss per head as {@link HeadLoss} says (by default their mean, as the reference code
- * does), so the backbone receives the combined heads' input gradients; prediction averages the heads'
- * class probabilities. {@link #predict} returns the log of that average, so a
+ * combines one loss per head as {@link HeadLoss} says (by default their sum), so the backbone receives
+ * the combined heads' input gradients; prediction averages the heads' class probabilities. {@link #predict} returns the log of that average, so a
  * softmax of it is the ensemble's distribution and its argmax the ensemble's class.
  *
  * <p>Dropout, when configured, acts inside the backbone and inside each head, not on the shared
@@ -22,10 +21,12 @@ import org.dst4j.runtime.random.RandomStream;
  */
 public final class MultiHeadMlp implements Network {
     /**
-     * How the heads' losses form the training objective. {@link #MEAN} (the reference code's choice)
-     * divides their sum by {@code M}: each head's weights then get a {@code 1/M} share of its own
-     * gradient and the backbone the heads' mean gradient. {@link #SUM} gives every head its full
-     * gradient and the backbone the sum, i.e. an {@code M}-times larger step than a single network's.
+     * How the heads' losses form the training objective. {@link #SUM} gives every head its full
+     * gradient and the backbone the heads' summed gradient. {@link #MEAN} (the NeuroTrails reference
+     * code's choice) divides the sum by {@code M}: each head's weights then get a {@code 1/M} share of its
+     * own gradient and the backbone the heads' mean. With this project's SGD (weight decay not scaled by
+     * the learning rate) and gradient-ranked regrowth, {@code MEAN} at learning rate {@code M*lr} trains
+     * exactly as {@code SUM} at {@code lr}: the choice is a learning-rate scale for the whole network.
      */
     public enum HeadLoss { SUM, MEAN }
 
@@ -35,9 +36,9 @@ public final class MultiHeadMlp implements Network {
     private int capacity;
     private DenseMatrix headGrad, ensemble;
 
-    /** Takes ownership of the parts; each head must take the backbone's outputs. Trains on the mean head loss. */
+    /** Takes ownership of the parts; each head must take the backbone's outputs. Trains on the summed head loss. */
     public MultiHeadMlp(SparseMlp backbone, List<SparseMlp> heads) {
-        this(backbone, heads, HeadLoss.MEAN);
+        this(backbone, heads, HeadLoss.SUM);
     }
 
     /** Takes ownership of the parts; each head must take the backbone's outputs. */
@@ -60,7 +61,7 @@ public final class MultiHeadMlp implements Network {
      * Densities come from {@code full.density()} applied to each part.
      */
     public static MultiHeadMlp create(MlpConfig full, int sharedLayers, int heads, RandomStream init, RandomStream dropout) {
-        return create(full, sharedLayers, heads, HeadLoss.MEAN, init, dropout);
+        return create(full, sharedLayers, heads, HeadLoss.SUM, init, dropout);
     }
 
     /** As {@link #create(MlpConfig, int, int, RandomStream, RandomStream)}, training on {@code headLoss}. */

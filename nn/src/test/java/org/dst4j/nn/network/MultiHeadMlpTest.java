@@ -29,7 +29,7 @@ class MultiHeadMlpTest {
     private static final int N = 9;
 
     private static MultiHeadMlp tiny(String hidden, int shared) {
-        return tiny(hidden, shared, MultiHeadMlp.HeadLoss.MEAN);
+        return tiny(hidden, shared, MultiHeadMlp.HeadLoss.SUM);
     }
 
     private static MultiHeadMlp tiny(String hidden, int shared, MultiHeadMlp.HeadLoss headLoss) {
@@ -89,6 +89,34 @@ class MultiHeadMlpTest {
                     }
                 }
             }
+        }
+    }
+
+    @Test
+    void meanHeadLossAtMTimesTheLearningRateTrainsAsTheSum() {
+        Blobs data = Blobs.make(N, 5, 3, 0.5f, 3);
+        try (WorkerPool pool = new WorkerPool(1); MultiHeadMlp sum = tiny("tanh", 1, MultiHeadMlp.HeadLoss.SUM);
+             MultiHeadMlp mean = tiny("tanh", 1, MultiHeadMlp.HeadLoss.MEAN); DenseMatrix x = input(data)) {
+            ParallelKernels pk = new ParallelKernels(KernelProvider.scalar(), pool);
+            Sgd a = new Sgd(0.9f, 1e-3f), b = new Sgd(0.9f, 1e-3f);
+            sum.attach(a);
+            mean.attach(b);
+            for (int step = 0; step < 5; step++) {
+                sum.trainBatch(pk, x, data.y(), 0, null, new SoftmaxCrossEntropy(), a, 0.1f, step);
+                mean.trainBatch(pk, x, data.y(), 0, null, new SoftmaxCrossEntropy(), b, 0.3f, step);
+            }
+            List<float[]> ws = snapshot(sum), wm = snapshot(mean);
+            boolean moved = false;
+            try (MultiHeadMlp fresh = tiny("tanh", 1)) {
+                List<float[]> w0 = snapshot(fresh);
+                for (int i = 0; i < ws.size(); i++) {
+                    for (int k = 0; k < ws.get(i).length; k++) {
+                        assertThat(wm.get(i)[k]).isCloseTo(ws.get(i)[k], within(1e-5f));
+                        moved |= Math.abs(ws.get(i)[k] - w0.get(i)[k]) > 1e-3;
+                    }
+                }
+            }
+            assertThat(moved).isTrue();
         }
     }
 
