@@ -15,14 +15,15 @@ import org.dst4j.nn.train.Trainer;
 final class NeuroTrailsCommand implements Command {
     @Override public String summary() { return "NeuroTrails: shared sparse backbone + dynamically sparse heads, ensembled (--compare: vs single and FreeTickets DST)"; }
 
-    // "erk" (NaN: one ERK scale over the whole network) or a share strictly inside (0, 1).
-    private static double backboneShare(Options o) throws UsageException {
-        if ("erk".equals(o.string("backbone-share").trim())) return Double.NaN;
+    // erk, single, or a share strictly inside (0, 1): checked here so that the message names the option.
+    private static String backboneShare(Options o) throws UsageException {
+        String v = o.string("backbone-share").trim();
+        if ("erk".equals(v) || "single".equals(v)) return v;
         double share = o.number("backbone-share", 0, 1);
         if (share == 0 || share == 1) {
-            throw new UsageException("--backbone-share: expected erk or a number strictly between 0 and 1, got " + o.string("backbone-share"));
+            throw new UsageException("--backbone-share: expected erk, single or a number strictly between 0 and 1, got " + v);
         }
-        return share;
+        return v;
     }
 
     @Override
@@ -44,8 +45,8 @@ final class NeuroTrailsCommand implements Command {
                 .option("update-interval", String.valueOf(d.updateInterval()), "epochs between topology updates")
                 .option("grow", d.grow(), "regrowth: gradient (RigL) or random")
                 .option("head-loss", d.headLoss(), "training objective: sum of the heads' losses, or their mean (the paper's code; = sum at lr/M)")
-                .option("backbone-share", "erk", "share of the budget in the backbone, in (0, 1), the rest split equally among the heads; "
-                        + "erk: one Erdős–Rényi scale over all layers (the paper's)")
+                .option("backbone-share", d.backboneShare(), "budget split: erk (one Erdős–Rényi scale over all layers, the paper's), "
+                        + "single (backbone keeps the single network's connections) or the backbone's share in (0, 1); heads split the rest equally")
                 .option("seed", String.valueOf(d.seed()), "random seed")
                 .option("threads", String.valueOf(Runtime.getRuntime().availableProcessors()), "worker threads")
                 .option("out", "runs/neurotrails", "output directory (model in DIR/model, metrics.json, heads.png)")

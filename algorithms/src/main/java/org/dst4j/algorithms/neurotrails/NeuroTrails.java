@@ -63,9 +63,11 @@ public final class NeuroTrails {
         parts.add(Arrays.copyOfRange(sizes, 0, cfg.sharedLayers() + 1));
         for (int h = 0; h < cfg.heads(); h++) parts.add(Arrays.copyOfRange(sizes, cfg.sharedLayers(), sizes.length));
         double epsilon = epsilonFor(parts, budget), headEpsilon = epsilon;
-        if (!Double.isNaN(cfg.backboneShare())) {
+        if (!"erk".equals(cfg.backboneShare())) {
             // An explicit split: the backbone's ERK scale spends its share, the heads' scale the rest.
-            epsilon = epsilonFor(parts.subList(0, 1), Math.round(budget * cfg.backboneShare()));
+            long backbone = "single".equals(cfg.backboneShare()) ? singleConnections(sizes, cfg.density(), cfg.sharedLayers())
+                    : Math.round(budget * cfg.backboneFraction());
+            epsilon = epsilonFor(parts.subList(0, 1), backbone);
             headEpsilon = epsilonFor(parts.subList(1, parts.size()), budget - erConnections(parts.subList(0, 1), epsilon));
         }
         Standardizer std = standardize ? Standardizer.fit(data.train()) : null;
@@ -172,6 +174,14 @@ public final class NeuroTrails {
             else hi = mid;
         }
         return hi;
+    }
+
+    /** Expected connections of the first {@code layers} layers of the single network {@code sizes} at ERK density {@code d}. */
+    static long singleConnections(int[] sizes, double d, int layers) {
+        double[] dens = new Density.Erk(d).densities(sizes);
+        double n = 0;
+        for (int l = 0; l < layers; l++) n += Math.round(dens[l] * sizes[l] * sizes[l + 1]);
+        return Math.round(n);
     }
 
     static long erConnections(List<int[]> parts, double epsilon) {

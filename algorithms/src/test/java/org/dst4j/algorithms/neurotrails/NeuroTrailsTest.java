@@ -24,6 +24,10 @@ class NeuroTrailsTest {
         assertThat((double) NeuroTrails.erConnections(parts, eps)).isCloseTo(budget, org.assertj.core.data.Percentage.withPercentage(0.1));
         double d = NeuroTrails.densityFor(List.of(single), budget / 3);
         assertThat(d).isLessThan(0.1);
+        // "single": the backbone keeps the single network's first-layer connections (ERK: about 80,000 of 179,400).
+        long first = NeuroTrails.singleConnections(single, 0.1, 1);
+        assertThat(first).isEqualTo(Math.round(new org.dst4j.nn.init.Density.Erk(0.1).densities(single)[0] * 784 * 1000));
+        assertThat((double) first / budget).isBetween(0.4, 0.5);
         assertThat((double) NeuroTrails.connections(List.of(single), d, 3)).isCloseTo(budget, org.assertj.core.data.Percentage.withPercentage(0.1));
     }
 
@@ -65,8 +69,11 @@ class NeuroTrailsTest {
         try {
             assertThat(Main.run(concat(new String[] {"neurotrails", "--backbone-share", "0.5", "--head-loss", "sum", "--out",
                 dir.resolve("nt").toString()}, common))).isZero();
+            assertThat(Main.run(concat(new String[] {"neurotrails", "--backbone-share", "single", "--out", dir.resolve("single").toString()},
+                common))).isZero();
             assertThat(Main.run(concat(new String[] {"neurotrails", "--backbone-share", "1"}, common))).isEqualTo(2);
             assertThat(Main.run(concat(new String[] {"neurotrails", "--head-loss", "max"}, common))).isEqualTo(2);
+            assertThat(Main.run(concat(new String[] {"neurotrails", "--backbone-share", "half"}, common))).isEqualTo(2);
         } finally {
             System.setOut(stdout);
             System.setErr(stderr);
@@ -81,6 +88,9 @@ class NeuroTrailsTest {
         @SuppressWarnings("unchecked")
         Map<String, Object> cfg = (Map<String, Object>) m.get("config");
         assertThat(cfg.get("head_loss")).isEqualTo("sum");
+        Map<String, Object> s = Json.parseObject(Files.readString(dir.resolve("single/metrics.json")));
+        assertThat((double) Json.getLong(s, "backbone_connections")).isCloseTo(NeuroTrails.singleConnections(new int[] {784, 64, 64, 10}, 0.1, 1),
+                org.assertj.core.data.Percentage.withPercentage(3));
     }
 
     private static String[] concat(String[] a, String[] b) {
