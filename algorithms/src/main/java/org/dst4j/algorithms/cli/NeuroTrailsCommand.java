@@ -86,6 +86,8 @@ final class NeuroTrailsCommand implements Command {
                 EnsembleMetrics.Scores s = t.members().get(h);
                 System.out.printf("head %d: accuracy %.4f  NLL %.4f  ECE %.4f%n", h + 1, s.accuracy(), s.nll(), s.ece());
             }
+            System.out.printf("NeuroTrails with the heads' logits averaged (the paper's combination): accuracy %.4f  NLL %.4f  ECE %.4f%n",
+                    r.logitMean().accuracy(), r.logitMean().nll(), r.logitMean().ece());
             System.out.printf("%-36s %12s %9s %8s %8s %12s %10s %14s %9s%n", "model", "connections", "accuracy", "NLL", "ECE",
                     "disagreement", "KL", "train FLOPs", "seconds");
             for (NeuroTrails.Row row : r.rows()) {

@@ -48,8 +48,12 @@ public final class NeuroTrails {
     public record Row(String model, long connections, EnsembleMetrics.Scores scores, double disagreement, double kl,
                       long trainingFlops, double seconds) {}
 
-    /** The NeuroTrails model's evaluation and the comparison rows (NeuroTrails first). */
-    public record Result(EnsembleMetrics test, List<Row> rows, long denseFlopsPerNetwork) {}
+    /**
+     * The NeuroTrails model's evaluation (heads' probabilities averaged, as FreeTickets' metrics do), the
+     * comparison rows (NeuroTrails first), and the NeuroTrails test scores with the heads' logits averaged
+     * instead, the reference code's combination.
+     */
+    public record Result(EnsembleMetrics test, List<Row> rows, long denseFlopsPerNetwork, EnsembleMetrics.Scores logitMean) {}
 
     private NeuroTrails() {}
 
@@ -74,6 +78,7 @@ public final class NeuroTrails {
         List<Row> rows = new ArrayList<>();
         List<Long> partConnections = new ArrayList<>(); // backbone, then each head
         EnsembleMetrics test;
+        EnsembleMetrics.Scores logitMean;
         long t0 = System.nanoTime();
         try (WorkerPool pool = new WorkerPool(cfg.threads());
              MetricsLog log = MetricsLog.create(out.resolve(LOG))) {
@@ -88,7 +93,9 @@ public final class NeuroTrails {
                 MultiHeadClassifier.save(net, out.resolve(MODEL_DIR), std, Map.of("algorithm", "neurotrails", "shared_layers", cfg.sharedLayers()));
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 try (MultiHeadClassifier c = MultiHeadClassifier.load(out.resolve(MODEL_DIR), cfg.threads())) {
-                    test = c.evaluate(data.test());
+                    List<float[]> heads = c.headProbabilities(data.test());
+                    test = EnsembleMetrics.of(heads, data.test().labels(), c.classes());
+                    logitMean = EnsembleMetrics.Scores.of(logitMean(heads, c.classes()), data.test().labels(), c.classes(), EnsembleMetrics.ECE_BINS);
                 }
                 rows.add(row("NeuroTrails (M=" + cfg.heads() + ", shared " + cfg.sharedLayers() + ")", net.connections(), test, net.trainingFlops(), seconds));
                 partConnections.add(net.backbone().connections());
@@ -106,12 +113,36 @@ public final class NeuroTrails {
             rows.add(row("FreeTickets DST (M=" + cfg.heads() + ")", budget(out.resolve("freetickets-dst")), dst.test(), dst.trainingFlops(),
                     (System.nanoTime() - t2) / 1e9));
         }
-        Result r = new Result(test, List.copyOf(rows), denseFlops(sizes, data, cfg));
+        Result r = new Result(test, List.copyOf(rows), denseFlops(sizes, data, cfg), logitMean);
         AtomicFiles.writeString(out.resolve(METRICS), Json.write(metrics(cfg, r, budget, epsilon, headEpsilon, partConnections)) + "\n");
         BarChart chart = new BarChart("NeuroTrails: heads vs ensemble (test)", "accuracy");
         for (int h = 0; h < test.members().size(); h++) chart.add("head " + (h + 1), test.members().get(h).accuracy(), false);
         chart.add("ensemble", test.ensemble().accuracy(), true).write(out.resolve(CHART));
         return r;
+    }
+
+    /**
+     * The softmax of the heads' mean logits, from their probabilities: a head's log-probabilities are its
+     * logits less a per-sample constant, which the softmax drops, so this is the normalised geometric mean
+     * of the heads' probabilities.
+     */
+    static float[] logitMean(List<float[]> headProbs, int classes) {
+        float[] first = headProbs.getFirst();
+        float[] out = new float[first.length];
+        double[] mean = new double[classes];
+        for (int i = 0; i < first.length / classes; i++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < classes; j++) {
+                double sum = 0;
+                for (float[] p : headProbs) sum += Math.log(Math.max(p[i * classes + j], 1e-30f));
+                mean[j] = sum / headProbs.size();
+                max = Math.max(max, mean[j]);
+            }
+            double z = 0;
+            for (int j = 0; j < classes; j++) z += Math.exp(mean[j] - max);
+            for (int j = 0; j < classes; j++) out[i * classes + j] = (float) (Math.exp(mean[j] - max) / z);
+        }
+        return out;
     }
 
     // FreeTickets' DST schedule with NeuroTrails' training settings.
@@ -224,6 +255,7 @@ public final class NeuroTrails {
         List<Object> heads = new ArrayList<>();
         for (EnsembleMetrics.Scores s : t.members()) heads.add(Map.of("accuracy", s.accuracy(), "nll", s.nll(), "ece", s.ece()));
         m.put("heads", heads);
+        m.put("ensemble_logit_mean", Map.of("accuracy", r.logitMean().accuracy(), "nll", r.logitMean().nll(), "ece", r.logitMean().ece()));
         m.put("disagreement", t.disagreement());
         m.put("kl", t.kl());
         List<Object> rows = new ArrayList<>();

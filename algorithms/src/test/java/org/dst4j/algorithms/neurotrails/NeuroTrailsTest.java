@@ -32,6 +32,24 @@ class NeuroTrailsTest {
     }
 
     @Test
+    void logitMeanIsTheSoftmaxOfTheHeadsMeanLogits() {
+        double[][] logits = {{1.0, -2.0, 0.5}, {0.0, 3.0, -1.0}};
+        List<float[]> probs = new java.util.ArrayList<>();
+        for (double[] z : logits) {
+            double s = 0;
+            for (double v : z) s += Math.exp(v);
+            float[] p = new float[3];
+            for (int j = 0; j < 3; j++) p[j] = (float) (Math.exp(z[j]) / s);
+            probs.add(p);
+        }
+        float[] got = NeuroTrails.logitMean(probs, 3);
+        double[] mean = {0.5, 0.5, -0.25};
+        double s = 0;
+        for (double v : mean) s += Math.exp(v);
+        for (int j = 0; j < 3; j++) assertThat((double) got[j]).isCloseTo(Math.exp(mean[j]) / s, org.assertj.core.data.Offset.offset(1e-6));
+    }
+
+    @Test
     void cliComparesAtEqualBudgetAndPredictReadsTheModel(@TempDir Path dir) throws Exception {
         String[] common = {"--limit-train", "600", "--limit-test", "200"};
         PrintStream stdout = System.out;
@@ -50,6 +68,7 @@ class NeuroTrailsTest {
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> rows = (List<Map<String, Object>>) m.get("comparison");
         assertThat(rows).hasSize(3);
+        assertThat(m.get("ensemble_logit_mean")).isInstanceOf(Map.class);
         long budget = Json.getLong(m, "parameter_budget");
         for (Map<String, Object> r : rows) {
             assertThat((double) Json.getLong(r, "connections")).as("%s", r.get("model"))
