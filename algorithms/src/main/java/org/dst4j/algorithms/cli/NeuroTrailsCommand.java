@@ -47,6 +47,8 @@ final class NeuroTrailsCommand implements Command {
                 .option("head-loss", d.headLoss(), "training objective: sum of the heads' losses, or their mean (the paper's code; = sum at lr/M)")
                 .option("backbone-share", d.backboneShare(), "budget split: erk (one Erdős–Rényi scale over all layers, the paper's), "
                         + "single (backbone keeps the single network's connections) or the backbone's share in (0, 1); heads split the rest equally")
+                .option("head-input-dropout", String.valueOf(d.headInputDropout()), "not in the paper: drop each shared feature with this "
+                        + "probability, independently per head, in training (0 = off)")
                 .option("seed", String.valueOf(d.seed()), "random seed")
                 .option("threads", String.valueOf(Runtime.getRuntime().availableProcessors()), "worker threads")
                 .option("out", "runs/neurotrails", "output directory (model in DIR/model, metrics.json, heads.png)")
@@ -59,7 +61,7 @@ final class NeuroTrailsCommand implements Command {
                     (float) o.number("momentum", 0, 0.999999), (float) o.number("weight-decay", 0, 1), (float) o.number("dropout", 0, 0.99),
                     o.choice("activation", "relu", "allrelu", "sigmoid", "tanh"), o.number("prune-rate", 0, 1),
                     o.integer("update-interval", 1, 1_000_000), o.choice("grow", "gradient", "random"), o.longValue("seed"), o.integer("threads", 1, 4096),
-                    o.choice("head-loss", "mean", "sum"), backboneShare(o));
+                    o.choice("head-loss", "mean", "sum"), backboneShare(o), (float) o.number("head-input-dropout", 0, 0.99));
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }

@@ -89,6 +89,7 @@ public final class NeuroTrails {
             try (MultiHeadMlp net = MultiHeadMlp.create(full, cfg.sharedLayers(), cfg.heads(),
                     "sum".equals(cfg.headLoss()) ? MultiHeadMlp.HeadLoss.SUM : MultiHeadMlp.HeadLoss.MEAN, new Density.ErdosRenyi(headEpsilon),
                     rng.stream("init"), rng.stream("dropout"))) {
+                net.headInputDropout(cfg.headInputDropout(), rng.stream("head-input-dropout").nextLong());
                 FreeTickets.trainDst(net, schedule(cfg, Variant.DST, 1, cfg.density()), cfg.seed(), data, std, pk, log, progress, "neurotrails", 0);
                 MultiHeadClassifier.save(net, out.resolve(MODEL_DIR), std, Map.of("algorithm", "neurotrails", "shared_layers", cfg.sharedLayers()));
                 double seconds = (System.nanoTime() - t0) / 1e9;

@@ -15,12 +15,14 @@ import java.util.Map;
  * initialisation) spreads it with one Erdős–Rényi scale over every backbone and head layer;
  * {@code single} gives the backbone's layers the connections they have in the single sparse network
  * and splits the rest equally among the heads; a number in (0, 1) is the backbone's share, the rest
- * split equally among the heads (each part ERK inside).
+ * split equally among the heads (each part ERK inside). {@code headInputDropout} (not in the paper;
+ * 0 = off) drops shared features independently per head during training, see
+ * {@link org.dst4j.nn.network.MultiHeadMlp#headInputDropout}.
  */
 public record NeuroTrailsConfig(int heads, int sharedLayers, int[] hidden, double density, int epochs, int batch, float lr,
                                 float momentum, float weightDecay, float dropout, String activation, double pruneRate,
                                 int updateInterval, String grow, long seed, int threads, String headLoss,
-                                String backboneShare) {
+                                String backboneShare, float headInputDropout) {
 
     public NeuroTrailsConfig {
         hidden = hidden.clone();
@@ -32,6 +34,9 @@ public record NeuroTrailsConfig(int heads, int sharedLayers, int[] hidden, doubl
         if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
         if (!"mean".equals(headLoss) && !"sum".equals(headLoss)) {
             throw new IllegalArgumentException("head loss must be mean or sum, got " + headLoss);
+        }
+        if (!(headInputDropout >= 0 && headInputDropout < 1)) {
+            throw new IllegalArgumentException("head input dropout must be in [0, 1), got " + headInputDropout);
         }
         backboneShare = backboneShare.trim();
         if (!"erk".equals(backboneShare) && !"single".equals(backboneShare)) {
@@ -50,7 +55,7 @@ public record NeuroTrailsConfig(int heads, int sharedLayers, int[] hidden, doubl
     /** The README benchmark's settings: 784-1000-1000-10, 90% sparse, M = 3, one shared layer. */
     public static NeuroTrailsConfig defaults() {
         return new NeuroTrailsConfig(3, 1, new int[] {1000, 1000}, 0.1, 30, 128, 0.05f, 0.9f, 1e-5f, 0f, "relu", 0.5, 1, "gradient", 42,
-                Runtime.getRuntime().availableProcessors(), "sum", "erk");
+                Runtime.getRuntime().availableProcessors(), "sum", "erk", 0f);
     }
 
     @Override public int[] hidden() { return hidden.clone(); }
@@ -78,6 +83,7 @@ public record NeuroTrailsConfig(int heads, int sharedLayers, int[] hidden, doubl
         m.put("grow", grow);
         m.put("head_loss", headLoss);
         m.put("backbone_share", backboneShare);
+        m.put("head_input_dropout", (double) headInputDropout);
         m.put("seed", seed);
         return m;
     }

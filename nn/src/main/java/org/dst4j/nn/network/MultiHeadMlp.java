@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.dst4j.nn.evolution.TopologyEvolution;
 import org.dst4j.nn.init.Density;
+import org.dst4j.nn.layer.Dropout;
 import org.dst4j.nn.loss.Loss;
 import org.dst4j.nn.optim.Optimizer;
 import org.dst4j.runtime.dense.DenseMatrix;
@@ -33,8 +34,9 @@ public final class MultiHeadMlp implements Network {
     private final SparseMlp backbone;
     private final List<SparseMlp> heads;
     private final HeadLoss headLoss;
+    private Dropout headInputDropout; // null: every head sees the shared features as they are
     private int capacity;
-    private DenseMatrix headGrad, ensemble;
+    private DenseMatrix headGrad, ensemble, headInput, headMask;
 
     /** Takes ownership of the parts; each head must take the backbone's outputs. Trains on the summed head loss. */
     public MultiHeadMlp(SparseMlp backbone, List<SparseMlp> heads) {
@@ -109,6 +111,17 @@ public final class MultiHeadMlp implements Network {
 
     public HeadLoss headLoss() { return headLoss; }
 
+    /**
+     * During training, drops each shared feature with probability {@code rate} independently for every
+     * head (inverted dropout: the masks hash {@code seed}, the step and the head's index), so each head
+     * learns from its own random view of the backbone's features; prediction is unaffected. This is not
+     * in NeuroTrails: it is an extension meant to decorrelate heads that share one backbone. Rate 0
+     * turns it off. Set before training.
+     */
+    public void headInputDropout(float rate, long seed) {
+        headInputDropout = rate == 0f ? null : new Dropout(rate, seed);
+    }
+
     @Override public int inputs() { return backbone.inputs(); }
 
     @Override public int outputs() { return heads.getFirst().outputs(); }
@@ -126,12 +139,11 @@ public final class MultiHeadMlp implements Network {
 
     private void ensureCapacity(int n) {
         if (headGrad != null && capacity >= n) return;
-        if (headGrad != null) {
-            headGrad.close();
-            ensemble.close();
-        }
+        if (headGrad != null) closeBuffers();
         headGrad = DenseMatrix.allocate(backbone.outputs(), n);
         ensemble = DenseMatrix.allocate(outputs(), n);
+        headInput = DenseMatrix.allocate(backbone.outputs(), n);
+        headMask = DenseMatrix.allocate(backbone.outputs(), n);
         capacity = n;
     }
 
@@ -149,10 +161,17 @@ public final class MultiHeadMlp implements Network {
         double[] probs = new double[k * n];
         for (int h = 0; h < heads.size(); h++) {
             SparseMlp head = heads.get(h);
-            DenseMatrix out = head.forwardTrain(pk, features, step);
+            DenseMatrix in = features, mask = null;
+            if (headInputDropout != null) {
+                in = headInput.columns(n);
+                mask = headMask.columns(n);
+                headInputDropout.apply(pk.pool(), step, h, features, mask, in);
+            }
+            DenseMatrix out = head.forwardTrain(pk, in, step);
             addSoftmax(out, probs);
             lossSum += loss.compute(pk, out, labels, offset, targets == null ? null : targets.columns(n), head.outputGradient(n), headScale);
-            head.backward(pk, features, h == 0 ? featureGrad : scratch, opt, 1f / n, lr);
+            head.backward(pk, in, h == 0 ? featureGrad : scratch, opt, 1f / n, lr);
+            if (mask != null) Dropout.backward(pk.pool(), mask, h == 0 ? featureGrad : scratch);
             if (h > 0) {
                 for (int r = 0; r < featureGrad.rows(); r++) {
                     pk.kernels().axpy(1f, scratch.segment(), r * scratch.stride(), featureGrad.segment(), r * featureGrad.stride(), n);
@@ -232,11 +251,17 @@ public final class MultiHeadMlp implements Network {
         return f;
     }
 
+    private void closeBuffers() {
+        headGrad.close();
+        ensemble.close();
+        headInput.close();
+        headMask.close();
+    }
+
     @Override
     public void close() {
         if (headGrad != null) {
-            headGrad.close();
-            ensemble.close();
+            closeBuffers();
             headGrad = null;
         }
         backbone.close();
