@@ -31,12 +31,14 @@ import org.dst4j.runtime.random.RngStreams;
 
 /**
  * NeuroTrails (Grooten et al. 2025): one sparse backbone shared by {@code M} dynamically sparse heads,
- * trained with one loss per head summed, predictions averaged. Trained with FreeTickets' DST schedule
+ * trained with one loss per head (summed, or averaged: {@link NeuroTrailsConfig#headLoss}), predictions
+ * averaged. Trained with FreeTickets' DST schedule
  * ({@link FreeTickets#trainDst}) so that the comparisons below differ only in architecture.
  *
  * <p>The parameter budget is the connection count of a single sparse network of the same layer sizes
- * at {@code density}; the multi-head network and the DST ensemble's members get the ERK density that
- * spends the same budget in total.
+ * at {@code density}; the multi-head network (divided between backbone and heads as
+ * {@link NeuroTrailsConfig#backboneShare} says) and the DST ensemble's members get the ERK densities
+ * that spend the same budget in total.
  */
 public final class NeuroTrails {
     public static final String METRICS = "metrics.json";
