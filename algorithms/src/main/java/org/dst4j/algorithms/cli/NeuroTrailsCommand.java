@@ -15,6 +15,17 @@ import org.dst4j.nn.train.Trainer;
 final class NeuroTrailsCommand implements Command {
     @Override public String summary() { return "NeuroTrails: shared sparse backbone + dynamically sparse heads, ensembled (--compare: vs single and FreeTickets DST)"; }
 
+    // erk, single, or a share strictly inside (0, 1): checked here so that the message names the option.
+    private static String backboneShare(Options o) throws UsageException {
+        String v = o.string("backbone-share").trim();
+        if ("erk".equals(v) || "single".equals(v)) return v;
+        double share = o.number("backbone-share", 0, 1);
+        if (share == 0 || share == 1) {
+            throw new UsageException("--backbone-share: expected erk, single or a number strictly between 0 and 1, got " + v);
+        }
+        return v;
+    }
+
     @Override
     public int run(String[] args) throws UsageException, UserException {
         NeuroTrailsConfig d = NeuroTrailsConfig.defaults();
@@ -33,6 +44,11 @@ final class NeuroTrailsCommand implements Command {
                 .option("prune-rate", String.valueOf(d.pruneRate()), "share of each layer replaced at a topology update, cosine-decayed")
                 .option("update-interval", String.valueOf(d.updateInterval()), "epochs between topology updates")
                 .option("grow", d.grow(), "regrowth: gradient (RigL) or random")
+                .option("head-loss", d.headLoss(), "training objective: sum of the heads' losses, or their mean (the paper's code; = sum at lr/M)")
+                .option("backbone-share", d.backboneShare(), "budget split: erk (one Erdős–Rényi scale over all layers, the paper's), "
+                        + "single (backbone keeps the single network's connections) or the backbone's share in (0, 1); heads split the rest equally")
+                .option("head-input-dropout", String.valueOf(d.headInputDropout()), "not in the paper: drop each shared feature with this "
+                        + "probability, independently per head, in training (0 = off)")
                 .option("seed", String.valueOf(d.seed()), "random seed")
                 .option("threads", String.valueOf(Runtime.getRuntime().availableProcessors()), "worker threads")
                 .option("out", "runs/neurotrails", "output directory (model in DIR/model, metrics.json, heads.png)")
@@ -44,7 +60,8 @@ final class NeuroTrailsCommand implements Command {
                     o.number("density", 1e-9, 1), o.integer("epochs", 1, 1_000_000), o.integer("batch", 1, 1 << 20), (float) o.number("lr", 1e-12, 1e3),
                     (float) o.number("momentum", 0, 0.999999), (float) o.number("weight-decay", 0, 1), (float) o.number("dropout", 0, 0.99),
                     o.choice("activation", "relu", "allrelu", "sigmoid", "tanh"), o.number("prune-rate", 0, 1),
-                    o.integer("update-interval", 1, 1_000_000), o.choice("grow", "gradient", "random"), o.longValue("seed"), o.integer("threads", 1, 4096));
+                    o.integer("update-interval", 1, 1_000_000), o.choice("grow", "gradient", "random"), o.longValue("seed"), o.integer("threads", 1, 4096),
+                    o.choice("head-loss", "mean", "sum"), backboneShare(o), (float) o.number("head-input-dropout", 0, 0.99));
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
@@ -71,6 +88,8 @@ final class NeuroTrailsCommand implements Command {
                 EnsembleMetrics.Scores s = t.members().get(h);
                 System.out.printf("head %d: accuracy %.4f  NLL %.4f  ECE %.4f%n", h + 1, s.accuracy(), s.nll(), s.ece());
             }
+            System.out.printf("NeuroTrails with the heads' logits averaged (the paper's combination): accuracy %.4f  NLL %.4f  ECE %.4f%n",
+                    r.logitMean().accuracy(), r.logitMean().nll(), r.logitMean().ece());
             System.out.printf("%-36s %12s %9s %8s %8s %12s %10s %14s %9s%n", "model", "connections", "accuracy", "NLL", "ECE",
                     "disagreement", "KL", "train FLOPs", "seconds");
             for (NeuroTrails.Row row : r.rows()) {

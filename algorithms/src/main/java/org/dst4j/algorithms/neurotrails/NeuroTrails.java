@@ -31,12 +31,14 @@ import org.dst4j.runtime.random.RngStreams;
 
 /**
  * NeuroTrails (Grooten et al. 2025): one sparse backbone shared by {@code M} dynamically sparse heads,
- * trained with one loss per head summed, predictions averaged. Trained with FreeTickets' DST schedule
+ * trained with one loss per head (summed, or averaged: {@link NeuroTrailsConfig#headLoss}), predictions
+ * averaged. Trained with FreeTickets' DST schedule
  * ({@link FreeTickets#trainDst}) so that the comparisons below differ only in architecture.
  *
  * <p>The parameter budget is the connection count of a single sparse network of the same layer sizes
- * at {@code density}; the multi-head network and the DST ensemble's members get the ERK density that
- * spends the same budget in total.
+ * at {@code density}; the multi-head network (divided between backbone and heads as
+ * {@link NeuroTrailsConfig#backboneShare} says) and the DST ensemble's members get the ERK densities
+ * that spend the same budget in total.
  */
 public final class NeuroTrails {
     public static final String METRICS = "metrics.json";
@@ -48,8 +50,12 @@ public final class NeuroTrails {
     public record Row(String model, long connections, EnsembleMetrics.Scores scores, double disagreement, double kl,
                       long trainingFlops, double seconds) {}
 
-    /** The NeuroTrails model's evaluation and the comparison rows (NeuroTrails first). */
-    public record Result(EnsembleMetrics test, List<Row> rows, long denseFlopsPerNetwork) {}
+    /**
+     * The NeuroTrails model's evaluation (heads' probabilities averaged, as FreeTickets' metrics do), the
+     * comparison rows (NeuroTrails first), and the NeuroTrails test scores with the heads' logits averaged
+     * instead, the reference code's combination.
+     */
+    public record Result(EnsembleMetrics test, List<Row> rows, long denseFlopsPerNetwork, EnsembleMetrics.Scores logitMean) {}
 
     private NeuroTrails() {}
 
@@ -62,10 +68,19 @@ public final class NeuroTrails {
         List<int[]> parts = new ArrayList<>();
         parts.add(Arrays.copyOfRange(sizes, 0, cfg.sharedLayers() + 1));
         for (int h = 0; h < cfg.heads(); h++) parts.add(Arrays.copyOfRange(sizes, cfg.sharedLayers(), sizes.length));
-        double epsilon = epsilonFor(parts, budget);
+        double epsilon = epsilonFor(parts, budget), headEpsilon = epsilon;
+        if (!"erk".equals(cfg.backboneShare())) {
+            // An explicit split: the backbone's ERK scale spends its share, the heads' scale the rest.
+            long backbone = "single".equals(cfg.backboneShare()) ? singleConnections(sizes, cfg.density(), cfg.sharedLayers())
+                    : Math.round(budget * cfg.backboneFraction());
+            epsilon = epsilonFor(parts.subList(0, 1), backbone);
+            headEpsilon = epsilonFor(parts.subList(1, parts.size()), budget - erConnections(parts.subList(0, 1), epsilon));
+        }
         Standardizer std = standardize ? Standardizer.fit(data.train()) : null;
         List<Row> rows = new ArrayList<>();
+        List<Long> partConnections = new ArrayList<>(); // backbone, then each head
         EnsembleMetrics test;
+        EnsembleMetrics.Scores logitMean;
         long t0 = System.nanoTime();
         try (WorkerPool pool = new WorkerPool(cfg.threads());
              MetricsLog log = MetricsLog.create(out.resolve(LOG))) {
@@ -73,14 +88,21 @@ public final class NeuroTrails {
             MlpConfig full = new MlpConfig(sizes, cfg.activation(), 0.6f, Activation.linear(), cfg.dropout(), new Density.ErdosRenyi(epsilon),
                     new WeightInit.HeUniform());
             RngStreams rng = new RngStreams(cfg.seed());
-            try (MultiHeadMlp net = MultiHeadMlp.create(full, cfg.sharedLayers(), cfg.heads(), rng.stream("init"), rng.stream("dropout"))) {
+            try (MultiHeadMlp net = MultiHeadMlp.create(full, cfg.sharedLayers(), cfg.heads(),
+                    "sum".equals(cfg.headLoss()) ? MultiHeadMlp.HeadLoss.SUM : MultiHeadMlp.HeadLoss.MEAN, new Density.ErdosRenyi(headEpsilon),
+                    rng.stream("init"), rng.stream("dropout"))) {
+                net.headInputDropout(cfg.headInputDropout(), rng.stream("head-input-dropout").nextLong());
                 FreeTickets.trainDst(net, schedule(cfg, Variant.DST, 1, cfg.density()), cfg.seed(), data, std, pk, log, progress, "neurotrails", 0);
                 MultiHeadClassifier.save(net, out.resolve(MODEL_DIR), std, Map.of("algorithm", "neurotrails", "shared_layers", cfg.sharedLayers()));
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 try (MultiHeadClassifier c = MultiHeadClassifier.load(out.resolve(MODEL_DIR), cfg.threads())) {
-                    test = c.evaluate(data.test());
+                    List<float[]> heads = c.headProbabilities(data.test());
+                    test = EnsembleMetrics.of(heads, data.test().labels(), c.classes());
+                    logitMean = EnsembleMetrics.Scores.of(logitMean(heads, c.classes()), data.test().labels(), c.classes(), EnsembleMetrics.ECE_BINS);
                 }
                 rows.add(row("NeuroTrails (M=" + cfg.heads() + ", shared " + cfg.sharedLayers() + ")", net.connections(), test, net.trainingFlops(), seconds));
+                partConnections.add(net.backbone().connections());
+                for (var h : net.heads()) partConnections.add(h.connections());
             }
         }
         if (compare) {
@@ -94,12 +116,36 @@ public final class NeuroTrails {
             rows.add(row("FreeTickets DST (M=" + cfg.heads() + ")", budget(out.resolve("freetickets-dst")), dst.test(), dst.trainingFlops(),
                     (System.nanoTime() - t2) / 1e9));
         }
-        Result r = new Result(test, List.copyOf(rows), denseFlops(sizes, data, cfg));
-        AtomicFiles.writeString(out.resolve(METRICS), Json.write(metrics(cfg, r, budget, epsilon)) + "\n");
+        Result r = new Result(test, List.copyOf(rows), denseFlops(sizes, data, cfg), logitMean);
+        AtomicFiles.writeString(out.resolve(METRICS), Json.write(metrics(cfg, r, budget, epsilon, headEpsilon, partConnections)) + "\n");
         BarChart chart = new BarChart("NeuroTrails: heads vs ensemble (test)", "accuracy");
         for (int h = 0; h < test.members().size(); h++) chart.add("head " + (h + 1), test.members().get(h).accuracy(), false);
         chart.add("ensemble", test.ensemble().accuracy(), true).write(out.resolve(CHART));
         return r;
+    }
+
+    /**
+     * The softmax of the heads' mean logits, from their probabilities: a head's log-probabilities are its
+     * logits less a per-sample constant, which the softmax drops, so this is the normalised geometric mean
+     * of the heads' probabilities.
+     */
+    static float[] logitMean(List<float[]> headProbs, int classes) {
+        float[] first = headProbs.getFirst();
+        float[] out = new float[first.length];
+        double[] mean = new double[classes];
+        for (int i = 0; i < first.length / classes; i++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < classes; j++) {
+                double sum = 0;
+                for (float[] p : headProbs) sum += Math.log(Math.max(p[i * classes + j], 1e-30f));
+                mean[j] = sum / headProbs.size();
+                max = Math.max(max, mean[j]);
+            }
+            double z = 0;
+            for (int j = 0; j < classes; j++) z += Math.exp(mean[j] - max);
+            for (int j = 0; j < classes; j++) out[i * classes + j] = (float) (Math.exp(mean[j] - max) / z);
+        }
+        return out;
     }
 
     // FreeTickets' DST schedule with NeuroTrails' training settings.
@@ -164,6 +210,14 @@ public final class NeuroTrails {
         return hi;
     }
 
+    /** Expected connections of the first {@code layers} layers of the single network {@code sizes} at ERK density {@code d}. */
+    static long singleConnections(int[] sizes, double d, int layers) {
+        double[] dens = new Density.Erk(d).densities(sizes);
+        double n = 0;
+        for (int l = 0; l < layers; l++) n += Math.round(dens[l] * sizes[l] * sizes[l + 1]);
+        return Math.round(n);
+    }
+
     static long erConnections(List<int[]> parts, double epsilon) {
         double n = 0;
         for (int[] s : parts) {
@@ -186,11 +240,15 @@ public final class NeuroTrails {
         return hi;
     }
 
-    private static Map<String, Object> metrics(NeuroTrailsConfig cfg, Result r, long budget, double epsilon) {
+    private static Map<String, Object> metrics(NeuroTrailsConfig cfg, Result r, long budget, double epsilon, double headEpsilon,
+                                               List<Long> partConnections) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("config", cfg.toMap());
         m.put("parameter_budget", budget);
         m.put("neurotrails_epsilon", epsilon);
+        m.put("neurotrails_head_epsilon", headEpsilon);
+        m.put("backbone_connections", partConnections.getFirst());
+        m.put("head_connections", partConnections.subList(1, partConnections.size()));
         EnsembleMetrics t = r.test();
         Map<String, Object> e = new LinkedHashMap<>();
         e.put("accuracy", t.ensemble().accuracy());
@@ -200,6 +258,7 @@ public final class NeuroTrails {
         List<Object> heads = new ArrayList<>();
         for (EnsembleMetrics.Scores s : t.members()) heads.add(Map.of("accuracy", s.accuracy(), "nll", s.nll(), "ece", s.ece()));
         m.put("heads", heads);
+        m.put("ensemble_logit_mean", Map.of("accuracy", r.logitMean().accuracy(), "nll", r.logitMean().nll(), "ece", r.logitMean().ece()));
         m.put("disagreement", t.disagreement());
         m.put("kl", t.kl());
         List<Object> rows = new ArrayList<>();

@@ -7,11 +7,22 @@ import java.util.Map;
 /**
  * Hyper-parameters of a NeuroTrails run: {@code heads} heads after {@code sharedLayers} shared layers of
  * the MLP {@code input -> hidden… -> classes}; the parameter budget is a single sparse network of that
- * shape at global ERK {@code density}. Training follows FreeTickets' DST schedule.
+ * shape at global ERK {@code density}. Training follows FreeTickets' DST schedule. {@code headLoss}
+ * ({@code sum}, the default, or {@code mean}, the reference code's) combines the heads' losses: see
+ * {@link org.dst4j.nn.network.MultiHeadMlp.HeadLoss}. The sum is the default because the comparison
+ * trains every model at one learning rate; the mean would hand the heads a third of it. {@code backboneShare} divides the budget
+ * between backbone and heads: {@code erk} (the default, the reference code's {@code Multi_Output}
+ * initialisation) spreads it with one Erdős–Rényi scale over every backbone and head layer;
+ * {@code single} gives the backbone's layers the connections they have in the single sparse network
+ * and splits the rest equally among the heads; a number in (0, 1) is the backbone's share, the rest
+ * split equally among the heads (each part ERK inside). {@code headInputDropout} (not in the paper;
+ * 0 = off) drops shared features independently per head during training, see
+ * {@link org.dst4j.nn.network.MultiHeadMlp#headInputDropout}.
  */
 public record NeuroTrailsConfig(int heads, int sharedLayers, int[] hidden, double density, int epochs, int batch, float lr,
                                 float momentum, float weightDecay, float dropout, String activation, double pruneRate,
-                                int updateInterval, String grow, long seed, int threads) {
+                                int updateInterval, String grow, long seed, int threads, String headLoss,
+                                String backboneShare, float headInputDropout) {
 
     public NeuroTrailsConfig {
         hidden = hidden.clone();
@@ -21,15 +32,38 @@ public record NeuroTrailsConfig(int heads, int sharedLayers, int[] hidden, doubl
         }
         if (!(density > 0 && density <= 1)) throw new IllegalArgumentException("density must be in (0, 1], got " + density);
         if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
+        if (!"mean".equals(headLoss) && !"sum".equals(headLoss)) {
+            throw new IllegalArgumentException("head loss must be mean or sum, got " + headLoss);
+        }
+        if (!(headInputDropout >= 0 && headInputDropout < 1)) {
+            throw new IllegalArgumentException("head input dropout must be in [0, 1), got " + headInputDropout);
+        }
+        backboneShare = backboneShare.trim();
+        if (!"erk".equals(backboneShare) && !"single".equals(backboneShare)) {
+            double f;
+            try {
+                f = Double.parseDouble(backboneShare);
+            } catch (NumberFormatException e) {
+                f = Double.NaN;
+            }
+            if (!(f > 0 && f < 1)) {
+                throw new IllegalArgumentException("backbone share must be erk, single or a number strictly between 0 and 1, got " + backboneShare);
+            }
+        }
     }
 
     /** The README benchmark's settings: 784-1000-1000-10, 90% sparse, M = 3, one shared layer. */
     public static NeuroTrailsConfig defaults() {
         return new NeuroTrailsConfig(3, 1, new int[] {1000, 1000}, 0.1, 30, 128, 0.05f, 0.9f, 1e-5f, 0f, "relu", 0.5, 1, "gradient", 42,
-                Runtime.getRuntime().availableProcessors());
+                Runtime.getRuntime().availableProcessors(), "sum", "erk", 0f);
     }
 
     @Override public int[] hidden() { return hidden.clone(); }
+
+    /** The backbone's explicit share of the budget, or NaN for {@code erk} and {@code single}. */
+    public double backboneFraction() {
+        return "erk".equals(backboneShare) || "single".equals(backboneShare) ? Double.NaN : Double.parseDouble(backboneShare);
+    }
 
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -47,6 +81,9 @@ public record NeuroTrailsConfig(int heads, int sharedLayers, int[] hidden, doubl
         m.put("prune_rate", pruneRate);
         m.put("update_interval", updateInterval);
         m.put("grow", grow);
+        m.put("head_loss", headLoss);
+        m.put("backbone_share", backboneShare);
+        m.put("head_input_dropout", (double) headInputDropout);
         m.put("seed", seed);
         return m;
     }

@@ -3,6 +3,8 @@ package org.dst4j.nn.network;
 import java.util.ArrayList;
 import java.util.List;
 import org.dst4j.nn.evolution.TopologyEvolution;
+import org.dst4j.nn.init.Density;
+import org.dst4j.nn.layer.Dropout;
 import org.dst4j.nn.loss.Loss;
 import org.dst4j.nn.optim.Optimizer;
 import org.dst4j.runtime.dense.DenseMatrix;
@@ -11,21 +13,38 @@ import org.dst4j.runtime.random.RandomStream;
 
 /**
  * A shared sparse backbone feeding {@code M} sparse heads (NeuroTrails, Grooten et al. 2025). Training
- * sums one loss per head, so the backbone receives the sum of the heads' input gradients; prediction
- * averages the heads' class probabilities. {@link #predict} returns the log of that average, so a
+ * combines one loss per head as {@link HeadLoss} says (by default their sum), so the backbone receives
+ * the combined heads' input gradients; prediction averages the heads' class probabilities. {@link #predict} returns the log of that average, so a
  * softmax of it is the ensemble's distribution and its argmax the ensemble's class.
  *
  * <p>Dropout, when configured, acts inside the backbone and inside each head, not on the shared
  * features between them.
  */
 public final class MultiHeadMlp implements Network {
+    /**
+     * How the heads' losses form the training objective. {@link #SUM} gives every head its full
+     * gradient and the backbone the heads' summed gradient. {@link #MEAN} (the NeuroTrails reference
+     * code's choice) divides the sum by {@code M}: each head's weights then get a {@code 1/M} share of its
+     * own gradient and the backbone the heads' mean. With this project's SGD (weight decay not scaled by
+     * the learning rate) and gradient-ranked regrowth, {@code MEAN} at learning rate {@code M*lr} trains
+     * exactly as {@code SUM} at {@code lr}: the choice is a learning-rate scale for the whole network.
+     */
+    public enum HeadLoss { SUM, MEAN }
+
     private final SparseMlp backbone;
     private final List<SparseMlp> heads;
+    private final HeadLoss headLoss;
+    private Dropout headInputDropout; // null: every head sees the shared features as they are
     private int capacity;
-    private DenseMatrix headGrad, ensemble;
+    private DenseMatrix headGrad, ensemble, headInput, headMask;
+
+    /** Takes ownership of the parts; each head must take the backbone's outputs. Trains on the summed head loss. */
+    public MultiHeadMlp(SparseMlp backbone, List<SparseMlp> heads) {
+        this(backbone, heads, HeadLoss.SUM);
+    }
 
     /** Takes ownership of the parts; each head must take the backbone's outputs. */
-    public MultiHeadMlp(SparseMlp backbone, List<SparseMlp> heads) {
+    public MultiHeadMlp(SparseMlp backbone, List<SparseMlp> heads, HeadLoss headLoss) {
         if (heads.isEmpty()) throw new IllegalArgumentException("a multi-head network needs at least one head");
         for (SparseMlp h : heads) {
             if (h.inputs() != backbone.outputs() || h.outputs() != heads.getFirst().outputs()) {
@@ -35,6 +54,7 @@ public final class MultiHeadMlp implements Network {
         }
         this.backbone = backbone;
         this.heads = List.copyOf(heads);
+        this.headLoss = java.util.Objects.requireNonNull(headLoss, "headLoss");
     }
 
     /**
@@ -43,6 +63,21 @@ public final class MultiHeadMlp implements Network {
      * Densities come from {@code full.density()} applied to each part.
      */
     public static MultiHeadMlp create(MlpConfig full, int sharedLayers, int heads, RandomStream init, RandomStream dropout) {
+        return create(full, sharedLayers, heads, HeadLoss.SUM, init, dropout);
+    }
+
+    /** As {@link #create(MlpConfig, int, int, RandomStream, RandomStream)}, training on {@code headLoss}. */
+    public static MultiHeadMlp create(MlpConfig full, int sharedLayers, int heads, HeadLoss headLoss, RandomStream init, RandomStream dropout) {
+        return create(full, sharedLayers, heads, headLoss, full.density(), init, dropout);
+    }
+
+    /**
+     * As {@link #create(MlpConfig, int, int, HeadLoss, RandomStream, RandomStream)}, but the heads'
+     * layers take their densities from {@code headDensity} and only the backbone's from
+     * {@code full.density()}: for budgets divided between the parts explicitly.
+     */
+    public static MultiHeadMlp create(MlpConfig full, int sharedLayers, int heads, HeadLoss headLoss, Density headDensity,
+                                      RandomStream init, RandomStream dropout) {
         int[] sizes = full.sizes();
         int layers = sizes.length - 1;
         if (sharedLayers < 1 || sharedLayers >= layers) {
@@ -51,7 +86,7 @@ public final class MultiHeadMlp implements Network {
         if (heads < 1) throw new IllegalArgumentException("heads must be >= 1, got " + heads);
         MlpConfig back = new MlpConfig(java.util.Arrays.copyOfRange(sizes, 0, sharedLayers + 1), full.hidden(), full.allReluAlpha(),
                 full.hiddenActivation(sharedLayers - 1), full.dropout(), full.density(), full.init());
-        MlpConfig head = headConfig(full, sharedLayers);
+        MlpConfig head = headConfig(full, sharedLayers, headDensity);
         SparseMlp b = SparseMlp.create(back, init.split(0), dropout.nextLong());
         List<SparseMlp> hs = new ArrayList<>();
         try {
@@ -61,18 +96,31 @@ public final class MultiHeadMlp implements Network {
             hs.forEach(SparseMlp::close);
             throw e;
         }
-        return new MultiHeadMlp(b, hs);
+        return new MultiHeadMlp(b, hs, headLoss);
     }
 
-    private static MlpConfig headConfig(MlpConfig full, int sharedLayers) {
+    private static MlpConfig headConfig(MlpConfig full, int sharedLayers, Density headDensity) {
         int[] sizes = full.sizes();
         return new MlpConfig(java.util.Arrays.copyOfRange(sizes, sharedLayers, sizes.length), full.hidden(), full.allReluAlpha(),
-                full.output(), full.dropout(), full.density(), full.init());
+                full.output(), full.dropout(), headDensity, full.init());
     }
 
     public SparseMlp backbone() { return backbone; }
 
     public List<SparseMlp> heads() { return heads; }
+
+    public HeadLoss headLoss() { return headLoss; }
+
+    /**
+     * During training, drops each shared feature with probability {@code rate} independently for every
+     * head (inverted dropout: the masks hash {@code seed}, the step and the head's index), so each head
+     * learns from its own random view of the backbone's features; prediction is unaffected. This is not
+     * in NeuroTrails: it is an extension meant to decorrelate heads that share one backbone. Rate 0
+     * turns it off. Set before training.
+     */
+    public void headInputDropout(float rate, long seed) {
+        headInputDropout = rate == 0f ? null : new Dropout(rate, seed);
+    }
 
     @Override public int inputs() { return backbone.inputs(); }
 
@@ -91,12 +139,11 @@ public final class MultiHeadMlp implements Network {
 
     private void ensureCapacity(int n) {
         if (headGrad != null && capacity >= n) return;
-        if (headGrad != null) {
-            headGrad.close();
-            ensemble.close();
-        }
+        if (headGrad != null) closeBuffers();
         headGrad = DenseMatrix.allocate(backbone.outputs(), n);
         ensemble = DenseMatrix.allocate(outputs(), n);
+        headInput = DenseMatrix.allocate(backbone.outputs(), n);
+        headMask = DenseMatrix.allocate(backbone.outputs(), n);
         capacity = n;
     }
 
@@ -109,13 +156,22 @@ public final class MultiHeadMlp implements Network {
         DenseMatrix features = backbone.forwardTrain(pk, x, step);
         DenseMatrix featureGrad = backbone.outputGradient(n), scratch = headGrad.columns(n);
         double lossSum = 0;
+        // The loss gradient's scale carries the combination, so heads and backbone see the same objective.
+        float headScale = headLoss == HeadLoss.MEAN ? 1f / heads.size() : 1f;
         double[] probs = new double[k * n];
         for (int h = 0; h < heads.size(); h++) {
             SparseMlp head = heads.get(h);
-            DenseMatrix out = head.forwardTrain(pk, features, step);
+            DenseMatrix in = features, mask = null;
+            if (headInputDropout != null) {
+                in = headInput.columns(n);
+                mask = headMask.columns(n);
+                headInputDropout.apply(pk.pool(), step, h, features, mask, in);
+            }
+            DenseMatrix out = head.forwardTrain(pk, in, step);
             addSoftmax(out, probs);
-            lossSum += loss.compute(pk, out, labels, offset, targets == null ? null : targets.columns(n), head.outputGradient(n), 1f);
-            head.backward(pk, features, h == 0 ? featureGrad : scratch, opt, 1f / n, lr);
+            lossSum += loss.compute(pk, out, labels, offset, targets == null ? null : targets.columns(n), head.outputGradient(n), headScale);
+            head.backward(pk, in, h == 0 ? featureGrad : scratch, opt, 1f / n, lr);
+            if (mask != null) Dropout.backward(pk.pool(), mask, h == 0 ? featureGrad : scratch);
             if (h > 0) {
                 for (int r = 0; r < featureGrad.rows(); r++) {
                     pk.kernels().axpy(1f, scratch.segment(), r * scratch.stride(), featureGrad.segment(), r * featureGrad.stride(), n);
@@ -195,11 +251,17 @@ public final class MultiHeadMlp implements Network {
         return f;
     }
 
+    private void closeBuffers() {
+        headGrad.close();
+        ensemble.close();
+        headInput.close();
+        headMask.close();
+    }
+
     @Override
     public void close() {
         if (headGrad != null) {
-            headGrad.close();
-            ensemble.close();
+            closeBuffers();
             headGrad = null;
         }
         backbone.close();

@@ -13,6 +13,7 @@ import org.dst4j.nn.ensemble.TopologyDistance;
 import org.dst4j.nn.init.Density;
 import org.dst4j.nn.init.WeightInit;
 import org.dst4j.nn.layer.Activation;
+import org.dst4j.nn.layer.Dropout;
 import org.dst4j.nn.layer.SparseLinear;
 import org.dst4j.nn.loss.SoftmaxCrossEntropy;
 import org.dst4j.nn.model.MultiHeadClassifier;
@@ -29,9 +30,13 @@ class MultiHeadMlpTest {
     private static final int N = 9;
 
     private static MultiHeadMlp tiny(String hidden, int shared) {
+        return tiny(hidden, shared, MultiHeadMlp.HeadLoss.SUM);
+    }
+
+    private static MultiHeadMlp tiny(String hidden, int shared, MultiHeadMlp.HeadLoss headLoss) {
         MlpConfig cfg = new MlpConfig(new int[] {5, 7, 6, 3}, hidden, 0.6f, Activation.linear(), 0f, new Density.Uniform(0.7),
                 new WeightInit.XavierUniform());
-        return MultiHeadMlp.create(cfg, shared, 3, new RandomStream(11), new RandomStream(12));
+        return MultiHeadMlp.create(cfg, shared, 3, headLoss, new RandomStream(11), new RandomStream(12));
     }
 
     private static DenseMatrix input(Blobs data) {
@@ -40,11 +45,88 @@ class MultiHeadMlpTest {
         return x;
     }
 
-    // The training objective: the heads' cross-entropies summed, over the batch.
-    private static double summedHeadLoss(MultiHeadMlp net, ParallelKernels pk, DenseMatrix x, int[] y) {
+    // The training objective: the heads' cross-entropies summed over the batch, and (MEAN) divided by the head count.
+    private static double headLoss(MultiHeadMlp net, ParallelKernels pk, DenseMatrix x, int[] y) {
         double loss = 0;
         for (float[] p : net.headProbabilities(pk, x)) for (int c = 0; c < N; c++) loss -= Math.log(p[c * 3 + y[c]]);
+        return net.headLoss() == MultiHeadMlp.HeadLoss.MEAN ? loss / net.heads().size() : loss;
+    }
+
+    // As headLoss, with each head's input features dropped by `drop` as training step 0 drops them.
+    private static double droppedHeadLoss(MultiHeadMlp net, ParallelKernels pk, DenseMatrix x, int[] y, Dropout drop) {
+        double loss = 0;
+        DenseMatrix features = net.backbone().predict(pk, x);
+        try (DenseMatrix in = DenseMatrix.allocate(features.rows(), N); DenseMatrix mask = DenseMatrix.allocate(features.rows(), N)) {
+            for (int h = 0; h < net.heads().size(); h++) {
+                drop.apply(pk.pool(), 0, h, features, mask, in);
+                DenseMatrix out = net.heads().get(h).predict(pk, in);
+                for (int c = 0; c < N; c++) {
+                    double max = Double.NEGATIVE_INFINITY, sum = 0;
+                    for (int j = 0; j < 3; j++) max = Math.max(max, out.get(j, c));
+                    for (int j = 0; j < 3; j++) sum += Math.exp(out.get(j, c) - max);
+                    loss -= out.get(y[c], c) - max - Math.log(sum);
+                }
+            }
+        }
         return loss;
+    }
+
+    @Test
+    void headInputDropoutGradientsMatchFiniteDifferencesOfTheMaskedObjective() {
+        Blobs data = Blobs.make(N, 5, 3, 0.5f, 3);
+        try (WorkerPool pool = new WorkerPool(1); MultiHeadMlp net = tiny("tanh", 1); DenseMatrix x = input(data)) {
+            ParallelKernels pk = new ParallelKernels(KernelProvider.scalar(), pool);
+            net.headInputDropout(0.4f, 99);
+            Dropout drop = new Dropout(0.4f, 99);
+            Sgd sgd = new Sgd(0f, 0f);
+            net.attach(sgd);
+            for (SparseLinear layer : allLayers(net)) {
+                MemorySegment v = layer.weights().values();
+                for (long k = 0; k < layer.connections(); k += 3) {
+                    float w0 = v.getAtIndex(ValueLayout.JAVA_FLOAT, k);
+                    double h = 1e-3;
+                    v.setAtIndex(ValueLayout.JAVA_FLOAT, k, (float) (w0 + h));
+                    double up = droppedHeadLoss(net, pk, x, data.y(), drop);
+                    v.setAtIndex(ValueLayout.JAVA_FLOAT, k, (float) (w0 - h));
+                    double down = droppedHeadLoss(net, pk, x, data.y(), drop);
+                    v.setAtIndex(ValueLayout.JAVA_FLOAT, k, w0);
+                    double numeric = (up - down) / (2 * h) / N;
+                    List<float[]> before = snapshot(net);
+                    net.trainBatch(pk, x, data.y(), 0, null, new SoftmaxCrossEntropy(), sgd, 1f, 0);
+                    double analytic = w0 - v.getAtIndex(ValueLayout.JAVA_FLOAT, k);
+                    restore(net, before);
+                    assertThat(analytic).as("weight %d of a %dx%d layer", k, layer.out(), layer.in())
+                            .isCloseTo(numeric, within(2e-3 + 2e-2 * Math.abs(numeric)));
+                }
+            }
+            // The masks differ between heads (else the heads would see one view, as without the option).
+            DenseMatrix f = net.backbone().predict(pk, x); // the backbone's buffer: not ours to close
+            try (DenseMatrix a = DenseMatrix.allocate(f.rows(), N);
+                 DenseMatrix b = DenseMatrix.allocate(f.rows(), N); DenseMatrix o = DenseMatrix.allocate(f.rows(), N)) {
+                drop.apply(pool, 0, 0, f, a, o);
+                drop.apply(pool, 0, 1, f, b, o);
+                boolean differ = false;
+                for (int r = 0; r < f.rows(); r++) for (int c = 0; c < N; c++) differ |= a.get(r, c) != b.get(r, c);
+                assertThat(differ).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void headInputDropoutTrainsTheSameWithAnyThreadCount() {
+        Blobs data = Blobs.make(N, 5, 3, 0.5f, 3);
+        List<List<float[]>> weights = new ArrayList<>();
+        for (int threads : new int[] {1, 3}) {
+            try (WorkerPool pool = new WorkerPool(threads); MultiHeadMlp net = tiny("relu", 1); DenseMatrix x = input(data)) {
+                ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+                net.headInputDropout(0.3f, 5);
+                Sgd sgd = new Sgd(0.9f, 1e-4f);
+                net.attach(sgd);
+                for (int step = 0; step < 4; step++) net.trainBatch(pk, x, data.y(), 0, null, new SoftmaxCrossEntropy(), sgd, 0.1f, step);
+                weights.add(snapshot(net));
+            }
+        }
+        for (int i = 0; i < weights.get(0).size(); i++) assertThat(weights.get(1).get(i)).isEqualTo(weights.get(0).get(i));
     }
 
     private static List<SparseLinear> allLayers(MultiHeadMlp net) {
@@ -56,33 +138,63 @@ class MultiHeadMlpTest {
     @Test
     void backboneAndHeadGradientsMatchFiniteDifferences() {
         Blobs data = Blobs.make(N, 5, 3, 0.5f, 3);
-        for (String hidden : new String[] {"tanh", "sigmoid"}) {
-            for (int shared : new int[] {1, 2}) {
-                try (WorkerPool pool = new WorkerPool(1); MultiHeadMlp net = tiny(hidden, shared); DenseMatrix x = input(data)) {
-                    ParallelKernels pk = new ParallelKernels(KernelProvider.scalar(), pool);
-                    Sgd sgd = new Sgd(0f, 0f); // lr 1, no momentum: a weight's change is exactly -gradient / N
-                    net.attach(sgd);
-                    for (SparseLinear layer : allLayers(net)) {
-                        MemorySegment v = layer.weights().values();
-                        for (long k = 0; k < layer.connections(); k += 4) {
-                            float w0 = v.getAtIndex(ValueLayout.JAVA_FLOAT, k);
-                            double h = 1e-3;
-                            v.setAtIndex(ValueLayout.JAVA_FLOAT, k, (float) (w0 + h));
-                            double up = summedHeadLoss(net, pk, x, data.y());
-                            v.setAtIndex(ValueLayout.JAVA_FLOAT, k, (float) (w0 - h));
-                            double down = summedHeadLoss(net, pk, x, data.y());
-                            v.setAtIndex(ValueLayout.JAVA_FLOAT, k, w0);
-                            double numeric = (up - down) / (2 * h) / N;
-                            List<float[]> before = snapshot(net);
-                            net.trainBatch(pk, x, data.y(), 0, null, new SoftmaxCrossEntropy(), sgd, 1f, 0);
-                            double analytic = w0 - v.getAtIndex(ValueLayout.JAVA_FLOAT, k);
-                            restore(net, before);
-                            assertThat(analytic).as("%s, %d shared, weight %d of a %dx%d layer", hidden, shared, k, layer.out(), layer.in())
-                                    .isCloseTo(numeric, within(2e-3 + 2e-2 * Math.abs(numeric)));
+        for (MultiHeadMlp.HeadLoss combine : MultiHeadMlp.HeadLoss.values()) {
+            for (String hidden : new String[] {"tanh", "sigmoid"}) {
+                for (int shared : new int[] {1, 2}) {
+                    try (WorkerPool pool = new WorkerPool(1); MultiHeadMlp net = tiny(hidden, shared, combine); DenseMatrix x = input(data)) {
+                        ParallelKernels pk = new ParallelKernels(KernelProvider.scalar(), pool);
+                        Sgd sgd = new Sgd(0f, 0f); // lr 1, no momentum: a weight's change is exactly -gradient / N
+                        net.attach(sgd);
+                        for (SparseLinear layer : allLayers(net)) {
+                            MemorySegment v = layer.weights().values();
+                            for (long k = 0; k < layer.connections(); k += 4) {
+                                float w0 = v.getAtIndex(ValueLayout.JAVA_FLOAT, k);
+                                double h = 1e-3;
+                                v.setAtIndex(ValueLayout.JAVA_FLOAT, k, (float) (w0 + h));
+                                double up = headLoss(net, pk, x, data.y());
+                                v.setAtIndex(ValueLayout.JAVA_FLOAT, k, (float) (w0 - h));
+                                double down = headLoss(net, pk, x, data.y());
+                                v.setAtIndex(ValueLayout.JAVA_FLOAT, k, w0);
+                                double numeric = (up - down) / (2 * h) / N;
+                                List<float[]> before = snapshot(net);
+                                net.trainBatch(pk, x, data.y(), 0, null, new SoftmaxCrossEntropy(), sgd, 1f, 0);
+                                double analytic = w0 - v.getAtIndex(ValueLayout.JAVA_FLOAT, k);
+                                restore(net, before);
+                                assertThat(analytic).as("%s loss, %s, %d shared, weight %d of a %dx%d layer", combine, hidden, shared, k,
+                                        layer.out(), layer.in()).isCloseTo(numeric, within(2e-3 + 2e-2 * Math.abs(numeric)));
+                            }
                         }
                     }
                 }
             }
+        }
+    }
+
+    @Test
+    void meanHeadLossAtMTimesTheLearningRateTrainsAsTheSum() {
+        Blobs data = Blobs.make(N, 5, 3, 0.5f, 3);
+        try (WorkerPool pool = new WorkerPool(1); MultiHeadMlp sum = tiny("tanh", 1, MultiHeadMlp.HeadLoss.SUM);
+             MultiHeadMlp mean = tiny("tanh", 1, MultiHeadMlp.HeadLoss.MEAN); DenseMatrix x = input(data)) {
+            ParallelKernels pk = new ParallelKernels(KernelProvider.scalar(), pool);
+            Sgd a = new Sgd(0.9f, 1e-3f), b = new Sgd(0.9f, 1e-3f);
+            sum.attach(a);
+            mean.attach(b);
+            for (int step = 0; step < 5; step++) {
+                sum.trainBatch(pk, x, data.y(), 0, null, new SoftmaxCrossEntropy(), a, 0.1f, step);
+                mean.trainBatch(pk, x, data.y(), 0, null, new SoftmaxCrossEntropy(), b, 0.3f, step);
+            }
+            List<float[]> ws = snapshot(sum), wm = snapshot(mean);
+            boolean moved = false;
+            try (MultiHeadMlp fresh = tiny("tanh", 1)) {
+                List<float[]> w0 = snapshot(fresh);
+                for (int i = 0; i < ws.size(); i++) {
+                    for (int k = 0; k < ws.get(i).length; k++) {
+                        assertThat(wm.get(i)[k]).isCloseTo(ws.get(i)[k], within(1e-5f));
+                        moved |= Math.abs(ws.get(i)[k] - w0.get(i)[k]) > 1e-3;
+                    }
+                }
+            }
+            assertThat(moved).isTrue();
         }
     }
 
