@@ -33,10 +33,13 @@ final class FreeTicketsCommand implements Command {
                 .option("weight-decay", String.valueOf(d.weightDecay()), "weight decay per step (SET-style SGD: w -= decay * w)")
                 .option("dropout", String.valueOf(d.dropout()), "dropout rate on hidden layers")
                 .option("activation", d.activation(), "hidden activation: relu, allrelu, sigmoid, tanh")
-                .option("prune-rate", String.valueOf(d.pruneRate()), "share of each layer replaced at a topology update, cosine-decayed over the run")
+                .option("prune-rate", String.valueOf(d.pruneRate()), "share of each layer replaced at a topology update")
+                .option("prune-schedule", null, "prune rate over the run: cosine (decayed to 0) or constant; default cosine (dst), constant (edst)")
                 .option("large-prune-rate", String.valueOf(d.largePruneRate()), "edst: share replaced between tickets")
                 .option("update-interval", String.valueOf(d.updateInterval()), "epochs between topology updates")
                 .option("grow", d.grow(), "regrowth: gradient (RigL, from the last batch's gradient) or random")
+                .option("valid-split", String.valueOf(d.validSplit()),
+                        "share of the training set held out; each dst member / edst ticket is then its best epoch on it (0: last epoch)")
                 .option("seed", String.valueOf(d.seed()), "random seed (dst members use seed, seed+1, ...)")
                 .option("threads", String.valueOf(Runtime.getRuntime().availableProcessors()), "worker threads")
                 .option("out", "runs/freetickets", "output directory: member models, ensemble.json, metrics.json, members.png"));
@@ -52,7 +55,9 @@ final class FreeTicketsCommand implements Command {
                     (float) o.number("weight-decay", 0, 1), (float) o.number("dropout", 0, 0.99),
                     o.choice("activation", "relu", "allrelu", "sigmoid", "tanh"), o.number("prune-rate", 0, 1),
                     o.number("large-prune-rate", 0, 1), o.integer("update-interval", 1, 1_000_000), o.choice("grow", "gradient", "random"),
-                    o.longValue("seed"), o.integer("threads", 1, 4096));
+                    o.longValue("seed"), o.integer("threads", 1, 4096),
+                    o.given("prune-schedule") ? o.choice("prune-schedule", "cosine", "constant") : FreeTicketsConfig.defaultPruneSchedule(variant),
+                    o.number("valid-split", 0, 0.5));
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
@@ -61,6 +66,11 @@ final class FreeTicketsCommand implements Command {
         try (DatasetSplit data = DataSources.load(DataArgs.parse(o, cfg.seed()))) {
             System.err.printf("dst4j freetickets %s, M=%d: %s, %d train / %d test samples, %d features, %d classes%n", cfg.variant().label(),
                     cfg.members(), data.train().name(), data.train().samples(), data.test().samples(), data.train().features(), data.train().classes());
+            long held = Math.round(data.train().samples() * cfg.validSplit());
+            if (cfg.validSplit() > 0 && (held < 1 || held >= data.train().samples())) {
+                throw new UsageException("--valid-split: " + cfg.validSplit() + " of " + data.train().samples()
+                        + " training samples holds out " + held + "; it must leave at least one sample for validation and one for training");
+            }
             int[] done = {0};
             FreeTickets.Result r = FreeTickets.run(cfg, data, !o.flag("no-standardize"), out, new FreeTickets.Progress() {
                 @Override public void batch(int epoch, int d2, int total) {

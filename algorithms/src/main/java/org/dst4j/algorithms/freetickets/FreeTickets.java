@@ -4,12 +4,16 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 import org.dst4j.algorithms.freetickets.FreeTicketsConfig.Variant;
 import org.dst4j.algorithms.set.SetTraining;
+import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.DatasetSplit;
 import org.dst4j.nn.data.Standardizer;
 import org.dst4j.nn.ensemble.EnsembleMetrics;
@@ -35,6 +39,7 @@ import org.dst4j.nn.optim.LearningRate;
 import org.dst4j.nn.optim.Sgd;
 import org.dst4j.nn.plot.BarChart;
 import org.dst4j.nn.train.EpochMetrics;
+import org.dst4j.nn.train.Evaluation;
 import org.dst4j.nn.train.Trainer;
 import org.dst4j.runtime.kernel.KernelProvider;
 import org.dst4j.runtime.kernel.ParallelKernels;
@@ -78,25 +83,38 @@ public final class FreeTickets {
     /** Trains the ensemble described by {@code cfg} into {@code out} and evaluates it on the test split. */
     public static Result run(FreeTicketsConfig cfg, DatasetSplit data, boolean standardize, Path out, Progress progress) throws IOException {
         Files.createDirectories(out);
-        Standardizer std = standardize ? Standardizer.fit(data.train()) : null;
         List<Path> files = new ArrayList<>();
         for (int i = 1; i <= cfg.members(); i++) files.add(out.resolve("member-" + i + ".dst4j"));
         long[] flops = new long[2];
+        Map<Path, Selection> selected = new LinkedHashMap<>();
         long t0 = System.nanoTime();
+        Dataset fit = null, valid = null;
         try (WorkerPool pool = new WorkerPool(cfg.threads());
              MetricsLog log = MetricsLog.create(out.resolve(LOG))) {
+            DatasetSplit training = data;
+            if (cfg.validSplit() > 0) {
+                int[][] parts = holdOut(data.train().samples(), cfg.validSplit(), cfg.seed());
+                fit = data.train().subset(parts[0]);
+                valid = data.train().subset(parts[1]);
+                training = new DatasetSplit(fit, data.test());
+            }
+            // Standardized by the samples trained on only: the held-out ones stay unseen.
+            Standardizer std = standardize ? Standardizer.fit(training.train()) : null;
             ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
             if (cfg.variant() == Variant.DST) {
                 for (int i = 0; i < cfg.members(); i++) {
-                    long[] f = trainDstMember(cfg, i, data, std, pk, files.get(i), log, progress);
+                    long[] f = trainDstMember(cfg, i, training, valid, std, pk, files.get(i), selected, log, progress);
                     flops[0] += f[0];
                     flops[1] = f[1];
                 }
             } else {
-                long[] f = trainEdst(cfg, data, std, pk, files, log, progress);
+                long[] f = trainEdst(cfg, training, valid, std, pk, files, selected, log, progress);
                 flops[0] = f[0];
                 flops[1] = f[1];
             }
+        } finally {
+            if (fit != null) fit.close();
+            if (valid != null) valid.close();
         }
         double trainSeconds = (System.nanoTime() - t0) / 1e9;
         List<String> names = files.stream().map(p -> p.getFileName().toString()).toList();
@@ -111,41 +129,80 @@ public final class FreeTickets {
                 }
             }
             Result r = new Result(test, dist, flops[0], flops[1], trainSeconds, List.copyOf(files));
-            AtomicFiles.writeString(out.resolve(METRICS), Json.write(metrics(cfg, r, names)) + "\n");
+            AtomicFiles.writeString(out.resolve(METRICS), Json.write(metrics(cfg, r, names, files, selected)) + "\n");
             chart(cfg, test).write(out.resolve(CHART));
             return r;
         }
     }
 
-    // One DST member: its own seed, multi-step learning rate, cosine-decayed prune rate. Returns {sparse, dense} FLOPs.
-    private static long[] trainDstMember(FreeTicketsConfig cfg, int member, DatasetSplit data, Standardizer std, ParallelKernels pk,
-                                         Path file, MetricsLog log, Progress progress) throws IOException {
+    // One DST member: its own seed, multi-step learning rate, DST prune schedule. Returns {sparse, dense} FLOPs.
+    private static long[] trainDstMember(FreeTicketsConfig cfg, int member, DatasetSplit data, Dataset valid, Standardizer std,
+                                         ParallelKernels pk, Path file, Map<Path, Selection> selected, MetricsLog log,
+                                         Progress progress) throws IOException {
         long seed = cfg.seed() + member;
         try (SparseMlp net = newNetwork(cfg, data, seed)) {
-            trainDst(net, cfg, seed, data, std, pk, log, progress, "member " + (member + 1) + "/" + cfg.members(), member + 1);
-            ModelFile.save(file, net, null, std, header(cfg, member + 1, data));
+            if (valid == null) {
+                trainDst(net, cfg, seed, data, std, pk, log, progress, "member " + (member + 1) + "/" + cfg.members(), member + 1);
+                ModelFile.save(file, net, null, std, header(cfg, member + 1, data));
+            } else {
+                Checkpoints best = new Checkpoints(net, valid, std, pk, selected, epoch -> file, ticket -> header(cfg, member + 1, data));
+                RngStreams rng = new RngStreams(seed);
+                Trainer.State state = new Trainer.State(rng.stream("shuffle"), rng.stream("evolution"));
+                train(cfg, cfg.epochs(), dstLearningRate(cfg), dstSchedule(cfg), net, data, std, pk, state, log, progress,
+                        "member " + (member + 1) + "/" + cfg.members(), member + 1, best);
+            }
             return new long[] {net.trainingFlops(), net.denseTrainingFlops()};
         }
     }
 
     /**
      * Trains {@code net} with the DST schedule of {@code cfg} (its epochs, multi-step learning rate,
-     * cosine-decayed magnitude prune and regrowth every update interval), shuffling and evolving from
-     * streams seeded by {@code seed}; each epoch is logged with {@code member} and told to {@code progress}.
+     * magnitude prune at {@code cfg.pruneSchedule()} and regrowth every update interval), shuffling and
+     * evolving from streams seeded by {@code seed}; each epoch is logged with {@code member} and told to
+     * {@code progress}. All of {@code data.train()} is trained on and {@code net} ends as its last epoch
+     * left it: {@code cfg.validSplit()} is not applied here.
      */
     public static void trainDst(Network net, FreeTicketsConfig cfg, long seed, DatasetSplit data, Standardizer std, ParallelKernels pk,
                                 MetricsLog log, Progress progress, String phase, int member) throws IOException {
-        int e = cfg.epochs();
-        LearningRate lr = new LearningRate.Piecewise(new int[] {0, e / 2, e * 3 / 4}, new float[] {cfg.lr(), cfg.lr() / 10, cfg.lr() / 100});
-        EvolutionSchedule schedule = EvolutionSchedule.cosine(cfg.pruneRate(), cfg.updateInterval());
         RngStreams rng = new RngStreams(seed);
         Trainer.State state = new Trainer.State(rng.stream("shuffle"), rng.stream("evolution"));
-        train(cfg, e, lr, schedule, net, data, std, pk, state, log, progress, phase, member, (epoch, s) -> {});
+        train(cfg, cfg.epochs(), dstLearningRate(cfg), dstSchedule(cfg), net, data, std, pk, state, log, progress, phase, member, null);
     }
 
-    // The one EDST run: exploration, then refinement phases each ending in a ticket saved before the large prune.
-    private static long[] trainEdst(FreeTicketsConfig cfg, DatasetSplit data, Standardizer std, ParallelKernels pk,
-                                    List<Path> files, MetricsLog log, Progress progress) throws IOException {
+    private static LearningRate dstLearningRate(FreeTicketsConfig cfg) {
+        int e = cfg.epochs();
+        return new LearningRate.Piecewise(new int[] {0, e / 2, e * 3 / 4}, new float[] {cfg.lr(), cfg.lr() / 10, cfg.lr() / 100});
+    }
+
+    private static EvolutionSchedule dstSchedule(FreeTicketsConfig cfg) {
+        return cfg.pruneSchedule().equals("constant") ? EvolutionSchedule.constant(cfg.pruneRate(), cfg.updateInterval())
+                : EvolutionSchedule.cosine(cfg.pruneRate(), cfg.updateInterval());
+    }
+
+    /**
+     * Which training samples are held out: a permutation of {@code 0..n-1} from the {@code validation}
+     * stream of {@code seed}, its first {@code round(n * share)} held out. Returns {trained on, held out},
+     * each ascending; throws if either would be empty.
+     */
+    static int[][] holdOut(int n, double share, long seed) {
+        int k = (int) Math.round(n * share);
+        if (k < 1 || k >= n) {
+            throw new IllegalArgumentException("valid split " + share + " of " + n + " training samples leaves " + k
+                    + " for validation and " + (n - k) + " for training; both need at least one");
+        }
+        int[] perm = new int[n];
+        for (int i = 0; i < n; i++) perm[i] = i;
+        new RngStreams(seed).stream("validation").shuffle(perm);
+        int[] valid = Arrays.copyOf(perm, k), fit = Arrays.copyOfRange(perm, k, n);
+        Arrays.sort(valid);
+        Arrays.sort(fit);
+        return new int[][] {fit, valid};
+    }
+
+    // The one EDST run: exploration, then refinement phases each ending in a ticket saved before the large prune
+    // (or, with a validation set, each phase's best epoch on it).
+    private static long[] trainEdst(FreeTicketsConfig cfg, DatasetSplit data, Dataset valid, Standardizer std, ParallelKernels pk,
+                                    List<Path> files, Map<Path, Selection> selected, MetricsLog log, Progress progress) throws IOException {
         int explore = cfg.exploreEpochs(), refine = cfg.refineEpochs(), m = cfg.members();
         int total = explore + m * refine;
         int[] starts = new int[1 + 2 * m];
@@ -158,33 +215,44 @@ public final class FreeTickets {
             starts[2 + 2 * i] = s + (refine + 1) / 2;
             rates[2 + 2 * i] = cfg.lr() / 100;
         }
-        LearningRate lr = explore == 0 ? new LearningRate.Piecewise(java.util.Arrays.copyOfRange(starts, 1, starts.length),
-                java.util.Arrays.copyOfRange(rates, 1, rates.length)) : new LearningRate.Piecewise(starts, rates);
-        EvolutionSchedule schedule = new EdstSchedule(cfg.pruneRate(), cfg.largePruneRate(), cfg.updateInterval(), explore, refine, m);
+        LearningRate lr = explore == 0 ? new LearningRate.Piecewise(Arrays.copyOfRange(starts, 1, starts.length),
+                Arrays.copyOfRange(rates, 1, rates.length)) : new LearningRate.Piecewise(starts, rates);
+        EvolutionSchedule schedule = new EdstSchedule(cfg.pruneRate(), cfg.largePruneRate(), cfg.updateInterval(), explore, refine, m,
+                cfg.pruneSchedule().equals("constant"));
         try (SparseMlp net = newNetwork(cfg, data, cfg.seed())) {
             RngStreams rng = new RngStreams(cfg.seed());
             Trainer.State state = new Trainer.State(rng.stream("shuffle"), rng.stream("evolution"));
-            train(cfg, total, lr, schedule, net, data, std, pk, state, log, progress, "edst", 0, (epoch, s) -> {
-                int done = epoch + 1 - explore;
-                if (done > 0 && done % refine == 0) {
-                    int ticket = done / refine;
-                    try {
-                        ModelFile.save(files.get(ticket - 1), net, null, std, header(cfg, ticket, data));
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
+            EpochHook hook;
+            if (valid != null) {
+                // Candidates are the refinement epochs only; each phase keeps its own best.
+                hook = new Checkpoints(net, valid, std, pk, selected, epoch -> epoch < explore ? null : files.get((epoch - explore) / refine),
+                        ticket -> header(cfg, ticket, data));
+            } else {
+                hook = (epoch, s) -> {
+                    int done = epoch + 1 - explore;
+                    if (done > 0 && done % refine == 0) {
+                        int ticket = done / refine;
+                        try {
+                            ModelFile.save(files.get(ticket - 1), net, null, std, header(cfg, ticket, data));
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
                     }
-                }
-            });
+                };
+            }
+            train(cfg, total, lr, schedule, net, data, std, pk, state, log, progress, "edst", 0, hook);
             return new long[] {net.trainingFlops(), net.denseTrainingFlops()};
         }
     }
 
     /**
-     * EDST's topology schedule: the regular cosine-decayed update every {@code interval} epochs, and at
-     * the end of every refinement phase but the last the large prune-and-regrow that moves the next
-     * ticket away from the one just taken.
+     * EDST's topology schedule: the regular update every {@code interval} epochs ({@code pruneRate}
+     * throughout when {@code constant}, else decayed by a cosine over the whole run), and at the end of
+     * every refinement phase but the last the large prune-and-regrow that moves the next ticket away
+     * from the one just taken.
      */
-    record EdstSchedule(double pruneRate, double largeRate, int interval, int explore, int refine, int members) implements EvolutionSchedule {
+    record EdstSchedule(double pruneRate, double largeRate, int interval, int explore, int refine, int members, boolean constant)
+            implements EvolutionSchedule {
         boolean phaseEnd(int epoch) {
             int done = epoch + 1 - explore;
             return done > 0 && done % refine == 0 && done / refine < members;
@@ -196,17 +264,92 @@ public final class FreeTickets {
 
         @Override public double fraction(int epoch, int epochs) {
             if (phaseEnd(epoch)) return largeRate;
-            return pruneRate / 2 * (1 + StrictMath.cos(Math.PI * (epoch + 1) / epochs));
+            return constant ? pruneRate : pruneRate / 2 * (1 + StrictMath.cos(Math.PI * (epoch + 1) / epochs));
         }
     }
 
-    private interface Snapshot {
+    /** Told, for every epoch, once it is trained (before its topology update) and once it is done. */
+    private interface EpochHook {
         void epochTrained(int epoch, Trainer.State s);
+
+        /** Adds what it measured to the epoch's log record. */
+        default void epochDone(int epoch, Map<String, Object> record) {}
+    }
+
+    /** Where a kept model came from: its epoch in the run (1-based) and its validation accuracy and loss. */
+    record Selection(int epoch, double accuracy, double loss) {}
+
+    /**
+     * Best-checkpoint selection on a validation set. Each epoch that {@code target} maps to a file is a
+     * candidate for that file: the model as trained (before the epoch's topology update, which would
+     * otherwise be judged freshly pruned) is written next to it, then scored on the validation set once
+     * the epoch is done (it cannot be run earlier: the network's buffers still hold the last batch that
+     * RigL regrows from), and replaces the file when its accuracy beats every earlier candidate's.
+     */
+    static final class Checkpoints implements EpochHook {
+        private final SparseMlp net;
+        private final Dataset valid;
+        private final Standardizer std;
+        private final ParallelKernels pk;
+        private final Map<Path, Selection> selected;
+        private final IntFunction<Path> target;
+        private final IntFunction<Map<String, Object>> header;
+        private final Map<Path, Integer> tickets = new LinkedHashMap<>();
+
+        Checkpoints(SparseMlp net, Dataset valid, Standardizer std, ParallelKernels pk, Map<Path, Selection> selected,
+                    IntFunction<Path> target, IntFunction<Map<String, Object>> header) {
+            this.net = net;
+            this.valid = valid;
+            this.std = std;
+            this.pk = pk;
+            this.selected = selected;
+            this.target = target;
+            this.header = header;
+        }
+
+        private static Path candidate(Path file) {
+            return file.resolveSibling(file.getFileName() + ".candidate");
+        }
+
+        @Override public void epochTrained(int epoch, Trainer.State s) {
+            Path file = target.apply(epoch);
+            if (file == null) return;
+            int ticket = tickets.computeIfAbsent(file, f -> tickets.size() + 1);
+            try {
+                ModelFile.save(candidate(file), net, null, std, header.apply(ticket));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override public void epochDone(int epoch, Map<String, Object> record) {
+            Path file = target.apply(epoch);
+            if (file == null) return;
+            Path c = candidate(file);
+            try {
+                Evaluation ev;
+                try (SparseMlp m = ModelFile.load(c, null).net()) {
+                    ev = Evaluation.of(pk, m, valid, std, new SoftmaxCrossEntropy(), 1000);
+                }
+                record.put("valid_loss", ev.loss());
+                record.put("valid_accuracy", ev.accuracy());
+                Selection best = selected.get(file);
+                // Strictly better only: on a tie the earlier epoch stays, as in the reference code.
+                if (best == null || ev.accuracy() > best.accuracy()) {
+                    Files.move(c, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                    selected.put(file, new Selection(epoch + 1, ev.accuracy(), ev.loss()));
+                } else {
+                    Files.delete(c);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
     }
 
     private static void train(FreeTicketsConfig cfg, int epochs, LearningRate lr, EvolutionSchedule schedule, Network net,
                               DatasetSplit data, Standardizer std, ParallelKernels pk, Trainer.State state, MetricsLog log,
-                              Progress progress, String phase, int member, Snapshot snapshot) throws IOException {
+                              Progress progress, String phase, int member, EpochHook hook) throws IOException {
         GrowRule grow = cfg.grow().equals("gradient") ? new GradientGrow() : new RandomGrow();
         Trainer.Settings settings = new Trainer.Settings(epochs, cfg.batch(), lr, new Sgd(cfg.momentum(), cfg.weightDecay()),
                 new SoftmaxCrossEntropy(), TopologyEvolution.magnitude(grow, schedule), 1000);
@@ -217,7 +360,7 @@ public final class FreeTickets {
                 }
 
                 @Override public void epochTrained(int epoch, Trainer.State s) {
-                    snapshot.epochTrained(epoch, s);
+                    if (hook != null) hook.epochTrained(epoch, s);
                 }
 
                 @Override public void epochDone(EpochMetrics m, Trainer.State s) {
@@ -225,6 +368,7 @@ public final class FreeTickets {
                     Map<String, Object> r = new LinkedHashMap<>();
                     r.put("member", member);
                     r.putAll(SetTraining.record(m));
+                    if (hook != null) hook.epochDone(m.epoch() - 1, r);
                     try {
                         log.append(r);
                     } catch (IOException e) {
@@ -262,7 +406,8 @@ public final class FreeTickets {
         return h;
     }
 
-    private static Map<String, Object> metrics(FreeTicketsConfig cfg, Result r, List<String> names) {
+    private static Map<String, Object> metrics(FreeTicketsConfig cfg, Result r, List<String> names, List<Path> files,
+                                               Map<Path, Selection> selected) {
         EnsembleMetrics t = r.test();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("config", cfg.toMap());
@@ -272,6 +417,12 @@ public final class FreeTickets {
         for (int i = 0; i < t.members().size(); i++) {
             Map<String, Object> s = scores(t.members().get(i));
             s.put("file", names.get(i));
+            Selection sel = selected.get(files.get(i));
+            if (sel != null) {
+                s.put("selected_epoch", sel.epoch());
+                s.put("valid_accuracy", sel.accuracy());
+                s.put("valid_nll", sel.loss());
+            }
             members.add(s);
             best = Math.max(best, t.members().get(i).accuracy());
             bestNll = Math.min(bestNll, t.members().get(i).nll());

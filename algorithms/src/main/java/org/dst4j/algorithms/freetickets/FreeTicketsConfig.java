@@ -14,16 +14,24 @@ import java.util.Map;
  * refinement phases of {@code refineEpochs}, each at {@code lr/10} for its first half and {@code lr/100}
  * for its second, ending in a ticket; between phases a prune-and-regrow of {@code largePruneRate} of
  * every layer. In both, every {@code updateInterval} epochs each layer loses the {@code pruneRate} share
- * of its smallest-magnitude connections (the share decaying by a cosine over the run) and regrows as
- * many, by gradient magnitude (RigL) or at random, at weight zero.
+ * of its smallest-magnitude connections and regrows as many, by gradient magnitude (RigL) or at random,
+ * at weight zero; with {@code pruneSchedule} {@code cosine} the share decays by a cosine over the run,
+ * with {@code constant} it stays {@code pruneRate} (the reference code's EDST command).
+ *
+ * <p>With {@code validSplit > 0} that share of the training set is held out (the same samples for every
+ * member, drawn from the seed's {@code validation} stream) and each DST member, and each EDST refinement
+ * phase, keeps the epoch whose model (as trained, before that epoch's topology update) has the best
+ * validation accuracy, as the reference code does; with 0 every member is its last epoch's model.
  *
  * @param density the whole network's share of live connections, spread over layers by ERK
  * @param grow {@code gradient} or {@code random}
+ * @param pruneSchedule {@code cosine} or {@code constant}
+ * @param validSplit share of the training set held out for checkpoint selection, in [0, 0.5]
  */
 public record FreeTicketsConfig(Variant variant, int members, int[] hidden, double density, int epochs, int exploreEpochs,
                                 int refineEpochs, int batch, float lr, float momentum, float weightDecay, float dropout,
                                 String activation, double pruneRate, double largePruneRate, int updateInterval, String grow,
-                                long seed, int threads) {
+                                long seed, int threads, String pruneSchedule, double validSplit) {
 
     /** The two ensembles of the paper. */
     public enum Variant {
@@ -47,6 +55,22 @@ public record FreeTicketsConfig(Variant variant, int members, int[] hidden, doub
         if (updateInterval < 1) throw new IllegalArgumentException("update interval must be >= 1 epoch, got " + updateInterval);
         if (!grow.equals("gradient") && !grow.equals("random")) throw new IllegalArgumentException("grow must be gradient or random, got " + grow);
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        if (!pruneSchedule.equals("cosine") && !pruneSchedule.equals("constant")) {
+            throw new IllegalArgumentException("prune schedule must be cosine or constant, got " + pruneSchedule);
+        }
+        if (!(validSplit >= 0 && validSplit <= 0.5)) throw new IllegalArgumentException("valid split must be in [0, 0.5], got " + validSplit);
+    }
+
+    /**
+     * The configuration before the prune schedule and validation split were options: a cosine-decayed
+     * prune rate and no validation split (every member is its last epoch's model).
+     */
+    public FreeTicketsConfig(Variant variant, int members, int[] hidden, double density, int epochs, int exploreEpochs,
+                             int refineEpochs, int batch, float lr, float momentum, float weightDecay, float dropout,
+                             String activation, double pruneRate, double largePruneRate, int updateInterval, String grow,
+                             long seed, int threads) {
+        this(variant, members, hidden, density, epochs, exploreEpochs, refineEpochs, batch, lr, momentum, weightDecay, dropout,
+                activation, pruneRate, largePruneRate, updateInterval, grow, seed, threads, "cosine", 0);
     }
 
     /**
@@ -55,7 +79,16 @@ public record FreeTicketsConfig(Variant variant, int members, int[] hidden, doub
      */
     public static FreeTicketsConfig defaults(Variant variant) {
         return new FreeTicketsConfig(variant, 3, new int[] {1000, 1000}, 0.1, 30, 30, 20, 128, variant == Variant.DST ? 0.05f : 0.1f,
-                0.9f, 1e-5f, 0f, "relu", 0.5, 0.8, 1, "gradient", 42, Runtime.getRuntime().availableProcessors());
+                0.9f, 1e-5f, 0f, "relu", 0.5, 0.8, 1, "gradient", 42, Runtime.getRuntime().availableProcessors(),
+                defaultPruneSchedule(variant), 0);
+    }
+
+    /**
+     * The reference code's prune-rate schedule for the variant: cosine for DST; constant for EDST, whose
+     * refinement phases keep exploring (a cosine would have nearly stopped updates by the later tickets).
+     */
+    public static String defaultPruneSchedule(Variant variant) {
+        return variant == Variant.DST ? "cosine" : "constant";
     }
 
     @Override public int[] hidden() { return hidden.clone(); }
@@ -72,7 +105,7 @@ public record FreeTicketsConfig(Variant variant, int members, int[] hidden, doub
 
     public FreeTicketsConfig withThreads(int t) {
         return new FreeTicketsConfig(variant, members, hidden, density, epochs, exploreEpochs, refineEpochs, batch, lr, momentum,
-                weightDecay, dropout, activation, pruneRate, largePruneRate, updateInterval, grow, seed, t);
+                weightDecay, dropout, activation, pruneRate, largePruneRate, updateInterval, grow, seed, t, pruneSchedule, validSplit);
     }
 
     /** As a JSON-ready map. */
@@ -95,10 +128,12 @@ public record FreeTicketsConfig(Variant variant, int members, int[] hidden, doub
         m.put("dropout", (double) dropout);
         m.put("activation", activation);
         m.put("prune_rate", pruneRate);
+        m.put("prune_schedule", pruneSchedule);
         if (variant == Variant.EDST) m.put("large_prune_rate", largePruneRate);
         m.put("update_interval", updateInterval);
         m.put("grow", grow);
         m.put("seed", seed);
+        m.put("valid_split", validSplit);
         return m;
     }
 }

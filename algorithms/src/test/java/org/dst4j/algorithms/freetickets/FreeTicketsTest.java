@@ -88,6 +88,100 @@ class FreeTicketsTest {
     }
 
     @Test
+    void theHeldOutSamplesAreDisjointFromTheTrainedOnesAndFixedByTheSeed() {
+        int[][] a = FreeTickets.holdOut(1000, 0.1, 7);
+        assertThat(a[1]).hasSize(100).isSorted();
+        assertThat(a[0]).hasSize(900).isSorted();
+        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        for (int i : a[0]) seen.add(i);
+        for (int i : a[1]) assertThat(seen.add(i)).as("sample %d both trained on and held out", i).isTrue();
+        assertThat(seen).hasSize(1000).allSatisfy(i -> assertThat(i).isBetween(0, 999));
+        assertThat(FreeTickets.holdOut(1000, 0.1, 7)[1]).isEqualTo(a[1]);
+        assertThat(FreeTickets.holdOut(1000, 0.1, 8)[1]).isNotEqualTo(a[1]);
+        // Not simply the first or last samples: a random draw spread over the set.
+        assertThat(a[1][0]).isLessThan(100);
+        assertThat(a[1][99]).isGreaterThan(900);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> FreeTickets.holdOut(3, 0.1, 7))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("valid split");
+    }
+
+    @Test
+    void edstKeepsExploringAtTheConstantRateAndCosineDecaysIt() {
+        // 4 exploration epochs, 3 phases of 4: 16 epochs; phases end after epochs 7, 11 (large prune) and 15 (last: none).
+        FreeTickets.EdstSchedule constant = new FreeTickets.EdstSchedule(0.5, 0.8, 1, 4, 4, 3, true);
+        FreeTickets.EdstSchedule cosine = new FreeTickets.EdstSchedule(0.5, 0.8, 1, 4, 4, 3, false);
+        for (int e = 0; e < 15; e++) {
+            assertThat(constant.afterEpoch(e, 16)).as("epoch %d", e).isTrue();
+            double expected = e == 7 || e == 11 ? 0.8 : 0.5;
+            assertThat(constant.fraction(e, 16)).as("epoch %d", e).isEqualTo(expected);
+        }
+        assertThat(constant.afterEpoch(15, 16)).isFalse();
+        assertThat(cosine.fraction(7, 16)).isEqualTo(0.8);
+        assertThat(cosine.fraction(13, 16)).isLessThan(0.05).isPositive();
+        assertThat(cosine.fraction(0, 16)).isGreaterThan(0.49);
+    }
+
+    @Test
+    void withAValidationSplitEachMemberIsItsBestEpochOnTheHeldOutSamples(@TempDir Path dir) throws Exception {
+        try (DatasetSplit data = small()) {
+            FreeTicketsConfig base = config(Variant.DST, 2, 2);
+            FreeTicketsConfig cfg = new FreeTicketsConfig(Variant.DST, 2, base.hidden(), 0.2, 6, 2, 2, 32, 0.05f, 0.9f, 1e-5f, 0f,
+                    "relu", 0.3, 0.8, 1, "gradient", 7, 2, "constant", 0.25);
+            FreeTickets.Result r = FreeTickets.run(cfg, data, true, dir.resolve("t2"), new FreeTickets.Progress() {});
+            List<Map<String, Object>> log = new ArrayList<>();
+            for (String line : Files.readAllLines(dir.resolve("t2").resolve(FreeTickets.LOG))) log.add(Json.parseObject(line));
+            assertThat(log).hasSize(12).allSatisfy(rec -> assertThat(rec).containsKey("valid_accuracy"));
+            Map<String, Object> metrics = Json.parseObject(Files.readString(dir.resolve("t2").resolve(FreeTickets.METRICS)));
+            List<?> members = (List<?>) metrics.get("members");
+            int[][] parts = FreeTickets.holdOut(data.train().samples(), 0.25, 7);
+            try (org.dst4j.nn.data.Dataset valid = data.train().subset(parts[1])) {
+                for (int m = 0; m < 2; m++) {
+                    // The kept epoch is the first with the member's highest validation accuracy.
+                    double best = -1;
+                    int bestEpoch = -1;
+                    for (Map<String, Object> rec : log) {
+                        if (((Number) rec.get("member")).intValue() != m + 1) continue;
+                        double a = ((Number) rec.get("valid_accuracy")).doubleValue();
+                        if (a > best) {
+                            best = a;
+                            bestEpoch = ((Number) rec.get("epoch")).intValue();
+                        }
+                    }
+                    @SuppressWarnings("unchecked") Map<String, Object> member = (Map<String, Object>) members.get(m);
+                    assertThat(((Number) member.get("selected_epoch")).intValue()).as("member %d", m + 1).isEqualTo(bestEpoch);
+                    assertThat(((Number) member.get("valid_accuracy")).doubleValue()).isEqualTo(best);
+                    // The saved model is that epoch's: it scores exactly that on the held-out samples.
+                    try (SparseClassifier c = SparseClassifier.load(r.memberFiles().get(m), 1)) {
+                        assertThat(c.evaluate(valid).accuracy()).as("member %d on the held-out samples", m + 1).isEqualTo(best);
+                    }
+                }
+            }
+            assertThat(dir.resolve("t2")).isDirectoryNotContaining("glob:**.candidate");
+            // Same seed, one thread: the same held-out samples, selections and member bytes.
+            FreeTickets.run(cfg.withThreads(1), data, true, dir.resolve("t1"), new FreeTickets.Progress() {});
+            assertThat(Files.readAllBytes(dir.resolve("t1/member-1.dst4j"))).isEqualTo(Files.readAllBytes(dir.resolve("t2/member-1.dst4j")));
+            assertThat(Files.readAllBytes(dir.resolve("t1/member-2.dst4j"))).isEqualTo(Files.readAllBytes(dir.resolve("t2/member-2.dst4j")));
+        }
+    }
+
+    @Test
+    void edstWithAValidationSplitKeepsEachTicketFromItsOwnRefinementPhase(@TempDir Path dir) throws Exception {
+        try (DatasetSplit data = small()) {
+            FreeTicketsConfig cfg = new FreeTicketsConfig(Variant.EDST, 3, new int[] {64, 64}, 0.2, 2, 2, 3, 32, 0.05f, 0.9f, 1e-5f, 0f,
+                    "relu", 0.3, 0.8, 1, "gradient", 7, 2, "constant", 0.2);
+            FreeTickets.Result r = FreeTickets.run(cfg, data, true, dir, new FreeTickets.Progress() {});
+            Map<String, Object> metrics = Json.parseObject(Files.readString(dir.resolve(FreeTickets.METRICS)));
+            List<?> members = (List<?>) metrics.get("members");
+            for (int t = 0; t < 3; t++) {
+                @SuppressWarnings("unchecked") Map<String, Object> ticket = (Map<String, Object>) members.get(t);
+                // Phase t covers epochs 2 + 3t + 1 .. 2 + 3t + 3 (1-based); exploration epochs are never kept.
+                assertThat(((Number) ticket.get("selected_epoch")).intValue()).as("ticket %d", t + 1).isBetween(3 + 3 * t, 5 + 3 * t);
+            }
+            assertThat(r.topologyDistance()[0][1][0]).isGreaterThan(0.3);
+        }
+    }
+
+    @Test
     void cliTrainsAndPredictAcceptsTheEnsembleDirectory(@TempDir Path dir) throws Exception {
         String[] common = {"--limit-train", "800", "--limit-test", "200"};
         List<String> train = new ArrayList<>(List.of("freetickets", "--variant", "edst", "--members", "2", "--hidden", "48",
@@ -103,6 +197,8 @@ class FreeTicketsTest {
             predict.addAll(List.of(common));
             assertThat(Main.run(predict.toArray(String[]::new))).isZero();
             assertThat(Main.run(new String[] {"freetickets", "--variant", "bagging"})).isEqualTo(2);
+            assertThat(Main.run(new String[] {"freetickets", "--prune-schedule", "linear"})).isEqualTo(2);
+            assertThat(Main.run(new String[] {"freetickets", "--valid-split", "0.9"})).isEqualTo(2);
             assertThat(Main.run(new String[] {"predict", "--model", dir.toString()})).as("a directory without ensemble.json").isEqualTo(1);
         } finally {
             System.setOut(stdout);

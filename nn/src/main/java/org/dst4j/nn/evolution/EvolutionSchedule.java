@@ -42,6 +42,22 @@ public interface EvolutionSchedule {
         };
     }
 
+    /**
+     * Every {@code interval} epochs (never after the last), the constant fraction {@code zeta}
+     * (sparselearning's {@code --decay-schedule constant}).
+     */
+    static EvolutionSchedule constant(double zeta, int interval) {
+        checkFraction(zeta);
+        if (interval < 1) throw new IllegalArgumentException("evolution interval must be >= 1 epoch, got " + interval);
+        return new EvolutionSchedule() {
+            @Override public boolean afterEpoch(int epoch, int epochs) {
+                return zeta > 0 && epoch < epochs - 1 && (epoch + 1) % interval == 0;
+            }
+
+            @Override public double fraction(int epoch, int epochs) { return zeta; }
+        };
+    }
+
     private static void checkFraction(double zeta) {
         if (!(zeta >= 0 && zeta <= 1)) throw new IllegalArgumentException("zeta must be in [0, 1], got " + zeta);
     }
