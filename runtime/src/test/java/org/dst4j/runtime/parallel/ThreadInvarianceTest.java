@@ -16,20 +16,24 @@ import org.junit.jupiter.api.Test;
 /** A training step's kernels give the same bits with 1, 2 and 3 threads. */
 class ThreadInvarianceTest {
 
-    private static byte[] step(int threads, int batch) {
-        RandomStream rnd = new RandomStream(99);
-        int out = 301, in = 257;
+    private static CsrMatrix randomCsr(RandomStream rnd, int out, int in, java.util.function.IntToDoubleFunction rowDensity) {
         CsrMatrix.Builder b = CsrMatrix.builder(out, in, (long) out * in);
         int[] cs = new int[in];
         float[] vs = new float[in];
         for (int r = 0; r < out; r++) {
             int n = 0;
-            // Skewed rows: a static even split would be unbalanced; a few rows are empty.
-            double density = r % 17 == 0 ? 0 : (r < 30 ? 0.6 : 0.05);
+            double density = rowDensity.applyAsDouble(r);
             for (int c = 0; c < in; c++) if (rnd.nextDouble() < density) { cs[n] = c; vs[n++] = (float) rnd.nextGaussian(); }
             b.addRow(cs, vs, n);
         }
-        try (CsrMatrix w = b.build(); WorkerPool pool = new WorkerPool(threads);
+        return b.build();
+    }
+
+    private static byte[] step(int threads, int batch) {
+        RandomStream rnd = new RandomStream(99);
+        int out = 301, in = 257;
+        // Skewed rows: a static even split would be unbalanced; a few rows are empty.
+        try (CsrMatrix w = randomCsr(rnd, out, in, r -> r % 17 == 0 ? 0 : (r < 30 ? 0.6 : 0.05)); WorkerPool pool = new WorkerPool(threads);
              DenseMatrix x = DenseMatrix.allocate(in, batch); DenseMatrix y = DenseMatrix.allocate(out, batch);
              DenseMatrix dx = DenseMatrix.allocate(in, batch); Arena arena = Arena.ofShared()) {
             ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
@@ -70,15 +74,7 @@ class ThreadInvarianceTest {
     void narrowTransposedProductBuildsNoTransposeIndex() {
         RandomStream rnd = new RandomStream(5);
         int out = 301, in = 257;
-        CsrMatrix.Builder b = CsrMatrix.builder(out, in, (long) out * in);
-        int[] cs = new int[in];
-        float[] vs = new float[in];
-        for (int r = 0; r < out; r++) {
-            int n = 0;
-            for (int c = 0; c < in; c++) if (rnd.nextDouble() < 0.05) { cs[n] = c; vs[n++] = (float) rnd.nextGaussian(); }
-            b.addRow(cs, vs, n);
-        }
-        try (CsrMatrix w = b.build(); WorkerPool pool = new WorkerPool(2);
+        try (CsrMatrix w = randomCsr(rnd, out, in, r -> 0.05); WorkerPool pool = new WorkerPool(2);
              DenseMatrix dy = DenseMatrix.allocate(out, 2); DenseMatrix dx = DenseMatrix.allocate(in, 2);
              DenseMatrix wideDy = DenseMatrix.allocate(out, 64); DenseMatrix wideDx = DenseMatrix.allocate(in, 64)) {
             ParallelKernels pk = new ParallelKernels(KernelProvider.panama(), pool);
