@@ -148,7 +148,7 @@ public final class FreeTickets {
                 Checkpoints best = new Checkpoints(net, valid, std, pk, selected, epoch -> file, ticket -> header(cfg, member + 1, data));
                 RngStreams rng = new RngStreams(seed);
                 Trainer.State state = new Trainer.State(rng.stream("shuffle"), rng.stream("evolution"));
-                train(cfg, cfg.epochs(), dstLearningRate(cfg), dstSchedule(cfg), net, data, std, pk, state, log, progress,
+                train(cfg, cfg.epochs(), dstLearningRate(cfg), pruneSchedule(cfg), net, data, std, pk, state, log, progress,
                         "member " + (member + 1) + "/" + cfg.members(), member + 1, best);
             }
             return new long[] {net.trainingFlops(), net.denseTrainingFlops()};
@@ -166,7 +166,7 @@ public final class FreeTickets {
                                 MetricsLog log, Progress progress, String phase, int member) throws IOException {
         RngStreams rng = new RngStreams(seed);
         Trainer.State state = new Trainer.State(rng.stream("shuffle"), rng.stream("evolution"));
-        train(cfg, cfg.epochs(), dstLearningRate(cfg), dstSchedule(cfg), net, data, std, pk, state, log, progress, phase, member, null);
+        train(cfg, cfg.epochs(), dstLearningRate(cfg), pruneSchedule(cfg), net, data, std, pk, state, log, progress, phase, member, null);
     }
 
     private static LearningRate dstLearningRate(FreeTicketsConfig cfg) {
@@ -174,7 +174,8 @@ public final class FreeTickets {
         return new LearningRate.Piecewise(new int[] {0, e / 2, e * 3 / 4}, new float[] {cfg.lr(), cfg.lr() / 10, cfg.lr() / 100});
     }
 
-    private static EvolutionSchedule dstSchedule(FreeTicketsConfig cfg) {
+    // The regular topology update of both variants: every update interval, cosine-decayed or constant.
+    static EvolutionSchedule pruneSchedule(FreeTicketsConfig cfg) {
         return cfg.pruneSchedule().equals("constant") ? EvolutionSchedule.constant(cfg.pruneRate(), cfg.updateInterval())
                 : EvolutionSchedule.cosine(cfg.pruneRate(), cfg.updateInterval());
     }
@@ -217,8 +218,7 @@ public final class FreeTickets {
         }
         LearningRate lr = explore == 0 ? new LearningRate.Piecewise(Arrays.copyOfRange(starts, 1, starts.length),
                 Arrays.copyOfRange(rates, 1, rates.length)) : new LearningRate.Piecewise(starts, rates);
-        EvolutionSchedule schedule = new EdstSchedule(cfg.pruneRate(), cfg.largePruneRate(), cfg.updateInterval(), explore, refine, m,
-                cfg.pruneSchedule().equals("constant"));
+        EvolutionSchedule schedule = new EdstSchedule(pruneSchedule(cfg), cfg.largePruneRate(), explore, refine, m);
         try (SparseMlp net = newNetwork(cfg, data, cfg.seed())) {
             RngStreams rng = new RngStreams(cfg.seed());
             Trainer.State state = new Trainer.State(rng.stream("shuffle"), rng.stream("evolution"));
@@ -246,25 +246,21 @@ public final class FreeTickets {
     }
 
     /**
-     * EDST's topology schedule: the regular update every {@code interval} epochs ({@code pruneRate}
-     * throughout when {@code constant}, else decayed by a cosine over the whole run), and at the end of
-     * every refinement phase but the last the large prune-and-regrow that moves the next ticket away
-     * from the one just taken.
+     * EDST's topology schedule: the {@code regular} update, and at the end of every refinement phase but
+     * the last the large prune-and-regrow that moves the next ticket away from the one just taken.
      */
-    record EdstSchedule(double pruneRate, double largeRate, int interval, int explore, int refine, int members, boolean constant)
-            implements EvolutionSchedule {
+    record EdstSchedule(EvolutionSchedule regular, double largeRate, int explore, int refine, int members) implements EvolutionSchedule {
         boolean phaseEnd(int epoch) {
             int done = epoch + 1 - explore;
             return done > 0 && done % refine == 0 && done / refine < members;
         }
 
         @Override public boolean afterEpoch(int epoch, int epochs) {
-            return epoch < epochs - 1 && (phaseEnd(epoch) || (pruneRate > 0 && (epoch + 1) % interval == 0));
+            return epoch < epochs - 1 && (phaseEnd(epoch) || regular.afterEpoch(epoch, epochs));
         }
 
         @Override public double fraction(int epoch, int epochs) {
-            if (phaseEnd(epoch)) return largeRate;
-            return constant ? pruneRate : pruneRate / 2 * (1 + StrictMath.cos(Math.PI * (epoch + 1) / epochs));
+            return phaseEnd(epoch) ? largeRate : regular.fraction(epoch, epochs);
         }
     }
 

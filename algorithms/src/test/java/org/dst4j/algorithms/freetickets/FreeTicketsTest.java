@@ -108,8 +108,8 @@ class FreeTicketsTest {
     @Test
     void edstKeepsExploringAtTheConstantRateAndCosineDecaysIt() {
         // 4 exploration epochs, 3 phases of 4: 16 epochs; phases end after epochs 7, 11 (large prune) and 15 (last: none).
-        FreeTickets.EdstSchedule constant = new FreeTickets.EdstSchedule(0.5, 0.8, 1, 4, 4, 3, true);
-        FreeTickets.EdstSchedule cosine = new FreeTickets.EdstSchedule(0.5, 0.8, 1, 4, 4, 3, false);
+        FreeTickets.EdstSchedule constant = new FreeTickets.EdstSchedule(org.dst4j.nn.evolution.EvolutionSchedule.constant(0.5, 1), 0.8, 4, 4, 3);
+        FreeTickets.EdstSchedule cosine = new FreeTickets.EdstSchedule(org.dst4j.nn.evolution.EvolutionSchedule.cosine(0.5, 1), 0.8, 4, 4, 3);
         for (int e = 0; e < 15; e++) {
             assertThat(constant.afterEpoch(e, 16)).as("epoch %d", e).isTrue();
             double expected = e == 7 || e == 11 ? 0.8 : 0.5;

@@ -29,6 +29,18 @@ public interface EvolutionSchedule {
      * by a cosine over the run (RigL's and sparselearning's prune-rate decay).
      */
     static EvolutionSchedule cosine(double zeta, int interval) {
+        return periodic(zeta, interval, true);
+    }
+
+    /**
+     * Every {@code interval} epochs (never after the last), the constant fraction {@code zeta}
+     * (sparselearning's {@code --decay-schedule constant}).
+     */
+    static EvolutionSchedule constant(double zeta, int interval) {
+        return periodic(zeta, interval, false);
+    }
+
+    private static EvolutionSchedule periodic(double zeta, int interval, boolean cosineDecay) {
         checkFraction(zeta);
         if (interval < 1) throw new IllegalArgumentException("evolution interval must be >= 1 epoch, got " + interval);
         return new EvolutionSchedule() {
@@ -37,24 +49,8 @@ public interface EvolutionSchedule {
             }
 
             @Override public double fraction(int epoch, int epochs) {
-                return zeta / 2 * (1 + StrictMath.cos(Math.PI * (epoch + 1) / epochs));
+                return cosineDecay ? zeta / 2 * (1 + StrictMath.cos(Math.PI * (epoch + 1) / epochs)) : zeta;
             }
-        };
-    }
-
-    /**
-     * Every {@code interval} epochs (never after the last), the constant fraction {@code zeta}
-     * (sparselearning's {@code --decay-schedule constant}).
-     */
-    static EvolutionSchedule constant(double zeta, int interval) {
-        checkFraction(zeta);
-        if (interval < 1) throw new IllegalArgumentException("evolution interval must be >= 1 epoch, got " + interval);
-        return new EvolutionSchedule() {
-            @Override public boolean afterEpoch(int epoch, int epochs) {
-                return zeta > 0 && epoch < epochs - 1 && (epoch + 1) % interval == 0;
-            }
-
-            @Override public double fraction(int epoch, int epochs) { return zeta; }
         };
     }
 
