@@ -103,6 +103,16 @@ final class PanamaKernels implements Kernels {
     // Each block width is its own method: C2 compiles each with its own inlining budget. In one large
     // method it ran out of nodes (NodeCountInliningCutoff) before reaching the 1-vector loop that batch
     // 32 takes, left load/store as calls and boxed every vector (2.3 GFLOP/s, 33 MB allocated per call).
+    //
+    // A block narrower than the row leaves gaps between the block's rows; then the block is kept to
+    // 256 B a row (1 MB of X at 4096 features), as 512 B blocks of 1 KB rows measured 1.3-1.5x slower
+    // (JMH, 4096 x 4096, 1%, 1 thread, 512-bit: forward at batch 192/256/512 36.5/30.1/22.6 -> 43.2/43.9/28.9
+    // GFLOP/s, transposed 31.3/26.1/22.5 -> 39.9/29.7/31.3). A whole row of 512 B (batch 128) stays one
+    // block: two 256 B blocks measured slower (36.2 against 41.2). At 256 bits 8 vectors are 256 B.
+    private static boolean eightVectorBlocks(int n) {
+        return n <= 8 * lanes || 8 * lanes * Float.BYTES <= 256;
+    }
+
     @Override
     public void csrForward(CsrMatrix w, DenseMatrix x, MemorySegment bias, DenseMatrix y, int rowFrom, int rowTo) {
         if (alongConnections(y.cols(), w.nnz(), w.rows())) {
@@ -114,7 +124,7 @@ final class PanamaKernels implements Kernels {
             forwardNarrow(w, x, bias, y, rowFrom, rowTo);
             return;
         }
-        for (; c + 8 * lanes <= n; c += 8 * lanes) forward8(w, x, bias, y, rowFrom, rowTo, c);
+        for (; c + 8 * lanes <= n && eightVectorBlocks(n); c += 8 * lanes) forward8(w, x, bias, y, rowFrom, rowTo, c);
         for (; c + 4 * lanes <= n; c += 4 * lanes) forward4(w, x, bias, y, rowFrom, rowTo, c);
         for (; c + 2 * lanes <= n; c += 2 * lanes) forward2(w, x, bias, y, rowFrom, rowTo, c);
         for (int vEnd = wholeVectorsEnd(n, x.stride(), y.stride()); c < vEnd; c += lanes) forward1(w, x, bias, y, rowFrom, rowTo, c);
@@ -383,7 +393,7 @@ final class PanamaKernels implements Kernels {
             return;
         }
         int n = dx.cols(), c = 0;
-        for (; c + 8 * lanes <= n; c += 8 * lanes) transposed8(w, vals, pos, dy, dx, colFrom, colTo, c);
+        for (; c + 8 * lanes <= n && eightVectorBlocks(n); c += 8 * lanes) transposed8(w, vals, pos, dy, dx, colFrom, colTo, c);
         for (; c + 4 * lanes <= n; c += 4 * lanes) transposed4(w, vals, pos, dy, dx, colFrom, colTo, c);
         for (; c + 2 * lanes <= n; c += 2 * lanes) transposed2(w, vals, pos, dy, dx, colFrom, colTo, c);
         for (int vEnd = wholeVectorsEnd(n, dy.stride(), dx.stride()); c < vEnd; c += lanes) transposed1(w, vals, pos, dy, dx, colFrom, colTo, c);
