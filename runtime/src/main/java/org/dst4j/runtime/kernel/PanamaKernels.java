@@ -107,8 +107,9 @@ final class PanamaKernels implements Kernels {
     // A block narrower than the row leaves gaps between the block's rows; then the block is kept to
     // 256 B a row (1 MB of X at 4096 features), as 512 B blocks of 1 KB rows measured 1.3-1.5x slower
     // (JMH, 4096 x 4096, 1%, 1 thread, 512-bit: forward at batch 192/256/512 36.5/30.1/22.6 -> 43.2/43.9/28.9
-    // GFLOP/s, transposed 31.3/26.1/22.5 -> 39.9/29.7/31.3). A whole row of 512 B (batch 128) stays one
-    // block: two 256 B blocks measured slower (36.2 against 41.2). At 256 bits 8 vectors are 256 B.
+    // GFLOP/s, transposed 31.3/26.1/22.5 -> 39.9/29.7/31.3, batch 256 41.4 in a second run). A whole row
+    // of 512 B (batch 128) stays one block: two 256 B blocks measured slower (36.2 against 41.2). At 256
+    // bits 8 vectors are 256 B, and measured best at every batch (4-vector blocks 5-20% slower).
     private static boolean eightVectorBlocks(int n) {
         return n <= 8 * lanes || 8 * lanes * Float.BYTES <= 256;
     }
