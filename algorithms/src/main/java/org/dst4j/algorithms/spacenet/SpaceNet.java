@@ -147,6 +147,9 @@ public final class SpaceNet implements AutoCloseable {
     /** Statistics of the finished tasks, in order. */
     public List<TaskStats> taskStats() { return List.copyOf(stats); }
 
+    // importance of layer l's neurons gathered so far in the current task (tests)
+    double[] neuronImportance(int l) { return neuronImportance[l].clone(); }
+
     /**
      * Learns one task: allocates its connections, trains them for {@code cfg.epochs()} epochs with
      * drop-and-grow after every epoch but the last, then reserves its important neurons and freezes its

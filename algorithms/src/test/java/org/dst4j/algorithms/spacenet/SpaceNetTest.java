@@ -113,6 +113,41 @@ class SpaceNetTest {
         }
     }
 
+    // Every step adds, to each free neuron, the importance of its connections, and a connection's importance
+    // only grows; a dropped connection's keeps counting (the reference never clears its importance matrix
+    // within a task). So what a neuron gains per epoch never shrinks from one epoch to the next; if drops
+    // lost their importance it would shrink after each drop-and-grow.
+    @Test
+    void droppedConnectionsKeepCountingTowardsTheirNeuronsImportance() {
+        SpaceNetConfig cfg = new SpaceNetConfig(2, new int[] {24, 24}, new int[] {60, 40, 16}, 8, 4, 0.5, 6, 16, 0.05f, 0f, 0f, 7, 1);
+        try (DatasetSplit data = blobs(600, 120, 1); TaskStream stream = TaskStream.split(data, 2);
+             WorkerPool pool = new WorkerPool(1); SpaceNet sn = new SpaceNet(cfg, FEATURES, CLASSES)) {
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            int layers = sn.sizes().length - 1;
+            List<double[][]> after = new ArrayList<>();
+            sn.learn(stream.get(0), null, pk, null, new Trainer.Listener() {
+                @Override public void epochDone(EpochMetrics m, Trainer.State s) {
+                    double[][] snap = new double[layers][];
+                    for (int l = 0; l < layers; l++) snap[l] = sn.neuronImportance(l);
+                    after.add(snap);
+                }
+            });
+            assertThat(after).hasSize(cfg.epochs());
+            int grew = 0;
+            for (int e = 1; e < after.size(); e++) {
+                for (int l = 0; l < layers; l++) {
+                    for (int i = 0; i < after.get(e)[l].length; i++) {
+                        double now = after.get(e)[l][i] - after.get(e - 1)[l][i];
+                        double before = after.get(e - 1)[l][i] - (e >= 2 ? after.get(e - 2)[l][i] : 0);
+                        assertThat(now).as("epoch %d's gain of neuron %d in layer %d", e + 1, i, l).isGreaterThanOrEqualTo(before * (1 - 1e-9));
+                        if (now > before) grew++;
+                    }
+                }
+            }
+            assertThat(grew).as("neurons whose gain grew").isPositive();
+        }
+    }
+
     @Test
     void capacityAccountingAddsUp() {
         SpaceNetConfig cfg = small(1);
