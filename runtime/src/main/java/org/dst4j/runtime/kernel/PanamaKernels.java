@@ -676,10 +676,11 @@ final class PanamaKernels implements Kernels {
                     load(velocity, k, m).mul(momentum).sub(g.mul(lr)).intoMemorySegment(velocity, k * Float.BYTES, NO, m);
                 }
             }
-            // The weight step is a second loop over the row, in a method of its own: in this one C2
-            // ran out of inlining budget (NodeCountInliningCutoff) and boxed vectors.
-            if (velocity != null) applyVelocity(wv, velocity, rp.getAtIndex(JAVA_LONG, j), end, weightDecay);
         }
+        // The weight step is a second pass over the rows' connections, in a method of its own: in this
+        // one C2 ran out of inlining budget (NodeCountInliningCutoff) and boxed vectors. One pass for the
+        // whole range: per row it cost a call and a scalar tail for every row.
+        if (velocity != null) applyVelocity(wv, velocity, rp.getAtIndex(JAVA_LONG, rowFrom), rp.getAtIndex(JAVA_LONG, rowTo), weightDecay);
     }
 
     // Batches of at most a quarter vector, or rows not padded to a vector: each lane is one connection,
@@ -710,8 +711,8 @@ final class PanamaKernels implements Kernels {
                     load(velocity, k, m).mul(momentum).sub(g.mul(lr)).intoMemorySegment(velocity, k * Float.BYTES, NO, m);
                 }
             }
-            if (velocity != null) applyVelocity(wv, velocity, start, end, weightDecay);
         }
+        if (velocity != null) applyVelocity(wv, velocity, rp.getAtIndex(JAVA_LONG, rowFrom), rp.getAtIndex(JAVA_LONG, rowTo), weightDecay);
     }
 
     // w += v - weightDecay * w, in the order of ScalarKernels.sgdStep.
