@@ -47,6 +47,7 @@ final class QuickSelectionCommand implements Command {
                 .option("weight-decay", "0.00001", "weight decay")
                 .option("dropout", "0.2", "dropout on the hidden layer")
                 .option("init", "xavier-uniform", "weight init: he-uniform, xavier-uniform, normal:<std>, zero")
+                .option("output", null, "reconstruction activation: linear or tanh (default: tanh for --dataset madelon, as the reference; linear otherwise)")
                 .option("seed", "42", "random seed")
                 .option("threads", String.valueOf(Runtime.getRuntime().availableProcessors()), "worker threads")
                 .option("out", "runs/quickselection", "output directory")
@@ -56,19 +57,20 @@ final class QuickSelectionCommand implements Command {
                 .option("random-draws", "5", "random-feature baseline: draws averaged")
                 .option("kmeans-runs", "10", "k-means runs averaged"));
         if (!o.parse(args)) return 0;
+        boolean madelon = MADELON.equals(o.string("dataset"));
+        String output = o.given("output") ? o.string("output") : madelon ? "tanh" : "linear";
         QuickSelectionConfig cfg;
         try {
             cfg = new QuickSelectionConfig(o.integer("k", 1, Integer.MAX_VALUE), o.integer("hidden", 1, 1 << 24), o.number("epsilon", 1e-9, 1e9),
                     o.number("zeta", 0, 0.99), (float) o.number("noise", 0, 1e3), o.flag("fresh-noise"), o.integer("epochs", 0, 1_000_000),
                     o.integer("batch", 1, 1 << 20), (float) o.number("lr", 1e-12, 1e3), (float) o.number("momentum", 0, 0.999999),
-                    (float) o.number("weight-decay", 0, 1), (float) o.number("dropout", 0, 0.99), SetCommand.init(o), o.longValue("seed"),
+                    (float) o.number("weight-decay", 0, 1), (float) o.number("dropout", 0, 0.99), SetCommand.init(o), output, o.longValue("seed"),
                     o.integer("threads", 1, 4096));
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
         int[] evalK = o.given("eval-k") ? o.integers("eval-k", 1, Integer.MAX_VALUE) : new int[] {cfg.k()};
         Path out = o.path("out");
-        boolean madelon = MADELON.equals(o.string("dataset"));
         MadelonLike synthetic = null;
         try (DatasetSplit data = madelon ? (synthetic = MadelonLike.standard(cfg.seed())).split() : loadData(o, cfg.seed())) {
             Dataset train = data.train();

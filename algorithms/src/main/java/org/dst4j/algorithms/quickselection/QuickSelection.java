@@ -71,7 +71,7 @@ public final class QuickSelection {
         RngStreams rng = new RngStreams(cfg.seed());
         Standardizer std = standardize ? Standardizer.fit(train) : null;
         WeightInit init = WeightInit.parse(cfg.init());
-        MlpConfig mlp = new MlpConfig(new int[] {d, cfg.hidden(), d}, "sigmoid", 0f, Activation.linear(), cfg.dropout(),
+        MlpConfig mlp = new MlpConfig(new int[] {d, cfg.hidden(), d}, "sigmoid", 0f, Activation.parse(cfg.output()), cfg.dropout(),
                 new Density.ErdosRenyi(cfg.epsilon()), init);
         Sgd sgd = new Sgd(cfg.momentum(), cfg.weightDecay());
         Trainer.Settings settings = new Trainer.Settings(cfg.epochs(), cfg.batch(), new LearningRate.Constant(cfg.lr()), sgd,

@@ -6,15 +6,17 @@ import java.util.Map;
 /**
  * QuickSelection's settings; {@link #defaults()} follows the reference code (hidden 1000 sigmoid units,
  * epsilon 13, zeta 0.2, SGD lr 0.01, momentum 0.9, weight decay 1e-5, dropout 0.2, batch 100, noise 0.2,
- * drawn once).
+ * drawn once, linear output).
  *
  * @param k features to select
  * @param noise factor of the additive N(0, 1) input noise
  * @param freshNoise draw new noise every epoch instead of once before training
+ * @param output the reconstruction layer's activation: {@code linear}, or {@code tanh} (the reference's
+ *               choice for MADELON)
  */
 public record QuickSelectionConfig(int k, int hidden, double epsilon, double zeta, float noise, boolean freshNoise, int epochs,
                                    int batch, float lr, float momentum, float weightDecay, float dropout, String init,
-                                   long seed, int threads) {
+                                   String output, long seed, int threads) {
     public QuickSelectionConfig {
         if (k < 1) throw new IllegalArgumentException("k must be >= 1, got " + k);
         if (hidden < 1) throw new IllegalArgumentException("hidden must be >= 1, got " + hidden);
@@ -22,32 +24,37 @@ public record QuickSelectionConfig(int k, int hidden, double epsilon, double zet
         if (!(zeta >= 0 && zeta < 1)) throw new IllegalArgumentException("zeta must be in [0, 1), got " + zeta);
         if (!(noise >= 0)) throw new IllegalArgumentException("noise must be >= 0, got " + noise);
         if (epochs < 0) throw new IllegalArgumentException("epochs must be >= 0, got " + epochs);
+        if (!output.equals("linear") && !output.equals("tanh")) throw new IllegalArgumentException("output must be linear or tanh, got " + output);
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
     }
 
     public static QuickSelectionConfig defaults() {
-        return new QuickSelectionConfig(50, 1000, 13, 0.2, 0.2f, false, 100, 100, 0.01f, 0.9f, 1e-5f, 0.2f, "xavier-uniform", 42,
+        return new QuickSelectionConfig(50, 1000, 13, 0.2, 0.2f, false, 100, 100, 0.01f, 0.9f, 1e-5f, 0.2f, "xavier-uniform", "linear", 42,
                 Runtime.getRuntime().availableProcessors());
     }
 
     public QuickSelectionConfig withK(int k) {
-        return new QuickSelectionConfig(k, hidden, epsilon, zeta, noise, freshNoise, epochs, batch, lr, momentum, weightDecay, dropout, init, seed, threads);
+        return new QuickSelectionConfig(k, hidden, epsilon, zeta, noise, freshNoise, epochs, batch, lr, momentum, weightDecay, dropout, init, output, seed, threads);
     }
 
     public QuickSelectionConfig withEpochs(int epochs) {
-        return new QuickSelectionConfig(k, hidden, epsilon, zeta, noise, freshNoise, epochs, batch, lr, momentum, weightDecay, dropout, init, seed, threads);
+        return new QuickSelectionConfig(k, hidden, epsilon, zeta, noise, freshNoise, epochs, batch, lr, momentum, weightDecay, dropout, init, output, seed, threads);
     }
 
     public QuickSelectionConfig withSeed(long seed) {
-        return new QuickSelectionConfig(k, hidden, epsilon, zeta, noise, freshNoise, epochs, batch, lr, momentum, weightDecay, dropout, init, seed, threads);
+        return new QuickSelectionConfig(k, hidden, epsilon, zeta, noise, freshNoise, epochs, batch, lr, momentum, weightDecay, dropout, init, output, seed, threads);
     }
 
     public QuickSelectionConfig withThreads(int threads) {
-        return new QuickSelectionConfig(k, hidden, epsilon, zeta, noise, freshNoise, epochs, batch, lr, momentum, weightDecay, dropout, init, seed, threads);
+        return new QuickSelectionConfig(k, hidden, epsilon, zeta, noise, freshNoise, epochs, batch, lr, momentum, weightDecay, dropout, init, output, seed, threads);
+    }
+
+    public QuickSelectionConfig withOutput(String output) {
+        return new QuickSelectionConfig(k, hidden, epsilon, zeta, noise, freshNoise, epochs, batch, lr, momentum, weightDecay, dropout, init, output, seed, threads);
     }
 
     public QuickSelectionConfig withHidden(int hidden) {
-        return new QuickSelectionConfig(k, hidden, epsilon, zeta, noise, freshNoise, epochs, batch, lr, momentum, weightDecay, dropout, init, seed, threads);
+        return new QuickSelectionConfig(k, hidden, epsilon, zeta, noise, freshNoise, epochs, batch, lr, momentum, weightDecay, dropout, init, output, seed, threads);
     }
 
     public Map<String, Object> toMap() {
@@ -65,6 +72,7 @@ public record QuickSelectionConfig(int k, int hidden, double epsilon, double zet
         m.put("weight_decay", weightDecay);
         m.put("dropout", dropout);
         m.put("init", init);
+        m.put("output", output);
         m.put("seed", seed);
         return m;
     }

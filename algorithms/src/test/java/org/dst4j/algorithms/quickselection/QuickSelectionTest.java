@@ -2,6 +2,7 @@ package org.dst4j.algorithms.quickselection;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import org.dst4j.nn.data.MadelonLike;
@@ -62,5 +63,18 @@ class QuickSelectionTest {
             QuickSelection.Result again = QuickSelection.select(cfg.withThreads(1), m.split().train(), true, null);
             assertThat(again.strength()).containsExactly(r.strength());
         }
+    }
+
+    @Test
+    void tanhReconstructionAsTheReferenceUsesForMadelon() {
+        try (MadelonLike m = MadelonLike.generate(3, 1200, 100, 5, 15, 80)) {
+            QuickSelectionConfig cfg = QuickSelectionConfig.defaults().withK(20).withHidden(200).withEpochs(20).withThreads(2).withOutput("tanh");
+            QuickSelection.Result r = QuickSelection.select(cfg, m.split().train(), true, null);
+            assertThat(m.recovered(r.top(20))).isGreaterThanOrEqualTo(12);
+            QuickSelection.Result linear = QuickSelection.select(cfg.withOutput("linear"), m.split().train(), true, null);
+            assertThat(r.strength()).as("the output activation changes training").isNotEqualTo(linear.strength());
+        }
+        assertThatThrownBy(() -> QuickSelectionConfig.defaults().withOutput("relu"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("output must be linear or tanh, got relu");
     }
 }
