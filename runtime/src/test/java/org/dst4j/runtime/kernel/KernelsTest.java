@@ -209,6 +209,37 @@ class KernelsTest {
         }
     }
 
+    // The fused step must be exactly the gradient kernel's dots followed by the scalar SGD step: same bits,
+    // whichever order the kernel walks the rows and applies the weight step in.
+    @ParameterizedTest(name = "{0} {2}")
+    @MethodSource("cases")
+    void sddmmSgdIsTheGradientThenOneSgdStepBitForBit(String label, Kernels k, Shape s) {
+        RandomStream rnd = new RandomStream(17);
+        try (CsrMatrix w = Fixtures.randomCsr(new RandomStream(18), s.out, s.in, s.density, s.emptyRows);
+             CsrMatrix fused = Fixtures.randomCsr(new RandomStream(18), s.out, s.in, s.density, s.emptyRows);
+             DenseMatrix dy = Fixtures.randomDense(rnd, s.out, s.batch);
+             DenseMatrix x = Fixtures.randomDense(rnd, s.in, s.batch);
+             Arena arena = Arena.ofConfined()) {
+            long nnz = w.nnz();
+            MemorySegment grad = arena.allocate(JAVA_FLOAT, Math.max(1, nnz)), vel = arena.allocate(JAVA_FLOAT, Math.max(1, nnz));
+            MemorySegment expected = arena.allocate(JAVA_FLOAT, Math.max(1, nnz));
+            for (long p = 0; p < nnz; p++) {
+                float v = (float) rnd.nextGaussian();
+                vel.setAtIndex(JAVA_FLOAT, p, v);
+                expected.setAtIndex(JAVA_FLOAT, p, v);
+            }
+            float scale = 1f / Math.max(1, s.batch), lr = 0.05f, mom = 0.9f, wd = 0.001f;
+            k.sddmm(w, dy, x, scale, grad, 0, s.out);
+            for (long p = 0; p < nnz; p++) ScalarKernels.sgdStep(w.values(), expected, p, grad.getAtIndex(JAVA_FLOAT, p), lr, mom, wd);
+            k.sddmmSgd(fused, dy, x, scale, vel, lr, mom, wd, 0, s.out);
+            for (long p = 0; p < nnz; p++) {
+                assertThat(Float.floatToRawIntBits(vel.getAtIndex(JAVA_FLOAT, p))).as("velocity at %d", p)
+                        .isEqualTo(Float.floatToRawIntBits(expected.getAtIndex(JAVA_FLOAT, p)));
+                assertThat(Float.floatToRawIntBits(fused.value(p))).as("weight at %d", p).isEqualTo(Float.floatToRawIntBits(w.value(p)));
+            }
+        }
+    }
+
     @ParameterizedTest(name = "{0} {2}")
     @MethodSource("cases")
     void activationsAndDerivatives(String label, Kernels k, Shape s) {
