@@ -255,6 +255,7 @@ final class PanamaKernels implements Kernels {
     private static final class Scratch {
         float[] columns = new float[0];
         final int[] index = new int[16];
+        final float[] sums = new float[4 * 16];
 
         // the whole matrix, padding included, as one bulk copy: row r's column c is at r * stride + c
         float[] copy(DenseMatrix m) {
@@ -650,7 +651,9 @@ final class PanamaKernels implements Kernels {
         MemorySegment rp = w.rowPtr(), ci = w.colIdx(), wv = w.values(), dys = dy.segment(), xs = x.segment();
         long xStride = x.stride();
         int n = dy.cols();
-        for (int j = rowFrom; j < rowTo; j++) {
+        if (lanes < 16) {
+            sddmmDotsNarrow(w, dy, x, scale, grad, velocity, lr, momentum, rowFrom, rowTo);
+        } else for (int j = rowFrom; j < rowTo; j++) {
             long dyBase = j * dy.stride(), end = rp.getAtIndex(JAVA_LONG, j + 1L);
             for (long k = rp.getAtIndex(JAVA_LONG, j); k < end; k += lanes) {
                 // Quads 0 and 1 join on lane bit L/8, then quads 2 and 3 likewise and both pairs on bit
@@ -667,12 +670,12 @@ final class PanamaKernels implements Kernels {
                         d = q == 1 ? p : combine(d, p, SIXTEENTH_BIT, SWAP_SIXTEENTH);
                     }
                 }
-                if (lanes == 4) d = pending;
+                // storeDots' operations, written out: this method is at C2's inlining budget
                 FloatVector g = d.rearrange(DOT_ORDER).mul(scale);
                 VectorMask<Float> m = sp.indexInRange(k, end);
                 if (velocity == null) {
                     g.intoMemorySegment(grad, k * Float.BYTES, NO, m);
-                } else { // the operations of ScalarKernels.sgdStep, lane-wise
+                } else {
                     load(velocity, k, m).mul(momentum).sub(g.mul(lr)).intoMemorySegment(velocity, k * Float.BYTES, NO, m);
                 }
             }
@@ -682,6 +685,125 @@ final class PanamaKernels implements Kernels {
         // whole range: per row it cost a call and a scalar tail for every row.
         if (velocity != null) applyVelocity(wv, velocity, rp.getAtIndex(JAVA_LONG, rowFrom), rp.getAtIndex(JAVA_LONG, rowTo), weightDecay);
     }
+
+    // The combined dots of connections k.. (lanes in butterfly order) as the gradient, or as SGD's
+    // velocity step, for the connections before the row's end.
+    private static void storeDots(FloatVector d, float scale, MemorySegment grad, MemorySegment velocity, float lr, float momentum, long k, long end) {
+        FloatVector g = d.rearrange(DOT_ORDER).mul(scale);
+        VectorMask<Float> m = sp.indexInRange(k, end);
+        if (velocity == null) {
+            g.intoMemorySegment(grad, k * Float.BYTES, NO, m);
+        } else { // the operations of ScalarKernels.sgdStep, lane-wise
+            load(velocity, k, m).mul(momentum).sub(g.mul(lr)).intoMemorySegment(velocity, k * Float.BYTES, NO, m);
+        }
+    }
+
+    // Narrower vectors keep the 16-lane order of quad's accumulators: element c of the batch in lane
+    // c mod 16. A 256-bit accumulator holds lanes 0-7 or 8-15 (two sets), a 128-bit one a quarter
+    // (four sets). Adding the sets at lane distance 8 (and 4) is the first step (two steps) of quad's
+    // butterfly, and the rest is the same butterfly at the narrower width, so the dots have the same
+    // bits at every width and on the scalar backend (ScalarKernels.SUM_LANES): a seed trains the same
+    // model on any hardware. At 256 bits whole 16-element groups run straight; the rest (and every
+    // chunk at 128 bits) goes chunk by chunk into the set in position 0, then the sets rotate, so one
+    // masked copy of the loop body serves every set. Measured at 256 bits (JMH, 4096 x 4096, 1%, 1
+    // thread, noisy host): within the noise of the earlier 8-lane order at batch 128, and no longer
+    // boxing at batch 100 (the earlier tail allocated 4.4 MB per call).
+    private static void sddmmDotsNarrow(CsrMatrix w, DenseMatrix dy, DenseMatrix x, float scale, MemorySegment grad,
+                                        MemorySegment velocity, float lr, float momentum, int rowFrom, int rowTo) {
+        MemorySegment rp = w.rowPtr(), ci = w.colIdx(), dys = dy.segment(), xs = x.segment();
+        long xStride = x.stride();
+        int n = dy.cols();
+        float[] sums = SCRATCH.get().sums;
+        for (int j = rowFrom; j < rowTo; j++) {
+            long dyBase = j * dy.stride(), end = rp.getAtIndex(JAVA_LONG, j + 1L);
+            for (long k = rp.getAtIndex(JAVA_LONG, j); k < end; k += lanes) {
+                FloatVector d = FloatVector.zero(sp);
+                for (int q = 0; q < lanes / 4; q++) {
+                    long kq = k + 4 * q;
+                    FloatVector p = FloatVector.zero(sp);
+                    if (kq < end) {
+                        long x0 = xRow(ci, kq, end, xStride), x1 = xRow(ci, kq + 1, end, xStride);
+                        long x2 = xRow(ci, kq + 2, end, xStride), x3 = xRow(ci, kq + 3, end, xStride);
+                        dotSets(dys, dyBase, xs, x0, x1, x2, x3, n, sums);
+                        FloatVector sa = FloatVector.fromArray(sp, sums, 0), sb = FloatVector.fromArray(sp, sums, lanes);
+                        FloatVector sc = FloatVector.fromArray(sp, sums, 2 * lanes), se = FloatVector.fromArray(sp, sums, 3 * lanes);
+                        p = combine(combine(sa, sb, HALF_BIT, SWAP_HALF), combine(sc, se, HALF_BIT, SWAP_HALF), QUARTER_BIT, SWAP_QUARTER);
+                    }
+                    d = q == 0 ? p : combine(d, p, EIGHTH_BIT, SWAP_EIGHTH);
+                }
+                storeDots(d, scale, grad, velocity, lr, momentum, k, end);
+            }
+        }
+    }
+
+    // The four dots of x rows x0..x3 with dY's row at dyBase, each reduced to one vector of partial sums
+    // (lane distance 8, and 4 at 128 bits, already added), written to sums[0 .. 4 * lanes). Through the
+    // array because this loop and the caller's butterfly and store do not fit C2's inlining budget
+    // together (it boxed vectors); a method returning one vector would box it whenever not inlined.
+    private static void dotSets(MemorySegment dys, long dyBase, MemorySegment xs, long x0, long x1, long x2, long x3, int n, float[] sums) {
+        int passes = 16 / lanes;
+        // sets 0..passes-1 of four accumulators; chunk i of the batch goes into set i mod passes,
+        // which the rotation after each chunk keeps in position 0
+        FloatVector z = FloatVector.zero(sp), a0 = z, b0 = z, c0 = z, e0 = z, a1 = z, b1 = z, c1 = z, e1 = z;
+        FloatVector a2 = z, b2 = z, c2 = z, e2 = z, a3 = z, b3 = z, c3 = z, e3 = z;
+        int chunks = 0, t = 0;
+        if (passes == 2) { // whole 16-element groups straight, both sets at once
+            for (; t + 16 <= n; t += 16) {
+                FloatVector lo = load(dys, dyBase + t), hi = load(dys, dyBase + t + 8);
+                a0 = load(xs, x0 + t).fma(lo, a0);
+                a1 = load(xs, x0 + t + 8).fma(hi, a1);
+                b0 = load(xs, x1 + t).fma(lo, b0);
+                b1 = load(xs, x1 + t + 8).fma(hi, b1);
+                c0 = load(xs, x2 + t).fma(lo, c0);
+                c1 = load(xs, x2 + t + 8).fma(hi, c1);
+                e0 = load(xs, x3 + t).fma(lo, e0);
+                e1 = load(xs, x3 + t + 8).fma(hi, e1);
+            }
+        }
+        for (; t < n; t += lanes, chunks++) {
+            VectorMask<Float> m = IOTA.lt((float) (n - t)); // the last chunk read whole (rows are padded), past n zeroed
+            FloatVector dv = z.blend(load(dys, dyBase + t), m);
+            FloatVector na = z.blend(load(xs, x0 + t), m).fma(dv, a0), nb = z.blend(load(xs, x1 + t), m).fma(dv, b0);
+            FloatVector nc = z.blend(load(xs, x2 + t), m).fma(dv, c0), ne = z.blend(load(xs, x3 + t), m).fma(dv, e0);
+            if (passes == 2) {
+                a0 = a1; b0 = b1; c0 = c1; e0 = e1;
+                a1 = na; b1 = nb; c1 = nc; e1 = ne;
+            } else {
+                a0 = a1; b0 = b1; c0 = c1; e0 = e1;
+                a1 = a2; b1 = b2; c1 = c2; e1 = e2;
+                a2 = a3; b2 = b3; c2 = c3; e2 = e3;
+                a3 = na; b3 = nb; c3 = nc; e3 = ne;
+            }
+        }
+        for (; chunks % passes != 0; chunks++) { // rotate on until set 0 is in position 0 again
+            FloatVector na = a0, nb = b0, nc = c0, ne = e0;
+            if (passes == 2) {
+                a0 = a1; b0 = b1; c0 = c1; e0 = e1;
+                a1 = na; b1 = nb; c1 = nc; e1 = ne;
+            } else {
+                a0 = a1; b0 = b1; c0 = c1; e0 = e1;
+                a1 = a2; b1 = b2; c1 = c2; e1 = e2;
+                a2 = a3; b2 = b3; c2 = c3; e2 = e3;
+                a3 = na; b3 = nb; c3 = nc; e3 = ne;
+            }
+        }
+        // lane distance 8: set 0 + set 1 at 256 bits; (0 + 2) + (1 + 3) at 128 bits, then distance 4
+        FloatVector sa, sb, sc, se;
+        if (passes == 2) {
+            sa = a0.add(a1); sb = b0.add(b1); sc = c0.add(c1); se = e0.add(e1);
+        } else {
+            sa = a0.add(a2).add(a1.add(a3)); sb = b0.add(b2).add(b1.add(b3));
+            sc = c0.add(c2).add(c1.add(c3)); se = e0.add(e2).add(e1.add(e3));
+        }
+        sa.intoArray(sums, 0);
+        sb.intoArray(sums, lanes);
+        sc.intoArray(sums, 2 * lanes);
+        se.intoArray(sums, 3 * lanes);
+    }
+
+    // Lane indices: IOTA.lt(r) selects the first r lanes with one compare (indexInRange boxed its mask
+    // on 256-bit AVX2 here: 4 MB allocated per call at batch 100).
+    private static final FloatVector IOTA = FloatVector.zero(sp).addIndex(1);
 
     // Batches of at most a quarter vector, or rows not padded to a vector: each lane is one connection,
     // its dot product gathered column by column from the per-thread copy of X (see alongConnections),
@@ -699,10 +821,23 @@ final class PanamaKernels implements Kernels {
             for (long k = start; k < end; k += lanes) {
                 // past the row's end: index 0 (valid), results masked off
                 IntVector.fromMemorySegment(isp, ci, k * Integer.BYTES, NO, isp.indexInRange(k, end)).mul(xStride).intoArray(idx, 0);
-                FloatVector d = FloatVector.zero(sp);
+                // one product per element of the batch (fewer than 16 here), in the pairwise order of
+                // ScalarKernels.SUM_LANES: element c in v[c mod 8] (c and c + 8 paired first), then 4, 2, 1
+                FloatVector z = FloatVector.zero(sp), v0 = z, v1 = z, v2 = z, v3 = z, v4 = z, v5 = z, v6 = z, v7 = z;
                 for (int c = 0; c < n; c++) {
-                    d = FloatVector.fromArray(sp, xc, c, idx, 0).fma(FloatVector.broadcast(sp, dys.getAtIndex(JAVA_FLOAT, dyBase + c)), d);
+                    FloatVector p = FloatVector.fromArray(sp, xc, c, idx, 0).fma(FloatVector.broadcast(sp, dys.getAtIndex(JAVA_FLOAT, dyBase + c)), z);
+                    switch (c & 7) {
+                        case 0 -> v0 = v0.add(p);
+                        case 1 -> v1 = v1.add(p);
+                        case 2 -> v2 = v2.add(p);
+                        case 3 -> v3 = v3.add(p);
+                        case 4 -> v4 = v4.add(p);
+                        case 5 -> v5 = v5.add(p);
+                        case 6 -> v6 = v6.add(p);
+                        default -> v7 = v7.add(p);
+                    }
                 }
+                FloatVector d = v0.add(v4).add(v2.add(v6)).add(v1.add(v5).add(v3.add(v7)));
                 FloatVector g = d.mul(scale);
                 VectorMask<Float> m = sp.indexInRange(k, end);
                 if (velocity == null) {
@@ -944,10 +1079,20 @@ final class PanamaKernels implements Kernels {
         int n = dy.cols();
         for (int j = rowFrom; j < rowTo; j++) {
             long base = j * dy.stride();
-            FloatVector acc = FloatVector.zero(sp);
+            // 16 lanes of partial sums at every width, as SDDMM's dots (sddmmDotsNarrow)
+            FloatVector a0 = FloatVector.zero(sp), a1 = a0, a2 = a0, a3 = a0;
             int c = 0;
-            for (; c + lanes <= n; c += lanes) acc = acc.add(load(s, base + c));
-            float total = sum(acc);
+            for (; c + 16 <= n; c += 16) {
+                a0 = a0.add(load(s, base + c));
+                if (lanes <= 8) a1 = a1.add(load(s, base + c + lanes));
+                if (lanes == 4) {
+                    a2 = a2.add(load(s, base + c + 8));
+                    a3 = a3.add(load(s, base + c + 12));
+                }
+            }
+            if (lanes == 8) a0 = a0.add(a1);
+            if (lanes == 4) a0 = a0.add(a2).add(a1.add(a3));
+            float total = sum(a0);
             for (; c < n; c++) total += s.getAtIndex(JAVA_FLOAT, base + c);
             db.setAtIndex(JAVA_FLOAT, j, total);
         }
