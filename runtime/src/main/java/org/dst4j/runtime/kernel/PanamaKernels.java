@@ -760,23 +760,13 @@ final class PanamaKernels implements Kernels {
                 e1 = load(xs, x3 + t + 8).fma(hi, e1);
             }
         }
-        for (; t < n; t += lanes, chunks++) {
+        // past the batch, until set 0 is back in position 0: chunks of zeros (read at the row's start, masked off)
+        for (; t < n || chunks % passes != 0; t += lanes, chunks++) {
             VectorMask<Float> m = IOTA.lt((float) (n - t)); // the last chunk read whole (rows are padded), past n zeroed
-            FloatVector dv = z.blend(load(dys, dyBase + t), m);
-            FloatVector na = z.blend(load(xs, x0 + t), m).fma(dv, a0), nb = z.blend(load(xs, x1 + t), m).fma(dv, b0);
-            FloatVector nc = z.blend(load(xs, x2 + t), m).fma(dv, c0), ne = z.blend(load(xs, x3 + t), m).fma(dv, e0);
-            if (passes == 2) {
-                a0 = a1; b0 = b1; c0 = c1; e0 = e1;
-                a1 = na; b1 = nb; c1 = nc; e1 = ne;
-            } else {
-                a0 = a1; b0 = b1; c0 = c1; e0 = e1;
-                a1 = a2; b1 = b2; c1 = c2; e1 = e2;
-                a2 = a3; b2 = b3; c2 = c3; e2 = e3;
-                a3 = na; b3 = nb; c3 = nc; e3 = ne;
-            }
-        }
-        for (; chunks % passes != 0; chunks++) { // rotate on until set 0 is in position 0 again
-            FloatVector na = a0, nb = b0, nc = c0, ne = e0;
+            long o = t < n ? t : 0;
+            FloatVector dv = z.blend(load(dys, dyBase + o), m);
+            FloatVector na = z.blend(load(xs, x0 + o), m).fma(dv, a0), nb = z.blend(load(xs, x1 + o), m).fma(dv, b0);
+            FloatVector nc = z.blend(load(xs, x2 + o), m).fma(dv, c0), ne = z.blend(load(xs, x3 + o), m).fma(dv, e0);
             if (passes == 2) {
                 a0 = a1; b0 = b1; c0 = c1; e0 = e1;
                 a1 = na; b1 = nb; c1 = nc; e1 = ne;
