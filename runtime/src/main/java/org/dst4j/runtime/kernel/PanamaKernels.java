@@ -706,8 +706,9 @@ final class PanamaKernels implements Kernels {
     // model on any hardware. At 256 bits whole 16-element groups run straight; the rest (and every
     // chunk at 128 bits) goes chunk by chunk into the set in position 0, then the sets rotate, so one
     // masked copy of the loop body serves every set. Measured at 256 bits (JMH, 4096 x 4096, 1%, 1
-    // thread, noisy host): within the noise of the earlier 8-lane order at batch 128, and no longer
-    // boxing at batch 100 (the earlier tail allocated 4.4 MB per call).
+    // thread, noisy host): within the noise of the earlier 8-lane order at batch 128, no longer boxing
+    // at batch 100 (the earlier tail allocated 4.4 MB per call), about 0.55x at batch 32 (the call and
+    // array hand-off per four dots), 0.45-0.65x at forced 128 bits on x86 (registers spill).
     private static void sddmmDotsNarrow(CsrMatrix w, DenseMatrix dy, DenseMatrix x, float scale, MemorySegment grad,
                                         MemorySegment velocity, float lr, float momentum, int rowFrom, int rowTo) {
         MemorySegment rp = w.rowPtr(), ci = w.colIdx(), dys = dy.segment(), xs = x.segment();
