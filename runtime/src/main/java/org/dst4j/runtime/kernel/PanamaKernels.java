@@ -256,6 +256,12 @@ final class PanamaKernels implements Kernels {
         float[] columns = new float[0];
         final int[] index = new int[16];
         final float[] sums = new float[4 * 16];
+        float[] quads = new float[0];
+
+        float[] quads(int n) {
+            if (quads.length < n) quads = new float[n];
+            return quads;
+        }
 
         // the whole matrix, padding included, as one bulk copy: row r's column c is at r * stride + c
         float[] copy(DenseMatrix m) {
@@ -703,37 +709,74 @@ final class PanamaKernels implements Kernels {
     // (four sets). Adding the sets at lane distance 8 (and 4) is the first step (two steps) of quad's
     // butterfly, and the rest is the same butterfly at the narrower width, so the dots have the same
     // bits at every width and on the scalar backend (ScalarKernels.SUM_LANES): a seed trains the same
-    // model on any hardware. At 256 bits whole 16-element groups run straight; the rest (and every
-    // chunk at 128 bits) goes chunk by chunk into the set in position 0, then the sets rotate, so one
-    // masked copy of the loop body serves every set. Measured at 256 bits (JMH, 4096 x 4096, 1%, 1
-    // thread, noisy host): within the noise of the earlier 8-lane order at batch 128, no longer boxing
-    // at batch 100 (the earlier tail allocated 4.4 MB per call), about 0.55x at batch 32 (the call and
-    // array hand-off per four dots), 0.45-0.65x at forced 128 bits on x86 (registers spill).
+    // model on any hardware. Each row goes in two steps through a per-thread array: every quad's dots
+    // reduced to one vector (wholeGroupQuads when the batch is whole 16-element groups at 256 bits,
+    // anyBatchQuads otherwise), then pairs of quads combined and stored. Each step alone fits C2's
+    // inlining budget; together, or with a tail loop beside the main one, they boxed vectors.
+    // Measured at 256 bits against the earlier 8-lane order (JMH, 4096 x 4096, 1%, 1 thread, noisy host,
+    // two alternating runs): batch 32 1.35x, batch 100 1.1-1.2x (the old tail boxed 4.4 MB per call),
+    // batch 128 1.0-1.2x. At forced 128 bits on x86 anyBatchQuads' rotating 16 accumulators spill: 0.35-0.5x
+    // (a straight 16-accumulator loop exceeded the budget and boxed); NEON has 32 registers, not measured.
     private static void sddmmDotsNarrow(CsrMatrix w, DenseMatrix dy, DenseMatrix x, float scale, MemorySegment grad,
                                         MemorySegment velocity, float lr, float momentum, int rowFrom, int rowTo) {
         MemorySegment rp = w.rowPtr(), ci = w.colIdx(), dys = dy.segment(), xs = x.segment();
         long xStride = x.stride();
         int n = dy.cols();
-        float[] sums = SCRATCH.get().sums;
+        Scratch scratch = SCRATCH.get();
+        float[] sums = scratch.sums;
         for (int j = rowFrom; j < rowTo; j++) {
-            long dyBase = j * dy.stride(), end = rp.getAtIndex(JAVA_LONG, j + 1L);
-            for (long k = rp.getAtIndex(JAVA_LONG, j); k < end; k += lanes) {
-                FloatVector d = FloatVector.zero(sp);
-                for (int q = 0; q < lanes / 4; q++) {
-                    long kq = k + 4 * q;
-                    FloatVector p = FloatVector.zero(sp);
-                    if (kq < end) {
-                        long x0 = xRow(ci, kq, end, xStride), x1 = xRow(ci, kq + 1, end, xStride);
-                        long x2 = xRow(ci, kq + 2, end, xStride), x3 = xRow(ci, kq + 3, end, xStride);
-                        dotSets(dys, dyBase, xs, x0, x1, x2, x3, n, sums);
-                        FloatVector sa = FloatVector.fromArray(sp, sums, 0), sb = FloatVector.fromArray(sp, sums, lanes);
-                        FloatVector sc = FloatVector.fromArray(sp, sums, 2 * lanes), se = FloatVector.fromArray(sp, sums, 3 * lanes);
-                        p = combine(combine(sa, sb, HALF_BIT, SWAP_HALF), combine(sc, se, HALF_BIT, SWAP_HALF), QUARTER_BIT, SWAP_QUARTER);
-                    }
-                    d = q == 0 ? p : combine(d, p, EIGHTH_BIT, SWAP_EIGHTH);
-                }
+            long dyBase = j * dy.stride(), start = rp.getAtIndex(JAVA_LONG, j), end = rp.getAtIndex(JAVA_LONG, j + 1L);
+            if (start == end) continue;
+            // each quad's dots, reduced to one vector as quad's, for the whole row
+            float[] quads = scratch.quads((int) ((end - start + 3) / 4) * lanes);
+            if (lanes == 8 && n % 16 == 0) {
+                wholeGroupQuads(dys, dyBase, xs, xStride, ci, start, end, n, quads);
+            } else {
+                anyBatchQuads(dys, dyBase, xs, xStride, ci, start, end, n, quads, sums);
+            }
+            for (long k = start; k < end; k += lanes) {
+                int q = (int) (k - start) / 4;
+                FloatVector d = FloatVector.fromArray(sp, quads, q * lanes);
+                if (lanes == 8) d = combine(d, k + 4 < end ? FloatVector.fromArray(sp, quads, (q + 1) * lanes) : FloatVector.zero(sp), EIGHTH_BIT, SWAP_EIGHTH);
                 storeDots(d, scale, grad, velocity, lr, momentum, k, end);
             }
+        }
+    }
+
+    // The same for any batch and at 128 bits: dotSets per quad, then quad's butterfly.
+    private static void anyBatchQuads(MemorySegment dys, long dyBase, MemorySegment xs, long xStride, MemorySegment ci,
+                                      long start, long end, int n, float[] quads, float[] sums) {
+        for (long kq = start; kq < end; kq += 4) {
+            dotSets(dys, dyBase, xs, xRow(ci, kq, end, xStride), xRow(ci, kq + 1, end, xStride),
+                    xRow(ci, kq + 2, end, xStride), xRow(ci, kq + 3, end, xStride), n, sums);
+            FloatVector sa = FloatVector.fromArray(sp, sums, 0), sb = FloatVector.fromArray(sp, sums, lanes);
+            FloatVector sc = FloatVector.fromArray(sp, sums, 2 * lanes), se = FloatVector.fromArray(sp, sums, 3 * lanes);
+            combine(combine(sa, sb, HALF_BIT, SWAP_HALF), combine(sc, se, HALF_BIT, SWAP_HALF), QUARTER_BIT, SWAP_QUARTER)
+                    .intoArray(quads, (int) (kq - start) / 4 * lanes);
+        }
+    }
+
+    // dotSets' sums for a batch of whole 16-element groups at 256 bits, for every quad of a row at once:
+    // one call per row instead of per quad (batch 32 ran at about half speed with a call per quad).
+    private static void wholeGroupQuads(MemorySegment dys, long dyBase, MemorySegment xs, long xStride, MemorySegment ci,
+                                        long start, long end, int n, float[] quads) {
+        for (long kq = start; kq < end; kq += 4) {
+            long x0 = xRow(ci, kq, end, xStride), x1 = xRow(ci, kq + 1, end, xStride);
+            long x2 = xRow(ci, kq + 2, end, xStride), x3 = xRow(ci, kq + 3, end, xStride);
+            FloatVector a0 = FloatVector.zero(sp), b0 = a0, c0 = a0, e0 = a0, a1 = a0, b1 = a0, c1 = a0, e1 = a0;
+            for (int t = 0; t + 16 <= n; t += 16) {
+                FloatVector lo = load(dys, dyBase + t), hi = load(dys, dyBase + t + 8);
+                a0 = load(xs, x0 + t).fma(lo, a0);
+                a1 = load(xs, x0 + t + 8).fma(hi, a1);
+                b0 = load(xs, x1 + t).fma(lo, b0);
+                b1 = load(xs, x1 + t + 8).fma(hi, b1);
+                c0 = load(xs, x2 + t).fma(lo, c0);
+                c1 = load(xs, x2 + t + 8).fma(hi, c1);
+                e0 = load(xs, x3 + t).fma(lo, e0);
+                e1 = load(xs, x3 + t + 8).fma(hi, e1);
+            }
+            combine(combine(a0.add(a1), b0.add(b1), HALF_BIT, SWAP_HALF), combine(c0.add(c1), e0.add(e1), HALF_BIT, SWAP_HALF), QUARTER_BIT, SWAP_QUARTER)
+                    .intoArray(quads, (int) (kq - start) / 4 * lanes);
         }
     }
 
