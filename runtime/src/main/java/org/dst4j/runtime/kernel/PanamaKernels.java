@@ -365,12 +365,16 @@ final class PanamaKernels implements Kernels {
         }
     }
 
-    // The same blocking over the transpose index; valuePos gives each entry's place in values. Once dY
-    // is too large to share L2 with the values (1 MB: batch 64 at 4096 rows), the values are first
-    // gathered into column order (valuesByColumn) in one pass over this range and the blocks read
-    // them sequentially: gathering inside the block loop then misses cache on values evicted by the
-    // dY stream (batch 128: 27 GFLOP/s gathering in the loop, 33-35 with the pass, 41 reading values
-    // sequentially without any pass). At batch 32 the in-loop gather is faster (29.5 against 25.3).
+    // The same blocking over the transpose index. The values are first gathered into column order
+    // (valuesByColumn) in one pass over this range, and the blocks read them sequentially: gathering
+    // inside the block loop misses cache on values evicted by the dY stream once dY outgrows L2 (batch
+    // 128: 27 GFLOP/s gathering in the loop, 33-35 with the pass, 41 reading values sequentially
+    // without any pass). Below that the in-loop gather measured faster in JMH (batch 32: 29.5 against
+    // 25.3), but in training it is not: with the value read through valuePos inside the loop, C2's
+    // profiled loop predicates kept failing (deoptimization reason profile_predicate, dozens per run),
+    // each failure finishing the call in the interpreter with boxed vectors. TrainingEpochBench, 256-bit
+    // Zen 3, three forks each: in-loop gather below 1 MB 625-722 ms and 141-144 MB allocated per call,
+    // pass always 299-433 ms and 14.5 MB (the JVM flag -XX:-UseProfiledLoopPredicate gave 460-557 ms).
     @Override
     public boolean transposedReadsIndex(CsrMatrix w, DenseMatrix dy, DenseMatrix dx) {
         return !scatters(w, dy, dx);
@@ -387,42 +391,30 @@ final class PanamaKernels implements Kernels {
             return;
         }
         boolean along = alongConnections(dx.cols(), w.nnz(), w.cols());
-        MemorySegment vals = w.values(), pos = w.valuePos();
-        if (along || dy.rows() * dy.stride() * Float.BYTES >= GATHER_PASS_BYTES) {
-            MemorySegment tv = w.valuesByColumn();
-            for (long t = w.colPtr().getAtIndex(JAVA_LONG, colFrom), end = w.colPtr().getAtIndex(JAVA_LONG, colTo); t < end; t++) {
-                tv.setAtIndex(JAVA_FLOAT, t, vals.getAtIndex(JAVA_FLOAT, pos.getAtIndex(JAVA_INT, t)));
-            }
-            vals = tv;
-            pos = null;
+        MemorySegment values = w.values(), pos = w.valuePos(), vals = w.valuesByColumn();
+        for (long t = w.colPtr().getAtIndex(JAVA_LONG, colFrom), end = w.colPtr().getAtIndex(JAVA_LONG, colTo); t < end; t++) {
+            vals.setAtIndex(JAVA_FLOAT, t, values.getAtIndex(JAVA_FLOAT, pos.getAtIndex(JAVA_INT, t)));
         }
         if (along) {
             transposedAlongConnections(w, vals, dy, dx, colFrom, colTo);
             return;
         }
         int n = dx.cols(), c = 0;
-        for (; c + 8 * lanes <= n && eightVectorBlocks(n); c += 8 * lanes) transposed8(w, vals, pos, dy, dx, colFrom, colTo, c);
-        for (; c + 4 * lanes <= n; c += 4 * lanes) transposed4(w, vals, pos, dy, dx, colFrom, colTo, c);
-        for (; c + 2 * lanes <= n; c += 2 * lanes) transposed2(w, vals, pos, dy, dx, colFrom, colTo, c);
-        for (int vEnd = wholeVectorsEnd(n, dy.stride(), dx.stride()); c < vEnd; c += lanes) transposed1(w, vals, pos, dy, dx, colFrom, colTo, c);
-        for (; c < n; c++) transposedColumn(w, vals, pos, dy, dx, colFrom, colTo, c);
+        for (; c + 8 * lanes <= n && eightVectorBlocks(n); c += 8 * lanes) transposed8(w, vals, dy, dx, colFrom, colTo, c);
+        for (; c + 4 * lanes <= n; c += 4 * lanes) transposed4(w, vals, dy, dx, colFrom, colTo, c);
+        for (; c + 2 * lanes <= n; c += 2 * lanes) transposed2(w, vals, dy, dx, colFrom, colTo, c);
+        for (int vEnd = wholeVectorsEnd(n, dy.stride(), dx.stride()); c < vEnd; c += lanes) transposed1(w, vals, dy, dx, colFrom, colTo, c);
+        for (; c < n; c++) transposedColumn(w, vals, dy, dx, colFrom, colTo, c);
     }
 
-    private static final long GATHER_PASS_BYTES = 1 << 20;
-
-    // Value of the t-th entry in column order: vals is either in column order (pos == null) or values.
-    private static float valueAt(MemorySegment vals, MemorySegment pos, long t) {
-        return vals.getAtIndex(JAVA_FLOAT, pos == null ? t : pos.getAtIndex(JAVA_INT, t));
-    }
-
-    private static void transposed8(CsrMatrix w, MemorySegment vals, MemorySegment pos, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo, int c) {
+    private static void transposed8(CsrMatrix w, MemorySegment vals, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo, int c) {
         MemorySegment cp = w.colPtr(), ri = w.rowIdx(), dys = dy.segment(), dxs = dx.segment();
         long dyStride = dy.stride(), dxStride = dx.stride();
         for (int i = colFrom; i < colTo; i++) {
             FloatVector a0 = FloatVector.zero(sp), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
             long end = cp.getAtIndex(JAVA_LONG, i + 1L);
             for (long t = cp.getAtIndex(JAVA_LONG, i); t < end; t++) {
-                FloatVector wt = FloatVector.broadcast(sp, valueAt(vals, pos, t));
+                FloatVector wt = FloatVector.broadcast(sp, vals.getAtIndex(JAVA_FLOAT, t));
                 long db = ri.getAtIndex(JAVA_INT, t) * dyStride + c;
                 a0 = load(dys, db).fma(wt, a0);
                 a1 = load(dys, db + lanes).fma(wt, a1);
@@ -445,14 +437,14 @@ final class PanamaKernels implements Kernels {
         }
     }
 
-    private static void transposed4(CsrMatrix w, MemorySegment vals, MemorySegment pos, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo, int c) {
+    private static void transposed4(CsrMatrix w, MemorySegment vals, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo, int c) {
         MemorySegment cp = w.colPtr(), ri = w.rowIdx(), dys = dy.segment(), dxs = dx.segment();
         long dyStride = dy.stride(), dxStride = dx.stride();
         for (int i = colFrom; i < colTo; i++) {
             FloatVector a0 = FloatVector.zero(sp), a1 = a0, a2 = a0, a3 = a0;
             long end = cp.getAtIndex(JAVA_LONG, i + 1L);
             for (long t = cp.getAtIndex(JAVA_LONG, i); t < end; t++) {
-                FloatVector wt = FloatVector.broadcast(sp, valueAt(vals, pos, t));
+                FloatVector wt = FloatVector.broadcast(sp, vals.getAtIndex(JAVA_FLOAT, t));
                 long db = ri.getAtIndex(JAVA_INT, t) * dyStride + c;
                 a0 = load(dys, db).fma(wt, a0);
                 a1 = load(dys, db + lanes).fma(wt, a1);
@@ -467,14 +459,14 @@ final class PanamaKernels implements Kernels {
         }
     }
 
-    private static void transposed2(CsrMatrix w, MemorySegment vals, MemorySegment pos, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo, int c) {
+    private static void transposed2(CsrMatrix w, MemorySegment vals, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo, int c) {
         MemorySegment cp = w.colPtr(), ri = w.rowIdx(), dys = dy.segment(), dxs = dx.segment();
         long dyStride = dy.stride(), dxStride = dx.stride();
         for (int i = colFrom; i < colTo; i++) {
             FloatVector a0 = FloatVector.zero(sp), a1 = a0;
             long end = cp.getAtIndex(JAVA_LONG, i + 1L);
             for (long t = cp.getAtIndex(JAVA_LONG, i); t < end; t++) {
-                FloatVector wt = FloatVector.broadcast(sp, valueAt(vals, pos, t));
+                FloatVector wt = FloatVector.broadcast(sp, vals.getAtIndex(JAVA_FLOAT, t));
                 long db = ri.getAtIndex(JAVA_INT, t) * dyStride + c;
                 a0 = load(dys, db).fma(wt, a0);
                 a1 = load(dys, db + lanes).fma(wt, a1);
@@ -485,14 +477,14 @@ final class PanamaKernels implements Kernels {
         }
     }
 
-    private static void transposed1(CsrMatrix w, MemorySegment vals, MemorySegment pos, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo, int c) {
+    private static void transposed1(CsrMatrix w, MemorySegment vals, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo, int c) {
         MemorySegment cp = w.colPtr(), ri = w.rowIdx(), dys = dy.segment(), dxs = dx.segment();
         long dyStride = dy.stride(), dxStride = dx.stride();
         for (int i = colFrom; i < colTo; i++) {
             FloatVector a = FloatVector.zero(sp);
             long end = cp.getAtIndex(JAVA_LONG, i + 1L);
             for (long t = cp.getAtIndex(JAVA_LONG, i); t < end; t++) {
-                FloatVector wt = FloatVector.broadcast(sp, valueAt(vals, pos, t));
+                FloatVector wt = FloatVector.broadcast(sp, vals.getAtIndex(JAVA_FLOAT, t));
                 a = load(dys, ri.getAtIndex(JAVA_INT, t) * dyStride + c).fma(wt, a);
             }
             store(a, dxs, i * dxStride + c);
@@ -608,14 +600,14 @@ final class PanamaKernels implements Kernels {
         }
     }
 
-    private static void transposedColumn(CsrMatrix w, MemorySegment vals, MemorySegment pos, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo, int c) {
+    private static void transposedColumn(CsrMatrix w, MemorySegment vals, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo, int c) {
         MemorySegment cp = w.colPtr(), ri = w.rowIdx(), dys = dy.segment(), dxs = dx.segment();
         long dyStride = dy.stride(), dxStride = dx.stride();
         for (int i = colFrom; i < colTo; i++) {
             float s = 0f;
             long end = cp.getAtIndex(JAVA_LONG, i + 1L);
             for (long t = cp.getAtIndex(JAVA_LONG, i); t < end; t++) {
-                s = Math.fma(valueAt(vals, pos, t),
+                s = Math.fma(vals.getAtIndex(JAVA_FLOAT, t),
                         dys.getAtIndex(JAVA_FLOAT, ri.getAtIndex(JAVA_INT, t) * dyStride + c), s);
             }
             dxs.setAtIndex(JAVA_FLOAT, i * dxStride + c, s);
@@ -676,7 +668,8 @@ final class PanamaKernels implements Kernels {
                         d = q == 1 ? p : combine(d, p, SIXTEENTH_BIT, SWAP_SIXTEENTH);
                     }
                 }
-                // storeDots' operations, written out: this method is at C2's inlining budget
+                // the dots (lanes in butterfly order) as the gradient, or as SGD's velocity step (the
+                // operations of ScalarKernels.sgdStep, lane-wise), for the connections before the row's end
                 FloatVector g = d.rearrange(DOT_ORDER).mul(scale);
                 VectorMask<Float> m = sp.indexInRange(k, end);
                 if (velocity == null) {
@@ -690,18 +683,6 @@ final class PanamaKernels implements Kernels {
         // one C2 ran out of inlining budget (NodeCountInliningCutoff) and boxed vectors. One pass for the
         // whole range: per row it cost a call and a scalar tail for every row.
         if (velocity != null) applyVelocity(wv, velocity, rp.getAtIndex(JAVA_LONG, rowFrom), rp.getAtIndex(JAVA_LONG, rowTo), weightDecay);
-    }
-
-    // The combined dots of connections k.. (lanes in butterfly order) as the gradient, or as SGD's
-    // velocity step, for the connections before the row's end.
-    private static void storeDots(FloatVector d, float scale, MemorySegment grad, MemorySegment velocity, float lr, float momentum, long k, long end) {
-        FloatVector g = d.rearrange(DOT_ORDER).mul(scale);
-        VectorMask<Float> m = sp.indexInRange(k, end);
-        if (velocity == null) {
-            g.intoMemorySegment(grad, k * Float.BYTES, NO, m);
-        } else { // the operations of ScalarKernels.sgdStep, lane-wise
-            load(velocity, k, m).mul(momentum).sub(g.mul(lr)).intoMemorySegment(velocity, k * Float.BYTES, NO, m);
-        }
     }
 
     // Narrower vectors keep the 16-lane order of quad's accumulators: element c of the batch in lane
@@ -738,7 +719,15 @@ final class PanamaKernels implements Kernels {
                 int q = (int) (k - start) / 4;
                 FloatVector d = FloatVector.fromArray(sp, quads, q * lanes);
                 if (lanes == 8) d = combine(d, k + 4 < end ? FloatVector.fromArray(sp, quads, (q + 1) * lanes) : FloatVector.zero(sp), EIGHTH_BIT, SWAP_EIGHTH);
-                storeDots(d, scale, grad, velocity, lr, momentum, k, end);
+                // as in sddmmRows; not a method taking d: once compiled on its own (it is hot) it was too
+                // big to inline, and d was boxed on every call (seen in training, not in JMH)
+                FloatVector g = d.rearrange(DOT_ORDER).mul(scale);
+                VectorMask<Float> m = sp.indexInRange(k, end);
+                if (velocity == null) {
+                    g.intoMemorySegment(grad, k * Float.BYTES, NO, m);
+                } else {
+                    load(velocity, k, m).mul(momentum).sub(g.mul(lr)).intoMemorySegment(velocity, k * Float.BYTES, NO, m);
+                }
             }
         }
     }
@@ -1079,11 +1068,18 @@ final class PanamaKernels implements Kernels {
         for (; c + lanes <= n; c += lanes) {
             FloatVector max = FloatVector.broadcast(sp, Float.NEGATIVE_INFINITY);
             for (int j = 0; j < classes; j++) max = max.max(load(ls, j * stride + c));
+            // exp once per logit, kept in probs or grad until the total is known: with two exp call
+            // sites this method ran out of C2's inlining budget and boxed its vectors
+            DenseMatrix keep = probs != null ? probs : grad;
             FloatVector total = FloatVector.zero(sp);
-            for (int j = 0; j < classes; j++) total = total.add(exp(load(ls, j * stride + c).sub(max)));
-            FloatVector inv = FloatVector.broadcast(sp, 1f).div(total);
             for (int j = 0; j < classes; j++) {
-                FloatVector p = exp(load(ls, j * stride + c).sub(max)).mul(inv);
+                FloatVector e = exp(load(ls, j * stride + c).sub(max));
+                total = total.add(e);
+                if (keep != null) store(e, keep.segment(), j * keep.stride() + c);
+            }
+            FloatVector inv = FloatVector.broadcast(sp, 1f).div(total);
+            for (int j = 0; keep != null && j < classes; j++) {
+                FloatVector p = load(keep.segment(), j * keep.stride() + c).mul(inv);
                 if (probs != null) store(p, probs.segment(), j * probs.stride() + c);
                 if (grad != null) store(p.mul(gradScale), grad.segment(), j * grad.stride() + c);
             }

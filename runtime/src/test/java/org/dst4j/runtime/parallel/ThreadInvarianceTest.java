@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.concurrent.locks.LockSupport;
 import org.dst4j.runtime.dense.DenseMatrix;
 import org.dst4j.runtime.kernel.KernelProvider;
 import org.dst4j.runtime.kernel.ParallelKernels;
@@ -109,6 +110,25 @@ class ThreadInvarianceTest {
             int[] b = pool.splitByNnz(ptr, rows, 0);
             assertThat(b).hasSize(4).startsWith(0).endsWith(rows).isSorted();
             assertThat(b[1]).isLessThan(10);
+        }
+    }
+
+    // Every index is run exactly once per job, also when a thread stalls mid-job and jobs follow each
+    // other without pause (a late worker must not run the next job's range with the previous task).
+    @Test
+    void everyChunkRunsExactlyOnceWhenThreadsStall() throws Exception {
+        try (WorkerPool pool = new WorkerPool(3)) {
+            int n = 37;
+            for (int job = 0; job < 3000; job++) {
+                int[] hits = new int[n];
+                final int id = job;
+                pool.run(n, (from, to) -> {
+                    if ((from + id) % 11 == 0) Thread.onSpinWait();
+                    if ((from * 7 + id) % 97 == 0) LockSupport.parkNanos(50_000);
+                    for (int i = from; i < to; i++) hits[i]++;
+                });
+                assertThat(hits).as("job " + job).containsOnly(1);
+            }
         }
     }
 
