@@ -120,20 +120,29 @@ final class PanamaKernels implements Kernels {
             forwardAlongConnections(w, x, bias, y, rowFrom, rowTo);
             return;
         }
-        int n = y.cols(), c = 0;
-        if (narrowRows(n, x.stride(), y.stride())) {
+        if (narrowRows(y.cols(), x.stride(), y.stride())) {
             forwardNarrow(w, x, bias, y, rowFrom, rowTo);
             return;
         }
-        for (; c + 8 * lanes <= n && eightVectorBlocks(n); c += 8 * lanes) forward8(w, x, bias, y, rowFrom, rowTo, c);
-        for (; c + 4 * lanes <= n; c += 4 * lanes) forward4(w, x, bias, y, rowFrom, rowTo, c);
-        for (; c + 2 * lanes <= n; c += 2 * lanes) forward2(w, x, bias, y, rowFrom, rowTo, c);
-        for (int vEnd = wholeVectorsEnd(n, x.stride(), y.stride()); c < vEnd; c += lanes) forward1(w, x, bias, y, rowFrom, rowTo, c);
-        for (; c < n; c++) forwardColumn(w, x, bias, y, rowFrom, rowTo, c);
+        blocks(w.rowPtr(), w.colIdx(), w.values(), x, bias, y, rowFrom, rowTo);
     }
 
-    private static void forward8(CsrMatrix w, DenseMatrix x, MemorySegment bias, DenseMatrix y, int rowFrom, int rowTo, int c) {
-        MemorySegment rp = w.rowPtr(), ci = w.colIdx(), wv = w.values(), xs = x.segment(), ys = y.segment();
+    // Y[j,:] = bias[j] + sum of vals[k] * X[idx[k],:] over k in [ptr[j], ptr[j+1]), rows j in [from, to),
+    // batch block by batch block. The forward product runs it over the CSR arrays, the transposed one
+    // over the transpose index with the values in column order and no bias.
+    private static void blocks(MemorySegment ptr, MemorySegment idx, MemorySegment vals, DenseMatrix x, MemorySegment bias,
+                               DenseMatrix y, int from, int to) {
+        int n = y.cols(), c = 0;
+        for (; c + 8 * lanes <= n && eightVectorBlocks(n); c += 8 * lanes) forward8(ptr, idx, vals, x, bias, y, from, to, c);
+        for (; c + 4 * lanes <= n; c += 4 * lanes) forward4(ptr, idx, vals, x, bias, y, from, to, c);
+        for (; c + 2 * lanes <= n; c += 2 * lanes) forward2(ptr, idx, vals, x, bias, y, from, to, c);
+        for (int vEnd = wholeVectorsEnd(n, x.stride(), y.stride()); c < vEnd; c += lanes) forward1(ptr, idx, vals, x, bias, y, from, to, c);
+        for (; c < n; c++) forwardColumn(ptr, idx, vals, x, bias, y, from, to, c);
+    }
+
+    private static void forward8(MemorySegment rp, MemorySegment ci, MemorySegment wv, DenseMatrix x, MemorySegment bias, DenseMatrix y,
+                                 int rowFrom, int rowTo, int c) {
+        MemorySegment xs = x.segment(), ys = y.segment();
         long xStride = x.stride(), yStride = y.stride();
         for (int j = rowFrom; j < rowTo; j++) {
             FloatVector a0 = FloatVector.broadcast(sp, bias == null ? 0f : bias.getAtIndex(JAVA_FLOAT, j)), a1 = a0, a2 = a0, a3 = a0;
@@ -163,8 +172,9 @@ final class PanamaKernels implements Kernels {
         }
     }
 
-    private static void forward4(CsrMatrix w, DenseMatrix x, MemorySegment bias, DenseMatrix y, int rowFrom, int rowTo, int c) {
-        MemorySegment rp = w.rowPtr(), ci = w.colIdx(), wv = w.values(), xs = x.segment(), ys = y.segment();
+    private static void forward4(MemorySegment rp, MemorySegment ci, MemorySegment wv, DenseMatrix x, MemorySegment bias, DenseMatrix y,
+                                 int rowFrom, int rowTo, int c) {
+        MemorySegment xs = x.segment(), ys = y.segment();
         long xStride = x.stride(), yStride = y.stride();
         for (int j = rowFrom; j < rowTo; j++) {
             FloatVector a0 = FloatVector.broadcast(sp, bias == null ? 0f : bias.getAtIndex(JAVA_FLOAT, j)), a1 = a0, a2 = a0, a3 = a0;
@@ -185,8 +195,9 @@ final class PanamaKernels implements Kernels {
         }
     }
 
-    private static void forward2(CsrMatrix w, DenseMatrix x, MemorySegment bias, DenseMatrix y, int rowFrom, int rowTo, int c) {
-        MemorySegment rp = w.rowPtr(), ci = w.colIdx(), wv = w.values(), xs = x.segment(), ys = y.segment();
+    private static void forward2(MemorySegment rp, MemorySegment ci, MemorySegment wv, DenseMatrix x, MemorySegment bias, DenseMatrix y,
+                                 int rowFrom, int rowTo, int c) {
+        MemorySegment xs = x.segment(), ys = y.segment();
         long xStride = x.stride(), yStride = y.stride();
         for (int j = rowFrom; j < rowTo; j++) {
             FloatVector a0 = FloatVector.broadcast(sp, bias == null ? 0f : bias.getAtIndex(JAVA_FLOAT, j)), a1 = a0;
@@ -203,8 +214,9 @@ final class PanamaKernels implements Kernels {
         }
     }
 
-    private static void forward1(CsrMatrix w, DenseMatrix x, MemorySegment bias, DenseMatrix y, int rowFrom, int rowTo, int c) {
-        MemorySegment rp = w.rowPtr(), ci = w.colIdx(), wv = w.values(), xs = x.segment(), ys = y.segment();
+    private static void forward1(MemorySegment rp, MemorySegment ci, MemorySegment wv, DenseMatrix x, MemorySegment bias, DenseMatrix y,
+                                 int rowFrom, int rowTo, int c) {
+        MemorySegment xs = x.segment(), ys = y.segment();
         long xStride = x.stride(), yStride = y.stride();
         for (int j = rowFrom; j < rowTo; j++) {
             FloatVector a = FloatVector.broadcast(sp, bias == null ? 0f : bias.getAtIndex(JAVA_FLOAT, j));
@@ -352,8 +364,9 @@ final class PanamaKernels implements Kernels {
         }
     }
 
-    private static void forwardColumn(CsrMatrix w, DenseMatrix x, MemorySegment bias, DenseMatrix y, int rowFrom, int rowTo, int c) {
-        MemorySegment rp = w.rowPtr(), ci = w.colIdx(), wv = w.values(), xs = x.segment(), ys = y.segment();
+    private static void forwardColumn(MemorySegment rp, MemorySegment ci, MemorySegment wv, DenseMatrix x, MemorySegment bias, DenseMatrix y,
+                                 int rowFrom, int rowTo, int c) {
+        MemorySegment xs = x.segment(), ys = y.segment();
         long xStride = x.stride(), yStride = y.stride();
         for (int j = rowFrom; j < rowTo; j++) {
             float s = bias == null ? 0f : bias.getAtIndex(JAVA_FLOAT, j);
@@ -365,7 +378,8 @@ final class PanamaKernels implements Kernels {
         }
     }
 
-    // The same blocking over the transpose index. The values are first gathered into column order
+    // The same blocks (the forward kernels) over the transpose index: dX = W^T dY is the forward product
+    // of the column-major arrays without a bias. The values are first gathered into column order
     // (valuesByColumn) in one pass over this range, and the blocks read them sequentially: gathering
     // inside the block loop misses cache on values evicted by the dY stream once dY outgrows L2 (batch
     // 128: 27 GFLOP/s gathering in the loop, 33-35 with the pass, 41 reading values sequentially
@@ -399,96 +413,7 @@ final class PanamaKernels implements Kernels {
             transposedAlongConnections(w, vals, dy, dx, colFrom, colTo);
             return;
         }
-        int n = dx.cols(), c = 0;
-        for (; c + 8 * lanes <= n && eightVectorBlocks(n); c += 8 * lanes) transposed8(w, vals, dy, dx, colFrom, colTo, c);
-        for (; c + 4 * lanes <= n; c += 4 * lanes) transposed4(w, vals, dy, dx, colFrom, colTo, c);
-        for (; c + 2 * lanes <= n; c += 2 * lanes) transposed2(w, vals, dy, dx, colFrom, colTo, c);
-        for (int vEnd = wholeVectorsEnd(n, dy.stride(), dx.stride()); c < vEnd; c += lanes) transposed1(w, vals, dy, dx, colFrom, colTo, c);
-        for (; c < n; c++) transposedColumn(w, vals, dy, dx, colFrom, colTo, c);
-    }
-
-    private static void transposed8(CsrMatrix w, MemorySegment vals, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo, int c) {
-        MemorySegment cp = w.colPtr(), ri = w.rowIdx(), dys = dy.segment(), dxs = dx.segment();
-        long dyStride = dy.stride(), dxStride = dx.stride();
-        for (int i = colFrom; i < colTo; i++) {
-            FloatVector a0 = FloatVector.zero(sp), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-            long end = cp.getAtIndex(JAVA_LONG, i + 1L);
-            for (long t = cp.getAtIndex(JAVA_LONG, i); t < end; t++) {
-                FloatVector wt = FloatVector.broadcast(sp, vals.getAtIndex(JAVA_FLOAT, t));
-                long db = ri.getAtIndex(JAVA_INT, t) * dyStride + c;
-                a0 = load(dys, db).fma(wt, a0);
-                a1 = load(dys, db + lanes).fma(wt, a1);
-                a2 = load(dys, db + 2L * lanes).fma(wt, a2);
-                a3 = load(dys, db + 3L * lanes).fma(wt, a3);
-                a4 = load(dys, db + 4L * lanes).fma(wt, a4);
-                a5 = load(dys, db + 5L * lanes).fma(wt, a5);
-                a6 = load(dys, db + 6L * lanes).fma(wt, a6);
-                a7 = load(dys, db + 7L * lanes).fma(wt, a7);
-            }
-            long xb = i * dxStride + c;
-            store(a0, dxs, xb);
-            store(a1, dxs, xb + lanes);
-            store(a2, dxs, xb + 2L * lanes);
-            store(a3, dxs, xb + 3L * lanes);
-            store(a4, dxs, xb + 4L * lanes);
-            store(a5, dxs, xb + 5L * lanes);
-            store(a6, dxs, xb + 6L * lanes);
-            store(a7, dxs, xb + 7L * lanes);
-        }
-    }
-
-    private static void transposed4(CsrMatrix w, MemorySegment vals, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo, int c) {
-        MemorySegment cp = w.colPtr(), ri = w.rowIdx(), dys = dy.segment(), dxs = dx.segment();
-        long dyStride = dy.stride(), dxStride = dx.stride();
-        for (int i = colFrom; i < colTo; i++) {
-            FloatVector a0 = FloatVector.zero(sp), a1 = a0, a2 = a0, a3 = a0;
-            long end = cp.getAtIndex(JAVA_LONG, i + 1L);
-            for (long t = cp.getAtIndex(JAVA_LONG, i); t < end; t++) {
-                FloatVector wt = FloatVector.broadcast(sp, vals.getAtIndex(JAVA_FLOAT, t));
-                long db = ri.getAtIndex(JAVA_INT, t) * dyStride + c;
-                a0 = load(dys, db).fma(wt, a0);
-                a1 = load(dys, db + lanes).fma(wt, a1);
-                a2 = load(dys, db + 2L * lanes).fma(wt, a2);
-                a3 = load(dys, db + 3L * lanes).fma(wt, a3);
-            }
-            long xb = i * dxStride + c;
-            store(a0, dxs, xb);
-            store(a1, dxs, xb + lanes);
-            store(a2, dxs, xb + 2L * lanes);
-            store(a3, dxs, xb + 3L * lanes);
-        }
-    }
-
-    private static void transposed2(CsrMatrix w, MemorySegment vals, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo, int c) {
-        MemorySegment cp = w.colPtr(), ri = w.rowIdx(), dys = dy.segment(), dxs = dx.segment();
-        long dyStride = dy.stride(), dxStride = dx.stride();
-        for (int i = colFrom; i < colTo; i++) {
-            FloatVector a0 = FloatVector.zero(sp), a1 = a0;
-            long end = cp.getAtIndex(JAVA_LONG, i + 1L);
-            for (long t = cp.getAtIndex(JAVA_LONG, i); t < end; t++) {
-                FloatVector wt = FloatVector.broadcast(sp, vals.getAtIndex(JAVA_FLOAT, t));
-                long db = ri.getAtIndex(JAVA_INT, t) * dyStride + c;
-                a0 = load(dys, db).fma(wt, a0);
-                a1 = load(dys, db + lanes).fma(wt, a1);
-            }
-            long xb = i * dxStride + c;
-            store(a0, dxs, xb);
-            store(a1, dxs, xb + lanes);
-        }
-    }
-
-    private static void transposed1(CsrMatrix w, MemorySegment vals, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo, int c) {
-        MemorySegment cp = w.colPtr(), ri = w.rowIdx(), dys = dy.segment(), dxs = dx.segment();
-        long dyStride = dy.stride(), dxStride = dx.stride();
-        for (int i = colFrom; i < colTo; i++) {
-            FloatVector a = FloatVector.zero(sp);
-            long end = cp.getAtIndex(JAVA_LONG, i + 1L);
-            for (long t = cp.getAtIndex(JAVA_LONG, i); t < end; t++) {
-                FloatVector wt = FloatVector.broadcast(sp, vals.getAtIndex(JAVA_FLOAT, t));
-                a = load(dys, ri.getAtIndex(JAVA_INT, t) * dyStride + c).fma(wt, a);
-            }
-            store(a, dxs, i * dxStride + c);
-        }
+        blocks(w.colPtr(), w.rowIdx(), vals, dy, null, dx, colFrom, colTo);
     }
 
     // As forwardAlongConnections, over the transpose index with the values in column order.
@@ -597,20 +522,6 @@ final class PanamaKernels implements Kernels {
                 long xb = ci.getAtIndex(JAVA_INT, k) * dxStride;
                 d.fma(FloatVector.broadcast(S8, wv.getAtIndex(JAVA_FLOAT, k)), FloatVector.fromMemorySegment(S8, dxs, xb, NO)).intoMemorySegment(dxs, xb, NO);
             }
-        }
-    }
-
-    private static void transposedColumn(CsrMatrix w, MemorySegment vals, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo, int c) {
-        MemorySegment cp = w.colPtr(), ri = w.rowIdx(), dys = dy.segment(), dxs = dx.segment();
-        long dyStride = dy.stride(), dxStride = dx.stride();
-        for (int i = colFrom; i < colTo; i++) {
-            float s = 0f;
-            long end = cp.getAtIndex(JAVA_LONG, i + 1L);
-            for (long t = cp.getAtIndex(JAVA_LONG, i); t < end; t++) {
-                s = Math.fma(vals.getAtIndex(JAVA_FLOAT, t),
-                        dys.getAtIndex(JAVA_FLOAT, ri.getAtIndex(JAVA_INT, t) * dyStride + c), s);
-            }
-            dxs.setAtIndex(JAVA_FLOAT, i * dxStride + c, s);
         }
     }
 
