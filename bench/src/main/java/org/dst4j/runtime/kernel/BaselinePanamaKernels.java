@@ -541,6 +541,13 @@ public final class BaselinePanamaKernels implements Kernels {
         for (; i < n; i++) x.setAtIndex(JAVA_FLOAT, off + i, a * x.getAtIndex(JAVA_FLOAT, off + i));
     }
 
+    // Not part of the frozen kernels (added later); the scalar reference.
+    @Override
+    public void adamStep(MemorySegment p, MemorySegment g, MemorySegment m, MemorySegment v, long from, long to, float gScale,
+                         float beta1, float beta2, float eps, float weightDecay, float lr, float c1, float c2) {
+        new ScalarKernels().adamStep(p, g, m, v, from, to, gScale, beta1, beta2, eps, weightDecay, lr, c1, c2);
+    }
+
     @Override
     public void axpy(float a, MemorySegment x, long xOff, MemorySegment y, long yOff, long n) {
         long i = 0;

@@ -4,6 +4,8 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 import java.lang.foreign.MemorySegment;
 import org.dst4j.runtime.dense.DenseMatrix;
+import org.dst4j.runtime.kernel.KernelProvider;
+import org.dst4j.runtime.kernel.Kernels;
 import org.dst4j.runtime.kernel.ParallelKernels;
 import org.dst4j.runtime.sparse.CsrMatrix;
 
@@ -55,29 +57,16 @@ public final class Adam implements Optimizer {
         MemorySegment g = w.side(GRAD), m = w.side(M), v = w.side(V), values = w.values();
         pk.sddmm(w, dz, x, scale, g);
         float c1 = correction1(), c2 = correction2();
-        pk.pool().run(pk.pool().splitByNnz(w.rowPtr(), w.rows(), 0), (from, to) -> {
-            for (long k = w.rowStart(from), end = w.rowStart(to); k < end; k++) {
-                step(values, g, m, v, k, lr, c1, c2, 1f);
-            }
-        });
-    }
-
-    private void step(MemorySegment p, MemorySegment g, MemorySegment m, MemorySegment v, long k, float lr, float c1, float c2, float gScale) {
-        float gk = gScale * g.getAtIndex(JAVA_FLOAT, k);
-        float mk = beta1 * m.getAtIndex(JAVA_FLOAT, k) + (1 - beta1) * gk;
-        float vk = beta2 * v.getAtIndex(JAVA_FLOAT, k) + (1 - beta2) * gk * gk;
-        m.setAtIndex(JAVA_FLOAT, k, mk);
-        v.setAtIndex(JAVA_FLOAT, k, vk);
-        float pk = p.getAtIndex(JAVA_FLOAT, k);
-        float update = (mk / c1) / ((float) Math.sqrt(vk / c2) + eps) + weightDecay * pk;
-        p.setAtIndex(JAVA_FLOAT, k, pk - lr * update);
+        Kernels k = pk.kernels();
+        pk.pool().run(pk.pool().splitByNnz(w.rowPtr(), w.rows(), 0), (from, to) ->
+                k.adamStep(values, g, m, v, w.rowStart(from), w.rowStart(to), 1f, beta1, beta2, eps, weightDecay, lr, c1, c2));
     }
 
     @Override
     public void updateBias(MemorySegment bias, MemorySegment gradSum, MemorySegment state, int n, float scale, float lr) {
         MemorySegment m = state.asSlice(0, (long) n * Float.BYTES), v = state.asSlice((long) n * Float.BYTES, (long) n * Float.BYTES);
-        float c1 = correction1(), c2 = correction2();
-        for (int j = 0; j < n; j++) step(bias, gradSum, m, v, j, lr, c1, c2, scale);
+        // every backend gives the same bits here (see Kernels.adamStep), so the default one will do
+        KernelProvider.get().adamStep(bias, gradSum, m, v, 0, n, scale, beta1, beta2, eps, weightDecay, lr, correction1(), correction2());
     }
 
     @Override public void endStep() { t++; }

@@ -79,6 +79,17 @@ public interface Kernels {
     /** {@code db[j] = sum_c dY[j,c]} for rows {@code [rowFrom, rowTo)}. */
     void biasGradient(DenseMatrix dy, MemorySegment db, int rowFrom, int rowTo);
 
+    /**
+     * One AdamW step over entries {@code [from, to)} of aligned float arrays (parameters {@code p},
+     * gradient {@code g}, moments {@code m} and {@code v}): with {@code gk = gScale * g},
+     * {@code m = beta1*m + (1-beta1)*gk}, {@code v = beta2*v + (1-beta2)*gk*gk},
+     * {@code p -= lr * ((m / c1) / (sqrt(v / c2) + eps) + weightDecay * p)}, where {@code c1} and
+     * {@code c2} are the bias corrections {@code 1 - beta^t}. Every backend gives the same bits (no
+     * fused multiply-adds; division and square root are exactly rounded).
+     */
+    void adamStep(MemorySegment p, MemorySegment g, MemorySegment m, MemorySegment v, long from, long to, float gScale,
+                  float beta1, float beta2, float eps, float weightDecay, float lr, float c1, float c2);
+
     /** {@code x[off..off+n) *= a} over a float segment (offsets in floats). */
     void scale(MemorySegment x, long off, long n, float a);
 

@@ -1039,6 +1039,26 @@ final class PanamaKernels implements Kernels {
         }
     }
 
+    // ScalarKernels.adamStep lane-wise, the same operations in the same order; the tail is the scalar kernel.
+    @Override
+    public void adamStep(MemorySegment p, MemorySegment g, MemorySegment m, MemorySegment v, long from, long to, float gScale,
+                         float beta1, float beta2, float eps, float weightDecay, float lr, float c1, float c2) {
+        long k = from;
+        for (; k + lanes <= to; k += lanes) {
+            FloatVector gk = load(g, k).mul(gScale);
+            FloatVector mk = load(m, k).mul(beta1).add(gk.mul(1 - beta1));
+            FloatVector vk = load(v, k).mul(beta2).add(gk.mul(1 - beta2).mul(gk));
+            store(mk, m, k);
+            store(vk, v, k);
+            FloatVector pk = load(p, k);
+            FloatVector update = mk.div(c1).div(vk.div(c2).sqrt().add(eps)).add(pk.mul(weightDecay));
+            store(pk.sub(update.mul(lr)), p, k);
+        }
+        SCALAR.adamStep(p, g, m, v, k, to, gScale, beta1, beta2, eps, weightDecay, lr, c1, c2);
+    }
+
+    private static final ScalarKernels SCALAR = new ScalarKernels();
+
     @Override
     public void scale(MemorySegment x, long off, long n, float a) {
         long i = 0;

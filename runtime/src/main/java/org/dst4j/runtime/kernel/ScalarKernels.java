@@ -231,6 +231,22 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void adamStep(MemorySegment p, MemorySegment g, MemorySegment m, MemorySegment v, long from, long to, float gScale,
+                         float beta1, float beta2, float eps, float weightDecay, float lr, float c1, float c2) {
+        for (long k = from; k < to; k++) {
+            float gk = gScale * g.getAtIndex(JAVA_FLOAT, k);
+            float mk = beta1 * m.getAtIndex(JAVA_FLOAT, k) + (1 - beta1) * gk;
+            float vk = beta2 * v.getAtIndex(JAVA_FLOAT, k) + (1 - beta2) * gk * gk;
+            m.setAtIndex(JAVA_FLOAT, k, mk);
+            v.setAtIndex(JAVA_FLOAT, k, vk);
+            float pk = p.getAtIndex(JAVA_FLOAT, k);
+            // the float square root, exactly rounded: sqrt in double rounded once to float is the same
+            float update = (mk / c1) / ((float) Math.sqrt(vk / c2) + eps) + weightDecay * pk;
+            p.setAtIndex(JAVA_FLOAT, k, pk - lr * update);
+        }
+    }
+
+    @Override
     public void scale(MemorySegment x, long off, long n, float a) {
         for (long i = off; i < off + n; i++) x.setAtIndex(JAVA_FLOAT, i, a * x.getAtIndex(JAVA_FLOAT, i));
     }

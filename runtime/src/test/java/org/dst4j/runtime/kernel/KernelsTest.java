@@ -391,4 +391,57 @@ class KernelsTest {
             }
         }
     }
+
+    // Lengths with awkward tails and an empty range; offsets not on a vector boundary; gradients from
+    // tiny to large. Bitwise against the scalar kernel (the promised cross-backend identity) and within
+    // rounding of the formula evaluated in double.
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void adamStepIsTheScalarStepBitForBit(String label, Kernels k) {
+        Kernels ref = KernelProvider.scalar();
+        RandomStream rnd = new RandomStream(23);
+        for (int len : new int[] {0, 1, 7, 16, 17, 33, 100, 257}) {
+            for (long from : new long[] {0, 3}) {
+                int n = (int) from + len + 5;
+                try (Arena arena = Arena.ofConfined()) {
+                    MemorySegment[] a = new MemorySegment[8];
+                    for (int i = 0; i < 8; i++) a[i] = arena.allocate(JAVA_FLOAT, n);
+                    float[][] start = new float[4][n];
+                    for (int i = 0; i < n; i++) {
+                        start[0][i] = (float) rnd.nextGaussian();                                   // p
+                        start[1][i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(9) - 6)); // g
+                        start[2][i] = (float) (rnd.nextGaussian() * 1e-2);                           // m
+                        start[3][i] = (float) Math.abs(rnd.nextGaussian() * 1e-4);                  // v
+                        for (int s2 = 0; s2 < 4; s2++) {
+                            a[s2].setAtIndex(JAVA_FLOAT, i, start[s2][i]);
+                            a[s2 + 4].setAtIndex(JAVA_FLOAT, i, start[s2][i]);
+                        }
+                    }
+                    float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f, wd = 1e-4f, lr = 1e-3f, gs = 0.5f;
+                    float c1 = (float) (1 - Math.pow(b1, 7)), c2 = (float) (1 - Math.pow(b2, 7));
+                    k.adamStep(a[0], a[1], a[2], a[3], from, from + len, gs, b1, b2, eps, wd, lr, c1, c2);
+                    ref.adamStep(a[4], a[5], a[6], a[7], from, from + len, gs, b1, b2, eps, wd, lr, c1, c2);
+                    for (int s2 = 0; s2 < 4; s2++) {
+                        assertThat(a[s2].toArray(JAVA_FLOAT)).as("array " + s2 + ", length " + len + " from " + from)
+                                .isEqualTo(a[s2 + 4].toArray(JAVA_FLOAT));
+                    }
+                    for (int i = 0; i < n; i++) {
+                        boolean in = i >= from && i < from + len;
+                        double g = gs * (double) start[1][i];
+                        double m = in ? b1 * (double) start[2][i] + (1 - b1) * g : start[2][i];
+                        double v = in ? b2 * (double) start[3][i] + (1 - b2) * g * g : start[3][i];
+                        double p = in ? start[0][i] - lr * ((m / c1) / (Math.sqrt(v / c2) + eps) + wd * start[0][i]) : start[0][i];
+                        assertThat((double) a[2].getAtIndex(JAVA_FLOAT, i)).as("m[" + i + "]").isCloseTo(m, org.assertj.core.data.Offset.offset(1e-6 * (Math.abs(b1 * (double) start[2][i]) + Math.abs((1 - b1) * g)) + 1e-30));
+                        assertThat((double) a[0].getAtIndex(JAVA_FLOAT, i)).as("p[" + i + "]").isCloseTo(p, org.assertj.core.data.Offset.offset(1e-5 * Math.abs(p) + 1e-7));
+                    }
+                }
+            }
+        }
+    }
+
+    static List<Arguments> backends() {
+        List<Arguments> a = new ArrayList<>();
+        for (Kernels k : Backends.all()) a.add(Arguments.of(Backends.label(k), k));
+        return a;
+    }
 }
