@@ -88,6 +88,10 @@ public final class Dataset implements AutoCloseable {
     /** All features, row-major. */
     public MemorySegment segment() { return x; }
 
+    // Per thread and kept: a batch of 128 needs 128 KB (1 MB for an evaluation batch of 1,000), which
+    // was allocated anew for every batch.
+    private static final ThreadLocal<float[]> TRANSPOSE_BUFFER = ThreadLocal.withInitial(() -> new float[0]);
+
     /**
      * Writes samples {@code order[from .. from+n)} into columns {@code 0..n-1} of the feature-major
      * {@code out} ({@code features x batch}).
@@ -101,7 +105,8 @@ public final class Dataset implements AutoCloseable {
         // A transpose in blocks of features: the block's rows of `out` stay in cache while every sample
         // writes into them, instead of one cache line touched per value.
         int block = Math.min(features, 256);
-        float[] buf = new float[Math.max(1, n * block)];
+        float[] buf = TRANSPOSE_BUFFER.get();
+        if (buf.length < n * block) TRANSPOSE_BUFFER.set(buf = new float[n * block]);
         for (int f0 = 0; f0 < features; f0 += block) {
             int width = Math.min(block, features - f0);
             for (int c = 0; c < n; c++) {
