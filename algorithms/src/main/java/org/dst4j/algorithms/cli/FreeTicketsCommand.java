@@ -40,6 +40,7 @@ final class FreeTicketsCommand implements Command {
                 .option("grow", d.grow(), "regrowth: gradient (RigL, from the last batch's gradient) or random")
                 .option("valid-split", String.valueOf(d.validSplit()),
                         "share of the training set held out; each dst member / edst ticket is then its best epoch on it (0: last epoch)")
+                .option("member-splits", null, "dst: own (each member holds out different samples, drawn from its seed; the default) or shared (one split, as the reference code)")
                 .option("seed", String.valueOf(d.seed()), "random seed (dst members use seed, seed+1, ...)")
                 .option("threads", String.valueOf(Runtime.getRuntime().availableProcessors()), "worker threads")
                 .option("out", "runs/freetickets", "output directory: member models, ensemble.json, metrics.json, members.png"));
@@ -57,7 +58,8 @@ final class FreeTicketsCommand implements Command {
                     o.number("large-prune-rate", 0, 1), o.integer("update-interval", 1, 1_000_000), o.choice("grow", "gradient", "random"),
                     o.longValue("seed"), o.integer("threads", 1, 4096),
                     o.given("prune-schedule") ? o.choice("prune-schedule", "cosine", "constant") : FreeTicketsConfig.defaultPruneSchedule(variant),
-                    o.number("valid-split", 0, 0.5));
+                    o.number("valid-split", 0, 0.5),
+                    o.given("member-splits") ? o.choice("member-splits", "own", "shared") : FreeTicketsConfig.defaultMemberSplits(variant));
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }

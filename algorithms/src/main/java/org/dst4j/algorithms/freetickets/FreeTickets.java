@@ -88,33 +88,25 @@ public final class FreeTickets {
         long[] flops = new long[2];
         Map<Path, Selection> selected = new LinkedHashMap<>();
         long t0 = System.nanoTime();
-        Dataset fit = null, valid = null;
         try (WorkerPool pool = new WorkerPool(cfg.threads());
              MetricsLog log = MetricsLog.create(out.resolve(LOG))) {
-            DatasetSplit training = data;
-            if (cfg.validSplit() > 0) {
-                int[][] parts = holdOut(data.train().samples(), cfg.validSplit(), cfg.seed());
-                fit = data.train().subset(parts[0]);
-                valid = data.train().subset(parts[1]);
-                training = new DatasetSplit(fit, data.test());
-            }
-            // Standardized by the samples trained on only: the held-out ones stay unseen.
-            Standardizer std = standardize ? Standardizer.fit(training.train()) : null;
             ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
             if (cfg.variant() == Variant.DST) {
                 for (int i = 0; i < cfg.members(); i++) {
-                    long[] f = trainDstMember(cfg, i, training, valid, std, pk, files.get(i), selected, log, progress);
-                    flops[0] += f[0];
-                    flops[1] = f[1];
+                    // A shared split is copied out again for each member: the same samples, one copy alive at a time.
+                    try (HeldOut h = HeldOut.of(cfg, data, cfg.splitSeed(i), standardize)) {
+                        long[] f = trainDstMember(cfg, i, h.training(), h.valid(), h.std(), pk, files.get(i), selected, log, progress);
+                        flops[0] += f[0];
+                        flops[1] = f[1];
+                    }
                 }
             } else {
-                long[] f = trainEdst(cfg, training, valid, std, pk, files, selected, log, progress);
-                flops[0] = f[0];
-                flops[1] = f[1];
+                try (HeldOut h = HeldOut.of(cfg, data, cfg.seed(), standardize)) {
+                    long[] f = trainEdst(cfg, h.training(), h.valid(), h.std(), pk, files, selected, log, progress);
+                    flops[0] = f[0];
+                    flops[1] = f[1];
+                }
             }
-        } finally {
-            if (fit != null) fit.close();
-            if (valid != null) valid.close();
         }
         double trainSeconds = (System.nanoTime() - t0) / 1e9;
         List<String> names = files.stream().map(p -> p.getFileName().toString()).toList();
@@ -132,6 +124,32 @@ public final class FreeTickets {
             AtomicFiles.writeString(out.resolve(METRICS), Json.write(metrics(cfg, r, names, files, selected)) + "\n");
             chart(cfg, test).write(out.resolve(CHART));
             return r;
+        }
+    }
+
+    // What a network trains on and is selected on: the training set less cfg.validSplit() of it, drawn from
+    // splitSeed, with the standardizer fitted on the samples trained on only (the held-out ones stay unseen).
+    private record HeldOut(DatasetSplit training, Dataset valid, Standardizer std) implements AutoCloseable {
+        static HeldOut of(FreeTicketsConfig cfg, DatasetSplit data, long splitSeed, boolean standardize) {
+            if (cfg.validSplit() == 0) return new HeldOut(data, null, standardize ? Standardizer.fit(data.train()) : null);
+            int[][] parts = holdOut(data.train().samples(), cfg.validSplit(), splitSeed);
+            Dataset fit = data.train().subset(parts[0]);
+            Dataset valid = null;
+            try {
+                valid = data.train().subset(parts[1]);
+                return new HeldOut(new DatasetSplit(fit, data.test()), valid, standardize ? Standardizer.fit(fit) : null);
+            } catch (RuntimeException | Error e) {
+                fit.close();
+                if (valid != null) valid.close();
+                throw e;
+            }
+        }
+
+        // The test set belongs to the caller's split; only the copies made here are closed.
+        @Override public void close() {
+            if (valid == null) return;
+            training.train().close();
+            valid.close();
         }
     }
 
@@ -418,6 +436,7 @@ public final class FreeTickets {
                 s.put("selected_epoch", sel.epoch());
                 s.put("valid_accuracy", sel.accuracy());
                 s.put("valid_nll", sel.loss());
+                s.put("valid_split_seed", cfg.splitSeed(i));
             }
             members.add(s);
             best = Math.max(best, t.members().get(i).accuracy());

@@ -18,20 +18,25 @@ import java.util.Map;
  * at weight zero; with {@code pruneSchedule} {@code cosine} the share decays by a cosine over the run,
  * with {@code constant} it stays {@code pruneRate} (the reference code's EDST command).
  *
- * <p>With {@code validSplit > 0} that share of the training set is held out (the same samples for every
- * member, drawn from the seed's {@code validation} stream) and each DST member, and each EDST refinement
- * phase, keeps the epoch whose model (as trained, before that epoch's topology update) has the best
- * validation accuracy, as the reference code does; with 0 every member is its last epoch's model.
+ * <p>With {@code validSplit > 0} that share of the training set is held out and each DST member, and each
+ * EDST refinement phase, keeps the epoch whose model (as trained, before that epoch's topology update) has
+ * the best validation accuracy, as the reference code does; with 0 every member is its last epoch's model.
+ * The held-out samples are drawn from the {@code validation} stream of the seed. With {@code memberSplits}
+ * {@code own} (DST only) every member draws them from its own seed, so each trains on a different 90%
+ * and the ensemble as a whole on every sample; with {@code shared} all members hold out the same
+ * samples (the reference code's protocol: its split is the training set's last 10%), which no member
+ * ever trains on. EDST trains one network, so its tickets always share one split.
  *
  * @param density the whole network's share of live connections, spread over layers by ERK
  * @param grow {@code gradient} or {@code random}
  * @param pruneSchedule {@code cosine} or {@code constant}
  * @param validSplit share of the training set held out for checkpoint selection, in [0, 0.5]
+ * @param memberSplits {@code own} or {@code shared}: whether DST members hold out different samples
  */
 public record FreeTicketsConfig(Variant variant, int members, int[] hidden, double density, int epochs, int exploreEpochs,
                                 int refineEpochs, int batch, float lr, float momentum, float weightDecay, float dropout,
                                 String activation, double pruneRate, double largePruneRate, int updateInterval, String grow,
-                                long seed, int threads, String pruneSchedule, double validSplit) {
+                                long seed, int threads, String pruneSchedule, double validSplit, String memberSplits) {
 
     /** The two ensembles of the paper. */
     public enum Variant {
@@ -59,6 +64,21 @@ public record FreeTicketsConfig(Variant variant, int members, int[] hidden, doub
             throw new IllegalArgumentException("prune schedule must be cosine or constant, got " + pruneSchedule);
         }
         if (!(validSplit >= 0 && validSplit <= 0.5)) throw new IllegalArgumentException("valid split must be in [0, 0.5], got " + validSplit);
+        if (!memberSplits.equals("own") && !memberSplits.equals("shared")) {
+            throw new IllegalArgumentException("member splits must be own or shared, got " + memberSplits);
+        }
+        if (variant == Variant.EDST && memberSplits.equals("own")) {
+            throw new IllegalArgumentException("member splits 'own' is for dst: edst trains one network, its tickets share one split");
+        }
+    }
+
+    /** As before DST members could hold out their own samples: one split {@code shared} by all. */
+    public FreeTicketsConfig(Variant variant, int members, int[] hidden, double density, int epochs, int exploreEpochs,
+                             int refineEpochs, int batch, float lr, float momentum, float weightDecay, float dropout,
+                             String activation, double pruneRate, double largePruneRate, int updateInterval, String grow,
+                             long seed, int threads, String pruneSchedule, double validSplit) {
+        this(variant, members, hidden, density, epochs, exploreEpochs, refineEpochs, batch, lr, momentum, weightDecay, dropout,
+                activation, pruneRate, largePruneRate, updateInterval, grow, seed, threads, pruneSchedule, validSplit, "shared");
     }
 
     /**
@@ -78,12 +98,21 @@ public record FreeTicketsConfig(Variant variant, int members, int[] hidden, doub
      * members 30 epochs at lr 0.05; EDST 30 exploration epochs at lr 0.1 and 3 refinement phases of 20,
      * 95% of each sparse layer replaced between tickets (0.8, the reference's CIFAR value, left the tickets
      * agreeing on all but 3.5% of test images); 10% of the training set held out for checkpoint selection
-     * (the reference code's {@code valid_split}).
+     * (the reference code's {@code valid_split}), a different 10% for each DST member.
      */
     public static FreeTicketsConfig defaults(Variant variant) {
         return new FreeTicketsConfig(variant, 3, new int[] {1000, 1000}, 0.1, 30, 30, 20, 128, variant == Variant.DST ? 0.05f : 0.1f,
                 0.9f, 1e-5f, 0f, "relu", 0.5, 0.95, 1, "gradient", 42, Runtime.getRuntime().availableProcessors(),
-                defaultPruneSchedule(variant), 0.1);
+                defaultPruneSchedule(variant), 0.1, defaultMemberSplits(variant));
+    }
+
+    /**
+     * {@code own} for DST: members trained on different samples disagree more, and together they use the
+     * whole training set (the README's FreeTickets results compare both); {@code shared} for EDST, which
+     * has one split.
+     */
+    public static String defaultMemberSplits(Variant variant) {
+        return variant == Variant.DST ? "own" : "shared";
     }
 
     /**
@@ -95,6 +124,11 @@ public record FreeTicketsConfig(Variant variant, int members, int[] hidden, doub
     }
 
     @Override public int[] hidden() { return hidden.clone(); }
+
+    /** The seed whose {@code validation} stream draws the samples member {@code member} (0-based) holds out. */
+    public long splitSeed(int member) {
+        return variant == Variant.DST && memberSplits.equals("own") ? seed + member : seed;
+    }
 
     /** Epochs trained by the whole run: all members for DST, the one run for EDST. */
     public int totalEpochs() {
@@ -108,7 +142,8 @@ public record FreeTicketsConfig(Variant variant, int members, int[] hidden, doub
 
     public FreeTicketsConfig withThreads(int t) {
         return new FreeTicketsConfig(variant, members, hidden, density, epochs, exploreEpochs, refineEpochs, batch, lr, momentum,
-                weightDecay, dropout, activation, pruneRate, largePruneRate, updateInterval, grow, seed, t, pruneSchedule, validSplit);
+                weightDecay, dropout, activation, pruneRate, largePruneRate, updateInterval, grow, seed, t, pruneSchedule, validSplit,
+                memberSplits);
     }
 
     /** As a JSON-ready map. */
@@ -137,6 +172,7 @@ public record FreeTicketsConfig(Variant variant, int members, int[] hidden, doub
         m.put("grow", grow);
         m.put("seed", seed);
         m.put("valid_split", validSplit);
+        if (variant == Variant.DST) m.put("member_splits", memberSplits);
         return m;
     }
 }

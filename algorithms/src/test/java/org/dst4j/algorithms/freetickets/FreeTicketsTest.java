@@ -122,20 +122,23 @@ class FreeTicketsTest {
     }
 
     @Test
-    void withAValidationSplitEachMemberIsItsBestEpochOnTheHeldOutSamples(@TempDir Path dir) throws Exception {
+    void withAValidationSplitEachMemberIsItsBestEpochOnItsHeldOutSamples(@TempDir Path dir) throws Exception {
         try (DatasetSplit data = small()) {
-            FreeTicketsConfig base = config(Variant.DST, 2, 2);
-            FreeTicketsConfig cfg = new FreeTicketsConfig(Variant.DST, 2, base.hidden(), 0.2, 6, 2, 2, 32, 0.05f, 0.9f, 1e-5f, 0f,
-                    "relu", 0.3, 0.8, 1, "gradient", 7, 2, "constant", 0.25);
-            FreeTickets.Result r = FreeTickets.run(cfg, data, true, dir.resolve("t2"), new FreeTickets.Progress() {});
-            List<Map<String, Object>> log = new ArrayList<>();
-            for (String line : Files.readAllLines(dir.resolve("t2").resolve(FreeTickets.LOG))) log.add(Json.parseObject(line));
-            assertThat(log).hasSize(12).allSatisfy(rec -> assertThat(rec).containsKey("valid_accuracy"));
-            Map<String, Object> metrics = Json.parseObject(Files.readString(dir.resolve("t2").resolve(FreeTickets.METRICS)));
-            List<?> members = (List<?>) metrics.get("members");
-            int[][] parts = FreeTickets.holdOut(data.train().samples(), 0.25, 7);
-            try (org.dst4j.nn.data.Dataset valid = data.train().subset(parts[1])) {
+            for (String splits : List.of("own", "shared")) {
+                FreeTicketsConfig cfg = new FreeTicketsConfig(Variant.DST, 2, new int[] {64, 64}, 0.2, 6, 2, 2, 32, 0.05f, 0.9f, 1e-5f, 0f,
+                        "relu", 0.3, 0.8, 1, "gradient", 7, 2, "constant", 0.25, splits);
+                Path run = dir.resolve(splits + "-t2");
+                FreeTickets.Result r = FreeTickets.run(cfg, data, true, run, new FreeTickets.Progress() {});
+                List<Map<String, Object>> log = new ArrayList<>();
+                for (String line : Files.readAllLines(run.resolve(FreeTickets.LOG))) log.add(Json.parseObject(line));
+                assertThat(log).hasSize(12).allSatisfy(rec -> assertThat(rec).containsKey("valid_accuracy"));
+                Map<String, Object> metrics = Json.parseObject(Files.readString(run.resolve(FreeTickets.METRICS)));
+                List<?> members = (List<?>) metrics.get("members");
+                int[][] held = new int[2][];
                 for (int m = 0; m < 2; m++) {
+                    long splitSeed = splits.equals("own") ? 7 + m : 7;
+                    assertThat(cfg.splitSeed(m)).isEqualTo(splitSeed);
+                    held[m] = FreeTickets.holdOut(data.train().samples(), 0.25, splitSeed)[1];
                     // The kept epoch is the first with the member's highest validation accuracy.
                     double best = -1;
                     int bestEpoch = -1;
@@ -148,19 +151,27 @@ class FreeTicketsTest {
                         }
                     }
                     @SuppressWarnings("unchecked") Map<String, Object> member = (Map<String, Object>) members.get(m);
-                    assertThat(((Number) member.get("selected_epoch")).intValue()).as("member %d", m + 1).isEqualTo(bestEpoch);
+                    assertThat(((Number) member.get("selected_epoch")).intValue()).as("%s, member %d", splits, m + 1).isEqualTo(bestEpoch);
                     assertThat(((Number) member.get("valid_accuracy")).doubleValue()).isEqualTo(best);
-                    // The saved model is that epoch's: it scores exactly that on the held-out samples.
-                    try (SparseClassifier c = SparseClassifier.load(r.memberFiles().get(m), 1)) {
-                        assertThat(c.evaluate(valid).accuracy()).as("member %d on the held-out samples", m + 1).isEqualTo(best);
+                    assertThat(((Number) member.get("valid_split_seed")).longValue()).isEqualTo(splitSeed);
+                    // The saved model is that epoch's: it scores exactly that on the samples this member held out.
+                    try (org.dst4j.nn.data.Dataset valid = data.train().subset(held[m]);
+                         SparseClassifier c = SparseClassifier.load(r.memberFiles().get(m), 1)) {
+                        assertThat(c.evaluate(valid).accuracy()).as("%s, member %d on its held-out samples", splits, m + 1).isEqualTo(best);
                     }
                 }
+                if (splits.equals("own")) {
+                    assertThat(held[1]).isNotEqualTo(held[0]);
+                } else {
+                    assertThat(held[1]).isEqualTo(held[0]);
+                }
+                assertThat(run).isDirectoryNotContaining("glob:**.candidate");
+                // Same seed, one thread: the same held-out samples, selections and member bytes.
+                Path one = dir.resolve(splits + "-t1");
+                FreeTickets.run(cfg.withThreads(1), data, true, one, new FreeTickets.Progress() {});
+                assertThat(Files.readAllBytes(one.resolve("member-1.dst4j"))).isEqualTo(Files.readAllBytes(run.resolve("member-1.dst4j")));
+                assertThat(Files.readAllBytes(one.resolve("member-2.dst4j"))).isEqualTo(Files.readAllBytes(run.resolve("member-2.dst4j")));
             }
-            assertThat(dir.resolve("t2")).isDirectoryNotContaining("glob:**.candidate");
-            // Same seed, one thread: the same held-out samples, selections and member bytes.
-            FreeTickets.run(cfg.withThreads(1), data, true, dir.resolve("t1"), new FreeTickets.Progress() {});
-            assertThat(Files.readAllBytes(dir.resolve("t1/member-1.dst4j"))).isEqualTo(Files.readAllBytes(dir.resolve("t2/member-1.dst4j")));
-            assertThat(Files.readAllBytes(dir.resolve("t1/member-2.dst4j"))).isEqualTo(Files.readAllBytes(dir.resolve("t2/member-2.dst4j")));
         }
     }
 
@@ -198,6 +209,8 @@ class FreeTicketsTest {
             assertThat(Main.run(predict.toArray(String[]::new))).isZero();
             assertThat(Main.run(new String[] {"freetickets", "--variant", "bagging"})).isEqualTo(2);
             assertThat(Main.run(new String[] {"freetickets", "--prune-schedule", "linear"})).isEqualTo(2);
+            assertThat(Main.run(new String[] {"freetickets", "--member-splits", "bagged"})).isEqualTo(2);
+            assertThat(Main.run(new String[] {"freetickets", "--variant", "edst", "--member-splits", "own"})).isEqualTo(2);
             assertThat(Main.run(new String[] {"freetickets", "--valid-split", "0.9"})).isEqualTo(2);
             assertThat(Main.run(new String[] {"predict", "--model", dir.toString()})).as("a directory without ensemble.json").isEqualTo(1);
         } finally {
