@@ -403,8 +403,8 @@ public final class SpaceNet implements AutoCloseable {
         }
 
         @Override
-        public void updateBias(MemorySegment bias, MemorySegment gradSum, MemorySegment state, int n, float scale, float lr) {
-            sgd.updateBias(bias, gradSum, state, n, scale, lr);
+        public void updateBias(ParallelKernels pk, MemorySegment bias, MemorySegment gradSum, MemorySegment state, int n, float scale, float lr) {
+            sgd.updateBias(pk, bias, gradSum, state, n, scale, lr);
         }
 
         @Override

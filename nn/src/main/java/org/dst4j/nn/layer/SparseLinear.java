@@ -73,7 +73,7 @@ public final class SparseLinear implements AutoCloseable {
         if (gradIn != null) pk.transposed(weights, grad, gradIn);
         opt.updateWeights(pk, weights, grad, x, scale, lr);
         pk.biasGradient(grad, biasGrad);
-        opt.updateBias(bias, biasGrad, biasState, out, scale, lr);
+        opt.updateBias(pk, bias, biasGrad, biasState, out, scale, lr);
     }
 
     /** Live connections. */

@@ -4,7 +4,6 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 import java.lang.foreign.MemorySegment;
 import org.dst4j.runtime.dense.DenseMatrix;
-import org.dst4j.runtime.kernel.KernelProvider;
 import org.dst4j.runtime.kernel.Kernels;
 import org.dst4j.runtime.kernel.ParallelKernels;
 import org.dst4j.runtime.sparse.CsrMatrix;
@@ -63,10 +62,9 @@ public final class Adam implements Optimizer {
     }
 
     @Override
-    public void updateBias(MemorySegment bias, MemorySegment gradSum, MemorySegment state, int n, float scale, float lr) {
+    public void updateBias(ParallelKernels pk, MemorySegment bias, MemorySegment gradSum, MemorySegment state, int n, float scale, float lr) {
         MemorySegment m = state.asSlice(0, (long) n * Float.BYTES), v = state.asSlice((long) n * Float.BYTES, (long) n * Float.BYTES);
-        // every backend gives the same bits here (see Kernels.adamStep), so the default one will do
-        KernelProvider.get().adamStep(bias, gradSum, m, v, 0, n, scale, beta1, beta2, eps, weightDecay, lr, correction1(), correction2());
+        pk.kernels().adamStep(bias, gradSum, m, v, 0, n, scale, beta1, beta2, eps, weightDecay, lr, correction1(), correction2());
     }
 
     @Override public void endStep() { t++; }

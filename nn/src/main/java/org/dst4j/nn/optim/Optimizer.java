@@ -28,10 +28,10 @@ public interface Optimizer {
     void updateWeights(ParallelKernels pk, CsrMatrix w, DenseMatrix dz, DenseMatrix x, float scale, float lr);
 
     /**
-     * One step on {@code n} biases given their summed gradient {@code gradSum} (times {@code scale});
-     * {@code state} holds {@link #biasSlots()} floats per bias.
+     * One step on {@code n} biases given their summed gradient {@code gradSum} (times {@code scale}), with
+     * {@code pk}'s kernels; {@code state} holds {@link #biasSlots()} floats per bias.
      */
-    void updateBias(MemorySegment bias, MemorySegment gradSum, MemorySegment state, int n, float scale, float lr);
+    void updateBias(ParallelKernels pk, MemorySegment bias, MemorySegment gradSum, MemorySegment state, int n, float scale, float lr);
 
     /** Called once after every layer has been updated for a batch. */
     default void endStep() {}

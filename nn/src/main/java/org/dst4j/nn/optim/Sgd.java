@@ -34,7 +34,7 @@ public record Sgd(float momentum, float weightDecay) implements Optimizer {
     }
 
     @Override
-    public void updateBias(MemorySegment bias, MemorySegment gradSum, MemorySegment state, int n, float scale, float lr) {
+    public void updateBias(ParallelKernels pk, MemorySegment bias, MemorySegment gradSum, MemorySegment state, int n, float scale, float lr) {
         for (int j = 0; j < n; j++) {
             float v = momentum * state.getAtIndex(JAVA_FLOAT, j) - lr * scale * gradSum.getAtIndex(JAVA_FLOAT, j);
             state.setAtIndex(JAVA_FLOAT, j, v);
