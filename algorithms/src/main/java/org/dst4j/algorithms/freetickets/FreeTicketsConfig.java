@@ -22,7 +22,7 @@ import java.util.Map;
  * EDST refinement phase, keeps the epoch whose model (as trained, before that epoch's topology update) has
  * the best validation accuracy, as the reference code does; with 0 every member is its last epoch's model.
  * The held-out samples are drawn from the {@code validation} stream of the seed. With {@code memberSplits}
- * {@code own} (DST only) every member draws them from its own seed, so each trains on a different 90%
+ * {@code own} (DST only) every member draws them from its own seed, so each trains on different samples
  * and the ensemble as a whole on every sample; with {@code shared} all members hold out the same
  * samples (the reference code's protocol: its split is the training set's last 10%), which no member
  * ever trains on. EDST trains one network, so its tickets always share one split.
