@@ -36,7 +36,7 @@ final class FreeTicketsCommand implements Command {
                 .option("prune-rate", String.valueOf(d.pruneRate()), "share of each layer replaced at a topology update")
                 .option("prune-schedule", null, "prune rate over the run: cosine (decayed to 0) or constant; default cosine (dst), constant (edst)")
                 .option("large-prune-rate", String.valueOf(d.largePruneRate()), "edst: share replaced between tickets")
-                .option("update-interval", String.valueOf(d.updateInterval()), "epochs between topology updates")
+                .option("update-interval", null, "epochs between topology updates; default 1 (dst), 2 (edst: about the reference's 1,000 iterations)")
                 .option("grow", d.grow(), "regrowth: gradient (RigL, from the last batch's gradient) or random")
                 .option("valid-split", String.valueOf(d.validSplit()),
                         "share of the training set held out; each dst member / edst ticket is then its best epoch on it (0: last epoch)")
@@ -55,7 +55,7 @@ final class FreeTicketsCommand implements Command {
                     o.integer("batch", 1, 1 << 20), lr, (float) o.number("momentum", 0, 0.999999),
                     (float) o.number("weight-decay", 0, 1), (float) o.number("dropout", 0, 0.99),
                     o.choice("activation", "relu", "allrelu", "sigmoid", "tanh"), o.number("prune-rate", 0, 1),
-                    o.number("large-prune-rate", 0, 1), o.integer("update-interval", 1, 1_000_000), o.choice("grow", "gradient", "random"),
+                    o.number("large-prune-rate", 0, 1), o.given("update-interval") ? o.integer("update-interval", 1, 1_000_000) : FreeTicketsConfig.defaults(variant).updateInterval(), o.choice("grow", "gradient", "random"),
                     o.longValue("seed"), o.integer("threads", 1, 4096),
                     o.given("prune-schedule") ? o.choice("prune-schedule", "cosine", "constant") : FreeTicketsConfig.defaultPruneSchedule(variant),
                     o.number("valid-split", 0, 0.5),

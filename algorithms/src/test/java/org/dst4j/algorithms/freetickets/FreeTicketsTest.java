@@ -218,5 +218,11 @@ class FreeTicketsTest {
         }
         assertThat(captured.toString()).contains("ensemble vs best ticket", "training FLOPs", "accuracy");
         assertThat(Files.readAllLines(dir.resolve("p.csv"))).hasSize(201);
+        // The variant's own defaults when not given: edst updates every 2 epochs and has one split.
+        @SuppressWarnings("unchecked") Map<String, Object> config =
+                (Map<String, Object>) Json.parseObject(Files.readString(dir.resolve("run").resolve(FreeTickets.METRICS))).get("config");
+        assertThat(((Number) config.get("update_interval")).intValue()).isEqualTo(2);
+        assertThat(config.get("prune_schedule")).isEqualTo("constant");
+        assertThat(config).doesNotContainKey("member_splits");
     }
 }
