@@ -11,13 +11,12 @@ import org.dst4j.nn.data.DatasetSplit;
 import org.dst4j.nn.ensemble.EnsembleMetrics;
 import org.dst4j.nn.model.EnsembleClassifier;
 import org.dst4j.nn.train.EpochMetrics;
-import org.dst4j.nn.train.Trainer;
 
 final class FreeTicketsCommand implements Command {
     @Override public String summary() { return "FreeTickets: DST and EDST ensembles of sparse networks (ensemble, members, diversity, FLOPs)"; }
 
     @Override
-    public int run(String[] args) throws UsageException, UserException {
+    public int run(String[] args) throws UsageException, UserException, IOException, DataFormatException {
         FreeTicketsConfig d = FreeTicketsConfig.defaults(Variant.EDST);
         Options o = DataArgs.declare(new Options("freetickets", summary())
                 .option("variant", "edst", "dst: M networks trained independently; edst: one run, M tickets")
@@ -88,12 +87,6 @@ final class FreeTicketsCommand implements Command {
             });
             print(cfg, r, out);
             return 0;
-        } catch (DataFormatException e) {
-            throw new UserException(e.getMessage());
-        } catch (Trainer.DivergedException e) {
-            throw new UserException(e.getMessage());
-        } catch (IOException e) {
-            throw new UserException(e.getMessage(), e);
         }
     }
 

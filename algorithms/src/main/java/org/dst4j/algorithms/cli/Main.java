@@ -1,11 +1,20 @@
 package org.dst4j.algorithms.cli;
 
 import java.io.File;
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.dst4j.nn.data.DataFormatException;
+import org.dst4j.nn.train.Trainer;
 import org.dst4j.runtime.kernel.KernelProvider;
 
 /**
@@ -47,10 +56,27 @@ public final class Main {
         } catch (UsageException e) {
             System.err.println("dst4j " + args[0] + ": " + e.getMessage());
             return 2;
-        } catch (UserException e) {
+        } catch (UserException | DataFormatException | Trainer.DivergedException e) {
             System.err.println("dst4j " + args[0] + ": " + e.getMessage());
             return 1;
+        } catch (IOException e) {
+            System.err.println("dst4j " + args[0] + ": " + describe(e));
+            return 1;
         }
+    }
+
+    // NoSuchFileException and its kin carry only the path as their message.
+    static String describe(IOException e) {
+        if (!(e instanceof FileSystemException f) || f.getReason() != null) return String.valueOf(e.getMessage());
+        String why = switch (f) {
+            case NoSuchFileException x -> "no such file or directory";
+            case AccessDeniedException x -> "permission denied";
+            case FileAlreadyExistsException x -> "already exists";
+            case NotDirectoryException x -> "not a directory";
+            case DirectoryNotEmptyException x -> "directory not empty";
+            default -> f.getClass().getSimpleName();
+        };
+        return f.getFile() + (f.getOtherFile() != null ? " -> " + f.getOtherFile() : "") + ": " + why;
     }
 
     static Map<String, Command> commands() {

@@ -10,7 +10,6 @@ import org.dst4j.nn.data.DataSources;
 import org.dst4j.nn.data.DatasetSplit;
 import org.dst4j.nn.ensemble.EnsembleMetrics;
 import org.dst4j.nn.train.EpochMetrics;
-import org.dst4j.nn.train.Trainer;
 
 final class NeuroTrailsCommand implements Command {
     @Override public String summary() { return "NeuroTrails: shared sparse backbone + dynamically sparse heads, ensembled (--compare: vs single and FreeTickets DST)"; }
@@ -27,7 +26,7 @@ final class NeuroTrailsCommand implements Command {
     }
 
     @Override
-    public int run(String[] args) throws UsageException, UserException {
+    public int run(String[] args) throws UsageException, UserException, IOException, DataFormatException {
         NeuroTrailsConfig d = NeuroTrailsConfig.defaults();
         Options o = DataArgs.declare(new Options("neurotrails", summary())
                 .option("heads", String.valueOf(d.heads()), "number of heads M")
@@ -101,12 +100,6 @@ final class NeuroTrailsCommand implements Command {
             System.out.printf("peak RSS %s; wrote %s, %s, %s%n", RunSummary.peakRss(), out.resolve(NeuroTrails.MODEL_DIR),
                     out.resolve(NeuroTrails.METRICS), out.resolve(NeuroTrails.CHART));
             return 0;
-        } catch (DataFormatException e) {
-            throw new UserException(e.getMessage());
-        } catch (Trainer.DivergedException e) {
-            throw new UserException(e.getMessage());
-        } catch (IOException e) {
-            throw new UserException(e.getMessage(), e);
         }
     }
 }

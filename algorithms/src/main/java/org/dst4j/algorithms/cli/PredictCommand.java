@@ -18,7 +18,7 @@ final class PredictCommand implements Command {
     @Override public String summary() { return "apply a saved model to the test split of a dataset: accuracy and predictions CSV"; }
 
     @Override
-    public int run(String[] args) throws UsageException, UserException {
+    public int run(String[] args) throws UsageException, UserException, IOException, DataFormatException {
         Options o = DataArgs.declare(new Options("predict", summary())
                 .option("model", null, "model file (model.dst4j) written by a training command, an ensemble directory (freetickets --out) or a multi-head model directory (neurotrails: DIR/model)")
                 .option("output", "predictions.csv", "where to write the predictions (index,label,predicted,p0..pK)")
@@ -68,10 +68,6 @@ final class PredictCommand implements Command {
             System.out.printf("accuracy %.4f on %d samples of %s; NLL %.4f; ECE %.4f; wrote %s%n", scores.accuracy(), labels.length,
                     data.test().name(), scores.nll(), scores.ece(), o.path("output"));
             return 0;
-        } catch (DataFormatException e) {
-            throw new UserException(e.getMessage());
-        } catch (IOException e) {
-            throw new UserException(e.getMessage(), e);
         }
     }
 

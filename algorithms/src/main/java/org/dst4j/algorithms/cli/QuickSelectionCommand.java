@@ -21,7 +21,6 @@ import org.dst4j.nn.io.Json;
 import org.dst4j.nn.io.MetricsLog;
 import org.dst4j.nn.plot.PixelMap;
 import org.dst4j.nn.train.EpochMetrics;
-import org.dst4j.nn.train.Trainer;
 import org.dst4j.runtime.parallel.WorkerPool;
 import org.dst4j.runtime.random.RandomStream;
 
@@ -31,7 +30,7 @@ final class QuickSelectionCommand implements Command {
     @Override public String summary() { return "select the K most informative features with QuickSelection (sparse denoising autoencoder)"; }
 
     @Override
-    public int run(String[] args) throws UsageException, UserException {
+    public int run(String[] args) throws UsageException, UserException, IOException, DataFormatException {
         Options o = DataArgs.declare(new Options("quickselection", summary()
                 + "\n--dataset madelon generates the synthetic MADELON-like benchmark (seeded by --seed) and scores recovery of its 20 relevant features.")
                 .option("k", "50", "features to select")
@@ -135,12 +134,6 @@ final class QuickSelectionCommand implements Command {
             }
             AtomicFiles.writeString(out.resolve("summary.json"), Json.write(summary) + "\n");
             return 0;
-        } catch (DataFormatException e) {
-            throw new UserException(e.getMessage());
-        } catch (Trainer.DivergedException e) {
-            throw new UserException(e.getMessage());
-        } catch (IOException e) {
-            throw new UserException(e.getMessage(), e);
         }
     }
 

@@ -9,7 +9,6 @@ import org.dst4j.nn.data.DataSources;
 import org.dst4j.nn.data.DatasetSplit;
 import org.dst4j.nn.model.SparseClassifier;
 import org.dst4j.nn.train.EpochMetrics;
-import org.dst4j.nn.train.Trainer;
 
 final class SetCommand implements Command {
     @Override public String summary() { return "train a sparse MLP with Sparse Evolutionary Training (SET)"; }
@@ -70,7 +69,7 @@ final class SetCommand implements Command {
     }
 
     @Override
-    public int run(String[] args) throws UsageException, UserException {
+    public int run(String[] args) throws UsageException, UserException, IOException, DataFormatException {
         Options o = options("set", summary());
         if (!o.parse(args)) return 0;
         SetConfig cfg = config(o);
@@ -107,12 +106,6 @@ final class SetCommand implements Command {
             }
             System.out.println(RunSummary.of(history));
             return 0;
-        } catch (DataFormatException e) {
-            throw new UserException(e.getMessage());
-        } catch (Trainer.DivergedException e) {
-            throw new UserException(e.getMessage());
-        } catch (IOException e) {
-            throw new UserException(e.getMessage(), e);
         }
     }
 }

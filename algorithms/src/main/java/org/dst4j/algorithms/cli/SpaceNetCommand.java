@@ -10,13 +10,12 @@ import org.dst4j.nn.data.DataFormatException;
 import org.dst4j.nn.data.DataSources;
 import org.dst4j.nn.data.DatasetSplit;
 import org.dst4j.nn.train.EpochMetrics;
-import org.dst4j.nn.train.Trainer;
 
 final class SpaceNetCommand implements Command {
     @Override public String summary() { return "SpaceNet: class-incremental learning in a fixed-capacity sparse network (with fine-tuning and joint baselines)"; }
 
     @Override
-    public int run(String[] args) throws UsageException, UserException {
+    public int run(String[] args) throws UsageException, UserException, IOException, DataFormatException {
         SpaceNetConfig d = SpaceNetConfig.defaults();
         Options o = DataArgs.declare(new Options("spacenet", summary())
                 .option("tasks", String.valueOf(d.tasks()), "number of tasks; classes are split in order (10 classes, 5 tasks: 0-1, 2-3, ...)")
@@ -86,12 +85,6 @@ final class SpaceNetCommand implements Command {
             System.out.printf("SpaceNet time %.1f s; total %.1f s; peak RSS %s; wrote %s, %s%n", sn.seconds(), (System.nanoTime() - t0) / 1e9,
                     RunSummary.peakRss(), out.resolve(SpaceNetRun.METRICS), out.resolve(SpaceNetRun.CHART));
             return 0;
-        } catch (DataFormatException e) {
-            throw new UserException(e.getMessage());
-        } catch (Trainer.DivergedException e) {
-            throw new UserException(e.getMessage());
-        } catch (IOException e) {
-            throw new UserException(e.getMessage(), e);
         }
     }
 

@@ -3,7 +3,15 @@ package org.dst4j.algorithms.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class OptionsTest {
 
@@ -48,5 +56,26 @@ class OptionsTest {
         assertThat(Main.run(new String[] {"frobnicate"})).isEqualTo(2);
         assertThat(Main.run(new String[] {"info", "extra"})).isEqualTo(2);
         assertThat(Main.run(new String[] {"info"})).isZero();
+    }
+
+    @Test
+    void fileProblemsExitWithOneAndANamedPathNotAStackTrace(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("plain"), "x");
+        PrintStream err = System.err;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        int code;
+        try {
+            code = Main.run(new String[] {"set", "--epochs", "1", "--limit-train", "64", "--limit-test", "32",
+                    "--out", file.resolve("run").toString()});
+        } finally {
+            System.setErr(err);
+        }
+        String printed = buf.toString(StandardCharsets.UTF_8);
+        assertThat(code).isEqualTo(1);
+        assertThat(printed).contains("dst4j set: " + file.resolve("run")).doesNotContain("\tat ", "Exception");
+        assertThat(Main.describe(new NoSuchFileException("/a/b"))).isEqualTo("/a/b: no such file or directory");
+        assertThat(Main.describe(new AccessDeniedException("/a", "/b", null))).isEqualTo("/a -> /b: permission denied");
+        assertThat(Main.describe(new java.io.IOException("disk full"))).isEqualTo("disk full");
     }
 }
