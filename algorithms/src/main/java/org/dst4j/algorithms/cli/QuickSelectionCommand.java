@@ -46,6 +46,7 @@ final class QuickSelectionCommand implements Command {
                 .option("weight-decay", "0.00001", "weight decay")
                 .option("dropout", "0.2", "dropout on the hidden layer")
                 .option("init", "xavier-uniform", "weight init: he-uniform, xavier-uniform, normal:<std>, zero")
+                .option("scale", null, "input scaling: standardize (per feature, the reference's), center (subtract each feature's mean only) or none; default standardize, none with --no-standardize")
                 .option("output", null, "reconstruction activation: linear or tanh (default: tanh for --dataset madelon, as the reference; linear otherwise)")
                 .option("seed", "42", "random seed")
                 .option("threads", String.valueOf(Runtime.getRuntime().availableProcessors()), "worker threads")
@@ -68,6 +69,16 @@ final class QuickSelectionCommand implements Command {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
+        QuickSelection.Scaling scaling;
+        try {
+            scaling = o.given("scale") ? QuickSelection.Scaling.parse(o.string("scale"))
+                    : o.flag("no-standardize") ? QuickSelection.Scaling.NONE : QuickSelection.Scaling.STANDARDIZE;
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--scale: " + e.getMessage());
+        }
+        if (o.given("scale") && o.flag("no-standardize") && scaling != QuickSelection.Scaling.NONE) {
+            throw new UsageException("--scale " + o.string("scale") + " contradicts --no-standardize");
+        }
         int[] evalK = o.given("eval-k") ? o.integers("eval-k", 1, Integer.MAX_VALUE) : new int[] {cfg.k()};
         Path out = o.path("out");
         MadelonLike synthetic = null;
@@ -85,7 +96,7 @@ final class QuickSelectionCommand implements Command {
             List<EpochMetrics> history = new ArrayList<>();
             QuickSelection.Result result;
             try (MetricsLog log = MetricsLog.create(out.resolve("metrics.jsonl"))) {
-                result = QuickSelection.select(cfg, train, !o.flag("no-standardize"), new QuickSelection.Progress() {
+                result = QuickSelection.select(cfg, train, scaling, new QuickSelection.Progress() {
                     @Override public void batch(int epoch, int done, int total) {
                         progress.batch(epoch, done, total);
                     }
@@ -120,6 +131,7 @@ final class QuickSelectionCommand implements Command {
                     epochSecs.length == 0 ? 0 : epochSecs[epochSecs.length / 2], RunSummary.peakRss(), String.join(", ", wrote));
             Map<String, Object> summary = new LinkedHashMap<>();
             summary.put("config", cfg.toMap());
+            summary.put("scaling", scaling.label());
             summary.put("data", train.name());
             summary.put("selection_seconds", seconds);
             summary.put("selected", selected);

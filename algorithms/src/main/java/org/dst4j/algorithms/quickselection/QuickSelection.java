@@ -62,14 +62,52 @@ public final class QuickSelection {
     }
 
     /**
-     * Trains the autoencoder on {@code train} (standardized with statistics of {@code train} when asked)
-     * and ranks its features. Labels are not used.
+     * How the inputs are scaled before the autoencoder sees them. The strengths rank features by what the
+     * autoencoder spends its weights on, so the scaling changes the selection, not only the training.
      */
+    public enum Scaling {
+        /** {@code (x - mean) / std} per feature, fitted on the training data: the reference code's StandardScaler. */
+        STANDARDIZE,
+        /**
+         * {@code x - mean} per feature, no division: for features that share one scale, such as pixels. Dividing
+         * a nearly constant feature by its tiny standard deviation turns its rare deviations into the largest
+         * inputs of all (Fashion-MNIST's corner pixels reach 185 standard deviations).
+         */
+        CENTER,
+        /** The data as given. */
+        NONE;
+
+        /** {@code standardize}, {@code center} or {@code none}. */
+        public static Scaling parse(String s) {
+            return switch (s) {
+                case "standardize" -> STANDARDIZE;
+                case "center" -> CENTER;
+                case "none" -> NONE;
+                default -> throw new IllegalArgumentException("scaling must be standardize, center or none, got '" + s + "'");
+            };
+        }
+
+        public String label() { return name().toLowerCase(java.util.Locale.ROOT); }
+    }
+
+    /** {@link #select(QuickSelectionConfig, Dataset, Scaling, Progress)} with {@code STANDARDIZE} or {@code NONE}. */
     public static Result select(QuickSelectionConfig cfg, Dataset train, boolean standardize, Progress progress) {
+        return select(cfg, train, standardize ? Scaling.STANDARDIZE : Scaling.NONE, progress);
+    }
+
+    /**
+     * Trains the autoencoder on {@code train} (scaled as asked, with statistics of {@code train}) and ranks
+     * its features. Labels are not used.
+     */
+    public static Result select(QuickSelectionConfig cfg, Dataset train, Scaling scaling, Progress progress) {
         Progress p = progress != null ? progress : new Progress() {};
         int d = train.features();
         RngStreams rng = new RngStreams(cfg.seed());
-        Standardizer std = standardize ? Standardizer.fit(train) : null;
+        Standardizer std = switch (scaling) {
+            case STANDARDIZE -> Standardizer.fit(train);
+            case CENTER -> Standardizer.fit(train).centeringOnly();
+            case NONE -> null;
+        };
         WeightInit init = WeightInit.parse(cfg.init());
         MlpConfig mlp = new MlpConfig(new int[] {d, cfg.hidden(), d}, "sigmoid", 0f, Activation.parse(cfg.output()), cfg.dropout(),
                 new Density.ErdosRenyi(cfg.epsilon()), init);

@@ -77,4 +77,26 @@ class QuickSelectionTest {
         assertThatThrownBy(() -> QuickSelectionConfig.defaults().withOutput("relu"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("output must be linear or tanh, got relu");
     }
+
+    @Test
+    void centeringSubtractsEachFeaturesMeanAndScalesNothing() {
+        try (MadelonLike m = MadelonLike.generate(5, 600, 60, 5, 15, 40)) {
+            QuickSelectionConfig cfg = QuickSelectionConfig.defaults().withK(20).withHidden(64).withEpochs(4).withThreads(2);
+            var train = m.split().train();
+            QuickSelection.Result centered = QuickSelection.select(cfg, train, QuickSelection.Scaling.CENTER, null);
+            org.dst4j.nn.data.Standardizer fitted = org.dst4j.nn.data.Standardizer.fit(train);
+            org.dst4j.nn.data.Standardizer c = fitted.centeringOnly();
+            assertThat(c.mean()).containsExactly(fitted.mean());
+            for (float sd : c.std()) assertThat(sd).isEqualTo(1f);
+            // the same training on data centred beforehand and not scaled again: the same network, bit for bit
+            c.apply(train);
+            QuickSelection.Result presubtracted = QuickSelection.select(cfg, train, QuickSelection.Scaling.NONE, null);
+            assertThat(presubtracted.strength()).containsExactly(centered.strength());
+        }
+        assertThat(QuickSelection.Scaling.parse("center")).isEqualTo(QuickSelection.Scaling.CENTER);
+        assertThatThrownBy(() -> QuickSelection.Scaling.parse("minmax")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("scaling must be standardize, center or none, got 'minmax'");
+        assertThat(org.dst4j.algorithms.cli.Main.run(new String[] {"quickselection", "--scale", "minmax"})).isEqualTo(2);
+        assertThat(org.dst4j.algorithms.cli.Main.run(new String[] {"quickselection", "--scale", "center", "--no-standardize"})).isEqualTo(2);
+    }
 }

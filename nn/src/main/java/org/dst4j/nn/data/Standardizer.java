@@ -66,6 +66,13 @@ public record Standardizer(float[] mean, float[] std) {
         return new Standardizer(m, sdv);
     }
 
+    /** The same means with every standard deviation 1: subtracts the means and scales nothing. */
+    public Standardizer centeringOnly() {
+        float[] one = new float[std.length];
+        java.util.Arrays.fill(one, 1f);
+        return new Standardizer(mean, one);
+    }
+
     /** Standardizes {@code data} in place. */
     public void apply(Dataset data) {
         int d = mean.length;
