@@ -87,6 +87,7 @@ public final class QuickSelection {
             };
         }
 
+        /** The name the command line takes: {@code standardize}, {@code center} or {@code none}. */
         public String label() { return name().toLowerCase(java.util.Locale.ROOT); }
     }
 
