@@ -69,13 +69,8 @@ final class QuickSelectionCommand implements Command {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
-        QuickSelection.Scaling scaling;
-        try {
-            scaling = o.given("scale") ? QuickSelection.Scaling.parse(o.string("scale"))
-                    : o.flag("no-standardize") ? QuickSelection.Scaling.NONE : QuickSelection.Scaling.STANDARDIZE;
-        } catch (IllegalArgumentException e) {
-            throw new UsageException("--scale: " + e.getMessage());
-        }
+        QuickSelection.Scaling scaling = o.given("scale") ? QuickSelection.Scaling.parse(o.choice("scale", "standardize", "center", "none"))
+                : o.flag("no-standardize") ? QuickSelection.Scaling.NONE : QuickSelection.Scaling.STANDARDIZE;
         if (o.given("scale") && o.flag("no-standardize") && scaling != QuickSelection.Scaling.NONE) {
             throw new UsageException("--scale " + o.string("scale") + " contradicts --no-standardize");
         }
