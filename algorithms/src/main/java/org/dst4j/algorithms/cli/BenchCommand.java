@@ -15,7 +15,7 @@ final class BenchCommand implements Command {
     @Override public String summary() { return "scale benchmarks: 'bench scale' (SET up to >= 10^6 neurons) and 'bench lung' (the SET reference's table)"; }
 
     @Override
-    public int run(String[] args) throws UsageException, UserException {
+    public int run(String[] args) throws UsageException, UserException, IOException {
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
             System.out.println("usage: dst4j bench scale [options]   SET on synthetic high-dimensional data, 10^6 to 5*10^8 connections");
             System.out.println("       dst4j bench lung [options]    the SET reference's scale table (Lung-shaped data, batch 2)");
@@ -47,6 +47,7 @@ final class BenchCommand implements Command {
                 .option("threads", String.valueOf(Runtime.getRuntime().availableProcessors()), "worker threads")
                 .option("out", lung ? "runs/bench-lung" : "runs/bench-scale", "output directory (scale.json, scale.png)")
                 .flag("replot", "only re-draw DIR/scale.png from the DIR/scale.json of an earlier run");
+        RunDirectory.declare(o);
         if (!o.parse(rest)) return 0;
         if (o.flag("replot")) {
             try {
@@ -68,7 +69,7 @@ final class BenchCommand implements Command {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
-        Path out = o.path("out");
+        Path out = RunDirectory.claim(o, RunDirectory.Outputs.of(ScaleBenchmark.METRICS, ScaleBenchmark.CHART));
         System.out.printf("%-22s %13s %8s %9s %9s %7s %9s %9s %8s %9s%s%n", "hidden", "connections", "init s", "train s", "evolve s",
                 "evo %", "peak RSS", "B/conn", "test acc", "eval s", lung ? "   reference (min/epoch)   speed-up" : "");
         try {

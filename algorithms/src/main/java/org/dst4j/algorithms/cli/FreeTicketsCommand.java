@@ -15,6 +15,9 @@ import org.dst4j.nn.train.EpochMetrics;
 final class FreeTicketsCommand implements Command {
     @Override public String summary() { return "FreeTickets: DST and EDST ensembles of sparse networks (ensemble, members, diversity, FLOPs)"; }
 
+    static final RunDirectory.Outputs OUTPUTS = RunDirectory.Outputs.of("member-*.dst4j", "member-*.dst4j.candidate",
+            EnsembleClassifier.MANIFEST, FreeTickets.METRICS, FreeTickets.LOG, FreeTickets.CHART);
+
     @Override
     public int run(String[] args) throws UsageException, UserException, IOException, DataFormatException {
         FreeTicketsConfig d = FreeTicketsConfig.defaults(Variant.EDST);
@@ -43,6 +46,7 @@ final class FreeTicketsCommand implements Command {
                 .option("seed", String.valueOf(d.seed()), "random seed (dst members use seed, seed+1, ...)")
                 .option("threads", String.valueOf(Runtime.getRuntime().availableProcessors()), "worker threads")
                 .option("out", "runs/freetickets", "output directory: member models, ensemble.json, metrics.json, members.png"));
+        RunDirectory.declare(o);
         if (!o.parse(args)) return 0;
         FreeTicketsConfig cfg;
         try {
@@ -62,7 +66,7 @@ final class FreeTicketsCommand implements Command {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
-        Path out = o.path("out");
+        Path out = RunDirectory.claim(o, OUTPUTS);
         Progress progress = new Progress(cfg.totalEpochs());
         try (DatasetSplit data = DataSources.load(DataArgs.parse(o, cfg.seed()))) {
             System.err.printf("dst4j freetickets %s, M=%d: %s, %d train / %d test samples, %d features, %d classes%n", cfg.variant().label(),

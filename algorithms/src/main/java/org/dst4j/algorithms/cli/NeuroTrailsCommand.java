@@ -14,6 +14,10 @@ import org.dst4j.nn.train.EpochMetrics;
 final class NeuroTrailsCommand implements Command {
     @Override public String summary() { return "NeuroTrails: shared sparse backbone + dynamically sparse heads, ensembled (--compare: vs single and FreeTickets DST)"; }
 
+    // --compare trains its single network and DST ensemble into these subdirectories.
+    static final RunDirectory.Outputs OUTPUTS = RunDirectory.Outputs.of(NeuroTrails.MODEL_DIR, NeuroTrails.METRICS, NeuroTrails.LOG,
+            NeuroTrails.CHART, "single", "freetickets-dst");
+
     // erk, single, or a share strictly inside (0, 1): checked here so that the message names the option.
     private static String backboneShare(Options o) throws UsageException {
         String v = o.string("backbone-share").trim();
@@ -52,6 +56,7 @@ final class NeuroTrailsCommand implements Command {
                 .option("threads", String.valueOf(Runtime.getRuntime().availableProcessors()), "worker threads")
                 .option("out", "runs/neurotrails", "output directory (model in DIR/model, metrics.json, heads.png)")
                 .flag("compare", "also train a single sparse network and a FreeTickets DST ensemble at the same parameter budget"));
+        RunDirectory.declare(o);
         if (!o.parse(args)) return 0;
         NeuroTrailsConfig cfg;
         try {
@@ -64,7 +69,7 @@ final class NeuroTrailsCommand implements Command {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
-        Path out = o.path("out");
+        Path out = RunDirectory.claim(o, OUTPUTS);
         boolean compare = o.flag("compare");
         Progress progress = new Progress(cfg.epochs() * (compare ? 2 + cfg.heads() : 1));
         try (DatasetSplit data = DataSources.load(DataArgs.parse(o, cfg.seed()))) {

@@ -27,6 +27,7 @@ final class PredictCommand implements Command {
         Path model = o.path("model");
         if (model == null) throw new UsageException("--model is required");
         int threads = o.integer("threads", 1, 4096);
+        Path output = output(o, model);
         boolean multiHead = MultiHeadClassifier.isMultiHead(model);
         if (java.nio.file.Files.isDirectory(model) && !EnsembleClassifier.isEnsemble(model) && !multiHead) {
             throw new UserException("--model " + model + ": a directory, but neither an ensemble (" + EnsembleClassifier.MANIFEST
@@ -64,11 +65,31 @@ final class PredictCommand implements Command {
             } catch (IllegalArgumentException e) {
                 throw new UserException(data.test().name() + ": " + e.getMessage());
             }
-            write(o.path("output"), labels, probs, k);
+            write(output, labels, probs, k);
             System.out.printf("accuracy %.4f on %d samples of %s; NLL %.4f; ECE %.4f; wrote %s%n", scores.accuracy(), labels.length,
-                    data.test().name(), scores.nll(), scores.ece(), o.path("output"));
+                    data.test().name(), scores.nll(), scores.ece(), output);
             return 0;
         }
+    }
+
+    // Predictions must never land on the model they came from: --output once replaced a model with a CSV.
+    static Path output(Options o, Path model) throws UsageException, IOException {
+        if (o.string("output").isBlank()) throw new UsageException("--output: expected a file path, got an empty one");
+        Path out = o.path("output");
+        if (java.nio.file.Files.isDirectory(out)) {
+            throw new UsageException("--output " + out + " is a directory; expected the path of the predictions CSV file");
+        }
+        if (out.getFileName().toString().endsWith(".dst4j")) {
+            throw new UsageException("--output " + out + ": predictions are a CSV file; .dst4j is the models' extension");
+        }
+        Path m = model.toAbsolutePath().normalize(), p = out.toAbsolutePath().normalize();
+        if (java.nio.file.Files.exists(out) && java.nio.file.Files.exists(model) && java.nio.file.Files.isSameFile(out, model)) {
+            throw new UsageException("--output " + out + " is the model file given by --model; write the predictions elsewhere");
+        }
+        if (java.nio.file.Files.isDirectory(model) && p.startsWith(m)) {
+            throw new UsageException("--output " + out + " is inside the model directory " + model + "; write the predictions elsewhere");
+        }
+        return out;
     }
 
     private static void write(Path out, int[] labels, float[] probs, int k) throws IOException {

@@ -29,6 +29,8 @@ final class QuickSelectionCommand implements Command {
 
     @Override public String summary() { return "select the K most informative features with QuickSelection (sparse denoising autoencoder)"; }
 
+    static final RunDirectory.Outputs OUTPUTS = RunDirectory.Outputs.of("features.csv", "metrics.jsonl", "selected-pixels.png", "summary.json");
+
     @Override
     public int run(String[] args) throws UsageException, UserException, IOException, DataFormatException {
         Options o = DataArgs.declare(new Options("quickselection", summary()
@@ -56,6 +58,7 @@ final class QuickSelectionCommand implements Command {
                 .option("trees", "50", "ExtraTrees: trees")
                 .option("random-draws", "5", "random-feature baseline: draws averaged")
                 .option("kmeans-runs", "10", "k-means runs averaged"));
+        RunDirectory.declare(o);
         if (!o.parse(args)) return 0;
         boolean madelon = MADELON.equals(o.string("dataset"));
         String output = o.given("output") ? o.string("output") : madelon ? "tanh" : "linear";
@@ -75,7 +78,7 @@ final class QuickSelectionCommand implements Command {
             throw new UsageException("--scale " + o.string("scale") + " contradicts --no-standardize");
         }
         int[] evalK = o.given("eval-k") ? o.integers("eval-k", 1, Integer.MAX_VALUE) : new int[] {cfg.k()};
-        Path out = o.path("out");
+        Path out = RunDirectory.claim(o, OUTPUTS);
         MadelonLike synthetic = null;
         try (DatasetSplit data = madelon ? (synthetic = MadelonLike.standard(cfg.seed())).split() : loadData(o, cfg.seed())) {
             Dataset train = data.train();

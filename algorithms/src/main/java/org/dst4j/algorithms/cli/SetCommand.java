@@ -33,7 +33,7 @@ final class SetCommand implements Command {
                 .option("threads", String.valueOf(Runtime.getRuntime().availableProcessors()), "worker threads")
                 .option("out", "runs/set", "output directory")
                 .option("resume", null, "continue the run whose checkpoint is in this directory");
-        return DataArgs.declare(o);
+        return RunDirectory.declare(DataArgs.declare(o));
     }
 
     static SetConfig config(Options o) throws UsageException {
@@ -68,12 +68,15 @@ final class SetCommand implements Command {
         }
     }
 
+    static final RunDirectory.Outputs OUTPUTS = RunDirectory.Outputs.of(SetTraining.MODEL, SetTraining.CHECKPOINT, SetTraining.METRICS, SetTraining.CURVE);
+
     @Override
     public int run(String[] args) throws UsageException, UserException, IOException, DataFormatException {
         Options o = options("set", summary());
         if (!o.parse(args)) return 0;
         SetConfig cfg = config(o);
-        Path out = o.path("out"), resume = o.path("resume");
+        Path resume = o.path("resume");
+        Path out = resume != null ? null : RunDirectory.claim(o, OUTPUTS);
         Progress progress = new Progress(cfg.epochs());
         try (DatasetSplit data = DataSources.load(DataArgs.parse(o, cfg.seed()))) {
             System.err.printf("dst4j set: %s, %d train / %d test samples, %d features, %d classes%n", data.train().name(),

@@ -14,6 +14,8 @@ import org.dst4j.nn.train.EpochMetrics;
 final class SpaceNetCommand implements Command {
     @Override public String summary() { return "SpaceNet: class-incremental learning in a fixed-capacity sparse network (with fine-tuning and joint baselines)"; }
 
+    static final RunDirectory.Outputs OUTPUTS = RunDirectory.Outputs.of(SpaceNetRun.METRICS, SpaceNetRun.LOG, SpaceNetRun.CHART);
+
     @Override
     public int run(String[] args) throws UsageException, UserException, IOException, DataFormatException {
         SpaceNetConfig d = SpaceNetConfig.defaults();
@@ -33,6 +35,7 @@ final class SpaceNetCommand implements Command {
                 .option("threads", String.valueOf(Runtime.getRuntime().availableProcessors()), "worker threads")
                 .option("out", "runs/spacenet", "output directory (metrics.json, metrics.jsonl, accuracy-matrix.png)")
                 .flag("no-baselines", "skip the fine-tuning and joint-training baselines"));
+        RunDirectory.declare(o);
         if (!o.parse(args)) return 0;
         SpaceNetConfig cfg;
         try {
@@ -43,7 +46,7 @@ final class SpaceNetCommand implements Command {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
-        Path out = o.path("out");
+        Path out = RunDirectory.claim(o, OUTPUTS);
         boolean baselines = !o.flag("no-baselines");
         try (DatasetSplit data = DataSources.load(DataArgs.parse(o, cfg.seed()))) {
             if (cfg.tasks() > data.train().classes()) {

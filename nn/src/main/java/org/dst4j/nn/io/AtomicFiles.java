@@ -44,10 +44,22 @@ public final class AtomicFiles {
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
             }
-        } catch (IOException | RuntimeException | Error e) {
+        } catch (IOException e) {
+            Files.deleteIfExists(tmp);
+            throw named(target, e);
+        } catch (RuntimeException | Error e) {
             Files.deleteIfExists(tmp);
             throw e;
         }
+    }
+
+    /**
+     * {@code e} with the file it concerns in its message. A full disk or an I/O error reports only
+     * "No space left on device"; file-system exceptions already carry their path and keep their type.
+     */
+    public static IOException named(Path file, IOException e) {
+        if (e instanceof java.nio.file.FileSystemException || String.valueOf(e.getMessage()).contains(file.toString())) return e;
+        return new IOException("writing " + file + ": " + e.getMessage(), e);
     }
 
     public static void writeString(Path target, String text) throws IOException {

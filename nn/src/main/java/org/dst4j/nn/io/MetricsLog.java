@@ -15,16 +15,18 @@ import java.util.Map;
  * finished epoch.
  */
 public final class MetricsLog implements AutoCloseable {
+    private final Path file;
     private final Writer out;
 
-    private MetricsLog(Writer out) {
+    private MetricsLog(Path file, Writer out) {
+        this.file = file;
         this.out = out;
     }
 
     /** Starts a new, empty log (replacing any old one). */
     public static MetricsLog create(Path file) throws IOException {
         AtomicFiles.writeString(file, "");
-        return new MetricsLog(Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND));
+        return new MetricsLog(file, Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND));
     }
 
     /**
@@ -39,13 +41,17 @@ public final class MetricsLog implements AutoCloseable {
             }
         }
         AtomicFiles.writeString(file, kept.toString());
-        return new MetricsLog(Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND));
+        return new MetricsLog(file, Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND));
     }
 
     public void append(Map<String, Object> record) throws IOException {
-        out.write(Json.write(record));
-        out.write('\n');
-        out.flush();
+        try {
+            out.write(Json.write(record));
+            out.write('\n');
+            out.flush();
+        } catch (IOException e) {
+            throw AtomicFiles.named(file, e);
+        }
     }
 
     /** Every record of a metrics file; a torn last line (a crash mid-write) is ignored. */

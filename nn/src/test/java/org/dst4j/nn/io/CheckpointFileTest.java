@@ -84,11 +84,17 @@ class CheckpointFileTest {
         assertThatThrownBy(() -> AtomicFiles.write(f, out -> {
             out.write(new byte[100]);
             throw new IOException("disk full");
-        })).hasMessage("disk full");
+        })).hasMessage("writing " + f + ": disk full");   // the bare error names no file
         assertThat(Files.readAllBytes(f)).isEqualTo(before);
         try (var files = Files.list(dir)) {
             assertThat(files.map(p -> p.getFileName().toString()).toList()).containsExactly("m.dst4j");
         }
+    }
+
+    @Test
+    void fileSystemErrorsKeepTheirTypeAndPath(@TempDir Path dir) {
+        java.nio.file.NoSuchFileException e = new java.nio.file.NoSuchFileException("/x/y");
+        assertThat(AtomicFiles.named(dir.resolve("m"), e)).isSameAs(e);
     }
 
     @Test

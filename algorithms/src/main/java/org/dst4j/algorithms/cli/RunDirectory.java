@@ -1,0 +1,110 @@
+package org.dst4j.algorithms.cli;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Where a training command writes its run, chosen so that an earlier run is never silently replaced
+ * or left mixed with a new one. Each file is written atomically, but a run is several files: re-running
+ * into a directory that holds a run would replace its model and checkpoint one by one, and a re-run that
+ * failed half-way would leave the old model beside the new metrics. So:
+ * <ul>
+ *   <li>an {@code --out} given explicitly that holds files this command writes is refused, unless
+ *       {@code --overwrite} is given; then those files (only those: the command's own output names) are
+ *       deleted before the run starts, so the directory never holds pieces of two runs;</li>
+ *   <li>the default {@code --out} (not given) moves on to {@code DIR-2}, {@code DIR-3}, ... so that the
+ *       README's command can be run again and again without losing the runs before.</li>
+ * </ul>
+ */
+final class RunDirectory {
+    private RunDirectory() {}
+
+    /** The names (globs, relative to the run directory) a command writes; directories are removed whole. */
+    record Outputs(List<String> globs) {
+        static Outputs of(String... globs) {
+            return new Outputs(List.of(globs));
+        }
+
+        // Interrupted writes leave AtomicFiles' temporaries (".NAME.123.tmp") behind: part of the old run.
+        List<String> withTemporaries() {
+            List<String> all = new ArrayList<>(globs);
+            all.add(".*.tmp");
+            return all;
+        }
+    }
+
+    static Options declare(Options o) {
+        return o.flag("overwrite", "replace the files an earlier run wrote in an existing --out (they are deleted first)");
+    }
+
+    /**
+     * The run directory: {@code --out} if it holds none of {@code outputs}, else as the class describes.
+     * Throws a usage error for an {@code --out} that is a file, empty, or holds an earlier run without
+     * {@code --overwrite}.
+     */
+    static Path claim(Options o, Outputs outputs) throws UsageException, IOException {
+        String raw = o.string("out");
+        if (raw == null || raw.isBlank()) throw new UsageException("--out: expected a directory, got an empty path");
+        Path out = o.path("out");
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new UsageException("--out " + out + " is a file; expected a directory (it is created if missing)");
+        }
+        List<Path> earlier = earlierOutputs(out, outputs);
+        if (earlier.isEmpty()) return out;
+        if (o.flag("overwrite")) {
+            for (Path p : earlier) deleteTree(p);
+            return out;
+        }
+        if (!o.given("out")) {
+            for (int n = 2; ; n++) {
+                Path next = out.resolveSibling(out.getFileName() + "-" + n);
+                if (!Files.exists(next) || (Files.isDirectory(next) && earlierOutputs(next, outputs).isEmpty())) {
+                    System.err.println("note: " + out + " holds an earlier run; writing this one to " + next + " (--out DIR chooses)");
+                    return next;
+                }
+            }
+        }
+        throw new UsageException("--out " + out + " holds an earlier run (" + names(earlier)
+                + "); give --overwrite to replace it, or another --out");
+    }
+
+    /** The entries of {@code dir} that match {@code outputs} (or one of AtomicFiles' temporaries), sorted. */
+    static List<Path> earlierOutputs(Path dir, Outputs outputs) throws IOException {
+        List<Path> found = new ArrayList<>();
+        if (!Files.isDirectory(dir)) return found;
+        List<PathMatcher> matchers = new ArrayList<>();
+        for (String g : outputs.withTemporaries()) matchers.add(FileSystems.getDefault().getPathMatcher("glob:" + g));
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path e : entries) {
+                Path name = e.getFileName();
+                if (matchers.stream().anyMatch(m -> m.matches(name))) found.add(e);
+            }
+        }
+        found.sort(Comparator.naturalOrder());
+        return found;
+    }
+
+    private static String names(List<Path> paths) {
+        List<String> n = new ArrayList<>();
+        for (int i = 0; i < Math.min(4, paths.size()); i++) n.add(paths.get(i).getFileName().toString());
+        return String.join(", ", n) + (paths.size() > 4 ? ", ..." : "");
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            try (Stream<Path> walk = Files.walk(p)) {
+                for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) Files.delete(q);
+            }
+        } else {
+            Files.deleteIfExists(p);
+        }
+    }
+}

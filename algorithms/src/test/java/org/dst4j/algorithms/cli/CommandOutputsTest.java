@@ -1,0 +1,77 @@
+package org.dst4j.algorithms.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Each training command's declared outputs (what {@code --overwrite} deletes and what makes a directory
+ * "an earlier run") must cover every file the command writes, or a re-run could leave a stale file of
+ * the old run beside the new ones. Tiny runs on the embedded data.
+ */
+class CommandOutputsTest {
+    private static final String[] TINY = {"--limit-train", "200", "--limit-test", "100", "--threads", "1"};
+
+    private static int run(String command, Path out, String... args) {
+        List<String> a = new ArrayList<>(List.of(command));
+        a.addAll(List.of(args));
+        a.addAll(List.of(TINY));
+        a.addAll(List.of("--out", out.toString()));
+        PrintStream so = System.out, se = System.err;
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(sink, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(sink, true, StandardCharsets.UTF_8));
+        try {
+            return Main.run(a.toArray(String[]::new));
+        } finally {
+            System.setOut(so);
+            System.setErr(se);
+        }
+    }
+
+    private static void assertDeclared(Path out, RunDirectory.Outputs outputs) throws Exception {
+        List<String> written, declared = new ArrayList<>();
+        try (Stream<Path> s = Files.list(out)) {
+            written = s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+        for (Path p : RunDirectory.earlierOutputs(out, outputs)) declared.add(p.getFileName().toString());
+        assertThat(written).isNotEmpty();
+        assertThat(declared).as("files written to %s that the command's outputs name", out).containsExactlyElementsOf(written);
+    }
+
+    @Test
+    void setRefusesToReplaceARunWithoutOverwrite(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("set");
+        String[] args = {"--epochs", "1", "--hidden", "16"};
+        assertThat(run("set", out, args)).isZero();
+        assertDeclared(out, SetCommand.OUTPUTS);
+        byte[] model = Files.readAllBytes(out.resolve("model.dst4j"));
+        assertThat(run("set", out, args)).isEqualTo(2);
+        assertThat(Files.readAllBytes(out.resolve("model.dst4j"))).isEqualTo(model);
+        List<String> again = new ArrayList<>(List.of(args));
+        again.add("--overwrite");
+        assertThat(run("set", out, again.toArray(String[]::new))).isZero();
+    }
+
+    @Test
+    void everyTrainingCommandDeclaresWhatItWrites(@TempDir Path dir) throws Exception {
+        assertThat(run("freetickets", dir.resolve("ft"), "--variant", "dst", "--members", "2", "--epochs", "1", "--hidden", "16")).isZero();
+        assertDeclared(dir.resolve("ft"), FreeTicketsCommand.OUTPUTS);
+        assertThat(run("neurotrails", dir.resolve("nt"), "--heads", "2", "--epochs", "1", "--hidden", "16,16", "--compare")).isZero();
+        assertDeclared(dir.resolve("nt"), NeuroTrailsCommand.OUTPUTS);
+        assertThat(run("spacenet", dir.resolve("sn"), "--tasks", "2", "--epochs", "1", "--hidden", "40,40", "--connections", "400,200,20",
+                "--selected", "16", "--reserved", "8")).isZero();
+        assertDeclared(dir.resolve("sn"), SpaceNetCommand.OUTPUTS);
+        assertThat(run("quickselection", dir.resolve("qs"), "--k", "10", "--epochs", "1", "--hidden", "16")).isZero();
+        assertDeclared(dir.resolve("qs"), QuickSelectionCommand.OUTPUTS);
+    }
+}

@@ -1,0 +1,102 @@
+package org.dst4j.algorithms.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RunDirectoryTest {
+    private static final RunDirectory.Outputs OUT = RunDirectory.Outputs.of("model.dst4j", "metrics.json", "member-*.dst4j", "single");
+
+    private static Options options(Path defaultOut, String... args) throws Exception {
+        Options o = RunDirectory.declare(new Options("demo", "a demo").option("out", defaultOut.toString(), "output directory"));
+        o.parse(args);
+        return o;
+    }
+
+    private static String[] names(Path dir) throws Exception {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toArray(String[]::new);
+        }
+    }
+
+    @Test
+    void aNewOrForeignDirectoryIsUsedAsGiven(@TempDir Path dir) throws Exception {
+        Path run = dir.resolve("run");
+        assertThat(RunDirectory.claim(options(run, "--out", run.toString()), OUT)).isEqualTo(run);
+        Files.createDirectories(run);
+        Files.writeString(run.resolve("notes.txt"), "mine");   // not one of the command's outputs
+        assertThat(RunDirectory.claim(options(run, "--out", run.toString()), OUT)).isEqualTo(run);
+    }
+
+    @Test
+    void anEarlierRunIsRefusedUnlessOverwriteWhichDeletesOnlyTheCommandsFiles(@TempDir Path dir) throws Exception {
+        Path run = Files.createDirectories(dir.resolve("run"));
+        Files.writeString(run.resolve("model.dst4j"), "old");
+        Files.writeString(run.resolve("member-3.dst4j"), "old");   // a member the new run may not write again
+        Files.writeString(run.resolve(".metrics.json.123.tmp"), "torn");
+        Files.createDirectories(run.resolve("single/deeper"));
+        Files.writeString(run.resolve("single/deeper/x.dst4j"), "old");
+        Files.writeString(run.resolve("notes.txt"), "mine");
+
+        assertThatThrownBy(() -> RunDirectory.claim(options(run, "--out", run.toString()), OUT))
+                .isInstanceOf(UsageException.class)
+                .hasMessageContaining("--out " + run + " holds an earlier run")
+                .hasMessageContaining("--overwrite");
+        assertThat(names(run)).contains("model.dst4j", "member-3.dst4j", "single");
+
+        assertThat(RunDirectory.claim(options(run, "--out", run.toString(), "--overwrite"), OUT)).isEqualTo(run);
+        assertThat(names(run)).containsExactly("notes.txt");
+    }
+
+    @Test
+    void theDefaultDirectoryMovesOnInsteadOfReplacingARun(@TempDir Path dir) throws Exception {
+        Path run = Files.createDirectories(dir.resolve("run"));
+        Files.writeString(run.resolve("metrics.json"), "{}");
+        assertThat(RunDirectory.claim(options(run), OUT)).isEqualTo(dir.resolve("run-2"));
+        Files.createDirectories(dir.resolve("run-2"));
+        Files.writeString(dir.resolve("run-2/model.dst4j"), "x");
+        Files.createDirectories(dir.resolve("run-3"));   // empty: usable
+        assertThat(RunDirectory.claim(options(run), OUT)).isEqualTo(dir.resolve("run-3"));
+        assertThat(Files.readString(run.resolve("metrics.json"))).isEqualTo("{}");
+    }
+
+    @Test
+    void aFileOrAnEmptyPathIsNotARunDirectory(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("plain"), "x");
+        assertThatThrownBy(() -> RunDirectory.claim(options(dir, "--out", file.toString()), OUT))
+                .isInstanceOf(UsageException.class).hasMessageContaining("is a file; expected a directory");
+        assertThatThrownBy(() -> RunDirectory.claim(options(dir, "--out", ""), OUT))
+                .isInstanceOf(UsageException.class).hasMessageContaining("--out: expected a directory");
+    }
+
+    @Test
+    void predictionsNeverOverwriteTheModel(@TempDir Path dir) throws Exception {
+        Path model = Files.writeString(dir.resolve("m.dst4j"), "model");
+        Path ensemble = Files.createDirectories(dir.resolve("ens"));
+        Options same = new Options("predict", "p").option("output", "predictions.csv", "csv");
+        same.parse(new String[] {"--output", dir.resolve("./m.dst4j").toString()});
+        assertThatThrownBy(() -> PredictCommand.output(same, model)).isInstanceOf(UsageException.class).hasMessageContaining("--output");
+        Options linked = new Options("predict", "p").option("output", "predictions.csv", "csv");
+        Path link = Files.createSymbolicLink(dir.resolve("m.csv"), model);
+        linked.parse(new String[] {"--output", link.toString()});
+        assertThatThrownBy(() -> PredictCommand.output(linked, model)).isInstanceOf(UsageException.class)
+                .hasMessageContaining("is the model file given by --model");
+        Options inside = new Options("predict", "p").option("output", "predictions.csv", "csv");
+        inside.parse(new String[] {"--output", ensemble.resolve("p.csv").toString()});
+        assertThatThrownBy(() -> PredictCommand.output(inside, ensemble)).isInstanceOf(UsageException.class)
+                .hasMessageContaining("inside the model directory");
+        Options directory = new Options("predict", "p").option("output", "predictions.csv", "csv");
+        directory.parse(new String[] {"--output", dir.toString()});
+        assertThatThrownBy(() -> PredictCommand.output(directory, model)).isInstanceOf(UsageException.class)
+                .hasMessageContaining("is a directory");
+        Options fine = new Options("predict", "p").option("output", "predictions.csv", "csv");
+        fine.parse(new String[] {"--output", dir.resolve("p.csv").toString()});
+        assertThat(PredictCommand.output(fine, model)).isEqualTo(dir.resolve("p.csv"));
+        assertThat(Files.readString(model)).isEqualTo("model");
+    }
+}
