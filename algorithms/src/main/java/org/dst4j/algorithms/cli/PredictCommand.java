@@ -86,8 +86,8 @@ final class PredictCommand implements Command {
         if (java.nio.file.Files.exists(out) && java.nio.file.Files.exists(model) && java.nio.file.Files.isSameFile(out, model)) {
             throw new UsageException("--output " + out + " is the model file given by --model; write the predictions elsewhere");
         }
-        if (java.nio.file.Files.isDirectory(model) && p.startsWith(m)) {
-            throw new UsageException("--output " + out + " is inside the model directory " + model + "; write the predictions elsewhere");
+        if (java.nio.file.Files.isDirectory(model) && p.startsWith(m) && java.nio.file.Files.exists(out)) {
+            throw new UsageException("--output " + out + " would replace a file of the model directory " + model + "; write the predictions elsewhere");
         }
         return out;
     }

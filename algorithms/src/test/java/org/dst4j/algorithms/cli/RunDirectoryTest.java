@@ -86,10 +86,14 @@ class RunDirectoryTest {
         linked.parse(new String[] {"--output", link.toString()});
         assertThatThrownBy(() -> PredictCommand.output(linked, model)).isInstanceOf(UsageException.class)
                 .hasMessageContaining("is the model file given by --model");
+        Files.writeString(ensemble.resolve("ensemble.json"), "{}");
         Options inside = new Options("predict", "p").option("output", "predictions.csv", "csv");
-        inside.parse(new String[] {"--output", ensemble.resolve("p.csv").toString()});
+        inside.parse(new String[] {"--output", ensemble.resolve("ensemble.json").toString()});
         assertThatThrownBy(() -> PredictCommand.output(inside, ensemble)).isInstanceOf(UsageException.class)
-                .hasMessageContaining("inside the model directory");
+                .hasMessageContaining("would replace a file of the model directory");
+        Options besideMembers = new Options("predict", "p").option("output", "predictions.csv", "csv");
+        besideMembers.parse(new String[] {"--output", ensemble.resolve("p.csv").toString()});
+        assertThat(PredictCommand.output(besideMembers, ensemble)).isEqualTo(ensemble.resolve("p.csv"));
         Options directory = new Options("predict", "p").option("output", "predictions.csv", "csv");
         directory.parse(new String[] {"--output", dir.toString()});
         assertThatThrownBy(() -> PredictCommand.output(directory, model)).isInstanceOf(UsageException.class)
