@@ -118,7 +118,7 @@ public final class DataSources {
         Path teI = find(dir, "t10k-images-idx3-ubyte"), teL = find(dir, "t10k-labels-idx1-ubyte");
         Dataset train = IdxReader.read(name + "/train", trI, trL);
         try {
-            return new DatasetSplit(train, IdxReader.read(name + "/test", teI, teL));
+            return new DatasetSplit(train, IdxReader.read(name + "/test", teI, teL, train, trI.toString()));
         } catch (DataFormatException | RuntimeException e) {
             train.close();
             throw e;
@@ -157,7 +157,8 @@ public final class DataSources {
         try (InputStream trI = resource("train-images-idx3-ubyte.gz"); InputStream trL = resource("train-labels-idx1-ubyte.gz")) {
             Dataset train = IdxReader.read(EMBEDDED + "/train", trI, "embedded train images", trL, "embedded train labels");
             try (InputStream teI = resource("t10k-images-idx3-ubyte.gz"); InputStream teL = resource("t10k-labels-idx1-ubyte.gz")) {
-                return new DatasetSplit(train, IdxReader.read(EMBEDDED + "/test", teI, "embedded test images", teL, "embedded test labels"));
+                return new DatasetSplit(train, IdxReader.read(EMBEDDED + "/test", teI, "embedded test images", teL, "embedded test labels",
+                        train, "embedded train images"));
             } catch (DataFormatException | IOException | RuntimeException e) {
                 train.close();
                 throw e;

@@ -28,9 +28,27 @@ public final class IdxReader {
         }
     }
 
+    /**
+     * As {@link #read(String, Path, Path)}, for images that must have the shape of {@code like}'s (a test set
+     * read after its training set); {@code likeName} names {@code like}'s images file in the error.
+     */
+    public static Dataset read(String name, Path images, Path labels, Dataset like, String likeName) throws DataFormatException {
+        try (InputStream ii = open(images); InputStream li = open(labels)) {
+            return read(name, ii, images.toString(), li, labels.toString(), like, likeName);
+        } catch (IOException e) {
+            throw new DataFormatException("cannot read " + images + " / " + labels + ": " + e.getMessage(), e);
+        }
+    }
+
     /** As {@link #read(String, Path, Path)} from streams (gzip is detected), each with the name used in errors. */
     public static Dataset read(String name, InputStream images, String imagesName, InputStream labels, String labelsName)
             throws DataFormatException, IOException {
+        return read(name, images, imagesName, labels, labelsName, null, null);
+    }
+
+    /** As {@link #read(String, Path, Path, Dataset, String)} from streams. */
+    public static Dataset read(String name, InputStream images, String imagesName, InputStream labels, String labelsName,
+                               Dataset like, String likeName) throws DataFormatException, IOException {
         int[] y = readLabels(maybeGunzip(labels), labelsName);
         DataInputStream in = new DataInputStream(new BufferedInputStream(maybeGunzip(images), 1 << 16));
         int magic = readInt(in, imagesName, 0);
@@ -41,6 +59,12 @@ public final class IdxReader {
         if (n < 0 || rows <= 0 || cols <= 0) throw new DataFormatException(imagesName + ": bad dimensions " + n + " x " + rows + " x " + cols + " at byte 4");
         if (n != y.length) {
             throw new DataFormatException(imagesName + ": " + n + " images but " + labelsName + " has " + y.length + " labels");
+        }
+        // Checked from the header: the pixels need not be read, and a header that disagrees with its payload
+        // is reported as the shape it claims rather than as bytes left over.
+        if (like != null && (rows != like.imageRows() || cols != like.imageCols())) {
+            throw new DataFormatException(imagesName + ": " + rows + "x" + cols + " images (" + (long) rows * cols + " features), but "
+                    + likeName + " has " + like.imageRows() + "x" + like.imageCols() + " (" + like.features() + ")");
         }
         int features = rows * cols;
         int classes = 10;

@@ -48,7 +48,9 @@ class IdxReaderTest {
         String s = gz ? ".gz" : "";
         Files.write(d.resolve("train-images-idx3-ubyte" + s), gz ? gzip(trainImages) : trainImages);
         Files.write(d.resolve("train-labels-idx1-ubyte" + s), gz ? gzip(trainLabels) : trainLabels);
-        Files.write(d.resolve("t10k-images-idx3-ubyte" + s), gz ? gzip(images(4, 3, 5, 0x803)) : images(4, 3, 5, 0x803));
+        java.nio.ByteBuffer header = java.nio.ByteBuffer.wrap(trainImages);
+        byte[] testImages = images(4, header.getInt(8), header.getInt(12), 0x803); // the train images' shape
+        Files.write(d.resolve("t10k-images-idx3-ubyte" + s), gz ? gzip(testImages) : testImages);
         Files.write(d.resolve("t10k-labels-idx1-ubyte" + s), gz ? gzip(labels(4)) : labels(4));
     }
 
@@ -92,6 +94,19 @@ class IdxReaderTest {
         assertThatThrownBy(() -> DataSources.load(DataOptions.idx(c))).hasMessageContaining("11 images but").hasMessageContaining("12 labels");
         Path d = Files.createDirectories(tmp.resolve("missing"));
         assertThatThrownBy(() -> DataSources.load(DataOptions.idx(d))).hasMessageContaining("missing train-images-idx3-ubyte");
+    }
+
+    @Test
+    void testImagesOfAnotherShapeThanTrainAreRejectedAtLoadNamingBothFiles(@TempDir Path tmp) throws Exception {
+        Path d = Files.createDirectories(tmp.resolve("dims"));
+        dir(d, images(11, 3, 5, 0x803), labels(11), true);
+        Files.write(d.resolve("t10k-images-idx3-ubyte.gz"), gzip(images(4, 4, 4, 0x803)));
+        assertThatThrownBy(() -> DataSources.load(DataOptions.idx(d))).isInstanceOf(DataFormatException.class)
+                .hasMessage(d.resolve("t10k-images-idx3-ubyte.gz") + ": 4x4 images (16 features), but "
+                        + d.resolve("train-images-idx3-ubyte.gz") + " has 3x5 (15)");
+        // Same feature count, other shape: the pixels would not correspond either.
+        Files.write(d.resolve("t10k-images-idx3-ubyte.gz"), gzip(images(4, 5, 3, 0x803)));
+        assertThatThrownBy(() -> DataSources.load(DataOptions.idx(d))).hasMessageContaining("5x3 images (15 features)");
     }
 
     @Test
