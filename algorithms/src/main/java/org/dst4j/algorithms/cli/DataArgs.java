@@ -1,6 +1,9 @@
 package org.dst4j.algorithms.cli;
 
+import org.dst4j.nn.data.DataFormatException;
 import org.dst4j.nn.data.DataOptions;
+import org.dst4j.nn.data.DataSources;
+import org.dst4j.nn.data.DatasetSplit;
 
 /** The data options every algorithm command shares. */
 final class DataArgs {
@@ -17,6 +20,21 @@ final class DataArgs {
                 .option("limit-train", "0", "use at most this many training samples (0 = all)")
                 .option("limit-test", "0", "use at most this many test samples (0 = all)")
                 .flag("no-standardize", "do not standardize features (by default: mean 0, std 1, fitted on train)");
+    }
+
+    /** Loads the data to train on (see {@link DataSources#load(DataOptions)}); its warnings go to stderr. */
+    static DatasetSplit load(Options o, long seed) throws UsageException, DataFormatException {
+        return warn(o, DataSources.load(parse(o, seed)));
+    }
+
+    /** Loads data to apply a trained model to (see {@link DataSources#loadForModel}). */
+    static DatasetSplit loadForModel(Options o) throws UsageException, DataFormatException {
+        return warn(o, DataSources.loadForModel(parse(o, 0)));
+    }
+
+    private static DatasetSplit warn(Options o, DatasetSplit split) {
+        for (String w : split.warnings()) System.err.println("dst4j " + o.command() + ": warning: " + w);
+        return split;
     }
 
     static DataOptions parse(Options o, long seed) throws UsageException {
