@@ -58,4 +58,40 @@ class DataArgsTest {
         assertThat(r.err()).isEqualTo("dst4j set: " + test + ": sample 2 (0-based) has label 7, outside the classes 0..2 of the training labels " + train + "\n");
         assertThat(dir.resolve("run")).doesNotExist();
     }
+    @Test
+    void dataOptionMistakesAreUsageErrorsWithExitCodeTwo() throws Exception {
+        Path csv = csv("good.csv", 40, 0, 1), idx = Files.createDirectories(dir.resolve("idx"));
+        // Checked before the files are read: their content does not matter.
+        Path x = Files.writeString(dir.resolve("X.npy"), "not read"), y = Files.writeString(dir.resolve("Y.npy"), "not read");
+        String[][] mistakes = {
+            {"--data", csv.toString(), "--label-column", "foo"},
+            {"--data", csv.toString(), "--label-column", "-1"},
+            {"--dataset", "cifar"},
+            {"--dataset", ""},
+            {"--data", x.toString()},
+            {"--data", x.toString(), "--labels", y.toString(), "--test-data", x.toString()},
+            {"--data", idx.toString(), "--test-data", csv.toString()},
+            {"--data", csv.toString(), "--test-fraction", "0"},
+        };
+        String[] expected = {
+            "dst4j set: --label-column foo: expected last, first or a 0-based column index\n",
+            "dst4j set: --label-column -1: expected last, first or a 0-based column index\n",
+            "dst4j set: unknown dataset 'cifar'; known: fashion-mnist, mnist, fashion-mnist-small\n",
+            "dst4j set: unknown dataset ''; known: fashion-mnist, mnist, fashion-mnist-small\n",
+            "dst4j set: --data " + x + " is a .npy feature array; give its labels with --labels FILE.npy\n",
+            "dst4j set: --test-data " + x + " needs --test-labels FILE.npy\n",
+            "dst4j set: --test-data is for a .csv or .npy --data file; " + idx + " is an IDX directory\n",
+            "dst4j set: --test-fraction 0.0: a single data file (" + csv + ") is split into train and test, so a share above 0 must be held out\n",
+        };
+        for (int i = 0; i < mistakes.length; i++) {
+            Run r = run(set(mistakes[i]));
+            assertThat(r.err()).as(String.join(" ", mistakes[i])).isEqualTo(expected[i]);
+            assertThat(r.code()).as(String.join(" ", mistakes[i])).isEqualTo(2);
+        }
+        // A column the file does not have is a mismatch between option and file: a data error, as before.
+        Run r = run(set("--data", csv.toString(), "--label-column", "7"));
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).isEqualTo("dst4j set: " + csv + ": --label-column 7: expected last, first or a column index in [0, 3)\n");
+        assertThat(dir.resolve("run")).doesNotExist();
+    }
 }

@@ -40,6 +40,7 @@ public final class DataSources {
     }
 
     private static DatasetSplit load(DataOptions o, Map<String, String> env, boolean checkLabels) throws DataFormatException {
+        CsvReader.checkLabelColumn(o.labelColumn());
         DatasetSplit split;
         if (o.data() != null) {
             split = loadPath(o, checkLabels);
@@ -56,29 +57,38 @@ public final class DataSources {
         if (!Files.exists(p)) throw new DataFormatException("--data " + p + ": no such file or directory");
         String base = p.getFileName() == null ? "data" : p.getFileName().toString();
         if (Files.isDirectory(p)) {
-            if (o.testData() != null) throw new DataFormatException("--test-data is for a .csv or .npy --data file; " + p + " is an IDX directory");
+            if (o.testData() != null) throw new DataOptionException("--test-data is for a .csv or .npy --data file; " + p + " is an IDX directory");
             return idxDirectory(p, base, checkLabels);
+        }
+        boolean csv = isCsv(p), npy = !csv && base.endsWith(".npy");
+        if (!csv && !npy) {
+            throw new DataFormatException("--data " + p + ": unsupported file; expected a directory of IDX files, a .csv[.gz] or a .npy file");
+        }
+        // Option mistakes first, before a large file is read only to be thrown away.
+        if (npy && o.labels() == null) throw new DataOptionException("--data " + p + " is a .npy feature array; give its labels with --labels FILE.npy");
+        if (npy && o.testData() != null && o.testLabels() == null) {
+            throw new DataOptionException("--test-data " + o.testData() + " needs --test-labels FILE.npy");
+        }
+        if (o.testData() == null && !(o.testFraction() > 0 && o.testFraction() < 1)) {
+            throw new DataOptionException("--test-fraction " + o.testFraction() + ": a single data file (" + p + ") is split into train and test,"
+                    + (o.testFraction() >= 1 ? " so less than all of it can be held out" : " so a share above 0 must be held out"));
         }
         LabeledRows train, test;
         String trainLabels, testLabels;
-        if (isCsv(p)) {
+        if (csv) {
             train = CsvReader.rows(p, o.labelColumn());
             test = o.testData() == null ? null : CsvReader.rows(existing(o.testData(), "--test-data"), o.labelColumn());
             trainLabels = train.source();
             testLabels = test == null ? null : test.source();
-        } else if (base.endsWith(".npy")) {
-            if (o.labels() == null) throw new DataFormatException("--data " + p + " is a .npy feature array; give its labels with --labels FILE.npy");
+        } else {
             train = NpyReader.rows(p, existing(o.labels(), "--labels"));
             if (o.testData() != null) {
-                if (o.testLabels() == null) throw new DataFormatException("--test-data " + o.testData() + " needs --test-labels FILE.npy");
                 test = NpyReader.rows(existing(o.testData(), "--test-data"), existing(o.testLabels(), "--test-labels"));
             } else {
                 test = null;
             }
             trainLabels = o.labels().toString();
             testLabels = o.testLabels() == null ? null : o.testLabels().toString();
-        } else {
-            throw new DataFormatException("--data " + p + ": unsupported file; expected a directory of IDX files, a .csv[.gz] or a .npy file");
         }
         String name = base.replaceFirst("\\.(csv|csv\\.gz|npy)$", "");
         if (test != null) {
@@ -237,7 +247,7 @@ public final class DataSources {
 
     private static DatasetSplit named(String name, Map<String, String> env, boolean checkLabels) throws DataFormatException {
         if (!name.equals("fashion-mnist") && !name.equals("mnist")) {
-            throw new DataFormatException("unknown dataset '" + name + "'; known: fashion-mnist, mnist, " + EMBEDDED);
+            throw new DataOptionException("unknown dataset '" + name + "'; known: fashion-mnist, mnist, " + EMBEDDED);
         }
         String root = env.get("DST4J_DATA");
         if (root != null && !root.isBlank()) {

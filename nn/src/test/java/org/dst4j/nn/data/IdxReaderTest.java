@@ -171,7 +171,8 @@ class IdxReaderTest {
             assertThatThrownBy(() -> DataSources.load(DataOptions.named("fashion-mnist"), Map.of()))
                     .hasMessageContaining("apt-get install dataset-fashion-mnist").hasMessageContaining("DST4J_DATA");
         }
-        assertThatThrownBy(() -> DataSources.load(DataOptions.named("cifar"), Map.of())).hasMessageContaining("unknown dataset 'cifar'");
+        assertThatThrownBy(() -> DataSources.load(DataOptions.named("cifar"), Map.of())).isInstanceOf(DataOptionException.class)
+                .hasMessageContaining("unknown dataset 'cifar'");
     }
 
     @Test
