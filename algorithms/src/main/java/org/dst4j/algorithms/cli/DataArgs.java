@@ -39,6 +39,12 @@ final class DataArgs {
 
     static DataOptions parse(Options o, long seed) throws UsageException {
         if (o.given("data") && o.given("dataset")) throw new UsageException("give --data or --dataset, not both");
+        for (String name : new String[] {"data", "test-data", "labels", "test-labels"}) {
+            // Path.of("") is the working directory: an empty value (say, an unset shell variable) would be
+            // looked for there and reported with an empty name.
+            String v = o.string(name);
+            if (v != null && v.isBlank()) throw new UsageException("--" + name + ": expected a file or directory, got '" + v + "'");
+        }
         return new DataOptions(o.path("data"), o.path("test-data"), o.path("labels"), o.path("test-labels"),
                 o.string("dataset"), o.string("label-column"), o.number("test-fraction", 0.0, 0.99), false, seed,
                 o.integer("limit-train", 0, Integer.MAX_VALUE), o.integer("limit-test", 0, Integer.MAX_VALUE));

@@ -94,4 +94,14 @@ class DataArgsTest {
         assertThat(r.err()).isEqualTo("dst4j set: " + csv + ": --label-column 7: expected last, first or a column index in [0, 3)\n");
         assertThat(dir.resolve("run")).doesNotExist();
     }
+    @Test
+    void anEmptyPathIsAUsageErrorNamingTheOption() throws Exception {
+        Path csv = csv("good.csv", 40, 0, 1);
+        for (String option : new String[] {"--data", "--test-data", "--labels", "--test-labels"}) {
+            String value = option.equals("--data") ? "" : " ";
+            Run r = run(option.equals("--data") ? set("--data", value) : set("--data", csv.toString(), option, value));
+            assertThat(r.code()).as(option).isEqualTo(2);
+            assertThat(r.err()).as(option).isEqualTo("dst4j set: " + option + ": expected a file or directory, got '" + value + "'\n");
+        }
+    }
 }
