@@ -21,11 +21,7 @@ public final class IdxReader {
 
     /** Images plus labels: a dataset with {@code rows*cols} features and {@code max label + 1} classes (at least 10 for MNIST-style files). */
     public static Dataset read(String name, Path images, Path labels) throws DataFormatException {
-        try (InputStream ii = open(images); InputStream li = open(labels)) {
-            return read(name, ii, images.toString(), li, labels.toString());
-        } catch (IOException e) {
-            throw new DataFormatException("cannot read " + images + " / " + labels + ": " + e.getMessage(), e);
-        }
+        return read(name, images, labels, null, null);
     }
 
     /**
@@ -49,8 +45,23 @@ public final class IdxReader {
     /** As {@link #read(String, Path, Path, Dataset, String)} from streams. */
     public static Dataset read(String name, InputStream images, String imagesName, InputStream labels, String labelsName,
                                Dataset like, String likeName) throws DataFormatException, IOException {
-        int[] y = readLabels(maybeGunzip(labels), labelsName);
-        DataInputStream in = new DataInputStream(new BufferedInputStream(maybeGunzip(images), 1 << 16));
+        // Read one after the other, so a failing stream (a corrupt .gz) is named alone.
+        int[] y;
+        try {
+            y = readLabels(maybeGunzip(labels), labelsName);
+        } catch (IOException e) {
+            throw new DataFormatException(labelsName + ": cannot read: " + e.getMessage(), e);
+        }
+        try {
+            return readImages(name, maybeGunzip(images), imagesName, y, labelsName, like, likeName);
+        } catch (IOException e) {
+            throw new DataFormatException(imagesName + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    private static Dataset readImages(String name, InputStream images, String imagesName, int[] y, String labelsName, Dataset like, String likeName)
+            throws DataFormatException, IOException {
+        DataInputStream in = new DataInputStream(new BufferedInputStream(images, 1 << 16));
         int magic = readInt(in, imagesName, 0);
         if (magic != IMAGES_MAGIC) {
             throw new DataFormatException(imagesName + ": wrong magic 0x" + Integer.toHexString(magic) + " at byte 0, expected 0x00000803 (IDX unsigned-byte images)");

@@ -161,6 +161,17 @@ class IdxReaderTest {
     }
 
     @Test
+    void aCorruptGzipStreamIsReportedForItsOwnFileOnly(@TempDir Path tmp) throws Exception {
+        Path d = Files.createDirectories(tmp.resolve("flip"));
+        dir(d, images(11, 3, 5, 0x803), labels(11), true);
+        byte[] gz = gzip(images(4, 3, 5, 0x803));
+        gz[10] = (byte) 0xff; // the first deflate block header: block type 3 does not exist
+        Files.write(d.resolve("t10k-images-idx3-ubyte.gz"), gz);
+        assertThatThrownBy(() -> DataSources.load(DataOptions.idx(d))).isInstanceOf(DataFormatException.class)
+                .hasMessage(d.resolve("t10k-images-idx3-ubyte.gz") + ": cannot read: invalid block type");
+    }
+
+    @Test
     void namedDatasetLooksInDst4jDataThenExplainsHowToGetIt(@TempDir Path tmp) throws Exception {
         Path d = Files.createDirectories(tmp.resolve("fashion-mnist"));
         dir(d, images(6, 2, 2, 0x803), labels(6), true);
