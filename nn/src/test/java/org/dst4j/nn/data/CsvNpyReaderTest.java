@@ -131,6 +131,10 @@ class CsvNpyReaderTest {
         assertThatThrownBy(() -> NpyReader.read(fortran)).hasMessageContaining("Fortran-order");
         Path complex = write("c.npy", npy("<c8", "3,", ByteBuffer.allocate(24), false));
         assertThatThrownBy(() -> NpyReader.read(complex)).hasMessageContaining("dtype '<c8' not supported");
+        Path none = write("none.npy", npy("<f4", "0, 4", ByteBuffer.allocate(0), false));
+        Path noLabels = write("nolabels.npy", npy("|u1", "0,", ByteBuffer.allocate(0), false));
+        assertThatThrownBy(() -> NpyReader.read("x", none, noLabels, 0)).isInstanceOf(DataFormatException.class)
+                .hasMessage(none + ": shape [0, 4] holds no samples; expected at least one");
         Path head = write("head.npy", Arrays.copyOf(good, 9));
         assertThatThrownBy(() -> NpyReader.read(head)).hasMessageContaining("head.npy: truncated header length at byte 8");
     }
