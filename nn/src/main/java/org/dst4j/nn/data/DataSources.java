@@ -95,12 +95,8 @@ public final class DataSources {
             if (test.featureCount() != train.featureCount()) {
                 throw new DataFormatException(test.source() + ": " + test.featureCount() + " features, but " + train.source() + " has " + train.featureCount());
             }
-            List<String> warnings = List.of();
-            int classes = Math.max(train.maxLabel(), test.maxLabel()) + 1;
-            if (checkLabels) {
-                classes = train.maxLabel() + 1;
-                warnings = checkLabels(trainLabels, train.labels(), classes, testLabels, test.labels());
-            }
+            int classes = checkLabels ? train.maxLabel() + 1 : Math.max(train.maxLabel(), test.maxLabel()) + 1;
+            List<String> warnings = checkLabels ? checkLabels(trainLabels, train.labels(), classes, testLabels, test.labels()) : List.of();
             Dataset tr = train.toDataset(name + "/train", classes);
             return new DatasetSplit(tr, test.toDataset(name + "/test", classes), warnings);
         }
@@ -116,7 +112,7 @@ public final class DataSources {
      * the training classes. Classes below the largest label that no training sample has are returned as a
      * warning.
      */
-    static List<String> checkLabels(String trainSource, int[] train, int classes, String testSource, int[] test) throws DataFormatException {
+    private static List<String> checkLabels(String trainSource, int[] train, int classes, String testSource, int[] test) throws DataFormatException {
         int max = -1;
         for (int l : train) max = Math.max(max, l);
         if (max >= train.length) {
