@@ -1,6 +1,9 @@
 package org.dst4j.algorithms.cli;
 
+import org.dst4j.nn.data.DataFormatException;
 import org.dst4j.nn.data.DataOptions;
+import org.dst4j.nn.data.DataSources;
+import org.dst4j.nn.data.DatasetSplit;
 
 /** The data options every algorithm command shares. */
 final class DataArgs {
@@ -19,8 +22,29 @@ final class DataArgs {
                 .flag("no-standardize", "do not standardize features (by default: mean 0, std 1, fitted on train)");
     }
 
+    /** Loads the data to train on (see {@link DataSources#load(DataOptions)}); its warnings go to stderr. */
+    static DatasetSplit load(Options o, long seed) throws UsageException, DataFormatException {
+        return warn(o, DataSources.load(parse(o, seed)));
+    }
+
+    /** Loads data to apply a trained model to (see {@link DataSources#loadForModel}). */
+    static DatasetSplit loadForModel(Options o) throws UsageException, DataFormatException {
+        return warn(o, DataSources.loadForModel(parse(o, 0)));
+    }
+
+    private static DatasetSplit warn(Options o, DatasetSplit split) {
+        for (String w : split.warnings()) System.err.println("dst4j " + o.command() + ": warning: " + w);
+        return split;
+    }
+
     static DataOptions parse(Options o, long seed) throws UsageException {
         if (o.given("data") && o.given("dataset")) throw new UsageException("give --data or --dataset, not both");
+        for (String name : new String[] {"data", "test-data", "labels", "test-labels"}) {
+            // Path.of("") is the working directory: an empty value (say, an unset shell variable) would be
+            // looked for there and reported with an empty name.
+            String v = o.string(name);
+            if (v != null && v.isBlank()) throw new UsageException("--" + name + ": expected a file or directory, got '" + v + "'");
+        }
         return new DataOptions(o.path("data"), o.path("test-data"), o.path("labels"), o.path("test-labels"),
                 o.string("dataset"), o.string("label-column"), o.number("test-fraction", 0.0, 0.99), false, seed,
                 o.integer("limit-train", 0, Integer.MAX_VALUE), o.integer("limit-test", 0, Integer.MAX_VALUE));

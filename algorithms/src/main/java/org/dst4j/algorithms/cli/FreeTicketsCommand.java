@@ -6,7 +6,6 @@ import org.dst4j.algorithms.freetickets.FreeTickets;
 import org.dst4j.algorithms.freetickets.FreeTicketsConfig;
 import org.dst4j.algorithms.freetickets.FreeTicketsConfig.Variant;
 import org.dst4j.nn.data.DataFormatException;
-import org.dst4j.nn.data.DataSources;
 import org.dst4j.nn.data.DatasetSplit;
 import org.dst4j.nn.ensemble.EnsembleMetrics;
 import org.dst4j.nn.model.EnsembleClassifier;
@@ -68,7 +67,7 @@ final class FreeTicketsCommand implements Command {
         }
         Path out = RunDirectory.claim(o, OUTPUTS);
         Progress progress = new Progress(cfg.totalEpochs());
-        try (DatasetSplit data = DataSources.load(DataArgs.parse(o, cfg.seed()))) {
+        try (DatasetSplit data = DataArgs.load(o, cfg.seed())) {
             System.err.printf("dst4j freetickets %s, M=%d: %s, %d train / %d test samples, %d features, %d classes%n", cfg.variant().label(),
                     cfg.members(), data.train().name(), data.train().samples(), data.test().samples(), data.train().features(), data.train().classes());
             long held = Math.round(data.train().samples() * cfg.validSplit());

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.dst4j.nn.data.DataFormatException;
+import org.dst4j.nn.data.DataOptionException;
 import org.dst4j.nn.train.Trainer;
 import org.dst4j.runtime.kernel.KernelProvider;
 
@@ -53,7 +54,7 @@ public final class Main {
         String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
         try {
             return c.run(rest);
-        } catch (UsageException e) {
+        } catch (UsageException | DataOptionException e) { // the nn module cannot throw the CLI's UsageException
             System.err.println("dst4j " + args[0] + ": " + e.getMessage());
             return 2;
         } catch (UserException | DataFormatException | Trainer.DivergedException e) {

@@ -6,7 +6,6 @@ import org.dst4j.algorithms.freetickets.FreeTickets;
 import org.dst4j.algorithms.neurotrails.NeuroTrails;
 import org.dst4j.algorithms.neurotrails.NeuroTrailsConfig;
 import org.dst4j.nn.data.DataFormatException;
-import org.dst4j.nn.data.DataSources;
 import org.dst4j.nn.data.DatasetSplit;
 import org.dst4j.nn.ensemble.EnsembleMetrics;
 import org.dst4j.nn.train.EpochMetrics;
@@ -72,7 +71,7 @@ final class NeuroTrailsCommand implements Command {
         Path out = RunDirectory.claim(o, OUTPUTS);
         boolean compare = o.flag("compare");
         Progress progress = new Progress(cfg.epochs() * (compare ? 2 + cfg.heads() : 1));
-        try (DatasetSplit data = DataSources.load(DataArgs.parse(o, cfg.seed()))) {
+        try (DatasetSplit data = DataArgs.load(o, cfg.seed())) {
             System.err.printf("dst4j neurotrails M=%d, shared layers %d: %s, %d train / %d test samples%n", cfg.heads(), cfg.sharedLayers(),
                     data.train().name(), data.train().samples(), data.test().samples());
             int[] done = {0};

@@ -24,6 +24,11 @@ final class Options {
         this.summary = summary;
     }
 
+    /** The subcommand's name, for messages. */
+    String command() {
+        return command;
+    }
+
     /** Declares {@code --name VALUE} with a default (null: optional with no default). */
     Options option(String name, String defaultValue, String help) {
         specs.put(name, new Spec(name, defaultValue, help, false));

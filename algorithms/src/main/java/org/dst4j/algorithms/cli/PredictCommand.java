@@ -6,7 +6,6 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.dst4j.nn.data.DataFormatException;
-import org.dst4j.nn.data.DataSources;
 import org.dst4j.nn.data.DatasetSplit;
 import org.dst4j.nn.io.AtomicFiles;
 import org.dst4j.nn.ensemble.EnsembleMetrics;
@@ -33,7 +32,7 @@ final class PredictCommand implements Command {
             throw new UserException("--model " + model + ": a directory, but neither an ensemble (" + EnsembleClassifier.MANIFEST
                     + ") nor a multi-head model (" + MultiHeadClassifier.MANIFEST + ")");
         }
-        try (DatasetSplit data = DataSources.load(DataArgs.parse(o, 0))) {
+        try (DatasetSplit data = DataArgs.loadForModel(o)) {
             float[] probs;
             int k;
             if (multiHead) {

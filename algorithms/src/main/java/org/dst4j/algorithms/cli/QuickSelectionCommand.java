@@ -12,7 +12,6 @@ import org.dst4j.algorithms.evaluation.KMeans;
 import org.dst4j.algorithms.quickselection.QuickSelection;
 import org.dst4j.algorithms.quickselection.QuickSelectionConfig;
 import org.dst4j.nn.data.DataFormatException;
-import org.dst4j.nn.data.DataSources;
 import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.DatasetSplit;
 import org.dst4j.nn.data.MadelonLike;
@@ -148,7 +147,7 @@ final class QuickSelectionCommand implements Command {
     }
 
     private static DatasetSplit loadData(Options o, long seed) throws UsageException, DataFormatException {
-        return DataSources.load(DataArgs.parse(o, seed));
+        return DataArgs.load(o, seed);
     }
 
     private static Map<String, Object> evaluate(Options o, QuickSelectionConfig cfg, DatasetSplit data, QuickSelection.Result result, int[] evalK)

@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import org.dst4j.algorithms.set.SetConfig;
 import org.dst4j.algorithms.set.SetTraining;
 import org.dst4j.nn.data.DataFormatException;
-import org.dst4j.nn.data.DataSources;
 import org.dst4j.nn.data.DatasetSplit;
 import org.dst4j.nn.model.SparseClassifier;
 import org.dst4j.nn.train.EpochMetrics;
@@ -78,7 +77,7 @@ final class SetCommand implements Command {
         Path resume = o.path("resume");
         Path out = resume != null ? null : RunDirectory.claim(o, OUTPUTS);
         Progress progress = new Progress(cfg.epochs());
-        try (DatasetSplit data = DataSources.load(DataArgs.parse(o, cfg.seed()))) {
+        try (DatasetSplit data = DataArgs.load(o, cfg.seed())) {
             System.err.printf("dst4j set: %s, %d train / %d test samples, %d features, %d classes%n", data.train().name(),
                     data.train().samples(), data.test().samples(), data.train().features(), data.train().classes());
             java.util.List<EpochMetrics> history = new java.util.ArrayList<>();

@@ -7,7 +7,6 @@ import org.dst4j.algorithms.spacenet.SpaceNet;
 import org.dst4j.algorithms.spacenet.SpaceNetConfig;
 import org.dst4j.algorithms.spacenet.SpaceNetRun;
 import org.dst4j.nn.data.DataFormatException;
-import org.dst4j.nn.data.DataSources;
 import org.dst4j.nn.data.DatasetSplit;
 import org.dst4j.nn.train.EpochMetrics;
 
@@ -48,7 +47,7 @@ final class SpaceNetCommand implements Command {
         }
         Path out = RunDirectory.claim(o, OUTPUTS);
         boolean baselines = !o.flag("no-baselines");
-        try (DatasetSplit data = DataSources.load(DataArgs.parse(o, cfg.seed()))) {
+        try (DatasetSplit data = DataArgs.load(o, cfg.seed())) {
             if (cfg.tasks() > data.train().classes()) {
                 throw new UsageException("--tasks " + cfg.tasks() + " exceeds the " + data.train().classes() + " classes of " + data.train().name());
             }

@@ -93,6 +93,17 @@ public final class CsvReader {
         return new LabeledRows(source, Arrays.copyOf(x, n * features), n, features, Arrays.copyOf(y, n), 0, 0);
     }
 
+    /** Rejects a {@code labelColumn} that is no column of any file: neither {@code last}, {@code first} nor an index >= 0. */
+    static void checkLabelColumn(String spec) throws DataOptionException {
+        if (spec == null || spec.equals("last") || spec.equals("first")) return;
+        try {
+            if (Integer.parseInt(spec) >= 0) return;
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new DataOptionException("--label-column " + spec + ": expected last, first or a 0-based column index");
+    }
+
     private static int labelIndex(String spec, int columns, String source) throws DataFormatException {
         if (spec == null || spec.equals("last")) return columns - 1;
         if (spec.equals("first")) return 0;

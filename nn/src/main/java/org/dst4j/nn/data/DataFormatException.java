@@ -1,7 +1,10 @@
 package org.dst4j.nn.data;
 
-/** A data file or option that cannot be used; the message names the file, position and what was expected. */
-public final class DataFormatException extends Exception {
+/**
+ * A data file or option that cannot be used; the message names the file, position and what was expected.
+ * Option mistakes are the subclass {@link DataOptionException}.
+ */
+public class DataFormatException extends Exception {
     public DataFormatException(String message) {
         super(message);
     }

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /** Resolves {@link DataOptions} to a train/test split. */
@@ -19,53 +21,140 @@ public final class DataSources {
         return load(o, System.getenv());
     }
 
-    /** Loads, looking named datasets up in {@code env.get("DST4J_DATA")} first. */
+    /**
+     * Loads data to train on, looking named datasets up in {@code env.get("DST4J_DATA")} first. The
+     * training labels define the classes (see {@link #checkLabels}): a test label outside them fails here,
+     * not in the middle of an evaluation.
+     */
     public static DatasetSplit load(DataOptions o, Map<String, String> env) throws DataFormatException {
+        return load(o, env, true);
+    }
+
+    /**
+     * Loads data to apply an already trained model to. The model, not this training split, defines the
+     * classes, so the labels are not checked against the training labels: the caller checks the test
+     * labels against the model's classes.
+     */
+    public static DatasetSplit loadForModel(DataOptions o) throws DataFormatException {
+        return load(o, System.getenv(), false);
+    }
+
+    private static DatasetSplit load(DataOptions o, Map<String, String> env, boolean checkLabels) throws DataFormatException {
+        CsvReader.checkLabelColumn(o.labelColumn());
         DatasetSplit split;
         if (o.data() != null) {
-            split = loadPath(o);
+            split = loadPath(o, checkLabels);
         } else if (o.dataset() == null || o.dataset().equals(EMBEDDED)) {
-            split = embedded();
+            split = embedded(checkLabels);
         } else {
-            split = named(o.dataset(), env);
+            split = named(o.dataset(), env, checkLabels);
         }
         return limit(split, o.limitTrain(), o.limitTest());
     }
 
-    private static DatasetSplit loadPath(DataOptions o) throws DataFormatException {
+    private static DatasetSplit loadPath(DataOptions o, boolean checkLabels) throws DataFormatException {
         Path p = o.data();
         if (!Files.exists(p)) throw new DataFormatException("--data " + p + ": no such file or directory");
         String base = p.getFileName() == null ? "data" : p.getFileName().toString();
         if (Files.isDirectory(p)) {
-            if (o.testData() != null) throw new DataFormatException("--test-data is for a .csv or .npy --data file; " + p + " is an IDX directory");
-            return idxDirectory(p, base);
+            if (o.testData() != null) throw new DataOptionException("--test-data is for a .csv or .npy --data file; " + p + " is an IDX directory");
+            return idxDirectory(p, base, checkLabels);
+        }
+        boolean csv = isCsv(p), npy = !csv && base.endsWith(".npy");
+        if (!csv && !npy) {
+            throw new DataFormatException("--data " + p + ": unsupported file; expected a directory of IDX files, a .csv[.gz] or a .npy file");
+        }
+        // Option mistakes first, before a large file is read only to be thrown away.
+        if (npy && o.labels() == null) throw new DataOptionException("--data " + p + " is a .npy feature array; give its labels with --labels FILE.npy");
+        if (npy && o.testData() != null && o.testLabels() == null) {
+            throw new DataOptionException("--test-data " + o.testData() + " needs --test-labels FILE.npy");
+        }
+        if (o.testData() == null && !(o.testFraction() > 0 && o.testFraction() < 1)) {
+            throw new DataOptionException("--test-fraction " + o.testFraction() + ": a single data file (" + p + ") is split into train and test,"
+                    + (o.testFraction() >= 1 ? " so less than all of it can be held out" : " so a share above 0 must be held out"));
         }
         LabeledRows train, test;
-        if (isCsv(p)) {
+        String trainLabels, testLabels;
+        if (csv) {
             train = CsvReader.rows(p, o.labelColumn());
             test = o.testData() == null ? null : CsvReader.rows(existing(o.testData(), "--test-data"), o.labelColumn());
-        } else if (base.endsWith(".npy")) {
-            if (o.labels() == null) throw new DataFormatException("--data " + p + " is a .npy feature array; give its labels with --labels FILE.npy");
+            trainLabels = train.source();
+            testLabels = test == null ? null : test.source();
+        } else {
             train = NpyReader.rows(p, existing(o.labels(), "--labels"));
             if (o.testData() != null) {
-                if (o.testLabels() == null) throw new DataFormatException("--test-data " + o.testData() + " needs --test-labels FILE.npy");
                 test = NpyReader.rows(existing(o.testData(), "--test-data"), existing(o.testLabels(), "--test-labels"));
             } else {
                 test = null;
             }
-        } else {
-            throw new DataFormatException("--data " + p + ": unsupported file; expected a directory of IDX files, a .csv[.gz] or a .npy file");
+            trainLabels = o.labels().toString();
+            testLabels = o.testLabels() == null ? null : o.testLabels().toString();
         }
         String name = base.replaceFirst("\\.(csv|csv\\.gz|npy)$", "");
         if (test != null) {
             if (test.featureCount() != train.featureCount()) {
                 throw new DataFormatException(test.source() + ": " + test.featureCount() + " features, but " + train.source() + " has " + train.featureCount());
             }
-            int classes = Math.max(train.maxLabel(), test.maxLabel()) + 1;
+            int classes = checkLabels ? train.maxLabel() + 1 : Math.max(train.maxLabel(), test.maxLabel()) + 1;
+            List<String> warnings = checkLabels ? checkLabels(trainLabels, train.labels(), classes, testLabels, test.labels()) : List.of();
             Dataset tr = train.toDataset(name + "/train", classes);
-            return new DatasetSplit(tr, test.toDataset(name + "/test", classes));
+            return new DatasetSplit(tr, test.toDataset(name + "/test", classes), warnings);
         }
-        return holdOut(train.toDataset(name, train.maxLabel() + 1), o.testFraction(), o.seed());
+        List<String> warnings = checkLabels ? checkLabels(trainLabels, train.labels(), train.maxLabel() + 1, null, null) : List.of();
+        DatasetSplit split = holdOut(train.toDataset(name, train.maxLabel() + 1), o.testFraction(), o.seed());
+        return new DatasetSplit(split.train(), split.test(), warnings);
+    }
+
+    /**
+     * Checks labels read from {@code trainSource} (with {@code classes} classes, at least {@code max label + 1})
+     * and, unless null, from {@code testSource}: a largest label that makes more classes than there are
+     * training samples is a corrupt label (or a wrong column), not a class, and a test label must be one of
+     * the training classes. Classes below the largest label that no training sample has are returned as a
+     * warning.
+     */
+    private static List<String> checkLabels(String trainSource, int[] train, int classes, String testSource, int[] test) throws DataFormatException {
+        int max = -1;
+        for (int l : train) max = Math.max(max, l);
+        if (max >= train.length) {
+            throw new DataFormatException(trainSource + ": the largest label is " + max + ", which would make " + (max + 1)
+                    + " classes, more than the " + train.length + " samples; expected class indices 0, 1, 2, ...");
+        }
+        if (test != null) {
+            for (int i = 0; i < test.length; i++) {
+                if (test[i] >= classes) {
+                    throw new DataFormatException(testSource + ": sample " + i + " (0-based) has label " + test[i] + ", outside the classes 0.."
+                            + (classes - 1) + " of the training labels " + trainSource);
+                }
+            }
+        }
+        int[] count = new int[max + 1];
+        for (int l : train) count[l]++;
+        String missing = ranges(count);
+        List<String> warnings = new ArrayList<>();
+        if (!missing.isEmpty()) {
+            warnings.add(trainSource + ": no sample has label " + missing + ", although the largest label, " + max + ", makes "
+                    + (max + 1) + " classes");
+        }
+        return warnings;
+    }
+
+    /** The indices whose count is 0, as {@code 3, 5, 6, 8..254}; after 8 runs, the number of indices left out. */
+    private static String ranges(int[] count) {
+        StringBuilder sb = new StringBuilder();
+        int runs = 0, omitted = 0;
+        for (int i = 0; i < count.length; i++) {
+            if (count[i] != 0) continue;
+            int j = i;
+            while (j + 1 < count.length && count[j + 1] == 0) j++;
+            if (runs++ < 8) {
+                sb.append(sb.isEmpty() ? "" : ", ").append(i).append(j == i ? "" : (j == i + 1 ? ", " : "..") + j);
+            } else {
+                omitted += j - i + 1;
+            }
+            i = j;
+        }
+        if (omitted > 0) sb.append(" and ").append(omitted).append(" more");
+        return sb.toString();
     }
 
     private static boolean isCsv(Path p) {
@@ -112,15 +201,34 @@ public final class DataSources {
         }
     }
 
-    /** The four standard IDX files in {@code dir} (plain or .gz). */
+    /** The four standard IDX files in {@code dir} (plain or .gz), to train on (see {@link #load(DataOptions, Map)}). */
     public static DatasetSplit idxDirectory(Path dir, String name) throws DataFormatException {
+        return idxDirectory(dir, name, true);
+    }
+
+    private static DatasetSplit idxDirectory(Path dir, String name, boolean checkLabels) throws DataFormatException {
         Path trI = find(dir, "train-images-idx3-ubyte"), trL = find(dir, "train-labels-idx1-ubyte");
         Path teI = find(dir, "t10k-images-idx3-ubyte"), teL = find(dir, "t10k-labels-idx1-ubyte");
         Dataset train = IdxReader.read(name + "/train", trI, trL);
         try {
-            return new DatasetSplit(train, IdxReader.read(name + "/test", teI, teL));
+            return checked(new DatasetSplit(train, IdxReader.read(name + "/test", teI, teL, train, trI.toString())), checkLabels, trL.toString(), teL.toString());
         } catch (DataFormatException | RuntimeException e) {
             train.close();
+            throw e;
+        }
+    }
+
+    /**
+     * {@code split} with the warnings of {@link #checkLabels} when asked for. If the labels are wrong its test
+     * set is closed; its train set is left to the caller, which closes it on any failure after reading it.
+     */
+    private static DatasetSplit checked(DatasetSplit split, boolean checkLabels, String trainLabels, String testLabels) throws DataFormatException {
+        if (!checkLabels) return split;
+        try {
+            return new DatasetSplit(split.train(), split.test(),
+                    checkLabels(trainLabels, split.train().labels(), split.train().classes(), testLabels, split.test().labels()));
+        } catch (DataFormatException e) {
+            split.test().close();
             throw e;
         }
     }
@@ -133,20 +241,20 @@ public final class DataSources {
         throw new DataFormatException(dir + ": missing " + base + "[.gz] (an IDX directory needs train-images, train-labels, t10k-images and t10k-labels)");
     }
 
-    private static DatasetSplit named(String name, Map<String, String> env) throws DataFormatException {
+    private static DatasetSplit named(String name, Map<String, String> env, boolean checkLabels) throws DataFormatException {
         if (!name.equals("fashion-mnist") && !name.equals("mnist")) {
-            throw new DataFormatException("unknown dataset '" + name + "'; known: fashion-mnist, mnist, " + EMBEDDED);
+            throw new DataOptionException("unknown dataset '" + name + "'; known: fashion-mnist, mnist, " + EMBEDDED);
         }
         String root = env.get("DST4J_DATA");
         if (root != null && !root.isBlank()) {
             for (Path p : new Path[] {Path.of(root, name), Path.of(root)}) {
                 if (Files.isRegularFile(p.resolve("train-images-idx3-ubyte.gz")) || Files.isRegularFile(p.resolve("train-images-idx3-ubyte"))) {
-                    return idxDirectory(p, name);
+                    return idxDirectory(p, name, checkLabels);
                 }
             }
         }
         Path debian = name.equals("fashion-mnist") ? DEBIAN_FASHION_MNIST : Path.of("/usr/share/datasets/mnist");
-        if (Files.isDirectory(debian)) return idxDirectory(debian, name);
+        if (Files.isDirectory(debian)) return idxDirectory(debian, name, checkLabels);
         throw new DataFormatException("dataset '" + name + "' not found in $DST4J_DATA" + (root == null ? " (unset)" : " (" + root + ")")
                 + " nor " + debian + "; install it with 'apt-get install dataset-" + name + "' or download the four IDX .gz files"
                 + " (github.com/zalandoresearch/fashion-mnist) into a directory and set DST4J_DATA to it");
@@ -154,10 +262,15 @@ public final class DataSources {
 
     /** The small Fashion-MNIST subset shipped in the jar (3,000 train, 1,000 test images). */
     public static DatasetSplit embedded() throws DataFormatException {
+        return embedded(true);
+    }
+
+    private static DatasetSplit embedded(boolean checkLabels) throws DataFormatException {
         try (InputStream trI = resource("train-images-idx3-ubyte.gz"); InputStream trL = resource("train-labels-idx1-ubyte.gz")) {
             Dataset train = IdxReader.read(EMBEDDED + "/train", trI, "embedded train images", trL, "embedded train labels");
             try (InputStream teI = resource("t10k-images-idx3-ubyte.gz"); InputStream teL = resource("t10k-labels-idx1-ubyte.gz")) {
-                return new DatasetSplit(train, IdxReader.read(EMBEDDED + "/test", teI, "embedded test images", teL, "embedded test labels"));
+                return checked(new DatasetSplit(train, IdxReader.read(EMBEDDED + "/test", teI, "embedded test images", teL, "embedded test labels",
+                        train, "embedded train images")), checkLabels, "embedded train labels", "embedded test labels");
             } catch (DataFormatException | IOException | RuntimeException e) {
                 train.close();
                 throw e;
@@ -185,7 +298,7 @@ public final class DataSources {
             te.close();
             te = cut;
         }
-        return new DatasetSplit(tr, te);
+        return new DatasetSplit(tr, te, s.warnings());
     }
 
     private static int[] range(int n) {

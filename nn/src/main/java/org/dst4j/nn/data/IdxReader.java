@@ -21,8 +21,16 @@ public final class IdxReader {
 
     /** Images plus labels: a dataset with {@code rows*cols} features and {@code max label + 1} classes (at least 10 for MNIST-style files). */
     public static Dataset read(String name, Path images, Path labels) throws DataFormatException {
+        return read(name, images, labels, null, null);
+    }
+
+    /**
+     * As {@link #read(String, Path, Path)}, for images that must have the shape of {@code like}'s (a test set
+     * read after its training set); {@code likeName} names {@code like}'s images file in the error.
+     */
+    public static Dataset read(String name, Path images, Path labels, Dataset like, String likeName) throws DataFormatException {
         try (InputStream ii = open(images); InputStream li = open(labels)) {
-            return read(name, ii, images.toString(), li, labels.toString());
+            return read(name, ii, images.toString(), li, labels.toString(), like, likeName);
         } catch (IOException e) {
             throw new DataFormatException("cannot read " + images + " / " + labels + ": " + e.getMessage(), e);
         }
@@ -31,8 +39,29 @@ public final class IdxReader {
     /** As {@link #read(String, Path, Path)} from streams (gzip is detected), each with the name used in errors. */
     public static Dataset read(String name, InputStream images, String imagesName, InputStream labels, String labelsName)
             throws DataFormatException, IOException {
-        int[] y = readLabels(maybeGunzip(labels), labelsName);
-        DataInputStream in = new DataInputStream(new BufferedInputStream(maybeGunzip(images), 1 << 16));
+        return read(name, images, imagesName, labels, labelsName, null, null);
+    }
+
+    /** As {@link #read(String, Path, Path, Dataset, String)} from streams. */
+    public static Dataset read(String name, InputStream images, String imagesName, InputStream labels, String labelsName,
+                               Dataset like, String likeName) throws DataFormatException, IOException {
+        // Read one after the other, so a failing stream (a corrupt .gz) is named alone.
+        int[] y;
+        try {
+            y = readLabels(maybeGunzip(labels), labelsName);
+        } catch (IOException e) {
+            throw new DataFormatException(labelsName + ": cannot read: " + e.getMessage(), e);
+        }
+        try {
+            return readImages(name, maybeGunzip(images), imagesName, y, labelsName, like, likeName);
+        } catch (IOException e) {
+            throw new DataFormatException(imagesName + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    private static Dataset readImages(String name, InputStream images, String imagesName, int[] y, String labelsName, Dataset like, String likeName)
+            throws DataFormatException, IOException {
+        DataInputStream in = new DataInputStream(new BufferedInputStream(images, 1 << 16));
         int magic = readInt(in, imagesName, 0);
         if (magic != IMAGES_MAGIC) {
             throw new DataFormatException(imagesName + ": wrong magic 0x" + Integer.toHexString(magic) + " at byte 0, expected 0x00000803 (IDX unsigned-byte images)");
@@ -41,6 +70,12 @@ public final class IdxReader {
         if (n < 0 || rows <= 0 || cols <= 0) throw new DataFormatException(imagesName + ": bad dimensions " + n + " x " + rows + " x " + cols + " at byte 4");
         if (n != y.length) {
             throw new DataFormatException(imagesName + ": " + n + " images but " + labelsName + " has " + y.length + " labels");
+        }
+        // Checked from the header: the pixels need not be read, and a header that disagrees with its payload
+        // is reported as the shape it claims rather than as bytes left over.
+        if (like != null && (rows != like.imageRows() || cols != like.imageCols())) {
+            throw new DataFormatException(imagesName + ": " + rows + "x" + cols + " images (" + (long) rows * cols + " features), but "
+                    + likeName + " has " + like.imageRows() + "x" + like.imageCols() + " (" + like.features() + ")");
         }
         int features = rows * cols;
         int classes = 10;

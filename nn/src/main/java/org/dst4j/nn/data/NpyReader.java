@@ -47,6 +47,7 @@ public final class NpyReader {
             throw new DataFormatException(labels + ": shape " + Arrays.toString(y.shape()) + ", expected (samples,) or (samples, 1)");
         }
         int n = (int) x.shape()[0];
+        if (n == 0) throw new DataFormatException(features + ": shape " + Arrays.toString(x.shape()) + " holds no samples; expected at least one");
         if (y.shape()[0] != n) {
             throw new DataFormatException(features + ": " + n + " samples but " + labels + " has " + y.shape()[0] + " labels");
         }

@@ -131,6 +131,10 @@ class CsvNpyReaderTest {
         assertThatThrownBy(() -> NpyReader.read(fortran)).hasMessageContaining("Fortran-order");
         Path complex = write("c.npy", npy("<c8", "3,", ByteBuffer.allocate(24), false));
         assertThatThrownBy(() -> NpyReader.read(complex)).hasMessageContaining("dtype '<c8' not supported");
+        Path none = write("none.npy", npy("<f4", "0, 4", ByteBuffer.allocate(0), false));
+        Path noLabels = write("nolabels.npy", npy("|u1", "0,", ByteBuffer.allocate(0), false));
+        assertThatThrownBy(() -> NpyReader.read("x", none, noLabels, 0)).isInstanceOf(DataFormatException.class)
+                .hasMessage(none + ": shape [0, 4] holds no samples; expected at least one");
         Path head = write("head.npy", Arrays.copyOf(good, 9));
         assertThatThrownBy(() -> NpyReader.read(head)).hasMessageContaining("head.npy: truncated header length at byte 8");
     }
@@ -150,5 +154,65 @@ class CsvNpyReaderTest {
         }
         assertThatThrownBy(() -> DataSources.load(new DataOptions(p.resolveSibling("x.npy"), null, null, null, null, "last", 0.2, false, 7, 0, 0)))
                 .hasMessageContaining("no such file");
+    }
+    private static String rows(int... labels) {
+        StringBuilder sb = new StringBuilder("f1,f2,label\n");
+        for (int i = 0; i < labels.length; i++) sb.append(i).append(',').append(i % 3).append(',').append(labels[i]).append('\n');
+        return sb.toString();
+    }
+
+    private static DataOptions files(Path data, Path test, Path labels, Path testLabels) {
+        return new DataOptions(data, test, labels, testLabels, null, "last", 0.2, false, 7, 0, 0);
+    }
+
+    @Test
+    void csvTestLabelOutsideTheTrainingClassesFailsAtLoadInsteadOfAddingClasses() throws Exception {
+        Path train = csv("train.csv", rows(0, 1, 2, 0, 1, 2));
+        Path test = csv("test.csv", rows(0, 1, 7));
+        assertThatThrownBy(() -> DataSources.load(files(train, test, null, null))).isInstanceOf(DataFormatException.class)
+                .hasMessage(test + ": sample 2 (0-based) has label 7, outside the classes 0..2 of the training labels " + train);
+        // Applying a trained model: its classes decide, so the split loads as before.
+        try (DatasetSplit s = DataSources.loadForModel(files(train, test, null, null))) {
+            assertThat(s.test().classes()).isEqualTo(8);
+        }
+        Path fine = csv("fine.csv", rows(2, 0));
+        try (DatasetSplit s = DataSources.load(files(train, fine, null, null))) {
+            assertThat(s.train().classes()).isEqualTo(3);
+            assertThat(s.test().classes()).isEqualTo(3);
+            assertThat(s.warnings()).isEmpty();
+        }
+    }
+
+    @Test
+    void npyTestLabelOutsideTheTrainingClassesNamesTheLabelsFile() throws Exception {
+        ByteBuffer f4 = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < 6; i++) f4.putFloat(i);
+        Path x = write("x.npy", npy("<f4", "3, 2", f4, false));
+        Path y = write("y.npy", npy("|u1", "3,", ByteBuffer.allocate(3).put((byte) 0).put((byte) 1).put((byte) 1), false));
+        Path yt = write("yt.npy", npy("|u1", "3,", ByteBuffer.allocate(3).put((byte) 1).put((byte) 5).put((byte) 0), false));
+        assertThatThrownBy(() -> DataSources.load(files(x, x, y, yt)))
+                .hasMessage(yt + ": sample 1 (0-based) has label 5, outside the classes 0..1 of the training labels " + y);
+    }
+
+    @Test
+    void aLabelMakingMoreClassesThanSamplesIsAnErrorAndMissingClassesAWarning() throws Exception {
+        Path big = csv("big.csv", rows(0, 1, 1000000, 0, 1, 0));
+        assertThatThrownBy(() -> DataSources.load(files(big, null, null, null))).isInstanceOf(DataFormatException.class)
+                .hasMessage(big + ": the largest label is 1000000, which would make 1000001 classes, more than the 6 samples;"
+                        + " expected class indices 0, 1, 2, ...");
+        int[] y = new int[40];
+        for (int i = 0; i < y.length; i++) y[i] = i % 2 == 0 ? 0 : i % 4 == 1 ? 3 : 6;
+        y[5] = 20;
+        Path sparse = csv("sparse.csv", rows(y));
+        try (DatasetSplit s = DataSources.load(files(sparse, null, null, null))) {
+            assertThat(s.train().classes()).isEqualTo(21);
+            assertThat(s.warnings()).containsExactly(sparse + ": no sample has label 1, 2, 4, 5, 7..19, although the largest label, 20, makes 21 classes");
+        }
+        int[] alternate = new int[40];
+        for (int i = 0; i < alternate.length; i++) alternate[i] = i % 20 * 2; // every odd label missing: 1, 3, ..., 37
+        Path odd = csv("odd.csv", rows(alternate));
+        try (DatasetSplit s = DataSources.load(files(odd, odd, null, null))) {
+            assertThat(s.warnings().getFirst()).contains("no sample has label 1, 3, 5, 7, 9, 11, 13, 15 and 11 more, although");
+        }
     }
 }

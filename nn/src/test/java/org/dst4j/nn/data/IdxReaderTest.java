@@ -36,6 +36,15 @@ class IdxReaderTest {
         return b.toByteArray();
     }
 
+    private static byte[] labelFile(int... y) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        DataOutputStream o = new DataOutputStream(b);
+        o.writeInt(0x801);
+        o.writeInt(y.length);
+        for (int l : y) o.writeByte(l);
+        return b.toByteArray();
+    }
+
     private static byte[] gzip(byte[] raw) throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         try (GZIPOutputStream g = new GZIPOutputStream(b)) {
@@ -48,7 +57,9 @@ class IdxReaderTest {
         String s = gz ? ".gz" : "";
         Files.write(d.resolve("train-images-idx3-ubyte" + s), gz ? gzip(trainImages) : trainImages);
         Files.write(d.resolve("train-labels-idx1-ubyte" + s), gz ? gzip(trainLabels) : trainLabels);
-        Files.write(d.resolve("t10k-images-idx3-ubyte" + s), gz ? gzip(images(4, 3, 5, 0x803)) : images(4, 3, 5, 0x803));
+        java.nio.ByteBuffer header = java.nio.ByteBuffer.wrap(trainImages);
+        byte[] testImages = images(4, header.getInt(8), header.getInt(12), 0x803); // the train images' shape
+        Files.write(d.resolve("t10k-images-idx3-ubyte" + s), gz ? gzip(testImages) : testImages);
         Files.write(d.resolve("t10k-labels-idx1-ubyte" + s), gz ? gzip(labels(4)) : labels(4));
     }
 
@@ -95,6 +106,72 @@ class IdxReaderTest {
     }
 
     @Test
+    void testImagesOfAnotherShapeThanTrainAreRejectedAtLoadNamingBothFiles(@TempDir Path tmp) throws Exception {
+        Path d = Files.createDirectories(tmp.resolve("dims"));
+        dir(d, images(11, 3, 5, 0x803), labels(11), true);
+        Files.write(d.resolve("t10k-images-idx3-ubyte.gz"), gzip(images(4, 4, 4, 0x803)));
+        assertThatThrownBy(() -> DataSources.load(DataOptions.idx(d))).isInstanceOf(DataFormatException.class)
+                .hasMessage(d.resolve("t10k-images-idx3-ubyte.gz") + ": 4x4 images (16 features), but "
+                        + d.resolve("train-images-idx3-ubyte.gz") + " has 3x5 (15)");
+        // Same feature count, other shape: the pixels would not correspond either.
+        Files.write(d.resolve("t10k-images-idx3-ubyte.gz"), gzip(images(4, 5, 3, 0x803)));
+        assertThatThrownBy(() -> DataSources.load(DataOptions.idx(d))).hasMessageContaining("5x3 images (15 features)");
+    }
+
+    @Test
+    void testLabelOutsideTheTrainingClassesFailsAtLoadNamingFileSampleLabelAndRange(@TempDir Path tmp) throws Exception {
+        Path d = Files.createDirectories(tmp.resolve("badlabel"));
+        dir(d, images(11, 3, 5, 0x803), labels(11), false);
+        Files.write(d.resolve("t10k-labels-idx1-ubyte"), labelFile(0, 1, 200, 3));
+        assertThatThrownBy(() -> DataSources.load(DataOptions.idx(d))).isInstanceOf(DataFormatException.class)
+                .hasMessage(d.resolve("t10k-labels-idx1-ubyte") + ": sample 2 (0-based) has label 200, outside the classes 0..9 of the training labels "
+                        + d.resolve("train-labels-idx1-ubyte"));
+        // Applying a trained model, its classes are what counts (the caller checks them), not the training file's.
+        try (DatasetSplit s = DataSources.loadForModel(DataOptions.idx(d))) {
+            assertThat(s.test().label(2)).isEqualTo(200);
+            assertThat(s.warnings()).isEmpty();
+        }
+    }
+
+    @Test
+    void aCorruptTrainLabelIsAnErrorWhenItMakesMoreClassesThanSamplesElseAWarning(@TempDir Path tmp) throws Exception {
+        Path d = Files.createDirectories(tmp.resolve("trainbadlabel"));
+        int[] y = new int[11];
+        for (int i = 0; i < 10; i++) y[i] = i;
+        y[10] = 255;
+        dir(d, images(11, 3, 5, 0x803), labelFile(y), false);
+        assertThatThrownBy(() -> DataSources.load(DataOptions.idx(d))).isInstanceOf(DataFormatException.class)
+                .hasMessage(d.resolve("train-labels-idx1-ubyte") + ": the largest label is 255, which would make 256 classes, more than the 11 samples;"
+                        + " expected class indices 0, 1, 2, ...");
+
+        y = new int[300];
+        for (int i = 0; i < y.length; i++) y[i] = i % 10;
+        y[123] = 255;
+        dir(d, images(300, 1, 2, 0x803), labelFile(y), false);
+        try (DatasetSplit s = DataSources.load(DataOptions.idx(d))) {
+            assertThat(s.train().classes()).isEqualTo(256); // a warning only: the classes stay as the labels make them
+            assertThat(s.warnings()).containsExactly(d.resolve("train-labels-idx1-ubyte")
+                    + ": no sample has label 10..254, although the largest label, 255, makes 256 classes");
+        }
+        // --limit-train keeps the warning about the file.
+        try (DatasetSplit s = DataSources.load(new DataOptions(d, null, null, null, null, "last", 0.2, false, 0, 50, 2))) {
+            assertThat(s.train().samples()).isEqualTo(50);
+            assertThat(s.warnings()).hasSize(1);
+        }
+    }
+
+    @Test
+    void aCorruptGzipStreamIsReportedForItsOwnFileOnly(@TempDir Path tmp) throws Exception {
+        Path d = Files.createDirectories(tmp.resolve("flip"));
+        dir(d, images(11, 3, 5, 0x803), labels(11), true);
+        byte[] gz = gzip(images(4, 3, 5, 0x803));
+        gz[10] = (byte) 0xff; // the first deflate block header: block type 3 does not exist
+        Files.write(d.resolve("t10k-images-idx3-ubyte.gz"), gz);
+        assertThatThrownBy(() -> DataSources.load(DataOptions.idx(d))).isInstanceOf(DataFormatException.class)
+                .hasMessage(d.resolve("t10k-images-idx3-ubyte.gz") + ": cannot read: invalid block type");
+    }
+
+    @Test
     void namedDatasetLooksInDst4jDataThenExplainsHowToGetIt(@TempDir Path tmp) throws Exception {
         Path d = Files.createDirectories(tmp.resolve("fashion-mnist"));
         dir(d, images(6, 2, 2, 0x803), labels(6), true);
@@ -105,7 +182,8 @@ class IdxReaderTest {
             assertThatThrownBy(() -> DataSources.load(DataOptions.named("fashion-mnist"), Map.of()))
                     .hasMessageContaining("apt-get install dataset-fashion-mnist").hasMessageContaining("DST4J_DATA");
         }
-        assertThatThrownBy(() -> DataSources.load(DataOptions.named("cifar"), Map.of())).hasMessageContaining("unknown dataset 'cifar'");
+        assertThatThrownBy(() -> DataSources.load(DataOptions.named("cifar"), Map.of())).isInstanceOf(DataOptionException.class)
+                .hasMessageContaining("unknown dataset 'cifar'");
     }
 
     @Test
@@ -113,6 +191,7 @@ class IdxReaderTest {
         try (DatasetSplit s = DataSources.load(DataOptions.embedded())) {
             assertThat(s.train().samples()).isEqualTo(3000);
             assertThat(s.test().samples()).isEqualTo(1000);
+            assertThat(s.warnings()).isEmpty();
             int[] counts = new int[10];
             for (int l : s.train().labels()) counts[l]++;
             assertThat(counts).containsOnly(300);
