@@ -62,11 +62,21 @@ final class Options {
             if (value == null) {
                 if (i + 1 >= args.length) throw new UsageException("--" + name + " needs a value");
                 value = args[++i];
+                // `--out --no-standardize` would otherwise make a directory of that name and drop the flag.
+                if (isOption(value)) throw new UsageException("--" + name + " needs a value, got option " + value);
             }
             if (values.containsKey(name)) throw new UsageException("--" + name + " given twice");
             values.put(name, value);
         }
         return true;
+    }
+
+    // Only this command's own options (and --help) count: a value such as -1 or --weird-name stays a value.
+    private boolean isOption(String arg) {
+        if (!arg.startsWith("--")) return false;
+        String name = arg.substring(2);
+        int eq = name.indexOf('=');
+        return arg.equals("--help") || specs.containsKey(eq >= 0 ? name.substring(0, eq) : name);
     }
 
     boolean given(String name) {

@@ -52,6 +52,20 @@ class OptionsTest {
     }
 
     @Test
+    void anOptionIsNeverTakenAsTheValueOfThePreviousOne() throws Exception {
+        assertThatThrownBy(() -> options().parse(new String[] {"--out", "--fresh"})).isInstanceOf(UsageException.class)
+                .hasMessage("--out needs a value, got option --fresh");
+        assertThatThrownBy(() -> options().parse(new String[] {"--epochs", "--lr", "1"})).hasMessage("--epochs needs a value, got option --lr");
+        assertThatThrownBy(() -> options().parse(new String[] {"--out", "--lr=1"})).hasMessage("--out needs a value, got option --lr=1");
+        assertThatThrownBy(() -> options().parse(new String[] {"--out", "--help"})).hasMessage("--out needs a value, got option --help");
+        Options o = options();
+        o.parse(new String[] {"--lr", "-0.5", "--epochs", "-1", "--out", "--not-an-option"});
+        assertThat(o.number("lr", -1, 1)).isEqualTo(-0.5);
+        assertThat(o.integer("epochs", -1, 1)).isEqualTo(-1);
+        assertThat(o.string("out")).isEqualTo("--not-an-option");
+    }
+
+    @Test
     void unknownCommandAndBadArgumentsExitWithTwo() {
         assertThat(Main.run(new String[] {"frobnicate"})).isEqualTo(2);
         assertThat(Main.run(new String[] {"info", "extra"})).isEqualTo(2);
