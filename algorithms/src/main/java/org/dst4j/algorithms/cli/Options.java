@@ -134,10 +134,11 @@ final class Options {
         }
     }
 
-    /** A comma-separated list of whole numbers, each in [min, max]; empty string gives an empty list. */
+    /** A non-empty comma-separated list of whole numbers, each in [min, max]. */
     int[] integers(String name, int min, int max) throws UsageException {
         String v = string(name).trim();
-        if (v.isEmpty()) return new int[0];
+        // An empty --hidden used to train a network with no hidden layer at all, which nobody asks for that way.
+        if (v.isEmpty()) throw new UsageException("--" + name + ": expected comma-separated whole numbers, got an empty list");
         String[] parts = v.split(",");
         int[] out = new int[parts.length];
         for (int i = 0; i < parts.length; i++) {

@@ -52,6 +52,14 @@ class OptionsTest {
     }
 
     @Test
+    void anEmptyListIsRefused() throws Exception {
+        Options o = options();
+        o.parse(new String[] {"--hidden", " "});
+        assertThatThrownBy(() -> o.integers("hidden", 1, 100)).isInstanceOf(UsageException.class)
+                .hasMessage("--hidden: expected comma-separated whole numbers, got an empty list");
+    }
+
+    @Test
     void anOptionIsNeverTakenAsTheValueOfThePreviousOne() throws Exception {
         assertThatThrownBy(() -> options().parse(new String[] {"--out", "--fresh"})).isInstanceOf(UsageException.class)
                 .hasMessage("--out needs a value, got option --fresh");
