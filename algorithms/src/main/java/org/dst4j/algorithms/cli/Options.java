@@ -110,6 +110,7 @@ final class Options {
             if (x < min || x > max) throw new UsageException("--" + name + ": expected a whole number in [" + min + ", " + max + "], got " + v);
             return x;
         } catch (NumberFormatException e) {
+            if (wholeNumber(v)) throw new UsageException("--" + name + ": expected a whole number in [" + min + ", " + max + "], got " + v);
             throw new UsageException("--" + name + ": expected a whole number, got '" + v + "'");
         }
     }
@@ -119,8 +120,14 @@ final class Options {
         try {
             return Long.parseLong(v.trim());
         } catch (NumberFormatException e) {
+            if (wholeNumber(v)) throw new UsageException("--" + name + ": expected a whole number in [" + Long.MIN_VALUE + ", " + Long.MAX_VALUE + "], got " + v);
             throw new UsageException("--" + name + ": expected a whole number, got '" + v + "'");
         }
+    }
+
+    // The parsers fail alike on "ten" and on 99999999999; the second is a whole number, only out of range.
+    private static boolean wholeNumber(String v) {
+        return v.trim().matches("[+-]?[0-9]+");
     }
 
     double number(String name, double min, double max) throws UsageException {
@@ -145,6 +152,7 @@ final class Options {
             try {
                 out[i] = Integer.parseInt(parts[i].trim());
             } catch (NumberFormatException e) {
+                if (wholeNumber(parts[i])) throw new UsageException("--" + name + ": each value must be in [" + min + ", " + max + "], got " + parts[i].trim());
                 throw new UsageException("--" + name + ": expected comma-separated whole numbers, got '" + v + "'");
             }
             if (out[i] < min || out[i] > max) throw new UsageException("--" + name + ": each value must be in [" + min + ", " + max + "], got " + out[i]);

@@ -52,6 +52,16 @@ class OptionsTest {
     }
 
     @Test
+    void aWholeNumberTooLargeForItsTypeIsOutOfRangeNotMalformed() throws Exception {
+        Options o = options();
+        o.parse(new String[] {"--epochs", "99999999999", "--hidden", "10,99999999999", "--out", "-99999999999999999999"});
+        assertThatThrownBy(() -> o.integer("epochs", 0, 100)).hasMessage("--epochs: expected a whole number in [0, 100], got 99999999999");
+        assertThatThrownBy(() -> o.integers("hidden", 1, 100)).hasMessage("--hidden: each value must be in [1, 100], got 99999999999");
+        assertThatThrownBy(() -> o.longValue("out"))
+                .hasMessage("--out: expected a whole number in [-9223372036854775808, 9223372036854775807], got -99999999999999999999");
+    }
+
+    @Test
     void anEmptyListIsRefused() throws Exception {
         Options o = options();
         o.parse(new String[] {"--hidden", " "});
