@@ -62,6 +62,13 @@ class OptionsTest {
     }
 
     @Test
+    void anEmptyPathIsRefusedRatherThanMeaningTheWorkingDirectory() throws Exception {
+        Options o = options();
+        o.parse(new String[] {"--out", ""});
+        assertThatThrownBy(() -> o.path("out")).isInstanceOf(UsageException.class).hasMessage("--out: expected a path, got an empty string");
+    }
+
+    @Test
     void anEmptyListIsRefused() throws Exception {
         Options o = options();
         o.parse(new String[] {"--hidden", " "});
