@@ -95,6 +95,8 @@ class OptionsTest {
         assertThat(Main.run(new String[] {"frobnicate"})).isEqualTo(2);
         assertThat(Main.run(new String[] {"info", "extra"})).isEqualTo(2);
         assertThat(Main.run(new String[] {"info"})).isZero();
+        assertThat(Main.run(new String[] {"bench"})).as("bench without scale|lung").isEqualTo(2);
+        assertThat(Main.run(new String[] {"bench", "--help"})).isZero();
     }
 
     @Test
