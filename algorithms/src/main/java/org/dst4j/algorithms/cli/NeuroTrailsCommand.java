@@ -18,8 +18,13 @@ final class NeuroTrailsCommand implements Command {
     private static String backboneShare(Options o) throws UsageException {
         String v = o.string("backbone-share").trim();
         if ("erk".equals(v) || "single".equals(v)) return v;
-        double share = o.number("backbone-share", 0, 1);
-        if (share == 0 || share == 1) {
+        double share;
+        try {
+            share = o.number("backbone-share", 0, 1);
+        } catch (UsageException e) {
+            share = Double.NaN; // one message for every bad value, not a closed range for some and an open one for others
+        }
+        if (!(share > 0 && share < 1)) {
             throw new UsageException("--backbone-share: expected erk, single or a number strictly between 0 and 1, got " + v);
         }
         return v;

@@ -58,7 +58,7 @@ final class QuickSelectionCommand implements Command {
                 .option("kmeans-runs", "10", "k-means runs averaged"));
         if (!o.parse(args)) return 0;
         boolean madelon = MADELON.equals(o.string("dataset"));
-        String output = o.given("output") ? o.string("output") : madelon ? "tanh" : "linear";
+        String output = o.given("output") ? o.choice("output", "linear", "tanh") : madelon ? "tanh" : "linear";
         QuickSelectionConfig cfg;
         try {
             cfg = new QuickSelectionConfig(o.integer("k", 1, Integer.MAX_VALUE), o.integer("hidden", 1, 1 << 24), o.number("epsilon", 1e-9, 1e9),
