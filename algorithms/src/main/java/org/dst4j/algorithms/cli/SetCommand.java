@@ -48,14 +48,29 @@ final class SetCommand implements Command {
         }
     }
 
+    // LearningRate.parse fills in missing parts, drops extra ones and takes any number, so a negative or
+    // rising rate showed only in training (as divergence, or not at all): form and ranges are checked here.
     private static String schedule(Options o) throws UsageException {
         String s = o.string("schedule");
+        float lr = (float) o.number("lr", 1e-12, 1e3);
+        org.dst4j.nn.optim.LearningRate r;
         try {
-            org.dst4j.nn.optim.LearningRate.parse(s, 1f, 1);
-            return s;
+            r = org.dst4j.nn.optim.LearningRate.parse(s, lr, 1);
         } catch (IllegalArgumentException e) {
-            throw new UsageException("--schedule: " + e.getMessage());
+            r = null;
         }
+        String[] parts = s.split(":", -1);
+        boolean ok = !java.util.Arrays.asList(parts).contains("") && switch (r) {
+            case org.dst4j.nn.optim.LearningRate.Constant c -> parts.length == 1;
+            case org.dst4j.nn.optim.LearningRate.Step st -> parts.length == 3 && st.gamma() > 0 && st.gamma() <= 1;
+            case org.dst4j.nn.optim.LearningRate.Cosine c -> parts.length <= 2 && c.min() >= 0 && c.min() <= lr;
+            case null, default -> false;
+        };
+        if (!ok) {
+            throw new UsageException("--schedule: expected constant, step:EVERY:GAMMA (EVERY >= 1 epochs, GAMMA in (0, 1]) or cosine[:MIN] (MIN in [0, "
+                    + lr + "], the --lr), got '" + s + "'");
+        }
+        return s;
     }
 
     static String init(Options o) throws UsageException {
