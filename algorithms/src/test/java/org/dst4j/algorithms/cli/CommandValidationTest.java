@@ -61,4 +61,14 @@ class CommandValidationTest {
             assertThat(SetCommand.config(set("--schedule", good)).schedule()).isEqualTo(good);
         }
     }
+
+    @Test
+    void aNormalInitNeedsAFiniteNonNegativeStd() throws Exception {
+        for (String bad : new String[] {"normal:-1", "normal:-0.1", "normal:NaN", "normal:Infinity"}) {
+            assertThatThrownBy(() -> SetCommand.config(set("--init", bad))).as(bad).isInstanceOf(UsageException.class)
+                    .hasMessage("--init: expected normal:<std> with a finite std >= 0, got '" + bad + "'");
+        }
+        assertThat(SetCommand.config(set("--init", "normal:0.1")).init()).isEqualTo("normal:0.1");
+        assertThat(SetCommand.config(set("--init", "normal:0")).init()).isEqualTo("normal:0");
+    }
 }
