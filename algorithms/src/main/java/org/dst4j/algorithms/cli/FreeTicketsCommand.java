@@ -65,6 +65,8 @@ final class FreeTicketsCommand implements Command {
         Path out = o.path("out");
         Progress progress = new Progress(cfg.totalEpochs());
         try (DatasetSplit data = DataSources.load(DataArgs.parse(o, cfg.seed()))) {
+            int[] sizes = LayerCheck.sizes(data.train().features(), cfg.hidden(), data.train().classes());
+            LayerCheck.check(o, "density", "", sizes, new org.dst4j.nn.init.Density.Erk(cfg.density()).densities(sizes));
             System.err.printf("dst4j freetickets %s, M=%d: %s, %d train / %d test samples, %d features, %d classes%n", cfg.variant().label(),
                     cfg.members(), data.train().name(), data.train().samples(), data.test().samples(), data.train().features(), data.train().classes());
             long held = Math.round(data.train().samples() * cfg.validSplit());

@@ -73,6 +73,9 @@ final class NeuroTrailsCommand implements Command {
         boolean compare = o.flag("compare");
         Progress progress = new Progress(cfg.epochs() * (compare ? 2 + cfg.heads() : 1));
         try (DatasetSplit data = DataSources.load(DataArgs.parse(o, cfg.seed()))) {
+            for (NeuroTrails.Network n : NeuroTrails.networks(cfg, data.train().features(), data.train().classes(), compare)) {
+                LayerCheck.check(o, "density", n.name(), n.sizes(), n.densities());
+            }
             System.err.printf("dst4j neurotrails M=%d, shared layers %d: %s, %d train / %d test samples%n", cfg.heads(), cfg.sharedLayers(),
                     data.train().name(), data.train().samples(), data.test().samples());
             int[] done = {0};

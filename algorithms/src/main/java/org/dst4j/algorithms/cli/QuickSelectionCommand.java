@@ -83,6 +83,8 @@ final class QuickSelectionCommand implements Command {
             for (int k : evalK) {
                 if (k > train.features()) throw new UsageException("--eval-k " + k + " exceeds the " + train.features() + " features of " + train.name());
             }
+            int[] sizes = {train.features(), cfg.hidden(), train.features()};
+            LayerCheck.check(o, "epsilon", "autoencoder", sizes, new org.dst4j.nn.init.Density.ErdosRenyi(cfg.epsilon()).densities(sizes));
             System.err.printf("dst4j quickselection: %s, %d samples, %d features; autoencoder %d-%d-%d%n", train.name(), train.samples(),
                     train.features(), train.features(), cfg.hidden(), train.features());
             Files.createDirectories(out);

@@ -96,6 +96,10 @@ final class SetCommand implements Command {
         Path out = o.path("out"), resume = o.path("resume");
         Progress progress = new Progress(cfg.epochs());
         try (DatasetSplit data = DataSources.load(DataArgs.parse(o, cfg.seed()))) {
+            if (resume == null) {
+                int[] sizes = LayerCheck.sizes(data.train().features(), cfg.hidden(), data.train().classes());
+                LayerCheck.check(o, "epsilon", "", sizes, new org.dst4j.nn.init.Density.ErdosRenyi(cfg.epsilon()).densities(sizes));
+            }
             System.err.printf("dst4j set: %s, %d train / %d test samples, %d features, %d classes%n", data.train().name(),
                     data.train().samples(), data.test().samples(), data.train().features(), data.train().classes());
             java.util.List<EpochMetrics> history = new java.util.ArrayList<>();

@@ -6,7 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.dst4j.nn.init.Density;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Bad command lines are refused in one line with exit code 2 before any data is trained on. Every case
@@ -14,7 +18,24 @@ import org.junit.jupiter.api.Test;
  */
 class CommandValidationTest {
 
+    @TempDir Path dir;
+
     record Outcome(int code, String err) {}
+
+    // 60 samples, 4 features, 3 classes: should a check be missing, the command trains on this, in milliseconds.
+    String tinyCsv() throws Exception {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 60; i++) sb.append(i % 7).append(',').append(i % 5).append(',').append(i % 3 * 2).append(',').append(i % 11).append(',').append(i % 3).append('\n');
+        return Files.writeString(dir.resolve("tiny.csv"), sb.toString()).toString();
+    }
+
+    // A tiny run of a command on tinyCsv(), plus the arguments under test.
+    Outcome tiny(String command, String... args) throws Exception {
+        String[] common = {command, "--data", tinyCsv(), "--threads", "1", "--epochs", "1", "--out", dir.resolve("run").toString()};
+        String[] all = java.util.Arrays.copyOf(common, common.length + args.length);
+        System.arraycopy(args, 0, all, common.length, args.length);
+        return run(all);
+    }
 
     static Outcome run(String... args) {
         PrintStream err = System.err;
@@ -70,5 +91,32 @@ class CommandValidationTest {
         }
         assertThat(SetCommand.config(set("--init", "normal:0.1")).init()).isEqualTo("normal:0.1");
         assertThat(SetCommand.config(set("--init", "normal:0")).init()).isEqualTo("normal:0");
+    }
+
+    @Test
+    void aLayerOverTheConnectionLimitIsAUsageErrorNotAStackTrace() throws Exception {
+        assertUsageError(tiny("set", "--hidden", "2147483647"), "dst4j set: --hidden 2147483647 with --epsilon 20 gives the 4 -> 2147483647 layer "
+                + "8589934588 connections, over the 2^31-1 one layer holds; use smaller hidden layers or a lower --epsilon");
+        Options o = set("--hidden", "100000000", "--epsilon", "1000000");
+        int[] sizes = {784, 100_000_000, 10};
+        assertThatThrownBy(() -> LayerCheck.check(o, "epsilon", "", sizes, new Density.ErdosRenyi(1e6).densities(sizes)))
+                .hasMessageContaining("the 784 -> 100000000 layer 78400000000 connections, over the 2^31-1");
+    }
+
+    @Test
+    void aNetworkThatCannotConnectItsInputToItsOutputIsRefused() throws Exception {
+        assertUsageError(tiny("set", "--hidden", "20", "--epsilon", "1e-9"),
+                "dst4j set: --epsilon 1e-9 leaves the 4 -> 20 layer with no connections, so it could not learn; raise --epsilon");
+        assertUsageError(tiny("freetickets", "--variant", "dst", "--members", "1", "--hidden", "100,100", "--density", "0.001"),
+                "dst4j freetickets: --density 0.001 leaves the 4-100-100-3 network only [3, 5, 3] connections by layer, too few for any input "
+                        + "to be expected to reach the output, so it could not learn; raise --density");
+        assertThat(tiny("neurotrails", "--hidden", "100,100", "--density", "0.001").err())
+                .startsWith("dst4j neurotrails: --density 0.001 leaves the 4-100-100-3 backbone + head only").endsWith("could not learn; raise --density");
+        assertThat(tiny("quickselection", "--k", "2", "--epsilon", "1e-9").err())
+                .startsWith("dst4j quickselection: --epsilon 1e-9 leaves the 4 -> 1000 layer of the autoencoder with no connections");
+        // The defaults, and a sparse but connected network, pass.
+        int[] sizes = {784, 1000, 1000, 1000, 10};
+        LayerCheck.check(set(), "epsilon", "", sizes, new Density.ErdosRenyi(20).densities(sizes));
+        LayerCheck.check(set(), "epsilon", "", sizes, new Density.Erk(0.002).densities(sizes));
     }
 }
