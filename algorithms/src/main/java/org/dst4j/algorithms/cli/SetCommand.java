@@ -2,6 +2,8 @@ package org.dst4j.algorithms.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 import org.dst4j.algorithms.set.SetConfig;
 import org.dst4j.algorithms.set.SetTraining;
 import org.dst4j.nn.data.DataFormatException;
@@ -32,7 +34,7 @@ final class SetCommand implements Command {
                 .option("seed", "42", "random seed")
                 .option("threads", String.valueOf(Runtime.getRuntime().availableProcessors()), "worker threads")
                 .option("out", "runs/set", "output directory")
-                .option("resume", null, "continue the run whose checkpoint is in this directory");
+                .option("resume", null, "continue the run whose checkpoint is in this directory, as it was set up (give only --threads, --seed and the data options)");
         return DataArgs.declare(o);
     }
 
@@ -94,6 +96,16 @@ final class SetCommand implements Command {
         if (!o.parse(args)) return 0;
         SetConfig cfg = config(o);
         Path out = o.path("out"), resume = o.path("resume");
+        if (resume != null) {
+            // SetTraining.resume rebuilds the run from its checkpoint and writes into that directory; only where it runs
+            // and how the same data is found (data options; --seed draws a single file's hold-out split) still apply.
+            List<String> ignored = Stream.of("hidden", "epsilon", "zeta", "epochs", "batch", "lr", "schedule", "optimizer", "momentum",
+                    "weight-decay", "dropout", "activation", "alpha", "init", "out", "no-standardize").filter(o::given).map(n -> "--" + n).toList();
+            if (!ignored.isEmpty()) {
+                throw new UsageException("--resume continues the run as its checkpoint defines it; drop " + String.join(", ", ignored)
+                        + " (with --resume only --threads, --seed and the data options apply)");
+            }
+        }
         Progress progress = new Progress(cfg.epochs());
         try (DatasetSplit data = DataSources.load(DataArgs.parse(o, cfg.seed()))) {
             if (resume == null) {

@@ -119,4 +119,16 @@ class CommandValidationTest {
         LayerCheck.check(set(), "epsilon", "", sizes, new Density.ErdosRenyi(20).densities(sizes));
         LayerCheck.check(set(), "epsilon", "", sizes, new Density.Erk(0.002).densities(sizes));
     }
+
+    @Test
+    void optionsThatAResumedRunWouldIgnoreAreRefused() throws Exception {
+        String resume = dir.resolve("no-such-run").toString();
+        assertUsageError(run("set", "--resume", resume, "--hidden", "50", "--lr", "0.5", "--epochs", "3", "--out", dir.resolve("x").toString(), "--no-standardize"),
+                "dst4j set: --resume continues the run as its checkpoint defines it; drop --hidden, --epochs, --lr, --out, --no-standardize "
+                        + "(with --resume only --threads, --seed and the data options apply)");
+        // What a resumed run does use passes, to fail only on the missing checkpoint.
+        Outcome o = run("set", "--resume", resume, "--threads", "1", "--seed", "7", "--data", tinyCsv(), "--test-fraction", "0.3", "--limit-train", "30");
+        assertThat(o.code()).isEqualTo(1);
+        assertThat(o.err()).endsWith("--resume " + resume + ": no checkpoint.dst4j there");
+    }
 }
