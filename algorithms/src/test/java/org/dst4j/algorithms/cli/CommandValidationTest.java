@@ -131,4 +131,26 @@ class CommandValidationTest {
         assertThat(o.code()).isEqualTo(1);
         assertThat(o.err()).endsWith("--resume " + resume + ": no checkpoint.dst4j there");
     }
+
+    @Test
+    void spaceNetCapacityIsCheckedAgainstTheHiddenLayers() throws Exception {
+        String[] quick = {"--no-baselines", "--tasks", "3", "--limit-train", "30"};
+        assertUsageError(tiny("spacenet", concat(quick, "--hidden", "10,10")), "dst4j spacenet: --selected 80 with --reserved 40 over --tasks 3 needs "
+                + "(tasks - 1) x reserved + selected = 160 neurons in every hidden layer, for the last task to find its selected neurons free; "
+                + "--hidden 10,10 has a layer of 10");
+        assertThat(tiny("spacenet", concat(quick, "--hidden", "400,159", "--selected", "80", "--reserved", "40")).err()).endsWith("--hidden 400,159 has a layer of 159");
+        assertThat(tiny("spacenet", concat(quick, "--hidden", "400,400", "--selected", "1000", "--reserved", "0")).err()).contains("= 1000 neurons");
+        assertUsageError(tiny("spacenet", concat(quick, "--connections", "321,1640,80")),
+                "dst4j spacenet: --connections 321,1640,80: a task can place at most 320 connections in the 4 -> 400 layer (4 inputs x 80 --selected neurons), not 321");
+        assertThat(tiny("spacenet", concat(quick, "--connections", "320,6401,80")).err())
+                .endsWith("at most 6400 connections in the 400 -> 400 layer (80 x 80 --selected neurons), not 6401");
+        assertThat(tiny("spacenet", concat(quick, "--connections", "320,6400,81")).err())
+                .endsWith("at most 80 connections in the 400 -> 3 layer (80 --selected neurons x 1 class of the smallest task), not 81");
+    }
+
+    static String[] concat(String[] a, String... b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
 }
