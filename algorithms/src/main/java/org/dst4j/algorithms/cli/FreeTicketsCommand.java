@@ -2,6 +2,8 @@ package org.dst4j.algorithms.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 import org.dst4j.algorithms.freetickets.FreeTickets;
 import org.dst4j.algorithms.freetickets.FreeTicketsConfig;
 import org.dst4j.algorithms.freetickets.FreeTicketsConfig.Variant;
@@ -61,6 +63,14 @@ final class FreeTicketsCommand implements Command {
                     o.given("member-splits") ? o.choice("member-splits", "own", "shared") : FreeTicketsConfig.defaultMemberSplits(variant));
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
+        }
+        // Each variant reads only its own epoch and ticket options: one meant for the other was silently ignored.
+        boolean dst = cfg.variant() == Variant.DST;
+        List<String> other = (dst ? Stream.of("explore-epochs", "refine-epochs", "large-prune-rate") : Stream.of("epochs"))
+                .filter(o::given).map(n -> "--" + n).toList();
+        if (!other.isEmpty()) {
+            throw new UsageException(String.join(", ", other) + (other.size() == 1 ? " applies" : " apply") + " only to --variant "
+                    + (dst ? "edst" : "dst") + ", not " + cfg.variant().label());
         }
         Path out = o.path("out");
         Progress progress = new Progress(cfg.totalEpochs());

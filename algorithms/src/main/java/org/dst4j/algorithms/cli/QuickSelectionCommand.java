@@ -58,6 +58,11 @@ final class QuickSelectionCommand implements Command {
                 .option("kmeans-runs", "10", "k-means runs averaged"));
         if (!o.parse(args)) return 0;
         boolean madelon = MADELON.equals(o.string("dataset"));
+        if (madelon && o.given("data")) throw new UsageException("give --data or --dataset, not both");
+        // MADELON is generated at a fixed size with its own split: these would be silently ignored.
+        for (String n : List.of("test-data", "labels", "test-labels", "label-column", "test-fraction", "limit-train", "limit-test")) {
+            if (madelon && o.given(n)) throw new UsageException("--" + n + " does not apply to --dataset madelon (generated, with a fixed size and split)");
+        }
         String output = o.given("output") ? o.choice("output", "linear", "tanh") : madelon ? "tanh" : "linear";
         QuickSelectionConfig cfg;
         try {

@@ -153,4 +153,18 @@ class CommandValidationTest {
         System.arraycopy(b, 0, all, a.length, b.length);
         return all;
     }
+
+    @Test
+    void optionsACommandWouldIgnoreInThisConfigurationAreRefused() throws Exception {
+        String out = dir.resolve("qs").toString();
+        assertUsageError(tiny("quickselection", "--dataset", "madelon", "--hidden", "8"), "dst4j quickselection: give --data or --dataset, not both");
+        assertUsageError(run("quickselection", "--dataset", "madelon", "--limit-train", "100", "--hidden", "8", "--epochs", "1", "--threads", "1", "--out", out),
+                "dst4j quickselection: --limit-train does not apply to --dataset madelon (generated, with a fixed size and split)");
+        assertUsageError(tiny("freetickets", "--variant", "edst", "--hidden", "8", "--explore-epochs", "1", "--refine-epochs", "1"),
+                "dst4j freetickets: --epochs applies only to --variant dst, not edst");
+        assertUsageError(tiny("freetickets", "--variant", "dst", "--hidden", "8", "--members", "1", "--explore-epochs", "7", "--large-prune-rate", "0.5"),
+                "dst4j freetickets: --explore-epochs, --large-prune-rate apply only to --variant edst, not dst");
+        assertUsageError(tiny("freetickets", "--variant", "dst", "--hidden", "8", "--members", "1", "--refine-epochs", "2"),
+                "dst4j freetickets: --refine-epochs applies only to --variant edst, not dst");
+    }
 }
