@@ -80,6 +80,8 @@ final class QuickSelectionCommand implements Command {
             throw new UsageException("--scale " + o.string("scale") + " contradicts --no-standardize");
         }
         int[] evalK = o.given("eval-k") ? o.integers("eval-k", 1, Integer.MAX_VALUE) : new int[] {cfg.k()};
+        // Read before training, not after it: a bad value used to surface only once the whole selection had run.
+        int trees = o.integer("trees", 1, 100_000), draws = o.integer("random-draws", 0, 1000), runs = o.integer("kmeans-runs", 1, 1000);
         Path out = o.path("out");
         MadelonLike synthetic = null;
         try (DatasetSplit data = madelon ? (synthetic = MadelonLike.standard(cfg.seed())).split() : loadData(o, cfg.seed())) {
@@ -144,7 +146,7 @@ final class QuickSelectionCommand implements Command {
                 summary.put("relevant_total", synthetic.relevant().length);
             }
             if (o.flag("evaluate")) {
-                summary.put("evaluation", evaluate(o, cfg, data, result, evalK));
+                summary.put("evaluation", evaluate(cfg, data, result, evalK, trees, draws, runs));
             }
             AtomicFiles.writeString(out.resolve("summary.json"), Json.write(summary) + "\n");
             return 0;
@@ -155,9 +157,8 @@ final class QuickSelectionCommand implements Command {
         return DataSources.load(DataArgs.parse(o, seed));
     }
 
-    private static Map<String, Object> evaluate(Options o, QuickSelectionConfig cfg, DatasetSplit data, QuickSelection.Result result, int[] evalK)
-            throws UsageException {
-        int trees = o.integer("trees", 1, 100_000), draws = o.integer("random-draws", 0, 1000), runs = o.integer("kmeans-runs", 1, 1000);
+    private static Map<String, Object> evaluate(QuickSelectionConfig cfg, DatasetSplit data, QuickSelection.Result result, int[] evalK,
+                                                int trees, int draws, int runs) {
         Dataset train = data.train(), test = data.test();
         Map<String, Object> ev = new LinkedHashMap<>();
         try (WorkerPool pool = new WorkerPool(cfg.threads())) {
