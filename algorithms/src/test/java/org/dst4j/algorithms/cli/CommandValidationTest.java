@@ -160,6 +160,8 @@ class CommandValidationTest {
         assertUsageError(tiny("quickselection", "--dataset", "madelon", "--hidden", "8"), "dst4j quickselection: give --data or --dataset, not both");
         assertUsageError(run("quickselection", "--dataset", "madelon", "--limit-train", "100", "--hidden", "8", "--epochs", "1", "--threads", "1", "--out", out),
                 "dst4j quickselection: --limit-train does not apply to --dataset madelon (generated, with a fixed size and split)");
+        assertUsageError(run("predict", "--model", dir.resolve("none.dst4j").toString(), "--no-standardize"),
+                "dst4j predict: --no-standardize does not apply to predict: the model standardizes its input as it was trained");
         assertUsageError(tiny("freetickets", "--variant", "edst", "--hidden", "8", "--explore-epochs", "1", "--refine-epochs", "1"),
                 "dst4j freetickets: --epochs applies only to --variant dst, not edst");
         assertUsageError(tiny("freetickets", "--variant", "dst", "--hidden", "8", "--members", "1", "--explore-epochs", "7", "--large-prune-rate", "0.5"),
