@@ -20,7 +20,8 @@ final class BenchCommand implements Command {
             System.out.println("usage: dst4j bench scale [options]   SET on synthetic high-dimensional data, 10^6 to 5*10^8 connections");
             System.out.println("       dst4j bench lung [options]    the SET reference's scale table (Lung-shaped data, batch 2)");
             System.out.println("'dst4j bench scale --help' and 'dst4j bench lung --help' list the options.");
-            return 0;
+            // A missing subcommand is a usage error, as a bare 'dst4j' is; only asking for help succeeds.
+            return args.length == 0 ? 2 : 0;
         }
         if (!(args[0].equals("scale") || args[0].equals("lung"))) {
             throw new UsageException("expected 'bench scale' or 'bench lung', got '" + args[0] + "'");

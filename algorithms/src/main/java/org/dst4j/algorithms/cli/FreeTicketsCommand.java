@@ -2,6 +2,8 @@ package org.dst4j.algorithms.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 import org.dst4j.algorithms.freetickets.FreeTickets;
 import org.dst4j.algorithms.freetickets.FreeTicketsConfig;
 import org.dst4j.algorithms.freetickets.FreeTicketsConfig.Variant;
@@ -65,9 +67,18 @@ final class FreeTicketsCommand implements Command {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
-        Path out = RunDirectory.claim(o, OUTPUTS);
+        // Each variant reads only its own epoch and ticket options: one meant for the other was silently ignored.
+        boolean dst = cfg.variant() == Variant.DST;
+        List<String> other = (dst ? Stream.of("explore-epochs", "refine-epochs", "large-prune-rate") : Stream.of("epochs"))
+                .filter(o::given).map(n -> "--" + n).toList();
+        if (!other.isEmpty()) {
+            throw new UsageException(String.join(", ", other) + (other.size() == 1 ? " applies" : " apply") + " only to --variant "
+                    + (dst ? "edst" : "dst") + ", not " + cfg.variant().label());
+        }
         Progress progress = new Progress(cfg.totalEpochs());
         try (DatasetSplit data = DataArgs.load(o, cfg.seed())) {
+            int[] sizes = LayerCheck.sizes(data.train().features(), cfg.hidden(), data.train().classes());
+            LayerCheck.check(o, "density", "", sizes, new org.dst4j.nn.init.Density.Erk(cfg.density()).densities(sizes));
             System.err.printf("dst4j freetickets %s, M=%d: %s, %d train / %d test samples, %d features, %d classes%n", cfg.variant().label(),
                     cfg.members(), data.train().name(), data.train().samples(), data.test().samples(), data.train().features(), data.train().classes());
             long held = Math.round(data.train().samples() * cfg.validSplit());
@@ -75,6 +86,8 @@ final class FreeTicketsCommand implements Command {
                 throw new UsageException("--valid-split: " + cfg.validSplit() + " of " + data.train().samples()
                         + " training samples holds out " + held + "; it must leave at least one sample for validation and one for training");
             }
+            // Claimed last: with --overwrite the earlier run is deleted, so only once the run is sure to start.
+            Path out = RunDirectory.claim(o, OUTPUTS);
             int[] done = {0};
             FreeTickets.Result r = FreeTickets.run(cfg, data, !o.flag("no-standardize"), out, new FreeTickets.Progress() {
                 @Override public void batch(int epoch, int d2, int total) {

@@ -21,8 +21,13 @@ final class NeuroTrailsCommand implements Command {
     private static String backboneShare(Options o) throws UsageException {
         String v = o.string("backbone-share").trim();
         if ("erk".equals(v) || "single".equals(v)) return v;
-        double share = o.number("backbone-share", 0, 1);
-        if (share == 0 || share == 1) {
+        double share;
+        try {
+            share = o.number("backbone-share", 0, 1);
+        } catch (UsageException e) {
+            share = Double.NaN; // one message for every bad value, not a closed range for some and an open one for others
+        }
+        if (!(share > 0 && share < 1)) {
             throw new UsageException("--backbone-share: expected erk, single or a number strictly between 0 and 1, got " + v);
         }
         return v;
@@ -68,10 +73,13 @@ final class NeuroTrailsCommand implements Command {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
-        Path out = RunDirectory.claim(o, OUTPUTS);
         boolean compare = o.flag("compare");
         Progress progress = new Progress(cfg.epochs() * (compare ? 2 + cfg.heads() : 1));
         try (DatasetSplit data = DataArgs.load(o, cfg.seed())) {
+            for (NeuroTrails.Network n : NeuroTrails.networks(cfg, data.train().features(), data.train().classes(), compare)) {
+                LayerCheck.check(o, "density", n.name(), n.sizes(), n.densities());
+            }
+            Path out = RunDirectory.claim(o, OUTPUTS);
             System.err.printf("dst4j neurotrails M=%d, shared layers %d: %s, %d train / %d test samples%n", cfg.heads(), cfg.sharedLayers(),
                     data.train().name(), data.train().samples(), data.test().samples());
             int[] done = {0};

@@ -67,11 +67,21 @@ final class Options {
             if (value == null) {
                 if (i + 1 >= args.length) throw new UsageException("--" + name + " needs a value");
                 value = args[++i];
+                // `--out --no-standardize` would otherwise make a directory of that name and drop the flag.
+                if (isOption(value)) throw new UsageException("--" + name + " needs a value, got option " + value);
             }
             if (values.containsKey(name)) throw new UsageException("--" + name + " given twice");
             values.put(name, value);
         }
         return true;
+    }
+
+    // Only this command's own options (and --help) count: a value such as -1 or --weird-name stays a value.
+    private boolean isOption(String arg) {
+        if (!arg.startsWith("--")) return false;
+        String name = arg.substring(2);
+        int eq = name.indexOf('=');
+        return arg.equals("--help") || specs.containsKey(eq >= 0 ? name.substring(0, eq) : name);
     }
 
     boolean given(String name) {
@@ -91,6 +101,8 @@ final class Options {
     Path path(String name) throws UsageException {
         String v = string(name);
         if (v == null) return null;
+        // Path.of("") is the working directory: --out "" wrote a run into it.
+        if (v.isEmpty()) throw new UsageException("--" + name + ": expected a path, got an empty string");
         try {
             return Path.of(v);
         } catch (RuntimeException e) {
@@ -105,6 +117,7 @@ final class Options {
             if (x < min || x > max) throw new UsageException("--" + name + ": expected a whole number in [" + min + ", " + max + "], got " + v);
             return x;
         } catch (NumberFormatException e) {
+            if (wholeNumber(v)) throw new UsageException("--" + name + ": expected a whole number in [" + min + ", " + max + "], got " + v);
             throw new UsageException("--" + name + ": expected a whole number, got '" + v + "'");
         }
     }
@@ -114,8 +127,14 @@ final class Options {
         try {
             return Long.parseLong(v.trim());
         } catch (NumberFormatException e) {
+            if (wholeNumber(v)) throw new UsageException("--" + name + ": expected a whole number in [" + Long.MIN_VALUE + ", " + Long.MAX_VALUE + "], got " + v);
             throw new UsageException("--" + name + ": expected a whole number, got '" + v + "'");
         }
+    }
+
+    // The parsers fail alike on "ten" and on 99999999999; the second is a whole number, only out of range.
+    private static boolean wholeNumber(String v) {
+        return v.trim().matches("[+-]?[0-9]+");
     }
 
     double number(String name, double min, double max) throws UsageException {
@@ -129,16 +148,18 @@ final class Options {
         }
     }
 
-    /** A comma-separated list of whole numbers, each in [min, max]; empty string gives an empty list. */
+    /** A non-empty comma-separated list of whole numbers, each in [min, max]. */
     int[] integers(String name, int min, int max) throws UsageException {
         String v = string(name).trim();
-        if (v.isEmpty()) return new int[0];
+        // An empty --hidden used to train a network with no hidden layer at all, which nobody asks for that way.
+        if (v.isEmpty()) throw new UsageException("--" + name + ": expected comma-separated whole numbers, got an empty list");
         String[] parts = v.split(",");
         int[] out = new int[parts.length];
         for (int i = 0; i < parts.length; i++) {
             try {
                 out[i] = Integer.parseInt(parts[i].trim());
             } catch (NumberFormatException e) {
+                if (wholeNumber(parts[i])) throw new UsageException("--" + name + ": each value must be in [" + min + ", " + max + "], got " + parts[i].trim());
                 throw new UsageException("--" + name + ": expected comma-separated whole numbers, got '" + v + "'");
             }
             if (out[i] < min || out[i] > max) throw new UsageException("--" + name + ": each value must be in [" + min + ", " + max + "], got " + out[i]);

@@ -25,6 +25,8 @@ final class PredictCommand implements Command {
         if (!o.parse(args)) return 0;
         Path model = o.path("model");
         if (model == null) throw new UsageException("--model is required");
+        // The model standardizes its input as it was trained (or not); the flag changed nothing and said nothing.
+        if (o.flag("no-standardize")) throw new UsageException("--no-standardize does not apply to predict: the model standardizes its input as it was trained");
         int threads = o.integer("threads", 1, 4096);
         Path output = output(o, model);
         boolean multiHead = MultiHeadClassifier.isMultiHead(model);

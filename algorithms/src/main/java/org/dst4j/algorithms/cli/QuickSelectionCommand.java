@@ -60,7 +60,12 @@ final class QuickSelectionCommand implements Command {
         RunDirectory.declare(o);
         if (!o.parse(args)) return 0;
         boolean madelon = MADELON.equals(o.string("dataset"));
-        String output = o.given("output") ? o.string("output") : madelon ? "tanh" : "linear";
+        if (madelon && o.given("data")) throw new UsageException("give --data or --dataset, not both");
+        // MADELON is generated at a fixed size with its own split: these would be silently ignored.
+        for (String n : List.of("test-data", "labels", "test-labels", "label-column", "test-fraction", "limit-train", "limit-test")) {
+            if (madelon && o.given(n)) throw new UsageException("--" + n + " does not apply to --dataset madelon (generated, with a fixed size and split)");
+        }
+        String output = o.given("output") ? o.choice("output", "linear", "tanh") : madelon ? "tanh" : "linear";
         QuickSelectionConfig cfg;
         try {
             cfg = new QuickSelectionConfig(o.integer("k", 1, Integer.MAX_VALUE), o.integer("hidden", 1, 1 << 24), o.number("epsilon", 1e-9, 1e9),
@@ -77,7 +82,8 @@ final class QuickSelectionCommand implements Command {
             throw new UsageException("--scale " + o.string("scale") + " contradicts --no-standardize");
         }
         int[] evalK = o.given("eval-k") ? o.integers("eval-k", 1, Integer.MAX_VALUE) : new int[] {cfg.k()};
-        Path out = RunDirectory.claim(o, OUTPUTS);
+        // Read before training, not after it: a bad value used to surface only once the whole selection had run.
+        int trees = o.integer("trees", 1, 100_000), draws = o.integer("random-draws", 0, 1000), runs = o.integer("kmeans-runs", 1, 1000);
         MadelonLike synthetic = null;
         try (DatasetSplit data = madelon ? (synthetic = MadelonLike.standard(cfg.seed())).split() : loadData(o, cfg.seed())) {
             Dataset train = data.train();
@@ -85,8 +91,11 @@ final class QuickSelectionCommand implements Command {
             for (int k : evalK) {
                 if (k > train.features()) throw new UsageException("--eval-k " + k + " exceeds the " + train.features() + " features of " + train.name());
             }
+            int[] sizes = {train.features(), cfg.hidden(), train.features()};
+            LayerCheck.check(o, "epsilon", "autoencoder", sizes, new org.dst4j.nn.init.Density.ErdosRenyi(cfg.epsilon()).densities(sizes));
             System.err.printf("dst4j quickselection: %s, %d samples, %d features; autoencoder %d-%d-%d%n", train.name(), train.samples(),
                     train.features(), train.features(), cfg.hidden(), train.features());
+            Path out = RunDirectory.claim(o, OUTPUTS);
             Files.createDirectories(out);
             Progress progress = new Progress(cfg.epochs());
             long t0 = System.nanoTime();
@@ -139,7 +148,7 @@ final class QuickSelectionCommand implements Command {
                 summary.put("relevant_total", synthetic.relevant().length);
             }
             if (o.flag("evaluate")) {
-                summary.put("evaluation", evaluate(o, cfg, data, result, evalK));
+                summary.put("evaluation", evaluate(cfg, data, result, evalK, trees, draws, runs));
             }
             AtomicFiles.writeString(out.resolve("summary.json"), Json.write(summary) + "\n");
             return 0;
@@ -150,9 +159,8 @@ final class QuickSelectionCommand implements Command {
         return DataArgs.load(o, seed);
     }
 
-    private static Map<String, Object> evaluate(Options o, QuickSelectionConfig cfg, DatasetSplit data, QuickSelection.Result result, int[] evalK)
-            throws UsageException {
-        int trees = o.integer("trees", 1, 100_000), draws = o.integer("random-draws", 0, 1000), runs = o.integer("kmeans-runs", 1, 1000);
+    private static Map<String, Object> evaluate(QuickSelectionConfig cfg, DatasetSplit data, QuickSelection.Result result, int[] evalK,
+                                                int trees, int draws, int runs) {
         Dataset train = data.train(), test = data.test();
         Map<String, Object> ev = new LinkedHashMap<>();
         try (WorkerPool pool = new WorkerPool(cfg.threads())) {

@@ -47,12 +47,10 @@ final class RunDirectory {
 
     /**
      * The run directory: {@code --out} if it holds none of {@code outputs}, else as the class describes.
-     * Throws a usage error for an {@code --out} that is a file, empty, or holds an earlier run without
+     * Throws a usage error for an {@code --out} that is a file, or holds an earlier run without
      * {@code --overwrite}.
      */
     static Path claim(Options o, Outputs outputs) throws UsageException, IOException {
-        String raw = o.string("out");
-        if (raw == null || raw.isBlank()) throw new UsageException("--out: expected a directory, got an empty path");
         Path out = o.path("out");
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new UsageException("--out " + out + " is a file; expected a directory (it is created if missing)");

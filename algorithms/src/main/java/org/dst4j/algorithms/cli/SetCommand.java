@@ -2,6 +2,8 @@ package org.dst4j.algorithms.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 import org.dst4j.algorithms.set.SetConfig;
 import org.dst4j.algorithms.set.SetTraining;
 import org.dst4j.nn.data.DataFormatException;
@@ -31,7 +33,7 @@ final class SetCommand implements Command {
                 .option("seed", "42", "random seed")
                 .option("threads", String.valueOf(Runtime.getRuntime().availableProcessors()), "worker threads")
                 .option("out", "runs/set", "output directory")
-                .option("resume", null, "continue the run whose checkpoint is in this directory");
+                .option("resume", null, "continue the run whose checkpoint is in this directory, as it was set up (give only --threads, --seed and the data options)");
         return RunDirectory.declare(DataArgs.declare(o));
     }
 
@@ -47,24 +49,44 @@ final class SetCommand implements Command {
         }
     }
 
+    // LearningRate.parse fills in missing parts, drops extra ones and takes any number, so a negative or
+    // rising rate showed only in training (as divergence, or not at all): form and ranges are checked here.
     private static String schedule(Options o) throws UsageException {
         String s = o.string("schedule");
+        float lr = (float) o.number("lr", 1e-12, 1e3);
+        org.dst4j.nn.optim.LearningRate r;
         try {
-            org.dst4j.nn.optim.LearningRate.parse(s, 1f, 1);
-            return s;
+            r = org.dst4j.nn.optim.LearningRate.parse(s, lr, 1);
         } catch (IllegalArgumentException e) {
-            throw new UsageException("--schedule: " + e.getMessage());
+            r = null;
         }
+        String[] parts = s.split(":", -1);
+        boolean ok = !java.util.Arrays.asList(parts).contains("") && switch (r) {
+            case org.dst4j.nn.optim.LearningRate.Constant c -> parts.length == 1;
+            case org.dst4j.nn.optim.LearningRate.Step st -> parts.length == 3 && st.gamma() > 0 && st.gamma() <= 1;
+            case org.dst4j.nn.optim.LearningRate.Cosine c -> parts.length <= 2 && c.min() >= 0 && c.min() <= lr;
+            case null, default -> false;
+        };
+        if (!ok) {
+            throw new UsageException("--schedule: expected constant, step:EVERY:GAMMA (EVERY >= 1 epochs, GAMMA in (0, 1]) or cosine[:MIN] (MIN in [0, "
+                    + lr + "], the --lr), got '" + s + "'");
+        }
+        return s;
     }
 
     static String init(Options o) throws UsageException {
         String s = o.string("init");
+        org.dst4j.nn.init.WeightInit w;
         try {
-            org.dst4j.nn.init.WeightInit.parse(s);
-            return s;
+            w = org.dst4j.nn.init.WeightInit.parse(s);
         } catch (IllegalArgumentException e) {
             throw new UsageException("--init: " + e.getMessage());
         }
+        // WeightInit.parse takes any float as the std; a negative or infinite one is a typo, not a distribution.
+        if (w instanceof org.dst4j.nn.init.WeightInit.Normal n && !(n.std() >= 0 && n.std() < Float.POSITIVE_INFINITY)) {
+            throw new UsageException("--init: expected normal:<std> with a finite std >= 0, got '" + s + "'");
+        }
+        return s;
     }
 
     static final RunDirectory.Outputs OUTPUTS = RunDirectory.Outputs.of(SetTraining.MODEL, SetTraining.CHECKPOINT, SetTraining.METRICS, SetTraining.CURVE);
@@ -75,9 +97,24 @@ final class SetCommand implements Command {
         if (!o.parse(args)) return 0;
         SetConfig cfg = config(o);
         Path resume = o.path("resume");
-        Path out = resume != null ? null : RunDirectory.claim(o, OUTPUTS);
+        if (resume != null) {
+            // SetTraining.resume rebuilds the run from its checkpoint and writes into that directory; only where it runs
+            // and how the same data is found (data options; --seed draws a single file's hold-out split) still apply.
+            List<String> ignored = Stream.of("hidden", "epsilon", "zeta", "epochs", "batch", "lr", "schedule", "optimizer", "momentum",
+                    "weight-decay", "dropout", "activation", "alpha", "init", "out", "no-standardize", "overwrite").filter(o::given).map(n -> "--" + n).toList();
+            if (!ignored.isEmpty()) {
+                throw new UsageException("--resume continues the run as its checkpoint defines it; drop " + String.join(", ", ignored)
+                        + " (with --resume only --threads, --seed and the data options apply)");
+            }
+        }
         Progress progress = new Progress(cfg.epochs());
         try (DatasetSplit data = DataArgs.load(o, cfg.seed())) {
+            Path out = null;
+            if (resume == null) {
+                int[] sizes = LayerCheck.sizes(data.train().features(), cfg.hidden(), data.train().classes());
+                LayerCheck.check(o, "epsilon", "", sizes, new org.dst4j.nn.init.Density.ErdosRenyi(cfg.epsilon()).densities(sizes));
+                out = RunDirectory.claim(o, OUTPUTS);
+            }
             System.err.printf("dst4j set: %s, %d train / %d test samples, %d features, %d classes%n", data.train().name(),
                     data.train().samples(), data.test().samples(), data.train().features(), data.train().classes());
             java.util.List<EpochMetrics> history = new java.util.ArrayList<>();

@@ -45,12 +45,23 @@ final class SpaceNetCommand implements Command {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
-        Path out = RunDirectory.claim(o, OUTPUTS);
+        // Each task takes --selected free neurons of every hidden layer and at its end reserves --reserved of the free ones,
+        // so the last task finds hidden - (tasks - 1) * reserved: with fewer than --selected it silently got less room, or none.
+        long need = (long) (cfg.tasks() - 1) * cfg.reservedNeurons() + cfg.selectedNeurons();
+        for (int h : cfg.hidden()) {
+            if (h < need) {
+                throw new UsageException("--selected " + cfg.selectedNeurons() + " with --reserved " + cfg.reservedNeurons() + " over --tasks " + cfg.tasks()
+                        + " needs (tasks - 1) x reserved + selected = " + need + " neurons in every hidden layer, for the last task to find its selected"
+                        + " neurons free; --hidden " + o.string("hidden") + " has a layer of " + h);
+            }
+        }
         boolean baselines = !o.flag("no-baselines");
         try (DatasetSplit data = DataArgs.load(o, cfg.seed())) {
             if (cfg.tasks() > data.train().classes()) {
                 throw new UsageException("--tasks " + cfg.tasks() + " exceeds the " + data.train().classes() + " classes of " + data.train().name());
             }
+            checkConnections(o, cfg, data.train().features(), data.train().classes());
+            Path out = RunDirectory.claim(o, OUTPUTS);
             System.err.printf("dst4j spacenet, %d tasks: %s, %d train / %d test samples, %d classes%n", cfg.tasks(), data.train().name(),
                     data.train().samples(), data.test().samples(), data.train().classes());
             Progress progress = new Progress(cfg.epochs() * cfg.tasks() * (baselines ? 3 : 1));
@@ -87,6 +98,23 @@ final class SpaceNetCommand implements Command {
             System.out.printf("SpaceNet time %.1f s; total %.1f s; peak RSS %s; wrote %s, %s%n", sn.seconds(), (System.nanoTime() - t0) / 1e9,
                     RunSummary.peakRss(), out.resolve(SpaceNetRun.METRICS), out.resolve(SpaceNetRun.CHART));
             return 0;
+        }
+    }
+
+    // SpaceNet.allocate places a task's connections among its selected neurons (every input; the task's own classes)
+    // and quietly caps a count that does not fit.
+    private static void checkConnections(Options o, SpaceNetConfig cfg, int features, int classes) throws UsageException {
+        int[] sizes = LayerCheck.sizes(features, cfg.hidden(), classes), per = cfg.connectionsPerTask();
+        int sel = cfg.selectedNeurons(), fewestClasses = classes / cfg.tasks();
+        for (int l = 0; l < per.length; l++) {
+            boolean first = l == 0, last = l + 1 == per.length;
+            long room = (long) (first ? features : sel) * (last ? fewestClasses : sel);
+            if (per[l] > room) {
+                String block = first ? features + " inputs x " + sel + " --selected neurons"
+                        : last ? sel + " --selected neurons x " + fewestClasses + (fewestClasses == 1 ? " class" : " classes") + " of the smallest task" : sel + " x " + sel + " --selected neurons";
+                throw new UsageException("--connections " + o.string("connections") + ": a task can place at most " + room + " connections in the "
+                        + sizes[l] + " -> " + sizes[l + 1] + " layer (" + block + "), not " + per[l]);
+            }
         }
     }
 

@@ -64,18 +64,9 @@ public final class NeuroTrails {
                              FreeTickets.Progress progress) throws IOException {
         Files.createDirectories(out);
         int[] sizes = sizes(cfg, data);
-        long budget = connections(List.of(sizes), cfg.density(), 1);
-        List<int[]> parts = new ArrayList<>();
-        parts.add(Arrays.copyOfRange(sizes, 0, cfg.sharedLayers() + 1));
-        for (int h = 0; h < cfg.heads(); h++) parts.add(Arrays.copyOfRange(sizes, cfg.sharedLayers(), sizes.length));
-        double epsilon = epsilonFor(parts, budget), headEpsilon = epsilon;
-        if (!"erk".equals(cfg.backboneShare())) {
-            // An explicit split: the backbone's ERK scale spends its share, the heads' scale the rest.
-            long backbone = "single".equals(cfg.backboneShare()) ? singleConnections(sizes, cfg.density(), cfg.sharedLayers())
-                    : Math.round(budget * cfg.backboneFraction());
-            epsilon = epsilonFor(parts.subList(0, 1), backbone);
-            headEpsilon = epsilonFor(parts.subList(1, parts.size()), budget - erConnections(parts.subList(0, 1), epsilon));
-        }
+        Split split = split(cfg, sizes);
+        long budget = split.budget();
+        double epsilon = split.epsilon(), headEpsilon = split.headEpsilon();
         Standardizer std = standardize ? Standardizer.fit(data.train()) : null;
         List<Row> rows = new ArrayList<>();
         List<Long> partConnections = new ArrayList<>(); // backbone, then each head
@@ -122,6 +113,49 @@ public final class NeuroTrails {
         for (int h = 0; h < test.members().size(); h++) chart.add("head " + (h + 1), test.members().get(h).accuracy(), false);
         chart.add("ensemble", test.ensemble().accuracy(), true).write(out.resolve(CHART));
         return r;
+    }
+
+    // The parameter budget and the Erdős–Rényi scales of the backbone and of the heads that spend it.
+    private record Split(long budget, double epsilon, double headEpsilon) {}
+
+    private static Split split(NeuroTrailsConfig cfg, int[] sizes) {
+        long budget = connections(List.of(sizes), cfg.density(), 1);
+        List<int[]> parts = new ArrayList<>();
+        parts.add(Arrays.copyOfRange(sizes, 0, cfg.sharedLayers() + 1));
+        for (int h = 0; h < cfg.heads(); h++) parts.add(Arrays.copyOfRange(sizes, cfg.sharedLayers(), sizes.length));
+        double epsilon = epsilonFor(parts, budget), headEpsilon = epsilon;
+        if (!"erk".equals(cfg.backboneShare())) {
+            // An explicit split: the backbone's ERK scale spends its share, the heads' scale the rest.
+            long backbone = "single".equals(cfg.backboneShare()) ? singleConnections(sizes, cfg.density(), cfg.sharedLayers())
+                    : Math.round(budget * cfg.backboneFraction());
+            epsilon = epsilonFor(parts.subList(0, 1), backbone);
+            headEpsilon = epsilonFor(parts.subList(1, parts.size()), budget - erConnections(parts.subList(0, 1), epsilon));
+        }
+        return new Split(budget, epsilon, headEpsilon);
+    }
+
+    /** A sparse network {@link #run} creates: what it is, its layer sizes and each layer's density. */
+    public record Network(String name, int[] sizes, double[] densities) {}
+
+    /**
+     * The sparse networks {@link #run} creates for data of {@code features} features and {@code classes}
+     * classes: the backbone followed by one head (all heads are alike), and with {@code compare} the
+     * single network and a FreeTickets DST member; so that a configuration can be checked before training.
+     */
+    public static List<Network> networks(NeuroTrailsConfig cfg, int features, int classes, boolean compare) {
+        int[] sizes = sizes(cfg, features, classes);
+        Split split = split(cfg, sizes);
+        double[] backbone = new Density.ErdosRenyi(split.epsilon()).densities(Arrays.copyOfRange(sizes, 0, cfg.sharedLayers() + 1));
+        double[] head = new Density.ErdosRenyi(split.headEpsilon()).densities(Arrays.copyOfRange(sizes, cfg.sharedLayers(), sizes.length));
+        double[] path = Arrays.copyOf(backbone, sizes.length - 1);
+        System.arraycopy(head, 0, path, backbone.length, head.length);
+        List<Network> n = new ArrayList<>();
+        n.add(new Network("backbone + head", sizes, path));
+        if (compare) {
+            n.add(new Network("single network", sizes, new Density.Erk(cfg.density()).densities(sizes)));
+            n.add(new Network("DST member", sizes, new Density.Erk(densityFor(List.of(sizes), split.budget() / cfg.heads())).densities(sizes)));
+        }
+        return n;
     }
 
     /**
@@ -176,11 +210,15 @@ public final class NeuroTrails {
     }
 
     static int[] sizes(NeuroTrailsConfig cfg, DatasetSplit data) {
+        return sizes(cfg, data.train().features(), data.train().classes());
+    }
+
+    private static int[] sizes(NeuroTrailsConfig cfg, int features, int classes) {
         int[] hidden = cfg.hidden();
         int[] sizes = new int[hidden.length + 2];
-        sizes[0] = data.train().features();
+        sizes[0] = features;
         System.arraycopy(hidden, 0, sizes, 1, hidden.length);
-        sizes[sizes.length - 1] = data.train().classes();
+        sizes[sizes.length - 1] = classes;
         return sizes;
     }
 

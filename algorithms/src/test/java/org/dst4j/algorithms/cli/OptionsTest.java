@@ -52,10 +52,51 @@ class OptionsTest {
     }
 
     @Test
+    void aWholeNumberTooLargeForItsTypeIsOutOfRangeNotMalformed() throws Exception {
+        Options o = options();
+        o.parse(new String[] {"--epochs", "99999999999", "--hidden", "10,99999999999", "--out", "-99999999999999999999"});
+        assertThatThrownBy(() -> o.integer("epochs", 0, 100)).hasMessage("--epochs: expected a whole number in [0, 100], got 99999999999");
+        assertThatThrownBy(() -> o.integers("hidden", 1, 100)).hasMessage("--hidden: each value must be in [1, 100], got 99999999999");
+        assertThatThrownBy(() -> o.longValue("out"))
+                .hasMessage("--out: expected a whole number in [-9223372036854775808, 9223372036854775807], got -99999999999999999999");
+    }
+
+    @Test
+    void anEmptyPathIsRefusedRatherThanMeaningTheWorkingDirectory() throws Exception {
+        Options o = options();
+        o.parse(new String[] {"--out", ""});
+        assertThatThrownBy(() -> o.path("out")).isInstanceOf(UsageException.class).hasMessage("--out: expected a path, got an empty string");
+    }
+
+    @Test
+    void anEmptyListIsRefused() throws Exception {
+        Options o = options();
+        o.parse(new String[] {"--hidden", " "});
+        assertThatThrownBy(() -> o.integers("hidden", 1, 100)).isInstanceOf(UsageException.class)
+                .hasMessage("--hidden: expected comma-separated whole numbers, got an empty list");
+    }
+
+    @Test
+    void anOptionIsNeverTakenAsTheValueOfThePreviousOne() throws Exception {
+        assertThatThrownBy(() -> options().parse(new String[] {"--out", "--fresh"})).isInstanceOf(UsageException.class)
+                .hasMessage("--out needs a value, got option --fresh");
+        assertThatThrownBy(() -> options().parse(new String[] {"--epochs", "--lr", "1"})).hasMessage("--epochs needs a value, got option --lr");
+        assertThatThrownBy(() -> options().parse(new String[] {"--out", "--lr=1"})).hasMessage("--out needs a value, got option --lr=1");
+        assertThatThrownBy(() -> options().parse(new String[] {"--out", "--help"})).hasMessage("--out needs a value, got option --help");
+        Options o = options();
+        o.parse(new String[] {"--lr", "-0.5", "--epochs", "-1", "--out", "--not-an-option"});
+        assertThat(o.number("lr", -1, 1)).isEqualTo(-0.5);
+        assertThat(o.integer("epochs", -1, 1)).isEqualTo(-1);
+        assertThat(o.string("out")).isEqualTo("--not-an-option");
+    }
+
+    @Test
     void unknownCommandAndBadArgumentsExitWithTwo() {
         assertThat(Main.run(new String[] {"frobnicate"})).isEqualTo(2);
         assertThat(Main.run(new String[] {"info", "extra"})).isEqualTo(2);
         assertThat(Main.run(new String[] {"info"})).isZero();
+        assertThat(Main.run(new String[] {"bench"})).as("bench without scale|lung").isEqualTo(2);
+        assertThat(Main.run(new String[] {"bench", "--help"})).isZero();
     }
 
     @Test

@@ -71,7 +71,7 @@ class RunDirectoryTest {
         assertThatThrownBy(() -> RunDirectory.claim(options(dir, "--out", file.toString()), OUT))
                 .isInstanceOf(UsageException.class).hasMessageContaining("is a file; expected a directory");
         assertThatThrownBy(() -> RunDirectory.claim(options(dir, "--out", ""), OUT))
-                .isInstanceOf(UsageException.class).hasMessageContaining("--out: expected a directory");
+                .isInstanceOf(UsageException.class).hasMessageContaining("--out: expected a path");
     }
 
     @Test

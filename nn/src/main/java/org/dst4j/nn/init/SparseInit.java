@@ -17,8 +17,7 @@ public final class SparseInit {
      */
     public static CsrMatrix sample(int out, int in, double density, WeightInit init, RandomStream rnd) {
         if (!(density >= 0 && density <= 1)) throw new IllegalArgumentException("density must be in [0, 1], got " + density);
-        long cells = (long) out * in;
-        long total = Math.min(cells, Math.round(density * cells));
+        long total = connections(out, in, density);
         if (total > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("a layer of " + total + " connections exceeds the 2^31-1 per-layer limit; split it");
         }
@@ -33,6 +32,15 @@ public final class SparseInit {
             b.addRow(cols, vals, k);
         }
         return b.build();
+    }
+
+    /**
+     * The connections {@link #sample} places in an {@code out x in} layer at {@code density}, computed
+     * without sampling, so a caller can refuse a layer of none, or of more than 2^31-1, before building it.
+     */
+    public static long connections(int out, int in, double density) {
+        long cells = (long) out * in;
+        return Math.min(cells, Math.round(density * cells));
     }
 
     // Multinomial row counts: each connection picks a row uniformly; a full row passes its excess on.

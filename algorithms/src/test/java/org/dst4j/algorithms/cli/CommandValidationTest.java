@@ -1,0 +1,182 @@
+package org.dst4j.algorithms.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.dst4j.nn.init.Density;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Bad command lines are refused in one line with exit code 2 before any data is trained on. Every case
+ * here fails while the options are checked, or on a tiny CSV, so none trains on Fashion-MNIST.
+ */
+class CommandValidationTest {
+
+    @TempDir Path dir;
+
+    record Outcome(int code, String err) {}
+
+    // 60 samples, 4 features, 3 classes: should a check be missing, the command trains on this, in milliseconds.
+    String tinyCsv() throws Exception {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 60; i++) sb.append(i % 7).append(',').append(i % 5).append(',').append(i % 3 * 2).append(',').append(i % 11).append(',').append(i % 3).append('\n');
+        return Files.writeString(dir.resolve("tiny.csv"), sb.toString()).toString();
+    }
+
+    // A tiny run of a command on tinyCsv(), plus the arguments under test.
+    Outcome tiny(String command, String... args) throws Exception {
+        String[] common = {command, "--data", tinyCsv(), "--threads", "1", "--epochs", "1", "--out", dir.resolve("run").toString()};
+        String[] all = java.util.Arrays.copyOf(common, common.length + args.length);
+        System.arraycopy(args, 0, all, common.length, args.length);
+        return run(all);
+    }
+
+    static Outcome run(String... args) {
+        PrintStream err = System.err;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        int code;
+        try {
+            code = Main.run(args);
+        } finally {
+            System.setErr(err);
+        }
+        return new Outcome(code, buf.toString(StandardCharsets.UTF_8).strip());
+    }
+
+    static void assertUsageError(Outcome o, String message) {
+        assertThat(o.code()).as(o.err()).isEqualTo(2);
+        assertThat(o.err()).isEqualTo(message).doesNotContain("\n");
+    }
+
+    @Test
+    void enumeratedAndRangedOptionsSayTheSameWhateverTheBadValue() {
+        assertUsageError(run("quickselection", "--output", "sigmoid"), "dst4j quickselection: --output: expected one of linear|tanh, got 'sigmoid'");
+        String share = "dst4j neurotrails: --backbone-share: expected erk, single or a number strictly between 0 and 1, got ";
+        for (String v : new String[] {"NaN", "1", "0", "-0.5", "2", "half"}) assertUsageError(run("neurotrails", "--backbone-share", v), share + v);
+    }
+
+    static Options set(String... args) throws UsageException {
+        Options o = SetCommand.options("set", "test");
+        o.parse(args);
+        return o;
+    }
+
+    @Test
+    void aLearningRateScheduleMustHaveItsDocumentedFormAndSaneRanges() throws Exception {
+        for (String bad : new String[] {"step:1:-1", "step:1:0", "step:2:1.5", "step:1:NaN", "step:0:0.5", "step:5", "step", "step:5:", "step:5:0.5:1",
+                "cosine:5", "cosine:-1", "cosine:NaN", "cosine:Infinity", "cosine:", "cosine:0:0", "constant:junk", "constant:", "wat", ""}) {
+            Options o = set("--schedule", bad);
+            assertThatThrownBy(() -> SetCommand.config(o)).as(bad).isInstanceOf(UsageException.class)
+                    .hasMessage("--schedule: expected constant, step:EVERY:GAMMA (EVERY >= 1 epochs, GAMMA in (0, 1]) or cosine[:MIN] "
+                            + "(MIN in [0, 0.01], the --lr), got '" + bad + "'");
+        }
+        assertThatThrownBy(() -> SetCommand.config(set("--lr", "0.5", "--schedule", "cosine:0.6"))).hasMessageContaining("MIN in [0, 0.5], the --lr");
+        for (String good : new String[] {"constant", "step:1:1", "step:3:0.5", "cosine", "cosine:0", "cosine:0.001", "cosine:0.01"}) {
+            assertThat(SetCommand.config(set("--schedule", good)).schedule()).isEqualTo(good);
+        }
+    }
+
+    @Test
+    void aNormalInitNeedsAFiniteNonNegativeStd() throws Exception {
+        for (String bad : new String[] {"normal:-1", "normal:-0.1", "normal:NaN", "normal:Infinity"}) {
+            assertThatThrownBy(() -> SetCommand.config(set("--init", bad))).as(bad).isInstanceOf(UsageException.class)
+                    .hasMessage("--init: expected normal:<std> with a finite std >= 0, got '" + bad + "'");
+        }
+        assertThat(SetCommand.config(set("--init", "normal:0.1")).init()).isEqualTo("normal:0.1");
+        assertThat(SetCommand.config(set("--init", "normal:0")).init()).isEqualTo("normal:0");
+    }
+
+    @Test
+    void aLayerOverTheConnectionLimitIsAUsageErrorNotAStackTrace() throws Exception {
+        assertUsageError(tiny("set", "--hidden", "2147483647"), "dst4j set: --hidden 2147483647 with --epsilon 20 gives the 4 -> 2147483647 layer "
+                + "8589934588 connections, over the 2^31-1 one layer holds; use smaller hidden layers or a lower --epsilon");
+        Options o = set("--hidden", "100000000", "--epsilon", "1000000");
+        int[] sizes = {784, 100_000_000, 10};
+        assertThatThrownBy(() -> LayerCheck.check(o, "epsilon", "", sizes, new Density.ErdosRenyi(1e6).densities(sizes)))
+                .hasMessageContaining("the 784 -> 100000000 layer 78400000000 connections, over the 2^31-1");
+    }
+
+    @Test
+    void aNetworkThatCannotConnectItsInputToItsOutputIsRefused() throws Exception {
+        assertUsageError(tiny("set", "--hidden", "20", "--epsilon", "1e-9"),
+                "dst4j set: --epsilon 1e-9 leaves the 4 -> 20 layer with no connections, so it could not learn; raise --epsilon");
+        assertUsageError(tiny("freetickets", "--variant", "dst", "--members", "1", "--hidden", "100,100", "--density", "0.001"),
+                "dst4j freetickets: --density 0.001 leaves the 4-100-100-3 network only [3, 5, 3] connections by layer, too few for any input "
+                        + "to be expected to reach the output, so it could not learn; raise --density");
+        assertThat(tiny("neurotrails", "--hidden", "100,100", "--density", "0.001").err())
+                .startsWith("dst4j neurotrails: --density 0.001 leaves the 4-100-100-3 backbone + head only").endsWith("could not learn; raise --density");
+        assertThat(tiny("quickselection", "--k", "2", "--epsilon", "1e-9").err())
+                .startsWith("dst4j quickselection: --epsilon 1e-9 leaves the 4 -> 1000 layer of the autoencoder with no connections");
+        // The defaults, and a sparse but connected network, pass.
+        int[] sizes = {784, 1000, 1000, 1000, 10};
+        LayerCheck.check(set(), "epsilon", "", sizes, new Density.ErdosRenyi(20).densities(sizes));
+        LayerCheck.check(set(), "epsilon", "", sizes, new Density.Erk(0.002).densities(sizes));
+    }
+
+    @Test
+    void optionsThatAResumedRunWouldIgnoreAreRefused() throws Exception {
+        String resume = dir.resolve("no-such-run").toString();
+        assertUsageError(run("set", "--resume", resume, "--hidden", "50", "--lr", "0.5", "--epochs", "3", "--out", dir.resolve("x").toString(), "--no-standardize"),
+                "dst4j set: --resume continues the run as its checkpoint defines it; drop --hidden, --epochs, --lr, --out, --no-standardize "
+                        + "(with --resume only --threads, --seed and the data options apply)");
+        // What a resumed run does use passes, to fail only on the missing checkpoint.
+        Outcome o = run("set", "--resume", resume, "--threads", "1", "--seed", "7", "--data", tinyCsv(), "--test-fraction", "0.3", "--limit-train", "30");
+        assertThat(o.code()).isEqualTo(1);
+        assertThat(o.err()).endsWith("--resume " + resume + ": no checkpoint.dst4j there");
+    }
+
+    @Test
+    void spaceNetCapacityIsCheckedAgainstTheHiddenLayers() throws Exception {
+        String[] quick = {"--no-baselines", "--tasks", "3", "--limit-train", "30"};
+        assertUsageError(tiny("spacenet", concat(quick, "--hidden", "10,10")), "dst4j spacenet: --selected 80 with --reserved 40 over --tasks 3 needs "
+                + "(tasks - 1) x reserved + selected = 160 neurons in every hidden layer, for the last task to find its selected neurons free; "
+                + "--hidden 10,10 has a layer of 10");
+        assertThat(tiny("spacenet", concat(quick, "--hidden", "400,159", "--selected", "80", "--reserved", "40")).err()).endsWith("--hidden 400,159 has a layer of 159");
+        assertThat(tiny("spacenet", concat(quick, "--hidden", "400,400", "--selected", "1000", "--reserved", "0")).err()).contains("= 1000 neurons");
+        assertUsageError(tiny("spacenet", concat(quick, "--connections", "321,1640,80")),
+                "dst4j spacenet: --connections 321,1640,80: a task can place at most 320 connections in the 4 -> 400 layer (4 inputs x 80 --selected neurons), not 321");
+        assertThat(tiny("spacenet", concat(quick, "--connections", "320,6401,80")).err())
+                .endsWith("at most 6400 connections in the 400 -> 400 layer (80 x 80 --selected neurons), not 6401");
+        assertThat(tiny("spacenet", concat(quick, "--connections", "320,6400,81")).err())
+                .endsWith("at most 80 connections in the 400 -> 3 layer (80 --selected neurons x 1 class of the smallest task), not 81");
+    }
+
+    static String[] concat(String[] a, String... b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+
+    @Test
+    void optionsACommandWouldIgnoreInThisConfigurationAreRefused() throws Exception {
+        String out = dir.resolve("qs").toString();
+        assertUsageError(tiny("quickselection", "--dataset", "madelon", "--hidden", "8"), "dst4j quickselection: give --data or --dataset, not both");
+        assertUsageError(run("quickselection", "--dataset", "madelon", "--limit-train", "100", "--hidden", "8", "--epochs", "1", "--threads", "1", "--out", out),
+                "dst4j quickselection: --limit-train does not apply to --dataset madelon (generated, with a fixed size and split)");
+        assertUsageError(run("predict", "--model", dir.resolve("none.dst4j").toString(), "--no-standardize"),
+                "dst4j predict: --no-standardize does not apply to predict: the model standardizes its input as it was trained");
+        assertUsageError(tiny("freetickets", "--variant", "edst", "--hidden", "8", "--explore-epochs", "1", "--refine-epochs", "1"),
+                "dst4j freetickets: --epochs applies only to --variant dst, not edst");
+        assertUsageError(tiny("freetickets", "--variant", "dst", "--hidden", "8", "--members", "1", "--explore-epochs", "7", "--large-prune-rate", "0.5"),
+                "dst4j freetickets: --explore-epochs, --large-prune-rate apply only to --variant edst, not dst");
+        assertUsageError(tiny("freetickets", "--variant", "dst", "--hidden", "8", "--members", "1", "--refine-epochs", "2"),
+                "dst4j freetickets: --refine-epochs applies only to --variant edst, not dst");
+    }
+
+    @Test
+    void evaluationSettingsAreCheckedBeforeTheSelectionRuns() throws Exception {
+        String[] quick = {"--k", "2", "--hidden", "8", "--evaluate"};
+        assertUsageError(tiny("quickselection", concat(quick, "--trees", "0")), "dst4j quickselection: --trees: expected a whole number in [1, 100000], got 0");
+        assertUsageError(tiny("quickselection", concat(quick, "--random-draws", "-1")),
+                "dst4j quickselection: --random-draws: expected a whole number in [0, 1000], got -1");
+        assertUsageError(tiny("quickselection", concat(quick, "--kmeans-runs", "0")), "dst4j quickselection: --kmeans-runs: expected a whole number in [1, 1000], got 0");
+        assertThat(dir.resolve("run")).as("nothing trained, nothing written").doesNotExist();
+    }
+}
