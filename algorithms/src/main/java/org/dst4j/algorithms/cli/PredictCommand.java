@@ -30,9 +30,16 @@ final class PredictCommand implements Command {
         int threads = o.integer("threads", 1, 4096);
         Path output = output(o, model);
         boolean multiHead = MultiHeadClassifier.isMultiHead(model);
+        if (multiHead && EnsembleClassifier.isEnsemble(model)) {
+            throw new UserException("--model " + model + ": holds both " + EnsembleClassifier.MANIFEST + " and " + MultiHeadClassifier.MANIFEST
+                    + "; a model directory is one or the other");
+        }
         if (java.nio.file.Files.isDirectory(model) && !EnsembleClassifier.isEnsemble(model) && !multiHead) {
+            // A training run's directory is the usual mistake: point at the model inside it.
+            Path inside = MultiHeadClassifier.isMultiHead(model.resolve("model")) ? model.resolve("model")
+                    : java.nio.file.Files.isRegularFile(model.resolve("model.dst4j")) ? model.resolve("model.dst4j") : null;
             throw new UserException("--model " + model + ": a directory, but neither an ensemble (" + EnsembleClassifier.MANIFEST
-                    + ") nor a multi-head model (" + MultiHeadClassifier.MANIFEST + ")");
+                    + ") nor a multi-head model (" + MultiHeadClassifier.MANIFEST + ")" + (inside == null ? "" : "; did you mean --model " + inside + "?"));
         }
         try (DatasetSplit data = DataArgs.loadForModel(o)) {
             float[] probs;

@@ -63,6 +63,23 @@ class CommandOutputsTest {
     }
 
     @Test
+    void predictOnARunDirectoryPointsAtTheModelInside(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("set");
+        assertThat(run("set", out, "--epochs", "1", "--hidden", "16")).isZero();
+        PrintStream se = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        int code;
+        try {
+            code = Main.run(new String[] {"predict", "--model", out.toString(), "--limit-test", "10", "--output", dir.resolve("p.csv").toString()});
+        } finally {
+            System.setErr(se);
+        }
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("did you mean --model " + out.resolve("model.dst4j"));
+    }
+
+    @Test
     void everyTrainingCommandDeclaresWhatItWrites(@TempDir Path dir) throws Exception {
         assertThat(run("freetickets", dir.resolve("ft"), "--variant", "dst", "--members", "2", "--epochs", "1", "--hidden", "16")).isZero();
         assertDeclared(dir.resolve("ft"), FreeTicketsCommand.OUTPUTS);

@@ -70,7 +70,7 @@ public final class EnsembleClassifier implements AutoCloseable {
         try {
             for (Object name : names) {
                 if (!(name instanceof String s)) throw new IOException(file + ": field 'members': expected file names, got " + name);
-                Path member = dir.resolve(s);
+                Path member = part(dir, file, "members", s);
                 if (!Files.isRegularFile(member)) throw new IOException(file + ": member " + s + " does not exist");
                 loaded.add(SparseClassifier.load(member, threads));
             }
@@ -80,6 +80,18 @@ public final class EnsembleClassifier implements AutoCloseable {
             if (e instanceof IllegalArgumentException) throw new IOException(file + ": " + e.getMessage());
             throw e;
         }
+    }
+
+    /**
+     * The file {@code name} of a model directory's manifest names. Only a plain file name beside the
+     * manifest is accepted: a manifest must not make a loader read files elsewhere ("../x", "/etc/...").
+     */
+    static Path part(Path dir, Path manifest, String field, String name) throws IOException {
+        Path p = Path.of(name);
+        if (name.isEmpty() || p.isAbsolute() || p.getNameCount() != 1 || name.equals(".") || name.equals("..")) {
+            throw new IOException(manifest + ": field '" + field + "': expected a file name in " + dir + ", got '" + name + "'");
+        }
+        return dir.resolve(p);
     }
 
     public List<SparseClassifier> members() { return members; }

@@ -129,12 +129,12 @@ public final class MultiHeadClassifier implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new IOException(file + ": " + e.getMessage());
         }
-        ModelFile.Loaded b = ModelFile.load(dir.resolve(backboneName), null);
+        ModelFile.Loaded b = ModelFile.load(EnsembleClassifier.part(dir, file, "backbone", backboneName), null);
         List<SparseMlp> hs = new ArrayList<>();
         try {
             for (Object name : names) {
                 if (!(name instanceof String s)) throw new IOException(file + ": field 'heads': expected file names, got " + name);
-                hs.add(ModelFile.load(dir.resolve(s), null).net());
+                hs.add(ModelFile.load(EnsembleClassifier.part(dir, file, "heads", s), null).net());
             }
             return new Loaded(new MultiHeadMlp(b.net(), hs), b.standardizer(), m);
         } catch (IOException | RuntimeException e) {

@@ -1,6 +1,7 @@
 package org.dst4j.nn.network;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import java.lang.foreign.MemorySegment;
@@ -237,6 +238,31 @@ class MultiHeadMlpTest {
                 for (int h = 0; h < 3; h++) assertThat(got.get(h)).isEqualTo(expected.get(h));
             }
         }
+    }
+
+    @Test
+    void aManifestCannotPointOutsideItsDirectory(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("model");
+        try (MultiHeadMlp net = tiny("relu", 2)) {
+            MultiHeadClassifier.save(net, model, null, Map.of());
+        }
+        Path manifest = model.resolve(MultiHeadClassifier.MANIFEST);
+        String original = java.nio.file.Files.readString(manifest);
+        java.nio.file.Files.copy(model.resolve("backbone.dst4j"), dir.resolve("outside.dst4j"));
+        for (String bad : new String[] {"../outside.dst4j", dir.resolve("outside.dst4j").toString(), "..", ""}) {
+            java.nio.file.Files.writeString(manifest, original.replace("\"backbone.dst4j\"", org.dst4j.nn.io.Json.write(bad)));
+            assertThatThrownBy(() -> MultiHeadClassifier.load(model, 1)).isInstanceOf(java.io.IOException.class)
+                    .hasMessageContaining("field 'backbone': expected a file name in " + model);
+        }
+        java.nio.file.Files.writeString(manifest, original);
+        try (MultiHeadClassifier ok = MultiHeadClassifier.load(model, 1)) {
+            assertThat(ok.network().heads()).hasSize(3);
+        }
+        Path ensemble = java.nio.file.Files.createDirectories(dir.resolve("ens"));
+        java.nio.file.Files.writeString(ensemble.resolve(org.dst4j.nn.model.EnsembleClassifier.MANIFEST),
+                "{\"format\": \"" + org.dst4j.nn.model.EnsembleClassifier.FORMAT + "\", \"members\": [\"../outside.dst4j\"]}");
+        assertThatThrownBy(() -> org.dst4j.nn.model.EnsembleClassifier.load(ensemble, 1)).isInstanceOf(java.io.IOException.class)
+                .hasMessageContaining("expected a file name in " + ensemble);
     }
 
     private static List<float[]> snapshot(MultiHeadMlp net) {
