@@ -37,6 +37,32 @@ final class DataArgs {
         return split;
     }
 
+    // Each data source reads only some of the file options; one given for another source would be ignored.
+    private static void unusedBySource(Options o) throws UsageException {
+        java.nio.file.Path data = o.given("data") ? o.path("data") : null;
+        if (data == null) {
+            for (String n : new String[] {"test-data", "labels", "test-labels", "label-column", "test-fraction"}) {
+                if (o.given(n)) throw new UsageException("--" + n + " applies to a --data file; " + (o.given("dataset") ? "--dataset " + o.string("dataset")
+                        : "the embedded dataset") + " comes with its own labels and test split");
+            }
+            return;
+        }
+        String name = data.getFileName() == null ? "" : data.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        boolean idx = java.nio.file.Files.isDirectory(data), npy = !idx && name.endsWith(".npy");
+        boolean csv = !idx && DataSources.isCsv(data);
+        String[] unused = idx ? new String[] {"labels", "test-labels", "label-column", "test-fraction"}
+                : npy ? new String[] {"label-column"} : csv ? new String[] {"labels", "test-labels"} : new String[0];
+        for (String n : unused) {
+            if (o.given(n)) {
+                throw new UsageException("--" + n + " does not apply to --data " + data + (idx ? ", an IDX directory with its own labels and test split"
+                        : npy ? ", a .npy array (its labels come from --labels)" : ", a CSV file (its labels are a column: --label-column)"));
+            }
+        }
+        if (o.given("test-data") && o.given("test-fraction")) {
+            throw new UsageException("--test-fraction holds out part of a single --data file; with --test-data the test split is that file");
+        }
+    }
+
     static DataOptions parse(Options o, long seed) throws UsageException {
         if (o.given("data") && o.given("dataset")) throw new UsageException("give --data or --dataset, not both");
         for (String name : new String[] {"data", "test-data", "labels", "test-labels"}) {
@@ -45,6 +71,7 @@ final class DataArgs {
             String v = o.string(name);
             if (v != null && v.isBlank()) throw new UsageException("--" + name + ": expected a file or directory, got '" + v + "'");
         }
+        unusedBySource(o);
         return new DataOptions(o.path("data"), o.path("test-data"), o.path("labels"), o.path("test-labels"),
                 o.string("dataset"), o.string("label-column"), o.number("test-fraction", 0.0, 0.99), false, seed,
                 o.integer("limit-train", 0, Integer.MAX_VALUE), o.integer("limit-test", 0, Integer.MAX_VALUE));

@@ -95,6 +95,27 @@ class DataArgsTest {
         assertThat(dir.resolve("run")).doesNotExist();
     }
     @Test
+    void aFileOptionTheDataSourceWouldIgnoreIsAUsageError() throws Exception {
+        Path csv = csv("good.csv", 40, 0, 1), idx = Files.createDirectories(dir.resolve("idx"));
+        Path x = Files.writeString(dir.resolve("X.npy"), "not read"), y = Files.writeString(dir.resolve("Y.npy"), "not read");
+        String[][] ignored = {
+            {"--test-fraction", "0.3"},                                             // embedded data: its own test split
+            {"--dataset", "fashion-mnist", "--labels", y.toString()},
+            {"--data", csv.toString(), "--labels", y.toString()},
+            {"--data", csv.toString(), "--test-labels", y.toString()},
+            {"--data", x.toString(), "--labels", y.toString(), "--label-column", "first"},
+            {"--data", idx.toString(), "--test-fraction", "0.1"},
+            {"--data", csv.toString(), "--test-data", csv.toString(), "--test-fraction", "0.1"},
+        };
+        String[] named = {"--test-fraction", "--labels", "--labels", "--test-labels", "--label-column", "--test-fraction", "--test-fraction"};
+        for (int i = 0; i < ignored.length; i++) {
+            Run r = run(set(ignored[i]));
+            assertThat(r.code()).as(String.join(" ", ignored[i])).isEqualTo(2);
+            assertThat(r.err()).as(String.join(" ", ignored[i])).startsWith("dst4j set: " + named[i] + " ").doesNotContain("\tat ");
+        }
+    }
+
+    @Test
     void anEmptyPathIsAUsageErrorNamingTheOption() throws Exception {
         Path csv = csv("good.csv", 40, 0, 1);
         for (String option : new String[] {"--data", "--test-data", "--labels", "--test-labels"}) {

@@ -157,7 +157,8 @@ public final class DataSources {
         return sb.toString();
     }
 
-    private static boolean isCsv(Path p) {
+    /** Whether {@code p} is read as delimited text (.csv, .csv.gz, .tsv, .txt) rather than IDX or NPY. */
+    public static boolean isCsv(Path p) {
         String n = p.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
         return n.endsWith(".csv") || n.endsWith(".csv.gz") || n.endsWith(".tsv") || n.endsWith(".txt");
     }
