@@ -3,6 +3,8 @@ package org.dst4j.algorithms.freetickets;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
+import org.dst4j.nn.layer.Activation;
 
 /**
  * Hyper-parameters of a FreeTickets run (Liu et al., "Deep Ensembling with No Overhead for either
@@ -45,8 +47,20 @@ public record FreeTicketsConfig(Variant variant, int members, int[] hidden, doub
         public String label() { return name().toLowerCase(java.util.Locale.ROOT); }
     }
 
+    /**
+     * Checks every field, so that a bad value fails here rather than inside {@link FreeTickets#run}, after
+     * the output directory was made.
+     *
+     * @throws IllegalArgumentException naming the field and its valid range
+     * @throws NullPointerException if {@code variant}, an array or a string is null
+     */
     public FreeTicketsConfig {
-        hidden = hidden.clone();
+        Objects.requireNonNull(variant, "variant");
+        hidden = Objects.requireNonNull(hidden, "hidden").clone();
+        Objects.requireNonNull(activation, "activation");
+        Objects.requireNonNull(grow, "grow");
+        Objects.requireNonNull(pruneSchedule, "pruneSchedule");
+        Objects.requireNonNull(memberSplits, "memberSplits");
         if (members < 1) throw new IllegalArgumentException("members must be >= 1, got " + members);
         for (int h : hidden) if (h < 1) throw new IllegalArgumentException("hidden sizes must be >= 1, got " + Arrays.toString(hidden));
         if (!(density > 0 && density <= 1)) throw new IllegalArgumentException("density must be in (0, 1], got " + density);
@@ -54,7 +68,13 @@ public record FreeTicketsConfig(Variant variant, int members, int[] hidden, doub
         if (exploreEpochs < 0) throw new IllegalArgumentException("explore epochs must be >= 0, got " + exploreEpochs);
         if (refineEpochs < 1) throw new IllegalArgumentException("refine epochs must be >= 1, got " + refineEpochs);
         if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, got " + batch);
-        if (!(lr > 0)) throw new IllegalArgumentException("lr must be > 0, got " + lr);
+        if (!(lr > 0 && Float.isFinite(lr))) throw new IllegalArgumentException("lr must be finite and > 0, got " + lr);
+        if (!(momentum >= 0 && momentum < 1)) throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
+        if (!(weightDecay >= 0 && Float.isFinite(weightDecay))) {
+            throw new IllegalArgumentException("weight decay must be finite and >= 0, got " + weightDecay);
+        }
+        if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
+        checkActivation(activation);
         if (!(pruneRate >= 0 && pruneRate <= 1)) throw new IllegalArgumentException("prune rate must be in [0, 1], got " + pruneRate);
         if (!(largePruneRate >= 0 && largePruneRate <= 1)) throw new IllegalArgumentException("large prune rate must be in [0, 1], got " + largePruneRate);
         if (updateInterval < 1) throw new IllegalArgumentException("update interval must be >= 1 epoch, got " + updateInterval);
@@ -69,6 +89,16 @@ public record FreeTicketsConfig(Variant variant, int members, int[] hidden, doub
         }
         if (variant == Variant.EDST && memberSplits.equals("own")) {
             throw new IllegalArgumentException("member splits 'own' is for dst: edst trains one network, its tickets share one split");
+        }
+    }
+
+    // What the network accepts for hidden layers: allrelu, or a name Activation.parse reads.
+    private static void checkActivation(String activation) {
+        if (activation.equals("allrelu")) return;
+        try {
+            Activation.parse(activation);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("activation must be relu, allrelu, sigmoid, tanh, linear or leaky:<slope>, got " + activation);
         }
     }
 

@@ -3,6 +3,8 @@ package org.dst4j.algorithms.neurotrails;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
+import org.dst4j.nn.layer.Activation;
 
 /**
  * Hyper-parameters of a NeuroTrails run: {@code heads} heads after {@code sharedLayers} shared layers of
@@ -24,14 +26,44 @@ public record NeuroTrailsConfig(int heads, int sharedLayers, int[] hidden, doubl
                                 int updateInterval, String grow, long seed, int threads, String headLoss,
                                 String backboneShare, float headInputDropout) {
 
+    /**
+     * Checks every field, so that a bad value fails here rather than inside {@link NeuroTrails#run}, after
+     * the output directory was made.
+     *
+     * @throws IllegalArgumentException naming the field and its valid range
+     * @throws NullPointerException if an array or string is null
+     */
     public NeuroTrailsConfig {
-        hidden = hidden.clone();
+        hidden = Objects.requireNonNull(hidden, "hidden").clone();
+        Objects.requireNonNull(activation, "activation");
+        Objects.requireNonNull(grow, "grow");
+        Objects.requireNonNull(headLoss, "headLoss");
+        Objects.requireNonNull(backboneShare, "backboneShare");
         if (heads < 1) throw new IllegalArgumentException("heads must be >= 1, got " + heads);
+        for (int h : hidden) if (h < 1) throw new IllegalArgumentException("hidden sizes must be >= 1, got " + Arrays.toString(hidden));
         if (sharedLayers < 1 || sharedLayers > hidden.length) {
             throw new IllegalArgumentException("shared layers must be in [1, " + hidden.length + "] (the hidden layers), got " + sharedLayers);
         }
         if (!(density > 0 && density <= 1)) throw new IllegalArgumentException("density must be in (0, 1], got " + density);
         if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
+        if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, got " + batch);
+        if (!(lr > 0 && Float.isFinite(lr))) throw new IllegalArgumentException("lr must be finite and > 0, got " + lr);
+        if (!(momentum >= 0 && momentum < 1)) throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
+        if (!(weightDecay >= 0 && Float.isFinite(weightDecay))) {
+            throw new IllegalArgumentException("weight decay must be finite and >= 0, got " + weightDecay);
+        }
+        if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
+        if (!activation.equals("allrelu")) {
+            try {
+                Activation.parse(activation);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("activation must be relu, allrelu, sigmoid, tanh, linear or leaky:<slope>, got " + activation);
+            }
+        }
+        if (!(pruneRate >= 0 && pruneRate <= 1)) throw new IllegalArgumentException("prune rate must be in [0, 1], got " + pruneRate);
+        if (updateInterval < 1) throw new IllegalArgumentException("update interval must be >= 1 epoch, got " + updateInterval);
+        if (!grow.equals("gradient") && !grow.equals("random")) throw new IllegalArgumentException("grow must be gradient or random, got " + grow);
+        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         if (!"mean".equals(headLoss) && !"sum".equals(headLoss)) {
             throw new IllegalArgumentException("head loss must be mean or sum, got " + headLoss);
         }

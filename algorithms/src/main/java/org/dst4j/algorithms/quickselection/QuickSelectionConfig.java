@@ -2,6 +2,8 @@ package org.dst4j.algorithms.quickselection;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
+import org.dst4j.nn.init.WeightInit;
 
 /**
  * QuickSelection's settings; {@link #defaults()} follows the reference code (hidden 1000 sigmoid units,
@@ -17,13 +19,29 @@ import java.util.Map;
 public record QuickSelectionConfig(int k, int hidden, double epsilon, double zeta, float noise, boolean freshNoise, int epochs,
                                    int batch, float lr, float momentum, float weightDecay, float dropout, String init,
                                    String output, long seed, int threads) {
+    /**
+     * Checks every field, so that a bad value fails here rather than during {@link QuickSelection#select}.
+     *
+     * @throws IllegalArgumentException naming the field and its valid range
+     * @throws NullPointerException if {@code init} or {@code output} is null
+     */
     public QuickSelectionConfig {
+        Objects.requireNonNull(init, "init");
+        Objects.requireNonNull(output, "output");
         if (k < 1) throw new IllegalArgumentException("k must be >= 1, got " + k);
         if (hidden < 1) throw new IllegalArgumentException("hidden must be >= 1, got " + hidden);
-        if (!(epsilon > 0)) throw new IllegalArgumentException("epsilon must be > 0, got " + epsilon);
+        if (!(epsilon > 0 && Double.isFinite(epsilon))) throw new IllegalArgumentException("epsilon must be finite and > 0, got " + epsilon);
         if (!(zeta >= 0 && zeta < 1)) throw new IllegalArgumentException("zeta must be in [0, 1), got " + zeta);
-        if (!(noise >= 0)) throw new IllegalArgumentException("noise must be >= 0, got " + noise);
+        if (!(noise >= 0 && Float.isFinite(noise))) throw new IllegalArgumentException("noise must be finite and >= 0, got " + noise);
         if (epochs < 0) throw new IllegalArgumentException("epochs must be >= 0, got " + epochs);
+        if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, got " + batch);
+        if (!(lr > 0 && Float.isFinite(lr))) throw new IllegalArgumentException("lr must be finite and > 0, got " + lr);
+        if (!(momentum >= 0 && momentum < 1)) throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
+        if (!(weightDecay >= 0 && Float.isFinite(weightDecay))) {
+            throw new IllegalArgumentException("weight decay must be finite and >= 0, got " + weightDecay);
+        }
+        if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
+        WeightInit.parse(init);
         if (!output.equals("linear") && !output.equals("tanh")) throw new IllegalArgumentException("output must be linear or tanh, got " + output);
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
     }

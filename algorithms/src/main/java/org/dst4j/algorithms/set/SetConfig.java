@@ -3,6 +3,10 @@ package org.dst4j.algorithms.set;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
+import org.dst4j.nn.init.WeightInit;
+import org.dst4j.nn.layer.Activation;
+import org.dst4j.nn.optim.LearningRate;
 
 /**
  * Hyper-parameters of a SET run (Mocanu et al. 2018). Defaults follow the truly-sparse SET code:
@@ -18,15 +22,45 @@ public record SetConfig(int[] hidden, double epsilon, double zeta, int epochs, i
                         float weightDecay, float dropout, String activation, float alpha, String optimizer,
                         String schedule, String init, long seed, int threads) {
 
+    /**
+     * Checks every field, so that a bad value fails here rather than inside {@link SetTraining#train}.
+     *
+     * @throws IllegalArgumentException naming the field and its valid range
+     * @throws NullPointerException if an array or string is null
+     */
     public SetConfig {
-        hidden = hidden.clone();
+        hidden = Objects.requireNonNull(hidden, "hidden").clone();
+        Objects.requireNonNull(activation, "activation");
+        Objects.requireNonNull(optimizer, "optimizer");
+        Objects.requireNonNull(schedule, "schedule");
+        Objects.requireNonNull(init, "init");
         for (int h : hidden) if (h < 1) throw new IllegalArgumentException("hidden sizes must be >= 1, got " + Arrays.toString(hidden));
-        if (!(epsilon > 0)) throw new IllegalArgumentException("epsilon must be > 0, got " + epsilon);
+        if (!(epsilon > 0 && Double.isFinite(epsilon))) throw new IllegalArgumentException("epsilon must be finite and > 0, got " + epsilon);
         if (!(zeta >= 0 && zeta <= 1)) throw new IllegalArgumentException("zeta must be in [0, 1], got " + zeta);
         if (epochs < 0) throw new IllegalArgumentException("epochs must be >= 0, got " + epochs);
         if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, got " + batch);
-        if (!(lr > 0)) throw new IllegalArgumentException("lr must be > 0, got " + lr);
+        if (!(lr > 0 && Float.isFinite(lr))) throw new IllegalArgumentException("lr must be finite and > 0, got " + lr);
+        if (!(momentum >= 0 && momentum < 1)) throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
+        if (!(weightDecay >= 0 && Float.isFinite(weightDecay))) {
+            throw new IllegalArgumentException("weight decay must be finite and >= 0, got " + weightDecay);
+        }
+        if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
+        checkActivation(activation);
+        if (!Float.isFinite(alpha)) throw new IllegalArgumentException("alpha must be finite, got " + alpha);
+        if (!optimizer.equals("sgd") && !optimizer.equals("adam")) throw new IllegalArgumentException("optimizer must be sgd or adam, got " + optimizer);
+        LearningRate.parse(schedule, lr, Math.max(1, epochs)); // the syntax; a cosine schedule's epochs >= 1 is checked at training
+        WeightInit.parse(init);
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+    }
+
+    // What the network accepts for hidden layers: allrelu, or a name Activation.parse reads.
+    private static void checkActivation(String activation) {
+        if (activation.equals("allrelu")) return;
+        try {
+            Activation.parse(activation);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("activation must be relu, allrelu, sigmoid, tanh, linear or leaky:<slope>, got " + activation);
+        }
     }
 
     /** The defaults, with the machine's processor count as threads. */

@@ -3,6 +3,7 @@ package org.dst4j.algorithms.spacenet;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Hyper-parameters of a SpaceNet run on the MLP {@code input -> hidden… -> classes}.
@@ -20,11 +21,18 @@ public record SpaceNetConfig(int tasks, int[] hidden, int[] connectionsPerTask, 
                              double dropFraction, int epochs, int batch, float lr, float momentum, float weightDecay,
                              long seed, int threads) {
 
+    /**
+     * Checks every field, so that a bad value fails here rather than inside {@link SpaceNetRun#run}.
+     *
+     * @throws IllegalArgumentException naming the field and its valid range
+     * @throws NullPointerException if an array is null
+     */
     public SpaceNetConfig {
-        hidden = hidden.clone();
-        connectionsPerTask = connectionsPerTask.clone();
+        hidden = Objects.requireNonNull(hidden, "hidden").clone();
+        connectionsPerTask = Objects.requireNonNull(connectionsPerTask, "connectionsPerTask").clone();
         if (tasks < 1) throw new IllegalArgumentException("tasks must be >= 1, got " + tasks);
         if (hidden.length < 1) throw new IllegalArgumentException("SpaceNet needs at least one hidden layer");
+        for (int h : hidden) if (h < 1) throw new IllegalArgumentException("hidden sizes must be >= 1, got " + Arrays.toString(hidden));
         if (connectionsPerTask.length != hidden.length + 1) {
             throw new IllegalArgumentException("connections per task needs one count per layer (" + (hidden.length + 1) + "), got "
                     + connectionsPerTask.length);
@@ -37,9 +45,11 @@ public record SpaceNetConfig(int tasks, int[] hidden, int[] connectionsPerTask, 
         if (!(dropFraction >= 0 && dropFraction < 1)) throw new IllegalArgumentException("drop fraction must be in [0, 1), got " + dropFraction);
         if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
         if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, got " + batch);
-        if (!(lr > 0)) throw new IllegalArgumentException("lr must be > 0, got " + lr);
+        if (!(lr > 0 && Float.isFinite(lr))) throw new IllegalArgumentException("lr must be finite and > 0, got " + lr);
         if (!(momentum >= 0 && momentum < 1)) throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
-        if (!(weightDecay >= 0)) throw new IllegalArgumentException("weight decay must be >= 0, got " + weightDecay);
+        if (!(weightDecay >= 0 && Float.isFinite(weightDecay))) {
+            throw new IllegalArgumentException("weight decay must be finite and >= 0, got " + weightDecay);
+        }
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
     }
 
