@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.IntFunction;
 import org.dst4j.algorithms.freetickets.FreeTicketsConfig.Variant;
 import org.dst4j.algorithms.set.SetTraining;
@@ -80,8 +81,25 @@ public final class FreeTickets {
 
     private FreeTickets() {}
 
-    /** Trains the ensemble described by {@code cfg} into {@code out} and evaluates it on the test split. */
+    /**
+     * Trains the ensemble described by {@code cfg} into {@code out} and evaluates it on the test split.
+     *
+     * @param cfg the variant and its hyper-parameters
+     * @param data training and test sets; {@code cfg.validSplit()} of the training set is held out for
+     *     checkpoint selection
+     * @param standardize whether to fit a per-feature standardizer on the samples trained on and save it
+     *     with every member
+     * @param out the run directory, created if missing; the files listed on the class are replaced
+     * @param progress told of every batch and epoch, or null for no progress reporting
+     * @return test metrics of the ensemble and its members, topology distances and training cost
+     * @throws IOException if writing into {@code out} fails
+     * @throws org.dst4j.nn.train.Trainer.DivergedException if a loss stops being finite
+     */
     public static Result run(FreeTicketsConfig cfg, DatasetSplit data, boolean standardize, Path out, Progress progress) throws IOException {
+        Objects.requireNonNull(cfg, "cfg");
+        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(out, "out");
+        if (progress == null) progress = new Progress() {};
         Files.createDirectories(out);
         List<Path> files = new ArrayList<>();
         for (int i = 1; i <= cfg.members(); i++) files.add(out.resolve("member-" + i + ".dst4j"));
@@ -178,10 +196,11 @@ public final class FreeTickets {
      * magnitude prune at {@code cfg.pruneSchedule()} and regrowth every update interval), shuffling and
      * evolving from streams seeded by {@code seed}; each epoch is logged with {@code member} and told to
      * {@code progress}. All of {@code data.train()} is trained on and {@code net} ends as its last epoch
-     * left it: {@code cfg.validSplit()} is not applied here.
+     * left it: {@code cfg.validSplit()} is not applied here. A null {@code progress} reports nothing.
      */
     public static void trainDst(Network net, FreeTicketsConfig cfg, long seed, DatasetSplit data, Standardizer std, ParallelKernels pk,
                                 MetricsLog log, Progress progress, String phase, int member) throws IOException {
+        if (progress == null) progress = new Progress() {};
         RngStreams rng = new RngStreams(seed);
         Trainer.State state = new Trainer.State(rng.stream("shuffle"), rng.stream("evolution"));
         train(cfg, cfg.epochs(), dstLearningRate(cfg), pruneSchedule(cfg), net, data, std, pk, state, log, progress, phase, member, null);

@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.dst4j.algorithms.freetickets.FreeTickets;
 import org.dst4j.algorithms.freetickets.FreeTicketsConfig;
 import org.dst4j.algorithms.freetickets.FreeTicketsConfig.Variant;
@@ -59,9 +60,27 @@ public final class NeuroTrails {
 
     private NeuroTrails() {}
 
-    /** Trains NeuroTrails into {@code out/model}, and with {@code compare} the two baselines beside it. */
+    /**
+     * Trains NeuroTrails into {@code out/model} and evaluates it on the test split; with {@code compare}
+     * also the two baselines at the same parameter budget.
+     *
+     * @param cfg the architecture and its training settings
+     * @param data training and test sets
+     * @param standardize whether to fit a per-feature standardizer on the training set and save it with the model
+     * @param compare whether to also train a single sparse network ({@code out/single}) and a FreeTickets
+     *     DST ensemble of {@code cfg.heads()} members ({@code out/freetickets-dst})
+     * @param out the run directory, created if missing; the files listed on the class are replaced
+     * @param progress told of every batch and epoch, or null for no progress reporting
+     * @return the model's test metrics and the comparison rows
+     * @throws IOException if writing into {@code out} fails
+     * @throws org.dst4j.nn.train.Trainer.DivergedException if a loss stops being finite
+     */
     public static Result run(NeuroTrailsConfig cfg, DatasetSplit data, boolean standardize, boolean compare, Path out,
                              FreeTickets.Progress progress) throws IOException {
+        Objects.requireNonNull(cfg, "cfg");
+        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(out, "out");
+        if (progress == null) progress = new FreeTickets.Progress() {};
         Files.createDirectories(out);
         int[] sizes = sizes(cfg, data);
         Split split = split(cfg, sizes);

@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.dst4j.algorithms.freetickets.FreeTickets;
 import org.dst4j.algorithms.set.SetTraining;
 import org.dst4j.nn.data.Dataset;
@@ -83,8 +84,28 @@ public final class SpaceNetRun {
 
     private SpaceNetRun() {}
 
+    /**
+     * Learns the classes of {@code data} as {@code cfg.tasks()} tasks, in class order, with SpaceNet,
+     * measuring the accuracy on every task seen so far after each task; with {@code baselines} also
+     * fine-tuning and joint training on SpaceNet's final topology.
+     *
+     * @param cfg the network and per-task settings
+     * @param data training and test sets, whose classes are split into the tasks
+     * @param standardize whether to scale inputs by one mean and standard deviation of the whole training set
+     * @param baselines whether to also train the fine-tuning and joint baselines
+     * @param out the run directory, created if missing; the files listed on the class are replaced
+     * @param progress told of every batch and epoch (the phase names method and task), or null for no
+     *     progress reporting
+     * @return each method's accuracy matrix and SpaceNet's use of capacity per task
+     * @throws IOException if writing into {@code out} fails
+     * @throws IllegalArgumentException if {@code cfg.tasks()} exceeds the number of classes
+     */
     public static Result run(SpaceNetConfig cfg, DatasetSplit data, boolean standardize, boolean baselines, Path out,
                              FreeTickets.Progress progress) throws IOException {
+        Objects.requireNonNull(cfg, "cfg");
+        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(out, "out");
+        if (progress == null) progress = new FreeTickets.Progress() {};
         Files.createDirectories(out);
         List<Method> methods = new ArrayList<>();
         List<SpaceNet.TaskStats> stats;

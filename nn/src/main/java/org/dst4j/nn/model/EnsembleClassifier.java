@@ -54,6 +54,7 @@ public final class EnsembleClassifier implements AutoCloseable {
 
     /** Loads the ensemble in {@code dir}; errors name the manifest and the field or member at fault. */
     public static EnsembleClassifier load(Path dir, int threads) throws IOException {
+        java.util.Objects.requireNonNull(dir, "dir");
         Path file = dir.resolve(MANIFEST);
         if (!Files.isRegularFile(file)) throw new IOException(dir + ": not an ensemble directory (no " + MANIFEST + ")");
         Map<String, Object> m;

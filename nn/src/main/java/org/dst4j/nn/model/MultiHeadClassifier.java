@@ -81,6 +81,7 @@ public final class MultiHeadClassifier implements AutoCloseable {
 
     /** Loads a model directory written by {@link #save}. */
     public static MultiHeadClassifier load(Path dir, int threads) throws IOException {
+        java.util.Objects.requireNonNull(dir, "dir");
         Loaded l = read(dir);
         return new MultiHeadClassifier(l.net(), l.standardizer(), threads);
     }

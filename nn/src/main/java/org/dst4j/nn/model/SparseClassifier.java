@@ -35,6 +35,7 @@ public final class SparseClassifier implements AutoCloseable {
 
     /** Loads a model file written by any dst4j command or {@link #save}. */
     public static SparseClassifier load(Path file, int threads) throws IOException {
+        java.util.Objects.requireNonNull(file, "file");
         ModelFile.Loaded m = ModelFile.load(file, null);
         return new SparseClassifier(m.net(), m.standardizer(), m.header(), threads);
     }
