@@ -48,6 +48,19 @@ public final class QuickSelection {
      * @param history one entry per training epoch (train loss = reconstruction loss per sample)
      */
     public record Result(int[] ranking, double[] strength, List<EpochMetrics> history) {
+        /** Copies the arrays and the history: changing the caller's afterwards does not change the result. */
+        public Result {
+            ranking = Objects.requireNonNull(ranking, "ranking").clone();
+            strength = Objects.requireNonNull(strength, "strength").clone();
+            history = List.copyOf(Objects.requireNonNull(history, "history"));
+        }
+
+        /** Feature indices by decreasing strength (ties: lower index first); a copy. */
+        @Override public int[] ranking() { return ranking.clone(); }
+
+        /** Strength of each feature, by feature index; a copy. */
+        @Override public double[] strength() { return strength.clone(); }
+
         /** The {@code k} strongest features. */
         public int[] top(int k) {
             if (k < 1 || k > ranking.length) throw new IllegalArgumentException("k must be in [1, " + ranking.length + "], got " + k);
