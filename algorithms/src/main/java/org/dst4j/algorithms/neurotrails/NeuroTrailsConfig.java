@@ -20,6 +20,30 @@ import org.dst4j.nn.layer.Activation;
  * split equally among the heads (each part ERK inside). {@code headInputDropout} (not in the paper;
  * 0 = off) drops shared features independently per head during training, see
  * {@link org.dst4j.nn.network.MultiHeadMlp#headInputDropout}.
+ *
+ * <p>Start from {@link #defaults()} and change fields with the {@code withX} methods; every field is
+ * checked when the record is built.
+ *
+ * @param heads number of heads M, >= 1
+ * @param sharedLayers layers in the shared backbone, in [1, hidden.length]
+ * @param hidden hidden layer sizes of the full network, input side first
+ * @param density the parameter budget: a single network of this shape at this global ERK density, in (0, 1]
+ * @param epochs training epochs, >= 1
+ * @param batch samples per mini-batch, >= 1
+ * @param lr initial SGD learning rate, finite and > 0; divided by 10 at half and again at three quarters of the run
+ * @param momentum SGD momentum, in [0, 1)
+ * @param weightDecay SGD weight decay per step, finite and >= 0
+ * @param dropout share of hidden units dropped in training, in backbone and heads, in [0, 1)
+ * @param activation hidden activation: {@code relu}, {@code allrelu}, {@code sigmoid}, {@code tanh}
+ *     (also {@code linear} and {@code leaky:<slope>})
+ * @param pruneRate share of each layer replaced at a topology update, cosine-decayed over the run, in [0, 1]
+ * @param updateInterval epochs between topology updates, >= 1
+ * @param grow regrowth: {@code gradient} (RigL) or {@code random}
+ * @param seed seed of every random choice
+ * @param threads worker threads, >= 1
+ * @param headLoss {@code sum} or {@code mean}
+ * @param backboneShare {@code erk}, {@code single} or a number strictly between 0 and 1
+ * @param headInputDropout per-head dropout of shared features in training, in [0, 1); 0 = off
  */
 public record NeuroTrailsConfig(int heads, int sharedLayers, int[] hidden, double density, int epochs, int batch, float lr,
                                 float momentum, float weightDecay, float dropout, String activation, double pruneRate,
@@ -90,13 +114,70 @@ public record NeuroTrailsConfig(int heads, int sharedLayers, int[] hidden, doubl
                 Runtime.getRuntime().availableProcessors(), "sum", "erk", 0f);
     }
 
+    /** The hidden layer sizes; a copy. */
     @Override public int[] hidden() { return hidden.clone(); }
+
+    /** A copy with {@code m} heads. */
+    public NeuroTrailsConfig withHeads(int m) {
+        return new NeuroTrailsConfig(m, sharedLayers, hidden, density, epochs, batch, lr, momentum, weightDecay, dropout,
+                activation, pruneRate, updateInterval, grow, seed, threads, headLoss, backboneShare, headInputDropout);
+    }
+
+    /** A copy whose backbone is the first {@code n} layers. */
+    public NeuroTrailsConfig withSharedLayers(int n) {
+        return new NeuroTrailsConfig(heads, n, hidden, density, epochs, batch, lr, momentum, weightDecay, dropout,
+                activation, pruneRate, updateInterval, grow, seed, threads, headLoss, backboneShare, headInputDropout);
+    }
+
+    /** A copy with hidden layers of sizes {@code h}, input side first (at least {@link #sharedLayers()} of them). */
+    public NeuroTrailsConfig withHidden(int... h) {
+        return new NeuroTrailsConfig(heads, sharedLayers, h, density, epochs, batch, lr, momentum, weightDecay, dropout,
+                activation, pruneRate, updateInterval, grow, seed, threads, headLoss, backboneShare, headInputDropout);
+    }
+
+    /** A copy with the budget of a single network at global density {@code d}. */
+    public NeuroTrailsConfig withDensity(double d) {
+        return new NeuroTrailsConfig(heads, sharedLayers, hidden, d, epochs, batch, lr, momentum, weightDecay, dropout,
+                activation, pruneRate, updateInterval, grow, seed, threads, headLoss, backboneShare, headInputDropout);
+    }
+
+    /** A copy training for {@code e} epochs. */
+    public NeuroTrailsConfig withEpochs(int e) {
+        return new NeuroTrailsConfig(heads, sharedLayers, hidden, density, e, batch, lr, momentum, weightDecay, dropout,
+                activation, pruneRate, updateInterval, grow, seed, threads, headLoss, backboneShare, headInputDropout);
+    }
+
+    /** A copy with {@code b} samples per mini-batch. */
+    public NeuroTrailsConfig withBatch(int b) {
+        return new NeuroTrailsConfig(heads, sharedLayers, hidden, density, epochs, b, lr, momentum, weightDecay, dropout,
+                activation, pruneRate, updateInterval, grow, seed, threads, headLoss, backboneShare, headInputDropout);
+    }
+
+    /** A copy with initial learning rate {@code rate}. */
+    public NeuroTrailsConfig withLearningRate(float rate) {
+        return new NeuroTrailsConfig(heads, sharedLayers, hidden, density, epochs, batch, rate, momentum, weightDecay, dropout,
+                activation, pruneRate, updateInterval, grow, seed, threads, headLoss, backboneShare, headInputDropout);
+    }
+
+    /** A copy with seed {@code s}. */
+    public NeuroTrailsConfig withSeed(long s) {
+        return new NeuroTrailsConfig(heads, sharedLayers, hidden, density, epochs, batch, lr, momentum, weightDecay, dropout,
+                activation, pruneRate, updateInterval, grow, s, threads, headLoss, backboneShare, headInputDropout);
+    }
+
+    /** A copy with {@code t} worker threads. */
+    public NeuroTrailsConfig withThreads(int t) {
+        return new NeuroTrailsConfig(heads, sharedLayers, hidden, density, epochs, batch, lr, momentum, weightDecay, dropout,
+                activation, pruneRate, updateInterval, grow, seed, t, headLoss, backboneShare, headInputDropout);
+    }
+
 
     /** The backbone's explicit share of the budget, or NaN for {@code erk} and {@code single}. */
     public double backboneFraction() {
         return "erk".equals(backboneShare) || "single".equals(backboneShare) ? Double.NaN : Double.parseDouble(backboneShare);
     }
 
+    /** As a JSON-ready map (for the run's metrics); threads are left out. */
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("heads", heads);

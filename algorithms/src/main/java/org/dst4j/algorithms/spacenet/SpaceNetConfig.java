@@ -6,7 +6,9 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Hyper-parameters of a SpaceNet run on the MLP {@code input -> hidden… -> classes}.
+ * Hyper-parameters of a SpaceNet run on the MLP {@code input -> hidden… -> classes}. Start from
+ * {@link #defaults()} and change fields with the {@code withX} methods; every field is checked when the
+ * record is built.
  *
  * @param tasks number of tasks the classes are split into (in class order)
  * @param hidden hidden layer sizes (fixed capacity for all tasks)
@@ -16,6 +18,12 @@ import java.util.Objects;
  * @param reservedNeurons neurons of each hidden layer a task reserves when it ends (the most important)
  * @param dropFraction share of the task's connections in each non-output layer replaced at a topology update
  * @param epochs epochs per task; the topology is updated after every epoch but the last
+ * @param batch samples per mini-batch, >= 1
+ * @param lr constant SGD learning rate, finite and > 0
+ * @param momentum SGD momentum, in [0, 1)
+ * @param weightDecay SGD weight decay per step, finite and >= 0
+ * @param seed seed of every random choice (connection placement, weights, shuffling)
+ * @param threads worker threads, >= 1
  */
 public record SpaceNetConfig(int tasks, int[] hidden, int[] connectionsPerTask, int selectedNeurons, int reservedNeurons,
                              double dropFraction, int epochs, int batch, float lr, float momentum, float weightDecay,
@@ -63,10 +71,48 @@ public record SpaceNetConfig(int tasks, int[] hidden, int[] connectionsPerTask, 
                 Runtime.getRuntime().availableProcessors());
     }
 
+    /** The hidden layer sizes; a copy. */
     @Override public int[] hidden() { return hidden.clone(); }
 
+    /** The connections each task allocates per layer; a copy. */
     @Override public int[] connectionsPerTask() { return connectionsPerTask.clone(); }
 
+    /** A copy splitting the classes into {@code t} tasks. */
+    public SpaceNetConfig withTasks(int t) {
+        return new SpaceNetConfig(t, hidden, connectionsPerTask, selectedNeurons, reservedNeurons, dropFraction, epochs, batch, lr, momentum, weightDecay, seed, threads);
+    }
+
+    /** A copy with hidden layers {@code h} and per-task connections {@code c}, one count per layer ({@code h.length + 1}). */
+    public SpaceNetConfig withHidden(int[] h, int[] c) {
+        return new SpaceNetConfig(tasks, h, c, selectedNeurons, reservedNeurons, dropFraction, epochs, batch, lr, momentum, weightDecay, seed, threads);
+    }
+
+    /** A copy training {@code e} epochs per task. */
+    public SpaceNetConfig withEpochs(int e) {
+        return new SpaceNetConfig(tasks, hidden, connectionsPerTask, selectedNeurons, reservedNeurons, dropFraction, e, batch, lr, momentum, weightDecay, seed, threads);
+    }
+
+    /** A copy with {@code b} samples per mini-batch. */
+    public SpaceNetConfig withBatch(int b) {
+        return new SpaceNetConfig(tasks, hidden, connectionsPerTask, selectedNeurons, reservedNeurons, dropFraction, epochs, b, lr, momentum, weightDecay, seed, threads);
+    }
+
+    /** A copy with learning rate {@code rate}. */
+    public SpaceNetConfig withLearningRate(float rate) {
+        return new SpaceNetConfig(tasks, hidden, connectionsPerTask, selectedNeurons, reservedNeurons, dropFraction, epochs, batch, rate, momentum, weightDecay, seed, threads);
+    }
+
+    /** A copy with seed {@code s}. */
+    public SpaceNetConfig withSeed(long s) {
+        return new SpaceNetConfig(tasks, hidden, connectionsPerTask, selectedNeurons, reservedNeurons, dropFraction, epochs, batch, lr, momentum, weightDecay, s, threads);
+    }
+
+    /** A copy with {@code t} worker threads. */
+    public SpaceNetConfig withThreads(int t) {
+        return new SpaceNetConfig(tasks, hidden, connectionsPerTask, selectedNeurons, reservedNeurons, dropFraction, epochs, batch, lr, momentum, weightDecay, seed, t);
+    }
+
+    /** As a JSON-ready map (for the run's metrics); threads are left out. */
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("tasks", tasks);
