@@ -57,12 +57,19 @@ import org.dst4j.runtime.random.RngStreams;
  * {@value #LOG}, the ensemble evaluation {@value #METRICS} and {@value #CHART}.
  */
 public final class FreeTickets {
+    /** The ensemble's and members' test metrics, diversity, cost and configuration. */
     public static final String METRICS = "metrics.json";
+    /** One JSON line per epoch of every member or phase. */
     public static final String LOG = "metrics.jsonl";
+    /** Test accuracy of each member and of the ensemble. */
     public static final String CHART = "members.png";
 
-    /** Told as training goes (for progress display). */
+    /**
+     * Told as training goes (for progress display); all methods optional. NeuroTrails and SpaceNet report
+     * through it too.
+     */
     public interface Progress {
+        /** A batch finished: {@code done} of the epoch's {@code total} batches; {@code epoch} counts from 0. */
         default void batch(int epoch, int done, int total) {}
 
         /** An epoch finished; {@code phase} names the member or EDST phase it belongs to. */
@@ -73,6 +80,11 @@ public final class FreeTickets {
      * What a run produced: test metrics of the ensemble and its members, topology distance between
      * members ({@code [i][j][layer]}), and training cost.
      *
+     * @param test the ensemble's (averaged probabilities) and each member's test scores, and their diversity
+     * @param topologyDistance {@code [i][j][layer]}: how far apart the live connections of members i and j are
+     *     in each layer, 0 for identical topologies and 1 for disjoint ones
+     * @param trainSeconds wall-clock time of training, without the final evaluation
+     * @param memberFiles the members' model files, in member order
      * @param trainingFlops FLOPs of training the whole ensemble, from the live connection counts of every step
      * @param denseFlops FLOPs of training one dense network of the same shape for {@link FreeTicketsConfig#epochsPerNetwork()} epochs
      */

@@ -42,12 +42,26 @@ import org.dst4j.runtime.random.RngStreams;
  * that spend the same budget in total.
  */
 public final class NeuroTrails {
+    /** Test metrics of the model and its heads, the budget split and the comparison table. */
     public static final String METRICS = "metrics.json";
+    /** One JSON line per training epoch. */
     public static final String LOG = "metrics.jsonl";
+    /** Test accuracy of each head and of their ensemble. */
     public static final String CHART = "heads.png";
+    /** The subdirectory holding the trained model, readable by {@link MultiHeadClassifier#load}. */
     public static final String MODEL_DIR = "model";
 
-    /** One model's row of the comparison table. */
+    /**
+     * One model's row of the comparison table.
+     *
+     * @param model what was trained
+     * @param connections live connections of the whole model
+     * @param scores the ensemble's test scores (probabilities averaged)
+     * @param disagreement mean share of test samples on which two heads or members predict differently
+     * @param kl mean KL divergence, in nats, between two heads' or members' predicted distributions
+     * @param trainingFlops FLOPs of training, from the live connection counts of every step
+     * @param seconds wall-clock seconds of its run
+     */
     public record Row(String model, long connections, EnsembleMetrics.Scores scores, double disagreement, double kl,
                       long trainingFlops, double seconds) {}
 
@@ -55,6 +69,11 @@ public final class NeuroTrails {
      * The NeuroTrails model's evaluation (heads' probabilities averaged, as FreeTickets' metrics do), the
      * comparison rows (NeuroTrails first), and the NeuroTrails test scores with the heads' logits averaged
      * instead, the reference code's combination.
+     *
+     * @param test the model's and each head's test scores, and the heads' diversity
+     * @param rows the comparison table: NeuroTrails, then (with {@code compare}) the single network and the DST ensemble
+     * @param denseFlopsPerNetwork FLOPs of training one dense network of the full shape for the same epochs
+     * @param logitMean the model's test scores with the heads' logits averaged
      */
     public record Result(EnsembleMetrics test, List<Row> rows, long denseFlopsPerNetwork, EnsembleMetrics.Scores logitMean) {}
 
@@ -153,7 +172,13 @@ public final class NeuroTrails {
         return new Split(budget, epsilon, headEpsilon);
     }
 
-    /** A sparse network {@link #run} creates: what it is, its layer sizes and each layer's density. */
+    /**
+     * A sparse network {@link #run} creates.
+     *
+     * @param name what it is
+     * @param sizes layer sizes, input first
+     * @param densities each layer's expected density
+     */
     public record Network(String name, int[] sizes, double[] densities) {}
 
     /**

@@ -70,8 +70,10 @@ public final class QuickSelection {
 
     /** Told after every batch and epoch; all methods optional. */
     public interface Progress {
+        /** A batch finished: {@code done} of the epoch's {@code total} batches; {@code epoch} counts from 0. */
         default void batch(int epoch, int done, int total) {}
 
+        /** An epoch finished; {@code m.trainLoss()} is its reconstruction loss per sample, {@code m.epoch()} counts from 1. */
         default void epoch(EpochMetrics m) {}
     }
 

@@ -43,18 +43,24 @@ import org.dst4j.runtime.random.RngStreams;
  * {@link #resume} needs), {@code model.dst4j} at the end and {@code learning-curve.png}.
  */
 public final class SetTraining {
+    /** Model, optimizer and training state after the latest epoch: what {@link #resume} continues from. */
     public static final String CHECKPOINT = "checkpoint.dst4j";
+    /** The trained model, readable by {@link SparseClassifier#load}. */
     public static final String MODEL = "model.dst4j";
+    /** One JSON line per epoch (see {@link #record}). */
     public static final String METRICS = "metrics.jsonl";
+    /** Train and test accuracy by epoch. */
     public static final String CURVE = "learning-curve.png";
 
-    /** Told after each batch and epoch (for progress display). */
+    /** Told after each batch and epoch (for progress display); all methods optional. */
     public interface Progress {
         /** Called once before the first epoch runs, with the run's configuration (on resume: the checkpoint's). */
         default void start(SetConfig cfg) {}
 
+        /** A batch finished: {@code done} of the epoch's {@code total} batches; {@code epoch} counts from 0. */
         default void batch(int epoch, int done, int total) {}
 
+        /** An epoch finished, evaluated on the test set ({@code m.epoch()} counts from 1). */
         default void epoch(EpochMetrics m) {}
     }
 

@@ -44,13 +44,21 @@ import org.dst4j.runtime.sparse.CsrMatrix;
  * classes. Writes {@code metrics.json}, {@code metrics.jsonl} and {@code accuracy-matrix.png}.
  */
 public final class SpaceNetRun {
+    /** Every method's accuracy matrix, averages and SpaceNet's capacity use. */
     public static final String METRICS = "metrics.json";
+    /** One JSON line per training epoch of every method and task. */
     public static final String LOG = "metrics.jsonl";
+    /** The accuracy matrices as heatmaps. */
     public static final String CHART = "accuracy-matrix.png";
 
     /**
      * One method's outcome. {@code accuracy[i][j]}: accuracy on task i's test classes after learning task
      * j, predicting among the classes seen so far (NaN for i > j).
+     *
+     * @param name the method
+     * @param accuracy {@code [task][after task]}; joint training has one column, after all classes
+     * @param connections live connections of its network
+     * @param seconds wall-clock seconds of its training and evaluation
      */
     public record Method(String name, double[][] accuracy, long connections, double seconds) {
         /** Mean accuracy over all tasks after the last one. */
@@ -78,7 +86,16 @@ public final class SpaceNetRun {
         }
     }
 
-    /** SpaceNet, then (with baselines) fine-tuning and joint training; capacity use of SpaceNet's tasks. */
+    /**
+     * SpaceNet, then (with baselines) fine-tuning and joint training; capacity use of SpaceNet's tasks.
+     *
+     * @param methods each method's outcome, SpaceNet first
+     * @param tasks what each SpaceNet task allocated and reserved
+     * @param sizes the network's layer sizes, input first
+     * @param reservedNeuronShare share of hidden neurons reserved by the end
+     * @param reservedConnectionShare connections taken by SpaceNet's tasks, as a share of the dense
+     *     network's connections
+     */
     public record Result(List<Method> methods, List<SpaceNet.TaskStats> tasks, int[] sizes, double reservedNeuronShare,
                          double reservedConnectionShare) {}
 
