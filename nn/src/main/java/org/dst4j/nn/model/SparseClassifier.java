@@ -40,8 +40,10 @@ public final class SparseClassifier implements AutoCloseable {
         return new SparseClassifier(m.net(), m.standardizer(), m.header(), threads);
     }
 
+    /** The network, still owned by this classifier: do not close it. */
     public SparseMlp network() { return net; }
 
+    /** The input standardizer applied before the network, or null if the inputs are used as given. */
     public Standardizer standardizer() { return standardizer; }
 
     /** The model file's header (network shape, training settings, provenance). */
