@@ -30,6 +30,7 @@ public final class Main {
 
     private Main() {}
 
+    /** Runs {@link #run} and exits with its code (after re-launching with the Vector module if needed). */
     public static void main(String[] args) {
         if (!KernelProvider.vectorModulePresent() && System.getProperty(RELAUNCHED) == null
                 && !"scalar".equalsIgnoreCase(System.getProperty("dst4j.kernels", ""))) {

@@ -208,9 +208,11 @@ final class QuickSelectionCommand implements Command {
 
     private static void writeFeatures(Path file, QuickSelection.Result r, int k) throws IOException {
         StringBuilder sb = new StringBuilder("index,score,rank\n");
+        int[] ranking = r.ranking(); // copies: take them once
+        double[] strength = r.strength();
         for (int i = 0; i < k; i++) {
-            int f = r.ranking()[i];
-            sb.append(f).append(',').append(r.strength()[f]).append(',').append(i + 1).append('\n');
+            int f = ranking[i];
+            sb.append(f).append(',').append(strength[f]).append(',').append(i + 1).append('\n');
         }
         AtomicFiles.writeString(file, sb.toString());
     }

@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.IntFunction;
 import org.dst4j.algorithms.freetickets.FreeTicketsConfig.Variant;
 import org.dst4j.algorithms.set.SetTraining;
@@ -56,12 +57,19 @@ import org.dst4j.runtime.random.RngStreams;
  * {@value #LOG}, the ensemble evaluation {@value #METRICS} and {@value #CHART}.
  */
 public final class FreeTickets {
+    /** The ensemble's and members' test metrics, diversity, cost and configuration. */
     public static final String METRICS = "metrics.json";
+    /** One JSON line per epoch of every member or phase. */
     public static final String LOG = "metrics.jsonl";
+    /** Test accuracy of each member and of the ensemble. */
     public static final String CHART = "members.png";
 
-    /** Told as training goes (for progress display). */
+    /**
+     * Told as training goes (for progress display); all methods optional. NeuroTrails and SpaceNet report
+     * through it too.
+     */
     public interface Progress {
+        /** A batch finished: {@code done} of the epoch's {@code total} batches; {@code epoch} counts from 0. */
         default void batch(int epoch, int done, int total) {}
 
         /** An epoch finished; {@code phase} names the member or EDST phase it belongs to. */
@@ -72,6 +80,11 @@ public final class FreeTickets {
      * What a run produced: test metrics of the ensemble and its members, topology distance between
      * members ({@code [i][j][layer]}), and training cost.
      *
+     * @param test the ensemble's (averaged probabilities) and each member's test scores, and their diversity
+     * @param topologyDistance {@code [i][j][layer]}: how far apart the live connections of members i and j are
+     *     in each layer, 0 for identical topologies and 1 for disjoint ones
+     * @param trainSeconds wall-clock time of training, without the final evaluation
+     * @param memberFiles the members' model files, in member order
      * @param trainingFlops FLOPs of training the whole ensemble, from the live connection counts of every step
      * @param denseFlops FLOPs of training one dense network of the same shape for {@link FreeTicketsConfig#epochsPerNetwork()} epochs
      */
@@ -80,8 +93,25 @@ public final class FreeTickets {
 
     private FreeTickets() {}
 
-    /** Trains the ensemble described by {@code cfg} into {@code out} and evaluates it on the test split. */
+    /**
+     * Trains the ensemble described by {@code cfg} into {@code out} and evaluates it on the test split.
+     *
+     * @param cfg the variant and its hyper-parameters
+     * @param data training and test sets; {@code cfg.validSplit()} of the training set is held out for
+     *     checkpoint selection
+     * @param standardize whether to fit a per-feature standardizer on the samples trained on and save it
+     *     with every member
+     * @param out the run directory, created if missing; the files listed on the class are replaced
+     * @param progress told of every batch and epoch, or null for no progress reporting
+     * @return test metrics of the ensemble and its members, topology distances and training cost
+     * @throws IOException if writing into {@code out} fails
+     * @throws org.dst4j.nn.train.Trainer.DivergedException if a loss stops being finite
+     */
     public static Result run(FreeTicketsConfig cfg, DatasetSplit data, boolean standardize, Path out, Progress progress) throws IOException {
+        Objects.requireNonNull(cfg, "cfg");
+        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(out, "out");
+        if (progress == null) progress = new Progress() {};
         Files.createDirectories(out);
         List<Path> files = new ArrayList<>();
         for (int i = 1; i <= cfg.members(); i++) files.add(out.resolve("member-" + i + ".dst4j"));
@@ -178,10 +208,11 @@ public final class FreeTickets {
      * magnitude prune at {@code cfg.pruneSchedule()} and regrowth every update interval), shuffling and
      * evolving from streams seeded by {@code seed}; each epoch is logged with {@code member} and told to
      * {@code progress}. All of {@code data.train()} is trained on and {@code net} ends as its last epoch
-     * left it: {@code cfg.validSplit()} is not applied here.
+     * left it: {@code cfg.validSplit()} is not applied here. A null {@code progress} reports nothing.
      */
     public static void trainDst(Network net, FreeTicketsConfig cfg, long seed, DatasetSplit data, Standardizer std, ParallelKernels pk,
                                 MetricsLog log, Progress progress, String phase, int member) throws IOException {
+        if (progress == null) progress = new Progress() {};
         RngStreams rng = new RngStreams(seed);
         Trainer.State state = new Trainer.State(rng.stream("shuffle"), rng.stream("evolution"));
         train(cfg, cfg.epochs(), dstLearningRate(cfg), pruneSchedule(cfg), net, data, std, pk, state, log, progress, phase, member, null);

@@ -3,6 +3,8 @@ package org.dst4j.algorithms.freetickets;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
+import org.dst4j.nn.layer.Activation;
 
 /**
  * Hyper-parameters of a FreeTickets run (Liu et al., "Deep Ensembling with No Overhead for either
@@ -27,8 +29,29 @@ import java.util.Map;
  * samples (the reference code's protocol: its split is the training set's last 10%), which no member
  * ever trains on. EDST trains one network, so its tickets always share one split.
  *
- * @param density the whole network's share of live connections, spread over layers by ERK
+ * <p>Start from {@link #defaults(Variant)} and change fields with the {@code withX} methods; every field
+ * is checked when the record is built.
+ *
+ * @param variant {@link Variant#DST} or {@link Variant#EDST}
+ * @param members ensemble size M: DST networks or EDST tickets, >= 1
+ * @param hidden hidden layer sizes, input side first
+ * @param density the whole network's share of live connections, spread over layers by ERK, in (0, 1]
+ * @param epochs each DST member's epochs, >= 1 (not used by EDST)
+ * @param exploreEpochs EDST's exploration epochs, >= 0 (not used by DST)
+ * @param refineEpochs epochs of each EDST refinement phase, >= 1 (not used by DST)
+ * @param batch samples per mini-batch, >= 1
+ * @param lr initial SGD learning rate, finite and > 0; decays as above
+ * @param momentum SGD momentum, in [0, 1)
+ * @param weightDecay SGD weight decay per step, finite and >= 0
+ * @param dropout share of hidden units dropped in training, in [0, 1)
+ * @param activation hidden activation: {@code relu}, {@code allrelu}, {@code sigmoid}, {@code tanh}
+ *     (also {@code linear} and {@code leaky:<slope>})
+ * @param pruneRate share of each layer replaced at a regular topology update, in [0, 1]
+ * @param largePruneRate share of each layer replaced between EDST's refinement phases, in [0, 1]
+ * @param updateInterval epochs between regular topology updates, >= 1
  * @param grow {@code gradient} or {@code random}
+ * @param seed seed of every random choice; DST member {@code i} (0-based) uses {@code seed + i}
+ * @param threads worker threads, >= 1
  * @param pruneSchedule {@code cosine} or {@code constant}
  * @param validSplit share of the training set held out for checkpoint selection, in [0, 0.5]
  * @param memberSplits {@code own} or {@code shared}: whether DST members hold out different samples
@@ -40,13 +63,29 @@ public record FreeTicketsConfig(Variant variant, int members, int[] hidden, doub
 
     /** The two ensembles of the paper. */
     public enum Variant {
-        DST, EDST;
+        /** Independent dynamic sparse training of every member. */
+        DST,
+        /** Efficient DST: one run whose refinement phases each end in a ticket. */
+        EDST;
 
+        /** {@code dst} or {@code edst}: the name the command line and the metrics use. */
         public String label() { return name().toLowerCase(java.util.Locale.ROOT); }
     }
 
+    /**
+     * Checks every field, so that a bad value fails here rather than inside {@link FreeTickets#run}, after
+     * the output directory was made.
+     *
+     * @throws IllegalArgumentException naming the field and its valid range
+     * @throws NullPointerException if {@code variant}, an array or a string is null
+     */
     public FreeTicketsConfig {
-        hidden = hidden.clone();
+        Objects.requireNonNull(variant, "variant");
+        hidden = Objects.requireNonNull(hidden, "hidden").clone();
+        Objects.requireNonNull(activation, "activation");
+        Objects.requireNonNull(grow, "grow");
+        Objects.requireNonNull(pruneSchedule, "pruneSchedule");
+        Objects.requireNonNull(memberSplits, "memberSplits");
         if (members < 1) throw new IllegalArgumentException("members must be >= 1, got " + members);
         for (int h : hidden) if (h < 1) throw new IllegalArgumentException("hidden sizes must be >= 1, got " + Arrays.toString(hidden));
         if (!(density > 0 && density <= 1)) throw new IllegalArgumentException("density must be in (0, 1], got " + density);
@@ -54,7 +93,13 @@ public record FreeTicketsConfig(Variant variant, int members, int[] hidden, doub
         if (exploreEpochs < 0) throw new IllegalArgumentException("explore epochs must be >= 0, got " + exploreEpochs);
         if (refineEpochs < 1) throw new IllegalArgumentException("refine epochs must be >= 1, got " + refineEpochs);
         if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, got " + batch);
-        if (!(lr > 0)) throw new IllegalArgumentException("lr must be > 0, got " + lr);
+        if (!(lr > 0 && Float.isFinite(lr))) throw new IllegalArgumentException("lr must be finite and > 0, got " + lr);
+        if (!(momentum >= 0 && momentum < 1)) throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
+        if (!(weightDecay >= 0 && Float.isFinite(weightDecay))) {
+            throw new IllegalArgumentException("weight decay must be finite and >= 0, got " + weightDecay);
+        }
+        if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
+        checkActivation(activation);
         if (!(pruneRate >= 0 && pruneRate <= 1)) throw new IllegalArgumentException("prune rate must be in [0, 1], got " + pruneRate);
         if (!(largePruneRate >= 0 && largePruneRate <= 1)) throw new IllegalArgumentException("large prune rate must be in [0, 1], got " + largePruneRate);
         if (updateInterval < 1) throw new IllegalArgumentException("update interval must be >= 1 epoch, got " + updateInterval);
@@ -69,6 +114,16 @@ public record FreeTicketsConfig(Variant variant, int members, int[] hidden, doub
         }
         if (variant == Variant.EDST && memberSplits.equals("own")) {
             throw new IllegalArgumentException("member splits 'own' is for dst: edst trains one network, its tickets share one split");
+        }
+    }
+
+    // What the network accepts for hidden layers: allrelu, or a name Activation.parse reads.
+    private static void checkActivation(String activation) {
+        if (activation.equals("allrelu")) return;
+        try {
+            Activation.parse(activation);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("activation must be relu, allrelu, sigmoid, tanh, linear or leaky:<slope>, got " + activation);
         }
     }
 
@@ -126,6 +181,7 @@ public record FreeTicketsConfig(Variant variant, int members, int[] hidden, doub
         return variant == Variant.DST ? "cosine" : "constant";
     }
 
+    /** The hidden layer sizes; a copy. */
     @Override public int[] hidden() { return hidden.clone(); }
 
     /** The seed whose {@code validation} stream draws the samples member {@code member} (0-based) holds out. */
@@ -143,13 +199,67 @@ public record FreeTicketsConfig(Variant variant, int members, int[] hidden, doub
         return variant == Variant.DST ? epochs : exploreEpochs + members * refineEpochs;
     }
 
-    public FreeTicketsConfig withThreads(int t) {
-        return new FreeTicketsConfig(variant, members, hidden, density, epochs, exploreEpochs, refineEpochs, batch, lr, momentum,
-                weightDecay, dropout, activation, pruneRate, largePruneRate, updateInterval, grow, seed, t, pruneSchedule, validSplit,
-                memberSplits);
+    /** A copy with {@code m} members (DST networks or EDST tickets). */
+    public FreeTicketsConfig withMembers(int m) {
+        return new FreeTicketsConfig(variant, m, hidden, density, epochs, exploreEpochs, refineEpochs, batch, lr, momentum,
+                weightDecay, dropout, activation, pruneRate, largePruneRate, updateInterval, grow, seed, threads, pruneSchedule, validSplit, memberSplits);
     }
 
-    /** As a JSON-ready map. */
+    /** A copy with hidden layers of sizes {@code h}, input side first. */
+    public FreeTicketsConfig withHidden(int... h) {
+        return new FreeTicketsConfig(variant, members, h, density, epochs, exploreEpochs, refineEpochs, batch, lr, momentum,
+                weightDecay, dropout, activation, pruneRate, largePruneRate, updateInterval, grow, seed, threads, pruneSchedule, validSplit, memberSplits);
+    }
+
+    /** A copy at global density {@code d}. */
+    public FreeTicketsConfig withDensity(double d) {
+        return new FreeTicketsConfig(variant, members, hidden, d, epochs, exploreEpochs, refineEpochs, batch, lr, momentum,
+                weightDecay, dropout, activation, pruneRate, largePruneRate, updateInterval, grow, seed, threads, pruneSchedule, validSplit, memberSplits);
+    }
+
+    /** A copy training each DST member for {@code e} epochs (EDST: see {@link #withExploreEpochs}, {@link #withRefineEpochs}). */
+    public FreeTicketsConfig withEpochs(int e) {
+        return new FreeTicketsConfig(variant, members, hidden, density, e, exploreEpochs, refineEpochs, batch, lr, momentum,
+                weightDecay, dropout, activation, pruneRate, largePruneRate, updateInterval, grow, seed, threads, pruneSchedule, validSplit, memberSplits);
+    }
+
+    /** A copy with {@code e} EDST exploration epochs. */
+    public FreeTicketsConfig withExploreEpochs(int e) {
+        return new FreeTicketsConfig(variant, members, hidden, density, epochs, e, refineEpochs, batch, lr, momentum,
+                weightDecay, dropout, activation, pruneRate, largePruneRate, updateInterval, grow, seed, threads, pruneSchedule, validSplit, memberSplits);
+    }
+
+    /** A copy with {@code e} epochs per EDST refinement phase. */
+    public FreeTicketsConfig withRefineEpochs(int e) {
+        return new FreeTicketsConfig(variant, members, hidden, density, epochs, exploreEpochs, e, batch, lr, momentum,
+                weightDecay, dropout, activation, pruneRate, largePruneRate, updateInterval, grow, seed, threads, pruneSchedule, validSplit, memberSplits);
+    }
+
+    /** A copy with {@code b} samples per mini-batch. */
+    public FreeTicketsConfig withBatch(int b) {
+        return new FreeTicketsConfig(variant, members, hidden, density, epochs, exploreEpochs, refineEpochs, b, lr, momentum,
+                weightDecay, dropout, activation, pruneRate, largePruneRate, updateInterval, grow, seed, threads, pruneSchedule, validSplit, memberSplits);
+    }
+
+    /** A copy with initial learning rate {@code rate}. */
+    public FreeTicketsConfig withLearningRate(float rate) {
+        return new FreeTicketsConfig(variant, members, hidden, density, epochs, exploreEpochs, refineEpochs, batch, rate, momentum,
+                weightDecay, dropout, activation, pruneRate, largePruneRate, updateInterval, grow, seed, threads, pruneSchedule, validSplit, memberSplits);
+    }
+
+    /** A copy with seed {@code s}. */
+    public FreeTicketsConfig withSeed(long s) {
+        return new FreeTicketsConfig(variant, members, hidden, density, epochs, exploreEpochs, refineEpochs, batch, lr, momentum,
+                weightDecay, dropout, activation, pruneRate, largePruneRate, updateInterval, grow, s, threads, pruneSchedule, validSplit, memberSplits);
+    }
+
+    /** A copy with {@code t} worker threads. */
+    public FreeTicketsConfig withThreads(int t) {
+        return new FreeTicketsConfig(variant, members, hidden, density, epochs, exploreEpochs, refineEpochs, batch, lr, momentum,
+                weightDecay, dropout, activation, pruneRate, largePruneRate, updateInterval, grow, seed, t, pruneSchedule, validSplit, memberSplits);
+    }
+
+    /** As a JSON-ready map (for model headers and metrics); threads are left out. */
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("variant", variant.label());

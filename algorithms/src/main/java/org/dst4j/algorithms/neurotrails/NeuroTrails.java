@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.dst4j.algorithms.freetickets.FreeTickets;
 import org.dst4j.algorithms.freetickets.FreeTicketsConfig;
 import org.dst4j.algorithms.freetickets.FreeTicketsConfig.Variant;
@@ -41,12 +42,26 @@ import org.dst4j.runtime.random.RngStreams;
  * that spend the same budget in total.
  */
 public final class NeuroTrails {
+    /** Test metrics of the model and its heads, the budget split and the comparison table. */
     public static final String METRICS = "metrics.json";
+    /** One JSON line per training epoch. */
     public static final String LOG = "metrics.jsonl";
+    /** Test accuracy of each head and of their ensemble. */
     public static final String CHART = "heads.png";
+    /** The subdirectory holding the trained model, readable by {@link MultiHeadClassifier#load}. */
     public static final String MODEL_DIR = "model";
 
-    /** One model's row of the comparison table. */
+    /**
+     * One model's row of the comparison table.
+     *
+     * @param model what was trained
+     * @param connections live connections of the whole model
+     * @param scores the ensemble's test scores (probabilities averaged)
+     * @param disagreement mean share of test samples on which two heads or members predict differently
+     * @param kl mean KL divergence, in nats, between two heads' or members' predicted distributions
+     * @param trainingFlops FLOPs of training, from the live connection counts of every step
+     * @param seconds wall-clock seconds of its run
+     */
     public record Row(String model, long connections, EnsembleMetrics.Scores scores, double disagreement, double kl,
                       long trainingFlops, double seconds) {}
 
@@ -54,14 +69,37 @@ public final class NeuroTrails {
      * The NeuroTrails model's evaluation (heads' probabilities averaged, as FreeTickets' metrics do), the
      * comparison rows (NeuroTrails first), and the NeuroTrails test scores with the heads' logits averaged
      * instead, the reference code's combination.
+     *
+     * @param test the model's and each head's test scores, and the heads' diversity
+     * @param rows the comparison table: NeuroTrails, then (with {@code compare}) the single network and the DST ensemble
+     * @param denseFlopsPerNetwork FLOPs of training one dense network of the full shape for the same epochs
+     * @param logitMean the model's test scores with the heads' logits averaged
      */
     public record Result(EnsembleMetrics test, List<Row> rows, long denseFlopsPerNetwork, EnsembleMetrics.Scores logitMean) {}
 
     private NeuroTrails() {}
 
-    /** Trains NeuroTrails into {@code out/model}, and with {@code compare} the two baselines beside it. */
+    /**
+     * Trains NeuroTrails into {@code out/model} and evaluates it on the test split; with {@code compare}
+     * also the two baselines at the same parameter budget.
+     *
+     * @param cfg the architecture and its training settings
+     * @param data training and test sets
+     * @param standardize whether to fit a per-feature standardizer on the training set and save it with the model
+     * @param compare whether to also train a single sparse network ({@code out/single}) and a FreeTickets
+     *     DST ensemble of {@code cfg.heads()} members ({@code out/freetickets-dst})
+     * @param out the run directory, created if missing; the files listed on the class are replaced
+     * @param progress told of every batch and epoch, or null for no progress reporting
+     * @return the model's test metrics and the comparison rows
+     * @throws IOException if writing into {@code out} fails
+     * @throws org.dst4j.nn.train.Trainer.DivergedException if a loss stops being finite
+     */
     public static Result run(NeuroTrailsConfig cfg, DatasetSplit data, boolean standardize, boolean compare, Path out,
                              FreeTickets.Progress progress) throws IOException {
+        Objects.requireNonNull(cfg, "cfg");
+        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(out, "out");
+        if (progress == null) progress = new FreeTickets.Progress() {};
         Files.createDirectories(out);
         int[] sizes = sizes(cfg, data);
         Split split = split(cfg, sizes);
@@ -134,7 +172,13 @@ public final class NeuroTrails {
         return new Split(budget, epsilon, headEpsilon);
     }
 
-    /** A sparse network {@link #run} creates: what it is, its layer sizes and each layer's density. */
+    /**
+     * A sparse network {@link #run} creates.
+     *
+     * @param name what it is
+     * @param sizes layer sizes, input first
+     * @param densities each layer's expected density
+     */
     public record Network(String name, int[] sizes, double[] densities) {}
 
     /**

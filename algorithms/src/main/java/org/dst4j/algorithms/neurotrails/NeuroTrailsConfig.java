@@ -3,6 +3,8 @@ package org.dst4j.algorithms.neurotrails;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
+import org.dst4j.nn.layer.Activation;
 
 /**
  * Hyper-parameters of a NeuroTrails run: {@code heads} heads after {@code sharedLayers} shared layers of
@@ -18,20 +20,74 @@ import java.util.Map;
  * split equally among the heads (each part ERK inside). {@code headInputDropout} (not in the paper;
  * 0 = off) drops shared features independently per head during training, see
  * {@link org.dst4j.nn.network.MultiHeadMlp#headInputDropout}.
+ *
+ * <p>Start from {@link #defaults()} and change fields with the {@code withX} methods; every field is
+ * checked when the record is built.
+ *
+ * @param heads number of heads M, >= 1
+ * @param sharedLayers layers in the shared backbone, in [1, hidden.length]
+ * @param hidden hidden layer sizes of the full network, input side first
+ * @param density the parameter budget: a single network of this shape at this global ERK density, in (0, 1]
+ * @param epochs training epochs, >= 1
+ * @param batch samples per mini-batch, >= 1
+ * @param lr initial SGD learning rate, finite and > 0; divided by 10 at half and again at three quarters of the run
+ * @param momentum SGD momentum, in [0, 1)
+ * @param weightDecay SGD weight decay per step, finite and >= 0
+ * @param dropout share of hidden units dropped in training, in backbone and heads, in [0, 1)
+ * @param activation hidden activation: {@code relu}, {@code allrelu}, {@code sigmoid}, {@code tanh}
+ *     (also {@code linear} and {@code leaky:<slope>})
+ * @param pruneRate share of each layer replaced at a topology update, cosine-decayed over the run, in [0, 1]
+ * @param updateInterval epochs between topology updates, >= 1
+ * @param grow regrowth: {@code gradient} (RigL) or {@code random}
+ * @param seed seed of every random choice
+ * @param threads worker threads, >= 1
+ * @param headLoss {@code sum} or {@code mean}
+ * @param backboneShare {@code erk}, {@code single} or a number strictly between 0 and 1
+ * @param headInputDropout per-head dropout of shared features in training, in [0, 1); 0 = off
  */
 public record NeuroTrailsConfig(int heads, int sharedLayers, int[] hidden, double density, int epochs, int batch, float lr,
                                 float momentum, float weightDecay, float dropout, String activation, double pruneRate,
                                 int updateInterval, String grow, long seed, int threads, String headLoss,
                                 String backboneShare, float headInputDropout) {
 
+    /**
+     * Checks every field, so that a bad value fails here rather than inside {@link NeuroTrails#run}, after
+     * the output directory was made.
+     *
+     * @throws IllegalArgumentException naming the field and its valid range
+     * @throws NullPointerException if an array or string is null
+     */
     public NeuroTrailsConfig {
-        hidden = hidden.clone();
+        hidden = Objects.requireNonNull(hidden, "hidden").clone();
+        Objects.requireNonNull(activation, "activation");
+        Objects.requireNonNull(grow, "grow");
+        Objects.requireNonNull(headLoss, "headLoss");
+        Objects.requireNonNull(backboneShare, "backboneShare");
         if (heads < 1) throw new IllegalArgumentException("heads must be >= 1, got " + heads);
+        for (int h : hidden) if (h < 1) throw new IllegalArgumentException("hidden sizes must be >= 1, got " + Arrays.toString(hidden));
         if (sharedLayers < 1 || sharedLayers > hidden.length) {
             throw new IllegalArgumentException("shared layers must be in [1, " + hidden.length + "] (the hidden layers), got " + sharedLayers);
         }
         if (!(density > 0 && density <= 1)) throw new IllegalArgumentException("density must be in (0, 1], got " + density);
         if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
+        if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, got " + batch);
+        if (!(lr > 0 && Float.isFinite(lr))) throw new IllegalArgumentException("lr must be finite and > 0, got " + lr);
+        if (!(momentum >= 0 && momentum < 1)) throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
+        if (!(weightDecay >= 0 && Float.isFinite(weightDecay))) {
+            throw new IllegalArgumentException("weight decay must be finite and >= 0, got " + weightDecay);
+        }
+        if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
+        if (!activation.equals("allrelu")) {
+            try {
+                Activation.parse(activation);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("activation must be relu, allrelu, sigmoid, tanh, linear or leaky:<slope>, got " + activation);
+            }
+        }
+        if (!(pruneRate >= 0 && pruneRate <= 1)) throw new IllegalArgumentException("prune rate must be in [0, 1], got " + pruneRate);
+        if (updateInterval < 1) throw new IllegalArgumentException("update interval must be >= 1 epoch, got " + updateInterval);
+        if (!grow.equals("gradient") && !grow.equals("random")) throw new IllegalArgumentException("grow must be gradient or random, got " + grow);
+        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         if (!"mean".equals(headLoss) && !"sum".equals(headLoss)) {
             throw new IllegalArgumentException("head loss must be mean or sum, got " + headLoss);
         }
@@ -58,13 +114,70 @@ public record NeuroTrailsConfig(int heads, int sharedLayers, int[] hidden, doubl
                 Runtime.getRuntime().availableProcessors(), "sum", "erk", 0f);
     }
 
+    /** The hidden layer sizes; a copy. */
     @Override public int[] hidden() { return hidden.clone(); }
+
+    /** A copy with {@code m} heads. */
+    public NeuroTrailsConfig withHeads(int m) {
+        return new NeuroTrailsConfig(m, sharedLayers, hidden, density, epochs, batch, lr, momentum, weightDecay, dropout,
+                activation, pruneRate, updateInterval, grow, seed, threads, headLoss, backboneShare, headInputDropout);
+    }
+
+    /** A copy whose backbone is the first {@code n} layers. */
+    public NeuroTrailsConfig withSharedLayers(int n) {
+        return new NeuroTrailsConfig(heads, n, hidden, density, epochs, batch, lr, momentum, weightDecay, dropout,
+                activation, pruneRate, updateInterval, grow, seed, threads, headLoss, backboneShare, headInputDropout);
+    }
+
+    /** A copy with hidden layers of sizes {@code h}, input side first (at least {@link #sharedLayers()} of them). */
+    public NeuroTrailsConfig withHidden(int... h) {
+        return new NeuroTrailsConfig(heads, sharedLayers, h, density, epochs, batch, lr, momentum, weightDecay, dropout,
+                activation, pruneRate, updateInterval, grow, seed, threads, headLoss, backboneShare, headInputDropout);
+    }
+
+    /** A copy with the budget of a single network at global density {@code d}. */
+    public NeuroTrailsConfig withDensity(double d) {
+        return new NeuroTrailsConfig(heads, sharedLayers, hidden, d, epochs, batch, lr, momentum, weightDecay, dropout,
+                activation, pruneRate, updateInterval, grow, seed, threads, headLoss, backboneShare, headInputDropout);
+    }
+
+    /** A copy training for {@code e} epochs. */
+    public NeuroTrailsConfig withEpochs(int e) {
+        return new NeuroTrailsConfig(heads, sharedLayers, hidden, density, e, batch, lr, momentum, weightDecay, dropout,
+                activation, pruneRate, updateInterval, grow, seed, threads, headLoss, backboneShare, headInputDropout);
+    }
+
+    /** A copy with {@code b} samples per mini-batch. */
+    public NeuroTrailsConfig withBatch(int b) {
+        return new NeuroTrailsConfig(heads, sharedLayers, hidden, density, epochs, b, lr, momentum, weightDecay, dropout,
+                activation, pruneRate, updateInterval, grow, seed, threads, headLoss, backboneShare, headInputDropout);
+    }
+
+    /** A copy with initial learning rate {@code rate}. */
+    public NeuroTrailsConfig withLearningRate(float rate) {
+        return new NeuroTrailsConfig(heads, sharedLayers, hidden, density, epochs, batch, rate, momentum, weightDecay, dropout,
+                activation, pruneRate, updateInterval, grow, seed, threads, headLoss, backboneShare, headInputDropout);
+    }
+
+    /** A copy with seed {@code s}. */
+    public NeuroTrailsConfig withSeed(long s) {
+        return new NeuroTrailsConfig(heads, sharedLayers, hidden, density, epochs, batch, lr, momentum, weightDecay, dropout,
+                activation, pruneRate, updateInterval, grow, s, threads, headLoss, backboneShare, headInputDropout);
+    }
+
+    /** A copy with {@code t} worker threads. */
+    public NeuroTrailsConfig withThreads(int t) {
+        return new NeuroTrailsConfig(heads, sharedLayers, hidden, density, epochs, batch, lr, momentum, weightDecay, dropout,
+                activation, pruneRate, updateInterval, grow, seed, t, headLoss, backboneShare, headInputDropout);
+    }
+
 
     /** The backbone's explicit share of the budget, or NaN for {@code erk} and {@code single}. */
     public double backboneFraction() {
         return "erk".equals(backboneShare) || "single".equals(backboneShare) ? Double.NaN : Double.parseDouble(backboneShare);
     }
 
+    /** As a JSON-ready map (for the run's metrics); threads are left out. */
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("heads", heads);

@@ -6,6 +6,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.Standardizer;
 import org.dst4j.nn.evolution.TopologyEvolution;
@@ -47,6 +48,19 @@ public final class QuickSelection {
      * @param history one entry per training epoch (train loss = reconstruction loss per sample)
      */
     public record Result(int[] ranking, double[] strength, List<EpochMetrics> history) {
+        /** Copies the arrays and the history: changing the caller's afterwards does not change the result. */
+        public Result {
+            ranking = Objects.requireNonNull(ranking, "ranking").clone();
+            strength = Objects.requireNonNull(strength, "strength").clone();
+            history = List.copyOf(Objects.requireNonNull(history, "history"));
+        }
+
+        /** Feature indices by decreasing strength (ties: lower index first); a copy. */
+        @Override public int[] ranking() { return ranking.clone(); }
+
+        /** Strength of each feature, by feature index; a copy. */
+        @Override public double[] strength() { return strength.clone(); }
+
         /** The {@code k} strongest features. */
         public int[] top(int k) {
             if (k < 1 || k > ranking.length) throw new IllegalArgumentException("k must be in [1, " + ranking.length + "], got " + k);
@@ -56,8 +70,10 @@ public final class QuickSelection {
 
     /** Told after every batch and epoch; all methods optional. */
     public interface Progress {
+        /** A batch finished: {@code done} of the epoch's {@code total} batches; {@code epoch} counts from 0. */
         default void batch(int epoch, int done, int total) {}
 
+        /** An epoch finished; {@code m.trainLoss()} is its reconstruction loss per sample, {@code m.epoch()} counts from 1. */
         default void epoch(EpochMetrics m) {}
     }
 
@@ -91,16 +107,33 @@ public final class QuickSelection {
         public String label() { return name().toLowerCase(java.util.Locale.ROOT); }
     }
 
-    /** {@link #select(QuickSelectionConfig, Dataset, Scaling, Progress)} with {@code STANDARDIZE} or {@code NONE}. */
+    /**
+     * {@link #select(QuickSelectionConfig, Dataset, Scaling, Progress)} with {@code STANDARDIZE} or {@code NONE}.
+     *
+     * @param standardize {@link Scaling#STANDARDIZE} if true, {@link Scaling#NONE} if false
+     */
     public static Result select(QuickSelectionConfig cfg, Dataset train, boolean standardize, Progress progress) {
+        Objects.requireNonNull(cfg, "cfg");
+        Objects.requireNonNull(train, "train");
         return select(cfg, train, standardize ? Scaling.STANDARDIZE : Scaling.NONE, progress);
     }
 
     /**
      * Trains the autoencoder on {@code train} (scaled as asked, with statistics of {@code train}) and ranks
-     * its features. Labels are not used.
+     * its features. Labels are not used. Writes no files.
+     *
+     * @param cfg the autoencoder and its training settings ({@code cfg.k()} is not used here: the result
+     *     ranks every feature)
+     * @param train the data whose features are ranked
+     * @param scaling how inputs are scaled before training
+     * @param progress told of every batch and epoch, or null for no progress reporting
+     * @return every feature ranked, with its strength and the training history
+     * @throws org.dst4j.nn.train.Trainer.DivergedException if the reconstruction loss stops being finite
      */
     public static Result select(QuickSelectionConfig cfg, Dataset train, Scaling scaling, Progress progress) {
+        Objects.requireNonNull(cfg, "cfg");
+        Objects.requireNonNull(train, "train");
+        Objects.requireNonNull(scaling, "scaling");
         Progress p = progress != null ? progress : new Progress() {};
         int d = train.features();
         RngStreams rng = new RngStreams(cfg.seed());

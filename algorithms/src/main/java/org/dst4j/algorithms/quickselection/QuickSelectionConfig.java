@@ -2,61 +2,113 @@ package org.dst4j.algorithms.quickselection;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
+import org.dst4j.nn.init.WeightInit;
 
 /**
  * QuickSelection's settings; {@link #defaults()} follows the reference code (hidden 1000 sigmoid units,
  * epsilon 13, zeta 0.2, SGD lr 0.01, momentum 0.9, weight decay 1e-5, dropout 0.2, batch 100, noise 0.2,
- * drawn once, linear output).
+ * drawn once, linear output). Change fields with the {@code withX} methods; every field is checked when
+ * the record is built.
  *
- * @param k features to select
- * @param noise factor of the additive N(0, 1) input noise
+ * @param k features to select, >= 1: what callers take from {@link QuickSelection.Result#top}
+ *     ({@link QuickSelection#select} itself ranks every feature)
+ * @param hidden sigmoid units of the autoencoder's hidden layer, >= 1
+ * @param epsilon Erdős–Rényi sparsity of both layers (density {@code epsilon (n_in + n_out) / (n_in n_out)},
+ *     capped at 1); finite and > 0
+ * @param zeta share of each layer's connections pruned and regrown at random after every epoch but the
+ *     last, in [0, 1)
+ * @param noise factor of the additive N(0, 1) input noise, finite and >= 0
  * @param freshNoise draw new noise every epoch instead of once before training
+ * @param epochs training epochs, >= 0
+ * @param batch samples per mini-batch, >= 1
+ * @param lr constant SGD learning rate, finite and > 0
+ * @param momentum SGD momentum, in [0, 1)
+ * @param weightDecay SGD weight decay per step, finite and >= 0
+ * @param dropout share of hidden units dropped in training, in [0, 1)
+ * @param init weight initializer: {@code xavier-uniform}, {@code he-uniform}, {@code normal:<std>}, {@code zero}
  * @param output the reconstruction layer's activation: {@code linear}, or {@code tanh} (the reference's
  *               choice for MADELON)
+ * @param seed seed of every random choice (topology, weights, noise, shuffling, dropout, regrowth)
+ * @param threads worker threads, >= 1
  */
 public record QuickSelectionConfig(int k, int hidden, double epsilon, double zeta, float noise, boolean freshNoise, int epochs,
                                    int batch, float lr, float momentum, float weightDecay, float dropout, String init,
                                    String output, long seed, int threads) {
+    /**
+     * Checks every field, so that a bad value fails here rather than during {@link QuickSelection#select}.
+     *
+     * @throws IllegalArgumentException naming the field and its valid range
+     * @throws NullPointerException if {@code init} or {@code output} is null
+     */
     public QuickSelectionConfig {
+        Objects.requireNonNull(init, "init");
+        Objects.requireNonNull(output, "output");
         if (k < 1) throw new IllegalArgumentException("k must be >= 1, got " + k);
         if (hidden < 1) throw new IllegalArgumentException("hidden must be >= 1, got " + hidden);
-        if (!(epsilon > 0)) throw new IllegalArgumentException("epsilon must be > 0, got " + epsilon);
+        if (!(epsilon > 0 && Double.isFinite(epsilon))) throw new IllegalArgumentException("epsilon must be finite and > 0, got " + epsilon);
         if (!(zeta >= 0 && zeta < 1)) throw new IllegalArgumentException("zeta must be in [0, 1), got " + zeta);
-        if (!(noise >= 0)) throw new IllegalArgumentException("noise must be >= 0, got " + noise);
+        if (!(noise >= 0 && Float.isFinite(noise))) throw new IllegalArgumentException("noise must be finite and >= 0, got " + noise);
         if (epochs < 0) throw new IllegalArgumentException("epochs must be >= 0, got " + epochs);
+        if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, got " + batch);
+        if (!(lr > 0 && Float.isFinite(lr))) throw new IllegalArgumentException("lr must be finite and > 0, got " + lr);
+        if (!(momentum >= 0 && momentum < 1)) throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
+        if (!(weightDecay >= 0 && Float.isFinite(weightDecay))) {
+            throw new IllegalArgumentException("weight decay must be finite and >= 0, got " + weightDecay);
+        }
+        if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
+        WeightInit.parse(init);
         if (!output.equals("linear") && !output.equals("tanh")) throw new IllegalArgumentException("output must be linear or tanh, got " + output);
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
     }
 
+    /** The reference code's settings above, with k 50, 100 epochs, seed 42 and the machine's processor count as threads. */
     public static QuickSelectionConfig defaults() {
         return new QuickSelectionConfig(50, 1000, 13, 0.2, 0.2f, false, 100, 100, 0.01f, 0.9f, 1e-5f, 0.2f, "xavier-uniform", "linear", 42,
                 Runtime.getRuntime().availableProcessors());
     }
 
+    /** A copy selecting {@code k} features. */
     public QuickSelectionConfig withK(int k) {
         return new QuickSelectionConfig(k, hidden, epsilon, zeta, noise, freshNoise, epochs, batch, lr, momentum, weightDecay, dropout, init, output, seed, threads);
     }
 
+    /** A copy training for {@code epochs} epochs. */
     public QuickSelectionConfig withEpochs(int epochs) {
         return new QuickSelectionConfig(k, hidden, epsilon, zeta, noise, freshNoise, epochs, batch, lr, momentum, weightDecay, dropout, init, output, seed, threads);
     }
 
+    /** A copy with {@code batch} samples per mini-batch. */
+    public QuickSelectionConfig withBatch(int batch) {
+        return new QuickSelectionConfig(k, hidden, epsilon, zeta, noise, freshNoise, epochs, batch, lr, momentum, weightDecay, dropout, init, output, seed, threads);
+    }
+
+    /** A copy with learning rate {@code lr}. */
+    public QuickSelectionConfig withLearningRate(float lr) {
+        return new QuickSelectionConfig(k, hidden, epsilon, zeta, noise, freshNoise, epochs, batch, lr, momentum, weightDecay, dropout, init, output, seed, threads);
+    }
+
+    /** A copy with seed {@code seed}. */
     public QuickSelectionConfig withSeed(long seed) {
         return new QuickSelectionConfig(k, hidden, epsilon, zeta, noise, freshNoise, epochs, batch, lr, momentum, weightDecay, dropout, init, output, seed, threads);
     }
 
+    /** A copy with {@code threads} worker threads. */
     public QuickSelectionConfig withThreads(int threads) {
         return new QuickSelectionConfig(k, hidden, epsilon, zeta, noise, freshNoise, epochs, batch, lr, momentum, weightDecay, dropout, init, output, seed, threads);
     }
 
+    /** A copy with reconstruction activation {@code output} ({@code linear} or {@code tanh}). */
     public QuickSelectionConfig withOutput(String output) {
         return new QuickSelectionConfig(k, hidden, epsilon, zeta, noise, freshNoise, epochs, batch, lr, momentum, weightDecay, dropout, init, output, seed, threads);
     }
 
+    /** A copy with {@code hidden} hidden units. */
     public QuickSelectionConfig withHidden(int hidden) {
         return new QuickSelectionConfig(k, hidden, epsilon, zeta, noise, freshNoise, epochs, batch, lr, momentum, weightDecay, dropout, init, output, seed, threads);
     }
 
+    /** As a JSON-ready map (for the run's metrics). */
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("k", k);

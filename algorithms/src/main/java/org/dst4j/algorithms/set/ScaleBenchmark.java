@@ -39,7 +39,9 @@ import org.dst4j.runtime.random.RngStreams;
  * size's peak is its own.
  */
 public final class ScaleBenchmark {
+    /** Every size's measurements so far, rewritten after each size. */
     public static final String METRICS = "scale.json";
+    /** Epoch time and memory against connections, log-log (written with two or more sizes). */
     public static final String CHART = "scale.png";
 
     /** One network: hidden layer widths and the Erdős–Rényi epsilon of every layer. */
@@ -66,7 +68,10 @@ public final class ScaleBenchmark {
 
     /** Told as sizes progress. */
     public interface Progress {
+        /** A line of news (data generated, warm-up done). */
         default void message(String line) {}
+
+        /** A size finished. */
         default void point(Point p) {}
     }
 

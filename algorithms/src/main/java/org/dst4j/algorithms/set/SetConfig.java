@@ -3,56 +3,120 @@ package org.dst4j.algorithms.set;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
+import org.dst4j.nn.init.WeightInit;
+import org.dst4j.nn.layer.Activation;
+import org.dst4j.nn.optim.LearningRate;
 
 /**
  * Hyper-parameters of a SET run (Mocanu et al. 2018). Defaults follow the truly-sparse SET code:
  * hidden 1000,1000,1000, epsilon 20, zeta 0.3, batch 128, SGD lr 0.01, momentum 0.9, weight decay
- * 0.0002, dropout 0.3, ReLU.
+ * 0.0002, dropout 0.3, ReLU. Start from {@link #defaults()} and change fields with the {@code withX}
+ * methods; every field is checked when the record is built.
  *
+ * @param hidden hidden layer sizes, input side first; empty for a single sparse layer from input to output
+ * @param epsilon Erdős–Rényi sparsity: a layer of {@code n_in x n_out} starts with density
+ *     {@code epsilon (n_in + n_out) / (n_in n_out)}, capped at 1; finite and > 0
+ * @param zeta share of each layer's connections pruned after every epoch but the last (the smallest
+ *     positive and, separately, the least negative weights) and regrown at random, in [0, 1]
+ * @param epochs training epochs, >= 0 (0 trains nothing)
+ * @param batch samples per mini-batch, >= 1
+ * @param lr base learning rate, which {@code schedule} varies; finite and > 0
+ * @param momentum SGD momentum, in [0, 1); not used by Adam
+ * @param weightDecay weight decay per step, finite and >= 0: SGD subtracts {@code weightDecay * w}
+ *     (not scaled by the learning rate), Adam decays decoupled (AdamW)
+ * @param dropout share of hidden units dropped in training, in [0, 1)
  * @param activation {@code relu}, {@code allrelu} (slopes -alpha, +alpha, … by layer), {@code sigmoid}, {@code tanh}
+ *     (also {@code linear} and {@code leaky:<slope>})
+ * @param alpha All-ReLU's slope magnitude; used only with {@code allrelu}, finite
  * @param optimizer {@code sgd} or {@code adam}
- * @param schedule learning-rate schedule: {@code constant}, {@code step:<every>:<gamma>}, {@code cosine[:<min>]}
+ * @param schedule learning-rate schedule: {@code constant}, {@code step:<every>:<gamma>} (times gamma
+ *     every {@code every} epochs), {@code cosine[:<min>]} (to {@code min} over the run, which then needs
+ *     epochs >= 1)
  * @param init weight initializer: {@code he-uniform}, {@code xavier-uniform}, {@code normal:<std>}, {@code zero}
+ * @param seed seed of every random choice (initial topology and weights, shuffling, dropout, regrowth)
+ * @param threads worker threads, >= 1; the trained model does not depend on them
  */
 public record SetConfig(int[] hidden, double epsilon, double zeta, int epochs, int batch, float lr, float momentum,
                         float weightDecay, float dropout, String activation, float alpha, String optimizer,
                         String schedule, String init, long seed, int threads) {
 
+    /**
+     * Checks every field, so that a bad value fails here rather than inside {@link SetTraining#train}.
+     *
+     * @throws IllegalArgumentException naming the field and its valid range
+     * @throws NullPointerException if an array or string is null
+     */
     public SetConfig {
-        hidden = hidden.clone();
+        hidden = Objects.requireNonNull(hidden, "hidden").clone();
+        Objects.requireNonNull(activation, "activation");
+        Objects.requireNonNull(optimizer, "optimizer");
+        Objects.requireNonNull(schedule, "schedule");
+        Objects.requireNonNull(init, "init");
         for (int h : hidden) if (h < 1) throw new IllegalArgumentException("hidden sizes must be >= 1, got " + Arrays.toString(hidden));
-        if (!(epsilon > 0)) throw new IllegalArgumentException("epsilon must be > 0, got " + epsilon);
+        if (!(epsilon > 0 && Double.isFinite(epsilon))) throw new IllegalArgumentException("epsilon must be finite and > 0, got " + epsilon);
         if (!(zeta >= 0 && zeta <= 1)) throw new IllegalArgumentException("zeta must be in [0, 1], got " + zeta);
         if (epochs < 0) throw new IllegalArgumentException("epochs must be >= 0, got " + epochs);
         if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, got " + batch);
-        if (!(lr > 0)) throw new IllegalArgumentException("lr must be > 0, got " + lr);
+        if (!(lr > 0 && Float.isFinite(lr))) throw new IllegalArgumentException("lr must be finite and > 0, got " + lr);
+        if (!(momentum >= 0 && momentum < 1)) throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
+        if (!(weightDecay >= 0 && Float.isFinite(weightDecay))) {
+            throw new IllegalArgumentException("weight decay must be finite and >= 0, got " + weightDecay);
+        }
+        if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
+        checkActivation(activation);
+        if (!Float.isFinite(alpha)) throw new IllegalArgumentException("alpha must be finite, got " + alpha);
+        if (!optimizer.equals("sgd") && !optimizer.equals("adam")) throw new IllegalArgumentException("optimizer must be sgd or adam, got " + optimizer);
+        LearningRate.parse(schedule, lr, Math.max(1, epochs)); // the syntax; a cosine schedule's epochs >= 1 is checked at training
+        WeightInit.parse(init);
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
     }
 
-    /** The defaults, with the machine's processor count as threads. */
+    // What the network accepts for hidden layers: allrelu, or a name Activation.parse reads.
+    private static void checkActivation(String activation) {
+        if (activation.equals("allrelu")) return;
+        try {
+            Activation.parse(activation);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("activation must be relu, allrelu, sigmoid, tanh, linear or leaky:<slope>, got " + activation);
+        }
+    }
+
+    /** The defaults above: 10 epochs, constant schedule, He-uniform weights, seed 42, the machine's processor count as threads. */
     public static SetConfig defaults() {
         return new SetConfig(new int[] {1000, 1000, 1000}, 20, 0.3, 10, 128, 0.01f, 0.9f, 0.0002f, 0.3f, "relu", 0.6f,
                 "sgd", "constant", "he-uniform", 42, Runtime.getRuntime().availableProcessors());
     }
 
+    /** The hidden layer sizes; a copy. */
     @Override public int[] hidden() { return hidden.clone(); }
 
+    /** A copy with {@code e} training epochs. */
     public SetConfig withEpochs(int e) {
         return new SetConfig(hidden, epsilon, zeta, e, batch, lr, momentum, weightDecay, dropout, activation, alpha, optimizer, schedule, init, seed, threads);
     }
 
+    /** A copy with hidden layers of sizes {@code h}, input side first (none: input straight to output). */
     public SetConfig withHidden(int... h) {
         return new SetConfig(h, epsilon, zeta, epochs, batch, lr, momentum, weightDecay, dropout, activation, alpha, optimizer, schedule, init, seed, threads);
     }
 
+    /** A copy with {@code b} samples per mini-batch. */
+    public SetConfig withBatch(int b) {
+        return new SetConfig(hidden, epsilon, zeta, epochs, b, lr, momentum, weightDecay, dropout, activation, alpha, optimizer, schedule, init, seed, threads);
+    }
+
+    /** A copy with seed {@code s}. */
     public SetConfig withSeed(long s) {
         return new SetConfig(hidden, epsilon, zeta, epochs, batch, lr, momentum, weightDecay, dropout, activation, alpha, optimizer, schedule, init, s, threads);
     }
 
+    /** A copy with {@code t} worker threads. */
     public SetConfig withThreads(int t) {
         return new SetConfig(hidden, epsilon, zeta, epochs, batch, lr, momentum, weightDecay, dropout, activation, alpha, optimizer, schedule, init, seed, t);
     }
 
+    /** A copy with base learning rate {@code rate} and schedule {@code sched} (see {@link #schedule()}). */
     public SetConfig withLearningRate(float rate, String sched) {
         return new SetConfig(hidden, epsilon, zeta, epochs, batch, rate, momentum, weightDecay, dropout, activation, alpha, optimizer, sched, init, seed, threads);
     }

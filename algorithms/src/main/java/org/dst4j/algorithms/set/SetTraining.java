@@ -43,25 +43,49 @@ import org.dst4j.runtime.random.RngStreams;
  * {@link #resume} needs), {@code model.dst4j} at the end and {@code learning-curve.png}.
  */
 public final class SetTraining {
+    /** Model, optimizer and training state after the latest epoch: what {@link #resume} continues from. */
     public static final String CHECKPOINT = "checkpoint.dst4j";
+    /** The trained model, readable by {@link SparseClassifier#load}. */
     public static final String MODEL = "model.dst4j";
+    /** One JSON line per epoch (see {@link #record}). */
     public static final String METRICS = "metrics.jsonl";
+    /** Train and test accuracy by epoch. */
     public static final String CURVE = "learning-curve.png";
 
-    /** Told after each batch and epoch (for progress display). */
+    /** Told after each batch and epoch (for progress display); all methods optional. */
     public interface Progress {
         /** Called once before the first epoch runs, with the run's configuration (on resume: the checkpoint's). */
         default void start(SetConfig cfg) {}
 
+        /** A batch finished: {@code done} of the epoch's {@code total} batches; {@code epoch} counts from 0. */
         default void batch(int epoch, int done, int total) {}
 
+        /** An epoch finished, evaluated on the test set ({@code m.epoch()} counts from 1). */
         default void epoch(EpochMetrics m) {}
     }
 
     private SetTraining() {}
 
-    /** Trains from scratch. The returned classifier is the caller's to close. */
+    /**
+     * Trains a classifier from scratch on {@code data.train()}, evaluating it on {@code data.test()} after
+     * every epoch.
+     *
+     * @param cfg the run's hyper-parameters
+     * @param data training and test sets
+     * @param standardize whether to fit a per-feature standardizer on the training set, apply it to both
+     *     sets and save it with the model
+     * @param out directory for the files listed on the class (created if missing, earlier files
+     *     replaced), or null to write nothing
+     * @param progress told of every batch and epoch, or null for no progress reporting
+     * @return the trained classifier; the caller closes it
+     * @throws IOException if writing into {@code out} fails
+     * @throws IllegalArgumentException if a setting does not fit the run (a {@code cosine} schedule with 0 epochs)
+     * @throws Trainer.DivergedException if the loss stops being finite
+     */
     public static SparseClassifier train(SetConfig cfg, DatasetSplit data, boolean standardize, Path out, Progress progress) throws IOException {
+        java.util.Objects.requireNonNull(cfg, "cfg");
+        java.util.Objects.requireNonNull(data, "data");
+        if (progress == null) progress = new Progress() {};
         RngStreams rng = new RngStreams(cfg.seed());
         Standardizer std = standardize ? Standardizer.fit(data.train()) : null;
         MlpConfig mlp = mlpConfig(cfg, data.train().features(), data.train().classes());
@@ -70,8 +94,21 @@ public final class SetTraining {
         return run(cfg, data, std, net, optimizer(cfg), state, out, false, progress);
     }
 
-    /** Continues the run whose checkpoint is in {@code dir}, writing there; same data required. */
+    /**
+     * Continues the run whose checkpoint is in {@code dir} to its configured epochs, writing there; the
+     * result is the model the uninterrupted run would have ended with.
+     *
+     * @param dir the interrupted run's output directory, holding {@value #CHECKPOINT}
+     * @param data the run's training data (checked by checksum) and a test set
+     * @param threads worker threads for the rest of the run (the result does not depend on them)
+     * @param progress told of every batch and epoch, or null for no progress reporting
+     * @return the trained classifier; the caller closes it
+     * @throws IOException if there is no readable checkpoint, the training data differs, or writing fails
+     */
     public static SparseClassifier resume(Path dir, DatasetSplit data, int threads, Progress progress) throws IOException {
+        java.util.Objects.requireNonNull(dir, "dir");
+        java.util.Objects.requireNonNull(data, "data");
+        if (progress == null) progress = new Progress() {};
         Path file = dir.resolve(CHECKPOINT);
         if (!Files.exists(file)) throw new IOException("--resume " + dir + ": no " + CHECKPOINT + " there");
         // The optimizer kind is in the header, which we only know after reading it; read twice (small cost, once).

@@ -92,7 +92,15 @@ public final class SpaceNet implements AutoCloseable {
     private int[] classes = new int[0];
     private boolean parked;
 
-    /** What a finished task took: per layer connections, per hidden layer reserved neurons. */
+    /**
+     * What a finished task took.
+     *
+     * @param task the task, from 0
+     * @param connections per layer, input layer first: connections the task froze
+     * @param reservedNeurons per layer of {@link #sizes()}: neurons the task reserved (0 for input and output)
+     * @param selectedNeurons per layer of {@link #sizes()}: neurons the task could place connections on
+     *     (0 for input and output, which it always uses)
+     */
     public record TaskStats(int task, long[] connections, int[] reservedNeurons, int[] selectedNeurons) {}
 
     /** A learner for inputs of {@code inputs} features and {@code classes} output classes, with no connections yet. */

@@ -3,9 +3,12 @@ package org.dst4j.algorithms.spacenet;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 
 /**
- * Hyper-parameters of a SpaceNet run on the MLP {@code input -> hidden… -> classes}.
+ * Hyper-parameters of a SpaceNet run on the MLP {@code input -> hidden… -> classes}. Start from
+ * {@link #defaults()} and change fields with the {@code withX} methods; every field is checked when the
+ * record is built.
  *
  * @param tasks number of tasks the classes are split into (in class order)
  * @param hidden hidden layer sizes (fixed capacity for all tasks)
@@ -15,16 +18,29 @@ import java.util.Map;
  * @param reservedNeurons neurons of each hidden layer a task reserves when it ends (the most important)
  * @param dropFraction share of the task's connections in each non-output layer replaced at a topology update
  * @param epochs epochs per task; the topology is updated after every epoch but the last
+ * @param batch samples per mini-batch, >= 1
+ * @param lr constant SGD learning rate, finite and > 0
+ * @param momentum SGD momentum, in [0, 1)
+ * @param weightDecay SGD weight decay per step, finite and >= 0
+ * @param seed seed of every random choice (connection placement, weights, shuffling)
+ * @param threads worker threads, >= 1
  */
 public record SpaceNetConfig(int tasks, int[] hidden, int[] connectionsPerTask, int selectedNeurons, int reservedNeurons,
                              double dropFraction, int epochs, int batch, float lr, float momentum, float weightDecay,
                              long seed, int threads) {
 
+    /**
+     * Checks every field, so that a bad value fails here rather than inside {@link SpaceNetRun#run}.
+     *
+     * @throws IllegalArgumentException naming the field and its valid range
+     * @throws NullPointerException if an array is null
+     */
     public SpaceNetConfig {
-        hidden = hidden.clone();
-        connectionsPerTask = connectionsPerTask.clone();
+        hidden = Objects.requireNonNull(hidden, "hidden").clone();
+        connectionsPerTask = Objects.requireNonNull(connectionsPerTask, "connectionsPerTask").clone();
         if (tasks < 1) throw new IllegalArgumentException("tasks must be >= 1, got " + tasks);
         if (hidden.length < 1) throw new IllegalArgumentException("SpaceNet needs at least one hidden layer");
+        for (int h : hidden) if (h < 1) throw new IllegalArgumentException("hidden sizes must be >= 1, got " + Arrays.toString(hidden));
         if (connectionsPerTask.length != hidden.length + 1) {
             throw new IllegalArgumentException("connections per task needs one count per layer (" + (hidden.length + 1) + "), got "
                     + connectionsPerTask.length);
@@ -37,9 +53,11 @@ public record SpaceNetConfig(int tasks, int[] hidden, int[] connectionsPerTask, 
         if (!(dropFraction >= 0 && dropFraction < 1)) throw new IllegalArgumentException("drop fraction must be in [0, 1), got " + dropFraction);
         if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
         if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, got " + batch);
-        if (!(lr > 0)) throw new IllegalArgumentException("lr must be > 0, got " + lr);
+        if (!(lr > 0 && Float.isFinite(lr))) throw new IllegalArgumentException("lr must be finite and > 0, got " + lr);
         if (!(momentum >= 0 && momentum < 1)) throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
-        if (!(weightDecay >= 0)) throw new IllegalArgumentException("weight decay must be >= 0, got " + weightDecay);
+        if (!(weightDecay >= 0 && Float.isFinite(weightDecay))) {
+            throw new IllegalArgumentException("weight decay must be finite and >= 0, got " + weightDecay);
+        }
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
     }
 
@@ -53,10 +71,48 @@ public record SpaceNetConfig(int tasks, int[] hidden, int[] connectionsPerTask, 
                 Runtime.getRuntime().availableProcessors());
     }
 
+    /** The hidden layer sizes; a copy. */
     @Override public int[] hidden() { return hidden.clone(); }
 
+    /** The connections each task allocates per layer; a copy. */
     @Override public int[] connectionsPerTask() { return connectionsPerTask.clone(); }
 
+    /** A copy splitting the classes into {@code t} tasks. */
+    public SpaceNetConfig withTasks(int t) {
+        return new SpaceNetConfig(t, hidden, connectionsPerTask, selectedNeurons, reservedNeurons, dropFraction, epochs, batch, lr, momentum, weightDecay, seed, threads);
+    }
+
+    /** A copy with hidden layers {@code h} and per-task connections {@code c}, one count per layer ({@code h.length + 1}). */
+    public SpaceNetConfig withHidden(int[] h, int[] c) {
+        return new SpaceNetConfig(tasks, h, c, selectedNeurons, reservedNeurons, dropFraction, epochs, batch, lr, momentum, weightDecay, seed, threads);
+    }
+
+    /** A copy training {@code e} epochs per task. */
+    public SpaceNetConfig withEpochs(int e) {
+        return new SpaceNetConfig(tasks, hidden, connectionsPerTask, selectedNeurons, reservedNeurons, dropFraction, e, batch, lr, momentum, weightDecay, seed, threads);
+    }
+
+    /** A copy with {@code b} samples per mini-batch. */
+    public SpaceNetConfig withBatch(int b) {
+        return new SpaceNetConfig(tasks, hidden, connectionsPerTask, selectedNeurons, reservedNeurons, dropFraction, epochs, b, lr, momentum, weightDecay, seed, threads);
+    }
+
+    /** A copy with learning rate {@code rate}. */
+    public SpaceNetConfig withLearningRate(float rate) {
+        return new SpaceNetConfig(tasks, hidden, connectionsPerTask, selectedNeurons, reservedNeurons, dropFraction, epochs, batch, rate, momentum, weightDecay, seed, threads);
+    }
+
+    /** A copy with seed {@code s}. */
+    public SpaceNetConfig withSeed(long s) {
+        return new SpaceNetConfig(tasks, hidden, connectionsPerTask, selectedNeurons, reservedNeurons, dropFraction, epochs, batch, lr, momentum, weightDecay, s, threads);
+    }
+
+    /** A copy with {@code t} worker threads. */
+    public SpaceNetConfig withThreads(int t) {
+        return new SpaceNetConfig(tasks, hidden, connectionsPerTask, selectedNeurons, reservedNeurons, dropFraction, epochs, batch, lr, momentum, weightDecay, seed, t);
+    }
+
+    /** As a JSON-ready map (for the run's metrics); threads are left out. */
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("tasks", tasks);

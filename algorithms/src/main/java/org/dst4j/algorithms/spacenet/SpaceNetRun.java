@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.dst4j.algorithms.freetickets.FreeTickets;
 import org.dst4j.algorithms.set.SetTraining;
 import org.dst4j.nn.data.Dataset;
@@ -43,13 +44,21 @@ import org.dst4j.runtime.sparse.CsrMatrix;
  * classes. Writes {@code metrics.json}, {@code metrics.jsonl} and {@code accuracy-matrix.png}.
  */
 public final class SpaceNetRun {
+    /** Every method's accuracy matrix, averages and SpaceNet's capacity use. */
     public static final String METRICS = "metrics.json";
+    /** One JSON line per training epoch of every method and task. */
     public static final String LOG = "metrics.jsonl";
+    /** The accuracy matrices as heatmaps. */
     public static final String CHART = "accuracy-matrix.png";
 
     /**
      * One method's outcome. {@code accuracy[i][j]}: accuracy on task i's test classes after learning task
      * j, predicting among the classes seen so far (NaN for i > j).
+     *
+     * @param name the method
+     * @param accuracy {@code [task][after task]}; joint training has one column, after all classes
+     * @param connections live connections of its network
+     * @param seconds wall-clock seconds of its training and evaluation
      */
     public record Method(String name, double[][] accuracy, long connections, double seconds) {
         /** Mean accuracy over all tasks after the last one. */
@@ -77,14 +86,43 @@ public final class SpaceNetRun {
         }
     }
 
-    /** SpaceNet, then (with baselines) fine-tuning and joint training; capacity use of SpaceNet's tasks. */
+    /**
+     * SpaceNet, then (with baselines) fine-tuning and joint training; capacity use of SpaceNet's tasks.
+     *
+     * @param methods each method's outcome, SpaceNet first
+     * @param tasks what each SpaceNet task allocated and reserved
+     * @param sizes the network's layer sizes, input first
+     * @param reservedNeuronShare share of hidden neurons reserved by the end
+     * @param reservedConnectionShare connections taken by SpaceNet's tasks, as a share of the dense
+     *     network's connections
+     */
     public record Result(List<Method> methods, List<SpaceNet.TaskStats> tasks, int[] sizes, double reservedNeuronShare,
                          double reservedConnectionShare) {}
 
     private SpaceNetRun() {}
 
+    /**
+     * Learns the classes of {@code data} as {@code cfg.tasks()} tasks, in class order, with SpaceNet,
+     * measuring the accuracy on every task seen so far after each task; with {@code baselines} also
+     * fine-tuning and joint training on SpaceNet's final topology.
+     *
+     * @param cfg the network and per-task settings
+     * @param data training and test sets, whose classes are split into the tasks
+     * @param standardize whether to scale inputs by one mean and standard deviation of the whole training set
+     * @param baselines whether to also train the fine-tuning and joint baselines
+     * @param out the run directory, created if missing; the files listed on the class are replaced
+     * @param progress told of every batch and epoch (the phase names method and task), or null for no
+     *     progress reporting
+     * @return each method's accuracy matrix and SpaceNet's use of capacity per task
+     * @throws IOException if writing into {@code out} fails
+     * @throws IllegalArgumentException if {@code cfg.tasks()} exceeds the number of classes
+     */
     public static Result run(SpaceNetConfig cfg, DatasetSplit data, boolean standardize, boolean baselines, Path out,
                              FreeTickets.Progress progress) throws IOException {
+        Objects.requireNonNull(cfg, "cfg");
+        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(out, "out");
+        if (progress == null) progress = new FreeTickets.Progress() {};
         Files.createDirectories(out);
         List<Method> methods = new ArrayList<>();
         List<SpaceNet.TaskStats> stats;

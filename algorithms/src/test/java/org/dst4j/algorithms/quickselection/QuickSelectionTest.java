@@ -50,6 +50,24 @@ class QuickSelectionTest {
     }
 
     @Test
+    void resultCannotBeChangedThroughItsArrays() {
+        int[] ranking = {1, 2, 0};
+        double[] strength = {0, 5, 1};
+        java.util.List<org.dst4j.nn.train.EpochMetrics> history = new java.util.ArrayList<>();
+        QuickSelection.Result r = new QuickSelection.Result(ranking, strength, history);
+        ranking[0] = -1;
+        strength[1] = -7;
+        history.add(null);
+        r.ranking()[1] = -1;
+        r.strength()[2] = -7;
+        assertThat(r.top(3)).containsExactly(1, 2, 0);
+        assertThat(r.ranking()).containsExactly(1, 2, 0);
+        assertThat(r.strength()).containsExactly(0, 5, 1);
+        assertThat(r.history()).isEmpty();
+        assertThatThrownBy(() -> r.history().add(null)).isInstanceOf(UnsupportedOperationException.class);
+    }
+
+    @Test
     void recoversMostRelevantFeaturesOfASmallMadelonProblem() {
         // 5 informative + 15 redundant among 100 features; a short run on few samples.
         try (MadelonLike m = MadelonLike.generate(3, 1200, 100, 5, 15, 80)) {

@@ -19,6 +19,7 @@ import org.dst4j.nn.io.Json;
 public final class EnsembleClassifier implements AutoCloseable {
     /** The manifest's file name inside an ensemble directory. */
     public static final String MANIFEST = "ensemble.json";
+    /** The manifest's {@code format} field, checked on load. */
     public static final String FORMAT = "dst4j-ensemble";
 
     private final List<SparseClassifier> members;
@@ -54,6 +55,7 @@ public final class EnsembleClassifier implements AutoCloseable {
 
     /** Loads the ensemble in {@code dir}; errors name the manifest and the field or member at fault. */
     public static EnsembleClassifier load(Path dir, int threads) throws IOException {
+        java.util.Objects.requireNonNull(dir, "dir");
         Path file = dir.resolve(MANIFEST);
         if (!Files.isRegularFile(file)) throw new IOException(dir + ": not an ensemble directory (no " + MANIFEST + ")");
         Map<String, Object> m;
@@ -94,11 +96,13 @@ public final class EnsembleClassifier implements AutoCloseable {
         return dir.resolve(p);
     }
 
+    /** The members, in manifest order; still owned by this ensemble: do not close them. */
     public List<SparseClassifier> members() { return members; }
 
     /** The manifest's content (members and what the writer added). */
     public Map<String, Object> manifest() { return manifest; }
 
+    /** The number of classes, which all members share. */
     public int classes() { return members.getFirst().network().outputs(); }
 
     /** Each member's class probabilities, {@code [sample * classes + class]}. */

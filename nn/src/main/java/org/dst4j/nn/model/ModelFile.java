@@ -29,6 +29,7 @@ import org.dst4j.runtime.sparse.CsrMatrix;
  * written, so the same model always gives the same bytes.
  */
 public final class ModelFile {
+    /** The header's {@code format} field, checked on load. */
     public static final String FORMAT = "dst4j-mlp";
 
     private ModelFile() {}

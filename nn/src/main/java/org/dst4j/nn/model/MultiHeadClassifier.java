@@ -27,6 +27,7 @@ import org.dst4j.runtime.parallel.WorkerPool;
 public final class MultiHeadClassifier implements AutoCloseable {
     /** The manifest of a saved multi-head model directory. */
     public static final String MANIFEST = "multihead.json";
+    /** The manifest's {@code format} field, checked on load. */
     public static final String FORMAT = "dst4j-multihead";
 
     private final MultiHeadMlp net;
@@ -42,8 +43,10 @@ public final class MultiHeadClassifier implements AutoCloseable {
         this.pk = new ParallelKernels(KernelProvider.get(), pool);
     }
 
+    /** The network, still owned by this classifier: do not close it. */
     public MultiHeadMlp network() { return net; }
 
+    /** The number of classes, which all heads share. */
     public int classes() { return net.outputs(); }
 
     /** Each head's class probabilities, {@code [head][sample * classes + class]}. */
@@ -81,6 +84,7 @@ public final class MultiHeadClassifier implements AutoCloseable {
 
     /** Loads a model directory written by {@link #save}. */
     public static MultiHeadClassifier load(Path dir, int threads) throws IOException {
+        java.util.Objects.requireNonNull(dir, "dir");
         Loaded l = read(dir);
         return new MultiHeadClassifier(l.net(), l.standardizer(), threads);
     }

@@ -35,12 +35,15 @@ public final class SparseClassifier implements AutoCloseable {
 
     /** Loads a model file written by any dst4j command or {@link #save}. */
     public static SparseClassifier load(Path file, int threads) throws IOException {
+        java.util.Objects.requireNonNull(file, "file");
         ModelFile.Loaded m = ModelFile.load(file, null);
         return new SparseClassifier(m.net(), m.standardizer(), m.header(), threads);
     }
 
+    /** The network, still owned by this classifier: do not close it. */
     public SparseMlp network() { return net; }
 
+    /** The input standardizer applied before the network, or null if the inputs are used as given. */
     public Standardizer standardizer() { return standardizer; }
 
     /** The model file's header (network shape, training settings, provenance). */

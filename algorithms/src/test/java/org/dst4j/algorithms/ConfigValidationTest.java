@@ -1,0 +1,145 @@
+package org.dst4j.algorithms;
+
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.dst4j.algorithms.freetickets.FreeTicketsConfig;
+import org.dst4j.algorithms.freetickets.FreeTicketsConfig.Variant;
+import org.dst4j.algorithms.neurotrails.NeuroTrailsConfig;
+import org.dst4j.algorithms.quickselection.QuickSelectionConfig;
+import org.dst4j.algorithms.set.SetConfig;
+import org.dst4j.algorithms.spacenet.SpaceNetConfig;
+import org.junit.jupiter.api.Test;
+
+/** Every config record rejects a nonsense field when it is built, naming the field, not later inside a run. */
+class ConfigValidationTest {
+    private static final float INF = Float.POSITIVE_INFINITY, NAN = Float.NaN;
+
+    private static void rejects(ThrowingCallable c, String message) {
+        assertThatThrownBy(c).isInstanceOf(IllegalArgumentException.class).hasMessageContaining(message);
+    }
+
+    private static void rejectsNull(ThrowingCallable c, String field) {
+        assertThatThrownBy(c).isInstanceOf(NullPointerException.class).hasMessage(field);
+    }
+
+    @Test
+    void defaultsAndTheirVariantsStayValid() {
+        assertThatCode(() -> {
+            SetConfig.defaults();
+            SetConfig.defaults().withEpochs(0).withLearningRate(0.1f, "cosine");
+            SetConfig.defaults().withLearningRate(0.1f, "step:5:0.5");
+            FreeTicketsConfig.defaults(Variant.DST);
+            FreeTicketsConfig.defaults(Variant.EDST);
+            NeuroTrailsConfig.defaults();
+            QuickSelectionConfig.defaults();
+            SpaceNetConfig.defaults();
+        }).doesNotThrowAnyException();
+    }
+
+    private static SetConfig set(float lr, float momentum, float wd, float dropout, String act, float alpha, String opt, String sched,
+                                 String init, double epsilon) {
+        return new SetConfig(new int[] {16}, epsilon, 0.3, 2, 32, lr, momentum, wd, dropout, act, alpha, opt, sched, init, 1, 1);
+    }
+
+    @Test
+    void setConfig() {
+        assertThatCode(() -> set(0.01f, 0.9f, 0f, 0f, "allrelu", 0.6f, "adam", "cosine:0.001", "normal:0.1", 5)).doesNotThrowAnyException();
+        assertThatCode(() -> set(0.01f, 0f, 0f, 0f, "leaky:0.1", 0.6f, "sgd", "constant", "zero", 5)).doesNotThrowAnyException();
+        rejects(() -> set(INF, 0.9f, 0f, 0f, "relu", 0.6f, "sgd", "constant", "he-uniform", 5), "lr must be finite and > 0, got Infinity");
+        rejects(() -> SetConfig.defaults().withLearningRate(NAN, "constant"), "lr must be finite and > 0, got NaN");
+        rejects(() -> set(0.01f, NAN, 0f, 0f, "relu", 0.6f, "sgd", "constant", "he-uniform", 5), "momentum must be in [0, 1), got NaN");
+        rejects(() -> set(0.01f, 1f, 0f, 0f, "relu", 0.6f, "sgd", "constant", "he-uniform", 5), "momentum must be in [0, 1), got 1.0");
+        rejects(() -> set(0.01f, 0.9f, -3f, 0f, "relu", 0.6f, "sgd", "constant", "he-uniform", 5), "weight decay must be finite and >= 0, got -3.0");
+        rejects(() -> set(0.01f, 0.9f, 0f, 1.5f, "relu", 0.6f, "sgd", "constant", "he-uniform", 5), "dropout must be in [0, 1), got 1.5");
+        rejects(() -> set(0.01f, 0.9f, 0f, 0f, "bogus", 0.6f, "sgd", "constant", "he-uniform", 5), "activation must be relu, allrelu");
+        rejects(() -> set(0.01f, 0.9f, 0f, 0f, "leaky:x", 0.6f, "sgd", "constant", "he-uniform", 5), "activation must be relu, allrelu");
+        rejects(() -> set(0.01f, 0.9f, 0f, 0f, "allrelu", NAN, "sgd", "constant", "he-uniform", 5), "alpha must be finite, got NaN");
+        rejects(() -> set(0.01f, 0.9f, 0f, 0f, "relu", 0.6f, "bogus", "constant", "he-uniform", 5), "optimizer must be sgd or adam, got bogus");
+        rejects(() -> SetConfig.defaults().withLearningRate(1f, "bogus"), "unknown schedule 'bogus'");
+        rejects(() -> set(0.01f, 0.9f, 0f, 0f, "relu", 0.6f, "sgd", "constant", "bogus", 5), "unknown weight init 'bogus'");
+        rejects(() -> set(0.01f, 0.9f, 0f, 0f, "relu", 0.6f, "sgd", "constant", "he-uniform", Double.POSITIVE_INFINITY),
+                "epsilon must be finite and > 0, got Infinity");
+        rejectsNull(() -> SetConfig.defaults().withHidden((int[]) null), "hidden");
+        rejectsNull(() -> SetConfig.defaults().withLearningRate(0.1f, null), "schedule");
+    }
+
+    private static FreeTicketsConfig ft(Variant v, float lr, float momentum, float wd, float dropout, String act) {
+        return new FreeTicketsConfig(v, 1, new int[] {16}, 0.5, 1, 0, 1, 32, lr, momentum, wd, dropout, act, 0.5, 0, 1, "gradient", 1, 1,
+                "cosine", 0.0, "shared");
+    }
+
+    @Test
+    void freeTicketsConfig() {
+        assertThatCode(() -> ft(Variant.DST, 0.05f, 0.9f, 0f, 0f, "allrelu")).doesNotThrowAnyException();
+        rejectsNull(() -> ft(null, 0.05f, 0.9f, 0f, 0f, "relu"), "variant");
+        rejects(() -> ft(Variant.DST, INF, 0.9f, 0f, 0f, "relu"), "lr must be finite and > 0, got Infinity");
+        rejects(() -> ft(Variant.EDST, -1f, 0.9f, 0f, 0f, "relu"), "lr must be finite and > 0, got -1.0");
+        rejects(() -> ft(Variant.DST, 0.05f, NAN, 0f, 0f, "relu"), "momentum must be in [0, 1), got NaN");
+        rejects(() -> ft(Variant.DST, 0.05f, 0.9f, INF, 0f, "relu"), "weight decay must be finite and >= 0, got Infinity");
+        rejects(() -> ft(Variant.DST, 0.05f, 0.9f, 0f, 1.5f, "relu"), "dropout must be in [0, 1), got 1.5");
+        rejects(() -> ft(Variant.DST, 0.05f, 0.9f, 0f, 0f, "bogus"), "activation must be relu, allrelu");
+        rejectsNull(() -> new FreeTicketsConfig(Variant.DST, 1, new int[] {16}, 0.5, 1, 0, 1, 32, 0.05f, 0.9f, 0f, 0f, "relu", 0.5, 0, 1,
+                null, 1, 1, "cosine", 0.0, "shared"), "grow");
+        rejectsNull(() -> new FreeTicketsConfig(Variant.DST, 1, new int[] {16}, 0.5, 1, 0, 1, 32, 0.05f, 0.9f, 0f, 0f, "relu", 0.5, 0, 1,
+                "random", 1, 1, null, 0.0, "shared"), "pruneSchedule");
+    }
+
+    // The reviewer's NeuroTrails cases: each used to construct and fail only inside NeuroTrails.run.
+    private static NeuroTrailsConfig nt(int batch, float lr, float momentum, float dropout, String act, double pruneRate, int updateInterval,
+                                        String grow, int threads) {
+        return new NeuroTrailsConfig(2, 1, new int[] {16, 16}, 0.5, 1, batch, lr, momentum, 0f, dropout, act, pruneRate, updateInterval, grow, 1,
+                threads, "sum", "erk", 0f);
+    }
+
+    @Test
+    void neuroTrailsConfig() {
+        assertThatCode(() -> nt(32, 0.05f, 0.9f, 0f, "relu", 0.5, 1, "random", 1)).doesNotThrowAnyException();
+        rejects(() -> nt(32, -1f, 0.9f, 0f, "relu", 0.5, 1, "gradient", 1), "lr must be finite and > 0, got -1.0");
+        rejects(() -> nt(32, INF, 0.9f, 0f, "relu", 0.5, 1, "gradient", 1), "lr must be finite and > 0, got Infinity");
+        rejects(() -> nt(0, 0.05f, 0.9f, 0f, "relu", 0.5, 1, "gradient", 1), "batch must be >= 1, got 0");
+        rejects(() -> nt(32, 0.05f, 0.9f, 0f, "relu", 0.5, 0, "gradient", 1), "update interval must be >= 1 epoch, got 0");
+        rejects(() -> nt(32, 0.05f, 0.9f, 0f, "relu", 0.5, 1, "bogus", 1), "grow must be gradient or random, got bogus");
+        rejects(() -> nt(32, 0.05f, 0.9f, 0f, "relu", 7, 1, "gradient", 1), "prune rate must be in [0, 1], got 7.0");
+        rejects(() -> nt(32, 0.05f, 0.9f, 0f, "relu", 0.5, 1, "gradient", 0), "threads must be >= 1, got 0");
+        rejects(() -> nt(32, 0.05f, 1.5f, 0f, "relu", 0.5, 1, "gradient", 1), "momentum must be in [0, 1), got 1.5");
+        rejects(() -> nt(32, 0.05f, 0.9f, -0.5f, "relu", 0.5, 1, "gradient", 1), "dropout must be in [0, 1), got -0.5");
+        rejects(() -> nt(32, 0.05f, 0.9f, 0f, "bogus", 0.5, 1, "gradient", 1), "activation must be relu, allrelu");
+        rejects(() -> new NeuroTrailsConfig(2, 1, new int[] {16, 0}, 0.5, 1, 32, 0.05f, 0.9f, 0f, 0f, "relu", 0.5, 1, "gradient", 1, 1, "sum",
+                "erk", 0f), "hidden sizes must be >= 1, got [16, 0]");
+        rejectsNull(() -> new NeuroTrailsConfig(2, 1, new int[] {16}, 0.5, 1, 32, 0.05f, 0.9f, 0f, 0f, "relu", 0.5, 1, "gradient", 1, 1, "sum",
+                null, 0f), "backboneShare");
+    }
+
+    private static QuickSelectionConfig qs(int batch, float lr, float noise, String init) {
+        return new QuickSelectionConfig(5, 16, 13, 0.2, noise, false, 1, batch, lr, 0.9f, 1e-5f, 0.2f, init, "linear", 1, 1);
+    }
+
+    @Test
+    void quickSelectionConfig() {
+        assertThatCode(() -> qs(10, 0.01f, 0.2f, "xavier-uniform")).doesNotThrowAnyException();
+        rejects(() -> qs(10, -5f, 0.2f, "xavier-uniform"), "lr must be finite and > 0, got -5.0");
+        rejects(() -> qs(10, NAN, 0.2f, "xavier-uniform"), "lr must be finite and > 0, got NaN");
+        rejects(() -> qs(0, 0.01f, 0.2f, "xavier-uniform"), "batch must be >= 1, got 0");
+        rejects(() -> qs(10, 0.01f, INF, "xavier-uniform"), "noise must be finite and >= 0, got Infinity");
+        rejects(() -> qs(10, 0.01f, 0.2f, "bogus"), "unknown weight init 'bogus'");
+        rejects(() -> new QuickSelectionConfig(5, 16, 13, 0.2, 0.2f, false, 1, 10, 0.01f, 0.9f, NAN, 0.2f, "zero", "linear", 1, 1),
+                "weight decay must be finite and >= 0, got NaN");
+        rejects(() -> new QuickSelectionConfig(5, 16, 13, 0.2, 0.2f, false, 1, 10, 0.01f, 0.9f, 0f, 1f, "zero", "linear", 1, 1),
+                "dropout must be in [0, 1), got 1.0");
+    }
+
+    private static SpaceNetConfig sn(int[] hidden, float lr, float momentum, float wd) {
+        return new SpaceNetConfig(2, hidden, new int[] {60, 40, 16}, 8, 4, 0.2, 1, 16, lr, momentum, wd, 7, 1);
+    }
+
+    @Test
+    void spaceNetConfig() {
+        assertThatCode(() -> sn(new int[] {24, 24}, 0.05f, 0f, 0f)).doesNotThrowAnyException();
+        rejects(() -> sn(new int[] {24, 24}, INF, 0f, 0f), "lr must be finite and > 0, got Infinity");
+        rejects(() -> sn(new int[] {24, 24}, 0.05f, 0f, INF), "weight decay must be finite and >= 0, got Infinity");
+        rejects(() -> sn(new int[] {24, 0}, 0.05f, 0f, 0f), "hidden sizes must be >= 1, got [24, 0]");
+        rejectsNull(() -> sn(null, 0.05f, 0f, 0f), "hidden");
+    }
+}
