@@ -138,8 +138,12 @@ public final class DenseMatrix implements AutoCloseable {
     /** Bytes of off-heap memory held. */
     public long byteSize() { return data.byteSize(); }
 
+    /**
+     * Frees the memory (a view frees nothing). Closing again does nothing; any other use after closing
+     * throws {@link IllegalStateException}.
+     */
     @Override
-    public void close() {
-        if (arena != null) arena.close();
+    public synchronized void close() {
+        if (arena != null && arena.scope().isAlive()) arena.close();
     }
 }
