@@ -155,8 +155,12 @@ public final class Dataset implements AutoCloseable {
         return crc.getValue();
     }
 
+    /**
+     * Frees the features. Closing again does nothing; reading the features after closing throws
+     * {@link IllegalStateException}.
+     */
     @Override
-    public void close() {
-        arena.close();
+    public synchronized void close() {
+        if (arena.scope().isAlive()) arena.close();
     }
 }

@@ -11,6 +11,7 @@ import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.ensemble.EnsembleMetrics;
 import org.dst4j.nn.io.AtomicFiles;
 import org.dst4j.nn.io.Json;
+import org.dst4j.runtime.resource.Closing;
 
 /**
  * Several classifiers of the same task whose class probabilities are averaged. On disk an ensemble is
@@ -76,7 +77,7 @@ public final class EnsembleClassifier implements AutoCloseable {
             }
             return new EnsembleClassifier(loaded, m);
         } catch (IOException | RuntimeException e) {
-            loaded.forEach(SparseClassifier::close);
+            Closing.after(e, () -> Closing.each(loaded, SparseClassifier::close));
             if (e instanceof IllegalArgumentException) throw new IOException(file + ": " + e.getMessage());
             throw e;
         }
@@ -118,8 +119,9 @@ public final class EnsembleClassifier implements AutoCloseable {
         return EnsembleMetrics.of(memberProbabilities(data), data.labels(), classes());
     }
 
+    /** Closes every member, each even if another fails. Closing again does nothing. */
     @Override
     public void close() {
-        members.forEach(SparseClassifier::close);
+        Closing.each(members, SparseClassifier::close);
     }
 }

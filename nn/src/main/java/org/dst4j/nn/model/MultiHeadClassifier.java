@@ -18,6 +18,7 @@ import org.dst4j.runtime.dense.DenseMatrix;
 import org.dst4j.runtime.kernel.KernelProvider;
 import org.dst4j.runtime.kernel.ParallelKernels;
 import org.dst4j.runtime.parallel.WorkerPool;
+import org.dst4j.runtime.resource.Closing;
 
 /**
  * A trained multi-head network ready for inference, and its on-disk form: a directory with
@@ -33,6 +34,7 @@ public final class MultiHeadClassifier implements AutoCloseable {
     private final Standardizer standardizer;
     private final WorkerPool pool;
     private final ParallelKernels pk;
+    private boolean closed;
 
     /** Takes ownership of {@code net}. */
     public MultiHeadClassifier(MultiHeadMlp net, Standardizer standardizer, int threads) {
@@ -48,6 +50,7 @@ public final class MultiHeadClassifier implements AutoCloseable {
 
     /** Each head's class probabilities, {@code [head][sample * classes + class]}. */
     public List<float[]> headProbabilities(Dataset data) {
+        if (closed) throw new IllegalStateException("the classifier is closed");
         if (data.features() != net.inputs()) {
             throw new IllegalArgumentException(data.name() + " has " + data.features() + " features; the model takes " + net.inputs());
         }
@@ -145,9 +148,14 @@ public final class MultiHeadClassifier implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops the worker threads and frees the network, each even if the other fails. Closing again does
+     * nothing; any other call after closing throws {@link IllegalStateException}.
+     */
     @Override
-    public void close() {
-        pool.close();
-        net.close();
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        Closing.all(pool::close, net::close);
     }
 }

@@ -12,6 +12,7 @@ import org.dst4j.runtime.dense.DenseMatrix;
 import org.dst4j.runtime.kernel.KernelProvider;
 import org.dst4j.runtime.kernel.ParallelKernels;
 import org.dst4j.runtime.parallel.WorkerPool;
+import org.dst4j.runtime.resource.Closing;
 
 /**
  * A trained sparse classifier ready for inference: the network, its input standardizer and a worker
@@ -23,6 +24,7 @@ public final class SparseClassifier implements AutoCloseable {
     private final Map<String, Object> header;
     private final WorkerPool pool;
     private final ParallelKernels pk;
+    private boolean closed;
 
     /** Takes ownership of {@code net}. */
     public SparseClassifier(SparseMlp net, Standardizer standardizer, Map<String, Object> header, int threads) {
@@ -81,6 +83,7 @@ public final class SparseClassifier implements AutoCloseable {
 
     /** Writes the model (without optimizer state) atomically. */
     public void save(Path file) throws IOException {
+        if (closed) throw new IllegalStateException("the classifier is closed");
         Map<String, Object> extra = new java.util.LinkedHashMap<>(header);
         extra.remove("format");
         extra.remove("network");
@@ -89,14 +92,20 @@ public final class SparseClassifier implements AutoCloseable {
     }
 
     private void check(Dataset data) {
+        if (closed) throw new IllegalStateException("the classifier is closed");
         if (data.features() != net.inputs()) {
             throw new IllegalArgumentException(data.name() + " has " + data.features() + " features; the model takes " + net.inputs());
         }
     }
 
+    /**
+     * Stops the worker threads and frees the network, each even if the other fails. Closing again does
+     * nothing; any other call after closing throws {@link IllegalStateException}.
+     */
     @Override
-    public void close() {
-        pool.close();
-        net.close();
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        Closing.all(pool::close, net::close);
     }
 }

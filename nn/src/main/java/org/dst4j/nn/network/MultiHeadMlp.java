@@ -10,6 +10,7 @@ import org.dst4j.nn.optim.Optimizer;
 import org.dst4j.runtime.dense.DenseMatrix;
 import org.dst4j.runtime.kernel.ParallelKernels;
 import org.dst4j.runtime.random.RandomStream;
+import org.dst4j.runtime.resource.Closing;
 
 /**
  * A shared sparse backbone feeding {@code M} sparse heads (NeuroTrails, Grooten et al. 2025). Training
@@ -37,6 +38,7 @@ public final class MultiHeadMlp implements Network {
     private Dropout headInputDropout; // null: every head sees the shared features as they are
     private int capacity;
     private DenseMatrix headGrad, ensemble, headInput, headMask;
+    private boolean closed;
 
     /** Takes ownership of the parts; each head must take the backbone's outputs. Trains on the summed head loss. */
     public MultiHeadMlp(SparseMlp backbone, List<SparseMlp> heads) {
@@ -138,6 +140,7 @@ public final class MultiHeadMlp implements Network {
     }
 
     private void ensureCapacity(int n) {
+        if (closed) throw new IllegalStateException("the network is closed"); // see SparseMlp.ensureCapacity
         if (headGrad != null && capacity >= n) return;
         if (headGrad != null) closeBuffers();
         headGrad = DenseMatrix.allocate(backbone.outputs(), n);
@@ -252,20 +255,18 @@ public final class MultiHeadMlp implements Network {
     }
 
     private void closeBuffers() {
-        headGrad.close();
-        ensemble.close();
-        headInput.close();
-        headMask.close();
+        Closing.all(headGrad::close, ensemble::close, headInput::close, headMask::close);
     }
 
+    /** Frees the backbone, every head and the buffers, each even if another fails. Closing again does nothing. */
     @Override
     public void close() {
-        if (headGrad != null) {
-            closeBuffers();
+        if (closed) return;
+        closed = true;
+        Closing.all(() -> {
+            if (headGrad != null) closeBuffers();
             headGrad = null;
-        }
-        backbone.close();
-        heads.forEach(SparseMlp::close);
+        }, backbone::close, () -> Closing.each(heads, SparseMlp::close));
     }
 
 }

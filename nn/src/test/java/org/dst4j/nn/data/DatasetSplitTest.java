@@ -1,0 +1,53 @@
+package org.dst4j.nn.data;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class DatasetSplitTest {
+
+    private static Dataset data(String name, int samples, int features, int classes) {
+        int[] y = new int[samples];
+        for (int i = 0; i < samples; i++) y[i] = i % classes;
+        float[] x = new float[samples * features];
+        for (int i = 0; i < x.length; i++) x[i] = i;
+        return Dataset.of(name, x, samples, features, y, classes);
+    }
+
+    private static boolean closed(Dataset d) {
+        try {
+            d.get(0, 0);
+            return false;
+        } catch (IllegalStateException e) {
+            return true;
+        }
+    }
+
+    @Test
+    void closingTwiceIsANoOpAndUseAfterCloseStillFails() {
+        Dataset d = data("x", 2, 2, 2);
+        d.close();
+        d.close();
+        assertThatThrownBy(() -> d.get(0, 0)).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(d::checksum).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void aSplitOfOneDatasetAsTrainAndTestClosesItOnce() {
+        Dataset d = data("all", 4, 3, 2);
+        DatasetSplit s = new DatasetSplit(d, d);
+        s.close();
+        assertThat(closed(d)).isTrue();
+        s.close();
+    }
+
+    @Test
+    void closingTheSplitClosesTheTestSetAfterTheTrainSetWasClosedAlready() {
+        Dataset train = data("train", 4, 3, 2), test = data("test", 2, 3, 2);
+        DatasetSplit s = new DatasetSplit(train, test);
+        train.close();
+        s.close();
+        assertThat(closed(test)).isTrue();
+    }
+}
