@@ -4,6 +4,7 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Objects;
 import java.util.zip.CRC32C;
 import org.dst4j.runtime.dense.DenseMatrix;
 
@@ -76,7 +77,15 @@ public final class Dataset implements AutoCloseable {
     /** The labels (a copy). */
     public int[] labels() { return labels.clone(); }
 
+    /**
+     * Feature {@code feature} of sample {@code sample}.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= sample < samples()} and {@code 0 <= feature < features()}
+     */
     public float get(long sample, int feature) {
+        // The rows are contiguous: a feature past the last would silently read the next sample's first.
+        Objects.checkIndex(sample, samples);
+        Objects.checkIndex(feature, features);
         return x.getAtIndex(JAVA_FLOAT, sample * features + feature);
     }
 

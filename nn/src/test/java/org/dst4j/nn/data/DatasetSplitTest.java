@@ -50,4 +50,17 @@ class DatasetSplitTest {
         s.close();
         assertThat(closed(test)).isTrue();
     }
+
+    @Test
+    void getRejectsASampleOrFeatureOutsideTheDataset() {
+        try (Dataset d = Dataset.of("x", new float[] {1, 2, 3, 4}, 2, 2, new int[] {0, 1}, 2)) {
+            assertThat(d.get(1, 1)).isEqualTo(4f);
+            // Rows are contiguous: (0, 3) would be sample 1's feature 1.
+            assertThatThrownBy(() -> d.get(0, 3)).isInstanceOf(IndexOutOfBoundsException.class);
+            assertThatThrownBy(() -> d.get(0, 2)).isInstanceOf(IndexOutOfBoundsException.class);
+            assertThatThrownBy(() -> d.get(0, -1)).isInstanceOf(IndexOutOfBoundsException.class);
+            assertThatThrownBy(() -> d.get(2, 0)).isInstanceOf(IndexOutOfBoundsException.class);
+            assertThatThrownBy(() -> d.get(-1, 1)).isInstanceOf(IndexOutOfBoundsException.class);
+        }
+    }
 }

@@ -535,8 +535,15 @@ public final class CsrMatrix implements AutoCloseable {
 
     public void setValue(long k, float v) { values.setAtIndex(ValueLayout.JAVA_FLOAT, k, v); }
 
-    /** The value at (r, c), or 0 if absent. */
+    /**
+     * The value at (r, c), or 0 if absent.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= r < rows()} and {@code 0 <= c < cols()}
+     */
     public float get(int r, int c) {
+        // Out of range, a column would be reported absent (0) and a row past the last read as empty.
+        Objects.checkIndex(r, rows);
+        Objects.checkIndex(c, cols);
         long k = indexOf(r, c);
         return k < 0 ? 0f : value(k);
     }

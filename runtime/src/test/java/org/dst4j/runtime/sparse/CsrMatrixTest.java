@@ -198,4 +198,17 @@ class CsrMatrixTest {
         assertThat(m.hasTranspose()).isFalse();
         m.close();
     }
+
+    @Test
+    void getRejectsIndicesOutsideTheMatrix() {
+        try (CsrMatrix m = CsrMatrix.fromCoo(2, 2, new int[] {0}, new int[] {1}, new float[] {1})) {
+            assertThat(m.get(0, 1)).isEqualTo(1f);
+            assertThat(m.get(1, 1)).isZero();
+            assertThatThrownBy(() -> m.get(1, 5)).isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("5");
+            assertThatThrownBy(() -> m.get(0, 2)).isInstanceOf(IndexOutOfBoundsException.class);
+            assertThatThrownBy(() -> m.get(0, -1)).isInstanceOf(IndexOutOfBoundsException.class);
+            assertThatThrownBy(() -> m.get(5, 0)).isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("5");
+            assertThatThrownBy(() -> m.get(2, 0)).isInstanceOf(IndexOutOfBoundsException.class);
+        }
+    }
 }
