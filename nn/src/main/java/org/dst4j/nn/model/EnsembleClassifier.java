@@ -25,14 +25,19 @@ public final class EnsembleClassifier implements AutoCloseable {
     private final List<SparseClassifier> members;
     private final Map<String, Object> manifest;
 
-    /** Takes ownership of the members, which must agree on inputs and classes. */
+    /**
+     * Takes ownership of the members, which must agree on inputs and classes. If they do not, the
+     * members are closed and {@link IllegalArgumentException} is thrown.
+     */
     public EnsembleClassifier(List<SparseClassifier> members, Map<String, Object> manifest) {
         if (members.isEmpty()) throw new IllegalArgumentException("an ensemble needs at least one member");
         var first = members.getFirst().network();
         for (SparseClassifier c : members) {
             if (c.network().inputs() != first.inputs() || c.network().outputs() != first.outputs()) {
-                throw new IllegalArgumentException("ensemble members differ in shape: " + first.inputs() + "->" + first.outputs()
-                        + " vs " + c.network().inputs() + "->" + c.network().outputs());
+                IllegalArgumentException e = new IllegalArgumentException("ensemble members differ in shape: " + first.inputs() + "->"
+                        + first.outputs() + " vs " + c.network().inputs() + "->" + c.network().outputs());
+                Closing.after(e, () -> Closing.each(members, SparseClassifier::close));
+                throw e;
             }
         }
         this.members = List.copyOf(members);
@@ -55,6 +60,7 @@ public final class EnsembleClassifier implements AutoCloseable {
 
     /** Loads the ensemble in {@code dir}; errors name the manifest and the field or member at fault. */
     public static EnsembleClassifier load(Path dir, int threads) throws IOException {
+        SparseClassifier.checkThreads(threads);
         Path file = dir.resolve(MANIFEST);
         if (!Files.isRegularFile(file)) throw new IOException(dir + ": not an ensemble directory (no " + MANIFEST + ")");
         Map<String, Object> m;

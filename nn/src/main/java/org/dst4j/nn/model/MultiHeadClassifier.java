@@ -36,11 +36,19 @@ public final class MultiHeadClassifier implements AutoCloseable {
     private final ParallelKernels pk;
     private boolean closed;
 
-    /** Takes ownership of {@code net}. */
+    /**
+     * Takes ownership of {@code net}: if the classifier cannot be made (e.g. {@code threads < 1}), it
+     * closes {@code net} and throws.
+     */
     public MultiHeadClassifier(MultiHeadMlp net, Standardizer standardizer, int threads) {
         this.net = net;
         this.standardizer = standardizer;
-        this.pool = new WorkerPool(threads);
+        try {
+            this.pool = new WorkerPool(threads);
+        } catch (RuntimeException | Error e) {
+            Closing.after(e, net::close);
+            throw e;
+        }
         this.pk = new ParallelKernels(KernelProvider.get(), pool);
     }
 
@@ -84,6 +92,7 @@ public final class MultiHeadClassifier implements AutoCloseable {
 
     /** Loads a model directory written by {@link #save}. */
     public static MultiHeadClassifier load(Path dir, int threads) throws IOException {
+        SparseClassifier.checkThreads(threads);
         Loaded l = read(dir);
         return new MultiHeadClassifier(l.net(), l.standardizer(), threads);
     }

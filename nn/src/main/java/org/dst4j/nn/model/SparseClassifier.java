@@ -26,19 +26,33 @@ public final class SparseClassifier implements AutoCloseable {
     private final ParallelKernels pk;
     private boolean closed;
 
-    /** Takes ownership of {@code net}. */
+    /**
+     * Takes ownership of {@code net}: if the classifier cannot be made (e.g. {@code threads < 1}), it
+     * closes {@code net} and throws.
+     */
     public SparseClassifier(SparseMlp net, Standardizer standardizer, Map<String, Object> header, int threads) {
         this.net = net;
         this.standardizer = standardizer;
         this.header = header;
-        this.pool = new WorkerPool(threads);
+        try {
+            this.pool = new WorkerPool(threads);
+        } catch (RuntimeException | Error e) {
+            Closing.after(e, net::close);
+            throw e;
+        }
         this.pk = new ParallelKernels(KernelProvider.get(), pool);
     }
 
     /** Loads a model file written by any dst4j command or {@link #save}. */
     public static SparseClassifier load(Path file, int threads) throws IOException {
+        checkThreads(threads);
         ModelFile.Loaded m = ModelFile.load(file, null);
         return new SparseClassifier(m.net(), m.standardizer(), m.header(), threads);
+    }
+
+    // Before a model is read: a bad count would otherwise be found only with the network allocated.
+    static void checkThreads(int threads) {
+        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
     }
 
     public SparseMlp network() { return net; }

@@ -45,14 +45,21 @@ public final class MultiHeadMlp implements Network {
         this(backbone, heads, HeadLoss.SUM);
     }
 
-    /** Takes ownership of the parts; each head must take the backbone's outputs. */
+    /**
+     * Takes ownership of the parts; each head must take the backbone's outputs. If they do not fit, the
+     * parts are closed and {@link IllegalArgumentException} is thrown.
+     */
     public MultiHeadMlp(SparseMlp backbone, List<SparseMlp> heads, HeadLoss headLoss) {
-        if (heads.isEmpty()) throw new IllegalArgumentException("a multi-head network needs at least one head");
+        String problem = heads.isEmpty() ? "a multi-head network needs at least one head" : null;
         for (SparseMlp h : heads) {
-            if (h.inputs() != backbone.outputs() || h.outputs() != heads.getFirst().outputs()) {
-                throw new IllegalArgumentException("head " + h.inputs() + "->" + h.outputs() + " does not fit a backbone with "
-                        + backbone.outputs() + " outputs");
+            if (problem == null && (h.inputs() != backbone.outputs() || h.outputs() != heads.getFirst().outputs())) {
+                problem = "head " + h.inputs() + "->" + h.outputs() + " does not fit a backbone with " + backbone.outputs() + " outputs";
             }
+        }
+        if (problem != null) {
+            IllegalArgumentException e = new IllegalArgumentException(problem);
+            Closing.after(e, backbone::close, () -> Closing.each(heads, SparseMlp::close));
+            throw e;
         }
         this.backbone = backbone;
         this.heads = List.copyOf(heads);

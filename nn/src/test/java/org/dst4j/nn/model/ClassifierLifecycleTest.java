@@ -21,7 +21,7 @@ import org.dst4j.runtime.random.RandomStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Closing the classifiers and the networks they own. */
+/** Closing, ownership and failed construction of the classifiers and the networks they own. */
 class ClassifierLifecycleTest {
     static final int FEATURES = 6, CLASSES = 3;
 
@@ -93,6 +93,40 @@ class ClassifierLifecycleTest {
     }
 
     @Test
+    void constructorsThatTakeOwnershipCloseTheNetworkWhenTheyFail() {
+        SparseMlp n = net(1);
+        assertThatThrownBy(() -> new SparseClassifier(n, null, Map.of(), 0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("threads must be >= 1, got 0");
+        assertThat(closed(n)).isTrue();
+
+        MultiHeadMlp m = multiHead(3);
+        assertThatThrownBy(() -> new MultiHeadClassifier(m, null, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(closed(m.backbone())).isTrue();
+        assertThat(closed(m.heads().getFirst())).isTrue();
+
+        // Parts that do not fit together: the multi-head network frees them.
+        MultiHeadMlp good = multiHead(5);
+        SparseMlp backbone = good.backbone(), wrongHead = net(6);
+        assertThatThrownBy(() -> new MultiHeadMlp(backbone, List.of(wrongHead))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("does not fit a backbone with 16 outputs");
+        assertThat(closed(backbone)).isTrue();
+        assertThat(closed(wrongHead)).isTrue();
+        good.close();
+    }
+
+    @Test
+    void loadersRejectZeroThreadsBeforeReadingOrAllocatingAnything(@TempDir Path tmp) {
+        Path missing = tmp.resolve("nothing-here");
+        // A missing file would be an IOException: the threads are checked first, so no network is ever built.
+        assertThatThrownBy(() -> SparseClassifier.load(missing, 0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("threads must be >= 1, got 0");
+        assertThatThrownBy(() -> EnsembleClassifier.load(missing, 0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("threads must be >= 1, got 0");
+        assertThatThrownBy(() -> MultiHeadClassifier.load(missing, 0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("threads must be >= 1, got 0");
+    }
+
+    @Test
     void anEnsembleClosesEveryMemberEvenWhenOneWasClosedThroughMembers() {
         SparseClassifier a = new SparseClassifier(net(1), null, Map.of(), 1), b = new SparseClassifier(net(2), null, Map.of(), 1);
         EnsembleClassifier e = new EnsembleClassifier(List.of(a, b), Map.of());
@@ -103,6 +137,18 @@ class ClassifierLifecycleTest {
         try (Dataset d = data("d", 3, CLASSES, 2)) {
             assertThatThrownBy(() -> e.predictProbabilities(d)).isInstanceOf(IllegalStateException.class);
         }
+    }
+
+    @Test
+    void anEnsembleOfMembersThatDoNotAgreeClosesThem() {
+        SparseClassifier a = new SparseClassifier(net(1), null, Map.of(), 1);
+        MlpConfig other = new MlpConfig(new int[] {FEATURES, 8, CLASSES + 1}, "relu", 0.6f, Activation.linear(), 0f,
+                new Density.Uniform(0.6), new WeightInit.HeUniform());
+        SparseClassifier b = new SparseClassifier(SparseMlp.create(other, new RandomStream(2), 1), null, Map.of(), 1);
+        assertThatThrownBy(() -> new EnsembleClassifier(List.of(a, b), Map.of())).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("differ in shape");
+        assertThat(closed(a.network())).isTrue();
+        assertThat(closed(b.network())).isTrue();
     }
 
     @Test
