@@ -16,6 +16,10 @@ import org.dst4j.runtime.resource.Closing;
 /**
  * Several classifiers of the same task whose class probabilities are averaged. On disk an ensemble is
  * a directory holding the members' model files and a manifest, {@value #MANIFEST}, that lists them.
+ *
+ * <p>Thread safety: the prediction and evaluation methods and {@link #close} may be called from several
+ * threads; each member runs one call at a time (see {@link SparseClassifier}). The members are owned by
+ * the ensemble: closing one of them leaves the ensemble unusable.
  */
 public final class EnsembleClassifier implements AutoCloseable {
     /** The manifest's file name inside an ensemble directory. */

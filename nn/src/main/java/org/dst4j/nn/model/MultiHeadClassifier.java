@@ -24,6 +24,10 @@ import org.dst4j.runtime.resource.Closing;
  * A trained multi-head network ready for inference, and its on-disk form: a directory with
  * {@code backbone.dst4j} (which carries the input standardizer), {@code head-1.dst4j}, … and the
  * manifest {@value #MANIFEST}.
+ *
+ * <p>Thread safety: as {@link SparseClassifier}: the prediction and evaluation methods and
+ * {@link #close} may be called from several threads and run one at a time; {@link #network()} is not
+ * thread-safe and bypasses this lock.
  */
 public final class MultiHeadClassifier implements AutoCloseable {
     /** The manifest of a saved multi-head model directory. */
@@ -57,7 +61,7 @@ public final class MultiHeadClassifier implements AutoCloseable {
     public int classes() { return net.outputs(); }
 
     /** Each head's class probabilities, {@code [head][sample * classes + class]}. */
-    public List<float[]> headProbabilities(Dataset data) {
+    public synchronized List<float[]> headProbabilities(Dataset data) {
         if (closed) throw new IllegalStateException("the classifier is closed");
         if (data.features() != net.inputs()) {
             throw new IllegalArgumentException(data.name() + " has " + data.features() + " features; the model takes " + net.inputs());
@@ -158,8 +162,9 @@ public final class MultiHeadClassifier implements AutoCloseable {
     }
 
     /**
-     * Stops the worker threads and frees the network, each even if the other fails. Closing again does
-     * nothing; any other call after closing throws {@link IllegalStateException}.
+     * Stops the worker threads and frees the network, each even if the other fails; waits for a call
+     * running in another thread to finish first. Closing again does nothing; any other call after closing
+     * throws {@link IllegalStateException}.
      */
     @Override
     public synchronized void close() {

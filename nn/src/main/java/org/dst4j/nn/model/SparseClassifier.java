@@ -17,6 +17,12 @@ import org.dst4j.runtime.resource.Closing;
 /**
  * A trained sparse classifier ready for inference: the network, its input standardizer and a worker
  * pool. Datasets are passed raw; the classifier standardizes each batch as it was trained.
+ *
+ * <p>Thread safety: {@link #predict}, {@link #predictProbabilities}, {@link #evaluate}, {@link #save}
+ * and {@link #close} may be called from several threads; the calls run one at a time (the network has
+ * one set of activation buffers), each using the classifier's {@code threads} worker threads. For
+ * predictions in parallel, load one classifier per thread. The objects handed out by {@link #network()}
+ * are not thread-safe and bypass this lock: use them from one thread, with no classifier call running.
  */
 public final class SparseClassifier implements AutoCloseable {
     private final SparseMlp net;
@@ -62,8 +68,8 @@ public final class SparseClassifier implements AutoCloseable {
     /** The model file's header (network shape, training settings, provenance). */
     public Map<String, Object> header() { return header; }
 
-    /** Loss, accuracy, confusion matrix and predictions on labeled data. */
-    public Evaluation evaluate(Dataset data) {
+    /** Loss, accuracy, confusion matrix and predictions on labeled data (labels within the model's classes). */
+    public synchronized Evaluation evaluate(Dataset data) {
         check(data);
         return Evaluation.of(pk, net, data, standardizer, new SoftmaxCrossEntropy(), 1000);
     }
@@ -74,7 +80,7 @@ public final class SparseClassifier implements AutoCloseable {
     }
 
     /** Class probabilities, {@code [sample * classes + class]}. */
-    public float[] predictProbabilities(Dataset data) {
+    public synchronized float[] predictProbabilities(Dataset data) {
         check(data);
         int n = data.samples(), k = net.outputs(), batch = 1000;
         float[] out = new float[n * k];
@@ -96,7 +102,7 @@ public final class SparseClassifier implements AutoCloseable {
     }
 
     /** Writes the model (without optimizer state) atomically. */
-    public void save(Path file) throws IOException {
+    public synchronized void save(Path file) throws IOException {
         if (closed) throw new IllegalStateException("the classifier is closed");
         Map<String, Object> extra = new java.util.LinkedHashMap<>(header);
         extra.remove("format");
@@ -113,8 +119,9 @@ public final class SparseClassifier implements AutoCloseable {
     }
 
     /**
-     * Stops the worker threads and frees the network, each even if the other fails. Closing again does
-     * nothing; any other call after closing throws {@link IllegalStateException}.
+     * Stops the worker threads and frees the network, each even if the other fails; waits for a call
+     * running in another thread to finish first. Closing again does nothing; any other call after closing
+     * throws {@link IllegalStateException}.
      */
     @Override
     public synchronized void close() {
