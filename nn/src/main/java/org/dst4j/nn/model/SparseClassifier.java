@@ -74,9 +74,27 @@ public final class SparseClassifier implements AutoCloseable {
         return Evaluation.of(pk, net, data, standardizer, new SoftmaxCrossEntropy(), 1000);
     }
 
-    /** The predicted class of every sample. */
-    public int[] predict(Dataset data) {
-        return evaluate(data).predictions();
+    /**
+     * The predicted class of every sample (the largest output; the first on ties). The dataset's labels
+     * are not used, so they need not be within the model's classes.
+     */
+    public synchronized int[] predict(Dataset data) {
+        check(data);
+        int n = data.samples(), batch = 1000;
+        int[] out = new int[n];
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        try (DenseMatrix x = DenseMatrix.allocate(data.features(), Math.min(batch, Math.max(1, n)))) {
+            for (int from = 0; from < n; from += batch) {
+                int m = Math.min(batch, n - from);
+                DenseMatrix xb = x.columns(m);
+                data.gatherBatch(order, from, m, xb);
+                if (standardizer != null) standardizer.apply(xb);
+                DenseMatrix logits = net.predict(pk, xb);
+                for (int c = 0; c < m; c++) out[from + c] = SparseMlp.argmax(logits, c);
+            }
+        }
+        return out;
     }
 
     /** Class probabilities, {@code [sample * classes + class]}. */

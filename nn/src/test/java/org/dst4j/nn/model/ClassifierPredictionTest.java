@@ -1,6 +1,7 @@
 package org.dst4j.nn.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.dst4j.nn.model.ClassifierLifecycleTest.CLASSES;
 import static org.dst4j.nn.model.ClassifierLifecycleTest.data;
 import static org.dst4j.nn.model.ClassifierLifecycleTest.multiHead;
@@ -15,10 +16,42 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Function;
 import org.dst4j.nn.data.Dataset;
+import org.dst4j.nn.ensemble.EnsembleMetrics;
 import org.junit.jupiter.api.Test;
 
-/** Inference from several threads at once. */
+/** Inference: on unlabeled-like data, and from several threads at once. */
 class ClassifierPredictionTest {
+
+    private static int[] argmax(float[] probs, int samples) {
+        int[] out = new int[samples];
+        for (int i = 0; i < samples; i++) out[i] = EnsembleMetrics.argmax(probs, i, CLASSES);
+        return out;
+    }
+
+    @Test
+    void predictNeedsNoLabelsWithinTheModelsClasses() {
+        try (SparseClassifier c = new SparseClassifier(net(1), null, Map.of(), 1);
+             Dataset inClasses = data("three", 40, CLASSES, 7);
+             Dataset fiveClasses = data("five", 40, 5, 7)) {
+            int[] expected = c.evaluate(inClasses).predictions();
+            // Same features, labels 3 and 4 that the model does not have: prediction ignores them.
+            assertThat(c.predict(fiveClasses)).containsExactly(expected);
+            assertThat(c.predict(inClasses)).containsExactly(expected);
+            assertThat(expected).containsExactly(argmax(c.predictProbabilities(inClasses), 40));
+            assertThatThrownBy(() -> c.evaluate(fiveClasses)).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
+    void ensembleAndMultiHeadPredictNeedNoLabelsWithinTheModelsClassesEither() {
+        try (EnsembleClassifier e = new EnsembleClassifier(List.of(new SparseClassifier(net(1), null, Map.of(), 1),
+                     new SparseClassifier(net(2), null, Map.of(), 1)), Map.of());
+             MultiHeadClassifier m = new MultiHeadClassifier(multiHead(3), null, 1);
+             Dataset fiveClasses = data("five", 30, 5, 7)) {
+            assertThat(e.predict(fiveClasses)).containsExactly(argmax(e.predictProbabilities(fiveClasses), 30));
+            assertThat(m.predict(fiveClasses)).containsExactly(argmax(m.predictProbabilities(fiveClasses), 30));
+        }
+    }
 
     // Runs `predict` from two threads at once, alternating two datasets, and counts results that differ from
     // the same calls made one after another.
