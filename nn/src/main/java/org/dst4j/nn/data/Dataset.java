@@ -139,6 +139,19 @@ public final class Dataset implements AutoCloseable {
         return d;
     }
 
+    /** A copy declaring {@code classes} classes (at least as many as now), for a split whose test set has more. */
+    Dataset withClasses(int classes) {
+        if (classes < this.classes) throw new IllegalArgumentException(name + ": " + classes + " classes, fewer than the " + this.classes + " it has");
+        Dataset d = new Dataset(name, samples, features, labels.clone(), classes, imageRows, imageCols);
+        try {
+            MemorySegment.copy(x, 0, d.x, 0, (long) samples * features * Float.BYTES);
+        } catch (RuntimeException e) {
+            d.close();
+            throw e;
+        }
+        return d;
+    }
+
     /** A new dataset keeping only the given features, in that order. */
     public Dataset selectFeatures(int[] featureIndices) {
         for (int f : featureIndices) if (f < 0 || f >= features) throw new IllegalArgumentException("feature " + f + " out of range [0, " + features + ")");

@@ -52,6 +52,27 @@ class DatasetSplitTest {
     }
 
     @Test
+    void aTestSetOfOtherFeaturesOrMoreClassesIsRejectedAtConstructionNamingBothSets() {
+        Dataset train = data("syn-train", 6, 20, 3), test = data("syn-test", 5, 21, 3);
+        assertThatThrownBy(() -> new DatasetSplit(train, test)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("test set syn-test has 21 features, but training set syn-train has 20");
+        // The split owned them: rejected, they are freed.
+        assertThat(closed(train)).isTrue();
+        assertThat(closed(test)).isTrue();
+
+        Dataset train3 = data("syn-train", 6, 20, 3), test5 = data("syn-test", 5, 20, 5);
+        assertThatThrownBy(() -> new DatasetSplit(train3, test5, java.util.List.of("w"))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("test set syn-test has 5 classes, more than the 3 of training set syn-train");
+        assertThat(closed(train3)).isTrue();
+        assertThat(closed(test5)).isTrue();
+
+        // Fewer test classes is fine (a test set need not have every class).
+        try (DatasetSplit s = new DatasetSplit(data("a", 6, 4, 3), data("b", 2, 4, 2))) {
+            assertThat(s.test().classes()).isEqualTo(2);
+        }
+    }
+
+    @Test
     void getRejectsASampleOrFeatureOutsideTheDataset() {
         try (Dataset d = Dataset.of("x", new float[] {1, 2, 3, 4}, 2, 2, new int[] {0, 1}, 2)) {
             assertThat(d.get(1, 1)).isEqualTo(4f);
