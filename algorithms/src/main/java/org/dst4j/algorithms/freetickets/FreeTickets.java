@@ -46,6 +46,7 @@ import org.dst4j.runtime.kernel.KernelProvider;
 import org.dst4j.runtime.kernel.ParallelKernels;
 import org.dst4j.runtime.parallel.WorkerPool;
 import org.dst4j.runtime.random.RngStreams;
+import org.dst4j.runtime.resource.Closing;
 
 /**
  * FreeTickets: ensembles of sparse networks trained by dynamic sparse training, whose whole training
@@ -178,8 +179,7 @@ public final class FreeTickets {
         // The test set belongs to the caller's split; only the copies made here are closed.
         @Override public void close() {
             if (valid == null) return;
-            training.train().close();
-            valid.close();
+            Closing.all(training.train()::close, valid::close);
         }
     }
 

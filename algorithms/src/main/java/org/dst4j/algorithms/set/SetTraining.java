@@ -89,9 +89,11 @@ public final class SetTraining {
         RngStreams rng = new RngStreams(cfg.seed());
         Standardizer std = standardize ? Standardizer.fit(data.train()) : null;
         MlpConfig mlp = mlpConfig(cfg, data.train().features(), data.train().classes());
+        // Before the network exists: the optimizer checks momentum, weight decay and its name.
+        Optimizer opt = optimizer(cfg);
         SparseMlp net = SparseMlp.create(mlp, rng.stream("init"), rng.stream("dropout").nextLong());
         Trainer.State state = new Trainer.State(rng.stream("shuffle"), rng.stream("evolution"));
-        return run(cfg, data, std, net, optimizer(cfg), state, out, false, progress);
+        return run(cfg, data, std, net, opt, state, out, false, progress);
     }
 
     /**
@@ -123,20 +125,22 @@ public final class SetTraining {
             throw new IOException("--resume " + dir + ": the training data differs from the run's (checksum " + Long.toHexString(expected) + ")");
         }
         Optimizer opt = optimizer(cfg);
-        ModelFile.Loaded loaded = ModelFile.load(file, opt);
+        // The training state is read before the model is loaded: a bad field must not strand the network.
         Trainer.State state = new Trainer.State(new RandomStream(0), new RandomStream(0));
         state.epochsDone = (int) Json.getLong(training, "epochs_done");
         state.step = Json.getLong(training, "step");
         state.shuffle.restore(Json.getLongs(training, "rng_shuffle"));
         state.evolution.restore(Json.getLongs(training, "rng_evolution"));
+        ModelFile.Loaded loaded = ModelFile.load(file, opt);
         return run(cfg, data, loaded.standardizer(), loaded.net(), opt, state, dir, true, progress);
     }
 
-    private static SparseClassifier run(SetConfig cfg, DatasetSplit data, Standardizer std, SparseMlp net, Optimizer opt,
-                                        Trainer.State state, Path out, boolean resumed, Progress progress) throws IOException {
+    // Takes ownership of net: it becomes the classifier returned, or is closed if anything fails.
+    static SparseClassifier run(SetConfig cfg, DatasetSplit data, Standardizer std, SparseMlp net, Optimizer opt,
+                                Trainer.State state, Path out, boolean resumed, Progress progress) throws IOException {
         boolean ok = false;
-        progress.start(cfg);
         try (WorkerPool pool = new WorkerPool(cfg.threads())) {
+            progress.start(cfg); // inside the try: if it throws, the network is freed
             ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
             WeightInit init = WeightInit.parse(cfg.init());
             Trainer.Settings settings = new Trainer.Settings(cfg.epochs(), cfg.batch(), LearningRate.parse(cfg.schedule(), cfg.lr(), cfg.epochs()),

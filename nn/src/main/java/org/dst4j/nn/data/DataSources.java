@@ -212,7 +212,7 @@ public final class DataSources {
         Path teI = find(dir, "t10k-images-idx3-ubyte"), teL = find(dir, "t10k-labels-idx1-ubyte");
         Dataset train = IdxReader.read(name + "/train", trI, trL);
         try {
-            return checked(new DatasetSplit(train, IdxReader.read(name + "/test", teI, teL, train, trI.toString())), checkLabels, trL.toString(), teL.toString());
+            return checked(train, IdxReader.read(name + "/test", teI, teL, train, trI.toString()), checkLabels, trL.toString(), teL.toString());
         } catch (DataFormatException | RuntimeException e) {
             train.close();
             throw e;
@@ -220,16 +220,27 @@ public final class DataSources {
     }
 
     /**
-     * {@code split} with the warnings of {@link #checkLabels} when asked for. If the labels are wrong its test
-     * set is closed; its train set is left to the caller, which closes it on any failure after reading it.
+     * The split of {@code train} and {@code test}, with the warnings of {@link #checkLabels} when asked for.
+     * The labels are checked before the split is made, so that a test label outside the training classes is
+     * reported with the label files' names rather than by {@link DatasetSplit}'s own class check. On failure
+     * {@code test} is closed; {@code train} is left to the caller, which closes it on any failure after
+     * reading it.
      */
-    private static DatasetSplit checked(DatasetSplit split, boolean checkLabels, String trainLabels, String testLabels) throws DataFormatException {
-        if (!checkLabels) return split;
+    private static DatasetSplit checked(Dataset train, Dataset test, boolean checkLabels, String trainLabels, String testLabels) throws DataFormatException {
         try {
-            return new DatasetSplit(split.train(), split.test(),
-                    checkLabels(trainLabels, split.train().labels(), split.train().classes(), testLabels, split.test().labels()));
-        } catch (DataFormatException e) {
-            split.test().close();
+            if (checkLabels) {
+                return new DatasetSplit(train, test, checkLabels(trainLabels, train.labels(), train.classes(), testLabels, test.labels()));
+            }
+            // For a model the model's classes count, and IDX files each count their own (from their largest
+            // label): the training set takes the test set's larger count so that the split is consistent.
+            if (test.classes() > train.classes()) {
+                Dataset wider = train.withClasses(test.classes());
+                train.close();
+                train = wider;
+            }
+            return new DatasetSplit(train, test);
+        } catch (DataFormatException | RuntimeException e) {
+            test.close();
             throw e;
         }
     }
@@ -270,8 +281,8 @@ public final class DataSources {
         try (InputStream trI = resource("train-images-idx3-ubyte.gz"); InputStream trL = resource("train-labels-idx1-ubyte.gz")) {
             Dataset train = IdxReader.read(EMBEDDED + "/train", trI, "embedded train images", trL, "embedded train labels");
             try (InputStream teI = resource("t10k-images-idx3-ubyte.gz"); InputStream teL = resource("t10k-labels-idx1-ubyte.gz")) {
-                return checked(new DatasetSplit(train, IdxReader.read(EMBEDDED + "/test", teI, "embedded test images", teL, "embedded test labels",
-                        train, "embedded train images")), checkLabels, "embedded train labels", "embedded test labels");
+                return checked(train, IdxReader.read(EMBEDDED + "/test", teI, "embedded test images", teL, "embedded test labels",
+                        train, "embedded train images"), checkLabels, "embedded train labels", "embedded test labels");
             } catch (DataFormatException | IOException | RuntimeException e) {
                 train.close();
                 throw e;

@@ -4,6 +4,7 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Objects;
 import java.util.zip.CRC32C;
 import org.dst4j.runtime.dense.DenseMatrix;
 
@@ -76,7 +77,15 @@ public final class Dataset implements AutoCloseable {
     /** The labels (a copy). */
     public int[] labels() { return labels.clone(); }
 
+    /**
+     * Feature {@code feature} of sample {@code sample}.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= sample < samples()} and {@code 0 <= feature < features()}
+     */
     public float get(long sample, int feature) {
+        // The rows are contiguous: a feature past the last would silently read the next sample's first.
+        Objects.checkIndex(sample, samples);
+        Objects.checkIndex(feature, features);
         return x.getAtIndex(JAVA_FLOAT, sample * features + feature);
     }
 
@@ -130,6 +139,19 @@ public final class Dataset implements AutoCloseable {
         return d;
     }
 
+    /** A copy declaring {@code classes} classes (at least as many as now), for a split whose test set has more. */
+    Dataset withClasses(int classes) {
+        if (classes < this.classes) throw new IllegalArgumentException(name + ": " + classes + " classes, fewer than the " + this.classes + " it has");
+        Dataset d = new Dataset(name, samples, features, labels.clone(), classes, imageRows, imageCols);
+        try {
+            MemorySegment.copy(x, 0, d.x, 0, (long) samples * features * Float.BYTES);
+        } catch (RuntimeException e) {
+            d.close();
+            throw e;
+        }
+        return d;
+    }
+
     /** A new dataset keeping only the given features, in that order. */
     public Dataset selectFeatures(int[] featureIndices) {
         for (int f : featureIndices) if (f < 0 || f >= features) throw new IllegalArgumentException("feature " + f + " out of range [0, " + features + ")");
@@ -155,8 +177,12 @@ public final class Dataset implements AutoCloseable {
         return crc.getValue();
     }
 
+    /**
+     * Frees the features. Closing again does nothing; reading the features after closing throws
+     * {@link IllegalStateException}.
+     */
     @Override
-    public void close() {
-        arena.close();
+    public synchronized void close() {
+        if (arena.scope().isAlive()) arena.close();
     }
 }

@@ -3,6 +3,7 @@ package org.dst4j.nn.data;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.dst4j.runtime.resource.Closing;
 
 /**
  * A labeled dataset split into tasks of disjoint classes, presented one after another (class-incremental
@@ -106,11 +107,9 @@ public final class TaskStream implements AutoCloseable {
         return tasks.subList(0, t + 1).stream().flatMapToInt(k -> Arrays.stream(k.classes)).sorted().toArray();
     }
 
+    /** Frees every task's samples, each even if another fails. Closing again does nothing. */
     @Override
     public void close() {
-        for (Task t : tasks) {
-            t.train().close();
-            t.test().close();
-        }
+        Closing.each(tasks, t -> Closing.all(t.train()::close, t.test()::close));
     }
 }

@@ -120,9 +120,10 @@ public final class CheckpointFile {
             return t;
         }
 
+        /** Frees the tensors. Closing again does nothing. */
         @Override
-        public void close() {
-            arena.close();
+        public synchronized void close() {
+            if (arena.scope().isAlive()) arena.close();
         }
     }
 

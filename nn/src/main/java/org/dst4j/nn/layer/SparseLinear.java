@@ -7,6 +7,7 @@ import java.lang.foreign.MemorySegment;
 import org.dst4j.nn.optim.Optimizer;
 import org.dst4j.runtime.dense.DenseMatrix;
 import org.dst4j.runtime.kernel.ParallelKernels;
+import org.dst4j.runtime.resource.Closing;
 import org.dst4j.runtime.sparse.CsrMatrix;
 
 /**
@@ -84,9 +85,11 @@ public final class SparseLinear implements AutoCloseable {
         return weights.byteSize() + bias.byteSize() + biasGrad.byteSize() + (biasState == null ? 0 : biasState.byteSize());
     }
 
+    /** Frees the weights and biases, each even if the other fails. Closing again does nothing. */
     @Override
-    public void close() {
-        weights.close();
-        arena.close();
+    public synchronized void close() {
+        Closing.all(weights::close, () -> {
+            if (arena.scope().isAlive()) arena.close();
+        });
     }
 }

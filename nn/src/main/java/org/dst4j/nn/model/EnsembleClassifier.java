@@ -11,10 +11,15 @@ import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.ensemble.EnsembleMetrics;
 import org.dst4j.nn.io.AtomicFiles;
 import org.dst4j.nn.io.Json;
+import org.dst4j.runtime.resource.Closing;
 
 /**
  * Several classifiers of the same task whose class probabilities are averaged. On disk an ensemble is
  * a directory holding the members' model files and a manifest, {@value #MANIFEST}, that lists them.
+ *
+ * <p>Thread safety: the prediction and evaluation methods and {@link #close} may be called from several
+ * threads; each member runs one call at a time (see {@link SparseClassifier}). The members are owned by
+ * the ensemble: closing one of them leaves the ensemble unusable.
  */
 public final class EnsembleClassifier implements AutoCloseable {
     /** The manifest's file name inside an ensemble directory. */
@@ -25,14 +30,19 @@ public final class EnsembleClassifier implements AutoCloseable {
     private final List<SparseClassifier> members;
     private final Map<String, Object> manifest;
 
-    /** Takes ownership of the members, which must agree on inputs and classes. */
+    /**
+     * Takes ownership of the members, which must agree on inputs and classes. If they do not, the
+     * members are closed and {@link IllegalArgumentException} is thrown.
+     */
     public EnsembleClassifier(List<SparseClassifier> members, Map<String, Object> manifest) {
         if (members.isEmpty()) throw new IllegalArgumentException("an ensemble needs at least one member");
         var first = members.getFirst().network();
         for (SparseClassifier c : members) {
             if (c.network().inputs() != first.inputs() || c.network().outputs() != first.outputs()) {
-                throw new IllegalArgumentException("ensemble members differ in shape: " + first.inputs() + "->" + first.outputs()
-                        + " vs " + c.network().inputs() + "->" + c.network().outputs());
+                IllegalArgumentException e = new IllegalArgumentException("ensemble members differ in shape: " + first.inputs() + "->"
+                        + first.outputs() + " vs " + c.network().inputs() + "->" + c.network().outputs());
+                Closing.after(e, () -> Closing.each(members, SparseClassifier::close));
+                throw e;
             }
         }
         this.members = List.copyOf(members);
@@ -56,6 +66,7 @@ public final class EnsembleClassifier implements AutoCloseable {
     /** Loads the ensemble in {@code dir}; errors name the manifest and the field or member at fault. */
     public static EnsembleClassifier load(Path dir, int threads) throws IOException {
         java.util.Objects.requireNonNull(dir, "dir");
+        SparseClassifier.checkThreads(threads);
         Path file = dir.resolve(MANIFEST);
         if (!Files.isRegularFile(file)) throw new IOException(dir + ": not an ensemble directory (no " + MANIFEST + ")");
         Map<String, Object> m;
@@ -78,7 +89,7 @@ public final class EnsembleClassifier implements AutoCloseable {
             }
             return new EnsembleClassifier(loaded, m);
         } catch (IOException | RuntimeException e) {
-            loaded.forEach(SparseClassifier::close);
+            Closing.after(e, () -> Closing.each(loaded, SparseClassifier::close));
             if (e instanceof IllegalArgumentException) throw new IOException(file + ": " + e.getMessage());
             throw e;
         }
@@ -117,13 +128,22 @@ public final class EnsembleClassifier implements AutoCloseable {
         return EnsembleMetrics.average(memberProbabilities(data));
     }
 
-    /** Ensemble and member scores and diversity on labeled data. */
+    /**
+     * The predicted class of every sample: the largest averaged probability (the first on ties). The
+     * dataset's labels are not used, so they need not be within the model's classes.
+     */
+    public int[] predict(Dataset data) {
+        return MultiHeadClassifier.argmax(predictProbabilities(data), data.samples(), classes());
+    }
+
+    /** Ensemble and member scores and diversity on labeled data (labels within the model's classes). */
     public EnsembleMetrics evaluate(Dataset data) {
         return EnsembleMetrics.of(memberProbabilities(data), data.labels(), classes());
     }
 
+    /** Closes every member, each even if another fails. Closing again does nothing. */
     @Override
     public void close() {
-        members.forEach(SparseClassifier::close);
+        Closing.each(members, SparseClassifier::close);
     }
 }

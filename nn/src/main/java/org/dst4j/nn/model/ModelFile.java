@@ -20,6 +20,7 @@ import org.dst4j.nn.layer.SparseLinear;
 import org.dst4j.nn.network.MlpConfig;
 import org.dst4j.nn.network.SparseMlp;
 import org.dst4j.nn.optim.Optimizer;
+import org.dst4j.runtime.resource.Closing;
 import org.dst4j.runtime.sparse.CsrMatrix;
 
 /**
@@ -97,17 +98,18 @@ public final class ModelFile {
                             for (String side : opt.sideArrays()) copy(ck.tensor(p + "side." + side), w.side(side), w.nnz() * 4, p + "side." + side);
                         }
                     }
+                    // Still inside the try: a bad field or standardizer found now must free the layers too.
+                    if (opt != null && h.containsKey("optimizer_steps")) opt.setSteps(Json.getLong(h, "optimizer_steps"));
+                    Standardizer std = null;
+                    if (ck.has("standardizer.mean")) {
+                        std = new Standardizer(ck.tensor("standardizer.mean").toFloatArray(), ck.tensor("standardizer.std").toFloatArray());
+                        if (std.mean().length != sizes[0]) throw new IllegalArgumentException("standardizer has " + std.mean().length + " features, the network " + sizes[0] + " inputs");
+                    }
+                    return new Loaded(SparseMlp.of(cfg, layers, Json.getLong(nh, "dropout_seed")), std, h);
                 } catch (IOException | RuntimeException e) {
-                    layers.forEach(SparseLinear::close);
+                    Closing.after(e, () -> Closing.each(layers, SparseLinear::close));
                     throw e;
                 }
-                if (opt != null && h.containsKey("optimizer_steps")) opt.setSteps(Json.getLong(h, "optimizer_steps"));
-                Standardizer std = null;
-                if (ck.has("standardizer.mean")) {
-                    std = new Standardizer(ck.tensor("standardizer.mean").toFloatArray(), ck.tensor("standardizer.std").toFloatArray());
-                    if (std.mean().length != sizes[0]) throw new IllegalArgumentException("standardizer has " + std.mean().length + " features, the network " + sizes[0] + " inputs");
-                }
-                return new Loaded(SparseMlp.of(cfg, layers, Json.getLong(nh, "dropout_seed")), std, h);
             } catch (IllegalArgumentException e) {
                 throw new IOException("model " + file + ": " + e.getMessage(), e);
             }

@@ -18,11 +18,16 @@ import org.dst4j.runtime.dense.DenseMatrix;
 import org.dst4j.runtime.kernel.KernelProvider;
 import org.dst4j.runtime.kernel.ParallelKernels;
 import org.dst4j.runtime.parallel.WorkerPool;
+import org.dst4j.runtime.resource.Closing;
 
 /**
  * A trained multi-head network ready for inference, and its on-disk form: a directory with
  * {@code backbone.dst4j} (which carries the input standardizer), {@code head-1.dst4j}, … and the
  * manifest {@value #MANIFEST}.
+ *
+ * <p>Thread safety: as {@link SparseClassifier}: the prediction and evaluation methods and
+ * {@link #close} may be called from several threads and run one at a time; {@link #network()} is not
+ * thread-safe and bypasses this lock.
  */
 public final class MultiHeadClassifier implements AutoCloseable {
     /** The manifest of a saved multi-head model directory. */
@@ -34,12 +39,21 @@ public final class MultiHeadClassifier implements AutoCloseable {
     private final Standardizer standardizer;
     private final WorkerPool pool;
     private final ParallelKernels pk;
+    private boolean closed;
 
-    /** Takes ownership of {@code net}. */
+    /**
+     * Takes ownership of {@code net}: if the classifier cannot be made (e.g. {@code threads < 1}), it
+     * closes {@code net} and throws.
+     */
     public MultiHeadClassifier(MultiHeadMlp net, Standardizer standardizer, int threads) {
         this.net = net;
         this.standardizer = standardizer;
-        this.pool = new WorkerPool(threads);
+        try {
+            this.pool = new WorkerPool(threads);
+        } catch (RuntimeException | Error e) {
+            Closing.after(e, net::close);
+            throw e;
+        }
         this.pk = new ParallelKernels(KernelProvider.get(), pool);
     }
 
@@ -50,7 +64,8 @@ public final class MultiHeadClassifier implements AutoCloseable {
     public int classes() { return net.outputs(); }
 
     /** Each head's class probabilities, {@code [head][sample * classes + class]}. */
-    public List<float[]> headProbabilities(Dataset data) {
+    public synchronized List<float[]> headProbabilities(Dataset data) {
+        if (closed) throw new IllegalStateException("the classifier is closed");
         if (data.features() != net.inputs()) {
             throw new IllegalArgumentException(data.name() + " has " + data.features() + " features; the model takes " + net.inputs());
         }
@@ -77,7 +92,21 @@ public final class MultiHeadClassifier implements AutoCloseable {
         return EnsembleMetrics.average(headProbabilities(data));
     }
 
-    /** Ensemble and per-head scores and diversity on labeled data. */
+    /**
+     * The predicted class of every sample: the largest averaged probability (the first on ties). The
+     * dataset's labels are not used, so they need not be within the model's classes.
+     */
+    public int[] predict(Dataset data) {
+        return argmax(predictProbabilities(data), data.samples(), classes());
+    }
+
+    static int[] argmax(float[] probs, int samples, int classes) {
+        int[] out = new int[samples];
+        for (int i = 0; i < samples; i++) out[i] = EnsembleMetrics.argmax(probs, i, classes);
+        return out;
+    }
+
+    /** Ensemble and per-head scores and diversity on labeled data (labels within the model's classes). */
     public EnsembleMetrics evaluate(Dataset data) {
         return EnsembleMetrics.of(headProbabilities(data), data.labels(), classes());
     }
@@ -85,6 +114,7 @@ public final class MultiHeadClassifier implements AutoCloseable {
     /** Loads a model directory written by {@link #save}. */
     public static MultiHeadClassifier load(Path dir, int threads) throws IOException {
         java.util.Objects.requireNonNull(dir, "dir");
+        SparseClassifier.checkThreads(threads);
         Loaded l = read(dir);
         return new MultiHeadClassifier(l.net(), l.standardizer(), threads);
     }
@@ -149,9 +179,15 @@ public final class MultiHeadClassifier implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops the worker threads and frees the network, each even if the other fails; waits for a call
+     * running in another thread to finish first. Closing again does nothing; any other call after closing
+     * throws {@link IllegalStateException}.
+     */
     @Override
-    public void close() {
-        pool.close();
-        net.close();
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        Closing.all(pool::close, net::close);
     }
 }

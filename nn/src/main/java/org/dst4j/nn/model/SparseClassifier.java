@@ -12,10 +12,17 @@ import org.dst4j.runtime.dense.DenseMatrix;
 import org.dst4j.runtime.kernel.KernelProvider;
 import org.dst4j.runtime.kernel.ParallelKernels;
 import org.dst4j.runtime.parallel.WorkerPool;
+import org.dst4j.runtime.resource.Closing;
 
 /**
  * A trained sparse classifier ready for inference: the network, its input standardizer and a worker
  * pool. Datasets are passed raw; the classifier standardizes each batch as it was trained.
+ *
+ * <p>Thread safety: {@link #predict}, {@link #predictProbabilities}, {@link #evaluate}, {@link #save}
+ * and {@link #close} may be called from several threads; the calls run one at a time (the network has
+ * one set of activation buffers), each using the classifier's {@code threads} worker threads. For
+ * predictions in parallel, load one classifier per thread. The objects handed out by {@link #network()}
+ * are not thread-safe and bypass this lock: use them from one thread, with no classifier call running.
  */
 public final class SparseClassifier implements AutoCloseable {
     private final SparseMlp net;
@@ -23,21 +30,36 @@ public final class SparseClassifier implements AutoCloseable {
     private final Map<String, Object> header;
     private final WorkerPool pool;
     private final ParallelKernels pk;
+    private boolean closed;
 
-    /** Takes ownership of {@code net}. */
+    /**
+     * Takes ownership of {@code net}: if the classifier cannot be made (e.g. {@code threads < 1}), it
+     * closes {@code net} and throws.
+     */
     public SparseClassifier(SparseMlp net, Standardizer standardizer, Map<String, Object> header, int threads) {
         this.net = net;
         this.standardizer = standardizer;
         this.header = header;
-        this.pool = new WorkerPool(threads);
+        try {
+            this.pool = new WorkerPool(threads);
+        } catch (RuntimeException | Error e) {
+            Closing.after(e, net::close);
+            throw e;
+        }
         this.pk = new ParallelKernels(KernelProvider.get(), pool);
     }
 
     /** Loads a model file written by any dst4j command or {@link #save}. */
     public static SparseClassifier load(Path file, int threads) throws IOException {
         java.util.Objects.requireNonNull(file, "file");
+        checkThreads(threads);
         ModelFile.Loaded m = ModelFile.load(file, null);
         return new SparseClassifier(m.net(), m.standardizer(), m.header(), threads);
+    }
+
+    // Before a model is read: a bad count would otherwise be found only with the network allocated.
+    static void checkThreads(int threads) {
+        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
     }
 
     /** The network, still owned by this classifier: do not close it. */
@@ -49,19 +71,37 @@ public final class SparseClassifier implements AutoCloseable {
     /** The model file's header (network shape, training settings, provenance). */
     public Map<String, Object> header() { return header; }
 
-    /** Loss, accuracy, confusion matrix and predictions on labeled data. */
-    public Evaluation evaluate(Dataset data) {
+    /** Loss, accuracy, confusion matrix and predictions on labeled data (labels within the model's classes). */
+    public synchronized Evaluation evaluate(Dataset data) {
         check(data);
         return Evaluation.of(pk, net, data, standardizer, new SoftmaxCrossEntropy(), 1000);
     }
 
-    /** The predicted class of every sample. */
-    public int[] predict(Dataset data) {
-        return evaluate(data).predictions();
+    /**
+     * The predicted class of every sample (the largest output; the first on ties). The dataset's labels
+     * are not used, so they need not be within the model's classes.
+     */
+    public synchronized int[] predict(Dataset data) {
+        check(data);
+        int n = data.samples(), batch = 1000;
+        int[] out = new int[n];
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        try (DenseMatrix x = DenseMatrix.allocate(data.features(), Math.min(batch, Math.max(1, n)))) {
+            for (int from = 0; from < n; from += batch) {
+                int m = Math.min(batch, n - from);
+                DenseMatrix xb = x.columns(m);
+                data.gatherBatch(order, from, m, xb);
+                if (standardizer != null) standardizer.apply(xb);
+                DenseMatrix logits = net.predict(pk, xb);
+                for (int c = 0; c < m; c++) out[from + c] = SparseMlp.argmax(logits, c);
+            }
+        }
+        return out;
     }
 
     /** Class probabilities, {@code [sample * classes + class]}. */
-    public float[] predictProbabilities(Dataset data) {
+    public synchronized float[] predictProbabilities(Dataset data) {
         check(data);
         int n = data.samples(), k = net.outputs(), batch = 1000;
         float[] out = new float[n * k];
@@ -83,7 +123,8 @@ public final class SparseClassifier implements AutoCloseable {
     }
 
     /** Writes the model (without optimizer state) atomically. */
-    public void save(Path file) throws IOException {
+    public synchronized void save(Path file) throws IOException {
+        if (closed) throw new IllegalStateException("the classifier is closed");
         Map<String, Object> extra = new java.util.LinkedHashMap<>(header);
         extra.remove("format");
         extra.remove("network");
@@ -92,14 +133,21 @@ public final class SparseClassifier implements AutoCloseable {
     }
 
     private void check(Dataset data) {
+        if (closed) throw new IllegalStateException("the classifier is closed");
         if (data.features() != net.inputs()) {
             throw new IllegalArgumentException(data.name() + " has " + data.features() + " features; the model takes " + net.inputs());
         }
     }
 
+    /**
+     * Stops the worker threads and frees the network, each even if the other fails; waits for a call
+     * running in another thread to finish first. Closing again does nothing; any other call after closing
+     * throws {@link IllegalStateException}.
+     */
     @Override
-    public void close() {
-        pool.close();
-        net.close();
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        Closing.all(pool::close, net::close);
     }
 }

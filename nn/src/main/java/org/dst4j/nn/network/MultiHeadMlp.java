@@ -10,6 +10,7 @@ import org.dst4j.nn.optim.Optimizer;
 import org.dst4j.runtime.dense.DenseMatrix;
 import org.dst4j.runtime.kernel.ParallelKernels;
 import org.dst4j.runtime.random.RandomStream;
+import org.dst4j.runtime.resource.Closing;
 
 /**
  * A shared sparse backbone feeding {@code M} sparse heads (NeuroTrails, Grooten et al. 2025). Training
@@ -37,20 +38,28 @@ public final class MultiHeadMlp implements Network {
     private Dropout headInputDropout; // null: every head sees the shared features as they are
     private int capacity;
     private DenseMatrix headGrad, ensemble, headInput, headMask;
+    private boolean closed;
 
     /** Takes ownership of the parts; each head must take the backbone's outputs. Trains on the summed head loss. */
     public MultiHeadMlp(SparseMlp backbone, List<SparseMlp> heads) {
         this(backbone, heads, HeadLoss.SUM);
     }
 
-    /** Takes ownership of the parts; each head must take the backbone's outputs. */
+    /**
+     * Takes ownership of the parts; each head must take the backbone's outputs. If they do not fit, the
+     * parts are closed and {@link IllegalArgumentException} is thrown.
+     */
     public MultiHeadMlp(SparseMlp backbone, List<SparseMlp> heads, HeadLoss headLoss) {
-        if (heads.isEmpty()) throw new IllegalArgumentException("a multi-head network needs at least one head");
+        String problem = heads.isEmpty() ? "a multi-head network needs at least one head" : null;
         for (SparseMlp h : heads) {
-            if (h.inputs() != backbone.outputs() || h.outputs() != heads.getFirst().outputs()) {
-                throw new IllegalArgumentException("head " + h.inputs() + "->" + h.outputs() + " does not fit a backbone with "
-                        + backbone.outputs() + " outputs");
+            if (problem == null && (h.inputs() != backbone.outputs() || h.outputs() != heads.getFirst().outputs())) {
+                problem = "head " + h.inputs() + "->" + h.outputs() + " does not fit a backbone with " + backbone.outputs() + " outputs";
             }
+        }
+        if (problem != null) {
+            IllegalArgumentException e = new IllegalArgumentException(problem);
+            Closing.after(e, backbone::close, () -> Closing.each(heads, SparseMlp::close));
+            throw e;
         }
         this.backbone = backbone;
         this.heads = List.copyOf(heads);
@@ -138,6 +147,7 @@ public final class MultiHeadMlp implements Network {
     }
 
     private void ensureCapacity(int n) {
+        if (closed) throw new IllegalStateException("the network is closed"); // see SparseMlp.ensureCapacity
         if (headGrad != null && capacity >= n) return;
         if (headGrad != null) closeBuffers();
         headGrad = DenseMatrix.allocate(backbone.outputs(), n);
@@ -252,20 +262,18 @@ public final class MultiHeadMlp implements Network {
     }
 
     private void closeBuffers() {
-        headGrad.close();
-        ensemble.close();
-        headInput.close();
-        headMask.close();
+        Closing.all(headGrad::close, ensemble::close, headInput::close, headMask::close);
     }
 
+    /** Frees the backbone, every head and the buffers, each even if another fails. Closing again does nothing. */
     @Override
     public void close() {
-        if (headGrad != null) {
-            closeBuffers();
+        if (closed) return;
+        closed = true;
+        Closing.all(() -> {
+            if (headGrad != null) closeBuffers();
             headGrad = null;
-        }
-        backbone.close();
-        heads.forEach(SparseMlp::close);
+        }, backbone::close, () -> Closing.each(heads, SparseMlp::close));
     }
 
 }

@@ -13,6 +13,7 @@ import org.dst4j.nn.optim.Optimizer;
 import org.dst4j.runtime.dense.DenseMatrix;
 import org.dst4j.runtime.kernel.ParallelKernels;
 import org.dst4j.runtime.random.RandomStream;
+import org.dst4j.runtime.resource.Closing;
 
 /**
  * A feed-forward network of sparse layers. It owns its layers and its activation buffers (sized for
@@ -29,6 +30,7 @@ public final class SparseMlp implements Network {
     private DenseMatrix lastInput;
     private int lastBatch;
     private long trainingFlops, denseTrainingFlops;
+    private boolean closed;
 
     private SparseMlp(MlpConfig config, List<SparseLinear> layers, long dropoutSeed) {
         this.config = config;
@@ -100,6 +102,9 @@ public final class SparseMlp implements Network {
     }
 
     private void ensureCapacity(int batch) {
+        // A closed network's buffers are gone too: without this, a call would allocate new ones before the
+        // closed weights failed it, and nothing would ever free them.
+        if (closed) throw new IllegalStateException("the network is closed");
         if (z != null && capacity >= batch) return;
         freeBuffers();
         int n = layers.size();
@@ -297,9 +302,11 @@ public final class SparseMlp implements Network {
         z = null;
     }
 
+    /** Frees every layer and buffer, each even if another fails. Closing again does nothing. */
     @Override
     public void close() {
-        freeBuffers();
-        layers.forEach(SparseLinear::close);
+        if (closed) return;
+        closed = true;
+        Closing.all(this::freeBuffers, () -> Closing.each(layers, SparseLinear::close));
     }
 }

@@ -83,9 +83,10 @@ public record InputNoise(float factor, long seed, boolean freshEachEpoch) {
             });
         }
 
+        /** Frees the table. Closing again does nothing. */
         @Override
-        public void close() {
-            arena.close();
+        public synchronized void close() {
+            if (arena.scope().isAlive()) arena.close();
         }
     }
 }

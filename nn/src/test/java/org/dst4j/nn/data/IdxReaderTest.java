@@ -130,6 +130,11 @@ class IdxReaderTest {
         try (DatasetSplit s = DataSources.loadForModel(DataOptions.idx(d))) {
             assertThat(s.test().label(2)).isEqualTo(200);
             assertThat(s.warnings()).isEmpty();
+            // The split stays consistent: the training set (unused by a model) takes the test set's class count.
+            assertThat(s.test().classes()).isEqualTo(201);
+            assertThat(s.train().classes()).isEqualTo(201);
+            assertThat(s.train().samples()).isEqualTo(11);
+            assertThat(s.train().get(10, 14)).isEqualTo((10 * 15 + 14) * 7 % 256 / 255f);
         }
     }
 

@@ -3,6 +3,7 @@ package org.dst4j.runtime.dense;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Objects;
 
 /**
  * A dense float matrix stored feature-major, off-heap: {@code rows} neurons by {@code cols} batch
@@ -12,6 +13,9 @@ import java.lang.foreign.ValueLayout;
  *
  * <p>Kernels read and write only the first {@code cols} entries of each row; the padding is never
  * part of a result. The matrix owns its memory and frees it on {@link #close()}.
+ *
+ * <p>{@link #get} and {@link #set} check their indices; the kernels, which read {@link #segment()}
+ * directly, do not.
  */
 public final class DenseMatrix implements AutoCloseable {
     /** Row stride granularity in floats: 64 bytes, the widest SIMD register (512 bits). */
@@ -113,11 +117,27 @@ public final class DenseMatrix implements AutoCloseable {
     /** The backing segment; row {@code r} starts at float index {@code r * stride()}. */
     public MemorySegment segment() { return data; }
 
+    /**
+     * Entry {@code (r, c)}.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= r < rows()} and {@code 0 <= c < cols()}
+     */
     public float get(int r, int c) {
+        // The segment's own bounds check is not enough: a column past cols() lands in the row's padding
+        // or in the next row, and the read would return a neighbour's value.
+        Objects.checkIndex(r, rows);
+        Objects.checkIndex(c, cols);
         return data.getAtIndex(ValueLayout.JAVA_FLOAT, r * stride + c);
     }
 
+    /**
+     * Sets entry {@code (r, c)}.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= r < rows()} and {@code 0 <= c < cols()}
+     */
     public void set(int r, int c, float v) {
+        Objects.checkIndex(r, rows);
+        Objects.checkIndex(c, cols);
         data.setAtIndex(ValueLayout.JAVA_FLOAT, r * stride + c, v);
     }
 
@@ -138,8 +158,12 @@ public final class DenseMatrix implements AutoCloseable {
     /** Bytes of off-heap memory held. */
     public long byteSize() { return data.byteSize(); }
 
+    /**
+     * Frees the memory (a view frees nothing). Closing again does nothing; any other use after closing
+     * throws {@link IllegalStateException}.
+     */
     @Override
-    public void close() {
-        if (arena != null) arena.close();
+    public synchronized void close() {
+        if (arena != null && arena.scope().isAlive()) arena.close();
     }
 }

@@ -6,6 +6,8 @@ import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
+import org.dst4j.runtime.resource.Closing;
 
 /**
  * A sparse float matrix in compressed sparse row form, off-heap: {@code rowPtr} (long, rows+1),
@@ -255,6 +257,17 @@ public final class CsrMatrix implements AutoCloseable {
     private synchronized void ensureTranspose() {
         if (transposeArena != null) return;
         Arena a = Arena.ofShared();
+        try {
+            buildTranspose(a);
+        } catch (RuntimeException | Error e) {
+            // e.g. a closed matrix: the arena just made would otherwise be lost
+            a.close();
+            throw e;
+        }
+        transposeArena = a;
+    }
+
+    private void buildTranspose(Arena a) {
         MemorySegment cp = a.allocate(ValueLayout.JAVA_LONG, cols + 1L);
         MemorySegment ri = a.allocate(ValueLayout.JAVA_INT, Math.max(1, nnz));
         MemorySegment vp = a.allocate(ValueLayout.JAVA_INT, Math.max(1, nnz));
@@ -279,7 +292,6 @@ public final class CsrMatrix implements AutoCloseable {
         colPtr = cp;
         rowIdx = ri;
         valuePos = vp;
-        transposeArena = a;
     }
 
     private synchronized void dropTranspose() {
@@ -523,8 +535,15 @@ public final class CsrMatrix implements AutoCloseable {
 
     public void setValue(long k, float v) { values.setAtIndex(ValueLayout.JAVA_FLOAT, k, v); }
 
-    /** The value at (r, c), or 0 if absent. */
+    /**
+     * The value at (r, c), or 0 if absent.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= r < rows()} and {@code 0 <= c < cols()}
+     */
     public float get(int r, int c) {
+        // Out of range, a column would be reported absent (0) and a row past the last read as empty.
+        Objects.checkIndex(r, rows);
+        Objects.checkIndex(c, cols);
         long k = indexOf(r, c);
         return k < 0 ? 0f : value(k);
     }
@@ -552,10 +571,16 @@ public final class CsrMatrix implements AutoCloseable {
         return b;
     }
 
+    /**
+     * Frees the matrix and its side arrays. Closing again does nothing; any other use after closing
+     * throws {@link IllegalStateException}.
+     */
     @Override
-    public void close() {
-        dropTranspose();
-        ptrArena.close();
-        arena.close();
+    public synchronized void close() {
+        Closing.all(this::dropTranspose, () -> closeIfOpen(ptrArena), () -> closeIfOpen(arena));
+    }
+
+    private static void closeIfOpen(Arena a) {
+        if (a.scope().isAlive()) a.close();
     }
 }

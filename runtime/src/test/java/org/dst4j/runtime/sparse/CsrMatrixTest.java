@@ -184,4 +184,31 @@ class CsrMatrixTest {
             assertThatThrownBy(() -> CsrMatrix.fromCsr(3, 5, shortRp, ci, v)).hasMessageContaining("expected 4");
         }
     }
+
+    @Test
+    void closingTwiceIsANoOpAndUseAfterCloseStillFails() {
+        CsrMatrix m = CsrMatrix.fromCoo(2, 3, new int[] {0, 1}, new int[] {2, 0}, new float[] {1, 2});
+        m.addSide("momentum", ValueLayout.JAVA_FLOAT);
+        m.colPtr(); // with the transpose built, close has three arenas to free
+        m.close();
+        m.close();
+        assertThatThrownBy(() -> m.get(0, 2)).isInstanceOf(IllegalStateException.class);
+        // The transpose is rebuilt on demand: after close that must fail, not allocate.
+        assertThatThrownBy(m::colPtr).isInstanceOf(IllegalStateException.class);
+        assertThat(m.hasTranspose()).isFalse();
+        m.close();
+    }
+
+    @Test
+    void getRejectsIndicesOutsideTheMatrix() {
+        try (CsrMatrix m = CsrMatrix.fromCoo(2, 2, new int[] {0}, new int[] {1}, new float[] {1})) {
+            assertThat(m.get(0, 1)).isEqualTo(1f);
+            assertThat(m.get(1, 1)).isZero();
+            assertThatThrownBy(() -> m.get(1, 5)).isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("5");
+            assertThatThrownBy(() -> m.get(0, 2)).isInstanceOf(IndexOutOfBoundsException.class);
+            assertThatThrownBy(() -> m.get(0, -1)).isInstanceOf(IndexOutOfBoundsException.class);
+            assertThatThrownBy(() -> m.get(5, 0)).isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("5");
+            assertThatThrownBy(() -> m.get(2, 0)).isInstanceOf(IndexOutOfBoundsException.class);
+        }
+    }
 }

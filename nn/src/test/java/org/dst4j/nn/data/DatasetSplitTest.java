@@ -1,0 +1,87 @@
+package org.dst4j.nn.data;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class DatasetSplitTest {
+
+    private static Dataset data(String name, int samples, int features, int classes) {
+        int[] y = new int[samples];
+        for (int i = 0; i < samples; i++) y[i] = i % classes;
+        float[] x = new float[samples * features];
+        for (int i = 0; i < x.length; i++) x[i] = i;
+        return Dataset.of(name, x, samples, features, y, classes);
+    }
+
+    private static boolean closed(Dataset d) {
+        try {
+            d.get(0, 0);
+            return false;
+        } catch (IllegalStateException e) {
+            return true;
+        }
+    }
+
+    @Test
+    void closingTwiceIsANoOpAndUseAfterCloseStillFails() {
+        Dataset d = data("x", 2, 2, 2);
+        d.close();
+        d.close();
+        assertThatThrownBy(() -> d.get(0, 0)).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(d::checksum).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void aSplitOfOneDatasetAsTrainAndTestClosesItOnce() {
+        Dataset d = data("all", 4, 3, 2);
+        DatasetSplit s = new DatasetSplit(d, d);
+        s.close();
+        assertThat(closed(d)).isTrue();
+        s.close();
+    }
+
+    @Test
+    void closingTheSplitClosesTheTestSetAfterTheTrainSetWasClosedAlready() {
+        Dataset train = data("train", 4, 3, 2), test = data("test", 2, 3, 2);
+        DatasetSplit s = new DatasetSplit(train, test);
+        train.close();
+        s.close();
+        assertThat(closed(test)).isTrue();
+    }
+
+    @Test
+    void aTestSetOfOtherFeaturesOrMoreClassesIsRejectedAtConstructionNamingBothSets() {
+        Dataset train = data("syn-train", 6, 20, 3), test = data("syn-test", 5, 21, 3);
+        assertThatThrownBy(() -> new DatasetSplit(train, test)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("test set syn-test has 21 features, but training set syn-train has 20");
+        // The split owned them: rejected, they are freed.
+        assertThat(closed(train)).isTrue();
+        assertThat(closed(test)).isTrue();
+
+        Dataset train3 = data("syn-train", 6, 20, 3), test5 = data("syn-test", 5, 20, 5);
+        assertThatThrownBy(() -> new DatasetSplit(train3, test5, java.util.List.of("w"))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("test set syn-test has 5 classes, more than the 3 of training set syn-train");
+        assertThat(closed(train3)).isTrue();
+        assertThat(closed(test5)).isTrue();
+
+        // Fewer test classes is fine (a test set need not have every class).
+        try (DatasetSplit s = new DatasetSplit(data("a", 6, 4, 3), data("b", 2, 4, 2))) {
+            assertThat(s.test().classes()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void getRejectsASampleOrFeatureOutsideTheDataset() {
+        try (Dataset d = Dataset.of("x", new float[] {1, 2, 3, 4}, 2, 2, new int[] {0, 1}, 2)) {
+            assertThat(d.get(1, 1)).isEqualTo(4f);
+            // Rows are contiguous: (0, 3) would be sample 1's feature 1.
+            assertThatThrownBy(() -> d.get(0, 3)).isInstanceOf(IndexOutOfBoundsException.class);
+            assertThatThrownBy(() -> d.get(0, 2)).isInstanceOf(IndexOutOfBoundsException.class);
+            assertThatThrownBy(() -> d.get(0, -1)).isInstanceOf(IndexOutOfBoundsException.class);
+            assertThatThrownBy(() -> d.get(2, 0)).isInstanceOf(IndexOutOfBoundsException.class);
+            assertThatThrownBy(() -> d.get(-1, 1)).isInstanceOf(IndexOutOfBoundsException.class);
+        }
+    }
+}

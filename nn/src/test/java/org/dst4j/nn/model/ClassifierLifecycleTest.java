@@ -1,0 +1,164 @@
+package org.dst4j.nn.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.dst4j.nn.data.Dataset;
+import org.dst4j.nn.init.Density;
+import org.dst4j.nn.init.WeightInit;
+import org.dst4j.nn.layer.Activation;
+import org.dst4j.nn.network.MlpConfig;
+import org.dst4j.nn.network.MultiHeadMlp;
+import org.dst4j.nn.network.SparseMlp;
+import org.dst4j.runtime.dense.DenseMatrix;
+import org.dst4j.runtime.kernel.KernelProvider;
+import org.dst4j.runtime.kernel.ParallelKernels;
+import org.dst4j.runtime.parallel.WorkerPool;
+import org.dst4j.runtime.random.RandomStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Closing, ownership and failed construction of the classifiers and the networks they own. */
+class ClassifierLifecycleTest {
+    static final int FEATURES = 6, CLASSES = 3;
+
+    static MlpConfig config() {
+        return new MlpConfig(new int[] {FEATURES, 16, CLASSES}, "relu", 0.6f, Activation.linear(), 0f, new Density.Uniform(0.6),
+                new WeightInit.HeUniform());
+    }
+
+    static SparseMlp net(long seed) {
+        return SparseMlp.create(config(), new RandomStream(seed), 1);
+    }
+
+    static MultiHeadMlp multiHead(long seed) {
+        MlpConfig full = new MlpConfig(new int[] {FEATURES, 16, 12, CLASSES}, "relu", 0.6f, Activation.linear(), 0f,
+                new Density.Uniform(0.6), new WeightInit.HeUniform());
+        return MultiHeadMlp.create(full, 1, 2, new RandomStream(seed), new RandomStream(seed + 1));
+    }
+
+    /** {@code samples} random samples labeled {@code i % classes}. */
+    static Dataset data(String name, int samples, int classes, long seed) {
+        RandomStream rnd = new RandomStream(seed);
+        float[] x = new float[samples * FEATURES];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+        int[] y = new int[samples];
+        for (int i = 0; i < samples; i++) y[i] = i % classes;
+        return Dataset.of(name, x, samples, FEATURES, y, classes);
+    }
+
+    // Whether a network's memory is gone: using it fails.
+    static boolean closed(SparseMlp net) {
+        try (WorkerPool pool = new WorkerPool(1); DenseMatrix x = DenseMatrix.allocate(net.inputs(), 1)) {
+            net.predict(new ParallelKernels(KernelProvider.get(), pool), x);
+            return false;
+        } catch (IllegalStateException e) {
+            return true;
+        }
+    }
+
+    @Test
+    void aClassifierClosesOnceAndFailsCleanlyWhenUsedAfterClose(@TempDir Path tmp) {
+        SparseClassifier c = new SparseClassifier(net(1), null, Map.of(), 2);
+        try (Dataset d = data("d", 5, CLASSES, 2)) {
+            assertThat(c.predictProbabilities(d)).hasSize(5 * CLASSES);
+            c.close();
+            c.close();
+            assertThat(closed(c.network())).isTrue();
+            assertThatThrownBy(() -> c.predictProbabilities(d)).isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(() -> c.predict(d)).isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(() -> c.evaluate(d)).isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(() -> c.save(tmp.resolve("m.dst4j"))).isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    @Test
+    void aNetworkUsedAfterCloseFailsWithoutAllocatingBuffersAgain() {
+        SparseMlp n = net(1);
+        n.close();
+        n.close();
+        long held = n.byteSize();
+        // Without the check predict allocated fresh activation buffers (counted by byteSize), then failed on
+        // the closed weights, and nothing would free them: a second close is a no-op.
+        assertThat(closed(n)).isTrue();
+        assertThat(n.byteSize()).isEqualTo(held);
+        MultiHeadMlp m = multiHead(3);
+        m.close();
+        m.close();
+        assertThat(closed(m.backbone())).isTrue();
+        assertThat(closed(m.heads().get(1))).isTrue();
+    }
+
+    @Test
+    void constructorsThatTakeOwnershipCloseTheNetworkWhenTheyFail() {
+        SparseMlp n = net(1);
+        assertThatThrownBy(() -> new SparseClassifier(n, null, Map.of(), 0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("threads must be >= 1, got 0");
+        assertThat(closed(n)).isTrue();
+
+        MultiHeadMlp m = multiHead(3);
+        assertThatThrownBy(() -> new MultiHeadClassifier(m, null, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(closed(m.backbone())).isTrue();
+        assertThat(closed(m.heads().getFirst())).isTrue();
+
+        // Parts that do not fit together: the multi-head network frees them.
+        MultiHeadMlp good = multiHead(5);
+        SparseMlp backbone = good.backbone(), wrongHead = net(6);
+        assertThatThrownBy(() -> new MultiHeadMlp(backbone, List.of(wrongHead))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("does not fit a backbone with 16 outputs");
+        assertThat(closed(backbone)).isTrue();
+        assertThat(closed(wrongHead)).isTrue();
+        good.close();
+    }
+
+    @Test
+    void loadersRejectZeroThreadsBeforeReadingOrAllocatingAnything(@TempDir Path tmp) {
+        Path missing = tmp.resolve("nothing-here");
+        // A missing file would be an IOException: the threads are checked first, so no network is ever built.
+        assertThatThrownBy(() -> SparseClassifier.load(missing, 0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("threads must be >= 1, got 0");
+        assertThatThrownBy(() -> EnsembleClassifier.load(missing, 0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("threads must be >= 1, got 0");
+        assertThatThrownBy(() -> MultiHeadClassifier.load(missing, 0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("threads must be >= 1, got 0");
+    }
+
+    @Test
+    void anEnsembleClosesEveryMemberEvenWhenOneWasClosedThroughMembers() {
+        SparseClassifier a = new SparseClassifier(net(1), null, Map.of(), 1), b = new SparseClassifier(net(2), null, Map.of(), 1);
+        EnsembleClassifier e = new EnsembleClassifier(List.of(a, b), Map.of());
+        e.members().getFirst().close();
+        e.close();
+        assertThat(closed(b.network())).isTrue();
+        e.close();
+        try (Dataset d = data("d", 3, CLASSES, 2)) {
+            assertThatThrownBy(() -> e.predictProbabilities(d)).isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    @Test
+    void anEnsembleOfMembersThatDoNotAgreeClosesThem() {
+        SparseClassifier a = new SparseClassifier(net(1), null, Map.of(), 1);
+        MlpConfig other = new MlpConfig(new int[] {FEATURES, 8, CLASSES + 1}, "relu", 0.6f, Activation.linear(), 0f,
+                new Density.Uniform(0.6), new WeightInit.HeUniform());
+        SparseClassifier b = new SparseClassifier(SparseMlp.create(other, new RandomStream(2), 1), null, Map.of(), 1);
+        assertThatThrownBy(() -> new EnsembleClassifier(List.of(a, b), Map.of())).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("differ in shape");
+        assertThat(closed(a.network())).isTrue();
+        assertThat(closed(b.network())).isTrue();
+    }
+
+    @Test
+    void aMultiHeadClassifierClosesOnce() {
+        MultiHeadClassifier c = new MultiHeadClassifier(multiHead(3), null, 2);
+        c.close();
+        c.close();
+        assertThat(closed(c.network().backbone())).isTrue();
+        try (Dataset d = data("d", 3, CLASSES, 2)) {
+            assertThatThrownBy(() -> c.predictProbabilities(d)).isInstanceOf(IllegalStateException.class);
+        }
+    }
+}
