@@ -93,11 +93,7 @@ public record FreeTicketsConfig(Variant variant, int members, int[] hidden, doub
         if (exploreEpochs < 0) throw new IllegalArgumentException("explore epochs must be >= 0, got " + exploreEpochs);
         if (refineEpochs < 1) throw new IllegalArgumentException("refine epochs must be >= 1, got " + refineEpochs);
         if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, got " + batch);
-        if (!(lr > 0 && Float.isFinite(lr))) throw new IllegalArgumentException("lr must be finite and > 0, got " + lr);
-        if (!(momentum >= 0 && momentum < 1)) throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
-        if (!(weightDecay >= 0 && Float.isFinite(weightDecay))) {
-            throw new IllegalArgumentException("weight decay must be finite and >= 0, got " + weightDecay);
-        }
+        org.dst4j.nn.optim.Sgd.checkSettings(lr, momentum, weightDecay);
         if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
         checkActivation(activation);
         if (!(pruneRate >= 0 && pruneRate <= 1)) throw new IllegalArgumentException("prune rate must be in [0, 1], got " + pruneRate);

@@ -53,11 +53,7 @@ public record SpaceNetConfig(int tasks, int[] hidden, int[] connectionsPerTask, 
         if (!(dropFraction >= 0 && dropFraction < 1)) throw new IllegalArgumentException("drop fraction must be in [0, 1), got " + dropFraction);
         if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
         if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, got " + batch);
-        if (!(lr > 0 && Float.isFinite(lr))) throw new IllegalArgumentException("lr must be finite and > 0, got " + lr);
-        if (!(momentum >= 0 && momentum < 1)) throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
-        if (!(weightDecay >= 0 && Float.isFinite(weightDecay))) {
-            throw new IllegalArgumentException("weight decay must be finite and >= 0, got " + weightDecay);
-        }
+        org.dst4j.nn.optim.Sgd.checkSettings(lr, momentum, weightDecay);
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
     }
 

@@ -20,6 +20,20 @@ public record Sgd(float momentum, float weightDecay) implements Optimizer {
         if (!(weightDecay >= 0)) throw new IllegalArgumentException("weight decay must be >= 0, got " + weightDecay);
     }
 
+    /**
+     * Checks a training configuration's SGD settings before anything is built: {@code lr} finite and
+     * positive, {@code momentum} in [0, 1), {@code weightDecay} finite and non-negative.
+     *
+     * @throws IllegalArgumentException naming the first value out of range
+     */
+    public static void checkSettings(float lr, float momentum, float weightDecay) {
+        if (!(lr > 0 && Float.isFinite(lr))) throw new IllegalArgumentException("lr must be finite and > 0, got " + lr);
+        if (!(momentum >= 0 && momentum < 1)) throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
+        if (!(weightDecay >= 0 && Float.isFinite(weightDecay))) {
+            throw new IllegalArgumentException("weight decay must be finite and >= 0, got " + weightDecay);
+        }
+    }
+
     @Override public void attach(CsrMatrix w) {
         if (!w.hasSide(VELOCITY)) w.addSide(VELOCITY, JAVA_FLOAT);
     }
