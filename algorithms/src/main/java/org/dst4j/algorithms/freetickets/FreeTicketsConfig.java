@@ -4,7 +4,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import org.dst4j.nn.layer.Activation;
 
 /**
  * Hyper-parameters of a FreeTickets run (Liu et al., "Deep Ensembling with No Overhead for either
@@ -95,7 +94,7 @@ public record FreeTicketsConfig(Variant variant, int members, int[] hidden, doub
         if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, got " + batch);
         org.dst4j.nn.optim.Sgd.checkSettings(lr, momentum, weightDecay);
         if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
-        checkActivation(activation);
+        org.dst4j.nn.network.MlpConfig.checkHiddenActivation(activation);
         if (!(pruneRate >= 0 && pruneRate <= 1)) throw new IllegalArgumentException("prune rate must be in [0, 1], got " + pruneRate);
         if (!(largePruneRate >= 0 && largePruneRate <= 1)) throw new IllegalArgumentException("large prune rate must be in [0, 1], got " + largePruneRate);
         if (updateInterval < 1) throw new IllegalArgumentException("update interval must be >= 1 epoch, got " + updateInterval);
@@ -110,16 +109,6 @@ public record FreeTicketsConfig(Variant variant, int members, int[] hidden, doub
         }
         if (variant == Variant.EDST && memberSplits.equals("own")) {
             throw new IllegalArgumentException("member splits 'own' is for dst: edst trains one network, its tickets share one split");
-        }
-    }
-
-    // What the network accepts for hidden layers: allrelu, or a name Activation.parse reads.
-    private static void checkActivation(String activation) {
-        if (activation.equals("allrelu")) return;
-        try {
-            Activation.parse(activation);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("activation must be relu, allrelu, sigmoid, tanh, linear or leaky:<slope>, got " + activation);
         }
     }
 

@@ -5,7 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import org.dst4j.nn.init.WeightInit;
-import org.dst4j.nn.layer.Activation;
 import org.dst4j.nn.optim.LearningRate;
 
 /**
@@ -60,22 +59,12 @@ public record SetConfig(int[] hidden, double epsilon, double zeta, int epochs, i
         if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, got " + batch);
         org.dst4j.nn.optim.Sgd.checkSettings(lr, momentum, weightDecay);
         if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
-        checkActivation(activation);
+        org.dst4j.nn.network.MlpConfig.checkHiddenActivation(activation);
         if (!Float.isFinite(alpha)) throw new IllegalArgumentException("alpha must be finite, got " + alpha);
         if (!optimizer.equals("sgd") && !optimizer.equals("adam")) throw new IllegalArgumentException("optimizer must be sgd or adam, got " + optimizer);
         LearningRate.parse(schedule, lr, Math.max(1, epochs)); // the syntax; a cosine schedule's epochs >= 1 is checked at training
         WeightInit.parse(init);
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
-    }
-
-    // What the network accepts for hidden layers: allrelu, or a name Activation.parse reads.
-    private static void checkActivation(String activation) {
-        if (activation.equals("allrelu")) return;
-        try {
-            Activation.parse(activation);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("activation must be relu, allrelu, sigmoid, tanh, linear or leaky:<slope>, got " + activation);
-        }
     }
 
     /** The defaults above: 10 epochs, constant schedule, He-uniform weights, seed 42, the machine's processor count as threads. */

@@ -26,6 +26,20 @@ public record MlpConfig(int[] sizes, String hidden, float allReluAlpha, Activati
         return hiddenActivation(hidden, index, allReluAlpha);
     }
 
+    /**
+     * Checks a hidden-activation name before a network is built.
+     *
+     * @throws IllegalArgumentException listing the accepted names when {@code name} is not one
+     */
+    public static void checkHiddenActivation(String name) {
+        if (name.equals("allrelu")) return;
+        try {
+            Activation.parse(name);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("activation must be relu, allrelu, sigmoid, tanh, linear or leaky:<slope>, got " + name);
+        }
+    }
+
     private static Activation hiddenActivation(String name, int index, float alpha) {
         return name.equals("allrelu") ? Activation.allRelu(index, alpha) : Activation.parse(name);
     }
