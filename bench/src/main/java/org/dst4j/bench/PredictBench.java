@@ -1,0 +1,68 @@
+package org.dst4j.bench;
+
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.dst4j.nn.data.Dataset;
+import org.dst4j.nn.data.SyntheticClassification;
+import org.dst4j.nn.init.Density;
+import org.dst4j.nn.init.WeightInit;
+import org.dst4j.nn.layer.Activation;
+import org.dst4j.nn.model.SparseClassifier;
+import org.dst4j.nn.network.MlpConfig;
+import org.dst4j.nn.network.SparseMlp;
+import org.dst4j.runtime.parallel.WorkerPool;
+import org.dst4j.runtime.random.RandomStream;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Inference as an embedding application calls it: {@code SparseClassifier.predictProbabilities} on a
+ * few samples at a time (one sensor reading, one request) and on a large batch, with FreeTickets'
+ * network (784-1000-1000-10 at 90% sparsity). Per-call costs that a batch of 1,000 hides (buffer
+ * allocation, arena creation and release) dominate a single sample.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 5, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
+public class PredictBench {
+    @Param({"1", "1000"}) int samples;
+    @Param({"1"}) int threads;
+
+    private SparseClassifier model;
+    private Dataset data;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        MlpConfig cfg = new MlpConfig(new int[] {784, 1000, 1000, 10}, "relu", 0.6f, Activation.linear(), 0f,
+                new Density.Erk(0.1), new WeightInit.HeUniform());
+        model = new SparseClassifier(SparseMlp.create(cfg, new RandomStream(1).split("init"), 2), null, Map.of(), threads);
+        try (WorkerPool pool = new WorkerPool(1)) {
+            data = new SyntheticClassification(7, 784, 64, 10, 0.5f).generate("x", 0, samples, pool);
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        model.close();
+        data.close();
+    }
+
+    @Benchmark
+    public float[] predictProbabilities() {
+        return model.predictProbabilities(data);
+    }
+}
