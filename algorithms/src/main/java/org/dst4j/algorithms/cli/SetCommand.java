@@ -106,6 +106,10 @@ final class SetCommand implements Command {
                 throw new UsageException("--resume continues the run as its checkpoint defines it; drop " + String.join(", ", ignored)
                         + " (with --resume only --threads, --seed and the data options apply)");
             }
+            boolean heldOut = o.given("data") && !java.nio.file.Files.isDirectory(o.path("data")) && !o.given("test-data");
+            if (o.given("seed") && !heldOut) {
+                throw new UsageException("--seed with --resume only chooses a single --data file's held-out test split; this data has its own test set");
+            }
         }
         Progress progress = new Progress(cfg.epochs());
         try (DatasetSplit data = DataArgs.load(o, cfg.seed())) {
