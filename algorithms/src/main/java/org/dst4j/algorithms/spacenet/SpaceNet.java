@@ -106,6 +106,9 @@ public final class SpaceNet implements AutoCloseable {
     /** A learner for inputs of {@code inputs} features and {@code classes} output classes, with no connections yet. */
     public SpaceNet(SpaceNetConfig cfg, int inputs, int classes) {
         this.cfg = cfg;
+        // Before any layer is allocated: a failure after it would leave the layers' memory to nobody.
+        if (inputs < 1) throw new IllegalArgumentException("inputs must be >= 1, got " + inputs);
+        if (classes < 1) throw new IllegalArgumentException("classes must be >= 1, got " + classes);
         int[] hidden = cfg.hidden();
         sizes = new int[hidden.length + 2];
         sizes[0] = inputs;
@@ -113,17 +116,22 @@ public final class SpaceNet implements AutoCloseable {
         sizes[sizes.length - 1] = classes;
         rng = new RngStreams(cfg.seed());
         List<SparseLinear> layers = new ArrayList<>();
-        for (int l = 0; l + 1 < sizes.length; l++) {
-            CsrMatrix w = CsrMatrix.fromCoo(sizes[l + 1], sizes[l], new int[0], new int[0], new float[0]);
-            w.addSide(OWNER, JAVA_INT);
-            w.addSide(FROZEN, JAVA_BYTE);
-            w.addSide(IMPORTANCE, JAVA_FLOAT);
-            w.addSide(GRAD, JAVA_FLOAT);
-            if (l + 2 == sizes.length) w.addSide(PARKED, JAVA_FLOAT);
-            layers.add(new SparseLinear(w, l + 2 == sizes.length ? Activation.linear() : Activation.relu()));
+        try {
+            for (int l = 0; l + 1 < sizes.length; l++) {
+                CsrMatrix w = CsrMatrix.fromCoo(sizes[l + 1], sizes[l], new int[0], new int[0], new float[0]);
+                w.addSide(OWNER, JAVA_INT);
+                w.addSide(FROZEN, JAVA_BYTE);
+                w.addSide(IMPORTANCE, JAVA_FLOAT);
+                w.addSide(GRAD, JAVA_FLOAT);
+                if (l + 2 == sizes.length) w.addSide(PARKED, JAVA_FLOAT);
+                layers.add(new SparseLinear(w, l + 2 == sizes.length ? Activation.linear() : Activation.relu()));
+            }
+            MlpConfig mlp = new MlpConfig(sizes, "relu", 0.6f, Activation.linear(), 0f, new Density.Uniform(0), new WeightInit.XavierUniform());
+            net = SparseMlp.of(mlp, layers, rng.stream("dropout").nextLong());
+        } catch (RuntimeException | Error e) {
+            org.dst4j.runtime.resource.Closing.after(e, () -> org.dst4j.runtime.resource.Closing.each(layers, SparseLinear::close));
+            throw e;
         }
-        MlpConfig mlp = new MlpConfig(sizes, "relu", 0.6f, Activation.linear(), 0f, new Density.Uniform(0), new WeightInit.XavierUniform());
-        net = SparseMlp.of(mlp, layers, rng.stream("dropout").nextLong());
         reservedBy = new int[sizes.length][];
         selected = new boolean[sizes.length][];
         neuronImportance = new double[sizes.length][];

@@ -149,6 +149,14 @@ class SpaceNetTest {
     }
 
     @Test
+    void sizesAreCheckedBeforeAnyLayerIsAllocated() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new SpaceNet(small(2), 0, CLASSES))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("inputs must be >= 1, got 0");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new SpaceNet(small(2), FEATURES, 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("classes must be >= 1, got 0");
+    }
+
+    @Test
     void capacityAccountingAddsUp() {
         SpaceNetConfig cfg = small(1);
         try (DatasetSplit data = blobs(600, 120, 2); TaskStream stream = TaskStream.split(data, 3);
