@@ -74,7 +74,7 @@ public final class SparseClassifier implements AutoCloseable {
     /** Loss, accuracy, confusion matrix and predictions on labeled data (labels within the model's classes). */
     public synchronized Evaluation evaluate(Dataset data) {
         check(data);
-        return Evaluation.of(pk, net, data, standardizer, new SoftmaxCrossEntropy(), 1000);
+        return Evaluation.of(pk, net, data, standardizer, new SoftmaxCrossEntropy(), BATCH);
     }
 
     /**
@@ -83,43 +83,49 @@ public final class SparseClassifier implements AutoCloseable {
      */
     public synchronized int[] predict(Dataset data) {
         check(data);
-        int n = data.samples(), batch = 1000;
-        int[] out = new int[n];
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) order[i] = i;
-        try (DenseMatrix x = DenseMatrix.allocate(data.features(), Math.min(batch, Math.max(1, n)))) {
-            for (int from = 0; from < n; from += batch) {
-                int m = Math.min(batch, n - from);
-                DenseMatrix xb = x.columns(m);
-                data.gatherBatch(order, from, m, xb);
-                if (standardizer != null) standardizer.apply(xb);
-                DenseMatrix logits = net.predict(pk, xb);
-                for (int c = 0; c < m; c++) out[from + c] = SparseMlp.argmax(logits, c);
-            }
-        }
+        int[] out = new int[data.samples()];
+        forBatches(data, (logits, from, m) -> {
+            for (int c = 0; c < m; c++) out[from + c] = SparseMlp.argmax(logits, c);
+        });
         return out;
     }
 
     /** Class probabilities, {@code [sample * classes + class]}. */
     public synchronized float[] predictProbabilities(Dataset data) {
         check(data);
-        int n = data.samples(), k = net.outputs(), batch = 1000;
+        int n = data.samples(), k = net.outputs();
         float[] out = new float[n * k];
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) order[i] = i;
         int[] dummy = new int[n];
-        try (DenseMatrix x = DenseMatrix.allocate(data.features(), Math.min(batch, Math.max(1, n)));
-             DenseMatrix p = DenseMatrix.allocate(k, Math.min(batch, Math.max(1, n)))) {
-            for (int from = 0; from < n; from += batch) {
-                int m = Math.min(batch, n - from);
-                DenseMatrix xb = x.columns(m), pb = p.columns(m);
-                data.gatherBatch(order, from, m, xb);
-                if (standardizer != null) standardizer.apply(xb);
-                pk.kernels().softmaxCrossEntropy(net.predict(pk, xb), dummy, from, 0f, null, pb);
+        try (DenseMatrix p = DenseMatrix.allocate(k, Math.min(BATCH, Math.max(1, n)))) {
+            forBatches(data, (logits, from, m) -> {
+                DenseMatrix pb = p.columns(m);
+                pk.kernels().softmaxCrossEntropy(logits, dummy, from, 0f, null, pb);
                 for (int c = 0; c < m; c++) for (int j = 0; j < k; j++) out[(from + c) * k + j] = pb.get(j, c);
-            }
+            });
         }
         return out;
+    }
+
+    private static final int BATCH = 1000;
+
+    private interface BatchOutput {
+        void accept(DenseMatrix logits, int from, int m);
+    }
+
+    // The network's outputs for samples [from, from + m) of data, BATCH at a time, standardized as in training.
+    private void forBatches(Dataset data, BatchOutput each) {
+        int n = data.samples();
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        try (DenseMatrix x = DenseMatrix.allocate(data.features(), Math.min(BATCH, Math.max(1, n)))) {
+            for (int from = 0; from < n; from += BATCH) {
+                int m = Math.min(BATCH, n - from);
+                DenseMatrix xb = x.columns(m);
+                data.gatherBatch(order, from, m, xb);
+                if (standardizer != null) standardizer.apply(xb);
+                each.accept(net.predict(pk, xb), from, m);
+            }
+        }
     }
 
     /** Writes the model (without optimizer state) atomically. */
