@@ -118,19 +118,27 @@ public final class SetTraining {
         try (SparseClassifier peek = SparseClassifier.load(file, 1)) {
             header = peek.header();
         }
-        Map<String, Object> training = Json.getObject(header, "training");
-        SetConfig cfg = configFrom(Json.getObject(training, "config"), threads);
-        long expected = Json.getLong(Json.getObject(header, "provenance"), "data_checksum");
+        // Any .dst4j file loads as a model; only a SET checkpoint carries the training state read here.
+        Map<String, Object> training;
+        SetConfig cfg;
+        long expected;
+        Trainer.State state = new Trainer.State(new RandomStream(0), new RandomStream(0));
+        try {
+            training = Json.getObject(header, "training");
+            cfg = configFrom(Json.getObject(training, "config"), threads);
+            expected = Json.getLong(Json.getObject(header, "provenance"), "data_checksum");
+            // The training state is read before the model is loaded: a bad field must not strand the network.
+            state.epochsDone = (int) Json.getLong(training, "epochs_done");
+            state.step = Json.getLong(training, "step");
+            state.shuffle.restore(Json.getLongs(training, "rng_shuffle"));
+            state.evolution.restore(Json.getLongs(training, "rng_evolution"));
+        } catch (IllegalArgumentException e) {
+            throw new IOException("--resume " + dir + ": " + file.getFileName() + " is not a SET training checkpoint (" + e.getMessage() + ")");
+        }
         if (expected != data.train().checksum()) {
             throw new IOException("--resume " + dir + ": the training data differs from the run's (checksum " + Long.toHexString(expected) + ")");
         }
         Optimizer opt = optimizer(cfg);
-        // The training state is read before the model is loaded: a bad field must not strand the network.
-        Trainer.State state = new Trainer.State(new RandomStream(0), new RandomStream(0));
-        state.epochsDone = (int) Json.getLong(training, "epochs_done");
-        state.step = Json.getLong(training, "step");
-        state.shuffle.restore(Json.getLongs(training, "rng_shuffle"));
-        state.evolution.restore(Json.getLongs(training, "rng_evolution"));
         ModelFile.Loaded loaded = ModelFile.load(file, opt);
         return run(cfg, data, loaded.standardizer(), loaded.net(), opt, state, dir, true, progress);
     }

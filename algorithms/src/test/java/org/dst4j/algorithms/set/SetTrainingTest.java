@@ -133,6 +133,20 @@ class SetTrainingTest {
     }
 
     @Test
+    void resumeRefusesAModelFileThatIsNotASetCheckpoint(@TempDir Path dir) throws Exception {
+        // Any dst4j model file loads as a model; without the training state it is named, not a stack trace.
+        try (DatasetSplit data = small();
+             SparseClassifier bare = new SparseClassifier(org.dst4j.nn.network.SparseMlp.create(new org.dst4j.nn.network.MlpConfig(
+                     new int[] {data.train().features(), 8, 10}, "relu", 0.6f, org.dst4j.nn.layer.Activation.linear(), 0f,
+                     new org.dst4j.nn.init.Density.Uniform(0.5), new org.dst4j.nn.init.WeightInit.HeUniform()),
+                     new org.dst4j.runtime.random.RandomStream(1), 1), null, Map.of(), 1)) {
+            bare.save(dir.resolve(SetTraining.CHECKPOINT));
+            assertThatThrownBy(() -> SetTraining.resume(dir, data, 1, null).close()).isInstanceOf(IOException.class)
+                    .hasMessage("--resume " + dir + ": checkpoint.dst4j is not a SET training checkpoint (field 'training': expected an object, got null)");
+        }
+    }
+
+    @Test
     void badArgumentsAreOneLineErrorsWithExitCodeTwo() {
         assertThat(Main.run(new String[] {"set", "--epochs", "-3"})).isEqualTo(2);
         assertThat(Main.run(new String[] {"set", "--activation", "gelu"})).isEqualTo(2);
