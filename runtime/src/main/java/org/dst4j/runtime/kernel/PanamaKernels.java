@@ -49,7 +49,17 @@ final class PanamaKernels implements Kernels {
 
     // Sum of lanes in a fixed pairing order, the same bits in every compilation tier. Constant shuffles:
     // rearranging by an array element (not a constant to C2) boxed the vectors (480 B per call).
-    private static float sum(FloatVector v) {
+    // sum's pairing order (the same bits) on lanes stored to a heap array. The along-connections loops
+    // use it: on AVX2, C2 boxed the vector they passed to sum once per row (129 KB per single-sample
+    // predict, JFR), though it keeps sum's vectors in registers in the other kernels.
+    static float sumLanes(float[] s) {
+        for (int h = lanes / 2; h >= 1; h /= 2) {
+            for (int i = 0; i < h; i++) s[i] += s[i + h];
+        }
+        return s[0];
+    }
+
+    static float sum(FloatVector v) {
         v = v.add(v.rearrange(SWAP_HALF));
         v = v.add(v.rearrange(SWAP_QUARTER));
         if (lanes >= 8) v = v.add(v.rearrange(SWAP_EIGHTH));
@@ -305,7 +315,8 @@ final class PanamaKernels implements Kernels {
                     IntVector.fromMemorySegment(isp, ci, k * Integer.BYTES, NO, isp.indexInRange(k, end)).mul(xStride).intoArray(idx, 0);
                     a = FloatVector.zero(sp).blend(FloatVector.fromArray(sp, xc, c, idx, 0), m).fma(load(wv, k, m), a);
                 }
-                ys.setAtIndex(JAVA_FLOAT, j * yStride + c, sum(a) + (bias == null ? 0f : bias.getAtIndex(JAVA_FLOAT, j)));
+                a.intoArray(scratch.sums, 0);
+                ys.setAtIndex(JAVA_FLOAT, j * yStride + c, sumLanes(scratch.sums) + (bias == null ? 0f : bias.getAtIndex(JAVA_FLOAT, j)));
             }
         }
     }
@@ -437,7 +448,8 @@ final class PanamaKernels implements Kernels {
                     IntVector.fromMemorySegment(isp, ri, t * Integer.BYTES, NO, isp.indexInRange(t, end)).mul(dyStride).intoArray(idx, 0);
                     a = FloatVector.zero(sp).blend(FloatVector.fromArray(sp, dyc, c, idx, 0), m).fma(load(byColumn, t, m), a);
                 }
-                dxs.setAtIndex(JAVA_FLOAT, i * dxStride + c, sum(a));
+                a.intoArray(scratch.sums, 0);
+                dxs.setAtIndex(JAVA_FLOAT, i * dxStride + c, sumLanes(scratch.sums));
             }
         }
     }

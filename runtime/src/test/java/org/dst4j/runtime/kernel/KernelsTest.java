@@ -76,6 +76,25 @@ class KernelsTest {
         assertThat(PanamaKernels.alongConnections(1, 0, 0)).isFalse();
     }
 
+    @org.junit.jupiter.api.Test
+    void laneSumsThroughAnArrayHaveTheVectorButterflysBits() {
+        int lanes = KernelProvider.panama().floatLanes();
+        var species = jdk.incubator.vector.VectorSpecies.of(float.class, jdk.incubator.vector.VectorShape.forBitSize(32 * lanes));
+        RandomStream rng = new RandomStream(11);
+        int orderMatters = 0;
+        for (int t = 0; t < 500; t++) {
+            float[] v = new float[lanes];
+            for (int i = 0; i < lanes; i++) v[i] = (float) (rng.nextGaussian() * Math.pow(10, rng.nextInt(9) - 4));
+            float sequential = 0;
+            for (float f : v) sequential += f;
+            float butterfly = PanamaKernels.sum(jdk.incubator.vector.FloatVector.fromArray(species, v, 0));
+            assertThat(Float.floatToRawIntBits(PanamaKernels.sumLanes(v.clone()))).as("lanes %s", java.util.Arrays.toString(v))
+                    .isEqualTo(Float.floatToRawIntBits(butterfly));
+            if (sequential != butterfly) orderMatters++;
+        }
+        assertThat(orderMatters).as("inputs on which the summation order changes the bits").isGreaterThan(50);
+    }
+
     private static void assertClose(float actual, double expected, String what) {
         assertThat((double) actual).as(what).isCloseTo(expected, within(TOL * (1 + Math.abs(expected))));
     }
