@@ -44,6 +44,7 @@ public class PredictBench {
 
     private SparseClassifier model;
     private Dataset data;
+    private float[] raw;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -52,6 +53,10 @@ public class PredictBench {
         model = new SparseClassifier(SparseMlp.create(cfg, new RandomStream(1).split("init"), 2), null, Map.of(), threads);
         try (WorkerPool pool = new WorkerPool(1)) {
             data = new SyntheticClassification(7, 784, 64, 10, 0.5f).generate("x", 0, samples, pool);
+        }
+        raw = new float[samples * data.features()];
+        for (int i = 0; i < samples; i++) {
+            for (int f = 0; f < data.features(); f++) raw[i * data.features() + f] = data.get(i, f);
         }
     }
 
@@ -64,5 +69,11 @@ public class PredictBench {
     @Benchmark
     public float[] predictProbabilities() {
         return model.predictProbabilities(data);
+    }
+
+    /** The same samples as a row-major {@code float[]}, copied into a dataset per call. */
+    @Benchmark
+    public float[] predictProbabilitiesOfRawFloats() {
+        return model.predictProbabilities(raw);
     }
 }

@@ -9,9 +9,9 @@ import org.dst4j.nn.data.DataFormatException;
 import org.dst4j.nn.data.DatasetSplit;
 import org.dst4j.nn.io.AtomicFiles;
 import org.dst4j.nn.ensemble.EnsembleMetrics;
+import org.dst4j.nn.model.Classifier;
 import org.dst4j.nn.model.EnsembleClassifier;
 import org.dst4j.nn.model.MultiHeadClassifier;
-import org.dst4j.nn.model.SparseClassifier;
 
 final class PredictCommand implements Command {
     @Override public String summary() { return "apply a saved model to the test split of a dataset: accuracy and predictions CSV"; }
@@ -29,12 +29,7 @@ final class PredictCommand implements Command {
         if (o.flag("no-standardize")) throw new UsageException("--no-standardize does not apply to predict: the model standardizes its input as it was trained");
         int threads = o.integer("threads", 1, 4096);
         Path output = output(o, model);
-        boolean multiHead = MultiHeadClassifier.isMultiHead(model);
-        if (multiHead && EnsembleClassifier.isEnsemble(model)) {
-            throw new UserException("--model " + model + ": holds both " + EnsembleClassifier.MANIFEST + " and " + MultiHeadClassifier.MANIFEST
-                    + "; a model directory is one or the other");
-        }
-        if (java.nio.file.Files.isDirectory(model) && !EnsembleClassifier.isEnsemble(model) && !multiHead) {
+        if (java.nio.file.Files.isDirectory(model) && !EnsembleClassifier.isEnsemble(model) && !MultiHeadClassifier.isMultiHead(model)) {
             // A training run's directory is the usual mistake: point at the model inside it.
             Path inside = MultiHeadClassifier.isMultiHead(model.resolve("model")) ? model.resolve("model")
                     : java.nio.file.Files.isRegularFile(model.resolve("model.dst4j")) ? model.resolve("model.dst4j") : null;
@@ -44,27 +39,11 @@ final class PredictCommand implements Command {
         try (DatasetSplit data = DataArgs.loadForModel(o)) {
             float[] probs;
             int k;
-            if (multiHead) {
-                try (MultiHeadClassifier m = MultiHeadClassifier.load(model, threads)) {
-                    k = m.classes();
-                    probs = m.predictProbabilities(data.test());
-                } catch (IllegalArgumentException e) {
-                    throw new UserException(e.getMessage());
-                }
-            } else if (EnsembleClassifier.isEnsemble(model)) {
-                try (EnsembleClassifier e = EnsembleClassifier.load(model, threads)) {
-                    k = e.classes();
-                    probs = e.predictProbabilities(data.test());
-                } catch (IllegalArgumentException e) {
-                    throw new UserException(e.getMessage());
-                }
-            } else {
-                try (SparseClassifier c = SparseClassifier.load(model, threads)) {
-                    k = c.network().outputs();
-                    probs = c.predictProbabilities(data.test());
-                } catch (IllegalArgumentException e) {
-                    throw new UserException(e.getMessage());
-                }
+            try (Classifier c = Classifier.load(model, threads)) {
+                k = c.classes();
+                probs = c.predictProbabilities(data.test());
+            } catch (IllegalArgumentException e) {
+                throw new UserException(e.getMessage());
             }
             int[] labels = data.test().labels();
             EnsembleMetrics.Scores scores;

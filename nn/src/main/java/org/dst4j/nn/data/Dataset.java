@@ -53,6 +53,23 @@ public final class Dataset implements AutoCloseable {
         return d;
     }
 
+    /**
+     * Samples to predict on, copied from a row-major array of one or more samples of {@code features}
+     * values each; every label is 0 of one class (prediction does not read labels).
+     *
+     * @throws IllegalArgumentException if {@code rowMajor} is empty or not a whole number of samples
+     */
+    public static Dataset unlabeled(String name, float[] rowMajor, int features) {
+        Objects.requireNonNull(rowMajor, "rowMajor");
+        if (features < 1) throw new IllegalArgumentException(name + ": features must be >= 1, got " + features);
+        if (rowMajor.length == 0 || rowMajor.length % features != 0) {
+            throw new IllegalArgumentException(name + ": expected one or more samples of " + features + " features, got "
+                    + rowMajor.length + " values");
+        }
+        int samples = rowMajor.length / features;
+        return of(name, rowMajor, samples, features, new int[samples], 1);
+    }
+
     /** A zero-filled dataset for a generator or loader to fill through {@link #features(long)}. */
     public static Dataset allocate(String name, int samples, int features, int[] labels, int classes, int imageRows, int imageCols) {
         return new Dataset(name, samples, features, labels.clone(), classes, imageRows, imageCols);

@@ -21,7 +21,7 @@ import org.dst4j.runtime.resource.Closing;
  * threads; each member runs one call at a time (see {@link SparseClassifier}). The members are owned by
  * the ensemble: closing one of them leaves the ensemble unusable.
  */
-public final class EnsembleClassifier implements AutoCloseable {
+public final class EnsembleClassifier implements Classifier {
     /** The manifest's file name inside an ensemble directory. */
     public static final String MANIFEST = "ensemble.json";
     /** The manifest's {@code format} field, checked on load. */
@@ -113,7 +113,11 @@ public final class EnsembleClassifier implements AutoCloseable {
     /** The manifest's content (members and what the writer added). */
     public Map<String, Object> manifest() { return manifest; }
 
+    @Override
+    public int inputs() { return members.getFirst().inputs(); }
+
     /** The number of classes, which all members share. */
+    @Override
     public int classes() { return members.getFirst().network().outputs(); }
 
     /** Each member's class probabilities, {@code [sample * classes + class]}. */
@@ -124,6 +128,7 @@ public final class EnsembleClassifier implements AutoCloseable {
     }
 
     /** The averaged class probabilities. */
+    @Override
     public float[] predictProbabilities(Dataset data) {
         return EnsembleMetrics.average(memberProbabilities(data));
     }
@@ -132,6 +137,7 @@ public final class EnsembleClassifier implements AutoCloseable {
      * The predicted class of every sample: the largest averaged probability (the first on ties). The
      * dataset's labels are not used, so they need not be within the model's classes.
      */
+    @Override
     public int[] predict(Dataset data) {
         return MultiHeadClassifier.argmax(predictProbabilities(data), data.samples(), classes());
     }

@@ -29,7 +29,7 @@ import org.dst4j.runtime.resource.Closing;
  * {@link #close} may be called from several threads and run one at a time; {@link #network()} is not
  * thread-safe and bypasses this lock.
  */
-public final class MultiHeadClassifier implements AutoCloseable {
+public final class MultiHeadClassifier implements Classifier {
     /** The manifest of a saved multi-head model directory. */
     public static final String MANIFEST = "multihead.json";
     /** The manifest's {@code format} field, checked on load. */
@@ -60,7 +60,11 @@ public final class MultiHeadClassifier implements AutoCloseable {
     /** The network, still owned by this classifier: do not close it. */
     public MultiHeadMlp network() { return net; }
 
+    @Override
+    public int inputs() { return net.inputs(); }
+
     /** The number of classes, which all heads share. */
+    @Override
     public int classes() { return net.outputs(); }
 
     /** Each head's class probabilities, {@code [head][sample * classes + class]}. */
@@ -88,6 +92,7 @@ public final class MultiHeadClassifier implements AutoCloseable {
     }
 
     /** The heads' averaged class probabilities. */
+    @Override
     public float[] predictProbabilities(Dataset data) {
         return EnsembleMetrics.average(headProbabilities(data));
     }
@@ -96,6 +101,7 @@ public final class MultiHeadClassifier implements AutoCloseable {
      * The predicted class of every sample: the largest averaged probability (the first on ties). The
      * dataset's labels are not used, so they need not be within the model's classes.
      */
+    @Override
     public int[] predict(Dataset data) {
         return argmax(predictProbabilities(data), data.samples(), classes());
     }

@@ -24,7 +24,7 @@ import org.dst4j.runtime.resource.Closing;
  * predictions in parallel, load one classifier per thread. The objects handed out by {@link #network()}
  * are not thread-safe and bypass this lock: use them from one thread, with no classifier call running.
  */
-public final class SparseClassifier implements AutoCloseable {
+public final class SparseClassifier implements Classifier {
     private final SparseMlp net;
     private final Standardizer standardizer;
     private final Map<String, Object> header;
@@ -68,6 +68,12 @@ public final class SparseClassifier implements AutoCloseable {
     /** The input standardizer applied before the network, or null if the inputs are used as given. */
     public Standardizer standardizer() { return standardizer; }
 
+    @Override
+    public int inputs() { return net.inputs(); }
+
+    @Override
+    public int classes() { return net.outputs(); }
+
     /** The model file's header (network shape, training settings, provenance). */
     public Map<String, Object> header() { return header; }
 
@@ -81,6 +87,7 @@ public final class SparseClassifier implements AutoCloseable {
      * The predicted class of every sample (the largest output; the first on ties). The dataset's labels
      * are not used, so they need not be within the model's classes.
      */
+    @Override
     public synchronized int[] predict(Dataset data) {
         check(data);
         int[] out = new int[data.samples()];
@@ -91,6 +98,7 @@ public final class SparseClassifier implements AutoCloseable {
     }
 
     /** Class probabilities, {@code [sample * classes + class]}. */
+    @Override
     public synchronized float[] predictProbabilities(Dataset data) {
         check(data);
         int n = data.samples(), k = net.outputs();

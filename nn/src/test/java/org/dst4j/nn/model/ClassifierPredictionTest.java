@@ -16,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Function;
 import org.dst4j.nn.data.Dataset;
+import org.dst4j.nn.data.Standardizer;
 import org.dst4j.nn.ensemble.EnsembleMetrics;
 import org.junit.jupiter.api.Test;
 
@@ -50,6 +51,80 @@ class ClassifierPredictionTest {
              Dataset fiveClasses = data("five", 30, 5, 7)) {
             assertThat(e.predict(fiveClasses)).containsExactly(argmax(e.predictProbabilities(fiveClasses), 30));
             assertThat(m.predict(fiveClasses)).containsExactly(argmax(m.predictProbabilities(fiveClasses), 30));
+        }
+    }
+
+    private static float[] rowMajor(Dataset d) {
+        float[] x = new float[d.samples() * d.features()];
+        for (int i = 0; i < d.samples(); i++) {
+            for (int f = 0; f < d.features(); f++) x[i * d.features() + f] = d.get(i, f);
+        }
+        return x;
+    }
+
+    @Test
+    void rawFloatSamplesGiveTheDatasetsPredictionsBitForBit() {
+        float[] mean = new float[ClassifierLifecycleTest.FEATURES], std = new float[mean.length];
+        for (int f = 0; f < mean.length; f++) {
+            mean[f] = 0.1f * f;
+            std[f] = 1.5f + f;
+        }
+        try (SparseClassifier c = new SparseClassifier(net(1), new Standardizer(mean, std), Map.of(), 1);
+             EnsembleClassifier e = new EnsembleClassifier(List.of(new SparseClassifier(net(1), null, Map.of(), 1),
+                     new SparseClassifier(net(2), new Standardizer(mean, std), Map.of(), 1)), Map.of());
+             MultiHeadClassifier m = new MultiHeadClassifier(multiHead(3), new Standardizer(mean, std), 1);
+             Dataset d = data("d", 1003, CLASSES, 5)) {
+            float[] x = rowMajor(d);
+            float[] one = Arrays.copyOfRange(x, 7 * d.features(), 8 * d.features());
+            assertThat(c.predictProbabilities(x)).containsExactly(c.predictProbabilities(d));
+            assertThat(c.predict(x)).containsExactly(c.predict(d));
+            assertThat(c.predict(one)).containsExactly(c.predict(d)[7]);
+            assertThat(e.predictProbabilities(x)).containsExactly(e.predictProbabilities(d));
+            assertThat(e.predict(x)).containsExactly(e.predict(d));
+            assertThat(m.predictProbabilities(x)).containsExactly(m.predictProbabilities(d));
+            assertThat(m.predict(x)).containsExactly(m.predict(d));
+            assertThat(c.inputs()).isEqualTo(e.inputs()).isEqualTo(m.inputs()).isEqualTo(ClassifierLifecycleTest.FEATURES);
+            assertThat(c.classes()).isEqualTo(CLASSES);
+        }
+    }
+
+    @Test
+    void rawFloatSamplesOfTheWrongLengthAreRefusedNamingTheExpectedCount() {
+        try (SparseClassifier c = new SparseClassifier(net(1), null, Map.of(), 1);
+             MultiHeadClassifier m = new MultiHeadClassifier(multiHead(3), null, 1)) {
+            assertThatThrownBy(() -> c.predictProbabilities(new float[ClassifierLifecycleTest.FEATURES + 1]))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("samples of " + ClassifierLifecycleTest.FEATURES + " features, got 7 values");
+            assertThatThrownBy(() -> m.predict(new float[0])).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("got 0 values");
+            assertThatThrownBy(() -> c.predict((float[]) null)).isInstanceOf(NullPointerException.class);
+        }
+    }
+
+    @Test
+    void classifierLoadReadsEveryKindOfSavedModel(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path single = dir.resolve("single.dst4j"), ensemble = dir.resolve("ensemble"), heads = dir.resolve("heads");
+        java.nio.file.Files.createDirectories(ensemble);
+        try (Dataset d = data("d", 50, CLASSES, 5);
+             SparseClassifier c = new SparseClassifier(net(1), null, Map.of(), 1);
+             SparseClassifier c2 = new SparseClassifier(net(2), null, Map.of(), 1);
+             MultiHeadClassifier m = new MultiHeadClassifier(multiHead(3), null, 1)) {
+            c.save(single);
+            c.save(ensemble.resolve("a.dst4j"));
+            c2.save(ensemble.resolve("b.dst4j"));
+            EnsembleClassifier.writeManifest(ensemble, List.of("a.dst4j", "b.dst4j"), Map.of());
+            MultiHeadClassifier.save(m.network(), heads, null, Map.of());
+            float[] averaged = EnsembleMetrics.average(List.of(c.predictProbabilities(d), c2.predictProbabilities(d)));
+            try (Classifier s = Classifier.load(single, 1); Classifier e = Classifier.load(ensemble, 1); Classifier h = Classifier.load(heads, 1)) {
+                assertThat(s).isInstanceOf(SparseClassifier.class);
+                assertThat(e).isInstanceOf(EnsembleClassifier.class);
+                assertThat(h).isInstanceOf(MultiHeadClassifier.class);
+                assertThat(s.predictProbabilities(d)).containsExactly(c.predictProbabilities(d));
+                assertThat(e.predictProbabilities(d)).containsExactly(averaged);
+                assertThat(h.predictProbabilities(d)).containsExactly(m.predictProbabilities(d));
+            }
+            java.nio.file.Files.copy(ensemble.resolve(EnsembleClassifier.MANIFEST), heads.resolve(EnsembleClassifier.MANIFEST));
+            assertThatThrownBy(() -> Classifier.load(heads, 1)).isInstanceOf(java.io.IOException.class).hasMessageContaining("holds both");
         }
     }
 

@@ -1,0 +1,67 @@
+package org.dst4j.nn.model;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.dst4j.nn.data.Dataset;
+
+/**
+ * Inference on a trained model: a single network ({@link SparseClassifier}), an ensemble of them
+ * ({@link EnsembleClassifier}) or a multi-head network ({@link MultiHeadClassifier}). Samples are
+ * passed raw; a classifier standardizes them as its model was trained.
+ */
+public interface Classifier extends AutoCloseable {
+
+    /**
+     * Loads any saved model: a multi-head model directory ({@value MultiHeadClassifier#MANIFEST}), an
+     * ensemble directory ({@value EnsembleClassifier#MANIFEST}) or a single {@code .dst4j} model file.
+     *
+     * @throws IOException if the model cannot be read, or a directory holds both manifests
+     */
+    static Classifier load(Path path, int threads) throws IOException {
+        java.util.Objects.requireNonNull(path, "path");
+        boolean multiHead = MultiHeadClassifier.isMultiHead(path), ensemble = EnsembleClassifier.isEnsemble(path);
+        if (multiHead && ensemble) {
+            throw new IOException(path + ": holds both " + EnsembleClassifier.MANIFEST + " and " + MultiHeadClassifier.MANIFEST
+                    + "; a model directory is one or the other");
+        }
+        if (multiHead) return MultiHeadClassifier.load(path, threads);
+        if (ensemble) return EnsembleClassifier.load(path, threads);
+        return SparseClassifier.load(path, threads);
+    }
+
+    /** Features per sample the model takes. */
+    int inputs();
+
+    /** The number of classes. */
+    int classes();
+
+    /** Class probabilities, {@code [sample * classes + class]}. The dataset's labels are not used. */
+    float[] predictProbabilities(Dataset data);
+
+    /** The predicted class of every sample (the largest probability; the first on ties). Labels are not used. */
+    int[] predict(Dataset data);
+
+    /**
+     * Class probabilities of raw samples given as {@code float}s, row-major: one or more samples of
+     * {@link #inputs()} values each. The same values as {@link #predictProbabilities(Dataset)} on a
+     * dataset of those samples.
+     *
+     * @throws IllegalArgumentException if {@code features} is not a whole number of samples
+     */
+    default float[] predictProbabilities(float[] features) {
+        try (Dataset d = Dataset.unlabeled("features", features, inputs())) {
+            return predictProbabilities(d);
+        }
+    }
+
+    /** The predicted class of each raw sample in {@code features} (row-major, as {@link #predictProbabilities(float[])}). */
+    default int[] predict(float[] features) {
+        try (Dataset d = Dataset.unlabeled("features", features, inputs())) {
+            return predict(d);
+        }
+    }
+
+    /** Frees the model's memory and threads. Closing again does nothing. */
+    @Override
+    void close();
+}
