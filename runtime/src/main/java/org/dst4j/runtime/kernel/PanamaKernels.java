@@ -52,14 +52,14 @@ final class PanamaKernels implements Kernels {
     // sum's pairing order (the same bits) on lanes stored to a heap array. The along-connections loops
     // use it: on AVX2, C2 boxed the vector they passed to sum once per row (129 KB per single-sample
     // predict, JFR), though it keeps sum's vectors in registers in the other kernels.
-    static float sumLanes(float[] s) {
+    private static float sumLanes(float[] s) {
         for (int h = lanes / 2; h >= 1; h /= 2) {
             for (int i = 0; i < h; i++) s[i] += s[i + h];
         }
         return s[0];
     }
 
-    static float sum(FloatVector v) {
+    private static float sum(FloatVector v) {
         v = v.add(v.rearrange(SWAP_HALF));
         v = v.add(v.rearrange(SWAP_QUARTER));
         if (lanes >= 8) v = v.add(v.rearrange(SWAP_EIGHTH));

@@ -45,7 +45,11 @@ class KernelsTest {
                 new Shape(29, 900, 2, 0.5, new int[] {0}),
                 new Shape(600, 40, 1, 0.3, new int[] {599}),
                 new Shape(64, 64, 1, 1.0, new int[0]),
-                new Shape(64, 64, 4, 1.0, new int[0]));
+                new Shape(64, 64, 4, 1.0, new int[0]),
+                // rows of 2 x 16 + 3, 9 and 15 entries: tails of every length at 4, 8 and 16 lanes
+                new Shape(20, 35, 1, 1.0, new int[] {4}),
+                new Shape(20, 41, 1, 1.0, new int[0]),
+                new Shape(20, 31, 1, 1.0, new int[0]));
     }
 
     static Stream<Arguments> cases() {
@@ -76,23 +80,37 @@ class KernelsTest {
         assertThat(PanamaKernels.alongConnections(1, 0, 0)).isFalse();
     }
 
-    @org.junit.jupiter.api.Test
-    void laneSumsThroughAnArrayHaveTheVectorButterflysBits() {
+    // A product along the connections (PanamaKernels.forwardAlongConnections), in scalar code: entry i of
+    // a line into partial sum i mod lanes by fused multiply-adds in entry order, the lanes past the end of
+    // the last partial vector taking fma(0, 0, s) as the masked step does (it turns -0 into +0), then the
+    // sums added pairwise at distance lanes / 2, ..., 2, 1 (the butterfly). Its bits depend on the width.
+    static float alongOrder(float[] w, float[] x) {
         int lanes = KernelProvider.panama().floatLanes();
-        var species = jdk.incubator.vector.VectorSpecies.of(float.class, jdk.incubator.vector.VectorShape.forBitSize(32 * lanes));
-        RandomStream rng = new RandomStream(11);
-        int orderMatters = 0;
-        for (int t = 0; t < 500; t++) {
-            float[] v = new float[lanes];
-            for (int i = 0; i < lanes; i++) v[i] = (float) (rng.nextGaussian() * Math.pow(10, rng.nextInt(9) - 4));
-            float sequential = 0;
-            for (float f : v) sequential += f;
-            float butterfly = PanamaKernels.sum(jdk.incubator.vector.FloatVector.fromArray(species, v, 0));
-            assertThat(Float.floatToRawIntBits(PanamaKernels.sumLanes(v.clone()))).as("lanes %s", java.util.Arrays.toString(v))
-                    .isEqualTo(Float.floatToRawIntBits(butterfly));
-            if (sequential != butterfly) orderMatters++;
+        float[] s = new float[lanes];
+        for (int i = 0; i < w.length; i++) s[i % lanes] = Math.fma(w[i], x[i], s[i % lanes]);
+        if (w.length % lanes != 0) for (int i = w.length % lanes; i < lanes; i++) s[i] = Math.fma(0f, 0f, s[i]);
+        for (int h = lanes / 2; h >= 1; h /= 2) for (int i = 0; i < h; i++) s[i] += s[i + h];
+        return s[0];
+    }
+
+    private static float alongForward(CsrMatrix w, DenseMatrix x, int j, int c) {
+        long from = w.rowPtr().getAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, j), to = w.rowPtr().getAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, j + 1L);
+        float[] wv = new float[(int) (to - from)], xv = new float[wv.length];
+        for (int e = 0; e < wv.length; e++) {
+            wv[e] = w.values().getAtIndex(JAVA_FLOAT, from + e);
+            xv[e] = x.get(w.colIdx().getAtIndex(java.lang.foreign.ValueLayout.JAVA_INT, from + e), c);
         }
-        assertThat(orderMatters).as("inputs on which the summation order changes the bits").isGreaterThan(50);
+        return alongOrder(wv, xv);
+    }
+
+    private static float alongTransposed(CsrMatrix w, DenseMatrix dy, int i, int c) {
+        long from = w.colPtr().getAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, i), to = w.colPtr().getAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, i + 1L);
+        float[] wv = new float[(int) (to - from)], dyv = new float[wv.length];
+        for (int e = 0; e < wv.length; e++) {
+            wv[e] = w.values().getAtIndex(JAVA_FLOAT, w.valuePos().getAtIndex(java.lang.foreign.ValueLayout.JAVA_INT, from + e));
+            dyv[e] = dy.get(w.rowIdx().getAtIndex(java.lang.foreign.ValueLayout.JAVA_INT, from + e), c);
+        }
+        return alongOrder(wv, dyv);
     }
 
     private static void assertClose(float actual, double expected, String what) {
@@ -119,8 +137,10 @@ class KernelsTest {
                     for (int i = 0; i < s.in; i++) e += (double) wd[j][i] * xd[i][c];
                     assertClose(y.get(j, c), e, "y[" + j + "," + c + "]");
                     // Same fused multiply-adds in the same order: the SIMD path must equal the scalar one
-                    // exactly, except along the connections (lanes summed by a butterfly).
+                    // exactly; along the connections, the order of a butterfly over the machine's lanes.
                     if (!along(k, s.batch, w.nnz(), s.out)) assertThat(y.get(j, c)).isEqualTo(yScalar.get(j, c));
+                    else assertThat(y.get(j, c)).as("y[%d,%d] along the connections", j, c)
+                            .isEqualTo(alongForward(w, x, j, c) + bias.getAtIndex(JAVA_FLOAT, j));
                 }
             }
         }
@@ -168,6 +188,7 @@ class KernelsTest {
                     for (int j = 0; j < s.out; j++) e += (double) wd[j][i] * dyd[j][c];
                     assertClose(dx.get(i, c), e, "dx[" + i + "," + c + "]");
                     if (!along(k, s.batch, w.nnz(), s.in)) assertThat(dx.get(i, c)).isEqualTo(dxScalar.get(i, c));
+                    else assertThat(dx.get(i, c)).as("dx[%d,%d] along the connections", i, c).isEqualTo(alongTransposed(w, dy, i, c));
                 }
             }
         }
