@@ -47,8 +47,6 @@ final class PanamaKernels implements Kernels {
         return s.length() < 4 ? FloatVector.SPECIES_128 : s.length() > 16 ? FloatVector.SPECIES_512 : s;
     }
 
-    // Sum of lanes in a fixed pairing order, the same bits in every compilation tier. Constant shuffles:
-    // rearranging by an array element (not a constant to C2) boxed the vectors (480 B per call).
     // sum's pairing order (the same bits) on lanes stored to a heap array. The along-connections loops
     // use it: on AVX2, C2 boxed the vector they passed to sum once per row (129 KB per single-sample
     // predict, JFR), though it keeps sum's vectors in registers in the other kernels.
@@ -59,6 +57,8 @@ final class PanamaKernels implements Kernels {
         return s[0];
     }
 
+    // Sum of lanes in a fixed pairing order, the same bits in every compilation tier. Constant shuffles:
+    // rearranging by an array element (not a constant to C2) boxed the vectors (480 B per call).
     private static float sum(FloatVector v) {
         v = v.add(v.rearrange(SWAP_HALF));
         v = v.add(v.rearrange(SWAP_QUARTER));
