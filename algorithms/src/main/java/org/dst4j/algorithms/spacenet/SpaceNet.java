@@ -353,32 +353,25 @@ public final class SpaceNet implements AutoCloseable {
 
     /** Accuracy of {@code net} on {@code data}, the prediction being the most probable of the {@code seen} classes. */
     public static double accuracy(SparseMlp net, Dataset data, int[] seen, ParallelKernels pk, Standardizer std) {
-        int n = data.samples(), batch = 1000;
+        int n = data.samples();
         if (n == 0) return Double.NaN;
-        int[] order = java.util.stream.IntStream.range(0, n).toArray();
-        long correct = 0;
-        try (DenseMatrix x = DenseMatrix.allocate(data.features(), Math.min(batch, n))) {
-            for (int from = 0; from < n; from += batch) {
-                int m = Math.min(batch, n - from);
-                DenseMatrix xb = x.columns(m);
-                data.gatherBatch(order, from, m, xb);
-                if (std != null) std.apply(xb);
-                DenseMatrix out = net.predict(pk, xb);
-                for (int c = 0; c < m; c++) {
-                    int best = seen[0];
-                    float bv = out.get(best, c);
-                    for (int s : seen) {
-                        float v = out.get(s, c);
-                        if (v > bv) {
-                            bv = v;
-                            best = s;
-                        }
+        long[] correct = {0};
+        data.inBatches(1000, std, (xb, from, m) -> {
+            DenseMatrix out = net.predict(pk, xb);
+            for (int c = 0; c < m; c++) {
+                int best = seen[0];
+                float bv = out.get(best, c);
+                for (int s : seen) {
+                    float v = out.get(s, c);
+                    if (v > bv) {
+                        bv = v;
+                        best = s;
                     }
-                    if (best == data.label(from + c)) correct++;
                 }
+                if (best == data.label(from + c)) correct[0]++;
             }
-        }
-        return (double) correct / n;
+        });
+        return (double) correct[0] / n;
     }
 
     @Override

@@ -118,6 +118,29 @@ public final class Dataset implements AutoCloseable {
     // was allocated anew for every batch.
     private static final ThreadLocal<float[]> TRANSPOSE_BUFFER = ThreadLocal.withInitial(() -> new float[0]);
 
+    /** What {@link #inBatches} hands each batch: samples {@code from .. from + m - 1} as the columns of {@code x}. */
+    public interface Batch {
+        void accept(DenseMatrix x, int from, int m);
+    }
+
+    /**
+     * Every sample in order, {@code batch} at a time, as feature-major columns of one matrix reused for
+     * every batch, standardized by {@code std} first (null: as they are). For inference and evaluation.
+     */
+    public void inBatches(int batch, Standardizer std, Batch each) {
+        int[] order = new int[samples];
+        for (int i = 0; i < samples; i++) order[i] = i;
+        try (DenseMatrix x = DenseMatrix.allocate(features, Math.min(batch, Math.max(1, samples)))) {
+            for (int from = 0; from < samples; from += batch) {
+                int m = Math.min(batch, samples - from);
+                DenseMatrix xb = x.columns(m);
+                gatherBatch(order, from, m, xb);
+                if (std != null) std.apply(xb);
+                each.accept(xb, from, m);
+            }
+        }
+    }
+
     /**
      * Writes samples {@code order[from .. from+n)} into columns {@code 0..n-1} of the feature-major
      * {@code out} ({@code features x batch}).

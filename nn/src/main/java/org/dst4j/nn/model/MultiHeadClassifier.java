@@ -14,7 +14,6 @@ import org.dst4j.nn.io.AtomicFiles;
 import org.dst4j.nn.io.Json;
 import org.dst4j.nn.network.MultiHeadMlp;
 import org.dst4j.nn.network.SparseMlp;
-import org.dst4j.runtime.dense.DenseMatrix;
 import org.dst4j.runtime.kernel.KernelProvider;
 import org.dst4j.runtime.kernel.ParallelKernels;
 import org.dst4j.runtime.parallel.WorkerPool;
@@ -73,21 +72,13 @@ public final class MultiHeadClassifier implements Classifier {
         if (data.features() != net.inputs()) {
             throw new IllegalArgumentException(data.name() + " has " + data.features() + " features; the model takes " + net.inputs());
         }
-        int n = data.samples(), k = net.outputs(), batch = 1000, m = net.heads().size();
+        int n = data.samples(), k = net.outputs(), m = net.heads().size();
         List<float[]> out = new ArrayList<>();
         for (int h = 0; h < m; h++) out.add(new float[n * k]);
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) order[i] = i;
-        try (DenseMatrix x = DenseMatrix.allocate(data.features(), Math.min(batch, Math.max(1, n)))) {
-            for (int from = 0; from < n; from += batch) {
-                int b = Math.min(batch, n - from);
-                DenseMatrix xb = x.columns(b);
-                data.gatherBatch(order, from, b, xb);
-                if (standardizer != null) standardizer.apply(xb);
-                List<float[]> p = net.headProbabilities(pk, xb);
-                for (int h = 0; h < m; h++) System.arraycopy(p.get(h), 0, out.get(h), from * k, b * k);
-            }
-        }
+        data.inBatches(1000, standardizer, (xb, from, b) -> {
+            List<float[]> p = net.headProbabilities(pk, xb);
+            for (int h = 0; h < m; h++) System.arraycopy(p.get(h), 0, out.get(h), from * k, b * k);
+        });
         return out;
     }
 

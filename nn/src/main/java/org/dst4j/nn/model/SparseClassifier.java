@@ -122,18 +122,7 @@ public final class SparseClassifier implements Classifier {
 
     // The network's outputs for samples [from, from + m) of data, BATCH at a time, standardized as in training.
     private void forBatches(Dataset data, BatchOutput each) {
-        int n = data.samples();
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) order[i] = i;
-        try (DenseMatrix x = DenseMatrix.allocate(data.features(), Math.min(BATCH, Math.max(1, n)))) {
-            for (int from = 0; from < n; from += BATCH) {
-                int m = Math.min(BATCH, n - from);
-                DenseMatrix xb = x.columns(m);
-                data.gatherBatch(order, from, m, xb);
-                if (standardizer != null) standardizer.apply(xb);
-                each.accept(net.predict(pk, xb), from, m);
-            }
-        }
+        data.inBatches(BATCH, standardizer, (xb, from, m) -> each.accept(net.predict(pk, xb), from, m));
     }
 
     /** Writes the model (without optimizer state) atomically. */

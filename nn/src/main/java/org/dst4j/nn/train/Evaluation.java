@@ -23,30 +23,22 @@ public record Evaluation(double loss, double accuracy, long[][] confusion, int[]
      */
     public static Evaluation of(ParallelKernels pk, Network net, Dataset data, Standardizer input, Loss loss, int batch) {
         int n = data.samples(), classes = net.outputs();
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) order[i] = i;
         int[] labels = data.labels();
         long[][] confusion = new long[classes][classes];
         int[] predictions = new int[n];
-        double lossSum = 0;
-        long correct = 0;
-        try (DenseMatrix x = DenseMatrix.allocate(data.features(), Math.min(batch, Math.max(1, n)))) {
-            for (int from = 0; from < n; from += batch) {
-                int m = Math.min(batch, n - from);
-                DenseMatrix xb = x.columns(m);
-                data.gatherBatch(order, from, m, xb);
-                if (input != null) input.apply(xb);
-                DenseMatrix out = net.predict(pk, xb);
-                lossSum += loss.compute(pk, out, labels, from, null, null, 1f);
-                for (int c = 0; c < m; c++) {
-                    int p = SparseMlp.argmax(out, c);
-                    predictions[from + c] = p;
-                    int t = labels[from + c];
-                    if (t >= 0 && t < classes) confusion[t][p]++;
-                    if (p == t) correct++;
-                }
+        double[] lossSum = {0};
+        long[] correct = {0};
+        data.inBatches(batch, input, (xb, from, m) -> {
+            DenseMatrix out = net.predict(pk, xb);
+            lossSum[0] += loss.compute(pk, out, labels, from, null, null, 1f);
+            for (int c = 0; c < m; c++) {
+                int p = SparseMlp.argmax(out, c);
+                predictions[from + c] = p;
+                int t = labels[from + c];
+                if (t >= 0 && t < classes) confusion[t][p]++;
+                if (p == t) correct[0]++;
             }
-        }
-        return new Evaluation(n == 0 ? 0 : lossSum / n, n == 0 ? 0 : (double) correct / n, confusion, predictions, n);
+        });
+        return new Evaluation(n == 0 ? 0 : lossSum[0] / n, n == 0 ? 0 : (double) correct[0] / n, confusion, predictions, n);
     }
 }
