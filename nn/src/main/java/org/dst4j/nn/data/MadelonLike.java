@@ -1,5 +1,6 @@
 package org.dst4j.nn.data;
 
+import java.util.Objects;
 import org.dst4j.runtime.random.RandomStream;
 
 /**
@@ -14,6 +15,14 @@ import org.dst4j.runtime.random.RandomStream;
  * @param relevant column indices of the informative and redundant features, ascending
  */
 public record MadelonLike(DatasetSplit split, int[] relevant) implements AutoCloseable {
+
+    /** Copies {@code relevant}: changing the caller's array afterwards does not change which features count as relevant. */
+    public MadelonLike {
+        relevant = Objects.requireNonNull(relevant, "relevant").clone();
+    }
+
+    /** Column indices of the informative and redundant features, ascending; a copy. */
+    @Override public int[] relevant() { return relevant.clone(); }
 
     /** The setting: 2,600 samples (2,000 train / 600 test), 5 informative, 15 redundant, 480 noise features. */
     public static MadelonLike standard(long seed) {

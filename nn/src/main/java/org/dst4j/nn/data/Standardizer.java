@@ -3,6 +3,7 @@ package org.dst4j.nn.data;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Objects;
 
 /**
  * Per-feature standardization {@code (x - mean) / std}, fitted on training data only and applied to
@@ -11,10 +12,11 @@ import java.lang.foreign.MemorySegment;
  */
 public record Standardizer(float[] mean, float[] std) {
 
+    /** Copies both arrays: changing the caller's afterwards does not change the transform. */
     public Standardizer {
+        mean = Objects.requireNonNull(mean, "mean").clone();
+        std = Objects.requireNonNull(std, "std").clone();
         if (mean.length != std.length) throw new IllegalArgumentException("mean has " + mean.length + " features, std " + std.length);
-        mean = mean.clone();
-        std = std.clone();
     }
 
     /** Fits on {@code train} (double accumulation, two passes). */
@@ -102,7 +104,9 @@ public record Standardizer(float[] mean, float[] std) {
         }
     }
 
+    /** The mean of each feature; a copy. */
     @Override public float[] mean() { return mean.clone(); }
 
+    /** The standard deviation of each feature; a copy. */
     @Override public float[] std() { return std.clone(); }
 }

@@ -3,6 +3,7 @@ package org.dst4j.nn.data;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import org.dst4j.runtime.resource.Closing;
 
 /**
@@ -14,9 +15,10 @@ public final class TaskStream implements AutoCloseable {
     /** One task: its classes (ascending) and its samples. */
     public record Task(int index, int[] classes, Dataset train, Dataset test) {
         public Task {
-            classes = classes.clone();
+            classes = Objects.requireNonNull(classes, "classes").clone();
         }
 
+        /** The task's classes, ascending; a copy. */
         @Override public int[] classes() { return classes.clone(); }
     }
 

@@ -1,7 +1,9 @@
 package org.dst4j.nn.ensemble;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * How an ensemble and its members predict on one labeled set: the ensemble averages the members'
@@ -13,6 +15,23 @@ import java.util.List;
  * @param kl {@code [i][j]}: mean over samples of KL(p_i || p_j), in nats
  */
 public record EnsembleMetrics(Scores ensemble, List<Scores> members, double[][] disagreement, double[][] kl) {
+
+    /** Copies the list and the matrices, row by row: changing the caller's afterwards does not change the metrics. */
+    public EnsembleMetrics {
+        members = List.copyOf(Objects.requireNonNull(members, "members"));
+        disagreement = copy(Objects.requireNonNull(disagreement, "disagreement"));
+        kl = copy(Objects.requireNonNull(kl, "kl"));
+    }
+
+    /** {@code [i][j]}: fraction of samples whose predicted class differs between members i and j; a copy. */
+    @Override public double[][] disagreement() { return copy(disagreement); }
+
+    /** {@code [i][j]}: mean over samples of KL(p_i || p_j), in nats; a copy. */
+    @Override public double[][] kl() { return copy(kl); }
+
+    private static double[][] copy(double[][] a) {
+        return Arrays.stream(a).map(double[]::clone).toArray(double[][]::new);
+    }
 
     /** Accuracy, mean negative log-likelihood (nats) and expected calibration error of one predictor. */
     public record Scores(double accuracy, double nll, double ece) {
@@ -65,7 +84,7 @@ public record EnsembleMetrics(Scores ensemble, List<Scores> members, double[][] 
                 kl[i][j] = n == 0 ? 0 : klSum / n;
             }
         }
-        return new EnsembleMetrics(Scores.of(average(memberProbs), labels, classes, ECE_BINS), List.copyOf(members), dis, kl);
+        return new EnsembleMetrics(Scores.of(average(memberProbs), labels, classes, ECE_BINS), members, dis, kl);
     }
 
     /** The element-wise mean of the members' probabilities. */

@@ -103,7 +103,8 @@ public final class ModelFile {
                     Standardizer std = null;
                     if (ck.has("standardizer.mean")) {
                         std = new Standardizer(ck.tensor("standardizer.mean").toFloatArray(), ck.tensor("standardizer.std").toFloatArray());
-                        if (std.mean().length != sizes[0]) throw new IllegalArgumentException("standardizer has " + std.mean().length + " features, the network " + sizes[0] + " inputs");
+                        int features = std.mean().length;
+                        if (features != sizes[0]) throw new IllegalArgumentException("standardizer has " + features + " features, the network " + sizes[0] + " inputs");
                     }
                     return new Loaded(SparseMlp.of(cfg, layers, Json.getLong(nh, "dropout_seed")), std, h);
                 } catch (IOException | RuntimeException e) {

@@ -1,5 +1,7 @@
 package org.dst4j.nn.train;
 
+import java.util.Arrays;
+import java.util.Objects;
 import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.Standardizer;
 import org.dst4j.nn.loss.Loss;
@@ -16,6 +18,22 @@ import org.dst4j.runtime.kernel.ParallelKernels;
  * @param predictions the predicted class of every sample
  */
 public record Evaluation(double loss, double accuracy, long[][] confusion, int[] predictions, int samples) {
+
+    /** Copies the arrays, the matrix row by row: changing the caller's afterwards does not change the evaluation. */
+    public Evaluation {
+        confusion = copy(Objects.requireNonNull(confusion, "confusion"));
+        predictions = Objects.requireNonNull(predictions, "predictions").clone();
+    }
+
+    /** {@code confusion[true][predicted]} counts, or empty when the loss does not classify; a copy. */
+    @Override public long[][] confusion() { return copy(confusion); }
+
+    /** The predicted class of every sample; a copy. */
+    @Override public int[] predictions() { return predictions.clone(); }
+
+    private static long[][] copy(long[][] a) {
+        return Arrays.stream(a).map(long[]::clone).toArray(long[][]::new);
+    }
 
     /**
      * Evaluates {@code net} on every sample of {@code data}, {@code batch} at a time, each batch
