@@ -123,10 +123,11 @@ final class FreeTicketsCommand implements Command {
         System.out.printf("diversity: mean pairwise disagreement %.4f, mean KL %.4f nats%n",
                 EnsembleMetrics.meanOffDiagonal(t.disagreement()), EnsembleMetrics.meanOffDiagonal(t.kl()));
         StringBuilder sb = new StringBuilder("topology distance (fraction of connections not shared, by layer):");
-        for (int i = 0; i < r.topologyDistance().length; i++) {
-            for (int j = i + 1; j < r.topologyDistance().length; j++) {
+        double[][][] distance = r.topologyDistance(); // a copy: take it once
+        for (int i = 0; i < distance.length; i++) {
+            for (int j = i + 1; j < distance.length; j++) {
                 sb.append(String.format("%n  %d-%d:", i + 1, j + 1));
-                for (double x : r.topologyDistance()[i][j]) sb.append(String.format(" %.3f", x));
+                for (double x : distance[i][j]) sb.append(String.format(" %.3f", x));
             }
         }
         System.out.println(sb);

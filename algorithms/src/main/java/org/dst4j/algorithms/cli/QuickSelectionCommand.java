@@ -142,10 +142,11 @@ final class QuickSelectionCommand implements Command {
             summary.put("selection_seconds", seconds);
             summary.put("selected", selected);
             if (synthetic != null) {
-                int hit = synthetic.recovered(result.top(synthetic.relevant().length));
-                System.out.printf("relevant features recovered: %d of %d in the top %d%n", hit, synthetic.relevant().length, synthetic.relevant().length);
+                int relevant = synthetic.relevant().length;
+                int hit = synthetic.recovered(result.top(relevant));
+                System.out.printf("relevant features recovered: %d of %d in the top %d%n", hit, relevant, relevant);
                 summary.put("relevant_recovered", hit);
-                summary.put("relevant_total", synthetic.relevant().length);
+                summary.put("relevant_total", relevant);
             }
             if (o.flag("evaluate")) {
                 summary.put("evaluation", evaluate(cfg, data, result, evalK, trees, draws, runs));

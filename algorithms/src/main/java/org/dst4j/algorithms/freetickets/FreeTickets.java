@@ -90,7 +90,20 @@ public final class FreeTickets {
      * @param denseFlops FLOPs of training one dense network of the same shape for {@link FreeTicketsConfig#epochsPerNetwork()} epochs
      */
     public record Result(EnsembleMetrics test, double[][][] topologyDistance, long trainingFlops, long denseFlops,
-                         double trainSeconds, List<Path> memberFiles) {}
+                         double trainSeconds, List<Path> memberFiles) {
+        /** Copies the distances, down to each layer's array, and the file list: changing the caller's afterwards does not change the result. */
+        public Result {
+            topologyDistance = copy(Objects.requireNonNull(topologyDistance, "topologyDistance"));
+            memberFiles = List.copyOf(Objects.requireNonNull(memberFiles, "memberFiles"));
+        }
+
+        /** {@code [i][j][layer]}: how far apart the live connections of members i and j are; a copy. */
+        @Override public double[][][] topologyDistance() { return copy(topologyDistance); }
+
+        private static double[][][] copy(double[][][] a) {
+            return Arrays.stream(a).map(m -> Arrays.stream(m).map(double[]::clone).toArray(double[][]::new)).toArray(double[][][]::new);
+        }
+    }
 
     private FreeTickets() {}
 
@@ -151,7 +164,7 @@ public final class FreeTickets {
                     dist[i][j] = TopologyDistance.byLayer(ensemble.members().get(i).network(), ensemble.members().get(j).network());
                 }
             }
-            Result r = new Result(test, dist, flops[0], flops[1], trainSeconds, List.copyOf(files));
+            Result r = new Result(test, dist, flops[0], flops[1], trainSeconds, files);
             AtomicFiles.writeString(out.resolve(METRICS), Json.write(metrics(cfg, r, names, files, selected)) + "\n");
             chart(cfg, test).write(out.resolve(CHART));
             return r;
@@ -477,17 +490,19 @@ public final class FreeTickets {
         m.put("best_member_accuracy", best);
         m.put("ensemble_gain_points", 100 * (t.ensemble().accuracy() - best));
         m.put("lowest_member_nll", bestNll);
-        m.put("disagreement", t.disagreement());
-        m.put("mean_disagreement", EnsembleMetrics.meanOffDiagonal(t.disagreement()));
-        m.put("kl", t.kl());
-        m.put("mean_kl", EnsembleMetrics.meanOffDiagonal(t.kl()));
+        double[][] disagreement = t.disagreement(), kl = t.kl(); // copies: take them once
+        m.put("disagreement", disagreement);
+        m.put("mean_disagreement", EnsembleMetrics.meanOffDiagonal(disagreement));
+        m.put("kl", kl);
+        m.put("mean_kl", EnsembleMetrics.meanOffDiagonal(kl));
         List<Object> dist = new ArrayList<>();
-        for (int i = 0; i < r.topologyDistance().length; i++) {
-            for (int j = i + 1; j < r.topologyDistance().length; j++) {
+        double[][][] distance = r.topologyDistance();
+        for (int i = 0; i < distance.length; i++) {
+            for (int j = i + 1; j < distance.length; j++) {
                 Map<String, Object> d = new LinkedHashMap<>();
                 d.put("a", i + 1);
                 d.put("b", j + 1);
-                d.put("layers", r.topologyDistance()[i][j]);
+                d.put("layers", distance[i][j]);
                 dist.add(d);
             }
         }

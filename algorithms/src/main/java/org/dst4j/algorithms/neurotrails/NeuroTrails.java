@@ -75,7 +75,12 @@ public final class NeuroTrails {
      * @param denseFlopsPerNetwork FLOPs of training one dense network of the full shape for the same epochs
      * @param logitMean the model's test scores with the heads' logits averaged
      */
-    public record Result(EnsembleMetrics test, List<Row> rows, long denseFlopsPerNetwork, EnsembleMetrics.Scores logitMean) {}
+    public record Result(EnsembleMetrics test, List<Row> rows, long denseFlopsPerNetwork, EnsembleMetrics.Scores logitMean) {
+        /** Copies the rows: changing the caller's list afterwards does not change the result. */
+        public Result {
+            rows = List.copyOf(Objects.requireNonNull(rows, "rows"));
+        }
+    }
 
     private NeuroTrails() {}
 
@@ -145,7 +150,7 @@ public final class NeuroTrails {
             rows.add(row("FreeTickets DST (M=" + cfg.heads() + ")", budget(out.resolve("freetickets-dst")), dst.test(), dst.trainingFlops(),
                     (System.nanoTime() - t2) / 1e9));
         }
-        Result r = new Result(test, List.copyOf(rows), denseFlops(sizes, data, cfg), logitMean);
+        Result r = new Result(test, rows, denseFlops(sizes, data, cfg), logitMean);
         AtomicFiles.writeString(out.resolve(METRICS), Json.write(metrics(cfg, r, budget, epsilon, headEpsilon, partConnections)) + "\n");
         BarChart chart = new BarChart("NeuroTrails: heads vs ensemble (test)", "accuracy");
         for (int h = 0; h < test.members().size(); h++) chart.add("head " + (h + 1), test.members().get(h).accuracy(), false);
@@ -179,7 +184,30 @@ public final class NeuroTrails {
      * @param sizes layer sizes, input first
      * @param densities each layer's expected density
      */
-    public record Network(String name, int[] sizes, double[] densities) {}
+    public record Network(String name, int[] sizes, double[] densities) {
+        /** Copies the arrays: changing the caller's afterwards does not change the network. */
+        public Network {
+            sizes = Objects.requireNonNull(sizes, "sizes").clone();
+            densities = Objects.requireNonNull(densities, "densities").clone();
+        }
+
+        /** Layer sizes, input first; a copy. */
+        @Override public int[] sizes() { return sizes.clone(); }
+
+        /** Each layer's expected density; a copy. */
+        @Override public double[] densities() { return densities.clone(); }
+
+        // By content: the generated methods would compare the arrays by identity.
+        @Override public boolean equals(Object o) {
+            return o instanceof Network n && Objects.equals(name, n.name) && Arrays.equals(sizes, n.sizes) && Arrays.equals(densities, n.densities);
+        }
+
+        @Override public int hashCode() { return Objects.hash(name, Arrays.hashCode(sizes), Arrays.hashCode(densities)); }
+
+        @Override public String toString() {
+            return "Network[name=" + name + ", sizes=" + Arrays.toString(sizes) + ", densities=" + Arrays.toString(densities) + "]";
+        }
+    }
 
     /**
      * The sparse networks {@link #run} creates for data of {@code features} features and {@code classes}

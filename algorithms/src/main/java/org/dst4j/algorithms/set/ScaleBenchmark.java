@@ -4,9 +4,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.SyntheticClassification;
 import org.dst4j.nn.evolution.TopologyEvolution;
@@ -45,7 +47,24 @@ public final class ScaleBenchmark {
     public static final String CHART = "scale.png";
 
     /** One network: hidden layer widths and the Erdős–Rényi epsilon of every layer. */
-    public record Size(int[] hidden, double epsilon) {}
+    public record Size(int[] hidden, double epsilon) {
+        /** Copies {@code hidden}: changing the caller's array afterwards does not change the size. */
+        public Size {
+            hidden = Objects.requireNonNull(hidden, "hidden").clone();
+        }
+
+        /** Hidden layer widths; a copy. */
+        @Override public int[] hidden() { return hidden.clone(); }
+
+        // By content: the generated methods would compare the arrays by identity.
+        @Override public boolean equals(Object o) {
+            return o instanceof Size s && Arrays.equals(hidden, s.hidden) && Double.compare(epsilon, s.epsilon) == 0;
+        }
+
+        @Override public int hashCode() { return 31 * Arrays.hashCode(hidden) + Double.hashCode(epsilon); }
+
+        @Override public String toString() { return "Size[hidden=" + Arrays.toString(hidden) + ", epsilon=" + epsilon + "]"; }
+    }
 
     /** Data, training and evolution settings shared by all sizes. */
     public record Settings(int features, int informative, int classes, float separation, int train, int test,
@@ -149,12 +168,13 @@ public final class ScaleBenchmark {
     private static Point runOne(Settings s, Size size, Dataset train, Dataset test, long datasetBytes, ParallelKernels pk, RngStreams rng,
                                 int evolutions) {
         boolean reset = resetPeakRss();
-        int[] sizes = new int[size.hidden().length + 2];
+        int[] hidden = size.hidden();
+        int[] sizes = new int[hidden.length + 2];
         sizes[0] = s.features();
-        System.arraycopy(size.hidden(), 0, sizes, 1, size.hidden().length);
+        System.arraycopy(hidden, 0, sizes, 1, hidden.length);
         sizes[sizes.length - 1] = s.classes();
         long neurons = 0;
-        for (int h : size.hidden()) neurons += h;
+        for (int h : hidden) neurons += h;
         Activation output = s.sigmoidMse() ? Activation.sigmoid() : Activation.linear();
         Loss loss = s.sigmoidMse() ? new MeanSquaredError() : new SoftmaxCrossEntropy();
         MlpConfig cfg = new MlpConfig(sizes, "relu", 0.6f, output, 0f, new Density.ErdosRenyi(size.epsilon()), new WeightInit.HeUniform());

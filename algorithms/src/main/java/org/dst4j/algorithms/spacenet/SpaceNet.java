@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.PriorityQueue;
 import java.util.Set;
 import org.dst4j.nn.data.Dataset;
@@ -101,7 +102,38 @@ public final class SpaceNet implements AutoCloseable {
      * @param selectedNeurons per layer of {@link #sizes()}: neurons the task could place connections on
      *     (0 for input and output, which it always uses)
      */
-    public record TaskStats(int task, long[] connections, int[] reservedNeurons, int[] selectedNeurons) {}
+    public record TaskStats(int task, long[] connections, int[] reservedNeurons, int[] selectedNeurons) {
+        /** Copies the arrays: changing the caller's afterwards does not change the stats. */
+        public TaskStats {
+            connections = Objects.requireNonNull(connections, "connections").clone();
+            reservedNeurons = Objects.requireNonNull(reservedNeurons, "reservedNeurons").clone();
+            selectedNeurons = Objects.requireNonNull(selectedNeurons, "selectedNeurons").clone();
+        }
+
+        /** Per layer, input layer first: connections the task froze; a copy. */
+        @Override public long[] connections() { return connections.clone(); }
+
+        /** Per layer of {@link #sizes()}: neurons the task reserved; a copy. */
+        @Override public int[] reservedNeurons() { return reservedNeurons.clone(); }
+
+        /** Per layer of {@link #sizes()}: neurons the task could place connections on; a copy. */
+        @Override public int[] selectedNeurons() { return selectedNeurons.clone(); }
+
+        // By content: the generated methods would compare the arrays by identity.
+        @Override public boolean equals(Object o) {
+            return o instanceof TaskStats s && task == s.task && Arrays.equals(connections, s.connections)
+                    && Arrays.equals(reservedNeurons, s.reservedNeurons) && Arrays.equals(selectedNeurons, s.selectedNeurons);
+        }
+
+        @Override public int hashCode() {
+            return Objects.hash(task, Arrays.hashCode(connections), Arrays.hashCode(reservedNeurons), Arrays.hashCode(selectedNeurons));
+        }
+
+        @Override public String toString() {
+            return "TaskStats[task=" + task + ", connections=" + Arrays.toString(connections) + ", reservedNeurons="
+                    + Arrays.toString(reservedNeurons) + ", selectedNeurons=" + Arrays.toString(selectedNeurons) + "]";
+        }
+    }
 
     /** A learner for inputs of {@code inputs} features and {@code classes} output classes, with no connections yet. */
     public SpaceNet(SpaceNetConfig cfg, int inputs, int classes) {

@@ -61,6 +61,18 @@ public final class SpaceNetRun {
      * @param seconds wall-clock seconds of its training and evaluation
      */
     public record Method(String name, double[][] accuracy, long connections, double seconds) {
+        /** Copies the matrix row by row: changing the caller's afterwards does not change the outcome. */
+        public Method {
+            accuracy = copy(Objects.requireNonNull(accuracy, "accuracy"));
+        }
+
+        /** {@code [task][after task]}: accuracy on task i after learning task j, NaN for i > j; a copy. */
+        @Override public double[][] accuracy() { return copy(accuracy); }
+
+        private static double[][] copy(double[][] a) {
+            return Arrays.stream(a).map(double[]::clone).toArray(double[][]::new);
+        }
+
         /** Mean accuracy over all tasks after the last one. */
         public double averageAccuracy() {
             int last = accuracy[0].length - 1;
@@ -97,7 +109,17 @@ public final class SpaceNetRun {
      *     network's connections
      */
     public record Result(List<Method> methods, List<SpaceNet.TaskStats> tasks, int[] sizes, double reservedNeuronShare,
-                         double reservedConnectionShare) {}
+                         double reservedConnectionShare) {
+        /** Copies the lists and the sizes: changing the caller's afterwards does not change the result. */
+        public Result {
+            methods = List.copyOf(Objects.requireNonNull(methods, "methods"));
+            tasks = List.copyOf(Objects.requireNonNull(tasks, "tasks"));
+            sizes = Objects.requireNonNull(sizes, "sizes").clone();
+        }
+
+        /** The network's layer sizes, input first; a copy. */
+        @Override public int[] sizes() { return sizes.clone(); }
+    }
 
     private SpaceNetRun() {}
 
@@ -184,10 +206,13 @@ public final class SpaceNetRun {
             for (int r : s.reservedNeurons()) reserved += r;
             for (long c : s.connections()) frozen += c;
         }
-        Result r = new Result(List.copyOf(methods), stats, sizes, (double) reserved / hiddenNeurons, (double) frozen / dense);
+        Result r = new Result(methods, stats, sizes, (double) reserved / hiddenNeurons, (double) frozen / dense);
         AtomicFiles.writeString(out.resolve(METRICS), Json.write(metrics(cfg, r, dense, hiddenNeurons)) + "\n");
         Heatmap chart = new Heatmap("Class-incremental accuracy (%) on task i after learning task j", "task", "after task j");
-        for (Method m : methods) if (m.accuracy()[0].length > 1) chart.add(m.name(), m.accuracy());
+        for (Method m : methods) {
+            double[][] a = m.accuracy();
+            if (a[0].length > 1) chart.add(m.name(), a);
+        }
         chart.write(out.resolve(CHART));
         return r;
     }
@@ -277,12 +302,14 @@ public final class SpaceNetRun {
         for (SpaceNet.TaskStats s : r.tasks()) {
             Map<String, Object> e = new LinkedHashMap<>();
             e.put("task", s.task() + 1);
+            long[] connections = s.connections();
+            int[] reserved = s.reservedNeurons();
             long c = 0;
-            for (long x : s.connections()) c += x;
+            for (long x : connections) c += x;
             int n = 0;
-            for (int x : s.reservedNeurons()) n += x;
-            e.put("connections_by_layer", s.connections());
-            e.put("reserved_neurons_by_layer", s.reservedNeurons());
+            for (int x : reserved) n += x;
+            e.put("connections_by_layer", connections);
+            e.put("reserved_neurons_by_layer", reserved);
             e.put("connection_share", (double) c / dense);
             e.put("reserved_neuron_share", (double) n / hiddenNeurons);
             tasks.add(e);
