@@ -27,9 +27,14 @@ final class DataArgs {
         return warn(o, DataSources.load(parse(o, seed)));
     }
 
-    /** Loads data to apply a trained model to (see {@link DataSources#loadForModel}). */
-    static DatasetSplit loadForModel(Options o) throws UsageException, DataFormatException {
-        return warn(o, DataSources.loadForModel(parse(o, 0)));
+    /** Loads data to apply a trained model to (see {@link DataSources#loadForModel}); {@code seed} draws a single file's held-out split. */
+    static DatasetSplit loadForModel(Options o, long seed) throws UsageException, DataFormatException {
+        return warn(o, DataSources.loadForModel(parse(o, seed)));
+    }
+
+    /** Whether the test set is held out of a single --data file, drawn by the seed (no test file of its own). */
+    static boolean heldOut(Options o) throws UsageException {
+        return o.given("data") && !java.nio.file.Files.isDirectory(o.path("data")) && !o.given("test-data");
     }
 
     private static DatasetSplit warn(Options o, DatasetSplit split) {
@@ -73,7 +78,7 @@ final class DataArgs {
         }
         unusedBySource(o);
         return new DataOptions(o.path("data"), o.path("test-data"), o.path("labels"), o.path("test-labels"),
-                o.string("dataset"), o.string("label-column"), o.number("test-fraction", 0.0, 0.99), false, seed,
+                o.string("dataset"), o.string("label-column"), o.number("test-fraction", 0.0, 0.99), seed,
                 o.integer("limit-train", 0, Integer.MAX_VALUE), o.integer("limit-test", 0, Integer.MAX_VALUE));
     }
 }

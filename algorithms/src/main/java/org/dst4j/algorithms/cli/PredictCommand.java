@@ -21,7 +21,8 @@ final class PredictCommand implements Command {
         Options o = DataArgs.declare(new Options("predict", summary())
                 .option("model", null, "model file (model.dst4j) written by a training command, an ensemble directory (freetickets --out) or a multi-head model directory (neurotrails: DIR/model)")
                 .option("output", "predictions.csv", "where to write the predictions (index,label,predicted,p0..pK)")
-                .option("threads", String.valueOf(Runtime.getRuntime().availableProcessors()), "worker threads"));
+                .option("threads", String.valueOf(Runtime.getRuntime().availableProcessors()), "worker threads")
+                .option("seed", null, "for a single --data file: the seed that drew its held-out test split (default: the seed the model was trained with)"));
         if (!o.parse(args)) return 0;
         Path model = o.path("model");
         if (model == null) throw new UsageException("--model is required");
@@ -36,27 +37,38 @@ final class PredictCommand implements Command {
             throw new UserException("--model " + model + ": a directory, but neither an ensemble (" + EnsembleClassifier.MANIFEST
                     + ") nor a multi-head model (" + MultiHeadClassifier.MANIFEST + ")" + (inside == null ? "" : "; did you mean --model " + inside + "?"));
         }
-        try (DatasetSplit data = DataArgs.loadForModel(o)) {
-            float[] probs;
-            int k;
-            try (Classifier c = Classifier.load(model, threads)) {
-                k = c.classes();
-                probs = c.predictProbabilities(data.test());
-            } catch (IllegalArgumentException e) {
-                throw new UserException(e.getMessage());
-            }
-            int[] labels = data.test().labels();
-            EnsembleMetrics.Scores scores;
-            try {
-                scores = EnsembleMetrics.Scores.of(probs, labels, k, EnsembleMetrics.ECE_BINS);
-            } catch (IllegalArgumentException e) {
-                throw new UserException(data.test().name() + ": " + e.getMessage());
-            }
-            write(output, labels, probs, k);
-            System.out.printf("accuracy %.4f on %d samples of %s; NLL %.4f; ECE %.4f; wrote %s%n", scores.accuracy(), labels.length,
-                    data.test().name(), scores.nll(), scores.ece(), output);
-            return 0;
+        boolean heldOut = DataArgs.heldOut(o);
+        if (o.given("seed") && !heldOut) {
+            throw new UsageException("--seed only chooses a single --data file's held-out test split; this data has its own test set");
         }
+        try (Classifier c = Classifier.load(model, threads)) {
+            TrainedOn trained = TrainedOn.of(c);
+            // A single file's test split is drawn by a seed; scored with another one it would mix in training samples.
+            long seed = o.given("seed") ? o.longValue("seed") : trained.seed() != null ? trained.seed() : 0;
+            try (DatasetSplit data = DataArgs.loadForModel(o, seed)) {
+                if (heldOut && trained.checksum() != null && trained.checksum() != data.train().checksum()) {
+                    throw new UserException("--data " + o.path("data") + ": the test split drawn with seed " + seed + " is not the one held out when "
+                            + model + " was trained (the training samples differ); give the --seed, --test-fraction and --limit-train of that run");
+                }
+                return report(output, data, c.predictProbabilities(data.test()), c.classes());
+            }
+        } catch (IllegalArgumentException e) {
+            throw new UserException(e.getMessage());
+        }
+    }
+
+    private static int report(Path output, DatasetSplit data, float[] probs, int k) throws UserException, IOException {
+        int[] labels = data.test().labels();
+        EnsembleMetrics.Scores scores;
+        try {
+            scores = EnsembleMetrics.Scores.of(probs, labels, k, EnsembleMetrics.ECE_BINS);
+        } catch (IllegalArgumentException e) {
+            throw new UserException(data.test().name() + ": " + e.getMessage());
+        }
+        write(output, labels, probs, k);
+        System.out.printf("accuracy %.4f on %d samples of %s; NLL %.4f; ECE %.4f; wrote %s%n", scores.accuracy(), labels.length,
+                data.test().name(), scores.nll(), scores.ece(), output);
+        return 0;
     }
 
     // Predictions must never land on the model they came from: --output once replaced a model with a CSV.
@@ -73,8 +85,9 @@ final class PredictCommand implements Command {
         if (java.nio.file.Files.exists(out) && java.nio.file.Files.exists(model) && java.nio.file.Files.isSameFile(out, model)) {
             throw new UsageException("--output " + out + " is the model file given by --model; write the predictions elsewhere");
         }
-        if (java.nio.file.Files.isDirectory(model) && p.startsWith(m) && java.nio.file.Files.exists(out)) {
-            throw new UsageException("--output " + out + " would replace a file of the model directory " + model + "; write the predictions elsewhere");
+        if (java.nio.file.Files.isDirectory(model) && p.startsWith(m)) {
+            // Not only an existing file: a CSV added there would sit among the model's parts and outlive a retraining with --overwrite.
+            throw new UsageException("--output " + out + " is inside the model directory " + model + "; write the predictions elsewhere");
         }
         return out;
     }

@@ -106,13 +106,18 @@ final class SetCommand implements Command {
                 throw new UsageException("--resume continues the run as its checkpoint defines it; drop " + String.join(", ", ignored)
                         + " (with --resume only --threads, --seed and the data options apply)");
             }
-            boolean heldOut = o.given("data") && !java.nio.file.Files.isDirectory(o.path("data")) && !o.given("test-data");
-            if (o.given("seed") && !heldOut) {
+            if (o.given("seed") && !DataArgs.heldOut(o)) {
                 throw new UsageException("--seed with --resume only chooses a single --data file's held-out test split; this data has its own test set");
             }
         }
         Progress progress = new Progress(cfg.epochs());
-        try (DatasetSplit data = DataArgs.load(o, cfg.seed())) {
+        // A resumed run's held-out split is the one its seed drew, not --seed's default.
+        long splitSeed = cfg.seed();
+        if (resume != null && !o.given("seed") && DataArgs.heldOut(o)) {
+            Long recorded = TrainedOn.ofFile(resume.resolve(SetTraining.CHECKPOINT)).seed();
+            if (recorded != null) splitSeed = recorded;
+        }
+        try (DatasetSplit data = DataArgs.load(o, splitSeed)) {
             Path out = null;
             if (resume == null) {
                 int[] sizes = LayerCheck.sizes(data.train().features(), cfg.hidden(), data.train().classes());

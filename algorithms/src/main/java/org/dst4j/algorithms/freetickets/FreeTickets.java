@@ -135,18 +135,19 @@ public final class FreeTickets {
         try (WorkerPool pool = new WorkerPool(cfg.threads());
              MetricsLog log = MetricsLog.create(out.resolve(LOG))) {
             ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            Given given = new Given(data.train().name(), data.train().checksum());
             if (cfg.variant() == Variant.DST) {
                 for (int i = 0; i < cfg.members(); i++) {
                     // A shared split is copied out again for each member: the same samples, one copy alive at a time.
                     try (HeldOut h = HeldOut.of(cfg, data, cfg.splitSeed(i), standardize)) {
-                        long[] f = trainDstMember(cfg, i, h.training(), h.valid(), h.std(), pk, files.get(i), selected, log, progress);
+                        long[] f = trainDstMember(cfg, i, h.training(), h.valid(), h.std(), given, pk, files.get(i), selected, log, progress);
                         flops[0] += f[0];
                         flops[1] = f[1];
                     }
                 }
             } else {
                 try (HeldOut h = HeldOut.of(cfg, data, cfg.seed(), standardize)) {
-                    long[] f = trainEdst(cfg, h.training(), h.valid(), h.std(), pk, files, selected, log, progress);
+                    long[] f = trainEdst(cfg, h.training(), h.valid(), h.std(), given, pk, files, selected, log, progress);
                     flops[0] = f[0];
                     flops[1] = f[1];
                 }
@@ -197,16 +198,16 @@ public final class FreeTickets {
     }
 
     // One DST member: its own seed, multi-step learning rate, DST prune schedule. Returns {sparse, dense} FLOPs.
-    private static long[] trainDstMember(FreeTicketsConfig cfg, int member, DatasetSplit data, Dataset valid, Standardizer std,
+    private static long[] trainDstMember(FreeTicketsConfig cfg, int member, DatasetSplit data, Dataset valid, Standardizer std, Given given,
                                          ParallelKernels pk, Path file, Map<Path, Selection> selected, MetricsLog log,
                                          Progress progress) throws IOException {
         long seed = cfg.seed() + member;
         try (SparseMlp net = newNetwork(cfg, data, seed)) {
             if (valid == null) {
                 trainDst(net, cfg, seed, data, std, pk, log, progress, "member " + (member + 1) + "/" + cfg.members(), member + 1);
-                ModelFile.save(file, net, null, std, header(cfg, member + 1, data));
+                ModelFile.save(file, net, null, std, header(cfg, member + 1, given));
             } else {
-                Checkpoints best = new Checkpoints(net, valid, std, pk, selected, epoch -> file, ticket -> header(cfg, member + 1, data));
+                Checkpoints best = new Checkpoints(net, valid, std, pk, selected, epoch -> file, ticket -> header(cfg, member + 1, given));
                 RngStreams rng = new RngStreams(seed);
                 Trainer.State state = new Trainer.State(rng.stream("shuffle"), rng.stream("evolution"));
                 train(cfg, cfg.epochs(), dstLearningRate(cfg), pruneSchedule(cfg), net, data, std, pk, state, log, progress,
@@ -264,7 +265,7 @@ public final class FreeTickets {
 
     // The one EDST run: exploration, then refinement phases each ending in a ticket saved before the large prune
     // (or, with a validation set, each phase's best epoch on it).
-    private static long[] trainEdst(FreeTicketsConfig cfg, DatasetSplit data, Dataset valid, Standardizer std, ParallelKernels pk,
+    private static long[] trainEdst(FreeTicketsConfig cfg, DatasetSplit data, Dataset valid, Standardizer std, Given given, ParallelKernels pk,
                                     List<Path> files, Map<Path, Selection> selected, MetricsLog log, Progress progress) throws IOException {
         int explore = cfg.exploreEpochs(), refine = cfg.refineEpochs(), m = cfg.members();
         int total = explore + m * refine;
@@ -288,14 +289,14 @@ public final class FreeTickets {
             if (valid != null) {
                 // Candidates are the refinement epochs only; each phase keeps its own best.
                 hook = new Checkpoints(net, valid, std, pk, selected, epoch -> epoch < explore ? null : files.get((epoch - explore) / refine),
-                        ticket -> header(cfg, ticket, data));
+                        ticket -> header(cfg, ticket, given));
             } else {
                 hook = (epoch, s) -> {
                     int done = epoch + 1 - explore;
                     if (done > 0 && done % refine == 0) {
                         int ticket = done / refine;
                         try {
-                            ModelFile.save(files.get(ticket - 1), net, null, std, header(cfg, ticket, data));
+                            ModelFile.save(files.get(ticket - 1), net, null, std, header(cfg, ticket, given));
                         } catch (IOException e) {
                             throw new UncheckedIOException(e);
                         }
@@ -451,13 +452,17 @@ public final class FreeTickets {
         return SparseMlp.create(mlp, rng.stream("init"), rng.stream("dropout").nextLong());
     }
 
-    private static Map<String, Object> header(FreeTicketsConfig cfg, int member, DatasetSplit data) {
+    // The training set as the caller gave it, before any validation hold-out: predict recognizes a single
+    // file's held-out test split by this checksum, as for the other commands' models.
+    private record Given(String name, long checksum) {}
+
+    private static Map<String, Object> header(FreeTicketsConfig cfg, int member, Given data) {
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("algorithm", "freetickets-" + cfg.variant().label());
         p.put("member", member);
         p.put("seed", cfg.variant() == Variant.DST ? cfg.seed() + member - 1 : cfg.seed());
-        p.put("data", data.train().name());
-        p.put("data_checksum", data.train().checksum());
+        p.put("data", data.name());
+        p.put("data_checksum", data.checksum());
         Map<String, Object> h = new LinkedHashMap<>();
         h.put("training", Map.of("config", cfg.toMap()));
         h.put("provenance", p);

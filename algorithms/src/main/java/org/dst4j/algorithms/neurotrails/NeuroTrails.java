@@ -127,7 +127,7 @@ public final class NeuroTrails {
                     rng.stream("init"), rng.stream("dropout"))) {
                 net.headInputDropout(cfg.headInputDropout(), rng.stream("head-input-dropout").nextLong());
                 FreeTickets.trainDst(net, schedule(cfg, Variant.DST, 1, cfg.density()), cfg.seed(), data, std, pk, log, progress, "neurotrails", 0);
-                MultiHeadClassifier.save(net, out.resolve(MODEL_DIR), std, Map.of("algorithm", "neurotrails", "shared_layers", cfg.sharedLayers()));
+                MultiHeadClassifier.save(net, out.resolve(MODEL_DIR), std, manifestInfo(cfg, data));
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 try (MultiHeadClassifier c = MultiHeadClassifier.load(out.resolve(MODEL_DIR), cfg.threads())) {
                     List<float[]> heads = c.headProbabilities(data.test());
@@ -207,6 +207,22 @@ public final class NeuroTrails {
         @Override public String toString() {
             return "Network[name=" + name + ", sizes=" + Arrays.toString(sizes) + ", densities=" + Arrays.toString(densities) + "]";
         }
+    }
+
+    // As the other models' headers: the settings, and the training data's checksum, which predict uses to
+    // recognize a single file's held-out split.
+    private static Map<String, Object> manifestInfo(NeuroTrailsConfig cfg, DatasetSplit data) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("algorithm", "neurotrails");
+        p.put("seed", cfg.seed());
+        p.put("data", data.train().name());
+        p.put("data_checksum", data.train().checksum());
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("algorithm", "neurotrails");
+        m.put("shared_layers", cfg.sharedLayers());
+        m.put("training", Map.of("config", cfg.toMap()));
+        m.put("provenance", p);
+        return m;
     }
 
     /**

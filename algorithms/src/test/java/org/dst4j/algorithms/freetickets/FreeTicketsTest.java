@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 class FreeTicketsTest {
 
     private static DatasetSplit small() throws Exception {
-        return DataSources.load(new DataOptions(null, null, null, null, null, "last", 0.2, false, 0, 1200, 300));
+        return DataSources.load(new DataOptions(null, null, null, null, null, "last", 0.2, 0, 1200, 300));
     }
 
     private static FreeTicketsConfig config(Variant v, int members, int threads) {

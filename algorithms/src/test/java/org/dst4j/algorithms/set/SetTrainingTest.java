@@ -26,7 +26,7 @@ class SetTrainingTest {
         "--limit-test", "400", "--lr", "0.001", "--optimizer", "adam", "--schedule", "cosine"};
 
     private static DatasetSplit small() throws Exception {
-        return DataSources.load(new DataOptions(null, null, null, null, null, "last", 0.2, false, 0, 1500, 400));
+        return DataSources.load(new DataOptions(null, null, null, null, null, "last", 0.2, 0, 1500, 400));
     }
 
     private static SetConfig smallConfig(int epochs, int threads) {

@@ -10,25 +10,33 @@ import java.nio.file.Path;
  * @param dataset a named dataset ({@code fashion-mnist}, {@code mnist}, {@code fashion-mnist-small})
  * @param labelColumn for CSV: {@code last}, {@code first} or a 0-based index
  * @param testFraction share held out when a single file is given
- * @param standardize fit mean/std on train and apply to both splits
+ * @param seed draws a single file's held-out test split
  * @param limitTrain at most this many training samples (0 = all)
  * @param limitTest at most this many test samples (0 = all)
  */
 public record DataOptions(Path data, Path testData, Path labels, Path testLabels, String dataset, String labelColumn,
-                          double testFraction, boolean standardize, long seed, int limitTrain, int limitTest) {
+                          double testFraction, long seed, int limitTrain, int limitTest) {
 
-    /** The embedded default dataset, no standardization. */
+    // Standardization is not a data option: each algorithm fits its own on the training split (an unused
+    // flag here once promised it).
+    public DataOptions {
+        java.util.Objects.requireNonNull(labelColumn, "labelColumn");
+        if (limitTrain < 0) throw new IllegalArgumentException("limitTrain must be >= 0 (0 = all), got " + limitTrain);
+        if (limitTest < 0) throw new IllegalArgumentException("limitTest must be >= 0 (0 = all), got " + limitTest);
+    }
+
+    /** The embedded default dataset. */
     public static DataOptions embedded() {
-        return new DataOptions(null, null, null, null, null, "last", 0.2, false, 0, 0, 0);
+        return new DataOptions(null, null, null, null, null, "last", 0.2, 0, 0, 0);
     }
 
     /** A directory of IDX files. */
     public static DataOptions idx(Path dir) {
-        return new DataOptions(dir, null, null, null, null, "last", 0.2, false, 0, 0, 0);
+        return new DataOptions(dir, null, null, null, null, "last", 0.2, 0, 0, 0);
     }
 
     /** A named dataset. */
     public static DataOptions named(String name) {
-        return new DataOptions(null, null, null, null, name, "last", 0.2, false, 0, 0, 0);
+        return new DataOptions(null, null, null, null, name, "last", 0.2, 0, 0, 0);
     }
 }

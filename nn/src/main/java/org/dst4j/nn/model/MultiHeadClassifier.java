@@ -38,6 +38,7 @@ public final class MultiHeadClassifier implements Classifier {
     private final Standardizer standardizer;
     private final WorkerPool pool;
     private final ParallelKernels pk;
+    private Map<String, Object> manifest = Map.of();
     private boolean closed;
 
     /**
@@ -113,8 +114,13 @@ public final class MultiHeadClassifier implements Classifier {
         java.util.Objects.requireNonNull(dir, "dir");
         SparseClassifier.checkThreads(threads);
         Loaded l = read(dir);
-        return new MultiHeadClassifier(l.net(), l.standardizer(), threads);
+        MultiHeadClassifier c = new MultiHeadClassifier(l.net(), l.standardizer(), threads);
+        c.manifest = l.manifest();
+        return c;
     }
+
+    /** The manifest's content (parts and what the writer added), empty for a classifier not loaded from a directory. */
+    public Map<String, Object> manifest() { return manifest; }
 
     /** A loaded multi-head model and the input standardizer saved with it. */
     public record Loaded(MultiHeadMlp net, Standardizer standardizer, Map<String, Object> manifest) {}

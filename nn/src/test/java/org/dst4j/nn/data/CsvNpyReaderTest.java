@@ -144,7 +144,7 @@ class CsvNpyReaderTest {
         StringBuilder sb = new StringBuilder("f,label\n");
         for (int i = 0; i < 100; i++) sb.append(i).append(',').append(i % 4 == 0 ? 1 : 0).append('\n');
         Path p = csv("all.csv", sb.toString());
-        DataOptions o = new DataOptions(p, null, null, null, null, "last", 0.2, false, 7, 0, 0);
+        DataOptions o = new DataOptions(p, null, null, null, null, "last", 0.2, 7, 0, 0);
         try (DatasetSplit a = DataSources.load(o); DatasetSplit b = DataSources.load(o)) {
             assertThat(a.train().samples()).isEqualTo(80);
             assertThat(a.test().samples()).isEqualTo(20);
@@ -152,7 +152,7 @@ class CsvNpyReaderTest {
             assertThat(a.test().checksum()).isEqualTo(b.test().checksum());
             assertThat(a.train().name()).isEqualTo("all");
         }
-        assertThatThrownBy(() -> DataSources.load(new DataOptions(p.resolveSibling("x.npy"), null, null, null, null, "last", 0.2, false, 7, 0, 0)))
+        assertThatThrownBy(() -> DataSources.load(new DataOptions(p.resolveSibling("x.npy"), null, null, null, null, "last", 0.2, 7, 0, 0)))
                 .hasMessageContaining("no such file");
     }
     private static String rows(int... labels) {
@@ -162,7 +162,7 @@ class CsvNpyReaderTest {
     }
 
     private static DataOptions files(Path data, Path test, Path labels, Path testLabels) {
-        return new DataOptions(data, test, labels, testLabels, null, "last", 0.2, false, 7, 0, 0);
+        return new DataOptions(data, test, labels, testLabels, null, "last", 0.2, 7, 0, 0);
     }
 
     @Test

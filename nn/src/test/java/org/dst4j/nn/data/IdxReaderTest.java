@@ -159,7 +159,7 @@ class IdxReaderTest {
                     + ": no sample has label 10..254, although the largest label, 255, makes 256 classes");
         }
         // --limit-train keeps the warning about the file.
-        try (DatasetSplit s = DataSources.load(new DataOptions(d, null, null, null, null, "last", 0.2, false, 0, 50, 2))) {
+        try (DatasetSplit s = DataSources.load(new DataOptions(d, null, null, null, null, "last", 0.2, 0, 50, 2))) {
             assertThat(s.train().samples()).isEqualTo(50);
             assertThat(s.warnings()).hasSize(1);
         }

@@ -1,0 +1,47 @@
+package org.dst4j.algorithms.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.dst4j.nn.io.CheckpointFile;
+import org.dst4j.nn.model.Classifier;
+import org.dst4j.nn.model.EnsembleClassifier;
+import org.dst4j.nn.model.MultiHeadClassifier;
+import org.dst4j.nn.model.SparseClassifier;
+
+/**
+ * What a saved model records about the data it was trained on: the run's seed, which also drew a single
+ * data file's held-out test split, and the checksum of the training samples. Either is null when the model
+ * does not record it.
+ */
+record TrainedOn(Long seed, Long checksum) {
+
+    static TrainedOn of(Classifier c) {
+        return of(switch (c) {
+            case SparseClassifier s -> s.header();
+            case EnsembleClassifier e -> e.members().getFirst().header();
+            case MultiHeadClassifier m -> m.manifest();
+            default -> Map.of();
+        });
+    }
+
+    /** From a checkpoint file's header; nothing recorded when there is no such file (the caller reports that). */
+    static TrainedOn ofFile(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) return new TrainedOn(null, null);
+        try (CheckpointFile.Checkpoint ck = CheckpointFile.read(file)) {
+            return of(ck.header());
+        }
+    }
+
+    // The run's seed is its config's (a DST member's provenance holds the member's own seed instead).
+    static TrainedOn of(Map<String, Object> h) {
+        Long seed = null, sum = null;
+        if (h.get("training") instanceof Map<?, ?> t && t.get("config") instanceof Map<?, ?> c && c.get("seed") instanceof Number n) seed = n.longValue();
+        if (h.get("provenance") instanceof Map<?, ?> p) {
+            if (seed == null && p.get("seed") instanceof Number n) seed = n.longValue();
+            if (p.get("data_checksum") instanceof Number n) sum = n.longValue();
+        }
+        return new TrainedOn(seed, sum);
+    }
+}

@@ -1,0 +1,102 @@
+package org.dst4j.algorithms.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A single data file's test split is drawn by the run's seed; {@code predict} and {@code set --resume}
+ * must find the same split without being told the seed again (once, predict drew it with seed 0 and
+ * scored a model partly on its own training samples).
+ */
+class HeldOutSplitTest {
+
+    @TempDir Path dir;
+
+    record Outcome(int code, String out, String err) {}
+
+    static Outcome run(String... args) {
+        PrintStream out = System.out, err = System.err;
+        ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+        try {
+            int code = Main.run(args);
+            return new Outcome(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8).strip());
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    // 400 samples of 6 features and 4 classes that a small network learns part of, so train and test scores differ.
+    Path csv() throws Exception {
+        StringBuilder sb = new StringBuilder();
+        java.util.Random r = new java.util.Random(5);
+        for (int i = 0; i < 400; i++) {
+            int c = r.nextInt(4);
+            for (int f = 0; f < 6; f++) sb.append(String.format(java.util.Locale.ROOT, "%.3f,", (f == c ? 1.0 : 0.0) + 0.9 * r.nextGaussian()));
+            sb.append(c).append('\n');
+        }
+        return Files.writeString(dir.resolve("data.csv"), sb.toString());
+    }
+
+    static double lastTestAccuracy(Path metrics) throws Exception {
+        List<String> lines = Files.readAllLines(metrics);
+        Matcher m = Pattern.compile("\"test_accuracy\":([0-9.eE-]+)").matcher(lines.getLast());
+        assertThat(m.find()).as(lines.getLast()).isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+
+    @Test
+    void predictAndResumeFindTheSplitTheRunWasTrainedOn() throws Exception {
+        String data = csv().toString();
+        Path run = dir.resolve("run");
+        Outcome train = run("set", "--data", data, "--seed", "7", "--hidden", "32", "--epsilon", "20", "--epochs", "3", "--lr", "0.05",
+                "--dropout", "0", "--threads", "1", "--out", run.toString());
+        assertThat(train.code()).as(train.err()).isZero();
+        String model = run.resolve("model.dst4j").toString(), csvOut = dir.resolve("p.csv").toString();
+
+        // No --seed: the model's, so the score is the run's last test score on the same 80 samples.
+        Outcome p = run("predict", "--model", model, "--data", data, "--threads", "1", "--output", csvOut);
+        assertThat(p.code()).as(p.err()).isZero();
+        Matcher m = Pattern.compile("accuracy ([0-9.]+) on (\\d+) samples").matcher(p.out());
+        assertThat(m.find()).as(p.out()).isTrue();
+        assertThat(Integer.parseInt(m.group(2))).isEqualTo(80);
+        assertThat(Double.parseDouble(m.group(1))).isCloseTo(lastTestAccuracy(run.resolve("metrics.jsonl")), org.assertj.core.data.Offset.offset(1e-4));
+
+        // Another seed or fraction draws another split, which holds training samples: refused, not scored.
+        for (String[] other : new String[][] {{"--seed", "8"}, {"--test-fraction", "0.3"}}) {
+            Outcome bad = run("predict", "--model", model, "--data", data, "--threads", "1", "--output", csvOut, other[0], other[1]);
+            assertThat(bad.code()).isEqualTo(1);
+            assertThat(bad.err()).contains("is not the one held out when " + model + " was trained").doesNotContain("\n");
+        }
+        // Data with its own test set has no split for --seed to draw.
+        Outcome seedless = run("predict", "--model", model, "--seed", "7", "--output", csvOut);
+        assertThat(seedless.code()).isEqualTo(2);
+        assertThat(seedless.err()).contains("--seed only chooses a single --data file's held-out test split");
+
+        // Resuming finds the checkpoint's split without --seed (before: "the training data differs").
+        Outcome resumed = run("set", "--resume", run.toString(), "--data", data, "--threads", "1");
+        assertThat(resumed.code()).as(resumed.err()).isZero();
+    }
+
+    @Test
+    void theRunsSeedIsTheConfigsNotADstMembersOwn() {
+        // A DST member's provenance holds its own seed (run seed + member - 1); the split was drawn with the run's.
+        var member = java.util.Map.<String, Object>of("training", java.util.Map.of("config", java.util.Map.of("seed", 42L)),
+                "provenance", java.util.Map.of("seed", 44L, "data_checksum", 123L));
+        assertThat(TrainedOn.of(member)).isEqualTo(new TrainedOn(42L, 123L));
+        assertThat(TrainedOn.of(java.util.Map.of("provenance", java.util.Map.of("seed", 9L)))).isEqualTo(new TrainedOn(9L, null));
+        assertThat(TrainedOn.of(java.util.Map.of())).isEqualTo(new TrainedOn(null, null));
+    }
+}
