@@ -284,6 +284,14 @@ final class PanamaKernels implements Kernels {
             return quads;
         }
 
+        private MemorySegment block = MemorySegment.ofArray(new float[0]);
+
+        // at least n floats of heap scratch as a segment, so the vector code reads it as it reads the matrices
+        MemorySegment block(int n) {
+            if (block.byteSize() < (long) n * Float.BYTES) block = MemorySegment.ofArray(new float[n]);
+            return block;
+        }
+
         // the whole matrix, padding included, as one bulk copy: row r's column c is at r * stride + c
         float[] copy(DenseMatrix m) {
             long need = m.rows() * m.stride();
@@ -983,36 +991,58 @@ final class PanamaKernels implements Kernels {
     public double softmaxCrossEntropy(DenseMatrix logits, int[] labels, int labelOffset, float gradScale,
                                       DenseMatrix grad, DenseMatrix probs) {
         int classes = logits.rows(), n = logits.cols();
-        MemorySegment ls = logits.segment();
-        long stride = logits.stride();
+        MemorySegment ls = logits.segment(), ps = probs == null ? null : probs.segment(), gs = grad == null ? null : grad.segment();
+        long lStride = logits.stride(), pStride = probs == null ? 0 : probs.stride(), gStride = grad == null ? 0 : grad.stride();
         double loss = 0;
         int c = 0;
         for (; c + lanes <= n; c += lanes) {
-            FloatVector max = FloatVector.broadcast(sp, Float.NEGATIVE_INFINITY);
-            for (int j = 0; j < classes; j++) max = max.max(load(ls, j * stride + c));
-            // exp once per logit, kept in probs or grad until the total is known: with two exp call
-            // sites this method ran out of C2's inlining budget and boxed its vectors
-            DenseMatrix keep = probs != null ? probs : grad;
-            FloatVector total = FloatVector.zero(sp);
+            loss += softmaxBlock(classes, lanes, ls, c, lStride, ps, c, pStride, gs, c, gStride, labels, labelOffset + c, gradScale);
+        }
+        if (c < n) {
+            // The columns after the last whole vector go through the same lane-wise operations, in a scratch
+            // block padded with zeros, so a sample's probabilities do not depend on where in a batch it sits
+            // (through the scalar softmax they differed by a few ulps from the same sample in a full vector).
+            int valid = n - c;
+            MemorySegment t = SCRATCH.get().block(3 * classes * lanes);
+            long tp = (long) classes * lanes, tg = 2L * classes * lanes;
+            t.fill((byte) 0);
+            for (int j = 0; j < classes; j++) MemorySegment.copy(ls, JAVA_FLOAT, (j * lStride + c) * Float.BYTES, t, JAVA_FLOAT, (long) j * lanes * Float.BYTES, valid);
+            loss += softmaxBlock(classes, valid, t, 0, lanes, ps == null ? null : t, tp, lanes, gs == null ? null : t, tg, lanes, labels, labelOffset + c, gradScale);
             for (int j = 0; j < classes; j++) {
-                FloatVector e = exp(load(ls, j * stride + c).sub(max));
-                total = total.add(e);
-                if (keep != null) store(e, keep.segment(), j * keep.stride() + c);
-            }
-            FloatVector inv = FloatVector.broadcast(sp, 1f).div(total);
-            for (int j = 0; keep != null && j < classes; j++) {
-                FloatVector p = load(keep.segment(), j * keep.stride() + c).mul(inv);
-                if (probs != null) store(p, probs.segment(), j * probs.stride() + c);
-                if (grad != null) store(p.mul(gradScale), grad.segment(), j * grad.stride() + c);
-            }
-            for (int i = 0; i < lanes; i++) {
-                int label = checkedLabel(labels, labelOffset + c + i, classes);
-                loss += StrictMath.log(total.lane(i)) + max.lane(i) - ls.getAtIndex(JAVA_FLOAT, label * stride + c + i);
-                if (grad != null) grad.set(label, c + i, grad.get(label, c + i) - gradScale);
+                if (ps != null) MemorySegment.copy(t, JAVA_FLOAT, (tp + (long) j * lanes) * Float.BYTES, ps, JAVA_FLOAT, (j * pStride + c) * Float.BYTES, valid);
+                if (gs != null) MemorySegment.copy(t, JAVA_FLOAT, (tg + (long) j * lanes) * Float.BYTES, gs, JAVA_FLOAT, (j * gStride + c) * Float.BYTES, valid);
             }
         }
-        for (; c < n; c++) {
-            loss += ScalarKernels.softmaxColumn(logits, labels[labelOffset + c] , labelOffset + c, c, gradScale, grad, probs);
+        return loss;
+    }
+
+    // One vector of columns starting at float offsets lAt / pAt / gAt (probs and grad may be null); the
+    // loss of the first `valid` columns. One exp call site: with two, C2 ran out of inlining budget here
+    // and boxed the vectors.
+    private static double softmaxBlock(int classes, int valid, MemorySegment ls, long lAt, long lStride, MemorySegment ps, long pAt, long pStride,
+                                       MemorySegment gs, long gAt, long gStride, int[] labels, int labelAt, float gradScale) {
+        FloatVector max = FloatVector.broadcast(sp, Float.NEGATIVE_INFINITY);
+        for (int j = 0; j < classes; j++) max = max.max(load(ls, j * lStride + lAt));
+        // exp once per logit, kept in probs or grad until the total is known
+        MemorySegment ks = ps != null ? ps : gs;
+        long kAt = ps != null ? pAt : gAt, kStride = ps != null ? pStride : gStride;
+        FloatVector total = FloatVector.zero(sp);
+        for (int j = 0; j < classes; j++) {
+            FloatVector e = exp(load(ls, j * lStride + lAt).sub(max));
+            total = total.add(e);
+            if (ks != null) store(e, ks, j * kStride + kAt);
+        }
+        FloatVector inv = FloatVector.broadcast(sp, 1f).div(total);
+        for (int j = 0; ks != null && j < classes; j++) {
+            FloatVector p = load(ks, j * kStride + kAt).mul(inv);
+            if (ps != null) store(p, ps, j * pStride + pAt);
+            if (gs != null) store(p.mul(gradScale), gs, j * gStride + gAt);
+        }
+        double loss = 0;
+        for (int i = 0; i < valid; i++) {
+            int label = checkedLabel(labels, labelAt + i, classes);
+            loss += StrictMath.log(total.lane(i)) + max.lane(i) - ls.getAtIndex(JAVA_FLOAT, label * lStride + lAt + i);
+            if (gs != null) gs.setAtIndex(JAVA_FLOAT, label * gStride + gAt + i, gs.getAtIndex(JAVA_FLOAT, label * gStride + gAt + i) - gradScale);
         }
         return loss;
     }

@@ -367,6 +367,37 @@ class KernelsTest {
         for (int r = 0; r < m.rows(); r++) for (int c = 0; c < m.cols(); c++) m.set(r, c, d[r][c]);
     }
 
+    // A sample's probabilities must not depend on where in a batch it sits: the batch's last columns
+    // (fewer than a vector) once went through the scalar softmax and differed by a few ulps.
+    @ParameterizedTest(name = "batch {0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 2, 3, 5, 7, 8, 9, 13, 16, 17, 31})
+    void softmaxOfAColumnHasTheSameBitsAnywhereInABatch(int n) {
+        Kernels k = KernelProvider.panama();
+        int lanes = k.floatLanes(), classes = 10;
+        int wide = (n + lanes - 1) / lanes * lanes + lanes; // every column of the narrow batch lies in a whole vector of the wide one
+        RandomStream rnd = new RandomStream(23);
+        try (DenseMatrix zw = Fixtures.randomDense(rnd, classes, wide);
+             DenseMatrix pw = DenseMatrix.allocate(classes, wide); DenseMatrix gw = DenseMatrix.allocate(classes, wide);
+             DenseMatrix z = DenseMatrix.allocate(classes, n); DenseMatrix p = DenseMatrix.allocate(classes, n);
+             DenseMatrix g = DenseMatrix.allocate(classes, n); DenseMatrix p2 = DenseMatrix.allocate(classes, n)) {
+            for (int j = 0; j < classes; j++) for (int c = 0; c < n; c++) z.set(j, c, zw.get(j, c) * 4);
+            for (int j = 0; j < classes; j++) for (int c = 0; c < wide; c++) zw.set(j, c, zw.get(j, c) * 4);
+            int[] labels = new int[wide];
+            for (int c = 0; c < wide; c++) labels[c] = rnd.nextInt(classes);
+            k.softmaxCrossEntropy(zw, labels, 0, 0.5f, gw, pw);
+            double loss = k.softmaxCrossEntropy(z, labels, 0, 0.5f, g, p);
+            double lossProbsOnly = k.softmaxCrossEntropy(z, labels, 0, 0.5f, null, p2);
+            assertThat(lossProbsOnly).isEqualTo(loss);
+            for (int j = 0; j < classes; j++) {
+                for (int c = 0; c < n; c++) {
+                    assertThat(Float.floatToRawIntBits(p.get(j, c))).as("p[%d,%d] of %d lanes", j, c, lanes).isEqualTo(Float.floatToRawIntBits(pw.get(j, c)));
+                    assertThat(Float.floatToRawIntBits(p2.get(j, c))).as("p[%d,%d] without grad", j, c).isEqualTo(Float.floatToRawIntBits(pw.get(j, c)));
+                    assertThat(Float.floatToRawIntBits(g.get(j, c))).as("grad[%d,%d]", j, c).isEqualTo(Float.floatToRawIntBits(gw.get(j, c)));
+                }
+            }
+        }
+    }
+
     @ParameterizedTest(name = "{0} {2}")
     @MethodSource("cases")
     void softmaxCrossEntropyIsStable(String label, Kernels k, Shape s) {
