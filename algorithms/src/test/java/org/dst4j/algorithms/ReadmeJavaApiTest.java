@@ -19,17 +19,6 @@ import org.junit.jupiter.api.io.TempDir;
  * Fashion-MNIST).
  */
 class ReadmeJavaApiTest {
-    private static final List<String> IMPORTS = List.of(
-            "java.nio.file.Path",
-            "org.dst4j.nn.data.*",
-            "org.dst4j.nn.model.*",
-            "org.dst4j.algorithms.set.*",
-            "org.dst4j.algorithms.quickselection.*",
-            "org.dst4j.algorithms.freetickets.*",
-            "org.dst4j.algorithms.freetickets.FreeTicketsConfig.Variant",
-            "org.dst4j.algorithms.neurotrails.*",
-            "org.dst4j.algorithms.spacenet.*");
-
     static String javaApiExample(String readme) {
         int section = readme.indexOf("\n## Java API\n");
         assertThat(section).as("README has a '## Java API' section").isNotNegative();
@@ -41,10 +30,12 @@ class ReadmeJavaApiTest {
     // Compiles the snippet as the body of a method taking `someDataset` (the README's placeholder);
     // javac's messages go to `log`.
     static boolean compiles(Path dir, String snippet, StringWriter log) throws Exception {
-        StringBuilder src = new StringBuilder();
-        for (String i : IMPORTS) src.append("import ").append(i).append(";\n");
+        // The block's own import lines head the file (a reader copying the block gets them too); the rest is the body.
+        StringBuilder imports = new StringBuilder(), body = new StringBuilder();
+        for (String line : snippet.split("\n", -1)) (line.startsWith("import ") ? imports : body).append(line).append('\n');
+        StringBuilder src = new StringBuilder(imports);
         src.append("class ReadmeExample {\n  static void example(Dataset someDataset) throws Exception {\n")
-                .append(snippet).append("  }\n}\n");
+                .append(body).append("  }\n}\n");
         Path file = dir.resolve("ReadmeExample.java");
         Files.writeString(file, src);
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();

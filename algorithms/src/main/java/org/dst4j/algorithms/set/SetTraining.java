@@ -110,6 +110,8 @@ public final class SetTraining {
     public static SparseClassifier resume(Path dir, DatasetSplit data, int threads, Progress progress) throws IOException {
         java.util.Objects.requireNonNull(dir, "dir");
         java.util.Objects.requireNonNull(data, "data");
+        // Checked here: read with the checkpoint's config, a bad count was reported as a bad checkpoint.
+        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         if (progress == null) progress = new Progress() {};
         Path file = dir.resolve(CHECKPOINT);
         if (!Files.exists(file)) throw new IOException("--resume " + dir + ": no " + CHECKPOINT + " there");

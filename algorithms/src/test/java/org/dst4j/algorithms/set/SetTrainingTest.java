@@ -128,6 +128,12 @@ class SetTrainingTest {
                 SetTraining.resume(dir, data, 1, new SetTraining.Progress() {}).close();
             }
         }).isInstanceOf(IOException.class).hasMessageContaining("CRC32C mismatch");
+        // A bad thread count is the caller's mistake, not the checkpoint's.
+        assertThatThrownBy(() -> {
+            try (DatasetSplit data = small()) {
+                SetTraining.resume(dir, data, 0, null).close();
+            }
+        }).isInstanceOf(IllegalArgumentException.class).hasMessage("threads must be >= 1, got 0");
         Files.write(ck, java.util.Arrays.copyOf(b, 100));
         assertThat(Main.run(new String[] {"set", "--resume", dir.toString(), "--limit-train", "1500", "--limit-test", "400"})).isEqualTo(1);
     }
