@@ -46,6 +46,32 @@ final class RunDirectory {
     }
 
     /**
+     * The checks of {@link #claim} that change nothing on disk, for before the data is read: an
+     * {@code --out} that is a file, that holds an earlier run without {@code --overwrite}, or that cannot
+     * be written is a usage error now rather than after a large data set has loaded.
+     */
+    static void precheck(Options o, Outputs outputs) throws UsageException, IOException {
+        Path out = o.path("out");
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new UsageException("--out " + out + " is a file; expected a directory (it is created if missing)");
+        }
+        if (o.given("out") && !o.flag("overwrite")) {
+            List<Path> earlier = earlierOutputs(out, outputs);
+            if (!earlier.isEmpty()) {
+                throw new UsageException("--out " + out + " holds an earlier run (" + names(earlier) + "); give --overwrite to replace it, or another --out");
+            }
+        }
+        Path existing = out.toAbsolutePath();
+        while (existing != null && !Files.exists(existing)) existing = existing.getParent();
+        if (existing != null && !Files.isDirectory(existing)) {
+            throw new UsageException("--out " + out + ": cannot be created, " + existing + " is a file");
+        }
+        if (existing != null && !Files.isWritable(existing)) {
+            throw new UsageException("--out " + out + ": " + (existing.equals(out.toAbsolutePath()) ? "the directory" : existing) + " is not writable");
+        }
+    }
+
+    /**
      * The run directory: {@code --out} if it holds none of {@code outputs}, else as the class describes.
      * Throws a usage error for an {@code --out} that is a file, or holds an earlier run without
      * {@code --overwrite}.
