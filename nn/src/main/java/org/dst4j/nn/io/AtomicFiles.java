@@ -24,11 +24,28 @@ public final class AtomicFiles {
         void writeTo(OutputStream out) throws IOException;
     }
 
+    /**
+     * Writes {@code body} to {@code target} all-or-nothing. A symbolic link stays a link: the file it
+     * points to is replaced. A target that exists but is not a regular file (a device such as
+     * {@code /dev/stdout}, a named pipe) is written in place, since renaming over it would replace the
+     * device with a file. Errors name {@code target}, not the temporary file.
+     */
     public static void write(Path target, Body body) throws IOException {
-        Path dir = target.toAbsolutePath().getParent();
-        if (dir != null) Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+        if (Files.exists(target) && !Files.isRegularFile(target)) {
+            if (Files.isDirectory(target)) throw new IOException("writing " + target + ": is a directory");
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(target), 1 << 16)) {
+                body.writeTo(out);
+            } catch (IOException e) {
+                throw named(target, e);
+            }
+            return;
+        }
+        Path file = Files.isSymbolicLink(target) && Files.exists(target) ? target.toRealPath() : target;
+        Path dir = file.toAbsolutePath().getParent();
+        Path tmp = null;
         try {
+            if (dir != null) Files.createDirectories(dir);
+            tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
             // createTempFile makes the file private (0600); results are ordinary files (0644).
             if (tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
                 Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
@@ -40,26 +57,42 @@ public final class AtomicFiles {
                 ch.force(true);
             }
             try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
             }
         } catch (IOException e) {
-            Files.deleteIfExists(tmp);
+            if (tmp != null) Files.deleteIfExists(tmp);
             throw named(target, e);
         } catch (RuntimeException | Error e) {
-            Files.deleteIfExists(tmp);
+            if (tmp != null) Files.deleteIfExists(tmp);
             throw e;
         }
     }
 
     /**
      * {@code e} with the file it concerns in its message. A full disk or an I/O error reports only
-     * "No space left on device"; file-system exceptions already carry their path and keep their type.
+     * "No space left on device"; a file-system exception about {@code file} itself keeps its type, one
+     * about another path (the temporary file, a parent directory) is reported as writing {@code file}.
      */
     public static IOException named(Path file, IOException e) {
-        if (e instanceof java.nio.file.FileSystemException || String.valueOf(e.getMessage()).contains(file.toString())) return e;
+        if (e instanceof java.nio.file.FileSystemException f) {
+            if (file.toString().equals(f.getFile())) return e;
+            return new IOException("writing " + file + ": " + reason(f), e);
+        }
+        if (String.valueOf(e.getMessage()).contains(file.toString())) return e;
         return new IOException("writing " + file + ": " + e.getMessage(), e);
+    }
+
+    // NoSuchFileException and its kin carry only the path as their message.
+    private static String reason(java.nio.file.FileSystemException f) {
+        if (f.getReason() != null) return f.getReason();
+        return switch (f) {
+            case java.nio.file.NoSuchFileException x -> "no such file or directory (" + f.getFile() + ")";
+            case java.nio.file.AccessDeniedException x -> "permission denied (" + f.getFile() + ")";
+            case java.nio.file.FileAlreadyExistsException x -> f.getFile() + " already exists";
+            default -> f.getClass().getSimpleName() + " (" + f.getFile() + ")";
+        };
     }
 
     public static void writeString(Path target, String text) throws IOException {

@@ -92,9 +92,13 @@ class CheckpointFileTest {
     }
 
     @Test
-    void fileSystemErrorsKeepTheirTypeAndPath(@TempDir Path dir) {
-        java.nio.file.NoSuchFileException e = new java.nio.file.NoSuchFileException("/x/y");
-        assertThat(AtomicFiles.named(dir.resolve("m"), e)).isSameAs(e);
+    void fileSystemErrorsNameTheFileAskedFor(@TempDir Path dir) {
+        Path m = dir.resolve("m");
+        java.nio.file.NoSuchFileException same = new java.nio.file.NoSuchFileException(m.toString());
+        assertThat(AtomicFiles.named(m, same)).isSameAs(same);
+        // About the temporary file or a parent: the message is about m (once it named only "/x/.m.123.tmp").
+        assertThat(AtomicFiles.named(m, new java.nio.file.NoSuchFileException("/x/.m.123.tmp")))
+                .hasMessage("writing " + m + ": no such file or directory (/x/.m.123.tmp)");
     }
 
     @Test

@@ -1,0 +1,62 @@
+package org.dst4j.nn.io;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What an atomic write does to targets that are not plain files (a review found /dev/stdout replaced by a file). */
+class AtomicFilesTest {
+
+    @Test
+    void aSymbolicLinkStaysALinkAndItsFileIsReplaced(@TempDir Path dir) throws IOException {
+        Path real = Files.writeString(dir.resolve("real.csv"), "old");
+        Path link = Files.createSymbolicLink(dir.resolve("link.csv"), real);
+        AtomicFiles.writeString(link, "new");
+        assertThat(Files.isSymbolicLink(link)).isTrue();
+        assertThat(Files.readString(real)).isEqualTo("new");
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString()).sorted().toList()).containsExactly("link.csv", "real.csv");
+        }
+    }
+
+    @Test
+    void aNamedPipeIsWrittenInPlaceNotReplaced(@TempDir Path dir) throws Exception {
+        Path fifo = dir.resolve("pipe");
+        Process mk;
+        try {
+            mk = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        } catch (IOException e) {
+            mk = null;
+        }
+        assumeThat(mk != null && mk.waitFor(10, TimeUnit.SECONDS) && mk.exitValue() == 0).as("mkfifo available").isTrue();
+        CompletableFuture<String> read = CompletableFuture.supplyAsync(() -> {
+            try {
+                return Files.readString(fifo, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        });
+        AtomicFiles.writeString(fifo, "through the pipe");
+        assertThat(read.get(10, TimeUnit.SECONDS)).isEqualTo("through the pipe");
+        assertThat(Files.isRegularFile(fifo)).as("still a pipe").isFalse();
+        assertThat(Files.exists(fifo)).isTrue();
+    }
+
+    @Test
+    void aFailedWriteNamesTheTargetNotTheTemporaryFile(@TempDir Path dir) throws IOException {
+        Path blocker = Files.writeString(dir.resolve("afile"), "x");
+        Path target = blocker.resolve("out.csv"); // its parent is a file: nothing can be created there
+        assertThatThrownBy(() -> AtomicFiles.writeString(target, "y")).isInstanceOf(IOException.class)
+                .hasMessageStartingWith("writing " + target + ": ").hasMessageNotContaining(".tmp");
+        assertThat(Files.readString(blocker)).isEqualTo("x");
+    }
+}
