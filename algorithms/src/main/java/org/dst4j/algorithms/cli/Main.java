@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import org.dst4j.nn.data.DataFormatException;
 import org.dst4j.nn.data.DataOptionException;
 import org.dst4j.nn.train.Trainer;
@@ -63,6 +64,12 @@ public final class Main {
             return 1;
         } catch (IOException e) {
             System.err.println("dst4j " + args[0] + ": " + describe(e));
+            return 1;
+        } catch (OutOfMemoryError e) {
+            // Heap or off-heap (an Arena that cannot allocate also throws this): a size chosen too large, not a bug.
+            System.err.println("dst4j " + args[0] + ": out of memory (" + e.getMessage() + "): the network or data does not fit in this machine's"
+                    + " memory; try fewer neurons or connections (--hidden, --epsilon, --density), less data (--limit-train), or a larger heap"
+                    + " (DST4J_JVM_OPTS=-Xmx...)");
             return 1;
         }
     }
@@ -126,6 +133,17 @@ public final class Main {
             cmd.add(Main.class.getName());
             cmd.addAll(List.of(args));
             Process p = new ProcessBuilder(cmd).inheritIO().directory(new File(".").getAbsoluteFile()).start();
+            // A signal that ends this JVM (kill, a job scheduler's TERM) must end the run too: the child
+            // otherwise went on training, orphaned, writing into --out.
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                if (!p.isAlive()) return;
+                p.destroy();
+                try {
+                    if (!p.waitFor(10, TimeUnit.SECONDS)) p.destroyForcibly();
+                } catch (InterruptedException e) {
+                    p.destroyForcibly();
+                }
+            }, "dst4j-relaunched-child"));
             return p.waitFor();
         } catch (Exception e) {
             return null;

@@ -6,7 +6,8 @@ import java.lang.reflect.Constructor;
  * Chooses the kernel backend once per JVM: the Panama SIMD kernels when {@code jdk.incubator.vector}
  * is readable, the scalar ones otherwise (with one warning naming the missing flag).
  *
- * <p>System properties: {@code dst4j.kernels=scalar} forces the scalar backend;
+ * <p>System properties: {@code dst4j.kernels=scalar} forces the scalar backend ({@code auto}, the default, and
+ * {@code panama} choose as above; another value is a warning);
  * {@code dst4j.vectorBits=128|256|512} fixes the SIMD width for the whole JVM (to test the kernels as a
  * 128-bit NEON or 256-bit AVX2 machine runs them).
  */
@@ -36,6 +37,15 @@ public final class KernelProvider {
         return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
     }
 
+    // -Ddst4j.kernels: scalar forces the scalar backend; panama or auto (or nothing) chooses as usual;
+    // anything else is one warning, then the usual choice (it was silently ignored).
+    static boolean forcedScalar(String v, java.io.PrintStream warn) {
+        if (v == null || v.isBlank() || v.equalsIgnoreCase("auto") || v.equalsIgnoreCase("panama")) return false;
+        if (v.equalsIgnoreCase("scalar")) return true;
+        warn.println("WARNING: -Ddst4j.kernels=" + v + " is not scalar, panama or auto; choosing the backend as usual");
+        return false;
+    }
+
     /**
      * The SIMD kernels, at the platform's preferred width or the one set by {@code -Ddst4j.vectorBits}.
      *
@@ -54,7 +64,7 @@ public final class KernelProvider {
     }
 
     private static Kernels choose() {
-        if ("scalar".equalsIgnoreCase(System.getProperty("dst4j.kernels", ""))) return scalar();
+        if (forcedScalar(System.getProperty("dst4j.kernels"), System.err)) return scalar();
         if (!vectorModulePresent()) {
             System.err.println("WARNING: dst4j uses scalar kernels (slow): jdk.incubator.vector is not available; start java with --add-modules jdk.incubator.vector");
             return scalar();

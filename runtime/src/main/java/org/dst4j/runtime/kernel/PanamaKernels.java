@@ -33,13 +33,27 @@ final class PanamaKernels implements Kernels {
     // The species must be a static final constant: C2 intrinsifies vector operations only on constant
     // species; an instance field makes every operation a boxed fallback (measured: 2 vs 66 GFLOP/s).
     // The width is fixed per JVM, from -Ddst4j.vectorBits (tests run separate JVMs per width).
-    private static final VectorSpecies<Float> sp = species(Integer.getInteger("dst4j.vectorBits", 0));
+    private static final VectorSpecies<Float> sp = species(vectorBits(System.getProperty("dst4j.vectorBits"), System.err));
     private static final int lanes = sp.length();
     // narrow rows (DenseMatrix pads batches of up to 8 columns to 2, 4 or 8 floats)
     private static final VectorSpecies<Float> S2 = FloatVector.SPECIES_64, S4 = FloatVector.SPECIES_128, S8 = FloatVector.SPECIES_256;
     private static final VectorSpecies<Integer> isp = VectorSpecies.of(int.class, sp.vectorShape());
 
     PanamaKernels() {}
+
+    // -Ddst4j.vectorBits: 128, 256 or 512; anything else is one warning and the machine's width (0), not
+    // an ExceptionInInitializerError at the first kernel call.
+    static int vectorBits(String v, java.io.PrintStream warn) {
+        if (v == null || v.isBlank()) return 0;
+        switch (v.strip()) {
+            case "128": return 128;
+            case "256": return 256;
+            case "512": return 512;
+            default:
+                warn.println("WARNING: -Ddst4j.vectorBits=" + v + " is not 128, 256 or 512; using the machine's preferred width");
+                return 0;
+        }
+    }
 
     // 4 to 16 lanes: the SDDMM reduction combines quads of dots in at most two further steps.
     private static VectorSpecies<Float> species(int bits) {
