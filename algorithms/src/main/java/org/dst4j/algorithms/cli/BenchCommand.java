@@ -51,6 +51,11 @@ final class BenchCommand implements Command {
         RunDirectory.declare(o);
         if (!o.parse(rest)) return 0;
         if (o.flag("replot")) {
+            // A replot draws what the earlier run's JSON holds; the run options would be silently ignored.
+            for (String n : List.of("sizes", "features", "informative", "classes", "separation", "train", "test", "batch", "lr", "momentum",
+                    "weight-decay", "zeta", "seed", "threads")) {
+                if (o.given(n)) throw new UsageException("--" + n + " does not apply to --replot, which re-draws the chart from " + o.path("out").resolve(ScaleBenchmark.METRICS));
+            }
             try {
                 System.out.println("wrote " + o.path("out").resolve(ScaleBenchmark.CHART) + " from " + ScaleBenchmark.replot(o.path("out")).size() + " sizes");
                 return 0;

@@ -76,6 +76,7 @@ final class FreeTicketsCommand implements Command {
                     + (dst ? "edst" : "dst") + ", not " + cfg.variant().label());
         }
         Progress progress = new Progress(cfg.totalEpochs());
+        RunDirectory.precheck(o, OUTPUTS);
         try (DatasetSplit data = DataArgs.load(o, cfg.seed())) {
             int[] sizes = LayerCheck.sizes(data.train().features(), cfg.hidden(), data.train().classes());
             LayerCheck.check(o, "density", "", sizes, new org.dst4j.nn.init.Density.Erk(cfg.density()).densities(sizes));

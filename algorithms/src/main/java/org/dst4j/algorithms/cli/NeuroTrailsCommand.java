@@ -75,6 +75,7 @@ final class NeuroTrailsCommand implements Command {
         }
         boolean compare = o.flag("compare");
         Progress progress = new Progress(cfg.epochs() * (compare ? 2 + cfg.heads() : 1));
+        RunDirectory.precheck(o, OUTPUTS);
         try (DatasetSplit data = DataArgs.load(o, cfg.seed())) {
             for (NeuroTrails.Network n : NeuroTrails.networks(cfg, data.train().features(), data.train().classes(), compare)) {
                 LayerCheck.check(o, "density", n.name(), n.sizes(), n.densities());

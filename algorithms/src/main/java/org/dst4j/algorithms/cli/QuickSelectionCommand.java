@@ -69,7 +69,7 @@ final class QuickSelectionCommand implements Command {
         QuickSelectionConfig cfg;
         try {
             cfg = new QuickSelectionConfig(o.integer("k", 1, Integer.MAX_VALUE), o.integer("hidden", 1, 1 << 24), o.number("epsilon", 1e-9, 1e9),
-                    o.number("zeta", 0, 0.99), (float) o.number("noise", 0, 1e3), o.flag("fresh-noise"), o.integer("epochs", 0, 1_000_000),
+                    o.number("zeta", 0, 0.99), (float) o.number("noise", 0, 1e3), o.flag("fresh-noise"), o.integer("epochs", 1, 1_000_000),
                     o.integer("batch", 1, 1 << 20), (float) o.number("lr", 1e-12, 1e3), (float) o.number("momentum", 0, 0.999999),
                     (float) o.number("weight-decay", 0, 1), (float) o.number("dropout", 0, 0.99), SetCommand.init(o), output, o.longValue("seed"),
                     o.integer("threads", 1, 4096));
@@ -83,7 +83,8 @@ final class QuickSelectionCommand implements Command {
         }
         int[] evalK = o.given("eval-k") ? o.integers("eval-k", 1, Integer.MAX_VALUE) : new int[] {cfg.k()};
         // Read before training, not after it: a bad value used to surface only once the whole selection had run.
-        int trees = o.integer("trees", 1, 100_000), draws = o.integer("random-draws", 0, 1000), runs = o.integer("kmeans-runs", 1, 1000);
+        int trees = o.integer("trees", 1, 100_000), draws = o.integer("random-draws", 1, 1000), runs = o.integer("kmeans-runs", 1, 1000);
+        RunDirectory.precheck(o, OUTPUTS);
         MadelonLike synthetic = null;
         try (DatasetSplit data = madelon ? (synthetic = MadelonLike.standard(cfg.seed())).split() : loadData(o, cfg.seed())) {
             Dataset train = data.train();
@@ -93,6 +94,11 @@ final class QuickSelectionCommand implements Command {
             }
             int[] sizes = {train.features(), cfg.hidden(), train.features()};
             LayerCheck.check(o, "epsilon", "autoencoder", sizes, new org.dst4j.nn.init.Density.ErdosRenyi(cfg.epsilon()).densities(sizes));
+            // Checked before the selection runs, not by k-means at its end (a stack trace from KMeans.cluster).
+            if (o.flag("evaluate") && train.samples() < train.classes()) {
+                throw new UserException("--evaluate: k-means clustering of the " + train.samples() + " training samples of " + train.name() + " into its "
+                        + train.classes() + " classes needs at least " + train.classes() + " samples");
+            }
             System.err.printf("dst4j quickselection: %s, %d samples, %d features; autoencoder %d-%d-%d%n", train.name(), train.samples(),
                     train.features(), train.features(), cfg.hidden(), train.features());
             Path out = RunDirectory.claim(o, OUTPUTS);
@@ -124,7 +130,8 @@ final class QuickSelectionCommand implements Command {
             double seconds = (System.nanoTime() - t0) / 1e9;
             int[] selected = result.top(cfg.k());
             writeFeatures(out.resolve("features.csv"), result, cfg.k());
-            List<String> wrote = new ArrayList<>(List.of(out.resolve("features.csv").toString(), out.resolve("metrics.jsonl").toString()));
+            List<String> wrote = new ArrayList<>(List.of(out.resolve("features.csv").toString(), out.resolve("metrics.jsonl").toString(),
+                    out.resolve("summary.json").toString()));
             if (train.imageRows() > 0 && train.imageRows() * train.imageCols() == train.features()) {
                 boolean[] mark = new boolean[train.features()];
                 for (int f : selected) mark[f] = true;

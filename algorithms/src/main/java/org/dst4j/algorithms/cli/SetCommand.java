@@ -40,7 +40,7 @@ final class SetCommand implements Command {
     static SetConfig config(Options o) throws UsageException {
         try {
             return new SetConfig(o.integers("hidden", 1, Integer.MAX_VALUE), o.number("epsilon", 1e-9, 1e9), o.number("zeta", 0, 1),
-                    o.integer("epochs", 0, 1_000_000), o.integer("batch", 1, 1 << 20), (float) o.number("lr", 1e-12, 1e3),
+                    o.integer("epochs", 1, 1_000_000), o.integer("batch", 1, 1 << 20), (float) o.number("lr", 1e-12, 1e3),
                     (float) o.number("momentum", 0, 0.999999), (float) o.number("weight-decay", 0, 1), (float) o.number("dropout", 0, 0.99),
                     o.choice("activation", "relu", "allrelu", "sigmoid", "tanh"), (float) o.number("alpha", 0, 10),
                     o.choice("optimizer", "sgd", "adam"), schedule(o), init(o), o.longValue("seed"), o.integer("threads", 1, 4096));
@@ -96,6 +96,9 @@ final class SetCommand implements Command {
         Options o = options("set", summary());
         if (!o.parse(args)) return 0;
         SetConfig cfg = config(o);
+        if ("adam".equals(cfg.optimizer()) && o.given("momentum")) {
+            throw new UsageException("--momentum applies to --optimizer sgd; Adam keeps its own moment estimates (beta1 0.9, beta2 0.999)");
+        }
         Path resume = o.path("resume");
         if (resume != null) {
             // SetTraining.resume rebuilds the run from its checkpoint and writes into that directory; only where it runs
@@ -117,6 +120,7 @@ final class SetCommand implements Command {
             Long recorded = TrainedOn.ofFile(resume.resolve(SetTraining.CHECKPOINT)).seed();
             if (recorded != null) splitSeed = recorded;
         }
+        if (resume == null) RunDirectory.precheck(o, OUTPUTS);
         try (DatasetSplit data = DataArgs.load(o, splitSeed)) {
             Path out = null;
             if (resume == null) {

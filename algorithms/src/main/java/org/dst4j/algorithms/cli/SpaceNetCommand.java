@@ -56,6 +56,7 @@ final class SpaceNetCommand implements Command {
             }
         }
         boolean baselines = !o.flag("no-baselines");
+        RunDirectory.precheck(o, OUTPUTS);
         try (DatasetSplit data = DataArgs.load(o, cfg.seed())) {
             if (cfg.tasks() > data.train().classes()) {
                 throw new UsageException("--tasks " + cfg.tasks() + " exceeds the " + data.train().classes() + " classes of " + data.train().name());

@@ -178,7 +178,7 @@ class CommandValidationTest {
         String[] quick = {"--k", "2", "--hidden", "8", "--evaluate"};
         assertUsageError(tiny("quickselection", concat(quick, "--trees", "0")), "dst4j quickselection: --trees: expected a whole number in [1, 100000], got 0");
         assertUsageError(tiny("quickselection", concat(quick, "--random-draws", "-1")),
-                "dst4j quickselection: --random-draws: expected a whole number in [0, 1000], got -1");
+                "dst4j quickselection: --random-draws: expected a whole number in [1, 1000], got -1");
         assertUsageError(tiny("quickselection", concat(quick, "--kmeans-runs", "0")), "dst4j quickselection: --kmeans-runs: expected a whole number in [1, 1000], got 0");
         assertThat(dir.resolve("run")).as("nothing trained, nothing written").doesNotExist();
     }

@@ -124,23 +124,41 @@ public final class CsvReader {
     }
 
     private static boolean parses(String cell) {
-        try {
-            Double.parseDouble(cell.strip());
-            return true;
-        } catch (NumberFormatException e) {
-            return false;
+        return plainDecimal(cell.strip());
+    }
+
+    // [+-] digits [. digits] [(e|E) [+-] digits], at least one digit before the exponent. Java's own syntax
+    // also takes 1f, 2d, 0x1p3, Infinity and NaN, which no CSV writer means as numbers.
+    static boolean plainDecimal(String s) {
+        int i = 0, n = s.length();
+        if (i < n && (s.charAt(i) == '+' || s.charAt(i) == '-')) i++;
+        int digits = 0;
+        while (i < n && Character.isDigit(s.charAt(i)) && s.charAt(i) < 128) { i++; digits++; }
+        if (i < n && s.charAt(i) == '.') {
+            i++;
+            while (i < n && Character.isDigit(s.charAt(i)) && s.charAt(i) < 128) { i++; digits++; }
         }
+        if (digits == 0) return false;
+        if (i < n && (s.charAt(i) == 'e' || s.charAt(i) == 'E')) {
+            i++;
+            if (i < n && (s.charAt(i) == '+' || s.charAt(i) == '-')) i++;
+            int exp = 0;
+            while (i < n && Character.isDigit(s.charAt(i)) && s.charAt(i) < 128) { i++; exp++; }
+            if (exp == 0) return false;
+        }
+        return i == n;
     }
 
     private static double number(String cell, String source, long line, int column) throws DataFormatException {
         String s = cell.strip();
-        double v;
-        try {
-            v = Double.parseDouble(s);
-        } catch (NumberFormatException e) {
-            throw new DataFormatException(source + ": line " + line + ", column " + (column + 1) + ": '" + s + "' is not a number");
+        String at = source + ": line " + line + ", column " + (column + 1) + ": '" + s + "'";
+        if (!plainDecimal(s)) {
+            if (s.equalsIgnoreCase("nan") || s.matches("[+-]?(?i:inf|infinity)")) throw new DataFormatException(at + " is not finite");
+            throw new DataFormatException(at + " is not a number");
         }
-        if (!Double.isFinite(v)) throw new DataFormatException(source + ": line " + line + ", column " + (column + 1) + ": '" + s + "' is not finite");
+        double v = Double.parseDouble(s);
+        // Features are stored as 32-bit floats: 1e40 would become Infinity there and surface as a diverged loss.
+        if (!Float.isFinite((float) v)) throw new DataFormatException(at + " does not fit a 32-bit float (magnitude above 3.4e38)");
         return v;
     }
 

@@ -261,15 +261,33 @@ public final class DataSources {
         if (root != null && !root.isBlank()) {
             for (Path p : new Path[] {Path.of(root, name), Path.of(root)}) {
                 if (Files.isRegularFile(p.resolve("train-images-idx3-ubyte.gz")) || Files.isRegularFile(p.resolve("train-images-idx3-ubyte"))) {
-                    return idxDirectory(p, name, checkLabels);
+                    return identified(idxDirectory(p, name, checkLabels), name, p);
                 }
             }
         }
         Path debian = name.equals("fashion-mnist") ? DEBIAN_FASHION_MNIST : Path.of("/usr/share/datasets/mnist");
-        if (Files.isDirectory(debian)) return idxDirectory(debian, name, checkLabels);
+        if (Files.isDirectory(debian)) return identified(idxDirectory(debian, name, checkLabels), name, debian);
+        String get = name.equals("fashion-mnist")
+                ? "install it with 'apt-get install dataset-fashion-mnist' or download the four IDX .gz files (github.com/zalandoresearch/fashion-mnist)"
+                : "download MNIST's four IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, plain or .gz)";
         throw new DataFormatException("dataset '" + name + "' not found in $DST4J_DATA" + (root == null ? " (unset)" : " (" + root + ")")
-                + " nor " + debian + "; install it with 'apt-get install dataset-" + name + "' or download the four IDX .gz files"
-                + " (github.com/zalandoresearch/fashion-mnist) into a directory and set DST4J_DATA to it");
+                + " nor " + debian + "; " + get + " into a directory and set DST4J_DATA to it (or to its parent, with the files in DST4J_DATA/" + name + ")");
+    }
+
+    // The two datasets' files have the same names, so $DST4J_DATA pointing straight at one of them would load it
+    // under the other's name. The canonical files are told apart by their first ten training labels.
+    private static final int[] MNIST_FIRST_LABELS = {5, 0, 4, 1, 9, 2, 1, 3, 1, 4};
+    private static final int[] FASHION_MNIST_FIRST_LABELS = {9, 0, 0, 3, 0, 2, 7, 2, 5, 5};
+
+    private static DatasetSplit identified(DatasetSplit split, String name, Path dir) throws DataFormatException {
+        int[] first = java.util.Arrays.copyOf(split.train().labels(), Math.min(10, split.train().samples()));
+        String other = name.equals("mnist") && java.util.Arrays.equals(first, FASHION_MNIST_FIRST_LABELS) ? "Fashion-MNIST"
+                : name.equals("fashion-mnist") && java.util.Arrays.equals(first, MNIST_FIRST_LABELS) ? "MNIST" : null;
+        if (other == null) return split;
+        split.close();
+        throw new DataOptionException("--dataset " + name + ": " + dir + " holds " + other + " (its first training labels are " + other
+                + "'s), not " + (name.equals("mnist") ? "MNIST" : "Fashion-MNIST") + "; point DST4J_DATA at a directory with " + name
+                + "'s files, or at its parent with them in " + name + "/");
     }
 
     /** The small Fashion-MNIST subset shipped in the jar (3,000 train, 1,000 test images). */

@@ -61,6 +61,17 @@ class CsvNpyReaderTest {
         assertThatThrownBy(() -> CsvReader.read("x", label, "last", 0)).hasMessageContaining("line 1, column 3: label '0.5' is not a class index");
         Path nan = csv("nan.csv", "1,NaN,0\n");
         assertThatThrownBy(() -> CsvReader.read("x", nan, "last", 0)).hasMessageContaining("line 1, column 2: 'NaN' is not finite");
+        // 1e40 is a finite double but Infinity as the float a feature is stored in; it once trained into a NaN loss.
+        Path huge = csv("huge.csv", "1,1e40,0\n");
+        assertThatThrownBy(() -> CsvReader.read("x", huge, "last", 0)).hasMessageContaining("line 1, column 2: '1e40' does not fit a 32-bit float");
+        Path inf = csv("inf.csv", "1,-Infinity,0\n");
+        assertThatThrownBy(() -> CsvReader.read("x", inf, "last", 0)).hasMessageContaining("line 1, column 2: '-Infinity' is not finite");
+        // Java's float syntax is not a CSV's: suffixes and hex floats are typos, not numbers.
+        for (String cell : new String[] {"1f", "2d", "0x1p3", "1e", "1.2.3", "--1", "e5", "."}) {
+            Path odd = csv("odd.csv", "1,2,0\n1," + cell + ",0\n");
+            assertThatThrownBy(() -> CsvReader.read("x", odd, "last", 0)).as(cell).hasMessageContaining("line 2, column 2: '" + cell + "' is not a number");
+        }
+        for (String cell : new String[] {"-1.5e-3", "+2", ".5", "5.", "1E+7", " 3 "}) assertThat(CsvReader.plainDecimal(cell.strip())).as(cell).isTrue();
         Path empty = csv("empty.csv", "\n\n");
         assertThatThrownBy(() -> CsvReader.read("x", empty, "last", 0)).hasMessageContaining("empty.csv: empty file");
         assertThatThrownBy(() -> CsvReader.read("x", bad, "7", 0)).hasMessageContaining("--label-column 7");

@@ -191,6 +191,31 @@ class IdxReaderTest {
                 .hasMessageContaining("unknown dataset 'cifar'");
     }
 
+    // The two datasets' files have the same names: DST4J_DATA pointing straight at Fashion-MNIST once
+    // loaded it as "mnist". The canonical files are recognized by their first ten training labels.
+    @Test
+    void oneDatasetIsNotLoadedUnderTheOthersName(@TempDir Path tmp) throws Exception {
+        int[][] first = {{9, 0, 0, 3, 0, 2, 7, 2, 5, 5}, {5, 0, 4, 1, 9, 2, 1, 3, 1, 4}};
+        String[] holds = {"Fashion-MNIST", "MNIST"}, asked = {"mnist", "fashion-mnist"};
+        for (int k = 0; k < 2; k++) {
+            Path d = Files.createDirectories(tmp.resolve("d" + k));
+            ByteArrayOutputStream b = new ByteArrayOutputStream();
+            DataOutputStream o = new DataOutputStream(b);
+            o.writeInt(0x801);
+            o.writeInt(12);
+            for (int i = 0; i < 12; i++) o.writeByte(i < 10 ? first[k][i] : i % 10);
+            dir(d, images(12, 2, 2, 0x803), b.toByteArray(), true);
+            String name = asked[k];
+            assertThatThrownBy(() -> DataSources.load(DataOptions.named(name), Map.of("DST4J_DATA", d.toString())))
+                    .isInstanceOf(DataOptionException.class)
+                    .hasMessageStartingWith("--dataset " + name + ": " + d + " holds " + holds[k] + " (its first training labels are " + holds[k] + "'s)");
+            // Under its own name it loads.
+            try (DatasetSplit s = DataSources.load(DataOptions.named(asked[1 - k]), Map.of("DST4J_DATA", d.toString()))) {
+                assertThat(s.train().samples()).isEqualTo(12);
+            }
+        }
+    }
+
     @Test
     void embeddedDatasetIsBalancedAndStandardizerIsFittedOnTrainOnly() throws Exception {
         try (DatasetSplit s = DataSources.load(DataOptions.embedded())) {

@@ -1,0 +1,59 @@
+package org.dst4j.algorithms.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.dst4j.algorithms.cli.CommandValidationTest.assertUsageError;
+import static org.dst4j.algorithms.cli.CommandValidationTest.run;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Mistakes a user review found reaching a stack trace or going unnoticed; each is now one line, before any training. */
+class MoreCommandChecksTest {
+
+    @TempDir Path dir;
+
+    @Test
+    void zeroEpochsAndOptionsThatWouldBeIgnoredAreRefused() {
+        // --epochs 0 with a cosine schedule was an IllegalArgumentException trace after the data loaded.
+        assertUsageError(run("set", "--epochs", "0", "--schedule", "cosine"), "dst4j set: --epochs: expected a whole number in [1, 1000000], got 0");
+        assertThat(run("quickselection", "--epochs", "0").code()).isEqualTo(2);
+        assertUsageError(run("set", "--optimizer", "adam", "--momentum", "0.5"),
+                "dst4j set: --momentum applies to --optimizer sgd; Adam keeps its own moment estimates (beta1 0.9, beta2 0.999)");
+        assertThat(run("quickselection", "--evaluate", "--random-draws", "0").code()).isEqualTo(2);
+        var replot = run("bench", "scale", "--replot", "--sizes", "10@2", "--out", dir.toString());
+        assertThat(replot.code()).isEqualTo(2);
+        assertThat(replot.err()).startsWith("dst4j bench: --sizes does not apply to --replot");
+    }
+
+    private record Outcome(int code, String err) {}
+
+    @Test
+    void anOutThatCannotBeUsedIsRefusedBeforeTheDataLoads() throws Exception {
+        // A --data file that does not exist: if the --out check came after loading, the error would be about the data.
+        String missing = dir.resolve("no-such.csv").toString();
+        Path earlier = Files.createDirectories(dir.resolve("earlier"));
+        Files.writeString(earlier.resolve("metrics.json"), "{}");
+        assertThat(run("spacenet", "--data", missing, "--out", earlier.toString()).err())
+                .startsWith("dst4j spacenet: --out " + earlier + " holds an earlier run (metrics.json)");
+        Path file = Files.writeString(dir.resolve("afile"), "x");
+        for (String command : new String[] {"set", "freetickets", "neurotrails", "quickselection"}) {
+            var o = run(command, "--data", missing, "--out", file.resolve("run").toString());
+            assertThat(o.code()).as(command).isEqualTo(2);
+            assertThat(o.err()).as(command).isEqualTo("dst4j " + command + ": --out " + file.resolve("run") + ": cannot be created, " + file + " is a file");
+        }
+    }
+
+    @Test
+    void evaluatingNeedsAsManyTrainingSamplesAsClasses() throws Exception {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 12; i++) sb.append(i % 5).append(',').append(i % 3).append(',').append(i % 4).append('\n');
+        String csv = Files.writeString(dir.resolve("few.csv"), sb.toString()).toString();
+        var o = run("quickselection", "--data", csv, "--test-fraction", "0.5", "--limit-train", "2", "--k", "1", "--hidden", "4", "--epochs", "1",
+                "--evaluate", "--threads", "1", "--out", dir.resolve("qs").toString());
+        assertThat(o.code()).isEqualTo(1);
+        assertThat(o.err()).contains("--evaluate: k-means clustering of the 2 training samples").contains("into its 4 classes needs at least 4 samples")
+                .doesNotContain("\n");
+    }
+}
