@@ -113,8 +113,10 @@ class OptionsTest {
             System.setErr(err);
         }
         String printed = buf.toString(StandardCharsets.UTF_8);
-        assertThat(code).isEqualTo(1);
-        assertThat(printed).contains("dst4j set: " + file.resolve("run")).doesNotContain("\tat ", "Exception");
+        // An --out that cannot be created is now found before the data loads: a usage error naming both paths.
+        assertThat(code).isEqualTo(2);
+        assertThat(printed).contains("dst4j set: --out " + file.resolve("run") + ": cannot be created, " + file + " is a file")
+                .doesNotContain("\tat ", "Exception");
         assertThat(Main.describe(new NoSuchFileException("/a/b"))).isEqualTo("/a/b: no such file or directory");
         assertThat(Main.describe(new AccessDeniedException("/a", "/b", null))).isEqualTo("/a -> /b: permission denied");
         assertThat(Main.describe(new java.io.IOException("disk full"))).isEqualTo("disk full");
