@@ -87,9 +87,19 @@ final class SpaceNetCommand implements Command {
                 System.out.printf("%-30s %9.2f%% %11.2f%% %12d %9.1f%n", m.name(), 100 * m.averageAccuracy(), 100 * m.averageForgetting(),
                         m.connections(), m.seconds());
             }
+            int[] per = cfg.connectionsPerTask();
             for (SpaceNet.TaskStats s : r.tasks()) {
+                long[] byLayer = s.connections();
+                // checkConnections bounds the block of selected neurons; connections frozen by earlier tasks between neurons
+                // that were released and selected again can still fill part of it, and the task then got fewer.
+                for (int l = 0; l < byLayer.length; l++) {
+                    if (byLayer[l] < per[l]) {
+                        System.err.printf("dst4j spacenet: warning: task %d has %d connections in layer %d, fewer than --connections asks (%d):"
+                                + " earlier tasks' frozen connections filled the rest of its selected neurons' block%n", s.task() + 1, byLayer[l], l + 1, per[l]);
+                    }
+                }
                 long c = 0;
-                for (long x : s.connections()) c += x;
+                for (long x : byLayer) c += x;
                 int n = 0;
                 for (int x : s.reservedNeurons()) n += x;
                 System.out.printf("task %d reserved %d hidden neurons and froze %d connections%n", s.task() + 1, n, c);

@@ -56,4 +56,18 @@ class MoreCommandChecksTest {
         assertThat(o.err()).contains("--evaluate: k-means clustering of the 2 training samples").contains("into its 4 classes needs at least 4 samples")
                 .doesNotContain("\n");
     }
+
+    @Test
+    void aSpaceNetTaskThatGotFewerConnectionsThanAskedIsTold() throws Exception {
+        // 3 classes, 4 features; task 1 fills its whole 6 x 6 block, and later tasks reselect some of its released
+        // neurons, whose frozen connections then occupy part of their blocks.
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 90; i++) sb.append(i % 7).append(',').append(i % 5).append(',').append(i % 3 * 2).append(',').append(i % 11).append(',').append(i % 3).append('\n');
+        String csv = Files.writeString(dir.resolve("three.csv"), sb.toString()).toString();
+        var o = run("spacenet", "--data", csv, "--tasks", "3", "--hidden", "12,12", "--selected", "6", "--reserved", "2", "--connections", "24,36,6",
+                "--epochs", "1", "--no-baselines", "--threads", "1", "--out", dir.resolve("sn").toString());
+        assertThat(o.code()).as(o.err()).isZero();
+        assertThat(o.err()).containsPattern("warning: task [23] has \\d+ connections in layer 2, fewer than --connections asks \\(36\\)");
+        assertThat(o.err()).doesNotContain("task 1 has");
+    }
 }
