@@ -34,13 +34,16 @@ record TrainedOn(Long seed, Long checksum) {
         }
     }
 
-    // The run's seed is its config's (a DST member's provenance holds the member's own seed instead).
+    // The run's seed is its config's (a DST member's provenance holds the member's own seed instead). An older
+    // FreeTickets member's data_checksum is of its share after the validation hold-out: no checksum to check then.
     static TrainedOn of(Map<String, Object> h) {
         Long seed = null, sum = null;
         if (h.get("training") instanceof Map<?, ?> t && t.get("config") instanceof Map<?, ?> c && c.get("seed") instanceof Number n) seed = n.longValue();
         if (h.get("provenance") instanceof Map<?, ?> p) {
             if (seed == null && p.get("seed") instanceof Number n) seed = n.longValue();
-            if (p.get("data_checksum") instanceof Number n) sum = n.longValue();
+            boolean freeTickets = String.valueOf(p.get("algorithm")).startsWith("freetickets");
+            if (p.get("training_set_checksum") instanceof Number n) sum = n.longValue();
+            else if (!freeTickets && p.get("data_checksum") instanceof Number n) sum = n.longValue();
         }
         return new TrainedOn(seed, sum);
     }

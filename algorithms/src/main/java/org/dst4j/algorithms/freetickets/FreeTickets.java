@@ -463,6 +463,9 @@ public final class FreeTickets {
         p.put("seed", cfg.variant() == Variant.DST ? cfg.seed() + member - 1 : cfg.seed());
         p.put("data", data.name());
         p.put("data_checksum", data.checksum());
+        // Members written before session 15 held their own share's checksum (after the validation hold-out) under
+        // data_checksum; this key says the checksum is the training set's as given.
+        p.put("training_set_checksum", data.checksum());
         Map<String, Object> h = new LinkedHashMap<>();
         h.put("training", Map.of("config", cfg.toMap()));
         h.put("provenance", p);

@@ -94,8 +94,14 @@ class HeldOutSplitTest {
     void theRunsSeedIsTheConfigsNotADstMembersOwn() {
         // A DST member's provenance holds its own seed (run seed + member - 1); the split was drawn with the run's.
         var member = java.util.Map.<String, Object>of("training", java.util.Map.of("config", java.util.Map.of("seed", 42L)),
-                "provenance", java.util.Map.of("seed", 44L, "data_checksum", 123L));
+                "provenance", java.util.Map.of("algorithm", "freetickets-dst", "seed", 44L, "data_checksum", 123L, "training_set_checksum", 123L));
         assertThat(TrainedOn.of(member)).isEqualTo(new TrainedOn(42L, 123L));
+        // An older member's data_checksum is of its share after the validation hold-out: not the training set's.
+        var older = java.util.Map.<String, Object>of("training", java.util.Map.of("config", java.util.Map.of("seed", 42L)),
+                "provenance", java.util.Map.of("algorithm", "freetickets-dst", "seed", 44L, "data_checksum", 77L));
+        assertThat(TrainedOn.of(older)).isEqualTo(new TrainedOn(42L, null));
+        assertThat(TrainedOn.of(java.util.Map.of("provenance", java.util.Map.of("algorithm", "set", "seed", 7L, "data_checksum", 5L))))
+                .isEqualTo(new TrainedOn(7L, 5L));
         assertThat(TrainedOn.of(java.util.Map.of("provenance", java.util.Map.of("seed", 9L)))).isEqualTo(new TrainedOn(9L, null));
         assertThat(TrainedOn.of(java.util.Map.of())).isEqualTo(new TrainedOn(null, null));
     }
