@@ -3,12 +3,7 @@ package org.dst4j.algorithms.cli;
 import java.io.File;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.NotDirectoryException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +11,7 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.dst4j.nn.data.DataFormatException;
 import org.dst4j.nn.data.DataOptionException;
+import org.dst4j.nn.io.AtomicFiles;
 import org.dst4j.nn.train.Trainer;
 import org.dst4j.runtime.kernel.KernelProvider;
 
@@ -74,18 +70,9 @@ public final class Main {
         }
     }
 
-    // NoSuchFileException and its kin carry only the path as their message.
     static String describe(IOException e) {
         if (!(e instanceof FileSystemException f) || f.getReason() != null) return String.valueOf(e.getMessage());
-        String why = switch (f) {
-            case NoSuchFileException x -> "no such file or directory";
-            case AccessDeniedException x -> "permission denied";
-            case FileAlreadyExistsException x -> "already exists";
-            case NotDirectoryException x -> "not a directory";
-            case DirectoryNotEmptyException x -> "directory not empty";
-            default -> f.getClass().getSimpleName();
-        };
-        return f.getFile() + (f.getOtherFile() != null ? " -> " + f.getOtherFile() : "") + ": " + why;
+        return f.getFile() + (f.getOtherFile() != null ? " -> " + f.getOtherFile() : "") + ": " + AtomicFiles.why(f);
     }
 
     static Map<String, Command> commands() {

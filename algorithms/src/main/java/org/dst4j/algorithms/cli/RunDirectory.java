@@ -77,27 +77,21 @@ final class RunDirectory {
      * {@code --overwrite}.
      */
     static Path claim(Options o, Outputs outputs) throws UsageException, IOException {
+        precheck(o, outputs); // refuses a given --out that holds a run without --overwrite
         Path out = o.path("out");
-        if (Files.exists(out) && !Files.isDirectory(out)) {
-            throw new UsageException("--out " + out + " is a file; expected a directory (it is created if missing)");
-        }
         List<Path> earlier = earlierOutputs(out, outputs);
         if (earlier.isEmpty()) return out;
         if (o.flag("overwrite")) {
             for (Path p : earlier) deleteTree(p);
             return out;
         }
-        if (!o.given("out")) {
-            for (int n = 2; ; n++) {
-                Path next = out.resolveSibling(out.getFileName() + "-" + n);
-                if (!Files.exists(next) || (Files.isDirectory(next) && earlierOutputs(next, outputs).isEmpty())) {
-                    System.err.println("note: " + out + " holds an earlier run; writing this one to " + next + " (--out DIR chooses)");
-                    return next;
-                }
+        for (int n = 2; ; n++) {
+            Path next = out.resolveSibling(out.getFileName() + "-" + n);
+            if (!Files.exists(next) || (Files.isDirectory(next) && earlierOutputs(next, outputs).isEmpty())) {
+                System.err.println("note: " + out + " holds an earlier run; writing this one to " + next + " (--out DIR chooses)");
+                return next;
             }
         }
-        throw new UsageException("--out " + out + " holds an earlier run (" + names(earlier)
-                + "); give --overwrite to replace it, or another --out");
     }
 
     /** The entries of {@code dir} that match {@code outputs} (or one of AtomicFiles' temporaries), sorted. */

@@ -84,14 +84,23 @@ public final class AtomicFiles {
         return new IOException("writing " + file + ": " + e.getMessage(), e);
     }
 
-    // NoSuchFileException and its kin carry only the path as their message.
     private static String reason(java.nio.file.FileSystemException f) {
+        return f.getReason() != null ? f.getReason() : why(f) + " (" + f.getFile() + ")";
+    }
+
+    /**
+     * What went wrong, in words: NoSuchFileException and its kin carry only the path as their message
+     * ("no such file or directory", "permission denied", ...; the exception's own reason if it has one).
+     */
+    public static String why(java.nio.file.FileSystemException f) {
         if (f.getReason() != null) return f.getReason();
         return switch (f) {
-            case java.nio.file.NoSuchFileException x -> "no such file or directory (" + f.getFile() + ")";
-            case java.nio.file.AccessDeniedException x -> "permission denied (" + f.getFile() + ")";
-            case java.nio.file.FileAlreadyExistsException x -> f.getFile() + " already exists";
-            default -> f.getClass().getSimpleName() + " (" + f.getFile() + ")";
+            case java.nio.file.NoSuchFileException x -> "no such file or directory";
+            case java.nio.file.AccessDeniedException x -> "permission denied";
+            case java.nio.file.FileAlreadyExistsException x -> "already exists";
+            case java.nio.file.NotDirectoryException x -> "not a directory";
+            case java.nio.file.DirectoryNotEmptyException x -> "directory not empty";
+            default -> f.getClass().getSimpleName();
         };
     }
 
