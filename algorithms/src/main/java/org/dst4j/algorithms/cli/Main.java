@@ -63,9 +63,11 @@ public final class Main {
             return 1;
         } catch (OutOfMemoryError e) {
             // Heap or off-heap (an Arena that cannot allocate also throws this): a size chosen too large, not a bug.
+            // Off-heap segments are not bounded by -Xmx: only the Java heap's own message makes a larger heap worth suggesting.
+            boolean heap = String.valueOf(e.getMessage()).contains("Java heap") || String.valueOf(e.getMessage()).contains("GC overhead");
             System.err.println("dst4j " + args[0] + ": out of memory (" + e.getMessage() + "): the network or data does not fit in this machine's"
-                    + " memory; try fewer neurons or connections (--hidden, --epsilon, --density), less data (--limit-train), or a larger heap"
-                    + " (DST4J_JVM_OPTS=-Xmx...)");
+                    + " memory; try fewer neurons or connections (--hidden, --epsilon, --density), less data (--limit-train), or "
+                    + (heap ? "a larger Java heap (DST4J_JVM_OPTS=-Xmx...)" : "more free RAM (the matrices live outside the Java heap)"));
             return 1;
         }
     }

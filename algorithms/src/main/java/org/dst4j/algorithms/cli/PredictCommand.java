@@ -85,7 +85,9 @@ final class PredictCommand implements Command {
         if (java.nio.file.Files.exists(out) && java.nio.file.Files.exists(model) && java.nio.file.Files.isSameFile(out, model)) {
             throw new UsageException("--output " + out + " is the model file given by --model; write the predictions elsewhere");
         }
-        if (java.nio.file.Files.isDirectory(model) && p.startsWith(m)) {
+        // Real paths too: writes follow links, so a link outside the directory may lead into it (review of session 15).
+        if (java.nio.file.Files.isDirectory(model)
+                && (p.startsWith(m) || java.nio.file.Files.exists(out) && out.toRealPath().startsWith(model.toRealPath()))) {
             // Not only an existing file: a CSV added there would sit among the model's parts and outlive a retraining with --overwrite.
             throw new UsageException("--output " + out + " is inside the model directory " + model + "; write the predictions elsewhere");
         }

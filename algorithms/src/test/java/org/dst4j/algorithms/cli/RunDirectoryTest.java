@@ -91,6 +91,11 @@ class RunDirectoryTest {
         inside.parse(new String[] {"--output", ensemble.resolve("ensemble.json").toString()});
         assertThatThrownBy(() -> PredictCommand.output(inside, ensemble)).isInstanceOf(UsageException.class)
                 .hasMessageContaining("is inside the model directory");
+        Options linkedInside = new Options("predict", "p").option("output", "predictions.csv", "csv");
+        Path intoEnsemble = Files.createSymbolicLink(dir.resolve("e.csv"), ensemble.resolve("ensemble.json"));
+        linkedInside.parse(new String[] {"--output", intoEnsemble.toString()});
+        assertThatThrownBy(() -> PredictCommand.output(linkedInside, ensemble)).isInstanceOf(UsageException.class)
+                .hasMessageContaining("is inside the model directory");
         // A new file too: a second identical run would otherwise be refused where the first was not.
         Options besideMembers = new Options("predict", "p").option("output", "predictions.csv", "csv");
         besideMembers.parse(new String[] {"--output", ensemble.resolve("p.csv").toString()});

@@ -1,6 +1,7 @@
 package org.dst4j.nn.network;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.dst4j.nn.evolution.TopologyEvolution;
 import org.dst4j.nn.init.Density;
@@ -149,11 +150,16 @@ public final class MultiHeadMlp implements Network {
     private void ensureCapacity(int n) {
         if (closed) throw new IllegalStateException("the network is closed"); // see SparseMlp.ensureCapacity
         if (headGrad != null && capacity >= n) return;
-        if (headGrad != null) closeBuffers();
-        headGrad = DenseMatrix.allocate(backbone.outputs(), n);
-        ensemble = DenseMatrix.allocate(outputs(), n);
-        headInput = DenseMatrix.allocate(backbone.outputs(), n);
-        headMask = DenseMatrix.allocate(backbone.outputs(), n);
+        closeBuffers();
+        try {
+            headGrad = DenseMatrix.allocate(backbone.outputs(), n);
+            ensemble = DenseMatrix.allocate(outputs(), n);
+            headInput = DenseMatrix.allocate(backbone.outputs(), n);
+            headMask = DenseMatrix.allocate(backbone.outputs(), n);
+        } catch (RuntimeException | Error e) { // out of memory: all buffers or none, never a stale capacity
+            Closing.after(e, this::closeBuffers);
+            throw e;
+        }
         capacity = n;
     }
 
@@ -261,8 +267,14 @@ public final class MultiHeadMlp implements Network {
         return f;
     }
 
+    // Some buffers are null when an allocation failed (out of memory) part-way through ensureCapacity;
+    // the fields are cleared first so that a later close does not close them twice.
     private void closeBuffers() {
-        Closing.all(headGrad::close, ensemble::close, headInput::close, headMask::close);
+        List<DenseMatrix> buffers = Arrays.asList(headGrad, ensemble, headInput, headMask);
+        headGrad = ensemble = headInput = headMask = null;
+        Closing.each(buffers, b -> {
+            if (b != null) b.close();
+        });
     }
 
     /** Frees the backbone, every head and the buffers, each even if another fails. Closing again does nothing. */
@@ -270,10 +282,7 @@ public final class MultiHeadMlp implements Network {
     public void close() {
         if (closed) return;
         closed = true;
-        Closing.all(() -> {
-            if (headGrad != null) closeBuffers();
-            headGrad = null;
-        }, backbone::close, () -> Closing.each(heads, SparseMlp::close));
+        Closing.all(this::closeBuffers, backbone::close, () -> Closing.each(heads, SparseMlp::close));
     }
 
 }

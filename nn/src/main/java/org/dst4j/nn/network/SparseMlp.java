@@ -113,18 +113,23 @@ public final class SparseMlp implements Network {
         dropped = new DenseMatrix[n];
         mask = new DenseMatrix[n];
         grad = new DenseMatrix[n];
-        for (int l = 0; l < n; l++) {
-            SparseLinear layer = layers.get(l);
-            z[l] = DenseMatrix.allocate(layer.out(), batch);
-            a[l] = layer.activation().isIdentity() ? z[l] : DenseMatrix.allocate(layer.out(), batch);
-            boolean hidden = l < n - 1;
-            if (hidden && config.dropout() > 0) {
-                dropped[l] = DenseMatrix.allocate(layer.out(), batch);
-                mask[l] = DenseMatrix.allocate(layer.out(), batch);
-            } else {
-                dropped[l] = a[l];
+        try {
+            for (int l = 0; l < n; l++) {
+                SparseLinear layer = layers.get(l);
+                z[l] = DenseMatrix.allocate(layer.out(), batch);
+                a[l] = layer.activation().isIdentity() ? z[l] : DenseMatrix.allocate(layer.out(), batch);
+                boolean hidden = l < n - 1;
+                if (hidden && config.dropout() > 0) {
+                    dropped[l] = DenseMatrix.allocate(layer.out(), batch);
+                    mask[l] = DenseMatrix.allocate(layer.out(), batch);
+                } else {
+                    dropped[l] = a[l];
+                }
+                grad[l] = DenseMatrix.allocate(layer.out(), batch);
             }
-            grad[l] = DenseMatrix.allocate(layer.out(), batch);
+        } catch (RuntimeException | Error e) { // out of memory: all buffers or none, never a stale capacity
+            Closing.after(e, this::freeBuffers);
+            throw e;
         }
         capacity = batch;
     }
@@ -290,14 +295,16 @@ public final class SparseMlp implements Network {
     /** What the same training steps would have cost with every layer dense ({@link #trainingFlops()}'s rule). */
     public long denseTrainingFlops() { return denseTrainingFlops; }
 
+    // Null entries are buffers ensureCapacity never got to when an allocation failed (out of memory)
+    // part-way; a NullPointerException here would hide that failure from the user.
     private void freeBuffers() {
         if (z == null) return;
         for (int l = 0; l < z.length; l++) {
             if (grad[l] != null) grad[l].close();
             if (mask[l] != null) mask[l].close();
-            if (dropped[l] != a[l]) dropped[l].close();
-            if (a[l] != z[l]) a[l].close();
-            z[l].close();
+            if (dropped[l] != null && dropped[l] != a[l]) dropped[l].close();
+            if (a[l] != null && a[l] != z[l]) a[l].close();
+            if (z[l] != null) z[l].close();
         }
         z = null;
     }
