@@ -6,6 +6,8 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.dst4j.nn.data.DataFormatException;
+import org.dst4j.nn.data.DataSources;
+import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.DatasetSplit;
 import org.dst4j.nn.io.AtomicFiles;
 import org.dst4j.nn.ensemble.EnsembleMetrics;
@@ -14,13 +16,14 @@ import org.dst4j.nn.model.EnsembleClassifier;
 import org.dst4j.nn.model.MultiHeadClassifier;
 
 final class PredictCommand implements Command {
-    @Override public String summary() { return "apply a saved model to the test split of a dataset: accuracy and predictions CSV"; }
+    @Override public String summary() { return "apply a saved model to a dataset's test split (accuracy and predictions CSV) or to unlabeled samples (--input)"; }
 
     @Override
     public int run(String[] args) throws UsageException, UserException, IOException, DataFormatException {
         Options o = DataArgs.declare(new Options("predict", summary())
                 .option("model", null, "model file (model.dst4j) written by a training command, an ensemble directory (freetickets --out) or a multi-head model directory (neurotrails: DIR/model)")
-                .option("output", "predictions.csv", "where to write the predictions (index,label,predicted,p0..pK)")
+                .option("input", null, "samples without labels to predict: a .csv whose every column is a feature, or a .npy array (replaces the data options)")
+                .option("output", "predictions.csv", "where to write the predictions (index,label,predicted,p0..pK; with --input index,predicted,p0..pK)")
                 .option("threads", String.valueOf(Runtime.getRuntime().availableProcessors()), "worker threads")
                 .option("seed", null, "for a single --data file: the seed that drew its held-out test split (default: the seed the model was trained with)"));
         if (!o.parse(args)) return 0;
@@ -37,6 +40,7 @@ final class PredictCommand implements Command {
             throw new UserException("--model " + model + ": a directory, but neither an ensemble (" + EnsembleClassifier.MANIFEST
                     + ") nor a multi-head model (" + MultiHeadClassifier.MANIFEST + ")" + (inside == null ? "" : "; did you mean --model " + inside + "?"));
         }
+        if (o.given("input")) return predictUnlabeled(o, model, threads, output);
         boolean heldOut = DataArgs.heldOut(o);
         if (o.given("seed") && !heldOut) {
             throw new UsageException("--seed only chooses a single --data file's held-out test split; this data has its own test set");
@@ -52,6 +56,33 @@ final class PredictCommand implements Command {
                 }
                 return report(output, data, c.predictProbabilities(data.test()), c.classes());
             }
+        } catch (IllegalArgumentException e) {
+            throw new UserException(e.getMessage());
+        }
+    }
+
+    private static final String[] DATA_OPTIONS = {"data", "dataset", "test-data", "labels", "test-labels", "label-column",
+            "test-fraction", "limit-train", "limit-test", "seed"};
+
+    private static int predictUnlabeled(Options o, Path model, int threads, Path output) throws UsageException, UserException, IOException, DataFormatException {
+        for (String n : DATA_OPTIONS) {
+            if (o.given(n)) throw new UsageException("--" + n + " chooses labeled data to score; --input " + o.path("input") + " is the data (give one or the other)");
+        }
+        if (o.string("input").isBlank()) throw new UsageException("--input: expected a .csv or .npy file, got an empty value");
+        Path input = o.path("input");
+        if (java.nio.file.Files.exists(input) && java.nio.file.Files.exists(output) && java.nio.file.Files.isSameFile(input, output)) {
+            throw new UsageException("--output " + output + " is the --input file; write the predictions elsewhere");
+        }
+        try (Classifier c = Classifier.load(model, threads); Dataset samples = DataSources.unlabeled(input)) {
+            if (samples.features() != c.inputs()) {
+                throw new UserException("--input " + input + ": " + samples.features() + " features per sample; the model " + model + " takes " + c.inputs()
+                        + (samples.features() == c.inputs() + 1 ? " (a label column? --input takes feature columns only)" : ""));
+            }
+            float[] probs = c.predictProbabilities(samples);
+            int k = c.classes();
+            write(output, null, probs, k);
+            System.out.printf("predicted %d samples of %s; wrote %s%n", samples.samples(), input, output);
+            return 0;
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage());
         }
@@ -94,15 +125,18 @@ final class PredictCommand implements Command {
         return out;
     }
 
+    // labels null: samples without labels, and no label column.
     private static void write(Path out, int[] labels, float[] probs, int k) throws IOException {
         AtomicFiles.write(out, raw -> {
             Writer w = new OutputStreamWriter(raw, StandardCharsets.UTF_8);
-            StringBuilder sb = new StringBuilder("index,label,predicted");
+            StringBuilder sb = new StringBuilder(labels == null ? "index,predicted" : "index,label,predicted");
             for (int j = 0; j < k; j++) sb.append(",p").append(j);
             w.write(sb.append('\n').toString());
-            for (int i = 0; i < labels.length; i++) {
+            for (int i = 0, n = probs.length / k; i < n; i++) {
                 sb.setLength(0);
-                sb.append(i).append(',').append(labels[i]).append(',').append(EnsembleMetrics.argmax(probs, i, k));
+                sb.append(i).append(',');
+                if (labels != null) sb.append(labels[i]).append(',');
+                sb.append(EnsembleMetrics.argmax(probs, i, k));
                 for (int j = 0; j < k; j++) sb.append(',').append(probs[i * k + j]);
                 w.write(sb.append('\n').toString());
             }

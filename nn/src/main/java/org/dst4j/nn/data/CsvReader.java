@@ -32,6 +32,18 @@ public final class CsvReader {
         return rows.toDataset(name, classes > 0 ? classes : rows.maxLabel() + 1);
     }
 
+    /**
+     * Reads {@code file} as samples without labels, every column a feature (as to predict on). Labels
+     * of the returned dataset are 0 of one class.
+     */
+    public static Dataset readUnlabeled(String name, Path file) throws DataFormatException {
+        LabeledRows rows = rows(file, NO_LABEL);
+        return rows.toDataset(name, 1);
+    }
+
+    // Not an option value: checkLabelColumn refuses it, so only readUnlabeled gets here with it.
+    private static final String NO_LABEL = "\0none";
+
     static LabeledRows rows(Path file, String labelColumn) throws DataFormatException {
         try (InputStream raw = Files.newInputStream(file)) {
             InputStream in = file.getFileName().toString().endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw;
@@ -53,13 +65,14 @@ public final class CsvReader {
         char sep = line.indexOf(',') >= 0 ? ',' : line.indexOf(';') >= 0 ? ';' : line.indexOf('\t') >= 0 ? '\t' : ',';
         String[] first = split(line, sep);
         int columns = first.length;
-        if (columns < 2) throw new DataFormatException(source + ": line " + lineNo + " has " + columns + " column; expected features plus a label column");
-        int label = labelIndex(labelColumn, columns, source);
+        boolean labeled = !NO_LABEL.equals(labelColumn);
+        if (columns < 2 && labeled) throw new DataFormatException(source + ": line " + lineNo + " has " + columns + " column; expected features plus a label column");
+        int label = labeled ? labelIndex(labelColumn, columns, source) : -1;
         if (isHeader(first)) {
             line = reader.readLine();
             lineNo++;
         }
-        int features = columns - 1;
+        int features = labeled ? columns - 1 : columns;
         float[] x = new float[Math.max(16, features * 256)];
         int[] y = new int[256];
         int n = 0;

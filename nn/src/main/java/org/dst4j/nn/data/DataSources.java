@@ -157,6 +157,19 @@ public final class DataSources {
         return sb.toString();
     }
 
+    /**
+     * Samples without labels, to predict on: a delimited text file ({@link #isCsv}) whose every column is a
+     * feature (a header line is skipped), or a {@code .npy} array of shape (samples, features...).
+     */
+    public static Dataset unlabeled(Path file) throws DataFormatException {
+        java.util.Objects.requireNonNull(file, "file");
+        if (!Files.isRegularFile(file)) throw new DataFormatException(file + ": no such file");
+        String base = file.getFileName().toString();
+        if (isCsv(file)) return CsvReader.readUnlabeled(base, file);
+        if (base.toLowerCase(java.util.Locale.ROOT).endsWith(".npy")) return NpyReader.readUnlabeled(base, file);
+        throw new DataFormatException(file + ": expected a .csv (.csv.gz, .tsv, .txt) or .npy file of samples to predict on");
+    }
+
     /** Whether {@code p} is read as delimited text (.csv, .csv.gz, .tsv, .txt) rather than IDX or NPY. */
     public static boolean isCsv(Path p) {
         String n = p.getFileName().toString().toLowerCase(java.util.Locale.ROOT);

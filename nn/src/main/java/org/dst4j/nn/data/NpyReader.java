@@ -37,6 +37,30 @@ public final class NpyReader {
         return rows.toDataset(name, classes > 0 ? classes : rows.maxLabel() + 1);
     }
 
+    /**
+     * Samples without labels from {@code features} (as to predict on), scaled as {@link #read(String, Path, Path, int)}
+     * scales them; labels of the returned dataset are 0 of one class.
+     */
+    public static Dataset readUnlabeled(String name, Path features) throws DataFormatException {
+        NpyArray x = read(features);
+        if (x.shape().length < 2 || x.shape()[0] == 0) {
+            throw new DataFormatException(features + ": shape " + Arrays.toString(x.shape()) + ", expected (samples, features...) with at least one sample");
+        }
+        int n = (int) x.shape()[0];
+        if (x.values().length / n == 0) throw new DataFormatException(features + ": shape " + Arrays.toString(x.shape()) + " holds no features");
+        scaleBytes(x);
+        int rows = x.shape().length == 3 ? (int) x.shape()[1] : 0, cols = x.shape().length == 3 ? (int) x.shape()[2] : 0;
+        return new LabeledRows(features.toString(), x.values(), n, x.values().length / n, new int[n], rows, cols).toDataset(name, 1);
+    }
+
+    // Bytes are pixels: 0..255 becomes 0..1, in training and prediction alike.
+    private static void scaleBytes(NpyArray x) {
+        if (x.type().equals("u1")) {
+            float[] v = x.values();
+            for (int i = 0; i < v.length; i++) v[i] /= 255f;
+        }
+    }
+
     static LabeledRows rows(Path features, Path labels) throws DataFormatException {
         NpyArray x = read(features);
         NpyArray y = read(labels);
@@ -52,10 +76,7 @@ public final class NpyReader {
             throw new DataFormatException(features + ": " + n + " samples but " + labels + " has " + y.shape()[0] + " labels");
         }
         int featureCount = n == 0 ? 0 : x.values().length / n;
-        if (x.type().equals("u1")) {
-            float[] v = x.values();
-            for (int i = 0; i < v.length; i++) v[i] /= 255f;
-        }
+        scaleBytes(x);
         int[] l = new int[n];
         for (int i = 0; i < n; i++) {
             float v = y.values()[i];

@@ -124,6 +124,33 @@ class CsvNpyReaderTest {
     }
 
     @Test
+    void samplesWithoutLabelsReadEveryColumnAsAFeatureAndScaleBytesAsInTraining() throws Exception {
+        try (Dataset d = DataSources.unlabeled(csv("u.csv", "a,b,c\n1,2,3\n4,5,6\n"))) {
+            assertThat(d.samples()).isEqualTo(2);
+            assertThat(d.features()).isEqualTo(3);
+            assertThat(d.get(1, 2)).isEqualTo(6f);
+        }
+        try (Dataset d = DataSources.unlabeled(csv("one.csv", "0.5\n-2\n7\n"))) {
+            assertThat(d.samples()).isEqualTo(3);
+            assertThat(d.features()).isEqualTo(1);
+        }
+        ByteBuffer u1 = ByteBuffer.allocate(4);
+        for (int i = 0; i < 4; i++) u1.put((byte) (i == 3 ? 255 : i));
+        try (Dataset d = DataSources.unlabeled(write("u1.npy", npy("|u1", "2, 2", u1, false)))) {
+            assertThat(d.samples()).isEqualTo(2);
+            assertThat(d.get(1, 1)).isEqualTo(1f);
+        }
+        assertThatThrownBy(() -> DataSources.unlabeled(csv("bad.csv", "1,2\n3,x\n")))
+                .isInstanceOf(DataFormatException.class).hasMessageContaining("bad.csv: line 2, column 2");
+        assertThatThrownBy(() -> DataSources.unlabeled(write("v.npy", npy("<f4", "0, 3", ByteBuffer.allocate(0), false))))
+                .isInstanceOf(DataFormatException.class).hasMessageContaining("v.npy").hasMessageContaining("at least one sample");
+        assertThatThrownBy(() -> DataSources.unlabeled(csv("x.bin", "1")))
+                .isInstanceOf(DataFormatException.class).hasMessageContaining("x.bin: expected a .csv");
+        assertThatThrownBy(() -> DataSources.unlabeled(dir.resolve("missing.csv")))
+                .isInstanceOf(DataFormatException.class).hasMessageContaining("missing.csv: no such file");
+    }
+
+    @Test
     void npyErrors() throws Exception {
         ByteBuffer f4 = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < 6; i++) f4.putFloat(i);

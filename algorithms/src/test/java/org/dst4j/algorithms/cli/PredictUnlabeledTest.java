@@ -1,0 +1,83 @@
+package org.dst4j.algorithms.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.dst4j.algorithms.cli.HeldOutSplitTest.Outcome;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code predict --input}: samples without labels, as a model is used after training. */
+class PredictUnlabeledTest {
+
+    @TempDir Path dir;
+
+    private Path write(String name, int from, int to, boolean labels) throws Exception {
+        StringBuilder sb = new StringBuilder();
+        java.util.Random r = new java.util.Random(11);
+        for (int i = 0; i < to; i++) {
+            int c = r.nextInt(3);
+            StringBuilder row = new StringBuilder();
+            for (int f = 0; f < 5; f++) row.append(String.format(java.util.Locale.ROOT, "%.3f", (f == c ? 1.0 : 0.0) + r.nextGaussian())).append(f < 4 ? "," : "");
+            if (i >= from) sb.append(row).append(labels ? "," + c : "").append('\n');
+        }
+        return Files.writeString(dir.resolve(name), sb.toString());
+    }
+
+    @Test
+    void predictionsOfUnlabeledSamplesAreThoseOfTheSameSamplesWithLabels() throws Exception {
+        Path train = write("train.csv", 0, 300, true), test = write("test.csv", 300, 360, true), bare = write("bare.csv", 300, 360, false);
+        Path run = dir.resolve("run");
+        Outcome t = HeldOutSplitTest.run("set", "--data", train.toString(), "--test-data", test.toString(), "--hidden", "16", "--epsilon", "10",
+                "--epochs", "2", "--threads", "1", "--out", run.toString());
+        assertThat(t.code()).as(t.err()).isZero();
+        String model = run.resolve("model.dst4j").toString();
+        Path labeled = dir.resolve("labeled.csv"), unlabeled = dir.resolve("unlabeled.csv");
+        Outcome a = HeldOutSplitTest.run("predict", "--model", model, "--data", train.toString(), "--test-data", test.toString(),
+                "--threads", "1", "--output", labeled.toString());
+        assertThat(a.code()).as(a.err()).isZero();
+        Outcome b = HeldOutSplitTest.run("predict", "--model", model, "--input", bare.toString(), "--threads", "2", "--output", unlabeled.toString());
+        assertThat(b.code()).as(b.err()).isZero();
+        assertThat(b.out()).contains("predicted 60 samples of " + bare);
+
+        List<String> with = Files.readAllLines(labeled), without = Files.readAllLines(unlabeled);
+        assertThat(without).hasSize(61);
+        assertThat(without.getFirst()).isEqualTo("index,predicted,p0,p1,p2");
+        for (int i = 0; i < with.size(); i++) {
+            // The label column is the only difference: the model standardizes raw samples as in training.
+            String[] w = with.get(i).split(",", -1);
+            List<String> dropped = new java.util.ArrayList<>(List.of(w));
+            dropped.remove(1);
+            assertThat(without.get(i)).isEqualTo(String.join(",", dropped));
+        }
+    }
+
+    @Test
+    void wrongInputsAreNamedInOneLine() throws Exception {
+        Path train = write("train.csv", 0, 200, true), bare = write("bare.csv", 200, 220, false), withLabels = write("with.csv", 200, 220, true);
+        Path run = dir.resolve("run");
+        assertThat(HeldOutSplitTest.run("set", "--data", train.toString(), "--hidden", "8", "--epsilon", "5", "--epochs", "1", "--threads", "1",
+                "--out", run.toString()).code()).isZero();
+        String model = run.resolve("model.dst4j").toString(), out = dir.resolve("p.csv").toString();
+
+        Outcome labelColumn = HeldOutSplitTest.run("predict", "--model", model, "--input", withLabels.toString(), "--output", out);
+        assertThat(labelColumn.code()).isEqualTo(1);
+        assertThat(labelColumn.err()).contains("with.csv: 6 features per sample; the model").contains("takes 5").contains("a label column?");
+
+        Outcome both = HeldOutSplitTest.run("predict", "--model", model, "--input", bare.toString(), "--data", train.toString(), "--output", out);
+        assertThat(both.code()).isEqualTo(2);
+        assertThat(both.err()).contains("--data").contains("--input");
+
+        Outcome same = HeldOutSplitTest.run("predict", "--model", model, "--input", bare.toString(), "--output", bare.toString());
+        assertThat(same.code()).isEqualTo(2);
+        assertThat(same.err()).contains("is the --input file");
+        assertThat(Files.readAllLines(bare)).hasSize(20);
+
+        Outcome missing = HeldOutSplitTest.run("predict", "--model", model, "--input", dir.resolve("none.csv").toString(), "--output", out);
+        assertThat(missing.code()).isEqualTo(1);
+        assertThat(missing.err()).contains("none.csv: no such file").doesNotContain("Exception");
+        assertThat(Files.exists(Path.of(out))).isFalse();
+    }
+}
