@@ -34,7 +34,21 @@ public final class Main {
             Integer code = relaunchWithVectorModule(args);
             if (code != null) System.exit(code);
         }
+        stopWithLauncher();
         System.exit(run(args));
+    }
+
+    // The launcher's shutdown hook ends this child on a TERM, but a KILL skips hooks: without this the
+    // child went on training, orphaned, writing into --out.
+    private static void stopWithLauncher() {
+        String parent = System.getProperty(RELAUNCHED, "");
+        if (!parent.matches("\\d+")) return;
+        ProcessHandle.of(Long.parseLong(parent)).ifPresentOrElse(p -> p.onExit().thenRun(Main::launcherGone), Main::launcherGone);
+    }
+
+    private static void launcherGone() {
+        System.err.println("dst4j: the process that launched this run has ended; stopping");
+        System.exit(143);
     }
 
     /** Runs a command line and returns its exit code: 0 success, 1 failure, 2 bad usage. */
@@ -115,7 +129,7 @@ public final class Main {
             for (String a : given) {
                 if (!a.startsWith("-agentlib") && !a.startsWith("-javaagent")) cmd.add(a);
             }
-            cmd.add("-D" + RELAUNCHED + "=true");
+            cmd.add("-D" + RELAUNCHED + "=" + ProcessHandle.current().pid());
             cmd.add("-XX:+IgnoreUnrecognizedVMOptions");
             cmd.add("-cp");
             cmd.add(cp);
