@@ -50,6 +50,10 @@ final class PredictCommand implements Command {
             // A single file's test split is drawn by a seed; scored with another one it would mix in training samples.
             long seed = o.given("seed") ? o.longValue("seed") : trained.seed() != null ? trained.seed() : 0;
             try (DatasetSplit data = DataArgs.loadForModel(o, seed)) {
+                // Data of another shape is the mistake to name; the split check below would blame the seed.
+                if (data.test().features() != c.inputs()) {
+                    throw new UserException(data.test().name() + ": " + data.test().features() + " features per sample; the model " + model + " takes " + c.inputs());
+                }
                 if (heldOut && trained.checksum() != null && trained.checksum() != data.train().checksum()) {
                     throw new UserException("--data " + o.path("data") + ": the test split drawn with seed " + seed + " is not the one held out when "
                             + model + " was trained (the training samples differ); give the --seed, --test-fraction and --limit-train of that run");

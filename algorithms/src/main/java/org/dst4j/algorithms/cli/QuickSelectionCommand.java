@@ -81,6 +81,11 @@ final class QuickSelectionCommand implements Command {
         if (o.given("scale") && o.flag("no-standardize") && scaling != QuickSelection.Scaling.NONE) {
             throw new UsageException("--scale " + o.string("scale") + " contradicts --no-standardize");
         }
+        if (!o.flag("evaluate")) {
+            for (String n : new String[] {"eval-k", "trees", "random-draws", "kmeans-runs"}) {
+                if (o.given(n)) throw new UsageException("--" + n + " sets up the evaluation; it applies only with --evaluate");
+            }
+        }
         int[] evalK = o.given("eval-k") ? o.integers("eval-k", 1, Integer.MAX_VALUE) : new int[] {cfg.k()};
         // Read before training, not after it: a bad value used to surface only once the whole selection had run.
         int trees = o.integer("trees", 1, 100_000), draws = o.integer("random-draws", 1, 1000), runs = o.integer("kmeans-runs", 1, 1000);

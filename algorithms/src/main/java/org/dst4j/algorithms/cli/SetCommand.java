@@ -38,6 +38,9 @@ final class SetCommand implements Command {
     }
 
     static SetConfig config(Options o) throws UsageException {
+        if (o.given("alpha") && !o.string("activation").equals("allrelu")) {
+            throw new UsageException("--alpha is All-ReLU's slope; it applies only with --activation allrelu, not " + o.string("activation"));
+        }
         try {
             return new SetConfig(o.integers("hidden", 1, Integer.MAX_VALUE), o.number("epsilon", 1e-9, 1e9), o.number("zeta", 0, 1),
                     o.integer("epochs", 1, 1_000_000), o.integer("batch", 1, 1 << 20), (float) o.number("lr", 1e-12, 1e3),

@@ -232,9 +232,12 @@ public final class FreeTickets {
         train(cfg, cfg.epochs(), dstLearningRate(cfg), pruneSchedule(cfg), net, data, std, pk, state, log, progress, phase, member, null);
     }
 
-    private static LearningRate dstLearningRate(FreeTicketsConfig cfg) {
+    static LearningRate dstLearningRate(FreeTicketsConfig cfg) {
         int e = cfg.epochs();
-        return new LearningRate.Piecewise(new int[] {0, e / 2, e * 3 / 4}, new float[] {cfg.lr(), cfg.lr() / 10, cfg.lr() / 100});
+        // /10 at 1/2 and /100 at 3/4 of the run, but never before epoch 1 and one epoch apart: e/2 and 3e/4
+        // alone made a 1-epoch run train at lr/100 throughout and a 2-epoch run skip lr/10.
+        int tenth = Math.max(1, e / 2), hundredth = Math.max(tenth + 1, e * 3 / 4);
+        return new LearningRate.Piecewise(new int[] {0, tenth, hundredth}, new float[] {cfg.lr(), cfg.lr() / 10, cfg.lr() / 100});
     }
 
     // The regular topology update of both variants: every update interval, cosine-decayed or constant.

@@ -85,6 +85,8 @@ public final class SetTraining {
     public static SparseClassifier train(SetConfig cfg, DatasetSplit data, boolean standardize, Path out, Progress progress) throws IOException {
         java.util.Objects.requireNonNull(cfg, "cfg");
         java.util.Objects.requireNonNull(data, "data");
+        // An empty training set trained nothing and returned a model without a word.
+        if (data.train().samples() == 0) throw new IllegalArgumentException(data.train().name() + ": no training samples");
         if (progress == null) progress = new Progress() {};
         RngStreams rng = new RngStreams(cfg.seed());
         Standardizer std = standardize ? Standardizer.fit(data.train()) : null;

@@ -182,4 +182,14 @@ class CommandValidationTest {
         assertUsageError(tiny("quickselection", concat(quick, "--kmeans-runs", "0")), "dst4j quickselection: --kmeans-runs: expected a whole number in [1, 1000], got 0");
         assertThat(dir.resolve("run")).as("nothing trained, nothing written").doesNotExist();
     }
+
+    @Test
+    void optionsTheRunWouldNotReadAreRefused() throws Exception {
+        // Both ran before, with no effect and no word (review of session 16).
+        assertUsageError(tiny("quickselection", "--k", "2", "--hidden", "8", "--trees", "9"),
+                "dst4j quickselection: --trees sets up the evaluation; it applies only with --evaluate");
+        assertUsageError(tiny("set", "--hidden", "8", "--alpha", "0.1"),
+                "dst4j set: --alpha is All-ReLU's slope; it applies only with --activation allrelu, not relu");
+        assertThat(dir.resolve("run")).as("nothing trained, nothing written").doesNotExist();
+    }
 }

@@ -75,6 +75,12 @@ class PredictUnlabeledTest {
         assertThat(same.err()).contains("is the --input file");
         assertThat(Files.readAllLines(bare)).hasSize(20);
 
+        // Labeled data of another shape: named as such, not blamed on the seed of a held-out split.
+        Files.writeString(dir.resolve("narrow.csv"), "1,2,0\n3,4,1\n5,6,0\n7,8,1\n9,1,0\n2,3,1\n4,5,0\n6,7,1\n8,9,0\n1,3,1\n");
+        Outcome narrow = HeldOutSplitTest.run("predict", "--model", model, "--data", dir.resolve("narrow.csv").toString(), "--output", out);
+        assertThat(narrow.code()).isEqualTo(1);
+        assertThat(narrow.err()).contains("2 features per sample; the model").contains("takes 5").doesNotContain("seed");
+
         Outcome missing = HeldOutSplitTest.run("predict", "--model", model, "--input", dir.resolve("none.csv").toString(), "--output", out);
         assertThat(missing.code()).isEqualTo(1);
         assertThat(missing.err()).contains("none.csv: no such file").doesNotContain("Exception");

@@ -24,6 +24,28 @@ import org.junit.jupiter.api.io.TempDir;
 
 class FreeTicketsTest {
 
+    @Test
+    void dstLearningRateStartsAtTheFullRateAndDropsInOrderHoweverShortTheRun() {
+        float lr = 0.05f;
+        // epochs -> rate of each epoch: the full rate first, then /10, then /100 (30 epochs: /10 at 15, /100 at 22).
+        Map<Integer, float[]> expected = Map.of(
+                1, new float[] {lr},
+                2, new float[] {lr, lr / 10},
+                3, new float[] {lr, lr / 10, lr / 100},
+                4, new float[] {lr, lr, lr / 10, lr / 100});
+        for (var e : expected.entrySet()) {
+            var rate = FreeTickets.dstLearningRate(FreeTicketsConfig.defaults(Variant.DST).withEpochs(e.getKey()).withLearningRate(lr));
+            float[] got = new float[e.getKey()];
+            for (int epoch = 0; epoch < got.length; epoch++) got[epoch] = rate.at(epoch, 0, 1);
+            assertThat(got).as("%d epochs", e.getKey()).containsExactly(e.getValue());
+        }
+        var thirty = FreeTickets.dstLearningRate(FreeTicketsConfig.defaults(Variant.DST).withEpochs(30).withLearningRate(lr));
+        assertThat(thirty.at(14, 0, 1)).isEqualTo(lr);
+        assertThat(thirty.at(15, 0, 1)).isEqualTo(lr / 10);
+        assertThat(thirty.at(21, 0, 1)).isEqualTo(lr / 10);
+        assertThat(thirty.at(22, 0, 1)).isEqualTo(lr / 100);
+    }
+
     private static DatasetSplit small() throws Exception {
         return DataSources.load(new DataOptions(null, null, null, null, null, "last", 0.2, 0, 1200, 300));
     }

@@ -41,6 +41,17 @@ class SetTrainingTest {
     }
 
     @Test
+    void anEmptyTrainingSetIsRefused() {
+        // It returned an untrained model, which then scored 1.0 on a test set of one class.
+        assertThatThrownBy(() -> {
+            try (DatasetSplit d = new DatasetSplit(org.dst4j.nn.data.Dataset.of("tr", new float[0], 0, 4, new int[0], 2),
+                    org.dst4j.nn.data.Dataset.of("te", new float[8], 2, 4, new int[2], 2))) {
+                SetTraining.train(smallConfig(1, 1), d, false, null, null).close();
+            }
+        }).isInstanceOf(IllegalArgumentException.class).hasMessage("tr: no training samples");
+    }
+
+    @Test
     void javaApiTrainsEvaluatesSavesLoadsAndPredicts(@TempDir Path dir) throws Exception {
         SetConfig cfg = new SetConfig(new int[] {96, 96}, 10, 0.3, 4, 32, 0.001f, 0.9f, 0f, 0.2f, "relu", 0.6f, "adam",
                 "cosine", "he-uniform", 1, 2);

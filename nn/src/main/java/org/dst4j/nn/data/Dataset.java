@@ -128,6 +128,8 @@ public final class Dataset implements AutoCloseable {
      * every batch, standardized by {@code std} first (null: as they are). For inference and evaluation.
      */
     public void inBatches(int batch, Standardizer std, Batch each) {
+        // 0 never advanced the loop below: a silent endless evaluation.
+        if (batch < 1) throw new IllegalArgumentException(name + ": batch must be >= 1, got " + batch);
         int[] order = new int[samples];
         for (int i = 0; i < samples; i++) order[i] = i;
         try (DenseMatrix x = DenseMatrix.allocate(features, Math.min(batch, Math.max(1, samples)))) {

@@ -37,6 +37,8 @@ public final class SparseClassifier implements Classifier {
      * closes {@code net} and throws.
      */
     public SparseClassifier(SparseMlp net, Standardizer standardizer, Map<String, Object> header, int threads) {
+        java.util.Objects.requireNonNull(net, "net");
+        java.util.Objects.requireNonNull(header, "header");
         this.net = net;
         this.standardizer = standardizer;
         this.header = header;

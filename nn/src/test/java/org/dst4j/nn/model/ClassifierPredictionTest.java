@@ -30,6 +30,19 @@ class ClassifierPredictionTest {
     }
 
     @Test
+    void missingPartsAndABatchOfZeroAreRefusedUpFront() {
+        assertThatThrownBy(() -> new SparseClassifier(null, null, Map.of(), 1)).isInstanceOf(NullPointerException.class).hasMessage("net");
+        try (var net = net(1)) {
+            assertThatThrownBy(() -> new SparseClassifier(net, null, null, 1)).isInstanceOf(NullPointerException.class).hasMessage("header");
+        }
+        try (Dataset d = data("d", 4, CLASSES, 1)) {
+            // A batch of 0 never advanced: an endless loop.
+            assertThatThrownBy(() -> d.inBatches(0, null, (x, from, m) -> {})).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("d: batch must be >= 1, got 0");
+        }
+    }
+
+    @Test
     void predictNeedsNoLabelsWithinTheModelsClasses() {
         try (SparseClassifier c = new SparseClassifier(net(1), null, Map.of(), 1);
              Dataset inClasses = data("three", 40, CLASSES, 7);
