@@ -56,6 +56,14 @@ public final class SparseClassifier implements Classifier {
         java.util.Objects.requireNonNull(file, "file");
         checkThreads(threads);
         ModelFile.Loaded m = ModelFile.load(file, null);
+        // A classifier's last layer gives logits (linear); a multi-head model's backbone.dst4j ends in its hidden
+        // activation and was scored as a classifier of as many classes as it has features.
+        if (!m.net().config().output().isIdentity()) {
+            String output = m.net().config().output().toString();
+            m.net().close();
+            throw new IOException(file + ": its network ends in " + output + " units, not a classifier's linear outputs"
+                    + " (a multi-head model's backbone? load the model directory that holds " + MultiHeadClassifier.MANIFEST + ")");
+        }
         return new SparseClassifier(m.net(), m.standardizer(), m.header(), threads);
     }
 

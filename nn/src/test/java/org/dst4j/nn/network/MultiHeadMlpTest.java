@@ -258,6 +258,9 @@ class MultiHeadMlpTest {
         try (MultiHeadClassifier ok = MultiHeadClassifier.load(model, 1)) {
             assertThat(ok.network().heads()).hasSize(3);
         }
+        // The backbone alone is a feature extractor: once it was scored as a classifier of its hidden units.
+        assertThatThrownBy(() -> org.dst4j.nn.model.Classifier.load(model.resolve("backbone.dst4j"), 1)).isInstanceOf(java.io.IOException.class)
+                .hasMessageContaining("backbone.dst4j: its network ends in relu units, not a classifier's linear outputs");
         Path ensemble = java.nio.file.Files.createDirectories(dir.resolve("ens"));
         java.nio.file.Files.writeString(ensemble.resolve(org.dst4j.nn.model.EnsembleClassifier.MANIFEST),
                 "{\"format\": \"" + org.dst4j.nn.model.EnsembleClassifier.FORMAT + "\", \"members\": [\"../outside.dst4j\"]}");
