@@ -139,11 +139,41 @@ public final class SpaceNetRun {
      * @throws IOException if writing into {@code out} fails
      * @throws IllegalArgumentException if {@code cfg.tasks()} exceeds the number of classes
      */
+    /**
+     * Refuses a configuration whose tasks cannot all get their neurons and connections: every task takes
+     * {@code selectedNeurons} free neurons per hidden layer and reserves {@code reservedNeurons}, so the last
+     * one finds {@code hidden - (tasks - 1) * reservedNeurons}; a task's connections must fit the block of
+     * its selected neurons (all inputs first; the smallest task's classes last). Otherwise a task silently
+     * got fewer connections, or none. The command line checks the same with its option names.
+     *
+     * @throws IllegalArgumentException naming the field that does not fit
+     */
+    public static void checkFits(SpaceNetConfig cfg, int features, int classes) {
+        if (cfg.tasks() > classes) throw new IllegalArgumentException("tasks " + cfg.tasks() + " exceeds the " + classes + " classes of the data");
+        long need = (long) (cfg.tasks() - 1) * cfg.reservedNeurons() + cfg.selectedNeurons();
+        int[] hidden = cfg.hidden();
+        for (int l = 0; l < hidden.length; l++) {
+            if (hidden[l] < need) {
+                throw new IllegalArgumentException("selectedNeurons " + cfg.selectedNeurons() + " with reservedNeurons " + cfg.reservedNeurons() + " over "
+                        + cfg.tasks() + " tasks needs " + need + " neurons in every hidden layer; hidden layer " + (l + 1) + " has " + hidden[l]);
+            }
+        }
+        int[] per = cfg.connectionsPerTask();
+        int sel = cfg.selectedNeurons(), fewestClasses = classes / cfg.tasks();
+        for (int l = 0; l < per.length; l++) {
+            long room = (long) (l == 0 ? features : sel) * (l + 1 == per.length ? fewestClasses : sel);
+            if (per[l] > room) {
+                throw new IllegalArgumentException("connectionsPerTask[" + l + "] " + per[l] + ": a task can place at most " + room + " connections in layer " + (l + 1));
+            }
+        }
+    }
+
     public static Result run(SpaceNetConfig cfg, DatasetSplit data, boolean standardize, boolean baselines, Path out,
                              FreeTickets.Progress progress) throws IOException {
         Objects.requireNonNull(cfg, "cfg");
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(out, "out");
+        checkFits(cfg, data.train().features(), data.train().classes());
         if (progress == null) progress = new FreeTickets.Progress() {};
         Files.createDirectories(out);
         List<Method> methods = new ArrayList<>();

@@ -30,6 +30,24 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class SpaceNetTest {
+
+    @Test
+    void theJavaApiRefusesTasksThatCannotGetTheirNeuronsOrConnections(@org.junit.jupiter.api.io.TempDir Path dir) {
+        int[] labels = new int[60];
+        for (int i = 0; i < labels.length; i++) labels[i] = i % 6;
+        try (DatasetSplit data = new DatasetSplit(Dataset.of("tr", new float[600], 60, 10, labels, 6), Dataset.of("te", new float[600], 60, 10, labels, 6))) {
+            // 3 tasks reserving 8 neurons each leave the last task none of a 10-neuron layer: it trained with no connections, silently.
+            SpaceNetConfig noRoom = new SpaceNetConfig(3, new int[] {10}, new int[] {40, 20}, 8, 8, 0.2, 1, 32, 0.01f, 0f, 0f, 1, 1);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNetRun.run(noRoom, data, true, false, dir.resolve("a"), null))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("selectedNeurons 8 with reservedNeurons 8 over 3 tasks needs 24 neurons in every hidden layer; hidden layer 1 has 10");
+            SpaceNetConfig tooMany = new SpaceNetConfig(3, new int[] {40}, new int[] {40, 20}, 8, 8, 0.2, 1, 32, 0.01f, 0f, 0f, 1, 1);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNetRun.run(tooMany, data, true, false, dir.resolve("b"), null))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("connectionsPerTask[1] 20: a task can place at most 16 connections in layer 2");
+            assertThat(dir.resolve("a")).doesNotExist();
+        }
+    }
     private static final int CLASSES = 6, FEATURES = 20;
 
     // Gaussian blobs, one centre per class, well separated.
