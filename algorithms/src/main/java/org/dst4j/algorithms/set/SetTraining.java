@@ -126,11 +126,14 @@ public final class SetTraining {
         Map<String, Object> training;
         SetConfig cfg;
         long expected;
+        Long expectedTest;
         Trainer.State state = new Trainer.State(new RandomStream(0), new RandomStream(0));
         try {
             training = Json.getObject(header, "training");
             cfg = configFrom(Json.getObject(training, "config"), threads);
             expected = Json.getLong(Json.getObject(header, "provenance"), "data_checksum");
+            Map<String, Object> provenance = Json.getObject(header, "provenance");
+            expectedTest = provenance.containsKey("test_checksum") ? Json.getLong(provenance, "test_checksum") : null; // absent before session 16
             // The training state is read before the model is loaded: a bad field must not strand the network.
             state.epochsDone = (int) Json.getLong(training, "epochs_done");
             state.step = Json.getLong(training, "step");
@@ -141,6 +144,10 @@ public final class SetTraining {
         }
         if (expected != data.train().checksum()) {
             throw new IOException("--resume " + dir + ": the training data differs from the run's (checksum " + Long.toHexString(expected) + ")");
+        }
+        // Another test set would change the learning curve part-way through the run (a different --limit-test was accepted).
+        if (expectedTest != null && expectedTest != data.test().checksum()) {
+            throw new IOException("--resume " + dir + ": the test data differs from the run's (checksum " + Long.toHexString(expectedTest) + ")");
         }
         Optimizer opt = optimizer(cfg);
         ModelFile.Loaded loaded = ModelFile.load(file, opt);
@@ -224,6 +231,7 @@ public final class SetTraining {
         p.put("seed", cfg.seed());
         p.put("data", data.train().name());
         p.put("data_checksum", data.train().checksum());
+        p.put("test_checksum", data.test().checksum());
         p.put("dst4j_version", version());
         return p;
     }

@@ -132,6 +132,12 @@ class SetTrainingTest {
         byte[] b = Files.readAllBytes(ck);
         // A different training set is refused by checksum.
         assertThat(Main.run(new String[] {"set", "--resume", dir.toString(), "--limit-train", "1400", "--limit-test", "400"})).isEqualTo(1);
+        // So is another test set: the learning curve would switch test sets part-way.
+        assertThatThrownBy(() -> {
+            try (DatasetSplit data = DataSources.load(new DataOptions(null, null, null, null, null, "last", 0.2, 0, 1500, 300))) {
+                SetTraining.resume(dir, data, 1, null).close();
+            }
+        }).isInstanceOf(IOException.class).hasMessageContaining("the test data differs from the run's");
         b[b.length / 2] ^= 0x10;
         Files.write(ck, b);
         assertThatThrownBy(() -> {
