@@ -51,9 +51,7 @@ final class PredictCommand implements Command {
             long seed = o.given("seed") ? o.longValue("seed") : trained.seed() != null ? trained.seed() : 0;
             try (DatasetSplit data = DataArgs.loadForModel(o, seed)) {
                 // Data of another shape is the mistake to name; the split check below would blame the seed.
-                if (data.test().features() != c.inputs()) {
-                    throw new UserException(data.test().name() + ": " + data.test().features() + " features per sample; the model " + model + " takes " + c.inputs());
-                }
+                checkShape(data.test().name(), data.test().features(), c, model, "");
                 if (heldOut && trained.checksum() != null && trained.checksum() != data.train().checksum()) {
                     throw new UserException("--data " + o.path("data") + ": the test split drawn with seed " + seed + " is not the one held out when "
                             + model + " was trained (the training samples differ); give the --seed, --test-fraction and --limit-train of that run");
@@ -78,10 +76,7 @@ final class PredictCommand implements Command {
             throw new UsageException("--output " + output + " is the --input file; write the predictions elsewhere");
         }
         try (Classifier c = Classifier.load(model, threads); Dataset samples = DataSources.unlabeled(input)) {
-            if (samples.features() != c.inputs()) {
-                throw new UserException("--input " + input + ": " + samples.features() + " features per sample; the model " + model + " takes " + c.inputs()
-                        + (samples.features() == c.inputs() + 1 ? " (a label column? --input takes feature columns only)" : ""));
-            }
+            checkShape("--input " + input, samples.features(), c, model, " (a label column? --input takes feature columns only)");
             float[] probs = c.predictProbabilities(samples);
             int k = c.classes();
             write(output, null, probs, k);
@@ -90,6 +85,13 @@ final class PredictCommand implements Command {
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage());
         }
+    }
+
+    // oneMore: the hint when there is exactly one feature too many.
+    private static void checkShape(String what, int features, Classifier c, Path model, String oneMore) throws UserException {
+        if (features == c.inputs()) return;
+        throw new UserException(what + ": " + features + " features per sample; the model " + model + " takes " + c.inputs()
+                + (features == c.inputs() + 1 ? oneMore : ""));
     }
 
     private static int report(Path output, DatasetSplit data, float[] probs, int k) throws UserException, IOException {
