@@ -17,6 +17,7 @@ final class Options {
     private final String summary;
     private final Map<String, Spec> specs = new LinkedHashMap<>();
     private final Map<String, String> values = new LinkedHashMap<>();
+    private final Map<String, String> refused = new LinkedHashMap<>();
     private boolean help;
 
     Options(String command, String summary) {
@@ -41,6 +42,16 @@ final class Options {
         return this;
     }
 
+    /**
+     * Takes back an option declared for every command sharing it (such as the data options) that this
+     * command does not read: help no longer lists it, and giving it fails with {@code why}.
+     */
+    Options refuse(String name, String why) {
+        specs.remove(name);
+        refused.put(name, why);
+        return this;
+    }
+
     /** Parses; returns false when {@code --help} was asked (the help has been printed). */
     boolean parse(String[] args) throws UsageException {
         for (int i = 0; i < args.length; i++) {
@@ -57,6 +68,7 @@ final class Options {
                 value = name.substring(eq + 1);
                 name = name.substring(0, eq);
             }
+            if (refused.containsKey(name)) throw new UsageException("--" + name + " " + refused.get(name));
             Spec s = specs.get(name);
             if (s == null) throw new UsageException("unknown option --" + name + " (see --help)");
             if (s.flag()) {

@@ -25,12 +25,12 @@ final class PredictCommand implements Command {
                 .option("input", null, "samples without labels to predict: a .csv whose every column is a feature, or a .npy array (replaces the data options)")
                 .option("output", "predictions.csv", "where to write the predictions (index,label,predicted,p0..pK; with --input index,predicted,p0..pK)")
                 .option("threads", String.valueOf(Runtime.getRuntime().availableProcessors()), "worker threads")
-                .option("seed", null, "for a single --data file: the seed that drew its held-out test split (default: the seed the model was trained with)"));
+                .option("seed", null, "for a single --data file: the seed that drew its held-out test split (default: the seed the model was trained with)")
+                // The model standardizes its input as it was trained (or not); the flag would change nothing and say nothing.
+                .refuse("no-standardize", "does not apply to predict: the model standardizes its input as it was trained"));
         if (!o.parse(args)) return 0;
         Path model = o.path("model");
         if (model == null) throw new UsageException("--model is required");
-        // The model standardizes its input as it was trained (or not); the flag changed nothing and said nothing.
-        if (o.flag("no-standardize")) throw new UsageException("--no-standardize does not apply to predict: the model standardizes its input as it was trained");
         int threads = o.integer("threads", 1, 4096);
         Path output = output(o, model);
         if (java.nio.file.Files.isDirectory(model) && !EnsembleClassifier.isEnsemble(model) && !MultiHeadClassifier.isMultiHead(model)) {
@@ -80,7 +80,7 @@ final class PredictCommand implements Command {
             float[] probs = c.predictProbabilities(samples);
             int k = c.classes();
             write(output, null, probs, k);
-            System.out.printf("predicted %d samples of %s; wrote %s%n", samples.samples(), input, output);
+            System.out.printf("predicted %s of %s; wrote %s%n", RunSummary.count(samples.samples(), "sample"), input, output);
             return 0;
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage());
@@ -103,7 +103,7 @@ final class PredictCommand implements Command {
             throw new UserException(data.test().name() + ": " + e.getMessage());
         }
         write(output, labels, probs, k);
-        System.out.printf("accuracy %.4f on %d samples of %s; NLL %.4f; ECE %.4f; wrote %s%n", scores.accuracy(), labels.length,
+        System.out.printf("accuracy %.4f on %s of %s; NLL %.4f; ECE %.4f; wrote %s%n", scores.accuracy(), RunSummary.count(labels.length, "sample"),
                 data.test().name(), scores.nll(), scores.ece(), output);
         return 0;
     }

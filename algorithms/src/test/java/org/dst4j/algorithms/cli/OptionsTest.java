@@ -91,6 +91,14 @@ class OptionsTest {
     }
 
     @Test
+    void aRefusedOptionIsLeftOutOfTheHelpAndNamedWithItsReasonWhenGiven() throws Exception {
+        Options o = options().flag("fast", "go fast").refuse("fast", "does not apply here");
+        assertThat(o.help()).doesNotContain("--fast");
+        assertThatThrownBy(() -> o.parse(new String[] {"--fast"})).isInstanceOf(UsageException.class).hasMessage("--fast does not apply here");
+        assertThat(options().refuse("fast", "x").parse(new String[] {"--lr", "1"})).isTrue();
+    }
+
+    @Test
     void unknownCommandAndBadArgumentsExitWithTwo() {
         assertThat(Main.run(new String[] {"frobnicate"})).isEqualTo(2);
         assertThat(Main.run(new String[] {"info", "extra"})).isEqualTo(2);
