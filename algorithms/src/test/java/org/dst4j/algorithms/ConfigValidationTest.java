@@ -28,7 +28,7 @@ class ConfigValidationTest {
     void defaultsAndTheirVariantsStayValid() {
         assertThatCode(() -> {
             SetConfig.defaults();
-            SetConfig.defaults().withEpochs(0).withLearningRate(0.1f, "cosine");
+            SetConfig.defaults().withEpochs(1).withLearningRate(0.1f, "cosine");
             SetConfig.defaults().withLearningRate(0.1f, "step:5:0.5");
             FreeTicketsConfig.defaults(Variant.DST);
             FreeTicketsConfig.defaults(Variant.EDST);
@@ -61,6 +61,7 @@ class ConfigValidationTest {
         rejects(() -> set(0.01f, 0.9f, 0f, 0f, "relu", 0.6f, "sgd", "constant", "bogus", 5), "unknown weight init 'bogus'");
         rejects(() -> set(0.01f, 0.9f, 0f, 0f, "relu", 0.6f, "sgd", "constant", "he-uniform", Double.POSITIVE_INFINITY),
                 "epsilon must be finite and > 0, got Infinity");
+        rejects(() -> SetConfig.defaults().withEpochs(0), "epochs must be >= 1, got 0");
         rejectsNull(() -> SetConfig.defaults().withHidden((int[]) null), "hidden");
         rejectsNull(() -> SetConfig.defaults().withLearningRate(0.1f, null), "schedule");
     }
@@ -124,6 +125,8 @@ class ConfigValidationTest {
         rejects(() -> qs(0, 0.01f, 0.2f, "xavier-uniform"), "batch must be >= 1, got 0");
         rejects(() -> qs(10, 0.01f, INF, "xavier-uniform"), "noise must be finite and >= 0, got Infinity");
         rejects(() -> qs(10, 0.01f, 0.2f, "bogus"), "unknown weight init 'bogus'");
+        rejects(() -> new QuickSelectionConfig(5, 16, 13, 0.2, 0.2f, false, 0, 10, 0.01f, 0.9f, 1e-5f, 0.2f, "zero", "linear", 1, 1),
+                "epochs must be >= 1, got 0");
         rejects(() -> new QuickSelectionConfig(5, 16, 13, 0.2, 0.2f, false, 1, 10, 0.01f, 0.9f, NAN, 0.2f, "zero", "linear", 1, 1),
                 "weight decay must be finite and >= 0, got NaN");
         rejects(() -> new QuickSelectionConfig(5, 16, 13, 0.2, 0.2f, false, 1, 10, 0.01f, 0.9f, 0f, 1f, "zero", "linear", 1, 1),

@@ -20,7 +20,7 @@ import org.dst4j.nn.init.WeightInit;
  *     last, in [0, 1)
  * @param noise factor of the additive N(0, 1) input noise, finite and >= 0
  * @param freshNoise draw new noise every epoch instead of once before training
- * @param epochs training epochs, >= 0
+ * @param epochs training epochs, >= 1
  * @param batch samples per mini-batch, >= 1
  * @param lr constant SGD learning rate, finite and > 0
  * @param momentum SGD momentum, in [0, 1)
@@ -49,7 +49,7 @@ public record QuickSelectionConfig(int k, int hidden, double epsilon, double zet
         if (!(epsilon > 0 && Double.isFinite(epsilon))) throw new IllegalArgumentException("epsilon must be finite and > 0, got " + epsilon);
         if (!(zeta >= 0 && zeta < 1)) throw new IllegalArgumentException("zeta must be in [0, 1), got " + zeta);
         if (!(noise >= 0 && Float.isFinite(noise))) throw new IllegalArgumentException("noise must be finite and >= 0, got " + noise);
-        if (epochs < 0) throw new IllegalArgumentException("epochs must be >= 0, got " + epochs);
+        if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
         if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, got " + batch);
         org.dst4j.nn.optim.Sgd.checkSettings(lr, momentum, weightDecay);
         if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);

@@ -18,7 +18,7 @@ import org.dst4j.nn.optim.LearningRate;
  *     {@code epsilon (n_in + n_out) / (n_in n_out)}, capped at 1; finite and > 0
  * @param zeta share of each layer's connections pruned after every epoch but the last (the smallest
  *     positive and, separately, the least negative weights) and regrown at random, in [0, 1]
- * @param epochs training epochs, >= 0 (0 trains nothing)
+ * @param epochs training epochs, >= 1
  * @param batch samples per mini-batch, >= 1
  * @param lr base learning rate, which {@code schedule} varies; finite and > 0
  * @param momentum SGD momentum, in [0, 1); not used by Adam
@@ -30,8 +30,7 @@ import org.dst4j.nn.optim.LearningRate;
  * @param alpha All-ReLU's slope magnitude; used only with {@code allrelu}, finite
  * @param optimizer {@code sgd} or {@code adam}
  * @param schedule learning-rate schedule: {@code constant}, {@code step:<every>:<gamma>} (times gamma
- *     every {@code every} epochs), {@code cosine[:<min>]} (to {@code min} over the run, which then needs
- *     epochs >= 1)
+ *     every {@code every} epochs), {@code cosine[:<min>]} (to {@code min} over the run)
  * @param init weight initializer: {@code he-uniform}, {@code xavier-uniform}, {@code normal:<std>}, {@code zero}
  * @param seed seed of every random choice (initial topology and weights, shuffling, dropout, regrowth)
  * @param threads worker threads, >= 1; the trained model does not depend on them
@@ -55,14 +54,15 @@ public record SetConfig(int[] hidden, double epsilon, double zeta, int epochs, i
         for (int h : hidden) if (h < 1) throw new IllegalArgumentException("hidden sizes must be >= 1, got " + Arrays.toString(hidden));
         if (!(epsilon > 0 && Double.isFinite(epsilon))) throw new IllegalArgumentException("epsilon must be finite and > 0, got " + epsilon);
         if (!(zeta >= 0 && zeta <= 1)) throw new IllegalArgumentException("zeta must be in [0, 1], got " + zeta);
-        if (epochs < 0) throw new IllegalArgumentException("epochs must be >= 0, got " + epochs);
+        // As on the command line: 0 epochs returned an untrained model that the run's summary could not describe.
+        if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
         if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, got " + batch);
         org.dst4j.nn.optim.Sgd.checkSettings(lr, momentum, weightDecay);
         if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
         org.dst4j.nn.network.MlpConfig.checkHiddenActivation(activation);
         if (!Float.isFinite(alpha)) throw new IllegalArgumentException("alpha must be finite, got " + alpha);
         if (!optimizer.equals("sgd") && !optimizer.equals("adam")) throw new IllegalArgumentException("optimizer must be sgd or adam, got " + optimizer);
-        LearningRate.parse(schedule, lr, Math.max(1, epochs)); // the syntax; a cosine schedule's epochs >= 1 is checked at training
+        LearningRate.parse(schedule, lr, epochs);
         WeightInit.parse(init);
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
     }

@@ -79,7 +79,7 @@ public final class SetTraining {
      * @param progress told of every batch and epoch, or null for no progress reporting
      * @return the trained classifier; the caller closes it
      * @throws IOException if writing into {@code out} fails
-     * @throws IllegalArgumentException if a setting does not fit the run (a {@code cosine} schedule with 0 epochs)
+     * @throws IllegalArgumentException if the training set is empty, or a setting does not fit the data
      * @throws Trainer.DivergedException if the loss stops being finite
      */
     public static SparseClassifier train(SetConfig cfg, DatasetSplit data, boolean standardize, Path out, Progress progress) throws IOException {
