@@ -132,9 +132,10 @@ final class FreeTicketsCommand implements Command {
             }
         }
         System.out.println(sb);
-        System.out.printf("training FLOPs: ensemble %.4g, one dense network (%d epochs) %.4g: ensemble/dense = %.3f%n",
-                (double) r.trainingFlops(), cfg.epochsPerNetwork(), (double) r.denseFlops(), (double) r.trainingFlops() / r.denseFlops());
-        System.out.printf("training time %.1f s; peak RSS %s; wrote %s, %s, %s and %d member models%n", r.trainSeconds(), RunSummary.peakRss(),
-                out.resolve(EnsembleClassifier.MANIFEST), out.resolve(FreeTickets.METRICS), out.resolve(FreeTickets.CHART), r.memberFiles().size());
+        System.out.printf("training FLOPs: ensemble %.4g, one dense network (%s) %.4g: ensemble/dense = %.3f%n",
+                (double) r.trainingFlops(), RunSummary.count(cfg.epochsPerNetwork(), "epoch"), (double) r.denseFlops(), (double) r.trainingFlops() / r.denseFlops());
+        System.out.printf("training time %.1f s; peak RSS %s; wrote %s, %s, %s and %s%n", r.trainSeconds(), RunSummary.peakRss(),
+                out.resolve(EnsembleClassifier.MANIFEST), out.resolve(FreeTickets.METRICS), out.resolve(FreeTickets.CHART),
+                RunSummary.count(r.memberFiles().size(), "member model"));
     }
 }

@@ -144,9 +144,8 @@ final class QuickSelectionCommand implements Command {
                 PixelMap.write(png, PixelMap.render(result.strength(), mark, train.imageRows(), train.imageCols(), 12));
                 wrote.add(png.toString());
             }
-            double[] epochSecs = history.stream().mapToDouble(EpochMetrics::epochSeconds).sorted().toArray();
-            System.out.printf("selected %d features in %.1f s (median epoch %.3f s); peak RSS %s; wrote %s%n", cfg.k(), seconds,
-                    epochSecs.length == 0 ? 0 : epochSecs[epochSecs.length / 2], RunSummary.peakRss(), String.join(", ", wrote));
+            System.out.printf("selected %s in %.1f s (median epoch %.3f s); peak RSS %s; wrote %s%n", RunSummary.count(cfg.k(), "feature"), seconds,
+                    RunSummary.medianEpochSeconds(history), RunSummary.peakRss(), String.join(", ", wrote));
             Map<String, Object> summary = new LinkedHashMap<>();
             summary.put("config", cfg.toMap());
             summary.put("scaling", scaling.label());
@@ -177,7 +176,8 @@ final class QuickSelectionCommand implements Command {
         Dataset train = data.train(), test = data.test();
         Map<String, Object> ev = new LinkedHashMap<>();
         try (WorkerPool pool = new WorkerPool(cfg.threads())) {
-            System.out.printf("ExtraTrees (%d trees) accuracy on %s (%d samples), trained on %s:%n", trees, test.name(), test.samples(), train.name());
+            System.out.printf("ExtraTrees (%s) accuracy on %s (%s), trained on %s:%n", RunSummary.count(trees, "tree"), test.name(),
+                    RunSummary.count(test.samples(), "sample"), train.name());
             System.out.printf("  %6s  %9s  %14s  %12s%n", "K", "selected", "random (mean)", "k-means acc");
             List<Object> rows = new ArrayList<>();
             RandomStream draw = new RandomStream(cfg.seed()).split("random-features");

@@ -1,6 +1,5 @@
 package org.dst4j.algorithms.cli;
 
-import java.util.Arrays;
 import java.util.List;
 import org.dst4j.algorithms.set.ScaleBenchmark;
 import org.dst4j.nn.train.EpochMetrics;
@@ -11,13 +10,24 @@ final class RunSummary {
 
     static String of(List<EpochMetrics> history) {
         if (history.isEmpty()) return "no epochs run";
-        double[] secs = history.stream().mapToDouble(EpochMetrics::epochSeconds).sorted().toArray();
-        double median = secs.length % 2 == 1 ? secs[secs.length / 2] : (secs[secs.length / 2 - 1] + secs[secs.length / 2]) / 2;
-        double total = Arrays.stream(secs).sum(), evo = history.stream().mapToDouble(EpochMetrics::evolutionSeconds).sum();
+        double median = medianEpochSeconds(history);
+        double total = history.stream().mapToDouble(EpochMetrics::epochSeconds).sum(), evo = history.stream().mapToDouble(EpochMetrics::evolutionSeconds).sum();
         EpochMetrics best = history.stream().max((a, b) -> Double.compare(a.testAccuracy(), b.testAccuracy())).orElseThrow();
         EpochMetrics last = history.getLast();
         return String.format("summary: final test accuracy %.4f (best %.4f at epoch %d); median epoch %.3f s; evolution %.1f%% of training time; peak RSS %s",
                 last.testAccuracy(), best.testAccuracy(), best.epoch(), median, 100 * evo / total, peakRss());
+    }
+
+    /** The median of the epochs' wall times (the mean of the middle two for an even count); 0 for no epochs. */
+    static double medianEpochSeconds(List<EpochMetrics> history) {
+        double[] secs = history.stream().mapToDouble(EpochMetrics::epochSeconds).sorted().toArray();
+        if (secs.length == 0) return 0;
+        return secs.length % 2 == 1 ? secs[secs.length / 2] : (secs[secs.length / 2 - 1] + secs[secs.length / 2]) / 2;
+    }
+
+    /** {@code n} and the noun, plural unless n is 1: "1 epoch", "3 epochs". */
+    static String count(long n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
     }
 
     /** Peak resident set size of this process (Linux), e.g. "412 MB", or "n/a". */
