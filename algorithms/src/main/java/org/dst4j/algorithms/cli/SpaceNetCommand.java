@@ -45,9 +45,8 @@ final class SpaceNetCommand implements Command {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
-        // Each task takes --selected free neurons of every hidden layer and at its end reserves --reserved of the free ones,
-        // so the last task finds hidden - (tasks - 1) * reserved: with fewer than --selected it silently got less room, or none.
-        long need = (long) (cfg.tasks() - 1) * cfg.reservedNeurons() + cfg.selectedNeurons();
+        // SpaceNetRun.checkFits refuses the same in its field names; here before the data loads, in the options' names.
+        long need = cfg.neuronsNeeded();
         for (int h : cfg.hidden()) {
             if (h < need) {
                 throw new UsageException("--selected " + cfg.selectedNeurons() + " with --reserved " + cfg.reservedNeurons() + " over --tasks " + cfg.tasks()
@@ -112,18 +111,17 @@ final class SpaceNetCommand implements Command {
         }
     }
 
-    // SpaceNet.allocate places a task's connections among its selected neurons (every input; the task's own classes)
-    // and quietly caps a count that does not fit.
+    // SpaceNetRun.checkFits's rule, told in the options' names and the layers' shapes.
     private static void checkConnections(Options o, SpaceNetConfig cfg, int features, int classes) throws UsageException {
         int[] sizes = LayerCheck.sizes(features, cfg.hidden(), classes), per = cfg.connectionsPerTask();
+        long[] room = SpaceNetRun.connectionRoom(cfg, features, classes);
         int sel = cfg.selectedNeurons(), fewestClasses = classes / cfg.tasks();
         for (int l = 0; l < per.length; l++) {
             boolean first = l == 0, last = l + 1 == per.length;
-            long room = (long) (first ? features : sel) * (last ? fewestClasses : sel);
-            if (per[l] > room) {
+            if (per[l] > room[l]) {
                 String block = first ? features + " inputs x " + sel + " --selected neurons"
                         : last ? sel + " --selected neurons x " + fewestClasses + (fewestClasses == 1 ? " class" : " classes") + " of the smallest task" : sel + " x " + sel + " --selected neurons";
-                throw new UsageException("--connections " + o.string("connections") + ": a task can place at most " + room + " connections in the "
+                throw new UsageException("--connections " + o.string("connections") + ": a task can place at most " + room[l] + " connections in the "
                         + sizes[l] + " -> " + sizes[l + 1] + " layer (" + block + "), not " + per[l]);
             }
         }

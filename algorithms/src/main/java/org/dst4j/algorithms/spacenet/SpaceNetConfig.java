@@ -67,6 +67,15 @@ public record SpaceNetConfig(int tasks, int[] hidden, int[] connectionsPerTask, 
                 Runtime.getRuntime().availableProcessors());
     }
 
+    /**
+     * The neurons every hidden layer needs, {@code (tasks - 1) * reservedNeurons + selectedNeurons}: each
+     * task takes {@code selectedNeurons} free ones and reserves {@code reservedNeurons} when it ends, and
+     * the last task must still find its selected neurons free.
+     */
+    public long neuronsNeeded() {
+        return (long) (tasks - 1) * reservedNeurons + selectedNeurons;
+    }
+
     /** The hidden layer sizes; a copy. */
     @Override public int[] hidden() { return hidden.clone(); }
 

@@ -124,6 +124,44 @@ public final class SpaceNetRun {
     private SpaceNetRun() {}
 
     /**
+     * Refuses a configuration whose tasks cannot all get their neurons and connections: more tasks than
+     * classes, a hidden layer smaller than {@link SpaceNetConfig#neuronsNeeded()}, or a layer's connections
+     * per task above its {@link #connectionRoom}. Otherwise a task silently got fewer connections, or none.
+     *
+     * @throws IllegalArgumentException naming the field that does not fit
+     */
+    public static void checkFits(SpaceNetConfig cfg, int features, int classes) {
+        if (cfg.tasks() > classes) throw new IllegalArgumentException("tasks " + cfg.tasks() + " exceeds the " + classes + " classes of the data");
+        long need = cfg.neuronsNeeded();
+        int[] hidden = cfg.hidden();
+        for (int l = 0; l < hidden.length; l++) {
+            if (hidden[l] < need) {
+                throw new IllegalArgumentException("selectedNeurons " + cfg.selectedNeurons() + " with reservedNeurons " + cfg.reservedNeurons() + " over "
+                        + cfg.tasks() + " tasks needs " + need + " neurons in every hidden layer; hidden layer " + (l + 1) + " has " + hidden[l]);
+            }
+        }
+        int[] per = cfg.connectionsPerTask();
+        long[] room = connectionRoom(cfg, features, classes);
+        for (int l = 0; l < per.length; l++) {
+            if (per[l] > room[l]) {
+                throw new IllegalArgumentException("connectionsPerTask[" + l + "] " + per[l] + ": a task can place at most " + room[l] + " connections in layer " + (l + 1));
+            }
+        }
+    }
+
+    /**
+     * The most connections a task can place in each layer: the block of its selected neurons, every input
+     * in the first layer and the classes of the smallest task ({@code classes / tasks}) in the last.
+     * {@link SpaceNet} caps a larger count without a word, which {@link #checkFits} refuses.
+     */
+    public static long[] connectionRoom(SpaceNetConfig cfg, int features, int classes) {
+        int layers = cfg.connectionsPerTask().length, sel = cfg.selectedNeurons(), fewestClasses = classes / cfg.tasks();
+        long[] room = new long[layers];
+        for (int l = 0; l < layers; l++) room[l] = (long) (l == 0 ? features : sel) * (l + 1 == layers ? fewestClasses : sel);
+        return room;
+    }
+
+    /**
      * Learns the classes of {@code data} as {@code cfg.tasks()} tasks, in class order, with SpaceNet,
      * measuring the accuracy on every task seen so far after each task; with {@code baselines} also
      * fine-tuning and joint training on SpaceNet's final topology.
@@ -137,37 +175,8 @@ public final class SpaceNetRun {
      *     progress reporting
      * @return each method's accuracy matrix and SpaceNet's use of capacity per task
      * @throws IOException if writing into {@code out} fails
-     * @throws IllegalArgumentException if {@code cfg.tasks()} exceeds the number of classes
+     * @throws IllegalArgumentException if the tasks do not fit the network or the data ({@link #checkFits})
      */
-    /**
-     * Refuses a configuration whose tasks cannot all get their neurons and connections: every task takes
-     * {@code selectedNeurons} free neurons per hidden layer and reserves {@code reservedNeurons}, so the last
-     * one finds {@code hidden - (tasks - 1) * reservedNeurons}; a task's connections must fit the block of
-     * its selected neurons (all inputs first; the smallest task's classes last). Otherwise a task silently
-     * got fewer connections, or none. The command line checks the same with its option names.
-     *
-     * @throws IllegalArgumentException naming the field that does not fit
-     */
-    public static void checkFits(SpaceNetConfig cfg, int features, int classes) {
-        if (cfg.tasks() > classes) throw new IllegalArgumentException("tasks " + cfg.tasks() + " exceeds the " + classes + " classes of the data");
-        long need = (long) (cfg.tasks() - 1) * cfg.reservedNeurons() + cfg.selectedNeurons();
-        int[] hidden = cfg.hidden();
-        for (int l = 0; l < hidden.length; l++) {
-            if (hidden[l] < need) {
-                throw new IllegalArgumentException("selectedNeurons " + cfg.selectedNeurons() + " with reservedNeurons " + cfg.reservedNeurons() + " over "
-                        + cfg.tasks() + " tasks needs " + need + " neurons in every hidden layer; hidden layer " + (l + 1) + " has " + hidden[l]);
-            }
-        }
-        int[] per = cfg.connectionsPerTask();
-        int sel = cfg.selectedNeurons(), fewestClasses = classes / cfg.tasks();
-        for (int l = 0; l < per.length; l++) {
-            long room = (long) (l == 0 ? features : sel) * (l + 1 == per.length ? fewestClasses : sel);
-            if (per[l] > room) {
-                throw new IllegalArgumentException("connectionsPerTask[" + l + "] " + per[l] + ": a task can place at most " + room + " connections in layer " + (l + 1));
-            }
-        }
-    }
-
     public static Result run(SpaceNetConfig cfg, DatasetSplit data, boolean standardize, boolean baselines, Path out,
                              FreeTickets.Progress progress) throws IOException {
         Objects.requireNonNull(cfg, "cfg");
