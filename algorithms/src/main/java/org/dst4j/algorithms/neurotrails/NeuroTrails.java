@@ -21,6 +21,7 @@ import org.dst4j.nn.io.AtomicFiles;
 import org.dst4j.nn.io.Json;
 import org.dst4j.nn.io.MetricsLog;
 import org.dst4j.nn.layer.Activation;
+import org.dst4j.nn.model.ModelFile;
 import org.dst4j.nn.model.MultiHeadClassifier;
 import org.dst4j.nn.network.MlpConfig;
 import org.dst4j.nn.network.MultiHeadMlp;
@@ -212,11 +213,7 @@ public final class NeuroTrails {
     // As the other models' headers: the settings, and the training data's checksum, which predict uses to
     // recognize a single file's held-out split.
     private static Map<String, Object> manifestInfo(NeuroTrailsConfig cfg, DatasetSplit data) {
-        Map<String, Object> p = new LinkedHashMap<>();
-        p.put("algorithm", "neurotrails");
-        p.put("seed", cfg.seed());
-        p.put("data", data.train().name());
-        p.put("data_checksum", data.train().checksum());
+        Map<String, Object> p = ModelFile.provenance("neurotrails", cfg.seed(), data.train().name(), data.train().checksum());
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("algorithm", "neurotrails");
         m.put("shared_layers", cfg.sharedLayers());

@@ -226,19 +226,9 @@ public final class SetTraining {
     }
 
     private static Map<String, Object> provenance(SetConfig cfg, DatasetSplit data) {
-        Map<String, Object> p = new LinkedHashMap<>();
-        p.put("algorithm", "set");
-        p.put("seed", cfg.seed());
-        p.put("data", data.train().name());
-        p.put("data_checksum", data.train().checksum());
+        Map<String, Object> p = ModelFile.provenance("set", cfg.seed(), data.train().name(), data.train().checksum());
         p.put("test_checksum", data.test().checksum());
-        p.put("dst4j_version", version());
         return p;
-    }
-
-    private static String version() {
-        String v = SetTraining.class.getPackage().getImplementationVersion();
-        return v == null ? "dev" : v;
     }
 
     private static Map<String, Object> header(SetConfig cfg, Trainer.State s, Map<String, Object> provenance) {

@@ -74,6 +74,23 @@ public final class ModelFile {
         CheckpointFile.write(file, h, tensors);
     }
 
+    /**
+     * The header's {@code provenance} fields every training command writes: which algorithm and seed
+     * trained the model on which data, and the dst4j version ({@code dev} outside a built jar). The
+     * training data's checksum is how {@code predict} recognizes a single file's held-out split. The map
+     * is the caller's, to add its own fields to.
+     */
+    public static Map<String, Object> provenance(String algorithm, long seed, String dataName, long dataChecksum) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("algorithm", algorithm);
+        p.put("seed", seed);
+        p.put("data", dataName);
+        p.put("data_checksum", dataChecksum);
+        String version = ModelFile.class.getPackage().getImplementationVersion();
+        p.put("dst4j_version", version == null ? "dev" : version);
+        return p;
+    }
+
     /** Loads a model; with {@code opt} not null, also its optimizer state (for resuming). */
     public static Loaded load(Path file, Optimizer opt) throws IOException {
         try (CheckpointFile.Checkpoint ck = CheckpointFile.read(file)) {
