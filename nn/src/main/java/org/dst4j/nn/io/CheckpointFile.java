@@ -174,6 +174,8 @@ public final class CheckpointFile {
     /** Reads and validates a whole file. */
     public static Checkpoint read(Path file) throws IOException {
         if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) throw new IOException("checkpoints need a little-endian machine");
+        // Linux opens a directory for reading; the first read then fails with "Is a directory" and no path.
+        if (java.nio.file.Files.isDirectory(file)) throw new IOException(file + ": a directory, not a checkpoint file");
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             Reader r = new Reader(ch, file);

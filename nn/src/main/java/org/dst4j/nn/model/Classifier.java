@@ -26,6 +26,10 @@ public interface Classifier extends AutoCloseable {
         }
         if (multiHead) return MultiHeadClassifier.load(path, threads);
         if (ensemble) return EnsembleClassifier.load(path, threads);
+        if (java.nio.file.Files.isDirectory(path)) {
+            throw new IOException(path + ": a directory without " + EnsembleClassifier.MANIFEST + " or " + MultiHeadClassifier.MANIFEST
+                    + "; give a model file (.dst4j), an ensemble directory or a multi-head model directory");
+        }
         return SparseClassifier.load(path, threads);
     }
 

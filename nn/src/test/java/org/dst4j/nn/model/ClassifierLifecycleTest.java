@@ -115,6 +115,16 @@ class ClassifierLifecycleTest {
     }
 
     @Test
+    void aDirectoryThatIsNoModelIsNamedWithWhatWasExpected(@TempDir Path tmp) {
+        // Linux opens a directory for reading, and its first read failed with "Is a directory" and no path.
+        assertThatThrownBy(() -> Classifier.load(tmp, 1)).isInstanceOf(java.io.IOException.class)
+                .hasMessage(tmp + ": a directory without " + EnsembleClassifier.MANIFEST + " or " + MultiHeadClassifier.MANIFEST
+                        + "; give a model file (.dst4j), an ensemble directory or a multi-head model directory");
+        assertThatThrownBy(() -> SparseClassifier.load(tmp, 1)).isInstanceOf(java.io.IOException.class)
+                .hasMessage(tmp + ": a directory, not a checkpoint file");
+    }
+
+    @Test
     void loadersRejectZeroThreadsBeforeReadingOrAllocatingAnything(@TempDir Path tmp) {
         Path missing = tmp.resolve("nothing-here");
         // A missing file would be an IOException: the threads are checked first, so no network is ever built.
