@@ -115,6 +115,10 @@ final class SetCommand implements Command {
             if (o.given("seed") && !DataArgs.heldOut(o)) {
                 throw new UsageException("--seed with --resume only chooses a single --data file's held-out test split; this data has its own test set");
             }
+            // Before the data loads: a mistyped directory was reported only after a full Fashion-MNIST load.
+            if (!java.nio.file.Files.isRegularFile(resume.resolve(SetTraining.CHECKPOINT))) {
+                throw new UserException("--resume " + resume + ": no " + SetTraining.CHECKPOINT + " there");
+            }
         }
         Progress progress = new Progress(cfg.epochs());
         // A resumed run's held-out split is the one its seed drew, not --seed's default.

@@ -116,7 +116,7 @@ public final class SetTraining {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         if (progress == null) progress = new Progress() {};
         Path file = dir.resolve(CHECKPOINT);
-        if (!Files.exists(file)) throw new IOException("--resume " + dir + ": no " + CHECKPOINT + " there");
+        if (!Files.exists(file)) throw new IOException(dir + ": no " + CHECKPOINT + " there");
         // The optimizer kind is in the header, which we only know after reading it; read twice (small cost, once).
         Map<String, Object> header;
         try (SparseClassifier peek = SparseClassifier.load(file, 1)) {
@@ -140,14 +140,14 @@ public final class SetTraining {
             state.shuffle.restore(Json.getLongs(training, "rng_shuffle"));
             state.evolution.restore(Json.getLongs(training, "rng_evolution"));
         } catch (IllegalArgumentException e) {
-            throw new IOException("--resume " + dir + ": " + file.getFileName() + " is not a SET training checkpoint (" + e.getMessage() + ")");
+            throw new IOException(dir + ": " + file.getFileName() + " is not a SET training checkpoint (" + e.getMessage() + ")");
         }
         if (expected != data.train().checksum()) {
-            throw new IOException("--resume " + dir + ": the training data differs from the run's (checksum " + Long.toHexString(expected) + ")");
+            throw new IOException(dir + ": the training data differs from the run's (checksum " + Long.toHexString(expected) + ")");
         }
         // Another test set would change the learning curve part-way through the run (a different --limit-test was accepted).
         if (expectedTest != null && expectedTest != data.test().checksum()) {
-            throw new IOException("--resume " + dir + ": the test data differs from the run's (checksum " + Long.toHexString(expectedTest) + ")");
+            throw new IOException(dir + ": the test data differs from the run's (checksum " + Long.toHexString(expectedTest) + ")");
         }
         Optimizer opt = optimizer(cfg);
         ModelFile.Loaded loaded = ModelFile.load(file, opt);

@@ -130,6 +130,10 @@ class CommandValidationTest {
         Outcome o = run("set", "--resume", resume, "--threads", "1", "--seed", "7", "--data", tinyCsv(), "--test-fraction", "0.3", "--limit-train", "30");
         assertThat(o.code()).isEqualTo(1);
         assertThat(o.err()).endsWith("--resume " + resume + ": no checkpoint.dst4j there");
+        // Found before any data is read: a missing data file is not what is reported.
+        Outcome beforeData = run("set", "--resume", resume, "--threads", "1", "--data", dir.resolve("missing.csv").toString());
+        assertThat(beforeData.code()).isEqualTo(1);
+        assertThat(beforeData.err()).isEqualTo("dst4j set: --resume " + resume + ": no checkpoint.dst4j there");
         // On data with its own test set (here the embedded one) the seed would draw nothing.
         assertUsageError(run("set", "--resume", resume, "--seed", "7"),
                 "dst4j set: --seed with --resume only chooses a single --data file's held-out test split; this data has its own test set");

@@ -165,7 +165,7 @@ class SetTrainingTest {
                      new org.dst4j.runtime.random.RandomStream(1), 1), null, Map.of(), 1)) {
             bare.save(dir.resolve(SetTraining.CHECKPOINT));
             assertThatThrownBy(() -> SetTraining.resume(dir, data, 1, null).close()).isInstanceOf(IOException.class)
-                    .hasMessage("--resume " + dir + ": checkpoint.dst4j is not a SET training checkpoint (field 'training': expected an object, got null)");
+                    .hasMessage(dir + ": checkpoint.dst4j is not a SET training checkpoint (field 'training': expected an object, got null)");
         }
     }
 
