@@ -17,6 +17,11 @@ public record Standardizer(float[] mean, float[] std) {
         mean = Objects.requireNonNull(mean, "mean").clone();
         std = Objects.requireNonNull(std, "std").clone();
         if (mean.length != std.length) throw new IllegalArgumentException("mean has " + mean.length + " features, std " + std.length);
+        // fit() never gives these; a std of 0 would turn a feature into NaN or infinity.
+        for (int f = 0; f < mean.length; f++) {
+            if (!Float.isFinite(mean[f])) throw new IllegalArgumentException("mean of feature " + f + " is " + mean[f] + ", expected a finite number");
+            if (!(std[f] > 0 && Float.isFinite(std[f]))) throw new IllegalArgumentException("std of feature " + f + " is " + std[f] + ", expected a finite number > 0");
+        }
     }
 
     /** Fits on {@code train} (double accumulation, two passes). */

@@ -81,6 +81,9 @@ public final class CheckpointFile {
 
         public long elements() { return data.byteSize() / dtype.size; }
 
+        /** The data, after checking that its elements are of type {@code t}. */
+        public MemorySegment data(DType t) { return require(t).data; }
+
         public float[] toFloatArray() { return require(DType.F32).data.toArray(ValueLayout.JAVA_FLOAT); }
 
         public int[] toIntArray() { return require(DType.I32).data.toArray(ValueLayout.JAVA_INT); }

@@ -80,10 +80,13 @@ public final class EnsembleClassifier implements Classifier {
             throw new IOException(file + ": " + e.getMessage());
         }
         List<SparseClassifier> loaded = new ArrayList<>();
+        java.util.Set<Path> seen = new java.util.HashSet<>();
         try {
             for (Object name : names) {
                 if (!(name instanceof String s)) throw new IOException(file + ": field 'members': expected file names, got " + name);
                 Path member = part(dir, file, "members", s);
+                // A member listed twice would count twice in the average, unlike any ensemble a command writes.
+                if (!seen.add(member)) throw new IOException(file + ": field 'members': " + s + " is listed twice");
                 if (!Files.isRegularFile(member)) throw new IOException(file + ": member " + s + " does not exist");
                 loaded.add(SparseClassifier.load(member, threads));
             }

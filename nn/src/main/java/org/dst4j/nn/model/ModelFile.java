@@ -104,11 +104,13 @@ public final class ModelFile {
                 try {
                     for (int l = 0; l + 1 < sizes.length; l++) {
                         String p = "layer." + l + ".";
-                        CsrMatrix w = CsrMatrix.fromCsr(sizes[l + 1], sizes[l], ck.tensor(p + "row_ptr").data(),
-                                ck.tensor(p + "col_idx").data(), ck.tensor(p + "values").data());
+                        // A file edited by hand can carry a valid checksum: the element types and values are checked too.
+                        CsrMatrix w = CsrMatrix.fromCsr(sizes[l + 1], sizes[l], ck.tensor(p + "row_ptr").data(DType.I64),
+                                ck.tensor(p + "col_idx").data(DType.I32), requireFinite(ck.tensor(p + "values")));
                         SparseLinear layer = new SparseLinear(w, SparseMlp.activationOf(cfg, l));
                         layers.add(layer);
                         copy(ck.tensor(p + "bias"), layer.bias(), (long) layer.out() * 4, p + "bias");
+                        requireFinite(ck.tensor(p + "bias"));
                         if (opt != null) {
                             layer.attach(opt);
                             copy(ck.tensor(p + "bias_state"), layer.biasState(), (long) layer.out() * opt.biasSlots() * 4, p + "bias_state");
@@ -134,7 +136,18 @@ public final class ModelFile {
         }
     }
 
+    // NaN or infinite weights make every prediction NaN; training never saves them (it stops when the loss diverges).
+    private static MemorySegment requireFinite(Tensor t) {
+        MemorySegment d = t.data(DType.F32);
+        for (long i = 0, n = d.byteSize() / 4; i < n; i++) {
+            float x = d.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+            if (!Float.isFinite(x)) throw new IllegalArgumentException("tensor '" + t.name() + "': element " + i + " is " + x + ", expected a finite number");
+        }
+        return d;
+    }
+
     private static void copy(Tensor t, MemorySegment to, long bytes, String name) {
+        t.data(DType.F32);
         if (t.data().byteSize() != bytes) throw new IllegalArgumentException("tensor '" + name + "' has " + t.data().byteSize() + " bytes, expected " + bytes);
         MemorySegment.copy(t.data(), 0, to, 0, bytes);
     }

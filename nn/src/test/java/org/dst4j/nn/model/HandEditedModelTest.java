@@ -1,0 +1,128 @@
+package org.dst4j.nn.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import org.dst4j.nn.data.Standardizer;
+import org.dst4j.nn.io.CheckpointFile;
+import org.dst4j.nn.io.CheckpointFile.DType;
+import org.dst4j.nn.io.CheckpointFile.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A model file edited by hand and written back with a valid checksum passes the checkpoint's own checks;
+ * what it holds is checked on load, so that a model cannot predict NaN or weigh a member twice.
+ */
+class HandEditedModelTest {
+    @TempDir Path dir;
+
+    Path saved() throws IOException {
+        Path file = dir.resolve("model.dst4j");
+        Standardizer std = new Standardizer(new float[ClassifierLifecycleTest.FEATURES], filled(ClassifierLifecycleTest.FEATURES, 2f));
+        try (SparseClassifier c = new SparseClassifier(ClassifierLifecycleTest.net(1), std, Map.of(), 1)) {
+            c.save(file);
+        }
+        return file;
+    }
+
+    static float[] filled(int n, float v) {
+        float[] a = new float[n];
+        java.util.Arrays.fill(a, v);
+        return a;
+    }
+
+    // Rewrites one tensor of the file, checksums recomputed.
+    static void edit(Path file, String name, UnaryOperator<Tensor> change) throws IOException {
+        try (CheckpointFile.Checkpoint ck = CheckpointFile.read(file); Arena arena = Arena.ofConfined()) {
+            List<Tensor> tensors = new ArrayList<>();
+            for (String n : ck.names()) {
+                Tensor t = ck.tensor(n);
+                MemorySegment copy = arena.allocate(Math.max(1, t.data().byteSize())).asSlice(0, t.data().byteSize());
+                copy.copyFrom(t.data());
+                Tensor own = new Tensor(n, t.dtype(), t.shape(), copy);
+                tensors.add(n.equals(name) ? change.apply(own) : own);
+            }
+            Path tmp = file.resolveSibling("edited.tmp");
+            CheckpointFile.write(tmp, ck.header(), tensors);
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    @Test
+    void theUneditedFileLoads() throws IOException {
+        try (SparseClassifier c = SparseClassifier.load(saved(), 1)) {
+            assertThat(c.inputs()).isEqualTo(ClassifierLifecycleTest.FEATURES);
+        }
+    }
+
+    @Test
+    void aNonFiniteWeightOrBiasIsNamed() throws IOException {
+        Path file = saved();
+        edit(file, "layer.0.values", t -> {
+            t.data().setAtIndex(ValueLayout.JAVA_FLOAT, 3, Float.NaN);
+            return t;
+        });
+        assertThatThrownBy(() -> SparseClassifier.load(file, 1)).isInstanceOf(IOException.class)
+                .hasMessage("model " + file + ": tensor 'layer.0.values': element 3 is NaN, expected a finite number");
+        Path other = dir.resolve("b");
+        Files.createDirectories(other);
+        Path second = Files.copy(saved(), other.resolve("model.dst4j"));
+        edit(second, "layer.1.bias", t -> {
+            t.data().setAtIndex(ValueLayout.JAVA_FLOAT, 0, Float.NEGATIVE_INFINITY);
+            return t;
+        });
+        assertThatThrownBy(() -> SparseClassifier.load(second, 1)).isInstanceOf(IOException.class)
+                .hasMessage("model " + second + ": tensor 'layer.1.bias': element 0 is -Infinity, expected a finite number");
+    }
+
+    @Test
+    void aZeroStandardDeviationIsNamed() throws IOException {
+        Path file = saved();
+        edit(file, "standardizer.std", t -> {
+            t.data().setAtIndex(ValueLayout.JAVA_FLOAT, 2, 0f);
+            return t;
+        });
+        assertThatThrownBy(() -> SparseClassifier.load(file, 1)).isInstanceOf(IOException.class)
+                .hasMessage("model " + file + ": std of feature 2 is 0.0, expected a finite number > 0");
+    }
+
+    @Test
+    void anIndexStoredAsFloatsIsNamed() throws IOException {
+        Path file = saved();
+        edit(file, "layer.0.col_idx", t -> new Tensor(t.name(), DType.F32, t.shape(), t.data()));
+        assertThatThrownBy(() -> SparseClassifier.load(file, 1)).isInstanceOf(IOException.class)
+                .hasMessage("model " + file + ": tensor 'layer.0.col_idx' is F32, expected I32");
+    }
+
+    @Test
+    void aMemberOrHeadListedTwiceIsNamed() throws IOException {
+        Path ens = Files.createDirectories(dir.resolve("ens"));
+        Files.copy(saved(), ens.resolve("m.dst4j"));
+        Files.writeString(ens.resolve(EnsembleClassifier.MANIFEST),
+                "{\"format\": \"" + EnsembleClassifier.FORMAT + "\", \"members\": [\"m.dst4j\", \"m.dst4j\"]}");
+        assertThatThrownBy(() -> EnsembleClassifier.load(ens, 1)).isInstanceOf(IOException.class)
+                .hasMessage(ens.resolve(EnsembleClassifier.MANIFEST) + ": field 'members': m.dst4j is listed twice");
+
+        Path mh = dir.resolve("mh");
+        try (org.dst4j.nn.network.MultiHeadMlp net = ClassifierLifecycleTest.multiHead(1)) {
+            MultiHeadClassifier.save(net, mh, null, Map.of());
+        }
+        Path manifest = mh.resolve(MultiHeadClassifier.MANIFEST);
+        String json = Files.readString(manifest);
+        Files.writeString(manifest, json.replace("\"head-2.dst4j\"", "\"head-1.dst4j\""));
+        assertThat(Files.readString(manifest)).isNotEqualTo(json);
+        assertThatThrownBy(() -> MultiHeadClassifier.load(mh, 1)).isInstanceOf(IOException.class)
+                .hasMessage(manifest + ": field 'heads': head-1.dst4j is listed twice");
+    }
+}
