@@ -37,8 +37,10 @@ public final class MultiHeadMlp implements Network {
     private final List<SparseMlp> heads;
     private final HeadLoss headLoss;
     private Dropout headInputDropout; // null: every head sees the shared features as they are
-    private int capacity;
-    private DenseMatrix headGrad, ensemble, headInput, headMask;
+    private int capacity, predictCapacity;
+    // The training step's buffers and predict's: an evaluation before the topology update must leave the
+    // heads' training inputs (headInput) where gradient regrowth reads them.
+    private DenseMatrix headGrad, headInput, headMask, ensemble;
     private boolean closed;
 
     /** Takes ownership of the parts; each head must take the backbone's outputs. Trains on the summed head loss. */
@@ -153,7 +155,6 @@ public final class MultiHeadMlp implements Network {
         closeBuffers();
         try {
             headGrad = DenseMatrix.allocate(backbone.outputs(), n);
-            ensemble = DenseMatrix.allocate(outputs(), n);
             headInput = DenseMatrix.allocate(backbone.outputs(), n);
             headMask = DenseMatrix.allocate(backbone.outputs(), n);
         } catch (RuntimeException | Error e) { // out of memory: all buffers or none, never a stale capacity
@@ -161,6 +162,14 @@ public final class MultiHeadMlp implements Network {
             throw e;
         }
         capacity = n;
+    }
+
+    private void ensurePredictCapacity(int n) {
+        if (closed) throw new IllegalStateException("the network is closed");
+        if (ensemble != null && predictCapacity >= n) return;
+        closePredictBuffer();
+        ensemble = DenseMatrix.allocate(outputs(), n);
+        predictCapacity = n;
     }
 
     /** Mean head loss in {@code loss()}; {@code correct()} counts the ensemble's (averaged) predictions. */
@@ -236,7 +245,7 @@ public final class MultiHeadMlp implements Network {
     @Override
     public DenseMatrix predict(ParallelKernels pk, DenseMatrix x) {
         int n = x.cols(), k = outputs();
-        ensureCapacity(n);
+        ensurePredictCapacity(n);
         DenseMatrix features = backbone.predict(pk, x);
         double[] probs = new double[k * n];
         for (SparseMlp head : heads) addSoftmax(head.predict(pk, features), probs);
@@ -270,11 +279,17 @@ public final class MultiHeadMlp implements Network {
     // Some buffers are null when an allocation failed (out of memory) part-way through ensureCapacity;
     // the fields are cleared first so that a later close does not close them twice.
     private void closeBuffers() {
-        List<DenseMatrix> buffers = Arrays.asList(headGrad, ensemble, headInput, headMask);
-        headGrad = ensemble = headInput = headMask = null;
+        List<DenseMatrix> buffers = Arrays.asList(headGrad, headInput, headMask);
+        headGrad = headInput = headMask = null;
         Closing.each(buffers, b -> {
             if (b != null) b.close();
         });
+    }
+
+    private void closePredictBuffer() {
+        DenseMatrix e = ensemble;
+        ensemble = null;
+        if (e != null) e.close();
     }
 
     /** Frees the backbone, every head and the buffers, each even if another fails. Closing again does nothing. */
@@ -282,7 +297,7 @@ public final class MultiHeadMlp implements Network {
     public void close() {
         if (closed) return;
         closed = true;
-        Closing.all(this::closeBuffers, backbone::close, () -> Closing.each(heads, SparseMlp::close));
+        Closing.all(this::closeBuffers, this::closePredictBuffer, backbone::close, () -> Closing.each(heads, SparseMlp::close));
     }
 
 }

@@ -16,17 +16,21 @@ import org.dst4j.runtime.random.RandomStream;
 import org.dst4j.runtime.resource.Closing;
 
 /**
- * A feed-forward network of sparse layers. It owns its layers and its activation buffers (sized for
- * one maximum batch), all off-heap; {@link #close()} frees them.
+ * A feed-forward network of sparse layers. It owns its layers and its activation buffers (those of
+ * training, sized for the largest training batch, and those of {@link #predict}, sized for the largest
+ * batch predicted), all off-heap; {@link #close()} frees them.
  */
 public final class SparseMlp implements Network {
     private final MlpConfig config;
     private final List<SparseLinear> layers;
     private final long dropoutSeed;
-    private int capacity;
+    private int capacity, predictCapacity;
     private DenseMatrix[] z, a, dropped, mask, grad;
+    // predict's own: an evaluation between a training step and the topology update leaves the batch's
+    // activations and deltas, which gradient regrowth reads, where they are.
+    private DenseMatrix[] pz, pa;
     // The latest training batch's input and size: its activations and deltas stay in the buffers until
-    // the next forward pass, which is what gradient-based regrowth reads.
+    // the next training forward pass, which is what gradient-based regrowth reads.
     private DenseMatrix lastInput;
     private int lastBatch;
     private long trainingFlops, denseTrainingFlops;
@@ -93,6 +97,12 @@ public final class SparseMlp implements Network {
                 }
             }
         }
+        if (pz != null) {
+            for (int i = 0; i < pz.length; i++) {
+                if (pz[i] != null) b += pz[i].byteSize();
+                if (pa[i] != null && pa[i] != pz[i]) b += pa[i].byteSize();
+            }
+        }
         return b;
     }
 
@@ -134,17 +144,36 @@ public final class SparseMlp implements Network {
         capacity = batch;
     }
 
+    private void ensurePredictCapacity(int batch) {
+        if (closed) throw new IllegalStateException("the network is closed"); // see ensureCapacity
+        if (pz != null && predictCapacity >= batch) return;
+        freePredictBuffers();
+        int n = layers.size();
+        pz = new DenseMatrix[n];
+        pa = new DenseMatrix[n];
+        try {
+            for (int l = 0; l < n; l++) {
+                SparseLinear layer = layers.get(l);
+                pz[l] = DenseMatrix.allocate(layer.out(), batch);
+                pa[l] = layer.activation().isIdentity() ? pz[l] : DenseMatrix.allocate(layer.out(), batch);
+            }
+        } catch (RuntimeException | Error e) {
+            Closing.after(e, this::freePredictBuffers);
+            throw e;
+        }
+        predictCapacity = batch;
+    }
+
     /**
      * Inference on the first {@code x.cols()} columns of {@code x} ({@code [inputs x batch]}); returns a
      * view of the output activations, valid until the next call.
      */
     public DenseMatrix predict(ParallelKernels pk, DenseMatrix x) {
         int n = x.cols();
-        ensureCapacity(n);
-        lastBatch = 0;
+        ensurePredictCapacity(n);
         DenseMatrix in = x;
         for (int l = 0; l < layers.size(); l++) {
-            DenseMatrix zl = z[l].columns(n), al = a[l].columns(n);
+            DenseMatrix zl = pz[l].columns(n), al = pa[l].columns(n);
             layers.get(l).forward(pk, in, zl, al);
             in = al;
         }
@@ -252,7 +281,7 @@ public final class SparseMlp implements Network {
     /**
      * Evolves every layer's topology by {@code fraction}; returns the reports in layer order. Grow rules
      * that need a gradient get each layer's gradient on the latest training batch, which is available
-     * until the next forward pass (so evolve right after {@link #trainBatch}).
+     * until the next training forward pass ({@link #predict} in between does not disturb it).
      */
     public List<TopologyEvolution.Report> evolve(TopologyEvolution evolution, double fraction, RandomStream rnd) {
         return evolve(evolution, fraction, rnd, null);
@@ -263,6 +292,7 @@ public final class SparseMlp implements Network {
         List<TopologyEvolution.Report> reports = new ArrayList<>();
         if (!evolution.grow().needsGradient()) {
             freeBuffers();
+            freePredictBuffers();
             lastBatch = 0;
         }
         // split() derives a stream without advancing rnd: draw from rnd first, or every call (every epoch)
@@ -297,6 +327,15 @@ public final class SparseMlp implements Network {
 
     // Null entries are buffers ensureCapacity never got to when an allocation failed (out of memory)
     // part-way; a NullPointerException here would hide that failure from the user.
+    private void freePredictBuffers() {
+        if (pz == null) return;
+        for (int l = 0; l < pz.length; l++) {
+            if (pa[l] != null && pa[l] != pz[l]) pa[l].close();
+            if (pz[l] != null) pz[l].close();
+        }
+        pz = null;
+    }
+
     private void freeBuffers() {
         if (z == null) return;
         for (int l = 0; l < z.length; l++) {
@@ -314,6 +353,6 @@ public final class SparseMlp implements Network {
     public void close() {
         if (closed) return;
         closed = true;
-        Closing.all(this::freeBuffers, () -> Closing.each(layers, SparseLinear::close));
+        Closing.all(this::freeBuffers, this::freePredictBuffers, () -> Closing.each(layers, SparseLinear::close));
     }
 }

@@ -63,7 +63,8 @@ public final class Trainer {
 
         /**
          * Called after the epoch's last batch, before topology evolution (e.g. to snapshot the network as
-         * trained). It must not run the network: evolution may need the last batch's activations.
+         * trained). It may predict with the network but not train it: evolution may need the last
+         * training batch's activations, which only a training pass overwrites.
          */
         default void epochTrained(int epoch, State state) {}
     }
@@ -143,17 +144,21 @@ public final class Trainer {
                 }
                 listener.epochTrained(epoch, state);
                 long t1 = System.nanoTime();
+                // The model as trained, before the topology update (as SET's reference code measures it): after
+                // it, the pruned connections are gone and the regrown ones still at zero, and a selected
+                // checkpoint (epochTrained) would differ from the epoch's test figures.
+                Evaluation ev = test == null || noise != null ? null : Evaluation.of(pk, net, test, input, settings.loss(), settings.evalBatch());
+                long t2 = System.nanoTime();
                 TopologyEvolution evo = settings.evolution();
                 if (evo != null && evo.schedule().afterEpoch(epoch, epochs)) {
                     net.evolve(evo, evo.schedule().fraction(epoch, epochs), state.evolution, pk);
                 }
-                long t2 = System.nanoTime();
-                Evaluation ev = test == null || noise != null ? null : Evaluation.of(pk, net, test, input, settings.loss(), settings.evalBatch());
                 long t3 = System.nanoTime();
                 state.epochsDone++;
+                long connections = net.connections();
                 listener.epochDone(new EpochMetrics(epoch + 1, n == 0 ? 0 : lossSum / n, n == 0 ? 0 : (double) correct / n,
-                        ev == null ? Double.NaN : ev.loss(), ev == null ? Double.NaN : ev.accuracy(), net.connections(),
-                        (t2 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9, lr), state);
+                        ev == null ? Double.NaN : ev.loss(), ev == null ? Double.NaN : ev.accuracy(), connections,
+                        ((t1 - t0) + (t3 - t2)) / 1e9, (t3 - t2) / 1e9, (t2 - t1) / 1e9, lr), state);
             }
         }
     }

@@ -1,0 +1,115 @@
+package org.dst4j.nn.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import org.dst4j.nn.data.Dataset;
+import org.dst4j.nn.evolution.EvolutionSchedule;
+import org.dst4j.nn.evolution.GradientGrow;
+import org.dst4j.nn.evolution.TopologyEvolution;
+import org.dst4j.nn.init.Density;
+import org.dst4j.nn.init.WeightInit;
+import org.dst4j.nn.layer.Activation;
+import org.dst4j.nn.layer.SparseLinear;
+import org.dst4j.nn.loss.SoftmaxCrossEntropy;
+import org.dst4j.nn.network.MlpConfig;
+import org.dst4j.nn.network.MultiHeadMlp;
+import org.dst4j.nn.network.Network;
+import org.dst4j.nn.network.SparseMlp;
+import org.dst4j.nn.optim.LearningRate;
+import org.dst4j.nn.optim.Sgd;
+import org.dst4j.runtime.kernel.KernelProvider;
+import org.dst4j.runtime.kernel.ParallelKernels;
+import org.dst4j.runtime.parallel.WorkerPool;
+import org.dst4j.runtime.random.RandomStream;
+import org.junit.jupiter.api.Test;
+
+class TrainerTest {
+    static final int FEATURES = 12, CLASSES = 3;
+
+    // Gaussian blobs around one centre per class.
+    static Dataset blobs(String name, int n, long seed) {
+        RandomStream rnd = new RandomStream(seed), centres = new RandomStream(1);
+        float[][] c = new float[CLASSES][FEATURES];
+        for (float[] row : c) for (int f = 0; f < FEATURES; f++) row[f] = (float) centres.nextGaussian();
+        float[] x = new float[n * FEATURES];
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            y[i] = i % CLASSES;
+            for (int f = 0; f < FEATURES; f++) x[i * FEATURES + f] = c[y[i]][f] + (float) rnd.nextGaussian();
+        }
+        return Dataset.of(name, x, n, FEATURES, y, CLASSES);
+    }
+
+    static MlpConfig config() {
+        return new MlpConfig(new int[] {FEATURES, 24, 16, CLASSES}, "relu", 0.6f, Activation.linear(), 0f, new Density.Uniform(0.5),
+                new WeightInit.HeUniform());
+    }
+
+    static Trainer trainer(ParallelKernels pk) {
+        // RigL regrowth reads the last training batch's activations and deltas after the epoch's evaluation.
+        TopologyEvolution rigl = TopologyEvolution.magnitude(new GradientGrow(), EvolutionSchedule.everyEpoch(0.4));
+        return new Trainer(pk, new Trainer.Settings(4, 16, new LearningRate.Constant(0.05f), new Sgd(0.9f, 0f), new SoftmaxCrossEntropy(), rigl, 50));
+    }
+
+    static List<String> weights(List<SparseLinear> layers) {
+        List<String> w = new ArrayList<>();
+        for (SparseLinear l : layers) {
+            w.add(java.util.Arrays.toString(l.weights().colIdx().asSlice(0, l.connections() * 4).toArray(ValueLayout.JAVA_INT)));
+            w.add(java.util.Arrays.toString(l.weights().values().asSlice(0, l.connections() * 4).toArray(ValueLayout.JAVA_FLOAT)));
+        }
+        return w;
+    }
+
+    // Trains net; with `probe`, evaluates it at every epochTrained and checks the epoch's test figures against that.
+    static void train(Network net, Dataset train, Dataset test, boolean probe) {
+        try (WorkerPool pool = new WorkerPool(1)) {
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            Evaluation[] before = new Evaluation[1];
+            int[] epochs = {0};
+            trainer(pk).run(net, train, test, null, new Trainer.State(new RandomStream(3), new RandomStream(4)), new Trainer.Listener() {
+                @Override public void epochTrained(int epoch, Trainer.State s) {
+                    if (probe) before[0] = Evaluation.of(pk, net, test, null, new SoftmaxCrossEntropy(), 50);
+                }
+
+                @Override public void epochDone(EpochMetrics m, Trainer.State s) {
+                    epochs[0]++;
+                    if (!probe) return;
+                    assertThat(m.testLoss()).as("epoch %d", m.epoch()).isEqualTo(before[0].loss());
+                    assertThat(m.testAccuracy()).as("epoch %d", m.epoch()).isEqualTo(before[0].accuracy());
+                }
+            });
+            assertThat(epochs[0]).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void anEpochsTestFiguresAreThoseOfTheModelBeforeItsTopologyUpdate() {
+        try (Dataset train = blobs("train", 90, 5); Dataset test = blobs("test", 40, 6);
+             SparseMlp probed = SparseMlp.create(config(), new RandomStream(2), 9);
+             SparseMlp plain = SparseMlp.create(config(), new RandomStream(2), 9)) {
+            train(probed, train, test, true);
+            train(plain, train, test, false);
+            // Predicting between the last batch and gradient regrowth left the regrowth as it was.
+            assertThat(weights(probed.layers())).containsExactlyElementsOf(weights(plain.layers()));
+        }
+    }
+
+    @Test
+    void aMultiHeadNetworkCanBePredictedBetweenItsLastBatchAndGradientRegrowth() {
+        try (Dataset train = blobs("train", 90, 5); Dataset test = blobs("test", 40, 6);
+             MultiHeadMlp probed = MultiHeadMlp.create(config(), 1, 2, new RandomStream(2), new RandomStream(3));
+             MultiHeadMlp plain = MultiHeadMlp.create(config(), 1, 2, new RandomStream(2), new RandomStream(3))) {
+            probed.headInputDropout(0.2f, 11);
+            plain.headInputDropout(0.2f, 11);
+            train(probed, train, test, true);
+            train(plain, train, test, false);
+            assertThat(weights(probed.backbone().layers())).containsExactlyElementsOf(weights(plain.backbone().layers()));
+            for (int h = 0; h < 2; h++) {
+                assertThat(weights(probed.heads().get(h).layers())).containsExactlyElementsOf(weights(plain.heads().get(h).layers()));
+            }
+        }
+    }
+}
