@@ -72,9 +72,6 @@ final class PredictCommand implements Command {
         }
         if (o.string("input").isBlank()) throw new UsageException("--input: expected a .csv or .npy file, got an empty value");
         Path input = o.path("input");
-        if (java.nio.file.Files.exists(input) && java.nio.file.Files.exists(output) && java.nio.file.Files.isSameFile(input, output)) {
-            throw new UsageException("--output " + output + " is the --input file; write the predictions elsewhere");
-        }
         try (Classifier c = Classifier.load(model, threads); Dataset samples = DataSources.unlabeled(input)) {
             checkShape("--input " + input, samples.features(), c, model, " (a label column? --input takes feature columns only)");
             float[] probs = c.predictProbabilities(samples);
@@ -127,6 +124,25 @@ final class PredictCommand implements Command {
                 && (p.startsWith(m) || java.nio.file.Files.exists(out) && out.toRealPath().startsWith(model.toRealPath()))) {
             // Not only an existing file: a CSV added there would sit among the model's parts and outlive a retraining with --overwrite.
             throw new UsageException("--output " + out + " is inside the model directory " + model + "; write the predictions elsewhere");
+        }
+        boolean exists = java.nio.file.Files.exists(out);
+        // Beside a model file sit the run's other outputs (a member's ensemble.json, metrics, charts): a predictions
+        // CSV may join them, but must not replace one (review of session 17: it replaced ensemble.json).
+        Path dir = m.getParent();
+        if (exists && !java.nio.file.Files.isDirectory(model) && dir != null && out.toRealPath().getParent().equals(dir.toRealPath())
+                && !out.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".csv")) {
+            throw new UsageException("--output " + out + " would replace a file beside the model " + model + "; write the predictions elsewhere");
+        }
+        // Nor the data it scores (review of session 17: --data copy.csv --output copy.csv left only predictions).
+        for (String n : new String[] {"input", "data", "test-data", "labels", "test-labels"}) {
+            if (!exists || !o.given(n) || o.string(n).isBlank()) continue;
+            Path in = o.path(n);
+            if (!java.nio.file.Files.exists(in)) continue;
+            boolean same = java.nio.file.Files.isDirectory(in) ? out.toRealPath().startsWith(in.toRealPath()) : java.nio.file.Files.isSameFile(in, out);
+            if (same) {
+                throw new UsageException("--output " + out + (java.nio.file.Files.isDirectory(in) ? " is inside" : " is") + " the --" + n
+                        + " " + in + "; write the predictions elsewhere");
+            }
         }
         return out;
     }

@@ -72,8 +72,20 @@ class PredictUnlabeledTest {
 
         Outcome same = HeldOutSplitTest.run("predict", "--model", model, "--input", bare.toString(), "--output", bare.toString());
         assertThat(same.code()).isEqualTo(2);
-        assertThat(same.err()).contains("is the --input file");
+        assertThat(same.err()).contains("is the --input " + bare);
         assertThat(Files.readAllLines(bare)).hasSize(20);
+
+        // Labeled data, and the files beside the model, are kept as well (review of session 17).
+        Outcome overData = HeldOutSplitTest.run("predict", "--model", model, "--data", withLabels.toString(), "--output", withLabels.toString());
+        assertThat(overData.code()).isEqualTo(2);
+        assertThat(overData.err()).contains("is the --data " + withLabels);
+        assertThat(Files.readAllLines(withLabels)).hasSize(20);
+        Path beside = run.resolve("metrics.jsonl");
+        long before = Files.size(beside);
+        Outcome overRun = HeldOutSplitTest.run("predict", "--model", model, "--input", bare.toString(), "--output", beside.toString());
+        assertThat(overRun.code()).isEqualTo(2);
+        assertThat(overRun.err()).contains("would replace a file beside the model");
+        assertThat(Files.size(beside)).isEqualTo(before);
 
         // Labeled data of another shape: named as such, not blamed on the seed of a held-out split.
         Files.writeString(dir.resolve("narrow.csv"), "1,2,0\n3,4,1\n5,6,0\n7,8,1\n9,1,0\n2,3,1\n4,5,0\n6,7,1\n8,9,0\n1,3,1\n");
