@@ -68,6 +68,10 @@ public final class IdxReader {
         }
         int n = readInt(in, imagesName, 4), rows = readInt(in, imagesName, 8), cols = readInt(in, imagesName, 12);
         if (n < 0 || rows <= 0 || cols <= 0) throw new DataFormatException(imagesName + ": bad dimensions " + n + " x " + rows + " x " + cols + " at byte 4");
+        // rows * cols wrapped (to 0 at 65536 x 65536) or went negative, which the dataset refused with a stack trace.
+        if ((long) rows * cols > Integer.MAX_VALUE - 16) {
+            throw new DataFormatException(imagesName + ": images of " + rows + " x " + cols + " pixels at byte 8 exceed 2^31 features, the most supported");
+        }
         if (n != y.length) {
             throw new DataFormatException(imagesName + ": " + n + " images but " + labelsName + " has " + y.length + " labels");
         }

@@ -133,9 +133,12 @@ public final class NpyReader {
         long[] shape = parseShape(s.group(1), source);
         long count = 1;
         for (long dim : shape) {
-            count = Math.multiplyExact(count, dim);
+            // Checked as it grows: a header's shape can multiply past a long (review of session 17: a stack trace).
+            if (dim > 0 && count > (Integer.MAX_VALUE - 16) / dim) {
+                throw new DataFormatException(source + ": shape " + s.group(1).strip() + " holds more than 2^31 elements, the most supported per file");
+            }
+            count *= dim;
         }
-        if (count > Integer.MAX_VALUE - 16) throw new DataFormatException(source + ": " + count + " elements; at most 2^31 are supported per file");
         float[] values = new float[(int) count];
         byte[] buf = new byte[size * 8192];
         ByteBuffer bb = ByteBuffer.wrap(buf).order(order);

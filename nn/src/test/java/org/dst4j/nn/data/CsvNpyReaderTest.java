@@ -173,6 +173,10 @@ class CsvNpyReaderTest {
         Path noLabels = write("nolabels.npy", npy("|u1", "0,", ByteBuffer.allocate(0), false));
         assertThatThrownBy(() -> NpyReader.read("x", none, noLabels, 0)).isInstanceOf(DataFormatException.class)
                 .hasMessage(none + ": shape [0, 4] holds no samples; expected at least one");
+        // A shape whose product overflows a long was a stack trace (ArithmeticException).
+        Path huge = write("huge.npy", npy("<f4", "4294967296, 4294967296", ByteBuffer.allocate(0), false));
+        assertThatThrownBy(() -> NpyReader.read(huge)).isInstanceOf(DataFormatException.class)
+                .hasMessage(huge + ": shape 4294967296, 4294967296 holds more than 2^31 elements, the most supported per file");
         Path head = write("head.npy", Arrays.copyOf(good, 9));
         assertThatThrownBy(() -> NpyReader.read(head)).hasMessageContaining("head.npy: truncated header length at byte 8");
     }

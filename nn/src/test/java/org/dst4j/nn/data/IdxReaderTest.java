@@ -103,6 +103,17 @@ class IdxReaderTest {
         assertThatThrownBy(() -> DataSources.load(DataOptions.idx(c))).hasMessageContaining("11 images but").hasMessageContaining("12 labels");
         Path d = Files.createDirectories(tmp.resolve("missing"));
         assertThatThrownBy(() -> DataSources.load(DataOptions.idx(d))).hasMessageContaining("missing train-images-idx3-ubyte");
+        // A header whose rows x cols overflow an int: once a stack trace, or 0 features at 65536 x 65536.
+        for (int side : new int[] {65536, 46341}) {
+            Path e = Files.createDirectories(tmp.resolve("huge" + side));
+            byte[] header = java.nio.ByteBuffer.allocate(16).putInt(0x803).putInt(1).putInt(side).putInt(side).array();
+            java.nio.file.Files.write(e.resolve("train-images-idx3-ubyte"), header);
+            java.nio.file.Files.write(e.resolve("train-labels-idx1-ubyte"), labels(1));
+            java.nio.file.Files.write(e.resolve("t10k-images-idx3-ubyte"), header);
+            java.nio.file.Files.write(e.resolve("t10k-labels-idx1-ubyte"), labels(1));
+            assertThatThrownBy(() -> DataSources.load(DataOptions.idx(e))).isInstanceOf(DataFormatException.class)
+                    .hasMessageContaining("train-images-idx3-ubyte: images of " + side + " x " + side + " pixels at byte 8 exceed 2^31 features");
+        }
     }
 
     @Test
