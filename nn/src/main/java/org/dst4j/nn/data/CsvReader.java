@@ -10,12 +10,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.zip.GZIPInputStream;
 
 /**
- * Reads a numeric CSV file (plain or {@code .gz}): one sample per line, one column holding an integer
- * class label in {@code [0, 2^24)}. Separator is a comma, or a semicolon or tab when the first line has
- * no comma. A first line in which no cell is a number is a header and is skipped. Every other cell
+ * Reads a numeric CSV file (plain or gzip-compressed, whatever its name): one sample per line, one
+ * column holding an integer class label in {@code [0, 2^24)}. Separator is a comma, or a semicolon or tab
+ * when the first line has no comma. A first line in which no cell is a number is a header and is skipped,
+ * as is a first line of three or more cells reading exactly {@code 0,1,2,…} (the column names pandas
+ * writes for an unnamed frame). Every other cell
  * must be a finite number; errors name the file, line and column (both 1-based).
  */
 public final class CsvReader {
@@ -46,7 +47,8 @@ public final class CsvReader {
 
     static LabeledRows rows(Path file, String labelColumn) throws DataFormatException {
         try (InputStream raw = Files.newInputStream(file)) {
-            InputStream in = file.getFileName().toString().endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw;
+            // By its magic, as for IDX files: a name's case (.GZ) or a compressed .csv had it read as text.
+            InputStream in = IdxReader.maybeGunzip(raw);
             return rows(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16), file.toString(), labelColumn);
         } catch (IOException e) {
             throw new DataFormatException(file + ": cannot read: " + e.getMessage(), e);
@@ -130,8 +132,19 @@ public final class CsvReader {
     }
 
     private static boolean isHeader(String[] cells) {
+        if (pandasColumnNames(cells)) return true;
         for (String c : cells) {
             if (parses(c)) return false;
+        }
+        return true;
+    }
+
+    // pd.DataFrame(array).to_csv(index=False) names the columns 0, 1, 2, …; read as data, that line became a
+    // sample (and its last cell a class of its own).
+    private static boolean pandasColumnNames(String[] cells) {
+        if (cells.length < 3) return false;
+        for (int i = 0; i < cells.length; i++) {
+            if (!cells[i].strip().equals(Integer.toString(i))) return false;
         }
         return true;
     }

@@ -137,7 +137,8 @@ public final class IdxReader {
         return Files.newInputStream(p);
     }
 
-    private static InputStream maybeGunzip(InputStream raw) throws IOException {
+    /** {@code raw}, decompressed if it starts with gzip's magic. */
+    static InputStream maybeGunzip(InputStream raw) throws IOException {
         BufferedInputStream b = new BufferedInputStream(raw, 1 << 16);
         b.mark(2);
         int a = b.read(), c = b.read();

@@ -51,6 +51,33 @@ class CsvNpyReaderTest {
     }
 
     @Test
+    void pandasDefaultColumnNamesAreAHeaderAndGzipIsKnownByItsMagic() throws Exception {
+        // pd.DataFrame(a).to_csv(index=False): the header 0,1,2,3 was read as a sample of class 3.
+        try (Dataset d = CsvReader.read("p", csv("p.csv", "0,1,2,3\n0.5,1.5,2.5,1\n4,5,6,0\n"), "last", 0)) {
+            assertThat(d.samples()).isEqualTo(2);
+            assertThat(d.labels()).containsExactly(1, 0);
+            assertThat(d.classes()).isEqualTo(2);
+        }
+        try (Dataset d = CsvReader.read("q", csv("q.csv", "0,1\n1,0\n"), "last", 0)) {
+            assertThat(d.samples()).as("two cells 0,1 stay data").isEqualTo(2);
+        }
+        // A compressed file named in capitals, or without .gz, was read as text ("line 2 has 1 columns").
+        byte[] text = "a,b,y\n1,2,0\n3,4,1\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(gz)) {
+            z.write(text);
+        }
+        for (String name : new String[] {"UPPER.CSV.GZ", "plain-name.csv"}) {
+            Path p = dir.resolve(name);
+            Files.write(p, gz.toByteArray());
+            try (Dataset d = CsvReader.read("g", p, "last", 0)) {
+                assertThat(d.samples()).isEqualTo(2);
+                assertThat(d.get(1, 1)).isEqualTo(4f);
+            }
+        }
+    }
+
+    @Test
     void csvErrorsNameFileLineAndColumn() throws Exception {
         Path bad = csv("bad.csv", "a,b,y\n1,2,0\n3,oops,1\n");
         assertThatThrownBy(() -> CsvReader.read("x", bad, "last", 0)).isInstanceOf(DataFormatException.class)
