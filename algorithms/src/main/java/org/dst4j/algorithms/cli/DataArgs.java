@@ -63,6 +63,10 @@ final class DataArgs {
                         : npy ? ", a .npy array (its labels come from --labels)" : ", a CSV file (its labels are a column: --label-column)"));
             }
         }
+        // A .npy's --test-labels belongs to its --test-data; without it the test split is held out and the file was ignored.
+        if (npy && o.given("test-labels") && !o.given("test-data")) {
+            throw new UsageException("--test-labels labels a --test-data file; without --test-data the test split is held out of --data " + data);
+        }
         if (o.given("test-data") && o.given("test-fraction")) {
             throw new UsageException("--test-fraction holds out part of a single --data file; with --test-data the test split is that file");
         }

@@ -106,8 +106,10 @@ class DataArgsTest {
             {"--data", x.toString(), "--labels", y.toString(), "--label-column", "first"},
             {"--data", idx.toString(), "--test-fraction", "0.1"},
             {"--data", csv.toString(), "--test-data", csv.toString(), "--test-fraction", "0.1"},
+            {"--data", x.toString(), "--labels", y.toString(), "--test-labels", y.toString()},   // no --test-data to label
         };
-        String[] named = {"--test-fraction", "--labels", "--labels", "--test-labels", "--label-column", "--test-fraction", "--test-fraction"};
+        String[] named = {"--test-fraction", "--labels", "--labels", "--test-labels", "--label-column", "--test-fraction", "--test-fraction",
+                "--test-labels"};
         for (int i = 0; i < ignored.length; i++) {
             Run r = run(set(ignored[i]));
             assertThat(r.code()).as(String.join(" ", ignored[i])).isEqualTo(2);
