@@ -151,6 +151,8 @@ final class Options {
 
     double number(String name, double min, double max) throws UsageException {
         String v = string(name);
+        // The same syntax as a CSV cell: Java's parser also took 1d, 0x1p3 and the like.
+        if (!org.dst4j.nn.data.CsvReader.plainDecimal(v.trim())) throw new UsageException("--" + name + ": expected a number, got '" + v + "'");
         try {
             double x = Double.parseDouble(v.trim());
             if (!(x >= min && x <= max)) throw new UsageException("--" + name + ": expected a number in [" + min + ", " + max + "], got " + v);
@@ -165,7 +167,7 @@ final class Options {
         String v = string(name).trim();
         // An empty --hidden used to train a network with no hidden layer at all, which nobody asks for that way.
         if (v.isEmpty()) throw new UsageException("--" + name + ": expected comma-separated whole numbers, got an empty list");
-        String[] parts = v.split(",");
+        String[] parts = v.split(",", -1); // -1: "8," has an empty last item, refused as ",8" is
         int[] out = new int[parts.length];
         for (int i = 0; i < parts.length; i++) {
             try {

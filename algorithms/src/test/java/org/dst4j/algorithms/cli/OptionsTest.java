@@ -91,6 +91,25 @@ class OptionsTest {
     }
 
     @Test
+    void numbersAreWrittenAsPeopleWriteThemAndListsHaveNoEmptyItems() throws Exception {
+        for (String odd : new String[] {"1d", "2f", "0x1p3", "NaN", "Infinity"}) {
+            Options o = options();
+            o.parse(new String[] {"--lr", odd});
+            assertThatThrownBy(() -> o.number("lr", 0, Double.MAX_VALUE)).as(odd).isInstanceOf(UsageException.class)
+                    .hasMessage("--lr: expected a number, got '" + odd + "'");
+        }
+        Options ok = options();
+        ok.parse(new String[] {"--lr", ".5e-1"});
+        assertThat(ok.number("lr", 0, 1)).isEqualTo(0.05);
+        for (String list : new String[] {"8,", ",8", "8,,8"}) {
+            Options o = options();
+            o.parse(new String[] {"--hidden", list});
+            assertThatThrownBy(() -> o.integers("hidden", 1, 100)).as(list).isInstanceOf(UsageException.class)
+                    .hasMessage("--hidden: expected comma-separated whole numbers, got '" + list + "'");
+        }
+    }
+
+    @Test
     void aRefusedOptionIsLeftOutOfTheHelpAndNamedWithItsReasonWhenGiven() throws Exception {
         Options o = options().flag("fast", "go fast").refuse("fast", "does not apply here");
         assertThat(o.help()).doesNotContain("--fast");

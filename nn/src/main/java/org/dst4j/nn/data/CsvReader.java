@@ -153,9 +153,12 @@ public final class CsvReader {
         return plainDecimal(cell.strip());
     }
 
-    // [+-] digits [. digits] [(e|E) [+-] digits], at least one digit before the exponent. Java's own syntax
-    // also takes 1f, 2d, 0x1p3, Infinity and NaN, which no CSV writer means as numbers.
-    static boolean plainDecimal(String s) {
+    /**
+     * Whether {@code s} is {@code [+-] digits [. digits] [(e|E) [+-] digits]}, with at least one digit
+     * before the exponent: what people write as a number. Java's own syntax also takes 1f, 2d, 0x1p3,
+     * Infinity and NaN, which no CSV writer (nor anyone on a command line) means as numbers.
+     */
+    public static boolean plainDecimal(String s) {
         int i = 0, n = s.length();
         if (i < n && (s.charAt(i) == '+' || s.charAt(i) == '-')) i++;
         int digits = 0;
