@@ -54,7 +54,7 @@ final class PredictCommand implements Command {
                 checkShape(data.test().name(), data.test().features(), c, model, "");
                 if (heldOut && trained.checksum() != null && trained.checksum() != data.train().checksum()) {
                     throw new UserException("--data " + o.path("data") + ": the test split drawn with seed " + seed + " is not the one held out when "
-                            + model + " was trained (the training samples differ); give the --seed, --test-fraction and --limit-train of that run");
+                            + model + " was trained (the training samples differ); give the file, --seed, --test-fraction and --limit-train of that run");
                 }
                 return report(output, data, c.predictProbabilities(data.test()), c.classes());
             }

@@ -95,7 +95,7 @@ public final class CsvReader {
                 if (c == label) {
                     if (v != Math.rint(v) || v < 0 || v >= (1 << 24)) {
                         throw new DataFormatException(source + ": line " + lineNo + ", column " + (c + 1) + ": label '" + cells[c].strip()
-                                + "' is not a class index (an integer >= 0)");
+                                + "' is not a class index (an integer in [0, 2^24))");
                     }
                     y[n] = (int) v;
                 } else {

@@ -163,7 +163,7 @@ public final class DataSources {
      */
     public static Dataset unlabeled(Path file) throws DataFormatException {
         java.util.Objects.requireNonNull(file, "file");
-        if (!Files.isRegularFile(file)) throw new DataFormatException(file + ": no such file");
+        if (!Files.isRegularFile(file)) throw new DataFormatException(file + (Files.isDirectory(file) ? ": a directory, expected a file" : ": no such file"));
         String base = file.getFileName().toString();
         if (isCsv(file)) return CsvReader.readUnlabeled(base, file);
         if (base.toLowerCase(java.util.Locale.ROOT).endsWith(".npy")) return NpyReader.readUnlabeled(base, file);
@@ -177,7 +177,7 @@ public final class DataSources {
     }
 
     private static Path existing(Path p, String option) throws DataFormatException {
-        if (!Files.isRegularFile(p)) throw new DataFormatException(option + " " + p + ": no such file");
+        if (!Files.isRegularFile(p)) throw new DataFormatException(option + " " + p + (Files.isDirectory(p) ? ": a directory, expected a file" : ": no such file"));
         return p;
     }
 

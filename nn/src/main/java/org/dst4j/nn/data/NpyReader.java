@@ -76,12 +76,14 @@ public final class NpyReader {
             throw new DataFormatException(features + ": " + n + " samples but " + labels + " has " + y.shape()[0] + " labels");
         }
         int featureCount = n == 0 ? 0 : x.values().length / n;
+        // As for unlabeled samples; left to the layer check it read as a sparsity problem (raise --epsilon).
+        if (featureCount == 0) throw new DataFormatException(features + ": shape " + Arrays.toString(x.shape()) + " holds no features");
         scaleBytes(x);
         int[] l = new int[n];
         for (int i = 0; i < n; i++) {
             float v = y.values()[i];
             if (v != Math.rint(v) || v < 0 || v >= (1 << 24)) {
-                throw new DataFormatException(labels + ": element " + i + " is " + v + ", not a class index (an integer >= 0)");
+                throw new DataFormatException(labels + ": element " + i + " is " + v + ", not a class index (an integer in [0, 2^24))");
             }
             l[i] = (int) v;
         }
@@ -144,10 +146,11 @@ public final class NpyReader {
         ByteBuffer bb = ByteBuffer.wrap(buf).order(order);
         for (int done = 0; done < count; ) {
             int chunk = (int) Math.min(8192, count - done);
-            try {
-                in.readFully(buf, 0, chunk * size);
-            } catch (EOFException e) {
-                throw new DataFormatException(source + ": truncated in the data near element " + done + " (byte " + (dataStart + (long) done * size)
+            int got = in.readNBytes(buf, 0, chunk * size);
+            if (got < chunk * size) {
+                // The element where the bytes ran out, not the start of the 8192-element chunk.
+                long at = done + got / size;
+                throw new DataFormatException(source + ": truncated in the data at element " + at + " (byte " + (dataStart + at * size)
                         + "), expected " + count + " elements of " + type);
             }
             bb.clear();
@@ -161,6 +164,7 @@ public final class NpyReader {
                     case "i2" -> bb.getShort();
                     case "u4" -> Integer.toUnsignedLong(bb.getInt());
                     case "i4" -> bb.getInt();
+                    case "u8" -> unsigned(bb.getLong());
                     default -> bb.getLong();
                 };
             }
@@ -171,6 +175,11 @@ public final class NpyReader {
             if (!Float.isFinite(values[i])) throw new DataFormatException(source + ": element " + i + " is " + values[i] + "; expected finite values");
         }
         return new NpyArray(source, shape, type, values);
+    }
+
+    // A uint64 above 2^63 has its sign bit set: read as a long it was negative.
+    private static float unsigned(long v) {
+        return v >= 0 ? v : ((v >>> 1) | (v & 1)) * 2f;
     }
 
     private static long[] parseShape(String text, String source) throws DataFormatException {

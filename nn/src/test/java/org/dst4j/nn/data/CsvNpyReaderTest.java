@@ -187,7 +187,10 @@ class CsvNpyReaderTest {
         assertThatThrownBy(() -> NpyReader.read("x", x, y2, 0)).isInstanceOf(DataFormatException.class)
                 .hasMessageContaining("x.npy: 3 samples but").hasMessageContaining("y2.npy has 2 labels");
         Path cut = write("cut.npy", Arrays.copyOf(good, good.length - 5));
-        assertThatThrownBy(() -> NpyReader.read(cut)).hasMessageContaining("cut.npy: truncated in the data near element 0");
+        assertThatThrownBy(() -> NpyReader.read(cut)).hasMessageContaining("cut.npy: truncated in the data at element 4 (byte ");
+        // uint64 above 2^63 was read as negative.
+        ByteBuffer u8 = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(-1L).putLong(5L);
+        assertThat(NpyReader.read(write("u8.npy", npy("<u8", "2, 1", u8, false))).values()).containsExactly(1.8446744e19f, 5f);
         byte[] wrong = good.clone();
         wrong[1] = 'X';
         Path magic = write("magic.npy", wrong);
@@ -204,6 +207,14 @@ class CsvNpyReaderTest {
         Path huge = write("huge.npy", npy("<f4", "4294967296, 4294967296", ByteBuffer.allocate(0), false));
         assertThatThrownBy(() -> NpyReader.read(huge)).isInstanceOf(DataFormatException.class)
                 .hasMessage(huge + ": shape 4294967296, 4294967296 holds more than 2^31 elements, the most supported per file");
+        // No features: named as such, not left to the layer check (which asked for a higher --epsilon).
+        Path noFeatures = write("nofeat.npy", npy("<f4", "2, 0", ByteBuffer.allocate(0), false));
+        assertThatThrownBy(() -> NpyReader.read("x", noFeatures, y2, 0)).isInstanceOf(DataFormatException.class)
+                .hasMessage(noFeatures + ": shape [2, 0] holds no features");
+        Path big = write("big.npy", npy("<i8", "2,", ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(1L << 40).putLong(0), false));
+        Path x2 = write("x2.npy", npy("<f4", "2, 3", ByteBuffer.allocate(24).position(24), false));
+        assertThatThrownBy(() -> NpyReader.read("x", x2, big, 0)).hasMessageContaining("not a class index (an integer in [0, 2^24))");
+        assertThatThrownBy(() -> DataSources.unlabeled(dir)).isInstanceOf(DataFormatException.class).hasMessage(dir + ": a directory, expected a file");
         Path head = write("head.npy", Arrays.copyOf(good, 9));
         assertThatThrownBy(() -> NpyReader.read(head)).hasMessageContaining("head.npy: truncated header length at byte 8");
     }
