@@ -68,7 +68,11 @@ public final class CsvReader {
         String[] first = split(line, sep);
         int columns = first.length;
         boolean labeled = !NO_LABEL.equals(labelColumn);
-        if (columns < 2 && labeled) throw new DataFormatException(source + ": line " + lineNo + " has " + columns + " column; expected features plus a label column");
+        if (columns < 2 && labeled) {
+            // A space-separated file (np.savetxt's default) reads as one column: say which separators count.
+            String hint = line.strip().contains(" ") ? " (separators are ',', ';' or tab; this line is separated by spaces)" : "";
+            throw new DataFormatException(source + ": line " + lineNo + " has " + columns + " column; expected features plus a label column" + hint);
+        }
         int label = labeled ? labelIndex(labelColumn, columns, source) : -1;
         if (isHeader(first)) {
             line = reader.readLine();

@@ -99,6 +99,9 @@ class CsvNpyReaderTest {
             assertThatThrownBy(() -> CsvReader.read("x", odd, "last", 0)).as(cell).hasMessageContaining("line 2, column 2: '" + cell + "' is not a number");
         }
         for (String cell : new String[] {"-1.5e-3", "+2", ".5", "5.", "1E+7", " 3 "}) assertThat(CsvReader.plainDecimal(cell.strip())).as(cell).isTrue();
+        Path spaces = csv("spaces.txt", "1.0 2.0 0\n3.0 4.0 1\n");
+        assertThatThrownBy(() -> CsvReader.read("s", spaces, "last", 0)).isInstanceOf(DataFormatException.class)
+                .hasMessageEndingWith("line 1 has 1 column; expected features plus a label column (separators are ',', ';' or tab; this line is separated by spaces)");
         Path empty = csv("empty.csv", "\n\n");
         assertThatThrownBy(() -> CsvReader.read("x", empty, "last", 0)).hasMessageContaining("empty.csv: empty file");
         assertThatThrownBy(() -> CsvReader.read("x", bad, "7", 0)).hasMessageContaining("--label-column 7");
