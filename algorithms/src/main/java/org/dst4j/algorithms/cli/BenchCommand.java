@@ -118,11 +118,11 @@ final class BenchCommand implements Command {
 
     static List<ScaleBenchmark.Size> parseSizes(String spec) throws UsageException {
         List<ScaleBenchmark.Size> sizes = new ArrayList<>();
-        for (String part : spec.split(",")) {
+        for (String part : spec.split(",", -1)) { // -1: an empty last item is refused, as by the other list options
             String p = part.trim();
             try {
                 int at = p.indexOf('@');
-                if (at < 0) throw new NumberFormatException();
+                if (at < 0 || !org.dst4j.nn.data.CsvReader.plainDecimal(p.substring(at + 1))) throw new NumberFormatException();
                 String shape = p.substring(0, at);
                 double eps = Double.parseDouble(p.substring(at + 1));
                 int x = shape.indexOf('x');

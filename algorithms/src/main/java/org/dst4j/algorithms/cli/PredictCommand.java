@@ -125,26 +125,43 @@ final class PredictCommand implements Command {
             // Not only an existing file: a CSV added there would sit among the model's parts and outlive a retraining with --overwrite.
             throw new UsageException("--output " + out + " is inside the model directory " + model + "; write the predictions elsewhere");
         }
-        boolean exists = java.nio.file.Files.exists(out);
-        // Beside a model file sit the run's other outputs (a member's ensemble.json, metrics, charts): a predictions
-        // CSV may join them, but must not replace one (review of session 17: it replaced ensemble.json).
-        Path dir = m.getParent();
-        if (exists && !java.nio.file.Files.isDirectory(model) && dir != null && out.toRealPath().getParent().equals(dir.toRealPath())
-                && !out.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".csv")) {
+        // The checks below concern an existing regular file that would be replaced; a device (/dev/stdout, even when
+        // it is redirected into a file) or a pipe is written through, never replaced.
+        if (!java.nio.file.Files.isRegularFile(out) || p.startsWith("/dev") || p.startsWith("/proc") || isPredictions(out)) return out;
+        Path real = out.toRealPath();
+        // Beside a model file sit the run's other outputs (a member's ensemble.json, metrics, charts): predictions may
+        // join them, or replace earlier predictions, but not replace one of them (review of session 17: ensemble.json).
+        if (!java.nio.file.Files.isDirectory(model) && java.nio.file.Files.isRegularFile(model)
+                && real.getParent().equals(model.toRealPath().getParent())) {
             throw new UsageException("--output " + out + " would replace a file beside the model " + model + "; write the predictions elsewhere");
         }
         // Nor the data it scores (review of session 17: --data copy.csv --output copy.csv left only predictions).
         for (String n : new String[] {"input", "data", "test-data", "labels", "test-labels"}) {
-            if (!exists || !o.given(n) || o.string(n).isBlank()) continue;
+            if (!o.given(n) || o.string(n).isBlank()) continue;
             Path in = o.path(n);
             if (!java.nio.file.Files.exists(in)) continue;
-            boolean same = java.nio.file.Files.isDirectory(in) ? out.toRealPath().startsWith(in.toRealPath()) : java.nio.file.Files.isSameFile(in, out);
-            if (same) {
-                throw new UsageException("--output " + out + (java.nio.file.Files.isDirectory(in) ? " is inside" : " is") + " the --" + n
+            if (java.nio.file.Files.isDirectory(in) ? isIdxFileIn(real, in) : java.nio.file.Files.isSameFile(in, out)) {
+                throw new UsageException("--output " + out + (java.nio.file.Files.isDirectory(in) ? " is a file of the --" : " is the --") + n
                         + " " + in + "; write the predictions elsewhere");
             }
         }
         return out;
+    }
+
+    // A file this command wrote earlier (its header): running the same predict again replaces it.
+    private static boolean isPredictions(Path file) {
+        try (java.io.BufferedReader r = java.nio.file.Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String first = r.readLine();
+            return first != null && (first.startsWith("index,predicted,") || first.startsWith("index,label,predicted,"));
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    // One of an IDX directory's data files (train-*, t10k-*); predictions may be written elsewhere in it.
+    private static boolean isIdxFileIn(Path real, Path dir) throws IOException {
+        String name = real.getFileName().toString();
+        return real.getParent().equals(dir.toRealPath()) && (name.startsWith("train-") || name.startsWith("t10k-"));
     }
 
     // labels null: samples without labels, and no label column.

@@ -460,12 +460,13 @@ public final class FreeTickets {
     private record Given(String name, long checksum) {}
 
     private static Map<String, Object> header(FreeTicketsConfig cfg, int member, Given data) {
-        Map<String, Object> p = ModelFile.provenance("freetickets-" + cfg.variant().label(), cfg.variant() == Variant.DST ? cfg.seed() + member - 1 : cfg.seed(),
-                data.name(), data.checksum());
-        p.put("member", member);
+        Map<String, Object> more = new LinkedHashMap<>();
+        more.put("member", member);
         // Members written before session 15 held their own share's checksum (after the validation hold-out) under
         // data_checksum; this key says the checksum is the training set's as given.
-        p.put("training_set_checksum", data.checksum());
+        more.put("training_set_checksum", data.checksum());
+        Map<String, Object> p = ModelFile.provenance("freetickets-" + cfg.variant().label(), cfg.variant() == Variant.DST ? cfg.seed() + member - 1 : cfg.seed(),
+                data.name(), data.checksum(), more);
         Map<String, Object> h = new LinkedHashMap<>();
         h.put("training", Map.of("config", cfg.toMap()));
         h.put("provenance", p);

@@ -213,7 +213,7 @@ public final class NeuroTrails {
     // As the other models' headers: the settings, and the training data's checksum, which predict uses to
     // recognize a single file's held-out split.
     private static Map<String, Object> manifestInfo(NeuroTrailsConfig cfg, DatasetSplit data) {
-        Map<String, Object> p = ModelFile.provenance("neurotrails", cfg.seed(), data.train().name(), data.train().checksum());
+        Map<String, Object> p = ModelFile.provenance("neurotrails", cfg.seed(), data.train().name(), data.train().checksum(), Map.of());
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("algorithm", "neurotrails");
         m.put("shared_layers", cfg.sharedLayers());

@@ -226,9 +226,7 @@ public final class SetTraining {
     }
 
     private static Map<String, Object> provenance(SetConfig cfg, DatasetSplit data) {
-        Map<String, Object> p = ModelFile.provenance("set", cfg.seed(), data.train().name(), data.train().checksum());
-        p.put("test_checksum", data.test().checksum());
-        return p;
+        return ModelFile.provenance("set", cfg.seed(), data.train().name(), data.train().checksum(), Map.of("test_checksum", data.test().checksum()));
     }
 
     private static Map<String, Object> header(SetConfig cfg, Trainer.State s, Map<String, Object> provenance) {

@@ -110,6 +110,14 @@ class OptionsTest {
     }
 
     @Test
+    void benchSizesTakeTheSameNumbersAndListsAsTheOtherOptions() throws Exception {
+        assertThat(BenchCommand.parseSizes("1000x2@13,500@2.5")).hasSize(2);
+        for (String bad : new String[] {"1000@13,", "1000@1d", "1000@0x1p3", "1000@Infinity"}) {
+            assertThatThrownBy(() -> BenchCommand.parseSizes(bad)).as(bad).isInstanceOf(UsageException.class).hasMessageStartingWith("--sizes: '");
+        }
+    }
+
+    @Test
     void aRefusedOptionIsLeftOutOfTheHelpAndNamedWithItsReasonWhenGiven() throws Exception {
         Options o = options().flag("fast", "go fast").refuse("fast", "does not apply here");
         assertThat(o.help()).doesNotContain("--fast");

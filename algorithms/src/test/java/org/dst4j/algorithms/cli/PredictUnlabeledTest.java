@@ -86,6 +86,17 @@ class PredictUnlabeledTest {
         assertThat(overRun.code()).isEqualTo(2);
         assertThat(overRun.err()).contains("would replace a file beside the model");
         assertThat(Files.size(beside)).isEqualTo(before);
+        // Its own earlier predictions it replaces, whatever their name: the same command runs twice.
+        Path preds = run.resolve("preds.txt");
+        for (int i = 0; i < 2; i++) {
+            Outcome again = HeldOutSplitTest.run("predict", "--model", model, "--input", bare.toString(), "--output", preds.toString());
+            assertThat(again.code()).as(again.err()).isZero();
+        }
+        // A model path that does not exist is named as the model, not as its directory.
+        Outcome noModel = HeldOutSplitTest.run("predict", "--model", dir.resolve("nosuch/model.dst4j").toString(), "--input", bare.toString(),
+                "--output", preds.toString());
+        assertThat(noModel.code()).isEqualTo(1);
+        assertThat(noModel.err()).contains("nosuch/model.dst4j");
 
         // Labeled data of another shape: named as such, not blamed on the seed of a held-out split.
         Files.writeString(dir.resolve("narrow.csv"), "1,2,0\n3,4,1\n5,6,0\n7,8,1\n9,1,0\n2,3,1\n4,5,0\n6,7,1\n8,9,0\n1,3,1\n");

@@ -77,15 +77,17 @@ public final class ModelFile {
     /**
      * The header's {@code provenance} fields every training command writes: which algorithm and seed
      * trained the model on which data, and the dst4j version ({@code dev} outside a built jar). The
-     * training data's checksum is how {@code predict} recognizes a single file's held-out split. The map
-     * is the caller's, to add its own fields to.
+     * training data's checksum is how {@code predict} recognizes a single file's held-out split.
+     * {@code more} (in its iteration order) goes before the version, so that a SET model's header keeps
+     * the bytes it had before this builder existed.
      */
-    public static Map<String, Object> provenance(String algorithm, long seed, String dataName, long dataChecksum) {
+    public static Map<String, Object> provenance(String algorithm, long seed, String dataName, long dataChecksum, Map<String, Object> more) {
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("algorithm", algorithm);
         p.put("seed", seed);
         p.put("data", dataName);
         p.put("data_checksum", dataChecksum);
+        p.putAll(more);
         String version = ModelFile.class.getPackage().getImplementationVersion();
         p.put("dst4j_version", version == null ? "dev" : version);
         return p;

@@ -264,6 +264,11 @@ public final class MultiHeadMlp implements Network {
         return reports;
     }
 
+    @Override public void forgetTrainingBatch() {
+        backbone.forgetTrainingBatch();
+        for (SparseMlp h : heads) h.forgetTrainingBatch();
+    }
+
     @Override public long trainingFlops() {
         long f = backbone.trainingFlops();
         for (SparseMlp h : heads) f += h.trainingFlops();

@@ -34,6 +34,13 @@ public interface Network extends AutoCloseable {
     /** Evolves every layer's topology right after a training step (the batch gradient is available). */
     List<TopologyEvolution.Report> evolve(TopologyEvolution evolution, double fraction, RandomStream rnd, ParallelKernels pk);
 
+    /**
+     * Forgets the latest training batch, whose input matrix its owner is about to free: a later
+     * {@link #evolve} then regrows without its gradient (or refuses to, for a rule that needs it) instead
+     * of reading freed memory.
+     */
+    void forgetTrainingBatch();
+
     /** Training FLOPs spent so far (see {@link SparseMlp#trainingFlops()}). */
     long trainingFlops();
 

@@ -314,6 +314,12 @@ public final class SparseMlp implements Network {
         return new BatchGradient(pk, input, grad[l].columns(n), 1f / n);
     }
 
+    @Override
+    public void forgetTrainingBatch() {
+        lastBatch = 0;
+        lastInput = null;
+    }
+
     /**
      * Multiply-add FLOPs spent training so far: 2 per connection and sample for each of the forward
      * product, the weight gradient and (beyond the first layer) the transposed product, counted from

@@ -160,6 +160,9 @@ public final class Trainer {
                         ev == null ? Double.NaN : ev.loss(), ev == null ? Double.NaN : ev.accuracy(), connections,
                         ((t1 - t0) + (t3 - t2)) / 1e9, (t3 - t2) / 1e9, (t2 - t1) / 1e9, lr), state);
             }
+        } finally {
+            // x is freed here, and the network's last training batch reads from it (predict no longer clears that).
+            net.forgetTrainingBatch();
         }
     }
 }

@@ -1,6 +1,7 @@
 package org.dst4j.nn.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
@@ -94,6 +95,18 @@ class TrainerTest {
             train(plain, train, test, false);
             // Predicting between the last batch and gradient regrowth left the regrowth as it was.
             assertThat(weights(probed.layers())).containsExactlyElementsOf(weights(plain.layers()));
+        }
+    }
+
+    @Test
+    void afterARunTheFreedBatchIsNotReadByALaterRegrowth() {
+        try (Dataset train = blobs("train", 90, 5); Dataset test = blobs("test", 40, 6);
+             SparseMlp net = SparseMlp.create(config(), new RandomStream(2), 9); WorkerPool pool = new WorkerPool(1)) {
+            train(net, train, test, false);
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            // The Trainer's batch matrix is closed: the network must not regrow from it ("Already closed", or worse, stale data).
+            assertThatThrownBy(() -> net.evolve(TopologyEvolution.magnitude(new GradientGrow(), EvolutionSchedule.everyEpoch(0.4)), 0.4,
+                    new RandomStream(1), pk)).isInstanceOf(IllegalStateException.class).hasMessageContaining("gradient regrowth needs the gradient of a training batch");
         }
     }
 
