@@ -64,22 +64,32 @@ public final class Main {
             return 2;
         }
         String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
+        int code = 1;
+        try {
+            code = runCommand(c, args[0], rest);
+            return code;
+        } finally {
+            RunDirectory.settle(code == 0); // an earlier run set aside by --overwrite: deleted on success, restored on failure
+        }
+    }
+
+    private static int runCommand(Command c, String name, String[] rest) {
         try {
             return c.run(rest);
         } catch (UsageException | DataOptionException e) { // the nn module cannot throw the CLI's UsageException
-            System.err.println("dst4j " + args[0] + ": " + e.getMessage());
+            System.err.println("dst4j " + name + ": " + e.getMessage());
             return 2;
         } catch (UserException | DataFormatException | Trainer.DivergedException e) {
-            System.err.println("dst4j " + args[0] + ": " + e.getMessage());
+            System.err.println("dst4j " + name + ": " + e.getMessage());
             return 1;
         } catch (IOException e) {
-            System.err.println("dst4j " + args[0] + ": " + describe(e));
+            System.err.println("dst4j " + name + ": " + describe(e));
             return 1;
         } catch (OutOfMemoryError e) {
             // Heap or off-heap (an Arena that cannot allocate also throws this): a size chosen too large, not a bug.
             // Off-heap segments are not bounded by -Xmx: only the Java heap's own message makes a larger heap worth suggesting.
             boolean heap = String.valueOf(e.getMessage()).contains("Java heap") || String.valueOf(e.getMessage()).contains("GC overhead");
-            System.err.println("dst4j " + args[0] + ": out of memory (" + e.getMessage() + "): the network or data does not fit in this machine's"
+            System.err.println("dst4j " + name + ": out of memory (" + e.getMessage() + "): the network or data does not fit in this machine's"
                     + " memory; try fewer neurons or connections (--hidden, --epsilon, --density), less data (--limit-train), or "
                     + (heap ? "a larger Java heap (DST4J_JVM_OPTS=-Xmx...)" : "more free RAM (the matrices live outside the Java heap)"));
             return 1;

@@ -19,7 +19,9 @@ import java.util.stream.Stream;
  * <ul>
  *   <li>an {@code --out} given explicitly that holds files this command writes is refused, unless
  *       {@code --overwrite} is given; then those files (only those: the command's own output names) are
- *       deleted before the run starts, so the directory never holds pieces of two runs;</li>
+ *       set aside before the run starts, so the directory never holds pieces of two runs, and deleted
+ *       when the command succeeds; if it fails, the new run's files are removed and the earlier run is
+ *       put back ({@link #settle});</li>
  *   <li>the default {@code --out} (not given) moves on to {@code DIR-2}, {@code DIR-3}, ... so that the
  *       README's command can be run again and again without losing the runs before.</li>
  * </ul>
@@ -33,16 +35,25 @@ final class RunDirectory {
             return new Outputs(List.of(globs));
         }
 
-        // Interrupted writes leave AtomicFiles' temporaries (".NAME.123.tmp") behind: part of the old run.
+        // Interrupted writes leave AtomicFiles' temporaries (".NAME.123.tmp") behind, and a killed command its
+        // set-aside earlier run: both part of the old run.
         List<String> withTemporaries() {
             List<String> all = new ArrayList<>(globs);
             all.add(".*.tmp");
+            all.add(SET_ASIDE + "*");
             return all;
         }
     }
 
+    static final String SET_ASIDE = ".dst4j-earlier-run-";
+
+    // Earlier runs --overwrite moved aside in this process, until the command ends.
+    private record SetAside(Path dir, Path hidden, Outputs outputs) {}
+
+    private static final List<SetAside> setAside = new ArrayList<>();
+
     static Options declare(Options o) {
-        return o.flag("overwrite", "replace the files an earlier run wrote in an existing --out (they are deleted first)");
+        return o.flag("overwrite", "replace the files an earlier run wrote in an existing --out (kept aside until this run succeeds)");
     }
 
     /**
@@ -82,7 +93,12 @@ final class RunDirectory {
         List<Path> earlier = earlierOutputs(out, outputs);
         if (earlier.isEmpty()) return out;
         if (o.flag("overwrite")) {
-            for (Path p : earlier) deleteTree(p);
+            // Moved, not deleted: a run that then fails (out of memory, a diverged loss) gives the earlier one back.
+            Path hidden = Files.createTempDirectory(out, SET_ASIDE);
+            for (Path p : earlier) Files.move(p, hidden.resolve(p.getFileName()));
+            synchronized (setAside) {
+                setAside.add(new SetAside(out, hidden, outputs));
+            }
             return out;
         }
         for (int n = 2; ; n++) {
@@ -90,6 +106,33 @@ final class RunDirectory {
             if (!Files.exists(next) || (Files.isDirectory(next) && earlierOutputs(next, outputs).isEmpty())) {
                 System.err.println("note: " + out + " holds an earlier run; writing this one to " + next + " (--out DIR chooses)");
                 return next;
+            }
+        }
+    }
+
+    /**
+     * Ends the runs this process claimed with {@code --overwrite}: after a command that succeeded the earlier
+     * runs set aside are deleted; after one that failed the new run's files are removed and the earlier
+     * ones moved back. Problems are reported on stderr, never thrown: the command's outcome stands.
+     */
+    static void settle(boolean succeeded) {
+        List<SetAside> all;
+        synchronized (setAside) {
+            all = new ArrayList<>(setAside);
+            setAside.clear();
+        }
+        for (SetAside s : all) {
+            try {
+                if (!succeeded) {
+                    for (Path p : earlierOutputs(s.dir(), s.outputs())) if (!p.equals(s.hidden())) deleteTree(p);
+                    try (DirectoryStream<Path> entries = Files.newDirectoryStream(s.hidden())) {
+                        for (Path e : entries) Files.move(e, s.dir().resolve(e.getFileName()));
+                    }
+                    System.err.println("note: the run failed; the earlier run in " + s.dir() + " is back in place");
+                }
+                deleteTree(s.hidden());
+            } catch (IOException | RuntimeException e) {
+                System.err.println("warning: could not " + (succeeded ? "delete" : "restore") + " the earlier run set aside in " + s.hidden() + ": " + e.getMessage());
             }
         }
     }

@@ -50,7 +50,45 @@ class RunDirectoryTest {
         assertThat(names(run)).contains("model.dst4j", "member-3.dst4j", "single");
 
         assertThat(RunDirectory.claim(options(run, "--out", run.toString(), "--overwrite"), OUT)).isEqualTo(run);
+        assertThat(names(run)).hasSize(2).contains("notes.txt").anyMatch(n -> n.startsWith(RunDirectory.SET_ASIDE));
+        RunDirectory.settle(true); // the command succeeded: the earlier run is gone
         assertThat(names(run)).containsExactly("notes.txt");
+    }
+
+    @Test
+    void aFailedRunGivesTheEarlierRunBack(@TempDir Path dir) throws Exception {
+        Path run = Files.createDirectories(dir.resolve("run"));
+        Files.writeString(run.resolve("model.dst4j"), "old");
+        Files.createDirectories(run.resolve("single"));
+        Files.writeString(run.resolve("single/x.dst4j"), "old");
+        Files.writeString(run.resolve("notes.txt"), "mine");
+        RunDirectory.claim(options(run, "--out", run.toString(), "--overwrite"), OUT);
+        Files.writeString(run.resolve("metrics.json"), "new, half-written"); // the new run got this far, then failed
+        RunDirectory.settle(false);
+        assertThat(names(run)).containsExactly("model.dst4j", "notes.txt", "single");
+        assertThat(Files.readString(run.resolve("model.dst4j"))).isEqualTo("old");
+        assertThat(Files.readString(run.resolve("single/x.dst4j"))).isEqualTo("old");
+    }
+
+    @Test
+    void throughTheCommandLineAFailedOverwriteKeepsTheEarlierModel(@TempDir Path dir) throws Exception {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 60; i++) sb.append(i % 7).append(',').append(i % 5).append(',').append(i % 3).append('\n');
+        Path csv = Files.writeString(dir.resolve("d.csv"), sb.toString());
+        Path run = dir.resolve("run");
+        String[] common = {"set", "--data", csv.toString(), "--hidden", "8", "--epsilon", "2", "--epochs", "1", "--threads", "1", "--out", run.toString()};
+        assertThat(Main.run(common)).isZero();
+        byte[] model = Files.readAllBytes(run.resolve("model.dst4j"));
+        // A learning rate that makes the loss diverge: the new run fails after claiming the directory.
+        String[] diverging = java.util.Arrays.copyOf(common, common.length + 5);
+        diverging[common.length] = "--overwrite";
+        diverging[common.length + 1] = "--lr";
+        diverging[common.length + 2] = "1000";
+        diverging[common.length + 3] = "--batch";
+        diverging[common.length + 4] = "1";
+        assertThat(Main.run(diverging)).isEqualTo(1);
+        assertThat(Files.readAllBytes(run.resolve("model.dst4j"))).isEqualTo(model);
+        assertThat(names(run)).noneMatch(n -> n.startsWith(RunDirectory.SET_ASIDE));
     }
 
     @Test
