@@ -74,6 +74,7 @@ final class PredictCommand implements Command {
         Path input = o.path("input");
         try (Classifier c = Classifier.load(model, threads); Dataset samples = DataSources.unlabeled(input)) {
             checkShape("--input " + input, samples.features(), c, model, " (a label column? --input takes feature columns only)");
+            warnIfOutOfScale(samples, c, input);
             float[] probs = c.predictProbabilities(samples);
             int k = c.classes();
             write(output, null, probs, k);
@@ -146,6 +147,24 @@ final class PredictCommand implements Command {
             }
         }
         return out;
+    }
+
+    // A float .npy of raw 0..255 pixels for a model trained on [0, 1] ones is scored without complaint, and badly
+    // (review of session 17): compare the samples with the training data's scale, which the standardizer holds.
+    static void warnIfOutOfScale(Dataset samples, Classifier c, Path input) {
+        org.dst4j.nn.data.Standardizer std = c.standardizer();
+        if (std == null || samples.samples() == 0) return;
+        float[] mean = std.mean(), sd = std.std();
+        double sum = 0;
+        for (int i = 0; i < samples.samples(); i++) {
+            for (int f = 0; f < mean.length; f++) sum += Math.abs((samples.get(i, f) - mean[f]) / sd[f]);
+        }
+        double typical = sum / ((double) samples.samples() * mean.length);
+        // Training data averages below 1 standard deviation from the mean; 10 is far outside, not merely other data.
+        if (typical > 10) {
+            System.err.printf("dst4j predict: warning: --input %s lies on average %.0f standard deviations from the training data's means;"
+                    + " is it on another scale (e.g. 0..255 pixels for a model trained on 0..1)?%n", input, typical);
+        }
     }
 
     // A file this command wrote earlier (its header): running the same predict again replaces it.

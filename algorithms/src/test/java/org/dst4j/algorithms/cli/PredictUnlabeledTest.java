@@ -54,6 +54,10 @@ class PredictUnlabeledTest {
         }
     }
 
+    static Outcome again(String model, Path input, Path output) {
+        return HeldOutSplitTest.run("predict", "--model", model, "--input", input.toString(), "--output", output.toString(), "--threads", "1");
+    }
+
     @Test
     void wrongInputsAreNamedInOneLine() throws Exception {
         Path train = write("train.csv", 0, 200, true), bare = write("bare.csv", 200, 220, false), withLabels = write("with.csv", 200, 220, true);
@@ -92,6 +96,18 @@ class PredictUnlabeledTest {
             Outcome again = HeldOutSplitTest.run("predict", "--model", model, "--input", bare.toString(), "--output", preds.toString());
             assertThat(again.code()).as(again.err()).isZero();
         }
+        // Samples on another scale than the training data's are scored, with a warning.
+        assertThat(again(model, bare, preds).err()).doesNotContain("warning");
+        StringBuilder scaled = new StringBuilder();
+        for (String line : Files.readAllLines(bare)) {
+            StringBuilder row = new StringBuilder();
+            for (String cell : line.split(",")) row.append(row.isEmpty() ? "" : ",").append(Double.parseDouble(cell) * 255);
+            scaled.append(row).append('\n');
+        }
+        Path raw = Files.writeString(dir.resolve("raw.csv"), scaled.toString());
+        Outcome warned = again(model, raw, preds);
+        assertThat(warned.code()).isZero();
+        assertThat(warned.err()).contains("warning: --input " + raw + " lies on average").contains("standard deviations from the training data's means");
         // A model path that does not exist is named as the model, not as its directory.
         Outcome noModel = HeldOutSplitTest.run("predict", "--model", dir.resolve("nosuch/model.dst4j").toString(), "--input", bare.toString(),
                 "--output", preds.toString());

@@ -3,6 +3,7 @@ package org.dst4j.nn.model;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.dst4j.nn.data.Dataset;
+import org.dst4j.nn.data.Standardizer;
 
 /**
  * Inference on a trained model: a single network ({@link SparseClassifier}), an ensemble of them
@@ -38,6 +39,12 @@ public interface Classifier extends AutoCloseable {
 
     /** The number of classes. */
     int classes();
+
+    /**
+     * The per-feature mean and standard deviation of the data the model was trained on, which it applies
+     * to raw samples; null if it was trained without standardizing (an ensemble: its first member's).
+     */
+    Standardizer standardizer();
 
     /** Class probabilities, {@code [sample * classes + class]}. The dataset's labels are not used. */
     float[] predictProbabilities(Dataset data);

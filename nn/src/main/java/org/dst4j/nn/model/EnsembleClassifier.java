@@ -113,6 +113,8 @@ public final class EnsembleClassifier implements Classifier {
     /** The members, in manifest order; still owned by this ensemble: do not close them. */
     public List<SparseClassifier> members() { return members; }
 
+    @Override public org.dst4j.nn.data.Standardizer standardizer() { return members.getFirst().standardizer(); }
+
     /** The manifest's content (members and what the writer added). */
     public Map<String, Object> manifest() { return manifest; }
 

@@ -67,6 +67,9 @@ public final class MultiHeadClassifier implements Classifier {
     @Override
     public int classes() { return net.outputs(); }
 
+    @Override
+    public Standardizer standardizer() { return standardizer; }
+
     /** Each head's class probabilities, {@code [head][sample * classes + class]}. */
     public synchronized List<float[]> headProbabilities(Dataset data) {
         if (closed) throw new IllegalStateException("the classifier is closed");

@@ -76,6 +76,7 @@ public final class SparseClassifier implements Classifier {
     public SparseMlp network() { return net; }
 
     /** The input standardizer applied before the network, or null if the inputs are used as given. */
+    @Override
     public Standardizer standardizer() { return standardizer; }
 
     @Override
