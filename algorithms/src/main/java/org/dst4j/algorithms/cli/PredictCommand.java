@@ -128,14 +128,8 @@ final class PredictCommand implements Command {
         }
         // The checks below concern an existing regular file that would be replaced; a device (/dev/stdout, even when
         // it is redirected into a file) or a pipe is written through, never replaced.
-        if (!java.nio.file.Files.isRegularFile(out) || p.startsWith("/dev") || p.startsWith("/proc") || isPredictions(out)) return out;
+        if (!java.nio.file.Files.isRegularFile(out) || p.startsWith("/dev") || p.startsWith("/proc")) return out;
         Path real = out.toRealPath();
-        // Beside a model file sit the run's other outputs (a member's ensemble.json, metrics, charts): predictions may
-        // join them, or replace earlier predictions, but not replace one of them (review of session 17: ensemble.json).
-        if (!java.nio.file.Files.isDirectory(model) && java.nio.file.Files.isRegularFile(model)
-                && real.getParent().equals(model.toRealPath().getParent())) {
-            throw new UsageException("--output " + out + " would replace a file beside the model " + model + "; write the predictions elsewhere");
-        }
         // Nor the data it scores (review of session 17: --data copy.csv --output copy.csv left only predictions).
         for (String n : new String[] {"input", "data", "test-data", "labels", "test-labels"}) {
             if (!o.given(n) || o.string(n).isBlank()) continue;
@@ -145,6 +139,12 @@ final class PredictCommand implements Command {
                 throw new UsageException("--output " + out + (java.nio.file.Files.isDirectory(in) ? " is a file of the --" : " is the --") + n
                         + " " + in + "; write the predictions elsewhere");
             }
+        }
+        // Beside a model file sit the run's other outputs (a member's ensemble.json, metrics, charts): predictions may
+        // join them, or replace earlier predictions, but not replace one of them (review of session 17: ensemble.json).
+        if (!java.nio.file.Files.isDirectory(model) && java.nio.file.Files.isRegularFile(model)
+                && real.getParent().equals(model.toRealPath().getParent()) && !isPredictions(out)) {
+            throw new UsageException("--output " + out + " would replace a file beside the model " + model + "; write the predictions elsewhere");
         }
         return out;
     }

@@ -96,6 +96,10 @@ class PredictUnlabeledTest {
             Outcome again = HeldOutSplitTest.run("predict", "--model", model, "--input", bare.toString(), "--output", preds.toString());
             assertThat(again.code()).as(again.err()).isZero();
         }
+        // Even a data file that holds earlier predictions is data: scored, never replaced.
+        Outcome overPredictions = HeldOutSplitTest.run("predict", "--model", model, "--input", preds.toString(), "--output", preds.toString());
+        assertThat(overPredictions.code()).isEqualTo(2);
+        assertThat(overPredictions.err()).contains("is the --input " + preds);
         // Samples on another scale than the training data's are scored, with a warning.
         assertThat(again(model, bare, preds).err()).doesNotContain("warning");
         StringBuilder scaled = new StringBuilder();
