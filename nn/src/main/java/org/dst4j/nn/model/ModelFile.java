@@ -149,9 +149,9 @@ public final class ModelFile {
     }
 
     private static void copy(Tensor t, MemorySegment to, long bytes, String name) {
-        t.data(DType.F32);
-        if (t.data().byteSize() != bytes) throw new IllegalArgumentException("tensor '" + name + "' has " + t.data().byteSize() + " bytes, expected " + bytes);
-        MemorySegment.copy(t.data(), 0, to, 0, bytes);
+        MemorySegment d = t.data(DType.F32);
+        if (d.byteSize() != bytes) throw new IllegalArgumentException("tensor '" + name + "' has " + d.byteSize() + " bytes, expected " + bytes);
+        MemorySegment.copy(d, 0, to, 0, bytes);
     }
 
     static Map<String, Object> networkHeader(SparseMlp net) {
