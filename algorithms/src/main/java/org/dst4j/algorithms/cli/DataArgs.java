@@ -27,9 +27,12 @@ final class DataArgs {
         return warn(o, DataSources.load(parse(o, seed)));
     }
 
-    /** Loads data to apply a trained model to (see {@link DataSources#loadForModel}); {@code seed} draws a single file's held-out split. */
-    static DatasetSplit loadForModel(Options o, long seed) throws UsageException, DataFormatException {
-        return warn(o, DataSources.loadForModel(parse(o, seed)));
+    /**
+     * Loads data to apply a trained model of {@code classes} classes to (see {@link DataSources#loadForModel});
+     * {@code seed} draws a single file's held-out split.
+     */
+    static DatasetSplit loadForModel(Options o, long seed, int classes) throws UsageException, DataFormatException {
+        return warn(o, DataSources.loadForModel(parse(o, seed), classes));
     }
 
     /** Whether the test set is held out of a single --data file, drawn by the seed (no test file of its own). */

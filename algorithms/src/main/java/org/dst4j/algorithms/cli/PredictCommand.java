@@ -49,7 +49,7 @@ final class PredictCommand implements Command {
             TrainedOn trained = TrainedOn.of(c);
             // A single file's test split is drawn by a seed; scored with another one it would mix in training samples.
             long seed = o.given("seed") ? o.longValue("seed") : trained.seed() != null ? trained.seed() : 0;
-            try (DatasetSplit data = DataArgs.loadForModel(o, seed)) {
+            try (DatasetSplit data = DataArgs.loadForModel(o, seed, c.classes())) {
                 // Data of another shape is the mistake to name; the split check below would blame the seed.
                 checkShape(data.test().name(), data.test().features(), c, model, "");
                 if (heldOut && trained.checksum() != null && trained.checksum() != data.train().checksum()) {

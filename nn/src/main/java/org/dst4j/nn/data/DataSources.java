@@ -27,38 +27,42 @@ public final class DataSources {
      * not in the middle of an evaluation.
      */
     public static DatasetSplit load(DataOptions o, Map<String, String> env) throws DataFormatException {
-        return load(o, env, true);
+        return load(o, env, TRAINING);
     }
 
     /**
-     * Loads data to apply an already trained model to. The model, not this training split, defines the
-     * classes, so the labels are not checked against the training labels: the caller checks the test
-     * labels against the model's classes.
+     * Loads data to apply an already trained model with {@code modelClasses} classes to. The model, not
+     * this training split, defines the classes: a test label outside them fails here, naming its labels
+     * file. The training labels are not checked (the model is not trained on them).
      */
-    public static DatasetSplit loadForModel(DataOptions o) throws DataFormatException {
-        return load(o, System.getenv(), false);
+    public static DatasetSplit loadForModel(DataOptions o, int modelClasses) throws DataFormatException {
+        if (modelClasses < 1) throw new IllegalArgumentException("modelClasses must be >= 1, got " + modelClasses);
+        return load(o, System.getenv(), modelClasses);
     }
 
-    private static DatasetSplit load(DataOptions o, Map<String, String> env, boolean checkLabels) throws DataFormatException {
+    // modelClasses: TRAINING when the training labels define the classes (and are checked), else the model's count.
+    private static final int TRAINING = 0;
+
+    private static DatasetSplit load(DataOptions o, Map<String, String> env, int modelClasses) throws DataFormatException {
         CsvReader.checkLabelColumn(o.labelColumn());
         DatasetSplit split;
         if (o.data() != null) {
-            split = loadPath(o, checkLabels);
+            split = loadPath(o, modelClasses);
         } else if (o.dataset() == null || o.dataset().equals(EMBEDDED)) {
-            split = embedded(checkLabels);
+            split = embedded(modelClasses);
         } else {
-            split = named(o.dataset(), env, checkLabels);
+            split = named(o.dataset(), env, modelClasses);
         }
         return limit(split, o.limitTrain(), o.limitTest());
     }
 
-    private static DatasetSplit loadPath(DataOptions o, boolean checkLabels) throws DataFormatException {
+    private static DatasetSplit loadPath(DataOptions o, int modelClasses) throws DataFormatException {
         Path p = o.data();
         if (!Files.exists(p)) throw new DataFormatException("--data " + p + ": no such file or directory");
         String base = p.getFileName() == null ? "data" : p.getFileName().toString();
         if (Files.isDirectory(p)) {
             if (o.testData() != null) throw new DataOptionException("--test-data is for a .csv or .npy --data file; " + p + " is an IDX directory");
-            return idxDirectory(p, base, checkLabels);
+            return idxDirectory(p, base, modelClasses);
         }
         boolean csv = isCsv(p), npy = !csv && base.endsWith(".npy");
         if (!csv && !npy) {
@@ -95,14 +99,34 @@ public final class DataSources {
             if (test.featureCount() != train.featureCount()) {
                 throw new DataFormatException(test.source() + ": " + test.featureCount() + " features, but " + train.source() + " has " + train.featureCount());
             }
-            int classes = checkLabels ? train.maxLabel() + 1 : Math.max(train.maxLabel(), test.maxLabel()) + 1;
-            List<String> warnings = checkLabels ? checkLabels(trainLabels, train.labels(), classes, testLabels, test.labels()) : List.of();
+            boolean training = modelClasses == TRAINING;
+            if (!training) checkModelLabels(testLabels, test.labels(), modelClasses, false);
+            // For a model, training labels beyond its classes are not an error (they are not scored).
+            int classes = training ? train.maxLabel() + 1 : Math.max(train.maxLabel() + 1, modelClasses);
+            List<String> warnings = training ? checkLabels(trainLabels, train.labels(), classes, testLabels, test.labels()) : List.of();
             Dataset tr = train.toDataset(name + "/train", classes);
             return new DatasetSplit(tr, test.toDataset(name + "/test", classes), warnings);
         }
-        List<String> warnings = checkLabels ? checkLabels(trainLabels, train.labels(), train.maxLabel() + 1, null, null) : List.of();
+        List<String> warnings = modelClasses == TRAINING ? checkLabels(trainLabels, train.labels(), train.maxLabel() + 1, null, null) : List.of();
         DatasetSplit split = holdOut(train.toDataset(name, train.maxLabel() + 1), o.testFraction(), o.seed());
+        if (modelClasses != TRAINING) {
+            try {
+                checkModelLabels(trainLabels, split.test().labels(), modelClasses, true);
+            } catch (DataFormatException e) {
+                split.close();
+                throw e;
+            }
+        }
         return new DatasetSplit(split.train(), split.test(), warnings);
+    }
+
+    private static void checkModelLabels(String source, int[] labels, int modelClasses, boolean heldOut) throws DataFormatException {
+        for (int i = 0; i < labels.length; i++) {
+            if (labels[i] >= modelClasses) {
+                throw new DataFormatException(source + ": " + (heldOut ? "a sample of the held-out test split" : "sample " + i + " (0-based)")
+                        + " has label " + labels[i] + ", outside the model's classes 0.." + (modelClasses - 1));
+            }
+        }
     }
 
     /**
@@ -217,15 +241,15 @@ public final class DataSources {
 
     /** The four standard IDX files in {@code dir} (plain or .gz), to train on (see {@link #load(DataOptions, Map)}). */
     public static DatasetSplit idxDirectory(Path dir, String name) throws DataFormatException {
-        return idxDirectory(dir, name, true);
+        return idxDirectory(dir, name, TRAINING);
     }
 
-    private static DatasetSplit idxDirectory(Path dir, String name, boolean checkLabels) throws DataFormatException {
+    private static DatasetSplit idxDirectory(Path dir, String name, int modelClasses) throws DataFormatException {
         Path trI = find(dir, "train-images-idx3-ubyte"), trL = find(dir, "train-labels-idx1-ubyte");
         Path teI = find(dir, "t10k-images-idx3-ubyte"), teL = find(dir, "t10k-labels-idx1-ubyte");
         Dataset train = IdxReader.read(name + "/train", trI, trL);
         try {
-            return checked(train, IdxReader.read(name + "/test", teI, teL, train, trI.toString()), checkLabels, trL.toString(), teL.toString());
+            return checked(train, IdxReader.read(name + "/test", teI, teL, train, trI.toString()), modelClasses, trL.toString(), teL.toString());
         } catch (DataFormatException | RuntimeException e) {
             train.close();
             throw e;
@@ -239,11 +263,12 @@ public final class DataSources {
      * {@code test} is closed; {@code train} is left to the caller, which closes it on any failure after
      * reading it.
      */
-    private static DatasetSplit checked(Dataset train, Dataset test, boolean checkLabels, String trainLabels, String testLabels) throws DataFormatException {
+    private static DatasetSplit checked(Dataset train, Dataset test, int modelClasses, String trainLabels, String testLabels) throws DataFormatException {
         try {
-            if (checkLabels) {
+            if (modelClasses == TRAINING) {
                 return new DatasetSplit(train, test, checkLabels(trainLabels, train.labels(), train.classes(), testLabels, test.labels()));
             }
+            checkModelLabels(testLabels, test.labels(), modelClasses, false);
             // For a model the model's classes count, and IDX files each count their own (from their largest
             // label): the training set takes the test set's larger count so that the split is consistent.
             if (test.classes() > train.classes()) {
@@ -266,7 +291,7 @@ public final class DataSources {
         throw new DataFormatException(dir + ": missing " + base + "[.gz] (an IDX directory needs train-images, train-labels, t10k-images and t10k-labels)");
     }
 
-    private static DatasetSplit named(String name, Map<String, String> env, boolean checkLabels) throws DataFormatException {
+    private static DatasetSplit named(String name, Map<String, String> env, int modelClasses) throws DataFormatException {
         if (!name.equals("fashion-mnist") && !name.equals("mnist")) {
             throw new DataOptionException("unknown dataset '" + name + "'; known: fashion-mnist, mnist, " + EMBEDDED);
         }
@@ -274,12 +299,12 @@ public final class DataSources {
         if (root != null && !root.isBlank()) {
             for (Path p : new Path[] {Path.of(root, name), Path.of(root)}) {
                 if (Files.isRegularFile(p.resolve("train-images-idx3-ubyte.gz")) || Files.isRegularFile(p.resolve("train-images-idx3-ubyte"))) {
-                    return identified(idxDirectory(p, name, checkLabels), name, p);
+                    return identified(idxDirectory(p, name, modelClasses), name, p);
                 }
             }
         }
         Path debian = name.equals("fashion-mnist") ? DEBIAN_FASHION_MNIST : Path.of("/usr/share/datasets/mnist");
-        if (Files.isDirectory(debian)) return identified(idxDirectory(debian, name, checkLabels), name, debian);
+        if (Files.isDirectory(debian)) return identified(idxDirectory(debian, name, modelClasses), name, debian);
         String get = name.equals("fashion-mnist")
                 ? "install it with 'apt-get install dataset-fashion-mnist' or download the four IDX .gz files (github.com/zalandoresearch/fashion-mnist)"
                 : "download MNIST's four IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, plain or .gz)";
@@ -305,15 +330,15 @@ public final class DataSources {
 
     /** The small Fashion-MNIST subset shipped in the jar (3,000 train, 1,000 test images). */
     public static DatasetSplit embedded() throws DataFormatException {
-        return embedded(true);
+        return embedded(TRAINING);
     }
 
-    private static DatasetSplit embedded(boolean checkLabels) throws DataFormatException {
+    private static DatasetSplit embedded(int modelClasses) throws DataFormatException {
         try (InputStream trI = resource("train-images-idx3-ubyte.gz"); InputStream trL = resource("train-labels-idx1-ubyte.gz")) {
             Dataset train = IdxReader.read(EMBEDDED + "/train", trI, "embedded train images", trL, "embedded train labels");
             try (InputStream teI = resource("t10k-images-idx3-ubyte.gz"); InputStream teL = resource("t10k-labels-idx1-ubyte.gz")) {
                 return checked(train, IdxReader.read(EMBEDDED + "/test", teI, "embedded test images", teL, "embedded test labels",
-                        train, "embedded train images"), checkLabels, "embedded train labels", "embedded test labels");
+                        train, "embedded train images"), modelClasses, "embedded train labels", "embedded test labels");
             } catch (DataFormatException | IOException | RuntimeException e) {
                 train.close();
                 throw e;
