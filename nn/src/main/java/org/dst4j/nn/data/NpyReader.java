@@ -23,6 +23,8 @@ import java.util.regex.Pattern;
 public final class NpyReader {
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
     private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([<>|=])([a-zA-Z])(\\d+)'");
+    // Any descr value, to name an unsupported one: a type string ('|O', '<M8[ns]') or a structured list.
+    private static final Pattern DESCR_ANY = Pattern.compile("'descr'\\s*:\\s*('[^']*'|\\[.*\\])");
     private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
     private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
 
@@ -121,7 +123,13 @@ public final class NpyReader {
         long dataStart = 8 + lenBytes + headerLen;
 
         Matcher d = DESCR.matcher(header), f = FORTRAN.matcher(header), s = SHAPE.matcher(header);
-        if (!d.find() || !f.find() || !s.find()) {
+        Matcher any = DESCR_ANY.matcher(header);
+        if (!d.find() && any.find()) {
+            String descr = any.group(1);
+            throw new DataFormatException(source + ": dtype " + descr + (descr.startsWith("[") ? " (a structured array)" : descr.matches("'[<>|=]?O\\d*'") ? " (Python objects)" : "")
+                    + " not supported; expected float32, float64 or an integer type (np.asarray(a, dtype=np.float32))");
+        }
+        if (!d.find(0) || !f.find() || !s.find()) {
             throw new DataFormatException(source + ": malformed header at byte " + (8 + lenBytes) + " (expected 'descr', 'fortran_order' and 'shape'): " + header.strip());
         }
         if (f.group(1).equals("True")) throw new DataFormatException(source + ": Fortran-order array; save it in C order (np.ascontiguousarray)");

@@ -108,7 +108,10 @@ class CsvNpyReaderTest {
     }
 
     static byte[] npy(String descr, String shape, ByteBuffer data, boolean fortran) {
-        String dict = "{'descr': '" + descr + "', 'fortran_order': " + (fortran ? "True" : "False") + ", 'shape': (" + shape + "), }";
+        return npy("{'descr': '" + descr + "', 'fortran_order': " + (fortran ? "True" : "False") + ", 'shape': (" + shape + "), }", data);
+    }
+
+    static byte[] npy(String dict, ByteBuffer data) {
         int total = 10 + dict.length() + 1;
         int pad = (64 - total % 64) % 64;
         String header = dict + " ".repeat(pad) + "\n";
@@ -202,6 +205,17 @@ class CsvNpyReaderTest {
         assertThatThrownBy(() -> NpyReader.read(fortran)).hasMessageContaining("Fortran-order");
         Path complex = write("c.npy", npy("<c8", "3,", ByteBuffer.allocate(24), false));
         assertThatThrownBy(() -> NpyReader.read(complex)).hasMessageContaining("dtype '<c8' not supported");
+        // Object and structured arrays were called a "malformed header".
+        Path objects = write("o.npy", npy("|O", "3,", ByteBuffer.allocate(24), false));
+        assertThatThrownBy(() -> NpyReader.read(objects)).isInstanceOf(DataFormatException.class).hasMessage(objects
+                + ": dtype '|O' (Python objects) not supported; expected float32, float64 or an integer type (np.asarray(a, dtype=np.float32))");
+        Path structured = write("s.npy", npy("{'descr': [('a', '<f4'), ('b', '<i4')], 'fortran_order': False, 'shape': (3,), }", ByteBuffer.allocate(24)));
+        assertThatThrownBy(() -> NpyReader.read(structured)).isInstanceOf(DataFormatException.class)
+                .hasMessageStartingWith(structured + ": dtype [('a', '<f4'), ('b', '<i4')] (a structured array) not supported");
+        Path dates = write("d.npy", npy("<M8[ns]", "3,", ByteBuffer.allocate(24), false));
+        assertThatThrownBy(() -> NpyReader.read(dates)).hasMessageStartingWith(dates + ": dtype '<M8[ns]' not supported");
+        Path noDescr = write("n.npy", npy("{'fortran_order': False, 'shape': (3,), }", ByteBuffer.allocate(12)));
+        assertThatThrownBy(() -> NpyReader.read(noDescr)).hasMessageContaining("malformed header");
         Path none = write("none.npy", npy("<f4", "0, 4", ByteBuffer.allocate(0), false));
         Path noLabels = write("nolabels.npy", npy("|u1", "0,", ByteBuffer.allocate(0), false));
         assertThatThrownBy(() -> NpyReader.read("x", none, noLabels, 0)).isInstanceOf(DataFormatException.class)
