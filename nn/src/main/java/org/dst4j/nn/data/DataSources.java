@@ -299,12 +299,12 @@ public final class DataSources {
         if (root != null && !root.isBlank()) {
             for (Path p : new Path[] {Path.of(root, name), Path.of(root)}) {
                 if (Files.isRegularFile(p.resolve("train-images-idx3-ubyte.gz")) || Files.isRegularFile(p.resolve("train-images-idx3-ubyte"))) {
-                    return identified(idxDirectory(p, name, modelClasses), name, p);
+                    return idxDirectory(identified(p, name), name, modelClasses);
                 }
             }
         }
         Path debian = name.equals("fashion-mnist") ? DEBIAN_FASHION_MNIST : Path.of("/usr/share/datasets/mnist");
-        if (Files.isDirectory(debian)) return identified(idxDirectory(debian, name, modelClasses), name, debian);
+        if (Files.isDirectory(debian)) return idxDirectory(identified(debian, name), name, modelClasses);
         String get = name.equals("fashion-mnist")
                 ? "install it with 'apt-get install dataset-fashion-mnist' or download the four IDX .gz files (github.com/zalandoresearch/fashion-mnist)"
                 : "download MNIST's four IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, plain or .gz)";
@@ -317,12 +317,17 @@ public final class DataSources {
     private static final int[] MNIST_FIRST_LABELS = {5, 0, 4, 1, 9, 2, 1, 3, 1, 4};
     private static final int[] FASHION_MNIST_FIRST_LABELS = {9, 0, 0, 3, 0, 2, 7, 2, 5, 5};
 
-    private static DatasetSplit identified(DatasetSplit split, String name, Path dir) throws DataFormatException {
-        int[] first = java.util.Arrays.copyOf(split.train().labels(), Math.min(10, split.train().samples()));
+    // Before the images are read: telling the datasets apart needs only the labels file's first bytes.
+    private static Path identified(Path dir, String name) throws DataFormatException {
+        int[] first;
+        try {
+            first = IdxReader.firstLabels(find(dir, "train-labels-idx1-ubyte"), 10);
+        } catch (IOException e) {
+            return dir; // the full read reports it with the file's name
+        }
         String other = name.equals("mnist") && java.util.Arrays.equals(first, FASHION_MNIST_FIRST_LABELS) ? "Fashion-MNIST"
                 : name.equals("fashion-mnist") && java.util.Arrays.equals(first, MNIST_FIRST_LABELS) ? "MNIST" : null;
-        if (other == null) return split;
-        split.close();
+        if (other == null) return dir;
         throw new DataOptionException("--dataset " + name + ": " + dir + " holds " + other + " (its first training labels are " + other
                 + "'s), not " + (name.equals("mnist") ? "MNIST" : "Fashion-MNIST") + "; point DST4J_DATA at a directory with " + name
                 + "'s files, or at its parent with them in " + name + "/");

@@ -125,6 +125,23 @@ public final class IdxReader {
         return y;
     }
 
+    /**
+     * Up to the first {@code count} labels of an IDX labels file, read without loading the rest; empty when the
+     * header is not a labels file's (the full read reports that).
+     */
+    static int[] firstLabels(Path labels, int count) throws IOException {
+        try (DataInputStream in = new DataInputStream(maybeGunzip(open(labels)))) {
+            if (in.readInt() != LABELS_MAGIC) return new int[0];
+            int n = in.readInt();
+            byte[] b = in.readNBytes(Math.max(0, Math.min(n, count)));
+            int[] y = new int[b.length];
+            for (int i = 0; i < b.length; i++) y[i] = b[i] & 0xff;
+            return y;
+        } catch (EOFException e) {
+            return new int[0];
+        }
+    }
+
     private static int readInt(DataInputStream in, String name, long offset) throws DataFormatException, IOException {
         try {
             return in.readInt();

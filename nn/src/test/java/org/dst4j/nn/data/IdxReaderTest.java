@@ -227,6 +227,12 @@ class IdxReaderTest {
                 assertThat(s.train().samples()).isEqualTo(12);
             }
         }
+        // Told apart from the labels alone, before the (here truncated) images are read.
+        Path d = tmp.resolve("d0");
+        byte[] img = Files.readAllBytes(d.resolve("train-images-idx3-ubyte.gz"));
+        Files.write(d.resolve("train-images-idx3-ubyte.gz"), java.util.Arrays.copyOf(img, img.length / 2));
+        assertThatThrownBy(() -> DataSources.load(DataOptions.named("mnist"), Map.of("DST4J_DATA", d.toString())))
+                .isInstanceOf(DataOptionException.class).hasMessageContaining(" holds Fashion-MNIST ");
     }
 
     @Test
