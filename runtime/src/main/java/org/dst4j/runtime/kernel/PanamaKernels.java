@@ -936,16 +936,35 @@ final class PanamaKernels implements Kernels {
 
     @Override
     public void sigmoid(DenseMatrix x, DenseMatrix y, int rowFrom, int rowTo) {
+        expMap(x, y, rowFrom, rowTo, false);
+    }
+
+    // sigmoid (tanh false) or tanh over rows. The columns after the last whole vector go through the same
+    // lane-wise code in a scratch vector, as softmax's do: with a scalar tail a sample's activations depended
+    // on its place in the batch and on the SIMD width. One exp call site (see softmaxBlock).
+    private static void expMap(DenseMatrix x, DenseMatrix y, int rowFrom, int rowTo, boolean tanh) {
         MemorySegment xs = x.segment(), ys = y.segment();
         int n = x.cols();
+        MemorySegment t = n % lanes == 0 ? null : SCRATCH.get().block(lanes);
+        FloatVector one = FloatVector.broadcast(sp, 1f), two = FloatVector.broadcast(sp, 2f);
         for (int r = rowFrom; r < rowTo; r++) {
             long xb = r * x.stride(), yb = r * y.stride();
-            int c = 0;
-            for (; c + lanes <= n; c += lanes) {
-                FloatVector e = exp(load(xs, xb + c).neg());
-                store(FloatVector.broadcast(sp, 1f).div(e.add(1f)), ys, yb + c);
+            for (int c = 0; c < n; c += lanes) {
+                int valid = Math.min(lanes, n - c);
+                MemorySegment src = xs, dst = ys;
+                long si = xb + c, di = yb + c;
+                if (valid < lanes) {
+                    t.fill((byte) 0);
+                    MemorySegment.copy(xs, JAVA_FLOAT, si * Float.BYTES, t, JAVA_FLOAT, 0, valid);
+                    src = dst = t;
+                    si = di = 0;
+                }
+                // tanh(x) = 1 - 2 / (exp(2x) + 1): saturates cleanly at +-1 when exp overflows or vanishes.
+                FloatVector v = load(src, si);
+                FloatVector d = exp(tanh ? v.mul(2f) : v.neg()).add(1f);
+                store(tanh ? one.sub(two.div(d)) : one.div(d), dst, di);
+                if (valid < lanes) MemorySegment.copy(t, JAVA_FLOAT, 0, ys, JAVA_FLOAT, (yb + c) * Float.BYTES, valid);
             }
-            for (; c < n; c++) ys.setAtIndex(JAVA_FLOAT, yb + c, ScalarKernels.sigmoid(xs.getAtIndex(JAVA_FLOAT, xb + c)));
         }
     }
 
@@ -969,18 +988,7 @@ final class PanamaKernels implements Kernels {
 
     @Override
     public void tanh(DenseMatrix x, DenseMatrix y, int rowFrom, int rowTo) {
-        MemorySegment xs = x.segment(), ys = y.segment();
-        int n = x.cols();
-        for (int r = rowFrom; r < rowTo; r++) {
-            long xb = r * x.stride(), yb = r * y.stride();
-            int c = 0;
-            for (; c + lanes <= n; c += lanes) {
-                // tanh(x) = 1 - 2 / (exp(2x) + 1): saturates cleanly at +-1 when exp overflows or vanishes.
-                FloatVector e = exp(load(xs, xb + c).mul(2f));
-                store(FloatVector.broadcast(sp, 1f).sub(FloatVector.broadcast(sp, 2f).div(e.add(1f))), ys, yb + c);
-            }
-            for (; c < n; c++) ys.setAtIndex(JAVA_FLOAT, yb + c, (float) StrictMath.tanh(xs.getAtIndex(JAVA_FLOAT, xb + c)));
-        }
+        expMap(x, y, rowFrom, rowTo, true);
     }
 
     @Override

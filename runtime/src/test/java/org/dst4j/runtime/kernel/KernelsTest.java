@@ -398,6 +398,40 @@ class KernelsTest {
         }
     }
 
+    // The same for sigmoid and tanh, whose last columns went through StrictMath: a sample's activations
+    // depended on its place in the batch and on the SIMD width (a batch of 100 has a tail at 8 lanes, none at 4).
+    @ParameterizedTest(name = "batch {0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 2, 3, 5, 7, 8, 9, 13, 16, 17, 31, 100})
+    void sigmoidAndTanhOfAColumnHaveTheSameBitsAnywhereInABatch(int n) {
+        Kernels k = KernelProvider.panama();
+        int lanes = k.floatLanes(), rows = 5;
+        int wide = (n + lanes - 1) / lanes * lanes + lanes;
+        RandomStream rnd = new RandomStream(29);
+        try (DenseMatrix xw = Fixtures.randomDense(rnd, rows, wide); DenseMatrix yw = DenseMatrix.allocate(rows, wide);
+             DenseMatrix x = DenseMatrix.allocate(rows, n); DenseMatrix y = DenseMatrix.allocate(rows, n)) {
+            for (int r = 0; r < rows; r++) for (int c = 0; c < wide; c++) xw.set(r, c, xw.get(r, c) * 6);
+            for (boolean tanh : new boolean[] {false, true}) {
+                for (int r = 0; r < rows; r++) for (int c = 0; c < n; c++) x.set(r, c, xw.get(r, c));
+                if (tanh) {
+                    k.tanh(xw, yw, 0, rows);
+                    k.tanh(x, y, 0, rows);
+                    k.tanh(x, x, 0, rows); // in place
+                } else {
+                    k.sigmoid(xw, yw, 0, rows);
+                    k.sigmoid(x, y, 0, rows);
+                    k.sigmoid(x, x, 0, rows);
+                }
+                for (int r = 0; r < rows; r++) {
+                    for (int c = 0; c < n; c++) {
+                        int want = Float.floatToRawIntBits(yw.get(r, c));
+                        assertThat(Float.floatToRawIntBits(y.get(r, c))).as("%s[%d,%d] of %d lanes", tanh ? "tanh" : "sigmoid", r, c, lanes).isEqualTo(want);
+                        assertThat(Float.floatToRawIntBits(x.get(r, c))).as("in place [%d,%d]", r, c).isEqualTo(want);
+                    }
+                }
+            }
+        }
+    }
+
     @ParameterizedTest(name = "{0} {2}")
     @MethodSource("cases")
     void softmaxCrossEntropyIsStable(String label, Kernels k, Shape s) {
