@@ -39,8 +39,11 @@ public final class MultiHeadMlp implements Network {
     private Dropout headInputDropout; // null: every head sees the shared features as they are
     private int capacity, predictCapacity;
     // The training step's buffers and predict's: an evaluation before the topology update must leave the
-    // heads' training inputs (headInput) where gradient regrowth reads them.
-    private DenseMatrix headGrad, headInput, headMask, ensemble;
+    // heads' training inputs where gradient regrowth reads them. One input per head: gradient regrowth reads
+    // every head's own dropped-out view after the step (with one shared buffer, all but the last head
+    // regrew from the last head's view).
+    private DenseMatrix headGrad, headMask, ensemble;
+    private DenseMatrix[] headInputs;
     private boolean closed;
 
     /** Takes ownership of the parts; each head must take the backbone's outputs. Trains on the summed head loss. */
@@ -151,12 +154,15 @@ public final class MultiHeadMlp implements Network {
 
     private void ensureCapacity(int n) {
         if (closed) throw new IllegalStateException("the network is closed"); // see SparseMlp.ensureCapacity
-        if (headGrad != null && capacity >= n) return;
+        if (headGrad != null && capacity >= n && (headInputDropout == null || headInputs != null)) return;
         closeBuffers();
         try {
             headGrad = DenseMatrix.allocate(backbone.outputs(), n);
-            headInput = DenseMatrix.allocate(backbone.outputs(), n);
             headMask = DenseMatrix.allocate(backbone.outputs(), n);
+            if (headInputDropout != null) {
+                headInputs = new DenseMatrix[heads.size()];
+                for (int h = 0; h < heads.size(); h++) headInputs[h] = DenseMatrix.allocate(backbone.outputs(), n);
+            }
         } catch (RuntimeException | Error e) { // out of memory: all buffers or none, never a stale capacity
             Closing.after(e, this::closeBuffers);
             throw e;
@@ -188,7 +194,7 @@ public final class MultiHeadMlp implements Network {
             SparseMlp head = heads.get(h);
             DenseMatrix in = features, mask = null;
             if (headInputDropout != null) {
-                in = headInput.columns(n);
+                in = headInputs[h].columns(n);
                 mask = headMask.columns(n);
                 headInputDropout.apply(pk.pool(), step, h, features, mask, in);
             }
@@ -284,8 +290,10 @@ public final class MultiHeadMlp implements Network {
     // Some buffers are null when an allocation failed (out of memory) part-way through ensureCapacity;
     // the fields are cleared first so that a later close does not close them twice.
     private void closeBuffers() {
-        List<DenseMatrix> buffers = Arrays.asList(headGrad, headInput, headMask);
-        headGrad = headInput = headMask = null;
+        List<DenseMatrix> buffers = new ArrayList<>(Arrays.asList(headGrad, headMask));
+        if (headInputs != null) buffers.addAll(Arrays.asList(headInputs));
+        headGrad = headMask = null;
+        headInputs = null;
         Closing.each(buffers, b -> {
             if (b != null) b.close();
         });

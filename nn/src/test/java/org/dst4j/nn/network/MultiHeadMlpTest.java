@@ -130,6 +130,37 @@ class MultiHeadMlpTest {
         for (int i = 0; i < weights.get(0).size(); i++) assertThat(weights.get(1).get(i)).isEqualTo(weights.get(0).get(i));
     }
 
+    // Head 0's first step and regrowth do not depend on the heads after it (its input, mask, init and update are
+    // its own), so with 1 or 2 heads it must regrow the same connections. With one input buffer shared by the
+    // heads, head 0 regrew from head 1's dropped-out features.
+    @Test
+    void withHeadInputDropoutEachHeadRegrowsFromItsOwnInput() {
+        Blobs data = Blobs.make(N, 5, 3, 0.5f, 3);
+        MlpConfig cfg = new MlpConfig(new int[] {5, 7, 6, 3}, "relu", 0.6f, Activation.linear(), 0f, new Density.Uniform(0.5),
+                new WeightInit.XavierUniform());
+        List<List<int[]>> topologies = new ArrayList<>();
+        for (int heads : new int[] {1, 2}) {
+            try (WorkerPool pool = new WorkerPool(1); DenseMatrix x = input(data);
+                 MultiHeadMlp net = MultiHeadMlp.create(cfg, 1, heads, new RandomStream(11), new RandomStream(12))) {
+                ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+                net.headInputDropout(0.5f, 7);
+                Sgd sgd = new Sgd(0f, 0f);
+                net.attach(sgd);
+                net.trainBatch(pk, x, data.y(), 0, null, new SoftmaxCrossEntropy(), sgd, 0.1f, 0);
+                net.evolve(org.dst4j.nn.evolution.TopologyEvolution.magnitude(new org.dst4j.nn.evolution.GradientGrow(),
+                        org.dst4j.nn.evolution.EvolutionSchedule.everyEpoch(0.5)), 0.5, new RandomStream(4), pk);
+                List<int[]> t = new ArrayList<>();
+                for (SparseLinear l : net.heads().getFirst().layers()) {
+                    t.add(l.weights().colIdx().asSlice(0, l.connections() * 4).toArray(ValueLayout.JAVA_INT));
+                    t.add(java.util.stream.LongStream.of(l.weights().rowPtr().asSlice(0, (l.out() + 1) * 8L).toArray(ValueLayout.JAVA_LONG))
+                            .mapToInt(v -> (int) v).toArray());
+                }
+                topologies.add(t);
+            }
+        }
+        for (int i = 0; i < topologies.get(0).size(); i++) assertThat(topologies.get(1).get(i)).as("head 0, array %d", i).isEqualTo(topologies.get(0).get(i));
+    }
+
     private static List<SparseLinear> allLayers(MultiHeadMlp net) {
         List<SparseLinear> all = new ArrayList<>(net.backbone().layers());
         for (SparseMlp h : net.heads()) all.addAll(h.layers());
