@@ -116,7 +116,10 @@ public final class MultiHeadMlp implements Network {
 
     private static MlpConfig headConfig(MlpConfig full, int sharedLayers, Density headDensity) {
         int[] sizes = full.sizes();
-        return new MlpConfig(java.util.Arrays.copyOfRange(sizes, sharedLayers, sizes.length), full.hidden(), full.allReluAlpha(),
+        // All-ReLU alternates its slope's sign along the whole network; a head's first hidden layer is the full
+        // network's layer sharedLayers, so an odd split starts the head on the other sign (a negated alpha).
+        float alpha = sharedLayers % 2 == 0 ? full.allReluAlpha() : -full.allReluAlpha();
+        return new MlpConfig(java.util.Arrays.copyOfRange(sizes, sharedLayers, sizes.length), full.hidden(), alpha,
                 full.output(), full.dropout(), headDensity, full.init());
     }
 

@@ -161,6 +161,28 @@ class MultiHeadMlpTest {
         for (int i = 0; i < topologies.get(0).size(); i++) assertThat(topologies.get(1).get(i)).as("head 0, array %d", i).isEqualTo(topologies.get(0).get(i));
     }
 
+    // All-ReLU alternates the slope's sign layer by layer through the whole network; the heads restarted it.
+    @Test
+    void allReluAlternatesAcrossTheSplitAsInTheSingleNetwork() {
+        MlpConfig cfg = new MlpConfig(new int[] {5, 7, 6, 4, 3}, "allrelu", 0.6f, Activation.linear(), 0f, new Density.Uniform(0.7),
+                new WeightInit.XavierUniform());
+        List<String> single = new ArrayList<>();
+        try (SparseMlp s = SparseMlp.create(cfg, new RandomStream(1), 2)) {
+            for (SparseLinear l : s.layers()) single.add(l.activation().toString());
+        }
+        assertThat(single).containsExactly("leaky:-0.6", "leaky:0.6", "leaky:-0.6", "linear");
+        for (int shared : new int[] {1, 2, 3}) {
+            try (MultiHeadMlp net = MultiHeadMlp.create(cfg, shared, 2, new RandomStream(11), new RandomStream(12))) {
+                for (SparseMlp head : net.heads()) {
+                    List<String> layers = new ArrayList<>();
+                    for (SparseLinear l : net.backbone().layers()) layers.add(l.activation().toString());
+                    for (SparseLinear l : head.layers()) layers.add(l.activation().toString());
+                    assertThat(layers).as("shared %d", shared).isEqualTo(single);
+                }
+            }
+        }
+    }
+
     private static List<SparseLinear> allLayers(MultiHeadMlp net) {
         List<SparseLinear> all = new ArrayList<>(net.backbone().layers());
         for (SparseMlp h : net.heads()) all.addAll(h.layers());
