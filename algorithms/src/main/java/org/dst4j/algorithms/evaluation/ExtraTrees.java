@@ -80,7 +80,7 @@ public final class ExtraTrees {
             int n = y.length;
             int[] idx = new int[n];
             for (int i = 0; i < n; i++) idx[i] = i;
-            int m = Math.max(1, (int) Math.round(Math.sqrt(cols.length)));
+            int m = Math.max(1, (int) Math.sqrt(cols.length)); // floor, as scikit-learn's max_features="sqrt"
             int[] order = new int[cols.length];
             int[] countL = new int[classes], countR = new int[classes], total = new int[classes];
             // Explicit stack of (node, from, to) instead of recursion: deep trees on 60,000 samples.
