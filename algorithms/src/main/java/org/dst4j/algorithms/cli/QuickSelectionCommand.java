@@ -160,7 +160,7 @@ final class QuickSelectionCommand implements Command {
                 summary.put("relevant_total", relevant);
             }
             if (o.flag("evaluate")) {
-                summary.put("evaluation", evaluate(cfg, data, result, evalK, trees, draws, runs));
+                summary.put("evaluation", evaluate(cfg, data, scaling, result, evalK, trees, draws, runs));
             }
             AtomicFiles.writeString(out.resolve("summary.json"), Json.write(summary) + "\n");
             return 0;
@@ -171,9 +171,13 @@ final class QuickSelectionCommand implements Command {
         return DataArgs.load(o, seed);
     }
 
-    private static Map<String, Object> evaluate(QuickSelectionConfig cfg, DatasetSplit data, QuickSelection.Result result, int[] evalK,
-                                                int trees, int draws, int runs) {
+    private static Map<String, Object> evaluate(QuickSelectionConfig cfg, DatasetSplit data, QuickSelection.Scaling scaling,
+                                                QuickSelection.Result result, int[] evalK, int trees, int draws, int runs) {
         Dataset train = data.train(), test = data.test();
+        // k-means clusters the features as the selection saw them, as the reference clusters its standardized
+        // data; centring moves no distance, so only standardization is applied. (ExtraTrees' splits do not
+        // depend on a feature's scale.)
+        org.dst4j.nn.data.Standardizer std = scaling == QuickSelection.Scaling.STANDARDIZE ? scaling.fit(train) : null;
         Map<String, Object> ev = new LinkedHashMap<>();
         try (WorkerPool pool = new WorkerPool(cfg.threads())) {
             System.out.printf("ExtraTrees (%s) accuracy on %s (%s), trained on %s:%n", RunSummary.count(trees, "tree"), test.name(),
@@ -190,7 +194,15 @@ final class QuickSelectionCommand implements Command {
                     random += ExtraTrees.fit(train, rf, trees, cfg.seed(), pool).accuracy(test, rf, pool);
                 }
                 random = draws == 0 ? Double.NaN : random / draws;
-                double cluster = KMeans.meanClusteringAccuracy(train, f, runs, cfg.seed(), pool);
+                float[][] cols = ExtraTrees.columns(train, f);
+                if (std != null) {
+                    float[] mean = std.mean(), sd = std.std();
+                    for (int i = 0; i < f.length; i++) {
+                        float m = mean[f[i]], inv = 1f / sd[f[i]];
+                        for (int s = 0; s < cols[i].length; s++) cols[i][s] = (cols[i][s] - m) * inv;
+                    }
+                }
+                double cluster = KMeans.meanClusteringAccuracy(cols, train.labels(), train.classes(), runs, cfg.seed(), pool);
                 System.out.printf("  %6d  %9.4f  %14.4f  %12.4f%n", k, acc, random, cluster);
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("k", k);

@@ -54,7 +54,8 @@ public final class ExtraTrees {
         return n == 0 ? 0 : (double) Arrays.stream(correct).sum() / n;
     }
 
-    static float[][] columns(Dataset d, int[] features) {
+    /** The values of {@code features} (all when null) as columns, {@code [feature][sample]}, on the heap. */
+    public static float[][] columns(Dataset d, int[] features) {
         int[] f = features != null ? features : java.util.stream.IntStream.range(0, d.features()).toArray();
         float[][] cols = new float[f.length][d.samples()];
         for (int s = 0; s < d.samples(); s++) {

@@ -81,13 +81,19 @@ public final class KMeans {
 
     /** Mean clustering accuracy over {@code runs} k-means runs (k = number of classes) on {@code features}. */
     public static double meanClusteringAccuracy(Dataset data, int[] features, int runs, long seed, WorkerPool pool) {
-        float[][] cols = ExtraTrees.columns(data, features);
-        int[] labels = data.labels();
+        return meanClusteringAccuracy(ExtraTrees.columns(data, features), data.labels(), data.classes(), runs, seed, pool);
+    }
+
+    /**
+     * Mean clustering accuracy over {@code runs} k-means runs (k = {@code classes}) on feature columns
+     * {@code cols} ({@code [feature][sample]}, for instance scaled copies of {@link ExtraTrees#columns}).
+     */
+    public static double meanClusteringAccuracy(float[][] cols, int[] labels, int classes, int runs, long seed, WorkerPool pool) {
         RandomStream root = new RandomStream(seed).split("kmeans");
         double total = 0;
         for (int r = 0; r < runs; r++) {
-            int[] clusters = cluster(cols, data.classes(), 300, root.split(r), pool);
-            total += Hungarian.clusteringAccuracy(clusters, labels, data.classes());
+            int[] clusters = cluster(cols, classes, 300, root.split(r), pool);
+            total += Hungarian.clusteringAccuracy(clusters, labels, classes);
         }
         return total / runs;
     }

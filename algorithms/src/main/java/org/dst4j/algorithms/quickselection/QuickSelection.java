@@ -105,6 +105,15 @@ public final class QuickSelection {
 
         /** The name the command line takes: {@code standardize}, {@code center} or {@code none}. */
         public String label() { return name().toLowerCase(java.util.Locale.ROOT); }
+
+        /** This scaling fitted on {@code train}, or null for {@link #NONE}. */
+        public Standardizer fit(Dataset train) {
+            return switch (this) {
+                case STANDARDIZE -> Standardizer.fit(train);
+                case CENTER -> Standardizer.fit(train).centeringOnly();
+                case NONE -> null;
+            };
+        }
     }
 
     /**
@@ -137,11 +146,7 @@ public final class QuickSelection {
         Progress p = progress != null ? progress : new Progress() {};
         int d = train.features();
         RngStreams rng = new RngStreams(cfg.seed());
-        Standardizer std = switch (scaling) {
-            case STANDARDIZE -> Standardizer.fit(train);
-            case CENTER -> Standardizer.fit(train).centeringOnly();
-            case NONE -> null;
-        };
+        Standardizer std = scaling.fit(train);
         WeightInit init = WeightInit.parse(cfg.init());
         MlpConfig mlp = new MlpConfig(new int[] {d, cfg.hidden(), d}, "sigmoid", 0f, Activation.parse(cfg.output()), cfg.dropout(),
                 new Density.ErdosRenyi(cfg.epsilon()), init);

@@ -48,6 +48,33 @@ class CommandOutputsTest {
         assertThat(declared).as("files written to %s that the command's outputs name", out).containsExactlyElementsOf(written);
     }
 
+    // k-means clusters the selected features as the selection saw them (the reference clusters its standardized
+    // data). Feature 0 separates the classes on a tiny scale, feature 1 is noise on a large one: raw, k-means
+    // splits along the noise (about 50%); standardized, along the classes.
+    @Test
+    void quickSelectionClustersTheFeaturesAsTheSelectionScaledThem(@TempDir Path dir) throws Exception {
+        StringBuilder csv = new StringBuilder("a,b,label\n");
+        java.util.Random r = new java.util.Random(5);
+        for (int i = 0; i < 300; i++) {
+            int y = i % 2;
+            csv.append(y * 0.02 + r.nextGaussian() * 0.002).append(',').append(r.nextGaussian() * 10).append(',').append(y).append('\n');
+        }
+        Path data = Files.writeString(dir.resolve("d.csv"), csv);
+        double[] kmeans = new double[2];
+        String[] scales = {"standardize", "center"};
+        for (int i = 0; i < 2; i++) {
+            Path out = dir.resolve(scales[i]);
+            assertThat(run("quickselection", out, "--data", data.toString(), "--scale", scales[i], "--k", "2", "--hidden", "4", "--epochs", "1",
+                    "--evaluate", "--eval-k", "2", "--trees", "2", "--random-draws", "1")).isZero();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"kmeans_clustering_accuracy\":([0-9.eE-]+)")
+                    .matcher(Files.readString(out.resolve("summary.json")));
+            assertThat(m.find()).isTrue();
+            kmeans[i] = Double.parseDouble(m.group(1));
+        }
+        assertThat(kmeans[0]).as("standardized").isGreaterThan(0.8);
+        assertThat(kmeans[1]).as("centred (distances as raw)").isLessThan(0.7);
+    }
+
     @Test
     void setRefusesToReplaceARunWithoutOverwrite(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("set");
