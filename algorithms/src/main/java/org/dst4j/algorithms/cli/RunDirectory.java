@@ -22,6 +22,8 @@ import java.util.stream.Stream;
  *       set aside before the run starts, so the directory never holds pieces of two runs, and deleted
  *       when the command succeeds; if it fails, the new run's files are removed and the earlier run is
  *       put back ({@link #settle});</li>
+ *   <li>a run that fails leaves none of its files (nor a directory it created), wherever it wrote: half a
+ *       run would be taken for an earlier one and refused the next time;</li>
  *   <li>the default {@code --out} (not given) moves on to {@code DIR-2}, {@code DIR-3}, ... so that the
  *       README's command can be run again and again without losing the runs before.</li>
  * </ul>
@@ -47,10 +49,11 @@ final class RunDirectory {
 
     static final String SET_ASIDE = ".dst4j-earlier-run-";
 
-    // Earlier runs --overwrite moved aside in this process, until the command ends.
-    private record SetAside(Path dir, Path hidden, Outputs outputs) {}
+    // The run directories claimed in this process, until the command ends: hidden holds the earlier run
+    // --overwrite moved aside (null when there was none), created says whether the claim made the directory.
+    private record Claim(Path dir, Path hidden, Outputs outputs, boolean created) {}
 
-    private static final List<SetAside> setAside = new ArrayList<>();
+    private static final List<Claim> claims = new ArrayList<>();
 
     static Options declare(Options o) {
         return o.flag("overwrite", "replace the files an earlier run wrote in an existing --out (kept aside until this run succeeds)");
@@ -91,49 +94,68 @@ final class RunDirectory {
         precheck(o, outputs); // refuses a given --out that holds a run without --overwrite
         Path out = o.path("out");
         List<Path> earlier = earlierOutputs(out, outputs);
-        if (earlier.isEmpty()) return out;
+        if (earlier.isEmpty()) return claimed(out, null, outputs);
         if (o.flag("overwrite")) {
             // Moved, not deleted: a run that then fails (out of memory, a diverged loss) gives the earlier one back.
             Path hidden = Files.createTempDirectory(out, SET_ASIDE);
             for (Path p : earlier) Files.move(p, hidden.resolve(p.getFileName()));
-            synchronized (setAside) {
-                setAside.add(new SetAside(out, hidden, outputs));
-            }
-            return out;
+            return claimed(out, hidden, outputs);
         }
         for (int n = 2; ; n++) {
             Path next = out.resolveSibling(out.getFileName() + "-" + n);
             if (!Files.exists(next) || (Files.isDirectory(next) && earlierOutputs(next, outputs).isEmpty())) {
                 System.err.println("note: " + out + " holds an earlier run; writing this one to " + next + " (--out DIR chooses)");
-                return next;
+                return claimed(next, null, outputs);
             }
         }
     }
 
+    private static Path claimed(Path dir, Path hidden, Outputs outputs) throws IOException {
+        boolean created = !Files.exists(dir);
+        Files.createDirectories(dir);
+        synchronized (claims) {
+            claims.add(new Claim(dir, hidden, outputs, created));
+        }
+        return dir;
+    }
+
     /**
-     * Ends the runs this process claimed with {@code --overwrite}: after a command that succeeded the earlier
-     * runs set aside are deleted; after one that failed the new run's files are removed and the earlier
-     * ones moved back. Problems are reported on stderr, never thrown: the command's outcome stands.
+     * Ends the runs this process claimed: after a command that succeeded the earlier runs {@code --overwrite}
+     * set aside are deleted; after one that failed the new run's files are removed (and the directory, if the
+     * claim created it and nothing else is in it) and the earlier ones moved back. Problems are reported on
+     * stderr, never thrown: the command's outcome stands.
      */
     static void settle(boolean succeeded) {
-        List<SetAside> all;
-        synchronized (setAside) {
-            all = new ArrayList<>(setAside);
-            setAside.clear();
+        List<Claim> all;
+        synchronized (claims) {
+            all = new ArrayList<>(claims);
+            claims.clear();
         }
-        for (SetAside s : all) {
+        for (Claim c : all) {
             try {
                 if (!succeeded) {
-                    for (Path p : earlierOutputs(s.dir(), s.outputs())) if (!p.equals(s.hidden())) deleteTree(p);
-                    try (DirectoryStream<Path> entries = Files.newDirectoryStream(s.hidden())) {
-                        for (Path e : entries) Files.move(e, s.dir().resolve(e.getFileName()));
+                    for (Path p : earlierOutputs(c.dir(), c.outputs())) if (!p.equals(c.hidden())) deleteTree(p);
+                    if (c.hidden() != null) {
+                        try (DirectoryStream<Path> entries = Files.newDirectoryStream(c.hidden())) {
+                            for (Path e : entries) Files.move(e, c.dir().resolve(e.getFileName()));
+                        }
+                        System.err.println("note: the run failed; the earlier run in " + c.dir() + " is back in place");
+                    } else if (c.created() && isEmpty(c.dir())) {
+                        Files.delete(c.dir());
                     }
-                    System.err.println("note: the run failed; the earlier run in " + s.dir() + " is back in place");
                 }
-                deleteTree(s.hidden());
+                if (c.hidden() != null) deleteTree(c.hidden());
             } catch (IOException | RuntimeException e) {
-                System.err.println("warning: could not " + (succeeded ? "delete" : "restore") + " the earlier run set aside in " + s.hidden() + ": " + e.getMessage());
+                System.err.println("warning: could not " + (succeeded ? "delete the earlier run set aside in " + c.hidden()
+                        : c.hidden() != null ? "restore the earlier run set aside in " + c.hidden()
+                        : "remove the failed run's files from " + c.dir()) + ": " + e.getMessage());
             }
+        }
+    }
+
+    private static boolean isEmpty(Path dir) throws IOException {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            return !entries.iterator().hasNext();
         }
     }
 

@@ -101,6 +101,30 @@ class RunDirectoryTest {
         Files.createDirectories(dir.resolve("run-3"));   // empty: usable
         assertThat(RunDirectory.claim(options(run), OUT)).isEqualTo(dir.resolve("run-3"));
         assertThat(Files.readString(run.resolve("metrics.json"))).isEqualTo("{}");
+        RunDirectory.settle(true);
+    }
+
+    // A failed run into a new directory left an empty metrics.jsonl, which the next run then refused as an earlier run.
+    @Test
+    void aFailedRunLeavesNothingBehindSoItCanBeRunAgain(@TempDir Path dir) throws Exception {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 60; i++) sb.append(i % 7).append(',').append(i % 5).append(',').append(i % 3).append('\n');
+        Path csv = Files.writeString(dir.resolve("d.csv"), sb.toString());
+        Path fresh = dir.resolve("fresh"), existing = Files.createDirectories(dir.resolve("existing"));
+        Files.writeString(existing.resolve("notes.txt"), "mine");
+        for (Path run : new Path[] {fresh, existing}) {
+            String[] common = {"set", "--data", csv.toString(), "--hidden", "8", "--epsilon", "2", "--epochs", "1", "--threads", "1", "--out", run.toString()};
+            String[] diverging = java.util.Arrays.copyOf(common, common.length + 4);
+            diverging[common.length] = "--lr";
+            diverging[common.length + 1] = "1000";
+            diverging[common.length + 2] = "--batch";
+            diverging[common.length + 3] = "1";
+            assertThat(Main.run(diverging)).isEqualTo(1);
+            if (run == fresh) assertThat(fresh).doesNotExist();
+            else assertThat(names(existing)).containsExactly("notes.txt");
+            assertThat(Main.run(common)).isZero();
+            assertThat(run.resolve("model.dst4j")).exists();
+        }
     }
 
     @Test
