@@ -478,11 +478,11 @@ public final class FreeTickets {
         EnsembleMetrics t = r.test();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("config", cfg.toMap());
-        m.put("ensemble", scores(t.ensemble()));
+        m.put("ensemble", t.ensemble().toMap());
         List<Object> members = new ArrayList<>();
         double best = 0, bestNll = Double.POSITIVE_INFINITY;
         for (int i = 0; i < t.members().size(); i++) {
-            Map<String, Object> s = scores(t.members().get(i));
+            Map<String, Object> s = t.members().get(i).toMap();
             s.put("file", names.get(i));
             Selection sel = selected.get(files.get(i));
             if (sel != null) {
@@ -523,14 +523,6 @@ public final class FreeTickets {
         f.put("ensemble_over_dense", (double) r.trainingFlops() / r.denseFlops());
         m.put("flops", f);
         m.put("train_seconds", r.trainSeconds());
-        return m;
-    }
-
-    private static Map<String, Object> scores(EnsembleMetrics.Scores s) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("accuracy", s.accuracy());
-        m.put("nll", s.nll());
-        m.put("ece", s.ece());
         return m;
     }
 

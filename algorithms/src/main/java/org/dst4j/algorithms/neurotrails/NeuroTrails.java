@@ -373,15 +373,12 @@ public final class NeuroTrails {
         m.put("backbone_connections", partConnections.getFirst());
         m.put("head_connections", partConnections.subList(1, partConnections.size()));
         EnsembleMetrics t = r.test();
-        Map<String, Object> e = new LinkedHashMap<>();
-        e.put("accuracy", t.ensemble().accuracy());
-        e.put("nll", t.ensemble().nll());
-        e.put("ece", t.ensemble().ece());
-        m.put("ensemble", e);
+        m.put("ensemble", t.ensemble().toMap());
         List<Object> heads = new ArrayList<>();
-        for (EnsembleMetrics.Scores s : t.members()) heads.add(Map.of("accuracy", s.accuracy(), "nll", s.nll(), "ece", s.ece()));
+        for (EnsembleMetrics.Scores s : t.members()) heads.add(s.toMap());
         m.put("heads", heads);
-        m.put("ensemble_logit_mean", Map.of("accuracy", r.logitMean().accuracy(), "nll", r.logitMean().nll(), "ece", r.logitMean().ece()));
+        // Map.of's order changes from JVM to JVM: two runs' metrics.json did not compare equal.
+        m.put("ensemble_logit_mean", r.logitMean().toMap());
         m.put("disagreement", t.disagreement());
         m.put("kl", t.kl());
         List<Object> rows = new ArrayList<>();

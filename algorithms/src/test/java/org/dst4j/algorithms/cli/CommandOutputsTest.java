@@ -112,6 +112,15 @@ class CommandOutputsTest {
         assertDeclared(dir.resolve("ft"), FreeTicketsCommand.OUTPUTS);
         assertThat(run("neurotrails", dir.resolve("nt"), "--heads", "2", "--epochs", "1", "--hidden", "16,16", "--compare")).isZero();
         assertDeclared(dir.resolve("nt"), NeuroTrailsCommand.OUTPUTS);
+        // Every score object in one order (they came from Map.of, whose order changes from JVM to JVM).
+        String nt = Files.readString(dir.resolve("nt/metrics.json"));
+        java.util.regex.Matcher scores = java.util.regex.Pattern.compile("\\{\"accuracy\":[^,]+,\"(\\w+)\":[^,]+,\"(\\w+)\"").matcher(nt);
+        int found = 0;
+        while (scores.find()) {
+            assertThat(scores.group(1) + "," + scores.group(2)).isEqualTo("nll,ece");
+            found++;
+        }
+        assertThat(found).as("score objects in %s", nt).isGreaterThanOrEqualTo(4); // ensemble, 2 heads, logit mean
         assertThat(run("spacenet", dir.resolve("sn"), "--tasks", "2", "--epochs", "1", "--hidden", "40,40", "--connections", "400,200,20",
                 "--selected", "16", "--reserved", "8")).isZero();
         assertDeclared(dir.resolve("sn"), SpaceNetCommand.OUTPUTS);

@@ -36,6 +36,15 @@ public record EnsembleMetrics(Scores ensemble, List<Scores> members, double[][] 
     /** Accuracy, mean negative log-likelihood (nats) and expected calibration error of one predictor. */
     public record Scores(double accuracy, double nll, double ece) {
 
+        /** {@code accuracy}, {@code nll}, {@code ece} in that order (for JSON files that compare byte for byte). */
+        public java.util.Map<String, Object> toMap() {
+            java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("accuracy", accuracy);
+            m.put("nll", nll);
+            m.put("ece", ece);
+            return m;
+        }
+
         /** The scores of {@code probs} against {@code labels}, ECE over {@code bins} equal-width bins. */
         public static Scores of(float[] probs, int[] labels, int classes, int bins) {
             int n = labels.length;
