@@ -88,8 +88,12 @@ final class PredictCommand implements Command {
     // oneMore: the hint when there is exactly one feature too many.
     private static void checkShape(String what, int features, Classifier c, Path model, String oneMore) throws UserException {
         if (features == c.inputs()) return;
+        Path dir = model.toAbsolutePath().getParent();
+        // A head file of a multi-head model loads as a classifier of the backbone's features, not of the data's.
+        String head = java.nio.file.Files.isRegularFile(model) && dir != null && MultiHeadClassifier.isMultiHead(dir)
+                ? " (it is one head of the multi-head model in " + model.getParent() + "; give --model " + model.getParent() + ")" : "";
         throw new UserException(what + ": " + features + " features per sample; the model " + model + " takes " + c.inputs()
-                + (features == c.inputs() + 1 ? oneMore : ""));
+                + (features == c.inputs() + 1 ? oneMore : "") + head);
     }
 
     private static int report(Path output, DatasetSplit data, float[] probs, int k) throws UserException, IOException {

@@ -150,6 +150,7 @@ final class QuickSelectionCommand implements Command {
             summary.put("config", cfg.toMap());
             summary.put("scaling", scaling.label());
             summary.put("data", train.name());
+            summary.put("train_samples", train.samples()); // --limit-train is not in the name
             summary.put("selection_seconds", seconds);
             summary.put("selected", selected);
             if (synthetic != null) {

@@ -163,7 +163,9 @@ final class SetCommand implements Command {
                 System.out.printf("test accuracy %.4f; wrote %s, %s, %s%n", model.evaluate(data.test()).accuracy(),
                         dir.resolve(SetTraining.MODEL), dir.resolve(SetTraining.METRICS), dir.resolve(SetTraining.CURVE));
             }
-            System.out.println(RunSummary.of(history));
+            // A resumed run's summary covers the whole run, the epochs before the interruption included.
+            if (resume != null && history.isEmpty()) System.out.println("no epochs run: the checkpoint's run had finished");
+            System.out.println(RunSummary.of(resume != null ? SetTraining.history(resume) : history));
             return 0;
         }
     }

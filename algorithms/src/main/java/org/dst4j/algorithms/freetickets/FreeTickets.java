@@ -429,6 +429,11 @@ public final class FreeTickets {
                     progress.epoch(phase, m);
                     Map<String, Object> r = new LinkedHashMap<>();
                     r.put("member", member);
+                    // EDST is one run: which phase an epoch belongs to is not told by its member number.
+                    if (cfg.variant() == Variant.EDST) {
+                        int e = m.epoch() - 1 - cfg.exploreEpochs();
+                        r.put("phase", e < 0 ? "exploration" : "ticket " + (e / cfg.refineEpochs() + 1));
+                    }
                     r.putAll(SetTraining.record(m));
                     if (hook != null) hook.epochDone(m.epoch() - 1, r);
                     try {

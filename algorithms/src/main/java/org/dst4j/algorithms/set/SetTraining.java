@@ -12,6 +12,7 @@ import org.dst4j.nn.data.Standardizer;
 import org.dst4j.nn.evolution.TopologyEvolution;
 import org.dst4j.nn.init.Density;
 import org.dst4j.nn.init.WeightInit;
+import org.dst4j.nn.io.AtomicFiles;
 import org.dst4j.nn.io.Json;
 import org.dst4j.nn.io.MetricsLog;
 import org.dst4j.nn.layer.Activation;
@@ -142,13 +143,23 @@ public final class SetTraining {
         } catch (IllegalArgumentException e) {
             throw new IOException(dir + ": " + file.getFileName() + " is not a SET training checkpoint (" + e.getMessage() + ")");
         }
+        // A finished run's model file has the same header but no optimizer state (it failed on a missing tensor).
+        if (!header.containsKey("optimizer_steps")) {
+            throw new IOException(dir + ": " + file.getFileName() + " is a trained model without its optimizer state (a copy of a run's "
+                    + MODEL + "?), not a training checkpoint");
+        }
+        Map<String, Object> provenance = Json.getObject(header, "provenance");
         if (expected != data.train().checksum()) {
-            throw new IOException(dir + ": the training data differs from the run's (checksum " + Long.toHexString(expected) + ")");
+            throw new IOException(dir + ": the training data differs from the run's, which trained on " + trainedOn(provenance, "data", "train_samples")
+                    + " (checksum " + Long.toHexString(expected) + "); give the data options the run was started with (--data or --dataset, --limit-train)");
         }
         // Another test set would change the learning curve part-way through the run (a different --limit-test was accepted).
         if (expectedTest != null && expectedTest != data.test().checksum()) {
-            throw new IOException(dir + ": the test data differs from the run's (checksum " + Long.toHexString(expectedTest) + ")");
+            throw new IOException(dir + ": the test data differs from the run's" + (provenance.containsKey("test_samples")
+                    ? ", which tested on " + Json.getLong(provenance, "test_samples") + " samples" : "")
+                    + " (checksum " + Long.toHexString(expectedTest) + "); give the data options the run was started with (--limit-test)");
         }
+        AtomicFiles.removeTemporaries(dir); // of writes a kill interrupted
         Optimizer opt = optimizer(cfg);
         ModelFile.Loaded loaded = ModelFile.load(file, opt);
         return run(cfg, data, loaded.standardizer(), loaded.net(), opt, state, dir, true, progress);
@@ -170,7 +181,7 @@ public final class SetTraining {
             MetricsLog log = out == null ? null
                     : resumed ? MetricsLog.resume(out.resolve(METRICS), state.epochsDone) : MetricsLog.create(out.resolve(METRICS));
             if (resumed && out != null) {
-                for (Map<String, Object> r : MetricsLog.readAll(out.resolve(METRICS))) history.add(fromRecord(r));
+                history.addAll(history(out));
             }
             try {
                 new Trainer(pk, settings).run(net, data.train(), data.test(), std, state, new Trainer.Listener() {
@@ -226,7 +237,17 @@ public final class SetTraining {
     }
 
     private static Map<String, Object> provenance(SetConfig cfg, DatasetSplit data) {
-        return ModelFile.provenance("set", cfg.seed(), data.train().name(), data.train().checksum(), Map.of("test_checksum", data.test().checksum()));
+        Map<String, Object> more = new LinkedHashMap<>();
+        more.put("test_checksum", data.test().checksum());
+        more.put("train_samples", data.train().samples());
+        more.put("test_samples", data.test().samples());
+        return ModelFile.provenance("set", cfg.seed(), data.train().name(), data.train().checksum(), more);
+    }
+
+    // "NAME (N samples)" from a checkpoint's provenance; the count is absent before session 18.
+    private static String trainedOn(Map<String, Object> provenance, String name, String samples) {
+        Object n = provenance.get(name);
+        return (n == null ? "other data" : n.toString()) + (provenance.containsKey(samples) ? " (" + Json.getLong(provenance, samples) + " samples)" : "");
     }
 
     private static Map<String, Object> header(SetConfig cfg, Trainer.State s, Map<String, Object> provenance) {
@@ -267,6 +288,13 @@ public final class SetTraining {
         r.put("eval_seconds", m.evalSeconds());
         r.put("learning_rate", m.learningRate());
         return r;
+    }
+
+    /** Every epoch recorded in the run directory {@code dir}'s {@link #METRICS}, in order. */
+    public static List<EpochMetrics> history(Path dir) throws IOException {
+        List<EpochMetrics> h = new ArrayList<>();
+        for (Map<String, Object> r : MetricsLog.readAll(dir.resolve(METRICS))) h.add(fromRecord(r));
+        return h;
     }
 
     private static EpochMetrics fromRecord(Map<String, Object> r) {

@@ -75,6 +75,34 @@ class CommandOutputsTest {
         assertThat(kmeans[1]).as("centred (distances as raw)").isLessThan(0.7);
     }
 
+    // Traceability of runs: EDST's one run names each epoch's phase (every row said member 0), QuickSelection's
+    // summary its sample count (--limit-train is not in the data's name), and predict on one head of a
+    // multi-head model says so (it reported only a feature-count mismatch).
+    @Test
+    void runsSayWhatTheyAre(@TempDir Path dir) throws Exception {
+        assertThat(run("freetickets", dir.resolve("edst"), "--variant", "edst", "--members", "2", "--explore-epochs", "1", "--refine-epochs", "2",
+                "--hidden", "16", "--valid-split", "0")).isZero();
+        List<String> phases = new ArrayList<>();
+        for (String line : Files.readAllLines(dir.resolve("edst/metrics.jsonl"))) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"phase\":\"([^\"]+)\"").matcher(line);
+            phases.add(m.find() ? m.group(1) : "none");
+        }
+        assertThat(phases).containsExactly("exploration", "ticket 1", "ticket 1", "ticket 2", "ticket 2");
+        assertThat(run("quickselection", dir.resolve("qs"), "--k", "5", "--epochs", "1", "--hidden", "16")).isZero();
+        assertThat(Files.readString(dir.resolve("qs/summary.json"))).contains("\"train_samples\":200");
+        assertThat(run("neurotrails", dir.resolve("nt"), "--heads", "2", "--epochs", "1", "--hidden", "16,16")).isZero();
+        Path head = dir.resolve("nt/model/head-1.dst4j");
+        PrintStream se = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            assertThat(Main.run(new String[] {"predict", "--model", head.toString(), "--limit-test", "10", "--output", dir.resolve("p.csv").toString()})).isEqualTo(1);
+        } finally {
+            System.setErr(se);
+        }
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("it is one head of the multi-head model in " + head.getParent());
+    }
+
     @Test
     void setRefusesToReplaceARunWithoutOverwrite(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("set");

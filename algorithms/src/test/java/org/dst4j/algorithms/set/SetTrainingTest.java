@@ -114,10 +114,33 @@ class SetTrainingTest {
         int done = lines(metrics);
         assertThat(done).isBetween(3, epochs - 1);
 
+        // A write the kill interrupted leaves its temporary: the resumed run removes it.
+        Path stale = Files.writeString(killed.resolve(".learning-curve.png.4711.tmp"), "half");
         // Resume with a different thread count: results do not depend on it.
-        assertThat(Main.run(new String[] {"set", "--resume", killed.toString(), "--threads", "2", "--limit-train", "1500", "--limit-test", "400"})).isZero();
+        String resumed = stdout(() -> assertThat(Main.run(new String[] {"set", "--resume", killed.toString(), "--threads", "2", "--limit-train", "1500",
+                "--limit-test", "400"})).isZero());
         assertThat(Files.readAllBytes(killed.resolve(SetTraining.MODEL))).isEqualTo(Files.readAllBytes(whole.resolve(SetTraining.MODEL)));
         assertThat(MetricsLog.readAll(metrics)).hasSize(epochs);
+        assertThat(stale).doesNotExist();
+        // The summary covers the whole run, the epochs before the kill included (it counted only the resumed ones).
+        List<org.dst4j.nn.train.EpochMetrics> all = SetTraining.history(killed);
+        org.dst4j.nn.train.EpochMetrics best = all.stream().max(java.util.Comparator.comparingDouble(org.dst4j.nn.train.EpochMetrics::testAccuracy)).orElseThrow();
+        assertThat(resumed).contains(String.format("(best %.4f at epoch %d)", best.testAccuracy(), best.epoch()));
+        double[] secs = all.stream().mapToDouble(org.dst4j.nn.train.EpochMetrics::epochSeconds).sorted().toArray();
+        double median = secs.length % 2 == 1 ? secs[secs.length / 2] : (secs[secs.length / 2 - 1] + secs[secs.length / 2]) / 2;
+        assertThat(resumed).contains(String.format("median epoch %.3f s", median));
+    }
+
+    private static String stdout(Runnable r) {
+        java.io.PrintStream so = System.out;
+        java.io.ByteArrayOutputStream sink = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(sink, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            r.run();
+        } finally {
+            System.setOut(so);
+        }
+        return sink.toString(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private static int lines(Path p) throws IOException {
@@ -132,12 +155,27 @@ class SetTrainingTest {
         byte[] b = Files.readAllBytes(ck);
         // A different training set is refused by checksum.
         assertThat(Main.run(new String[] {"set", "--resume", dir.toString(), "--limit-train", "1400", "--limit-test", "400"})).isEqualTo(1);
+        // The message says what the run trained on (a bare checksum did not).
+        assertThatThrownBy(() -> {
+            try (DatasetSplit data = DataSources.load(new DataOptions(null, null, null, null, null, "last", 0.2, 0, 1400, 400))) {
+                SetTraining.resume(dir, data, 1, null).close();
+            }
+        }).isInstanceOf(IOException.class).hasMessageContaining("the training data differs from the run's, which trained on fashion-mnist-small/train (1500 samples)")
+                .hasMessageContaining("give the data options the run was started with");
         // So is another test set: the learning curve would switch test sets part-way.
         assertThatThrownBy(() -> {
             try (DatasetSplit data = DataSources.load(new DataOptions(null, null, null, null, null, "last", 0.2, 0, 1500, 300))) {
                 SetTraining.resume(dir, data, 1, null).close();
             }
-        }).isInstanceOf(IOException.class).hasMessageContaining("the test data differs from the run's");
+        }).isInstanceOf(IOException.class).hasMessageContaining("the test data differs from the run's, which tested on 400 samples");
+        // A finished run's model copied in as the checkpoint: named as such (it failed on a missing optimizer tensor).
+        Path copy = Files.createDirectories(dir.resolve("copy"));
+        Files.copy(dir.resolve(SetTraining.MODEL), copy.resolve(SetTraining.CHECKPOINT));
+        assertThatThrownBy(() -> {
+            try (DatasetSplit data = small()) {
+                SetTraining.resume(copy, data, 1, null).close();
+            }
+        }).isInstanceOf(IOException.class).hasMessageContaining("checkpoint.dst4j is a trained model without its optimizer state");
         b[b.length / 2] ^= 0x10;
         Files.write(ck, b);
         assertThatThrownBy(() -> {

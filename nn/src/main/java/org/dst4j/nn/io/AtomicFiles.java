@@ -104,6 +104,22 @@ public final class AtomicFiles {
         };
     }
 
+    /**
+     * Deletes the temporaries of writes into {@code dir} that never finished (a process killed between
+     * creating one and renaming it); the files written in full are untouched.
+     */
+    public static void removeTemporaries(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) return;
+        try (java.nio.file.DirectoryStream<Path> entries = Files.newDirectoryStream(dir, ".*.tmp")) {
+            for (Path p : entries) {
+                // createTempFile's names: "." + the target's name + "." + digits + ".tmp"
+                if (p.getFileName().toString().matches("\\..+\\.\\d+\\.tmp") && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
     public static void writeString(Path target, String text) throws IOException {
         write(target, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
     }
