@@ -19,8 +19,9 @@ import org.dst4j.runtime.resource.Closing;
  * the combined heads' input gradients; prediction averages the heads' class probabilities. {@link #predict} returns the log of that average, so a
  * softmax of it is the ensemble's distribution and its argmax the ensemble's class.
  *
- * <p>Dropout, when configured, acts inside the backbone and inside each head, not on the shared
- * features between them.
+ * <p>Dropout, when configured, acts on every hidden layer of the whole network, as in a single network
+ * of the same shape: inside the backbone, on the shared features (one mask for all heads) and inside
+ * each head.
  */
 public final class MultiHeadMlp implements Network {
     /**
@@ -37,12 +38,15 @@ public final class MultiHeadMlp implements Network {
     private final List<SparseMlp> heads;
     private final HeadLoss headLoss;
     private Dropout headInputDropout; // null: every head sees the shared features as they are
+    // The configured dropout on the shared features: the backbone, a network of its own, treats them as its
+    // outputs and drops none (they were never dropped, unlike the same layer of a single network).
+    private final Dropout featureDropout;
     private int capacity, predictCapacity;
     // The training step's buffers and predict's: an evaluation before the topology update must leave the
     // heads' training inputs where gradient regrowth reads them. One input per head: gradient regrowth reads
     // every head's own dropped-out view after the step (with one shared buffer, all but the last head
     // regrew from the last head's view).
-    private DenseMatrix headGrad, headMask, ensemble;
+    private DenseMatrix headGrad, headMask, featureMask, droppedFeatures, ensemble;
     private DenseMatrix[] headInputs;
     private boolean closed;
 
@@ -70,6 +74,8 @@ public final class MultiHeadMlp implements Network {
         this.backbone = backbone;
         this.heads = List.copyOf(heads);
         this.headLoss = java.util.Objects.requireNonNull(headLoss, "headLoss");
+        float rate = backbone.config().dropout();
+        this.featureDropout = rate > 0 ? new Dropout(rate, backbone.dropoutSeed()) : null;
     }
 
     /**
@@ -162,6 +168,10 @@ public final class MultiHeadMlp implements Network {
         try {
             headGrad = DenseMatrix.allocate(backbone.outputs(), n);
             headMask = DenseMatrix.allocate(backbone.outputs(), n);
+            if (featureDropout != null) {
+                featureMask = DenseMatrix.allocate(backbone.outputs(), n);
+                droppedFeatures = DenseMatrix.allocate(backbone.outputs(), n);
+            }
             if (headInputDropout != null) {
                 headInputs = new DenseMatrix[heads.size()];
                 for (int h = 0; h < heads.size(); h++) headInputs[h] = DenseMatrix.allocate(backbone.outputs(), n);
@@ -188,6 +198,11 @@ public final class MultiHeadMlp implements Network {
         int n = x.cols(), k = outputs();
         ensureCapacity(n);
         DenseMatrix features = backbone.forwardTrain(pk, x, step);
+        if (featureDropout != null) {
+            // The backbone's own layer index for the mask: the backbone drops only its earlier layers.
+            featureDropout.apply(pk.pool(), step, backbone.layers().size() - 1, features, featureMask.columns(n), droppedFeatures.columns(n));
+            features = droppedFeatures.columns(n);
+        }
         DenseMatrix featureGrad = backbone.outputGradient(n), scratch = headGrad.columns(n);
         double lossSum = 0;
         // The loss gradient's scale carries the combination, so heads and backbone see the same objective.
@@ -212,6 +227,7 @@ public final class MultiHeadMlp implements Network {
                 }
             }
         }
+        if (featureDropout != null) Dropout.backward(pk.pool(), featureMask.columns(n), featureGrad);
         backbone.backward(pk, x, null, opt, 1f / n, lr);
         opt.endStep();
         int correct = 0;
@@ -293,9 +309,9 @@ public final class MultiHeadMlp implements Network {
     // Some buffers are null when an allocation failed (out of memory) part-way through ensureCapacity;
     // the fields are cleared first so that a later close does not close them twice.
     private void closeBuffers() {
-        List<DenseMatrix> buffers = new ArrayList<>(Arrays.asList(headGrad, headMask));
+        List<DenseMatrix> buffers = new ArrayList<>(Arrays.asList(headGrad, headMask, featureMask, droppedFeatures));
         if (headInputs != null) buffers.addAll(Arrays.asList(headInputs));
-        headGrad = headMask = null;
+        headGrad = headMask = featureMask = droppedFeatures = null;
         headInputs = null;
         Closing.each(buffers, b -> {
             if (b != null) b.close();

@@ -183,6 +183,38 @@ class MultiHeadMlpTest {
         }
     }
 
+    // --dropout acts on every hidden layer of the whole network, the shared features included (the backbone, a
+    // network of its own, treated them as outputs and never dropped them). With one head that is only the output
+    // layer, the same dropout seed and the same weights, a multi-head network is the single network, bit for bit.
+    @Test
+    void dropoutDropsTheSharedFeaturesAsTheSingleNetworkDrops() {
+        Blobs data = Blobs.make(N, 5, 3, 0.5f, 3);
+        MlpConfig full = new MlpConfig(new int[] {5, 7, 6, 3}, "relu", 0.6f, Activation.linear(), 0.4f, new Density.Uniform(0.7),
+                new WeightInit.XavierUniform());
+        MlpConfig back = new MlpConfig(new int[] {5, 7, 6}, "relu", 0.6f, Activation.relu(), 0.4f, new Density.Uniform(0.7), new WeightInit.XavierUniform());
+        MlpConfig head = new MlpConfig(new int[] {6, 3}, "relu", 0.6f, Activation.linear(), 0.4f, new Density.Uniform(0.7), new WeightInit.XavierUniform());
+        SparseMlp source = SparseMlp.create(full, new RandomStream(11), 21); // its layers pass to the parts below
+        List<SparseLinear> layers = source.layers();
+        try (WorkerPool pool = new WorkerPool(1); DenseMatrix x = input(data);
+             SparseMlp single = SparseMlp.create(full, new RandomStream(11), 21);
+             MultiHeadMlp multi = new MultiHeadMlp(SparseMlp.of(back, layers.subList(0, 2), 21), List.of(SparseMlp.of(head, layers.subList(2, 3), 22)))) {
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            Sgd s1 = new Sgd(0.9f, 1e-4f), s2 = new Sgd(0.9f, 1e-4f);
+            single.attach(s1);
+            multi.attach(s2);
+            for (int step = 0; step < 3; step++) {
+                single.trainBatch(pk, x, data.y(), 0, null, new SoftmaxCrossEntropy(), s1, 0.1f, step);
+                multi.trainBatch(pk, x, data.y(), 0, null, new SoftmaxCrossEntropy(), s2, 0.1f, step);
+            }
+            List<SparseLinear> parts = allLayers(multi);
+            for (int l = 0; l < 3; l++) {
+                SparseLinear a = single.layers().get(l), b = parts.get(l);
+                assertThat(b.weights().values().asSlice(0, b.connections() * 4).toArray(ValueLayout.JAVA_FLOAT)).as("layer %d", l)
+                        .isEqualTo(a.weights().values().asSlice(0, a.connections() * 4).toArray(ValueLayout.JAVA_FLOAT));
+            }
+        }
+    }
+
     private static List<SparseLinear> allLayers(MultiHeadMlp net) {
         List<SparseLinear> all = new ArrayList<>(net.backbone().layers());
         for (SparseMlp h : net.heads()) all.addAll(h.layers());
