@@ -46,7 +46,7 @@ final class NeuroTrailsCommand implements Command {
                 .option("lr", String.valueOf(d.lr()), "learning rate (/10 at 1/2 and 3/4 of the run)")
                 .option("momentum", String.valueOf(d.momentum()), "SGD momentum")
                 .option("weight-decay", String.valueOf(d.weightDecay()), "weight decay per step")
-                .option("dropout", String.valueOf(d.dropout()), "dropout inside backbone and heads")
+                .option("dropout", String.valueOf(d.dropout()), "dropout on every hidden layer: in the backbone, on the shared features (one mask for all heads) and in the heads")
                 .option("activation", d.activation(), "hidden activation: relu, allrelu, sigmoid, tanh")
                 .option("prune-rate", String.valueOf(d.pruneRate()), "share of each layer replaced at a topology update, cosine-decayed")
                 .option("update-interval", String.valueOf(d.updateInterval()), "epochs between topology updates")

@@ -33,7 +33,7 @@ import org.dst4j.nn.layer.Activation;
  * @param lr initial SGD learning rate, finite and > 0; divided by 10 at half and again at three quarters of the run
  * @param momentum SGD momentum, in [0, 1)
  * @param weightDecay SGD weight decay per step, finite and >= 0
- * @param dropout share of hidden units dropped in training, in backbone and heads, in [0, 1)
+ * @param dropout share of hidden units dropped in training, on every hidden layer (the shared features included), in [0, 1)
  * @param activation hidden activation: {@code relu}, {@code allrelu}, {@code sigmoid}, {@code tanh}
  *     (also {@code linear} and {@code leaky:<slope>})
  * @param pruneRate share of each layer replaced at a topology update, cosine-decayed over the run, in [0, 1]
