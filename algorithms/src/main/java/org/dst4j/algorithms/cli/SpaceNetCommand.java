@@ -13,7 +13,7 @@ import org.dst4j.nn.train.EpochMetrics;
 final class SpaceNetCommand implements Command {
     @Override public String summary() { return "SpaceNet: class-incremental learning in a fixed-capacity sparse network (with fine-tuning and joint baselines)"; }
 
-    static final RunDirectory.Outputs OUTPUTS = RunDirectory.Outputs.of(SpaceNetRun.METRICS, SpaceNetRun.LOG, SpaceNetRun.CHART);
+    static final RunDirectory.Outputs OUTPUTS = RunDirectory.Outputs.of(SpaceNetRun.MODEL, SpaceNetRun.METRICS, SpaceNetRun.LOG, SpaceNetRun.CHART);
 
     @Override
     public int run(String[] args) throws UsageException, UserException, IOException, DataFormatException {
@@ -109,8 +109,8 @@ final class SpaceNetCommand implements Command {
             }
             System.out.printf("after %d tasks: %.1f%% of hidden neurons reserved, %.1f%% of the dense connection capacity used%n",
                     r.tasks().size(), 100 * r.reservedNeuronShare(), 100 * r.reservedConnectionShare());
-            System.out.printf("SpaceNet time %.1f s; total %.1f s; peak RSS %s; wrote %s, %s%n", sn.seconds(), (System.nanoTime() - t0) / 1e9,
-                    RunSummary.peakRss(), out.resolve(SpaceNetRun.METRICS), out.resolve(SpaceNetRun.CHART));
+            System.out.printf("SpaceNet time %.1f s; total %.1f s; peak RSS %s; wrote %s, %s, %s%n", sn.seconds(), (System.nanoTime() - t0) / 1e9,
+                    RunSummary.peakRss(), out.resolve(SpaceNetRun.MODEL), out.resolve(SpaceNetRun.METRICS), out.resolve(SpaceNetRun.CHART));
             return 0;
         }
     }

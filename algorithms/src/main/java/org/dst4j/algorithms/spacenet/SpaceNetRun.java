@@ -24,6 +24,7 @@ import org.dst4j.nn.io.MetricsLog;
 import org.dst4j.nn.layer.Activation;
 import org.dst4j.nn.layer.SparseLinear;
 import org.dst4j.nn.loss.SoftmaxCrossEntropy;
+import org.dst4j.nn.model.ModelFile;
 import org.dst4j.nn.network.MlpConfig;
 import org.dst4j.nn.network.SparseMlp;
 import org.dst4j.nn.optim.LearningRate;
@@ -41,7 +42,9 @@ import org.dst4j.runtime.sparse.CsrMatrix;
 /**
  * A class-incremental run: SpaceNet over a task stream, and with baselines, the same sparse network
  * (SpaceNet's final topology, re-initialized) trained by plain sequential fine-tuning and jointly on all
- * classes. Writes {@code metrics.json}, {@code metrics.jsonl} and {@code accuracy-matrix.png}.
+ * classes. Writes {@code model.dst4j} (SpaceNet's network after the last task, every output in place: a
+ * classifier of all classes seen, for {@code predict} or {@link org.dst4j.nn.model.SparseClassifier#load}),
+ * {@code metrics.json}, {@code metrics.jsonl} and {@code accuracy-matrix.png}.
  */
 public final class SpaceNetRun {
     /** Every method's accuracy matrix, averages and SpaceNet's capacity use. */
@@ -50,6 +53,8 @@ public final class SpaceNetRun {
     public static final String LOG = "metrics.jsonl";
     /** The accuracy matrices as heatmaps. */
     public static final String CHART = "accuracy-matrix.png";
+    /** SpaceNet's network after the last task: a classifier of every class seen. */
+    public static final String MODEL = "model.dst4j";
 
     /**
      * One method's outcome. {@code accuracy[i][j]}: accuracy on task i's test classes after learning task
@@ -177,6 +182,13 @@ public final class SpaceNetRun {
      * @throws IOException if writing into {@code out} fails
      * @throws IllegalArgumentException if the tasks do not fit the network or the data ({@link #checkFits})
      */
+    private static Map<String, Object> header(SpaceNetConfig cfg, DatasetSplit data) {
+        Map<String, Object> h = new LinkedHashMap<>();
+        h.put("training", Map.of("config", cfg.toMap()));
+        h.put("provenance", ModelFile.provenance("spacenet", cfg.seed(), data.train().name(), data.train().checksum(), Map.of()));
+        return h;
+    }
+
     public static Result run(SpaceNetConfig cfg, DatasetSplit data, boolean standardize, boolean baselines, Path out,
                              FreeTickets.Progress progress) throws IOException {
         Objects.requireNonNull(cfg, "cfg");
@@ -206,6 +218,7 @@ public final class SpaceNetRun {
                     for (int i = 0; i <= t; i++) acc[i][t] = a[i];
                 }
                 methods.add(new Method("SpaceNet", acc, sn.network().connections(), (System.nanoTime() - t0) / 1e9));
+                ModelFile.save(out.resolve(MODEL), sn.network(), null, std, header(cfg, data));
                 stats = sn.taskStats();
                 sizes = sn.sizes();
                 if (baselines) {

@@ -243,9 +243,16 @@ class SpaceNetTest {
     void remembersEarlierTasksWhereFineTuningForgets(@TempDir Path dir) throws Exception {
         SpaceNetConfig cfg = new SpaceNetConfig(3, new int[] {48, 48}, new int[] {120, 80, 20}, 14, 7, 0.2, 4, 16, 0.05f, 0f, 0f, 5, 2);
         SpaceNetRun.Result r;
+        double saved;
         try (DatasetSplit data = blobs(1200, 300, 4)) {
             r = SpaceNetRun.run(cfg, data, true, true, dir, new org.dst4j.algorithms.freetickets.FreeTickets.Progress() {});
+            // The network after the last task is saved as a classifier of every class (no model was written before).
+            try (org.dst4j.nn.model.SparseClassifier c = org.dst4j.nn.model.SparseClassifier.load(dir.resolve(SpaceNetRun.MODEL), 1)) {
+                saved = c.evaluate(data.test()).accuracy();
+            }
         }
+        // The test set's classes are equally many, so the tasks' mean accuracy after the last task is the whole set's.
+        assertThat(saved).isCloseTo(r.methods().get(0).averageAccuracy(), org.assertj.core.api.Assertions.within(1e-9));
         SpaceNetRun.Method sn = r.methods().get(0), ft = r.methods().get(1), joint = r.methods().get(2);
         assertThat(sn.name()).isEqualTo("SpaceNet");
         // fine-tuning predicts only the newest classes: the first task is forgotten
