@@ -31,10 +31,18 @@ import java.util.stream.Stream;
 final class RunDirectory {
     private RunDirectory() {}
 
-    /** The names (globs, relative to the run directory) a command writes; directories are removed whole. */
-    record Outputs(List<String> globs) {
+    /**
+     * The names (globs, relative to the run directory) a command writes; directories are removed whole.
+     * {@code checkpoint}, when not null, is the file a failed run can be resumed from: a run that wrote it is
+     * kept when it fails.
+     */
+    record Outputs(List<String> globs, String checkpoint) {
         static Outputs of(String... globs) {
-            return new Outputs(List.of(globs));
+            return new Outputs(List.of(globs), null);
+        }
+
+        Outputs resumableFrom(String checkpoint) {
+            return new Outputs(globs, checkpoint);
         }
 
         // Interrupted writes leave AtomicFiles' temporaries (".NAME.123.tmp") behind, and a killed command its
@@ -50,8 +58,9 @@ final class RunDirectory {
     static final String SET_ASIDE = ".dst4j-earlier-run-";
 
     // The run directories claimed in this process, until the command ends: hidden holds the earlier run
-    // --overwrite moved aside (null when there was none), created says whether the claim made the directory.
-    private record Claim(Path dir, Path hidden, Outputs outputs, boolean created) {}
+    // --overwrite moved aside (null when there was none), created the highest directory the claim made (null
+    // when dir existed), so that a failed run removes the empty chain it made.
+    private record Claim(Path dir, Path hidden, Outputs outputs, Path created) {}
 
     private static final List<Claim> claims = new ArrayList<>();
 
@@ -111,7 +120,8 @@ final class RunDirectory {
     }
 
     private static Path claimed(Path dir, Path hidden, Outputs outputs) throws IOException {
-        boolean created = !Files.exists(dir);
+        Path created = null;
+        for (Path p = dir.toAbsolutePath(); p != null && !Files.exists(p); p = p.getParent()) created = p;
         Files.createDirectories(dir);
         synchronized (claims) {
             claims.add(new Claim(dir, hidden, outputs, created));
@@ -121,9 +131,10 @@ final class RunDirectory {
 
     /**
      * Ends the runs this process claimed: after a command that succeeded the earlier runs {@code --overwrite}
-     * set aside are deleted; after one that failed the new run's files are removed (and the directory, if the
-     * claim created it and nothing else is in it) and the earlier ones moved back. Problems are reported on
-     * stderr, never thrown: the command's outcome stands.
+     * set aside are deleted; after one that failed the new run's files are removed (and the directories the
+     * claim created, if nothing else is in them) and the earlier ones moved back. A failed run with no earlier
+     * run that wrote its checkpoint is kept instead, to be resumed. Problems are reported on stderr, never
+     * thrown: the command's outcome stands.
      */
     static void settle(boolean succeeded) {
         List<Claim> all;
@@ -133,6 +144,14 @@ final class RunDirectory {
         }
         for (Claim c : all) {
             try {
+                if (!Files.isDirectory(c.dir())) continue; // removed by someone else: nothing left to settle
+                String checkpoint = c.outputs().checkpoint();
+                if (!succeeded && c.hidden() == null && checkpoint != null && Files.isRegularFile(c.dir().resolve(checkpoint))) {
+                    // Out of memory or a full disk hours into a run: the checkpoint is worth more than a clean directory.
+                    System.err.println("note: the run failed; its checkpoint is kept: continue it with --resume " + c.dir()
+                            + ", or start over with --overwrite");
+                    continue;
+                }
                 if (!succeeded) {
                     for (Path p : earlierOutputs(c.dir(), c.outputs())) if (!p.equals(c.hidden())) deleteTree(p);
                     if (c.hidden() != null) {
@@ -140,8 +159,11 @@ final class RunDirectory {
                             for (Path e : entries) Files.move(e, c.dir().resolve(e.getFileName()));
                         }
                         System.err.println("note: the run failed; the earlier run in " + c.dir() + " is back in place");
-                    } else if (c.created() && isEmpty(c.dir())) {
-                        Files.delete(c.dir());
+                    } else if (c.created() != null) {
+                        // the directories this claim made, innermost first, while empty
+                        for (Path p = c.dir().toAbsolutePath(); p != null && p.startsWith(c.created()) && isEmpty(p); p = p.getParent()) {
+                            Files.delete(p);
+                        }
                     }
                 }
                 if (c.hidden() != null) deleteTree(c.hidden());

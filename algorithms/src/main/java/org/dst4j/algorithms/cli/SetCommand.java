@@ -92,7 +92,8 @@ final class SetCommand implements Command {
         return s;
     }
 
-    static final RunDirectory.Outputs OUTPUTS = RunDirectory.Outputs.of(SetTraining.MODEL, SetTraining.CHECKPOINT, SetTraining.METRICS, SetTraining.CURVE);
+    static final RunDirectory.Outputs OUTPUTS = RunDirectory.Outputs.of(SetTraining.MODEL, SetTraining.CHECKPOINT, SetTraining.METRICS, SetTraining.CURVE)
+            .resumableFrom(SetTraining.CHECKPOINT);
 
     @Override
     public int run(String[] args) throws UsageException, UserException, IOException, DataFormatException {

@@ -31,6 +31,33 @@ class RunDirectoryTest {
         Files.createDirectories(run);
         Files.writeString(run.resolve("notes.txt"), "mine");   // not one of the command's outputs
         assertThat(RunDirectory.claim(options(run, "--out", run.toString()), OUT)).isEqualTo(run);
+        RunDirectory.settle(true); // claims are per command: a later failing command in this JVM must not see these
+    }
+
+    // A failed run is removed, with the directories its claim made (parents included) while empty; but one that
+    // wrote its checkpoint is kept, to be resumed (out of memory hours into a run deleted the checkpoint).
+    @Test
+    void aFailedRunIsRemovedUnlessItWroteItsCheckpoint(@TempDir Path dir) throws Exception {
+        RunDirectory.Outputs resumable = RunDirectory.Outputs.of("model.dst4j", "checkpoint.dst4j", "metrics.jsonl").resumableFrom("checkpoint.dst4j");
+        Path deep = dir.resolve("a/b/c");
+        assertThat(RunDirectory.claim(options(deep, "--out", deep.toString()), resumable)).isEqualTo(deep);
+        Files.writeString(deep.resolve("metrics.jsonl"), "");
+        RunDirectory.settle(false);
+        assertThat(dir.resolve("a")).doesNotExist();
+
+        Path run = dir.resolve("run");
+        assertThat(RunDirectory.claim(options(run, "--out", run.toString()), resumable)).isEqualTo(run);
+        Files.writeString(run.resolve("metrics.jsonl"), "{}\n");
+        Files.writeString(run.resolve("checkpoint.dst4j"), "state");
+        RunDirectory.settle(false);
+        assertThat(names(run)).containsExactly("checkpoint.dst4j", "metrics.jsonl");
+
+        // A directory someone removed in the meantime is nothing to settle (no warning, no exception).
+        Path gone = dir.resolve("gone");
+        assertThat(RunDirectory.claim(options(gone, "--out", gone.toString()), OUT)).isEqualTo(gone);
+        Files.delete(gone);
+        RunDirectory.settle(false);
+        assertThat(gone).doesNotExist();
     }
 
     @Test
