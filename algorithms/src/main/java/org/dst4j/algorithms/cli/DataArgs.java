@@ -28,11 +28,11 @@ final class DataArgs {
     }
 
     /**
-     * Loads data to apply a trained model of {@code classes} classes to (see {@link DataSources#loadForModel});
-     * {@code seed} draws a single file's held-out split.
+     * Loads data to apply a trained model of {@code inputs} features and {@code classes} classes to (see
+     * {@link DataSources#loadForModel}); {@code seed} draws a single file's held-out split.
      */
-    static DatasetSplit loadForModel(Options o, long seed, int classes) throws UsageException, DataFormatException {
-        return warn(o, DataSources.loadForModel(parse(o, seed), classes));
+    static DatasetSplit loadForModel(Options o, long seed, int inputs, int classes) throws UsageException, DataFormatException {
+        return warn(o, DataSources.loadForModel(parse(o, seed), inputs, classes));
     }
 
     /** Whether the test set is held out of a single --data file, drawn by the seed (no test file of its own). */

@@ -49,9 +49,8 @@ final class PredictCommand implements Command {
             TrainedOn trained = TrainedOn.of(c);
             // A single file's test split is drawn by a seed; scored with another one it would mix in training samples.
             long seed = o.given("seed") ? o.longValue("seed") : trained.seed() != null ? trained.seed() : 0;
-            try (DatasetSplit data = DataArgs.loadForModel(o, seed, c.classes())) {
-                // Data of another shape is the mistake to name; the split check below would blame the seed.
-                checkShape(data.test().name(), data.test().features(), c, model, "");
+            // Data of another shape is the mistake to name, before its labels and the split check, which would blame the seed.
+            try (DatasetSplit data = loadForModel(o, seed, c, model)) {
                 if (heldOut && trained.checksum() != null && trained.checksum() != data.train().checksum()) {
                     throw new UserException("--data " + o.path("data") + ": the test split drawn with seed " + seed + " is not the one held out when "
                             + model + " was trained (the training samples differ); give the file, --seed, --test-fraction and --limit-train of that run");
@@ -85,13 +84,22 @@ final class PredictCommand implements Command {
         }
     }
 
+    private static DatasetSplit loadForModel(Options o, long seed, Classifier c, Path model) throws UsageException, UserException, DataFormatException {
+        try {
+            return DataArgs.loadForModel(o, seed, c.inputs(), c.classes());
+        } catch (org.dst4j.nn.data.FeatureCountException e) {
+            checkShape(e.data(), e.features(), c, model, "");
+            throw e; // not reached: the counts differ
+        }
+    }
+
     // oneMore: the hint when there is exactly one feature too many.
     private static void checkShape(String what, int features, Classifier c, Path model, String oneMore) throws UserException {
         if (features == c.inputs()) return;
         Path dir = model.toAbsolutePath().getParent();
         // A head file of a multi-head model loads as a classifier of the backbone's features, not of the data's.
         String head = java.nio.file.Files.isRegularFile(model) && dir != null && MultiHeadClassifier.isMultiHead(dir)
-                ? " (it is one head of the multi-head model in " + model.getParent() + "; give --model " + model.getParent() + ")" : "";
+                ? " (it is one head of the multi-head model in " + dir + "; give --model " + dir + ")" : "";
         throw new UserException(what + ": " + features + " features per sample; the model " + model + " takes " + c.inputs()
                 + (features == c.inputs() + 1 ? oneMore : "") + head);
     }

@@ -103,6 +103,27 @@ class CommandOutputsTest {
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("it is one head of the multi-head model in " + head.getParent());
     }
 
+    // Data of another width is named as such before its labels are checked against the model's classes
+    // (the embedded images' label 9 was blamed on a 2-feature, 3-class model).
+    @Test
+    void predictNamesTheFeatureCountBeforeTheLabels(@TempDir Path dir) throws Exception {
+        StringBuilder csv = new StringBuilder("a,b,label\n");
+        for (int i = 0; i < 90; i++) csv.append(i % 7).append(',').append(i % 5).append(',').append(i % 3).append('\n');
+        Path data = Files.writeString(dir.resolve("d.csv"), csv);
+        assertThat(run("set", dir.resolve("m"), "--data", data.toString(), "--epochs", "1", "--hidden", "8", "--epsilon", "2")).isZero();
+        PrintStream se = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            assertThat(Main.run(new String[] {"predict", "--model", dir.resolve("m/model.dst4j").toString(), "--output", dir.resolve("p.csv").toString()}))
+                    .isEqualTo(1);
+        } finally {
+            System.setErr(se);
+        }
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("fashion-mnist-small/test: 784 features per sample; the model ")
+                .doesNotContain("label");
+    }
+
     @Test
     void setRefusesToReplaceARunWithoutOverwrite(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("set");

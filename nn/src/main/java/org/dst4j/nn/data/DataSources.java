@@ -31,38 +31,54 @@ public final class DataSources {
     }
 
     /**
-     * Loads data to apply an already trained model with {@code modelClasses} classes to. The model, not
-     * this training split, defines the classes: a test label outside them fails here, naming its labels
-     * file. The training labels are not checked (the model is not trained on them).
+     * Loads data to apply an already trained model, taking {@code modelInputs} features and predicting
+     * {@code modelClasses} classes, to. Test samples of another feature count fail first
+     * ({@link FeatureCountException}); then the model, not this training split, defines the classes: a label
+     * of a test sample that will be scored (within {@code o.limitTest()}) outside them fails here, naming its
+     * labels file. The training labels are not checked (the model is not trained on them).
      */
-    public static DatasetSplit loadForModel(DataOptions o, int modelClasses) throws DataFormatException {
+    public static DatasetSplit loadForModel(DataOptions o, int modelInputs, int modelClasses) throws DataFormatException {
+        if (modelInputs < 1) throw new IllegalArgumentException("modelInputs must be >= 1, got " + modelInputs);
         if (modelClasses < 1) throw new IllegalArgumentException("modelClasses must be >= 1, got " + modelClasses);
-        return load(o, System.getenv(), modelClasses);
+        return load(o, System.getenv(), new Model(modelInputs, modelClasses, o.limitTest()));
     }
 
-    // modelClasses: TRAINING when the training labels define the classes (and are checked), else the model's count.
-    private static final int TRAINING = 0;
+    // What data loaded for a model is checked against; TRAINING (null) when the training labels define the classes.
+    private record Model(int inputs, int classes, int limitTest) {
+        void check(String data, int features, String labelSource, int[] labels, boolean heldOut) throws DataFormatException {
+            if (features != inputs) throw new FeatureCountException(data, features, inputs);
+            int n = limitTest > 0 ? Math.min(limitTest, labels.length) : labels.length;
+            for (int i = 0; i < n; i++) {
+                if (labels[i] >= classes) {
+                    throw new DataFormatException(labelSource + ": " + (heldOut ? "a sample of the held-out test split" : "sample " + i + " (0-based)")
+                            + " has label " + labels[i] + ", outside the model's classes 0.." + (classes - 1));
+                }
+            }
+        }
+    }
 
-    private static DatasetSplit load(DataOptions o, Map<String, String> env, int modelClasses) throws DataFormatException {
+    private static final Model TRAINING = null;
+
+    private static DatasetSplit load(DataOptions o, Map<String, String> env, Model model) throws DataFormatException {
         CsvReader.checkLabelColumn(o.labelColumn());
         DatasetSplit split;
         if (o.data() != null) {
-            split = loadPath(o, modelClasses);
+            split = loadPath(o, model);
         } else if (o.dataset() == null || o.dataset().equals(EMBEDDED)) {
-            split = embedded(modelClasses);
+            split = embedded(model);
         } else {
-            split = named(o.dataset(), env, modelClasses);
+            split = named(o.dataset(), env, model);
         }
         return limit(split, o.limitTrain(), o.limitTest());
     }
 
-    private static DatasetSplit loadPath(DataOptions o, int modelClasses) throws DataFormatException {
+    private static DatasetSplit loadPath(DataOptions o, Model model) throws DataFormatException {
         Path p = o.data();
         if (!Files.exists(p)) throw new DataFormatException("--data " + p + ": no such file or directory");
         String base = p.getFileName() == null ? "data" : p.getFileName().toString();
         if (Files.isDirectory(p)) {
             if (o.testData() != null) throw new DataOptionException("--test-data is for a .csv or .npy --data file; " + p + " is an IDX directory");
-            return idxDirectory(p, base, modelClasses);
+            return idxDirectory(p, base, model);
         }
         boolean csv = isCsv(p), npy = !csv && base.endsWith(".npy");
         if (!csv && !npy) {
@@ -99,19 +115,20 @@ public final class DataSources {
             if (test.featureCount() != train.featureCount()) {
                 throw new DataFormatException(test.source() + ": " + test.featureCount() + " features, but " + train.source() + " has " + train.featureCount());
             }
-            boolean training = modelClasses == TRAINING;
-            if (!training) checkModelLabels(testLabels, test.labels(), modelClasses, false);
-            // For a model, training labels beyond its classes are not an error (they are not scored).
-            int classes = training ? train.maxLabel() + 1 : Math.max(train.maxLabel() + 1, modelClasses);
+            boolean training = model == TRAINING;
+            if (!training) model.check(name + "/test", test.featureCount(), testLabels, test.labels(), false);
+            // For a model, labels beyond its classes in the training set or past --limit-test are not an error
+            // (they are not scored), but the data sets must still hold them.
+            int classes = training ? train.maxLabel() + 1 : Math.max(Math.max(train.maxLabel(), test.maxLabel()) + 1, model.classes());
             List<String> warnings = training ? checkLabels(trainLabels, train.labels(), classes, testLabels, test.labels()) : List.of();
             Dataset tr = train.toDataset(name + "/train", classes);
             return new DatasetSplit(tr, test.toDataset(name + "/test", classes), warnings);
         }
-        List<String> warnings = modelClasses == TRAINING ? checkLabels(trainLabels, train.labels(), train.maxLabel() + 1, null, null) : List.of();
+        List<String> warnings = model == TRAINING ? checkLabels(trainLabels, train.labels(), train.maxLabel() + 1, null, null) : List.of();
         DatasetSplit split = holdOut(train.toDataset(name, train.maxLabel() + 1), o.testFraction(), o.seed());
-        if (modelClasses != TRAINING) {
+        if (model != TRAINING) {
             try {
-                checkModelLabels(trainLabels, split.test().labels(), modelClasses, true);
+                model.check(split.test().name(), split.test().features(), trainLabels, split.test().labels(), true);
             } catch (DataFormatException e) {
                 split.close();
                 throw e;
@@ -120,14 +137,6 @@ public final class DataSources {
         return new DatasetSplit(split.train(), split.test(), warnings);
     }
 
-    private static void checkModelLabels(String source, int[] labels, int modelClasses, boolean heldOut) throws DataFormatException {
-        for (int i = 0; i < labels.length; i++) {
-            if (labels[i] >= modelClasses) {
-                throw new DataFormatException(source + ": " + (heldOut ? "a sample of the held-out test split" : "sample " + i + " (0-based)")
-                        + " has label " + labels[i] + ", outside the model's classes 0.." + (modelClasses - 1));
-            }
-        }
-    }
 
     /**
      * Checks labels read from {@code trainSource} (with {@code classes} classes, at least {@code max label + 1})
@@ -244,12 +253,12 @@ public final class DataSources {
         return idxDirectory(dir, name, TRAINING);
     }
 
-    private static DatasetSplit idxDirectory(Path dir, String name, int modelClasses) throws DataFormatException {
+    private static DatasetSplit idxDirectory(Path dir, String name, Model model) throws DataFormatException {
         Path trI = find(dir, "train-images-idx3-ubyte"), trL = find(dir, "train-labels-idx1-ubyte");
         Path teI = find(dir, "t10k-images-idx3-ubyte"), teL = find(dir, "t10k-labels-idx1-ubyte");
         Dataset train = IdxReader.read(name + "/train", trI, trL);
         try {
-            return checked(train, IdxReader.read(name + "/test", teI, teL, train, trI.toString()), modelClasses, trL.toString(), teL.toString());
+            return checked(train, IdxReader.read(name + "/test", teI, teL, train, trI.toString()), model, trL.toString(), teL.toString());
         } catch (DataFormatException | RuntimeException e) {
             train.close();
             throw e;
@@ -263,12 +272,12 @@ public final class DataSources {
      * {@code test} is closed; {@code train} is left to the caller, which closes it on any failure after
      * reading it.
      */
-    private static DatasetSplit checked(Dataset train, Dataset test, int modelClasses, String trainLabels, String testLabels) throws DataFormatException {
+    private static DatasetSplit checked(Dataset train, Dataset test, Model model, String trainLabels, String testLabels) throws DataFormatException {
         try {
-            if (modelClasses == TRAINING) {
+            if (model == TRAINING) {
                 return new DatasetSplit(train, test, checkLabels(trainLabels, train.labels(), train.classes(), testLabels, test.labels()));
             }
-            checkModelLabels(testLabels, test.labels(), modelClasses, false);
+            model.check(test.name(), test.features(), testLabels, test.labels(), false);
             // For a model the model's classes count, and IDX files each count their own (from their largest
             // label): the training set takes the test set's larger count so that the split is consistent.
             if (test.classes() > train.classes()) {
@@ -291,7 +300,7 @@ public final class DataSources {
         throw new DataFormatException(dir + ": missing " + base + "[.gz] (an IDX directory needs train-images, train-labels, t10k-images and t10k-labels)");
     }
 
-    private static DatasetSplit named(String name, Map<String, String> env, int modelClasses) throws DataFormatException {
+    private static DatasetSplit named(String name, Map<String, String> env, Model model) throws DataFormatException {
         if (!name.equals("fashion-mnist") && !name.equals("mnist")) {
             throw new DataOptionException("unknown dataset '" + name + "'; known: fashion-mnist, mnist, " + EMBEDDED);
         }
@@ -299,12 +308,12 @@ public final class DataSources {
         if (root != null && !root.isBlank()) {
             for (Path p : new Path[] {Path.of(root, name), Path.of(root)}) {
                 if (Files.isRegularFile(p.resolve("train-images-idx3-ubyte.gz")) || Files.isRegularFile(p.resolve("train-images-idx3-ubyte"))) {
-                    return idxDirectory(identified(p, name), name, modelClasses);
+                    return idxDirectory(identified(p, name), name, model);
                 }
             }
         }
         Path debian = name.equals("fashion-mnist") ? DEBIAN_FASHION_MNIST : Path.of("/usr/share/datasets/mnist");
-        if (Files.isDirectory(debian)) return idxDirectory(identified(debian, name), name, modelClasses);
+        if (Files.isDirectory(debian)) return idxDirectory(identified(debian, name), name, model);
         String get = name.equals("fashion-mnist")
                 ? "install it with 'apt-get install dataset-fashion-mnist' or download the four IDX .gz files (github.com/zalandoresearch/fashion-mnist)"
                 : "download MNIST's four IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, plain or .gz)";
@@ -338,12 +347,12 @@ public final class DataSources {
         return embedded(TRAINING);
     }
 
-    private static DatasetSplit embedded(int modelClasses) throws DataFormatException {
+    private static DatasetSplit embedded(Model model) throws DataFormatException {
         try (InputStream trI = resource("train-images-idx3-ubyte.gz"); InputStream trL = resource("train-labels-idx1-ubyte.gz")) {
             Dataset train = IdxReader.read(EMBEDDED + "/train", trI, "embedded train images", trL, "embedded train labels");
             try (InputStream teI = resource("t10k-images-idx3-ubyte.gz"); InputStream teL = resource("t10k-labels-idx1-ubyte.gz")) {
                 return checked(train, IdxReader.read(EMBEDDED + "/test", teI, "embedded test images", teL, "embedded test labels",
-                        train, "embedded train images"), modelClasses, "embedded train labels", "embedded test labels");
+                        train, "embedded train images"), model, "embedded train labels", "embedded test labels");
             } catch (DataFormatException | IOException | RuntimeException e) {
                 train.close();
                 throw e;

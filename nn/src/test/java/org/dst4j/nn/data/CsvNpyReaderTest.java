@@ -269,17 +269,24 @@ class CsvNpyReaderTest {
         assertThatThrownBy(() -> DataSources.load(files(train, test, null, null))).isInstanceOf(DataFormatException.class)
                 .hasMessage(test + ": sample 2 (0-based) has label 7, outside the classes 0..2 of the training labels " + train);
         // Applying a trained model: its classes decide, and a label outside them names the file too.
-        try (DatasetSplit s = DataSources.loadForModel(files(train, test, null, null), 8)) {
+        try (DatasetSplit s = DataSources.loadForModel(files(train, test, null, null), 2, 8)) {
             assertThat(s.test().classes()).isEqualTo(8);
         }
-        assertThatThrownBy(() -> DataSources.loadForModel(files(train, test, null, null), 5)).isInstanceOf(DataFormatException.class)
+        assertThatThrownBy(() -> DataSources.loadForModel(files(train, test, null, null), 2, 5)).isInstanceOf(DataFormatException.class)
                 .hasMessage(test + ": sample 2 (0-based) has label 7, outside the model's classes 0..4");
+        // Data of another width is the mistake to name, whatever its labels.
+        assertThatThrownBy(() -> DataSources.loadForModel(files(train, test, null, null), 3, 5)).isInstanceOf(FeatureCountException.class)
+                .hasMessage("train/test: 2 features per sample; the model takes 3");
+        // A label in a sample --limit-test leaves out is not scored, so it is no error.
+        try (DatasetSplit s = DataSources.loadForModel(new DataOptions(train, test, null, null, null, "last", 0.2, 7, 0, 2), 2, 5)) {
+            assertThat(s.test().samples()).isEqualTo(2);
+        }
         // A single file's held-out split: the file is named (a test-split index is not a position in it).
         Path one = csv("one.csv", rows(0, 1, 2, 0, 1, 2, 0, 1, 2, 0));
-        assertThatThrownBy(() -> DataSources.loadForModel(files(one, null, null, null), 2)).isInstanceOf(DataFormatException.class)
+        assertThatThrownBy(() -> DataSources.loadForModel(files(one, null, null, null), 2, 2)).isInstanceOf(DataFormatException.class)
                 .hasMessage(one + ": a sample of the held-out test split has label 2, outside the model's classes 0..1");
         // Training labels beyond the model's classes are not scored, so they are no error.
-        try (DatasetSplit s = DataSources.loadForModel(files(train, csv("low.csv", rows(0, 1)), null, null), 2)) {
+        try (DatasetSplit s = DataSources.loadForModel(files(train, csv("low.csv", rows(0, 1)), null, null), 2, 2)) {
             assertThat(s.train().classes()).isEqualTo(3);
             assertThat(s.test().classes()).isEqualTo(3);
         }

@@ -138,9 +138,9 @@ class IdxReaderTest {
                 .hasMessage(d.resolve("t10k-labels-idx1-ubyte") + ": sample 2 (0-based) has label 200, outside the classes 0..9 of the training labels "
                         + d.resolve("train-labels-idx1-ubyte"));
         // Applying a trained model, its classes are what counts, not the training file's.
-        assertThatThrownBy(() -> DataSources.loadForModel(DataOptions.idx(d), 200)).isInstanceOf(DataFormatException.class)
+        assertThatThrownBy(() -> DataSources.loadForModel(DataOptions.idx(d), 15, 200)).isInstanceOf(DataFormatException.class)
                 .hasMessage(d.resolve("t10k-labels-idx1-ubyte") + ": sample 2 (0-based) has label 200, outside the model's classes 0..199");
-        try (DatasetSplit s = DataSources.loadForModel(DataOptions.idx(d), 201)) {
+        try (DatasetSplit s = DataSources.loadForModel(DataOptions.idx(d), 15, 201)) {
             assertThat(s.test().label(2)).isEqualTo(200);
             assertThat(s.warnings()).isEmpty();
             // The split stays consistent: the training set (unused by a model) takes the test set's class count.
