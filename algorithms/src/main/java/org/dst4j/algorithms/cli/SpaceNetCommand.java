@@ -32,7 +32,7 @@ final class SpaceNetCommand implements Command {
                 .option("weight-decay", String.valueOf(d.weightDecay()), "weight decay per step")
                 .option("seed", String.valueOf(d.seed()), "random seed")
                 .option("threads", String.valueOf(Runtime.getRuntime().availableProcessors()), "worker threads")
-                .option("out", "runs/spacenet", "output directory (metrics.json, metrics.jsonl, accuracy-matrix.png)")
+                .option("out", "runs/spacenet", "output directory (model.dst4j, metrics.json, metrics.jsonl, accuracy-matrix.png)")
                 .flag("no-baselines", "skip the fine-tuning and joint-training baselines"));
         RunDirectory.declare(o);
         if (!o.parse(args)) return 0;

@@ -151,7 +151,8 @@ public final class SetTraining {
         Map<String, Object> provenance = Json.getObject(header, "provenance");
         if (expected != data.train().checksum()) {
             throw new IOException(dir + ": the training data differs from the run's, which trained on " + trainedOn(provenance, "data", "train_samples")
-                    + " (checksum " + Long.toHexString(expected) + "); give the data options the run was started with (--data or --dataset, --limit-train)");
+                    + " (checksum " + Long.toHexString(expected) + "); give the data options the run was started with (--data or --dataset, --limit-train;"
+                    + " for a single --data file also --test-fraction and --seed)");
         }
         // Another test set would change the learning curve part-way through the run (a different --limit-test was accepted).
         if (expectedTest != null && expectedTest != data.test().checksum()) {
@@ -159,7 +160,7 @@ public final class SetTraining {
                     ? ", which tested on " + Json.getLong(provenance, "test_samples") + " samples" : "")
                     + " (checksum " + Long.toHexString(expectedTest) + "); give the data options the run was started with (--limit-test)");
         }
-        AtomicFiles.removeTemporaries(dir); // of writes a kill interrupted
+        AtomicFiles.removeTemporaries(dir, List.of(MODEL, CHECKPOINT, METRICS, CURVE)); // of writes a kill interrupted
         Optimizer opt = optimizer(cfg);
         ModelFile.Loaded loaded = ModelFile.load(file, opt);
         return run(cfg, data, loaded.standardizer(), loaded.net(), opt, state, dir, true, progress);

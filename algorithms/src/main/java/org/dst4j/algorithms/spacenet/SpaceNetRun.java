@@ -182,13 +182,6 @@ public final class SpaceNetRun {
      * @throws IOException if writing into {@code out} fails
      * @throws IllegalArgumentException if the tasks do not fit the network or the data ({@link #checkFits})
      */
-    private static Map<String, Object> header(SpaceNetConfig cfg, DatasetSplit data) {
-        Map<String, Object> h = new LinkedHashMap<>();
-        h.put("training", Map.of("config", cfg.toMap()));
-        h.put("provenance", ModelFile.provenance("spacenet", cfg.seed(), data.train().name(), data.train().checksum(), Map.of()));
-        return h;
-    }
-
     public static Result run(SpaceNetConfig cfg, DatasetSplit data, boolean standardize, boolean baselines, Path out,
                              FreeTickets.Progress progress) throws IOException {
         Objects.requireNonNull(cfg, "cfg");
@@ -298,6 +291,13 @@ public final class SpaceNetRun {
         }
         MlpConfig cfg = new MlpConfig(net.config().sizes(), "relu", 0.6f, Activation.linear(), 0f, new Density.Uniform(0), new WeightInit.XavierUniform());
         return SparseMlp.of(cfg, layers, seed);
+    }
+
+    private static Map<String, Object> header(SpaceNetConfig cfg, DatasetSplit data) {
+        Map<String, Object> h = new LinkedHashMap<>();
+        h.put("training", Map.of("config", cfg.toMap()));
+        h.put("provenance", ModelFile.provenance("spacenet", cfg.seed(), data.train().name(), data.train().checksum(), Map.of()));
+        return h;
     }
 
     private static void train(SparseMlp net, SpaceNetConfig cfg, int epochs, Dataset train, Dataset test, ParallelKernels pk, Standardizer std,

@@ -116,12 +116,14 @@ class SetTrainingTest {
 
         // A write the kill interrupted leaves its temporary: the resumed run removes it.
         Path stale = Files.writeString(killed.resolve(".learning-curve.png.4711.tmp"), "half");
+        Path foreign = Files.writeString(killed.resolve(".p.csv.4712.tmp"), "another process's write in progress");
         // Resume with a different thread count: results do not depend on it.
         String resumed = stdout(() -> assertThat(Main.run(new String[] {"set", "--resume", killed.toString(), "--threads", "2", "--limit-train", "1500",
                 "--limit-test", "400"})).isZero());
         assertThat(Files.readAllBytes(killed.resolve(SetTraining.MODEL))).isEqualTo(Files.readAllBytes(whole.resolve(SetTraining.MODEL)));
         assertThat(MetricsLog.readAll(metrics)).hasSize(epochs);
         assertThat(stale).doesNotExist();
+        assertThat(foreign).exists();
         // The summary covers the whole run, the epochs before the kill included (it counted only the resumed ones).
         List<org.dst4j.nn.train.EpochMetrics> all = SetTraining.history(killed);
         org.dst4j.nn.train.EpochMetrics best = all.stream().max(java.util.Comparator.comparingDouble(org.dst4j.nn.train.EpochMetrics::testAccuracy)).orElseThrow();

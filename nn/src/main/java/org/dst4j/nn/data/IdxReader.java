@@ -130,7 +130,7 @@ public final class IdxReader {
      * header is not a labels file's (the full read reports that).
      */
     static int[] firstLabels(Path labels, int count) throws IOException {
-        try (DataInputStream in = new DataInputStream(maybeGunzip(open(labels)))) {
+        try (InputStream raw = open(labels); DataInputStream in = new DataInputStream(maybeGunzip(raw))) {
             if (in.readInt() != LABELS_MAGIC) return new int[0];
             int n = in.readInt();
             byte[] b = in.readNBytes(Math.max(0, Math.min(n, count)));

@@ -105,20 +105,24 @@ public final class AtomicFiles {
     }
 
     /**
-     * Deletes the temporaries of writes into {@code dir} that never finished (a process killed between
-     * creating one and renaming it); the files written in full are untouched.
+     * Deletes the temporaries of writes of {@code names} into {@code dir} that never finished (a process killed
+     * between creating one and renaming it); the files written in full, and other files' temporaries (another
+     * process may be writing them now), are untouched.
      */
-    public static void removeTemporaries(Path dir) throws IOException {
+    public static void removeTemporaries(Path dir, java.util.Collection<String> names) throws IOException {
         if (!Files.isDirectory(dir)) return;
         try (java.nio.file.DirectoryStream<Path> entries = Files.newDirectoryStream(dir, ".*.tmp")) {
             for (Path p : entries) {
                 // createTempFile's names: "." + the target's name + "." + digits + ".tmp"
-                if (p.getFileName().toString().matches("\\..+\\.\\d+\\.tmp") && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                java.util.regex.Matcher m = TEMPORARY.matcher(p.getFileName().toString());
+                if (m.matches() && names.contains(m.group(1)) && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                     Files.deleteIfExists(p);
                 }
             }
         }
     }
+
+    private static final java.util.regex.Pattern TEMPORARY = java.util.regex.Pattern.compile("\\.(.+)\\.\\d+\\.tmp");
 
     public static void writeString(Path target, String text) throws IOException {
         write(target, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));

@@ -954,7 +954,7 @@ final class PanamaKernels implements Kernels {
                 MemorySegment src = xs, dst = ys;
                 long si = xb + c, di = yb + c;
                 if (valid < lanes) {
-                    t.fill((byte) 0);
+                    t.asSlice(0, (long) lanes * Float.BYTES).fill((byte) 0); // the block may be longer (softmax's)
                     MemorySegment.copy(xs, JAVA_FLOAT, si * Float.BYTES, t, JAVA_FLOAT, 0, valid);
                     src = dst = t;
                     si = di = 0;
