@@ -940,30 +940,24 @@ final class PanamaKernels implements Kernels {
     }
 
     // sigmoid (tanh false) or tanh over rows. The columns after the last whole vector go through the same
-    // lane-wise code in a scratch vector, as softmax's do: with a scalar tail a sample's activations depended
-    // on its place in the batch and on the SIMD width. One exp call site (see softmaxBlock).
+    // lane-wise code under a mask, as softmax's go through a zero-padded vector: with a scalar tail a sample's
+    // activations depended on its place in the batch and on the SIMD width. (A heap scratch vector for the
+    // tail made the loads polymorphic and QuickSelection's epochs ~20% slower.) One exp call site (see
+    // softmaxBlock).
     private static void expMap(DenseMatrix x, DenseMatrix y, int rowFrom, int rowTo, boolean tanh) {
         MemorySegment xs = x.segment(), ys = y.segment();
         int n = x.cols();
-        MemorySegment t = n % lanes == 0 ? null : SCRATCH.get().block(lanes);
         FloatVector one = FloatVector.broadcast(sp, 1f), two = FloatVector.broadcast(sp, 2f);
+        VectorMask<Float> all = sp.maskAll(true);
         for (int r = rowFrom; r < rowTo; r++) {
             long xb = r * x.stride(), yb = r * y.stride();
             for (int c = 0; c < n; c += lanes) {
-                int valid = Math.min(lanes, n - c);
-                MemorySegment src = xs, dst = ys;
-                long si = xb + c, di = yb + c;
-                if (valid < lanes) {
-                    t.asSlice(0, (long) lanes * Float.BYTES).fill((byte) 0); // the block may be longer (softmax's)
-                    MemorySegment.copy(xs, JAVA_FLOAT, si * Float.BYTES, t, JAVA_FLOAT, 0, valid);
-                    src = dst = t;
-                    si = di = 0;
-                }
+                VectorMask<Float> m = c + lanes <= n ? all : sp.indexInRange(c, n);
+                // masked-off lanes read as 0, so every valid lane computes exactly as in a whole vector
+                FloatVector v = FloatVector.fromMemorySegment(sp, xs, (xb + c) * Float.BYTES, NO, m);
                 // tanh(x) = 1 - 2 / (exp(2x) + 1): saturates cleanly at +-1 when exp overflows or vanishes.
-                FloatVector v = load(src, si);
                 FloatVector d = exp(tanh ? v.mul(2f) : v.neg()).add(1f);
-                store(tanh ? one.sub(two.div(d)) : one.div(d), dst, di);
-                if (valid < lanes) MemorySegment.copy(t, JAVA_FLOAT, 0, ys, JAVA_FLOAT, (yb + c) * Float.BYTES, valid);
+                (tanh ? one.sub(two.div(d)) : one.div(d)).intoMemorySegment(ys, (yb + c) * Float.BYTES, NO, m);
             }
         }
     }
