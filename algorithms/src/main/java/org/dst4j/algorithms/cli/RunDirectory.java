@@ -22,8 +22,9 @@ import java.util.stream.Stream;
  *       set aside before the run starts, so the directory never holds pieces of two runs, and deleted
  *       when the command succeeds; if it fails, the new run's files are removed and the earlier run is
  *       put back ({@link #settle});</li>
- *   <li>a run that fails leaves none of its files (nor a directory it created), wherever it wrote: half a
- *       run would be taken for an earlier one and refused the next time;</li>
+ *   <li>a run that fails leaves none of its files (nor the directories it created), wherever it wrote: half
+ *       a run would be taken for an earlier one and refused the next time; except a run with no earlier run
+ *       that wrote its checkpoint ({@link Outputs#checkpoint}), which is kept to be resumed;</li>
  *   <li>the default {@code --out} (not given) moves on to {@code DIR-2}, {@code DIR-3}, ... so that the
  *       README's command can be run again and again without losing the runs before.</li>
  * </ul>
@@ -121,7 +122,7 @@ final class RunDirectory {
 
     private static Path claimed(Path dir, Path hidden, Outputs outputs) throws IOException {
         Path created = null;
-        for (Path p = dir.toAbsolutePath(); p != null && !Files.exists(p); p = p.getParent()) created = p;
+        for (Path p = dir.toAbsolutePath().normalize(); p != null && !Files.exists(p); p = p.getParent()) created = p;
         Files.createDirectories(dir);
         synchronized (claims) {
             claims.add(new Claim(dir, hidden, outputs, created));
@@ -158,10 +159,11 @@ final class RunDirectory {
                         try (DirectoryStream<Path> entries = Files.newDirectoryStream(c.hidden())) {
                             for (Path e : entries) Files.move(e, c.dir().resolve(e.getFileName()));
                         }
-                        System.err.println("note: the run failed; the earlier run in " + c.dir() + " is back in place");
+                        System.err.println("note: the run failed; the earlier run in " + c.dir() + " is back in place"
+                                + (checkpoint != null ? " (this run's own checkpoint, if it wrote one, is discarded)" : ""));
                     } else if (c.created() != null) {
                         // the directories this claim made, innermost first, while empty
-                        for (Path p = c.dir().toAbsolutePath(); p != null && p.startsWith(c.created()) && isEmpty(p); p = p.getParent()) {
+                        for (Path p = c.dir().toAbsolutePath().normalize(); p != null && p.startsWith(c.created()) && isEmpty(p); p = p.getParent()) {
                             Files.delete(p);
                         }
                     }
