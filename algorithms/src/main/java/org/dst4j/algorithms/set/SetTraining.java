@@ -128,12 +128,13 @@ public final class SetTraining {
         SetConfig cfg;
         long expected;
         Long expectedTest;
+        Map<String, Object> provenance;
         Trainer.State state = new Trainer.State(new RandomStream(0), new RandomStream(0));
         try {
             training = Json.getObject(header, "training");
             cfg = configFrom(Json.getObject(training, "config"), threads);
-            expected = Json.getLong(Json.getObject(header, "provenance"), "data_checksum");
-            Map<String, Object> provenance = Json.getObject(header, "provenance");
+            provenance = Json.getObject(header, "provenance");
+            expected = Json.getLong(provenance, "data_checksum");
             expectedTest = provenance.containsKey("test_checksum") ? Json.getLong(provenance, "test_checksum") : null; // absent before session 16
             // The training state is read before the model is loaded: a bad field must not strand the network.
             state.epochsDone = (int) Json.getLong(training, "epochs_done");
@@ -148,9 +149,8 @@ public final class SetTraining {
             throw new IOException(dir + ": " + file.getFileName() + " is a trained model without its optimizer state (a copy of a run's "
                     + MODEL + "?), not a training checkpoint");
         }
-        Map<String, Object> provenance = Json.getObject(header, "provenance");
         if (expected != data.train().checksum()) {
-            throw new IOException(dir + ": the training data differs from the run's, which trained on " + trainedOn(provenance, "data", "train_samples")
+            throw new IOException(dir + ": the training data differs from the run's, which trained on " + trainedOn(provenance)
                     + " (checksum " + Long.toHexString(expected) + "); give the data options the run was started with (--data or --dataset, --limit-train;"
                     + " for a single --data file also --test-fraction and --seed)");
         }
@@ -246,9 +246,10 @@ public final class SetTraining {
     }
 
     // "NAME (N samples)" from a checkpoint's provenance; the count is absent before session 18.
-    private static String trainedOn(Map<String, Object> provenance, String name, String samples) {
-        Object n = provenance.get(name);
-        return (n == null ? "other data" : n.toString()) + (provenance.containsKey(samples) ? " (" + Json.getLong(provenance, samples) + " samples)" : "");
+    private static String trainedOn(Map<String, Object> provenance) {
+        Object n = provenance.get("data");
+        return (n == null ? "other data" : n.toString())
+                + (provenance.containsKey("train_samples") ? " (" + Json.getLong(provenance, "train_samples") + " samples)" : "");
     }
 
     private static Map<String, Object> header(SetConfig cfg, Trainer.State s, Map<String, Object> provenance) {
