@@ -1,6 +1,8 @@
 package org.dst4j.runtime.parallel;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
 import java.lang.foreign.ValueLayout;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -13,6 +15,9 @@ import java.util.concurrent.locks.LockSupport;
  * order of the arithmetic that produces it, so results are bit-identical for any thread count as long
  * as each output row is written by one range. Workers spin briefly between jobs (jobs in a training
  * step follow each other within microseconds), then park.
+ *
+ * <p>{@link #close()} stops the workers; a pool that becomes unreachable without being closed has its
+ * workers stopped when the garbage collector finds it.
  */
 public final class WorkerPool implements AutoCloseable {
     /** A task over the half-open range {@code [from, to)}. */
@@ -22,59 +27,84 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     private static final long SPIN_NANOS = 200_000;
+    // Stops the workers of a pool its owner forgot to close, once the pool is unreachable: they hold only Jobs.
+    private static final Cleaner CLEANER = Cleaner.create(Thread.ofPlatform().daemon().name("dst4j-pool-cleaner").factory());
 
     private final int threads;
     private final Thread[] workers;
-    private final AtomicInteger pending = new AtomicInteger();
-    private volatile long generation;
-    private volatile boolean closed;
-    private RangeTask task;
-    private int[] bounds;
-    private volatile Throwable failure;
+    private final Jobs jobs;
+    private final Cleaner.Cleanable cleanable;
+
+    // What the workers see; never the pool itself, so that an unclosed pool can still be collected.
+    private static final class Jobs implements Runnable {
+        final AtomicInteger pending = new AtomicInteger();
+        volatile long generation;
+        volatile boolean closed;
+        volatile Thread caller;
+        Thread[] workers;
+        RangeTask task;
+        int[] bounds;
+        volatile Throwable failure;
+
+        void loop(int part) {
+            long seen = 0;
+            while (true) {
+                long deadline = System.nanoTime() + SPIN_NANOS;
+                for (int i = 0; generation == seen && !closed; i++) {
+                    if (System.nanoTime() > deadline) LockSupport.park(this);
+                    else spin(i);
+                }
+                // A job already started is finished even if the pool closes meanwhile: its caller waits for it.
+                if (generation == seen) return;
+                seen = generation;
+                runPart(part);
+                if (pending.decrementAndGet() == 0) LockSupport.unpark(caller);
+            }
+        }
+
+        void runPart(int part) {
+            int from = bounds[part], to = bounds[part + 1];
+            if (from >= to) return;
+            try {
+                task.run(from, to);
+            } catch (Throwable t) {
+                if (failure == null) failure = t;
+            }
+        }
+
+        @Override
+        public void run() {
+            closed = true;
+            for (Thread w : workers) LockSupport.unpark(w);
+        }
+    }
+
+    // Busy-waiting suits a machine with a core per thread; where threads outnumber free cores, a spinning
+    // thread holds the core that the one it waits for needs, so it yields now and then.
+    private static void spin(int i) {
+        if ((i & 63) == 63) Thread.yield();
+        else Thread.onSpinWait();
+    }
 
     /** Starts a pool of {@code threads} threads in all (the caller counts as one). */
     public WorkerPool(int threads) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         this.threads = threads;
         this.workers = new Thread[threads - 1];
+        this.jobs = new Jobs();
+        jobs.workers = workers;
         for (int w = 0; w < workers.length; w++) {
             final int part = w + 1;
-            workers[w] = Thread.ofPlatform().daemon().name("dst4j-worker-" + part).unstarted(() -> loop(part));
+            final Jobs j = jobs;
+            workers[w] = Thread.ofPlatform().daemon().name("dst4j-worker-" + part).unstarted(() -> j.loop(part));
             workers[w].start();
         }
+        this.cleanable = CLEANER.register(this, jobs);
     }
 
     /** Number of threads, the caller included. */
     public int threads() {
         return threads;
-    }
-
-    private void loop(int part) {
-        long seen = 0;
-        while (true) {
-            long deadline = System.nanoTime() + SPIN_NANOS;
-            while (generation == seen && !closed) {
-                if (System.nanoTime() > deadline) {
-                    LockSupport.park(this);
-                } else {
-                    Thread.onSpinWait();
-                }
-            }
-            if (closed) return;
-            seen = generation;
-            runPart(part);
-            pending.decrementAndGet();
-        }
-    }
-
-    private void runPart(int part) {
-        int from = bounds[part], to = bounds[part + 1];
-        if (from >= to) return;
-        try {
-            task.run(from, to);
-        } catch (Throwable t) {
-            if (failure == null) failure = t;
-        }
     }
 
     /**
@@ -85,23 +115,30 @@ public final class WorkerPool implements AutoCloseable {
         if (bounds.length != threads + 1) {
             throw new IllegalArgumentException("bounds has " + bounds.length + " entries, expected " + (threads + 1));
         }
-        if (closed) throw new IllegalStateException("pool is closed");
+        if (jobs.closed) throw new IllegalStateException("pool is closed");
         if (threads == 1 || isWorker()) {
             for (int p = 0; p < threads; p++) {
                 if (bounds[p] < bounds[p + 1]) task.run(bounds[p], bounds[p + 1]);
             }
             return;
         }
-        this.task = task;
-        this.bounds = bounds;
-        this.failure = null;
-        pending.set(threads - 1);
-        generation++;
+        Jobs j = jobs;
+        j.task = task;
+        j.bounds = bounds;
+        j.failure = null;
+        j.caller = Thread.currentThread();
+        j.pending.set(threads - 1);
+        j.generation++;
         for (Thread t : workers) LockSupport.unpark(t);
-        runPart(0);
-        while (pending.get() != 0) Thread.onSpinWait();
-        this.task = null;
-        Throwable f = failure;
+        j.runPart(0);
+        long deadline = System.nanoTime() + SPIN_NANOS;
+        for (int i = 0; j.pending.get() != 0; i++) {
+            if (System.nanoTime() > deadline) LockSupport.park(this);
+            else spin(i);
+        }
+        j.task = null;
+        Throwable f = j.failure;
+        Reference.reachabilityFence(this);
         if (f != null) {
             if (f instanceof RuntimeException re) throw re;
             if (f instanceof Error e) throw e;
@@ -144,10 +181,14 @@ public final class WorkerPool implements AutoCloseable {
         return b;
     }
 
+    /**
+     * Stops the worker threads, after the job another thread is running on this pool, if any, has
+     * finished. Closing again does nothing.
+     */
     @Override
-    public void close() {
-        closed = true;
-        for (Thread w : workers) LockSupport.unpark(w);
+    public synchronized void close() {
+        if (jobs.closed) return;
+        cleanable.clean();
         for (Thread w : workers) {
             try {
                 w.join(1000);
