@@ -51,6 +51,11 @@ final class PredictCommand implements Command {
             long seed = o.given("seed") ? o.longValue("seed") : trained.seed() != null ? trained.seed() : 0;
             // Data of another shape is the mistake to name, before its labels and the split check, which would blame the seed.
             try (DatasetSplit data = loadForModel(o, seed, c, model)) {
+                if (heldOut && trained.checksum() == null) {
+                    System.err.printf("dst4j predict: warning: %s does not record the data it was trained on, so the test split of --data %s"
+                            + " (drawn with seed %d) cannot be checked; if the model trained on this file with another split, the score includes"
+                            + " training samples%n", model, o.path("data"), seed);
+                }
                 if (heldOut && trained.checksum() != null && trained.checksum() != data.train().checksum()) {
                     throw new UserException("--data " + o.path("data") + ": the test split drawn with seed " + seed + " is not the one held out when "
                             + model + " was trained (the training samples differ); give the file, --seed, --test-fraction and --limit-train of that run");

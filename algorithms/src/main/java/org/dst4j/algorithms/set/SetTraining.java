@@ -170,13 +170,13 @@ public final class SetTraining {
     static SparseClassifier run(SetConfig cfg, DatasetSplit data, Standardizer std, SparseMlp net, Optimizer opt,
                                 Trainer.State state, Path out, boolean resumed, Progress progress) throws IOException {
         boolean ok = false;
+        Map<String, Object> provenance = provenance(cfg, data);
         try (WorkerPool pool = new WorkerPool(cfg.threads())) {
             progress.start(cfg); // inside the try: if it throws, the network is freed
             ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
             WeightInit init = WeightInit.parse(cfg.init());
             Trainer.Settings settings = new Trainer.Settings(cfg.epochs(), cfg.batch(), LearningRate.parse(cfg.schedule(), cfg.lr(), cfg.epochs()),
                     opt, new SoftmaxCrossEntropy(), TopologyEvolution.set(cfg.zeta(), init), 1000);
-            Map<String, Object> provenance = provenance(cfg, data);
             List<EpochMetrics> history = new ArrayList<>();
             if (out != null) Files.createDirectories(out);
             MetricsLog log = out == null ? null
@@ -216,7 +216,9 @@ public final class SetTraining {
         } finally {
             if (!ok) net.close();
         }
-        return new SparseClassifier(net, std, Map.of("training", cfg.toMap()), cfg.threads());
+        // The header the run's model file has, as loading it would give it (JSON types): a model saved from the
+        // API then records its data and seed, which predict needs to re-draw a single file's held-out split.
+        return new SparseClassifier(net, std, Json.parseObject(Json.write(header(cfg, state, provenance))), cfg.threads());
     }
 
     static MlpConfig mlpConfig(SetConfig cfg, int inputs, int classes) {

@@ -91,6 +91,26 @@ class HeldOutSplitTest {
     }
 
     @Test
+    void aModelThatDoesNotRecordItsDataIsScoredWithAWarning() throws Exception {
+        String data = csv().toString();
+        Path run = dir.resolve("run");
+        Outcome train = run("set", "--data", data, "--seed", "7", "--hidden", "32", "--epsilon", "20", "--epochs", "1",
+                "--threads", "1", "--out", run.toString());
+        assertThat(train.code()).as(train.err()).isZero();
+        Path bare = dir.resolve("bare.dst4j");
+        try (org.dst4j.nn.model.SparseClassifier c = org.dst4j.nn.model.SparseClassifier.load(run.resolve("model.dst4j"), 1)) {
+            org.dst4j.nn.model.ModelFile.save(bare, c.network(), null, c.standardizer(), java.util.Map.of());
+        }
+        Outcome p = run("predict", "--model", bare.toString(), "--data", data, "--threads", "1", "--output", dir.resolve("p.csv").toString());
+        assertThat(p.code()).as(p.err()).isZero();
+        assertThat(p.err()).contains("warning: " + bare + " does not record the data it was trained on").contains("seed 0").doesNotContain("\n");
+        // A model that records its data is scored without one.
+        Outcome q = run("predict", "--model", run.resolve("model.dst4j").toString(), "--data", data, "--threads", "1",
+                "--output", dir.resolve("q.csv").toString());
+        assertThat(q.err()).doesNotContain("warning");
+    }
+
+    @Test
     void theRunsSeedIsTheConfigsNotADstMembersOwn() {
         // A DST member's provenance holds its own seed (run seed + member - 1); the split was drawn with the run's.
         var member = java.util.Map.<String, Object>of("training", java.util.Map.of("config", java.util.Map.of("seed", 42L)),

@@ -14,6 +14,8 @@ import org.dst4j.algorithms.cli.Main;
 import org.dst4j.nn.data.DataOptions;
 import org.dst4j.nn.data.DataSources;
 import org.dst4j.nn.data.DatasetSplit;
+import org.dst4j.nn.io.CheckpointFile;
+import org.dst4j.nn.io.Json;
 import org.dst4j.nn.io.MetricsLog;
 import org.dst4j.nn.model.SparseClassifier;
 import org.dst4j.nn.train.Evaluation;
@@ -70,6 +72,21 @@ class SetTrainingTest {
         assertThat(lines.get(0).keySet()).contains("epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy",
                 "connections", "epoch_seconds", "evolution_seconds", "eval_seconds");
         assertThat(Files.size(dir.resolve(SetTraining.CURVE))).isGreaterThan(1000);
+    }
+
+    @Test
+    void aModelSavedFromTheApiRecordsTheDataAndSeedAsTheRunsModelFileDoes(@TempDir Path dir) throws Exception {
+        // Saved without them, predict re-drew a single file's held-out split with seed 0 and scored training samples.
+        Path api = dir.resolve("api.dst4j");
+        try (DatasetSplit data = small();
+             SparseClassifier model = SetTraining.train(smallConfig(1, 1), data, true, dir.resolve("run"), new SetTraining.Progress() {})) {
+            model.save(api);
+        }
+        try (CheckpointFile.Checkpoint run = CheckpointFile.read(dir.resolve("run").resolve(SetTraining.MODEL));
+             CheckpointFile.Checkpoint saved = CheckpointFile.read(api)) {
+            assertThat(saved.header()).isEqualTo(run.header());
+            assertThat(Json.getObject(saved.header(), "provenance")).containsKeys("seed", "data_checksum");
+        }
     }
 
     @Test
