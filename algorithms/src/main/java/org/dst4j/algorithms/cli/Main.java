@@ -35,6 +35,9 @@ public final class Main {
             if (code != null) System.exit(code);
         }
         stopWithLauncher();
+        // The command line draws its PNGs off-screen; with a DISPLAY set, AWT would otherwise connect to it. The
+        // library leaves the property to the application embedding it.
+        if (System.getProperty("java.awt.headless") == null) System.setProperty("java.awt.headless", "true");
         System.exit(run(args));
     }
 

@@ -32,7 +32,6 @@ public final class BarChart {
     }
 
     public BufferedImage render() {
-        System.setProperty("java.awt.headless", "true");
         int width = Math.max(500, 110 * bars.size() + 140), height = 450;
         BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();

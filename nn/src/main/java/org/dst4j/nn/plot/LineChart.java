@@ -13,7 +13,7 @@ import java.util.List;
 import javax.imageio.ImageIO;
 import org.dst4j.nn.io.AtomicFiles;
 
-/** A PNG line chart of named series, drawn with the JDK's own imaging (headless). */
+/** A PNG line chart of named series, drawn off-screen with the JDK's own imaging. */
 public final class LineChart {
     /** Series colours, in order. */
     public static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c),
@@ -49,7 +49,6 @@ public final class LineChart {
 
     /** Renders to an image. */
     public BufferedImage render() {
-        System.setProperty("java.awt.headless", "true");
         BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
