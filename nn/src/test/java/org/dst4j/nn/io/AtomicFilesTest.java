@@ -14,7 +14,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** What an atomic write does to targets that are not plain files (a review found /dev/stdout replaced by a file). */
+/**
+ * Atomic writes: a target that is not a plain file is written through (renaming over /dev/stdout would
+ * replace the device with a file), and a write that fails leaves the previous file and says why.
+ */
 class AtomicFilesTest {
 
     @Test
