@@ -6,9 +6,13 @@ import java.nio.file.Path;
  * Where the data comes from. With neither {@code data} nor {@code dataset}, the embedded
  * {@code fashion-mnist-small} is used, so a first run needs no download.
  *
- * @param data a directory of IDX files, or a {@code .csv} / {@code .npy} file
+ * @param data a directory of IDX files, or a {@code .csv} / {@code .npy} file; null: {@code dataset}
+ * @param testData for a {@code .csv} or {@code .npy} {@code data} file: a separate test file of the same
+ *     format, instead of holding out {@code testFraction} of {@code data}; null: held out
+ * @param labels for a {@code .npy} {@code data} file (required there): the {@code .npy} array of its labels
+ * @param testLabels the {@code .npy} array of {@code testData}'s labels, required with a {@code .npy} test file
  * @param dataset a named dataset ({@code fashion-mnist}, {@code mnist}, {@code fashion-mnist-small})
- * @param labelColumn for CSV: {@code last}, {@code first} or a 0-based index
+ * @param labelColumn for CSV: {@code last}, {@code first} or a 0-based index (not null)
  * @param testFraction share held out when a single file is given
  * @param seed draws a single file's held-out test split
  * @param limitTrain at most this many training samples (0 = all)
@@ -17,8 +21,15 @@ import java.nio.file.Path;
 public record DataOptions(Path data, Path testData, Path labels, Path testLabels, String dataset, String labelColumn,
                           double testFraction, long seed, int limitTrain, int limitTest) {
 
-    // Standardization is not a data option: each algorithm fits its own on the training split (an unused
-    // flag here once promised it).
+    // Standardization is not a data option: each algorithm fits its own on the training split, and only
+    // the algorithm knows whether and how its inputs are scaled.
+
+    /**
+     * Checks the options that need no file to check.
+     *
+     * @throws NullPointerException if {@code labelColumn} is null
+     * @throws IllegalArgumentException naming the limit, if {@code limitTrain} or {@code limitTest} is negative
+     */
     public DataOptions {
         java.util.Objects.requireNonNull(labelColumn, "labelColumn");
         if (limitTrain < 0) throw new IllegalArgumentException("limitTrain must be >= 0 (0 = all), got " + limitTrain);

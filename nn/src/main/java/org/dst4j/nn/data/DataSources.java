@@ -7,11 +7,17 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.dst4j.runtime.resource.Closing;
 
 /** Resolves {@link DataOptions} to a train/test split. */
 public final class DataSources {
     /** Where Debian's {@code dataset-fashion-mnist} package installs the files. */
     public static final Path DEBIAN_FASHION_MNIST = Path.of("/usr/share/datasets/fashion-mnist");
+    /**
+     * The name of the small dataset built into dst4j (a part of Fashion-MNIST, in IDX files among its
+     * resources): what {@link DataOptions} without {@code data} or {@code dataset} loads, so a first run
+     * needs no download.
+     */
     public static final String EMBEDDED = "fashion-mnist-small";
 
     private DataSources() {}
@@ -31,8 +37,8 @@ public final class DataSources {
     }
 
     /**
-     * Loads data to apply an already trained model, taking {@code modelInputs} features and predicting
-     * {@code modelClasses} classes, to. Test samples of another feature count fail first
+     * Loads data to apply an already trained model to, a model taking {@code modelInputs} features and
+     * predicting {@code modelClasses} classes. Test samples of another feature count fail first
      * ({@link FeatureCountException}); then the model, not this training split, defines the classes: a label
      * of a test sample that will be scored (within {@code o.limitTest()}) outside them fails here, naming its
      * labels file. The training labels are not checked (the model is not trained on them).
@@ -259,8 +265,9 @@ public final class DataSources {
         Dataset train = IdxReader.read(name + "/train", trI, trL);
         try {
             return checked(train, IdxReader.read(name + "/test", teI, teL, train, trI.toString()), model, trL.toString(), teL.toString());
-        } catch (DataFormatException | RuntimeException e) {
-            train.close();
+        } catch (Throwable e) {
+            // An Error too: no memory left for the test set must not keep the training set's.
+            Closing.after(e, train::close);
             throw e;
         }
     }
@@ -286,8 +293,8 @@ public final class DataSources {
                 train = wider;
             }
             return new DatasetSplit(train, test);
-        } catch (DataFormatException | RuntimeException e) {
-            test.close();
+        } catch (Throwable e) {
+            Closing.after(e, test::close);
             throw e;
         }
     }
@@ -353,8 +360,8 @@ public final class DataSources {
             try (InputStream teI = resource("t10k-images-idx3-ubyte.gz"); InputStream teL = resource("t10k-labels-idx1-ubyte.gz")) {
                 return checked(train, IdxReader.read(EMBEDDED + "/test", teI, "embedded test images", teL, "embedded test labels",
                         train, "embedded train images"), model, "embedded train labels", "embedded test labels");
-            } catch (DataFormatException | IOException | RuntimeException e) {
-                train.close();
+            } catch (Throwable e) {
+                Closing.after(e, train::close);
                 throw e;
             }
         } catch (IOException e) {

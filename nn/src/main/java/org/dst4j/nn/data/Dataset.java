@@ -10,7 +10,9 @@ import org.dst4j.runtime.dense.DenseMatrix;
 
 /**
  * A labeled dataset: features off-heap, row-major {@code [samples x features]} (long offsets, so it may
- * exceed 2^31 floats), labels in {@code [0, classes)} on the heap. Owns its memory.
+ * exceed 2^31 floats), labels in {@code [0, classes)} on the heap. Owns its memory: after
+ * {@link #close()} its features and labels are an {@link IllegalStateException}; its name and sizes
+ * still answer.
  */
 public final class Dataset implements AutoCloseable {
     private final String name;
@@ -40,7 +42,12 @@ public final class Dataset implements AutoCloseable {
         this.imageRows = imageRows;
         this.imageCols = imageCols;
         this.arena = Arena.ofShared();
-        this.x = arena.allocate(JAVA_FLOAT, Math.max(1, (long) samples * features));
+        try {
+            this.x = arena.allocate(JAVA_FLOAT, Math.max(1, (long) samples * features));
+        } catch (RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
     }
 
     /** A dataset copied from heap arrays. */
@@ -75,12 +82,16 @@ public final class Dataset implements AutoCloseable {
         return new Dataset(name, samples, features, labels.clone(), classes, imageRows, imageCols);
     }
 
+    /** The name given when the dataset was made or loaded (a file or dataset name), used in messages. */
     public String name() { return name; }
 
+    /** Number of samples (rows). */
     public int samples() { return samples; }
 
+    /** Number of features of each sample (columns). */
     public int features() { return features; }
 
+    /** Number of classes: every label is in {@code [0, classes())}. */
     public int classes() { return classes; }
 
     /** Image height when the features are pixels of an image, else 0. */
@@ -89,10 +100,30 @@ public final class Dataset implements AutoCloseable {
     /** Image width when the features are pixels of an image, else 0. */
     public int imageCols() { return imageCols; }
 
-    public int label(int i) { return labels[i]; }
+    /**
+     * The label of sample {@code i}, in {@code [0, classes())}.
+     *
+     * @throws IllegalStateException if the dataset is closed
+     */
+    public int label(int i) {
+        checkOpen();
+        return labels[i];
+    }
 
-    /** The labels (a copy). */
-    public int[] labels() { return labels.clone(); }
+    /**
+     * The labels (a copy).
+     *
+     * @throws IllegalStateException if the dataset is closed
+     */
+    public int[] labels() {
+        checkOpen();
+        return labels.clone();
+    }
+
+    // The labels are on the heap and would still answer; for the caller a closed dataset is closed.
+    private void checkOpen() {
+        if (!arena.scope().isAlive()) throw new IllegalStateException(name + ": the dataset is closed");
+    }
 
     /**
      * Feature {@code feature} of sample {@code sample}.
@@ -114,12 +145,20 @@ public final class Dataset implements AutoCloseable {
     /** All features, row-major. */
     public MemorySegment segment() { return x; }
 
-    // Per thread and kept: a batch of 128 needs 128 KB (1 MB for an evaluation batch of 1,000), which
-    // was allocated anew for every batch.
+    // Per thread and kept: a batch of 128 needs 128 KB (1 MB for an evaluation batch of 1,000), too much
+    // garbage to allocate anew for every batch.
     private static final ThreadLocal<float[]> TRANSPOSE_BUFFER = ThreadLocal.withInitial(() -> new float[0]);
 
     /** What {@link #inBatches} hands each batch: samples {@code from .. from + m - 1} as the columns of {@code x}. */
     public interface Batch {
+        /**
+         * Takes one batch.
+         *
+         * @param x the batch, {@code features x m}, feature-major: column {@code c} is sample {@code from + c};
+         *     reused for the next batch, so read it before returning
+         * @param from the index of the batch's first sample
+         * @param m the number of samples in the batch
+         */
         void accept(DenseMatrix x, int from, int m);
     }
 
@@ -128,7 +167,7 @@ public final class Dataset implements AutoCloseable {
      * every batch, standardized by {@code std} first (null: as they are). For inference and evaluation.
      */
     public void inBatches(int batch, Standardizer std, Batch each) {
-        // 0 never advanced the loop below: a silent endless evaluation.
+        // 0 would never advance the loop below: a silent endless evaluation.
         if (batch < 1) throw new IllegalArgumentException(name + ": batch must be >= 1, got " + batch);
         int[] order = new int[samples];
         for (int i = 0; i < samples; i++) order[i] = i;
@@ -170,13 +209,31 @@ public final class Dataset implements AutoCloseable {
         }
     }
 
-    /** A new dataset of the given samples, in that order. */
+    /**
+     * A new dataset of the given samples, in that order.
+     *
+     * @throws IllegalArgumentException naming the first index outside {@code [0, samples())}
+     * @throws IllegalStateException if this dataset is closed
+     */
     public Dataset subset(int[] sampleIndices) {
+        checkOpen();
         int[] l = new int[sampleIndices.length];
-        for (int i = 0; i < l.length; i++) l[i] = labels[sampleIndices[i]];
-        Dataset d = new Dataset(name, l.length, features, l, classes, imageRows, imageCols);
         for (int i = 0; i < l.length; i++) {
-            MemorySegment.copy(x, (long) sampleIndices[i] * features * Float.BYTES, d.x, (long) i * features * Float.BYTES, (long) features * Float.BYTES);
+            int s = sampleIndices[i];
+            if (s < 0 || s >= samples) {
+                throw new IllegalArgumentException(name + ": sample index " + s + " (at " + i + ") out of range [0, " + samples + ")");
+            }
+            l[i] = labels[s];
+        }
+        Dataset d = new Dataset(name, l.length, features, l, classes, imageRows, imageCols);
+        try {
+            for (int i = 0; i < l.length; i++) {
+                MemorySegment.copy(x, (long) sampleIndices[i] * features * Float.BYTES, d.x, (long) i * features * Float.BYTES, (long) features * Float.BYTES);
+            }
+        } catch (RuntimeException | Error e) {
+            // e.g. this dataset closed by another thread meanwhile
+            d.close();
+            throw e;
         }
         return d;
     }
@@ -184,30 +241,44 @@ public final class Dataset implements AutoCloseable {
     /** A copy declaring {@code classes} classes (at least as many as now), for a split whose test set has more. */
     Dataset withClasses(int classes) {
         if (classes < this.classes) throw new IllegalArgumentException(name + ": " + classes + " classes, fewer than the " + this.classes + " it has");
+        checkOpen();
         Dataset d = new Dataset(name, samples, features, labels.clone(), classes, imageRows, imageCols);
         try {
             MemorySegment.copy(x, 0, d.x, 0, (long) samples * features * Float.BYTES);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             d.close();
             throw e;
         }
         return d;
     }
 
-    /** A new dataset keeping only the given features, in that order. */
+    /**
+     * A new dataset keeping only the given features, in that order.
+     *
+     * @throws IllegalArgumentException naming the first feature outside {@code [0, features())}
+     * @throws IllegalStateException if this dataset is closed
+     */
     public Dataset selectFeatures(int[] featureIndices) {
-        for (int f : featureIndices) if (f < 0 || f >= features) throw new IllegalArgumentException("feature " + f + " out of range [0, " + features + ")");
+        checkOpen();
+        for (int f : featureIndices) if (f < 0 || f >= features) throw new IllegalArgumentException(name + ": feature " + f + " out of range [0, " + features + ")");
         Dataset d = new Dataset(name, samples, featureIndices.length, labels.clone(), classes, 0, 0);
-        for (long s = 0; s < samples; s++) {
-            for (int j = 0; j < featureIndices.length; j++) {
-                d.x.setAtIndex(JAVA_FLOAT, s * featureIndices.length + j, get(s, featureIndices[j]));
+        try {
+            for (long s = 0; s < samples; s++) {
+                for (int j = 0; j < featureIndices.length; j++) {
+                    d.x.setAtIndex(JAVA_FLOAT, s * featureIndices.length + j, get(s, featureIndices[j]));
+                }
             }
+        } catch (RuntimeException | Error e) {
+            // e.g. this dataset closed by another thread meanwhile
+            d.close();
+            throw e;
         }
         return d;
     }
 
     /** CRC32C over the labels and the feature bits: identifies the data in a model's provenance. */
     public long checksum() {
+        checkOpen();
         CRC32C crc = new CRC32C();
         java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 * labels.length);
         for (int l : labels) b.putInt(l);
@@ -220,8 +291,8 @@ public final class Dataset implements AutoCloseable {
     }
 
     /**
-     * Frees the features. Closing again does nothing; reading the features after closing throws
-     * {@link IllegalStateException}.
+     * Frees the features. Closing again does nothing; reading the features or labels after closing
+     * throws {@link IllegalStateException}.
      */
     @Override
     public synchronized void close() {

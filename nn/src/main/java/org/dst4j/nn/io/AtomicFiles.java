@@ -2,7 +2,9 @@ package org.dst4j.nn.io;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -29,6 +31,9 @@ public final class AtomicFiles {
      * points to is replaced. A target that exists but is not a regular file (a device such as
      * {@code /dev/stdout}, a named pipe) is written in place, since renaming over it would replace the
      * device with a file. Errors name {@code target}, not the temporary file.
+     *
+     * @throws InterruptedIOException if the thread is interrupted (the file channel then closes); the
+     *     interrupt flag stays set, and the previous file is left as it was
      */
     public static void write(Path target, Body body) throws IOException {
         if (Files.exists(target) && !Files.isRegularFile(target)) {
@@ -62,11 +67,22 @@ public final class AtomicFiles {
                 Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
             }
         } catch (IOException e) {
-            if (tmp != null) Files.deleteIfExists(tmp);
-            throw named(target, e);
+            IOException named = named(target, e);
+            deleteAfter(named, tmp);
+            throw named;
         } catch (RuntimeException | Error e) {
-            if (tmp != null) Files.deleteIfExists(tmp);
+            deleteAfter(e, tmp);
             throw e;
+        }
+    }
+
+    // A temporary that cannot be deleted must not hide why the write failed.
+    private static void deleteAfter(Throwable failure, Path tmp) {
+        if (tmp == null) return;
+        try {
+            Files.deleteIfExists(tmp);
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
         }
     }
 
@@ -74,14 +90,25 @@ public final class AtomicFiles {
      * {@code e} with the file it concerns in its message. A full disk or an I/O error reports only
      * "No space left on device"; a file-system exception about {@code file} itself keeps its type, one
      * about another path (the temporary file, a parent directory) is reported as writing {@code file}.
+     * An interrupt closes a file channel with an exception that has no message: it becomes an
+     * {@link InterruptedIOException} saying "interrupted"; another exception without a message is
+     * described by its type.
      */
     public static IOException named(Path file, IOException e) {
+        if (e instanceof ClosedByInterruptException) return interrupted("writing " + file, e);
         if (e instanceof java.nio.file.FileSystemException f) {
             if (file.toString().equals(f.getFile())) return e;
             return new IOException("writing " + file + ": " + reason(f), e);
         }
-        if (String.valueOf(e.getMessage()).contains(file.toString())) return e;
-        return new IOException("writing " + file + ": " + e.getMessage(), e);
+        if (e.getMessage() != null && e.getMessage().contains(file.toString())) return e;
+        return new IOException("writing " + file + ": " + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()), e);
+    }
+
+    /** An {@link InterruptedIOException} "{@code what}: interrupted" caused by {@code cause}. */
+    static InterruptedIOException interrupted(String what, Throwable cause) {
+        InterruptedIOException i = new InterruptedIOException(what + ": interrupted");
+        i.initCause(cause);
+        return i;
     }
 
     private static String reason(java.nio.file.FileSystemException f) {

@@ -174,7 +174,13 @@ public final class CheckpointFile {
         return (int) c.getValue();
     }
 
-    /** Reads and validates a whole file. */
+    /**
+     * Reads and validates a whole file.
+     *
+     * @throws java.io.InterruptedIOException naming the file if the thread is interrupted (the file
+     *     channel then closes); the interrupt flag stays set
+     * @throws IOException naming the file, for a missing, unreadable or invalid file
+     */
     public static Checkpoint read(Path file) throws IOException {
         if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) throw new IOException("checkpoints need a little-endian machine");
         // Linux opens a directory for reading; the first read then fails with "Is a directory" and no path.
@@ -240,9 +246,11 @@ public final class CheckpointFile {
             }
             if (r.remaining() != 0) throw r.error(r.pos, r.remaining() + " unexpected bytes after the last tensor");
             return new Checkpoint(file, Collections.unmodifiableMap(header), tensors, arena);
-        } catch (IOException | RuntimeException e) {
-            arena.close();
+        } catch (Throwable e) {
+            // An Error too (no memory for a large tensor): the tensors read so far are freed.
+            org.dst4j.runtime.resource.Closing.after(e, arena::close);
             if (e instanceof java.nio.file.NoSuchFileException) throw new IOException("checkpoint " + file + ": no such file");
+            if (e instanceof java.nio.channels.ClosedByInterruptException) throw AtomicFiles.interrupted("checkpoint " + file, e);
             throw e;
         }
     }

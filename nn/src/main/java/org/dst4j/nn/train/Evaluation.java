@@ -14,8 +14,11 @@ import org.dst4j.runtime.kernel.ParallelKernels;
  * Loss, accuracy and confusion matrix of a network on a dataset, streamed in batches (no activation
  * matrix larger than one batch is ever held).
  *
+ * @param loss mean loss per sample
+ * @param accuracy share of samples whose predicted class is their label, in [0, 1]
  * @param confusion {@code confusion[true][predicted]} counts, or empty when the loss does not classify
  * @param predictions the predicted class of every sample
+ * @param samples number of samples evaluated
  */
 public record Evaluation(double loss, double accuracy, long[][] confusion, int[] predictions, int samples) {
 

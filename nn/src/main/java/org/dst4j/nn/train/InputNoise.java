@@ -14,6 +14,10 @@ import org.dst4j.runtime.random.RandomStream;
  * batch order or thread count, and survives a resume. With {@code freshEachEpoch} false the same noisy
  * copy is seen every epoch (the QuickSelection reference draws it once before training); the trainer
  * then computes it once into a {@link Table} instead of every epoch.
+ *
+ * @param factor the noise's standard deviation (>= 0; 0 adds none)
+ * @param seed draws the noise
+ * @param freshEachEpoch whether each epoch draws new noise, rather than every epoch seeing the same
  */
 public record InputNoise(float factor, long seed, boolean freshEachEpoch) {
     public InputNoise {
@@ -56,21 +60,31 @@ public record InputNoise(float factor, long seed, boolean freshEachEpoch) {
 
     /** Noise of all samples, off-heap, row-major {@code [samples x features]}. */
     public static final class Table implements AutoCloseable {
-        private final Arena arena = Arena.ofShared();
+        private final Arena arena;
         private final MemorySegment data;
         private final int features;
 
         private Table(InputNoise noise, WorkerPool pool, int samples, int features) {
             this.features = features;
-            this.data = arena.allocate(JAVA_FLOAT, Math.max(1, (long) samples * features));
-            long key = noise.key(0);
-            pool.run(samples, (s0, s1) -> {
-                float[] row = new float[features];
-                for (int s = s0; s < s1; s++) {
-                    noise.sample(key, s, row);
-                    MemorySegment.copy(row, 0, data, JAVA_FLOAT, (long) s * features * Float.BYTES, features); // offset in bytes
-                }
-            });
+            Arena a = Arena.ofShared();
+            MemorySegment table;
+            try {
+                table = a.allocate(JAVA_FLOAT, Math.max(1, (long) samples * features));
+                long key = noise.key(0);
+                pool.run(samples, (s0, s1) -> {
+                    float[] row = new float[features];
+                    for (int s = s0; s < s1; s++) {
+                        noise.sample(key, s, row);
+                        MemorySegment.copy(row, 0, table, JAVA_FLOAT, (long) s * features * Float.BYTES, features); // offset in bytes
+                    }
+                });
+            } catch (RuntimeException | Error e) {
+                // e.g. a closed pool: no one else could ever free the table
+                a.close();
+                throw e;
+            }
+            this.arena = a;
+            this.data = table;
         }
 
         /** Adds the stored noise to the batch {@code x} whose column {@code c} is sample {@code samples[from + c]}. */

@@ -1,5 +1,6 @@
 package org.dst4j.nn.train;
 
+import java.util.concurrent.CancellationException;
 import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.Standardizer;
 import org.dst4j.nn.evolution.TopologyEvolution;
@@ -25,6 +26,15 @@ public final class Trainer {
      * How to train. {@code evolution} may be null (static sparse training). With {@code denoise} set the
      * network is an autoencoder: it sees the noisy input and is trained to reproduce the clean one
      * (labels are not used).
+     *
+     * @param epochs the epochs a run ends after, counting those a resumed {@link State} has done (>= 0)
+     * @param batch samples per training batch (>= 1); the last batch of an epoch may be smaller
+     * @param learningRate the step size at each epoch and batch
+     * @param optimizer updates the weights from their gradients; attached to the network by {@link #run}
+     * @param loss what is minimized, and how test samples are scored
+     * @param evolution prunes and regrows connections after the epochs its schedule names; null: never
+     * @param evalBatch samples per batch when evaluating on the test set (>= 1); changes only memory use
+     * @param denoise the input noise of a denoising autoencoder; null: a classifier
      */
     public record Settings(int epochs, int batch, LearningRate learningRate, Optimizer optimizer, Loss loss,
                            TopologyEvolution evolution, int evalBatch, InputNoise denoise) {
@@ -41,13 +51,21 @@ public final class Trainer {
         }
     }
 
-    /** Where a run is: epochs done, global step, and the random streams' positions. */
+    /**
+     * Where a run is: epochs done, global step, and the random streams' positions. {@link #run} advances
+     * it; saved after an epoch (in {@link Listener#epochDone}), it resumes the run exactly.
+     */
     public static final class State {
+        /** Epochs completed; the next epoch trained is {@code epochsDone + 1} (counting from 1). */
         public int epochsDone;
+        /** Batches trained over the whole run; keys the dropout masks, so it must be restored on resume. */
         public long step;
+        /** Draws each epoch's sample order. */
         public final RandomStream shuffle;
+        /** Draws the connections that topology evolution prunes and regrows. */
         public final RandomStream evolution;
 
+        /** The state of a run about to start its first epoch, or of one resumed with its saved streams (then set the counters too). */
         public State(RandomStream shuffle, RandomStream evolution) {
             this.shuffle = shuffle;
             this.evolution = evolution;
@@ -56,6 +74,13 @@ public final class Trainer {
 
     /** Told after every epoch (metrics written, checkpoint saved, progress shown...). */
     public interface Listener {
+        /**
+         * Called once an epoch is complete: trained, evaluated and evolved. What is saved here (the
+         * network, the optimizer and {@code state}) resumes the run from the next epoch.
+         *
+         * @param metrics the epoch's figures
+         * @param state the run's state after the epoch ({@code epochsDone} counts it)
+         */
         void epochDone(EpochMetrics metrics, State state);
 
         /** Called after each batch; {@code done} of {@code total} batches in this epoch. */
@@ -79,16 +104,32 @@ public final class Trainer {
     private final ParallelKernels pk;
     private final Settings settings;
 
+    /**
+     * A trainer computing with {@code pk}'s kernels and threads.
+     *
+     * @param pk the kernels and worker pool every batch, evaluation and evolution runs on
+     * @param settings how to train
+     */
     public Trainer(ParallelKernels pk, Settings settings) {
         this.pk = pk;
         this.settings = settings;
     }
 
+    /** How this trainer trains. */
     public Settings settings() { return settings; }
 
     /**
      * Trains from {@code state} until {@code settings.epochs()} are done; {@code test} may be null.
      * Every batch is standardized by {@code input} (null: used as is), so the datasets stay untouched.
+     *
+     * <p>Interrupting the calling thread stops training before the next batch, or before
+     * {@link Listener#epochDone} if the epoch's batches are done (its listener would only fail to write
+     * on an interrupted thread). Everything the run allocated is freed.
+     *
+     * @throws CancellationException if the thread was interrupted, saying after which step and epoch;
+     *     the interrupt flag stays set. The network and {@code state} are then part-way through an
+     *     epoch: resume from what the last {@link Listener#epochDone} saved.
+     * @throws DivergedException if the loss stops being finite
      */
     public void run(Network net, Dataset train, Dataset test, Standardizer input, State state, Listener listener) {
         if (train.features() != net.inputs()) {
@@ -118,6 +159,7 @@ public final class Trainer {
                 long correct = 0;
                 float lr = settings.learningRate().at(epoch, 0, stepsPerEpoch);
                 for (int b = 0, from = 0; from < n; b++, from += batch) {
+                    stopIfInterrupted(state, epoch, b, stepsPerEpoch);
                     int m = Math.min(batch, n - from);
                     DenseMatrix xb = x.columns(m);
                     train.gatherBatch(order, from, m, xb);
@@ -154,6 +196,7 @@ public final class Trainer {
                     net.evolve(evo, evo.schedule().fraction(epoch, epochs), state.evolution, pk);
                 }
                 long t3 = System.nanoTime();
+                stopIfInterrupted(state, epoch, stepsPerEpoch, stepsPerEpoch);
                 state.epochsDone++;
                 long connections = net.connections();
                 listener.epochDone(new EpochMetrics(epoch + 1, n == 0 ? 0 : lossSum / n, n == 0 ? 0 : (double) correct / n,
@@ -161,8 +204,17 @@ public final class Trainer {
                         ((t1 - t0) + (t3 - t2)) / 1e9, (t3 - t2) / 1e9, (t2 - t1) / 1e9, lr), state);
             }
         } finally {
-            // x is freed here, and the network's last training batch reads from it (predict no longer clears that).
+            // x is freed here, and the network keeps its last training batch (which reads from x) for a
+            // later gradient regrowth until told to forget it.
             net.forgetTrainingBatch();
         }
+    }
+
+    // Checked between batches only: a batch is trained and stepped whole or not at all.
+    private static void stopIfInterrupted(State state, int epoch, int batchesDone, int batches) {
+        if (!Thread.currentThread().isInterrupted()) return;
+        throw new CancellationException("training interrupted after step " + state.step + " (epoch " + (epoch + 1) + ", "
+                + batchesDone + " of " + batches + " batches trained); "
+                + (epoch == 0 ? "no epoch was completed" : "the last completed epoch is " + epoch));
     }
 }

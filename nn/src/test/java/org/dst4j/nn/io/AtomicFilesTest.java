@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +14,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** What an atomic write does to targets that are not plain files (a review found /dev/stdout replaced by a file). */
+/**
+ * Atomic writes: a target that is not a plain file is written through (renaming over /dev/stdout would
+ * replace the device with a file), and a write that fails leaves the previous file and says why.
+ */
 class AtomicFilesTest {
 
     @Test
@@ -58,5 +62,30 @@ class AtomicFilesTest {
         assertThatThrownBy(() -> AtomicFiles.writeString(target, "y")).isInstanceOf(IOException.class)
                 .hasMessageStartingWith("writing " + target + ": ").hasMessageNotContaining(".tmp");
         assertThat(Files.readString(blocker)).isEqualTo("x");
+    }
+
+    @Test
+    void anInterruptedWriteSaysSoNamingTheTargetAndLeavesThePreviousFile(@TempDir Path dir) throws IOException {
+        Path target = Files.writeString(dir.resolve("checkpoint.dst4j"), "previous");
+        Thread.currentThread().interrupt();
+        try {
+            assertThatThrownBy(() -> AtomicFiles.writeString(target, "next")).isInstanceOf(InterruptedIOException.class)
+                    .hasMessage("writing " + target + ": interrupted");
+            assertThat(Thread.currentThread().isInterrupted()).as("interrupt flag kept").isTrue();
+        } finally {
+            Thread.interrupted();
+        }
+        assertThat(Files.readString(target)).isEqualTo("previous");
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString()).toList()).containsExactly("checkpoint.dst4j");
+        }
+    }
+
+    @Test
+    void anErrorWithoutAMessageIsDescribedByItsType() {
+        Path f = Path.of("out", "m.csv");
+        assertThat(AtomicFiles.named(f, new IOException()).getMessage()).isEqualTo("writing " + f + ": IOException");
+        assertThat(AtomicFiles.named(f, new java.nio.channels.ClosedChannelException()).getMessage())
+                .isEqualTo("writing " + f + ": ClosedChannelException");
     }
 }

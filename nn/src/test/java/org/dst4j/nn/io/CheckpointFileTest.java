@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -110,5 +111,21 @@ class CheckpointFileTest {
         assertThat(Json.write(0.1f)).isEqualTo("0.1");
         assertThatThrownBy(() -> Json.parse("{\"a\": [1, 2,]}")).hasMessageContaining("offset 12").hasMessageContaining("column 13");
         assertThatThrownBy(() -> Json.parse("{\"a\":1} x")).hasMessageContaining("expected end of input");
+    }
+
+    @Test
+    void readingOnAnInterruptedThreadSaysSoNamingTheFile(@TempDir Path dir) throws Exception {
+        Path f = sample(dir);
+        Thread.currentThread().interrupt();
+        try {
+            assertThatThrownBy(() -> CheckpointFile.read(f).close()).isInstanceOf(InterruptedIOException.class)
+                    .hasMessage("checkpoint " + f + ": interrupted");
+            assertThat(Thread.currentThread().isInterrupted()).as("interrupt flag kept").isTrue();
+        } finally {
+            Thread.interrupted();
+        }
+        try (CheckpointFile.Checkpoint c = CheckpointFile.read(f)) {
+            assertThat(c.tensor("w").toFloatArray()).containsExactly(1.5f, -2f, 3f);
+        }
     }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.evolution.EvolutionSchedule;
 import org.dst4j.nn.evolution.GradientGrow;
@@ -123,6 +124,82 @@ class TrainerTest {
             for (int h = 0; h < 2; h++) {
                 assertThat(weights(probed.heads().get(h).layers())).containsExactlyElementsOf(weights(plain.heads().get(h).layers()));
             }
+        }
+    }
+
+    // Trains net for 4 epochs of 6 batches, logging the listener's calls in `seen`; at batch interruptBatch of
+    // epoch interruptEpoch (both from 1; batch 0: in that epoch's epochDone) the listener sets the interrupt
+    // flag, as another thread would.
+    static void interruptedRun(SparseMlp net, Dataset train, Dataset test, Trainer.State state, List<String> seen,
+                               int interruptEpoch, int interruptBatch) {
+        try (WorkerPool pool = new WorkerPool(1)) {
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            trainer(pk).run(net, train, test, null, state, new Trainer.Listener() {
+                @Override public void batchDone(int epoch, int done, int total) {
+                    seen.add("batch " + (epoch + 1) + "." + done);
+                    if (epoch + 1 == interruptEpoch && done == interruptBatch) Thread.currentThread().interrupt();
+                }
+
+                @Override public void epochDone(EpochMetrics m, Trainer.State s) {
+                    seen.add("epoch " + m.epoch());
+                    if (m.epoch() == interruptEpoch && interruptBatch == 0) Thread.currentThread().interrupt();
+                }
+            });
+        }
+    }
+
+    @Test
+    void anInterruptStopsTrainingBeforeTheNextBatchAndKeepsTheFlag() {
+        try (Dataset train = blobs("train", 90, 5); Dataset test = blobs("test", 40, 6);
+             SparseMlp net = SparseMlp.create(config(), new RandomStream(2), 9); WorkerPool pool = new WorkerPool(1)) {
+            List<String> seen = new ArrayList<>();
+            Trainer.State state = new Trainer.State(new RandomStream(3), new RandomStream(4));
+            try {
+                assertThatThrownBy(() -> interruptedRun(net, train, test, state, seen, 2, 2)).isInstanceOf(CancellationException.class)
+                        .hasMessage("training interrupted after step 8 (epoch 2, 2 of 6 batches trained); the last completed epoch is 1");
+                assertThat(Thread.currentThread().isInterrupted()).as("interrupt flag kept").isTrue();
+            } finally {
+                Thread.interrupted();
+            }
+            assertThat(seen).endsWith("epoch 1", "batch 2.1", "batch 2.2");
+            assertThat(state.epochsDone).isEqualTo(1);
+            // The run's batch matrix is freed and the network no longer refers to it.
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            assertThatThrownBy(() -> net.evolve(TopologyEvolution.magnitude(new GradientGrow(), EvolutionSchedule.everyEpoch(0.4)), 0.4,
+                    new RandomStream(1), pk)).isInstanceOf(IllegalStateException.class).hasMessageContaining("gradient regrowth needs the gradient of a training batch");
+        }
+    }
+
+    @Test
+    void anInterruptDuringEpochDoneStopsBeforeTheNextEpochAndOneAfterTheLastBatchBeforeEpochDone() {
+        try (Dataset train = blobs("train", 90, 5); Dataset test = blobs("test", 40, 6);
+             SparseMlp net = SparseMlp.create(config(), new RandomStream(2), 9)) {
+            List<String> seen = new ArrayList<>();
+            Trainer.State state = new Trainer.State(new RandomStream(3), new RandomStream(4));
+            try {
+                assertThatThrownBy(() -> interruptedRun(net, train, test, state, seen, 2, 0)).isInstanceOf(CancellationException.class)
+                        .hasMessage("training interrupted after step 12 (epoch 3, 0 of 6 batches trained); the last completed epoch is 2");
+                assertThat(Thread.currentThread().isInterrupted()).isTrue();
+            } finally {
+                Thread.interrupted();
+            }
+            assertThat(seen).endsWith("batch 2.6", "epoch 2");
+            assertThat(state.epochsDone).isEqualTo(2);
+        }
+        // Interrupted in the last batch, the epoch is not reported done: its listener would write on an interrupted thread.
+        try (Dataset train = blobs("train", 90, 5); Dataset test = blobs("test", 40, 6);
+             SparseMlp net = SparseMlp.create(config(), new RandomStream(2), 9)) {
+            List<String> seen = new ArrayList<>();
+            Trainer.State state = new Trainer.State(new RandomStream(3), new RandomStream(4));
+            try {
+                assertThatThrownBy(() -> interruptedRun(net, train, test, state, seen, 1, 6)).isInstanceOf(CancellationException.class)
+                        .hasMessage("training interrupted after step 6 (epoch 1, 6 of 6 batches trained); no epoch was completed");
+                assertThat(Thread.currentThread().isInterrupted()).isTrue();
+            } finally {
+                Thread.interrupted();
+            }
+            assertThat(seen).endsWith("batch 1.5", "batch 1.6").doesNotContain("epoch 1");
+            assertThat(state.epochsDone).isZero();
         }
     }
 }

@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Supplier;
 import org.dst4j.runtime.resource.Closing;
 
 /**
@@ -47,19 +48,31 @@ public final class CsrMatrix implements AutoCloseable {
 
     private record Side(ValueLayout layout, MemorySegment[] seg) {}
 
+    // Where every arena of every matrix comes from; tests substitute one that records them, to check
+    // that a call which fails closes each arena it opened.
+    static volatile Supplier<Arena> arenas = Arena::ofShared;
+
     private CsrMatrix(int rows, int cols, long nnz) {
         this.rows = rows;
         this.cols = cols;
         this.nnz = nnz;
-        this.arena = Arena.ofShared();
-        this.ptrArena = Arena.ofShared();
-        this.rowPtr = ptrArena.allocate(ValueLayout.JAVA_LONG, rows + 1L);
-        allocate(arena, nnz);
+        Arena a = arenas.get(), p = null;
+        try {
+            p = arenas.get();
+            rowPtr = p.allocate(ValueLayout.JAVA_LONG, rows + 1L);
+            colIdx = a.allocate(ValueLayout.JAVA_INT, Math.max(1, nnz));
+            values = a.allocate(ValueLayout.JAVA_FLOAT, Math.max(1, nnz));
+        } catch (RuntimeException | Error e) {
+            closeAfter(e, a, p);
+            throw e;
+        }
+        arena = a;
+        ptrArena = p;
     }
 
-    private void allocate(Arena a, long n) {
-        colIdx = a.allocate(ValueLayout.JAVA_INT, Math.max(1, n));
-        values = a.allocate(ValueLayout.JAVA_FLOAT, Math.max(1, n));
+    // For a failed call: closes the arenas it opened (null: not opened yet), adding what closing throws to e.
+    private static void closeAfter(Throwable e, Arena... opened) {
+        for (Arena a : opened) if (a != null) Closing.after(e, () -> closeIfOpen(a));
     }
 
     static void checkShape(int rows, int cols) {
@@ -93,15 +106,16 @@ public final class CsrMatrix implements AutoCloseable {
             keys[k] = ((long) r[k] * cols + c[k]) << 31 | k;
         }
         Arrays.sort(keys);
-        CsrMatrix m = new CsrMatrix(rows, cols, n);
-        long prev = -1;
-        for (int k = 0; k < n; k++) {
-            long key = keys[k] >>> 31;
-            int orig = (int) (keys[k] & 0x7fffffffL);
-            if (key == prev) {
+        // Every entry is checked before the matrix is allocated, so a refused one leaves nothing to free.
+        for (int k = 1; k < n; k++) {
+            if (keys[k] >>> 31 == keys[k - 1] >>> 31) {
+                int orig = (int) (keys[k] & 0x7fffffffL);
                 throw new IllegalArgumentException("entry " + orig + ": duplicate (row " + r[orig] + ", col " + c[orig] + ")");
             }
-            prev = key;
+        }
+        CsrMatrix m = new CsrMatrix(rows, cols, n);
+        for (int k = 0; k < n; k++) {
+            int orig = (int) (keys[k] & 0x7fffffffL);
             m.colIdx.setAtIndex(ValueLayout.JAVA_INT, k, c[orig]);
             m.values.setAtIndex(ValueLayout.JAVA_FLOAT, k, v[orig]);
             m.rowPtr.setAtIndex(ValueLayout.JAVA_LONG, r[orig] + 1L, m.rowPtr.getAtIndex(ValueLayout.JAVA_LONG, r[orig] + 1L) + 1);
@@ -122,12 +136,15 @@ public final class CsrMatrix implements AutoCloseable {
         Integer[] order = new Integer[r.length];
         for (int k = 0; k < order.length; k++) order[k] = k;
         Arrays.sort(order, (a, b) -> r[a] != r[b] ? Integer.compare(r[a], r[b]) : Integer.compare(c[a], c[b]));
+        for (int k = 1; k < order.length; k++) {
+            int o = order[k];
+            if (r[o] == r[order[k - 1]] && c[o] == c[order[k - 1]]) {
+                throw new IllegalArgumentException("entry " + o + ": duplicate (row " + r[o] + ", col " + c[o] + ")");
+            }
+        }
         CsrMatrix m = new CsrMatrix(rows, cols, r.length);
         for (int k = 0; k < order.length; k++) {
             int o = order[k];
-            if (k > 0 && r[o] == r[order[k - 1]] && c[o] == c[order[k - 1]]) {
-                throw new IllegalArgumentException("entry " + o + ": duplicate (row " + r[o] + ", col " + c[o] + ")");
-            }
             m.colIdx.setAtIndex(ValueLayout.JAVA_INT, k, c[o]);
             m.values.setAtIndex(ValueLayout.JAVA_FLOAT, k, v[o]);
             m.rowPtr.setAtIndex(ValueLayout.JAVA_LONG, r[o] + 1L, m.rowPtr.getAtIndex(ValueLayout.JAVA_LONG, r[o] + 1L) + 1);
@@ -177,15 +194,22 @@ public final class CsrMatrix implements AutoCloseable {
             throw new IllegalArgumentException("rowPtr[" + rows + "] = " + rowPtr.getAtIndex(ValueLayout.JAVA_LONG, rows) + ", expected " + nnz);
         }
         CsrMatrix m = new CsrMatrix(rows, cols, nnz);
-        MemorySegment.copy(rowPtr, 0, m.rowPtr, 0, rowPtr.byteSize());
-        MemorySegment.copy(colIdx, 0, m.colIdx, 0, colIdx.byteSize());
-        MemorySegment.copy(values, 0, m.values, 0, values.byteSize());
+        try {
+            MemorySegment.copy(rowPtr, 0, m.rowPtr, 0, rowPtr.byteSize());
+            MemorySegment.copy(colIdx, 0, m.colIdx, 0, colIdx.byteSize());
+            MemorySegment.copy(values, 0, m.values, 0, values.byteSize());
+        } catch (RuntimeException | Error e) {
+            // e.g. the caller's segments closed by another thread since they were validated
+            Closing.after(e, m::close);
+            throw e;
+        }
         return m;
     }
 
     /**
      * Starts a matrix filled row by row, for initializers that sample each row's columns directly
-     * (no dense pass, no COO sort).
+     * (no dense pass, no COO sort). The builder holds the matrix's memory until {@link Builder#build}
+     * hands it over; a call that fails frees it, and so does {@link Builder#close} before then.
      */
     public static Builder builder(int rows, int cols, long nnzCapacity) {
         checkShape(rows, cols);
@@ -195,18 +219,41 @@ public final class CsrMatrix implements AutoCloseable {
         return new Builder(rows, cols, nnzCapacity);
     }
 
-    /** Appends rows in order; each row's columns strictly ascending. */
-    public static final class Builder {
+    /**
+     * Appends rows in order; each row's columns strictly ascending. Until {@link #build} returns, the
+     * builder owns the matrix: a call that throws frees it (the builder is then closed), and
+     * {@link #close} frees it if the matrix is abandoned half-built.
+     */
+    public static final class Builder implements AutoCloseable {
         private final CsrMatrix m;
         private int row;
         private long pos;
+        private boolean built;
+        private boolean closed;
 
         private Builder(int rows, int cols, long capacity) {
             m = new CsrMatrix(rows, cols, capacity);
         }
 
-        /** Appends the next row: {@code n} entries with strictly ascending columns. */
+        /**
+         * Appends the next row: {@code n} entries with strictly ascending columns.
+         *
+         * @throws IllegalArgumentException naming the row and entry, for a column out of range, not
+         *     ascending or duplicated, or more entries than the capacity; the builder is then closed
+         * @throws IllegalStateException if every row was added, or the builder is built or closed
+         */
         public Builder addRow(int[] cols, float[] vals, int n) {
+            checkOpen();
+            try {
+                append(cols, vals, n);
+            } catch (RuntimeException | Error e) {
+                Closing.after(e, this::close);
+                throw e;
+            }
+            return this;
+        }
+
+        private void append(int[] cols, float[] vals, int n) {
             if (row >= m.rows) throw new IllegalStateException("all " + m.rows + " rows already added");
             if (pos + n > m.nnz) {
                 throw new IllegalArgumentException("row " + row + ": " + (pos + n) + " entries exceed capacity " + m.nnz);
@@ -226,24 +273,57 @@ public final class CsrMatrix implements AutoCloseable {
             pos += n;
             row++;
             m.rowPtr.setAtIndex(ValueLayout.JAVA_LONG, row, pos);
-            return this;
         }
 
-        /** Finishes the matrix; rows not added are empty, and unused capacity is released. */
+        /**
+         * Finishes the matrix, which then belongs to the caller; rows not added are empty, and unused
+         * capacity is released.
+         *
+         * @throws IllegalStateException if the builder is built or closed
+         */
         public CsrMatrix build() {
-            while (row < m.rows) m.rowPtr.setAtIndex(ValueLayout.JAVA_LONG, ++row, pos);
-            if (pos != m.nnz) m.shrinkTo(pos);
+            checkOpen();
+            try {
+                while (row < m.rows) m.rowPtr.setAtIndex(ValueLayout.JAVA_LONG, ++row, pos);
+                if (pos != m.nnz) m.shrinkTo(pos);
+            } catch (RuntimeException | Error e) {
+                Closing.after(e, this::close);
+                throw e;
+            }
+            built = true;
             return m;
+        }
+
+        private void checkOpen() {
+            if (built) throw new IllegalStateException("the matrix is already built");
+            if (closed) throw new IllegalStateException("the builder is closed (closed by its caller, or an earlier call failed)");
+        }
+
+        /** Frees the matrix unless {@link #build} returned it. Closing again does nothing. */
+        @Override
+        public void close() {
+            if (built || closed) return;
+            closed = true;
+            m.close();
         }
     }
 
     private void shrinkTo(long n) {
+        Arena fresh = arenas.get();
+        MemorySegment c, v;
+        try {
+            c = fresh.allocate(ValueLayout.JAVA_INT, Math.max(1, n));
+            v = fresh.allocate(ValueLayout.JAVA_FLOAT, Math.max(1, n));
+            MemorySegment.copy(colIdx, 0, c, 0, n * Integer.BYTES);
+            MemorySegment.copy(values, 0, v, 0, n * Float.BYTES);
+        } catch (RuntimeException | Error e) {
+            closeAfter(e, fresh);
+            throw e;
+        }
         Arena old = arena;
-        MemorySegment oldCol = colIdx, oldVal = values;
-        arena = Arena.ofShared();
-        allocate(arena, n);
-        MemorySegment.copy(oldCol, 0, colIdx, 0, n * Integer.BYTES);
-        MemorySegment.copy(oldVal, 0, values, 0, n * Float.BYTES);
+        arena = fresh;
+        colIdx = c;
+        values = v;
         nnz = n;
         old.close();
     }
@@ -256,12 +336,12 @@ public final class CsrMatrix implements AutoCloseable {
 
     private synchronized void ensureTranspose() {
         if (transposeArena != null) return;
-        Arena a = Arena.ofShared();
+        Arena a = arenas.get();
         try {
             buildTranspose(a);
         } catch (RuntimeException | Error e) {
             // e.g. a closed matrix: the arena just made would otherwise be lost
-            a.close();
+            closeAfter(e, a);
             throw e;
         }
         transposeArena = a;
@@ -371,16 +451,22 @@ public final class CsrMatrix implements AutoCloseable {
             side[si] = sd.seg()[0];
             width[si++] = (int) sd.layout().byteSize();
         }
-        Arena newPtrArena = Arena.ofShared();
-        MemorySegment newRowPtr = newPtrArena.allocate(ValueLayout.JAVA_LONG, rows + 1L);
-        if (newNnz <= nnz) {
-            mergeInPlace(keep, addedKeys, addedValues, addedCount, survivors, newNnz, newRowPtr, side, width);
-        } else {
-            mergeIntoNew(keep, addedKeys, addedValues, addedCount, newNnz, newRowPtr, side, width);
+        Arena newPtrArena = arenas.get();
+        try {
+            MemorySegment newRowPtr = newPtrArena.allocate(ValueLayout.JAVA_LONG, rows + 1L);
+            if (newNnz <= nnz) {
+                mergeInPlace(keep, addedKeys, addedValues, addedCount, survivors, newNnz, newRowPtr, side, width);
+            } else {
+                mergeIntoNew(keep, addedKeys, addedValues, addedCount, newNnz, newRowPtr, side, width);
+            }
+            rowPtr = newRowPtr;
+        } catch (RuntimeException | Error e) {
+            // e.g. a closed matrix, or no memory for the new arrays (the matrix is then unchanged)
+            closeAfter(e, newPtrArena);
+            throw e;
         }
         ptrArena.close();
         ptrArena = newPtrArena;
-        rowPtr = newRowPtr;
         nnz = newNnz;
     }
 
@@ -435,17 +521,35 @@ public final class CsrMatrix implements AutoCloseable {
 
     private void mergeIntoNew(MemorySegment keep, long[] addedKeys, float[] addedValues, int addedCount, long newNnz,
                               MemorySegment newRowPtr, MemorySegment[] from, int[] width) {
-        Arena old = arena;
-        MemorySegment oCol = colIdx, oVal = values;
-        Arena fresh = Arena.ofShared();
-        allocate(fresh, newNnz);
+        Arena fresh = arenas.get();
         MemorySegment[] to = new MemorySegment[from.length];
-        int si = 0;
-        for (Side sd : sides.values()) {
-            ValueLayout l = sd.layout();
-            to[si] = fresh.allocate(Math.max(1, newNnz) * l.byteSize(), l.byteAlignment());
-            sd.seg()[0] = to[si++];
+        MemorySegment nCol, nVal;
+        try {
+            nCol = fresh.allocate(ValueLayout.JAVA_INT, Math.max(1, newNnz));
+            nVal = fresh.allocate(ValueLayout.JAVA_FLOAT, Math.max(1, newNnz));
+            int si = 0;
+            for (Side sd : sides.values()) {
+                ValueLayout l = sd.layout();
+                to[si++] = fresh.allocate(Math.max(1, newNnz) * l.byteSize(), l.byteAlignment());
+            }
+            mergeInto(nCol, nVal, to, keep, addedKeys, addedValues, addedCount, newRowPtr, from, width);
+        } catch (RuntimeException | Error e) {
+            // Nothing of the matrix points into fresh yet: it is left as it was.
+            closeAfter(e, fresh);
+            throw e;
         }
+        Arena old = arena;
+        arena = fresh;
+        colIdx = nCol;
+        values = nVal;
+        int si = 0;
+        for (Side sd : sides.values()) sd.seg()[0] = to[si++];
+        old.close();
+    }
+
+    private void mergeInto(MemorySegment nCol, MemorySegment nVal, MemorySegment[] to, MemorySegment keep, long[] addedKeys,
+                           float[] addedValues, int addedCount, MemorySegment newRowPtr, MemorySegment[] from, int[] width) {
+        MemorySegment oCol = colIdx, oVal = values;
         long out = 0;
         int a = 0;
         for (int r = 0; r < rows; r++) {
@@ -457,12 +561,12 @@ public final class CsrMatrix implements AutoCloseable {
                 boolean haveOld = k < end, haveNew = a < addedCount && addedKeys[a] < rowBase + cols;
                 if (!haveOld && !haveNew) break;
                 if (haveNew && (!haveOld || addedKeys[a] - rowBase < oCol.getAtIndex(ValueLayout.JAVA_INT, k))) {
-                    colIdx.setAtIndex(ValueLayout.JAVA_INT, out, (int) (addedKeys[a] - rowBase));
-                    values.setAtIndex(ValueLayout.JAVA_FLOAT, out, addedValues[a]);
+                    nCol.setAtIndex(ValueLayout.JAVA_INT, out, (int) (addedKeys[a] - rowBase));
+                    nVal.setAtIndex(ValueLayout.JAVA_FLOAT, out, addedValues[a]);
                     a++;
                 } else {
-                    colIdx.setAtIndex(ValueLayout.JAVA_INT, out, oCol.getAtIndex(ValueLayout.JAVA_INT, k));
-                    values.setAtIndex(ValueLayout.JAVA_FLOAT, out, oVal.getAtIndex(ValueLayout.JAVA_FLOAT, k));
+                    nCol.setAtIndex(ValueLayout.JAVA_INT, out, oCol.getAtIndex(ValueLayout.JAVA_INT, k));
+                    nVal.setAtIndex(ValueLayout.JAVA_FLOAT, out, oVal.getAtIndex(ValueLayout.JAVA_FLOAT, k));
                     for (int i = 0; i < from.length; i++) {
                         if (width[i] == 4) to[i].setAtIndex(ValueLayout.JAVA_INT, out, from[i].getAtIndex(ValueLayout.JAVA_INT, k));
                         else MemorySegment.copy(from[i], k * width[i], to[i], out * width[i], width[i]);
@@ -473,8 +577,6 @@ public final class CsrMatrix implements AutoCloseable {
             }
         }
         newRowPtr.setAtIndex(ValueLayout.JAVA_LONG, rows, out);
-        arena = fresh;
-        old.close();
     }
 
     public int rows() { return rows; }

@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
 import org.dst4j.runtime.random.RandomStream;
 import org.junit.jupiter.api.Test;
 
@@ -209,6 +212,130 @@ class CsrMatrixTest {
             assertThatThrownBy(() -> m.get(0, -1)).isInstanceOf(IndexOutOfBoundsException.class);
             assertThatThrownBy(() -> m.get(5, 0)).isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("5");
             assertThatThrownBy(() -> m.get(2, 0)).isInstanceOf(IndexOutOfBoundsException.class);
+        }
+    }
+
+    // While installed, records every arena a matrix opens; the allocation numbered failAt (from 0, over
+    // all of them) fails as a native allocation does when memory runs out.
+    private static final class RecordedArenas implements AutoCloseable {
+        private final Supplier<Arena> previous = CsrMatrix.arenas;
+        private final List<Arena> opened = new ArrayList<>();
+        private int allocations;
+        private int failAt = -1;
+
+        RecordedArenas() {
+            CsrMatrix.arenas = () -> {
+                Arena real = Arena.ofShared();
+                Arena a = new Arena() {
+                    @Override public MemorySegment allocate(long byteSize, long byteAlignment) {
+                        if (allocations++ == failAt) throw new OutOfMemoryError("allocation " + failAt + " refused by the test");
+                        return real.allocate(byteSize, byteAlignment);
+                    }
+
+                    @Override public MemorySegment.Scope scope() { return real.scope(); }
+
+                    @Override public void close() { real.close(); }
+                };
+                opened.add(a);
+                return a;
+            };
+        }
+
+        RecordedArenas failingAt(int allocation) {
+            failAt = allocation;
+            allocations = 0;
+            return this;
+        }
+
+        long stillOpen() { return opened.stream().filter(a -> a.scope().isAlive()).count(); }
+
+        @Override public void close() { CsrMatrix.arenas = previous; }
+    }
+
+    @Test
+    void aRefusedFromCooLeavesNoArenaOpen() {
+        try (RecordedArenas arenas = new RecordedArenas()) {
+            assertThatThrownBy(() -> CsrMatrix.fromCoo(2, 2, new int[] {1, 0, 1}, new int[] {1, 0, 1}, new float[3]))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("entry 2: duplicate (row 1, col 1)");
+            // rows x cols of 2^32 cells or more are sorted another way
+            assertThatThrownBy(() -> CsrMatrix.fromCoo(70_000, 70_000, new int[] {69_999, 3, 69_999}, new int[] {5, 4, 5}, new float[3]))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("entry 2: duplicate (row 69999, col 5)");
+            assertThat(arenas.stillOpen()).isZero();
+        }
+    }
+
+    @Test
+    void aMatrixWhoseMemoryRunsOutLeavesNoArenaOpen() {
+        for (int fail = 0; fail < 3; fail++) {   // rowPtr, colIdx, values
+            try (RecordedArenas arenas = new RecordedArenas().failingAt(fail)) {
+                assertThatThrownBy(() -> CsrMatrix.fromCoo(2, 2, new int[] {0, 1}, new int[] {1, 0}, new float[2]))
+                        .isInstanceOf(OutOfMemoryError.class);
+                assertThat(arenas.stillOpen()).as("allocation %d failed", fail).isZero();
+            }
+        }
+    }
+
+    @Test
+    void aBuilderFreesItsMatrixWhenARowIsRefusedOrItIsAbandoned() {
+        try (RecordedArenas arenas = new RecordedArenas()) {
+            CsrMatrix.Builder refused = CsrMatrix.builder(2, 5, 10).addRow(new int[] {1, 2}, new float[2], 2);
+            assertThatThrownBy(() -> refused.addRow(new int[] {3, 3}, new float[2], 2))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("row 1, entry 1: col 3 duplicated");
+            assertThat(arenas.stillOpen()).isZero();
+            assertThatThrownBy(refused::build).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+
+            try (CsrMatrix.Builder abandoned = CsrMatrix.builder(2, 5, 10)) {
+                abandoned.addRow(new int[] {4}, new float[1], 1);
+            }
+            assertThat(arenas.stillOpen()).isZero();
+
+            // Built, the matrix is the caller's: closing the builder leaves it alone.
+            CsrMatrix.Builder built = CsrMatrix.builder(2, 5, 10).addRow(new int[] {4}, new float[] {3}, 1);
+            try (CsrMatrix m = built.build()) {
+                built.close();
+                assertThat(m.get(0, 4)).isEqualTo(3f);
+                assertThatThrownBy(() -> built.addRow(new int[] {1}, new float[1], 1)).isInstanceOf(IllegalStateException.class);
+                assertThat(m.get(0, 4)).isEqualTo(3f);
+            }
+            assertThat(arenas.stillOpen()).isZero();
+
+            // build() moves the entries into arrays of their size; the second of those runs out.
+            CsrMatrix.Builder shrinking = CsrMatrix.builder(2, 5, 10);
+            arenas.failingAt(1);
+            shrinking.addRow(new int[] {0}, new float[1], 1);
+            assertThatThrownBy(shrinking::build).isInstanceOf(OutOfMemoryError.class);
+            assertThat(arenas.stillOpen()).isZero();
+        }
+    }
+
+    @Test
+    void aRewireThatFailsLeavesNoNewArenaOpenAndTheMatrixAsItWas() {
+        try (RecordedArenas arenas = new RecordedArenas(); Arena a = Arena.ofConfined()) {
+            MemorySegment keep = a.allocate(2);
+            keep.fill((byte) 1);
+            CsrMatrix closed = CsrMatrix.fromCoo(2, 3, new int[] {0, 1}, new int[] {1, 2}, new float[] {1, 2});
+            closed.close();
+            assertThatThrownBy(() -> closed.rewire(keep, new long[0], new float[0], 0)).isInstanceOf(IllegalStateException.class);
+            assertThat(arenas.stillOpen()).isZero();
+
+            try (CsrMatrix m = CsrMatrix.fromCoo(2, 3, new int[] {0, 1}, new int[] {1, 2}, new float[] {1, 2})) {
+                m.addSide("velocity", ValueLayout.JAVA_FLOAT).setAtIndex(ValueLayout.JAVA_FLOAT, 1, 5f);
+                long open = arenas.stillOpen();
+                // Growing merges into new arrays: the row pointers (allocation 0), columns (1), values (2) run out.
+                arenas.failingAt(2);
+                assertThatThrownBy(() -> m.rewire(keep, new long[] {0}, new float[] {9}, 1)).isInstanceOf(OutOfMemoryError.class);
+                assertThat(arenas.stillOpen()).isEqualTo(open);
+                assertThat(m.nnz()).isEqualTo(2);
+                assertThat(m.get(0, 0)).isZero();
+                assertThat(m.get(0, 1)).isEqualTo(1f);
+                assertThat(m.get(1, 2)).isEqualTo(2f);
+                assertThat(m.side("velocity").getAtIndex(ValueLayout.JAVA_FLOAT, 1)).isEqualTo(5f);
+
+                arenas.failingAt(-1);
+                m.rewire(keep, new long[] {0}, new float[] {9}, 1);
+                assertThat(m.get(0, 0)).isEqualTo(9f);
+                assertThat(m.side("velocity").getAtIndex(ValueLayout.JAVA_FLOAT, 2)).isEqualTo(5f);
+            }
         }
     }
 }
