@@ -199,6 +199,11 @@ public final class SetTraining {
                             ModelFile.save(out.resolve(CHECKPOINT), net, opt, std, header(cfg, s, provenance));
                             curve(history).write(out.resolve(CURVE));
                         } catch (IOException e) {
+                            // An interrupt that lands in a write closes its channel: report it as the cancellation it is.
+                            if (Thread.currentThread().isInterrupted()) {
+                                throw new java.util.concurrent.CancellationException("training interrupted after epoch " + m.epoch()
+                                        + " while writing its files (" + e.getMessage() + "); " + out + " holds the run as of the last file written");
+                            }
                             throw new java.io.UncheckedIOException(e);
                         }
                     }

@@ -109,6 +109,34 @@ class SetTrainingTest {
         }
     }
 
+    /** An interrupt (mid-epoch, or while an epoch's files are written) stops the run resumably, the flag kept. */
+    @Test
+    void anInterruptedRunStopsWithACancellationAndResumesToTheSameModel(@TempDir Path dir) throws Exception {
+        try (DatasetSplit data = small()) {
+            SetTraining.train(smallConfig(3, 1), data, true, dir.resolve("whole"), null).close();
+            for (boolean whileWriting : new boolean[] {false, true}) {
+                Path run = dir.resolve("interrupted-" + whileWriting);
+                SetTraining.Progress interrupter = new SetTraining.Progress() {
+                    @Override public void batch(int epoch, int done, int total) {
+                        if (!whileWriting && epoch == 1 && done == 3) Thread.currentThread().interrupt();
+                    }
+
+                    @Override public void epoch(org.dst4j.nn.train.EpochMetrics m) {
+                        if (whileWriting && m.epoch() == 2) Thread.currentThread().interrupt();
+                    }
+                };
+                assertThatThrownBy(() -> SetTraining.train(smallConfig(3, 1), data, true, run, interrupter).close())
+                        .isInstanceOf(java.util.concurrent.CancellationException.class).hasMessageContaining("interrupted");
+                assertThat(Thread.interrupted()).as("the interrupt flag is kept").isTrue();
+                try (SparseClassifier m = SetTraining.resume(run, data, 2, null)) {
+                    assertThat(m.network().connections()).isPositive();
+                }
+                assertThat(Files.readAllBytes(run.resolve(SetTraining.MODEL))).as("whileWriting=" + whileWriting)
+                        .isEqualTo(Files.readAllBytes(dir.resolve("whole").resolve(SetTraining.MODEL)));
+            }
+        }
+    }
+
     /** kill -9 in the middle of a run, resume from its checkpoint: the final model is byte-identical. */
     @Test
     void killedAndResumedRunEndsWithTheSameModelBytes(@TempDir Path dir) throws Exception {
