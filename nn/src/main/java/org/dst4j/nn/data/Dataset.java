@@ -148,6 +148,12 @@ public final class Dataset implements AutoCloseable {
     // Per thread and kept: a batch of 128 needs 128 KB (1 MB for an evaluation batch of 1,000), too much
     // garbage to allocate anew for every batch.
     private static final ThreadLocal<float[]> TRANSPOSE_BUFFER = ThreadLocal.withInitial(() -> new float[0]);
+    private static final int TRANSPOSE_FLOATS = 1 << 16;
+
+    // What the calling thread keeps, for tests.
+    static int transposeBufferFloats() {
+        return TRANSPOSE_BUFFER.get().length;
+    }
 
     /** What {@link #inBatches} hands each batch: samples {@code from .. from + m - 1} as the columns of {@code x}. */
     public interface Batch {
@@ -194,7 +200,9 @@ public final class Dataset implements AutoCloseable {
         long stride = out.stride();
         // A transpose in blocks of features: the block's rows of `out` stay in cache while every sample
         // writes into them, instead of one cache line touched per value.
-        int block = Math.min(features, 256);
+        // The buffer stays with the thread for its life, so wide batches take narrower blocks: at most
+        // TRANSPOSE_FLOATS (256 KB) per thread that ever predicted, where a 1,000-sample batch kept 1 MB.
+        int block = Math.max(1, Math.min(features, Math.min(256, TRANSPOSE_FLOATS / Math.max(1, n))));
         float[] buf = TRANSPOSE_BUFFER.get();
         if (buf.length < n * block) TRANSPOSE_BUFFER.set(buf = new float[n * block]);
         for (int f0 = 0; f0 < features; f0 += block) {

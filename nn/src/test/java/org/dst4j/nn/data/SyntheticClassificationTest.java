@@ -67,6 +67,27 @@ class SyntheticClassificationTest {
     }
 
     @Test
+    void aWideBatchIsTransposedExactlyAndTheThreadKeepsAtMost256KB() throws Exception {
+        // A 1,000-sample prediction batch made every thread that predicted keep a 1 MB buffer for its life.
+        int features = 300, n = 700;
+        SyntheticClassification g = new SyntheticClassification(5, features, 7, 4, 1f);
+        java.util.concurrent.FutureTask<Void> task = new java.util.concurrent.FutureTask<>(() -> {
+            try (WorkerPool pool = new WorkerPool(1); Dataset d = g.generate("d", 0, n, pool); DenseMatrix x = DenseMatrix.allocate(features, n)) {
+                int[] order = new int[n];
+                for (int i = 0; i < n; i++) order[i] = (i * 37 + 11) % n;
+                d.gatherBatch(order, 0, n, x);
+                for (int c = 0; c < n; c++) {
+                    for (int f = 0; f < features; f++) assertThat(x.get(f, c)).isEqualTo(d.get(order[c], f));
+                }
+                assertThat(Dataset.transposeBufferFloats()).isPositive().isLessThanOrEqualTo(1 << 16);
+            }
+            return null;
+        });
+        Thread.ofPlatform().start(task);  // a fresh thread: nothing kept from earlier tests
+        task.get();
+    }
+
+    @Test
     void badArgumentsAreNamed() {
         assertThatThrownBy(() -> new SyntheticClassification(1, 10, 11, 2, 1f)).hasMessageContaining("informative features must be in [1, 10]");
         assertThatThrownBy(() -> new SyntheticClassification(1, 10, 5, 1, 1f)).hasMessageContaining("classes must be >= 2");
