@@ -46,6 +46,7 @@ import org.dst4j.runtime.kernel.KernelProvider;
 import org.dst4j.runtime.kernel.ParallelKernels;
 import org.dst4j.runtime.parallel.WorkerPool;
 import org.dst4j.runtime.random.RngStreams;
+import org.dst4j.runtime.record.ArrayRecords;
 import org.dst4j.runtime.resource.Closing;
 
 /**
@@ -103,6 +104,13 @@ public final class FreeTickets {
         private static double[][][] copy(double[][][] a) {
             return Arrays.stream(a).map(m -> Arrays.stream(m).map(double[]::clone).toArray(double[][]::new)).toArray(double[][][]::new);
         }
+
+        // By content: the generated methods would compare and print the arrays by identity.
+        @Override public boolean equals(Object o) { return ArrayRecords.equals(this, o); }
+
+        @Override public int hashCode() { return ArrayRecords.hashCode(this); }
+
+        @Override public String toString() { return ArrayRecords.toString(this); }
     }
 
     private FreeTickets() {}

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import org.dst4j.runtime.record.ArrayRecords;
 
 /**
  * Hyper-parameters of a FreeTickets run (Liu et al., "Deep Ensembling with No Overhead for either
@@ -273,4 +274,11 @@ public record FreeTicketsConfig(Variant variant, int members, int[] hidden, doub
         if (variant == Variant.DST) m.put("member_splits", memberSplits);
         return m;
     }
+
+    // By content: the generated methods would compare and print the arrays by identity.
+    @Override public boolean equals(Object o) { return ArrayRecords.equals(this, o); }
+
+    @Override public int hashCode() { return ArrayRecords.hashCode(this); }
+
+    @Override public String toString() { return ArrayRecords.toString(this); }
 }

@@ -30,6 +30,7 @@ import org.dst4j.runtime.kernel.KernelProvider;
 import org.dst4j.runtime.kernel.ParallelKernels;
 import org.dst4j.runtime.parallel.WorkerPool;
 import org.dst4j.runtime.random.RngStreams;
+import org.dst4j.runtime.record.ArrayRecords;
 
 /**
  * NeuroTrails (Grooten et al. 2025): one sparse backbone shared by {@code M} dynamically sparse heads,
@@ -198,16 +199,12 @@ public final class NeuroTrails {
         /** Each layer's expected density; a copy. */
         @Override public double[] densities() { return densities.clone(); }
 
-        // By content: the generated methods would compare the arrays by identity.
-        @Override public boolean equals(Object o) {
-            return o instanceof Network n && Objects.equals(name, n.name) && Arrays.equals(sizes, n.sizes) && Arrays.equals(densities, n.densities);
-        }
+        // By content: the generated methods would compare and print the arrays by identity.
+        @Override public boolean equals(Object o) { return ArrayRecords.equals(this, o); }
 
-        @Override public int hashCode() { return Objects.hash(name, Arrays.hashCode(sizes), Arrays.hashCode(densities)); }
+        @Override public int hashCode() { return ArrayRecords.hashCode(this); }
 
-        @Override public String toString() {
-            return "Network[name=" + name + ", sizes=" + Arrays.toString(sizes) + ", densities=" + Arrays.toString(densities) + "]";
-        }
+        @Override public String toString() { return ArrayRecords.toString(this); }
     }
 
     // As the other models' headers: the settings, and the training data's checksum, which predict uses to

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import org.dst4j.nn.layer.Activation;
+import org.dst4j.runtime.record.ArrayRecords;
 
 /**
  * Hyper-parameters of a NeuroTrails run: {@code heads} heads after {@code sharedLayers} shared layers of
@@ -196,4 +197,11 @@ public record NeuroTrailsConfig(int heads, int sharedLayers, int[] hidden, doubl
         m.put("seed", seed);
         return m;
     }
+
+    // By content: the generated methods would compare and print the arrays by identity.
+    @Override public boolean equals(Object o) { return ArrayRecords.equals(this, o); }
+
+    @Override public int hashCode() { return ArrayRecords.hashCode(this); }
+
+    @Override public String toString() { return ArrayRecords.toString(this); }
 }

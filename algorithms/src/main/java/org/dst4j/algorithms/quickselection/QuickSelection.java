@@ -25,6 +25,7 @@ import org.dst4j.runtime.kernel.KernelProvider;
 import org.dst4j.runtime.kernel.ParallelKernels;
 import org.dst4j.runtime.parallel.WorkerPool;
 import org.dst4j.runtime.random.RngStreams;
+import org.dst4j.runtime.record.ArrayRecords;
 import org.dst4j.runtime.sparse.CsrMatrix;
 
 /**
@@ -66,6 +67,13 @@ public final class QuickSelection {
             if (k < 1 || k > ranking.length) throw new IllegalArgumentException("k must be in [1, " + ranking.length + "], got " + k);
             return Arrays.copyOf(ranking, k);
         }
+
+        // By content: the generated methods would compare and print the arrays by identity.
+        @Override public boolean equals(Object o) { return ArrayRecords.equals(this, o); }
+
+        @Override public int hashCode() { return ArrayRecords.hashCode(this); }
+
+        @Override public String toString() { return ArrayRecords.toString(this); }
     }
 
     /** Told after every batch and epoch; all methods optional. */

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +31,7 @@ import org.dst4j.runtime.kernel.KernelProvider;
 import org.dst4j.runtime.kernel.ParallelKernels;
 import org.dst4j.runtime.parallel.WorkerPool;
 import org.dst4j.runtime.random.RngStreams;
+import org.dst4j.runtime.record.ArrayRecords;
 
 /**
  * SET at scale: for each network size, one epoch of SET training on seeded synthetic data, then one
@@ -56,14 +56,12 @@ public final class ScaleBenchmark {
         /** Hidden layer widths; a copy. */
         @Override public int[] hidden() { return hidden.clone(); }
 
-        // By content: the generated methods would compare the arrays by identity.
-        @Override public boolean equals(Object o) {
-            return o instanceof Size s && Arrays.equals(hidden, s.hidden) && Double.compare(epsilon, s.epsilon) == 0;
-        }
+        // By content: the generated methods would compare and print the arrays by identity.
+        @Override public boolean equals(Object o) { return ArrayRecords.equals(this, o); }
 
-        @Override public int hashCode() { return 31 * Arrays.hashCode(hidden) + Double.hashCode(epsilon); }
+        @Override public int hashCode() { return ArrayRecords.hashCode(this); }
 
-        @Override public String toString() { return "Size[hidden=" + Arrays.toString(hidden) + ", epsilon=" + epsilon + "]"; }
+        @Override public String toString() { return ArrayRecords.toString(this); }
     }
 
     /** Data, training and evolution settings shared by all sizes. */

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Objects;
 import org.dst4j.nn.init.WeightInit;
 import org.dst4j.nn.optim.LearningRate;
+import org.dst4j.runtime.record.ArrayRecords;
 
 /**
  * Hyper-parameters of a SET run (Mocanu et al. 2018). Defaults follow the truly-sparse SET code:
@@ -127,13 +128,10 @@ public record SetConfig(int[] hidden, double epsilon, double zeta, int epochs, i
         return m;
     }
 
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof SetConfig c && toMap().toString().equals(c.toMap().toString()) && threads == c.threads;
-    }
+    // By content: the generated methods would compare and print the arrays by identity.
+    @Override public boolean equals(Object o) { return ArrayRecords.equals(this, o); }
 
-    @Override
-    public int hashCode() {
-        return toMap().toString().hashCode();
-    }
+    @Override public int hashCode() { return ArrayRecords.hashCode(this); }
+
+    @Override public String toString() { return ArrayRecords.toString(this); }
 }

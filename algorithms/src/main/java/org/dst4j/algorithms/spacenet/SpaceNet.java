@@ -36,6 +36,7 @@ import org.dst4j.runtime.dense.DenseMatrix;
 import org.dst4j.runtime.kernel.ParallelKernels;
 import org.dst4j.runtime.random.RandomStream;
 import org.dst4j.runtime.random.RngStreams;
+import org.dst4j.runtime.record.ArrayRecords;
 import org.dst4j.runtime.sparse.CsrMatrix;
 
 /**
@@ -119,20 +120,12 @@ public final class SpaceNet implements AutoCloseable {
         /** Per layer of {@link #sizes()}: neurons the task could place connections on; a copy. */
         @Override public int[] selectedNeurons() { return selectedNeurons.clone(); }
 
-        // By content: the generated methods would compare the arrays by identity.
-        @Override public boolean equals(Object o) {
-            return o instanceof TaskStats s && task == s.task && Arrays.equals(connections, s.connections)
-                    && Arrays.equals(reservedNeurons, s.reservedNeurons) && Arrays.equals(selectedNeurons, s.selectedNeurons);
-        }
+        // By content: the generated methods would compare and print the arrays by identity.
+        @Override public boolean equals(Object o) { return ArrayRecords.equals(this, o); }
 
-        @Override public int hashCode() {
-            return Objects.hash(task, Arrays.hashCode(connections), Arrays.hashCode(reservedNeurons), Arrays.hashCode(selectedNeurons));
-        }
+        @Override public int hashCode() { return ArrayRecords.hashCode(this); }
 
-        @Override public String toString() {
-            return "TaskStats[task=" + task + ", connections=" + Arrays.toString(connections) + ", reservedNeurons="
-                    + Arrays.toString(reservedNeurons) + ", selectedNeurons=" + Arrays.toString(selectedNeurons) + "]";
-        }
+        @Override public String toString() { return ArrayRecords.toString(this); }
     }
 
     /** A learner for inputs of {@code inputs} features and {@code classes} output classes, with no connections yet. */

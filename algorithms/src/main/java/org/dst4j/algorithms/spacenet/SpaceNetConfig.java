@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import org.dst4j.runtime.record.ArrayRecords;
 
 /**
  * Hyper-parameters of a SpaceNet run on the MLP {@code input -> hidden… -> classes}. Start from
@@ -134,4 +135,11 @@ public record SpaceNetConfig(int tasks, int[] hidden, int[] connectionsPerTask, 
         m.put("seed", seed);
         return m;
     }
+
+    // By content: the generated methods would compare and print the arrays by identity.
+    @Override public boolean equals(Object o) { return ArrayRecords.equals(this, o); }
+
+    @Override public int hashCode() { return ArrayRecords.hashCode(this); }
+
+    @Override public String toString() { return ArrayRecords.toString(this); }
 }

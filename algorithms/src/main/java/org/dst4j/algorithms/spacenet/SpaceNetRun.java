@@ -37,6 +37,7 @@ import org.dst4j.runtime.kernel.ParallelKernels;
 import org.dst4j.runtime.parallel.WorkerPool;
 import org.dst4j.runtime.random.RandomStream;
 import org.dst4j.runtime.random.RngStreams;
+import org.dst4j.runtime.record.ArrayRecords;
 import org.dst4j.runtime.sparse.CsrMatrix;
 
 /**
@@ -101,6 +102,13 @@ public final class SpaceNetRun {
             }
             return s / (t - 1);
         }
+
+        // By content: the generated methods would compare and print the arrays by identity.
+        @Override public boolean equals(Object o) { return ArrayRecords.equals(this, o); }
+
+        @Override public int hashCode() { return ArrayRecords.hashCode(this); }
+
+        @Override public String toString() { return ArrayRecords.toString(this); }
     }
 
     /**
@@ -124,6 +132,13 @@ public final class SpaceNetRun {
 
         /** The network's layer sizes, input first; a copy. */
         @Override public int[] sizes() { return sizes.clone(); }
+
+        // By content: the generated methods would compare and print the arrays by identity.
+        @Override public boolean equals(Object o) { return ArrayRecords.equals(this, o); }
+
+        @Override public int hashCode() { return ArrayRecords.hashCode(this); }
+
+        @Override public String toString() { return ArrayRecords.toString(this); }
     }
 
     private SpaceNetRun() {}

@@ -2,6 +2,7 @@ package org.dst4j.nn.data;
 
 import java.util.Objects;
 import org.dst4j.runtime.random.RandomStream;
+import org.dst4j.runtime.record.ArrayRecords;
 
 /**
  * A synthetic two-class problem in the manner of NIPS 2003's MADELON (Guyon): {@code informative}
@@ -23,6 +24,13 @@ public record MadelonLike(DatasetSplit split, int[] relevant) implements AutoClo
 
     /** Column indices of the informative and redundant features, ascending; a copy. */
     @Override public int[] relevant() { return relevant.clone(); }
+
+    // By content: the generated methods would compare and print the arrays by identity.
+    @Override public boolean equals(Object o) { return ArrayRecords.equals(this, o); }
+
+    @Override public int hashCode() { return ArrayRecords.hashCode(this); }
+
+    @Override public String toString() { return ArrayRecords.toString(this); }
 
     /** The setting: 2,600 samples (2,000 train / 600 test), 5 informative, 15 redundant, 480 noise features. */
     public static MadelonLike standard(long seed) {

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import org.dst4j.runtime.record.ArrayRecords;
 import org.dst4j.runtime.resource.Closing;
 
 /**
@@ -20,6 +21,13 @@ public final class TaskStream implements AutoCloseable {
 
         /** The task's classes, ascending; a copy. */
         @Override public int[] classes() { return classes.clone(); }
+
+        // By content: the generated methods would compare and print the arrays by identity.
+        @Override public boolean equals(Object o) { return ArrayRecords.equals(this, o); }
+
+        @Override public int hashCode() { return ArrayRecords.hashCode(this); }
+
+        @Override public String toString() { return ArrayRecords.toString(this); }
     }
 
     private final List<Task> tasks;

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import org.dst4j.runtime.record.ArrayRecords;
 
 /**
  * How an ensemble and its members predict on one labeled set: the ensemble averages the members'
@@ -32,6 +33,13 @@ public record EnsembleMetrics(Scores ensemble, List<Scores> members, double[][] 
     private static double[][] copy(double[][] a) {
         return Arrays.stream(a).map(double[]::clone).toArray(double[][]::new);
     }
+
+    // By content: the generated methods would compare and print the arrays by identity.
+    @Override public boolean equals(Object o) { return ArrayRecords.equals(this, o); }
+
+    @Override public int hashCode() { return ArrayRecords.hashCode(this); }
+
+    @Override public String toString() { return ArrayRecords.toString(this); }
 
     /** Accuracy, mean negative log-likelihood (nats) and expected calibration error of one predictor. */
     public record Scores(double accuracy, double nll, double ece) {

@@ -1,5 +1,7 @@
 package org.dst4j.nn.optim;
 
+import org.dst4j.runtime.record.ArrayRecords;
+
 /** A learning-rate schedule over training progress measured in (fractional) epochs. */
 public sealed interface LearningRate {
 
@@ -60,6 +62,13 @@ public sealed interface LearningRate {
         @Override public int[] starts() { return starts.clone(); }
 
         @Override public float[] rates() { return rates.clone(); }
+
+        // By content: the generated methods would compare and print the arrays by identity.
+        @Override public boolean equals(Object o) { return ArrayRecords.equals(this, o); }
+
+        @Override public int hashCode() { return ArrayRecords.hashCode(this); }
+
+        @Override public String toString() { return ArrayRecords.toString(this); }
     }
 
     /** Parses {@code constant|step:<every>:<gamma>|cosine[:<min>]} around a base rate. */
