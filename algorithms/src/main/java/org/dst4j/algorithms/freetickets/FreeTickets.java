@@ -94,16 +94,12 @@ public final class FreeTickets {
                          double trainSeconds, List<Path> memberFiles) {
         /** Copies the distances, down to each layer's array, and the file list: changing the caller's afterwards does not change the result. */
         public Result {
-            topologyDistance = copy(Objects.requireNonNull(topologyDistance, "topologyDistance"));
+            topologyDistance = ArrayRecords.deepCopy(Objects.requireNonNull(topologyDistance, "topologyDistance"));
             memberFiles = List.copyOf(Objects.requireNonNull(memberFiles, "memberFiles"));
         }
 
         /** {@code [i][j][layer]}: how far apart the live connections of members i and j are; a copy. */
-        @Override public double[][][] topologyDistance() { return copy(topologyDistance); }
-
-        private static double[][][] copy(double[][][] a) {
-            return Arrays.stream(a).map(m -> Arrays.stream(m).map(double[]::clone).toArray(double[][]::new)).toArray(double[][][]::new);
-        }
+        @Override public double[][][] topologyDistance() { return ArrayRecords.deepCopy(topologyDistance); }
 
         // By content: the generated methods would compare and print the arrays by identity.
         @Override public boolean equals(Object o) { return ArrayRecords.equals(this, o); }

@@ -69,15 +69,11 @@ public final class SpaceNetRun {
     public record Method(String name, double[][] accuracy, long connections, double seconds) {
         /** Copies the matrix row by row: changing the caller's afterwards does not change the outcome. */
         public Method {
-            accuracy = copy(Objects.requireNonNull(accuracy, "accuracy"));
+            accuracy = ArrayRecords.deepCopy(Objects.requireNonNull(accuracy, "accuracy"));
         }
 
         /** {@code [task][after task]}: accuracy on task i after learning task j, NaN for i > j; a copy. */
-        @Override public double[][] accuracy() { return copy(accuracy); }
-
-        private static double[][] copy(double[][] a) {
-            return Arrays.stream(a).map(double[]::clone).toArray(double[][]::new);
-        }
+        @Override public double[][] accuracy() { return ArrayRecords.deepCopy(accuracy); }
 
         /** Mean accuracy over all tasks after the last one. */
         public double averageAccuracy() {

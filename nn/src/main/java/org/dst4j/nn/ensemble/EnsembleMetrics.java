@@ -1,7 +1,6 @@
 package org.dst4j.nn.ensemble;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import org.dst4j.runtime.record.ArrayRecords;
@@ -20,19 +19,15 @@ public record EnsembleMetrics(Scores ensemble, List<Scores> members, double[][] 
     /** Copies the list and the matrices, row by row: changing the caller's afterwards does not change the metrics. */
     public EnsembleMetrics {
         members = List.copyOf(Objects.requireNonNull(members, "members"));
-        disagreement = copy(Objects.requireNonNull(disagreement, "disagreement"));
-        kl = copy(Objects.requireNonNull(kl, "kl"));
+        disagreement = ArrayRecords.deepCopy(Objects.requireNonNull(disagreement, "disagreement"));
+        kl = ArrayRecords.deepCopy(Objects.requireNonNull(kl, "kl"));
     }
 
     /** {@code [i][j]}: fraction of samples whose predicted class differs between members i and j; a copy. */
-    @Override public double[][] disagreement() { return copy(disagreement); }
+    @Override public double[][] disagreement() { return ArrayRecords.deepCopy(disagreement); }
 
     /** {@code [i][j]}: mean over samples of KL(p_i || p_j), in nats; a copy. */
-    @Override public double[][] kl() { return copy(kl); }
-
-    private static double[][] copy(double[][] a) {
-        return Arrays.stream(a).map(double[]::clone).toArray(double[][]::new);
-    }
+    @Override public double[][] kl() { return ArrayRecords.deepCopy(kl); }
 
     // By content: the generated methods would compare and print the arrays by identity.
     @Override public boolean equals(Object o) { return ArrayRecords.equals(this, o); }
