@@ -11,6 +11,7 @@ import org.dst4j.nn.data.DataFormatException;
 import org.dst4j.nn.data.DatasetSplit;
 import org.dst4j.nn.ensemble.EnsembleMetrics;
 import org.dst4j.nn.model.EnsembleClassifier;
+import org.dst4j.nn.network.MlpConfig;
 import org.dst4j.nn.train.EpochMetrics;
 
 final class FreeTicketsCommand implements Command {
@@ -78,7 +79,7 @@ final class FreeTicketsCommand implements Command {
         Progress progress = new Progress(cfg.totalEpochs());
         RunDirectory.precheck(o, OUTPUTS);
         try (DatasetSplit data = DataArgs.load(o, cfg.seed())) {
-            int[] sizes = LayerCheck.sizes(data.train().features(), cfg.hidden(), data.train().classes());
+            int[] sizes = MlpConfig.sizes(data.train().features(), cfg.hidden(), data.train().classes());
             LayerCheck.check(o, "density", "", sizes, new org.dst4j.nn.init.Density.Erk(cfg.density()).densities(sizes));
             System.err.printf("dst4j freetickets %s, M=%d: %s, %d train / %d test samples, %d features, %d classes%n", cfg.variant().label(),
                     cfg.members(), data.train().name(), data.train().samples(), data.test().samples(), data.train().features(), data.train().classes());

@@ -9,6 +9,7 @@ import org.dst4j.algorithms.set.SetTraining;
 import org.dst4j.nn.data.DataFormatException;
 import org.dst4j.nn.data.DatasetSplit;
 import org.dst4j.nn.model.SparseClassifier;
+import org.dst4j.nn.network.MlpConfig;
 import org.dst4j.nn.train.EpochMetrics;
 
 final class SetCommand implements Command {
@@ -132,7 +133,7 @@ final class SetCommand implements Command {
         try (DatasetSplit data = DataArgs.load(o, splitSeed)) {
             Path out = null;
             if (resume == null) {
-                int[] sizes = LayerCheck.sizes(data.train().features(), cfg.hidden(), data.train().classes());
+                int[] sizes = MlpConfig.sizes(data.train().features(), cfg.hidden(), data.train().classes());
                 LayerCheck.check(o, "epsilon", "", sizes, new org.dst4j.nn.init.Density.ErdosRenyi(cfg.epsilon()).densities(sizes));
                 out = RunDirectory.claim(o, OUTPUTS);
             }

@@ -8,6 +8,7 @@ import org.dst4j.algorithms.spacenet.SpaceNetConfig;
 import org.dst4j.algorithms.spacenet.SpaceNetRun;
 import org.dst4j.nn.data.DataFormatException;
 import org.dst4j.nn.data.DatasetSplit;
+import org.dst4j.nn.network.MlpConfig;
 import org.dst4j.nn.train.EpochMetrics;
 
 final class SpaceNetCommand implements Command {
@@ -117,7 +118,7 @@ final class SpaceNetCommand implements Command {
 
     // SpaceNetRun.checkFits's rule, told in the options' names and the layers' shapes.
     private static void checkConnections(Options o, SpaceNetConfig cfg, int features, int classes) throws UsageException {
-        int[] sizes = LayerCheck.sizes(features, cfg.hidden(), classes), per = cfg.connectionsPerTask();
+        int[] sizes = MlpConfig.sizes(features, cfg.hidden(), classes), per = cfg.connectionsPerTask();
         long[] room = SpaceNetRun.connectionRoom(cfg, features, classes);
         int sel = cfg.selectedNeurons(), fewestClasses = classes / cfg.tasks();
         for (int l = 0; l < per.length; l++) {

@@ -453,12 +453,7 @@ public final class FreeTickets {
     }
 
     private static SparseMlp newNetwork(FreeTicketsConfig cfg, DatasetSplit data, long seed) {
-        int[] hidden = cfg.hidden();
-        int[] sizes = new int[hidden.length + 2];
-        sizes[0] = data.train().features();
-        System.arraycopy(hidden, 0, sizes, 1, hidden.length);
-        sizes[sizes.length - 1] = data.train().classes();
-        MlpConfig mlp = new MlpConfig(sizes, cfg.activation(), 0.6f, Activation.linear(), cfg.dropout(),
+        MlpConfig mlp = new MlpConfig(MlpConfig.sizes(data.train().features(), cfg.hidden(), data.train().classes()), cfg.activation(), 0.6f, Activation.linear(), cfg.dropout(),
                 new Density.Erk(cfg.density()), new WeightInit.HeUniform());
         RngStreams rng = new RngStreams(seed);
         return SparseMlp.create(mlp, rng.stream("init"), rng.stream("dropout").nextLong());

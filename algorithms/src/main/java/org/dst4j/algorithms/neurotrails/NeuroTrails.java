@@ -296,12 +296,7 @@ public final class NeuroTrails {
     }
 
     private static int[] sizes(NeuroTrailsConfig cfg, int features, int classes) {
-        int[] hidden = cfg.hidden();
-        int[] sizes = new int[hidden.length + 2];
-        sizes[0] = features;
-        System.arraycopy(hidden, 0, sizes, 1, hidden.length);
-        sizes[sizes.length - 1] = classes;
-        return sizes;
+        return MlpConfig.sizes(features, cfg.hidden(), classes);
     }
 
     /** Expected connections of networks with the given layer sizes, each at ERK global density {@code d}. */

@@ -167,10 +167,7 @@ public final class ScaleBenchmark {
                                 int evolutions) {
         boolean reset = resetPeakRss();
         int[] hidden = size.hidden();
-        int[] sizes = new int[hidden.length + 2];
-        sizes[0] = s.features();
-        System.arraycopy(hidden, 0, sizes, 1, hidden.length);
-        sizes[sizes.length - 1] = s.classes();
+        int[] sizes = MlpConfig.sizes(s.features(), hidden, s.classes());
         long neurons = 0;
         for (int h : hidden) neurons += h;
         Activation output = s.sigmoidMse() ? Activation.sigmoid() : Activation.linear();

@@ -134,11 +134,7 @@ public final class SpaceNet implements AutoCloseable {
         // Before any layer is allocated: a failure after it would leave the layers' memory to nobody.
         if (inputs < 1) throw new IllegalArgumentException("inputs must be >= 1, got " + inputs);
         if (classes < 1) throw new IllegalArgumentException("classes must be >= 1, got " + classes);
-        int[] hidden = cfg.hidden();
-        sizes = new int[hidden.length + 2];
-        sizes[0] = inputs;
-        System.arraycopy(hidden, 0, sizes, 1, hidden.length);
-        sizes[sizes.length - 1] = classes;
+        sizes = MlpConfig.sizes(inputs, cfg.hidden(), classes);
         rng = new RngStreams(cfg.seed());
         List<SparseLinear> layers = new ArrayList<>();
         try {

@@ -21,6 +21,20 @@ public record MlpConfig(int[] sizes, String hidden, float allReluAlpha, Activati
         sizes = sizes.clone();
     }
 
+    /**
+     * The layer sizes of an MLP from {@code inputs} through the {@code hidden} layers to {@code outputs}:
+     * {@code [inputs, hidden[0], …, hidden[n-1], outputs]}, what {@link #sizes()} holds.
+     *
+     * @param hidden hidden layer sizes, input side first; empty for a single layer from input to output
+     */
+    public static int[] sizes(int inputs, int[] hidden, int outputs) {
+        int[] sizes = new int[hidden.length + 2];
+        sizes[0] = inputs;
+        System.arraycopy(hidden, 0, sizes, 1, hidden.length);
+        sizes[sizes.length - 1] = outputs;
+        return sizes;
+    }
+
     /** The activation of hidden layer {@code index} (0-based). */
     public Activation hiddenActivation(int index) {
         return hiddenActivation(hidden, index, allReluAlpha);
