@@ -43,7 +43,7 @@ final class SetCommand implements Command {
             throw new UsageException("--alpha is All-ReLU's slope; it applies only with --activation allrelu, not " + o.string("activation"));
         }
         try {
-            return new SetConfig(o.integers("hidden", 1, Integer.MAX_VALUE), o.number("epsilon", 1e-9, 1e9), o.number("zeta", 0, 1),
+            return new SetConfig(o.integers("hidden", 1, Integer.MAX_VALUE), o.number("epsilon", 1e-9, 1e9), o.number("zeta", 0, 0.99),
                     o.integer("epochs", 1, 1_000_000), o.integer("batch", 1, 1 << 20), (float) o.number("lr", 1e-12, 1e3),
                     (float) o.number("momentum", 0, 0.999999), (float) o.number("weight-decay", 0, 1), (float) o.number("dropout", 0, 0.99),
                     o.choice("activation", "relu", "allrelu", "sigmoid", "tanh"), (float) o.number("alpha", 0, 10),
