@@ -14,6 +14,7 @@ import org.dst4j.nn.ensemble.EnsembleMetrics;
 import org.dst4j.nn.model.Classifier;
 import org.dst4j.nn.model.EnsembleClassifier;
 import org.dst4j.nn.model.MultiHeadClassifier;
+import org.dst4j.runtime.dense.Argmax;
 
 final class PredictCommand implements Command {
     @Override public String summary() { return "apply a saved model to a dataset's test split (accuracy and predictions CSV) or to unlabeled samples (--input)"; }
@@ -206,7 +207,7 @@ final class PredictCommand implements Command {
                 sb.setLength(0);
                 sb.append(i).append(',');
                 if (labels != null) sb.append(labels[i]).append(',');
-                sb.append(EnsembleMetrics.argmax(probs, i, k));
+                sb.append(Argmax.ofRow(probs, i, k));
                 for (int j = 0; j < k; j++) sb.append(',').append(probs[i * k + j]);
                 w.write(sb.append('\n').toString());
             }

@@ -32,6 +32,7 @@ import org.dst4j.nn.optim.LearningRate;
 import org.dst4j.nn.optim.Optimizer;
 import org.dst4j.nn.optim.Sgd;
 import org.dst4j.nn.train.Trainer;
+import org.dst4j.runtime.dense.Argmax;
 import org.dst4j.runtime.dense.DenseMatrix;
 import org.dst4j.runtime.kernel.ParallelKernels;
 import org.dst4j.runtime.random.RandomStream;
@@ -380,16 +381,8 @@ public final class SpaceNet implements AutoCloseable {
         data.inBatches(1000, std, (xb, from, m) -> {
             DenseMatrix out = net.predict(pk, xb);
             for (int c = 0; c < m; c++) {
-                int best = seen[0];
-                float bv = out.get(best, c);
-                for (int s : seen) {
-                    float v = out.get(s, c);
-                    if (v > bv) {
-                        bv = v;
-                        best = s;
-                    }
-                }
-                if (best == data.label(from + c)) correct[0]++;
+                int col = c;
+                if (seen[Argmax.of(seen.length, i -> out.get(seen[i], col))] == data.label(from + c)) correct[0]++;
             }
         });
         return (double) correct[0] / n;

@@ -3,6 +3,7 @@ package org.dst4j.nn.ensemble;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.dst4j.runtime.dense.Argmax;
 import org.dst4j.runtime.record.ArrayRecords;
 
 /**
@@ -58,7 +59,7 @@ public record EnsembleMetrics(Scores ensemble, List<Scores> members, double[][] 
                 if (labels[i] < 0 || labels[i] >= classes) {
                     throw new IllegalArgumentException("sample " + i + " has label " + labels[i] + "; the predictions cover classes 0.." + (classes - 1));
                 }
-                if (argmax(probs, i, classes) == labels[i]) correct++;
+                if (Argmax.ofRow(probs, i, classes) == labels[i]) correct++;
                 nll -= Math.log(Math.max(probs[i * classes + labels[i]], MIN_PROB));
             }
             return new Scores(n == 0 ? 0 : (double) correct / n, n == 0 ? 0 : nll / n, expectedCalibrationError(probs, labels, classes, bins));
@@ -86,7 +87,7 @@ public record EnsembleMetrics(Scores ensemble, List<Scores> members, double[][] 
                 long differ = 0;
                 double klSum = 0;
                 for (int s = 0; s < n; s++) {
-                    if (argmax(a, s, classes) != argmax(b, s, classes)) differ++;
+                    if (Argmax.ofRow(a, s, classes) != Argmax.ofRow(b, s, classes)) differ++;
                     for (int c = 0; c < classes; c++) {
                         double pa = a[s * classes + c], pb = b[s * classes + c];
                         if (pa > 0) klSum += pa * (Math.log(pa) - Math.log(Math.max(pb, MIN_PROB)));
@@ -123,7 +124,7 @@ public record EnsembleMetrics(Scores ensemble, List<Scores> members, double[][] 
         double[] conf = new double[bins];
         long[] count = new long[bins], correct = new long[bins];
         for (int i = 0; i < n; i++) {
-            int p = argmax(probs, i, classes);
+            int p = Argmax.ofRow(probs, i, classes);
             double c = probs[i * classes + p];
             int b = Math.min(bins - 1, Math.max(0, (int) Math.ceil(c * bins) - 1));
             count[b]++;
@@ -142,13 +143,6 @@ public record EnsembleMetrics(Scores ensemble, List<Scores> members, double[][] 
         double s = 0;
         for (int i = 0; i < m; i++) for (int j = 0; j < m; j++) if (i != j) s += pairwise[i][j];
         return s / (m * (m - 1.0));
-    }
-
-    /** The class with the largest probability for sample {@code i} (first on ties). */
-    public static int argmax(float[] probs, int i, int classes) {
-        int best = 0;
-        for (int c = 1; c < classes; c++) if (probs[i * classes + c] > probs[i * classes + best]) best = c;
-        return best;
     }
 
     private static void check(float[] probs, int n, int classes) {

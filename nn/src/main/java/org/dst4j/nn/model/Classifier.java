@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.Standardizer;
+import org.dst4j.runtime.dense.Argmax;
 
 /**
  * Inference on a trained model: a single network ({@link SparseClassifier}), an ensemble of them
@@ -49,8 +50,13 @@ public interface Classifier extends AutoCloseable {
     /** Class probabilities, {@code [sample * classes + class]}. The dataset's labels are not used. */
     float[] predictProbabilities(Dataset data);
 
-    /** The predicted class of every sample (the largest probability; the first on ties). Labels are not used. */
-    int[] predict(Dataset data);
+    /**
+     * The predicted class of every sample: the largest probability, by {@link Argmax} (the first on ties).
+     * The dataset's labels are not used, so they need not be within the model's classes.
+     */
+    default int[] predict(Dataset data) {
+        return Argmax.ofRows(predictProbabilities(data), data.samples(), classes());
+    }
 
     /**
      * Class probabilities of raw samples given as {@code float}s, row-major: one or more samples of

@@ -92,21 +92,6 @@ public final class MultiHeadClassifier implements Classifier {
         return EnsembleMetrics.average(headProbabilities(data));
     }
 
-    /**
-     * The predicted class of every sample: the largest averaged probability (the first on ties). The
-     * dataset's labels are not used, so they need not be within the model's classes.
-     */
-    @Override
-    public int[] predict(Dataset data) {
-        return argmax(predictProbabilities(data), data.samples(), classes());
-    }
-
-    static int[] argmax(float[] probs, int samples, int classes) {
-        int[] out = new int[samples];
-        for (int i = 0; i < samples; i++) out[i] = EnsembleMetrics.argmax(probs, i, classes);
-        return out;
-    }
-
     /** Ensemble and per-head scores and diversity on labeled data (labels within the model's classes). */
     public EnsembleMetrics evaluate(Dataset data) {
         return EnsembleMetrics.of(headProbabilities(data), data.labels(), classes());

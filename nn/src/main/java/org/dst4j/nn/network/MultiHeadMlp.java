@@ -8,6 +8,7 @@ import org.dst4j.nn.init.Density;
 import org.dst4j.nn.layer.Dropout;
 import org.dst4j.nn.loss.Loss;
 import org.dst4j.nn.optim.Optimizer;
+import org.dst4j.runtime.dense.Argmax;
 import org.dst4j.runtime.dense.DenseMatrix;
 import org.dst4j.runtime.kernel.ParallelKernels;
 import org.dst4j.runtime.random.RandomStream;
@@ -232,11 +233,7 @@ public final class MultiHeadMlp implements Network {
         opt.endStep();
         int correct = 0;
         if (labels != null) {
-            for (int c = 0; c < n; c++) {
-                int best = 0;
-                for (int j = 1; j < k; j++) if (probs[c * k + j] > probs[c * k + best]) best = j;
-                if (best == labels[offset + c]) correct++;
-            }
+            for (int c = 0; c < n; c++) if (Argmax.ofRow(probs, c, k) == labels[offset + c]) correct++;
         }
         return new SparseMlp.BatchResult(lossSum / heads.size(), correct);
     }

@@ -10,6 +10,7 @@ import org.dst4j.nn.layer.Dropout;
 import org.dst4j.nn.layer.SparseLinear;
 import org.dst4j.nn.loss.Loss;
 import org.dst4j.nn.optim.Optimizer;
+import org.dst4j.runtime.dense.Argmax;
 import org.dst4j.runtime.dense.DenseMatrix;
 import org.dst4j.runtime.kernel.ParallelKernels;
 import org.dst4j.runtime.random.RandomStream;
@@ -260,22 +261,13 @@ public final class SparseMlp implements Network {
     public static int countCorrect(DenseMatrix out, int[] labels, int offset) {
         if (labels == null) return 0;
         int correct = 0;
-        for (int c = 0; c < out.cols(); c++) if (argmax(out, c) == labels[offset + c]) correct++;
+        for (int c = 0; c < out.cols(); c++) if (Argmax.ofColumn(out, c) == labels[offset + c]) correct++;
         return correct;
     }
 
-    /** The row with the largest value in column {@code c} (first on ties). */
+    /** The row with the largest value in column {@code c}: {@link Argmax#ofColumn}, which breaks ties and treats NaN as every prediction does. */
     public static int argmax(DenseMatrix out, int c) {
-        int best = 0;
-        float bv = out.get(0, c);
-        for (int j = 1; j < out.rows(); j++) {
-            float v = out.get(j, c);
-            if (v > bv) {
-                bv = v;
-                best = j;
-            }
-        }
-        return best;
+        return Argmax.ofColumn(out, c);
     }
 
     /**
