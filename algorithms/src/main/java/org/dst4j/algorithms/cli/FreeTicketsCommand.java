@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import org.dst4j.algorithms.TrainingProgress;
 import org.dst4j.algorithms.freetickets.FreeTickets;
 import org.dst4j.algorithms.freetickets.FreeTicketsConfig;
 import org.dst4j.algorithms.freetickets.FreeTicketsConfig.Variant;
@@ -91,7 +92,7 @@ final class FreeTicketsCommand implements Command {
             // Claimed last: with --overwrite the earlier run is deleted, so only once the run is sure to start.
             Path out = RunDirectory.claim(o, OUTPUTS);
             int[] done = {0};
-            FreeTickets.Result r = FreeTickets.run(cfg, data, !o.flag("no-standardize"), out, new FreeTickets.Progress() {
+            FreeTickets.Result r = FreeTickets.run(cfg, data, !o.flag("no-standardize"), out, new TrainingProgress() {
                 @Override public void batch(int epoch, int d2, int total) {
                     progress.batch(done[0], d2, total);
                 }

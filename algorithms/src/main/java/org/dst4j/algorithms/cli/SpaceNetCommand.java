@@ -2,7 +2,7 @@ package org.dst4j.algorithms.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import org.dst4j.algorithms.freetickets.FreeTickets;
+import org.dst4j.algorithms.TrainingProgress;
 import org.dst4j.algorithms.spacenet.SpaceNet;
 import org.dst4j.algorithms.spacenet.SpaceNetConfig;
 import org.dst4j.algorithms.spacenet.SpaceNetRun;
@@ -68,7 +68,7 @@ final class SpaceNetCommand implements Command {
             Progress progress = new Progress(cfg.epochs() * cfg.tasks() * (baselines ? 3 : 1));
             int[] done = {0};
             long t0 = System.nanoTime();
-            SpaceNetRun.Result r = SpaceNetRun.run(cfg, data, !o.flag("no-standardize"), baselines, out, new FreeTickets.Progress() {
+            SpaceNetRun.Result r = SpaceNetRun.run(cfg, data, !o.flag("no-standardize"), baselines, out, new TrainingProgress() {
                 @Override public void batch(int epoch, int b, int total) {
                     progress.batch(done[0], b, total);
                 }

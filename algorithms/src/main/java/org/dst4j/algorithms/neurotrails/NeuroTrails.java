@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.dst4j.algorithms.TrainingProgress;
 import org.dst4j.algorithms.freetickets.FreeTickets;
 import org.dst4j.algorithms.freetickets.FreeTicketsConfig;
 import org.dst4j.algorithms.freetickets.FreeTicketsConfig.Variant;
@@ -102,11 +103,11 @@ public final class NeuroTrails {
      * @throws org.dst4j.nn.train.Trainer.DivergedException if a loss stops being finite
      */
     public static Result run(NeuroTrailsConfig cfg, DatasetSplit data, boolean standardize, boolean compare, Path out,
-                             FreeTickets.Progress progress) throws IOException {
+                             TrainingProgress progress) throws IOException {
         Objects.requireNonNull(cfg, "cfg");
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(out, "out");
-        if (progress == null) progress = new FreeTickets.Progress() {};
+        if (progress == null) progress = new TrainingProgress() {};
         Files.createDirectories(out);
         int[] sizes = sizes(cfg, data);
         Split split = split(cfg, sizes);

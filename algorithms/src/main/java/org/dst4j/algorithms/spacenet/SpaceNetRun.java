@@ -10,7 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import org.dst4j.algorithms.freetickets.FreeTickets;
+import org.dst4j.algorithms.TrainingProgress;
 import org.dst4j.algorithms.set.SetTraining;
 import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.DatasetSplit;
@@ -194,12 +194,12 @@ public final class SpaceNetRun {
      * @throws IllegalArgumentException if the tasks do not fit the network or the data ({@link #checkFits})
      */
     public static Result run(SpaceNetConfig cfg, DatasetSplit data, boolean standardize, boolean baselines, Path out,
-                             FreeTickets.Progress progress) throws IOException {
+                             TrainingProgress progress) throws IOException {
         Objects.requireNonNull(cfg, "cfg");
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(out, "out");
         checkFits(cfg, data.train().features(), data.train().classes());
-        if (progress == null) progress = new FreeTickets.Progress() {};
+        if (progress == null) progress = new TrainingProgress() {};
         Files.createDirectories(out);
         List<Method> methods = new ArrayList<>();
         List<SpaceNet.TaskStats> stats;
@@ -318,7 +318,7 @@ public final class SpaceNetRun {
         new Trainer(pk, s).run(net, train, test, std, new Trainer.State(rnd.split("shuffle"), rnd.split("evolution")), listener);
     }
 
-    private static Trainer.Listener listener(MetricsLog log, FreeTickets.Progress progress, String phase, String method, int task) {
+    private static Trainer.Listener listener(MetricsLog log, TrainingProgress progress, String phase, String method, int task) {
         return new Trainer.Listener() {
             @Override public void batchDone(int epoch, int done, int total) {
                 progress.batch(epoch, done, total);
