@@ -12,8 +12,8 @@ import org.dst4j.nn.init.WeightInit;
  * drawn once, linear output). Change fields with the {@code withX} methods; every field is checked when
  * the record is built.
  *
- * @param k features to select, >= 1: what callers take from {@link QuickSelection.Result#top}
- *     ({@link QuickSelection#select} itself ranks every feature)
+ * @param k features to select, >= 1 and at most the data's features: what
+ *     {@link QuickSelection.Result#top()} returns ({@link QuickSelection#select} ranks every feature)
  * @param hidden sigmoid units of the autoencoder's hidden layer, >= 1
  * @param epsilon Erdős–Rényi sparsity of both layers (density {@code epsilon (n_in + n_out) / (n_in n_out)},
  *     capped at 1); finite and > 0
