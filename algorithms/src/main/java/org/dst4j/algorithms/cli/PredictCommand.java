@@ -36,8 +36,7 @@ final class PredictCommand implements Command {
         Path output = output(o, model);
         if (java.nio.file.Files.isDirectory(model) && !EnsembleClassifier.isEnsemble(model) && !MultiHeadClassifier.isMultiHead(model)) {
             // A training run's directory is the usual mistake: point at the model inside it.
-            Path inside = MultiHeadClassifier.isMultiHead(model.resolve("model")) ? model.resolve("model")
-                    : java.nio.file.Files.isRegularFile(model.resolve("model.dst4j")) ? model.resolve("model.dst4j") : null;
+            Path inside = Classifier.modelIn(model);
             throw new UserException("--model " + model + ": a directory, but neither an ensemble (" + EnsembleClassifier.MANIFEST
                     + ") nor a multi-head model (" + MultiHeadClassifier.MANIFEST + ")" + (inside == null ? "" : "; did you mean --model " + inside + "?"));
         }
