@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * trailing dimensions are flattened and uint8 features are scaled to [0, 1] as IDX images are.
  * Label arrays are {@code (samples,)} or {@code (samples, 1)} of integer class indices.
  */
-public final class NpyReader {
+final class NpyReader {
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
     private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([<>|=])([a-zA-Z])(\\d+)'");
     // Any descr value, to name an unsupported one: a type string ('|O', '<M8[ns]') or a structured list.
