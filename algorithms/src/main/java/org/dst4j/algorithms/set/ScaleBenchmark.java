@@ -46,7 +46,12 @@ public final class ScaleBenchmark {
     /** Epoch time and memory against connections, log-log (written with two or more sizes). */
     public static final String CHART = "scale.png";
 
-    /** One network: hidden layer widths and the Erdős–Rényi epsilon of every layer. */
+    /**
+     * One network: hidden layer widths and the Erdős–Rényi epsilon of every layer.
+     *
+     * @param hidden hidden layer widths, input side first
+     * @param epsilon every layer's Erdős–Rényi sparsity scale
+     */
     public record Size(int[] hidden, double epsilon) {
         /** Copies {@code hidden}: changing the caller's array afterwards does not change the size. */
         public Size {
@@ -64,12 +69,44 @@ public final class ScaleBenchmark {
         @Override public String toString() { return ArrayRecords.toString(this); }
     }
 
-    /** Data, training and evolution settings shared by all sizes. */
+    /**
+     * Data, training and evolution settings shared by all sizes.
+     *
+     * @param features features per synthetic sample
+     * @param informative how many of them carry the class
+     * @param classes classes of the synthetic data
+     * @param separation how far apart the classes' clusters lie
+     * @param train training samples
+     * @param test test samples
+     * @param batch samples per mini-batch (and per evaluation batch)
+     * @param lr constant SGD learning rate
+     * @param momentum SGD momentum
+     * @param weightDecay SGD weight decay per step
+     * @param zeta share of each layer the evolution step replaces
+     * @param sigmoidMse a sigmoid output with mean squared error instead of softmax cross-entropy
+     * @param seed seed of the data, the weights and every random choice
+     * @param threads worker threads
+     */
     public record Settings(int features, int informative, int classes, float separation, int train, int test,
                            int batch, float lr, float momentum, float weightDecay, double zeta, boolean sigmoidMse,
                            long seed, int threads) {}
 
-    /** What one size measured. */
+    /**
+     * What one size measured.
+     *
+     * @param size the network
+     * @param neurons its hidden neurons
+     * @param connections its live connections
+     * @param initSeconds building the network
+     * @param trainSeconds one training epoch
+     * @param evolutionSeconds one evolution step, after warm-up ones
+     * @param evalSeconds evaluating the test set
+     * @param testAccuracy test accuracy after the epoch
+     * @param peakRssBytes the process's peak resident set size (-1 off Linux)
+     * @param datasetBytes the training and test data's memory
+     * @param modelBytes the network's memory
+     * @param peakResetWorked whether the peak was reset before this size, so that it is this size's own
+     */
     public record Point(Size size, long neurons, long connections, double initSeconds, double trainSeconds,
                         double evolutionSeconds, double evalSeconds, double testAccuracy, long peakRssBytes,
                         long datasetBytes, long modelBytes, boolean peakResetWorked) {

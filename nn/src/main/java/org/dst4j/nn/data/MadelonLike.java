@@ -37,6 +37,14 @@ public record MadelonLike(DatasetSplit split, int[] relevant) implements AutoClo
         return generate(seed, 2000, 600, 5, 15, 480);
     }
 
+    /**
+     * A problem of the given sizes, fully determined by {@code seed}.
+     *
+     * @param informative features that carry the classes, in [1, 20] (the hypercube has 2^informative vertices)
+     * @param redundant random linear combinations of the informative features, >= 0
+     * @param noise N(0, 1) features, >= 0
+     * @throws IllegalArgumentException for sizes outside those ranges, fewer than 2 training or no test samples
+     */
     public static MadelonLike generate(long seed, int trainSamples, int testSamples, int informative, int redundant, int noise) {
         if (informative < 1 || informative > 20) throw new IllegalArgumentException("informative must be in [1, 20], got " + informative);
         if (trainSamples < 2 || testSamples < 1 || redundant < 0 || noise < 0) throw new IllegalArgumentException("bad sizes");

@@ -10,6 +10,9 @@ import org.dst4j.runtime.record.ArrayRecords;
  * Per-feature standardization {@code (x - mean) / std}, fitted on training data only and applied to
  * every split (a feature with zero variance is only centred). Saved with a model so predictions see
  * the same transform.
+ *
+ * @param mean each feature's mean, finite
+ * @param std each feature's standard deviation, finite and > 0 (1 for a feature without variance, which is only centred)
  */
 public record Standardizer(float[] mean, float[] std) {
 

@@ -13,8 +13,16 @@ import org.dst4j.runtime.resource.Closing;
  */
 public final class TaskStream implements AutoCloseable {
 
-    /** One task: its classes (ascending) and its samples. */
+    /**
+     * One task: its classes (ascending) and its samples.
+     *
+     * @param index its place in the stream, from 0
+     * @param classes its classes, ascending
+     * @param train its training samples, owned by the stream
+     * @param test its test samples, owned by the stream
+     */
     public record Task(int index, int[] classes, Dataset train, Dataset test) {
+        /** Copies {@code classes}: changing the caller's array afterwards does not change the task. */
         public Task {
             classes = Objects.requireNonNull(classes, "classes").clone();
         }
@@ -103,10 +111,13 @@ public final class TaskStream implements AutoCloseable {
         return d.subset(idx);
     }
 
+    /** The tasks in the order they are learned; an unmodifiable list. */
     public List<Task> tasks() { return tasks; }
 
+    /** The number of tasks. */
     public int size() { return tasks.size(); }
 
+    /** Task {@code t} (0-based). */
     public Task get(int t) { return tasks.get(t); }
 
     /** Classes of the whole dataset (the width of the shared output layer). */

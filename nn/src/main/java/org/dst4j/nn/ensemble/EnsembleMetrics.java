@@ -37,7 +37,13 @@ public record EnsembleMetrics(Scores ensemble, List<Scores> members, double[][] 
 
     @Override public String toString() { return ArrayRecords.toString(this); }
 
-    /** Accuracy, mean negative log-likelihood (nats) and expected calibration error of one predictor. */
+    /**
+     * Accuracy, mean negative log-likelihood (nats) and expected calibration error of one predictor.
+     *
+     * @param accuracy share of samples whose most probable class is their label, in [0, 1]
+     * @param nll mean over samples of {@code -log p(label)}, in nats (each capped at about 27.6)
+     * @param ece expected calibration error over {@link #ECE_BINS} bins, in [0, 1]
+     */
     public record Scores(double accuracy, double nll, double ece) {
 
         /** {@code accuracy}, {@code nll}, {@code ece} in that order (for JSON files that compare byte for byte). */

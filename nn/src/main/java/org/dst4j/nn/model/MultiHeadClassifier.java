@@ -110,7 +110,13 @@ public final class MultiHeadClassifier implements Classifier {
     /** The manifest's content (parts and what the writer added), empty for a classifier not loaded from a directory. */
     public Map<String, Object> manifest() { return manifest; }
 
-    /** A loaded multi-head model and the input standardizer saved with it. */
+    /**
+     * A loaded multi-head model and the input standardizer saved with it. The caller owns {@code net}.
+     *
+     * @param net the backbone and its heads
+     * @param standardizer the input standardization it was trained with, or null
+     * @param manifest the manifest's fields (parts and what the writer added)
+     */
     public record Loaded(MultiHeadMlp net, Standardizer standardizer, Map<String, Object> manifest) {}
 
     /**

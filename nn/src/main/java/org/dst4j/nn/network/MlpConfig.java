@@ -9,10 +9,23 @@ import org.dst4j.nn.layer.Activation;
  * The shape of a sparse MLP: layer sizes from input to output, hidden activation ({@code relu},
  * {@code allrelu}, {@code sigmoid}, {@code tanh}, {@code linear}, {@code leaky:<slope>}), output
  * activation, dropout on hidden layers, per-layer density and weight initializer.
+ *
+ * @param sizes layer sizes, input first and output last (see {@link #sizes(int, int[], int)}); at least two, each >= 1
+ * @param hidden the hidden layers' activation, by name as above
+ * @param allReluAlpha All-ReLU's slope magnitude; used only with {@code allrelu}
+ * @param output the output layer's activation ({@link Activation#linear()} for the logits of a softmax loss)
+ * @param dropout share of hidden units dropped in training, in [0, 1)
+ * @param density how connected each layer starts
+ * @param init the initial weights' distribution
  */
 public record MlpConfig(int[] sizes, String hidden, float allReluAlpha, Activation output, float dropout,
                         Density density, WeightInit init) {
 
+    /**
+     * Checks the sizes, the dropout and the hidden activation's name, and copies {@code sizes}.
+     *
+     * @throws IllegalArgumentException naming what is wrong
+     */
     public MlpConfig {
         if (sizes.length < 2) throw new IllegalArgumentException("an MLP needs at least input and output sizes, got " + Arrays.toString(sizes));
         for (int s : sizes) if (s < 1) throw new IllegalArgumentException("layer sizes must be >= 1, got " + Arrays.toString(sizes));
@@ -58,6 +71,7 @@ public record MlpConfig(int[] sizes, String hidden, float allReluAlpha, Activati
         return name.equals("allrelu") ? Activation.allRelu(index, alpha) : Activation.parse(name);
     }
 
+    /** Layer sizes, input first; a copy. */
     @Override
     public int[] sizes() {
         return sizes.clone();

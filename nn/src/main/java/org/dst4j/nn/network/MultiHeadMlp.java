@@ -33,7 +33,12 @@ public final class MultiHeadMlp implements Network {
      * the learning rate) and gradient-ranked regrowth, {@code MEAN} at learning rate {@code M*lr} trains
      * exactly as {@code SUM} at {@code lr}: the choice is a learning-rate scale for the whole network.
      */
-    public enum HeadLoss { SUM, MEAN }
+    public enum HeadLoss {
+        /** The heads' losses added up. */
+        SUM,
+        /** The heads' losses averaged: their sum divided by the number of heads. */
+        MEAN
+    }
 
     private final SparseMlp backbone;
     private final List<SparseMlp> heads;
@@ -130,10 +135,13 @@ public final class MultiHeadMlp implements Network {
                 full.output(), full.dropout(), headDensity, full.init());
     }
 
+    /** The shared layers, from the input to the features every head reads. */
     public SparseMlp backbone() { return backbone; }
 
+    /** The heads, each from the shared features to the classes; owned by this network and closed with it. */
     public List<SparseMlp> heads() { return heads; }
 
+    /** How the heads' losses form the training objective. */
     public HeadLoss headLoss() { return headLoss; }
 
     /**

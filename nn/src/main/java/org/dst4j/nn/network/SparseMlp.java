@@ -70,15 +70,20 @@ public final class SparseMlp implements Network {
         return l == config.sizes().length - 2 ? config.output() : config.hiddenActivation(l);
     }
 
+    /** The shape the network was built with: layer sizes, activations, dropout, density and initializer. */
     public MlpConfig config() { return config; }
 
+    /** The layers, input side first; the list is a copy, the layers are the network's own (closed with it). */
     public List<SparseLinear> layers() { return List.copyOf(layers); }
 
+    /** The seed of the dropout masks, which a checkpoint saves so that a resumed run drops the same units. */
     public long dropoutSeed() { return dropoutSeed; }
 
-    public int inputs() { return layers.getFirst().in(); }
+    /** Features per sample: the first layer's inputs. */
+    @Override public int inputs() { return layers.getFirst().in(); }
 
-    public int outputs() { return layers.getLast().out(); }
+    /** The last layer's outputs (classes, or reconstructed features). */
+    @Override public int outputs() { return layers.getLast().out(); }
 
     /** Live connections in all layers. */
     public long connections() {
@@ -181,7 +186,12 @@ public final class SparseMlp implements Network {
         return in;
     }
 
-    /** Loss sum and correct predictions of one training batch. */
+    /**
+     * Loss sum and correct predictions of one training batch.
+     *
+     * @param loss the loss summed over the batch's samples
+     * @param correct samples whose argmax output was their label (0 without labels)
+     */
     public record BatchResult(double loss, int correct) {}
 
     /**
