@@ -4,8 +4,8 @@ import java.util.Arrays;
 
 /**
  * The field checks the algorithms' config records share, so that an option means the same range, with
- * the same message naming it, in every config: five constructors each had their own copy, and one range
- * had already drifted apart (SET took a zeta of 1 that QuickSelection refused).
+ * the same message naming it, in every config: a copy of a check in each constructor drifts apart from
+ * the others.
  *
  * <p>Each method throws {@link IllegalArgumentException} with a message {@code "<option> must be …, got
  * <value>"}.

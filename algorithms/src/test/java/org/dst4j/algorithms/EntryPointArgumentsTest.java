@@ -98,7 +98,7 @@ class EntryPointArgumentsTest {
 
     @Test
     void oneProgressListenerHearsNeuroTrailsAndSpaceNet(@TempDir Path tmp) throws Exception {
-        // Their runs took FreeTickets.Progress, a type of another algorithm; any TrainingProgress is heard now.
+        // One listener type for every run that trains in phases, not one owned by another algorithm.
         List<String> phases = new ArrayList<>();
         int[] batches = {0};
         TrainingProgress p = new TrainingProgress() {

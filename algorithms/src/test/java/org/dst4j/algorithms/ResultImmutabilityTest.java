@@ -81,7 +81,7 @@ class ResultImmutabilityTest {
 
         assertThat(r.rows()).containsExactly(row);
         assertThatThrownBy(() -> r.rows().add(row)).isInstanceOf(UnsupportedOperationException.class);
-        // Its EnsembleMetrics printed disagreement=[[D@… and compared by identity.
+        // Through its EnsembleMetrics, the matrices compare and print by content.
         ConfigEqualityTest.sameValue(r, new NeuroTrails.Result(metrics(), List.of(row), 2000, SCORES), "disagreement=[[0.0]]", "kl=[[0.0]]");
     }
 

@@ -464,8 +464,8 @@ public final class FreeTickets {
     private static Map<String, Object> header(FreeTicketsConfig cfg, int member, Given data) {
         Map<String, Object> more = new LinkedHashMap<>();
         more.put("member", member);
-        // Members written before session 15 held their own share's checksum (after the validation hold-out) under
-        // data_checksum; this key says the checksum is the training set's as given.
+        // data_checksum of older members is their own share's (after the validation hold-out), which predict cannot
+        // check a split against; this key tells it the checksum is the training set's as given.
         more.put("training_set_checksum", data.checksum());
         Map<String, Object> p = ModelFile.provenance("freetickets-" + cfg.variant().label(), cfg.variant() == Variant.DST ? cfg.seed() + member - 1 : cfg.seed(),
                 data.name(), data.checksum(), more);

@@ -338,7 +338,7 @@ public final class SpaceNet implements AutoCloseable {
         }
     }
 
-    // Row of every stored connection of w.
+    // CSR keeps an entry's row only implicitly (in rowPtr), and prune visits entries by importance, not row by row.
     private static long[] rowIndex(CsrMatrix w) {
         long[] rows = new long[(int) w.nnz()];
         for (int r = 0; r < w.rows(); r++) for (long k = w.rowStart(r); k < w.rowEnd(r); k++) rows[(int) k] = r;

@@ -72,7 +72,7 @@ class QuickSelectionTest {
         try (MadelonLike m = MadelonLike.generate(3, 200, 20, 5, 5, 10)) {
             QuickSelectionConfig cfg = QuickSelectionConfig.defaults().withK(7).withHidden(16).withEpochs(1).withThreads(1);
             QuickSelection.Result r = QuickSelection.select(cfg, m.split().train(), true, null);
-            // withK(50) once did nothing: callers had to repeat the count in top(50).
+            // The count comes from the config: callers need not repeat it in top(k).
             assertThat(r.k()).isEqualTo(7);
             assertThat(r.top()).hasSize(7).containsExactly(java.util.Arrays.copyOf(r.ranking(), 7));
             assertThat(r.top(3)).containsExactly(java.util.Arrays.copyOf(r.ranking(), 3));

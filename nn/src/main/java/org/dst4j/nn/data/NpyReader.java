@@ -143,7 +143,7 @@ final class NpyReader {
         long[] shape = parseShape(s.group(1), source);
         long count = 1;
         for (long dim : shape) {
-            // Checked as it grows: a header's shape can multiply past a long (review of session 17: a stack trace).
+            // Checked as it grows: a header's dimensions can multiply past even a long, and the file is to be named, not crash the reader.
             if (dim > 0 && count > (Integer.MAX_VALUE - 16) / dim) {
                 throw new DataFormatException(source + ": shape " + s.group(1).strip() + " holds more than 2^31 elements, the most supported per file");
             }

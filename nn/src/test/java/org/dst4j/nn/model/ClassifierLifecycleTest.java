@@ -127,7 +127,7 @@ class ClassifierLifecycleTest {
 
     @Test
     void aRunDirectoryGivenForItsModelIsPointedAtTheModelInside(@TempDir Path tmp) throws Exception {
-        // NeuroTrails writes its model to DIR/model; loading DIR said only that it was no model.
+        // NeuroTrails writes its model to DIR/model, and the run directory is what a user gives first.
         Path neuroTrails = Files.createDirectories(tmp.resolve("nt"));
         Files.createDirectories(neuroTrails.resolve("model"));
         Files.writeString(neuroTrails.resolve("model").resolve(MultiHeadClassifier.MANIFEST), "{}");

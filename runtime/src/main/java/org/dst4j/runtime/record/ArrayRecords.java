@@ -8,7 +8,7 @@ import java.util.Objects;
 /**
  * Value semantics for records with array components. A record's generated {@code equals} and
  * {@code hashCode} compare an array component by identity and its {@code toString} prints it as
- * {@code [I@1b6d3586}, so two equal configurations compared unequal and a result printed no values.
+ * {@code [I@1b6d3586}, so two equal configurations compare unequal and a result prints no values.
  * A record overrides the three methods with the ones here:
  *
  * <pre>{@code
