@@ -123,7 +123,7 @@ class EntryPointArgumentsTest {
         assertThat(FreeTickets.run(freeTickets(), data, true, tmp.resolve("ft"), null).memberFiles()).hasSize(1);
         assertThat(NeuroTrails.run(neuroTrails(), data, true, false, tmp.resolve("nt"), null).rows()).hasSize(1);
         assertThat(SpaceNetRun.run(spaceNet(), data, true, false, tmp.resolve("sn"), null).methods()).hasSize(1);
-        assertThat(QuickSelection.select(QuickSelectionConfig.defaults().withHidden(8).withEpochs(1).withThreads(1), data.train(), true, null)
+        assertThat(QuickSelection.select(QuickSelectionConfig.defaults().withK(5).withHidden(8).withEpochs(1).withThreads(1), data.train(), true, null)
                 .ranking()).hasSize(12);
     }
 }
