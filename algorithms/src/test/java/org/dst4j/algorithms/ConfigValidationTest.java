@@ -133,6 +133,31 @@ class ConfigValidationTest {
                 "dropout must be in [0, 1), got 1.0");
     }
 
+    @Test
+    void zetaIsHeldToOneRangeBySetAndQuickSelection() {
+        // At 1 every connection is pruned and regrown with fresh weights after each epoch: nothing learned survives.
+        assertThatCode(() -> set(0.01f, 0.9f, 0f, 0f, "relu", 0.6f, "sgd", "constant", "he-uniform", 5)).doesNotThrowAnyException();
+        rejects(() -> new SetConfig(new int[] {16}, 5, 1, 2, 32, 0.01f, 0.9f, 0f, 0f, "relu", 0.6f, "sgd", "constant", "he-uniform", 1, 1),
+                "zeta must be in [0, 1), got 1.0");
+        rejects(() -> new QuickSelectionConfig(5, 16, 13, 1, 0.2f, false, 1, 10, 0.01f, 0.9f, 1e-5f, 0.2f, "zero", "linear", 1, 1),
+                "zeta must be in [0, 1), got 1.0");
+        rejects(() -> new SetConfig(new int[] {16}, 5, -0.1, 2, 32, 0.01f, 0.9f, 0f, 0f, "relu", 0.6f, "sgd", "constant", "he-uniform", 1, 1),
+                "zeta must be in [0, 1), got -0.1");
+        assertThatCode(() -> new SetConfig(new int[] {16}, 5, 0.99, 2, 32, 0.01f, 0.9f, 0f, 0f, "relu", 0.6f, "sgd", "constant", "he-uniform", 1, 1))
+                .doesNotThrowAnyException();
+        assertThatCode(() -> new QuickSelectionConfig(5, 16, 13, 0, 0.2f, false, 1, 10, 0.01f, 0.9f, 1e-5f, 0.2f, "zero", "linear", 1, 1))
+                .doesNotThrowAnyException();
+    }
+
+    @Test
+    void aChoiceMessageListsEveryAllowedValue() {
+        rejects(() -> ConfigChecks.oneOf("scaling", "minmax", "standardize", "center", "none"),
+                "scaling must be standardize, center or none, got minmax");
+        rejects(() -> ConfigChecks.oneOf("grow", "bogus", "gradient", "random"), "grow must be gradient or random, got bogus");
+        rejects(() -> ConfigChecks.oneOf("loss", null, "mse"), "loss must be mse, got null");
+        assertThatCode(() -> ConfigChecks.oneOf("grow", "random", "gradient", "random")).doesNotThrowAnyException();
+    }
+
     private static SpaceNetConfig sn(int[] hidden, float lr, float momentum, float wd) {
         return new SpaceNetConfig(2, hidden, new int[] {60, 40, 16}, 8, 4, 0.2, 1, 16, lr, momentum, wd, 7, 1);
     }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.dst4j.algorithms.freetickets.FreeTickets;
 import org.dst4j.algorithms.freetickets.FreeTicketsConfig;
@@ -21,6 +23,7 @@ import org.dst4j.nn.data.SyntheticClassification;
 import org.dst4j.nn.model.EnsembleClassifier;
 import org.dst4j.nn.model.MultiHeadClassifier;
 import org.dst4j.nn.model.SparseClassifier;
+import org.dst4j.nn.train.EpochMetrics;
 import org.dst4j.runtime.parallel.WorkerPool;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -71,7 +74,7 @@ class EntryPointArgumentsTest {
     @Test
     void nullArgumentsAreNamedBeforeAnythingIsWritten(@TempDir Path tmp) {
         Path out = tmp.resolve("out");
-        FreeTickets.Progress none = new FreeTickets.Progress() {};
+        TrainingProgress none = new TrainingProgress() {};
         rejectsNull(() -> SetTraining.train(null, data, true, out, null), "cfg");
         rejectsNull(() -> SetTraining.train(set(), null, true, out, null), "data");
         rejectsNull(() -> SetTraining.resume(null, data, 1, null), "dir");
@@ -94,6 +97,22 @@ class EntryPointArgumentsTest {
     }
 
     @Test
+    void oneProgressListenerHearsNeuroTrailsAndSpaceNet(@TempDir Path tmp) throws Exception {
+        // One listener type for every run that trains in phases, not one owned by another algorithm.
+        List<String> phases = new ArrayList<>();
+        int[] batches = {0};
+        TrainingProgress p = new TrainingProgress() {
+            @Override public void batch(int epoch, int done, int total) { batches[0]++; }
+
+            @Override public void epoch(String phase, EpochMetrics m) { phases.add(phase); }
+        };
+        NeuroTrails.run(neuroTrails(), data, true, false, tmp.resolve("nt"), p);
+        SpaceNetRun.run(spaceNet(), data, true, false, tmp.resolve("sn"), p);
+        assertThat(phases).containsExactly("neurotrails", "spacenet task 1", "spacenet task 2");
+        assertThat(batches[0]).isPositive();
+    }
+
+    @Test
     void nullProgressMeansNoReporting(@TempDir Path tmp) throws Exception {
         try (SparseClassifier c = SetTraining.train(set(), data, true, tmp.resolve("set"), null)) {
             assertThat(c.evaluate(data.test()).accuracy()).isBetween(0.0, 1.0);
@@ -104,7 +123,7 @@ class EntryPointArgumentsTest {
         assertThat(FreeTickets.run(freeTickets(), data, true, tmp.resolve("ft"), null).memberFiles()).hasSize(1);
         assertThat(NeuroTrails.run(neuroTrails(), data, true, false, tmp.resolve("nt"), null).rows()).hasSize(1);
         assertThat(SpaceNetRun.run(spaceNet(), data, true, false, tmp.resolve("sn"), null).methods()).hasSize(1);
-        assertThat(QuickSelection.select(QuickSelectionConfig.defaults().withHidden(8).withEpochs(1).withThreads(1), data.train(), true, null)
+        assertThat(QuickSelection.select(QuickSelectionConfig.defaults().withK(5).withHidden(8).withEpochs(1).withThreads(1), data.train(), true, null)
                 .ranking()).hasSize(12);
     }
 }

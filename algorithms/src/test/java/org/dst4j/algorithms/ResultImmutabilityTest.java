@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The algorithms' result records keep their own copies of their arrays and lists: neither what a record
- * was built from nor what an accessor returned can change the record afterwards. The small records
- * compare their arrays by content.
+ * was built from nor what an accessor returned can change the record afterwards. They compare, hash and
+ * print their arrays by content.
  */
 class ResultImmutabilityTest {
 
@@ -45,6 +45,11 @@ class ResultImmutabilityTest {
         assertThat(r.topologyDistance()).isDeepEqualTo(new double[][][] {{{0, 0}, {0.4, 0.6}}, {{0.4, 0.6}, {0, 0}}});
         assertThat(r.memberFiles()).containsExactly(Path.of("member-1.dst4j"), Path.of("member-2.dst4j"));
         assertThatThrownBy(() -> r.memberFiles().clear()).isInstanceOf(UnsupportedOperationException.class);
+        double[][][] same = {{{0, 0}, {0.4, 0.6}}, {{0.4, 0.6}, {0, 0}}};
+        List<Path> twoFiles = List.of(Path.of("member-1.dst4j"), Path.of("member-2.dst4j"));
+        ConfigEqualityTest.sameValue(r, new FreeTickets.Result(metrics(), same, 10, 5, 1.5, twoFiles), "[[[0.0, 0.0], [0.4, 0.6]]");
+        same[1][1][1] = 0.1;
+        assertThat(r).isNotEqualTo(new FreeTickets.Result(metrics(), same, 10, 5, 1.5, twoFiles));
     }
 
     @Test
@@ -76,6 +81,8 @@ class ResultImmutabilityTest {
 
         assertThat(r.rows()).containsExactly(row);
         assertThatThrownBy(() -> r.rows().add(row)).isInstanceOf(UnsupportedOperationException.class);
+        // Through its EnsembleMetrics, the matrices compare and print by content.
+        ConfigEqualityTest.sameValue(r, new NeuroTrails.Result(metrics(), List.of(row), 2000, SCORES), "disagreement=[[0.0]]", "kl=[[0.0]]");
     }
 
     @Test
@@ -113,6 +120,9 @@ class ResultImmutabilityTest {
         assertThat(m.accuracy()).isDeepEqualTo(new double[][] {{0.9, 0.5}, {0.1, 0.8}});
         assertThat(m.averageAccuracy()).isEqualTo(0.65, within(1e-12));
         assertThat(m.averageForgetting()).isEqualTo(0.4, within(1e-12));
+        ConfigEqualityTest.sameValue(m, new SpaceNetRun.Method("SpaceNet", new double[][] {{0.9, 0.5}, {0.1, 0.8}}, 100, 1),
+                "accuracy=[[0.9, 0.5], [0.1, 0.8]]");
+        assertThat(m).isNotEqualTo(new SpaceNetRun.Method("SpaceNet", new double[][] {{0.9, 0.5}, {0.1, 0.7}}, 100, 1));
     }
 
     @Test
@@ -133,6 +143,8 @@ class ResultImmutabilityTest {
         assertThat(r.tasks()).containsExactly(stats);
         assertThat(r.sizes()).containsExactly(8, 6, 2);
         assertThatThrownBy(() -> r.tasks().clear()).isInstanceOf(UnsupportedOperationException.class);
+        ConfigEqualityTest.sameValue(r, new SpaceNetRun.Result(List.of(method), List.of(stats), new int[] {8, 6, 2}, 0.5, 0.1), "sizes=[8, 6, 2]");
+        assertThat(r).isNotEqualTo(new SpaceNetRun.Result(List.of(method), List.of(stats), new int[] {8, 6, 3}, 0.5, 0.1));
     }
 
     @Test
@@ -152,6 +164,9 @@ class ResultImmutabilityTest {
         assertThat(r.strength()).containsExactly(0.5, 0.1, 0.9);
         assertThat(r.history()).isEmpty();
         assertThat(r.top(2)).containsExactly(2, 0);
+        ConfigEqualityTest.sameValue(r, new QuickSelection.Result(new int[] {2, 0, 1}, new double[] {0.5, 0.1, 0.9}, List.of()),
+                "ranking=[2, 0, 1]", "strength=[0.5, 0.1, 0.9]");
+        assertThat(r).isNotEqualTo(new QuickSelection.Result(new int[] {2, 1, 0}, new double[] {0.5, 0.1, 0.9}, List.of()));
     }
 
     @Test

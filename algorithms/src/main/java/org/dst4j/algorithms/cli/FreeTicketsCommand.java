@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import org.dst4j.algorithms.TrainingProgress;
 import org.dst4j.algorithms.freetickets.FreeTickets;
 import org.dst4j.algorithms.freetickets.FreeTicketsConfig;
 import org.dst4j.algorithms.freetickets.FreeTicketsConfig.Variant;
@@ -11,6 +12,7 @@ import org.dst4j.nn.data.DataFormatException;
 import org.dst4j.nn.data.DatasetSplit;
 import org.dst4j.nn.ensemble.EnsembleMetrics;
 import org.dst4j.nn.model.EnsembleClassifier;
+import org.dst4j.nn.network.MlpConfig;
 import org.dst4j.nn.train.EpochMetrics;
 
 final class FreeTicketsCommand implements Command {
@@ -78,7 +80,7 @@ final class FreeTicketsCommand implements Command {
         Progress progress = new Progress(cfg.totalEpochs());
         RunDirectory.precheck(o, OUTPUTS);
         try (DatasetSplit data = DataArgs.load(o, cfg.seed())) {
-            int[] sizes = LayerCheck.sizes(data.train().features(), cfg.hidden(), data.train().classes());
+            int[] sizes = MlpConfig.sizes(data.train().features(), cfg.hidden(), data.train().classes());
             LayerCheck.check(o, "density", "", sizes, new org.dst4j.nn.init.Density.Erk(cfg.density()).densities(sizes));
             System.err.printf("dst4j freetickets %s, M=%d: %s, %d train / %d test samples, %d features, %d classes%n", cfg.variant().label(),
                     cfg.members(), data.train().name(), data.train().samples(), data.test().samples(), data.train().features(), data.train().classes());
@@ -90,7 +92,7 @@ final class FreeTicketsCommand implements Command {
             // Claimed last: with --overwrite the earlier run is deleted, so only once the run is sure to start.
             Path out = RunDirectory.claim(o, OUTPUTS);
             int[] done = {0};
-            FreeTickets.Result r = FreeTickets.run(cfg, data, !o.flag("no-standardize"), out, new FreeTickets.Progress() {
+            FreeTickets.Result r = FreeTickets.run(cfg, data, !o.flag("no-standardize"), out, new TrainingProgress() {
                 @Override public void batch(int epoch, int d2, int total) {
                     progress.batch(done[0], d2, total);
                 }

@@ -11,15 +11,6 @@ import org.dst4j.nn.init.SparseInit;
 final class LayerCheck {
     private LayerCheck() {}
 
-    /** Layer sizes of an MLP classifier: input, hidden..., classes. */
-    static int[] sizes(int features, int[] hidden, int classes) {
-        int[] sizes = new int[hidden.length + 2];
-        sizes[0] = features;
-        System.arraycopy(hidden, 0, sizes, 1, hidden.length);
-        sizes[sizes.length - 1] = classes;
-        return sizes;
-    }
-
     /**
      * @param densityOption the option (without --) that sets {@code densities}; its value is quoted in the messages
      * @param network what the layers make up, for the messages ("autoencoder", "DST member"); "" for a command's one network

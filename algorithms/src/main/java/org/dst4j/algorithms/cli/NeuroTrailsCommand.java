@@ -2,6 +2,7 @@ package org.dst4j.algorithms.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import org.dst4j.algorithms.TrainingProgress;
 import org.dst4j.algorithms.freetickets.FreeTickets;
 import org.dst4j.algorithms.neurotrails.NeuroTrails;
 import org.dst4j.algorithms.neurotrails.NeuroTrailsConfig;
@@ -84,7 +85,7 @@ final class NeuroTrailsCommand implements Command {
             System.err.printf("dst4j neurotrails M=%d, shared layers %d: %s, %d train / %d test samples%n", cfg.heads(), cfg.sharedLayers(),
                     data.train().name(), data.train().samples(), data.test().samples());
             int[] done = {0};
-            NeuroTrails.Result r = NeuroTrails.run(cfg, data, !o.flag("no-standardize"), compare, out, new FreeTickets.Progress() {
+            NeuroTrails.Result r = NeuroTrails.run(cfg, data, !o.flag("no-standardize"), compare, out, new TrainingProgress() {
                 @Override public void batch(int epoch, int b, int total) {
                     progress.batch(done[0], b, total);
                 }

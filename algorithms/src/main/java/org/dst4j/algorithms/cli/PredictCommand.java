@@ -14,6 +14,7 @@ import org.dst4j.nn.ensemble.EnsembleMetrics;
 import org.dst4j.nn.model.Classifier;
 import org.dst4j.nn.model.EnsembleClassifier;
 import org.dst4j.nn.model.MultiHeadClassifier;
+import org.dst4j.runtime.dense.Argmax;
 
 final class PredictCommand implements Command {
     @Override public String summary() { return "apply a saved model to a dataset's test split (accuracy and predictions CSV) or to unlabeled samples (--input)"; }
@@ -35,8 +36,7 @@ final class PredictCommand implements Command {
         Path output = output(o, model);
         if (java.nio.file.Files.isDirectory(model) && !EnsembleClassifier.isEnsemble(model) && !MultiHeadClassifier.isMultiHead(model)) {
             // A training run's directory is the usual mistake: point at the model inside it.
-            Path inside = MultiHeadClassifier.isMultiHead(model.resolve("model")) ? model.resolve("model")
-                    : java.nio.file.Files.isRegularFile(model.resolve("model.dst4j")) ? model.resolve("model.dst4j") : null;
+            Path inside = Classifier.modelIn(model);
             throw new UserException("--model " + model + ": a directory, but neither an ensemble (" + EnsembleClassifier.MANIFEST
                     + ") nor a multi-head model (" + MultiHeadClassifier.MANIFEST + ")" + (inside == null ? "" : "; did you mean --model " + inside + "?"));
         }
@@ -137,7 +137,7 @@ final class PredictCommand implements Command {
         if (java.nio.file.Files.exists(out) && java.nio.file.Files.exists(model) && java.nio.file.Files.isSameFile(out, model)) {
             throw new UsageException("--output " + out + " is the model file given by --model; write the predictions elsewhere");
         }
-        // Real paths too: writes follow links, so a link outside the directory may lead into it (review of session 15).
+        // Real paths too: writes follow links, so a link outside the directory may lead into it.
         if (java.nio.file.Files.isDirectory(model)
                 && (p.startsWith(m) || java.nio.file.Files.exists(out) && out.toRealPath().startsWith(model.toRealPath()))) {
             // Not only an existing file: a CSV added there would sit among the model's parts and outlive a retraining with --overwrite.
@@ -147,7 +147,7 @@ final class PredictCommand implements Command {
         // it is redirected into a file) or a pipe is written through, never replaced.
         if (!java.nio.file.Files.isRegularFile(out) || p.startsWith("/dev") || p.startsWith("/proc")) return out;
         Path real = out.toRealPath();
-        // Nor the data it scores (review of session 17: --data copy.csv --output copy.csv left only predictions).
+        // Nor the data it scores: --data copy.csv --output copy.csv would replace the data by its predictions.
         for (String n : new String[] {"input", "data", "test-data", "labels", "test-labels"}) {
             if (!o.given(n) || o.string(n).isBlank()) continue;
             Path in = o.path(n);
@@ -158,7 +158,7 @@ final class PredictCommand implements Command {
             }
         }
         // Beside a model file sit the run's other outputs (a member's ensemble.json, metrics, charts): predictions may
-        // join them, or replace earlier predictions, but not replace one of them (review of session 17: ensemble.json).
+        // join them, or replace earlier predictions, but not replace one of them.
         if (!java.nio.file.Files.isDirectory(model) && java.nio.file.Files.isRegularFile(model)
                 && real.getParent().equals(model.toRealPath().getParent()) && !isPredictions(out)) {
             throw new UsageException("--output " + out + " would replace a file beside the model " + model + "; write the predictions elsewhere");
@@ -166,8 +166,8 @@ final class PredictCommand implements Command {
         return out;
     }
 
-    // A float .npy of raw 0..255 pixels for a model trained on [0, 1] ones is scored without complaint, and badly
-    // (review of session 17): compare the samples with the training data's scale, which the standardizer holds.
+    // A float .npy of raw 0..255 pixels for a model trained on [0, 1] ones is scored without complaint, and badly:
+    // compare the samples with the training data's scale, which the standardizer holds.
     static void warnIfOutOfScale(Dataset samples, Classifier c, Path input) {
         org.dst4j.nn.data.Standardizer std = c.standardizer();
         if (std == null || samples.samples() == 0) return;
@@ -211,7 +211,7 @@ final class PredictCommand implements Command {
                 sb.setLength(0);
                 sb.append(i).append(',');
                 if (labels != null) sb.append(labels[i]).append(',');
-                sb.append(EnsembleMetrics.argmax(probs, i, k));
+                sb.append(Argmax.ofRow(probs, i, k));
                 for (int j = 0; j < k; j++) sb.append(',').append(probs[i * k + j]);
                 w.write(sb.append('\n').toString());
             }

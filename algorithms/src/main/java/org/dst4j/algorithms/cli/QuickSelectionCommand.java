@@ -133,8 +133,8 @@ final class QuickSelectionCommand implements Command {
                 throw e.getCause();
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
-            int[] selected = result.top(cfg.k());
-            writeFeatures(out.resolve("features.csv"), result, cfg.k());
+            int[] selected = result.top();
+            writeFeatures(out.resolve("features.csv"), result);
             List<String> wrote = new ArrayList<>(List.of(out.resolve("features.csv").toString(), out.resolve("metrics.jsonl").toString(),
                     out.resolve("summary.json").toString()));
             if (train.imageRows() > 0 && train.imageRows() * train.imageCols() == train.features()) {
@@ -232,12 +232,12 @@ final class QuickSelectionCommand implements Command {
         return f;
     }
 
-    private static void writeFeatures(Path file, QuickSelection.Result r, int k) throws IOException {
+    private static void writeFeatures(Path file, QuickSelection.Result r) throws IOException {
         StringBuilder sb = new StringBuilder("index,score,rank\n");
-        int[] ranking = r.ranking(); // copies: take them once
+        int[] selected = r.top(); // copies: take them once
         double[] strength = r.strength();
-        for (int i = 0; i < k; i++) {
-            int f = ranking[i];
+        for (int i = 0; i < selected.length; i++) {
+            int f = selected[i];
             sb.append(f).append(',').append(strength[f]).append(',').append(i + 1).append('\n');
         }
         AtomicFiles.writeString(file, sb.toString());

@@ -9,6 +9,7 @@ import org.dst4j.algorithms.set.SetTraining;
 import org.dst4j.nn.data.DataFormatException;
 import org.dst4j.nn.data.DatasetSplit;
 import org.dst4j.nn.model.SparseClassifier;
+import org.dst4j.nn.network.MlpConfig;
 import org.dst4j.nn.train.EpochMetrics;
 
 final class SetCommand implements Command {
@@ -42,7 +43,7 @@ final class SetCommand implements Command {
             throw new UsageException("--alpha is All-ReLU's slope; it applies only with --activation allrelu, not " + o.string("activation"));
         }
         try {
-            return new SetConfig(o.integers("hidden", 1, Integer.MAX_VALUE), o.number("epsilon", 1e-9, 1e9), o.number("zeta", 0, 1),
+            return new SetConfig(o.integers("hidden", 1, Integer.MAX_VALUE), o.number("epsilon", 1e-9, 1e9), o.number("zeta", 0, 0.99),
                     o.integer("epochs", 1, 1_000_000), o.integer("batch", 1, 1 << 20), (float) o.number("lr", 1e-12, 1e3),
                     (float) o.number("momentum", 0, 0.999999), (float) o.number("weight-decay", 0, 1), (float) o.number("dropout", 0, 0.99),
                     o.choice("activation", "relu", "allrelu", "sigmoid", "tanh"), (float) o.number("alpha", 0, 10),
@@ -132,7 +133,7 @@ final class SetCommand implements Command {
         try (DatasetSplit data = DataArgs.load(o, splitSeed)) {
             Path out = null;
             if (resume == null) {
-                int[] sizes = LayerCheck.sizes(data.train().features(), cfg.hidden(), data.train().classes());
+                int[] sizes = MlpConfig.sizes(data.train().features(), cfg.hidden(), data.train().classes());
                 LayerCheck.check(o, "epsilon", "", sizes, new org.dst4j.nn.init.Density.ErdosRenyi(cfg.epsilon()).densities(sizes));
                 out = RunDirectory.claim(o, OUTPUTS);
             }

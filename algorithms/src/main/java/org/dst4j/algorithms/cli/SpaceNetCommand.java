@@ -2,12 +2,13 @@ package org.dst4j.algorithms.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import org.dst4j.algorithms.freetickets.FreeTickets;
+import org.dst4j.algorithms.TrainingProgress;
 import org.dst4j.algorithms.spacenet.SpaceNet;
 import org.dst4j.algorithms.spacenet.SpaceNetConfig;
 import org.dst4j.algorithms.spacenet.SpaceNetRun;
 import org.dst4j.nn.data.DataFormatException;
 import org.dst4j.nn.data.DatasetSplit;
+import org.dst4j.nn.network.MlpConfig;
 import org.dst4j.nn.train.EpochMetrics;
 
 final class SpaceNetCommand implements Command {
@@ -67,7 +68,7 @@ final class SpaceNetCommand implements Command {
             Progress progress = new Progress(cfg.epochs() * cfg.tasks() * (baselines ? 3 : 1));
             int[] done = {0};
             long t0 = System.nanoTime();
-            SpaceNetRun.Result r = SpaceNetRun.run(cfg, data, !o.flag("no-standardize"), baselines, out, new FreeTickets.Progress() {
+            SpaceNetRun.Result r = SpaceNetRun.run(cfg, data, !o.flag("no-standardize"), baselines, out, new TrainingProgress() {
                 @Override public void batch(int epoch, int b, int total) {
                     progress.batch(done[0], b, total);
                 }
@@ -117,7 +118,7 @@ final class SpaceNetCommand implements Command {
 
     // SpaceNetRun.checkFits's rule, told in the options' names and the layers' shapes.
     private static void checkConnections(Options o, SpaceNetConfig cfg, int features, int classes) throws UsageException {
-        int[] sizes = LayerCheck.sizes(features, cfg.hidden(), classes), per = cfg.connectionsPerTask();
+        int[] sizes = MlpConfig.sizes(features, cfg.hidden(), classes), per = cfg.connectionsPerTask();
         long[] room = SpaceNetRun.connectionRoom(cfg, features, classes);
         int sel = cfg.selectedNeurons(), fewestClasses = classes / cfg.tasks();
         for (int l = 0; l < per.length; l++) {

@@ -1,7 +1,7 @@
 package org.dst4j.algorithms.cli;
 
 /** A problem with the user's files or data (not a bug): reported in one line, exit code 1. */
-public final class UserException extends Exception {
+final class UserException extends Exception {
     /** @param message the one line shown after {@code dst4j <command>:} */
     public UserException(String message) {
         super(message);

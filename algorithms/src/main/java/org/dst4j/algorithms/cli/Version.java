@@ -1,7 +1,7 @@
 package org.dst4j.algorithms.cli;
 
 /** The dst4j version, from the jar manifest when packaged. */
-public final class Version {
+final class Version {
     private Version() {}
 
     /** @return the jar's implementation version, or {@code dev} when run from classes */

@@ -2,6 +2,7 @@ package org.dst4j.algorithms.evaluation;
 
 import java.util.Arrays;
 import org.dst4j.nn.data.Dataset;
+import org.dst4j.runtime.dense.Argmax;
 import org.dst4j.runtime.parallel.WorkerPool;
 import org.dst4j.runtime.random.RandomStream;
 
@@ -46,9 +47,7 @@ public final class ExtraTrees {
                 Arrays.fill(votes, 0f);
                 for (int f = 0; f < cols.length; f++) row[f] = cols[f][s];
                 for (Tree t : trees) t.addDistribution(row, votes);
-                int best = 0;
-                for (int c = 1; c < classes; c++) if (votes[c] > votes[best]) best = c;
-                correct[s] = best == test.label(s) ? 1 : 0;
+                correct[s] = Argmax.ofRow(votes, 0, classes) == test.label(s) ? 1 : 0;
             }
         });
         return n == 0 ? 0 : (double) Arrays.stream(correct).sum() / n;

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.IntFunction;
+import org.dst4j.algorithms.TrainingProgress;
 import org.dst4j.algorithms.freetickets.FreeTicketsConfig.Variant;
 import org.dst4j.algorithms.set.SetTraining;
 import org.dst4j.nn.data.Dataset;
@@ -46,6 +47,7 @@ import org.dst4j.runtime.kernel.KernelProvider;
 import org.dst4j.runtime.kernel.ParallelKernels;
 import org.dst4j.runtime.parallel.WorkerPool;
 import org.dst4j.runtime.random.RngStreams;
+import org.dst4j.runtime.record.ArrayRecords;
 import org.dst4j.runtime.resource.Closing;
 
 /**
@@ -66,16 +68,13 @@ public final class FreeTickets {
     public static final String CHART = "members.png";
 
     /**
-     * Told as training goes (for progress display); all methods optional. NeuroTrails and SpaceNet report
-     * through it too.
+     * FreeTickets' former name for {@link TrainingProgress}, which NeuroTrails and SpaceNet report through
+     * too; kept so that code passing {@code new FreeTickets.Progress() {}} still compiles.
+     *
+     * @deprecated implement {@link TrainingProgress}
      */
-    public interface Progress {
-        /** A batch finished: {@code done} of the epoch's {@code total} batches; {@code epoch} counts from 0. */
-        default void batch(int epoch, int done, int total) {}
-
-        /** An epoch finished; {@code phase} names the member or EDST phase it belongs to. */
-        default void epoch(String phase, EpochMetrics m) {}
-    }
+    @Deprecated
+    public interface Progress extends TrainingProgress {}
 
     /**
      * What a run produced: test metrics of the ensemble and its members, topology distance between
@@ -93,16 +92,19 @@ public final class FreeTickets {
                          double trainSeconds, List<Path> memberFiles) {
         /** Copies the distances, down to each layer's array, and the file list: changing the caller's afterwards does not change the result. */
         public Result {
-            topologyDistance = copy(Objects.requireNonNull(topologyDistance, "topologyDistance"));
+            topologyDistance = ArrayRecords.deepCopy(Objects.requireNonNull(topologyDistance, "topologyDistance"));
             memberFiles = List.copyOf(Objects.requireNonNull(memberFiles, "memberFiles"));
         }
 
         /** {@code [i][j][layer]}: how far apart the live connections of members i and j are; a copy. */
-        @Override public double[][][] topologyDistance() { return copy(topologyDistance); }
+        @Override public double[][][] topologyDistance() { return ArrayRecords.deepCopy(topologyDistance); }
 
-        private static double[][][] copy(double[][][] a) {
-            return Arrays.stream(a).map(m -> Arrays.stream(m).map(double[]::clone).toArray(double[][]::new)).toArray(double[][][]::new);
-        }
+        // By content: the generated methods would compare and print the arrays by identity.
+        @Override public boolean equals(Object o) { return ArrayRecords.equals(this, o); }
+
+        @Override public int hashCode() { return ArrayRecords.hashCode(this); }
+
+        @Override public String toString() { return ArrayRecords.toString(this); }
     }
 
     private FreeTickets() {}
@@ -121,11 +123,11 @@ public final class FreeTickets {
      * @throws IOException if writing into {@code out} fails
      * @throws org.dst4j.nn.train.Trainer.DivergedException if a loss stops being finite
      */
-    public static Result run(FreeTicketsConfig cfg, DatasetSplit data, boolean standardize, Path out, Progress progress) throws IOException {
+    public static Result run(FreeTicketsConfig cfg, DatasetSplit data, boolean standardize, Path out, TrainingProgress progress) throws IOException {
         Objects.requireNonNull(cfg, "cfg");
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(out, "out");
-        if (progress == null) progress = new Progress() {};
+        if (progress == null) progress = new TrainingProgress() {};
         Files.createDirectories(out);
         List<Path> files = new ArrayList<>();
         for (int i = 1; i <= cfg.members(); i++) files.add(out.resolve("member-" + i + ".dst4j"));
@@ -200,7 +202,7 @@ public final class FreeTickets {
     // One DST member: its own seed, multi-step learning rate, DST prune schedule. Returns {sparse, dense} FLOPs.
     private static long[] trainDstMember(FreeTicketsConfig cfg, int member, DatasetSplit data, Dataset valid, Standardizer std, Given given,
                                          ParallelKernels pk, Path file, Map<Path, Selection> selected, MetricsLog log,
-                                         Progress progress) throws IOException {
+                                         TrainingProgress progress) throws IOException {
         long seed = cfg.seed() + member;
         try (SparseMlp net = newNetwork(cfg, data, seed)) {
             if (valid == null) {
@@ -225,8 +227,8 @@ public final class FreeTickets {
      * left it: {@code cfg.validSplit()} is not applied here. A null {@code progress} reports nothing.
      */
     public static void trainDst(Network net, FreeTicketsConfig cfg, long seed, DatasetSplit data, Standardizer std, ParallelKernels pk,
-                                MetricsLog log, Progress progress, String phase, int member) throws IOException {
-        if (progress == null) progress = new Progress() {};
+                                MetricsLog log, TrainingProgress progress, String phase, int member) throws IOException {
+        if (progress == null) progress = new TrainingProgress() {};
         RngStreams rng = new RngStreams(seed);
         Trainer.State state = new Trainer.State(rng.stream("shuffle"), rng.stream("evolution"));
         train(cfg, cfg.epochs(), dstLearningRate(cfg), pruneSchedule(cfg), net, data, std, pk, state, log, progress, phase, member, null);
@@ -269,7 +271,7 @@ public final class FreeTickets {
     // The one EDST run: exploration, then refinement phases each ending in a ticket saved before the large prune
     // (or, with a validation set, each phase's best epoch on it).
     private static long[] trainEdst(FreeTicketsConfig cfg, DatasetSplit data, Dataset valid, Standardizer std, Given given, ParallelKernels pk,
-                                    List<Path> files, Map<Path, Selection> selected, MetricsLog log, Progress progress) throws IOException {
+                                    List<Path> files, Map<Path, Selection> selected, MetricsLog log, TrainingProgress progress) throws IOException {
         int explore = cfg.exploreEpochs(), refine = cfg.refineEpochs(), m = cfg.members();
         int total = explore + m * refine;
         int[] starts = new int[1 + 2 * m];
@@ -411,7 +413,7 @@ public final class FreeTickets {
 
     private static void train(FreeTicketsConfig cfg, int epochs, LearningRate lr, EvolutionSchedule schedule, Network net,
                               DatasetSplit data, Standardizer std, ParallelKernels pk, Trainer.State state, MetricsLog log,
-                              Progress progress, String phase, int member, EpochHook hook) throws IOException {
+                              TrainingProgress progress, String phase, int member, EpochHook hook) throws IOException {
         GrowRule grow = cfg.grow().equals("gradient") ? new GradientGrow() : new RandomGrow();
         Trainer.Settings settings = new Trainer.Settings(epochs, cfg.batch(), lr, new Sgd(cfg.momentum(), cfg.weightDecay()),
                 new SoftmaxCrossEntropy(), TopologyEvolution.magnitude(grow, schedule), 1000);
@@ -449,12 +451,7 @@ public final class FreeTickets {
     }
 
     private static SparseMlp newNetwork(FreeTicketsConfig cfg, DatasetSplit data, long seed) {
-        int[] hidden = cfg.hidden();
-        int[] sizes = new int[hidden.length + 2];
-        sizes[0] = data.train().features();
-        System.arraycopy(hidden, 0, sizes, 1, hidden.length);
-        sizes[sizes.length - 1] = data.train().classes();
-        MlpConfig mlp = new MlpConfig(sizes, cfg.activation(), 0.6f, Activation.linear(), cfg.dropout(),
+        MlpConfig mlp = new MlpConfig(MlpConfig.sizes(data.train().features(), cfg.hidden(), data.train().classes()), cfg.activation(), 0.6f, Activation.linear(), cfg.dropout(),
                 new Density.Erk(cfg.density()), new WeightInit.HeUniform());
         RngStreams rng = new RngStreams(seed);
         return SparseMlp.create(mlp, rng.stream("init"), rng.stream("dropout").nextLong());
@@ -467,8 +464,8 @@ public final class FreeTickets {
     private static Map<String, Object> header(FreeTicketsConfig cfg, int member, Given data) {
         Map<String, Object> more = new LinkedHashMap<>();
         more.put("member", member);
-        // Members written before session 15 held their own share's checksum (after the validation hold-out) under
-        // data_checksum; this key says the checksum is the training set's as given.
+        // data_checksum of older members is their own share's (after the validation hold-out), which predict cannot
+        // check a split against; this key tells it the checksum is the training set's as given.
         more.put("training_set_checksum", data.checksum());
         Map<String, Object> p = ModelFile.provenance("freetickets-" + cfg.variant().label(), cfg.variant() == Variant.DST ? cfg.seed() + member - 1 : cfg.seed(),
                 data.name(), data.checksum(), more);

@@ -1,9 +1,10 @@
 package org.dst4j.algorithms.freetickets;
 
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import org.dst4j.algorithms.ConfigChecks;
+import org.dst4j.runtime.record.ArrayRecords;
 
 /**
  * Hyper-parameters of a FreeTickets run (Liu et al., "Deep Ensembling with No Overhead for either
@@ -85,28 +86,24 @@ public record FreeTicketsConfig(Variant variant, int members, int[] hidden, doub
         Objects.requireNonNull(grow, "grow");
         Objects.requireNonNull(pruneSchedule, "pruneSchedule");
         Objects.requireNonNull(memberSplits, "memberSplits");
-        if (members < 1) throw new IllegalArgumentException("members must be >= 1, got " + members);
-        for (int h : hidden) if (h < 1) throw new IllegalArgumentException("hidden sizes must be >= 1, got " + Arrays.toString(hidden));
-        if (!(density > 0 && density <= 1)) throw new IllegalArgumentException("density must be in (0, 1], got " + density);
-        if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
-        if (exploreEpochs < 0) throw new IllegalArgumentException("explore epochs must be >= 0, got " + exploreEpochs);
-        if (refineEpochs < 1) throw new IllegalArgumentException("refine epochs must be >= 1, got " + refineEpochs);
-        if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, got " + batch);
+        ConfigChecks.atLeast("members", members, 1);
+        ConfigChecks.hiddenSizes(hidden);
+        ConfigChecks.density(density);
+        ConfigChecks.atLeast("epochs", epochs, 1);
+        ConfigChecks.atLeast("explore epochs", exploreEpochs, 0);
+        ConfigChecks.atLeast("refine epochs", refineEpochs, 1);
+        ConfigChecks.atLeast("batch", batch, 1);
         org.dst4j.nn.optim.Sgd.checkSettings(lr, momentum, weightDecay);
-        if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
+        ConfigChecks.belowOne("dropout", dropout);
         org.dst4j.nn.network.MlpConfig.checkHiddenActivation(activation);
-        if (!(pruneRate >= 0 && pruneRate <= 1)) throw new IllegalArgumentException("prune rate must be in [0, 1], got " + pruneRate);
-        if (!(largePruneRate >= 0 && largePruneRate <= 1)) throw new IllegalArgumentException("large prune rate must be in [0, 1], got " + largePruneRate);
+        ConfigChecks.inUnitInterval("prune rate", pruneRate);
+        ConfigChecks.inUnitInterval("large prune rate", largePruneRate);
         if (updateInterval < 1) throw new IllegalArgumentException("update interval must be >= 1 epoch, got " + updateInterval);
-        if (!grow.equals("gradient") && !grow.equals("random")) throw new IllegalArgumentException("grow must be gradient or random, got " + grow);
-        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
-        if (!pruneSchedule.equals("cosine") && !pruneSchedule.equals("constant")) {
-            throw new IllegalArgumentException("prune schedule must be cosine or constant, got " + pruneSchedule);
-        }
+        ConfigChecks.oneOf("grow", grow, "gradient", "random");
+        ConfigChecks.atLeast("threads", threads, 1);
+        ConfigChecks.oneOf("prune schedule", pruneSchedule, "cosine", "constant");
         if (!(validSplit >= 0 && validSplit <= 0.5)) throw new IllegalArgumentException("valid split must be in [0, 0.5], got " + validSplit);
-        if (!memberSplits.equals("own") && !memberSplits.equals("shared")) {
-            throw new IllegalArgumentException("member splits must be own or shared, got " + memberSplits);
-        }
+        ConfigChecks.oneOf("member splits", memberSplits, "own", "shared");
         if (variant == Variant.EDST && memberSplits.equals("own")) {
             throw new IllegalArgumentException("member splits 'own' is for dst: edst trains one network, its tickets share one split");
         }
@@ -273,4 +270,11 @@ public record FreeTicketsConfig(Variant variant, int members, int[] hidden, doub
         if (variant == Variant.DST) m.put("member_splits", memberSplits);
         return m;
     }
+
+    // By content: the generated methods would compare and print the arrays by identity.
+    @Override public boolean equals(Object o) { return ArrayRecords.equals(this, o); }
+
+    @Override public int hashCode() { return ArrayRecords.hashCode(this); }
+
+    @Override public String toString() { return ArrayRecords.toString(this); }
 }

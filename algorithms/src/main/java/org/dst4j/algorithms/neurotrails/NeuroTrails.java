@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.dst4j.algorithms.TrainingProgress;
 import org.dst4j.algorithms.freetickets.FreeTickets;
 import org.dst4j.algorithms.freetickets.FreeTicketsConfig;
 import org.dst4j.algorithms.freetickets.FreeTicketsConfig.Variant;
@@ -30,6 +31,7 @@ import org.dst4j.runtime.kernel.KernelProvider;
 import org.dst4j.runtime.kernel.ParallelKernels;
 import org.dst4j.runtime.parallel.WorkerPool;
 import org.dst4j.runtime.random.RngStreams;
+import org.dst4j.runtime.record.ArrayRecords;
 
 /**
  * NeuroTrails (Grooten et al. 2025): one sparse backbone shared by {@code M} dynamically sparse heads,
@@ -101,11 +103,11 @@ public final class NeuroTrails {
      * @throws org.dst4j.nn.train.Trainer.DivergedException if a loss stops being finite
      */
     public static Result run(NeuroTrailsConfig cfg, DatasetSplit data, boolean standardize, boolean compare, Path out,
-                             FreeTickets.Progress progress) throws IOException {
+                             TrainingProgress progress) throws IOException {
         Objects.requireNonNull(cfg, "cfg");
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(out, "out");
-        if (progress == null) progress = new FreeTickets.Progress() {};
+        if (progress == null) progress = new TrainingProgress() {};
         Files.createDirectories(out);
         int[] sizes = sizes(cfg, data);
         Split split = split(cfg, sizes);
@@ -198,16 +200,12 @@ public final class NeuroTrails {
         /** Each layer's expected density; a copy. */
         @Override public double[] densities() { return densities.clone(); }
 
-        // By content: the generated methods would compare the arrays by identity.
-        @Override public boolean equals(Object o) {
-            return o instanceof Network n && Objects.equals(name, n.name) && Arrays.equals(sizes, n.sizes) && Arrays.equals(densities, n.densities);
-        }
+        // By content: the generated methods would compare and print the arrays by identity.
+        @Override public boolean equals(Object o) { return ArrayRecords.equals(this, o); }
 
-        @Override public int hashCode() { return Objects.hash(name, Arrays.hashCode(sizes), Arrays.hashCode(densities)); }
+        @Override public int hashCode() { return ArrayRecords.hashCode(this); }
 
-        @Override public String toString() {
-            return "Network[name=" + name + ", sizes=" + Arrays.toString(sizes) + ", densities=" + Arrays.toString(densities) + "]";
-        }
+        @Override public String toString() { return ArrayRecords.toString(this); }
     }
 
     // As the other models' headers: the settings, and the training data's checksum, which predict uses to
@@ -299,12 +297,7 @@ public final class NeuroTrails {
     }
 
     private static int[] sizes(NeuroTrailsConfig cfg, int features, int classes) {
-        int[] hidden = cfg.hidden();
-        int[] sizes = new int[hidden.length + 2];
-        sizes[0] = features;
-        System.arraycopy(hidden, 0, sizes, 1, hidden.length);
-        sizes[sizes.length - 1] = classes;
-        return sizes;
+        return MlpConfig.sizes(features, cfg.hidden(), classes);
     }
 
     /** Expected connections of networks with the given layer sizes, each at ERK global density {@code d}. */

@@ -4,7 +4,9 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import org.dst4j.nn.layer.Activation;
+import org.dst4j.algorithms.ConfigChecks;
+import org.dst4j.nn.network.MlpConfig;
+import org.dst4j.runtime.record.ArrayRecords;
 
 /**
  * Hyper-parameters of a NeuroTrails run: {@code heads} heads after {@code sharedLayers} shared layers of
@@ -63,33 +65,23 @@ public record NeuroTrailsConfig(int heads, int sharedLayers, int[] hidden, doubl
         Objects.requireNonNull(grow, "grow");
         Objects.requireNonNull(headLoss, "headLoss");
         Objects.requireNonNull(backboneShare, "backboneShare");
-        if (heads < 1) throw new IllegalArgumentException("heads must be >= 1, got " + heads);
-        for (int h : hidden) if (h < 1) throw new IllegalArgumentException("hidden sizes must be >= 1, got " + Arrays.toString(hidden));
+        ConfigChecks.atLeast("heads", heads, 1);
+        ConfigChecks.hiddenSizes(hidden);
         if (sharedLayers < 1 || sharedLayers > hidden.length) {
             throw new IllegalArgumentException("shared layers must be in [1, " + hidden.length + "] (the hidden layers), got " + sharedLayers);
         }
-        if (!(density > 0 && density <= 1)) throw new IllegalArgumentException("density must be in (0, 1], got " + density);
-        if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
-        if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, got " + batch);
+        ConfigChecks.density(density);
+        ConfigChecks.atLeast("epochs", epochs, 1);
+        ConfigChecks.atLeast("batch", batch, 1);
         org.dst4j.nn.optim.Sgd.checkSettings(lr, momentum, weightDecay);
-        if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
-        if (!activation.equals("allrelu")) {
-            try {
-                Activation.parse(activation);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("activation must be relu, allrelu, sigmoid, tanh, linear or leaky:<slope>, got " + activation);
-            }
-        }
-        if (!(pruneRate >= 0 && pruneRate <= 1)) throw new IllegalArgumentException("prune rate must be in [0, 1], got " + pruneRate);
+        ConfigChecks.belowOne("dropout", dropout);
+        MlpConfig.checkHiddenActivation(activation);
+        ConfigChecks.inUnitInterval("prune rate", pruneRate);
         if (updateInterval < 1) throw new IllegalArgumentException("update interval must be >= 1 epoch, got " + updateInterval);
-        if (!grow.equals("gradient") && !grow.equals("random")) throw new IllegalArgumentException("grow must be gradient or random, got " + grow);
-        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
-        if (!"mean".equals(headLoss) && !"sum".equals(headLoss)) {
-            throw new IllegalArgumentException("head loss must be mean or sum, got " + headLoss);
-        }
-        if (!(headInputDropout >= 0 && headInputDropout < 1)) {
-            throw new IllegalArgumentException("head input dropout must be in [0, 1), got " + headInputDropout);
-        }
+        ConfigChecks.oneOf("grow", grow, "gradient", "random");
+        ConfigChecks.atLeast("threads", threads, 1);
+        ConfigChecks.oneOf("head loss", headLoss, "mean", "sum");
+        ConfigChecks.belowOne("head input dropout", headInputDropout);
         backboneShare = backboneShare.trim();
         if (!"erk".equals(backboneShare) && !"single".equals(backboneShare)) {
             double f;
@@ -196,4 +188,11 @@ public record NeuroTrailsConfig(int heads, int sharedLayers, int[] hidden, doubl
         m.put("seed", seed);
         return m;
     }
+
+    // By content: the generated methods would compare and print the arrays by identity.
+    @Override public boolean equals(Object o) { return ArrayRecords.equals(this, o); }
+
+    @Override public int hashCode() { return ArrayRecords.hashCode(this); }
+
+    @Override public String toString() { return ArrayRecords.toString(this); }
 }

@@ -25,6 +25,7 @@ import org.dst4j.runtime.kernel.KernelProvider;
 import org.dst4j.runtime.kernel.ParallelKernels;
 import org.dst4j.runtime.parallel.WorkerPool;
 import org.dst4j.runtime.random.RngStreams;
+import org.dst4j.runtime.record.ArrayRecords;
 import org.dst4j.runtime.sparse.CsrMatrix;
 
 /**
@@ -34,7 +35,7 @@ import org.dst4j.runtime.sparse.CsrMatrix;
  *
  * <pre>{@code
  * QuickSelection.Result r = QuickSelection.select(QuickSelectionConfig.defaults().withK(50), train, true, null);
- * int[] features = r.top(50);
+ * int[] features = r.top();   // the 50 strongest
  * }</pre>
  */
 public final class QuickSelection {
@@ -46,13 +47,24 @@ public final class QuickSelection {
      * @param ranking feature indices by decreasing strength (ties: lower index first)
      * @param strength strength of each feature, by feature index
      * @param history one entry per training epoch (train loss = reconstruction loss per sample)
+     * @param k the features to select, which {@link #top()} returns: the config's {@link QuickSelectionConfig#k()}
      */
-    public record Result(int[] ranking, double[] strength, List<EpochMetrics> history) {
-        /** Copies the arrays and the history: changing the caller's afterwards does not change the result. */
+    public record Result(int[] ranking, double[] strength, List<EpochMetrics> history, int k) {
+        /**
+         * Copies the arrays and the history: changing the caller's afterwards does not change the result.
+         *
+         * @throws IllegalArgumentException if {@code k} is not in [1, features]
+         */
         public Result {
             ranking = Objects.requireNonNull(ranking, "ranking").clone();
             strength = Objects.requireNonNull(strength, "strength").clone();
             history = List.copyOf(Objects.requireNonNull(history, "history"));
+            if (k < 1 || k > ranking.length) throw new IllegalArgumentException("k must be in [1, " + ranking.length + "], got " + k);
+        }
+
+        /** A ranking of which every feature is to be selected: {@link #top()} is the whole ranking. */
+        public Result(int[] ranking, double[] strength, List<EpochMetrics> history) {
+            this(ranking, strength, history, Objects.requireNonNull(ranking, "ranking").length);
         }
 
         /** Feature indices by decreasing strength (ties: lower index first); a copy. */
@@ -61,11 +73,23 @@ public final class QuickSelection {
         /** Strength of each feature, by feature index; a copy. */
         @Override public double[] strength() { return strength.clone(); }
 
-        /** The {@code k} strongest features. */
+        /** The {@link #k()} strongest features: the selection the config asked for. */
+        public int[] top() {
+            return top(k);
+        }
+
+        /** The {@code k} strongest features, for another count than the config's (such as an evaluation at several). */
         public int[] top(int k) {
             if (k < 1 || k > ranking.length) throw new IllegalArgumentException("k must be in [1, " + ranking.length + "], got " + k);
             return Arrays.copyOf(ranking, k);
         }
+
+        // By content: the generated methods would compare and print the arrays by identity.
+        @Override public boolean equals(Object o) { return ArrayRecords.equals(this, o); }
+
+        @Override public int hashCode() { return ArrayRecords.hashCode(this); }
+
+        @Override public String toString() { return ArrayRecords.toString(this); }
     }
 
     /** Told after every batch and epoch; all methods optional. */
@@ -131,18 +155,21 @@ public final class QuickSelection {
      * Trains the autoencoder on {@code train} (scaled as asked, with statistics of {@code train}) and ranks
      * its features. Labels are not used. Writes no files.
      *
-     * @param cfg the autoencoder and its training settings ({@code cfg.k()} is not used here: the result
-     *     ranks every feature)
+     * @param cfg the autoencoder and its training settings; {@code cfg.k()} is how many features
+     *     {@link Result#top()} selects (the ranking covers every feature)
      * @param train the data whose features are ranked
      * @param scaling how inputs are scaled before training
      * @param progress told of every batch and epoch, or null for no progress reporting
      * @return every feature ranked, with its strength and the training history
+     * @throws IllegalArgumentException if {@code cfg.k()} exceeds the features of {@code train}
      * @throws org.dst4j.nn.train.Trainer.DivergedException if the reconstruction loss stops being finite
      */
     public static Result select(QuickSelectionConfig cfg, Dataset train, Scaling scaling, Progress progress) {
         Objects.requireNonNull(cfg, "cfg");
         Objects.requireNonNull(train, "train");
         Objects.requireNonNull(scaling, "scaling");
+        // Before training, not when the result is built after it.
+        if (cfg.k() > train.features()) throw new IllegalArgumentException("k " + cfg.k() + " exceeds the " + train.features() + " features of " + train.name());
         Progress p = progress != null ? progress : new Progress() {};
         int d = train.features();
         RngStreams rng = new RngStreams(cfg.seed());
@@ -170,7 +197,7 @@ public final class QuickSelection {
                 }
             });
             double[] strength = inputStrength(net.layers().getFirst().weights());
-            return new Result(rank(strength), strength, history);
+            return new Result(rank(strength), strength, history, cfg.k());
         }
     }
 

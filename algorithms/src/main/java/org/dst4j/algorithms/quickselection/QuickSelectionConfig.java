@@ -3,6 +3,7 @@ package org.dst4j.algorithms.quickselection;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import org.dst4j.algorithms.ConfigChecks;
 import org.dst4j.nn.init.WeightInit;
 
 /**
@@ -11,13 +12,13 @@ import org.dst4j.nn.init.WeightInit;
  * drawn once, linear output). Change fields with the {@code withX} methods; every field is checked when
  * the record is built.
  *
- * @param k features to select, >= 1: what callers take from {@link QuickSelection.Result#top}
- *     ({@link QuickSelection#select} itself ranks every feature)
+ * @param k features to select, >= 1 and at most the data's features: what
+ *     {@link QuickSelection.Result#top()} returns ({@link QuickSelection#select} ranks every feature)
  * @param hidden sigmoid units of the autoencoder's hidden layer, >= 1
  * @param epsilon Erdős–Rényi sparsity of both layers (density {@code epsilon (n_in + n_out) / (n_in n_out)},
  *     capped at 1); finite and > 0
  * @param zeta share of each layer's connections pruned and regrown at random after every epoch but the
- *     last, in [0, 1)
+ *     last, in [0, 1) (see {@link ConfigChecks#zeta})
  * @param noise factor of the additive N(0, 1) input noise, finite and >= 0
  * @param freshNoise draw new noise every epoch instead of once before training
  * @param epochs training epochs, >= 1
@@ -44,18 +45,18 @@ public record QuickSelectionConfig(int k, int hidden, double epsilon, double zet
     public QuickSelectionConfig {
         Objects.requireNonNull(init, "init");
         Objects.requireNonNull(output, "output");
-        if (k < 1) throw new IllegalArgumentException("k must be >= 1, got " + k);
-        if (hidden < 1) throw new IllegalArgumentException("hidden must be >= 1, got " + hidden);
-        if (!(epsilon > 0 && Double.isFinite(epsilon))) throw new IllegalArgumentException("epsilon must be finite and > 0, got " + epsilon);
-        if (!(zeta >= 0 && zeta < 1)) throw new IllegalArgumentException("zeta must be in [0, 1), got " + zeta);
+        ConfigChecks.atLeast("k", k, 1);
+        ConfigChecks.atLeast("hidden", hidden, 1);
+        ConfigChecks.positive("epsilon", epsilon);
+        ConfigChecks.zeta(zeta);
         if (!(noise >= 0 && Float.isFinite(noise))) throw new IllegalArgumentException("noise must be finite and >= 0, got " + noise);
-        if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
-        if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, got " + batch);
+        ConfigChecks.atLeast("epochs", epochs, 1);
+        ConfigChecks.atLeast("batch", batch, 1);
         org.dst4j.nn.optim.Sgd.checkSettings(lr, momentum, weightDecay);
-        if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
+        ConfigChecks.belowOne("dropout", dropout);
         WeightInit.parse(init);
-        if (!output.equals("linear") && !output.equals("tanh")) throw new IllegalArgumentException("output must be linear or tanh, got " + output);
-        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        ConfigChecks.oneOf("output", output, "linear", "tanh");
+        ConfigChecks.atLeast("threads", threads, 1);
     }
 
     /** The reference code's settings above, with k 50, 100 epochs, seed 42 and the machine's processor count as threads. */

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +31,7 @@ import org.dst4j.runtime.kernel.KernelProvider;
 import org.dst4j.runtime.kernel.ParallelKernels;
 import org.dst4j.runtime.parallel.WorkerPool;
 import org.dst4j.runtime.random.RngStreams;
+import org.dst4j.runtime.record.ArrayRecords;
 
 /**
  * SET at scale: for each network size, one epoch of SET training on seeded synthetic data, then one
@@ -46,7 +46,12 @@ public final class ScaleBenchmark {
     /** Epoch time and memory against connections, log-log (written with two or more sizes). */
     public static final String CHART = "scale.png";
 
-    /** One network: hidden layer widths and the Erdős–Rényi epsilon of every layer. */
+    /**
+     * One network: hidden layer widths and the Erdős–Rényi epsilon of every layer.
+     *
+     * @param hidden hidden layer widths, input side first
+     * @param epsilon every layer's Erdős–Rényi sparsity scale
+     */
     public record Size(int[] hidden, double epsilon) {
         /** Copies {@code hidden}: changing the caller's array afterwards does not change the size. */
         public Size {
@@ -56,22 +61,52 @@ public final class ScaleBenchmark {
         /** Hidden layer widths; a copy. */
         @Override public int[] hidden() { return hidden.clone(); }
 
-        // By content: the generated methods would compare the arrays by identity.
-        @Override public boolean equals(Object o) {
-            return o instanceof Size s && Arrays.equals(hidden, s.hidden) && Double.compare(epsilon, s.epsilon) == 0;
-        }
+        // By content: the generated methods would compare and print the arrays by identity.
+        @Override public boolean equals(Object o) { return ArrayRecords.equals(this, o); }
 
-        @Override public int hashCode() { return 31 * Arrays.hashCode(hidden) + Double.hashCode(epsilon); }
+        @Override public int hashCode() { return ArrayRecords.hashCode(this); }
 
-        @Override public String toString() { return "Size[hidden=" + Arrays.toString(hidden) + ", epsilon=" + epsilon + "]"; }
+        @Override public String toString() { return ArrayRecords.toString(this); }
     }
 
-    /** Data, training and evolution settings shared by all sizes. */
+    /**
+     * Data, training and evolution settings shared by all sizes.
+     *
+     * @param features features per synthetic sample
+     * @param informative how many of them carry the class
+     * @param classes classes of the synthetic data
+     * @param separation how far apart the classes' clusters lie
+     * @param train training samples
+     * @param test test samples
+     * @param batch samples per mini-batch (and per evaluation batch)
+     * @param lr constant SGD learning rate
+     * @param momentum SGD momentum
+     * @param weightDecay SGD weight decay per step
+     * @param zeta share of each layer the evolution step replaces
+     * @param sigmoidMse a sigmoid output with mean squared error instead of softmax cross-entropy
+     * @param seed seed of the data, the weights and every random choice
+     * @param threads worker threads
+     */
     public record Settings(int features, int informative, int classes, float separation, int train, int test,
                            int batch, float lr, float momentum, float weightDecay, double zeta, boolean sigmoidMse,
                            long seed, int threads) {}
 
-    /** What one size measured. */
+    /**
+     * What one size measured.
+     *
+     * @param size the network
+     * @param neurons its hidden neurons
+     * @param connections its live connections
+     * @param initSeconds building the network
+     * @param trainSeconds one training epoch
+     * @param evolutionSeconds one evolution step, after warm-up ones
+     * @param evalSeconds evaluating the test set
+     * @param testAccuracy test accuracy after the epoch
+     * @param peakRssBytes the process's peak resident set size (-1 off Linux)
+     * @param datasetBytes the training and test data's memory
+     * @param modelBytes the network's memory
+     * @param peakResetWorked whether the peak was reset before this size, so that it is this size's own
+     */
     public record Point(Size size, long neurons, long connections, double initSeconds, double trainSeconds,
                         double evolutionSeconds, double evalSeconds, double testAccuracy, long peakRssBytes,
                         long datasetBytes, long modelBytes, boolean peakResetWorked) {
@@ -169,10 +204,7 @@ public final class ScaleBenchmark {
                                 int evolutions) {
         boolean reset = resetPeakRss();
         int[] hidden = size.hidden();
-        int[] sizes = new int[hidden.length + 2];
-        sizes[0] = s.features();
-        System.arraycopy(hidden, 0, sizes, 1, hidden.length);
-        sizes[sizes.length - 1] = s.classes();
+        int[] sizes = MlpConfig.sizes(s.features(), hidden, s.classes());
         long neurons = 0;
         for (int h : hidden) neurons += h;
         Activation output = s.sigmoidMse() ? Activation.sigmoid() : Activation.linear();

@@ -1,11 +1,12 @@
 package org.dst4j.algorithms.set;
 
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import org.dst4j.algorithms.ConfigChecks;
 import org.dst4j.nn.init.WeightInit;
 import org.dst4j.nn.optim.LearningRate;
+import org.dst4j.runtime.record.ArrayRecords;
 
 /**
  * Hyper-parameters of a SET run (Mocanu et al. 2018). Defaults follow the truly-sparse SET code:
@@ -17,7 +18,8 @@ import org.dst4j.nn.optim.LearningRate;
  * @param epsilon Erdős–Rényi sparsity: a layer of {@code n_in x n_out} starts with density
  *     {@code epsilon (n_in + n_out) / (n_in n_out)}, capped at 1; finite and > 0
  * @param zeta share of each layer's connections pruned after every epoch but the last (the smallest
- *     positive and, separately, the least negative weights) and regrown at random, in [0, 1]
+ *     positive and, separately, the least negative weights) and regrown at random, in [0, 1) (see
+ *     {@link ConfigChecks#zeta})
  * @param epochs training epochs, >= 1
  * @param batch samples per mini-batch, >= 1
  * @param lr base learning rate, which {@code schedule} varies; finite and > 0
@@ -51,20 +53,20 @@ public record SetConfig(int[] hidden, double epsilon, double zeta, int epochs, i
         Objects.requireNonNull(optimizer, "optimizer");
         Objects.requireNonNull(schedule, "schedule");
         Objects.requireNonNull(init, "init");
-        for (int h : hidden) if (h < 1) throw new IllegalArgumentException("hidden sizes must be >= 1, got " + Arrays.toString(hidden));
-        if (!(epsilon > 0 && Double.isFinite(epsilon))) throw new IllegalArgumentException("epsilon must be finite and > 0, got " + epsilon);
-        if (!(zeta >= 0 && zeta <= 1)) throw new IllegalArgumentException("zeta must be in [0, 1], got " + zeta);
+        ConfigChecks.hiddenSizes(hidden);
+        ConfigChecks.positive("epsilon", epsilon);
+        ConfigChecks.zeta(zeta);
         // As on the command line: 0 epochs returned an untrained model that the run's summary could not describe.
-        if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
-        if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, got " + batch);
+        ConfigChecks.atLeast("epochs", epochs, 1);
+        ConfigChecks.atLeast("batch", batch, 1);
         org.dst4j.nn.optim.Sgd.checkSettings(lr, momentum, weightDecay);
-        if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
+        ConfigChecks.belowOne("dropout", dropout);
         org.dst4j.nn.network.MlpConfig.checkHiddenActivation(activation);
         if (!Float.isFinite(alpha)) throw new IllegalArgumentException("alpha must be finite, got " + alpha);
-        if (!optimizer.equals("sgd") && !optimizer.equals("adam")) throw new IllegalArgumentException("optimizer must be sgd or adam, got " + optimizer);
+        ConfigChecks.oneOf("optimizer", optimizer, "sgd", "adam");
         LearningRate.parse(schedule, lr, epochs);
         WeightInit.parse(init);
-        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        ConfigChecks.atLeast("threads", threads, 1);
     }
 
     /** The defaults above: 10 epochs, constant schedule, He-uniform weights, seed 42, the machine's processor count as threads. */
@@ -127,13 +129,10 @@ public record SetConfig(int[] hidden, double epsilon, double zeta, int epochs, i
         return m;
     }
 
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof SetConfig c && toMap().toString().equals(c.toMap().toString()) && threads == c.threads;
-    }
+    // By content: the generated methods would compare and print the arrays by identity.
+    @Override public boolean equals(Object o) { return ArrayRecords.equals(this, o); }
 
-    @Override
-    public int hashCode() {
-        return toMap().toString().hashCode();
-    }
+    @Override public int hashCode() { return ArrayRecords.hashCode(this); }
+
+    @Override public String toString() { return ArrayRecords.toString(this); }
 }

@@ -32,10 +32,12 @@ import org.dst4j.nn.optim.LearningRate;
 import org.dst4j.nn.optim.Optimizer;
 import org.dst4j.nn.optim.Sgd;
 import org.dst4j.nn.train.Trainer;
+import org.dst4j.runtime.dense.Argmax;
 import org.dst4j.runtime.dense.DenseMatrix;
 import org.dst4j.runtime.kernel.ParallelKernels;
 import org.dst4j.runtime.random.RandomStream;
 import org.dst4j.runtime.random.RngStreams;
+import org.dst4j.runtime.record.ArrayRecords;
 import org.dst4j.runtime.sparse.CsrMatrix;
 
 /**
@@ -119,20 +121,12 @@ public final class SpaceNet implements AutoCloseable {
         /** Per layer of {@link #sizes()}: neurons the task could place connections on; a copy. */
         @Override public int[] selectedNeurons() { return selectedNeurons.clone(); }
 
-        // By content: the generated methods would compare the arrays by identity.
-        @Override public boolean equals(Object o) {
-            return o instanceof TaskStats s && task == s.task && Arrays.equals(connections, s.connections)
-                    && Arrays.equals(reservedNeurons, s.reservedNeurons) && Arrays.equals(selectedNeurons, s.selectedNeurons);
-        }
+        // By content: the generated methods would compare and print the arrays by identity.
+        @Override public boolean equals(Object o) { return ArrayRecords.equals(this, o); }
 
-        @Override public int hashCode() {
-            return Objects.hash(task, Arrays.hashCode(connections), Arrays.hashCode(reservedNeurons), Arrays.hashCode(selectedNeurons));
-        }
+        @Override public int hashCode() { return ArrayRecords.hashCode(this); }
 
-        @Override public String toString() {
-            return "TaskStats[task=" + task + ", connections=" + Arrays.toString(connections) + ", reservedNeurons="
-                    + Arrays.toString(reservedNeurons) + ", selectedNeurons=" + Arrays.toString(selectedNeurons) + "]";
-        }
+        @Override public String toString() { return ArrayRecords.toString(this); }
     }
 
     /** A learner for inputs of {@code inputs} features and {@code classes} output classes, with no connections yet. */
@@ -141,11 +135,7 @@ public final class SpaceNet implements AutoCloseable {
         // Before any layer is allocated: a failure after it would leave the layers' memory to nobody.
         if (inputs < 1) throw new IllegalArgumentException("inputs must be >= 1, got " + inputs);
         if (classes < 1) throw new IllegalArgumentException("classes must be >= 1, got " + classes);
-        int[] hidden = cfg.hidden();
-        sizes = new int[hidden.length + 2];
-        sizes[0] = inputs;
-        System.arraycopy(hidden, 0, sizes, 1, hidden.length);
-        sizes[sizes.length - 1] = classes;
+        sizes = MlpConfig.sizes(inputs, cfg.hidden(), classes);
         rng = new RngStreams(cfg.seed());
         List<SparseLinear> layers = new ArrayList<>();
         try {
@@ -348,7 +338,7 @@ public final class SpaceNet implements AutoCloseable {
         }
     }
 
-    // Row of every stored connection of w.
+    // CSR keeps an entry's row only implicitly (in rowPtr), and prune visits entries by importance, not row by row.
     private static long[] rowIndex(CsrMatrix w) {
         long[] rows = new long[(int) w.nnz()];
         for (int r = 0; r < w.rows(); r++) for (long k = w.rowStart(r); k < w.rowEnd(r); k++) rows[(int) k] = r;
@@ -391,16 +381,8 @@ public final class SpaceNet implements AutoCloseable {
         data.inBatches(1000, std, (xb, from, m) -> {
             DenseMatrix out = net.predict(pk, xb);
             for (int c = 0; c < m; c++) {
-                int best = seen[0];
-                float bv = out.get(best, c);
-                for (int s : seen) {
-                    float v = out.get(s, c);
-                    if (v > bv) {
-                        bv = v;
-                        best = s;
-                    }
-                }
-                if (best == data.label(from + c)) correct[0]++;
+                int col = c;
+                if (seen[Argmax.of(seen.length, i -> out.get(seen[i], col))] == data.label(from + c)) correct[0]++;
             }
         });
         return (double) correct[0] / n;

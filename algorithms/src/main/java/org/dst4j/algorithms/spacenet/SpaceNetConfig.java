@@ -4,6 +4,8 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import org.dst4j.algorithms.ConfigChecks;
+import org.dst4j.runtime.record.ArrayRecords;
 
 /**
  * Hyper-parameters of a SpaceNet run on the MLP {@code input -> hidden… -> classes}. Start from
@@ -38,23 +40,23 @@ public record SpaceNetConfig(int tasks, int[] hidden, int[] connectionsPerTask, 
     public SpaceNetConfig {
         hidden = Objects.requireNonNull(hidden, "hidden").clone();
         connectionsPerTask = Objects.requireNonNull(connectionsPerTask, "connectionsPerTask").clone();
-        if (tasks < 1) throw new IllegalArgumentException("tasks must be >= 1, got " + tasks);
+        ConfigChecks.atLeast("tasks", tasks, 1);
         if (hidden.length < 1) throw new IllegalArgumentException("SpaceNet needs at least one hidden layer");
-        for (int h : hidden) if (h < 1) throw new IllegalArgumentException("hidden sizes must be >= 1, got " + Arrays.toString(hidden));
+        ConfigChecks.hiddenSizes(hidden);
         if (connectionsPerTask.length != hidden.length + 1) {
             throw new IllegalArgumentException("connections per task needs one count per layer (" + (hidden.length + 1) + "), got "
                     + connectionsPerTask.length);
         }
-        for (int c : connectionsPerTask) if (c < 1) throw new IllegalArgumentException("connections per task must be >= 1, got " + c);
-        if (selectedNeurons < 1) throw new IllegalArgumentException("selected neurons must be >= 1, got " + selectedNeurons);
+        for (int c : connectionsPerTask) ConfigChecks.atLeast("connections per task", c, 1);
+        ConfigChecks.atLeast("selected neurons", selectedNeurons, 1);
         if (reservedNeurons < 0 || reservedNeurons > selectedNeurons) {
             throw new IllegalArgumentException("reserved neurons must be in [0, selected neurons = " + selectedNeurons + "], got " + reservedNeurons);
         }
-        if (!(dropFraction >= 0 && dropFraction < 1)) throw new IllegalArgumentException("drop fraction must be in [0, 1), got " + dropFraction);
-        if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
-        if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, got " + batch);
+        ConfigChecks.belowOne("drop fraction", dropFraction);
+        ConfigChecks.atLeast("epochs", epochs, 1);
+        ConfigChecks.atLeast("batch", batch, 1);
         org.dst4j.nn.optim.Sgd.checkSettings(lr, momentum, weightDecay);
-        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        ConfigChecks.atLeast("threads", threads, 1);
     }
 
     /**
@@ -134,4 +136,11 @@ public record SpaceNetConfig(int tasks, int[] hidden, int[] connectionsPerTask, 
         m.put("seed", seed);
         return m;
     }
+
+    // By content: the generated methods would compare and print the arrays by identity.
+    @Override public boolean equals(Object o) { return ArrayRecords.equals(this, o); }
+
+    @Override public int hashCode() { return ArrayRecords.hashCode(this); }
+
+    @Override public String toString() { return ArrayRecords.toString(this); }
 }

@@ -10,7 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import org.dst4j.algorithms.freetickets.FreeTickets;
+import org.dst4j.algorithms.TrainingProgress;
 import org.dst4j.algorithms.set.SetTraining;
 import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.DatasetSplit;
@@ -37,6 +37,7 @@ import org.dst4j.runtime.kernel.ParallelKernels;
 import org.dst4j.runtime.parallel.WorkerPool;
 import org.dst4j.runtime.random.RandomStream;
 import org.dst4j.runtime.random.RngStreams;
+import org.dst4j.runtime.record.ArrayRecords;
 import org.dst4j.runtime.sparse.CsrMatrix;
 
 /**
@@ -68,15 +69,11 @@ public final class SpaceNetRun {
     public record Method(String name, double[][] accuracy, long connections, double seconds) {
         /** Copies the matrix row by row: changing the caller's afterwards does not change the outcome. */
         public Method {
-            accuracy = copy(Objects.requireNonNull(accuracy, "accuracy"));
+            accuracy = ArrayRecords.deepCopy(Objects.requireNonNull(accuracy, "accuracy"));
         }
 
         /** {@code [task][after task]}: accuracy on task i after learning task j, NaN for i > j; a copy. */
-        @Override public double[][] accuracy() { return copy(accuracy); }
-
-        private static double[][] copy(double[][] a) {
-            return Arrays.stream(a).map(double[]::clone).toArray(double[][]::new);
-        }
+        @Override public double[][] accuracy() { return ArrayRecords.deepCopy(accuracy); }
 
         /** Mean accuracy over all tasks after the last one. */
         public double averageAccuracy() {
@@ -101,6 +98,13 @@ public final class SpaceNetRun {
             }
             return s / (t - 1);
         }
+
+        // By content: the generated methods would compare and print the arrays by identity.
+        @Override public boolean equals(Object o) { return ArrayRecords.equals(this, o); }
+
+        @Override public int hashCode() { return ArrayRecords.hashCode(this); }
+
+        @Override public String toString() { return ArrayRecords.toString(this); }
     }
 
     /**
@@ -124,6 +128,13 @@ public final class SpaceNetRun {
 
         /** The network's layer sizes, input first; a copy. */
         @Override public int[] sizes() { return sizes.clone(); }
+
+        // By content: the generated methods would compare and print the arrays by identity.
+        @Override public boolean equals(Object o) { return ArrayRecords.equals(this, o); }
+
+        @Override public int hashCode() { return ArrayRecords.hashCode(this); }
+
+        @Override public String toString() { return ArrayRecords.toString(this); }
     }
 
     private SpaceNetRun() {}
@@ -183,12 +194,12 @@ public final class SpaceNetRun {
      * @throws IllegalArgumentException if the tasks do not fit the network or the data ({@link #checkFits})
      */
     public static Result run(SpaceNetConfig cfg, DatasetSplit data, boolean standardize, boolean baselines, Path out,
-                             FreeTickets.Progress progress) throws IOException {
+                             TrainingProgress progress) throws IOException {
         Objects.requireNonNull(cfg, "cfg");
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(out, "out");
         checkFits(cfg, data.train().features(), data.train().classes());
-        if (progress == null) progress = new FreeTickets.Progress() {};
+        if (progress == null) progress = new TrainingProgress() {};
         Files.createDirectories(out);
         List<Method> methods = new ArrayList<>();
         List<SpaceNet.TaskStats> stats;
@@ -307,7 +318,7 @@ public final class SpaceNetRun {
         new Trainer(pk, s).run(net, train, test, std, new Trainer.State(rnd.split("shuffle"), rnd.split("evolution")), listener);
     }
 
-    private static Trainer.Listener listener(MetricsLog log, FreeTickets.Progress progress, String phase, String method, int task) {
+    private static Trainer.Listener listener(MetricsLog log, TrainingProgress progress, String phase, String method, int task) {
         return new Trainer.Listener() {
             @Override public void batchDone(int epoch, int done, int total) {
                 progress.batch(epoch, done, total);

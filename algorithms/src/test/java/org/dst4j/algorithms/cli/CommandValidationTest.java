@@ -189,7 +189,7 @@ class CommandValidationTest {
 
     @Test
     void optionsTheRunWouldNotReadAreRefused() throws Exception {
-        // Both ran before, with no effect and no word (review of session 16).
+        // Accepted silently, they would have no effect: a user would believe the option was used.
         assertUsageError(tiny("quickselection", "--k", "2", "--hidden", "8", "--trees", "9"),
                 "dst4j quickselection: --trees sets up the evaluation; it applies only with --evaluate");
         assertUsageError(tiny("set", "--hidden", "8", "--alpha", "0.1"),

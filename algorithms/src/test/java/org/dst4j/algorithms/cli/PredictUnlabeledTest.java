@@ -79,7 +79,7 @@ class PredictUnlabeledTest {
         assertThat(same.err()).contains("is the --input " + bare);
         assertThat(Files.readAllLines(bare)).hasSize(20);
 
-        // Labeled data, and the files beside the model, are kept as well (review of session 17).
+        // Labeled data, and the files beside the model, are kept as well.
         Outcome overData = HeldOutSplitTest.run("predict", "--model", model, "--data", withLabels.toString(), "--output", withLabels.toString());
         assertThat(overData.code()).isEqualTo(2);
         assertThat(overData.err()).contains("is the --data " + withLabels);

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.dst4j.algorithms.TrainingProgress;
 import org.dst4j.algorithms.cli.Main;
 import org.dst4j.algorithms.freetickets.FreeTicketsConfig.Variant;
 import org.dst4j.nn.data.DataOptions;
@@ -58,7 +59,7 @@ class FreeTicketsTest {
     @Test
     void edstTicketsDifferInTopologyAndTheEnsembleAveragesThem(@TempDir Path dir) throws Exception {
         try (DatasetSplit data = small()) {
-            FreeTickets.Result r = FreeTickets.run(config(Variant.EDST, 3, 2), data, true, dir, new FreeTickets.Progress() {});
+            FreeTickets.Result r = FreeTickets.run(config(Variant.EDST, 3, 2), data, true, dir, new TrainingProgress() {});
             assertThat(r.memberFiles()).hasSize(3).allSatisfy(f -> assertThat(f).isRegularFile());
             // The large prune-and-regrow between tickets replaces 80% of each sparse layer: tickets must differ.
             for (int i = 0; i < 3; i++) {
@@ -99,8 +100,8 @@ class FreeTicketsTest {
     @Test
     void dstMembersUseTheirOwnSeedsAndTheRunIsThreadIndependent(@TempDir Path dir) throws Exception {
         try (DatasetSplit data = small()) {
-            FreeTickets.Result one = FreeTickets.run(config(Variant.DST, 2, 1), data, true, dir.resolve("t1"), new FreeTickets.Progress() {});
-            FreeTickets.Result two = FreeTickets.run(config(Variant.DST, 2, 2), data, true, dir.resolve("t2"), new FreeTickets.Progress() {});
+            FreeTickets.Result one = FreeTickets.run(config(Variant.DST, 2, 1), data, true, dir.resolve("t1"), new TrainingProgress() {});
+            FreeTickets.Result two = FreeTickets.run(config(Variant.DST, 2, 2), data, true, dir.resolve("t2"), new TrainingProgress() {});
             assertThat(one.topologyDistance()[0][1][0]).isGreaterThan(0.5);
             assertThat(two.test().ensemble()).isEqualTo(one.test().ensemble());
             assertThat(two.test().members()).isEqualTo(one.test().members());
@@ -150,7 +151,7 @@ class FreeTicketsTest {
                 FreeTicketsConfig cfg = new FreeTicketsConfig(Variant.DST, 2, new int[] {64, 64}, 0.2, 6, 2, 2, 32, 0.05f, 0.9f, 1e-5f, 0f,
                         "relu", 0.3, 0.8, 1, "gradient", 7, 2, "constant", 0.25, splits);
                 Path run = dir.resolve(splits + "-t2");
-                FreeTickets.Result r = FreeTickets.run(cfg, data, true, run, new FreeTickets.Progress() {});
+                FreeTickets.Result r = FreeTickets.run(cfg, data, true, run, new TrainingProgress() {});
                 List<Map<String, Object>> log = new ArrayList<>();
                 for (String line : Files.readAllLines(run.resolve(FreeTickets.LOG))) log.add(Json.parseObject(line));
                 assertThat(log).hasSize(12).allSatisfy(rec -> assertThat(rec).containsKey("valid_accuracy"));
@@ -190,7 +191,7 @@ class FreeTicketsTest {
                 assertThat(run).isDirectoryNotContaining("glob:**.candidate");
                 // Same seed, one thread: the same held-out samples, selections and member bytes.
                 Path one = dir.resolve(splits + "-t1");
-                FreeTickets.run(cfg.withThreads(1), data, true, one, new FreeTickets.Progress() {});
+                FreeTickets.run(cfg.withThreads(1), data, true, one, new TrainingProgress() {});
                 assertThat(Files.readAllBytes(one.resolve("member-1.dst4j"))).isEqualTo(Files.readAllBytes(run.resolve("member-1.dst4j")));
                 assertThat(Files.readAllBytes(one.resolve("member-2.dst4j"))).isEqualTo(Files.readAllBytes(run.resolve("member-2.dst4j")));
             }
@@ -202,7 +203,7 @@ class FreeTicketsTest {
         try (DatasetSplit data = small()) {
             FreeTicketsConfig cfg = new FreeTicketsConfig(Variant.EDST, 3, new int[] {64, 64}, 0.2, 2, 2, 3, 32, 0.05f, 0.9f, 1e-5f, 0f,
                     "relu", 0.3, 0.8, 1, "gradient", 7, 2, "constant", 0.2);
-            FreeTickets.Result r = FreeTickets.run(cfg, data, true, dir, new FreeTickets.Progress() {});
+            FreeTickets.Result r = FreeTickets.run(cfg, data, true, dir, new TrainingProgress() {});
             Map<String, Object> metrics = Json.parseObject(Files.readString(dir.resolve(FreeTickets.METRICS)));
             List<?> members = (List<?>) metrics.get("members");
             for (int t = 0; t < 3; t++) {

@@ -68,6 +68,26 @@ class QuickSelectionTest {
     }
 
     @Test
+    void topSelectsTheConfiguredKAndAnImpossibleKFailsBeforeTraining() {
+        try (MadelonLike m = MadelonLike.generate(3, 200, 20, 5, 5, 10)) {
+            QuickSelectionConfig cfg = QuickSelectionConfig.defaults().withK(7).withHidden(16).withEpochs(1).withThreads(1);
+            QuickSelection.Result r = QuickSelection.select(cfg, m.split().train(), true, null);
+            // The count comes from the config: callers need not repeat it in top(k).
+            assertThat(r.k()).isEqualTo(7);
+            assertThat(r.top()).hasSize(7).containsExactly(java.util.Arrays.copyOf(r.ranking(), 7));
+            assertThat(r.top(3)).containsExactly(java.util.Arrays.copyOf(r.ranking(), 3));
+            QuickSelection.Progress neverCalled = new QuickSelection.Progress() {
+                @Override public void batch(int epoch, int done, int total) { throw new AssertionError("trained"); }
+            };
+            assertThatThrownBy(() -> QuickSelection.select(cfg.withK(21), m.split().train(), true, neverCalled))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("k 21 exceeds the 20 features of");
+        }
+        assertThat(new QuickSelection.Result(new int[] {2, 0, 1}, new double[] {1, 0, 2}, java.util.List.of()).top()).containsExactly(2, 0, 1);
+        assertThatThrownBy(() -> new QuickSelection.Result(new int[] {2, 0, 1}, new double[] {1, 0, 2}, java.util.List.of(), 4))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("k must be in [1, 3], got 4");
+    }
+
+    @Test
     void recoversMostRelevantFeaturesOfASmallMadelonProblem() {
         // 5 informative + 15 redundant among 100 features; a short run on few samples.
         try (MadelonLike m = MadelonLike.generate(3, 1200, 100, 5, 15, 80)) {
@@ -76,7 +96,7 @@ class QuickSelectionTest {
             QuickSelection.Result r = QuickSelection.select(cfg, m.split().train(), true, null);
             assertThat(r.history()).hasSize(20);
             // random choice would find 20 * 20/100 = 4 on average
-            assertThat(m.recovered(r.top(20))).isGreaterThanOrEqualTo(12);
+            assertThat(m.recovered(r.top())).isGreaterThanOrEqualTo(12);
             // same seed, other thread count: same selection
             QuickSelection.Result again = QuickSelection.select(cfg.withThreads(1), m.split().train(), true, null);
             assertThat(again.strength()).containsExactly(r.strength());

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.dst4j.algorithms.TrainingProgress;
 import org.dst4j.algorithms.cli.Main;
 import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.DatasetSplit;
@@ -245,7 +246,7 @@ class SpaceNetTest {
         SpaceNetRun.Result r;
         double saved;
         try (DatasetSplit data = blobs(1200, 300, 4)) {
-            r = SpaceNetRun.run(cfg, data, true, true, dir, new org.dst4j.algorithms.freetickets.FreeTickets.Progress() {});
+            r = SpaceNetRun.run(cfg, data, true, true, dir, new TrainingProgress() {});
             // The network after the last task is saved as a classifier of every class (no model was written before).
             try (org.dst4j.nn.model.SparseClassifier c = org.dst4j.nn.model.SparseClassifier.load(dir.resolve(SpaceNetRun.MODEL), 1)) {
                 saved = c.evaluate(data.test()).accuracy();

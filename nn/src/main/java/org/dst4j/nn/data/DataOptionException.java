@@ -6,6 +6,7 @@ package org.dst4j.nn.data;
  * error. The message names the option and what was expected.
  */
 public final class DataOptionException extends DataFormatException {
+    /** @param message names the option and what was expected */
     public DataOptionException(String message) {
         super(message);
     }

@@ -12,8 +12,13 @@ import org.dst4j.runtime.resource.Closing;
  * <p>The split takes ownership of both sets, which may be the same dataset. They must fit together:
  * the same features, and no more classes in the test set than in the training set. If they do not,
  * the constructor closes both and throws {@link IllegalArgumentException}.
+ *
+ * @param train the training set
+ * @param test the test set
+ * @param warnings notes on suspicious but usable data, each naming its file
  */
 public record DatasetSplit(Dataset train, Dataset test, List<String> warnings) implements AutoCloseable {
+    /** Checks that the sets fit together (see above) and copies the warnings. */
     public DatasetSplit {
         Objects.requireNonNull(train, "train");
         Objects.requireNonNull(test, "test");

@@ -10,6 +10,11 @@ public class FeatureCountException extends DataFormatException {
     private final int features;
     private final int expected;
 
+    /**
+     * @param data the name of the data set
+     * @param features its features per sample
+     * @param expected the model's
+     */
     public FeatureCountException(String data, int features, int expected) {
         super(data + ": " + features + " features per sample; the model takes " + expected);
         this.data = data;

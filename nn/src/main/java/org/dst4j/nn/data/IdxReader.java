@@ -13,7 +13,7 @@ import java.util.zip.GZIPInputStream;
  * Reads the IDX format of the MNIST family (plain or gzip): unsigned-byte images become features in
  * [0, 1], unsigned-byte labels become class indices. Errors name the file and byte offset.
  */
-public final class IdxReader {
+final class IdxReader {
     private static final int IMAGES_MAGIC = 0x00000803;
     private static final int LABELS_MAGIC = 0x00000801;
 

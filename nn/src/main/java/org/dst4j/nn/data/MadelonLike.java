@@ -2,6 +2,7 @@ package org.dst4j.nn.data;
 
 import java.util.Objects;
 import org.dst4j.runtime.random.RandomStream;
+import org.dst4j.runtime.record.ArrayRecords;
 
 /**
  * A synthetic two-class problem in the manner of NIPS 2003's MADELON (Guyon): {@code informative}
@@ -24,11 +25,26 @@ public record MadelonLike(DatasetSplit split, int[] relevant) implements AutoClo
     /** Column indices of the informative and redundant features, ascending; a copy. */
     @Override public int[] relevant() { return relevant.clone(); }
 
+    // By content: the generated methods would compare and print the arrays by identity.
+    @Override public boolean equals(Object o) { return ArrayRecords.equals(this, o); }
+
+    @Override public int hashCode() { return ArrayRecords.hashCode(this); }
+
+    @Override public String toString() { return ArrayRecords.toString(this); }
+
     /** The setting: 2,600 samples (2,000 train / 600 test), 5 informative, 15 redundant, 480 noise features. */
     public static MadelonLike standard(long seed) {
         return generate(seed, 2000, 600, 5, 15, 480);
     }
 
+    /**
+     * A problem of the given sizes, fully determined by {@code seed}.
+     *
+     * @param informative features that carry the classes, in [1, 20] (the hypercube has 2^informative vertices)
+     * @param redundant random linear combinations of the informative features, >= 0
+     * @param noise N(0, 1) features, >= 0
+     * @throws IllegalArgumentException for sizes outside those ranges, fewer than 2 training or no test samples
+     */
     public static MadelonLike generate(long seed, int trainSamples, int testSamples, int informative, int redundant, int noise) {
         if (informative < 1 || informative > 20) throw new IllegalArgumentException("informative must be in [1, 20], got " + informative);
         if (trainSamples < 2 || testSamples < 1 || redundant < 0 || noise < 0) throw new IllegalArgumentException("bad sizes");

@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * trailing dimensions are flattened and uint8 features are scaled to [0, 1] as IDX images are.
  * Label arrays are {@code (samples,)} or {@code (samples, 1)} of integer class indices.
  */
-public final class NpyReader {
+final class NpyReader {
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
     private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([<>|=])([a-zA-Z])(\\d+)'");
     // Any descr value, to name an unsupported one: a type string ('|O', '<M8[ns]') or a structured list.
@@ -143,7 +143,7 @@ public final class NpyReader {
         long[] shape = parseShape(s.group(1), source);
         long count = 1;
         for (long dim : shape) {
-            // Checked as it grows: a header's shape can multiply past a long (review of session 17: a stack trace).
+            // Checked as it grows: a header's dimensions can multiply past even a long, and the file is to be named, not crash the reader.
             if (dim > 0 && count > (Integer.MAX_VALUE - 16) / dim) {
                 throw new DataFormatException(source + ": shape " + s.group(1).strip() + " holds more than 2^31 elements, the most supported per file");
             }

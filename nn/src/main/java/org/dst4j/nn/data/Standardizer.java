@@ -4,11 +4,15 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
+import org.dst4j.runtime.record.ArrayRecords;
 
 /**
  * Per-feature standardization {@code (x - mean) / std}, fitted on training data only and applied to
  * every split (a feature with zero variance is only centred). Saved with a model so predictions see
  * the same transform.
+ *
+ * @param mean each feature's mean, finite
+ * @param std each feature's standard deviation, finite and > 0 (1 for a feature without variance, which is only centred)
  */
 public record Standardizer(float[] mean, float[] std) {
 
@@ -23,6 +27,13 @@ public record Standardizer(float[] mean, float[] std) {
             if (!(std[f] > 0 && Float.isFinite(std[f]))) throw new IllegalArgumentException("std of feature " + f + " is " + std[f] + ", expected a finite number > 0");
         }
     }
+
+    // By content: the generated methods would compare and print the arrays by identity.
+    @Override public boolean equals(Object o) { return ArrayRecords.equals(this, o); }
+
+    @Override public int hashCode() { return ArrayRecords.hashCode(this); }
+
+    @Override public String toString() { return ArrayRecords.toString(this); }
 
     /** Fits on {@code train} (double accumulation, two passes). */
     public static Standardizer fit(Dataset train) {

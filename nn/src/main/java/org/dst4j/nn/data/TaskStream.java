@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import org.dst4j.runtime.record.ArrayRecords;
 import org.dst4j.runtime.resource.Closing;
 
 /**
@@ -12,14 +13,29 @@ import org.dst4j.runtime.resource.Closing;
  */
 public final class TaskStream implements AutoCloseable {
 
-    /** One task: its classes (ascending) and its samples. */
+    /**
+     * One task: its classes (ascending) and its samples.
+     *
+     * @param index its place in the stream, from 0
+     * @param classes its classes, ascending
+     * @param train its training samples, owned by the stream
+     * @param test its test samples, owned by the stream
+     */
     public record Task(int index, int[] classes, Dataset train, Dataset test) {
+        /** Copies {@code classes}: changing the caller's array afterwards does not change the task. */
         public Task {
             classes = Objects.requireNonNull(classes, "classes").clone();
         }
 
         /** The task's classes, ascending; a copy. */
         @Override public int[] classes() { return classes.clone(); }
+
+        // By content: the generated methods would compare and print the arrays by identity.
+        @Override public boolean equals(Object o) { return ArrayRecords.equals(this, o); }
+
+        @Override public int hashCode() { return ArrayRecords.hashCode(this); }
+
+        @Override public String toString() { return ArrayRecords.toString(this); }
     }
 
     private final List<Task> tasks;
@@ -95,10 +111,13 @@ public final class TaskStream implements AutoCloseable {
         return d.subset(idx);
     }
 
+    /** The tasks in the order they are learned; an unmodifiable list. */
     public List<Task> tasks() { return tasks; }
 
+    /** The number of tasks. */
     public int size() { return tasks.size(); }
 
+    /** Task {@code t} (0-based). */
     public Task get(int t) { return tasks.get(t); }
 
     /** Classes of the whole dataset (the width of the shared output layer). */

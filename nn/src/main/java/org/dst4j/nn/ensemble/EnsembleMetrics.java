@@ -1,9 +1,10 @@
 package org.dst4j.nn.ensemble;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import org.dst4j.runtime.dense.Argmax;
+import org.dst4j.runtime.record.ArrayRecords;
 
 /**
  * How an ensemble and its members predict on one labeled set: the ensemble averages the members'
@@ -19,21 +20,30 @@ public record EnsembleMetrics(Scores ensemble, List<Scores> members, double[][] 
     /** Copies the list and the matrices, row by row: changing the caller's afterwards does not change the metrics. */
     public EnsembleMetrics {
         members = List.copyOf(Objects.requireNonNull(members, "members"));
-        disagreement = copy(Objects.requireNonNull(disagreement, "disagreement"));
-        kl = copy(Objects.requireNonNull(kl, "kl"));
+        disagreement = ArrayRecords.deepCopy(Objects.requireNonNull(disagreement, "disagreement"));
+        kl = ArrayRecords.deepCopy(Objects.requireNonNull(kl, "kl"));
     }
 
     /** {@code [i][j]}: fraction of samples whose predicted class differs between members i and j; a copy. */
-    @Override public double[][] disagreement() { return copy(disagreement); }
+    @Override public double[][] disagreement() { return ArrayRecords.deepCopy(disagreement); }
 
     /** {@code [i][j]}: mean over samples of KL(p_i || p_j), in nats; a copy. */
-    @Override public double[][] kl() { return copy(kl); }
+    @Override public double[][] kl() { return ArrayRecords.deepCopy(kl); }
 
-    private static double[][] copy(double[][] a) {
-        return Arrays.stream(a).map(double[]::clone).toArray(double[][]::new);
-    }
+    // By content: the generated methods would compare and print the arrays by identity.
+    @Override public boolean equals(Object o) { return ArrayRecords.equals(this, o); }
 
-    /** Accuracy, mean negative log-likelihood (nats) and expected calibration error of one predictor. */
+    @Override public int hashCode() { return ArrayRecords.hashCode(this); }
+
+    @Override public String toString() { return ArrayRecords.toString(this); }
+
+    /**
+     * Accuracy, mean negative log-likelihood (nats) and expected calibration error of one predictor.
+     *
+     * @param accuracy share of samples whose most probable class is their label, in [0, 1]
+     * @param nll mean over samples of {@code -log p(label)}, in nats (each capped at about 27.6)
+     * @param ece expected calibration error over {@link #ECE_BINS} bins, in [0, 1]
+     */
     public record Scores(double accuracy, double nll, double ece) {
 
         /** {@code accuracy}, {@code nll}, {@code ece} in that order (for JSON files that compare byte for byte). */
@@ -55,7 +65,7 @@ public record EnsembleMetrics(Scores ensemble, List<Scores> members, double[][] 
                 if (labels[i] < 0 || labels[i] >= classes) {
                     throw new IllegalArgumentException("sample " + i + " has label " + labels[i] + "; the predictions cover classes 0.." + (classes - 1));
                 }
-                if (argmax(probs, i, classes) == labels[i]) correct++;
+                if (Argmax.ofRow(probs, i, classes) == labels[i]) correct++;
                 nll -= Math.log(Math.max(probs[i * classes + labels[i]], MIN_PROB));
             }
             return new Scores(n == 0 ? 0 : (double) correct / n, n == 0 ? 0 : nll / n, expectedCalibrationError(probs, labels, classes, bins));
@@ -83,7 +93,7 @@ public record EnsembleMetrics(Scores ensemble, List<Scores> members, double[][] 
                 long differ = 0;
                 double klSum = 0;
                 for (int s = 0; s < n; s++) {
-                    if (argmax(a, s, classes) != argmax(b, s, classes)) differ++;
+                    if (Argmax.ofRow(a, s, classes) != Argmax.ofRow(b, s, classes)) differ++;
                     for (int c = 0; c < classes; c++) {
                         double pa = a[s * classes + c], pb = b[s * classes + c];
                         if (pa > 0) klSum += pa * (Math.log(pa) - Math.log(Math.max(pb, MIN_PROB)));
@@ -120,7 +130,7 @@ public record EnsembleMetrics(Scores ensemble, List<Scores> members, double[][] 
         double[] conf = new double[bins];
         long[] count = new long[bins], correct = new long[bins];
         for (int i = 0; i < n; i++) {
-            int p = argmax(probs, i, classes);
+            int p = Argmax.ofRow(probs, i, classes);
             double c = probs[i * classes + p];
             int b = Math.min(bins - 1, Math.max(0, (int) Math.ceil(c * bins) - 1));
             count[b]++;
@@ -139,13 +149,6 @@ public record EnsembleMetrics(Scores ensemble, List<Scores> members, double[][] 
         double s = 0;
         for (int i = 0; i < m; i++) for (int j = 0; j < m; j++) if (i != j) s += pairwise[i][j];
         return s / (m * (m - 1.0));
-    }
-
-    /** The class with the largest probability for sample {@code i} (first on ties). */
-    public static int argmax(float[] probs, int i, int classes) {
-        int best = 0;
-        for (int c = 1; c < classes; c++) if (probs[i * classes + c] > probs[i * classes + best]) best = c;
-        return best;
     }
 
     private static void check(float[] probs, int n, int classes) {

@@ -10,9 +10,11 @@ import org.dst4j.runtime.kernel.ParallelKernels;
  *
  * @param input the layer's input on that batch, {@code [in x batch]} (after dropout, as it was used)
  * @param delta dL/dz of the layer's pre-activations on that batch, {@code [out x batch]}
+ * @param pk the kernels that compute its entries
  * @param scale the factor of the batch mean (1 / batch)
  */
 public record BatchGradient(ParallelKernels pk, DenseMatrix input, DenseMatrix delta, float scale) {
+    /** @throws IllegalArgumentException if {@code input} and {@code delta} hold different numbers of samples */
     public BatchGradient {
         if (input.cols() != delta.cols()) {
             throw new IllegalArgumentException("input has " + input.cols() + " samples, delta " + delta.cols());

@@ -28,6 +28,7 @@ public final class GradientGrow implements GrowRule {
 
     private final int blockCells;
 
+    /** Scans the gradient in blocks of {@link #BLOCK_CELLS} cells. */
     public GradientGrow() {
         this(BLOCK_CELLS);
     }

@@ -26,11 +26,15 @@ public interface GrowRule {
     default boolean needsGradient() { return false; }
 
     /**
-     * New connections: packed keys {@code row * cols + col}, strictly ascending, with their weights.
-     * Fewer than requested only when the layer has no more free positions. {@code flops}: arithmetic
-     * spent choosing them (for training-cost accounting).
+     * New connections. Fewer than requested only when the layer has no more free positions.
+     *
+     * @param keys packed positions {@code row * cols + col}, strictly ascending; the first {@code count} are used
+     * @param values their weights, in the same order
+     * @param count how many there are
+     * @param flops arithmetic spent choosing them (for training-cost accounting)
      */
     record Growth(long[] keys, float[] values, int count, long flops) {
+        /** New connections whose choice cost no arithmetic worth counting (random regrowth). */
         public Growth(long[] keys, float[] values, int count) {
             this(keys, values, count, 0);
         }

@@ -10,6 +10,11 @@ import org.dst4j.runtime.sparse.CsrMatrix;
 /**
  * Prune, then grow as many as were removed, then rebuild the CSR in one linear merge. Survivors keep
  * their optimizer state; new connections start with zero state and weights drawn by {@code init}.
+ *
+ * @param prune which connections go
+ * @param grow where as many come back
+ * @param schedule after which epochs the topology evolves, and what share of each layer
+ * @param init the new connections' weights
  */
 public record TopologyEvolution(PruneRule prune, GrowRule grow, EvolutionSchedule schedule, WeightInit init) {
 
@@ -26,7 +31,14 @@ public record TopologyEvolution(PruneRule prune, GrowRule grow, EvolutionSchedul
         return new TopologyEvolution(MagnitudePrune.global(), grow, schedule, new WeightInit.Zero());
     }
 
-    /** What one layer's evolution did; {@code flops}: arithmetic spent choosing where to grow. */
+    /**
+     * What one layer's evolution did.
+     *
+     * @param pruned connections removed
+     * @param grown connections added (fewer than pruned only when the layer has no more free positions)
+     * @param connections the layer's live connections afterwards
+     * @param flops arithmetic spent choosing where to grow
+     */
     public record Report(long pruned, long grown, long connections, long flops) {}
 
     /** Evolves one layer's topology by {@code fraction}, with no gradient available. */

@@ -11,8 +11,11 @@ public sealed interface Density {
     /**
      * Erdős–Rényi as in SET: density {@code epsilon (n_in + n_out) / (n_in n_out)}, capped at 1 (a small
      * layer such as 1000x10 at epsilon 20 is then simply dense).
+     *
+     * @param epsilon the sparsity scale, > 0
      */
     record ErdosRenyi(double epsilon) implements Density {
+        /** @throws IllegalArgumentException if {@code epsilon} is not > 0 */
         public ErdosRenyi {
             if (!(epsilon > 0)) throw new IllegalArgumentException("epsilon must be > 0, got " + epsilon);
         }
@@ -27,8 +30,13 @@ public sealed interface Density {
         }
     }
 
-    /** The same density in every layer. */
+    /**
+     * The same density in every layer.
+     *
+     * @param density each layer's share of live connections, in [0, 1]
+     */
     record Uniform(double density) implements Density {
+        /** @throws IllegalArgumentException if {@code density} is not in [0, 1] */
         public Uniform {
             if (!(density >= 0 && density <= 1)) throw new IllegalArgumentException("density must be in [0, 1], got " + density);
         }
@@ -44,8 +52,11 @@ public sealed interface Density {
      * Erdős–Rényi-Kernel as in RigL (Evci et al. 2020), for MLPs: densities proportional to
      * {@code (n_in + n_out)/(n_in n_out)}, scaled so the whole network has {@code globalDensity} of its
      * dense connection count; a layer that would exceed 1 is made dense and the rest re-scaled.
+     *
+     * @param globalDensity the whole network's share of live connections, in (0, 1]
      */
     record Erk(double globalDensity) implements Density {
+        /** @throws IllegalArgumentException if {@code globalDensity} is not in (0, 1] */
         public Erk {
             if (!(globalDensity > 0 && globalDensity <= 1)) throw new IllegalArgumentException("global density must be in (0, 1], got " + globalDensity);
         }

@@ -11,7 +11,11 @@ public sealed interface WeightInit {
     /** Draws one weight. */
     float sample(RandomStream rnd, int fanIn, int fanOut);
 
-    /** N(0, std²): the SET SciPy code uses std 0.1. */
+    /**
+     * N(0, std²): the SET SciPy code uses std 0.1.
+     *
+     * @param std the standard deviation
+     */
     record Normal(float std) implements WeightInit {
         @Override public float sample(RandomStream rnd, int fanIn, int fanOut) {
             return (float) (std * rnd.nextGaussian());

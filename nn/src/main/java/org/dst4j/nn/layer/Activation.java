@@ -7,20 +7,39 @@ import org.dst4j.runtime.kernel.ParallelKernels;
  * An elementwise activation with its derivative. {@code slope} is the negative-side slope of the
  * ReLU family: 0 for ReLU, and for All-ReLU (the truly-sparse SET work) {@code -alpha, +alpha, -alpha, …}
  * alternating by hidden layer.
+ *
+ * @param kind the function
+ * @param slope the negative-side slope of {@link Kind#LEAKY_RELU}; 0 for the others
  */
 public record Activation(Kind kind, float slope) {
 
     /** The activation functions. */
-    public enum Kind { RELU, LEAKY_RELU, SIGMOID, TANH, LINEAR }
+    public enum Kind {
+        /** {@link #relu()}; All-ReLU is {@link #LEAKY_RELU} with a signed slope. */
+        RELU,
+        /** {@link #leakyRelu(float)}. */
+        LEAKY_RELU,
+        /** {@link #sigmoid()}. */
+        SIGMOID,
+        /** {@link #tanh()}. */
+        TANH,
+        /** {@link #linear()}. */
+        LINEAR
+    }
 
+    /** {@code max(0, x)}. */
     public static Activation relu() { return new Activation(Kind.RELU, 0f); }
 
+    /** {@code x} for {@code x > 0}, else {@code slope * x}. */
     public static Activation leakyRelu(float slope) { return new Activation(Kind.LEAKY_RELU, slope); }
 
+    /** {@code 1 / (1 + exp(-x))}. */
     public static Activation sigmoid() { return new Activation(Kind.SIGMOID, 0f); }
 
+    /** {@code tanh(x)}. */
     public static Activation tanh() { return new Activation(Kind.TANH, 0f); }
 
+    /** The identity: a layer's output as computed (logits before a softmax loss). */
     public static Activation linear() { return new Activation(Kind.LINEAR, 0f); }
 
     /**

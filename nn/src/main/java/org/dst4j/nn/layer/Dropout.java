@@ -19,6 +19,10 @@ public final class Dropout {
     private final long seed;
     private final int threshold;
 
+    /**
+     * @param rate the probability of dropping an element, in [0, 1)
+     * @param seed hashed into every mask, so that a seed fixes them all
+     */
     public Dropout(float rate, long seed) {
         if (!(rate >= 0f && rate < 1f)) throw new IllegalArgumentException("dropout rate must be in [0, 1), got " + rate);
         this.rate = rate;
@@ -26,6 +30,7 @@ public final class Dropout {
         this.threshold = Math.round(rate * 65536f);
     }
 
+    /** The probability of dropping an element. */
     public float rate() { return rate; }
 
     /**

@@ -34,12 +34,16 @@ public final class SparseLinear implements AutoCloseable {
         this.biasGrad = arena.allocate(JAVA_FLOAT, Math.max(1, out));
     }
 
+    /** Inputs: the weight matrix's columns. */
     public int in() { return in; }
 
+    /** Outputs: the weight matrix's rows. */
     public int out() { return out; }
 
+    /** The weights, {@code [out x in]}, owned by the layer (its topology changes as it evolves). */
     public CsrMatrix weights() { return weights; }
 
+    /** The activation applied to the layer's output. */
     public Activation activation() { return activation; }
 
     /** Biases, float[out]. */

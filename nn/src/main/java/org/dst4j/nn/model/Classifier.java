@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.Standardizer;
+import org.dst4j.runtime.dense.Argmax;
 
 /**
  * Inference on a trained model: a single network ({@link SparseClassifier}), an ensemble of them
@@ -16,7 +17,9 @@ public interface Classifier extends AutoCloseable {
      * Loads any saved model: a multi-head model directory ({@value MultiHeadClassifier#MANIFEST}), an
      * ensemble directory ({@value EnsembleClassifier#MANIFEST}) or a single {@code .dst4j} model file.
      *
-     * @throws IOException if the model cannot be read, or a directory holds both manifests
+     * @throws IOException if the model cannot be read, or a directory holds both manifests; for a
+     *     directory that is no model but holds one (a training run's output directory), the message names
+     *     it ({@link #modelIn})
      */
     static Classifier load(Path path, int threads) throws IOException {
         java.util.Objects.requireNonNull(path, "path");
@@ -28,10 +31,25 @@ public interface Classifier extends AutoCloseable {
         if (multiHead) return MultiHeadClassifier.load(path, threads);
         if (ensemble) return EnsembleClassifier.load(path, threads);
         if (java.nio.file.Files.isDirectory(path)) {
+            Path inside = modelIn(path);
             throw new IOException(path + ": a directory without " + EnsembleClassifier.MANIFEST + " or " + MultiHeadClassifier.MANIFEST
-                    + "; give a model file (.dst4j), an ensemble directory or a multi-head model directory");
+                    + "; give a model file (.dst4j), an ensemble directory or a multi-head model directory"
+                    + (inside == null ? "" : "; did you mean " + inside + "?"));
         }
         return SparseClassifier.load(path, threads);
+    }
+
+    /**
+     * The model inside a training run's output directory, for pointing whoever gave the directory at it:
+     * {@code dir/model} when that is a multi-head or ensemble model directory (NeuroTrails writes its model
+     * there), else {@code dir/model.dst4j} when that is a file (SET and SpaceNet write theirs there).
+     *
+     * @return that path, or null if {@code dir} holds neither
+     */
+    static Path modelIn(Path dir) {
+        Path sub = dir.resolve("model"), file = dir.resolve("model.dst4j");
+        if (MultiHeadClassifier.isMultiHead(sub) || EnsembleClassifier.isEnsemble(sub)) return sub;
+        return java.nio.file.Files.isRegularFile(file) ? file : null;
     }
 
     /** Features per sample the model takes. */
@@ -49,8 +67,13 @@ public interface Classifier extends AutoCloseable {
     /** Class probabilities, {@code [sample * classes + class]}. The dataset's labels are not used. */
     float[] predictProbabilities(Dataset data);
 
-    /** The predicted class of every sample (the largest probability; the first on ties). Labels are not used. */
-    int[] predict(Dataset data);
+    /**
+     * The predicted class of every sample: the largest probability, by {@link Argmax} (the first on ties).
+     * The dataset's labels are not used, so they need not be within the model's classes.
+     */
+    default int[] predict(Dataset data) {
+        return Argmax.ofRows(predictProbabilities(data), data.samples(), classes());
+    }
 
     /**
      * Class probabilities of raw samples given as {@code float}s, row-major: one or more samples of

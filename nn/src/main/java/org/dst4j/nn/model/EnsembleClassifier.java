@@ -138,15 +138,6 @@ public final class EnsembleClassifier implements Classifier {
         return EnsembleMetrics.average(memberProbabilities(data));
     }
 
-    /**
-     * The predicted class of every sample: the largest averaged probability (the first on ties). The
-     * dataset's labels are not used, so they need not be within the model's classes.
-     */
-    @Override
-    public int[] predict(Dataset data) {
-        return MultiHeadClassifier.argmax(predictProbabilities(data), data.samples(), classes());
-    }
-
     /** Ensemble and member scores and diversity on labeled data (labels within the model's classes). */
     public EnsembleMetrics evaluate(Dataset data) {
         return EnsembleMetrics.of(memberProbabilities(data), data.labels(), classes());

@@ -35,7 +35,13 @@ public final class ModelFile {
 
     private ModelFile() {}
 
-    /** What a model file holds. The caller owns {@code net}. */
+    /**
+     * What a model file holds. The caller owns {@code net}.
+     *
+     * @param net the network, with its optimizer state when {@link #load} was given an optimizer
+     * @param standardizer the input standardization it was trained with, or null
+     * @param header the file's header fields (format, training settings, provenance, …)
+     */
     public record Loaded(SparseMlp net, Standardizer standardizer, Map<String, Object> header) {}
 
     /**

@@ -92,21 +92,6 @@ public final class MultiHeadClassifier implements Classifier {
         return EnsembleMetrics.average(headProbabilities(data));
     }
 
-    /**
-     * The predicted class of every sample: the largest averaged probability (the first on ties). The
-     * dataset's labels are not used, so they need not be within the model's classes.
-     */
-    @Override
-    public int[] predict(Dataset data) {
-        return argmax(predictProbabilities(data), data.samples(), classes());
-    }
-
-    static int[] argmax(float[] probs, int samples, int classes) {
-        int[] out = new int[samples];
-        for (int i = 0; i < samples; i++) out[i] = EnsembleMetrics.argmax(probs, i, classes);
-        return out;
-    }
-
     /** Ensemble and per-head scores and diversity on labeled data (labels within the model's classes). */
     public EnsembleMetrics evaluate(Dataset data) {
         return EnsembleMetrics.of(headProbabilities(data), data.labels(), classes());
@@ -125,7 +110,13 @@ public final class MultiHeadClassifier implements Classifier {
     /** The manifest's content (parts and what the writer added), empty for a classifier not loaded from a directory. */
     public Map<String, Object> manifest() { return manifest; }
 
-    /** A loaded multi-head model and the input standardizer saved with it. */
+    /**
+     * A loaded multi-head model and the input standardizer saved with it. The caller owns {@code net}.
+     *
+     * @param net the backbone and its heads
+     * @param standardizer the input standardization it was trained with, or null
+     * @param manifest the manifest's fields (parts and what the writer added)
+     */
     public record Loaded(MultiHeadMlp net, Standardizer standardizer, Map<String, Object> manifest) {}
 
     /**

@@ -8,6 +8,7 @@ import org.dst4j.nn.data.Standardizer;
 import org.dst4j.nn.loss.SoftmaxCrossEntropy;
 import org.dst4j.nn.network.SparseMlp;
 import org.dst4j.nn.train.Evaluation;
+import org.dst4j.runtime.dense.Argmax;
 import org.dst4j.runtime.dense.DenseMatrix;
 import org.dst4j.runtime.kernel.KernelProvider;
 import org.dst4j.runtime.kernel.ParallelKernels;
@@ -103,7 +104,7 @@ public final class SparseClassifier implements Classifier {
         check(data);
         int[] out = new int[data.samples()];
         forBatches(data, (logits, from, m) -> {
-            for (int c = 0; c < m; c++) out[from + c] = SparseMlp.argmax(logits, c);
+            for (int c = 0; c < m; c++) out[from + c] = Argmax.ofColumn(logits, c);
         });
         return out;
     }

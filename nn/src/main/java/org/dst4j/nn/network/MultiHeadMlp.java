@@ -8,6 +8,7 @@ import org.dst4j.nn.init.Density;
 import org.dst4j.nn.layer.Dropout;
 import org.dst4j.nn.loss.Loss;
 import org.dst4j.nn.optim.Optimizer;
+import org.dst4j.runtime.dense.Argmax;
 import org.dst4j.runtime.dense.DenseMatrix;
 import org.dst4j.runtime.kernel.ParallelKernels;
 import org.dst4j.runtime.random.RandomStream;
@@ -32,7 +33,12 @@ public final class MultiHeadMlp implements Network {
      * the learning rate) and gradient-ranked regrowth, {@code MEAN} at learning rate {@code M*lr} trains
      * exactly as {@code SUM} at {@code lr}: the choice is a learning-rate scale for the whole network.
      */
-    public enum HeadLoss { SUM, MEAN }
+    public enum HeadLoss {
+        /** The heads' losses added up. */
+        SUM,
+        /** The heads' losses averaged: their sum divided by the number of heads. */
+        MEAN
+    }
 
     private final SparseMlp backbone;
     private final List<SparseMlp> heads;
@@ -129,10 +135,13 @@ public final class MultiHeadMlp implements Network {
                 full.output(), full.dropout(), headDensity, full.init());
     }
 
+    /** The shared layers, from the input to the features every head reads. */
     public SparseMlp backbone() { return backbone; }
 
+    /** The heads, each from the shared features to the classes; owned by this network and closed with it. */
     public List<SparseMlp> heads() { return heads; }
 
+    /** How the heads' losses form the training objective. */
     public HeadLoss headLoss() { return headLoss; }
 
     /**
@@ -232,11 +241,7 @@ public final class MultiHeadMlp implements Network {
         opt.endStep();
         int correct = 0;
         if (labels != null) {
-            for (int c = 0; c < n; c++) {
-                int best = 0;
-                for (int j = 1; j < k; j++) if (probs[c * k + j] > probs[c * k + best]) best = j;
-                if (best == labels[offset + c]) correct++;
-            }
+            for (int c = 0; c < n; c++) if (Argmax.ofRow(probs, c, k) == labels[offset + c]) correct++;
         }
         return new SparseMlp.BatchResult(lossSum / heads.size(), correct);
     }

@@ -11,8 +11,10 @@ import org.dst4j.runtime.random.RandomStream;
 /** What {@link org.dst4j.nn.train.Trainer} trains and evaluates: a single MLP or a multi-head one. */
 public interface Network extends AutoCloseable {
 
+    /** Features per sample the network takes. */
     int inputs();
 
+    /** Outputs per sample: the classes of a classifier. */
     int outputs();
 
     /** Live connections in all layers. */

@@ -10,6 +10,7 @@ import org.dst4j.nn.layer.Dropout;
 import org.dst4j.nn.layer.SparseLinear;
 import org.dst4j.nn.loss.Loss;
 import org.dst4j.nn.optim.Optimizer;
+import org.dst4j.runtime.dense.Argmax;
 import org.dst4j.runtime.dense.DenseMatrix;
 import org.dst4j.runtime.kernel.ParallelKernels;
 import org.dst4j.runtime.random.RandomStream;
@@ -69,15 +70,20 @@ public final class SparseMlp implements Network {
         return l == config.sizes().length - 2 ? config.output() : config.hiddenActivation(l);
     }
 
+    /** The shape the network was built with: layer sizes, activations, dropout, density and initializer. */
     public MlpConfig config() { return config; }
 
+    /** The layers, input side first; the list is a copy, the layers are the network's own (closed with it). */
     public List<SparseLinear> layers() { return List.copyOf(layers); }
 
+    /** The seed of the dropout masks, which a checkpoint saves so that a resumed run drops the same units. */
     public long dropoutSeed() { return dropoutSeed; }
 
-    public int inputs() { return layers.getFirst().in(); }
+    /** Features per sample: the first layer's inputs. */
+    @Override public int inputs() { return layers.getFirst().in(); }
 
-    public int outputs() { return layers.getLast().out(); }
+    /** The last layer's outputs (classes, or reconstructed features). */
+    @Override public int outputs() { return layers.getLast().out(); }
 
     /** Live connections in all layers. */
     public long connections() {
@@ -180,7 +186,12 @@ public final class SparseMlp implements Network {
         return in;
     }
 
-    /** Loss sum and correct predictions of one training batch. */
+    /**
+     * Loss sum and correct predictions of one training batch.
+     *
+     * @param loss the loss summed over the batch's samples
+     * @param correct samples whose argmax output was their label (0 without labels)
+     */
     public record BatchResult(double loss, int correct) {}
 
     /**
@@ -260,22 +271,13 @@ public final class SparseMlp implements Network {
     public static int countCorrect(DenseMatrix out, int[] labels, int offset) {
         if (labels == null) return 0;
         int correct = 0;
-        for (int c = 0; c < out.cols(); c++) if (argmax(out, c) == labels[offset + c]) correct++;
+        for (int c = 0; c < out.cols(); c++) if (Argmax.ofColumn(out, c) == labels[offset + c]) correct++;
         return correct;
     }
 
-    /** The row with the largest value in column {@code c} (first on ties). */
+    /** The row with the largest value in column {@code c}: {@link Argmax#ofColumn}, which breaks ties and treats NaN as every prediction does. */
     public static int argmax(DenseMatrix out, int c) {
-        int best = 0;
-        float bv = out.get(0, c);
-        for (int j = 1; j < out.rows(); j++) {
-            float v = out.get(j, c);
-            if (v > bv) {
-                bv = v;
-                best = j;
-            }
-        }
-        return best;
+        return Argmax.ofColumn(out, c);
     }
 
     /**

@@ -13,8 +13,11 @@ import org.dst4j.runtime.sparse.CsrMatrix;
  * at live connections only (SDDMM into a side array, then the moment update).
  */
 public final class Adam implements Optimizer {
+    /** Side array of the first moments, one per live connection. */
     public static final String M = "adam.m";
+    /** Side array of the second moments, one per live connection. */
     public static final String V = "adam.v";
+    /** Side array of a step's gradient at the live connections (scratch, not saved). */
     public static final String GRAD = "adam.grad";
     private final float beta1;
     private final float beta2;
@@ -22,6 +25,13 @@ public final class Adam implements Optimizer {
     private final float weightDecay;
     private long t;
 
+    /**
+     * @param beta1 decay of the first-moment average, in [0, 1) (0.9 is usual)
+     * @param beta2 decay of the second-moment average, in [0, 1) (0.999 is usual)
+     * @param eps added to the second moment's root before dividing, > 0
+     * @param weightDecay decoupled decay per step, {@code w -= lr * weightDecay * w}, >= 0
+     * @throws IllegalArgumentException for a value outside those ranges
+     */
     public Adam(float beta1, float beta2, float eps, float weightDecay) {
         if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
             throw new IllegalArgumentException("Adam betas must be in [0, 1), got " + beta1 + ", " + beta2);

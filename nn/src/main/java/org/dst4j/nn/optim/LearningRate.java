@@ -1,18 +1,31 @@
 package org.dst4j.nn.optim;
 
+import org.dst4j.runtime.record.ArrayRecords;
+
 /** A learning-rate schedule over training progress measured in (fractional) epochs. */
 public sealed interface LearningRate {
 
     /** The rate at {@code epoch + stepInEpoch / stepsPerEpoch} (epochs counted from 0). */
     float at(int epoch, int stepInEpoch, int stepsPerEpoch);
 
-    /** A fixed rate. */
+    /**
+     * A fixed rate.
+     *
+     * @param lr the rate
+     */
     record Constant(float lr) implements LearningRate {
         @Override public float at(int epoch, int step, int steps) { return lr; }
     }
 
-    /** {@code lr * gamma^(epoch / every)}. */
+    /**
+     * {@code lr * gamma^(epoch / every)}.
+     *
+     * @param lr the rate of the first {@code every} epochs
+     * @param every epochs between multiplications by {@code gamma}, >= 1
+     * @param gamma the factor
+     */
     record Step(float lr, int every, float gamma) implements LearningRate {
+        /** @throws IllegalArgumentException if {@code every < 1} */
         public Step {
             if (every < 1) throw new IllegalArgumentException("step schedule: every must be >= 1, got " + every);
         }
@@ -22,8 +35,15 @@ public sealed interface LearningRate {
         }
     }
 
-    /** Cosine decay from {@code lr} to {@code min} over {@code epochs}, per step. */
+    /**
+     * Cosine decay from {@code lr} to {@code min} over {@code epochs}, per step.
+     *
+     * @param lr the rate at the start
+     * @param min the rate at the end
+     * @param epochs the run's length, >= 1
+     */
     record Cosine(float lr, float min, int epochs) implements LearningRate {
+        /** @throws IllegalArgumentException if {@code epochs < 1} */
         public Cosine {
             if (epochs < 1) throw new IllegalArgumentException("cosine schedule: epochs must be >= 1, got " + epochs);
         }
@@ -37,8 +57,16 @@ public sealed interface LearningRate {
     /**
      * Piecewise constant: {@code rates[i]} from epoch {@code starts[i]} (ascending, {@code starts[0] == 0})
      * until the next start. Multi-step decay and cyclic restarts (as in EDST's refinement phases) are both this.
+     *
+     * @param starts the epoch each rate starts at, ascending, the first 0
+     * @param rates the rates, > 0, one per start
      */
     record Piecewise(int[] starts, float[] rates) implements LearningRate {
+        /**
+         * Checks the starts and rates and copies both arrays.
+         *
+         * @throws IllegalArgumentException if they differ in length, do not start at epoch 0, do not ascend, or a rate is not > 0
+         */
         public Piecewise {
             if (starts.length == 0 || starts.length != rates.length || starts[0] != 0) {
                 throw new IllegalArgumentException("piecewise schedule: needs matching starts and rates, the first starting at epoch 0");
@@ -60,6 +88,13 @@ public sealed interface LearningRate {
         @Override public int[] starts() { return starts.clone(); }
 
         @Override public float[] rates() { return rates.clone(); }
+
+        // By content: the generated methods would compare and print the arrays by identity.
+        @Override public boolean equals(Object o) { return ArrayRecords.equals(this, o); }
+
+        @Override public int hashCode() { return ArrayRecords.hashCode(this); }
+
+        @Override public String toString() { return ArrayRecords.toString(this); }
     }
 
     /** Parses {@code constant|step:<every>:<gamma>|cosine[:<min>]} around a base rate. */

@@ -11,10 +11,15 @@ import org.dst4j.runtime.sparse.CsrMatrix;
  * SGD with momentum and weight decay, as the SET reference code applies it:
  * {@code v = momentum*v - lr*g; w += v - weightDecay*w} (decay not scaled by the learning rate, and
  * applied to biases too). The weight step is fused with the gradient computation: no gradient array.
+ *
+ * @param momentum share of the velocity kept from step to step, in [0, 1)
+ * @param weightDecay share of each weight removed per step, >= 0
  */
 public record Sgd(float momentum, float weightDecay) implements Optimizer {
+    /** Side array of the momentum velocity, one per live connection. */
     public static final String VELOCITY = "velocity";
 
+    /** @throws IllegalArgumentException if a setting is outside its range */
     public Sgd {
         if (!(momentum >= 0 && momentum < 1)) throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
         if (!(weightDecay >= 0)) throw new IllegalArgumentException("weight decay must be >= 0, got " + weightDecay);

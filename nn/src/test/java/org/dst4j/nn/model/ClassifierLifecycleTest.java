@@ -3,6 +3,7 @@ package org.dst4j.nn.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -122,6 +123,21 @@ class ClassifierLifecycleTest {
                         + "; give a model file (.dst4j), an ensemble directory or a multi-head model directory");
         assertThatThrownBy(() -> SparseClassifier.load(tmp, 1)).isInstanceOf(java.io.IOException.class)
                 .hasMessage(tmp + ": a directory, not a checkpoint file");
+    }
+
+    @Test
+    void aRunDirectoryGivenForItsModelIsPointedAtTheModelInside(@TempDir Path tmp) throws Exception {
+        // NeuroTrails writes its model to DIR/model, and the run directory is what a user gives first.
+        Path neuroTrails = Files.createDirectories(tmp.resolve("nt"));
+        Files.createDirectories(neuroTrails.resolve("model"));
+        Files.writeString(neuroTrails.resolve("model").resolve(MultiHeadClassifier.MANIFEST), "{}");
+        assertThatThrownBy(() -> Classifier.load(neuroTrails, 1)).isInstanceOf(java.io.IOException.class)
+                .hasMessageStartingWith(neuroTrails + ": a directory without ")
+                .hasMessageEndingWith("; did you mean " + neuroTrails.resolve("model") + "?");
+        Path set = Files.createDirectories(tmp.resolve("set"));
+        Files.writeString(set.resolve("model.dst4j"), "");
+        assertThat(Classifier.modelIn(set)).isEqualTo(set.resolve("model.dst4j"));
+        assertThat(Classifier.modelIn(tmp)).isNull();
     }
 
     @Test

@@ -18,15 +18,14 @@ import java.util.function.Function;
 import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.Standardizer;
 import org.dst4j.nn.ensemble.EnsembleMetrics;
+import org.dst4j.runtime.dense.Argmax;
 import org.junit.jupiter.api.Test;
 
 /** Inference: on unlabeled-like data, and from several threads at once. */
 class ClassifierPredictionTest {
 
     private static int[] argmax(float[] probs, int samples) {
-        int[] out = new int[samples];
-        for (int i = 0; i < samples; i++) out[i] = EnsembleMetrics.argmax(probs, i, CLASSES);
-        return out;
+        return Argmax.ofRows(probs, samples, CLASSES);
     }
 
     @Test

@@ -107,8 +107,10 @@ public final class DenseMatrix implements AutoCloseable {
         return cols == this.cols && arena == null ? this : new DenseMatrix(this, cols);
     }
 
+    /** Rows: neurons (features) of the layer the matrix holds. */
     public int rows() { return rows; }
 
+    /** Columns: samples of the batch (fewer than allocated for a {@link #columns} view). */
     public int cols() { return cols; }
 
     /** Row stride in floats ({@link #paddedStride} of the allocated columns). */

@@ -11,7 +11,7 @@ import org.dst4j.runtime.sparse.CsrMatrix;
  * <p>Every kernel works on a range of output rows so that a {@code WorkerPool} can split the work;
  * each output element is produced by one call, in a fixed order, so results do not depend on how the
  * range is split. Only the first {@code cols()} columns of a dense matrix are read or written.
- * Implementations: {@link ScalarKernels} (plain loops) and a Panama SIMD one, chosen by
+ * Implementations: {@code ScalarKernels} (plain loops) and a Panama SIMD one, chosen by
  * {@link KernelProvider}.
  */
 public interface Kernels {

@@ -14,13 +14,16 @@ public final class ParallelKernels {
     private final Kernels k;
     private final WorkerPool pool;
 
+    /** Runs {@code kernels} on the threads of {@code pool}, which stays its creator's to close. */
     public ParallelKernels(Kernels kernels, WorkerPool pool) {
         this.k = kernels;
         this.pool = pool;
     }
 
+    /** The backend every operation calls, per row range. */
     public Kernels kernels() { return k; }
 
+    /** The threads the operations split their rows over. */
     public WorkerPool pool() { return pool; }
 
     private static final long ROW_COST = 4;
@@ -129,26 +132,32 @@ public final class ParallelKernels {
         pool.run(dy.rows(), (a, b) -> k.biasGradient(dy, db, a, b));
     }
 
+    /** {@code y = x > 0 ? x : slope * x} (ReLU at slope 0). */
     public void leakyRelu(DenseMatrix x, float slope, DenseMatrix y) {
         pool.run(x.rows(), (a, b) -> k.leakyRelu(x, slope, y, a, b));
     }
 
+    /** {@code grad *= pre > 0 ? 1 : slope}, from the pre-activation {@code pre}. */
     public void leakyReluBackward(DenseMatrix pre, float slope, DenseMatrix grad) {
         pool.run(grad.rows(), (a, b) -> k.leakyReluBackward(pre, slope, grad, a, b));
     }
 
+    /** {@code y = 1 / (1 + exp(-x))}. */
     public void sigmoid(DenseMatrix x, DenseMatrix y) {
         pool.run(x.rows(), (a, b) -> k.sigmoid(x, y, a, b));
     }
 
+    /** {@code grad *= y (1 - y)}, from the sigmoid output {@code y}. */
     public void sigmoidBackward(DenseMatrix y, DenseMatrix grad) {
         pool.run(grad.rows(), (a, b) -> k.sigmoidBackward(y, grad, a, b));
     }
 
+    /** {@code y = tanh(x)}. */
     public void tanh(DenseMatrix x, DenseMatrix y) {
         pool.run(x.rows(), (a, b) -> k.tanh(x, y, a, b));
     }
 
+    /** {@code grad *= 1 - y^2}, from the tanh output {@code y}. */
     public void tanhBackward(DenseMatrix y, DenseMatrix grad) {
         pool.run(grad.rows(), (a, b) -> k.tanhBackward(y, grad, a, b));
     }

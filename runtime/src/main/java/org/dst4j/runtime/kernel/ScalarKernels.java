@@ -9,7 +9,7 @@ import org.dst4j.runtime.dense.DenseMatrix;
 import org.dst4j.runtime.sparse.CsrMatrix;
 
 /** Plain-loop kernels: the portable backend, and the behaviour the SIMD backend must match. */
-public final class ScalarKernels implements Kernels {
+final class ScalarKernels implements Kernels {
 
     @Override public String name() { return "scalar"; }
 

@@ -34,6 +34,7 @@ public final class RandomStream {
         return new RandomStream(mix(s0 ^ mix(s1 + 0x632BE59BD9B4E019L * (index + 1))));
     }
 
+    /** The next 64 random bits (xoshiro256**). */
     public long nextLong() {
         long result = Long.rotateLeft(s1 * 5, 7) * 9;
         long t = s1 << 17;

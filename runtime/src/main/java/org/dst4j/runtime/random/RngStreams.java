@@ -13,10 +13,12 @@ public final class RngStreams {
     private final long seed;
     private final Map<String, RandomStream> streams = new LinkedHashMap<>();
 
+    /** Streams derived from {@code seed}, none created yet. */
     public RngStreams(long seed) {
         this.seed = seed;
     }
 
+    /** The master seed every stream is derived from. */
     public long seed() {
         return seed;
     }

@@ -1,0 +1,6 @@
+/**
+ * Dynamic sparse training's topology updates: prune rules (by magnitude, as SET and RigL), grow rules
+ * (at random, or by gradient as RigL) and schedules of when and how much, composed by
+ * {@link org.dst4j.nn.evolution.TopologyEvolution}.
+ */
+package org.dst4j.nn.evolution;

@@ -1,0 +1,5 @@
+/**
+ * PNG charts of run outputs drawn with the JDK's own imaging (headless, no dependencies): line and bar
+ * charts, heatmaps and per-pixel maps.
+ */
+package org.dst4j.nn.plot;

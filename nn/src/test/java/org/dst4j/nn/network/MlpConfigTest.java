@@ -1,0 +1,25 @@
+package org.dst4j.nn.network;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.dst4j.nn.init.Density;
+import org.dst4j.nn.init.WeightInit;
+import org.dst4j.nn.layer.Activation;
+import org.junit.jupiter.api.Test;
+
+class MlpConfigTest {
+
+    @Test
+    void sizesRunFromInputsThroughTheHiddenLayersToOutputs() {
+        assertThat(MlpConfig.sizes(784, new int[] {1000, 500}, 10)).containsExactly(784, 1000, 500, 10);
+        assertThat(MlpConfig.sizes(20, new int[0], 3)).containsExactly(20, 3);
+        int[] hidden = {8};
+        int[] sizes = MlpConfig.sizes(4, hidden, 2);
+        sizes[1] = 99;
+        assertThat(hidden).containsExactly(8);
+        // What a config built from them holds.
+        MlpConfig c = new MlpConfig(MlpConfig.sizes(4, hidden, 2), "relu", 0.6f, Activation.linear(), 0f, new Density.Uniform(1),
+                new WeightInit.HeUniform());
+        assertThat(c.sizes()).containsExactly(4, 8, 2);
+    }
+}

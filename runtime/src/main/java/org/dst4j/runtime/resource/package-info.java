@@ -1,0 +1,4 @@
+/**
+ * Closing composite resources: every part is closed even when one fails.
+ */
+package org.dst4j.runtime.resource;
