@@ -68,15 +68,6 @@ public final class FreeTickets {
     public static final String CHART = "members.png";
 
     /**
-     * FreeTickets' former name for {@link TrainingProgress}, which NeuroTrails and SpaceNet report through
-     * too; kept so that code passing {@code new FreeTickets.Progress() {}} still compiles.
-     *
-     * @deprecated implement {@link TrainingProgress}
-     */
-    @Deprecated
-    public interface Progress extends TrainingProgress {}
-
-    /**
      * What a run produced: test metrics of the ensemble and its members, topology distance between
      * members ({@code [i][j][layer]}), and training cost.
      *

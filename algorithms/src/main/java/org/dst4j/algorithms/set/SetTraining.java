@@ -135,7 +135,7 @@ public final class SetTraining {
             cfg = configFrom(Json.getObject(training, "config"), threads);
             provenance = Json.getObject(header, "provenance");
             expected = Json.getLong(provenance, "data_checksum");
-            expectedTest = provenance.containsKey("test_checksum") ? Json.getLong(provenance, "test_checksum") : null; // absent before session 16
+            expectedTest = provenance.containsKey("test_checksum") ? Json.getLong(provenance, "test_checksum") : null; // older checkpoints did not record it
             // The training state is read before the model is loaded: a bad field must not strand the network.
             state.epochsDone = (int) Json.getLong(training, "epochs_done");
             state.step = Json.getLong(training, "step");
@@ -227,12 +227,7 @@ public final class SetTraining {
     }
 
     static MlpConfig mlpConfig(SetConfig cfg, int inputs, int classes) {
-        int[] hidden = cfg.hidden();
-        int[] sizes = new int[hidden.length + 2];
-        sizes[0] = inputs;
-        System.arraycopy(hidden, 0, sizes, 1, hidden.length);
-        sizes[sizes.length - 1] = classes;
-        return new MlpConfig(sizes, cfg.activation(), cfg.alpha(), Activation.linear(), cfg.dropout(),
+        return new MlpConfig(MlpConfig.sizes(inputs, cfg.hidden(), classes), cfg.activation(), cfg.alpha(), Activation.linear(), cfg.dropout(),
                 new Density.ErdosRenyi(cfg.epsilon()), WeightInit.parse(cfg.init()));
     }
 
@@ -252,7 +247,7 @@ public final class SetTraining {
         return ModelFile.provenance("set", cfg.seed(), data.train().name(), data.train().checksum(), more);
     }
 
-    // "NAME (N samples)" from a checkpoint's provenance; the count is absent before session 18.
+    // "NAME (N samples)" from a checkpoint's provenance; older checkpoints record no sample count.
     private static String trainedOn(Map<String, Object> provenance) {
         Object n = provenance.get("data");
         return (n == null ? "other data" : n.toString())
