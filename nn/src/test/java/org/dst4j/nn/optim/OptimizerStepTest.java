@@ -168,4 +168,67 @@ class OptimizerStepTest {
             }
         }
     }
+
+    /**
+     * With a zero gradient (squared error against the network's own outputs) AdamW's moments stay zero
+     * and each step only decays: {@code p -= lr * weightDecay * p}, a factor {@code 1 - lr*weightDecay}
+     * per step, in every layer's weights and biases; exactly the kernel's float evaluation of that formula.
+     */
+    @Test
+    void adamWeightDecayAloneShrinksEveryParameterByTheDocumentedFactor() {
+        float decay = 0.1f, lr = 0.05f;
+        MlpConfig cfg = new MlpConfig(new int[] {5, 7, 6, 3}, "tanh", 0.6f, Activation.linear(), 0f,
+                new Density.Uniform(0.6), new WeightInit.XavierUniform());
+        for (Kernels kernels : backends()) {
+            String at = kernels.name() + "/" + kernels.floatLanes();
+            try (WorkerPool pool = new WorkerPool(1);
+                 SparseMlp net = SparseMlp.create(cfg, new RandomStream(11), 1);
+                 DenseMatrix x = DenseMatrix.allocate(5, N);
+                 DenseMatrix targets = DenseMatrix.allocate(3, N)) {
+                ParallelKernels pk = new ParallelKernels(kernels, pool);
+                RandomStream rnd = new RandomStream(5);
+                for (int c = 0; c < N; c++) for (int i = 0; i < 5; i++) x.set(i, c, (float) rnd.nextGaussian());
+                for (SparseLinear l : net.layers()) {
+                    for (int j = 0; j < l.out(); j++) l.bias().setAtIndex(JAVA_FLOAT, j, 0.1f * (j % 3 - 1) + 0.05f);
+                }
+                Adam adam = Adam.withWeightDecay(decay);
+                net.attach(adam);
+                for (int step = 0; step < 3; step++) {
+                    DenseMatrix out = net.predict(pk, x);
+                    for (int j = 0; j < 3; j++) for (int c = 0; c < N; c++) targets.set(j, c, out.get(j, c));
+                    List<float[]> before = parameters(net);
+                    net.trainBatch(pk, x, null, 0, targets, new MeanSquaredError(), adam, lr, step);
+                    List<float[]> after = parameters(net);
+                    for (int l = 0; l < before.size(); l++) {
+                        float[] p0 = before.get(l), p1 = after.get(l);
+                        assertThat(p1).hasSameSizeAs(p0);
+                        for (int i = 0; i < p0.length; i++) {
+                            String what = at + " step " + step + " layer " + l + " parameter " + i;
+                            assertThat(p0[i]).as(what).isNotZero();
+                            assertThat(p1[i]).as(what).isEqualTo(p0[i] - lr * (decay * p0[i]));
+                            assertThat((double) p1[i]).as(what).isCloseTo(p0[i] * (1.0 - (double) lr * decay), within(1e-6 * Math.abs(p0[i])));
+                        }
+                    }
+                    for (SparseLinear l : net.layers()) {
+                        for (String side : adam.sideArrays()) {
+                            MemorySegment s = l.weights().side(side);
+                            for (long k = 0; k < l.connections(); k++) assertThat(Math.abs(s.getAtIndex(JAVA_FLOAT, k))).isEqualTo(0f);
+                        }
+                        for (int i = 0; i < 2 * l.out(); i++) assertThat(Math.abs(l.biasState().getAtIndex(JAVA_FLOAT, i))).isEqualTo(0f);
+                    }
+                }
+                assertThat(adam.steps()).isEqualTo(3);
+            }
+        }
+    }
+
+    // Each layer's weights then biases.
+    private static List<float[]> parameters(SparseMlp net) {
+        return net.layers().stream().map(l -> {
+            float[] p = new float[(int) l.connections() + l.out()];
+            for (int k = 0; k < l.connections(); k++) p[k] = l.weights().value(k);
+            for (int j = 0; j < l.out(); j++) p[(int) l.connections() + j] = l.bias().getAtIndex(JAVA_FLOAT, j);
+            return p;
+        }).toList();
+    }
 }
