@@ -114,6 +114,66 @@ class EvolutionTest {
         }
     }
 
+    /**
+     * SET regrows at weights drawn by the evolution's init: every new connection's weight is non-zero,
+     * the weights are distinct, lie within the init's bound (He-uniform sqrt(6/fanIn), Xavier-uniform
+     * sqrt(6/(fanIn+fanOut)), fan-in the layer's input width) and reach close to it; the same seed
+     * regrows the same connections at the same weights, another seed does not.
+     */
+    @Test
+    void regrownWeightsAreDrawsOfTheInitAndFollowTheSeed() {
+        int out = 50, in = 70;
+        for (WeightInit init : new WeightInit[] {new WeightInit.HeUniform(), new WeightInit.XavierUniform()}) {
+            double limit = init instanceof WeightInit.HeUniform ? Math.sqrt(6.0 / in) : Math.sqrt(6.0 / (in + out));
+            Regrown first = regrow(init, 8), again = regrow(init, 8), other = regrow(init, 9);
+            float[] values = first.values();
+            assertThat(values.length).as(init + " regrown").isGreaterThan(200);
+            Set<Float> distinct = new HashSet<>();
+            float largest = 0;
+            for (float v : values) {
+                assertThat(v).as(init.toString()).isNotZero();
+                assertThat((double) Math.abs(v)).as(init.toString()).isLessThanOrEqualTo(limit);
+                distinct.add(v);
+                largest = Math.max(largest, Math.abs(v));
+            }
+            assertThat(distinct).as(init + " distinct").hasSize(values.length);
+            // over 200 uniform draws, one beyond 0.9 of the bound is all but certain (1 - 0.9^200)
+            assertThat((double) largest).as(init.toString()).isGreaterThan(0.9 * limit);
+            assertThat(again.keys()).as(init + " same seed").isEqualTo(first.keys());
+            assertThat(again.values()).as(init + " same seed").isEqualTo(values);
+            assertThat(other.values()).as(init + " another seed").isNotEqualTo(values);
+        }
+    }
+
+    /** New connections' positions ({@code row * cols + col}, ascending) and weights. */
+    private record Regrown(long[] keys, float[] values) {}
+
+    // One SET evolution (zeta 0.3) of a fixed 50x70 layer at density 0.2, its randomness seeded by `seed`.
+    private static Regrown regrow(WeightInit init, long seed) {
+        try (SparseLinear layer = new SparseLinear(SparseInit.sample(50, 70, 0.2, new WeightInit.Normal(1f), new RandomStream(7)), Activation.relu())) {
+            Sgd sgd = new Sgd(0.9f, 0f);
+            layer.attach(sgd);
+            CsrMatrix w = layer.weights();
+            // survivors keep their (non-zero) velocity; new connections start at zero, which marks them
+            for (long k = 0; k < w.nnz(); k++) w.side(Sgd.VELOCITY).setAtIndex(ValueLayout.JAVA_FLOAT, k, 1f);
+            TopologyEvolution.Report rep = TopologyEvolution.set(0.3, init).evolve(layer, 0.3, new RandomStream(seed));
+            List<Long> keys = new ArrayList<>();
+            List<Float> values = new ArrayList<>();
+            for (int r = 0; r < w.rows(); r++) {
+                for (long k = w.rowStart(r); k < w.rowEnd(r); k++) {
+                    if (w.side(Sgd.VELOCITY).getAtIndex(ValueLayout.JAVA_FLOAT, k) == 0f) {
+                        keys.add((long) r * w.cols() + w.col(k));
+                        values.add(w.value(k));
+                    }
+                }
+            }
+            assertThat((long) keys.size()).isEqualTo(rep.grown());
+            float[] v = new float[values.size()];
+            for (int i = 0; i < v.length; i++) v[i] = values.get(i);
+            return new Regrown(keys.stream().mapToLong(Long::longValue).toArray(), v);
+        }
+    }
+
     @Test
     void growthNeverTouchesSurvivorsAndFillsAFullLayerExactly() {
         RandomStream rnd = new RandomStream(3);
