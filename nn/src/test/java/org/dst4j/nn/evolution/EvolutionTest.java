@@ -229,4 +229,69 @@ class EvolutionTest {
             }
         }
     }
+
+    /**
+     * A nearly dense layer (fewer than 1/8 of its cells free) takes RandomGrow's enumerating path: it
+     * must choose only free cells (absent from the CSR, or pruned in this step), uniformly (each cell's
+     * count within 5 standard deviations of its binomial mean, and a chi-square over all free cells well
+     * below what 'take the first free cells' gives), and fill a request beyond the free cells with
+     * exactly them.
+     */
+    @Test
+    void nearlyDenseRandomGrowthIsUniformOverFreeCells() {
+        int rows = 8, cols = 40;
+        // Free cells unevenly spread: 24 cells absent (10 in row 0, none in row 1, one in row 2, 2 or 3 in
+        // the others) and 8 stored connections pruned (keep 0; three in row 1): 32 free of 320 cells.
+        java.util.Set<Integer> absent = new java.util.TreeSet<>();
+        for (int c = 0; c < 10; c++) absent.add(c * 4);
+        absent.add(2 * cols + 39);
+        for (int r = 3; r < rows; r++) for (int c = r; c < cols; c += r < 6 ? 15 : 17) absent.add(r * cols + c);
+        java.util.List<int[]> coo = new java.util.ArrayList<>();
+        for (int key = 0; key < rows * cols; key++) if (!absent.contains(key)) coo.add(new int[] {key / cols, key % cols});
+        int[] rr = coo.stream().mapToInt(e -> e[0]).toArray(), cc = coo.stream().mapToInt(e -> e[1]).toArray();
+        float[] vv = new float[rr.length];
+        java.util.Arrays.fill(vv, 1f);
+        try (CsrMatrix w = CsrMatrix.fromCoo(rows, cols, rr, cc, vv); Arena a = Arena.ofConfined()) {
+            MemorySegment keep = a.allocate(w.nnz());
+            keep.fill((byte) 1);
+            Set<Long> free = new HashSet<>();
+            for (int key : absent) free.add((long) key);
+            for (int[] rc : new int[][] {{0, 1}, {1, 5}, {1, 17}, {1, 33}, {4, 0}, {6, 20}, {7, 2}, {7, 30}}) {
+                long k = w.indexOf(rc[0], rc[1]);
+                assertThat(k).isNotNegative();
+                keep.set(ValueLayout.JAVA_BYTE, k, (byte) 0);
+                free.add((long) rc[0] * cols + rc[1]);
+            }
+            assertThat(free).hasSize(32);
+            long cells = (long) rows * cols;
+            assertThat(free.size() * 8L).as("the enumerating path's condition").isLessThan(cells);
+
+            RandomStream rnd = new RandomStream(12);
+            GrowRule.Growth all = new RandomGrow().grow(w, keep, free.size() + 5, new WeightInit.Zero(), rnd, null);
+            assertThat(all.count()).isEqualTo(free.size());
+            Set<Long> got = new HashSet<>();
+            for (int i = 0; i < all.count(); i++) got.add(all.keys()[i]);
+            assertThat(got).isEqualTo(free);
+
+            long[] hits = new long[(int) cells];
+            int trials = 20000, per = 6;
+            for (int t = 0; t < trials; t++) {
+                GrowRule.Growth g = new RandomGrow().grow(w, keep, per, new WeightInit.Zero(), rnd, null);
+                assertThat(g.count()).isEqualTo(per);
+                for (int i = 0; i < g.count(); i++) {
+                    if (i > 0) assertThat(g.keys()[i]).isGreaterThan(g.keys()[i - 1]);
+                    assertThat(free).as("trial " + t).contains(g.keys()[i]);
+                    hits[(int) g.keys()[i]]++;
+                }
+            }
+            double p = (double) per / free.size(), expected = (double) trials * p;
+            double sd = Math.sqrt(expected * (1 - p)), chi2 = 0;
+            for (long key : free) {
+                assertThat((double) hits[(int) key]).as("cell " + key).isBetween(expected - 5 * sd, expected + 5 * sd);
+                chi2 += Math.pow(hits[(int) key] - expected, 2) / (expected * (1 - p));
+            }
+            // ~chi-square with 31 degrees of freedom (mean 31, sd ~8); 'the first 6 free cells' gives ~100000
+            assertThat(chi2).as("chi-square").isLessThan(100);
+        }
+    }
 }
