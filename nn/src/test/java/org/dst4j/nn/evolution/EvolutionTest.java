@@ -114,6 +114,66 @@ class EvolutionTest {
         }
     }
 
+    /**
+     * SET regrows at weights drawn by the evolution's init: every new connection's weight is non-zero,
+     * the weights are distinct, lie within the init's bound (He-uniform sqrt(6/fanIn), Xavier-uniform
+     * sqrt(6/(fanIn+fanOut)), fan-in the layer's input width) and reach close to it; the same seed
+     * regrows the same connections at the same weights, another seed does not.
+     */
+    @Test
+    void regrownWeightsAreDrawsOfTheInitAndFollowTheSeed() {
+        int out = 50, in = 70;
+        for (WeightInit init : new WeightInit[] {new WeightInit.HeUniform(), new WeightInit.XavierUniform()}) {
+            double limit = init instanceof WeightInit.HeUniform ? Math.sqrt(6.0 / in) : Math.sqrt(6.0 / (in + out));
+            Regrown first = regrow(init, 8), again = regrow(init, 8), other = regrow(init, 9);
+            float[] values = first.values();
+            assertThat(values.length).as(init + " regrown").isGreaterThan(200);
+            Set<Float> distinct = new HashSet<>();
+            float largest = 0;
+            for (float v : values) {
+                assertThat(v).as(init.toString()).isNotZero();
+                assertThat((double) Math.abs(v)).as(init.toString()).isLessThanOrEqualTo(limit);
+                distinct.add(v);
+                largest = Math.max(largest, Math.abs(v));
+            }
+            assertThat(distinct).as(init + " distinct").hasSize(values.length);
+            // over 200 uniform draws, one beyond 0.9 of the bound is all but certain (1 - 0.9^200)
+            assertThat((double) largest).as(init.toString()).isGreaterThan(0.9 * limit);
+            assertThat(again.keys()).as(init + " same seed").isEqualTo(first.keys());
+            assertThat(again.values()).as(init + " same seed").isEqualTo(values);
+            assertThat(other.values()).as(init + " another seed").isNotEqualTo(values);
+        }
+    }
+
+    /** New connections' positions ({@code row * cols + col}, ascending) and weights. */
+    private record Regrown(long[] keys, float[] values) {}
+
+    // One SET evolution (zeta 0.3) of a fixed 50x70 layer at density 0.2, its randomness seeded by `seed`.
+    private static Regrown regrow(WeightInit init, long seed) {
+        try (SparseLinear layer = new SparseLinear(SparseInit.sample(50, 70, 0.2, new WeightInit.Normal(1f), new RandomStream(7)), Activation.relu())) {
+            Sgd sgd = new Sgd(0.9f, 0f);
+            layer.attach(sgd);
+            CsrMatrix w = layer.weights();
+            // survivors keep their (non-zero) velocity; new connections start at zero, which marks them
+            for (long k = 0; k < w.nnz(); k++) w.side(Sgd.VELOCITY).setAtIndex(ValueLayout.JAVA_FLOAT, k, 1f);
+            TopologyEvolution.Report rep = TopologyEvolution.set(0.3, init).evolve(layer, 0.3, new RandomStream(seed));
+            List<Long> keys = new ArrayList<>();
+            List<Float> values = new ArrayList<>();
+            for (int r = 0; r < w.rows(); r++) {
+                for (long k = w.rowStart(r); k < w.rowEnd(r); k++) {
+                    if (w.side(Sgd.VELOCITY).getAtIndex(ValueLayout.JAVA_FLOAT, k) == 0f) {
+                        keys.add((long) r * w.cols() + w.col(k));
+                        values.add(w.value(k));
+                    }
+                }
+            }
+            assertThat((long) keys.size()).isEqualTo(rep.grown());
+            float[] v = new float[values.size()];
+            for (int i = 0; i < v.length; i++) v[i] = values.get(i);
+            return new Regrown(keys.stream().mapToLong(Long::longValue).toArray(), v);
+        }
+    }
+
     @Test
     void growthNeverTouchesSurvivorsAndFillsAFullLayerExactly() {
         RandomStream rnd = new RandomStream(3);
@@ -167,6 +227,71 @@ class EvolutionTest {
                 if (w.indexOf(key / cols, key % cols) >= 0) continue;
                 assertThat((double) hits[key]).as("cell " + key).isBetween(expected - 5 * sd, expected + 5 * sd);
             }
+        }
+    }
+
+    /**
+     * A nearly dense layer (fewer than 1/8 of its cells free) takes RandomGrow's enumerating path: it
+     * must choose only free cells (absent from the CSR, or pruned in this step), uniformly (each cell's
+     * count within 5 standard deviations of its binomial mean, and a chi-square over all free cells well
+     * below what 'take the first free cells' gives), and fill a request beyond the free cells with
+     * exactly them.
+     */
+    @Test
+    void nearlyDenseRandomGrowthIsUniformOverFreeCells() {
+        int rows = 8, cols = 40;
+        // Free cells unevenly spread: 24 cells absent (10 in row 0, none in row 1, one in row 2, 2 or 3 in
+        // the others) and 8 stored connections pruned (keep 0; three in row 1): 32 free of 320 cells.
+        java.util.Set<Integer> absent = new java.util.TreeSet<>();
+        for (int c = 0; c < 10; c++) absent.add(c * 4);
+        absent.add(2 * cols + 39);
+        for (int r = 3; r < rows; r++) for (int c = r; c < cols; c += r < 6 ? 15 : 17) absent.add(r * cols + c);
+        java.util.List<int[]> coo = new java.util.ArrayList<>();
+        for (int key = 0; key < rows * cols; key++) if (!absent.contains(key)) coo.add(new int[] {key / cols, key % cols});
+        int[] rr = coo.stream().mapToInt(e -> e[0]).toArray(), cc = coo.stream().mapToInt(e -> e[1]).toArray();
+        float[] vv = new float[rr.length];
+        java.util.Arrays.fill(vv, 1f);
+        try (CsrMatrix w = CsrMatrix.fromCoo(rows, cols, rr, cc, vv); Arena a = Arena.ofConfined()) {
+            MemorySegment keep = a.allocate(w.nnz());
+            keep.fill((byte) 1);
+            Set<Long> free = new HashSet<>();
+            for (int key : absent) free.add((long) key);
+            for (int[] rc : new int[][] {{0, 1}, {1, 5}, {1, 17}, {1, 33}, {4, 0}, {6, 20}, {7, 2}, {7, 30}}) {
+                long k = w.indexOf(rc[0], rc[1]);
+                assertThat(k).isNotNegative();
+                keep.set(ValueLayout.JAVA_BYTE, k, (byte) 0);
+                free.add((long) rc[0] * cols + rc[1]);
+            }
+            assertThat(free).hasSize(32);
+            long cells = (long) rows * cols;
+            assertThat(free.size() * 8L).as("the enumerating path's condition").isLessThan(cells);
+
+            RandomStream rnd = new RandomStream(12);
+            GrowRule.Growth all = new RandomGrow().grow(w, keep, free.size() + 5, new WeightInit.Zero(), rnd, null);
+            assertThat(all.count()).isEqualTo(free.size());
+            Set<Long> got = new HashSet<>();
+            for (int i = 0; i < all.count(); i++) got.add(all.keys()[i]);
+            assertThat(got).isEqualTo(free);
+
+            long[] hits = new long[(int) cells];
+            int trials = 20000, per = 6;
+            for (int t = 0; t < trials; t++) {
+                GrowRule.Growth g = new RandomGrow().grow(w, keep, per, new WeightInit.Zero(), rnd, null);
+                assertThat(g.count()).isEqualTo(per);
+                for (int i = 0; i < g.count(); i++) {
+                    if (i > 0) assertThat(g.keys()[i]).isGreaterThan(g.keys()[i - 1]);
+                    assertThat(free).as("trial " + t).contains(g.keys()[i]);
+                    hits[(int) g.keys()[i]]++;
+                }
+            }
+            double p = (double) per / free.size(), expected = (double) trials * p;
+            double sd = Math.sqrt(expected * (1 - p)), chi2 = 0;
+            for (long key : free) {
+                assertThat((double) hits[(int) key]).as("cell " + key).isBetween(expected - 5 * sd, expected + 5 * sd);
+                chi2 += Math.pow(hits[(int) key] - expected, 2) / (expected * (1 - p));
+            }
+            // ~chi-square with 31 degrees of freedom (mean 31, sd ~8); 'the first 6 free cells' gives ~100000
+            assertThat(chi2).as("chi-square").isLessThan(100);
         }
     }
 }

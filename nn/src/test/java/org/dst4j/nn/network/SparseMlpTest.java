@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
+import java.util.List;
 import org.dst4j.nn.evolution.TopologyEvolution;
 import org.dst4j.nn.init.Density;
 import org.dst4j.nn.init.WeightInit;
@@ -19,6 +20,7 @@ import org.dst4j.nn.optim.Optimizer;
 import org.dst4j.nn.optim.Sgd;
 import org.dst4j.runtime.dense.DenseMatrix;
 import org.dst4j.runtime.kernel.KernelProvider;
+import org.dst4j.runtime.kernel.Kernels;
 import org.dst4j.runtime.kernel.ParallelKernels;
 import org.dst4j.runtime.parallel.WorkerPool;
 import org.dst4j.runtime.random.RandomStream;
@@ -112,49 +114,80 @@ class SparseMlpTest {
         for (int l = 0; l < 3; l++) assertThat(two[l]).isEqualTo(one[l]);
     }
 
-    /** Finite differences through every layer: the analytic weight gradient matches. */
+    /** The backends an nn test covers: the scalar kernels and the Panama SIMD ones (at this JVM's width). */
+    static List<Kernels> backends() {
+        return List.of(KernelProvider.scalar(), KernelProvider.panama());
+    }
+
+    static String label(Kernels k) {
+        return k.name() + "/" + k.floatLanes();
+    }
+
+    /**
+     * Finite differences through every layer, on every backend: the analytic weight and bias gradients
+     * (one plain SGD step with lr 1, so averaged over the batch as the optimizers average them) match.
+     */
     @Test
     void gradientsMatchFiniteDifferences() {
-        for (String hidden : new String[] {"tanh", "sigmoid", "allrelu"}) {
-            for (Loss loss : new Loss[] {new SoftmaxCrossEntropy(), new MeanSquaredError()}) {
-                checkGradient(hidden, loss);
+        for (Kernels k : backends()) {
+            for (String hidden : new String[] {"tanh", "sigmoid", "allrelu"}) {
+                for (Loss loss : new Loss[] {new SoftmaxCrossEntropy(), new MeanSquaredError()}) {
+                    checkGradient(k, hidden, loss);
+                }
             }
         }
     }
 
-    private static void checkGradient(String hidden, Loss loss) {
+    private static void checkGradient(Kernels kernels, String hidden, Loss loss) {
         MlpConfig cfg = new MlpConfig(new int[] {5, 7, 6, 3}, hidden, 0.6f, Activation.linear(), 0f,
                 new Density.Uniform(0.6), new WeightInit.XavierUniform());
+        // 9 samples: a whole SIMD vector of columns and a tail at 4 and 8 lanes
         Blobs data = Blobs.make(9, 5, 3, 0.5f, 3);
         try (WorkerPool pool = new WorkerPool(1);
              SparseMlp net = SparseMlp.create(cfg, new RandomStream(11), 1);
              DenseMatrix x = DenseMatrix.allocate(5, 9)) {
-            ParallelKernels pk = new ParallelKernels(KernelProvider.scalar(), pool);
+            ParallelKernels pk = new ParallelKernels(kernels, pool);
             for (int c = 0; c < 9; c++) for (int f = 0; f < 5; f++) x.set(f, c, data.x()[c * 5 + f]);
             // Plain SGD with lr 1 and no momentum: the weight change is exactly -gradient.
             Sgd sgd = new Sgd(0f, 0f);
             net.attach(sgd);
+            // Non-zero biases: the gradients are checked away from the initial point, and a neuron left without
+            // inputs (layer 0 has one) does not sit on ReLU's kink, where no finite difference matches.
             for (SparseLinear layer : net.layers()) {
-                MemorySegment v = layer.weights().values();
+                for (int j = 0; j < layer.out(); j++) layer.bias().setAtIndex(ValueLayout.JAVA_FLOAT, j, 0.1f * (j % 3 - 1) + 0.05f);
+            }
+            String what = label(kernels) + " " + hidden + " " + loss;
+            for (int l = 0; l < net.layers().size(); l++) {
+                SparseLinear layer = net.layers().get(l);
                 for (long k = 0; k < layer.connections(); k += 3) {
-                    float w0 = v.getAtIndex(ValueLayout.JAVA_FLOAT, k);
-                    double h = 1e-3; // small enough not to cross a ReLU kink, large enough for float loss differences
-                    v.setAtIndex(ValueLayout.JAVA_FLOAT, k, (float) (w0 + h));
-                    double up = lossOf(net, pk, x, data.y(), loss);
-                    v.setAtIndex(ValueLayout.JAVA_FLOAT, k, (float) (w0 - h));
-                    double down = lossOf(net, pk, x, data.y(), loss);
-                    v.setAtIndex(ValueLayout.JAVA_FLOAT, k, w0);
-                    double numeric = (up - down) / (2 * h) / 9;
-                    float[] before = snapshot(net);
-                    net.trainBatch(pk, x, data.y(), 0, null, loss, sgd, 1f, 0);
-                    float[] after = snapshot(net);
-                    double analytic = before[index(net, layer, k)] - after[index(net, layer, k)];
-                    restore(net, before);
-                    assertThat(analytic).as(hidden + " " + loss + " layer weight " + k)
-                            .isCloseTo(numeric, within(2e-3 + 2e-2 * Math.abs(numeric)));
+                    checkOne(net, pk, x, data.y(), loss, sgd, layer.weights().values(), k, index(net, layer, k),
+                            what + " layer " + l + " weight " + k);
+                }
+                for (int j = 0; j < layer.out(); j++) {
+                    checkOne(net, pk, x, data.y(), loss, sgd, layer.bias(), j, index(net, layer, layer.connections() + j),
+                            what + " layer " + l + " bias " + j);
                 }
             }
         }
+    }
+
+    // Parameter k of the float segment v (snapshot position `at`): its central difference against one SGD step.
+    private static void checkOne(SparseMlp net, ParallelKernels pk, DenseMatrix x, int[] y, Loss loss, Sgd sgd,
+                                 MemorySegment v, long k, int at, String what) {
+        float w0 = v.getAtIndex(ValueLayout.JAVA_FLOAT, k);
+        double h = 1e-3; // small enough not to cross a ReLU kink, large enough for float loss differences
+        v.setAtIndex(ValueLayout.JAVA_FLOAT, k, (float) (w0 + h));
+        double up = lossOf(net, pk, x, y, loss);
+        v.setAtIndex(ValueLayout.JAVA_FLOAT, k, (float) (w0 - h));
+        double down = lossOf(net, pk, x, y, loss);
+        v.setAtIndex(ValueLayout.JAVA_FLOAT, k, w0);
+        double numeric = (up - down) / (2 * h) / x.cols();
+        float[] before = snapshot(net);
+        net.trainBatch(pk, x, y, 0, null, loss, sgd, 1f, 0);
+        float[] after = snapshot(net);
+        double analytic = before[at] - after[at];
+        restore(net, before);
+        assertThat(analytic).as(what).isCloseTo(numeric, within(2e-3 + 2e-2 * Math.abs(numeric)));
     }
 
     private static double lossOf(SparseMlp net, ParallelKernels pk, DenseMatrix x, int[] y, Loss loss) {
