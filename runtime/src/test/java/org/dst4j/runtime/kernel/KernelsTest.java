@@ -363,6 +363,44 @@ class KernelsTest {
         }
     }
 
+    // Exact zeros, which Gaussian inputs never give: the derivative at +0 and -0 is the negative side's
+    // slope (as PyTorch's ReLU gives 0 there), and the forward is slope * x there too (-0 for x = +0 and
+    // a negative slope). Zeros in whole vectors and in the tail at every width, next to the smallest
+    // subnormals (which are > 0 or < 0).
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void leakyReluAtExactZerosTakesTheNegativeSlope(String label, Kernels k) {
+        float[] special = {0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, 1f, -1f};
+        RandomStream rnd = new RandomStream(31);
+        for (int n : new int[] {1, 2, 3, 5, 8, 17, 33}) {
+            int rows = 4;
+            try (DenseMatrix x = DenseMatrix.allocate(rows, n); DenseMatrix y = DenseMatrix.allocate(rows, n);
+                 DenseMatrix g = DenseMatrix.allocate(rows, n)) {
+                float[][] gd = new float[rows][n];
+                for (int r = 0; r < rows; r++) {
+                    for (int c = 0; c < n; c++) {
+                        x.set(r, c, special[(r * n + c) % special.length]);
+                        gd[r][c] = (float) rnd.nextGaussian();
+                    }
+                }
+                for (float slope : new float[] {0f, 0.6f, -0.6f, 2f}) {
+                    k.leakyRelu(x, slope, y, 0, rows);
+                    load(g, gd);
+                    k.leakyReluBackward(x, slope, g, 0, rows);
+                    for (int r = 0; r < rows; r++) {
+                        for (int c = 0; c < n; c++) {
+                            float v = x.get(r, c), want = v > 0 ? v : slope * v, wantGrad = v > 0 ? gd[r][c] : slope * gd[r][c];
+                            assertThat(Float.floatToRawIntBits(y.get(r, c))).as("leakyRelu(%s) slope %s, batch %d", v, slope, n)
+                                    .isEqualTo(Float.floatToRawIntBits(want));
+                            assertThat(Float.floatToRawIntBits(g.get(r, c))).as("leakyRelu'(%s) slope %s, batch %d", v, slope, n)
+                                    .isEqualTo(Float.floatToRawIntBits(wantGrad));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     private static void load(DenseMatrix m, float[][] d) {
         for (int r = 0; r < m.rows(); r++) for (int c = 0; c < m.cols(); c++) m.set(r, c, d[r][c]);
     }
