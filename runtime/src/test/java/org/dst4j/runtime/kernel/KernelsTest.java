@@ -582,6 +582,64 @@ class KernelsTest {
         }
     }
 
+    // The documented AdamW update against double arithmetic within a few float roundings (the bound below
+    // follows each rounding of the kernel's operations), with a weight decay and an eps that matter: the
+    // decay term lr * wd * p is 5e-4 |p|, far outside the bound, and eps is 1e-8 (negligible except where
+    // v is 0) or 1e-3. Every fifth entry is a fresh connection (m = v = g = 0): its moments stay 0 and p
+    // changes by the decay alone, p - lr * (wd * p) (without eps it would be 0 / 0).
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void adamStepIsTheDocumentedUpdateWithDecayAndEps(String label, Kernels k) {
+        RandomStream rnd = new RandomStream(37);
+        double u = 0x1p-24;
+        float b1 = 0.9f, b2 = 0.999f, wd = 0.05f, lr = 0.01f, gs = 0.5f;
+        float c1 = (float) (1 - Math.pow(b1, 3)), c2 = (float) (1 - Math.pow(b2, 3));
+        for (float eps : new float[] {1e-8f, 1e-3f}) {
+            for (int len : new int[] {1, 7, 16, 17, 33, 100}) {
+                for (long from : new long[] {0, 3}) {
+                    int n = (int) from + len + 2;
+                    float[] p0 = new float[n], g0 = new float[n], m0 = new float[n], v0 = new float[n];
+                    for (int i = 0; i < n; i++) {
+                        p0[i] = (float) rnd.nextGaussian();
+                        if (i % 5 == 1) continue; // fresh: m = v = g = 0
+                        g0[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(7) - 4));
+                        m0[i] = (float) (rnd.nextGaussian() * 1e-2);
+                        v0[i] = (float) Math.abs(rnd.nextGaussian() * 1e-4);
+                    }
+                    try (Arena arena = Arena.ofConfined()) {
+                        MemorySegment p = arena.allocateFrom(JAVA_FLOAT, p0), g = arena.allocateFrom(JAVA_FLOAT, g0);
+                        MemorySegment m = arena.allocateFrom(JAVA_FLOAT, m0), v = arena.allocateFrom(JAVA_FLOAT, v0);
+                        k.adamStep(p, g, m, v, from, from + len, gs, b1, b2, eps, wd, lr, c1, c2);
+                        for (int i = 0; i < n; i++) {
+                            String at = "[" + i + "] eps " + eps + ", length " + len + " from " + from;
+                            float pi = p.getAtIndex(JAVA_FLOAT, i), mi = m.getAtIndex(JAVA_FLOAT, i), vi = v.getAtIndex(JAVA_FLOAT, i);
+                            if (i < from || i >= from + len) {
+                                assertThat(new float[] {pi, mi, vi}).as("outside the range " + at).isEqualTo(new float[] {p0[i], m0[i], v0[i]});
+                                continue;
+                            }
+                            if (i % 5 == 1) {
+                                assertThat(Float.floatToRawIntBits(mi)).as("fresh m" + at).isZero();
+                                assertThat(Float.floatToRawIntBits(vi)).as("fresh v" + at).isZero();
+                                assertThat(pi).as("fresh p" + at).isFinite().isEqualTo(p0[i] - lr * (wd * p0[i]));
+                            }
+                            double gk = gs * (double) g0[i];
+                            double em = b1 * (double) m0[i] + (1 - b1) * gk, mAbs = Math.abs(b1 * (double) m0[i]) + Math.abs((1 - b1) * gk);
+                            double ev = b2 * (double) v0[i] + (1 - b2) * gk * gk;
+                            double s = Math.sqrt(ev / c2) + eps, term = (em / c1) / s;
+                            double update = term + wd * (double) p0[i], ep = p0[i] - lr * update;
+                            double tolM = 4 * u * mAbs + Float.MIN_NORMAL, tolV = 5 * u * ev + Float.MIN_NORMAL;
+                            double tolP = 2 * (lr * (tolM / (c1 * s) + 10 * u * (Math.abs(term) + Math.abs(wd * (double) p0[i])))
+                                    + 2 * u * (Math.abs(p0[i]) + lr * Math.abs(update))) + Float.MIN_NORMAL;
+                            assertThat((double) mi).as("m" + at).isCloseTo(em, within(tolM));
+                            assertThat((double) vi).as("v" + at).isCloseTo(ev, within(tolV));
+                            assertThat((double) pi).as("p" + at).isCloseTo(ep, within(tolP));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     static List<Arguments> backends() {
         List<Arguments> a = new ArrayList<>();
         for (Kernels k : Backends.all()) a.add(Arguments.of(Backends.label(k), k));
