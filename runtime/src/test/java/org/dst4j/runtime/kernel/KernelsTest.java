@@ -477,7 +477,8 @@ class KernelsTest {
         int classes = Math.max(2, Math.min(s.out, 12)), n = s.batch;
         try (DenseMatrix z = Fixtures.randomDense(rnd, classes, n);
              DenseMatrix g = DenseMatrix.allocate(classes, n);
-             DenseMatrix p = DenseMatrix.allocate(classes, n)) {
+             DenseMatrix p = DenseMatrix.allocate(classes, n);
+             DenseMatrix gOnly = DenseMatrix.allocate(classes, n)) {
             int[] labels = new int[n + 3];
             for (int c = 0; c < labels.length; c++) labels[c] = rnd.nextInt(classes);
             // Huge logits: a naive exp overflows to Inf/NaN.
@@ -500,6 +501,17 @@ class KernelsTest {
                 }
             }
             assertThat(loss).isFinite().isCloseTo(expected, within(1e-3 * (1 + Math.abs(expected))));
+            // Training asks for the gradient alone (nn's SoftmaxCrossEntropy: probs null), then the
+            // exponentials wait in grad until the total is known: the same gradient and loss, bit for bit.
+            double lossGradOnly = k.softmaxCrossEntropy(z, labels, 3, gs, gOnly, null);
+            assertThat(lossGradOnly).as("loss with grad only").isEqualTo(loss);
+            assertThat(k.softmaxCrossEntropy(z, labels, 3, gs, null, null)).as("loss alone").isEqualTo(loss);
+            for (int j = 0; j < classes; j++) {
+                for (int c = 0; c < n; c++) {
+                    assertThat(Float.floatToRawIntBits(gOnly.get(j, c))).as("grad[%d,%d] without probs", j, c)
+                            .isEqualTo(Float.floatToRawIntBits(g.get(j, c)));
+                }
+            }
         }
     }
 
