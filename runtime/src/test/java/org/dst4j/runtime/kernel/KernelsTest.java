@@ -1,6 +1,7 @@
 package org.dst4j.runtime.kernel;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -246,6 +247,129 @@ class KernelsTest {
                     assertClose(w.value(p), nw, "weight at " + p);
                 }
             }
+        }
+    }
+
+    // Row sub-ranges, as a WorkerPool splits the work: a call writes the rows of its range only (the others
+    // keep a sentinel), with the bits of the whole-range call, and the range split in three pieces gives the
+    // whole-range bits too. The narrow transposed product finds each thread's slice of a row by binary
+    // search over its sorted columns; the other kernels walk their rows directly.
+    @ParameterizedTest(name = "{0} {2}")
+    @MethodSource("cases")
+    void subrangesWriteTheirRowsOnlyWithTheWholeRangeBits(String label, Kernels k, Shape s) {
+        RandomStream rnd = new RandomStream(41);
+        int n = s.batch;
+        try (CsrMatrix w = Fixtures.randomCsr(new RandomStream(42), s.out, s.in, s.density, s.emptyRows);
+             CsrMatrix wPart = Fixtures.randomCsr(new RandomStream(42), s.out, s.in, s.density, s.emptyRows);
+             DenseMatrix dy = Fixtures.randomDense(rnd, s.out, n); DenseMatrix x = Fixtures.randomDense(rnd, s.in, n);
+             DenseMatrix dxFull = DenseMatrix.allocate(s.in, n); DenseMatrix dxPart = DenseMatrix.allocate(s.in, n);
+             DenseMatrix yFull = DenseMatrix.allocate(s.out, n); DenseMatrix yPart = DenseMatrix.allocate(s.out, n);
+             DenseMatrix gFull = DenseMatrix.allocate(s.out, n); DenseMatrix gPart = DenseMatrix.allocate(s.out, n);
+             Arena arena = Arena.ofConfined()) {
+            // the transposed product over input rows [from, to), and in three pieces, against the whole range
+            k.csrTransposed(w, dy, dxFull, 0, s.in);
+            int from = s.in / 3, to = s.in - s.in / 4;
+            fill(dxPart, SENTINEL);
+            k.csrTransposed(w, dy, dxPart, from, to);
+            assertRows(dxPart, dxFull, null, from, to, "transposed");
+            float[][] wd = Fixtures.dense(w), dyd = Fixtures.dense(dy);
+            for (int i = from; i < to; i++) {
+                for (int c = 0; c < n; c++) {
+                    double e = 0;
+                    for (int j = 0; j < s.out; j++) e += (double) wd[j][i] * dyd[j][c];
+                    assertClose(dxPart.get(i, c), e, "dx[" + i + "," + c + "] of rows " + from + ".." + to);
+                }
+            }
+            fill(dxPart, SENTINEL);
+            for (int p = 0; p < 3; p++) k.csrTransposed(w, dy, dxPart, s.in * p / 3, s.in * (p + 1) / 3);
+            assertRows(dxPart, dxFull, null, 0, s.in, "transposed in three pieces");
+
+            // SDDMM, SDDMM + SGD and the bias gradient over output rows [from, to)
+            from = s.out / 3;
+            to = s.out - s.out / 4;
+            long nnz = Math.max(1, w.nnz()), kFrom = w.rowPtr().getAtIndex(JAVA_LONG, from), kTo = w.rowPtr().getAtIndex(JAVA_LONG, to);
+            MemorySegment grad = arena.allocate(JAVA_FLOAT, nnz), gradPart = arena.allocate(JAVA_FLOAT, nnz);
+            k.sddmm(w, dy, x, 0.5f, grad, 0, s.out);
+            for (long e = 0; e < w.nnz(); e++) gradPart.setAtIndex(JAVA_FLOAT, e, SENTINEL);
+            k.sddmm(w, dy, x, 0.5f, gradPart, from, to);
+            for (long e = 0; e < w.nnz(); e++) {
+                float want = e >= kFrom && e < kTo ? grad.getAtIndex(JAVA_FLOAT, e) : SENTINEL;
+                assertThat(Float.floatToRawIntBits(gradPart.getAtIndex(JAVA_FLOAT, e))).as("sddmm at %d of rows %d..%d", e, from, to)
+                        .isEqualTo(Float.floatToRawIntBits(want));
+            }
+            MemorySegment vel = arena.allocate(JAVA_FLOAT, nnz), velPart = arena.allocate(JAVA_FLOAT, nnz);
+            for (long e = 0; e < w.nnz(); e++) {
+                float v = (float) rnd.nextGaussian();
+                vel.setAtIndex(JAVA_FLOAT, e, v);
+                velPart.setAtIndex(JAVA_FLOAT, e, v);
+            }
+            float[] w0 = w.values().toArray(JAVA_FLOAT), v0 = vel.toArray(JAVA_FLOAT);
+            k.sddmmSgd(w, dy, x, 0.5f, vel, 0.1f, 0.9f, 0.01f, 0, s.out);
+            k.sddmmSgd(wPart, dy, x, 0.5f, velPart, 0.1f, 0.9f, 0.01f, from, to);
+            for (long e = 0; e < w.nnz(); e++) {
+                boolean in = e >= kFrom && e < kTo;
+                assertThat(Float.floatToRawIntBits(wPart.value(e))).as("sddmmSgd weight at %d of rows %d..%d", e, from, to)
+                        .isEqualTo(Float.floatToRawIntBits(in ? w.value(e) : w0[(int) e]));
+                assertThat(Float.floatToRawIntBits(velPart.getAtIndex(JAVA_FLOAT, e))).as("sddmmSgd velocity at %d of rows %d..%d", e, from, to)
+                        .isEqualTo(Float.floatToRawIntBits(in ? vel.getAtIndex(JAVA_FLOAT, e) : v0[(int) e]));
+            }
+            MemorySegment db = arena.allocate(JAVA_FLOAT, Math.max(1, s.out)), dbPart = arena.allocate(JAVA_FLOAT, Math.max(1, s.out));
+            k.biasGradient(dy, db, 0, s.out);
+            for (int j = 0; j < s.out; j++) dbPart.setAtIndex(JAVA_FLOAT, j, SENTINEL);
+            k.biasGradient(dy, dbPart, from, to);
+            for (int j = 0; j < s.out; j++) {
+                assertThat(Float.floatToRawIntBits(dbPart.getAtIndex(JAVA_FLOAT, j))).as("db[%d] of rows %d..%d", j, from, to)
+                        .isEqualTo(Float.floatToRawIntBits(j >= from && j < to ? db.getAtIndex(JAVA_FLOAT, j) : SENTINEL));
+            }
+
+            // the activations (of dy) and their derivatives (of a gradient) over rows [from, to)
+            float[][] g0 = new float[s.out][n];
+            for (int r = 0; r < s.out; r++) for (int c = 0; c < n; c++) g0[r][c] = (float) rnd.nextGaussian();
+            for (String op : new String[] {"leakyRelu", "sigmoid", "tanh"}) {
+                activation(k, op, dy, yFull, 0, s.out);
+                fill(yPart, SENTINEL);
+                activation(k, op, dy, yPart, from, to);
+                assertRows(yPart, yFull, null, from, to, op);
+                DenseMatrix pre = op.equals("leakyRelu") ? dy : yFull; // leakyRelu' takes the input, the others the output
+                load(gFull, g0);
+                load(gPart, g0);
+                derivative(k, op, pre, gFull, 0, s.out);
+                derivative(k, op, pre, gPart, from, to);
+                assertRows(gPart, gFull, g0, from, to, op + "'");
+            }
+        }
+    }
+
+    private static final float SENTINEL = 42f;
+
+    private static void fill(DenseMatrix m, float v) {
+        for (int r = 0; r < m.rows(); r++) for (int c = 0; c < m.cols(); c++) m.set(r, c, v);
+    }
+
+    // rows [from, to) of actual have inside's bits, the others outside's (or SENTINEL when null)
+    private static void assertRows(DenseMatrix actual, DenseMatrix inside, float[][] outside, int from, int to, String what) {
+        for (int r = 0; r < actual.rows(); r++) {
+            for (int c = 0; c < actual.cols(); c++) {
+                float want = r >= from && r < to ? inside.get(r, c) : outside == null ? SENTINEL : outside[r][c];
+                assertThat(Float.floatToRawIntBits(actual.get(r, c))).as("%s at [%d,%d], rows %d..%d", what, r, c, from, to)
+                        .isEqualTo(Float.floatToRawIntBits(want));
+            }
+        }
+    }
+
+    private static void activation(Kernels k, String op, DenseMatrix x, DenseMatrix y, int from, int to) {
+        switch (op) {
+            case "leakyRelu" -> k.leakyRelu(x, 0.6f, y, from, to);
+            case "sigmoid" -> k.sigmoid(x, y, from, to);
+            default -> k.tanh(x, y, from, to);
+        }
+    }
+
+    private static void derivative(Kernels k, String op, DenseMatrix pre, DenseMatrix grad, int from, int to) {
+        switch (op) {
+            case "leakyRelu" -> k.leakyReluBackward(pre, 0.6f, grad, from, to);
+            case "sigmoid" -> k.sigmoidBackward(pre, grad, from, to);
+            default -> k.tanhBackward(pre, grad, from, to);
         }
     }
 
