@@ -373,6 +373,156 @@ class KernelsTest {
         }
     }
 
+    // nn runs the kernels on DenseMatrix.columns(n) views of buffers allocated for a wider batch, next to
+    // matrices allocated for n: operands whose strides differ (64, 16 or 8 against n's own). Every kernel
+    // must read each operand with its own stride and give the bits it gives on matrices allocated for n;
+    // the views' hidden columns (and all padding) hold NaN, which must not reach a result. Narrow batches
+    // take the narrow-row kernels (one 2-, 4- or 8-float vector per connection) and, with long rows
+    // (37 x 700) or long columns (300 x 40), the products along the connections.
+    enum Layout { TIGHT, WIDE, ODD }
+
+    static Stream<Arguments> stridedCases() {
+        List<Arguments> a = new ArrayList<>();
+        for (Kernels k : Backends.all()) for (int n : new int[] {1, 2, 3, 4, 6, 9, 33}) a.add(Arguments.of(Backends.label(k), k, n));
+        return a.stream();
+    }
+
+    @ParameterizedTest(name = "{0} batch {2}")
+    @MethodSource("stridedCases")
+    void operandsWithDifferentStridesGiveTheBitsOfMatricesAllocatedForTheBatch(String label, Kernels k, int n) {
+        Layout[][] pairs = {{Layout.WIDE, Layout.TIGHT}, {Layout.TIGHT, Layout.WIDE}, {Layout.ODD, Layout.WIDE}};
+        int[][] shapes = {{41, 33, 15}, {37, 700, 20}, {300, 40, 50}}; // out, in, density in percent
+        for (int[] sh : shapes) {
+            if (sh != shapes[0] && n > 4) continue; // long rows and columns: for the narrow batches that run along them
+            for (Layout[] pair : pairs) {
+                String what = label + " batch " + n + " " + sh[0] + "x" + sh[1] + " x " + pair[0] + ", y " + pair[1];
+                stridedOperands(k, n, sh[0], sh[1], sh[2] / 100.0, pair[0], pair[1], what);
+            }
+        }
+    }
+
+    private static void stridedOperands(Kernels k, int n, int out, int in, double density, Layout lx, Layout ly, String what) {
+        RandomStream rnd = new RandomStream(43);
+        List<DenseMatrix> owned = new ArrayList<>();
+        try (CsrMatrix w = Fixtures.randomCsr(new RandomStream(44), out, in, density, 1);
+             CsrMatrix w2 = Fixtures.randomCsr(new RandomStream(44), out, in, density, 1);
+             CsrMatrix w3 = Fixtures.randomCsr(new RandomStream(44), out, in, density, 1);
+             Arena arena = Arena.ofConfined()) {
+            float[][] xd = gaussian(rnd, in, n), dyd = gaussian(rnd, out, n), zd = gaussian(rnd, 10, n);
+            // x-side operands (in rows) in layout lx, y-side (out rows) in ly; the reference run all TIGHT
+            DenseMatrix x = operand(owned, lx, xd), y = operand(owned, ly, out, n), dy = operand(owned, ly, dyd), dx = operand(owned, lx, in, n);
+            DenseMatrix tx = operand(owned, Layout.TIGHT, xd), ty = operand(owned, Layout.TIGHT, out, n);
+            DenseMatrix tdy = operand(owned, Layout.TIGHT, dyd), tdx = operand(owned, Layout.TIGHT, in, n);
+            MemorySegment bias = arena.allocate(JAVA_FLOAT, out);
+            for (int j = 0; j < out; j++) bias.setAtIndex(JAVA_FLOAT, j, (float) rnd.nextGaussian());
+
+            k.csrForward(w, x, bias, y, 0, out);
+            k.csrForward(w, tx, bias, ty, 0, out);
+            assertSameBits(y, ty, "forward " + what);
+            float[][] wd = Fixtures.dense(w);
+            for (int j = 0; j < out; j++) {
+                for (int c = 0; c < n; c++) {
+                    double e = bias.getAtIndex(JAVA_FLOAT, j);
+                    for (int i = 0; i < in; i++) e += (double) wd[j][i] * xd[i][c];
+                    assertClose(y.get(j, c), e, "forward y[" + j + "," + c + "] " + what);
+                }
+            }
+            k.csrTransposed(w, dy, dx, 0, in);
+            k.csrTransposed(w, tdy, tdx, 0, in);
+            assertSameBits(dx, tdx, "transposed " + what);
+            for (int i = 0; i < in; i++) {
+                for (int c = 0; c < n; c++) {
+                    double e = 0;
+                    for (int j = 0; j < out; j++) e += (double) wd[j][i] * dyd[j][c];
+                    assertClose(dx.get(i, c), e, "transposed dx[" + i + "," + c + "] " + what);
+                }
+            }
+            long nnz = Math.max(1, w.nnz());
+            MemorySegment g = arena.allocate(JAVA_FLOAT, nnz), tg = arena.allocate(JAVA_FLOAT, nnz);
+            k.sddmm(w, dy, x, 0.5f, g, 0, out);
+            k.sddmm(w, tdy, tx, 0.5f, tg, 0, out);
+            assertThat(g.toArray(JAVA_FLOAT)).as("sddmm " + what).isEqualTo(tg.toArray(JAVA_FLOAT));
+            MemorySegment v = arena.allocate(JAVA_FLOAT, nnz), tv = arena.allocate(JAVA_FLOAT, nnz);
+            k.sddmmSgd(w2, dy, x, 0.5f, v, 0.1f, 0.9f, 0.01f, 0, out);
+            k.sddmmSgd(w3, tdy, tx, 0.5f, tv, 0.1f, 0.9f, 0.01f, 0, out);
+            assertThat(v.toArray(JAVA_FLOAT)).as("sddmmSgd velocity " + what).isEqualTo(tv.toArray(JAVA_FLOAT));
+            assertThat(w2.values().toArray(JAVA_FLOAT)).as("sddmmSgd weights " + what).isEqualTo(w3.values().toArray(JAVA_FLOAT));
+            MemorySegment db = arena.allocate(JAVA_FLOAT, out), tdb = arena.allocate(JAVA_FLOAT, out);
+            k.biasGradient(dy, db, 0, out);
+            k.biasGradient(tdy, tdb, 0, out);
+            assertThat(db.toArray(JAVA_FLOAT)).as("biasGradient " + what).isEqualTo(tdb.toArray(JAVA_FLOAT));
+
+            // activations from an lx operand into an ly one, derivatives of an ly gradient by an lx operand
+            DenseMatrix a = operand(owned, lx, dyd), ta = operand(owned, Layout.TIGHT, dyd);
+            for (String op : new String[] {"leakyRelu", "sigmoid", "tanh"}) {
+                activation(k, op, a, y, 0, out);
+                activation(k, op, ta, ty, 0, out);
+                assertSameBits(y, ty, op + " " + what);
+                // leakyRelu' takes the activation's input, the others its output
+                boolean input = op.equals("leakyRelu");
+                DenseMatrix pre = input ? a : operand(owned, lx, Fixtures.dense(ty)), tpre = input ? ta : operand(owned, Layout.TIGHT, Fixtures.dense(ty));
+                DenseMatrix grad = operand(owned, ly, reversedRows(dyd)), tgrad = operand(owned, Layout.TIGHT, reversedRows(dyd));
+                derivative(k, op, pre, grad, 0, out);
+                derivative(k, op, tpre, tgrad, 0, out);
+                assertSameBits(grad, tgrad, op + "' " + what);
+            }
+            // softmax: logits lx, gradient ly, probabilities the other layout; and the gradient alone
+            Layout lp = lx == Layout.ODD || ly == Layout.ODD ? Layout.TIGHT : Layout.ODD;
+            int[] labels = new int[n];
+            for (int c = 0; c < n; c++) labels[c] = rnd.nextInt(10);
+            DenseMatrix z = operand(owned, lx, zd), sg = operand(owned, ly, 10, n), sp = operand(owned, lp, 10, n), sg2 = operand(owned, ly, 10, n);
+            DenseMatrix tz = operand(owned, Layout.TIGHT, zd), tsg = operand(owned, Layout.TIGHT, 10, n), tsp = operand(owned, Layout.TIGHT, 10, n);
+            double loss = k.softmaxCrossEntropy(z, labels, 0, 0.25f, sg, sp);
+            assertThat(k.softmaxCrossEntropy(tz, labels, 0, 0.25f, tsg, tsp)).as("softmax loss " + what).isEqualTo(loss);
+            assertThat(k.softmaxCrossEntropy(z, labels, 0, 0.25f, sg2, null)).as("softmax loss, grad only " + what).isEqualTo(loss);
+            assertSameBits(sg, tsg, "softmax grad " + what);
+            assertSameBits(sp, tsp, "softmax probs " + what);
+            assertSameBits(sg2, tsg, "softmax grad only " + what);
+        } finally {
+            for (DenseMatrix m : owned) m.close();
+        }
+    }
+
+    private static float[][] gaussian(RandomStream rnd, int rows, int n) {
+        float[][] d = new float[rows][n];
+        for (int r = 0; r < rows; r++) for (int c = 0; c < n; c++) d[r][c] = (float) rnd.nextGaussian();
+        return d;
+    }
+
+    // a gradient made of dy's rows in reverse order, so that it differs from the activations' inputs
+    private static float[][] reversedRows(float[][] d) {
+        float[][] g = new float[d.length][];
+        for (int r = 0; r < d.length; r++) g[r] = d[d.length - 1 - r].clone();
+        return g;
+    }
+
+    // a rows x n operand in the layout, every float of its memory NaN
+    private static DenseMatrix operand(List<DenseMatrix> owned, Layout l, int rows, int n) {
+        DenseMatrix base = DenseMatrix.allocate(rows, switch (l) {
+            case TIGHT -> n;
+            case WIDE -> 64;
+            case ODD -> n + 5;
+        });
+        owned.add(base);
+        base.segment().fill((byte) 0xff);
+        return base.columns(n);
+    }
+
+    private static DenseMatrix operand(List<DenseMatrix> owned, Layout l, float[][] d) {
+        DenseMatrix m = operand(owned, l, d.length, d.length == 0 ? 0 : d[0].length);
+        load(m, d);
+        return m;
+    }
+
+    private static void assertSameBits(DenseMatrix actual, DenseMatrix expected, String what) {
+        for (int r = 0; r < actual.rows(); r++) {
+            for (int c = 0; c < actual.cols(); c++) {
+                assertThat(Float.floatToRawIntBits(actual.get(r, c))).as("%s at [%d,%d] (strides %d, %d)", what, r, c, actual.stride(), expected.stride())
+                        .isEqualTo(Float.floatToRawIntBits(expected.get(r, c)));
+            }
+        }
+    }
+
     // Sums over the batch (SDDMM's dots, the bias gradient) keep one order at every vector width, the
     // scalar backend's: a seed then trains the same model on 128-, 256- and 512-bit hardware. Batches
     // around the 16-lane groups, below them (the along-connections path) and with short tails.
