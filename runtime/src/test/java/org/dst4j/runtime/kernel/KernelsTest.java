@@ -523,6 +523,200 @@ class KernelsTest {
         }
     }
 
+    // PanamaKernels.exp step by step in scalar code: clamp to [-87.3, 88.3]; n = x * log2(e) rounded to an
+    // integer by adding and subtracting 1.5 * 2^23; r = x - n ln2 in two fused steps (Cody-Waite);
+    // Cephes' degree-5 polynomial by Horner's rule in fused multiply-adds, then p r^2 + r fused, plus 1;
+    // times 2^n built from the exponent bits. Every operation is exactly rounded (Java float arithmetic
+    // does not fuse a multiply and an add unless asked), so this is the kernel's result lane by lane,
+    // at any vector width and compilation tier; the built-in lanewise EXP is not.
+    static float expModel(float x) {
+        x = Math.min(Math.max(x, -87.3f), 88.3f);
+        float n = x * 1.44269504088896341f + 12582912f - 12582912f;
+        float r = Math.fma(n, -0.693359375f, x);
+        r = Math.fma(n, 2.12194440e-4f, r);
+        float p = 1.9875691500e-4f;
+        p = Math.fma(p, r, 1.3981999507e-3f);
+        p = Math.fma(p, r, 8.3334519073e-3f);
+        p = Math.fma(p, r, 4.1665795894e-2f);
+        p = Math.fma(p, r, 1.6666665459e-1f);
+        p = Math.fma(p, r, 5.0000001201e-1f);
+        p = Math.fma(p, r * r, r) + 1f;
+        return p * Float.intBitsToFloat(((int) n + 127) << 23);
+    }
+
+    static float sigmoidModel(float x) {
+        return 1f / (expModel(-x) + 1f);
+    }
+
+    static float tanhModel(float x) {
+        return 1f - 2f / (expModel(x * 2f) + 1f);
+    }
+
+    // Inputs over the whole range: uniform on [-100, 100], [-10, 10] and [-1, 1]; the clamp limits of
+    // exp(-x) (sigmoid) and exp(2x) (tanh) and a few ulps around them; the points where x log2(e) is
+    // half an integer (n's rounding); zeros, the smallest and largest floats and the infinities.
+    static float[] expInputs() {
+        RandomStream rnd = new RandomStream(53);
+        List<Float> v = new ArrayList<>();
+        for (double range : new double[] {100, 10, 1}) for (int i = 0; i < 1000; i++) v.add((float) ((2 * rnd.nextDouble() - 1) * range));
+        for (float limit : new float[] {87.3f, 88.3f, 87.3f / 2, 88.3f / 2}) {
+            for (float sign : new float[] {1f, -1f}) {
+                float a = sign * limit, b = a;
+                for (int i = 0; i < 6; i++) {
+                    v.add(a);
+                    v.add(b);
+                    a = Math.nextUp(a);
+                    b = Math.nextDown(b);
+                }
+            }
+        }
+        for (int h = -253; h <= 253; h += 2) {
+            float half = (float) (h / 2.0 / 1.4426950408889634);
+            v.add(half);
+            v.add(Math.nextUp(half));
+            v.add(Math.nextDown(half));
+        }
+        for (float f : new float[] {0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL, 1e-8f, -1e-8f, 1e30f, -1e30f,
+                Float.MAX_VALUE, -Float.MAX_VALUE, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) v.add(f);
+        float[] a = new float[v.size()];
+        for (int i = 0; i < a.length; i++) a[i] = v.get(i);
+        return a;
+    }
+
+    // A batch with a tail at every width (67 = 16 * 4 + 3), so that masked vectors are checked too.
+    private static final int MODEL_BATCH = 67;
+
+    private static float[] sigmoidTanh(Kernels k, boolean tanh, float[] in, DenseMatrix x, DenseMatrix y) {
+        for (int i = 0; i < x.rows() * x.cols(); i++) x.set(i / x.cols(), i % x.cols(), in[i % in.length]);
+        if (tanh) k.tanh(x, y, 0, x.rows());
+        else k.sigmoid(x, y, 0, x.rows());
+        return y.toArray();
+    }
+
+    // logits [classes x MODEL_BATCH] from the inputs' range: columns of spread 1, 10 and 100, and every fifth
+    // column with one logit 1000 above the rest (the others' exp clamps); their labels
+    static float[][] softmaxLogits(int classes) {
+        RandomStream rnd = new RandomStream(59);
+        float[][] z = new float[classes][MODEL_BATCH];
+        for (int c = 0; c < MODEL_BATCH; c++) {
+            double spread = new double[] {1, 10, 100}[c % 3];
+            for (int j = 0; j < classes; j++) z[j][c] = (float) (rnd.nextGaussian() * spread);
+            if (c % 5 == 4) z[c % classes][c] += 1000f;
+        }
+        return z;
+    }
+
+    // The softmax kernel's steps per column in scalar code: the maximum, exp(z - max) by expModel, their
+    // float sum in class order, p = e * (1 / sum), grad = gradScale p, minus gradScale at the label; the
+    // loss log(sum) + max - z[label] in double, summed per vector of columns, then over the vectors.
+    static double softmaxModel(float[][] z, int[] labels, float gradScale, int lanes, float[][] p, float[][] g) {
+        int classes = z.length, n = z[0].length;
+        double loss = 0;
+        for (int c0 = 0; c0 < n; c0 += lanes) {
+            double block = 0;
+            for (int c = c0; c < Math.min(n, c0 + lanes); c++) {
+                float max = Float.NEGATIVE_INFINITY, total = 0f;
+                for (int j = 0; j < classes; j++) max = Math.max(max, z[j][c]);
+                float[] e = new float[classes];
+                for (int j = 0; j < classes; j++) {
+                    e[j] = expModel(z[j][c] - max);
+                    total += e[j];
+                }
+                float inv = 1f / total;
+                for (int j = 0; j < classes; j++) {
+                    p[j][c] = e[j] * inv;
+                    g[j][c] = p[j][c] * gradScale;
+                }
+                g[labels[c]][c] -= gradScale;
+                block += StrictMath.log(total) + max - z[labels[c]][c];
+            }
+            loss += block;
+        }
+        return loss;
+    }
+
+    @org.junit.jupiter.api.Test
+    void panamaSigmoidTanhAndSoftmaxAreTheirPolynomialsScalarModelBitForBit() {
+        Kernels k = KernelProvider.panama();
+        float[] in = expInputs();
+        int rows = (in.length + MODEL_BATCH - 1) / MODEL_BATCH;
+        try (DenseMatrix x = DenseMatrix.allocate(rows, MODEL_BATCH); DenseMatrix y = DenseMatrix.allocate(rows, MODEL_BATCH)) {
+            for (boolean tanh : new boolean[] {false, true}) {
+                float[] out = sigmoidTanh(k, tanh, in, x, y);
+                for (int i = 0; i < out.length; i++) {
+                    float xi = in[i % in.length], want = tanh ? tanhModel(xi) : sigmoidModel(xi);
+                    assertThat(Float.floatToRawIntBits(out[i])).as("%s(%s) = %s against the model's %s, %d lanes", tanh ? "tanh" : "sigmoid",
+                            xi, out[i], want, k.floatLanes()).isEqualTo(Float.floatToRawIntBits(want));
+                }
+            }
+        }
+        int classes = 10;
+        float[][] zd = softmaxLogits(classes), pm = new float[classes][MODEL_BATCH], gm = new float[classes][MODEL_BATCH];
+        int[] labels = new int[MODEL_BATCH];
+        for (int c = 0; c < MODEL_BATCH; c++) labels[c] = (c * 7) % classes;
+        double lossModel = softmaxModel(zd, labels, 0.25f, k.floatLanes(), pm, gm);
+        try (DenseMatrix z = DenseMatrix.allocate(classes, MODEL_BATCH); DenseMatrix p = DenseMatrix.allocate(classes, MODEL_BATCH);
+             DenseMatrix g = DenseMatrix.allocate(classes, MODEL_BATCH); DenseMatrix g2 = DenseMatrix.allocate(classes, MODEL_BATCH)) {
+            load(z, zd);
+            assertThat(k.softmaxCrossEntropy(z, labels, 0, 0.25f, g, p)).as("loss").isEqualTo(lossModel);
+            assertThat(k.softmaxCrossEntropy(z, labels, 0, 0.25f, g2, null)).as("loss, gradient alone").isEqualTo(lossModel);
+            for (int j = 0; j < classes; j++) {
+                for (int c = 0; c < MODEL_BATCH; c++) {
+                    assertThat(Float.floatToRawIntBits(p.get(j, c))).as("p[%d,%d] = %s against the model's %s", j, c, p.get(j, c), pm[j][c])
+                            .isEqualTo(Float.floatToRawIntBits(pm[j][c]));
+                    assertThat(Float.floatToRawIntBits(g.get(j, c))).as("grad[%d,%d]", j, c).isEqualTo(Float.floatToRawIntBits(gm[j][c]));
+                    assertThat(Float.floatToRawIntBits(g2.get(j, c))).as("grad alone [%d,%d]", j, c).isEqualTo(Float.floatToRawIntBits(gm[j][c]));
+                }
+            }
+        }
+    }
+
+    // The same bits on every call, from the interpreter's first through C2's compiled code: 8,000 calls of
+    // each kernel (enough for C2 to compile exp, expMap and softmaxBlock here), each against the scalar model.
+    @org.junit.jupiter.api.Test
+    void panamaExpKernelsGiveTheModelsBitsOnEveryCallAsTheJitCompilesThem() {
+        Kernels k = KernelProvider.panama();
+        float[] all = expInputs();
+        float[] in = new float[4 * MODEL_BATCH];
+        for (int i = 0; i < in.length; i++) in[i] = all[(i * 13) % all.length]; // a spread of the inputs, the clamp limits included
+        float[] wantSigmoid = new float[in.length], wantTanh = new float[in.length];
+        for (int i = 0; i < in.length; i++) {
+            wantSigmoid[i] = sigmoidModel(in[i]);
+            wantTanh[i] = tanhModel(in[i]);
+        }
+        int classes = 10;
+        float[][] zd = softmaxLogits(classes), pm = new float[classes][MODEL_BATCH], gm = new float[classes][MODEL_BATCH];
+        int[] labels = new int[MODEL_BATCH];
+        for (int c = 0; c < MODEL_BATCH; c++) labels[c] = (c * 3) % classes;
+        double lossModel = softmaxModel(zd, labels, 0.5f, k.floatLanes(), pm, gm);
+        float[] wantP = new float[classes * MODEL_BATCH], wantG = new float[classes * MODEL_BATCH];
+        for (int j = 0; j < classes; j++) {
+            System.arraycopy(pm[j], 0, wantP, j * MODEL_BATCH, MODEL_BATCH);
+            System.arraycopy(gm[j], 0, wantG, j * MODEL_BATCH, MODEL_BATCH);
+        }
+        try (DenseMatrix x = DenseMatrix.allocate(4, MODEL_BATCH); DenseMatrix y = DenseMatrix.allocate(4, MODEL_BATCH);
+             DenseMatrix z = DenseMatrix.allocate(classes, MODEL_BATCH); DenseMatrix p = DenseMatrix.allocate(classes, MODEL_BATCH);
+             DenseMatrix g = DenseMatrix.allocate(classes, MODEL_BATCH)) {
+            load(z, zd);
+            for (int call = 0; call < 8000; call++) {
+                assertSameFloats(sigmoidTanh(k, false, in, x, y), wantSigmoid, "sigmoid, call " + call);
+                assertSameFloats(sigmoidTanh(k, true, in, x, y), wantTanh, "tanh, call " + call);
+                assertThat(k.softmaxCrossEntropy(z, labels, 0, 0.5f, g, p)).as("softmax loss, call %d", call).isEqualTo(lossModel);
+                assertSameFloats(p.toArray(), wantP, "softmax, call " + call);
+                assertSameFloats(g.toArray(), wantG, "softmax gradient, call " + call);
+            }
+        }
+    }
+
+    private static void assertSameFloats(float[] actual, float[] expected, String what) {
+        for (int i = 0; i < actual.length; i++) {
+            if (Float.floatToRawIntBits(actual[i]) != Float.floatToRawIntBits(expected[i])) {
+                assertThat(actual[i]).as("%s, element %d", what, i).isEqualTo(expected[i]);
+                assertThat(Float.floatToRawIntBits(actual[i])).as("%s, element %d", what, i).isEqualTo(Float.floatToRawIntBits(expected[i]));
+            }
+        }
+    }
+
     // Sums over the batch (SDDMM's dots, the bias gradient) keep one order at every vector width, the
     // scalar backend's: a seed then trains the same model on 128-, 256- and 512-bit hardware. Batches
     // around the 16-lane groups, below them (the along-connections path) and with short tails.
