@@ -11,8 +11,9 @@ import java.util.Objects;
  * row starts on a 64-byte boundary and a SIMD loop over a row needs no gather (narrow batches of up
  * to 8 columns: padded to a power of two only, see {@link #paddedStride}).
  *
- * <p>Kernels read and write only the first {@code cols} entries of each row; the padding is never
- * part of a result. The matrix owns its memory and frees it on {@link #close()}.
+ * <p>Kernels read only the first {@code cols} entries of each row as data, and only those are part of
+ * a result; the padding is never part of a result (the SIMD products may write it). The matrix owns its
+ * memory and frees it on {@link #close()}.
  *
  * <p>{@link #get} and {@link #set} check their indices; the kernels, which read {@link #segment()}
  * directly, do not.
@@ -98,7 +99,8 @@ public final class DenseMatrix implements AutoCloseable {
 
     /**
      * A view of the first {@code cols} columns sharing this matrix's memory (for a last, smaller
-     * batch). Closing a view frees nothing; it must not outlive this matrix.
+     * batch). Closing a view frees nothing; it must not outlive this matrix. The view's padding is this
+     * matrix's later columns: a kernel writing the view may change them (the SIMD sparse products do).
      */
     public DenseMatrix columns(int cols) {
         if (cols < 0 || cols > this.cols) {

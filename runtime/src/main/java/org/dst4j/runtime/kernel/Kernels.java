@@ -10,7 +10,10 @@ import org.dst4j.runtime.sparse.CsrMatrix;
  *
  * <p>Every kernel works on a range of output rows so that a {@code WorkerPool} can split the work;
  * each output element is produced by one call, in a fixed order, so results do not depend on how the
- * range is split. Only the first {@code cols()} columns of a dense matrix are read or written.
+ * range is split. Only the first {@code cols()} columns of a dense matrix are read as data or are part
+ * of a result; the SIMD products may also write an output row's padding past them (whole vectors; the
+ * narrow transposed product clears whole dX rows), which in a {@link DenseMatrix#columns} view is the
+ * wider matrix's later columns.
  * Implementations: {@code ScalarKernels} (plain loops) and a Panama SIMD one, chosen by
  * {@link KernelProvider}.
  */

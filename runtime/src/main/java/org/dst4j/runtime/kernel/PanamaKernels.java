@@ -153,14 +153,22 @@ final class PanamaKernels implements Kernels {
     // Y[j,:] = bias[j] + sum of vals[k] * X[idx[k],:] over k in [ptr[j], ptr[j+1]), rows j in [from, to),
     // batch block by batch block. The forward product runs it over the CSR arrays, the transposed one
     // over the transpose index with the values in column order and no bias.
+    //
+    // A row's last partial vector is read and written whole: the extra lanes compute on padding (in a
+    // columns(n) view, on the wider matrix's later columns) and land in padding, which no kernel reads as
+    // data. (This replaced a scalar pass over all connections per leftover column: at batch 100 = 6
+    // vectors + 4 columns it cost as much as the vector part.) Both strides are multiples of the lane
+    // count here: a DenseMatrix stride is a multiple of 16 floats or, for up to 8 columns, a power of two,
+    // so it is not a multiple of the lanes only when it is narrower than a vector, and rows narrower than
+    // a vector with such a stride go to the narrow kernels (narrowRows) before reaching this method.
     private static void blocks(MemorySegment ptr, MemorySegment idx, MemorySegment vals, DenseMatrix x, MemorySegment bias,
                                DenseMatrix y, int from, int to) {
+        assert x.stride() % lanes == 0 && y.stride() % lanes == 0;
         int n = y.cols(), c = 0;
         for (; c + 8 * lanes <= n && eightVectorBlocks(n); c += 8 * lanes) forward8(ptr, idx, vals, x, bias, y, from, to, c);
         for (; c + 4 * lanes <= n; c += 4 * lanes) forward4(ptr, idx, vals, x, bias, y, from, to, c);
         for (; c + 2 * lanes <= n; c += 2 * lanes) forward2(ptr, idx, vals, x, bias, y, from, to, c);
-        for (int vEnd = wholeVectorsEnd(n, x.stride(), y.stride()); c < vEnd; c += lanes) forward1(ptr, idx, vals, x, bias, y, from, to, c);
-        for (; c < n; c++) forwardColumn(ptr, idx, vals, x, bias, y, from, to, c);
+        for (; c < n; c += lanes) forward1(ptr, idx, vals, x, bias, y, from, to, c);
     }
 
     private static void forward8(MemorySegment rp, MemorySegment ci, MemorySegment wv, DenseMatrix x, MemorySegment bias, DenseMatrix y,
@@ -396,20 +404,6 @@ final class PanamaKernels implements Kernels {
         }
     }
 
-    private static void forwardColumn(MemorySegment rp, MemorySegment ci, MemorySegment wv, DenseMatrix x, MemorySegment bias, DenseMatrix y,
-                                 int rowFrom, int rowTo, int c) {
-        MemorySegment xs = x.segment(), ys = y.segment();
-        long xStride = x.stride(), yStride = y.stride();
-        for (int j = rowFrom; j < rowTo; j++) {
-            float s = bias == null ? 0f : bias.getAtIndex(JAVA_FLOAT, j);
-            long end = rp.getAtIndex(JAVA_LONG, j + 1L);
-            for (long k = rp.getAtIndex(JAVA_LONG, j); k < end; k++) {
-                s = Math.fma(wv.getAtIndex(JAVA_FLOAT, k), xs.getAtIndex(JAVA_FLOAT, ci.getAtIndex(JAVA_INT, k) * xStride + c), s);
-            }
-            ys.setAtIndex(JAVA_FLOAT, j * yStride + c, s);
-        }
-    }
-
     // The same blocks (the forward kernels) over the transpose index: dX = W^T dY is the forward product
     // of the column-major arrays without a bias. The values are first gathered into column order
     // (valuesByColumn) in one pass over this range, and the blocks read them sequentially: gathering
@@ -556,14 +550,6 @@ final class PanamaKernels implements Kernels {
                 d.fma(FloatVector.broadcast(S8, wv.getAtIndex(JAVA_FLOAT, k)), FloatVector.fromMemorySegment(S8, dxs, xb, NO)).intoMemorySegment(dxs, xb, NO);
             }
         }
-    }
-
-    // Rows are padded to a multiple of 16 floats, so a last partial vector of a row can be read and
-    // written whole: the extra lanes compute on padding and land in padding, which no kernel reads as
-    // data. This replaces a scalar pass over all connections per leftover column (batch 100 = 6 vectors
-    // + 4 columns: the scalar tail cost as much as the vector part).
-    private static int wholeVectorsEnd(int n, long strideA, long strideB) {
-        return strideA % lanes == 0 && strideB % lanes == 0 ? n : n - n % lanes;
     }
 
     // SDDMM produces a row's dot products a vector of connections at a time, in order, so the gradient

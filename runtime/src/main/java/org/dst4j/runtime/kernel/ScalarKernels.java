@@ -61,8 +61,12 @@ final class ScalarKernels implements Kernels {
      * Sums over the batch (SDDMM's dots, the bias gradient) run in 16 partial sums, element c into sum
      * c mod 16, which are then added in pairs at distance 8, 4, 2 and 1: the order of one 512-bit
      * vector of accumulators. The SIMD kernels keep this order at every vector width (a 256-bit
-     * accumulator is half of it), so a seed trains the same model on this backend and on 128-, 256- and
-     * 512-bit hardware.
+     * accumulator is half of it), so these sums have the same bits on this backend and on 128-, 256- and
+     * 512-bit hardware. Not every kernel does: this backend's sigmoid, tanh and softmax use StrictMath
+     * where the SIMD ones use a polynomial exp (a few ulps apart), so a model trained here (any classifier:
+     * its loss is the softmax) differs in the last bits from one trained on the SIMD backend; and the
+     * SIMD products along the connections (narrow batches, {@code PanamaKernels.alongConnections}) sum in
+     * the machine's width.
      */
     static final int SUM_LANES = 16;
 

@@ -1,6 +1,7 @@
 package org.dst4j.runtime.kernel;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -249,6 +250,473 @@ class KernelsTest {
         }
     }
 
+    // Row sub-ranges, as a WorkerPool splits the work: a call writes the rows of its range only (the others
+    // keep a sentinel), with the bits of the whole-range call, and the range split in three pieces gives the
+    // whole-range bits too. The narrow transposed product finds each thread's slice of a row by binary
+    // search over its sorted columns; the other kernels walk their rows directly.
+    @ParameterizedTest(name = "{0} {2}")
+    @MethodSource("cases")
+    void subrangesWriteTheirRowsOnlyWithTheWholeRangeBits(String label, Kernels k, Shape s) {
+        RandomStream rnd = new RandomStream(41);
+        int n = s.batch;
+        try (CsrMatrix w = Fixtures.randomCsr(new RandomStream(42), s.out, s.in, s.density, s.emptyRows);
+             CsrMatrix wPart = Fixtures.randomCsr(new RandomStream(42), s.out, s.in, s.density, s.emptyRows);
+             DenseMatrix dy = Fixtures.randomDense(rnd, s.out, n); DenseMatrix x = Fixtures.randomDense(rnd, s.in, n);
+             DenseMatrix dxFull = DenseMatrix.allocate(s.in, n); DenseMatrix dxPart = DenseMatrix.allocate(s.in, n);
+             DenseMatrix yFull = DenseMatrix.allocate(s.out, n); DenseMatrix yPart = DenseMatrix.allocate(s.out, n);
+             DenseMatrix gFull = DenseMatrix.allocate(s.out, n); DenseMatrix gPart = DenseMatrix.allocate(s.out, n);
+             Arena arena = Arena.ofConfined()) {
+            // the transposed product over input rows [from, to), and in three pieces, against the whole range
+            k.csrTransposed(w, dy, dxFull, 0, s.in);
+            int from = s.in / 3, to = s.in - s.in / 4;
+            fill(dxPart, SENTINEL);
+            k.csrTransposed(w, dy, dxPart, from, to);
+            assertRows(dxPart, dxFull, null, from, to, "transposed");
+            float[][] wd = Fixtures.dense(w), dyd = Fixtures.dense(dy);
+            for (int i = from; i < to; i++) {
+                for (int c = 0; c < n; c++) {
+                    double e = 0;
+                    for (int j = 0; j < s.out; j++) e += (double) wd[j][i] * dyd[j][c];
+                    assertClose(dxPart.get(i, c), e, "dx[" + i + "," + c + "] of rows " + from + ".." + to);
+                }
+            }
+            fill(dxPart, SENTINEL);
+            for (int p = 0; p < 3; p++) k.csrTransposed(w, dy, dxPart, s.in * p / 3, s.in * (p + 1) / 3);
+            assertRows(dxPart, dxFull, null, 0, s.in, "transposed in three pieces");
+
+            // SDDMM, SDDMM + SGD and the bias gradient over output rows [from, to)
+            from = s.out / 3;
+            to = s.out - s.out / 4;
+            long nnz = Math.max(1, w.nnz()), kFrom = w.rowPtr().getAtIndex(JAVA_LONG, from), kTo = w.rowPtr().getAtIndex(JAVA_LONG, to);
+            MemorySegment grad = arena.allocate(JAVA_FLOAT, nnz), gradPart = arena.allocate(JAVA_FLOAT, nnz);
+            k.sddmm(w, dy, x, 0.5f, grad, 0, s.out);
+            for (long e = 0; e < w.nnz(); e++) gradPart.setAtIndex(JAVA_FLOAT, e, SENTINEL);
+            k.sddmm(w, dy, x, 0.5f, gradPart, from, to);
+            for (long e = 0; e < w.nnz(); e++) {
+                float want = e >= kFrom && e < kTo ? grad.getAtIndex(JAVA_FLOAT, e) : SENTINEL;
+                assertThat(Float.floatToRawIntBits(gradPart.getAtIndex(JAVA_FLOAT, e))).as("sddmm at %d of rows %d..%d", e, from, to)
+                        .isEqualTo(Float.floatToRawIntBits(want));
+            }
+            MemorySegment vel = arena.allocate(JAVA_FLOAT, nnz), velPart = arena.allocate(JAVA_FLOAT, nnz);
+            for (long e = 0; e < w.nnz(); e++) {
+                float v = (float) rnd.nextGaussian();
+                vel.setAtIndex(JAVA_FLOAT, e, v);
+                velPart.setAtIndex(JAVA_FLOAT, e, v);
+            }
+            float[] w0 = w.values().toArray(JAVA_FLOAT), v0 = vel.toArray(JAVA_FLOAT);
+            k.sddmmSgd(w, dy, x, 0.5f, vel, 0.1f, 0.9f, 0.01f, 0, s.out);
+            k.sddmmSgd(wPart, dy, x, 0.5f, velPart, 0.1f, 0.9f, 0.01f, from, to);
+            for (long e = 0; e < w.nnz(); e++) {
+                boolean in = e >= kFrom && e < kTo;
+                assertThat(Float.floatToRawIntBits(wPart.value(e))).as("sddmmSgd weight at %d of rows %d..%d", e, from, to)
+                        .isEqualTo(Float.floatToRawIntBits(in ? w.value(e) : w0[(int) e]));
+                assertThat(Float.floatToRawIntBits(velPart.getAtIndex(JAVA_FLOAT, e))).as("sddmmSgd velocity at %d of rows %d..%d", e, from, to)
+                        .isEqualTo(Float.floatToRawIntBits(in ? vel.getAtIndex(JAVA_FLOAT, e) : v0[(int) e]));
+            }
+            MemorySegment db = arena.allocate(JAVA_FLOAT, Math.max(1, s.out)), dbPart = arena.allocate(JAVA_FLOAT, Math.max(1, s.out));
+            k.biasGradient(dy, db, 0, s.out);
+            for (int j = 0; j < s.out; j++) dbPart.setAtIndex(JAVA_FLOAT, j, SENTINEL);
+            k.biasGradient(dy, dbPart, from, to);
+            for (int j = 0; j < s.out; j++) {
+                assertThat(Float.floatToRawIntBits(dbPart.getAtIndex(JAVA_FLOAT, j))).as("db[%d] of rows %d..%d", j, from, to)
+                        .isEqualTo(Float.floatToRawIntBits(j >= from && j < to ? db.getAtIndex(JAVA_FLOAT, j) : SENTINEL));
+            }
+
+            // the activations (of dy) and their derivatives (of a gradient) over rows [from, to)
+            float[][] g0 = new float[s.out][n];
+            for (int r = 0; r < s.out; r++) for (int c = 0; c < n; c++) g0[r][c] = (float) rnd.nextGaussian();
+            for (String op : new String[] {"leakyRelu", "sigmoid", "tanh"}) {
+                activation(k, op, dy, yFull, 0, s.out);
+                fill(yPart, SENTINEL);
+                activation(k, op, dy, yPart, from, to);
+                assertRows(yPart, yFull, null, from, to, op);
+                DenseMatrix pre = op.equals("leakyRelu") ? dy : yFull; // leakyRelu' takes the input, the others the output
+                load(gFull, g0);
+                load(gPart, g0);
+                derivative(k, op, pre, gFull, 0, s.out);
+                derivative(k, op, pre, gPart, from, to);
+                assertRows(gPart, gFull, g0, from, to, op + "'");
+            }
+        }
+    }
+
+    private static final float SENTINEL = 42f;
+
+    private static void fill(DenseMatrix m, float v) {
+        for (int r = 0; r < m.rows(); r++) for (int c = 0; c < m.cols(); c++) m.set(r, c, v);
+    }
+
+    // rows [from, to) of actual have inside's bits, the others outside's (or SENTINEL when null)
+    private static void assertRows(DenseMatrix actual, DenseMatrix inside, float[][] outside, int from, int to, String what) {
+        for (int r = 0; r < actual.rows(); r++) {
+            for (int c = 0; c < actual.cols(); c++) {
+                float want = r >= from && r < to ? inside.get(r, c) : outside == null ? SENTINEL : outside[r][c];
+                assertThat(Float.floatToRawIntBits(actual.get(r, c))).as("%s at [%d,%d], rows %d..%d", what, r, c, from, to)
+                        .isEqualTo(Float.floatToRawIntBits(want));
+            }
+        }
+    }
+
+    private static void activation(Kernels k, String op, DenseMatrix x, DenseMatrix y, int from, int to) {
+        switch (op) {
+            case "leakyRelu" -> k.leakyRelu(x, 0.6f, y, from, to);
+            case "sigmoid" -> k.sigmoid(x, y, from, to);
+            default -> k.tanh(x, y, from, to);
+        }
+    }
+
+    private static void derivative(Kernels k, String op, DenseMatrix pre, DenseMatrix grad, int from, int to) {
+        switch (op) {
+            case "leakyRelu" -> k.leakyReluBackward(pre, 0.6f, grad, from, to);
+            case "sigmoid" -> k.sigmoidBackward(pre, grad, from, to);
+            default -> k.tanhBackward(pre, grad, from, to);
+        }
+    }
+
+    // nn runs the kernels on DenseMatrix.columns(n) views of buffers allocated for a wider batch, next to
+    // matrices allocated for n: operands whose strides differ (64, 16 or 8 against n's own). Every kernel
+    // must read each operand with its own stride and give the bits it gives on matrices allocated for n;
+    // the views' hidden columns (and all padding) hold NaN, which must not reach a result. Narrow batches
+    // take the narrow-row kernels (one 2-, 4- or 8-float vector per connection) and, with long rows
+    // (37 x 700) or long columns (300 x 40), the products along the connections.
+    enum Layout { TIGHT, WIDE, ODD }
+
+    static Stream<Arguments> stridedCases() {
+        List<Arguments> a = new ArrayList<>();
+        for (Kernels k : Backends.all()) for (int n : new int[] {1, 2, 3, 4, 6, 9, 33}) a.add(Arguments.of(Backends.label(k), k, n));
+        return a.stream();
+    }
+
+    @ParameterizedTest(name = "{0} batch {2}")
+    @MethodSource("stridedCases")
+    void operandsWithDifferentStridesGiveTheBitsOfMatricesAllocatedForTheBatch(String label, Kernels k, int n) {
+        Layout[][] pairs = {{Layout.WIDE, Layout.TIGHT}, {Layout.TIGHT, Layout.WIDE}, {Layout.ODD, Layout.WIDE}};
+        int[][] shapes = {{41, 33, 15}, {37, 700, 20}, {300, 40, 50}}; // out, in, density in percent
+        for (int[] sh : shapes) {
+            if (sh != shapes[0] && n > 4) continue; // long rows and columns: for the narrow batches that run along them
+            for (Layout[] pair : pairs) {
+                String what = label + " batch " + n + " " + sh[0] + "x" + sh[1] + " x " + pair[0] + ", y " + pair[1];
+                stridedOperands(k, n, sh[0], sh[1], sh[2] / 100.0, pair[0], pair[1], what);
+            }
+        }
+    }
+
+    private static void stridedOperands(Kernels k, int n, int out, int in, double density, Layout lx, Layout ly, String what) {
+        RandomStream rnd = new RandomStream(43);
+        List<DenseMatrix> owned = new ArrayList<>();
+        try (CsrMatrix w = Fixtures.randomCsr(new RandomStream(44), out, in, density, 1);
+             CsrMatrix w2 = Fixtures.randomCsr(new RandomStream(44), out, in, density, 1);
+             CsrMatrix w3 = Fixtures.randomCsr(new RandomStream(44), out, in, density, 1);
+             Arena arena = Arena.ofConfined()) {
+            float[][] xd = gaussian(rnd, in, n), dyd = gaussian(rnd, out, n), zd = gaussian(rnd, 10, n);
+            // x-side operands (in rows) in layout lx, y-side (out rows) in ly; the reference run all TIGHT
+            DenseMatrix x = operand(owned, lx, xd), y = operand(owned, ly, out, n), dy = operand(owned, ly, dyd), dx = operand(owned, lx, in, n);
+            DenseMatrix tx = operand(owned, Layout.TIGHT, xd), ty = operand(owned, Layout.TIGHT, out, n);
+            DenseMatrix tdy = operand(owned, Layout.TIGHT, dyd), tdx = operand(owned, Layout.TIGHT, in, n);
+            MemorySegment bias = arena.allocate(JAVA_FLOAT, out);
+            for (int j = 0; j < out; j++) bias.setAtIndex(JAVA_FLOAT, j, (float) rnd.nextGaussian());
+
+            k.csrForward(w, x, bias, y, 0, out);
+            k.csrForward(w, tx, bias, ty, 0, out);
+            assertSameBits(y, ty, "forward " + what);
+            float[][] wd = Fixtures.dense(w);
+            for (int j = 0; j < out; j++) {
+                for (int c = 0; c < n; c++) {
+                    double e = bias.getAtIndex(JAVA_FLOAT, j);
+                    for (int i = 0; i < in; i++) e += (double) wd[j][i] * xd[i][c];
+                    assertClose(y.get(j, c), e, "forward y[" + j + "," + c + "] " + what);
+                }
+            }
+            k.csrTransposed(w, dy, dx, 0, in);
+            k.csrTransposed(w, tdy, tdx, 0, in);
+            assertSameBits(dx, tdx, "transposed " + what);
+            for (int i = 0; i < in; i++) {
+                for (int c = 0; c < n; c++) {
+                    double e = 0;
+                    for (int j = 0; j < out; j++) e += (double) wd[j][i] * dyd[j][c];
+                    assertClose(dx.get(i, c), e, "transposed dx[" + i + "," + c + "] " + what);
+                }
+            }
+            long nnz = Math.max(1, w.nnz());
+            MemorySegment g = arena.allocate(JAVA_FLOAT, nnz), tg = arena.allocate(JAVA_FLOAT, nnz);
+            k.sddmm(w, dy, x, 0.5f, g, 0, out);
+            k.sddmm(w, tdy, tx, 0.5f, tg, 0, out);
+            assertThat(g.toArray(JAVA_FLOAT)).as("sddmm " + what).isEqualTo(tg.toArray(JAVA_FLOAT));
+            MemorySegment v = arena.allocate(JAVA_FLOAT, nnz), tv = arena.allocate(JAVA_FLOAT, nnz);
+            k.sddmmSgd(w2, dy, x, 0.5f, v, 0.1f, 0.9f, 0.01f, 0, out);
+            k.sddmmSgd(w3, tdy, tx, 0.5f, tv, 0.1f, 0.9f, 0.01f, 0, out);
+            assertThat(v.toArray(JAVA_FLOAT)).as("sddmmSgd velocity " + what).isEqualTo(tv.toArray(JAVA_FLOAT));
+            assertThat(w2.values().toArray(JAVA_FLOAT)).as("sddmmSgd weights " + what).isEqualTo(w3.values().toArray(JAVA_FLOAT));
+            MemorySegment db = arena.allocate(JAVA_FLOAT, out), tdb = arena.allocate(JAVA_FLOAT, out);
+            k.biasGradient(dy, db, 0, out);
+            k.biasGradient(tdy, tdb, 0, out);
+            assertThat(db.toArray(JAVA_FLOAT)).as("biasGradient " + what).isEqualTo(tdb.toArray(JAVA_FLOAT));
+
+            // activations from an lx operand into an ly one, derivatives of an ly gradient by an lx operand
+            DenseMatrix a = operand(owned, lx, dyd), ta = operand(owned, Layout.TIGHT, dyd);
+            for (String op : new String[] {"leakyRelu", "sigmoid", "tanh"}) {
+                activation(k, op, a, y, 0, out);
+                activation(k, op, ta, ty, 0, out);
+                assertSameBits(y, ty, op + " " + what);
+                // leakyRelu' takes the activation's input, the others its output
+                boolean input = op.equals("leakyRelu");
+                DenseMatrix pre = input ? a : operand(owned, lx, Fixtures.dense(ty)), tpre = input ? ta : operand(owned, Layout.TIGHT, Fixtures.dense(ty));
+                DenseMatrix grad = operand(owned, ly, reversedRows(dyd)), tgrad = operand(owned, Layout.TIGHT, reversedRows(dyd));
+                derivative(k, op, pre, grad, 0, out);
+                derivative(k, op, tpre, tgrad, 0, out);
+                assertSameBits(grad, tgrad, op + "' " + what);
+            }
+            // softmax: logits lx, gradient ly, probabilities the other layout; and the gradient alone
+            Layout lp = lx == Layout.ODD || ly == Layout.ODD ? Layout.TIGHT : Layout.ODD;
+            int[] labels = new int[n];
+            for (int c = 0; c < n; c++) labels[c] = rnd.nextInt(10);
+            DenseMatrix z = operand(owned, lx, zd), sg = operand(owned, ly, 10, n), sp = operand(owned, lp, 10, n), sg2 = operand(owned, ly, 10, n);
+            DenseMatrix tz = operand(owned, Layout.TIGHT, zd), tsg = operand(owned, Layout.TIGHT, 10, n), tsp = operand(owned, Layout.TIGHT, 10, n);
+            double loss = k.softmaxCrossEntropy(z, labels, 0, 0.25f, sg, sp);
+            assertThat(k.softmaxCrossEntropy(tz, labels, 0, 0.25f, tsg, tsp)).as("softmax loss " + what).isEqualTo(loss);
+            assertThat(k.softmaxCrossEntropy(z, labels, 0, 0.25f, sg2, null)).as("softmax loss, grad only " + what).isEqualTo(loss);
+            assertSameBits(sg, tsg, "softmax grad " + what);
+            assertSameBits(sp, tsp, "softmax probs " + what);
+            assertSameBits(sg2, tsg, "softmax grad only " + what);
+        } finally {
+            for (DenseMatrix m : owned) m.close();
+        }
+    }
+
+    private static float[][] gaussian(RandomStream rnd, int rows, int n) {
+        float[][] d = new float[rows][n];
+        for (int r = 0; r < rows; r++) for (int c = 0; c < n; c++) d[r][c] = (float) rnd.nextGaussian();
+        return d;
+    }
+
+    // a gradient made of dy's rows in reverse order, so that it differs from the activations' inputs
+    private static float[][] reversedRows(float[][] d) {
+        float[][] g = new float[d.length][];
+        for (int r = 0; r < d.length; r++) g[r] = d[d.length - 1 - r].clone();
+        return g;
+    }
+
+    // a rows x n operand in the layout, every float of its memory NaN
+    private static DenseMatrix operand(List<DenseMatrix> owned, Layout l, int rows, int n) {
+        DenseMatrix base = DenseMatrix.allocate(rows, switch (l) {
+            case TIGHT -> n;
+            case WIDE -> 64;
+            case ODD -> n + 5;
+        });
+        owned.add(base);
+        base.segment().fill((byte) 0xff);
+        return base.columns(n);
+    }
+
+    private static DenseMatrix operand(List<DenseMatrix> owned, Layout l, float[][] d) {
+        DenseMatrix m = operand(owned, l, d.length, d.length == 0 ? 0 : d[0].length);
+        load(m, d);
+        return m;
+    }
+
+    private static void assertSameBits(DenseMatrix actual, DenseMatrix expected, String what) {
+        for (int r = 0; r < actual.rows(); r++) {
+            for (int c = 0; c < actual.cols(); c++) {
+                assertThat(Float.floatToRawIntBits(actual.get(r, c))).as("%s at [%d,%d] (strides %d, %d)", what, r, c, actual.stride(), expected.stride())
+                        .isEqualTo(Float.floatToRawIntBits(expected.get(r, c)));
+            }
+        }
+    }
+
+    // PanamaKernels.exp step by step in scalar code: clamp to [-87.3, 88.3]; n = x * log2(e) rounded to an
+    // integer by adding and subtracting 1.5 * 2^23; r = x - n ln2 in two fused steps (Cody-Waite);
+    // Cephes' degree-5 polynomial by Horner's rule in fused multiply-adds, then p r^2 + r fused, plus 1;
+    // times 2^n built from the exponent bits. Every operation is exactly rounded (Java float arithmetic
+    // does not fuse a multiply and an add unless asked), so this is the kernel's result lane by lane,
+    // at any vector width and compilation tier; the built-in lanewise EXP is not.
+    static float expModel(float x) {
+        x = Math.min(Math.max(x, -87.3f), 88.3f);
+        float n = x * 1.44269504088896341f + 12582912f - 12582912f;
+        float r = Math.fma(n, -0.693359375f, x);
+        r = Math.fma(n, 2.12194440e-4f, r);
+        float p = 1.9875691500e-4f;
+        p = Math.fma(p, r, 1.3981999507e-3f);
+        p = Math.fma(p, r, 8.3334519073e-3f);
+        p = Math.fma(p, r, 4.1665795894e-2f);
+        p = Math.fma(p, r, 1.6666665459e-1f);
+        p = Math.fma(p, r, 5.0000001201e-1f);
+        p = Math.fma(p, r * r, r) + 1f;
+        return p * Float.intBitsToFloat(((int) n + 127) << 23);
+    }
+
+    static float sigmoidModel(float x) {
+        return 1f / (expModel(-x) + 1f);
+    }
+
+    static float tanhModel(float x) {
+        return 1f - 2f / (expModel(x * 2f) + 1f);
+    }
+
+    // Inputs over the whole range: uniform on [-100, 100], [-10, 10] and [-1, 1]; the clamp limits of
+    // exp(-x) (sigmoid) and exp(2x) (tanh) and a few ulps around them; the points where x log2(e) is
+    // half an integer (n's rounding); zeros, the smallest and largest floats and the infinities.
+    static float[] expInputs() {
+        RandomStream rnd = new RandomStream(53);
+        List<Float> v = new ArrayList<>();
+        for (double range : new double[] {100, 10, 1}) for (int i = 0; i < 1000; i++) v.add((float) ((2 * rnd.nextDouble() - 1) * range));
+        for (float limit : new float[] {87.3f, 88.3f, 87.3f / 2, 88.3f / 2}) {
+            for (float sign : new float[] {1f, -1f}) {
+                float a = sign * limit, b = a;
+                for (int i = 0; i < 6; i++) {
+                    v.add(a);
+                    v.add(b);
+                    a = Math.nextUp(a);
+                    b = Math.nextDown(b);
+                }
+            }
+        }
+        for (int h = -253; h <= 253; h += 2) {
+            float half = (float) (h / 2.0 / 1.4426950408889634);
+            v.add(half);
+            v.add(Math.nextUp(half));
+            v.add(Math.nextDown(half));
+        }
+        for (float f : new float[] {0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL, 1e-8f, -1e-8f, 1e30f, -1e30f,
+                Float.MAX_VALUE, -Float.MAX_VALUE, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) v.add(f);
+        float[] a = new float[v.size()];
+        for (int i = 0; i < a.length; i++) a[i] = v.get(i);
+        return a;
+    }
+
+    // A batch with a tail at every width (67 = 16 * 4 + 3), so that masked vectors are checked too.
+    private static final int MODEL_BATCH = 67;
+
+    private static float[] sigmoidTanh(Kernels k, boolean tanh, float[] in, DenseMatrix x, DenseMatrix y) {
+        for (int i = 0; i < x.rows() * x.cols(); i++) x.set(i / x.cols(), i % x.cols(), in[i % in.length]);
+        if (tanh) k.tanh(x, y, 0, x.rows());
+        else k.sigmoid(x, y, 0, x.rows());
+        return y.toArray();
+    }
+
+    // logits [classes x MODEL_BATCH] from the inputs' range: columns of spread 1, 10 and 100, and every fifth
+    // column with one logit 1000 above the rest (the others' exp clamps); their labels
+    static float[][] softmaxLogits(int classes) {
+        RandomStream rnd = new RandomStream(59);
+        float[][] z = new float[classes][MODEL_BATCH];
+        for (int c = 0; c < MODEL_BATCH; c++) {
+            double spread = new double[] {1, 10, 100}[c % 3];
+            for (int j = 0; j < classes; j++) z[j][c] = (float) (rnd.nextGaussian() * spread);
+            if (c % 5 == 4) z[c % classes][c] += 1000f;
+        }
+        return z;
+    }
+
+    // The softmax kernel's steps per column in scalar code: the maximum, exp(z - max) by expModel, their
+    // float sum in class order, p = e * (1 / sum), grad = gradScale p, minus gradScale at the label; the
+    // loss log(sum) + max - z[label] in double, summed per vector of columns, then over the vectors.
+    static double softmaxModel(float[][] z, int[] labels, float gradScale, int lanes, float[][] p, float[][] g) {
+        int classes = z.length, n = z[0].length;
+        double loss = 0;
+        for (int c0 = 0; c0 < n; c0 += lanes) {
+            double block = 0;
+            for (int c = c0; c < Math.min(n, c0 + lanes); c++) {
+                float max = Float.NEGATIVE_INFINITY, total = 0f;
+                for (int j = 0; j < classes; j++) max = Math.max(max, z[j][c]);
+                float[] e = new float[classes];
+                for (int j = 0; j < classes; j++) {
+                    e[j] = expModel(z[j][c] - max);
+                    total += e[j];
+                }
+                float inv = 1f / total;
+                for (int j = 0; j < classes; j++) {
+                    p[j][c] = e[j] * inv;
+                    g[j][c] = p[j][c] * gradScale;
+                }
+                g[labels[c]][c] -= gradScale;
+                block += StrictMath.log(total) + max - z[labels[c]][c];
+            }
+            loss += block;
+        }
+        return loss;
+    }
+
+    @org.junit.jupiter.api.Test
+    void panamaSigmoidTanhAndSoftmaxAreTheirPolynomialsScalarModelBitForBit() {
+        Kernels k = KernelProvider.panama();
+        float[] in = expInputs();
+        int rows = (in.length + MODEL_BATCH - 1) / MODEL_BATCH;
+        try (DenseMatrix x = DenseMatrix.allocate(rows, MODEL_BATCH); DenseMatrix y = DenseMatrix.allocate(rows, MODEL_BATCH)) {
+            for (boolean tanh : new boolean[] {false, true}) {
+                float[] out = sigmoidTanh(k, tanh, in, x, y);
+                for (int i = 0; i < out.length; i++) {
+                    float xi = in[i % in.length], want = tanh ? tanhModel(xi) : sigmoidModel(xi);
+                    assertThat(Float.floatToRawIntBits(out[i])).as("%s(%s) = %s against the model's %s, %d lanes", tanh ? "tanh" : "sigmoid",
+                            xi, out[i], want, k.floatLanes()).isEqualTo(Float.floatToRawIntBits(want));
+                }
+            }
+        }
+        int classes = 10;
+        float[][] zd = softmaxLogits(classes), pm = new float[classes][MODEL_BATCH], gm = new float[classes][MODEL_BATCH];
+        int[] labels = new int[MODEL_BATCH];
+        for (int c = 0; c < MODEL_BATCH; c++) labels[c] = (c * 7) % classes;
+        double lossModel = softmaxModel(zd, labels, 0.25f, k.floatLanes(), pm, gm);
+        try (DenseMatrix z = DenseMatrix.allocate(classes, MODEL_BATCH); DenseMatrix p = DenseMatrix.allocate(classes, MODEL_BATCH);
+             DenseMatrix g = DenseMatrix.allocate(classes, MODEL_BATCH); DenseMatrix g2 = DenseMatrix.allocate(classes, MODEL_BATCH)) {
+            load(z, zd);
+            assertThat(k.softmaxCrossEntropy(z, labels, 0, 0.25f, g, p)).as("loss").isEqualTo(lossModel);
+            assertThat(k.softmaxCrossEntropy(z, labels, 0, 0.25f, g2, null)).as("loss, gradient alone").isEqualTo(lossModel);
+            for (int j = 0; j < classes; j++) {
+                for (int c = 0; c < MODEL_BATCH; c++) {
+                    assertThat(Float.floatToRawIntBits(p.get(j, c))).as("p[%d,%d] = %s against the model's %s", j, c, p.get(j, c), pm[j][c])
+                            .isEqualTo(Float.floatToRawIntBits(pm[j][c]));
+                    assertThat(Float.floatToRawIntBits(g.get(j, c))).as("grad[%d,%d]", j, c).isEqualTo(Float.floatToRawIntBits(gm[j][c]));
+                    assertThat(Float.floatToRawIntBits(g2.get(j, c))).as("grad alone [%d,%d]", j, c).isEqualTo(Float.floatToRawIntBits(gm[j][c]));
+                }
+            }
+        }
+    }
+
+    // The same bits on every call, from the interpreter's first through C2's compiled code: 8,000 calls of
+    // each kernel (enough for C2 to compile exp, expMap and softmaxBlock here), each against the scalar model.
+    @org.junit.jupiter.api.Test
+    void panamaExpKernelsGiveTheModelsBitsOnEveryCallAsTheJitCompilesThem() {
+        Kernels k = KernelProvider.panama();
+        float[] all = expInputs();
+        float[] in = new float[4 * MODEL_BATCH];
+        for (int i = 0; i < in.length; i++) in[i] = all[(i * 13) % all.length]; // a spread of the inputs, the clamp limits included
+        float[] wantSigmoid = new float[in.length], wantTanh = new float[in.length];
+        for (int i = 0; i < in.length; i++) {
+            wantSigmoid[i] = sigmoidModel(in[i]);
+            wantTanh[i] = tanhModel(in[i]);
+        }
+        int classes = 10;
+        float[][] zd = softmaxLogits(classes), pm = new float[classes][MODEL_BATCH], gm = new float[classes][MODEL_BATCH];
+        int[] labels = new int[MODEL_BATCH];
+        for (int c = 0; c < MODEL_BATCH; c++) labels[c] = (c * 3) % classes;
+        double lossModel = softmaxModel(zd, labels, 0.5f, k.floatLanes(), pm, gm);
+        float[] wantP = new float[classes * MODEL_BATCH], wantG = new float[classes * MODEL_BATCH];
+        for (int j = 0; j < classes; j++) {
+            System.arraycopy(pm[j], 0, wantP, j * MODEL_BATCH, MODEL_BATCH);
+            System.arraycopy(gm[j], 0, wantG, j * MODEL_BATCH, MODEL_BATCH);
+        }
+        try (DenseMatrix x = DenseMatrix.allocate(4, MODEL_BATCH); DenseMatrix y = DenseMatrix.allocate(4, MODEL_BATCH);
+             DenseMatrix z = DenseMatrix.allocate(classes, MODEL_BATCH); DenseMatrix p = DenseMatrix.allocate(classes, MODEL_BATCH);
+             DenseMatrix g = DenseMatrix.allocate(classes, MODEL_BATCH)) {
+            load(z, zd);
+            for (int call = 0; call < 8000; call++) {
+                assertSameFloats(sigmoidTanh(k, false, in, x, y), wantSigmoid, "sigmoid, call " + call);
+                assertSameFloats(sigmoidTanh(k, true, in, x, y), wantTanh, "tanh, call " + call);
+                assertThat(k.softmaxCrossEntropy(z, labels, 0, 0.5f, g, p)).as("softmax loss, call %d", call).isEqualTo(lossModel);
+                assertSameFloats(p.toArray(), wantP, "softmax, call " + call);
+                assertSameFloats(g.toArray(), wantG, "softmax gradient, call " + call);
+            }
+        }
+    }
+
+    private static void assertSameFloats(float[] actual, float[] expected, String what) {
+        for (int i = 0; i < actual.length; i++) {
+            if (Float.floatToRawIntBits(actual[i]) != Float.floatToRawIntBits(expected[i])) {
+                assertThat(actual[i]).as("%s, element %d", what, i).isEqualTo(expected[i]);
+                assertThat(Float.floatToRawIntBits(actual[i])).as("%s, element %d", what, i).isEqualTo(Float.floatToRawIntBits(expected[i]));
+            }
+        }
+    }
+
     // Sums over the batch (SDDMM's dots, the bias gradient) keep one order at every vector width, the
     // scalar backend's: a seed then trains the same model on 128-, 256- and 512-bit hardware. Batches
     // around the 16-lane groups, below them (the along-connections path) and with short tails.
@@ -363,6 +831,44 @@ class KernelsTest {
         }
     }
 
+    // Exact zeros, which Gaussian inputs never give: the derivative at +0 and -0 is the negative side's
+    // slope (as PyTorch's ReLU gives 0 there), and the forward is slope * x there too (-0 for x = +0 and
+    // a negative slope). Zeros in whole vectors and in the tail at every width, next to the smallest
+    // subnormals (which are > 0 or < 0).
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void leakyReluAtExactZerosTakesTheNegativeSlope(String label, Kernels k) {
+        float[] special = {0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, 1f, -1f};
+        RandomStream rnd = new RandomStream(31);
+        for (int n : new int[] {1, 2, 3, 5, 8, 17, 33}) {
+            int rows = 4;
+            try (DenseMatrix x = DenseMatrix.allocate(rows, n); DenseMatrix y = DenseMatrix.allocate(rows, n);
+                 DenseMatrix g = DenseMatrix.allocate(rows, n)) {
+                float[][] gd = new float[rows][n];
+                for (int r = 0; r < rows; r++) {
+                    for (int c = 0; c < n; c++) {
+                        x.set(r, c, special[(r * n + c) % special.length]);
+                        gd[r][c] = (float) rnd.nextGaussian();
+                    }
+                }
+                for (float slope : new float[] {0f, 0.6f, -0.6f, 2f}) {
+                    k.leakyRelu(x, slope, y, 0, rows);
+                    load(g, gd);
+                    k.leakyReluBackward(x, slope, g, 0, rows);
+                    for (int r = 0; r < rows; r++) {
+                        for (int c = 0; c < n; c++) {
+                            float v = x.get(r, c), want = v > 0 ? v : slope * v, wantGrad = v > 0 ? gd[r][c] : slope * gd[r][c];
+                            assertThat(Float.floatToRawIntBits(y.get(r, c))).as("leakyRelu(%s) slope %s, batch %d", v, slope, n)
+                                    .isEqualTo(Float.floatToRawIntBits(want));
+                            assertThat(Float.floatToRawIntBits(g.get(r, c))).as("leakyRelu'(%s) slope %s, batch %d", v, slope, n)
+                                    .isEqualTo(Float.floatToRawIntBits(wantGrad));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     private static void load(DenseMatrix m, float[][] d) {
         for (int r = 0; r < m.rows(); r++) for (int c = 0; c < m.cols(); c++) m.set(r, c, d[r][c]);
     }
@@ -439,7 +945,8 @@ class KernelsTest {
         int classes = Math.max(2, Math.min(s.out, 12)), n = s.batch;
         try (DenseMatrix z = Fixtures.randomDense(rnd, classes, n);
              DenseMatrix g = DenseMatrix.allocate(classes, n);
-             DenseMatrix p = DenseMatrix.allocate(classes, n)) {
+             DenseMatrix p = DenseMatrix.allocate(classes, n);
+             DenseMatrix gOnly = DenseMatrix.allocate(classes, n)) {
             int[] labels = new int[n + 3];
             for (int c = 0; c < labels.length; c++) labels[c] = rnd.nextInt(classes);
             // Huge logits: a naive exp overflows to Inf/NaN.
@@ -462,6 +969,17 @@ class KernelsTest {
                 }
             }
             assertThat(loss).isFinite().isCloseTo(expected, within(1e-3 * (1 + Math.abs(expected))));
+            // Training asks for the gradient alone (nn's SoftmaxCrossEntropy: probs null), then the
+            // exponentials wait in grad until the total is known: the same gradient and loss, bit for bit.
+            double lossGradOnly = k.softmaxCrossEntropy(z, labels, 3, gs, gOnly, null);
+            assertThat(lossGradOnly).as("loss with grad only").isEqualTo(loss);
+            assertThat(k.softmaxCrossEntropy(z, labels, 3, gs, null, null)).as("loss alone").isEqualTo(loss);
+            for (int j = 0; j < classes; j++) {
+                for (int c = 0; c < n; c++) {
+                    assertThat(Float.floatToRawIntBits(gOnly.get(j, c))).as("grad[%d,%d] without probs", j, c)
+                            .isEqualTo(Float.floatToRawIntBits(g.get(j, c)));
+                }
+            }
         }
     }
 
@@ -538,6 +1056,64 @@ class KernelsTest {
                         double p = in ? start[0][i] - lr * ((m / c1) / (Math.sqrt(v / c2) + eps) + wd * start[0][i]) : start[0][i];
                         assertThat((double) a[2].getAtIndex(JAVA_FLOAT, i)).as("m[" + i + "]").isCloseTo(m, org.assertj.core.data.Offset.offset(1e-6 * (Math.abs(b1 * (double) start[2][i]) + Math.abs((1 - b1) * g)) + 1e-30));
                         assertThat((double) a[0].getAtIndex(JAVA_FLOAT, i)).as("p[" + i + "]").isCloseTo(p, org.assertj.core.data.Offset.offset(1e-5 * Math.abs(p) + 1e-7));
+                    }
+                }
+            }
+        }
+    }
+
+    // The documented AdamW update against double arithmetic within a few float roundings (the bound below
+    // follows each rounding of the kernel's operations), with a weight decay and an eps that matter: the
+    // decay term lr * wd * p is 5e-4 |p|, far outside the bound, and eps is 1e-8 (negligible except where
+    // v is 0) or 1e-3. Every fifth entry is a fresh connection (m = v = g = 0): its moments stay 0 and p
+    // changes by the decay alone, p - lr * (wd * p) (without eps it would be 0 / 0).
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void adamStepIsTheDocumentedUpdateWithDecayAndEps(String label, Kernels k) {
+        RandomStream rnd = new RandomStream(37);
+        double u = 0x1p-24;
+        float b1 = 0.9f, b2 = 0.999f, wd = 0.05f, lr = 0.01f, gs = 0.5f;
+        float c1 = (float) (1 - Math.pow(b1, 3)), c2 = (float) (1 - Math.pow(b2, 3));
+        for (float eps : new float[] {1e-8f, 1e-3f}) {
+            for (int len : new int[] {1, 7, 16, 17, 33, 100}) {
+                for (long from : new long[] {0, 3}) {
+                    int n = (int) from + len + 2;
+                    float[] p0 = new float[n], g0 = new float[n], m0 = new float[n], v0 = new float[n];
+                    for (int i = 0; i < n; i++) {
+                        p0[i] = (float) rnd.nextGaussian();
+                        if (i % 5 == 1) continue; // fresh: m = v = g = 0
+                        g0[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(7) - 4));
+                        m0[i] = (float) (rnd.nextGaussian() * 1e-2);
+                        v0[i] = (float) Math.abs(rnd.nextGaussian() * 1e-4);
+                    }
+                    try (Arena arena = Arena.ofConfined()) {
+                        MemorySegment p = arena.allocateFrom(JAVA_FLOAT, p0), g = arena.allocateFrom(JAVA_FLOAT, g0);
+                        MemorySegment m = arena.allocateFrom(JAVA_FLOAT, m0), v = arena.allocateFrom(JAVA_FLOAT, v0);
+                        k.adamStep(p, g, m, v, from, from + len, gs, b1, b2, eps, wd, lr, c1, c2);
+                        for (int i = 0; i < n; i++) {
+                            String at = "[" + i + "] eps " + eps + ", length " + len + " from " + from;
+                            float pi = p.getAtIndex(JAVA_FLOAT, i), mi = m.getAtIndex(JAVA_FLOAT, i), vi = v.getAtIndex(JAVA_FLOAT, i);
+                            if (i < from || i >= from + len) {
+                                assertThat(new float[] {pi, mi, vi}).as("outside the range " + at).isEqualTo(new float[] {p0[i], m0[i], v0[i]});
+                                continue;
+                            }
+                            if (i % 5 == 1) {
+                                assertThat(Float.floatToRawIntBits(mi)).as("fresh m" + at).isZero();
+                                assertThat(Float.floatToRawIntBits(vi)).as("fresh v" + at).isZero();
+                                assertThat(pi).as("fresh p" + at).isFinite().isEqualTo(p0[i] - lr * (wd * p0[i]));
+                            }
+                            double gk = gs * (double) g0[i];
+                            double em = b1 * (double) m0[i] + (1 - b1) * gk, mAbs = Math.abs(b1 * (double) m0[i]) + Math.abs((1 - b1) * gk);
+                            double ev = b2 * (double) v0[i] + (1 - b2) * gk * gk;
+                            double s = Math.sqrt(ev / c2) + eps, term = (em / c1) / s;
+                            double update = term + wd * (double) p0[i], ep = p0[i] - lr * update;
+                            double tolM = 4 * u * mAbs + Float.MIN_NORMAL, tolV = 5 * u * ev + Float.MIN_NORMAL;
+                            double tolP = 2 * (lr * (tolM / (c1 * s) + 10 * u * (Math.abs(term) + Math.abs(wd * (double) p0[i])))
+                                    + 2 * u * (Math.abs(p0[i]) + lr * Math.abs(update))) + Float.MIN_NORMAL;
+                            assertThat((double) mi).as("m" + at).isCloseTo(em, within(tolM));
+                            assertThat((double) vi).as("v" + at).isCloseTo(ev, within(tolV));
+                            assertThat((double) pi).as("p" + at).isCloseTo(ep, within(tolP));
+                        }
                     }
                 }
             }

@@ -9,6 +9,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.concurrent.locks.LockSupport;
 import org.dst4j.runtime.dense.DenseMatrix;
 import org.dst4j.runtime.kernel.KernelProvider;
+import org.dst4j.runtime.kernel.Kernels;
 import org.dst4j.runtime.kernel.ParallelKernels;
 import org.dst4j.runtime.random.RandomStream;
 import org.dst4j.runtime.sparse.CsrMatrix;
@@ -66,6 +67,119 @@ class ThreadInvarianceTest {
         assertThat(first).as("first differing byte of " + one.length).isEqualTo(-1);
         assertThat(two).isEqualTo(one);
         assertThat(step(3, batch)).isEqualTo(one);
+    }
+
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> backendsThreadsAndBatches() {
+        java.util.List<org.junit.jupiter.params.provider.Arguments> a = new java.util.ArrayList<>();
+        for (Kernels k : new Kernels[] {KernelProvider.scalar(), KernelProvider.panama()}) {
+            for (int threads = 1; threads <= 3; threads++) {
+                for (int batch : new int[] {1, 2, 45}) a.add(org.junit.jupiter.params.provider.Arguments.of(k.name(), k, threads, batch));
+            }
+        }
+        return a.stream();
+    }
+
+    // Thread counts compared with each other would not see a row that no thread computes. Every
+    // ParallelKernels operation is compared, bit for bit, with one call of the plain kernel over all rows
+    // (whose results do not depend on the split, Kernels' contract), on both backends; the outputs start
+    // as NaN, so a row left out shows.
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0} {2} threads batch {3}")
+    @org.junit.jupiter.params.provider.MethodSource("backendsThreadsAndBatches")
+    void everyParallelOperationGivesTheSingleCallBits(String label, Kernels k, int threads, int batch) {
+        RandomStream rnd = new RandomStream(47);
+        int out = 301, in = 257;
+        java.util.function.IntToDoubleFunction density = r -> r % 17 == 0 ? 0 : (r < 30 ? 0.6 : 0.05);
+        try (CsrMatrix w = randomCsr(new RandomStream(48), out, in, density); CsrMatrix w2 = randomCsr(new RandomStream(48), out, in, density);
+             CsrMatrix w3 = randomCsr(new RandomStream(48), out, in, density); WorkerPool pool = new WorkerPool(threads);
+             DenseMatrix x = DenseMatrix.allocate(in, batch); DenseMatrix dy = DenseMatrix.allocate(out, batch);
+             DenseMatrix a = DenseMatrix.allocate(out, batch); DenseMatrix b = DenseMatrix.allocate(out, batch);
+             DenseMatrix ain = DenseMatrix.allocate(in, batch); DenseMatrix bin = DenseMatrix.allocate(in, batch);
+             Arena arena = Arena.ofShared()) {
+            ParallelKernels pk = new ParallelKernels(k, pool);
+            for (int i = 0; i < in; i++) for (int c = 0; c < batch; c++) x.set(i, c, (float) rnd.nextGaussian());
+            for (int j = 0; j < out; j++) for (int c = 0; c < batch; c++) dy.set(j, c, (float) rnd.nextGaussian());
+            MemorySegment bias = arena.allocate(JAVA_FLOAT, out);
+            for (int j = 0; j < out; j++) bias.setAtIndex(JAVA_FLOAT, j, (float) rnd.nextGaussian());
+
+            nan(a.segment());
+            nan(b.segment());
+            pk.forward(w, x, bias, a);
+            k.csrForward(w, x, bias, b, 0, out);
+            assertSame(a, b, "forward");
+            nan(ain.segment());
+            nan(bin.segment());
+            pk.transposed(w, dy, ain);
+            k.csrTransposed(w, dy, bin, 0, in);
+            assertSame(ain, bin, "transposed");
+
+            long nnz = w.nnz();
+            MemorySegment g = arena.allocate(JAVA_FLOAT, nnz), ref = arena.allocate(JAVA_FLOAT, nnz);
+            nan(g);
+            nan(ref);
+            pk.sddmm(w, dy, x, 0.5f, g);
+            k.sddmm(w, dy, x, 0.5f, ref, 0, out);
+            assertSame(g, ref, "sddmm");
+            MemorySegment v = arena.allocate(JAVA_FLOAT, nnz), vRef = arena.allocate(JAVA_FLOAT, nnz);
+            for (long e = 0; e < nnz; e++) {
+                float f = (float) rnd.nextGaussian();
+                v.setAtIndex(JAVA_FLOAT, e, f);
+                vRef.setAtIndex(JAVA_FLOAT, e, f);
+            }
+            pk.sddmmSgd(w2, dy, x, 0.5f, v, 0.1f, 0.9f, 0.01f);
+            k.sddmmSgd(w3, dy, x, 0.5f, vRef, 0.1f, 0.9f, 0.01f, 0, out);
+            assertSame(v, vRef, "sddmmSgd velocity");
+            assertSame(w2.values(), w3.values(), "sddmmSgd weights");
+            MemorySegment db = arena.allocate(JAVA_FLOAT, out), dbRef = arena.allocate(JAVA_FLOAT, out);
+            nan(db);
+            nan(dbRef);
+            pk.biasGradient(dy, db);
+            k.biasGradient(dy, dbRef, 0, out);
+            assertSame(db, dbRef, "biasGradient");
+
+            for (String op : new String[] {"leakyRelu", "sigmoid", "tanh"}) {
+                nan(a.segment());
+                nan(b.segment());
+                switch (op) {
+                    case "leakyRelu" -> { pk.leakyRelu(dy, 0.3f, a); k.leakyRelu(dy, 0.3f, b, 0, out); }
+                    case "sigmoid" -> { pk.sigmoid(dy, a); k.sigmoid(dy, b, 0, out); }
+                    default -> { pk.tanh(dy, a); k.tanh(dy, b, 0, out); }
+                }
+                assertSame(a, b, op);
+                // the derivative of a gradient (x's first rows) at that activation (leakyRelu's at its input)
+                DenseMatrix at = op.equals("leakyRelu") ? dy : b;
+                for (DenseMatrix m : new DenseMatrix[] {a, b}) {
+                    nan(m.segment());
+                    for (int j = 0; j < out; j++) for (int c = 0; c < batch; c++) m.set(j, c, x.get(j % in, c));
+                }
+                switch (op) {
+                    case "leakyRelu" -> { pk.leakyReluBackward(at, 0.3f, a); k.leakyReluBackward(at, 0.3f, b, 0, out); }
+                    case "sigmoid" -> { pk.sigmoidBackward(at, a); k.sigmoidBackward(at, b, 0, out); }
+                    default -> { pk.tanhBackward(at, a); k.tanhBackward(at, b, 0, out); }
+                }
+                assertSame(a, b, op + " backward");
+            }
+        }
+    }
+
+    private static void nan(MemorySegment s) {
+        s.fill((byte) 0xff);
+    }
+
+    private static void assertSame(MemorySegment actual, MemorySegment expected, String what) {
+        float[] a = actual.toArray(JAVA_FLOAT), e = expected.toArray(JAVA_FLOAT);
+        int first = java.util.Arrays.mismatch(actual.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), expected.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+        assertThat(first).as("%s: first differing byte of %d (float %d: %s against %s)", what, e.length * 4,
+                first / 4, first < 0 ? "" : a[first / 4], first < 0 ? "" : e[first / 4]).isEqualTo(-1);
+    }
+
+    // the entries (not the padding, which the contract leaves to the kernels)
+    private static void assertSame(DenseMatrix actual, DenseMatrix expected, String what) {
+        for (int r = 0; r < actual.rows(); r++) {
+            for (int c = 0; c < actual.cols(); c++) {
+                assertThat(Float.floatToRawIntBits(actual.get(r, c))).as("%s at [%d,%d]", what, r, c)
+                        .isEqualTo(Float.floatToRawIntBits(expected.get(r, c)));
+            }
+        }
     }
 
     // The narrow scatter reads no transpose index, so splitting its work must not build one (12 bytes
