@@ -619,8 +619,8 @@ final class PanamaKernels implements Kernels {
     // c mod 16. A 256-bit accumulator holds lanes 0-7 or 8-15 (two sets), a 128-bit one a quarter
     // (four sets). Adding the sets at lane distance 8 (and 4) is the first step (two steps) of quad's
     // butterfly, and the rest is the same butterfly at the narrower width, so the dots have the same
-    // bits at every width and on the scalar backend (ScalarKernels.SUM_LANES): a seed trains the same
-    // model on any hardware. Each row goes in two steps through a per-thread array: every quad's dots
+    // bits at every width and on the scalar backend (ScalarKernels.SUM_LANES), so the weight gradients do
+    // not depend on the hardware's vector width. Each row goes in two steps through a per-thread array: every quad's dots
     // reduced to one vector (wholeGroupQuads when the batch is whole 16-element groups at 256 bits,
     // anyBatchQuads otherwise), then pairs of quads combined and stored. Each step alone fits C2's
     // inlining budget; together, or with a tail loop beside the main one, they boxed vectors.
