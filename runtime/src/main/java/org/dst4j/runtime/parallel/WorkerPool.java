@@ -34,6 +34,7 @@ public final class WorkerPool implements AutoCloseable {
     private final Thread[] workers;
     private final Jobs jobs;
     private final Cleaner.Cleanable cleanable;
+    private volatile Thread owner; // the thread running a job, while it does
 
     // What the workers see; never the pool itself, so that an unclosed pool can still be collected.
     private static final class Jobs implements Runnable {
@@ -93,11 +94,16 @@ public final class WorkerPool implements AutoCloseable {
         this.workers = new Thread[threads - 1];
         this.jobs = new Jobs();
         jobs.workers = workers;
+        final Jobs j = jobs;
         for (int w = 0; w < workers.length; w++) {
             final int part = w + 1;
-            final Jobs j = jobs;
             workers[w] = Thread.ofPlatform().daemon().name("dst4j-worker-" + part).unstarted(() -> j.loop(part));
-            workers[w].start();
+        }
+        try {
+            for (Thread w : workers) w.start();
+        } catch (Throwable t) { // no thread left for the OS to give: stop the ones started
+            j.run();
+            throw t;
         }
         this.cleanable = CLEANER.register(this, jobs);
     }
@@ -109,19 +115,33 @@ public final class WorkerPool implements AutoCloseable {
 
     /**
      * Runs {@code task} over the ranges {@code [bounds[p], bounds[p+1])}, one per thread, and waits
-     * for all of them. {@code bounds} has {@code threads() + 1} entries, non-decreasing.
+     * for all of them. {@code bounds} has {@code threads() + 1} entries, non-decreasing. A task may
+     * itself call {@code run}: the nested job runs on the calling thread alone.
      */
-    public synchronized void run(int[] bounds, RangeTask task) {
+    public void run(int[] bounds, RangeTask task) {
         if (bounds.length != threads + 1) {
             throw new IllegalArgumentException("bounds has " + bounds.length + " entries, expected " + (threads + 1));
         }
         if (jobs.closed) throw new IllegalStateException("pool is closed");
-        if (threads == 1 || isWorker()) {
+        // Inside a job (on a worker, or in the caller's own part) the workers are busy with the outer job.
+        if (threads == 1 || isWorker() || owner == Thread.currentThread()) {
             for (int p = 0; p < threads; p++) {
                 if (bounds[p] < bounds[p + 1]) task.run(bounds[p], bounds[p + 1]);
             }
             return;
         }
+        synchronized (this) {
+            if (jobs.closed) throw new IllegalStateException("pool is closed");
+            owner = Thread.currentThread();
+            try {
+                runOnAll(bounds, task);
+            } finally {
+                owner = null;
+            }
+        }
+    }
+
+    private void runOnAll(int[] bounds, RangeTask task) {
         Jobs j = jobs;
         j.task = task;
         j.bounds = bounds;
@@ -132,10 +152,17 @@ public final class WorkerPool implements AutoCloseable {
         for (Thread t : workers) LockSupport.unpark(t);
         j.runPart(0);
         long deadline = System.nanoTime() + SPIN_NANOS;
+        boolean interrupted = false;
         for (int i = 0; j.pending.get() != 0; i++) {
-            if (System.nanoTime() > deadline) LockSupport.park(this);
-            else spin(i);
+            if (System.nanoTime() > deadline) {
+                LockSupport.park(this);
+                // park returns at once while the flag is set: clear it for the wait, set it again after.
+                if (Thread.interrupted()) interrupted = true;
+            } else {
+                spin(i);
+            }
         }
+        if (interrupted) Thread.currentThread().interrupt();
         j.task = null;
         Throwable f = j.failure;
         Reference.reachabilityFence(this);
@@ -183,12 +210,19 @@ public final class WorkerPool implements AutoCloseable {
 
     /**
      * Stops the worker threads, after the job another thread is running on this pool, if any, has
-     * finished. Closing again does nothing.
+     * finished. Closing again does nothing. Called from within a job, it lets the job finish and the
+     * workers then stop; the next {@code run} is refused.
      */
     @Override
-    public synchronized void close() {
-        if (jobs.closed) return;
-        cleanable.clean();
+    public void close() {
+        if (isWorker() || owner == Thread.currentThread()) { // the lock is held by this job's caller
+            cleanable.clean();
+            return;
+        }
+        synchronized (this) {
+            if (jobs.closed) return;
+            cleanable.clean();
+        }
         for (Thread w : workers) {
             try {
                 w.join(1000);

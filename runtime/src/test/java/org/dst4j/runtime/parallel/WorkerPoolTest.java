@@ -47,6 +47,75 @@ class WorkerPoolTest {
         assertThatThrownBy(() -> pool.run(4, (from, to) -> {})).isInstanceOf(IllegalStateException.class).hasMessage("pool is closed");
     }
 
+    // Runs body on a fresh thread and fails if it does not end within 10 s (a deadlock) or throws.
+    private static void withinTenSeconds(String what, Runnable body) throws Exception {
+        java.util.concurrent.FutureTask<Void> f = new java.util.concurrent.FutureTask<>(body, null);
+        Thread t = Thread.ofPlatform().daemon().start(f);
+        try {
+            f.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError(what + ": still running after 10 s (" + t.getState() + ")");
+        }
+    }
+
+    @Test
+    void aJobCalledFromWithinAJobRunsOnThatThreadWhicheverPartCallsIt() throws Exception {
+        // From a worker it deadlocked on the pool's lock; from the caller's part it reset the outer job's count.
+        try (WorkerPool pool = new WorkerPool(2)) {
+            withinTenSeconds("nested run", () -> {
+                for (int round = 0; round < 200; round++) {
+                    int[][] inner = new int[2][6];
+                    pool.run(2, (from, to) -> {
+                        int[] hits = inner[from];
+                        pool.run(6, (a, b) -> { for (int i = a; i < b; i++) hits[i]++; });
+                    });
+                    for (int[] hits : inner) assertThat(hits).containsOnly(1);
+                }
+            });
+            int[] hits = new int[8];
+            pool.run(8, (from, to) -> { for (int i = from; i < to; i++) hits[i]++; });
+            assertThat(hits).containsOnly(1);
+        }
+    }
+
+    @Test
+    void closingFromWithinAJobLetsItFinishAndRefusesTheNext() throws Exception {
+        for (int closer = 0; closer < 2; closer++) {   // the caller's part, then a worker's
+            WorkerPool pool = new WorkerPool(2);
+            int[] hits = new int[10];
+            final int c = closer;
+            withinTenSeconds("close from part " + c, () -> pool.run(10, (from, to) -> {
+                if ((from == 0) == (c == 0)) pool.close();
+                for (int i = from; i < to; i++) hits[i]++;
+            }));
+            assertThat(hits).containsOnly(1);
+            assertThatThrownBy(() -> pool.run(4, (from, to) -> {})).isInstanceOf(IllegalStateException.class);
+            pool.close();
+        }
+    }
+
+    @Test
+    void anInterruptedCallerWaitsWithoutSpinningAndKeepsItsFlag() {
+        // park returns at once while the interrupt flag is set: the wait burned a core (training stopping on an interrupt does this).
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        try (WorkerPool pool = new WorkerPool(2)) {
+            Thread.currentThread().interrupt();
+            long cpu0 = mx.getCurrentThreadCpuTime();
+            pool.run(2, (from, to) -> {
+                if (from == 1) {
+                    try {
+                        Thread.sleep(1000);
+                    } catch (InterruptedException e) {
+                        throw new AssertionError(e);
+                    }
+                }
+            });
+            long cpu = mx.getCurrentThreadCpuTime() - cpu0;
+            assertThat(Thread.interrupted()).as("the flag is kept").isTrue();
+            assertThat(cpu).as("caller CPU time while a worker took 1 s").isLessThan(300_000_000L);
+        }
+    }
+
     private static Set<Thread> workerThreads() {
         Set<Thread> s = new HashSet<>();
         for (Thread t : Thread.getAllStackTraces().keySet()) if (t.getName().startsWith("dst4j-worker-")) s.add(t);
