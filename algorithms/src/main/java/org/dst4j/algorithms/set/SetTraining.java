@@ -132,7 +132,16 @@ public final class SetTraining {
         Trainer.State state = new Trainer.State(new RandomStream(0), new RandomStream(0));
         try {
             training = Json.getObject(header, "training");
-            cfg = configFrom(Json.getObject(training, "config"), threads);
+            try {
+                cfg = configFrom(Json.getObject(training, "config"), threads);
+            } catch (IllegalArgumentException e) {
+                // A checkpoint whose settings this version no longer accepts (e.g. --zeta 1, allowed before) is still one.
+                if (e.getMessage() != null && !e.getMessage().startsWith("field '")) { // not a missing or mistyped field
+                    throw new IOException(dir + ": " + file.getFileName() + " cannot be resumed by this version: its run's settings are not"
+                            + " accepted any more (" + e.getMessage() + ")");
+                }
+                throw e;
+            }
             provenance = Json.getObject(header, "provenance");
             expected = Json.getLong(provenance, "data_checksum");
             expectedTest = provenance.containsKey("test_checksum") ? Json.getLong(provenance, "test_checksum") : null; // older checkpoints did not record it
@@ -170,8 +179,9 @@ public final class SetTraining {
     static SparseClassifier run(SetConfig cfg, DatasetSplit data, Standardizer std, SparseMlp net, Optimizer opt,
                                 Trainer.State state, Path out, boolean resumed, Progress progress) throws IOException {
         boolean ok = false;
-        Map<String, Object> provenance = provenance(cfg, data);
+        Map<String, Object> classifierHeader;
         try (WorkerPool pool = new WorkerPool(cfg.threads())) {
+            Map<String, Object> provenance = provenance(cfg, data); // reads the data: inside the try, which frees net
             progress.start(cfg); // inside the try: if it throws, the network is freed
             ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
             WeightInit init = WeightInit.parse(cfg.init());
@@ -217,13 +227,14 @@ public final class SetTraining {
                 ModelFile.save(out.resolve(MODEL), net, null, std, header(cfg, state, provenance));
                 curve(history).write(out.resolve(CURVE));
             }
+            // The header the run's model file has, as loading it would give it (JSON types): a model saved from the
+            // API then records its data and seed, which predict needs to re-draw a single file's held-out split.
+            classifierHeader = Json.parseObject(Json.write(header(cfg, state, provenance)));
             ok = true;
         } finally {
             if (!ok) net.close();
         }
-        // The header the run's model file has, as loading it would give it (JSON types): a model saved from the
-        // API then records its data and seed, which predict needs to re-draw a single file's held-out split.
-        return new SparseClassifier(net, std, Json.parseObject(Json.write(header(cfg, state, provenance))), cfg.threads());
+        return new SparseClassifier(net, std, classifierHeader, cfg.threads());
     }
 
     static MlpConfig mlpConfig(SetConfig cfg, int inputs, int classes) {

@@ -18,6 +18,7 @@ import org.dst4j.runtime.random.RandomStream;
  * @param factor the noise's standard deviation (>= 0; 0 adds none)
  * @param seed draws the noise
  * @param freshEachEpoch whether each epoch draws new noise, rather than every epoch seeing the same
+ *     noisy copy
  */
 public record InputNoise(float factor, long seed, boolean freshEachEpoch) {
     public InputNoise {
