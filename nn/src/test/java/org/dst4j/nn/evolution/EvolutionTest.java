@@ -193,6 +193,14 @@ class EvolutionTest {
         }
     }
 
+    // A rows x cols matrix with weight 1 at each (row, col) of coo.
+    private static CsrMatrix onesAt(int rows, int cols, java.util.List<int[]> coo) {
+        int[] rr = coo.stream().mapToInt(e -> e[0]).toArray(), cc = coo.stream().mapToInt(e -> e[1]).toArray();
+        float[] vv = new float[rr.length];
+        java.util.Arrays.fill(vv, 1f);
+        return CsrMatrix.fromCoo(rows, cols, rr, cc, vv);
+    }
+
     @Test
     void randomGrowthIsUniformOverFreeCells() {
         // Rows with very different numbers of free cells: row 0 has 36 of 40 occupied, row 1 none, the rest some.
@@ -200,10 +208,7 @@ class EvolutionTest {
         java.util.List<int[]> coo = new java.util.ArrayList<>();
         for (int c = 0; c < 36; c++) coo.add(new int[] {0, c});
         for (int r = 2; r < rows; r++) for (int c = r; c < cols; c += 3) coo.add(new int[] {r, c});
-        int[] rr = coo.stream().mapToInt(e -> e[0]).toArray(), cc = coo.stream().mapToInt(e -> e[1]).toArray();
-        float[] vv = new float[rr.length];
-        java.util.Arrays.fill(vv, 1f);
-        try (CsrMatrix w = CsrMatrix.fromCoo(rows, cols, rr, cc, vv); Arena a = Arena.ofConfined()) {
+        try (CsrMatrix w = onesAt(rows, cols, coo); Arena a = Arena.ofConfined()) {
             MemorySegment keep = a.allocate(w.nnz());
             keep.fill((byte) 1);
             long freeCells = (long) rows * cols - w.nnz();
@@ -248,10 +253,7 @@ class EvolutionTest {
         for (int r = 3; r < rows; r++) for (int c = r; c < cols; c += r < 6 ? 15 : 17) absent.add(r * cols + c);
         java.util.List<int[]> coo = new java.util.ArrayList<>();
         for (int key = 0; key < rows * cols; key++) if (!absent.contains(key)) coo.add(new int[] {key / cols, key % cols});
-        int[] rr = coo.stream().mapToInt(e -> e[0]).toArray(), cc = coo.stream().mapToInt(e -> e[1]).toArray();
-        float[] vv = new float[rr.length];
-        java.util.Arrays.fill(vv, 1f);
-        try (CsrMatrix w = CsrMatrix.fromCoo(rows, cols, rr, cc, vv); Arena a = Arena.ofConfined()) {
+        try (CsrMatrix w = onesAt(rows, cols, coo); Arena a = Arena.ofConfined()) {
             MemorySegment keep = a.allocate(w.nnz());
             keep.fill((byte) 1);
             Set<Long> free = new HashSet<>();
