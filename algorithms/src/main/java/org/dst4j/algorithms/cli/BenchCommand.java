@@ -99,8 +99,8 @@ final class BenchCommand implements Command {
                 }
             });
             if (points.size() >= 2) {
-                System.out.printf("log-log slope of epoch time against connections: %.3f; wrote %s, %s%n",
-                        ScaleBenchmark.epochTimeSlope(points), out.resolve(ScaleBenchmark.METRICS), out.resolve(ScaleBenchmark.CHART));
+                System.out.printf("log-log slope of epoch time against connections: %.3f; wrote %s%n",
+                        ScaleBenchmark.epochTimeSlope(points), RunSummary.written(out.resolve(ScaleBenchmark.METRICS), out.resolve(ScaleBenchmark.CHART)));
             }
             return 0;
         } catch (IOException e) {

@@ -136,8 +136,8 @@ final class FreeTicketsCommand implements Command {
         System.out.println(sb);
         System.out.printf("training FLOPs: ensemble %.4g, one dense network (%s) %.4g: ensemble/dense = %.3f%n",
                 (double) r.trainingFlops(), RunSummary.count(cfg.epochsPerNetwork(), "epoch"), (double) r.denseFlops(), (double) r.trainingFlops() / r.denseFlops());
-        System.out.printf("training time %.1f s; peak RSS %s; wrote %s, %s, %s and %s%n", r.trainSeconds(), RunSummary.peakRss(),
-                out.resolve(EnsembleClassifier.MANIFEST), out.resolve(FreeTickets.METRICS), out.resolve(FreeTickets.CHART),
+        System.out.printf("training time %.1f s; peak RSS %s; wrote %s and %s%n", r.trainSeconds(), RunSummary.peakRss(),
+                RunSummary.written(out.resolve(EnsembleClassifier.MANIFEST), out.resolve(FreeTickets.METRICS), out.resolve(FreeTickets.CHART)),
                 RunSummary.count(r.memberFiles().size(), "member model"));
     }
 }

@@ -21,7 +21,9 @@ final class InfoCommand implements Command {
         System.out.println("simd lanes:  " + k.floatLanes() + " floats (" + 32 * k.floatLanes() + " bits)");
         System.out.println("threads:     " + Runtime.getRuntime().availableProcessors() + " (default for --threads)");
         System.out.println("jdk:         " + Runtime.version() + " (" + System.getProperty("java.vendor") + ")");
-        System.out.println("vector api:  " + (KernelProvider.vectorModulePresent() ? "jdk.incubator.vector present" : "absent"));
+        System.out.println("vector api:  " + (KernelProvider.vectorModulePresent() ? "jdk.incubator.vector present"
+                : KernelProvider.vectorModuleInRuntime() ? "not enabled (start java with --add-modules jdk.incubator.vector)"
+                : "absent from this Java runtime"));
         return 0;
     }
 }

@@ -125,6 +125,9 @@ public final class Main {
     }
 
     private static Integer relaunchWithVectorModule(String[] args) {
+        // A runtime trimmed with jlink may lack the module (the child could not even start) or java.management
+        // (the JVM flags to pass on are unknown): this JVM then runs on the scalar path, whose warning says why.
+        if (!KernelProvider.vectorModuleInRuntime() || ModuleLayer.boot().findModule("java.management").isEmpty()) return null;
         try {
             String java = ProcessHandle.current().info().command().orElse(null);
             String cp = System.getProperty("java.class.path");

@@ -111,8 +111,8 @@ final class NeuroTrailsCommand implements Command {
             }
             System.out.printf("one dense network of this shape, same epochs: %.4g FLOPs; %d independent dense networks: %.4g%n",
                     (double) r.denseFlopsPerNetwork(), cfg.heads(), (double) r.denseFlopsPerNetwork() * cfg.heads());
-            System.out.printf("peak RSS %s; wrote %s, %s, %s%n", RunSummary.peakRss(), out.resolve(NeuroTrails.MODEL_DIR),
-                    out.resolve(NeuroTrails.METRICS), out.resolve(NeuroTrails.CHART));
+            System.out.printf("peak RSS %s; wrote %s%n", RunSummary.peakRss(),
+                    RunSummary.written(out.resolve(NeuroTrails.MODEL_DIR), out.resolve(NeuroTrails.METRICS), out.resolve(NeuroTrails.CHART)));
             return 0;
         }
     }

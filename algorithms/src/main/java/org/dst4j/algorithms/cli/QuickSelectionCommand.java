@@ -18,6 +18,7 @@ import org.dst4j.nn.data.MadelonLike;
 import org.dst4j.nn.io.AtomicFiles;
 import org.dst4j.nn.io.Json;
 import org.dst4j.nn.io.MetricsLog;
+import org.dst4j.nn.plot.Charts;
 import org.dst4j.nn.plot.PixelMap;
 import org.dst4j.nn.train.EpochMetrics;
 import org.dst4j.runtime.parallel.WorkerPool;
@@ -141,8 +142,9 @@ final class QuickSelectionCommand implements Command {
                 boolean[] mark = new boolean[train.features()];
                 for (int f : selected) mark[f] = true;
                 Path png = out.resolve("selected-pixels.png");
-                PixelMap.write(png, PixelMap.render(result.strength(), mark, train.imageRows(), train.imageCols(), 12));
-                wrote.add(png.toString());
+                if (Charts.write(png, f -> PixelMap.write(f, PixelMap.render(result.strength(), mark, train.imageRows(), train.imageCols(), 12)))) {
+                    wrote.add(png.toString());
+                }
             }
             System.out.printf("selected %s in %.1f s (median epoch %.3f s); peak RSS %s; wrote %s%n", RunSummary.count(cfg.k(), "feature"), seconds,
                     RunSummary.medianEpochSeconds(history), RunSummary.peakRss(), String.join(", ", wrote));

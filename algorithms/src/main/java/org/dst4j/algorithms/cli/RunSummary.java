@@ -1,6 +1,10 @@
 package org.dst4j.algorithms.cli;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Collectors;
 import org.dst4j.algorithms.set.ScaleBenchmark;
 import org.dst4j.nn.train.EpochMetrics;
 
@@ -28,6 +32,11 @@ final class RunSummary {
     /** {@code n} and the noun, plural unless n is 1: "1 epoch", "3 epochs". */
     static String count(long n, String noun) {
         return n + " " + noun + (n == 1 ? "" : "s");
+    }
+
+    /** The files among {@code files} that exist, comma-separated: a chart is missing where it could not be drawn. */
+    static String written(Path... files) {
+        return Arrays.stream(files).filter(Files::exists).map(Path::toString).collect(Collectors.joining(", "));
     }
 
     /** Peak resident set size of this process (Linux), e.g. "412 MB", or "n/a". */

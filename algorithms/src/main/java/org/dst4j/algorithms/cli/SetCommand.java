@@ -162,8 +162,8 @@ final class SetCommand implements Command {
             try (SparseClassifier model = resume != null
                     ? SetTraining.resume(resume, data, cfg.threads(), p)
                     : SetTraining.train(cfg, data, !o.flag("no-standardize"), out, p)) {
-                System.out.printf("test accuracy %.4f; wrote %s, %s, %s%n", model.evaluate(data.test()).accuracy(),
-                        dir.resolve(SetTraining.MODEL), dir.resolve(SetTraining.METRICS), dir.resolve(SetTraining.CURVE));
+                System.out.printf("test accuracy %.4f; wrote %s%n", model.evaluate(data.test()).accuracy(),
+                        RunSummary.written(dir.resolve(SetTraining.MODEL), dir.resolve(SetTraining.METRICS), dir.resolve(SetTraining.CURVE)));
             }
             // A resumed run's summary covers the whole run, the epochs before the interruption included.
             if (resume != null && history.isEmpty()) System.out.println("no epochs run: the checkpoint's run had finished");

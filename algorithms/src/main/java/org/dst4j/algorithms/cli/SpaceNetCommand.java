@@ -110,8 +110,8 @@ final class SpaceNetCommand implements Command {
             }
             System.out.printf("after %d tasks: %.1f%% of hidden neurons reserved, %.1f%% of the dense connection capacity used%n",
                     r.tasks().size(), 100 * r.reservedNeuronShare(), 100 * r.reservedConnectionShare());
-            System.out.printf("SpaceNet time %.1f s; total %.1f s; peak RSS %s; wrote %s, %s, %s%n", sn.seconds(), (System.nanoTime() - t0) / 1e9,
-                    RunSummary.peakRss(), out.resolve(SpaceNetRun.MODEL), out.resolve(SpaceNetRun.METRICS), out.resolve(SpaceNetRun.CHART));
+            System.out.printf("SpaceNet time %.1f s; total %.1f s; peak RSS %s; wrote %s%n", sn.seconds(), (System.nanoTime() - t0) / 1e9,
+                    RunSummary.peakRss(), RunSummary.written(out.resolve(SpaceNetRun.MODEL), out.resolve(SpaceNetRun.METRICS), out.resolve(SpaceNetRun.CHART)));
             return 0;
         }
     }

@@ -40,6 +40,7 @@ import org.dst4j.nn.network.SparseMlp;
 import org.dst4j.nn.optim.LearningRate;
 import org.dst4j.nn.optim.Sgd;
 import org.dst4j.nn.plot.BarChart;
+import org.dst4j.nn.plot.Charts;
 import org.dst4j.nn.train.EpochMetrics;
 import org.dst4j.nn.train.Evaluation;
 import org.dst4j.nn.train.Trainer;
@@ -160,7 +161,7 @@ public final class FreeTickets {
             }
             Result r = new Result(test, dist, flops[0], flops[1], trainSeconds, files);
             AtomicFiles.writeString(out.resolve(METRICS), Json.write(metrics(cfg, r, names, files, selected)) + "\n");
-            chart(cfg, test).write(out.resolve(CHART));
+            Charts.write(out.resolve(CHART), f -> chart(cfg, test).write(f));
             return r;
         }
     }

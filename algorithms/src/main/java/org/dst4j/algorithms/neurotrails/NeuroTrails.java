@@ -27,6 +27,7 @@ import org.dst4j.nn.model.MultiHeadClassifier;
 import org.dst4j.nn.network.MlpConfig;
 import org.dst4j.nn.network.MultiHeadMlp;
 import org.dst4j.nn.plot.BarChart;
+import org.dst4j.nn.plot.Charts;
 import org.dst4j.runtime.kernel.KernelProvider;
 import org.dst4j.runtime.kernel.ParallelKernels;
 import org.dst4j.runtime.parallel.WorkerPool;
@@ -155,9 +156,11 @@ public final class NeuroTrails {
         }
         Result r = new Result(test, rows, denseFlops(sizes, data, cfg), logitMean);
         AtomicFiles.writeString(out.resolve(METRICS), Json.write(metrics(cfg, r, budget, epsilon, headEpsilon, partConnections)) + "\n");
-        BarChart chart = new BarChart("NeuroTrails: heads vs ensemble (test)", "accuracy");
-        for (int h = 0; h < test.members().size(); h++) chart.add("head " + (h + 1), test.members().get(h).accuracy(), false);
-        chart.add("ensemble", test.ensemble().accuracy(), true).write(out.resolve(CHART));
+        Charts.write(out.resolve(CHART), f -> {
+            BarChart chart = new BarChart("NeuroTrails: heads vs ensemble (test)", "accuracy");
+            for (int h = 0; h < test.members().size(); h++) chart.add("head " + (h + 1), test.members().get(h).accuracy(), false);
+            chart.add("ensemble", test.ensemble().accuracy(), true).write(f);
+        });
         return r;
     }
 

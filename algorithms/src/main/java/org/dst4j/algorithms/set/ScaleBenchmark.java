@@ -23,6 +23,7 @@ import org.dst4j.nn.network.MlpConfig;
 import org.dst4j.nn.network.SparseMlp;
 import org.dst4j.nn.optim.LearningRate;
 import org.dst4j.nn.optim.Sgd;
+import org.dst4j.nn.plot.Charts;
 import org.dst4j.nn.plot.LineChart;
 import org.dst4j.nn.train.EpochMetrics;
 import org.dst4j.nn.train.Evaluation;
@@ -159,7 +160,7 @@ public final class ScaleBenchmark {
                 }
             }
         }
-        if (points.size() >= 2) chart(points).write(out.resolve(CHART));
+        if (points.size() >= 2) Charts.write(out.resolve(CHART), f -> chart(points).write(f));
         return points;
     }
 
@@ -188,6 +189,7 @@ public final class ScaleBenchmark {
             throw new IOException(json + ": not a scale benchmark result (" + e.getMessage() + ")");
         }
         if (ps.size() < 2) throw new IOException(json + ": a chart needs at least 2 sizes, found " + ps.size());
+        if (!Charts.available()) throw new IOException("cannot draw " + dir.resolve(CHART) + ": this Java runtime has no java.desktop module");
         chart(ps).write(dir.resolve(CHART));
         return ps;
     }

@@ -25,6 +25,7 @@ import org.dst4j.nn.optim.Adam;
 import org.dst4j.nn.optim.LearningRate;
 import org.dst4j.nn.optim.Optimizer;
 import org.dst4j.nn.optim.Sgd;
+import org.dst4j.nn.plot.Charts;
 import org.dst4j.nn.plot.LineChart;
 import org.dst4j.nn.train.EpochMetrics;
 import org.dst4j.nn.train.Evaluation;
@@ -207,7 +208,7 @@ public final class SetTraining {
                         try {
                             log.append(record(m));
                             ModelFile.save(out.resolve(CHECKPOINT), net, opt, std, header(cfg, s, provenance));
-                            curve(history).write(out.resolve(CURVE));
+                            Charts.write(out.resolve(CURVE), f -> curve(history).write(f));
                         } catch (IOException e) {
                             // An interrupt that lands in a write closes its channel: report it as the cancellation it is.
                             if (Thread.currentThread().isInterrupted()) {
@@ -225,7 +226,7 @@ public final class SetTraining {
             }
             if (out != null) {
                 ModelFile.save(out.resolve(MODEL), net, null, std, header(cfg, state, provenance));
-                curve(history).write(out.resolve(CURVE));
+                Charts.write(out.resolve(CURVE), f -> curve(history).write(f));
             }
             // The header the run's model file has, as loading it would give it (JSON types): a model saved from the
             // API then records its data and seed, which predict needs to re-draw a single file's held-out split.

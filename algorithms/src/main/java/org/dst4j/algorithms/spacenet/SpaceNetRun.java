@@ -29,6 +29,7 @@ import org.dst4j.nn.network.MlpConfig;
 import org.dst4j.nn.network.SparseMlp;
 import org.dst4j.nn.optim.LearningRate;
 import org.dst4j.nn.optim.Sgd;
+import org.dst4j.nn.plot.Charts;
 import org.dst4j.nn.plot.Heatmap;
 import org.dst4j.nn.train.EpochMetrics;
 import org.dst4j.nn.train.Trainer;
@@ -264,12 +265,14 @@ public final class SpaceNetRun {
         }
         Result r = new Result(methods, stats, sizes, (double) reserved / hiddenNeurons, (double) frozen / dense);
         AtomicFiles.writeString(out.resolve(METRICS), Json.write(metrics(cfg, r, dense, hiddenNeurons)) + "\n");
-        Heatmap chart = new Heatmap("Class-incremental accuracy (%) on task i after learning task j", "task", "after task j");
-        for (Method m : methods) {
-            double[][] a = m.accuracy();
-            if (a[0].length > 1) chart.add(m.name(), a);
-        }
-        chart.write(out.resolve(CHART));
+        Charts.write(out.resolve(CHART), f -> {
+            Heatmap chart = new Heatmap("Class-incremental accuracy (%) on task i after learning task j", "task", "after task j");
+            for (Method m : methods) {
+                double[][] a = m.accuracy();
+                if (a[0].length > 1) chart.add(m.name(), a);
+            }
+            chart.write(f);
+        });
         return r;
     }
 

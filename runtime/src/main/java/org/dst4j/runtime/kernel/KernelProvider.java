@@ -1,5 +1,6 @@
 package org.dst4j.runtime.kernel;
 
+import java.lang.module.ModuleFinder;
 import java.lang.reflect.Constructor;
 
 /**
@@ -37,6 +38,14 @@ public final class KernelProvider {
         return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
     }
 
+    /**
+     * Whether this Java runtime holds {@code jdk.incubator.vector} at all, resolved or not: a runtime built with
+     * {@code jlink} may not, and then {@code --add-modules} cannot help.
+     */
+    public static boolean vectorModuleInRuntime() {
+        return ModuleFinder.ofSystem().find("jdk.incubator.vector").isPresent();
+    }
+
     // -Ddst4j.kernels: scalar forces the scalar backend; panama or auto (or nothing) chooses as usual;
     // anything else is one warning, then the usual choice (it was silently ignored).
     static boolean forcedScalar(String v, java.io.PrintStream warn) {
@@ -66,7 +75,9 @@ public final class KernelProvider {
     private static Kernels choose() {
         if (forcedScalar(System.getProperty("dst4j.kernels"), System.err)) return scalar();
         if (!vectorModulePresent()) {
-            System.err.println("WARNING: dst4j uses scalar kernels (slow): jdk.incubator.vector is not available; start java with --add-modules jdk.incubator.vector");
+            System.err.println(vectorModuleInRuntime()
+                    ? "WARNING: dst4j uses scalar kernels (slow): jdk.incubator.vector is not available; start java with --add-modules jdk.incubator.vector"
+                    : "WARNING: dst4j uses scalar kernels (slow): this Java runtime has no jdk.incubator.vector module (a jlink image needs --add-modules jdk.incubator.vector)");
             return scalar();
         }
         return panama();
