@@ -80,15 +80,10 @@ final class SetCommand implements Command {
 
     static String init(Options o) throws UsageException {
         String s = o.string("init");
-        org.dst4j.nn.init.WeightInit w;
         try {
-            w = org.dst4j.nn.init.WeightInit.parse(s);
+            org.dst4j.nn.init.WeightInit.parse(s); // which also refuses a negative or infinite std
         } catch (IllegalArgumentException e) {
             throw new UsageException("--init: " + e.getMessage());
-        }
-        // WeightInit.parse takes any float as the std; a negative or infinite one is a typo, not a distribution.
-        if (w instanceof org.dst4j.nn.init.WeightInit.Normal n && !(n.std() >= 0 && n.std() < Float.POSITIVE_INFINITY)) {
-            throw new UsageException("--init: expected normal:<std> with a finite std >= 0, got '" + s + "'");
         }
         return s;
     }

@@ -173,7 +173,7 @@ public final class ScaleBenchmark {
         if (!Files.isRegularFile(json)) throw new IOException(json + ": no such file (run 'bench scale --out " + dir + "' first)");
         List<Point> ps = new ArrayList<>();
         try {
-            Object sizes = Json.parseObject(Files.readString(json)).get("sizes");
+            Object sizes = Json.parseObject(Json.readFile(json)).get("sizes");
             if (!(sizes instanceof List<?> rows)) throw new IllegalArgumentException("field 'sizes': expected a list");
             for (Object o : rows) {
                 if (!(o instanceof Map<?, ?> r)) throw new IllegalArgumentException("field 'sizes': expected objects");

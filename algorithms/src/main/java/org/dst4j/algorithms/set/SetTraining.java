@@ -147,8 +147,13 @@ public final class SetTraining {
             expected = Json.getLong(provenance, "data_checksum");
             expectedTest = provenance.containsKey("test_checksum") ? Json.getLong(provenance, "test_checksum") : null; // older checkpoints did not record it
             // The training state is read before the model is loaded: a bad field must not strand the network.
-            state.epochsDone = (int) Json.getLong(training, "epochs_done");
+            state.epochsDone = Json.getInt(training, "epochs_done");
             state.step = Json.getLong(training, "step");
+            // A count cut to 32 bits (2^31 became -2^31) had the run train for ever; a negative step repeats dropout masks.
+            if (state.epochsDone < 0 || state.epochsDone > cfg.epochs()) {
+                throw new IllegalArgumentException("field 'epochs_done': " + state.epochsDone + " is not in [0, " + cfg.epochs() + "], the run's epochs");
+            }
+            if (state.step < 0) throw new IllegalArgumentException("field 'step': expected a count >= 0, got " + state.step);
             state.shuffle.restore(Json.getLongs(training, "rng_shuffle"));
             state.evolution.restore(Json.getLongs(training, "rng_evolution"));
         } catch (IllegalArgumentException e) {
@@ -173,6 +178,14 @@ public final class SetTraining {
         AtomicFiles.removeTemporaries(dir, List.of(MODEL, CHECKPOINT, METRICS, CURVE)); // of writes a kill interrupted
         Optimizer opt = optimizer(cfg);
         ModelFile.Loaded loaded = ModelFile.load(file, opt);
+        // The network is the one the run's settings build for this data, or the file was edited: a network of 8 outputs
+        // for 10 classes failed inside the loss kernel, and one unlike its config trained on under the wrong description.
+        MlpConfig built = mlpConfig(cfg, data.train().features(), data.train().classes());
+        if (!loaded.net().config().equals(built)) {
+            loaded.net().close();
+            throw new IOException(dir + ": " + file.getFileName() + " holds the network " + loaded.net().config() + ", but its training config on this data makes "
+                    + built + " (file edited?)");
+        }
         return run(cfg, data, loaded.standardizer(), loaded.net(), opt, state, dir, true, progress);
     }
 
@@ -282,9 +295,12 @@ public final class SetTraining {
     static SetConfig configFrom(Map<String, Object> m, int threads) {
         long[] h = Json.getLongs(m, "hidden");
         int[] hidden = new int[h.length];
-        for (int i = 0; i < h.length; i++) hidden[i] = (int) h[i];
-        return new SetConfig(hidden, Json.getDouble(m, "epsilon"), Json.getDouble(m, "zeta"), (int) Json.getLong(m, "epochs"),
-                (int) Json.getLong(m, "batch"), (float) Json.getDouble(m, "lr"), (float) Json.getDouble(m, "momentum"),
+        for (int i = 0; i < h.length; i++) {
+            hidden[i] = (int) h[i];
+            if (hidden[i] != h[i]) throw new IllegalArgumentException("field 'hidden'[" + i + "]: " + h[i] + " is outside the 32-bit integers");
+        }
+        return new SetConfig(hidden, Json.getDouble(m, "epsilon"), Json.getDouble(m, "zeta"), Json.getInt(m, "epochs"),
+                Json.getInt(m, "batch"), (float) Json.getDouble(m, "lr"), (float) Json.getDouble(m, "momentum"),
                 (float) Json.getDouble(m, "weight_decay"), (float) Json.getDouble(m, "dropout"), Json.getString(m, "activation"),
                 (float) Json.getDouble(m, "alpha"), Json.getString(m, "optimizer"), Json.getString(m, "schedule"),
                 Json.getString(m, "init"), Json.getLong(m, "seed"), threads);
@@ -309,12 +325,19 @@ public final class SetTraining {
     /** Every epoch recorded in the run directory {@code dir}'s {@link #METRICS}, in order. */
     public static List<EpochMetrics> history(Path dir) throws IOException {
         List<EpochMetrics> h = new ArrayList<>();
-        for (Map<String, Object> r : MetricsLog.readAll(dir.resolve(METRICS))) h.add(fromRecord(r));
+        List<Map<String, Object>> records = MetricsLog.readAll(dir.resolve(METRICS));
+        for (int i = 0; i < records.size(); i++) {
+            try {
+                h.add(fromRecord(records.get(i)));
+            } catch (IllegalArgumentException e) { // a missing or mistyped field: an edited or foreign file, not a bug
+                throw new IOException(dir.resolve(METRICS) + ": record " + (i + 1) + ": " + e.getMessage());
+            }
+        }
         return h;
     }
 
     private static EpochMetrics fromRecord(Map<String, Object> r) {
-        return new EpochMetrics((int) Json.getLong(r, "epoch"), Json.getDouble(r, "train_loss"), Json.getDouble(r, "train_accuracy"),
+        return new EpochMetrics(Json.getInt(r, "epoch"), Json.getDouble(r, "train_loss"), Json.getDouble(r, "train_accuracy"),
                 Json.getDouble(r, "test_loss"), Json.getDouble(r, "test_accuracy"), Json.getLong(r, "connections"),
                 Json.getDouble(r, "epoch_seconds"), Json.getDouble(r, "evolution_seconds"), Json.getDouble(r, "eval_seconds"),
                 (float) Json.getDouble(r, "learning_rate"));

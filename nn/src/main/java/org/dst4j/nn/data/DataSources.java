@@ -131,7 +131,7 @@ public final class DataSources {
             return new DatasetSplit(tr, test.toDataset(name + "/test", classes), warnings);
         }
         List<String> warnings = model == TRAINING ? checkLabels(trainLabels, train.labels(), train.maxLabel() + 1, null, null) : List.of();
-        DatasetSplit split = holdOut(train.toDataset(name, train.maxLabel() + 1), o.testFraction(), o.seed());
+        DatasetSplit split = holdOut(train.toDataset(name, train.maxLabel() + 1), o.testFraction(), o.seed(), p.toString());
         if (model != TRAINING) {
             try {
                 model.check(split.test().name(), split.test().features(), trainLabels, split.test().labels(), true);
@@ -225,6 +225,11 @@ public final class DataSources {
      * every class goes to test (stratified, so small classes are represented in both).
      */
     public static DatasetSplit holdOut(Dataset all, double fraction, long seed) throws DataFormatException {
+        return holdOut(all, fraction, seed, all.name());
+    }
+
+    // source names the data in errors: the file read, where the dataset's own name ("d" for d.csv) would not say which.
+    private static DatasetSplit holdOut(Dataset all, double fraction, long seed, String source) throws DataFormatException {
         if (!(fraction > 0 && fraction < 1)) {
             all.close();
             throw new DataFormatException(all.name() + ": a single data file needs --test-fraction in (0, 1), got " + fraction);
@@ -245,7 +250,7 @@ public final class DataSources {
                 else tr[ntr++] = i;
             }
             if (ntr == 0 || nte == 0) {
-                throw new DataFormatException(all.name() + ": " + n + " samples are too few to hold out " + fraction + " for testing");
+                throw new DataFormatException(source + ": " + n + " samples are too few to hold out " + fraction + " for testing");
             }
             java.util.Arrays.sort(tr, 0, ntr);
             java.util.Arrays.sort(te, 0, nte);

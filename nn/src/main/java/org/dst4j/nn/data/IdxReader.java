@@ -29,8 +29,9 @@ final class IdxReader {
      * read after its training set); {@code likeName} names {@code like}'s images file in the error.
      */
     public static Dataset read(String name, Path images, Path labels, Dataset like, String likeName) throws DataFormatException {
+        long imagesLength = contentLength(images), labelsLength = contentLength(labels);
         try (InputStream ii = open(images); InputStream li = open(labels)) {
-            return read(name, ii, images.toString(), li, labels.toString(), like, likeName);
+            return read(name, ii, images.toString(), li, labels.toString(), like, likeName, imagesLength, labelsLength);
         } catch (IOException e) {
             throw new DataFormatException("cannot read " + images + " / " + labels + ": " + e.getMessage(), e);
         }
@@ -45,22 +46,28 @@ final class IdxReader {
     /** As {@link #read(String, Path, Path, Dataset, String)} from streams. */
     public static Dataset read(String name, InputStream images, String imagesName, InputStream labels, String labelsName,
                                Dataset like, String likeName) throws DataFormatException, IOException {
+        return read(name, images, imagesName, labels, labelsName, like, likeName, Long.MAX_VALUE, Long.MAX_VALUE);
+    }
+
+    // imagesLength, labelsLength: the bytes each stream holds (decompressed), Long.MAX_VALUE when unknown.
+    private static Dataset read(String name, InputStream images, String imagesName, InputStream labels, String labelsName,
+                                Dataset like, String likeName, long imagesLength, long labelsLength) throws DataFormatException, IOException {
         // Read one after the other, so a failing stream (a corrupt .gz) is named alone.
         int[] y;
         try {
-            y = readLabels(maybeGunzip(labels), labelsName);
+            y = readLabels(maybeGunzip(labels), labelsName, labelsLength);
         } catch (IOException e) {
             throw new DataFormatException(labelsName + ": cannot read: " + e.getMessage(), e);
         }
         try {
-            return readImages(name, maybeGunzip(images), imagesName, y, labelsName, like, likeName);
+            return readImages(name, maybeGunzip(images), imagesName, imagesLength, y, labelsName, like, likeName);
         } catch (IOException e) {
             throw new DataFormatException(imagesName + ": cannot read: " + e.getMessage(), e);
         }
     }
 
-    private static Dataset readImages(String name, InputStream images, String imagesName, int[] y, String labelsName, Dataset like, String likeName)
-            throws DataFormatException, IOException {
+    private static Dataset readImages(String name, InputStream images, String imagesName, long length, int[] y, String labelsName,
+                                      Dataset like, String likeName) throws DataFormatException, IOException {
         DataInputStream in = new DataInputStream(new BufferedInputStream(images, 1 << 16));
         int magic = readInt(in, imagesName, 0);
         if (magic != IMAGES_MAGIC) {
@@ -82,12 +89,17 @@ final class IdxReader {
                     + likeName + " has " + like.imageRows() + "x" + like.imageCols() + " (" + like.features() + ")");
         }
         int features = rows * cols;
+        // Before allocating: a flipped bit in the image size had gigabytes allocated (and zeroed) for a file of a few KB.
+        if (16 + (long) n * features > length) {
+            long s = (length - 16) / features;
+            throw new DataFormatException(imagesName + ": truncated at image " + s + " (byte " + (16 + s * features) + "), expected " + n + " images");
+        }
         int classes = 10;
         for (int l : y) classes = Math.max(classes, l + 1);
         Dataset d = Dataset.allocate(name, n, features, y, classes, rows, cols);
         try {
-            byte[] buf = new byte[features];
-            float[] row = new float[features];
+            byte[] buf = new byte[n == 0 ? 0 : features]; // no images: the header's size is not in the file
+            float[] row = new float[buf.length];
             for (int s = 0; s < n; s++) {
                 try {
                     in.readFully(buf);
@@ -105,7 +117,7 @@ final class IdxReader {
         }
     }
 
-    private static int[] readLabels(InputStream raw, String name) throws DataFormatException, IOException {
+    private static int[] readLabels(InputStream raw, String name, long length) throws DataFormatException, IOException {
         DataInputStream in = new DataInputStream(new BufferedInputStream(raw, 1 << 16));
         int magic = readInt(in, name, 0);
         if (magic != LABELS_MAGIC) {
@@ -113,6 +125,8 @@ final class IdxReader {
         }
         int n = readInt(in, name, 4);
         if (n < 0) throw new DataFormatException(name + ": negative label count " + n + " at byte 4");
+        // Before allocating: a count of 2^31 - 1 in a file of a few bytes was a 2 GB array (or an OutOfMemoryError).
+        if (8 + (long) n > length) throw new DataFormatException(name + ": truncated, expected " + n + " labels after byte 8");
         byte[] b = new byte[n];
         try {
             in.readFully(b);
@@ -147,6 +161,19 @@ final class IdxReader {
             return in.readInt();
         } catch (EOFException e) {
             throw new DataFormatException(name + ": truncated header at byte " + offset);
+        }
+    }
+
+    /**
+     * The bytes {@code p} holds once decompressed, for checking a header's counts before allocating for them: its
+     * size, or for gzip the length of its content (inflated once more, a fraction of the time the read takes).
+     */
+    private static long contentLength(Path p) throws DataFormatException {
+        try (InputStream raw = open(p)) {
+            InputStream in = maybeGunzip(raw);
+            return in instanceof GZIPInputStream ? in.transferTo(java.io.OutputStream.nullOutputStream()) : Files.size(p);
+        } catch (IOException e) {
+            throw new DataFormatException(p + ": cannot read: " + e.getMessage(), e);
         }
     }
 

@@ -96,13 +96,14 @@ final class NpyReader {
     /** One array, any supported type. Errors name the file and byte offset. */
     public static NpyArray read(Path file) throws DataFormatException {
         try (InputStream raw = Files.newInputStream(file)) {
-            return read(raw, file.toString());
+            return read(raw, file.toString(), Files.size(file));
         } catch (IOException e) {
             throw new DataFormatException(file + ": cannot read: " + e.getMessage(), e);
         }
     }
 
-    static NpyArray read(InputStream raw, String source) throws DataFormatException, IOException {
+    // length: the bytes the stream holds, against which the header's shape is checked before allocating for it.
+    static NpyArray read(InputStream raw, String source, long length) throws DataFormatException, IOException {
         DataInputStream in = new DataInputStream(new BufferedInputStream(raw, 1 << 16));
         byte[] magic = new byte[8];
         readFully(in, magic, source, 0, "header");
@@ -134,9 +135,16 @@ final class NpyReader {
         }
         if (f.group(1).equals("True")) throw new DataFormatException(source + ": Fortran-order array; save it in C order (np.ascontiguousarray)");
         char kind = d.group(2).charAt(0);
-        int size = Integer.parseInt(d.group(3));
-        String type = "" + kind + size;
-        if (!((kind == 'f' && (size == 4 || size == 8)) || ((kind == 'u' || kind == 'i') && (size == 1 || size == 2 || size == 4 || size == 8)))) {
+        String type = "" + kind + d.group(3);
+        // By name: '<f99999999999' overflowed Integer.parseInt and escaped as a NumberFormatException.
+        int size = switch (type) {
+            case "f4", "u4", "i4" -> 4;
+            case "f8", "u8", "i8" -> 8;
+            case "u2", "i2" -> 2;
+            case "u1", "i1" -> 1;
+            default -> 0;
+        };
+        if (size == 0) {
             throw new DataFormatException(source + ": dtype '" + d.group(1) + type + "' not supported; expected float32, float64 or an integer type");
         }
         ByteOrder order = d.group(1).equals(">") ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
@@ -148,6 +156,12 @@ final class NpyReader {
                 throw new DataFormatException(source + ": shape " + s.group(1).strip() + " holds more than 2^31 elements, the most supported per file");
             }
             count *= dim;
+        }
+        // Before allocating: a shape of a few hundred million elements in a small file allocated gigabytes first.
+        if (dataStart + count * size > length) {
+            long at = Math.max(0, length - dataStart) / size;
+            throw new DataFormatException(source + ": truncated in the data at element " + at + " (byte " + (dataStart + at * size)
+                    + "), expected " + count + " elements of " + type);
         }
         float[] values = new float[(int) count];
         byte[] buf = new byte[size * 8192];

@@ -53,11 +53,17 @@ public sealed interface WeightInit {
             case "zero" -> new Zero();
             default -> {
                 if (s.startsWith("normal:")) {
+                    float std;
                     try {
-                        yield new Normal(Float.parseFloat(s.substring(7)));
+                        std = Float.parseFloat(s.substring(7));
                     } catch (NumberFormatException e) {
                         throw new IllegalArgumentException("bad std in '" + s + "'; expected normal:<number>");
                     }
+                    // Here, not only on the command line: a checkpoint's normal:NaN grew NaN weights on resume.
+                    if (!(std >= 0 && std < Float.POSITIVE_INFINITY)) {
+                        throw new IllegalArgumentException("expected normal:<std> with a finite std >= 0, got '" + s + "'");
+                    }
+                    yield new Normal(std);
                 }
                 throw new IllegalArgumentException("unknown weight init '" + s + "'; expected he-uniform, xavier-uniform, zero or normal:<std>");
             }

@@ -1,5 +1,13 @@
 package org.dst4j.nn.io;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -89,6 +97,25 @@ public final class Json {
         sb.append('"');
     }
 
+    // More than any manifest or metrics log holds (the checkpoint header's cap): a larger file is not one of them.
+    private static final long MAX_FILE = 64 << 20;
+
+    /**
+     * The text of a JSON file (a model directory's manifest, a metrics log) as UTF-8, or an IOException naming
+     * the file: a byte that is not UTF-8 was "Input length = 1", naming nothing, and any file was read whole.
+     */
+    public static String readFile(Path file) throws IOException {
+        long size = Files.size(file);
+        if (size > MAX_FILE) throw new IOException(file + ": " + size + " bytes, more than the " + MAX_FILE + " a JSON file of dst4j has");
+        ByteBuffer in = ByteBuffer.wrap(Files.readAllBytes(file));
+        CharBuffer out = CharBuffer.allocate(in.capacity());
+        CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder(); // reports malformed input rather than replacing it
+        CoderResult r = utf8.decode(in, out, true);
+        if (!r.isError()) r = utf8.flush(out);
+        if (r.isError()) throw new IOException(file + ": byte " + in.position() + " is not UTF-8 text");
+        return out.flip().toString();
+    }
+
     /** Parses one JSON value (surrounding whitespace allowed, nothing else). */
     public static Object parse(String text) {
         Parser p = new Parser(text);
@@ -107,9 +134,14 @@ public final class Json {
         return (Map<String, Object>) v;
     }
 
+    // A header or manifest nests 3 levels; each level is two stack frames, and "[[[[..." of a file's size
+    // overflowed the stack (a StackOverflowError, not a parse error naming the offset).
+    private static final int MAX_DEPTH = 256;
+
     private static final class Parser {
         final String s;
         int i;
+        int depth;
 
         Parser(String s) {
             this.s = s;
@@ -136,9 +168,10 @@ public final class Json {
         Object value() {
             if (i >= s.length()) throw error("a value");
             char c = s.charAt(i);
+            if ((c == '{' || c == '[') && depth == MAX_DEPTH) throw error("at most " + MAX_DEPTH + " nested arrays and objects");
             return switch (c) {
-                case '{' -> object();
-                case '[' -> array();
+                case '{' -> nested(true);
+                case '[' -> nested(false);
                 case '"' -> str();
                 case 't' -> literal("true", Boolean.TRUE);
                 case 'f' -> literal("false", Boolean.FALSE);
@@ -148,6 +181,13 @@ public final class Json {
                     throw error("a value");
                 }
             };
+        }
+
+        Object nested(boolean object) {
+            depth++;
+            Object v = object ? object() : array();
+            depth--;
+            return v;
         }
 
         Object literal(String word, Object v) {
@@ -287,6 +327,21 @@ public final class Json {
     /** {@code m.get(key)} as a long, or an error naming the key. */
     public static long getLong(Map<String, Object> m, String key) {
         if (!(m.get(key) instanceof Number n)) throw new IllegalArgumentException("field '" + key + "': expected a number, got " + m.get(key));
+        return whole(n, "field '" + key + "'");
+    }
+
+    /** {@code m.get(key)} as an int, or an error naming the key: 2^32 + 8 read as a count is not 8. */
+    public static int getInt(Map<String, Object> m, String key) {
+        long v = getLong(m, key);
+        if (v != (int) v) throw new IllegalArgumentException("field '" + key + "': " + v + " is outside the 32-bit integers");
+        return (int) v;
+    }
+
+    // A count, seed or size written as 1.5 or 1e300 is no such thing: longValue() made them 1 and 2^63 - 1.
+    private static long whole(Number n, String what) {
+        if (n instanceof Double d && !(d == Math.rint(d) && Math.abs(d) < 0x1p63)) {
+            throw new IllegalArgumentException(what + ": expected a whole number, got " + d);
+        }
         return n.longValue();
     }
 
@@ -317,7 +372,7 @@ public final class Json {
         long[] out = new long[l.size()];
         for (int k = 0; k < out.length; k++) {
             if (!(l.get(k) instanceof Number n)) throw new IllegalArgumentException("field '" + key + "'[" + k + "]: expected a number");
-            out[k] = n.longValue();
+            out[k] = whole(n, "field '" + key + "'[" + k + "]");
         }
         return out;
     }

@@ -57,7 +57,7 @@ public final class MetricsLog implements AutoCloseable {
     /** Every record of a metrics file; a torn last line (a crash mid-write) is ignored. */
     public static List<Map<String, Object>> readAll(Path file) throws IOException {
         List<Map<String, Object>> records = new ArrayList<>();
-        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        List<String> lines = Json.readFile(file).lines().toList();
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).strip();
             if (line.isEmpty()) continue;

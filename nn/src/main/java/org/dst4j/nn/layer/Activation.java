@@ -31,7 +31,11 @@ public record Activation(Kind kind, float slope) {
     public static Activation relu() { return new Activation(Kind.RELU, 0f); }
 
     /** {@code x} for {@code x > 0}, else {@code slope * x}. */
-    public static Activation leakyRelu(float slope) { return new Activation(Kind.LEAKY_RELU, slope); }
+    public static Activation leakyRelu(float slope) {
+        // A model file's "leaky:NaN" (Float.parseFloat reads NaN and Infinity) made every prediction NaN.
+        if (!Float.isFinite(slope)) throw new IllegalArgumentException("leaky ReLU slope must be a finite number, got " + slope);
+        return new Activation(Kind.LEAKY_RELU, slope);
+    }
 
     /** {@code 1 / (1 + exp(-x))}. */
     public static Activation sigmoid() { return new Activation(Kind.SIGMOID, 0f); }
@@ -47,6 +51,7 @@ public record Activation(Kind kind, float slope) {
      * layers and {@code +alpha} on odd ones.
      */
     public static Activation allRelu(int hiddenIndex, float alpha) {
+        if (!Float.isFinite(alpha)) throw new IllegalArgumentException("All-ReLU alpha must be a finite number, got " + alpha);
         return leakyRelu(hiddenIndex % 2 == 0 ? -alpha : alpha);
     }
 
@@ -58,7 +63,13 @@ public record Activation(Kind kind, float slope) {
             case "tanh" -> tanh();
             case "linear" -> linear();
             default -> {
-                if (s.startsWith("leaky:")) yield leakyRelu(Float.parseFloat(s.substring(6)));
+                if (s.startsWith("leaky:")) {
+                    try {
+                        yield leakyRelu(Float.parseFloat(s.substring(6)));
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("bad slope in '" + s + "'; expected leaky:<number>");
+                    }
+                }
                 throw new IllegalArgumentException("unknown activation '" + s + "'; expected relu, sigmoid, tanh, linear or leaky:<slope>");
             }
         };

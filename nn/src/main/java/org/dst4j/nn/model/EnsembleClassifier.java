@@ -72,7 +72,7 @@ public final class EnsembleClassifier implements Classifier {
         Map<String, Object> m;
         List<?> names;
         try {
-            m = Json.parseObject(Files.readString(file));
+            m = Json.parseObject(Json.readFile(file));
             if (!FORMAT.equals(m.get("format"))) throw new IllegalArgumentException("field 'format': expected \"" + FORMAT + "\", got " + m.get("format"));
             if (!(m.get("members") instanceof List<?> l) || l.isEmpty()) throw new IllegalArgumentException("field 'members': expected a non-empty array of file names");
             names = l;
@@ -103,7 +103,12 @@ public final class EnsembleClassifier implements Classifier {
      * manifest is accepted: a manifest must not make a loader read files elsewhere ("../x", "/etc/...").
      */
     static Path part(Path dir, Path manifest, String field, String name) throws IOException {
-        Path p = Path.of(name);
+        Path p;
+        try {
+            p = Path.of(name);
+        } catch (java.nio.file.InvalidPathException e) { // a NUL in the name
+            throw new IOException(manifest + ": field '" + field + "': expected a file name in " + dir + ", got '" + name + "' (" + e.getReason() + ")");
+        }
         if (name.isEmpty() || p.isAbsolute() || p.getNameCount() != 1 || name.equals(".") || name.equals("..")) {
             throw new IOException(manifest + ": field '" + field + "': expected a file name in " + dir + ", got '" + name + "'");
         }

@@ -126,7 +126,12 @@ public final class ModelFile {
                         }
                     }
                     // Still inside the try: a bad field or standardizer found now must free the layers too.
-                    if (opt != null && h.containsKey("optimizer_steps")) opt.setSteps(Json.getLong(h, "optimizer_steps"));
+                    if (opt != null && h.containsKey("optimizer_steps")) {
+                        long steps = Json.getLong(h, "optimizer_steps");
+                        // Adam's bias correction divides by 1 - beta^(steps + 1), which a negative count made 0 (infinite steps) or negative.
+                        if (steps < 0) throw new IllegalArgumentException("field 'optimizer_steps': expected a count >= 0, got " + steps);
+                        opt.setSteps(steps);
+                    }
                     Standardizer std = null;
                     if (ck.has("standardizer.mean")) {
                         std = new Standardizer(ck.tensor("standardizer.mean").toFloatArray(), ck.tensor("standardizer.std").toFloatArray());

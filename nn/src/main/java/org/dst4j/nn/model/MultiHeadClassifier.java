@@ -152,7 +152,7 @@ public final class MultiHeadClassifier implements Classifier {
         List<?> names;
         String backboneName;
         try {
-            m = Json.parseObject(Files.readString(file));
+            m = Json.parseObject(Json.readFile(file));
             if (!FORMAT.equals(m.get("format"))) throw new IllegalArgumentException("field 'format': expected \"" + FORMAT + "\", got " + m.get("format"));
             backboneName = Json.getString(m, "backbone");
             if (!(m.get("heads") instanceof List<?> l) || l.isEmpty()) throw new IllegalArgumentException("field 'heads': expected a non-empty array of file names");
