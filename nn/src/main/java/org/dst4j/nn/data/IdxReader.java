@@ -5,6 +5,10 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.GZIPInputStream;
@@ -29,9 +33,8 @@ final class IdxReader {
      * read after its training set); {@code likeName} names {@code like}'s images file in the error.
      */
     public static Dataset read(String name, Path images, Path labels, Dataset like, String likeName) throws DataFormatException {
-        long imagesLength = contentLength(images), labelsLength = contentLength(labels);
         try (InputStream ii = open(images); InputStream li = open(labels)) {
-            return read(name, ii, images.toString(), li, labels.toString(), like, likeName, imagesLength, labelsLength);
+            return read(name, ii, images.toString(), li, labels.toString(), like, likeName, bytes -> lengthIfBelow(images, bytes), bytes -> lengthIfBelow(labels, bytes));
         } catch (IOException e) {
             throw new DataFormatException("cannot read " + images + " / " + labels + ": " + e.getMessage(), e);
         }
@@ -46,27 +49,27 @@ final class IdxReader {
     /** As {@link #read(String, Path, Path, Dataset, String)} from streams. */
     public static Dataset read(String name, InputStream images, String imagesName, InputStream labels, String labelsName,
                                Dataset like, String likeName) throws DataFormatException, IOException {
-        return read(name, images, imagesName, labels, labelsName, like, likeName, Long.MAX_VALUE, Long.MAX_VALUE);
+        return read(name, images, imagesName, labels, labelsName, like, likeName, bytes -> -1, bytes -> -1);
     }
 
-    // imagesLength, labelsLength: the bytes each stream holds (decompressed), Long.MAX_VALUE when unknown.
+    // imagesShort, labelsShort: each stream's decompressed length when it is below the bytes asked about, else (or when unknown) -1.
     private static Dataset read(String name, InputStream images, String imagesName, InputStream labels, String labelsName,
-                                Dataset like, String likeName, long imagesLength, long labelsLength) throws DataFormatException, IOException {
+                                Dataset like, String likeName, Shortfall imagesShort, Shortfall labelsShort) throws DataFormatException, IOException {
         // Read one after the other, so a failing stream (a corrupt .gz) is named alone.
         int[] y;
         try {
-            y = readLabels(maybeGunzip(labels), labelsName, labelsLength);
+            y = readLabels(maybeGunzip(labels), labelsName, labelsShort);
         } catch (IOException e) {
             throw new DataFormatException(labelsName + ": cannot read: " + e.getMessage(), e);
         }
         try {
-            return readImages(name, maybeGunzip(images), imagesName, imagesLength, y, labelsName, like, likeName);
+            return readImages(name, maybeGunzip(images), imagesName, imagesShort, y, labelsName, like, likeName);
         } catch (IOException e) {
             throw new DataFormatException(imagesName + ": cannot read: " + e.getMessage(), e);
         }
     }
 
-    private static Dataset readImages(String name, InputStream images, String imagesName, long length, int[] y, String labelsName,
+    private static Dataset readImages(String name, InputStream images, String imagesName, Shortfall shortfall, int[] y, String labelsName,
                                       Dataset like, String likeName) throws DataFormatException, IOException {
         DataInputStream in = new DataInputStream(new BufferedInputStream(images, 1 << 16));
         int magic = readInt(in, imagesName, 0);
@@ -90,8 +93,9 @@ final class IdxReader {
         }
         int features = rows * cols;
         // Before allocating: a flipped bit in the image size had gigabytes allocated (and zeroed) for a file of a few KB.
-        if (16 + (long) n * features > length) {
-            long s = (length - 16) / features;
+        long length = shortfall.lengthIfBelow(16 + (long) n * features);
+        if (length >= 0) {
+            long s = Math.max(0, length - 16) / features;
             throw new DataFormatException(imagesName + ": truncated at image " + s + " (byte " + (16 + s * features) + "), expected " + n + " images");
         }
         int classes = 10;
@@ -117,7 +121,7 @@ final class IdxReader {
         }
     }
 
-    private static int[] readLabels(InputStream raw, String name, long length) throws DataFormatException, IOException {
+    private static int[] readLabels(InputStream raw, String name, Shortfall shortfall) throws DataFormatException, IOException {
         DataInputStream in = new DataInputStream(new BufferedInputStream(raw, 1 << 16));
         int magic = readInt(in, name, 0);
         if (magic != LABELS_MAGIC) {
@@ -126,7 +130,7 @@ final class IdxReader {
         int n = readInt(in, name, 4);
         if (n < 0) throw new DataFormatException(name + ": negative label count " + n + " at byte 4");
         // Before allocating: a count of 2^31 - 1 in a file of a few bytes was a 2 GB array (or an OutOfMemoryError).
-        if (8 + (long) n > length) throw new DataFormatException(name + ": truncated, expected " + n + " labels after byte 8");
+        if (shortfall.lengthIfBelow(8 + (long) n) >= 0) throw new DataFormatException(name + ": truncated, expected " + n + " labels after byte 8");
         byte[] b = new byte[n];
         try {
             in.readFully(b);
@@ -164,16 +168,31 @@ final class IdxReader {
         }
     }
 
+    @FunctionalInterface
+    private interface Shortfall {
+        long lengthIfBelow(long bytes) throws IOException;
+    }
+
     /**
-     * The bytes {@code p} holds once decompressed, for checking a header's counts before allocating for them: its
-     * size, or for gzip the length of its content (inflated once more, a fraction of the time the read takes).
+     * The length of {@code p}'s content (decompressed) if it is below {@code bytes}, else -1: checked before
+     * allocating what a header's counts ask for. A gzip file's trailer gives its content's length mod 2^32 (RFC 1952's ISIZE) and
+     * deflate expands at most 1032:1, so an honest file costs a 4-byte read; only a count beyond what they vouch
+     * for (several gzip members, 4 GB or more, or a corrupt header) costs inflating the file once more.
      */
-    private static long contentLength(Path p) throws DataFormatException {
-        try (InputStream raw = open(p)) {
-            InputStream in = maybeGunzip(raw);
-            return in instanceof GZIPInputStream ? in.transferTo(java.io.OutputStream.nullOutputStream()) : Files.size(p);
-        } catch (IOException e) {
-            throw new DataFormatException(p + ": cannot read: " + e.getMessage(), e);
+    private static long lengthIfBelow(Path p, long bytes) throws IOException {
+        long size = Files.size(p);
+        boolean gzip;
+        long trailer = -1;
+        try (FileChannel ch = FileChannel.open(p)) {
+            ByteBuffer b = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+            gzip = size >= 18 && ch.read(b.limit(2), 0) == 2 && (b.get(0) & 0xff) == 0x1f && (b.get(1) & 0xff) == 0x8b;
+            if (gzip && ch.read(b.clear(), size - 4) == 4) trailer = b.getInt(0) & 0xffffffffL;
+        }
+        if (!gzip) return size < bytes ? size : -1;
+        if (bytes <= trailer && bytes <= 1032 * size) return -1;
+        try (InputStream in = maybeGunzip(open(p))) {
+            long length = in.transferTo(OutputStream.nullOutputStream());
+            return length < bytes ? length : -1;
         }
     }
 

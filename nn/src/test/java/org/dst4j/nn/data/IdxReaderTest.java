@@ -88,6 +88,28 @@ class IdxReaderTest {
         }
     }
 
+    // The reader checks a header's counts against the gzip trailer's length, which is the last member's only: a
+    // file of several members (cat a.gz b.gz) must be measured in full, not refused as truncated.
+    @Test
+    void aGzipFileOfSeveralMembersLoadsAsOneOfOneMember(@TempDir Path tmp) throws Exception {
+        byte[] img = images(11, 3, 5, 0x803), lab = labels(11);
+        Path one = Files.createDirectories(tmp.resolve("one")), two = Files.createDirectories(tmp.resolve("two"));
+        dir(one, img, lab, true);
+        dir(two, img, lab, true);
+        for (var f : new Object[][] {{"train-images-idx3-ubyte.gz", img}, {"train-labels-idx1-ubyte.gz", lab}}) {
+            byte[] raw = (byte[]) f[1];
+            int half = raw.length / 2;
+            ByteArrayOutputStream cat = new ByteArrayOutputStream();
+            cat.write(gzip(java.util.Arrays.copyOfRange(raw, 0, half)));
+            cat.write(gzip(java.util.Arrays.copyOfRange(raw, half, raw.length)));
+            Files.write(two.resolve((String) f[0]), cat.toByteArray());
+        }
+        try (DatasetSplit a = DataSources.load(DataOptions.idx(one)); DatasetSplit b = DataSources.load(DataOptions.idx(two))) {
+            assertThat(b.train().checksum()).isEqualTo(a.train().checksum());
+            assertThat(b.train().labels()).isEqualTo(a.train().labels());
+        }
+    }
+
     @Test
     void brokenFilesAreNamedWithThePosition(@TempDir Path tmp) throws Exception {
         Path a = Files.createDirectories(tmp.resolve("truncated"));
