@@ -3,6 +3,7 @@ package org.dst4j.algorithms.cli;
 import org.dst4j.nn.data.DataFormatException;
 import org.dst4j.nn.data.DataOptions;
 import org.dst4j.nn.data.DataSources;
+import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.DatasetSplit;
 
 /** The data options every algorithm command shares. */
@@ -33,6 +34,11 @@ final class DataArgs {
      */
     static DatasetSplit loadForModel(Options o, long seed, int inputs, int classes) throws UsageException, DataFormatException {
         return warn(o, DataSources.loadForModel(parse(o, seed), inputs, classes));
+    }
+
+    /** Loads only the test set, for data with a test set of its own (see {@link DataSources#testForModel}). */
+    static Dataset testForModel(Options o, int inputs, int classes) throws UsageException, DataFormatException {
+        return DataSources.testForModel(parse(o, 0), inputs, classes);
     }
 
     /** Whether the test set is held out of a single --data file, drawn by the seed (no test file of its own). */

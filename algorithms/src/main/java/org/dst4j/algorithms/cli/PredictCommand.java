@@ -49,6 +49,12 @@ final class PredictCommand implements Command {
             TrainedOn trained = TrainedOn.of(c);
             // A single file's test split is drawn by a seed; scored with another one it would mix in training samples.
             long seed = o.given("seed") ? o.longValue("seed") : trained.seed() != null ? trained.seed() : 0;
+            if (!heldOut) {
+                // Data with a test set of its own: the training files are not read.
+                try (Dataset test = testForModel(o, c, model)) {
+                    return report(output, test, c.predictProbabilities(test), c.classes());
+                }
+            }
             // Data of another shape is the mistake to name, before its labels and the split check, which would blame the seed.
             try (DatasetSplit data = loadForModel(o, seed, c, model)) {
                 if (heldOut && trained.checksum() == null) {
@@ -60,7 +66,7 @@ final class PredictCommand implements Command {
                     throw new UserException("--data " + o.path("data") + ": the test split drawn with seed " + seed + " is not the one held out when "
                             + model + " was trained (the training samples differ); give the file, --seed, --test-fraction and --limit-train of that run");
                 }
-                return report(output, data, c.predictProbabilities(data.test()), c.classes());
+                return report(output, data.test(), c.predictProbabilities(data.test()), c.classes());
             }
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage());
@@ -98,6 +104,15 @@ final class PredictCommand implements Command {
         }
     }
 
+    private static Dataset testForModel(Options o, Classifier c, Path model) throws UsageException, UserException, DataFormatException {
+        try {
+            return DataArgs.testForModel(o, c.inputs(), c.classes());
+        } catch (org.dst4j.nn.data.FeatureCountException e) {
+            checkShape(e.data(), e.features(), c, model, "");
+            throw e; // not reached: the counts differ
+        }
+    }
+
     // oneMore: the hint when there is exactly one feature too many.
     private static void checkShape(String what, int features, Classifier c, Path model, String oneMore) throws UserException {
         if (features == c.inputs()) return;
@@ -109,17 +124,17 @@ final class PredictCommand implements Command {
                 + (features == c.inputs() + 1 ? oneMore : "") + head);
     }
 
-    private static int report(Path output, DatasetSplit data, float[] probs, int k) throws UserException, IOException {
-        int[] labels = data.test().labels();
+    private static int report(Path output, Dataset test, float[] probs, int k) throws UserException, IOException {
+        int[] labels = test.labels();
         EnsembleMetrics.Scores scores;
         try {
             scores = EnsembleMetrics.Scores.of(probs, labels, k, EnsembleMetrics.ECE_BINS);
         } catch (IllegalArgumentException e) {
-            throw new UserException(data.test().name() + ": " + e.getMessage());
+            throw new UserException(test.name() + ": " + e.getMessage());
         }
         write(output, labels, probs, k);
         System.out.printf("accuracy %.4f on %s of %s; NLL %.4f; ECE %.4f; wrote %s%n", scores.accuracy(), RunSummary.count(labels.length, "sample"),
-                data.test().name(), scores.nll(), scores.ece(), output);
+                test.name(), scores.nll(), scores.ece(), output);
         return 0;
     }
 

@@ -54,6 +54,28 @@ class PredictUnlabeledTest {
         }
     }
 
+    // Scoring data with a test set of its own reads the test set alone: here the training file is replaced by
+    // one that is not a CSV of numbers, and the predictions are those made with it intact.
+    @Test
+    void predictReadsOnlyTheTestFileOfDataWithATestSetOfItsOwn() throws Exception {
+        Path train = write("train.csv", 0, 300, true), test = write("test.csv", 300, 360, true);
+        Path run = dir.resolve("run");
+        Outcome t = HeldOutSplitTest.run("set", "--data", train.toString(), "--test-data", test.toString(), "--hidden", "16", "--epsilon", "10",
+                "--epochs", "2", "--threads", "1", "--out", run.toString());
+        assertThat(t.code()).as(t.err()).isZero();
+        String model = run.resolve("model.dst4j").toString();
+        Path before = dir.resolve("before.csv"), after = dir.resolve("after.csv");
+        Outcome a = HeldOutSplitTest.run("predict", "--model", model, "--data", train.toString(), "--test-data", test.toString(),
+                "--threads", "1", "--output", before.toString());
+        assertThat(a.code()).as(a.err()).isZero();
+        Files.writeString(train, "f0,f1,f2,f3,f4,label\nnot,a,number,at,all,0\n");
+        Outcome b = HeldOutSplitTest.run("predict", "--model", model, "--data", train.toString(), "--test-data", test.toString(),
+                "--threads", "1", "--output", after.toString());
+        assertThat(b.code()).as(b.err()).isZero();
+        assertThat(b.out()).isEqualTo(a.out().replace(before.toString(), after.toString()));
+        assertThat(Files.readAllLines(after)).isEqualTo(Files.readAllLines(before));
+    }
+
     static Outcome again(String model, Path input, Path output) {
         return HeldOutSplitTest.run("predict", "--model", model, "--input", input.toString(), "--output", output.toString(), "--threads", "1");
     }

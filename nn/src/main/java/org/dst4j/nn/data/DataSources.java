@@ -49,6 +49,80 @@ public final class DataSources {
         return load(o, System.getenv(), new Model(modelInputs, modelClasses, o.limitTest()));
     }
 
+    /**
+     * Loads only the test set, to apply an already trained model to, when the data has a test set of its own:
+     * an IDX directory, a named dataset, the embedded one, or a data file with {@code o.testData()}. The
+     * training files are not read: Fashion-MNIST's 60,000 training images were most of what scoring a model
+     * held in memory. The same checks as {@link #loadForModel}; {@code o.limitTest()} applies.
+     *
+     * @throws DataOptionException for a single data file without a test file, whose test split is drawn from
+     *     the whole file (use {@link #loadForModel})
+     */
+    public static Dataset testForModel(DataOptions o, int modelInputs, int modelClasses) throws DataFormatException {
+        if (modelInputs < 1) throw new IllegalArgumentException("modelInputs must be >= 1, got " + modelInputs);
+        if (modelClasses < 1) throw new IllegalArgumentException("modelClasses must be >= 1, got " + modelClasses);
+        CsvReader.checkLabelColumn(o.labelColumn());
+        Model model = new Model(modelInputs, modelClasses, o.limitTest());
+        Dataset test;
+        if (o.data() != null) {
+            test = testPath(o, model);
+        } else if (o.dataset() == null || o.dataset().equals(EMBEDDED)) {
+            test = embeddedTest(model);
+        } else {
+            test = idxTest(namedDirectory(o.dataset(), System.getenv()), o.dataset(), model);
+        }
+        return limit(test, o.limitTest());
+    }
+
+    private static Dataset testPath(DataOptions o, Model model) throws DataFormatException {
+        Path p = o.data();
+        if (!Files.exists(p)) throw new DataFormatException("--data " + p + ": no such file or directory");
+        String base = p.getFileName() == null ? "data" : p.getFileName().toString();
+        if (Files.isDirectory(p)) {
+            if (o.testData() != null) throw new DataOptionException("--test-data is for a .csv or .npy --data file; " + p + " is an IDX directory");
+            return idxTest(p, base, model);
+        }
+        boolean csv = isCsv(p), npy = !csv && base.endsWith(".npy");
+        if (!csv && !npy) {
+            throw new DataFormatException("--data " + p + ": unsupported file; expected a directory of IDX files, a .csv[.gz] or a .npy file");
+        }
+        if (o.testData() == null) {
+            throw new DataOptionException("--data " + p + ": a single file's test split is drawn from the whole file; load it with loadForModel");
+        }
+        if (npy && o.testLabels() == null) throw new DataOptionException("--test-data " + o.testData() + " needs --test-labels FILE.npy");
+        LabeledRows test = csv ? CsvReader.rows(existing(o.testData(), "--test-data"), o.labelColumn())
+                : NpyReader.rows(existing(o.testData(), "--test-data"), existing(o.testLabels(), "--test-labels"));
+        String name = base.replaceFirst("\\.(csv|csv\\.gz|npy)$", "") + "/test";
+        model.check(name, test.featureCount(), csv ? test.source() : o.testLabels().toString(), test.labels(), false);
+        // As loadForModel's: the model's classes, or more if the file holds larger labels (past --limit-test).
+        return test.toDataset(name, Math.max(test.maxLabel() + 1, model.classes()));
+    }
+
+    private static Dataset idxTest(Path dir, String name, Model model) throws DataFormatException {
+        Path images = find(dir, "t10k-images-idx3-ubyte"), labels = find(dir, "t10k-labels-idx1-ubyte");
+        return checkedTest(IdxReader.read(name + "/test", images, labels), model, labels.toString());
+    }
+
+    private static Dataset embeddedTest(Model model) throws DataFormatException {
+        try (InputStream images = resource("t10k-images-idx3-ubyte.gz"); InputStream labels = resource("t10k-labels-idx1-ubyte.gz")) {
+            return checkedTest(IdxReader.read(EMBEDDED + "/test", images, "embedded test images", labels, "embedded test labels", null, null),
+                    model, "embedded test labels");
+        } catch (IOException e) {
+            throw new DataFormatException("cannot read the embedded dataset: " + e.getMessage(), e);
+        }
+    }
+
+    // A test set read without its training set: checked against the model as checked() checks it; closed on failure.
+    private static Dataset checkedTest(Dataset test, Model model, String labels) throws DataFormatException {
+        try {
+            model.check(test.name(), test.features(), labels, test.labels(), false);
+            return test;
+        } catch (Throwable e) {
+            Closing.after(e, test::close);
+            throw e;
+        }
+    }
+
     // What data loaded for a model is checked against; TRAINING (null) when the training labels define the classes.
     private record Model(int inputs, int classes, int limitTest) {
         void check(String data, int features, String labelSource, int[] labels, boolean heldOut) throws DataFormatException {
@@ -313,6 +387,10 @@ public final class DataSources {
     }
 
     private static DatasetSplit named(String name, Map<String, String> env, Model model) throws DataFormatException {
+        return idxDirectory(namedDirectory(name, env), name, model);
+    }
+
+    private static Path namedDirectory(String name, Map<String, String> env) throws DataFormatException {
         if (!name.equals("fashion-mnist") && !name.equals("mnist")) {
             throw new DataOptionException("unknown dataset '" + name + "'; known: fashion-mnist, mnist, " + EMBEDDED);
         }
@@ -320,12 +398,12 @@ public final class DataSources {
         if (root != null && !root.isBlank()) {
             for (Path p : new Path[] {Path.of(root, name), Path.of(root)}) {
                 if (Files.isRegularFile(p.resolve("train-images-idx3-ubyte.gz")) || Files.isRegularFile(p.resolve("train-images-idx3-ubyte"))) {
-                    return idxDirectory(identified(p, name), name, model);
+                    return identified(p, name);
                 }
             }
         }
         Path debian = name.equals("fashion-mnist") ? DEBIAN_FASHION_MNIST : Path.of("/usr/share/datasets/mnist");
-        if (Files.isDirectory(debian)) return idxDirectory(identified(debian, name), name, model);
+        if (Files.isDirectory(debian)) return identified(debian, name);
         String get = name.equals("fashion-mnist")
                 ? "install it with 'apt-get install dataset-fashion-mnist' or download the four IDX .gz files (github.com/zalandoresearch/fashion-mnist)"
                 : "download MNIST's four IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, plain or .gz)";
@@ -381,18 +459,15 @@ public final class DataSources {
     }
 
     private static DatasetSplit limit(DatasetSplit s, int train, int test) {
-        Dataset tr = s.train(), te = s.test();
-        if (train > 0 && train < tr.samples()) {
-            Dataset cut = tr.subset(range(train));
-            tr.close();
-            tr = cut;
-        }
-        if (test > 0 && test < te.samples()) {
-            Dataset cut = te.subset(range(test));
-            te.close();
-            te = cut;
-        }
-        return new DatasetSplit(tr, te, s.warnings());
+        return new DatasetSplit(limit(s.train(), train), limit(s.test(), test), s.warnings());
+    }
+
+    // The first n samples (all for n = 0); d is closed when a cut replaces it.
+    private static Dataset limit(Dataset d, int n) {
+        if (n <= 0 || n >= d.samples()) return d;
+        Dataset cut = d.subset(range(n));
+        d.close();
+        return cut;
     }
 
     private static int[] range(int n) {

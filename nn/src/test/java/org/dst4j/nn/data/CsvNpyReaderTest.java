@@ -262,6 +262,32 @@ class CsvNpyReaderTest {
         return new DataOptions(data, test, labels, testLabels, null, "last", 0.2, 7, 0, 0);
     }
 
+    // Scoring a model reads the test file alone: the training file here is not even a CSV of numbers.
+    @Test
+    void theTestSetAloneIsLoadedWithTheChecksOfTheWholeSplit() throws Exception {
+        Path train = csv("train.csv", rows(0, 1, 2, 0, 1, 2)), test = csv("test.csv", rows(0, 1, 7));
+        Path broken = csv("broken.csv", "f1,f2,label\noops,1,0\n");
+        try (DatasetSplit s = DataSources.loadForModel(files(train, test, null, null), 2, 8); Dataset t = DataSources.testForModel(files(broken, test, null, null), 2, 8)) {
+            assertThat(t.name()).isEqualTo("broken/test");
+            assertThat(t.labels()).isEqualTo(s.test().labels());
+            assertThat(t.checksum()).isEqualTo(s.test().checksum());
+            assertThat(t.classes()).isEqualTo(8);
+        }
+        assertThatThrownBy(() -> DataSources.loadForModel(files(broken, test, null, null), 2, 8)).hasMessageContaining("'oops' is not a number");
+        assertThatThrownBy(() -> DataSources.testForModel(files(broken, test, null, null), 2, 5)).isInstanceOf(DataFormatException.class)
+                .hasMessage(test + ": sample 2 (0-based) has label 7, outside the model's classes 0..4");
+        assertThatThrownBy(() -> DataSources.testForModel(files(broken, test, null, null), 3, 8)).isInstanceOf(FeatureCountException.class)
+                .hasMessage("broken/test: 2 features per sample; the model takes 3");
+        try (Dataset t = DataSources.testForModel(new DataOptions(broken, test, null, null, null, "last", 0.2, 7, 0, 2), 2, 5)) {
+            assertThat(t.samples()).isEqualTo(2);
+        }
+        // A single file's test split is drawn from all of it: only loadForModel can draw it.
+        assertThatThrownBy(() -> DataSources.testForModel(files(train, null, null, null), 2, 3)).isInstanceOf(DataOptionException.class)
+                .hasMessageContaining("a single file's test split is drawn from the whole file");
+        assertThatThrownBy(() -> DataSources.testForModel(files(dir.resolve("none.csv"), test, null, null), 2, 8))
+                .hasMessage("--data " + dir.resolve("none.csv") + ": no such file or directory");
+    }
+
     @Test
     void csvTestLabelOutsideTheTrainingClassesFailsAtLoadInsteadOfAddingClasses() throws Exception {
         Path train = csv("train.csv", rows(0, 1, 2, 0, 1, 2));

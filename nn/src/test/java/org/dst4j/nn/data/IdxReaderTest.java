@@ -111,6 +111,29 @@ class IdxReaderTest {
     }
 
     @Test
+    void theTestSetAloneIsReadWithoutTheTrainingFiles(@TempDir Path tmp) throws Exception {
+        Path good = Files.createDirectories(tmp.resolve("good")), broken = Files.createDirectories(tmp.resolve("broken"));
+        for (boolean gz : new boolean[] {false, true}) {
+            dir(good, images(11, 3, 5, 0x803), labels(11), gz);
+            dir(broken, images(11, 3, 5, 0x802), labels(11), gz); // training images of the wrong magic: never read
+            try (DatasetSplit s = DataSources.loadForModel(DataOptions.idx(good), 15, 10); Dataset t = DataSources.testForModel(DataOptions.idx(broken), 15, 10)) {
+                assertThat(t.samples()).isEqualTo(4);
+                assertThat(t.checksum()).isEqualTo(s.test().checksum());
+                assertThat(t.labels()).isEqualTo(s.test().labels());
+                assertThat(t.classes()).isEqualTo(s.test().classes());
+                assertThat(t.name()).isEqualTo("broken/test");
+            }
+            assertThatThrownBy(() -> DataSources.testForModel(DataOptions.idx(broken), 16, 10)).isInstanceOf(FeatureCountException.class);
+            assertThatThrownBy(() -> DataSources.testForModel(DataOptions.idx(broken), 15, 2)).isInstanceOf(DataFormatException.class)
+                    .hasMessageContaining("outside the model's classes 0..1");
+        }
+        try (DatasetSplit s = DataSources.loadForModel(DataOptions.embedded(), 784, 10); Dataset t = DataSources.testForModel(DataOptions.embedded(), 784, 10)) {
+            assertThat(t.checksum()).isEqualTo(s.test().checksum());
+            assertThat(t.name()).isEqualTo(s.test().name());
+        }
+    }
+
+    @Test
     void brokenFilesAreNamedWithThePosition(@TempDir Path tmp) throws Exception {
         Path a = Files.createDirectories(tmp.resolve("truncated"));
         byte[] img = images(11, 3, 5, 0x803);
