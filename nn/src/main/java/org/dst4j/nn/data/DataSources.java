@@ -74,18 +74,27 @@ public final class DataSources {
         return limit(test, o.limitTest());
     }
 
-    private static Dataset testPath(DataOptions o, Model model) throws DataFormatException {
+    private enum FileKind { IDX, CSV, NPY }
+
+    // What --data names, after the checks every loader of it makes first.
+    private static FileKind kind(DataOptions o) throws DataFormatException {
         Path p = o.data();
         if (!Files.exists(p)) throw new DataFormatException("--data " + p + ": no such file or directory");
-        String base = p.getFileName() == null ? "data" : p.getFileName().toString();
         if (Files.isDirectory(p)) {
             if (o.testData() != null) throw new DataOptionException("--test-data is for a .csv or .npy --data file; " + p + " is an IDX directory");
-            return idxTest(p, base, model);
+            return FileKind.IDX;
         }
-        boolean csv = isCsv(p), npy = !csv && base.endsWith(".npy");
-        if (!csv && !npy) {
-            throw new DataFormatException("--data " + p + ": unsupported file; expected a directory of IDX files, a .csv[.gz] or a .npy file");
-        }
+        if (isCsv(p)) return FileKind.CSV;
+        if (p.getFileName().toString().endsWith(".npy")) return FileKind.NPY;
+        throw new DataFormatException("--data " + p + ": unsupported file; expected a directory of IDX files, a .csv[.gz] or a .npy file");
+    }
+
+    private static Dataset testPath(DataOptions o, Model model) throws DataFormatException {
+        Path p = o.data();
+        FileKind kind = kind(o);
+        String base = p.getFileName() == null ? "data" : p.getFileName().toString();
+        if (kind == FileKind.IDX) return idxTest(p, base, model);
+        boolean csv = kind == FileKind.CSV, npy = kind == FileKind.NPY;
         if (o.testData() == null) {
             throw new DataOptionException("--data " + p + ": a single file's test split is drawn from the whole file; load it with loadForModel");
         }
@@ -154,16 +163,10 @@ public final class DataSources {
 
     private static DatasetSplit loadPath(DataOptions o, Model model) throws DataFormatException {
         Path p = o.data();
-        if (!Files.exists(p)) throw new DataFormatException("--data " + p + ": no such file or directory");
+        FileKind kind = kind(o);
         String base = p.getFileName() == null ? "data" : p.getFileName().toString();
-        if (Files.isDirectory(p)) {
-            if (o.testData() != null) throw new DataOptionException("--test-data is for a .csv or .npy --data file; " + p + " is an IDX directory");
-            return idxDirectory(p, base, model);
-        }
-        boolean csv = isCsv(p), npy = !csv && base.endsWith(".npy");
-        if (!csv && !npy) {
-            throw new DataFormatException("--data " + p + ": unsupported file; expected a directory of IDX files, a .csv[.gz] or a .npy file");
-        }
+        if (kind == FileKind.IDX) return idxDirectory(p, base, model);
+        boolean csv = kind == FileKind.CSV, npy = kind == FileKind.NPY;
         // Option mistakes first, before a large file is read only to be thrown away.
         if (npy && o.labels() == null) throw new DataOptionException("--data " + p + " is a .npy feature array; give its labels with --labels FILE.npy");
         if (npy && o.testData() != null && o.testLabels() == null) {
