@@ -1,13 +1,37 @@
 package org.dst4j.nn.evolution;
 
-/** When topology evolution runs and what fraction of connections it replaces. */
+/**
+ * When topology evolution runs, what fraction of connections it prunes and how many of those grow back.
+ *
+ * <p>{@link org.dst4j.nn.train.Trainer} consults it after every training step ({@link #afterStep}) and
+ * after every epoch's evaluation ({@link #afterEpoch}); whenever one says yes, every layer is pruned
+ * by {@link #fraction} and regrown by {@link #regrowth} of the epoch under way.
+ */
 public interface EvolutionSchedule {
 
     /** Whether to evolve after finishing epoch {@code epoch} (0-based) of {@code epochs}. */
     boolean afterEpoch(int epoch, int epochs);
 
-    /** The fraction of each layer's connections to replace at that point. */
+    /** The fraction of each layer's connections to prune at that point (passed to the prune rule). */
     double fraction(int epoch, int epochs);
+
+    /**
+     * The share of the connections pruned at that point that grow back, finite and >= 0. The default,
+     * 1, keeps every layer's connection count, as SET, RigL and FreeTickets do; less leaves the network
+     * sparser after the update (GraNet's gradual pruning), more leaves it denser. A share other than 1
+     * asks the grow rule for {@code round(pruned * regrowth)} connections.
+     */
+    default double regrowth(int epoch, int epochs) { return 1; }
+
+    /**
+     * Whether to evolve also right after training step {@code step} (counting every batch of the run
+     * from 1), which falls in epoch {@code epoch} (0-based) of {@code epochs}: sparselearning's update
+     * every N steps is {@code step % N == 0}. The update runs before the next batch, with this batch's
+     * gradient at hand for rules that need it; after an epoch's last batch it comes before the epoch's
+     * evaluation, and {@link #afterEpoch} may add one after it. The default, never, leaves every update
+     * to {@link #afterEpoch}.
+     */
+    default boolean afterStep(long step, int epoch, int epochs) { return false; }
 
     /** SET: after every epoch but the last, a constant fraction {@code zeta}. */
     static EvolutionSchedule everyEpoch(double zeta) {

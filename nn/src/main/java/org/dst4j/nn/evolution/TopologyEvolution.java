@@ -8,13 +8,16 @@ import org.dst4j.runtime.random.RandomStream;
 import org.dst4j.runtime.sparse.CsrMatrix;
 
 /**
- * Prune, then grow as many as were removed, then rebuild the CSR in one linear merge. Survivors keep
- * their optimizer state; new connections start with zero state and weights drawn by {@code init}.
+ * Prune, then grow as many as were removed (or the schedule's {@link EvolutionSchedule#regrowth share}
+ * of them), then rebuild the CSR in one linear merge. Survivors keep their optimizer state; new
+ * connections start with zero state and the weights the grow rule gives them (drawn by {@code init}
+ * in the built-in rules).
  *
  * @param prune which connections go
  * @param grow where as many come back
- * @param schedule after which epochs the topology evolves, and what share of each layer
- * @param init the new connections' weights
+ * @param schedule after which epochs or steps the topology evolves, what share of each layer is pruned
+ *     and how much of it grows back
+ * @param init what the grow rule draws the new connections' weights from
  */
 public record TopologyEvolution(PruneRule prune, GrowRule grow, EvolutionSchedule schedule, WeightInit init) {
 
@@ -35,7 +38,8 @@ public record TopologyEvolution(PruneRule prune, GrowRule grow, EvolutionSchedul
      * What one layer's evolution did.
      *
      * @param pruned connections removed
-     * @param grown connections added (fewer than pruned only when the layer has no more free positions)
+     * @param grown connections added: as many as pruned, times the regrowth share when that is not 1,
+     *     unless the grow rule found fewer places (the built-in rules only when the layer is full)
      * @param connections the layer's live connections afterwards
      * @param flops arithmetic spent choosing where to grow
      */
@@ -46,14 +50,29 @@ public record TopologyEvolution(PruneRule prune, GrowRule grow, EvolutionSchedul
         return evolve(layer, fraction, rnd, null);
     }
 
-    /** Evolves one layer's topology by {@code fraction}; {@code gradient} may be null unless the grow rule needs it. */
+    /** Evolves one layer's topology by {@code fraction}; {@code gradient} may be null unless a rule needs it. */
     public Report evolve(SparseLinear layer, double fraction, RandomStream rnd, BatchGradient gradient) {
+        return evolve(layer, fraction, 1, rnd, gradient);
+    }
+
+    /**
+     * Evolves one layer's topology: prunes by {@code fraction}, then regrows {@code regrowth} times as
+     * many as were pruned (see {@link EvolutionSchedule#regrowth}); {@code gradient} may be null unless a
+     * rule needs it.
+     *
+     * @throws IllegalArgumentException if {@code regrowth} is negative or not finite, before anything changes
+     */
+    public Report evolve(SparseLinear layer, double fraction, double regrowth, RandomStream rnd, BatchGradient gradient) {
+        if (!(regrowth >= 0 && regrowth < Double.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("regrowth must be finite and >= 0, got " + regrowth);
+        }
         CsrMatrix w = layer.weights();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment keep = arena.allocate(Math.max(1, w.nnz()));
             keep.fill((byte) 1);
-            long pruned = prune.prune(w, fraction, keep);
-            GrowRule.Growth g = grow.grow(w, keep, pruned, init, rnd, gradient);
+            long pruned = prune.prune(w, fraction, keep, rnd, gradient);
+            // Exactly `pruned` at a share of 1: a product with 1.0 rounds back to the same whole number.
+            GrowRule.Growth g = grow.grow(w, keep, Math.round(pruned * regrowth), init, rnd, gradient);
             w.rewire(keep, g.keys(), g.values(), g.count());
             return new Report(pruned, g.count(), w.nnz(), g.flops());
         }

@@ -287,10 +287,11 @@ public final class MultiHeadMlp implements Network {
     }
 
     @Override
-    public List<TopologyEvolution.Report> evolve(TopologyEvolution evolution, double fraction, RandomStream rnd, ParallelKernels pk) {
+    public List<TopologyEvolution.Report> evolve(TopologyEvolution evolution, double fraction, double regrowth, RandomStream rnd,
+                                                 ParallelKernels pk) {
         rnd.nextLong(); // advance: split() does not (see SparseMlp.evolve)
-        List<TopologyEvolution.Report> reports = new ArrayList<>(backbone.evolve(evolution, fraction, rnd.split(0), pk));
-        for (int h = 0; h < heads.size(); h++) reports.addAll(heads.get(h).evolve(evolution, fraction, rnd.split(h + 1), pk));
+        List<TopologyEvolution.Report> reports = new ArrayList<>(backbone.evolve(evolution, fraction, regrowth, rnd.split(0), pk));
+        for (int h = 0; h < heads.size(); h++) reports.addAll(heads.get(h).evolve(evolution, fraction, regrowth, rnd.split(h + 1), pk));
         return reports;
     }
 

@@ -33,8 +33,21 @@ public interface Network extends AutoCloseable {
      */
     DenseMatrix predict(ParallelKernels pk, DenseMatrix x);
 
-    /** Evolves every layer's topology right after a training step (the batch gradient is available). */
-    List<TopologyEvolution.Report> evolve(TopologyEvolution evolution, double fraction, RandomStream rnd, ParallelKernels pk);
+    /**
+     * Evolves every layer's topology right after a training step (the batch gradient is available),
+     * each layer regrowing as many connections as it lost; returns the reports in layer order.
+     */
+    default List<TopologyEvolution.Report> evolve(TopologyEvolution evolution, double fraction, RandomStream rnd, ParallelKernels pk) {
+        return evolve(evolution, fraction, 1, rnd, pk);
+    }
+
+    /**
+     * As {@link #evolve(TopologyEvolution, double, RandomStream, ParallelKernels)}, each layer regrowing
+     * {@code regrowth} times as many connections as it lost (see
+     * {@link org.dst4j.nn.evolution.EvolutionSchedule#regrowth}).
+     */
+    List<TopologyEvolution.Report> evolve(TopologyEvolution evolution, double fraction, double regrowth, RandomStream rnd,
+                                          ParallelKernels pk);
 
     /**
      * Forgets the latest training batch, whose input matrix its owner is about to free: a later

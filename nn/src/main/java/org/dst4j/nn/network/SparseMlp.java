@@ -281,18 +281,30 @@ public final class SparseMlp implements Network {
     }
 
     /**
-     * Evolves every layer's topology by {@code fraction}; returns the reports in layer order. Grow rules
-     * that need a gradient get each layer's gradient on the latest training batch, which is available
-     * until the next training forward pass ({@link #predict} in between does not disturb it).
+     * Evolves every layer's topology by {@code fraction}, with no batch gradient (rules that need one
+     * refuse); returns the reports in layer order.
      */
     public List<TopologyEvolution.Report> evolve(TopologyEvolution evolution, double fraction, RandomStream rnd) {
-        return evolve(evolution, fraction, rnd, null);
+        return evolve(evolution, fraction, 1, rnd, null);
     }
 
-    /** As {@link #evolve(TopologyEvolution, double, RandomStream)}, with the batch gradient computed on {@code pk}. */
+    /**
+     * Evolves every layer's topology by {@code fraction}, each regrowing as many as it lost; returns the
+     * reports in layer order. Rules that need a gradient get each layer's gradient on the latest training
+     * batch, computed on {@code pk}, which is available until the next training forward pass
+     * ({@link #predict} in between does not disturb it).
+     */
+    @Override
     public List<TopologyEvolution.Report> evolve(TopologyEvolution evolution, double fraction, RandomStream rnd, ParallelKernels pk) {
+        return evolve(evolution, fraction, 1, rnd, pk);
+    }
+
+    /** As {@link #evolve(TopologyEvolution, double, RandomStream, ParallelKernels)}, regrowing {@code regrowth} times as many as each layer lost. */
+    @Override
+    public List<TopologyEvolution.Report> evolve(TopologyEvolution evolution, double fraction, double regrowth, RandomStream rnd,
+                                                 ParallelKernels pk) {
         List<TopologyEvolution.Report> reports = new ArrayList<>();
-        if (!evolution.grow().needsGradient()) {
+        if (!evolution.grow().needsGradient() && !evolution.prune().needsGradient()) {
             freeBuffers();
             freePredictBuffers();
             lastBatch = 0;
@@ -301,7 +313,8 @@ public final class SparseMlp implements Network {
         // would replay the same per-layer streams and regrow from the same candidate sequence.
         rnd.nextLong();
         for (int l = 0; l < layers.size(); l++) {
-            TopologyEvolution.Report r = evolution.evolve(layers.get(l), fraction, rnd.split(l), pk == null ? null : batchGradient(pk, l));
+            TopologyEvolution.Report r = evolution.evolve(layers.get(l), fraction, regrowth, rnd.split(l),
+                    pk == null ? null : batchGradient(pk, l));
             trainingFlops += r.flops();
             reports.add(r);
         }

@@ -13,7 +13,8 @@ package org.dst4j.nn.train;
  * @param testAccuracy share of test samples classified right, in [0, 1]; NaN when {@code testLoss} is
  * @param connections live connections of the network after the epoch's topology update
  * @param epochSeconds wall time of the training pass plus evolution
- * @param evolutionSeconds wall time of the topology update alone (part of {@code epochSeconds})
+ * @param evolutionSeconds wall time of the epoch's topology updates alone, those between its steps included
+ *     (part of {@code epochSeconds})
  * @param evalSeconds wall time of the test evaluation
  * @param learningRate the learning rate of the epoch's last batch
  */

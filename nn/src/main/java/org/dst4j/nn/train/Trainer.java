@@ -1,5 +1,6 @@
 package org.dst4j.nn.train;
 
+import java.util.List;
 import java.util.concurrent.CancellationException;
 import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.Standardizer;
@@ -14,7 +15,8 @@ import org.dst4j.runtime.kernel.ParallelKernels;
 import org.dst4j.runtime.random.RandomStream;
 
 /**
- * The shuffled mini-batch training loop with topology evolution between epochs.
+ * The shuffled mini-batch training loop with topology evolution between epochs (and, when the schedule
+ * asks, between steps: {@link org.dst4j.nn.evolution.EvolutionSchedule#afterStep}).
  *
  * <p>Everything random comes from two streams owned by {@link State} (shuffle, evolution) and from
  * dropout masks keyed by the global step, so a run resumed from a saved {@link State} continues
@@ -32,7 +34,7 @@ public final class Trainer {
      * @param learningRate the step size at each epoch and batch
      * @param optimizer updates the weights from their gradients; attached to the network by {@link #run}
      * @param loss what is minimized, and how test samples are scored
-     * @param evolution prunes and regrows connections after the epochs its schedule names; null: never
+     * @param evolution prunes and regrows connections after the epochs and steps its schedule names; null: never
      * @param evalBatch samples per batch when evaluating on the test set (>= 1); changes only memory use
      * @param denoise the input noise of a denoising autoencoder; null: a classifier
      */
@@ -87,11 +89,22 @@ public final class Trainer {
         default void batchDone(int epoch, int done, int total) {}
 
         /**
-         * Called after the epoch's last batch, before topology evolution (e.g. to snapshot the network as
-         * trained). It may predict with the network but not train it: evolution may need the last
-         * training batch's activations, which only a training pass overwrites.
+         * Called after the epoch's last batch, before the epoch's topology evolution (e.g. to snapshot the
+         * network as trained; an update the schedule asked for after that batch's step has already run).
+         * It may predict with the network but not train it: evolution may need the last training batch's
+         * activations, which only a training pass overwrites.
          */
         default void epochTrained(int epoch, State state) {}
+
+        /**
+         * Called after every topology update, after a step or after an epoch, with what it did to each
+         * layer (e.g. to log per-layer connection counts).
+         *
+         * @param epoch the epoch under way (0-based)
+         * @param step the steps trained so far in the run
+         * @param reports one per layer, in the network's layer order
+         */
+        default void evolved(int epoch, long step, List<TopologyEvolution.Report> reports) {}
     }
 
     /** Training diverged (loss not finite): a user-facing problem with a hint, not a crash. */
@@ -142,6 +155,7 @@ public final class Trainer {
         Optimizer opt = settings.optimizer();
         net.attach(opt);
         InputNoise noise = settings.denoise();
+        TopologyEvolution evo = settings.evolution();
         if (noise != null && net.outputs() != net.inputs()) {
             throw new IllegalArgumentException("a denoising autoencoder needs as many outputs as inputs, got " + net.inputs() + " -> " + net.outputs());
         }
@@ -157,6 +171,7 @@ public final class Trainer {
                 for (int i = 0; i < n; i++) labels[i] = all[order[i]];
                 double lossSum = 0;
                 long correct = 0;
+                long stepEvolutionNanos = 0;
                 float lr = settings.learningRate().at(epoch, 0, stepsPerEpoch);
                 for (int b = 0, from = 0; from < n; b++, from += batch) {
                     stopIfInterrupted(state, epoch, b, stepsPerEpoch);
@@ -182,6 +197,11 @@ public final class Trainer {
                     }
                     lossSum += r.loss();
                     correct += r.correct();
+                    if (evo != null && evo.schedule().afterStep(state.step, epoch, epochs)) {
+                        long e0 = System.nanoTime();
+                        evolve(net, evo, epoch, epochs, state, listener);
+                        stepEvolutionNanos += System.nanoTime() - e0;
+                    }
                     listener.batchDone(epoch, b + 1, stepsPerEpoch);
                 }
                 listener.epochTrained(epoch, state);
@@ -191,23 +211,26 @@ public final class Trainer {
                 // checkpoint (epochTrained) would differ from the epoch's test figures.
                 Evaluation ev = test == null || noise != null ? null : Evaluation.of(pk, net, test, input, settings.loss(), settings.evalBatch());
                 long t2 = System.nanoTime();
-                TopologyEvolution evo = settings.evolution();
-                if (evo != null && evo.schedule().afterEpoch(epoch, epochs)) {
-                    net.evolve(evo, evo.schedule().fraction(epoch, epochs), state.evolution, pk);
-                }
+                if (evo != null && evo.schedule().afterEpoch(epoch, epochs)) evolve(net, evo, epoch, epochs, state, listener);
                 long t3 = System.nanoTime();
                 stopIfInterrupted(state, epoch, stepsPerEpoch, stepsPerEpoch);
                 state.epochsDone++;
                 long connections = net.connections();
                 listener.epochDone(new EpochMetrics(epoch + 1, n == 0 ? 0 : lossSum / n, n == 0 ? 0 : (double) correct / n,
                         ev == null ? Double.NaN : ev.loss(), ev == null ? Double.NaN : ev.accuracy(), connections,
-                        ((t1 - t0) + (t3 - t2)) / 1e9, (t3 - t2) / 1e9, (t2 - t1) / 1e9, lr), state);
+                        ((t1 - t0) + (t3 - t2)) / 1e9, (t3 - t2 + stepEvolutionNanos) / 1e9, (t2 - t1) / 1e9, lr), state);
             }
         } finally {
             // x is freed here, and the network keeps its last training batch (which reads from x) for a
             // later gradient regrowth until told to forget it.
             net.forgetTrainingBatch();
         }
+    }
+
+    private void evolve(Network net, TopologyEvolution evo, int epoch, int epochs, State state, Listener listener) {
+        List<TopologyEvolution.Report> reports = net.evolve(evo, evo.schedule().fraction(epoch, epochs),
+                evo.schedule().regrowth(epoch, epochs), state.evolution, pk);
+        listener.evolved(epoch, state.step, reports);
     }
 
     // Checked between batches only: a batch is trained and stepped whole or not at all.

@@ -1,6 +1,7 @@
 package org.dst4j.nn.evolution;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -294,6 +295,41 @@ class EvolutionTest {
             }
             // ~chi-square with 31 degrees of freedom (mean 31, sd ~8); 'the first 6 free cells' gives ~100000
             assertThat(chi2).as("chi-square").isLessThan(100);
+        }
+    }
+    // A grow rule of someone else's that miscounts is named when it builds its Growth; before, the short
+    // values array was found half-way through rewiring, and the layer was left with entries in the wrong rows.
+    @Test
+    void aGrowthShorterThanItsCountIsRefusedAndTheLayerStaysAsItWas() {
+        try (SparseLinear layer = new SparseLinear(CsrMatrix.fromCoo(2, 4, new int[] {0, 0, 1, 1}, new int[] {0, 1, 2, 3},
+                new float[] {1f, -0.1f, 0.05f, 2f}), Activation.linear())) {
+            GrowRule miscounting = (w, keep, count, init, rnd, g) -> new GrowRule.Growth(new long[] {2, 5}, new float[] {0.5f}, 2);
+            TopologyEvolution evo = new TopologyEvolution(MagnitudePrune.global(), miscounting, EvolutionSchedule.everyEpoch(0.5),
+                    new WeightInit.Zero());
+            assertThatThrownBy(() -> evo.evolve(layer, 0.5, new RandomStream(1)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("2 keys and 1 values");
+            CsrMatrix w = layer.weights();
+            assertThat(w.nnz()).isEqualTo(4);
+            assertThat(new float[] {w.get(0, 0), w.get(0, 1), w.get(1, 2), w.get(1, 3)}).containsExactly(1f, -0.1f, 0.05f, 2f);
+        }
+    }
+
+    @Test
+    void regrowthScalesHowManyComeBack() {
+        for (double share : new double[] {0, 0.5, 1, 1.5}) {
+            try (SparseLinear layer = new SparseLinear(SparseInit.sample(30, 40, 0.2, new WeightInit.Normal(1f), new RandomStream(3)),
+                    Activation.relu())) {
+                long before = layer.connections();
+                TopologyEvolution.Report r = TopologyEvolution.set(0.3, new WeightInit.HeUniform()).evolve(layer, 0.3, share, new RandomStream(4), null);
+                assertThat(r.grown()).as("share %s", share).isEqualTo(Math.round(r.pruned() * share));
+                assertThat(r.connections()).isEqualTo(before - r.pruned() + r.grown()).isEqualTo(layer.connections());
+            }
+        }
+        try (SparseLinear layer = new SparseLinear(SparseInit.sample(3, 4, 0.5, new WeightInit.Normal(1f), new RandomStream(3)), Activation.relu())) {
+            for (double bad : new double[] {-0.1, Double.NaN, Double.POSITIVE_INFINITY}) {
+                assertThatThrownBy(() -> TopologyEvolution.set(0.3, new WeightInit.Zero()).evolve(layer, 0.3, bad, new RandomStream(4), null))
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("regrowth");
+            }
         }
     }
 }

@@ -9,6 +9,11 @@ import org.dst4j.runtime.sparse.CsrMatrix;
  * Whole-matrix operations: a {@link Kernels} backend run over a {@link WorkerPool}, rows split into
  * static ranges balanced by stored entries. Results are bit-identical for any thread count because
  * every output row is computed by one kernel call in a fixed order.
+ *
+ * <p>The pool's threads read and write the segments given to an operation: allocate them in an arena
+ * every thread may use ({@code Arena.ofShared()}, {@code ofAuto()}, {@code global()}). A segment of a
+ * confined arena fails the operation with a {@link WrongThreadException} whenever the pool has more
+ * than the calling thread.
  */
 public final class ParallelKernels {
     private final Kernels k;

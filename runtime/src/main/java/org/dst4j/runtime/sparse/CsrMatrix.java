@@ -423,9 +423,17 @@ public final class CsrMatrix implements AutoCloseable {
      *     the survivors
      * @param addedValues initial weights of the new entries
      * @throws IllegalArgumentException if a new entry duplicates a surviving one, is out of range or
-     *     keys are not sorted; the matrix is then unchanged
+     *     keys are not sorted, if {@code keep} is shorter than the entries or {@code addedCount} is
+     *     negative or beyond either array; the matrix is then unchanged
      */
     public void rewire(MemorySegment keep, long[] addedKeys, float[] addedValues, int addedCount) {
+        // The merge reads these only after it has begun moving entries: checked here, a short array is a
+        // refusal, not a matrix left half-merged.
+        if (addedCount < 0 || addedCount > addedKeys.length || addedCount > addedValues.length) {
+            throw new IllegalArgumentException(addedCount + " added entries given " + addedKeys.length + " keys and "
+                    + addedValues.length + " values");
+        }
+        if (keep.byteSize() < nnz) throw new IllegalArgumentException("keep has " + keep.byteSize() + " bytes for " + nnz + " entries");
         long cells = (long) rows * cols;
         long prevKey = -1;
         for (int a = 0; a < addedCount; a++) {

@@ -158,6 +158,26 @@ class CsrMatrixTest {
         }
     }
 
+    // A grow rule's arrays shorter than its count used to be found half-way through the merge, after
+    // survivors had moved: the matrix was left with entries in the wrong rows.
+    @Test
+    void rewireRefusesArraysShorterThanTheCountAndLeavesTheMatrixIntact() {
+        try (CsrMatrix m = CsrMatrix.fromCoo(2, 4, new int[] {0, 0, 1, 1}, new int[] {0, 1, 2, 3}, new float[] {1, 2, 3, 4});
+             Arena a = Arena.ofConfined()) {
+            MemorySegment keep = a.allocate(4);
+            keep.fill((byte) 1);
+            keep.set(ValueLayout.JAVA_BYTE, 1, (byte) 0);
+            keep.set(ValueLayout.JAVA_BYTE, 2, (byte) 0);
+            assertThatThrownBy(() -> m.rewire(keep, new long[] {2, 5}, new float[] {9}, 2))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("2 keys and 1 values");
+            assertThatThrownBy(() -> m.rewire(keep, new long[] {2}, new float[] {9, 9}, 2))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1 keys and 2 values");
+            assertThatThrownBy(() -> m.rewire(keep, new long[0], new float[0], -1)).isInstanceOf(IllegalArgumentException.class);
+            assertThat(m.nnz()).isEqualTo(4);
+            assertThat(new float[] {m.get(0, 0), m.get(0, 1), m.get(1, 2), m.get(1, 3)}).containsExactly(1, 2, 3, 4);
+        }
+    }
+
     private static int rowOf(CsrMatrix m, long k) {
         int lo = 0, hi = m.rows() - 1;
         while (lo < hi) {
