@@ -23,6 +23,7 @@ public final class AtomicFiles {
     /** Something that writes a body to a stream. */
     @FunctionalInterface
     public interface Body {
+        /** Writes the body to {@code out} (which the caller closes). */
         void writeTo(OutputStream out) throws IOException;
     }
 
@@ -151,6 +152,7 @@ public final class AtomicFiles {
 
     private static final java.util.regex.Pattern TEMPORARY = java.util.regex.Pattern.compile("\\.(.+)\\.\\d+\\.tmp");
 
+    /** Writes {@code text} as UTF-8, atomically (see {@link #write}). */
     public static void writeString(Path target, String text) throws IOException {
         write(target, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
     }

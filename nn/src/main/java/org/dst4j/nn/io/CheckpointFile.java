@@ -36,6 +36,7 @@ import java.util.zip.CRC32C;
  */
 public final class CheckpointFile {
     private static final byte[] MAGIC = "DST4JCKP".getBytes(StandardCharsets.US_ASCII);
+    /** The format version this code writes and reads. */
     public static final int VERSION = 1;
     private static final int MAX_HEADER = 64 << 20;
     private static final int MAX_NAME = 1024;
@@ -46,7 +47,14 @@ public final class CheckpointFile {
 
     /** Element types. */
     public enum DType {
-        F32(4), I32(4), I64(8), U8(1);
+        /** 32-bit float. */
+        F32(4),
+        /** 32-bit signed integer. */
+        I32(4),
+        /** 64-bit signed integer. */
+        I64(8),
+        /** Unsigned byte. */
+        U8(1);
 
         final int size;
 
@@ -54,11 +62,13 @@ public final class CheckpointFile {
             this.size = size;
         }
 
+        /** Bytes per element. */
         public int size() { return size; }
     }
 
     /** A named tensor to write or that was read; {@code data} holds {@code product(shape) * dtype.size} bytes. */
     public record Tensor(String name, DType dtype, long[] shape, MemorySegment data) {
+        /** Checks that {@code data} holds exactly the shape's elements. */
         public Tensor {
             long n = 1;
             for (long d : shape) n *= d;
@@ -67,27 +77,34 @@ public final class CheckpointFile {
             }
         }
 
+        /** A one-dimensional float tensor viewing {@code a}. */
         public static Tensor of(String name, float[] a) {
             return new Tensor(name, DType.F32, new long[] {a.length}, MemorySegment.ofArray(a));
         }
 
+        /** A one-dimensional int tensor viewing {@code a}. */
         public static Tensor of(String name, int[] a) {
             return new Tensor(name, DType.I32, new long[] {a.length}, MemorySegment.ofArray(a));
         }
 
+        /** A one-dimensional tensor of {@code data}'s elements of type {@code dtype}. */
         public static Tensor of(String name, DType dtype, MemorySegment data) {
             return new Tensor(name, dtype, new long[] {data.byteSize() / dtype.size}, data);
         }
 
+        /** Number of elements. */
         public long elements() { return data.byteSize() / dtype.size; }
 
         /** The data, after checking that its elements are of type {@code t}. */
         public MemorySegment data(DType t) { return require(t).data; }
 
+        /** A copy of the elements, which must be {@code F32}. */
         public float[] toFloatArray() { return require(DType.F32).data.toArray(ValueLayout.JAVA_FLOAT); }
 
+        /** A copy of the elements, which must be {@code I32}. */
         public int[] toIntArray() { return require(DType.I32).data.toArray(ValueLayout.JAVA_INT); }
 
+        /** A copy of the elements, which must be {@code I64}. */
         public long[] toLongArray() { return require(DType.I64).data.toArray(ValueLayout.JAVA_LONG); }
 
         private Tensor require(DType t) {
@@ -110,10 +127,13 @@ public final class CheckpointFile {
             this.arena = arena;
         }
 
+        /** The file's JSON header. */
         public Map<String, Object> header() { return header; }
 
+        /** The tensors' names, in file order. */
         public List<String> names() { return List.copyOf(tensors.keySet()); }
 
+        /** Whether the file holds a tensor of that name. */
         public boolean has(String name) { return tensors.containsKey(name); }
 
         /** The tensor of that name, or an error naming the file and the tensor. */

@@ -44,6 +44,7 @@ public final class MetricsLog implements AutoCloseable {
         return new MetricsLog(file, Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND));
     }
 
+    /** Appends one record as a JSON line and flushes it. */
     public void append(Map<String, Object> record) throws IOException {
         try {
             out.write(Json.write(record));

@@ -85,8 +85,10 @@ public sealed interface LearningRate {
             return rates[i];
         }
 
+        /** A copy of the epochs at which each rate starts. */
         @Override public int[] starts() { return starts.clone(); }
 
+        /** A copy of the rates. */
         @Override public float[] rates() { return rates.clone(); }
 
         // By content: the generated methods would compare and print the arrays by identity.

@@ -20,6 +20,7 @@ public final class BarChart {
     private final String yLabel;
     private final List<Bar> bars = new ArrayList<>();
 
+    /** An empty chart with a title and a y-axis label. */
     public BarChart(String title, String yLabel) {
         this.title = title;
         this.yLabel = yLabel;
@@ -31,6 +32,7 @@ public final class BarChart {
         return this;
     }
 
+    /** Draws the chart. */
     public BufferedImage render() {
         int width = Math.max(500, 110 * bars.size() + 140), height = 450;
         BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);

@@ -22,6 +22,7 @@ public final class Heatmap {
     private final List<String> names = new ArrayList<>();
     private final List<double[][]> panels = new ArrayList<>();
 
+    /** An empty figure with a title and the rows' and columns' labels. */
     public Heatmap(String title, String rowLabel, String colLabel) {
         this.title = title;
         this.rowLabel = rowLabel;
@@ -36,6 +37,7 @@ public final class Heatmap {
         return this;
     }
 
+    /** Draws every panel side by side. */
     public BufferedImage render() {
         int width = LEFT, height = 0;
         for (double[][] p : panels) {
@@ -88,6 +90,7 @@ public final class Heatmap {
         return img;
     }
 
+    /** Writes the PNG atomically. */
     public void write(Path file) throws IOException {
         PixelMap.write(file, render());
     }

@@ -28,12 +28,14 @@ public final class LineChart {
     private int width = 800;
     private int height = 500;
 
+    /** An empty chart with a title and axis labels. */
     public LineChart(String title, String xLabel, String yLabel) {
         this.title = title;
         this.xLabel = xLabel;
         this.yLabel = yLabel;
     }
 
+    /** Sets the image size in pixels. */
     public LineChart size(int w, int h) {
         this.width = w;
         this.height = h;

@@ -21,6 +21,7 @@ import org.dst4j.runtime.random.RandomStream;
  *     noisy copy
  */
 public record InputNoise(float factor, long seed, boolean freshEachEpoch) {
+    /** Checks the factor. */
     public InputNoise {
         if (!(factor >= 0 && Float.isFinite(factor))) throw new IllegalArgumentException("noise factor must be >= 0, got " + factor);
     }

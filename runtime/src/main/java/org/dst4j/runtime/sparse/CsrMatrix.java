@@ -587,8 +587,10 @@ public final class CsrMatrix implements AutoCloseable {
         newRowPtr.setAtIndex(ValueLayout.JAVA_LONG, rows, out);
     }
 
+    /** Number of rows (a layer's outputs). */
     public int rows() { return rows; }
 
+    /** Number of columns (a layer's inputs). */
     public int cols() { return cols; }
 
     /** Number of stored entries (live connections). */
@@ -635,14 +637,19 @@ public final class CsrMatrix implements AutoCloseable {
         return valuesByColumn;
     }
 
+    /** Index of row {@code r}'s first entry. */
     public long rowStart(int r) { return rowPtr.getAtIndex(ValueLayout.JAVA_LONG, r); }
 
+    /** Index one past row {@code r}'s last entry. */
     public long rowEnd(int r) { return rowPtr.getAtIndex(ValueLayout.JAVA_LONG, r + 1L); }
 
+    /** Column of entry {@code k}. */
     public int col(long k) { return colIdx.getAtIndex(ValueLayout.JAVA_INT, k); }
 
+    /** Value of entry {@code k}. */
     public float value(long k) { return values.getAtIndex(ValueLayout.JAVA_FLOAT, k); }
 
+    /** Sets the value of entry {@code k}. */
     public void setValue(long k, float v) { values.setAtIndex(ValueLayout.JAVA_FLOAT, k, v); }
 
     /**
