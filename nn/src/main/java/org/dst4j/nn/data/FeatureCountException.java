@@ -6,8 +6,11 @@ package org.dst4j.nn.data;
  * mistake to name, not the labels it happens to hold.
  */
 public class FeatureCountException extends DataFormatException {
+    /** The name of the data set. */
     private final String data;
+    /** Its features per sample. */
     private final int features;
+    /** What the model takes. */
     private final int expected;
 
     /**

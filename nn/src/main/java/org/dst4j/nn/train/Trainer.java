@@ -40,6 +40,7 @@ public final class Trainer {
      */
     public record Settings(int epochs, int batch, LearningRate learningRate, Optimizer optimizer, Loss loss,
                            TopologyEvolution evolution, int evalBatch, InputNoise denoise) {
+        /** Checks the epoch, batch and evaluation-batch counts. */
         public Settings {
             if (epochs < 0) throw new IllegalArgumentException("epochs must be >= 0, got " + epochs);
             if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, got " + batch);
@@ -109,6 +110,7 @@ public final class Trainer {
 
     /** Training diverged (loss not finite): a user-facing problem with a hint, not a crash. */
     public static final class DivergedException extends RuntimeException {
+        /** With the message the user sees: where the loss stopped being finite, and what to try. */
         public DivergedException(String message) {
             super(message);
         }

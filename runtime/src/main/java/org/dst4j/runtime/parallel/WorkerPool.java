@@ -23,6 +23,7 @@ public final class WorkerPool implements AutoCloseable {
     /** A task over the half-open range {@code [from, to)}. */
     @FunctionalInterface
     public interface RangeTask {
+        /** Does the work of indices {@code from} (inclusive) to {@code to} (exclusive). */
         void run(int from, int to);
     }
 
