@@ -99,7 +99,8 @@ public final class Trainer {
 
         /**
          * Called after every topology update, after a step or after an epoch, with what it did to each
-         * layer (e.g. to log per-layer connection counts).
+         * layer (e.g. to log per-layer connection counts). Its own time counts in the epoch's
+         * {@link EpochMetrics#epochSeconds}, not in {@link EpochMetrics#evolutionSeconds}.
          *
          * @param epoch the epoch under way (0-based)
          * @param step the steps trained so far in the run
@@ -200,9 +201,7 @@ public final class Trainer {
                     lossSum += r.loss();
                     correct += r.correct();
                     if (evo != null && evo.schedule().afterStep(state.step, epoch, epochs)) {
-                        long e0 = System.nanoTime();
-                        evolve(net, evo, epoch, epochs, state, listener);
-                        stepEvolutionNanos += System.nanoTime() - e0;
+                        stepEvolutionNanos += evolve(net, evo, epoch, epochs, state, listener);
                     }
                     listener.batchDone(epoch, b + 1, stepsPerEpoch);
                 }
@@ -213,14 +212,14 @@ public final class Trainer {
                 // checkpoint (epochTrained) would differ from the epoch's test figures.
                 Evaluation ev = test == null || noise != null ? null : Evaluation.of(pk, net, test, input, settings.loss(), settings.evalBatch());
                 long t2 = System.nanoTime();
-                if (evo != null && evo.schedule().afterEpoch(epoch, epochs)) evolve(net, evo, epoch, epochs, state, listener);
+                long epochEvolutionNanos = evo != null && evo.schedule().afterEpoch(epoch, epochs) ? evolve(net, evo, epoch, epochs, state, listener) : 0;
                 long t3 = System.nanoTime();
                 stopIfInterrupted(state, epoch, stepsPerEpoch, stepsPerEpoch);
                 state.epochsDone++;
                 long connections = net.connections();
                 listener.epochDone(new EpochMetrics(epoch + 1, n == 0 ? 0 : lossSum / n, n == 0 ? 0 : (double) correct / n,
                         ev == null ? Double.NaN : ev.loss(), ev == null ? Double.NaN : ev.accuracy(), connections,
-                        ((t1 - t0) + (t3 - t2)) / 1e9, (t3 - t2 + stepEvolutionNanos) / 1e9, (t2 - t1) / 1e9, lr), state);
+                        ((t1 - t0) + (t3 - t2)) / 1e9, (epochEvolutionNanos + stepEvolutionNanos) / 1e9, (t2 - t1) / 1e9, lr), state);
             }
         } finally {
             // x is freed here, and the network keeps its last training batch (which reads from x) for a
@@ -229,10 +228,14 @@ public final class Trainer {
         }
     }
 
-    private void evolve(Network net, TopologyEvolution evo, int epoch, int epochs, State state, Listener listener) {
+    // Returns the nanoseconds of the update alone: a listener's own work (logging it) is not evolution time.
+    private long evolve(Network net, TopologyEvolution evo, int epoch, int epochs, State state, Listener listener) {
+        long t0 = System.nanoTime();
         List<TopologyEvolution.Report> reports = net.evolve(evo, evo.schedule().fraction(epoch, epochs),
                 evo.schedule().regrowth(epoch, epochs), state.evolution, pk);
+        long nanos = System.nanoTime() - t0;
         listener.evolved(epoch, state.step, reports);
+        return nanos;
     }
 
     // Checked between batches only: a batch is trained and stepped whole or not at all.

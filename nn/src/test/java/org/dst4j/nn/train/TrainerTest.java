@@ -202,4 +202,52 @@ class TrainerTest {
             assertThat(state.epochsDone).isZero();
         }
     }
+
+    // A listener's work on an update (logging it) is its own time, not the update's: evolution_seconds
+    // reported a listener that slept 100 ms per update as 0.4 s of evolution per epoch. The calls come in the
+    // documented order: a step's update before its batchDone, the epoch's after epochTrained.
+    @Test
+    void evolutionTimeIsTheUpdatesAloneAndTheListenerHearsOfEachInOrder() {
+        EvolutionSchedule everyOtherStep = new EvolutionSchedule() {
+            @Override public boolean afterEpoch(int epoch, int epochs) { return epoch == 0; }
+
+            @Override public double fraction(int epoch, int epochs) { return 0.2; }
+
+            @Override public boolean afterStep(long step, int epoch, int epochs) { return step % 2 == 0; }
+        };
+        TopologyEvolution evo = TopologyEvolution.magnitude(new GradientGrow(), everyOtherStep);
+        List<String> seen = new ArrayList<>();
+        List<EpochMetrics> metrics = new ArrayList<>();
+        try (Dataset train = blobs("train", 90, 5); Dataset test = blobs("test", 40, 6);
+             SparseMlp net = SparseMlp.create(config(), new RandomStream(2), 9); WorkerPool pool = new WorkerPool(1)) {
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            new Trainer(pk, new Trainer.Settings(2, 16, new LearningRate.Constant(0.05f), new Sgd(0.9f, 0f), new SoftmaxCrossEntropy(), evo, 50))
+                    .run(net, train, test, null, new Trainer.State(new RandomStream(3), new RandomStream(4)), new Trainer.Listener() {
+                        @Override public void evolved(int epoch, long step, List<TopologyEvolution.Report> reports) {
+                            seen.add("evolved " + (epoch + 1) + "@" + step);
+                            try {
+                                Thread.sleep(100);
+                            } catch (InterruptedException e) {
+                                throw new AssertionError(e);
+                            }
+                        }
+
+                        @Override public void batchDone(int epoch, int done, int total) { seen.add("batch " + (epoch + 1) + "." + done); }
+
+                        @Override public void epochTrained(int epoch, Trainer.State s) { seen.add("trained " + (epoch + 1)); }
+
+                        @Override public void epochDone(EpochMetrics m, Trainer.State s) {
+                            seen.add("epoch " + m.epoch());
+                            metrics.add(m);
+                        }
+                    });
+        }
+        assertThat(seen).containsExactly("batch 1.1", "evolved 1@2", "batch 1.2", "batch 1.3", "evolved 1@4", "batch 1.4", "batch 1.5",
+                "evolved 1@6", "batch 1.6", "trained 1", "evolved 1@6", "epoch 1",
+                "batch 2.1", "evolved 2@8", "batch 2.2", "batch 2.3", "evolved 2@10", "batch 2.4", "batch 2.5", "evolved 2@12", "batch 2.6",
+                "trained 2", "epoch 2");
+        // 4 updates of a 12-24-16-3 network in epoch 1, 3 in epoch 2: milliseconds, against the listener's 400 and 300.
+        assertThat(metrics.get(0).evolutionSeconds()).isLessThan(0.2).isLessThanOrEqualTo(metrics.get(0).epochSeconds());
+        assertThat(metrics.get(1).evolutionSeconds()).isLessThan(0.15);
+    }
 }
