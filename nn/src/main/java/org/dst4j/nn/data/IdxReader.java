@@ -190,7 +190,8 @@ final class IdxReader {
         }
         if (!gzip) return size < bytes ? size : -1;
         if (bytes <= trailer && bytes <= 1032 * size) return -1;
-        try (InputStream in = maybeGunzip(open(p))) {
+        // Two resources: a header GZIPInputStream refuses must not leave the file open.
+        try (InputStream raw = open(p); InputStream in = maybeGunzip(raw)) {
             long length = in.transferTo(OutputStream.nullOutputStream());
             return length < bytes ? length : -1;
         }
