@@ -26,14 +26,19 @@ class PredictUnlabeledTest {
         return Files.writeString(dir.resolve(name), sb.toString());
     }
 
-    @Test
-    void predictionsOfUnlabeledSamplesAreThoseOfTheSameSamplesWithLabels() throws Exception {
-        Path train = write("train.csv", 0, 300, true), test = write("test.csv", 300, 360, true), bare = write("bare.csv", 300, 360, false);
+    // A small SET model trained on train, tested on test; returns its model file.
+    private String trainModel(Path train, Path test) {
         Path run = dir.resolve("run");
         Outcome t = HeldOutSplitTest.run("set", "--data", train.toString(), "--test-data", test.toString(), "--hidden", "16", "--epsilon", "10",
                 "--epochs", "2", "--threads", "1", "--out", run.toString());
         assertThat(t.code()).as(t.err()).isZero();
-        String model = run.resolve("model.dst4j").toString();
+        return run.resolve("model.dst4j").toString();
+    }
+
+    @Test
+    void predictionsOfUnlabeledSamplesAreThoseOfTheSameSamplesWithLabels() throws Exception {
+        Path train = write("train.csv", 0, 300, true), test = write("test.csv", 300, 360, true), bare = write("bare.csv", 300, 360, false);
+        String model = trainModel(train, test);
         Path labeled = dir.resolve("labeled.csv"), unlabeled = dir.resolve("unlabeled.csv");
         Outcome a = HeldOutSplitTest.run("predict", "--model", model, "--data", train.toString(), "--test-data", test.toString(),
                 "--threads", "1", "--output", labeled.toString());
@@ -59,11 +64,7 @@ class PredictUnlabeledTest {
     @Test
     void predictReadsOnlyTheTestFileOfDataWithATestSetOfItsOwn() throws Exception {
         Path train = write("train.csv", 0, 300, true), test = write("test.csv", 300, 360, true);
-        Path run = dir.resolve("run");
-        Outcome t = HeldOutSplitTest.run("set", "--data", train.toString(), "--test-data", test.toString(), "--hidden", "16", "--epsilon", "10",
-                "--epochs", "2", "--threads", "1", "--out", run.toString());
-        assertThat(t.code()).as(t.err()).isZero();
-        String model = run.resolve("model.dst4j").toString();
+        String model = trainModel(train, test);
         Path before = dir.resolve("before.csv"), after = dir.resolve("after.csv");
         Outcome a = HeldOutSplitTest.run("predict", "--model", model, "--data", train.toString(), "--test-data", test.toString(),
                 "--threads", "1", "--output", before.toString());
