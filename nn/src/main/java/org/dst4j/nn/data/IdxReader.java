@@ -175,9 +175,10 @@ final class IdxReader {
 
     /**
      * The length of {@code p}'s content (decompressed) if it is below {@code bytes}, else -1: checked before
-     * allocating what a header's counts ask for. A gzip file's trailer gives its content's length mod 2^32 (RFC 1952's ISIZE) and
-     * deflate expands at most 1032:1, so an honest file costs a 4-byte read; only a count beyond what they vouch
-     * for (several gzip members, 4 GB or more, or a corrupt header) costs inflating the file once more.
+     * allocating what a header's counts ask for. A gzip file's trailer gives its content's length mod 2^32
+     * (RFC 1952's ISIZE) and deflate expands at most 1032:1, so an honest file costs a 4-byte read; only a
+     * count beyond what they vouch for (several gzip members, 4 GB or more, or a corrupt header) costs
+     * inflating the file once more.
      */
     private static long lengthIfBelow(Path p, long bytes) throws IOException {
         long size = Files.size(p);
