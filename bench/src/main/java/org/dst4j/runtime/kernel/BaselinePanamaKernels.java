@@ -548,6 +548,18 @@ public final class BaselinePanamaKernels implements Kernels {
         new ScalarKernels().adamStep(p, g, m, v, from, to, gScale, beta1, beta2, eps, weightDecay, lr, c1, c2);
     }
 
+    // Not part of the frozen kernels (added later); the scalar reference.
+    @Override
+    public void dropout(DenseMatrix a, long seed, int threshold, float keepScale, DenseMatrix mask, DenseMatrix out, int rowFrom, int rowTo) {
+        new ScalarKernels().dropout(a, seed, threshold, keepScale, mask, out, rowFrom, rowTo);
+    }
+
+    // Not part of the frozen kernels (added later); the scalar reference.
+    @Override
+    public void elementMult(DenseMatrix x, DenseMatrix y, int rowFrom, int rowTo) {
+        new ScalarKernels().elementMult(x, y, rowFrom, rowTo);
+    }
+
     @Override
     public void axpy(float a, MemorySegment x, long xOff, MemorySegment y, long yOff, long n) {
         long i = 0;

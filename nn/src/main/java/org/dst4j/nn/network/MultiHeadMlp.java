@@ -209,7 +209,7 @@ public final class MultiHeadMlp implements Network {
         DenseMatrix features = backbone.forwardTrain(pk, x, step);
         if (featureDropout != null) {
             // The backbone's own layer index for the mask: the backbone drops only its earlier layers.
-            featureDropout.apply(pk.pool(), step, backbone.layers().size() - 1, features, featureMask.columns(n), droppedFeatures.columns(n));
+            featureDropout.apply(pk, step, backbone.layers().size() - 1, features, featureMask.columns(n), droppedFeatures.columns(n));
             features = droppedFeatures.columns(n);
         }
         DenseMatrix featureGrad = backbone.outputGradient(n), scratch = headGrad.columns(n);
@@ -223,20 +223,20 @@ public final class MultiHeadMlp implements Network {
             if (headInputDropout != null) {
                 in = headInputs[h].columns(n);
                 mask = headMask.columns(n);
-                headInputDropout.apply(pk.pool(), step, h, features, mask, in);
+                headInputDropout.apply(pk, step, h, features, mask, in);
             }
             DenseMatrix out = head.forwardTrain(pk, in, step);
             addSoftmax(out, probs);
             lossSum += loss.compute(pk, out, labels, offset, targets == null ? null : targets.columns(n), head.outputGradient(n), headScale);
             head.backward(pk, in, h == 0 ? featureGrad : scratch, opt, 1f / n, lr);
-            if (mask != null) Dropout.backward(pk.pool(), mask, h == 0 ? featureGrad : scratch);
+            if (mask != null) Dropout.backward(pk, mask, h == 0 ? featureGrad : scratch);
             if (h > 0) {
                 for (int r = 0; r < featureGrad.rows(); r++) {
                     pk.kernels().axpy(1f, scratch.segment(), r * scratch.stride(), featureGrad.segment(), r * featureGrad.stride(), n);
                 }
             }
         }
-        if (featureDropout != null) Dropout.backward(pk.pool(), featureMask.columns(n), featureGrad);
+        if (featureDropout != null) Dropout.backward(pk, featureMask.columns(n), featureGrad);
         backbone.backward(pk, x, null, opt, 1f / n, lr);
         opt.endStep();
         int correct = 0;

@@ -227,7 +227,7 @@ public final class SparseMlp implements Network {
             layers.get(l).forward(pk, in, zl, al);
             if (l < last && config.dropout() > 0) {
                 DenseMatrix dl = dropped[l].columns(n);
-                new Dropout(config.dropout(), dropoutSeed).apply(pk.pool(), step, l, al, mask[l].columns(n), dl);
+                new Dropout(config.dropout(), dropoutSeed).apply(pk, step, l, al, mask[l].columns(n), dl);
                 in = dl;
             } else {
                 in = al;
@@ -254,7 +254,7 @@ public final class SparseMlp implements Network {
             DenseMatrix input = l == 0 ? x : dropped[l - 1].columns(n);
             DenseMatrix gradIn = l > 0 ? grad[l - 1].columns(n) : gradInput;
             layers.get(l).backward(pk, input, z[l].columns(n), a[l].columns(n), grad[l].columns(n), gradIn, opt, scale, lr);
-            if (l > 0 && config.dropout() > 0) Dropout.backward(pk.pool(), mask[l - 1].columns(n), gradIn);
+            if (l > 0 && config.dropout() > 0) Dropout.backward(pk, mask[l - 1].columns(n), gradIn);
         }
         for (int l = 0; l <= last; l++) {
             // forward, weight gradient, and (when its input gradient is needed) the transposed product

@@ -59,7 +59,7 @@ class MultiHeadMlpTest {
         DenseMatrix features = net.backbone().predict(pk, x);
         try (DenseMatrix in = DenseMatrix.allocate(features.rows(), N); DenseMatrix mask = DenseMatrix.allocate(features.rows(), N)) {
             for (int h = 0; h < net.heads().size(); h++) {
-                drop.apply(pk.pool(), 0, h, features, mask, in);
+                drop.apply(pk, 0, h, features, mask, in);
                 DenseMatrix out = net.heads().get(h).predict(pk, in);
                 for (int c = 0; c < N; c++) {
                     double max = Double.NEGATIVE_INFINITY, sum = 0;
@@ -104,8 +104,8 @@ class MultiHeadMlpTest {
             DenseMatrix f = net.backbone().predict(pk, x); // the backbone's buffer: not ours to close
             try (DenseMatrix a = DenseMatrix.allocate(f.rows(), N);
                  DenseMatrix b = DenseMatrix.allocate(f.rows(), N); DenseMatrix o = DenseMatrix.allocate(f.rows(), N)) {
-                drop.apply(pool, 0, 0, f, a, o);
-                drop.apply(pool, 0, 1, f, b, o);
+                drop.apply(pk, 0, 0, f, a, o);
+                drop.apply(pk, 0, 1, f, b, o);
                 boolean differ = false;
                 for (int r = 0; r < f.rows(); r++) for (int c = 0; c < N; c++) differ |= a.get(r, c) != b.get(r, c);
                 assertThat(differ).isTrue();

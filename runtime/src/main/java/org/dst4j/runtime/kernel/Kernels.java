@@ -69,6 +69,19 @@ public interface Kernels {
     void tanhBackward(DenseMatrix y, DenseMatrix grad, int rowFrom, int rowTo);
 
     /**
+     * Inverted dropout on rows {@code [rowFrom, rowTo)}: {@code mask[r,c]} is {@code keepScale} where the
+     * 16-bit draw of element (r, c) is at least {@code threshold} and {@code +0} elsewhere, and
+     * {@code out = a * mask}. The draws are counter-based, so any split of the rows gives the same masks:
+     * the draw of (r, c) is bits {@code 16·(c mod 4)} to {@code 16·(c mod 4) + 15} of
+     * {@code mix(mix(seed + r·0xD1B54A32D192ED03) + ⌊c/4⌋)}, {@code mix} being
+     * {@link org.dst4j.runtime.random.RandomStream#mix}. {@code out} may be {@code a}.
+     */
+    void dropout(DenseMatrix a, long seed, int threshold, float keepScale, DenseMatrix mask, DenseMatrix out, int rowFrom, int rowTo);
+
+    /** {@code x *= y}, element by element, on rows {@code [rowFrom, rowTo)} (a dropout mask applied to a gradient). */
+    void elementMult(DenseMatrix x, DenseMatrix y, int rowFrom, int rowTo);
+
+    /**
      * Softmax over each column of {@code logits} ({@code [classes x batch]}) with cross-entropy against
      * {@code labels[labelOffset + c]}, by a stable log-sum-exp.
      *

@@ -3,6 +3,7 @@ package org.dst4j.runtime.kernel;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static org.dst4j.runtime.random.RandomStream.mix;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
@@ -300,6 +301,12 @@ final class PanamaKernels implements Kernels {
         final int[] index = new int[16];
         final float[] sums = new float[4 * 16];
         float[] quads = new float[0];
+        int[] draws = new int[0];
+
+        int[] draws(int n) {
+            if (draws.length < n) draws = new int[n];
+            return draws;
+        }
 
         float[] quads(int n) {
             if (quads.length < n) quads = new float[n];
@@ -917,6 +924,52 @@ final class PanamaKernels implements Kernels {
             for (; c < n; c++) {
                 if (!(ps.getAtIndex(JAVA_FLOAT, pb + c) > 0f)) gs.setAtIndex(JAVA_FLOAT, gb + c, slope * gs.getAtIndex(JAVA_FLOAT, gb + c));
             }
+        }
+    }
+
+    // The draws are hashed a row at a time into a per-thread int array (one 64-bit hash gives four
+    // columns), then the mask is made in vectors from its sign: (u - threshold) >> 31 is 0 where the
+    // element is kept, so its complement selects keepScale's bits. Scalar per element, this was 3 to 5 ns
+    // (SET's dropout on three 1000 x 128 layers per batch: 15% of an epoch).
+    @Override
+    public void dropout(DenseMatrix a, long seed, int threshold, float keepScale, DenseMatrix mask, DenseMatrix out, int rowFrom, int rowTo) {
+        MemorySegment as = a.segment(), ms = mask.segment(), os = out.segment();
+        int n = a.cols(), keepBits = Float.floatToRawIntBits(keepScale);
+        int[] u = SCRATCH.get().draws(n + 3);
+        for (int r = rowFrom; r < rowTo; r++) {
+            long rowSeed = mix(seed + r * 0xD1B54A32D192ED03L);
+            for (int c = 0; c < n; c += 4) {
+                long h = mix(rowSeed + (c >>> 2));
+                u[c] = (int) h & 0xffff;
+                u[c + 1] = (int) (h >>> 16) & 0xffff;
+                u[c + 2] = (int) (h >>> 32) & 0xffff;
+                u[c + 3] = (int) (h >>> 48);
+            }
+            long ab = r * a.stride(), mb = r * mask.stride(), ob = r * out.stride();
+            int c = 0;
+            for (; c + lanes <= n; c += lanes) {
+                FloatVector m = IntVector.fromArray(isp, u, c).sub(threshold).lanewise(VectorOperators.ASHR, 31)
+                        .not().and(keepBits).reinterpretAsFloats();
+                store(m, ms, mb + c);
+                store(load(as, ab + c).mul(m), os, ob + c);
+            }
+            for (; c < n; c++) {
+                float m = Float.intBitsToFloat(~(u[c] - threshold >> 31) & keepBits);
+                ms.setAtIndex(JAVA_FLOAT, mb + c, m);
+                os.setAtIndex(JAVA_FLOAT, ob + c, as.getAtIndex(JAVA_FLOAT, ab + c) * m);
+            }
+        }
+    }
+
+    @Override
+    public void elementMult(DenseMatrix x, DenseMatrix y, int rowFrom, int rowTo) {
+        MemorySegment xs = x.segment(), ys = y.segment();
+        int n = x.cols();
+        for (int r = rowFrom; r < rowTo; r++) {
+            long xb = r * x.stride(), yb = r * y.stride();
+            int c = 0;
+            for (; c + lanes <= n; c += lanes) store(load(xs, xb + c).mul(load(ys, yb + c)), xs, xb + c);
+            for (; c < n; c++) xs.setAtIndex(JAVA_FLOAT, xb + c, xs.getAtIndex(JAVA_FLOAT, xb + c) * ys.getAtIndex(JAVA_FLOAT, yb + c));
         }
     }
 

@@ -167,6 +167,16 @@ public final class ParallelKernels {
         pool.run(grad.rows(), (a, b) -> k.tanhBackward(y, grad, a, b));
     }
 
+    /** Inverted dropout; see {@link Kernels#dropout}. */
+    public void dropout(DenseMatrix a, long seed, int threshold, float keepScale, DenseMatrix mask, DenseMatrix out) {
+        pool.run(a.rows(), (f, t) -> k.dropout(a, seed, threshold, keepScale, mask, out, f, t));
+    }
+
+    /** {@code x *= y}, element by element. */
+    public void elementMult(DenseMatrix x, DenseMatrix y) {
+        pool.run(x.rows(), (a, b) -> k.elementMult(x, y, a, b));
+    }
+
     // in x batch -> out x batch, for a weight matrix of shape out x in
     private static void checkProduct(int outRows, int inRows, DenseMatrix in, DenseMatrix out, String op) {
         if (in.rows() != inRows || out.rows() != outRows || in.cols() != out.cols()) {

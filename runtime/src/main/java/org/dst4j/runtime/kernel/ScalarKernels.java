@@ -3,6 +3,7 @@ package org.dst4j.runtime.kernel;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static org.dst4j.runtime.random.RandomStream.mix;
 
 import java.lang.foreign.MemorySegment;
 import org.dst4j.runtime.dense.DenseMatrix;
@@ -145,6 +146,28 @@ final class ScalarKernels implements Kernels {
             for (int c = 0; c < n; c++) {
                 if (!(pre.get(r, c) > 0f)) grad.set(r, c, slope * grad.get(r, c));
             }
+        }
+    }
+
+    @Override
+    public void dropout(DenseMatrix a, long seed, int threshold, float keepScale, DenseMatrix mask, DenseMatrix out, int rowFrom, int rowTo) {
+        int n = a.cols();
+        for (int r = rowFrom; r < rowTo; r++) {
+            long rowSeed = mix(seed + r * 0xD1B54A32D192ED03L);
+            for (int c = 0; c < n; c++) {
+                int u = (int) (mix(rowSeed + c / 4) >>> (16 * (c % 4))) & 0xffff;
+                float m = u >= threshold ? keepScale : 0f;
+                mask.set(r, c, m);
+                out.set(r, c, a.get(r, c) * m);
+            }
+        }
+    }
+
+    @Override
+    public void elementMult(DenseMatrix x, DenseMatrix y, int rowFrom, int rowTo) {
+        int n = x.cols();
+        for (int r = rowFrom; r < rowTo; r++) {
+            for (int c = 0; c < n; c++) x.set(r, c, x.get(r, c) * y.get(r, c));
         }
     }
 

@@ -1015,6 +1015,74 @@ class KernelsTest {
         }
     }
 
+    // The documented draw, element by element: bits 16(c mod 4) .. +15 of mix(mix(seed + r K) + c / 4).
+    private static int draw(long seed, int r, int c) {
+        long h = RandomStream.mix(RandomStream.mix(seed + r * 0xD1B54A32D192ED03L) + c / 4);
+        return (int) ((h >>> (16 * (c % 4))) & 0xffff);
+    }
+
+    // Thresholds from keep-all to drop-all (rate 0, 0.3, 0.5, the largest rate below 1, and 1); the mask
+    // into a wider matrix (another stride), out in place of a, and two row ranges: the bits of one call.
+    @ParameterizedTest(name = "{0} {2}")
+    @MethodSource("cases")
+    void dropoutKeepsExactlyTheDrawsAtOrAboveTheThreshold(String label, Kernels k, Shape s) {
+        RandomStream rnd = new RandomStream(19);
+        int rows = s.out, n = s.batch;
+        long seed = rnd.nextLong();
+        try (DenseMatrix a = Fixtures.randomDense(rnd, rows, n);
+             DenseMatrix wide = DenseMatrix.allocate(rows, n + 37);
+             DenseMatrix out = DenseMatrix.allocate(rows, n)) {
+            float[][] ad = Fixtures.dense(a);
+            DenseMatrix mask = wide.columns(n);
+            for (int threshold : new int[] {0, 19661, 32768, 65535, 65536}) {
+                float keep = threshold == 65536 ? 7f : 1f / (1f - threshold / 65536f);
+                k.dropout(a, seed, threshold, keep, mask, out, 0, rows);
+                int kept = 0;
+                for (int r = 0; r < rows; r++) for (int c = 0; c < n; c++) {
+                    float m = draw(seed, r, c) >= threshold ? keep : 0f;
+                    kept += m != 0f ? 1 : 0;
+                    assertThat(Float.floatToRawIntBits(mask.get(r, c))).as("mask (%d, %d) at threshold %d", r, c, threshold)
+                            .isEqualTo(Float.floatToRawIntBits(m));
+                    assertThat(Float.floatToRawIntBits(out.get(r, c))).as("out (%d, %d) at threshold %d", r, c, threshold)
+                            .isEqualTo(Float.floatToRawIntBits(ad[r][c] * m));
+                }
+                if (threshold == 0) assertThat(kept).isEqualTo(rows * n);
+                if (threshold == 65536) assertThat(kept).isZero();
+                if (threshold == 32768 && rows * n >= 1000) assertThat(kept / (double) (rows * n)).isBetween(0.45, 0.55);
+            }
+            // In place, in two row ranges: the same bits as above at threshold 19661.
+            int split = rows / 3;
+            k.dropout(a, seed, 19661, 1.4f, mask, a, 0, split);
+            k.dropout(a, seed, 19661, 1.4f, mask, a, split, rows);
+            for (int r = 0; r < rows; r++) for (int c = 0; c < n; c++) {
+                float m = draw(seed, r, c) >= 19661 ? 1.4f : 0f;
+                assertThat(Float.floatToRawIntBits(a.get(r, c))).as("in place (%d, %d)", r, c)
+                        .isEqualTo(Float.floatToRawIntBits(ad[r][c] * m));
+            }
+            // The mask's padding columns are not written.
+            for (int r = 0; r < rows; r++) for (int c = n; c < n + 37; c++) assertThat(wide.get(r, c)).isZero();
+        }
+    }
+
+    @ParameterizedTest(name = "{0} {2}")
+    @MethodSource("cases")
+    void elementMultIsTheProductOfEachPair(String label, Kernels k, Shape s) {
+        RandomStream rnd = new RandomStream(20);
+        int rows = s.out, n = s.batch;
+        try (DenseMatrix x = Fixtures.randomDense(rnd, rows, n);
+             DenseMatrix wide = DenseMatrix.allocate(rows, n + 5)) {
+            float[][] xd = Fixtures.dense(x);
+            DenseMatrix y = wide.columns(n);
+            for (int r = 0; r < rows; r++) for (int c = 0; c < n; c++) y.set(r, c, (r + c) % 3 == 0 ? 0f : (float) rnd.nextGaussian());
+            k.elementMult(x, y, 0, rows / 2);
+            k.elementMult(x, y, rows / 2, rows);
+            for (int r = 0; r < rows; r++) for (int c = 0; c < n; c++) {
+                assertThat(Float.floatToRawIntBits(x.get(r, c))).as("(%d, %d)", r, c)
+                        .isEqualTo(Float.floatToRawIntBits(xd[r][c] * y.get(r, c)));
+            }
+        }
+    }
+
     // Lengths with awkward tails and an empty range; offsets not on a vector boundary; gradients from
     // tiny to large. Bitwise against the scalar kernel (the promised cross-backend identity) and within
     // rounding of the formula evaluated in double.
