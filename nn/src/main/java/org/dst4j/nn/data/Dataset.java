@@ -7,6 +7,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 import java.util.zip.CRC32C;
 import org.dst4j.runtime.dense.DenseMatrix;
+import org.dst4j.runtime.parallel.WorkerPool;
 
 /**
  * A labeled dataset: features off-heap, row-major {@code [samples x features]} (long offsets, so it may
@@ -145,16 +146,6 @@ public final class Dataset implements AutoCloseable {
     /** All features, row-major. */
     public MemorySegment segment() { return x; }
 
-    // Per thread and kept: a batch of 128 needs 128 KB (1 MB for an evaluation batch of 1,000), too much
-    // garbage to allocate anew for every batch.
-    private static final ThreadLocal<float[]> TRANSPOSE_BUFFER = ThreadLocal.withInitial(() -> new float[0]);
-    private static final int TRANSPOSE_FLOATS = 1 << 16;
-
-    // What the calling thread keeps, for tests.
-    static int transposeBufferFloats() {
-        return TRANSPOSE_BUFFER.get().length;
-    }
-
     /** What {@link #inBatches} hands each batch: samples {@code from .. from + m - 1} as the columns of {@code x}. */
     public interface Batch {
         /**
@@ -193,27 +184,19 @@ public final class Dataset implements AutoCloseable {
      * {@code out} ({@code features x batch}).
      */
     public void gatherBatch(int[] order, int from, int n, DenseMatrix out) {
+        checkBatch(n, out);
+        out.gatherTransposed(x, order, from, n, 0, features, false);
+    }
+
+    /** {@link #gatherBatch(int[], int, int, DenseMatrix)} with the features split between the pool's threads. */
+    public void gatherBatch(WorkerPool pool, int[] order, int from, int n, DenseMatrix out) {
+        checkBatch(n, out);
+        pool.run(features, (f0, f1) -> out.gatherTransposed(x, order, from, n, f0, f1, false));
+    }
+
+    private void checkBatch(int n, DenseMatrix out) {
         if (out.rows() != features || out.cols() < n) {
             throw new IllegalArgumentException("batch matrix " + out.rows() + " x " + out.cols() + " cannot hold " + n + " samples of " + features + " features");
-        }
-        MemorySegment o = out.segment();
-        long stride = out.stride();
-        // A transpose in blocks of features: the block's rows of `out` stay in cache while every sample
-        // writes into them, instead of one cache line touched per value.
-        // The buffer stays with the thread for its life, so wide batches take narrower blocks: at most
-        // TRANSPOSE_FLOATS (256 KB) per thread that ever predicted, where a 1,000-sample batch kept 1 MB.
-        int block = Math.max(1, Math.min(features, Math.min(256, TRANSPOSE_FLOATS / Math.max(1, n))));
-        float[] buf = TRANSPOSE_BUFFER.get();
-        if (buf.length < n * block) TRANSPOSE_BUFFER.set(buf = new float[n * block]);
-        for (int f0 = 0; f0 < features; f0 += block) {
-            int width = Math.min(block, features - f0);
-            for (int c = 0; c < n; c++) {
-                MemorySegment.copy(x, JAVA_FLOAT, ((long) order[from + c] * features + f0) * Float.BYTES, buf, c * block, width);
-            }
-            for (int f = 0; f < width; f++) {
-                long base = (f0 + f) * stride;
-                for (int c = 0; c < n; c++) o.setAtIndex(JAVA_FLOAT, base + c, buf[c * block + f]);
-            }
         }
     }
 

@@ -26,7 +26,7 @@ public record InputNoise(float factor, long seed, boolean freshEachEpoch) {
         if (!(factor >= 0 && Float.isFinite(factor))) throw new IllegalArgumentException("noise factor must be >= 0, got " + factor);
     }
 
-    private long key(int epoch) {
+    long key(int epoch) {
         return RandomStream.mix(seed ^ (freshEachEpoch ? RandomStream.mix(epoch + 1L) : 0L));
     }
 
@@ -91,12 +91,8 @@ public record InputNoise(float factor, long seed, boolean freshEachEpoch) {
 
         /** Adds the stored noise to the batch {@code x} whose column {@code c} is sample {@code samples[from + c]}. */
         public void addTo(WorkerPool pool, DenseMatrix x, int[] samples, int from) {
-            pool.run(x.cols(), (c0, c1) -> {
-                for (int c = c0; c < c1; c++) {
-                    long base = (long) samples[from + c] * features;
-                    for (int f = 0; f < features; f++) x.set(f, c, x.get(f, c) + data.getAtIndex(JAVA_FLOAT, base + f));
-                }
-            });
+            if (x.rows() != features) throw new IllegalArgumentException("a batch of " + x.rows() + " features, noise of " + features);
+            pool.run(features, (f0, f1) -> x.gatherTransposed(data, samples, from, x.cols(), f0, f1, true));
         }
 
         /** Frees the table. Closing again does nothing. */

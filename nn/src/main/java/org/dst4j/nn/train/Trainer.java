@@ -180,7 +180,7 @@ public final class Trainer {
                     stopIfInterrupted(state, epoch, b, stepsPerEpoch);
                     int m = Math.min(batch, n - from);
                     DenseMatrix xb = x.columns(m);
-                    train.gatherBatch(order, from, m, xb);
+                    train.gatherBatch(pk.pool(), order, from, m, xb);
                     if (input != null) input.apply(xb);
                     lr = settings.learningRate().at(epoch, b, stepsPerEpoch);
                     SparseMlp.BatchResult r;

@@ -67,8 +67,8 @@ class SyntheticClassificationTest {
     }
 
     @Test
-    void aWideBatchIsTransposedExactlyAndTheThreadKeepsAtMost256KB() throws Exception {
-        // A 1,000-sample prediction batch made every thread that predicted keep a 1 MB buffer for its life.
+    void aWideBatchIsTransposedExactlyAlsoSplitBetweenThreads() throws Exception {
+        // (The per-thread buffer's bound, 256 KB where a 1,000-sample batch once kept 1 MB: DenseMatrixTest.)
         int features = 300, n = 700;
         SyntheticClassification g = new SyntheticClassification(5, features, 7, 4, 1f);
         java.util.concurrent.FutureTask<Void> task = new java.util.concurrent.FutureTask<>(() -> {
@@ -79,7 +79,10 @@ class SyntheticClassificationTest {
                 for (int c = 0; c < n; c++) {
                     for (int f = 0; f < features; f++) assertThat(x.get(f, c)).isEqualTo(d.get(order[c], f));
                 }
-                assertThat(Dataset.transposeBufferFloats()).isPositive().isLessThanOrEqualTo(1 << 16);
+                try (WorkerPool three = new WorkerPool(3); DenseMatrix y = DenseMatrix.allocate(features, n)) {
+                    d.gatherBatch(three, order, 0, n, y);
+                    assertThat(y.toArray()).isEqualTo(x.toArray());
+                }
             }
             return null;
         });

@@ -40,4 +40,50 @@ class DenseMatrixTest {
             assertThat(m.get(0, 11)).isZero();
         }
     }
+
+    // Against the definition, on shapes whose blocks end early (rows not a multiple of the block, a block
+    // narrowed by a wide batch), in row ranges as a pool splits them, with and without add; the padding
+    // and the rows outside the range stay as they were.
+    @Test
+    void gatherTransposedIsTheTransposeOfTheSelectedRows() throws Exception {
+        java.util.concurrent.FutureTask<Void> task = new java.util.concurrent.FutureTask<>(() -> {
+            java.util.Random rnd = new java.util.Random(3);
+            for (int[] shape : new int[][] {{1, 1, 1}, {7, 5, 3}, {300, 40, 17}, {257, 60, 128}, {300, 1000, 700}, {5, 3, 0}}) {
+                int features = shape[0], samples = shape[1], n = shape[2];
+                try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined();
+                     DenseMatrix m = DenseMatrix.allocate(features, n + 3)) {
+                    java.lang.foreign.MemorySegment table = arena.allocate(java.lang.foreign.ValueLayout.JAVA_FLOAT, (long) samples * features);
+                    for (long i = 0; i < (long) samples * features; i++) table.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, rnd.nextFloat() - 0.5f);
+                    int[] order = new int[n + 4];
+                    for (int i = 0; i < order.length; i++) order[i] = rnd.nextInt(samples);
+                    float[][] before = new float[features][n + 3];
+                    for (int f = 0; f < features; f++) for (int c = 0; c < n + 3; c++) m.set(f, c, before[f][c] = rnd.nextFloat());
+                    int a = features / 3, b = features - features / 4;
+                    m.gatherTransposed(table, order, 2, n, a, b, true);
+                    m.gatherTransposed(table, order, 2, n, 0, a, false);
+                    for (int f = 0; f < features; f++) for (int c = 0; c < n + 3; c++) {
+                        float t = c < n ? table.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, (long) order[2 + c] * features + f) : 0f;
+                        float expected = c >= n || f >= b ? before[f][c] : f < a ? t : before[f][c] + t;
+                        assertThat(m.get(f, c)).as("(%d, %d) of %d x %d", f, c, features, n).isEqualTo(expected);
+                    }
+                    assertThat(DenseMatrix.transposeBufferFloats()).as("kept per thread").isLessThanOrEqualTo(1 << 16);
+                }
+            }
+            return null;
+        });
+        Thread.ofPlatform().start(task); // a fresh thread: its buffer holds only what this test asked for
+        task.get();
+    }
+
+    @Test
+    void gatherTransposedRejectsRangesOutsideTheMatrix() {
+        try (DenseMatrix m = DenseMatrix.allocate(4, 3); java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            java.lang.foreign.MemorySegment table = arena.allocate(4L * 4 * Float.BYTES);
+            int[] order = {0, 1, 2, 3};
+            assertThatThrownBy(() -> m.gatherTransposed(table, order, 0, 4, 0, 4, false)).hasMessageContaining("cannot take 4 columns");
+            assertThatThrownBy(() -> m.gatherTransposed(table, order, 0, 3, 2, 5, false)).hasMessageContaining("rows [2, 5)");
+            assertThatThrownBy(() -> m.gatherTransposed(table, order, 2, 3, 0, 4, false)).isInstanceOf(IndexOutOfBoundsException.class);
+            assertThatThrownBy(() -> m.gatherTransposed(table, new int[] {0, 9, 1}, 0, 3, 0, 4, false)).isInstanceOf(IndexOutOfBoundsException.class);
+        }
+    }
 }
