@@ -70,7 +70,8 @@ public interface Kernels {
 
     /**
      * Inverted dropout on rows {@code [rowFrom, rowTo)}: {@code mask[r,c]} is {@code keepScale} where the
-     * 16-bit draw of element (r, c) is at least {@code threshold} and {@code +0} elsewhere, and
+     * 16-bit draw of element (r, c) is at least {@code threshold} (any int: 0 or less keeps every element,
+     * above 65535 drops every one) and {@code +0} elsewhere, and
      * {@code out = a * mask}. The draws are counter-based, so any split of the rows gives the same masks:
      * the draw of (r, c) is bits {@code 16·(c mod 4)} to {@code 16·(c mod 4) + 15} of
      * {@code mix(mix(seed + r·0xD1B54A32D192ED03) + ⌊c/4⌋)}, {@code mix} being

@@ -933,6 +933,9 @@ final class PanamaKernels implements Kernels {
     // (SET's dropout on three 1000 x 128 layers per batch: 15% of an epoch).
     @Override
     public void dropout(DenseMatrix a, long seed, int threshold, float keepScale, DenseMatrix mask, DenseMatrix out, int rowFrom, int rowTo) {
+        // The draws are 0..65535, so clamping changes no comparison; it keeps u - threshold from
+        // overflowing, which for thresholds near Integer.MIN_VALUE flipped the sign (all dropped, not kept).
+        threshold = Math.clamp(threshold, 0, 65536);
         MemorySegment as = a.segment(), ms = mask.segment(), os = out.segment();
         int n = a.cols(), keepBits = Float.floatToRawIntBits(keepScale);
         int[] u = SCRATCH.get().draws(n + 3);

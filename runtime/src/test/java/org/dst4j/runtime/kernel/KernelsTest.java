@@ -1021,8 +1021,10 @@ class KernelsTest {
         return (int) ((h >>> (16 * (c % 4))) & 0xffff);
     }
 
-    // Thresholds from keep-all to drop-all (rate 0, 0.3, 0.5, the largest rate below 1, and 1); the mask
-    // into a wider matrix (another stride), out in place of a, and two row ranges: the bits of one call.
+    // Thresholds from keep-all to drop-all (rate 0, 0.3, 0.5, the largest rate below 1, and 1), and ints
+    // outside [0, 65536], where the definition still keeps all or none (a sign trick that overflows would
+    // not); the mask into a wider matrix (another stride), out in place of a, and two row ranges: the bits
+    // of one call.
     @ParameterizedTest(name = "{0} {2}")
     @MethodSource("cases")
     void dropoutKeepsExactlyTheDrawsAtOrAboveTheThreshold(String label, Kernels k, Shape s) {
@@ -1034,8 +1036,8 @@ class KernelsTest {
              DenseMatrix out = DenseMatrix.allocate(rows, n)) {
             float[][] ad = Fixtures.dense(a);
             DenseMatrix mask = wide.columns(n);
-            for (int threshold : new int[] {0, 19661, 32768, 65535, 65536}) {
-                float keep = threshold == 65536 ? 7f : 1f / (1f - threshold / 65536f);
+            for (int threshold : new int[] {0, 19661, 32768, 65535, 65536, -1, Integer.MIN_VALUE, Integer.MIN_VALUE + 65535, 65537, Integer.MAX_VALUE}) {
+                float keep = threshold < 0 || threshold >= 65536 ? 7f : 1f / (1f - threshold / 65536f);
                 k.dropout(a, seed, threshold, keep, mask, out, 0, rows);
                 int kept = 0;
                 for (int r = 0; r < rows; r++) for (int c = 0; c < n; c++) {
@@ -1046,8 +1048,8 @@ class KernelsTest {
                     assertThat(Float.floatToRawIntBits(out.get(r, c))).as("out (%d, %d) at threshold %d", r, c, threshold)
                             .isEqualTo(Float.floatToRawIntBits(ad[r][c] * m));
                 }
-                if (threshold == 0) assertThat(kept).isEqualTo(rows * n);
-                if (threshold == 65536) assertThat(kept).isZero();
+                if (threshold <= 0) assertThat(kept).as("kept at threshold %d", threshold).isEqualTo(rows * n);
+                if (threshold >= 65536) assertThat(kept).as("kept at threshold %d", threshold).isZero();
                 if (threshold == 32768 && rows * n >= 1000) assertThat(kept / (double) (rows * n)).isBetween(0.45, 0.55);
             }
             // In place, in two row ranges: the same bits as above at threshold 19661.

@@ -158,6 +158,17 @@ class ThreadInvarianceTest {
                 }
                 assertSame(a, b, op + " backward");
             }
+
+            try (DenseMatrix maskA = DenseMatrix.allocate(out, batch); DenseMatrix maskB = DenseMatrix.allocate(out, batch)) {
+                for (DenseMatrix m : new DenseMatrix[] {a, b, maskA, maskB}) nan(m.segment());
+                pk.dropout(dy, 0x5EEDL, 19661, 1.4f, maskA, a);
+                k.dropout(dy, 0x5EEDL, 19661, 1.4f, maskB, b, 0, out);
+                assertSame(maskA, maskB, "dropout mask");
+                assertSame(a, b, "dropout");
+                pk.elementMult(a, dy);
+                k.elementMult(b, dy, 0, out);
+                assertSame(a, b, "elementMult");
+            }
         }
     }
 
