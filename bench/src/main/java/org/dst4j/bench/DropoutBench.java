@@ -54,6 +54,7 @@ public class DropoutBench {
         for (int r = 0; r < units; r++) {
             for (int c = 0; c < batch; c++) a.set(r, c, (r * 31 + c * 17) % 97 / 97f - 0.3f);
         }
+        dropout.apply(pk, 0, 1, a, mask, out); // backward's mask: 30% zeros, the rest 1/0.7
     }
 
     @TearDown(Level.Trial)

@@ -89,7 +89,11 @@ public record InputNoise(float factor, long seed, boolean freshEachEpoch) {
             this.data = table;
         }
 
-        /** Adds the stored noise to the batch {@code x} whose column {@code c} is sample {@code samples[from + c]}. */
+        /**
+         * Adds the stored noise to the batch {@code x} whose column {@code c} is sample {@code samples[from + c]}.
+         *
+         * @throws IllegalArgumentException if {@code x} does not have the table's number of features
+         */
         public void addTo(WorkerPool pool, DenseMatrix x, int[] samples, int from) {
             if (x.rows() != features) throw new IllegalArgumentException("a batch of " + x.rows() + " features, noise of " + features);
             pool.run(features, (f0, f1) -> x.gatherTransposed(data, samples, from, x.cols(), f0, f1, true));

@@ -146,8 +146,8 @@ public final class DenseMatrix implements AutoCloseable {
     }
 
     // Per thread and kept: a batch of 128 needs 128 KB, too much garbage to allocate anew for every
-    // batch. Wide batches take narrower blocks, so a thread keeps at most TRANSPOSE_FLOATS (256 KB),
-    // where a 1,000-sample evaluation batch kept 1 MB.
+    // batch. Wide batches take narrower blocks, so a thread keeps TRANSPOSE_FLOATS (256 KB) at most,
+    // where a 1,000-sample evaluation batch kept 1 MB (beyond 65,536 columns, one row of them).
     private static final ThreadLocal<float[]> TRANSPOSE_BUFFER = ThreadLocal.withInitial(() -> new float[0]);
     private static final int TRANSPOSE_FLOATS = 1 << 16;
 
@@ -165,7 +165,8 @@ public final class DenseMatrix implements AutoCloseable {
      *
      * @throws IllegalArgumentException if {@code n} exceeds {@link #cols()} or the row range is not within
      *     {@code [0, rows()]}
-     * @throws IndexOutOfBoundsException if a selected row lies outside {@code table}
+     * @throws IndexOutOfBoundsException if {@code [from, from + n)} is not within {@code order}, or a
+     *     selected row lies outside {@code table}
      */
     public void gatherTransposed(MemorySegment table, int[] order, int from, int n, int rowFrom, int rowTo, boolean add) {
         if (n < 0 || n > cols) throw new IllegalArgumentException("a " + rows + " x " + cols + " matrix cannot take " + n + " columns");
