@@ -74,9 +74,15 @@ public final class GradientGrow implements GrowRule {
                 for (int r = 0; r < b; r++) {
                     int row = r0 + r;
                     long k = w.rowStart(row), end = w.rowEnd(row);
+                    // the row's next live column, read once per entry rather than once or twice per cell
+                    // (the reads were 2% of a DST run's CPU samples)
+                    int next = k < end ? w.col(k) : cols;
                     for (int c = 0; c < cols; c++) {
-                        while (k < end && w.col(k) < c) k++;
-                        if (k < end && w.col(k) == c && keep.get(JAVA_BYTE, k) != 0) continue;
+                        if (next == c) {
+                            boolean survives = keep.get(JAVA_BYTE, k) != 0;
+                            next = ++k < end ? w.col(k) : cols;
+                            if (survives) continue;
+                        }
                         long key = (long) row * cols + c;
                         best.offer(Math.abs(g.getAtIndex(JAVA_FLOAT, (long) r * cols + c)), RandomStream.mix(key ^ salt), key);
                     }
