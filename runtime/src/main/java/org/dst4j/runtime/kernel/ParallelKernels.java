@@ -10,6 +10,10 @@ import org.dst4j.runtime.sparse.CsrMatrix;
  * static ranges balanced by stored entries. Results are bit-identical for any thread count because
  * every output row is computed by one kernel call in a fixed order.
  *
+ * <p>Operands whose shapes do not fit are refused with an {@link IllegalArgumentException} naming the
+ * operation and the shapes: a product's operands must match the weights, and an element-wise operation's
+ * operands must all have the same rows and columns.
+ *
  * <p>The pool's threads read and write the segments given to an operation: allocate them in an arena
  * every thread may use ({@code Arena.ofShared()}, {@code ofAuto()}, {@code global()}). A segment of a
  * confined arena fails the operation with a {@link WrongThreadException} whenever the pool has more
@@ -139,42 +143,60 @@ public final class ParallelKernels {
 
     /** {@code y = x > 0 ? x : slope * x} (ReLU at slope 0). */
     public void leakyRelu(DenseMatrix x, float slope, DenseMatrix y) {
+        checkSameShape(x, y, "leakyRelu", "y");
         pool.run(x.rows(), (a, b) -> k.leakyRelu(x, slope, y, a, b));
     }
 
     /** {@code grad *= pre > 0 ? 1 : slope}, from the pre-activation {@code pre}. */
     public void leakyReluBackward(DenseMatrix pre, float slope, DenseMatrix grad) {
+        checkSameShape(grad, pre, "leakyReluBackward", "pre");
         pool.run(grad.rows(), (a, b) -> k.leakyReluBackward(pre, slope, grad, a, b));
     }
 
     /** {@code y = 1 / (1 + exp(-x))}. */
     public void sigmoid(DenseMatrix x, DenseMatrix y) {
+        checkSameShape(x, y, "sigmoid", "y");
         pool.run(x.rows(), (a, b) -> k.sigmoid(x, y, a, b));
     }
 
     /** {@code grad *= y (1 - y)}, from the sigmoid output {@code y}. */
     public void sigmoidBackward(DenseMatrix y, DenseMatrix grad) {
+        checkSameShape(grad, y, "sigmoidBackward", "y");
         pool.run(grad.rows(), (a, b) -> k.sigmoidBackward(y, grad, a, b));
     }
 
     /** {@code y = tanh(x)}. */
     public void tanh(DenseMatrix x, DenseMatrix y) {
+        checkSameShape(x, y, "tanh", "y");
         pool.run(x.rows(), (a, b) -> k.tanh(x, y, a, b));
     }
 
     /** {@code grad *= 1 - y^2}, from the tanh output {@code y}. */
     public void tanhBackward(DenseMatrix y, DenseMatrix grad) {
+        checkSameShape(grad, y, "tanhBackward", "y");
         pool.run(grad.rows(), (a, b) -> k.tanhBackward(y, grad, a, b));
     }
 
     /** Inverted dropout; see {@link Kernels#dropout}. */
     public void dropout(DenseMatrix a, long seed, int threshold, float keepScale, DenseMatrix mask, DenseMatrix out) {
+        checkSameShape(a, mask, "dropout", "mask");
+        checkSameShape(a, out, "dropout", "out");
         pool.run(a.rows(), (f, t) -> k.dropout(a, seed, threshold, keepScale, mask, out, f, t));
     }
 
     /** {@code x *= y}, element by element. */
     public void elementMult(DenseMatrix x, DenseMatrix y) {
+        checkSameShape(x, y, "elementMult", "y");
         pool.run(x.rows(), (a, b) -> k.elementMult(x, y, a, b));
+    }
+
+    // An element-wise operation walks `shape`'s rows and columns in `other` too: a smaller `other` was
+    // read or written past its rows' ends, in its padding or the next row's entries, without an error.
+    private static void checkSameShape(DenseMatrix shape, DenseMatrix other, String op, String name) {
+        if (other.rows() != shape.rows() || other.cols() != shape.cols()) {
+            throw new IllegalArgumentException(op + ": " + name + " is " + other.rows() + " x " + other.cols()
+                    + ", expected " + shape.rows() + " x " + shape.cols());
+        }
     }
 
     // in x batch -> out x batch, for a weight matrix of shape out x in

@@ -1,0 +1,67 @@
+package org.dst4j.runtime.kernel;
+
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.BiConsumer;
+import org.dst4j.runtime.dense.DenseMatrix;
+import org.dst4j.runtime.parallel.WorkerPool;
+import org.dst4j.runtime.random.RandomStream;
+import org.dst4j.runtime.sparse.CsrMatrix;
+import org.junit.jupiter.api.Test;
+
+/** Operands whose shapes do not fit are refused by name, before any thread reads or writes them. */
+class ParallelKernelsShapeTest {
+
+    // Each element-wise operation with its first operand 6 x 20 and its second as given.
+    private static Map<String, BiConsumer<DenseMatrix, DenseMatrix>> elementWise(ParallelKernels pk) {
+        Map<String, BiConsumer<DenseMatrix, DenseMatrix>> ops = new LinkedHashMap<>();
+        ops.put("leakyRelu", (a, b) -> pk.leakyRelu(a, 0.1f, b));
+        ops.put("leakyReluBackward", (a, b) -> pk.leakyReluBackward(b, 0.1f, a));
+        ops.put("sigmoid", (a, b) -> pk.sigmoid(a, b));
+        ops.put("sigmoidBackward", (a, b) -> pk.sigmoidBackward(b, a));
+        ops.put("tanh", (a, b) -> pk.tanh(a, b));
+        ops.put("tanhBackward", (a, b) -> pk.tanhBackward(b, a));
+        ops.put("dropout", (a, b) -> pk.dropout(a, 1, 100, 1.5f, b, a));
+        ops.put("elementMult", (a, b) -> pk.elementMult(a, b));
+        return ops;
+    }
+
+    @Test
+    void elementWiseOperationsRefuseOperandsOfAnotherShape() {
+        try (WorkerPool pool = new WorkerPool(2);
+             DenseMatrix a = DenseMatrix.allocate(6, 20);
+             DenseMatrix same = DenseMatrix.allocate(6, 20);
+             DenseMatrix fewerRows = DenseMatrix.allocate(5, 20);
+             DenseMatrix wider = DenseMatrix.allocate(6, 32)) {
+            for (Kernels k : Backends.all()) {
+                ParallelKernels pk = new ParallelKernels(k, pool);
+                for (var op : elementWise(pk).entrySet()) {
+                    assertThatCode(() -> op.getValue().accept(a, same)).as(op.getKey()).doesNotThrowAnyException();
+                    assertThatThrownBy(() -> op.getValue().accept(a, fewerRows)).as(op.getKey())
+                            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(op.getKey()).hasMessageContaining("5 x 20");
+                    // a narrower view: its rows are as long as a's, but its columns end at 12
+                    assertThatThrownBy(() -> op.getValue().accept(a, wider.columns(12))).as(op.getKey())
+                            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("6 x 12, expected 6 x 20");
+                }
+            }
+        }
+    }
+
+    @Test
+    void productsRefuseOperandsThatDoNotFitTheWeights() {
+        try (WorkerPool pool = new WorkerPool(2);
+             CsrMatrix w = Fixtures.randomCsr(new RandomStream(1), 6, 9, 0.5);
+             DenseMatrix x = DenseMatrix.allocate(9, 4);
+             DenseMatrix y = DenseMatrix.allocate(6, 4);
+             DenseMatrix wrong = DenseMatrix.allocate(7, 4)) {
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            assertThatThrownBy(() -> pk.forward(w, x, null, wrong)).hasMessageContaining("forward: shapes do not match");
+            assertThatThrownBy(() -> pk.transposed(w, wrong, x)).hasMessageContaining("transposed: shapes do not match");
+            assertThatThrownBy(() -> pk.sddmm(w, wrong, x, 1f, w.values())).hasMessageContaining("sddmm: shapes do not match");
+            assertThatCode(() -> pk.forward(w, x, null, y)).doesNotThrowAnyException();
+        }
+    }
+}
