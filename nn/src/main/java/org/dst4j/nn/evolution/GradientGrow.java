@@ -18,8 +18,9 @@ import org.dst4j.runtime.sparse.CsrMatrix;
  *
  * <p>The gradient at every position is needed, but never all at once: it is computed a block of rows
  * at a time (at most {@link #BLOCK_CELLS} cells) by the SDDMM kernel over a fully dense block pattern,
- * and each block is scanned into a bounded heap of the best {@code count} candidates. Memory is
- * O(block + count), never O(out x in). Equal magnitudes (zero gradients from dead units, constant
+ * and each block is scanned, its rows split between the pool's threads, into bounded heaps of the best
+ * {@code count} candidates (one per thread, merged at the end). Memory is O(block + threads x count),
+ * never O(out x in). Equal magnitudes (zero gradients from dead units, constant
  * inputs) are ordered by a seeded hash of the position, so ties are spread over the layer rather than
  * packed at its first rows.
  */
