@@ -719,9 +719,10 @@ class KernelsTest {
 
     // Sums over the batch (SDDMM's dots, the bias gradient) keep one order at every vector width, the
     // scalar backend's: a seed then trains the same model on 128-, 256- and 512-bit hardware. Batches
-    // around the 16-lane groups, below them (the along-connections path) and with short tails.
+    // around the 16-lane groups, below them (the along-connections path) and with tails of every kind:
+    // 1 to 7 (a partial first 8-lane chunk), 8 and 9 to 15 (a partial second chunk) past whole groups.
     static Stream<Arguments> batchSums() {
-        return Stream.of(1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 24, 31, 33, 100, 128)
+        return Stream.of(1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 20, 24, 31, 33, 36, 40, 47, 100, 128)
                 .map(b -> Arguments.of(new Shape(23, 19, b, 0.4, new int[] {5})));
     }
 
