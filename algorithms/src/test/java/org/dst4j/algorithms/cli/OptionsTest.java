@@ -125,6 +125,20 @@ class OptionsTest {
         assertThat(options().refuse("fast", "x").parse(new String[] {"--lr", "1"})).isTrue();
     }
 
+    // predict refused --no-standardize before DataArgs declared it, so its help listed the flag it then refused.
+    @Test
+    void predictsHelpDoesNotListTheOptionItRefuses() {
+        PrintStream out = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        try {
+            assertThat(Main.run(new String[] {"predict", "--help"})).isZero();
+        } finally {
+            System.setOut(out);
+        }
+        assertThat(buf.toString(StandardCharsets.UTF_8)).contains("--model", "--limit-test").doesNotContain("--no-standardize");
+    }
+
     @Test
     void unknownCommandAndBadArgumentsExitWithTwo() {
         assertThat(Main.run(new String[] {"frobnicate"})).isEqualTo(2);
