@@ -66,6 +66,10 @@ class OptionsTest {
         Options o = options();
         o.parse(new String[] {"--out", ""});
         assertThatThrownBy(() -> o.path("out")).isInstanceOf(UsageException.class).hasMessage("--out: expected a path, got an empty string");
+        // Blank too: --out " " made a directory named by a space, --model " " was reported as "checkpoint  : no such file".
+        Options blank = options();
+        blank.parse(new String[] {"--out", " "});
+        assertThatThrownBy(() -> blank.path("out")).isInstanceOf(UsageException.class).hasMessage("--out: expected a path, got ' '");
     }
 
     @Test
@@ -144,6 +148,7 @@ class OptionsTest {
         assertThat(Main.run(new String[] {"frobnicate"})).isEqualTo(2);
         assertThat(Main.run(new String[] {"info", "extra"})).isEqualTo(2);
         assertThat(Main.run(new String[] {"info"})).isZero();
+        assertThat(Main.run(new String[] {"info", "-h"})).as("-h is --help, as for every other command").isZero();
         assertThat(Main.run(new String[] {"bench"})).as("bench without scale|lung").isEqualTo(2);
         assertThat(Main.run(new String[] {"bench", "--help"})).isZero();
     }
