@@ -33,6 +33,8 @@ final class PredictCommand implements Command {
         if (!o.parse(args)) return 0;
         Path model = o.path("model");
         if (model == null) throw new UsageException("--model is required");
+        // Else reported by the model reader as "checkpoint M: no such file", naming neither the option nor what M is.
+        if (!java.nio.file.Files.exists(model)) throw new UserException("--model " + model + ": no such file or directory");
         int threads = o.integer("threads", 1, 4096);
         Path output = output(o, model);
         if (java.nio.file.Files.isDirectory(model) && !EnsembleClassifier.isEnsemble(model) && !MultiHeadClassifier.isMultiHead(model)) {
@@ -145,6 +147,12 @@ final class PredictCommand implements Command {
         Path out = o.path("output");
         if (java.nio.file.Files.isDirectory(out)) {
             throw new UsageException("--output " + out + " is a directory; expected the path of the predictions CSV file");
+        }
+        // As RunDirectory.precheck: found now, not as "already exists" once the data has been scored.
+        Path existing = out.toAbsolutePath().getParent();
+        while (existing != null && !java.nio.file.Files.exists(existing)) existing = existing.getParent();
+        if (existing != null && !java.nio.file.Files.isDirectory(existing)) {
+            throw new UsageException("--output " + out + ": cannot be created, " + existing + " is a file");
         }
         if (out.getFileName().toString().endsWith(".dst4j")) {
             throw new UsageException("--output " + out + ": predictions are a CSV file; .dst4j is the models' extension");

@@ -62,6 +62,15 @@ class CommandValidationTest {
         for (String v : new String[] {"NaN", "1", "0", "-0.5", "2", "half"}) assertUsageError(run("neurotrails", "--backbone-share", v), share + v);
     }
 
+    // A missing --model was reported as "checkpoint M: no such file", naming neither the option nor what it is.
+    @Test
+    void aMissingModelIsNamedByItsOption() {
+        String missing = dir.resolve("runs/set/model.dst4j").toString();
+        Outcome o = run("predict", "--model", missing);
+        assertThat(o.code()).isEqualTo(1);
+        assertThat(o.err()).isEqualTo("dst4j predict: --model " + missing + ": no such file or directory");
+    }
+
     static Options set(String... args) throws UsageException {
         Options o = SetCommand.options("set", "test");
         o.parse(args);

@@ -207,6 +207,16 @@ class RunDirectoryTest {
                 .isInstanceOf(UsageException.class).hasMessageContaining("--out: expected a path");
     }
 
+    // Under a file, --output failed only once the data had been scored, as "writing F/p.csv: already exists (F)".
+    @Test
+    void predictionsUnderAFileAreRefusedBeforeScoring(@TempDir Path dir) throws Exception {
+        Path model = Files.writeString(dir.resolve("m.dst4j"), "model"), file = Files.writeString(dir.resolve("data.csv"), "1,0\n");
+        Options o = new Options("predict", "p").option("output", "predictions.csv", "csv");
+        o.parse(new String[] {"--output", file.resolve("sub/p.csv").toString()});
+        assertThatThrownBy(() -> PredictCommand.output(o, model)).isInstanceOf(UsageException.class)
+                .hasMessage("--output " + file.resolve("sub/p.csv") + ": cannot be created, " + file + " is a file");
+    }
+
     @Test
     void predictionsNeverOverwriteTheModel(@TempDir Path dir) throws Exception {
         Path model = Files.writeString(dir.resolve("m.dst4j"), "model");
