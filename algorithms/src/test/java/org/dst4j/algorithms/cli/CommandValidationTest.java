@@ -71,6 +71,27 @@ class CommandValidationTest {
         assertThat(o.err()).isEqualTo("dst4j predict: --model " + missing + ": no such file or directory");
     }
 
+    // Every label 0 made a one-class classifier, which scored 1.0 from its first epoch without learning anything.
+    @Test
+    void trainingDataOfOneClassIsRefusedByTheClassifiers() throws Exception {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 60; i++) sb.append(i % 7).append(',').append(i % 5).append(",0\n");
+        String one = Files.writeString(dir.resolve("one.csv"), sb.toString()).toString();
+        String expected = ": --data " + one + ": every training label is 0, one class, which a classifier learns nothing from;"
+                + " expected at least 2 classes (is the label column, --label-column, or the --labels file the right one?)";
+        for (String[] c : new String[][] {{"set", "--hidden", "8"}, {"freetickets", "--variant", "dst", "--hidden", "8", "--density", "1", "--epochs", "1"},
+                {"neurotrails", "--hidden", "8", "--density", "1", "--epochs", "1"}, {"spacenet", "--tasks", "1", "--hidden", "8", "--selected", "4",
+                "--reserved", "2", "--connections", "8,4", "--epochs", "1", "--no-baselines"}}) {
+            Outcome o = run(concat(c, "--data", one, "--threads", "1", "--out", dir.resolve("run-" + c[0]).toString()));
+            assertThat(o.code()).as(o.err()).isEqualTo(1);
+            assertThat(o.err()).isEqualTo("dst4j " + c[0] + expected);
+            assertThat(dir.resolve("run-" + c[0])).doesNotExist();
+        }
+        // QuickSelection reads no labels: a constant label column is a features-only file's.
+        assertThat(run("quickselection", "--data", one, "--k", "1", "--hidden", "4", "--epochs", "1", "--threads", "1", "--out",
+                dir.resolve("qs").toString()).code()).isZero();
+    }
+
     static Options set(String... args) throws UsageException {
         Options o = SetCommand.options("set", "test");
         o.parse(args);
