@@ -164,6 +164,11 @@ class CommandValidationTest {
         Outcome beforeData = run("set", "--resume", resume, "--threads", "1", "--data", dir.resolve("missing.csv").toString());
         assertThat(beforeData.code()).isEqualTo(1);
         assertThat(beforeData.err()).isEqualTo("dst4j set: --resume " + resume + ": no checkpoint.dst4j there");
+        // The checkpoint file itself, the likely mistake, was told "no checkpoint.dst4j there".
+        Path checkpoint = Files.writeString(Files.createDirectories(dir.resolve("run-k")).resolve("checkpoint.dst4j"), "x");
+        Outcome file = run("set", "--resume", checkpoint.toString());
+        assertThat(file.code()).isEqualTo(1);
+        assertThat(file.err()).isEqualTo("dst4j set: --resume " + checkpoint + " is a file; expected the run's directory: --resume " + checkpoint.getParent());
         // On data with its own test set (here the embedded one) the seed would draw nothing.
         assertUsageError(run("set", "--resume", resume, "--seed", "7"),
                 "dst4j set: --seed with --resume only chooses a single --data file's held-out test split; this data has its own test set");
