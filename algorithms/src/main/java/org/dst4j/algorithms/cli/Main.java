@@ -24,6 +24,8 @@ import org.dst4j.runtime.kernel.KernelProvider;
  */
 public final class Main {
     static final String RELAUNCHED = "dst4j.relaunched";
+    // Set by the ./dst4j launcher, which runs 'test' and 'jmh' itself.
+    static final String LAUNCHER = "dst4j.launcher";
 
     private Main() {}
 
@@ -63,7 +65,8 @@ public final class Main {
         }
         Command c = commands.get(args[0]);
         if (c == null) {
-            System.err.println("dst4j: unknown command '" + args[0] + "'; commands: " + String.join(", ", commands.keySet()));
+            System.err.println("dst4j: unknown command '" + args[0] + "'; commands: " + String.join(", ", commands.keySet())
+                    + (System.getProperty(LAUNCHER) != null ? ", test, jmh" : ""));
             return 2;
         }
         String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
@@ -120,6 +123,10 @@ public final class Main {
     static String usage(Map<String, Command> commands) {
         StringBuilder sb = new StringBuilder("usage: dst4j <command> [options]\n\ncommands:\n");
         for (var e : commands.entrySet()) sb.append(String.format("  %-15s %s%n", e.getKey(), e.getValue().summary()));
+        if (System.getProperty(LAUNCHER) != null) {
+            sb.append(String.format("  %-15s %s%n", "test", "run every test of the project (mvn -B verify on every module; ./dst4j only)"));
+            sb.append(String.format("  %-15s %s%n", "jmh", "build and run the JMH kernel benchmarks ('./dst4j jmh -l' lists them; ./dst4j only)"));
+        }
         sb.append("\n'dst4j <command> --help' lists a command's options.");
         return sb.toString();
     }
