@@ -92,6 +92,19 @@ class CommandValidationTest {
                 dir.resolve("qs").toString()).code()).isZero();
     }
 
+    // The configs' own checks named fields in words ("shared layers must be in [1, 2]"), not the options to change.
+    @Test
+    void settingsTheConfigsRefuseAreNamedByTheirOptions() {
+        assertUsageError(run("spacenet", "--hidden", "20,20", "--connections", "10,10"),
+                "dst4j spacenet: --connections 10,10: expected one count per layer, 3 for --hidden 20,20, got 2");
+        assertUsageError(run("spacenet", "--selected", "4", "--reserved", "5"),
+                "dst4j spacenet: --reserved 5 exceeds --selected 4: a task reserves neurons among those it selected");
+        assertUsageError(run("neurotrails", "--hidden", "8,8", "--shared-layers", "3"),
+                "dst4j neurotrails: --shared-layers 3: expected at most the 2 hidden layers of --hidden 8,8");
+        assertUsageError(run("freetickets", "--member-splits", "own"),
+                "dst4j freetickets: --member-splits own applies only to --variant dst; edst trains one network, whose tickets share one split");
+    }
+
     static Options set(String... args) throws UsageException {
         Options o = SetCommand.options("set", "test");
         o.parse(args);
