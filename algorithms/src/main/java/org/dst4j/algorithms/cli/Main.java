@@ -70,12 +70,32 @@ public final class Main {
             return 2;
         }
         String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
+        // A Ctrl-C or SIGTERM ends the JVM without unwinding this thread: an earlier run set aside by --overwrite stayed
+        // hidden beside the new run's first files. The hook interrupts the command (training stops between batches)
+        // and waits for it to settle as a failed run; killed outright (SIGKILL), nothing can.
+        Thread command = Thread.currentThread();
+        java.util.concurrent.CountDownLatch settled = new java.util.concurrent.CountDownLatch(1);
+        Thread onSignal = new Thread(() -> {
+            command.interrupt();
+            try {
+                settled.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                // the JVM halts regardless
+            }
+        }, "dst4j-interrupted");
+        Runtime.getRuntime().addShutdownHook(onSignal);
         int code = 1;
         try {
             code = runCommand(c, args[0], rest);
             return code;
         } finally {
             RunDirectory.settle(code == 0); // an earlier run set aside by --overwrite: deleted on success, restored on failure
+            settled.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(onSignal);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: it has been waiting for the countDown above
+            }
         }
     }
 
@@ -88,6 +108,10 @@ public final class Main {
         } catch (UserException | DataFormatException | Trainer.DivergedException e) {
             System.err.println("dst4j " + name + ": " + e.getMessage());
             return 1;
+        } catch (java.util.concurrent.CancellationException | java.io.InterruptedIOException e) {
+            // Stopped by a signal (see run): training stops between batches, a write in progress with this.
+            System.err.println("dst4j " + name + ": interrupted: " + e.getMessage());
+            return 130;
         } catch (IOException e) {
             System.err.println("dst4j " + name + ": " + describe(e));
             return 1;
