@@ -12,6 +12,8 @@ final class BenchCommand implements Command {
     private static final int[] LUNG_WIDTHS = {3_000, 30_000, 300_000, 600_000};
     private static final double[] LUNG_REFERENCE_MINUTES = {0.3, 3, 49, 112};
 
+    static final RunDirectory.Outputs OUTPUTS = RunDirectory.Outputs.of(ScaleBenchmark.METRICS, ScaleBenchmark.CHART);
+
     @Override public String summary() { return "scale benchmarks: 'bench scale' (SET up to >= 10^6 neurons) and 'bench lung' (the SET reference's table)"; }
 
     @Override
@@ -75,7 +77,7 @@ final class BenchCommand implements Command {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
-        Path out = RunDirectory.claim(o, RunDirectory.Outputs.of(ScaleBenchmark.METRICS, ScaleBenchmark.CHART));
+        Path out = RunDirectory.claim(o, OUTPUTS);
         System.out.printf("%-22s %13s %8s %9s %9s %7s %9s %9s %8s %9s%s%n", "hidden", "connections", "init s", "train s", "evolve s",
                 "evo %", "peak RSS", "B/conn", "test acc", "eval s", lung ? "   reference (min/epoch)   speed-up" : "");
         try {

@@ -54,6 +54,10 @@ final class FreeTicketsCommand implements Command {
         FreeTicketsConfig cfg;
         try {
             Variant variant = Variant.valueOf(o.choice("variant", "dst", "edst").toUpperCase(java.util.Locale.ROOT));
+            // FreeTicketsConfig refuses it too, without the options' names.
+            if (variant == Variant.EDST && o.given("member-splits") && o.choice("member-splits", "own", "shared").equals("own")) {
+                throw new UsageException("--member-splits own applies only to --variant dst; edst trains one network, whose tickets share one split");
+            }
             float lr = o.given("lr") ? (float) o.number("lr", 1e-12, 1e3) : FreeTicketsConfig.defaults(variant).lr();
             cfg = new FreeTicketsConfig(variant,
                     o.integer("members", 1, 1000), o.integers("hidden", 1, Integer.MAX_VALUE), o.number("density", 1e-9, 1),

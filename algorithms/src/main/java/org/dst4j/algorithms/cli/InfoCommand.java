@@ -9,7 +9,7 @@ final class InfoCommand implements Command {
     @Override
     public int run(String[] args) throws UsageException {
         if (args.length > 0) {
-            if (args[0].equals("--help")) {
+            if (args[0].equals("--help") || args[0].equals("-h")) {
                 System.out.println("usage: dst4j info");
                 return 0;
             }

@@ -24,6 +24,8 @@ import org.dst4j.runtime.kernel.KernelProvider;
  */
 public final class Main {
     static final String RELAUNCHED = "dst4j.relaunched";
+    // Set by the ./dst4j launcher, which runs 'test' and 'jmh' itself.
+    static final String LAUNCHER = "dst4j.launcher";
 
     private Main() {}
 
@@ -63,16 +65,37 @@ public final class Main {
         }
         Command c = commands.get(args[0]);
         if (c == null) {
-            System.err.println("dst4j: unknown command '" + args[0] + "'; commands: " + String.join(", ", commands.keySet()));
+            System.err.println("dst4j: unknown command '" + args[0] + "'; commands: " + String.join(", ", commands.keySet())
+                    + (System.getProperty(LAUNCHER) != null ? ", test, jmh" : ""));
             return 2;
         }
         String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
+        // A Ctrl-C or SIGTERM ends the JVM without unwinding this thread: an earlier run set aside by --overwrite stayed
+        // hidden beside the new run's first files. The hook interrupts the command (training stops between batches)
+        // and waits for it to settle as a failed run; killed outright (SIGKILL), nothing can.
+        Thread command = Thread.currentThread();
+        java.util.concurrent.CountDownLatch settled = new java.util.concurrent.CountDownLatch(1);
+        Thread onSignal = new Thread(() -> {
+            command.interrupt();
+            try {
+                settled.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                // the JVM halts regardless
+            }
+        }, "dst4j-interrupted");
+        Runtime.getRuntime().addShutdownHook(onSignal);
         int code = 1;
         try {
             code = runCommand(c, args[0], rest);
             return code;
         } finally {
             RunDirectory.settle(code == 0); // an earlier run set aside by --overwrite: deleted on success, restored on failure
+            settled.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(onSignal);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: it has been waiting for the countDown above
+            }
         }
     }
 
@@ -85,6 +108,10 @@ public final class Main {
         } catch (UserException | DataFormatException | Trainer.DivergedException e) {
             System.err.println("dst4j " + name + ": " + e.getMessage());
             return 1;
+        } catch (java.util.concurrent.CancellationException | java.io.InterruptedIOException e) {
+            // Stopped by a signal (see run): training stops between batches, a write in progress with this.
+            System.err.println("dst4j " + name + ": interrupted: " + e.getMessage());
+            return 130;
         } catch (IOException e) {
             System.err.println("dst4j " + name + ": " + describe(e));
             return 1;
@@ -120,6 +147,10 @@ public final class Main {
     static String usage(Map<String, Command> commands) {
         StringBuilder sb = new StringBuilder("usage: dst4j <command> [options]\n\ncommands:\n");
         for (var e : commands.entrySet()) sb.append(String.format("  %-15s %s%n", e.getKey(), e.getValue().summary()));
+        if (System.getProperty(LAUNCHER) != null) {
+            sb.append(String.format("  %-15s %s%n", "test", "run every test of the project (mvn -B verify on every module; ./dst4j only)"));
+            sb.append(String.format("  %-15s %s%n", "jmh", "build and run the JMH kernel benchmarks ('./dst4j jmh -l' lists them; ./dst4j only)"));
+        }
         sb.append("\n'dst4j <command> --help' lists a command's options.");
         return sb.toString();
     }

@@ -63,6 +63,12 @@ final class NeuroTrailsCommand implements Command {
                 .flag("compare", "also train a single sparse network and a FreeTickets DST ensemble at the same parameter budget"));
         RunDirectory.declare(o);
         if (!o.parse(args)) return 0;
+        // NeuroTrailsConfig refuses it too, naming a field rather than the option.
+        int hiddenLayers = o.integers("hidden", 1, Integer.MAX_VALUE).length;
+        if (o.integer("shared-layers", 1, 1000) > hiddenLayers) {
+            throw new UsageException("--shared-layers " + o.string("shared-layers") + ": expected at most the " + hiddenLayers + " hidden layer"
+                    + (hiddenLayers == 1 ? "" : "s") + " of --hidden " + o.string("hidden"));
+        }
         NeuroTrailsConfig cfg;
         try {
             cfg = new NeuroTrailsConfig(o.integer("heads", 1, 1000), o.integer("shared-layers", 1, 1000), o.integers("hidden", 1, Integer.MAX_VALUE),

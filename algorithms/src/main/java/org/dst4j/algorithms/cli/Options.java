@@ -113,8 +113,8 @@ final class Options {
     Path path(String name) throws UsageException {
         String v = string(name);
         if (v == null) return null;
-        // Path.of("") is the working directory: --out "" wrote a run into it.
-        if (v.isEmpty()) throw new UsageException("--" + name + ": expected a path, got an empty string");
+        // Path.of("") is the working directory: --out "" wrote a run into it; --out " " made a directory named by a space.
+        if (v.isBlank()) throw new UsageException("--" + name + ": expected a path, got " + (v.isEmpty() ? "an empty string" : "'" + v + "'"));
         try {
             return Path.of(v);
         } catch (RuntimeException e) {

@@ -26,12 +26,15 @@ final class PredictCommand implements Command {
                 .option("input", null, "samples without labels to predict: a .csv whose every column is a feature, or a .npy array (replaces the data options)")
                 .option("output", "predictions.csv", "where to write the predictions (index,label,predicted,p0..pK; with --input index,predicted,p0..pK)")
                 .option("threads", String.valueOf(Runtime.getRuntime().availableProcessors()), "worker threads")
-                .option("seed", null, "for a single --data file: the seed that drew its held-out test split (default: the seed the model was trained with)")
+                .option("seed", null, "for a single --data file: the seed that drew its held-out test split (default: the seed the model was trained with)"))
                 // The model standardizes its input as it was trained (or not); the flag would change nothing and say nothing.
-                .refuse("no-standardize", "does not apply to predict: the model standardizes its input as it was trained"));
+                // Refused after DataArgs declares it: refused before, the flag was declared again and listed by --help.
+                .refuse("no-standardize", "does not apply to predict: the model standardizes its input as it was trained");
         if (!o.parse(args)) return 0;
         Path model = o.path("model");
         if (model == null) throw new UsageException("--model is required");
+        // Else reported by the model reader as "checkpoint M: no such file", naming neither the option nor what M is.
+        if (!java.nio.file.Files.exists(model)) throw new UserException("--model " + model + ": no such file or directory");
         int threads = o.integer("threads", 1, 4096);
         Path output = output(o, model);
         if (java.nio.file.Files.isDirectory(model) && !EnsembleClassifier.isEnsemble(model) && !MultiHeadClassifier.isMultiHead(model)) {
@@ -144,6 +147,12 @@ final class PredictCommand implements Command {
         Path out = o.path("output");
         if (java.nio.file.Files.isDirectory(out)) {
             throw new UsageException("--output " + out + " is a directory; expected the path of the predictions CSV file");
+        }
+        // As RunDirectory.precheck: found now, not as "already exists" once the data has been scored.
+        Path existing = out.toAbsolutePath().getParent();
+        while (existing != null && !java.nio.file.Files.exists(existing)) existing = existing.getParent();
+        if (existing != null && !java.nio.file.Files.isDirectory(existing)) {
+            throw new UsageException("--output " + out + ": cannot be created, " + existing + " is a file");
         }
         if (out.getFileName().toString().endsWith(".dst4j")) {
             throw new UsageException("--output " + out + ": predictions are a CSV file; .dst4j is the models' extension");

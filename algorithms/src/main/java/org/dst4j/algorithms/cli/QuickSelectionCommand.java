@@ -171,7 +171,7 @@ final class QuickSelectionCommand implements Command {
     }
 
     private static DatasetSplit loadData(Options o, long seed) throws UsageException, DataFormatException {
-        return DataArgs.load(o, seed);
+        return DataArgs.loadFeatures(o, seed);
     }
 
     private static Map<String, Object> evaluate(QuickSelectionConfig cfg, DatasetSplit data, QuickSelection.Scaling scaling,

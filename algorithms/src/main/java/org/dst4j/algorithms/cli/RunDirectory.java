@@ -79,6 +79,14 @@ final class RunDirectory {
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new UsageException("--out " + out + " is a file; expected a directory (it is created if missing)");
         }
+        if (o.given("out") || o.flag("overwrite")) {
+            // --overwrite sets aside only this command's files: another command's run would stay, mixed with this one.
+            String other = otherRun(out, outputs);
+            if (other != null) {
+                throw new UsageException("--out " + out + " holds " + other + ", which " + o.command() + " does not write: --overwrite"
+                        + " would leave it beside this run; give another --out");
+            }
+        }
         if (o.given("out") && !o.flag("overwrite")) {
             List<Path> earlier = earlierOutputs(out, outputs);
             if (!earlier.isEmpty()) {
@@ -104,7 +112,7 @@ final class RunDirectory {
         precheck(o, outputs); // refuses a given --out that holds a run without --overwrite
         Path out = o.path("out");
         List<Path> earlier = earlierOutputs(out, outputs);
-        if (earlier.isEmpty()) return claimed(out, null, outputs);
+        if (earlier.isEmpty() && otherRun(out, outputs) == null) return claimed(out, null, outputs);
         if (o.flag("overwrite")) {
             // Moved, not deleted: a run that then fails (out of memory, a diverged loss) gives the earlier one back.
             Path hidden = Files.createTempDirectory(out, SET_ASIDE);
@@ -113,7 +121,7 @@ final class RunDirectory {
         }
         for (int n = 2; ; n++) {
             Path next = out.resolveSibling(out.getFileName() + "-" + n);
-            if (!Files.exists(next) || (Files.isDirectory(next) && earlierOutputs(next, outputs).isEmpty())) {
+            if (!Files.exists(next) || (Files.isDirectory(next) && earlierOutputs(next, outputs).isEmpty() && otherRun(next, outputs) == null)) {
                 System.err.println("note: " + out + " holds an earlier run; writing this one to " + next + " (--out DIR chooses)");
                 return claimed(next, null, outputs);
             }
@@ -197,6 +205,43 @@ final class RunDirectory {
         }
         found.sort(Comparator.naturalOrder());
         return found;
+    }
+
+    // What each command writes into its --out, to tell another command's run from files of the user's.
+    private static java.util.Map<String, Outputs> commandOutputs() {
+        java.util.Map<String, Outputs> m = new java.util.LinkedHashMap<>();
+        m.put("set", SetCommand.OUTPUTS);
+        m.put("quickselection", QuickSelectionCommand.OUTPUTS);
+        m.put("freetickets", FreeTicketsCommand.OUTPUTS);
+        m.put("neurotrails", NeuroTrailsCommand.OUTPUTS);
+        m.put("spacenet", SpaceNetCommand.OUTPUTS);
+        m.put("bench", BenchCommand.OUTPUTS);
+        return m;
+    }
+
+    /**
+     * Another command's run in {@code dir}: "a freetickets run (ensemble.json, member-1.dst4j)", naming the entries
+     * another command writes and {@code outputs} does not; null when there are none.
+     */
+    static String otherRun(Path dir, Outputs outputs) throws IOException {
+        if (!Files.isDirectory(dir)) return null;
+        List<Path> own = earlierOutputs(dir, outputs);
+        String command = null;
+        List<Path> named = List.of();
+        int most = 0;
+        for (var e : commandOutputs().entrySet()) {
+            List<Path> all = earlierOutputs(dir, Outputs.of(e.getValue().globs().toArray(String[]::new)));
+            all.removeIf(p -> p.getFileName().toString().startsWith(".")); // temporaries and set-aside runs
+            List<Path> theirs = new ArrayList<>(all);
+            theirs.removeIf(own::contains);
+            // Named after the command that writes most of what is there: metrics.jsonl alone could be anyone's.
+            if (!theirs.isEmpty() && all.size() > most) {
+                command = e.getKey();
+                named = theirs;
+                most = all.size();
+            }
+        }
+        return command == null ? null : "a " + command + " run (" + names(named) + ")";
     }
 
     private static String names(List<Path> paths) {

@@ -113,6 +113,11 @@ final class SetCommand implements Command {
                 throw new UsageException("--seed with --resume only chooses a single --data file's held-out test split; this data has its own test set");
             }
             // Before the data loads: a mistyped directory was reported only after a full Fashion-MNIST load.
+            if (java.nio.file.Files.isRegularFile(resume)) { // the checkpoint file itself, most likely
+                Path parent = resume.toAbsolutePath().getParent();
+                throw new UserException("--resume " + resume + " is a file; expected the run's directory"
+                        + (parent != null && java.nio.file.Files.isRegularFile(parent.resolve(SetTraining.CHECKPOINT)) ? ": --resume " + (resume.getParent() == null ? "." : resume.getParent()) : ""));
+            }
             if (!java.nio.file.Files.isRegularFile(resume.resolve(SetTraining.CHECKPOINT))) {
                 throw new UserException("--resume " + resume + ": no " + SetTraining.CHECKPOINT + " there");
             }

@@ -37,6 +37,16 @@ final class SpaceNetCommand implements Command {
                 .flag("no-baselines", "skip the fine-tuning and joint-training baselines"));
         RunDirectory.declare(o);
         if (!o.parse(args)) return 0;
+        // SpaceNetConfig refuses these too, naming fields rather than the options to change.
+        int[] hidden = o.integers("hidden", 1, Integer.MAX_VALUE), connections = o.integers("connections", 1, Integer.MAX_VALUE);
+        if (connections.length != hidden.length + 1) {
+            throw new UsageException("--connections " + o.string("connections") + ": expected one count per layer, " + (hidden.length + 1)
+                    + " for --hidden " + o.string("hidden") + ", got " + connections.length);
+        }
+        if (o.integer("reserved", 0, Integer.MAX_VALUE) > o.integer("selected", 1, Integer.MAX_VALUE)) {
+            throw new UsageException("--reserved " + o.string("reserved") + " exceeds --selected " + o.string("selected")
+                    + ": a task reserves neurons among those it selected");
+        }
         SpaceNetConfig cfg;
         try {
             cfg = new SpaceNetConfig(o.integer("tasks", 1, 1_000_000), o.integers("hidden", 1, Integer.MAX_VALUE), o.integers("connections", 1, Integer.MAX_VALUE),

@@ -62,6 +62,49 @@ class CommandValidationTest {
         for (String v : new String[] {"NaN", "1", "0", "-0.5", "2", "half"}) assertUsageError(run("neurotrails", "--backbone-share", v), share + v);
     }
 
+    // A missing --model was reported as "checkpoint M: no such file", naming neither the option nor what it is.
+    @Test
+    void aMissingModelIsNamedByItsOption() {
+        String missing = dir.resolve("runs/set/model.dst4j").toString();
+        Outcome o = run("predict", "--model", missing);
+        assertThat(o.code()).isEqualTo(1);
+        assertThat(o.err()).isEqualTo("dst4j predict: --model " + missing + ": no such file or directory");
+    }
+
+    // Every label 0 made a one-class classifier, which scored 1.0 from its first epoch without learning anything.
+    @Test
+    void trainingDataOfOneClassIsRefusedByTheClassifiers() throws Exception {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 60; i++) sb.append(i % 7).append(',').append(i % 5).append(",0\n");
+        String one = Files.writeString(dir.resolve("one.csv"), sb.toString()).toString();
+        String expected = ": --data " + one + ": every training label is 0, one class, which a classifier learns nothing from;"
+                + " expected at least 2 classes (is the label column, --label-column, or the --labels file the right one?)";
+        for (String[] c : new String[][] {{"set", "--hidden", "8"}, {"freetickets", "--variant", "dst", "--hidden", "8", "--density", "1", "--epochs", "1"},
+                {"neurotrails", "--hidden", "8", "--density", "1", "--epochs", "1"}, {"spacenet", "--tasks", "1", "--hidden", "8", "--selected", "4",
+                "--reserved", "2", "--connections", "8,4", "--epochs", "1", "--no-baselines"}}) {
+            Outcome o = run(concat(c, "--data", one, "--threads", "1", "--out", dir.resolve("run-" + c[0]).toString()));
+            assertThat(o.code()).as(o.err()).isEqualTo(1);
+            assertThat(o.err()).isEqualTo("dst4j " + c[0] + expected);
+            assertThat(dir.resolve("run-" + c[0])).doesNotExist();
+        }
+        // QuickSelection reads no labels: a constant label column is a features-only file's.
+        assertThat(run("quickselection", "--data", one, "--k", "1", "--hidden", "4", "--epochs", "1", "--threads", "1", "--out",
+                dir.resolve("qs").toString()).code()).isZero();
+    }
+
+    // The configs' own checks named fields in words ("shared layers must be in [1, 2]"), not the options to change.
+    @Test
+    void settingsTheConfigsRefuseAreNamedByTheirOptions() {
+        assertUsageError(run("spacenet", "--hidden", "20,20", "--connections", "10,10"),
+                "dst4j spacenet: --connections 10,10: expected one count per layer, 3 for --hidden 20,20, got 2");
+        assertUsageError(run("spacenet", "--selected", "4", "--reserved", "5"),
+                "dst4j spacenet: --reserved 5 exceeds --selected 4: a task reserves neurons among those it selected");
+        assertUsageError(run("neurotrails", "--hidden", "8,8", "--shared-layers", "3"),
+                "dst4j neurotrails: --shared-layers 3: expected at most the 2 hidden layers of --hidden 8,8");
+        assertUsageError(run("freetickets", "--member-splits", "own"),
+                "dst4j freetickets: --member-splits own applies only to --variant dst; edst trains one network, whose tickets share one split");
+    }
+
     static Options set(String... args) throws UsageException {
         Options o = SetCommand.options("set", "test");
         o.parse(args);
@@ -134,6 +177,11 @@ class CommandValidationTest {
         Outcome beforeData = run("set", "--resume", resume, "--threads", "1", "--data", dir.resolve("missing.csv").toString());
         assertThat(beforeData.code()).isEqualTo(1);
         assertThat(beforeData.err()).isEqualTo("dst4j set: --resume " + resume + ": no checkpoint.dst4j there");
+        // The checkpoint file itself, the likely mistake, was told "no checkpoint.dst4j there".
+        Path checkpoint = Files.writeString(Files.createDirectories(dir.resolve("run-k")).resolve("checkpoint.dst4j"), "x");
+        Outcome file = run("set", "--resume", checkpoint.toString());
+        assertThat(file.code()).isEqualTo(1);
+        assertThat(file.err()).isEqualTo("dst4j set: --resume " + checkpoint + " is a file; expected the run's directory: --resume " + checkpoint.getParent());
         // On data with its own test set (here the embedded one) the seed would draw nothing.
         assertUsageError(run("set", "--resume", resume, "--seed", "7"),
                 "dst4j set: --seed with --resume only chooses a single --data file's held-out test split; this data has its own test set");

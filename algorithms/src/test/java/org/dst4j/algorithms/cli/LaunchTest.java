@@ -19,6 +19,18 @@ class LaunchTest {
         assertThat(Launch.refusal("odd", "/x")).isNull();
     }
 
+    // ./dst4j also runs 'test' and 'jmh' itself, which its usage did not list; java -jar, which does not run them, does not.
+    @Test
+    void theLaunchersUsageListsTheCommandsItRunsItself() {
+        assertThat(Main.usage(Main.commands())).doesNotContain("jmh");
+        System.setProperty(Main.LAUNCHER, "true");
+        try {
+            assertThat(Main.usage(Main.commands())).contains("\n  test ", "\n  jmh ");
+        } finally {
+            System.clearProperty(Main.LAUNCHER);
+        }
+    }
+
     // Java 17 could not load a class file of 25 (major 69) to say anything: the jar's entry point must stay loadable.
     @Test
     void theEntryPointIsAJava8ClassFile() throws Exception {

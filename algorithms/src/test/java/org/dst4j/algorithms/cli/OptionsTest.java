@@ -66,6 +66,10 @@ class OptionsTest {
         Options o = options();
         o.parse(new String[] {"--out", ""});
         assertThatThrownBy(() -> o.path("out")).isInstanceOf(UsageException.class).hasMessage("--out: expected a path, got an empty string");
+        // Blank too: --out " " made a directory named by a space, --model " " was reported as "checkpoint  : no such file".
+        Options blank = options();
+        blank.parse(new String[] {"--out", " "});
+        assertThatThrownBy(() -> blank.path("out")).isInstanceOf(UsageException.class).hasMessage("--out: expected a path, got ' '");
     }
 
     @Test
@@ -125,11 +129,26 @@ class OptionsTest {
         assertThat(options().refuse("fast", "x").parse(new String[] {"--lr", "1"})).isTrue();
     }
 
+    // predict refused --no-standardize before DataArgs declared it, so its help listed the flag it then refused.
+    @Test
+    void predictsHelpDoesNotListTheOptionItRefuses() {
+        PrintStream out = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        try {
+            assertThat(Main.run(new String[] {"predict", "--help"})).isZero();
+        } finally {
+            System.setOut(out);
+        }
+        assertThat(buf.toString(StandardCharsets.UTF_8)).contains("--model", "--limit-test").doesNotContain("--no-standardize");
+    }
+
     @Test
     void unknownCommandAndBadArgumentsExitWithTwo() {
         assertThat(Main.run(new String[] {"frobnicate"})).isEqualTo(2);
         assertThat(Main.run(new String[] {"info", "extra"})).isEqualTo(2);
         assertThat(Main.run(new String[] {"info"})).isZero();
+        assertThat(Main.run(new String[] {"info", "-h"})).as("-h is --help, as for every other command").isZero();
         assertThat(Main.run(new String[] {"bench"})).as("bench without scale|lung").isEqualTo(2);
         assertThat(Main.run(new String[] {"bench", "--help"})).isZero();
     }

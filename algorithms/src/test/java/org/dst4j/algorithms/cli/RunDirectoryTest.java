@@ -92,6 +92,40 @@ class RunDirectoryTest {
         assertThat(names(run)).containsExactly("notes.txt");
     }
 
+    // --overwrite set aside only the command's own files: set --overwrite into a FreeTickets run replaced its metrics.jsonl
+    // and left its members, so the directory held two runs (and predict took it for the ensemble); bench, which shares
+    // no file name with the others, wrote into a SET run without even --overwrite.
+    @Test
+    void anotherCommandsRunIsRefusedEvenWithOverwrite(@TempDir Path dir) throws Exception {
+        Path run = Files.createDirectories(dir.resolve("run"));
+        for (String f : new String[] {"ensemble.json", "member-1.dst4j", "metrics.jsonl"}) Files.writeString(run.resolve(f), "freetickets");
+        for (String[] extra : new String[][] {{}, {"--overwrite"}}) {
+            Options o = SetCommand.options("set", "t");
+            o.parse(CommandValidationTest.concat(new String[] {"--out", run.toString()}, extra));
+            assertThatThrownBy(() -> RunDirectory.claim(o, SetCommand.OUTPUTS)).isInstanceOf(UsageException.class)
+                    .hasMessage("--out " + run + " holds a freetickets run (ensemble.json, member-1.dst4j), which set does not write:"
+                            + " --overwrite would leave it beside this run; give another --out");
+        }
+        assertThat(names(run)).containsExactly("ensemble.json", "member-1.dst4j", "metrics.jsonl");
+
+        Path set = Files.createDirectories(dir.resolve("set"));
+        Files.writeString(set.resolve("model.dst4j"), "set");
+        Options bench = RunDirectory.declare(new Options("bench scale", "b").option("out", "x", "out"));
+        bench.parse(new String[] {"--out", set.toString()});
+        assertThatThrownBy(() -> RunDirectory.claim(bench, BenchCommand.OUTPUTS)).isInstanceOf(UsageException.class)
+                .hasMessageStartingWith("--out " + set + " holds a set run (model.dst4j)");
+        // Named after the command that writes most of what is there, not the first that writes metrics.jsonl.
+        Options intoFreeTickets = RunDirectory.declare(new Options("bench scale", "b").option("out", "x", "out"));
+        intoFreeTickets.parse(new String[] {"--out", run.toString()});
+        assertThatThrownBy(() -> RunDirectory.claim(intoFreeTickets, BenchCommand.OUTPUTS))
+                .hasMessageStartingWith("--out " + run + " holds a freetickets run (ensemble.json, member-1.dst4j, metrics.jsonl)");
+        // The default --out moves on past it, as past a run of its own.
+        Options byDefault = RunDirectory.declare(new Options("bench scale", "b").option("out", set.toString(), "out"));
+        byDefault.parse(new String[0]);
+        assertThat(RunDirectory.claim(byDefault, BenchCommand.OUTPUTS)).isEqualTo(dir.resolve("set-2"));
+        RunDirectory.settle(true);
+    }
+
     @Test
     void aFailedRunGivesTheEarlierRunBack(@TempDir Path dir) throws Exception {
         Path run = Files.createDirectories(dir.resolve("run"));
@@ -171,6 +205,16 @@ class RunDirectoryTest {
                 .isInstanceOf(UsageException.class).hasMessageContaining("is a file; expected a directory");
         assertThatThrownBy(() -> RunDirectory.claim(options(dir, "--out", ""), OUT))
                 .isInstanceOf(UsageException.class).hasMessageContaining("--out: expected a path");
+    }
+
+    // Under a file, --output failed only once the data had been scored, as "writing F/p.csv: already exists (F)".
+    @Test
+    void predictionsUnderAFileAreRefusedBeforeScoring(@TempDir Path dir) throws Exception {
+        Path model = Files.writeString(dir.resolve("m.dst4j"), "model"), file = Files.writeString(dir.resolve("data.csv"), "1,0\n");
+        Options o = new Options("predict", "p").option("output", "predictions.csv", "csv");
+        o.parse(new String[] {"--output", file.resolve("sub/p.csv").toString()});
+        assertThatThrownBy(() -> PredictCommand.output(o, model)).isInstanceOf(UsageException.class)
+                .hasMessage("--output " + file.resolve("sub/p.csv") + ": cannot be created, " + file + " is a file");
     }
 
     @Test

@@ -178,6 +178,36 @@ class SetTrainingTest {
         assertThat(resumed).contains(String.format("median epoch %.3f s", median));
     }
 
+    /**
+     * Ctrl-C (SIGINT) or SIGTERM during an --overwrite run: the earlier run comes back, as when a run fails. It stayed
+     * hidden in DIR/.dst4j-earlier-run-*, beside the new run's first epochs, and the next --overwrite deleted it.
+     */
+    @Test
+    void aTerminatedOverwriteRunGivesTheEarlierRunBack(@TempDir Path dir) throws Exception {
+        Path run = dir.resolve("run");
+        assertThat(Main.run(args("--epochs", "1", "--threads", "1", "--out", run.toString()))).isZero();
+        byte[] earlier = Files.readAllBytes(run.resolve(SetTraining.MODEL));
+
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
+                "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "set"));
+        cmd.addAll(List.of(SMALL));
+        cmd.addAll(List.of("--epochs", "200", "--threads", "1", "--out", run.toString(), "--overwrite"));
+        Path log = dir.resolve("child.log");
+        Process child = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline && child.isAlive() && lines(run.resolve(SetTraining.METRICS)) < 2) Thread.sleep(2);
+        assertThat(child.isAlive()).as("child still training when stopped; log: %s", log).isTrue();
+        child.destroy(); // SIGTERM: what a Ctrl-C or a job scheduler's stop does
+        assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String printed = Files.readString(log);
+        assertThat(printed).contains("interrupted").contains("the earlier run in " + run + " is back in place").doesNotContain("\tat ", "Exception");
+        assertThat(Files.readAllBytes(run.resolve(SetTraining.MODEL))).isEqualTo(earlier);
+        assertThat(MetricsLog.readAll(run.resolve(SetTraining.METRICS))).hasSize(1);
+        try (var names = Files.list(run)) {
+            assertThat(names.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("."));
+        }
+    }
+
     private static String stdout(Runnable r) {
         java.io.PrintStream so = System.out;
         java.io.ByteArrayOutputStream sink = new java.io.ByteArrayOutputStream();
