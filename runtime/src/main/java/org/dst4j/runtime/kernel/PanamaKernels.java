@@ -627,9 +627,12 @@ final class PanamaKernels implements Kernels {
     // (four sets). Adding the sets at lane distance 8 (and 4) is the first step (two steps) of quad's
     // butterfly, and the rest is the same butterfly at the narrower width, so the dots have the same
     // bits at every width and on the scalar backend (ScalarKernels.SUM_LANES), so the weight gradients do
-    // not depend on the hardware's vector width. Each row goes in two steps through a per-thread array: every quad's dots
-    // reduced to one vector (wholeGroupQuads when the batch is whole 16-element groups at 256 bits,
-    // anyBatchQuads otherwise), then pairs of quads combined and stored. Each step alone fits C2's
+    // not depend on the hardware's vector width. The sign of a zero dot too: at every width (dotSets'
+    // masked chunks, quad's masked tail) each lane past the batch in its last group of 16 takes exactly
+    // one fma(0, 0, s) = s + 0, which turns -0 into +0, and ScalarKernels.dot adds that +0 as well.
+    // Each row goes in two steps through a per-thread array: every quad's dots reduced to one vector
+    // (wholeGroupQuads when the batch is whole 16-element groups at 256 bits, anyBatchQuads otherwise),
+    // then pairs of quads combined and stored. Each step alone fits C2's
     // inlining budget; together, or with a tail loop beside the main one, they boxed vectors.
     // Measured at 256 bits against the earlier 8-lane order (JMH, 4096 x 4096, 1%, 1 thread, noisy host,
     // two alternating runs): batch 32 1.35x, batch 100 1.1-1.2x (the old tail boxed 4.4 MB per call),
@@ -730,7 +733,9 @@ final class PanamaKernels implements Kernels {
                 e1 = load(xs, x3 + t + 8).fma(hi, e1);
             }
         }
-        // past the batch, until set 0 is back in position 0: chunks of zeros (read at the row's start, masked off)
+        // past the batch, until set 0 is back in position 0: chunks of zeros (read at the row's start, masked
+        // off), so each lane past the batch in its last group of 16 takes one fma(0, 0, s) = s + 0 (-0
+        // becomes +0), as in ScalarKernels.dot; none when the batch is whole groups
         for (; t < n || chunks % passes != 0; t += lanes, chunks++) {
             VectorMask<Float> m = IOTA.lt((float) (n - t)); // the last chunk read whole (rows are padded), past n zeroed
             long o = t < n ? t : 0;
@@ -782,7 +787,10 @@ final class PanamaKernels implements Kernels {
                 // past the row's end: index 0 (valid), results masked off
                 IntVector.fromMemorySegment(isp, ci, k * Integer.BYTES, NO, isp.indexInRange(k, end)).mul(xStride).intoArray(idx, 0);
                 // one product per element of the batch (fewer than 16 here), in the pairwise order of
-                // ScalarKernels.SUM_LANES: element c in v[c mod 8] (c and c + 8 paired first), then 4, 2, 1
+                // ScalarKernels.SUM_LANES: element c in v[c mod 8] (c and c + 8 paired first), then 4, 2, 1.
+                // v starts at +0, so a product of -0 added first gives +0 where the scalar sum keeps it; the
+                // dot has the scalar bits all the same: with fewer than 16 elements a scalar partial sum is
+                // empty (+0), so neither backend's dot is ever -0, and no nonzero sum changes
                 FloatVector z = FloatVector.zero(sp), v0 = z, v1 = z, v2 = z, v3 = z, v4 = z, v5 = z, v6 = z, v7 = z;
                 for (int c = 0; c < n; c++) {
                     FloatVector p = FloatVector.fromArray(sp, xc, c, idx, 0).fma(FloatVector.broadcast(sp, dys.getAtIndex(JAVA_FLOAT, dyBase + c)), z);
@@ -841,7 +849,9 @@ final class PanamaKernels implements Kernels {
             c = load(xs, x2 + k).fma(dv, c);
             d = load(xs, x3 + k).fma(dv, d);
         }
-        if (k < n) { // the last partial vector, read whole (rows are padded), padding zeroed: it may hold stale values
+        // the last partial vector, read whole (rows are padded), padding zeroed: it may hold stale values.
+        // Its lanes past n take fma(0, 0, s) = s + 0 (-0 becomes +0), as in ScalarKernels.dot.
+        if (k < n) {
             VectorMask<Float> m = sp.indexInRange(k, n);
             FloatVector z = FloatVector.zero(sp), dv = z.blend(load(dys, dyBase + k), m);
             a = z.blend(load(xs, x0 + k), m).fma(dv, a);

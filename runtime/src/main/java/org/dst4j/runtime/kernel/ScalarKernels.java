@@ -61,9 +61,11 @@ final class ScalarKernels implements Kernels {
     /**
      * Sums over the batch (SDDMM's dots, the bias gradient) run in 16 partial sums, element c into sum
      * c mod 16, which are then added in pairs at distance 8, 4, 2 and 1: the order of one 512-bit
-     * vector of accumulators. The SIMD kernels keep this order at every vector width (a 256-bit
-     * accumulator is half of it), so these sums have the same bits on this backend and on 128-, 256- and
-     * 512-bit hardware. Not every kernel does: this backend's sigmoid, tanh and softmax use StrictMath
+     * vector of accumulators. SDDMM's dots read the batch in whole groups of 16, zeros past its end (see
+     * {@link #dot}); the bias gradient adds the elements past the last whole group one by one after the
+     * pairs. The SIMD kernels keep this order at every vector width (a 256-bit accumulator is half of
+     * it), so these sums have the same bits, the sign of a zero included, on this backend and on 128-,
+     * 256- and 512-bit hardware. Not every kernel does: this backend's sigmoid, tanh and softmax use StrictMath
      * where the SIMD ones use a polynomial exp (a few ulps apart), so a model trained here (any classifier:
      * its loss is the softmax) differs in the last bits from one trained on the SIMD backend; and the
      * SIMD products along the connections (narrow batches, {@code PanamaKernels.alongConnections}) sum in
@@ -76,11 +78,18 @@ final class ScalarKernels implements Kernels {
     }
 
     // The pairwise tree: the sum of lanes l, l + d, l + 2d, ... is that of lanes l, l + 2d, ... plus that
-    // of lanes l + d, l + 3d, ...; a leaf (d = 16) is one partial sum, elements l, l + 16, ... in order.
+    // of lanes l + d, l + 3d, ...; a leaf (d = 16) is one partial sum, elements l, l + 16, ... in order,
+    // then, if the batch ends inside a group of 16 and lane l is past its end there, one product of the
+    // padding: fma(0, 0, s), which is s + 0.
+    // Why the +0: the SIMD kernels read the last partial group whole, with the elements past n zeroed
+    // (PanamaKernels.quad and dotSets). s + 0 is s except for s = -0, which becomes +0; and a sum is -0
+    // when its products all round to -0 (fma(1e-25f, -1e-25f, 0f) is -0f). Without it a batch of 17 such
+    // products gave -0 here and +0 at every vector width.
     private static float dot(MemorySegment a, long aBase, MemorySegment b, long bBase, int n, int l, int d) {
         if (d < SUM_LANES) return dot(a, aBase, b, bBase, n, l, 2 * d) + dot(a, aBase, b, bBase, n, l + d, 2 * d);
         float s = 0f;
         for (int c = l; c < n; c += SUM_LANES) s = Math.fma(a.getAtIndex(JAVA_FLOAT, aBase + c), b.getAtIndex(JAVA_FLOAT, bBase + c), s);
+        if (n % SUM_LANES != 0 && l >= n % SUM_LANES) s = Math.fma(0f, 0f, s);
         return s;
     }
 
