@@ -106,13 +106,14 @@ public final class Main {
             System.err.println("dst4j " + name + ": " + e.getMessage());
             return 2;
         } catch (UserException | DataFormatException | Trainer.DivergedException e) {
+            if (closedByInterrupt(e)) return interrupted(name, "while loading the data");
             System.err.println("dst4j " + name + ": " + e.getMessage());
             return 1;
         } catch (java.util.concurrent.CancellationException | java.io.InterruptedIOException e) {
             // Stopped by a signal (see run): training stops between batches, a write in progress with this.
-            System.err.println("dst4j " + name + ": interrupted: " + e.getMessage());
-            return 130;
+            return interrupted(name, e.getMessage());
         } catch (IOException e) {
+            if (closedByInterrupt(e)) return interrupted(name, "while reading a file");
             System.err.println("dst4j " + name + ": " + describe(e));
             return 1;
         } catch (OutOfMemoryError e) {
@@ -124,6 +125,20 @@ public final class Main {
                     + (heap ? "a larger Java heap (DST4J_JVM_OPTS=-Xmx...)" : "more free RAM (the matrices live outside the Java heap)"));
             return 1;
         }
+    }
+
+    private static int interrupted(String name, String where) {
+        System.err.println("dst4j " + name + ": interrupted: " + where);
+        return 130;
+    }
+
+    // The signal's interrupt closes a file channel in use (ClosedByInterruptException, no message): a data reader
+    // reported it as "F: cannot read: null", a bad file.
+    private static boolean closedByInterrupt(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.nio.channels.ClosedByInterruptException) return true;
+        }
+        return false;
     }
 
     static String describe(IOException e) {

@@ -62,6 +62,40 @@ class CommandValidationTest {
         for (String v : new String[] {"NaN", "1", "0", "-0.5", "2", "half"}) assertUsageError(run("neurotrails", "--backbone-share", v), share + v);
     }
 
+    // A Ctrl-C during a data load interrupts the command (Main.run's shutdown hook): the IDX reader's file channel
+    // closes, which was reported as a bad file, "t10k-labels-idx1-ubyte: cannot read: null", exit code 1.
+    @Test
+    void anInterruptDuringTheDataLoadIsReportedAsOne() throws Exception {
+        Path idx = Files.createDirectories(dir.resolve("idx"));
+        for (String[] f : new String[][] {{"train", "40"}, {"t10k", "10"}}) {
+            int n = Integer.parseInt(f[1]);
+            java.io.ByteArrayOutputStream images = new java.io.ByteArrayOutputStream(), labels = new java.io.ByteArrayOutputStream();
+            java.io.DataOutputStream i = new java.io.DataOutputStream(images), l = new java.io.DataOutputStream(labels);
+            i.writeInt(0x803);
+            i.writeInt(n);
+            i.writeInt(2);
+            i.writeInt(2);
+            l.writeInt(0x801);
+            l.writeInt(n);
+            for (int s = 0; s < n; s++) {
+                i.write(new byte[] {(byte) s, 1, 2, 3});
+                l.write(s % 3);
+            }
+            Files.write(idx.resolve(f[0] + "-images-idx3-ubyte"), images.toByteArray());
+            Files.write(idx.resolve(f[0] + "-labels-idx1-ubyte"), labels.toByteArray());
+        }
+        Thread.currentThread().interrupt();
+        Outcome o;
+        try {
+            o = run("set", "--data", idx.toString(), "--threads", "1", "--epochs", "1", "--out", dir.resolve("run").toString());
+        } finally {
+            Thread.interrupted();
+        }
+        assertThat(o.code()).as(o.err()).isEqualTo(130);
+        assertThat(o.err()).isEqualTo("dst4j set: interrupted: while loading the data");
+        assertThat(dir.resolve("run")).doesNotExist();
+    }
+
     // A missing --model was reported as "checkpoint M: no such file", naming neither the option nor what it is.
     @Test
     void aMissingModelIsNamedByItsOption() {
