@@ -26,13 +26,14 @@ final class DataArgs {
     /** Loads the data to train on (see {@link DataSources#load(DataOptions)}); its warnings go to stderr. */
     static DatasetSplit load(Options o, long seed) throws UsageException, DataFormatException {
         DatasetSplit split = warn(o, DataSources.load(parse(o, seed)));
-        // One class (every label 0: a wrong label column, say) made a classifier that scored 1.0 from its first epoch.
-        // QuickSelection, which reads no labels, loads with loadFeatures.
-        if (split.train().classes() < 2) {
+        // One class (every label the same: a wrong label column, say) made a classifier that scored 1.0 from its first
+        // epoch. QuickSelection, which reads no labels, loads with loadFeatures.
+        int[] labels = split.train().labels();
+        if (labels.length > 0 && java.util.Arrays.stream(labels).allMatch(l -> l == labels[0])) {
             split.close();
-            throw new DataFormatException((o.given("data") ? "--data " + o.path("data") : split.train().name()) + ": every training label is 0,"
-                    + " one class, which a classifier learns nothing from; expected at least 2 classes (is the label column, --label-column,"
-                    + " or the --labels file the right one?)");
+            throw new DataFormatException((o.given("data") ? "--data " + o.path("data") : split.train().name()) + ": every training label is "
+                    + labels[0] + ", one class, which a classifier learns nothing from; expected at least 2 classes (is the label column,"
+                    + " --label-column, or the --labels file the right one?)");
         }
         return split;
     }

@@ -26,6 +26,8 @@ public final class Main {
     static final String RELAUNCHED = "dst4j.relaunched";
     // Set by the ./dst4j launcher, which runs 'test' and 'jmh' itself.
     static final String LAUNCHER = "dst4j.launcher";
+    // How long a Ctrl-C or SIGTERM waits for a claimed run to settle (earlier run put back) before the JVM halts.
+    static final int SETTLE_SECONDS = 30;
 
     private Main() {}
 
@@ -77,8 +79,11 @@ public final class Main {
         java.util.concurrent.CountDownLatch settled = new java.util.concurrent.CountDownLatch(1);
         Thread onSignal = new Thread(() -> {
             command.interrupt();
+            // Only a claimed run needs the wait: loading data or scoring does not look at the interrupt, and a Ctrl-C
+            // there would otherwise take until that step ends.
+            if (!RunDirectory.closing()) return;
             try {
-                settled.await(30, TimeUnit.SECONDS);
+                settled.await(SETTLE_SECONDS, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 // the JVM halts regardless
             }
@@ -204,7 +209,7 @@ public final class Main {
                 if (!p.isAlive()) return;
                 p.destroy();
                 try {
-                    if (!p.waitFor(10, TimeUnit.SECONDS)) p.destroyForcibly();
+                    if (!p.waitFor(SETTLE_SECONDS + 5, TimeUnit.SECONDS)) p.destroyForcibly(); // the child's own hook may take SETTLE_SECONDS
                 } catch (InterruptedException e) {
                     p.destroyForcibly();
                 }

@@ -149,8 +149,7 @@ final class PredictCommand implements Command {
             throw new UsageException("--output " + out + " is a directory; expected the path of the predictions CSV file");
         }
         // As RunDirectory.precheck: found now, not as "already exists" once the data has been scored.
-        Path existing = out.toAbsolutePath().getParent();
-        while (existing != null && !java.nio.file.Files.exists(existing)) existing = existing.getParent();
+        Path existing = RunDirectory.nearestExisting(out.toAbsolutePath().getParent());
         if (existing != null && !java.nio.file.Files.isDirectory(existing)) {
             throw new UsageException("--output " + out + ": cannot be created, " + existing + " is a file");
         }

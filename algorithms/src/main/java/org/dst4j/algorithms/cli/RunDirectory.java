@@ -64,6 +64,8 @@ final class RunDirectory {
     private record Claim(Path dir, Path hidden, Outputs outputs, Path created) {}
 
     private static final List<Claim> claims = new ArrayList<>();
+    // Set by the shutdown hook (Ctrl-C, SIGTERM): a claim after it would move an earlier run aside while the JVM exits.
+    private static boolean closing;
 
     static Options declare(Options o) {
         return o.flag("overwrite", "replace the files an earlier run wrote in an existing --out (kept aside until this run succeeds)");
@@ -93,8 +95,7 @@ final class RunDirectory {
                 throw new UsageException("--out " + out + " holds an earlier run (" + names(earlier) + "); give --overwrite to replace it, or another --out");
             }
         }
-        Path existing = out.toAbsolutePath();
-        while (existing != null && !Files.exists(existing)) existing = existing.getParent();
+        Path existing = nearestExisting(out.toAbsolutePath());
         if (existing != null && !Files.isDirectory(existing)) {
             throw new UsageException("--out " + out + ": cannot be created, " + existing + " is a file");
         }
@@ -111,31 +112,56 @@ final class RunDirectory {
     static Path claim(Options o, Outputs outputs) throws UsageException, IOException {
         precheck(o, outputs); // refuses a given --out that holds a run without --overwrite
         Path out = o.path("out");
-        List<Path> earlier = earlierOutputs(out, outputs);
-        if (earlier.isEmpty() && otherRun(out, outputs) == null) return claimed(out, null, outputs);
-        if (o.flag("overwrite")) {
-            // Moved, not deleted: a run that then fails (out of memory, a diverged loss) gives the earlier one back.
-            Path hidden = Files.createTempDirectory(out, SET_ASIDE);
-            for (Path p : earlier) Files.move(p, hidden.resolve(p.getFileName()));
-            return claimed(out, hidden, outputs);
-        }
-        for (int n = 2; ; n++) {
-            Path next = out.resolveSibling(out.getFileName() + "-" + n);
-            if (!Files.exists(next) || (Files.isDirectory(next) && earlierOutputs(next, outputs).isEmpty() && otherRun(next, outputs) == null)) {
-                System.err.println("note: " + out + " holds an earlier run; writing this one to " + next + " (--out DIR chooses)");
-                return claimed(next, null, outputs);
+        // Under the lock, so that a Ctrl-C either finds the claim registered (and waits for settle) or refuses it
+        // before anything is moved: never an earlier run set aside with no claim to put it back.
+        synchronized (claims) {
+            if (closing) throw new java.io.InterruptedIOException("stopped before the run started");
+            List<Path> earlier = earlierOutputs(out, outputs);
+            if (earlier.isEmpty() && otherRun(out, outputs) == null) return claimed(out, outputs);
+            if (o.flag("overwrite")) {
+                // Moved, not deleted: a run that then fails (out of memory, a diverged loss) gives the earlier one back.
+                Path hidden = Files.createTempDirectory(out, SET_ASIDE);
+                try {
+                    for (Path p : earlier) Files.move(p, hidden.resolve(p.getFileName()));
+                } finally {
+                    claims.add(new Claim(out, hidden, outputs, null)); // what was moved goes back if the run fails
+                }
+                return out;
+            }
+            for (int n = 2; ; n++) {
+                Path next = out.resolveSibling(out.getFileName() + "-" + n);
+                if (!Files.exists(next) || (Files.isDirectory(next) && earlierOutputs(next, outputs).isEmpty() && otherRun(next, outputs) == null)) {
+                    System.err.println("note: " + out + " holds an earlier run; writing this one to " + next + " (--out DIR chooses)");
+                    return claimed(next, outputs);
+                }
             }
         }
     }
 
-    private static Path claimed(Path dir, Path hidden, Outputs outputs) throws IOException {
+    private static Path claimed(Path dir, Outputs outputs) throws IOException {
         Path created = null;
         for (Path p = dir.toAbsolutePath().normalize(); p != null && !Files.exists(p); p = p.getParent()) created = p;
         Files.createDirectories(dir);
-        synchronized (claims) {
-            claims.add(new Claim(dir, hidden, outputs, created));
-        }
+        claims.add(new Claim(dir, null, outputs, created));
         return dir;
+    }
+
+    /**
+     * For the shutdown hook: from now on {@link #claim} refuses; returns whether a claimed run is waiting to be
+     * settled (only then is there anything to wait for).
+     */
+    static boolean closing() {
+        synchronized (claims) {
+            closing = true;
+            return !claims.isEmpty();
+        }
+    }
+
+    /** {@code path} if it exists, else its nearest existing ancestor (null if none does). */
+    static Path nearestExisting(Path path) {
+        Path p = path;
+        while (p != null && !Files.exists(p)) p = p.getParent();
+        return p;
     }
 
     /**
@@ -221,7 +247,8 @@ final class RunDirectory {
 
     /**
      * Another command's run in {@code dir}: "a freetickets run (ensemble.json, member-1.dst4j)", naming the entries
-     * another command writes and {@code outputs} does not; null when there are none.
+     * another command writes and {@code outputs} does not; null when there are none. A run is at least two of a
+     * command's entries: one alone (a {@code summary.json}, a {@code model} directory) may be the user's own file.
      */
     static String otherRun(Path dir, Outputs outputs) throws IOException {
         if (!Files.isDirectory(dir)) return null;
@@ -235,7 +262,7 @@ final class RunDirectory {
             List<Path> theirs = new ArrayList<>(all);
             theirs.removeIf(own::contains);
             // Named after the command that writes most of what is there: metrics.jsonl alone could be anyone's.
-            if (!theirs.isEmpty() && all.size() > most) {
+            if (all.size() >= 2 && !theirs.isEmpty() && all.size() > most) {
                 command = e.getKey();
                 named = theirs;
                 most = all.size();

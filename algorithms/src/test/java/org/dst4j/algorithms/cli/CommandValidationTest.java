@@ -124,6 +124,13 @@ class CommandValidationTest {
         // QuickSelection reads no labels: a constant label column is a features-only file's.
         assertThat(run("quickselection", "--data", one, "--k", "1", "--hidden", "4", "--epochs", "1", "--threads", "1", "--out",
                 dir.resolve("qs").toString()).code()).isZero();
+        // Any one label, not only 0: labels all 3 make 4 classes, three of them without a sample.
+        String threes = Files.writeString(dir.resolve("threes.csv"), sb.toString().replace(",0\n", ",3\n")).toString();
+        Outcome o = run("set", "--hidden", "8", "--data", threes, "--threads", "1", "--out", dir.resolve("run-threes").toString());
+        assertThat(o.code()).as(o.err()).isEqualTo(1);
+        assertThat(o.err()).endsWith("dst4j set: --data " + threes + ": every training label is 3, one class, which a classifier learns"
+                + " nothing from; expected at least 2 classes (is the label column, --label-column, or the --labels file the right one?)");
+        assertThat(dir.resolve("run-threes")).doesNotExist();
     }
 
     // The configs' own checks named fields in words ("shared layers must be in [1, 2]"), not the options to change.

@@ -110,10 +110,11 @@ class RunDirectoryTest {
 
         Path set = Files.createDirectories(dir.resolve("set"));
         Files.writeString(set.resolve("model.dst4j"), "set");
+        Files.writeString(set.resolve("metrics.jsonl"), "set");
         Options bench = RunDirectory.declare(new Options("bench scale", "b").option("out", "x", "out"));
         bench.parse(new String[] {"--out", set.toString()});
         assertThatThrownBy(() -> RunDirectory.claim(bench, BenchCommand.OUTPUTS)).isInstanceOf(UsageException.class)
-                .hasMessageStartingWith("--out " + set + " holds a set run (model.dst4j)");
+                .hasMessageStartingWith("--out " + set + " holds a set run (metrics.jsonl, model.dst4j)");
         // Named after the command that writes most of what is there, not the first that writes metrics.jsonl.
         Options intoFreeTickets = RunDirectory.declare(new Options("bench scale", "b").option("out", "x", "out"));
         intoFreeTickets.parse(new String[] {"--out", run.toString()});
@@ -124,6 +125,21 @@ class RunDirectoryTest {
         byDefault.parse(new String[0]);
         assertThat(RunDirectory.claim(byDefault, BenchCommand.OUTPUTS)).isEqualTo(dir.resolve("set-2"));
         RunDirectory.settle(true);
+    }
+
+    // One entry that some command writes is not a run: a user's own summary.json or model/ directory was refused.
+    @Test
+    void aLoneFileWithAnotherCommandsNameIsNotTakenForItsRun(@TempDir Path dir) throws Exception {
+        for (String entry : new String[] {"summary.json", "model", "features.csv", "metrics.json"}) {
+            Path out = Files.createDirectories(dir.resolve("out-" + entry));
+            if (entry.equals("model")) Files.createDirectories(out.resolve(entry));
+            else Files.writeString(out.resolve(entry), "mine");
+            Options o = SetCommand.options("set", "t");
+            o.parse(new String[] {"--out", out.toString()});
+            assertThat(RunDirectory.claim(o, SetCommand.OUTPUTS)).isEqualTo(out);
+            RunDirectory.settle(true);
+            assertThat(names(out)).containsExactly(entry);
+        }
     }
 
     @Test

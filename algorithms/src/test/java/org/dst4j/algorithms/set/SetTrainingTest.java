@@ -194,11 +194,15 @@ class SetTrainingTest {
         cmd.addAll(List.of("--epochs", "200", "--threads", "1", "--out", run.toString(), "--overwrite"));
         Path log = dir.resolve("child.log");
         Process child = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline && child.isAlive() && lines(run.resolve(SetTraining.METRICS)) < 2) Thread.sleep(2);
-        assertThat(child.isAlive()).as("child still training when stopped; log: %s", log).isTrue();
-        child.destroy(); // SIGTERM: what a Ctrl-C or a job scheduler's stop does
-        assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (System.nanoTime() < deadline && child.isAlive() && lines(run.resolve(SetTraining.METRICS)) < 2) Thread.sleep(2);
+            assertThat(child.isAlive()).as("child still training when stopped; log: %s", log).isTrue();
+            child.destroy(); // SIGTERM: what a Ctrl-C or a job scheduler's stop does
+            assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            child.destroyForcibly(); // a failed assertion must not leave it training into the temporary directory
+        }
         String printed = Files.readString(log);
         assertThat(printed).contains("interrupted").contains("the earlier run in " + run + " is back in place").doesNotContain("\tat ", "Exception");
         assertThat(Files.readAllBytes(run.resolve(SetTraining.MODEL))).isEqualTo(earlier);
@@ -221,8 +225,11 @@ class SetTrainingTest {
     }
 
     private static int lines(Path p) throws IOException {
-        if (!Files.exists(p)) return 0;
-        return (int) Files.readAllLines(p).stream().filter(l -> l.endsWith("}")).count();
+        try {
+            return (int) Files.readAllLines(p).stream().filter(l -> l.endsWith("}")).count();
+        } catch (java.nio.file.NoSuchFileException notYet) { // not written yet, or being moved aside by the child's claim
+            return 0;
+        }
     }
 
     @Test

@@ -9,8 +9,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import javax.imageio.ImageIO;
-import org.dst4j.nn.io.AtomicFiles;
 
 /** A PNG bar chart of labeled values, each bar annotated with its value; the axis is zoomed to the data. */
 public final class BarChart {
@@ -86,8 +84,6 @@ public final class BarChart {
     /** Writes the PNG atomically. */
     public void write(Path file) throws IOException {
         BufferedImage img = render();
-        AtomicFiles.write(file, out -> {
-            if (!ImageIO.write(img, "png", out)) throw new IOException("no PNG writer available");
-        });
+        Png.write(file, img);
     }
 }

@@ -10,8 +10,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import javax.imageio.ImageIO;
-import org.dst4j.nn.io.AtomicFiles;
 
 /** A PNG line chart of named series, drawn off-screen with the JDK's own imaging. */
 public final class LineChart {
@@ -125,8 +123,6 @@ public final class LineChart {
     /** Writes the PNG atomically. */
     public void write(Path file) throws IOException {
         BufferedImage img = render();
-        AtomicFiles.write(file, out -> {
-            if (!ImageIO.write(img, "png", out)) throw new IOException("no PNG writer available");
-        });
+        Png.write(file, img);
     }
 }

@@ -4,8 +4,6 @@ import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
-import javax.imageio.ImageIO;
-import org.dst4j.nn.io.AtomicFiles;
 
 /**
  * A per-pixel score over an image grid (e.g. feature strength over 28x28 inputs): all pixels in gray
@@ -36,8 +34,6 @@ public final class PixelMap {
 
     /** Writes the PNG atomically. */
     public static void write(Path file, BufferedImage img) throws IOException {
-        AtomicFiles.write(file, out -> {
-            if (!ImageIO.write(img, "png", out)) throw new IOException("no PNG writer available");
-        });
+        Png.write(file, img);
     }
 }
