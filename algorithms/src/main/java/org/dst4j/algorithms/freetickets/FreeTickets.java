@@ -439,6 +439,9 @@ public final class FreeTickets {
             });
         } catch (UncheckedIOException e) {
             throw e.getCause();
+        } catch (java.util.concurrent.CancellationException e) {
+            // The trainer counts this call's epochs: "no epoch was completed" of member 3 is not of the whole run.
+            throw new java.util.concurrent.CancellationException(phase + ": " + e.getMessage());
         }
     }
 

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
 import org.dst4j.algorithms.TrainingProgress;
 import org.dst4j.algorithms.set.SetTraining;
 import org.dst4j.nn.data.Dataset;
@@ -218,7 +219,11 @@ public final class SpaceNetRun {
                 double[][] acc = nanMatrix(tasks);
                 for (int t = 0; t < tasks; t++) {
                     TaskStream.Task task = stream.get(t);
-                    sn.learn(task, task.test(), pk, std, listener(log, progress, "spacenet task " + (t + 1), "spacenet", t));
+                    try {
+                        sn.learn(task, task.test(), pk, std, listener(log, progress, "spacenet task " + (t + 1), "spacenet", t));
+                    } catch (CancellationException e) { // the trainer counts this task's epochs, not the run's
+                        throw new CancellationException("SpaceNet, task " + (t + 1) + " of " + tasks + ": " + e.getMessage());
+                    }
                     double[] a = sn.accuracy(stream.tasks().subList(0, t + 1), stream.seenClasses(t), pk, std);
                     for (int i = 0; i <= t; i++) acc[i][t] = a[i];
                 }
@@ -232,8 +237,12 @@ public final class SpaceNetRun {
                         double[][] a = nanMatrix(tasks);
                         for (int t = 0; t < tasks; t++) {
                             TaskStream.Task task = stream.get(t);
-                            train(ft, cfg, cfg.epochs(), task.train(), task.test(), pk, std, new RngStreams(cfg.seed()).stream("finetune").split(t),
-                                    listener(log, progress, "fine-tuning task " + (t + 1), "finetune", t));
+                            try {
+                                train(ft, cfg, cfg.epochs(), task.train(), task.test(), pk, std, new RngStreams(cfg.seed()).stream("finetune").split(t),
+                                        listener(log, progress, "fine-tuning task " + (t + 1), "finetune", t));
+                            } catch (CancellationException e) {
+                                throw new CancellationException("fine-tuning baseline, task " + (t + 1) + " of " + tasks + ": " + e.getMessage());
+                            }
                             int[] seen = stream.seenClasses(t);
                             for (int i = 0; i <= t; i++) a[i][t] = SpaceNet.accuracy(ft, stream.get(i).test(), seen, pk, std);
                         }
@@ -242,8 +251,12 @@ public final class SpaceNetRun {
                     long t2 = System.nanoTime();
                     try (SparseMlp joint = sameTopology(sn.network(), cfg.seed() + 1)) {
                         int epochs = cfg.epochs() * tasks;
-                        train(joint, cfg, epochs, data.train(), data.test(), pk, std, new RngStreams(cfg.seed()).stream("joint"),
-                                listener(log, progress, "joint", "joint", 0));
+                        try {
+                            train(joint, cfg, epochs, data.train(), data.test(), pk, std, new RngStreams(cfg.seed()).stream("joint"),
+                                    listener(log, progress, "joint", "joint", 0));
+                        } catch (CancellationException e) {
+                            throw new CancellationException("joint-training baseline: " + e.getMessage());
+                        }
                         double[][] a = new double[tasks][1];
                         int[] all = stream.seenClasses(tasks - 1);
                         for (int i = 0; i < tasks; i++) a[i][0] = SpaceNet.accuracy(joint, stream.get(i).test(), all, pk, std);

@@ -56,6 +56,30 @@ class FreeTicketsTest {
                 0.3, 0.8, 1, "gradient", 7, threads);
     }
 
+    // The trainer counts one member's epochs: "no epoch was completed" from member 2 read as if the run had none.
+    @Test
+    void anInterruptedRunSaysWhichMemberItStoppedIn(@TempDir Path dir) throws Exception {
+        FreeTicketsConfig cfg = config(Variant.DST, 2, 1);
+        boolean[] firstMemberDone = {false};
+        TrainingProgress interruptInMember2 = new TrainingProgress() {
+            @Override public void epoch(String phase, org.dst4j.nn.train.EpochMetrics m) {
+                if (phase.equals("member 1/2") && m.epoch() == cfg.epochs()) firstMemberDone[0] = true;
+            }
+
+            @Override public void batch(int epoch, int done, int total) {
+                if (firstMemberDone[0] && done == 1) Thread.currentThread().interrupt();
+            }
+        };
+        try (DatasetSplit data = small()) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> FreeTickets.run(cfg, data, true, dir, interruptInMember2))
+                    .isInstanceOf(java.util.concurrent.CancellationException.class)
+                    .hasMessageStartingWith("member 2/2: training interrupted after step 1 (epoch 1, 1 of ")
+                    .hasMessageEndingWith("batches trained); no epoch was completed");
+        } finally {
+            Thread.interrupted(); // not for the next test on this thread
+        }
+    }
+
     @Test
     void edstTicketsDifferInTopologyAndTheEnsembleAveragesThem(@TempDir Path dir) throws Exception {
         try (DatasetSplit data = small()) {

@@ -240,6 +240,30 @@ class SpaceNetTest {
         }
     }
 
+    // The trainer counts one task's epochs: "no epoch was completed" from task 2 read as if the whole run had none.
+    @Test
+    void anInterruptedRunSaysWhichTaskItStoppedIn(@TempDir Path dir) throws Exception {
+        SpaceNetConfig cfg = new SpaceNetConfig(3, new int[] {48, 48}, new int[] {120, 80, 20}, 14, 7, 0.2, 2, 16, 0.05f, 0f, 0f, 5, 1);
+        boolean[] firstTaskDone = {false};
+        TrainingProgress interruptInTask2 = new TrainingProgress() {
+            @Override public void epoch(String phase, EpochMetrics m) {
+                if (phase.equals("spacenet task 1") && m.epoch() == 2) firstTaskDone[0] = true;
+            }
+
+            @Override public void batch(int epoch, int done, int total) {
+                if (firstTaskDone[0] && done == 1) Thread.currentThread().interrupt();
+            }
+        };
+        try (DatasetSplit data = blobs(600, 150, 4)) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNetRun.run(cfg, data, true, false, dir, interruptInTask2))
+                    .isInstanceOf(java.util.concurrent.CancellationException.class)
+                    .hasMessageStartingWith("SpaceNet, task 2 of 3: training interrupted after step 1 (epoch 1, 1 of ")
+                    .hasMessageEndingWith("batches trained); no epoch was completed");
+        } finally {
+            Thread.interrupted(); // not for the next test on this thread
+        }
+    }
+
     @Test
     void remembersEarlierTasksWhereFineTuningForgets(@TempDir Path dir) throws Exception {
         SpaceNetConfig cfg = new SpaceNetConfig(3, new int[] {48, 48}, new int[] {120, 80, 20}, 14, 7, 0.2, 4, 16, 0.05f, 0f, 0f, 5, 2);
