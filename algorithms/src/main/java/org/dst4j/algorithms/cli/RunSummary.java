@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.dst4j.algorithms.set.ScaleBenchmark;
+import org.dst4j.nn.plot.Charts;
 import org.dst4j.nn.train.EpochMetrics;
 
 /** The closing figures of a training run: what the README's benchmark table quotes. */
@@ -34,9 +35,13 @@ final class RunSummary {
         return n + " " + noun + (n == 1 ? "" : "s");
     }
 
-    /** The files among {@code files} that exist, comma-separated: a chart is missing where it could not be drawn. */
+    /**
+     * The files among {@code files} that exist, comma-separated: a chart is missing where it could not be drawn,
+     * and where none can be ({@link Charts#available()}), an existing one is an earlier command's (a resumed run's).
+     */
     static String written(Path... files) {
-        return Arrays.stream(files).filter(Files::exists).map(Path::toString).collect(Collectors.joining(", "));
+        return Arrays.stream(files).filter(Files::exists).filter(p -> Charts.available() || !p.toString().endsWith(".png"))
+                .map(Path::toString).collect(Collectors.joining(", "));
     }
 
     /** Peak resident set size of this process (Linux), e.g. "412 MB", or "n/a". */

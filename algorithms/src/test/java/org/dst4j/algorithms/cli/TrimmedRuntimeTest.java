@@ -82,6 +82,28 @@ class TrimmedRuntimeTest {
         assertThat(p.out()).contains("accuracy");
     }
 
+    // A run started where charts are drawn and resumed where they are not: its learning curve is an earlier
+    // command's, and was listed among the files the resumed run wrote.
+    @Test
+    void aResumedRunWithoutJavaDesktopDoesNotClaimTheEarlierChart(@TempDir Path dir) throws Exception {
+        Path run = dir.resolve("run");
+        String[] args = {"--limit-train", "200", "--limit-test", "100", "--threads", "1", "--epochs", "2", "--hidden", "8", "--epsilon", "2"};
+        java.io.PrintStream so = System.out;
+        System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+        try {
+            List<String> first = new ArrayList<>(List.of("set", "--out", run.toString()));
+            first.addAll(List.of(args));
+            assertThat(Main.run(first.toArray(String[]::new))).isZero();
+        } finally {
+            System.setOut(so);
+        }
+        assertThat(run.resolve("learning-curve.png")).isRegularFile();
+        Out o = dst4j(baseImage.resolve("bin/java"), List.of(), dir, "set", "--resume", run.toString(), "--limit-train", "200", "--limit-test", "100",
+                "--threads", "1");
+        assertThat(o.code()).as("exit code; stderr: %s", o.err()).isZero();
+        assertThat(o.out()).contains("wrote " + run.resolve("model.dst4j") + ", " + run.resolve("metrics.jsonl") + "\n");
+    }
+
     @Test
     void theOtherTrainingCommandsSkipTheirChartsToo(@TempDir Path dir) throws Exception {
         String[][] runs = {
