@@ -79,18 +79,23 @@ public final class LineChart {
         g.setColor(Color.BLACK);
         g.drawString(title, left, 25);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        double[] yTicks = ticks(y0, y1, false), xTicks = ticks(x0, x1, wholeX());
         g.setColor(new Color(0xdddddd));
-        for (int t = 0; t <= 5; t++) {
-            int py = bottom - t * (bottom - top) / 5;
+        for (double yv : yTicks) {
+            int py = bottom - (int) Math.round((yv - y0) / (y1 - y0) * (bottom - top));
             g.drawLine(left, py, right, py);
         }
         g.setColor(Color.BLACK);
         g.drawRect(left, top, right - left, bottom - top);
-        for (int t = 0; t <= 5; t++) {
-            double yv = y0 + t * (y1 - y0) / 5, xv = x0 + t * (x1 - x0) / 5;
-            int py = bottom - t * (bottom - top) / 5, px = left + t * (right - left) / 5;
-            g.drawString(tick(yv), 5, py + 4);
-            g.drawString(tick(xv), px - 10, bottom + 18);
+        for (double yv : yTicks) {
+            int py = bottom - (int) Math.round((yv - y0) / (y1 - y0) * (bottom - top));
+            g.drawString(label(yv, yTicks), 5, py + 4);
+        }
+        for (double xv : xTicks) {
+            int px = left + (int) Math.round((xv - x0) / (x1 - x0) * (right - left));
+            g.drawLine(px, bottom, px, bottom + 4);
+            String l = label(xv, xTicks);
+            g.drawString(l, px - g.getFontMetrics().stringWidth(l) / 2, bottom + 18);
         }
         g.drawString(xLabel, (left + right) / 2 - 20, height - 12);
         g.drawString(yLabel, 5, top - 8);
@@ -116,8 +121,31 @@ public final class LineChart {
         return img;
     }
 
-    private static String tick(double v) {
-        return Math.abs(v) >= 100 || v == Math.rint(v) ? String.format("%.0f", v) : String.format("%.3g", v);
+    // Whether every x is a whole number (epochs): then no tick falls between two of them.
+    private boolean wholeX() {
+        for (Series s : series) for (double v : s.x) if (Double.isFinite(v) && v != Math.rint(v)) return false;
+        return true;
+    }
+
+    /**
+     * Round tick values inside [lo, hi]: multiples of 1, 2 or 5 times a power of ten, about six of them
+     * (the five equal parts drawn before gave labels such as 2.80 epochs and 0.0823).
+     */
+    static double[] ticks(double lo, double hi, boolean whole) {
+        double raw = (hi - lo) / 6, mag = Math.pow(10, Math.floor(Math.log10(raw))), r = raw / mag;
+        double step = (r < 1.5 ? 1 : r < 3 ? 2 : r < 7 ? 5 : 10) * mag;
+        if (whole) step = Math.max(1, step);
+        long first = (long) Math.ceil(lo / step - 1e-9), last = (long) Math.floor(hi / step + 1e-9);
+        double[] t = new double[(int) Math.max(0, last - first + 1)];
+        for (int i = 0; i < t.length; i++) t[i] = (first + i) * step; // by index: no drift from repeated adds
+        return t;
+    }
+
+    // As many decimals as the ticks' step needs, the same for every label of an axis.
+    private static String label(double v, double[] ticks) {
+        double step = ticks.length > 1 ? ticks[1] - ticks[0] : Math.abs(v);
+        int decimals = step > 0 ? (int) Math.max(0, Math.ceil(-Math.log10(step) - 1e-9)) : 0;
+        return String.format(java.util.Locale.ROOT, "%." + decimals + "f", v);
     }
 
     /** Writes the PNG atomically. */

@@ -24,4 +24,20 @@ class ChartTest {
         assertThat(hasInk(line)).isTrue();
         assertThat(hasInk(bars)).isTrue();
     }
+
+    // The axes were cut in five equal parts: SET's curve read "2.80" epochs and an accuracy of "0.0823".
+    @Test
+    void ticksAreRoundValuesInsideTheRangeAndWholeForWholeNumbers() {
+        assertThat(LineChart.ticks(1, 10, true)).containsExactly(2, 4, 6, 8, 10);
+        assertThat(LineChart.ticks(1, 30, true)).containsExactly(5, 10, 15, 20, 25, 30);
+        assertThat(LineChart.ticks(1, 3, true)).containsExactly(1, 2, 3);
+        assertThat(LineChart.ticks(0.0823, 0.611, false)).containsExactly(0.1, 0.2, 0.30000000000000004, 0.4, 0.5, 0.6000000000000001);
+        java.util.Random rnd = new java.util.Random(7);
+        for (int i = 0; i < 1000; i++) {
+            double lo = (rnd.nextDouble() - 0.5) * Math.pow(10, rnd.nextInt(9) - 4), hi = lo + Math.pow(10, rnd.nextInt(9) - 4) * (0.01 + rnd.nextDouble());
+            double[] t = LineChart.ticks(lo, hi, false);
+            assertThat(t.length).as("[%s, %s]", lo, hi).isBetween(3, 10);
+            for (double v : t) assertThat(v).as("[%s, %s]", lo, hi).isBetween(lo - 1e-9 * (hi - lo), hi + 1e-9 * (hi - lo));
+        }
+    }
 }
