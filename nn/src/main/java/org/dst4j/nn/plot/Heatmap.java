@@ -45,13 +45,18 @@ public final class Heatmap {
             height = Math.max(height, p.length * CELL);
         }
         height += TOP + BOTTOM;
+        // wide enough for the title: one panel (spacenet --no-baselines) cut it off mid-word
+        Font titleFont = new Font(Font.SANS_SERIF, Font.BOLD, 15);
+        Graphics2D probe = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB).createGraphics();
+        width = Math.max(width, 20 + probe.getFontMetrics(titleFont).stringWidth(title));
+        probe.dispose();
         BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
         g.setColor(Color.WHITE);
         g.fillRect(0, 0, width, height);
         g.setColor(Color.BLACK);
-        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
+        g.setFont(titleFont);
         g.drawString(title, 10, 20);
         int x0 = LEFT;
         for (int p = 0; p < panels.size(); p++) {
@@ -61,6 +66,7 @@ public final class Heatmap {
             g.drawString(names.get(p), x0, TOP - 22);
             g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
             for (int i = 0; i < v.length; i++) {
+                g.setColor(Color.BLACK); // the previous row's cell borders left it gray
                 if (p == 0) g.drawString(rowLabel + " " + (i + 1), 8, TOP + i * CELL + CELL / 2 + 5);
                 for (int j = 0; j < v[i].length; j++) {
                     int x = x0 + j * CELL, y = TOP + i * CELL;

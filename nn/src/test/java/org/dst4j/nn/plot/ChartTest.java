@@ -25,6 +25,24 @@ class ChartTest {
         assertThat(hasInk(bars)).isTrue();
     }
 
+    // One panel (spacenet --no-baselines) cut the title off mid-word, and rows after the first were labelled in gray.
+    @Test
+    void aHeatmapFitsItsTitleAndLabelsEveryRowInBlack() {
+        String title = "Class-incremental accuracy (%) on task i after learning task j";
+        BufferedImage img = new Heatmap(title, "task", "after task j").add("SpaceNet", new double[][] {{0.9, 0.5}, {Double.NaN, 0.8}}).render();
+        java.awt.Graphics2D g = img.createGraphics();
+        int titleWidth = g.getFontMetrics(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.BOLD, 15)).stringWidth(title);
+        g.dispose();
+        assertThat(img.getWidth()).isGreaterThanOrEqualTo(10 + titleWidth);
+        for (int row = 0; row < 2; row++) {
+            int darkest = 255; // the label "task r" sits left of the cells, 64 px per row from y = 60
+            for (int y = 60 + row * 64 + 20; y < 60 + row * 64 + 44; y++) {
+                for (int x = 8; x < 80; x++) darkest = Math.min(darkest, img.getRGB(x, y) & 0xff);
+            }
+            assertThat(darkest).as("row %d's label", row + 1).isLessThan(0x40);
+        }
+    }
+
     // The axes were cut in five equal parts: SET's curve read "2.80" epochs and an accuracy of "0.0823".
     @Test
     void ticksAreRoundValuesInsideTheRangeAndWholeForWholeNumbers() {
