@@ -53,13 +53,13 @@ public final class BarChart {
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
         g.drawString(title, left, 25);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-        for (int t = 0; t <= 5; t++) {
-            double v = y0 + t * (y1 - y0) / 5;
-            int py = bottom - t * (bottom - top) / 5;
+        double[] ticks = LineChart.ticks(y0, y1, false);
+        for (double v : ticks) {
+            int py = bottom - (int) Math.round((v - y0) / (y1 - y0) * (bottom - top));
             g.setColor(new Color(0xdddddd));
             g.drawLine(left, py, right, py);
             g.setColor(Color.BLACK);
-            g.drawString(String.format("%.4f", v), 5, py + 4);
+            g.drawString(LineChart.label(v, ticks), 5, py + 4);
         }
         g.drawString(yLabel + " (axis starts at " + String.format("%.4f", y0) + ")", left, top - 8);
         int slot = (right - left) / Math.max(1, bars.size());

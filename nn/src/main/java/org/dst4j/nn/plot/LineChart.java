@@ -142,7 +142,7 @@ public final class LineChart {
     }
 
     // As many decimals as the ticks' step needs, the same for every label of an axis.
-    private static String label(double v, double[] ticks) {
+    static String label(double v, double[] ticks) {
         double step = ticks.length > 1 ? ticks[1] - ticks[0] : Math.abs(v);
         int decimals = step > 0 ? (int) Math.max(0, Math.ceil(-Math.log10(step) - 1e-9)) : 0;
         return String.format(java.util.Locale.ROOT, "%." + decimals + "f", v);
