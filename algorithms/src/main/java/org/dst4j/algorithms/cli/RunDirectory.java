@@ -66,6 +66,9 @@ final class RunDirectory {
     private static final List<Claim> claims = new ArrayList<>();
     // Set by the shutdown hook (Ctrl-C, SIGTERM): a claim after it would move an earlier run aside while the JVM exits.
     private static boolean closing;
+    // Directories of runs being continued (set --resume): nothing to settle, but a Ctrl-C waits for them too, so that
+    // training stops between batches and says where, as for a claimed run.
+    private static final List<Path> resumed = new ArrayList<>();
 
     static Options declare(Options o) {
         return o.flag("overwrite", "replace the files an earlier run wrote in an existing --out (kept aside until this run succeeds)");
@@ -153,7 +156,15 @@ final class RunDirectory {
     static boolean closing() {
         synchronized (claims) {
             closing = true;
-            return !claims.isEmpty();
+            return !claims.isEmpty() || !resumed.isEmpty();
+        }
+    }
+
+    /** Registers a run being continued in {@code dir} for the shutdown hook ({@link #closing}); {@link #settle} forgets it. */
+    static void resuming(Path dir) throws java.io.InterruptedIOException {
+        synchronized (claims) {
+            if (closing) throw new java.io.InterruptedIOException("stopped before the run resumed");
+            resumed.add(dir);
         }
     }
 
@@ -175,8 +186,19 @@ final class RunDirectory {
         List<Claim> all;
         synchronized (claims) {
             all = new ArrayList<>(claims);
-            claims.clear();
         }
+        // Forgotten only once settled: a Ctrl-C while the earlier run is being put back must wait for it (closing).
+        try {
+            settle(all, succeeded);
+        } finally {
+            synchronized (claims) {
+                claims.removeAll(all);
+                resumed.clear();
+            }
+        }
+    }
+
+    private static void settle(List<Claim> all, boolean succeeded) {
         for (Claim c : all) {
             try {
                 if (!Files.isDirectory(c.dir())) continue; // removed by someone else: nothing left to settle

@@ -136,6 +136,8 @@ final class SetCommand implements Command {
                 int[] sizes = MlpConfig.sizes(data.train().features(), cfg.hidden(), data.train().classes());
                 LayerCheck.check(o, "epsilon", "", sizes, new org.dst4j.nn.init.Density.ErdosRenyi(cfg.epsilon()).densities(sizes));
                 out = RunDirectory.claim(o, OUTPUTS);
+            } else {
+                RunDirectory.resuming(resume); // a Ctrl-C waits for the training to stop between batches
             }
             System.err.printf("dst4j set: %s, %d train / %d test samples, %d features, %d classes%n", data.train().name(),
                     data.train().samples(), data.test().samples(), data.train().features(), data.train().classes());

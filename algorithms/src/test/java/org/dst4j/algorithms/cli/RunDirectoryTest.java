@@ -142,6 +142,47 @@ class RunDirectoryTest {
         }
     }
 
+    // A Ctrl-C while a failed run's earlier run was being put back found no claim (settle had already dropped them)
+    // and let the JVM halt half-way: the earlier run split between DIR and its set-aside directory.
+    @Test
+    void aCtrlCWhileTheEarlierRunIsPutBackWaitsForIt(@TempDir Path dir) throws Exception {
+        Path run = Files.createDirectories(dir.resolve("run"));
+        Files.writeString(run.resolve("model.dst4j"), "earlier");
+        RunDirectory.claim(options(run, "--out", run.toString(), "--overwrite"), OUT);
+        // settle prints its note once the files are back, before it deletes the set-aside directory: it is held there
+        java.util.concurrent.CountDownLatch printing = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.io.PrintStream se = System.err;
+        System.setErr(new java.io.PrintStream(new java.io.OutputStream() {
+            @Override public void write(int b) {
+                printing.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }));
+        Thread settling = new Thread(() -> RunDirectory.settle(false));
+        try {
+            settling.start();
+            assertThat(printing.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(RunDirectory.closing()).as("a Ctrl-C now has a run to wait for").isTrue();
+        } finally {
+            release.countDown();
+            settling.join();
+            System.setErr(se);
+            java.lang.reflect.Field closing = RunDirectory.class.getDeclaredField("closing");
+            closing.setAccessible(true);
+            closing.setBoolean(null, false); // only the JVM's exit sets it: the next tests claim again
+        }
+        assertThat(names(run)).containsExactly("model.dst4j");
+        assertThat(RunDirectory.closing()).as("settled: nothing to wait for").isFalse();
+        java.lang.reflect.Field closing = RunDirectory.class.getDeclaredField("closing");
+        closing.setAccessible(true);
+        closing.setBoolean(null, false);
+    }
+
     @Test
     void aFailedRunGivesTheEarlierRunBack(@TempDir Path dir) throws Exception {
         Path run = Files.createDirectories(dir.resolve("run"));

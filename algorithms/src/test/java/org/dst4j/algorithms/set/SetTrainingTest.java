@@ -212,6 +212,38 @@ class SetTrainingTest {
         }
     }
 
+    /**
+     * SIGTERM (or Ctrl-C) during a set --resume: training stops between batches and says where, as in a new run. A
+     * resumed run claims no directory, and the shutdown hook, which waited only for a claimed one, let the JVM halt at
+     * once: no "interrupted" line, and a halt in the middle of an epoch's writes.
+     */
+    @Test
+    void aTerminatedResumedRunStopsBetweenBatchesAndSaysWhere(@TempDir Path dir) throws Exception {
+        Path run = dir.resolve("run");
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
+                "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "set"));
+        List<String> first = new ArrayList<>(cmd);
+        first.addAll(List.of(SMALL));
+        first.addAll(List.of("--epochs", "200", "--threads", "1", "--out", run.toString()));
+        List<String> resume = new ArrayList<>(cmd);
+        resume.addAll(List.of("--resume", run.toString(), "--limit-train", "1500", "--limit-test", "400", "--threads", "1"));
+        Path log = dir.resolve("child.log");
+        for (List<String> c : List.of(first, resume)) {
+            int before = lines(run.resolve(SetTraining.METRICS));
+            Process child = new ProcessBuilder(c).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            try {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (System.nanoTime() < deadline && child.isAlive() && lines(run.resolve(SetTraining.METRICS)) < before + 2) Thread.sleep(2);
+                assertThat(child.isAlive()).as("child still training when stopped; log: %s", Files.readString(log)).isTrue();
+                child.destroy(); // SIGTERM
+                assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            } finally {
+                child.destroyForcibly();
+            }
+            assertThat(Files.readString(log)).as("stopped between batches, saying where").contains("dst4j set: interrupted: training interrupted after ");
+        }
+    }
+
     private static String stdout(Runnable r) {
         java.io.PrintStream so = System.out;
         java.io.ByteArrayOutputStream sink = new java.io.ByteArrayOutputStream();
