@@ -150,8 +150,9 @@ final class RunDirectory {
     }
 
     /**
-     * For the shutdown hook: from now on {@link #claim} refuses; returns whether a claimed run is waiting to be
-     * settled (only then is there anything to wait for).
+     * For the shutdown hook: from now on {@link #claim} and {@link #resuming} refuse; returns whether a claimed
+     * or resumed run is under way (only then is there anything to wait for: its training stopping between
+     * batches, and {@link #settle}).
      */
     static boolean closing() {
         synchronized (claims) {
