@@ -33,7 +33,9 @@ final class DataArgs {
             split.close();
             throw new DataFormatException((o.given("data") ? "--data " + o.path("data") : split.train().name()) + ": every training label is "
                     + labels[0] + ", one class, which a classifier learns nothing from; expected at least 2 classes (is the label column,"
-                    + " --label-column, or the --labels file the right one?)");
+                    + " --label-column, or the --labels file the right one?"
+                    + (o.given("limit-train") ? " or does --limit-train " + o.string("limit-train") + " keep only the first samples of data sorted by label?" : "")
+                    + ")");
         }
         return split;
     }

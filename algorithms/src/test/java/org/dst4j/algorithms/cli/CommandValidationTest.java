@@ -131,6 +131,13 @@ class CommandValidationTest {
         assertThat(o.err()).endsWith("dst4j set: --data " + threes + ": every training label is 3, one class, which a classifier learns"
                 + " nothing from; expected at least 2 classes (is the label column, --label-column, or the --labels file the right one?)");
         assertThat(dir.resolve("run-threes")).doesNotExist();
+        // Labels sorted by class, cut by --limit-train: the message names that option too.
+        StringBuilder sorted = new StringBuilder();
+        for (int i = 0; i < 60; i++) sorted.append(i % 7).append(',').append(i % 5).append(',').append(i < 30 ? 0 : 1).append('\n');
+        String sortedFile = Files.writeString(dir.resolve("sorted.csv"), sorted.toString()).toString();
+        o = run("set", "--hidden", "8", "--data", sortedFile, "--limit-train", "20", "--threads", "1", "--out", dir.resolve("run-sorted").toString());
+        assertThat(o.code()).as(o.err()).isEqualTo(1);
+        assertThat(o.err()).endsWith("the right one? or does --limit-train 20 keep only the first samples of data sorted by label?)");
     }
 
     // The configs' own checks named fields in words ("shared layers must be in [1, 2]"), not the options to change.
