@@ -83,6 +83,7 @@ public interface Classifier extends AutoCloseable {
      * @throws IllegalArgumentException if {@code features} is not a whole number of samples
      */
     default float[] predictProbabilities(float[] features) {
+        java.util.Objects.requireNonNull(features, "features");
         try (Dataset d = Dataset.unlabeled("features", features, inputs())) {
             return predictProbabilities(d);
         }
@@ -90,6 +91,7 @@ public interface Classifier extends AutoCloseable {
 
     /** The predicted class of each raw sample in {@code features} (row-major, as {@link #predictProbabilities(float[])}). */
     default int[] predict(float[] features) {
+        java.util.Objects.requireNonNull(features, "features");
         try (Dataset d = Dataset.unlabeled("features", features, inputs())) {
             return predict(d);
         }

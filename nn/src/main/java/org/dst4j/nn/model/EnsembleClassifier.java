@@ -51,6 +51,9 @@ public final class EnsembleClassifier implements Classifier {
 
     /** Writes {@code dir/ensemble.json} listing {@code memberFiles} (relative to {@code dir}) and {@code info}. */
     public static void writeManifest(Path dir, List<String> memberFiles, Map<String, Object> info) throws IOException {
+        java.util.Objects.requireNonNull(dir, "dir");
+        java.util.Objects.requireNonNull(memberFiles, "memberFiles");
+        java.util.Objects.requireNonNull(info, "info");
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("format", FORMAT);
         m.put("members", new ArrayList<>(memberFiles));

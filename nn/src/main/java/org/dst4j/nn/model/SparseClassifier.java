@@ -139,6 +139,7 @@ public final class SparseClassifier implements Classifier {
 
     /** Writes the model (without optimizer state) atomically. */
     public synchronized void save(Path file) throws IOException {
+        java.util.Objects.requireNonNull(file, "file");
         if (closed) throw new IllegalStateException("the classifier is closed");
         Map<String, Object> extra = new java.util.LinkedHashMap<>(header);
         extra.remove("format");
