@@ -113,12 +113,15 @@ public final class FreeTickets {
      * @param progress told of every batch and epoch, or null for no progress reporting
      * @return test metrics of the ensemble and its members, topology distances and training cost
      * @throws IOException if writing into {@code out} fails
+     * @throws IllegalArgumentException if the training set is empty, or too small to hold {@code cfg.validSplit()} of it out
      * @throws org.dst4j.nn.train.Trainer.DivergedException if a loss stops being finite
      */
     public static Result run(FreeTicketsConfig cfg, DatasetSplit data, boolean standardize, Path out, TrainingProgress progress) throws IOException {
         Objects.requireNonNull(cfg, "cfg");
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(out, "out");
+        // It trained nothing and wrote an ensemble of untrained members.
+        if (data.train().samples() == 0) throw new IllegalArgumentException(data.train().name() + ": no training samples");
         if (progress == null) progress = new TrainingProgress() {};
         Files.createDirectories(out);
         List<Path> files = new ArrayList<>();

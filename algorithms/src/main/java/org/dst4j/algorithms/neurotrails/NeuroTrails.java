@@ -101,6 +101,7 @@ public final class NeuroTrails {
      * @param progress told of every batch and epoch, or null for no progress reporting
      * @return the model's test metrics and the comparison rows
      * @throws IOException if writing into {@code out} fails
+     * @throws IllegalArgumentException if the training set is empty
      * @throws org.dst4j.nn.train.Trainer.DivergedException if a loss stops being finite
      */
     public static Result run(NeuroTrailsConfig cfg, DatasetSplit data, boolean standardize, boolean compare, Path out,
@@ -108,6 +109,8 @@ public final class NeuroTrails {
         Objects.requireNonNull(cfg, "cfg");
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(out, "out");
+        // It trained nothing and wrote an untrained model.
+        if (data.train().samples() == 0) throw new IllegalArgumentException(data.train().name() + ": no training samples");
         if (progress == null) progress = new TrainingProgress() {};
         Files.createDirectories(out);
         int[] sizes = sizes(cfg, data);

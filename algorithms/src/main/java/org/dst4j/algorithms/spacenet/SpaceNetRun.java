@@ -193,13 +193,16 @@ public final class SpaceNetRun {
      *     progress reporting
      * @return each method's accuracy matrix and SpaceNet's use of capacity per task
      * @throws IOException if writing into {@code out} fails
-     * @throws IllegalArgumentException if the tasks do not fit the network or the data ({@link #checkFits})
+     * @throws IllegalArgumentException if the training set is empty, or the tasks do not fit the network or the
+     *     data ({@link #checkFits})
      */
     public static Result run(SpaceNetConfig cfg, DatasetSplit data, boolean standardize, boolean baselines, Path out,
                              TrainingProgress progress) throws IOException {
         Objects.requireNonNull(cfg, "cfg");
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(out, "out");
+        // It trained nothing and wrote an untrained model.
+        if (data.train().samples() == 0) throw new IllegalArgumentException(data.train().name() + ": no training samples");
         checkFits(cfg, data.train().features(), data.train().classes());
         if (progress == null) progress = new TrainingProgress() {};
         Files.createDirectories(out);
