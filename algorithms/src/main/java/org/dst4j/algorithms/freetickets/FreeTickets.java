@@ -115,6 +115,10 @@ public final class FreeTickets {
      * @throws IOException if writing into {@code out} fails
      * @throws IllegalArgumentException if the training set is empty, or too small to hold {@code cfg.validSplit()} of it out
      * @throws org.dst4j.nn.train.Trainer.DivergedException if a loss stops being finite
+     * @throws java.util.concurrent.CancellationException if the calling thread is interrupted: the run stops before its
+     *     next batch, naming the phase (the DST member, or {@code edst}) and its last completed epoch, and the
+     *     thread's interrupt flag stays set (an interrupt that lands in a file write is an
+     *     {@link java.io.InterruptedIOException} naming the file instead)
      */
     public static Result run(FreeTicketsConfig cfg, DatasetSplit data, boolean standardize, Path out, TrainingProgress progress) throws IOException {
         Objects.requireNonNull(cfg, "cfg");

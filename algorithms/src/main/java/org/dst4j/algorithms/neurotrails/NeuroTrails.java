@@ -103,6 +103,9 @@ public final class NeuroTrails {
      * @throws IOException if writing into {@code out} fails
      * @throws IllegalArgumentException if the training set is empty
      * @throws org.dst4j.nn.train.Trainer.DivergedException if a loss stops being finite
+     * @throws java.util.concurrent.CancellationException if the calling thread is interrupted: the run stops before its
+     *     next batch, naming the last completed epoch, and the thread's interrupt flag stays set (an interrupt that
+     *     lands in a file write is an {@link java.io.InterruptedIOException} naming the file instead)
      */
     public static Result run(NeuroTrailsConfig cfg, DatasetSplit data, boolean standardize, boolean compare, Path out,
                              TrainingProgress progress) throws IOException {

@@ -163,6 +163,8 @@ public final class QuickSelection {
      * @return every feature ranked, with its strength and the training history
      * @throws IllegalArgumentException if {@code train} has no samples, or {@code cfg.k()} exceeds its features
      * @throws org.dst4j.nn.train.Trainer.DivergedException if the reconstruction loss stops being finite
+     * @throws java.util.concurrent.CancellationException if the calling thread is interrupted: the run stops before its
+     *     next batch, naming the last completed epoch, and the thread's interrupt flag stays set
      */
     public static Result select(QuickSelectionConfig cfg, Dataset train, Scaling scaling, Progress progress) {
         Objects.requireNonNull(cfg, "cfg");

@@ -195,6 +195,9 @@ public final class SpaceNetRun {
      * @throws IOException if writing into {@code out} fails
      * @throws IllegalArgumentException if the training set is empty, or the tasks do not fit the network or the
      *     data ({@link #checkFits})
+     * @throws java.util.concurrent.CancellationException if the calling thread is interrupted: the run stops before its
+     *     next batch, naming the method, the task and its last completed epoch, and the thread's interrupt flag stays set
+     *     (an interrupt that lands in a file write is an {@link java.io.InterruptedIOException} naming the file instead)
      */
     public static Result run(SpaceNetConfig cfg, DatasetSplit data, boolean standardize, boolean baselines, Path out,
                              TrainingProgress progress) throws IOException {

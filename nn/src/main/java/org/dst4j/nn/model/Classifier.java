@@ -17,9 +17,11 @@ public interface Classifier extends AutoCloseable {
      * Loads any saved model: a multi-head model directory ({@value MultiHeadClassifier#MANIFEST}), an
      * ensemble directory ({@value EnsembleClassifier#MANIFEST}) or a single {@code .dst4j} model file.
      *
+     * @param threads worker threads of the classifier (of each member, for an ensemble), >= 1
      * @throws IOException if the model cannot be read, or a directory holds both manifests; for a
      *     directory that is no model but holds one (a training run's output directory), the message names
      *     it ({@link #modelIn})
+     * @throws IllegalArgumentException if {@code threads < 1}
      */
     static Classifier load(Path path, int threads) throws IOException {
         java.util.Objects.requireNonNull(path, "path");

@@ -66,7 +66,13 @@ public final class EnsembleClassifier implements Classifier {
         return Files.isDirectory(path) && Files.isRegularFile(path.resolve(MANIFEST));
     }
 
-    /** Loads the ensemble in {@code dir}; errors name the manifest and the field or member at fault. */
+    /**
+     * Loads the ensemble in {@code dir}; errors name the manifest and the field or member at fault.
+     *
+     * @param threads worker threads of each member, >= 1
+     * @throws IOException if the manifest or a member cannot be read, or the members differ in shape
+     * @throws IllegalArgumentException if {@code threads < 1}
+     */
     public static EnsembleClassifier load(Path dir, int threads) throws IOException {
         java.util.Objects.requireNonNull(dir, "dir");
         SparseClassifier.checkThreads(threads);

@@ -98,7 +98,13 @@ public final class MultiHeadClassifier implements Classifier {
         return EnsembleMetrics.of(headProbabilities(data), data.labels(), classes());
     }
 
-    /** Loads a model directory written by {@link #save}. */
+    /**
+     * Loads a model directory written by {@link #save}.
+     *
+     * @param threads worker threads of the classifier, >= 1
+     * @throws IOException if the manifest or a part cannot be read
+     * @throws IllegalArgumentException if {@code threads < 1}
+     */
     public static MultiHeadClassifier load(Path dir, int threads) throws IOException {
         java.util.Objects.requireNonNull(dir, "dir");
         SparseClassifier.checkThreads(threads);
