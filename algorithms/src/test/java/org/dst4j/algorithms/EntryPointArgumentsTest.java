@@ -97,6 +97,25 @@ class EntryPointArgumentsTest {
     }
 
     @Test
+    void anEmptyTrainingSetIsRefusedByEveryAlgorithmBeforeAnythingIsWritten(@TempDir Path tmp) {
+        // SET refused it; the others trained nothing and returned results (QuickSelection a ranking of zeros).
+        Path out = tmp.resolve("out");
+        try (org.dst4j.nn.data.Dataset empty = data.train().subset(new int[0]); org.dst4j.nn.data.Dataset test = data.test().subset(new int[] {0, 1})) {
+            DatasetSplit d = new DatasetSplit(empty, test);
+            String refused = "train: no training samples";
+            assertThatThrownBy(() -> SetTraining.train(set(), d, true, out, null)).isInstanceOf(IllegalArgumentException.class).hasMessage(refused);
+            assertThatThrownBy(() -> QuickSelection.select(QuickSelectionConfig.defaults().withK(5).withHidden(8).withEpochs(1).withThreads(1), empty, true,
+                    null)).isInstanceOf(IllegalArgumentException.class).hasMessage(refused);
+            assertThatThrownBy(() -> FreeTickets.run(freeTickets(), d, true, out, null)).isInstanceOf(IllegalArgumentException.class).hasMessage(refused);
+            assertThatThrownBy(() -> NeuroTrails.run(neuroTrails(), d, true, false, out, null)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage(refused);
+            assertThatThrownBy(() -> SpaceNetRun.run(spaceNet(), d, true, false, out, null)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage(refused);
+        }
+        assertThat(out).doesNotExist();
+    }
+
+    @Test
     void oneProgressListenerHearsNeuroTrailsAndSpaceNet(@TempDir Path tmp) throws Exception {
         // One listener type for every run that trains in phases, not one owned by another algorithm.
         List<String> phases = new ArrayList<>();

@@ -113,12 +113,19 @@ public final class FreeTickets {
      * @param progress told of every batch and epoch, or null for no progress reporting
      * @return test metrics of the ensemble and its members, topology distances and training cost
      * @throws IOException if writing into {@code out} fails
+     * @throws IllegalArgumentException if the training set is empty, or too small to hold {@code cfg.validSplit()} of it out
      * @throws org.dst4j.nn.train.Trainer.DivergedException if a loss stops being finite
+     * @throws java.util.concurrent.CancellationException if the calling thread is interrupted: the run stops before its
+     *     next batch, naming the phase (the DST member, or {@code edst}) and its last completed epoch, and the
+     *     thread's interrupt flag stays set (an interrupt that lands in a file write is an
+     *     {@link java.io.InterruptedIOException} naming the file instead)
      */
     public static Result run(FreeTicketsConfig cfg, DatasetSplit data, boolean standardize, Path out, TrainingProgress progress) throws IOException {
         Objects.requireNonNull(cfg, "cfg");
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(out, "out");
+        // It trained nothing and wrote an ensemble of untrained members.
+        if (data.train().samples() == 0) throw new IllegalArgumentException(data.train().name() + ": no training samples");
         if (progress == null) progress = new TrainingProgress() {};
         Files.createDirectories(out);
         List<Path> files = new ArrayList<>();

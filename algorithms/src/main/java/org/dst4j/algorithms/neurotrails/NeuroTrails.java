@@ -101,13 +101,19 @@ public final class NeuroTrails {
      * @param progress told of every batch and epoch, or null for no progress reporting
      * @return the model's test metrics and the comparison rows
      * @throws IOException if writing into {@code out} fails
+     * @throws IllegalArgumentException if the training set is empty
      * @throws org.dst4j.nn.train.Trainer.DivergedException if a loss stops being finite
+     * @throws java.util.concurrent.CancellationException if the calling thread is interrupted: the run stops before its
+     *     next batch, naming the last completed epoch, and the thread's interrupt flag stays set (an interrupt that
+     *     lands in a file write is an {@link java.io.InterruptedIOException} naming the file instead)
      */
     public static Result run(NeuroTrailsConfig cfg, DatasetSplit data, boolean standardize, boolean compare, Path out,
                              TrainingProgress progress) throws IOException {
         Objects.requireNonNull(cfg, "cfg");
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(out, "out");
+        // It trained nothing and wrote an untrained model.
+        if (data.train().samples() == 0) throw new IllegalArgumentException(data.train().name() + ": no training samples");
         if (progress == null) progress = new TrainingProgress() {};
         Files.createDirectories(out);
         int[] sizes = sizes(cfg, data);

@@ -161,13 +161,17 @@ public final class QuickSelection {
      * @param scaling how inputs are scaled before training
      * @param progress told of every batch and epoch, or null for no progress reporting
      * @return every feature ranked, with its strength and the training history
-     * @throws IllegalArgumentException if {@code cfg.k()} exceeds the features of {@code train}
+     * @throws IllegalArgumentException if {@code train} has no samples, or {@code cfg.k()} exceeds its features
      * @throws org.dst4j.nn.train.Trainer.DivergedException if the reconstruction loss stops being finite
+     * @throws java.util.concurrent.CancellationException if the calling thread is interrupted: the run stops before its
+     *     next batch, naming the last completed epoch, and the thread's interrupt flag stays set
      */
     public static Result select(QuickSelectionConfig cfg, Dataset train, Scaling scaling, Progress progress) {
         Objects.requireNonNull(cfg, "cfg");
         Objects.requireNonNull(train, "train");
         Objects.requireNonNull(scaling, "scaling");
+        // It trained nothing and ranked the untouched initial weights.
+        if (train.samples() == 0) throw new IllegalArgumentException(train.name() + ": no training samples");
         // Before training, not when the result is built after it.
         if (cfg.k() > train.features()) throw new IllegalArgumentException("k " + cfg.k() + " exceeds the " + train.features() + " features of " + train.name());
         Progress p = progress != null ? progress : new Progress() {};

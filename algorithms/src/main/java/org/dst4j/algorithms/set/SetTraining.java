@@ -83,6 +83,9 @@ public final class SetTraining {
      * @throws IOException if writing into {@code out} fails
      * @throws IllegalArgumentException if the training set is empty, or a setting does not fit the data
      * @throws Trainer.DivergedException if the loss stops being finite
+     * @throws java.util.concurrent.CancellationException if the calling thread is interrupted: the run stops before its
+     *     next batch, naming the last completed epoch, and the thread's interrupt flag stays set; with {@code out},
+     *     {@link #resume} continues it from there
      */
     public static SparseClassifier train(SetConfig cfg, DatasetSplit data, boolean standardize, Path out, Progress progress) throws IOException {
         java.util.Objects.requireNonNull(cfg, "cfg");
@@ -110,6 +113,8 @@ public final class SetTraining {
      * @param progress told of every batch and epoch, or null for no progress reporting
      * @return the trained classifier; the caller closes it
      * @throws IOException if there is no readable checkpoint, the training data differs, or writing fails
+     * @throws IllegalArgumentException if {@code threads < 1}
+     * @throws java.util.concurrent.CancellationException if the calling thread is interrupted, as for {@link #train}
      */
     public static SparseClassifier resume(Path dir, DatasetSplit data, int threads, Progress progress) throws IOException {
         java.util.Objects.requireNonNull(dir, "dir");

@@ -12,14 +12,16 @@ import org.dst4j.runtime.record.ArrayRecords;
  * {@link #defaults()} and change fields with the {@code withX} methods; every field is checked when the
  * record is built.
  *
- * @param tasks number of tasks the classes are split into (in class order)
- * @param hidden hidden layer sizes (fixed capacity for all tasks)
+ * @param tasks number of tasks the classes are split into (in class order), >= 1
+ * @param hidden hidden layer sizes (fixed capacity for all tasks), at least one layer, each >= 1
  * @param connectionsPerTask connections each task allocates in each layer (one entry per layer, input
- *     layer first)
- * @param selectedNeurons free neurons of each hidden layer a task may place connections on
- * @param reservedNeurons neurons of each hidden layer a task reserves when it ends (the most important)
- * @param dropFraction share of the task's connections in each non-output layer replaced at a topology update
- * @param epochs epochs per task; the topology is updated after every epoch but the last
+ *     layer first: {@code hidden.length + 1} entries), each >= 1
+ * @param selectedNeurons free neurons of each hidden layer a task may place connections on, >= 1
+ * @param reservedNeurons neurons of each hidden layer a task reserves when it ends (the most important),
+ *     in [0, selectedNeurons]
+ * @param dropFraction share of the task's connections in each non-output layer replaced at a topology
+ *     update, in [0, 1)
+ * @param epochs epochs per task, >= 1; the topology is updated after every epoch but the last
  * @param batch samples per mini-batch, >= 1
  * @param lr constant SGD learning rate, finite and > 0
  * @param momentum SGD momentum, in [0, 1)

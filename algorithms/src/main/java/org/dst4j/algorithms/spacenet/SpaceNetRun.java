@@ -193,13 +193,19 @@ public final class SpaceNetRun {
      *     progress reporting
      * @return each method's accuracy matrix and SpaceNet's use of capacity per task
      * @throws IOException if writing into {@code out} fails
-     * @throws IllegalArgumentException if the tasks do not fit the network or the data ({@link #checkFits})
+     * @throws IllegalArgumentException if the training set is empty, or the tasks do not fit the network or the
+     *     data ({@link #checkFits})
+     * @throws java.util.concurrent.CancellationException if the calling thread is interrupted: the run stops before its
+     *     next batch, naming the method, the task and its last completed epoch, and the thread's interrupt flag stays set
+     *     (an interrupt that lands in a file write is an {@link java.io.InterruptedIOException} naming the file instead)
      */
     public static Result run(SpaceNetConfig cfg, DatasetSplit data, boolean standardize, boolean baselines, Path out,
                              TrainingProgress progress) throws IOException {
         Objects.requireNonNull(cfg, "cfg");
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(out, "out");
+        // It trained nothing and wrote an untrained model.
+        if (data.train().samples() == 0) throw new IllegalArgumentException(data.train().name() + ": no training samples");
         checkFits(cfg, data.train().features(), data.train().classes());
         if (progress == null) progress = new TrainingProgress() {};
         Files.createDirectories(out);

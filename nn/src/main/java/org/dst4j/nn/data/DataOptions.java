@@ -43,11 +43,13 @@ public record DataOptions(Path data, Path testData, Path labels, Path testLabels
 
     /** A directory of IDX files. */
     public static DataOptions idx(Path dir) {
+        java.util.Objects.requireNonNull(dir, "dir");
         return new DataOptions(dir, null, null, null, null, "last", 0.2, 0, 0, 0);
     }
 
     /** A named dataset. */
     public static DataOptions named(String name) {
+        java.util.Objects.requireNonNull(name, "name");
         return new DataOptions(null, null, null, null, name, "last", 0.2, 0, 0, 0);
     }
 }

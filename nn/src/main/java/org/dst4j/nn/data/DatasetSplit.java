@@ -22,6 +22,7 @@ public record DatasetSplit(Dataset train, Dataset test, List<String> warnings) i
     public DatasetSplit {
         Objects.requireNonNull(train, "train");
         Objects.requireNonNull(test, "test");
+        Objects.requireNonNull(warnings, "warnings");
         // Checked here, not at the first evaluation: a training run would otherwise spend an epoch before
         // failing on a shape mismatch that names neither set.
         String problem = null;

@@ -18,6 +18,8 @@ import org.dst4j.runtime.sparse.CsrMatrix;
  * O(cells) but there cells are within 8/7 of nnz.
  */
 public final class RandomGrow implements GrowRule {
+    /** SET's random regrowth. It keeps no state: one instance may serve every layer and every run. */
+    public RandomGrow() {}
 
     @Override
     public Growth grow(CsrMatrix w, MemorySegment keep, long count, WeightInit init, RandomStream rnd, BatchGradient gradient) {

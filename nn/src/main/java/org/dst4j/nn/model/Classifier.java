@@ -17,9 +17,11 @@ public interface Classifier extends AutoCloseable {
      * Loads any saved model: a multi-head model directory ({@value MultiHeadClassifier#MANIFEST}), an
      * ensemble directory ({@value EnsembleClassifier#MANIFEST}) or a single {@code .dst4j} model file.
      *
+     * @param threads worker threads of the classifier (of each member, for an ensemble), >= 1
      * @throws IOException if the model cannot be read, or a directory holds both manifests; for a
      *     directory that is no model but holds one (a training run's output directory), the message names
      *     it ({@link #modelIn})
+     * @throws IllegalArgumentException if {@code threads < 1}
      */
     static Classifier load(Path path, int threads) throws IOException {
         java.util.Objects.requireNonNull(path, "path");
@@ -83,6 +85,7 @@ public interface Classifier extends AutoCloseable {
      * @throws IllegalArgumentException if {@code features} is not a whole number of samples
      */
     default float[] predictProbabilities(float[] features) {
+        java.util.Objects.requireNonNull(features, "features");
         try (Dataset d = Dataset.unlabeled("features", features, inputs())) {
             return predictProbabilities(d);
         }
@@ -90,6 +93,7 @@ public interface Classifier extends AutoCloseable {
 
     /** The predicted class of each raw sample in {@code features} (row-major, as {@link #predictProbabilities(float[])}). */
     default int[] predict(float[] features) {
+        java.util.Objects.requireNonNull(features, "features");
         try (Dataset d = Dataset.unlabeled("features", features, inputs())) {
             return predict(d);
         }

@@ -51,6 +51,9 @@ public final class EnsembleClassifier implements Classifier {
 
     /** Writes {@code dir/ensemble.json} listing {@code memberFiles} (relative to {@code dir}) and {@code info}. */
     public static void writeManifest(Path dir, List<String> memberFiles, Map<String, Object> info) throws IOException {
+        java.util.Objects.requireNonNull(dir, "dir");
+        java.util.Objects.requireNonNull(memberFiles, "memberFiles");
+        java.util.Objects.requireNonNull(info, "info");
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("format", FORMAT);
         m.put("members", new ArrayList<>(memberFiles));
@@ -63,7 +66,13 @@ public final class EnsembleClassifier implements Classifier {
         return Files.isDirectory(path) && Files.isRegularFile(path.resolve(MANIFEST));
     }
 
-    /** Loads the ensemble in {@code dir}; errors name the manifest and the field or member at fault. */
+    /**
+     * Loads the ensemble in {@code dir}; errors name the manifest and the field or member at fault.
+     *
+     * @param threads worker threads of each member, >= 1
+     * @throws IOException if the manifest or a member cannot be read, or the members differ in shape
+     * @throws IllegalArgumentException if {@code threads < 1}
+     */
     public static EnsembleClassifier load(Path dir, int threads) throws IOException {
         java.util.Objects.requireNonNull(dir, "dir");
         SparseClassifier.checkThreads(threads);

@@ -46,6 +46,7 @@ public final class MultiHeadClassifier implements Classifier {
      * closes {@code net} and throws.
      */
     public MultiHeadClassifier(MultiHeadMlp net, Standardizer standardizer, int threads) {
+        java.util.Objects.requireNonNull(net, "net");
         this.net = net;
         this.standardizer = standardizer;
         try {
@@ -97,7 +98,13 @@ public final class MultiHeadClassifier implements Classifier {
         return EnsembleMetrics.of(headProbabilities(data), data.labels(), classes());
     }
 
-    /** Loads a model directory written by {@link #save}. */
+    /**
+     * Loads a model directory written by {@link #save}.
+     *
+     * @param threads worker threads of the classifier, >= 1
+     * @throws IOException if the manifest or a part cannot be read
+     * @throws IllegalArgumentException if {@code threads < 1}
+     */
     public static MultiHeadClassifier load(Path dir, int threads) throws IOException {
         java.util.Objects.requireNonNull(dir, "dir");
         SparseClassifier.checkThreads(threads);
@@ -124,6 +131,9 @@ public final class MultiHeadClassifier implements Classifier {
      * {@code head-1.dst4j}, … and the manifest {@value #MANIFEST}, each file atomically.
      */
     public static void save(MultiHeadMlp net, Path dir, Standardizer std, Map<String, Object> info) throws IOException {
+        java.util.Objects.requireNonNull(net, "net");
+        java.util.Objects.requireNonNull(dir, "dir");
+        java.util.Objects.requireNonNull(info, "info");
         Files.createDirectories(dir);
         ModelFile.save(dir.resolve("backbone.dst4j"), net.backbone(), null, std, Map.of());
         List<String> names = new ArrayList<>();

@@ -52,7 +52,13 @@ public final class SparseClassifier implements Classifier {
         this.pk = new ParallelKernels(KernelProvider.get(), pool);
     }
 
-    /** Loads a model file written by any dst4j command or {@link #save}. */
+    /**
+     * Loads a model file written by any dst4j command or {@link #save}.
+     *
+     * @param threads worker threads of the classifier, >= 1
+     * @throws IOException if the file cannot be read, is damaged, or holds no classifier
+     * @throws IllegalArgumentException if {@code threads < 1}
+     */
     public static SparseClassifier load(Path file, int threads) throws IOException {
         java.util.Objects.requireNonNull(file, "file");
         checkThreads(threads);
@@ -139,6 +145,7 @@ public final class SparseClassifier implements Classifier {
 
     /** Writes the model (without optimizer state) atomically. */
     public synchronized void save(Path file) throws IOException {
+        java.util.Objects.requireNonNull(file, "file");
         if (closed) throw new IllegalStateException("the classifier is closed");
         Map<String, Object> extra = new java.util.LinkedHashMap<>(header);
         extra.remove("format");

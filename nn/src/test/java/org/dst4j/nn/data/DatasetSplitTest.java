@@ -34,6 +34,16 @@ class DatasetSplitTest {
     }
 
     @Test
+    void nullArgumentsAreRefusedNamingThem() {
+        try (Dataset a = data("a", 2, 2, 2); Dataset b = data("b", 2, 2, 2)) {
+            assertThatThrownBy(() -> new DatasetSplit(a, b, null)).isInstanceOf(NullPointerException.class).hasMessage("warnings");
+        }
+        // A null name or directory meant the embedded dataset: a caller's missing setting trained on other data without a word.
+        assertThatThrownBy(() -> DataOptions.named(null)).isInstanceOf(NullPointerException.class).hasMessage("name");
+        assertThatThrownBy(() -> DataOptions.idx(null)).isInstanceOf(NullPointerException.class).hasMessage("dir");
+    }
+
+    @Test
     void aSplitOfOneDatasetAsTrainAndTestClosesItOnce() {
         Dataset d = data("all", 4, 3, 2);
         DatasetSplit s = new DatasetSplit(d, d);

@@ -178,6 +178,24 @@ class ClassifierLifecycleTest {
     }
 
     @Test
+    void savingWithANullArgumentWritesNothing(@TempDir Path tmp) {
+        // MultiHeadClassifier.save made the directory, and with null info wrote every part file, before failing.
+        try (MultiHeadMlp net = multiHead(3)) {
+            Path dir = tmp.resolve("mh");
+            assertThatThrownBy(() -> MultiHeadClassifier.save(null, dir, null, Map.of())).isInstanceOf(NullPointerException.class).hasMessage("net");
+            assertThatThrownBy(() -> MultiHeadClassifier.save(net, null, null, Map.of())).isInstanceOf(NullPointerException.class).hasMessage("dir");
+            assertThatThrownBy(() -> MultiHeadClassifier.save(net, dir, null, null)).isInstanceOf(NullPointerException.class).hasMessage("info");
+            assertThat(dir).doesNotExist();
+        }
+        Path ens = tmp.resolve("ens");
+        assertThatThrownBy(() -> EnsembleClassifier.writeManifest(ens, null, Map.of())).isInstanceOf(NullPointerException.class).hasMessage("memberFiles");
+        assertThatThrownBy(() -> EnsembleClassifier.writeManifest(ens, List.of("a.dst4j"), null)).isInstanceOf(NullPointerException.class).hasMessage("info");
+        try (SparseClassifier c = new SparseClassifier(net(1), null, Map.of(), 1)) {
+            assertThatThrownBy(() -> c.save(null)).isInstanceOf(NullPointerException.class).hasMessage("file");
+        }
+    }
+
+    @Test
     void aMultiHeadClassifierClosesOnce() {
         MultiHeadClassifier c = new MultiHeadClassifier(multiHead(3), null, 2);
         c.close();

@@ -34,6 +34,8 @@ class ClassifierPredictionTest {
         try (var net = net(1)) {
             assertThatThrownBy(() -> new SparseClassifier(net, null, null, 1)).isInstanceOf(NullPointerException.class).hasMessage("header");
         }
+        // Accepted before, it made a classifier whose every call failed and whose close() left its worker threads running.
+        assertThatThrownBy(() -> new MultiHeadClassifier(null, null, 1)).isInstanceOf(NullPointerException.class).hasMessage("net");
         try (Dataset d = data("d", 4, CLASSES, 1)) {
             // A batch of 0 never advanced: an endless loop.
             assertThatThrownBy(() -> d.inBatches(0, null, (x, from, m) -> {})).isInstanceOf(IllegalArgumentException.class)
@@ -109,7 +111,9 @@ class ClassifierPredictionTest {
                     .hasMessageContaining("samples of " + ClassifierLifecycleTest.FEATURES + " features, got 7 values");
             assertThatThrownBy(() -> m.predict(new float[0])).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("got 0 values");
-            assertThatThrownBy(() -> c.predict((float[]) null)).isInstanceOf(NullPointerException.class);
+            // Named as the caller knows it, not by the name of the Dataset factory's parameter ("rowMajor").
+            assertThatThrownBy(() -> c.predict((float[]) null)).isInstanceOf(NullPointerException.class).hasMessage("features");
+            assertThatThrownBy(() -> m.predictProbabilities((float[]) null)).isInstanceOf(NullPointerException.class).hasMessage("features");
         }
     }
 
