@@ -132,6 +132,23 @@ class EntryPointArgumentsTest {
     }
 
     @Test
+    void anUncheckedIOExceptionFromAProgressListenerReachesTheCallerUnchanged(@TempDir Path tmp) {
+        // A run's own failed write leaves the training loop unchecked and is thrown as its IOException; a
+        // listener's own UncheckedIOException was taken for one and arrived as its cause.
+        java.io.UncheckedIOException mine = new java.io.UncheckedIOException(new java.io.IOException("the listener's own"));
+        TrainingProgress p = new TrainingProgress() {
+            @Override public void epoch(String phase, EpochMetrics m) { throw mine; }
+        };
+        SetTraining.Progress sp = new SetTraining.Progress() {
+            @Override public void epoch(EpochMetrics m) { throw mine; }
+        };
+        assertThatThrownBy(() -> SetTraining.train(set(), data, true, tmp.resolve("set"), sp)).isSameAs(mine);
+        assertThatThrownBy(() -> FreeTickets.run(freeTickets(), data, true, tmp.resolve("ft"), p)).isSameAs(mine);
+        assertThatThrownBy(() -> NeuroTrails.run(neuroTrails(), data, true, false, tmp.resolve("nt"), p)).isSameAs(mine);
+        assertThatThrownBy(() -> SpaceNetRun.run(spaceNet(), data, true, false, tmp.resolve("sn"), p)).isSameAs(mine);
+    }
+
+    @Test
     void nullProgressMeansNoReporting(@TempDir Path tmp) throws Exception {
         try (SparseClassifier c = SetTraining.train(set(), data, true, tmp.resolve("set"), null)) {
             assertThat(c.evaluate(data.test()).accuracy()).isBetween(0.0, 1.0);

@@ -1,7 +1,6 @@
 package org.dst4j.algorithms.freetickets;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -302,7 +301,7 @@ public final class FreeTickets {
                         try {
                             ModelFile.save(files.get(ticket - 1), net, null, std, header(cfg, ticket, given));
                         } catch (IOException e) {
-                            throw new UncheckedIOException(e);
+                            throw new Trainer.FileWriteException(e);
                         }
                     }
                 };
@@ -381,7 +380,7 @@ public final class FreeTickets {
             try {
                 ModelFile.save(candidate(file), net, null, std, header.apply(ticket));
             } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                throw new Trainer.FileWriteException(e);
             }
         }
 
@@ -405,7 +404,7 @@ public final class FreeTickets {
                     Files.delete(c);
                 }
             } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                throw new Trainer.FileWriteException(e);
             }
         }
     }
@@ -440,11 +439,11 @@ public final class FreeTickets {
                     try {
                         log.append(r);
                     } catch (IOException e) {
-                        throw new UncheckedIOException(e);
+                        throw new Trainer.FileWriteException(e);
                     }
                 }
             });
-        } catch (UncheckedIOException e) {
+        } catch (Trainer.FileWriteException e) {
             throw e.getCause();
         } catch (java.util.concurrent.CancellationException e) {
             // The trainer counts this call's epochs: "no epoch was completed" of member 3 is not of the whole run.

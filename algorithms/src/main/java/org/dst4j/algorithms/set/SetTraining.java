@@ -233,11 +233,11 @@ public final class SetTraining {
                                 throw new java.util.concurrent.CancellationException("training interrupted after epoch " + m.epoch()
                                         + " while writing its files (" + e.getMessage() + "); " + out + " holds the run as of the last file written");
                             }
-                            throw new java.io.UncheckedIOException(e);
+                            throw new Trainer.FileWriteException(e);
                         }
                     }
                 });
-            } catch (java.io.UncheckedIOException e) {
+            } catch (Trainer.FileWriteException e) {
                 throw e.getCause();
             } finally {
                 if (log != null) log.close();

@@ -1,7 +1,6 @@
 package org.dst4j.algorithms.spacenet;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -270,7 +269,7 @@ public final class SpaceNetRun {
                     }
                 }
             }
-        } catch (UncheckedIOException e) {
+        } catch (Trainer.FileWriteException e) {
             throw e.getCause();
         }
         long dense = 0;
@@ -355,7 +354,7 @@ public final class SpaceNetRun {
                 try {
                     log.append(r);
                 } catch (IOException e) {
-                    throw new UncheckedIOException(e);
+                    throw new Trainer.FileWriteException(e);
                 }
             }
         };

@@ -117,6 +117,19 @@ public final class Trainer {
         }
     }
 
+    /**
+     * A run's own file write that failed inside a {@link Listener}, carried out of {@link #run} unchecked so
+     * that the algorithm calling it can throw the {@link java.io.IOException} itself. Its own type, so that
+     * an {@link java.io.UncheckedIOException} thrown by a caller's progress listener is not taken for one and
+     * reaches the caller unchanged.
+     */
+    public static final class FileWriteException extends java.io.UncheckedIOException {
+        /** Carries {@code cause}, the write's failure. */
+        public FileWriteException(java.io.IOException cause) {
+            super(cause);
+        }
+    }
+
     private final ParallelKernels pk;
     private final Settings settings;
 
