@@ -90,6 +90,8 @@ class EntryPointArgumentsTest {
         rejectsNull(() -> QuickSelection.select(null, data.train(), true, null), "cfg");
         rejectsNull(() -> QuickSelection.select(QuickSelectionConfig.defaults(), null, QuickSelection.Scaling.NONE, null), "train");
         rejectsNull(() -> QuickSelection.select(QuickSelectionConfig.defaults(), data.train(), (QuickSelection.Scaling) null, null), "scaling");
+        rejectsNull(() -> QuickSelection.Scaling.parse(null), "scaling");
+        rejectsNull(() -> FreeTickets.trainDst(null, freeTickets(), 1, data, null, null, null, null, "p", 1), "net");
         rejectsNull(() -> SparseClassifier.load(null, 1), "file");
         rejectsNull(() -> EnsembleClassifier.load(null, 1), "dir");
         rejectsNull(() -> MultiHeadClassifier.load(null, 1), "dir");

@@ -226,6 +226,13 @@ public final class FreeTickets {
      */
     public static void trainDst(Network net, FreeTicketsConfig cfg, long seed, DatasetSplit data, Standardizer std, ParallelKernels pk,
                                 MetricsLog log, TrainingProgress progress, String phase, int member) throws IOException {
+        // Here, not at the first epoch's end, where a null log failed after a whole epoch's training.
+        Objects.requireNonNull(net, "net");
+        Objects.requireNonNull(cfg, "cfg");
+        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(pk, "pk");
+        Objects.requireNonNull(log, "log");
+        Objects.requireNonNull(phase, "phase");
         if (progress == null) progress = new TrainingProgress() {};
         RngStreams rng = new RngStreams(seed);
         Trainer.State state = new Trainer.State(rng.stream("shuffle"), rng.stream("evolution"));

@@ -119,6 +119,7 @@ public final class QuickSelection {
 
         /** {@code standardize}, {@code center} or {@code none}. */
         public static Scaling parse(String s) {
+            Objects.requireNonNull(s, "scaling");
             return switch (s) {
                 case "standardize" -> STANDARDIZE;
                 case "center" -> CENTER;
