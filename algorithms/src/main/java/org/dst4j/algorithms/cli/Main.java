@@ -83,8 +83,8 @@ public final class Main {
             // there would otherwise take until that step ends.
             if (!RunDirectory.closing()) return;
             try {
-                // Again every 100 ms until the run has settled: once in about 20 SIGTERMs the flag was gone within 2 ms,
-                // the command thread then writing a chart's PNG, and training ran on to its last epoch.
+                // Again every 100 ms until the run has settled: code outside this project may clear the flag, as Java2D
+                // did while a chart drew new glyphs on the command thread (charts now draw on a thread of their own).
                 long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(SETTLE_SECONDS);
                 while (!settled.await(100, TimeUnit.MILLISECONDS) && System.nanoTime() < end) command.interrupt();
             } catch (InterruptedException e) {

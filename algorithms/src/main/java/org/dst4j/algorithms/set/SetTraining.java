@@ -243,8 +243,17 @@ public final class SetTraining {
                 if (log != null) log.close();
             }
             if (out != null) {
-                ModelFile.save(out.resolve(MODEL), net, null, std, header(cfg, state, provenance));
-                Charts.write(out.resolve(CURVE), f -> curve(history).write(f));
+                try {
+                    ModelFile.save(out.resolve(MODEL), net, null, std, header(cfg, state, provenance));
+                    Charts.write(out.resolve(CURVE), f -> curve(history).write(f));
+                } catch (IOException e) {
+                    // As an interrupt in an epoch's writes: the checkpoint holds every epoch, and resume writes these.
+                    if (Thread.currentThread().isInterrupted()) {
+                        throw new java.util.concurrent.CancellationException("training interrupted after epoch " + state.epochsDone
+                                + " while writing its files (" + e.getMessage() + "); " + out + " holds the run as of the last file written");
+                    }
+                    throw e;
+                }
             }
             // The header the run's model file has, as loading it would give it (JSON types): a model saved from the
             // API then records its data and seed, which predict needs to re-draw a single file's held-out split.

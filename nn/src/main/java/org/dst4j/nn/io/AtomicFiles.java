@@ -92,11 +92,13 @@ public final class AtomicFiles {
      * "No space left on device"; a file-system exception about {@code file} itself keeps its type, one
      * about another path (the temporary file, a parent directory) is reported as writing {@code file}.
      * An interrupt closes a file channel with an exception that has no message: it becomes an
-     * {@link InterruptedIOException} saying "interrupted"; another exception without a message is
-     * described by its type.
+     * {@link InterruptedIOException} saying "interrupted", also when a writer wrapped it in one of its own
+     * (ImageIO's "I/O error writing PNG file!"); another exception without a message is described by its type.
      */
     public static IOException named(Path file, IOException e) {
-        if (e instanceof ClosedByInterruptException) return interrupted("writing " + file, e);
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof ClosedByInterruptException) return interrupted("writing " + file, e);
+        }
         if (e instanceof java.nio.file.FileSystemException f) {
             if (file.toString().equals(f.getFile())) return e;
             return new IOException("writing " + file + ": " + reason(f), e);

@@ -83,7 +83,6 @@ public final class BarChart {
 
     /** Writes the PNG atomically. */
     public void write(Path file) throws IOException {
-        BufferedImage img = render();
-        Png.write(file, img);
+        Png.write(file, Png.rendered(file, this::render));
     }
 }

@@ -98,6 +98,6 @@ public final class Heatmap {
 
     /** Writes the PNG atomically. */
     public void write(Path file) throws IOException {
-        PixelMap.write(file, render());
+        Png.write(file, Png.rendered(file, this::render));
     }
 }

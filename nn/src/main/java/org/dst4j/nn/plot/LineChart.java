@@ -150,7 +150,6 @@ public final class LineChart {
 
     /** Writes the PNG atomically. */
     public void write(Path file) throws IOException {
-        BufferedImage img = render();
-        Png.write(file, img);
+        Png.write(file, Png.rendered(file, this::render));
     }
 }

@@ -2,8 +2,12 @@ package org.dst4j.nn.plot;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.file.Path;
 import java.util.Iterator;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.function.Supplier;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageWriter;
 import javax.imageio.stream.ImageOutputStream;
@@ -15,6 +19,35 @@ import org.dst4j.nn.io.AtomicFiles;
 // stack trace and all, when a Ctrl-C interrupted a chart being written.
 final class Png {
     private Png() {}
+
+    /**
+     * {@code render}'s image, drawn on a thread of its own. Java2D clears the drawing thread's interrupt flag when
+     * it draws text (its font files are read through interruptible channels, and it retries a read an interrupt
+     * closed): drawn on the training thread, a chart lost the interrupt of a Ctrl-C or of an API caller, and
+     * training ran on to its last epoch.
+     *
+     * @throws InterruptedIOException if the calling thread is interrupted before or while the image is drawn
+     *     (its flag stays set)
+     */
+    static BufferedImage rendered(Path file, Supplier<BufferedImage> render) throws InterruptedIOException {
+        if (Thread.currentThread().isInterrupted()) throw new InterruptedIOException("writing " + file + ": interrupted");
+        FutureTask<BufferedImage> task = new FutureTask<>(render::get);
+        Thread.ofPlatform().name("dst4j-chart").daemon().start(task);
+        try {
+            return task.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            InterruptedIOException i = new InterruptedIOException("writing " + file + ": interrupted");
+            i.initCause(e);
+            throw i;
+        } catch (ExecutionException e) {
+            switch (e.getCause()) {
+                case RuntimeException r -> throw r;
+                case Error r -> throw r;
+                default -> throw new IllegalStateException(e.getCause());
+            }
+        }
+    }
 
     static void write(Path file, BufferedImage img) throws IOException {
         Iterator<ImageWriter> writers = ImageIO.getImageWritersByFormatName("png");

@@ -58,4 +58,50 @@ class ChartTest {
             for (double v : t) assertThat(v).as("[%s, %s]", lo, hi).isBetween(lo - 1e-9 * (hi - lo), hi + 1e-9 * (hi - lo));
         }
     }
+
+    @Test
+    void anInterruptDuringAChartsWriteIsAnInterruptedIOExceptionAndLeavesThePreviousFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        // The PNG writer wraps the channel's ClosedByInterruptException in its own "I/O error writing PNG file!",
+        // which was reported as a plain IOException: an interrupt looked like a failed disk.
+        java.nio.file.Path f = java.nio.file.Files.writeString(dir.resolve("curve.png"), "previous");
+        LineChart chart = new LineChart("t", "x", "y").add("s", new double[] {0, 1, 2}, new double[] {1, 3, 2});
+        Thread.currentThread().interrupt();
+        try {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> chart.write(f)).isInstanceOf(java.io.InterruptedIOException.class)
+                    .hasMessage("writing " + f + ": interrupted");
+            assertThat(Thread.currentThread().isInterrupted()).as("interrupt flag kept").isTrue();
+        } finally {
+            Thread.interrupted();
+        }
+        assertThat(java.nio.file.Files.readString(f)).isEqualTo("previous");
+    }
+
+    @Test
+    void anInterruptArrivingWhileAChartIsDrawnIsKept(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        // Java2D clears the drawing thread's interrupt flag when it draws text; a chart drawn on the training thread
+        // lost an interrupt that arrived meanwhile (a Ctrl-C then let training run on). Whenever the interrupt lands
+        // (before, during or after the write), the flag is set once the interrupting thread is done.
+        Thread self = Thread.currentThread();
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(7);
+        int lost = 0;
+        for (int i = 0; i < 60; i++) {
+            // Letters no earlier chart drew (Latin Extended-A): only glyphs not yet cached are read from the font file.
+            String fresh = new String(new char[] {(char) (0x100 + 2 * i), (char) (0x101 + 2 * i)});
+            LineChart chart = new LineChart("run " + fresh, "epoch", "accuracy").add(fresh, new double[] {0, 1, 2}, new double[] {1, 3, 2});
+            long delayNanos = rnd.nextLong(4_000_000);
+            Thread interrupter = Thread.ofPlatform().start(() -> {
+                java.util.concurrent.locks.LockSupport.parkNanos(delayNanos);
+                self.interrupt();
+            });
+            try {
+                chart.write(dir.resolve("c.png"));
+            } catch (java.io.InterruptedIOException expected) {
+                // landed before or in the write
+            }
+            while (interrupter.isAlive()) Thread.onSpinWait(); // not join(): it would throw on the flag it is to check
+            if (!Thread.interrupted()) lost++;
+        }
+        assertThat(lost).as("interrupts lost of 60").isZero();
+    }
 }
