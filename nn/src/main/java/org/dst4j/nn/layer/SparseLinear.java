@@ -30,8 +30,14 @@ public final class SparseLinear implements AutoCloseable {
         this.in = weights.cols();
         this.out = weights.rows();
         this.activation = activation;
-        this.bias = arena.allocate(JAVA_FLOAT, Math.max(1, out));
-        this.biasGrad = arena.allocate(JAVA_FLOAT, Math.max(1, out));
+        try {
+            this.bias = arena.allocate(JAVA_FLOAT, Math.max(1, out));
+            this.biasGrad = arena.allocate(JAVA_FLOAT, Math.max(1, out));
+        } catch (Throwable e) {
+            // Out of memory for the biases: the weights were handed over, and no caller holds a layer to close.
+            Closing.after(e, weights::close, arena::close);
+            throw e;
+        }
     }
 
     /** Inputs: the weight matrix's columns. */
