@@ -30,7 +30,10 @@ public final class BarChart {
         return this;
     }
 
-    /** Draws the chart. */
+    /**
+     * Draws the chart.
+     * Java2D may clear the calling thread's interrupt flag while it draws text; {@link #write} draws on a thread of its own.
+     */
     public BufferedImage render() {
         int width = Math.max(500, 110 * bars.size() + 140), height = 450;
         BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
@@ -81,7 +84,12 @@ public final class BarChart {
         return img;
     }
 
-    /** Writes the PNG atomically. */
+    /**
+     * Writes the PNG atomically.
+     *
+     * @throws java.io.InterruptedIOException if the calling thread is interrupted (its flag stays set; the previous
+     *     file is left as it was)
+     */
     public void write(Path file) throws IOException {
         Png.write(file, Png.rendered(file, this::render));
     }

@@ -37,7 +37,10 @@ public final class Heatmap {
         return this;
     }
 
-    /** Draws every panel side by side. */
+    /**
+     * Draws every panel side by side.
+     * Java2D may clear the calling thread's interrupt flag while it draws text; {@link #write} draws on a thread of its own.
+     */
     public BufferedImage render() {
         int width = LEFT, height = 0;
         for (double[][] p : panels) {
@@ -96,7 +99,12 @@ public final class Heatmap {
         return img;
     }
 
-    /** Writes the PNG atomically. */
+    /**
+     * Writes the PNG atomically.
+     *
+     * @throws java.io.InterruptedIOException if the calling thread is interrupted (its flag stays set; the previous
+     *     file is left as it was)
+     */
     public void write(Path file) throws IOException {
         Png.write(file, Png.rendered(file, this::render));
     }

@@ -47,7 +47,10 @@ public final class LineChart {
         return this;
     }
 
-    /** Renders to an image. */
+    /**
+     * Renders to an image.
+     * Java2D may clear the calling thread's interrupt flag while it draws text; {@link #write} draws on a thread of its own.
+     */
     public BufferedImage render() {
         BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
@@ -148,7 +151,12 @@ public final class LineChart {
         return String.format(java.util.Locale.ROOT, "%." + decimals + "f", v);
     }
 
-    /** Writes the PNG atomically. */
+    /**
+     * Writes the PNG atomically.
+     *
+     * @throws java.io.InterruptedIOException if the calling thread is interrupted (its flag stays set; the previous
+     *     file is left as it was)
+     */
     public void write(Path file) throws IOException {
         Png.write(file, Png.rendered(file, this::render));
     }
