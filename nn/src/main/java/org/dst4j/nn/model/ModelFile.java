@@ -139,7 +139,8 @@ public final class ModelFile {
                         if (features != sizes[0]) throw new IllegalArgumentException("standardizer has " + features + " features, the network " + sizes[0] + " inputs");
                     }
                     return new Loaded(SparseMlp.of(cfg, layers, Json.getLong(nh, "dropout_seed")), std, h);
-                } catch (IOException | RuntimeException e) {
+                } catch (IOException | RuntimeException | Error e) {
+                    // Error too: memory running out (an OutOfMemoryError from an allocation) must not strand the layers built.
                     Closing.after(e, () -> Closing.each(layers, SparseLinear::close));
                     throw e;
                 }

@@ -196,6 +196,38 @@ class ClassifierLifecycleTest {
     }
 
     @Test
+    void aModelThatRunsOutOfMemoryWhileLoadingFreesTheLayersItBuilt(@TempDir Path tmp) throws Exception {
+        // Memory exhaustion is an OutOfMemoryError, not a RuntimeException: the load freed nothing it had built.
+        Path file = tmp.resolve("m.dst4j");
+        try (SparseMlp n = SparseMlp.create(new MlpConfig(new int[] {FEATURES, 16, 12, CLASSES}, "relu", 0.6f, Activation.linear(), 0f,
+                new Density.Uniform(0.6), new WeightInit.HeUniform()), new RandomStream(5), 1)) {
+            org.dst4j.nn.optim.Optimizer saved = new org.dst4j.nn.optim.Sgd(0.9f, 0f);
+            n.attach(saved);
+            ModelFile.save(file, n, saved, null, Map.of());
+        }
+        List<org.dst4j.runtime.sparse.CsrMatrix> attached = new java.util.ArrayList<>();
+        org.dst4j.nn.optim.Optimizer sgd = new org.dst4j.nn.optim.Sgd(0.9f, 0f);
+        org.dst4j.nn.optim.Optimizer exhausted = new org.dst4j.nn.optim.Optimizer() {
+            @Override public void attach(org.dst4j.runtime.sparse.CsrMatrix w) {
+                attached.add(w);
+                if (attached.size() == 3) throw new OutOfMemoryError("no memory for the side arrays");
+                sgd.attach(w);
+            }
+            @Override public String[] sideArrays() { return sgd.sideArrays(); }
+            @Override public int biasSlots() { return sgd.biasSlots(); }
+            @Override public void updateWeights(ParallelKernels pk, org.dst4j.runtime.sparse.CsrMatrix w, DenseMatrix dz, DenseMatrix x, float scale,
+                                                float lr) {}
+            @Override public void updateBias(ParallelKernels pk, java.lang.foreign.MemorySegment bias, java.lang.foreign.MemorySegment gradSum,
+                                             java.lang.foreign.MemorySegment state, int n, float scale, float lr) {}
+        };
+        assertThatThrownBy(() -> ModelFile.load(file, exhausted)).isInstanceOf(OutOfMemoryError.class);
+        assertThat(attached).hasSize(3);
+        for (org.dst4j.runtime.sparse.CsrMatrix w : attached) {
+            assertThatThrownBy(() -> w.rowStart(0)).as("layer weights freed").isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    @Test
     void aMultiHeadClassifierClosesOnce() {
         MultiHeadClassifier c = new MultiHeadClassifier(multiHead(3), null, 2);
         c.close();
