@@ -118,9 +118,8 @@ public final class MultiHeadMlp implements Network {
         List<SparseMlp> hs = new ArrayList<>();
         try {
             for (int h = 0; h < heads; h++) hs.add(SparseMlp.create(head, init.split(h + 1), dropout.nextLong()));
-        } catch (RuntimeException e) {
-            b.close();
-            hs.forEach(SparseMlp::close);
+        } catch (RuntimeException | Error e) { // out of memory too: the networks built so far are freed
+            Closing.after(e, b::close, () -> Closing.each(hs, SparseMlp::close));
             throw e;
         }
         return new MultiHeadMlp(b, hs, headLoss);

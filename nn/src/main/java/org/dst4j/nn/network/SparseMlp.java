@@ -53,8 +53,8 @@ public final class SparseMlp implements Network {
                 var w = SparseInit.sample(sizes[l + 1], sizes[l], densities[l], config.init(), init.split(l));
                 layers.add(new SparseLinear(w, activationOf(config, l)));
             }
-        } catch (RuntimeException e) {
-            layers.forEach(SparseLinear::close);
+        } catch (RuntimeException | Error e) { // out of memory too: the layers built so far are freed
+            Closing.after(e, () -> Closing.each(layers, SparseLinear::close));
             throw e;
         }
         return new SparseMlp(config, layers, dropoutSeed);
