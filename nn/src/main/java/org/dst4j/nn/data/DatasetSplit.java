@@ -22,7 +22,12 @@ public record DatasetSplit(Dataset train, Dataset test, List<String> warnings) i
     public DatasetSplit {
         Objects.requireNonNull(train, "train");
         Objects.requireNonNull(test, "test");
-        Objects.requireNonNull(warnings, "warnings");
+        if (warnings == null || warnings.stream().anyMatch(Objects::isNull)) {
+            // As for sets that do not fit: the split owns both sets once given them, so a refusal closes them.
+            NullPointerException e = new NullPointerException(warnings == null ? "warnings" : "a null element in warnings");
+            Closing.after(e, () -> closeBoth(train, test));
+            throw e;
+        }
         // Checked here, not at the first evaluation: a training run would otherwise spend an epoch before
         // failing on a shape mismatch that names neither set.
         String problem = null;

@@ -35,9 +35,16 @@ class DatasetSplitTest {
 
     @Test
     void nullArgumentsAreRefusedNamingThem() {
-        try (Dataset a = data("a", 2, 2, 2); Dataset b = data("b", 2, 2, 2)) {
-            assertThatThrownBy(() -> new DatasetSplit(a, b, null)).isInstanceOf(NullPointerException.class).hasMessage("warnings");
-        }
+        // Refused as sets that do not fit are: the split was handed both sets, and closes them.
+        Dataset a = data("a", 2, 2, 2), b = data("b", 2, 2, 2);
+        assertThatThrownBy(() -> new DatasetSplit(a, b, null)).isInstanceOf(NullPointerException.class).hasMessage("warnings");
+        assertThat(closed(a)).isTrue();
+        assertThat(closed(b)).isTrue();
+        Dataset c = data("c", 2, 2, 2), d = data("d", 2, 2, 2);
+        assertThatThrownBy(() -> new DatasetSplit(c, d, java.util.Arrays.asList("fine", null))).isInstanceOf(NullPointerException.class)
+                .hasMessage("a null element in warnings");
+        assertThat(closed(c)).isTrue();
+        assertThat(closed(d)).isTrue();
         // A null name or directory meant the embedded dataset: a caller's missing setting trained on other data without a word.
         assertThatThrownBy(() -> DataOptions.named(null)).isInstanceOf(NullPointerException.class).hasMessage("name");
         assertThatThrownBy(() -> DataOptions.idx(null)).isInstanceOf(NullPointerException.class).hasMessage("dir");
