@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -132,6 +133,36 @@ public final class Json {
         Object v = parse(text);
         if (!(v instanceof Map)) throw new IllegalArgumentException("expected a JSON object, got " + (v == null ? "null" : v.getClass().getSimpleName()));
         return (Map<String, Object>) v;
+    }
+
+    /**
+     * A read-only deep copy of {@code m}: nested objects and arrays copied and unmodifiable at every level, other
+     * values (numbers, strings, booleans, null, Java arrays as given) kept. For headers handed out by a model,
+     * which a caller's change must not reach.
+     */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> frozen(Map<String, Object> m) {
+        return (Map<String, Object>) frozenValue(m);
+    }
+
+    private static Object frozenValue(Object v) {
+        return switch (v) {
+            case Map<?, ?> m -> {
+                Map<Object, Object> c = new LinkedHashMap<>();
+                m.forEach((k, x) -> c.put(k, frozenValue(x)));
+                yield Collections.unmodifiableMap(c);
+            }
+            case List<?> l -> {
+                List<Object> c = new ArrayList<>(l.size());
+                for (Object x : l) c.add(frozenValue(x));
+                yield Collections.unmodifiableList(c);
+            }
+            case int[] a -> a.clone();
+            case long[] a -> a.clone();
+            case float[] a -> a.clone();
+            case double[] a -> a.clone();
+            case null, default -> v;
+        };
     }
 
     // A header or manifest nests 3 levels; each level is two stack frames, and "[[[[..." of a file's size

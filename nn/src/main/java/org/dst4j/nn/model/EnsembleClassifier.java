@@ -46,7 +46,7 @@ public final class EnsembleClassifier implements Classifier {
             }
         }
         this.members = List.copyOf(members);
-        this.manifest = manifest;
+        this.manifest = org.dst4j.nn.io.Json.frozen(manifest);
     }
 
     /** Writes {@code dir/ensemble.json} listing {@code memberFiles} (relative to {@code dir}) and {@code info}. */
@@ -129,7 +129,7 @@ public final class EnsembleClassifier implements Classifier {
 
     @Override public org.dst4j.nn.data.Standardizer standardizer() { return members.getFirst().standardizer(); }
 
-    /** The manifest's content (members and what the writer added). */
+    /** The manifest's content (members and what the writer added), read-only at every level. */
     public Map<String, Object> manifest() { return manifest; }
 
     @Override

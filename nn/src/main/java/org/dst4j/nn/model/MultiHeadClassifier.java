@@ -110,11 +110,11 @@ public final class MultiHeadClassifier implements Classifier {
         SparseClassifier.checkThreads(threads);
         Loaded l = read(dir);
         MultiHeadClassifier c = new MultiHeadClassifier(l.net(), l.standardizer(), threads);
-        c.manifest = l.manifest();
+        c.manifest = org.dst4j.nn.io.Json.frozen(l.manifest());
         return c;
     }
 
-    /** The manifest's content (parts and what the writer added), empty for a classifier not loaded from a directory. */
+    /** The manifest's content (parts and what the writer added), read-only at every level; empty for a classifier not loaded from a directory. */
     public Map<String, Object> manifest() { return manifest; }
 
     /**

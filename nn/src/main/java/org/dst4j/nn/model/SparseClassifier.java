@@ -42,7 +42,7 @@ public final class SparseClassifier implements Classifier {
         java.util.Objects.requireNonNull(header, "header");
         this.net = net;
         this.standardizer = standardizer;
-        this.header = header;
+        this.header = org.dst4j.nn.io.Json.frozen(header); // the caller's map, or a loaded one, may change later
         try {
             this.pool = new WorkerPool(threads);
         } catch (RuntimeException | Error e) {
@@ -92,7 +92,7 @@ public final class SparseClassifier implements Classifier {
     @Override
     public int classes() { return net.outputs(); }
 
-    /** The model file's header (network shape, training settings, provenance). */
+    /** The model file's header (network shape, training settings, provenance), read-only at every level. */
     public Map<String, Object> header() { return header; }
 
     /** Loss, accuracy, confusion matrix and predictions on labeled data (labels within the model's classes). */

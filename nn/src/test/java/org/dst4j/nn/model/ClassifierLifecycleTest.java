@@ -10,6 +10,7 @@ import java.util.Map;
 import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.init.Density;
 import org.dst4j.nn.init.WeightInit;
+import org.dst4j.nn.io.Json;
 import org.dst4j.nn.layer.Activation;
 import org.dst4j.nn.network.MlpConfig;
 import org.dst4j.nn.network.MultiHeadMlp;
@@ -224,6 +225,28 @@ class ClassifierLifecycleTest {
         assertThat(attached).hasSize(3);
         for (org.dst4j.runtime.sparse.CsrMatrix w : attached) {
             assertThatThrownBy(() -> w.rowStart(0)).as("layer weights freed").isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void aHeaderIsReadOnlyAndACallersLaterChangeDoesNotReachIt(@TempDir Path tmp) throws Exception {
+        // header() handed out the map it was given (or loaded), nested objects writable: a change reached the next save.
+        Map<String, Object> training = new java.util.LinkedHashMap<>(Map.of("epochs", 3));
+        Map<String, Object> given = new java.util.LinkedHashMap<>(Map.of("training", training, "hidden", new java.util.ArrayList<>(List.of(8))));
+        try (SparseClassifier c = new SparseClassifier(net(1), null, given, 1)) {
+            training.put("epochs", 99);
+            given.put("added", true);
+            assertThat(c.header()).doesNotContainKey("added");
+            assertThat(Json.getObject(c.header(), "training")).containsEntry("epochs", 3);
+            assertThatThrownBy(() -> c.header().put("x", 1)).isInstanceOf(UnsupportedOperationException.class);
+            assertThatThrownBy(() -> Json.getObject(c.header(), "training").put("epochs", 5)).isInstanceOf(UnsupportedOperationException.class);
+            c.save(tmp.resolve("m.dst4j"));
+        }
+        try (SparseClassifier loaded = SparseClassifier.load(tmp.resolve("m.dst4j"), 1)) {
+            assertThat(Json.getObject(loaded.header(), "training")).containsEntry("epochs", 3L);
+            assertThatThrownBy(() -> Json.getObject(loaded.header(), "training").put("epochs", 5)).isInstanceOf(UnsupportedOperationException.class);
+            assertThatThrownBy(() -> ((List<Object>) loaded.header().get("hidden")).add(1)).isInstanceOf(UnsupportedOperationException.class);
         }
     }
 
