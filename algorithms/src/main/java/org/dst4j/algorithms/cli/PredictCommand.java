@@ -33,7 +33,7 @@ final class PredictCommand implements Command {
         if (!o.parse(args)) return 0;
         Path model = o.path("model");
         if (model == null) throw new UsageException("--model is required");
-        // Else reported by the model reader as "checkpoint M: no such file", naming neither the option nor what M is.
+        // Else reported by the model reader as "M: no such file", which does not name the option.
         if (!java.nio.file.Files.exists(model)) throw new UserException("--model " + model + ": no such file or directory");
         int threads = o.integer("threads", 1, 4096);
         Path output = output(o, model);

@@ -139,7 +139,7 @@ public final class CheckpointFile {
         /** The tensor of that name, or an error naming the file and the tensor. */
         public Tensor tensor(String name) throws IOException {
             Tensor t = tensors.get(name);
-            if (t == null) throw new IOException("checkpoint " + file + ": no tensor '" + name + "'");
+            if (t == null) throw new IOException(file + ": no tensor '" + name + "'");
             return t;
         }
 
@@ -209,7 +209,7 @@ public final class CheckpointFile {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             Reader r = new Reader(ch, file);
             byte[] magic = r.bytes(8, "magic");
-            if (!java.util.Arrays.equals(magic, MAGIC)) throw r.error(0, "not a dst4j checkpoint (bad magic)");
+            if (!java.util.Arrays.equals(magic, MAGIC)) throw r.error(0, "not a dst4j model or checkpoint file (bad magic)");
             int version = r.u32("version");
             if (version > VERSION) throw r.error(8, "written by a newer dst4j (format version " + version + ", this one reads " + VERSION + ")");
             if (version < 1) throw r.error(8, "bad format version " + version);
@@ -269,8 +269,8 @@ public final class CheckpointFile {
         } catch (Throwable e) {
             // An Error too (no memory for a large tensor): the tensors read so far are freed.
             org.dst4j.runtime.resource.Closing.after(e, arena::close);
-            if (e instanceof java.nio.file.NoSuchFileException) throw new IOException("checkpoint " + file + ": no such file");
-            if (e instanceof java.nio.channels.ClosedByInterruptException) throw AtomicFiles.interrupted("checkpoint " + file, e);
+            if (e instanceof java.nio.file.NoSuchFileException) throw new IOException(file + ": no such file");
+            if (e instanceof java.nio.channels.ClosedByInterruptException) throw AtomicFiles.interrupted(file.toString(), e);
             throw e;
         }
     }
@@ -290,7 +290,7 @@ public final class CheckpointFile {
         long remaining() { return size - pos; }
 
         IOException error(long at, String what) {
-            return new IOException("checkpoint " + file + ": " + what + " at byte " + at);
+            return new IOException(file + ": " + what + " at byte " + at);
         }
 
         byte[] bytes(int n, String what) throws IOException {

@@ -48,7 +48,7 @@ class CheckpointFileTest {
         for (int n = 0; n < whole.length; n++) {
             Files.write(f, java.util.Arrays.copyOf(whole, n));
             assertThatThrownBy(() -> CheckpointFile.read(f).close()).as("prefix of %d bytes", n)
-                    .isInstanceOf(IOException.class).hasMessageStartingWith("checkpoint " + f + ": ");
+                    .isInstanceOf(IOException.class).hasMessageStartingWith(f + ": ");
         }
         Files.write(f, java.util.Arrays.copyOf(whole, whole.length + 3));
         assertThatThrownBy(() -> CheckpointFile.read(f).close()).hasMessageContaining("3 unexpected bytes after the last tensor");
@@ -119,7 +119,7 @@ class CheckpointFileTest {
         Thread.currentThread().interrupt();
         try {
             assertThatThrownBy(() -> CheckpointFile.read(f).close()).isInstanceOf(InterruptedIOException.class)
-                    .hasMessage("checkpoint " + f + ": interrupted");
+                    .hasMessage(f + ": interrupted");
             assertThat(Thread.currentThread().isInterrupted()).as("interrupt flag kept").isTrue();
         } finally {
             Thread.interrupted();

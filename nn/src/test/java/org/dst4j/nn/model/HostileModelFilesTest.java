@@ -64,7 +64,7 @@ class HostileModelFilesTest {
         Path file = saved("model.dst4j");
         writeHeader(file, "{\"a\":" + "[".repeat(100_000) + "]".repeat(100_000) + "}");
         assertThatThrownBy(() -> SparseClassifier.load(file, 1)).isInstanceOf(IOException.class)
-                .hasMessageStartingWith("checkpoint " + file + ": header is not valid JSON: JSON: expected at most 256 nested arrays and objects at offset 260");
+                .hasMessageStartingWith(file + ": header is not valid JSON: JSON: expected at most 256 nested arrays and objects at offset 260");
         Path ens = Files.createDirectories(dir.resolve("ens"));
         Path manifest = Files.writeString(ens.resolve(EnsembleClassifier.MANIFEST), "[".repeat(100_000));
         assertThatThrownBy(() -> Classifier.load(ens, 1)).isInstanceOf(IOException.class)
