@@ -60,9 +60,11 @@ public record TopologyEvolution(PruneRule prune, GrowRule grow, EvolutionSchedul
      * many as were pruned (see {@link EvolutionSchedule#regrowth}); {@code gradient} may be null unless a
      * rule needs it.
      *
-     * @throws IllegalArgumentException if {@code regrowth} is negative or not finite, before anything changes
+     * @throws IllegalArgumentException if {@code fraction} is not in [0, 1] (what {@link PruneRule#prune}
+     *     promises its rule) or {@code regrowth} is negative or not finite, before anything changes
      */
     public Report evolve(SparseLinear layer, double fraction, double regrowth, RandomStream rnd, BatchGradient gradient) {
+        if (!(fraction >= 0 && fraction <= 1)) throw new IllegalArgumentException("prune fraction must be in [0, 1], got " + fraction);
         if (!(regrowth >= 0 && regrowth < Double.POSITIVE_INFINITY)) {
             throw new IllegalArgumentException("regrowth must be finite and >= 0, got " + regrowth);
         }

@@ -332,4 +332,30 @@ class EvolutionTest {
             }
         }
     }
+
+    /**
+     * {@link PruneRule#prune} promises its rule a fraction in [0, 1]; a custom schedule's 1.5 or NaN used to
+     * reach a custom rule unchecked (here: an out-of-bounds write into {@code keep}, or a silent no-op).
+     */
+    @Test
+    void aFractionOutsideZeroToOneIsRefusedBeforeTheRuleSeesIt() {
+        List<Double> seen = new ArrayList<>();
+        PruneRule firstEntries = (w, fraction, keep) -> {
+            seen.add(fraction);
+            long n = Math.round(fraction * w.nnz());
+            for (long k = 0; k < n; k++) keep.set(ValueLayout.JAVA_BYTE, k, (byte) 0);
+            return n;
+        };
+        TopologyEvolution evo = new TopologyEvolution(firstEntries, new RandomGrow(), EvolutionSchedule.everyEpoch(0.3), new WeightInit.Zero());
+        try (SparseLinear layer = new SparseLinear(SparseInit.sample(3, 4, 0.5, new WeightInit.Normal(1f), new RandomStream(3)), Activation.relu())) {
+            long before = layer.connections();
+            for (double bad : new double[] {-0.1, 1.5, Double.NaN}) {
+                assertThatThrownBy(() -> evo.evolve(layer, bad, 1, new RandomStream(4), null))
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("prune fraction must be in [0, 1], got " + bad);
+            }
+            assertThat(seen).isEmpty();
+            assertThat(layer.connections()).isEqualTo(before);
+            assertThat(evo.evolve(layer, 1, 0, new RandomStream(4), null).pruned()).isEqualTo(before);
+        }
+    }
 }
