@@ -5,7 +5,11 @@ package org.dst4j.nn.evolution;
  *
  * <p>{@link org.dst4j.nn.train.Trainer} consults it after every training step ({@link #afterStep}) and
  * after every epoch's evaluation ({@link #afterEpoch}); whenever one says yes, every layer is pruned
- * by {@link #fraction} and regrown by {@link #regrowth} of the epoch under way.
+ * by {@link #fraction} and regrown by {@link #regrowth} of the epoch under way. Those two are asked once
+ * per update, right after the {@link #afterStep} or {@link #afterEpoch} call that said yes (fraction
+ * first), and are given no step: a schedule whose fraction depends on the step (Zhu &amp; Gupta's cubic
+ * curve, for instance) remembers it in {@link #afterStep}. Every layer's prune rule gets the same
+ * fraction; the built-in rules take it of that layer's current connections, one layer at a time.
  */
 public interface EvolutionSchedule {
 

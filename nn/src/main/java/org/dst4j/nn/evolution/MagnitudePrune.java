@@ -14,6 +14,8 @@ import org.dst4j.runtime.sparse.CsrMatrix;
  * and separately among the negative weights the fraction closest to zero (the least negative ones);
  * weights exactly zero are always removed, as in the SET reference, where they fall between the two
  * thresholds. {@link #global()} removes the fraction with the smallest |w| regardless of sign.
+ * Both rank within the one layer they are given: "global" means across signs, not across layers
+ * (sparselearning's and GraNet's global pruning, one threshold over the whole network, is not this).
  * Ties at a threshold are broken by position, lowest first, so exactly the requested count goes.
  */
 public final class MagnitudePrune implements PruneRule {
@@ -26,7 +28,7 @@ public final class MagnitudePrune implements PruneRule {
     /** SET: the fraction closest to zero among positives and, separately, among negatives. */
     public static MagnitudePrune signed() { return new MagnitudePrune(true); }
 
-    /** The fraction with the smallest absolute value. */
+    /** The fraction of the layer's connections with the smallest absolute value, whatever their sign (a per-layer threshold). */
     public static MagnitudePrune global() { return new MagnitudePrune(false); }
 
     // Which side of zero an entry is on: 1 positive, -1 negative, 0 zero. Global mode puts all non-zero on side 1.
