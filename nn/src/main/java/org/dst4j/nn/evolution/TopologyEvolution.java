@@ -62,6 +62,8 @@ public record TopologyEvolution(PruneRule prune, GrowRule grow, EvolutionSchedul
      *
      * @throws IllegalArgumentException if {@code fraction} is not in [0, 1] (what {@link PruneRule#prune}
      *     promises its rule) or {@code regrowth} is negative or not finite, before anything changes
+     * @throws IllegalStateException if the prune rule returns another count than it marked, or the grow rule
+     *     grows more than it was asked for, before the layer changes
      */
     public Report evolve(SparseLinear layer, double fraction, double regrowth, RandomStream rnd, BatchGradient gradient) {
         if (!(fraction >= 0 && fraction <= 1)) throw new IllegalArgumentException("prune fraction must be in [0, 1], got " + fraction);
@@ -73,10 +75,34 @@ public record TopologyEvolution(PruneRule prune, GrowRule grow, EvolutionSchedul
             MemorySegment keep = arena.allocate(Math.max(1, w.nnz()));
             keep.fill((byte) 1);
             long pruned = prune.prune(w, fraction, keep, rnd, gradient);
+            // A custom rule's miscount would otherwise move the layer's density without a word, its report wrong.
+            long marked = marked(keep, w.nnz());
+            if (pruned != marked) {
+                throw new IllegalStateException("prune rule " + prune.getClass().getName() + " returned " + pruned + " but marked " + marked
+                        + " connections for removal");
+            }
             // Exactly `pruned` at a share of 1: a product with 1.0 rounds back to the same whole number.
-            GrowRule.Growth g = grow.grow(w, keep, Math.round(pruned * regrowth), init, rnd, gradient);
+            long asked = Math.round(pruned * regrowth);
+            GrowRule.Growth g = grow.grow(w, keep, asked, init, rnd, gradient);
+            if (g.count() > asked) {
+                throw new IllegalStateException("grow rule " + grow.getClass().getName() + " grew " + g.count() + " connections, asked for " + asked);
+            }
             w.rewire(keep, g.keys(), g.values(), g.count());
             return new Report(pruned, g.count(), w.nnz(), g.flops());
         }
+    }
+
+    private static final long ALL_KEPT = 0x0101010101010101L;
+
+    // Zeros among keep's first n bytes; eight at a time, since most entries are kept.
+    private static long marked(MemorySegment keep, long n) {
+        long zeros = 0, i = 0;
+        for (; i + 8 <= n; i += 8) {
+            long v = keep.get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, i);
+            if (v == ALL_KEPT) continue;
+            for (int b = 0; b < 64; b += 8) if (((v >>> b) & 0xFF) == 0) zeros++;
+        }
+        for (; i < n; i++) if (keep.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i) == 0) zeros++;
+        return zeros;
     }
 }

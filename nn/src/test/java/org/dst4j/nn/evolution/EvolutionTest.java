@@ -358,4 +358,44 @@ class EvolutionTest {
             assertThat(evo.evolve(layer, 1, 0, new RandomStream(4), null).pruned()).isEqualTo(before);
         }
     }
+
+    @Test
+    void aRuleThatMiscountsIsNamedBeforeTheLayerChanges() {
+        // A prune rule returning fewer than it marked, or a grow rule returning more than asked, moved the layer's
+        // density silently and made its report wrong.
+        PruneRule saysOneMarksTwo = (w, fraction, keep) -> {
+            keep.set(ValueLayout.JAVA_BYTE, 0, (byte) 0);
+            keep.set(ValueLayout.JAVA_BYTE, 1, (byte) 0);
+            return 1;
+        };
+        PruneRule marksOne = (w, fraction, keep) -> {
+            keep.set(ValueLayout.JAVA_BYTE, w.nnz() - 1, (byte) 0);
+            return 1;
+        };
+        GrowRule growsTwo = (w, keep, count, init, rnd, gradient) -> {
+            // two free positions of the 3 x 20 layer: row 0's columns not in use
+            long[] keys = new long[2];
+            int found = 0;
+            for (int c = 0; c < w.cols() && found < 2; c++) {
+                boolean used = false;
+                for (long k = w.rowStart(0); k < w.rowEnd(0); k++) used |= w.col(k) == c;
+                if (!used) keys[found++] = c;
+            }
+            return new GrowRule.Growth(keys, new float[2], 2, 0);
+        };
+        try (SparseLinear layer = new SparseLinear(SparseInit.sample(3, 20, 0.3, new WeightInit.Normal(1f), new RandomStream(3)), Activation.relu())) {
+            long before = layer.connections();
+            TopologyEvolution miscounted = new TopologyEvolution(saysOneMarksTwo, new RandomGrow(), EvolutionSchedule.everyEpoch(0.3), new WeightInit.Zero());
+            assertThatThrownBy(() -> miscounted.evolve(layer, 0.3, 1, new RandomStream(4), null)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("returned 1 but marked 2");
+            TopologyEvolution overgrown = new TopologyEvolution(marksOne, growsTwo, EvolutionSchedule.everyEpoch(0.3), new WeightInit.Zero());
+            assertThatThrownBy(() -> overgrown.evolve(layer, 0.3, 1, new RandomStream(4), null)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("grew 2 connections, asked for 1");
+            assertThat(layer.connections()).isEqualTo(before);
+            // Honest rules still evolve: 1 out, 1 in.
+            assertThat(new TopologyEvolution(marksOne, new RandomGrow(), EvolutionSchedule.everyEpoch(0.3), new WeightInit.Zero())
+                    .evolve(layer, 0.3, 1, new RandomStream(4), null).grown()).isEqualTo(1);
+            assertThat(layer.connections()).isEqualTo(before);
+        }
+    }
 }
