@@ -137,7 +137,7 @@ public final class Json {
 
     /**
      * A read-only deep copy of {@code m}: nested objects and arrays copied and unmodifiable at every level, other
-     * values (numbers, strings, booleans, null, Java arrays as given) kept. For headers handed out by a model,
+     * values kept (numbers, strings, booleans, null; a primitive array is copied). For headers handed out by a model,
      * which a caller's change must not reach.
      */
     @SuppressWarnings("unchecked")
