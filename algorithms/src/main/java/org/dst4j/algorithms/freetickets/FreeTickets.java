@@ -123,8 +123,7 @@ public final class FreeTickets {
         Objects.requireNonNull(cfg, "cfg");
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(out, "out");
-        // It trained nothing and wrote an ensemble of untrained members.
-        if (data.train().samples() == 0) throw new IllegalArgumentException(data.train().name() + ": no training samples");
+        data.train().requireTrainingSamples();
         if (progress == null) progress = new TrainingProgress() {};
         Files.createDirectories(out);
         List<Path> files = new ArrayList<>();

@@ -112,8 +112,7 @@ public final class NeuroTrails {
         Objects.requireNonNull(cfg, "cfg");
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(out, "out");
-        // It trained nothing and wrote an untrained model.
-        if (data.train().samples() == 0) throw new IllegalArgumentException(data.train().name() + ": no training samples");
+        data.train().requireTrainingSamples();
         if (progress == null) progress = new TrainingProgress() {};
         Files.createDirectories(out);
         int[] sizes = sizes(cfg, data);

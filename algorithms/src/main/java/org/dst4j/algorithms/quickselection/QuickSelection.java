@@ -171,8 +171,7 @@ public final class QuickSelection {
         Objects.requireNonNull(cfg, "cfg");
         Objects.requireNonNull(train, "train");
         Objects.requireNonNull(scaling, "scaling");
-        // It trained nothing and ranked the untouched initial weights.
-        if (train.samples() == 0) throw new IllegalArgumentException(train.name() + ": no training samples");
+        train.requireTrainingSamples();
         // Before training, not when the result is built after it.
         if (cfg.k() > train.features()) throw new IllegalArgumentException("k " + cfg.k() + " exceeds the " + train.features() + " features of " + train.name());
         Progress p = progress != null ? progress : new Progress() {};

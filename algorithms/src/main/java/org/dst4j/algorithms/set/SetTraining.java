@@ -90,8 +90,7 @@ public final class SetTraining {
     public static SparseClassifier train(SetConfig cfg, DatasetSplit data, boolean standardize, Path out, Progress progress) throws IOException {
         java.util.Objects.requireNonNull(cfg, "cfg");
         java.util.Objects.requireNonNull(data, "data");
-        // An empty training set trained nothing and returned a model without a word.
-        if (data.train().samples() == 0) throw new IllegalArgumentException(data.train().name() + ": no training samples");
+        data.train().requireTrainingSamples();
         if (progress == null) progress = new Progress() {};
         RngStreams rng = new RngStreams(cfg.seed());
         Standardizer std = standardize ? Standardizer.fit(data.train()) : null;
@@ -230,8 +229,7 @@ public final class SetTraining {
                         } catch (IOException e) {
                             // An interrupt that lands in a write closes its channel: report it as the cancellation it is.
                             if (Thread.currentThread().isInterrupted()) {
-                                throw new java.util.concurrent.CancellationException("training interrupted after epoch " + m.epoch()
-                                        + " while writing its files (" + e.getMessage() + "); " + out + " holds the run as of the last file written");
+                                throw interruptedWhileWriting(m.epoch(), e, out);
                             }
                             throw new Trainer.FileWriteException(e);
                         }
@@ -249,8 +247,7 @@ public final class SetTraining {
                 } catch (IOException e) {
                     // As an interrupt in an epoch's writes: the checkpoint holds every epoch, and resume writes these.
                     if (Thread.currentThread().isInterrupted()) {
-                        throw new java.util.concurrent.CancellationException("training interrupted after epoch " + state.epochsDone
-                                + " while writing its files (" + e.getMessage() + "); " + out + " holds the run as of the last file written");
+                        throw interruptedWhileWriting(state.epochsDone, e, out);
                     }
                     throw e;
                 }
@@ -263,6 +260,11 @@ public final class SetTraining {
             if (!ok) net.close();
         }
         return new SparseClassifier(net, std, classifierHeader, cfg.threads());
+    }
+
+    private static java.util.concurrent.CancellationException interruptedWhileWriting(int epoch, IOException e, Path out) {
+        return new java.util.concurrent.CancellationException("training interrupted after epoch " + epoch + " while writing its files ("
+                + e.getMessage() + "); " + out + " holds the run as of the last file written");
     }
 
     static MlpConfig mlpConfig(SetConfig cfg, int inputs, int classes) {

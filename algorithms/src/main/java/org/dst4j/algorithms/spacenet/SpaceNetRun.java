@@ -203,8 +203,7 @@ public final class SpaceNetRun {
         Objects.requireNonNull(cfg, "cfg");
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(out, "out");
-        // It trained nothing and wrote an untrained model.
-        if (data.train().samples() == 0) throw new IllegalArgumentException(data.train().name() + ": no training samples");
+        data.train().requireTrainingSamples();
         checkFits(cfg, data.train().features(), data.train().classes());
         if (progress == null) progress = new TrainingProgress() {};
         Files.createDirectories(out);

@@ -89,6 +89,16 @@ public final class Dataset implements AutoCloseable {
     /** Number of samples (rows). */
     public int samples() { return samples; }
 
+    /**
+     * Refuses a set with no samples as training data: a run over it would train nothing and write an
+     * untrained model without a word. Every algorithm's entry point calls it before making any directory.
+     *
+     * @throws IllegalArgumentException naming the set if it has no samples
+     */
+    public void requireTrainingSamples() {
+        if (samples == 0) throw new IllegalArgumentException(name + ": no training samples");
+    }
+
     /** Number of features of each sample (columns). */
     public int features() { return features; }
 
