@@ -31,18 +31,10 @@ final class PredictCommand implements Command {
                 // Refused after DataArgs declares it: refused before, the flag was declared again and listed by --help.
                 .refuse("no-standardize", "does not apply to predict: the model standardizes its input as it was trained");
         if (!o.parse(args)) return 0;
-        Path model = o.path("model");
-        if (model == null) throw new UsageException("--model is required");
-        // Else reported by the model reader as "M: no such file", which does not name the option.
-        if (!java.nio.file.Files.exists(model)) throw new UserException("--model " + model + ": no such file or directory");
+        Path model = model(o);
         int threads = o.integer("threads", 1, 4096);
         Path output = output(o, model);
-        if (java.nio.file.Files.isDirectory(model) && !EnsembleClassifier.isEnsemble(model) && !MultiHeadClassifier.isMultiHead(model)) {
-            // A training run's directory is the usual mistake: point at the model inside it.
-            Path inside = Classifier.modelIn(model);
-            throw new UserException("--model " + model + ": a directory, but neither an ensemble (" + EnsembleClassifier.MANIFEST
-                    + ") nor a multi-head model (" + MultiHeadClassifier.MANIFEST + ")" + (inside == null ? "" : "; did you mean --model " + inside + "?"));
-        }
+        requireModelDirectory(model);
         if (o.given("input")) return predictUnlabeled(o, model, threads, output);
         boolean heldOut = DataArgs.heldOut(o);
         if (o.given("seed") && !heldOut) {
@@ -73,6 +65,24 @@ final class PredictCommand implements Command {
             }
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage());
+        }
+    }
+
+    // Also export's: --model as predict takes it.
+    static Path model(Options o) throws UsageException, UserException {
+        Path model = o.path("model");
+        if (model == null) throw new UsageException("--model is required");
+        // Else reported by the model reader as "M: no such file", which does not name the option.
+        if (!java.nio.file.Files.exists(model)) throw new UserException("--model " + model + ": no such file or directory");
+        return model;
+    }
+
+    static void requireModelDirectory(Path model) throws UserException {
+        if (java.nio.file.Files.isDirectory(model) && !EnsembleClassifier.isEnsemble(model) && !MultiHeadClassifier.isMultiHead(model)) {
+            // A training run's directory is the usual mistake: point at the model inside it.
+            Path inside = Classifier.modelIn(model);
+            throw new UserException("--model " + model + ": a directory, but neither an ensemble (" + EnsembleClassifier.MANIFEST
+                    + ") nor a multi-head model (" + MultiHeadClassifier.MANIFEST + ")" + (inside == null ? "" : "; did you mean --model " + inside + "?"));
         }
     }
 

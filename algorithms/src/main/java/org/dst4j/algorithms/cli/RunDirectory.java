@@ -66,9 +66,9 @@ final class RunDirectory {
     private static final List<Claim> claims = new ArrayList<>();
     // Set by the shutdown hook (Ctrl-C, SIGTERM): a claim after it would move an earlier run aside while the JVM exits.
     private static boolean closing;
-    // Directories of runs being continued (set --resume): nothing to settle, but a Ctrl-C waits for them too, so that
-    // training stops between batches and says where, as for a claimed run.
-    private static final List<Path> resumed = new ArrayList<>();
+    // Directories of runs being continued (set --resume), and files being written by export: nothing to settle, but a
+    // Ctrl-C waits for them too, so that training stops between batches and says where, as for a claimed run.
+    private static final List<Path> awaited = new ArrayList<>();
 
     static Options declare(Options o) {
         return o.flag("overwrite", "replace the files an earlier run wrote in an existing --out (kept aside until this run succeeds)");
@@ -150,22 +150,34 @@ final class RunDirectory {
     }
 
     /**
-     * For the shutdown hook: from now on {@link #claim} and {@link #resuming} refuse; returns whether a claimed
-     * or resumed run is under way (only then is there anything to wait for: its training stopping between
-     * batches, and {@link #settle}).
+     * For the shutdown hook: from now on {@link #claim}, {@link #resuming} and {@link #writing} refuse; returns
+     * whether a claimed or resumed run, or an export's write, is under way (only then is there anything to wait
+     * for: training stopping between batches, an interrupted write deleting its temporary file, and {@link #settle}).
      */
     static boolean closing() {
         synchronized (claims) {
             closing = true;
-            return !claims.isEmpty() || !resumed.isEmpty();
+            return !claims.isEmpty() || !awaited.isEmpty();
         }
     }
 
     /** Registers a run being continued in {@code dir} for the shutdown hook ({@link #closing}); {@link #settle} forgets it. */
     static void resuming(Path dir) throws java.io.InterruptedIOException {
+        awaited(dir, "stopped before the run resumed");
+    }
+
+    /**
+     * Registers a file a command that claims no run is about to write (export's archive, which may take seconds), for
+     * the shutdown hook: a Ctrl-C then waits for the interrupted write to delete its temporary file.
+     */
+    static void writing(Path file) throws java.io.InterruptedIOException {
+        awaited(file, "stopped before writing " + file);
+    }
+
+    private static void awaited(Path path, String refusal) throws java.io.InterruptedIOException {
         synchronized (claims) {
-            if (closing) throw new java.io.InterruptedIOException("stopped before the run resumed");
-            resumed.add(dir);
+            if (closing) throw new java.io.InterruptedIOException(refusal);
+            awaited.add(path);
         }
     }
 
@@ -194,7 +206,7 @@ final class RunDirectory {
         } finally {
             synchronized (claims) {
                 claims.removeAll(all);
-                resumed.clear();
+                awaited.clear();
             }
         }
     }

@@ -24,6 +24,10 @@ class CommandValidationTest {
 
     // 60 samples, 4 features, 3 classes: should a check be missing, the command trains on this, in milliseconds.
     String tinyCsv() throws Exception {
+        return tinyCsv(dir);
+    }
+
+    static String tinyCsv(Path dir) throws Exception {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < 60; i++) sb.append(i % 7).append(',').append(i % 5).append(',').append(i % 3 * 2).append(',').append(i % 11).append(',').append(i % 3).append('\n');
         return Files.writeString(dir.resolve("tiny.csv"), sb.toString()).toString();

@@ -73,7 +73,7 @@ public final class MultiHeadClassifier implements Classifier {
 
     /** Each head's class probabilities, {@code [head][sample * classes + class]}. */
     public synchronized List<float[]> headProbabilities(Dataset data) {
-        if (closed) throw new IllegalStateException("the classifier is closed");
+        checkOpen();
         if (data.features() != net.inputs()) {
             throw new IllegalArgumentException(data.name() + " has " + data.features() + " features; the model takes " + net.inputs());
         }
@@ -186,6 +186,11 @@ public final class MultiHeadClassifier implements Classifier {
             if (e instanceof IllegalArgumentException) throw new IOException(file + ": " + e.getMessage());
             throw e;
         }
+    }
+
+    // For ModelExport, which holds the classifier's lock while it reads the weights.
+    void checkOpen() {
+        if (closed) throw new IllegalStateException("the classifier is closed");
     }
 
     /**

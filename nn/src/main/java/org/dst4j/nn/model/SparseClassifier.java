@@ -146,7 +146,7 @@ public final class SparseClassifier implements Classifier {
     /** Writes the model (without optimizer state) atomically. */
     public synchronized void save(Path file) throws IOException {
         java.util.Objects.requireNonNull(file, "file");
-        if (closed) throw new IllegalStateException("the classifier is closed");
+        checkOpen();
         Map<String, Object> extra = new java.util.LinkedHashMap<>(header);
         extra.remove("format");
         extra.remove("network");
@@ -155,10 +155,15 @@ public final class SparseClassifier implements Classifier {
     }
 
     private void check(Dataset data) {
-        if (closed) throw new IllegalStateException("the classifier is closed");
+        checkOpen();
         if (data.features() != net.inputs()) {
             throw new IllegalArgumentException(data.name() + " has " + data.features() + " features; the model takes " + net.inputs());
         }
+    }
+
+    // For ModelExport, which holds the classifier's lock while it reads the weights.
+    void checkOpen() {
+        if (closed) throw new IllegalStateException("the classifier is closed");
     }
 
     /**

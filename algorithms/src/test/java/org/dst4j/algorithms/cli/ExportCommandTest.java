@@ -1,0 +1,74 @@
+package org.dst4j.algorithms.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.dst4j.algorithms.cli.CommandValidationTest.assertUsageError;
+import static org.dst4j.algorithms.cli.CommandValidationTest.run;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.List;
+import java.util.zip.ZipFile;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code dst4j export}: what it writes, and the files it refuses to write over. */
+class ExportCommandTest {
+    @TempDir Path dir;
+    Path model, multiHead;
+
+    @BeforeEach
+    void trainTinyModels() throws Exception {
+        String csv = CommandValidationTest.tinyCsv(dir);
+        assertThat(run("set", "--data", csv, "--threads", "1", "--epochs", "1", "--hidden", "8,8", "--out", dir.resolve("set").toString()).code()).isZero();
+        assertThat(run("neurotrails", "--data", csv, "--threads", "1", "--epochs", "1", "--hidden", "8,8", "--density", "0.8", "--out", dir.resolve("nt").toString()).code()).isZero();
+        model = dir.resolve("set/model.dst4j");
+        multiHead = dir.resolve("nt/model");
+    }
+
+    private static List<String> entries(Path npz) throws Exception {
+        try (ZipFile z = new ZipFile(npz.toFile())) {
+            return Collections.list(z.entries()).stream().map(e -> e.getName()).toList();
+        }
+    }
+
+    @Test
+    void writesTheModelsArraysAndReplacesOnlyAnEarlierExport() throws Exception {
+        Path out = dir.resolve("exports/set.npz");
+        assertThat(run("export", "--model", model.toString(), "--output", out.toString()).code()).isZero();
+        List<String> names = entries(out);
+        assertThat(names.getFirst()).isEqualTo("meta.npy");
+        assertThat(names).contains("standardizer.mean.npy", "layer0.data.npy", "layer0.indices.npy", "layer0.indptr.npy", "layer0.shape.npy",
+                "layer2.bias.npy").hasSize(1 + 2 + 3 * 5);
+        byte[] first = Files.readAllBytes(out);
+        // The same model again: the earlier export is replaced, by the same bytes.
+        assertThat(run("export", "--model", model.toString(), "--output", out.toString()).code()).isZero();
+        assertThat(Files.readAllBytes(out)).isEqualTo(first);
+        Path mh = dir.resolve("nt.npz");
+        assertThat(run("export", "--model", multiHead.toString(), "--output", mh.toString()).code()).isZero();
+        assertThat(entries(mh)).contains("backbone.layer0.data.npy", "head0.layer0.data.npy", "head2.layer1.bias.npy");
+        // Any other file is kept: a CSV, or a file named .npz that this command did not write.
+        Path other = Files.writeString(dir.resolve("notes.npz"), "mine");
+        assertUsageError(run("export", "--model", model.toString(), "--output", other.toString()),
+                "dst4j export: --output " + other + " exists and is not an export of this command; remove it or choose another path");
+        assertThat(Files.readString(other)).isEqualTo("mine");
+    }
+
+    @Test
+    void badPathsAreRefusedInOneLine() {
+        String m = model.toString();
+        assertUsageError(run("export", "--model", m), "dst4j export: --output is required (the .npz file to write)");
+        assertUsageError(run("export", "--model", m, "--output", dir.resolve("set/metrics.jsonl").toString()),
+                "dst4j export: --output " + dir.resolve("set/metrics.jsonl") + ": expected a file name ending in .npz");
+        Path inside = multiHead.resolve("w.npz");
+        assertUsageError(run("export", "--model", multiHead.toString(), "--output", inside.toString()),
+                "dst4j export: --output " + inside + " is inside the model directory " + multiHead + "; write the export elsewhere");
+        assertThat(inside).doesNotExist();
+        var o = run("export", "--model", dir.resolve("set").toString(), "--output", dir.resolve("a.npz").toString());
+        assertThat(o.code()).isEqualTo(1);
+        assertThat(o.err()).isEqualTo("dst4j export: --model " + dir.resolve("set") + ": a directory, but neither an ensemble (ensemble.json)"
+                + " nor a multi-head model (multihead.json); did you mean --model " + model + "?");
+        assertThat(dir.resolve("a.npz")).doesNotExist();
+    }
+}
