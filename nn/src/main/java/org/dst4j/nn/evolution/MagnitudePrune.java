@@ -14,9 +14,11 @@ import org.dst4j.runtime.sparse.CsrMatrix;
  * and separately among the negative weights the fraction closest to zero (the least negative ones);
  * weights exactly zero are always removed, as in the SET reference, where they fall between the two
  * thresholds. {@link #global()} removes the fraction with the smallest |w| regardless of sign.
- * Both rank within the one layer they are given: "global" means across signs, not across layers
- * (sparselearning's and GraNet's global pruning, one threshold over the whole network, is not this).
- * Ties at a threshold are broken by position, lowest first, so exactly the requested count goes.
+ * Both rank within the one layer they are given: "global" means across signs, not across layers.
+ * {@link #networkWide()} is sparselearning's and GraNet's global pruning: one |w| threshold over every
+ * layer of the network, so a layer of many small weights loses more than the fraction and one of large
+ * weights less. Ties at a threshold are broken by position (for {@link #networkWide()}, by layer, then
+ * position), lowest first, so exactly the requested count goes.
  */
 public final class MagnitudePrune implements PruneRule {
     private final boolean separateSigns;
@@ -30,6 +32,18 @@ public final class MagnitudePrune implements PruneRule {
 
     /** The fraction of the layer's connections with the smallest absolute value, whatever their sign (a per-layer threshold). */
     public static MagnitudePrune global() { return new MagnitudePrune(false); }
+
+    /**
+     * The fraction of the whole network's connections with the smallest absolute value: one threshold over
+     * every layer of the update, chosen in {@link PruneRule#beforeUpdate} (the networks call it before their
+     * layers are pruned), with exact zeros removed besides, as by the other two. Each layer then regrows as
+     * many as it lost (or the schedule's {@link EvolutionSchedule#regrowth share} of them), so with the
+     * default share the layers keep their connection counts and only where they lose them moves; with a
+     * share below 1 (GraNet's gradual pruning) the network thins where its weights are smallest. A new
+     * rule for each network: it remembers the update's layers between {@code beforeUpdate} and their
+     * pruning.
+     */
+    public static PruneRule networkWide() { return new NetworkMagnitudePrune(); }
 
     // Which side of zero an entry is on: 1 positive, -1 negative, 0 zero. Global mode puts all non-zero on side 1.
     private int side(float v) {
@@ -101,7 +115,7 @@ public final class MagnitudePrune implements PruneRule {
     }
 
     // |v| as non-negative int bits: ordered like |v| itself.
-    private static int magnitudeBits(float v) {
+    static int magnitudeBits(float v) {
         return Float.floatToRawIntBits(v) & 0x7fffffff;
     }
 }

@@ -1,6 +1,7 @@
 package org.dst4j.nn.evolution;
 
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import org.dst4j.runtime.random.RandomStream;
 import org.dst4j.runtime.sparse.CsrMatrix;
 
@@ -41,6 +42,16 @@ public interface PruneRule {
     default long prune(CsrMatrix w, double fraction, MemorySegment keep, RandomStream rnd, BatchGradient gradient) {
         return prune(w, fraction, keep);
     }
+
+    /**
+     * Called once per topology update, before the first layer is pruned, with the weights of every layer the
+     * update prunes, in the order it prunes them, and the update's fraction (each layer's {@code prune} then
+     * gets the same). The default does nothing; a rule that ranks connections across layers
+     * ({@link MagnitudePrune#networkWide()}) chooses its threshold here. The networks' {@code evolve}
+     * methods call it through {@link TopologyEvolution#beforeUpdate}; a caller evolving layers one by one
+     * calls that first.
+     */
+    default void beforeUpdate(List<CsrMatrix> layers, double fraction) {}
 
     /**
      * Whether {@link #prune(CsrMatrix, double, MemorySegment, RandomStream, BatchGradient)} reads the

@@ -2,6 +2,7 @@ package org.dst4j.nn.evolution;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import org.dst4j.nn.init.WeightInit;
 import org.dst4j.nn.layer.SparseLinear;
 import org.dst4j.runtime.random.RandomStream;
@@ -44,6 +45,18 @@ public record TopologyEvolution(PruneRule prune, GrowRule grow, EvolutionSchedul
      * @param flops arithmetic spent choosing where to grow
      */
     public record Report(long pruned, long grown, long connections, long flops) {}
+
+    /**
+     * Starts a topology update of {@code layers} (every layer it will evolve, in order) by {@code fraction}:
+     * tells the prune rule ({@link PruneRule#beforeUpdate}), which may rank connections across them. The
+     * networks' {@code evolve} methods call it; a caller evolving layers one by one calls it first.
+     *
+     * @throws IllegalArgumentException if {@code fraction} is not in [0, 1]
+     */
+    public void beforeUpdate(List<SparseLinear> layers, double fraction) {
+        if (!(fraction >= 0 && fraction <= 1)) throw new IllegalArgumentException("prune fraction must be in [0, 1], got " + fraction);
+        prune.beforeUpdate(layers.stream().map(SparseLinear::weights).toList(), fraction);
+    }
 
     /** Evolves one layer's topology by {@code fraction}, with no gradient available. */
     public Report evolve(SparseLinear layer, double fraction, RandomStream rnd) {

@@ -6,6 +6,7 @@ import java.util.List;
 import org.dst4j.nn.evolution.TopologyEvolution;
 import org.dst4j.nn.init.Density;
 import org.dst4j.nn.layer.Dropout;
+import org.dst4j.nn.layer.SparseLinear;
 import org.dst4j.nn.loss.Loss;
 import org.dst4j.nn.optim.Optimizer;
 import org.dst4j.runtime.dense.Argmax;
@@ -288,9 +289,12 @@ public final class MultiHeadMlp implements Network {
     @Override
     public List<TopologyEvolution.Report> evolve(TopologyEvolution evolution, double fraction, double regrowth, RandomStream rnd,
                                                  ParallelKernels pk) {
+        List<SparseLinear> all = new ArrayList<>(backbone.layers());
+        for (SparseMlp head : heads) all.addAll(head.layers());
+        evolution.beforeUpdate(all, fraction);
         rnd.nextLong(); // advance: split() does not (see SparseMlp.evolve)
-        List<TopologyEvolution.Report> reports = new ArrayList<>(backbone.evolve(evolution, fraction, regrowth, rnd.split(0), pk));
-        for (int h = 0; h < heads.size(); h++) reports.addAll(heads.get(h).evolve(evolution, fraction, regrowth, rnd.split(h + 1), pk));
+        List<TopologyEvolution.Report> reports = new ArrayList<>(backbone.evolveLayers(evolution, fraction, regrowth, rnd.split(0), pk));
+        for (int h = 0; h < heads.size(); h++) reports.addAll(heads.get(h).evolveLayers(evolution, fraction, regrowth, rnd.split(h + 1), pk));
         return reports;
     }
 

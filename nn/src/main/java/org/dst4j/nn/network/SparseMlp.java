@@ -303,6 +303,13 @@ public final class SparseMlp implements Network {
     @Override
     public List<TopologyEvolution.Report> evolve(TopologyEvolution evolution, double fraction, double regrowth, RandomStream rnd,
                                                  ParallelKernels pk) {
+        evolution.beforeUpdate(layers, fraction);
+        return evolveLayers(evolution, fraction, regrowth, rnd, pk);
+    }
+
+    // The update without announcing it to the prune rule: MultiHeadMlp announces its backbone's and heads' layers as one network.
+    List<TopologyEvolution.Report> evolveLayers(TopologyEvolution evolution, double fraction, double regrowth, RandomStream rnd,
+                                                ParallelKernels pk) {
         List<TopologyEvolution.Report> reports = new ArrayList<>();
         if (!evolution.grow().needsGradient() && !evolution.prune().needsGradient()) {
             freeBuffers();
