@@ -31,10 +31,15 @@ public final class BarChart {
     }
 
     /**
-     * Draws the chart.
-     * Java2D may clear the calling thread's interrupt flag while it draws text; {@link #write} draws on a thread of its own.
+     * Draws the chart. The drawing happens on a thread of its own, which the caller waits for: Java2D clears the
+     * drawing thread's interrupt flag when it draws text, and the caller's interrupt, arriving before or
+     * meanwhile, stays set.
      */
     public BufferedImage render() {
+        return Png.drawnApart(this::draw);
+    }
+
+    private BufferedImage draw() {
         int width = Math.max(500, 110 * bars.size() + 140), height = 450;
         BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
@@ -91,6 +96,6 @@ public final class BarChart {
      *     file is left as it was)
      */
     public void write(Path file) throws IOException {
-        Png.write(file, Png.rendered(file, this::render));
+        Png.write(file, Png.rendered(file, this::draw));
     }
 }

@@ -38,10 +38,15 @@ public final class Heatmap {
     }
 
     /**
-     * Draws every panel side by side.
-     * Java2D may clear the calling thread's interrupt flag while it draws text; {@link #write} draws on a thread of its own.
+     * Draws every panel side by side. The drawing happens on a thread of its own, which the caller waits for: Java2D clears the
+     * drawing thread's interrupt flag when it draws text, and the caller's interrupt, arriving before or
+     * meanwhile, stays set.
      */
     public BufferedImage render() {
+        return Png.drawnApart(this::draw);
+    }
+
+    private BufferedImage draw() {
         int width = LEFT, height = 0;
         for (double[][] p : panels) {
             width += p[0].length * CELL + GAP;
@@ -106,6 +111,6 @@ public final class Heatmap {
      *     file is left as it was)
      */
     public void write(Path file) throws IOException {
-        Png.write(file, Png.rendered(file, this::render));
+        Png.write(file, Png.rendered(file, this::draw));
     }
 }

@@ -48,10 +48,15 @@ public final class LineChart {
     }
 
     /**
-     * Renders to an image.
-     * Java2D may clear the calling thread's interrupt flag while it draws text; {@link #write} draws on a thread of its own.
+     * Renders to an image. The drawing happens on a thread of its own, which the caller waits for: Java2D clears the
+     * drawing thread's interrupt flag when it draws text, and the caller's interrupt, arriving before or
+     * meanwhile, stays set.
      */
     public BufferedImage render() {
+        return Png.drawnApart(this::draw);
+    }
+
+    private BufferedImage draw() {
         BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
@@ -158,6 +163,6 @@ public final class LineChart {
      *     file is left as it was)
      */
     public void write(Path file) throws IOException {
-        Png.write(file, Png.rendered(file, this::render));
+        Png.write(file, Png.rendered(file, this::draw));
     }
 }

@@ -41,11 +41,38 @@ final class Png {
             i.initCause(e);
             throw i;
         } catch (ExecutionException e) {
-            switch (e.getCause()) {
-                case RuntimeException r -> throw r;
-                case Error r -> throw r;
-                default -> throw new IllegalStateException(e.getCause());
+            throw unchecked(e);
+        }
+    }
+
+    /**
+     * {@code draw}'s image, drawn on a thread of its own (see {@link #rendered}) for a caller that cannot be told of an
+     * interrupt: waits for the image whatever happens, then leaves an interrupt that arrived meanwhile set.
+     */
+    static BufferedImage drawnApart(Supplier<BufferedImage> draw) {
+        FutureTask<BufferedImage> task = new FutureTask<>(draw::get);
+        Thread.ofPlatform().name("dst4j-chart").daemon().start(task);
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return task.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    throw unchecked(e);
+                }
             }
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
+        }
+    }
+
+    private static RuntimeException unchecked(ExecutionException e) {
+        switch (e.getCause()) {
+            case RuntimeException r -> throw r;
+            case Error r -> throw r;
+            default -> throw new IllegalStateException(e.getCause());
         }
     }
 

@@ -104,4 +104,33 @@ class ChartTest {
         }
         assertThat(lost).as("interrupts lost of 60").isZero();
     }
+
+    @Test
+    void renderKeepsTheCallersInterruptToo() {
+        // render() used to draw on the caller's thread: an interrupt set before the call, or arriving during it, was
+        // cleared by Java2D drawing glyphs it had not cached yet.
+        Thread self = Thread.currentThread();
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(11);
+        int lost = 0;
+        for (int i = 0; i < 30; i++) {
+            // Cyrillic letters no other test draws: glyphs not yet cached.
+            String fresh = new String(new char[] {(char) (0x410 + 2 * i), (char) (0x411 + 2 * i)});
+            LineChart chart = new LineChart("run " + fresh, "epoch", "accuracy").add(fresh, new double[] {0, 1, 2}, new double[] {1, 3, 2});
+            Thread interrupter = null;
+            if (i % 2 == 0) {
+                self.interrupt();
+            } else {
+                long delayNanos = rnd.nextLong(4_000_000);
+                interrupter = Thread.ofPlatform().start(() -> {
+                    java.util.concurrent.locks.LockSupport.parkNanos(delayNanos);
+                    self.interrupt();
+                });
+            }
+            java.awt.image.BufferedImage img = chart.render();
+            assertThat(img.getWidth()).isPositive();
+            while (interrupter != null && interrupter.isAlive()) Thread.onSpinWait();
+            if (!Thread.interrupted()) lost++;
+        }
+        assertThat(lost).as("interrupts lost of 30").isZero();
+    }
 }
