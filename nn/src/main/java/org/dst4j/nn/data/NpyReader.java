@@ -105,11 +105,14 @@ final class NpyReader {
     // length: the bytes the stream holds, against which the header's shape is checked before allocating for it.
     static NpyArray read(InputStream raw, String source, long length) throws DataFormatException, IOException {
         DataInputStream in = new DataInputStream(new BufferedInputStream(raw, 1 << 16));
-        byte[] magic = new byte[8];
-        readFully(in, magic, source, 0, "header");
+        // Read what there is: a short file that is no .npy at all (a CSV of a few bytes, an empty file) was reported as a
+        // truncated .npy header.
+        byte[] magic = in.readNBytes(8);
+        if (magic.length == 0) throw new DataFormatException(source + ": empty file, expected a .npy array");
         if (!Arrays.equals(Arrays.copyOf(magic, 6), MAGIC)) {
             throw new DataFormatException(source + ": wrong magic at byte 0, expected \\x93NUMPY (a .npy file)");
         }
+        if (magic.length < 8) throw new DataFormatException(source + ": truncated header at byte " + magic.length);
         int major = magic[6];
         if (major < 1 || major > 3) throw new DataFormatException(source + ": unsupported .npy format version " + major + " at byte 6, expected 1, 2 or 3");
         int lenBytes = major == 1 ? 2 : 4;

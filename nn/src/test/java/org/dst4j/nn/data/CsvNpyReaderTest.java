@@ -234,6 +234,13 @@ class CsvNpyReaderTest {
         assertThatThrownBy(() -> DataSources.unlabeled(dir)).isInstanceOf(DataFormatException.class).hasMessage(dir + ": a directory, expected a file");
         Path head = write("head.npy", Arrays.copyOf(good, 9));
         assertThatThrownBy(() -> NpyReader.read(head)).hasMessageContaining("head.npy: truncated header length at byte 8");
+        // Shorter than the 8-byte preamble: said to be a truncated header even when it was no .npy at all.
+        Path csv = write("short.npy", "1,2\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        assertThatThrownBy(() -> NpyReader.read(csv)).hasMessage(csv + ": wrong magic at byte 0, expected \\x93NUMPY (a .npy file)");
+        Path empty = write("empty.npy", new byte[0]);
+        assertThatThrownBy(() -> NpyReader.read(empty)).hasMessage(empty + ": empty file, expected a .npy array");
+        Path seven = write("seven.npy", Arrays.copyOf(good, 7));
+        assertThatThrownBy(() -> NpyReader.read(seven)).hasMessage(seven + ": truncated header at byte 7");
     }
 
     @Test
