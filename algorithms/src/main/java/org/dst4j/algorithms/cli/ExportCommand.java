@@ -66,9 +66,11 @@ final class ExportCommand implements Command {
         if (Files.exists(out) && Files.isSameFile(out, model)) {
             throw new UsageException("--output " + out + " is the model given by --model; write the export elsewhere");
         }
-        // As predict: a file added to a model directory would sit among its parts; real paths, since writes follow links.
+        // As predict: a file added to a model directory would sit among its parts; real paths, since writes follow links
+        // (the nearest existing directory's too: a file not yet there, reached through a link to the model directory).
         if (Files.isDirectory(model) && (out.toAbsolutePath().normalize().startsWith(model.toAbsolutePath().normalize())
-                || Files.exists(out) && out.toRealPath().startsWith(model.toRealPath()))) {
+                || Files.exists(out) && out.toRealPath().startsWith(model.toRealPath())
+                || existing != null && existing.toRealPath().startsWith(model.toRealPath()))) {
             throw new UsageException("--output " + out + " is inside the model directory " + model + "; write the export elsewhere");
         }
         // A regular file is replaced only when it is an earlier export.

@@ -56,7 +56,7 @@ class ExportCommandTest {
     }
 
     @Test
-    void badPathsAreRefusedInOneLine() {
+    void badPathsAreRefusedInOneLine() throws Exception {
         String m = model.toString();
         assertUsageError(run("export", "--model", m), "dst4j export: --output is required (the .npz file to write)");
         assertUsageError(run("export", "--model", m, "--output", dir.resolve("set/metrics.jsonl").toString()),
@@ -64,6 +64,14 @@ class ExportCommandTest {
         Path inside = multiHead.resolve("w.npz");
         assertUsageError(run("export", "--model", multiHead.toString(), "--output", inside.toString()),
                 "dst4j export: --output " + inside + " is inside the model directory " + multiHead + "; write the export elsewhere");
+        assertThat(inside).doesNotExist();
+        // Through a link to the directory, either way round, to a file not yet there.
+        Path link = Files.createSymbolicLink(dir.resolve("link"), multiHead);
+        assertUsageError(run("export", "--model", link.toString(), "--output", inside.toString()),
+                "dst4j export: --output " + inside + " is inside the model directory " + link + "; write the export elsewhere");
+        Path viaLink = link.resolve("w.npz");
+        assertUsageError(run("export", "--model", multiHead.toString(), "--output", viaLink.toString()),
+                "dst4j export: --output " + viaLink + " is inside the model directory " + multiHead + "; write the export elsewhere");
         assertThat(inside).doesNotExist();
         var o = run("export", "--model", dir.resolve("set").toString(), "--output", dir.resolve("a.npz").toString());
         assertThat(o.code()).isEqualTo(1);
