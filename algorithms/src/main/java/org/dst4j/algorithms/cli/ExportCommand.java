@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.dst4j.nn.model.Classifier;
@@ -80,9 +81,12 @@ final class ExportCommand implements Command {
         return out;
     }
 
+    // By name under /dev and /proc, since /dev/stdout redirected into a file is a link to a regular file; but not a regular
+    // file there itself (on /dev/shm), which is checked as any other file: taken for a stream, it was replaced whatever it held.
     private static boolean isStream(Path out) {
         Path p = out.toAbsolutePath().normalize();
-        return Files.exists(out) && !Files.isRegularFile(out) || p.startsWith("/dev") || p.startsWith("/proc");
+        return Files.exists(out) && !Files.isRegularFile(out)
+                || (p.startsWith("/dev") || p.startsWith("/proc")) && !Files.isRegularFile(out, LinkOption.NOFOLLOW_LINKS);
     }
 
     private static final byte[] FIRST_ENTRY = (ModelExport.META + ".npy").getBytes(StandardCharsets.US_ASCII);

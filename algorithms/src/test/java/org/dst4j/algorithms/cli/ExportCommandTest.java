@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.Collections;
 import java.util.List;
 import java.util.zip.ZipFile;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,6 +54,22 @@ class ExportCommandTest {
         assertUsageError(run("export", "--model", model.toString(), "--output", other.toString()),
                 "dst4j export: --output " + other + " exists and is not an export of this command; remove it or choose another path");
         assertThat(Files.readString(other)).isEqualTo("mine");
+    }
+
+    @Test
+    void aRegularFileUnderDevIsKeptAsAnyOther() throws Exception {
+        Path shm = Path.of("/dev/shm");
+        Assumptions.assumeTrue(Files.isDirectory(shm) && Files.isWritable(shm), "no writable /dev/shm");
+        // Not a device: a file on the tmpfs, which the name test for /dev/stdout took for one and replaced.
+        Path other = Files.createTempFile(shm, "dst4j-export-test-", ".npz");
+        try {
+            Files.writeString(other, "mine");
+            assertUsageError(run("export", "--model", model.toString(), "--output", other.toString()),
+                    "dst4j export: --output " + other + " exists and is not an export of this command; remove it or choose another path");
+            assertThat(Files.readString(other)).isEqualTo("mine");
+        } finally {
+            Files.deleteIfExists(other);
+        }
     }
 
     @Test
