@@ -23,8 +23,9 @@ final class ExportCommand implements Command {
                 .option("output", null, "the .npz file to write (required); an earlier export there is replaced, any other file is not");
         if (!o.parse(args)) return 0;
         Path model = PredictCommand.model(o);
-        Path output = output(o, model);
+        // First: a run directory given as --model is the mistake, not an --output inside what is no model directory.
         PredictCommand.requireModelDirectory(model);
+        Path output = output(o, model);
         try (Classifier c = Classifier.load(model, 1)) {
             RunDirectory.writing(output);
             ModelExport.toNpz(c, output);

@@ -95,5 +95,11 @@ class ExportCommandTest {
         assertThat(o.err()).isEqualTo("dst4j export: --model " + dir.resolve("set") + ": a directory, but neither an ensemble (ensemble.json)"
                 + " nor a multi-head model (multihead.json); did you mean --model " + model + "?");
         assertThat(dir.resolve("a.npz")).doesNotExist();
+        // The run directory given as --model is the mistake to name, not an --output inside it.
+        Path inRun = dir.resolve("set/set.npz");
+        o = run("export", "--model", dir.resolve("set").toString(), "--output", inRun.toString());
+        assertThat(o.code()).isEqualTo(1);
+        assertThat(o.err()).endsWith("; did you mean --model " + model + "?");
+        assertThat(inRun).doesNotExist();
     }
 }
