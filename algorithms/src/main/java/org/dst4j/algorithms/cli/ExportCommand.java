@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.dst4j.nn.model.Classifier;
@@ -22,8 +23,9 @@ final class ExportCommand implements Command {
                 .option("output", null, "the .npz file to write (required); an earlier export there is replaced, any other file is not");
         if (!o.parse(args)) return 0;
         Path model = PredictCommand.model(o);
-        Path output = output(o, model);
+        // First: a run directory given as --model is the mistake, not an --output inside what is no model directory.
         PredictCommand.requireModelDirectory(model);
+        Path output = output(o, model);
         try (Classifier c = Classifier.load(model, 1)) {
             RunDirectory.writing(output);
             ModelExport.toNpz(c, output);
@@ -66,9 +68,11 @@ final class ExportCommand implements Command {
         if (Files.exists(out) && Files.isSameFile(out, model)) {
             throw new UsageException("--output " + out + " is the model given by --model; write the export elsewhere");
         }
-        // As predict: a file added to a model directory would sit among its parts; real paths, since writes follow links.
+        // As predict: a file added to a model directory would sit among its parts; real paths, since writes follow links
+        // (the nearest existing directory's too: a file not yet there, reached through a link to the model directory).
         if (Files.isDirectory(model) && (out.toAbsolutePath().normalize().startsWith(model.toAbsolutePath().normalize())
-                || Files.exists(out) && out.toRealPath().startsWith(model.toRealPath()))) {
+                || Files.exists(out) && out.toRealPath().startsWith(model.toRealPath())
+                || existing != null && existing.toRealPath().startsWith(model.toRealPath()))) {
             throw new UsageException("--output " + out + " is inside the model directory " + model + "; write the export elsewhere");
         }
         // A regular file is replaced only when it is an earlier export.
@@ -78,9 +82,12 @@ final class ExportCommand implements Command {
         return out;
     }
 
+    // By name under /dev and /proc, since /dev/stdout redirected into a file is a link to a regular file; but not a regular
+    // file there itself (on /dev/shm), which is checked as any other file: taken for a stream, it was replaced whatever it held.
     private static boolean isStream(Path out) {
         Path p = out.toAbsolutePath().normalize();
-        return Files.exists(out) && !Files.isRegularFile(out) || p.startsWith("/dev") || p.startsWith("/proc");
+        return Files.exists(out) && !Files.isRegularFile(out)
+                || (p.startsWith("/dev") || p.startsWith("/proc")) && !Files.isRegularFile(out, LinkOption.NOFOLLOW_LINKS);
     }
 
     private static final byte[] FIRST_ENTRY = (ModelExport.META + ".npy").getBytes(StandardCharsets.US_ASCII);

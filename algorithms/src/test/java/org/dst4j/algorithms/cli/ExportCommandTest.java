@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.Collections;
 import java.util.List;
 import java.util.zip.ZipFile;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,7 +57,23 @@ class ExportCommandTest {
     }
 
     @Test
-    void badPathsAreRefusedInOneLine() {
+    void aRegularFileUnderDevIsKeptAsAnyOther() throws Exception {
+        Path shm = Path.of("/dev/shm");
+        Assumptions.assumeTrue(Files.isDirectory(shm) && Files.isWritable(shm), "no writable /dev/shm");
+        // Not a device: a file on the tmpfs, which the name test for /dev/stdout took for one and replaced.
+        Path other = Files.createTempFile(shm, "dst4j-export-test-", ".npz");
+        try {
+            Files.writeString(other, "mine");
+            assertUsageError(run("export", "--model", model.toString(), "--output", other.toString()),
+                    "dst4j export: --output " + other + " exists and is not an export of this command; remove it or choose another path");
+            assertThat(Files.readString(other)).isEqualTo("mine");
+        } finally {
+            Files.deleteIfExists(other);
+        }
+    }
+
+    @Test
+    void badPathsAreRefusedInOneLine() throws Exception {
         String m = model.toString();
         assertUsageError(run("export", "--model", m), "dst4j export: --output is required (the .npz file to write)");
         assertUsageError(run("export", "--model", m, "--output", dir.resolve("set/metrics.jsonl").toString()),
@@ -65,10 +82,24 @@ class ExportCommandTest {
         assertUsageError(run("export", "--model", multiHead.toString(), "--output", inside.toString()),
                 "dst4j export: --output " + inside + " is inside the model directory " + multiHead + "; write the export elsewhere");
         assertThat(inside).doesNotExist();
+        // Through a link to the directory, either way round, to a file not yet there.
+        Path link = Files.createSymbolicLink(dir.resolve("link"), multiHead);
+        assertUsageError(run("export", "--model", link.toString(), "--output", inside.toString()),
+                "dst4j export: --output " + inside + " is inside the model directory " + link + "; write the export elsewhere");
+        Path viaLink = link.resolve("w.npz");
+        assertUsageError(run("export", "--model", multiHead.toString(), "--output", viaLink.toString()),
+                "dst4j export: --output " + viaLink + " is inside the model directory " + multiHead + "; write the export elsewhere");
+        assertThat(inside).doesNotExist();
         var o = run("export", "--model", dir.resolve("set").toString(), "--output", dir.resolve("a.npz").toString());
         assertThat(o.code()).isEqualTo(1);
         assertThat(o.err()).isEqualTo("dst4j export: --model " + dir.resolve("set") + ": a directory, but neither an ensemble (ensemble.json)"
                 + " nor a multi-head model (multihead.json); did you mean --model " + model + "?");
         assertThat(dir.resolve("a.npz")).doesNotExist();
+        // The run directory given as --model is the mistake to name, not an --output inside it.
+        Path inRun = dir.resolve("set/set.npz");
+        o = run("export", "--model", dir.resolve("set").toString(), "--output", inRun.toString());
+        assertThat(o.code()).isEqualTo(1);
+        assertThat(o.err()).endsWith("; did you mean --model " + model + "?");
+        assertThat(inRun).doesNotExist();
     }
 }

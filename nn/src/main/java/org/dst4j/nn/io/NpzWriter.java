@@ -95,10 +95,12 @@ public final class NpzWriter {
 
     private void array(String name, String descr, ValueLayout from, ValueLayout to, MemorySegment data, long count) throws IOException {
         Objects.requireNonNull(data, "data");
-        long bytes = count * from.byteSize();
-        if (count < 0 || bytes > data.byteSize()) {
-            throw new IllegalArgumentException("array '" + name + "': " + count + " elements asked, the segment holds " + data.byteSize() / from.byteSize());
+        long holds = data.byteSize() / from.byteSize();
+        // Compared in elements: count * size overflows for a count near 2^62, and a wrapped byte size fitted the segment.
+        if (count < 0 || count > holds) {
+            throw new IllegalArgumentException("array '" + name + "': " + count + " elements asked, the segment holds " + holds);
         }
+        long bytes = count * from.byteSize();
         byte[] header = header(descr, "(" + count + ",)");
         // A stored entry's checksum goes before its data: one pass to compute it, one to write.
         CRC32 crc = new CRC32();
