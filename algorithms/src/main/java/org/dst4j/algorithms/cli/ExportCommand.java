@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.dst4j.nn.model.Classifier;
@@ -30,7 +29,7 @@ final class ExportCommand implements Command {
             RunDirectory.writing(output);
             ModelExport.toNpz(c, output);
             // Written to stdout (/dev/stdout, a pipe), the archive must not be followed by this line.
-            boolean stream = isStream(output);
+            boolean stream = PredictCommand.isStream(output);
             (stream ? System.err : System.out).printf("wrote %s: %s of %s%s%n", output, describe(c), model,
                     stream ? "" : ", " + RunSummary.count(Files.size(output), "byte"));
             return 0;
@@ -56,7 +55,7 @@ final class ExportCommand implements Command {
         Path out = o.path("output");
         if (Files.isDirectory(out)) throw new UsageException("--output " + out + " is a directory; expected the path of the .npz file");
         // A device or pipe (/dev/stdout, also when the shell redirected it into a file) is written through, whatever its name.
-        if (isStream(out)) return out;
+        if (PredictCommand.isStream(out)) return out;
         // numpy.savez adds .npz to a name without it; here a missing .npz is more likely a slip (a model's name given by mistake).
         if (!out.getFileName().toString().endsWith(".npz")) {
             throw new UsageException("--output " + out + ": expected a file name ending in .npz");
@@ -68,11 +67,8 @@ final class ExportCommand implements Command {
         if (Files.exists(out) && Files.isSameFile(out, model)) {
             throw new UsageException("--output " + out + " is the model given by --model; write the export elsewhere");
         }
-        // As predict: a file added to a model directory would sit among its parts; real paths, since writes follow links
-        // (the nearest existing directory's too: a file not yet there, reached through a link to the model directory).
-        if (Files.isDirectory(model) && (out.toAbsolutePath().normalize().startsWith(model.toAbsolutePath().normalize())
-                || Files.exists(out) && out.toRealPath().startsWith(model.toRealPath())
-                || existing != null && existing.toRealPath().startsWith(model.toRealPath()))) {
+        // As predict: a file added to a model directory would sit among its parts.
+        if (PredictCommand.insideModelDirectory(out, model, existing)) {
             throw new UsageException("--output " + out + " is inside the model directory " + model + "; write the export elsewhere");
         }
         // A regular file is replaced only when it is an earlier export.
@@ -80,14 +76,6 @@ final class ExportCommand implements Command {
             throw new UsageException("--output " + out + " exists and is not an export of this command; remove it or choose another path");
         }
         return out;
-    }
-
-    // By name under /dev and /proc, since /dev/stdout redirected into a file is a link to a regular file; but not a regular
-    // file there itself (on /dev/shm), which is checked as any other file: taken for a stream, it was replaced whatever it held.
-    private static boolean isStream(Path out) {
-        Path p = out.toAbsolutePath().normalize();
-        return Files.exists(out) && !Files.isRegularFile(out)
-                || (p.startsWith("/dev") || p.startsWith("/proc")) && !Files.isRegularFile(out, LinkOption.NOFOLLOW_LINKS);
     }
 
     private static final byte[] FIRST_ENTRY = (ModelExport.META + ".npy").getBytes(StandardCharsets.US_ASCII);

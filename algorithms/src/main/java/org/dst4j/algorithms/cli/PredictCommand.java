@@ -33,8 +33,9 @@ final class PredictCommand implements Command {
         if (!o.parse(args)) return 0;
         Path model = model(o);
         int threads = o.integer("threads", 1, 4096);
-        Path output = output(o, model);
+        // First: a run directory given as --model is the mistake, not an --output inside what is no model directory.
         requireModelDirectory(model);
+        Path output = output(o, model);
         if (o.given("input")) return predictUnlabeled(o, model, threads, output);
         boolean heldOut = DataArgs.heldOut(o);
         if (o.given("seed") && !heldOut) {
@@ -166,19 +167,16 @@ final class PredictCommand implements Command {
         if (out.getFileName().toString().endsWith(".dst4j")) {
             throw new UsageException("--output " + out + ": predictions are a CSV file; .dst4j is the models' extension");
         }
-        Path m = model.toAbsolutePath().normalize(), p = out.toAbsolutePath().normalize();
         if (java.nio.file.Files.exists(out) && java.nio.file.Files.exists(model) && java.nio.file.Files.isSameFile(out, model)) {
             throw new UsageException("--output " + out + " is the model file given by --model; write the predictions elsewhere");
         }
-        // Real paths too: writes follow links, so a link outside the directory may lead into it.
-        if (java.nio.file.Files.isDirectory(model)
-                && (p.startsWith(m) || java.nio.file.Files.exists(out) && out.toRealPath().startsWith(model.toRealPath()))) {
+        if (insideModelDirectory(out, model, existing)) {
             // Not only an existing file: a CSV added there would sit among the model's parts and outlive a retraining with --overwrite.
             throw new UsageException("--output " + out + " is inside the model directory " + model + "; write the predictions elsewhere");
         }
         // The checks below concern an existing regular file that would be replaced; a device (/dev/stdout, even when
         // it is redirected into a file) or a pipe is written through, never replaced.
-        if (!java.nio.file.Files.isRegularFile(out) || p.startsWith("/dev") || p.startsWith("/proc")) return out;
+        if (!java.nio.file.Files.isRegularFile(out) || isStream(out)) return out;
         Path real = out.toRealPath();
         // Nor the data it scores: --data copy.csv --output copy.csv would replace the data by its predictions.
         for (String n : new String[] {"input", "data", "test-data", "labels", "test-labels"}) {
@@ -197,6 +195,23 @@ final class PredictCommand implements Command {
             throw new UsageException("--output " + out + " would replace a file beside the model " + model + "; write the predictions elsewhere");
         }
         return out;
+    }
+
+    // Also export's. Real paths too, since writes follow links: an existing --output's, and its nearest existing
+    // directory's, for a file not yet there reached through a link into the model directory.
+    static boolean insideModelDirectory(Path out, Path model, Path existing) throws IOException {
+        return java.nio.file.Files.isDirectory(model) && (out.toAbsolutePath().normalize().startsWith(model.toAbsolutePath().normalize())
+                || java.nio.file.Files.exists(out) && out.toRealPath().startsWith(model.toRealPath())
+                || existing != null && existing.toRealPath().startsWith(model.toRealPath()));
+    }
+
+    // Also export's. By name under /dev and /proc, since /dev/stdout redirected into a file is a link to a regular file; but
+    // not a regular file there itself (on /dev/shm), which is checked as any other file: taken for a stream, it was replaced
+    // whatever it held.
+    static boolean isStream(Path out) {
+        Path p = out.toAbsolutePath().normalize();
+        return java.nio.file.Files.exists(out) && !java.nio.file.Files.isRegularFile(out)
+                || (p.startsWith("/dev") || p.startsWith("/proc")) && !java.nio.file.Files.isRegularFile(out, java.nio.file.LinkOption.NOFOLLOW_LINKS);
     }
 
     // A float .npy of raw 0..255 pixels for a model trained on [0, 1] ones is scored without complaint, and badly:

@@ -101,5 +101,9 @@ class ExportCommandTest {
         assertThat(o.code()).isEqualTo(1);
         assertThat(o.err()).endsWith("; did you mean --model " + model + "?");
         assertThat(inRun).doesNotExist();
+        // predict checks in the same order.
+        o = run("predict", "--model", dir.resolve("set").toString(), "--output", dir.resolve("set/p.csv").toString());
+        assertThat(o.code()).isEqualTo(1);
+        assertThat(o.err()).startsWith("dst4j predict: --model ").endsWith("; did you mean --model " + model + "?");
     }
 }

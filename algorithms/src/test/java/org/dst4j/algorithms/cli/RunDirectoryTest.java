@@ -310,4 +310,32 @@ class RunDirectoryTest {
         assertThat(PredictCommand.output(fine, model)).isEqualTo(dir.resolve("p.csv"));
         assertThat(Files.readString(model)).isEqualTo("model");
     }
+
+    // As export's (session 24 review): a new file reached through a link into the model directory, and a regular file
+    // under /dev (on /dev/shm), which the name test for /dev/stdout took for a stream and replaced unchecked.
+    @Test
+    void predictionsThroughALinkIntoTheModelDirectoryOrOverAFileOnDevShmAreRefused(@TempDir Path dir) throws Exception {
+        Path ensemble = Files.createDirectories(dir.resolve("ens"));
+        Files.writeString(ensemble.resolve("ensemble.json"), "{}");
+        Path link = Files.createSymbolicLink(dir.resolve("elsewhere"), ensemble);
+        Options throughLink = new Options("predict", "p").option("output", "predictions.csv", "csv");
+        throughLink.parse(new String[] {"--output", link.resolve("p.csv").toString()});
+        assertThatThrownBy(() -> PredictCommand.output(throughLink, ensemble)).isInstanceOf(UsageException.class)
+                .hasMessageContaining("is inside the model directory");
+        assertThat(link.resolve("p.csv")).doesNotExist();
+        Path shm = Path.of("/dev/shm");
+        if (!Files.isDirectory(shm) || !Files.isWritable(shm)) return; // no tmpfs there: nothing under /dev to mistake
+        Path data = Files.createTempFile(shm, "dst4j-predict-test-", ".csv");
+        try {
+            Files.writeString(data, "1,0\n");
+            Options overData = new Options("predict", "p").option("output", "predictions.csv", "csv").option("data", null, "d");
+            overData.parse(new String[] {"--output", data.toString(), "--data", data.toString()});
+            assertThatThrownBy(() -> PredictCommand.output(overData, dir.resolve("m.dst4j"))).isInstanceOf(UsageException.class)
+                    .hasMessageContaining("is the --data");
+            assertThat(PredictCommand.isStream(Path.of("/dev/stdout"))).isTrue();
+            assertThat(PredictCommand.isStream(data)).isFalse();
+        } finally {
+            Files.deleteIfExists(data);
+        }
+    }
 }

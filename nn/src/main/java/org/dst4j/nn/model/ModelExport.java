@@ -31,8 +31,10 @@ import org.dst4j.runtime.sparse.CsrMatrix;
  * {@code input} ({@code "x"}, the samples, or the prefix of the network whose output it takes: a head's
  * backbone), {@code standardizer} (the prefix of its arrays, or null), {@code layers} (each {@code name},
  * {@code in}, {@code out}, {@code connections}, {@code activation} — {@code relu}, {@code leaky_relu} with
- * {@code slope}, {@code sigmoid}, {@code tanh} or {@code linear}) and the model file's {@code header}. The
- * model's class probabilities, as {@code predict} computes them: standardize the samples
+ * {@code slope}, {@code sigmoid}, {@code tanh} or {@code linear}) and {@code header}, the model file's header
+ * (training settings, provenance) for a single model and each ensemble member, empty for a multi-head model's
+ * networks, whose description is the directory's manifest; an ensemble's or multi-head model's manifest is
+ * {@code meta}'s {@code manifest} field. The model's class probabilities, as {@code predict} computes them: standardize the samples
  * ({@code (x - mean) / std}), apply each layer ({@code a = activation(a @ W.T + bias)}), take the softmax of
  * the last layer's output, and for an ensemble or a multi-head model average the members' or heads'
  * probabilities ({@code combine}: {@code mean_softmax}).
