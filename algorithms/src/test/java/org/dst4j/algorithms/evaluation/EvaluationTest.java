@@ -25,6 +25,35 @@ class EvaluationTest {
         }
     }
 
+    // Sizes 1 to 7 against every permutation; small integer costs make ties, and negative ones are allowed.
+    @Test
+    void hungarianMatchesBruteForceOnLargerMatricesWithTies() {
+        RandomStream rng = new RandomStream(11);
+        for (int trial = 0; trial < 300; trial++) {
+            int n = 1 + trial % 7;
+            double[][] c = new double[n][n];
+            for (double[] r : c) for (int j = 0; j < n; j++) r[j] = rng.nextInt(trial % 2 == 0 ? 4 : 100) - 10;
+            int[] a = Hungarian.minimize(c);
+            assertThat(a).as("a permutation").doesNotHaveDuplicates().hasSize(n);
+            for (int j : a) assertThat(j).isBetween(0, n - 1);
+            double got = 0;
+            for (int i = 0; i < n; i++) got += c[i][a[i]];
+            assertThat(got).as("trial %d, n %d", trial, n).isEqualTo(bestAssignment(c, new boolean[n], 0));
+        }
+    }
+
+    private static double bestAssignment(double[][] c, boolean[] used, int row) {
+        if (row == c.length) return 0;
+        double best = Double.POSITIVE_INFINITY;
+        for (int j = 0; j < c.length; j++) {
+            if (used[j]) continue;
+            used[j] = true;
+            best = Math.min(best, c[row][j] + bestAssignment(c, used, row + 1));
+            used[j] = false;
+        }
+        return best;
+    }
+
     @Test
     void clusteringAccuracyIsInvariantToRenamingClusters() {
         int[] labels = {0, 0, 1, 1, 2, 2};
