@@ -47,7 +47,7 @@ public final class MagnitudePrune implements PruneRule {
 
     // Which side of zero an entry is on: 1 positive, -1 negative, 0 zero. Global mode puts all non-zero on side 1.
     private int side(float v) {
-        if (v == 0f || Float.isNaN(v)) return 0;
+        if (removedAlways(v)) return 0;
         return separateSigns && v < 0 ? -1 : 1;
     }
 
@@ -115,6 +115,11 @@ public final class MagnitudePrune implements PruneRule {
     }
 
     // |v| as non-negative int bits: ordered like |v| itself.
+    // Exact zeros (a SET reference rule) and NaN go whatever the fraction, and are not counted in it.
+    static boolean removedAlways(float v) {
+        return v == 0f || Float.isNaN(v);
+    }
+
     static int magnitudeBits(float v) {
         return Float.floatToRawIntBits(v) & 0x7fffffff;
     }

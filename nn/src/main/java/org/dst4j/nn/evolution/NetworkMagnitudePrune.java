@@ -30,7 +30,7 @@ final class NetworkMagnitudePrune implements PruneRule {
             MemorySegment values = w.values();
             for (long k = 0, n = w.nnz(); k < n; k++) {
                 float v = values.getAtIndex(JAVA_FLOAT, k);
-                if (removedAlways(v)) continue;
+                if (MagnitudePrune.removedAlways(v)) continue;
                 high[MagnitudePrune.magnitudeBits(v) >>> 16]++;
                 size++;
             }
@@ -49,7 +49,7 @@ final class NetworkMagnitudePrune implements PruneRule {
             MemorySegment values = w.values();
             for (long k = 0, n = w.nnz(); k < n; k++) {
                 float v = values.getAtIndex(JAVA_FLOAT, k);
-                if (removedAlways(v)) continue;
+                if (MagnitudePrune.removedAlways(v)) continue;
                 int b = MagnitudePrune.magnitudeBits(v);
                 if (b >>> 16 == hi) low[b & 0xffff]++;
             }
@@ -76,7 +76,7 @@ final class NetworkMagnitudePrune implements PruneRule {
         for (long k = 0, n = w.nnz(); k < n; k++) {
             float v = values.getAtIndex(JAVA_FLOAT, k);
             boolean go;
-            if (removedAlways(v)) {
+            if (MagnitudePrune.removedAlways(v)) {
                 go = true;
             } else {
                 int b = MagnitudePrune.magnitudeBits(v);
@@ -92,10 +92,5 @@ final class NetworkMagnitudePrune implements PruneRule {
             }
         }
         return removed;
-    }
-
-    // As MagnitudePrune: exact zeros (and NaN) always go and are not counted in the fraction.
-    private static boolean removedAlways(float v) {
-        return v == 0f || Float.isNaN(v);
     }
 }
