@@ -65,6 +65,12 @@ class ConfigWithMethodsTest {
         FreeTicketsConfig edst = FreeTicketsConfig.defaults(Variant.EDST);
         changesOnly(edst.toMap(), edst.withExploreEpochs(2).withRefineEpochs(3).toMap(), "explore_epochs", 2, "refine_epochs", 3);
         assertThatThrownBy(() -> dst.withDensity(0)).hasMessage("density must be in (0, 1], got 0.0");
+        // The default scope is left out of the map, so layer-scope runs keep their files' bytes; network is written.
+        assertThat(dst.pruneScope()).isEqualTo("layer");
+        assertThat(dst.withPruneScope("network").toMap()).containsEntry("prune_scope", "network");
+        assertThat(Json.write(dst.withPruneScope("network").withPruneScope("layer").toMap())).isEqualTo(Json.write(dst.toMap()));
+        assertThat(dst.withPruneScope("network").withSeed(3).withMembers(2).pruneScope()).isEqualTo("network");
+        assertThatThrownBy(() -> dst.withPruneScope("global")).hasMessage("prune scope must be layer or network, got global");
     }
 
     @Test
@@ -79,6 +85,11 @@ class ConfigWithMethodsTest {
         changesOnly(c.toMap(), c.withSeed(3).toMap(), "seed", 3L);
         assertThat(c.withThreads(3).threads()).isEqualTo(3);
         assertThatThrownBy(() -> c.withSharedLayers(3)).hasMessageStartingWith("shared layers must be in [1, 2]");
+        assertThat(c.pruneScope()).isEqualTo("layer");
+        assertThat(c.withPruneScope("network").toMap()).containsEntry("prune_scope", "network");
+        assertThat(Json.write(c.withPruneScope("network").withPruneScope("layer").toMap())).isEqualTo(Json.write(c.toMap()));
+        assertThat(c.withPruneScope("network").withHeads(2).withEpochs(3).pruneScope()).isEqualTo("network");
+        assertThatThrownBy(() -> c.withPruneScope(null)).isInstanceOf(NullPointerException.class).hasMessage("pruneScope");
     }
 
     @Test

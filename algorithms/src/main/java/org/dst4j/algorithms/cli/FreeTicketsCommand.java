@@ -43,6 +43,7 @@ final class FreeTicketsCommand implements Command {
                 .option("large-prune-rate", String.valueOf(d.largePruneRate()), "edst: share replaced between tickets")
                 .option("update-interval", null, "epochs between topology updates; default 1 (dst), 2 (edst: about the reference's 1,000 iterations)")
                 .option("grow", d.grow(), "regrowth: gradient (RigL, from the last batch's gradient) or random")
+                .option("prune-scope", d.pruneScope(), "layer (each layer loses its own smallest-|w| share, the reference code's) or network (one |w| threshold over all layers, sparselearning's global pruning; each layer still regrows what it lost)")
                 .option("valid-split", String.valueOf(d.validSplit()),
                         "share of the training set held out; each dst member / edst ticket is then its best epoch on it (0: last epoch)")
                 .option("member-splits", null, "dst: own (each member holds out different samples, drawn from its seed; the default) or shared (one split, as the reference code)")
@@ -69,7 +70,8 @@ final class FreeTicketsCommand implements Command {
                     o.longValue("seed"), o.integer("threads", 1, 4096),
                     o.given("prune-schedule") ? o.choice("prune-schedule", "cosine", "constant") : FreeTicketsConfig.defaultPruneSchedule(variant),
                     o.number("valid-split", 0, 0.5),
-                    o.given("member-splits") ? o.choice("member-splits", "own", "shared") : FreeTicketsConfig.defaultMemberSplits(variant));
+                    o.given("member-splits") ? o.choice("member-splits", "own", "shared") : FreeTicketsConfig.defaultMemberSplits(variant),
+                    o.choice("prune-scope", "layer", "network"));
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }

@@ -52,6 +52,7 @@ final class NeuroTrailsCommand implements Command {
                 .option("prune-rate", String.valueOf(d.pruneRate()), "share of each layer replaced at a topology update, cosine-decayed")
                 .option("update-interval", String.valueOf(d.updateInterval()), "epochs between topology updates")
                 .option("grow", d.grow(), "regrowth: gradient (RigL) or random")
+                .option("prune-scope", d.pruneScope(), "layer (each layer loses its own smallest-|w| share) or network (one |w| threshold over the backbone and every head; with --compare, over each compared network's layers)")
                 .option("head-loss", d.headLoss(), "training objective: sum of the heads' losses, or their mean (the paper's code; = sum at lr/M)")
                 .option("backbone-share", d.backboneShare(), "budget split: erk (one Erdős–Rényi scale over all layers, the paper's), "
                         + "single (backbone keeps the single network's connections) or the backbone's share in (0, 1); heads split the rest equally")
@@ -76,7 +77,8 @@ final class NeuroTrailsCommand implements Command {
                     (float) o.number("momentum", 0, 0.999999), (float) o.number("weight-decay", 0, 1), (float) o.number("dropout", 0, 0.99),
                     o.choice("activation", "relu", "allrelu", "sigmoid", "tanh"), o.number("prune-rate", 0, 1),
                     o.integer("update-interval", 1, 1_000_000), o.choice("grow", "gradient", "random"), o.longValue("seed"), o.integer("threads", 1, 4096),
-                    o.choice("head-loss", "mean", "sum"), backboneShare(o), (float) o.number("head-input-dropout", 0, 0.99));
+                    o.choice("head-loss", "mean", "sum"), backboneShare(o), (float) o.number("head-input-dropout", 0, 0.99),
+                    o.choice("prune-scope", "layer", "network"));
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }

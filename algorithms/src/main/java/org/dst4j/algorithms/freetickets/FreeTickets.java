@@ -22,6 +22,7 @@ import org.dst4j.nn.ensemble.TopologyDistance;
 import org.dst4j.nn.evolution.EvolutionSchedule;
 import org.dst4j.nn.evolution.GradientGrow;
 import org.dst4j.nn.evolution.GrowRule;
+import org.dst4j.nn.evolution.MagnitudePrune;
 import org.dst4j.nn.evolution.RandomGrow;
 import org.dst4j.nn.evolution.TopologyEvolution;
 import org.dst4j.nn.init.Density;
@@ -420,7 +421,7 @@ public final class FreeTickets {
                               TrainingProgress progress, String phase, int member, EpochHook hook) throws IOException {
         GrowRule grow = cfg.grow().equals("gradient") ? new GradientGrow() : new RandomGrow();
         Trainer.Settings settings = new Trainer.Settings(epochs, cfg.batch(), lr, new Sgd(cfg.momentum(), cfg.weightDecay()),
-                new SoftmaxCrossEntropy(), TopologyEvolution.magnitude(grow, schedule), 1000);
+                new SoftmaxCrossEntropy(), evolution(cfg, grow, schedule), 1000);
         try {
             new Trainer(pk, settings).run(net, data.train(), data.test(), std, state, new Trainer.Listener() {
                 @Override public void batchDone(int epoch, int done, int total) {
@@ -541,5 +542,12 @@ public final class FreeTickets {
             c.add((cfg.variant() == Variant.EDST ? "ticket " : "member ") + (i + 1), t.members().get(i).accuracy(), false);
         }
         return c.add("ensemble", t.ensemble().accuracy(), true);
+    }
+
+    // A network-wide rule remembers its update's layers between beforeUpdate and their pruning: one per network trained.
+    static TopologyEvolution evolution(FreeTicketsConfig cfg, GrowRule grow, EvolutionSchedule schedule) {
+        return cfg.pruneScope().equals("network")
+                ? new TopologyEvolution(MagnitudePrune.networkWide(), grow, schedule, new WeightInit.Zero())
+                : TopologyEvolution.magnitude(grow, schedule);
     }
 }

@@ -55,11 +55,15 @@ import org.dst4j.runtime.record.ArrayRecords;
  * @param pruneSchedule {@code cosine} or {@code constant}
  * @param validSplit share of the training set held out for checkpoint selection, in [0, 0.5]
  * @param memberSplits {@code own} or {@code shared}: whether DST members hold out different samples
+ * @param pruneScope {@code layer} (each layer loses its own smallest-|w| share, the reference code's) or
+ *     {@code network} (one |w| threshold over all layers: {@link org.dst4j.nn.evolution.MagnitudePrune#networkWide()});
+ *     either way each layer regrows as many as it lost
  */
 public record FreeTicketsConfig(Variant variant, int members, int[] hidden, double density, int epochs, int exploreEpochs,
                                 int refineEpochs, int batch, float lr, float momentum, float weightDecay, float dropout,
                                 String activation, double pruneRate, double largePruneRate, int updateInterval, String grow,
-                                long seed, int threads, String pruneSchedule, double validSplit, String memberSplits) {
+                                long seed, int threads, String pruneSchedule, double validSplit, String memberSplits,
+                                String pruneScope) {
 
     /** The two ensembles of the paper. */
     public enum Variant {
@@ -86,6 +90,7 @@ public record FreeTicketsConfig(Variant variant, int members, int[] hidden, doub
         Objects.requireNonNull(grow, "grow");
         Objects.requireNonNull(pruneSchedule, "pruneSchedule");
         Objects.requireNonNull(memberSplits, "memberSplits");
+        Objects.requireNonNull(pruneScope, "pruneScope");
         ConfigChecks.atLeast("members", members, 1);
         ConfigChecks.hiddenSizes(hidden);
         ConfigChecks.density(density);
@@ -104,9 +109,19 @@ public record FreeTicketsConfig(Variant variant, int members, int[] hidden, doub
         ConfigChecks.oneOf("prune schedule", pruneSchedule, "cosine", "constant");
         if (!(validSplit >= 0 && validSplit <= 0.5)) throw new IllegalArgumentException("valid split must be in [0, 0.5], got " + validSplit);
         ConfigChecks.oneOf("member splits", memberSplits, "own", "shared");
+        ConfigChecks.oneOf("prune scope", pruneScope, "layer", "network");
         if (variant == Variant.EDST && memberSplits.equals("own")) {
             throw new IllegalArgumentException("member splits 'own' is for dst: edst trains one network, its tickets share one split");
         }
+    }
+
+    /** As before the prune scope was an option: every layer pruned by its own threshold ({@code layer}). */
+    public FreeTicketsConfig(Variant variant, int members, int[] hidden, double density, int epochs, int exploreEpochs,
+                             int refineEpochs, int batch, float lr, float momentum, float weightDecay, float dropout,
+                             String activation, double pruneRate, double largePruneRate, int updateInterval, String grow,
+                             long seed, int threads, String pruneSchedule, double validSplit, String memberSplits) {
+        this(variant, members, hidden, density, epochs, exploreEpochs, refineEpochs, batch, lr, momentum, weightDecay, dropout,
+                activation, pruneRate, largePruneRate, updateInterval, grow, seed, threads, pruneSchedule, validSplit, memberSplits, "layer");
     }
 
     /** As before DST members could hold out their own samples: one split {@code shared} by all. */
@@ -184,61 +199,67 @@ public record FreeTicketsConfig(Variant variant, int members, int[] hidden, doub
     /** A copy with {@code m} members (DST networks or EDST tickets). */
     public FreeTicketsConfig withMembers(int m) {
         return new FreeTicketsConfig(variant, m, hidden, density, epochs, exploreEpochs, refineEpochs, batch, lr, momentum,
-                weightDecay, dropout, activation, pruneRate, largePruneRate, updateInterval, grow, seed, threads, pruneSchedule, validSplit, memberSplits);
+                weightDecay, dropout, activation, pruneRate, largePruneRate, updateInterval, grow, seed, threads, pruneSchedule, validSplit, memberSplits, pruneScope);
     }
 
     /** A copy with hidden layers of sizes {@code h}, input side first. */
     public FreeTicketsConfig withHidden(int... h) {
         return new FreeTicketsConfig(variant, members, h, density, epochs, exploreEpochs, refineEpochs, batch, lr, momentum,
-                weightDecay, dropout, activation, pruneRate, largePruneRate, updateInterval, grow, seed, threads, pruneSchedule, validSplit, memberSplits);
+                weightDecay, dropout, activation, pruneRate, largePruneRate, updateInterval, grow, seed, threads, pruneSchedule, validSplit, memberSplits, pruneScope);
     }
 
     /** A copy at global density {@code d}. */
     public FreeTicketsConfig withDensity(double d) {
         return new FreeTicketsConfig(variant, members, hidden, d, epochs, exploreEpochs, refineEpochs, batch, lr, momentum,
-                weightDecay, dropout, activation, pruneRate, largePruneRate, updateInterval, grow, seed, threads, pruneSchedule, validSplit, memberSplits);
+                weightDecay, dropout, activation, pruneRate, largePruneRate, updateInterval, grow, seed, threads, pruneSchedule, validSplit, memberSplits, pruneScope);
     }
 
     /** A copy training each DST member for {@code e} epochs (EDST: see {@link #withExploreEpochs}, {@link #withRefineEpochs}). */
     public FreeTicketsConfig withEpochs(int e) {
         return new FreeTicketsConfig(variant, members, hidden, density, e, exploreEpochs, refineEpochs, batch, lr, momentum,
-                weightDecay, dropout, activation, pruneRate, largePruneRate, updateInterval, grow, seed, threads, pruneSchedule, validSplit, memberSplits);
+                weightDecay, dropout, activation, pruneRate, largePruneRate, updateInterval, grow, seed, threads, pruneSchedule, validSplit, memberSplits, pruneScope);
     }
 
     /** A copy with {@code e} EDST exploration epochs. */
     public FreeTicketsConfig withExploreEpochs(int e) {
         return new FreeTicketsConfig(variant, members, hidden, density, epochs, e, refineEpochs, batch, lr, momentum,
-                weightDecay, dropout, activation, pruneRate, largePruneRate, updateInterval, grow, seed, threads, pruneSchedule, validSplit, memberSplits);
+                weightDecay, dropout, activation, pruneRate, largePruneRate, updateInterval, grow, seed, threads, pruneSchedule, validSplit, memberSplits, pruneScope);
     }
 
     /** A copy with {@code e} epochs per EDST refinement phase. */
     public FreeTicketsConfig withRefineEpochs(int e) {
         return new FreeTicketsConfig(variant, members, hidden, density, epochs, exploreEpochs, e, batch, lr, momentum,
-                weightDecay, dropout, activation, pruneRate, largePruneRate, updateInterval, grow, seed, threads, pruneSchedule, validSplit, memberSplits);
+                weightDecay, dropout, activation, pruneRate, largePruneRate, updateInterval, grow, seed, threads, pruneSchedule, validSplit, memberSplits, pruneScope);
     }
 
     /** A copy with {@code b} samples per mini-batch. */
     public FreeTicketsConfig withBatch(int b) {
         return new FreeTicketsConfig(variant, members, hidden, density, epochs, exploreEpochs, refineEpochs, b, lr, momentum,
-                weightDecay, dropout, activation, pruneRate, largePruneRate, updateInterval, grow, seed, threads, pruneSchedule, validSplit, memberSplits);
+                weightDecay, dropout, activation, pruneRate, largePruneRate, updateInterval, grow, seed, threads, pruneSchedule, validSplit, memberSplits, pruneScope);
     }
 
     /** A copy with initial learning rate {@code rate}. */
     public FreeTicketsConfig withLearningRate(float rate) {
         return new FreeTicketsConfig(variant, members, hidden, density, epochs, exploreEpochs, refineEpochs, batch, rate, momentum,
-                weightDecay, dropout, activation, pruneRate, largePruneRate, updateInterval, grow, seed, threads, pruneSchedule, validSplit, memberSplits);
+                weightDecay, dropout, activation, pruneRate, largePruneRate, updateInterval, grow, seed, threads, pruneSchedule, validSplit, memberSplits, pruneScope);
     }
 
     /** A copy with seed {@code s}. */
     public FreeTicketsConfig withSeed(long s) {
         return new FreeTicketsConfig(variant, members, hidden, density, epochs, exploreEpochs, refineEpochs, batch, lr, momentum,
-                weightDecay, dropout, activation, pruneRate, largePruneRate, updateInterval, grow, s, threads, pruneSchedule, validSplit, memberSplits);
+                weightDecay, dropout, activation, pruneRate, largePruneRate, updateInterval, grow, s, threads, pruneSchedule, validSplit, memberSplits, pruneScope);
     }
 
     /** A copy with {@code t} worker threads. */
     public FreeTicketsConfig withThreads(int t) {
         return new FreeTicketsConfig(variant, members, hidden, density, epochs, exploreEpochs, refineEpochs, batch, lr, momentum,
-                weightDecay, dropout, activation, pruneRate, largePruneRate, updateInterval, grow, seed, t, pruneSchedule, validSplit, memberSplits);
+                weightDecay, dropout, activation, pruneRate, largePruneRate, updateInterval, grow, seed, t, pruneSchedule, validSplit, memberSplits, pruneScope);
+    }
+
+    /** A copy pruning by {@code scope}: {@code layer} or {@code network}. */
+    public FreeTicketsConfig withPruneScope(String scope) {
+        return new FreeTicketsConfig(variant, members, hidden, density, epochs, exploreEpochs, refineEpochs, batch, lr, momentum,
+                weightDecay, dropout, activation, pruneRate, largePruneRate, updateInterval, grow, seed, threads, pruneSchedule, validSplit, memberSplits, scope);
     }
 
     /** As a JSON-ready map (for model headers and metrics); threads are left out. */
@@ -268,6 +289,8 @@ public record FreeTicketsConfig(Variant variant, int members, int[] hidden, doub
         m.put("seed", seed);
         m.put("valid_split", validSplit);
         if (variant == Variant.DST) m.put("member_splits", memberSplits);
+        // Only when not the default: the files of every layer-scope run keep the bytes they had before the option.
+        if (pruneScope.equals("network")) m.put("prune_scope", pruneScope);
         return m;
     }
 

@@ -276,7 +276,8 @@ public final class NeuroTrails {
     // FreeTickets' DST schedule with NeuroTrails' training settings.
     private static FreeTicketsConfig schedule(NeuroTrailsConfig cfg, Variant v, int members, double density) {
         return new FreeTicketsConfig(v, members, cfg.hidden(), density, cfg.epochs(), 0, 1, cfg.batch(), cfg.lr(), cfg.momentum(),
-                cfg.weightDecay(), cfg.dropout(), cfg.activation(), cfg.pruneRate(), 0, cfg.updateInterval(), cfg.grow(), cfg.seed(), cfg.threads());
+                cfg.weightDecay(), cfg.dropout(), cfg.activation(), cfg.pruneRate(), 0, cfg.updateInterval(), cfg.grow(), cfg.seed(), cfg.threads())
+                .withPruneScope(cfg.pruneScope());
     }
 
     private static Row row(String name, long connections, EnsembleMetrics m, long flops, double seconds) {

@@ -46,11 +46,13 @@ import org.dst4j.runtime.record.ArrayRecords;
  * @param headLoss {@code sum} or {@code mean}
  * @param backboneShare {@code erk}, {@code single} or a number strictly between 0 and 1
  * @param headInputDropout per-head dropout of shared features in training, in [0, 1); 0 = off
+ * @param pruneScope {@code layer} (each layer's own smallest-|w| share) or {@code network} (one |w| threshold over
+ *     the backbone and every head: {@link org.dst4j.nn.evolution.MagnitudePrune#networkWide()}), for every network trained
  */
 public record NeuroTrailsConfig(int heads, int sharedLayers, int[] hidden, double density, int epochs, int batch, float lr,
                                 float momentum, float weightDecay, float dropout, String activation, double pruneRate,
                                 int updateInterval, String grow, long seed, int threads, String headLoss,
-                                String backboneShare, float headInputDropout) {
+                                String backboneShare, float headInputDropout, String pruneScope) {
 
     /**
      * Checks every field, so that a bad value fails here rather than inside {@link NeuroTrails#run}, after
@@ -65,6 +67,7 @@ public record NeuroTrailsConfig(int heads, int sharedLayers, int[] hidden, doubl
         Objects.requireNonNull(grow, "grow");
         Objects.requireNonNull(headLoss, "headLoss");
         Objects.requireNonNull(backboneShare, "backboneShare");
+        Objects.requireNonNull(pruneScope, "pruneScope");
         ConfigChecks.atLeast("heads", heads, 1);
         ConfigChecks.hiddenSizes(hidden);
         if (sharedLayers < 1 || sharedLayers > hidden.length) {
@@ -82,6 +85,7 @@ public record NeuroTrailsConfig(int heads, int sharedLayers, int[] hidden, doubl
         ConfigChecks.atLeast("threads", threads, 1);
         ConfigChecks.oneOf("head loss", headLoss, "mean", "sum");
         ConfigChecks.belowOne("head input dropout", headInputDropout);
+        ConfigChecks.oneOf("prune scope", pruneScope, "layer", "network");
         backboneShare = backboneShare.trim();
         if (!"erk".equals(backboneShare) && !"single".equals(backboneShare)) {
             double f;
@@ -96,6 +100,15 @@ public record NeuroTrailsConfig(int heads, int sharedLayers, int[] hidden, doubl
         }
     }
 
+    /** As before the prune scope was an option: every layer pruned by its own threshold ({@code layer}). */
+    public NeuroTrailsConfig(int heads, int sharedLayers, int[] hidden, double density, int epochs, int batch, float lr,
+                             float momentum, float weightDecay, float dropout, String activation, double pruneRate,
+                             int updateInterval, String grow, long seed, int threads, String headLoss,
+                             String backboneShare, float headInputDropout) {
+        this(heads, sharedLayers, hidden, density, epochs, batch, lr, momentum, weightDecay, dropout, activation, pruneRate,
+                updateInterval, grow, seed, threads, headLoss, backboneShare, headInputDropout, "layer");
+    }
+
     /** The README benchmark's settings: 784-1000-1000-10, 90% sparse, M = 3, one shared layer. */
     public static NeuroTrailsConfig defaults() {
         return new NeuroTrailsConfig(3, 1, new int[] {1000, 1000}, 0.1, 30, 128, 0.05f, 0.9f, 1e-5f, 0f, "relu", 0.5, 1, "gradient", 42,
@@ -108,57 +121,62 @@ public record NeuroTrailsConfig(int heads, int sharedLayers, int[] hidden, doubl
     /** A copy with {@code m} heads. */
     public NeuroTrailsConfig withHeads(int m) {
         return new NeuroTrailsConfig(m, sharedLayers, hidden, density, epochs, batch, lr, momentum, weightDecay, dropout,
-                activation, pruneRate, updateInterval, grow, seed, threads, headLoss, backboneShare, headInputDropout);
+                activation, pruneRate, updateInterval, grow, seed, threads, headLoss, backboneShare, headInputDropout, pruneScope);
     }
 
     /** A copy whose backbone is the first {@code n} layers. */
     public NeuroTrailsConfig withSharedLayers(int n) {
         return new NeuroTrailsConfig(heads, n, hidden, density, epochs, batch, lr, momentum, weightDecay, dropout,
-                activation, pruneRate, updateInterval, grow, seed, threads, headLoss, backboneShare, headInputDropout);
+                activation, pruneRate, updateInterval, grow, seed, threads, headLoss, backboneShare, headInputDropout, pruneScope);
     }
 
     /** A copy with hidden layers of sizes {@code h}, input side first (at least {@link #sharedLayers()} of them). */
     public NeuroTrailsConfig withHidden(int... h) {
         return new NeuroTrailsConfig(heads, sharedLayers, h, density, epochs, batch, lr, momentum, weightDecay, dropout,
-                activation, pruneRate, updateInterval, grow, seed, threads, headLoss, backboneShare, headInputDropout);
+                activation, pruneRate, updateInterval, grow, seed, threads, headLoss, backboneShare, headInputDropout, pruneScope);
     }
 
     /** A copy with the budget of a single network at global density {@code d}. */
     public NeuroTrailsConfig withDensity(double d) {
         return new NeuroTrailsConfig(heads, sharedLayers, hidden, d, epochs, batch, lr, momentum, weightDecay, dropout,
-                activation, pruneRate, updateInterval, grow, seed, threads, headLoss, backboneShare, headInputDropout);
+                activation, pruneRate, updateInterval, grow, seed, threads, headLoss, backboneShare, headInputDropout, pruneScope);
     }
 
     /** A copy training for {@code e} epochs. */
     public NeuroTrailsConfig withEpochs(int e) {
         return new NeuroTrailsConfig(heads, sharedLayers, hidden, density, e, batch, lr, momentum, weightDecay, dropout,
-                activation, pruneRate, updateInterval, grow, seed, threads, headLoss, backboneShare, headInputDropout);
+                activation, pruneRate, updateInterval, grow, seed, threads, headLoss, backboneShare, headInputDropout, pruneScope);
     }
 
     /** A copy with {@code b} samples per mini-batch. */
     public NeuroTrailsConfig withBatch(int b) {
         return new NeuroTrailsConfig(heads, sharedLayers, hidden, density, epochs, b, lr, momentum, weightDecay, dropout,
-                activation, pruneRate, updateInterval, grow, seed, threads, headLoss, backboneShare, headInputDropout);
+                activation, pruneRate, updateInterval, grow, seed, threads, headLoss, backboneShare, headInputDropout, pruneScope);
     }
 
     /** A copy with initial learning rate {@code rate}. */
     public NeuroTrailsConfig withLearningRate(float rate) {
         return new NeuroTrailsConfig(heads, sharedLayers, hidden, density, epochs, batch, rate, momentum, weightDecay, dropout,
-                activation, pruneRate, updateInterval, grow, seed, threads, headLoss, backboneShare, headInputDropout);
+                activation, pruneRate, updateInterval, grow, seed, threads, headLoss, backboneShare, headInputDropout, pruneScope);
     }
 
     /** A copy with seed {@code s}. */
     public NeuroTrailsConfig withSeed(long s) {
         return new NeuroTrailsConfig(heads, sharedLayers, hidden, density, epochs, batch, lr, momentum, weightDecay, dropout,
-                activation, pruneRate, updateInterval, grow, s, threads, headLoss, backboneShare, headInputDropout);
+                activation, pruneRate, updateInterval, grow, s, threads, headLoss, backboneShare, headInputDropout, pruneScope);
     }
 
     /** A copy with {@code t} worker threads. */
     public NeuroTrailsConfig withThreads(int t) {
         return new NeuroTrailsConfig(heads, sharedLayers, hidden, density, epochs, batch, lr, momentum, weightDecay, dropout,
-                activation, pruneRate, updateInterval, grow, seed, t, headLoss, backboneShare, headInputDropout);
+                activation, pruneRate, updateInterval, grow, seed, t, headLoss, backboneShare, headInputDropout, pruneScope);
     }
 
+    /** A copy pruning by {@code scope}: {@code layer} or {@code network}. */
+    public NeuroTrailsConfig withPruneScope(String scope) {
+        return new NeuroTrailsConfig(heads, sharedLayers, hidden, density, epochs, batch, lr, momentum, weightDecay, dropout,
+                activation, pruneRate, updateInterval, grow, seed, threads, headLoss, backboneShare, headInputDropout, scope);
+    }
 
     /** The backbone's explicit share of the budget, or NaN for {@code erk} and {@code single}. */
     public double backboneFraction() {
@@ -186,6 +204,8 @@ public record NeuroTrailsConfig(int heads, int sharedLayers, int[] hidden, doubl
         m.put("backbone_share", backboneShare);
         m.put("head_input_dropout", (double) headInputDropout);
         m.put("seed", seed);
+        // Only when not the default: the files of every layer-scope run keep the bytes they had before the option.
+        if (pruneScope.equals("network")) m.put("prune_scope", pruneScope);
         return m;
     }
 
