@@ -31,8 +31,7 @@ final class Png {
      */
     static BufferedImage rendered(Path file, Supplier<BufferedImage> render) throws InterruptedIOException {
         if (Thread.currentThread().isInterrupted()) throw new InterruptedIOException("writing " + file + ": interrupted");
-        FutureTask<BufferedImage> task = new FutureTask<>(render::get);
-        Thread.ofPlatform().name("dst4j-chart").daemon().start(task);
+        FutureTask<BufferedImage> task = drawing(render);
         try {
             return task.get();
         } catch (InterruptedException e) {
@@ -50,8 +49,7 @@ final class Png {
      * interrupt: waits for the image whatever happens, then leaves an interrupt that arrived meanwhile set.
      */
     static BufferedImage drawnApart(Supplier<BufferedImage> draw) {
-        FutureTask<BufferedImage> task = new FutureTask<>(draw::get);
-        Thread.ofPlatform().name("dst4j-chart").daemon().start(task);
+        FutureTask<BufferedImage> task = drawing(draw);
         boolean interrupted = false;
         try {
             while (true) {
@@ -66,6 +64,12 @@ final class Png {
         } finally {
             if (interrupted) Thread.currentThread().interrupt();
         }
+    }
+
+    private static FutureTask<BufferedImage> drawing(Supplier<BufferedImage> draw) {
+        FutureTask<BufferedImage> task = new FutureTask<>(draw::get);
+        Thread.ofPlatform().name("dst4j-chart").daemon().start(task);
+        return task;
     }
 
     private static RuntimeException unchecked(ExecutionException e) {
