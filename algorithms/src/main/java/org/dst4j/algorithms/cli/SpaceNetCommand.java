@@ -21,6 +21,7 @@ final class SpaceNetCommand implements Command {
         SpaceNetConfig d = SpaceNetConfig.defaults();
         Options o = DataArgs.declare(new Options("spacenet", summary())
                 .option("tasks", String.valueOf(d.tasks()), "number of tasks; classes are split in order (10 classes, 5 tasks: 0-1, 2-3, ...)")
+                .option("task-classes", null, "each task's classes, tasks in learning order, e.g. 3,7/0,9/1,5/2,8/4,6 (instead of --tasks; every class in one task)")
                 .option("hidden", "400,400", "hidden layer sizes (the fixed capacity shared by all tasks)")
                 .option("connections", "10000,1640,80", "connections each task allocates per layer, input layer first")
                 .option("selected", String.valueOf(d.selectedNeurons()), "free neurons per hidden layer a task may use")
@@ -47,14 +48,21 @@ final class SpaceNetCommand implements Command {
             throw new UsageException("--reserved " + o.string("reserved") + " exceeds --selected " + o.string("selected")
                     + ": a task reserves neurons among those it selected");
         }
+        int[][] groups = taskClasses(o);
+        if (groups.length > 0 && o.given("tasks") && o.integer("tasks", 1, 1_000_000) != groups.length) {
+            throw new UsageException("--tasks " + o.string("tasks") + " but --task-classes '" + o.string("task-classes").trim() + "' names " + groups.length
+                    + " tasks; give one of them");
+        }
         SpaceNetConfig cfg;
         try {
-            cfg = new SpaceNetConfig(o.integer("tasks", 1, 1_000_000), o.integers("hidden", 1, Integer.MAX_VALUE), o.integers("connections", 1, Integer.MAX_VALUE),
+            cfg = new SpaceNetConfig(groups.length > 0 ? groups.length : o.integer("tasks", 1, 1_000_000), o.integers("hidden", 1, Integer.MAX_VALUE), o.integers("connections", 1, Integer.MAX_VALUE),
                     o.integer("selected", 1, Integer.MAX_VALUE), o.integer("reserved", 0, Integer.MAX_VALUE), o.number("drop", 0, 0.999999),
                     o.integer("epochs", 1, 1_000_000), o.integer("batch", 1, 1 << 20), (float) o.number("lr", 1e-12, 1e3),
-                    (float) o.number("momentum", 0, 0.999999), (float) o.number("weight-decay", 0, 1), o.longValue("seed"), o.integer("threads", 1, 4096));
+                    (float) o.number("momentum", 0, 0.999999), (float) o.number("weight-decay", 0, 1), o.longValue("seed"), o.integer("threads", 1, 4096), groups);
         } catch (IllegalArgumentException e) {
-            throw new UsageException(e.getMessage());
+            String m = e.getMessage();
+            if (m.startsWith("task classes: ")) throw new UsageException("--task-classes '" + o.string("task-classes").trim() + "': " + m.substring(14));
+            throw new UsageException(m);
         }
         // SpaceNetRun.checkFits refuses the same in its field names; here before the data loads, in the options' names.
         long need = cfg.neuronsNeeded();
@@ -71,10 +79,17 @@ final class SpaceNetCommand implements Command {
             if (cfg.tasks() > data.train().classes()) {
                 throw new UsageException("--tasks " + cfg.tasks() + " exceeds the " + data.train().classes() + " classes of " + data.train().name());
             }
+            try {
+                SpaceNetRun.checkTaskClasses(groups, data.train().classes());
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--task-classes '" + o.string("task-classes").trim() + "': " + e.getMessage().replaceFirst("^task classes: ", "")
+                        + " (" + data.train().name() + ")");
+            }
             checkConnections(o, cfg, data.train().features(), data.train().classes());
             Path out = RunDirectory.claim(o, OUTPUTS);
-            System.err.printf("dst4j spacenet, %d tasks: %s, %d train / %d test samples, %d classes%n", cfg.tasks(), data.train().name(),
-                    data.train().samples(), data.test().samples(), data.train().classes());
+            System.err.printf("dst4j spacenet, %d tasks (classes %s): %s, %d train / %d test samples, %d classes%n", cfg.tasks(),
+                    groupsText(cfg.taskClassesFor(data.train().classes())), data.train().name(), data.train().samples(), data.test().samples(),
+                    data.train().classes());
             Progress progress = new Progress(cfg.epochs() * cfg.tasks() * (baselines ? 3 : 1));
             int[] done = {0};
             long t0 = System.nanoTime();
@@ -126,11 +141,43 @@ final class SpaceNetCommand implements Command {
         }
     }
 
+    // "3,7/0,9/1": tasks split by '/', classes by ','; no option given: none (tasks in class order).
+    private static int[][] taskClasses(Options o) throws UsageException {
+        if (!o.given("task-classes")) return new int[0][];
+        String v = o.string("task-classes").trim();
+        String[] tasks = v.split("/", -1);
+        int[][] groups = new int[tasks.length][];
+        for (int t = 0; t < tasks.length; t++) {
+            String[] parts = tasks[t].split(",", -1);
+            groups[t] = new int[parts.length];
+            for (int i = 0; i < parts.length; i++) {
+                try {
+                    groups[t][i] = Integer.parseInt(parts[i].trim());
+                } catch (NumberFormatException e) {
+                    if (tasks[t].isBlank()) throw new UsageException("--task-classes '" + v + "': task " + (t + 1) + " has no classes");
+                    throw new UsageException("--task-classes '" + v + "': expected tasks separated by '/', each a comma-separated list of class numbers"
+                            + " (e.g. 3,7/0,9/1,5/2,8/4,6); task " + (t + 1) + " has '" + tasks[t].trim() + "'");
+                }
+                if (groups[t][i] < 0) throw new UsageException("--task-classes '" + v + "': classes are numbered from 0, task " + (t + 1) + " has " + groups[t][i]);
+            }
+        }
+        return groups;
+    }
+
+    private static String groupsText(int[][] groups) {
+        StringBuilder sb = new StringBuilder();
+        for (int[] g : groups) {
+            if (!sb.isEmpty()) sb.append(" / ");
+            for (int i = 0; i < g.length; i++) sb.append(i > 0 ? "," : "").append(g[i]);
+        }
+        return sb.toString();
+    }
+
     // SpaceNetRun.checkFits's rule, told in the options' names and the layers' shapes.
     private static void checkConnections(Options o, SpaceNetConfig cfg, int features, int classes) throws UsageException {
         int[] sizes = MlpConfig.sizes(features, cfg.hidden(), classes), per = cfg.connectionsPerTask();
         long[] room = SpaceNetRun.connectionRoom(cfg, features, classes);
-        int sel = cfg.selectedNeurons(), fewestClasses = classes / cfg.tasks();
+        int sel = cfg.selectedNeurons(), fewestClasses = SpaceNetRun.fewestClasses(cfg, classes);
         for (int l = 0; l < per.length; l++) {
             boolean first = l == 0, last = l + 1 == per.length;
             if (per[l] > room[l]) {

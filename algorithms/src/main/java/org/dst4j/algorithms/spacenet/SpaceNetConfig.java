@@ -1,10 +1,13 @@
 package org.dst4j.algorithms.spacenet;
 
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.dst4j.algorithms.ConfigChecks;
+import org.dst4j.nn.data.TaskStream;
 import org.dst4j.runtime.record.ArrayRecords;
 
 /**
@@ -12,7 +15,8 @@ import org.dst4j.runtime.record.ArrayRecords;
  * {@link #defaults()} and change fields with the {@code withX} methods; every field is checked when the
  * record is built.
  *
- * @param tasks number of tasks the classes are split into (in class order), >= 1
+ * @param tasks number of tasks, >= 1; without {@code taskClasses} the classes are split into them in
+ *     class order (10 classes, 5 tasks: 0-1, 2-3, …)
  * @param hidden hidden layer sizes (fixed capacity for all tasks), at least one layer, each >= 1
  * @param connectionsPerTask connections each task allocates in each layer (one entry per layer, input
  *     layer first: {@code hidden.length + 1} entries), each >= 1
@@ -28,10 +32,14 @@ import org.dst4j.runtime.record.ArrayRecords;
  * @param weightDecay SGD weight decay per step, finite and >= 0
  * @param seed seed of every random choice (connection placement, weights, shuffling)
  * @param threads worker threads, >= 1
+ * @param taskClasses the classes of each task, in the order the tasks are learned, or an empty array for
+ *     {@code tasks} tasks in class order. Class-incremental results depend on the class order, so a
+ *     study compares several; given, it must have {@code tasks} groups, none empty, no class in two (that
+ *     every class of the data is in one is checked against the data, by {@link SpaceNetRun#checkFits})
  */
 public record SpaceNetConfig(int tasks, int[] hidden, int[] connectionsPerTask, int selectedNeurons, int reservedNeurons,
                              double dropFraction, int epochs, int batch, float lr, float momentum, float weightDecay,
-                             long seed, int threads) {
+                             long seed, int threads, int[][] taskClasses) {
 
     /**
      * Checks every field, so that a bad value fails here rather than inside {@link SpaceNetRun#run}.
@@ -59,6 +67,38 @@ public record SpaceNetConfig(int tasks, int[] hidden, int[] connectionsPerTask, 
         ConfigChecks.atLeast("batch", batch, 1);
         org.dst4j.nn.optim.Sgd.checkSettings(lr, momentum, weightDecay);
         ConfigChecks.atLeast("threads", threads, 1);
+        taskClasses = copy(Objects.requireNonNull(taskClasses, "taskClasses"));
+        if (taskClasses.length > 0) checkGroups(tasks, taskClasses);
+    }
+
+    /** As before tasks could name their classes: {@code tasks} tasks in class order. */
+    public SpaceNetConfig(int tasks, int[] hidden, int[] connectionsPerTask, int selectedNeurons, int reservedNeurons,
+                          double dropFraction, int epochs, int batch, float lr, float momentum, float weightDecay,
+                          long seed, int threads) {
+        this(tasks, hidden, connectionsPerTask, selectedNeurons, reservedNeurons, dropFraction, epochs, batch, lr, momentum,
+                weightDecay, seed, threads, new int[0][]);
+    }
+
+    private static void checkGroups(int tasks, int[][] groups) {
+        if (groups.length != tasks) throw new IllegalArgumentException("task classes name " + groups.length + " tasks, but tasks is " + tasks);
+        Map<Integer, Integer> owner = new HashMap<>();
+        for (int t = 0; t < groups.length; t++) {
+            if (groups[t].length == 0) throw new IllegalArgumentException("task classes: task " + (t + 1) + " has no classes");
+            for (int c : groups[t]) {
+                if (c < 0) throw new IllegalArgumentException("task classes: task " + (t + 1) + " has class " + c + ", classes are >= 0");
+                Integer before = owner.putIfAbsent(c, t);
+                if (before != null) {
+                    throw new IllegalArgumentException("task classes: class " + c + " is in task " + (before + 1)
+                            + (before == t ? " twice" : " and task " + (t + 1)));
+                }
+            }
+        }
+    }
+
+    private static int[][] copy(int[][] groups) {
+        int[][] c = new int[groups.length][];
+        for (int t = 0; t < groups.length; t++) c[t] = Objects.requireNonNull(groups[t], "taskClasses[" + t + "]").clone();
+        return c;
     }
 
     /**
@@ -86,39 +126,59 @@ public record SpaceNetConfig(int tasks, int[] hidden, int[] connectionsPerTask, 
     /** The connections each task allocates per layer; a copy. */
     @Override public int[] connectionsPerTask() { return connectionsPerTask.clone(); }
 
-    /** A copy splitting the classes into {@code t} tasks. */
+    /** The classes of each task as given, or an empty array for tasks in class order; a copy. */
+    @Override public int[][] taskClasses() { return copy(taskClasses); }
+
+    /**
+     * The classes of each task for data of {@code classes} classes: the given groups, or {@code tasks}
+     * groups in class order (the first get one class more when they do not divide evenly).
+     */
+    public int[][] taskClassesFor(int classes) {
+        return taskClasses.length > 0 ? copy(taskClasses) : TaskStream.inOrder(classes, tasks);
+    }
+
+    /**
+     * A copy whose tasks are {@code groups}, learned in that order ({@code tasks} becomes their number);
+     * an empty array puts the classes back in order.
+     */
+    public SpaceNetConfig withTaskClasses(int[][] groups) {
+        int t = groups.length > 0 ? groups.length : tasks;
+        return new SpaceNetConfig(t, hidden, connectionsPerTask, selectedNeurons, reservedNeurons, dropFraction, epochs, batch, lr, momentum, weightDecay, seed, threads, groups);
+    }
+
+    /** A copy splitting the classes into {@code t} tasks in class order (any task classes given are dropped). */
     public SpaceNetConfig withTasks(int t) {
-        return new SpaceNetConfig(t, hidden, connectionsPerTask, selectedNeurons, reservedNeurons, dropFraction, epochs, batch, lr, momentum, weightDecay, seed, threads);
+        return new SpaceNetConfig(t, hidden, connectionsPerTask, selectedNeurons, reservedNeurons, dropFraction, epochs, batch, lr, momentum, weightDecay, seed, threads, new int[0][]);
     }
 
     /** A copy with hidden layers {@code h} and per-task connections {@code c}, one count per layer ({@code h.length + 1}). */
     public SpaceNetConfig withHidden(int[] h, int[] c) {
-        return new SpaceNetConfig(tasks, h, c, selectedNeurons, reservedNeurons, dropFraction, epochs, batch, lr, momentum, weightDecay, seed, threads);
+        return new SpaceNetConfig(tasks, h, c, selectedNeurons, reservedNeurons, dropFraction, epochs, batch, lr, momentum, weightDecay, seed, threads, taskClasses);
     }
 
     /** A copy training {@code e} epochs per task. */
     public SpaceNetConfig withEpochs(int e) {
-        return new SpaceNetConfig(tasks, hidden, connectionsPerTask, selectedNeurons, reservedNeurons, dropFraction, e, batch, lr, momentum, weightDecay, seed, threads);
+        return new SpaceNetConfig(tasks, hidden, connectionsPerTask, selectedNeurons, reservedNeurons, dropFraction, e, batch, lr, momentum, weightDecay, seed, threads, taskClasses);
     }
 
     /** A copy with {@code b} samples per mini-batch. */
     public SpaceNetConfig withBatch(int b) {
-        return new SpaceNetConfig(tasks, hidden, connectionsPerTask, selectedNeurons, reservedNeurons, dropFraction, epochs, b, lr, momentum, weightDecay, seed, threads);
+        return new SpaceNetConfig(tasks, hidden, connectionsPerTask, selectedNeurons, reservedNeurons, dropFraction, epochs, b, lr, momentum, weightDecay, seed, threads, taskClasses);
     }
 
     /** A copy with learning rate {@code rate}. */
     public SpaceNetConfig withLearningRate(float rate) {
-        return new SpaceNetConfig(tasks, hidden, connectionsPerTask, selectedNeurons, reservedNeurons, dropFraction, epochs, batch, rate, momentum, weightDecay, seed, threads);
+        return new SpaceNetConfig(tasks, hidden, connectionsPerTask, selectedNeurons, reservedNeurons, dropFraction, epochs, batch, rate, momentum, weightDecay, seed, threads, taskClasses);
     }
 
     /** A copy with seed {@code s}. */
     public SpaceNetConfig withSeed(long s) {
-        return new SpaceNetConfig(tasks, hidden, connectionsPerTask, selectedNeurons, reservedNeurons, dropFraction, epochs, batch, lr, momentum, weightDecay, s, threads);
+        return new SpaceNetConfig(tasks, hidden, connectionsPerTask, selectedNeurons, reservedNeurons, dropFraction, epochs, batch, lr, momentum, weightDecay, s, threads, taskClasses);
     }
 
     /** A copy with {@code t} worker threads. */
     public SpaceNetConfig withThreads(int t) {
-        return new SpaceNetConfig(tasks, hidden, connectionsPerTask, selectedNeurons, reservedNeurons, dropFraction, epochs, batch, lr, momentum, weightDecay, seed, t);
+        return new SpaceNetConfig(tasks, hidden, connectionsPerTask, selectedNeurons, reservedNeurons, dropFraction, epochs, batch, lr, momentum, weightDecay, seed, t, taskClasses);
     }
 
     /** As a JSON-ready map (for the run's metrics); threads are left out. */
@@ -136,6 +196,8 @@ public record SpaceNetConfig(int tasks, int[] hidden, int[] connectionsPerTask, 
         m.put("momentum", (double) momentum);
         m.put("weight_decay", (double) weightDecay);
         m.put("seed", seed);
+        // left out when in class order, so that the models of earlier runs and of runs without it keep their bytes
+        if (taskClasses.length > 0) m.put("task_classes", List.of(copy(taskClasses)));
         return m;
     }
 

@@ -141,14 +141,17 @@ public final class SpaceNetRun {
     private SpaceNetRun() {}
 
     /**
-     * Refuses a configuration whose tasks cannot all get their neurons and connections: more tasks than
-     * classes, a hidden layer smaller than {@link SpaceNetConfig#neuronsNeeded()}, or a layer's connections
-     * per task above its {@link #connectionRoom}. Otherwise a task silently got fewer connections, or none.
+     * Refuses a configuration whose tasks cannot all get their neurons and connections, or do not fit the
+     * data's classes: more tasks than classes, task classes that are not the data's (each of its classes
+     * in one task), a hidden layer smaller than {@link SpaceNetConfig#neuronsNeeded()}, or a layer's
+     * connections per task above its {@link #connectionRoom}. Otherwise a task silently got fewer
+     * connections, or none.
      *
      * @throws IllegalArgumentException naming the field that does not fit
      */
     public static void checkFits(SpaceNetConfig cfg, int features, int classes) {
         if (cfg.tasks() > classes) throw new IllegalArgumentException("tasks " + cfg.tasks() + " exceeds the " + classes + " classes of the data");
+        checkTaskClasses(cfg.taskClasses(), classes);
         long need = cfg.neuronsNeeded();
         int[] hidden = cfg.hidden();
         for (int l = 0; l < hidden.length; l++) {
@@ -167,19 +170,48 @@ public final class SpaceNetRun {
     }
 
     /**
+     * Refuses task classes (as {@link SpaceNetConfig#taskClasses()}; empty: in class order, nothing to
+     * check) that name a class the data does not have or leave one of its classes out: the shared output
+     * layer and the joint baseline cover every class of the data, so each must be learned by some task.
+     *
+     * @throws IllegalArgumentException naming the class
+     */
+    public static void checkTaskClasses(int[][] groups, int classes) {
+        if (groups.length == 0) return;
+        boolean[] named = new boolean[classes];
+        for (int t = 0; t < groups.length; t++) {
+            for (int c : groups[t]) {
+                if (c >= classes) {
+                    throw new IllegalArgumentException("task classes: task " + (t + 1) + " has class " + c + ", but the data's classes are 0.." + (classes - 1));
+                }
+                named[c] = true;
+            }
+        }
+        for (int c = 0; c < classes; c++) {
+            if (!named[c]) throw new IllegalArgumentException("task classes: class " + c + " of the data is in no task; every class must be in one");
+        }
+    }
+
+    /**
      * The most connections a task can place in each layer: the block of its selected neurons, every input
-     * in the first layer and the classes of the smallest task ({@code classes / tasks}) in the last.
-     * {@link SpaceNet} caps a larger count without a word, which {@link #checkFits} refuses.
+     * in the first layer and the classes of the smallest task in the last. {@link SpaceNet} caps a larger
+     * count without a word, which {@link #checkFits} refuses.
      */
     public static long[] connectionRoom(SpaceNetConfig cfg, int features, int classes) {
-        int layers = cfg.connectionsPerTask().length, sel = cfg.selectedNeurons(), fewestClasses = classes / cfg.tasks();
+        int layers = cfg.connectionsPerTask().length, sel = cfg.selectedNeurons(), fewestClasses = fewestClasses(cfg, classes);
         long[] room = new long[layers];
         for (int l = 0; l < layers; l++) room[l] = (long) (l == 0 ? features : sel) * (l + 1 == layers ? fewestClasses : sel);
         return room;
     }
 
+    /** Classes of the smallest task when the data has {@code classes}. */
+    public static int fewestClasses(SpaceNetConfig cfg, int classes) {
+        return Arrays.stream(cfg.taskClassesFor(classes)).mapToInt(g -> g.length).min().orElseThrow();
+    }
+
     /**
-     * Learns the classes of {@code data} as {@code cfg.tasks()} tasks, in class order, with SpaceNet,
+     * Learns the classes of {@code data} as {@code cfg.tasks()} tasks ({@link SpaceNetConfig#taskClassesFor}: the
+     * given groups, or in class order) with SpaceNet,
      * measuring the accuracy on every task seen so far after each task; with {@code baselines} also
      * fine-tuning and joint training on SpaceNet's final topology.
      *
@@ -210,7 +242,7 @@ public final class SpaceNetRun {
         List<Method> methods = new ArrayList<>();
         List<SpaceNet.TaskStats> stats;
         int[] sizes;
-        try (TaskStream stream = TaskStream.split(data, cfg.tasks());
+        try (TaskStream stream = TaskStream.of(data, cfg.taskClassesFor(data.train().classes()));
              WorkerPool pool = new WorkerPool(cfg.threads());
              MetricsLog log = MetricsLog.create(out.resolve(LOG))) {
             ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
@@ -382,9 +414,11 @@ public final class SpaceNetRun {
         }
         m.put("methods", methods);
         List<Object> tasks = new ArrayList<>();
+        int[][] classes = cfg.taskClassesFor(r.sizes()[r.sizes().length - 1]);
         for (SpaceNet.TaskStats s : r.tasks()) {
             Map<String, Object> e = new LinkedHashMap<>();
             e.put("task", s.task() + 1);
+            e.put("classes", classes[s.task()]);
             long[] connections = s.connections();
             int[] reserved = s.reservedNeurons();
             long c = 0;

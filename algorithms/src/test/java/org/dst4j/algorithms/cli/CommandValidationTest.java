@@ -255,6 +255,28 @@ class CommandValidationTest {
                 .endsWith("at most 80 connections in the 400 -> 3 layer (80 --selected neurons x 1 class of the smallest task), not 81");
     }
 
+    @Test
+    void spaceNetTaskClassesAreCheckedInTheOptionsName() throws Exception {
+        String[] quick = {"--no-baselines", "--limit-train", "30", "--connections", "320,6400,80"};
+        assertUsageError(tiny("spacenet", concat(quick, "--task-classes", "0/1/2", "--tasks", "2")),
+                "dst4j spacenet: --tasks 2 but --task-classes '0/1/2' names 3 tasks; give one of them");
+        assertUsageError(tiny("spacenet", concat(quick, "--task-classes", "0,x/1,2")), "dst4j spacenet: --task-classes '0,x/1,2': expected tasks separated"
+                + " by '/', each a comma-separated list of class numbers (e.g. 3,7/0,9/1,5/2,8/4,6); task 1 has '0,x'");
+        assertUsageError(tiny("spacenet", concat(quick, "--task-classes", "0//1,2")), "dst4j spacenet: --task-classes '0//1,2': task 2 has no classes");
+        assertUsageError(tiny("spacenet", concat(quick, "--task-classes", "0,1/1,2")), "dst4j spacenet: --task-classes '0,1/1,2': class 1 is in task 1 and task 2");
+        assertUsageError(tiny("spacenet", concat(quick, "--task-classes", "-1/0")), "dst4j spacenet: --task-classes '-1/0': classes are numbered from 0, task 1 has -1");
+        // against the data's 3 classes, once it is loaded
+        assertThat(tiny("spacenet", concat(quick, "--task-classes", "0/1")).err())
+                .startsWith("dst4j spacenet: --task-classes '0/1': class 2 of the data is in no task; every class must be in one (");
+        assertThat(tiny("spacenet", concat(quick, "--task-classes", "0/1/3,2")).err())
+                .startsWith("dst4j spacenet: --task-classes '0/1/3,2': task 3 has class 3, but the data's classes are 0..2 (");
+        assertThat(dir.resolve("run")).doesNotExist();
+        Outcome ok = tiny("spacenet", concat(quick, "--task-classes", "2/0,1"));
+        assertThat(ok.code()).as(ok.err()).isZero();
+        assertThat(ok.err()).contains("2 tasks (classes 2 / 0,1)");
+        assertThat(Files.readString(dir.resolve("run").resolve("metrics.json"))).contains("\"task_classes\":[[2],[0,1]]");
+    }
+
     static String[] concat(String[] a, String... b) {
         String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, all, a.length, b.length);

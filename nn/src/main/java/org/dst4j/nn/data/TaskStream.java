@@ -51,18 +51,27 @@ public final class TaskStream implements AutoCloseable {
      * the classes do not divide evenly the first tasks get one class more.
      */
     public static TaskStream split(DatasetSplit data, int count) {
-        int c = data.train().classes();
-        if (count < 1 || count > c) {
-            throw new IllegalArgumentException("tasks must be between 1 and the number of classes (" + c + "), got " + count);
+        return of(data, inOrder(data.train().classes(), count));
+    }
+
+    /**
+     * The class groups {@link #split} uses: {@code count} tasks over {@code classes} classes in order,
+     * the first tasks one class more when they do not divide evenly.
+     *
+     * @throws IllegalArgumentException unless {@code 1 <= count <= classes}
+     */
+    public static int[][] inOrder(int classes, int count) {
+        if (count < 1 || count > classes) {
+            throw new IllegalArgumentException("tasks must be between 1 and the number of classes (" + classes + "), got " + count);
         }
         int[][] groups = new int[count][];
         int next = 0;
         for (int t = 0; t < count; t++) {
-            int size = c / count + (t < c % count ? 1 : 0);
+            int size = classes / count + (t < classes % count ? 1 : 0);
             groups[t] = new int[size];
             for (int i = 0; i < size; i++) groups[t][i] = next++;
         }
-        return of(data, groups);
+        return groups;
     }
 
     /** Tasks made of the given class groups, which must be disjoint and within the dataset's classes. */

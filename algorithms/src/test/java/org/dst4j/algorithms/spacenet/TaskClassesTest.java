@@ -1,0 +1,158 @@
+package org.dst4j.algorithms.spacenet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.dst4j.algorithms.TrainingProgress;
+import org.dst4j.nn.data.Dataset;
+import org.dst4j.nn.data.DatasetSplit;
+import org.dst4j.nn.data.TaskStream;
+import org.dst4j.nn.io.Json;
+import org.dst4j.nn.model.SparseClassifier;
+import org.dst4j.nn.train.EpochMetrics;
+import org.dst4j.runtime.random.RandomStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Tasks whose classes are named ({@link SpaceNetConfig#taskClasses}), in any order, instead of split in class order. */
+class TaskClassesTest {
+    private static final int CLASSES = 6, FEATURES = 12;
+
+    // Class k has 40 (k + 1) training samples, so a task's batches per epoch tell which classes it trained on.
+    private static DatasetSplit unevenBlobs() {
+        RandomStream rnd = new RandomStream(11);
+        float[][] centres = new float[CLASSES][FEATURES];
+        for (float[] c : centres) for (int i = 0; i < FEATURES; i++) c[i] = 2f * (float) rnd.nextGaussian();
+        List<Integer> train = new ArrayList<>();
+        for (int k = 0; k < CLASSES; k++) for (int i = 0; i < 40 * (k + 1); i++) train.add(k);
+        List<Integer> test = new ArrayList<>();
+        for (int i = 0; i < 30 * CLASSES; i++) test.add(i % CLASSES);
+        return new DatasetSplit(sample("uneven/train", train, centres, rnd), sample("uneven/test", test, centres, rnd));
+    }
+
+    private static Dataset sample(String name, List<Integer> labels, float[][] centres, RandomStream rnd) {
+        int n = labels.size();
+        float[] x = new float[n * FEATURES];
+        int[] y = new int[n];
+        for (int s = 0; s < n; s++) {
+            y[s] = labels.get(s);
+            for (int i = 0; i < FEATURES; i++) x[s * FEATURES + i] = centres[y[s]][i] + 0.7f * (float) rnd.nextGaussian();
+        }
+        return Dataset.of(name, x, n, FEATURES, y, CLASSES);
+    }
+
+    private static SpaceNetConfig config() {
+        return new SpaceNetConfig(3, new int[] {24, 24}, new int[] {48, 40, 8}, 8, 4, 0.2, 1, 16, 0.05f, 0f, 0f, 7, 1);
+    }
+
+    // Batches per epoch, one entry per epoch, in training order.
+    private static List<Integer> batchesPerEpoch(SpaceNetConfig cfg, DatasetSplit data, Path out) throws Exception {
+        List<Integer> totals = new ArrayList<>();
+        int[] last = {-1};
+        SpaceNetRun.run(cfg, data, true, false, out, new TrainingProgress() {
+            @Override public void batch(int epoch, int done, int total) {
+                last[0] = total;
+            }
+
+            @Override public void epoch(String phase, EpochMetrics m) {
+                totals.add(last[0]);
+            }
+        });
+        return totals;
+    }
+
+    @Test
+    void eachTaskTrainsOnTheClassesNamedForItInTheOrderGiven(@TempDir Path dir) throws Exception {
+        int[][] groups = {{5}, {3, 0}, {1, 2, 4}};
+        SpaceNetConfig cfg = config().withTaskClasses(groups);
+        assertThat(cfg.tasks()).isEqualTo(3);
+        try (DatasetSplit data = unevenBlobs()) {
+            // samples per task: 240; 160 + 40; 80 + 120 + 200, in batches of 16
+            assertThat(batchesPerEpoch(cfg, data, dir.resolve("named"))).containsExactly(15, 13, 25);
+            // in class order ({0,1}, {2,3}, {4,5}): 120, 280, 440
+            assertThat(batchesPerEpoch(config(), data, dir.resolve("ordered"))).containsExactly(8, 18, 28);
+        }
+        Map<String, Object> m = Json.parseObject(Files.readString(dir.resolve("named").resolve(SpaceNetRun.METRICS)));
+        assertThat(((Map<?, ?>) m.get("config")).get("task_classes")).isEqualTo(List.of(List.of(5L), List.of(3L, 0L), List.of(1L, 2L, 4L)));
+        assertThat(((List<?>) m.get("tasks")).stream().map(t -> ((Map<?, ?>) t).get("classes")).toList())
+                .isEqualTo(List.of(List.of(5L), List.of(3L, 0L), List.of(1L, 2L, 4L)));
+        // the first task's one class, predicted among the classes seen so far (that one), is always right
+        List<?> spaceNet = (List<?>) ((Map<?, ?>) ((List<?>) m.get("methods")).getFirst()).get("accuracy_matrix");
+        assertThat(((List<?>) spaceNet.getFirst()).getFirst()).isEqualTo(1.0);
+        Map<String, Object> ordered = Json.parseObject(Files.readString(dir.resolve("ordered").resolve(SpaceNetRun.METRICS)));
+        assertThat(((Map<?, ?>) ordered.get("config")).containsKey("task_classes")).isFalse();
+        assertThat(((List<?>) ordered.get("tasks")).stream().map(t -> ((Map<?, ?>) t).get("classes")).toList())
+                .isEqualTo(List.of(List.of(0L, 1L), List.of(2L, 3L), List.of(4L, 5L)));
+    }
+
+    @Test
+    void theClassesInOrderNamedOneByOneTrainTheSameModelAsTheDefault(@TempDir Path dir) throws Exception {
+        SpaceNetConfig named = config().withTaskClasses(TaskStream.inOrder(CLASSES, 3));
+        assertThat(named.taskClasses()).isDeepEqualTo(new int[][] {{0, 1}, {2, 3}, {4, 5}});
+        try (DatasetSplit data = unevenBlobs()) {
+            SpaceNetRun.Result a = SpaceNetRun.run(config(), data, true, true, dir.resolve("a"), null);
+            SpaceNetRun.Result b = SpaceNetRun.run(named, data, true, true, dir.resolve("b"), null);
+            // Arrays.deepEquals: NaN (task i before it is learned) equals NaN
+            for (int i = 0; i < 3; i++) assertThat(Arrays.deepEquals(b.methods().get(i).accuracy(), a.methods().get(i).accuracy())).isTrue();
+            assertThat(b.tasks()).isEqualTo(a.tasks());
+            try (SparseClassifier ca = SparseClassifier.load(dir.resolve("a").resolve(SpaceNetRun.MODEL), 1);
+                 SparseClassifier cb = SparseClassifier.load(dir.resolve("b").resolve(SpaceNetRun.MODEL), 1)) {
+                assertThat(cb.predictProbabilities(data.test())).isEqualTo(ca.predictProbabilities(data.test()));
+            }
+            // and another order trains another model
+            SpaceNetRun.Result c = SpaceNetRun.run(config().withTaskClasses(new int[][] {{4, 5}, {2, 3}, {0, 1}}), data, true, false, dir.resolve("c"), null);
+            assertThat(Arrays.deepEquals(c.methods().getFirst().accuracy(), a.methods().getFirst().accuracy())).isFalse();
+        }
+    }
+
+    @Test
+    void taskClassesThatAreNotTheDatasClassesAreRefusedBeforeAnythingIsWritten(@TempDir Path dir) {
+        try (DatasetSplit data = unevenBlobs()) {
+            assertThatThrownBy(() -> SpaceNetRun.run(config().withTaskClasses(new int[][] {{0, 1}, {2, 3}, {4, 6}}), data, true, false, dir.resolve("x"), null))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("task classes: task 3 has class 6, but the data's classes are 0..5");
+            assertThatThrownBy(() -> SpaceNetRun.run(config().withTaskClasses(new int[][] {{0, 1}, {2, 3}, {4}}), data, true, false, dir.resolve("x"), null))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("task classes: class 5 of the data is in no task; every class must be in one");
+        }
+        assertThat(dir.resolve("x")).doesNotExist();
+    }
+
+    @Test
+    void theConfigRefusesGroupsThatAreNotDisjointTasks() {
+        SpaceNetConfig c = config();
+        assertThatThrownBy(() -> c.withTaskClasses(new int[][] {{0, 1}, {}})).hasMessage("task classes: task 2 has no classes");
+        assertThatThrownBy(() -> c.withTaskClasses(new int[][] {{0, 1}, {1, 2}})).hasMessage("task classes: class 1 is in task 1 and task 2");
+        assertThatThrownBy(() -> c.withTaskClasses(new int[][] {{0, 2, 0}})).hasMessage("task classes: class 0 is in task 1 twice");
+        assertThatThrownBy(() -> c.withTaskClasses(new int[][] {{0, -3}})).hasMessage("task classes: task 1 has class -3, classes are >= 0");
+        assertThatThrownBy(() -> new SpaceNetConfig(2, new int[] {24}, new int[] {48, 8}, 8, 4, 0.2, 1, 16, 0.05f, 0f, 0f, 7, 1, new int[][] {{0}, {1}, {2}}))
+                .hasMessage("task classes name 3 tasks, but tasks is 2");
+        assertThatThrownBy(() -> c.withTaskClasses(new int[][] {{0}, null})).isInstanceOf(NullPointerException.class).hasMessage("taskClasses[1]");
+    }
+
+    @Test
+    void theGroupsAreCopiedInAndOutAndWithTasksPutsTheClassesBackInOrder() {
+        int[][] groups = {{2, 0}, {1}};
+        SpaceNetConfig c = config().withTaskClasses(groups);
+        groups[0][0] = 9;
+        assertThat(c.taskClasses()).isDeepEqualTo(new int[][] {{2, 0}, {1}});
+        c.taskClasses()[1][0] = 7;
+        assertThat(c.taskClassesFor(3)).isDeepEqualTo(new int[][] {{2, 0}, {1}});
+        assertThat(c).isEqualTo(config().withTaskClasses(new int[][] {{2, 0}, {1}})).isNotEqualTo(config().withTaskClasses(new int[][] {{0, 2}, {1}}));
+        // every other with method keeps them
+        assertThat(c.withEpochs(3).withSeed(1).withBatch(8).withThreads(2).withLearningRate(0.1f).withHidden(new int[] {30}, new int[] {10, 4}).taskClasses())
+                .isDeepEqualTo(new int[][] {{2, 0}, {1}});
+        SpaceNetConfig back = c.withTasks(3);
+        assertThat(back.taskClasses()).isEmpty();
+        assertThat(back.taskClassesFor(6)).isDeepEqualTo(new int[][] {{0, 1}, {2, 3}, {4, 5}});
+        assertThat(c.withTaskClasses(new int[0][]).tasks()).isEqualTo(2);
+        assertThat(config().toMap()).doesNotContainKey("task_classes");
+        assertThat(Json.write(c.toMap())).endsWith(",\"task_classes\":[[2,0],[1]]}");
+    }
+}
