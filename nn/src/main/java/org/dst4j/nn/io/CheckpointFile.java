@@ -118,9 +118,9 @@ public final class CheckpointFile {
         private final Map<String, Object> header;
         private final Map<String, Tensor> tensors;
         private final Arena arena;
-        private final Path file;
+        private final String file;
 
-        private Checkpoint(Path file, Map<String, Object> header, Map<String, Tensor> tensors, Arena arena) {
+        private Checkpoint(String file, Map<String, Object> header, Map<String, Tensor> tensors, Arena arena) {
             this.file = file;
             this.header = header;
             this.tensors = tensors;
@@ -205,9 +205,43 @@ public final class CheckpointFile {
         if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) throw new IOException("checkpoints need a little-endian machine");
         // Linux opens a directory for reading; the first read then fails with "Is a directory" and no path.
         if (java.nio.file.Files.isDirectory(file)) throw new IOException(file + ": a directory, not a checkpoint file");
-        Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            Reader r = new Reader(ch, file);
+            return read(new Reader(ch::read, ch.size(), file.toString()));
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new IOException(file + ": no such file");
+        } catch (java.nio.channels.ClosedByInterruptException e) {
+            throw AtomicFiles.interrupted(file.toString(), e);
+        }
+    }
+
+    /**
+     * Reads and validates a whole file from a stream, such as a model shipped as a class-path resource
+     * ({@code getResourceAsStream}), for up to 2 GB; larger files are read from a {@link Path}. The
+     * stream is read to its end but not closed.
+     *
+     * @param name what the errors call the stream (the resource's name, say)
+     * @throws IOException naming {@code name}, for an unreadable, invalid or too large stream
+     */
+    public static Checkpoint read(java.io.InputStream in, String name) throws IOException {
+        java.util.Objects.requireNonNull(in, "in");
+        java.util.Objects.requireNonNull(name, "name");
+        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) throw new IOException("checkpoints need a little-endian machine");
+        byte[] all = in.readNBytes(MAX_STREAM);
+        if (in.read() >= 0) throw new IOException(name + ": larger than " + MAX_STREAM + " bytes; read a file this large from its path");
+        return read(new Reader((b, at) -> {
+            if (at >= all.length) return -1;
+            int n = (int) Math.min(b.remaining(), all.length - at);
+            b.put(all, (int) at, n);
+            return n;
+        }, all.length, name));
+    }
+
+    // Java arrays hold at most a little under 2^31 bytes.
+    private static final int MAX_STREAM = Integer.MAX_VALUE - 8;
+
+    private static Checkpoint read(Reader r) throws IOException {
+        Arena arena = Arena.ofShared();
+        try {
             byte[] magic = r.bytes(8, "magic");
             if (!java.util.Arrays.equals(magic, MAGIC)) throw r.error(0, "not a dst4j model or checkpoint file (bad magic)");
             int version = r.u32("version");
@@ -265,26 +299,29 @@ public final class CheckpointFile {
                 tensors.put(name, new Tensor(name, dtype, shape, data));
             }
             if (r.remaining() != 0) throw r.error(r.pos, r.remaining() + " unexpected bytes after the last tensor");
-            return new Checkpoint(file, Collections.unmodifiableMap(header), tensors, arena);
+            return new Checkpoint(r.file, Collections.unmodifiableMap(header), tensors, arena);
         } catch (Throwable e) {
             // An Error too (no memory for a large tensor): the tensors read so far are freed.
             org.dst4j.runtime.resource.Closing.after(e, arena::close);
-            if (e instanceof java.nio.file.NoSuchFileException) throw new IOException(file + ": no such file");
-            if (e instanceof java.nio.channels.ClosedByInterruptException) throw AtomicFiles.interrupted(file.toString(), e);
             throw e;
         }
     }
 
+    // Positional reads of a file channel or of bytes read from a stream.
+    private interface Source {
+        int read(ByteBuffer into, long at) throws IOException;
+    }
+
     private static final class Reader {
-        final FileChannel ch;
-        final Path file;
+        final Source ch;
+        final String file;
         final long size;
         long pos;
 
-        Reader(FileChannel ch, Path file) throws IOException {
+        Reader(Source ch, long size, String file) {
             this.ch = ch;
             this.file = file;
-            this.size = ch.size();
+            this.size = size;
         }
 
         long remaining() { return size - pos; }

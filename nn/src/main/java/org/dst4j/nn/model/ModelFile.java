@@ -102,51 +102,67 @@ public final class ModelFile {
     /** Loads a model; with {@code opt} not null, also its optimizer state (for resuming). */
     public static Loaded load(Path file, Optimizer opt) throws IOException {
         try (CheckpointFile.Checkpoint ck = CheckpointFile.read(file)) {
-            Map<String, Object> h = ck.header();
+            return load(ck, file.toString(), opt);
+        }
+    }
+
+    /**
+     * Loads a model from a stream (up to 2 GB), such as a model file shipped as a class-path resource;
+     * with {@code opt} not null, also its optimizer state. The stream is read to its end, not closed.
+     *
+     * @param name what the errors call the stream (the resource's name, say)
+     */
+    public static Loaded load(java.io.InputStream in, String name, Optimizer opt) throws IOException {
+        try (CheckpointFile.Checkpoint ck = CheckpointFile.read(in, name)) {
+            return load(ck, name, opt);
+        }
+    }
+
+    private static Loaded load(CheckpointFile.Checkpoint ck, String file, Optimizer opt) throws IOException {
+        Map<String, Object> h = ck.header();
+        try {
+            if (!FORMAT.equals(h.get("format"))) throw new IllegalArgumentException("field 'format': expected \"" + FORMAT + "\", got " + h.get("format"));
+            Map<String, Object> nh = Json.getObject(h, "network");
+            MlpConfig cfg = config(nh);
+            int[] sizes = cfg.sizes();
+            List<SparseLinear> layers = new ArrayList<>();
             try {
-                if (!FORMAT.equals(h.get("format"))) throw new IllegalArgumentException("field 'format': expected \"" + FORMAT + "\", got " + h.get("format"));
-                Map<String, Object> nh = Json.getObject(h, "network");
-                MlpConfig cfg = config(nh);
-                int[] sizes = cfg.sizes();
-                List<SparseLinear> layers = new ArrayList<>();
-                try {
-                    for (int l = 0; l + 1 < sizes.length; l++) {
-                        String p = "layer." + l + ".";
-                        // A file edited by hand can carry a valid checksum: the element types and values are checked too.
-                        CsrMatrix w = CsrMatrix.fromCsr(sizes[l + 1], sizes[l], ck.tensor(p + "row_ptr").data(DType.I64),
-                                ck.tensor(p + "col_idx").data(DType.I32), requireFinite(ck.tensor(p + "values")));
-                        SparseLinear layer = new SparseLinear(w, SparseMlp.activationOf(cfg, l));
-                        layers.add(layer);
-                        copy(ck.tensor(p + "bias"), layer.bias(), (long) layer.out() * 4, p + "bias");
-                        requireFinite(ck.tensor(p + "bias"));
-                        if (opt != null) {
-                            layer.attach(opt);
-                            copy(ck.tensor(p + "bias_state"), layer.biasState(), (long) layer.out() * opt.biasSlots() * 4, p + "bias_state");
-                            for (String side : opt.sideArrays()) copy(ck.tensor(p + "side." + side), w.side(side), w.nnz() * 4, p + "side." + side);
-                        }
+                for (int l = 0; l + 1 < sizes.length; l++) {
+                    String p = "layer." + l + ".";
+                    // A file edited by hand can carry a valid checksum: the element types and values are checked too.
+                    CsrMatrix w = CsrMatrix.fromCsr(sizes[l + 1], sizes[l], ck.tensor(p + "row_ptr").data(DType.I64),
+                            ck.tensor(p + "col_idx").data(DType.I32), requireFinite(ck.tensor(p + "values")));
+                    SparseLinear layer = new SparseLinear(w, SparseMlp.activationOf(cfg, l));
+                    layers.add(layer);
+                    copy(ck.tensor(p + "bias"), layer.bias(), (long) layer.out() * 4, p + "bias");
+                    requireFinite(ck.tensor(p + "bias"));
+                    if (opt != null) {
+                        layer.attach(opt);
+                        copy(ck.tensor(p + "bias_state"), layer.biasState(), (long) layer.out() * opt.biasSlots() * 4, p + "bias_state");
+                        for (String side : opt.sideArrays()) copy(ck.tensor(p + "side." + side), w.side(side), w.nnz() * 4, p + "side." + side);
                     }
-                    // Still inside the try: a bad field or standardizer found now must free the layers too.
-                    if (opt != null && h.containsKey("optimizer_steps")) {
-                        long steps = Json.getLong(h, "optimizer_steps");
-                        // Adam's bias correction divides by 1 - beta^(steps + 1), which a negative count made 0 (infinite steps) or negative.
-                        if (steps < 0) throw new IllegalArgumentException("field 'optimizer_steps': expected a count >= 0, got " + steps);
-                        opt.setSteps(steps);
-                    }
-                    Standardizer std = null;
-                    if (ck.has("standardizer.mean")) {
-                        std = new Standardizer(ck.tensor("standardizer.mean").toFloatArray(), ck.tensor("standardizer.std").toFloatArray());
-                        int features = std.mean().length;
-                        if (features != sizes[0]) throw new IllegalArgumentException("standardizer has " + features + " features, the network " + sizes[0] + " inputs");
-                    }
-                    return new Loaded(SparseMlp.of(cfg, layers, Json.getLong(nh, "dropout_seed")), std, h);
-                } catch (IOException | RuntimeException | Error e) {
-                    // Error too: memory running out (an OutOfMemoryError from an allocation) must not strand the layers built.
-                    Closing.after(e, () -> Closing.each(layers, SparseLinear::close));
-                    throw e;
                 }
-            } catch (IllegalArgumentException e) {
-                throw new IOException("model " + file + ": " + e.getMessage(), e);
+                // Still inside the try: a bad field or standardizer found now must free the layers too.
+                if (opt != null && h.containsKey("optimizer_steps")) {
+                    long steps = Json.getLong(h, "optimizer_steps");
+                    // Adam's bias correction divides by 1 - beta^(steps + 1), which a negative count made 0 (infinite steps) or negative.
+                    if (steps < 0) throw new IllegalArgumentException("field 'optimizer_steps': expected a count >= 0, got " + steps);
+                    opt.setSteps(steps);
+                }
+                Standardizer std = null;
+                if (ck.has("standardizer.mean")) {
+                    std = new Standardizer(ck.tensor("standardizer.mean").toFloatArray(), ck.tensor("standardizer.std").toFloatArray());
+                    int features = std.mean().length;
+                    if (features != sizes[0]) throw new IllegalArgumentException("standardizer has " + features + " features, the network " + sizes[0] + " inputs");
+                }
+                return new Loaded(SparseMlp.of(cfg, layers, Json.getLong(nh, "dropout_seed")), std, h);
+            } catch (IOException | RuntimeException | Error e) {
+                // Error too: memory running out (an OutOfMemoryError from an allocation) must not strand the layers built.
+                Closing.after(e, () -> Closing.each(layers, SparseLinear::close));
+                throw e;
             }
+        } catch (IllegalArgumentException e) {
+            throw new IOException("model " + file + ": " + e.getMessage(), e);
         }
     }
 

@@ -62,7 +62,27 @@ public final class SparseClassifier implements Classifier {
     public static SparseClassifier load(Path file, int threads) throws IOException {
         java.util.Objects.requireNonNull(file, "file");
         checkThreads(threads);
-        ModelFile.Loaded m = ModelFile.load(file, null);
+        return of(ModelFile.load(file, null), file.toString(), threads);
+    }
+
+    /**
+     * Loads a model file from a stream (up to 2 GB), such as one an application ships inside its jar:
+     * {@code load(App.class.getResourceAsStream("/model.dst4j"), "model.dst4j", 1)}. The stream is read
+     * to its end and not closed. The same model as {@link #load(Path, int)} of that file.
+     *
+     * @param name what errors call the stream (the resource's name, say)
+     * @param threads worker threads of the classifier, >= 1
+     * @throws IOException if the stream cannot be read, is damaged, or holds no classifier
+     * @throws IllegalArgumentException if {@code threads < 1}
+     */
+    public static SparseClassifier load(java.io.InputStream in, String name, int threads) throws IOException {
+        java.util.Objects.requireNonNull(in, "in (a class-path resource not found?)");
+        java.util.Objects.requireNonNull(name, "name");
+        checkThreads(threads);
+        return of(ModelFile.load(in, name, null), name, threads);
+    }
+
+    private static SparseClassifier of(ModelFile.Loaded m, String file, int threads) throws IOException {
         // A classifier's last layer gives logits (linear); a multi-head model's backbone.dst4j ends in its hidden
         // activation and was scored as a classifier of as many classes as it has features.
         if (!m.net().config().output().isIdentity()) {

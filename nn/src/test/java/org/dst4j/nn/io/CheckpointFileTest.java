@@ -55,6 +55,39 @@ class CheckpointFileTest {
     }
 
     @Test
+    void aStreamIsReadAndCheckedAsItsFileIs(@TempDir Path dir) throws Exception {
+        Path whole = sample(dir);
+        byte[] bytes = Files.readAllBytes(whole);
+        try (CheckpointFile.Checkpoint c = CheckpointFile.read(new java.io.ByteArrayInputStream(bytes), "res")) {
+            assertThat(c.header()).containsEntry("seed", 7L);
+            assertThat(c.tensor("w").toFloatArray()).containsExactly(1.5f, -2f, 3f);
+            assertThat(c.names()).containsExactly("w", "idx", "ptr", "flags", "empty");
+            assertThatThrownBy(() -> c.tensor("nope")).hasMessage("res: no tensor 'nope'");
+        }
+        // every prefix, and every flipped bit, gives the file's message with the stream's name for the file's
+        Path f = dir.resolve("bad.dst4j");
+        for (int i = 0; i <= 2 * bytes.length; i++) {
+            byte[] b = i <= bytes.length ? java.util.Arrays.copyOf(bytes, i) : bytes.clone();
+            if (i > bytes.length) b[i - bytes.length - 1] ^= 0x10;
+            Files.write(f, b);
+            String fileMessage = null;
+            try {
+                CheckpointFile.read(f).close();
+            } catch (IOException e) {
+                fileMessage = e.getMessage();
+            }
+            if (i == bytes.length) {
+                assertThat(fileMessage).isNull();
+                continue;
+            }
+            assertThat(fileMessage).as("case %d", i).startsWith(f + ": ");
+            byte[] given = b;
+            assertThatThrownBy(() -> CheckpointFile.read(new java.io.ByteArrayInputStream(given), "res").close()).as("case %d", i)
+                    .isInstanceOf(IOException.class).hasMessage("res: " + fileMessage.substring(f.toString().length() + 2));
+        }
+    }
+
+    @Test
     void everyFlippedBitIsDetected(@TempDir Path dir) throws Exception {
         byte[] whole = Files.readAllBytes(sample(dir));
         Path f = dir.resolve("flip.dst4j");
