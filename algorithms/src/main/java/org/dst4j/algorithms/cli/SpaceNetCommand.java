@@ -111,11 +111,12 @@ final class SpaceNetCommand implements Command {
             SpaceNetRun.Method sn = r.methods().getFirst();
             System.out.println("accuracy on task i (rows) after learning task j (columns), SpaceNet:");
             printMatrix(sn.accuracy());
-            System.out.printf("%-30s %10s %12s %12s %9s%n", "method", "avg acc", "forgetting", "connections", "seconds");
+            System.out.printf("%-30s %10s %12s %12s %12s %9s%n", "method", "avg acc", "forgetting", "task-IL acc", "connections", "seconds");
             for (SpaceNetRun.Method m : r.methods()) {
-                System.out.printf("%-30s %9.2f%% %11.2f%% %12d %9.1f%n", m.name(), 100 * m.averageAccuracy(), 100 * m.averageForgetting(),
-                        m.connections(), m.seconds());
+                System.out.printf("%-30s %9.2f%% %11.2f%% %11.2f%% %12d %9.1f%n", m.name(), 100 * m.averageAccuracy(), 100 * m.averageForgetting(),
+                        100 * m.averageTaskAccuracy(), m.connections(), m.seconds());
             }
+            System.out.println("(avg acc: class-incremental, among all classes seen; task-IL acc: with the task known, among its own classes)");
             int[] per = cfg.connectionsPerTask();
             for (SpaceNet.TaskStats s : r.tasks()) {
                 long[] byLayer = s.connections();

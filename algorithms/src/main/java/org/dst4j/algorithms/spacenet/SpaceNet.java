@@ -373,6 +373,18 @@ public final class SpaceNet implements AutoCloseable {
         return acc;
     }
 
+    /**
+     * Accuracy on each of {@code tasks}' test sets when the task is known: each predicting among its own
+     * task's classes only (task-incremental, the easier scenario). Must not be called while a task is
+     * being learned.
+     */
+    public double[] taskAccuracy(List<TaskStream.Task> tasks, ParallelKernels pk, Standardizer std) {
+        if (parked) throw new IllegalStateException("cannot evaluate in the middle of task " + task);
+        double[] acc = new double[tasks.size()];
+        for (int i = 0; i < acc.length; i++) acc[i] = accuracy(net, tasks.get(i).test(), tasks.get(i).classes(), pk, std);
+        return acc;
+    }
+
     /** Accuracy of {@code net} on {@code data}, the prediction being the most probable of the {@code seen} classes. */
     public static double accuracy(SparseMlp net, Dataset data, int[] seen, ParallelKernels pk, Standardizer std) {
         int n = data.samples();

@@ -60,28 +60,61 @@ public final class SpaceNetRun {
 
     /**
      * One method's outcome. {@code accuracy[i][j]}: accuracy on task i's test classes after learning task
-     * j, predicting among the classes seen so far (NaN for i > j).
+     * j, predicting among the classes seen so far (class-incremental; NaN for i > j). {@code taskAccuracy}
+     * is the same with the task known, predicting among task i's own classes (task-incremental): the gap
+     * between the two is how much of the loss is confusion between tasks' classes.
      *
      * @param name the method
      * @param accuracy {@code [task][after task]}; joint training has one column, after all classes
      * @param connections live connections of its network
      * @param seconds wall-clock seconds of its training and evaluation
+     * @param taskAccuracy {@code [task][after task]} with the task known, the shape of {@code accuracy}
      */
-    public record Method(String name, double[][] accuracy, long connections, double seconds) {
-        /** Copies the matrix row by row: changing the caller's afterwards does not change the outcome. */
+    public record Method(String name, double[][] accuracy, long connections, double seconds, double[][] taskAccuracy) {
+        /** Copies the matrices row by row: changing the caller's afterwards does not change the outcome. */
         public Method {
             accuracy = ArrayRecords.deepCopy(Objects.requireNonNull(accuracy, "accuracy"));
+            taskAccuracy = ArrayRecords.deepCopy(Objects.requireNonNull(taskAccuracy, "taskAccuracy"));
+            boolean same = taskAccuracy.length == accuracy.length;
+            for (int i = 0; same && i < accuracy.length; i++) same = taskAccuracy[i].length == accuracy[i].length;
+            if (!same) throw new IllegalArgumentException("taskAccuracy must have the shape of accuracy");
+        }
+
+        /** As before the task-incremental matrix was measured: it is all NaN. */
+        public Method(String name, double[][] accuracy, long connections, double seconds) {
+            this(name, accuracy, connections, seconds, nanLike(accuracy));
+        }
+
+        private static double[][] nanLike(double[][] a) {
+            double[][] n = new double[Objects.requireNonNull(a, "accuracy").length][];
+            for (int i = 0; i < n.length; i++) {
+                n[i] = new double[a[i].length];
+                Arrays.fill(n[i], Double.NaN);
+            }
+            return n;
         }
 
         /** {@code [task][after task]}: accuracy on task i after learning task j, NaN for i > j; a copy. */
         @Override public double[][] accuracy() { return ArrayRecords.deepCopy(accuracy); }
 
+        /** {@code [task][after task]} with the task known (among its own classes), NaN for i > j; a copy. */
+        @Override public double[][] taskAccuracy() { return ArrayRecords.deepCopy(taskAccuracy); }
+
         /** Mean accuracy over all tasks after the last one. */
         public double averageAccuracy() {
-            int last = accuracy[0].length - 1;
+            return lastColumnMean(accuracy);
+        }
+
+        /** Mean task-incremental accuracy over all tasks after the last one. */
+        public double averageTaskAccuracy() {
+            return lastColumnMean(taskAccuracy);
+        }
+
+        private static double lastColumnMean(double[][] a) {
+            int last = a[0].length - 1;
             double s = 0;
-            for (double[] row : accuracy) s += row[last];
-            return s / accuracy.length;
+            for (double[] row : a) s += row[last];
+            return s / a.length;
         }
 
         /**
@@ -252,7 +285,7 @@ public final class SpaceNetRun {
             int tasks = stream.size();
             long t0 = System.nanoTime();
             try (SpaceNet sn = new SpaceNet(cfg, data.train().features(), stream.classes())) {
-                double[][] acc = nanMatrix(tasks);
+                double[][] acc = nanMatrix(tasks), taskAcc = nanMatrix(tasks);
                 for (int t = 0; t < tasks; t++) {
                     TaskStream.Task task = stream.get(t);
                     try {
@@ -261,16 +294,20 @@ public final class SpaceNetRun {
                         throw new CancellationException("SpaceNet, task " + (t + 1) + " of " + tasks + ": " + e.getMessage());
                     }
                     double[] a = sn.accuracy(stream.tasks().subList(0, t + 1), stream.seenClasses(t), pk, std);
-                    for (int i = 0; i <= t; i++) acc[i][t] = a[i];
+                    double[] k = sn.taskAccuracy(stream.tasks().subList(0, t + 1), pk, std);
+                    for (int i = 0; i <= t; i++) {
+                        acc[i][t] = a[i];
+                        taskAcc[i][t] = k[i];
+                    }
                 }
-                methods.add(new Method("SpaceNet", acc, sn.network().connections(), (System.nanoTime() - t0) / 1e9));
+                methods.add(new Method("SpaceNet", acc, sn.network().connections(), (System.nanoTime() - t0) / 1e9, taskAcc));
                 ModelFile.save(out.resolve(MODEL), sn.network(), null, std, header(cfg, data));
                 stats = sn.taskStats();
                 sizes = sn.sizes();
                 if (baselines) {
                     long t1 = System.nanoTime();
                     try (SparseMlp ft = sameTopology(sn.network(), cfg.seed())) {
-                        double[][] a = nanMatrix(tasks);
+                        double[][] a = nanMatrix(tasks), k = nanMatrix(tasks);
                         for (int t = 0; t < tasks; t++) {
                             TaskStream.Task task = stream.get(t);
                             try {
@@ -280,9 +317,12 @@ public final class SpaceNetRun {
                                 throw new CancellationException("fine-tuning baseline, task " + (t + 1) + " of " + tasks + ": " + e.getMessage());
                             }
                             int[] seen = stream.seenClasses(t);
-                            for (int i = 0; i <= t; i++) a[i][t] = SpaceNet.accuracy(ft, stream.get(i).test(), seen, pk, std);
+                            for (int i = 0; i <= t; i++) {
+                                a[i][t] = SpaceNet.accuracy(ft, stream.get(i).test(), seen, pk, std);
+                                k[i][t] = SpaceNet.accuracy(ft, stream.get(i).test(), stream.get(i).classes(), pk, std);
+                            }
                         }
-                        methods.add(new Method("fine-tuning", a, ft.connections(), (System.nanoTime() - t1) / 1e9));
+                        methods.add(new Method("fine-tuning", a, ft.connections(), (System.nanoTime() - t1) / 1e9, k));
                     }
                     long t2 = System.nanoTime();
                     try (SparseMlp joint = sameTopology(sn.network(), cfg.seed() + 1)) {
@@ -293,10 +333,13 @@ public final class SpaceNetRun {
                         } catch (CancellationException e) {
                             throw new CancellationException("joint-training baseline: " + e.getMessage());
                         }
-                        double[][] a = new double[tasks][1];
+                        double[][] a = new double[tasks][1], k = new double[tasks][1];
                         int[] all = stream.seenClasses(tasks - 1);
-                        for (int i = 0; i < tasks; i++) a[i][0] = SpaceNet.accuracy(joint, stream.get(i).test(), all, pk, std);
-                        methods.add(new Method("joint training (upper bound)", a, joint.connections(), (System.nanoTime() - t2) / 1e9));
+                        for (int i = 0; i < tasks; i++) {
+                            a[i][0] = SpaceNet.accuracy(joint, stream.get(i).test(), all, pk, std);
+                            k[i][0] = SpaceNet.accuracy(joint, stream.get(i).test(), stream.get(i).classes(), pk, std);
+                        }
+                        methods.add(new Method("joint training (upper bound)", a, joint.connections(), (System.nanoTime() - t2) / 1e9, k));
                     }
                 }
             }
@@ -391,6 +434,17 @@ public final class SpaceNetRun {
         };
     }
 
+    // NaN (a task not learned yet) as null: JSON has no NaN.
+    private static List<Object> jsonMatrix(double[][] a) {
+        List<Object> rows = new ArrayList<>();
+        for (double[] row : a) {
+            List<Object> cells = new ArrayList<>();
+            for (double v : row) cells.add(Double.isNaN(v) ? null : v);
+            rows.add(cells);
+        }
+        return rows;
+    }
+
     private static Map<String, Object> metrics(SpaceNetConfig cfg, Result r, long dense, int hiddenNeurons) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("config", cfg.toMap());
@@ -399,15 +453,11 @@ public final class SpaceNetRun {
         for (Method x : r.methods()) {
             Map<String, Object> e = new LinkedHashMap<>();
             e.put("method", x.name());
-            List<Object> rows = new ArrayList<>();
-            for (double[] row : x.accuracy()) {
-                List<Object> cells = new ArrayList<>();
-                for (double v : row) cells.add(Double.isNaN(v) ? null : v);
-                rows.add(cells);
-            }
-            e.put("accuracy_matrix", rows);
+            e.put("accuracy_matrix", jsonMatrix(x.accuracy()));
             e.put("average_accuracy", x.averageAccuracy());
             e.put("average_forgetting", x.averageForgetting());
+            e.put("task_incremental_accuracy_matrix", jsonMatrix(x.taskAccuracy()));
+            e.put("task_incremental_average_accuracy", x.averageTaskAccuracy());
             e.put("connections", x.connections());
             e.put("seconds", x.seconds());
             methods.add(e);

@@ -26,6 +26,11 @@ class TaskClassesTest {
 
     // Class k has 40 (k + 1) training samples, so a task's batches per epoch tell which classes it trained on.
     private static DatasetSplit unevenBlobs() {
+        return unevenBlobs(0.7f);
+    }
+
+    // noise: the samples' standard deviation around their class's centre (the centres' is 2)
+    private static DatasetSplit unevenBlobs(float noise) {
         RandomStream rnd = new RandomStream(11);
         float[][] centres = new float[CLASSES][FEATURES];
         for (float[] c : centres) for (int i = 0; i < FEATURES; i++) c[i] = 2f * (float) rnd.nextGaussian();
@@ -33,16 +38,16 @@ class TaskClassesTest {
         for (int k = 0; k < CLASSES; k++) for (int i = 0; i < 40 * (k + 1); i++) train.add(k);
         List<Integer> test = new ArrayList<>();
         for (int i = 0; i < 30 * CLASSES; i++) test.add(i % CLASSES);
-        return new DatasetSplit(sample("uneven/train", train, centres, rnd), sample("uneven/test", test, centres, rnd));
+        return new DatasetSplit(sample("uneven/train", train, centres, noise, rnd), sample("uneven/test", test, centres, noise, rnd));
     }
 
-    private static Dataset sample(String name, List<Integer> labels, float[][] centres, RandomStream rnd) {
+    private static Dataset sample(String name, List<Integer> labels, float[][] centres, float noise, RandomStream rnd) {
         int n = labels.size();
         float[] x = new float[n * FEATURES];
         int[] y = new int[n];
         for (int s = 0; s < n; s++) {
             y[s] = labels.get(s);
-            for (int i = 0; i < FEATURES; i++) x[s * FEATURES + i] = centres[y[s]][i] + 0.7f * (float) rnd.nextGaussian();
+            for (int i = 0; i < FEATURES; i++) x[s * FEATURES + i] = centres[y[s]][i] + noise * (float) rnd.nextGaussian();
         }
         return Dataset.of(name, x, n, FEATURES, y, CLASSES);
     }
@@ -109,6 +114,67 @@ class TaskClassesTest {
             SpaceNetRun.Result c = SpaceNetRun.run(config().withTaskClasses(new int[][] {{4, 5}, {2, 3}, {0, 1}}), data, true, false, dir.resolve("c"), null);
             assertThat(Arrays.deepEquals(c.methods().getFirst().accuracy(), a.methods().getFirst().accuracy())).isFalse();
         }
+    }
+
+    @Test
+    void theTaskIncrementalMatrixPredictsAmongEachTasksOwnClasses(@TempDir Path dir) throws Exception {
+        int[][] groups = {{5}, {3, 0}, {1, 2, 4}};
+        SpaceNetRun.Result r;
+        float[] probs;
+        int[] labels;
+        // overlapping classes, so that no method is always right among all classes
+        try (DatasetSplit data = unevenBlobs(1.5f)) {
+            r = SpaceNetRun.run(config().withTaskClasses(groups).withEpochs(8), data, true, true, dir, null);
+            try (SparseClassifier c = SparseClassifier.load(dir.resolve(SpaceNetRun.MODEL), 1)) {
+                probs = c.predictProbabilities(data.test());
+            }
+            labels = new int[data.test().samples()];
+            for (int i = 0; i < labels.length; i++) labels[i] = data.test().label(i);
+        }
+        SpaceNetRun.Method sn = r.methods().getFirst();
+        double[][] known = sn.taskAccuracy(), unknown = sn.accuracy();
+        // recomputed from the saved model (the network after the last task): argmax among the task's own classes
+        for (int t = 0; t < groups.length; t++) {
+            int right = 0, n = 0;
+            for (int s = 0; s < labels.length; s++) {
+                int[] g = groups[t];
+                int label = labels[s];
+                if (Arrays.stream(g).noneMatch(k -> k == label)) continue;
+                n++;
+                int best = g[0];
+                for (int k : g) if (probs[s * CLASSES + k] > probs[s * CLASSES + best]) best = k;
+                if (best == labels[s]) right++;
+            }
+            assertThat(known[t][2]).as("task %d", t + 1).isEqualTo((double) right / n);
+        }
+        // a task of one class is always right when it is known; knowing the task is never worse
+        for (SpaceNetRun.Method m : r.methods()) {
+            double[][] a = m.accuracy(), k = m.taskAccuracy();
+            for (double v : k[0]) assertThat(v).as(m.name()).isEqualTo(1.0);
+            for (int i = 0; i < a.length; i++) {
+                for (int j = 0; j < a[i].length; j++) {
+                    if (Double.isNaN(a[i][j])) assertThat(k[i][j]).isNaN();
+                    else assertThat(k[i][j]).as("%s [%d][%d]", m.name(), i, j).isGreaterThanOrEqualTo(a[i][j]);
+                }
+            }
+        }
+        // on these overlapping classes, knowing the task helps every method (the baselines' matrices are not recomputed here)
+        for (SpaceNetRun.Method x : r.methods()) assertThat(x.averageTaskAccuracy()).as(x.name()).isGreaterThan(x.averageAccuracy());
+        assertThat(sn.averageTaskAccuracy()).isEqualTo((known[0][2] + known[1][2] + known[2][2]) / 3);
+        Map<String, Object> m = Json.parseObject(Files.readString(dir.resolve(SpaceNetRun.METRICS)));
+        Map<?, ?> first = (Map<?, ?>) ((List<?>) m.get("methods")).getFirst();
+        assertThat(first.get("task_incremental_average_accuracy")).isEqualTo(sn.averageTaskAccuracy());
+        assertThat(((List<?>) ((List<?>) first.get("task_incremental_accuracy_matrix")).get(1)).getFirst()).isNull();
+    }
+
+    @Test
+    void aMethodsTwoMatricesHaveOneShape() {
+        double n = Double.NaN;
+        assertThatThrownBy(() -> new SpaceNetRun.Method("x", new double[][] {{1, 1}, {n, 1}}, 0, 0, new double[][] {{1}, {1}}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("taskAccuracy must have the shape of accuracy");
+        SpaceNetRun.Method old = new SpaceNetRun.Method("x", new double[][] {{0.5, 0.25}, {n, 1}}, 0, 0);
+        assertThat(old.taskAccuracy()).hasDimensions(2, 2);
+        for (double[] row : old.taskAccuracy()) assertThat(row).containsOnly(n);
     }
 
     @Test
