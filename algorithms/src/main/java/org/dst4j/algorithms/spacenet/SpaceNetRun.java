@@ -359,6 +359,7 @@ public final class SpaceNetRun {
         AtomicFiles.writeString(out.resolve(METRICS), Json.write(metrics(cfg, r, dense, hiddenNeurons)) + "\n");
         Charts.write(out.resolve(CHART), f -> {
             Heatmap chart = new Heatmap("Class-incremental accuracy (%) on task i after learning task j", "task", "after task j");
+            if (cfg.taskClasses().length > 0) chart.rowNames(rowNames(cfg.taskClasses())); // which classes, when not in order
             for (Method m : methods) {
                 double[][] a = m.accuracy();
                 if (a[0].length > 1) chart.add(m.name(), a);
@@ -366,6 +367,16 @@ public final class SpaceNetRun {
             chart.write(f);
         });
         return r;
+    }
+
+    private static List<String> rowNames(int[][] groups) {
+        List<String> names = new ArrayList<>();
+        for (int t = 0; t < groups.length; t++) {
+            StringBuilder sb = new StringBuilder("task ").append(t + 1).append(" (");
+            for (int i = 0; i < groups[t].length; i++) sb.append(i > 0 ? "," : "").append(groups[t][i]);
+            names.add(sb.append(')').toString());
+        }
+        return names;
     }
 
     private static double[][] nanMatrix(int t) {

@@ -21,6 +21,7 @@ public final class Heatmap {
     private final String title, rowLabel, colLabel;
     private final List<String> names = new ArrayList<>();
     private final List<double[][]> panels = new ArrayList<>();
+    private List<String> rowNames = List.of();
 
     /** An empty figure with a title and the rows' and columns' labels. */
     public Heatmap(String title, String rowLabel, String colLabel) {
@@ -38,6 +39,19 @@ public final class Heatmap {
     }
 
     /**
+     * Names the rows (row i is {@code names.get(i)}) instead of "row label i"; rows beyond the list keep
+     * the numbered label. The margin widens to fit the longest name.
+     */
+    public Heatmap rowNames(List<String> names) {
+        rowNames = List.copyOf(names);
+        return this;
+    }
+
+    private String rowName(int i) {
+        return i < rowNames.size() ? rowNames.get(i) : rowLabel + " " + (i + 1);
+    }
+
+    /**
      * Draws every panel side by side. The drawing happens on a thread of its own, which the caller waits for: Java2D clears the
      * drawing thread's interrupt flag when it draws text, and the caller's interrupt, arriving before or
      * meanwhile, stays set.
@@ -47,15 +61,18 @@ public final class Heatmap {
     }
 
     private BufferedImage draw() {
-        int width = LEFT, height = 0;
+        Font titleFont = new Font(Font.SANS_SERIF, Font.BOLD, 15), labelFont = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
+        Graphics2D probe = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB).createGraphics();
+        int left = LEFT, rows = 0;
+        for (double[][] p : panels) rows = Math.max(rows, p.length);
+        for (int i = 0; i < rows; i++) left = Math.max(left, 16 + probe.getFontMetrics(labelFont).stringWidth(rowName(i)));
+        int width = left, height = 0;
         for (double[][] p : panels) {
             width += p[0].length * CELL + GAP;
             height = Math.max(height, p.length * CELL);
         }
         height += TOP + BOTTOM;
         // wide enough for the title: one panel (spacenet --no-baselines) cut it off mid-word
-        Font titleFont = new Font(Font.SANS_SERIF, Font.BOLD, 15);
-        Graphics2D probe = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB).createGraphics();
         width = Math.max(width, 20 + probe.getFontMetrics(titleFont).stringWidth(title));
         probe.dispose();
         BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
@@ -66,16 +83,16 @@ public final class Heatmap {
         g.setColor(Color.BLACK);
         g.setFont(titleFont);
         g.drawString(title, 10, 20);
-        int x0 = LEFT;
+        int x0 = left;
         for (int p = 0; p < panels.size(); p++) {
             double[][] v = panels.get(p);
             g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
             g.setColor(Color.BLACK);
             g.drawString(names.get(p), x0, TOP - 22);
-            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+            g.setFont(labelFont);
             for (int i = 0; i < v.length; i++) {
                 g.setColor(Color.BLACK); // the previous row's cell borders left it gray
-                if (p == 0) g.drawString(rowLabel + " " + (i + 1), 8, TOP + i * CELL + CELL / 2 + 5);
+                if (p == 0) g.drawString(rowName(i), 8, TOP + i * CELL + CELL / 2 + 5);
                 for (int j = 0; j < v[i].length; j++) {
                     int x = x0 + j * CELL, y = TOP + i * CELL;
                     double a = v[i][j];

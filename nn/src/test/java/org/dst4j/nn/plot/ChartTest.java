@@ -43,6 +43,32 @@ class ChartTest {
         }
     }
 
+    @Test
+    void namedHeatmapRowsWidenTheMarginToFitAndUnnamedRowsKeepTheirNumber() {
+        double[][] v = {{0.9, 0.5, 0.4}, {Double.NaN, 0.8, 0.7}, {Double.NaN, Double.NaN, 0.6}};
+        BufferedImage plain = new Heatmap("t", "task", "after").add("a", v).render();
+        // the default labels given as names draw the same picture
+        BufferedImage same = new Heatmap("t", "task", "after").add("a", v).rowNames(java.util.List.of("task 1", "task 2", "task 3")).render();
+        assertThat(pixels(same)).isEqualTo(pixels(plain));
+        String longName = "task 1 (8,4,7,0,1,2,5,9,6,3)";
+        BufferedImage named = new Heatmap("t", "task", "after").add("a", v).rowNames(java.util.List.of(longName)).render();
+        java.awt.Graphics2D g = named.createGraphics();
+        int nameWidth = g.getFontMetrics(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.PLAIN, 12)).stringWidth(longName);
+        g.dispose();
+        assertThat(named.getWidth()).isEqualTo(plain.getWidth() + (16 + nameWidth - 90));
+        // the cells moved right with the margin: row 1's first cell starts after the name
+        int cellX = 16 + nameWidth + 10, cellY = 60 + 10;
+        assertThat(named.getRGB(cellX, cellY)).isEqualTo(plain.getRGB(90 + 10, cellY));
+        // rows 2 and 3 are not named: their numbered labels are drawn (dark pixels left of the cells)
+        int darkest = 255;
+        for (int y = 60 + 2 * 64 + 20; y < 60 + 2 * 64 + 44; y++) for (int x = 8; x < 80; x++) darkest = Math.min(darkest, named.getRGB(x, y) & 0xff);
+        assertThat(darkest).isLessThan(0x40);
+    }
+
+    private static int[] pixels(BufferedImage img) {
+        return img.getRGB(0, 0, img.getWidth(), img.getHeight(), null, 0, img.getWidth());
+    }
+
     // The axes were cut in five equal parts: SET's curve read "2.80" epochs and an accuracy of "0.0823".
     @Test
     void ticksAreRoundValuesInsideTheRangeAndWholeForWholeNumbers() {
