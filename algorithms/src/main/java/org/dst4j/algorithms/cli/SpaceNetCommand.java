@@ -68,7 +68,8 @@ final class SpaceNetCommand implements Command {
         long need = cfg.neuronsNeeded();
         for (int h : cfg.hidden()) {
             if (h < need) {
-                throw new UsageException("--selected " + cfg.selectedNeurons() + " with --reserved " + cfg.reservedNeurons() + " over --tasks " + cfg.tasks()
+                String tasks = groups.length > 0 ? "the " + cfg.tasks() + " tasks of --task-classes" : "--tasks " + cfg.tasks();
+                throw new UsageException("--selected " + cfg.selectedNeurons() + " with --reserved " + cfg.reservedNeurons() + " over " + tasks
                         + " needs (tasks - 1) x reserved + selected = " + need + " neurons in every hidden layer, for the last task to find its selected"
                         + " neurons free; --hidden " + o.string("hidden") + " has a layer of " + h);
             }
@@ -76,14 +77,15 @@ final class SpaceNetCommand implements Command {
         boolean baselines = !o.flag("no-baselines");
         RunDirectory.precheck(o, OUTPUTS);
         try (DatasetSplit data = DataArgs.load(o, cfg.seed())) {
-            if (cfg.tasks() > data.train().classes()) {
-                throw new UsageException("--tasks " + cfg.tasks() + " exceeds the " + data.train().classes() + " classes of " + data.train().name());
-            }
+            // first: more named tasks than classes is a class the data does not have, told in --task-classes' name (--tasks was not given)
             try {
                 SpaceNetRun.checkTaskClasses(groups, data.train().classes());
             } catch (IllegalArgumentException e) {
                 throw new UsageException("--task-classes '" + o.string("task-classes").trim() + "': " + e.getMessage().replaceFirst("^task classes: ", "")
                         + " (" + data.train().name() + ")");
+            }
+            if (cfg.tasks() > data.train().classes()) {
+                throw new UsageException("--tasks " + cfg.tasks() + " exceeds the " + data.train().classes() + " classes of " + data.train().name());
             }
             checkConnections(o, cfg, data.train().features(), data.train().classes());
             Path out = RunDirectory.claim(o, OUTPUTS);

@@ -270,6 +270,12 @@ class CommandValidationTest {
                 .startsWith("dst4j spacenet: --task-classes '0/1': class 2 of the data is in no task; every class must be in one (");
         assertThat(tiny("spacenet", concat(quick, "--task-classes", "0/1/3,2")).err())
                 .startsWith("dst4j spacenet: --task-classes '0/1/3,2': task 3 has class 3, but the data's classes are 0..2 (");
+        // the tasks --task-classes names are refused in its name, not in that of --tasks, which was not given
+        assertThat(tiny("spacenet", concat(quick, "--task-classes", "0/1/2/3")).err())
+                .startsWith("dst4j spacenet: --task-classes '0/1/2/3': task 4 has class 3, but the data's classes are 0..2 (");
+        assertUsageError(tiny("spacenet", concat(quick, "--task-classes", "0/1,2", "--hidden", "100,100")),
+                "dst4j spacenet: --selected 80 with --reserved 40 over the 2 tasks of --task-classes needs (tasks - 1) x reserved + selected = 120"
+                        + " neurons in every hidden layer, for the last task to find its selected neurons free; --hidden 100,100 has a layer of 100");
         assertThat(dir.resolve("run")).doesNotExist();
         Outcome ok = tiny("spacenet", concat(quick, "--task-classes", "2/0,1"));
         assertThat(ok.code()).as(ok.err()).isZero();
