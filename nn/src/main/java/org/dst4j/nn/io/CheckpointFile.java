@@ -220,14 +220,25 @@ public final class CheckpointFile {
      * stream is read to its end but not closed.
      *
      * @param name what the errors call the stream (the resource's name, say)
+     * @throws java.io.InterruptedIOException naming {@code name} if reading the stream is interrupted
      * @throws IOException naming {@code name}, for an unreadable, invalid or too large stream
      */
     public static Checkpoint read(java.io.InputStream in, String name) throws IOException {
         java.util.Objects.requireNonNull(in, "in");
         java.util.Objects.requireNonNull(name, "name");
         if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) throw new IOException("checkpoints need a little-endian machine");
-        byte[] all = in.readNBytes(MAX_STREAM);
-        if (in.read() >= 0) throw new IOException(name + ": larger than " + MAX_STREAM + " bytes; read a file this large from its path");
+        byte[] all;
+        boolean more;
+        try {
+            all = in.readNBytes(MAX_STREAM);
+            more = in.read() >= 0;
+        } catch (java.io.InterruptedIOException | java.nio.channels.ClosedByInterruptException e) {
+            throw AtomicFiles.interrupted(name, e);
+        } catch (IOException e) {
+            // the stream's own error ("Connection reset", a jar's "invalid stored block lengths") names no stream
+            throw new IOException(name + ": cannot read: " + e.getMessage(), e);
+        }
+        if (more) throw new IOException(name + ": larger than " + MAX_STREAM + " bytes; read a file this large from its path");
         return read(new Reader((b, at) -> {
             if (at >= all.length) return -1;
             int n = (int) Math.min(b.remaining(), all.length - at);

@@ -107,7 +107,26 @@ class ModelStreamTest {
                 throw new IOException("device gone");
             }
         };
-        assertThatThrownBy(() -> SparseClassifier.load(failing, "m", 1)).isInstanceOf(IOException.class).hasMessage("device gone");
+        assertThatThrownBy(() -> SparseClassifier.load(failing, "m", 1)).isInstanceOf(IOException.class).hasMessage("m: cannot read: device gone");
+        // a stream that fails midway is named as well, as is one whose thread is interrupted (an interruptible channel's stream)
+        InputStream midway = new FilterInputStream(new ByteArrayInputStream(bytes)) {
+            int read;
+
+            @Override public int read(byte[] b, int off, int len) throws IOException {
+                if (read > 100) throw new IOException("connection reset");
+                int n = super.read(b, off, Math.min(len, 64));
+                read += Math.max(n, 0);
+                return n;
+            }
+        };
+        assertThatThrownBy(() -> SparseClassifier.load(midway, "res/m", 1)).isInstanceOf(IOException.class).hasMessage("res/m: cannot read: connection reset");
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f)) {
+            Thread.currentThread().interrupt();
+            assertThatThrownBy(() -> SparseClassifier.load(java.nio.channels.Channels.newInputStream(ch), "res/m", 1))
+                    .isInstanceOf(java.io.InterruptedIOException.class).hasMessage("res/m: interrupted");
+        } finally {
+            Thread.interrupted();
+        }
         // a multi-head model's backbone is not a classifier, from a stream as from a file
         try (MultiHeadMlp m = ClassifierLifecycleTest.multiHead(2)) {
             Path b = dir.resolve("backbone.dst4j");
