@@ -158,6 +158,10 @@ final class SpaceNetCommand implements Command {
                     groups[t][i] = Integer.parseInt(parts[i].trim());
                 } catch (NumberFormatException e) {
                     if (tasks[t].isBlank()) throw new UsageException("--task-classes '" + v + "': task " + (t + 1) + " has no classes");
+                    // a whole number beyond int is out of range, not a malformed list
+                    String p = parts[i].trim();
+                    if (p.matches("-[0-9]+")) throw new UsageException("--task-classes '" + v + "': classes are numbered from 0, task " + (t + 1) + " has " + p);
+                    if (p.matches("\\+?[0-9]+")) throw new UsageException("--task-classes '" + v + "': task " + (t + 1) + " has class " + p + ", beyond any dataset's classes");
                     throw new UsageException("--task-classes '" + v + "': expected tasks separated by '/', each a comma-separated list of class numbers"
                             + " (e.g. 3,7/0,9/1,5/2,8/4,6); task " + (t + 1) + " has '" + tasks[t].trim() + "'");
                 }

@@ -270,6 +270,11 @@ class CommandValidationTest {
                 .startsWith("dst4j spacenet: --task-classes '0/1': class 2 of the data is in no task; every class must be in one (");
         assertThat(tiny("spacenet", concat(quick, "--task-classes", "0/1/3,2")).err())
                 .startsWith("dst4j spacenet: --task-classes '0/1/3,2': task 3 has class 3, but the data's classes are 0..2 (");
+        // a class number beyond int is out of range, not a malformed list (as the other number options tell the two apart)
+        assertUsageError(tiny("spacenet", concat(quick, "--task-classes", "0/1,99999999999")),
+                "dst4j spacenet: --task-classes '0/1,99999999999': task 2 has class 99999999999, beyond any dataset's classes");
+        assertUsageError(tiny("spacenet", concat(quick, "--task-classes", "0/1,-99999999999")),
+                "dst4j spacenet: --task-classes '0/1,-99999999999': classes are numbered from 0, task 2 has -99999999999");
         // the tasks --task-classes names are refused in its name, not in that of --tasks, which was not given
         assertThat(tiny("spacenet", concat(quick, "--task-classes", "0/1/2/3")).err())
                 .startsWith("dst4j spacenet: --task-classes '0/1/2/3': task 4 has class 3, but the data's classes are 0..2 (");
