@@ -214,7 +214,7 @@ public final class SpaceNetRun {
         boolean[] named = new boolean[classes];
         for (int t = 0; t < groups.length; t++) {
             for (int c : groups[t]) {
-                if (c >= classes) {
+                if (c < 0 || c >= classes) {
                     throw new IllegalArgumentException("task classes: task " + (t + 1) + " has class " + c + ", but the data's classes are 0.." + (classes - 1));
                 }
                 named[c] = true;

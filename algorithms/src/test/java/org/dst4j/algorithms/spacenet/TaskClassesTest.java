@@ -191,6 +191,13 @@ class TaskClassesTest {
     }
 
     @Test
+    void checkTaskClassesRefusesANegativeClassByName() {
+        // public: groups need not come from a SpaceNetConfig, which refuses these itself
+        assertThatThrownBy(() -> SpaceNetRun.checkTaskClasses(new int[][] {{0, 1}, {-2}}, 2)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("task classes: task 2 has class -2, but the data's classes are 0..1");
+    }
+
+    @Test
     void theConfigRefusesGroupsThatAreNotDisjointTasks() {
         SpaceNetConfig c = config();
         assertThatThrownBy(() -> c.withTaskClasses(new int[][] {{0, 1}, {}})).hasMessage("task classes: task 2 has no classes");
