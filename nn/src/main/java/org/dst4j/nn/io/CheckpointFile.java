@@ -217,7 +217,8 @@ public final class CheckpointFile {
     /**
      * Reads and validates a whole file from a stream, such as a model shipped as a class-path resource
      * ({@code getResourceAsStream}), for up to 2 GB; larger files are read from a {@link Path}. The
-     * stream is read to its end but not closed.
+     * stream is read to its end but not closed; its bytes are held on the Java heap until the tensors
+     * are copied off it (a {@link Path} is read straight into off-heap memory).
      *
      * @param name what the errors call the stream (the resource's name, say)
      * @throws java.io.InterruptedIOException naming {@code name} if reading the stream is interrupted
