@@ -88,6 +88,12 @@ final class SpaceNetCommand implements Command {
                 throw new UsageException("--tasks " + cfg.tasks() + " exceeds the " + data.train().classes() + " classes of " + data.train().name());
             }
             checkConnections(o, cfg, data.train().features(), data.train().classes());
+            try {
+                SpaceNetRun.checkTasksHaveSamples(cfg, data.train());
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(e.getMessage() + (o.given("limit-train") ? " (--limit-train " + o.string("limit-train")
+                        + " keeps only the first samples: is the data sorted by label?)" : ""));
+            }
             Path out = RunDirectory.claim(o, OUTPUTS);
             System.err.printf("dst4j spacenet, %d tasks (classes %s): %s, %d train / %d test samples, %d classes%n", cfg.tasks(),
                     groupsText(cfg.taskClassesFor(data.train().classes())), data.train().name(), data.train().samples(), data.test().samples(),

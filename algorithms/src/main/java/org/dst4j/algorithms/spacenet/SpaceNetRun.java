@@ -237,6 +237,27 @@ public final class SpaceNetRun {
         return room;
     }
 
+    /**
+     * Refuses tasks none of whose classes has a training sample (labels that skip a number, or
+     * {@code --limit-train} on data sorted by label): such a task trained on nothing, and its accuracy
+     * was NaN. Call after {@link #checkFits}.
+     *
+     * @throws IllegalArgumentException naming the first such task and its classes
+     */
+    public static void checkTasksHaveSamples(SpaceNetConfig cfg, Dataset train) {
+        int[] perClass = new int[train.classes()];
+        for (int i = 0; i < train.samples(); i++) perClass[train.label(i)]++;
+        int[][] groups = cfg.taskClassesFor(train.classes());
+        for (int t = 0; t < groups.length; t++) {
+            int n = 0;
+            for (int c : groups[t]) n += perClass[c];
+            if (n == 0) {
+                throw new IllegalArgumentException("task " + (t + 1) + " (classes " + Arrays.toString(groups[t]).replaceAll("[\\[\\] ]", "")
+                        + ") has no training samples in " + train.name());
+            }
+        }
+    }
+
     /** Classes of the smallest task when the data has {@code classes}. */
     public static int fewestClasses(SpaceNetConfig cfg, int classes) {
         return Arrays.stream(cfg.taskClassesFor(classes)).mapToInt(g -> g.length).min().orElseThrow();
@@ -270,6 +291,7 @@ public final class SpaceNetRun {
         Objects.requireNonNull(out, "out");
         data.train().requireTrainingSamples();
         checkFits(cfg, data.train().features(), data.train().classes());
+        checkTasksHaveSamples(cfg, data.train());
         if (progress == null) progress = new TrainingProgress() {};
         Files.createDirectories(out);
         List<Method> methods = new ArrayList<>();

@@ -288,6 +288,20 @@ class CommandValidationTest {
         assertThat(Files.readString(dir.resolve("run").resolve("metrics.json"))).contains("\"task_classes\":[[2],[0,1]]");
     }
 
+    @Test
+    void aSpaceNetTaskWithoutTrainingSamplesIsRefusedBeforeTheRunDirectoryIsMade() throws Exception {
+        // 60 samples sorted by label (20 of each of 3 classes), with a test file of all three
+        StringBuilder train = new StringBuilder(), test = new StringBuilder();
+        for (int i = 0; i < 60; i++) train.append(i % 7).append(',').append(i % 5).append(',').append(i % 11).append(',').append(i / 20).append('\n');
+        for (int i = 0; i < 30; i++) test.append(i % 7).append(',').append(i % 5).append(',').append(i % 11).append(',').append(i % 3).append('\n');
+        Path tr = Files.writeString(dir.resolve("sorted.csv"), train.toString()), te = Files.writeString(dir.resolve("sorted-test.csv"), test.toString());
+        Outcome o = run("spacenet", "--data", tr.toString(), "--test-data", te.toString(), "--limit-train", "30", "--tasks", "3", "--no-baselines",
+                "--connections", "240,6400,80", "--epochs", "1", "--threads", "1", "--out", dir.resolve("run").toString());
+        assertUsageError(o, "dst4j spacenet: task 3 (classes 2) has no training samples in sorted/train"
+                + " (--limit-train 30 keeps only the first samples: is the data sorted by label?)");
+        assertThat(dir.resolve("run")).doesNotExist();
+    }
+
     static String[] concat(String[] a, String... b) {
         String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, all, a.length, b.length);

@@ -198,6 +198,22 @@ class TaskClassesTest {
     }
 
     @Test
+    void aTaskWhoseClassesHaveNoTrainingSamplesIsRefusedBeforeAnythingIsWritten(@TempDir Path dir) {
+        // classes 4 and 5 have no training sample (their test samples stay): a task of them trained on nothing, its accuracy NaN
+        try (DatasetSplit whole = unevenBlobs()) {
+            Dataset train = whole.train();
+            int[] keep = java.util.stream.IntStream.range(0, train.samples()).filter(i -> train.label(i) < 4).toArray();
+            try (DatasetSplit data = new DatasetSplit(train.subset(keep), whole.test().subset(java.util.stream.IntStream.range(0, whole.test().samples()).toArray()))) {
+                assertThatThrownBy(() -> SpaceNetRun.run(config().withTaskClasses(new int[][] {{3, 0}, {5}, {1, 2, 4}}), data, true, false, dir.resolve("x"), null))
+                        .isInstanceOf(IllegalArgumentException.class).hasMessage("task 2 (classes 5) has no training samples in uneven/train");
+                assertThatThrownBy(() -> SpaceNetRun.run(config(), data, true, false, dir.resolve("x"), null))
+                        .isInstanceOf(IllegalArgumentException.class).hasMessage("task 3 (classes 4,5) has no training samples in uneven/train");
+            }
+        }
+        assertThat(dir.resolve("x")).doesNotExist();
+    }
+
+    @Test
     void theConfigRefusesGroupsThatAreNotDisjointTasks() {
         SpaceNetConfig c = config();
         assertThatThrownBy(() -> c.withTaskClasses(new int[][] {{0, 1}, {}})).hasMessage("task classes: task 2 has no classes");
