@@ -12,8 +12,8 @@ import org.dst4j.runtime.sparse.CsrMatrix;
  * Where the built-in grow rules may place new connections in one layer: the cells of its {@code out x
  * in} weight matrix whose row (output neuron) is among some rows and whose column (input neuron) is
  * among some columns, for instance the central pixels of an image as a first layer's inputs. Hand it
- * to {@link RandomGrow#within}, which keeps its cost and its choice rule inside it: uniform over the
- * free cells of the region.
+ * to {@link RandomGrow#within} or {@link GradientGrow#within}, which keep their cost and their choice
+ * rule inside it: uniform over the free cells of the region, or its top-|gradient| free cells.
  *
  * <p>A region is a set of rows times a set of columns, not an arbitrary set of cells, because that is
  * what the samplers can use without a dense pass: each row's free cells in the region are counted from
@@ -33,7 +33,7 @@ public final class GrowthRegion {
         this.cols = cols;
     }
 
-    /** Every cell of the layer: the rule then chooses exactly as {@code new RandomGrow()} does. */
+    /** Every cell of the layer: the rules then choose exactly as {@code new RandomGrow()} and {@code new GradientGrow()} do. */
     public static GrowthRegion all() { return ALL; }
 
     /**

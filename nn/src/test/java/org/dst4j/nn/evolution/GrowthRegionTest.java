@@ -20,7 +20,10 @@ import org.dst4j.runtime.random.RandomStream;
 import org.dst4j.runtime.sparse.CsrMatrix;
 import org.junit.jupiter.api.Test;
 
-/** Random growth confined to a {@link GrowthRegion}, checked against a brute force over every cell, and the region itself. */
+/**
+ * Random growth confined to a {@link GrowthRegion}, checked against a brute force over every cell, and
+ * the region itself ({@link GradientGrowTest} checks gradient growth in regions).
+ */
 class GrowthRegionTest {
 
     /** A layer whose rows are of every kind: empty, full, and partly filled at random. */
