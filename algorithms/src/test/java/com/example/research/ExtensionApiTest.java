@@ -12,6 +12,7 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.IntStream;
 import org.dst4j.nn.data.DataSources;
 import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.DatasetSplit;
@@ -19,6 +20,7 @@ import org.dst4j.nn.data.Standardizer;
 import org.dst4j.nn.evolution.BatchGradient;
 import org.dst4j.nn.evolution.EvolutionSchedule;
 import org.dst4j.nn.evolution.GrowRule;
+import org.dst4j.nn.evolution.GrowthRegion;
 import org.dst4j.nn.evolution.PruneRule;
 import org.dst4j.nn.evolution.RandomGrow;
 import org.dst4j.nn.evolution.TopologyEvolution;
@@ -45,8 +47,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A new dynamic-sparse-training method written the way a researcher outside the project would: in a
- * package of its own, with the public API only. Its parts are a SNIP-like prune by {@code |w·g|}, a
- * uniform regrowth restricted to some input neurons, a GraNet-like schedule that updates every few
+ * package of its own, with the public API only. Its parts are a SNIP-like prune by {@code |w·g|}, the
+ * built-in uniform regrowth restricted to some input neurons of the first layer
+ * ({@link RandomGrow#within} a {@link GrowthRegion}), a GraNet-like schedule that updates every few
  * steps and prunes more than it regrows over the first epochs, and a listener logging each layer's
  * connections. Each part's effect is checked, and the network trained with them still learns.
  */
@@ -77,35 +80,6 @@ class ExtensionApiTest {
         @Override public boolean needsGradient() { return true; }
     }
 
-    /** Uniform regrowth; in the layer whose weights are {@code restricted}, only into the allowed input columns. */
-    record RestrictedGrow(CsrMatrix restricted, boolean[] allowedInputs) implements GrowRule {
-        @Override public Growth grow(CsrMatrix w, MemorySegment keep, long count, WeightInit init, RandomStream rnd, BatchGradient gradient) {
-            int rows = w.rows(), cols = w.cols();
-            boolean limit = w == restricted;
-            Set<Long> survivors = new HashSet<>();
-            for (int r = 0; r < rows; r++) {
-                for (long k = w.rowStart(r); k < w.rowEnd(r); k++) if (keep.get(JAVA_BYTE, k) != 0) survivors.add((long) r * cols + w.col(k));
-            }
-            List<Long> free = new ArrayList<>();
-            for (int r = 0; r < rows; r++) {
-                for (int c = 0; c < cols; c++) {
-                    long key = (long) r * cols + c;
-                    if ((!limit || allowedInputs[c]) && !survivors.contains(key)) free.add(key);
-                }
-            }
-            int n = (int) Math.min(count, free.size());
-            long[] keys = new long[n];
-            for (int i = 0; i < n; i++) {
-                int j = i + rnd.nextInt(free.size() - i);
-                keys[i] = free.set(j, free.get(i));
-            }
-            Arrays.sort(keys);
-            float[] values = new float[n];
-            for (int i = 0; i < n; i++) values[i] = init.sample(rnd, cols, rows);
-            return new Growth(keys, values, n);
-        }
-    }
-
     /** GraNet-like: every {@code steps} steps, prune {@code zeta}; over the first {@code shrinkEpochs} regrow only {@code shrinkRegrowth} of it. */
     record GradualSchedule(double zeta, int steps, int shrinkEpochs, double shrinkRegrowth) implements EvolutionSchedule {
         @Override public boolean afterEpoch(int epoch, int epochs) { return false; }
@@ -128,8 +102,8 @@ class ExtensionApiTest {
         int epochs = 3, batch = 50, steps = 5, shrinkEpochs = 2;
         double zeta = 0.2, shrinkRegrowth = 0.5;
         try (DatasetSplit all = DataSources.embedded();
-             Dataset train = all.train().subset(java.util.stream.IntStream.range(0, 1000).toArray());
-             Dataset test = all.test().subset(java.util.stream.IntStream.range(0, 500).toArray());
+             Dataset train = all.train().subset(IntStream.range(0, 1000).toArray());
+             Dataset test = all.test().subset(IntStream.range(0, 500).toArray());
              WorkerPool pool = new WorkerPool(2)) {
             ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
             Standardizer std = Standardizer.fit(train);
@@ -138,12 +112,12 @@ class ExtensionApiTest {
             RngStreams rng = new RngStreams(11);
             try (SparseMlp net = SparseMlp.create(cfg, rng.stream("init"), 1)) {
                 // the central 20x20 pixels of the 28x28 images: where regrowth may go in the first layer
-                boolean[] centre = new boolean[784];
-                for (int r = 4; r < 24; r++) for (int c = 4; c < 24; c++) centre[r * 28 + c] = true;
+                int[] centre = IntStream.range(0, 784).filter(p -> p / 28 >= 4 && p / 28 < 24 && p % 28 >= 4 && p % 28 < 24).toArray();
                 CsrMatrix first = net.layers().get(0).weights();
+                GrowRule grow = RandomGrow.within(w -> w == first ? GrowthRegion.inputs(centre) : GrowthRegion.all());
                 Set<Long> initial = positions(first);
                 long startConnections = net.connections();
-                TopologyEvolution method = new TopologyEvolution(new SaliencyPrune(), new RestrictedGrow(first, centre),
+                TopologyEvolution method = new TopologyEvolution(new SaliencyPrune(), grow,
                         new GradualSchedule(zeta, steps, shrinkEpochs, shrinkRegrowth), new WeightInit.HeUniform());
                 Trainer trainer = new Trainer(pk, new Trainer.Settings(epochs, batch, new LearningRate.Constant(0.01f), new Sgd(0.9f, 0.0002f),
                         new SoftmaxCrossEntropy(), method, 500));
@@ -179,7 +153,8 @@ class ExtensionApiTest {
                 Set<Long> grown = positions(first);
                 grown.removeAll(initial);
                 assertThat(grown).isNotEmpty();
-                assertThat(grown).allMatch(key -> centre[(int) (key % 784)]);
+                assertThat(grown).allMatch(key -> Arrays.binarySearch(centre, (int) (key % 784)) >= 0);
+                assertThat(centre).hasSize(400);
                 double accuracy = Evaluation.of(pk, net, test, std, new SoftmaxCrossEntropy(), 500).accuracy();
                 assertThat(accuracy).as("10 classes: chance is 0.1").isGreaterThan(0.5);
             }

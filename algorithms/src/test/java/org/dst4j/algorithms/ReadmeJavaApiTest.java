@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -14,27 +15,32 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The README's Java API example is what someone embedding dst4j copies first, so it must compile
- * against the current API: it is extracted from the README and compiled here (not run: it trains on
- * Fashion-MNIST).
+ * The README's Java API examples are what someone embedding dst4j copies first, so they must compile
+ * against the current API: each is extracted from the README and compiled here (not run: the first
+ * trains on Fashion-MNIST).
  */
 class ReadmeJavaApiTest {
-    static String javaApiExample(String readme) {
+    // Every ```java block of the '## Java API' section, in order.
+    static List<String> javaApiExamples(String readme) {
         int section = readme.indexOf("\n## Java API\n");
         assertThat(section).as("README has a '## Java API' section").isNotNegative();
-        Matcher m = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(readme);
-        assertThat(m.find(section)).as("a ```java block in the Java API section").isTrue();
-        return m.group(1);
+        int next = readme.indexOf("\n## ", section + 1);
+        Matcher m = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(readme.substring(section, next < 0 ? readme.length() : next));
+        List<String> blocks = new ArrayList<>();
+        while (m.find()) blocks.add(m.group(1));
+        assertThat(blocks).as("a ```java block in the Java API section").isNotEmpty();
+        return blocks;
     }
 
-    // Compiles the snippet as the body of a method taking `someDataset` (the README's placeholder);
+    // Compiles the snippet as the body of a method taking `someDataset` and `someNetwork` (the README's placeholders);
     // javac's messages go to `log`.
     static boolean compiles(Path dir, String snippet, StringWriter log) throws Exception {
         // The block's own import lines head the file (a reader copying the block gets them too); the rest is the body.
         StringBuilder imports = new StringBuilder(), body = new StringBuilder();
         for (String line : snippet.split("\n", -1)) (line.startsWith("import ") ? imports : body).append(line).append('\n');
         StringBuilder src = new StringBuilder(imports);
-        src.append("class ReadmeExample {\n  static void example(Dataset someDataset) throws Exception {\n")
+        src.append("class ReadmeExample {\n  static void example(org.dst4j.nn.data.Dataset someDataset, org.dst4j.nn.network.SparseMlp someNetwork)"
+                + " throws Exception {\n")
                 .append(body).append("  }\n}\n");
         Path file = dir.resolve("ReadmeExample.java");
         Files.writeString(file, src);
@@ -46,18 +52,22 @@ class ReadmeJavaApiTest {
     }
 
     @Test
-    void theReadmeJavaApiExampleCompiles(@TempDir Path dir) throws Exception {
+    void theReadmeJavaApiExamplesCompile(@TempDir Path dir) throws Exception {
         // Surefire runs each module's tests from the module's directory.
-        String snippet = javaApiExample(Files.readString(Path.of("..", "README.md")));
-        StringWriter log = new StringWriter();
-        assertThat(compiles(dir, snippet, log)).as("the README's Java API example compiles; javac said:\n%s", log).isTrue();
+        List<String> snippets = javaApiExamples(Files.readString(Path.of("..", "README.md")));
+        assertThat(snippets).as("the algorithms example and the growth-region one").hasSizeGreaterThanOrEqualTo(2);
+        for (int i = 0; i < snippets.size(); i++) {
+            Path sub = Files.createDirectories(dir.resolve("block" + i));
+            StringWriter log = new StringWriter();
+            assertThat(compiles(sub, snippets.get(i), log)).as("the README's Java API example %d compiles; javac said:\n%s", i + 1, log).isTrue();
+        }
     }
 
     @Test
     void anApiNameThatDoesNotExistFailsToCompile(@TempDir Path dir) throws Exception {
         // Guards the test above against passing vacuously (say, by compiling an empty block).
         String readme = "intro\n## Java API\n\n```java\nSetConfig c = SetConfig.defaults().withNoSuchOption(3);\n```\n";
-        String snippet = javaApiExample(readme);
+        String snippet = javaApiExamples(readme).getFirst();
         assertThat(snippet).contains("withNoSuchOption");
         StringWriter log = new StringWriter();
         assertThat(compiles(dir, snippet, log)).isFalse();

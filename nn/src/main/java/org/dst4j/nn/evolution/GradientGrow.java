@@ -6,6 +6,8 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import java.util.Objects;
+import java.util.function.Function;
 import org.dst4j.nn.init.WeightInit;
 import org.dst4j.runtime.dense.DenseMatrix;
 import org.dst4j.runtime.parallel.WorkerPool;
@@ -23,21 +25,41 @@ import org.dst4j.runtime.sparse.CsrMatrix;
  * never O(out x in). Equal magnitudes (zero gradients from dead units, constant
  * inputs) are ordered by a seeded hash of the position, so ties are spread over the layer rather than
  * packed at its first rows.
+ *
+ * <p>{@link #within} confines the choice to a {@link GrowthRegion}: the blocks are then made of the
+ * region's rows and computed at its columns only, so a smaller region also costs less arithmetic.
  */
 public final class GradientGrow implements GrowRule {
     /** Cells per gradient block (4 MiB of floats). */
     public static final int BLOCK_CELLS = 1 << 20;
 
+    private static final Function<CsrMatrix, GrowthRegion> EVERYWHERE = w -> GrowthRegion.all();
+
     private final int blockCells;
+    private final Function<? super CsrMatrix, GrowthRegion> regions;
 
     /** Scans the gradient in blocks of {@link #BLOCK_CELLS} cells. */
     public GradientGrow() {
-        this(BLOCK_CELLS);
+        this(BLOCK_CELLS, EVERYWHERE);
     }
 
     // Smaller blocks let tests exercise the block loop and its tail.
-    GradientGrow(int blockCells) {
+    GradientGrow(int blockCells, Function<? super CsrMatrix, GrowthRegion> regions) {
         this.blockCells = blockCells;
+        this.regions = regions;
+    }
+
+    /**
+     * Gradient regrowth confined to each layer's region: the free cells of the region that
+     * {@code regions} gives the layer's weight matrix with the largest |gradient|, ties ordered as by
+     * {@code new GradientGrow()}. Layers are told apart by the identity of their matrix (see
+     * {@link GrowRule}): {@code GradientGrow.within(w -> w == first ? centre : GrowthRegion.all())}. A
+     * region with fewer free cells than a layer lost grows all of them and no more.
+     *
+     * @param regions the region of a layer's weights, asked at each update (return the same one each time)
+     */
+    public static GradientGrow within(Function<? super CsrMatrix, GrowthRegion> regions) {
+        return new GradientGrow(BLOCK_CELLS, Objects.requireNonNull(regions, "regions"));
     }
 
     @Override
@@ -53,9 +75,11 @@ public final class GradientGrow implements GrowRule {
             throw new IllegalArgumentException("gradient of a " + gradient.delta().rows() + "x" + gradient.input().rows()
                     + " layer given for a " + rows + "x" + cols + " one");
         }
+        GrowthRegion.Cells region = GrowthRegion.cellsFor(regions, w);
+        int nr = region.rowCount(), nc = region.colCount();
         long survivors = 0;
-        for (long k = 0; k < w.nnz(); k++) if (keep.get(JAVA_BYTE, k) != 0) survivors++;
-        int n = (int) Math.min(count, (long) rows * cols - survivors);
+        for (int i = 0; i < nr; i++) survivors += region.kept(w, keep, region.row(i));
+        int n = (int) Math.min(count, (long) nr * nc - survivors);
         if (n <= 0) return new Growth(new long[0], new float[0], 0);
         long salt = rnd.nextLong();
         // One heap per thread, each over its share of every block's rows, merged at the end: the order
@@ -64,32 +88,30 @@ public final class GradientGrow implements GrowRule {
         WorkerPool pool = gradient.pk().pool();
         TopK[] parts = new TopK[pool.threads()];
         for (int p = 0; p < parts.length; p++) parts[p] = new TopK(n);
-        int blockRows = Math.max(1, Math.min(rows, blockCells / cols));
+        int blockRows = Math.max(1, Math.min(nr, blockCells / nc));
         byte[] kept = new byte[0];
-        try (CsrMatrix pattern = densePattern(blockRows, cols);
+        long[] shift = new long[blockRows];
+        try (CsrMatrix pattern = densePattern(blockRows, cols, region);
              DenseMatrix dy = DenseMatrix.allocate(blockRows, batch);
              Arena arena = Arena.ofShared()) {
-            MemorySegment g = arena.allocate(JAVA_FLOAT, (long) blockRows * cols);
+            MemorySegment g = arena.allocate(JAVA_FLOAT, (long) blockRows * nc);
             DenseMatrix delta = gradient.delta();
-            for (int r0 = 0; r0 < rows; r0 += blockRows) {
-                int b = Math.min(blockRows, rows - r0), first = r0;
+            for (int i0 = 0; i0 < nr; i0 += blockRows) {
+                int b = Math.min(blockRows, nr - i0), first = i0;
                 dy.clear();
-                for (int r = 0; r < b; r++) {
-                    MemorySegment.copy(delta.segment(), (r0 + r) * delta.stride() * Float.BYTES,
-                            dy.segment(), r * dy.stride() * Float.BYTES, (long) batch * Float.BYTES);
+                for (int i = 0; i < b; i++) {
+                    MemorySegment.copy(delta.segment(), region.row(i0 + i) * delta.stride() * Float.BYTES,
+                            dy.segment(), i * dy.stride() * Float.BYTES, (long) batch * Float.BYTES);
                 }
                 gradient.pk().sddmm(pattern, dy, gradient.input(), gradient.scale(), g);
                 // The block's keep flags into the heap: `keep` may belong to a confined arena, which the
-                // pool's threads cannot read. At most a block's cells, so the copy stays bounded.
-                long kFrom = w.rowStart(r0);
-                int len = (int) (w.rowEnd(r0 + b - 1) - kFrom);
-                if (kept.length < len) kept = new byte[len];
-                MemorySegment.copy(keep, JAVA_BYTE, kFrom, kept, 0, len);
+                // pool's threads cannot read. Only the block's rows' entries, so the copy stays bounded.
+                kept = blockFlags(w, keep, region, i0, b, kept, shift);
                 byte[] flags = kept;
                 int[] share = pool.splitEven(b);
                 pool.run(parts.length, (p0, p1) -> {
                     for (int p = p0; p < p1; p++) {
-                        for (int r = share[p]; r < share[p + 1]; r++) scanRow(w, flags, kFrom, g, r, first + r, salt, parts[p]);
+                        for (int i = share[p]; i < share[p + 1]; i++) scanRow(w, region, flags, shift[i], g, i, region.row(first + i), salt, parts[p]);
                     }
                 });
             }
@@ -100,33 +122,54 @@ public final class GradientGrow implements GrowRule {
         Arrays.sort(keys);
         float[] values = new float[keys.length];
         for (int i = 0; i < keys.length; i++) values[i] = init.sample(rnd, cols, rows);
-        return new Growth(keys, values, keys.length, 2L * rows * cols * batch);
+        return new Growth(keys, values, keys.length, 2L * nr * nc * batch);
     }
 
-    // Offers the free cells of `row` (gradient row r of the block in g) to `best`; entry k's keep flag is kept[k - kFrom].
-    private static void scanRow(CsrMatrix w, byte[] kept, long kFrom, MemorySegment g, int r, int row, long salt, TopK best) {
-        int cols = w.cols();
+    // Offers the free cells of the region in `row` (gradient row i of the block in g) to `best`; entry k's keep flag is kept[k - shift].
+    private static void scanRow(CsrMatrix w, GrowthRegion.Cells region, byte[] kept, long shift, MemorySegment g, int i, int row, long salt,
+                                TopK best) {
+        int cols = w.cols(), nc = region.colCount();
         long k = w.rowStart(row), end = w.rowEnd(row);
         // the row's next live column, read once per entry rather than once or twice per cell
         // (the reads were 2% of a DST run's CPU samples)
         int next = k < end ? w.col(k) : cols;
-        for (int c = 0; c < cols; c++) {
+        for (int j = 0; j < nc; j++) {
+            int c = region.col(j);
+            while (next < c) next = ++k < end ? w.col(k) : cols; // entries in columns outside the region
             if (next == c) {
-                boolean survives = kept[(int) (k - kFrom)] != 0;
+                boolean survives = kept[(int) (k - shift)] != 0;
                 next = ++k < end ? w.col(k) : cols;
                 if (survives) continue;
             }
             long key = (long) row * cols + c;
-            best.offer(Math.abs(g.getAtIndex(JAVA_FLOAT, (long) r * cols + c)), RandomStream.mix(key ^ salt), key);
+            best.offer(Math.abs(g.getAtIndex(JAVA_FLOAT, (long) i * nc + j)), RandomStream.mix(key ^ salt), key);
         }
     }
 
-    private static CsrMatrix densePattern(int rows, int cols) {
-        int[] all = new int[cols];
-        for (int c = 0; c < cols; c++) all[c] = c;
-        float[] zeros = new float[cols];
-        CsrMatrix.Builder b = CsrMatrix.builder(rows, cols, (long) rows * cols);
-        for (int r = 0; r < rows; r++) b.addRow(all, zeros, cols);
+    // The keep flags of the block's rows (region rows i0 to i0 + b - 1) into `kept`, or a larger copy of it
+    // when it is short; entry k of block row i has its flag at [k - shift[i]].
+    private static byte[] blockFlags(CsrMatrix w, MemorySegment keep, GrowthRegion.Cells region, int i0, int b, byte[] kept, long[] shift) {
+        int len = 0;
+        for (int i = 0; i < b; i++) {
+            int row = region.row(i0 + i);
+            long from = w.rowStart(row);
+            int entries = (int) (w.rowEnd(row) - from);
+            if (kept.length < len + entries) kept = Arrays.copyOf(kept, Math.max(len + entries, 2 * kept.length));
+            MemorySegment.copy(keep, JAVA_BYTE, from, kept, len, entries);
+            shift[i] = from - len;
+            len += entries;
+        }
+        return kept;
+    }
+
+    // Every cell of the region's columns in `rows` rows of `cols` columns: the SDDMM pattern of a block.
+    private static CsrMatrix densePattern(int rows, int cols, GrowthRegion.Cells region) {
+        int nc = region.colCount();
+        int[] all = new int[nc];
+        for (int j = 0; j < nc; j++) all[j] = region.col(j);
+        float[] zeros = new float[nc];
+        CsrMatrix.Builder b = CsrMatrix.builder(rows, cols, (long) rows * nc);
+        for (int r = 0; r < rows; r++) b.addRow(all, zeros, nc);
         return b.build();
     }
 

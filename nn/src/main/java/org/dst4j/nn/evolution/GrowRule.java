@@ -20,7 +20,8 @@ public interface GrowRule {
      * {@code w} whose {@code keep} byte is non-zero) and returns them with initial weights. A position
      * pruned in this same step may be chosen again. It must change neither {@code w} nor {@code keep}.
      * A rule may return fewer than {@code count}: the layer then ends the update with fewer connections
-     * than it had (the built-in rules return fewer only when the layer has no more free positions).
+     * than it had (the built-in rules return fewer only when the layer, or the {@link GrowthRegion} they
+     * are confined to, has no more free positions).
      *
      * @param count how many to grow: the pruned count, times the schedule's
      *     {@link EvolutionSchedule#regrowth regrowth} when that is not 1

@@ -40,7 +40,8 @@ public record TopologyEvolution(PruneRule prune, GrowRule grow, EvolutionSchedul
      *
      * @param pruned connections removed
      * @param grown connections added: as many as pruned, times the regrowth share when that is not 1,
-     *     unless the grow rule found fewer places (the built-in rules only when the layer is full)
+     *     unless the grow rule found fewer places (the built-in rules only when the layer, or their
+     *     {@link GrowthRegion} of it, is full)
      * @param connections the layer's live connections afterwards
      * @param flops arithmetic spent choosing where to grow
      */

@@ -5,11 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.List;
+import java.util.stream.IntStream;
 import org.dst4j.nn.init.SparseInit;
 import org.dst4j.nn.init.WeightInit;
 import org.dst4j.runtime.dense.DenseMatrix;
@@ -22,34 +20,36 @@ import org.junit.jupiter.api.Test;
 
 class GradientGrowTest {
 
-    private static DenseMatrix random(int rows, int cols, RandomStream rnd) {
+    // Standard normal entries.
+    static DenseMatrix random(int rows, int cols, RandomStream rnd) {
         DenseMatrix m = DenseMatrix.allocate(rows, cols);
         for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) m.set(r, c, (float) rnd.nextGaussian());
         return m;
     }
 
-    /** RigL by brute force: every free cell's |scale · Σ_b delta[r,b] input[c,b]|, largest first. */
-    private static long[] bruteForce(CsrMatrix w, MemorySegment keep, DenseMatrix input, DenseMatrix delta, float scale, int count) {
-        List<long[]> cells = new ArrayList<>();
-        List<Double> score = new ArrayList<>();
-        for (int r = 0; r < w.rows(); r++) {
-            for (int c = 0; c < w.cols(); c++) {
-                boolean occupied = false;
-                for (long k = w.rowStart(r); k < w.rowEnd(r); k++) if (w.col(k) == c && keep.get(ValueLayout.JAVA_BYTE, k) != 0) occupied = true;
-                if (occupied) continue;
-                double g = 0;
-                for (int b = 0; b < input.cols(); b++) g += (double) delta.get(r, b) * input.get(c, b);
-                cells.add(new long[] {(long) r * w.cols() + c});
-                score.add(Math.abs(scale * g));
-            }
+    /**
+     * RigL by brute force: the free cells of the region ({@code outputs} x {@code inputs}, null for all)
+     * by |scale · Σ_b delta[r,b] input[c,b]| descending, ties by the rule's hash salted by the first draw of
+     * {@code seed}; the best {@code count}, ascending.
+     */
+    private static long[] bruteForce(CsrMatrix w, MemorySegment keep, int[] outputs, int[] inputs, DenseMatrix input, DenseMatrix delta,
+                                     float scale, int count, long seed) {
+        long salt = new RandomStream(seed).nextLong();
+        long[] free = GrowthRegionTest.freeCells(w, keep, outputs, inputs);
+        double[] score = new double[w.rows() * w.cols()];
+        for (long key : free) {
+            int r = (int) (key / w.cols()), c = (int) (key % w.cols());
+            double g = 0;
+            for (int b = 0; b < input.cols(); b++) g += (double) delta.get(r, b) * input.get(c, b);
+            score[(int) key] = Math.abs(scale * g);
         }
-        Integer[] idx = new Integer[cells.size()];
-        for (int i = 0; i < idx.length; i++) idx[i] = i;
-        Arrays.sort(idx, Comparator.comparingDouble(i -> -score.get(i)));
-        long[] keys = new long[Math.min(count, idx.length)];
-        for (int i = 0; i < keys.length; i++) keys[i] = cells.get(idx[i])[0];
-        Arrays.sort(keys);
-        return keys;
+        Long[] order = Arrays.stream(free).boxed().toArray(Long[]::new);
+        Arrays.sort(order, Comparator.<Long>comparingDouble(k -> -score[(int) (long) k])
+                .thenComparing((x, y) -> Long.compareUnsigned(RandomStream.mix(x ^ salt), RandomStream.mix(y ^ salt))));
+        long[] top = new long[Math.min(count, order.length)];
+        for (int i = 0; i < top.length; i++) top[i] = order[i];
+        Arrays.sort(top);
+        return top;
     }
 
     @Test
@@ -66,14 +66,14 @@ class GradientGrowTest {
                 keep.fill((byte) 1);
                 long pruned = MagnitudePrune.global().prune(w, 0.4, keep);
                 int count = (int) pruned + rnd.nextInt(5);
-                long[] expected = bruteForce(w, keep, input, delta, 0.25f, count);
+                long[] expected = bruteForce(w, keep, null, null, input, delta, 0.25f, count, 9);
                 long[] first = null;
                 for (int threads : new int[] {1, 3}) {
                     for (int block : new int[] {1, 7 * cols, GradientGrow.BLOCK_CELLS}) {
                         try (WorkerPool pool = new WorkerPool(threads)) {
                             ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
-                            GrowRule.Growth g = new GradientGrow(block).grow(w, keep, count, new WeightInit.Zero(), new RandomStream(9),
-                                    new BatchGradient(pk, input, delta, 0.25f));
+                            GrowRule.Growth g = new GradientGrow(block, any -> GrowthRegion.all()).grow(w, keep, count, new WeightInit.Zero(),
+                                    new RandomStream(9), new BatchGradient(pk, input, delta, 0.25f));
                             assertThat(g.keys()).as("trial %d, %d threads, block %d", trial, threads, block).isEqualTo(expected);
                             for (float v : g.values()) assertThat(v).isZero();
                             assertThat(g.flops()).isEqualTo(expected.length == 0 ? 0 : 2L * rows * cols * batch);
@@ -81,6 +81,53 @@ class GradientGrowTest {
                             assertThat(g.keys()).isEqualTo(first);
                         }
                     }
+                }
+            }
+        }
+    }
+
+    @Test
+    void picksTheTopFreeCellsOfARegionInAnyBlockSizeAndThreadCount() {
+        RandomStream rnd = new RandomStream(17);
+        for (int trial = 0; trial < 40; trial++) {
+            int rows = 1 + rnd.nextInt(19), cols = 1 + rnd.nextInt(23), batch = 1 + rnd.nextInt(9);
+            int[] outputs = GrowthRegionTest.someOf(rows, rnd), inputs = GrowthRegionTest.someOf(cols, rnd);
+            try (CsrMatrix w = GrowthRegionTest.layer(rows, cols, rnd);
+                 DenseMatrix input = random(cols, batch, rnd);
+                 DenseMatrix delta = random(rows, batch, rnd);
+                 Arena a = Arena.ofConfined()) {
+                // dead units: zero gradients, all tied, ordered by the seeded hash alone
+                for (int r = 0; r < rows; r += 3) for (int b = 0; b < batch; b++) delta.set(r, b, 0f);
+                MemorySegment keep = GrowthRegionTest.keep(w, rnd.nextDouble(), rnd, a);
+                int count = rnd.nextInt(rows * cols + 3);
+                if (trial % 4 == 0) {
+                    // a region without the layer's best free cell: the rule must not reach it
+                    long best = bruteForce(w, keep, null, null, input, delta, 0.5f, 1, 9)[0];
+                    outputs = null;
+                    int bestCol = (int) (best % cols);
+                    inputs = IntStream.range(0, cols).filter(c -> c != bestCol).toArray();
+                }
+                long[] expected = bruteForce(w, keep, outputs, inputs, input, delta, 0.5f, count, 9);
+                if (trial % 4 == 0) assertThat(expected).doesNotContain(bruteForce(w, keep, null, null, input, delta, 0.5f, 1, 9));
+                GrowthRegion region = GrowthRegionTest.region(outputs, inputs);
+                int nr = outputs == null ? rows : outputs.length, nc = inputs == null ? cols : inputs.length;
+                for (int threads : new int[] {1, 3}) {
+                    for (int block : new int[] {1, 5 * Math.max(1, nc), GradientGrow.BLOCK_CELLS}) {
+                        try (WorkerPool pool = new WorkerPool(threads)) {
+                            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+                            GrowRule.Growth g = new GradientGrow(block, x -> region).grow(w, keep, count, new WeightInit.Zero(),
+                                    new RandomStream(9), new BatchGradient(pk, input, delta, 0.5f));
+                            assertThat(Arrays.copyOf(g.keys(), g.count())).as("trial %d, %s, %d threads, block %d", trial, region, threads, block)
+                                    .isEqualTo(expected);
+                            assertThat(g.flops()).isEqualTo(expected.length == 0 ? 0 : 2L * nr * nc * batch);
+                        }
+                    }
+                }
+                // the public form is the same rule
+                try (WorkerPool pool = new WorkerPool(2)) {
+                    GrowRule.Growth g = GradientGrow.within(x -> region).grow(w, keep, count, new WeightInit.Zero(), new RandomStream(9),
+                            new BatchGradient(new ParallelKernels(KernelProvider.get(), pool), input, delta, 0.5f));
+                    assertThat(Arrays.copyOf(g.keys(), g.count())).isEqualTo(expected);
                 }
             }
         }
