@@ -142,7 +142,7 @@ public record SpaceNetConfig(int tasks, int[] hidden, int[] connectionsPerTask, 
      * an empty array puts the classes back in order.
      */
     public SpaceNetConfig withTaskClasses(int[][] groups) {
-        int t = groups.length > 0 ? groups.length : tasks;
+        int t = Objects.requireNonNull(groups, "groups").length > 0 ? groups.length : tasks;
         return new SpaceNetConfig(t, hidden, connectionsPerTask, selectedNeurons, reservedNeurons, dropFraction, epochs, batch, lr, momentum, weightDecay, seed, threads, groups);
     }
 

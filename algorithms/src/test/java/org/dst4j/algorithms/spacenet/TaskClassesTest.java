@@ -223,6 +223,7 @@ class TaskClassesTest {
         assertThatThrownBy(() -> new SpaceNetConfig(2, new int[] {24}, new int[] {48, 8}, 8, 4, 0.2, 1, 16, 0.05f, 0f, 0f, 7, 1, new int[][] {{0}, {1}, {2}}))
                 .hasMessage("task classes name 3 tasks, but tasks is 2");
         assertThatThrownBy(() -> c.withTaskClasses(new int[][] {{0}, null})).isInstanceOf(NullPointerException.class).hasMessage("taskClasses[1]");
+        assertThatThrownBy(() -> c.withTaskClasses(null)).isInstanceOf(NullPointerException.class).hasMessage("groups");
     }
 
     @Test
