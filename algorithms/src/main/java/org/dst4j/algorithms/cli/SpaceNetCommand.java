@@ -94,6 +94,13 @@ final class SpaceNetCommand implements Command {
                 throw new UsageException(e.getMessage() + (o.given("limit-train") ? " (--limit-train " + o.string("limit-train")
                         + " keeps only the first samples: is the data sorted by label?)" : ""));
             }
+            try {
+                SpaceNetRun.checkTasksHaveTestSamples(cfg, data.test());
+            } catch (IllegalArgumentException e) {
+                // a --test-data file's samples are named after the training file ("three/test"): name the file itself
+                throw new UsageException(e.getMessage() + (o.given("test-data") ? " (--test-data " + o.string("test-data") + ")" : "")
+                        + (o.given("limit-test") ? " (--limit-test " + o.string("limit-test") + " keeps only the first samples: is the data sorted by label?)" : ""));
+            }
             Path out = RunDirectory.claim(o, OUTPUTS);
             System.err.printf("dst4j spacenet, %d tasks (classes %s): %s, %d train / %d test samples, %d classes%n", cfg.tasks(),
                     groupsText(cfg.taskClassesFor(data.train().classes())), data.train().name(), data.train().samples(), data.test().samples(),

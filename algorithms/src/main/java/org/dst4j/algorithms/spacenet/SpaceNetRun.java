@@ -245,15 +245,30 @@ public final class SpaceNetRun {
      * @throws IllegalArgumentException naming the first such task and its classes
      */
     public static void checkTasksHaveSamples(SpaceNetConfig cfg, Dataset train) {
-        int[] perClass = new int[train.classes()];
-        for (int i = 0; i < train.samples(); i++) perClass[train.label(i)]++;
-        int[][] groups = cfg.taskClassesFor(train.classes());
+        checkEveryTaskIn(cfg, train, "training samples", "");
+    }
+
+    /**
+     * Refuses tasks none of whose classes has a test sample (a test file without them, or {@code --limit-test}
+     * on data sorted by label): such a task trained, but its accuracy, and with it the average accuracy of
+     * every method, was NaN. Call after {@link #checkFits}.
+     *
+     * @throws IllegalArgumentException naming the first such task and its classes
+     */
+    public static void checkTasksHaveTestSamples(SpaceNetConfig cfg, Dataset test) {
+        checkEveryTaskIn(cfg, test, "test samples", ": its accuracy cannot be measured");
+    }
+
+    private static void checkEveryTaskIn(SpaceNetConfig cfg, Dataset data, String what, String why) {
+        int[] perClass = new int[data.classes()];
+        for (int i = 0; i < data.samples(); i++) perClass[data.label(i)]++;
+        int[][] groups = cfg.taskClassesFor(data.classes());
         for (int t = 0; t < groups.length; t++) {
             int n = 0;
             for (int c : groups[t]) n += perClass[c];
             if (n == 0) {
                 throw new IllegalArgumentException("task " + (t + 1) + " (classes " + Arrays.toString(groups[t]).replaceAll("[\\[\\] ]", "")
-                        + ") has no training samples in " + train.name());
+                        + ") has no " + what + " in " + data.name() + why);
             }
         }
     }
@@ -278,8 +293,8 @@ public final class SpaceNetRun {
      *     progress reporting
      * @return each method's accuracy matrix and SpaceNet's use of capacity per task
      * @throws IOException if writing into {@code out} fails
-     * @throws IllegalArgumentException if the training set is empty, or the tasks do not fit the network or the
-     *     data ({@link #checkFits})
+     * @throws IllegalArgumentException if the training set is empty, the tasks do not fit the network or the
+     *     data ({@link #checkFits}), or a task has no training or no test samples
      * @throws java.util.concurrent.CancellationException if the calling thread is interrupted: the run stops before its
      *     next batch, naming the method, the task and its last completed epoch, and the thread's interrupt flag stays set
      *     (an interrupt that lands in a file write is an {@link java.io.InterruptedIOException} naming the file instead)
@@ -292,6 +307,7 @@ public final class SpaceNetRun {
         data.train().requireTrainingSamples();
         checkFits(cfg, data.train().features(), data.train().classes());
         checkTasksHaveSamples(cfg, data.train());
+        checkTasksHaveTestSamples(cfg, data.test());
         if (progress == null) progress = new TrainingProgress() {};
         Files.createDirectories(out);
         List<Method> methods = new ArrayList<>();

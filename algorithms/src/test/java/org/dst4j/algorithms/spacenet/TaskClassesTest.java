@@ -214,6 +214,26 @@ class TaskClassesTest {
     }
 
     @Test
+    void aTaskWhoseClassesHaveNoTestSamplesIsRefusedBeforeAnythingIsWritten(@TempDir Path dir) {
+        // classes 4 and 5 have no test sample (a --test-data file without them, or --limit-test on sorted data):
+        // the task trained, but its accuracy was NaN, and so were the average accuracy and the task-incremental average
+        try (DatasetSplit whole = unevenBlobs()) {
+            Dataset test = whole.test();
+            int[] keep = java.util.stream.IntStream.range(0, test.samples()).filter(i -> test.label(i) < 4).toArray();
+            try (DatasetSplit data = new DatasetSplit(whole.train().subset(java.util.stream.IntStream.range(0, whole.train().samples()).toArray()),
+                    test.subset(keep))) {
+                assertThatThrownBy(() -> SpaceNetRun.run(config(), data, true, false, dir.resolve("x"), null))
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessage("task 3 (classes 4,5) has no test samples in uneven/test: its accuracy cannot be measured");
+                assertThatThrownBy(() -> SpaceNetRun.run(config().withTaskClasses(new int[][] {{5}, {3, 0}, {1, 2, 4}}), data, true, false, dir.resolve("x"), null))
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessage("task 1 (classes 5) has no test samples in uneven/test: its accuracy cannot be measured");
+            }
+        }
+        assertThat(dir.resolve("x")).doesNotExist();
+    }
+
+    @Test
     void theConfigRefusesGroupsThatAreNotDisjointTasks() {
         SpaceNetConfig c = config();
         assertThatThrownBy(() -> c.withTaskClasses(new int[][] {{0, 1}, {}})).hasMessage("task classes: task 2 has no classes");
