@@ -526,6 +526,8 @@ public final class SpaceNetRun {
             for (int x : reserved) n += x;
             e.put("connections_by_layer", connections);
             e.put("reserved_neurons_by_layer", reserved);
+            e.put("reserved_neuron_indices_by_layer", s.reservedNeuronIndices());
+            e.put("selected_neuron_indices_by_layer", s.selectedNeuronIndices());
             e.put("connection_share", (double) c / dense);
             e.put("reserved_neuron_share", (double) n / hiddenNeurons);
             tasks.add(e);
