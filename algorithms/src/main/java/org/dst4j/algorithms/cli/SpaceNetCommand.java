@@ -79,7 +79,7 @@ final class SpaceNetCommand implements Command {
         try (DatasetSplit data = DataArgs.load(o, cfg.seed())) {
             // first: more named tasks than classes is a class the data does not have, told in --task-classes' name (--tasks was not given)
             try {
-                SpaceNetRun.checkTaskClasses(groups, data.train().classes());
+                SpaceNetRun.checkTaskClasses(groups, data);
             } catch (IllegalArgumentException e) {
                 throw new UsageException("--task-classes '" + o.string("task-classes").trim() + "': " + e.getMessage().replaceFirst("^task classes: ", "")
                         + " (" + data.train().name() + ")");

@@ -175,8 +175,8 @@ public final class SpaceNetRun {
 
     /**
      * Refuses a configuration whose tasks cannot all get their neurons and connections, or do not fit the
-     * data's classes: more tasks than classes, task classes that are not the data's (each of its classes
-     * in one task), a hidden layer smaller than {@link SpaceNetConfig#neuronsNeeded()}, or a layer's
+     * data's classes: more tasks than classes, task classes outside the data's (that each class with samples is
+     * in a task is checked against the data, by {@link #checkTaskClasses(int[][], DatasetSplit)}), a hidden layer smaller than {@link SpaceNetConfig#neuronsNeeded()}, or a layer's
      * connections per task above its {@link #connectionRoom}. Otherwise a task silently got fewer
      * connections, or none.
      *
@@ -184,7 +184,7 @@ public final class SpaceNetRun {
      */
     public static void checkFits(SpaceNetConfig cfg, int features, int classes) {
         if (cfg.tasks() > classes) throw new IllegalArgumentException("tasks " + cfg.tasks() + " exceeds the " + classes + " classes of the data");
-        checkTaskClasses(cfg.taskClasses(), classes);
+        checkTaskClasses(cfg.taskClasses(), classes, null);
         long need = cfg.neuronsNeeded();
         int[] hidden = cfg.hidden();
         for (int l = 0; l < hidden.length; l++) {
@@ -210,6 +210,25 @@ public final class SpaceNetRun {
      * @throws IllegalArgumentException naming the class
      */
     public static void checkTaskClasses(int[][] groups, int classes) {
+        checkTaskClasses(groups, classes, new boolean[0]);
+    }
+
+    /**
+     * As {@link #checkTaskClasses(int[][], int)} against {@code data}'s classes, except that a class no sample
+     * of {@code data} has (labels 1..N make a class 0 that no sample has; even labels, every odd class) need not
+     * be in a task: it has nothing to learn or to score.
+     *
+     * @throws IllegalArgumentException naming the class
+     */
+    public static void checkTaskClasses(int[][] groups, DatasetSplit data) {
+        boolean[] absent = new boolean[data.train().classes()];
+        java.util.Arrays.fill(absent, true);
+        for (Dataset d : List.of(data.train(), data.test())) for (int i = 0; i < d.samples(); i++) absent[d.label(i)] = false;
+        checkTaskClasses(groups, data.train().classes(), absent);
+    }
+
+    // absent: classes that need not be in a task (shorter than classes: none); null: only the range is checked
+    private static void checkTaskClasses(int[][] groups, int classes, boolean[] absent) {
         if (groups.length == 0) return;
         boolean[] named = new boolean[classes];
         for (int t = 0; t < groups.length; t++) {
@@ -220,8 +239,9 @@ public final class SpaceNetRun {
                 named[c] = true;
             }
         }
+        if (absent == null) return;
         for (int c = 0; c < classes; c++) {
-            if (!named[c]) throw new IllegalArgumentException("task classes: class " + c + " of the data is in no task; every class must be in one");
+            if (!named[c] && !(c < absent.length && absent[c])) throw new IllegalArgumentException("task classes: class " + c + " of the data is in no task; every class must be in one");
         }
     }
 
@@ -306,6 +326,7 @@ public final class SpaceNetRun {
         Objects.requireNonNull(out, "out");
         data.train().requireTrainingSamples();
         checkFits(cfg, data.train().features(), data.train().classes());
+        checkTaskClasses(cfg.taskClasses(), data);
         checkTasksHaveSamples(cfg, data.train());
         checkTasksHaveTestSamples(cfg, data.test());
         if (progress == null) progress = new TrainingProgress() {};

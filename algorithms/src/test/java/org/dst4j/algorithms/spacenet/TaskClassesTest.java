@@ -190,6 +190,32 @@ class TaskClassesTest {
         assertThat(dir.resolve("x")).doesNotExist();
     }
 
+    // Labels 1..N in a CSV make class 0 (and even labels make every odd class) a class no sample has: naming
+    // only the data's real classes was refused ("class 0 of the data is in no task"), right after the warning
+    // that no sample has label 0.
+    @Test
+    void aClassWithNoSampleAtAllNeedNotBeInATask(@TempDir Path dir) throws Exception {
+        try (DatasetSplit whole = unevenBlobs()) {
+            Dataset train = whole.train(), test = whole.test();
+            int[] keepTrain = java.util.stream.IntStream.range(0, train.samples()).filter(i -> train.label(i) != 5).toArray();
+            int[] keepTest = java.util.stream.IntStream.range(0, test.samples()).filter(i -> test.label(i) != 5).toArray();
+            try (DatasetSplit data = new DatasetSplit(train.subset(keepTrain), test.subset(keepTest))) {
+                assertThat(data.train().classes()).isEqualTo(CLASSES);
+                SpaceNetRun.Result r = SpaceNetRun.run(config().withTaskClasses(new int[][] {{4, 0}, {3}, {1, 2}}), data, true, true, dir.resolve("a"), null);
+                for (SpaceNetRun.Method m : r.methods()) assertThat(m.averageAccuracy()).as(m.name()).isBetween(0.0, 1.0);
+                assertThat(Files.readString(dir.resolve("a").resolve(SpaceNetRun.METRICS))).contains("\"task_classes\":[[4,0],[3],[1,2]]");
+            }
+            // a class with test samples but no training sample is still refused: its test images would count in no task
+            int[] keepTrain4 = java.util.stream.IntStream.range(0, train.samples()).filter(i -> train.label(i) != 5).toArray();
+            try (DatasetSplit data = new DatasetSplit(train.subset(keepTrain4), test.subset(java.util.stream.IntStream.range(0, test.samples()).toArray()))) {
+                assertThatThrownBy(() -> SpaceNetRun.run(config().withTaskClasses(new int[][] {{4, 0}, {3}, {1, 2}}), data, true, false, dir.resolve("b"), null))
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessage("task classes: class 5 of the data is in no task; every class must be in one");
+            }
+        }
+        assertThat(dir.resolve("b")).doesNotExist();
+    }
+
     @Test
     void checkTaskClassesRefusesANegativeClassByName() {
         // public: groups need not come from a SpaceNetConfig, which refuses these itself
