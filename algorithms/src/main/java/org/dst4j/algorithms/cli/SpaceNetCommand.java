@@ -79,7 +79,7 @@ final class SpaceNetCommand implements Command {
         try (DatasetSplit data = DataArgs.load(o, cfg.seed())) {
             // first: more named tasks than classes is a class the data does not have, told in --task-classes' name (--tasks was not given)
             try {
-                SpaceNetRun.checkTaskClasses(groups, data.train().classes());
+                SpaceNetRun.checkTaskClasses(groups, data);
             } catch (IllegalArgumentException e) {
                 throw new UsageException("--task-classes '" + o.string("task-classes").trim() + "': " + e.getMessage().replaceFirst("^task classes: ", "")
                         + " (" + data.train().name() + ")");
@@ -93,6 +93,13 @@ final class SpaceNetCommand implements Command {
             } catch (IllegalArgumentException e) {
                 throw new UsageException(e.getMessage() + (o.given("limit-train") ? " (--limit-train " + o.string("limit-train")
                         + " keeps only the first samples: is the data sorted by label?)" : ""));
+            }
+            try {
+                SpaceNetRun.checkTasksHaveTestSamples(cfg, data.test());
+            } catch (IllegalArgumentException e) {
+                // a --test-data file's samples are named after the training file ("three/test"): name the file itself
+                throw new UsageException(e.getMessage() + (o.given("test-data") ? " (--test-data " + o.string("test-data") + ")" : "")
+                        + (o.given("limit-test") ? " (--limit-test " + o.string("limit-test") + " keeps only the first samples: is the data sorted by label?)" : ""));
             }
             Path out = RunDirectory.claim(o, OUTPUTS);
             System.err.printf("dst4j spacenet, %d tasks (classes %s): %s, %d train / %d test samples, %d classes%n", cfg.tasks(),

@@ -103,13 +103,40 @@ public final class SpaceNet implements AutoCloseable {
      * @param reservedNeurons per layer of {@link #sizes()}: neurons the task reserved (0 for input and output)
      * @param selectedNeurons per layer of {@link #sizes()}: neurons the task could place connections on
      *     (0 for input and output, which it always uses)
+     * @param reservedNeuronIndices per layer of {@link #sizes()}: which neurons the task reserved, ascending (empty
+     *     for input and output); neuron {@code j} of hidden layer {@code l} is row {@code j} of weight layer
+     *     {@code l - 1} and column {@code j} of weight layer {@code l} (the {@code layer<l-1>} / {@code layer<l>}
+     *     arrays of an export)
+     * @param selectedNeuronIndices per layer of {@link #sizes()}: which neurons the task could place connections
+     *     on, ascending (empty for input and output); its reserved neurons are among them, the others were
+     *     released for later tasks
      */
-    public record TaskStats(int task, long[] connections, int[] reservedNeurons, int[] selectedNeurons) {
+    public record TaskStats(int task, long[] connections, int[] reservedNeurons, int[] selectedNeurons,
+                            int[][] reservedNeuronIndices, int[][] selectedNeuronIndices) {
         /** Copies the arrays: changing the caller's afterwards does not change the stats. */
         public TaskStats {
             connections = Objects.requireNonNull(connections, "connections").clone();
             reservedNeurons = Objects.requireNonNull(reservedNeurons, "reservedNeurons").clone();
             selectedNeurons = Objects.requireNonNull(selectedNeurons, "selectedNeurons").clone();
+            reservedNeuronIndices = deepClone(Objects.requireNonNull(reservedNeuronIndices, "reservedNeuronIndices"));
+            selectedNeuronIndices = deepClone(Objects.requireNonNull(selectedNeuronIndices, "selectedNeuronIndices"));
+        }
+
+        /** Counts only, as before the indices were recorded: the index arrays are empty, one per layer. */
+        public TaskStats(int task, long[] connections, int[] reservedNeurons, int[] selectedNeurons) {
+            this(task, connections, reservedNeurons, selectedNeurons, new int[reservedNeurons.length][0], new int[selectedNeurons.length][0]);
+        }
+
+        /** Per layer of {@link #sizes()}: the neurons the task reserved, ascending; a copy. */
+        @Override public int[][] reservedNeuronIndices() { return deepClone(reservedNeuronIndices); }
+
+        /** Per layer of {@link #sizes()}: the neurons the task could place connections on, ascending; a copy. */
+        @Override public int[][] selectedNeuronIndices() { return deepClone(selectedNeuronIndices); }
+
+        private static int[][] deepClone(int[][] a) {
+            int[][] c = new int[a.length][];
+            for (int i = 0; i < a.length; i++) c[i] = Objects.requireNonNull(a[i], "layer " + i).clone();
+            return c;
         }
 
         /** Per layer, input layer first: connections the task froze; a copy. */
@@ -242,6 +269,7 @@ public final class SpaceNet implements AutoCloseable {
     void endTask() {
         int last = sizes.length - 1;
         int[] reserved = new int[sizes.length];
+        int[][] reservedIdx = new int[sizes.length][0], selectedIdx = new int[sizes.length][0];
         for (int l = 1; l < last; l++) {
             Integer[] free = Arrays.stream(freeNeurons(l)).boxed().toArray(Integer[]::new);
             double[] imp = neuronImportance[l];
@@ -249,6 +277,7 @@ public final class SpaceNet implements AutoCloseable {
             int n = Math.min(cfg.reservedNeurons(), free.length);
             for (int i = 0; i < n; i++) reservedBy[l][free[i]] = task;
             reserved[l] = n;
+            reservedIdx[l] = Arrays.stream(free, 0, n).mapToInt(Integer::intValue).sorted().toArray();
         }
         long[] taken = new long[last];
         for (int l = 0; l < last; l++) {
@@ -264,8 +293,11 @@ public final class SpaceNet implements AutoCloseable {
             }
         }
         int[] sel = new int[sizes.length];
-        for (int l = 1; l < last; l++) for (boolean s : selected[l]) if (s) sel[l]++;
-        stats.add(new TaskStats(task, taken, reserved, sel));
+        for (int l = 1; l < last; l++) {
+            selectedIdx[l] = indices(selected[l]);
+            sel[l] = selectedIdx[l].length;
+        }
+        stats.add(new TaskStats(task, taken, reserved, sel, reservedIdx, selectedIdx));
         unpark();
     }
 

@@ -175,8 +175,8 @@ public final class SpaceNetRun {
 
     /**
      * Refuses a configuration whose tasks cannot all get their neurons and connections, or do not fit the
-     * data's classes: more tasks than classes, task classes that are not the data's (each of its classes
-     * in one task), a hidden layer smaller than {@link SpaceNetConfig#neuronsNeeded()}, or a layer's
+     * data's classes: more tasks than classes, task classes outside the data's (that each class with samples is
+     * in a task is checked against the data, by {@link #checkTaskClasses(int[][], DatasetSplit)}), a hidden layer smaller than {@link SpaceNetConfig#neuronsNeeded()}, or a layer's
      * connections per task above its {@link #connectionRoom}. Otherwise a task silently got fewer
      * connections, or none.
      *
@@ -184,7 +184,7 @@ public final class SpaceNetRun {
      */
     public static void checkFits(SpaceNetConfig cfg, int features, int classes) {
         if (cfg.tasks() > classes) throw new IllegalArgumentException("tasks " + cfg.tasks() + " exceeds the " + classes + " classes of the data");
-        checkTaskClasses(cfg.taskClasses(), classes);
+        checkTaskClasses(cfg.taskClasses(), classes, null);
         long need = cfg.neuronsNeeded();
         int[] hidden = cfg.hidden();
         for (int l = 0; l < hidden.length; l++) {
@@ -210,6 +210,25 @@ public final class SpaceNetRun {
      * @throws IllegalArgumentException naming the class
      */
     public static void checkTaskClasses(int[][] groups, int classes) {
+        checkTaskClasses(groups, classes, new boolean[0]);
+    }
+
+    /**
+     * As {@link #checkTaskClasses(int[][], int)} against {@code data}'s classes, except that a class no sample
+     * of {@code data} has (labels 1..N make a class 0 that no sample has; even labels, every odd class) need not
+     * be in a task: it has nothing to learn or to score.
+     *
+     * @throws IllegalArgumentException naming the class
+     */
+    public static void checkTaskClasses(int[][] groups, DatasetSplit data) {
+        boolean[] absent = new boolean[data.train().classes()];
+        java.util.Arrays.fill(absent, true);
+        for (Dataset d : List.of(data.train(), data.test())) for (int i = 0; i < d.samples(); i++) absent[d.label(i)] = false;
+        checkTaskClasses(groups, data.train().classes(), absent);
+    }
+
+    // absent: classes that need not be in a task (shorter than classes: none); null: only the range is checked
+    private static void checkTaskClasses(int[][] groups, int classes, boolean[] absent) {
         if (groups.length == 0) return;
         boolean[] named = new boolean[classes];
         for (int t = 0; t < groups.length; t++) {
@@ -220,8 +239,9 @@ public final class SpaceNetRun {
                 named[c] = true;
             }
         }
+        if (absent == null) return;
         for (int c = 0; c < classes; c++) {
-            if (!named[c]) throw new IllegalArgumentException("task classes: class " + c + " of the data is in no task; every class must be in one");
+            if (!named[c] && !(c < absent.length && absent[c])) throw new IllegalArgumentException("task classes: class " + c + " of the data is in no task; every class must be in one");
         }
     }
 
@@ -245,15 +265,30 @@ public final class SpaceNetRun {
      * @throws IllegalArgumentException naming the first such task and its classes
      */
     public static void checkTasksHaveSamples(SpaceNetConfig cfg, Dataset train) {
-        int[] perClass = new int[train.classes()];
-        for (int i = 0; i < train.samples(); i++) perClass[train.label(i)]++;
-        int[][] groups = cfg.taskClassesFor(train.classes());
+        checkEveryTaskIn(cfg, train, "training samples", "");
+    }
+
+    /**
+     * Refuses tasks none of whose classes has a test sample (a test file without them, or {@code --limit-test}
+     * on data sorted by label): such a task trained, but its accuracy, and with it the average accuracy of
+     * every method, was NaN. Call after {@link #checkFits}.
+     *
+     * @throws IllegalArgumentException naming the first such task and its classes
+     */
+    public static void checkTasksHaveTestSamples(SpaceNetConfig cfg, Dataset test) {
+        checkEveryTaskIn(cfg, test, "test samples", ": its accuracy cannot be measured");
+    }
+
+    private static void checkEveryTaskIn(SpaceNetConfig cfg, Dataset data, String what, String why) {
+        int[] perClass = new int[data.classes()];
+        for (int i = 0; i < data.samples(); i++) perClass[data.label(i)]++;
+        int[][] groups = cfg.taskClassesFor(data.classes());
         for (int t = 0; t < groups.length; t++) {
             int n = 0;
             for (int c : groups[t]) n += perClass[c];
             if (n == 0) {
                 throw new IllegalArgumentException("task " + (t + 1) + " (classes " + Arrays.toString(groups[t]).replaceAll("[\\[\\] ]", "")
-                        + ") has no training samples in " + train.name());
+                        + ") has no " + what + " in " + data.name() + why);
             }
         }
     }
@@ -278,8 +313,8 @@ public final class SpaceNetRun {
      *     progress reporting
      * @return each method's accuracy matrix and SpaceNet's use of capacity per task
      * @throws IOException if writing into {@code out} fails
-     * @throws IllegalArgumentException if the training set is empty, or the tasks do not fit the network or the
-     *     data ({@link #checkFits})
+     * @throws IllegalArgumentException if the training set is empty, the tasks do not fit the network or the
+     *     data ({@link #checkFits}), or a task has no training or no test samples
      * @throws java.util.concurrent.CancellationException if the calling thread is interrupted: the run stops before its
      *     next batch, naming the method, the task and its last completed epoch, and the thread's interrupt flag stays set
      *     (an interrupt that lands in a file write is an {@link java.io.InterruptedIOException} naming the file instead)
@@ -291,7 +326,9 @@ public final class SpaceNetRun {
         Objects.requireNonNull(out, "out");
         data.train().requireTrainingSamples();
         checkFits(cfg, data.train().features(), data.train().classes());
+        checkTaskClasses(cfg.taskClasses(), data);
         checkTasksHaveSamples(cfg, data.train());
+        checkTasksHaveTestSamples(cfg, data.test());
         if (progress == null) progress = new TrainingProgress() {};
         Files.createDirectories(out);
         List<Method> methods = new ArrayList<>();
@@ -510,6 +547,8 @@ public final class SpaceNetRun {
             for (int x : reserved) n += x;
             e.put("connections_by_layer", connections);
             e.put("reserved_neurons_by_layer", reserved);
+            e.put("reserved_neuron_indices_by_layer", s.reservedNeuronIndices());
+            e.put("selected_neuron_indices_by_layer", s.selectedNeuronIndices());
             e.put("connection_share", (double) c / dense);
             e.put("reserved_neuron_share", (double) n / hiddenNeurons);
             tasks.add(e);

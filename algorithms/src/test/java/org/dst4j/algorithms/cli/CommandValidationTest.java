@@ -302,6 +302,19 @@ class CommandValidationTest {
         assertThat(dir.resolve("run")).doesNotExist();
     }
 
+    @Test
+    void aSpaceNetTaskWithoutTestSamplesIsRefusedBeforeTheRunDirectoryIsMade() throws Exception {
+        // 60 training samples of 3 classes, and a test file of classes 0 and 1 only: task 3's accuracy would be NaN
+        StringBuilder train = new StringBuilder(), test = new StringBuilder();
+        for (int i = 0; i < 60; i++) train.append(i % 7).append(',').append(i % 5).append(',').append(i % 11).append(',').append(i % 3).append('\n');
+        for (int i = 0; i < 30; i++) test.append(i % 7).append(',').append(i % 5).append(',').append(i % 11).append(',').append(i % 2).append('\n');
+        Path tr = Files.writeString(dir.resolve("three.csv"), train.toString()), te = Files.writeString(dir.resolve("two-test.csv"), test.toString());
+        Outcome o = run("spacenet", "--data", tr.toString(), "--test-data", te.toString(), "--tasks", "3", "--no-baselines",
+                "--connections", "240,6400,80", "--epochs", "1", "--threads", "1", "--out", dir.resolve("run").toString());
+        assertUsageError(o, "dst4j spacenet: task 3 (classes 2) has no test samples in three/test: its accuracy cannot be measured (--test-data " + te + ")");
+        assertThat(dir.resolve("run")).doesNotExist();
+    }
+
     static String[] concat(String[] a, String... b) {
         String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, all, a.length, b.length);

@@ -222,6 +222,50 @@ class SpaceNetTest {
         }
     }
 
+    // Which neurons a task reserved was only in the learner's reservedBy, which SpaceNetRun.run does not return
+    // and metrics.json did not write: a study of the tasks' neurons had to re-run the learner by hand.
+    @Test
+    void theNeuronsEachTaskSelectedAndReservedAreReportedByIndex(@TempDir Path dir) throws Exception {
+        SpaceNetConfig cfg = small(1);
+        SpaceNetRun.Result r;
+        try (DatasetSplit data = blobs(600, 120, 2); TaskStream stream = TaskStream.split(data, 3);
+             WorkerPool pool = new WorkerPool(1); SpaceNet sn = new SpaceNet(cfg, FEATURES, CLASSES)) {
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            for (int t = 0; t < 3; t++) sn.learn(stream.get(t), null, pk, Standardizer.fitGlobal(data.train()), new Trainer.Listener() {
+                @Override public void epochDone(EpochMetrics m, Trainer.State s) {}
+            });
+            int[] sizes = sn.sizes();
+            List<SpaceNet.TaskStats> stats = sn.taskStats();
+            for (SpaceNet.TaskStats st : stats) {
+                int[][] reserved = st.reservedNeuronIndices(), selected = st.selectedNeuronIndices();
+                assertThat(reserved.length).isEqualTo(sizes.length);
+                assertThat(selected.length).isEqualTo(sizes.length);
+                assertThat(reserved[0]).isEmpty();
+                assertThat(reserved[sizes.length - 1]).isEmpty();
+                assertThat(selected[0]).isEmpty();
+                assertThat(selected[sizes.length - 1]).isEmpty();
+                for (int l = 1; l + 1 < sizes.length; l++) {
+                    int[] by = sn.reservedBy(l);
+                    int task = st.task();
+                    assertThat(reserved[l]).containsExactly(java.util.stream.IntStream.range(0, by.length).filter(i -> by[i] == task).toArray());
+                    assertThat(reserved[l]).hasSize(st.reservedNeurons()[l]);
+                    assertThat(selected[l]).hasSize(st.selectedNeurons()[l]).isSorted().contains(reserved[l]);
+                }
+            }
+            // the same through SpaceNetRun.run, and in metrics.json
+            r = SpaceNetRun.run(cfg, data, true, false, dir, null);
+            assertThat(r.tasks()).isEqualTo(stats);
+        }
+        Map<String, Object> m = Json.parseObject(Files.readString(dir.resolve(SpaceNetRun.METRICS)));
+        List<?> tasks = (List<?>) m.get("tasks");
+        for (int t = 0; t < 3; t++) {
+            Map<?, ?> e = (Map<?, ?>) tasks.get(t);
+            SpaceNet.TaskStats st = r.tasks().get(t);
+            assertThat(e.get("reserved_neuron_indices_by_layer")).isEqualTo(Json.parse(Json.write(st.reservedNeuronIndices())));
+            assertThat(e.get("selected_neuron_indices_by_layer")).isEqualTo(Json.parse(Json.write(st.selectedNeuronIndices())));
+        }
+    }
+
     @Test
     void sameSeedSameModelForAnyThreadCount() {
         float[][] a = train(1), b = train(2);

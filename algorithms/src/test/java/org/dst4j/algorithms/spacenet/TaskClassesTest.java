@@ -190,6 +190,32 @@ class TaskClassesTest {
         assertThat(dir.resolve("x")).doesNotExist();
     }
 
+    // Labels 1..N in a CSV make class 0 (and even labels make every odd class) a class no sample has: naming
+    // only the data's real classes was refused ("class 0 of the data is in no task"), right after the warning
+    // that no sample has label 0.
+    @Test
+    void aClassWithNoSampleAtAllNeedNotBeInATask(@TempDir Path dir) throws Exception {
+        try (DatasetSplit whole = unevenBlobs()) {
+            Dataset train = whole.train(), test = whole.test();
+            int[] keepTrain = java.util.stream.IntStream.range(0, train.samples()).filter(i -> train.label(i) != 5).toArray();
+            int[] keepTest = java.util.stream.IntStream.range(0, test.samples()).filter(i -> test.label(i) != 5).toArray();
+            try (DatasetSplit data = new DatasetSplit(train.subset(keepTrain), test.subset(keepTest))) {
+                assertThat(data.train().classes()).isEqualTo(CLASSES);
+                SpaceNetRun.Result r = SpaceNetRun.run(config().withTaskClasses(new int[][] {{4, 0}, {3}, {1, 2}}), data, true, true, dir.resolve("a"), null);
+                for (SpaceNetRun.Method m : r.methods()) assertThat(m.averageAccuracy()).as(m.name()).isBetween(0.0, 1.0);
+                assertThat(Files.readString(dir.resolve("a").resolve(SpaceNetRun.METRICS))).contains("\"task_classes\":[[4,0],[3],[1,2]]");
+            }
+            // a class with test samples but no training sample is still refused: its test images would count in no task
+            int[] keepTrain4 = java.util.stream.IntStream.range(0, train.samples()).filter(i -> train.label(i) != 5).toArray();
+            try (DatasetSplit data = new DatasetSplit(train.subset(keepTrain4), test.subset(java.util.stream.IntStream.range(0, test.samples()).toArray()))) {
+                assertThatThrownBy(() -> SpaceNetRun.run(config().withTaskClasses(new int[][] {{4, 0}, {3}, {1, 2}}), data, true, false, dir.resolve("b"), null))
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessage("task classes: class 5 of the data is in no task; every class must be in one");
+            }
+        }
+        assertThat(dir.resolve("b")).doesNotExist();
+    }
+
     @Test
     void checkTaskClassesRefusesANegativeClassByName() {
         // public: groups need not come from a SpaceNetConfig, which refuses these itself
@@ -208,6 +234,26 @@ class TaskClassesTest {
                         .isInstanceOf(IllegalArgumentException.class).hasMessage("task 2 (classes 5) has no training samples in uneven/train");
                 assertThatThrownBy(() -> SpaceNetRun.run(config(), data, true, false, dir.resolve("x"), null))
                         .isInstanceOf(IllegalArgumentException.class).hasMessage("task 3 (classes 4,5) has no training samples in uneven/train");
+            }
+        }
+        assertThat(dir.resolve("x")).doesNotExist();
+    }
+
+    @Test
+    void aTaskWhoseClassesHaveNoTestSamplesIsRefusedBeforeAnythingIsWritten(@TempDir Path dir) {
+        // classes 4 and 5 have no test sample (a --test-data file without them, or --limit-test on sorted data):
+        // the task trained, but its accuracy was NaN, and so were the average accuracy and the task-incremental average
+        try (DatasetSplit whole = unevenBlobs()) {
+            Dataset test = whole.test();
+            int[] keep = java.util.stream.IntStream.range(0, test.samples()).filter(i -> test.label(i) < 4).toArray();
+            try (DatasetSplit data = new DatasetSplit(whole.train().subset(java.util.stream.IntStream.range(0, whole.train().samples()).toArray()),
+                    test.subset(keep))) {
+                assertThatThrownBy(() -> SpaceNetRun.run(config(), data, true, false, dir.resolve("x"), null))
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessage("task 3 (classes 4,5) has no test samples in uneven/test: its accuracy cannot be measured");
+                assertThatThrownBy(() -> SpaceNetRun.run(config().withTaskClasses(new int[][] {{5}, {3, 0}, {1, 2, 4}}), data, true, false, dir.resolve("x"), null))
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessage("task 1 (classes 5) has no test samples in uneven/test: its accuracy cannot be measured");
             }
         }
         assertThat(dir.resolve("x")).doesNotExist();
