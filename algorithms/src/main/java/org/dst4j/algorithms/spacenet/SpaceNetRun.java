@@ -388,7 +388,7 @@ public final class SpaceNetRun {
                         int epochs = cfg.epochs() * tasks;
                         try {
                             train(joint, cfg, epochs, data.train(), data.test(), pk, std, new RngStreams(cfg.seed()).stream("joint"),
-                                    listener(log, progress, "joint", "joint", 0));
+                                    listener(log, progress, "joint", "joint", -1));
                         } catch (CancellationException e) {
                             throw new CancellationException("joint-training baseline: " + e.getMessage());
                         }
@@ -493,7 +493,7 @@ public final class SpaceNetRun {
                 progress.epoch(phase, m);
                 Map<String, Object> r = new LinkedHashMap<>();
                 r.put("method", method);
-                r.put("task", task + 1);
+                if (task >= 0) r.put("task", task + 1); // joint training learns every class at once: no task
                 r.putAll(SetTraining.record(m));
                 try {
                     log.append(r);

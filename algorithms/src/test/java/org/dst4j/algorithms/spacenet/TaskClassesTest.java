@@ -165,6 +165,12 @@ class TaskClassesTest {
         Map<?, ?> first = (Map<?, ?>) ((List<?>) m.get("methods")).getFirst();
         assertThat(first.get("task_incremental_average_accuracy")).isEqualTo(sn.averageTaskAccuracy());
         assertThat(((List<?>) ((List<?>) first.get("task_incremental_accuracy_matrix")).get(1)).getFirst()).isNull();
+        // per-epoch lines: each task's of SpaceNet and fine-tuning name their task; joint training's, which learns every class at once, none
+        for (String line : Files.readAllLines(dir.resolve(SpaceNetRun.LOG))) {
+            Map<String, Object> e = Json.parseObject(line);
+            if (e.get("method").equals("joint")) assertThat(e).doesNotContainKey("task");
+            else assertThat(e.get("task")).isIn(1L, 2L, 3L);
+        }
     }
 
     @Test
