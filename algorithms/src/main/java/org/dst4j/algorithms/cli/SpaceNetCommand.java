@@ -14,7 +14,7 @@ import org.dst4j.nn.train.EpochMetrics;
 final class SpaceNetCommand implements Command {
     @Override public String summary() { return "SpaceNet: class-incremental learning in a fixed-capacity sparse network (with fine-tuning and joint baselines)"; }
 
-    static final RunDirectory.Outputs OUTPUTS = RunDirectory.Outputs.of(SpaceNetRun.MODEL, SpaceNetRun.METRICS, SpaceNetRun.LOG, SpaceNetRun.CHART);
+    static final RunDirectory.Outputs OUTPUTS = RunDirectory.Outputs.of(SpaceNetRun.MODEL, SpaceNetRun.OWNERS, SpaceNetRun.METRICS, SpaceNetRun.LOG, SpaceNetRun.CHART);
 
     @Override
     public int run(String[] args) throws UsageException, UserException, IOException, DataFormatException {
@@ -34,7 +34,7 @@ final class SpaceNetCommand implements Command {
                 .option("weight-decay", String.valueOf(d.weightDecay()), "weight decay per step")
                 .option("seed", String.valueOf(d.seed()), "random seed")
                 .option("threads", String.valueOf(Runtime.getRuntime().availableProcessors()), "worker threads")
-                .option("out", "runs/spacenet", "output directory (model.dst4j, metrics.json, metrics.jsonl, accuracy-matrix.png)")
+                .option("out", "runs/spacenet", "output directory (model.dst4j, connection-owners.npz, metrics.json, metrics.jsonl, accuracy-matrix.png)")
                 .flag("no-baselines", "skip the fine-tuning and joint-training baselines"));
         RunDirectory.declare(o);
         if (!o.parse(args)) return 0;
@@ -152,7 +152,8 @@ final class SpaceNetCommand implements Command {
             System.out.printf("after %d tasks: %.1f%% of hidden neurons reserved, %.1f%% of the dense connection capacity used%n",
                     r.tasks().size(), 100 * r.reservedNeuronShare(), 100 * r.reservedConnectionShare());
             System.out.printf("SpaceNet time %.1f s; total %.1f s; peak RSS %s; wrote %s%n", sn.seconds(), (System.nanoTime() - t0) / 1e9,
-                    RunSummary.peakRss(), RunSummary.written(out.resolve(SpaceNetRun.MODEL), out.resolve(SpaceNetRun.METRICS), out.resolve(SpaceNetRun.CHART)));
+                    RunSummary.peakRss(), RunSummary.written(out.resolve(SpaceNetRun.MODEL), out.resolve(SpaceNetRun.OWNERS), out.resolve(SpaceNetRun.METRICS),
+                    out.resolve(SpaceNetRun.CHART)));
             return 0;
         }
     }

@@ -21,6 +21,7 @@ import org.dst4j.nn.init.WeightInit;
 import org.dst4j.nn.io.AtomicFiles;
 import org.dst4j.nn.io.Json;
 import org.dst4j.nn.io.MetricsLog;
+import org.dst4j.nn.io.NpzWriter;
 import org.dst4j.nn.layer.Activation;
 import org.dst4j.nn.layer.SparseLinear;
 import org.dst4j.nn.loss.SoftmaxCrossEntropy;
@@ -46,7 +47,8 @@ import org.dst4j.runtime.sparse.CsrMatrix;
  * (SpaceNet's final topology, re-initialized) trained by plain sequential fine-tuning and jointly on all
  * classes. Writes {@code model.dst4j} (SpaceNet's network after the last task, every output in place: a
  * classifier of all classes seen, for {@code predict} or {@link org.dst4j.nn.model.SparseClassifier#load}),
- * {@code metrics.json}, {@code metrics.jsonl} and {@code accuracy-matrix.png}.
+ * {@code connection-owners.npz} (which task owns each of its connections), {@code metrics.json},
+ * {@code metrics.jsonl} and {@code accuracy-matrix.png}.
  */
 public final class SpaceNetRun {
     /** Every method's accuracy matrix, averages and SpaceNet's capacity use. */
@@ -57,6 +59,14 @@ public final class SpaceNetRun {
     public static final String CHART = "accuracy-matrix.png";
     /** SpaceNet's network after the last task: a classifier of every class seen. */
     public static final String MODEL = "model.dst4j";
+    /**
+     * Which task owns each connection of {@link #MODEL}, as NumPy arrays: per layer {@code layer<l>.owner}
+     * (int32, the task's number from 1, in the order of the layer's CSR entries), with the CSR structure it is
+     * aligned with, {@code layer<l>.indices} (int32 input of each entry), {@code layer<l>.indptr} (int64 row
+     * starts) and {@code layer<l>.shape} ({@code [out, in]}): the same arrays, in the same order, as
+     * {@code dst4j export} writes for the model.
+     */
+    public static final String OWNERS = "connection-owners.npz";
 
     /**
      * One method's outcome. {@code accuracy[i][j]}: accuracy on task i's test classes after learning task
@@ -361,6 +371,7 @@ public final class SpaceNetRun {
                 }
                 methods.add(new Method("SpaceNet", acc, sn.network().connections(), (System.nanoTime() - t0) / 1e9, taskAcc));
                 ModelFile.save(out.resolve(MODEL), sn.network(), null, std, header(cfg, data));
+                writeOwners(out.resolve(OWNERS), sn.network());
                 stats = sn.taskStats();
                 sizes = sn.sizes();
                 if (baselines) {
@@ -426,6 +437,23 @@ public final class SpaceNetRun {
             chart.write(f);
         });
         return r;
+    }
+
+    // The model file keeps no per-connection side array; the owners are what a study of how tasks share the network needs.
+    private static void writeOwners(Path file, SparseMlp net) throws IOException {
+        AtomicFiles.write(file, o -> {
+            NpzWriter npz = new NpzWriter(o);
+            List<SparseLinear> layers = net.layers();
+            for (int l = 0; l < layers.size(); l++) {
+                CsrMatrix w = layers.get(l).weights();
+                String name = "layer" + l + ".";
+                npz.ints(name + "owner", w.side(SpaceNet.OWNER), w.nnz());
+                npz.ints(name + "indices", w.colIdx(), w.nnz());
+                npz.longs(name + "indptr", w.rowPtr(), w.rows() + 1L);
+                npz.longs(name + "shape", new long[] {w.rows(), w.cols()});
+            }
+            npz.finish();
+        });
     }
 
     private static List<String> rowNames(int[][] groups) {

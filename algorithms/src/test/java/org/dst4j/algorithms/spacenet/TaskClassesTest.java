@@ -174,6 +174,65 @@ class TaskClassesTest {
     }
 
     @Test
+    void theConnectionOwnersAreEachTasksFrozenConnectionsAlignedWithTheModel(@TempDir Path dir) throws Exception {
+        int[][] groups = {{5}, {3, 0}, {1, 2, 4}};
+        SpaceNetRun.Result r;
+        try (DatasetSplit data = unevenBlobs()) {
+            r = SpaceNetRun.run(config().withTaskClasses(groups), data, true, false, dir, null);
+        }
+        Map<String, long[]> npz = npz(dir.resolve(SpaceNetRun.OWNERS));
+        try (SparseClassifier c = SparseClassifier.load(dir.resolve(SpaceNetRun.MODEL), 1)) {
+            var layers = c.network().layers();
+            assertThat(npz).hasSize(4 * layers.size());
+            for (int l = 0; l < layers.size(); l++) {
+                var w = layers.get(l).weights();
+                String p = "layer" + l + ".";
+                assertThat(npz.get(p + "shape")).containsExactly(w.rows(), w.cols());
+                assertThat(npz.get(p + "indptr")).containsExactly(w.rowPtr().toArray(java.lang.foreign.ValueLayout.JAVA_LONG));
+                long[] cols = Arrays.stream(w.colIdx().asSlice(0, 4 * w.nnz()).toArray(java.lang.foreign.ValueLayout.JAVA_INT)).asLongStream().toArray();
+                assertThat(npz.get(p + "indices")).containsExactly(cols);
+                long[] owner = npz.get(p + "owner");
+                assertThat(owner).hasSize((int) w.nnz());
+                // each task owns exactly the connections it froze (frozen ones are never pruned)
+                for (int t = 0; t < groups.length; t++) {
+                    long task = t + 1;
+                    assertThat(Arrays.stream(owner).filter(o -> o == task).count()).as("layer %d, task %d", l, task)
+                            .isEqualTo(r.tasks().get(t).connections()[l]);
+                }
+                if (l + 1 == layers.size()) {
+                    // a task's output connections go to its own classes' rows
+                    for (int row = 0; row < w.rows(); row++) {
+                        for (long k = w.rowStart(row); k < w.rowEnd(row); k++) {
+                            int cls = row;
+                            assertThat(groups[(int) owner[(int) k] - 1]).as("output row %d", row).contains(cls);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // The arrays of an .npz written by NpzWriter (stored entries, little-endian, 1-D), widened to long.
+    private static Map<String, long[]> npz(Path file) throws Exception {
+        Map<String, long[]> out = new java.util.LinkedHashMap<>();
+        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(file.toFile())) {
+            for (var e : java.util.Collections.list(zip.entries())) {
+                byte[] b = zip.getInputStream(e).readAllBytes();
+                java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                int headerLength = buf.getShort(8) & 0xffff;
+                String header = new String(b, 10, headerLength, java.nio.charset.StandardCharsets.ISO_8859_1);
+                buf.position(10 + headerLength);
+                boolean wide = header.contains("'<i8'");
+                assertThat(wide || header.contains("'<i4'")).as(header).isTrue();
+                long[] a = new long[buf.remaining() / (wide ? 8 : 4)];
+                for (int i = 0; i < a.length; i++) a[i] = wide ? buf.getLong() : buf.getInt();
+                out.put(e.getName().replaceFirst("\\.npy$", ""), a);
+            }
+        }
+        return out;
+    }
+
+    @Test
     void aMethodsTwoMatricesHaveOneShape() {
         double n = Double.NaN;
         assertThatThrownBy(() -> new SpaceNetRun.Method("x", new double[][] {{1, 1}, {n, 1}}, 0, 0, new double[][] {{1}, {1}}))
