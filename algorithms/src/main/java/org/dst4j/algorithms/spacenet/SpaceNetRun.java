@@ -297,8 +297,7 @@ public final class SpaceNetRun {
             int n = 0;
             for (int c : groups[t]) n += perClass[c];
             if (n == 0) {
-                throw new IllegalArgumentException("task " + (t + 1) + " (classes " + Arrays.toString(groups[t]).replaceAll("[\\[\\] ]", "")
-                        + ") has no " + what + " in " + data.name() + why);
+                throw new IllegalArgumentException("task " + (t + 1) + " (classes " + classes(groups[t]) + ") has no " + what + " in " + data.name() + why);
             }
         }
     }
@@ -458,12 +457,13 @@ public final class SpaceNetRun {
 
     private static List<String> rowNames(int[][] groups) {
         List<String> names = new ArrayList<>();
-        for (int t = 0; t < groups.length; t++) {
-            StringBuilder sb = new StringBuilder("task ").append(t + 1).append(" (");
-            for (int i = 0; i < groups[t].length; i++) sb.append(i > 0 ? "," : "").append(groups[t][i]);
-            names.add(sb.append(')').toString());
-        }
+        for (int t = 0; t < groups.length; t++) names.add("task " + (t + 1) + " (" + classes(groups[t]) + ")");
         return names;
+    }
+
+    // "8,4": a task's classes as --task-classes spells them.
+    private static String classes(int[] group) {
+        return Arrays.stream(group).mapToObj(String::valueOf).collect(java.util.stream.Collectors.joining(","));
     }
 
     private static double[][] nanMatrix(int t) {
