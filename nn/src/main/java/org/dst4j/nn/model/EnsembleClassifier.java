@@ -114,7 +114,8 @@ public final class EnsembleClassifier implements Classifier {
     static Path part(Path dir, Path manifest, String field, String name) throws IOException {
         Path p;
         try {
-            p = Path.of(name);
+            // dir's own file system: a model directory inside a jar opened as a zip file system is no default-file-system path
+            p = dir.getFileSystem().getPath(name);
         } catch (java.nio.file.InvalidPathException e) { // a NUL in the name
             throw new IOException(manifest + ": field '" + field + "': expected a file name in " + dir + ", got '" + name + "' (" + e.getReason() + ")");
         }

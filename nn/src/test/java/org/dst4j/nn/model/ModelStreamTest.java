@@ -59,6 +59,43 @@ class ModelStreamTest {
         }
     }
 
+    // An application opening its jar as a file system: the ensemble's and multi-head's member names were made into
+    // default-file-system paths (ProviderMismatchException; for the ensemble an IOException saying "null").
+    @Test
+    void modelDirectoriesInsideAJarLoadThroughItsFileSystem(@TempDir Path dir) throws Exception {
+        Path plain = dir.resolve("plain");
+        Path ensemble = plain.resolve("ensemble"), heads = plain.resolve("heads");
+        Files.createDirectories(ensemble);
+        try (SparseClassifier a = new SparseClassifier(net(1), null, Map.of(), 1); SparseClassifier b = new SparseClassifier(net(2), null, Map.of(), 1);
+             MultiHeadMlp m = ClassifierLifecycleTest.multiHead(3)) {
+            a.save(ensemble.resolve("member-1.dst4j"));
+            b.save(ensemble.resolve("member-2.dst4j"));
+            EnsembleClassifier.writeManifest(ensemble, java.util.List.of("member-1.dst4j", "member-2.dst4j"), Map.of());
+            MultiHeadClassifier.save(m, heads, null, Map.of());
+        }
+        Path jar = dir.resolve("app.jar");
+        try (java.nio.file.FileSystem zip = java.nio.file.FileSystems.newFileSystem(jar, Map.of("create", "true"))) {
+            for (Path model : java.util.List.of(ensemble, heads)) {
+                try (var files = Files.list(model)) {
+                    for (Path f : files.toList()) {
+                        Path to = zip.getPath("/models", model.getFileName().toString(), f.getFileName().toString());
+                        Files.createDirectories(to.getParent());
+                        Files.copy(f, to);
+                    }
+                }
+            }
+        }
+        try (java.nio.file.FileSystem zip = java.nio.file.FileSystems.newFileSystem(jar); Dataset d = data("d", 23, 3, 5)) {
+            for (String name : new String[] {"ensemble", "heads"}) {
+                try (Classifier inJar = Classifier.load(zip.getPath("/models", name), 1);
+                     Classifier onDisk = Classifier.load(plain.resolve(name), 1)) {
+                    assertThat(inJar.getClass()).isEqualTo(onDisk.getClass());
+                    assertThat(inJar.predictProbabilities(d)).as(name).isEqualTo(onDisk.predictProbabilities(d));
+                }
+            }
+        }
+    }
+
     @Test
     void theStreamIsReadToItsEndAndLeftOpen(@TempDir Path dir) throws Exception {
         byte[] bytes = Files.readAllBytes(saved(dir));
