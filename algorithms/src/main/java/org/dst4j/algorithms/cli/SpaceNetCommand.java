@@ -61,7 +61,7 @@ final class SpaceNetCommand implements Command {
                     (float) o.number("momentum", 0, 0.999999), (float) o.number("weight-decay", 0, 1), o.longValue("seed"), o.integer("threads", 1, 4096), groups);
         } catch (IllegalArgumentException e) {
             String m = e.getMessage();
-            if (m.startsWith("task classes: ")) throw new UsageException("--task-classes '" + o.string("task-classes").trim() + "': " + m.substring(14));
+            if (m.startsWith(GROUPS)) throw new UsageException(taskClassesOption(o) + m.substring(GROUPS.length()));
             throw new UsageException(m);
         }
         // SpaceNetRun.checkFits refuses the same in its field names; here before the data loads, in the options' names.
@@ -81,8 +81,7 @@ final class SpaceNetCommand implements Command {
             try {
                 SpaceNetRun.checkTaskClasses(groups, data);
             } catch (IllegalArgumentException e) {
-                throw new UsageException("--task-classes '" + o.string("task-classes").trim() + "': " + e.getMessage().replaceFirst("^task classes: ", "")
-                        + " (" + data.train().name() + ")");
+                throw new UsageException(taskClassesOption(o) + e.getMessage().substring(GROUPS.length()) + " (" + data.train().name() + ")");
             }
             if (cfg.tasks() > data.train().classes()) {
                 throw new UsageException("--tasks " + cfg.tasks() + " exceeds the " + data.train().classes() + " classes of " + data.train().name());
@@ -156,6 +155,13 @@ final class SpaceNetCommand implements Command {
                     out.resolve(SpaceNetRun.CHART)));
             return 0;
         }
+    }
+
+    // How SpaceNetConfig's and SpaceNetRun's messages about the groups begin; the CLI names the option instead.
+    private static final String GROUPS = "task classes: ";
+
+    private static String taskClassesOption(Options o) {
+        return "--task-classes '" + o.string("task-classes").trim() + "': ";
     }
 
     // "3,7/0,9/1": tasks split by '/', classes by ','; no option given: none (tasks in class order).
