@@ -176,16 +176,33 @@ public final class Dataset implements AutoCloseable {
     public void inBatches(int batch, Standardizer std, Batch each) {
         // 0 would never advance the loop below: a silent endless evaluation.
         if (batch < 1) throw new IllegalArgumentException(name + ": batch must be >= 1, got " + batch);
+        try (DenseMatrix x = DenseMatrix.allocate(features, Math.min(batch, Math.max(1, samples)))) {
+            inBatches(x, std, each);
+        }
+    }
+
+    /**
+     * {@link #inBatches(int, Standardizer, Batch)} in batches of {@code buffer.cols()} samples, gathered into
+     * the caller's {@code buffer} ({@code features x batch}), which stays the caller's: one kept between
+     * calls spares a caller predicting a few samples at a time an allocation per call.
+     *
+     * @throws IllegalArgumentException if {@code buffer} does not have {@link #features()} rows and at least one column
+     */
+    public void inBatches(DenseMatrix buffer, Standardizer std, Batch each) {
+        Objects.requireNonNull(buffer, "buffer");
+        if (buffer.rows() != features || buffer.cols() < 1) {
+            throw new IllegalArgumentException(name + ": a batch buffer needs " + features + " rows and at least one column, got "
+                    + buffer.rows() + " x " + buffer.cols());
+        }
+        int batch = buffer.cols();
         int[] order = new int[samples];
         for (int i = 0; i < samples; i++) order[i] = i;
-        try (DenseMatrix x = DenseMatrix.allocate(features, Math.min(batch, Math.max(1, samples)))) {
-            for (int from = 0; from < samples; from += batch) {
-                int m = Math.min(batch, samples - from);
-                DenseMatrix xb = x.columns(m);
-                gatherBatch(order, from, m, xb);
-                if (std != null) std.apply(xb);
-                each.accept(xb, from, m);
-            }
+        for (int from = 0; from < samples; from += batch) {
+            int m = Math.min(batch, samples - from);
+            DenseMatrix xb = buffer.columns(m);
+            gatherBatch(order, from, m, xb);
+            if (std != null) std.apply(xb);
+            each.accept(xb, from, m);
         }
     }
 

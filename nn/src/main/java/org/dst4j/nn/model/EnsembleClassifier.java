@@ -11,6 +11,7 @@ import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.ensemble.EnsembleMetrics;
 import org.dst4j.nn.io.AtomicFiles;
 import org.dst4j.nn.io.Json;
+import org.dst4j.runtime.dense.Argmax;
 import org.dst4j.runtime.resource.Closing;
 
 /**
@@ -151,6 +152,27 @@ public final class EnsembleClassifier implements Classifier {
     @Override
     public float[] predictProbabilities(Dataset data) {
         return EnsembleMetrics.average(memberProbabilities(data));
+    }
+
+    // Overridden, with the same results: a few samples go to each member as they are, which copies them
+    // into its kept input buffer, instead of into a dataset of their own (an arena per call, see NarrowBuffer).
+    @Override
+    public float[] predictProbabilities(float[] features) {
+        java.util.Objects.requireNonNull(features, "features");
+        int inputs = inputs();
+        if (features.length == 0 || features.length % inputs != 0 || features.length / inputs > NarrowBuffer.MAX_SAMPLES) {
+            return Classifier.super.predictProbabilities(features);
+        }
+        List<float[]> out = new ArrayList<>();
+        for (SparseClassifier c : members) out.add(c.predictProbabilities(features));
+        return EnsembleMetrics.average(out);
+    }
+
+    // The argmax of those probabilities, as predict(Dataset) takes it, without a dataset either.
+    @Override
+    public int[] predict(float[] features) {
+        float[] p = predictProbabilities(features);
+        return Argmax.ofRows(p, p.length / classes(), classes());
     }
 
     /** Ensemble and member scores and diversity on labeled data (labels within the model's classes). */

@@ -14,6 +14,8 @@ import org.dst4j.nn.io.AtomicFiles;
 import org.dst4j.nn.io.Json;
 import org.dst4j.nn.network.MultiHeadMlp;
 import org.dst4j.nn.network.SparseMlp;
+import org.dst4j.runtime.dense.Argmax;
+import org.dst4j.runtime.dense.DenseMatrix;
 import org.dst4j.runtime.kernel.KernelProvider;
 import org.dst4j.runtime.kernel.ParallelKernels;
 import org.dst4j.runtime.parallel.WorkerPool;
@@ -38,6 +40,7 @@ public final class MultiHeadClassifier implements Classifier {
     private final Standardizer standardizer;
     private final WorkerPool pool;
     private final ParallelKernels pk;
+    private final NarrowBuffer narrowInput = new NarrowBuffer();
     private Map<String, Object> manifest = Map.of();
     private boolean closed;
 
@@ -80,10 +83,13 @@ public final class MultiHeadClassifier implements Classifier {
         int n = data.samples(), k = net.outputs(), m = net.heads().size();
         List<float[]> out = new ArrayList<>();
         for (int h = 0; h < m; h++) out.add(new float[n * k]);
-        data.inBatches(1000, standardizer, (xb, from, b) -> {
+        Dataset.Batch batch = (xb, from, b) -> {
             List<float[]> p = net.headProbabilities(pk, xb);
             for (int h = 0; h < m; h++) System.arraycopy(p.get(h), 0, out.get(h), from * k, b * k);
-        });
+        };
+        DenseMatrix kept = narrowInput.get(data.features(), n);
+        if (kept != null) data.inBatches(kept, standardizer, batch);
+        else data.inBatches(1000, standardizer, batch);
         return out;
     }
 
@@ -91,6 +97,25 @@ public final class MultiHeadClassifier implements Classifier {
     @Override
     public float[] predictProbabilities(Dataset data) {
         return EnsembleMetrics.average(headProbabilities(data));
+    }
+
+    // Overridden, with the same results, so that a call of a few samples copies them straight into the
+    // kept input buffer instead of into a dataset of their own (an arena per call, see NarrowBuffer).
+    @Override
+    public synchronized float[] predictProbabilities(float[] features) {
+        java.util.Objects.requireNonNull(features, "features");
+        checkOpen();
+        DenseMatrix x = narrowInput.samplesOf(features, net.inputs());
+        if (x == null) return Classifier.super.predictProbabilities(features);
+        if (standardizer != null) standardizer.apply(x);
+        return EnsembleMetrics.average(net.headProbabilities(pk, x));
+    }
+
+    // The argmax of those probabilities, as predict(Dataset) takes it, without a dataset either.
+    @Override
+    public int[] predict(float[] features) {
+        float[] p = predictProbabilities(features);
+        return Argmax.ofRows(p, p.length / classes(), classes());
     }
 
     /** Ensemble and per-head scores and diversity on labeled data (labels within the model's classes). */
@@ -202,6 +227,6 @@ public final class MultiHeadClassifier implements Classifier {
     public synchronized void close() {
         if (closed) return;
         closed = true;
-        Closing.all(pool::close, net::close);
+        Closing.all(pool::close, net::close, narrowInput::close);
     }
 }

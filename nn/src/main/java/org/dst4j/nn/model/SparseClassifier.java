@@ -31,6 +31,7 @@ public final class SparseClassifier implements Classifier {
     private final Map<String, Object> header;
     private final WorkerPool pool;
     private final ParallelKernels pk;
+    private final NarrowBuffer narrowInput = new NarrowBuffer(), narrowOutput = new NarrowBuffer();
     private boolean closed;
 
     /**
@@ -128,28 +129,32 @@ public final class SparseClassifier implements Classifier {
     @Override
     public synchronized int[] predict(Dataset data) {
         check(data);
-        int[] out = new int[data.samples()];
-        forBatches(data, (logits, from, m) -> {
-            for (int c = 0; c < m; c++) out[from + c] = Argmax.ofColumn(logits, c);
-        });
-        return out;
+        return classes(data.samples(), batchesOf(data));
     }
 
     /** Class probabilities, {@code [sample * classes + class]}. */
     @Override
     public synchronized float[] predictProbabilities(Dataset data) {
         check(data);
-        int n = data.samples(), k = net.outputs();
-        float[] out = new float[n * k];
-        int[] dummy = new int[n];
-        try (DenseMatrix p = DenseMatrix.allocate(k, Math.min(BATCH, Math.max(1, n)))) {
-            forBatches(data, (logits, from, m) -> {
-                DenseMatrix pb = p.columns(m);
-                pk.kernels().softmaxCrossEntropy(logits, dummy, from, 0f, null, pb);
-                for (int c = 0; c < m; c++) for (int j = 0; j < k; j++) out[(from + c) * k + j] = pb.get(j, c);
-            });
-        }
-        return out;
+        return probabilities(data.samples(), batchesOf(data));
+    }
+
+    // Overridden, with the same results, so that a call of a few samples copies them straight into the
+    // kept input buffer instead of into a dataset of their own (an arena per call, see NarrowBuffer).
+    @Override
+    public synchronized int[] predict(float[] features) {
+        java.util.Objects.requireNonNull(features, "features");
+        checkOpen();
+        DenseMatrix x = narrowInput.samplesOf(features, net.inputs());
+        return x == null ? Classifier.super.predict(features) : classes(x.cols(), batchOf(x));
+    }
+
+    @Override
+    public synchronized float[] predictProbabilities(float[] features) {
+        java.util.Objects.requireNonNull(features, "features");
+        checkOpen();
+        DenseMatrix x = narrowInput.samplesOf(features, net.inputs());
+        return x == null ? Classifier.super.predictProbabilities(features) : probabilities(x.cols(), batchOf(x));
     }
 
     private static final int BATCH = 1000;
@@ -158,9 +163,53 @@ public final class SparseClassifier implements Classifier {
         void accept(DenseMatrix logits, int from, int m);
     }
 
-    // The network's outputs for samples [from, from + m) of data, BATCH at a time, standardized as in training.
-    private void forBatches(Dataset data, BatchOutput each) {
-        data.inBatches(BATCH, standardizer, (xb, from, m) -> each.accept(net.predict(pk, xb), from, m));
+    // Hands each batch's network outputs to a BatchOutput, in sample order.
+    private interface Batches {
+        void forEach(BatchOutput each);
+    }
+
+    private int[] classes(int n, Batches batches) {
+        int[] out = new int[n];
+        batches.forEach((logits, from, m) -> {
+            for (int c = 0; c < m; c++) out[from + c] = Argmax.ofColumn(logits, c);
+        });
+        return out;
+    }
+
+    private float[] probabilities(int n, Batches batches) {
+        int k = net.outputs();
+        float[] out = new float[n * k];
+        int[] dummy = new int[n];
+        DenseMatrix kept = narrowOutput.get(k, n);
+        DenseMatrix p = kept != null ? kept : DenseMatrix.allocate(k, Math.min(BATCH, Math.max(1, n)));
+        try {
+            batches.forEach((logits, from, m) -> {
+                DenseMatrix pb = p.columns(m);
+                pk.kernels().softmaxCrossEntropy(logits, dummy, from, 0f, null, pb);
+                for (int c = 0; c < m; c++) for (int j = 0; j < k; j++) out[(from + c) * k + j] = pb.get(j, c);
+            });
+        } finally {
+            if (kept == null) p.close();
+        }
+        return out;
+    }
+
+    // The network's outputs for the dataset's samples, BATCH at a time, standardized as in training.
+    private Batches batchesOf(Dataset data) {
+        return each -> {
+            DenseMatrix kept = narrowInput.get(data.features(), data.samples());
+            Dataset.Batch batch = (xb, from, m) -> each.accept(net.predict(pk, xb), from, m);
+            if (kept != null) data.inBatches(kept, standardizer, batch);
+            else data.inBatches(BATCH, standardizer, batch);
+        };
+    }
+
+    // The raw samples already in x, as one batch.
+    private Batches batchOf(DenseMatrix x) {
+        return each -> {
+            if (standardizer != null) standardizer.apply(x);
+            each.accept(net.predict(pk, x), 0, x.cols());
+        };
     }
 
     /** Writes the model (without optimizer state) atomically. */
@@ -195,6 +244,6 @@ public final class SparseClassifier implements Classifier {
     public synchronized void close() {
         if (closed) return;
         closed = true;
-        Closing.all(pool::close, net::close);
+        Closing.all(pool::close, net::close, narrowInput::close, narrowOutput::close);
     }
 }
