@@ -1,7 +1,10 @@
 package org.dst4j.bench;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.SyntheticClassification;
 import org.dst4j.nn.init.Density;
@@ -41,13 +44,24 @@ import org.openjdk.jmh.annotations.Warmup;
 public class PredictBench {
     @Param({"1", "1000"}) int samples;
     @Param({"1"}) int threads;
+    /**
+     * Parked threads started beside the benchmark, as an application server has: a per-call cost that
+     * involves every thread of the JVM (closing a shared arena is a handshake with each) grows with them.
+     */
+    @Param({"0"}) int idleThreads;
 
     private SparseClassifier model;
     private Dataset data;
     private float[] raw;
+    private final List<Thread> idle = new ArrayList<>();
 
     @Setup(Level.Trial)
     public void setUp() {
+        for (int i = 0; i < idleThreads; i++) {
+            idle.add(Thread.ofPlatform().daemon().start(() -> {
+                while (!Thread.currentThread().isInterrupted()) LockSupport.park();
+            }));
+        }
         MlpConfig cfg = new MlpConfig(new int[] {784, 1000, 1000, 10}, "relu", 0.6f, Activation.linear(), 0f,
                 new Density.Erk(0.1), new WeightInit.HeUniform());
         model = new SparseClassifier(SparseMlp.create(cfg, new RandomStream(1).split("init"), 2), null, Map.of(), threads);
@@ -62,6 +76,7 @@ public class PredictBench {
 
     @TearDown(Level.Trial)
     public void tearDown() {
+        idle.forEach(Thread::interrupt);
         model.close();
         data.close();
     }
