@@ -31,7 +31,8 @@ final class QuickSelectionCommand implements Command {
 
     @Override public String summary() { return "select the K most informative features with QuickSelection (sparse denoising autoencoder)"; }
 
-    static final RunDirectory.Outputs OUTPUTS = RunDirectory.Outputs.of("features.csv", "metrics.jsonl", "selected-pixels.png", "summary.json");
+    static final RunDirectory.Outputs OUTPUTS = RunDirectory.Outputs.of("features.csv", "metrics.jsonl", "selected-pixels.png", "summary.json",
+            "autoencoder.npz");
 
     @Override
     public int run(String[] args) throws UsageException, UserException, IOException, DataFormatException {
@@ -59,7 +60,8 @@ final class QuickSelectionCommand implements Command {
                 .option("eval-k", null, "K values to evaluate, e.g. 10,25,50 (default: --k)")
                 .option("trees", "50", "ExtraTrees: trees")
                 .option("random-draws", "5", "random-feature baseline: draws averaged")
-                .option("kmeans-runs", "10", "k-means runs averaged"));
+                .option("kmeans-runs", "10", "k-means runs averaged")
+                .flag("save-autoencoder", "also write DIR/autoencoder.npz: the trained autoencoder's weights as SciPy CSR arrays (as export writes a model)"));
         // QuickSelection reads no labels: its data may have none, and a single file may be selected from whole.
         o.option("label-column", "last", "CSV label column: last, first, a 0-based index, or none (every column a feature; no --evaluate)")
                 .option("labels", null, "labels .npy for --data FEATURES.npy (without it: unlabeled, every sample selected from; no --evaluate)")
@@ -130,6 +132,15 @@ final class QuickSelectionCommand implements Command {
                         progress.batch(epoch, done, total);
                     }
 
+                    @Override public void trained(org.dst4j.nn.network.SparseMlp autoencoder, org.dst4j.nn.data.Standardizer std) {
+                        if (!o.flag("save-autoencoder")) return;
+                        try {
+                            writeAutoencoder(out.resolve("autoencoder.npz"), autoencoder, std, scaling);
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }
+
                     @Override public void epoch(EpochMetrics m) {
                         history.add(m);
                         progress.line(String.format("epoch %d/%d  reconstruction loss %.4f  connections %d  %.2fs (evolution %.3fs)",
@@ -149,6 +160,7 @@ final class QuickSelectionCommand implements Command {
             writeFeatures(out.resolve("features.csv"), result, columns);
             List<String> wrote = new ArrayList<>(List.of(out.resolve("features.csv").toString(), out.resolve("metrics.jsonl").toString(),
                     out.resolve("summary.json").toString()));
+            if (o.flag("save-autoencoder")) wrote.add(out.resolve("autoencoder.npz").toString());
             if (train.imageRows() > 0 && train.imageRows() * train.imageCols() == train.features()) {
                 boolean[] mark = new boolean[train.features()];
                 for (int f : selected) mark[f] = true;
@@ -266,6 +278,47 @@ final class QuickSelectionCommand implements Command {
             sb.append(strength[f]).append(',').append(i + 1).append('\n');
         }
         AtomicFiles.writeString(file, sb.toString());
+    }
+
+    // The strengths come from these weights: with them a user can check the ranking, or study the encoder, in NumPy.
+    // The same array names as ./dst4j export, so the README's SciPy snippet reads it.
+    private static void writeAutoencoder(Path file, org.dst4j.nn.network.SparseMlp net, org.dst4j.nn.data.Standardizer std,
+                                         QuickSelection.Scaling scaling) throws IOException {
+        List<Object> layers = new ArrayList<>();
+        for (int l = 0; l < net.layers().size(); l++) {
+            org.dst4j.nn.layer.SparseLinear layer = net.layers().get(l);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", "layer" + l);
+            m.put("in", layer.in());
+            m.put("out", layer.out());
+            m.put("connections", layer.connections());
+            m.put("activation", layer.activation().kind().name().toLowerCase(java.util.Locale.ROOT));
+            layers.add(m);
+        }
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put("format", "dst4j-quickselection-autoencoder");
+        meta.put("scaling", scaling.label());
+        meta.put("standardizer", std == null ? null : "standardizer");
+        meta.put("layers", layers);
+        AtomicFiles.write(file, os -> {
+            org.dst4j.nn.io.NpzWriter npz = new org.dst4j.nn.io.NpzWriter(os);
+            npz.string("meta", Json.write(meta));
+            if (std != null) {
+                npz.floats("standardizer.mean", std.mean());
+                npz.floats("standardizer.std", std.std());
+            }
+            for (int l = 0; l < net.layers().size(); l++) {
+                org.dst4j.nn.layer.SparseLinear layer = net.layers().get(l);
+                org.dst4j.runtime.sparse.CsrMatrix w = layer.weights();
+                String name = "layer" + l + ".";
+                npz.floats(name + "data", w.values(), w.nnz());
+                npz.ints(name + "indices", w.colIdx(), w.nnz());
+                npz.longs(name + "indptr", w.rowPtr(), w.rows() + 1L);
+                npz.longs(name + "shape", new long[] {w.rows(), w.cols()});
+                npz.floats(name + "bias", layer.bias(), layer.out());
+            }
+            npz.finish();
+        });
     }
 
     private static String csvCell(String s) {

@@ -116,6 +116,32 @@ class QuickSelectionDataTest {
                         + " --test-fraction 0 (every sample selected from) has no test split: give --test-fraction above 0 or --test-data");
     }
 
+    // No run wrote the autoencoder: the ranking could not be checked from outside. Each score must be the summed
+    // |w| of the feature's column of the saved encoder, added in storage order as the selection adds them.
+    @Test
+    void theSavedAutoencoderReproducesTheScores() throws Exception {
+        Path out = dir.resolve("ae");
+        var o = run(args("quickselection", "--k", "5", "--data", table().toString(), "--label-column", "2", "--save-autoencoder", "--out", out.toString()));
+        assertThat(o.code()).as(o.err()).isZero();
+        java.util.Map<String, ByteBuffer> arrays = new java.util.HashMap<>();
+        try (var zip = new java.util.zip.ZipInputStream(Files.newInputStream(out.resolve("autoencoder.npz")))) {
+            for (var e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
+                byte[] b = zip.readAllBytes();
+                int headerLen = (b[8] & 0xff) | (b[9] & 0xff) << 8;
+                arrays.put(e.getName(), ByteBuffer.wrap(b, 10 + headerLen, b.length - 10 - headerLen).slice().order(ByteOrder.LITTLE_ENDIAN));
+            }
+        }
+        assertThat(arrays).containsKeys("meta.npy", "layer0.data.npy", "layer0.indices.npy", "layer1.data.npy", "standardizer.mean.npy", "standardizer.std.npy");
+        ByteBuffer data = arrays.get("layer0.data.npy"), indices = arrays.get("layer0.indices.npy");
+        double[] strength = new double[5];
+        for (int k = 0; k < data.remaining() / 4; k++) strength[indices.getInt(4 * k)] += Math.abs(data.getFloat(4 * k));
+        List<String> lines = Files.readAllLines(out.resolve("features.csv"));
+        for (String line : lines.subList(1, lines.size())) {
+            String[] c = line.split(",");
+            assertThat(Double.parseDouble(c[c.length - 2])).as(line).isEqualTo(strength[Integer.parseInt(c[0])]);
+        }
+    }
+
     private static byte[] npy(String descr, String shape, ByteBuffer data) {
         String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + shape + "), }";
         int pad = (64 - (10 + dict.length() + 1) % 64) % 64;
