@@ -11,7 +11,9 @@ import org.dst4j.algorithms.evaluation.ExtraTrees;
 import org.dst4j.algorithms.evaluation.KMeans;
 import org.dst4j.algorithms.quickselection.QuickSelection;
 import org.dst4j.algorithms.quickselection.QuickSelectionConfig;
+import org.dst4j.nn.data.CsvReader;
 import org.dst4j.nn.data.DataFormatException;
+import org.dst4j.nn.data.DataSources;
 import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.DatasetSplit;
 import org.dst4j.nn.data.MadelonLike;
@@ -29,7 +31,8 @@ final class QuickSelectionCommand implements Command {
 
     @Override public String summary() { return "select the K most informative features with QuickSelection (sparse denoising autoencoder)"; }
 
-    static final RunDirectory.Outputs OUTPUTS = RunDirectory.Outputs.of("features.csv", "metrics.jsonl", "selected-pixels.png", "summary.json");
+    static final RunDirectory.Outputs OUTPUTS = RunDirectory.Outputs.of("features.csv", "metrics.jsonl", "selected-pixels.png", "summary.json",
+            "autoencoder.npz");
 
     @Override
     public int run(String[] args) throws UsageException, UserException, IOException, DataFormatException {
@@ -57,7 +60,12 @@ final class QuickSelectionCommand implements Command {
                 .option("eval-k", null, "K values to evaluate, e.g. 10,25,50 (default: --k)")
                 .option("trees", "50", "ExtraTrees: trees")
                 .option("random-draws", "5", "random-feature baseline: draws averaged")
-                .option("kmeans-runs", "10", "k-means runs averaged"));
+                .option("kmeans-runs", "10", "k-means runs averaged")
+                .flag("save-autoencoder", "also write DIR/autoencoder.npz: the trained autoencoder's weights as SciPy CSR arrays (as export writes a model)"));
+        // QuickSelection reads no labels: its data may have none, and a single file may be selected from whole.
+        o.option("label-column", "last", "CSV label column: last, first, a 0-based index, or none (every column a feature; no --evaluate)")
+                .option("labels", null, "labels .npy for --data FEATURES.npy (without it: unlabeled, every sample selected from; no --evaluate)")
+                .option("test-fraction", "0.2", "held-out share when only one file is given; 0 selects from every sample (no --evaluate)");
         RunDirectory.declare(o);
         if (!o.parse(args)) return 0;
         boolean madelon = MADELON.equals(o.string("dataset"));
@@ -90,10 +98,15 @@ final class QuickSelectionCommand implements Command {
         int[] evalK = o.given("eval-k") ? o.integers("eval-k", 1, Integer.MAX_VALUE) : new int[] {cfg.k()};
         // Read before training, not after it: a bad value used to surface only once the whole selection had run.
         int trees = o.integer("trees", 1, 100_000), draws = o.integer("random-draws", 1, 1000), runs = o.integer("kmeans-runs", 1, 1000);
+        WholeFile whole = madelon ? null : WholeFile.of(o);
         RunDirectory.precheck(o, OUTPUTS);
         MadelonLike synthetic = null;
-        try (DatasetSplit data = madelon ? (synthetic = MadelonLike.standard(cfg.seed())).split() : loadData(o, cfg.seed())) {
-            Dataset train = data.train();
+        CsvReader.FeatureColumns columns = !madelon && o.given("data") && DataSources.isCsv(o.path("data")) && !Files.isDirectory(o.path("data"))
+                ? CsvReader.featureColumns(o.path("data"), whole != null && whole.unlabeled() ? null : o.string("label-column")) : null;
+        // data is null when a whole file is selected from: there is no test split to evaluate on.
+        try (DatasetSplit data = madelon ? (synthetic = MadelonLike.standard(cfg.seed())).split() : whole != null ? null : loadData(o, cfg.seed());
+             Dataset wholeData = whole != null ? whole.load(o) : null) {
+            Dataset train = data != null ? data.train() : wholeData;
             if (cfg.k() > train.features()) throw new UsageException("--k " + cfg.k() + " exceeds the " + train.features() + " features of " + train.name());
             for (int k : evalK) {
                 if (k > train.features()) throw new UsageException("--eval-k " + k + " exceeds the " + train.features() + " features of " + train.name());
@@ -119,6 +132,15 @@ final class QuickSelectionCommand implements Command {
                         progress.batch(epoch, done, total);
                     }
 
+                    @Override public void trained(org.dst4j.nn.network.SparseMlp autoencoder, org.dst4j.nn.data.Standardizer std) {
+                        if (!o.flag("save-autoencoder")) return;
+                        try {
+                            writeAutoencoder(out.resolve("autoencoder.npz"), autoencoder, std, scaling);
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }
+
                     @Override public void epoch(EpochMetrics m) {
                         history.add(m);
                         progress.line(String.format("epoch %d/%d  reconstruction loss %.4f  connections %d  %.2fs (evolution %.3fs)",
@@ -135,9 +157,10 @@ final class QuickSelectionCommand implements Command {
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
             int[] selected = result.top();
-            writeFeatures(out.resolve("features.csv"), result);
+            writeFeatures(out.resolve("features.csv"), result, columns);
             List<String> wrote = new ArrayList<>(List.of(out.resolve("features.csv").toString(), out.resolve("metrics.jsonl").toString(),
                     out.resolve("summary.json").toString()));
+            if (o.flag("save-autoencoder")) wrote.add(out.resolve("autoencoder.npz").toString());
             if (train.imageRows() > 0 && train.imageRows() * train.imageCols() == train.features()) {
                 boolean[] mark = new boolean[train.features()];
                 for (int f : selected) mark[f] = true;
@@ -155,6 +178,12 @@ final class QuickSelectionCommand implements Command {
             summary.put("train_samples", train.samples()); // --limit-train is not in the name
             summary.put("selection_seconds", seconds);
             summary.put("selected", selected);
+            if (columns != null) {
+                int[] at = columns.columns();
+                String[] names = columns.names();
+                summary.put("selected_columns", java.util.Arrays.stream(selected).map(f -> at[f]).toArray());
+                if (names != null) summary.put("selected_names", java.util.Arrays.stream(selected).mapToObj(f -> names[f]).toList());
+            }
             if (synthetic != null) {
                 int relevant = synthetic.relevant().length;
                 int hit = synthetic.recovered(result.top(relevant));
@@ -234,15 +263,114 @@ final class QuickSelectionCommand implements Command {
         return f;
     }
 
-    private static void writeFeatures(Path file, QuickSelection.Result r) throws IOException {
-        StringBuilder sb = new StringBuilder("index,score,rank\n");
+    // A CSV's features are named by their column in the file and the header's name: with the label column
+    // (or any column) before a feature, its index is not its column, and the index alone named no column.
+    private static void writeFeatures(Path file, QuickSelection.Result r, CsvReader.FeatureColumns columns) throws IOException {
+        int[] at = columns == null ? null : columns.columns();
+        String[] names = columns == null ? null : columns.names();
+        StringBuilder sb = new StringBuilder(columns == null ? "index,score,rank\n" : "index,column,name,score,rank\n");
         int[] selected = r.top(); // copies: take them once
         double[] strength = r.strength();
         for (int i = 0; i < selected.length; i++) {
             int f = selected[i];
-            sb.append(f).append(',').append(strength[f]).append(',').append(i + 1).append('\n');
+            sb.append(f).append(',');
+            if (columns != null) sb.append(at[f]).append(',').append(names == null ? "" : csvCell(names[f])).append(',');
+            sb.append(strength[f]).append(',').append(i + 1).append('\n');
         }
         AtomicFiles.writeString(file, sb.toString());
+    }
+
+    // The strengths come from these weights: with them a user can check the ranking, or study the encoder, in NumPy.
+    // The same array names as ./dst4j export, so the README's SciPy snippet reads it.
+    private static void writeAutoencoder(Path file, org.dst4j.nn.network.SparseMlp net, org.dst4j.nn.data.Standardizer std,
+                                         QuickSelection.Scaling scaling) throws IOException {
+        List<Object> layers = new ArrayList<>();
+        for (int l = 0; l < net.layers().size(); l++) {
+            org.dst4j.nn.layer.SparseLinear layer = net.layers().get(l);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", "layer" + l);
+            m.put("in", layer.in());
+            m.put("out", layer.out());
+            m.put("connections", layer.connections());
+            m.put("activation", layer.activation().kind().name().toLowerCase(java.util.Locale.ROOT));
+            layers.add(m);
+        }
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put("format", "dst4j-quickselection-autoencoder");
+        meta.put("scaling", scaling.label());
+        meta.put("standardizer", std == null ? null : "standardizer");
+        meta.put("layers", layers);
+        AtomicFiles.write(file, os -> {
+            org.dst4j.nn.io.NpzWriter npz = new org.dst4j.nn.io.NpzWriter(os);
+            npz.string("meta", Json.write(meta));
+            if (std != null) {
+                npz.floats("standardizer.mean", std.mean());
+                npz.floats("standardizer.std", std.std());
+            }
+            for (int l = 0; l < net.layers().size(); l++) {
+                org.dst4j.nn.layer.SparseLinear layer = net.layers().get(l);
+                org.dst4j.runtime.sparse.CsrMatrix w = layer.weights();
+                String name = "layer" + l + ".";
+                npz.floats(name + "data", w.values(), w.nnz());
+                npz.ints(name + "indices", w.colIdx(), w.nnz());
+                npz.longs(name + "indptr", w.rowPtr(), w.rows() + 1L);
+                npz.longs(name + "shape", new long[] {w.rows(), w.cols()});
+                npz.floats(name + "bias", layer.bias(), layer.out());
+            }
+            npz.finish();
+        });
+    }
+
+    private static String csvCell(String s) {
+        return s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0 && s.indexOf('\r') < 0 ? s : '"' + s.replace("\"", "\"\"") + '"';
+    }
+
+    /**
+     * A single --data file selected from whole, with no test split: unlabeled (a CSV with --label-column none, a
+     * .npy without --labels) or --test-fraction 0. The autoencoder reads no labels; only --evaluate needs them and a
+     * test split, so it and the options of a test split are refused here, before any file is read.
+     */
+    private record WholeFile(Path file, boolean csv, boolean unlabeled) {
+        static WholeFile of(Options o) throws UsageException {
+            if (!o.given("data") || o.given("test-data")) {
+                if (o.given("data") && "none".equals(o.string("label-column"))) {
+                    throw new UsageException("--label-column none: unlabeled data has no test split to evaluate; --test-data applies only to labeled data");
+                }
+                return null;
+            }
+            DataArgs.parse(o, 0); // the checks every data source makes (a blank path, an option this file does not read)
+            Path p = o.path("data");
+            if (Files.isDirectory(p)) return null;
+            String name = p.getFileName() == null ? "" : p.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+            boolean csv = DataSources.isCsv(p), npy = !csv && name.endsWith(".npy");
+            boolean unlabeled = csv ? "none".equals(o.string("label-column")) : npy && !o.given("labels");
+            boolean all = o.given("test-fraction") && o.number("test-fraction", 0.0, 0.99) == 0;
+            if (!unlabeled && !all) return null;
+            String why = unlabeled ? (csv ? "--label-column none" : "--data " + p + " without --labels") + " (unlabeled data)"
+                    : "--test-fraction 0 (every sample selected from)";
+            if (o.flag("evaluate")) throw new UsageException("--evaluate scores the selection with labels on a held-out test split; " + why + " has "
+                    + (unlabeled ? "no labels" : "no test split: give --test-fraction above 0 or --test-data"));
+            for (String n : new String[] {"test-labels", "limit-test"}) {
+                if (o.given(n)) throw new UsageException("--" + n + " applies to a test split; " + why + " has none");
+            }
+            if (unlabeled && o.given("test-fraction") && !all) throw new UsageException("--test-fraction holds out labeled test samples; " + why + " is selected from whole");
+            if (!csv && !npy) return null; // the loader names what it expected
+            return new WholeFile(p, csv, unlabeled);
+        }
+
+        Dataset load(Options o) throws UsageException, DataFormatException {
+            if (o.given("labels") && !Files.isRegularFile(o.path("labels"))) throw new DataFormatException("--labels " + o.path("labels") + ": no such file");
+            if (!Files.isRegularFile(file)) throw new DataFormatException("--data " + file + (Files.isDirectory(file) ? ": a directory, expected a file" : ": no such file"));
+            String base = file.getFileName().toString().replaceFirst("(?i)\\.(csv|csv\\.gz|tsv|txt|npy)$", "");
+            // A .npy's --labels file is not read: no label is used without --evaluate. A CSV's label column is read to leave it out.
+            Dataset all = !csv ? DataSources.unlabeled(file)
+                    : unlabeled ? CsvReader.readUnlabeled(base, file) : CsvReader.read(base, file, o.string("label-column"), 0);
+            int limit = o.integer("limit-train", 0, Integer.MAX_VALUE);
+            if (limit == 0 || limit >= all.samples()) return all;
+            try (all) {
+                return all.subset(java.util.stream.IntStream.range(0, limit).toArray());
+            }
+        }
     }
 
     private static Map<String, Object> record(EpochMetrics m) {

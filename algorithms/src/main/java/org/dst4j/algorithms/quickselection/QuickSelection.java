@@ -99,6 +99,14 @@ public final class QuickSelection {
 
         /** An epoch finished; {@code m.trainLoss()} is its reconstruction loss per sample, {@code m.epoch()} counts from 1. */
         default void epoch(EpochMetrics m) {}
+
+        /**
+         * Training has ended, before the features are ranked: {@code autoencoder}'s first layer is the encoder
+         * whose connections' summed |w| per input (its {@code [hidden x features]} CSR weights, by column) is each
+         * feature's strength; {@code scaling} is what the inputs were scaled with (null for {@link Scaling#NONE}).
+         * To save or inspect the weights: the network is closed once the selection returns, so do not keep it.
+         */
+        default void trained(SparseMlp autoencoder, Standardizer scaling) {}
     }
 
     /**
@@ -200,6 +208,7 @@ public final class QuickSelection {
                     p.batch(epoch, done, total);
                 }
             });
+            p.trained(net, std);
             double[] strength = inputStrength(net.layers().getFirst().weights());
             return new Result(rank(strength), strength, history, cfg.k());
         }

@@ -174,7 +174,7 @@ class CommandOutputsTest {
         assertThat(run("spacenet", dir.resolve("sn"), "--tasks", "2", "--epochs", "1", "--hidden", "40,40", "--connections", "400,200,20",
                 "--selected", "16", "--reserved", "8")).isZero();
         assertDeclared(dir.resolve("sn"), SpaceNetCommand.OUTPUTS);
-        assertThat(run("quickselection", dir.resolve("qs"), "--k", "10", "--epochs", "1", "--hidden", "16")).isZero();
+        assertThat(run("quickselection", dir.resolve("qs"), "--k", "10", "--epochs", "1", "--hidden", "16", "--save-autoencoder")).isZero();
         assertDeclared(dir.resolve("qs"), QuickSelectionCommand.OUTPUTS);
     }
 }

@@ -112,6 +112,72 @@ public final class CsvReader {
         return new LabeledRows(source, Arrays.copyOf(x, n * features), n, features, Arrays.copyOf(y, n), 0, 0);
     }
 
+    /**
+     * Where the features of a CSV file read with {@code labelColumn} sit in the file, and what its header calls
+     * them: feature {@code f} of the dataset is column {@code columns()[f]} of the file. Without a header line
+     * (see the class comment), {@code names()} is null.
+     *
+     * @param columns 0-based column of each feature in the file, as {@code --label-column} counts columns
+     * @param names the header's name of each feature (quotes removed, whitespace stripped), or null without a header
+     */
+    public record FeatureColumns(int[] columns, String[] names) {
+        /** Copies the arrays. */
+        public FeatureColumns {
+            columns = java.util.Objects.requireNonNull(columns, "columns").clone();
+            names = names == null ? null : names.clone();
+            if (names != null && names.length != columns.length) throw new IllegalArgumentException(names.length + " names for " + columns.length + " columns");
+        }
+
+        /** A copy. */
+        @Override public int[] columns() { return columns.clone(); }
+
+        /** A copy, or null when the file has no header. */
+        @Override public String[] names() { return names == null ? null : names.clone(); }
+
+        // By content: the generated methods would compare the arrays by identity.
+        @Override public boolean equals(Object o) {
+            return o instanceof FeatureColumns c && Arrays.equals(columns, c.columns) && Arrays.equals(names, c.names);
+        }
+
+        @Override public int hashCode() { return 31 * Arrays.hashCode(columns) + Arrays.hashCode(names); }
+
+        @Override public String toString() { return "FeatureColumns[columns=" + Arrays.toString(columns) + ", names=" + Arrays.toString(names) + "]"; }
+    }
+
+    /**
+     * Reads only the first line of {@code file} (plain or gzip) to say which column each feature of
+     * {@link #read(String, Path, String, int)} comes from and, when that line is a header, its name: the label
+     * column is not a feature, so with the label in the middle a feature's index is not its column.
+     *
+     * @param labelColumn as for {@link #read(String, Path, String, int)}, or null for a file whose every column is a feature
+     *     (as {@link #readUnlabeled} reads it)
+     */
+    public static FeatureColumns featureColumns(Path file, String labelColumn) throws DataFormatException {
+        try (InputStream raw = Files.newInputStream(file);
+             BufferedReader reader = new BufferedReader(new InputStreamReader(IdxReader.maybeGunzip(raw), StandardCharsets.UTF_8), 1 << 16)) {
+            String line = reader.readLine();
+            while (line != null && line.isBlank()) line = reader.readLine();
+            if (line == null) throw new DataFormatException(file + ": empty file, expected CSV rows");
+            if (!line.isEmpty() && line.charAt(0) == '\uFEFF') line = line.substring(1);
+            // The same separator and header rules as rows(), so the two never disagree about a file.
+            char sep = line.indexOf(',') >= 0 ? ',' : line.indexOf(';') >= 0 ? ';' : line.indexOf('\t') >= 0 ? '\t' : ',';
+            String[] first = split(line, sep);
+            int label = labelColumn == null ? -1 : labelIndex(labelColumn, first.length, file.toString());
+            int features = label < 0 ? first.length : first.length - 1;
+            int[] columns = new int[features];
+            String[] names = isHeader(first) ? new String[features] : null;
+            for (int c = 0, f = 0; c < first.length; c++) {
+                if (c == label) continue;
+                columns[f] = c;
+                if (names != null) names[f] = first[c].strip();
+                f++;
+            }
+            return new FeatureColumns(columns, names);
+        } catch (IOException e) {
+            throw new DataFormatException(file + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
     /** Rejects a {@code labelColumn} that is no column of any file: neither {@code last}, {@code first} nor an index >= 0. */
     static void checkLabelColumn(String spec) throws DataOptionException {
         if (spec == null || spec.equals("last") || spec.equals("first")) return;

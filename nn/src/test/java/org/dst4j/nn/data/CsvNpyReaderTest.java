@@ -107,6 +107,23 @@ class CsvNpyReaderTest {
         assertThatThrownBy(() -> CsvReader.read("x", bad, "7", 0)).hasMessageContaining("--label-column 7");
     }
 
+    // Which column of the file each feature is, and the header's name for it: the label column is no feature.
+    @Test
+    void featureColumnsNameTheFileColumnOfEachFeature() throws Exception {
+        Path p = csv("h.csv", "id,\"x, 1\",label,x2\n7,1.5,0,2\n8,2.5,1,3\n");
+        assertThat(CsvReader.featureColumns(p, "2")).isEqualTo(new CsvReader.FeatureColumns(new int[] {0, 1, 3}, new String[] {"id", "x, 1", "x2"}));
+        assertThat(CsvReader.featureColumns(p, "last").columns()).containsExactly(0, 1, 2);
+        assertThat(CsvReader.featureColumns(p, null).names()).containsExactly("id", "x, 1", "label", "x2");
+        Path plain = csv("p.tsv", "1\t2\t0\n3\t4\t1\n");
+        assertThat(CsvReader.featureColumns(plain, "first")).isEqualTo(new CsvReader.FeatureColumns(new int[] {1, 2}, null));
+        Path gz = dir.resolve("g.csv.gz");
+        try (var out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(gz))) {
+            out.write("a,b,y\n1,2,0\n".getBytes(StandardCharsets.UTF_8));
+        }
+        assertThat(CsvReader.featureColumns(gz, "last").names()).containsExactly("a", "b");
+        assertThatThrownBy(() -> CsvReader.featureColumns(p, "9")).isInstanceOf(DataFormatException.class).hasMessageContaining("--label-column 9");
+    }
+
     static byte[] npy(String descr, String shape, ByteBuffer data, boolean fortran) {
         return npy("{'descr': '" + descr + "', 'fortran_order': " + (fortran ? "True" : "False") + ", 'shape': (" + shape + "), }", data);
     }

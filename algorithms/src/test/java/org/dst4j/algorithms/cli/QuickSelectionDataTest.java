@@ -1,0 +1,155 @@
+package org.dst4j.algorithms.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.dst4j.algorithms.cli.CommandValidationTest.assertUsageError;
+import static org.dst4j.algorithms.cli.CommandValidationTest.run;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A data scientist's own table given to {@code quickselection}: the selected features must be named as the
+ * file names them, and data without labels (QuickSelection reads none) must be usable, whole.
+ */
+class QuickSelectionDataTest {
+    @TempDir Path dir;
+
+    private static final String[] TINY = {"--hidden", "8", "--epochs", "1", "--threads", "1"};
+
+    // id, a, label, b, c, "d,e": the label sits in the middle, so feature f >= 2 is column f + 1 of the file.
+    private Path table() throws Exception {
+        StringBuilder sb = new StringBuilder("id,a,label,b,c,\"d,e\"\n");
+        java.util.Random r = new java.util.Random(3);
+        for (int i = 0; i < 40; i++) {
+            sb.append(100 + i).append(',').append(r.nextGaussian()).append(',').append(i % 2).append(',').append(r.nextGaussian()).append(',')
+                    .append(r.nextGaussian()).append(',').append(r.nextGaussian()).append('\n');
+        }
+        return Files.writeString(dir.resolve("table.csv"), sb);
+    }
+
+    private String[] args(String... more) {
+        String[] all = java.util.Arrays.copyOf(more, more.length + TINY.length);
+        System.arraycopy(TINY, 0, all, more.length, TINY.length);
+        return all;
+    }
+
+    // features.csv said only "index", the feature's position once the label column is taken out: feature 2 was
+    // the file's column 3 ("b"), and nothing said so.
+    @Test
+    void featuresOfACsvAreNamedByTheirColumnAndHeader() throws Exception {
+        Path out = dir.resolve("qs");
+        var o = run(args("quickselection", "--k", "5", "--data", table().toString(), "--label-column", "2", "--out", out.toString()));
+        assertThat(o.code()).as(o.err()).isZero();
+        List<String> lines = Files.readAllLines(out.resolve("features.csv"));
+        assertThat(lines.getFirst()).isEqualTo("index,column,name,score,rank");
+        String[] names = {"id", "a", "b", "c", "\"d,e\""};
+        int[] columns = {0, 1, 3, 4, 5};
+        assertThat(lines).hasSize(6);
+        for (String line : lines.subList(1, lines.size())) {
+            int index = Integer.parseInt(line.substring(0, line.indexOf(',')));
+            assertThat(line).startsWith(index + "," + columns[index] + "," + names[index] + ",");
+        }
+        String summary = Files.readString(out.resolve("summary.json"));
+        assertThat(summary).contains("\"selected_columns\":[").contains("\"selected_names\":[");
+    }
+
+    @Test
+    void aCsvWithoutHeaderIsNamedByColumnAlone() throws Exception {
+        Path csv = Files.writeString(dir.resolve("plain.csv"), "0,1.5,2,3\n1,2.5,1,4\n0,0.5,3,1\n1,1.0,0,2\n0,2.0,2,2\n");
+        Path out = dir.resolve("qs");
+        var o = run(args("quickselection", "--k", "3", "--data", csv.toString(), "--label-column", "first", "--test-fraction", "0", "--out", out.toString()));
+        assertThat(o.code()).as(o.err()).isZero();
+        List<String> lines = Files.readAllLines(out.resolve("features.csv"));
+        assertThat(lines.getFirst()).isEqualTo("index,column,name,score,rank");
+        for (String line : lines.subList(1, lines.size())) {
+            String[] cells = line.split(",", -1);
+            assertThat(Integer.parseInt(cells[1])).isEqualTo(Integer.parseInt(cells[0]) + 1);
+            assertThat(cells[2]).isEmpty();
+        }
+    }
+
+    // QuickSelection reads no labels, yet a .npy needed --labels and a CSV a label column: unlabeled data was refused.
+    @Test
+    void unlabeledDataIsSelectedFromWhole() throws Exception {
+        Path out = dir.resolve("none");
+        var o = run(args("quickselection", "--k", "3", "--data", table().toString(), "--label-column", "none", "--out", out.toString()));
+        assertThat(o.code()).as(o.err()).isZero();
+        assertThat(Files.readString(out.resolve("summary.json"))).contains("\"train_samples\":40");
+        assertThat(Files.readAllLines(out.resolve("features.csv"))).allSatisfy(l -> assertThat(l).doesNotStartWith("2,2,label"));
+
+        ByteBuffer data = ByteBuffer.allocate(30 * 4 * 4).order(ByteOrder.LITTLE_ENDIAN);
+        java.util.Random r = new java.util.Random(9);
+        for (int i = 0; i < 30 * 4; i++) data.putFloat((float) r.nextGaussian());
+        Path npy = Files.write(dir.resolve("x.npy"), npy("<f4", "30, 4", data));
+        Path out2 = dir.resolve("npy");
+        o = run(args("quickselection", "--k", "3", "--data", npy.toString(), "--out", out2.toString()));
+        assertThat(o.code()).as(o.err()).isZero();
+        assertThat(Files.readString(out2.resolve("summary.json"))).contains("\"train_samples\":30");
+        assertThat(Files.readAllLines(out2.resolve("features.csv")).getFirst()).isEqualTo("index,score,rank");
+
+        assertUsageError(run(args("quickselection", "--k", "3", "--data", npy.toString(), "--evaluate", "--out", dir.resolve("e").toString())),
+                "dst4j quickselection: --evaluate scores the selection with labels on a held-out test split; --data " + npy
+                        + " without --labels (unlabeled data) has no labels");
+        assertUsageError(run(args("quickselection", "--k", "3", "--data", table().toString(), "--label-column", "none", "--test-fraction", "0.3",
+                "--out", dir.resolve("e").toString())), "dst4j quickselection: --test-fraction holds out labeled test samples; --label-column none"
+                        + " (unlabeled data) is selected from whole");
+        // Every other command still needs a label column.
+        assertThat(run("set", "--data", table().toString(), "--label-column", "none", "--epochs", "1", "--out", dir.resolve("s").toString()).err())
+                .contains("--label-column none: expected last, first or a 0-based column index");
+    }
+
+    // Without --evaluate the held-out 20% was never used, and --test-fraction 0 was refused: the selection could not see all the data.
+    @Test
+    void testFractionZeroSelectsFromEverySample() throws Exception {
+        Path out = dir.resolve("all");
+        var o = run(args("quickselection", "--k", "3", "--data", table().toString(), "--label-column", "2", "--test-fraction", "0", "--out", out.toString()));
+        assertThat(o.code()).as(o.err()).isZero();
+        assertThat(Files.readString(out.resolve("summary.json"))).contains("\"train_samples\":40");
+        assertUsageError(run(args("quickselection", "--k", "3", "--data", table().toString(), "--label-column", "2", "--test-fraction", "0", "--evaluate",
+                "--out", dir.resolve("e").toString())), "dst4j quickselection: --evaluate scores the selection with labels on a held-out test split;"
+                        + " --test-fraction 0 (every sample selected from) has no test split: give --test-fraction above 0 or --test-data");
+    }
+
+    // No run wrote the autoencoder: the ranking could not be checked from outside. Each score must be the summed
+    // |w| of the feature's column of the saved encoder, added in storage order as the selection adds them.
+    @Test
+    void theSavedAutoencoderReproducesTheScores() throws Exception {
+        Path out = dir.resolve("ae");
+        var o = run(args("quickselection", "--k", "5", "--data", table().toString(), "--label-column", "2", "--save-autoencoder", "--out", out.toString()));
+        assertThat(o.code()).as(o.err()).isZero();
+        java.util.Map<String, ByteBuffer> arrays = new java.util.HashMap<>();
+        try (var zip = new java.util.zip.ZipInputStream(Files.newInputStream(out.resolve("autoencoder.npz")))) {
+            for (var e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
+                byte[] b = zip.readAllBytes();
+                int headerLen = (b[8] & 0xff) | (b[9] & 0xff) << 8;
+                arrays.put(e.getName(), ByteBuffer.wrap(b, 10 + headerLen, b.length - 10 - headerLen).slice().order(ByteOrder.LITTLE_ENDIAN));
+            }
+        }
+        assertThat(arrays).containsKeys("meta.npy", "layer0.data.npy", "layer0.indices.npy", "layer1.data.npy", "standardizer.mean.npy", "standardizer.std.npy");
+        ByteBuffer data = arrays.get("layer0.data.npy"), indices = arrays.get("layer0.indices.npy");
+        double[] strength = new double[5];
+        for (int k = 0; k < data.remaining() / 4; k++) strength[indices.getInt(4 * k)] += Math.abs(data.getFloat(4 * k));
+        List<String> lines = Files.readAllLines(out.resolve("features.csv"));
+        for (String line : lines.subList(1, lines.size())) {
+            String[] c = line.split(",");
+            assertThat(Double.parseDouble(c[c.length - 2])).as(line).isEqualTo(strength[Integer.parseInt(c[0])]);
+        }
+    }
+
+    private static byte[] npy(String descr, String shape, ByteBuffer data) {
+        String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + shape + "), }";
+        int pad = (64 - (10 + dict.length() + 1) % 64) % 64;
+        String header = dict + " ".repeat(pad) + "\n";
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.writeBytes(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (byte) (header.length() & 0xff), (byte) (header.length() >> 8)});
+        out.writeBytes(header.getBytes(StandardCharsets.ISO_8859_1));
+        out.write(data.array(), 0, data.position());
+        return out.toByteArray();
+    }
+}
