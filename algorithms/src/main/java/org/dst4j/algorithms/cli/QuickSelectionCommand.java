@@ -280,45 +280,11 @@ final class QuickSelectionCommand implements Command {
         AtomicFiles.writeString(file, sb.toString());
     }
 
-    // The strengths come from these weights: with them a user can check the ranking, or study the encoder, in NumPy.
-    // The same array names as ./dst4j export, so the README's SciPy snippet reads it.
+    // The strengths come from these weights: with them a user can check the ranking, or study the encoder, in
+    // NumPy. Written as export writes a model, so the README's SciPy snippet reads it.
     private static void writeAutoencoder(Path file, org.dst4j.nn.network.SparseMlp net, org.dst4j.nn.data.Standardizer std,
                                          QuickSelection.Scaling scaling) throws IOException {
-        List<Object> layers = new ArrayList<>();
-        for (int l = 0; l < net.layers().size(); l++) {
-            org.dst4j.nn.layer.SparseLinear layer = net.layers().get(l);
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("name", "layer" + l);
-            m.put("in", layer.in());
-            m.put("out", layer.out());
-            m.put("connections", layer.connections());
-            m.put("activation", layer.activation().kind().name().toLowerCase(java.util.Locale.ROOT));
-            layers.add(m);
-        }
-        Map<String, Object> meta = new LinkedHashMap<>();
-        meta.put("format", "dst4j-quickselection-autoencoder");
-        meta.put("scaling", scaling.label());
-        meta.put("standardizer", std == null ? null : "standardizer");
-        meta.put("layers", layers);
-        AtomicFiles.write(file, os -> {
-            org.dst4j.nn.io.NpzWriter npz = new org.dst4j.nn.io.NpzWriter(os);
-            npz.string("meta", Json.write(meta));
-            if (std != null) {
-                npz.floats("standardizer.mean", std.mean());
-                npz.floats("standardizer.std", std.std());
-            }
-            for (int l = 0; l < net.layers().size(); l++) {
-                org.dst4j.nn.layer.SparseLinear layer = net.layers().get(l);
-                org.dst4j.runtime.sparse.CsrMatrix w = layer.weights();
-                String name = "layer" + l + ".";
-                npz.floats(name + "data", w.values(), w.nnz());
-                npz.ints(name + "indices", w.colIdx(), w.nnz());
-                npz.longs(name + "indptr", w.rowPtr(), w.rows() + 1L);
-                npz.longs(name + "shape", new long[] {w.rows(), w.cols()});
-                npz.floats(name + "bias", layer.bias(), layer.out());
-            }
-            npz.finish();
-        });
+        org.dst4j.nn.model.ModelExport.networkToNpz(net, std, Map.of("scaling", scaling.label()), "autoencoder", file);
     }
 
     private static String csvCell(String s) {

@@ -90,6 +90,31 @@ public final class ModelExport {
         }
     }
 
+    /**
+     * Writes one network that is not a classifier — QuickSelection's autoencoder, say — as {@link #toNpz}
+     * writes a single model (prefix {@code ""}, input {@code x}, the same arrays and {@code meta}), so the same
+     * code reads both. {@code meta}'s {@code model} is {@code kind}, {@code combine} is {@code "none"} and the
+     * network's output width is {@code outputs} instead of {@code classes}. The caller keeps {@code net}, which
+     * must not change during the write.
+     *
+     * @param std the input standardization the network was trained with, or null
+     * @param header what to record with the network (its training settings), as a model file's header
+     * @throws java.io.InterruptedIOException if the thread is interrupted while writing (the file is then
+     *     left as it was)
+     */
+    public static void networkToNpz(SparseMlp net, Standardizer std, Map<String, Object> header, String kind, Path file) throws IOException {
+        Objects.requireNonNull(net, "net");
+        Objects.requireNonNull(header, "header");
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(file, "file");
+        Map<String, Object> top = new LinkedHashMap<>();
+        top.put("model", kind);
+        top.put("inputs", net.inputs());
+        top.put("outputs", net.outputs());
+        top.put("combine", "none");
+        write(file, top, List.of(new Part("", "x", net, std, header)), null);
+    }
+
     private record Part(String prefix, String input, SparseMlp net, Standardizer standardizer, Map<String, Object> header) {
         static Part of(String prefix, String input, SparseClassifier c) {
             return new Part(prefix, input, c.network(), c.standardizer(), c.header());
@@ -113,13 +138,20 @@ public final class ModelExport {
 
     private static void write(Path file, String kind, String combine, int inputs, int classes, List<Part> parts,
                               Map<String, Object> manifest) throws IOException {
+        Map<String, Object> top = new LinkedHashMap<>();
+        top.put("model", kind);
+        top.put("inputs", inputs);
+        top.put("classes", classes);
+        top.put("combine", combine);
+        write(file, top, parts, manifest);
+    }
+
+    // top: the fields between version and networks, in their order.
+    private static void write(Path file, Map<String, Object> top, List<Part> parts, Map<String, Object> manifest) throws IOException {
         Map<String, Object> meta = new LinkedHashMap<>();
         meta.put("format", FORMAT);
         meta.put("version", VERSION);
-        meta.put("model", kind);
-        meta.put("inputs", inputs);
-        meta.put("classes", classes);
-        meta.put("combine", combine);
+        meta.putAll(top);
         List<Object> networks = new ArrayList<>();
         for (Part p : parts) networks.add(describe(p));
         meta.put("networks", networks);

@@ -88,6 +88,26 @@ class ModelExportTest {
     }
 
     @Test
+    void aNetworkThatIsNoClassifierIsWrittenAsASingleModelIs() throws IOException {
+        Path single = dir.resolve("single.npz"), network = dir.resolve("network.npz");
+        try (SparseClassifier c = new SparseClassifier(SparseMlp.create(config("relu"), new RandomStream(3), 1), standardizer(4),
+                Map.of("scaling", "standardize"), 1)) {
+            ModelExport.toNpz(c, single);
+            ModelExport.networkToNpz(c.network(), c.standardizer(), Map.of("scaling", "standardize"), "autoencoder", network);
+            Map<String, NpzContent.Array> a = NpzContent.read(single), b = NpzContent.read(network);
+            assertThat(b.keySet()).containsExactlyElementsOf(a.keySet());
+            for (String k : a.keySet()) {
+                if (!k.equals(ModelExport.META)) assertThat(b.get(k).data()).as(k).isEqualTo(a.get(k).data());
+            }
+            Map<String, Object> metaA = Json.parseObject(a.get(ModelExport.META).string());
+            Map<String, Object> metaB = Json.parseObject(b.get(ModelExport.META).string());
+            assertThat(metaB).containsEntry("format", ModelExport.FORMAT).containsEntry("model", "autoencoder").containsEntry("combine", "none")
+                    .containsEntry("inputs", (long) FEATURES).containsEntry("outputs", (long) CLASSES).doesNotContainKey("classes")
+                    .containsEntry("networks", metaA.get("networks"));
+        }
+    }
+
+    @Test
     void anEnsembleAndAMultiHeadModelAreReproducedFromTheirExports() throws IOException {
         Path e = dir.resolve("e.npz"), m = dir.resolve("m.npz");
         MlpConfig full = new MlpConfig(new int[] {FEATURES, 16, 9, CLASSES}, "sigmoid", 0.6f, Activation.linear(), 0f,
