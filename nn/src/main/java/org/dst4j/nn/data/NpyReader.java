@@ -136,7 +136,7 @@ final class NpyReader {
         if (!d.find(0) || !f.find() || !s.find()) {
             throw new DataFormatException(source + ": malformed header at byte " + (8 + lenBytes) + " (expected 'descr', 'fortran_order' and 'shape'): " + header.strip());
         }
-        if (f.group(1).equals("True")) throw new DataFormatException(source + ": Fortran-order array; save it in C order (np.ascontiguousarray)");
+        boolean fortran = f.group(1).equals("True");
         char kind = d.group(2).charAt(0);
         String type = "" + kind + d.group(3);
         // By name: '<f99999999999' overflowed Integer.parseInt and escaped as a NumberFormatException.
@@ -196,10 +196,38 @@ final class NpyReader {
             done += chunk;
         }
         if (in.read() != -1) throw new DataFormatException(source + ": unexpected bytes after " + count + " elements (byte " + (dataStart + count * size) + ")");
+        // np.save writes a Fortran-ordered array (a transpose, a column selection) as it lies in memory; np.load
+        // reads it, so it is read here too, and element i below is NumPy's a.flat[i].
+        if (fortran) values = toRowMajor(values, shape);
         for (int i = 0; i < values.length; i++) {
             if (!Float.isFinite(values[i])) throw new DataFormatException(source + ": element " + i + " is " + values[i] + "; expected finite values");
         }
         return new NpyArray(source, shape, type, values);
+    }
+
+    // Column-major (first index fastest) to row-major (last index fastest): walks the column-major order with an
+    // odometer over the indices, keeping the row-major offset of the current element.
+    static float[] toRowMajor(float[] columnMajor, long[] shape) {
+        int k = shape.length;
+        if (k < 2 || columnMajor.length == 0) return columnMajor;
+        long[] stride = new long[k];
+        stride[k - 1] = 1;
+        for (int j = k - 2; j >= 0; j--) stride[j] = stride[j + 1] * shape[j + 1];
+        float[] out = new float[columnMajor.length];
+        long[] index = new long[k];
+        long at = 0;
+        for (float v : columnMajor) {
+            out[(int) at] = v;
+            for (int j = 0; j < k; j++) {
+                if (++index[j] < shape[j]) {
+                    at += stride[j];
+                    break;
+                }
+                index[j] = 0;
+                at -= (shape[j] - 1) * stride[j];
+            }
+        }
+        return out;
     }
 
     // A uint64 above 2^63 has its sign bit set: read as a long it was negative.

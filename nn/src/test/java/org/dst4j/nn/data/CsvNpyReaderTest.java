@@ -218,8 +218,10 @@ class CsvNpyReaderTest {
         wrong[1] = 'X';
         Path magic = write("magic.npy", wrong);
         assertThatThrownBy(() -> NpyReader.read(magic)).hasMessageContaining("magic.npy: wrong magic at byte 0");
+        // Fortran order (np.save of a transpose): refused before, though np.load reads it. Column-major 0..5 of
+        // shape (3, 2) is [[0, 3], [1, 4], [2, 5]].
         Path fortran = write("fortran.npy", npy("<f4", "3, 2", f4, true));
-        assertThatThrownBy(() -> NpyReader.read(fortran)).hasMessageContaining("Fortran-order");
+        assertThat(NpyReader.read(fortran).values()).containsExactly(0, 3, 1, 4, 2, 5);
         Path complex = write("c.npy", npy("<c8", "3,", ByteBuffer.allocate(24), false));
         assertThatThrownBy(() -> NpyReader.read(complex)).hasMessageContaining("dtype '<c8' not supported");
         // Object and structured arrays were called a "malformed header".
@@ -378,6 +380,53 @@ class CsvNpyReaderTest {
         Path odd = csv("odd.csv", rows(alternate));
         try (DatasetSplit s = DataSources.load(files(odd, odd, null, null))) {
             assertThat(s.warnings().getFirst()).contains("no sample has label 1, 3, 5, 7, 9, 11, 13, 15 and 11 more, although");
+        }
+    }
+
+    @Test
+    void aFortranOrderArrayReadsAsItsCOrderCopyDoes() throws Exception {
+        java.util.Random r = new java.util.Random(7);
+        for (long[] shape : new long[][] {{1, 1}, {4, 1}, {1, 5}, {3, 2}, {5, 7}, {2, 3, 4}, {3, 1, 5}, {2, 3, 1, 4}, {6}, {0, 3}}) {
+            int count = (int) java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b);
+            float[] c = new float[count];
+            for (int i = 0; i < count; i++) c[i] = r.nextInt(1000) - 500;
+            // The column-major bytes, by the definition: element (i0, i1, ...) at i0 + d0 * (i1 + d1 * (i2 + ...)).
+            ByteBuffer cBytes = ByteBuffer.allocate(4 * count).order(ByteOrder.LITTLE_ENDIAN), fBytes = ByteBuffer.allocate(4 * count).order(ByteOrder.LITTLE_ENDIAN);
+            for (float v : c) cBytes.putFloat(v);
+            for (int i = 0; i < count; i++) {
+                long rest = i, fortranAt = 0, scale = 1;
+                long[] index = new long[shape.length];
+                for (int j = shape.length - 1; j >= 0; j--) {
+                    index[j] = rest % shape[j];
+                    rest /= shape[j];
+                }
+                for (int j = 0; j < shape.length; j++) {
+                    fortranAt += index[j] * scale;
+                    scale *= shape[j];
+                }
+                fBytes.putFloat((int) (4 * fortranAt), c[i]);
+            }
+            cBytes.position(4 * count);
+            fBytes.position(4 * count);
+            String text = java.util.Arrays.stream(shape).mapToObj(Long::toString).collect(java.util.stream.Collectors.joining(", ")) + (shape.length == 1 ? "," : "");
+            Path cf = write("c.npy", npy("<f4", text, cBytes, false)), ff = write("f.npy", npy("<f4", text, fBytes, true));
+            NpyReader.NpyArray a = NpyReader.read(cf), b = NpyReader.read(ff);
+            assertThat(b.values()).as(text).containsExactly(c);
+            assertThat(b.shape()).containsExactly(a.shape());
+        }
+        // Images of (samples, rows, cols) saved in Fortran order make the same dataset.
+        ByteBuffer f = ByteBuffer.allocate(4 * 2 * 2 * 3).order(ByteOrder.LITTLE_ENDIAN), cc = ByteBuffer.allocate(48).order(ByteOrder.LITTLE_ENDIAN);
+        float[] v = new float[12];
+        for (int i = 0; i < 12; i++) v[i] = i;
+        for (int i = 0; i < 12; i++) cc.putFloat(v[i]);
+        for (int s = 0; s < 2; s++) for (int row = 0; row < 2; row++) for (int col = 0; col < 3; col++) f.putFloat(4 * (s + 2 * (row + 2 * col)), v[s * 6 + row * 3 + col]);
+        f.position(48);
+        Path y = write("y.npy", npy("|u1", "2,", ByteBuffer.allocate(2).put((byte) 0).put((byte) 1), true));
+        try (Dataset fromC = NpyReader.read("c", write("ic.npy", npy("<f4", "2, 2, 3", cc, false)), y, 0);
+             Dataset fromF = NpyReader.read("f", write("if.npy", npy("<f4", "2, 2, 3", f, true)), y, 0)) {
+            for (int s = 0; s < 2; s++) for (int k = 0; k < 6; k++) assertThat(fromF.get(s, k)).isEqualTo(fromC.get(s, k)).isEqualTo(v[s * 6 + k]);
+            assertThat(fromF.imageRows()).isEqualTo(2);
+            assertThat(fromF.imageCols()).isEqualTo(3);
         }
     }
 }
