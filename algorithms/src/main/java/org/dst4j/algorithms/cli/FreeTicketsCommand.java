@@ -128,11 +128,13 @@ final class FreeTicketsCommand implements Command {
         }
         EnsembleMetrics.Scores e = t.ensemble();
         System.out.printf("%-10s %9.4f %8.4f %8.4f%n", "ensemble", e.accuracy(), e.nll(), e.ece());
-        System.out.printf("ensemble vs best %s: %+.2f accuracy points, NLL %.4f vs %.4f (lowest member)%n", who, 100 * (e.accuracy() - best), e.nll(), bestNll);
+        System.out.printf("ensemble vs best %s: %+.2f accuracy points, NLL %.4f vs %.4f (lowest %s)%n", who, 100 * (e.accuracy() - best), e.nll(), bestNll, who);
         System.out.printf("diversity: mean pairwise disagreement %.4f, mean KL %.4f nats%n",
                 EnsembleMetrics.meanOffDiagonal(t.disagreement()), EnsembleMetrics.meanOffDiagonal(t.kl()));
-        StringBuilder sb = new StringBuilder("topology distance (fraction of connections not shared, by layer):");
         double[][][] distance = r.topologyDistance(); // a copy: take it once
+        // One member has no pair: the heading alone, with nothing under it, read as a missing result.
+        StringBuilder sb = new StringBuilder(distance.length < 2 ? "topology distance: one " + who + ", no pair to compare"
+                : "topology distance (fraction of connections not shared, by layer):");
         for (int i = 0; i < distance.length; i++) {
             for (int j = i + 1; j < distance.length; j++) {
                 sb.append(String.format("%n  %d-%d:", i + 1, j + 1));

@@ -117,8 +117,8 @@ final class NeuroTrailsCommand implements Command {
                 System.out.printf("%-36s %12d %9.4f %8.4f %8.4f %12.4f %10.4f %14.4g %9.1f%n", row.model(), row.connections(), row.scores().accuracy(),
                         row.scores().nll(), row.scores().ece(), row.disagreement(), row.kl(), (double) row.trainingFlops(), row.seconds());
             }
-            System.out.printf("one dense network of this shape, same epochs: %.4g FLOPs; %d independent dense networks: %.4g%n",
-                    (double) r.denseFlopsPerNetwork(), cfg.heads(), (double) r.denseFlopsPerNetwork() * cfg.heads());
+            System.out.printf("one dense network of this shape, same epochs: %.4g FLOPs; %s: %.4g%n",
+                    (double) r.denseFlopsPerNetwork(), RunSummary.count(cfg.heads(), "independent dense network"), (double) r.denseFlopsPerNetwork() * cfg.heads());
             System.out.printf("peak RSS %s; wrote %s%n", RunSummary.peakRss(),
                     RunSummary.written(out.resolve(NeuroTrails.MODEL_DIR), out.resolve(NeuroTrails.METRICS), out.resolve(NeuroTrails.CHART)));
             return 0;

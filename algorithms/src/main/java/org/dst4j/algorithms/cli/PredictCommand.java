@@ -42,9 +42,9 @@ final class PredictCommand implements Command {
             throw new UsageException("--seed only chooses a single --data file's held-out test split; this data has its own test set");
         }
         try (Classifier c = Classifier.load(model, threads)) {
-            TrainedOn trained = TrainedOn.of(c);
+            java.util.Map<String, TrainedOn> parts = TrainedOn.ofEach(c);
             // A single file's test split is drawn by a seed; scored with another one it would mix in training samples.
-            long seed = o.given("seed") ? o.longValue("seed") : trained.seed() != null ? trained.seed() : 0;
+            long seed = o.given("seed") ? o.longValue("seed") : recordedSeed(parts, heldOut, o, model);
             if (!heldOut) {
                 // Data with a test set of its own: the training files are not read.
                 try (Dataset test = testForModel(o, c, model)) {
@@ -53,20 +53,39 @@ final class PredictCommand implements Command {
             }
             // Data of another shape is the mistake to name, before its labels and the split check, which would blame the seed.
             try (DatasetSplit data = loadForModel(o, seed, c, model)) {
-                if (heldOut && trained.checksum() == null) {
-                    System.err.printf("dst4j predict: warning: %s does not record the data it was trained on, so the test split of --data %s"
-                            + " (drawn with seed %d) cannot be checked; if the model trained on this file with another split, the score includes"
-                            + " training samples%n", model, o.path("data"), seed);
-                }
-                if (heldOut && trained.checksum() != null && trained.checksum() != data.train().checksum()) {
-                    throw new UserException("--data " + o.path("data") + ": the test split drawn with seed " + seed + " is not the one held out when "
-                            + model + " was trained (the training samples differ); give the file, --seed, --test-fraction and --limit-train of that run");
+                // Every member of an ensemble: one trained on another split would be scored partly on its own training samples.
+                for (var part : parts.entrySet()) {
+                    String what = part.getKey().isEmpty() ? model.toString() : model + " (member " + part.getKey() + ")";
+                    Long sum = part.getValue().checksum();
+                    if (sum == null) {
+                        System.err.printf("dst4j predict: warning: %s does not record the data it was trained on, so the test split of --data %s"
+                                + " (drawn with seed %d) cannot be checked; if the model trained on this file with another split, the score includes"
+                                + " training samples%n", what, o.path("data"), seed);
+                    } else if (sum != data.train().checksum()) {
+                        throw new UserException("--data " + o.path("data") + ": the test split drawn with seed " + seed + " is not the one held out when "
+                                + what + " was trained (the training samples differ); give the file, --seed, --test-fraction and --limit-train of that run");
+                    }
                 }
                 return report(output, data.test(), c.predictProbabilities(data.test()), c.classes());
             }
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage());
         }
+    }
+
+    // The seed that drew the held-out split the model's parts were trained beside. Ensemble members that record different
+    // seeds (copied together from several runs) were trained on different splits: no single one is held out from all of them.
+    private static long recordedSeed(java.util.Map<String, TrainedOn> parts, boolean heldOut, Options o, Path model) throws UsageException, UserException {
+        java.util.Map<Long, String> bySeed = new java.util.LinkedHashMap<>();
+        parts.forEach((name, t) -> { if (t.seed() != null) bySeed.putIfAbsent(t.seed(), name); });
+        if (heldOut && bySeed.size() > 1) {
+            StringBuilder which = new StringBuilder();
+            bySeed.forEach((seed, name) -> which.append(which.isEmpty() ? "" : ", ").append(name).append(": seed ").append(seed));
+            throw new UserException("--data " + o.path("data") + ": the members of " + model + " were trained beside test splits drawn with different"
+                    + " seeds (" + which + "), so no test split of it is held out from all of them; score each member on its own split,"
+                    + " or the ensemble on a test set of its own (--test-data)");
+        }
+        return bySeed.isEmpty() ? 0 : bySeed.keySet().iterator().next();
     }
 
     // Also export's: --model as predict takes it.

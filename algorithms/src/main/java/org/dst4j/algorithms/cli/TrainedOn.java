@@ -26,6 +26,22 @@ record TrainedOn(Long seed, Long checksum) {
         });
     }
 
+    /**
+     * What each separately trained part of {@code c} records, by the name to show for it: an ensemble's members
+     * by their file names in its manifest (members copied into one directory from several runs may have been trained
+     * on different splits), any other model as one part named {@code ""}.
+     */
+    static Map<String, TrainedOn> ofEach(Classifier c) {
+        Map<String, TrainedOn> parts = new java.util.LinkedHashMap<>();
+        if (c instanceof EnsembleClassifier e && e.manifest().get("members") instanceof java.util.List<?> names
+                && names.size() == e.members().size()) {
+            for (int i = 0; i < names.size(); i++) parts.put(String.valueOf(names.get(i)), of(e.members().get(i).header()));
+        } else {
+            parts.put("", of(c));
+        }
+        return parts;
+    }
+
     /** From a checkpoint file's header; nothing recorded when there is no such file (the caller reports that). */
     static TrainedOn ofFile(Path file) throws IOException {
         if (!Files.isRegularFile(file)) return new TrainedOn(null, null);

@@ -155,6 +155,34 @@ class CommandOutputsTest {
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("did you mean --model " + out.resolve("model.dst4j"));
     }
 
+    // One member or head, a legal setting: the summary printed a topology heading with nothing under it and
+    // "1 independent dense networks".
+    @Test
+    void oneMemberAndOneHeadSummariesSayWhatThereIsToCompare(@TempDir Path dir) {
+        String ft = printed("freetickets", "--variant", "edst", "--members", "1", "--explore-epochs", "1", "--refine-epochs", "1",
+                "--hidden", "16", "--out", dir.resolve("ft").toString());
+        assertThat(ft).contains("topology distance: one ticket, no pair to compare").doesNotContain("by layer):")
+                .contains("(lowest ticket)");
+        String nt = printed("neurotrails", "--heads", "1", "--epochs", "1", "--hidden", "16", "--out", dir.resolve("nt").toString());
+        assertThat(nt).contains("; 1 independent dense network: ").doesNotContain("networks");
+    }
+
+    private static String printed(String... args) {
+        List<String> a = new ArrayList<>(List.of(args));
+        a.addAll(List.of(TINY));
+        PrintStream so = System.out, se = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        try {
+            assertThat(Main.run(a.toArray(String[]::new))).isZero();
+        } finally {
+            System.setOut(so);
+            System.setErr(se);
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
     @Test
     void everyTrainingCommandDeclaresWhatItWrites(@TempDir Path dir) throws Exception {
         assertThat(run("freetickets", dir.resolve("ft"), "--variant", "dst", "--members", "2", "--epochs", "1", "--hidden", "16")).isZero();

@@ -91,6 +91,43 @@ class HeldOutSplitTest {
     }
 
     @Test
+    void anEnsembleOfMembersFromRunsWithOtherSplitsIsRefusedNotScoredOnTheirTrainingSamples() throws Exception {
+        // Members copied together from two runs of one data file: each held out the test split its own seed drew.
+        // Before, only the first member was checked, and the ensemble was scored on samples the second trained on.
+        String data = csv().toString();
+        Path ensemble = Files.createDirectories(dir.resolve("ensemble"));
+        for (String seed : new String[] {"7", "8"}) {
+            Path run = dir.resolve("run" + seed);
+            Outcome train = run("set", "--data", data, "--seed", seed, "--hidden", "16", "--epsilon", "20", "--epochs", "1",
+                    "--threads", "1", "--out", run.toString());
+            assertThat(train.code()).as(train.err()).isZero();
+            Files.copy(run.resolve("model.dst4j"), ensemble.resolve("seed" + seed + ".dst4j"));
+        }
+        Files.writeString(ensemble.resolve("ensemble.json"), "{\"format\":\"dst4j-ensemble\",\"members\":[\"seed7.dst4j\",\"seed8.dst4j\"]}");
+        String out = dir.resolve("p.csv").toString();
+
+        Outcome p = run("predict", "--model", ensemble.toString(), "--data", data, "--threads", "1", "--output", out);
+        assertThat(p.code()).isEqualTo(1);
+        assertThat(p.err()).contains("were trained beside test splits drawn with different seeds (seed7.dst4j: seed 7, seed8.dst4j: seed 8)")
+                .doesNotContain("\n").doesNotContain("Exception");
+        assertThat(Files.exists(dir.resolve("p.csv"))).isFalse();
+        // --seed picks the first member's split, which the second member trained on: that member is named.
+        Outcome seeded = run("predict", "--model", ensemble.toString(), "--data", data, "--seed", "7", "--threads", "1", "--output", out);
+        assertThat(seeded.code()).isEqualTo(1);
+        assertThat(seeded.err()).contains("is not the one held out when " + ensemble + " (member seed8.dst4j) was trained");
+        // Data with a test set of its own is held out from every member: scored.
+        Outcome unlabeled = run("predict", "--model", ensemble.toString(), "--data", data, "--test-data", data, "--threads", "1", "--output", out);
+        assertThat(unlabeled.code()).as(unlabeled.err()).isZero();
+
+        // Members of one run agree, as before: scored on the split they were all trained beside.
+        Files.delete(ensemble.resolve("seed8.dst4j"));
+        Files.copy(dir.resolve("run7").resolve("model.dst4j"), ensemble.resolve("seed8.dst4j"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Outcome same = run("predict", "--model", ensemble.toString(), "--data", data, "--threads", "1", "--output", out);
+        assertThat(same.code()).as(same.err()).isZero();
+        assertThat(same.out()).contains("on 80 samples");
+    }
+
+    @Test
     void aModelThatDoesNotRecordItsDataIsScoredWithAWarning() throws Exception {
         String data = csv().toString();
         Path run = dir.resolve("run");

@@ -53,9 +53,8 @@ public final class BarChart {
             hi = Math.max(hi, b.value);
         }
         if (!(lo <= hi)) { lo = 0; hi = 1; }
-        // Zoom so that differences of a fraction of a point stay visible; the axis states where it starts.
-        double span = Math.max(hi - lo, Math.abs(hi) * 1e-3 + 1e-9);
-        double y0 = lo - span, y1 = hi + 0.25 * span;
+        double[] axis = axis(lo, hi);
+        double y0 = axis[0], y1 = axis[1];
         int left = 70, right = width - 30, top = 45, bottom = height - 60;
         g.setColor(Color.BLACK);
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
@@ -87,6 +86,16 @@ public final class BarChart {
         g.drawLine(left, bottom, right, bottom);
         g.dispose();
         return img;
+    }
+
+    // The value axis {start, end} for bars from lo to hi: zoomed so that differences of a fraction of a point stay
+    // visible (the chart states where the axis starts), but never below zero for values that are all non-negative
+    // (accuracies): an axis starting at -0.125 showed accuracies of 0.06-0.24 as bars rising from a negative one.
+    static double[] axis(double lo, double hi) {
+        double span = Math.max(hi - lo, Math.abs(hi) * 1e-3 + 1e-9);
+        double y0 = lo - span;
+        if (lo >= 0 && y0 < 0) y0 = 0;
+        return new double[] {y0, hi + 0.25 * span};
     }
 
     /**

@@ -25,6 +25,25 @@ class ChartTest {
         assertThat(hasInk(bars)).isTrue();
     }
 
+    // NeuroTrails with 40 tiny heads drew accuracies of 0.06-0.24 on an axis starting at -0.125: bars of non-negative
+    // values start no lower than zero, so their heights keep the values' ratio when the spread is that wide.
+    @Test
+    void barsOfNonNegativeValuesRiseFromNoAxisBelowZero() {
+        BufferedImage img = new BarChart("t", "accuracy").add("a", 0.06, false).add("b", 0.24, false).render();
+        int colour = LineChart.PALETTE[0].getRGB() & 0xffffff;
+        int[] height = new int[2];
+        for (int bar = 0; bar < 2; bar++) { // 500 px wide: bar i spans x = 103 + 200 i .. + 133
+            int x = 103 + 200 * bar + 60;
+            for (int y = 0; y < img.getHeight(); y++) if ((img.getRGB(x, y) & 0xffffff) == colour) height[bar]++;
+        }
+        assertThat(height[0]).isPositive();
+        assertThat((double) height[1] / height[0]).isCloseTo(4.0, org.assertj.core.data.Offset.offset(0.2));
+        assertThat(BarChart.axis(0.06, 0.24)[0]).isZero();
+        // Values close together are still zoomed, and negative values keep an axis below them.
+        assertThat(BarChart.axis(0.89, 0.91)[0]).isCloseTo(0.87, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(BarChart.axis(-0.5, 0.5)[0]).isEqualTo(-1.5);
+    }
+
     // One panel (spacenet --no-baselines) cut the title off mid-word, and rows after the first were labelled in gray.
     @Test
     void aHeatmapFitsItsTitleAndLabelsEveryRowInBlack() {
