@@ -29,8 +29,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Inference as an embedding application calls it: {@code SparseClassifier.predictProbabilities} on a
  * few samples at a time (one sensor reading, one request) and on a large batch, with FreeTickets'
- * network (784-1000-1000-10 at 90% sparsity). Per-call costs that a batch of 1,000 hides (buffer
- * allocation, arena creation and release) dominate a single sample.
+ * network (784-1000-1000-10 at 90% sparsity). A single sample pays per-call costs that a batch of 1,000
+ * hides (buffer allocation, arena creation and release), but {@code -prof stack} put its time in the
+ * narrow-batch forward kernel, not in them (README, "Inference one sample at a time").
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
