@@ -28,6 +28,20 @@ class KernelPropertiesTest {
         }
     }
 
+    // A width the hardware does not hold ran emulated, many times slower than scalar, with no word said
+    // (512 bits forced on AVX2; a JVM whose vectors are 64 bits, which the kernels round up to 128).
+    @Test
+    void aWidthWiderThanTheHardwaresIsOneWarningNamingTheWayOut() {
+        assertThat(PanamaKernels.emulatedWarning(512, 512, 256)).isEqualTo("WARNING: -Ddst4j.vectorBits=512 is wider than"
+                + " this machine's 256-bit vectors: the Vector API emulates them, far slower than the scalar kernels (meant for tests)");
+        assertThat(PanamaKernels.emulatedWarning(0, 128, 64)).startsWith("WARNING: this JVM's vectors are 64 bits, narrower than the 128")
+                .endsWith("start java with -Ddst4j.kernels=scalar");
+        assertThat(PanamaKernels.emulatedWarning(128, 128, 64)).contains("-Ddst4j.vectorBits=128 is wider than this machine's 64-bit");
+        assertThat(PanamaKernels.emulatedWarning(128, 128, 256)).isNull();
+        assertThat(PanamaKernels.emulatedWarning(0, 256, 256)).isNull();
+        assertThat(PanamaKernels.emulatedWarning(0, 512, 2048)).isNull();
+    }
+
     @Test
     void kernelsForcesScalarOnlyWhenAskedAndWarnsOnUnknownValues() {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
