@@ -5,6 +5,7 @@ import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import org.dst4j.nn.data.DataFormatException;
 import org.dst4j.nn.data.DataSources;
 import org.dst4j.nn.data.Dataset;
@@ -48,7 +49,7 @@ final class PredictCommand implements Command {
             if (!heldOut) {
                 // Data with a test set of its own: the training files are not read.
                 try (Dataset test = testForModel(o, c, model)) {
-                    return report(output, test, c.predictProbabilities(test), c.classes());
+                    return report(output, test, c);
                 }
             }
             // Data of another shape is the mistake to name, before its labels and the split check, which would blame the seed.
@@ -66,7 +67,7 @@ final class PredictCommand implements Command {
                                 + what + " was trained (the training samples differ); give the file, --seed, --test-fraction and --limit-train of that run");
                     }
                 }
-                return report(output, data.test(), c.predictProbabilities(data.test()), c.classes());
+                return report(output, data.test(), c);
             }
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage());
@@ -155,6 +156,35 @@ final class PredictCommand implements Command {
                 ? " (it is one head of the multi-head model in " + dir + "; give --model " + dir + ")" : "";
         throw new UserException(what + ": " + features + " features per sample; the model " + model + " takes " + c.inputs()
                 + (features == c.inputs() + 1 ? oneMore : "") + head);
+    }
+
+    // An ensemble's members and a multi-head model's heads are scored too, with how much they differ: what a study of
+    // an ensemble (one put together by hand, say) asks next. Their probabilities' mean is the model's, bit for bit.
+    private static int report(Path output, Dataset test, Classifier c) throws UserException, IOException {
+        List<float[]> parts = switch (c) {
+            case EnsembleClassifier e -> e.memberProbabilities(test);
+            case MultiHeadClassifier m -> m.headProbabilities(test);
+            default -> null;
+        };
+        int code = report(output, test, parts == null ? c.predictProbabilities(test) : EnsembleMetrics.average(parts), c.classes());
+        if (parts != null) System.out.println(partsLine(EnsembleMetrics.of(parts, test.labels(), c.classes()), c instanceof MultiHeadClassifier ? "heads" : "members"));
+        return code;
+    }
+
+    // "members: accuracy a / b / c (ensemble minus best member: +x points), NLL ...; mean pairwise disagreement d, KL k nats"
+    static String partsLine(EnsembleMetrics m, String what) {
+        StringBuilder acc = new StringBuilder(), nll = new StringBuilder();
+        double best = Double.NEGATIVE_INFINITY;
+        for (EnsembleMetrics.Scores s : m.members()) {
+            acc.append(acc.isEmpty() ? "" : " / ").append(String.format("%.4f", s.accuracy()));
+            nll.append(nll.isEmpty() ? "" : " / ").append(String.format("%.4f", s.nll()));
+            best = Math.max(best, s.accuracy());
+        }
+        String line = String.format("%s: accuracy %s (ensemble minus best %s: %+.2f points), NLL %s", what, acc,
+                what.substring(0, what.length() - 1), 100 * (m.ensemble().accuracy() - best), nll);
+        if (m.members().size() < 2) return line;
+        return line + String.format("; mean pairwise disagreement %.4f, KL %.4f nats", EnsembleMetrics.meanOffDiagonal(m.disagreement()),
+                EnsembleMetrics.meanOffDiagonal(m.kl()));
     }
 
     private static int report(Path output, Dataset test, float[] probs, int k) throws UserException, IOException {

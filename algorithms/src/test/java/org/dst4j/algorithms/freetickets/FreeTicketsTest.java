@@ -254,6 +254,13 @@ class FreeTicketsTest {
                     "--output", dir.resolve("p.csv").toString()));
             predict.addAll(List.of(common));
             assertThat(Main.run(predict.toArray(String[]::new))).isZero();
+            // Each member scored alone, to check the ensemble's members line against.
+            for (int i = 1; i <= 2; i++) {
+                List<String> one = new ArrayList<>(List.of("predict", "--model", dir.resolve("run/member-" + i + ".dst4j").toString(),
+                        "--output", dir.resolve("p" + i + ".csv").toString()));
+                one.addAll(List.of(common));
+                assertThat(Main.run(one.toArray(String[]::new))).isZero();
+            }
             assertThat(Main.run(new String[] {"freetickets", "--variant", "bagging"})).isEqualTo(2);
             assertThat(Main.run(new String[] {"freetickets", "--prune-schedule", "linear"})).isEqualTo(2);
             assertThat(Main.run(new String[] {"freetickets", "--member-splits", "bagged"})).isEqualTo(2);
@@ -264,6 +271,15 @@ class FreeTicketsTest {
             System.setOut(stdout);
         }
         assertThat(captured.toString()).contains("ensemble vs best ticket", "training FLOPs", "accuracy");
+        // predict on the directory: the ensemble's line, then its members' (each as predict scores it alone) and their diversity.
+        List<String> lines = captured.toString().lines().toList();
+        List<String> scored = lines.stream().filter(l -> l.startsWith("accuracy ")).toList();
+        assertThat(scored).hasSize(3);
+        String members = lines.get(lines.indexOf(scored.get(0)) + 1);
+        double[] alone = scored.subList(1, 3).stream().mapToDouble(l -> Double.parseDouble(l.split(" ")[1])).toArray();
+        double ensemble = Double.parseDouble(scored.get(0).split(" ")[1]);
+        assertThat(members).startsWith(String.format("members: accuracy %.4f / %.4f (ensemble minus best member: %+.2f points), NLL ",
+                alone[0], alone[1], 100 * (ensemble - Math.max(alone[0], alone[1])))).contains("mean pairwise disagreement", "KL");
         assertThat(Files.readAllLines(dir.resolve("p.csv"))).hasSize(201);
         // The variant's own defaults when not given: edst updates every 2 epochs and has one split.
         @SuppressWarnings("unchecked") Map<String, Object> config =

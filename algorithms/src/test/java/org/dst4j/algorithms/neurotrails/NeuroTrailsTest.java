@@ -65,6 +65,9 @@ class NeuroTrailsTest {
             System.setOut(stdout);
         }
         Map<String, Object> m = Json.parseObject(Files.readString(dir.resolve("nt/metrics.json")));
+        // predict scores the heads too, one accuracy each.
+        assertThat(captured.toString().lines().filter(l -> l.startsWith("heads: accuracy ")).toList()).singleElement()
+                .satisfies(l -> assertThat(l.split(" \\(")[0].split(" / ")).hasSize(2));
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> rows = (List<Map<String, Object>>) m.get("comparison");
         assertThat(rows).hasSize(3);
