@@ -59,6 +59,10 @@ final class FreeTicketsCommand implements Command {
             if (variant == Variant.EDST && o.given("member-splits") && o.choice("member-splits", "own", "shared").equals("own")) {
                 throw new UsageException("--member-splits own applies only to --variant dst; edst trains one network, whose tickets share one split");
             }
+            // As every option a run would not use: accepted silently, it looked as if the members held out samples.
+            if (o.given("member-splits") && o.given("valid-split") && o.number("valid-split", 0, 0.5) == 0) {
+                throw new UsageException("--member-splits chooses which samples each member holds out; --valid-split 0 holds out none");
+            }
             float lr = o.given("lr") ? (float) o.number("lr", 1e-12, 1e3) : FreeTicketsConfig.defaults(variant).lr();
             cfg = new FreeTicketsConfig(variant,
                     o.integer("members", 1, 1000), o.integers("hidden", 1, Integer.MAX_VALUE), o.number("density", 1e-9, 1),

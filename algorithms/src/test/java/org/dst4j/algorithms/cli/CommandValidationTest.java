@@ -155,6 +155,9 @@ class CommandValidationTest {
                 "dst4j neurotrails: --shared-layers 3: expected at most the 2 hidden layers of --hidden 8,8");
         assertUsageError(run("freetickets", "--member-splits", "own"),
                 "dst4j freetickets: --member-splits own applies only to --variant dst; edst trains one network, whose tickets share one split");
+        // Accepted silently before: nothing is held out to split.
+        assertUsageError(run("freetickets", "--variant", "dst", "--valid-split", "0", "--member-splits", "own"),
+                "dst4j freetickets: --member-splits chooses which samples each member holds out; --valid-split 0 holds out none");
     }
 
     static Options set(String... args) throws UsageException {
