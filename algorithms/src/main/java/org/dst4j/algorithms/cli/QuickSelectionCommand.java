@@ -101,12 +101,13 @@ final class QuickSelectionCommand implements Command {
         WholeFile whole = madelon ? null : WholeFile.of(o);
         RunDirectory.precheck(o, OUTPUTS);
         MadelonLike synthetic = null;
-        CsvReader.FeatureColumns columns = !madelon && o.given("data") && DataSources.isCsv(o.path("data")) && !Files.isDirectory(o.path("data"))
-                ? CsvReader.featureColumns(o.path("data"), whole != null && whole.unlabeled() ? null : o.string("label-column")) : null;
         // data is null when a whole file is selected from: there is no test split to evaluate on.
         try (DatasetSplit data = madelon ? (synthetic = MadelonLike.standard(cfg.seed())).split() : whole != null ? null : loadData(o, cfg.seed());
              Dataset wholeData = whole != null ? whole.load(o) : null) {
             Dataset train = data != null ? data.train() : wholeData;
+            // After the load, which names a missing or unreadable file as every command does.
+            CsvReader.FeatureColumns columns = !madelon && o.given("data") && DataSources.isCsv(o.path("data")) && !Files.isDirectory(o.path("data"))
+                    ? CsvReader.featureColumns(o.path("data"), whole != null && whole.unlabeled() ? null : o.string("label-column")) : null;
             if (cfg.k() > train.features()) throw new UsageException("--k " + cfg.k() + " exceeds the " + train.features() + " features of " + train.name());
             for (int k : evalK) {
                 if (k > train.features()) throw new UsageException("--eval-k " + k + " exceeds the " + train.features() + " features of " + train.name());

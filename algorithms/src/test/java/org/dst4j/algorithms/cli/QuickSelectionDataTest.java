@@ -142,6 +142,19 @@ class QuickSelectionDataTest {
         }
     }
 
+    // The column names of a CSV were read before the data, so a missing file was "missing.csv: cannot read: missing.csv",
+    // not the loader's "no such file" that every other command (and a missing .npy here) gives.
+    @Test
+    void aMissingCsvIsNamedAsMissing() {
+        Path missing = dir.resolve("missing.csv");
+        var split = run(args("quickselection", "--data", missing.toString(), "--out", dir.resolve("a").toString()));
+        assertThat(split.code()).as(split.err()).isEqualTo(1);
+        assertThat(split.err()).isEqualTo("dst4j quickselection: --data " + missing + ": no such file or directory");
+        var whole = run(args("quickselection", "--data", missing.toString(), "--label-column", "none", "--out", dir.resolve("b").toString()));
+        assertThat(whole.code()).as(whole.err()).isEqualTo(1);
+        assertThat(whole.err()).isEqualTo("dst4j quickselection: --data " + missing + ": no such file");
+    }
+
     private static byte[] npy(String descr, String shape, ByteBuffer data) {
         String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + shape + "), }";
         int pad = (64 - (10 + dict.length() + 1) % 64) % 64;
