@@ -158,11 +158,7 @@ public final class EnsembleClassifier implements Classifier {
     // into its kept input buffer, instead of into a dataset of their own (an arena per call, see NarrowBuffer).
     @Override
     public float[] predictProbabilities(float[] features) {
-        java.util.Objects.requireNonNull(features, "features");
-        int inputs = inputs();
-        if (features.length == 0 || features.length % inputs != 0 || features.length / inputs > NarrowBuffer.MAX_SAMPLES) {
-            return Classifier.super.predictProbabilities(features);
-        }
+        if (NarrowBuffer.narrowSamples(features, inputs()) == 0) return Classifier.super.predictProbabilities(features);
         List<float[]> out = new ArrayList<>();
         for (SparseClassifier c : members) out.add(c.predictProbabilities(features));
         return EnsembleMetrics.average(out);

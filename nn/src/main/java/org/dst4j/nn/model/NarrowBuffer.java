@@ -28,15 +28,21 @@ final class NarrowBuffer implements AutoCloseable {
     // The samples of a row-major array of inputs-long rows as the columns of this buffer's matrix; null when
     // they are not 1..MAX_SAMPLES whole rows (the caller then goes through a dataset, which says what is wrong).
     DenseMatrix samplesOf(float[] rowMajor, int inputs) {
-        java.util.Objects.requireNonNull(rowMajor, "features");
-        if (inputs < 1 || rowMajor.length == 0 || rowMajor.length % inputs != 0) return null;
-        int n = rowMajor.length / inputs;
+        int n = narrowSamples(rowMajor, inputs);
+        if (n == 0) return null;
         DenseMatrix x = get(inputs, n);
-        if (x == null) return null;
         for (int c = 0; c < n; c++) {
             for (int f = 0; f < inputs; f++) x.set(f, c, rowMajor[c * inputs + f]);
         }
         return x;
+    }
+
+    // How many inputs-long rows rowMajor holds when they are 1..MAX_SAMPLES whole rows; else 0.
+    static int narrowSamples(float[] rowMajor, int inputs) {
+        java.util.Objects.requireNonNull(rowMajor, "features");
+        if (inputs < 1 || rowMajor.length == 0 || rowMajor.length % inputs != 0) return 0;
+        int n = rowMajor.length / inputs;
+        return n <= MAX_SAMPLES ? n : 0;
     }
 
     @Override
