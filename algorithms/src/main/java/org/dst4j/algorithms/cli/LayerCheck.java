@@ -17,6 +17,11 @@ final class LayerCheck {
      * @param densities each layer's density, as the network will be built with
      */
     static void check(Options o, String densityOption, String network, int[] sizes, double[] densities) throws UsageException {
+        check(o, densityOption, network, sizes, densities, "raise --" + densityOption);
+    }
+
+    /** As {@link #check(Options, String, String, int[], double[])}, where raising the density is not the only way out. */
+    static void check(Options o, String densityOption, String network, int[] sizes, double[] densities, String remedy) throws UsageException {
         String given = "--" + densityOption + " " + o.string(densityOption), of = network.isEmpty() ? "" : " of the " + network;
         long[] c = new long[densities.length];
         double logPaths = 0;
@@ -27,7 +32,7 @@ final class LayerCheck {
                 throw new UsageException("--hidden " + o.string("hidden") + " with " + given + " gives " + layer + " " + c[l]
                         + " connections, over the 2^31-1 one layer holds; use smaller hidden layers or a lower --" + densityOption);
             }
-            if (c[l] == 0) throw new UsageException(given + " leaves " + layer + " with no connections, so it could not learn; raise --" + densityOption);
+            if (c[l] == 0) throw new UsageException(given + " leaves " + layer + " with no connections, so it could not learn; " + remedy);
             logPaths += Math.log(c[l]) - (l > 0 ? Math.log(sizes[l]) : 0);
         }
         // Connections at uniformly random positions form, on average, prod(c_l) / prod(hidden sizes) input-to-output
@@ -35,8 +40,15 @@ final class LayerCheck {
         if (logPaths < 0) {
             throw new UsageException(given + " leaves the " + String.join("-", Arrays.stream(sizes).mapToObj(String::valueOf).toList()) + " "
                     + (network.isEmpty() ? "network" : network)
-                    + " only " + Arrays.toString(c) + " connections by layer, too few for any input to be expected to reach the output, so it could not learn; raise --"
-                    + densityOption);
+                    + " only " + Arrays.toString(c) + " connections by layer, too few for any input to be expected to reach the output, so it could not learn; "
+                    + remedy);
+        }
+        // Each connection feeds one output; an output fed by none is a constant, a class never predicted.
+        int last = c.length - 1, outputs = sizes[last + 1];
+        if (c[last] < outputs) {
+            throw new UsageException(given + " leaves the " + sizes[last] + " -> " + outputs + " output layer" + of + " only " + c[last]
+                    + " connection" + (c[last] == 1 ? "" : "s") + " for its " + outputs + " outputs, so at least " + (outputs - c[last])
+                    + " of them could not depend on the input; " + remedy);
         }
     }
 }

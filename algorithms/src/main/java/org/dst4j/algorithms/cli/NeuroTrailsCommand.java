@@ -87,7 +87,10 @@ final class NeuroTrailsCommand implements Command {
         RunDirectory.precheck(o, OUTPUTS);
         try (DatasetSplit data = DataArgs.load(o, cfg.seed())) {
             for (NeuroTrails.Network n : NeuroTrails.networks(cfg, data.train().features(), data.train().classes(), compare)) {
-                LayerCheck.check(o, "density", n.name(), n.sizes(), n.densities());
+                // Past the ERK split, the backbone's share is what can leave the heads too little.
+                LayerCheck.check(o, "density", n.name(), n.sizes(), n.densities(), "erk".equals(cfg.backboneShare()) || !n.name().equals(NeuroTrails.BACKBONE_AND_HEAD)
+                        ? "raise --density" : "single".equals(cfg.backboneShare()) ? "raise --density or use --backbone-share erk"
+                        : "raise --density or lower --backbone-share " + cfg.backboneShare());
             }
             Path out = RunDirectory.claim(o, OUTPUTS);
             System.err.printf("dst4j neurotrails M=%d, shared layers %d: %s, %d train / %d test samples%n", cfg.heads(), cfg.sharedLayers(),

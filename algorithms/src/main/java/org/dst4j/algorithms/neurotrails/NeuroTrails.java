@@ -54,6 +54,8 @@ public final class NeuroTrails {
     public static final String CHART = "heads.png";
     /** The subdirectory holding the trained model, readable by {@link MultiHeadClassifier#load}. */
     public static final String MODEL_DIR = "model";
+    /** The name {@link #networks} gives the path through the backbone and one head. */
+    public static final String BACKBONE_AND_HEAD = "backbone + head";
 
     /**
      * One model's row of the comparison table.
@@ -241,7 +243,7 @@ public final class NeuroTrails {
         double[] path = Arrays.copyOf(backbone, sizes.length - 1);
         System.arraycopy(head, 0, path, backbone.length, head.length);
         List<Network> n = new ArrayList<>();
-        n.add(new Network("backbone + head", sizes, path));
+        n.add(new Network(BACKBONE_AND_HEAD, sizes, path));
         if (compare) {
             n.add(new Network("single network", sizes, new Density.Erk(cfg.density()).densities(sizes)));
             n.add(new Network("DST member", sizes, new Density.Erk(densityFor(List.of(sizes), split.budget() / cfg.heads())).densities(sizes)));

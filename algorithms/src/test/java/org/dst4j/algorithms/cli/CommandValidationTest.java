@@ -219,6 +219,21 @@ class CommandValidationTest {
     }
 
     @Test
+    void anOutputLayerWithFewerConnectionsThanOutputsIsRefused() throws Exception {
+        // A backbone share near 1 starves the heads: input-to-output paths abound, but too few connections feed
+        // the classes. The message points at the share, not only at the budget.
+        assertThat(tiny("neurotrails", "--hidden", "200,200", "--shared-layers", "2", "--backbone-share", "0.999").err())
+                .startsWith("dst4j neurotrails: --density 0.1 leaves the 200 -> 3 output layer of the backbone + head only ")
+                .endsWith("could not depend on the input; raise --density or lower --backbone-share 0.999");
+        assertThat(tiny("neurotrails", "--hidden", "200,200", "--shared-layers", "2", "--backbone-share", "0.99").err()).doesNotContain("could not depend");
+        int[] sizes = {10, 5, 3};
+        LayerCheck.check(set(), "epsilon", "", sizes, new double[] {1, 1.0 / 5});
+        assertThatThrownBy(() -> LayerCheck.check(set(), "epsilon", "", sizes, new double[] {1, 1.0 / 15}))
+                .hasMessage("--epsilon 20 leaves the 5 -> 3 output layer only 1 connection for its 3 outputs, so at least 2 of them could not depend "
+                        + "on the input; raise --epsilon");
+    }
+
+    @Test
     void optionsThatAResumedRunWouldIgnoreAreRefused() throws Exception {
         String resume = dir.resolve("no-such-run").toString();
         assertUsageError(run("set", "--resume", resume, "--hidden", "50", "--lr", "0.5", "--epochs", "3", "--out", dir.resolve("x").toString(), "--no-standardize"),
