@@ -109,6 +109,25 @@ public final class Trainer {
         default void evolved(int epoch, long step, List<TopologyEvolution.Report> reports) {}
     }
 
+    // Standardized features lie within a few units; raw pixels within 255. Far beyond, overflow is the likely cause.
+    private static final float LARGE_INPUT = 1e6f;
+
+    // The hint follows the evidence: the first step's loss comes from the initial weights, which no learning
+    // rate made, and inputs far beyond standardized ones overflow floats at any rate.
+    private static DivergedException diverged(double loss, long stepsDone, int epoch, int batch, float lr, DenseMatrix x) {
+        float largest = 0;
+        for (int r = 0; r < x.rows(); r++) for (int c = 0; c < x.cols(); c++) largest = Math.max(largest, Math.abs(x.get(r, c)));
+        String scale = "scale the inputs (standardize the features)";
+        if (stepsDone == 1) {
+            return new DivergedException("the loss of the first batch, before any update, is " + loss + " (its largest input's magnitude: "
+                    + largest + "): " + scale);
+        }
+        String where = "training diverged at epoch " + (epoch + 1) + ", batch " + (batch + 1) + ": the loss became " + loss;
+        return new DivergedException(largest > LARGE_INPUT
+                ? where + " on a batch with inputs as large as " + largest + " in magnitude; " + scale + ", or try a lower learning rate (now " + lr + ")"
+                : where + "; try a lower learning rate (now " + lr + ")");
+    }
+
     /** Training diverged (loss not finite): a user-facing problem with a hint, not a crash. */
     public static final class DivergedException extends RuntimeException {
         /** With the message the user sees: where the loss stopped being finite, and what to try. */
@@ -207,10 +226,7 @@ public final class Trainer {
                     } else {
                         r = net.trainBatch(pk, xb, labels, from, null, settings.loss(), opt, lr, state.step++);
                     }
-                    if (!Double.isFinite(r.loss())) {
-                        throw new DivergedException("training diverged at epoch " + (epoch + 1) + ", batch " + (b + 1)
-                                + ": the loss became " + r.loss() + "; try a lower learning rate (now " + lr + ")");
-                    }
+                    if (!Double.isFinite(r.loss())) throw diverged(r.loss(), state.step, epoch, b, lr, xb);
                     lossSum += r.loss();
                     correct += r.correct();
                     if (evo != null && evo.schedule().afterStep(state.step, epoch, epochs)) {

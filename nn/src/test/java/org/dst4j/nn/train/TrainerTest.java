@@ -149,6 +149,40 @@ class TrainerTest {
     }
 
     @Test
+    void aLossNotFiniteOnTheFirstBatchBlamesTheInputsAndLaterTheLearningRate() {
+        try (Dataset normal = blobs("train", 90, 5); Dataset test = blobs("test", 40, 6);
+             Dataset huge = Dataset.of("huge", scaled(normal, 1e38), 90, FEATURES, normal.labels(), CLASSES);
+             SparseMlp a = SparseMlp.create(config(), new RandomStream(2), 9); SparseMlp b = SparseMlp.create(config(), new RandomStream(2), 9);
+             WorkerPool pool = new WorkerPool(1)) {
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            assertThatThrownBy(() -> trainer(pk).run(a, huge, test, null, new Trainer.State(new RandomStream(3), new RandomStream(4)), (m, s) -> {}))
+                    .isInstanceOf(Trainer.DivergedException.class).hasMessageStartingWith("the loss of the first batch, before any update, is ")
+                    .hasMessageMatching(".*\\(its largest input's magnitude: [0-9.]+E38\\): scale the inputs \\(standardize the features\\)");
+            // Finite at first, then overflowing through the updates: both causes are named.
+            try (Dataset large = Dataset.of("large", scaled(normal, 1e20), 90, FEATURES, normal.labels(), CLASSES);
+                 SparseMlp c = SparseMlp.create(config(), new RandomStream(2), 9)) {
+                assertThatThrownBy(() -> trainer(pk).run(c, large, test, null, new Trainer.State(new RandomStream(3), new RandomStream(4)), (m, s) -> {}))
+                        .isInstanceOf(Trainer.DivergedException.class).hasMessageStartingWith("training diverged at epoch 1, batch ")
+                        .hasMessageMatching(".* on a batch with inputs as large as [0-9.]+E20 in magnitude; scale the inputs \\(standardize the features\\), "
+                                + "or try a lower learning rate \\(now 0.05\\)");
+            }
+            Trainer fast = new Trainer(pk, new Trainer.Settings(4, 16, new LearningRate.Constant(1e30f), new Sgd(0.9f, 0f), new SoftmaxCrossEntropy(), null, 50));
+            assertThatThrownBy(() -> fast.run(b, normal, test, null, new Trainer.State(new RandomStream(3), new RandomStream(4)), (m, s) -> {}))
+                    .isInstanceOf(Trainer.DivergedException.class).hasMessageStartingWith("training diverged at epoch 1, batch ")
+                    .hasMessageNotContaining("batch 1:").hasMessageEndingWith("; try a lower learning rate (now 1.0E30)");
+        }
+    }
+
+    // Clamped to the largest finite float: the inputs stay finite, only what the network makes of them overflows.
+    static float[] scaled(Dataset d, double factor) {
+        float[] x = new float[d.samples() * d.features()];
+        for (int i = 0; i < d.samples(); i++) {
+            for (int f = 0; f < d.features(); f++) x[i * d.features() + f] = (float) Math.clamp(d.get(i, f) * factor, -Float.MAX_VALUE, Float.MAX_VALUE);
+        }
+        return x;
+    }
+
+    @Test
     void anInterruptStopsTrainingBeforeTheNextBatchAndKeepsTheFlag() {
         try (Dataset train = blobs("train", 90, 5); Dataset test = blobs("test", 40, 6);
              SparseMlp net = SparseMlp.create(config(), new RandomStream(2), 9); WorkerPool pool = new WorkerPool(1)) {
@@ -226,7 +260,7 @@ class TrainerTest {
                         @Override public void evolved(int epoch, long step, List<TopologyEvolution.Report> reports) {
                             seen.add("evolved " + (epoch + 1) + "@" + step);
                             try {
-                                Thread.sleep(100);
+                                Thread.sleep(200);
                             } catch (InterruptedException e) {
                                 throw new AssertionError(e);
                             }
@@ -246,8 +280,9 @@ class TrainerTest {
                 "evolved 1@6", "batch 1.6", "trained 1", "evolved 1@6", "epoch 1",
                 "batch 2.1", "evolved 2@8", "batch 2.2", "batch 2.3", "evolved 2@10", "batch 2.4", "batch 2.5", "evolved 2@12", "batch 2.6",
                 "trained 2", "epoch 2");
-        // 4 updates of a 12-24-16-3 network in epoch 1, 3 in epoch 2: milliseconds, against the listener's 400 and 300.
-        assertThat(metrics.get(0).evolutionSeconds()).isLessThan(0.2).isLessThanOrEqualTo(metrics.get(0).epochSeconds());
-        assertThat(metrics.get(1).evolutionSeconds()).isLessThan(0.15);
+        // 4 updates of a 12-24-16-3 network in epoch 1, 3 in epoch 2: milliseconds. Counting the listener's time
+        // would give at least its 800 and 600 ms, which are the bounds, so a loaded machine cannot fail this.
+        assertThat(metrics.get(0).evolutionSeconds()).isLessThan(0.8).isLessThanOrEqualTo(metrics.get(0).epochSeconds());
+        assertThat(metrics.get(1).evolutionSeconds()).isLessThan(0.6);
     }
 }
