@@ -264,13 +264,13 @@ public final class NeuroTrails {
             double max = Double.NEGATIVE_INFINITY;
             for (int j = 0; j < classes; j++) {
                 double sum = 0;
-                for (float[] p : headProbs) sum += Math.log(Math.max(p[i * classes + j], 1e-30f));
+                for (float[] p : headProbs) sum += StrictMath.log(Math.max(p[i * classes + j], 1e-30f));
                 mean[j] = sum / headProbs.size();
                 max = Math.max(max, mean[j]);
             }
             double z = 0;
-            for (int j = 0; j < classes; j++) z += Math.exp(mean[j] - max);
-            for (int j = 0; j < classes; j++) out[i * classes + j] = (float) (Math.exp(mean[j] - max) / z);
+            for (int j = 0; j < classes; j++) z += StrictMath.exp(mean[j] - max);
+            for (int j = 0; j < classes; j++) out[i * classes + j] = (float) (StrictMath.exp(mean[j] - max) / z);
         }
         return out;
     }

@@ -66,7 +66,7 @@ public record EnsembleMetrics(Scores ensemble, List<Scores> members, double[][] 
                     throw new IllegalArgumentException("sample " + i + " has label " + labels[i] + "; the predictions cover classes 0.." + (classes - 1));
                 }
                 if (Argmax.ofRow(probs, i, classes) == labels[i]) correct++;
-                nll -= Math.log(Math.max(probs[i * classes + labels[i]], MIN_PROB));
+                nll -= StrictMath.log(Math.max(probs[i * classes + labels[i]], MIN_PROB));
             }
             return new Scores(n == 0 ? 0 : (double) correct / n, n == 0 ? 0 : nll / n, expectedCalibrationError(probs, labels, classes, bins));
         }
@@ -96,7 +96,7 @@ public record EnsembleMetrics(Scores ensemble, List<Scores> members, double[][] 
                     if (Argmax.ofRow(a, s, classes) != Argmax.ofRow(b, s, classes)) differ++;
                     for (int c = 0; c < classes; c++) {
                         double pa = a[s * classes + c], pb = b[s * classes + c];
-                        if (pa > 0) klSum += pa * (Math.log(pa) - Math.log(Math.max(pb, MIN_PROB)));
+                        if (pa > 0) klSum += pa * (StrictMath.log(pa) - StrictMath.log(Math.max(pb, MIN_PROB)));
                     }
                 }
                 dis[i][j] = n == 0 ? 0 : (double) differ / n;

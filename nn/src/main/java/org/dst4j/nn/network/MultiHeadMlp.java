@@ -253,8 +253,8 @@ public final class MultiHeadMlp implements Network {
             double max = Double.NEGATIVE_INFINITY;
             for (int j = 0; j < k; j++) max = Math.max(max, out.get(j, c));
             double sum = 0;
-            for (int j = 0; j < k; j++) sum += Math.exp(out.get(j, c) - max);
-            for (int j = 0; j < k; j++) probs[c * k + j] += Math.exp(out.get(j, c) - max) / sum;
+            for (int j = 0; j < k; j++) sum += StrictMath.exp(out.get(j, c) - max);
+            for (int j = 0; j < k; j++) probs[c * k + j] += StrictMath.exp(out.get(j, c) - max) / sum;
         }
     }
 
@@ -281,7 +281,7 @@ public final class MultiHeadMlp implements Network {
         for (SparseMlp head : heads) addSoftmax(head.predict(pk, features), probs);
         DenseMatrix e = ensemble.columns(n);
         for (int c = 0; c < n; c++) {
-            for (int j = 0; j < k; j++) e.set(j, c, (float) Math.log(Math.max(probs[c * k + j] / heads.size(), 1e-30)));
+            for (int j = 0; j < k; j++) e.set(j, c, (float) StrictMath.log(Math.max(probs[c * k + j] / heads.size(), 1e-30)));
         }
         return e;
     }
