@@ -138,8 +138,14 @@ public final class ModelFile {
                     requireFinite(ck.tensor(p + "bias"));
                     if (opt != null) {
                         layer.attach(opt);
+                        // As the weights: a NaN momentum or moment reached the weights at the first step, and the run
+                        // stopped as diverged, blaming the learning rate.
                         copy(ck.tensor(p + "bias_state"), layer.biasState(), (long) layer.out() * opt.biasSlots() * 4, p + "bias_state");
-                        for (String side : opt.sideArrays()) copy(ck.tensor(p + "side." + side), w.side(side), w.nnz() * 4, p + "side." + side);
+                        requireFinite(ck.tensor(p + "bias_state"));
+                        for (String side : opt.sideArrays()) {
+                            copy(ck.tensor(p + "side." + side), w.side(side), w.nnz() * 4, p + "side." + side);
+                            requireFinite(ck.tensor(p + "side." + side));
+                        }
                     }
                 }
                 // Still inside the try: a bad field or standardizer found now must free the layers too.

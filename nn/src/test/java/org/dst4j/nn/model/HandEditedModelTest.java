@@ -17,6 +17,8 @@ import org.dst4j.nn.data.Standardizer;
 import org.dst4j.nn.io.CheckpointFile;
 import org.dst4j.nn.io.CheckpointFile.DType;
 import org.dst4j.nn.io.CheckpointFile.Tensor;
+import org.dst4j.nn.network.SparseMlp;
+import org.dst4j.nn.optim.Sgd;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -95,6 +97,25 @@ class HandEditedModelTest {
         });
         assertThatThrownBy(() -> SparseClassifier.load(file, 1)).isInstanceOf(IOException.class)
                 .hasMessage("model " + file + ": std of feature 2 is 0.0, expected a finite number > 0");
+    }
+
+    @Test
+    void aNonFiniteOptimizerStateIsNamed() throws IOException {
+        for (String name : new String[] {"layer.0.side." + Sgd.VELOCITY, "layer.1.bias_state"}) {
+            Path file = dir.resolve(name + ".dst4j");
+            try (SparseMlp net = ClassifierLifecycleTest.net(1)) {
+                Sgd sgd = new Sgd(0.9f, 1e-4f);
+                net.attach(sgd);
+                ModelFile.save(file, net, sgd, null, Map.of());
+            }
+            edit(file, name, t -> {
+                t.data().setAtIndex(ValueLayout.JAVA_FLOAT, 0, Float.NaN);
+                return t;
+            });
+            // The old loader took it: resumed, the first step made the weights NaN and the run stopped as diverged.
+            assertThatThrownBy(() -> ModelFile.load(file, new Sgd(0.9f, 1e-4f)).net().close()).as(name).isInstanceOf(IOException.class)
+                    .hasMessage("model " + file + ": tensor '" + name + "': element 0 is NaN, expected a finite number");
+        }
     }
 
     @Test
