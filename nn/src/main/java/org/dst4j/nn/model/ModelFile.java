@@ -156,7 +156,8 @@ public final class ModelFile {
                     opt.setSteps(steps);
                 }
                 Standardizer std = null;
-                if (ck.has("standardizer.mean")) {
+                // Either half alone is a file edited or cut: loaded without it, the model was given unscaled input and said nothing.
+                if (ck.has("standardizer.mean") || ck.has("standardizer.std")) {
                     std = new Standardizer(ck.tensor("standardizer.mean").toFloatArray(), ck.tensor("standardizer.std").toFloatArray());
                     int features = std.mean().length;
                     if (features != sizes[0]) throw new IllegalArgumentException("standardizer has " + features + " features, the network " + sizes[0] + " inputs");

@@ -44,7 +44,7 @@ class HandEditedModelTest {
         return a;
     }
 
-    // Rewrites one tensor of the file, checksums recomputed.
+    // Rewrites one tensor of the file, checksums recomputed; a change to null drops the tensor.
     static void edit(Path file, String name, UnaryOperator<Tensor> change) throws IOException {
         try (CheckpointFile.Checkpoint ck = CheckpointFile.read(file); Arena arena = Arena.ofConfined()) {
             List<Tensor> tensors = new ArrayList<>();
@@ -53,7 +53,8 @@ class HandEditedModelTest {
                 MemorySegment copy = arena.allocate(Math.max(1, t.data().byteSize())).asSlice(0, t.data().byteSize());
                 copy.copyFrom(t.data());
                 Tensor own = new Tensor(n, t.dtype(), t.shape(), copy);
-                tensors.add(n.equals(name) ? change.apply(own) : own);
+                Tensor kept = n.equals(name) ? change.apply(own) : own;
+                if (kept != null) tensors.add(kept);
             }
             Path tmp = file.resolveSibling("edited.tmp");
             CheckpointFile.write(tmp, ck.header(), tensors);
@@ -115,6 +116,17 @@ class HandEditedModelTest {
             // The old loader took it: resumed, the first step made the weights NaN and the run stopped as diverged.
             assertThatThrownBy(() -> ModelFile.load(file, new Sgd(0.9f, 1e-4f)).net().close()).as(name).isInstanceOf(IOException.class)
                     .hasMessage("model " + file + ": tensor '" + name + "': element 0 is NaN, expected a finite number");
+        }
+    }
+
+    @Test
+    void aStandardizerWithOneHalfMissingIsNamed() throws IOException {
+        for (String gone : new String[] {"standardizer.mean", "standardizer.std"}) {
+            Path file = saved();
+            edit(file, gone, t -> null);
+            // The old loader, without the mean, loaded no standardizer at all and predicted on unscaled input.
+            assertThatThrownBy(() -> SparseClassifier.load(file, 1)).as(gone).isInstanceOf(IOException.class)
+                    .hasMessage(file + ": no tensor '" + gone + "'");
         }
     }
 
