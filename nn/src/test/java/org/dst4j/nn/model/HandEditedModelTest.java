@@ -131,6 +131,18 @@ class HandEditedModelTest {
     }
 
     @Test
+    void aStandardDeviationTooSmallToDivideByIsNamed() throws IOException {
+        Path file = saved();
+        edit(file, "standardizer.std", t -> {
+            t.data().setAtIndex(ValueLayout.JAVA_FLOAT, 1, Float.MIN_VALUE);
+            return t;
+        });
+        // Positive and finite, so the old loader took it; its inverse is infinite, and every prediction was NaN.
+        assertThatThrownBy(() -> SparseClassifier.load(file, 1)).isInstanceOf(IOException.class)
+                .hasMessage("model " + file + ": std of feature 1 is 1.4E-45, too small to divide by; expected at least 2.938736E-39");
+    }
+
+    @Test
     void anIndexStoredAsFloatsIsNamed() throws IOException {
         Path file = saved();
         edit(file, "layer.0.col_idx", t -> new Tensor(t.name(), DType.F32, t.shape(), t.data()));
