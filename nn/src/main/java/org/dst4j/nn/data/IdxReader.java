@@ -36,7 +36,7 @@ final class IdxReader {
         try (InputStream ii = open(images); InputStream li = open(labels)) {
             return read(name, ii, images.toString(), li, labels.toString(), like, likeName, bytes -> lengthIfBelow(images, bytes), bytes -> lengthIfBelow(labels, bytes));
         } catch (IOException e) {
-            throw new DataFormatException("cannot read " + images + " / " + labels + ": " + e.getMessage(), e);
+            throw new DataFormatException("cannot read " + images + " / " + labels + ": " + why(e), e);
         }
     }
 
@@ -60,12 +60,12 @@ final class IdxReader {
         try {
             y = readLabels(maybeGunzip(labels), labelsName, labelsShort);
         } catch (IOException e) {
-            throw new DataFormatException(labelsName + ": cannot read: " + e.getMessage(), e);
+            throw new DataFormatException(labelsName + ": cannot read: " + why(e), e);
         }
         try {
             return readImages(name, maybeGunzip(images), imagesName, imagesShort, y, labelsName, like, likeName);
         } catch (IOException e) {
-            throw new DataFormatException(imagesName + ": cannot read: " + e.getMessage(), e);
+            throw new DataFormatException(imagesName + ": cannot read: " + why(e), e);
         }
     }
 
@@ -203,6 +203,15 @@ final class IdxReader {
 
     private static InputStream open(Path p) throws IOException {
         return Files.newInputStream(p);
+    }
+
+    /**
+     * What went wrong reading a file, for "F: cannot read: ...". GZIPInputStream reports a .gz file cut short in its
+     * header or before its trailer as an EOFException without a message, which read "F: cannot read: null".
+     */
+    static String why(IOException e) {
+        if (e.getMessage() != null) return e.getMessage();
+        return e instanceof EOFException ? "unexpected end of file (truncated?)" : e.getClass().getSimpleName();
     }
 
     /** {@code raw}, decompressed if it starts with gzip's magic. */

@@ -131,6 +131,24 @@ class HostileDataFilesTest {
         }
     }
 
+    @Test
+    void aGzipFileCutShortIsNamedAsTruncated() throws Exception {
+        byte[] csv = gzip("1,2,0\n3,4,1\n5,6,0\n7,8,1\n9,10,0\n".getBytes(StandardCharsets.UTF_8));
+        byte[] labels = gzip(idxFiles()[1]);
+        // Cut in the header, and before the trailer: GZIPInputStream's EOFException has no message, and both read "cannot read: null".
+        for (int keep : new int[] {2, csv.length - 8}) {
+            Path f = Files.write(dir.resolve("d" + keep + ".csv.gz"), java.util.Arrays.copyOf(csv, keep));
+            assertThatThrownBy(() -> DataSources.unlabeled(f).close()).isInstanceOf(DataFormatException.class)
+                    .hasMessage(f + ": cannot read: unexpected end of file (truncated?)");
+        }
+        for (int keep : new int[] {2, labels.length - 8}) {
+            Path d = idxDir("cut" + keep, true, 0, idxFiles()[0]);
+            Path f = Files.write(d.resolve("train-labels-idx1-ubyte.gz"), java.util.Arrays.copyOf(labels, keep));
+            assertThatThrownBy(() -> DataSources.load(DataOptions.idx(d)).close()).isInstanceOf(DataFormatException.class)
+                    .hasMessageEndingWith(": unexpected end of file (truncated?)").hasMessageContaining(f.toString());
+        }
+    }
+
     static byte[] npy(String descr, String shape, byte[] data) {
         String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + shape + "), }";
         String h = dict + " ".repeat((64 - (10 + dict.length() + 1) % 64) % 64) + "\n";
