@@ -149,6 +149,18 @@ class HostileDataFilesTest {
         }
     }
 
+    @Test
+    void aDeviceGivenAsADataFileIsNamedAsOne() throws Exception {
+        Path device = Path.of("/dev/null");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(device) && !Files.isRegularFile(device));
+        // The old message said the file did not exist.
+        assertThatThrownBy(() -> DataSources.unlabeled(device)).isInstanceOf(DataFormatException.class)
+                .hasMessage(device + ": not a regular file (a device or pipe), expected a file");
+        Path csv = Files.writeString(dir.resolve("d.csv"), "1,2,0\n3,4,1\n");
+        assertThatThrownBy(() -> DataSources.load(new DataOptions(csv, device, null, null, null, "last", 0.2, 1, 0, 0)))
+                .isInstanceOf(DataFormatException.class).hasMessage("--test-data " + device + ": not a regular file (a device or pipe), expected a file");
+    }
+
     static byte[] npy(String descr, String shape, byte[] data) {
         String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + shape + "), }";
         String h = dict + " ".repeat((64 - (10 + dict.length() + 1) % 64) % 64) + "\n";
