@@ -51,7 +51,7 @@ public final class CsvReader {
             InputStream in = IdxReader.maybeGunzip(raw);
             return rows(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16), file.toString(), labelColumn);
         } catch (IOException e) {
-            throw new DataFormatException(file + ": cannot read: " + e.getMessage(), e);
+            throw new DataFormatException(file + ": cannot read: " + IdxReader.why(e), e);
         }
     }
 
@@ -174,7 +174,7 @@ public final class CsvReader {
             }
             return new FeatureColumns(columns, names);
         } catch (IOException e) {
-            throw new DataFormatException(file + ": cannot read: " + e.getMessage(), e);
+            throw new DataFormatException(file + ": cannot read: " + IdxReader.why(e), e);
         }
     }
 

@@ -279,7 +279,7 @@ public final class DataSources {
      */
     public static Dataset unlabeled(Path file) throws DataFormatException {
         java.util.Objects.requireNonNull(file, "file");
-        if (!Files.isRegularFile(file)) throw new DataFormatException(file + (Files.isDirectory(file) ? ": a directory, expected a file" : ": no such file"));
+        if (!Files.isRegularFile(file)) throw new DataFormatException(file + notAFile(file));
         String base = file.getFileName().toString();
         if (isCsv(file)) return CsvReader.readUnlabeled(base, file);
         if (base.toLowerCase(java.util.Locale.ROOT).endsWith(".npy")) return NpyReader.readUnlabeled(base, file);
@@ -293,8 +293,14 @@ public final class DataSources {
     }
 
     private static Path existing(Path p, String option) throws DataFormatException {
-        if (!Files.isRegularFile(p)) throw new DataFormatException(option + " " + p + (Files.isDirectory(p) ? ": a directory, expected a file" : ": no such file"));
+        if (!Files.isRegularFile(p)) throw new DataFormatException(option + " " + p + notAFile(p));
         return p;
+    }
+
+    // Why p, not a regular file, is refused: a device or pipe that exists (a link to /dev/zero, say) was "no such file".
+    private static String notAFile(Path p) {
+        if (Files.isDirectory(p)) return ": a directory, expected a file";
+        return Files.exists(p) ? ": not a regular file (a device or pipe), expected a file" : ": no such file";
     }
 
     /**

@@ -36,7 +36,7 @@ final class IdxReader {
         try (InputStream ii = open(images); InputStream li = open(labels)) {
             return read(name, ii, images.toString(), li, labels.toString(), like, likeName, bytes -> lengthIfBelow(images, bytes), bytes -> lengthIfBelow(labels, bytes));
         } catch (IOException e) {
-            throw new DataFormatException("cannot read " + images + " / " + labels + ": " + e.getMessage(), e);
+            throw new DataFormatException("cannot read " + images + " / " + labels + ": " + why(e), e);
         }
     }
 
@@ -60,12 +60,12 @@ final class IdxReader {
         try {
             y = readLabels(maybeGunzip(labels), labelsName, labelsShort);
         } catch (IOException e) {
-            throw new DataFormatException(labelsName + ": cannot read: " + e.getMessage(), e);
+            throw new DataFormatException(labelsName + ": cannot read: " + why(e), e);
         }
         try {
             return readImages(name, maybeGunzip(images), imagesName, imagesShort, y, labelsName, like, likeName);
         } catch (IOException e) {
-            throw new DataFormatException(imagesName + ": cannot read: " + e.getMessage(), e);
+            throw new DataFormatException(imagesName + ": cannot read: " + why(e), e);
         }
     }
 
@@ -82,6 +82,9 @@ final class IdxReader {
         if ((long) rows * cols > Integer.MAX_VALUE - 16) {
             throw new DataFormatException(imagesName + ": images of " + rows + " x " + cols + " pixels at byte 8 exceed 2^31 features, the most supported");
         }
+        // As a CSV without rows or an .npy of no samples: trained on, none reached the training command's own check as a
+        // stack trace; tested on, none scored an accuracy of 0.
+        if (n == 0) throw new DataFormatException(imagesName + ": an image count of 0 at byte 4, expected at least one image");
         if (n != y.length) {
             throw new DataFormatException(imagesName + ": " + n + " images but " + labelsName + " has " + y.length + " labels");
         }
@@ -102,7 +105,7 @@ final class IdxReader {
         for (int l : y) classes = Math.max(classes, l + 1);
         Dataset d = Dataset.allocate(name, n, features, y, classes, rows, cols);
         try {
-            byte[] buf = new byte[n == 0 ? 0 : features]; // no images: the header's size is not in the file
+            byte[] buf = new byte[features];
             float[] row = new float[buf.length];
             for (int s = 0; s < n; s++) {
                 try {
@@ -200,6 +203,15 @@ final class IdxReader {
 
     private static InputStream open(Path p) throws IOException {
         return Files.newInputStream(p);
+    }
+
+    /**
+     * What went wrong reading a file, for "F: cannot read: ...". GZIPInputStream reports a .gz file cut short in its
+     * header or before its trailer as an EOFException without a message, which read "F: cannot read: null".
+     */
+    static String why(IOException e) {
+        if (e.getMessage() != null) return e.getMessage();
+        return e instanceof EOFException ? "unexpected end of file (truncated?)" : e.getClass().getSimpleName();
     }
 
     /** {@code raw}, decompressed if it starts with gzip's magic. */

@@ -138,8 +138,14 @@ public final class ModelFile {
                     requireFinite(ck.tensor(p + "bias"));
                     if (opt != null) {
                         layer.attach(opt);
+                        // As the weights: a NaN momentum or moment reached the weights at the first step, and the run
+                        // stopped as diverged, blaming the learning rate.
                         copy(ck.tensor(p + "bias_state"), layer.biasState(), (long) layer.out() * opt.biasSlots() * 4, p + "bias_state");
-                        for (String side : opt.sideArrays()) copy(ck.tensor(p + "side." + side), w.side(side), w.nnz() * 4, p + "side." + side);
+                        requireFinite(ck.tensor(p + "bias_state"));
+                        for (String side : opt.sideArrays()) {
+                            copy(ck.tensor(p + "side." + side), w.side(side), w.nnz() * 4, p + "side." + side);
+                            requireFinite(ck.tensor(p + "side." + side));
+                        }
                     }
                 }
                 // Still inside the try: a bad field or standardizer found now must free the layers too.
@@ -150,7 +156,8 @@ public final class ModelFile {
                     opt.setSteps(steps);
                 }
                 Standardizer std = null;
-                if (ck.has("standardizer.mean")) {
+                // Either half alone is a file edited or cut: loaded without it, the model was given unscaled input and said nothing.
+                if (ck.has("standardizer.mean") || ck.has("standardizer.std")) {
                     std = new Standardizer(ck.tensor("standardizer.mean").toFloatArray(), ck.tensor("standardizer.std").toFloatArray());
                     int features = std.mean().length;
                     if (features != sizes[0]) throw new IllegalArgumentException("standardizer has " + features + " features, the network " + sizes[0] + " inputs");

@@ -119,6 +119,48 @@ class HostileDataFilesTest {
         assertThat(allocated).as("bytes allocated").isLessThan(32L << 20);
     }
 
+    @Test
+    void anIdxFileOfNoImagesIsNamed() throws Exception {
+        for (int file : new int[] {0, 2}) {
+            Path d = idxDir("none" + file, false, file, idx(0x803, new int[] {0, 3, 3}, new byte[0]));
+            Files.write(d.resolve(file == 0 ? "train-labels-idx1-ubyte" : "t10k-labels-idx1-ubyte"), idx(0x801, new int[] {0}, new byte[0]));
+            Path images = d.resolve(file == 0 ? "train-images-idx3-ubyte" : "t10k-images-idx3-ubyte");
+            // The old reader read them: no training samples reached 'dst4j set' as a stack trace, no test samples an accuracy of 0.
+            assertThatThrownBy(() -> DataSources.load(DataOptions.idx(d)).close()).isInstanceOf(DataFormatException.class)
+                    .hasMessage(images + ": an image count of 0 at byte 4, expected at least one image");
+        }
+    }
+
+    @Test
+    void aGzipFileCutShortIsNamedAsTruncated() throws Exception {
+        byte[] csv = gzip("1,2,0\n3,4,1\n5,6,0\n7,8,1\n9,10,0\n".getBytes(StandardCharsets.UTF_8));
+        byte[] labels = gzip(idxFiles()[1]);
+        // Cut in the header, and before the trailer: GZIPInputStream's EOFException has no message, and both read "cannot read: null".
+        for (int keep : new int[] {2, csv.length - 8}) {
+            Path f = Files.write(dir.resolve("d" + keep + ".csv.gz"), java.util.Arrays.copyOf(csv, keep));
+            assertThatThrownBy(() -> DataSources.unlabeled(f).close()).isInstanceOf(DataFormatException.class)
+                    .hasMessage(f + ": cannot read: unexpected end of file (truncated?)");
+        }
+        for (int keep : new int[] {2, labels.length - 8}) {
+            Path d = idxDir("cut" + keep, true, 0, idxFiles()[0]);
+            Path f = Files.write(d.resolve("train-labels-idx1-ubyte.gz"), java.util.Arrays.copyOf(labels, keep));
+            assertThatThrownBy(() -> DataSources.load(DataOptions.idx(d)).close()).isInstanceOf(DataFormatException.class)
+                    .hasMessageEndingWith(": unexpected end of file (truncated?)").hasMessageContaining(f.toString());
+        }
+    }
+
+    @Test
+    void aDeviceGivenAsADataFileIsNamedAsOne() throws Exception {
+        Path device = Path.of("/dev/null");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(device) && !Files.isRegularFile(device));
+        // The old message said the file did not exist.
+        assertThatThrownBy(() -> DataSources.unlabeled(device)).isInstanceOf(DataFormatException.class)
+                .hasMessage(device + ": not a regular file (a device or pipe), expected a file");
+        Path csv = Files.writeString(dir.resolve("d.csv"), "1,2,0\n3,4,1\n");
+        assertThatThrownBy(() -> DataSources.load(new DataOptions(csv, device, null, null, null, "last", 0.2, 1, 0, 0)))
+                .isInstanceOf(DataFormatException.class).hasMessage("--test-data " + device + ": not a regular file (a device or pipe), expected a file");
+    }
+
     static byte[] npy(String descr, String shape, byte[] data) {
         String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + shape + "), }";
         String h = dict + " ".repeat((64 - (10 + dict.length() + 1) % 64) % 64) + "\n";

@@ -17,6 +17,8 @@ import org.dst4j.nn.data.Standardizer;
 import org.dst4j.nn.io.CheckpointFile;
 import org.dst4j.nn.io.CheckpointFile.DType;
 import org.dst4j.nn.io.CheckpointFile.Tensor;
+import org.dst4j.nn.network.SparseMlp;
+import org.dst4j.nn.optim.Sgd;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,7 +44,7 @@ class HandEditedModelTest {
         return a;
     }
 
-    // Rewrites one tensor of the file, checksums recomputed.
+    // Rewrites one tensor of the file, checksums recomputed; a change to null drops the tensor.
     static void edit(Path file, String name, UnaryOperator<Tensor> change) throws IOException {
         try (CheckpointFile.Checkpoint ck = CheckpointFile.read(file); Arena arena = Arena.ofConfined()) {
             List<Tensor> tensors = new ArrayList<>();
@@ -51,7 +53,8 @@ class HandEditedModelTest {
                 MemorySegment copy = arena.allocate(Math.max(1, t.data().byteSize())).asSlice(0, t.data().byteSize());
                 copy.copyFrom(t.data());
                 Tensor own = new Tensor(n, t.dtype(), t.shape(), copy);
-                tensors.add(n.equals(name) ? change.apply(own) : own);
+                Tensor kept = n.equals(name) ? change.apply(own) : own;
+                if (kept != null) tensors.add(kept);
             }
             Path tmp = file.resolveSibling("edited.tmp");
             CheckpointFile.write(tmp, ck.header(), tensors);
@@ -95,6 +98,48 @@ class HandEditedModelTest {
         });
         assertThatThrownBy(() -> SparseClassifier.load(file, 1)).isInstanceOf(IOException.class)
                 .hasMessage("model " + file + ": std of feature 2 is 0.0, expected a finite number > 0");
+    }
+
+    @Test
+    void aNonFiniteOptimizerStateIsNamed() throws IOException {
+        for (String name : new String[] {"layer.0.side." + Sgd.VELOCITY, "layer.1.bias_state"}) {
+            Path file = dir.resolve(name + ".dst4j");
+            try (SparseMlp net = ClassifierLifecycleTest.net(1)) {
+                Sgd sgd = new Sgd(0.9f, 1e-4f);
+                net.attach(sgd);
+                ModelFile.save(file, net, sgd, null, Map.of());
+            }
+            edit(file, name, t -> {
+                t.data().setAtIndex(ValueLayout.JAVA_FLOAT, 0, Float.NaN);
+                return t;
+            });
+            // The old loader took it: resumed, the first step made the weights NaN and the run stopped as diverged.
+            assertThatThrownBy(() -> ModelFile.load(file, new Sgd(0.9f, 1e-4f)).net().close()).as(name).isInstanceOf(IOException.class)
+                    .hasMessage("model " + file + ": tensor '" + name + "': element 0 is NaN, expected a finite number");
+        }
+    }
+
+    @Test
+    void aStandardizerWithOneHalfMissingIsNamed() throws IOException {
+        for (String gone : new String[] {"standardizer.mean", "standardizer.std"}) {
+            Path file = saved();
+            edit(file, gone, t -> null);
+            // The old loader, without the mean, loaded no standardizer at all and predicted on unscaled input.
+            assertThatThrownBy(() -> SparseClassifier.load(file, 1)).as(gone).isInstanceOf(IOException.class)
+                    .hasMessage(file + ": no tensor '" + gone + "'");
+        }
+    }
+
+    @Test
+    void aStandardDeviationTooSmallToDivideByIsNamed() throws IOException {
+        Path file = saved();
+        edit(file, "standardizer.std", t -> {
+            t.data().setAtIndex(ValueLayout.JAVA_FLOAT, 1, Float.MIN_VALUE);
+            return t;
+        });
+        // Positive and finite, so the old loader took it; its inverse is infinite, and every prediction was NaN.
+        assertThatThrownBy(() -> SparseClassifier.load(file, 1)).isInstanceOf(IOException.class)
+                .hasMessage("model " + file + ": std of feature 1 is 1.4E-45, too small to divide by; expected at least 2.938736E-39");
     }
 
     @Test
