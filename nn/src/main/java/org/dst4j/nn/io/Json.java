@@ -104,6 +104,7 @@ public final class Json {
     /**
      * The text of a JSON file (a model directory's manifest, a metrics log) as UTF-8, or an IOException naming
      * the file: a byte that is not UTF-8 was "Input length = 1", naming nothing, and any file was read whole.
+     * A leading byte order mark is dropped.
      */
     public static String readFile(Path file) throws IOException {
         long size = Files.size(file);
@@ -114,7 +115,9 @@ public final class Json {
         CoderResult r = utf8.decode(in, out, true);
         if (!r.isError()) r = utf8.flush(out);
         if (r.isError()) throw new IOException(file + ": byte " + in.position() + " is not UTF-8 text");
-        return out.flip().toString();
+        String text = out.flip().toString();
+        // Editors on Windows start UTF-8 with a byte order mark, which the parser refused as an invisible character.
+        return text.startsWith("\uFEFF") ? text.substring(1) : text;
     }
 
     /** Parses one JSON value (surrounding whitespace allowed, nothing else). */

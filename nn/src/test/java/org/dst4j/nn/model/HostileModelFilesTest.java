@@ -91,6 +91,22 @@ class HostileModelFilesTest {
     }
 
     @Test
+    void aManifestSavedWithAByteOrderMarkLoads() throws IOException {
+        Path mh = dir.resolve("mh");
+        try (org.dst4j.nn.network.MultiHeadMlp net = ClassifierLifecycleTest.multiHead(1)) {
+            MultiHeadClassifier.save(net, mh, null, Map.of());
+        }
+        Path manifest = mh.resolve(MultiHeadClassifier.MANIFEST);
+        Files.writeString(manifest, "\uFEFF" + Files.readString(manifest)); // as Notepad saves UTF-8
+        try (Classifier c = Classifier.load(mh, 1)) {
+            assertThat(c).isInstanceOf(MultiHeadClassifier.class);
+        }
+        // Only at the start: elsewhere it is a character the parser does not take.
+        Files.writeString(manifest, Files.readString(manifest).substring(1) + "\uFEFF");
+        assertThatThrownBy(() -> Classifier.load(mh, 1)).isInstanceOf(IOException.class).hasMessageContaining(manifest.toString());
+    }
+
+    @Test
     void aPartNameWithANulIsNamedNotAnInvalidPathException() throws IOException {
         Path mh = dir.resolve("mh");
         try (org.dst4j.nn.network.MultiHeadMlp net = ClassifierLifecycleTest.multiHead(1)) {
