@@ -326,8 +326,8 @@ final class QuickSelectionCommand implements Command {
         }
 
         Dataset load(Options o) throws UsageException, DataFormatException {
-            if (o.given("labels") && !Files.isRegularFile(o.path("labels"))) throw new DataFormatException("--labels " + o.path("labels") + ": no such file");
-            if (!Files.isRegularFile(file)) throw new DataFormatException("--data " + file + (Files.isDirectory(file) ? ": a directory, expected a file" : ": no such file"));
+            if (o.given("labels")) DataSources.existing(o.path("labels"), "--labels");
+            DataSources.existing(file, "--data");
             String base = file.getFileName().toString().replaceFirst("(?i)\\.(csv|csv\\.gz|tsv|txt|npy)$", "");
             // A .npy's --labels file is not read: no label is used without --evaluate. A CSV's label column is read to leave it out.
             Dataset all = !csv ? DataSources.unlabeled(file)

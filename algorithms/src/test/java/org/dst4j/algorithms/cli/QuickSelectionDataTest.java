@@ -155,6 +155,18 @@ class QuickSelectionDataTest {
         assertThat(whole.err()).isEqualTo("dst4j quickselection: --data " + missing + ": no such file");
     }
 
+    @Test
+    void aDeviceGivenAsDataOrLabelsIsNamedAsOne() throws Exception {
+        Path device = java.nio.file.Files.createSymbolicLink(dir.resolve("null.csv"), Path.of("/dev/null"));
+        var csv = run(args("quickselection", "--data", device.toString(), "--label-column", "none", "--out", dir.resolve("a").toString()));
+        assertThat(csv.code()).as(csv.err()).isEqualTo(1);
+        assertThat(csv.err()).isEqualTo("dst4j quickselection: --data " + device + ": not a regular file (a device or pipe), expected a file");
+        Path npy = java.nio.file.Files.write(dir.resolve("x.npy"), npy("<f4", "2, 2", ByteBuffer.allocate(16)));
+        Path labels = java.nio.file.Files.createSymbolicLink(dir.resolve("y.npy"), Path.of("/dev/null"));
+        var withLabels = run(args("quickselection", "--data", npy.toString(), "--labels", labels.toString(), "--out", dir.resolve("b").toString()));
+        assertThat(withLabels.err()).isEqualTo("dst4j quickselection: --labels " + labels + ": not a regular file (a device or pipe), expected a file");
+    }
+
     private static byte[] npy(String descr, String shape, ByteBuffer data) {
         String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + shape + "), }";
         int pad = (64 - (10 + dict.length() + 1) % 64) % 64;

@@ -292,7 +292,12 @@ public final class DataSources {
         return n.endsWith(".csv") || n.endsWith(".csv.gz") || n.endsWith(".tsv") || n.endsWith(".txt");
     }
 
-    private static Path existing(Path p, String option) throws DataFormatException {
+    /**
+     * {@code p}, when it is a regular file; else a {@link DataFormatException} "OPTION P: no such file" (or
+     * "a directory, expected a file", or "not a regular file (a device or pipe)"), the message the loaders
+     * give for their own options.
+     */
+    public static Path existing(Path p, String option) throws DataFormatException {
         if (!Files.isRegularFile(p)) throw new DataFormatException(option + " " + p + notAFile(p));
         return p;
     }
