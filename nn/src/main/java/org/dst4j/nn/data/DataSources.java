@@ -397,6 +397,11 @@ public final class DataSources {
             Path p = dir.resolve(base + suffix);
             if (Files.isRegularFile(p)) return p;
         }
+        // There but not a file (a directory, a link to a device): "missing" sent the user looking for a file they could see.
+        for (String suffix : new String[] {".gz", ""}) {
+            Path p = dir.resolve(base + suffix);
+            if (Files.exists(p)) throw new DataFormatException(p + notAFile(p));
+        }
         throw new DataFormatException(dir + ": missing " + base + "[.gz] (an IDX directory needs train-images, train-labels, t10k-images and t10k-labels)");
     }
 

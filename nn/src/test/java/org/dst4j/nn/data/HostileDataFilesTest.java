@@ -159,6 +159,16 @@ class HostileDataFilesTest {
         Path csv = Files.writeString(dir.resolve("d.csv"), "1,2,0\n3,4,1\n");
         assertThatThrownBy(() -> DataSources.load(new DataOptions(csv, device, null, null, null, "last", 0.2, 1, 0, 0)))
                 .isInstanceOf(DataFormatException.class).hasMessage("--test-data " + device + ": not a regular file (a device or pipe), expected a file");
+        // In an IDX directory, under one of the four names: it was reported missing.
+        Path idx = Files.createDirectories(dir.resolve("idx"));
+        Path labels = Files.createSymbolicLink(idx.resolve("train-labels-idx1-ubyte"), device);
+        Path images = Files.createDirectories(idx.resolve("train-images-idx3-ubyte.gz"));
+        assertThatThrownBy(() -> DataSources.idxDirectory(idx, "x")).isInstanceOf(DataFormatException.class)
+                .hasMessage(images + ": a directory, expected a file");
+        Files.delete(images);
+        Files.write(idx.resolve("train-images-idx3-ubyte"), new byte[0]);
+        assertThatThrownBy(() -> DataSources.idxDirectory(idx, "x")).isInstanceOf(DataFormatException.class)
+                .hasMessage(labels + ": not a regular file (a device or pipe), expected a file");
     }
 
     static byte[] npy(String descr, String shape, byte[] data) {
