@@ -119,8 +119,9 @@ public final class Trainer {
         for (int r = 0; r < x.rows(); r++) for (int c = 0; c < x.cols(); c++) largest = Math.max(largest, Math.abs(x.get(r, c)));
         String scale = "scale the inputs (standardize the features)";
         if (stepsDone == 1) {
-            return new DivergedException("the loss of the first batch, before any update, is " + loss + " (its largest input's magnitude: "
-                    + largest + "): " + scale);
+            // Only the inputs and the initial weights made it: blame whichever is out of range.
+            String first = "the loss of the first batch, before any update, is " + loss + " (its largest input's magnitude: " + largest + "): ";
+            return new DivergedException(first + (largest > LARGE_INPUT || !Float.isFinite(largest) ? scale : "the initial weights are too large for the network"));
         }
         String where = "training diverged at epoch " + (epoch + 1) + ", batch " + (batch + 1) + ": the loss became " + loss;
         return new DivergedException(largest > LARGE_INPUT

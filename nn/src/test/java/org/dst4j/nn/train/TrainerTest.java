@@ -158,6 +158,15 @@ class TrainerTest {
             assertThatThrownBy(() -> trainer(pk).run(a, huge, test, null, new Trainer.State(new RandomStream(3), new RandomStream(4)), (m, s) -> {}))
                     .isInstanceOf(Trainer.DivergedException.class).hasMessageStartingWith("the loss of the first batch, before any update, is ")
                     .hasMessageMatching(".*\\(its largest input's magnitude: [0-9.]+E38\\): scale the inputs \\(standardize the features\\)");
+            // Inputs in range on the first batch: the initial weights are all that is left.
+            MlpConfig hugeWeights = new MlpConfig(new int[] {FEATURES, 24, 16, CLASSES}, "relu", 0.6f, Activation.linear(), 0f, new Density.Uniform(0.5),
+                    new WeightInit.Normal(1e30f));
+            try (SparseMlp d = SparseMlp.create(hugeWeights, new RandomStream(2), 9)) {
+                assertThatThrownBy(() -> trainer(pk).run(d, normal, test, null, new Trainer.State(new RandomStream(3), new RandomStream(4)), (m, s) -> {}))
+                        .isInstanceOf(Trainer.DivergedException.class)
+                        .hasMessageMatching("the loss of the first batch, before any update, is NaN \\(its largest input's magnitude: [0-9.]+\\): "
+                                + "the initial weights are too large for the network");
+            }
             // Finite at first, then overflowing through the updates: both causes are named.
             try (Dataset large = Dataset.of("large", scaled(normal, 1e20), 90, FEATURES, normal.labels(), CLASSES);
                  SparseMlp c = SparseMlp.create(config(), new RandomStream(2), 9)) {
