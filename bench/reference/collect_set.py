@@ -1,5 +1,5 @@
-# One line per run of run_all.sh: seconds per epoch (training pass + topology evolution), evolution seconds, accuracy
-# after 2 epochs, connections, peak RSS. usage: python3 collect.py  (reads $REFS, as run_all.sh)
+# One line per run of run_all_set.sh: seconds per epoch (training pass + topology evolution), evolution seconds, accuracy
+# after 2 epochs, connections, peak RSS. usage: python3 collect_set.py  (reads $REFS, as run_all_set.sh)
 import re, json, glob, os
 os.chdir(os.environ.get("REFS", os.path.join(os.path.dirname(os.path.abspath(__file__)), "refs")))
 rounds = sorted(int(re.search(r"-r(\d+)", p).group(1)) for p in glob.glob("logs/mocanu-r*.txt"))
