@@ -84,6 +84,7 @@ public final class DataSources {
             if (o.testData() != null) throw new DataOptionException("--test-data is for a .csv or .npy --data file; " + p + " is an IDX directory");
             return FileKind.IDX;
         }
+        if (!Files.isRegularFile(p)) throw new DataFormatException("--data " + p + notAFile(p)); // a device is read until memory runs out
         if (isCsv(p)) return FileKind.CSV;
         if (p.getFileName().toString().endsWith(".npy")) return FileKind.NPY;
         throw new DataFormatException("--data " + p + ": unsupported file; expected a directory of IDX files, a .csv[.gz] or a .npy file");
