@@ -22,6 +22,16 @@ final class LayerCheck {
 
     /** As {@link #check(Options, String, String, int[], double[])}, where raising the density is not the only way out. */
     static void check(Options o, String densityOption, String network, int[] sizes, double[] densities, String remedy) throws UsageException {
+        check(o, densityOption, network, sizes, densities, remedy, true);
+    }
+
+    /**
+     * As {@link #check(Options, String, String, int[], double[], String)}; {@code everyOutput} false skips the output
+     * layer's check, for a network whose outputs are not its product: an autoencoder's unreached outputs are
+     * reconstructed as constants, and QuickSelection ranks its inputs.
+     */
+    static void check(Options o, String densityOption, String network, int[] sizes, double[] densities, String remedy, boolean everyOutput)
+            throws UsageException {
         String given = "--" + densityOption + " " + o.string(densityOption), of = network.isEmpty() ? "" : " of the " + network;
         long[] c = new long[densities.length];
         double logPaths = 0;
@@ -45,7 +55,7 @@ final class LayerCheck {
         }
         // Each connection feeds one output; an output fed by none is a constant, a class never predicted.
         int last = c.length - 1, outputs = sizes[last + 1];
-        if (c[last] < outputs) {
+        if (everyOutput && c[last] < outputs) {
             throw new UsageException(given + " leaves the " + sizes[last] + " -> " + outputs + " output layer" + of + " only " + c[last]
                     + " connection" + (c[last] == 1 ? "" : "s") + " for its " + outputs + " outputs, so at least " + (outputs - c[last])
                     + " of them could not depend on the input; " + remedy);

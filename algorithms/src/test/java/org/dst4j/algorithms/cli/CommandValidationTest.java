@@ -225,6 +225,10 @@ class CommandValidationTest {
         assertThat(tiny("neurotrails", "--hidden", "200,200", "--shared-layers", "2", "--backbone-share", "0.999").err())
                 .startsWith("dst4j neurotrails: --density 0.1 leaves the 200 -> 3 output layer of the backbone + head only ")
                 .endsWith("could not depend on the input; raise --density or lower --backbone-share 0.999");
+        // An autoencoder's outputs are not what QuickSelection keeps: 3 connections for 4 outputs still rank the inputs.
+        Outcome autoencoder = run("quickselection", "--data", tinyCsv(), "--threads", "1", "--epochs", "1", "--out", dir.resolve("qs").toString(),
+                "--k", "2", "--hidden", "1", "--epsilon", "0.6");
+        assertThat(autoencoder.code()).as(autoencoder.err()).isZero();
         assertThat(tiny("neurotrails", "--hidden", "200,200", "--shared-layers", "2", "--backbone-share", "0.99").err()).doesNotContain("could not depend");
         int[] sizes = {10, 5, 3};
         LayerCheck.check(set(), "epsilon", "", sizes, new double[] {1, 1.0 / 5});
