@@ -25,9 +25,10 @@ public record Standardizer(float[] mean, float[] std) {
         for (int f = 0; f < mean.length; f++) {
             if (!Float.isFinite(mean[f])) throw new IllegalArgumentException("mean of feature " + f + " is " + mean[f] + ", expected a finite number");
             if (!(std[f] > 0 && Float.isFinite(std[f]))) throw new IllegalArgumentException("std of feature " + f + " is " + std[f] + ", expected a finite number > 0");
-            // Below 1 / Float.MAX_VALUE the inverse apply() multiplies by is infinite, and every prediction NaN.
+            // Up to 1 / Float.MAX_VALUE (itself included) the inverse apply() multiplies by is infinite, and every prediction NaN.
             if (!Float.isFinite(1f / std[f])) {
-                throw new IllegalArgumentException("std of feature " + f + " is " + std[f] + ", too small to divide by; expected at least " + 1f / Float.MAX_VALUE);
+                throw new IllegalArgumentException("std of feature " + f + " is " + std[f] + ", too small to divide by; expected at least "
+                        + Math.nextUp(1f / Float.MAX_VALUE));
             }
         }
     }

@@ -139,7 +139,10 @@ class HandEditedModelTest {
         });
         // Positive and finite, so the old loader took it; its inverse is infinite, and every prediction was NaN.
         assertThatThrownBy(() -> SparseClassifier.load(file, 1)).isInstanceOf(IOException.class)
-                .hasMessage("model " + file + ": std of feature 1 is 1.4E-45, too small to divide by; expected at least 2.938736E-39");
+                .hasMessage("model " + file + ": std of feature 1 is 1.4E-45, too small to divide by; expected at least 2.938737E-39");
+        // The least std the message names is taken, the float below it is not (1 / Float.MAX_VALUE, whose inverse overflows).
+        assertThat(new Standardizer(new float[1], new float[] {2.938737E-39f}).std()[0]).isEqualTo(2.938737E-39f);
+        assertThatThrownBy(() -> new Standardizer(new float[1], new float[] {Math.nextDown(2.938737E-39f)})).hasMessageContaining("too small to divide by");
     }
 
     @Test
