@@ -82,20 +82,22 @@ class HostileModelFilesTest {
         assertThatThrownBy(() -> Classifier.load(ens, 1)).isInstanceOf(IOException.class)
                 .hasMessage(manifest + ": byte " + (json.length - 4) + " is not UTF-8 text");
 
-        Path mh = dir.resolve("mh");
-        try (org.dst4j.nn.network.MultiHeadMlp net = ClassifierLifecycleTest.multiHead(1)) {
-            MultiHeadClassifier.save(net, mh, null, Map.of());
-        }
+        Path mh = savedMultiHead();
         Path mhManifest = Files.write(mh.resolve(MultiHeadClassifier.MANIFEST), new byte[] {'{', (byte) 0xc3, '}'});
         assertThatThrownBy(() -> Classifier.load(mh, 1)).isInstanceOf(IOException.class).hasMessage(mhManifest + ": byte 1 is not UTF-8 text");
     }
 
-    @Test
-    void aManifestSavedWithAByteOrderMarkLoads() throws IOException {
+    private Path savedMultiHead() throws IOException {
         Path mh = dir.resolve("mh");
         try (org.dst4j.nn.network.MultiHeadMlp net = ClassifierLifecycleTest.multiHead(1)) {
             MultiHeadClassifier.save(net, mh, null, Map.of());
         }
+        return mh;
+    }
+
+    @Test
+    void aManifestSavedWithAByteOrderMarkLoads() throws IOException {
+        Path mh = savedMultiHead();
         Path manifest = mh.resolve(MultiHeadClassifier.MANIFEST);
         Files.writeString(manifest, "\uFEFF" + Files.readString(manifest)); // as Notepad saves UTF-8
         try (Classifier c = Classifier.load(mh, 1)) {
@@ -108,10 +110,7 @@ class HostileModelFilesTest {
 
     @Test
     void aPartNameWithANulIsNamedNotAnInvalidPathException() throws IOException {
-        Path mh = dir.resolve("mh");
-        try (org.dst4j.nn.network.MultiHeadMlp net = ClassifierLifecycleTest.multiHead(1)) {
-            MultiHeadClassifier.save(net, mh, null, Map.of());
-        }
+        Path mh = savedMultiHead();
         Path manifest = mh.resolve(MultiHeadClassifier.MANIFEST);
         Files.writeString(manifest, Files.readString(manifest).replace("\"backbone.dst4j\"", "\"backbone\\u0000.dst4j\""));
         assertThatThrownBy(() -> Classifier.load(mh, 1)).isInstanceOf(IOException.class)
