@@ -42,6 +42,10 @@ public final class Main {
         // The command line draws its PNGs off-screen; with a DISPLAY set, AWT would otherwise connect to it. The
         // library leaves the property to the application embedding it.
         if (System.getProperty("java.awt.headless") == null) System.setProperty("java.awt.headless", "true");
+        // A German locale printed "test accuracy 0,7120": logs that scripts read and people compare between machines
+        // show numbers as the README and metrics.json do, whatever the locale. Messages stay in the user's language
+        // category (they are English anyway); the library leaves the default to the application embedding it.
+        java.util.Locale.setDefault(java.util.Locale.Category.FORMAT, java.util.Locale.ROOT);
         System.exit(run(args));
     }
 

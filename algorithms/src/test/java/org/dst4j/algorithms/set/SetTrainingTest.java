@@ -244,6 +244,27 @@ class SetTrainingTest {
         }
     }
 
+    // Under a German locale the command printed "test accuracy 0,7120" and "1,82s": its numbers read as in the README
+    // and metrics.json on every machine.
+    @Test
+    void theCommandLinePrintsNumbersTheSameUnderEveryLocale(@TempDir Path dir) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(), "-Duser.language=de",
+                "-Duser.country=DE", "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
+                Main.class.getName(), "set"));
+        cmd.addAll(List.of(SMALL));
+        cmd.addAll(List.of("--epochs", "1", "--threads", "1", "--out", dir.resolve("run").toString()));
+        Path log = dir.resolve("child.log");
+        Process child = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            assertThat(child.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            child.destroyForcibly();
+        }
+        String printed = Files.readString(log);
+        assertThat(child.exitValue()).as(printed).isZero();
+        assertThat(printed).contains("test accuracy 0.", "median epoch ").doesNotContainPattern("\\d,\\d");
+    }
+
     private static String stdout(Runnable r) {
         java.io.PrintStream so = System.out;
         java.io.ByteArrayOutputStream sink = new java.io.ByteArrayOutputStream();

@@ -101,7 +101,7 @@ public final class Heatmap {
                         g.setColor(new Color(1f - 0.8f * t, 1f - 0.45f * t, 1f - 0.2f * t));
                         g.fillRect(x, y, CELL, CELL);
                         g.setColor(t > 0.6f ? Color.WHITE : Color.BLACK);
-                        String s = String.format("%.1f", 100 * a);
+                        String s = String.format(java.util.Locale.ROOT, "%.1f", 100 * a);
                         g.drawString(s, x + CELL / 2 - g.getFontMetrics().stringWidth(s) / 2, y + CELL / 2 + 5);
                     }
                     g.setColor(Color.GRAY);

@@ -44,6 +44,31 @@ class ChartTest {
         assertThat(BarChart.axis(-0.5, 0.5)[0]).isEqualTo(-1.5);
     }
 
+    // Under a German default locale the heatmap's cells read "95,0" and the bar chart's values "0,0600", beside line
+    // charts labelled "0.5": a chart's numbers do not depend on where it was drawn.
+    @Test
+    void chartsDrawTheirNumbersTheSameUnderEveryLocale() {
+        java.util.Locale before = java.util.Locale.getDefault(java.util.Locale.Category.FORMAT);
+        java.util.function.Supplier<BufferedImage[]> draw = () -> new BufferedImage[] {
+            new Heatmap("t", "task", "after").add("a", new double[][] {{0.95, 0.5}, {Double.NaN, 0.825}}).render(),
+            new BarChart("t", "accuracy").add("a", 0.06, false).add("b", 0.24, true).render()};
+        BufferedImage[] root, german;
+        try {
+            java.util.Locale.setDefault(java.util.Locale.Category.FORMAT, java.util.Locale.ROOT);
+            root = draw.get();
+            java.util.Locale.setDefault(java.util.Locale.Category.FORMAT, java.util.Locale.GERMANY);
+            german = draw.get();
+        } finally {
+            java.util.Locale.setDefault(java.util.Locale.Category.FORMAT, before);
+        }
+        for (int i = 0; i < root.length; i++) {
+            assertThat(german[i].getWidth()).isEqualTo(root[i].getWidth());
+            int w = root[i].getWidth(), h = root[i].getHeight();
+            assertThat(java.util.Arrays.equals(german[i].getRGB(0, 0, w, h, null, 0, w), root[i].getRGB(0, 0, w, h, null, 0, w)))
+                    .as(i == 0 ? "heatmap drawn the same" : "bar chart drawn the same").isTrue();
+        }
+    }
+
     // One panel (spacenet --no-baselines) cut the title off mid-word, and rows after the first were labelled in gray.
     @Test
     void aHeatmapFitsItsTitleAndLabelsEveryRowInBlack() {
