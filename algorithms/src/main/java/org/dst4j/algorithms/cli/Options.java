@@ -18,7 +18,6 @@ final class Options {
     private final Map<String, Spec> specs = new LinkedHashMap<>();
     private final Map<String, String> values = new LinkedHashMap<>();
     private final Map<String, String> refused = new LinkedHashMap<>();
-    private boolean help;
 
     Options(String command, String summary) {
         this.command = command;
@@ -57,7 +56,6 @@ final class Options {
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--help") || a.equals("-h")) {
-                help = true;
                 System.out.println(help());
                 return false;
             }
