@@ -29,7 +29,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * The three sparse products of a training step at a 4096 x 4096 layer. Besides JMH's own score
  * (time per call), the {@code flops} counter reports effective FLOP/s: 2·nnz·batch per call, the
  * arithmetic a dense-masked implementation would also do on the live connections only.
- * {@code kernels=scalar} runs the portable reference path for the Panama/scalar ratio.
+ * {@code kernels=scalar} runs the portable reference path for the Panama/scalar ratio, {@code kernels=baseline}
+ * the frozen earlier Panama kernels ({@code BaselinePanamaKernels}).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)

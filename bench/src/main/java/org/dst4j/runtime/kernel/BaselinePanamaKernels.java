@@ -16,8 +16,11 @@ import org.dst4j.runtime.dense.DenseMatrix;
 import org.dst4j.runtime.sparse.CsrMatrix;
 
 /**
- * SIMD kernels on {@code jdk.incubator.vector}, for any vector width. Only {@link KernelProvider}
- * loads this class, and only after checking that the incubator module is readable.
+ * A frozen copy of the SIMD kernels as {@code PanamaKernels} was when commit 46d672c added it, kept in {@code bench}
+ * for A/B against the current ones in one JMH run ({@code SparseKernelsBench -p kernels=baseline}; see
+ * docs/results/kernels.md). Only that benchmark creates it; {@link KernelProvider} never loads it. The
+ * kernels added to {@link Kernels} since ({@code adamStep}, {@code dropout}, {@code elementMult}) run the
+ * scalar ones.
  *
  * <p>Sparse products keep a block of the batch in registers while walking a row's connections: each
  * connection costs one broadcast and one FMA per vector, and every output is stored once.
