@@ -33,7 +33,10 @@ public final class Main {
 
     /** Runs {@link #run} and exits with its code (after re-launching with the Vector module if needed). */
     public static void main(String[] args) {
-        if (!KernelProvider.vectorModulePresent() && System.getProperty(RELAUNCHED) == null
+        // An argument this JVM could not decode (U+FFFD: 'ü' in the C locale) would reach the child as a plain '?', and
+        // '--out ü-out' wrote '??-out': not relaunched, the command refuses it (Options.undecodable).
+        boolean undecodable = java.util.Arrays.stream(args).anyMatch(a -> a.indexOf('\uFFFD') >= 0);
+        if (!undecodable && !KernelProvider.vectorModulePresent() && System.getProperty(RELAUNCHED) == null
                 && !"scalar".equalsIgnoreCase(System.getProperty("dst4j.kernels", ""))) {
             Integer code = relaunchWithVectorModule(args);
             if (code != null) System.exit(code);
