@@ -51,11 +51,7 @@ public final class AtomicFiles {
         Path tmp = null;
         try {
             if (dir != null) Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
-            // createTempFile makes the file private (0600); results are ordinary files (0644).
-            if (tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-            }
+            tmp = createTemporary(dir != null ? dir : file.toAbsolutePath(), file.getFileName().toString());
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
                  OutputStream out = new BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch), 1 << 16)) {
                 body.writeTo(out);
@@ -75,6 +71,42 @@ public final class AtomicFiles {
             deleteAfter(e, tmp);
             throw e;
         }
+    }
+
+    /**
+     * A new empty temporary for {@code name} in {@code dir}, ".NAME.DIGITS.tmp", created as any new file is: 0666
+     * less the umask. (createTempFile's 0600, then set to 0644, ignored the umask: 077 left predictions readable by
+     * every user of a shared machine, 002 kept a group from replacing its project's files.)
+     */
+    private static Path createTemporary(Path dir, String name) throws IOException {
+        String prefix = "." + temporaryStem(name) + ".";
+        while (true) {
+            try {
+                return Files.createFile(dir.resolve(prefix + Long.toUnsignedString(RANDOM.nextLong()) + ".tmp"));
+            } catch (java.nio.file.FileAlreadyExistsException taken) {
+                // another write's temporary: draw again
+            }
+        }
+    }
+
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+
+    // Most file systems allow names of 255 bytes; the temporary adds 26 (".", ".", 20 digits, ".tmp"), so a name
+    // the target could have (240 bytes) made one too long: "File name too long". Such a name is cut, on a character.
+    static final int MAX_STEM_BYTES = 255 - 26;
+
+    /** The part of a temporary's name that stands for the target's {@code name}: the name, cut to fit when long. */
+    static String temporaryStem(String name) {
+        if (name.getBytes(StandardCharsets.UTF_8).length <= MAX_STEM_BYTES) return name;
+        int end = 0, bytes = 0;
+        while (end < name.length()) {
+            int cp = name.codePointAt(end);
+            int b = new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8).length;
+            if (bytes + b > MAX_STEM_BYTES) break;
+            bytes += b;
+            end += Character.charCount(cp);
+        }
+        return name.substring(0, end);
     }
 
     // A temporary that cannot be deleted must not hide why the write failed.
@@ -143,9 +175,10 @@ public final class AtomicFiles {
         if (!Files.isDirectory(dir)) return;
         try (java.nio.file.DirectoryStream<Path> entries = Files.newDirectoryStream(dir, ".*.tmp")) {
             for (Path p : entries) {
-                // createTempFile's names: "." + the target's name + "." + digits + ".tmp"
+                // "." + the target's name (cut when long: temporaryStem) + "." + digits + ".tmp"
                 java.util.regex.Matcher m = TEMPORARY.matcher(p.getFileName().toString());
-                if (m.matches() && names.contains(m.group(1)) && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                if (m.matches() && names.stream().anyMatch(n -> temporaryStem(n).equals(m.group(1)))
+                        && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                     Files.deleteIfExists(p);
                 }
             }
