@@ -31,12 +31,28 @@ public final class AtomicFiles {
      * Writes {@code body} to {@code target} all-or-nothing. A symbolic link stays a link: the file it
      * points to is replaced. A target that exists but is not a regular file (a device such as
      * {@code /dev/stdout}, a named pipe) is written in place, since renaming over it would replace the
-     * device with a file. Errors name {@code target}, not the temporary file.
+     * device with a file. So is an open file descriptor ({@code /dev/stdout}, {@code /dev/fd/3},
+     * {@code /proc/self/fd/1}) whatever it is open on: this process's standard output or error through
+     * that stream itself, another descriptor appended to. Errors name {@code target}, not the temporary file.
      *
      * @throws InterruptedIOException if the thread is interrupted (the file channel then closes); the
      *     interrupt flag stays set, and the previous file is left as it was
      */
     public static void write(Path target, Body body) throws IOException {
+        int fd = descriptor(target);
+        if (fd == 1 || fd == 2) {
+            writeStandard(target, fd, body);
+            return;
+        }
+        if (fd >= 0) {
+            // Appended: '--output /dev/fd/3 3>>log' must not truncate or replace the log.
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(target, StandardOpenOption.WRITE, StandardOpenOption.APPEND), 1 << 16)) {
+                body.writeTo(out);
+            } catch (IOException e) {
+                throw named(target, e);
+            }
+            return;
+        }
         if (Files.exists(target) && !Files.isRegularFile(target)) {
             if (Files.isDirectory(target)) throw new IOException("writing " + target + ": is a directory");
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(target), 1 << 16)) {
@@ -71,6 +87,64 @@ public final class AtomicFiles {
             deleteAfter(e, tmp);
             throw e;
         }
+    }
+
+    /**
+     * The number of the open file descriptor of this process that {@code target} names, through its symbolic links
+     * ({@code /dev/stdout} is a link to {@code /proc/self/fd/1}, {@code /dev/fd} one to {@code /proc/self/fd}), or -1;
+     * a descriptor of another process is reported as 3 (written in place, appended to). Standard output redirected
+     * into a file is a link to that regular file: written atomically, the file was replaced by the predictions, and
+     * a job's log ('> job.log', '>> job.log', a scheduler's output file) lost everything printed before.
+     */
+    static int descriptor(Path target) {
+        Path p = target.toAbsolutePath();
+        try {
+            for (int hops = 0; hops < 40; hops++) {
+                Path parent = p.getParent(), name = p.getFileName();
+                if (parent != null && name != null && name.toString().matches("\\d{1,9}") && Files.isDirectory(parent)) {
+                    Path dir = parent.toRealPath();
+                    if (dir.getNameCount() == 3 && dir.startsWith("/proc") && dir.getFileName().toString().equals("fd")) {
+                        boolean own = dir.getName(1).toString().equals(Long.toString(ProcessHandle.current().pid()));
+                        return own ? Integer.parseInt(name.toString()) : 3;
+                    }
+                }
+                if (!Files.isSymbolicLink(p)) return -1;
+                Path link = Files.readSymbolicLink(p);
+                p = parent == null ? link : parent.resolve(link);
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1; // not a descriptor we can tell: written as any file
+        }
+        return -1;
+    }
+
+    // Through the stream the process prints on, so that what it printed before stays before (and after, after).
+    private static void writeStandard(Path target, int fd, Body body) throws IOException {
+        java.io.PrintStream printing = fd == 1 ? System.out : System.err;
+        printing.flush();
+        OutputStream descriptor = new java.io.FileOutputStream(fd == 1 ? java.io.FileDescriptor.out : java.io.FileDescriptor.err);
+        // Not closed: that would close the process's own standard output.
+        OutputStream unclosed = new java.io.FilterOutputStream(descriptor) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                out.write(b, off, len);
+            }
+
+            @Override
+            public void close() throws IOException {
+                flush();
+            }
+        };
+        try (OutputStream out = new BufferedOutputStream(unclosed, 1 << 16)) {
+            body.writeTo(out);
+        } catch (IOException e) {
+            throw named(target, e);
+        }
+    }
+
+    /** Whether {@code target} names this process's standard output ({@code /dev/stdout}, {@code /dev/fd/1}, ...). */
+    public static boolean isStandardOutput(Path target) {
+        return descriptor(target) == 1;
     }
 
     /**

@@ -124,7 +124,47 @@ class AtomicFilesTest {
     /** Writes its argument's file with {@link AtomicFiles}, for {@link #aWrittenFileHasThePermissionsTheUmaskGives}. */
     public static final class WriteOne {
         public static void main(String[] args) throws IOException {
-            AtomicFiles.writeString(Path.of(args[0]), "x");
+            if (args.length > 1) System.out.println("before");
+            AtomicFiles.writeString(Path.of(args[0]), args.length > 1 ? "x\n" : "x");
+            if (args.length > 1) System.out.println("after");
         }
+    }
+
+    // '--output /dev/stdout >> job.log': /dev/stdout is then a link to the regular file job.log, which the atomic write
+    // replaced with the predictions; everything printed before was lost, and the summary printed after went nowhere.
+    @Test
+    void standardOutputRedirectedIntoAFileIsWrittenThroughNotReplaced(@TempDir Path dir) throws Exception {
+        assumeThat(Path.of("/dev/stdout")).exists();
+        Path log = Files.writeString(dir.resolve("job.log"), "earlier job output\n");
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), WriteOne.class.getName(), "/dev/stdout", "printed")
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(Files.readString(log)).isEqualTo("earlier job output\nbefore\nx\nafter\n");
+    }
+
+    // The same for another descriptor ('--output /dev/fd/3 3>>log'): appended to, not replaced.
+    @Test
+    void aDescriptorOpenOnAFileIsAppendedTo(@TempDir Path dir) throws IOException {
+        assumeThat(Path.of("/proc/self/fd")).isDirectory();
+        Path log = Files.writeString(dir.resolve("fd.log"), "kept\n");
+        Object inode = Files.getAttribute(log, "unix:ino");
+        try (var open = new java.io.FileOutputStream(log.toFile(), true)) {
+            Path fd = null;
+            try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+                for (Path f : fds.toList()) {
+                    try {
+                        if (Files.readSymbolicLink(f).equals(log)) fd = f;
+                    } catch (IOException gone) {
+                        // the listing's own descriptor
+                    }
+                }
+            }
+            assertThat(fd).isNotNull();
+            AtomicFiles.writeString(Path.of("/dev/fd").resolve(fd.getFileName()), "appended\n");
+        }
+        assertThat(Files.readString(log)).isEqualTo("kept\nappended\n");
+        assertThat(Files.getAttribute(log, "unix:ino")).isEqualTo(inode);
+        assertThat(AtomicFiles.descriptor(dir.resolve("fd.log"))).isEqualTo(-1);
     }
 }
