@@ -132,6 +132,9 @@ final class Options {
         if (v == null) return null;
         // Path.of("") is the working directory: --out "" wrote a run into it; --out " " made a directory named by a space.
         if (v.isBlank()) throw new UsageException("--" + name + ": expected a path, got " + (v.isEmpty() ? "an empty string" : "'" + v + "'"));
+        // The shell expands '~' only at a word's start: '--out=~/runs/a' (or a quoted "~/runs/a") made a directory
+        // named '~' in the working directory, which a later 'rm -rf ~' in the wrong place would not forgive.
+        if (v.equals("~") || v.startsWith("~/")) v = System.getProperty("user.home") + v.substring(1);
         try {
             return Path.of(v);
         } catch (RuntimeException e) {

@@ -187,4 +187,18 @@ class OptionsTest {
                 .hasMessageContaining("locale's charset (ANSI_X3.4-1968) cannot decode").hasMessageContaining("LC_ALL=C.UTF-8");
         assertThatThrownBy(() -> Options.undecodable("data", "\uFFFD", "UTF-8")).hasMessageContaining("not UTF-8");
     }
+
+    // '--out=~/runs/a': the shell leaves that '~' alone, and a directory named '~' appeared in the working directory.
+    @Test
+    void aLeadingTildeIsTheHomeDirectory() throws Exception {
+        Options o = options();
+        o.parse(new String[] {"--out=~/runs/a"});
+        assertThat(o.path("out")).isEqualTo(Path.of(System.getProperty("user.home"), "runs", "a"));
+        Options home = options();
+        home.parse(new String[] {"--out", "~"});
+        assertThat(home.path("out")).isEqualTo(Path.of(System.getProperty("user.home")));
+        Options other = options();
+        other.parse(new String[] {"--out", "~x/y"});
+        assertThat(other.path("out")).isEqualTo(Path.of("~x/y"));
+    }
 }
