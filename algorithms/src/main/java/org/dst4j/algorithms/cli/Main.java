@@ -33,7 +33,10 @@ public final class Main {
 
     /** Runs {@link #run} and exits with its code (after re-launching with the Vector module if needed). */
     public static void main(String[] args) {
-        if (!KernelProvider.vectorModulePresent() && System.getProperty(RELAUNCHED) == null
+        // An argument this JVM could not decode (U+FFFD: 'ü' in the C locale) would reach the child as a plain '?', and
+        // '--out ü-out' wrote '??-out': not relaunched, the command refuses it (Options.undecodable).
+        boolean undecodable = java.util.Arrays.stream(args).anyMatch(a -> a.indexOf('\uFFFD') >= 0);
+        if (!undecodable && !KernelProvider.vectorModulePresent() && System.getProperty(RELAUNCHED) == null
                 && !"scalar".equalsIgnoreCase(System.getProperty("dst4j.kernels", ""))) {
             Integer code = relaunchWithVectorModule(args);
             if (code != null) System.exit(code);
@@ -132,11 +135,32 @@ public final class Main {
             // Heap or off-heap (an Arena that cannot allocate also throws this): a size chosen too large, not a bug.
             // Off-heap segments are not bounded by -Xmx: only the Java heap's own message makes a larger heap worth suggesting.
             boolean heap = String.valueOf(e.getMessage()).contains("Java heap") || String.valueOf(e.getMessage()).contains("GC overhead");
-            System.err.println("dst4j " + name + ": out of memory (" + e.getMessage() + "): the network or data does not fit in this machine's"
+            String limited = heap ? heapLimitedBy(System.getenv()) : null;
+            System.err.println("dst4j " + name + ": out of memory (" + e.getMessage() + (heap ? ", at most " + Runtime.getRuntime().maxMemory() / (1 << 20)
+                    + " MB" : "") + "): " + (limited != null ? limited : "the network or data does not fit in this machine's"
                     + " memory; try fewer neurons or connections (--hidden, --epsilon, --density), less data (--limit-train), or "
-                    + (heap ? "a larger Java heap (DST4J_JVM_OPTS=-Xmx...)" : "more free RAM (the matrices live outside the Java heap)"));
+                    + (heap ? "a larger Java heap (" + largerHeap() + ")" : "more free RAM (the matrices live outside the Java heap)")));
             return 1;
         }
+    }
+
+    // A heap limit set for every Java program of a CI job or a machine (JAVA_TOOL_OPTIONS=-Xmx64m, which build images set
+    // for Maven) ran out of memory with advice to shrink the network. Names the variable and how to raise the limit;
+    // null when no such variable sets one.
+    static String heapLimitedBy(java.util.Map<String, String> env) {
+        for (String v : new String[] {"_JAVA_OPTIONS", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS"}) {
+            String value = env.get(v);
+            if (value == null || !value.matches("(?s).*(-Xmx|-XX:MaxHeapSize|-XX:MaxRAM).*")) continue;
+            // _JAVA_OPTIONS comes after the command line and wins over it; the other two come before it.
+            return "the Java heap is limited by " + v + "='" + value.strip() + "'; " + (v.equals("_JAVA_OPTIONS")
+                    ? "it overrides the command line: raise its limit or unset it (env -u _JAVA_OPTIONS ...)"
+                    : "raise its limit, or override it (" + largerHeap() + ")");
+        }
+        return null;
+    }
+
+    private static String largerHeap() {
+        return System.getProperty(LAUNCHER) != null ? "DST4J_JVM_OPTS=-Xmx2g ./dst4j ..." : "java -Xmx2g -jar dst4j.jar ...";
     }
 
     private static int interrupted(String name, String where) {

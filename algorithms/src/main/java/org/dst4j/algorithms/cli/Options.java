@@ -81,9 +81,26 @@ final class Options {
                 if (isOption(value)) throw new UsageException("--" + name + " needs a value, got option " + value);
             }
             if (values.containsKey(name)) throw new UsageException("--" + name + " given twice");
+            undecodable(name, value, System.getProperty("sun.jnu.encoding", "UTF-8"));
             values.put(name, value);
         }
         return true;
+    }
+
+    /**
+     * Refuses a value the JVM could not decode from the command line: it decodes arguments and file names in the
+     * locale's charset, ASCII in the C locale (cron, {@code env -i}, a container with no LANG or one whose locale is
+     * not installed), and bytes it cannot decode become U+FFFD. {@code --out ü-out} then wrote the run into a directory
+     * named {@code ??-out}, and a {@code --model} so named was "no such file".
+     */
+    static void undecodable(String name, String value, String charset) throws UsageException {
+        if (value.indexOf('\uFFFD') < 0) return;
+        boolean utf8 = charset.replace("-", "").equalsIgnoreCase("UTF8");
+        throw new UsageException("--" + name + " '" + value + "': " + (utf8
+                ? "has bytes that are not UTF-8, the locale's charset, so it cannot name the file meant; rename the file, or run"
+                        + " under the locale its name is written in"
+                : "has characters the locale's charset (" + charset + ") cannot decode, so it would name another file; run under a"
+                        + " UTF-8 locale, e.g. LC_ALL=C.UTF-8 java -jar ... (./dst4j chooses one itself)"));
     }
 
     // Only this command's own options (and --help) count: a value such as -1 or --weird-name stays a value.
@@ -113,6 +130,9 @@ final class Options {
         if (v == null) return null;
         // Path.of("") is the working directory: --out "" wrote a run into it; --out " " made a directory named by a space.
         if (v.isBlank()) throw new UsageException("--" + name + ": expected a path, got " + (v.isEmpty() ? "an empty string" : "'" + v + "'"));
+        // The shell expands '~' only at a word's start: '--out=~/runs/a' (or a quoted "~/runs/a") made a directory
+        // named '~' in the working directory, which a later 'rm -rf ~' in the wrong place would not forgive.
+        if (v.equals("~") || v.startsWith("~/")) v = System.getProperty("user.home") + v.substring(1);
         try {
             return Path.of(v);
         } catch (RuntimeException e) {

@@ -122,7 +122,7 @@ final class PredictCommand implements Command {
             float[] probs = c.predictProbabilities(samples);
             int k = c.classes();
             write(output, null, probs, k);
-            System.out.printf("predicted %s of %s; wrote %s%n", RunSummary.count(samples.samples(), "sample"), input, output);
+            summaryStream(output).printf("predicted %s of %s; wrote %s%n", RunSummary.count(samples.samples(), "sample"), input, output);
             return 0;
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage());
@@ -167,7 +167,7 @@ final class PredictCommand implements Command {
             default -> null;
         };
         int code = report(output, test, parts == null ? c.predictProbabilities(test) : EnsembleMetrics.average(parts), c.classes());
-        if (parts != null) System.out.println(partsLine(EnsembleMetrics.of(parts, test.labels(), c.classes()), c instanceof MultiHeadClassifier ? "heads" : "members"));
+        if (parts != null) summaryStream(output).println(partsLine(EnsembleMetrics.of(parts, test.labels(), c.classes()), c instanceof MultiHeadClassifier ? "heads" : "members"));
         return code;
     }
 
@@ -196,9 +196,15 @@ final class PredictCommand implements Command {
             throw new UserException(test.name() + ": " + e.getMessage());
         }
         write(output, labels, probs, k);
-        System.out.printf("accuracy %.4f on %s of %s; NLL %.4f; ECE %.4f; wrote %s%n", scores.accuracy(), RunSummary.count(labels.length, "sample"),
+        summaryStream(output).printf("accuracy %.4f on %s of %s; NLL %.4f; ECE %.4f; wrote %s%n", scores.accuracy(), RunSummary.count(labels.length, "sample"),
                 test.name(), scores.nll(), scores.ece(), output);
         return 0;
+    }
+
+    // Predictions written to standard output (--output /dev/stdout, piped into pandas, say) ended with this summary
+    // line, a row that is no CSV: it goes to stderr then, as export's does.
+    static java.io.PrintStream summaryStream(Path output) {
+        return AtomicFiles.isStandardOutput(output) ? System.err : System.out;
     }
 
     // Predictions must never land on the model they came from: --output once replaced a model with a CSV.

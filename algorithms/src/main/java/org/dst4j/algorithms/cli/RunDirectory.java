@@ -61,7 +61,68 @@ final class RunDirectory {
     // The run directories claimed in this process, until the command ends: hidden holds the earlier run
     // --overwrite moved aside (null when there was none), created the highest directory the claim made (null
     // when dir existed), so that a failed run removes the empty chain it made.
-    private record Claim(Path dir, Path hidden, Outputs outputs, Path created) {}
+    private record Claim(Path dir, Path hidden, Outputs outputs, Path created, RunLock lock) {}
+
+    /**
+     * The lock a run holds on its directory, {@code DIR/.dst4j-run.lock}, while it writes there: two runs given the
+     * same {@code --out} at once (a job started again while the first still ran) both found it free, both reported
+     * success, and left one run's model beside the other's metrics. Deleted when the run settles.
+     */
+    static final String LOCK = ".dst4j-run.lock";
+
+    private record RunLock(Path file, java.nio.channels.FileChannel channel, Object key) {
+        /** This process's lock on {@code dir}, or null when another process holds it. */
+        static RunLock on(Path dir) throws IOException {
+            Path file = dir.resolve(LOCK);
+            // Claimed twice by this process (the API's callers, tests): the lock it holds already.
+            for (Claim c : claims) if (c.lock().file().toAbsolutePath().normalize().equals(file.toAbsolutePath().normalize())) return c.lock();
+            for (int attempt = 0; ; attempt++) {
+                java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.CREATE,
+                        java.nio.file.StandardOpenOption.WRITE);
+                boolean held = false;
+                try {
+                    Object key = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+                    if (ch.tryLock() == null) return null;
+                    // A holder deletes the file as it releases it: a lock taken on a file no longer there guards nothing.
+                    Object now = Files.exists(file) ? Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey() : null;
+                    if (key != null && key.equals(now)) {
+                        held = true;
+                        return new RunLock(file, ch, key);
+                    }
+                    if (attempt >= 20) throw new IOException(file + ": cannot lock it (deleted and made again by other runs, " + attempt + " times)");
+                } catch (java.nio.file.NoSuchFileException gone) {
+                    if (attempt >= 20) throw gone;
+                } catch (java.nio.channels.OverlappingFileLockException mine) {
+                    return null; // this process already writes a run there
+                } finally {
+                    if (!held) ch.close();
+                }
+            }
+        }
+
+        /** Deletes the lock file (if it is still this lock's) and releases the lock. */
+        void release() {
+            try {
+                if (channel.isOpen() && Files.exists(file)
+                        && key.equals(Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey())) {
+                    Files.deleteIfExists(file);
+                }
+            } catch (IOException | RuntimeException e) {
+                // released below all the same; a stale lock file is harmless (locks die with their process)
+            } finally {
+                try {
+                    channel.close();
+                } catch (IOException e) {
+                    // closed or not, the process's lock ends with it
+                }
+            }
+        }
+    }
+
+    private static UsageException busy(Path dir) {
+        return new UsageException("--out " + dir + " is being written by another dst4j run now (" + dir.resolve(LOCK)
+                + " is locked); give another --out, or wait for that run to end");
+    }
 
     private static final List<Claim> claims = new ArrayList<>();
     // Set by the shutdown hook (Ctrl-C, SIGTERM): a claim after it would move an earlier run aside while the JVM exits.
@@ -120,33 +181,49 @@ final class RunDirectory {
         synchronized (claims) {
             if (closing) throw new java.io.InterruptedIOException("stopped before the run started");
             List<Path> earlier = earlierOutputs(out, outputs);
-            if (earlier.isEmpty() && otherRun(out, outputs) == null) return claimed(out, outputs);
-            if (o.flag("overwrite")) {
+            if (earlier.isEmpty() && otherRun(out, outputs) == null) {
+                if (claimed(out, outputs)) return out;
+                if (o.given("out") || o.flag("overwrite")) throw busy(out);
+                // the default directory, taken by a run under way: moves on as from an earlier run
+            } else if (o.flag("overwrite")) {
+                RunLock lock = RunLock.on(out);
+                if (lock == null) throw busy(out);
                 // Moved, not deleted: a run that then fails (out of memory, a diverged loss) gives the earlier one back.
-                Path hidden = Files.createTempDirectory(out, SET_ASIDE);
+                Path hidden;
+                try {
+                    hidden = Files.createTempDirectory(out, SET_ASIDE);
+                } catch (IOException | RuntimeException e) {
+                    lock.release();
+                    throw e;
+                }
                 try {
                     for (Path p : earlier) Files.move(p, hidden.resolve(p.getFileName()));
                 } finally {
-                    claims.add(new Claim(out, hidden, outputs, null)); // what was moved goes back if the run fails
+                    claims.add(new Claim(out, hidden, outputs, null, lock)); // what was moved goes back if the run fails
                 }
                 return out;
             }
             for (int n = 2; ; n++) {
                 Path next = out.resolveSibling(out.getFileName() + "-" + n);
                 if (!Files.exists(next) || (Files.isDirectory(next) && earlierOutputs(next, outputs).isEmpty() && otherRun(next, outputs) == null)) {
-                    System.err.println("note: " + out + " holds an earlier run; writing this one to " + next + " (--out DIR chooses)");
-                    return claimed(next, outputs);
+                    if (!claimed(next, outputs)) continue; // another run writes there now
+                    System.err.println("note: " + out + " holds " + (earlier.isEmpty() && otherRun(out, outputs) == null ? "a run under way" : "an earlier run")
+                            + "; writing this one to " + next + " (--out DIR chooses)");
+                    return next;
                 }
             }
         }
     }
 
-    private static Path claimed(Path dir, Outputs outputs) throws IOException {
+    // Claims dir (creating it); false, with nothing left of what it created, when another process's run holds it.
+    private static boolean claimed(Path dir, Outputs outputs) throws IOException {
         Path created = null;
         for (Path p = dir.toAbsolutePath().normalize(); p != null && !Files.exists(p); p = p.getParent()) created = p;
         Files.createDirectories(dir);
-        claims.add(new Claim(dir, null, outputs, created));
-        return dir;
+        RunLock lock = RunLock.on(dir);
+        if (lock == null) return false; // the other run made it, or found it: nothing here is this one's to remove
+        claims.add(new Claim(dir, null, outputs, created, lock));
+        return true;
     }
 
     /**
@@ -162,9 +239,18 @@ final class RunDirectory {
     }
 
     /** Registers a run being continued in {@code dir} for the shutdown hook ({@link #closing}); {@link #settle} forgets it. */
-    static void resuming(Path dir) throws java.io.InterruptedIOException {
+    static void resuming(Path dir) throws IOException, UsageException {
         awaited(dir, "stopped before the run resumed");
+        RunLock lock = RunLock.on(dir);
+        if (lock == null) {
+            throw new UsageException("--resume " + dir + " is being written by another dst4j run now (" + dir.resolve(LOCK) + " is locked)");
+        }
+        synchronized (claims) {
+            resumed.add(lock);
+        }
     }
+
+    private static final List<RunLock> resumed = new ArrayList<>();
 
     /**
      * Registers a file a command that claims no run is about to write (export's archive, which may take seconds), for
@@ -207,6 +293,8 @@ final class RunDirectory {
             synchronized (claims) {
                 claims.removeAll(all);
                 awaited.clear();
+                resumed.forEach(RunLock::release);
+                resumed.clear();
             }
         }
     }
@@ -231,6 +319,7 @@ final class RunDirectory {
                         System.err.println("note: the run failed; the earlier run in " + c.dir() + " is back in place"
                                 + (checkpoint != null ? " (this run's own checkpoint, if it wrote one, is discarded)" : ""));
                     } else if (c.created() != null) {
+                        c.lock().release(); // its file would keep the directory from being empty
                         // the directories this claim made, innermost first, while empty
                         for (Path p = c.dir().toAbsolutePath().normalize(); p != null && p.startsWith(c.created()) && isEmpty(p); p = p.getParent()) {
                             Files.delete(p);
@@ -242,6 +331,8 @@ final class RunDirectory {
                 System.err.println("warning: could not " + (succeeded ? "delete the earlier run set aside in " + c.hidden()
                         : c.hidden() != null ? "restore the earlier run set aside in " + c.hidden()
                         : "remove the failed run's files from " + c.dir()) + ": " + e.getMessage());
+            } finally {
+                c.lock().release();
             }
         }
     }

@@ -70,4 +70,15 @@ class MoreCommandChecksTest {
         assertThat(o.err()).containsPattern("warning: task [23] has \\d+ connections in layer 2, fewer than --connections asks \\(36\\)");
         assertThat(o.err()).doesNotContain("task 1 has");
     }
+
+    // JAVA_TOOL_OPTIONS=-Xmx64m, set for Maven in many CI images, ran a small network out of heap with advice to shrink it.
+    @Test
+    void aHeapLimitFromTheEnvironmentIsNamedWhenTheHeapRunsOut() {
+        assertThat(Main.heapLimitedBy(java.util.Map.of("JAVA_TOOL_OPTIONS", "-Xmx64m -Dfile.encoding=UTF-8 ")))
+                .startsWith("the Java heap is limited by JAVA_TOOL_OPTIONS='-Xmx64m -Dfile.encoding=UTF-8'; raise its limit, or override it (")
+                .contains("-Xmx2g");
+        assertThat(Main.heapLimitedBy(java.util.Map.of("_JAVA_OPTIONS", "-XX:MaxRAM=1g"))).contains("_JAVA_OPTIONS='-XX:MaxRAM=1g'")
+                .contains("overrides the command line").contains("env -u _JAVA_OPTIONS");
+        assertThat(Main.heapLimitedBy(java.util.Map.of("JAVA_TOOL_OPTIONS", "-Dfoo=1", "PATH", "/bin"))).isNull();
+    }
 }

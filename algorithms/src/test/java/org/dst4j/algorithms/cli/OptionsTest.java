@@ -175,4 +175,30 @@ class OptionsTest {
         assertThat(Main.describe(new AccessDeniedException("/a", "/b", null))).isEqualTo("/a -> /b: permission denied");
         assertThat(Main.describe(new java.io.IOException("disk full"))).isEqualTo("disk full");
     }
+
+    // In the C locale the JVM decodes arguments as ASCII: 'ü' arrives as U+FFFD U+FFFD, and --out ü-out wrote '??-out'.
+    @Test
+    void aValueTheLocaleCouldNotDecodeIsRefusedNamingTheOption() {
+        assertThatThrownBy(() -> options().parse(new String[] {"--out", "\uFFFD\uFFFD-out"}))
+                .isInstanceOf(UsageException.class).hasMessageStartingWith("--out '\uFFFD\uFFFD-out': ");
+        assertThatThrownBy(() -> options().parse(new String[] {"--out=r\uFFFDn"})).isInstanceOf(UsageException.class)
+                .hasMessageStartingWith("--out 'r\uFFFDn': ");
+        assertThatThrownBy(() -> Options.undecodable("data", "\uFFFD", "ANSI_X3.4-1968"))
+                .hasMessageContaining("locale's charset (ANSI_X3.4-1968) cannot decode").hasMessageContaining("LC_ALL=C.UTF-8");
+        assertThatThrownBy(() -> Options.undecodable("data", "\uFFFD", "UTF-8")).hasMessageContaining("not UTF-8");
+    }
+
+    // '--out=~/runs/a': the shell leaves that '~' alone, and a directory named '~' appeared in the working directory.
+    @Test
+    void aLeadingTildeIsTheHomeDirectory() throws Exception {
+        Options o = options();
+        o.parse(new String[] {"--out=~/runs/a"});
+        assertThat(o.path("out")).isEqualTo(Path.of(System.getProperty("user.home"), "runs", "a"));
+        Options home = options();
+        home.parse(new String[] {"--out", "~"});
+        assertThat(home.path("out")).isEqualTo(Path.of(System.getProperty("user.home")));
+        Options other = options();
+        other.parse(new String[] {"--out", "~x/y"});
+        assertThat(other.path("out")).isEqualTo(Path.of("~x/y"));
+    }
 }

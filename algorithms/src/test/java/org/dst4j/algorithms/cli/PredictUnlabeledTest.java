@@ -152,4 +152,12 @@ class PredictUnlabeledTest {
         assertThat(missing.err()).contains("none.csv: no such file").doesNotContain("Exception");
         assertThat(Files.exists(Path.of(out))).isFalse();
     }
+
+    // With the predictions on stdout (--output /dev/stdout | python ...), the summary line ended the CSV as a row of its own.
+    @Test
+    void theSummaryGoesToStderrWhenThePredictionsAreOnStdout() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(Path.of("/dev/stdout")));
+        assertThat(PredictCommand.summaryStream(Path.of("/dev/stdout"))).isSameAs(System.err);
+        assertThat(PredictCommand.summaryStream(dir.resolve("predictions.csv"))).isSameAs(System.out);
+    }
 }

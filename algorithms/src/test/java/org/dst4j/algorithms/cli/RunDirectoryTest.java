@@ -57,6 +57,7 @@ class RunDirectoryTest {
         // A directory someone removed in the meantime is nothing to settle (no warning, no exception).
         Path gone = dir.resolve("gone");
         assertThat(RunDirectory.claim(options(gone, "--out", gone.toString()), OUT)).isEqualTo(gone);
+        Files.delete(gone.resolve(RunDirectory.LOCK)); // the run's lock, while it writes there
         Files.delete(gone);
         java.io.PrintStream se = System.err;
         java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
@@ -68,6 +69,38 @@ class RunDirectoryTest {
         }
         assertThat(gone).doesNotExist();
         assertThat(err.toString(java.nio.charset.StandardCharsets.UTF_8)).isEmpty();
+    }
+
+    // Two runs given one --out at once (a job started again while the first still ran) both found it free, both said
+    // they wrote it, and left one's model beside the other's metrics. The run under way holds DIR/.dst4j-run.lock; here
+    // this JVM holds it, as another process would.
+    @Test
+    void aDirectoryAnotherRunIsWritingIsRefusedAndTheDefaultMovesOn(@TempDir Path dir) throws Exception {
+        Path run = Files.createDirectories(dir.resolve("run"));
+        Files.writeString(run.resolve("notes.txt"), "mine");
+        try (var ch = java.nio.channels.FileChannel.open(run.resolve(RunDirectory.LOCK), java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.WRITE); var held = ch.lock()) {
+            for (String[] args : new String[][] {{"--out", run.toString()}, {"--out", run.toString(), "--overwrite"}}) {
+                assertThatThrownBy(() -> RunDirectory.claim(options(run, args), OUT)).isInstanceOf(UsageException.class)
+                        .hasMessage("--out " + run + " is being written by another dst4j run now (" + run.resolve(RunDirectory.LOCK)
+                                + " is locked); give another --out, or wait for that run to end");
+            }
+            assertThat(names(run)).containsExactly(RunDirectory.LOCK, "notes.txt");
+            Path fresh = dir.resolve("fresh"); // a directory the other run made, not written yet: not removed by this one
+            Files.createDirectories(fresh);
+            Files.writeString(fresh.resolve(RunDirectory.LOCK), "");
+            try (var ch2 = java.nio.channels.FileChannel.open(fresh.resolve(RunDirectory.LOCK), java.nio.file.StandardOpenOption.WRITE);
+                 var held2 = ch2.lock()) {
+                assertThat(RunDirectory.claim(options(fresh), OUT)).isEqualTo(dir.resolve("fresh-2")); // --out not given
+                RunDirectory.settle(false);
+                assertThat(fresh).isDirectory();
+                assertThat(dir.resolve("fresh-2")).doesNotExist();
+            }
+        }
+        // Once that run has ended, the directory is this one's; the lock file goes with the run.
+        assertThat(RunDirectory.claim(options(run, "--out", run.toString()), OUT)).isEqualTo(run);
+        RunDirectory.settle(true);
+        assertThat(names(run)).containsExactly("notes.txt");
     }
 
     @Test
@@ -87,7 +120,7 @@ class RunDirectoryTest {
         assertThat(names(run)).contains("model.dst4j", "member-3.dst4j", "single");
 
         assertThat(RunDirectory.claim(options(run, "--out", run.toString(), "--overwrite"), OUT)).isEqualTo(run);
-        assertThat(names(run)).hasSize(2).contains("notes.txt").anyMatch(n -> n.startsWith(RunDirectory.SET_ASIDE));
+        assertThat(names(run)).hasSize(3).contains("notes.txt", RunDirectory.LOCK).anyMatch(n -> n.startsWith(RunDirectory.SET_ASIDE));
         RunDirectory.settle(true); // the command succeeded: the earlier run is gone
         assertThat(names(run)).containsExactly("notes.txt");
     }

@@ -31,12 +31,28 @@ public final class AtomicFiles {
      * Writes {@code body} to {@code target} all-or-nothing. A symbolic link stays a link: the file it
      * points to is replaced. A target that exists but is not a regular file (a device such as
      * {@code /dev/stdout}, a named pipe) is written in place, since renaming over it would replace the
-     * device with a file. Errors name {@code target}, not the temporary file.
+     * device with a file. So is an open file descriptor ({@code /dev/stdout}, {@code /dev/fd/3},
+     * {@code /proc/self/fd/1}) whatever it is open on: this process's standard output or error through
+     * that stream itself, another descriptor appended to. Errors name {@code target}, not the temporary file.
      *
      * @throws InterruptedIOException if the thread is interrupted (the file channel then closes); the
      *     interrupt flag stays set, and the previous file is left as it was
      */
     public static void write(Path target, Body body) throws IOException {
+        int fd = descriptor(target);
+        if (fd == 1 || fd == 2) {
+            writeStandard(target, fd, body);
+            return;
+        }
+        if (fd >= 0) {
+            // Appended: '--output /dev/fd/3 3>>log' must not truncate or replace the log.
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(target, StandardOpenOption.WRITE, StandardOpenOption.APPEND), 1 << 16)) {
+                body.writeTo(out);
+            } catch (IOException e) {
+                throw named(target, e);
+            }
+            return;
+        }
         if (Files.exists(target) && !Files.isRegularFile(target)) {
             if (Files.isDirectory(target)) throw new IOException("writing " + target + ": is a directory");
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(target), 1 << 16)) {
@@ -51,11 +67,7 @@ public final class AtomicFiles {
         Path tmp = null;
         try {
             if (dir != null) Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
-            // createTempFile makes the file private (0600); results are ordinary files (0644).
-            if (tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-            }
+            tmp = createTemporary(dir != null ? dir : file.toAbsolutePath(), file.getFileName().toString());
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
                  OutputStream out = new BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch), 1 << 16)) {
                 body.writeTo(out);
@@ -75,6 +87,100 @@ public final class AtomicFiles {
             deleteAfter(e, tmp);
             throw e;
         }
+    }
+
+    /**
+     * The number of the open file descriptor of this process that {@code target} names, through its symbolic links
+     * ({@code /dev/stdout} is a link to {@code /proc/self/fd/1}, {@code /dev/fd} one to {@code /proc/self/fd}), or -1;
+     * a descriptor of another process is reported as 3 (written in place, appended to). Standard output redirected
+     * into a file is a link to that regular file: written atomically, the file was replaced by the predictions, and
+     * a job's log ('> job.log', '>> job.log', a scheduler's output file) lost everything printed before.
+     */
+    static int descriptor(Path target) {
+        Path p = target.toAbsolutePath();
+        try {
+            for (int hops = 0; hops < 40; hops++) {
+                Path parent = p.getParent(), name = p.getFileName();
+                if (parent != null && name != null && name.toString().matches("\\d{1,9}") && Files.isDirectory(parent)) {
+                    Path dir = parent.toRealPath();
+                    if (dir.getNameCount() == 3 && dir.startsWith("/proc") && dir.getFileName().toString().equals("fd")) {
+                        boolean own = dir.getName(1).toString().equals(Long.toString(ProcessHandle.current().pid()));
+                        return own ? Integer.parseInt(name.toString()) : 3;
+                    }
+                }
+                if (!Files.isSymbolicLink(p)) return -1;
+                Path link = Files.readSymbolicLink(p);
+                p = parent == null ? link : parent.resolve(link);
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1; // not a descriptor we can tell: written as any file
+        }
+        return -1;
+    }
+
+    // Through the stream the process prints on, so that what it printed before stays before (and after, after).
+    private static void writeStandard(Path target, int fd, Body body) throws IOException {
+        java.io.PrintStream printing = fd == 1 ? System.out : System.err;
+        printing.flush();
+        OutputStream descriptor = new java.io.FileOutputStream(fd == 1 ? java.io.FileDescriptor.out : java.io.FileDescriptor.err);
+        // Not closed: that would close the process's own standard output.
+        OutputStream unclosed = new java.io.FilterOutputStream(descriptor) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                out.write(b, off, len);
+            }
+
+            @Override
+            public void close() throws IOException {
+                flush();
+            }
+        };
+        try (OutputStream out = new BufferedOutputStream(unclosed, 1 << 16)) {
+            body.writeTo(out);
+        } catch (IOException e) {
+            throw named(target, e);
+        }
+    }
+
+    /** Whether {@code target} names this process's standard output ({@code /dev/stdout}, {@code /dev/fd/1}, ...). */
+    public static boolean isStandardOutput(Path target) {
+        return descriptor(target) == 1;
+    }
+
+    /**
+     * A new empty temporary for {@code name} in {@code dir}, ".NAME.DIGITS.tmp", created as any new file is: 0666
+     * less the umask. (createTempFile's 0600, then set to 0644, ignored the umask: 077 left predictions readable by
+     * every user of a shared machine, 002 kept a group from replacing its project's files.)
+     */
+    private static Path createTemporary(Path dir, String name) throws IOException {
+        String prefix = "." + temporaryStem(name) + ".";
+        while (true) {
+            try {
+                return Files.createFile(dir.resolve(prefix + Long.toUnsignedString(RANDOM.nextLong()) + ".tmp"));
+            } catch (java.nio.file.FileAlreadyExistsException taken) {
+                // another write's temporary: draw again
+            }
+        }
+    }
+
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+
+    // Most file systems allow names of 255 bytes; the temporary adds 26 (".", ".", 20 digits, ".tmp"), so a name
+    // the target could have (240 bytes) made one too long: "File name too long". Such a name is cut, on a character.
+    static final int MAX_STEM_BYTES = 255 - 26;
+
+    /** The part of a temporary's name that stands for the target's {@code name}: the name, cut to fit when long. */
+    static String temporaryStem(String name) {
+        if (name.getBytes(StandardCharsets.UTF_8).length <= MAX_STEM_BYTES) return name;
+        int end = 0, bytes = 0;
+        while (end < name.length()) {
+            int cp = name.codePointAt(end);
+            int b = new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8).length;
+            if (bytes + b > MAX_STEM_BYTES) break;
+            bytes += b;
+            end += Character.charCount(cp);
+        }
+        return name.substring(0, end);
     }
 
     // A temporary that cannot be deleted must not hide why the write failed.
@@ -143,9 +249,10 @@ public final class AtomicFiles {
         if (!Files.isDirectory(dir)) return;
         try (java.nio.file.DirectoryStream<Path> entries = Files.newDirectoryStream(dir, ".*.tmp")) {
             for (Path p : entries) {
-                // createTempFile's names: "." + the target's name + "." + digits + ".tmp"
+                // "." + the target's name (cut when long: temporaryStem) + "." + digits + ".tmp"
                 java.util.regex.Matcher m = TEMPORARY.matcher(p.getFileName().toString());
-                if (m.matches() && names.contains(m.group(1)) && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                if (m.matches() && names.stream().anyMatch(n -> temporaryStem(n).equals(m.group(1)))
+                        && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                     Files.deleteIfExists(p);
                 }
             }

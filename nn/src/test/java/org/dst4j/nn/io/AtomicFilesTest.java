@@ -88,4 +88,83 @@ class AtomicFilesTest {
         assertThat(AtomicFiles.named(f, new java.nio.channels.ClosedChannelException()).getMessage())
                 .isEqualTo("writing " + f + ": ClosedChannelException");
     }
+
+    // The file system allows names of 255 bytes; the temporary's 26 more made a 240-byte name fail "File name too long".
+    @Test
+    void aNameNearTheFileSystemsLimitIsWrittenAndItsTemporariesAreFound(@TempDir Path dir) throws IOException {
+        String name = "p".repeat(236) + ".csv";
+        AtomicFiles.writeString(dir.resolve(name), "written");
+        assertThat(Files.readString(dir.resolve(name))).isEqualTo("written");
+        String wide = "\u00fc".repeat(120); // 240 bytes in UTF-8: cut on a character, never inside one
+        AtomicFiles.writeString(dir.resolve(wide), "too");
+        assertThat(Files.readString(dir.resolve(wide))).isEqualTo("too");
+        // a killed write's temporary of the long name is recognized as one, and only its own
+        Path left = Files.writeString(dir.resolve("." + "p".repeat(229) + ".123.tmp"), "half"); // the cut name
+        Path other = Files.writeString(dir.resolve("." + "q".repeat(229) + ".456.tmp"), "someone else's");
+        AtomicFiles.removeTemporaries(dir, java.util.List.of(name));
+        assertThat(left).doesNotExist();
+        assertThat(other).exists();
+    }
+
+    // Files were 0644 whatever the umask: under umask 077 predictions were readable by every user of the machine.
+    @Test
+    void aWrittenFileHasThePermissionsTheUmaskGives(@TempDir Path dir) throws Exception {
+        assumeThat(dir.getFileSystem().supportedFileAttributeViews()).contains("posix");
+        assumeThat(Path.of("/bin/sh")).exists();
+        Path target = dir.resolve("written.csv");
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder("/bin/sh", "-c", "umask 027 && exec \"$0\" -cp \"$1\" \"$2\" \"$3\"",
+                javaBin, System.getProperty("java.class.path"), WriteOne.class.getName(), target.toString()).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(output).isZero();
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(target))).isEqualTo("rw-r-----");
+    }
+
+    /** Writes its argument's file with {@link AtomicFiles}, for {@link #aWrittenFileHasThePermissionsTheUmaskGives}. */
+    public static final class WriteOne {
+        public static void main(String[] args) throws IOException {
+            if (args.length > 1) System.out.println("before");
+            AtomicFiles.writeString(Path.of(args[0]), args.length > 1 ? "x\n" : "x");
+            if (args.length > 1) System.out.println("after");
+        }
+    }
+
+    // '--output /dev/stdout >> job.log': /dev/stdout is then a link to the regular file job.log, which the atomic write
+    // replaced with the predictions; everything printed before was lost, and the summary printed after went nowhere.
+    @Test
+    void standardOutputRedirectedIntoAFileIsWrittenThroughNotReplaced(@TempDir Path dir) throws Exception {
+        assumeThat(Path.of("/dev/stdout")).exists();
+        Path log = Files.writeString(dir.resolve("job.log"), "earlier job output\n");
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), WriteOne.class.getName(), "/dev/stdout", "printed")
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(Files.readString(log)).isEqualTo("earlier job output\nbefore\nx\nafter\n");
+    }
+
+    // The same for another descriptor ('--output /dev/fd/3 3>>log'): appended to, not replaced.
+    @Test
+    void aDescriptorOpenOnAFileIsAppendedTo(@TempDir Path dir) throws IOException {
+        assumeThat(Path.of("/proc/self/fd")).isDirectory();
+        Path log = Files.writeString(dir.resolve("fd.log"), "kept\n");
+        Object inode = Files.getAttribute(log, "unix:ino");
+        try (var open = new java.io.FileOutputStream(log.toFile(), true)) {
+            Path fd = null;
+            try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+                for (Path f : fds.toList()) {
+                    try {
+                        if (Files.readSymbolicLink(f).equals(log)) fd = f;
+                    } catch (IOException gone) {
+                        // the listing's own descriptor
+                    }
+                }
+            }
+            assertThat(fd).isNotNull();
+            AtomicFiles.writeString(Path.of("/dev/fd").resolve(fd.getFileName()), "appended\n");
+        }
+        assertThat(Files.readString(log)).isEqualTo("kept\nappended\n");
+        assertThat(Files.getAttribute(log, "unix:ino")).isEqualTo(inode);
+        assertThat(AtomicFiles.descriptor(dir.resolve("fd.log"))).isEqualTo(-1);
+    }
 }
