@@ -178,6 +178,101 @@ class CsrMatrixTest {
         }
     }
 
+    // Past 2^32 cells the (row, col) key no longer fits beside the entry's index in one long, and the
+    // entries are sorted by a comparator instead: only a refused duplicate went that way in any test.
+    @Test
+    void aMatrixOfMoreThanTwoToTheThirtyTwoCellsIsBuiltFromCooInRowThenColumnOrder() {
+        int n = 70_000;   // 4.9e9 cells
+        try (CsrMatrix m = CsrMatrix.fromCoo(n, n, new int[] {n - 1, 3, n - 1, 3, 0}, new int[] {5, n - 1, 2, 4, 0},
+                new float[] {1, 2, 3, 4, 5})) {
+            assertThat(m.nnz()).isEqualTo(5);
+            assertThat(m.rowStart(0)).isZero();
+            assertThat(m.rowEnd(0)).isEqualTo(1);
+            assertThat(m.rowStart(3)).isEqualTo(1);
+            assertThat(m.rowEnd(3)).isEqualTo(3);
+            assertThat(m.rowStart(n - 1)).isEqualTo(3);
+            assertThat(m.rowEnd(n - 1)).isEqualTo(5);
+            assertThat(new int[] {m.col(0), m.col(1), m.col(2), m.col(3), m.col(4)}).containsExactly(0, 4, n - 1, 2, 5);
+            assertThat(new float[] {m.value(0), m.value(1), m.value(2), m.value(3), m.value(4)}).containsExactly(5, 4, 2, 3, 1);
+            assertThat(m.get(3, n - 1)).isEqualTo(2f);
+            assertThat(m.get(n - 1, 2)).isEqualTo(3f);
+            assertThat(m.get(n - 2, 5)).isZero();
+        }
+        // the same range checks as the packed path, at the first index past each end
+        assertThatThrownBy(() -> CsrMatrix.fromCoo(n, n, new int[] {0, n}, new int[] {0, 0}, new float[2]))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("entry 1: row 70000 out of range [0, 70000)");
+        assertThatThrownBy(() -> CsrMatrix.fromCoo(n, n, new int[] {0, 1}, new int[] {0, n}, new float[2]))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("entry 1: col 70000 out of range [0, 70000)");
+        assertThatThrownBy(() -> CsrMatrix.fromCoo(n, n, new int[] {-1}, new int[] {0}, new float[1]))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("row -1 out of range");
+        assertThatThrownBy(() -> CsrMatrix.fromCoo(n, n, new int[] {0}, new int[] {-1}, new float[1]))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("col -1 out of range");
+        // same row, different columns: not a duplicate; same column, different rows: not one either
+        try (CsrMatrix m = CsrMatrix.fromCoo(n, n, new int[] {7, 7, 8}, new int[] {9, 8, 9}, new float[] {1, 2, 3})) {
+            assertThat(m.nnz()).isEqualTo(3);
+            assertThat(m.get(7, 8)).isEqualTo(2f);
+        }
+    }
+
+    @Test
+    void aColumnOnePastTheLastIsRefusedFromCoo() {
+        // accepted, (row 0, col 2) of a 2 x 2 matrix packs to the key of (row 1, col 0)
+        assertThatThrownBy(() -> CsrMatrix.fromCoo(2, 2, new int[] {0}, new int[] {2}, new float[1]))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("entry 0: col 2 out of range [0, 2)");
+    }
+
+    @Test
+    void fromCsrAcceptsARowStartingBelowOrAboveThePreviousRowsColumnsAndRefusesARepeatedOne() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment rp = a.allocateFrom(ValueLayout.JAVA_LONG, 0, 2, 4);
+            MemorySegment v = a.allocateFrom(ValueLayout.JAVA_FLOAT, 1f, 2f, 3f, 4f);
+            try (CsrMatrix m = CsrMatrix.fromCsr(2, 6, rp, a.allocateFrom(ValueLayout.JAVA_INT, 0, 2, 3, 5), v)) {
+                assertThat(new float[] {m.get(0, 0), m.get(0, 2), m.get(1, 3), m.get(1, 5)}).containsExactly(1, 2, 3, 4);
+                assertThat(m.rowEnd(1)).isEqualTo(4);
+            }
+            assertThatThrownBy(() -> CsrMatrix.fromCsr(2, 6, rp, a.allocateFrom(ValueLayout.JAVA_INT, 0, 2, 3, 3), v))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("row 1, entry 3: col 3 not strictly ascending");
+            MemorySegment empty = a.allocateFrom(ValueLayout.JAVA_LONG, 0, 0, 0);
+            assertThatThrownBy(() -> CsrMatrix.fromCsr(2, -1, empty, a.allocate(0), a.allocate(0)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cols must be >= 0");
+            assertThatThrownBy(() -> CsrMatrix.fromCsr(-1, 3, a.allocate(0), a.allocate(0), a.allocate(0)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("rows must be >= 0");
+        }
+    }
+
+    @Test
+    void aBuilderLeavesTheRowsNeverAddedEmptyAtTheEnd() {
+        try (CsrMatrix m = CsrMatrix.builder(4, 5, 6).addRow(new int[] {1, 3}, new float[] {7, 8}, 2).build()) {
+            assertThat(m.nnz()).isEqualTo(2);
+            for (int r = 1; r < 4; r++) {
+                assertThat(m.rowStart(r)).as("row %d", r).isEqualTo(2);
+                assertThat(m.rowEnd(r)).as("row %d", r).isEqualTo(2);
+            }
+            assertThat(m.get(0, 3)).isEqualTo(8f);
+        }
+    }
+
+    @Test
+    void aBuilderRefusesWhatItsDocumentationRefuses() {
+        assertThatThrownBy(() -> CsrMatrix.builder(2, -1, 0)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cols must be >= 0");
+        assertThatThrownBy(() -> CsrMatrix.builder(-1, 2, 0)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("rows must be >= 0");
+        assertThatThrownBy(() -> CsrMatrix.builder(2, 5, 10).addRow(new int[] {1, 5}, new float[2], 2))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("row 0, entry 1: col 5 out of range [0, 5)");
+        assertThatThrownBy(() -> CsrMatrix.builder(2, 5, 1).addRow(new int[] {1, 2}, new float[2], 2))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("row 0: 2 entries exceed capacity 1");
+        CsrMatrix.Builder full = CsrMatrix.builder(1, 5, 10).addRow(new int[] {1}, new float[1], 1);
+        assertThatThrownBy(() -> full.addRow(new int[] {2}, new float[1], 1))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("all 1 rows already added");
+        CsrMatrix.Builder once = CsrMatrix.builder(1, 5, 1).addRow(new int[] {1}, new float[] {2}, 1);
+        try (CsrMatrix m = once.build()) {
+            assertThatThrownBy(once::build).isInstanceOf(IllegalStateException.class).hasMessageContaining("already built");
+            assertThat(m.get(0, 1)).isEqualTo(2f);
+        }
+        CsrMatrix.Builder closed = CsrMatrix.builder(1, 5, 1).addRow(new int[] {1}, new float[] {2}, 1);
+        closed.close();
+        assertThatThrownBy(closed::build).isInstanceOf(IllegalStateException.class).hasMessageContaining("builder is closed");
+    }
+
     private static int rowOf(CsrMatrix m, long k) {
         int lo = 0, hi = m.rows() - 1;
         while (lo < hi) {
