@@ -273,6 +273,82 @@ class CsrMatrixTest {
         assertThatThrownBy(closed::build).isInstanceOf(IllegalStateException.class).hasMessageContaining("builder is closed");
     }
 
+    @Test
+    void eachTransposeAccessorBuildsTheIndexOnItsOwn() {
+        try (CsrMatrix a = CsrMatrix.fromCoo(2, 3, new int[] {0, 1}, new int[] {2, 2}, new float[] {1, 2});
+             CsrMatrix b = CsrMatrix.fromCoo(2, 3, new int[] {0, 1}, new int[] {2, 2}, new float[] {1, 2});
+             CsrMatrix c = CsrMatrix.fromCoo(2, 3, new int[] {0, 1}, new int[] {2, 2}, new float[] {1, 2});
+             CsrMatrix d = CsrMatrix.fromCoo(2, 3, new int[] {0, 1}, new int[] {2, 2}, new float[] {1, 2})) {
+            assertThat(a.rowIdx().getAtIndex(ValueLayout.JAVA_INT, 1)).isEqualTo(1);
+            assertThat(b.valuePos().getAtIndex(ValueLayout.JAVA_INT, 1)).isEqualTo(1);
+            assertThat(c.valuesByColumn().byteSize()).isEqualTo(2 * Float.BYTES);
+            assertThat(d.hasTranspose()).isFalse();
+            d.rebuildTranspose();
+            assertThat(d.hasTranspose()).isTrue();
+            assertThat(d.colPtr().getAtIndex(ValueLayout.JAVA_LONG, 2)).isZero();
+            assertThat(d.colPtr().getAtIndex(ValueLayout.JAVA_LONG, 3)).isEqualTo(2);
+        }
+    }
+
+    // The memory a layer reports (SparseMlp.byteSize adds these up) is every array it holds.
+    @Test
+    void byteSizeCountsEveryArrayTheMatrixHolds() {
+        try (CsrMatrix m = CsrMatrix.fromCoo(3, 4, new int[] {2, 0, 0, 2}, new int[] {1, 3, 0, 3}, new float[] {5, 2, 1, 7})) {
+            long csr = 4 * Long.BYTES + 4 * Integer.BYTES + 4 * Float.BYTES;
+            assertThat(m.byteSize()).isEqualTo(csr);
+            m.colPtr();
+            long transpose = 5 * Long.BYTES + 4 * Integer.BYTES + 4 * Integer.BYTES;
+            assertThat(m.byteSize()).isEqualTo(csr + transpose);
+            m.valuesByColumn();
+            assertThat(m.byteSize()).isEqualTo(csr + transpose + 4 * Float.BYTES);
+            m.addSide("flag", ValueLayout.JAVA_BYTE);
+            assertThat(m.byteSize()).isEqualTo(csr + transpose + 4 * Float.BYTES + 4);
+        }
+    }
+
+    // Arenas are shared, so one left open is never freed: a rewire that forgot to close the replaced row
+    // pointers, arrays or transpose leaked them at every topology update.
+    @Test
+    void rewiringAndTheTransposeCloseEveryArenaTheyReplace() {
+        try (RecordedArenas arenas = new RecordedArenas(); Arena a = Arena.ofConfined()) {
+            CsrMatrix m = CsrMatrix.fromCoo(2, 3, new int[] {0, 1}, new int[] {1, 2}, new float[] {1, 2});
+            m.addSide("velocity", ValueLayout.JAVA_FLOAT);
+            assertThat(arenas.stillOpen()).isEqualTo(2);   // arrays, row pointers
+            m.colPtr();
+            assertThat(arenas.stillOpen()).isEqualTo(3);   // and the transpose
+            MemorySegment keep = a.allocate(3);
+            keep.fill((byte) 1);
+            keep.set(ValueLayout.JAVA_BYTE, 0, (byte) 0);
+            // as many added as removed: in place, only new row pointers
+            int before = arenas.opened();
+            m.rewire(keep, new long[] {0}, new float[] {9}, 1);
+            assertThat(arenas.opened() - before).as("arenas opened by an in-place rewire").isEqualTo(1);
+            assertThat(arenas.stillOpen()).isEqualTo(2);
+            assertThat(m.get(0, 0)).isEqualTo(9f);
+            m.colPtr();
+            keep.fill((byte) 1);
+            m.rewire(keep, new long[] {3}, new float[] {8}, 1);   // growing: new arrays too
+            assertThat(arenas.stillOpen()).isEqualTo(2);
+            assertThat(m.get(1, 0)).isEqualTo(8f);
+            m.close();
+            assertThat(arenas.stillOpen()).isZero();
+            assertThatThrownBy(m::colPtr).isInstanceOf(IllegalStateException.class);
+            assertThat(arenas.stillOpen()).as("after a transpose refused on a closed matrix").isZero();
+        }
+    }
+
+    // Equal added keys are not strictly ascending: accepted, the merge stored the same cell twice.
+    @Test
+    void rewireRefusesTheSameAddedKeyTwice() {
+        try (CsrMatrix m = CsrMatrix.fromCoo(2, 3, new int[] {0, 1}, new int[] {1, 2}, new float[] {1, 2}); Arena a = Arena.ofConfined()) {
+            MemorySegment keep = a.allocate(2);
+            keep.fill((byte) 0);
+            assertThatThrownBy(() -> m.rewire(keep, new long[] {3, 3}, new float[] {9, 9}, 2))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("added key 1 (3) not strictly ascending");
+            assertThat(m.nnz()).isEqualTo(2);
+        }
+    }
+
     private static int rowOf(CsrMatrix m, long k) {
         int lo = 0, hi = m.rows() - 1;
         while (lo < hi) {
@@ -363,6 +439,8 @@ class CsrMatrixTest {
         }
 
         long stillOpen() { return opened.stream().filter(a -> a.scope().isAlive()).count(); }
+
+        int opened() { return opened.size(); }
 
         @Override public void close() { CsrMatrix.arenas = previous; }
     }
