@@ -25,16 +25,16 @@ class LearningRateTest {
 
     @Test
     void aCosineScheduleDecaysPerStepFromTheRateToTheMinimumAndStaysThere() {
-        LearningRate c = new LearningRate.Cosine(1.1f, 0.1f, 2);
-        assertThat(c.at(0, 0, 4)).isCloseTo(1.1f, within(1e-6f));
+        LearningRate c = new LearningRate.Cosine(2.1f, 0.1f, 2);
+        assertThat(c.at(0, 0, 4)).isCloseTo(2.1f, within(1e-6f));
         // a quarter of the run: epoch 0, step 2 of 4
-        assertThat(c.at(0, 2, 4)).isCloseTo((float) (0.1 + 0.5 * (1 + Math.cos(Math.PI / 4))), within(1e-6f));
-        assertThat(c.at(1, 0, 4)).isCloseTo(0.6f, within(1e-6f));
-        assertThat(c.at(1, 2, 4)).isCloseTo((float) (0.1 + 0.5 * (1 + Math.cos(3 * Math.PI / 4))), within(1e-6f));
+        assertThat(c.at(0, 2, 4)).isCloseTo((float) (0.1 + (1 + Math.cos(Math.PI / 4))), within(1e-6f));
+        assertThat(c.at(1, 0, 4)).isCloseTo(1.1f, within(1e-6f));
+        assertThat(c.at(1, 2, 4)).isCloseTo((float) (0.1 + (1 + Math.cos(3 * Math.PI / 4))), within(1e-6f));
         assertThat(c.at(2, 0, 4)).isCloseTo(0.1f, within(1e-6f));
         assertThat(c.at(5, 3, 4)).as("past the run").isCloseTo(0.1f, within(1e-6f));
-        assertThat(c.at(1, 0, 0)).as("no steps per epoch counted").isCloseTo(0.6f, within(1e-6f));
-        assertThat(new LearningRate.Cosine(1.1f, 0.1f, 1).at(0, 1, 2)).as("a one-epoch run, half way").isCloseTo(0.6f, within(1e-6f));
+        assertThat(c.at(1, 0, 0)).as("no steps per epoch counted").isCloseTo(1.1f, within(1e-6f));
+        assertThat(new LearningRate.Cosine(2.1f, 0.1f, 1).at(0, 1, 2)).as("a one-epoch run, half way").isCloseTo(1.1f, within(1e-6f));
         assertThatThrownBy(() -> new LearningRate.Cosine(1f, 0f, 0)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("cosine schedule: epochs must be >= 1, got 0");
     }
