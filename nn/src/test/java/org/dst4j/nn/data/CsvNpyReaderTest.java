@@ -278,6 +278,101 @@ class CsvNpyReaderTest {
         assertThatThrownBy(() -> DataSources.load(new DataOptions(p.resolveSibling("x.npy"), null, null, null, null, "last", 0.2, 7, 0, 0)))
                 .hasMessageContaining("no such file");
     }
+    // Only the same seed twice had been compared: without the shuffle, every seed held out the first
+    // fifth of each class; and without the sorts the splits came out in shuffled order.
+    @Test
+    void theHeldOutSamplesFollowTheSeedAndBothSplitsKeepTheFilesOrder() throws Exception {
+        StringBuilder sb = new StringBuilder("f,label\n");
+        for (int i = 0; i < 100; i++) sb.append(i).append(',').append(i % 4 == 0 ? 1 : 0).append('\n');
+        Path p = csv("all.csv", sb.toString());
+        try (DatasetSplit a = DataSources.load(new DataOptions(p, null, null, null, null, "last", 0.2, 7, 0, 0));
+             DatasetSplit b = DataSources.load(new DataOptions(p, null, null, null, null, "last", 0.2, 8, 0, 0))) {
+            float[] testA = column(a.test()), testB = column(b.test()), trainA = column(a.train());
+            assertThat(testA).isNotEqualTo(testB);
+            assertThat(testA).isSorted();
+            assertThat(trainA).isSorted();
+            float[] all = Arrays.copyOf(trainA, 100);
+            System.arraycopy(testA, 0, all, 80, 20);
+            Arrays.sort(all);
+            for (int i = 0; i < 100; i++) assertThat(all[i]).isEqualTo(i);
+        }
+    }
+
+    private static float[] column(Dataset d) {
+        float[] f = new float[d.samples()];
+        for (int i = 0; i < f.length; i++) f[i] = d.get(i, 0);
+        return f;
+    }
+
+    @Test
+    void limitsKeepTheFirstSamplesInTheirOrder() throws Exception {
+        Path train = csv("train.csv", rows(0, 1, 2, 0, 1, 2)), test = csv("test.csv", rows(0, 1, 2, 1));
+        try (DatasetSplit s = DataSources.load(new DataOptions(train, test, null, null, null, "last", 0.2, 7, 3, 2))) {
+            assertThat(column(s.train())).containsExactly(0, 1, 2);
+            assertThat(s.train().labels()).containsExactly(0, 1, 2);
+            assertThat(column(s.test())).containsExactly(0, 1);
+        }
+    }
+
+    // Refused as an option mistake before the file is read (it would fail to read), not by the hold-out.
+    @Test
+    void aTestFractionOfZeroOrOneIsRefusedBeforeTheFileIsRead() throws Exception {
+        Path none = csv("unread.csv", "f,label\noops,0\n");
+        assertThatThrownBy(() -> DataSources.load(new DataOptions(none, null, null, null, null, "last", 0, 7, 0, 0)))
+                .isInstanceOf(DataOptionException.class).hasMessageContaining("--test-fraction 0.0").hasMessageContaining("a share above 0 must be held out");
+        assertThatThrownBy(() -> DataSources.load(new DataOptions(none, null, null, null, null, "last", 1, 7, 0, 0)))
+                .isInstanceOf(DataOptionException.class).hasMessageContaining("--test-fraction 1.0").hasMessageContaining("less than all of it");
+    }
+
+    @Test
+    void aLargestLabelEqualToTheSampleCountAndATestLabelEqualToTheClassCountAreRefused() throws Exception {
+        Path six = csv("six.csv", rows(0, 1, 2, 0, 1, 6));
+        assertThatThrownBy(() -> DataSources.load(files(six, null, null, null))).isInstanceOf(DataFormatException.class)
+                .hasMessageContaining("the largest label is 6, which would make 7 classes, more than the 6 samples");
+        Path train = csv("train.csv", rows(0, 1, 2, 0, 1, 2)), test = csv("test.csv", rows(0, 3));
+        assertThatThrownBy(() -> DataSources.load(files(train, test, null, null))).isInstanceOf(DataFormatException.class)
+                .hasMessage(test + ": sample 1 (0-based) has label 3, outside the classes 0..2 of the training labels " + train);
+    }
+
+    @Test
+    void npyLabelsOfShapeSamplesByOneAreReadAndOneHotLabelsAreRefused() throws Exception {
+        ByteBuffer f4 = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < 6; i++) f4.putFloat(i);
+        Path x = write("x.npy", npy("<f4", "3, 2", f4, false));
+        Path column = write("column.npy", npy("|u1", "3, 1", ByteBuffer.allocate(3).put((byte) 1).put((byte) 0).put((byte) 1), false));
+        try (Dataset d = NpyReader.read("x", x, column, 0)) {
+            assertThat(d.labels()).containsExactly(1, 0, 1);
+        }
+        Path oneHot = write("onehot.npy", npy("|u1", "3, 2", ByteBuffer.allocate(6).put(new byte[] {0, 1, 1, 0, 0, 1}), false));
+        assertThatThrownBy(() -> NpyReader.read("x", x, oneHot, 0)).isInstanceOf(DataFormatException.class)
+                .hasMessage(oneHot + ": shape [3, 2], expected (samples,) or (samples, 1)");
+        Path cube = write("cube.npy", npy("|u1", "3, 1, 1", ByteBuffer.allocate(3).put(new byte[] {0, 1, 1}), false));
+        assertThatThrownBy(() -> NpyReader.read("x", x, cube, 0)).isInstanceOf(DataFormatException.class)
+                .hasMessage(cube + ": shape [3, 1, 1], expected (samples,) or (samples, 1)");
+    }
+
+    @Test
+    void aCsvLabelColumnIsAnyIndexFromZeroToTheLastColumnAndNoFurther() throws Exception {
+        Path p = csv("z.csv", "1,10,20\n0,30,40\n");
+        try (Dataset d = CsvReader.read("z", p, "0", 0)) {
+            assertThat(d.labels()).containsExactly(1, 0);
+            assertThat(d.get(1, 0)).isEqualTo(30f);
+        }
+        assertThatThrownBy(() -> CsvReader.read("z", p, "3", 0)).isInstanceOf(DataFormatException.class)
+                .hasMessage(p + ": --label-column 3: expected last, first or a column index in [0, 3)");
+        Path big = csv("big.csv", "1,16777215\n2,16777216\n");
+        assertThatThrownBy(() -> CsvReader.read("big", big, "last", 0)).isInstanceOf(DataFormatException.class)
+                .hasMessageContaining("line 2, column 2: label '16777216' is not a class index");
+    }
+
+    @Test
+    void pandasColumnNamesOfThreeColumnsAreAHeaderToo() throws Exception {
+        try (Dataset d = CsvReader.read("p", csv("p3.csv", "0,1,2\n0.5,1.5,1\n4,5,0\n"), "last", 0)) {
+            assertThat(d.samples()).isEqualTo(2);
+            assertThat(d.labels()).containsExactly(1, 0);
+        }
+    }
+
     private static String rows(int... labels) {
         StringBuilder sb = new StringBuilder("f1,f2,label\n");
         for (int i = 0; i < labels.length; i++) sb.append(i).append(',').append(i % 3).append(',').append(labels[i]).append('\n');

@@ -51,11 +51,12 @@ class EvolutionTest {
             try (CsrMatrix w = SparseInit.sample(rows, cols, density, new WeightInit.Normal(1f), rnd); Arena a = Arena.ofConfined()) {
                 for (long k = 0; k < w.nnz(); k++) w.setValue(k, Math.round(w.value(k) * 4) / 4f);
                 for (double zeta : new double[] {0, 0.1, 0.3, 0.5, 1.0}) {
-                    for (MagnitudePrune rule : new MagnitudePrune[] {MagnitudePrune.signed(), MagnitudePrune.global()}) {
+                    for (boolean signed : new boolean[] {true, false}) {
+                        MagnitudePrune rule = signed ? MagnitudePrune.signed() : MagnitudePrune.global();
                         MemorySegment keep = a.allocate(Math.max(1, w.nnz()));
                         keep.fill((byte) 1);
                         long n = rule.prune(w, zeta, keep);
-                        Set<Long> expected = bruteForce(w, zeta, isSigned(rule));
+                        Set<Long> expected = bruteForce(w, zeta, signed);
                         Set<Long> actual = new HashSet<>();
                         for (long k = 0; k < w.nnz(); k++) if (keep.get(ValueLayout.JAVA_BYTE, k) == 0) actual.add(k);
                         assertThat(actual).as("trial %d zeta %s", trial, zeta).isEqualTo(expected);
@@ -66,14 +67,20 @@ class EvolutionTest {
         }
     }
 
-    private static boolean isSigned(MagnitudePrune rule) {
-        try (CsrMatrix w = CsrMatrix.fromCoo(1, 2, new int[] {0, 0}, new int[] {0, 1}, new float[] {-1f, 2f});
+    // Which brute force applies was once read off the rule itself, by pruning a two-entry layer with it: a
+    // signed() that ranked across signs (MagnitudePrune.slot returning 0) then passed as global.
+    @Test
+    void signedPruningRanksEachSignApartAndGlobalPruningAcrossThem() {
+        // four positives of magnitude 1..4, one negative of magnitude 10: half of each sign, or half of all
+        try (CsrMatrix w = CsrMatrix.fromCoo(1, 5, new int[5], new int[] {0, 1, 2, 3, 4}, new float[] {1f, 2f, -10f, 3f, 4f});
              Arena a = Arena.ofConfined()) {
-            MemorySegment keep = a.allocate(2);
+            MemorySegment keep = a.allocate(5);
             keep.fill((byte) 1);
-            rule.prune(w, 0.5, keep);
-            // signed: round(0.5*1) = 1 removed on each side; global: round(0.5*2) = 1 removed in all.
-            return keep.get(ValueLayout.JAVA_BYTE, 1) == 0;
+            assertThat(MagnitudePrune.signed().prune(w, 0.5, keep)).isEqualTo(3);   // round(2) + round(0.5) = 2 + 1
+            assertThat(keep.toArray(ValueLayout.JAVA_BYTE)).containsExactly(0, 0, 0, 1, 1);
+            keep.fill((byte) 1);
+            assertThat(MagnitudePrune.global().prune(w, 0.5, keep)).isEqualTo(3);   // round(2.5) = 3 smallest |w|
+            assertThat(keep.toArray(ValueLayout.JAVA_BYTE)).containsExactly(0, 0, 1, 0, 1);
         }
     }
 
@@ -354,6 +361,12 @@ class EvolutionTest {
                         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("prune fraction must be in [0, 1], got " + bad);
             }
             assertThat(seen).isEmpty();
+            assertThat(layer.connections()).isEqualTo(before);
+            // both ends of [0, 1] are fractions, for an update and for each layer's evolve
+            for (double end : new double[] {0, 1}) evo.beforeUpdate(List.of(layer), end);
+            assertThatThrownBy(() -> evo.beforeUpdate(List.of(layer), 1.5)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("prune fraction must be in [0, 1], got 1.5");
+            assertThat(evo.evolve(layer, 0, 1, new RandomStream(4), null).pruned()).isZero();
             assertThat(layer.connections()).isEqualTo(before);
             assertThat(evo.evolve(layer, 1, 0, new RandomStream(4), null).pruned()).isEqualTo(before);
         }

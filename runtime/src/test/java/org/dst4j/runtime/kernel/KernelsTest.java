@@ -3,6 +3,7 @@ package org.dst4j.runtime.kernel;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import java.lang.foreign.Arena;
@@ -13,6 +14,7 @@ import java.util.stream.Stream;
 import org.dst4j.runtime.dense.DenseMatrix;
 import org.dst4j.runtime.random.RandomStream;
 import org.dst4j.runtime.sparse.CsrMatrix;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -1013,6 +1015,21 @@ class KernelsTest {
                         assertThat(Float.floatToRawIntBits(y.get(r, c))).as("%s[%d,%d] of %d lanes", tanh ? "tanh" : "sigmoid", r, c, lanes).isEqualTo(want);
                         assertThat(Float.floatToRawIntBits(x.get(r, c))).as("in place [%d,%d]", r, c).isEqualTo(want);
                     }
+                }
+            }
+        }
+    }
+
+    // A label equal to the class count is out of range too: on the scalar backend it was read as a row
+    // past the logits (an IndexOutOfBoundsException, or the next sample's logit) instead of refused.
+    @Test
+    void aLabelOutsideTheClassesIsRefusedNamingItOnEveryBackend() {
+        for (Kernels k : Backends.all()) {
+            try (DenseMatrix z = DenseMatrix.allocate(3, 2); DenseMatrix g = DenseMatrix.allocate(3, 2)) {
+                for (int bad : new int[] {3, -1}) {
+                    assertThatThrownBy(() -> k.softmaxCrossEntropy(z, new int[] {0, 1, bad}, 1, 1f, g, null))
+                            .as(Backends.label(k)).isInstanceOf(IllegalArgumentException.class)
+                            .hasMessage("label " + bad + " at index 2 out of range [0, 3)");
                 }
             }
         }

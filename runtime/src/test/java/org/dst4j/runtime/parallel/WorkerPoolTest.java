@@ -116,6 +116,115 @@ class WorkerPoolTest {
         }
     }
 
+    // The pool's workers, found by the thread group they inherit from the thread that made the pool (the
+    // pools' cleaner thread may be there too, if the class was first used by that thread).
+    private static Thread[] workersIn(ThreadGroup group) {
+        Thread[] all = new Thread[group.activeCount() + 8];
+        return java.util.Arrays.stream(all, 0, group.enumerate(all)).filter(t -> t.getName().startsWith("dst4j-worker-")).toArray(Thread[]::new);
+    }
+
+    @Test
+    void aPoolStartsOneWorkerFewerThanItsThreadsAndCloseReturnsOnceItsJobAndWorkersHaveStopped() throws Exception {
+        ThreadGroup group = new ThreadGroup("worker-pool-test");
+        AtomicReference<WorkerPool> made = new AtomicReference<>();
+        Thread maker = Thread.ofPlatform().group(group).start(() -> made.set(new WorkerPool(3)));
+        maker.join();
+        WorkerPool pool = made.get();
+        Thread[] workers = workersIn(group);
+        assertThat(workers).hasSize(2);
+        int[] hits = new int[9];
+        pool.run(9, (from, to) -> { for (int i = from; i < to; i++) hits[i]++; });
+        assertThat(hits).containsOnly(1);
+        // closed by this thread while another's job keeps a worker busy: close waits for the job, then the workers
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread user = Thread.ofPlatform().start(() -> pool.run(3, (from, to) -> {
+            if (from == 2) {
+                started.countDown();
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+                finished.set(true);
+            }
+        }));
+        started.await();
+        pool.close();
+        assertThat(finished).as("the job under way when close was called").isTrue();
+        // close joins each worker for up to a second; a machine too busy to run one in that time is not a failure
+        for (Thread w : workers) w.join(10_000);
+        assertThat(workers).noneMatch(Thread::isAlive);
+        user.join();
+    }
+
+    // The wait parks once it has spun 200 us; clearing the interrupt flag around the park must not set a
+    // flag nobody raised: a caller left interrupted fails its next blocking call (a FileChannel closes).
+    @Test
+    void aCallerWhoseWaitParkedIsNotLeftInterrupted() {
+        try (WorkerPool pool = new WorkerPool(2)) {
+            Thread.interrupted();
+            pool.run(2, (from, to) -> {
+                if (from == 1) {
+                    try {
+                        Thread.sleep(20);
+                    } catch (InterruptedException e) {
+                        throw new AssertionError(e);
+                    }
+                }
+            });
+            assertThat(Thread.interrupted()).isFalse();
+        }
+    }
+
+    @Test
+    void aFailureInAnyPartReachesTheCallerAsItself() {
+        try (WorkerPool pool = new WorkerPool(2)) {
+            for (int part = 0; part < 2; part++) {
+                int failing = part;
+                IllegalArgumentException unchecked = new IllegalArgumentException("part " + part);
+                assertThatThrownBy(() -> pool.run(2, (from, to) -> { if (from == failing) throw unchecked; }))
+                        .as("part %d", part).isSameAs(unchecked);
+                OutOfMemoryError error = new OutOfMemoryError("part " + part);
+                assertThatThrownBy(() -> pool.run(2, (from, to) -> { if (from == failing) throw error; }))
+                        .as("part %d", part).isSameAs(error);
+            }
+        }
+    }
+
+    @Test
+    void noPartIsRunOverAnEmptyRangeWhetherTheJobIsSplitOrRunInline() {
+        try (WorkerPool single = new WorkerPool(1); WorkerPool three = new WorkerPool(3)) {
+            List<int[]> ranges = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            single.run(0, (from, to) -> ranges.add(new int[] {from, to}));
+            three.run(new int[] {0, 0, 4, 4}, (from, to) -> ranges.add(new int[] {from, to}));
+            // nested: inline on the calling thread
+            three.run(new int[] {0, 1, 1, 1}, (from, to) -> three.run(new int[] {0, 0, 3, 3}, (a, b) -> ranges.add(new int[] {a, b})));
+            assertThat(ranges).extracting(r -> r[0] + ".." + r[1]).containsExactlyInAnyOrder("0..4", "0..3");
+        }
+    }
+
+    // ParallelKernels and Adam split a layer's rows by this; a split off balance leaves threads idle.
+    @Test
+    void splitByNnzGivesEachThreadAboutTheSameEntriesPlusRowCost() {
+        try (WorkerPool pool = new WorkerPool(3); java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
+            // six rows of 4 entries: two rows each
+            java.lang.foreign.MemorySegment even = a.allocateFrom(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 4, 8, 12, 16, 20, 24);
+            assertThat(pool.splitByNnz(even, 6, 0)).containsExactly(0, 2, 4, 6);
+            assertThat(pool.splitByNnz(even, 6, 5)).containsExactly(0, 2, 4, 6);
+        }
+        try (WorkerPool pool = new WorkerPool(2); java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
+            // one row of 12 entries, then twelve of 1: alone it is half the work; counting 12 per row, the
+            // first seven rows (18 entries + 84) are about half of 24 + 156
+            long[] ptr = new long[14];
+            ptr[1] = 12;
+            for (int r = 2; r <= 13; r++) ptr[r] = ptr[r - 1] + 1;
+            java.lang.foreign.MemorySegment skewed = a.allocateFrom(java.lang.foreign.ValueLayout.JAVA_LONG, ptr);
+            assertThat(pool.splitByNnz(skewed, 13, 0)).containsExactly(0, 1, 13);
+            assertThat(pool.splitByNnz(skewed, 13, 12)).containsExactly(0, 7, 13);
+        }
+    }
+
     private static Set<Thread> workerThreads() {
         Set<Thread> s = new HashSet<>();
         for (Thread t : Thread.getAllStackTraces().keySet()) if (t.getName().startsWith("dst4j-worker-")) s.add(t);

@@ -178,6 +178,177 @@ class CsrMatrixTest {
         }
     }
 
+    // Past 2^32 cells the (row, col) key no longer fits beside the entry's index in one long, and the
+    // entries are sorted by a comparator instead: only a refused duplicate went that way in any test.
+    @Test
+    void aMatrixOfMoreThanTwoToTheThirtyTwoCellsIsBuiltFromCooInRowThenColumnOrder() {
+        int n = 70_000;   // 4.9e9 cells
+        try (CsrMatrix m = CsrMatrix.fromCoo(n, n, new int[] {n - 1, 3, n - 1, 3, 0}, new int[] {5, n - 1, 2, 4, 0},
+                new float[] {1, 2, 3, 4, 5})) {
+            assertThat(m.nnz()).isEqualTo(5);
+            assertThat(m.rowStart(0)).isZero();
+            assertThat(m.rowEnd(0)).isEqualTo(1);
+            assertThat(m.rowStart(3)).isEqualTo(1);
+            assertThat(m.rowEnd(3)).isEqualTo(3);
+            assertThat(m.rowStart(n - 1)).isEqualTo(3);
+            assertThat(m.rowEnd(n - 1)).isEqualTo(5);
+            assertThat(new int[] {m.col(0), m.col(1), m.col(2), m.col(3), m.col(4)}).containsExactly(0, 4, n - 1, 2, 5);
+            assertThat(new float[] {m.value(0), m.value(1), m.value(2), m.value(3), m.value(4)}).containsExactly(5, 4, 2, 3, 1);
+            assertThat(m.get(3, n - 1)).isEqualTo(2f);
+            assertThat(m.get(n - 1, 2)).isEqualTo(3f);
+            assertThat(m.get(n - 2, 5)).isZero();
+        }
+        // the same range checks as the packed path, at the first index past each end
+        assertThatThrownBy(() -> CsrMatrix.fromCoo(n, n, new int[] {0, n}, new int[] {0, 0}, new float[2]))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("entry 1: row 70000 out of range [0, 70000)");
+        assertThatThrownBy(() -> CsrMatrix.fromCoo(n, n, new int[] {0, 1}, new int[] {0, n}, new float[2]))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("entry 1: col 70000 out of range [0, 70000)");
+        assertThatThrownBy(() -> CsrMatrix.fromCoo(n, n, new int[] {-1}, new int[] {0}, new float[1]))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("row -1 out of range");
+        assertThatThrownBy(() -> CsrMatrix.fromCoo(n, n, new int[] {0}, new int[] {-1}, new float[1]))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("col -1 out of range");
+        // same row, different columns: not a duplicate; same column, different rows: not one either
+        try (CsrMatrix m = CsrMatrix.fromCoo(n, n, new int[] {7, 7, 8}, new int[] {9, 8, 9}, new float[] {1, 2, 3})) {
+            assertThat(m.nnz()).isEqualTo(3);
+            assertThat(m.get(7, 8)).isEqualTo(2f);
+        }
+    }
+
+    @Test
+    void aColumnOnePastTheLastIsRefusedFromCoo() {
+        // accepted, (row 0, col 2) of a 2 x 2 matrix packs to the key of (row 1, col 0)
+        assertThatThrownBy(() -> CsrMatrix.fromCoo(2, 2, new int[] {0}, new int[] {2}, new float[1]))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("entry 0: col 2 out of range [0, 2)");
+    }
+
+    @Test
+    void fromCsrAcceptsARowStartingBelowOrAboveThePreviousRowsColumnsAndRefusesARepeatedOne() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment rp = a.allocateFrom(ValueLayout.JAVA_LONG, 0, 2, 4);
+            MemorySegment v = a.allocateFrom(ValueLayout.JAVA_FLOAT, 1f, 2f, 3f, 4f);
+            try (CsrMatrix m = CsrMatrix.fromCsr(2, 6, rp, a.allocateFrom(ValueLayout.JAVA_INT, 0, 2, 3, 5), v)) {
+                assertThat(new float[] {m.get(0, 0), m.get(0, 2), m.get(1, 3), m.get(1, 5)}).containsExactly(1, 2, 3, 4);
+                assertThat(m.rowEnd(1)).isEqualTo(4);
+            }
+            assertThatThrownBy(() -> CsrMatrix.fromCsr(2, 6, rp, a.allocateFrom(ValueLayout.JAVA_INT, 0, 2, 3, 3), v))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("row 1, entry 3: col 3 not strictly ascending");
+            MemorySegment empty = a.allocateFrom(ValueLayout.JAVA_LONG, 0, 0, 0);
+            assertThatThrownBy(() -> CsrMatrix.fromCsr(2, -1, empty, a.allocate(0), a.allocate(0)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cols must be >= 0");
+            assertThatThrownBy(() -> CsrMatrix.fromCsr(-1, 3, a.allocate(0), a.allocate(0), a.allocate(0)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("rows must be >= 0");
+        }
+    }
+
+    @Test
+    void aBuilderLeavesTheRowsNeverAddedEmptyAtTheEnd() {
+        try (CsrMatrix m = CsrMatrix.builder(4, 5, 6).addRow(new int[] {1, 3}, new float[] {7, 8}, 2).build()) {
+            assertThat(m.nnz()).isEqualTo(2);
+            for (int r = 1; r < 4; r++) {
+                assertThat(m.rowStart(r)).as("row %d", r).isEqualTo(2);
+                assertThat(m.rowEnd(r)).as("row %d", r).isEqualTo(2);
+            }
+            assertThat(m.get(0, 3)).isEqualTo(8f);
+        }
+    }
+
+    @Test
+    void aBuilderRefusesWhatItsDocumentationRefuses() {
+        assertThatThrownBy(() -> CsrMatrix.builder(2, -1, 0)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cols must be >= 0");
+        assertThatThrownBy(() -> CsrMatrix.builder(-1, 2, 0)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("rows must be >= 0");
+        assertThatThrownBy(() -> CsrMatrix.builder(2, 5, 10).addRow(new int[] {1, 5}, new float[2], 2))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("row 0, entry 1: col 5 out of range [0, 5)");
+        assertThatThrownBy(() -> CsrMatrix.builder(2, 5, 1).addRow(new int[] {1, 2}, new float[2], 2))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("row 0: 2 entries exceed capacity 1");
+        CsrMatrix.Builder full = CsrMatrix.builder(1, 5, 10).addRow(new int[] {1}, new float[1], 1);
+        assertThatThrownBy(() -> full.addRow(new int[] {2}, new float[1], 1))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("all 1 rows already added");
+        CsrMatrix.Builder once = CsrMatrix.builder(1, 5, 1).addRow(new int[] {1}, new float[] {2}, 1);
+        try (CsrMatrix m = once.build()) {
+            assertThatThrownBy(once::build).isInstanceOf(IllegalStateException.class).hasMessageContaining("already built");
+            assertThat(m.get(0, 1)).isEqualTo(2f);
+        }
+        CsrMatrix.Builder closed = CsrMatrix.builder(1, 5, 1).addRow(new int[] {1}, new float[] {2}, 1);
+        closed.close();
+        assertThatThrownBy(closed::build).isInstanceOf(IllegalStateException.class).hasMessageContaining("builder is closed");
+    }
+
+    @Test
+    void eachTransposeAccessorBuildsTheIndexOnItsOwn() {
+        try (CsrMatrix a = CsrMatrix.fromCoo(2, 3, new int[] {0, 1}, new int[] {2, 2}, new float[] {1, 2});
+             CsrMatrix b = CsrMatrix.fromCoo(2, 3, new int[] {0, 1}, new int[] {2, 2}, new float[] {1, 2});
+             CsrMatrix c = CsrMatrix.fromCoo(2, 3, new int[] {0, 1}, new int[] {2, 2}, new float[] {1, 2});
+             CsrMatrix d = CsrMatrix.fromCoo(2, 3, new int[] {0, 1}, new int[] {2, 2}, new float[] {1, 2})) {
+            assertThat(a.rowIdx().getAtIndex(ValueLayout.JAVA_INT, 1)).isEqualTo(1);
+            assertThat(b.valuePos().getAtIndex(ValueLayout.JAVA_INT, 1)).isEqualTo(1);
+            assertThat(c.valuesByColumn().byteSize()).isEqualTo(2 * Float.BYTES);
+            assertThat(d.hasTranspose()).isFalse();
+            d.rebuildTranspose();
+            assertThat(d.hasTranspose()).isTrue();
+            assertThat(d.colPtr().getAtIndex(ValueLayout.JAVA_LONG, 2)).isZero();
+            assertThat(d.colPtr().getAtIndex(ValueLayout.JAVA_LONG, 3)).isEqualTo(2);
+        }
+    }
+
+    // The memory a layer reports (SparseMlp.byteSize adds these up) is every array it holds.
+    @Test
+    void byteSizeCountsEveryArrayTheMatrixHolds() {
+        try (CsrMatrix m = CsrMatrix.fromCoo(3, 4, new int[] {2, 0, 0, 2}, new int[] {1, 3, 0, 3}, new float[] {5, 2, 1, 7})) {
+            long csr = 4 * Long.BYTES + 4 * Integer.BYTES + 4 * Float.BYTES;
+            assertThat(m.byteSize()).isEqualTo(csr);
+            m.colPtr();
+            long transpose = 5 * Long.BYTES + 4 * Integer.BYTES + 4 * Integer.BYTES;
+            assertThat(m.byteSize()).isEqualTo(csr + transpose);
+            m.valuesByColumn();
+            assertThat(m.byteSize()).isEqualTo(csr + transpose + 4 * Float.BYTES);
+            m.addSide("flag", ValueLayout.JAVA_BYTE);
+            assertThat(m.byteSize()).isEqualTo(csr + transpose + 4 * Float.BYTES + 4);
+        }
+    }
+
+    // Arenas are shared, so one left open is never freed: a rewire that forgot to close the replaced row
+    // pointers, arrays or transpose leaked them at every topology update.
+    @Test
+    void rewiringAndTheTransposeCloseEveryArenaTheyReplace() {
+        try (RecordedArenas arenas = new RecordedArenas(); Arena a = Arena.ofConfined()) {
+            CsrMatrix m = CsrMatrix.fromCoo(2, 3, new int[] {0, 1}, new int[] {1, 2}, new float[] {1, 2});
+            m.addSide("velocity", ValueLayout.JAVA_FLOAT);
+            assertThat(arenas.stillOpen()).isEqualTo(2);   // arrays, row pointers
+            m.colPtr();
+            assertThat(arenas.stillOpen()).isEqualTo(3);   // and the transpose
+            MemorySegment keep = a.allocate(3);
+            keep.fill((byte) 1);
+            keep.set(ValueLayout.JAVA_BYTE, 0, (byte) 0);
+            // as many added as removed: in place, only new row pointers
+            int before = arenas.opened();
+            m.rewire(keep, new long[] {0}, new float[] {9}, 1);
+            assertThat(arenas.opened() - before).as("arenas opened by an in-place rewire").isEqualTo(1);
+            assertThat(arenas.stillOpen()).isEqualTo(2);
+            assertThat(m.get(0, 0)).isEqualTo(9f);
+            m.colPtr();
+            keep.fill((byte) 1);
+            m.rewire(keep, new long[] {3}, new float[] {8}, 1);   // growing: new arrays too
+            assertThat(arenas.stillOpen()).isEqualTo(2);
+            assertThat(m.get(1, 0)).isEqualTo(8f);
+            m.close();
+            assertThat(arenas.stillOpen()).isZero();
+            assertThatThrownBy(m::colPtr).isInstanceOf(IllegalStateException.class);
+            assertThat(arenas.stillOpen()).as("after a transpose refused on a closed matrix").isZero();
+        }
+    }
+
+    // Equal added keys are not strictly ascending: accepted, the merge stored the same cell twice.
+    @Test
+    void rewireRefusesTheSameAddedKeyTwice() {
+        try (CsrMatrix m = CsrMatrix.fromCoo(2, 3, new int[] {0, 1}, new int[] {1, 2}, new float[] {1, 2}); Arena a = Arena.ofConfined()) {
+            MemorySegment keep = a.allocate(2);
+            keep.fill((byte) 0);
+            assertThatThrownBy(() -> m.rewire(keep, new long[] {3, 3}, new float[] {9, 9}, 2))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("added key 1 (3) not strictly ascending");
+            assertThat(m.nnz()).isEqualTo(2);
+        }
+    }
+
     private static int rowOf(CsrMatrix m, long k) {
         int lo = 0, hi = m.rows() - 1;
         while (lo < hi) {
@@ -268,6 +439,8 @@ class CsrMatrixTest {
         }
 
         long stillOpen() { return opened.stream().filter(a -> a.scope().isAlive()).count(); }
+
+        int opened() { return opened.size(); }
 
         @Override public void close() { CsrMatrix.arenas = previous; }
     }
