@@ -122,6 +122,9 @@ class CsvNpyReaderTest {
         }
         assertThat(CsvReader.featureColumns(gz, "last").names()).containsExactly("a", "b");
         assertThatThrownBy(() -> CsvReader.featureColumns(p, "9")).isInstanceOf(DataFormatException.class).hasMessageContaining("--label-column 9");
+        // Excel's "CSV UTF-8" starts with a byte order mark: it is no part of the first column's name.
+        Path bom = csv("bom.csv", "\uFEFFid,x,label\n7,1.5,0\n");
+        assertThat(CsvReader.featureColumns(bom, "last").names()).containsExactly("id", "x");
     }
 
     static byte[] npy(String descr, String shape, ByteBuffer data, boolean fortran) {
