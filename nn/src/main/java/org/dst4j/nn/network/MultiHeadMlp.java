@@ -24,6 +24,10 @@ import org.dst4j.runtime.resource.Closing;
  * <p>Dropout, when configured, acts on every hidden layer of the whole network, as in a single network
  * of the same shape: inside the backbone, on the shared features (one mask for all heads) and inside
  * each head.
+ *
+ * <p>Not thread-safe, as {@link SparseMlp}: a call made while another thread's call on this network (or on
+ * its backbone) is running throws {@link java.util.ConcurrentModificationException}. To predict from several
+ * threads, share a {@link org.dst4j.nn.model.MultiHeadClassifier}, whose calls take turns.
  */
 public final class MultiHeadMlp implements Network {
     /**
@@ -204,46 +208,51 @@ public final class MultiHeadMlp implements Network {
     @Override
     public SparseMlp.BatchResult trainBatch(ParallelKernels pk, DenseMatrix x, int[] labels, int offset, DenseMatrix targets,
                                             Loss loss, Optimizer opt, float lr, long step) {
-        int n = x.cols(), k = outputs();
-        ensureCapacity(n);
-        DenseMatrix features = backbone.forwardTrain(pk, x, step);
-        if (featureDropout != null) {
-            // The backbone's own layer index for the mask: the backbone drops only its earlier layers.
-            featureDropout.apply(pk, step, backbone.layers().size() - 1, features, featureMask.columns(n), droppedFeatures.columns(n));
-            features = droppedFeatures.columns(n);
-        }
-        DenseMatrix featureGrad = backbone.outputGradient(n), scratch = headGrad.columns(n);
-        double lossSum = 0;
-        // The loss gradient's scale carries the combination, so heads and backbone see the same objective.
-        float headScale = headLoss == HeadLoss.MEAN ? 1f / heads.size() : 1f;
-        double[] probs = new double[k * n];
-        for (int h = 0; h < heads.size(); h++) {
-            SparseMlp head = heads.get(h);
-            DenseMatrix in = features, mask = null;
-            if (headInputDropout != null) {
-                in = headInputs[h].columns(n);
-                mask = headMask.columns(n);
-                headInputDropout.apply(pk, step, h, features, mask, in);
+        backbone.user().enter();
+        try {
+            int n = x.cols(), k = outputs();
+            ensureCapacity(n);
+            DenseMatrix features = backbone.forwardTrain(pk, x, step);
+            if (featureDropout != null) {
+                // The backbone's own layer index for the mask: the backbone drops only its earlier layers.
+                featureDropout.apply(pk, step, backbone.layers().size() - 1, features, featureMask.columns(n), droppedFeatures.columns(n));
+                features = droppedFeatures.columns(n);
             }
-            DenseMatrix out = head.forwardTrain(pk, in, step);
-            addSoftmax(out, probs);
-            lossSum += loss.compute(pk, out, labels, offset, targets == null ? null : targets.columns(n), head.outputGradient(n), headScale);
-            head.backward(pk, in, h == 0 ? featureGrad : scratch, opt, 1f / n, lr);
-            if (mask != null) Dropout.backward(pk, mask, h == 0 ? featureGrad : scratch);
-            if (h > 0) {
-                for (int r = 0; r < featureGrad.rows(); r++) {
-                    pk.kernels().axpy(1f, scratch.segment(), r * scratch.stride(), featureGrad.segment(), r * featureGrad.stride(), n);
+            DenseMatrix featureGrad = backbone.outputGradient(n), scratch = headGrad.columns(n);
+            double lossSum = 0;
+            // The loss gradient's scale carries the combination, so heads and backbone see the same objective.
+            float headScale = headLoss == HeadLoss.MEAN ? 1f / heads.size() : 1f;
+            double[] probs = new double[k * n];
+            for (int h = 0; h < heads.size(); h++) {
+                SparseMlp head = heads.get(h);
+                DenseMatrix in = features, mask = null;
+                if (headInputDropout != null) {
+                    in = headInputs[h].columns(n);
+                    mask = headMask.columns(n);
+                    headInputDropout.apply(pk, step, h, features, mask, in);
+                }
+                DenseMatrix out = head.forwardTrain(pk, in, step);
+                addSoftmax(out, probs);
+                lossSum += loss.compute(pk, out, labels, offset, targets == null ? null : targets.columns(n), head.outputGradient(n), headScale);
+                head.backward(pk, in, h == 0 ? featureGrad : scratch, opt, 1f / n, lr);
+                if (mask != null) Dropout.backward(pk, mask, h == 0 ? featureGrad : scratch);
+                if (h > 0) {
+                    for (int r = 0; r < featureGrad.rows(); r++) {
+                        pk.kernels().axpy(1f, scratch.segment(), r * scratch.stride(), featureGrad.segment(), r * featureGrad.stride(), n);
+                    }
                 }
             }
+            if (featureDropout != null) Dropout.backward(pk, featureMask.columns(n), featureGrad);
+            backbone.backward(pk, x, null, opt, 1f / n, lr);
+            opt.endStep();
+            int correct = 0;
+            if (labels != null) {
+                for (int c = 0; c < n; c++) if (Argmax.ofRow(probs, c, k) == labels[offset + c]) correct++;
+            }
+            return new SparseMlp.BatchResult(lossSum / heads.size(), correct);
+        } finally {
+            backbone.user().exit();
         }
-        if (featureDropout != null) Dropout.backward(pk, featureMask.columns(n), featureGrad);
-        backbone.backward(pk, x, null, opt, 1f / n, lr);
-        opt.endStep();
-        int correct = 0;
-        if (labels != null) {
-            for (int c = 0; c < n; c++) if (Argmax.ofRow(probs, c, k) == labels[offset + c]) correct++;
-        }
-        return new SparseMlp.BatchResult(lossSum / heads.size(), correct);
     }
 
     // Adds each column's softmax of `out` ([k x n]) into probs[c * k + j].
@@ -260,42 +269,57 @@ public final class MultiHeadMlp implements Network {
 
     /** Each head's class probabilities for {@code x}, {@code [head][sample * classes + class]}. */
     public List<float[]> headProbabilities(ParallelKernels pk, DenseMatrix x) {
-        DenseMatrix features = backbone.predict(pk, x);
-        List<float[]> out = new ArrayList<>();
-        for (SparseMlp head : heads) {
-            double[] p = new double[outputs() * x.cols()];
-            addSoftmax(head.predict(pk, features), p);
-            float[] f = new float[p.length];
-            for (int i = 0; i < p.length; i++) f[i] = (float) p[i];
-            out.add(f);
+        backbone.user().enter();
+        try {
+            DenseMatrix features = backbone.predict(pk, x);
+            List<float[]> out = new ArrayList<>();
+            for (SparseMlp head : heads) {
+                double[] p = new double[outputs() * x.cols()];
+                addSoftmax(head.predict(pk, features), p);
+                float[] f = new float[p.length];
+                for (int i = 0; i < p.length; i++) f[i] = (float) p[i];
+                out.add(f);
+            }
+            return out;
+        } finally {
+            backbone.user().exit();
         }
-        return out;
     }
 
     @Override
     public DenseMatrix predict(ParallelKernels pk, DenseMatrix x) {
-        int n = x.cols(), k = outputs();
-        ensurePredictCapacity(n);
-        DenseMatrix features = backbone.predict(pk, x);
-        double[] probs = new double[k * n];
-        for (SparseMlp head : heads) addSoftmax(head.predict(pk, features), probs);
-        DenseMatrix e = ensemble.columns(n);
-        for (int c = 0; c < n; c++) {
-            for (int j = 0; j < k; j++) e.set(j, c, (float) StrictMath.log(Math.max(probs[c * k + j] / heads.size(), 1e-30)));
+        backbone.user().enter();
+        try {
+            int n = x.cols(), k = outputs();
+            ensurePredictCapacity(n);
+            DenseMatrix features = backbone.predict(pk, x);
+            double[] probs = new double[k * n];
+            for (SparseMlp head : heads) addSoftmax(head.predict(pk, features), probs);
+            DenseMatrix e = ensemble.columns(n);
+            for (int c = 0; c < n; c++) {
+                for (int j = 0; j < k; j++) e.set(j, c, (float) StrictMath.log(Math.max(probs[c * k + j] / heads.size(), 1e-30)));
+            }
+            return e;
+        } finally {
+            backbone.user().exit();
         }
-        return e;
     }
 
     @Override
     public List<TopologyEvolution.Report> evolve(TopologyEvolution evolution, double fraction, double regrowth, RandomStream rnd,
                                                  ParallelKernels pk) {
-        List<SparseLinear> all = new ArrayList<>(backbone.layers());
-        for (SparseMlp head : heads) all.addAll(head.layers());
-        evolution.beforeUpdate(all, fraction);
-        rnd.nextLong(); // advance: split() does not (see SparseMlp.evolve)
-        List<TopologyEvolution.Report> reports = new ArrayList<>(backbone.evolveLayers(evolution, fraction, regrowth, rnd.split(0), pk));
-        for (int h = 0; h < heads.size(); h++) reports.addAll(heads.get(h).evolveLayers(evolution, fraction, regrowth, rnd.split(h + 1), pk));
-        return reports;
+        backbone.user().enter();
+        try {
+            List<SparseLinear> all = new ArrayList<>(backbone.layers());
+            for (SparseMlp head : heads) all.addAll(head.layers());
+            evolution.beforeUpdate(all, fraction);
+            rnd.nextLong(); // advance: split() does not (see SparseMlp.evolve)
+            List<TopologyEvolution.Report> reports = new ArrayList<>(backbone.evolveLayers(evolution, fraction, regrowth, rnd.split(0), pk));
+            for (int h = 0; h < heads.size(); h++) reports.addAll(heads.get(h).evolveLayers(evolution, fraction, regrowth, rnd.split(h + 1), pk));
+            return reports;
+        } finally {
+            backbone.user().exit();
+        }
     }
 
     @Override public void forgetTrainingBatch() {

@@ -20,6 +20,14 @@ import org.dst4j.runtime.resource.Closing;
  * A feed-forward network of sparse layers. It owns its layers and its activation buffers (those of
  * training, sized for the largest training batch, and those of {@link #predict}, sized for the largest
  * batch predicted), all off-heap; {@link #close()} frees them.
+ *
+ * <p>Not thread-safe: a network has one set of buffers, so its calls must not overlap. A call made while
+ * another thread's call is running ({@link #predict}, a training step, {@link #evolve}, ...) throws
+ * {@link java.util.ConcurrentModificationException} naming that thread, rather than returning the other
+ * call's numbers (best effort, as {@code java.util}'s fail-fast iterators: a second thread that interleaves
+ * whole calls with yours, say between {@link #forwardTrain} and {@link #backward}, is not caught). To
+ * predict from several threads, share a {@link org.dst4j.nn.model.SparseClassifier}, whose calls take turns.
+ * The worker threads of the {@link ParallelKernels} given to a call are the call's own.
  */
 public final class SparseMlp implements Network {
     private final MlpConfig config;
@@ -36,6 +44,7 @@ public final class SparseMlp implements Network {
     private int lastBatch;
     private long trainingFlops, denseTrainingFlops;
     private boolean closed;
+    private final SingleUser user = new SingleUser("this network");
 
     private SparseMlp(MlpConfig config, List<SparseLinear> layers, long dropoutSeed) {
         this.config = config;
@@ -69,6 +78,9 @@ public final class SparseMlp implements Network {
     public static Activation activationOf(MlpConfig config, int l) {
         return l == config.sizes().length - 2 ? config.output() : config.hiddenActivation(l);
     }
+
+    // For MultiHeadMlp, whose calls span its backbone and heads, and for tests.
+    SingleUser user() { return user; }
 
     /** The shape the network was built with: layer sizes, activations, dropout, density and initializer. */
     public MlpConfig config() { return config; }
@@ -114,7 +126,12 @@ public final class SparseMlp implements Network {
 
     /** Prepares optimizer state in every layer. */
     public void attach(Optimizer opt) {
-        for (SparseLinear l : layers) l.attach(opt);
+        user.enter();
+        try {
+            for (SparseLinear l : layers) l.attach(opt);
+        } finally {
+            user.exit();
+        }
     }
 
     private void ensureCapacity(int batch) {
@@ -175,15 +192,20 @@ public final class SparseMlp implements Network {
      * view of the output activations, valid until the next call.
      */
     public DenseMatrix predict(ParallelKernels pk, DenseMatrix x) {
-        int n = x.cols();
-        ensurePredictCapacity(n);
-        DenseMatrix in = x;
-        for (int l = 0; l < layers.size(); l++) {
-            DenseMatrix zl = pz[l].columns(n), al = pa[l].columns(n);
-            layers.get(l).forward(pk, in, zl, al);
-            in = al;
+        user.enter();
+        try {
+            int n = x.cols();
+            ensurePredictCapacity(n);
+            DenseMatrix in = x;
+            for (int l = 0; l < layers.size(); l++) {
+                DenseMatrix zl = pz[l].columns(n), al = pa[l].columns(n);
+                layers.get(l).forward(pk, in, zl, al);
+                in = al;
+            }
+            return in;
+        } finally {
+            user.exit();
         }
-        return in;
     }
 
     /**
@@ -202,13 +224,18 @@ public final class SparseMlp implements Network {
      */
     public BatchResult trainBatch(ParallelKernels pk, DenseMatrix x, int[] labels, int offset, DenseMatrix targets,
                                   Loss loss, Optimizer opt, float lr, long step) {
-        int n = x.cols();
-        DenseMatrix out = forwardTrain(pk, x, step);
-        int correct = loss.classifies() || labels != null ? countCorrect(out, labels, offset) : 0;
-        double lossSum = loss.compute(pk, out, labels, offset, targets == null ? null : targets.columns(n), outputGradient(n), 1f);
-        backward(pk, x, null, opt, 1f / n, lr);
-        opt.endStep();
-        return new BatchResult(lossSum, correct);
+        user.enter();
+        try {
+            int n = x.cols();
+            DenseMatrix out = forwardTrain(pk, x, step);
+            int correct = loss.classifies() || labels != null ? countCorrect(out, labels, offset) : 0;
+            double lossSum = loss.compute(pk, out, labels, offset, targets == null ? null : targets.columns(n), outputGradient(n), 1f);
+            backward(pk, x, null, opt, 1f / n, lr);
+            opt.endStep();
+            return new BatchResult(lossSum, correct);
+        } finally {
+            user.exit();
+        }
     }
 
     /**
@@ -217,23 +244,28 @@ public final class SparseMlp implements Network {
      * {@link #backward}; {@link #trainBatch} is the three together.
      */
     public DenseMatrix forwardTrain(ParallelKernels pk, DenseMatrix x, long step) {
-        int n = x.cols();
-        ensureCapacity(n);
-        lastBatch = 0;
-        int last = layers.size() - 1;
-        DenseMatrix in = x;
-        for (int l = 0; l <= last; l++) {
-            DenseMatrix zl = z[l].columns(n), al = a[l].columns(n);
-            layers.get(l).forward(pk, in, zl, al);
-            if (l < last && config.dropout() > 0) {
-                DenseMatrix dl = dropped[l].columns(n);
-                new Dropout(config.dropout(), dropoutSeed).apply(pk, step, l, al, mask[l].columns(n), dl);
-                in = dl;
-            } else {
-                in = al;
+        user.enter();
+        try {
+            int n = x.cols();
+            ensureCapacity(n);
+            lastBatch = 0;
+            int last = layers.size() - 1;
+            DenseMatrix in = x;
+            for (int l = 0; l <= last; l++) {
+                DenseMatrix zl = z[l].columns(n), al = a[l].columns(n);
+                layers.get(l).forward(pk, in, zl, al);
+                if (l < last && config.dropout() > 0) {
+                    DenseMatrix dl = dropped[l].columns(n);
+                    new Dropout(config.dropout(), dropoutSeed).apply(pk, step, l, al, mask[l].columns(n), dl);
+                    in = dl;
+                } else {
+                    in = al;
+                }
             }
+            return a[last].columns(n);
+        } finally {
+            user.exit();
         }
-        return a[last].columns(n);
     }
 
     /** Where the loss writes dLoss/d(output activations) for a batch of {@code n} before {@link #backward}. */
@@ -248,23 +280,28 @@ public final class SparseMlp implements Network {
      * caller ends the optimizer step.
      */
     public void backward(ParallelKernels pk, DenseMatrix x, DenseMatrix gradInput, Optimizer opt, float scale, float lr) {
-        int n = x.cols();
-        int last = layers.size() - 1;
-        for (int l = last; l >= 0; l--) {
-            DenseMatrix input = l == 0 ? x : dropped[l - 1].columns(n);
-            DenseMatrix gradIn = l > 0 ? grad[l - 1].columns(n) : gradInput;
-            layers.get(l).backward(pk, input, z[l].columns(n), a[l].columns(n), grad[l].columns(n), gradIn, opt, scale, lr);
-            if (l > 0 && config.dropout() > 0) Dropout.backward(pk, mask[l - 1].columns(n), gradIn);
+        user.enter();
+        try {
+            int n = x.cols();
+            int last = layers.size() - 1;
+            for (int l = last; l >= 0; l--) {
+                DenseMatrix input = l == 0 ? x : dropped[l - 1].columns(n);
+                DenseMatrix gradIn = l > 0 ? grad[l - 1].columns(n) : gradInput;
+                layers.get(l).backward(pk, input, z[l].columns(n), a[l].columns(n), grad[l].columns(n), gradIn, opt, scale, lr);
+                if (l > 0 && config.dropout() > 0) Dropout.backward(pk, mask[l - 1].columns(n), gradIn);
+            }
+            for (int l = 0; l <= last; l++) {
+                // forward, weight gradient, and (when its input gradient is needed) the transposed product
+                int products = l == 0 && gradInput == null ? 2 : 3;
+                SparseLinear layer = layers.get(l);
+                trainingFlops += 2L * products * layer.connections() * n;
+                denseTrainingFlops += 2L * products * layer.in() * layer.out() * n;
+            }
+            lastInput = x;
+            lastBatch = n;
+        } finally {
+            user.exit();
         }
-        for (int l = 0; l <= last; l++) {
-            // forward, weight gradient, and (when its input gradient is needed) the transposed product
-            int products = l == 0 && gradInput == null ? 2 : 3;
-            SparseLinear layer = layers.get(l);
-            trainingFlops += 2L * products * layer.connections() * n;
-            denseTrainingFlops += 2L * products * layer.in() * layer.out() * n;
-        }
-        lastInput = x;
-        lastBatch = n;
     }
 
     /** Correct argmax predictions against {@code labels[offset + c]}; 0 when labels is null. */
@@ -303,29 +340,39 @@ public final class SparseMlp implements Network {
     @Override
     public List<TopologyEvolution.Report> evolve(TopologyEvolution evolution, double fraction, double regrowth, RandomStream rnd,
                                                  ParallelKernels pk) {
-        evolution.beforeUpdate(layers, fraction);
-        return evolveLayers(evolution, fraction, regrowth, rnd, pk);
+        user.enter();
+        try {
+            evolution.beforeUpdate(layers, fraction);
+            return evolveLayers(evolution, fraction, regrowth, rnd, pk);
+        } finally {
+            user.exit();
+        }
     }
 
     // The update without announcing it to the prune rule: MultiHeadMlp announces its backbone's and heads' layers as one network.
     List<TopologyEvolution.Report> evolveLayers(TopologyEvolution evolution, double fraction, double regrowth, RandomStream rnd,
                                                 ParallelKernels pk) {
-        List<TopologyEvolution.Report> reports = new ArrayList<>();
-        if (!evolution.grow().needsGradient() && !evolution.prune().needsGradient()) {
-            freeBuffers();
-            freePredictBuffers();
-            lastBatch = 0;
+        user.enter();
+        try {
+            List<TopologyEvolution.Report> reports = new ArrayList<>();
+            if (!evolution.grow().needsGradient() && !evolution.prune().needsGradient()) {
+                freeBuffers();
+                freePredictBuffers();
+                lastBatch = 0;
+            }
+            // split() derives a stream without advancing rnd: draw from rnd first, or every call (every epoch)
+            // would replay the same per-layer streams and regrow from the same candidate sequence.
+            rnd.nextLong();
+            for (int l = 0; l < layers.size(); l++) {
+                TopologyEvolution.Report r = evolution.evolve(layers.get(l), fraction, regrowth, rnd.split(l),
+                        pk == null ? null : batchGradient(pk, l));
+                trainingFlops += r.flops();
+                reports.add(r);
+            }
+            return reports;
+        } finally {
+            user.exit();
         }
-        // split() derives a stream without advancing rnd: draw from rnd first, or every call (every epoch)
-        // would replay the same per-layer streams and regrow from the same candidate sequence.
-        rnd.nextLong();
-        for (int l = 0; l < layers.size(); l++) {
-            TopologyEvolution.Report r = evolution.evolve(layers.get(l), fraction, regrowth, rnd.split(l),
-                    pk == null ? null : batchGradient(pk, l));
-            trainingFlops += r.flops();
-            reports.add(r);
-        }
-        return reports;
     }
 
     // Layer l's gradient on the latest training batch, or null when a forward pass has overwritten it.
@@ -338,8 +385,13 @@ public final class SparseMlp implements Network {
 
     @Override
     public void forgetTrainingBatch() {
-        lastBatch = 0;
-        lastInput = null;
+        user.enter();
+        try {
+            lastBatch = 0;
+            lastInput = null;
+        } finally {
+            user.exit();
+        }
     }
 
     /**
