@@ -41,7 +41,8 @@ public final class MultiHeadClassifier implements Classifier {
     private final WorkerPool pool;
     private final ParallelKernels pk;
     private final NarrowBuffer narrowInput = new NarrowBuffer();
-    private Map<String, Object> manifest = Map.of();
+    // Final, so that a classifier handed to another thread without synchronization shows its manifest there too.
+    private final Map<String, Object> manifest;
     private boolean closed;
 
     /**
@@ -49,9 +50,14 @@ public final class MultiHeadClassifier implements Classifier {
      * closes {@code net} and throws.
      */
     public MultiHeadClassifier(MultiHeadMlp net, Standardizer standardizer, int threads) {
+        this(net, standardizer, threads, Map.of());
+    }
+
+    private MultiHeadClassifier(MultiHeadMlp net, Standardizer standardizer, int threads, Map<String, Object> manifest) {
         java.util.Objects.requireNonNull(net, "net");
         this.net = net;
         this.standardizer = standardizer;
+        this.manifest = manifest;
         try {
             this.pool = new WorkerPool(threads);
         } catch (RuntimeException | Error e) {
@@ -134,9 +140,7 @@ public final class MultiHeadClassifier implements Classifier {
         java.util.Objects.requireNonNull(dir, "dir");
         SparseClassifier.checkThreads(threads);
         Loaded l = read(dir);
-        MultiHeadClassifier c = new MultiHeadClassifier(l.net(), l.standardizer(), threads);
-        c.manifest = org.dst4j.nn.io.Json.frozen(l.manifest());
-        return c;
+        return new MultiHeadClassifier(l.net(), l.standardizer(), threads, org.dst4j.nn.io.Json.frozen(l.manifest()));
     }
 
     /** The manifest's content (parts and what the writer added), read-only at every level; empty for a classifier not loaded from a directory. */
