@@ -92,27 +92,8 @@ class SharedNetworkTest {
     void theRefusalNamesTheThreadUsingTheNetworkAndHowToShareOne() throws Exception {
         try (SparseMlp net = net(); WorkerPool p = new WorkerPool(1); DenseMatrix x = input(1)) {
             ParallelKernels k = new ParallelKernels(KernelProvider.get(), p);
-            java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1), done = new java.util.concurrent.CountDownLatch(1);
-            Thread holder = new Thread(() -> {
-                net.user().enter(); // as a call in progress does
-                try {
-                    inside.countDown();
-                    done.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                } finally {
-                    net.user().exit();
-                }
-            }, "holder");
-            holder.start();
-            inside.await();
-            try {
-                assertThatThrownBy(() -> net.predict(k, x)).isInstanceOf(ConcurrentModificationException.class)
-                        .hasMessageContaining("\"holder\"").hasMessageContaining("SparseClassifier");
-            } finally {
-                done.countDown();
-                holder.join();
-            }
+            whileHeld(net.user(), () -> assertThatThrownBy(() -> net.predict(k, x)).isInstanceOf(ConcurrentModificationException.class)
+                    .hasMessageContaining("\"holder\"").hasMessageContaining("SparseClassifier"));
             net.predict(k, x); // free again
         }
     }
@@ -124,28 +105,35 @@ class SharedNetworkTest {
         try (MultiHeadMlp net = MultiHeadMlp.create(full, 1, 2, new RandomStream(5), new RandomStream(6));
              WorkerPool p = new WorkerPool(1); DenseMatrix x = input(1)) {
             ParallelKernels k = new ParallelKernels(KernelProvider.get(), p);
-            java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1), done = new java.util.concurrent.CountDownLatch(1);
-            Thread holder = new Thread(() -> {
-                net.backbone().user().enter();
-                try {
-                    inside.countDown();
-                    done.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                } finally {
-                    net.backbone().user().exit();
-                }
-            }, "holder");
-            holder.start();
-            inside.await();
-            try {
+            whileHeld(net.backbone().user(), () -> {
                 assertThatThrownBy(() -> net.predict(k, x)).isInstanceOf(ConcurrentModificationException.class);
                 assertThatThrownBy(() -> net.headProbabilities(k, x)).isInstanceOf(ConcurrentModificationException.class);
-            } finally {
-                done.countDown();
-                holder.join();
-            }
+            });
             net.headProbabilities(k, x);
+        }
+    }
+
+    // Runs check while a thread named "holder" is inside user, as a call in progress is.
+    private static void whileHeld(SingleUser user, Runnable check) throws InterruptedException {
+        java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1), done = new java.util.concurrent.CountDownLatch(1);
+        Thread holder = new Thread(() -> {
+            user.enter();
+            try {
+                inside.countDown();
+                done.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                user.exit();
+            }
+        }, "holder");
+        holder.start();
+        inside.await();
+        try {
+            check.run();
+        } finally {
+            done.countDown();
+            holder.join();
         }
     }
 }
