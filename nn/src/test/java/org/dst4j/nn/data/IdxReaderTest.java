@@ -299,4 +299,57 @@ class IdxReaderTest {
             assertThat(Math.abs(mean / 3000)).isLessThan(1e-4);
         }
     }
+
+    // Images and labels files written to `tmp`, read by the path reader.
+    private static Dataset readFiles(Path tmp, byte[] images, byte[] labels) throws Exception {
+        Path i = tmp.resolve("images-idx3-ubyte"), l = tmp.resolve("labels-idx1-ubyte");
+        Files.write(i, images);
+        Files.write(l, labels);
+        return IdxReader.read("t", i, l);
+    }
+
+    // Guards "rows <= 0 || cols <= 0" (IdxReader line 80): a header of no pixel rows or columns loaded as images of 0 features.
+    @Test
+    void imagesOfNoPixelRowsOrColumnsAreRefused(@TempDir Path tmp) throws Exception {
+        Path i = tmp.resolve("images-idx3-ubyte");
+        assertThatThrownBy(() -> readFiles(tmp, images(2, 0, 5, 0x803), labels(2)).close()).isInstanceOf(DataFormatException.class)
+                .hasMessage(i + ": bad dimensions 2 x 0 x 5 at byte 4");
+        assertThatThrownBy(() -> readFiles(tmp, images(2, 5, 0, 0x803), labels(2)).close()).isInstanceOf(DataFormatException.class)
+                .hasMessage(i + ": bad dimensions 2 x 5 x 0 at byte 4");
+        assertThatThrownBy(() -> readFiles(tmp, images(0, 5, 5, 0x803), labels(0)).close()).isInstanceOf(DataFormatException.class)
+                .hasMessage(i + ": an image count of 0 at byte 4, expected at least one image");
+        try (Dataset d = readFiles(tmp, images(2, 1, 1, 0x803), labels(2))) {
+            assertThat(d.features()).isEqualTo(1);
+        }
+    }
+
+    // Guards the bound of line 82: 2^31 - 17 features is the most supported, so its header passes to the
+    // truncation check (nothing allocated); one more is refused as too large.
+    @Test
+    void theLargestSupportedImageIsTheLimitNotOneBelow(@TempDir Path tmp) throws Exception {
+        Path i = tmp.resolve("images-idx3-ubyte");
+        byte[] largest = java.nio.ByteBuffer.allocate(16).putInt(0x803).putInt(1).putInt(3).putInt((Integer.MAX_VALUE - 16) / 3).array();
+        assertThat(3L * ((Integer.MAX_VALUE - 16) / 3)).isEqualTo(Integer.MAX_VALUE - 16);
+        assertThatThrownBy(() -> readFiles(tmp, largest, labels(1)).close()).isInstanceOf(DataFormatException.class)
+                .hasMessage(i + ": truncated at image 0 (byte 16), expected 1 images");
+        byte[] over = java.nio.ByteBuffer.allocate(16).putInt(0x803).putInt(1).putInt(1).putInt(Integer.MAX_VALUE - 15).array();
+        assertThatThrownBy(() -> readFiles(tmp, over, labels(1)).close()).isInstanceOf(DataFormatException.class)
+                .hasMessageContaining("exceed 2^31 features");
+    }
+
+    // Guards the byte offsets the errors name (lines 102, 114, 119, 143), from a path and from a stream.
+    @Test
+    void truncatedAndOverlongFilesNameTheByteOffset(@TempDir Path tmp) throws Exception {
+        Path i = tmp.resolve("images-idx3-ubyte"), l = tmp.resolve("labels-idx1-ubyte");
+        byte[] img = images(5, 3, 4, 0x803);
+        // 16 + 2 * 12 + 7 bytes: images 0 and 1 whole, image 2 cut
+        assertThatThrownBy(() -> readFiles(tmp, java.util.Arrays.copyOf(img, 16 + 2 * 12 + 7), labels(5)).close())
+                .hasMessage(i + ": truncated at image 2 (byte 40), expected 5 images");
+        assertThatThrownBy(() -> IdxReader.read("t", new java.io.ByteArrayInputStream(java.util.Arrays.copyOf(img, 16 + 2 * 12 + 7)), "imgs",
+                new java.io.ByteArrayInputStream(labels(5)), "labs").close()).hasMessage("imgs: truncated at image 2 (byte 40), expected 5 images");
+        assertThatThrownBy(() -> readFiles(tmp, java.util.Arrays.copyOf(img, img.length + 1), labels(5)).close())
+                .hasMessage(i + ": unexpected bytes after 5 images (byte 76)");
+        assertThatThrownBy(() -> readFiles(tmp, img, java.util.Arrays.copyOf(labels(5), 8 + 5 + 2)).close())
+                .hasMessage(l + ": unexpected bytes after 5 labels (byte 13)");
+    }
 }

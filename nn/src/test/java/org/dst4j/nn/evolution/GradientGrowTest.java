@@ -156,4 +156,13 @@ class GradientGrowTest {
                     .isInstanceOf(IllegalStateException.class).hasMessageContaining("gradient");
         }
     }
+
+    // Guards needsGradient: a network frees the activations the batch gradient is made of when its rules say they need none.
+    @Test
+    void onlyGradientGrowthAsksForTheBatchGradient() {
+        assertThat(new GradientGrow().needsGradient()).isTrue();
+        assertThat(GradientGrow.within(w -> GrowthRegion.all()).needsGradient()).isTrue();
+        assertThat(new RandomGrow().needsGradient()).isFalse();
+        assertThat(RandomGrow.within(w -> GrowthRegion.all()).needsGradient()).isFalse();
+    }
 }

@@ -161,4 +161,179 @@ class CheckpointFileTest {
             assertThat(c.tensor("w").toFloatArray()).containsExactly(1.5f, -2f, 3f);
         }
     }
+
+    // A file written by hand, every CRC correct: magic, `version`, `header` as its JSON, then the tensors as made by tensor().
+    private static byte[] handMade(int version, String header, byte[]... tensors) {
+        byte[] h = header.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 + 4 + 4 + h.length + 4 + 4);
+        b.put("DST4JCKP".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).putInt(version).putInt(h.length).put(h).putInt(crc(h)).putInt(tensors.length);
+        bytes.writeBytes(b.array());
+        for (byte[] t : tensors) bytes.writeBytes(t);
+        return bytes.toByteArray();
+    }
+
+    // One tensor's descriptor (name, dtype, rank, dims, byte length as given), its data and the CRC32C of both.
+    private static byte[] tensor(String name, int dtype, int rank, long[] dims, long byteLength, byte[] data) {
+        byte[] n = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(2 + n.length + 2 + 8 * dims.length + 8 + data.length + 4);
+        b.putShort((short) n.length).put(n).put((byte) dtype).put((byte) rank);
+        for (long d : dims) b.putLong(d);
+        b.putLong(byteLength).put(data);
+        b.putInt(crc(java.util.Arrays.copyOf(b.array(), b.position())));
+        return b.array();
+    }
+
+    private static int crc(byte[] b) {
+        java.util.zip.CRC32C c = new java.util.zip.CRC32C();
+        c.update(b);
+        return (int) c.getValue();
+    }
+
+    private static Path written(Path dir, byte[] bytes) throws IOException {
+        Path f = dir.resolve("hand.dst4j");
+        Files.write(f, bytes);
+        return f;
+    }
+
+    /** The hand-made files below are right but for the one field each test breaks. */
+    @Test
+    void aHandMadeFileReads(@TempDir Path dir) throws Exception {
+        byte[] one = tensor("a", 0, 1, new long[] {1}, 4, new byte[4]);
+        try (CheckpointFile.Checkpoint c = CheckpointFile.read(written(dir, handMade(1, "{}", one)))) {
+            assertThat(c.tensor("a").toFloatArray()).containsExactly(0f);
+        }
+    }
+
+    // Guards the check that the format version is at least 1 (only newer versions were refused by a test).
+    @Test
+    void aFormatVersionBelowOneIsRefused(@TempDir Path dir) throws Exception {
+        for (int version : new int[] {0, -1, Integer.MIN_VALUE}) {
+            Path f = written(dir, handMade(version, "{}"));
+            assertThatThrownBy(() -> CheckpointFile.read(f).close()).as("version %d", version)
+                    .isInstanceOf(IOException.class).hasMessage(f + ": bad format version " + version + " at byte 8");
+        }
+    }
+
+    // Guards the check of a negative header length: without it the reader fails with an IllegalArgumentException, not an IOException.
+    @Test
+    void aNegativeHeaderLengthIsRefusedAsAnIOException(@TempDir Path dir) throws Exception {
+        byte[] b = handMade(1, "{}");
+        java.nio.ByteBuffer.wrap(b).putInt(12, -2);
+        Path f = written(dir, b);
+        assertThatThrownBy(() -> CheckpointFile.read(f).close()).isInstanceOf(IOException.class)
+                .hasMessage(f + ": header length -2 exceeds the file at byte 12");
+    }
+
+    // Guards the duplicate-name check: the writer writes a repeated name, and a reader keeping the last would silently drop a tensor.
+    @Test
+    void twoTensorsOfTheSameNameAreRefused(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("dup.dst4j");
+        CheckpointFile.write(f, Map.of(), List.of(Tensor.of("w", new float[] {1f}), Tensor.of("w", new float[] {2f})));
+        assertThatThrownBy(() -> CheckpointFile.read(f).close()).isInstanceOf(IOException.class).hasMessageContaining("duplicate tensor 'w'");
+    }
+
+    // Guards the name-length limit on both sides: the writer refuses a name it would not read back, the reader one it never writes.
+    @Test
+    void aTensorNameOverTheLimitIsRefusedByWriterAndReader(@TempDir Path dir) throws Exception {
+        String longest = "n".repeat(1024), over = "n".repeat(1025);
+        Path ok = dir.resolve("ok.dst4j");
+        CheckpointFile.write(ok, Map.of(), List.of(Tensor.of(longest, new float[] {1f})));
+        try (CheckpointFile.Checkpoint c = CheckpointFile.read(ok)) {
+            assertThat(c.names()).containsExactly(longest);
+        }
+        assertThatThrownBy(() -> CheckpointFile.write(dir.resolve("w.dst4j"), Map.of(), List.of(Tensor.of(over, new float[] {1f}))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tensor name too long");
+        Path f = written(dir, handMade(1, "{}", tensor(over, 0, 1, new long[] {1}, 4, new byte[4])));
+        assertThatThrownBy(() -> CheckpointFile.read(f).close()).isInstanceOf(IOException.class)
+                .hasMessageContaining("tensor name length 1025 too long");
+    }
+
+    // Guards the rank limit: a ninth dimension is refused, not read.
+    @Test
+    void aRankOverEightIsRefused(@TempDir Path dir) throws Exception {
+        long[] ones = new long[9];
+        java.util.Arrays.fill(ones, 1);
+        Path eight = written(dir, handMade(1, "{}", tensor("a", 3, 8, java.util.Arrays.copyOf(ones, 8), 1, new byte[1])));
+        try (CheckpointFile.Checkpoint c = CheckpointFile.read(eight)) {
+            assertThat(c.tensor("a").shape()).hasSize(8);
+        }
+        Path f = written(dir, handMade(1, "{}", tensor("a", 3, 9, ones, 1, new byte[1])));
+        // the byte offset named is the rank's: magic 8, version 4, header length 4, "{}" 2, CRC 4, count 4, name length 2, "a" 1, dtype 1
+        assertThatThrownBy(() -> CheckpointFile.read(f).close()).isInstanceOf(IOException.class)
+                .hasMessage(f + ": tensor 'a': rank 9 too large at byte 30");
+    }
+
+    // Guards the dtype range check: without it an unknown dtype is an ArrayIndexOutOfBoundsException.
+    @Test
+    void anUnknownDtypeIsRefusedAsAnIOException(@TempDir Path dir) throws Exception {
+        Path f = written(dir, handMade(1, "{}", tensor("a", 4, 1, new long[] {1}, 1, new byte[1])));
+        assertThatThrownBy(() -> CheckpointFile.read(f).close()).isInstanceOf(IOException.class)
+                .hasMessage(f + ": tensor 'a': unknown dtype 4 at byte 29");
+    }
+
+    // Guards the byte-length check: a length that disagrees with the shape is refused even when the data is there and its CRC right.
+    @Test
+    void aByteLengthThatDisagreesWithTheShapeIsRefused(@TempDir Path dir) throws Exception {
+        Path f = written(dir, handMade(1, "{}", tensor("a", 0, 1, new long[] {1}, 8, new byte[8])));
+        assertThatThrownBy(() -> CheckpointFile.read(f).close()).isInstanceOf(IOException.class)
+                .hasMessageContaining("byte length 8 does not match its shape [1] of F32");
+    }
+
+    // Guards the idempotent close and the tensor's own checks of its size and element type.
+    @Test
+    void closingTwiceIsHarmlessAndTensorsCheckSizeAndType(@TempDir Path dir) throws Exception {
+        CheckpointFile.Checkpoint c = CheckpointFile.read(sample(dir));
+        c.close();
+        c.close();
+        assertThatThrownBy(() -> new Tensor("t", DType.F32, new long[] {2}, MemorySegment.ofArray(new float[3])))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("12 bytes for shape [2]");
+        Tensor ints = Tensor.of("i", new int[] {1, 2});
+        assertThatThrownBy(ints::toFloatArray).isInstanceOf(IllegalArgumentException.class).hasMessage("tensor 'i' is I32, expected F32");
+        assertThatThrownBy(() -> ints.data(DType.I64)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(ints.data(DType.I32).byteSize()).isEqualTo(8);
+        assertThat(Tensor.of("u", DType.U8, MemorySegment.ofArray(new byte[3])).shape()).containsExactly(3);
+        assertThat(new Tensor("l", DType.I64, new long[] {2, 3}, MemorySegment.ofArray(new long[6])).elements()).isEqualTo(6);
+        assertThat(DType.I64.size()).isEqualTo(8);
+        assertThat(DType.U8.size()).isEqualTo(1);
+        Map<String, Object> h = CheckpointFile.header();
+        h.put("z", 1L);
+        h.put("a", 2L);
+        assertThat(h.keySet()).as("an ordered, writable header").containsExactly("z", "a");
+    }
+
+    // Guards close() actually freeing the tensors' memory (a removed or inverted Arena.close leaked every loaded model).
+    @Test
+    void closingFreesTheTensors(@TempDir Path dir) throws Exception {
+        MemorySegment data;
+        try (CheckpointFile.Checkpoint c = CheckpointFile.read(sample(dir))) {
+            data = c.tensor("w").data();
+            assertThat(data.scope().isAlive()).isTrue();
+        }
+        assertThat(data.scope().isAlive()).isFalse();
+    }
+
+    // Guards the tensor count's lower bound: a file of no tensors (a header only) is valid and reads.
+    @Test
+    void aFileOfNoTensorsReads(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("empty.dst4j");
+        CheckpointFile.write(f, Map.of("epoch", 3L), List.of());
+        try (CheckpointFile.Checkpoint c = CheckpointFile.read(f)) {
+            assertThat(c.header()).containsEntry("epoch", 3L);
+            assertThat(c.names()).isEmpty();
+        }
+    }
+
+    // Guards the writer's chunk loop: a tensor over the 1 MiB chunk is written whole (the last chunk is the remainder).
+    @Test
+    void aTensorLargerThanTheWritersChunkRoundTrips(@TempDir Path dir) throws Exception {
+        float[] a = new float[(1 << 18) + 3];
+        for (int i = 0; i < a.length; i++) a[i] = i;
+        Path f = dir.resolve("big.dst4j");
+        CheckpointFile.write(f, Map.of(), List.of(Tensor.of("a", a), Tensor.of("b", new int[] {7})));
+        try (CheckpointFile.Checkpoint c = CheckpointFile.read(f)) {
+            assertThat(c.tensor("a").toFloatArray()).isEqualTo(a);
+            assertThat(c.tensor("b").toIntArray()).containsExactly(7);
+        }
+    }
 }
