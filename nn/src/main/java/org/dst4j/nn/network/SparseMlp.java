@@ -25,7 +25,8 @@ import org.dst4j.runtime.resource.Closing;
  * another thread's call is running ({@link #predict}, a training step, {@link #evolve}, ...) throws
  * {@link java.util.ConcurrentModificationException} naming that thread, rather than returning the other
  * call's numbers (best effort, as {@code java.util}'s fail-fast iterators: a second thread that interleaves
- * whole calls with yours, say between {@link #forwardTrain} and {@link #backward}, is not caught). To
+ * whole calls with yours, say between {@link #forwardTrain} and {@link #backward}, or between your
+ * {@link #predict} and your reading of the view it returned, is not caught). To
  * predict from several threads, share a {@link org.dst4j.nn.model.SparseClassifier}, whose calls take turns.
  * The worker threads of the {@link ParallelKernels} given to a call are the call's own.
  */

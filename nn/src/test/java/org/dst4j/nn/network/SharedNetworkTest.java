@@ -44,29 +44,32 @@ class SharedNetworkTest {
     }
 
     @Test
-    void twoThreadsPredictingOnOneNetworkNeverGetWrongOutputsTheSecondIsRefused() throws Exception {
+    void twoThreadsPredictingOnOneNetworkAtOnceAreRefused() throws Exception {
         try (SparseMlp net = net(); WorkerPool p1 = new WorkerPool(1); WorkerPool p2 = new WorkerPool(1);
              DenseMatrix x1 = input(1); DenseMatrix x2 = input(2)) {
             ParallelKernels k1 = new ParallelKernels(KernelProvider.get(), p1), k2 = new ParallelKernels(KernelProvider.get(), p2);
-            float[] e1 = out(net.predict(k1, x1)), e2 = out(net.predict(k2, x2));
-            assertThat(e1).isNotEqualTo(e2);
-            AtomicInteger wrong = new AtomicInteger(), refused = new AtomicInteger(), other = new AtomicInteger();
+            float[] e1 = out(net.predict(k1, x1));
+            AtomicInteger refused = new AtomicInteger(), other = new AtomicInteger();
             CyclicBarrier start = new CyclicBarrier(2);
-            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300);
+            // 300 ms, longer (up to 10 s) on a machine so busy that the two threads have not yet run at once
+            long t0 = System.nanoTime(), until = t0 + TimeUnit.MILLISECONDS.toNanos(300), limit = t0 + TimeUnit.SECONDS.toNanos(10);
             Runnable[] jobs = new Runnable[2];
             for (int t = 0; t < 2; t++) {
                 ParallelKernels k = t == 0 ? k1 : k2;
                 DenseMatrix x = t == 0 ? x1 : x2;
-                float[] e = t == 0 ? e1 : e2;
                 jobs[t] = () -> {
                     try {
                         start.await();
                     } catch (Exception ex) {
                         throw new AssertionError(ex);
                     }
-                    while (System.nanoTime() < until) {
+                    for (long now = System.nanoTime(); now < until || (refused.get() == 0 && now < limit); now = System.nanoTime()) {
                         try {
-                            if (!java.util.Arrays.equals(out(net.predict(k, x)), e)) wrong.incrementAndGet();
+                            // Outputs are not compared: predict returns a view of the network's own buffer, which
+                            // the other thread's next call may overwrite between the return and this copy (the
+                            // Javadoc's "valid until the next call"); the guard sees calls that overlap, not that
+                            // window. Before the guard, 6-29 outputs per run here were another call's or a mix.
+                            out(net.predict(k, x));
                         } catch (ConcurrentModificationException ex) {
                             refused.incrementAndGet();
                         } catch (RuntimeException ex) {
@@ -80,7 +83,6 @@ class SharedNetworkTest {
             b.start();
             a.join();
             b.join();
-            assertThat(wrong.get()).as("outputs that were another call's, or a mix").isZero();
             assertThat(other.get()).as("other failures").isZero();
             assertThat(refused.get()).as("calls refused while the other thread's ran").isPositive();
             // Refusals leave the network whole: one thread alone gets the right outputs again.
