@@ -1,6 +1,7 @@
 package org.dst4j.nn.ensemble;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import java.util.List;
@@ -67,5 +68,49 @@ class EnsembleMetricsTest {
             assertThat(TopologyDistance.between(a, a)).isZero();
             assertThat(TopologyDistance.between(r, r)).isZero();
         }
+    }
+
+    @Test
+    void eceKeepsTheTopBinsApart() {
+        // 15 bins: 0.9 (x15 = 13.5) falls in bin 13, 0.99 (x15 = 14.85) in bin 14. The 0.9 sample is right
+        // (gap 0.1), the 0.99 one wrong (gap 0.99): ECE = (0.1 + 0.99) / 2 = 0.545. One merged bin would
+        // give |1 - 1.89| / 2 = 0.445.
+        float[] p = {0.9f, 0.1f, 0.99f, 0.01f};
+        assertThat(EnsembleMetrics.expectedCalibrationError(p, new int[] {0, 1}, 2, 15)).isCloseTo(0.545, within(1e-6));
+        // Bins are closed on the right: with 4 bins, confidence 0.75 is in (0.5, 0.75], 0.8 in (0.75, 1].
+        // 0.75 right (gap 0.25) and 0.8 wrong (gap 0.8): (0.25 + 0.8) / 2 = 0.525; together they would give 0.275.
+        float[] q = {0.75f, 0.25f, 0.8f, 0.2f};
+        assertThat(EnsembleMetrics.expectedCalibrationError(q, new int[] {0, 1}, 2, 4)).isCloseTo(0.525, within(1e-6));
+    }
+
+    @Test
+    void klSkipsClassesTheFirstMemberRulesOutAndCapsTheOnesTheSecondRulesOut() {
+        // One sample: a = (1, 0), b = (0.5, 0.5). KL(a || b) = 1 * log(1 / 0.5) = log 2; the 0 * log 0 term is 0.
+        // KL(b || a) = 0.5 * log(0.5 / 1) + 0.5 * (log 0.5 - log 1e-12): a's zero is capped, not infinite.
+        float[] a = {1, 0}, b = {0.5f, 0.5f};
+        EnsembleMetrics m = EnsembleMetrics.of(List.of(a, b), new int[] {0}, 2);
+        assertThat(m.kl()[0][1]).isCloseTo(Math.log(2), within(1e-9));
+        assertThat(m.kl()[1][0]).isCloseTo(0.5 * Math.log(0.5) + 0.5 * (Math.log(0.5) - Math.log(1e-12)), within(1e-9));
+    }
+
+    @Test
+    void meanOffDiagonalAveragesTheSixOrderedPairsOfThreeMembers() {
+        // Off-diagonal 1..6 sum to 21 over 3 * 2 ordered pairs: 3.5; the diagonal (100) is not a pair.
+        double[][] pairwise = {{100, 1, 2}, {3, 100, 4}, {5, 6, 100}};
+        assertThat(EnsembleMetrics.meanOffDiagonal(pairwise)).isCloseTo(3.5, within(1e-12));
+        assertThat(EnsembleMetrics.meanOffDiagonal(new double[][] {{7}})).isZero();
+    }
+
+    @Test
+    void rejectsLabelsOutsideTheClassesAndProbabilitiesOfTheWrongSize() {
+        float[] p = {0.6f, 0.4f, 0.3f, 0.7f};
+        // Label 2 with 2 classes would read the next sample's first probability.
+        assertThatThrownBy(() -> EnsembleMetrics.Scores.of(p, new int[] {2, 1}, 2, 15)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> EnsembleMetrics.Scores.of(p, new int[] {-1, 1}, 2, 15)).isInstanceOf(IllegalArgumentException.class);
+        // 2 samples x 2 classes need 4 probabilities.
+        assertThatThrownBy(() -> EnsembleMetrics.Scores.of(new float[] {0.6f, 0.4f}, new int[] {0, 1}, 2, 15))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> EnsembleMetrics.expectedCalibrationError(new float[] {0.6f, 0.4f, 0.3f, 0.7f, 0.5f, 0.5f}, new int[] {0, 1}, 2, 15))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }
