@@ -5,8 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import java.util.List;
+import org.dst4j.nn.init.Density;
 import org.dst4j.nn.init.SparseInit;
 import org.dst4j.nn.init.WeightInit;
+import org.dst4j.nn.layer.Activation;
+import org.dst4j.nn.network.MlpConfig;
+import org.dst4j.nn.network.SparseMlp;
 import org.dst4j.runtime.random.RandomStream;
 import org.dst4j.runtime.sparse.CsrMatrix;
 import org.junit.jupiter.api.Test;
@@ -112,5 +116,38 @@ class EnsembleMetricsTest {
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> EnsembleMetrics.expectedCalibrationError(new float[] {0.6f, 0.4f, 0.3f, 0.7f, 0.5f, 0.5f}, new int[] {0, 1}, 2, 15))
                 .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void topologyDistanceMergesEachRowWithinItsOwnBounds() {
+        // a: (0,0) (1,3) (2,2) (3,0); b: (0,0) (0,3) (1,3) (2,1) (2,2). Shared: (0,0) (1,3) (2,2) = 3 of
+        // max(4, 5) = 5, so 1 - 3/5 = 0.4 either way round (the union, 6, would give 0.5). Row 0 ends in a right
+        // after the match while b still has col 3 (and a's row 1 starts with col 3); in row 2 b is behind and
+        // must step forward to meet a's col 2.
+        try (CsrMatrix a = CsrMatrix.fromCoo(4, 4, new int[] {0, 1, 2, 3}, new int[] {0, 3, 2, 0}, new float[4]);
+             CsrMatrix b = CsrMatrix.fromCoo(4, 4, new int[] {0, 0, 1, 2, 2}, new int[] {0, 3, 3, 1, 2}, new float[5])) {
+            assertThat(TopologyDistance.between(a, b)).isCloseTo(0.4, within(1e-12));
+            assertThat(TopologyDistance.between(b, a)).isCloseTo(0.4, within(1e-12));
+        }
+    }
+
+    @Test
+    void topologyDistanceByLayerComparesLayerWithLayer() {
+        MlpConfig config = new MlpConfig(new int[] {6, 5, 4, 3}, "relu", 0.6f, Activation.linear(), 0, new Density.Uniform(0.5),
+                new WeightInit.XavierUniform());
+        MlpConfig shorter = new MlpConfig(new int[] {6, 5, 3}, "relu", 0.6f, Activation.linear(), 0, new Density.Uniform(0.5),
+                new WeightInit.XavierUniform());
+        try (SparseMlp x = SparseMlp.create(config, new RandomStream(1), 1);
+             SparseMlp y = SparseMlp.create(config, new RandomStream(2), 1);
+             SparseMlp z = SparseMlp.create(shorter, new RandomStream(3), 1)) {
+            double[] d = TopologyDistance.byLayer(x, y);
+            assertThat(d).hasSize(3);
+            for (int l = 0; l < 3; l++) {
+                assertThat(d[l]).isEqualTo(TopologyDistance.between(x.layers().get(l).weights(), y.layers().get(l).weights()));
+            }
+            assertThat(d[0] + d[1] + d[2]).isPositive();
+            assertThat(TopologyDistance.byLayer(x, x)).containsExactly(0, 0, 0);
+            assertThatThrownBy(() -> TopologyDistance.byLayer(x, z)).isInstanceOf(IllegalArgumentException.class);
+        }
     }
 }
