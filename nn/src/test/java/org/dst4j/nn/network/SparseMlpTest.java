@@ -7,6 +7,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.List;
+import org.dst4j.nn.evolution.EvolutionSchedule;
+import org.dst4j.nn.evolution.GradientGrow;
 import org.dst4j.nn.evolution.TopologyEvolution;
 import org.dst4j.nn.init.Density;
 import org.dst4j.nn.init.WeightInit;
@@ -95,6 +97,39 @@ class SparseMlpTest {
             net.evolve(evo, 0.3, rnd);
             assertThat(s1).isNotEqualTo(s0);
             assertThat(rnd.state()).isNotEqualTo(s1);
+        }
+    }
+
+    @Test
+    void trainingFlopsChargeTwoProductsToTheFirstLayerThreeToTheOthersAndGradientRegrowth() {
+        // Sizes 5-7-6-3, batch of 4: 2 FLOPs per connection, sample and product; the first layer has the forward
+        // and weight-gradient products (2), the others the transposed product too (3). Dense, per step:
+        // 2 * 4 * (2*5*7 + 3*7*6 + 3*6*3) = 8 * (70 + 126 + 54) = 2000.
+        MlpConfig cfg = new MlpConfig(new int[] {5, 7, 6, 3}, "relu", 0.6f, Activation.linear(), 0f, new Density.Uniform(0.5),
+                new WeightInit.XavierUniform());
+        Blobs data = Blobs.make(4, 5, 3, 0.5f, 3);
+        try (WorkerPool pool = new WorkerPool(1);
+             SparseMlp net = SparseMlp.create(cfg, new RandomStream(3), 1);
+             DenseMatrix x = DenseMatrix.allocate(5, 4)) {
+            for (int c = 0; c < 4; c++) for (int f = 0; f < 5; f++) x.set(f, c, data.x()[c * 5 + f]);
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            Sgd sgd = new Sgd(0.9f, 0f);
+            net.attach(sgd);
+            List<SparseLinear> layers = net.layers();
+            long sparse = 2L * 4 * (2 * layers.get(0).connections() + 3 * layers.get(1).connections() + 3 * layers.get(2).connections());
+            assertThat(net.trainingFlops()).isZero();
+            net.trainBatch(pk, x, data.y(), 0, null, new SoftmaxCrossEntropy(), sgd, 0.1f, 0);
+            assertThat(net.trainingFlops()).isEqualTo(sparse);
+            assertThat(net.denseTrainingFlops()).isEqualTo(2000);
+            net.trainBatch(pk, x, data.y(), 0, null, new SoftmaxCrossEntropy(), sgd, 0.1f, 1);
+            assertThat(net.trainingFlops()).isEqualTo(2 * sparse);
+            assertThat(net.denseTrainingFlops()).isEqualTo(4000);
+            // Gradient regrowth's dense gradient is charged on top; denseTrainingFlops is steps only.
+            TopologyEvolution evo = TopologyEvolution.magnitude(new GradientGrow(), EvolutionSchedule.everyEpoch(0.3));
+            long regrowth = net.evolve(evo, 0.3, new RandomStream(5), pk).stream().mapToLong(TopologyEvolution.Report::flops).sum();
+            assertThat(regrowth).isPositive();
+            assertThat(net.trainingFlops()).isEqualTo(2 * sparse + regrowth);
+            assertThat(net.denseTrainingFlops()).isEqualTo(4000);
         }
     }
 
