@@ -183,6 +183,26 @@ class MultiHeadMlpTest {
         }
     }
 
+    // Sizes 5-7-6-3 sharing two layers, three 6-3 heads, a batch of 9: the backbone's first layer costs 2 products
+    // (no input gradient), every other layer 3, the heads' first layer included (it feeds the backbone's gradient).
+    // Dense, per step: 2 * 9 * (2*5*7 + 3*7*6 + 3 * 3*6*3) = 18 * (70 + 126 + 162) = 6444.
+    @Test
+    void trainingFlopsAddTheBackboneAndEveryHead() {
+        Blobs data = Blobs.make(N, 5, 3, 0.5f, 3);
+        try (WorkerPool pool = new WorkerPool(1); DenseMatrix x = input(data); MultiHeadMlp net = tiny("relu", 2)) {
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            Sgd sgd = new Sgd(0.9f, 0f);
+            net.attach(sgd);
+            net.trainBatch(pk, x, data.y(), 0, null, new SoftmaxCrossEntropy(), sgd, 0.1f, 0);
+            List<SparseLinear> back = net.backbone().layers();
+            long heads = 0;
+            for (SparseMlp h : net.heads()) heads += h.layers().getFirst().connections();
+            assertThat(net.heads()).hasSize(3);
+            assertThat(net.trainingFlops()).isEqualTo(2L * N * (2 * back.get(0).connections() + 3 * back.get(1).connections() + 3 * heads));
+            assertThat(net.denseTrainingFlops()).isEqualTo(6444);
+        }
+    }
+
     // --dropout acts on every hidden layer of the whole network, the shared features included (the backbone, a
     // network of its own, treated them as outputs and never dropped them). With one head that is only the output
     // layer, the same dropout seed and the same weights, a multi-head network is the single network, bit for bit.
