@@ -144,6 +144,13 @@ class CsvNpyReaderTest {
         return out.toByteArray();
     }
 
+    // A float32 .npy of 3 samples x 2 features: 0, 1, ..., 5.
+    private static byte[] threeByTwo() {
+        ByteBuffer f4 = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < 6; i++) f4.putFloat(i);
+        return npy("<f4", "3, 2", f4, false);
+    }
+
     private Path write(String name, byte[] bytes) throws IOException {
         Path p = dir.resolve(name);
         Files.write(p, bytes);
@@ -339,9 +346,7 @@ class CsvNpyReaderTest {
 
     @Test
     void npyLabelsOfShapeSamplesByOneAreReadAndOneHotLabelsAreRefused() throws Exception {
-        ByteBuffer f4 = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
-        for (int i = 0; i < 6; i++) f4.putFloat(i);
-        Path x = write("x.npy", npy("<f4", "3, 2", f4, false));
+        Path x = write("x.npy", threeByTwo());
         Path column = write("column.npy", npy("|u1", "3, 1", ByteBuffer.allocate(3).put((byte) 1).put((byte) 0).put((byte) 1), false));
         try (Dataset d = NpyReader.read("x", x, column, 0)) {
             assertThat(d.labels()).containsExactly(1, 0, 1);
@@ -450,9 +455,7 @@ class CsvNpyReaderTest {
 
     @Test
     void npyTestLabelOutsideTheTrainingClassesNamesTheLabelsFile() throws Exception {
-        ByteBuffer f4 = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
-        for (int i = 0; i < 6; i++) f4.putFloat(i);
-        Path x = write("x.npy", npy("<f4", "3, 2", f4, false));
+        Path x = write("x.npy", threeByTwo());
         Path y = write("y.npy", npy("|u1", "3,", ByteBuffer.allocate(3).put((byte) 0).put((byte) 1).put((byte) 1), false));
         Path yt = write("yt.npy", npy("|u1", "3,", ByteBuffer.allocate(3).put((byte) 1).put((byte) 5).put((byte) 0), false));
         assertThatThrownBy(() -> DataSources.load(files(x, x, y, yt)))
