@@ -34,14 +34,7 @@ class ConcurrentServiceUseTest {
     }
 
     private static Dataset blobs(String name, Random r, int n) {
-        int f = 20, classes = 4;
-        float[] x = new float[n * f];
-        int[] y = new int[n];
-        for (int i = 0; i < n; i++) {
-            y[i] = i % classes;
-            for (int j = 0; j < f; j++) x[i * f + j] = (float) r.nextGaussian() + (j % classes == y[i] ? 1f : 0f);
-        }
-        return Dataset.of(name, x, n, f, y, classes);
+        return Blobs.of(name, r, n, 20, 1f);
     }
 
     private static SetConfig config(long seed, int threads) {

@@ -161,13 +161,6 @@ class WorkerThreadsEndTest {
     }
 
     private static Dataset blobs(String name, Random r, int n) {
-        int f = 12, classes = 4;
-        float[] x = new float[n * f];
-        int[] y = new int[n];
-        for (int i = 0; i < n; i++) {
-            y[i] = i % classes;
-            for (int j = 0; j < f; j++) x[i * f + j] = (float) r.nextGaussian() + (j % classes == y[i] ? 2f : 0f);
-        }
-        return Dataset.of(name, x, n, f, y, classes);
+        return Blobs.of(name, r, n, 12, 2f);
     }
 }
