@@ -206,7 +206,12 @@ public final class DataSources {
             int classes = training ? train.maxLabel() + 1 : Math.max(Math.max(train.maxLabel(), test.maxLabel()) + 1, model.classes());
             List<String> warnings = training ? checkLabels(trainLabels, train.labels(), classes, testLabels, test.labels()) : List.of();
             Dataset tr = train.toDataset(name + "/train", classes);
-            return new DatasetSplit(tr, test.toDataset(name + "/test", classes), warnings);
+            try {
+                return new DatasetSplit(tr, test.toDataset(name + "/test", classes), warnings);
+            } catch (Throwable e) {
+                Closing.after(e, tr::close);
+                throw e;
+            }
         }
         List<String> warnings = model == TRAINING ? checkLabels(trainLabels, train.labels(), train.maxLabel() + 1, null, null) : List.of();
         DatasetSplit split = holdOut(train.toDataset(name, train.maxLabel() + 1), o.testFraction(), o.seed(), p.toString());
@@ -344,7 +349,12 @@ public final class DataSources {
             java.util.Arrays.sort(tr, 0, ntr);
             java.util.Arrays.sort(te, 0, nte);
             Dataset train = all.subset(java.util.Arrays.copyOf(tr, ntr));
-            return new DatasetSplit(train, all.subset(java.util.Arrays.copyOf(te, nte)));
+            try {
+                return new DatasetSplit(train, all.subset(java.util.Arrays.copyOf(te, nte)));
+            } catch (Throwable e) {
+                Closing.after(e, train::close);
+                throw e;
+            }
         }
     }
 
@@ -478,14 +488,33 @@ public final class DataSources {
         return in;
     }
 
+    // s is closed if a cut fails: a caller that catches the OutOfMemoryError must not keep s's memory.
     private static DatasetSplit limit(DatasetSplit s, int train, int test) {
-        return new DatasetSplit(limit(s.train(), train), limit(s.test(), test), s.warnings());
+        Dataset tr;
+        try {
+            tr = limit(s.train(), train);
+        } catch (Throwable e) {
+            Closing.after(e, s.test()::close);
+            throw e;
+        }
+        try {
+            return new DatasetSplit(tr, limit(s.test(), test), s.warnings());
+        } catch (Throwable e) {
+            Closing.after(e, tr::close);
+            throw e;
+        }
     }
 
-    // The first n samples (all for n = 0); d is closed when a cut replaces it.
+    // The first n samples (all for n = 0); d is closed when a cut replaces it, or when the cut fails.
     private static Dataset limit(Dataset d, int n) {
         if (n <= 0 || n >= d.samples()) return d;
-        Dataset cut = d.subset(range(n));
+        Dataset cut;
+        try {
+            cut = d.subset(range(n));
+        } catch (Throwable e) {
+            Closing.after(e, d::close);
+            throw e;
+        }
         d.close();
         return cut;
     }

@@ -16,6 +16,9 @@ import org.dst4j.runtime.parallel.WorkerPool;
  * still answer.
  */
 public final class Dataset implements AutoCloseable {
+    // Where every dataset's memory comes from; tests replace it to count arenas and refuse allocations.
+    static volatile java.util.function.Supplier<Arena> arenas = Arena::ofShared;
+
     private final String name;
     private final Arena arena;
     private final MemorySegment x;
@@ -42,7 +45,7 @@ public final class Dataset implements AutoCloseable {
         this.classes = classes;
         this.imageRows = imageRows;
         this.imageCols = imageCols;
-        this.arena = Arena.ofShared();
+        this.arena = arenas.get();
         try {
             this.x = arena.allocate(JAVA_FLOAT, Math.max(1, (long) samples * features));
         } catch (RuntimeException | Error e) {

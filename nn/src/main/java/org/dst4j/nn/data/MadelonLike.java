@@ -3,6 +3,7 @@ package org.dst4j.nn.data;
 import java.util.Objects;
 import org.dst4j.runtime.random.RandomStream;
 import org.dst4j.runtime.record.ArrayRecords;
+import org.dst4j.runtime.resource.Closing;
 
 /**
  * A synthetic two-class problem in the manner of NIPS 2003's MADELON (Guyon): {@code informative}
@@ -101,7 +102,12 @@ public record MadelonLike(DatasetSplit split, int[] relevant) implements AutoClo
         for (int f = 0; f < relevant.length; f++) relevant[f] = column[f];
         java.util.Arrays.sort(relevant);
         Dataset train = Dataset.of("madelon/train", tx, trainSamples, d, ty, 2);
-        return new MadelonLike(new DatasetSplit(train, Dataset.of("madelon/test", ex, testSamples, d, ey, 2)), relevant);
+        try {
+            return new MadelonLike(new DatasetSplit(train, Dataset.of("madelon/test", ex, testSamples, d, ey, 2)), relevant);
+        } catch (Throwable e) {
+            Closing.after(e, train::close);
+            throw e;
+        }
     }
 
     /** How many of {@code selected} are relevant. */

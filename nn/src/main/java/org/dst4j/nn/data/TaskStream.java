@@ -96,13 +96,14 @@ public final class TaskStream implements AutoCloseable {
                 Dataset te;
                 try {
                     te = select(data.test(), owner, t);
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | Error e) {
                     tr.close();
                     throw e;
                 }
                 tasks.add(new Task(t, g, tr, te));
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // An OutOfMemoryError too: a caller that catches it must not keep the earlier tasks' copies.
             for (Task k : tasks) {
                 k.train().close();
                 k.test().close();
