@@ -199,6 +199,13 @@ class CsvNpyReaderTest {
         try (Dataset d = DataSources.unlabeled(write("u1.npy", npy("|u1", "2, 2", u1, false)))) {
             assertThat(d.samples()).isEqualTo(2);
             assertThat(d.get(1, 1)).isEqualTo(1f);
+            assertThat(d.imageRows()).isZero();
+        }
+        // Images (samples, rows, cols) keep their shape, which QuickSelection's pixel map is drawn in.
+        try (Dataset d = DataSources.unlabeled(write("u1x1x2.npy", npy("|u1", "2, 1, 2", u1, false)))) {
+            assertThat(d.features()).isEqualTo(2);
+            assertThat(d.imageRows()).isEqualTo(1);
+            assertThat(d.imageCols()).isEqualTo(2);
         }
         assertThatThrownBy(() -> DataSources.unlabeled(csv("bad.csv", "1,2\n3,x\n")))
                 .isInstanceOf(DataFormatException.class).hasMessageContaining("bad.csv: line 2, column 2");
