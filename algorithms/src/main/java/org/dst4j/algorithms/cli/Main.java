@@ -65,7 +65,7 @@ public final class Main {
         System.exit(143);
     }
 
-    /** Runs a command line and returns its exit code: 0 success, 1 failure, 2 bad usage. */
+    /** Runs a command line and returns its exit code: 0 success, 1 failure, 2 bad usage, 141 output pipe closed by its reader. */
     public static int run(String[] args) {
         Map<String, Command> commands = commands();
         if (args.length == 0 || args[0].equals("help") || args[0].equals("--help") || args[0].equals("-h")) {
@@ -129,6 +129,7 @@ public final class Main {
             return interrupted(name, e.getMessage());
         } catch (IOException e) {
             if (closedByInterrupt(e)) return interrupted(name, "while reading a file");
+            if (readerGone(e)) return READER_GONE;
             System.err.println("dst4j " + name + ": " + describe(e));
             return 1;
         } catch (OutOfMemoryError e) {
@@ -170,6 +171,18 @@ public final class Main {
 
     // The signal's interrupt closes a file channel in use (ClosedByInterruptException, no message): a data reader
     // reported it as "F: cannot read: null", a bad file.
+    // 128 + SIGPIPE: the status a C program killed by writing into a pipe nobody reads any more ends with, as
+    // 'predict --output /dev/stdout | head -1' leaves predict. The JVM ignores SIGPIPE, so the write fails instead, and
+    // "writing /dev/stdout: Broken pipe" with exit code 1 was printed after the lines the reader did want.
+    static final int READER_GONE = 141;
+
+    private static boolean readerGone(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && t.getMessage().endsWith("Broken pipe")) return true;
+        }
+        return false;
+    }
+
     private static boolean closedByInterrupt(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof java.nio.channels.ClosedByInterruptException) return true;

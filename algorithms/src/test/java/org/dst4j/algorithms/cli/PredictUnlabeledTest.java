@@ -153,6 +153,33 @@ class PredictUnlabeledTest {
         assertThat(Files.exists(Path.of(out))).isFalse();
     }
 
+    // 'predict --output /dev/stdout | head -1' printed "writing /dev/stdout: Broken pipe" and exited 1 once head had
+    // what it wanted: a reader that leaves ends predict quietly, with the status SIGPIPE gives a C program.
+    @Test
+    void predictionsOnStdoutStopQuietlyWhenTheReaderLeaves() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(Path.of("/dev/stdout")));
+        Path train = write("train.csv", 0, 300, true), test = write("test.csv", 300, 360, true);
+        // Far more than a pipe buffers (64 KiB on Linux), so that writing after the reader has gone fails.
+        Path bare = write("bare.csv", 0, 6000, false);
+        String model = trainModel(train, test);
+        List<String> cmd = List.of(ProcessHandle.current().info().command().orElseThrow(), "--add-modules", "jdk.incubator.vector",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "predict", "--model", model, "--input", bare.toString(),
+                "--threads", "1", "--output", "/dev/stdout");
+        Path err = dir.resolve("child.err");
+        Process child = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
+        try {
+            try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+                assertThat(out.readLine()).isEqualTo("index,predicted,p0,p1,p2");
+            }
+            assertThat(child.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        } finally {
+            child.destroyForcibly();
+        }
+        String printed = Files.readString(err);
+        assertThat(child.exitValue()).as(printed).isEqualTo(141);
+        assertThat(printed).doesNotContain("Broken pipe", "Exception", "dst4j predict:");
+    }
+
     // With the predictions on stdout (--output /dev/stdout | python ...), the summary line ended the CSV as a row of its own.
     @Test
     void theSummaryGoesToStderrWhenThePredictionsAreOnStdout() {
