@@ -271,13 +271,11 @@ public final class SpaceNet implements AutoCloseable {
         int[] reserved = new int[sizes.length];
         int[][] reservedIdx = new int[sizes.length][0], selectedIdx = new int[sizes.length][0];
         for (int l = 1; l < last; l++) {
-            Integer[] free = Arrays.stream(freeNeurons(l)).boxed().toArray(Integer[]::new);
-            double[] imp = neuronImportance[l];
-            Arrays.sort(free, (a, b) -> imp[a] != imp[b] ? Double.compare(imp[b], imp[a]) : Integer.compare(a, b));
+            int[] free = byImportance(freeNeurons(l), neuronImportance[l]);
             int n = Math.min(cfg.reservedNeurons(), free.length);
             for (int i = 0; i < n; i++) reservedBy[l][free[i]] = task;
             reserved[l] = n;
-            reservedIdx[l] = Arrays.stream(free, 0, n).mapToInt(Integer::intValue).sorted().toArray();
+            reservedIdx[l] = Arrays.stream(free, 0, n).sorted().toArray();
         }
         long[] taken = new long[last];
         for (int l = 0; l < last; l++) {
@@ -320,6 +318,13 @@ public final class SpaceNet implements AutoCloseable {
     private int layerOf(CsrMatrix w) {
         for (int l = 0; l + 1 < sizes.length; l++) if (layer(l).weights() == w) return l;
         throw new IllegalArgumentException("not a layer of this SpaceNet");
+    }
+
+    // Neurons by decreasing importance, the lower index first on ties: which a task reserves, and where it grows.
+    private static int[] byImportance(int[] neurons, double[] imp) {
+        return Arrays.stream(neurons).boxed()
+                .sorted((a, b) -> imp[a] != imp[b] ? Double.compare(imp[b], imp[a]) : Integer.compare(a, b))
+                .mapToInt(Integer::intValue).toArray();
     }
 
     private static int[] indices(boolean[] s) {
@@ -555,8 +560,8 @@ public final class SpaceNet implements AutoCloseable {
         @Override
         public Growth grow(CsrMatrix w, MemorySegment keep, long count, WeightInit init, RandomStream rnd, BatchGradient gradient) {
             int l = layerOf(w);
-            int[] rows = byImportance(l + 1), cols = byImportance(l);
             double[] ri = neuronImportance[l + 1], ci = neuronImportance[l];
+            int[] rows = byImportance(indices(selected[l + 1]), ri), cols = byImportance(indices(selected[l]), ci);
             List<Long> picked = new ArrayList<>();
             if (count > 0 && rows.length > 0 && cols.length > 0) {
                 PriorityQueue<int[]> heap = new PriorityQueue<>((a, b) -> {
@@ -582,13 +587,6 @@ public final class SpaceNet implements AutoCloseable {
             float[] values = new float[keys.length];
             for (int i = 0; i < keys.length; i++) values[i] = init.sample(rnd, w.cols(), w.rows());
             return new Growth(keys, values, keys.length);
-        }
-
-        private int[] byImportance(int l) {
-            double[] imp = neuronImportance[l];
-            return Arrays.stream(indices(selected[l])).boxed()
-                    .sorted((a, b) -> imp[a] != imp[b] ? Double.compare(imp[b], imp[a]) : Integer.compare(a, b))
-                    .mapToInt(Integer::intValue).toArray();
         }
     }
 }

@@ -114,12 +114,12 @@ public final class MagnitudePrune implements PruneRule {
         return side > 0 ? 0 : 1;
     }
 
-    // |v| as non-negative int bits: ordered like |v| itself.
     // Exact zeros (a SET reference rule) and NaN go whatever the fraction, and are not counted in it.
     static boolean removedAlways(float v) {
         return v == 0f || Float.isNaN(v);
     }
 
+    // |v| as non-negative int bits: ordered like |v| itself.
     static int magnitudeBits(float v) {
         return Float.floatToRawIntBits(v) & 0x7fffffff;
     }

@@ -369,7 +369,7 @@ public final class CheckpointFile {
             return b.array();
         }
 
-        // Reads exactly data.byteSize() bytes (already checked to fit) into crc; returns its value.
+        // Reads exactly data.byteSize() bytes (already checked to fit) into data, adding them to crc; returns crc's value.
         int into(MemorySegment data, CRC32C crc) throws IOException {
             long n = data.byteSize();
             for (long off = 0; off < n; ) {

@@ -252,8 +252,8 @@ public final class Trainer {
                         ((t1 - t0) + (t3 - t2)) / 1e9, (epochEvolutionNanos + stepEvolutionNanos) / 1e9, (t2 - t1) / 1e9, lr), state);
             }
         } finally {
-            // x is freed here, and the network keeps its last training batch (which reads from x) for a
-            // later gradient regrowth until told to forget it.
+            // x is freed here, but the network keeps its last training batch (which reads from x) for a
+            // later gradient regrowth until told to forget it: a regrowth after the run would read the closed x.
             net.forgetTrainingBatch();
         }
     }

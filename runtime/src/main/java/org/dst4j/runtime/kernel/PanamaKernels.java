@@ -285,7 +285,7 @@ final class PanamaKernels implements Kernels {
 
     // Narrow batches: one vector per connection leaves most lanes idle, and the time per call is that of
     // a full vector (batches 1 to 16 took the same time). The lanes can run along a row's connections
-    // instead: 16 column indices and weights loaded as vectors, the inputs gathered, a butterfly sum per
+    // instead: a vector of column indices and one of weights per step, the inputs gathered, a butterfly sum per
     // row. The Vector API gathers only from heap arrays, so X is bulk-copied once per call into a
     // per-thread float[] (features x stride floats, small against the connections; narrow batches have
     // a narrow stride). Masked gathers and mask casts are not intrinsified (they box: 2 MB per call), so

@@ -7,8 +7,8 @@ import org.dst4j.runtime.sparse.CsrMatrix;
 
 /**
  * Whole-matrix operations: a {@link Kernels} backend run over a {@link WorkerPool}, rows split into
- * static ranges balanced by stored entries. Results are bit-identical for any thread count because
- * every output row is computed by one kernel call in a fixed order.
+ * static ranges (balanced by stored entries for the sparse products, equal otherwise). Results are
+ * bit-identical for any thread count because every output row is computed by one kernel call in a fixed order.
  *
  * <p>Operands whose shapes do not fit are refused with an {@link IllegalArgumentException} naming the
  * operation and the shapes: a product's operands must match the weights, and an element-wise operation's

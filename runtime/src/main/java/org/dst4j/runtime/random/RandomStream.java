@@ -24,12 +24,16 @@ public final class RandomStream {
         return z ^ (z >>> 31);
     }
 
-    /** A child stream named {@code name}: independent of this one's position, fixed by its seed. */
+    /**
+     * A child stream named {@code name}, derived from this stream's current state without advancing it:
+     * splitting again before the next draw gives the same child, so a caller that splits once per update
+     * draws from this stream in between (as {@code SparseMlp.evolve} does).
+     */
     public RandomStream split(String name) {
         return new RandomStream(mix(s0 ^ mix(s1 + RngStreams.nameHash(name))));
     }
 
-    /** A child stream for an index (a layer, a member, a task). */
+    /** A child stream for an index (a layer, a member, a task), derived from the current state as {@link #split(String)}. */
     public RandomStream split(long index) {
         return new RandomStream(mix(s0 ^ mix(s1 + 0x632BE59BD9B4E019L * (index + 1))));
     }
