@@ -19,7 +19,7 @@ final class ExportCommand implements Command {
     public int run(String[] args) throws UsageException, UserException, IOException {
         Options o = new Options("export", summary())
                 .option("model", null, "model file (model.dst4j) written by a training command, an ensemble directory (freetickets --out) or a multi-head model directory (neurotrails: DIR/model)")
-                .option("output", null, "the .npz file to write (required); an earlier export there is replaced, any other file is not");
+                .option("output", null, "the .npz file to write (required; - is standard output); an earlier export there is replaced, any other file is not");
         if (!o.parse(args)) return 0;
         Path model = PredictCommand.model(o);
         // First: a run directory given as --model is the mistake, not an --output inside what is no model directory.
@@ -52,7 +52,7 @@ final class ExportCommand implements Command {
 
     private static Path output(Options o, Path model) throws UsageException, IOException {
         if (!o.given("output")) throw new UsageException("--output is required (the .npz file to write)");
-        Path out = o.path("output");
+        Path out = PredictCommand.outputPath(o);
         if (Files.isDirectory(out)) throw new UsageException("--output " + out + " is a directory; expected the path of the .npz file");
         // A device or pipe (/dev/stdout, also when the shell redirected it into a file) is written through, whatever its name.
         if (PredictCommand.isStream(out)) return out;

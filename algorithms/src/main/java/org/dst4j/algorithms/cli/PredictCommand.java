@@ -24,8 +24,8 @@ final class PredictCommand implements Command {
     public int run(String[] args) throws UsageException, UserException, IOException, DataFormatException {
         Options o = DataArgs.declare(new Options("predict", summary())
                 .option("model", null, "model file (model.dst4j) written by a training command, an ensemble directory (freetickets --out) or a multi-head model directory (neurotrails: DIR/model)")
-                .option("input", null, "samples without labels to predict: a .csv whose every column is a feature, or a .npy array (replaces the data options)")
-                .option("output", "predictions.csv", "where to write the predictions (index,label,predicted,p0..pK; with --input index,predicted,p0..pK)")
+                .option("input", null, "samples without labels to predict: a .csv whose every column is a feature, or a .npy array; - reads standard input (replaces the data options)")
+                .option("output", "predictions.csv", "where to write the predictions (index,label,predicted,p0..pK; with --input index,predicted,p0..pK); - is standard output")
                 .option("threads", String.valueOf(Runtime.getRuntime().availableProcessors()), "worker threads")
                 .option("seed", null, "for a single --data file: the seed that drew its held-out test split (default: the seed the model was trained with)"))
                 // The model standardizes its input as it was trained (or not); the flag would change nothing and say nothing.
@@ -115,8 +115,10 @@ final class PredictCommand implements Command {
             if (o.given(n)) throw new UsageException("--" + n + " chooses labeled data to score; --input " + o.path("input") + " is the data (give one or the other)");
         }
         if (o.string("input").isBlank()) throw new UsageException("--input: expected a .csv or .npy file, got an empty value");
-        Path input = o.path("input");
-        try (Classifier c = Classifier.load(model, threads); Dataset samples = DataSources.unlabeled(input)) {
+        boolean stdin = o.string("input").equals("-");
+        String input = stdin ? STDIN : o.path("input").toString();
+        try (Classifier c = Classifier.load(model, threads);
+             Dataset samples = stdin ? DataSources.unlabeled(System.in, STDIN) : DataSources.unlabeled(o.path("input"))) {
             checkShape("--input " + input, samples.features(), c, model, " (a label column? --input takes feature columns only)");
             warnIfOutOfScale(samples, c, input);
             float[] probs = c.predictProbabilities(samples);
@@ -207,10 +209,21 @@ final class PredictCommand implements Command {
         return AtomicFiles.isStandardOutput(output) ? System.err : System.out;
     }
 
+    // '--input -': what the summary and the messages call it.
+    private static final String STDIN = "standard input";
+
+    // '--output -' is standard output, as for most command-line tools (a file named '-' is './-').
+    static Path outputPath(Options o) throws UsageException {
+        if (!o.string("output").equals("-")) return o.path("output");
+        Path stdout = Path.of("/dev/stdout");
+        if (!java.nio.file.Files.exists(stdout)) throw new UsageException("--output -: this system has no /dev/stdout; give a file path");
+        return stdout;
+    }
+
     // Predictions must never land on the model they came from: --output once replaced a model with a CSV.
     static Path output(Options o, Path model) throws UsageException, IOException {
         if (o.string("output").isBlank()) throw new UsageException("--output: expected a file path, got an empty one");
-        Path out = o.path("output");
+        Path out = outputPath(o);
         if (java.nio.file.Files.isDirectory(out)) {
             throw new UsageException("--output " + out + " is a directory; expected the path of the predictions CSV file");
         }
@@ -235,7 +248,7 @@ final class PredictCommand implements Command {
         Path real = out.toRealPath();
         // Nor the data it scores: --data copy.csv --output copy.csv would replace the data by its predictions.
         for (String n : new String[] {"input", "data", "test-data", "labels", "test-labels"}) {
-            if (!o.given(n) || o.string(n).isBlank()) continue;
+            if (!o.given(n) || o.string(n).isBlank() || n.equals("input") && o.string(n).equals("-")) continue;
             Path in = o.path(n);
             if (!java.nio.file.Files.exists(in)) continue;
             if (java.nio.file.Files.isDirectory(in) ? isIdxFileIn(real, in) : java.nio.file.Files.isSameFile(in, out)) {
@@ -271,7 +284,7 @@ final class PredictCommand implements Command {
 
     // A float .npy of raw 0..255 pixels for a model trained on [0, 1] ones is scored without complaint, and badly:
     // compare the samples with the training data's scale, which the standardizer holds.
-    static void warnIfOutOfScale(Dataset samples, Classifier c, Path input) {
+    static void warnIfOutOfScale(Dataset samples, Classifier c, String input) {
         org.dst4j.nn.data.Standardizer std = c.standardizer();
         if (std == null || samples.samples() == 0) return;
         float[] mean = std.mean(), sd = std.std();

@@ -180,6 +180,32 @@ class PredictUnlabeledTest {
         assertThat(printed).doesNotContain("Broken pipe", "Exception", "dst4j predict:");
     }
 
+    // '--input - --output -' (a filter in a pipeline, and how a file from a process substitution reaches the relaunched
+    // JVM of 'java -jar', which does not inherit the descriptor): the same CSV as from and into files.
+    @Test
+    void aDashReadsStandardInputAndWritesStandardOutput() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(Path.of("/dev/stdout")));
+        Path train = write("train.csv", 0, 300, true), test = write("test.csv", 300, 360, true), bare = write("bare.csv", 300, 360, false);
+        String model = trainModel(train, test);
+        Path viaFiles = dir.resolve("files.csv");
+        Outcome a = HeldOutSplitTest.run("predict", "--model", model, "--input", bare.toString(), "--threads", "1", "--output", viaFiles.toString());
+        assertThat(a.code()).as(a.err()).isZero();
+        List<String> cmd = List.of(ProcessHandle.current().info().command().orElseThrow(), "--add-modules", "jdk.incubator.vector",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "predict", "--model", model, "--input", "-",
+                "--threads", "1", "--output", "-");
+        Path out = dir.resolve("child.out"), err = dir.resolve("child.err");
+        Process child = new ProcessBuilder(cmd).redirectInput(bare.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        try {
+            assertThat(child.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        } finally {
+            child.destroyForcibly();
+        }
+        assertThat(child.exitValue()).as(Files.readString(err)).isZero();
+        assertThat(Files.readString(out)).isEqualTo(Files.readString(viaFiles));
+        assertThat(Files.readString(err)).contains("predicted 60 samples of standard input; wrote /dev/stdout");
+        assertThat(Files.exists(dir.resolve("-"))).isFalse();
+    }
+
     // With the predictions on stdout (--output /dev/stdout | python ...), the summary line ended the CSV as a row of its own.
     @Test
     void theSummaryGoesToStderrWhenThePredictionsAreOnStdout() {

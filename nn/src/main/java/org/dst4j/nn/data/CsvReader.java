@@ -42,6 +42,10 @@ public final class CsvReader {
         return rows.toDataset(name, 1);
     }
 
+    static Dataset readUnlabeled(String name, BufferedReader reader, String source) throws DataFormatException, IOException {
+        return rows(reader, source, NO_LABEL).toDataset(name, 1);
+    }
+
     // Not an option value: checkLabelColumn refuses it, so only readUnlabeled gets here with it.
     private static final String NO_LABEL = "\0none";
 

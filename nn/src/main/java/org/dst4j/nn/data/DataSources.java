@@ -292,6 +292,32 @@ public final class DataSources {
         throw new DataFormatException(file + ": expected a .csv (.csv.gz, .tsv, .txt) or .npy file of samples to predict on");
     }
 
+    /**
+     * Samples without labels read from a stream (standard input, say) named {@code source} in messages: a {@code .npy}
+     * array when it starts with NumPy's magic, otherwise delimited text as {@link #unlabeled(Path)} reads it, gzipped
+     * or not. The stream is read to its end and not closed.
+     */
+    public static Dataset unlabeled(InputStream in, String source) throws DataFormatException {
+        java.util.Objects.requireNonNull(in, "in");
+        java.util.Objects.requireNonNull(source, "source");
+        try {
+            java.io.BufferedInputStream b = new java.io.BufferedInputStream(in, 1 << 16);
+            b.mark(6);
+            byte[] magic = b.readNBytes(6);
+            b.reset();
+            if (java.util.Arrays.equals(magic, new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'})) {
+                // Whole, so that the header's shape is checked against the bytes there are before allocating for it.
+                byte[] all = b.readAllBytes();
+                return NpyReader.unlabeled(source, NpyReader.read(new java.io.ByteArrayInputStream(all), source, all.length), source);
+            }
+            java.io.BufferedReader text = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(IdxReader.maybeGunzip(b), java.nio.charset.StandardCharsets.UTF_8), 1 << 16);
+            return CsvReader.readUnlabeled(source, text, source);
+        } catch (IOException e) {
+            throw new DataFormatException(source + ": cannot read: " + IdxReader.why(e), e);
+        }
+    }
+
     /** Whether {@code p} is read as delimited text (.csv, .csv.gz, .tsv, .txt) rather than IDX or NPY. */
     public static boolean isCsv(Path p) {
         String n = p.getFileName().toString().toLowerCase(java.util.Locale.ROOT);

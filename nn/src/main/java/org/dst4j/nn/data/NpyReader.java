@@ -44,7 +44,10 @@ final class NpyReader {
      * scales them; labels of the returned dataset are 0 of one class.
      */
     public static Dataset readUnlabeled(String name, Path features) throws DataFormatException {
-        NpyArray x = read(features);
+        return unlabeled(name, read(features), features.toString());
+    }
+
+    static Dataset unlabeled(String name, NpyArray x, String features) throws DataFormatException {
         if (x.shape().length < 2 || x.shape()[0] == 0) {
             throw new DataFormatException(features + ": shape " + Arrays.toString(x.shape()) + ", expected (samples, features...) with at least one sample");
         }
@@ -52,7 +55,7 @@ final class NpyReader {
         if (x.values().length / n == 0) throw new DataFormatException(features + ": shape " + Arrays.toString(x.shape()) + " holds no features");
         scaleBytes(x);
         int rows = x.shape().length == 3 ? (int) x.shape()[1] : 0, cols = x.shape().length == 3 ? (int) x.shape()[2] : 0;
-        return new LabeledRows(features.toString(), x.values(), n, x.values().length / n, new int[n], rows, cols).toDataset(name, 1);
+        return new LabeledRows(features, x.values(), n, x.values().length / n, new int[n], rows, cols).toDataset(name, 1);
     }
 
     // Bytes are pixels: 0..255 becomes 0..1, in training and prediction alike.
