@@ -29,7 +29,13 @@ public final class WorkerPool implements AutoCloseable {
 
     private static final long SPIN_NANOS = 200_000;
     // Stops the workers of a pool its owner forgot to close, once the pool is unreachable: they hold only Jobs.
-    private static final Cleaner CLEANER = Cleaner.create(Thread.ofPlatform().daemon().name("dst4j-pool-cleaner").factory());
+    // Its thread lives as long as the JVM: without a context class loader of its own it kept the one of whatever thread first
+    // made a pool, an application server's web-application loader, and every class that loader had loaded, past a redeploy.
+    private static final Cleaner CLEANER = Cleaner.create(r -> {
+        Thread t = Thread.ofPlatform().daemon().name("dst4j-pool-cleaner").unstarted(r);
+        t.setContextClassLoader(null);
+        return t;
+    });
 
     private final int threads;
     private final Thread[] workers;

@@ -246,6 +246,18 @@ class WorkerPoolTest {
         assertThat(List.copyOf(mine)).noneMatch(Thread::isAlive);
     }
 
+    // The cleaner's thread never ends: holding the context class loader of the thread that first made a pool (an
+    // application server's web-application loader) it kept that loader and its classes past a redeploy.
+    @Test
+    void theCleanersThreadHoldsNoContextClassLoader() {
+        try (WorkerPool pool = new WorkerPool(2)) {
+            pool.run(2, (from, to) -> { });
+        }
+        List<Thread> cleaners = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("dst4j-pool-cleaner")).toList();
+        assertThat(cleaners).hasSize(1);
+        assertThat(cleaners.getFirst().getContextClassLoader()).isNull();
+    }
+
     private static void startAndForget() {
         WorkerPool pool = new WorkerPool(3);
         int[] hits = new int[9];
