@@ -35,6 +35,9 @@ public final class ParallelKernels {
     /** The threads the operations split their rows over. */
     public WorkerPool pool() { return pool; }
 
+    // A row costs something even with no stored entry: its output row is written across the whole batch (the bias, or
+    // zeros). Weighing it as a few entries keeps a range of empty rows (a SpaceNet layer's unallocated neurons) from
+    // counting as no work. 4 is a rough weight, not a measured one.
     private static final long ROW_COST = 4;
 
     /** {@code Y = W X + b}. */
