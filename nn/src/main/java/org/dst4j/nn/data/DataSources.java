@@ -305,7 +305,7 @@ public final class DataSources {
             b.mark(6);
             byte[] magic = b.readNBytes(6);
             b.reset();
-            if (java.util.Arrays.equals(magic, new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'})) {
+            if (java.util.Arrays.equals(magic, NpyReader.MAGIC)) {
                 // Whole, so that the header's shape is checked against the bytes there are before allocating for it.
                 byte[] all = b.readAllBytes();
                 return NpyReader.unlabeled(source, NpyReader.read(new java.io.ByteArrayInputStream(all), source, all.length), source);

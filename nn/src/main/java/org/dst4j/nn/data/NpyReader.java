@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  * Label arrays are {@code (samples,)} or {@code (samples, 1)} of integer class indices.
  */
 final class NpyReader {
-    private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
+    static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
     private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([<>|=])([a-zA-Z])(\\d+)'");
     // Any descr value, to name an unsupported one: a type string ('|O', '<M8[ns]') or a structured list.
     private static final Pattern DESCR_ANY = Pattern.compile("'descr'\\s*:\\s*('[^']*'|\\[.*\\])");
