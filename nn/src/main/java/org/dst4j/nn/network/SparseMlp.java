@@ -189,6 +189,20 @@ public final class SparseMlp implements Network {
     }
 
     /**
+     * Frees {@link #predict}'s buffers, which stay sized for the widest batch predicted until then (two of
+     * {@code 4 * batch} bytes per hidden neuron); the next {@link #predict} allocates its own. Invalidates the
+     * view the last {@link #predict} returned.
+     */
+    public void releasePredictBuffers() {
+        user.enter();
+        try {
+            freePredictBuffers();
+        } finally {
+            user.exit();
+        }
+    }
+
+    /**
      * Inference on the first {@code x.cols()} columns of {@code x} ({@code [inputs x batch]}); returns a
      * view of the output activations, valid until the next call.
      */

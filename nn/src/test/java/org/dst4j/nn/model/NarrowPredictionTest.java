@@ -106,6 +106,31 @@ class NarrowPredictionTest {
         }
     }
 
+    // A 1,000-sample call left the network's predict buffers sized for 1,000 samples until close (23.6 MB on a
+    // 784-1000-1000-1000-10 model of 1 MB): a device that scores a batch now and then kept them for good.
+    @Test
+    void aWideCallLeavesNoBuffersSizedForItInTheNetwork() {
+        int wide = 1000;
+        float[] x = samples(wide, 5);
+        int[] labels = new int[wide];
+        for (int i = 0; i < wide; i++) labels[i] = i % CLASSES;
+        try (SparseClassifier c = new SparseClassifier(SparseMlp.create(config(64, 32), new RandomStream(1), 1), standardizer(), Map.of(), 1);
+             Dataset d = Dataset.of("x", x, wide, FEATURES, labels, CLASSES)) {
+            c.predict(Arrays.copyOf(x, FEATURES));
+            long narrow = c.network().byteSize();
+            c.predict(d);
+            assertThat(c.network().byteSize()).as("after predict(Dataset)").isLessThanOrEqualTo(narrow);
+            c.predictProbabilities(d);
+            assertThat(c.network().byteSize()).as("after predictProbabilities(Dataset)").isLessThanOrEqualTo(narrow);
+            c.evaluate(d);
+            assertThat(c.network().byteSize()).as("after evaluate").isLessThanOrEqualTo(narrow);
+            c.predictProbabilities(x);
+            assertThat(c.network().byteSize()).as("after predictProbabilities(float[])").isLessThanOrEqualTo(narrow);
+            c.predictProbabilities(Arrays.copyOf(x, FEATURES));
+            assertThat(c.network().byteSize()).as("a narrow call again").isEqualTo(narrow);
+        }
+    }
+
     @Test
     void refusalsAreTheDatasetsAndAClosedClassifierStaysClosed(@TempDir Path dir) throws Exception {
         for (Path model : models(dir)) {

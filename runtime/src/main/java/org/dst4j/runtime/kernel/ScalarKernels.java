@@ -31,7 +31,7 @@ final class ScalarKernels implements Kernels {
                 long xBase = ci.getAtIndex(JAVA_INT, k) * xStride;
                 for (int c = 0; c < n; c++) {
                     ys.setAtIndex(JAVA_FLOAT, yBase + c,
-                            Math.fma(wk, xs.getAtIndex(JAVA_FLOAT, xBase + c), ys.getAtIndex(JAVA_FLOAT, yBase + c)));
+                            Fma.fma(wk, xs.getAtIndex(JAVA_FLOAT, xBase + c), ys.getAtIndex(JAVA_FLOAT, yBase + c)));
                 }
             }
         }
@@ -52,7 +52,7 @@ final class ScalarKernels implements Kernels {
                 long dyBase = ri.getAtIndex(JAVA_INT, t) * dyStride;
                 for (int c = 0; c < n; c++) {
                     dxs.setAtIndex(JAVA_FLOAT, dxBase + c,
-                            Math.fma(wt, dys.getAtIndex(JAVA_FLOAT, dyBase + c), dxs.getAtIndex(JAVA_FLOAT, dxBase + c)));
+                            Fma.fma(wt, dys.getAtIndex(JAVA_FLOAT, dyBase + c), dxs.getAtIndex(JAVA_FLOAT, dxBase + c)));
                 }
             }
         }
@@ -88,8 +88,8 @@ final class ScalarKernels implements Kernels {
     private static float dot(MemorySegment a, long aBase, MemorySegment b, long bBase, int n, int l, int d) {
         if (d < SUM_LANES) return dot(a, aBase, b, bBase, n, l, 2 * d) + dot(a, aBase, b, bBase, n, l + d, 2 * d);
         float s = 0f;
-        for (int c = l; c < n; c += SUM_LANES) s = Math.fma(a.getAtIndex(JAVA_FLOAT, aBase + c), b.getAtIndex(JAVA_FLOAT, bBase + c), s);
-        if (n % SUM_LANES != 0 && l >= n % SUM_LANES) s = Math.fma(0f, 0f, s);
+        for (int c = l; c < n; c += SUM_LANES) s = Fma.fma(a.getAtIndex(JAVA_FLOAT, aBase + c), b.getAtIndex(JAVA_FLOAT, bBase + c), s);
+        if (n % SUM_LANES != 0 && l >= n % SUM_LANES) s = Fma.fma(0f, 0f, s);
         return s;
     }
 
@@ -290,7 +290,7 @@ final class ScalarKernels implements Kernels {
     @Override
     public void axpy(float a, MemorySegment x, long xOff, MemorySegment y, long yOff, long n) {
         for (long i = 0; i < n; i++) {
-            y.setAtIndex(JAVA_FLOAT, yOff + i, Math.fma(a, x.getAtIndex(JAVA_FLOAT, xOff + i), y.getAtIndex(JAVA_FLOAT, yOff + i)));
+            y.setAtIndex(JAVA_FLOAT, yOff + i, Fma.fma(a, x.getAtIndex(JAVA_FLOAT, xOff + i), y.getAtIndex(JAVA_FLOAT, yOff + i)));
         }
     }
 }
