@@ -94,8 +94,16 @@ public final class MultiHeadClassifier implements Classifier {
             for (int h = 0; h < m; h++) System.arraycopy(p.get(h), 0, out.get(h), from * k, b * k);
         };
         DenseMatrix kept = narrowInput.get(data.features(), n);
-        if (kept != null) data.inBatches(kept, standardizer, batch);
-        else data.inBatches(1000, standardizer, batch);
+        if (kept != null) {
+            data.inBatches(kept, standardizer, batch);
+        } else {
+            // As SparseClassifier's: a wide call leaves no buffers sized for it in the network.
+            try {
+                data.inBatches(1000, standardizer, batch);
+            } finally {
+                net.releasePredictBuffers();
+            }
+        }
         return out;
     }
 

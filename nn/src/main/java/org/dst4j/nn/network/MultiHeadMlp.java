@@ -169,6 +169,16 @@ public final class MultiHeadMlp implements Network {
         return n;
     }
 
+    /** Off-heap bytes held by the backbone, the heads (see {@link SparseMlp#byteSize}) and this network's own buffers. */
+    public long byteSize() {
+        long b = backbone.byteSize();
+        for (SparseMlp h : heads) b += h.byteSize();
+        List<DenseMatrix> own = new ArrayList<>(Arrays.asList(headGrad, headMask, featureMask, droppedFeatures, ensemble));
+        if (headInputs != null) own.addAll(Arrays.asList(headInputs));
+        for (DenseMatrix m : own) if (m != null) b += m.byteSize();
+        return b;
+    }
+
     @Override public void attach(Optimizer opt) {
         backbone.attach(opt);
         for (SparseMlp h : heads) h.attach(opt);
@@ -349,6 +359,21 @@ public final class MultiHeadMlp implements Network {
         Closing.each(buffers, b -> {
             if (b != null) b.close();
         });
+    }
+
+    /**
+     * Frees the prediction buffers of the backbone, every head and the ensemble, which stay sized for the widest batch
+     * predicted until then (see {@link SparseMlp#releasePredictBuffers}); the next prediction allocates its own.
+     * Invalidates the view the last {@link #predict} returned.
+     */
+    public void releasePredictBuffers() {
+        backbone.user().enter();
+        try {
+            Closing.all(backbone::releasePredictBuffers, () -> Closing.each(heads, SparseMlp::releasePredictBuffers), this::closePredictBuffer);
+            predictCapacity = 0;
+        } finally {
+            backbone.user().exit();
+        }
     }
 
     private void closePredictBuffer() {

@@ -132,6 +132,27 @@ class NarrowPredictionTest {
     }
 
     @Test
+    void aWideCallLeavesNoBuffersSizedForItInAMultiHeadNetwork(@TempDir Path dir) throws Exception {
+        int wide = 1000;
+        float[] x = samples(wide, 5);
+        int[] labels = new int[wide];
+        for (int i = 0; i < wide; i++) labels[i] = i % CLASSES;
+        try (MultiHeadClassifier c = (MultiHeadClassifier) Classifier.load(models(dir).get(2), 1);
+             Dataset d = Dataset.of("x", x, wide, FEATURES, labels, CLASSES)) {
+            c.predict(Arrays.copyOf(x, FEATURES));
+            long narrow = c.network().byteSize();
+            c.predict(d);
+            assertThat(c.network().byteSize()).as("after predict(Dataset)").isLessThanOrEqualTo(narrow);
+            c.evaluate(d);
+            assertThat(c.network().byteSize()).as("after evaluate").isLessThanOrEqualTo(narrow);
+            c.headProbabilities(d);
+            assertThat(c.network().byteSize()).as("after headProbabilities").isLessThanOrEqualTo(narrow);
+            c.predictProbabilities(Arrays.copyOf(x, FEATURES));
+            assertThat(c.network().byteSize()).as("a narrow call again").isEqualTo(narrow);
+        }
+    }
+
+    @Test
     void refusalsAreTheDatasetsAndAClosedClassifierStaysClosed(@TempDir Path dir) throws Exception {
         for (Path model : models(dir)) {
             Classifier c = Classifier.load(model, 1);
