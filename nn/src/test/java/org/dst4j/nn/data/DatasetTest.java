@@ -94,6 +94,15 @@ class DatasetTest {
             d.inBatches(buffer, null, record);
             assertThat(seen).containsExactly("0: 0.0/0.0 1.0/0.5", "2: 2.0/1.0 3.0/1.5", "4: 4.0/2.0",
                     "0: 1.0/2.0 3.0/4.0", "2: 5.0/6.0 7.0/8.0", "4: 9.0/10.0");
+            // Batches of one, and batches that divide the samples evenly: no empty batch at the end.
+            seen.clear();
+            try (Dataset four = d.subset(new int[] {0, 1, 2, 3}); DenseMatrix one = DenseMatrix.allocate(2, 1)) {
+                four.inBatches(2, null, record);
+                four.inBatches(1, null, record);
+                four.inBatches(one, null, record);
+            }
+            assertThat(seen).containsExactly("0: 1.0/2.0 3.0/4.0", "2: 5.0/6.0 7.0/8.0",
+                    "0: 1.0/2.0", "1: 3.0/4.0", "2: 5.0/6.0", "3: 7.0/8.0", "0: 1.0/2.0", "1: 3.0/4.0", "2: 5.0/6.0", "3: 7.0/8.0");
             assertThatThrownBy(() -> d.inBatches(0, null, record)).isInstanceOf(IllegalArgumentException.class)
                     .hasMessage("five: batch must be >= 1, got 0");
             try (DenseMatrix wrong = DenseMatrix.allocate(3, 2)) {
