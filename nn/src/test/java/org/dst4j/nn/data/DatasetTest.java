@@ -3,6 +3,10 @@ package org.dst4j.nn.data;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.ArrayList;
+import java.util.List;
+import org.dst4j.runtime.dense.DenseMatrix;
+import org.dst4j.runtime.parallel.WorkerPool;
 import org.junit.jupiter.api.Test;
 
 class DatasetTest {
@@ -44,6 +48,120 @@ class DatasetTest {
                     .hasMessage("three: sample index 3 (at 1) out of range [0, 3)");
             assertThatThrownBy(() -> d.selectFeatures(new int[] {2})).isInstanceOf(IllegalArgumentException.class)
                     .hasMessage("three: feature 2 out of range [0, 2)");
+        }
+    }
+    @Test
+    void unlabeledSamplesAreOneClassOfLabelZeroAndAWrongLengthIsNamed() {
+        try (Dataset d = Dataset.unlabeled("u", new float[] {1, 2, 3, 4, 5, 6}, 3)) {
+            assertThat(d.samples()).isEqualTo(2);
+            assertThat(d.features()).isEqualTo(3);
+            assertThat(d.classes()).isEqualTo(1);
+            assertThat(d.labels()).containsExactly(0, 0);
+            assertThat(d.get(1, 2)).isEqualTo(6f);
+        }
+        assertThatThrownBy(() -> Dataset.unlabeled("u", new float[] {1}, 0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("u: features must be >= 1, got 0");
+        assertThatThrownBy(() -> Dataset.unlabeled("u", new float[0], 3)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("u: expected one or more samples of 3 features, got 0 values");
+        assertThatThrownBy(() -> Dataset.unlabeled("u", new float[4], 3)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("u: expected one or more samples of 3 features, got 4 values");
+    }
+
+    @Test
+    void anEmptySetIsADatasetButNoTrainingSet() {
+        try (Dataset empty = Dataset.of("empty", new float[0], 0, 2, new int[0], 1); Dataset d = three()) {
+            assertThatThrownBy(empty::requireTrainingSamples).isInstanceOf(IllegalArgumentException.class).hasMessage("empty: no training samples");
+            d.requireTrainingSamples();
+        }
+        assertThatThrownBy(() -> Dataset.of("c", new float[2], 1, 2, new int[] {2}, 2)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("c: label 2 of sample 0 out of range [0, 2)");
+        assertThatThrownBy(() -> Dataset.of("c", new float[2], 1, 2, new int[] {0}, 0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("c: classes must be >= 1, got 0");
+    }
+
+    @Test
+    void inBatchesHandsEverySampleInOrderStandardizedAndRefusesABadBuffer() {
+        Standardizer std = new Standardizer(new float[] {1, 2}, new float[] {2, 4});
+        try (Dataset d = Dataset.of("five", new float[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 5, 2, new int[5], 1);
+             DenseMatrix buffer = DenseMatrix.allocate(2, 2)) {
+            List<String> seen = new ArrayList<>();
+            Dataset.Batch record = (x, from, m) -> {
+                StringBuilder b = new StringBuilder(from + ":");
+                for (int c = 0; c < m; c++) b.append(' ').append(x.get(0, c)).append('/').append(x.get(1, c));
+                seen.add(b.toString());
+            };
+            d.inBatches(2, std, record);
+            d.inBatches(buffer, null, record);
+            assertThat(seen).containsExactly("0: 0.0/0.0 1.0/0.5", "2: 2.0/1.0 3.0/1.5", "4: 4.0/2.0",
+                    "0: 1.0/2.0 3.0/4.0", "2: 5.0/6.0 7.0/8.0", "4: 9.0/10.0");
+            // Batches of one, and batches that divide the samples evenly: no empty batch at the end.
+            seen.clear();
+            try (Dataset four = d.subset(new int[] {0, 1, 2, 3}); DenseMatrix one = DenseMatrix.allocate(2, 1)) {
+                four.inBatches(2, null, record);
+                four.inBatches(1, null, record);
+                four.inBatches(one, null, record);
+            }
+            assertThat(seen).containsExactly("0: 1.0/2.0 3.0/4.0", "2: 5.0/6.0 7.0/8.0",
+                    "0: 1.0/2.0", "1: 3.0/4.0", "2: 5.0/6.0", "3: 7.0/8.0", "0: 1.0/2.0", "1: 3.0/4.0", "2: 5.0/6.0", "3: 7.0/8.0");
+            assertThatThrownBy(() -> d.inBatches(0, null, record)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("five: batch must be >= 1, got 0");
+            try (DenseMatrix wrong = DenseMatrix.allocate(3, 2)) {
+                assertThatThrownBy(() -> d.inBatches(wrong, null, record)).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessage("five: a batch buffer needs 2 rows and at least one column, got 3 x 2");
+            }
+            assertThatThrownBy(() -> d.inBatches(buffer.columns(0), null, record)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("five: a batch buffer needs 2 rows and at least one column, got 2 x 0");
+            // A gather into a matrix too narrow for the batch is refused, on a pool or not.
+            assertThatThrownBy(() -> d.gatherBatch(new int[] {0, 1, 2}, 0, 3, buffer)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("batch matrix 2 x 2 cannot hold 3 samples of 2 features");
+            try (WorkerPool pool = new WorkerPool(1)) {
+                assertThatThrownBy(() -> d.gatherBatch(pool, new int[] {0, 1, 2}, 0, 3, buffer)).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessage("batch matrix 2 x 2 cannot hold 3 samples of 2 features");
+            }
+        }
+    }
+
+    @Test
+    void withClassesAndSelectFeaturesCopy() {
+        try (Dataset d = three(); Dataset wider = d.withClasses(5); Dataset same = d.withClasses(2); Dataset picked = d.selectFeatures(new int[] {1, 0, 1})) {
+            assertThat(wider.classes()).isEqualTo(5);
+            assertThat(wider.labels()).containsExactly(0, 1, 0);
+            assertThat(wider.checksum()).isEqualTo(d.checksum());
+            assertThat(same.classes()).isEqualTo(2);
+            assertThat(picked.features()).isEqualTo(3);
+            assertThat(picked.labels()).containsExactly(0, 1, 0);
+            for (int s = 0; s < 3; s++) {
+                assertThat(picked.get(s, 0)).isEqualTo(d.get(s, 1)).isEqualTo(picked.get(s, 2));
+                assertThat(picked.get(s, 1)).isEqualTo(d.get(s, 0));
+            }
+            assertThatThrownBy(() -> d.withClasses(1)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("three: 1 classes, fewer than the 2 it has");
+            assertThatThrownBy(() -> d.selectFeatures(new int[] {-1})).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("three: feature -1 out of range [0, 2)");
+        }
+    }
+
+    @Test
+    void theChecksumIsCrc32cOfTheBigEndianLabelsThenTheFeatureBytes() {
+        // More than one 1 MB chunk of features, with a part chunk at the end.
+        int samples = 70_001, features = 4;
+        float[] x = new float[samples * features];
+        int[] y = new int[samples];
+        for (int i = 0; i < x.length; i++) x[i] = i * 0.5f - 7;
+        for (int i = 0; i < samples; i++) y[i] = i % 3;
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        java.nio.ByteBuffer labels = java.nio.ByteBuffer.allocate(4 * samples);
+        for (int l : y) labels.putInt(l);
+        crc.update(labels.array());
+        java.nio.ByteBuffer floats = java.nio.ByteBuffer.allocate(4 * x.length).order(java.nio.ByteOrder.nativeOrder());
+        for (float v : x) floats.putFloat(v);
+        crc.update(floats.array());
+        try (Dataset d = Dataset.of("big", x, samples, features, y, 3)) {
+            assertThat(d.checksum()).isEqualTo(crc.getValue());
+            x[x.length - 1] = 0;
+            try (Dataset last = Dataset.of("big", x, samples, features, y, 3)) {
+                assertThat(last.checksum()).isNotEqualTo(d.checksum());
+            }
         }
     }
 }

@@ -111,7 +111,7 @@ class LoadingOutOfMemoryTest {
 
     // While installed, records every arena a dataset opens; the allocation numbered failAt (from 0) fails
     // as a native allocation does when memory runs out.
-    private static final class RecordedArenas implements AutoCloseable {
+    static final class RecordedArenas implements AutoCloseable {
         private final Supplier<Arena> previous = Dataset.arenas;
         private final List<Arena> opened = new ArrayList<>();
         private int allocations;

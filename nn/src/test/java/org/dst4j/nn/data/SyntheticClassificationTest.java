@@ -91,6 +91,58 @@ class SyntheticClassificationTest {
     }
 
     @Test
+    void theStreamIsFixedByTheSeedAndARangeIsASliceOfIt() {
+        SyntheticClassification g = new SyntheticClassification(7, 30, 5, 3, 1f);
+        try (WorkerPool pool = new WorkerPool(1); Dataset all = g.generate("all", 0, 20, pool); Dataset tail = g.generate("tail", 10, 10, pool)) {
+            for (int i = 0; i < 10; i++) {
+                assertThat(tail.label(i)).isEqualTo(all.label(10 + i));
+                for (int f = 0; f < 30; f++) assertThat(tail.get(i, f)).isEqualTo(all.get(10 + i, f));
+            }
+            // Benchmarks compare runs across versions on this data: its values are pinned.
+            assertThat(all.checksum()).isEqualTo(4058577376L);
+        }
+    }
+
+    @Test
+    void eachInformativeFeatureCarriesItsClassMeanAndEveryValueItsNoise() {
+        // A separation far beyond the noise's sqrt(3): the informative features are the ones far from 0.
+        int features = 12, informative = 4;
+        SyntheticClassification g = new SyntheticClassification(9, features, informative, 3, 100f);
+        try (WorkerPool pool = new WorkerPool(1); Dataset d = g.generate("d", 0, 60, pool)) {
+            boolean[] far = new boolean[features];
+            for (int i = 0; i < d.samples(); i++) {
+                int count = 0;
+                for (int f = 0; f < features; f++) {
+                    float v = d.get(i, f);
+                    float noise = Math.abs(v) > 50 ? Math.abs(v) - 100 : v;
+                    assertThat(Math.abs(noise)).isLessThanOrEqualTo((float) Math.sqrt(3.0) + 1e-4f);
+                    if (Math.abs(v) > 50) {
+                        count++;
+                        far[f] = true;
+                    }
+                }
+                assertThat(count).as("sample %d", i).isEqualTo(informative);
+            }
+            int columns = 0;
+            for (boolean b : far) if (b) columns++;
+            assertThat(columns).isEqualTo(informative);
+        }
+    }
+
+    @Test
+    void theLeastSizesAreTaken() {
+        SyntheticClassification g = new SyntheticClassification(1, 1, 1, 2, 1f);
+        try (WorkerPool pool = new WorkerPool(1); Dataset one = g.generate("one", 0, 3, pool); Dataset none = g.generate("none", 0, 0, pool)) {
+            assertThat(one.features()).isEqualTo(1);
+            assertThat(none.samples()).isZero();
+            assertThatThrownBy(() -> g.generate("bad", 0, -1, pool)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("samples must be >= 0, got -1");
+        }
+        assertThatThrownBy(() -> new SyntheticClassification(1, 0, 1, 2, 1f)).hasMessage("features must be >= 1, got 0");
+        assertThatThrownBy(() -> new SyntheticClassification(1, 10, 0, 2, 1f)).hasMessage("informative features must be in [1, 10], got 0");
+    }
+
+    @Test
     void badArgumentsAreNamed() {
         assertThatThrownBy(() -> new SyntheticClassification(1, 10, 11, 2, 1f)).hasMessageContaining("informative features must be in [1, 10]");
         assertThatThrownBy(() -> new SyntheticClassification(1, 10, 5, 1, 1f)).hasMessageContaining("classes must be >= 2");

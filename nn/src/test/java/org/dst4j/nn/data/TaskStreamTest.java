@@ -61,8 +61,29 @@ class TaskStreamTest {
         try (DatasetSplit d = labeled(4, 40)) {
             assertThatThrownBy(() -> TaskStream.split(d, 5)).hasMessageContaining("between 1 and the number of classes (4)");
             assertThatThrownBy(() -> TaskStream.of(d, new int[][] {{0, 1}, {1, 2}})).hasMessageContaining("class 1 is in task 1 and task 2");
-            assertThatThrownBy(() -> TaskStream.of(d, new int[][] {{0, 4}})).hasMessageContaining("class 4 is outside 0..3");
+            assertThatThrownBy(() -> TaskStream.of(d, new int[][] {{0, 4}})).hasMessage("task 1: class 4 is outside 0..3");
+            assertThatThrownBy(() -> TaskStream.inOrder(4, 0)).hasMessage("tasks must be between 1 and the number of classes (4), got 0");
             assertThatThrownBy(() -> TaskStream.of(d, new int[][] {{}})).hasMessageContaining("task 1 has no classes");
+        }
+    }
+    @Test
+    void oneTaskOrOneTaskPerClassAreTheExtremes() {
+        assertThat(TaskStream.inOrder(3, 1)).isDeepEqualTo(new int[][] {{0, 1, 2}});
+        assertThat(TaskStream.inOrder(3, 3)).isDeepEqualTo(new int[][] {{0}, {1}, {2}});
+    }
+
+    @Test
+    void aGroupGivenOutOfOrderIsSortedAndClosingTheStreamFreesEveryTask() {
+        TaskStream s;
+        try (DatasetSplit d = labeled(4, 40)) {
+            s = TaskStream.of(d, new int[][] {{3, 1}, {0}});
+            assertThat(s.get(0).classes()).containsExactly(1, 3);
+            assertThat(s.classes()).isEqualTo(4);
+        }
+        s.close();
+        for (TaskStream.Task t : s.tasks()) {
+            assertThatThrownBy(() -> t.train().label(0)).isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(() -> t.test().label(0)).isInstanceOf(IllegalStateException.class);
         }
     }
 }

@@ -70,12 +70,20 @@ class ClassifierLifecycleTest {
             c.close();
             c.close();
             assertThat(closed(c.network())).isTrue();
-            assertThatThrownBy(() -> c.predictProbabilities(d)).isInstanceOf(IllegalStateException.class);
-            assertThatThrownBy(() -> c.predict(d)).isInstanceOf(IllegalStateException.class);
-            assertThatThrownBy(() -> c.evaluate(d)).isInstanceOf(IllegalStateException.class);
-            assertThatThrownBy(() -> c.save(tmp.resolve("m.dst4j"))).isInstanceOf(IllegalStateException.class);
+            // The classifier's own words, not the closed network's (or memory's) that a call reaching it would give:
+            // on the way there a call would have allocated buffers that nothing frees any more.
+            float[] one = new float[FEATURES];
+            assertThatThrownBy(() -> c.predictProbabilities(d)).isInstanceOf(IllegalStateException.class).hasMessage(CLOSED);
+            assertThatThrownBy(() -> c.predict(d)).isInstanceOf(IllegalStateException.class).hasMessage(CLOSED);
+            assertThatThrownBy(() -> c.evaluate(d)).isInstanceOf(IllegalStateException.class).hasMessage(CLOSED);
+            assertThatThrownBy(() -> c.predictProbabilities(one)).isInstanceOf(IllegalStateException.class).hasMessage(CLOSED);
+            assertThatThrownBy(() -> c.predict(one)).isInstanceOf(IllegalStateException.class).hasMessage(CLOSED);
+            assertThatThrownBy(() -> c.save(tmp.resolve("m.dst4j"))).isInstanceOf(IllegalStateException.class).hasMessage(CLOSED);
+            assertThat(tmp.resolve("m.dst4j")).doesNotExist();
         }
     }
+
+    static final String CLOSED = "the classifier is closed";
 
     @Test
     void aNetworkUsedAfterCloseFailsWithoutAllocatingBuffersAgain() {
@@ -151,6 +159,11 @@ class ClassifierLifecycleTest {
                 .hasMessage("threads must be >= 1, got 0");
         assertThatThrownBy(() -> MultiHeadClassifier.load(missing, 0)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("threads must be >= 1, got 0");
+        // From a stream too: refused before a byte of it is read.
+        java.io.ByteArrayInputStream in = new java.io.ByteArrayInputStream(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9});
+        assertThatThrownBy(() -> SparseClassifier.load(in, "m.dst4j", 0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("threads must be >= 1, got 0");
+        assertThat(in.available()).isEqualTo(9);
     }
 
     @Test
@@ -250,6 +263,43 @@ class ClassifierLifecycleTest {
         }
     }
 
+    // The live worker threads of classifiers' pools: a classifier left open keeps its pool's.
+    private static long workerThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && t.getName().startsWith("dst4j-worker-")).count();
+    }
+
+    @Test
+    void anEnsembleWhoseLaterMemberCannotBeLoadedClosesTheMembersLoadedBefore(@TempDir Path tmp) throws Exception {
+        try (SparseClassifier c = new SparseClassifier(net(1), null, Map.of(), 1)) {
+            c.save(tmp.resolve("a.dst4j"));
+        }
+        EnsembleClassifier.writeManifest(tmp, List.of("a.dst4j", "missing.dst4j"), Map.of());
+        long before = workerThreads();
+        assertThatThrownBy(() -> EnsembleClassifier.load(tmp, 3)).isInstanceOf(java.io.IOException.class)
+                .hasMessage(tmp.resolve(EnsembleClassifier.MANIFEST) + ": member missing.dst4j does not exist");
+        // The first member, loaded with a pool of three threads, was closed: its two worker threads are gone.
+        assertThat(workerThreads()).isLessThanOrEqualTo(before);
+    }
+
+    @Test
+    void aModelRefusedAfterItsNetworksWereBuiltFreesThem(@TempDir Path tmp) throws Exception {
+        Path mh = tmp.resolve("mh");
+        try (MultiHeadMlp m = multiHead(3)) {
+            MultiHeadClassifier.save(m, mh, null, Map.of());
+        }
+        try (org.dst4j.runtime.sparse.MatrixArenas arenas = new org.dst4j.runtime.sparse.MatrixArenas()) {
+            // A backbone is refused as a classifier only once its network is built (its output layer is the reason).
+            assertThatThrownBy(() -> SparseClassifier.load(mh.resolve("backbone.dst4j"), 1)).isInstanceOf(java.io.IOException.class)
+                    .hasMessageContaining("not a classifier's linear outputs");
+            // A head that cannot be read: the backbone and the head before it were built.
+            Files.delete(mh.resolve("head-2.dst4j"));
+            assertThatThrownBy(() -> MultiHeadClassifier.load(mh, 1)).isInstanceOf(java.io.IOException.class)
+                    .hasMessageContaining("head-2.dst4j");
+            assertThat(arenas.opened()).isGreaterThanOrEqualTo(3 * 2);
+            assertThat(arenas.stillOpen()).isZero();
+        }
+    }
+
     @Test
     void aMultiHeadClassifierClosesOnce() {
         MultiHeadClassifier c = new MultiHeadClassifier(multiHead(3), null, 2);
@@ -257,7 +307,8 @@ class ClassifierLifecycleTest {
         c.close();
         assertThat(closed(c.network().backbone())).isTrue();
         try (Dataset d = data("d", 3, CLASSES, 2)) {
-            assertThatThrownBy(() -> c.predictProbabilities(d)).isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(() -> c.predictProbabilities(d)).isInstanceOf(IllegalStateException.class).hasMessage(CLOSED);
+            assertThatThrownBy(() -> c.predictProbabilities(new float[FEATURES])).isInstanceOf(IllegalStateException.class).hasMessage(CLOSED);
         }
     }
 }

@@ -99,6 +99,29 @@ class ClassifierPredictionTest {
             assertThat(m.predict(x)).containsExactly(m.predict(d));
             assertThat(c.inputs()).isEqualTo(e.inputs()).isEqualTo(m.inputs()).isEqualTo(ClassifierLifecycleTest.FEATURES);
             assertThat(c.classes()).isEqualTo(CLASSES);
+            // The last sample lies in the second batch of 1,000: alone, it gives what the whole dataset gives it.
+            float[] last = Arrays.copyOfRange(x, 1002 * d.features(), 1003 * d.features());
+            assertThat(c.predictProbabilities(last)).containsExactly(Arrays.copyOfRange(c.predictProbabilities(d), 1002 * CLASSES, 1003 * CLASSES));
+            assertThat(e.predictProbabilities(last)).containsExactly(Arrays.copyOfRange(e.predictProbabilities(d), 1002 * CLASSES, 1003 * CLASSES));
+            assertThat(m.predictProbabilities(last)).containsExactly(Arrays.copyOfRange(m.predictProbabilities(d), 1002 * CLASSES, 1003 * CLASSES));
+            // An ensemble's standardizer is its first member's.
+            assertThat(e.standardizer()).isNull();
+            try (EnsembleClassifier s = new EnsembleClassifier(List.of(new SparseClassifier(net(3), new Standardizer(mean, std), Map.of(), 1)), Map.of())) {
+                assertThat(s.standardizer()).isEqualTo(new Standardizer(mean, std));
+            }
+        }
+    }
+
+    @Test
+    void aDatasetOfAnotherWidthIsRefusedNamingItAndTheModelsInputs() {
+        try (SparseClassifier c = new SparseClassifier(net(1), null, Map.of(), 1);
+             MultiHeadClassifier m = new MultiHeadClassifier(multiHead(3), null, 1);
+             Dataset wide = Dataset.of("wide", new float[2 * 7], 2, 7, new int[] {0, 1}, CLASSES)) {
+            String expected = "wide has 7 features; the model takes " + ClassifierLifecycleTest.FEATURES;
+            assertThatThrownBy(() -> c.predict(wide)).isInstanceOf(IllegalArgumentException.class).hasMessage(expected);
+            assertThatThrownBy(() -> c.predictProbabilities(wide)).isInstanceOf(IllegalArgumentException.class).hasMessage(expected);
+            assertThatThrownBy(() -> c.evaluate(wide)).isInstanceOf(IllegalArgumentException.class).hasMessage(expected);
+            assertThatThrownBy(() -> m.predictProbabilities(wide)).isInstanceOf(IllegalArgumentException.class).hasMessage(expected);
         }
     }
 
@@ -128,8 +151,8 @@ class ClassifierPredictionTest {
             c.save(single);
             c.save(ensemble.resolve("a.dst4j"));
             c2.save(ensemble.resolve("b.dst4j"));
-            EnsembleClassifier.writeManifest(ensemble, List.of("a.dst4j", "b.dst4j"), Map.of());
-            MultiHeadClassifier.save(m.network(), heads, null, Map.of());
+            EnsembleClassifier.writeManifest(ensemble, List.of("a.dst4j", "b.dst4j"), Map.of("algorithm", "freetickets"));
+            MultiHeadClassifier.save(m.network(), heads, null, Map.of("algorithm", "neurotrails"));
             float[] averaged = EnsembleMetrics.average(List.of(c.predictProbabilities(d), c2.predictProbabilities(d)));
             try (Classifier s = Classifier.load(single, 1); Classifier e = Classifier.load(ensemble, 1); Classifier h = Classifier.load(heads, 1)) {
                 assertThat(s).isInstanceOf(SparseClassifier.class);
@@ -138,6 +161,15 @@ class ClassifierPredictionTest {
                 assertThat(s.predictProbabilities(d)).containsExactly(c.predictProbabilities(d));
                 assertThat(e.predictProbabilities(d)).containsExactly(averaged);
                 assertThat(h.predictProbabilities(d)).containsExactly(m.predictProbabilities(d));
+                // What the writer added is in the loaded manifest, beside the fields the loader reads.
+                assertThat(((EnsembleClassifier) e).manifest()).containsEntry("algorithm", "freetickets")
+                        .containsEntry("format", EnsembleClassifier.FORMAT).containsEntry("members", List.of("a.dst4j", "b.dst4j"));
+                assertThat(((MultiHeadClassifier) h).manifest()).containsEntry("algorithm", "neurotrails")
+                        .containsEntry("format", MultiHeadClassifier.FORMAT).containsEntry("backbone", "backbone.dst4j");
+                // Evaluation scores the members' or heads' probabilities, as the metrics would given them.
+                assertThat(((EnsembleClassifier) e).evaluate(d))
+                        .isEqualTo(EnsembleMetrics.of(List.of(c.predictProbabilities(d), c2.predictProbabilities(d)), d.labels(), CLASSES));
+                assertThat(((MultiHeadClassifier) h).evaluate(d)).isEqualTo(EnsembleMetrics.of(m.headProbabilities(d), d.labels(), CLASSES));
             }
             java.nio.file.Files.copy(ensemble.resolve(EnsembleClassifier.MANIFEST), heads.resolve(EnsembleClassifier.MANIFEST));
             assertThatThrownBy(() -> Classifier.load(heads, 1)).isInstanceOf(java.io.IOException.class).hasMessageContaining("holds both");

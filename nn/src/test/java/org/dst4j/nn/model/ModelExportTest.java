@@ -73,7 +73,7 @@ class ModelExportTest {
             assertThat(npz.get("standardizer.std").floats()).containsExactly(c.standardizer().std());
             Map<String, Object> meta = Json.parseObject(npz.get(ModelExport.META).string());
             assertThat(meta).containsEntry("format", ModelExport.FORMAT).containsEntry("version", 1L).containsEntry("model", "mlp")
-                    .containsEntry("inputs", (long) FEATURES).containsEntry("classes", (long) CLASSES);
+                    .containsEntry("inputs", (long) FEATURES).containsEntry("classes", (long) CLASSES).doesNotContainKey("manifest");
             Map<?, ?> net = (Map<?, ?>) ((List<?>) meta.get("networks")).getFirst();
             assertThat(((Map<?, ?>) net.get("header")).get("provenance")).isEqualTo(Map.of("seed", 3L));
             // All-ReLU: the hidden layers' slopes alternate in sign.
@@ -128,8 +128,13 @@ class ModelExportTest {
                     .doesNotContainKey("member1.standardizer.mean");
             assertThat(mh).containsKeys("backbone.standardizer.mean", "backbone.layer0.data", "head2.layer1.bias")
                     .doesNotContainKey("head0.standardizer.mean");
-            assertThat(Json.parseObject(en.get("meta").string())).containsEntry("model", "ensemble").containsEntry("combine", "mean_softmax");
-            assertThat(Json.parseObject(mh.get("meta").string())).containsEntry("model", "multihead").containsEntry("combine", "mean_softmax");
+            assertThat(Json.parseObject(en.get("meta").string())).containsEntry("model", "ensemble").containsEntry("combine", "mean_softmax")
+                    .containsEntry("manifest", Map.of("format", EnsembleClassifier.FORMAT));
+            assertThat(Json.parseObject(mh.get("meta").string())).containsEntry("model", "multihead").containsEntry("combine", "mean_softmax")
+                    .containsEntry("manifest", Map.of());
+            // numpy.load finds the arrays through the zip's central directory, which NpzContent (reading the entries in order) does not need.
+            assertThat(centralDirectory(e)).containsExactlyElementsOf(en.keySet().stream().map(k -> k + ".npy").toList());
+            assertThat(centralDirectory(m)).containsExactlyElementsOf(mh.keySet().stream().map(k -> k + ".npy").toList());
             assertThat(probabilities(en, d)).containsExactly(ensemble.predictProbabilities(d), Offset.offset(1e-5f));
             assertThat(probabilities(mh, d)).containsExactly(heads.predictProbabilities(d), Offset.offset(1e-5f));
         }
@@ -140,11 +145,15 @@ class ModelExportTest {
         Path file = dir.resolve("x.npz");
         SparseClassifier c = new SparseClassifier(SparseMlp.create(config("relu"), new RandomStream(1), 1), null, Map.of(), 1);
         c.close();
-        assertThatThrownBy(() -> ModelExport.toNpz(c, file)).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+        // Checked before the weights are read: a closed network's memory would fail the write with "Already closed".
+        assertThatThrownBy(() -> ModelExport.toNpz(c, file)).isInstanceOf(IllegalStateException.class).hasMessage("the classifier is closed");
         EnsembleClassifier e = new EnsembleClassifier(List.of(new SparseClassifier(SparseMlp.create(config("relu"), new RandomStream(1), 1),
                 null, Map.of(), 1)), Map.of());
         e.close();
-        assertThatThrownBy(() -> ModelExport.toNpz(e, file)).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+        assertThatThrownBy(() -> ModelExport.toNpz(e, file)).isInstanceOf(IllegalStateException.class).hasMessage("the classifier is closed");
+        MultiHeadClassifier m = new MultiHeadClassifier(ClassifierLifecycleTest.multiHead(2), null, 1);
+        m.close();
+        assertThatThrownBy(() -> ModelExport.toNpz(m, file)).isInstanceOf(IllegalStateException.class).hasMessage("the classifier is closed");
         Classifier other = new Classifier() {
             @Override public int inputs() { return 1; }
             @Override public int classes() { return 2; }
@@ -155,6 +164,13 @@ class ModelExportTest {
         assertThatThrownBy(() -> ModelExport.toNpz(other, file)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("cannot export");
         assertThat(Files.list(dir)).isEmpty();
+    }
+
+    // The entry names as java.util.zip.ZipFile reads them: from the central directory, as Python's zipfile does.
+    private static List<String> centralDirectory(Path file) throws IOException {
+        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(file.toFile())) {
+            return zip.stream().map(java.util.zip.ZipEntry::getName).toList();
+        }
     }
 
     private static long emptyRows(SparseMlp net) {

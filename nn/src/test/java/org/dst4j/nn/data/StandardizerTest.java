@@ -1,0 +1,83 @@
+package org.dst4j.nn.data;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.dst4j.runtime.dense.DenseMatrix;
+import org.junit.jupiter.api.Test;
+
+class StandardizerTest {
+
+    // Feature 0: 1, 2, 3, 4; feature 1: constant 7.
+    private static Dataset four() {
+        return Dataset.of("four", new float[] {1, 7, 2, 7, 3, 7, 4, 7}, 4, 2, new int[] {0, 1, 0, 1}, 2);
+    }
+
+    @Test
+    void fitTakesEachFeaturesMeanAndPopulationStdAndOnlyCentresAConstantFeature() {
+        try (Dataset d = four()) {
+            Standardizer s = Standardizer.fit(d);
+            assertThat(s.mean()).containsExactly(2.5f, 7f);
+            assertThat(s.std()).containsExactly((float) Math.sqrt(1.25), 1f);
+        }
+        try (Dataset empty = Dataset.of("empty", new float[0], 0, 2, new int[0], 1)) {
+            assertThat(Standardizer.fit(empty)).isEqualTo(new Standardizer(new float[2], new float[] {1, 1}));
+        }
+    }
+
+    @Test
+    void fitGlobalTakesOneMeanAndStdOverEveryValue() {
+        // Not symmetric about the mean: a second pass that reread one sample twice would give another spread.
+        try (Dataset d = Dataset.of("d", new float[] {0, 1, 2, 9}, 2, 2, new int[] {0, 1}, 2)) {
+            Standardizer s = Standardizer.fitGlobal(d);
+            assertThat(s.mean()).containsExactly(3f, 3f);
+            assertThat(s.std()).containsExactly((float) Math.sqrt(12.5), (float) Math.sqrt(12.5));
+        }
+        try (Dataset constant = Dataset.of("c", new float[] {5, 5, 5}, 1, 3, new int[] {0}, 1)) {
+            assertThat(Standardizer.fitGlobal(constant)).isEqualTo(new Standardizer(new float[] {5, 5, 5}, new float[] {1, 1, 1}));
+        }
+    }
+
+    @Test
+    void applyToADatasetAndToABatchGivesTheSameStandardizedValues() {
+        Standardizer s = new Standardizer(new float[] {1, -2}, new float[] {2, 0.5f});
+        try (Dataset d = four(); DenseMatrix batch = DenseMatrix.allocate(2, 4)) {
+            d.gatherBatch(new int[] {0, 1, 2, 3}, 0, 4, batch);
+            s.apply(d);
+            s.apply(batch);
+            for (int i = 0; i < 4; i++) {
+                assertThat(d.get(i, 0)).isEqualTo((i + 1 - 1) * (1f / 2));
+                assertThat(d.get(i, 1)).isEqualTo((7 + 2) * (1f / 0.5f));
+                assertThat(batch.get(0, i)).isEqualTo(d.get(i, 0));
+                assertThat(batch.get(1, i)).isEqualTo(d.get(i, 1));
+            }
+        }
+        try (Dataset d = four(); DenseMatrix three = DenseMatrix.allocate(3, 1)) {
+            Standardizer one = new Standardizer(new float[1], new float[] {1});
+            assertThatThrownBy(() -> one.apply(d)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("four has 2 features; the standardizer was fitted on 1");
+            assertThatThrownBy(() -> one.apply(three)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("batch has 3 features; the standardizer was fitted on 1");
+        }
+    }
+
+    @Test
+    void centeringOnlyKeepsTheMeansAndScalesNothing() {
+        Standardizer s = new Standardizer(new float[] {1, 2}, new float[] {3, 4}).centeringOnly();
+        assertThat(s).isEqualTo(new Standardizer(new float[] {1, 2}, new float[] {1, 1}));
+    }
+
+    @Test
+    void badStatisticsAreNamedWithTheirFeature() {
+        assertThatThrownBy(() -> new Standardizer(new float[2], new float[] {1})).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("mean has 2 features, std 1");
+        assertThatThrownBy(() -> new Standardizer(new float[] {0, Float.NaN}, new float[] {1, 1})).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("mean of feature 1 is NaN, expected a finite number");
+        for (float bad : new float[] {0f, -1f, Float.NaN, Float.POSITIVE_INFINITY}) {
+            assertThatThrownBy(() -> new Standardizer(new float[2], new float[] {1, bad})).as("std %s", bad)
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("std of feature 1 is " + bad + ", expected a finite number > 0");
+        }
+        assertThatThrownBy(() -> new Standardizer(new float[2], new float[] {1, Float.MIN_VALUE})).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("std of feature 1 is 1.4E-45, too small to divide by");
+    }
+}
