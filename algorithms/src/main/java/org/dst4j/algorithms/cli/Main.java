@@ -132,6 +132,11 @@ public final class Main {
             if (readerGone(e)) return READER_GONE;
             System.err.println("dst4j " + name + ": " + describe(e));
             return 1;
+        } catch (org.dst4j.runtime.memory.OffHeap.LimitReached e) {
+            System.err.println("dst4j " + name + ": out of memory (" + e.getMessage() + "): raise the limit ("
+                    + (System.getProperty(LAUNCHER) != null ? "DST4J_JVM_OPTS=-Ddst4j.maxOffHeap=2g ./dst4j ..." : "java -Ddst4j.maxOffHeap=2g -jar dst4j.jar ...")
+                    + "), or try fewer neurons or connections (--hidden, --epsilon, --density) or less data (--limit-train)");
+            return 1;
         } catch (OutOfMemoryError e) {
             // Heap or off-heap (an Arena that cannot allocate also throws this): a size chosen too large, not a bug.
             // Off-heap segments are not bounded by -Xmx: only the Java heap's own message makes a larger heap worth suggesting.

@@ -39,6 +39,7 @@ import org.dst4j.runtime.random.RandomStream;
 import org.dst4j.runtime.random.RngStreams;
 import org.dst4j.runtime.record.ArrayRecords;
 import org.dst4j.runtime.sparse.CsrMatrix;
+import org.dst4j.runtime.memory.OffHeap;
 
 /**
  * SpaceNet (Sokar, Mocanu, Pechenizkiy 2021): class-incremental learning in a fixed-capacity sparse MLP.
@@ -368,7 +369,7 @@ public final class SpaceNet implements AutoCloseable {
         float[] values = new float[n];
         WeightInit init = new WeightInit.XavierUniform();
         for (int i = 0; i < n; i++) values[i] = init.sample(rnd, w.cols(), w.rows());
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = OffHeap.newConfined()) {
             MemorySegment keep = arena.allocate(Math.max(1, w.nnz()));
             keep.fill((byte) 1);
             w.rewire(keep, keys, values, n);

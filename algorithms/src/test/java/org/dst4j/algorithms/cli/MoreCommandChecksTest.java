@@ -45,6 +45,29 @@ class MoreCommandChecksTest {
         }
     }
 
+    // -Ddst4j.maxOffHeap (OffHeap.setLimit here, as the property sets it): a network beyond it is one line naming the
+    // limit and how to raise it, and the run leaves nothing half-written.
+    @Test
+    void aNetworkBeyondTheOffHeapLimitIsOneLineNamingTheLimit() throws Exception {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 40; i++) sb.append(i % 5).append(',').append(i % 3).append(',').append(i % 2).append('\n');
+        String csv = Files.writeString(dir.resolve("small.csv"), sb.toString()).toString();
+        long before = org.dst4j.runtime.memory.OffHeap.limit();
+        org.dst4j.runtime.memory.OffHeap.setLimit(1 << 20);
+        try {
+            var o = run("set", "--data", csv, "--hidden", "4000,4000", "--epsilon", "100", "--epochs", "1", "--threads", "1",
+                    "--out", dir.resolve("big").toString());
+            assertThat(o.code()).as(o.err()).isEqualTo(1);
+            String last = o.err().lines().reduce((a, b) -> b).orElseThrow();
+            assertThat(last).startsWith("dst4j set: out of memory (dst4j's off-heap limit (-Ddst4j.maxOffHeap, OffHeap.setLimit) of 1.0 MB reached: ")
+                    .contains("raise the limit (java -Ddst4j.maxOffHeap=2g -jar dst4j.jar ...)");
+            assertThat(o.err()).doesNotContain("Exception").doesNotContain("\tat ");
+            assertThat(dir.resolve("big")).doesNotExist();
+        } finally {
+            org.dst4j.runtime.memory.OffHeap.setLimit(before);
+        }
+    }
+
     @Test
     void evaluatingNeedsAsManyTrainingSamplesAsClasses() throws Exception {
         StringBuilder sb = new StringBuilder();

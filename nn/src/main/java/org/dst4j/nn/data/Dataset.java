@@ -8,6 +8,7 @@ import java.util.Objects;
 import java.util.zip.CRC32C;
 import org.dst4j.runtime.dense.DenseMatrix;
 import org.dst4j.runtime.parallel.WorkerPool;
+import org.dst4j.runtime.memory.OffHeap;
 
 /**
  * A labeled dataset: features off-heap, row-major {@code [samples x features]} (long offsets, so it may
@@ -17,7 +18,7 @@ import org.dst4j.runtime.parallel.WorkerPool;
  */
 public final class Dataset implements AutoCloseable {
     // Where every dataset's memory comes from; tests replace it to count arenas and refuse allocations.
-    static volatile java.util.function.Supplier<Arena> arenas = Arena::ofShared;
+    static volatile java.util.function.Supplier<Arena> arenas = OffHeap::newShared;
 
     private final String name;
     private final Arena arena;

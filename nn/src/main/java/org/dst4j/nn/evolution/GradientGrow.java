@@ -13,6 +13,7 @@ import org.dst4j.runtime.dense.DenseMatrix;
 import org.dst4j.runtime.parallel.WorkerPool;
 import org.dst4j.runtime.random.RandomStream;
 import org.dst4j.runtime.sparse.CsrMatrix;
+import org.dst4j.runtime.memory.OffHeap;
 
 /**
  * RigL's regrowth (Evci et al. 2020): the free positions with the largest loss-gradient magnitude on
@@ -93,7 +94,7 @@ public final class GradientGrow implements GrowRule {
         long[] shift = new long[blockRows];
         try (CsrMatrix pattern = densePattern(blockRows, cols, region);
              DenseMatrix dy = DenseMatrix.allocate(blockRows, batch);
-             Arena arena = Arena.ofShared()) {
+             Arena arena = OffHeap.newShared()) {
             MemorySegment g = arena.allocate(JAVA_FLOAT, (long) blockRows * nc);
             DenseMatrix delta = gradient.delta();
             for (int i0 = 0; i0 < nr; i0 += blockRows) {

@@ -7,6 +7,7 @@ import org.dst4j.nn.init.WeightInit;
 import org.dst4j.nn.layer.SparseLinear;
 import org.dst4j.runtime.random.RandomStream;
 import org.dst4j.runtime.sparse.CsrMatrix;
+import org.dst4j.runtime.memory.OffHeap;
 
 /**
  * Prune, then grow as many as were removed (or the schedule's {@link EvolutionSchedule#regrowth share}
@@ -85,7 +86,7 @@ public record TopologyEvolution(PruneRule prune, GrowRule grow, EvolutionSchedul
             throw new IllegalArgumentException("regrowth must be finite and >= 0, got " + regrowth);
         }
         CsrMatrix w = layer.weights();
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = OffHeap.newConfined()) {
             MemorySegment keep = arena.allocate(Math.max(1, w.nnz()));
             keep.fill((byte) 1);
             long pruned = prune.prune(w, fraction, keep, rnd, gradient);

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32C;
+import org.dst4j.runtime.memory.OffHeap;
 
 /**
  * The dst4j checkpoint/model file: one versioned binary file.
@@ -252,7 +253,7 @@ public final class CheckpointFile {
     private static final int MAX_STREAM = Integer.MAX_VALUE - 8;
 
     private static Checkpoint read(Reader r) throws IOException {
-        Arena arena = Arena.ofShared();
+        Arena arena = OffHeap.newShared();
         try {
             byte[] magic = r.bytes(8, "magic");
             if (!java.util.Arrays.equals(magic, MAGIC)) throw r.error(0, "not a dst4j model or checkpoint file (bad magic)");

@@ -9,6 +9,7 @@ import org.dst4j.runtime.dense.DenseMatrix;
 import org.dst4j.runtime.kernel.ParallelKernels;
 import org.dst4j.runtime.resource.Closing;
 import org.dst4j.runtime.sparse.CsrMatrix;
+import org.dst4j.runtime.memory.OffHeap;
 
 /**
  * A truly sparse fully-connected layer: {@code a = f(W x + b)} with {@code W} an {@code out x in} CSR
@@ -19,7 +20,7 @@ public final class SparseLinear implements AutoCloseable {
     private final int out;
     private final CsrMatrix weights;
     private final Activation activation;
-    private final Arena arena = Arena.ofShared();
+    private final Arena arena = OffHeap.newShared();
     private final MemorySegment bias;
     private final MemorySegment biasGrad;
     private MemorySegment biasState;

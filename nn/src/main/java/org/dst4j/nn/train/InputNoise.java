@@ -7,6 +7,7 @@ import java.lang.foreign.MemorySegment;
 import org.dst4j.runtime.dense.DenseMatrix;
 import org.dst4j.runtime.parallel.WorkerPool;
 import org.dst4j.runtime.random.RandomStream;
+import org.dst4j.runtime.memory.OffHeap;
 
 /**
  * Additive Gaussian input noise for denoising autoencoders: {@code x + factor·N(0,1)}. The noise of
@@ -68,7 +69,7 @@ public record InputNoise(float factor, long seed, boolean freshEachEpoch) {
 
         private Table(InputNoise noise, WorkerPool pool, int samples, int features) {
             this.features = features;
-            Arena a = Arena.ofShared();
+            Arena a = OffHeap.newShared();
             MemorySegment table;
             try {
                 table = a.allocate(JAVA_FLOAT, Math.max(1, (long) samples * features));

@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Objects;
+import org.dst4j.runtime.memory.OffHeap;
 
 /**
  * A dense float matrix stored feature-major, off-heap: {@code rows} neurons by {@code cols} batch
@@ -42,8 +43,13 @@ public final class DenseMatrix implements AutoCloseable {
         this.rows = rows;
         this.cols = cols;
         this.stride = paddedStride(cols);
-        this.arena = Arena.ofShared();
-        this.data = arena.allocate(Math.max(1, (long) rows * stride) * Float.BYTES, 64);
+        this.arena = OffHeap.newShared();
+        try {
+            this.data = arena.allocate(Math.max(1, (long) rows * stride) * Float.BYTES, 64);
+        } catch (RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
     }
 
     /** Allocates a zero-filled {@code rows x cols} matrix. */

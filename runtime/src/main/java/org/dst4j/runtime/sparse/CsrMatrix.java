@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.function.Supplier;
 import org.dst4j.runtime.resource.Closing;
+import org.dst4j.runtime.memory.OffHeap;
 
 /**
  * A sparse float matrix in compressed sparse row form, off-heap: {@code rowPtr} (long, rows+1),
@@ -50,7 +51,7 @@ public final class CsrMatrix implements AutoCloseable {
 
     // Where every arena of every matrix comes from; tests substitute one that records them, to check
     // that a call which fails closes each arena it opened.
-    static volatile Supplier<Arena> arenas = Arena::ofShared;
+    static volatile Supplier<Arena> arenas = OffHeap::newShared;
 
     private CsrMatrix(int rows, int cols, long nnz) {
         this.rows = rows;
