@@ -287,17 +287,16 @@ class ClassifierLifecycleTest {
         try (MultiHeadMlp m = multiHead(3)) {
             MultiHeadClassifier.save(m, mh, null, Map.of());
         }
-        try (org.dst4j.runtime.sparse.MatrixArenas arenas = new org.dst4j.runtime.sparse.MatrixArenas()) {
-            // A backbone is refused as a classifier only once its network is built (its output layer is the reason).
-            assertThatThrownBy(() -> SparseClassifier.load(mh.resolve("backbone.dst4j"), 1)).isInstanceOf(java.io.IOException.class)
-                    .hasMessageContaining("not a classifier's linear outputs");
-            // A head that cannot be read: the backbone and the head before it were built.
-            Files.delete(mh.resolve("head-2.dst4j"));
-            assertThatThrownBy(() -> MultiHeadClassifier.load(mh, 1)).isInstanceOf(java.io.IOException.class)
-                    .hasMessageContaining("head-2.dst4j");
-            assertThat(arenas.opened()).isGreaterThanOrEqualTo(3 * 2);
-            assertThat(arenas.stillOpen()).isZero();
-        }
+        long before = org.dst4j.runtime.memory.OffHeap.bytesInUse();
+        // A backbone is refused as a classifier only once its network is built (its output layer is the reason).
+        assertThatThrownBy(() -> SparseClassifier.load(mh.resolve("backbone.dst4j"), 1)).isInstanceOf(java.io.IOException.class)
+                .hasMessageContaining("not a classifier's linear outputs");
+        assertThat(org.dst4j.runtime.memory.OffHeap.bytesInUse()).as("after the backbone").isEqualTo(before);
+        // A head that cannot be read: the backbone and the head before it were built.
+        Files.delete(mh.resolve("head-2.dst4j"));
+        assertThatThrownBy(() -> MultiHeadClassifier.load(mh, 1)).isInstanceOf(java.io.IOException.class)
+                .hasMessageContaining("head-2.dst4j");
+        assertThat(org.dst4j.runtime.memory.OffHeap.bytesInUse()).as("after the heads").isEqualTo(before);
     }
 
     @Test

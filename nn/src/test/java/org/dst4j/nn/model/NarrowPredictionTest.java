@@ -131,6 +131,25 @@ class NarrowPredictionTest {
         }
     }
 
+    // Every wide call allocates its output matrix; one not closed leaked its size off-heap per call.
+    @Test
+    void repeatedCallsHoldNoMoreOffHeapMemoryThanTheFirst(@TempDir Path dir) throws Exception {
+        float[] x = samples(20, 9);
+        for (Path model : models(dir)) {
+            try (Classifier c = Classifier.load(model, 1); Dataset d = Dataset.unlabeled("x", x, FEATURES)) {
+                c.predictProbabilities(d);
+                c.predict(Arrays.copyOf(x, FEATURES));
+                long held = org.dst4j.runtime.memory.OffHeap.bytesInUse();
+                for (int i = 0; i < 3; i++) {
+                    c.predictProbabilities(d);
+                    c.predict(d);
+                    c.predict(Arrays.copyOf(x, FEATURES));
+                }
+                assertThat(org.dst4j.runtime.memory.OffHeap.bytesInUse()).as(model.getFileName().toString()).isEqualTo(held);
+            }
+        }
+    }
+
     @Test
     void aWideCallLeavesNoBuffersSizedForItInAMultiHeadNetwork(@TempDir Path dir) throws Exception {
         int wide = 1000;
