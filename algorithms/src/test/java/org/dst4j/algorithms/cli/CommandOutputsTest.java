@@ -183,6 +183,32 @@ class CommandOutputsTest {
         return out.toString(StandardCharsets.UTF_8);
     }
 
+    // Long runs and a service running many must not leak: every command, after it ends, has given back every off-heap
+    // byte it took (weights, data, buffers, checkpoints, baselines, ensembles' members, SpaceNet's tasks).
+    @Test
+    void everyCommandGivesBackTheOffHeapMemoryItTook(@TempDir Path dir) throws Exception {
+        long before = org.dst4j.runtime.memory.OffHeap.bytesInUse();
+        String[][] runs = {
+            {"set", "set", "--epochs", "2", "--hidden", "16,16", "--optimizer", "adam"},
+            {"freetickets", "ft", "--variant", "dst", "--members", "2", "--epochs", "1", "--hidden", "16"},
+            {"freetickets", "edst", "--variant", "edst", "--members", "2", "--explore-epochs", "1", "--refine-epochs", "1", "--hidden", "16"},
+            {"neurotrails", "nt", "--heads", "2", "--epochs", "1", "--hidden", "16,16", "--compare"},
+            {"spacenet", "sn", "--tasks", "2", "--epochs", "1", "--hidden", "40,40", "--connections", "400,200,20", "--selected", "16", "--reserved", "8"},
+            {"quickselection", "qs", "--k", "10", "--epochs", "1", "--hidden", "16", "--evaluate"},
+        };
+        for (String[] r : runs) {
+            assertThat(run(r[0], dir.resolve(r[1]), java.util.Arrays.copyOfRange(r, 2, r.length))).as(r[1]).isZero();
+            assertThat(org.dst4j.runtime.memory.OffHeap.bytesInUse()).as("off-heap bytes held after %s", r[1]).isEqualTo(before);
+        }
+        for (String model : new String[] {"set/model.dst4j", "ft", "nt/model", "sn/model.dst4j"}) {
+            assertThat(HeldOutSplitTest.run("predict", "--model", dir.resolve(model).toString(), "--limit-test", "50", "--threads", "1",
+                    "--output", dir.resolve("p.csv").toString()).code()).as(model).isZero();
+            assertThat(HeldOutSplitTest.run("export", "--model", dir.resolve(model).toString(), "--output", dir.resolve("e.npz").toString()).code())
+                    .as(model).isZero();
+            assertThat(org.dst4j.runtime.memory.OffHeap.bytesInUse()).as("off-heap bytes held after predicting with %s", model).isEqualTo(before);
+        }
+    }
+
     @Test
     void everyTrainingCommandDeclaresWhatItWrites(@TempDir Path dir) throws Exception {
         assertThat(run("freetickets", dir.resolve("ft"), "--variant", "dst", "--members", "2", "--epochs", "1", "--hidden", "16")).isZero();
