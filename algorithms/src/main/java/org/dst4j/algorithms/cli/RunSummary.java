@@ -45,8 +45,9 @@ final class RunSummary {
     }
 
     /** Peak resident set size of this process (Linux), e.g. "412 MB", or "n/a". */
+    // With the off-heap peak beside it: the figure a -Ddst4j.maxOffHeap limit must allow for the same run.
     static String peakRss() {
         long bytes = ScaleBenchmark.peakRss();
-        return bytes < 0 ? "n/a" : (bytes >> 20) + " MB";
+        return (bytes < 0 ? "n/a" : (bytes >> 20) + " MB") + " (off-heap peak " + org.dst4j.runtime.memory.OffHeap.size(org.dst4j.runtime.memory.OffHeap.peakBytes()) + ")";
     }
 }

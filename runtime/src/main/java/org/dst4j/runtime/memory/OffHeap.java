@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class OffHeap {
     private static final AtomicLong IN_USE = new AtomicLong();
+    private static final AtomicLong PEAK = new AtomicLong();
     private static volatile long limit = parseLimit(System.getProperty("dst4j.maxOffHeap"), System.err);
 
     private OffHeap() {}
@@ -38,6 +39,19 @@ public final class OffHeap {
     /** Bytes allocated from this class's arenas and not yet freed by closing them. */
     public static long bytesInUse() {
         return IN_USE.get();
+    }
+
+    /**
+     * The most {@link #bytesInUse()} has been since the JVM started (or since {@link #resetPeak}): what a limit must
+     * allow for the same work to run under it.
+     */
+    public static long peakBytes() {
+        return PEAK.get();
+    }
+
+    /** Starts {@link #peakBytes()} again from the bytes in use now, to measure one piece of work. */
+    public static void resetPeak() {
+        PEAK.set(IN_USE.get());
     }
 
     /** The most bytes {@link #bytesInUse()} may reach; {@link Long#MAX_VALUE} for no limit (the default). */
@@ -86,11 +100,15 @@ public final class OffHeap {
                 throw new LimitReached("dst4j's off-heap limit (-Ddst4j.maxOffHeap, OffHeap.setLimit) of " + size(max) + " reached: "
                         + size(used) + " in use, " + size(bytes) + " more asked");
             }
-            if (IN_USE.compareAndSet(used, used + bytes)) return;
+            if (IN_USE.compareAndSet(used, used + bytes)) {
+                PEAK.accumulateAndGet(used + bytes, Math::max);
+                return;
+            }
         }
     }
 
-    static String size(long bytes) {
+    /** {@code bytes} for people: "512 B", "3.9 KB", "14.7 MB", "2.00 GB". */
+    public static String size(long bytes) {
         if (bytes < 1 << 10) return bytes + " B";
         if (bytes < 1 << 20) return String.format(Locale.ROOT, "%.1f KB", bytes / 1024.0);
         if (bytes < 1L << 30) return String.format(Locale.ROOT, "%.1f MB", bytes / (1024.0 * 1024));

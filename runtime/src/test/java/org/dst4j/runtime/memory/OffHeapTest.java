@@ -43,6 +43,31 @@ class OffHeapTest {
     }
 
     @Test
+    void thePeakIsTheMostInUseSinceItWasReset() {
+        long base = OffHeap.bytesInUse();
+        OffHeap.resetPeak();
+        assertThat(OffHeap.peakBytes()).isEqualTo(base);
+        try (Arena a = OffHeap.newShared()) {
+            a.allocate(3000);
+            try (Arena b = OffHeap.newShared()) {
+                b.allocate(5000);
+            }
+            a.allocate(1000);
+        }
+        assertThat(OffHeap.peakBytes() - base).isEqualTo(8000);
+        OffHeap.setLimit(base + 100);
+        try (Arena a = OffHeap.newShared()) {
+            assertThatThrownBy(() -> a.allocate(10_000)).isInstanceOf(OffHeap.LimitReached.class);
+        }
+        assertThat(OffHeap.peakBytes() - base).as("a refused allocation is not a peak").isEqualTo(8000);
+        OffHeap.resetPeak();
+        assertThat(OffHeap.peakBytes()).isEqualTo(base);
+        assertThat(OffHeap.size(512)).isEqualTo("512 B");
+        assertThat(OffHeap.size(15_414_067)).isEqualTo("14.7 MB");
+        assertThat(OffHeap.size(3L << 30)).isEqualTo("3.00 GB");
+    }
+
+    @Test
     void anAllocationBeyondTheLimitIsRefusedBeforeAnyMemoryIsTaken() {
         long base = OffHeap.bytesInUse();
         OffHeap.setLimit(base + 4096);
