@@ -24,6 +24,9 @@ final class InfoCommand implements Command {
         System.out.println("vector api:  " + (KernelProvider.vectorModulePresent() ? "jdk.incubator.vector present"
                 : KernelProvider.vectorModuleInRuntime() ? "not enabled (start java with --add-modules jdk.incubator.vector)"
                 : "absent from this Java runtime"));
+        long limit = org.dst4j.runtime.memory.OffHeap.limit();
+        System.out.println("off-heap:    " + (limit == Long.MAX_VALUE ? "no limit (-Ddst4j.maxOffHeap=SIZE sets one)"
+                : "limited to " + org.dst4j.runtime.memory.OffHeap.size(limit) + " (-Ddst4j.maxOffHeap)"));
         return 0;
     }
 }

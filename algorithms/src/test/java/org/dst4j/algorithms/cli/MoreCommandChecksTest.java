@@ -63,6 +63,9 @@ class MoreCommandChecksTest {
                     .contains("raise the limit (java -Ddst4j.maxOffHeap=2g -jar dst4j.jar ...)");
             assertThat(o.err()).doesNotContain("Exception").doesNotContain("\tat ");
             assertThat(dir.resolve("big")).doesNotExist();
+            assertThat(HeldOutSplitTest.run("info").out()).contains("off-heap:    limited to 1.0 MB (-Ddst4j.maxOffHeap)");
+            org.dst4j.runtime.memory.OffHeap.setLimit(Long.MAX_VALUE);
+            assertThat(HeldOutSplitTest.run("info").out()).contains("off-heap:    no limit (-Ddst4j.maxOffHeap=SIZE sets one)");
         } finally {
             org.dst4j.runtime.memory.OffHeap.setLimit(before);
         }
