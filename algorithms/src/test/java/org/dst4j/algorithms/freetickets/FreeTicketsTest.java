@@ -10,6 +10,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import org.dst4j.algorithms.Blobs;
+import org.dst4j.algorithms.TrainingFlops;
 import org.dst4j.algorithms.TrainingProgress;
 import org.dst4j.algorithms.cli.Main;
 import org.dst4j.algorithms.freetickets.FreeTicketsConfig.Variant;
@@ -18,6 +21,7 @@ import org.dst4j.nn.data.DataSources;
 import org.dst4j.nn.data.DatasetSplit;
 import org.dst4j.nn.ensemble.EnsembleMetrics;
 import org.dst4j.nn.io.Json;
+import org.dst4j.nn.layer.SparseLinear;
 import org.dst4j.nn.model.EnsembleClassifier;
 import org.dst4j.nn.model.SparseClassifier;
 import org.junit.jupiter.api.Test;
@@ -131,6 +135,62 @@ class FreeTicketsTest {
             assertThat(two.test().members()).isEqualTo(one.test().members());
             assertThat(Files.readAllBytes(dir.resolve("t2/member-2.dst4j"))).isEqualTo(Files.readAllBytes(dir.resolve("t1/member-2.dst4j")));
             assertThat(one.trainingFlops()).isEqualTo(two.trainingFlops());
+        }
+    }
+
+    // 12 features, 4 classes: 96 training samples, 3 batches of 32.
+    private static DatasetSplit tiny() {
+        Random r = new Random(3);
+        return new DatasetSplit(Blobs.of("train", r, 96, 12, 2f), Blobs.of("test", r, 40, 12, 2f));
+    }
+
+    private static FreeTicketsConfig tinyConfig(Variant v, int members) {
+        return new FreeTicketsConfig(v, members, new int[] {10, 6}, 0.5, 3, 1, 2, 32, 0.05f, 0.9f, 1e-5f, 0f, "relu",
+                0.3, 0.8, 1, "random", 5, 1);
+    }
+
+    // Random regrowth: every step has the saved models' connections (TrainingFlops).
+    @Test
+    void dstTrainingFlopsAreEveryMembersAndTheDenseFiguresOneNetworks(@TempDir Path dir) throws Exception {
+        FreeTicketsConfig cfg = tinyConfig(Variant.DST, 3);
+        try (DatasetSplit data = tiny()) {
+            FreeTickets.Result r = FreeTickets.run(cfg, data, true, dir, new TrainingProgress() {});
+            long sparse = 0;
+            for (Path f : r.memberFiles()) {
+                try (SparseClassifier c = SparseClassifier.load(f, 1)) {
+                    sparse += TrainingFlops.perSample(c.network().layers(), false, false) * 96 * 3;
+                }
+            }
+            // One 12-10-6-4 network: 2 FLOPs x (2 x 12 x 10 + 3 x 10 x 6 + 3 x 6 x 4) per sample, 96 samples, 3 epochs.
+            long dense = 2L * (2 * 12 * 10 + 3 * 10 * 6 + 3 * 6 * 4) * 96 * 3;
+            assertThat(r.trainingFlops()).isEqualTo(sparse);
+            assertThat(r.denseFlops()).isEqualTo(dense);
+            @SuppressWarnings("unchecked") Map<String, Object> flops =
+                    (Map<String, Object>) Json.parseObject(Files.readString(dir.resolve(FreeTickets.METRICS))).get("flops");
+            assertThat(((Number) flops.get("ensemble_training")).longValue()).isEqualTo(sparse);
+            assertThat(((Number) flops.get("dense_training")).longValue()).isEqualTo(dense);
+            assertThat(((Number) flops.get("dense_epochs")).intValue()).isEqualTo(3);
+            assertThat(((Number) flops.get("ensemble_over_dense")).doubleValue()).isEqualTo((double) sparse / dense);
+        }
+    }
+
+    // EDST trains one network for 1 + 3 x 2 epochs: its FLOPs are that network's, whatever the tickets; the dense
+    // network it is compared with trains as long.
+    @Test
+    void edstTrainingFlopsAreTheOneRunsAndTheDenseNetworkTrainsAsLong(@TempDir Path dir) throws Exception {
+        FreeTicketsConfig cfg = tinyConfig(Variant.EDST, 3);
+        assertThat(cfg.epochsPerNetwork()).isEqualTo(7);
+        try (DatasetSplit data = tiny()) {
+            FreeTickets.Result r = FreeTickets.run(cfg, data, true, dir, new TrainingProgress() {});
+            try (SparseClassifier c = SparseClassifier.load(r.memberFiles().get(2), 1)) {
+                List<SparseLinear> layers = c.network().layers();
+                assertThat(r.trainingFlops()).isEqualTo(TrainingFlops.perSample(layers, false, false) * 96 * 7);
+                assertThat(r.denseFlops()).isEqualTo(TrainingFlops.perSample(layers, false, true) * 96 * 7);
+            }
+            @SuppressWarnings("unchecked") Map<String, Object> flops =
+                    (Map<String, Object>) Json.parseObject(Files.readString(dir.resolve(FreeTickets.METRICS))).get("flops");
+            assertThat(((Number) flops.get("dense_epochs")).intValue()).isEqualTo(7);
+            assertThat(((Number) flops.get("ensemble_over_dense")).doubleValue()).isEqualTo((double) r.trainingFlops() / r.denseFlops());
         }
     }
 
@@ -287,5 +347,10 @@ class FreeTicketsTest {
         assertThat(((Number) config.get("update_interval")).intValue()).isEqualTo(2);
         assertThat(config.get("prune_schedule")).isEqualTo("constant");
         assertThat(config).doesNotContainKey("member_splits");
+        // The printed FLOPs are the run's: one exploration and two refinement epochs of one network.
+        Map<String, Object> flops = Json.getObject(Json.parseObject(Files.readString(dir.resolve("run").resolve(FreeTickets.METRICS))), "flops");
+        long ensembleFlops = Json.getLong(flops, "ensemble_training"), denseFlops = Json.getLong(flops, "dense_training");
+        assertThat(lines).contains(String.format("training FLOPs: ensemble %.4g, one dense network (3 epochs) %.4g: ensemble/dense = %.3f",
+                (double) ensembleFlops, (double) denseFlops, (double) ensembleFlops / denseFlops));
     }
 }
