@@ -194,6 +194,86 @@ class FreeTicketsTest {
         }
     }
 
+    // DST member i (0-based) trains with seed + i: it is the model a one-member run with that seed trains. Its file,
+    // its log lines and its progress phase say which member it is; metrics.json's pairs and gain are the result's.
+    @Test
+    void dstMembersAreSeededAndNumberedAsDocumented(@TempDir Path dir) throws Exception {
+        FreeTicketsConfig cfg = tinyConfig(Variant.DST, 3);
+        List<String> phases = new ArrayList<>();
+        TrainingProgress progress = new TrainingProgress() {
+            @Override public void epoch(String phase, org.dst4j.nn.train.EpochMetrics m) {
+                phases.add(phase);
+            }
+        };
+        try (DatasetSplit data = tiny()) {
+            long t0 = System.nanoTime();
+            FreeTickets.Result r = FreeTickets.run(cfg, data, true, dir.resolve("three"), progress);
+            double elapsed = (System.nanoTime() - t0) / 1e9;
+            assertThat(r.trainSeconds()).isPositive().isLessThanOrEqualTo(elapsed);
+            FreeTickets.run(cfg.withMembers(1).withSeed(cfg.seed() + 1), data, true, dir.resolve("alone"), new TrainingProgress() {});
+            try (SparseClassifier second = SparseClassifier.load(r.memberFiles().get(1), 1);
+                 SparseClassifier alone = SparseClassifier.load(dir.resolve("alone/member-1.dst4j"), 1)) {
+                for (int l = 0; l < 3; l++) {
+                    assertThat(second.network().layers().get(l).weights().values().toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT))
+                            .as("layer %d", l).containsExactly(alone.network().layers().get(l).weights().values().toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT));
+                }
+            }
+            for (int i = 0; i < 3; i++) {
+                try (SparseClassifier c = SparseClassifier.load(r.memberFiles().get(i), 1)) {
+                    Map<String, Object> provenance = Json.getObject(c.header(), "provenance");
+                    assertThat(Json.getLong(provenance, "seed")).isEqualTo(cfg.seed() + i);
+                    assertThat(Json.getLong(provenance, "member")).isEqualTo(i + 1);
+                }
+            }
+            assertThat(phases).containsExactly("member 1/3", "member 1/3", "member 1/3", "member 2/3", "member 2/3", "member 2/3",
+                    "member 3/3", "member 3/3", "member 3/3");
+            assertThat(Files.readAllLines(dir.resolve("three").resolve(FreeTickets.LOG)))
+                    .extracting(l -> Json.getLong(Json.parseObject(l), "member")).containsExactly(1L, 1L, 1L, 2L, 2L, 2L, 3L, 3L, 3L);
+            Map<String, Object> m = Json.parseObject(Files.readString(dir.resolve("three").resolve(FreeTickets.METRICS)));
+            @SuppressWarnings("unchecked") List<Map<String, Object>> pairs = (List<Map<String, Object>>) m.get("topology_distance");
+            assertThat(pairs).extracting(d -> Json.getLong(d, "a") + "-" + Json.getLong(d, "b")).containsExactly("1-2", "1-3", "2-3");
+            assertThat(pairs.get(2).get("layers")).isEqualTo(Json.parse(Json.write(r.topologyDistance()[1][2])));
+            List<EnsembleMetrics.Scores> members = r.test().members();
+            double best = members.stream().mapToDouble(EnsembleMetrics.Scores::accuracy).max().orElseThrow();
+            assertThat(((Number) m.get("best_member_accuracy")).doubleValue()).isEqualTo(best);
+            assertThat(((Number) m.get("ensemble_gain_points")).doubleValue()).isEqualTo(100 * (r.test().ensemble().accuracy() - best));
+            assertThat(((Number) m.get("lowest_member_nll")).doubleValue())
+                    .isEqualTo(members.stream().mapToDouble(EnsembleMetrics.Scores::nll).min().orElseThrow());
+        }
+    }
+
+    // With a validation split, the kept files are written by the selection: they too name their member or ticket.
+    @Test
+    void withAValidationSplitTheKeptFilesAndLogLinesNameTheirMember(@TempDir Path dir) throws Exception {
+        try (DatasetSplit data = tiny()) {
+            for (Variant v : Variant.values()) {
+                FreeTicketsConfig cfg = new FreeTicketsConfig(v, 2, new int[] {10, 6}, 0.5, 2, 1, 1, 32, 0.05f, 0.9f, 1e-5f, 0f, "relu",
+                        0.3, 0.8, 1, "random", 5, 1, "constant", 0.25);
+                FreeTickets.Result r = FreeTickets.run(cfg, data, true, dir.resolve(v.label()), new TrainingProgress() {});
+                for (int i = 0; i < 2; i++) {
+                    try (SparseClassifier c = SparseClassifier.load(r.memberFiles().get(i), 1)) {
+                        Map<String, Object> provenance = Json.getObject(c.header(), "provenance");
+                        assertThat(Json.getLong(provenance, "member")).as("%s %d", v, i).isEqualTo(i + 1);
+                        assertThat(Json.getLong(provenance, "seed")).as("%s %d", v, i).isEqualTo(v == Variant.DST ? 5 + i : 5);
+                    }
+                }
+                List<Long> logged = Files.readAllLines(dir.resolve(v.label()).resolve(FreeTickets.LOG)).stream()
+                        .map(l -> Json.getLong(Json.parseObject(l), "member")).toList();
+                assertThat(logged).as("%s", v).isEqualTo(v == Variant.DST ? List.of(1L, 1L, 2L, 2L) : List.of(0L, 0L, 0L));
+            }
+        }
+    }
+
+    @Test
+    void thePruneScheduleIsConstantOrCosineAsConfigured() {
+        FreeTicketsConfig constant = new FreeTicketsConfig(Variant.DST, 1, new int[] {10}, 0.5, 10, 1, 1, 32, 0.05f, 0.9f, 1e-5f, 0f, "relu",
+                0.4, 0.8, 1, "random", 5, 1, "constant", 0);
+        FreeTicketsConfig cosine = new FreeTicketsConfig(Variant.DST, 1, new int[] {10}, 0.5, 10, 1, 1, 32, 0.05f, 0.9f, 1e-5f, 0f, "relu",
+                0.4, 0.8, 1, "random", 5, 1, "cosine", 0);
+        assertThat(FreeTickets.pruneSchedule(constant).fraction(8, 10)).isEqualTo(0.4);
+        assertThat(FreeTickets.pruneSchedule(cosine).fraction(8, 10)).isLessThan(0.1);
+    }
+
     @Test
     void theHeldOutSamplesAreDisjointFromTheTrainedOnesAndFixedByTheSeed() {
         int[][] a = FreeTickets.holdOut(1000, 0.1, 7);
@@ -210,6 +290,11 @@ class FreeTicketsTest {
         assertThat(a[1][99]).isGreaterThan(900);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> FreeTickets.holdOut(3, 0.1, 7))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("valid split");
+        // One sample either way is enough; none is not.
+        assertThat(FreeTickets.holdOut(10, 0.1, 7)[1]).hasSize(1);
+        assertThat(FreeTickets.holdOut(2, 0.5, 7)[0]).hasSize(1);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> FreeTickets.holdOut(1, 0.5, 7)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("valid split 0.5 of 1 training samples leaves 1 for validation and 0 for training; both need at least one");
     }
 
     @Test

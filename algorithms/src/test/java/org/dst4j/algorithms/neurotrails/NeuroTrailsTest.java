@@ -38,6 +38,19 @@ class NeuroTrailsTest {
         assertThat(first).isEqualTo(Math.round(new org.dst4j.nn.init.Density.Erk(0.1).densities(single)[0] * 784 * 1000));
         assertThat((double) first / budget).isBetween(0.4, 0.5);
         assertThat((double) NeuroTrails.connections(List.of(single), d, 3)).isCloseTo(budget, org.assertj.core.data.Percentage.withPercentage(0.1));
+
+        // A budget the dense network fits in: every connection.
+        assertThat(NeuroTrails.densityFor(List.of(single), 784 * 1000 + 1000 * 1000 + 1000 * 10)).isEqualTo(1.0);
+    }
+
+    @Test
+    void theNetworksToCheckAreTheBackboneWithOneHeadAndWithCompareTheTwoBaselines() {
+        NeuroTrailsConfig cfg = NeuroTrailsConfig.defaults().withHeads(2).withHidden(10, 6).withDensity(0.5);
+        assertThat(NeuroTrails.networks(cfg, 12, 4, false)).extracting(NeuroTrails.Network::name).containsExactly(NeuroTrails.BACKBONE_AND_HEAD);
+        List<NeuroTrails.Network> all = NeuroTrails.networks(cfg, 12, 4, true);
+        assertThat(all).extracting(NeuroTrails.Network::name).containsExactly(NeuroTrails.BACKBONE_AND_HEAD, "single network", "DST member");
+        assertThat(all).allSatisfy(n -> assertThat(n.sizes()).containsExactly(12, 10, 6, 4));
+        assertThat(all.get(1).densities()).containsExactly(new org.dst4j.nn.init.Density.Erk(0.5).densities(new int[] {12, 10, 6, 4}));
     }
 
     @Test
@@ -125,6 +138,10 @@ class NeuroTrailsTest {
         @SuppressWarnings("unchecked")
         List<Object> heads = (List<Object>) m.get("head_connections");
         assertThat(heads).hasSize(3);
+        // The heads spend the rest of the budget.
+        long all = Json.getLong(m, "backbone_connections");
+        for (Object h : heads) all += ((Number) h).longValue();
+        assertThat((double) all).isCloseTo(budget, org.assertj.core.data.Percentage.withPercentage(3));
         @SuppressWarnings("unchecked")
         Map<String, Object> cfg = (Map<String, Object>) m.get("config");
         assertThat(cfg.get("head_loss")).isEqualTo("sum");
@@ -143,11 +160,18 @@ class NeuroTrailsTest {
                 5, 1, "sum", "erk", 0f);
         NeuroTrails.Result r;
         Random random = new Random(3);
+        double elapsed;
         try (DatasetSplit data = new DatasetSplit(Blobs.of("train", random, 96, 12, 2f), Blobs.of("test", random, 40, 12, 2f))) {
+            long t0 = System.nanoTime();
             r = NeuroTrails.run(cfg, data, true, true, dir, new TrainingProgress() {});
+            elapsed = (System.nanoTime() - t0) / 1e9;
         }
+        assertThat(r.rows()).allSatisfy(row -> assertThat(row.seconds()).isPositive().isLessThanOrEqualTo(elapsed));
+        assertThat(Files.size(dir.resolve(NeuroTrails.CHART))).isPositive();
         long perSample;
         try (MultiHeadClassifier c = MultiHeadClassifier.load(dir.resolve(NeuroTrails.MODEL_DIR), 1)) {
+            assertThat(c.manifest()).containsEntry("algorithm", "neurotrails");
+            assertThat(Json.getLong(Json.getObject(c.manifest(), "provenance"), "seed")).isEqualTo(5);
             perSample = TrainingFlops.perSample(c.network().backbone().layers(), false, false);
             for (SparseMlp h : c.network().heads()) perSample += TrainingFlops.perSample(h.layers(), true, false);
         }
