@@ -39,6 +39,8 @@ class NeuroTrailsTest {
         assertThat((double) first / budget).isBetween(0.4, 0.5);
         assertThat((double) NeuroTrails.connections(List.of(single), d, 3)).isCloseTo(budget, org.assertj.core.data.Percentage.withPercentage(0.1));
 
+        // The lowest density that reaches the budget: a budget some density gives exactly is met exactly, not overshot.
+        assertThat(NeuroTrails.connections(List.of(single), NeuroTrails.densityFor(List.of(single), budget), 1)).isEqualTo(budget);
         // A budget the dense network fits in: every connection.
         assertThat(NeuroTrails.densityFor(List.of(single), 784 * 1000 + 1000 * 1000 + 1000 * 10)).isEqualTo(1.0);
     }
