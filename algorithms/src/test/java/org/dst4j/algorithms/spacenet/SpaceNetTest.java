@@ -173,6 +173,21 @@ class SpaceNetTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("inputs must be >= 1, got 0");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new SpaceNet(small(2), FEATURES, 0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("classes must be >= 1, got 0");
+        new SpaceNet(small(1), 1, 1).close();
+    }
+
+    // The limits are inclusive: as many tasks as classes, hidden layers of exactly the neurons needed.
+    @Test
+    void checkFitsAcceptsTheLimitsAndChecksTheTaskClassesRange() {
+        SpaceNetConfig six = new SpaceNetConfig(6, new int[] {28, 28}, new int[] {60, 40, 8}, 8, 4, 0.2, 1, 16, 0.05f, 0f, 0f, 7, 1);
+        assertThat(six.neuronsNeeded()).isEqualTo(28);
+        SpaceNetRun.checkFits(six, FEATURES, CLASSES);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNetRun.checkFits(six, FEATURES, 5))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("tasks 6 exceeds the 5 classes of the data");
+        SpaceNetConfig beyond = new SpaceNetConfig(2, new int[] {24}, new int[] {60, 8}, 8, 4, 0.2, 1, 16, 0.05f, 0f, 0f, 7, 1,
+                new int[][] {{0, 1, 2}, {3, 6}});
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNetRun.checkFits(beyond, FEATURES, CLASSES))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("task classes: task 2 has class 6");
     }
 
     @Test
@@ -265,6 +280,11 @@ class SpaceNetTest {
                     int[] selected = st.selectedNeuronIndices()[l];
                     assertThat(selected).as("task %d, layer %d", t + 1, l).hasSize(cfg.selectedNeurons());
                     for (int i : selected) assertThat(by[i]).as("task %d selected neuron %d of layer %d", t + 1, i, l).isIn(-1, t);
+                    // drawn at random among the free neurons, not the first of them
+                    int task = t;
+                    int[] firstFree = java.util.stream.IntStream.range(0, sizes[l]).filter(i -> by[i] < 0 || by[i] == task)
+                            .limit(cfg.selectedNeurons()).toArray();
+                    assertThat(selected).as("task %d, layer %d", t + 1, l).isNotEqualTo(firstFree);
                     for (int i : st.reservedNeuronIndices()[l]) {
                         keptBiases.put((l - 1) + ":" + i, layers.get(l - 1).bias().getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i));
                     }
@@ -282,9 +302,16 @@ class SpaceNetTest {
     void theRunsCapacityFiguresAddUpTheTasks(@TempDir Path dir) throws Exception {
         SpaceNetConfig cfg = small(1);
         SpaceNetRun.Result r;
+        double elapsed;
         try (DatasetSplit data = blobs(600, 120, 2)) {
+            long t0 = System.nanoTime();
             r = SpaceNetRun.run(cfg, data, true, false, dir, null);
+            elapsed = (System.nanoTime() - t0) / 1e9;
         }
+        assertThat(r.methods()).singleElement().satisfies(m -> assertThat(m.seconds()).isPositive().isLessThanOrEqualTo(elapsed));
+        assertThat(Files.size(dir.resolve(SpaceNetRun.CHART))).isPositive();
+        assertThat(Files.readAllLines(dir.resolve(SpaceNetRun.LOG))).extracting(l -> Json.getLong(Json.parseObject(l), "task"))
+                .containsExactly(1L, 1L, 1L, 2L, 2L, 2L, 3L, 3L, 3L);
         long dense = 20 * 24 + 24 * 24 + 24 * 6;
         long[] frozen = new long[3];
         for (int t = 0; t < 3; t++) for (long c : r.tasks().get(t).connections()) frozen[t] += c;
@@ -293,6 +320,7 @@ class SpaceNetTest {
         assertThat(frozen[0]).isEqualTo(60 + 40 + 16);
         try (org.dst4j.nn.model.SparseClassifier c = org.dst4j.nn.model.SparseClassifier.load(dir.resolve(SpaceNetRun.MODEL), 1)) {
             assertThat(c.network().connections()).isEqualTo(frozen[0] + frozen[1] + frozen[2]);
+            assertThat(Json.getObject(c.header(), "provenance")).containsEntry("algorithm", "spacenet");
         }
         Map<String, Object> m = Json.parseObject(Files.readString(dir.resolve(SpaceNetRun.METRICS)));
         assertThat(Json.getLong(m, "dense_connections")).isEqualTo(dense);
