@@ -110,9 +110,24 @@ class EvaluationTest {
         }
         try (WorkerPool pool = new WorkerPool(2); Dataset d = Dataset.of("blobs", x, n, 2, y, 3)) {
             // k-means++ may still start two centers in one blob; the mean over 10 runs is near 1.
-            assertThat(KMeans.meanClusteringAccuracy(d, null, 10, 1, pool)).isGreaterThan(0.9);
+            assertThat(KMeans.meanClusteringAccuracy(d, null, 10, 1, pool)).isGreaterThan(0.9).isLessThanOrEqualTo(1.0);
             int[] c = KMeans.cluster(ExtraTrees.columns(d, null), 3, 100, new RandomStream(5), pool);
             assertThat(Hungarian.clusteringAccuracy(c, y, 3)).isIn(1.0, 2 / 3.0);
+        }
+    }
+
+    // k is allowed from 1 to the number of samples: one cluster holds everything; as many clusters as samples hold
+    // one each (k-means++ never picks a point twice: a chosen point is at distance 0). Outside that range, an error.
+    @Test
+    void kMeansTakesOneClusterUpToOnePerSample() {
+        float[][] cols = {{0f, 1f, 5f, 9f, 20f}};
+        try (WorkerPool pool = new WorkerPool(1)) {
+            assertThat(KMeans.cluster(cols, 1, 10, new RandomStream(1), pool)).containsOnly(0);
+            assertThat(KMeans.cluster(cols, 5, 10, new RandomStream(1), pool)).doesNotHaveDuplicates().containsOnly(0, 1, 2, 3, 4);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> KMeans.cluster(cols, 6, 10, new RandomStream(1), pool))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("k must be in [1, 5], got 6");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> KMeans.cluster(cols, 0, 10, new RandomStream(1), pool))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("k must be in [1, 5], got 0");
         }
     }
 }

@@ -10,6 +10,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import org.dst4j.algorithms.Blobs;
+import org.dst4j.algorithms.TrainingFlops;
 import org.dst4j.algorithms.TrainingProgress;
 import org.dst4j.algorithms.cli.Main;
 import org.dst4j.algorithms.freetickets.FreeTicketsConfig.Variant;
@@ -18,6 +21,7 @@ import org.dst4j.nn.data.DataSources;
 import org.dst4j.nn.data.DatasetSplit;
 import org.dst4j.nn.ensemble.EnsembleMetrics;
 import org.dst4j.nn.io.Json;
+import org.dst4j.nn.layer.SparseLinear;
 import org.dst4j.nn.model.EnsembleClassifier;
 import org.dst4j.nn.model.SparseClassifier;
 import org.junit.jupiter.api.Test;
@@ -134,6 +138,142 @@ class FreeTicketsTest {
         }
     }
 
+    // 12 features, 4 classes: 96 training samples, 3 batches of 32.
+    private static DatasetSplit tiny() {
+        Random r = new Random(3);
+        return new DatasetSplit(Blobs.of("train", r, 96, 12, 2f), Blobs.of("test", r, 40, 12, 2f));
+    }
+
+    private static FreeTicketsConfig tinyConfig(Variant v, int members) {
+        return new FreeTicketsConfig(v, members, new int[] {10, 6}, 0.5, 3, 1, 2, 32, 0.05f, 0.9f, 1e-5f, 0f, "relu",
+                0.3, 0.8, 1, "random", 5, 1);
+    }
+
+    // Random regrowth: every step has the saved models' connections (TrainingFlops).
+    @Test
+    void dstTrainingFlopsAreEveryMembersAndTheDenseFiguresOneNetworks(@TempDir Path dir) throws Exception {
+        FreeTicketsConfig cfg = tinyConfig(Variant.DST, 3);
+        try (DatasetSplit data = tiny()) {
+            FreeTickets.Result r = FreeTickets.run(cfg, data, true, dir, new TrainingProgress() {});
+            long sparse = 0;
+            for (Path f : r.memberFiles()) {
+                try (SparseClassifier c = SparseClassifier.load(f, 1)) {
+                    sparse += TrainingFlops.perSample(c.network().layers(), false, false) * 96 * 3;
+                }
+            }
+            // One 12-10-6-4 network: 2 FLOPs x (2 x 12 x 10 + 3 x 10 x 6 + 3 x 6 x 4) per sample, 96 samples, 3 epochs.
+            long dense = 2L * (2 * 12 * 10 + 3 * 10 * 6 + 3 * 6 * 4) * 96 * 3;
+            assertThat(r.trainingFlops()).isEqualTo(sparse);
+            assertThat(r.denseFlops()).isEqualTo(dense);
+            @SuppressWarnings("unchecked") Map<String, Object> flops =
+                    (Map<String, Object>) Json.parseObject(Files.readString(dir.resolve(FreeTickets.METRICS))).get("flops");
+            assertThat(((Number) flops.get("ensemble_training")).longValue()).isEqualTo(sparse);
+            assertThat(((Number) flops.get("dense_training")).longValue()).isEqualTo(dense);
+            assertThat(((Number) flops.get("dense_epochs")).intValue()).isEqualTo(3);
+            assertThat(((Number) flops.get("ensemble_over_dense")).doubleValue()).isEqualTo((double) sparse / dense);
+        }
+    }
+
+    // EDST trains one network for 1 + 3 x 2 epochs: its FLOPs are that network's, whatever the tickets; the dense
+    // network it is compared with trains as long.
+    @Test
+    void edstTrainingFlopsAreTheOneRunsAndTheDenseNetworkTrainsAsLong(@TempDir Path dir) throws Exception {
+        FreeTicketsConfig cfg = tinyConfig(Variant.EDST, 3);
+        assertThat(cfg.epochsPerNetwork()).isEqualTo(7);
+        try (DatasetSplit data = tiny()) {
+            FreeTickets.Result r = FreeTickets.run(cfg, data, true, dir, new TrainingProgress() {});
+            try (SparseClassifier c = SparseClassifier.load(r.memberFiles().get(2), 1)) {
+                List<SparseLinear> layers = c.network().layers();
+                assertThat(r.trainingFlops()).isEqualTo(TrainingFlops.perSample(layers, false, false) * 96 * 7);
+                assertThat(r.denseFlops()).isEqualTo(TrainingFlops.perSample(layers, false, true) * 96 * 7);
+            }
+            @SuppressWarnings("unchecked") Map<String, Object> flops =
+                    (Map<String, Object>) Json.parseObject(Files.readString(dir.resolve(FreeTickets.METRICS))).get("flops");
+            assertThat(((Number) flops.get("dense_epochs")).intValue()).isEqualTo(7);
+            assertThat(((Number) flops.get("ensemble_over_dense")).doubleValue()).isEqualTo((double) r.trainingFlops() / r.denseFlops());
+        }
+    }
+
+    // DST member i (0-based) trains with seed + i: it is the model a one-member run with that seed trains. Its file,
+    // its log lines and its progress phase say which member it is; metrics.json's pairs and gain are the result's.
+    @Test
+    void dstMembersAreSeededAndNumberedAsDocumented(@TempDir Path dir) throws Exception {
+        FreeTicketsConfig cfg = tinyConfig(Variant.DST, 3);
+        List<String> phases = new ArrayList<>();
+        TrainingProgress progress = new TrainingProgress() {
+            @Override public void epoch(String phase, org.dst4j.nn.train.EpochMetrics m) {
+                phases.add(phase);
+            }
+        };
+        try (DatasetSplit data = tiny()) {
+            long t0 = System.nanoTime();
+            FreeTickets.Result r = FreeTickets.run(cfg, data, true, dir.resolve("three"), progress);
+            double elapsed = (System.nanoTime() - t0) / 1e9;
+            assertThat(r.trainSeconds()).isPositive().isLessThanOrEqualTo(elapsed);
+            FreeTickets.run(cfg.withMembers(1).withSeed(cfg.seed() + 1), data, true, dir.resolve("alone"), new TrainingProgress() {});
+            try (SparseClassifier second = SparseClassifier.load(r.memberFiles().get(1), 1);
+                 SparseClassifier alone = SparseClassifier.load(dir.resolve("alone/member-1.dst4j"), 1)) {
+                for (int l = 0; l < 3; l++) {
+                    assertThat(second.network().layers().get(l).weights().values().toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT))
+                            .as("layer %d", l).containsExactly(alone.network().layers().get(l).weights().values().toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT));
+                }
+            }
+            for (int i = 0; i < 3; i++) {
+                try (SparseClassifier c = SparseClassifier.load(r.memberFiles().get(i), 1)) {
+                    Map<String, Object> provenance = Json.getObject(c.header(), "provenance");
+                    assertThat(Json.getLong(provenance, "seed")).isEqualTo(cfg.seed() + i);
+                    assertThat(Json.getLong(provenance, "member")).isEqualTo(i + 1);
+                }
+            }
+            assertThat(phases).containsExactly("member 1/3", "member 1/3", "member 1/3", "member 2/3", "member 2/3", "member 2/3",
+                    "member 3/3", "member 3/3", "member 3/3");
+            assertThat(Files.readAllLines(dir.resolve("three").resolve(FreeTickets.LOG)))
+                    .extracting(l -> Json.getLong(Json.parseObject(l), "member")).containsExactly(1L, 1L, 1L, 2L, 2L, 2L, 3L, 3L, 3L);
+            Map<String, Object> m = Json.parseObject(Files.readString(dir.resolve("three").resolve(FreeTickets.METRICS)));
+            @SuppressWarnings("unchecked") List<Map<String, Object>> pairs = (List<Map<String, Object>>) m.get("topology_distance");
+            assertThat(pairs).extracting(d -> Json.getLong(d, "a") + "-" + Json.getLong(d, "b")).containsExactly("1-2", "1-3", "2-3");
+            assertThat(pairs.get(2).get("layers")).isEqualTo(Json.parse(Json.write(r.topologyDistance()[1][2])));
+            List<EnsembleMetrics.Scores> members = r.test().members();
+            double best = members.stream().mapToDouble(EnsembleMetrics.Scores::accuracy).max().orElseThrow();
+            assertThat(((Number) m.get("best_member_accuracy")).doubleValue()).isEqualTo(best);
+            assertThat(((Number) m.get("ensemble_gain_points")).doubleValue()).isEqualTo(100 * (r.test().ensemble().accuracy() - best));
+            assertThat(((Number) m.get("lowest_member_nll")).doubleValue())
+                    .isEqualTo(members.stream().mapToDouble(EnsembleMetrics.Scores::nll).min().orElseThrow());
+        }
+    }
+
+    // With a validation split, the kept files are written by the selection: they too name their member or ticket.
+    @Test
+    void withAValidationSplitTheKeptFilesAndLogLinesNameTheirMember(@TempDir Path dir) throws Exception {
+        try (DatasetSplit data = tiny()) {
+            for (Variant v : Variant.values()) {
+                FreeTicketsConfig cfg = new FreeTicketsConfig(v, 2, new int[] {10, 6}, 0.5, 2, 1, 1, 32, 0.05f, 0.9f, 1e-5f, 0f, "relu",
+                        0.3, 0.8, 1, "random", 5, 1, "constant", 0.25);
+                FreeTickets.Result r = FreeTickets.run(cfg, data, true, dir.resolve(v.label()), new TrainingProgress() {});
+                for (int i = 0; i < 2; i++) {
+                    try (SparseClassifier c = SparseClassifier.load(r.memberFiles().get(i), 1)) {
+                        Map<String, Object> provenance = Json.getObject(c.header(), "provenance");
+                        assertThat(Json.getLong(provenance, "member")).as("%s %d", v, i).isEqualTo(i + 1);
+                        assertThat(Json.getLong(provenance, "seed")).as("%s %d", v, i).isEqualTo(v == Variant.DST ? 5 + i : 5);
+                    }
+                }
+                List<Long> logged = Files.readAllLines(dir.resolve(v.label()).resolve(FreeTickets.LOG)).stream()
+                        .map(l -> Json.getLong(Json.parseObject(l), "member")).toList();
+                assertThat(logged).as("%s", v).isEqualTo(v == Variant.DST ? List.of(1L, 1L, 2L, 2L) : List.of(0L, 0L, 0L));
+            }
+        }
+    }
+
+    @Test
+    void thePruneScheduleIsConstantOrCosineAsConfigured() {
+        FreeTicketsConfig constant = new FreeTicketsConfig(Variant.DST, 1, new int[] {10}, 0.5, 10, 1, 1, 32, 0.05f, 0.9f, 1e-5f, 0f, "relu",
+                0.4, 0.8, 1, "random", 5, 1, "constant", 0);
+        FreeTicketsConfig cosine = new FreeTicketsConfig(Variant.DST, 1, new int[] {10}, 0.5, 10, 1, 1, 32, 0.05f, 0.9f, 1e-5f, 0f, "relu",
+                0.4, 0.8, 1, "random", 5, 1, "cosine", 0);
+        assertThat(FreeTickets.pruneSchedule(constant).fraction(8, 10)).isEqualTo(0.4);
+        assertThat(FreeTickets.pruneSchedule(cosine).fraction(8, 10)).isLessThan(0.1);
+    }
+
     @Test
     void theHeldOutSamplesAreDisjointFromTheTrainedOnesAndFixedByTheSeed() {
         int[][] a = FreeTickets.holdOut(1000, 0.1, 7);
@@ -150,6 +290,11 @@ class FreeTicketsTest {
         assertThat(a[1][99]).isGreaterThan(900);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> FreeTickets.holdOut(3, 0.1, 7))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("valid split");
+        // One sample either way is enough; none is not.
+        assertThat(FreeTickets.holdOut(10, 0.1, 7)[1]).hasSize(1);
+        assertThat(FreeTickets.holdOut(2, 0.5, 7)[0]).hasSize(1);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> FreeTickets.holdOut(1, 0.5, 7)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("valid split 0.5 of 1 training samples leaves 1 for validation and 0 for training; both need at least one");
     }
 
     @Test
@@ -287,5 +432,10 @@ class FreeTicketsTest {
         assertThat(((Number) config.get("update_interval")).intValue()).isEqualTo(2);
         assertThat(config.get("prune_schedule")).isEqualTo("constant");
         assertThat(config).doesNotContainKey("member_splits");
+        // The printed FLOPs are the run's: one exploration and two refinement epochs of one network.
+        Map<String, Object> flops = Json.getObject(Json.parseObject(Files.readString(dir.resolve("run").resolve(FreeTickets.METRICS))), "flops");
+        long ensembleFlops = Json.getLong(flops, "ensemble_training"), denseFlops = Json.getLong(flops, "dense_training");
+        assertThat(lines).contains(String.format("training FLOPs: ensemble %.4g, one dense network (3 epochs) %.4g: ensemble/dense = %.3f",
+                (double) ensembleFlops, (double) denseFlops, (double) ensembleFlops / denseFlops));
     }
 }

@@ -8,8 +8,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import org.dst4j.algorithms.Blobs;
+import org.dst4j.algorithms.TrainingFlops;
+import org.dst4j.algorithms.TrainingProgress;
 import org.dst4j.algorithms.cli.Main;
+import org.dst4j.nn.data.DatasetSplit;
 import org.dst4j.nn.io.Json;
+import org.dst4j.nn.model.EnsembleClassifier;
+import org.dst4j.nn.model.MultiHeadClassifier;
+import org.dst4j.nn.model.SparseClassifier;
+import org.dst4j.nn.network.SparseMlp;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,6 +38,21 @@ class NeuroTrailsTest {
         assertThat(first).isEqualTo(Math.round(new org.dst4j.nn.init.Density.Erk(0.1).densities(single)[0] * 784 * 1000));
         assertThat((double) first / budget).isBetween(0.4, 0.5);
         assertThat((double) NeuroTrails.connections(List.of(single), d, 3)).isCloseTo(budget, org.assertj.core.data.Percentage.withPercentage(0.1));
+
+        // The lowest density that reaches the budget: a budget some density gives exactly is met exactly, not overshot.
+        assertThat(NeuroTrails.connections(List.of(single), NeuroTrails.densityFor(List.of(single), budget), 1)).isEqualTo(budget);
+        // A budget the dense network fits in: every connection.
+        assertThat(NeuroTrails.densityFor(List.of(single), 784 * 1000 + 1000 * 1000 + 1000 * 10)).isEqualTo(1.0);
+    }
+
+    @Test
+    void theNetworksToCheckAreTheBackboneWithOneHeadAndWithCompareTheTwoBaselines() {
+        NeuroTrailsConfig cfg = NeuroTrailsConfig.defaults().withHeads(2).withHidden(10, 6).withDensity(0.5);
+        assertThat(NeuroTrails.networks(cfg, 12, 4, false)).extracting(NeuroTrails.Network::name).containsExactly(NeuroTrails.BACKBONE_AND_HEAD);
+        List<NeuroTrails.Network> all = NeuroTrails.networks(cfg, 12, 4, true);
+        assertThat(all).extracting(NeuroTrails.Network::name).containsExactly(NeuroTrails.BACKBONE_AND_HEAD, "single network", "DST member");
+        assertThat(all).allSatisfy(n -> assertThat(n.sizes()).containsExactly(12, 10, 6, 4));
+        assertThat(all.get(1).densities()).containsExactly(new org.dst4j.nn.init.Density.Erk(0.5).densities(new int[] {12, 10, 6, 4}));
     }
 
     @Test
@@ -78,6 +102,15 @@ class NeuroTrailsTest {
                     .isCloseTo(budget, org.assertj.core.data.Percentage.withPercentage(1));
         }
         assertThat(captured.toString()).contains("NeuroTrails (M=2", "single sparse network", "FreeTickets DST (M=2)");
+        // The table's FLOPs column and the dense line print what metrics.json holds.
+        List<String> lines = captured.toString().lines().toList();
+        for (Map<String, Object> r : rows) {
+            assertThat(lines).as("%s", r.get("model")).anySatisfy(l -> assertThat(l).startsWith((String) r.get("model"))
+                    .contains(String.format(" %14.4g ", (double) Json.getLong(r, "training_flops"))));
+        }
+        long dense = Json.getLong(m, "dense_training_flops_one_network");
+        assertThat(lines).contains(String.format("one dense network of this shape, same epochs: %.4g FLOPs; 2 independent dense networks: %.4g",
+                (double) dense, 2.0 * dense));
         assertThat(Files.readAllLines(dir.resolve("p.csv"))).hasSize(201);
     }
 
@@ -107,12 +140,64 @@ class NeuroTrailsTest {
         @SuppressWarnings("unchecked")
         List<Object> heads = (List<Object>) m.get("head_connections");
         assertThat(heads).hasSize(3);
+        // The heads spend the rest of the budget.
+        long all = Json.getLong(m, "backbone_connections");
+        for (Object h : heads) all += ((Number) h).longValue();
+        assertThat((double) all).isCloseTo(budget, org.assertj.core.data.Percentage.withPercentage(3));
         @SuppressWarnings("unchecked")
         Map<String, Object> cfg = (Map<String, Object>) m.get("config");
         assertThat(cfg.get("head_loss")).isEqualTo("sum");
         Map<String, Object> s = Json.parseObject(Files.readString(dir.resolve("single/metrics.json")));
         assertThat((double) Json.getLong(s, "backbone_connections")).isCloseTo(NeuroTrails.singleConnections(new int[] {784, 64, 64, 10}, 0.1, 1),
                 org.assertj.core.data.Percentage.withPercentage(3));
+    }
+
+    // The comparison's FLOPs on a tiny run (12 features, 4 classes, 96 samples, 2 epochs): random regrowth keeps every
+    // network's connections (TrainingFlops), so each row is its models' connections over every sample and epoch; the
+    // heads compute their input gradient for the backbone. The dense figure is one 12-10-6-4 network's, as
+    // FreeTickets counts it for the single network it trains.
+    @Test
+    void theComparisonsTrainingFlopsAndTheDenseNetworksArePinned(@TempDir Path dir) throws Exception {
+        NeuroTrailsConfig cfg = new NeuroTrailsConfig(2, 1, new int[] {10, 6}, 0.5, 2, 32, 0.05f, 0.9f, 1e-5f, 0f, "relu", 0.3, 1, "random",
+                5, 1, "sum", "erk", 0f);
+        NeuroTrails.Result r;
+        Random random = new Random(3);
+        double elapsed;
+        try (DatasetSplit data = new DatasetSplit(Blobs.of("train", random, 96, 12, 2f), Blobs.of("test", random, 40, 12, 2f))) {
+            long t0 = System.nanoTime();
+            r = NeuroTrails.run(cfg, data, true, true, dir, new TrainingProgress() {});
+            elapsed = (System.nanoTime() - t0) / 1e9;
+        }
+        assertThat(r.rows()).allSatisfy(row -> assertThat(row.seconds()).isPositive().isLessThanOrEqualTo(elapsed));
+        assertThat(Files.size(dir.resolve(NeuroTrails.CHART))).isPositive();
+        long perSample;
+        try (MultiHeadClassifier c = MultiHeadClassifier.load(dir.resolve(NeuroTrails.MODEL_DIR), 1)) {
+            assertThat(c.manifest()).containsEntry("algorithm", "neurotrails");
+            assertThat(Json.getLong(Json.getObject(c.manifest(), "provenance"), "seed")).isEqualTo(5);
+            perSample = TrainingFlops.perSample(c.network().backbone().layers(), false, false);
+            for (SparseMlp h : c.network().heads()) perSample += TrainingFlops.perSample(h.layers(), true, false);
+        }
+        long[] expected = {perSample * 96 * 2, ensembleFlops(dir.resolve("single")) * 96 * 2, ensembleFlops(dir.resolve("freetickets-dst")) * 96 * 2};
+        assertThat(r.rows()).extracting(NeuroTrails.Row::trainingFlops).containsExactly(expected[0], expected[1], expected[2]);
+        long dense = 2L * (2 * 12 * 10 + 3 * 10 * 6 + 3 * 6 * 4) * 96 * 2;
+        assertThat(r.denseFlopsPerNetwork()).isEqualTo(dense);
+        Map<String, Object> m = Json.parseObject(Files.readString(dir.resolve(NeuroTrails.METRICS)));
+        assertThat(Json.getLong(m, "dense_training_flops_one_network")).isEqualTo(dense);
+        assertThat(Json.getLong(m, "dense_training_flops_m_networks")).isEqualTo(2 * dense);
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> rows = (List<Map<String, Object>>) m.get("comparison");
+        assertThat(rows).extracting(x -> Json.getLong(x, "training_flops")).containsExactly(expected[0], expected[1], expected[2]);
+        Map<String, Object> single = Json.getObject(Json.parseObject(Files.readString(dir.resolve("single").resolve(org.dst4j.algorithms.freetickets.FreeTickets.METRICS))), "flops");
+        assertThat(Json.getLong(single, "dense_training")).isEqualTo(dense);
+    }
+
+    // Per sample, the training FLOPs of an ensemble directory's members together.
+    private static long ensembleFlops(Path dir) throws Exception {
+        long f = 0;
+        try (EnsembleClassifier e = EnsembleClassifier.load(dir, 1)) {
+            for (SparseClassifier c : e.members()) f += TrainingFlops.perSample(c.network().layers(), false, false);
+        }
+        return f;
     }
 
     private static String[] concat(String[] a, String[] b) {

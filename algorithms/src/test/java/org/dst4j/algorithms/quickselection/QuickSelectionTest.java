@@ -87,6 +87,30 @@ class QuickSelectionTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("k must be in [1, 3], got 4");
     }
 
+    // The strengths and ranking are those of the trained autoencoder's first layer (the one Progress.trained is handed),
+    // after every epoch; k may be every feature; the boolean form standardizes or does nothing.
+    @Test
+    void theSelectionRanksTheTrainedFirstLayerAndTheBooleanFormStandardizesOrNot() {
+        try (MadelonLike m = MadelonLike.generate(3, 200, 20, 5, 5, 10)) {
+            QuickSelectionConfig cfg = QuickSelectionConfig.defaults().withK(20).withHidden(16).withEpochs(2).withThreads(1);
+            org.dst4j.nn.data.Dataset train = m.split().train();
+            double[][] trained = new double[1][];
+            QuickSelection.Result r = QuickSelection.select(cfg, train, true, new QuickSelection.Progress() {
+                @Override public void trained(org.dst4j.nn.network.SparseMlp autoencoder, org.dst4j.nn.data.Standardizer scaling) {
+                    assertThat(scaling).isNotNull();
+                    trained[0] = QuickSelection.inputStrength(autoencoder.layers().getFirst().weights());
+                }
+            });
+            assertThat(r.history()).hasSize(2);
+            assertThat(r.strength()).containsExactly(trained[0]);
+            assertThat(r.ranking()).containsExactly(QuickSelection.rank(trained[0]));
+            assertThat(QuickSelection.select(cfg, train, QuickSelection.Scaling.STANDARDIZE, null).strength()).containsExactly(r.strength());
+            double[] none = QuickSelection.select(cfg, train, QuickSelection.Scaling.NONE, null).strength();
+            assertThat(QuickSelection.select(cfg, train, false, null).strength()).containsExactly(none);
+            assertThat(none).isNotEqualTo(r.strength());
+        }
+    }
+
     @Test
     void recoversMostRelevantFeaturesOfASmallMadelonProblem() {
         // 5 informative + 15 redundant among 100 features; a short run on few samples.

@@ -173,6 +173,21 @@ class SpaceNetTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("inputs must be >= 1, got 0");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new SpaceNet(small(2), FEATURES, 0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("classes must be >= 1, got 0");
+        new SpaceNet(small(1), 1, 1).close();
+    }
+
+    // The limits are inclusive: as many tasks as classes, hidden layers of exactly the neurons needed.
+    @Test
+    void checkFitsAcceptsTheLimitsAndChecksTheTaskClassesRange() {
+        SpaceNetConfig six = new SpaceNetConfig(6, new int[] {28, 28}, new int[] {60, 40, 8}, 8, 4, 0.2, 1, 16, 0.05f, 0f, 0f, 7, 1);
+        assertThat(six.neuronsNeeded()).isEqualTo(28);
+        SpaceNetRun.checkFits(six, FEATURES, CLASSES);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNetRun.checkFits(six, FEATURES, 5))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("tasks 6 exceeds the 5 classes of the data");
+        SpaceNetConfig beyond = new SpaceNetConfig(2, new int[] {24}, new int[] {60, 8}, 8, 4, 0.2, 1, 16, 0.05f, 0f, 0f, 7, 1,
+                new int[][] {{0, 1, 2}, {3, 6}});
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNetRun.checkFits(beyond, FEATURES, CLASSES))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("task classes: task 2 has class 6");
     }
 
     @Test
@@ -218,6 +233,141 @@ class SpaceNetTest {
                 int free = 0;
                 for (int r : res) if (r < 0) free++;
                 assertThat(reserved + free).isEqualTo(sizes[l]);
+            }
+        }
+    }
+
+    // One thread (the test above runs two), and what it does not look at: while a later task trains, the finished
+    // tasks' classifier connections are out of the forward pass (zero) and come back with their values after it; the
+    // biases of reserved neurons and of earlier tasks' classes keep their values; every task selects exactly its
+    // share of the neurons no earlier task reserved; and a task does learn (its classes are well separated).
+    @Test
+    void finishedTasksAreParkedWhileLaterTasksTrainAndKeepTheirBiases() {
+        SpaceNetConfig cfg = small(1);
+        try (DatasetSplit data = blobs(600, 120, 1); TaskStream stream = TaskStream.split(data, 3);
+             WorkerPool pool = new WorkerPool(1); SpaceNet sn = new SpaceNet(cfg, FEATURES, CLASSES)) {
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            int[] sizes = sn.sizes();
+            int last = sizes.length - 1;
+            var layers = sn.network().layers();
+            CsrMatrix out = layers.get(last - 1).weights();
+            Map<Conn, Float> frozenBefore = Map.of();
+            Map<String, Float> keptBiases = new HashMap<>();
+            for (int t = 0; t < 3; t++) {
+                int[] parkedSeen = {0};
+                sn.learn(stream.get(t), null, pk, null, new Trainer.Listener() {
+                    @Override public void epochDone(EpochMetrics m, Trainer.State s) {
+                        MemorySegment f = out.side(SpaceNet.FROZEN);
+                        for (long k = 0; k < out.nnz(); k++) {
+                            if (f.get(JAVA_BYTE, k) == 0) continue;
+                            assertThat(out.value(k)).as("a finished task's output connection while a later task trains").isZero();
+                            parkedSeen[0]++;
+                        }
+                    }
+                });
+                assertThat(parkedSeen[0] > 0).as("task %d trained with earlier output connections parked", t).isEqualTo(t > 0);
+                Map<Conn, Float> now = frozen(sn);
+                for (var e : frozenBefore.entrySet()) assertThat(now.get(e.getKey())).as("%s", e.getKey()).isEqualTo(e.getValue());
+                frozenBefore = now;
+                for (var e : keptBiases.entrySet()) {
+                    String[] at = e.getKey().split(":");
+                    float b = layers.get(Integer.parseInt(at[0])).bias().getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, Integer.parseInt(at[1]));
+                    assertThat(b).as("bias %s after task %d", e.getKey(), t + 1).isEqualTo(e.getValue());
+                }
+                SpaceNet.TaskStats st = sn.taskStats().get(t);
+                for (int l = 1; l < last; l++) {
+                    int[] by = sn.reservedBy(l);
+                    int[] selected = st.selectedNeuronIndices()[l];
+                    assertThat(selected).as("task %d, layer %d", t + 1, l).hasSize(cfg.selectedNeurons());
+                    for (int i : selected) assertThat(by[i]).as("task %d selected neuron %d of layer %d", t + 1, i, l).isIn(-1, t);
+                    // drawn at random among the free neurons, not the first of them
+                    int task = t;
+                    int[] firstFree = java.util.stream.IntStream.range(0, sizes[l]).filter(i -> by[i] < 0 || by[i] == task)
+                            .limit(cfg.selectedNeurons()).toArray();
+                    assertThat(selected).as("task %d, layer %d", t + 1, l).isNotEqualTo(firstFree);
+                    for (int i : st.reservedNeuronIndices()[l]) {
+                        keptBiases.put((l - 1) + ":" + i, layers.get(l - 1).bias().getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i));
+                    }
+                }
+                for (int c : stream.get(t).classes()) keptBiases.put((last - 1) + ":" + c, layers.get(last - 1).bias().getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, c));
+                double learned = sn.taskAccuracy(stream.tasks().subList(t, t + 1), pk, null)[0];
+                assertThat(learned).as("task %d's accuracy among its classes", t + 1).isGreaterThan(0.9);
+            }
+        }
+    }
+
+    // The run's capacity figures are the tasks' sums over the network's: 20-24-24-6 has 1,200 connections when dense
+    // and 48 hidden neurons; each task reserves 4 of each layer's 24 and freezes 60 + 40 + 16 connections.
+    @Test
+    void theRunsCapacityFiguresAddUpTheTasks(@TempDir Path dir) throws Exception {
+        SpaceNetConfig cfg = small(1);
+        SpaceNetRun.Result r;
+        double elapsed;
+        try (DatasetSplit data = blobs(600, 120, 2)) {
+            long t0 = System.nanoTime();
+            r = SpaceNetRun.run(cfg, data, true, false, dir, null);
+            elapsed = (System.nanoTime() - t0) / 1e9;
+        }
+        assertThat(r.methods()).singleElement().satisfies(m -> assertThat(m.seconds()).isPositive().isLessThanOrEqualTo(elapsed));
+        assertThat(Files.size(dir.resolve(SpaceNetRun.CHART))).isPositive();
+        assertThat(Files.readAllLines(dir.resolve(SpaceNetRun.LOG))).extracting(l -> Json.getLong(Json.parseObject(l), "task"))
+                .containsExactly(1L, 1L, 1L, 2L, 2L, 2L, 3L, 3L, 3L);
+        long dense = 20 * 24 + 24 * 24 + 24 * 6;
+        long[] frozen = new long[3];
+        for (int t = 0; t < 3; t++) for (long c : r.tasks().get(t).connections()) frozen[t] += c;
+        assertThat(r.reservedNeuronShare()).isEqualTo(3 * 2 * 4 / 48.0);
+        assertThat(r.reservedConnectionShare()).isEqualTo((double) (frozen[0] + frozen[1] + frozen[2]) / dense);
+        assertThat(frozen[0]).isEqualTo(60 + 40 + 16);
+        try (org.dst4j.nn.model.SparseClassifier c = org.dst4j.nn.model.SparseClassifier.load(dir.resolve(SpaceNetRun.MODEL), 1)) {
+            assertThat(c.network().connections()).isEqualTo(frozen[0] + frozen[1] + frozen[2]);
+            assertThat(Json.getObject(c.header(), "provenance")).containsEntry("algorithm", "spacenet");
+        }
+        Map<String, Object> m = Json.parseObject(Files.readString(dir.resolve(SpaceNetRun.METRICS)));
+        assertThat(Json.getLong(m, "dense_connections")).isEqualTo(dense);
+        assertThat(Json.getLong(m, "hidden_neurons")).isEqualTo(48);
+        assertThat(((Number) m.get("reserved_hidden_neuron_share")).doubleValue()).isEqualTo(r.reservedNeuronShare());
+        assertThat(((Number) m.get("reserved_connection_share")).doubleValue()).isEqualTo(r.reservedConnectionShare());
+        @SuppressWarnings("unchecked") List<Map<String, Object>> tasks = (List<Map<String, Object>>) m.get("tasks");
+        for (int t = 0; t < 3; t++) {
+            Map<String, Object> e = tasks.get(t);
+            assertThat(Json.getLong(e, "task")).isEqualTo(t + 1);
+            assertThat(((Number) e.get("connection_share")).doubleValue()).isEqualTo((double) frozen[t] / dense);
+            assertThat(((Number) e.get("reserved_neuron_share")).doubleValue()).isEqualTo(2 * 4 / 48.0);
+        }
+    }
+
+    // Few connections in a large block: allocation draws positions at random (rather than walking the block); each task
+    // still gets exactly its count, all between the neurons it selected, and they are never re-drawn onto taken positions.
+    @Test
+    void aSparseAllocationPlacesEveryConnectionInItsTasksBlock() {
+        SpaceNetConfig cfg = new SpaceNetConfig(3, new int[] {24, 24}, new int[] {12, 6, 3}, 8, 4, 0.2, 2, 16, 0.05f, 0f, 0f, 7, 1);
+        try (DatasetSplit data = blobs(600, 120, 1); TaskStream stream = TaskStream.split(data, 3);
+             WorkerPool pool = new WorkerPool(1); SpaceNet sn = new SpaceNet(cfg, FEATURES, CLASSES)) {
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            for (int t = 0; t < 3; t++) sn.learn(stream.get(t), null, pk, null, new Trainer.Listener() {
+                @Override public void epochDone(EpochMetrics m, Trainer.State s) {}
+            });
+            var layers = sn.network().layers();
+            int last = sn.sizes().length - 1;
+            for (int t = 0; t < 3; t++) {
+                SpaceNet.TaskStats st = sn.taskStats().get(t);
+                assertThat(st.connections()).containsExactly(12, 6, 3);
+                for (int l = 0; l < layers.size(); l++) {
+                    java.util.Set<Integer> rows = new java.util.HashSet<>(), cols = new java.util.HashSet<>();
+                    if (l + 1 < last) for (int i : st.selectedNeuronIndices()[l + 1]) rows.add(i);
+                    else for (int c : stream.get(t).classes()) rows.add(c);
+                    if (l > 0) for (int i : st.selectedNeuronIndices()[l]) cols.add(i);
+                    CsrMatrix w = layers.get(l).weights();
+                    MemorySegment owner = w.side(SpaceNet.OWNER);
+                    for (int r = 0; r < w.rows(); r++) {
+                        for (long k = w.rowStart(r); k < w.rowEnd(r); k++) {
+                            if (owner.getAtIndex(JAVA_INT, k) != t + 1) continue;
+                            assertThat(rows).as("task %d, layer %d row", t + 1, l).contains(r);
+                            if (l > 0) assertThat(cols).as("task %d, layer %d column", t + 1, l).contains(w.col(k));
+                            if (k > w.rowStart(r)) assertThat(w.col(k)).as("columns ascending in row %d", r).isGreaterThan(w.col(k - 1));
+                        }
+                    }
+                }
             }
         }
     }
