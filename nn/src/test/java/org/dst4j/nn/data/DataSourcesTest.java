@@ -95,6 +95,10 @@ class DataSourcesTest {
             Path all = csv("all.csv", sb.toString());
             assertThatThrownBy(() -> DataSources.loadForModel(files(all, null, null, null), 1, 2)).isInstanceOf(DataFormatException.class)
                     .hasMessageContaining("held-out test split");
+            // Both IDX sets read, then the test labels found beyond the model's classes: checked() frees the test set,
+            // its caller the training set.
+            assertThatThrownBy(() -> DataSources.loadForModel(DataOptions.embedded(), 784, 5)).isInstanceOf(DataFormatException.class)
+                    .hasMessageContaining("outside the model's classes 0..4");
             assertThat(arenas.opened()).isPositive();
             assertThat(arenas.stillOpen()).isZero();
         }
