@@ -88,10 +88,16 @@ class SpaceNetTest {
         return m;
     }
 
-    @Test
-    void frozenConnectionsNeverChangeAndReservedNeuronsAreNeverReallocated() {
+    // Also with momentum and weight decay (--momentum, --weight-decay): a frozen connection's step skipped only in
+    // part (its velocity, or the decay) would move it; the other tests here train without either.
+    @org.junit.jupiter.params.ParameterizedTest(name = "momentum {0}, weight decay {1}")
+    @org.junit.jupiter.params.provider.CsvSource({"0, 0", "0.9, 0.001"})
+    void frozenConnectionsNeverChangeAndReservedNeuronsAreNeverReallocated(float momentum, float weightDecay) {
+        SpaceNetConfig s = small(2);
+        SpaceNetConfig cfg = new SpaceNetConfig(s.tasks(), s.hidden(), s.connectionsPerTask(), s.selectedNeurons(), s.reservedNeurons(),
+                s.dropFraction(), s.epochs(), s.batch(), s.lr(), momentum, weightDecay, s.seed(), s.threads());
         try (DatasetSplit data = blobs(600, 120, 1); TaskStream stream = TaskStream.split(data, 3);
-             WorkerPool pool = new WorkerPool(2); SpaceNet sn = new SpaceNet(small(2), FEATURES, CLASSES)) {
+             WorkerPool pool = new WorkerPool(2); SpaceNet sn = new SpaceNet(cfg, FEATURES, CLASSES)) {
             ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
             int[] sizes = sn.sizes();
             Map<Conn, Float> before = Map.of();
