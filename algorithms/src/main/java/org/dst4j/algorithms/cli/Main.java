@@ -135,7 +135,7 @@ public final class Main {
         } catch (org.dst4j.runtime.memory.OffHeap.LimitReached e) {
             System.err.println("dst4j " + name + ": out of memory (" + e.getMessage() + "): raise the limit ("
                     + (System.getProperty(LAUNCHER) != null ? "DST4J_JVM_OPTS=-Ddst4j.maxOffHeap=2g ./dst4j ..." : "java -Ddst4j.maxOffHeap=2g -jar dst4j.jar ...")
-                    + "), or try fewer neurons or connections (--hidden, --epsilon, --density) or less data (--limit-train)");
+                    + "), or " + smaller(name));
             return 1;
         } catch (OutOfMemoryError e) {
             // Heap or off-heap (an Arena that cannot allocate also throws this): a size chosen too large, not a bug.
@@ -144,10 +144,20 @@ public final class Main {
             String limited = heap ? heapLimitedBy(System.getenv()) : null;
             System.err.println("dst4j " + name + ": out of memory (" + e.getMessage() + (heap ? ", at most " + Runtime.getRuntime().maxMemory() / (1 << 20)
                     + " MB" : "") + "): " + (limited != null ? limited : "the network or data does not fit in this machine's"
-                    + " memory; try fewer neurons or connections (--hidden, --epsilon, --density), less data (--limit-train), or "
+                    + " memory; " + smaller(name) + ", or "
                     + (heap ? "a larger Java heap (" + largerHeap() + ")" : "more free RAM (the matrices live outside the Java heap)")));
             return 1;
         }
+    }
+
+    // What to shrink: predict and export take a trained model as it is (predict's data can be less), where advice to
+    // train fewer neurons was no help; a training command can also train a smaller network.
+    private static String smaller(String command) {
+        return switch (command) {
+            case "predict" -> "try less data (--limit-test)";
+            case "export" -> "the model is too large for this memory";
+            default -> "try fewer neurons or connections (--hidden, --epsilon, --density) or less data (--limit-train)";
+        };
     }
 
     // A heap limit set for every Java program of a CI job or a machine (JAVA_TOOL_OPTIONS=-Xmx64m, which build images set

@@ -63,6 +63,16 @@ class MoreCommandChecksTest {
                     .contains("raise the limit (java -Ddst4j.maxOffHeap=2g -jar dst4j.jar ...)");
             assertThat(o.err()).doesNotContain("Exception").doesNotContain("\tat ");
             assertThat(dir.resolve("big")).doesNotExist();
+            // predict cannot train a smaller network: its advice is the data it scores.
+            Path model = dir.resolve("small-model");
+            org.dst4j.runtime.memory.OffHeap.setLimit(Long.MAX_VALUE);
+            assertThat(run("set", "--data", csv, "--hidden", "200", "--epochs", "1", "--threads", "1", "--out", model.toString()).code()).isZero();
+            org.dst4j.runtime.memory.OffHeap.setLimit(org.dst4j.runtime.memory.OffHeap.bytesInUse() + 1000);
+            var p = run("predict", "--model", model.resolve("model.dst4j").toString(), "--data", csv, "--output", dir.resolve("p.csv").toString());
+            assertThat(p.code()).as(p.err()).isEqualTo(1);
+            assertThat(p.err().lines().reduce((a, b) -> b).orElseThrow()).startsWith("dst4j predict: out of memory (dst4j's off-heap limit")
+                    .endsWith("), or try less data (--limit-test)");
+            org.dst4j.runtime.memory.OffHeap.setLimit(1 << 20);
             assertThat(HeldOutSplitTest.run("info").out()).contains("off-heap:    limited to 1.0 MB (-Ddst4j.maxOffHeap)");
             org.dst4j.runtime.memory.OffHeap.setLimit(Long.MAX_VALUE);
             assertThat(HeldOutSplitTest.run("info").out()).contains("off-heap:    no limit (-Ddst4j.maxOffHeap=SIZE sets one)");
