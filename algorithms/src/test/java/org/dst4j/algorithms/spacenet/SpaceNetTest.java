@@ -73,6 +73,8 @@ class SpaceNetTest {
         return new SpaceNetConfig(3, new int[] {24, 24}, new int[] {60, 40, 16}, 8, 4, 0.2, 3, 16, 0.05f, 0f, 0f, 7, threads);
     }
 
+    private static final Trainer.Listener QUIET = (m, s) -> { };
+
     private record Conn(int layer, int row, int col) {}
 
     private static Map<Conn, Float> frozen(SpaceNet sn) {
@@ -103,9 +105,7 @@ class SpaceNetTest {
             Map<Conn, Float> before = Map.of();
             List<int[][]> reservedAfter = new ArrayList<>();
             for (int t = 0; t < 3; t++) {
-                sn.learn(stream.get(t), null, pk, null, new Trainer.Listener() {
-                    @Override public void epochDone(EpochMetrics m, Trainer.State s) {}
-                });
+                sn.learn(stream.get(t), null, pk, null, QUIET);
                 Map<Conn, Float> now = frozen(sn);
                 for (var e : before.entrySet()) {
                     assertThat(now).as("connection %s of an earlier task", e.getKey()).containsKey(e.getKey());
@@ -202,9 +202,7 @@ class SpaceNetTest {
         try (DatasetSplit data = blobs(600, 120, 2); TaskStream stream = TaskStream.split(data, 3);
              WorkerPool pool = new WorkerPool(1); SpaceNet sn = new SpaceNet(cfg, FEATURES, CLASSES)) {
             ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
-            for (int t = 0; t < 3; t++) sn.learn(stream.get(t), null, pk, null, new Trainer.Listener() {
-                @Override public void epochDone(EpochMetrics m, Trainer.State s) {}
-            });
+            for (int t = 0; t < 3; t++) sn.learn(stream.get(t), null, pk, null, QUIET);
             int[] sizes = sn.sizes();
             var layers = sn.network().layers();
             List<SpaceNet.TaskStats> stats = sn.taskStats();
@@ -350,9 +348,7 @@ class SpaceNetTest {
         try (DatasetSplit data = blobs(600, 120, 1); TaskStream stream = TaskStream.split(data, 3);
              WorkerPool pool = new WorkerPool(1); SpaceNet sn = new SpaceNet(cfg, FEATURES, CLASSES)) {
             ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
-            for (int t = 0; t < 3; t++) sn.learn(stream.get(t), null, pk, null, new Trainer.Listener() {
-                @Override public void epochDone(EpochMetrics m, Trainer.State s) {}
-            });
+            for (int t = 0; t < 3; t++) sn.learn(stream.get(t), null, pk, null, QUIET);
             var layers = sn.network().layers();
             int last = sn.sizes().length - 1;
             for (int t = 0; t < 3; t++) {
@@ -387,9 +383,7 @@ class SpaceNetTest {
         try (DatasetSplit data = blobs(600, 120, 2); TaskStream stream = TaskStream.split(data, 3);
              WorkerPool pool = new WorkerPool(1); SpaceNet sn = new SpaceNet(cfg, FEATURES, CLASSES)) {
             ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
-            for (int t = 0; t < 3; t++) sn.learn(stream.get(t), null, pk, Standardizer.fitGlobal(data.train()), new Trainer.Listener() {
-                @Override public void epochDone(EpochMetrics m, Trainer.State s) {}
-            });
+            for (int t = 0; t < 3; t++) sn.learn(stream.get(t), null, pk, Standardizer.fitGlobal(data.train()), QUIET);
             int[] sizes = sn.sizes();
             List<SpaceNet.TaskStats> stats = sn.taskStats();
             for (SpaceNet.TaskStats st : stats) {
@@ -433,9 +427,7 @@ class SpaceNetTest {
         try (DatasetSplit data = blobs(600, 120, 3); TaskStream stream = TaskStream.split(data, 3);
              WorkerPool pool = new WorkerPool(threads); SpaceNet sn = new SpaceNet(small(threads), FEATURES, CLASSES)) {
             ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
-            for (int t = 0; t < 3; t++) sn.learn(stream.get(t), null, pk, null, new Trainer.Listener() {
-                @Override public void epochDone(EpochMetrics m, Trainer.State s) {}
-            });
+            for (int t = 0; t < 3; t++) sn.learn(stream.get(t), null, pk, null, QUIET);
             return sn.network().layers().stream().map(x -> x.weights().values().toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT)).toArray(float[][]::new);
         }
     }
