@@ -42,8 +42,9 @@ public final class CsvReader {
         return rows.toDataset(name, 1);
     }
 
-    static Dataset readUnlabeled(String name, BufferedReader reader, String source) throws DataFormatException, IOException {
-        return rows(reader, source, NO_LABEL).toDataset(name, 1);
+    // A stream's samples, named by the stream in the dataset and in messages alike.
+    static Dataset readUnlabeled(BufferedReader reader, String source) throws DataFormatException, IOException {
+        return rows(reader, source, NO_LABEL).toDataset(source, 1);
     }
 
     // Not an option value: checkLabelColumn refuses it, so only readUnlabeled gets here with it.

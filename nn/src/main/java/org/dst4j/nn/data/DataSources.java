@@ -312,7 +312,7 @@ public final class DataSources {
             }
             java.io.BufferedReader text = new java.io.BufferedReader(
                     new java.io.InputStreamReader(IdxReader.maybeGunzip(b), java.nio.charset.StandardCharsets.UTF_8), 1 << 16);
-            return CsvReader.readUnlabeled(source, text, source);
+            return CsvReader.readUnlabeled(text, source);
         } catch (IOException e) {
             throw new DataFormatException(source + ": cannot read: " + IdxReader.why(e), e);
         }
