@@ -18,7 +18,7 @@ final class ExportCommand implements Command {
     @Override
     public int run(String[] args) throws UsageException, UserException, IOException {
         Options o = new Options("export", summary())
-                .option("model", null, "model file (model.dst4j) written by a training command, an ensemble directory (freetickets --out) or a multi-head model directory (neurotrails: DIR/model)")
+                .option("model", null, PredictCommand.MODEL_HELP)
                 .option("output", null, "the .npz file to write (required; - is standard output); an earlier export there is replaced, any other file is not");
         if (!o.parse(args)) return 0;
         Path model = PredictCommand.model(o);

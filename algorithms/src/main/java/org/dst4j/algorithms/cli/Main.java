@@ -216,6 +216,7 @@ public final class Main {
         m.put("set", new SetCommand());
         m.put("predict", new PredictCommand());
         m.put("export", new ExportCommand());
+        m.put("inspect", new InspectCommand());
         m.put("quickselection", new QuickSelectionCommand());
         m.put("freetickets", new FreeTicketsCommand());
         m.put("neurotrails", new NeuroTrailsCommand());

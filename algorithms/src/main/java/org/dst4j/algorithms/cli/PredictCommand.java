@@ -18,12 +18,14 @@ import org.dst4j.nn.model.MultiHeadClassifier;
 import org.dst4j.runtime.dense.Argmax;
 
 final class PredictCommand implements Command {
+    static final String MODEL_HELP = "model file (model.dst4j) written by a training command, an ensemble directory (freetickets --out) or a multi-head model directory (neurotrails: DIR/model)";
+
     @Override public String summary() { return "apply a saved model to a dataset's test split (accuracy and predictions CSV) or to unlabeled samples (--input)"; }
 
     @Override
     public int run(String[] args) throws UsageException, UserException, IOException, DataFormatException {
         Options o = DataArgs.declare(new Options("predict", summary())
-                .option("model", null, "model file (model.dst4j) written by a training command, an ensemble directory (freetickets --out) or a multi-head model directory (neurotrails: DIR/model)")
+                .option("model", null, MODEL_HELP)
                 .option("input", null, "samples without labels to predict: a .csv whose every column is a feature, or a .npy array; - reads standard input (replaces the data options)")
                 .option("output", "predictions.csv", "where to write the predictions (index,label,predicted,p0..pK; with --input index,predicted,p0..pK); - is standard output")
                 .option("threads", String.valueOf(Runtime.getRuntime().availableProcessors()), "worker threads")

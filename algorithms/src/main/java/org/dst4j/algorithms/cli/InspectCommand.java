@@ -1,0 +1,219 @@
+package org.dst4j.algorithms.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.dst4j.nn.io.Json;
+import org.dst4j.nn.layer.SparseLinear;
+import org.dst4j.nn.model.Classifier;
+import org.dst4j.nn.model.EnsembleClassifier;
+import org.dst4j.nn.model.MultiHeadClassifier;
+import org.dst4j.nn.model.SparseClassifier;
+import org.dst4j.nn.network.SparseMlp;
+import org.dst4j.runtime.memory.OffHeap;
+import org.dst4j.runtime.sparse.CsrMatrix;
+
+// What a model file is, without Python: the networks' shapes, where their connections are, how and on what
+// they were trained. A model handed over, or found in runs/ weeks later, is otherwise a binary file.
+final class InspectCommand implements Command {
+    @Override public String summary() { return "describe a saved model: its layers and connections, how and on what it was trained (--json for scripts)"; }
+
+    @Override
+    public int run(String[] args) throws UsageException, UserException, IOException {
+        Options o = new Options("inspect", summary())
+                .option("model", null, PredictCommand.MODEL_HELP)
+                .flag("json", "print one JSON object instead of text");
+        if (!o.parse(args)) return 0;
+        Path model = PredictCommand.model(o);
+        PredictCommand.requireModelDirectory(model);
+        long before = OffHeap.bytesInUse();
+        try (Classifier c = Classifier.load(model, 1)) {
+            Map<String, Object> d = describe(model, c, OffHeap.bytesInUse() - before);
+            System.out.println(o.flag("json") ? Json.write(d) : text(d));
+            return 0;
+        } catch (IllegalArgumentException e) {
+            throw new UserException(e.getMessage());
+        }
+    }
+
+    static Map<String, Object> describe(Path model, Classifier c, long loadedBytes) throws IOException {
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("model", model.toString());
+        List<Map<String, Object>> parts = new ArrayList<>();
+        Map<String, Object> header;
+        switch (c) {
+            case EnsembleClassifier e -> {
+                d.put("kind", "ensemble");
+                List<?> names = (List<?>) e.manifest().get("members");
+                for (int i = 0; i < e.members().size(); i++) {
+                    parts.add(network(String.valueOf(names.get(i)), model.resolve(String.valueOf(names.get(i))), e.members().get(i).network()));
+                }
+                header = e.members().getFirst().header();
+                d.put("manifest", e.manifest());
+            }
+            case MultiHeadClassifier m -> {
+                d.put("kind", "multi-head");
+                Map<String, Object> manifest = m.manifest();
+                parts.add(network("backbone", model.resolve(String.valueOf(manifest.get("backbone"))), m.network().backbone()));
+                List<?> heads = (List<?>) manifest.get("heads");
+                for (int i = 0; i < m.network().heads().size(); i++) {
+                    parts.add(network("head " + (i + 1), model.resolve(String.valueOf(heads.get(i))), m.network().heads().get(i)));
+                }
+                header = manifest;
+            }
+            case SparseClassifier s -> {
+                d.put("kind", "network");
+                parts.add(network(model.getFileName().toString(), model, s.network()));
+                header = s.header();
+            }
+            default -> throw new IllegalStateException("unknown classifier " + c.getClass());
+        }
+        d.put("inputs", c.inputs());
+        d.put("classes", c.classes());
+        d.put("standardized_inputs", c.standardizer() != null);
+        long connections = 0, dense = 0, biases = 0, bytes = 0;
+        for (Map<String, Object> p : parts) {
+            connections += (Long) p.get("connections");
+            dense += (Long) p.get("dense_connections");
+            biases += (Long) p.get("biases");
+            bytes += (Long) p.get("file_bytes");
+        }
+        d.put("connections", connections);
+        d.put("dense_connections", dense);
+        d.put("parameters", connections + biases);
+        d.put("file_bytes", bytes + (c instanceof SparseClassifier ? 0 : manifestBytes(model, d)));
+        d.put("loaded_off_heap_bytes", loadedBytes);
+        d.put("networks", parts);
+        for (String k : new String[] {"provenance", "training"}) {
+            if (header.get(k) != null) d.put(k, header.get(k));
+        }
+        return d;
+    }
+
+    private static long manifestBytes(Path dir, Map<String, Object> d) throws IOException {
+        String name = "ensemble".equals(d.get("kind")) ? EnsembleClassifier.MANIFEST : MultiHeadClassifier.MANIFEST;
+        return Files.size(dir.resolve(name));
+    }
+
+    private static Map<String, Object> network(String name, Path file, SparseMlp net) throws IOException {
+        Map<String, Object> n = new LinkedHashMap<>();
+        n.put("name", name);
+        n.put("format_version", formatVersion(file));
+        n.put("file_bytes", Files.size(file));
+        n.put("sizes", java.util.Arrays.stream(net.config().sizes()).boxed().toList());
+        n.put("hidden_activation", net.config().hidden());
+        n.put("output_activation", net.config().output().toString().toLowerCase(Locale.ROOT));
+        List<Map<String, Object>> layers = new ArrayList<>();
+        long connections = 0, dense = 0, biases = 0;
+        for (SparseLinear l : net.layers()) {
+            CsrMatrix w = l.weights();
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("in", l.in());
+            m.put("out", l.out());
+            m.put("connections", w.nnz());
+            m.put("density", (double) w.nnz() / ((long) l.in() * l.out()));
+            int withoutInputs = 0;
+            for (int r = 0; r < w.rows(); r++) if (w.rowStart(r) == w.rowEnd(r)) withoutInputs++;
+            boolean[] used = new boolean[w.cols()];
+            for (long k = 0; k < w.nnz(); k++) used[w.colIdx().getAtIndex(ValueLayout.JAVA_INT, k)] = true;
+            int unused = 0;
+            for (boolean u : used) if (!u) unused++;
+            m.put("outputs_without_inputs", withoutInputs);
+            m.put("inputs_unused", unused);
+            layers.add(m);
+            connections += w.nnz();
+            dense += (long) l.in() * l.out();
+            biases += l.out();
+        }
+        n.put("connections", connections);
+        n.put("dense_connections", dense);
+        n.put("biases", biases);
+        n.put("layers", layers);
+        return n;
+    }
+
+    private static int formatVersion(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] b = in.readNBytes(12);
+            return b.length == 12 ? ByteBuffer.wrap(b, 8, 4).getInt() : -1;
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String text(Map<String, Object> d) {
+        StringBuilder sb = new StringBuilder();
+        List<Map<String, Object>> parts = (List<Map<String, Object>>) d.get("networks");
+        String kind = switch ((String) d.get("kind")) {
+            case "ensemble" -> "an ensemble of " + parts.size() + " sparse networks"
+                    + (((Map<String, Object>) d.get("manifest")).get("variant") instanceof String v ? " (" + v + ")" : "") + ", their probabilities averaged";
+            case "multi-head" -> "a multi-head network: a shared backbone and " + (parts.size() - 1) + " heads, their probabilities averaged";
+            default -> "a sparse network";
+        };
+        sb.append(d.get("model")).append(": ").append(kind).append('\n');
+        sb.append(String.format(Locale.ROOT, "%d inputs%s, %d classes; %s connections of %s dense (%s), %s parameters with the biases%n",
+                d.get("inputs"), (Boolean) d.get("standardized_inputs") ? " (standardized as in training)" : "", d.get("classes"),
+                grouped(d.get("connections")), grouped(d.get("dense_connections")), percent((Long) d.get("connections"), (Long) d.get("dense_connections")),
+                grouped(d.get("parameters"))));
+        sb.append(String.format(Locale.ROOT, "%s on disk, %s off-heap when loaded%n", bytes((Long) d.get("file_bytes")), bytes((Long) d.get("loaded_off_heap_bytes"))));
+        for (Map<String, Object> p : parts) {
+            StringBuilder shape = new StringBuilder();
+            for (Object s : (List<?>) p.get("sizes")) shape.append(shape.isEmpty() ? "" : " -> ").append(s);
+            sb.append(String.format(Locale.ROOT, "%n%s (format version %d): %s, %s hidden, %s output%n", p.get("name"), p.get("format_version"), shape,
+                    p.get("hidden_activation"), p.get("output_activation")));
+            sb.append("  layer  in x out            connections  density  outputs without inputs  inputs unused\n");
+            int i = 1;
+            for (Map<String, Object> l : (List<Map<String, Object>>) p.get("layers")) {
+                sb.append(String.format(Locale.ROOT, "  %-5d  %-20s %11s  %7s  %22d  %13d%n", i++, l.get("in") + " x " + l.get("out"), grouped(l.get("connections")),
+                        percent((Long) l.get("connections"), (long) (Integer) l.get("in") * (Integer) l.get("out")), l.get("outputs_without_inputs"), l.get("inputs_unused")));
+            }
+        }
+        if (d.get("provenance") instanceof Map<?, ?> prov) {
+            sb.append('\n').append("trained by ").append(prov.get("algorithm")).append(", seed ").append(prov.get("seed"))
+                    .append(", on ").append(prov.get("data"));
+            if (prov.get("train_samples") != null) sb.append(" (").append(prov.get("train_samples")).append(" training samples)");
+            sb.append(", dst4j ").append(prov.get("dst4j_version")).append('\n');
+        }
+        if (d.get("training") instanceof Map<?, ?> t && t.get("config") != null) {
+            // A SET checkpoint of a run cut short says how far it got (set --resume continues it).
+            if (t.get("epochs_done") != null && t.get("config") instanceof Map<?, ?> cfg && cfg.get("epochs") != null) {
+                sb.append("epochs done: ").append(t.get("epochs_done")).append(" of ").append(cfg.get("epochs")).append('\n');
+            }
+            sb.append("training settings: ").append(Json.write(readable(t.get("config")))).append('\n');
+        }
+        return sb.toString().stripTrailing();
+    }
+
+    // The settings were floats, stored as the doubles they convert to (lr 0.009999999776482582): shown as the float (0.01).
+    private static Object readable(Object v) {
+        return switch (v) {
+            case Double d when !d.isInfinite() && (double) (float) (double) d == d -> (float) (double) d;
+            case Map<?, ?> m -> {
+                Map<Object, Object> r = new LinkedHashMap<>();
+                m.forEach((k, x) -> r.put(k, readable(x)));
+                yield r;
+            }
+            case List<?> l -> l.stream().map(InspectCommand::readable).toList();
+            case null, default -> v;
+        };
+    }
+
+    private static String grouped(Object n) {
+        return String.format(Locale.ROOT, "%,d", (Number) n);
+    }
+
+    private static String percent(long part, long whole) {
+        return whole == 0 ? "-" : String.format(Locale.ROOT, "%.2f%%", 100.0 * part / whole);
+    }
+
+    private static String bytes(long b) {
+        return b < 10_000 ? b + " bytes" : b < 10_000_000 ? String.format(Locale.ROOT, "%.1f KB", b / 1024.0) : String.format(Locale.ROOT, "%.1f MB", b / (1024.0 * 1024));
+    }
+}

@@ -1,0 +1,123 @@
+package org.dst4j.algorithms.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.dst4j.nn.init.Density;
+import org.dst4j.nn.init.WeightInit;
+import org.dst4j.nn.io.Json;
+import org.dst4j.nn.layer.Activation;
+import org.dst4j.nn.layer.SparseLinear;
+import org.dst4j.nn.model.SparseClassifier;
+import org.dst4j.nn.network.MlpConfig;
+import org.dst4j.nn.network.SparseMlp;
+import org.dst4j.runtime.memory.OffHeap;
+import org.dst4j.runtime.sparse.CsrMatrix;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class InspectCommandTest {
+    private static Path samples() throws Exception {
+        return Path.of(InspectCommandTest.class.getResource("/org/dst4j/algorithms/formats/v1").toURI());
+    }
+
+    // 4 inputs -> 3 -> 2. Layer 1: output 1 has no inputs, inputs 1 and 3 feed nothing. Layer 2: hidden unit 1 feeds nothing.
+    private static Path handMade(Path dir) throws Exception {
+        MlpConfig cfg = new MlpConfig(new int[] {4, 3, 2}, "relu", 0.6f, Activation.linear(), 0f, new Density.Uniform(0.5), new WeightInit.HeUniform());
+        List<SparseLinear> layers = List.of(
+                new SparseLinear(CsrMatrix.fromCoo(3, 4, new int[] {0, 0, 2}, new int[] {0, 2, 2}, new float[] {1, 2, 3}), Activation.relu()),
+                new SparseLinear(CsrMatrix.fromCoo(2, 3, new int[] {0, 1, 1}, new int[] {0, 0, 2}, new float[] {1, 2, 3}), Activation.linear()));
+        Path file = dir.resolve("hand.dst4j");
+        try (SparseClassifier c = new SparseClassifier(SparseMlp.of(cfg, layers, 7), null, Map.of(), 1)) {
+            c.save(file);
+        }
+        return file;
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void countsConnectionsDensitiesAndUnconnectedNeuronsLayerByLayer(@TempDir Path dir) throws Exception {
+        Path file = handMade(dir);
+        HeldOutSplitTest.Outcome o = HeldOutSplitTest.run("inspect", "--model", file.toString(), "--json");
+        assertThat(o.code()).as(o.err()).isZero();
+        Map<String, Object> d = Json.parseObject(o.out());
+        assertThat(d).containsEntry("kind", "network").containsEntry("inputs", 4L).containsEntry("classes", 2L)
+                .containsEntry("standardized_inputs", false).containsEntry("connections", 6L).containsEntry("dense_connections", 18L)
+                .containsEntry("parameters", 11L).containsEntry("file_bytes", Files.size(file)).doesNotContainKey("provenance");
+        assertThat((Long) d.get("loaded_off_heap_bytes")).isPositive();
+        List<Map<String, Object>> nets = (List<Map<String, Object>>) d.get("networks");
+        assertThat(nets).hasSize(1);
+        assertThat(nets.getFirst()).containsEntry("format_version", 1L).containsEntry("sizes", List.of(4L, 3L, 2L))
+                .containsEntry("hidden_activation", "relu").containsEntry("output_activation", "linear");
+        List<Map<String, Object>> layers = (List<Map<String, Object>>) nets.getFirst().get("layers");
+        assertThat(layers.get(0)).containsEntry("in", 4L).containsEntry("out", 3L).containsEntry("connections", 3L)
+                .containsEntry("density", 0.25).containsEntry("outputs_without_inputs", 1L).containsEntry("inputs_unused", 2L);
+        assertThat(layers.get(1)).containsEntry("in", 3L).containsEntry("out", 2L).containsEntry("connections", 3L)
+                .containsEntry("density", 0.5).containsEntry("outputs_without_inputs", 0L).containsEntry("inputs_unused", 1L);
+
+        o = HeldOutSplitTest.run("inspect", "--model", file.toString());
+        assertThat(o.code()).isZero();
+        assertThat(o.out()).startsWith(file + ": a sparse network\n4 inputs, 2 classes; 6 connections of 18 dense (33.33%), 11 parameters with the biases\n")
+                .contains("hand.dst4j (format version 1): 4 -> 3 -> 2, relu hidden, linear output\n",
+                        "  1      4 x 3                          3   25.00%                       1              2\n",
+                        "  2      3 x 2                          3   50.00%                       0              1")
+                .doesNotContain("trained by");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void describesEveryKindOfModelAndGivesBackItsMemory() throws Exception {
+        Path s = samples();
+        long before = OffHeap.bytesInUse();
+        String[][] kinds = {{"set/model.dst4j", "network", "1", "set"}, {"ft-dst", "ensemble", "2", "freetickets-dst"},
+                {"ft-edst", "ensemble", "2", "freetickets-edst"}, {"nt/model", "multi-head", "3", "neurotrails"}, {"sn/model.dst4j", "network", "1", "spacenet"}};
+        for (String[] k : kinds) {
+            HeldOutSplitTest.Outcome o = HeldOutSplitTest.run("inspect", "--model", s.resolve(k[0]).toString(), "--json");
+            assertThat(o.code()).as("%s: %s", k[0], o.err()).isZero();
+            Map<String, Object> d = Json.parseObject(o.out());
+            assertThat(d).as(k[0]).containsEntry("kind", k[1]).containsEntry("inputs", 5L).containsEntry("classes", 4L).containsEntry("standardized_inputs", true);
+            List<Map<String, Object>> nets = (List<Map<String, Object>>) d.get("networks");
+            assertThat(nets).as(k[0]).hasSize(Integer.parseInt(k[2]));
+            long sum = 0, files = 0;
+            for (Map<String, Object> n : nets) {
+                long layers = 0;
+                for (Map<String, Object> l : (List<Map<String, Object>>) n.get("layers")) layers += (Long) l.get("connections");
+                assertThat(n.get("connections")).isEqualTo(layers);
+                sum += layers;
+                files += (Long) n.get("file_bytes");
+            }
+            assertThat(d.get("connections")).as(k[0]).isEqualTo(sum);
+            assertThat((Long) d.get("file_bytes")).as(k[0]).isGreaterThanOrEqualTo(files);
+            assertThat(((Map<String, Object>) d.get("provenance")).get("algorithm")).as(k[0]).isEqualTo(k[3]);
+            assertThat((Map<String, Object>) d.get("training")).as(k[0]).containsKey("config");
+        }
+        assertThat(OffHeap.bytesInUse()).isEqualTo(before);
+
+        HeldOutSplitTest.Outcome o = HeldOutSplitTest.run("inspect", "--model", s.resolve("nt/model").toString());
+        assertThat(o.out()).contains("a multi-head network: a shared backbone and 2 heads", "\nbackbone (format version 1): 5 -> 12, relu hidden, relu output\n",
+                "\nhead 2 (format version 1): 12 -> 12 -> 4", "trained by neurotrails, seed 42, on train, dst4j ",
+                // Floats shown as floats, not as the doubles the header stores.
+                "\"lr\":0.05,");
+        o = HeldOutSplitTest.run("inspect", "--model", s.resolve("set-cut/checkpoint.dst4j").toString());
+        assertThat(o.out()).contains("\nepochs done: 2 of 3\ntraining settings: {\"hidden\":[12],");
+    }
+
+    @Test
+    void aRunDirectoryOrAFileThatIsNoModelIsOneLine(@TempDir Path dir) throws Exception {
+        HeldOutSplitTest.Outcome o = HeldOutSplitTest.run("inspect");
+        assertThat(o.code()).isEqualTo(2);
+        assertThat(o.err()).contains("--model is required");
+        Path run = Files.createDirectories(dir.resolve("run"));
+        Files.copy(handMade(dir), run.resolve("model.dst4j"));
+        o = HeldOutSplitTest.run("inspect", "--model", run.toString());
+        assertThat(o.code()).isEqualTo(1);
+        assertThat(o.err()).contains("--model " + run + ": a directory", "did you mean --model " + run.resolve("model.dst4j")).doesNotContain("\tat ");
+        Path text = Files.writeString(dir.resolve("notes.txt"), "not a model");
+        o = HeldOutSplitTest.run("inspect", "--model", text.toString());
+        assertThat(o.code()).isEqualTo(1);
+        assertThat(o.err()).contains(text.toString(), "not a dst4j model").doesNotContain("\tat ");
+    }
+}
