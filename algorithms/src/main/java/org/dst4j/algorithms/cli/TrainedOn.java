@@ -45,8 +45,9 @@ record TrainedOn(Long seed, Long checksum) {
     /** From a checkpoint file's header; nothing recorded when there is no such file (the caller reports that). */
     static TrainedOn ofFile(Path file) throws IOException {
         if (!Files.isRegularFile(file)) return new TrainedOn(null, null);
-        try (CheckpointFile.Checkpoint ck = CheckpointFile.read(file)) {
-            return of(ck.header());
+        // The header alone: the tensors (the whole model again) are not read.
+        try (CheckpointFile.Index ix = CheckpointFile.open(file)) {
+            return of(ix.header());
         }
     }
 

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32C;
 import org.dst4j.runtime.memory.OffHeap;
+import org.dst4j.runtime.resource.Closing;
 
 /**
  * The dst4j checkpoint/model file: one versioned binary file.
@@ -203,15 +204,49 @@ public final class CheckpointFile {
      * @throws IOException naming the file, for a missing, unreadable or invalid file
      */
     public static Checkpoint read(Path file) throws IOException {
+        try (Index ix = open(file)) {
+            return ix.readAll();
+        }
+    }
+
+    /**
+     * Opens a file and reads its header and tensor index, but no tensor's data: {@link Index#readInto}
+     * then reads each tensor straight into memory the caller owns, so a model is never held twice. The
+     * framing is checked here as {@link #read(Path)} checks it; each tensor's CRC when it is read
+     * ({@link Index#verifyUnread} checks the rest).
+     *
+     * @throws java.io.InterruptedIOException naming the file if the thread is interrupted
+     * @throws IOException naming the file, for a missing, unreadable or invalid file
+     */
+    public static Index open(Path file) throws IOException {
         if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) throw new IOException("checkpoints need a little-endian machine");
         // Linux opens a directory for reading; the first read then fails with "Is a directory" and no path.
         if (java.nio.file.Files.isDirectory(file)) throw new IOException(file + ": a directory, not a checkpoint file");
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            return read(new Reader(ch::read, ch.size(), file.toString()));
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(file, StandardOpenOption.READ);
         } catch (java.nio.file.NoSuchFileException e) {
             throw new IOException(file + ": no such file");
         } catch (java.nio.channels.ClosedByInterruptException e) {
             throw AtomicFiles.interrupted(file.toString(), e);
+        }
+        try {
+            return index(new Reader(ch::read, ch.size(), file.toString()), ch);
+        } catch (java.nio.channels.ClosedByInterruptException e) {
+            Closing.after(e, () -> closeQuietly(ch));
+            throw AtomicFiles.interrupted(file.toString(), e);
+        } catch (IOException | RuntimeException | Error e) {
+            Closing.after(e, () -> closeQuietly(ch));
+            throw e;
+        }
+    }
+
+    // Closing a read-only channel after a failure: its own error would only hide the one that matters.
+    private static void closeQuietly(FileChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException ignored) {
+            // nothing was written
         }
     }
 
@@ -226,6 +261,21 @@ public final class CheckpointFile {
      * @throws IOException naming {@code name}, for an unreadable, invalid or too large stream
      */
     public static Checkpoint read(java.io.InputStream in, String name) throws IOException {
+        try (Index ix = open(in, name)) {
+            return ix.readAll();
+        }
+    }
+
+    /**
+     * Reads a stream whole (up to 2 GB) onto the Java heap and indexes it as {@link #open(Path)} indexes a
+     * file; {@link Index#readInto} then copies each tensor off the heap into memory the caller owns. The
+     * stream is read to its end but not closed.
+     *
+     * @param name what the errors call the stream (the resource's name, say)
+     * @throws java.io.InterruptedIOException naming {@code name} if reading the stream is interrupted
+     * @throws IOException naming {@code name}, for an unreadable, invalid or too large stream
+     */
+    public static Index open(java.io.InputStream in, String name) throws IOException {
         java.util.Objects.requireNonNull(in, "in");
         java.util.Objects.requireNonNull(name, "name");
         if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) throw new IOException("checkpoints need a little-endian machine");
@@ -241,82 +291,192 @@ public final class CheckpointFile {
             throw new IOException(name + ": cannot read: " + e.getMessage(), e);
         }
         if (more) throw new IOException(name + ": larger than " + MAX_STREAM + " bytes; read a file this large from its path");
-        return read(new Reader((b, at) -> {
+        return index(new Reader((b, at) -> {
             if (at >= all.length) return -1;
             int n = (int) Math.min(b.remaining(), all.length - at);
             b.put(all, (int) at, n);
             return n;
-        }, all.length, name));
+        }, all.length, name), null);
     }
 
     // Java arrays hold at most a little under 2^31 bytes.
     private static final int MAX_STREAM = Integer.MAX_VALUE - 8;
 
-    private static Checkpoint read(Reader r) throws IOException {
-        Arena arena = OffHeap.newShared();
+    private static Index index(Reader r, java.io.Closeable channel) throws IOException {
+        byte[] magic = r.bytes(8, "magic");
+        if (!java.util.Arrays.equals(magic, MAGIC)) throw r.error(0, "not a dst4j model or checkpoint file (bad magic)");
+        int version = r.u32("version");
+        if (version > VERSION) throw r.error(8, "written by a newer dst4j (format version " + version + ", this one reads " + VERSION + ")");
+        if (version < 1) throw r.error(8, "bad format version " + version);
+        long at = r.pos;
+        int hLen = r.u32("header length");
+        if (hLen < 0 || hLen > MAX_HEADER || hLen > r.remaining()) throw r.error(at, "header length " + hLen + " exceeds the file");
+        long hAt = r.pos;
+        byte[] h = r.bytes(hLen, "header");
+        int hCrc = r.u32("header CRC32C");
+        if (hCrc != crc(h)) throw r.error(hAt, "header CRC32C mismatch (file corrupted)");
+        Map<String, Object> header;
         try {
-            byte[] magic = r.bytes(8, "magic");
-            if (!java.util.Arrays.equals(magic, MAGIC)) throw r.error(0, "not a dst4j model or checkpoint file (bad magic)");
-            int version = r.u32("version");
-            if (version > VERSION) throw r.error(8, "written by a newer dst4j (format version " + version + ", this one reads " + VERSION + ")");
-            if (version < 1) throw r.error(8, "bad format version " + version);
-            long at = r.pos;
-            int hLen = r.u32("header length");
-            if (hLen < 0 || hLen > MAX_HEADER || hLen > r.remaining()) throw r.error(at, "header length " + hLen + " exceeds the file");
-            long hAt = r.pos;
-            byte[] h = r.bytes(hLen, "header");
-            int hCrc = r.u32("header CRC32C");
-            if (hCrc != crc(h)) throw r.error(hAt, "header CRC32C mismatch (file corrupted)");
-            Map<String, Object> header;
+            header = Json.parseObject(new String(h, StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException e) {
+            throw r.error(hAt, "header is not valid JSON: " + e.getMessage());
+        }
+        at = r.pos;
+        int count = r.u32("tensor count");
+        if (count < 0 || count > MAX_TENSORS) throw r.error(at, "tensor count " + count + " out of range");
+        Map<String, Located> entries = new LinkedHashMap<>();
+        for (int i = 0; i < count; i++) {
+            long tAt = r.pos;
+            int nameLen = r.u16("tensor name length");
+            if (nameLen > MAX_NAME) throw r.error(tAt, "tensor name length " + nameLen + " too long");
+            String name = new String(r.bytes(nameLen, "tensor name"), StandardCharsets.UTF_8);
+            int dt = r.u8("dtype of '" + name + "'");
+            if (dt >= DType.values().length) throw r.error(r.pos - 1, "tensor '" + name + "': unknown dtype " + dt);
+            DType dtype = DType.values()[dt];
+            int rank = r.u8("rank of '" + name + "'");
+            if (rank > MAX_RANK) throw r.error(r.pos - 1, "tensor '" + name + "': rank " + rank + " too large");
+            long[] shape = new long[rank];
+            long elements = 1;
+            for (int d = 0; d < rank; d++) {
+                shape[d] = r.i64("shape of '" + name + "'");
+                if (shape[d] < 0) throw r.error(r.pos - 8, "tensor '" + name + "': negative dimension " + shape[d]);
+                elements = shape[d] == 0 ? 0 : (elements > Long.MAX_VALUE / shape[d] ? -1 : elements * shape[d]);
+                if (elements < 0) throw r.error(r.pos - 8, "tensor '" + name + "': dimensions overflow");
+            }
+            long lenAt = r.pos;
+            long bytes = r.i64("byte length of '" + name + "'");
+            if (elements > Long.MAX_VALUE / dtype.size || bytes != elements * dtype.size) {
+                throw r.error(lenAt, "tensor '" + name + "': byte length " + bytes + " does not match its shape " + java.util.Arrays.toString(shape) + " of " + dtype);
+            }
+            if (bytes > r.remaining() - 4) throw r.error(lenAt, "tensor '" + name + "': " + bytes + " bytes of data but the file has " + Math.max(0, r.remaining() - 4) + " left (truncated?)");
+            if (entries.containsKey(name)) throw r.error(tAt, "duplicate tensor '" + name + "'");
+            long dataAt = r.pos;
+            r.pos += bytes;
+            int stored = r.u32("CRC32C of '" + name + "'");
+            entries.put(name, new Located(new Entry(name, dtype, shape, bytes), tAt, dataAt, stored));
+        }
+        if (r.remaining() != 0) throw r.error(r.pos, r.remaining() + " unexpected bytes after the last tensor");
+        return new Index(r, Collections.unmodifiableMap(header), entries, channel);
+    }
+
+    /**
+     * One tensor as a file describes it, before its data is read.
+     *
+     * @param bytes the data's length: {@code product(shape) * dtype.size()}
+     */
+    public record Entry(String name, DType dtype, long[] shape, long bytes) {
+        /** Number of elements. */
+        public long elements() { return bytes / dtype.size; }
+    }
+
+    private static final class Located {
+        final Entry entry;
+        final long at;      // the descriptor's first byte: the CRC covers descriptor and data
+        final long dataAt;
+        final int crc;
+        boolean read;
+
+        Located(Entry entry, long at, long dataAt, int crc) {
+            this.entry = entry;
+            this.at = at;
+            this.dataAt = dataAt;
+            this.crc = crc;
+        }
+    }
+
+    /**
+     * A file's header and tensor index, its framing checked, its tensors' data not yet read (see
+     * {@link #open(Path)}). Holds the file open until closed.
+     */
+    public static final class Index implements AutoCloseable {
+        private final Reader r;
+        private final Map<String, Object> header;
+        private final Map<String, Located> entries;
+        private final java.io.Closeable channel;
+
+        private Index(Reader r, Map<String, Object> header, Map<String, Located> entries, java.io.Closeable channel) {
+            this.r = r;
+            this.header = header;
+            this.entries = entries;
+            this.channel = channel;
+        }
+
+        /** The file's JSON header. */
+        public Map<String, Object> header() { return header; }
+
+        /** The tensors' names, in file order. */
+        public List<String> names() { return List.copyOf(entries.keySet()); }
+
+        /** Whether the file holds a tensor of that name. */
+        public boolean has(String name) { return entries.containsKey(name); }
+
+        /** The tensor of that name, or an error naming the file and the tensor. */
+        public Entry entry(String name) throws IOException {
+            Located l = entries.get(name);
+            if (l == null) throw new IOException(r.file + ": no tensor '" + name + "'");
+            return l.entry;
+        }
+
+        /**
+         * Reads the tensor's data into {@code into} and checks its CRC.
+         *
+         * @throws IllegalArgumentException if {@code into} is not exactly the tensor's length, or the entry is not this file's
+         * @throws IOException naming the file and the byte offset, if the data does not match its CRC or cannot be read
+         */
+        public synchronized void readInto(Entry e, MemorySegment into) throws IOException {
+            Located l = entries.get(e.name());
+            if (l == null || l.entry != e) throw new IllegalArgumentException("tensor '" + e.name() + "' is not an entry of " + r.file);
+            if (into.byteSize() != e.bytes()) throw new IllegalArgumentException("tensor '" + e.name() + "' has " + e.bytes() + " bytes, expected " + into.byteSize());
+            check(l, into);
+        }
+
+        /**
+         * Checks the CRC of every tensor not read yet, reading it through a small buffer: a file is checked
+         * whole even when some of its tensors (say, optimizer state) are not needed.
+         */
+        public synchronized void verifyUnread() throws IOException {
+            for (Located l : entries.values()) {
+                if (l.read) continue;
+                check(l, null);
+            }
+        }
+
+        // into null: the data is only checked, a chunk at a time.
+        private void check(Located l, MemorySegment into) throws IOException {
+            CRC32C crc = new CRC32C();
             try {
-                header = Json.parseObject(new String(h, StandardCharsets.UTF_8));
-            } catch (IllegalArgumentException e) {
-                throw r.error(hAt, "header is not valid JSON: " + e.getMessage());
+                crc.update(r.reread(l.at, (int) (l.dataAt - l.at)));
+                int actual = into != null ? r.into(l.dataAt, into, crc) : r.crcOf(l.dataAt, l.entry.bytes(), crc);
+                if (actual != l.crc) throw r.error(l.at, "tensor '" + l.entry.name() + "': CRC32C mismatch (file corrupted)");
+            } catch (java.nio.channels.ClosedByInterruptException e) {
+                throw AtomicFiles.interrupted(r.file, e);
             }
-            at = r.pos;
-            int count = r.u32("tensor count");
-            if (count < 0 || count > MAX_TENSORS) throw r.error(at, "tensor count " + count + " out of range");
-            Map<String, Tensor> tensors = new LinkedHashMap<>();
-            for (int i = 0; i < count; i++) {
-                long tAt = r.pos;
-                int nameLen = r.u16("tensor name length");
-                if (nameLen > MAX_NAME) throw r.error(tAt, "tensor name length " + nameLen + " too long");
-                String name = new String(r.bytes(nameLen, "tensor name"), StandardCharsets.UTF_8);
-                int dt = r.u8("dtype of '" + name + "'");
-                if (dt >= DType.values().length) throw r.error(r.pos - 1, "tensor '" + name + "': unknown dtype " + dt);
-                DType dtype = DType.values()[dt];
-                int rank = r.u8("rank of '" + name + "'");
-                if (rank > MAX_RANK) throw r.error(r.pos - 1, "tensor '" + name + "': rank " + rank + " too large");
-                long[] shape = new long[rank];
-                long elements = 1;
-                for (int d = 0; d < rank; d++) {
-                    shape[d] = r.i64("shape of '" + name + "'");
-                    if (shape[d] < 0) throw r.error(r.pos - 8, "tensor '" + name + "': negative dimension " + shape[d]);
-                    elements = shape[d] == 0 ? 0 : (elements > Long.MAX_VALUE / shape[d] ? -1 : elements * shape[d]);
-                    if (elements < 0) throw r.error(r.pos - 8, "tensor '" + name + "': dimensions overflow");
+            l.read = true;
+        }
+
+        // Every tensor into one arena of its own, in file order.
+        private Checkpoint readAll() throws IOException {
+            Arena arena = OffHeap.newShared();
+            try {
+                Map<String, Tensor> tensors = new LinkedHashMap<>();
+                for (Located l : entries.values()) {
+                    Entry e = l.entry;
+                    MemorySegment data = arena.allocate(Math.max(1, e.bytes()), 8).asSlice(0, e.bytes());
+                    check(l, data);
+                    tensors.put(e.name(), new Tensor(e.name(), e.dtype(), e.shape(), data));
                 }
-                long lenAt = r.pos;
-                long bytes = r.i64("byte length of '" + name + "'");
-                if (elements > Long.MAX_VALUE / dtype.size || bytes != elements * dtype.size) {
-                    throw r.error(lenAt, "tensor '" + name + "': byte length " + bytes + " does not match its shape " + java.util.Arrays.toString(shape) + " of " + dtype);
-                }
-                if (bytes > r.remaining() - 4) throw r.error(lenAt, "tensor '" + name + "': " + bytes + " bytes of data but the file has " + Math.max(0, r.remaining() - 4) + " left (truncated?)");
-                if (tensors.containsKey(name)) throw r.error(tAt, "duplicate tensor '" + name + "'");
-                MemorySegment data = arena.allocate(Math.max(1, bytes), 8).asSlice(0, bytes);
-                long dataAt = r.pos;
-                CRC32C crc = new CRC32C();
-                crc.update(r.reread(tAt, (int) (dataAt - tAt)));
-                int actual = r.into(data, crc);
-                int stored = r.u32("CRC32C of '" + name + "'");
-                if (stored != actual) throw r.error(tAt, "tensor '" + name + "': CRC32C mismatch (file corrupted)");
-                tensors.put(name, new Tensor(name, dtype, shape, data));
+                return new Checkpoint(r.file, header, tensors, arena);
+            } catch (Throwable e) {
+                // An Error too (no memory for a large tensor): the tensors read so far are freed.
+                Closing.after(e, arena::close);
+                throw e;
             }
-            if (r.remaining() != 0) throw r.error(r.pos, r.remaining() + " unexpected bytes after the last tensor");
-            return new Checkpoint(r.file, Collections.unmodifiableMap(header), tensors, arena);
-        } catch (Throwable e) {
-            // An Error too (no memory for a large tensor): the tensors read so far are freed.
-            org.dst4j.runtime.resource.Closing.after(e, arena::close);
-            throw e;
+        }
+
+        /** Closes the file. */
+        @Override
+        public synchronized void close() throws IOException {
+            if (channel != null) channel.close();
         }
     }
 
@@ -370,21 +530,38 @@ public final class CheckpointFile {
             return b.array();
         }
 
-        // Reads exactly data.byteSize() bytes (already checked to fit) into data, adding them to crc; returns crc's value.
-        int into(MemorySegment data, CRC32C crc) throws IOException {
+        // Reads exactly data.byteSize() bytes (already checked to fit) from byte `at` into data, adding them to crc; returns crc's value.
+        int into(long at, MemorySegment data, CRC32C crc) throws IOException {
             long n = data.byteSize();
             for (long off = 0; off < n; ) {
                 ByteBuffer b = data.asSlice(off, Math.min(1 << 30, n - off)).asByteBuffer();
-                while (b.hasRemaining()) {
-                    int got = ch.read(b, pos + off + b.position());
-                    if (got < 0) throw error(pos + off + b.position(), "truncated tensor data");
-                }
+                fill(b, at + off);
                 b.flip();
                 crc.update(b);
                 off += b.limit();
             }
-            pos += n;
             return (int) crc.getValue();
+        }
+
+        // The CRC of n bytes from byte `at` (already checked to fit), read through a small buffer.
+        int crcOf(long at, long n, CRC32C crc) throws IOException {
+            ByteBuffer b = ByteBuffer.allocate((int) Math.min(1 << 16, Math.max(1, n)));
+            for (long off = 0; off < n; ) {
+                b.clear().limit((int) Math.min(b.capacity(), n - off));
+                fill(b, at + off);
+                b.flip();
+                crc.update(b);
+                off += b.limit();
+            }
+            return (int) crc.getValue();
+        }
+
+        private void fill(ByteBuffer b, long at) throws IOException {
+            int start = b.position();
+            while (b.hasRemaining()) {
+                int got = ch.read(b, at + b.position() - start);
+                if (got < 0) throw error(at + b.position() - start, "truncated tensor data");
+            }
         }
     }
 

@@ -13,6 +13,7 @@ import org.dst4j.nn.init.Density;
 import org.dst4j.nn.init.WeightInit;
 import org.dst4j.nn.io.CheckpointFile;
 import org.dst4j.nn.io.CheckpointFile.DType;
+import org.dst4j.nn.io.CheckpointFile.Entry;
 import org.dst4j.nn.io.CheckpointFile.Tensor;
 import org.dst4j.nn.io.Json;
 import org.dst4j.nn.layer.Activation;
@@ -101,8 +102,8 @@ public final class ModelFile {
 
     /** Loads a model; with {@code opt} not null, also its optimizer state (for resuming). */
     public static Loaded load(Path file, Optimizer opt) throws IOException {
-        try (CheckpointFile.Checkpoint ck = CheckpointFile.read(file)) {
-            return load(ck, file.toString(), opt);
+        try (CheckpointFile.Index ix = CheckpointFile.open(file)) {
+            return load(ix, file.toString(), opt);
         }
     }
 
@@ -113,13 +114,15 @@ public final class ModelFile {
      * @param name what the errors call the stream (the resource's name, say)
      */
     public static Loaded load(java.io.InputStream in, String name, Optimizer opt) throws IOException {
-        try (CheckpointFile.Checkpoint ck = CheckpointFile.read(in, name)) {
-            return load(ck, name, opt);
+        try (CheckpointFile.Index ix = CheckpointFile.open(in, name)) {
+            return load(ix, name, opt);
         }
     }
 
-    private static Loaded load(CheckpointFile.Checkpoint ck, String file, Optimizer opt) throws IOException {
-        Map<String, Object> h = ck.header();
+    // Each tensor is read straight into the network's memory (the file's data is never held beside it), and
+    // checked there; the tensors not needed (optimizer state, when loading for inference) are checked at the end.
+    private static Loaded load(CheckpointFile.Index ix, String file, Optimizer opt) throws IOException {
+        Map<String, Object> h = ix.header();
         try {
             if (!FORMAT.equals(h.get("format"))) throw new IllegalArgumentException("field 'format': expected \"" + FORMAT + "\", got " + h.get("format"));
             Map<String, Object> nh = Json.getObject(h, "network");
@@ -130,22 +133,29 @@ public final class ModelFile {
                 for (int l = 0; l + 1 < sizes.length; l++) {
                     String p = "layer." + l + ".";
                     // A file edited by hand can carry a valid checksum: the element types and values are checked too.
-                    CsrMatrix w = CsrMatrix.fromCsr(sizes[l + 1], sizes[l], ck.tensor(p + "row_ptr").data(DType.I64),
-                            ck.tensor(p + "col_idx").data(DType.I32), requireFinite(ck.tensor(p + "values")));
-                    SparseLinear layer = new SparseLinear(w, SparseMlp.activationOf(cfg, l));
+                    Entry rowPtr = typed(ix.entry(p + "row_ptr"), DType.I64), colIdx = typed(ix.entry(p + "col_idx"), DType.I32);
+                    Entry values = typed(ix.entry(p + "values"), DType.F32);
+                    CsrMatrix w = CsrMatrix.readCsr(sizes[l + 1], sizes[l], rowPtr.elements(), colIdx.elements(), values.elements(), (rp, ci, v) -> {
+                        ix.readInto(rowPtr, rp);
+                        ix.readInto(colIdx, ci);
+                        ix.readInto(values, v);
+                    });
+                    SparseLinear layer;
+                    try {
+                        requireFinite(values.name(), w.values().asSlice(0, w.nnz() * 4));
+                        layer = new SparseLinear(w, SparseMlp.activationOf(cfg, l));
+                    } catch (RuntimeException | Error e) {
+                        Closing.after(e, w::close);
+                        throw e;
+                    }
                     layers.add(layer);
-                    copy(ck.tensor(p + "bias"), layer.bias(), (long) layer.out() * 4, p + "bias");
-                    requireFinite(ck.tensor(p + "bias"));
+                    readFinite(ix, p + "bias", layer.bias().asSlice(0, (long) layer.out() * 4));
                     if (opt != null) {
                         layer.attach(opt);
                         // As the weights: a NaN momentum or moment reached the weights at the first step, and the run
                         // stopped as diverged, blaming the learning rate.
-                        copy(ck.tensor(p + "bias_state"), layer.biasState(), (long) layer.out() * opt.biasSlots() * 4, p + "bias_state");
-                        requireFinite(ck.tensor(p + "bias_state"));
-                        for (String side : opt.sideArrays()) {
-                            copy(ck.tensor(p + "side." + side), w.side(side), w.nnz() * 4, p + "side." + side);
-                            requireFinite(ck.tensor(p + "side." + side));
-                        }
+                        readFinite(ix, p + "bias_state", layer.biasState().asSlice(0, (long) layer.out() * opt.biasSlots() * 4));
+                        for (String side : opt.sideArrays()) readFinite(ix, p + "side." + side, w.side(side).asSlice(0, w.nnz() * 4));
                     }
                 }
                 // Still inside the try: a bad field or standardizer found now must free the layers too.
@@ -157,11 +167,12 @@ public final class ModelFile {
                 }
                 Standardizer std = null;
                 // Either half alone is a file edited or cut: loaded without it, the model was given unscaled input and said nothing.
-                if (ck.has("standardizer.mean") || ck.has("standardizer.std")) {
-                    std = new Standardizer(ck.tensor("standardizer.mean").toFloatArray(), ck.tensor("standardizer.std").toFloatArray());
+                if (ix.has("standardizer.mean") || ix.has("standardizer.std")) {
+                    std = new Standardizer(floats(ix, "standardizer.mean"), floats(ix, "standardizer.std"));
                     int features = std.mean().length;
                     if (features != sizes[0]) throw new IllegalArgumentException("standardizer has " + features + " features, the network " + sizes[0] + " inputs");
                 }
+                ix.verifyUnread();
                 return new Loaded(SparseMlp.of(cfg, layers, Json.getLong(nh, "dropout_seed")), std, h);
             } catch (IOException | RuntimeException | Error e) {
                 // Error too: memory running out (an OutOfMemoryError from an allocation) must not strand the layers built.
@@ -173,20 +184,33 @@ public final class ModelFile {
         }
     }
 
-    // NaN or infinite weights make every prediction NaN; training never saves them (it stops when the loss diverges).
-    private static MemorySegment requireFinite(Tensor t) {
-        MemorySegment d = t.data(DType.F32);
-        for (long i = 0, n = d.byteSize() / 4; i < n; i++) {
-            float x = d.getAtIndex(ValueLayout.JAVA_FLOAT, i);
-            if (!Float.isFinite(x)) throw new IllegalArgumentException("tensor '" + t.name() + "': element " + i + " is " + x + ", expected a finite number");
-        }
-        return d;
+    private static Entry typed(Entry e, DType t) {
+        if (e.dtype() != t) throw new IllegalArgumentException("tensor '" + e.name() + "' is " + e.dtype() + ", expected " + t);
+        return e;
     }
 
-    private static void copy(Tensor t, MemorySegment to, long bytes, String name) {
-        MemorySegment d = t.data(DType.F32);
-        if (d.byteSize() != bytes) throw new IllegalArgumentException("tensor '" + name + "' has " + d.byteSize() + " bytes, expected " + bytes);
-        MemorySegment.copy(d, 0, to, 0, bytes);
+    // NaN or infinite weights make every prediction NaN; training never saves them (it stops when the loss diverges).
+    private static void requireFinite(String name, MemorySegment d) {
+        for (long i = 0, n = d.byteSize() / 4; i < n; i++) {
+            float x = d.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+            if (!Float.isFinite(x)) throw new IllegalArgumentException("tensor '" + name + "': element " + i + " is " + x + ", expected a finite number");
+        }
+    }
+
+    private static void readFinite(CheckpointFile.Index ix, String name, MemorySegment to) throws IOException {
+        Entry e = typed(ix.entry(name), DType.F32);
+        if (e.bytes() != to.byteSize()) throw new IllegalArgumentException("tensor '" + name + "' has " + e.bytes() + " bytes, expected " + to.byteSize());
+        ix.readInto(e, to);
+        requireFinite(name, to);
+    }
+
+    private static float[] floats(CheckpointFile.Index ix, String name) throws IOException {
+        Entry e = typed(ix.entry(name), DType.F32);
+        if (e.bytes() > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("tensor '" + name + "' has " + e.elements() + " elements, too many for an array");
+        // Through bytes: a float array's segment cannot be read into as a byte buffer.
+        byte[] b = new byte[(int) e.bytes()];
+        ix.readInto(e, MemorySegment.ofArray(b));
+        return MemorySegment.ofArray(b).toArray(ValueLayout.JAVA_FLOAT_UNALIGNED);
     }
 
     static Map<String, Object> networkHeader(SparseMlp net) {

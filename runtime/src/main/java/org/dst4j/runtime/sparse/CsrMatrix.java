@@ -1,5 +1,6 @@
 package org.dst4j.runtime.sparse;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -171,14 +172,67 @@ public final class CsrMatrix implements AutoCloseable {
      */
     public static CsrMatrix fromCsr(int rows, int cols, MemorySegment rowPtr, MemorySegment colIdx, MemorySegment values) {
         checkShape(rows, cols);
-        if (rowPtr.byteSize() != (rows + 1L) * Long.BYTES) {
-            throw new IllegalArgumentException("rowPtr has " + rowPtr.byteSize() / Long.BYTES + " entries, expected " + (rows + 1L));
+        long nnz = checkCsrSizes(rows, rowPtr.byteSize() / Long.BYTES, rowPtr.byteSize() % Long.BYTES == 0,
+                colIdx.byteSize() / Integer.BYTES, colIdx.byteSize() % Integer.BYTES == 0, values.byteSize() / Float.BYTES, values.byteSize() % Float.BYTES == 0);
+        checkCsr(rows, cols, rowPtr, colIdx, nnz);
+        CsrMatrix m = new CsrMatrix(rows, cols, nnz);
+        try {
+            MemorySegment.copy(rowPtr, 0, m.rowPtr, 0, rowPtr.byteSize());
+            MemorySegment.copy(colIdx, 0, m.colIdx, 0, colIdx.byteSize());
+            MemorySegment.copy(values, 0, m.values, 0, values.byteSize());
+        } catch (RuntimeException | Error e) {
+            // e.g. the caller's segments closed by another thread since they were validated
+            Closing.after(e, m::close);
+            throw e;
         }
-        long nnz = colIdx.byteSize() / Integer.BYTES;
-        if (values.byteSize() != nnz * Float.BYTES || colIdx.byteSize() != nnz * Integer.BYTES) {
-            throw new IllegalArgumentException("colIdx has " + nnz + " entries but values has " + values.byteSize() / Float.BYTES);
+        return m;
+    }
+
+    /** Fills a new matrix's CSR arrays, for {@link #readCsr}. */
+    @FunctionalInterface
+    public interface CsrFill {
+        /** Writes every byte of the three arrays (row pointers, column indices, values). */
+        void into(MemorySegment rowPtr, MemorySegment colIdx, MemorySegment values) throws IOException;
+    }
+
+    /**
+     * Builds a matrix whose CSR arrays are read straight into its own memory (a model file's tensors), then
+     * validated as {@link #fromCsr} validates them: the data is never held twice. The sizes are checked
+     * before anything is allocated; on any failure the matrix's memory is freed.
+     *
+     * @param rowPtrEntries the row pointers the source holds (must be {@code rows + 1})
+     * @param colIdxEntries the column indices it holds (the matrix's entries)
+     * @param valueEntries the values it holds (must equal {@code colIdxEntries})
+     * @throws IllegalArgumentException naming the row and entry at fault, as {@link #fromCsr}
+     * @throws IOException what {@code fill} throws
+     */
+    public static CsrMatrix readCsr(int rows, int cols, long rowPtrEntries, long colIdxEntries, long valueEntries, CsrFill fill) throws IOException {
+        checkShape(rows, cols);
+        long nnz = checkCsrSizes(rows, rowPtrEntries, true, colIdxEntries, true, valueEntries, true);
+        CsrMatrix m = new CsrMatrix(rows, cols, nnz);
+        try {
+            fill.into(m.rowPtr, m.colIdx.asSlice(0, nnz * Integer.BYTES), m.values.asSlice(0, nnz * Float.BYTES));
+            checkCsr(rows, cols, m.rowPtr, m.colIdx, nnz);
+        } catch (IOException | RuntimeException | Error e) {
+            Closing.after(e, m::close);
+            throw e;
+        }
+        return m;
+    }
+
+    private static long checkCsrSizes(int rows, long rowPtrEntries, boolean rowPtrWhole, long nnz, boolean colIdxWhole, long valueEntries, boolean valuesWhole) {
+        if (rowPtrEntries != rows + 1L || !rowPtrWhole) {
+            throw new IllegalArgumentException("rowPtr has " + rowPtrEntries + " entries, expected " + (rows + 1L));
+        }
+        if (valueEntries != nnz || !colIdxWhole || !valuesWhole) {
+            throw new IllegalArgumentException("colIdx has " + nnz + " entries but values has " + valueEntries);
         }
         if (nnz > Integer.MAX_VALUE) throw new IllegalArgumentException("too many entries: " + nnz);
+        return nnz;
+    }
+
+    // Row pointers start at 0, never decrease and end at nnz; columns in range and strictly ascending within a row.
+    private static void checkCsr(int rows, int cols, MemorySegment rowPtr, MemorySegment colIdx, long nnz) {
         if (rowPtr.getAtIndex(ValueLayout.JAVA_LONG, 0) != 0) throw new IllegalArgumentException("rowPtr[0] must be 0");
         for (int r = 0; r < rows; r++) {
             long a = rowPtr.getAtIndex(ValueLayout.JAVA_LONG, r), b = rowPtr.getAtIndex(ValueLayout.JAVA_LONG, r + 1L);
@@ -194,17 +248,6 @@ public final class CsrMatrix implements AutoCloseable {
         if (rowPtr.getAtIndex(ValueLayout.JAVA_LONG, rows) != nnz) {
             throw new IllegalArgumentException("rowPtr[" + rows + "] = " + rowPtr.getAtIndex(ValueLayout.JAVA_LONG, rows) + ", expected " + nnz);
         }
-        CsrMatrix m = new CsrMatrix(rows, cols, nnz);
-        try {
-            MemorySegment.copy(rowPtr, 0, m.rowPtr, 0, rowPtr.byteSize());
-            MemorySegment.copy(colIdx, 0, m.colIdx, 0, colIdx.byteSize());
-            MemorySegment.copy(values, 0, m.values, 0, values.byteSize());
-        } catch (RuntimeException | Error e) {
-            // e.g. the caller's segments closed by another thread since they were validated
-            Closing.after(e, m::close);
-            throw e;
-        }
-        return m;
     }
 
     /**

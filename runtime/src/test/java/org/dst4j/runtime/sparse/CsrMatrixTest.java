@@ -379,6 +379,39 @@ class CsrMatrixTest {
         }
     }
 
+    // A model file's tensors are read straight into the matrix: the same checks as fromCsr, sizes before allocating,
+    // and a fill that fails or writes an invalid matrix leaves no arena open.
+    @Test
+    void readCsrChecksWhatWasReadAsFromCsrChecksItAndFreesOnFailure() throws java.io.IOException {
+        try (RecordedArenas arenas = new RecordedArenas()) {
+            try (CsrMatrix m = CsrMatrix.readCsr(3, 5, 4, 3, 3, (rp, ci, v) -> {
+                MemorySegment.copy(new long[] {0, 2, 2, 3}, 0, rp, ValueLayout.JAVA_LONG, 0, 4);
+                MemorySegment.copy(new int[] {0, 4, 1}, 0, ci, ValueLayout.JAVA_INT, 0, 3);
+                MemorySegment.copy(new float[] {1, 2, 3}, 0, v, ValueLayout.JAVA_FLOAT, 0, 3);
+            })) {
+                assertThat(m.nnz()).isEqualTo(3);
+                assertThat(m.get(0, 4)).isEqualTo(2f);
+                assertThat(m.get(2, 1)).isEqualTo(3f);
+            }
+            int opened = arenas.opened();
+            assertThatThrownBy(() -> CsrMatrix.readCsr(3, 5, 3, 3, 3, (rp, ci, v) -> {})).hasMessage("rowPtr has 3 entries, expected 4");
+            assertThatThrownBy(() -> CsrMatrix.readCsr(3, 5, 4, 3, 2, (rp, ci, v) -> {})).hasMessage("colIdx has 3 entries but values has 2");
+            assertThat(arenas.opened()).as("sizes refused before allocating").isEqualTo(opened);
+            assertThatThrownBy(() -> CsrMatrix.readCsr(3, 4, 4, 3, 3, (rp, ci, v) -> {
+                MemorySegment.copy(new long[] {0, 2, 2, 3}, 0, rp, ValueLayout.JAVA_LONG, 0, 4);
+                MemorySegment.copy(new int[] {0, 4, 1}, 0, ci, ValueLayout.JAVA_INT, 0, 3);
+            })).isInstanceOf(IllegalArgumentException.class).hasMessage("row 0, entry 1: col 4 out of range [0, 4)");
+            assertThatThrownBy(() -> CsrMatrix.readCsr(1, 1, 2, 0, 0, (rp, ci, v) -> { throw new java.io.IOException("disk gone"); }))
+                    .isInstanceOf(java.io.IOException.class).hasMessage("disk gone");
+            // Nothing written: row pointers all 0 is an empty matrix when it has no entries, an invalid one when it has.
+            try (CsrMatrix empty = CsrMatrix.readCsr(2, 2, 3, 0, 0, (rp, ci, v) -> {})) {
+                assertThat(empty.nnz()).isZero();
+            }
+            assertThatThrownBy(() -> CsrMatrix.readCsr(2, 2, 3, 1, 1, (rp, ci, v) -> {})).hasMessage("rowPtr[2] = 0, expected 1");
+            assertThat(arenas.stillOpen()).isZero();
+        }
+    }
+
     @Test
     void closingTwiceIsANoOpAndUseAfterCloseStillFails() {
         CsrMatrix m = CsrMatrix.fromCoo(2, 3, new int[] {0, 1}, new int[] {2, 0}, new float[] {1, 2});

@@ -1,0 +1,132 @@
+package org.dst4j.nn.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.dst4j.nn.data.Standardizer;
+import org.dst4j.nn.init.Density;
+import org.dst4j.nn.init.WeightInit;
+import org.dst4j.nn.io.CheckpointFile;
+import org.dst4j.nn.layer.Activation;
+import org.dst4j.nn.network.MlpConfig;
+import org.dst4j.nn.network.SparseMlp;
+import org.dst4j.nn.optim.Sgd;
+import org.dst4j.runtime.memory.OffHeap;
+import org.dst4j.runtime.random.RandomStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A model file is read tensor by tensor into the network's own memory: loading never holds the file's data
+ * beside the network (a 39 MB model needed 66–80 MB of off-heap memory to load, twice what it then held),
+ * and every tensor is still checked, the ones loading does not use included.
+ */
+class ModelFileLoadMemoryTest {
+    @TempDir Path dir;
+
+    private static final MlpConfig CFG = new MlpConfig(new int[] {300, 400, 200, 10}, "relu", 0.6f, Activation.linear(), 0f,
+            new Density.Uniform(0.5), new WeightInit.HeUniform());
+
+    // With an optimizer: the file then also holds momentum for every connection, which inference does not read.
+    private Path saved(boolean withOptimizer) throws IOException {
+        Path file = dir.resolve(withOptimizer ? "checkpoint.dst4j" : "model.dst4j");
+        float[] mean = new float[300], std = new float[300];
+        java.util.Arrays.fill(std, 2f);
+        try (SparseMlp net = SparseMlp.create(CFG, new RandomStream(5), 9)) {
+            Sgd opt = withOptimizer ? new Sgd(0.9f, 0f) : null;
+            if (opt != null) net.attach(opt);
+            ModelFile.save(file, net, opt, new Standardizer(mean, std), Map.of());
+        }
+        return file;
+    }
+
+    @Test
+    void loadingHoldsTheNetworkOnlyNotTheFileBesideIt() throws Exception {
+        for (boolean withOptimizer : new boolean[] {false, true}) {
+            Path file = saved(withOptimizer);
+            long before = OffHeap.bytesInUse();
+            OffHeap.resetPeak();
+            try (SparseClassifier c = SparseClassifier.load(file, 1)) {
+                long held = OffHeap.bytesInUse() - before;
+                assertThat(Files.size(file)).as("the file is not small against what loading may add").isGreaterThan(held / 2);
+                assertThat(OffHeap.peakBytes() - before).as("peak while loading %s, against %d bytes held after", file.getFileName(), held)
+                        .isLessThanOrEqualTo(held + 4096);
+            }
+            assertThat(OffHeap.bytesInUse()).isEqualTo(before);
+        }
+    }
+
+    @Test
+    void theSameModelLoadsFromItsFileAndFromAStream() throws Exception {
+        Path file = saved(false);
+        float[] x = new float[3 * 300];
+        RandomStream r = new RandomStream(1);
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+        try (SparseClassifier a = SparseClassifier.load(file, 1);
+             SparseClassifier b = SparseClassifier.load(new ByteArrayInputStream(Files.readAllBytes(file)), "m", 1)) {
+            assertThat(b.predictProbabilities(x)).isEqualTo(a.predictProbabilities(x));
+            assertThat(b.standardizer().std()).isEqualTo(a.standardizer().std());
+        }
+    }
+
+    @Test
+    void aDamagedTensorThatLoadingDoesNotUseIsStillFoundAndNothingIsLeftAllocated() throws Exception {
+        Path file = saved(true);
+        byte[] b = Files.readAllBytes(file);
+        long before = OffHeap.bytesInUse();
+        List<String> names;
+        try (CheckpointFile.Index ix = CheckpointFile.open(file)) {
+            names = ix.names();
+        }
+        assertThat(names).contains("layer.2.side.velocity", "layer.2.bias_state");
+        // One bit flipped in the first data byte of each tensor in turn, optimizer state included: inference reads
+        // no velocity and no bias state, and a damaged one was found only because the whole file was read.
+        for (String name : names) {
+            byte[] damaged = b.clone();
+            int at = indexOf(b, name.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            int data = at + name.length() + 2 + (int) dims(name, names, file) * 8 + 8; // dtype, rank, dims, byte length
+            damaged[data] ^= 0x10;
+            Path f = dir.resolve("damaged.dst4j");
+            Files.write(f, damaged);
+            assertThatThrownBy(() -> SparseClassifier.load(f, 1).close()).as(name).isInstanceOf(IOException.class)
+                    .hasMessageContaining(f + ": tensor '" + name + "': CRC32C mismatch (file corrupted) at byte " + (at - 2));
+            assertThat(OffHeap.bytesInUse()).as("after %s", name).isEqualTo(before);
+        }
+    }
+
+    private static long dims(String name, List<String> names, Path file) throws IOException {
+        try (CheckpointFile.Index ix = CheckpointFile.open(file)) {
+            return ix.entry(name).shape().length;
+        }
+    }
+
+    private static int indexOf(byte[] b, byte[] what) {
+        outer:
+        for (int i = 0; i + what.length <= b.length; i++) {
+            for (int j = 0; j < what.length; j++) if (b[i + j] != what[j]) continue outer;
+            // A tensor name is preceded by its 2-byte length.
+            if (i >= 2 && ((b[i - 2] & 0xff) << 8 | (b[i - 1] & 0xff)) == what.length) return i;
+        }
+        throw new AssertionError("not found");
+    }
+
+    @Test
+    void everyCutOfTheFileIsRefusedNamingItAndFreesWhatItRead() throws Exception {
+        Path file = saved(false);
+        byte[] b = Files.readAllBytes(file);
+        long before = OffHeap.bytesInUse();
+        Path f = dir.resolve("cut.dst4j");
+        for (int n = 0; n < b.length; n += Math.max(1, n / 7)) {
+            Files.write(f, java.util.Arrays.copyOf(b, n));
+            assertThatThrownBy(() -> SparseClassifier.load(f, 1).close()).as("%d bytes", n).isInstanceOf(IOException.class)
+                    .hasMessageStartingWith(f + ": ");
+            assertThat(OffHeap.bytesInUse()).as("after %d bytes", n).isEqualTo(before);
+        }
+    }
+}
