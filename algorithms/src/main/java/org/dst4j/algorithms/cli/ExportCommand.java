@@ -25,7 +25,7 @@ final class ExportCommand implements Command {
         // First: a run directory given as --model is the mistake, not an --output inside what is no model directory.
         PredictCommand.requireModelDirectory(model);
         Path output = output(o, model);
-        try (Classifier c = Classifier.load(model, 1)) {
+        try (Classifier c = PredictCommand.loadModel(model, 1)) {
             RunDirectory.writing(output);
             ModelExport.toNpz(c, output);
             // Written to stdout (/dev/stdout, a pipe), the archive must not be followed by this line.

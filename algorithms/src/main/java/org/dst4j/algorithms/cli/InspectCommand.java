@@ -35,7 +35,7 @@ final class InspectCommand implements Command {
         Path model = PredictCommand.model(o);
         PredictCommand.requireModelDirectory(model);
         long before = OffHeap.bytesInUse();
-        try (Classifier c = Classifier.load(model, 1)) {
+        try (Classifier c = PredictCommand.loadModel(model, 1)) {
             Map<String, Object> d = describe(model, c, OffHeap.bytesInUse() - before);
             System.out.println(o.flag("json") ? Json.write(d) : text(d));
             return 0;

@@ -4,6 +4,7 @@ import java.io.File;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.FileSystemException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -132,10 +133,15 @@ public final class Main {
             if (readerGone(e)) return READER_GONE;
             System.err.println("dst4j " + name + ": " + describe(e));
             return 1;
+        } catch (ModelTooLarge e) {
+            // Loading a model: the data options cannot help, and neither can training fewer neurons.
+            System.err.println("dst4j " + name + ": out of memory loading the model " + e.model + " (" + e.getCause().getMessage() + "): "
+                    + (e.getCause() instanceof org.dst4j.runtime.memory.OffHeap.LimitReached ? "raise the limit (" + raiseLimit() + ")"
+                    : "the model does not fit in this machine's memory; free some RAM (its weights live outside the Java heap)")
+                    + "; its files take " + org.dst4j.runtime.memory.OffHeap.size(e.bytes) + ", and loaded it needs about as much");
+            return 1;
         } catch (org.dst4j.runtime.memory.OffHeap.LimitReached e) {
-            System.err.println("dst4j " + name + ": out of memory (" + e.getMessage() + "): raise the limit ("
-                    + (System.getProperty(LAUNCHER) != null ? "DST4J_JVM_OPTS=-Ddst4j.maxOffHeap=2g ./dst4j ..." : "java -Ddst4j.maxOffHeap=2g -jar dst4j.jar ...")
-                    + "), or " + smaller(name));
+            System.err.println("dst4j " + name + ": out of memory (" + e.getMessage() + "): raise the limit (" + raiseLimit() + "), or " + smaller(name));
             return 1;
         } catch (OutOfMemoryError e) {
             // Heap or off-heap (an Arena that cannot allocate also throws this): a size chosen too large, not a bug.
@@ -147,6 +153,22 @@ public final class Main {
                     + " memory; " + smaller(name) + ", or "
                     + (heap ? "a larger Java heap (" + largerHeap() + ")" : "more free RAM (the matrices live outside the Java heap)")));
             return 1;
+        }
+    }
+
+    private static String raiseLimit() {
+        return System.getProperty(LAUNCHER) != null ? "DST4J_JVM_OPTS=-Ddst4j.maxOffHeap=2g ./dst4j ..." : "java -Ddst4j.maxOffHeap=2g -jar dst4j.jar ...";
+    }
+
+    /** Memory ran out while a model loaded; {@link #run} says so, with the model's size on disk. */
+    static final class ModelTooLarge extends RuntimeException {
+        final Path model;
+        final long bytes;
+
+        ModelTooLarge(Path model, long bytes, OutOfMemoryError cause) {
+            super(cause);
+            this.model = model;
+            this.bytes = bytes;
         }
     }
 

@@ -44,7 +44,7 @@ final class PredictCommand implements Command {
         if (o.given("seed") && !heldOut) {
             throw new UsageException("--seed only chooses a single --data file's held-out test split; this data has its own test set");
         }
-        try (Classifier c = Classifier.load(model, threads)) {
+        try (Classifier c = loadModel(model, threads)) {
             java.util.Map<String, TrainedOn> parts = TrainedOn.ofEach(c);
             // A single file's test split is drawn by a seed; scored with another one it would mix in training samples.
             long seed = o.given("seed") ? o.longValue("seed") : recordedSeed(parts, heldOut, o, model);
@@ -100,6 +100,25 @@ final class PredictCommand implements Command {
         return model;
     }
 
+    // The data options of predict, or fewer neurons, are no help when the model itself does not fit.
+    static Classifier loadModel(Path model, int threads) throws IOException {
+        try {
+            return Classifier.load(model, threads);
+        } catch (OutOfMemoryError e) {
+            throw new Main.ModelTooLarge(model, filesSize(model), e);
+        }
+    }
+
+    private static long filesSize(Path model) {
+        long sum = 0;
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(model)) {
+            for (Path f : (Iterable<Path>) files::iterator) if (java.nio.file.Files.isRegularFile(f)) sum += java.nio.file.Files.size(f);
+        } catch (IOException | java.io.UncheckedIOException e) {
+            // the size is only told to the user; what could be read is told
+        }
+        return sum;
+    }
+
     static void requireModelDirectory(Path model) throws UserException {
         if (java.nio.file.Files.isDirectory(model) && !EnsembleClassifier.isEnsemble(model) && !MultiHeadClassifier.isMultiHead(model)) {
             // A training run's directory is the usual mistake: point at the model inside it.
@@ -119,7 +138,7 @@ final class PredictCommand implements Command {
         if (o.string("input").isBlank()) throw new UsageException("--input: expected a .csv or .npy file, got an empty value");
         boolean stdin = o.string("input").equals("-");
         String input = stdin ? STDIN : o.path("input").toString();
-        try (Classifier c = Classifier.load(model, threads);
+        try (Classifier c = loadModel(model, threads);
              Dataset samples = stdin ? DataSources.unlabeled(System.in, STDIN) : DataSources.unlabeled(o.path("input"))) {
             checkShape("--input " + input, samples.features(), c, model, " (a label column? --input takes feature columns only)");
             warnIfOutOfScale(samples, c, input);

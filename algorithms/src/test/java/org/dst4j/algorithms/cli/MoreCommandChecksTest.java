@@ -67,8 +67,24 @@ class MoreCommandChecksTest {
             Path model = dir.resolve("small-model");
             org.dst4j.runtime.memory.OffHeap.setLimit(Long.MAX_VALUE);
             assertThat(run("set", "--data", csv, "--hidden", "200", "--epochs", "1", "--threads", "1", "--out", model.toString()).code()).isZero();
+            // The model itself beyond the limit: less data cannot help (predict advised --limit-test), nor can fewer neurons.
             org.dst4j.runtime.memory.OffHeap.setLimit(org.dst4j.runtime.memory.OffHeap.bytesInUse() + 1000);
-            var p = run("predict", "--model", model.resolve("model.dst4j").toString(), "--data", csv, "--output", dir.resolve("p.csv").toString());
+            String m = model.resolve("model.dst4j").toString();
+            for (String[] c : new String[][] {{"predict", "--model", m, "--data", csv, "--output", dir.resolve("p.csv").toString()},
+                    {"export", "--model", m, "--output", dir.resolve("e.npz").toString()}, {"inspect", "--model", m}}) {
+                var p = run(c);
+                assertThat(p.code()).as(p.err()).isEqualTo(1);
+                assertThat(p.err().lines().reduce((a, b) -> b).orElseThrow()).as(c[0])
+                        .startsWith("dst4j " + c[0] + ": out of memory loading the model " + m + " (dst4j's off-heap limit")
+                        .contains("): raise the limit (java -Ddst4j.maxOffHeap=2g -jar dst4j.jar ...); its files take " + org.dst4j.runtime.memory.OffHeap.size(Files.size(Path.of(m))) + ", and loaded it needs about as much")
+                        .doesNotContain("--limit-test");
+            }
+            // The model within it, the data beyond: then less data is the advice.
+            StringBuilder many = new StringBuilder();
+            for (int i = 0; i < 30_000; i++) many.append(i % 5).append(',').append(i % 3).append(',').append(i % 2).append('\n');
+            String big = Files.writeString(dir.resolve("big.csv"), many.toString()).toString();
+            org.dst4j.runtime.memory.OffHeap.setLimit(org.dst4j.runtime.memory.OffHeap.bytesInUse() + (64 << 10));
+            var p = run("predict", "--model", m, "--data", big, "--output", dir.resolve("p.csv").toString());
             assertThat(p.code()).as(p.err()).isEqualTo(1);
             assertThat(p.err().lines().reduce((a, b) -> b).orElseThrow()).startsWith("dst4j predict: out of memory (dst4j's off-heap limit")
                     .endsWith("), or try less data (--limit-test)");
