@@ -71,9 +71,50 @@ class ConcurrentServiceUseTest {
 
     @Test
     void aClassifierClosedUnderRequestThreadsFailsTheirCallsCleanly(@TempDir Path dir) throws Exception {
+        closeUnderRequestThreads(dir);
+    }
+
+    // The same on one core, where the classifiers' monitor let a virtual thread calling in a loop retake it again and
+    // again: the other callers never got in, and close() waited for over ten minutes. The calls now take turns in
+    // arrival order. A child JVM with one processor, pinned to one core where taskset exists (Linux).
+    @Test
+    void onOneCoreEveryCallerAndCloseGetTheirTurn(@TempDir Path dir) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        for (String taskset : new String[] {"/usr/bin/taskset", "/bin/taskset"}) {
+            if (Files.isExecutable(Path.of(taskset))) {
+                cmd.addAll(List.of(taskset, "-c", "0"));
+                break;
+            }
+        }
+        cmd.addAll(List.of(ProcessHandle.current().info().command().orElseThrow(), "--add-modules", "jdk.incubator.vector",
+                "-XX:ActiveProcessorCount=1", "-cp", System.getProperty("java.class.path"), OneCore.class.getName(), dir.toString()));
+        Path out = dir.resolve("child.txt");
+        Process child = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        try {
+            assertThat(child.waitFor(180, TimeUnit.SECONDS)).as("the child still runs after 180 s: %s", cmd).isTrue();
+            assertThat(child.exitValue()).as(Files.readString(out)).isZero();
+        } finally {
+            child.destroyForcibly();
+        }
+    }
+
+    /** The child JVM of {@link #onOneCoreEveryCallerAndCloseGetTheirTurn}: exit code 0 when every check passed. */
+    static final class OneCore {
+        public static void main(String[] args) {
+            try {
+                closeUnderRequestThreads(Path.of(args[0]));
+                System.exit(0);
+            } catch (Throwable e) {
+                e.printStackTrace(System.out);
+                System.exit(1); // request threads still calling would keep the JVM alive
+            }
+        }
+    }
+
+    static void closeUnderRequestThreads(Path dir) throws Exception {
         try (DatasetSplit d = data()) {
-            SetTraining.train(config(1, 2), d, true, dir, null).close();
-            Path file = dir.resolve(SetTraining.MODEL);
+            SetTraining.train(config(1, 2), d, true, dir.resolve("run"), null).close();
+            Path file = dir.resolve("run").resolve(SetTraining.MODEL);
             float[] one = new float[d.test().features()];
             for (int round = 0; round < 3; round++) {
                 Classifier model = Classifier.load(file, 2);
@@ -103,8 +144,11 @@ class ConcurrentServiceUseTest {
                     };
                     requests.add(t < 2 ? Thread.ofPlatform().start(request) : Thread.ofVirtual().start(request));
                 }
-                assertThat(calling.await(30, TimeUnit.SECONDS)).isTrue();
-                model.close();
+                assertThat(calling.await(30, TimeUnit.SECONDS)).as("round %d: every request thread made a call within 30 s", round).isTrue();
+                // Bounded: a close kept out of the lock would otherwise hang the build.
+                Thread closing = Thread.ofPlatform().start(model::close);
+                closing.join(30_000);
+                assertThat(closing.isAlive()).as("round %d: close() still waiting after 30 s", round).isFalse();
                 for (Thread r : requests) r.join(30_000);
                 assertThat(wrong).isEmpty();
                 assertThat(failures).hasSize(4);

@@ -64,9 +64,12 @@ public final class ModelExport {
         // Held for the whole write: a classifier closed meanwhile by another thread would free the weights being read.
         switch (model) {
             case SparseClassifier c -> {
-                synchronized (c) {
+                c.turns().lock();
+                try {
                     c.checkOpen();
                     write(file, "mlp", "softmax", c.inputs(), c.classes(), List.of(Part.of("", "x", c)), null);
+                } finally {
+                    c.turns().unlock();
                 }
             }
             case EnsembleClassifier e -> {
@@ -76,13 +79,16 @@ public final class ModelExport {
                 lockingEach(members, 0, () -> write(file, "ensemble", "mean_softmax", e.inputs(), e.classes(), parts, e.manifest()));
             }
             case MultiHeadClassifier c -> {
-                synchronized (c) {
+                c.turns().lock();
+                try {
                     c.checkOpen();
                     List<Part> parts = new ArrayList<>();
                     parts.add(new Part("backbone.", "x", c.network().backbone(), c.standardizer(), Map.of()));
                     List<SparseMlp> heads = c.network().heads();
                     for (int h = 0; h < heads.size(); h++) parts.add(new Part("head" + h + ".", "backbone.", heads.get(h), null, Map.of()));
                     write(file, "multihead", "mean_softmax", c.inputs(), c.classes(), parts, c.manifest());
+                } finally {
+                    c.turns().unlock();
                 }
             }
             default -> throw new IllegalArgumentException("cannot export a " + model.getClass().getName()
@@ -130,9 +136,12 @@ public final class ModelExport {
             body.run();
             return;
         }
-        synchronized (members.get(i)) {
+        members.get(i).turns().lock();
+        try {
             members.get(i).checkOpen();
             lockingEach(members, i + 1, body);
+        } finally {
+            members.get(i).turns().unlock();
         }
     }
 

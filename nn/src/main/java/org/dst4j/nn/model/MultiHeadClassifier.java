@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
 import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.Standardizer;
 import org.dst4j.nn.ensemble.EnsembleMetrics;
@@ -27,7 +28,7 @@ import org.dst4j.runtime.resource.Closing;
  * manifest {@value #MANIFEST}.
  *
  * <p>Thread safety: as {@link SparseClassifier}: the prediction and evaluation methods and
- * {@link #close} may be called from several threads and run one at a time; {@link #network()} is not
+ * {@link #close} may be called from several threads and run one at a time, in the order they arrived; {@link #network()} is not
  * thread-safe and bypasses this lock.
  */
 public final class MultiHeadClassifier implements Classifier {
@@ -43,6 +44,8 @@ public final class MultiHeadClassifier implements Classifier {
     private final NarrowBuffer narrowInput = new NarrowBuffer();
     // Final, so that a classifier handed to another thread without synchronization shows its manifest there too.
     private final Map<String, Object> manifest;
+    // Fair, as SparseClassifier's: a monitor let one caller in a loop keep out the others, and close().
+    private final ReentrantLock turns = new ReentrantLock(true);
     private boolean closed;
 
     /**
@@ -81,30 +84,35 @@ public final class MultiHeadClassifier implements Classifier {
     public Standardizer standardizer() { return standardizer; }
 
     /** Each head's class probabilities, {@code [head][sample * classes + class]}. */
-    public synchronized List<float[]> headProbabilities(Dataset data) {
-        checkOpen();
-        if (data.features() != net.inputs()) {
-            throw new IllegalArgumentException(data.name() + " has " + data.features() + " features; the model takes " + net.inputs());
-        }
-        int n = data.samples(), k = net.outputs(), m = net.heads().size();
-        List<float[]> out = new ArrayList<>();
-        for (int h = 0; h < m; h++) out.add(new float[n * k]);
-        Dataset.Batch batch = (xb, from, b) -> {
-            List<float[]> p = net.headProbabilities(pk, xb);
-            for (int h = 0; h < m; h++) System.arraycopy(p.get(h), 0, out.get(h), from * k, b * k);
-        };
-        DenseMatrix kept = narrowInput.get(data.features(), n);
-        if (kept != null) {
-            data.inBatches(kept, standardizer, batch);
-        } else {
-            // As SparseClassifier's: a wide call leaves no buffers sized for it in the network.
-            try {
-                data.inBatches(1000, standardizer, batch);
-            } finally {
-                net.releasePredictBuffers();
+    public List<float[]> headProbabilities(Dataset data) {
+        turns.lock();
+        try {
+            checkOpen();
+            if (data.features() != net.inputs()) {
+                throw new IllegalArgumentException(data.name() + " has " + data.features() + " features; the model takes " + net.inputs());
             }
+            int n = data.samples(), k = net.outputs(), m = net.heads().size();
+            List<float[]> out = new ArrayList<>();
+            for (int h = 0; h < m; h++) out.add(new float[n * k]);
+            Dataset.Batch batch = (xb, from, b) -> {
+                List<float[]> p = net.headProbabilities(pk, xb);
+                for (int h = 0; h < m; h++) System.arraycopy(p.get(h), 0, out.get(h), from * k, b * k);
+            };
+            DenseMatrix kept = narrowInput.get(data.features(), n);
+            if (kept != null) {
+                data.inBatches(kept, standardizer, batch);
+            } else {
+                // As SparseClassifier's: a wide call leaves no buffers sized for it in the network.
+                try {
+                    data.inBatches(1000, standardizer, batch);
+                } finally {
+                    net.releasePredictBuffers();
+                }
+            }
+            return out;
+        } finally {
+            turns.unlock();
         }
-        return out;
     }
 
     /** The heads' averaged class probabilities. */
@@ -116,13 +124,18 @@ public final class MultiHeadClassifier implements Classifier {
     // Overridden, with the same results, so that a call of a few samples copies them straight into the
     // kept input buffer instead of into a dataset of their own (an arena per call, see NarrowBuffer).
     @Override
-    public synchronized float[] predictProbabilities(float[] features) {
-        java.util.Objects.requireNonNull(features, "features");
-        checkOpen();
-        DenseMatrix x = narrowInput.samplesOf(features, net.inputs());
-        if (x == null) return Classifier.super.predictProbabilities(features);
-        if (standardizer != null) standardizer.apply(x);
-        return EnsembleMetrics.average(net.headProbabilities(pk, x));
+    public float[] predictProbabilities(float[] features) {
+        turns.lock();
+        try {
+            java.util.Objects.requireNonNull(features, "features");
+            checkOpen();
+            DenseMatrix x = narrowInput.samplesOf(features, net.inputs());
+            if (x == null) return Classifier.super.predictProbabilities(features);
+            if (standardizer != null) standardizer.apply(x);
+            return EnsembleMetrics.average(net.headProbabilities(pk, x));
+        } finally {
+            turns.unlock();
+        }
     }
 
     // The argmax of those probabilities, as predict(Dataset) takes it, without a dataset either.
@@ -226,6 +239,8 @@ public final class MultiHeadClassifier implements Classifier {
     }
 
     // For ModelExport, which holds the classifier's lock while it reads the weights.
+    ReentrantLock turns() { return turns; }
+
     void checkOpen() {
         if (closed) throw new IllegalStateException("the classifier is closed");
     }
@@ -236,9 +251,14 @@ public final class MultiHeadClassifier implements Classifier {
      * throws {@link IllegalStateException}.
      */
     @Override
-    public synchronized void close() {
-        if (closed) return;
-        closed = true;
-        Closing.all(pool::close, net::close, narrowInput::close);
+    public void close() {
+        turns.lock();
+        try {
+            if (closed) return;
+            closed = true;
+            Closing.all(pool::close, net::close, narrowInput::close);
+        } finally {
+            turns.unlock();
+        }
     }
 }

@@ -3,6 +3,7 @@ package org.dst4j.nn.model;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
 import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.Standardizer;
 import org.dst4j.nn.loss.SoftmaxCrossEntropy;
@@ -20,8 +21,9 @@ import org.dst4j.runtime.resource.Closing;
  * pool. Datasets are passed raw; the classifier standardizes each batch as it was trained.
  *
  * <p>Thread safety: {@link #predict}, {@link #predictProbabilities}, {@link #evaluate}, {@link #save}
- * and {@link #close} may be called from several threads; the calls run one at a time (the network has
- * one set of activation buffers), each using the classifier's {@code threads} worker threads. For
+ * and {@link #close} may be called from several threads; the calls run one at a time, in the order they
+ * arrived (the network has one set of activation buffers), each using the classifier's {@code threads}
+ * worker threads. For
  * predictions in parallel, load one classifier per thread. The objects handed out by {@link #network()}
  * are not thread-safe and bypass this lock: use them from one thread, with no classifier call running.
  */
@@ -32,6 +34,9 @@ public final class SparseClassifier implements Classifier {
     private final WorkerPool pool;
     private final ParallelKernels pk;
     private final NarrowBuffer narrowInput = new NarrowBuffer(), narrowOutput = new NarrowBuffer();
+    // Fair, not the object's monitor: a monitor may be retaken by the thread that just released it, and on one core
+    // a virtual thread calling in a loop kept it from three other callers, and from close(), for over ten minutes.
+    private final ReentrantLock turns = new ReentrantLock(true);
     private boolean closed;
 
     /**
@@ -117,12 +122,17 @@ public final class SparseClassifier implements Classifier {
     public Map<String, Object> header() { return header; }
 
     /** Loss, accuracy, confusion matrix and predictions on labeled data (labels within the model's classes). */
-    public synchronized Evaluation evaluate(Dataset data) {
-        check(data);
+    public Evaluation evaluate(Dataset data) {
+        turns.lock();
         try {
-            return Evaluation.of(pk, net, data, standardizer, new SoftmaxCrossEntropy(), BATCH);
+            check(data);
+            try {
+                return Evaluation.of(pk, net, data, standardizer, new SoftmaxCrossEntropy(), BATCH);
+            } finally {
+                releaseWide(data.samples());
+            }
         } finally {
-            releaseWide(data.samples());
+            turns.unlock();
         }
     }
 
@@ -131,23 +141,33 @@ public final class SparseClassifier implements Classifier {
      * are not used, so they need not be within the model's classes.
      */
     @Override
-    public synchronized int[] predict(Dataset data) {
-        check(data);
+    public int[] predict(Dataset data) {
+        turns.lock();
         try {
-            return classes(data.samples(), batchesOf(data));
+            check(data);
+            try {
+                return classes(data.samples(), batchesOf(data));
+            } finally {
+                releaseWide(data.samples());
+            }
         } finally {
-            releaseWide(data.samples());
+            turns.unlock();
         }
     }
 
     /** Class probabilities, {@code [sample * classes + class]}. */
     @Override
-    public synchronized float[] predictProbabilities(Dataset data) {
-        check(data);
+    public float[] predictProbabilities(Dataset data) {
+        turns.lock();
         try {
-            return probabilities(data.samples(), batchesOf(data));
+            check(data);
+            try {
+                return probabilities(data.samples(), batchesOf(data));
+            } finally {
+                releaseWide(data.samples());
+            }
         } finally {
-            releaseWide(data.samples());
+            turns.unlock();
         }
     }
 
@@ -161,19 +181,29 @@ public final class SparseClassifier implements Classifier {
     // Overridden, with the same results, so that a call of a few samples copies them straight into the
     // kept input buffer instead of into a dataset of their own (an arena per call, see NarrowBuffer).
     @Override
-    public synchronized int[] predict(float[] features) {
-        java.util.Objects.requireNonNull(features, "features");
-        checkOpen();
-        DenseMatrix x = narrowInput.samplesOf(features, net.inputs());
-        return x == null ? Classifier.super.predict(features) : classes(x.cols(), batchOf(x));
+    public int[] predict(float[] features) {
+        turns.lock();
+        try {
+            java.util.Objects.requireNonNull(features, "features");
+            checkOpen();
+            DenseMatrix x = narrowInput.samplesOf(features, net.inputs());
+            return x == null ? Classifier.super.predict(features) : classes(x.cols(), batchOf(x));
+        } finally {
+            turns.unlock();
+        }
     }
 
     @Override
-    public synchronized float[] predictProbabilities(float[] features) {
-        java.util.Objects.requireNonNull(features, "features");
-        checkOpen();
-        DenseMatrix x = narrowInput.samplesOf(features, net.inputs());
-        return x == null ? Classifier.super.predictProbabilities(features) : probabilities(x.cols(), batchOf(x));
+    public float[] predictProbabilities(float[] features) {
+        turns.lock();
+        try {
+            java.util.Objects.requireNonNull(features, "features");
+            checkOpen();
+            DenseMatrix x = narrowInput.samplesOf(features, net.inputs());
+            return x == null ? Classifier.super.predictProbabilities(features) : probabilities(x.cols(), batchOf(x));
+        } finally {
+            turns.unlock();
+        }
     }
 
     private static final int BATCH = 1000;
@@ -232,14 +262,19 @@ public final class SparseClassifier implements Classifier {
     }
 
     /** Writes the model (without optimizer state) atomically. */
-    public synchronized void save(Path file) throws IOException {
-        java.util.Objects.requireNonNull(file, "file");
-        checkOpen();
-        Map<String, Object> extra = new java.util.LinkedHashMap<>(header);
-        extra.remove("format");
-        extra.remove("network");
-        extra.remove("optimizer_steps");
-        ModelFile.save(file, net, null, standardizer, extra);
+    public void save(Path file) throws IOException {
+        turns.lock();
+        try {
+            java.util.Objects.requireNonNull(file, "file");
+            checkOpen();
+            Map<String, Object> extra = new java.util.LinkedHashMap<>(header);
+            extra.remove("format");
+            extra.remove("network");
+            extra.remove("optimizer_steps");
+            ModelFile.save(file, net, null, standardizer, extra);
+        } finally {
+            turns.unlock();
+        }
     }
 
     private void check(Dataset data) {
@@ -250,6 +285,8 @@ public final class SparseClassifier implements Classifier {
     }
 
     // For ModelExport, which holds the classifier's lock while it reads the weights.
+    ReentrantLock turns() { return turns; }
+
     void checkOpen() {
         if (closed) throw new IllegalStateException("the classifier is closed");
     }
@@ -260,9 +297,14 @@ public final class SparseClassifier implements Classifier {
      * throws {@link IllegalStateException}.
      */
     @Override
-    public synchronized void close() {
-        if (closed) return;
-        closed = true;
-        Closing.all(pool::close, net::close, narrowInput::close, narrowOutput::close);
+    public void close() {
+        turns.lock();
+        try {
+            if (closed) return;
+            closed = true;
+            Closing.all(pool::close, net::close, narrowInput::close, narrowOutput::close);
+        } finally {
+            turns.unlock();
+        }
     }
 }
