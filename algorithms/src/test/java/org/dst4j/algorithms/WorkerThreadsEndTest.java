@@ -88,7 +88,8 @@ class WorkerThreadsEndTest {
         }
     }
 
-    // The workers started while the scenario ran and still alive once it has returned (they get 5 s in all to end).
+    // The workers started while the scenario ran and still alive once it has returned. They get 30 s in all to end: a
+    // leaked worker never ends, and a busy one-core runner may take seconds to schedule the ones that do.
     private static List<Thread> runInOwnGroup(String what, Scenario scenario, Path out, Ending ending) throws Exception {
         ThreadGroup group = new ThreadGroup("workers-of " + what);
         Throwable[] failure = new Throwable[1];
@@ -110,7 +111,7 @@ class WorkerThreadsEndTest {
         Thread[] threads = new Thread[group.activeCount() + 16];
         int n = group.enumerate(threads);
         List<Thread> alive = new ArrayList<>();
-        long end = System.nanoTime() + 5_000_000_000L;
+        long end = System.nanoTime() + 30_000_000_000L;
         for (int i = 0; i < n; i++) {
             if (!threads[i].getName().startsWith("dst4j-worker-")) continue; // e.g. a cleaner or Java2D's disposer started lazily here
             threads[i].join(Math.max(1, (end - System.nanoTime()) / 1_000_000));
