@@ -269,7 +269,7 @@ class TrainerTest {
                         @Override public void evolved(int epoch, long step, List<TopologyEvolution.Report> reports) {
                             seen.add("evolved " + (epoch + 1) + "@" + step);
                             try {
-                                Thread.sleep(200);
+                                Thread.sleep(400);
                             } catch (InterruptedException e) {
                                 throw new AssertionError(e);
                             }
@@ -290,8 +290,9 @@ class TrainerTest {
                 "batch 2.1", "evolved 2@8", "batch 2.2", "batch 2.3", "evolved 2@10", "batch 2.4", "batch 2.5", "evolved 2@12", "batch 2.6",
                 "trained 2", "epoch 2");
         // 4 updates of a 12-24-16-3 network in epoch 1, 3 in epoch 2: milliseconds. Counting the listener's time
-        // would give at least its 800 and 600 ms, which are the bounds, so a loaded machine cannot fail this.
-        assertThat(metrics.get(0).evolutionSeconds()).isLessThan(0.8).isLessThanOrEqualTo(metrics.get(0).epochSeconds());
-        assertThat(metrics.get(1).evolutionSeconds()).isLessThan(0.6);
+        // would give at least its 1.6 and 1.2 s, which are the bounds: only a stall that long inside the updates
+        // themselves (a busy one-core machine) could fail this.
+        assertThat(metrics.get(0).evolutionSeconds()).isLessThan(1.6).isLessThanOrEqualTo(metrics.get(0).epochSeconds());
+        assertThat(metrics.get(1).evolutionSeconds()).isLessThan(1.2);
     }
 }
