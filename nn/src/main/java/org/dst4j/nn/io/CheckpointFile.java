@@ -393,6 +393,7 @@ public final class CheckpointFile {
         private final Map<String, Object> header;
         private final Map<String, Located> entries;
         private final java.io.Closeable channel;
+        private boolean closed;
 
         private Index(Reader r, Map<String, Object> header, Map<String, Located> entries, java.io.Closeable channel) {
             this.r = r;
@@ -420,14 +421,34 @@ public final class CheckpointFile {
         /**
          * Reads the tensor's data into {@code into} and checks its CRC.
          *
-         * @throws IllegalArgumentException if {@code into} is not exactly the tensor's length, or the entry is not this file's
+         * @param into off-heap memory, or a {@code byte[]}'s, writable, exactly the tensor's length
+         * @throws IllegalArgumentException if {@code into} is not such a segment, or the entry is not this file's
+         * @throws IllegalStateException naming the file, if the index is closed
          * @throws IOException naming the file and the byte offset, if the data does not match its CRC or cannot be read
          */
         public synchronized void readInto(Entry e, MemorySegment into) throws IOException {
             Located l = entries.get(e.name());
             if (l == null || l.entry != e) throw new IllegalArgumentException("tensor '" + e.name() + "' is not an entry of " + r.file);
             if (into.byteSize() != e.bytes()) throw new IllegalArgumentException("tensor '" + e.name() + "' has " + e.bytes() + " bytes, expected " + into.byteSize());
+            // Read through a ByteBuffer view, which only these segments have.
+            if (into.isReadOnly() || into.heapBase().isPresent() && !(into.heapBase().get() instanceof byte[])) {
+                throw new IllegalArgumentException("tensor '" + e.name() + "': read into off-heap memory or a byte[]'s, writable, not " + into);
+            }
             check(l, into);
+        }
+
+        /**
+         * The first CRC mismatch among the tensors not read yet, or null. A flipped bit in a tensor's descriptor
+         * (its name, its type) first shows as a tensor missing or of the wrong type; this says whether the file is
+         * damaged, which is the error to report then.
+         */
+        public synchronized IOException damage() {
+            try {
+                verifyUnread();
+                return null;
+            } catch (IOException e) {
+                return e;
+            }
         }
 
         /**
@@ -443,6 +464,7 @@ public final class CheckpointFile {
 
         // into null: the data is only checked, a chunk at a time.
         private void check(Located l, MemorySegment into) throws IOException {
+            if (closed) throw new IllegalStateException(r.file + ": the file's index is closed");
             CRC32C crc = new CRC32C();
             try {
                 crc.update(r.reread(l.at, (int) (l.dataAt - l.at)));
@@ -473,10 +495,19 @@ public final class CheckpointFile {
             }
         }
 
-        /** Closes the file. */
+        /** Closes the file. Closing again does nothing. */
         @Override
-        public synchronized void close() throws IOException {
-            if (channel != null) channel.close();
+        public synchronized void close() {
+            if (closed) return;
+            closed = true;
+            // Read only: a failure to close loses nothing, and must not lose what was loaded from it.
+            if (channel != null) {
+                try {
+                    channel.close();
+                } catch (IOException ignored) {
+                    // nothing was written
+                }
+            }
         }
     }
 

@@ -100,6 +100,51 @@ class ModelFileLoadMemoryTest {
         }
     }
 
+    // Each tensor's CRC covers its descriptor too: a flipped bit in a type or a name showed as "is I32, expected F32" or
+    // "no tensor 'layer.0.bias'", with no offset, as if the file had been edited, where the eager reader said damaged.
+    @Test
+    void aFlippedBitInATensorsTypeOrNameIsReportedAsDamage() throws Exception {
+        Path file = saved(false);
+        byte[] b = Files.readAllBytes(file);
+        long before = OffHeap.bytesInUse();
+        List<String> names;
+        try (CheckpointFile.Index ix = CheckpointFile.open(file)) {
+            names = ix.names();
+        }
+        Path f = dir.resolve("damaged.dst4j");
+        for (String name : names) {
+            int at = indexOf(b, name.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            // The type (F32 <-> I32, the same size; I64 row pointers become U8, whose size the framing check refuses)
+            // and the name's last letter.
+            for (int[] flip : new int[][] {{at + name.length(), 0x01}, {at + name.length() - 1, 0x04}}) {
+                byte[] damaged = b.clone();
+                damaged[flip[0]] ^= (byte) flip[1];
+                Files.write(f, damaged);
+                String expected = name.endsWith("row_ptr") && flip[1] == 0x01 ? "does not match its shape" : "': CRC32C mismatch (file corrupted) at byte " + (at - 2);
+                assertThatThrownBy(() -> SparseClassifier.load(f, 1).close()).as("%s, byte %d", name, flip[0]).isInstanceOf(IOException.class)
+                        .hasMessageStartingWith(f + ": tensor '").hasMessageContaining(expected);
+                assertThatThrownBy(() -> SparseClassifier.load(new ByteArrayInputStream(damaged), "res", 1).close()).as("%s from a stream", name)
+                        .isInstanceOf(IOException.class).hasMessageStartingWith("res: tensor '");
+                assertThat(OffHeap.bytesInUse()).as("after %s", name).isEqualTo(before);
+            }
+        }
+    }
+
+    @Test
+    void anIndexChecksWhereItReadsAndRefusesReadsOnceClosed() throws Exception {
+        Path file = saved(false);
+        CheckpointFile.Index ix = CheckpointFile.open(file);
+        CheckpointFile.Entry bias = ix.entry("layer.0.bias");
+        assertThatThrownBy(() -> ix.readInto(bias, java.lang.foreign.MemorySegment.ofArray(new float[400])))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("read into off-heap memory or a byte[]'s");
+        byte[] into = new byte[1600];
+        ix.readInto(bias, java.lang.foreign.MemorySegment.ofArray(into));
+        ix.close();
+        ix.close();
+        assertThatThrownBy(() -> ix.readInto(bias, java.lang.foreign.MemorySegment.ofArray(into)))
+                .isInstanceOf(IllegalStateException.class).hasMessage(file + ": the file's index is closed");
+    }
+
     private static long dims(String name, List<String> names, Path file) throws IOException {
         try (CheckpointFile.Index ix = CheckpointFile.open(file)) {
             return ix.entry(name).shape().length;
