@@ -101,7 +101,8 @@ public final class EnsembleClassifier implements Classifier {
                 loaded.add(SparseClassifier.load(member, threads));
             }
             return new EnsembleClassifier(loaded, m);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | Error e) {
+            // Error too: memory running out at the third member must not strand the first two (a caller may retry).
             Closing.after(e, () -> Closing.each(loaded, SparseClassifier::close));
             if (e instanceof IllegalArgumentException) throw new IOException(file + ": " + e.getMessage());
             throw e;

@@ -230,9 +230,9 @@ public final class MultiHeadClassifier implements Classifier {
                 hs.add(ModelFile.load(EnsembleClassifier.part(dir, file, "heads", s), null).net());
             }
             return new Loaded(new MultiHeadMlp(b.net(), hs), b.standardizer(), m);
-        } catch (IOException | RuntimeException e) {
-            b.net().close();
-            hs.forEach(SparseMlp::close);
+        } catch (IOException | RuntimeException | Error e) {
+            // Error too: memory running out at a head must not strand the backbone and the heads before it.
+            Closing.after(e, () -> b.net().close(), () -> Closing.each(hs, SparseMlp::close));
             if (e instanceof IllegalArgumentException) throw new IOException(file + ": " + e.getMessage());
             throw e;
         }
