@@ -54,9 +54,11 @@ final class InspectCommand implements Command {
                 d.put("kind", "ensemble");
                 List<?> names = (List<?>) e.manifest().get("members");
                 for (int i = 0; i < e.members().size(); i++) {
-                    parts.add(network(String.valueOf(names.get(i)), model.resolve(String.valueOf(names.get(i))), e.members().get(i).network()));
+                    Map<String, Object> part = network(String.valueOf(names.get(i)), model.resolve(String.valueOf(names.get(i))), e.members().get(i).network());
+                    if (e.members().get(i).header().get("provenance") != null) part.put("provenance", e.members().get(i).header().get("provenance"));
+                    parts.add(part);
                 }
-                header = e.members().getFirst().header();
+                header = runOf(e.members().getFirst().header());
                 d.put("manifest", e.manifest());
             }
             case MultiHeadClassifier m -> {
@@ -96,6 +98,22 @@ final class InspectCommand implements Command {
             if (header.get(k) != null) d.put(k, header.get(k));
         }
         return d;
+    }
+
+    // What a member's header says of the whole run: a DST member's provenance holds its own seed (the run's plus its
+    // index), its number and its share of the data, which each network's own provenance keeps.
+    private static Map<String, Object> runOf(Map<String, Object> member) {
+        Map<String, Object> h = new LinkedHashMap<>(member);
+        if (member.get("provenance") instanceof Map<?, ?> p) {
+            Map<String, Object> run = new LinkedHashMap<>();
+            p.forEach((k, v) -> run.put(String.valueOf(k), v));
+            for (String k : new String[] {"member", "training_set_checksum", "train_samples", "test_samples"}) run.remove(k);
+            if (member.get("training") instanceof Map<?, ?> t && t.get("config") instanceof Map<?, ?> cfg && cfg.get("seed") != null) {
+                run.put("seed", cfg.get("seed"));
+            }
+            h.put("provenance", run);
+        }
+        return h;
     }
 
     private static long manifestBytes(Path dir, Map<String, Object> d) throws IOException {
@@ -183,7 +201,8 @@ final class InspectCommand implements Command {
         }
         if (d.get("training") instanceof Map<?, ?> t && t.get("config") != null) {
             // A SET checkpoint of a run cut short says how far it got (set --resume continues it).
-            if (t.get("epochs_done") != null && t.get("config") instanceof Map<?, ?> cfg && cfg.get("epochs") != null) {
+            if (t.get("epochs_done") instanceof Number done && t.get("config") instanceof Map<?, ?> cfg && cfg.get("epochs") instanceof Number all
+                    && done.longValue() < all.longValue()) {
                 sb.append("epochs done: ").append(t.get("epochs_done")).append(" of ").append(cfg.get("epochs")).append('\n');
             }
             sb.append("training settings: ").append(Json.write(readable(t.get("config")))).append('\n');

@@ -103,6 +103,28 @@ class InspectCommandTest {
                 "\"lr\":0.05,");
         o = HeldOutSplitTest.run("inspect", "--model", s.resolve("set-cut/checkpoint.dst4j").toString());
         assertThat(o.out()).contains("\nepochs done: 2 of 3\ntraining settings: {\"hidden\":[12],");
+        assertThat(HeldOutSplitTest.run("inspect", "--model", s.resolve("set/model.dst4j").toString()).out()).as("a finished run")
+                .contains("\ntraining settings: ").doesNotContain("epochs done");
+    }
+
+    // A DST member's provenance holds its own seed (the run's plus its index) and number: the first member listed
+    // spoke for the ensemble, so a manifest listing member 2 first gave seed 43 for a run of seed 42.
+    @Test
+    @SuppressWarnings("unchecked")
+    void anEnsembleIsDescribedByItsRunAndEachMemberByItsOwnProvenance(@TempDir Path dir) throws Exception {
+        Path s = samples(), ens = Files.createDirectories(dir.resolve("ens"));
+        for (String m : new String[] {"member-1.dst4j", "member-2.dst4j"}) Files.copy(s.resolve("ft-dst").resolve(m), ens.resolve(m));
+        Files.writeString(ens.resolve("ensemble.json"), "{\"format\":\"dst4j-ensemble\",\"members\":[\"member-2.dst4j\",\"member-1.dst4j\"],\"variant\":\"dst\"}\n");
+        HeldOutSplitTest.Outcome o = HeldOutSplitTest.run("inspect", "--model", ens.toString(), "--json");
+        assertThat(o.code()).as(o.err()).isZero();
+        Map<String, Object> d = Json.parseObject(o.out());
+        assertThat((Map<String, Object>) d.get("provenance")).containsEntry("algorithm", "freetickets-dst").containsEntry("seed", 42L)
+                .doesNotContainKeys("member", "training_set_checksum");
+        List<Map<String, Object>> nets = (List<Map<String, Object>>) d.get("networks");
+        assertThat(nets.get(0)).containsEntry("name", "member-2.dst4j");
+        assertThat((Map<String, Object>) nets.get(0).get("provenance")).containsEntry("member", 2L).containsEntry("seed", 43L);
+        assertThat((Map<String, Object>) nets.get(1).get("provenance")).containsEntry("member", 1L).containsEntry("seed", 42L);
+        assertThat(HeldOutSplitTest.run("inspect", "--model", ens.toString()).out()).contains("trained by freetickets-dst, seed 42, on train");
     }
 
     @Test
