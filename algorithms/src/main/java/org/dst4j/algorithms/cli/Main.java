@@ -135,7 +135,8 @@ public final class Main {
             return 1;
         } catch (ModelTooLarge e) {
             // Loading a model: the data options cannot help, and neither can training fewer neurons.
-            System.err.println("dst4j " + name + ": out of memory loading the model " + e.model + " (" + e.getCause().getMessage() + "): "
+            Throwable why = e.getCause();
+            System.err.println("dst4j " + name + ": out of memory loading the model " + e.model + " (" + (why.getMessage() != null ? why.getMessage() : why) + "): "
                     + (e.getCause() instanceof org.dst4j.runtime.memory.OffHeap.LimitReached ? "raise the limit (" + raiseLimit() + ")"
                     : "the model does not fit in this machine's memory; free some RAM (its weights live outside the Java heap)")
                     + "; its files take " + org.dst4j.runtime.memory.OffHeap.size(e.bytes) + ", and loaded it needs about as much");

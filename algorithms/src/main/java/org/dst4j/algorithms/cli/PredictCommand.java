@@ -100,21 +100,33 @@ final class PredictCommand implements Command {
         return model;
     }
 
-    // The data options of predict, or fewer neurons, are no help when the model itself does not fit.
+    // The data options of predict, or fewer neurons, are no help when the model itself does not fit. Off-heap memory
+    // only: the Java heap and threads running out keep the general advice (-Xmx, a limiting JAVA_TOOL_OPTIONS).
     static Classifier loadModel(Path model, int threads) throws IOException {
         try {
             return Classifier.load(model, threads);
         } catch (OutOfMemoryError e) {
-            throw new Main.ModelTooLarge(model, filesSize(model), e);
+            String m = String.valueOf(e.getMessage());
+            if (!(e instanceof org.dst4j.runtime.memory.OffHeap.LimitReached)
+                    && (m.contains("Java heap") || m.contains("GC overhead") || m.contains("native thread"))) throw e;
+            throw new Main.ModelTooLarge(model, modelBytes(model), e);
         }
     }
 
-    private static long filesSize(Path model) {
+    // The model's own files: a model file, or a model directory's parts and manifest (not a run's charts and logs beside them).
+    private static long modelBytes(Path model) {
         long sum = 0;
-        try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(model)) {
-            for (Path f : (Iterable<Path>) files::iterator) if (java.nio.file.Files.isRegularFile(f)) sum += java.nio.file.Files.size(f);
+        try {
+            if (!java.nio.file.Files.isDirectory(model)) return java.nio.file.Files.size(model);
+            try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(model)) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    String n = f.getFileName().toString();
+                    boolean part = n.endsWith(".dst4j") || n.equals(EnsembleClassifier.MANIFEST) || n.equals(MultiHeadClassifier.MANIFEST);
+                    if (part && java.nio.file.Files.isRegularFile(f)) sum += java.nio.file.Files.size(f);
+                }
+            }
         } catch (IOException | java.io.UncheckedIOException e) {
-            // the size is only told to the user; what could be read is told
+            // only told to the user: what could be read is told
         }
         return sum;
     }

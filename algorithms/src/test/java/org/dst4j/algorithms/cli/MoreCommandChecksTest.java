@@ -97,6 +97,37 @@ class MoreCommandChecksTest {
         }
     }
 
+    // Only off-heap memory running out during a load is the model's size: the Java heap running out (here on a 6 MB
+    // header, at -Xmx12m) keeps the general advice, a larger heap, which the model-size message had replaced.
+    @Test
+    void theJavaHeapRunningOutWhileAModelLoadsKeepsTheHeapAdvice() throws Exception {
+        org.dst4j.nn.network.MlpConfig cfg = new org.dst4j.nn.network.MlpConfig(new int[] {3, 8, 2}, "relu", 0.6f,
+                org.dst4j.nn.layer.Activation.linear(), 0f, new org.dst4j.nn.init.Density.Uniform(0.5), new org.dst4j.nn.init.WeightInit.HeUniform());
+        Path model = dir.resolve("big-header.dst4j");
+        try (org.dst4j.nn.model.SparseClassifier c = new org.dst4j.nn.model.SparseClassifier(
+                org.dst4j.nn.network.SparseMlp.create(cfg, new org.dst4j.runtime.random.RandomStream(1), 2), null,
+                java.util.Map.of("notes", "n".repeat(6_000_000)), 1)) {
+            c.save(model);
+        }
+        Path input = Files.writeString(dir.resolve("in.csv"), "1,2,3\n4,5,6\n");
+        java.util.List<String> cmd = java.util.List.of(ProcessHandle.current().info().command().orElseThrow(), "-Xmx12m", "--add-modules",
+                "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "predict", "--model", model.toString(),
+                "--input", input.toString(), "--output", dir.resolve("p.csv").toString());
+        Path err = dir.resolve("child.err");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(err.toFile());
+        for (String v : new String[] {"JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS"}) pb.environment().remove(v);
+        Process child = pb.start();
+        try {
+            assertThat(child.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            String out = Files.readString(err);
+            assertThat(child.exitValue()).as(out).isEqualTo(1);
+            assertThat(out).contains("dst4j predict: out of memory (Java heap space, at most ", "a larger Java heap")
+                    .doesNotContain("loading the model").doesNotContain("\tat ");
+        } finally {
+            child.destroyForcibly();
+        }
+    }
+
     @Test
     void evaluatingNeedsAsManyTrainingSamplesAsClasses() throws Exception {
         StringBuilder sb = new StringBuilder();
