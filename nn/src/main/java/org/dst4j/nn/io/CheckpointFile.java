@@ -362,6 +362,9 @@ public final class CheckpointFile {
     /**
      * One tensor as a file describes it, before its data is read.
      *
+     * @param name the tensor's name, unique in its file
+     * @param dtype the type of its elements
+     * @param shape its dimensions
      * @param bytes the data's length: {@code product(shape) * dtype.size()}
      */
     public record Entry(String name, DType dtype, long[] shape, long bytes) {

@@ -80,10 +80,7 @@ class ModelFileLoadMemoryTest {
         Path file = saved(true);
         byte[] b = Files.readAllBytes(file);
         long before = OffHeap.bytesInUse();
-        List<String> names;
-        try (CheckpointFile.Index ix = CheckpointFile.open(file)) {
-            names = ix.names();
-        }
+        List<String> names = names(file);
         assertThat(names).contains("layer.2.side.velocity", "layer.2.bias_state");
         // One bit flipped in the first data byte of each tensor in turn, optimizer state included: inference reads
         // no velocity and no bias state, and a damaged one was found only because the whole file was read.
@@ -107,10 +104,7 @@ class ModelFileLoadMemoryTest {
         Path file = saved(false);
         byte[] b = Files.readAllBytes(file);
         long before = OffHeap.bytesInUse();
-        List<String> names;
-        try (CheckpointFile.Index ix = CheckpointFile.open(file)) {
-            names = ix.names();
-        }
+        List<String> names = names(file);
         Path f = dir.resolve("damaged.dst4j");
         for (String name : names) {
             int at = indexOf(b, name.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
@@ -143,6 +137,12 @@ class ModelFileLoadMemoryTest {
         ix.close();
         assertThatThrownBy(() -> ix.readInto(bias, java.lang.foreign.MemorySegment.ofArray(into)))
                 .isInstanceOf(IllegalStateException.class).hasMessage(file + ": the file's index is closed");
+    }
+
+    private static List<String> names(Path file) throws IOException {
+        try (CheckpointFile.Index ix = CheckpointFile.open(file)) {
+            return ix.names();
+        }
     }
 
     private static long dims(String name, List<String> names, Path file) throws IOException {
