@@ -446,12 +446,16 @@ public final class CheckpointFile {
          * damaged, which is the error to report then.
          */
         public synchronized IOException damage() {
-            try {
-                verifyUnread();
-                return null;
-            } catch (IOException e) {
-                return e;
+            if (closed) return null;
+            for (Located l : entries.values()) {
+                if (l.read) continue;
+                try {
+                    if (!matches(l, null)) return mismatch(l);
+                } catch (IOException e) {
+                    return null; // unreadable (an interrupt closed the file, say): no verdict
+                }
             }
+            return null;
         }
 
         /**
@@ -465,18 +469,25 @@ public final class CheckpointFile {
             }
         }
 
-        // into null: the data is only checked, a chunk at a time.
         private void check(Located l, MemorySegment into) throws IOException {
             if (closed) throw new IllegalStateException(r.file + ": the file's index is closed");
+            if (!matches(l, into)) throw mismatch(l);
+            l.read = true;
+        }
+
+        // Whether descriptor and data match the stored CRC; into null: the data is only read, a chunk at a time.
+        private boolean matches(Located l, MemorySegment into) throws IOException {
             CRC32C crc = new CRC32C();
             try {
                 crc.update(r.reread(l.at, (int) (l.dataAt - l.at)));
-                int actual = into != null ? r.into(l.dataAt, into, crc) : r.crcOf(l.dataAt, l.entry.bytes(), crc);
-                if (actual != l.crc) throw r.error(l.at, "tensor '" + l.entry.name() + "': CRC32C mismatch (file corrupted)");
+                return (into != null ? r.into(l.dataAt, into, crc) : r.crcOf(l.dataAt, l.entry.bytes(), crc)) == l.crc;
             } catch (java.nio.channels.ClosedByInterruptException e) {
                 throw AtomicFiles.interrupted(r.file, e);
             }
-            l.read = true;
+        }
+
+        private IOException mismatch(Located l) {
+            return r.error(l.at, "tensor '" + l.entry.name() + "': CRC32C mismatch (file corrupted)");
         }
 
         // Every tensor into one arena of its own, in file order.

@@ -177,7 +177,8 @@ public final class ModelFile {
             } catch (IOException | RuntimeException | Error e) {
                 // Error too: memory running out (an OutOfMemoryError from an allocation) must not strand the layers built.
                 Closing.after(e, () -> Closing.each(layers, SparseLinear::close));
-                if (e instanceof Error) throw e;
+                // An interrupt closed the file: there is nothing more to read, and the interrupt is the news.
+                if (e instanceof Error || e instanceof java.io.InterruptedIOException) throw e;
                 // A missing or mistyped tensor, a bad matrix: a file edited by hand, or one bit of it flipped. The CRCs tell.
                 IOException damage = ix.damage();
                 if (damage != null) {

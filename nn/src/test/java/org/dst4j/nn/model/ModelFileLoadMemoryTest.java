@@ -137,6 +137,26 @@ class ModelFileLoadMemoryTest {
         ix.close();
         assertThatThrownBy(() -> ix.readInto(bias, java.lang.foreign.MemorySegment.ofArray(into)))
                 .isInstanceOf(IllegalStateException.class).hasMessage(file + ": the file's index is closed");
+        assertThat(ix.damage()).isNull();
+    }
+
+    // A read interrupted closes the file: that is what the caller hears (the flag kept), not a damage verdict that
+    // reading the rest of the closed file would have made up.
+    @Test
+    void anInterruptedReadSaysSoAndGivesNoDamageVerdict() throws Exception {
+        Path file = saved(false);
+        try (CheckpointFile.Index ix = CheckpointFile.open(file)) {
+            CheckpointFile.Entry values = ix.entry("layer.0.values");
+            try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
+                Thread.currentThread().interrupt();
+                assertThatThrownBy(() -> ix.readInto(values, a.allocate(values.bytes()))).isInstanceOf(java.io.InterruptedIOException.class)
+                        .hasMessage(file + ": interrupted");
+                assertThat(ix.damage()).isNull();
+                assertThat(Thread.interrupted()).as("the interrupt flag is kept").isTrue();
+            }
+        } finally {
+            Thread.interrupted();
+        }
     }
 
     private static List<String> names(Path file) throws IOException {
