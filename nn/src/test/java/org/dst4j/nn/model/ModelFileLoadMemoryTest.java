@@ -87,7 +87,7 @@ class ModelFileLoadMemoryTest {
         for (String name : names) {
             byte[] damaged = b.clone();
             int at = indexOf(b, name.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-            int data = at + name.length() + 2 + (int) dims(name, names, file) * 8 + 8; // dtype, rank, dims, byte length
+            int data = at + name.length() + 2 + (int) rank(file, name) * 8 + 8; // dtype, rank, dims, byte length
             damaged[data] ^= 0x10;
             Path f = dir.resolve("damaged.dst4j");
             Files.write(f, damaged);
@@ -165,7 +165,7 @@ class ModelFileLoadMemoryTest {
         }
     }
 
-    private static long dims(String name, List<String> names, Path file) throws IOException {
+    private static long rank(Path file, String name) throws IOException {
         try (CheckpointFile.Index ix = CheckpointFile.open(file)) {
             return ix.entry(name).shape().length;
         }
