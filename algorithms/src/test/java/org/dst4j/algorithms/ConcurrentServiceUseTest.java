@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What an application serving and training models in one JVM relies on (README, "Threads in a service"):
+ * What an application serving and training models in one JVM relies on (docs/api.md, "Threads in a service"):
  * trainings running at once give the bits each gives alone; a classifier closed while request threads
  * (platform and virtual) call it fails those calls with the "closed" exception and nothing else.
  */

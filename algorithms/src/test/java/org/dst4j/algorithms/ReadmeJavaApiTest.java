@@ -15,9 +15,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The README's Java API examples are what someone embedding dst4j copies first, so they must compile
- * against the current API: each is extracted from the README and compiled here (not run: the first
- * trains on Fashion-MNIST).
+ * The Java API examples in the README and in docs/api.md are what someone embedding dst4j copies first, so they
+ * must compile against the current API: each is extracted and compiled here (not run: the first trains on
+ * Fashion-MNIST).
  */
 class ReadmeJavaApiTest {
     // Every ```java block of the '## Java API' section, in order.
@@ -25,10 +25,15 @@ class ReadmeJavaApiTest {
         int section = readme.indexOf("\n## Java API\n");
         assertThat(section).as("README has a '## Java API' section").isNotNegative();
         int next = readme.indexOf("\n## ", section + 1);
-        Matcher m = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(readme.substring(section, next < 0 ? readme.length() : next));
+        List<String> blocks = javaBlocks(readme.substring(section, next < 0 ? readme.length() : next));
+        assertThat(blocks).as("a ```java block in the Java API section").isNotEmpty();
+        return blocks;
+    }
+
+    static List<String> javaBlocks(String markdown) {
+        Matcher m = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(markdown);
         List<String> blocks = new ArrayList<>();
         while (m.find()) blocks.add(m.group(1));
-        assertThat(blocks).as("a ```java block in the Java API section").isNotEmpty();
         return blocks;
     }
 
@@ -52,14 +57,17 @@ class ReadmeJavaApiTest {
     }
 
     @Test
-    void theReadmeJavaApiExamplesCompile(@TempDir Path dir) throws Exception {
+    void theJavaApiExamplesCompile(@TempDir Path dir) throws Exception {
         // Surefire runs each module's tests from the module's directory.
-        List<String> snippets = javaApiExamples(Files.readString(Path.of("..", "README.md")));
-        assertThat(snippets).as("the algorithms example and the growth-region one").hasSizeGreaterThanOrEqualTo(2);
+        List<String> snippets = new ArrayList<>(javaApiExamples(Files.readString(Path.of("..", "README.md"))));
+        List<String> more = javaBlocks(Files.readString(Path.of("..", "docs", "api.md")));
+        assertThat(more).as("docs/api.md's growth-region example").isNotEmpty();
+        snippets.addAll(more);
         for (int i = 0; i < snippets.size(); i++) {
             Path sub = Files.createDirectories(dir.resolve("block" + i));
             StringWriter log = new StringWriter();
-            assertThat(compiles(sub, snippets.get(i), log)).as("the README's Java API example %d compiles; javac said:\n%s", i + 1, log).isTrue();
+            assertThat(compiles(sub, snippets.get(i), log)).as("Java API example %d (the README's, then docs/api.md's) compiles; javac said:\n%s",
+                    i + 1, log).isTrue();
         }
     }
 

@@ -285,7 +285,7 @@ final class QuickSelectionCommand implements Command {
     }
 
     // The strengths come from these weights: with them a user can check the ranking, or study the encoder, in
-    // NumPy. Written as export writes a model, so the README's SciPy snippet reads it.
+    // NumPy. Written as export writes a model, so the SciPy snippet of docs/cli.md (export) reads it.
     private static void writeAutoencoder(Path file, org.dst4j.nn.network.SparseMlp net, org.dst4j.nn.data.Standardizer std,
                                          QuickSelection.Scaling scaling) throws IOException {
         org.dst4j.nn.model.ModelExport.networkToNpz(net, std, Map.of("scaling", scaling.label()), "autoencoder", file);
