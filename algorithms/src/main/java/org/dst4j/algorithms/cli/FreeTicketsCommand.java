@@ -19,7 +19,8 @@ final class FreeTicketsCommand implements Command {
     @Override public String summary() { return "FreeTickets: DST and EDST ensembles of sparse networks (ensemble, members, diversity, FLOPs)"; }
 
     static final RunDirectory.Outputs OUTPUTS = RunDirectory.Outputs.of("member-*.dst4j", "member-*.dst4j.candidate",
-            EnsembleClassifier.MANIFEST, FreeTickets.METRICS, FreeTickets.LOG, FreeTickets.CHART);
+            EnsembleClassifier.MANIFEST, FreeTickets.METRICS, FreeTickets.LOG, FreeTickets.CHART, FreeTickets.CHECKPOINT)
+            .resumableFrom(FreeTickets.CHECKPOINT, FreeTickets.METRICS);
 
     @Override
     public int run(String[] args) throws UsageException, UserException, IOException, DataFormatException {
@@ -49,9 +50,12 @@ final class FreeTicketsCommand implements Command {
                 .option("member-splits", null, "dst: own (each member holds out different samples, drawn from its seed; the default) or shared (one split, as the reference code)")
                 .option("seed", String.valueOf(d.seed()), "random seed (dst members use seed, seed+1, ...)")
                 .option("threads", String.valueOf(Runtime.getRuntime().availableProcessors()), "worker threads")
-                .option("out", "runs/freetickets", "output directory: member models, ensemble.json, metrics.json, members.png"));
+                .option("out", "runs/freetickets", "output directory: member models, ensemble.json, metrics.json, members.png")
+                .option("resume", null, "continue the run whose checkpoint is in this directory, as it was set up (give only --threads, --seed and the data options)"));
         RunDirectory.declare(o);
         if (!o.parse(args)) return 0;
+        Path resume = o.path("resume");
+        if (resume != null) return resume(o, resume);
         FreeTicketsConfig cfg;
         try {
             Variant variant = Variant.valueOf(o.choice("variant", "dst", "edst").toUpperCase(java.util.Locale.ROOT));
@@ -101,22 +105,63 @@ final class FreeTicketsCommand implements Command {
             }
             // Claimed last: with --overwrite the earlier run is deleted, so only once the run is sure to start.
             Path out = RunDirectory.claim(o, OUTPUTS);
-            int[] done = {0};
-            FreeTickets.Result r = FreeTickets.run(cfg, data, !o.flag("no-standardize"), out, new TrainingProgress() {
-                @Override public void batch(int epoch, int d2, int total) {
-                    progress.batch(done[0], d2, total);
-                }
-
-                @Override public void epoch(String phase, EpochMetrics m) {
-                    done[0]++;
-                    progress.line(String.format("%s epoch %d  train loss %.4f acc %.4f  test loss %.4f acc %.4f  lr %.4g  %.2fs (evolution %.3fs)",
-                            phase, m.epoch(), m.trainLoss(), m.trainAccuracy(), m.testLoss(), m.testAccuracy(), m.learningRate(),
-                            m.epochSeconds(), m.evolutionSeconds()));
-                }
-            });
+            FreeTickets.Result r = FreeTickets.run(cfg, data, !o.flag("no-standardize"), out, progress(progress, 0));
             print(cfg, r, out);
             return 0;
         }
+    }
+
+    // FreeTickets.resume rebuilds the run from its checkpoint and writes into that directory; only where it runs and
+    // how the same data is found (data options; --seed draws a single file's hold-out split) still apply.
+    private static int resume(Options o, Path dir) throws UsageException, UserException, IOException, DataFormatException {
+        List<String> ignored = Stream.of("variant", "members", "hidden", "density", "epochs", "explore-epochs", "refine-epochs", "batch", "lr",
+                "momentum", "weight-decay", "dropout", "activation", "prune-rate", "prune-schedule", "large-prune-rate", "update-interval", "grow",
+                "prune-scope", "valid-split", "member-splits", "out", "no-standardize", "overwrite").filter(o::given).map(n -> "--" + n).toList();
+        if (!ignored.isEmpty()) {
+            throw new UsageException("--resume continues the run as its checkpoint defines it; drop " + String.join(", ", ignored)
+                    + " (with --resume only --threads, --seed and the data options apply)");
+        }
+        if (o.given("seed") && !DataArgs.heldOut(o)) {
+            throw new UsageException("--seed with --resume only chooses a single --data file's held-out test split; this data has its own test set");
+        }
+        int threads = o.integer("threads", 1, 4096);
+        // Before the data loads: a mistyped directory is reported at once.
+        if (java.nio.file.Files.isRegularFile(dir)) {
+            throw new UserException("--resume " + dir + " is a file; expected the run's directory");
+        }
+        FreeTickets.Resumable run;
+        try {
+            run = FreeTickets.resumable(dir, threads);
+        } catch (IOException e) {
+            throw new UserException("--resume " + e.getMessage());
+        }
+        FreeTicketsConfig cfg = run.config();
+        long splitSeed = o.given("seed") ? o.longValue("seed") : cfg.seed(); // the split the run was started with
+        try (DatasetSplit data = DataArgs.load(o, splitSeed)) {
+            RunDirectory.resuming(dir); // a Ctrl-C waits for the training to stop between batches
+            System.err.printf("dst4j freetickets %s, M=%d, resumed after %s: %s, %d train / %d test samples, %d features, %d classes%n",
+                    cfg.variant().label(), cfg.members(), RunSummary.count(run.epochsDone(), "epoch"), data.train().name(), data.train().samples(),
+                    data.test().samples(), data.train().features(), data.train().classes());
+            FreeTickets.Result r = FreeTickets.resume(dir, data, threads, progress(new Progress(cfg.totalEpochs()), run.epochsDone()));
+            print(cfg.withThreads(threads), r, dir);
+            return 0;
+        }
+    }
+
+    private static TrainingProgress progress(Progress progress, int epochsDone) {
+        int[] done = {epochsDone};
+        return new TrainingProgress() {
+            @Override public void batch(int epoch, int d2, int total) {
+                progress.batch(done[0], d2, total);
+            }
+
+            @Override public void epoch(String phase, EpochMetrics m) {
+                done[0]++;
+                progress.line(String.format("%s epoch %d  train loss %.4f acc %.4f  test loss %.4f acc %.4f  lr %.4g  %.2fs (evolution %.3fs)",
+                        phase, m.epoch(), m.trainLoss(), m.trainAccuracy(), m.testLoss(), m.testAccuracy(), m.learningRate(),
+                        m.epochSeconds(), m.evolutionSeconds()));
+            }
+        };
     }
 
     private static void print(FreeTicketsConfig cfg, FreeTickets.Result r, Path out) {

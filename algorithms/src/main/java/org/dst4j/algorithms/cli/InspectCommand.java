@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.dst4j.algorithms.freetickets.FreeTicketsConfig;
 import org.dst4j.nn.io.Json;
 import org.dst4j.nn.layer.SparseLinear;
 import org.dst4j.nn.model.Classifier;
@@ -200,8 +201,21 @@ final class InspectCommand implements Command {
             sb.append(", dst4j ").append(prov.get("dst4j_version")).append('\n');
         }
         if (d.get("training") instanceof Map<?, ?> t && t.get("config") != null) {
-            // A SET checkpoint of a run cut short says how far it got (set --resume continues it).
-            if (t.get("epochs_done") instanceof Number done && t.get("config") instanceof Map<?, ?> cfg && cfg.get("epochs") instanceof Number all
+            // A checkpoint of a run cut short says how far it got (set --resume and freetickets --resume continue it). A
+            // FreeTickets checkpoint counts the records of the whole run; its epochs_done are the DST member's.
+            if (t.get("records") instanceof Number records && t.get("config") instanceof Map<?, ?> cfg && cfg.get("variant") != null) {
+                try {
+                    @SuppressWarnings("unchecked") FreeTicketsConfig run = FreeTicketsConfig.fromMap((Map<String, Object>) cfg, 1);
+                    sb.append("epochs done: ").append(records).append(" of ").append(run.totalEpochs());
+                    if (run.variant() == FreeTicketsConfig.Variant.DST && t.get("member") instanceof Number m) {
+                        sb.append(" (member ").append(m.longValue() + 1).append(" of ").append(run.members()).append(": ")
+                                .append(t.get("epochs_done")).append(" of its ").append(run.epochs()).append(')');
+                    }
+                    sb.append('\n');
+                } catch (IllegalArgumentException e) {
+                    sb.append("epochs done: unreadable (").append(e.getMessage()).append(")\n");
+                }
+            } else if (t.get("epochs_done") instanceof Number done && t.get("config") instanceof Map<?, ?> cfg && cfg.get("epochs") instanceof Number all
                     && done.longValue() < all.longValue()) {
                 sb.append("epochs done: ").append(t.get("epochs_done")).append(" of ").append(cfg.get("epochs")).append('\n');
             }

@@ -35,15 +35,21 @@ final class RunDirectory {
     /**
      * The names (globs, relative to the run directory) a command writes; directories are removed whole.
      * {@code checkpoint}, when not null, is the file a failed run can be resumed from: a run that wrote it is
-     * kept when it fails.
+     * kept when it fails. {@code finished}, when not null, is a file only a run that finished writes (a SET
+     * run keeps its checkpoint then).
      */
-    record Outputs(List<String> globs, String checkpoint) {
+    record Outputs(List<String> globs, String checkpoint, String finished) {
         static Outputs of(String... globs) {
-            return new Outputs(List.of(globs), null);
+            return new Outputs(List.of(globs), null, null);
         }
 
-        Outputs resumableFrom(String checkpoint) {
-            return new Outputs(globs, checkpoint);
+        Outputs resumableFrom(String checkpoint, String finished) {
+            return new Outputs(globs, checkpoint, finished);
+        }
+
+        // Whether dir holds a run stopped part-way that --resume continues.
+        boolean resumable(Path dir) {
+            return checkpoint != null && Files.isRegularFile(dir.resolve(checkpoint)) && (finished == null || !Files.exists(dir.resolve(finished)));
         }
 
         // Interrupted writes leave AtomicFiles' temporaries (".NAME.123.tmp") behind, and a killed command its
@@ -156,7 +162,10 @@ final class RunDirectory {
         if (o.given("out") && !o.flag("overwrite")) {
             List<Path> earlier = earlierOutputs(out, outputs);
             if (!earlier.isEmpty()) {
-                throw new UsageException("--out " + out + " holds an earlier run (" + names(earlier) + "); give --overwrite to replace it, or another --out");
+                // A run stopped part-way, whose checkpoint was kept for it: continuing it is the likelier wish.
+                throw new UsageException("--out " + out + " holds an earlier run (" + names(earlier) + "); "
+                        + (outputs.resumable(out) ? "continue it with --resume " + out + ", give --overwrite to start over" : "give --overwrite to replace it")
+                        + ", or another --out");
             }
         }
         Path existing = nearestExisting(out.toAbsolutePath());

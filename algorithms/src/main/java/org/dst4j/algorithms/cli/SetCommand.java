@@ -89,7 +89,7 @@ final class SetCommand implements Command {
     }
 
     static final RunDirectory.Outputs OUTPUTS = RunDirectory.Outputs.of(SetTraining.MODEL, SetTraining.CHECKPOINT, SetTraining.METRICS, SetTraining.CURVE)
-            .resumableFrom(SetTraining.CHECKPOINT);
+            .resumableFrom(SetTraining.CHECKPOINT, SetTraining.MODEL);
 
     @Override
     public int run(String[] args) throws UsageException, UserException, IOException, DataFormatException {

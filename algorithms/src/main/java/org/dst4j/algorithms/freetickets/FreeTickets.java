@@ -58,7 +58,9 @@ import org.dst4j.runtime.resource.Closing;
  * <p>A run writes into its directory one model file per member ({@code member-1.dst4j}, …: the DST
  * members' final models, or EDST's tickets), the ensemble manifest ({@value EnsembleClassifier#MANIFEST},
  * so {@code predict} and {@link EnsembleClassifier#load} read the directory as one model), per-epoch
- * {@value #LOG}, the ensemble evaluation {@value #METRICS} and {@value #CHART}.
+ * {@value #LOG}, the ensemble evaluation {@value #METRICS} and {@value #CHART}. While it trains it keeps
+ * {@value #CHECKPOINT} (the network under way, its optimizer and the run's state after the latest epoch),
+ * from which {@link #resume} continues a run that was stopped or killed; it is removed once the results are written.
  */
 public final class FreeTickets {
     /** The ensemble's and members' test metrics, diversity, cost and configuration. */
@@ -67,6 +69,8 @@ public final class FreeTickets {
     public static final String LOG = "metrics.jsonl";
     /** Test accuracy of each member and of the ensemble. */
     public static final String CHART = "members.png";
+    /** The run's state after its latest epoch, while it trains: what {@link #resume} continues from. */
+    public static final String CHECKPOINT = "checkpoint.dst4j";
 
     /**
      * What a run produced: test metrics of the ensemble and its members, topology distance between
@@ -124,36 +128,100 @@ public final class FreeTickets {
         Objects.requireNonNull(cfg, "cfg");
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(out, "out");
+        return run(cfg, data, standardize, out, progress, null);
+    }
+
+    /**
+     * Continues the run whose {@value #CHECKPOINT} is in {@code dir} (stopped or killed while it trained) and
+     * ends it as it would have ended uninterrupted: the same member files, log and metrics (the training
+     * time aside), whatever the thread counts before and after.
+     *
+     * @param dir the run's directory
+     * @param data the data the run was started on: its training and test sets are checked against the checksums
+     *     the checkpoint records
+     * @param threads worker threads for the rest of the run
+     * @param progress told of every batch and epoch still to train, or null for no progress reporting
+     * @return as {@link #run}, for the whole run
+     * @throws IOException if {@code dir} holds no readable FreeTickets checkpoint (or the files beside it do not
+     *     match it), the data differs from the run's, or writing fails
+     * @throws IllegalArgumentException if {@code threads < 1}
+     * @throws java.util.concurrent.CancellationException if the calling thread is interrupted, as for {@link #run}
+     */
+    public static Result resume(Path dir, DatasetSplit data, int threads, TrainingProgress progress) throws IOException {
+        Objects.requireNonNull(dir, "dir");
+        Objects.requireNonNull(data, "data");
+        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        Saved saved = Saved.read(dir, threads);
+        saved.checkData(dir, data);
+        return run(saved.cfg(), data, saved.standardize(), dir, progress, saved);
+    }
+
+    /**
+     * The configuration of the run whose {@value #CHECKPOINT} is in {@code dir} (with {@code threads}) and the
+     * epochs it has trained, over all its members: what {@link #resume} will continue, e.g. to size a progress display.
+     *
+     * @throws IOException if {@code dir} holds no readable FreeTickets checkpoint
+     * @throws IllegalArgumentException if {@code threads < 1}
+     */
+    public static Resumable resumable(Path dir, int threads) throws IOException {
+        Objects.requireNonNull(dir, "dir");
+        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        Saved saved = Saved.read(dir, threads);
+        return new Resumable(saved.cfg(), saved.records());
+    }
+
+    /**
+     * What a checkpoint says of its run.
+     *
+     * @param config the run's configuration
+     * @param epochsDone epochs trained so far over the whole run (all DST members', or EDST's one run)
+     */
+    public record Resumable(FreeTicketsConfig config, int epochsDone) {
+        /** Checks the count. */
+        public Resumable {
+            Objects.requireNonNull(config, "config");
+            if (epochsDone < 0) throw new IllegalArgumentException("epochsDone must be >= 0, got " + epochsDone);
+        }
+    }
+
+    private static Result run(FreeTicketsConfig cfg, DatasetSplit data, boolean standardize, Path out, TrainingProgress progress,
+                              Saved from) throws IOException {
         data.train().requireTrainingSamples();
         if (progress == null) progress = new TrainingProgress() {};
         Files.createDirectories(out);
         List<Path> files = new ArrayList<>();
         for (int i = 1; i <= cfg.members(); i++) files.add(out.resolve("member-" + i + ".dst4j"));
-        long[] flops = new long[2];
         Map<Path, Selection> selected = new LinkedHashMap<>();
-        long t0 = System.nanoTime();
+        if (from != null) {
+            from.selected().forEach((name, sel) -> selected.put(out.resolve(name), sel));
+            // A candidate written by the epoch the kill cut short: that epoch is trained again.
+            for (Path f : files) Files.deleteIfExists(Checkpoints.candidate(f));
+            AtomicFiles.removeTemporaries(out, List.of(CHECKPOINT, LOG, METRICS, CHART, EnsembleClassifier.MANIFEST));
+        }
+        Saver saver = new Saver(out.resolve(CHECKPOINT), cfg, standardize, provenance(cfg, data), selected, from);
         try (WorkerPool pool = new WorkerPool(cfg.threads());
-             MetricsLog log = MetricsLog.create(out.resolve(LOG))) {
+             MetricsLog log = from == null ? MetricsLog.create(out.resolve(LOG)) : MetricsLog.resumeAfter(out.resolve(LOG), from.records())) {
             ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
             Given given = new Given(data.train().name(), data.train().checksum());
             if (cfg.variant() == Variant.DST) {
-                for (int i = 0; i < cfg.members(); i++) {
+                for (int i = from == null ? 0 : from.member(); i < cfg.members(); i++) {
+                    Saved at = from != null && i == from.member() ? from : null;
                     // A shared split is copied out again for each member: the same samples, one copy alive at a time.
                     try (HeldOut h = HeldOut.of(cfg, data, cfg.splitSeed(i), standardize)) {
-                        long[] f = trainDstMember(cfg, i, h.training(), h.valid(), h.std(), given, pk, files.get(i), selected, log, progress);
-                        flops[0] += f[0];
-                        flops[1] = f[1];
+                        long[] f = trainDstMember(cfg, i, h.training(), h.valid(), h.std(), given, pk, files.get(i), selected, log, progress, saver, at);
+                        saver.flops[0] += f[0];
+                        saver.flops[1] = f[1];
                     }
                 }
             } else {
                 try (HeldOut h = HeldOut.of(cfg, data, cfg.seed(), standardize)) {
-                    long[] f = trainEdst(cfg, h.training(), h.valid(), h.std(), given, pk, files, selected, log, progress);
-                    flops[0] = f[0];
-                    flops[1] = f[1];
+                    long[] f = trainEdst(cfg, h.training(), h.valid(), h.std(), given, pk, files, selected, log, progress, saver, from);
+                    saver.flops[0] = f[0];
+                    saver.flops[1] = f[1];
                 }
             }
         }
-        double trainSeconds = (System.nanoTime() - t0) / 1e9;
+        double trainSeconds = saver.seconds();
         List<String> names = files.stream().map(p -> p.getFileName().toString()).toList();
         EnsembleClassifier.writeManifest(out, names, Map.of("variant", cfg.variant().label()));
         try (EnsembleClassifier ensemble = EnsembleClassifier.load(out, cfg.threads())) {
@@ -165,9 +233,11 @@ public final class FreeTickets {
                     dist[i][j] = TopologyDistance.byLayer(ensemble.members().get(i).network(), ensemble.members().get(j).network());
                 }
             }
-            Result r = new Result(test, dist, flops[0], flops[1], trainSeconds, files);
+            Result r = new Result(test, dist, saver.flops[0], saver.flops[1], trainSeconds, files);
             AtomicFiles.writeString(out.resolve(METRICS), Json.write(metrics(cfg, r, names, files, selected)) + "\n");
             Charts.write(out.resolve(CHART), f -> chart(cfg, test).write(f));
+            // The run is whole: nothing left to resume.
+            Files.deleteIfExists(out.resolve(CHECKPOINT));
             return r;
         }
     }
@@ -197,24 +267,46 @@ public final class FreeTickets {
         }
     }
 
-    // One DST member: its own seed, multi-step learning rate, DST prune schedule. Returns {sparse, dense} FLOPs.
+    // One DST member: its own seed, multi-step learning rate, DST prune schedule; continued from `at` when it is
+    // the member a checkpoint was written in. Returns {sparse, dense} FLOPs.
     private static long[] trainDstMember(FreeTicketsConfig cfg, int member, DatasetSplit data, Dataset valid, Standardizer std, Given given,
                                          ParallelKernels pk, Path file, Map<Path, Selection> selected, MetricsLog log,
-                                         TrainingProgress progress) throws IOException {
+                                         TrainingProgress progress, Saver saver, Saved at) throws IOException {
         long seed = cfg.seed() + member;
-        try (SparseMlp net = newNetwork(cfg, data, seed)) {
-            if (valid == null) {
-                trainDst(net, cfg, seed, data, std, pk, log, progress, "member " + (member + 1) + "/" + cfg.members(), member + 1);
-                ModelFile.save(file, net, null, std, header(cfg, member + 1, given));
-            } else {
-                Checkpoints best = new Checkpoints(net, valid, std, pk, selected, epoch -> file, ticket -> header(cfg, member + 1, given));
-                RngStreams rng = new RngStreams(seed);
-                Trainer.State state = new Trainer.State(rng.stream("shuffle"), rng.stream("evolution"));
-                train(cfg, cfg.epochs(), dstLearningRate(cfg), pruneSchedule(cfg), net, data, std, pk, state, log, progress,
-                        "member " + (member + 1) + "/" + cfg.members(), member + 1, best);
-            }
-            return new long[] {net.trainingFlops(), net.denseTrainingFlops()};
+        Sgd opt = new Sgd(cfg.momentum(), cfg.weightDecay());
+        try (SparseMlp net = network(cfg, data, seed, opt, saver, at)) {
+            long[] before = at == null ? new long[2] : at.networkFlops();
+            EpochHook best = valid == null ? null
+                    : new Checkpoints(net, valid, std, pk, selected, epoch -> file, epoch -> header(cfg, member + 1, given));
+            train(cfg, cfg.epochs(), dstLearningRate(cfg), pruneSchedule(cfg), net, opt, data, std, pk, trainerState(seed, at), log, progress,
+                    "member " + (member + 1) + "/" + cfg.members(), member + 1, best, s -> saver.save(net, opt, std, member, s, before));
+            if (valid == null) ModelFile.save(file, net, null, std, header(cfg, member + 1, given));
+            return new long[] {before[0] + net.trainingFlops(), before[1] + net.denseTrainingFlops()};
         }
+    }
+
+    // A new network, or the one the checkpoint holds (with its optimizer state), checked against the network the run's settings build.
+    private static SparseMlp network(FreeTicketsConfig cfg, DatasetSplit data, long seed, Sgd opt, Saver saver, Saved at) throws IOException {
+        if (at == null) return newNetwork(cfg, data, seed);
+        SparseMlp net = ModelFile.load(saver.file, opt).net();
+        MlpConfig built = mlpConfig(cfg, data);
+        if (!net.config().equals(built)) {
+            net.close();
+            throw new IOException(saver.file + " holds the network " + net.config() + ", but its training config on this data makes " + built + " (file edited?)");
+        }
+        return net;
+    }
+
+    private static Trainer.State trainerState(long seed, Saved at) {
+        RngStreams rng = new RngStreams(seed);
+        Trainer.State state = new Trainer.State(rng.stream("shuffle"), rng.stream("evolution"));
+        if (at != null) {
+            state.epochsDone = at.epochsDone();
+            state.step = at.step();
+            state.shuffle.restore(at.rngShuffle());
+            state.evolution.restore(at.rngEvolution());
+        }
+        return state;
     }
 
     /**
@@ -234,9 +326,8 @@ public final class FreeTickets {
         Objects.requireNonNull(log, "log");
         Objects.requireNonNull(phase, "phase");
         if (progress == null) progress = new TrainingProgress() {};
-        RngStreams rng = new RngStreams(seed);
-        Trainer.State state = new Trainer.State(rng.stream("shuffle"), rng.stream("evolution"));
-        train(cfg, cfg.epochs(), dstLearningRate(cfg), pruneSchedule(cfg), net, data, std, pk, state, log, progress, phase, member, null);
+        train(cfg, cfg.epochs(), dstLearningRate(cfg), pruneSchedule(cfg), net, new Sgd(cfg.momentum(), cfg.weightDecay()), data, std, pk,
+                trainerState(seed, null), log, progress, phase, member, null, null);
     }
 
     static LearningRate dstLearningRate(FreeTicketsConfig cfg) {
@@ -276,7 +367,8 @@ public final class FreeTickets {
     // The one EDST run: exploration, then refinement phases each ending in a ticket saved before the large prune
     // (or, with a validation set, each phase's best epoch on it).
     private static long[] trainEdst(FreeTicketsConfig cfg, DatasetSplit data, Dataset valid, Standardizer std, Given given, ParallelKernels pk,
-                                    List<Path> files, Map<Path, Selection> selected, MetricsLog log, TrainingProgress progress) throws IOException {
+                                    List<Path> files, Map<Path, Selection> selected, MetricsLog log, TrainingProgress progress,
+                                    Saver saver, Saved from) throws IOException {
         int explore = cfg.exploreEpochs(), refine = cfg.refineEpochs(), m = cfg.members();
         int total = explore + m * refine;
         int[] starts = new int[1 + 2 * m];
@@ -292,14 +384,14 @@ public final class FreeTickets {
         LearningRate lr = explore == 0 ? new LearningRate.Piecewise(Arrays.copyOfRange(starts, 1, starts.length),
                 Arrays.copyOfRange(rates, 1, rates.length)) : new LearningRate.Piecewise(starts, rates);
         EvolutionSchedule schedule = new EdstSchedule(pruneSchedule(cfg), cfg.largePruneRate(), explore, refine, m);
-        try (SparseMlp net = newNetwork(cfg, data, cfg.seed())) {
-            RngStreams rng = new RngStreams(cfg.seed());
-            Trainer.State state = new Trainer.State(rng.stream("shuffle"), rng.stream("evolution"));
+        Sgd opt = new Sgd(cfg.momentum(), cfg.weightDecay());
+        try (SparseMlp net = network(cfg, data, cfg.seed(), opt, saver, from)) {
+            long[] before = from == null ? new long[2] : from.networkFlops();
             EpochHook hook;
             if (valid != null) {
                 // Candidates are the refinement epochs only; each phase keeps its own best.
                 hook = new Checkpoints(net, valid, std, pk, selected, epoch -> epoch < explore ? null : files.get((epoch - explore) / refine),
-                        ticket -> header(cfg, ticket, given));
+                        epoch -> header(cfg, (epoch - explore) / refine + 1, given));
             } else {
                 hook = (epoch, s) -> {
                     int done = epoch + 1 - explore;
@@ -313,8 +405,9 @@ public final class FreeTickets {
                     }
                 };
             }
-            train(cfg, total, lr, schedule, net, data, std, pk, state, log, progress, "edst", 0, hook);
-            return new long[] {net.trainingFlops(), net.denseTrainingFlops()};
+            train(cfg, total, lr, schedule, net, opt, data, std, pk, trainerState(cfg.seed(), from), log, progress, "edst", 0, hook,
+                    s -> saver.save(net, opt, std, 0, s, before));
+            return new long[] {before[0] + net.trainingFlops(), before[1] + net.denseTrainingFlops()};
         }
     }
 
@@ -353,7 +446,8 @@ public final class FreeTickets {
      * candidate for that file: the model as trained (before the epoch's topology update, which would
      * otherwise be judged freshly pruned) is written next to it, then scored on the validation set once
      * the epoch is done (it cannot be run earlier: the network's buffers still hold the last batch that
-     * RigL regrows from), and replaces the file when its accuracy beats every earlier candidate's.
+     * RigL regrows from), and replaces the file when its accuracy beats every earlier candidate's. {@code header}
+     * gives the header of the model an epoch writes.
      */
     static final class Checkpoints implements EpochHook {
         private final SparseMlp net;
@@ -363,7 +457,6 @@ public final class FreeTickets {
         private final Map<Path, Selection> selected;
         private final IntFunction<Path> target;
         private final IntFunction<Map<String, Object>> header;
-        private final Map<Path, Integer> tickets = new LinkedHashMap<>();
 
         Checkpoints(SparseMlp net, Dataset valid, Standardizer std, ParallelKernels pk, Map<Path, Selection> selected,
                     IntFunction<Path> target, IntFunction<Map<String, Object>> header) {
@@ -376,16 +469,15 @@ public final class FreeTickets {
             this.header = header;
         }
 
-        private static Path candidate(Path file) {
+        static Path candidate(Path file) {
             return file.resolveSibling(file.getFileName() + ".candidate");
         }
 
         @Override public void epochTrained(int epoch, Trainer.State s) {
             Path file = target.apply(epoch);
             if (file == null) return;
-            int ticket = tickets.computeIfAbsent(file, f -> tickets.size() + 1);
             try {
-                ModelFile.save(candidate(file), net, null, std, header.apply(ticket));
+                ModelFile.save(candidate(file), net, null, std, header.apply(epoch));
             } catch (IOException e) {
                 throw new Trainer.FileWriteException(e);
             }
@@ -416,11 +508,16 @@ public final class FreeTickets {
         }
     }
 
-    private static void train(FreeTicketsConfig cfg, int epochs, LearningRate lr, EvolutionSchedule schedule, Network net,
+    /** Writes the run's checkpoint once an epoch is done and logged. */
+    private interface EpochSaver {
+        void save(Trainer.State s) throws IOException;
+    }
+
+    private static void train(FreeTicketsConfig cfg, int epochs, LearningRate lr, EvolutionSchedule schedule, Network net, Sgd opt,
                               DatasetSplit data, Standardizer std, ParallelKernels pk, Trainer.State state, MetricsLog log,
-                              TrainingProgress progress, String phase, int member, EpochHook hook) throws IOException {
+                              TrainingProgress progress, String phase, int member, EpochHook hook, EpochSaver saver) throws IOException {
         GrowRule grow = cfg.grow().equals("gradient") ? new GradientGrow() : new RandomGrow();
-        Trainer.Settings settings = new Trainer.Settings(epochs, cfg.batch(), lr, new Sgd(cfg.momentum(), cfg.weightDecay()),
+        Trainer.Settings settings = new Trainer.Settings(epochs, cfg.batch(), lr, opt,
                 new SoftmaxCrossEntropy(), evolution(cfg, grow, schedule), 1000);
         try {
             new Trainer(pk, settings).run(net, data.train(), data.test(), std, state, new Trainer.Listener() {
@@ -445,6 +542,7 @@ public final class FreeTickets {
                     if (hook != null) hook.epochDone(m.epoch() - 1, r);
                     try {
                         log.append(r);
+                        if (saver != null) saver.save(s);
                     } catch (IOException e) {
                         throw new Trainer.FileWriteException(e);
                     }
@@ -459,10 +557,166 @@ public final class FreeTickets {
     }
 
     private static SparseMlp newNetwork(FreeTicketsConfig cfg, DatasetSplit data, long seed) {
-        MlpConfig mlp = new MlpConfig(MlpConfig.sizes(data.train().features(), cfg.hidden(), data.train().classes()), cfg.activation(), 0.6f, Activation.linear(), cfg.dropout(),
-                new Density.Erk(cfg.density()), new WeightInit.HeUniform());
         RngStreams rng = new RngStreams(seed);
-        return SparseMlp.create(mlp, rng.stream("init"), rng.stream("dropout").nextLong());
+        return SparseMlp.create(mlpConfig(cfg, data), rng.stream("init"), rng.stream("dropout").nextLong());
+    }
+
+    private static MlpConfig mlpConfig(FreeTicketsConfig cfg, DatasetSplit data) {
+        return new MlpConfig(MlpConfig.sizes(data.train().features(), cfg.hidden(), data.train().classes()), cfg.activation(), 0.6f, Activation.linear(), cfg.dropout(),
+                new Density.Erk(cfg.density()), new WeightInit.HeUniform());
+    }
+
+    // The checkpoint's provenance: the data as given (predict and resume find a single file's held-out split by it) and the test set.
+    private static Map<String, Object> provenance(FreeTicketsConfig cfg, DatasetSplit data) {
+        Map<String, Object> more = new LinkedHashMap<>();
+        more.put("test_checksum", data.test().checksum());
+        more.put("train_samples", data.train().samples());
+        more.put("test_samples", data.test().samples());
+        return ModelFile.provenance("freetickets-" + cfg.variant().label(), cfg.seed(), data.train().name(), data.train().checksum(), more);
+    }
+
+    // Writes the checkpoint after every epoch: the network under way with its optimizer state, and in the header what
+    // the run needs to go on from there. Keeps the run's counters too: FLOPs of the members done, records logged, time.
+    private static final class Saver {
+        final Path file;
+        final long[] flops;
+        private final FreeTicketsConfig cfg;
+        private final boolean standardize;
+        private final Map<String, Object> provenance;
+        private final Map<Path, Selection> selected;
+        private final double secondsBefore;
+        private final long t0 = System.nanoTime();
+        private int records;
+
+        Saver(Path file, FreeTicketsConfig cfg, boolean standardize, Map<String, Object> provenance, Map<Path, Selection> selected, Saved from) {
+            this.file = file;
+            this.cfg = cfg;
+            this.standardize = standardize;
+            this.provenance = provenance;
+            this.selected = selected;
+            flops = from == null ? new long[2] : from.flopsDone();
+            records = from == null ? 0 : from.records();
+            secondsBefore = from == null ? 0 : from.seconds();
+        }
+
+        double seconds() {
+            return secondsBefore + (System.nanoTime() - t0) / 1e9;
+        }
+
+        // `before`: the FLOPs the network had spent when it was loaded from the checkpoint (its counters start at 0).
+        void save(SparseMlp net, Sgd opt, Standardizer std, int member, Trainer.State s, long[] before) throws IOException {
+            records++;
+            Map<String, Object> t = new LinkedHashMap<>();
+            t.put("config", cfg.toMap());
+            t.put("standardize", standardize);
+            t.put("member", member);
+            t.put("epochs_done", s.epochsDone);
+            t.put("step", s.step);
+            t.put("rng_shuffle", s.shuffle.state());
+            t.put("rng_evolution", s.evolution.state());
+            t.put("records", records);
+            t.put("flops_done", flops.clone());
+            t.put("network_flops", new long[] {before[0] + net.trainingFlops(), before[1] + net.denseTrainingFlops()});
+            t.put("train_seconds", seconds());
+            List<Object> sel = new ArrayList<>();
+            selected.forEach((f, x) -> {
+                Map<String, Object> e = new LinkedHashMap<>();
+                e.put("file", f.getFileName().toString());
+                e.put("epoch", x.epoch());
+                e.put("accuracy", x.accuracy());
+                e.put("loss", x.loss());
+                sel.add(e);
+            });
+            t.put("selected", sel);
+            Map<String, Object> h = new LinkedHashMap<>();
+            h.put("training", t);
+            h.put("provenance", provenance);
+            ModelFile.save(file, net, opt, std, h);
+        }
+    }
+
+    // What a checkpoint's header says (Saver.save writes it): member is the DST member under way (0 for EDST),
+    // epochsDone its epochs, records the log's records over the whole run.
+    private record Saved(FreeTicketsConfig cfg, boolean standardize, int member, int epochsDone, long step, long[] rngShuffle,
+                         long[] rngEvolution, int records, long[] flopsDone, long[] networkFlops, double seconds,
+                         Map<String, Selection> selected, long trainChecksum, long testChecksum, Map<String, Object> provenance) {
+        static Saved read(Path dir, int threads) throws IOException {
+            Path file = dir.resolve(CHECKPOINT);
+            if (!Files.isRegularFile(file)) {
+                throw new IOException(dir + ": no " + CHECKPOINT + " there" + (Files.exists(dir.resolve(METRICS))
+                        ? " (the run had finished: its results are in " + METRICS + ")" : ""));
+            }
+            Map<String, Object> h;
+            try (org.dst4j.nn.io.CheckpointFile.Index ix = org.dst4j.nn.io.CheckpointFile.open(file)) {
+                h = ix.header();
+            }
+            if (h.get("provenance") instanceof Map<?, ?> p && p.get("algorithm") instanceof String a && !a.startsWith("freetickets")) {
+                throw new IOException(file + " is the checkpoint of a " + a + " run, not of a FreeTickets run");
+            }
+            try {
+                Map<String, Object> t = Json.getObject(h, "training");
+                FreeTicketsConfig cfg = FreeTicketsConfig.fromMap(Json.getObject(t, "config"), threads);
+                if (!(t.get("standardize") instanceof Boolean standardize)) {
+                    throw new IllegalArgumentException("field 'standardize': expected true or false, got " + t.get("standardize"));
+                }
+                int member = Json.getInt(t, "member");
+                int last = cfg.variant() == Variant.DST ? cfg.members() - 1 : 0;
+                if (member < 0 || member > last) throw new IllegalArgumentException("field 'member': " + member + " is not in [0, " + last + "]");
+                int epochs = cfg.variant() == Variant.DST ? cfg.epochs() : cfg.totalEpochs();
+                int epochsDone = Json.getInt(t, "epochs_done");
+                if (epochsDone < 1 || epochsDone > epochs) throw new IllegalArgumentException("field 'epochs_done': " + epochsDone + " is not in [1, " + epochs + "]");
+                long step = Json.getLong(t, "step");
+                if (step < 0) throw new IllegalArgumentException("field 'step': expected a count >= 0, got " + step);
+                int records = Json.getInt(t, "records");
+                int expected = (cfg.variant() == Variant.DST ? member * cfg.epochs() : 0) + epochsDone;
+                if (records != expected) throw new IllegalArgumentException("field 'records': " + records + ", but member and epochs_done make " + expected);
+                long[] flopsDone = pair(t, "flops_done"), networkFlops = pair(t, "network_flops");
+                double seconds = Json.getDouble(t, "train_seconds");
+                if (!(seconds >= 0)) throw new IllegalArgumentException("field 'train_seconds': expected a time >= 0, got " + seconds);
+                if (!(t.get("selected") instanceof List<?> list)) throw new IllegalArgumentException("field 'selected': expected an array, got " + t.get("selected"));
+                Map<String, Selection> selected = new LinkedHashMap<>();
+                for (Object o : list) {
+                    if (!(o instanceof Map<?, ?> raw)) throw new IllegalArgumentException("field 'selected': expected objects, got " + o);
+                    @SuppressWarnings("unchecked") Map<String, Object> e = (Map<String, Object>) raw;
+                    String name = Json.getString(e, "file");
+                    if (!name.matches("member-[1-9][0-9]*\\.dst4j") || Integer.parseInt(name.substring(7, name.length() - 6)) > cfg.members()) {
+                        throw new IllegalArgumentException("field 'selected': '" + name + "' is not a member file of this run");
+                    }
+                    selected.put(name, new Selection(Json.getInt(e, "epoch"), Json.getDouble(e, "accuracy"), Json.getDouble(e, "loss")));
+                }
+                Map<String, Object> p = Json.getObject(h, "provenance");
+                long train = Json.getLong(p, "data_checksum"), test = Json.getLong(p, "test_checksum");
+                return new Saved(cfg, standardize, member, epochsDone, step, Json.getLongs(t, "rng_shuffle"), Json.getLongs(t, "rng_evolution"),
+                        records, flopsDone, networkFlops, seconds, selected, train, test, p);
+            } catch (IllegalArgumentException e) {
+                throw new IOException(file + " is not a FreeTickets training checkpoint (" + e.getMessage() + ")");
+            }
+        }
+
+        private static long[] pair(Map<String, Object> t, String key) {
+            long[] v = Json.getLongs(t, key);
+            if (v.length != 2 || v[0] < 0 || v[1] < 0) throw new IllegalArgumentException("field '" + key + "': expected two counts >= 0");
+            return v;
+        }
+
+        void checkData(Path dir, DatasetSplit data) throws IOException {
+            if (trainChecksum != data.train().checksum()) {
+                Object name = provenance.get("data");
+                throw new IOException(dir + ": the training data differs from the run's, which trained on " + (name == null ? "other data" : name)
+                        + (provenance.get("train_samples") instanceof Number n ? " (" + n.longValue() + " samples)" : "")
+                        + "; give the data options the run was started with (--data or --dataset, --limit-train;"
+                        + " for a single --data file also --test-fraction and --seed)");
+            }
+            if (testChecksum != data.test().checksum()) {
+                throw new IOException(dir + ": the test data differs from the run's"
+                        + (provenance.get("test_samples") instanceof Number n ? ", which tested on " + n.longValue() + " samples" : "")
+                        + "; give the data options the run was started with (--limit-test)");
+            }
+        }
+
+        @Override public long[] flopsDone() { return flopsDone.clone(); }
+
+        @Override public long[] networkFlops() { return networkFlops.clone(); }
     }
 
     // The training set as the caller gave it, before any validation hold-out: predict recognizes a single

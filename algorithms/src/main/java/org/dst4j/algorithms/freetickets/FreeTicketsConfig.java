@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import org.dst4j.algorithms.ConfigChecks;
+import org.dst4j.nn.io.Json;
 import org.dst4j.runtime.record.ArrayRecords;
 
 /**
@@ -260,6 +261,31 @@ public record FreeTicketsConfig(Variant variant, int members, int[] hidden, doub
     public FreeTicketsConfig withPruneScope(String scope) {
         return new FreeTicketsConfig(variant, members, hidden, density, epochs, exploreEpochs, refineEpochs, batch, lr, momentum,
                 weightDecay, dropout, activation, pruneRate, largePruneRate, updateInterval, grow, seed, threads, pruneSchedule, validSplit, memberSplits, scope);
+    }
+
+    /**
+     * The configuration {@link #toMap} recorded (in a model file's or checkpoint's header), with {@code threads};
+     * the fields {@code toMap} leaves out as the other variant's are the defaults'.
+     *
+     * @throws IllegalArgumentException naming the field that is missing, mistyped or out of range
+     */
+    public static FreeTicketsConfig fromMap(Map<String, Object> m, int threads) {
+        String label = Json.getString(m, "variant");
+        Variant v = switch (label) {
+            case "dst" -> Variant.DST;
+            case "edst" -> Variant.EDST;
+            default -> throw new IllegalArgumentException("field 'variant': expected dst or edst, got " + label);
+        };
+        FreeTicketsConfig d = defaults(v);
+        boolean dst = v == Variant.DST;
+        return new FreeTicketsConfig(v, Json.getInt(m, "members"), Json.getInts(m, "hidden"), Json.getDouble(m, "density"),
+                dst ? Json.getInt(m, "epochs") : d.epochs(), dst ? d.exploreEpochs() : Json.getInt(m, "explore_epochs"),
+                dst ? d.refineEpochs() : Json.getInt(m, "refine_epochs"), Json.getInt(m, "batch"), (float) Json.getDouble(m, "lr"),
+                (float) Json.getDouble(m, "momentum"), (float) Json.getDouble(m, "weight_decay"), (float) Json.getDouble(m, "dropout"),
+                Json.getString(m, "activation"), Json.getDouble(m, "prune_rate"), dst ? d.largePruneRate() : Json.getDouble(m, "large_prune_rate"),
+                Json.getInt(m, "update_interval"), Json.getString(m, "grow"), Json.getLong(m, "seed"), threads, Json.getString(m, "prune_schedule"),
+                Json.getDouble(m, "valid_split"), dst ? Json.getString(m, "member_splits") : "shared",
+                m.containsKey("prune_scope") ? Json.getString(m, "prune_scope") : "layer");
     }
 
     /** As a JSON-ready map (for model headers and metrics); threads are left out. */

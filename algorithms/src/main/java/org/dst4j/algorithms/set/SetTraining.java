@@ -128,6 +128,10 @@ public final class SetTraining {
         try (SparseClassifier peek = SparseClassifier.load(file, 1)) {
             header = peek.header();
         }
+        // Another command's checkpoint (freetickets keeps one too) is named as such, not as a SET checkpoint missing fields.
+        if (header.get("provenance") instanceof Map<?, ?> p && p.get("algorithm") instanceof String a && !a.equals("set")) {
+            throw new IOException(dir + ": " + file.getFileName() + " is the checkpoint of a " + a + " run, not of a SET run");
+        }
         // Any .dst4j file loads as a model; only a SET checkpoint carries the training state read here.
         Map<String, Object> training;
         SetConfig cfg;
@@ -309,13 +313,7 @@ public final class SetTraining {
     }
 
     static SetConfig configFrom(Map<String, Object> m, int threads) {
-        long[] h = Json.getLongs(m, "hidden");
-        int[] hidden = new int[h.length];
-        for (int i = 0; i < h.length; i++) {
-            hidden[i] = (int) h[i];
-            if (hidden[i] != h[i]) throw new IllegalArgumentException("field 'hidden'[" + i + "]: " + h[i] + " is outside the 32-bit integers");
-        }
-        return new SetConfig(hidden, Json.getDouble(m, "epsilon"), Json.getDouble(m, "zeta"), Json.getInt(m, "epochs"),
+        return new SetConfig(Json.getInts(m, "hidden"), Json.getDouble(m, "epsilon"), Json.getDouble(m, "zeta"), Json.getInt(m, "epochs"),
                 Json.getInt(m, "batch"), (float) Json.getDouble(m, "lr"), (float) Json.getDouble(m, "momentum"),
                 (float) Json.getDouble(m, "weight_decay"), (float) Json.getDouble(m, "dropout"), Json.getString(m, "activation"),
                 (float) Json.getDouble(m, "alpha"), Json.getString(m, "optimizer"), Json.getString(m, "schedule"),

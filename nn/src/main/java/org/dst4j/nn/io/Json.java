@@ -410,4 +410,15 @@ public final class Json {
         }
         return out;
     }
+
+    /** {@code m.get(key)} as a list of 32-bit whole numbers, or an error naming the key and the entry. */
+    public static int[] getInts(Map<String, Object> m, String key) {
+        long[] l = getLongs(m, key);
+        int[] out = new int[l.length];
+        for (int k = 0; k < l.length; k++) {
+            out[k] = (int) l[k];
+            if (out[k] != l[k]) throw new IllegalArgumentException("field '" + key + "'[" + k + "]: " + l[k] + " is outside the 32-bit integers");
+        }
+        return out;
+    }
 }

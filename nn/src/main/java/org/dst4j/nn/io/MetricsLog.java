@@ -44,6 +44,27 @@ public final class MetricsLog implements AutoCloseable {
         return new MetricsLog(file, Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND));
     }
 
+    /**
+     * Reopens for a resumed run whose records are not numbered by one epoch count (a record per epoch of
+     * several networks trained one after another, say): keeps the first {@code records} records (rewritten
+     * atomically), dropping those written after the last checkpoint.
+     *
+     * @throws IOException if the file holds fewer than {@code records} records (it was cut or edited), or
+     *     cannot be read or written
+     * @throws IllegalArgumentException if {@code records < 0}
+     */
+    public static MetricsLog resumeAfter(Path file, int records) throws IOException {
+        if (records < 0) throw new IllegalArgumentException("records must be >= 0, got " + records);
+        List<Map<String, Object>> all = Files.exists(file) ? readAll(file) : List.of();
+        if (all.size() < records) {
+            throw new IOException(file + ": " + all.size() + " records, but the run's checkpoint counts " + records + " (file cut or edited?)");
+        }
+        StringBuilder kept = new StringBuilder();
+        for (Map<String, Object> r : all.subList(0, records)) kept.append(Json.write(r)).append('\n');
+        AtomicFiles.writeString(file, kept.toString());
+        return new MetricsLog(file, Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND));
+    }
+
     /** Appends one record as a JSON line and flushes it. */
     public void append(Map<String, Object> record) throws IOException {
         try {
