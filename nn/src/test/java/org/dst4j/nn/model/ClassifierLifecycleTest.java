@@ -108,6 +108,9 @@ class ClassifierLifecycleTest {
         assertThatThrownBy(() -> new SparseClassifier(n, null, Map.of(), 0)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("threads must be >= 1, got 0");
         assertThat(closed(n)).isTrue();
+        SparseMlp headerless = net(2);
+        assertThatThrownBy(() -> new SparseClassifier(headerless, null, null, 1)).isInstanceOf(NullPointerException.class).hasMessage("header");
+        assertThat(closed(headerless)).isTrue();
 
         MultiHeadMlp m = multiHead(3);
         assertThatThrownBy(() -> new MultiHeadClassifier(m, null, 0)).isInstanceOf(IllegalArgumentException.class);
