@@ -53,7 +53,8 @@ public final class ModelFile {
      *
      * @param extra more header fields (e.g. "training", "provenance"), written as given
      * @throws IllegalArgumentException if {@code extra} has a field the file writes itself ({@code format},
-     *     {@code network}, {@code optimizer_steps}: a loaded model's header has them); nothing is then written
+     *     {@code network}, {@code optimizer_steps}: a loaded model's header has them), or {@code std} is for
+     *     another number of features than the network takes; nothing is then written
      */
     public static void save(Path file, SparseMlp net, Optimizer opt, Standardizer std, Map<String, Object> extra) throws IOException {
         for (String own : OWN_FIELDS) {
@@ -63,6 +64,10 @@ public final class ModelFile {
                 throw new IllegalArgumentException("extra header field '" + own + "': the model file writes it itself, from the network"
                         + " and optimizer given; remove it (a loaded model's header has it)");
             }
+        }
+        // load() refuses such a file: written, it kept a model no one could read back.
+        if (std != null && std.mean().length != net.inputs()) {
+            throw new IllegalArgumentException("standardizer has " + std.mean().length + " features, the network " + net.inputs() + " inputs");
         }
         Map<String, Object> h = new LinkedHashMap<>();
         h.put("format", FORMAT);

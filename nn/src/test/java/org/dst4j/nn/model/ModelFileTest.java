@@ -75,4 +75,15 @@ class ModelFileTest {
             assertThat(Files.exists(file)).isTrue();
         }
     }
+
+    @Test
+    void aStandardizerOfAnotherWidthIsRefusedBeforeAFileNoLoadAcceptsIsWritten() {
+        Path file = dir.resolve("m.dst4j");
+        try (SparseMlp net = ClassifierLifecycleTest.net(1)) {
+            org.dst4j.nn.data.Standardizer two = new org.dst4j.nn.data.Standardizer(new float[2], new float[] {1, 1});
+            assertThatThrownBy(() -> ModelFile.save(file, net, null, two, Map.of())).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("standardizer has 2 features, the network " + FEATURES + " inputs");
+            assertThat(file).doesNotExist();
+        }
+    }
 }
