@@ -162,6 +162,10 @@ class ClassifierLifecycleTest {
                 .hasMessage("threads must be >= 1, got 0");
         assertThatThrownBy(() -> MultiHeadClassifier.load(missing, 0)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("threads must be >= 1, got 0");
+        assertThatThrownBy(() -> Classifier.load(missing, 0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("threads must be >= 1, got 0");
+        assertThatThrownBy(() -> Classifier.load(tmp, 0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("threads must be >= 1, got 0");
         // From a stream too: refused before a byte of it is read.
         java.io.ByteArrayInputStream in = new java.io.ByteArrayInputStream(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9});
         assertThatThrownBy(() -> SparseClassifier.load(in, "m.dst4j", 0)).isInstanceOf(IllegalArgumentException.class)
