@@ -740,8 +740,9 @@ public final class CsrMatrix implements AutoCloseable {
     }
 
     /**
-     * Frees the matrix and its side arrays. Closing again does nothing; any other use after closing
-     * throws {@link IllegalStateException}.
+     * Frees the matrix and its side arrays. Closing again does nothing; after closing, reading or changing
+     * an entry throws {@link IllegalStateException} (so does reading a segment handed out before), while
+     * the shape, {@link #nnz()}, {@link #byteSize()} (what it held) and the side arrays' names still answer.
      */
     @Override
     public synchronized void close() {
