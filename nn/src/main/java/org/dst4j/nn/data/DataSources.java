@@ -342,7 +342,11 @@ public final class DataSources {
 
     /**
      * Splits one dataset into train and test: a seeded shuffle, then the first {@code fraction} of
-     * every class goes to test (stratified, so small classes are represented in both).
+     * every class goes to test (stratified, so small classes are represented in both). Takes ownership of
+     * {@code all}: the split holds copies of its samples, and {@code all} is closed, whether the split is
+     * made or refused.
+     *
+     * @throws DataFormatException if {@code fraction} is not in (0, 1), or leaves either set without a sample
      */
     public static DatasetSplit holdOut(Dataset all, double fraction, long seed) throws DataFormatException {
         return holdOut(all, fraction, seed, all.name());

@@ -20,8 +20,13 @@ import org.dst4j.runtime.resource.Closing;
 public record DatasetSplit(Dataset train, Dataset test, List<String> warnings) implements AutoCloseable {
     /** Checks that the sets fit together (see above) and copies the warnings. */
     public DatasetSplit {
-        Objects.requireNonNull(train, "train");
-        Objects.requireNonNull(test, "test");
+        if (train == null || test == null) {
+            // As for null warnings below: the split owns the set it was given, which the refusal would otherwise strand.
+            NullPointerException e = new NullPointerException(train == null ? "train" : "test");
+            Dataset given = train == null ? test : train;
+            if (given != null) Closing.after(e, given::close);
+            throw e;
+        }
         if (warnings == null || warnings.stream().anyMatch(Objects::isNull)) {
             // As for sets that do not fit: the split owns both sets once given them, so a refusal closes them.
             NullPointerException e = new NullPointerException(warnings == null ? "warnings" : "a null element in warnings");

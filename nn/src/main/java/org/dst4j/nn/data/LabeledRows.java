@@ -11,6 +11,19 @@ record LabeledRows(String source, float[] features, int samples, int featureCoun
         return m;
     }
 
+    // The class count a reader's caller gave (0 or less: the largest label's + 1), checked against the labels: a label
+    // beyond it was an IllegalArgumentException from the dataset, naming neither the file nor the class count at fault.
+    int classes(int given) throws DataFormatException {
+        if (given <= 0) return maxLabel() + 1;
+        for (int i = 0; i < samples; i++) {
+            if (labels[i] >= given) {
+                throw new DataFormatException(source + ": sample " + i + " (0-based) has label " + labels[i] + ", outside the "
+                        + given + " classes given (0.." + (given - 1) + ")");
+            }
+        }
+        return given;
+    }
+
     Dataset toDataset(String name, int classes) {
         Dataset d = Dataset.allocate(name, samples, featureCount, labels, classes, imageRows, imageCols);
         java.lang.foreign.MemorySegment.copy(features, 0, d.segment(), java.lang.foreign.ValueLayout.JAVA_FLOAT, 0, features.length);

@@ -36,7 +36,7 @@ final class NpyReader {
     /** Features from {@code features}, labels from {@code labels}; {@code classes} 0 means {@code max label + 1}. */
     public static Dataset read(String name, Path features, Path labels, int classes) throws DataFormatException {
         LabeledRows rows = rows(features, labels);
-        return rows.toDataset(name, classes > 0 ? classes : rows.maxLabel() + 1);
+        return rows.toDataset(name, rows.classes(classes));
     }
 
     /**

@@ -25,6 +25,8 @@ public interface Classifier extends AutoCloseable {
      */
     static Classifier load(Path path, int threads) throws IOException {
         java.util.Objects.requireNonNull(path, "path");
+        // First, as each loader does: a directory without a manifest was an IOException for a count of 0.
+        SparseClassifier.checkThreads(threads);
         boolean multiHead = MultiHeadClassifier.isMultiHead(path), ensemble = EnsembleClassifier.isEnsemble(path);
         if (multiHead && ensemble) {
             throw new IOException(path + ": holds both " + EnsembleClassifier.MANIFEST + " and " + MultiHeadClassifier.MANIFEST

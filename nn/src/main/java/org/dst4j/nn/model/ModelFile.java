@@ -45,12 +45,30 @@ public final class ModelFile {
      */
     public record Loaded(SparseMlp net, Standardizer standardizer, Map<String, Object> header) {}
 
+    /** The header fields {@link #save} writes itself, from its arguments. */
+    private static final List<String> OWN_FIELDS = List.of("format", "network", "optimizer_steps");
+
     /**
      * Writes {@code net} (with optimizer state when {@code opt} is not null) atomically.
      *
      * @param extra more header fields (e.g. "training", "provenance"), written as given
+     * @throws IllegalArgumentException if {@code extra} has a field the file writes itself ({@code format},
+     *     {@code network}, {@code optimizer_steps}: a loaded model's header has them), or {@code std} is for
+     *     another number of features than the network takes; nothing is then written
      */
     public static void save(Path file, SparseMlp net, Optimizer opt, Standardizer std, Map<String, Object> extra) throws IOException {
+        for (String own : OWN_FIELDS) {
+            // Written over the file's own, a loaded header's "format" or "network" made a file no load accepts, and its
+            // "optimizer_steps" an optimizer resumed at the step the model was loaded at, not the one it was saved at.
+            if (extra.containsKey(own)) {
+                throw new IllegalArgumentException("extra header field '" + own + "': the model file writes it itself, from the network"
+                        + " and optimizer given; remove it (a loaded model's header has it)");
+            }
+        }
+        // load() refuses such a file: written, it kept a model no one could read back.
+        if (std != null && std.mean().length != net.inputs()) {
+            throw new IllegalArgumentException("standardizer has " + std.mean().length + " features, the network " + net.inputs() + " inputs");
+        }
         Map<String, Object> h = new LinkedHashMap<>();
         h.put("format", FORMAT);
         h.put("network", networkHeader(net));

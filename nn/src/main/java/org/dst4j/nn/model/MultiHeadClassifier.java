@@ -247,8 +247,8 @@ public final class MultiHeadClassifier implements Classifier {
 
     /**
      * Stops the worker threads and frees the network, each even if the other fails; waits for a call
-     * running in another thread to finish first. Closing again does nothing; any other call after closing
-     * throws {@link IllegalStateException}.
+     * running in another thread to finish first. Closing again does nothing; a prediction, evaluation or
+     * export after closing throws {@link IllegalStateException}, while the model's shape, standardizer and manifest still answer.
      */
     @Override
     public void close() {

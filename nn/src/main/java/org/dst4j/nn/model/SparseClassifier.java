@@ -45,11 +45,12 @@ public final class SparseClassifier implements Classifier {
      */
     public SparseClassifier(SparseMlp net, Standardizer standardizer, Map<String, Object> header, int threads) {
         java.util.Objects.requireNonNull(net, "net");
-        java.util.Objects.requireNonNull(header, "header");
         this.net = net;
         this.standardizer = standardizer;
-        this.header = org.dst4j.nn.io.Json.frozen(header); // the caller's map, or a loaded one, may change later
         try {
+            // Inside the try: a null header is a classifier that cannot be made too, and net is already ours to free.
+            java.util.Objects.requireNonNull(header, "header");
+            this.header = org.dst4j.nn.io.Json.frozen(header); // the caller's map, or a loaded one, may change later
             this.pool = new WorkerPool(threads);
         } catch (RuntimeException | Error e) {
             Closing.after(e, net::close);
@@ -293,8 +294,8 @@ public final class SparseClassifier implements Classifier {
 
     /**
      * Stops the worker threads and frees the network, each even if the other fails; waits for a call
-     * running in another thread to finish first. Closing again does nothing; any other call after closing
-     * throws {@link IllegalStateException}.
+     * running in another thread to finish first. Closing again does nothing; a prediction, evaluation,
+     * save or export after closing throws {@link IllegalStateException}, while the model's shape, standardizer and header still answer.
      */
     @Override
     public void close() {

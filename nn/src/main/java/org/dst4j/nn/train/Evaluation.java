@@ -16,7 +16,8 @@ import org.dst4j.runtime.kernel.ParallelKernels;
  *
  * @param loss mean loss per sample
  * @param accuracy share of samples whose predicted class is their label, in [0, 1]
- * @param confusion {@code confusion[true][predicted]} counts, or empty when the loss does not classify
+ * @param confusion {@code confusion[true][predicted]} counts, {@code classes x classes} whatever the loss (a squared
+ *     error classifier's targets are its labels, one-hot); a label outside the network's classes is in no row
  * @param predictions the predicted class of every sample
  * @param samples number of samples evaluated
  */
@@ -28,7 +29,7 @@ public record Evaluation(double loss, double accuracy, long[][] confusion, int[]
         predictions = Objects.requireNonNull(predictions, "predictions").clone();
     }
 
-    /** {@code confusion[true][predicted]} counts, or empty when the loss does not classify; a copy. */
+    /** {@code confusion[true][predicted]} counts, {@code classes x classes}; a copy. */
     @Override public long[][] confusion() { return copy(confusion); }
 
     /** The predicted class of every sample; a copy. */

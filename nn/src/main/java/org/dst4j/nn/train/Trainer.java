@@ -179,10 +179,17 @@ public final class Trainer {
      *     the interrupt flag stays set. The network and {@code state} are then part-way through an
      *     epoch: resume from what the last {@link Listener#epochDone} saved.
      * @throws DivergedException if the loss stops being finite
+     * @throws IllegalArgumentException before anything is trained, if {@code train} or {@code test} has another
+     *     number of features than the network takes
      */
     public void run(Network net, Dataset train, Dataset test, Standardizer input, State state, Listener listener) {
         if (train.features() != net.inputs()) {
             throw new IllegalArgumentException("the network takes " + net.inputs() + " inputs but the data has " + train.features() + " features");
+        }
+        // Before training: at the first evaluation it failed a whole epoch later, in a kernel's shape check naming no set.
+        if (test != null && test.features() != net.inputs()) {
+            throw new IllegalArgumentException("the network takes " + net.inputs() + " inputs but test set " + test.name() + " has "
+                    + test.features() + " features");
         }
         int n = train.samples(), batch = settings.batch(), epochs = settings.epochs();
         int stepsPerEpoch = (n + batch - 1) / batch;

@@ -105,6 +105,13 @@ class CsvNpyReaderTest {
         Path empty = csv("empty.csv", "\n\n");
         assertThatThrownBy(() -> CsvReader.read("x", empty, "last", 0)).hasMessageContaining("empty.csv: empty file");
         assertThatThrownBy(() -> CsvReader.read("x", bad, "7", 0)).hasMessageContaining("--label-column 7");
+        // A class count the labels exceed was the dataset's IllegalArgumentException, naming neither the file nor the count.
+        Path three = csv("three.csv", "1,2,0\n3,4,2\n");
+        assertThatThrownBy(() -> CsvReader.read("x", three, "last", 2)).isInstanceOf(DataFormatException.class)
+                .hasMessage(three + ": sample 1 (0-based) has label 2, outside the 2 classes given (0..1)");
+        try (Dataset d = CsvReader.read("x", three, "last", 5)) {
+            assertThat(d.classes()).isEqualTo(5);
+        }
     }
 
     // Which column of the file each feature is, and the header's name for it: the label column is no feature.

@@ -45,6 +45,12 @@ class DatasetSplitTest {
                 .hasMessage("a null element in warnings");
         assertThat(closed(c)).isTrue();
         assertThat(closed(d)).isTrue();
+        Dataset e = data("e", 2, 2, 2), f = data("f", 2, 2, 2);
+        assertThatThrownBy(() -> new DatasetSplit(null, e)).isInstanceOf(NullPointerException.class).hasMessage("train");
+        assertThat(closed(e)).isTrue();
+        assertThatThrownBy(() -> new DatasetSplit(f, null)).isInstanceOf(NullPointerException.class).hasMessage("test");
+        assertThat(closed(f)).isTrue();
+        assertThatThrownBy(() -> new DatasetSplit(null, null)).isInstanceOf(NullPointerException.class).hasMessage("train");
         // A null name or directory meant the embedded dataset: a caller's missing setting trained on other data without a word.
         assertThatThrownBy(() -> DataOptions.named(null)).isInstanceOf(NullPointerException.class).hasMessage("name");
         assertThatThrownBy(() -> DataOptions.idx(null)).isInstanceOf(NullPointerException.class).hasMessage("dir");

@@ -108,6 +108,9 @@ class ClassifierLifecycleTest {
         assertThatThrownBy(() -> new SparseClassifier(n, null, Map.of(), 0)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("threads must be >= 1, got 0");
         assertThat(closed(n)).isTrue();
+        SparseMlp headerless = net(2);
+        assertThatThrownBy(() -> new SparseClassifier(headerless, null, null, 1)).isInstanceOf(NullPointerException.class).hasMessage("header");
+        assertThat(closed(headerless)).isTrue();
 
         MultiHeadMlp m = multiHead(3);
         assertThatThrownBy(() -> new MultiHeadClassifier(m, null, 0)).isInstanceOf(IllegalArgumentException.class);
@@ -158,6 +161,10 @@ class ClassifierLifecycleTest {
         assertThatThrownBy(() -> EnsembleClassifier.load(missing, 0)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("threads must be >= 1, got 0");
         assertThatThrownBy(() -> MultiHeadClassifier.load(missing, 0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("threads must be >= 1, got 0");
+        assertThatThrownBy(() -> Classifier.load(missing, 0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("threads must be >= 1, got 0");
+        assertThatThrownBy(() -> Classifier.load(tmp, 0)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("threads must be >= 1, got 0");
         // From a stream too: refused before a byte of it is read.
         java.io.ByteArrayInputStream in = new java.io.ByteArrayInputStream(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9});

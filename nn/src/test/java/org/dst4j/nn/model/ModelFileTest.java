@@ -1,11 +1,13 @@
 package org.dst4j.nn.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.dst4j.nn.model.ClassifierLifecycleTest.CLASSES;
 import static org.dst4j.nn.model.ClassifierLifecycleTest.FEATURES;
 import static org.dst4j.nn.model.ClassifierLifecycleTest.data;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,6 +52,38 @@ class ModelFileTest {
                 assertThat(loaded.network().config().sizes()).containsExactly(FEATURES, 1, CLASSES);
                 assertThat(loaded.predictProbabilities(d)).containsExactly(c.predictProbabilities(d));
             }
+        }
+    }
+
+    @Test
+    void aLoadedHeaderGivenBackAsExtraFieldsIsRefusedNotWrittenOverTheFilesOwn() throws IOException {
+        Path file = dir.resolve("m.dst4j");
+        try (SparseMlp net = ClassifierLifecycleTest.net(1)) {
+            ModelFile.save(file, net, null, null, Map.of("training", Map.of("epochs", 3)));
+            Map<String, Object> loaded;
+            ModelFile.Loaded l = ModelFile.load(file, null);
+            try (SparseMlp ignored = l.net()) {
+                loaded = l.header();
+            }
+            // Its "format" and "network" were written over the file's own: a file that no load accepted.
+            Path again = dir.resolve("again.dst4j");
+            assertThatThrownBy(() -> ModelFile.save(again, net, null, null, loaded)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("extra header field 'format': the model file writes it itself");
+            assertThatThrownBy(() -> ModelFile.save(again, net, null, null, Map.of("optimizer_steps", 5L)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("extra header field 'optimizer_steps'");
+            assertThat(again).doesNotExist();
+            assertThat(Files.exists(file)).isTrue();
+        }
+    }
+
+    @Test
+    void aStandardizerOfAnotherWidthIsRefusedBeforeAFileNoLoadAcceptsIsWritten() {
+        Path file = dir.resolve("m.dst4j");
+        try (SparseMlp net = ClassifierLifecycleTest.net(1)) {
+            org.dst4j.nn.data.Standardizer two = new org.dst4j.nn.data.Standardizer(new float[2], new float[] {1, 1});
+            assertThatThrownBy(() -> ModelFile.save(file, net, null, two, Map.of())).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("standardizer has 2 features, the network " + FEATURES + " inputs");
+            assertThat(file).doesNotExist();
         }
     }
 }

@@ -295,4 +295,23 @@ class TrainerTest {
         assertThat(metrics.get(0).evolutionSeconds()).isLessThan(1.6).isLessThanOrEqualTo(metrics.get(0).epochSeconds());
         assertThat(metrics.get(1).evolutionSeconds()).isLessThan(1.2);
     }
+
+    @Test
+    void aTestSetOfAnotherWidthIsRefusedBeforeAnyBatchIsTrained() {
+        try (Dataset train = blobs("train", 30, 5); Dataset test = Dataset.of("narrow", new float[10], 2, 5, new int[2], 1);
+             SparseMlp net = SparseMlp.create(config(), new RandomStream(2), 9); WorkerPool pool = new WorkerPool(1)) {
+            List<String> weights = weights(net.layers());
+            List<String> seen = new ArrayList<>();
+            Trainer.State state = new Trainer.State(new RandomStream(3), new RandomStream(4));
+            assertThatThrownBy(() -> trainer(new ParallelKernels(KernelProvider.get(), pool)).run(net, train, test, null, state,
+                    new Trainer.Listener() {
+                        @Override public void epochDone(EpochMetrics m, Trainer.State s) { seen.add("epoch"); }
+                        @Override public void batchDone(int epoch, int done, int total) { seen.add("batch"); }
+                    })).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("the network takes " + FEATURES + " inputs but test set narrow has 5 features");
+            assertThat(seen).isEmpty();
+            assertThat(state.step).isZero();
+            assertThat(weights(net.layers())).containsExactlyElementsOf(weights);
+        }
+    }
 }

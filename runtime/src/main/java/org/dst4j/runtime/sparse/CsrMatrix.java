@@ -283,7 +283,8 @@ public final class CsrMatrix implements AutoCloseable {
          * Appends the next row: {@code n} entries with strictly ascending columns.
          *
          * @throws IllegalArgumentException naming the row and entry, for a column out of range, not
-         *     ascending or duplicated, or more entries than the capacity; the builder is then closed
+         *     ascending or duplicated, more entries than the capacity, or an {@code n} that is negative or
+         *     beyond either array; the builder is then closed
          * @throws IllegalStateException if every row was added, or the builder is built or closed
          */
         public Builder addRow(int[] cols, float[] vals, int n) {
@@ -299,6 +300,12 @@ public final class CsrMatrix implements AutoCloseable {
 
         private void append(int[] cols, float[] vals, int n) {
             if (row >= m.rows) throw new IllegalStateException("all " + m.rows + " rows already added");
+            // A negative n moved pos back: the row pointers then decreased, and the next row or build() failed
+            // on an out-of-bounds write far from the call at fault.
+            if (n < 0 || n > cols.length || n > vals.length) {
+                throw new IllegalArgumentException("row " + row + ": " + n + " entries given " + cols.length + " columns and "
+                        + vals.length + " values");
+            }
             if (pos + n > m.nnz) {
                 throw new IllegalArgumentException("row " + row + ": " + (pos + n) + " entries exceed capacity " + m.nnz);
             }
@@ -733,8 +740,9 @@ public final class CsrMatrix implements AutoCloseable {
     }
 
     /**
-     * Frees the matrix and its side arrays. Closing again does nothing; any other use after closing
-     * throws {@link IllegalStateException}.
+     * Frees the matrix and its side arrays. Closing again does nothing; after closing, reading or changing
+     * an entry throws {@link IllegalStateException} (so does reading a segment handed out before), while
+     * the shape, {@link #nnz()}, {@link #byteSize()} (what it held) and the side arrays' names still answer.
      */
     @Override
     public synchronized void close() {

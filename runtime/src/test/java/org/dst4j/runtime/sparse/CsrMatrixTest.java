@@ -268,6 +268,13 @@ class CsrMatrixTest {
             assertThatThrownBy(once::build).isInstanceOf(IllegalStateException.class).hasMessageContaining("already built");
             assertThat(m.get(0, 1)).isEqualTo(2f);
         }
+        // A negative count was taken, and the row pointers went backwards.
+        CsrMatrix.Builder negative = CsrMatrix.builder(2, 5, 2);
+        assertThatThrownBy(() -> negative.addRow(new int[0], new float[0], -1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("row 0: -1 entries given 0 columns and 0 values");
+        assertThatThrownBy(negative::build).isInstanceOf(IllegalStateException.class).hasMessageContaining("builder is closed");
+        assertThatThrownBy(() -> CsrMatrix.builder(2, 5, 4).addRow(new int[] {1}, new float[] {1, 2}, 2))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("row 0: 2 entries given 1 columns and 2 values");
         CsrMatrix.Builder closed = CsrMatrix.builder(1, 5, 1).addRow(new int[] {1}, new float[] {2}, 1);
         closed.close();
         assertThatThrownBy(closed::build).isInstanceOf(IllegalStateException.class).hasMessageContaining("builder is closed");
