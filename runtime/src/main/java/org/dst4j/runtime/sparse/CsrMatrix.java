@@ -228,6 +228,8 @@ public final class CsrMatrix implements AutoCloseable {
             throw new IllegalArgumentException("colIdx has " + nnz + " entries but values has " + valueEntries);
         }
         if (nnz > Integer.MAX_VALUE) throw new IllegalArgumentException("too many entries: " + nnz);
+        // Counts read from a file: a negative one failed the allocation with an IndexOutOfBoundsException naming no array.
+        if (nnz < 0) throw new IllegalArgumentException("colIdx has " + nnz + " entries, expected a count >= 0");
         return nnz;
     }
 

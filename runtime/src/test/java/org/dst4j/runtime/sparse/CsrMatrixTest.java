@@ -403,6 +403,8 @@ class CsrMatrixTest {
             int opened = arenas.opened();
             assertThatThrownBy(() -> CsrMatrix.readCsr(3, 5, 3, 3, 3, (rp, ci, v) -> {})).hasMessage("rowPtr has 3 entries, expected 4");
             assertThatThrownBy(() -> CsrMatrix.readCsr(3, 5, 4, 3, 2, (rp, ci, v) -> {})).hasMessage("colIdx has 3 entries but values has 2");
+            assertThatThrownBy(() -> CsrMatrix.readCsr(3, 5, 4, -2, -2, (rp, ci, v) -> {})).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("colIdx has -2 entries, expected a count >= 0");
             assertThat(arenas.opened()).as("sizes refused before allocating").isEqualTo(opened);
             assertThatThrownBy(() -> CsrMatrix.readCsr(3, 4, 4, 3, 3, (rp, ci, v) -> {
                 MemorySegment.copy(new long[] {0, 2, 2, 3}, 0, rp, ValueLayout.JAVA_LONG, 0, 4);
