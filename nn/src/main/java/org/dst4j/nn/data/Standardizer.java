@@ -54,7 +54,10 @@ public record Standardizer(float[] mean, float[] std) {
         for (long s = 0; s < n; s++) {
             MemorySegment.copy(train.features(s), JAVA_FLOAT, 0, row, 0, d);
             for (int f = 0; f < d; f++) {
-                double e = row[f] - mean[f];
+                // The float difference overflows for features near the float range (3e38 - -1e38): those are taken in
+                // double; the others keep the float difference, so that every std fitted before keeps its bits.
+                float d32 = row[f] - mean[f];
+                double e = Float.isFinite(d32) ? d32 : (double) row[f] - mean[f];
                 sq[f] += e * e;
             }
         }
@@ -106,7 +109,7 @@ public record Standardizer(float[] mean, float[] std) {
         for (long s = 0; s < data.samples(); s++) {
             MemorySegment seg = data.features(s);
             MemorySegment.copy(seg, JAVA_FLOAT, 0, row, 0, d);
-            for (int f = 0; f < d; f++) row[f] = (row[f] - mean[f]) * (1f / std[f]);
+            for (int f = 0; f < d; f++) row[f] = standardized(row[f], mean[f], 1f / std[f], std[f]);
             MemorySegment.copy(row, 0, seg, JAVA_FLOAT, 0, d);
         }
     }
@@ -121,8 +124,15 @@ public record Standardizer(float[] mean, float[] std) {
         for (int f = 0; f < mean.length; f++) {
             long base = f * batch.stride();
             float m = mean[f], inv = 1f / std[f];
-            for (int c = 0; c < n; c++) s.setAtIndex(JAVA_FLOAT, base + c, (s.getAtIndex(JAVA_FLOAT, base + c) - m) * inv);
+            for (int c = 0; c < n; c++) s.setAtIndex(JAVA_FLOAT, base + c, standardized(s.getAtIndex(JAVA_FLOAT, base + c), m, inv, std[f]));
         }
+    }
+
+    // In float, x - mean overflows near the float range (3e38 - -1e38) where the standardized value fits: only those
+    // values are computed again in double, so every other one keeps the bits it had (and models trained before, theirs).
+    private static float standardized(float x, float mean, float inv, float std) {
+        float z = (x - mean) * inv;
+        return Float.isFinite(z) ? z : (float) ((x - (double) mean) / std);
     }
 
     /** The mean of each feature; a copy. */

@@ -62,6 +62,28 @@ class StandardizerTest {
     }
 
     @Test
+    void featuresNearTheFloatRangeAreStandardizedWithoutOverflow() {
+        // -3e38 - 1e38 overflows a float though both are floats: the fit's std was Infinity (an exception from every
+        // training command) and a sample so far from the mean standardized to an infinity (a NaN loss).
+        float max = 3e38f;
+        try (Dataset d = Dataset.of("huge", new float[] {max, -max, -max, -max}, 4, 1, new int[] {0, 1, 1, 1}, 2);
+                DenseMatrix batch = DenseMatrix.allocate(1, 4)) {
+            d.gatherBatch(new int[] {0, 1, 2, 3}, 0, 4, batch);
+            Standardizer s = Standardizer.fit(d);
+            double mean = -max / 2.0, std = Math.sqrt(3) * max / 2;
+            assertThat(s.mean()).containsExactly((float) mean);
+            assertThat(s.std()[0]).isCloseTo((float) std, org.assertj.core.data.Percentage.withPercentage(1e-4));
+            s.apply(d);
+            s.apply(batch);
+            for (int i = 0; i < 4; i++) {
+                double expected = ((i == 0 ? max : -max) - mean) / std;
+                assertThat(d.get(i, 0)).as("sample %d", i).isCloseTo((float) expected, org.assertj.core.data.Offset.offset(1e-5f));
+                assertThat(batch.get(0, i)).isEqualTo(d.get(i, 0));
+            }
+        }
+    }
+
+    @Test
     void centeringOnlyKeepsTheMeansAndScalesNothing() {
         Standardizer s = new Standardizer(new float[] {1, 2}, new float[] {3, 4}).centeringOnly();
         assertThat(s).isEqualTo(new Standardizer(new float[] {1, 2}, new float[] {1, 1}));
