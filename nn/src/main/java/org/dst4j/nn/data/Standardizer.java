@@ -8,11 +8,12 @@ import org.dst4j.runtime.record.ArrayRecords;
 
 /**
  * Per-feature standardization {@code (x - mean) / std}, fitted on training data only and applied to
- * every split (a feature with zero variance is only centred). Saved with a model so predictions see
- * the same transform.
+ * every split (a feature with zero variance, or one too small for float to divide by, is only centred).
+ * Saved with a model so predictions see the same transform.
  *
  * @param mean each feature's mean, finite
- * @param std each feature's standard deviation, finite and > 0 (1 for a feature without variance, which is only centred)
+ * @param std each feature's standard deviation, finite and > 0 (1 for a feature without variance, or with one below
+ *     {@code 1 / Float.MAX_VALUE}, which is only centred)
  */
 public record Standardizer(float[] mean, float[] std) {
 
@@ -62,8 +63,11 @@ public record Standardizer(float[] mean, float[] std) {
             }
         }
         for (int f = 0; f < d; f++) {
-            double v = Math.sqrt(sq[f] / Math.max(1, n));
-            std[f] = v > 1e-12 ? (float) v : 1f;
+            // Not a fixed threshold: one of 1e-12 only centred features measured in small units (1e-20 apart), leaving
+            // them at ~0 beside features of 1. A constant feature's variance is exactly 0; one varying by less than
+            // float can divide by (subnormals) is only centred too.
+            float v = (float) Math.sqrt(sq[f] / Math.max(1, n));
+            std[f] = v > 0 && Float.isFinite(1f / v) ? v : 1f;
         }
         return new Standardizer(mean, std);
     }
