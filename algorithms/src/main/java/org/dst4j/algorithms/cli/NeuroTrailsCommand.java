@@ -90,7 +90,8 @@ final class NeuroTrailsCommand implements Command {
                 // Past the ERK split, the backbone's share is what can leave the heads too little.
                 LayerCheck.check(o, "density", n.name(), n.sizes(), n.densities(), "erk".equals(cfg.backboneShare()) || !n.name().equals(NeuroTrails.BACKBONE_AND_HEAD)
                         ? "raise --density" : "single".equals(cfg.backboneShare()) ? "raise --density or use --backbone-share erk"
-                        : "raise --density or lower --backbone-share " + cfg.backboneShare());
+                        : (starvedBackbone(n, cfg.sharedLayers()) ? "raise --density or --backbone-share " : "raise --density or lower --backbone-share ")
+                        + cfg.backboneShare());
             }
             Path out = RunDirectory.claim(o, OUTPUTS);
             System.err.printf("dst4j neurotrails M=%d, shared layers %d: %s, %d train / %d test samples%n", cfg.heads(), cfg.sharedLayers(),
@@ -126,5 +127,15 @@ final class NeuroTrailsCommand implements Command {
                     RunSummary.written(out.resolve(NeuroTrails.MODEL_DIR), out.resolve(NeuroTrails.METRICS), out.resolve(NeuroTrails.CHART)));
             return 0;
         }
+    }
+
+    // A share near 0 leaves a backbone layer without connections, where lowering the share (the heads' remedy) starves it more.
+    private static boolean starvedBackbone(NeuroTrails.Network n, int sharedLayers) {
+        int[] sizes = n.sizes();
+        double[] densities = n.densities();
+        for (int l = 0; l < sharedLayers; l++) {
+            if (org.dst4j.nn.init.SparseInit.connections(sizes[l + 1], sizes[l], densities[l]) == 0) return true;
+        }
+        return false;
     }
 }

@@ -156,6 +156,7 @@ final class PredictCommand implements Command {
             warnIfOutOfScale(samples, c, input);
             float[] probs = c.predictProbabilities(samples);
             int k = c.classes();
+            requireScored(probs, k, samples, "--input " + input);
             write(output, null, probs, k);
             summaryStream(output).printf("predicted %s of %s; wrote %s%n", RunSummary.count(samples.samples(), "sample"), input, output);
             return 0;
@@ -224,6 +225,7 @@ final class PredictCommand implements Command {
 
     private static int report(Path output, Dataset test, float[] probs, int k) throws UserException, IOException {
         int[] labels = test.labels();
+        requireScored(probs, k, test, test.name());
         EnsembleMetrics.Scores scores;
         try {
             scores = EnsembleMetrics.Scores.of(probs, labels, k, EnsembleMetrics.ECE_BINS);
@@ -330,6 +332,19 @@ final class PredictCommand implements Command {
         if (typical > 10) {
             System.err.printf("dst4j predict: warning: --input %s lies on average %.0f standard deviations from the training data's means;"
                     + " is it on another scale (e.g. 0..255 pixels for a model trained on 0..1)?%n", input, typical);
+        }
+    }
+
+    // A sample whose values overflow the network's floats (3.4e38 in a feature trained on values near 1) gets NaN
+    // probabilities: they were written with a predicted class of 0 (the argmax of NaNs), and counted in the accuracy.
+    private static void requireScored(float[] probs, int k, Dataset samples, String what) throws UserException {
+        for (int i = 0; i < probs.length; i++) {
+            if (Float.isFinite(probs[i])) continue;
+            int s = i / k;
+            float largest = 0;
+            for (int f = 0; f < samples.features(); f++) largest = Math.max(largest, Math.abs(samples.get(s, f)));
+            throw new UserException(what + ": sample " + s + " (counted from 0, as the output's index) gets NaN probabilities from the model: its values"
+                    + " (largest magnitude " + largest + ") overflow the network's 32-bit arithmetic; give it on the training data's scale");
         }
     }
 

@@ -225,6 +225,9 @@ class CommandValidationTest {
         assertThat(tiny("neurotrails", "--hidden", "200,200", "--shared-layers", "2", "--backbone-share", "0.999").err())
                 .startsWith("dst4j neurotrails: --density 0.1 leaves the 200 -> 3 output layer of the backbone + head only ")
                 .endsWith("could not depend on the input; raise --density or lower --backbone-share 0.999");
+        // A share near 0 starves the backbone instead: lowering it, as the message said, only starved it more.
+        assertThat(tiny("neurotrails", "--hidden", "32,32", "--backbone-share", "1e-9").err())
+                .contains("leaves the 4 -> 32 layer of the backbone + head with no connections").endsWith("; raise --density or --backbone-share 1e-9");
         // An autoencoder's outputs are not what QuickSelection keeps: 3 connections for 4 outputs still rank the inputs.
         Outcome autoencoder = run("quickselection", "--data", tinyCsv(), "--threads", "1", "--epochs", "1", "--out", dir.resolve("qs").toString(),
                 "--k", "2", "--hidden", "1", "--epsilon", "0.6");

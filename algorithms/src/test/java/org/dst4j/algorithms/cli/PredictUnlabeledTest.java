@@ -77,6 +77,35 @@ class PredictUnlabeledTest {
         assertThat(Files.readAllLines(after)).isEqualTo(Files.readAllLines(before));
     }
 
+    // A sample whose values overflow the network's floats (3.4e38 in a feature trained on values near 1) got NaN
+    // probabilities, which were written with a predicted class of 0 (the argmax of NaNs), counted as correct when its
+    // label was 0, and printed as an accuracy beside "NLL NaN", exit code 0.
+    @Test
+    void aSampleTheModelCannotScoreIsNamedNotPredictedAsClassZero() throws Exception {
+        Path train = write("train.csv", 0, 300, true), test = write("test.csv", 300, 360, true), bare = write("bare.csv", 300, 360, false);
+        String model = trainModel(train, test);
+        List<String> rows = new java.util.ArrayList<>(Files.readAllLines(bare));
+        rows.set(7, "3.4e38" + rows.get(7).substring(rows.get(7).indexOf(',')));
+        Path huge = Files.write(dir.resolve("huge.csv"), rows);
+        Path out = dir.resolve("p.csv");
+        Outcome unlabeled = again(model, huge, out);
+        assertThat(unlabeled.code()).as(unlabeled.err()).isEqualTo(1);
+        // After the out-of-scale warning, one line.
+        assertThat(unlabeled.err().strip().lines().toList().getLast()).startsWith("dst4j predict: --input " + huge + ": sample 7 ")
+                .contains("NaN probabilities").contains("3.4E38");
+        assertThat(unlabeled.err()).doesNotContain("Exception");
+        assertThat(out).doesNotExist();
+
+        List<String> labeled = new java.util.ArrayList<>(Files.readAllLines(test));
+        labeled.set(3, "-3.4e38" + labeled.get(3).substring(labeled.get(3).indexOf(',')));
+        Path hugeTest = Files.write(dir.resolve("huge-test.csv"), labeled);
+        Outcome scored = HeldOutSplitTest.run("predict", "--model", model, "--data", train.toString(), "--test-data", hugeTest.toString(),
+                "--threads", "1", "--output", out.toString());
+        assertThat(scored.code()).as(scored.err()).isEqualTo(1);
+        assertThat(scored.err()).contains(": sample 3 ").contains("NaN probabilities").doesNotContain("accuracy");
+        assertThat(out).doesNotExist();
+    }
+
     static Outcome again(String model, Path input, Path output) {
         return HeldOutSplitTest.run("predict", "--model", model, "--input", input.toString(), "--output", output.toString(), "--threads", "1");
     }

@@ -8,11 +8,12 @@ import org.dst4j.runtime.record.ArrayRecords;
 
 /**
  * Per-feature standardization {@code (x - mean) / std}, fitted on training data only and applied to
- * every split (a feature with zero variance is only centred). Saved with a model so predictions see
- * the same transform.
+ * every split (a feature with zero variance, or one too small for float to divide by, is only centred).
+ * Saved with a model so predictions see the same transform.
  *
  * @param mean each feature's mean, finite
- * @param std each feature's standard deviation, finite and > 0 (1 for a feature without variance, which is only centred)
+ * @param std each feature's standard deviation, finite and > 0 (1 for a feature without variance, or with one below
+ *     {@code 1 / Float.MAX_VALUE}, which is only centred)
  */
 public record Standardizer(float[] mean, float[] std) {
 
@@ -54,13 +55,19 @@ public record Standardizer(float[] mean, float[] std) {
         for (long s = 0; s < n; s++) {
             MemorySegment.copy(train.features(s), JAVA_FLOAT, 0, row, 0, d);
             for (int f = 0; f < d; f++) {
-                double e = row[f] - mean[f];
+                // The float difference overflows for features near the float range (3e38 - -1e38): those are taken in
+                // double; the others keep the float difference, so that every std fitted before keeps its bits.
+                float d32 = row[f] - mean[f];
+                double e = Float.isFinite(d32) ? d32 : (double) row[f] - mean[f];
                 sq[f] += e * e;
             }
         }
         for (int f = 0; f < d; f++) {
-            double v = Math.sqrt(sq[f] / Math.max(1, n));
-            std[f] = v > 1e-12 ? (float) v : 1f;
+            // Not a fixed threshold: one of 1e-12 only centred features measured in small units (1e-20 apart), leaving
+            // them at ~0 beside features of 1. A constant feature's variance is exactly 0; one varying by less than
+            // float can divide by (subnormals) is only centred too.
+            float v = (float) Math.sqrt(sq[f] / Math.max(1, n));
+            std[f] = v > 0 && Float.isFinite(1f / v) ? v : 1f;
         }
         return new Standardizer(mean, std);
     }
@@ -106,7 +113,7 @@ public record Standardizer(float[] mean, float[] std) {
         for (long s = 0; s < data.samples(); s++) {
             MemorySegment seg = data.features(s);
             MemorySegment.copy(seg, JAVA_FLOAT, 0, row, 0, d);
-            for (int f = 0; f < d; f++) row[f] = (row[f] - mean[f]) * (1f / std[f]);
+            for (int f = 0; f < d; f++) row[f] = standardized(row[f], mean[f], 1f / std[f], std[f]);
             MemorySegment.copy(row, 0, seg, JAVA_FLOAT, 0, d);
         }
     }
@@ -121,8 +128,15 @@ public record Standardizer(float[] mean, float[] std) {
         for (int f = 0; f < mean.length; f++) {
             long base = f * batch.stride();
             float m = mean[f], inv = 1f / std[f];
-            for (int c = 0; c < n; c++) s.setAtIndex(JAVA_FLOAT, base + c, (s.getAtIndex(JAVA_FLOAT, base + c) - m) * inv);
+            for (int c = 0; c < n; c++) s.setAtIndex(JAVA_FLOAT, base + c, standardized(s.getAtIndex(JAVA_FLOAT, base + c), m, inv, std[f]));
         }
+    }
+
+    // In float, x - mean overflows near the float range (3e38 - -1e38) where the standardized value fits: only those
+    // values are computed again in double, so every other one keeps the bits it had (and models trained before, theirs).
+    private static float standardized(float x, float mean, float inv, float std) {
+        float z = (x - mean) * inv;
+        return Float.isFinite(z) ? z : (float) ((x - (double) mean) / std);
     }
 
     /** The mean of each feature; a copy. */

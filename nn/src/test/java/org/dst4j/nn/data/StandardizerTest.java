@@ -62,6 +62,43 @@ class StandardizerTest {
     }
 
     @Test
+    void aFeatureOnATinyScaleIsStandardizedNotTakenForAConstantOne() {
+        // Feature 0 in units of 1e-20 (1, 2, 3, 4 times it): under a fixed std threshold of 1e-12 it was only centred, left
+        // at 1e-20 beside features of 1, so that training could not tell its samples apart. Feature 1 varies by subnormals,
+        // too little to divide by in float: only centred, as a constant one.
+        float u = 1e-20f, sub = Float.MIN_VALUE;
+        try (Dataset d = Dataset.of("tiny", new float[] {u, sub, 2 * u, 2 * sub, 3 * u, sub, 4 * u, 2 * sub}, 4, 2, new int[] {0, 1, 0, 1}, 2)) {
+            Standardizer s = Standardizer.fit(d);
+            assertThat(s.std()[0]).isCloseTo((float) (Math.sqrt(1.25) * u), org.assertj.core.data.Percentage.withPercentage(1e-4));
+            assertThat(s.std()[1]).isEqualTo(1f);
+            s.apply(d);
+            for (int i = 0; i < 4; i++) assertThat(d.get(i, 0)).isCloseTo((float) ((i - 1.5) / Math.sqrt(1.25)), org.assertj.core.data.Offset.offset(1e-5f));
+        }
+    }
+
+    @Test
+    void featuresNearTheFloatRangeAreStandardizedWithoutOverflow() {
+        // -3e38 - 1e38 overflows a float though both are floats: the fit's std was Infinity (an exception from every
+        // training command) and a sample so far from the mean standardized to an infinity (a NaN loss).
+        float max = 3e38f;
+        try (Dataset d = Dataset.of("huge", new float[] {max, -max, -max, -max}, 4, 1, new int[] {0, 1, 1, 1}, 2);
+                DenseMatrix batch = DenseMatrix.allocate(1, 4)) {
+            d.gatherBatch(new int[] {0, 1, 2, 3}, 0, 4, batch);
+            Standardizer s = Standardizer.fit(d);
+            double mean = -max / 2.0, std = Math.sqrt(3) * max / 2;
+            assertThat(s.mean()).containsExactly((float) mean);
+            assertThat(s.std()[0]).isCloseTo((float) std, org.assertj.core.data.Percentage.withPercentage(1e-4));
+            s.apply(d);
+            s.apply(batch);
+            for (int i = 0; i < 4; i++) {
+                double expected = ((i == 0 ? max : -max) - mean) / std;
+                assertThat(d.get(i, 0)).as("sample %d", i).isCloseTo((float) expected, org.assertj.core.data.Offset.offset(1e-5f));
+                assertThat(batch.get(0, i)).isEqualTo(d.get(i, 0));
+            }
+        }
+    }
+
+    @Test
     void centeringOnlyKeepsTheMeansAndScalesNothing() {
         Standardizer s = new Standardizer(new float[] {1, 2}, new float[] {3, 4}).centeringOnly();
         assertThat(s).isEqualTo(new Standardizer(new float[] {1, 2}, new float[] {1, 1}));
