@@ -374,7 +374,12 @@ public final class DataSources {
                 else tr[ntr++] = i;
             }
             if (ntr == 0 || nte == 0) {
-                throw new DataFormatException(source + ": " + n + " samples are too few to hold out " + fraction + " for testing");
+                // Each class gives round(fraction x its samples) to the test set: with many small classes that is 0 for every
+                // one, however many samples there are in all ("1000 samples are too few" read as wrong).
+                int largest = java.util.Arrays.stream(perClass).max().orElse(0);
+                throw new DataFormatException(source + ": " + (n == 1 ? "1 sample is" : n + " samples are") + " too few to hold out " + fraction
+                        + " for testing" + (nte == 0 && n > 1 ? " (each class gives round(" + fraction + " x its samples) to the test set: none here,"
+                        + " the largest class having " + largest + "); give a larger --test-fraction or a --test-data file" : ""));
             }
             java.util.Arrays.sort(tr, 0, ntr);
             java.util.Arrays.sort(te, 0, nte);

@@ -204,7 +204,18 @@ class HostileDataFilesTest {
     void aCsvFileTooShortToHoldOutATestSplitIsNamedByItsPath() throws Exception {
         Path csv = Files.writeString(dir.resolve("d.csv"), "1,2,0\n3,4,1\n");
         assertThatThrownBy(() -> DataSources.load(new DataOptions(csv, null, null, null, null, "last", 0.2, 1, 0, 0)))
-                .isInstanceOf(DataFormatException.class).hasMessage(csv + ": 2 samples are too few to hold out 0.2 for testing");
+                .isInstanceOf(DataFormatException.class).hasMessage(csv + ": 2 samples are too few to hold out 0.2 for testing (each class gives"
+                        + " round(0.2 x its samples) to the test set: none here, the largest class having 1); give a larger --test-fraction or a --test-data file");
+        Path one = Files.writeString(dir.resolve("one.csv"), "1,2,0\n");
+        assertThatThrownBy(() -> DataSources.load(new DataOptions(one, null, null, null, null, "last", 0.2, 1, 0, 0)))
+                .isInstanceOf(DataFormatException.class).hasMessage(one + ": 1 sample is too few to hold out 0.2 for testing");
+        // 500 classes of 2 samples: 1,000 samples in all, none of them held out.
+        StringBuilder many = new StringBuilder();
+        for (int i = 0; i < 1000; i++) many.append(i % 7).append(',').append(i % 500).append('\n');
+        Path wide = Files.writeString(dir.resolve("many.csv"), many);
+        assertThatThrownBy(() -> DataSources.load(new DataOptions(wide, null, null, null, null, "last", 0.2, 1, 0, 0)))
+                .isInstanceOf(DataFormatException.class).hasMessageContaining("1000 samples are too few to hold out 0.2 for testing (each class gives")
+                .hasMessageContaining("the largest class having 2");
     }
 
     // ---- bounded deterministic fuzzing: every outcome is data, or a DataFormatException naming one of the files ----
