@@ -330,7 +330,7 @@ final class PredictCommand implements Command {
         double typical = sum / ((double) samples.samples() * mean.length);
         // Training data averages below 1 standard deviation from the mean; 10 is far outside, not merely other data.
         if (typical > 10) {
-            System.err.printf("dst4j predict: warning: --input %s lies on average %.0f standard deviations from the training data's means;"
+            System.err.printf("dst4j predict: warning: --input %s lies on average %.3g standard deviations from the training data's means;"
                     + " is it on another scale (e.g. 0..255 pixels for a model trained on 0..1)?%n", input, typical);
         }
     }

@@ -135,11 +135,14 @@ final class SpaceNetCommand implements Command {
             for (SpaceNet.TaskStats s : r.tasks()) {
                 long[] byLayer = s.connections();
                 // checkConnections bounds the block of selected neurons; connections frozen by earlier tasks between neurons
-                // that were released and selected again can still fill part of it, and the task then got fewer.
+                // that were released and selected again can still fill part of it, and the task then got fewer. So can a
+                // large --drop, for task 1 too: regrowth does not reuse the positions the same update dropped.
                 for (int l = 0; l < byLayer.length; l++) {
                     if (byLayer[l] < per[l]) {
                         System.err.printf("dst4j spacenet: warning: task %d has %d connections in layer %d, fewer than --connections asks (%d):"
-                                + " earlier tasks' frozen connections filled the rest of its selected neurons' block%n", s.task() + 1, byLayer[l], l + 1, per[l]);
+                                + " its selected neurons' block had too few free positions left (%s)%n", s.task() + 1, byLayer[l], l + 1, per[l],
+                                s.task() == 0 ? "regrowth does not reuse the positions its own drop freed in the same update: a smaller --drop keeps more"
+                                        : "earlier tasks' frozen connections fill part of it, and regrowth does not reuse the positions its own drop freed");
                     }
                 }
                 long c = 0;

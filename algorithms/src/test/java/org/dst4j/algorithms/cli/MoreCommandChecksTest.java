@@ -151,7 +151,14 @@ class MoreCommandChecksTest {
                 "--epochs", "1", "--no-baselines", "--threads", "1", "--out", dir.resolve("sn").toString());
         assertThat(o.code()).as(o.err()).isZero();
         assertThat(o.err()).containsPattern("warning: task [23] has \\d+ connections in layer 2, fewer than --connections asks \\(36\\)");
-        assertThat(o.err()).doesNotContain("task 1 has");
+        assertThat(o.err()).doesNotContain("task 1 has").contains("earlier tasks' frozen connections fill part of it");
+        // Task 1 too, when its drop frees more positions than its block has left empty: regrowth does not reuse them at once
+        // (it was told that earlier tasks' frozen connections, of which it has none, had filled its block).
+        var first = run("spacenet", "--data", csv, "--tasks", "3", "--hidden", "12,12", "--selected", "6", "--reserved", "2", "--connections", "24,30,6",
+                "--drop", "0.5", "--epochs", "2", "--no-baselines", "--threads", "1", "--out", dir.resolve("sn-drop").toString());
+        assertThat(first.code()).as(first.err()).isZero();
+        assertThat(first.err()).containsPattern("warning: task 1 has \\d+ connections in layer 2, fewer than --connections asks \\(30\\)")
+                .contains("a smaller --drop keeps more");
     }
 
     // JAVA_TOOL_OPTIONS=-Xmx64m, set for Maven in many CI images, ran a small network out of heap with advice to shrink it.
