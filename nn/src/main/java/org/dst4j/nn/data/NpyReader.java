@@ -185,7 +185,15 @@ final class NpyReader {
             for (int i = 0; i < chunk; i++) {
                 values[done + i] = switch (type) {
                     case "f4" -> bb.getFloat();
-                    case "f8" -> (float) bb.getDouble();
+                    case "f8" -> {
+                        // Read as a float: a finite double beyond its range became an infinity reported as if the file held one.
+                        double v = bb.getDouble();
+                        if (Double.isFinite(v) && Float.isInfinite((float) v)) {
+                            throw new DataFormatException(source + ": element " + (done + i) + (fortran ? " (in the file's column-major order)" : "")
+                                    + " is " + v + ", beyond a 32-bit float's range (±3.4e38)");
+                        }
+                        yield (float) v;
+                    }
                     case "u1" -> bb.get() & 0xff;
                     case "i1" -> bb.get();
                     case "u2" -> bb.getShort() & 0xffff;

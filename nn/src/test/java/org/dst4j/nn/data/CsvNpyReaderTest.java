@@ -218,6 +218,15 @@ class CsvNpyReaderTest {
                 .isInstanceOf(DataFormatException.class).hasMessageContaining("bad.csv: line 2, column 2");
         assertThatThrownBy(() -> DataSources.unlabeled(write("v.npy", npy("<f4", "0, 3", ByteBuffer.allocate(0), false))))
                 .isInstanceOf(DataFormatException.class).hasMessageContaining("v.npy").hasMessageContaining("at least one sample");
+        // A float64 array's 1e39 is beyond a float, as the CSV reader says of '1e40'; an infinity in the file stays one.
+        ByteBuffer f8 = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN);
+        f8.putDouble(1).putDouble(2).putDouble(1e39).putDouble(4);
+        assertThatThrownBy(() -> DataSources.unlabeled(write("big.npy", npy("<f8", "2, 2", f8, false))))
+                .isInstanceOf(DataFormatException.class).hasMessageContaining("big.npy: element 2 is 1.0E39, beyond a 32-bit float's range");
+        ByteBuffer inf = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN);
+        inf.putDouble(1).putDouble(2).putDouble(Double.POSITIVE_INFINITY).putDouble(4);
+        assertThatThrownBy(() -> DataSources.unlabeled(write("inf.npy", npy("<f8", "2, 2", inf, false))))
+                .isInstanceOf(DataFormatException.class).hasMessageContaining("inf.npy: element 2 is Infinity; expected finite values");
         assertThatThrownBy(() -> DataSources.unlabeled(csv("x.bin", "1")))
                 .isInstanceOf(DataFormatException.class).hasMessageContaining("x.bin: expected a .csv");
         assertThatThrownBy(() -> DataSources.unlabeled(dir.resolve("missing.csv")))
