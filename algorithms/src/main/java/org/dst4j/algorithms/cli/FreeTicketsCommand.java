@@ -178,8 +178,13 @@ final class FreeTicketsCommand implements Command {
         EnsembleMetrics.Scores e = t.ensemble();
         System.out.printf("%-10s %9.4f %8.4f %8.4f%n", "ensemble", e.accuracy(), e.nll(), e.ece());
         System.out.printf("ensemble vs best %s: %+.2f accuracy points, NLL %.4f vs %.4f (lowest %s)%n", who, 100 * (e.accuracy() - best), e.nll(), bestNll, who);
-        System.out.printf("diversity: mean pairwise disagreement %.4f, mean KL %.4f nats%n",
-                EnsembleMetrics.meanOffDiagonal(t.disagreement()), EnsembleMetrics.meanOffDiagonal(t.kl()));
+        // One member has no pair: a disagreement of 0 read as members that agree (predict leaves the line out then).
+        if (t.members().size() < 2) {
+            System.out.println("diversity: one " + who + ", no pair to compare");
+        } else {
+            System.out.printf("diversity: mean pairwise disagreement %.4f, mean KL %.4f nats%n",
+                    EnsembleMetrics.meanOffDiagonal(t.disagreement()), EnsembleMetrics.meanOffDiagonal(t.kl()));
+        }
         double[][][] distance = r.topologyDistance(); // a copy: take it once
         // One member has no pair: the heading alone, with nothing under it, read as a missing result.
         StringBuilder sb = new StringBuilder(distance.length < 2 ? "topology distance: one " + who + ", no pair to compare"

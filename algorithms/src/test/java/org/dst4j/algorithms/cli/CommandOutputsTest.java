@@ -162,7 +162,7 @@ class CommandOutputsTest {
         String ft = printed("freetickets", "--variant", "edst", "--members", "1", "--explore-epochs", "1", "--refine-epochs", "1",
                 "--hidden", "16", "--out", dir.resolve("ft").toString());
         assertThat(ft).contains("topology distance: one ticket, no pair to compare").doesNotContain("by layer):")
-                .contains("(lowest ticket)");
+                .contains("(lowest ticket)").contains("diversity: one ticket, no pair to compare").doesNotContain("disagreement");
         String nt = printed("neurotrails", "--heads", "1", "--epochs", "1", "--hidden", "16", "--out", dir.resolve("nt").toString());
         assertThat(nt).contains("; 1 independent dense network: ").doesNotContain("networks");
     }
