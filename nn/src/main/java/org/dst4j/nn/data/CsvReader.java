@@ -28,6 +28,7 @@ public final class CsvReader {
      * @param labelColumn {@code last}, {@code first} or a 0-based column index
      * @param classes the class count, or 0 to use {@code max label + 1}
      * @throws DataFormatException also for a label outside {@code classes}, naming the file and the sample
+     * @throws IllegalArgumentException if {@code classes < 0}
      */
     public static Dataset read(String name, Path file, String labelColumn, int classes) throws DataFormatException {
         LabeledRows rows = rows(file, labelColumn);

@@ -210,6 +210,10 @@ final class IdxReader {
      * header or before its trailer as an EOFException without a message, which read "F: cannot read: null".
      */
     static String why(IOException e) {
+        // A file system exception's message is the path again ("F: cannot read: F"): its reason is what to say.
+        if (e instanceof java.nio.file.NoSuchFileException) return "no such file";
+        if (e instanceof java.nio.file.AccessDeniedException) return "permission denied";
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) return f.getReason();
         if (e.getMessage() != null) return e.getMessage();
         return e instanceof EOFException ? "unexpected end of file (truncated?)" : e.getClass().getSimpleName();
     }

@@ -14,7 +14,9 @@ record LabeledRows(String source, float[] features, int samples, int featureCoun
     // The class count a reader's caller gave (0 or less: the largest label's + 1), checked against the labels: a label
     // beyond it was an IllegalArgumentException from the dataset, naming neither the file nor the class count at fault.
     int classes(int given) throws DataFormatException {
-        if (given <= 0) return maxLabel() + 1;
+        // A negative count was read as 0, "automatic": a caller's mistake answered as if it had asked for that.
+        if (given < 0) throw new IllegalArgumentException("classes must be >= 0 (0: the largest label + 1), got " + given);
+        if (given == 0) return maxLabel() + 1;
         for (int i = 0; i < samples; i++) {
             if (labels[i] >= given) {
                 throw new DataFormatException(source + ": sample " + i + " (0-based) has label " + labels[i] + ", outside the "

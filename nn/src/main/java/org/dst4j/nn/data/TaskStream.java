@@ -74,8 +74,14 @@ public final class TaskStream implements AutoCloseable {
         return groups;
     }
 
-    /** Tasks made of the given class groups, which must be disjoint and within the dataset's classes. */
+    /**
+     * Tasks made of the given class groups, which must be disjoint and within the dataset's classes.
+     *
+     * @throws IllegalArgumentException if there is no group, a group is empty, or a class is out of range or in two groups
+     */
     public static TaskStream of(DatasetSplit data, int[][] groups) {
+        // As inOrder refuses a count of 0: a stream without tasks has nothing to learn, and its seenClasses had no answer.
+        if (groups.length == 0) throw new IllegalArgumentException("expected at least one task, got none");
         int c = data.train().classes();
         int[] owner = new int[c];
         Arrays.fill(owner, -1);
@@ -133,8 +139,14 @@ public final class TaskStream implements AutoCloseable {
     /** Classes of the whole dataset (the width of the shared output layer). */
     public int classes() { return classes; }
 
-    /** Classes of tasks 0..{@code t}, ascending. */
+    /**
+     * Classes of tasks 0..{@code t}, ascending.
+     *
+     * @throws IndexOutOfBoundsException if {@code t} is not a task's index
+     */
     public int[] seenClasses(int t) {
+        // t = -1 gave no classes, as if some task had none: a caller's off-by-one, not an answer.
+        java.util.Objects.checkIndex(t, tasks.size());
         return tasks.subList(0, t + 1).stream().flatMapToInt(k -> Arrays.stream(k.classes)).sorted().toArray();
     }
 

@@ -33,10 +33,17 @@ public final class EnsembleClassifier implements Classifier {
 
     /**
      * Takes ownership of the members, which must agree on inputs and classes. If they do not, the
-     * members are closed and {@link IllegalArgumentException} is thrown.
+     * members are closed and {@link IllegalArgumentException} is thrown; a null {@code manifest} (give an
+     * empty map for none) closes them too, with a {@link NullPointerException}.
      */
     public EnsembleClassifier(List<SparseClassifier> members, Map<String, Object> manifest) {
         if (members.isEmpty()) throw new IllegalArgumentException("an ensemble needs at least one member");
+        if (manifest == null) {
+            // manifest() then answered null, where a loaded ensemble's is a map.
+            NullPointerException e = new NullPointerException("manifest");
+            Closing.after(e, () -> Closing.each(members, SparseClassifier::close));
+            throw e;
+        }
         var first = members.getFirst().network();
         for (SparseClassifier c : members) {
             if (c.network().inputs() != first.inputs() || c.network().outputs() != first.outputs()) {

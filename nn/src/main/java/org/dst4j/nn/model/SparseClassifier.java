@@ -40,8 +40,8 @@ public final class SparseClassifier implements Classifier {
     private boolean closed;
 
     /**
-     * Takes ownership of {@code net}: if the classifier cannot be made (e.g. {@code threads < 1}), it
-     * closes {@code net} and throws.
+     * Takes ownership of {@code net}: if the classifier cannot be made ({@code threads < 1}, a null header, a
+     * standardizer for another number of features than {@code net} takes), it closes {@code net} and throws.
      */
     public SparseClassifier(SparseMlp net, Standardizer standardizer, Map<String, Object> header, int threads) {
         java.util.Objects.requireNonNull(net, "net");
@@ -50,6 +50,11 @@ public final class SparseClassifier implements Classifier {
         try {
             // Inside the try: a null header is a classifier that cannot be made too, and net is already ours to free.
             java.util.Objects.requireNonNull(header, "header");
+            // Here, not at the first prediction, which failed on a batch of the network's width "fitted on" another.
+            if (standardizer != null && standardizer.mean().length != net.inputs()) {
+                throw new IllegalArgumentException("the standardizer is for " + standardizer.mean().length + " features, the network takes "
+                        + net.inputs() + " inputs");
+            }
             this.header = org.dst4j.nn.io.Json.frozen(header); // the caller's map, or a loaded one, may change later
             this.pool = new WorkerPool(threads);
         } catch (RuntimeException | Error e) {

@@ -86,6 +86,12 @@ class CsvNpyReaderTest {
         assertThatThrownBy(() -> CsvReader.read("x", ragged, "last", 0)).hasMessageContaining("ragged.csv: line 2 has 2 columns, expected 3");
         Path label = csv("label.csv", "1,2,0.5\n");
         assertThatThrownBy(() -> CsvReader.read("x", label, "last", 0)).hasMessageContaining("line 1, column 3: label '0.5' is not a class index");
+        // A negative class count was read as 0, automatic; a missing file's reason was its path again.
+        Path ok = csv("ok.csv", "1,2,0\n");
+        assertThatThrownBy(() -> CsvReader.read("x", ok, "last", -1)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("got -1");
+        Path missing = dir.resolve("missing.csv");
+        assertThatThrownBy(() -> CsvReader.read("x", missing, "last", 0)).isInstanceOf(DataFormatException.class)
+                .hasMessage(missing + ": cannot read: no such file");
         Path nan = csv("nan.csv", "1,NaN,0\n");
         assertThatThrownBy(() -> CsvReader.read("x", nan, "last", 0)).hasMessageContaining("line 1, column 2: 'NaN' is not finite");
         // 1e40 is a finite double but Infinity as the float a feature is stored in; it once trained into a NaN loss.

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.dst4j.nn.data.Dataset;
+import org.dst4j.nn.data.Standardizer;
 import org.dst4j.nn.init.Density;
 import org.dst4j.nn.init.WeightInit;
 import org.dst4j.nn.io.Json;
@@ -111,6 +112,16 @@ class ClassifierLifecycleTest {
         SparseMlp headerless = net(2);
         assertThatThrownBy(() -> new SparseClassifier(headerless, null, null, 1)).isInstanceOf(NullPointerException.class).hasMessage("header");
         assertThat(closed(headerless)).isTrue();
+        // A standardizer of another width failed only at the first prediction, on a batch "fitted on" another width.
+        SparseMlp narrow = net(7);
+        Standardizer two = new Standardizer(new float[] {0, 0}, new float[] {1, 1});
+        assertThatThrownBy(() -> new SparseClassifier(narrow, two, Map.of(), 1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("the standardizer is for 2 features, the network takes " + FEATURES + " inputs");
+        assertThat(closed(narrow)).isTrue();
+        // An ensemble takes its members: a null manifest (manifest() answered null) closes them too.
+        SparseClassifier member = new SparseClassifier(net(8), null, Map.of(), 1);
+        assertThatThrownBy(() -> new EnsembleClassifier(List.of(member), null)).isInstanceOf(NullPointerException.class).hasMessage("manifest");
+        assertThat(closed(member.network())).isTrue();
 
         MultiHeadMlp m = multiHead(3);
         assertThatThrownBy(() -> new MultiHeadClassifier(m, null, 0)).isInstanceOf(IllegalArgumentException.class);
