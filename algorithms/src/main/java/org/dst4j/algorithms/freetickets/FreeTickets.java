@@ -195,8 +195,14 @@ public final class FreeTickets {
         if (from != null) {
             from.selected().forEach((name, sel) -> selected.put(out.resolve(name), sel));
             // A candidate written by the epoch the kill cut short: that epoch is trained again.
-            for (Path f : files) Files.deleteIfExists(Checkpoints.candidate(f));
-            AtomicFiles.removeTemporaries(out, List.of(CHECKPOINT, LOG, METRICS, CHART, EnsembleClassifier.MANIFEST));
+            List<String> written = new ArrayList<>(List.of(CHECKPOINT, LOG, METRICS, CHART, EnsembleClassifier.MANIFEST));
+            for (Path f : files) {
+                Files.deleteIfExists(Checkpoints.candidate(f));
+                // A kill in a member's or candidate's write leaves its temporary too; they are written again under new names.
+                written.add(f.getFileName().toString());
+                written.add(Checkpoints.candidate(f).getFileName().toString());
+            }
+            AtomicFiles.removeTemporaries(out, written);
         }
         Saver saver = new Saver(out.resolve(CHECKPOINT), cfg, standardize, provenance(cfg, data), selected, from);
         try (WorkerPool pool = new WorkerPool(cfg.threads());

@@ -169,6 +169,27 @@ class FreeTicketsResumeTest {
         }
     }
 
+    // A SIGKILL in a member's or candidate's write leaves its temporary (as in one at the checkpoint's): the resumed run
+    // writes those files again under new temporary names, so the old ones stayed beside the finished run.
+    @Test
+    void temporariesOfMemberWritesAKillCutShortAreRemoved(@TempDir Path dir) throws Exception {
+        try (DatasetSplit data = data()) {
+            for (double validSplit : new double[] {0, 0.1}) {
+                Path whole = dir.resolve("whole-" + validSplit), run = dir.resolve("run-" + validSplit);
+                FreeTickets.run(config(Variant.DST, validSplit, 1), data, true, whole, null);
+                stopped(config(Variant.DST, validSplit, 1), data, run, stopAfter(4));
+                // The names AtomicFiles gives its temporaries: "." + the file's name + "." + digits + ".tmp".
+                Files.writeString(run.resolve(".member-1.dst4j.4711.tmp"), "cut short");
+                Files.writeString(run.resolve(".member-2.dst4j.candidate.815.tmp"), "cut short");
+                Path users = Files.writeString(run.resolve(".notes.txt.1.tmp"), "not the run's");
+                FreeTickets.resume(run, data, 1, null);
+                assertThat(Files.readString(users)).as("a temporary of no file of the run stays").isEqualTo("not the run's");
+                Files.delete(users);
+                assertSameRun(whole, run);
+            }
+        }
+    }
+
     @Test
     void whatCannotBeResumedIsRefusedNamingTheCause(@TempDir Path dir) throws Exception {
         try (DatasetSplit data = data()) {
