@@ -575,6 +575,9 @@ public final class FreeTickets {
     // The checkpoint's provenance: the data as given (predict and resume find a single file's held-out split by it) and the test set.
     private static Map<String, Object> provenance(FreeTicketsConfig cfg, DatasetSplit data) {
         Map<String, Object> more = new LinkedHashMap<>();
+        // As on the members (header): predict takes a FreeTickets data_checksum for a member's share after the hold-out,
+        // and checks a single file's split only by this key.
+        more.put("training_set_checksum", data.train().checksum());
         more.put("test_checksum", data.test().checksum());
         more.put("train_samples", data.train().samples());
         more.put("test_samples", data.test().samples());

@@ -190,6 +190,31 @@ class FreeTicketsResumeTest {
         }
     }
 
+    // predict on a stopped run's checkpoint finds a single data file's test split as on its members: the checkpoint
+    // records the training set as given. Before, predict took it for a model recording no data ("cannot be checked")
+    // and scored a split the run had partly trained on.
+    @Test
+    void predictOnAStoppedRunsCheckpointChecksASingleFilesSplit(@TempDir Path dir) throws Exception {
+        StringBuilder sb = new StringBuilder();
+        Random r = new Random(5);
+        for (int i = 0; i < 200; i++) {
+            int c = r.nextInt(4);
+            for (int f = 0; f < 6; f++) sb.append(String.format(java.util.Locale.ROOT, "%.3f,", (f == c ? 1.0 : 0.0) + 0.9 * r.nextGaussian()));
+            sb.append(c).append('\n');
+        }
+        Path csv = Files.writeString(dir.resolve("data.csv"), sb.toString()), run = dir.resolve("run");
+        try (DatasetSplit data = DataSources.load(new DataOptions(csv, null, null, null, null, "last", 0.25, 7, 0, 0))) {
+            stopped(config(Variant.DST, 0.1, 1).withSeed(7), data, run, stopAfter(2));
+        }
+        String model = run.resolve(FreeTickets.CHECKPOINT).toString(), out = dir.resolve("p.csv").toString();
+        String same = stderrOf(() -> assertThat(Main.run(new String[] {"predict", "--model", model, "--data", csv.toString(),
+                "--test-fraction", "0.25", "--threads", "1", "--output", out})).isZero());
+        assertThat(same).doesNotContain("cannot be checked");
+        String other = stderrOf(() -> assertThat(Main.run(new String[] {"predict", "--model", model, "--data", csv.toString(),
+                "--test-fraction", "0.3", "--threads", "1", "--output", out})).isEqualTo(1));
+        assertThat(other).contains("is not the one held out when " + model + " was trained");
+    }
+
     @Test
     void whatCannotBeResumedIsRefusedNamingTheCause(@TempDir Path dir) throws Exception {
         try (DatasetSplit data = data()) {
