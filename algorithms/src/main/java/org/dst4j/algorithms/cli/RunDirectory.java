@@ -216,8 +216,10 @@ final class RunDirectory {
                 Path next = out.resolveSibling(out.getFileName() + "-" + n);
                 if (!Files.exists(next) || (Files.isDirectory(next) && earlierOutputs(next, outputs).isEmpty() && otherRun(next, outputs) == null)) {
                     if (!claimed(next, outputs)) continue; // another run writes there now
-                    System.err.println("note: " + out + " holds " + (earlier.isEmpty() && otherRun(out, outputs) == null ? "a run under way" : "an earlier run")
-                            + "; writing this one to " + next + " (--out DIR chooses)");
+                    // A stopped run there is likelier to be continued than started again beside it.
+                    String what = earlier.isEmpty() && otherRun(out, outputs) == null ? "a run under way"
+                            : outputs.resumable(out) ? "a stopped run (continue it with --resume " + out + ")" : "an earlier run";
+                    System.err.println("note: " + out + " holds " + what + "; writing this one to " + next + " (--out DIR chooses)");
                     return next;
                 }
             }

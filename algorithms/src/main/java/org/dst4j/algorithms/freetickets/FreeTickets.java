@@ -145,7 +145,8 @@ public final class FreeTickets {
      * @throws IOException if {@code dir} holds no readable FreeTickets checkpoint (or the files beside it do not
      *     match it), the data differs from the run's, or writing fails
      * @throws IllegalArgumentException if {@code threads < 1}
-     * @throws java.util.concurrent.CancellationException if the calling thread is interrupted, as for {@link #run}
+     * @throws java.util.concurrent.CancellationException if the calling thread is interrupted, as for {@link #run} (an
+     *     interrupt already set when the checkpoint is read is a {@link java.io.InterruptedIOException} naming it)
      */
     public static Result resume(Path dir, DatasetSplit data, int threads, TrainingProgress progress) throws IOException {
         Objects.requireNonNull(dir, "dir");

@@ -161,6 +161,29 @@ class RunDirectoryTest {
         RunDirectory.settle(true);
     }
 
+    // The default --out of a command moves on past a stopped run of its own, and says it can be continued.
+    @Test
+    void theDefaultOutMovesOnPastAStoppedRunAndPointsToResume(@TempDir Path dir) throws Exception {
+        Path stopped = Files.createDirectories(dir.resolve("freetickets"));
+        Files.writeString(stopped.resolve("checkpoint.dst4j"), "x");
+        Files.writeString(stopped.resolve("metrics.jsonl"), "x");
+        Path finished = Files.createDirectories(dir.resolve("set"));
+        for (String f : new String[] {"checkpoint.dst4j", "model.dst4j", "metrics.jsonl"}) Files.writeString(finished.resolve(f), "x");
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream old = System.err;
+        System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            assertThat(RunDirectory.claim(options(stopped), FreeTicketsCommand.OUTPUTS)).isEqualTo(dir.resolve("freetickets-2"));
+            assertThat(RunDirectory.claim(options(finished), SetCommand.OUTPUTS)).isEqualTo(dir.resolve("set-2"));
+        } finally {
+            System.setErr(old);
+            RunDirectory.settle(true);
+        }
+        assertThat(err.toString(java.nio.charset.StandardCharsets.UTF_8))
+                .contains("note: " + stopped + " holds a stopped run (continue it with --resume " + stopped + "); writing this one to " + dir.resolve("freetickets-2"))
+                .contains("note: " + finished + " holds an earlier run; writing this one to " + dir.resolve("set-2"));
+    }
+
     // One entry that some command writes is not a run: a user's own summary.json or model/ directory was refused.
     @Test
     void aLoneFileWithAnotherCommandsNameIsNotTakenForItsRun(@TempDir Path dir) throws Exception {
