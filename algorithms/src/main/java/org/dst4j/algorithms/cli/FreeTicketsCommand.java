@@ -114,21 +114,10 @@ final class FreeTicketsCommand implements Command {
     // FreeTickets.resume rebuilds the run from its checkpoint and writes into that directory; only where it runs and
     // how the same data is found (data options; --seed draws a single file's hold-out split) still apply.
     private static int resume(Options o, Path dir) throws UsageException, UserException, IOException, DataFormatException {
-        List<String> ignored = Stream.of("variant", "members", "hidden", "density", "epochs", "explore-epochs", "refine-epochs", "batch", "lr",
-                "momentum", "weight-decay", "dropout", "activation", "prune-rate", "prune-schedule", "large-prune-rate", "update-interval", "grow",
-                "prune-scope", "valid-split", "member-splits", "out", "no-standardize", "overwrite").filter(o::given).map(n -> "--" + n).toList();
-        if (!ignored.isEmpty()) {
-            throw new UsageException("--resume continues the run as its checkpoint defines it; drop " + String.join(", ", ignored)
-                    + " (with --resume only --threads, --seed and the data options apply)");
-        }
-        if (o.given("seed") && !DataArgs.heldOut(o)) {
-            throw new UsageException("--seed with --resume only chooses a single --data file's held-out test split; this data has its own test set");
-        }
+        RunDirectory.checkResume(o, dir, FreeTickets.CHECKPOINT, "variant", "members", "hidden", "density", "epochs", "explore-epochs",
+                "refine-epochs", "batch", "lr", "momentum", "weight-decay", "dropout", "activation", "prune-rate", "prune-schedule",
+                "large-prune-rate", "update-interval", "grow", "prune-scope", "valid-split", "member-splits", "out", "no-standardize", "overwrite");
         int threads = o.integer("threads", 1, 4096);
-        // Before the data loads: a mistyped directory is reported at once.
-        if (java.nio.file.Files.isRegularFile(dir)) {
-            throw new UserException("--resume " + dir + " is a file; expected the run's directory");
-        }
         FreeTickets.Resumable run;
         try {
             run = FreeTickets.resumable(dir, threads);

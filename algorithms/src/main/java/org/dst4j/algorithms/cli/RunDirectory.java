@@ -249,6 +249,28 @@ final class RunDirectory {
         }
     }
 
+    /**
+     * The checks of a {@code --resume DIR} before any data loads: the run is defined by its checkpoint, so of the
+     * command's options only {@code --threads}, the data options and (for a single data file's held-out split)
+     * {@code --seed} apply; {@code runOptions} are the others, refused when given. A DIR that is a file (the
+     * checkpoint itself, most likely) is refused, pointing to its directory when it holds {@code checkpoint}.
+     */
+    static void checkResume(Options o, Path dir, String checkpoint, String... runOptions) throws UsageException, UserException {
+        List<String> ignored = java.util.Arrays.stream(runOptions).filter(o::given).map(n -> "--" + n).toList();
+        if (!ignored.isEmpty()) {
+            throw new UsageException("--resume continues the run as its checkpoint defines it; drop " + String.join(", ", ignored)
+                    + " (with --resume only --threads, --seed and the data options apply)");
+        }
+        if (o.given("seed") && !DataArgs.heldOut(o)) {
+            throw new UsageException("--seed with --resume only chooses a single --data file's held-out test split; this data has its own test set");
+        }
+        if (Files.isRegularFile(dir)) {
+            Path parent = dir.toAbsolutePath().getParent();
+            throw new UserException("--resume " + dir + " is a file; expected the run's directory"
+                    + (parent != null && Files.isRegularFile(parent.resolve(checkpoint)) ? ": --resume " + (dir.getParent() == null ? "." : dir.getParent()) : ""));
+        }
+    }
+
     /** Registers a run being continued in {@code dir} for the shutdown hook ({@link #closing}); {@link #settle} forgets it. */
     static void resuming(Path dir) throws IOException, UsageException {
         awaited(dir, "stopped before the run resumed");

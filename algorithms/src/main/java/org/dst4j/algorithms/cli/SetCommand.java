@@ -2,8 +2,6 @@ package org.dst4j.algorithms.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.stream.Stream;
 import org.dst4j.algorithms.set.SetConfig;
 import org.dst4j.algorithms.set.SetTraining;
 import org.dst4j.nn.data.DataFormatException;
@@ -103,21 +101,8 @@ final class SetCommand implements Command {
         if (resume != null) {
             // SetTraining.resume rebuilds the run from its checkpoint and writes into that directory; only where it runs
             // and how the same data is found (data options; --seed draws a single file's hold-out split) still apply.
-            List<String> ignored = Stream.of("hidden", "epsilon", "zeta", "epochs", "batch", "lr", "schedule", "optimizer", "momentum",
-                    "weight-decay", "dropout", "activation", "alpha", "init", "out", "no-standardize", "overwrite").filter(o::given).map(n -> "--" + n).toList();
-            if (!ignored.isEmpty()) {
-                throw new UsageException("--resume continues the run as its checkpoint defines it; drop " + String.join(", ", ignored)
-                        + " (with --resume only --threads, --seed and the data options apply)");
-            }
-            if (o.given("seed") && !DataArgs.heldOut(o)) {
-                throw new UsageException("--seed with --resume only chooses a single --data file's held-out test split; this data has its own test set");
-            }
-            // Before the data loads: a mistyped directory was reported only after a full Fashion-MNIST load.
-            if (java.nio.file.Files.isRegularFile(resume)) { // the checkpoint file itself, most likely
-                Path parent = resume.toAbsolutePath().getParent();
-                throw new UserException("--resume " + resume + " is a file; expected the run's directory"
-                        + (parent != null && java.nio.file.Files.isRegularFile(parent.resolve(SetTraining.CHECKPOINT)) ? ": --resume " + (resume.getParent() == null ? "." : resume.getParent()) : ""));
-            }
+            RunDirectory.checkResume(o, resume, SetTraining.CHECKPOINT, "hidden", "epsilon", "zeta", "epochs", "batch", "lr", "schedule", "optimizer",
+                    "momentum", "weight-decay", "dropout", "activation", "alpha", "init", "out", "no-standardize", "overwrite");
             if (!java.nio.file.Files.isRegularFile(resume.resolve(SetTraining.CHECKPOINT))) {
                 throw new UserException("--resume " + resume + ": no " + SetTraining.CHECKPOINT + " there");
             }

@@ -153,7 +153,7 @@ public final class FreeTickets {
         Objects.requireNonNull(data, "data");
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         Saved saved = Saved.read(dir, threads);
-        saved.checkData(dir, data);
+        org.dst4j.algorithms.ResumeChecks.sameData(dir, saved.trainChecksum(), saved.testChecksum(), saved.provenance(), data);
         return run(saved.cfg(), data, saved.standardize(), dir, progress, saved);
     }
 
@@ -707,21 +707,6 @@ public final class FreeTickets {
             long[] v = Json.getLongs(t, key);
             if (v.length != 2 || v[0] < 0 || v[1] < 0) throw new IllegalArgumentException("field '" + key + "': expected two counts >= 0");
             return v;
-        }
-
-        void checkData(Path dir, DatasetSplit data) throws IOException {
-            if (trainChecksum != data.train().checksum()) {
-                Object name = provenance.get("data");
-                throw new IOException(dir + ": the training data differs from the run's, which trained on " + (name == null ? "other data" : name)
-                        + (provenance.get("train_samples") instanceof Number n ? " (" + n.longValue() + " samples)" : "")
-                        + "; give the data options the run was started with (--data or --dataset, --limit-train;"
-                        + " for a single --data file also --test-fraction and --seed)");
-            }
-            if (testChecksum != data.test().checksum()) {
-                throw new IOException(dir + ": the test data differs from the run's"
-                        + (provenance.get("test_samples") instanceof Number n ? ", which tested on " + n.longValue() + " samples" : "")
-                        + "; give the data options the run was started with (--limit-test)");
-            }
         }
 
         @Override public long[] flopsDone() { return flopsDone.clone(); }

@@ -172,17 +172,7 @@ public final class SetTraining {
             throw new IOException(dir + ": " + file.getFileName() + " is a trained model without its optimizer state (a copy of a run's "
                     + MODEL + "?), not a training checkpoint");
         }
-        if (expected != data.train().checksum()) {
-            throw new IOException(dir + ": the training data differs from the run's, which trained on " + trainedOn(provenance)
-                    + " (checksum " + Long.toHexString(expected) + "); give the data options the run was started with (--data or --dataset, --limit-train;"
-                    + " for a single --data file also --test-fraction and --seed)");
-        }
-        // Another test set would change the learning curve part-way through the run (a different --limit-test was accepted).
-        if (expectedTest != null && expectedTest != data.test().checksum()) {
-            throw new IOException(dir + ": the test data differs from the run's" + (provenance.containsKey("test_samples")
-                    ? ", which tested on " + Json.getLong(provenance, "test_samples") + " samples" : "")
-                    + " (checksum " + Long.toHexString(expectedTest) + "); give the data options the run was started with (--limit-test)");
-        }
+        org.dst4j.algorithms.ResumeChecks.sameData(dir, expected, expectedTest, provenance, data);
         AtomicFiles.removeTemporaries(dir, List.of(MODEL, CHECKPOINT, METRICS, CURVE)); // of writes a kill interrupted
         Optimizer opt = optimizer(cfg);
         ModelFile.Loaded loaded = ModelFile.load(file, opt);
@@ -290,13 +280,6 @@ public final class SetTraining {
         more.put("train_samples", data.train().samples());
         more.put("test_samples", data.test().samples());
         return ModelFile.provenance("set", cfg.seed(), data.train().name(), data.train().checksum(), more);
-    }
-
-    // "NAME (N samples)" from a checkpoint's provenance; older checkpoints record no sample count.
-    private static String trainedOn(Map<String, Object> provenance) {
-        Object n = provenance.get("data");
-        return (n == null ? "other data" : n.toString())
-                + (provenance.containsKey("train_samples") ? " (" + Json.getLong(provenance, "train_samples") + " samples)" : "");
     }
 
     private static Map<String, Object> header(SetConfig cfg, Trainer.State s, Map<String, Object> provenance) {

@@ -40,8 +40,7 @@ public final class MetricsLog implements AutoCloseable {
                 if (r.get("epoch") instanceof Number n && n.longValue() <= lastEpoch) kept.append(Json.write(r)).append('\n');
             }
         }
-        AtomicFiles.writeString(file, kept.toString());
-        return new MetricsLog(file, Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND));
+        return reopen(file, kept.toString());
     }
 
     /**
@@ -61,7 +60,12 @@ public final class MetricsLog implements AutoCloseable {
         }
         StringBuilder kept = new StringBuilder();
         for (Map<String, Object> r : all.subList(0, records)) kept.append(Json.write(r)).append('\n');
-        AtomicFiles.writeString(file, kept.toString());
+        return reopen(file, kept.toString());
+    }
+
+    // The kept records rewritten atomically, then appended to.
+    private static MetricsLog reopen(Path file, String kept) throws IOException {
+        AtomicFiles.writeString(file, kept);
         return new MetricsLog(file, Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND));
     }
 
