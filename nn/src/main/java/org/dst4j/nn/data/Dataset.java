@@ -152,13 +152,28 @@ public final class Dataset implements AutoCloseable {
         return x.getAtIndex(JAVA_FLOAT, sample * features + feature);
     }
 
-    /** The feature segment of one sample (a slice of {@code features} floats, writable). */
+    /**
+     * The feature segment of one sample (a slice of {@code features} floats, writable).
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= sample < samples()}
+     * @throws IllegalStateException if the dataset is closed
+     */
     public MemorySegment features(long sample) {
+        // A slice of a closed segment is made without complaint and fails only when read, far from here.
+        checkOpen();
+        Objects.checkIndex(sample, samples);
         return x.asSlice(sample * features * Float.BYTES, (long) features * Float.BYTES);
     }
 
-    /** All features, row-major. */
-    public MemorySegment segment() { return x; }
+    /**
+     * All features, row-major.
+     *
+     * @throws IllegalStateException if the dataset is closed
+     */
+    public MemorySegment segment() {
+        checkOpen();
+        return x;
+    }
 
     /** What {@link #inBatches} hands each batch: samples {@code from .. from + m - 1} as the columns of {@code x}. */
     public interface Batch {

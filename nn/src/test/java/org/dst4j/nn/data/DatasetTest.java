@@ -22,7 +22,19 @@ class DatasetTest {
         assertThatThrownBy(() -> d.label(0)).isInstanceOf(IllegalStateException.class).hasMessage("three: the dataset is closed");
         assertThatThrownBy(d::labels).isInstanceOf(IllegalStateException.class).hasMessage("three: the dataset is closed");
         assertThatThrownBy(() -> d.get(0, 0)).isInstanceOf(IllegalStateException.class);
+        // the segments too, when asked for, not when first read somewhere else
+        assertThatThrownBy(() -> d.features(0)).isInstanceOf(IllegalStateException.class).hasMessage("three: the dataset is closed");
+        assertThatThrownBy(d::segment).isInstanceOf(IllegalStateException.class).hasMessage("three: the dataset is closed");
         assertThat(d.samples()).isEqualTo(3);
+    }
+
+    @Test
+    void aSamplesFeaturesAreItsOwnAndASampleOutOfRangeIsRefused() {
+        try (Dataset d = three()) {
+            assertThat(d.features(2).toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT)).containsExactly(5, 6);
+            assertThatThrownBy(() -> d.features(3)).isInstanceOf(IndexOutOfBoundsException.class);
+            assertThatThrownBy(() -> d.features(-1)).isInstanceOf(IndexOutOfBoundsException.class);
+        }
     }
 
     // A copy of a closed dataset is refused before the copy is allocated, naming the dataset.
