@@ -140,8 +140,9 @@ public final class Json {
 
     /**
      * A read-only deep copy of {@code m}: nested objects and arrays copied and unmodifiable at every level, other
-     * values kept (numbers, strings, booleans, null; a primitive array is copied). For headers handed out by a model,
-     * which a caller's change must not reach.
+     * values kept (numbers, strings, booleans, null); a primitive array becomes an unmodifiable list of its boxed
+     * elements, as the JSON array a file holds reads back. For headers handed out by a model, which a caller's change
+     * must not reach.
      */
     @SuppressWarnings("unchecked")
     public static Map<String, Object> frozen(Map<String, Object> m) {
@@ -160,10 +161,11 @@ public final class Json {
                 for (Object x : l) c.add(frozenValue(x));
                 yield Collections.unmodifiableList(c);
             }
-            case int[] a -> a.clone();
-            case long[] a -> a.clone();
-            case float[] a -> a.clone();
-            case double[] a -> a.clone();
+            // as the JSON array a file would hold: a copied array could still be written through by whoever got it
+            case int[] a -> java.util.stream.IntStream.of(a).boxed().toList();
+            case long[] a -> java.util.stream.LongStream.of(a).boxed().toList();
+            case float[] a -> { List<Object> c = new ArrayList<>(a.length); for (float x : a) c.add(x); yield Collections.unmodifiableList(c); }
+            case double[] a -> java.util.stream.DoubleStream.of(a).boxed().toList();
             case null, default -> v;
         };
     }

@@ -281,6 +281,21 @@ class ClassifierLifecycleTest {
         }
     }
 
+    @Test
+    @SuppressWarnings("unchecked")
+    void aPrimitiveArrayInAGivenHeaderIsHandedOutAsAReadOnlyList() {
+        // header() handed out a copy of the array, the same one on every call: a caller's write reached the classifier.
+        int[] sizes = {4, 8, 2};
+        Map<String, Object> given = new java.util.LinkedHashMap<>(Map.of("sizes", sizes, "scales", new float[] {0.5f}));
+        try (SparseClassifier c = new SparseClassifier(net(1), null, given, 1)) {
+            sizes[0] = 99;
+            assertThat((List<Object>) c.header().get("sizes")).containsExactly(4, 8, 2);
+            assertThat(Json.getInts(c.header(), "sizes")).containsExactly(4, 8, 2);
+            assertThatThrownBy(() -> ((List<Object>) c.header().get("sizes")).set(0, 1)).isInstanceOf(UnsupportedOperationException.class);
+            assertThatThrownBy(() -> ((List<Object>) c.header().get("scales")).set(0, 1f)).isInstanceOf(UnsupportedOperationException.class);
+        }
+    }
+
     // The live worker threads of classifiers' pools: a classifier left open keeps its pool's.
     private static long workerThreads() {
         return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && t.getName().startsWith("dst4j-worker-")).count();
