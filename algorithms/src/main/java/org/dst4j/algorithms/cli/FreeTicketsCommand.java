@@ -128,7 +128,7 @@ final class FreeTicketsCommand implements Command {
         long splitSeed = o.given("seed") ? o.longValue("seed") : cfg.seed(); // the split the run was started with
         try (DatasetSplit data = DataArgs.load(o, splitSeed)) {
             RunDirectory.resuming(dir); // a Ctrl-C waits for the training to stop between batches
-            System.err.printf("dst4j freetickets %s, M=%d, resumed after %s: %s, %d train / %d test samples, %d features, %d classes%n",
+            System.err.printf("dst4j freetickets %s, M=%d, resuming after %s: %s, %d train / %d test samples, %d features, %d classes%n",
                     cfg.variant().label(), cfg.members(), RunSummary.count(run.epochsDone(), "epoch"), data.train().name(), data.train().samples(),
                     data.test().samples(), data.train().features(), data.train().classes());
             FreeTickets.Result r = FreeTickets.resume(dir, data, threads, progress(new Progress(cfg.totalEpochs()), run.epochsDone()));
@@ -146,9 +146,9 @@ final class FreeTicketsCommand implements Command {
 
             @Override public void epoch(String phase, EpochMetrics m) {
                 done[0]++;
-                progress.line(String.format("%s epoch %d  train loss %.4f acc %.4f  test loss %.4f acc %.4f  lr %.4g  %.2fs (evolution %.3fs)",
+                progress.epoch(String.format("%s epoch %d  train loss %.4f acc %.4f  test loss %.4f acc %.4f  lr %.4g  %.2fs (evolution %.3fs)",
                         phase, m.epoch(), m.trainLoss(), m.trainAccuracy(), m.testLoss(), m.testAccuracy(), m.learningRate(),
-                        m.epochSeconds(), m.evolutionSeconds()));
+                        m.epochSeconds(), m.evolutionSeconds()), m);
             }
         };
     }

@@ -104,8 +104,8 @@ final class NeuroTrailsCommand implements Command {
 
                 @Override public void epoch(String phase, EpochMetrics m) {
                     done[0]++;
-                    progress.line(String.format("%s epoch %d  train loss %.4f acc %.4f  test loss %.4f acc %.4f  %.2fs (evolution %.3fs)",
-                            phase, m.epoch(), m.trainLoss(), m.trainAccuracy(), m.testLoss(), m.testAccuracy(), m.epochSeconds(), m.evolutionSeconds()));
+                    progress.epoch(String.format("%s epoch %d  train loss %.4f acc %.4f  test loss %.4f acc %.4f  %.2fs (evolution %.3fs)",
+                            phase, m.epoch(), m.trainLoss(), m.trainAccuracy(), m.testLoss(), m.testAccuracy(), m.epochSeconds(), m.evolutionSeconds()), m);
                 }
             });
             EnsembleMetrics t = r.test();

@@ -41,6 +41,21 @@ final class Progress {
         err.flush();
     }
 
+    private boolean warnedTest;
+
+    /**
+     * The epoch's line, then once per run a warning when its test figures are not numbers while its training figures
+     * are: test samples the network overflows on, which the line alone shows only as NaN.
+     */
+    void epoch(String text, org.dst4j.nn.train.EpochMetrics m) {
+        line(text);
+        if (!warnedTest && Double.isNaN(m.testLoss()) && Double.isFinite(m.trainLoss())) {
+            warnedTest = true;
+            err.printf("warning: epoch %d's test loss and accuracy are NaN: the network overflows on some test samples (values"
+                    + " far beyond the training data's scale?); ./dst4j predict on the test data names them%n", m.epoch());
+        }
+    }
+
     void line(String text) {
         if (terminal) err.print("\r" + " ".repeat(70) + "\r");
         err.println(text);

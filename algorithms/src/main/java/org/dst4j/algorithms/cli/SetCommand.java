@@ -140,9 +140,9 @@ final class SetCommand implements Command {
 
                 @Override public void epoch(EpochMetrics m) {
                     history.add(m);
-                    progress.line(String.format("epoch %d/%d  train loss %.4f acc %.4f  test loss %.4f acc %.4f  connections %d  %.2fs (evolution %.3fs, eval %.2fs)",
+                    progress.epoch(String.format("epoch %d/%d  train loss %.4f acc %.4f  test loss %.4f acc %.4f  connections %d  %.2fs (evolution %.3fs, eval %.2fs)",
                             m.epoch(), totalEpochs[0], m.trainLoss(), m.trainAccuracy(), m.testLoss(), m.testAccuracy(), m.connections(),
-                            m.epochSeconds(), m.evolutionSeconds(), m.evalSeconds()));
+                            m.epochSeconds(), m.evolutionSeconds(), m.evalSeconds()), m);
                 }
             };
             Path dir = resume != null ? resume : out;

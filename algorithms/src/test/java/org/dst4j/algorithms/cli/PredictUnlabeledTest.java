@@ -106,6 +106,25 @@ class PredictUnlabeledTest {
         assertThat(out).doesNotExist();
     }
 
+    // The same test sample during training: each epoch's line read "test loss NaN acc NaN" and nothing said why.
+    @Test
+    void aTestSampleTheNetworkOverflowsOnDuringTrainingIsWarnedAboutOnce() throws Exception {
+        Path train = write("train.csv", 0, 300, true), test = write("test.csv", 300, 360, true);
+        List<String> labeled = new java.util.ArrayList<>(Files.readAllLines(test));
+        labeled.set(3, "-3.4e38" + labeled.get(3).substring(labeled.get(3).indexOf(',')));
+        Path hugeTest = Files.write(dir.resolve("huge-test.csv"), labeled);
+        Outcome t = HeldOutSplitTest.run("set", "--data", train.toString(), "--test-data", hugeTest.toString(), "--hidden", "16", "--epsilon", "10",
+                "--epochs", "2", "--threads", "1", "--out", dir.resolve("run").toString());
+        assertThat(t.code()).as(t.err()).isZero();
+        assertThat(t.err()).contains("test loss NaN");
+        assertThat(t.err().lines().filter(l -> l.startsWith("warning: epoch 1's test loss and accuracy are NaN: the network overflows on some test samples")))
+                .as(t.err()).hasSize(1);
+        // a test set it does not overflow on: no warning
+        Outcome plain = HeldOutSplitTest.run("set", "--data", train.toString(), "--test-data", test.toString(), "--hidden", "16", "--epsilon", "10",
+                "--epochs", "2", "--threads", "1", "--out", dir.resolve("plain").toString());
+        assertThat(plain.err()).as(plain.err()).doesNotContain("are NaN");
+    }
+
     static Outcome again(String model, Path input, Path output) {
         return HeldOutSplitTest.run("predict", "--model", model, "--input", input.toString(), "--output", output.toString(), "--threads", "1");
     }
