@@ -6,6 +6,7 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import org.dst4j.algorithms.set.SetTraining;
 import org.dst4j.nn.data.DataFormatException;
 import org.dst4j.nn.data.DataSources;
 import org.dst4j.nn.data.Dataset;
@@ -134,9 +135,12 @@ final class PredictCommand implements Command {
     static void requireModelDirectory(Path model) throws UserException {
         if (java.nio.file.Files.isDirectory(model) && !EnsembleClassifier.isEnsemble(model) && !MultiHeadClassifier.isMultiHead(model)) {
             // A training run's directory is the usual mistake: point at the model inside it.
-            Path inside = Classifier.modelIn(model);
+            Path inside = Classifier.modelIn(model), checkpoint = model.resolve(SetTraining.CHECKPOINT); // FreeTickets' has the same name
+            String hint = inside != null ? "; did you mean --model " + inside + "?"
+                    : java.nio.file.Files.isRegularFile(checkpoint) ? "; it holds a stopped run's checkpoint: --model " + checkpoint
+                    + " reads the network as the run left it, and the training command's --resume " + model + " continues the run" : "";
             throw new UserException("--model " + model + ": a directory, but neither an ensemble (" + EnsembleClassifier.MANIFEST
-                    + ") nor a multi-head model (" + MultiHeadClassifier.MANIFEST + ")" + (inside == null ? "" : "; did you mean --model " + inside + "?"));
+                    + ") nor a multi-head model (" + MultiHeadClassifier.MANIFEST + ")" + hint);
         }
     }
 

@@ -105,5 +105,17 @@ class ExportCommandTest {
         o = run("predict", "--model", dir.resolve("set").toString(), "--output", dir.resolve("set/p.csv").toString());
         assertThat(o.code()).isEqualTo(1);
         assertThat(o.err()).startsWith("dst4j predict: --model ").endsWith("; did you mean --model " + model + "?");
+        // A stopped run holds only its checkpoint (the model is written at the end): that is named, and the resume.
+        Path stopped = Files.createDirectories(dir.resolve("stopped"));
+        Files.copy(model, stopped.resolve("checkpoint.dst4j"));
+        String hint = "; it holds a stopped run's checkpoint: --model " + stopped.resolve("checkpoint.dst4j")
+                + " reads the network as the run left it, and the training command's --resume " + stopped + " continues the run";
+        for (String command : List.of("predict", "export", "inspect")) {
+            o = command.equals("inspect") ? run(command, "--model", stopped.toString())
+                    : run(command, "--model", stopped.toString(), "--output", dir.resolve("out." + command).toString());
+            assertThat(o.code()).as(o.err()).isEqualTo(1);
+            assertThat(o.err()).as(command).startsWith("dst4j " + command + ": --model " + stopped + ": a directory").endsWith(hint);
+        }
+        assertThat(run("export", "--model", stopped.resolve("checkpoint.dst4j").toString(), "--output", dir.resolve("c.npz").toString()).code()).isZero();
     }
 }
