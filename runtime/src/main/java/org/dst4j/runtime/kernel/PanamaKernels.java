@@ -818,14 +818,14 @@ final class PanamaKernels implements Kernels {
                 for (int c = 0; c < n; c++) {
                     FloatVector p = FloatVector.fromArray(sp, xc, c, idx, 0).fma(FloatVector.broadcast(sp, dys.getAtIndex(JAVA_FLOAT, dyBase + c)), z);
                     switch (c & 7) {
-                        case 0 -> v0 = v0.add(p);
-                        case 1 -> v1 = v1.add(p);
-                        case 2 -> v2 = v2.add(p);
-                        case 3 -> v3 = v3.add(p);
-                        case 4 -> v4 = v4.add(p);
-                        case 5 -> v5 = v5.add(p);
-                        case 6 -> v6 = v6.add(p);
-                        default -> v7 = v7.add(p);
+                        case 0 -> v0 = p.add(v0);
+                        case 1 -> v1 = p.add(v1);
+                        case 2 -> v2 = p.add(v2);
+                        case 3 -> v3 = p.add(v3);
+                        case 4 -> v4 = p.add(v4);
+                        case 5 -> v5 = p.add(v5);
+                        case 6 -> v6 = p.add(v6);
+                        default -> v7 = p.add(v7);
                     }
                 }
                 FloatVector d = v0.add(v4).add(v2.add(v6)).add(v1.add(v5).add(v3.add(v7)));
@@ -1113,14 +1113,18 @@ final class PanamaKernels implements Kernels {
     private static double softmaxBlock(int classes, int valid, MemorySegment ls, long lAt, long lStride, MemorySegment ps, long pAt, long pStride,
                                        MemorySegment gs, long gAt, long gStride, int[] labels, int labelAt, float gradScale) {
         FloatVector max = FloatVector.broadcast(sp, Float.NEGATIVE_INFINITY);
-        for (int j = 0; j < classes; j++) max = max.max(load(ls, j * lStride + lAt));
+        for (int j = 0; j < classes; j++) max = load(ls, j * lStride + lAt).max(max); // see total below: the loaded vector as receiver
         // exp once per logit, kept in probs or grad until the total is known
         MemorySegment ks = ps != null ? ps : gs;
         long kAt = ps != null ? pAt : gAt, kStride = ps != null ? pStride : gStride;
         FloatVector total = FloatVector.zero(sp);
         for (int j = 0; j < classes; j++) {
             FloatVector e = exp(load(ls, j * lStride + lAt).sub(max));
-            total = total.add(e);
+            // A loaded or computed vector as the receiver, never the loop's accumulator: C2 sometimes lost the
+            // accumulator's class (a loop phi; FloatVector's own call sites see every width this class uses), left
+            // total.add(e) and max.max(..) virtual calls and boxed (16-32 KB per call at 16 lanes, batch 128, in
+            // about 1 of 10 JMH forks). Addition and max commute: the same bits.
+            total = e.add(total);
             if (ks != null) store(e, ks, j * kStride + kAt);
         }
         FloatVector inv = FloatVector.broadcast(sp, 1f).div(total);
@@ -1156,11 +1160,11 @@ final class PanamaKernels implements Kernels {
             FloatVector a0 = FloatVector.zero(sp), a1 = a0, a2 = a0, a3 = a0;
             int c = 0;
             for (; c + 16 <= n; c += 16) {
-                a0 = a0.add(load(s, base + c));
-                if (lanes <= 8) a1 = a1.add(load(s, base + c + lanes));
+                a0 = load(s, base + c).add(a0); // the loaded vector as receiver, as in softmaxBlock
+                if (lanes <= 8) a1 = load(s, base + c + lanes).add(a1);
                 if (lanes == 4) {
-                    a2 = a2.add(load(s, base + c + 8));
-                    a3 = a3.add(load(s, base + c + 12));
+                    a2 = load(s, base + c + 8).add(a2);
+                    a3 = load(s, base + c + 12).add(a3);
                 }
             }
             if (lanes == 8) a0 = a0.add(a1);
