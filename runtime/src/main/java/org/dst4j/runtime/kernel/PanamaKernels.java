@@ -606,45 +606,20 @@ final class PanamaKernels implements Kernels {
             sddmmAlongConnections(w, dy, x, scale, grad, velocity, lr, momentum, weightDecay, rowFrom, rowTo);
             return;
         }
-        MemorySegment rp = w.rowPtr(), ci = w.colIdx(), wv = w.values(), dys = dy.segment(), xs = x.segment();
-        long xStride = x.stride();
-        int n = dy.cols();
-        if (lanes < 16) {
-            sddmmDotsNarrow(w, dy, x, scale, grad, velocity, lr, momentum, rowFrom, rowTo);
-        } else for (int j = rowFrom; j < rowTo; j++) {
-            long dyBase = j * dy.stride(), end = rp.getAtIndex(JAVA_LONG, j + 1L);
-            for (long k = rp.getAtIndex(JAVA_LONG, j); k < end; k += lanes) {
-                // Quads 0 and 1 join on lane bit L/8, then quads 2 and 3 likewise and both pairs on bit
-                // L/16. One quad call site: C2 inlines it, where four ran out of nodes and boxed.
-                FloatVector d = FloatVector.zero(sp), pending = d;
-                for (int q = 0; q < lanes / 4; q++) {
-                    long kq = k + 4 * q;
-                    FloatVector p = kq >= end ? FloatVector.zero(sp) : quad(dys, dyBase, xs, xRow(ci, kq, end, xStride),
-                            xRow(ci, kq + 1, end, xStride), xRow(ci, kq + 2, end, xStride), xRow(ci, kq + 3, end, xStride), n);
-                    if ((q & 1) == 0) {
-                        pending = p;
-                    } else {
-                        p = combine(pending, p, EIGHTH_BIT, SWAP_EIGHTH);
-                        d = q == 1 ? p : combine(d, p, SIXTEENTH_BIT, SWAP_SIXTEENTH);
-                    }
-                }
-                // the dots (lanes in butterfly order) as the gradient, or as SGD's velocity step (the
-                // operations of ScalarKernels.sgdStep, lane-wise), for the connections before the row's end
-                FloatVector g = d.rearrange(DOT_ORDER).mul(scale);
-                VectorMask<Float> m = sp.indexInRange(k, end);
-                if (velocity == null) {
-                    g.intoMemorySegment(grad, k * Float.BYTES, NO, m);
-                } else {
-                    FloatVector.fromMemorySegment(sp, velocity, k * Float.BYTES, NO, m).mul(momentum).sub(g.mul(lr)).intoMemorySegment(velocity, k * Float.BYTES, NO, m);
-                }
-            }
-        }
+        MemorySegment rp = w.rowPtr(), wv = w.values();
+        sddmmDots(w, dy, x, scale, grad, velocity, lr, momentum, rowFrom, rowTo);
         // The weight step is a second pass over the rows' connections, in a method of its own: in this
         // one C2 ran out of inlining budget (NodeCountInliningCutoff) and boxed vectors. One pass for the
         // whole range: per row it cost a call and a scalar tail for every row.
         if (velocity != null) applyVelocity(wv, velocity, rp.getAtIndex(JAVA_LONG, rowFrom), rp.getAtIndex(JAVA_LONG, rowTo), weightDecay);
     }
 
+    // Every width goes through the same two steps per row. At 16 lanes the quads' results once went
+    // straight into the butterfly and the store, in one loop over a row's connections; in training (not in
+    // the kernel benchmarks) C2 sometimes lost the class of that loop's vectors (the SIMD kernels' other
+    // widths, used for narrow batches, make the Vector API's own call sites polymorphic) and boxed them:
+    // TrainingEpochBench, 512 bits, 55-214 MB per call in 6 of 21 forks, JFR pointing at that loop's
+    // rearrange and masked load. Read back from the array, each vector is fresh.
     // Narrower vectors keep the 16-lane order of quad's accumulators: element c of the batch in lane
     // c mod 16. A 256-bit accumulator holds lanes 0-7 or 8-15 (two sets), a 128-bit one a quarter
     // (four sets). Adding the sets at lane distance 8 (and 4) is the first step (two steps) of quad's
@@ -654,15 +629,16 @@ final class PanamaKernels implements Kernels {
     // masked chunks, quad's masked tail) each lane past the batch in its last group of 16 takes exactly
     // one fma(0, 0, s) = s + 0, which turns -0 into +0, and ScalarKernels.dot adds that +0 as well.
     // Each row goes in two steps through a per-thread array: every quad's dots reduced to one vector
-    // (wholeGroupQuads when the batch is whole 16-element groups at 256 bits, anyBatchQuads otherwise),
+    // (wholeQuads at 16 lanes, wholeGroupQuads when the batch is whole 16-element groups at 256 bits,
+    // anyBatchQuads otherwise),
     // then pairs of quads combined and stored. Each step alone fits C2's
     // inlining budget; together, or with a tail loop beside the main one, they boxed vectors.
     // Measured at 256 bits against the earlier 8-lane order (JMH, 4096 x 4096, 1%, 1 thread, noisy host,
     // two alternating runs): batch 32 1.35x, batch 100 1.1-1.2x (the old tail boxed 4.4 MB per call),
     // batch 128 1.0-1.2x. At forced 128 bits on x86 anyBatchQuads' rotating 16 accumulators spill: 0.35-0.5x
     // (a straight 16-accumulator loop exceeded the budget and boxed); NEON has 32 registers, not measured.
-    private static void sddmmDotsNarrow(CsrMatrix w, DenseMatrix dy, DenseMatrix x, float scale, MemorySegment grad,
-                                        MemorySegment velocity, float lr, float momentum, int rowFrom, int rowTo) {
+    private static void sddmmDots(CsrMatrix w, DenseMatrix dy, DenseMatrix x, float scale, MemorySegment grad,
+                                  MemorySegment velocity, float lr, float momentum, int rowFrom, int rowTo) {
         MemorySegment rp = w.rowPtr(), ci = w.colIdx(), dys = dy.segment(), xs = x.segment();
         long xStride = x.stride();
         int n = dy.cols();
@@ -673,7 +649,9 @@ final class PanamaKernels implements Kernels {
             if (start == end) continue;
             // each quad's dots, reduced to one vector as quad's, for the whole row
             float[] quads = scratch.quads((int) ((end - start + 3) / 4) * lanes);
-            if (lanes == 8 && n % 16 == 0) {
+            if (lanes == 16) {
+                wholeQuads(dys, dyBase, xs, xStride, ci, start, end, n, quads);
+            } else if (lanes == 8 && n % 16 == 0) {
                 wholeGroupQuads(dys, dyBase, xs, xStride, ci, start, end, n, quads);
             } else {
                 anyBatchQuads(dys, dyBase, xs, xStride, ci, start, end, n, quads, sums);
@@ -682,8 +660,17 @@ final class PanamaKernels implements Kernels {
                 int q = (int) (k - start) / 4;
                 FloatVector d = FloatVector.fromArray(sp, quads, q * lanes);
                 if (lanes == 8) d = combine(d, k + 4 < end ? FloatVector.fromArray(sp, quads, (q + 1) * lanes) : FloatVector.zero(sp), EIGHTH_BIT, SWAP_EIGHTH);
-                // as in sddmmRows; not a method taking d: once compiled on its own (it is hot) it was too
-                // big to inline, and d was boxed on every call (seen in training, not in JMH)
+                if (lanes == 16) { // quads 0 and 1 join on lane bit 2, then 2 and 3, and both pairs on bit 1
+                    FloatVector z = FloatVector.zero(sp);
+                    FloatVector p1 = k + 4 < end ? FloatVector.fromArray(sp, quads, (q + 1) * lanes) : z;
+                    FloatVector p2 = k + 8 < end ? FloatVector.fromArray(sp, quads, (q + 2) * lanes) : z;
+                    FloatVector p3 = k + 12 < end ? FloatVector.fromArray(sp, quads, (q + 3) * lanes) : z;
+                    d = combine(combine(d, p1, EIGHTH_BIT, SWAP_EIGHTH), combine(p2, p3, EIGHTH_BIT, SWAP_EIGHTH), SIXTEENTH_BIT, SWAP_SIXTEENTH);
+                }
+                // the dots (lanes in butterfly order) as the gradient, or as SGD's velocity step (the operations
+                // of ScalarKernels.sgdStep, lane-wise), for the connections before the row's end; not a method
+                // taking d: once compiled on its own (it is hot) it was too big to inline, and d was boxed on
+                // every call (seen in training, not in JMH)
                 FloatVector g = d.rearrange(DOT_ORDER).mul(scale);
                 VectorMask<Float> m = sp.indexInRange(k, end);
                 if (velocity == null) {
@@ -692,6 +679,15 @@ final class PanamaKernels implements Kernels {
                     FloatVector.fromMemorySegment(sp, velocity, k * Float.BYTES, NO, m).mul(momentum).sub(g.mul(lr)).intoMemorySegment(velocity, k * Float.BYTES, NO, m);
                 }
             }
+        }
+    }
+
+    // At 16 lanes: quad's own result per quad, for the whole row.
+    private static void wholeQuads(MemorySegment dys, long dyBase, MemorySegment xs, long xStride, MemorySegment ci,
+                                   long start, long end, int n, float[] quads) {
+        for (long kq = start; kq < end; kq += 4) {
+            quad(dys, dyBase, xs, xRow(ci, kq, end, xStride), xRow(ci, kq + 1, end, xStride), xRow(ci, kq + 2, end, xStride),
+                    xRow(ci, kq + 3, end, xStride), n).intoArray(quads, (int) (kq - start) / 4 * lanes);
         }
     }
 
@@ -1156,7 +1152,7 @@ final class PanamaKernels implements Kernels {
         int n = dy.cols();
         for (int j = rowFrom; j < rowTo; j++) {
             long base = j * dy.stride();
-            // 16 lanes of partial sums at every width, as SDDMM's dots (sddmmDotsNarrow)
+            // 16 lanes of partial sums at every width, as SDDMM's dots (sddmmDots)
             FloatVector a0 = FloatVector.zero(sp), a1 = a0, a2 = a0, a3 = a0;
             int c = 0;
             for (; c + 16 <= n; c += 16) {
