@@ -16,6 +16,7 @@ import java.util.concurrent.CancellationException;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.dst4j.algorithms.Blobs;
+import org.dst4j.algorithms.Printed;
 import org.dst4j.algorithms.TrainingProgress;
 import org.dst4j.algorithms.cli.Main;
 import org.dst4j.algorithms.freetickets.FreeTicketsConfig.Variant;
@@ -207,10 +208,10 @@ class FreeTicketsResumeTest {
             stopped(config(Variant.DST, 0.1, 1).withSeed(7), data, run, stopAfter(2));
         }
         String model = run.resolve(FreeTickets.CHECKPOINT).toString(), out = dir.resolve("p.csv").toString();
-        String same = stderrOf(() -> assertThat(Main.run(new String[] {"predict", "--model", model, "--data", csv.toString(),
+        String same = Printed.stderr(() -> assertThat(Main.run(new String[] {"predict", "--model", model, "--data", csv.toString(),
                 "--test-fraction", "0.25", "--threads", "1", "--output", out})).isZero());
         assertThat(same).doesNotContain("cannot be checked");
-        String other = stderrOf(() -> assertThat(Main.run(new String[] {"predict", "--model", model, "--data", csv.toString(),
+        String other = Printed.stderr(() -> assertThat(Main.run(new String[] {"predict", "--model", model, "--data", csv.toString(),
                 "--test-fraction", "0.3", "--threads", "1", "--output", out})).isEqualTo(1));
         assertThat(other).contains("is not the one held out when " + model + " was trained");
     }
@@ -270,18 +271,6 @@ class FreeTicketsResumeTest {
         }
     }
 
-    private static String stderrOf(Runnable r) {
-        java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
-        java.io.PrintStream err = System.err;
-        System.setErr(new java.io.PrintStream(text, true, java.nio.charset.StandardCharsets.UTF_8));
-        try {
-            r.run();
-        } finally {
-            System.setErr(err);
-        }
-        return text.toString(java.nio.charset.StandardCharsets.UTF_8);
-    }
-
     private static Map<String, Object> put(Map<String, Object> m, String key, Object value) {
         Map<String, Object> c = new LinkedHashMap<>(m);
         c.put(key, value);
@@ -329,11 +318,11 @@ class FreeTicketsResumeTest {
         // A new run given the stopped run's directory is pointed to --resume; given a finished run's, only to --overwrite.
         List<String> again = new ArrayList<>(common);
         again.addAll(List.of("--out", run.toString()));
-        assertThat(stderrOf(() -> assertThat(Main.run(again.toArray(String[]::new))).isEqualTo(2)))
+        assertThat(Printed.stderr(() -> assertThat(Main.run(again.toArray(String[]::new))).isEqualTo(2)))
                 .contains("holds an earlier run").contains("continue it with --resume " + run);
         List<String> onFinished = new ArrayList<>(common);
         onFinished.addAll(List.of("--out", whole.toString()));
-        assertThat(stderrOf(() -> assertThat(Main.run(onFinished.toArray(String[]::new))).isEqualTo(2)))
+        assertThat(Printed.stderr(() -> assertThat(Main.run(onFinished.toArray(String[]::new))).isEqualTo(2)))
                 .contains("holds an earlier run").doesNotContain("--resume");
         assertThat(Main.run(new String[] {"freetickets", "--resume", run.resolve(FreeTickets.CHECKPOINT).toString()})).isEqualTo(1);
         List<String> resume = new ArrayList<>(List.of("freetickets", "--resume", run.toString(), "--threads", "2"));

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.dst4j.algorithms.Printed;
 import org.dst4j.algorithms.cli.Main;
 import org.dst4j.nn.data.DataOptions;
 import org.dst4j.nn.data.DataSources;
@@ -163,7 +164,7 @@ class SetTrainingTest {
         Path stale = Files.writeString(killed.resolve(".learning-curve.png.4711.tmp"), "half");
         Path foreign = Files.writeString(killed.resolve(".p.csv.4712.tmp"), "another process's write in progress");
         // Resume with a different thread count: results do not depend on it.
-        String resumed = stdout(() -> assertThat(Main.run(new String[] {"set", "--resume", killed.toString(), "--threads", "2", "--limit-train", "1500",
+        String resumed = Printed.stdout(() -> assertThat(Main.run(new String[] {"set", "--resume", killed.toString(), "--threads", "2", "--limit-train", "1500",
                 "--limit-test", "400"})).isZero());
         assertThat(Files.readAllBytes(killed.resolve(SetTraining.MODEL))).isEqualTo(Files.readAllBytes(whole.resolve(SetTraining.MODEL)));
         assertThat(MetricsLog.readAll(metrics)).hasSize(epochs);
@@ -263,18 +264,6 @@ class SetTrainingTest {
         String printed = Files.readString(log);
         assertThat(child.exitValue()).as(printed).isZero();
         assertThat(printed).contains("test accuracy 0.", "median epoch ").doesNotContainPattern("\\d,\\d");
-    }
-
-    private static String stdout(Runnable r) {
-        java.io.PrintStream so = System.out;
-        java.io.ByteArrayOutputStream sink = new java.io.ByteArrayOutputStream();
-        System.setOut(new java.io.PrintStream(sink, true, java.nio.charset.StandardCharsets.UTF_8));
-        try {
-            r.run();
-        } finally {
-            System.setOut(so);
-        }
-        return sink.toString(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private static int lines(Path p) throws IOException {
