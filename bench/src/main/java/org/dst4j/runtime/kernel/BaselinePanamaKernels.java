@@ -179,6 +179,15 @@ public final class BaselinePanamaKernels implements Kernels {
         }
     }
 
+    // The frozen product reads each value through valuePos itself: no column-order copy to make.
+    @Override
+    public void copyValuesByColumn(CsrMatrix w, int rowFrom, int rowTo) {}
+
+    @Override
+    public void csrTransposedByColumn(CsrMatrix w, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo) {
+        csrTransposed(w, dy, dx, colFrom, colTo);
+    }
+
     @Override
     public void csrTransposed(CsrMatrix w, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo) {
         MemorySegment cp = w.colPtr(), ri = w.rowIdx(), vp = w.valuePos(), wv = w.values();

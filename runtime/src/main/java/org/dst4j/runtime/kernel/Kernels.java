@@ -1,5 +1,8 @@
 package org.dst4j.runtime.kernel;
 
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
 import java.lang.foreign.MemorySegment;
 import org.dst4j.runtime.dense.DenseMatrix;
 import org.dst4j.runtime.sparse.CsrMatrix;
@@ -38,6 +41,28 @@ public interface Kernels {
      */
     default boolean transposedReadsIndex(CsrMatrix w, DenseMatrix dy, DenseMatrix dx) {
         return true;
+    }
+
+    /**
+     * {@link #csrTransposed} with W read in column order from {@code w.valuesByColumn()}, which
+     * {@link #copyValuesByColumn} must have filled for every row since W's values last changed (when
+     * {@link #transposedReadsIndex} is false it reads neither and is {@code csrTransposed}). A pool
+     * copies the values by rows, then computes by columns: {@code csrTransposed} alone must gather
+     * its columns' values, a random read per connection.
+     */
+    void csrTransposedByColumn(CsrMatrix w, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo);
+
+    /**
+     * {@code valuesByColumn[columnPos[k]] = values[k]} for the entries of rows {@code [rowFrom, rowTo)}:
+     * sequential reads and scattered writes, which overlap their cache misses better than the gather
+     * ({@code values[valuePos[t]]}) does. The same plain loop for every backend (the Vector API
+     * scatters only into heap arrays).
+     */
+    default void copyValuesByColumn(CsrMatrix w, int rowFrom, int rowTo) {
+        MemorySegment values = w.values(), pos = w.columnPos(), byColumn = w.valuesByColumn();
+        for (long k = w.rowStart(rowFrom), end = w.rowStart(rowTo); k < end; k++) {
+            byColumn.setAtIndex(JAVA_FLOAT, pos.getAtIndex(JAVA_INT, k), values.getAtIndex(JAVA_FLOAT, k));
+        }
     }
 
     /** {@code grad[k] = scale * dot(dY[j,:], X[i,:])} for each stored entry {@code k = (j, i)} of rows {@code [rowFrom, rowTo)}. */

@@ -435,16 +435,23 @@ final class PanamaKernels implements Kernels {
     }
 
     // The same blocks (the forward kernels) over the transpose index: dX = W^T dY is the forward product
-    // of the column-major arrays without a bias. The values are first gathered into column order
-    // (valuesByColumn) in one pass over this range, and the blocks read them sequentially: gathering
-    // inside the block loop misses cache on values evicted by the dY stream once dY outgrows L2 (batch
-    // 128: 27 GFLOP/s gathering in the loop, 33-35 with the pass, 41 reading values sequentially
-    // without any pass). Below that the in-loop gather measured faster in JMH (batch 32: 29.5 against
-    // 25.3), but in training it is not: with the value read through valuePos inside the loop, C2's
-    // profiled loop predicates kept failing (deoptimization reason profile_predicate, dozens per run),
+    // of the column-major arrays without a bias. The values are first put into column order
+    // (valuesByColumn) in one pass, and the blocks read them sequentially: gathering inside the block
+    // loop misses cache on values evicted by the dY stream once dY outgrows L2 (batch 128: 27 GFLOP/s
+    // gathering in the loop, 33-35 with the pass, 41 reading values sequentially without any pass).
+    // Below that the in-loop gather measured faster in JMH (batch 32: 29.5 against 25.3), but in
+    // training it is not: with the value read through valuePos inside the loop, C2's profiled loop
+    // predicates kept failing (deoptimization reason profile_predicate, dozens per run),
     // each failure finishing the call in the interpreter with boxed vectors. TrainingEpochBench, 256-bit
     // Zen 3, three forks each: in-loop gather below 1 MB 625-722 ms and 141-144 MB allocated per call,
     // pass always 299-433 ms and 14.5 MB (the JVM flag -XX:-UseProfiledLoopPredicate gave 460-557 ms).
+    //
+    // A pool runs that pass by rows (copyValuesByColumn: sequential reads, scattered writes) before the
+    // product by columns (csrTransposedByColumn); csrTransposed alone gathers its columns' values
+    // (values[valuePos[t]]). After the blocks have evicted them, the gather's random reads cost 0.24 ms
+    // of a 1.5 ms call and the scatter's writes 0.16 (4096 x 4096, 1%, batch 128, 512-bit Zen 4):
+    // stores that miss do not hold up the loop the way loads do. Old/new in one JVM, medians of pair
+    // ratios: 1.02-1.12 at 1%, 1.12 at 10%, batch 32 to 256, 1 and 2 threads.
     @Override
     public boolean transposedReadsIndex(CsrMatrix w, DenseMatrix dy, DenseMatrix dx) {
         return !scatters(w, dy, dx);
@@ -456,20 +463,24 @@ final class PanamaKernels implements Kernels {
 
     @Override
     public void csrTransposed(CsrMatrix w, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo) {
+        if (!scatters(w, dy, dx)) {
+            MemorySegment values = w.values(), pos = w.valuePos(), vals = w.valuesByColumn();
+            for (long t = w.colPtr().getAtIndex(JAVA_LONG, colFrom), end = w.colPtr().getAtIndex(JAVA_LONG, colTo); t < end; t++) {
+                vals.setAtIndex(JAVA_FLOAT, t, values.getAtIndex(JAVA_FLOAT, pos.getAtIndex(JAVA_INT, t)));
+            }
+        }
+        csrTransposedByColumn(w, dy, dx, colFrom, colTo);
+    }
+
+    @Override
+    public void csrTransposedByColumn(CsrMatrix w, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo) {
         if (scatters(w, dy, dx)) {
             transposedNarrow(w, dy, dx, colFrom, colTo);
-            return;
+        } else if (alongConnections(dx.cols(), w.nnz(), w.cols())) {
+            transposedAlongConnections(w, w.valuesByColumn(), dy, dx, colFrom, colTo);
+        } else {
+            blocks(w.colPtr(), w.rowIdx(), w.valuesByColumn(), dy, null, dx, colFrom, colTo);
         }
-        boolean along = alongConnections(dx.cols(), w.nnz(), w.cols());
-        MemorySegment values = w.values(), pos = w.valuePos(), vals = w.valuesByColumn();
-        for (long t = w.colPtr().getAtIndex(JAVA_LONG, colFrom), end = w.colPtr().getAtIndex(JAVA_LONG, colTo); t < end; t++) {
-            vals.setAtIndex(JAVA_FLOAT, t, values.getAtIndex(JAVA_FLOAT, pos.getAtIndex(JAVA_INT, t)));
-        }
-        if (along) {
-            transposedAlongConnections(w, vals, dy, dx, colFrom, colTo);
-            return;
-        }
-        blocks(w.colPtr(), w.rowIdx(), vals, dy, null, dx, colFrom, colTo);
     }
 
     // As forwardAlongConnections, over the transpose index with the values in column order.

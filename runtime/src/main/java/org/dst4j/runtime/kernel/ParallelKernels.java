@@ -49,9 +49,16 @@ public final class ParallelKernels {
     /** {@code dX = W^T dY}. */
     public void transposed(CsrMatrix w, DenseMatrix dy, DenseMatrix dx) {
         checkProduct(w.cols(), w.rows(), dy, dx, "transposed");
-        // Without the index the columns are split evenly: every thread walks all rows for its slice,
-        // and random topologies spread entries evenly over columns.
-        sparse(TRANSPOSED, w, k.transposedReadsIndex(w, dy, dx) ? w.colPtr() : null, w.cols(), dy, dx, null, 0f, 0f, 0f, 0f);
+        if (!k.transposedReadsIndex(w, dy, dx)) {
+            // Without the index the columns are split evenly: every thread walks all rows for its slice,
+            // and random topologies spread entries evenly over columns.
+            sparse(TRANSPOSED, w, null, w.cols(), dy, dx, null, 0f, 0f, 0f, 0f);
+            return;
+        }
+        MemorySegment colPtr = w.colPtr(); // built here, before the workers read the index
+        w.valuesByColumn();
+        sparse(VALUES_BY_COLUMN, w, w.rowPtr(), w.rows(), null, null, null, 0f, 0f, 0f, 0f);
+        sparse(TRANSPOSED, w, colPtr, w.cols(), dy, dx, null, 0f, 0f, 0f, 0f);
     }
 
     /** Gradient at stored entries: {@code grad[k] = scale * dot(dY[j,:], X[i,:])}. */
@@ -72,7 +79,7 @@ public final class ParallelKernels {
     // array. A split only balances work; any split gives the same bits, so one computed before the
     // pointers' contents changed in place would cost speed, never correctness. Topology changes
     // allocate new pointer arrays, which miss the cache.
-    private static final int FORWARD = 0, TRANSPOSED = 1, SDDMM = 2, SDDMM_SGD = 3;
+    private static final int FORWARD = 0, TRANSPOSED = 1, SDDMM = 2, SDDMM_SGD = 3, VALUES_BY_COLUMN = 4;
     private final SparseTask task = new SparseTask();
     private static final int CACHED_SPLITS = 8;
     private final MemorySegment[] splitPtr = new MemorySegment[CACHED_SPLITS];
@@ -132,8 +139,9 @@ public final class ParallelKernels {
         public void run(int from, int to) {
             switch (op) {
                 case FORWARD -> k.csrForward(w, a, seg, b, from, to);
-                case TRANSPOSED -> k.csrTransposed(w, a, b, from, to);
+                case TRANSPOSED -> k.csrTransposedByColumn(w, a, b, from, to);
                 case SDDMM -> k.sddmm(w, a, b, scale, seg, from, to);
+                case VALUES_BY_COLUMN -> k.copyValuesByColumn(w, from, to);
                 default -> k.sddmmSgd(w, a, b, scale, seg, lr, momentum, weightDecay, from, to);
             }
         }

@@ -39,7 +39,17 @@ final class ScalarKernels implements Kernels {
 
     @Override
     public void csrTransposed(CsrMatrix w, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo) {
-        MemorySegment cp = w.colPtr(), ri = w.rowIdx(), vp = w.valuePos(), wv = w.values();
+        transposed(w, w.valuePos(), w.values(), dy, dx, colFrom, colTo);
+    }
+
+    @Override
+    public void csrTransposedByColumn(CsrMatrix w, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo) {
+        transposed(w, null, w.valuesByColumn(), dy, dx, colFrom, colTo);
+    }
+
+    // W[j,i] at column-order position t is wv[vp[t]], or wv[t] when vp is null (wv already in column order)
+    private static void transposed(CsrMatrix w, MemorySegment vp, MemorySegment wv, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo) {
+        MemorySegment cp = w.colPtr(), ri = w.rowIdx();
         MemorySegment dys = dy.segment(), dxs = dx.segment();
         long dyStride = dy.stride(), dxStride = dx.stride();
         int n = dx.cols();
@@ -48,7 +58,7 @@ final class ScalarKernels implements Kernels {
             for (int c = 0; c < n; c++) dxs.setAtIndex(JAVA_FLOAT, dxBase + c, 0f);
             long end = cp.getAtIndex(JAVA_LONG, i + 1L);
             for (long t = cp.getAtIndex(JAVA_LONG, i); t < end; t++) {
-                float wt = wv.getAtIndex(JAVA_FLOAT, vp.getAtIndex(JAVA_INT, t));
+                float wt = wv.getAtIndex(JAVA_FLOAT, vp == null ? t : vp.getAtIndex(JAVA_INT, t));
                 long dyBase = ri.getAtIndex(JAVA_INT, t) * dyStride;
                 for (int c = 0; c < n; c++) {
                     dxs.setAtIndex(JAVA_FLOAT, dxBase + c,

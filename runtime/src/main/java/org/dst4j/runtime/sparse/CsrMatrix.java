@@ -16,8 +16,9 @@ import org.dst4j.runtime.memory.OffHeap;
  * A sparse float matrix in compressed sparse row form, off-heap: {@code rowPtr} (long, rows+1),
  * {@code colIdx} (int, nnz, ascending within a row) and {@code values} (float, nnz), plus a
  * transpose index by column — {@code colPtr} (long, cols+1), {@code rowIdx} (int, nnz) and
- * {@code valuePos} (int, nnz: where the entry lives in {@code values}) — so that products with the
- * transpose read columns without a gather over rows.
+ * {@code columnPos} (int, nnz: where each entry sits in column order) — so that products with the
+ * transpose read columns without a gather over rows. Its inverse, {@code valuePos}, is built only
+ * when asked for.
  *
  * <p>Per-connection quantities (momentum, optimizer moments, ownership flags) are <em>side arrays</em>:
  * segments aligned with {@code values}, permuted with them whenever the topology changes. Nothing is
@@ -38,13 +39,14 @@ public final class CsrMatrix implements AutoCloseable {
     private long nnz;
     private Arena arena;        // colIdx, values, side arrays
     private Arena ptrArena;     // rowPtr: replaced on every topology change, so caches keyed on it miss
-    private Arena transposeArena; // colPtr, rowIdx, valuePos, valuesByColumn; null until first needed
+    private Arena transposeArena; // colPtr, rowIdx, columnPos, valuePos, valuesByColumn; null until first needed
     private MemorySegment rowPtr;
     private MemorySegment colIdx;
     private MemorySegment values;
     private MemorySegment colPtr;
     private MemorySegment rowIdx;
-    private MemorySegment valuePos;
+    private MemorySegment columnPos;
+    private MemorySegment valuePos; // null until asked for: the products read columnPos
     private MemorySegment valuesByColumn;
     private final Map<String, Side> sides = new LinkedHashMap<>();
 
@@ -403,7 +405,7 @@ public final class CsrMatrix implements AutoCloseable {
     private void buildTranspose(Arena a) {
         MemorySegment cp = a.allocate(ValueLayout.JAVA_LONG, cols + 1L);
         MemorySegment ri = a.allocate(ValueLayout.JAVA_INT, Math.max(1, nnz));
-        MemorySegment vp = a.allocate(ValueLayout.JAVA_INT, Math.max(1, nnz));
+        MemorySegment pos = a.allocate(ValueLayout.JAVA_INT, Math.max(1, nnz));
         for (long k = 0; k < nnz; k++) {
             long c = colIdx.getAtIndex(ValueLayout.JAVA_INT, k) + 1L;
             cp.setAtIndex(ValueLayout.JAVA_LONG, c, cp.getAtIndex(ValueLayout.JAVA_LONG, c) + 1);
@@ -419,19 +421,19 @@ public final class CsrMatrix implements AutoCloseable {
                 int c = colIdx.getAtIndex(ValueLayout.JAVA_INT, k);
                 long t = next[c]++;
                 ri.setAtIndex(ValueLayout.JAVA_INT, t, r);
-                vp.setAtIndex(ValueLayout.JAVA_INT, t, (int) k);
+                pos.setAtIndex(ValueLayout.JAVA_INT, k, (int) t);
             }
         }
         colPtr = cp;
         rowIdx = ri;
-        valuePos = vp;
+        columnPos = pos;
     }
 
     private synchronized void dropTranspose() {
         if (transposeArena == null) return;
         transposeArena.close();
         transposeArena = null;
-        colPtr = rowIdx = valuePos = valuesByColumn = null;
+        colPtr = rowIdx = columnPos = valuePos = valuesByColumn = null;
     }
 
     /** Whether the transpose index is currently built (it is built by the first product with the transpose). */
@@ -673,16 +675,31 @@ public final class CsrMatrix implements AutoCloseable {
         return rowIdx;
     }
 
-    /** Transpose: the position in {@link #values()} of each entry in column order, int[nnz]. */
-    public MemorySegment valuePos() {
+    /** Transpose: the position in column order of each entry, int[nnz] in CSR order (the inverse of {@link #valuePos()}). */
+    public MemorySegment columnPos() {
         ensureTranspose();
+        return columnPos;
+    }
+
+    /**
+     * Transpose: the position in {@link #values()} of each entry in column order, int[nnz]. Built on
+     * first call from {@link #columnPos()} (4 more bytes per connection; the parallel products do not
+     * need it).
+     */
+    public synchronized MemorySegment valuePos() {
+        ensureTranspose();
+        if (valuePos == null) {
+            MemorySegment vp = transposeArena.allocate(ValueLayout.JAVA_INT, Math.max(1, nnz));
+            for (long k = 0; k < nnz; k++) vp.setAtIndex(ValueLayout.JAVA_INT, columnPos.getAtIndex(ValueLayout.JAVA_INT, k), (int) k);
+            valuePos = vp;
+        }
         return valuePos;
     }
 
     /**
-     * Scratch for products with the transpose: float[nnz] that a kernel may fill with
-     * {@code values[valuePos[t]]} for the columns it covers and then read in column order. Its
-     * contents are meaningful only during such a call; nothing else reads it.
+     * Scratch for products with the transpose: float[nnz] that a kernel may fill with the values in
+     * column order ({@code valuesByColumn[columnPos[k]] = values[k]}) and then read in column order. Its
+     * contents are meaningful only during such a product; nothing else reads it.
      */
     public synchronized MemorySegment valuesByColumn() {
         ensureTranspose();
@@ -735,7 +752,9 @@ public final class CsrMatrix implements AutoCloseable {
     public synchronized long byteSize() {
         long b = rowPtr.byteSize() + colIdx.byteSize() + values.byteSize();
         if (transposeArena != null) {
-            b += colPtr.byteSize() + rowIdx.byteSize() + valuePos.byteSize() + (valuesByColumn == null ? 0 : valuesByColumn.byteSize());
+            b += colPtr.byteSize() + rowIdx.byteSize() + columnPos.byteSize();
+            if (valuePos != null) b += valuePos.byteSize();
+            if (valuesByColumn != null) b += valuesByColumn.byteSize();
         }
         for (Side s : sides.values()) b += s.seg()[0].byteSize();
         return b;

@@ -1,6 +1,7 @@
 package org.dst4j.runtime.kernel;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -101,7 +102,7 @@ class KernelsTest {
         float[] wv = new float[(int) (to - from)], xv = new float[wv.length];
         for (int e = 0; e < wv.length; e++) {
             wv[e] = w.values().getAtIndex(JAVA_FLOAT, from + e);
-            xv[e] = x.get(w.colIdx().getAtIndex(java.lang.foreign.ValueLayout.JAVA_INT, from + e), c);
+            xv[e] = x.get(w.colIdx().getAtIndex(JAVA_INT, from + e), c);
         }
         return alongOrder(wv, xv);
     }
@@ -110,8 +111,8 @@ class KernelsTest {
         long from = w.colPtr().getAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, i), to = w.colPtr().getAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, i + 1L);
         float[] wv = new float[(int) (to - from)], dyv = new float[wv.length];
         for (int e = 0; e < wv.length; e++) {
-            wv[e] = w.values().getAtIndex(JAVA_FLOAT, w.valuePos().getAtIndex(java.lang.foreign.ValueLayout.JAVA_INT, from + e));
-            dyv[e] = dy.get(w.rowIdx().getAtIndex(java.lang.foreign.ValueLayout.JAVA_INT, from + e), c);
+            wv[e] = w.values().getAtIndex(JAVA_FLOAT, w.valuePos().getAtIndex(JAVA_INT, from + e));
+            dyv[e] = dy.get(w.rowIdx().getAtIndex(JAVA_INT, from + e), c);
         }
         return alongOrder(wv, dyv);
     }
@@ -194,6 +195,30 @@ class KernelsTest {
                     else assertThat(dx.get(i, c)).as("dx[%d,%d] along the connections", i, c).isEqualTo(alongTransposed(w, dy, i, c));
                 }
             }
+        }
+    }
+
+    // A pool copies the values into column order by rows, in any split, then runs the product by
+    // columns: the same bits as the product that gathers its own values.
+    @ParameterizedTest(name = "{0} {2}")
+    @MethodSource("cases")
+    void transposedAfterTheColumnCopyHasTheTransposedBits(String label, Kernels k, Shape s) {
+        RandomStream rnd = new RandomStream(16);
+        try (CsrMatrix w = Fixtures.randomCsr(rnd, s.out, s.in, s.density, s.emptyRows);
+             DenseMatrix dy = Fixtures.randomDense(rnd, s.out, s.batch);
+             DenseMatrix dx = DenseMatrix.allocate(s.in, s.batch);
+             DenseMatrix dxByColumn = DenseMatrix.allocate(s.in, s.batch)) {
+            MemorySegment byColumn = w.valuesByColumn(), pos = w.valuePos();
+            for (long t = 0; t < w.nnz(); t++) byColumn.setAtIndex(JAVA_FLOAT, t, Float.NaN);
+            for (int p = 2; p >= 0; p--) k.copyValuesByColumn(w, s.out * p / 3, s.out * (p + 1) / 3);
+            for (long t = 0; t < w.nnz(); t++) {
+                assertThat(byColumn.getAtIndex(JAVA_FLOAT, t)).as("column-order value %d", t)
+                        .isEqualTo(w.value(pos.getAtIndex(JAVA_INT, t)));
+            }
+            k.csrTransposed(w, dy, dx, 0, s.in);
+            fill(dxByColumn, SENTINEL);
+            for (int p = 0; p < 3; p++) k.csrTransposedByColumn(w, dy, dxByColumn, s.in * p / 3, s.in * (p + 1) / 3);
+            assertRows(dxByColumn, dx, null, 0, s.in, "transposed after the column copy");
         }
     }
 

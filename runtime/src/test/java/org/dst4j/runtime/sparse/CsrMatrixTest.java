@@ -136,6 +136,10 @@ class CsrMatrixTest {
                 }
             }
             assertThat(seen).isEqualTo(m.nnz());
+            // columnPos is valuePos's inverse
+            for (long e = 0; e < m.nnz(); e++) {
+                assertThat(m.valuePos().getAtIndex(ValueLayout.JAVA_INT, m.columnPos().getAtIndex(ValueLayout.JAVA_INT, e))).isEqualTo((int) e);
+            }
         }
     }
 
@@ -308,8 +312,10 @@ class CsrMatrixTest {
             assertThat(m.byteSize()).isEqualTo(csr + transpose);
             m.valuesByColumn();
             assertThat(m.byteSize()).isEqualTo(csr + transpose + 4 * Float.BYTES);
+            m.valuePos(); // built only when asked for
+            assertThat(m.byteSize()).isEqualTo(csr + transpose + 4 * Float.BYTES + 4 * Integer.BYTES);
             m.addSide("flag", ValueLayout.JAVA_BYTE);
-            assertThat(m.byteSize()).isEqualTo(csr + transpose + 4 * Float.BYTES + 4);
+            assertThat(m.byteSize()).isEqualTo(csr + transpose + 4 * Float.BYTES + 4 * Integer.BYTES + 4);
         }
     }
 
