@@ -9,6 +9,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorMask;
@@ -39,6 +40,9 @@ final class PanamaKernels implements Kernels {
     // narrow rows (DenseMatrix pads batches of up to 8 columns to 2, 4 or 8 floats)
     private static final VectorSpecies<Float> S2 = FloatVector.SPECIES_64, S4 = FloatVector.SPECIES_128, S8 = FloatVector.SPECIES_256;
     private static final VectorSpecies<Integer> isp = VectorSpecies.of(int.class, sp.vectorShape());
+    // dropout's draws for one float vector: a quarter as many 64-bit hashes, in a vector of half the width
+    // (none at 4 lanes: a one-lane long vector is not a SIMD one)
+    private static final VectorSpecies<Long> DRAW_HASHES = lanes >= 8 ? VectorSpecies.of(long.class, VectorShape.forBitSize(lanes * 16)) : null;
 
     PanamaKernels() {}
 
@@ -981,15 +985,27 @@ final class PanamaKernels implements Kernels {
         int[] u = SCRATCH.get().draws(n + 3);
         for (int r = rowFrom; r < rowTo; r++) {
             long rowSeed = mix(seed + r * 0xD1B54A32D192ED03L);
-            for (int c = 0; c < n; c += 4) {
-                long h = mix(rowSeed + (c >>> 2));
-                u[c] = (int) h & 0xffff;
-                u[c + 1] = (int) (h >>> 16) & 0xffff;
-                u[c + 2] = (int) (h >>> 32) & 0xffff;
-                u[c + 3] = (int) (h >>> 48);
-            }
             long ab = r * a.stride(), mb = r * mask.stride(), ob = r * out.stride();
             int c = 0;
+            // RandomStream.mix on lanes / 4 hashes at once; read as 16-bit lanes, lane 4q + i is bits
+            // 16i..16i+15 of hash q (little-endian), the draw of column 4q + i
+            for (; DRAW_HASHES != null && c + lanes <= n; c += lanes) {
+                LongVector z = LongVector.broadcast(DRAW_HASHES, rowSeed + (c >>> 2)).addIndex(1);
+                z = z.lanewise(VectorOperators.LSHR, 30).lanewise(VectorOperators.XOR, z).mul(0xBF58476D1CE4E5B9L);
+                z = z.lanewise(VectorOperators.LSHR, 27).lanewise(VectorOperators.XOR, z).mul(0x94D049BB133111EBL);
+                z = z.lanewise(VectorOperators.LSHR, 31).lanewise(VectorOperators.XOR, z);
+                IntVector draws = (IntVector) z.reinterpretAsShorts().convertShape(VectorOperators.ZERO_EXTEND_S2I, isp, 0);
+                FloatVector m = draws.sub(threshold).lanewise(VectorOperators.ASHR, 31).not().and(keepBits).reinterpretAsFloats();
+                store(m, ms, mb + c);
+                store(load(as, ab + c).mul(m), os, ob + c);
+            }
+            for (int q = c; q < n; q += 4) {
+                long h = mix(rowSeed + (q >>> 2));
+                u[q] = (int) h & 0xffff;
+                u[q + 1] = (int) (h >>> 16) & 0xffff;
+                u[q + 2] = (int) (h >>> 32) & 0xffff;
+                u[q + 3] = (int) (h >>> 48);
+            }
             for (; c + lanes <= n; c += lanes) {
                 FloatVector m = IntVector.fromArray(isp, u, c).sub(threshold).lanewise(VectorOperators.ASHR, 31)
                         .not().and(keepBits).reinterpretAsFloats();
