@@ -155,7 +155,7 @@ public final class DenseMatrix implements AutoCloseable {
     // batch. Wide batches take narrower blocks, so a thread keeps TRANSPOSE_FLOATS (256 KB) at most,
     // where a 1,000-sample evaluation batch kept 1 MB (beyond 65,536 columns, one row of them).
     private static final ThreadLocal<float[]> TRANSPOSE_BUFFER = ThreadLocal.withInitial(() -> new float[0]);
-    private static final int TRANSPOSE_FLOATS = 1 << 16;
+    private static final int TRANSPOSE_FLOATS = 1 << 16, TRANSPOSE_PAD = 16;
 
     // What the calling thread keeps, for tests.
     static int transposeBufferFloats() {
@@ -181,21 +181,27 @@ public final class DenseMatrix implements AutoCloseable {
         }
         Objects.checkFromIndexSize(from, n, order.length);
         // In blocks of rows: the block's rows stay in cache while every selected table row is copied
-        // into them, instead of one cache line touched per value.
-        int block = Math.max(1, Math.min(rowTo - rowFrom, Math.min(256, TRANSPOSE_FLOATS / Math.max(1, n))));
+        // into them, instead of one cache line touched per value. The buffer's rows are a cache line
+        // longer than the block: at a power-of-two stride (256 floats, 1 KB) the column of the buffer
+        // read for one output row fell into a quarter of L1's sets and missed it on every read. Padded,
+        // a gather of 128 Fashion-MNIST samples is 1.06-1.21x faster (medians of alternated pairs in one
+        // JVM, 392 or 784 features, 1 thread, Zen 4); the rest is the copy from the table and the scalar
+        // transpose, about half each.
+        int block = Math.max(1, Math.min(rowTo - rowFrom, Math.min(256, TRANSPOSE_FLOATS / Math.max(1, n) - TRANSPOSE_PAD)));
+        int bs = block == 1 ? 1 : block + TRANSPOSE_PAD;
         float[] buf = TRANSPOSE_BUFFER.get();
-        if (buf.length < n * block) TRANSPOSE_BUFFER.set(buf = new float[n * block]);
+        if (buf.length < n * bs) TRANSPOSE_BUFFER.set(buf = new float[n * bs]);
         for (int f0 = rowFrom; f0 < rowTo; f0 += block) {
             int width = Math.min(block, rowTo - f0);
             for (int c = 0; c < n; c++) {
-                MemorySegment.copy(table, ValueLayout.JAVA_FLOAT, ((long) order[from + c] * rows + f0) * Float.BYTES, buf, c * block, width);
+                MemorySegment.copy(table, ValueLayout.JAVA_FLOAT, ((long) order[from + c] * rows + f0) * Float.BYTES, buf, c * bs, width);
             }
             for (int f = 0; f < width; f++) {
                 long base = (f0 + f) * stride;
                 if (add) {
-                    for (int c = 0; c < n; c++) data.setAtIndex(ValueLayout.JAVA_FLOAT, base + c, data.getAtIndex(ValueLayout.JAVA_FLOAT, base + c) + buf[c * block + f]);
+                    for (int c = 0; c < n; c++) data.setAtIndex(ValueLayout.JAVA_FLOAT, base + c, data.getAtIndex(ValueLayout.JAVA_FLOAT, base + c) + buf[c * bs + f]);
                 } else {
-                    for (int c = 0; c < n; c++) data.setAtIndex(ValueLayout.JAVA_FLOAT, base + c, buf[c * block + f]);
+                    for (int c = 0; c < n; c++) data.setAtIndex(ValueLayout.JAVA_FLOAT, base + c, buf[c * bs + f]);
                 }
             }
         }
