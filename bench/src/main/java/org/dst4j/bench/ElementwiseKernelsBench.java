@@ -27,7 +27,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The per-step kernels around the sparse products that {@link SparseKernelsBench} does not time: the
  * output layer's softmax with cross-entropy (every training step and every {@code predict}), a sigmoid
- * hidden layer (QuickSelection's) and the bias gradient, on a 1,000-unit layer with 10 classes. The
+ * hidden layer (QuickSelection's), the bias gradient and the input batch's standardization, on a
+ * 1,000-unit layer with 10 classes. The
  * default batches are the awkward ones: 1 (a single-sample prediction), 100 (QuickSelection's batch:
  * a partial vector at 8 and 16 lanes), 128 (SET's) and 1,000 (the evaluation batch, also partial at 16
  * lanes). The partial last vector takes a separate path in the SIMD kernels (a masked or zero-padded
@@ -55,6 +56,7 @@ public class ElementwiseKernelsBench {
     private int[] labels;
     private Arena arena;
     private MemorySegment db;
+    private float[] mean, std;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -72,6 +74,12 @@ public class ElementwiseKernelsBench {
         for (int c = 0; c < batch; c++) labels[c] = (c * 7) % classes;
         arena = Arena.ofShared();
         db = arena.allocate(ValueLayout.JAVA_FLOAT, units);
+        mean = new float[units];
+        std = new float[units];
+        for (int f = 0; f < units; f++) {
+            mean[f] = (float) rng.nextGaussian();
+            std[f] = 1f + (float) rng.nextDouble(); // at least 1: repeated in place, the values converge instead of overflowing
+        }
     }
 
     @TearDown(Level.Trial)
@@ -102,6 +110,13 @@ public class ElementwiseKernelsBench {
     @Benchmark
     public DenseMatrix sigmoid() {
         pk.sigmoid(pre, act);
+        return act;
+    }
+
+    /** An input batch standardized in place, as training does to every batch (here of 1,000 features). */
+    @Benchmark
+    public DenseMatrix standardize() {
+        pk.standardize(act, mean, std);
         return act;
     }
 

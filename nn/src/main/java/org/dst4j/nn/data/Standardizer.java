@@ -4,6 +4,10 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
+import org.dst4j.runtime.dense.DenseMatrix;
+import org.dst4j.runtime.kernel.KernelProvider;
+import org.dst4j.runtime.kernel.Kernels;
+import org.dst4j.runtime.kernel.ParallelKernels;
 import org.dst4j.runtime.record.ArrayRecords;
 
 /**
@@ -113,30 +117,27 @@ public record Standardizer(float[] mean, float[] std) {
         for (long s = 0; s < data.samples(); s++) {
             MemorySegment seg = data.features(s);
             MemorySegment.copy(seg, JAVA_FLOAT, 0, row, 0, d);
-            for (int f = 0; f < d; f++) row[f] = standardized(row[f], mean[f], 1f / std[f], std[f]);
+            for (int f = 0; f < d; f++) row[f] = Kernels.standardized(row[f], mean[f], 1f / std[f], std[f]);
             MemorySegment.copy(row, 0, seg, JAVA_FLOAT, 0, d);
         }
     }
 
-    /** Standardizes the columns of a feature-major batch ({@code features x batch}) in place. */
-    public void apply(org.dst4j.runtime.dense.DenseMatrix batch) {
+    /** Standardizes the columns of a feature-major batch ({@code features x batch}) in place, on the calling thread. */
+    public void apply(DenseMatrix batch) {
+        checkBatch(batch);
+        KernelProvider.get().standardize(batch, mean, std, 0, batch.rows());
+    }
+
+    /** {@link #apply(DenseMatrix)} with the features split between {@code pk}'s threads. */
+    public void apply(ParallelKernels pk, DenseMatrix batch) {
+        checkBatch(batch);
+        pk.standardize(batch, mean, std);
+    }
+
+    private void checkBatch(DenseMatrix batch) {
         if (batch.rows() != mean.length) {
             throw new IllegalArgumentException("batch has " + batch.rows() + " features; the standardizer was fitted on " + mean.length);
         }
-        MemorySegment s = batch.segment();
-        int n = batch.cols();
-        for (int f = 0; f < mean.length; f++) {
-            long base = f * batch.stride();
-            float m = mean[f], inv = 1f / std[f];
-            for (int c = 0; c < n; c++) s.setAtIndex(JAVA_FLOAT, base + c, standardized(s.getAtIndex(JAVA_FLOAT, base + c), m, inv, std[f]));
-        }
-    }
-
-    // In float, x - mean overflows near the float range (3e38 - -1e38) where the standardized value fits: only those
-    // values are computed again in double, so every other one keeps the bits it had (and models trained before, theirs).
-    private static float standardized(float x, float mean, float inv, float std) {
-        float z = (x - mean) * inv;
-        return Float.isFinite(z) ? z : (float) ((x - (double) mean) / std);
     }
 
     /** The mean of each feature; a copy. */

@@ -221,7 +221,7 @@ public final class Trainer {
                     int m = Math.min(batch, n - from);
                     DenseMatrix xb = x.columns(m);
                     train.gatherBatch(pk.pool(), order, from, m, xb);
-                    if (input != null) input.apply(xb);
+                    if (input != null) input.apply(pk, xb);
                     lr = settings.learningRate().at(epoch, b, stepsPerEpoch);
                     SparseMlp.BatchResult r;
                     if (noise != null) {

@@ -108,6 +108,22 @@ public interface Kernels {
     void elementMult(DenseMatrix x, DenseMatrix y, int rowFrom, int rowTo);
 
     /**
+     * Standardizes rows {@code [rowFrom, rowTo)} of a feature-major batch in place: each entry of row
+     * {@code f} becomes {@link #standardized standardized(x, mean[f], 1f / std[f], std[f])}.
+     */
+    void standardize(DenseMatrix x, float[] mean, float[] std, int rowFrom, int rowTo);
+
+    /**
+     * {@code (x - mean) * inv} in float or, where that is not finite (x - mean overflows near the float
+     * range while the standardized value fits), {@code (x - (double) mean) / std} rounded to float: every
+     * value that does not overflow keeps the bits of the plain float formula.
+     */
+    static float standardized(float x, float mean, float inv, float std) {
+        float z = (x - mean) * inv;
+        return Float.isFinite(z) ? z : (float) ((x - (double) mean) / std);
+    }
+
+    /**
      * Softmax over each column of {@code logits} ({@code [classes x batch]}) with cross-entropy against
      * {@code labels[labelOffset + c]}, by a stable log-sum-exp.
      *

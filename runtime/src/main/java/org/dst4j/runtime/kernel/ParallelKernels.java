@@ -201,6 +201,19 @@ public final class ParallelKernels {
         pool.run(x.rows(), (a, b) -> k.elementMult(x, y, a, b));
     }
 
+    /**
+     * Standardizes a feature-major batch in place (see {@link Kernels#standardize}).
+     *
+     * @throws IllegalArgumentException unless {@code mean} and {@code std} have one entry per row of {@code x}
+     */
+    public void standardize(DenseMatrix x, float[] mean, float[] std) {
+        if (mean.length != x.rows() || std.length != x.rows()) {
+            throw new IllegalArgumentException("standardize: a batch of " + x.rows() + " features needs as many means and deviations, got "
+                    + mean.length + " and " + std.length);
+        }
+        pool.run(x.rows(), (a, b) -> k.standardize(x, mean, std, a, b));
+    }
+
     // An element-wise operation walks `shape`'s rows and columns in `other` too: a smaller `other` was
     // read or written past its rows' ends, in its padding or the next row's entries, without an error.
     private static void checkSameShape(DenseMatrix shape, DenseMatrix other, String op, String name) {

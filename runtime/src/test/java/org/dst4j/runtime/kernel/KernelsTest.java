@@ -1188,6 +1188,39 @@ class KernelsTest {
         }
     }
 
+    // Rows with means and deviations of their own; entries where (x - mean) overflows float (3e38 against a
+    // mean of -1e38), NaN and infinite ones, which take the double path lane by lane; two row ranges.
+    @ParameterizedTest(name = "{0} {2}")
+    @MethodSource("cases")
+    void standardizeIsTheDefinitionEntryByEntry(String label, Kernels k, Shape s) {
+        RandomStream rnd = new RandomStream(21);
+        int rows = s.out, n = s.batch;
+        try (DenseMatrix x = Fixtures.randomDense(rnd, rows, n)) {
+            float[] mean = new float[rows], std = new float[rows];
+            for (int r = 0; r < rows; r++) {
+                mean[r] = r % 5 == 1 ? -1e38f : (float) rnd.nextGaussian();
+                std[r] = r % 5 == 1 ? 1e10f : 0.1f + (float) Math.abs(rnd.nextGaussian());
+                for (int c = 0; c < n; c++) {
+                    int pick = rnd.nextInt(20);
+                    if (pick == 0) x.set(r, c, 3e38f);
+                    else if (pick == 1) x.set(r, c, Float.NaN);
+                    else if (pick == 2) x.set(r, c, Float.NEGATIVE_INFINITY);
+                }
+            }
+            float[][] before = Fixtures.dense(x);
+            int split = rows / 3;
+            k.standardize(x, mean, std, split, rows);
+            k.standardize(x, mean, std, 0, split);
+            for (int r = 0; r < rows; r++) for (int c = 0; c < n; c++) {
+                float want = Kernels.standardized(before[r][c], mean[r], 1f / std[r], std[r]);
+                assertThat(Float.floatToRawIntBits(x.get(r, c))).as("(%d, %d) from %s", r, c, before[r][c]).isEqualTo(Float.floatToRawIntBits(want));
+            }
+        }
+        // the definition itself: the float formula where it is finite, the double one where it overflows
+        assertThat(Kernels.standardized(2f, 1f, 0.5f, 2f)).isEqualTo(0.5f);
+        assertThat(Kernels.standardized(3e38f, -1e38f, 1e-10f, 1e10f)).isEqualTo((float) (4e38 / 1e10));
+    }
+
     @ParameterizedTest(name = "{0} {2}")
     @MethodSource("cases")
     void elementMultIsTheProductOfEachPair(String label, Kernels k, Shape s) {
