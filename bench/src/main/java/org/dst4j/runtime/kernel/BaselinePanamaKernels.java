@@ -19,8 +19,8 @@ import org.dst4j.runtime.sparse.CsrMatrix;
  * A frozen copy of the SIMD kernels as {@code PanamaKernels} was when commit 46d672c added it, kept in {@code bench}
  * for A/B against the current ones in one JMH run ({@code SparseKernelsBench -p kernels=baseline}; see
  * docs/results/kernels.md). Only that benchmark creates it; {@link KernelProvider} never loads it. The
- * kernels added to {@link Kernels} since ({@code adamStep}, {@code dropout}, {@code elementMult},
- * {@code standardize}) run the scalar ones.
+ * kernels added to {@link Kernels} since ({@code adamStep}, {@code dropout}, {@code elementMult}) run the
+ * scalar ones.
  *
  * <p>Sparse products keep a block of the batch in registers while walking a row's connections: each
  * connection costs one broadcast and one FMA per vector, and every output is stored once.
@@ -564,12 +564,6 @@ public final class BaselinePanamaKernels implements Kernels {
     @Override
     public void dropout(DenseMatrix a, long seed, int threshold, float keepScale, DenseMatrix mask, DenseMatrix out, int rowFrom, int rowTo) {
         new ScalarKernels().dropout(a, seed, threshold, keepScale, mask, out, rowFrom, rowTo);
-    }
-
-    // Not part of the frozen kernels (added later); the scalar reference.
-    @Override
-    public void standardize(DenseMatrix x, float[] mean, float[] std, int rowFrom, int rowTo) {
-        new ScalarKernels().standardize(x, mean, std, rowFrom, rowTo);
     }
 
     // Not part of the frozen kernels (added later); the scalar reference.

@@ -1033,23 +1033,6 @@ final class PanamaKernels implements Kernels {
     }
 
     @Override
-    public void standardize(DenseMatrix x, float[] mean, float[] std, int rowFrom, int rowTo) {
-        MemorySegment xs = x.segment();
-        int n = x.cols();
-        for (int f = rowFrom; f < rowTo; f++) {
-            long xb = f * x.stride();
-            float m = mean[f], inv = 1f / std[f];
-            int c = 0;
-            for (; c + lanes <= n; c += lanes) {
-                FloatVector z = load(xs, xb + c).sub(m).mul(inv);
-                if (z.test(VectorOperators.IS_FINITE).allTrue()) store(z, xs, xb + c);
-                else for (int e = c; e < c + lanes; e++) xs.setAtIndex(JAVA_FLOAT, xb + e, Kernels.standardized(xs.getAtIndex(JAVA_FLOAT, xb + e), m, inv, std[f]));
-            }
-            for (; c < n; c++) xs.setAtIndex(JAVA_FLOAT, xb + c, Kernels.standardized(xs.getAtIndex(JAVA_FLOAT, xb + c), m, inv, std[f]));
-        }
-    }
-
-    @Override
     public void sigmoid(DenseMatrix x, DenseMatrix y, int rowFrom, int rowTo) {
         expMap(x, y, rowFrom, rowTo, false);
     }

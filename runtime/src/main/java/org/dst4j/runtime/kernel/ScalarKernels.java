@@ -191,15 +191,6 @@ final class ScalarKernels implements Kernels {
     }
 
     @Override
-    public void standardize(DenseMatrix x, float[] mean, float[] std, int rowFrom, int rowTo) {
-        int n = x.cols();
-        for (int f = rowFrom; f < rowTo; f++) {
-            float m = mean[f], inv = 1f / std[f];
-            for (int c = 0; c < n; c++) x.set(f, c, Kernels.standardized(x.get(f, c), m, inv, std[f]));
-        }
-    }
-
-    @Override
     public void sigmoid(DenseMatrix x, DenseMatrix y, int rowFrom, int rowTo) {
         int n = x.cols();
         for (int r = rowFrom; r < rowTo; r++) {

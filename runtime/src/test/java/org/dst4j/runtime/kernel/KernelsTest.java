@@ -1189,7 +1189,7 @@ class KernelsTest {
     }
 
     // Rows with means and deviations of their own; entries where (x - mean) overflows float (3e38 against a
-    // mean of -1e38), NaN and infinite ones, which take the double path lane by lane; two row ranges.
+    // mean of -1e38), NaN and infinite ones, which take the double path; two row ranges.
     @ParameterizedTest(name = "{0} {2}")
     @MethodSource("cases")
     void standardizeIsTheDefinitionEntryByEntry(String label, Kernels k, Shape s) {
