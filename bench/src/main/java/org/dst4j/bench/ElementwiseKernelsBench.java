@@ -27,11 +27,10 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The per-step kernels around the sparse products that {@link SparseKernelsBench} does not time: the
  * output layer's softmax with cross-entropy (every training step and every {@code predict}), a sigmoid
- * hidden layer (QuickSelection's), the bias gradient and the input batch's standardization, on a
- * 1,000-unit layer with 10 classes. The
- * default batches are the awkward ones: 1 (a single-sample prediction), 100 (QuickSelection's batch:
- * a partial vector at 8 and 16 lanes), 128 (SET's) and 1,000 (the evaluation batch, also partial at 16
- * lanes). The partial last vector takes a separate path in the SIMD kernels (a masked or zero-padded
+ * hidden layer (QuickSelection's), the bias gradient and the input batch's standardization (one plain
+ * loop for both backends), on a 1,000-unit layer with 10 classes. The default batches are the awkward
+ * ones: 1 (a single-sample prediction), 100 (QuickSelection's batch: a partial vector at 8 and 16
+ * lanes), 128 (SET's) and 1,000 (the evaluation batch, also partial at 16 lanes). The partial last vector takes a separate path in the SIMD kernels (a masked or zero-padded
  * scratch block), which is where boxing or a scalar fallback would show in {@code -prof gc}.
  * {@code kernels=panama} is the backend {@link KernelProvider#get()} chooses, so
  * {@code -jvmArgsAppend -Ddst4j.vectorBits=128} measures it at 128 bits.

@@ -109,12 +109,12 @@ public interface Kernels {
 
     /**
      * Standardizes rows {@code [rowFrom, rowTo)} of a feature-major batch in place: each entry of row
-     * {@code f} becomes {@link #standardized standardized(x, mean[f], 1f / std[f], std[f])}. One plain
-     * loop for every backend, split over a pool's threads. In vectors it ran 6.7x faster once compiled
-     * (1,000 features x 128: 12.5 against 84 µs) but cost more than it saved in a short run: until C2
-     * compiles a kernel each vector operation is a boxed Java loop, and with it the main job's first
-     * epoch took 3.4 s (median of 7 runs) against 2.7 with this loop.
+     * {@code f} becomes {@link #standardized standardized(x, mean[f], 1f / std[f], std[f])}. The same
+     * plain loop for every backend.
      */
+    // In vectors it ran 6.7x faster once compiled (1,000 features x 128: 12.5 against 84 µs) but cost
+    // more than it saved in a short run: until C2 compiles a kernel each vector operation is a boxed Java
+    // loop, and with it the main job's first epoch took 3.4 s (median of 7 runs) against 2.7 with this loop.
     default void standardize(DenseMatrix x, float[] mean, float[] std, int rowFrom, int rowTo) {
         MemorySegment xs = x.segment();
         int n = x.cols();
