@@ -428,7 +428,7 @@ public final class SpaceNet implements AutoCloseable {
         int n = data.samples();
         if (n == 0) return Double.NaN;
         long[] correct = {0};
-        data.inBatches(1000, std, (xb, from, m) -> {
+        data.inBatches(pk, 1000, std, (xb, from, m) -> {
             DenseMatrix out = net.predict(pk, xb);
             for (int c = 0; c < m; c++) {
                 int col = c;

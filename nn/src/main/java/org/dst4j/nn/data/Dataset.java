@@ -7,6 +7,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 import java.util.zip.CRC32C;
 import org.dst4j.runtime.dense.DenseMatrix;
+import org.dst4j.runtime.kernel.ParallelKernels;
 import org.dst4j.runtime.parallel.WorkerPool;
 import org.dst4j.runtime.memory.OffHeap;
 
@@ -193,10 +194,18 @@ public final class Dataset implements AutoCloseable {
      * every batch, standardized by {@code std} first (null: as they are). For inference and evaluation.
      */
     public void inBatches(int batch, Standardizer std, Batch each) {
+        inBatches(null, batch, std, each);
+    }
+
+    /**
+     * {@link #inBatches(int, Standardizer, Batch)} with each batch gathered and standardized by {@code pk}'s
+     * threads (null: the calling thread's).
+     */
+    public void inBatches(ParallelKernels pk, int batch, Standardizer std, Batch each) {
         // 0 would never advance the loop below: a silent endless evaluation.
         if (batch < 1) throw new IllegalArgumentException(name + ": batch must be >= 1, got " + batch);
         try (DenseMatrix x = DenseMatrix.allocate(features, Math.min(batch, Math.max(1, samples)))) {
-            inBatches(x, std, each);
+            inBatches(pk, x, std, each);
         }
     }
 
@@ -208,6 +217,16 @@ public final class Dataset implements AutoCloseable {
      * @throws IllegalArgumentException if {@code buffer} does not have {@link #features()} rows and at least one column
      */
     public void inBatches(DenseMatrix buffer, Standardizer std, Batch each) {
+        inBatches(null, buffer, std, each);
+    }
+
+    /**
+     * {@link #inBatches(DenseMatrix, Standardizer, Batch)} with each batch gathered and standardized by
+     * {@code pk}'s threads (null: the calling thread's).
+     *
+     * @throws IllegalArgumentException if {@code buffer} does not have {@link #features()} rows and at least one column
+     */
+    public void inBatches(ParallelKernels pk, DenseMatrix buffer, Standardizer std, Batch each) {
         Objects.requireNonNull(buffer, "buffer");
         if (buffer.rows() != features || buffer.cols() < 1) {
             throw new IllegalArgumentException(name + ": a batch buffer needs " + features + " rows and at least one column, got "
@@ -219,8 +238,13 @@ public final class Dataset implements AutoCloseable {
         for (int from = 0; from < samples; from += batch) {
             int m = Math.min(batch, samples - from);
             DenseMatrix xb = buffer.columns(m);
-            gatherBatch(order, from, m, xb);
-            if (std != null) std.apply(xb);
+            if (pk == null) {
+                gatherBatch(order, from, m, xb);
+                if (std != null) std.apply(xb);
+            } else {
+                gatherBatch(pk.pool(), order, from, m, xb);
+                if (std != null) std.apply(pk, xb);
+            }
             each.accept(xb, from, m);
         }
     }

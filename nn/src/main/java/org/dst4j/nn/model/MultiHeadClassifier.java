@@ -100,11 +100,11 @@ public final class MultiHeadClassifier implements Classifier {
             };
             DenseMatrix kept = narrowInput.get(data.features(), n);
             if (kept != null) {
-                data.inBatches(kept, standardizer, batch);
+                data.inBatches(pk, kept, standardizer, batch);
             } else {
                 // As SparseClassifier's: a wide call leaves no buffers sized for it in the network.
                 try {
-                    data.inBatches(1000, standardizer, batch);
+                    data.inBatches(pk, 1000, standardizer, batch);
                 } finally {
                     net.releasePredictBuffers();
                 }

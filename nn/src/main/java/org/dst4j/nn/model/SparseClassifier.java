@@ -254,8 +254,8 @@ public final class SparseClassifier implements Classifier {
         return each -> {
             DenseMatrix kept = narrowInput.get(data.features(), data.samples());
             Dataset.Batch batch = (xb, from, m) -> each.accept(net.predict(pk, xb), from, m);
-            if (kept != null) data.inBatches(kept, standardizer, batch);
-            else data.inBatches(BATCH, standardizer, batch);
+            if (kept != null) data.inBatches(pk, kept, standardizer, batch);
+            else data.inBatches(pk, BATCH, standardizer, batch);
         };
     }
 

@@ -50,7 +50,7 @@ public record Evaluation(double loss, double accuracy, long[][] confusion, int[]
         int[] predictions = new int[n];
         double[] lossSum = {0};
         long[] correct = {0};
-        data.inBatches(batch, input, (xb, from, m) -> {
+        data.inBatches(pk, batch, input, (xb, from, m) -> {
             DenseMatrix out = net.predict(pk, xb);
             lossSum[0] += loss.compute(pk, out, labels, from, null, null, 1f);
             for (int c = 0; c < m; c++) {

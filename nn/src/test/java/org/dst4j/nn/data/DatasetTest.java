@@ -2,11 +2,15 @@ package org.dst4j.nn.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import java.util.ArrayList;
 import java.util.List;
 import org.dst4j.runtime.dense.DenseMatrix;
+import org.dst4j.runtime.kernel.KernelProvider;
+import org.dst4j.runtime.kernel.ParallelKernels;
 import org.dst4j.runtime.parallel.WorkerPool;
+import org.dst4j.runtime.random.RandomStream;
 import org.junit.jupiter.api.Test;
 
 class DatasetTest {
@@ -89,6 +93,30 @@ class DatasetTest {
                 .hasMessage("c: label 2 of sample 0 out of range [0, 2)");
         assertThatThrownBy(() -> Dataset.of("c", new float[2], 1, 2, new int[] {0}, 0)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("c: classes must be >= 1, got 0");
+    }
+
+    // Gathered and standardized by a pool's threads, every batch has the bits of the calling thread's.
+    @Test
+    void inBatchesThroughAPoolHandsTheSameBatches() {
+        int samples = 37, features = 300;
+        float[] raw = new float[samples * features];
+        RandomStream rnd = new RandomStream(5);
+        for (int i = 0; i < raw.length; i++) raw[i] = 3f * (float) rnd.nextGaussian() + i % 7;
+        try (Dataset d = Dataset.of("random", raw, samples, features, new int[samples], 1);
+             WorkerPool pool = new WorkerPool(3)) {
+            Standardizer std = Standardizer.fit(d);
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            List<float[]> alone = new ArrayList<>(), pooled = new ArrayList<>();
+            d.inBatches(10, std, (x, from, m) -> alone.add(x.toArray()));
+            d.inBatches(pk, 10, std, (x, from, m) -> pooled.add(x.toArray()));
+            assertThat(pooled).hasSize(4);
+            for (int b = 0; b < alone.size(); b++) {
+                float[] a = alone.get(b), p = pooled.get(b);
+                assertThat(p).hasSameSizeAs(a);
+                for (int i = 0; i < a.length; i++) assertThat(Float.floatToRawIntBits(p[i])).as("batch %d value %d", b, i).isEqualTo(Float.floatToRawIntBits(a[i]));
+            }
+            assertThat(alone.get(0)[0]).isEqualTo((raw[0] - std.mean()[0]) / std.std()[0], within(1e-5f));
+        }
     }
 
     @Test
