@@ -55,7 +55,8 @@ public final class ParallelKernels {
             sparse(TRANSPOSED, w, null, w.cols(), dy, dx, null, 0f, 0f, 0f, 0f);
             return;
         }
-        MemorySegment colPtr = w.colPtr(); // built here, before the workers read the index
+        // the index and the column-order scratch are built on first use: here, before the workers read them
+        MemorySegment colPtr = w.colPtr();
         w.valuesByColumn();
         sparse(VALUES_BY_COLUMN, w, w.rowPtr(), w.rows(), null, null, null, 0f, 0f, 0f, 0f);
         sparse(TRANSPOSED, w, colPtr, w.cols(), dy, dx, null, 0f, 0f, 0f, 0f);
