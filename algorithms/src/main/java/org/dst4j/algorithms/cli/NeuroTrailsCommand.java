@@ -16,7 +16,7 @@ final class NeuroTrailsCommand implements Command {
 
     // --compare trains its single network and DST ensemble into these subdirectories.
     static final RunDirectory.Outputs OUTPUTS = RunDirectory.Outputs.of(NeuroTrails.MODEL_DIR, NeuroTrails.METRICS, NeuroTrails.LOG,
-            NeuroTrails.CHART, "single", "freetickets-dst");
+            NeuroTrails.CHART, NeuroTrails.CHECKPOINT_DIR, "single", "freetickets-dst").resumableFrom(NeuroTrails.CHECKPOINT, null);
 
     // erk, single, or a share strictly inside (0, 1): checked here so that the message names the option.
     private static String backboneShare(Options o) throws UsageException {
@@ -61,9 +61,12 @@ final class NeuroTrailsCommand implements Command {
                 .option("seed", String.valueOf(d.seed()), "random seed")
                 .option("threads", String.valueOf(Runtime.getRuntime().availableProcessors()), "worker threads")
                 .option("out", "runs/neurotrails", "output directory (model in DIR/model, metrics.json, heads.png)")
-                .flag("compare", "also train a single sparse network and a FreeTickets DST ensemble at the same parameter budget"));
+                .flag("compare", "also train a single sparse network and a FreeTickets DST ensemble at the same parameter budget")
+                .option("resume", null, "continue the run whose checkpoint is in this directory, as it was set up (give only --threads, --seed and the data options)"));
         RunDirectory.declare(o);
         if (!o.parse(args)) return 0;
+        Path resume = o.path("resume");
+        if (resume != null) return resume(o, resume);
         // NeuroTrailsConfig refuses it too, naming a field rather than the option.
         int hiddenLayers = o.integers("hidden", 1, Integer.MAX_VALUE).length;
         if (o.integer("shared-layers", 1, 1000) > hiddenLayers) {
@@ -83,7 +86,7 @@ final class NeuroTrailsCommand implements Command {
             throw new UsageException(e.getMessage());
         }
         boolean compare = o.flag("compare");
-        Progress progress = new Progress(cfg.epochs() * (compare ? 2 + cfg.heads() : 1));
+        Progress progress = new Progress(totalEpochs(cfg, compare));
         RunDirectory.precheck(o, OUTPUTS);
         try (DatasetSplit data = DataArgs.load(o, cfg.seed())) {
             for (NeuroTrails.Network n : NeuroTrails.networks(cfg, data.train().features(), data.train().classes(), compare)) {
@@ -96,37 +99,74 @@ final class NeuroTrailsCommand implements Command {
             Path out = RunDirectory.claim(o, OUTPUTS);
             System.err.printf("dst4j neurotrails M=%d, shared layers %d: %s, %d train / %d test samples%n", cfg.heads(), cfg.sharedLayers(),
                     data.train().name(), data.train().samples(), data.test().samples());
-            int[] done = {0};
-            NeuroTrails.Result r = NeuroTrails.run(cfg, data, !o.flag("no-standardize"), compare, out, new TrainingProgress() {
-                @Override public void batch(int epoch, int b, int total) {
-                    progress.batch(done[0], b, total);
-                }
-
-                @Override public void epoch(String phase, EpochMetrics m) {
-                    done[0]++;
-                    progress.epoch(String.format("%s epoch %d  train loss %.4f acc %.4f  test loss %.4f acc %.4f  %.2fs (evolution %.3fs)",
-                            phase, m.epoch(), m.trainLoss(), m.trainAccuracy(), m.testLoss(), m.testAccuracy(), m.epochSeconds(), m.evolutionSeconds()), m);
-                }
-            });
-            EnsembleMetrics t = r.test();
-            for (int h = 0; h < t.members().size(); h++) {
-                EnsembleMetrics.Scores s = t.members().get(h);
-                System.out.printf("head %d: accuracy %.4f  NLL %.4f  ECE %.4f%n", h + 1, s.accuracy(), s.nll(), s.ece());
-            }
-            System.out.printf("NeuroTrails with the heads' logits averaged (the paper's combination): accuracy %.4f  NLL %.4f  ECE %.4f%n",
-                    r.logitMean().accuracy(), r.logitMean().nll(), r.logitMean().ece());
-            System.out.printf("%-36s %12s %9s %8s %8s %12s %10s %14s %9s%n", "model", "connections", "accuracy", "NLL", "ECE",
-                    "disagreement", "KL", "train FLOPs", "seconds");
-            for (NeuroTrails.Row row : r.rows()) {
-                System.out.printf("%-36s %12d %9.4f %8.4f %8.4f %12.4f %10.4f %14.4g %9.1f%n", row.model(), row.connections(), row.scores().accuracy(),
-                        row.scores().nll(), row.scores().ece(), row.disagreement(), row.kl(), (double) row.trainingFlops(), row.seconds());
-            }
-            System.out.printf("one dense network of this shape, same epochs: %.4g FLOPs; %s: %.4g%n",
-                    (double) r.denseFlopsPerNetwork(), RunSummary.count(cfg.heads(), "independent dense network"), (double) r.denseFlopsPerNetwork() * cfg.heads());
-            System.out.printf("peak RSS %s; wrote %s%n", RunSummary.peakRss(),
-                    RunSummary.written(out.resolve(NeuroTrails.MODEL_DIR), out.resolve(NeuroTrails.METRICS), out.resolve(NeuroTrails.CHART)));
+            NeuroTrails.Result r = NeuroTrails.run(cfg, data, !o.flag("no-standardize"), compare, out, progress(progress, 0));
+            print(cfg, r, out);
             return 0;
         }
+    }
+
+    private static int totalEpochs(NeuroTrailsConfig cfg, boolean compare) {
+        return cfg.epochs() * (compare ? 2 + cfg.heads() : 1);
+    }
+
+    // NeuroTrails.resume rebuilds the run from its checkpoint and writes into that directory; only where it runs and
+    // how the same data is found (data options; --seed draws a single file's hold-out split) still apply.
+    private static int resume(Options o, Path dir) throws UsageException, UserException, IOException, DataFormatException {
+        RunDirectory.checkResume(o, dir, NeuroTrails.CHECKPOINT, "heads", "shared-layers", "hidden", "density", "epochs", "batch", "lr", "momentum",
+                "weight-decay", "dropout", "activation", "prune-rate", "update-interval", "grow", "prune-scope", "head-loss", "backbone-share",
+                "head-input-dropout", "out", "compare", "no-standardize", "overwrite");
+        int threads = o.integer("threads", 1, 4096);
+        NeuroTrails.Resumable run;
+        try {
+            run = NeuroTrails.resumable(dir, threads);
+        } catch (IOException e) {
+            throw new UserException("--resume " + e.getMessage());
+        }
+        NeuroTrailsConfig cfg = run.config();
+        long splitSeed = o.given("seed") ? o.longValue("seed") : cfg.seed(); // the split the run was started with
+        try (DatasetSplit data = DataArgs.load(o, splitSeed)) {
+            RunDirectory.resuming(dir); // a Ctrl-C waits for the training to stop between batches
+            System.err.printf("dst4j neurotrails M=%d, shared layers %d, resuming after %s: %s, %d train / %d test samples%n", cfg.heads(),
+                    cfg.sharedLayers(), RunSummary.count(run.epochsDone(), "epoch"), data.train().name(), data.train().samples(), data.test().samples());
+            NeuroTrails.Result r = NeuroTrails.resume(dir, data, threads, progress(new Progress(totalEpochs(cfg, run.compare())), run.epochsDone()));
+            print(cfg, r, dir);
+            return 0;
+        }
+    }
+
+    private static TrainingProgress progress(Progress progress, int epochsDone) {
+        int[] done = {epochsDone};
+        return new TrainingProgress() {
+            @Override public void batch(int epoch, int b, int total) {
+                progress.batch(done[0], b, total);
+            }
+
+            @Override public void epoch(String phase, EpochMetrics m) {
+                done[0]++;
+                progress.epoch(String.format("%s epoch %d  train loss %.4f acc %.4f  test loss %.4f acc %.4f  %.2fs (evolution %.3fs)",
+                        phase, m.epoch(), m.trainLoss(), m.trainAccuracy(), m.testLoss(), m.testAccuracy(), m.epochSeconds(), m.evolutionSeconds()), m);
+            }
+        };
+    }
+
+    private static void print(NeuroTrailsConfig cfg, NeuroTrails.Result r, Path out) {
+        EnsembleMetrics t = r.test();
+        for (int h = 0; h < t.members().size(); h++) {
+            EnsembleMetrics.Scores s = t.members().get(h);
+            System.out.printf("head %d: accuracy %.4f  NLL %.4f  ECE %.4f%n", h + 1, s.accuracy(), s.nll(), s.ece());
+        }
+        System.out.printf("NeuroTrails with the heads' logits averaged (the paper's combination): accuracy %.4f  NLL %.4f  ECE %.4f%n",
+                r.logitMean().accuracy(), r.logitMean().nll(), r.logitMean().ece());
+        System.out.printf("%-36s %12s %9s %8s %8s %12s %10s %14s %9s%n", "model", "connections", "accuracy", "NLL", "ECE",
+                "disagreement", "KL", "train FLOPs", "seconds");
+        for (NeuroTrails.Row row : r.rows()) {
+            System.out.printf("%-36s %12d %9.4f %8.4f %8.4f %12.4f %10.4f %14.4g %9.1f%n", row.model(), row.connections(), row.scores().accuracy(),
+                    row.scores().nll(), row.scores().ece(), row.disagreement(), row.kl(), (double) row.trainingFlops(), row.seconds());
+        }
+        System.out.printf("one dense network of this shape, same epochs: %.4g FLOPs; %s: %.4g%n",
+                (double) r.denseFlopsPerNetwork(), RunSummary.count(cfg.heads(), "independent dense network"), (double) r.denseFlopsPerNetwork() * cfg.heads());
+        System.out.printf("peak RSS %s; wrote %s%n", RunSummary.peakRss(),
+                RunSummary.written(out.resolve(NeuroTrails.MODEL_DIR), out.resolve(NeuroTrails.METRICS), out.resolve(NeuroTrails.CHART)));
     }
 
     // A share near 0 leaves a backbone layer without connections, where lowering the share (the heads' remedy) starves it more.

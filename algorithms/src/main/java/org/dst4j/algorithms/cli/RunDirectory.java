@@ -9,7 +9,6 @@ import java.nio.file.PathMatcher;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * Where a training command writes its run, chosen so that an earlier run is never silently replaced
@@ -437,12 +436,6 @@ final class RunDirectory {
     }
 
     private static void deleteTree(Path p) throws IOException {
-        if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            try (Stream<Path> walk = Files.walk(p)) {
-                for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) Files.delete(q);
-            }
-        } else {
-            Files.deleteIfExists(p);
-        }
+        org.dst4j.nn.io.AtomicFiles.deleteTree(p);
     }
 }

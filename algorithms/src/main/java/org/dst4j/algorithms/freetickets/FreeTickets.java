@@ -305,8 +305,7 @@ public final class FreeTickets {
     }
 
     private static Trainer.State trainerState(long seed, Saved at) {
-        RngStreams rng = new RngStreams(seed);
-        Trainer.State state = new Trainer.State(rng.stream("shuffle"), rng.stream("evolution"));
+        Trainer.State state = dstState(seed);
         if (at != null) {
             state.epochsDone = at.epochsDone();
             state.step = at.step();
@@ -325,16 +324,44 @@ public final class FreeTickets {
      */
     public static void trainDst(Network net, FreeTicketsConfig cfg, long seed, DatasetSplit data, Standardizer std, ParallelKernels pk,
                                 MetricsLog log, TrainingProgress progress, String phase, int member) throws IOException {
+        trainDst(net, cfg, dstState(seed), data, std, pk, log, progress, phase, member, null);
+    }
+
+    /**
+     * The state {@link #trainDst} starts from for {@code seed}: no epoch done, the sample order and the topology
+     * updates drawn from streams of {@code seed}. A run continued from a checkpoint restores its counters and streams.
+     */
+    public static Trainer.State dstState(long seed) {
+        RngStreams rng = new RngStreams(seed);
+        return new Trainer.State(rng.stream("shuffle"), rng.stream("evolution"));
+    }
+
+    /** Saves what a run needs to go on after an epoch: called once the epoch is done and logged. */
+    @FunctionalInterface
+    public interface EpochSaver {
+        /** Saves the run; {@code state} counts the epoch just done. */
+        void save(Trainer.State state) throws IOException;
+    }
+
+    /**
+     * As {@link #trainDst(Network, FreeTicketsConfig, long, DatasetSplit, Standardizer, ParallelKernels, MetricsLog,
+     * TrainingProgress, String, int)}, from {@code state} (a fresh {@link #dstState}, or one restored from a
+     * checkpoint together with the network and its {@link Sgd} state): only the epochs after {@code state.epochsDone}
+     * are trained, and {@code saver}, when not null, is called after each of them.
+     */
+    public static void trainDst(Network net, FreeTicketsConfig cfg, Trainer.State state, DatasetSplit data, Standardizer std, ParallelKernels pk,
+                                MetricsLog log, TrainingProgress progress, String phase, int member, EpochSaver saver) throws IOException {
         // Here, not at the first epoch's end, where a null log failed after a whole epoch's training.
         Objects.requireNonNull(net, "net");
         Objects.requireNonNull(cfg, "cfg");
+        Objects.requireNonNull(state, "state");
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(pk, "pk");
         Objects.requireNonNull(log, "log");
         Objects.requireNonNull(phase, "phase");
         if (progress == null) progress = new TrainingProgress() {};
         train(cfg, cfg.epochs(), dstLearningRate(cfg), pruneSchedule(cfg), net, new Sgd(cfg.momentum(), cfg.weightDecay()), data, std, pk,
-                trainerState(seed, null), log, progress, phase, member, null, null);
+                state, log, progress, phase, member, null, saver);
     }
 
     static LearningRate dstLearningRate(FreeTicketsConfig cfg) {
@@ -513,11 +540,6 @@ public final class FreeTickets {
                 throw new Trainer.FileWriteException(e);
             }
         }
-    }
-
-    /** Writes the run's checkpoint once an epoch is done and logged. */
-    private interface EpochSaver {
-        void save(Trainer.State s) throws IOException;
     }
 
     private static void train(FreeTicketsConfig cfg, int epochs, LearningRate lr, EvolutionSchedule schedule, Network net, Sgd opt,

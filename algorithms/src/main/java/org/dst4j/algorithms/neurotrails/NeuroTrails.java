@@ -26,6 +26,9 @@ import org.dst4j.nn.model.ModelFile;
 import org.dst4j.nn.model.MultiHeadClassifier;
 import org.dst4j.nn.network.MlpConfig;
 import org.dst4j.nn.network.MultiHeadMlp;
+import org.dst4j.nn.network.SparseMlp;
+import org.dst4j.nn.optim.Sgd;
+import org.dst4j.nn.train.Trainer;
 import org.dst4j.nn.plot.BarChart;
 import org.dst4j.nn.plot.Charts;
 import org.dst4j.runtime.kernel.KernelProvider;
@@ -54,6 +57,13 @@ public final class NeuroTrails {
     public static final String CHART = "heads.png";
     /** The subdirectory holding the trained model, readable by {@link MultiHeadClassifier#load}. */
     public static final String MODEL_DIR = "model";
+    /**
+     * The subdirectory holding the run's checkpoint while it runs: after every NeuroTrails epoch the backbone and heads
+     * with their optimizer state, and the state file {@value #CHECKPOINT}; removed once the results are written.
+     */
+    public static final String CHECKPOINT_DIR = "checkpoint";
+    /** The checkpoint's state file, written last at every save: a run directory holding it can be {@linkplain #resume resumed}. */
+    public static final String CHECKPOINT = CHECKPOINT_DIR + "/state.json";
     /** The name {@link #networks} gives the path through the backbone and one head. */
     public static final String BACKBONE_AND_HEAD = "backbone + head";
 
@@ -66,7 +76,7 @@ public final class NeuroTrails {
      * @param disagreement mean share of test samples on which two heads or members predict differently
      * @param kl mean KL divergence, in nats, between two heads' or members' predicted distributions
      * @param trainingFlops FLOPs of training, from the live connection counts of every step
-     * @param seconds wall-clock seconds of its run
+     * @param seconds seconds of its training, summed over a stop and resume
      */
     public record Row(String model, long connections, EnsembleMetrics.Scores scores, double disagreement, double kl,
                       long trainingFlops, double seconds) {}
@@ -92,7 +102,9 @@ public final class NeuroTrails {
 
     /**
      * Trains NeuroTrails into {@code out/model} and evaluates it on the test split; with {@code compare}
-     * also the two baselines at the same parameter budget.
+     * also the two baselines at the same parameter budget. After every NeuroTrails epoch the run's checkpoint
+     * ({@value #CHECKPOINT_DIR}) is saved, from which {@link #resume} continues a run that was stopped or killed; it is
+     * removed once the results are written.
      *
      * @param cfg the architecture and its training settings
      * @param data training and test sets
@@ -114,6 +126,78 @@ public final class NeuroTrails {
         Objects.requireNonNull(cfg, "cfg");
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(out, "out");
+        return run(cfg, data, standardize, compare, out, progress, null);
+    }
+
+    /**
+     * Continues the run whose checkpoint ({@value #CHECKPOINT}) is in {@code dir}, stopped or killed at any point
+     * before its results were written, and ends it as it would have ended uninterrupted: the same model files, log
+     * and metrics (the times aside), whatever the thread counts before and after. With {@code compare}, a baseline
+     * that had finished is not trained again, and one under way is continued from its own FreeTickets checkpoint.
+     *
+     * @param dir the run's directory
+     * @param data the data the run was started on: its training and test sets are checked against the checksums
+     *     the checkpoint records
+     * @param threads worker threads for the rest of the run
+     * @param progress told of every batch and epoch still to train, or null for no progress reporting
+     * @return as {@link #run}, for the whole run
+     * @throws IOException if {@code dir} holds no readable NeuroTrails checkpoint (or its files do not match it),
+     *     the data differs from the run's, or writing fails
+     * @throws IllegalArgumentException if {@code threads < 1}
+     * @throws java.util.concurrent.CancellationException if the calling thread is interrupted, as for {@link #run}
+     */
+    public static Result resume(Path dir, DatasetSplit data, int threads, TrainingProgress progress) throws IOException {
+        Objects.requireNonNull(dir, "dir");
+        Objects.requireNonNull(data, "data");
+        Saved saved = Saved.read(dir, threads);
+        org.dst4j.algorithms.ResumeChecks.sameData(dir, saved.trainChecksum(), saved.testChecksum(), saved.provenance(), data);
+        return run(saved.cfg(), data, saved.standardize(), saved.compare(), dir, progress, saved);
+    }
+
+    /**
+     * The configuration of the run whose checkpoint is in {@code dir} (with {@code threads}), whether it compares,
+     * and the epochs it has trained over all its phases (NeuroTrails, then the single network's and the DST
+     * members' when comparing): what {@link #resume} will continue, e.g. to size a progress display.
+     *
+     * @throws IOException if {@code dir} holds no readable NeuroTrails checkpoint
+     * @throws IllegalArgumentException if {@code threads < 1}
+     */
+    public static Resumable resumable(Path dir, int threads) throws IOException {
+        Objects.requireNonNull(dir, "dir");
+        Saved saved = Saved.read(dir, threads);
+        int done = saved.epochsDone();
+        for (Row r : saved.rows()) done += saved.cfg().epochs() * (r.model().startsWith("single") ? 1 : saved.cfg().heads());
+        for (String sub : List.of(SINGLE_DIR, DST_DIR)) {
+            if (saved.rows().stream().noneMatch(r -> sub.equals(subdirectory(r.model()))) && Files.isRegularFile(dir.resolve(sub).resolve(FreeTickets.CHECKPOINT))) {
+                done += FreeTickets.resumable(dir.resolve(sub), threads).epochsDone();
+            }
+        }
+        return new Resumable(saved.cfg(), saved.compare(), done);
+    }
+
+    /**
+     * What a checkpoint says of its run.
+     *
+     * @param config the run's configuration
+     * @param compare whether the run trains the two baselines too
+     * @param epochsDone epochs trained so far over the whole run
+     */
+    public record Resumable(NeuroTrailsConfig config, boolean compare, int epochsDone) {
+        /** Checks the count. */
+        public Resumable {
+            Objects.requireNonNull(config, "config");
+            if (epochsDone < 0) throw new IllegalArgumentException("epochsDone must be >= 0, got " + epochsDone);
+        }
+    }
+
+    private static final String SINGLE_DIR = "single", DST_DIR = "freetickets-dst";
+
+    private static String subdirectory(String model) {
+        return model.startsWith("single") ? SINGLE_DIR : model.startsWith("FreeTickets") ? DST_DIR : null;
+    }
+
+    private static Result run(NeuroTrailsConfig cfg, DatasetSplit data, boolean standardize, boolean compare, Path out,
+                              TrainingProgress progress, Saved from) throws IOException {
         data.train().requireTrainingSamples();
         if (progress == null) progress = new TrainingProgress() {};
         Files.createDirectories(out);
@@ -122,44 +206,49 @@ public final class NeuroTrails {
         long budget = split.budget();
         double epsilon = split.epsilon(), headEpsilon = split.headEpsilon();
         Standardizer std = standardize ? Standardizer.fit(data.train()) : null;
+        Checkpoint ck = new Checkpoint(out, cfg, standardize, compare, provenance(cfg, data), from);
+        if (from != null) ck.clean(from.epochsDone());
         List<Row> rows = new ArrayList<>();
         List<Long> partConnections = new ArrayList<>(); // backbone, then each head
         EnsembleMetrics test;
         EnsembleMetrics.Scores logitMean;
-        long t0 = System.nanoTime();
         try (WorkerPool pool = new WorkerPool(cfg.threads());
-             MetricsLog log = MetricsLog.create(out.resolve(LOG))) {
+             MetricsLog log = from == null ? MetricsLog.create(out.resolve(LOG)) : MetricsLog.resumeAfter(out.resolve(LOG), from.epochsDone())) {
             ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
-            MlpConfig full = new MlpConfig(sizes, cfg.activation(), 0.6f, Activation.linear(), cfg.dropout(), new Density.ErdosRenyi(epsilon),
-                    new WeightInit.HeUniform());
+            Sgd opt = new Sgd(cfg.momentum(), cfg.weightDecay());
             RngStreams rng = new RngStreams(cfg.seed());
-            try (MultiHeadMlp net = MultiHeadMlp.create(full, cfg.sharedLayers(), cfg.heads(),
-                    "sum".equals(cfg.headLoss()) ? MultiHeadMlp.HeadLoss.SUM : MultiHeadMlp.HeadLoss.MEAN, new Density.ErdosRenyi(headEpsilon),
-                    rng.stream("init"), rng.stream("dropout"))) {
+            try (MultiHeadMlp net = from == null ? newNetwork(cfg, sizes, split, rng) : ck.network(opt, from, sizes)) {
                 net.headInputDropout(cfg.headInputDropout(), rng.stream("head-input-dropout").nextLong());
-                FreeTickets.trainDst(net, schedule(cfg, Variant.DST, 1, cfg.density()), cfg.seed(), data, std, pk, log, progress, "neurotrails", 0);
+                Trainer.State state = FreeTickets.dstState(cfg.seed());
+                long[] before = new long[2]; // the FLOPs the network had spent when it was loaded (its counters start at 0)
+                if (from != null) {
+                    state.epochsDone = from.epochsDone();
+                    state.step = from.step();
+                    state.shuffle.restore(from.rngShuffle());
+                    state.evolution.restore(from.rngEvolution());
+                    before = from.networkFlops();
+                }
+                long[] spent = before;
+                FreeTickets.trainDst(net, schedule(cfg, Variant.DST, 1, cfg.density()), state, data, std, pk, log, progress, "neurotrails", 0,
+                        s -> ck.save(net, opt, std, s, new long[] {spent[0] + net.trainingFlops(), spent[1] + net.denseTrainingFlops()}));
                 MultiHeadClassifier.save(net, out.resolve(MODEL_DIR), std, manifestInfo(cfg, data));
-                double seconds = (System.nanoTime() - t0) / 1e9;
+                double seconds = ck.seconds();
                 try (MultiHeadClassifier c = MultiHeadClassifier.load(out.resolve(MODEL_DIR), cfg.threads())) {
                     List<float[]> heads = c.headProbabilities(data.test());
                     test = EnsembleMetrics.of(heads, data.test().labels(), c.classes());
                     logitMean = EnsembleMetrics.Scores.of(logitMean(heads, c.classes()), data.test().labels(), c.classes(), EnsembleMetrics.ECE_BINS);
                 }
-                rows.add(row("NeuroTrails (M=" + cfg.heads() + ", shared " + cfg.sharedLayers() + ")", net.connections(), test, net.trainingFlops(), seconds));
+                rows.add(row("NeuroTrails (M=" + cfg.heads() + ", shared " + cfg.sharedLayers() + ")", net.connections(), test,
+                        spent[0] + net.trainingFlops(), seconds));
                 partConnections.add(net.backbone().connections());
                 for (var h : net.heads()) partConnections.add(h.connections());
             }
         }
         if (compare) {
-            long t1 = System.nanoTime();
-            FreeTickets.Result single = FreeTickets.run(schedule(cfg, Variant.DST, 1, cfg.density()), data, standardize, out.resolve("single"), progress);
-            rows.add(row("single sparse network", budget(out.resolve("single")), single.test(), single.trainingFlops(), (System.nanoTime() - t1) / 1e9));
+            rows.add(baseline(ck, "single sparse network", schedule(cfg, Variant.DST, 1, cfg.density()), data, standardize, out, progress));
             double memberDensity = densityFor(List.of(sizes), budget / cfg.heads());
-            long t2 = System.nanoTime();
-            FreeTickets.Result dst = FreeTickets.run(schedule(cfg, Variant.DST, cfg.heads(), memberDensity), data, standardize,
-                    out.resolve("freetickets-dst"), progress);
-            rows.add(row("FreeTickets DST (M=" + cfg.heads() + ")", budget(out.resolve("freetickets-dst")), dst.test(), dst.trainingFlops(),
-                    (System.nanoTime() - t2) / 1e9));
+            rows.add(baseline(ck, "FreeTickets DST (M=" + cfg.heads() + ")", schedule(cfg, Variant.DST, cfg.heads(), memberDensity), data, standardize,
+                    out, progress));
         }
         Result r = new Result(test, rows, denseFlops(sizes, data, cfg), logitMean);
         AtomicFiles.writeString(out.resolve(METRICS), Json.write(metrics(cfg, r, budget, epsilon, headEpsilon, partConnections)) + "\n");
@@ -168,7 +257,255 @@ public final class NeuroTrails {
             for (int h = 0; h < test.members().size(); h++) chart.add("head " + (h + 1), test.members().get(h).accuracy(), false);
             chart.add("ensemble", test.ensemble().accuracy(), true).write(f);
         });
+        // The run is whole: nothing left to resume.
+        ck.delete();
         return r;
+    }
+
+    private static MultiHeadMlp newNetwork(NeuroTrailsConfig cfg, int[] sizes, Split split, RngStreams rng) {
+        MlpConfig full = new MlpConfig(sizes, cfg.activation(), 0.6f, Activation.linear(), cfg.dropout(), new Density.ErdosRenyi(split.epsilon()),
+                new WeightInit.HeUniform());
+        return MultiHeadMlp.create(full, cfg.sharedLayers(), cfg.heads(),
+                "sum".equals(cfg.headLoss()) ? MultiHeadMlp.HeadLoss.SUM : MultiHeadMlp.HeadLoss.MEAN, new Density.ErdosRenyi(split.headEpsilon()),
+                rng.stream("init"), rng.stream("dropout"));
+    }
+
+    // A baseline of the comparison, trained into its subdirectory: its row as the checkpoint recorded it once it had
+    // finished, or (in a resumed run) continued from its own checkpoint, or trained from the start, over whatever the
+    // subdirectory held; recorded in the checkpoint once done.
+    private static Row baseline(Checkpoint ck, String name, FreeTicketsConfig cfg, DatasetSplit data, boolean standardize, Path out,
+                                TrainingProgress progress) throws IOException {
+        String sub = subdirectory(name);
+        Row done = ck.row(name);
+        if (done != null) return done;
+        Path dir = out.resolve(sub);
+        FreeTickets.Result r;
+        if (ck.resumed() && Files.isRegularFile(dir.resolve(FreeTickets.CHECKPOINT))) {
+            r = FreeTickets.resume(dir, data, cfg.threads(), progress);
+        } else {
+            deleteTree(dir);
+            r = FreeTickets.run(cfg, data, standardize, dir, progress);
+        }
+        Row row = row(name, budget(dir), r.test(), r.trainingFlops(), r.trainSeconds());
+        ck.rowDone(row);
+        return row;
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        AtomicFiles.deleteTree(p);
+    }
+
+    // The checkpoint's provenance: the data (resume checks it is given the same) and the test set.
+    private static Map<String, Object> provenance(NeuroTrailsConfig cfg, DatasetSplit data) {
+        Map<String, Object> more = new LinkedHashMap<>();
+        more.put("test_checksum", data.test().checksum());
+        more.put("train_samples", data.train().samples());
+        more.put("test_samples", data.test().samples());
+        return ModelFile.provenance("neurotrails", cfg.seed(), data.train().name(), data.train().checksum(), more);
+    }
+
+    // The run's checkpoint in out/checkpoint: after each NeuroTrails epoch E the parts backbone-E.dst4j, head-H-E.dst4j
+    // (with their SGD state), then state.json, which names E, is replaced, then the parts of the epoch before are
+    // deleted: a kill at any point leaves one whole epoch that state.json names. A baseline of the comparison is
+    // added to state.json once it has finished.
+    private static final class Checkpoint {
+        private final Path dir;
+        private final NeuroTrailsConfig cfg;
+        private final boolean standardize, compare;
+        private final Map<String, Object> provenance;
+        private final double secondsBefore;
+        private final long t0 = System.nanoTime();
+        private final List<Row> rows;
+        private final boolean resumed;
+        private Map<String, Object> training;
+        private double trainSeconds;
+
+        Checkpoint(Path out, NeuroTrailsConfig cfg, boolean standardize, boolean compare, Map<String, Object> provenance, Saved from) {
+            this.dir = out.resolve(CHECKPOINT_DIR);
+            this.cfg = cfg;
+            this.standardize = standardize;
+            this.compare = compare;
+            this.provenance = provenance;
+            secondsBefore = from == null ? 0 : from.seconds();
+            trainSeconds = secondsBefore;
+            rows = from == null ? new ArrayList<>() : new ArrayList<>(from.rows());
+            training = from == null ? null : from.training();
+            resumed = from != null;
+        }
+
+        boolean resumed() {
+            return resumed;
+        }
+
+        // Seconds of training, over a stop and resume, when the last epoch was saved.
+        double seconds() {
+            return trainSeconds;
+        }
+
+        static String part(String name, int epoch) {
+            return name + "-" + epoch + ".dst4j";
+        }
+
+        void save(MultiHeadMlp net, Sgd opt, Standardizer std, Trainer.State s, long[] networkFlops) throws IOException {
+            Files.createDirectories(dir);
+            int e = s.epochsDone;
+            ModelFile.save(dir.resolve(part("backbone", e)), net.backbone(), opt, std, Map.of());
+            for (int h = 0; h < net.heads().size(); h++) ModelFile.save(dir.resolve(part("head-" + (h + 1), e)), net.heads().get(h), opt, null, Map.of());
+            trainSeconds = secondsBefore + (System.nanoTime() - t0) / 1e9;
+            Map<String, Object> t = new LinkedHashMap<>();
+            t.put("config", cfg.toMap());
+            t.put("standardize", standardize);
+            t.put("compare", compare);
+            t.put("epochs_done", e);
+            t.put("step", s.step);
+            t.put("rng_shuffle", s.shuffle.state());
+            t.put("rng_evolution", s.evolution.state());
+            t.put("network_flops", networkFlops.clone());
+            t.put("train_seconds", trainSeconds);
+            training = t;
+            write();
+            removeParts(e);
+        }
+
+        void rowDone(Row r) throws IOException {
+            rows.add(r);
+            write();
+        }
+
+        Row row(String model) {
+            for (Row r : rows) if (r.model().equals(model)) return r;
+            return null;
+        }
+
+        private void write() throws IOException {
+            Map<String, Object> t = new LinkedHashMap<>(training);
+            List<Object> done = new ArrayList<>();
+            for (Row r : rows) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("model", r.model());
+                m.put("connections", r.connections());
+                m.putAll(r.scores().toMap());
+                m.put("disagreement", r.disagreement());
+                m.put("kl", r.kl());
+                m.put("training_flops", r.trainingFlops());
+                m.put("seconds", r.seconds());
+                done.add(m);
+            }
+            t.put("baselines_done", done);
+            Map<String, Object> h = new LinkedHashMap<>();
+            h.put("training", t);
+            h.put("provenance", provenance);
+            AtomicFiles.writeString(dir.resolve("state.json"), Json.write(h) + "\n");
+        }
+
+        // Every part but epoch `keep`'s, and the temporaries of writes a kill cut short.
+        private void removeParts(int keep) throws IOException {
+            String suffix = "-" + keep + ".dst4j";
+            try (var entries = Files.newDirectoryStream(dir)) {
+                for (Path p : entries) {
+                    String n = p.getFileName().toString();
+                    if ((n.endsWith(".dst4j") && !n.endsWith(suffix)) || (n.startsWith(".") && n.endsWith(".tmp"))) Files.deleteIfExists(p);
+                }
+            }
+        }
+
+        // Before a resumed run writes again: what a kill left half-done, here and in the run directory.
+        void clean(int epoch) throws IOException {
+            removeParts(epoch);
+            Path out = dir.getParent();
+            AtomicFiles.removeTemporaries(out, List.of(METRICS, LOG, CHART));
+            Path model = out.resolve(MODEL_DIR);
+            List<String> names = new ArrayList<>(List.of("backbone.dst4j", MultiHeadClassifier.MANIFEST));
+            for (int h = 1; h <= cfg.heads(); h++) names.add("head-" + h + ".dst4j");
+            AtomicFiles.removeTemporaries(model, names);
+        }
+
+        // The network of the epoch the state names, with its SGD state, checked against the shape the run's settings make.
+        MultiHeadMlp network(Sgd opt, Saved at, int[] sizes) throws IOException {
+            int e = at.epochsDone();
+            Path backboneFile = dir.resolve(part("backbone", e));
+            SparseMlp backbone = load(backboneFile, opt, java.util.Arrays.copyOfRange(sizes, 0, cfg.sharedLayers() + 1));
+            List<SparseMlp> heads = new ArrayList<>();
+            try {
+                for (int h = 1; h <= cfg.heads(); h++) {
+                    heads.add(load(dir.resolve(part("head-" + h, e)), opt, java.util.Arrays.copyOfRange(sizes, cfg.sharedLayers(), sizes.length)));
+                }
+            } catch (IOException | RuntimeException | Error x) {
+                org.dst4j.runtime.resource.Closing.after(x, backbone::close, () -> org.dst4j.runtime.resource.Closing.each(heads, SparseMlp::close));
+                throw x;
+            }
+            return new MultiHeadMlp(backbone, heads, "sum".equals(cfg.headLoss()) ? MultiHeadMlp.HeadLoss.SUM : MultiHeadMlp.HeadLoss.MEAN);
+        }
+
+        private static SparseMlp load(Path file, Sgd opt, int[] sizes) throws IOException {
+            if (!Files.isRegularFile(file)) throw new IOException(file + ": missing; the checkpoint's state names it (files removed by hand?)");
+            SparseMlp net = ModelFile.load(file, opt).net();
+            if (!java.util.Arrays.equals(net.config().sizes(), sizes)) {
+                int[] got = net.config().sizes();
+                net.close();
+                throw new IOException(file + " holds layers " + java.util.Arrays.toString(got) + ", but the run's settings on this data make "
+                        + java.util.Arrays.toString(sizes) + " (file edited?)");
+            }
+            return net;
+        }
+
+        void delete() throws IOException {
+            deleteTree(dir);
+        }
+    }
+
+    // What the checkpoint's state file says (Checkpoint.write writes it).
+    private record Saved(NeuroTrailsConfig cfg, boolean standardize, boolean compare, int epochsDone, long step, long[] rngShuffle,
+                         long[] rngEvolution, long[] networkFlops, double seconds, List<Row> rows, long trainChecksum, long testChecksum,
+                         Map<String, Object> provenance, Map<String, Object> training) {
+        static Saved read(Path dir, int threads) throws IOException {
+            if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+            Path file = dir.resolve(CHECKPOINT);
+            if (!Files.isRegularFile(file)) {
+                throw new IOException(dir + ": no " + CHECKPOINT + " there" + (Files.exists(dir.resolve(METRICS))
+                        ? " (the run had finished: its results are in " + METRICS + ")" : ""));
+            }
+            try {
+                Map<String, Object> h = Json.parseObject(Json.readFile(file));
+                Map<String, Object> t = Json.getObject(h, "training");
+                NeuroTrailsConfig cfg = NeuroTrailsConfig.fromMap(Json.getObject(t, "config"), threads);
+                if (!(t.get("standardize") instanceof Boolean standardize)) {
+                    throw new IllegalArgumentException("field 'standardize': expected true or false, got " + t.get("standardize"));
+                }
+                if (!(t.get("compare") instanceof Boolean compare)) throw new IllegalArgumentException("field 'compare': expected true or false, got " + t.get("compare"));
+                int epochsDone = Json.getInt(t, "epochs_done");
+                if (epochsDone < 1 || epochsDone > cfg.epochs()) {
+                    throw new IllegalArgumentException("field 'epochs_done': " + epochsDone + " is not in [1, " + cfg.epochs() + "]");
+                }
+                long step = Json.getLong(t, "step");
+                if (step < 0) throw new IllegalArgumentException("field 'step': expected a count >= 0, got " + step);
+                long[] flops = Json.getLongs(t, "network_flops");
+                if (flops.length != 2 || flops[0] < 0 || flops[1] < 0) throw new IllegalArgumentException("field 'network_flops': expected two counts >= 0");
+                double seconds = Json.getDouble(t, "train_seconds");
+                if (!(seconds >= 0)) throw new IllegalArgumentException("field 'train_seconds': expected a time >= 0, got " + seconds);
+                if (!(t.get("baselines_done") instanceof List<?> list)) {
+                    throw new IllegalArgumentException("field 'baselines_done': expected an array, got " + t.get("baselines_done"));
+                }
+                List<Row> rows = new ArrayList<>();
+                for (Object o : list) {
+                    if (!(o instanceof Map<?, ?> raw)) throw new IllegalArgumentException("field 'baselines_done': expected objects, got " + o);
+                    @SuppressWarnings("unchecked") Map<String, Object> m = (Map<String, Object>) raw;
+                    String model = Json.getString(m, "model");
+                    if (!compare || subdirectory(model) == null) throw new IllegalArgumentException("field 'baselines_done': '" + model + "' is not a baseline of this run");
+                    rows.add(new Row(model, Json.getLong(m, "connections"), new EnsembleMetrics.Scores(Json.getDouble(m, "accuracy"), Json.getDouble(m, "nll"),
+                            Json.getDouble(m, "ece")), Json.getDouble(m, "disagreement"), Json.getDouble(m, "kl"), Json.getLong(m, "training_flops"),
+                            Json.getDouble(m, "seconds")));
+                }
+                Map<String, Object> p = Json.getObject(h, "provenance");
+                if (!"neurotrails".equals(p.get("algorithm"))) throw new IllegalArgumentException("field 'algorithm': expected \"neurotrails\", got " + p.get("algorithm"));
+                return new Saved(cfg, standardize, compare, epochsDone, step, Json.getLongs(t, "rng_shuffle"), Json.getLongs(t, "rng_evolution"), flops,
+                        seconds, rows, Json.getLong(p, "data_checksum"), Json.getLong(p, "test_checksum"), p, t);
+            } catch (IllegalArgumentException e) {
+                throw new IOException(file + " is not a NeuroTrails checkpoint (" + e.getMessage() + ")");
+            }
+        }
+
+        @Override public long[] networkFlops() { return networkFlops.clone(); }
     }
 
     // The parameter budget and the Erdős–Rényi scales of the backbone and of the heads that spend it.

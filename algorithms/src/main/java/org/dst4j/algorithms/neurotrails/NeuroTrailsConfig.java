@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import org.dst4j.algorithms.ConfigChecks;
+import org.dst4j.nn.io.Json;
 import org.dst4j.nn.network.MlpConfig;
 import org.dst4j.runtime.record.ArrayRecords;
 
@@ -181,6 +182,20 @@ public record NeuroTrailsConfig(int heads, int sharedLayers, int[] hidden, doubl
     /** The backbone's explicit share of the budget, or NaN for {@code erk} and {@code single}. */
     public double backboneFraction() {
         return "erk".equals(backboneShare) || "single".equals(backboneShare) ? Double.NaN : Double.parseDouble(backboneShare);
+    }
+
+    /**
+     * The configuration {@link #toMap} recorded (in a run's checkpoint), with {@code threads}.
+     *
+     * @throws IllegalArgumentException naming the field that is missing, mistyped or out of range
+     */
+    public static NeuroTrailsConfig fromMap(Map<String, Object> m, int threads) {
+        return new NeuroTrailsConfig(Json.getInt(m, "heads"), Json.getInt(m, "shared_layers"), Json.getInts(m, "hidden"), Json.getDouble(m, "density"),
+                Json.getInt(m, "epochs"), Json.getInt(m, "batch"), (float) Json.getDouble(m, "lr"), (float) Json.getDouble(m, "momentum"),
+                (float) Json.getDouble(m, "weight_decay"), (float) Json.getDouble(m, "dropout"), Json.getString(m, "activation"),
+                Json.getDouble(m, "prune_rate"), Json.getInt(m, "update_interval"), Json.getString(m, "grow"), Json.getLong(m, "seed"), threads,
+                Json.getString(m, "head_loss"), Json.getString(m, "backbone_share"), (float) Json.getDouble(m, "head_input_dropout"),
+                m.containsKey("prune_scope") ? Json.getString(m, "prune_scope") : "layer");
     }
 
     /** As a JSON-ready map (for the run's metrics); threads are left out. */

@@ -39,9 +39,10 @@ class RunDirectoryTest {
     @Test
     void aFailedRunIsRemovedUnlessItWroteItsCheckpoint(@TempDir Path dir) throws Exception {
         RunDirectory.Outputs resumable = RunDirectory.Outputs.of("model.dst4j", "checkpoint.dst4j", "metrics.jsonl").resumableFrom("checkpoint.dst4j", "model.dst4j");
-        // set's and freetickets' outputs are the resumable ones (nothing else ties the commands to this rule).
+        // set's, freetickets' and neurotrails' outputs are the resumable ones (nothing else ties the commands to this rule).
         assertThat(SetCommand.OUTPUTS.checkpoint()).isEqualTo(org.dst4j.algorithms.set.SetTraining.CHECKPOINT);
         assertThat(FreeTicketsCommand.OUTPUTS.checkpoint()).isEqualTo(org.dst4j.algorithms.freetickets.FreeTickets.CHECKPOINT);
+        assertThat(NeuroTrailsCommand.OUTPUTS.checkpoint()).isEqualTo(org.dst4j.algorithms.neurotrails.NeuroTrails.CHECKPOINT);
         Path deep = dir.resolve("a/./b/../b/c");
         assertThat(RunDirectory.claim(options(deep, "--out", deep.toString()), resumable)).isEqualTo(deep);
         Files.writeString(deep.resolve("metrics.jsonl"), "");

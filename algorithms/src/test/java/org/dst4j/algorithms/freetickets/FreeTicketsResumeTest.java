@@ -16,6 +16,7 @@ import java.util.concurrent.CancellationException;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.dst4j.algorithms.Blobs;
+import org.dst4j.algorithms.Interrupts;
 import org.dst4j.algorithms.Printed;
 import org.dst4j.algorithms.TrainingProgress;
 import org.dst4j.algorithms.cli.Main;
@@ -51,19 +52,8 @@ class FreeTicketsResumeTest {
                 0.3, 0.8, 1, "gradient", 5, threads, v == Variant.DST ? "cosine" : "constant", validSplit, v == Variant.DST ? "own" : "shared");
     }
 
-    // Interrupts the calling thread once `epochs` epochs of the whole run are done, in the next epoch's first batch.
     private static TrainingProgress stopAfter(int epochs) {
-        return new TrainingProgress() {
-            int done;
-
-            @Override public void epoch(String phase, EpochMetrics m) {
-                done++;
-            }
-
-            @Override public void batch(int epoch, int batch, int total) {
-                if (done == epochs && batch == 1) Thread.currentThread().interrupt();
-            }
-        };
+        return Interrupts.afterEpochs(epochs);
     }
 
     // Runs `cfg` into `dir`, stopped by `progress`; returns what stopped it, the interrupt flag cleared.

@@ -261,6 +261,17 @@ public final class AtomicFiles {
 
     private static final java.util.regex.Pattern TEMPORARY = java.util.regex.Pattern.compile("\\.(.+)\\.\\d+\\.tmp");
 
+    /** Deletes {@code p} and, when it is a directory (not a link to one), everything below it; nothing when it does not exist. */
+    public static void deleteTree(Path p) throws IOException {
+        if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            try (java.util.stream.Stream<Path> walk = Files.walk(p)) {
+                for (Path q : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(q);
+            }
+        } else {
+            Files.deleteIfExists(p);
+        }
+    }
+
     /** Writes {@code text} as UTF-8, atomically (see {@link #write}). */
     public static void writeString(Path target, String text) throws IOException {
         write(target, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));

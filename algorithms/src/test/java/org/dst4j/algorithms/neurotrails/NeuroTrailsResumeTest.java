@@ -1,0 +1,190 @@
+package org.dst4j.algorithms.neurotrails;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CancellationException;
+import java.util.stream.Stream;
+import org.dst4j.algorithms.Blobs;
+import org.dst4j.algorithms.Interrupts;
+import org.dst4j.algorithms.Printed;
+import org.dst4j.algorithms.TrainingProgress;
+import org.dst4j.algorithms.cli.Main;
+import org.dst4j.nn.data.DatasetSplit;
+import org.dst4j.nn.io.Json;
+import org.dst4j.nn.io.MetricsLog;
+import org.dst4j.nn.train.EpochMetrics;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A NeuroTrails run stopped at any epoch of any phase (NeuroTrails, then with {@code compare} the single network and
+ * the DST members), then resumed, ends as the run that was never stopped: the same model files, baselines' members,
+ * chart, log and metrics (the times aside).
+ */
+class NeuroTrailsResumeTest {
+
+    // 12 features, 4 classes: 120 training samples, 40 test samples.
+    private static DatasetSplit data() {
+        Random r = new Random(3);
+        return new DatasetSplit(Blobs.of("train", r, 120, 12, 2f), Blobs.of("test", r, 40, 12, 2f));
+    }
+
+    // Dropout and head-input dropout on: their masks are keyed by the step, which the checkpoint must carry. 2 heads,
+    // 3 epochs: with compare, 3 (NeuroTrails) + 3 (single) + 2 x 3 (DST members) = 12 epochs.
+    private static NeuroTrailsConfig config(int threads) {
+        return new NeuroTrailsConfig(2, 1, new int[] {16, 12}, 0.5, 3, 32, 0.05f, 0.9f, 1e-5f, 0.1f, "relu", 0.3, 1, "gradient", 5, threads,
+                "sum", "0.6", 0.2f, "layer");
+    }
+
+    private static TrainingProgress stopAfter(int epochs) {
+        return Interrupts.afterEpochs(epochs);
+    }
+
+    private static void stopped(NeuroTrailsConfig cfg, DatasetSplit data, boolean compare, Path dir, TrainingProgress progress) {
+        try {
+            NeuroTrails.run(cfg, data, true, compare, dir, progress);
+            throw new AssertionError("the run was not stopped");
+        } catch (CancellationException | IOException e) {
+            assertThat(Thread.interrupted()).as("the interrupt flag stays set").isTrue();
+        }
+    }
+
+    private static final List<String> FILES = List.of("model/backbone.dst4j", "model/head-1.dst4j", "model/head-2.dst4j", "model/multihead.json",
+            NeuroTrails.CHART);
+    private static final List<String> BASELINE_FILES = List.of("single/member-1.dst4j", "freetickets-dst/member-1.dst4j",
+            "freetickets-dst/member-2.dst4j", "freetickets-dst/ensemble.json");
+
+    private static void assertSameRun(Path whole, Path resumed, boolean compare) throws IOException {
+        List<String> files = new ArrayList<>(FILES);
+        if (compare) files.addAll(BASELINE_FILES);
+        for (String f : files) {
+            assertThat(Files.readAllBytes(resumed.resolve(f))).as(f).isEqualTo(Files.readAllBytes(whole.resolve(f)));
+        }
+        assertThat(withoutTimes(Json.parseObject(Json.readFile(resumed.resolve(NeuroTrails.METRICS)))))
+                .isEqualTo(withoutTimes(Json.parseObject(Json.readFile(whole.resolve(NeuroTrails.METRICS)))));
+        assertThat(MetricsLog.readAll(resumed.resolve(NeuroTrails.LOG)).stream().map(NeuroTrailsResumeTest::withoutTimes).toList())
+                .isEqualTo(MetricsLog.readAll(whole.resolve(NeuroTrails.LOG)).stream().map(NeuroTrailsResumeTest::withoutTimes).toList());
+        try (Stream<Path> list = Files.list(resumed)) {
+            List<String> names = list.map(p -> p.getFileName().toString()).toList();
+            assertThat(names).as("no checkpoint or temporary left").doesNotContain(NeuroTrails.CHECKPOINT_DIR).noneMatch(n -> n.endsWith(".tmp"));
+        }
+    }
+
+    // Every key ending in "seconds" (and "train_seconds"), at any depth: times differ between any two runs.
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> withoutTimes(Map<String, Object> m) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        m.forEach((k, v) -> {
+            if (k.endsWith("seconds")) return;
+            if (v instanceof Map<?, ?> inner) v = withoutTimes((Map<String, Object>) inner);
+            if (v instanceof List<?> l) v = l.stream().map(x -> x instanceof Map<?, ?> xm ? withoutTimes((Map<String, Object>) xm) : x).toList();
+            c.put(k, v);
+        });
+        return c;
+    }
+
+    @Test
+    void stoppedInEveryEpochOfEveryPhaseThenResumedEndsAsTheWholeRun(@TempDir Path dir) throws Exception {
+        try (DatasetSplit data = data()) {
+            Path whole = dir.resolve("whole");
+            NeuroTrails.Result r = NeuroTrails.run(config(1), data, true, true, whole, null);
+            for (int k = 1; k < 12; k++) {
+                Path run = dir.resolve("stopped-" + k);
+                stopped(config(1), data, true, run, stopAfter(k));
+                assertThat(NeuroTrails.resumable(run, 3).epochsDone()).as("epochs done when stopped after %d", k).isEqualTo(k);
+                assertThat(NeuroTrails.resumable(run, 3).compare()).isTrue();
+                int[] trained = {0};
+                NeuroTrails.Result resumed = NeuroTrails.resume(run, data, 2, new TrainingProgress() {
+                    @Override public void epoch(String phase, EpochMetrics m) {
+                        trained[0]++;
+                    }
+                });
+                assertThat(trained[0]).as("epochs trained after the resume from %d", k).isEqualTo(12 - k);
+                assertSameRun(whole, run, true);
+                assertThat(resumed.test()).isEqualTo(r.test());
+                assertThat(resumed.rows()).extracting(NeuroTrails.Row::trainingFlops).isEqualTo(r.rows().stream().map(NeuroTrails.Row::trainingFlops).toList());
+            }
+        }
+    }
+
+    @Test
+    void withoutCompareTheResumedRunIsTheWholeOneToo(@TempDir Path dir) throws Exception {
+        try (DatasetSplit data = data()) {
+            Path whole = dir.resolve("whole"), run = dir.resolve("run");
+            NeuroTrails.run(config(2), data, true, false, whole, null);
+            stopped(config(2), data, false, run, stopAfter(2));
+            // What a kill leaves: the parts of an epoch whose state file was never written, and a cut-short write.
+            Files.writeString(run.resolve(NeuroTrails.CHECKPOINT_DIR).resolve("backbone-3.dst4j"), "a later epoch's part, its state never written");
+            Files.writeString(run.resolve(NeuroTrails.CHECKPOINT_DIR).resolve(".state.json.4711.tmp"), "cut short");
+            Files.writeString(run.resolve("." + NeuroTrails.METRICS + ".815.tmp"), "cut short");
+            NeuroTrails.resume(run, data, 1, null);
+            assertSameRun(whole, run, false);
+        }
+    }
+
+    // A new run into a directory a stopped one left (the Java API does not set earlier runs aside) starts every phase
+    // over: it does not continue the stopped run's baseline from its FreeTickets checkpoint.
+    @Test
+    void aNewRunOverAStoppedOneTrainsEveryEpoch(@TempDir Path dir) throws Exception {
+        try (DatasetSplit data = data()) {
+            Path whole = dir.resolve("whole"), run = dir.resolve("run");
+            NeuroTrails.run(config(1), data, true, true, whole, null);
+            stopped(config(1), data, true, run, stopAfter(4));
+            assertThat(run.resolve("single").resolve(org.dst4j.algorithms.freetickets.FreeTickets.CHECKPOINT)).isRegularFile();
+            int[] trained = {0};
+            NeuroTrails.run(config(1), data, true, true, run, new TrainingProgress() {
+                @Override public void epoch(String phase, EpochMetrics m) {
+                    trained[0]++;
+                }
+            });
+            assertThat(trained[0]).isEqualTo(12);
+            assertSameRun(whole, run, true);
+        }
+    }
+
+    @Test
+    void whatCannotBeResumedIsRefusedNamingTheCause(@TempDir Path dir) throws Exception {
+        try (DatasetSplit data = data()) {
+            Path finished = dir.resolve("finished");
+            NeuroTrails.run(config(1), data, true, false, finished, null);
+            assertThatThrownBy(() -> NeuroTrails.resume(finished, data, 1, null)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("no " + NeuroTrails.CHECKPOINT).hasMessageContaining("the run had finished");
+
+            Path run = dir.resolve("run");
+            stopped(config(1), data, false, run, stopAfter(1));
+            Path state = run.resolve(NeuroTrails.CHECKPOINT);
+            String saved = Files.readString(state);
+            Files.writeString(state, saved.replace("\"epochs_done\":1", "\"epochs_done\":7"));
+            assertThatThrownBy(() -> NeuroTrails.resume(run, data, 1, null)).isInstanceOf(IOException.class)
+                    .hasMessageContaining(state.toString()).hasMessageContaining("field 'epochs_done': 7 is not in [1, 3]");
+            Files.writeString(state, saved);
+            Files.delete(run.resolve(NeuroTrails.CHECKPOINT_DIR).resolve("head-2-1.dst4j"));
+            assertThatThrownBy(() -> NeuroTrails.resume(run, data, 1, null)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("head-2-1.dst4j: missing");
+
+            try (DatasetSplit other = new DatasetSplit(Blobs.of("train", new Random(4), 120, 12, 2f), Blobs.of("test", new Random(5), 40, 12, 2f))) {
+                assertThatThrownBy(() -> NeuroTrails.resume(run, other, 1, null)).isInstanceOf(IOException.class)
+                        .hasMessageContaining("the training data differs from the run's");
+            }
+        }
+    }
+
+    @Test
+    void theCommandRefusesRunOptionsWithResume(@TempDir Path dir) {
+        String err = Printed.stderr(() -> assertThat(Main.run(new String[] {"neurotrails", "--resume", dir.toString(), "--epochs", "5",
+                "--heads", "2"})).isEqualTo(2));
+        assertThat(err).contains("drop --heads, --epochs").contains("only --threads, --seed and the data options apply");
+        String none = Printed.stderr(() -> assertThat(Main.run(new String[] {"neurotrails", "--resume", dir.toString(), "--dataset",
+                "fashion-mnist-small"})).isEqualTo(1));
+        assertThat(none).contains("--resume " + dir + ": no " + NeuroTrails.CHECKPOINT + " there");
+    }
+}
