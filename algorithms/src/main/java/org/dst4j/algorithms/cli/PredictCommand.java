@@ -138,7 +138,9 @@ final class PredictCommand implements Command {
             Path inside = Classifier.modelIn(model), checkpoint = model.resolve(SetTraining.CHECKPOINT); // FreeTickets' has the same name
             String hint = inside != null ? "; did you mean --model " + inside + "?"
                     : java.nio.file.Files.isRegularFile(checkpoint) ? "; it holds a stopped run's checkpoint: --model " + checkpoint
-                    + " reads the network as the run left it, and the training command's --resume " + model + " continues the run" : "";
+                    + " reads the network as the run left it, and the training command's --resume " + model + " continues the run"
+                    : java.nio.file.Files.isRegularFile(model.resolve(org.dst4j.algorithms.neurotrails.NeuroTrails.CHECKPOINT))
+                    ? "; it holds a NeuroTrails run stopped before its model was saved: neurotrails --resume " + model + " continues it" : "";
             throw new UserException("--model " + model + ": a directory, but neither an ensemble (" + EnsembleClassifier.MANIFEST
                     + ") nor a multi-head model (" + MultiHeadClassifier.MANIFEST + ")" + hint);
         }

@@ -462,8 +462,9 @@ public final class NeuroTrails {
             if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
             Path file = dir.resolve(CHECKPOINT);
             if (!Files.isRegularFile(file)) {
-                throw new IOException(dir + ": no " + CHECKPOINT + " there" + (Files.exists(dir.resolve(METRICS))
-                        ? " (the run had finished: its results are in " + METRICS + ")" : ""));
+                throw new IOException(dir + ": no " + CHECKPOINT + " there" + (Files.isRegularFile(dir.resolve(FreeTickets.CHECKPOINT))
+                        ? " (it holds " + FreeTickets.CHECKPOINT + ", the checkpoint of a freetickets or set run: that command's --resume continues it)"
+                        : Files.exists(dir.resolve(METRICS)) ? " (the run had finished: its results are in " + METRICS + ")" : ""));
             }
             try {
                 Map<String, Object> h = Json.parseObject(Json.readFile(file));

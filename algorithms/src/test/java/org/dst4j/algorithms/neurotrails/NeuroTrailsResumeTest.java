@@ -159,8 +159,17 @@ class NeuroTrailsResumeTest {
             assertThatThrownBy(() -> NeuroTrails.resume(finished, data, 1, null)).isInstanceOf(IOException.class)
                     .hasMessageContaining("no " + NeuroTrails.CHECKPOINT).hasMessageContaining("the run had finished");
 
+            Path otherRun = Files.createDirectories(dir.resolve("other"));
+            Files.writeString(otherRun.resolve(org.dst4j.algorithms.freetickets.FreeTickets.CHECKPOINT), "another command's");
+            assertThatThrownBy(() -> NeuroTrails.resume(otherRun, data, 1, null)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("the checkpoint of a freetickets or set run: that command's --resume continues it");
+
             Path run = dir.resolve("run");
             stopped(config(1), data, false, run, stopAfter(1));
+            // The run directory given to a command that reads models: it points to the resume.
+            String inspect = Printed.stderr(() -> assertThat(Main.run(new String[] {"inspect", "--model", run.toString()})).isEqualTo(1));
+            assertThat(inspect).contains("it holds a NeuroTrails run stopped before its model was saved: neurotrails --resume " + run);
+
             Path state = run.resolve(NeuroTrails.CHECKPOINT);
             String saved = Files.readString(state);
             Files.writeString(state, saved.replace("\"epochs_done\":1", "\"epochs_done\":7"));
