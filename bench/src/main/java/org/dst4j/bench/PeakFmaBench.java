@@ -1,8 +1,8 @@
 package org.dst4j.bench;
 
 import java.util.concurrent.TimeUnit;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
+import org.dst4j.runtime.kernel.KernelProvider;
+import org.dst4j.runtime.kernel.Kernels;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -17,7 +17,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * This machine's arithmetic ceiling, measured in the same kind of JVM as the kernels: ten
- * independent FloatVector FMA chains (enough to hide FMA latency), no memory traffic. The kernels'
+ * independent FloatVector FMA chains (enough to hide FMA latency), no memory traffic ({@link Kernels#fmaProbe}). The kernels'
  * GFLOP/s read as a fraction of {@code fma1} (one thread) and {@code fma2} (two threads).
  */
 @State(Scope.Thread)
@@ -27,10 +27,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class PeakFmaBench {
-    private static final VectorSpecies<Float> SP = FloatVector.SPECIES_PREFERRED;
+    private static final Kernels KERNELS = KernelProvider.panama();
     private static final int ROUNDS = 1000;
-
-    private final float[] seed = new float[SP.length()];
 
     @AuxCounters(AuxCounters.Type.OPERATIONS)
     @State(Scope.Thread)
@@ -38,16 +36,12 @@ public class PeakFmaBench {
         public long flops;
     }
 
+    private float start = 1f;
+
+    // Kernels.fmaProbe: the same probe as `dst4j bench kernels`, at the kernels' vector width.
     private float run(Flops f) {
-        FloatVector m = FloatVector.broadcast(SP, 0.999999f), c = FloatVector.broadcast(SP, 1e-7f);
-        FloatVector a0 = FloatVector.fromArray(SP, seed, 0), a1 = a0.add(1), a2 = a0.add(2), a3 = a0.add(3), a4 = a0.add(4);
-        FloatVector a5 = a0.add(5), a6 = a0.add(6), a7 = a0.add(7), a8 = a0.add(8), a9 = a0.add(9);
-        for (int i = 0; i < ROUNDS; i++) {
-            a0 = a0.fma(m, c); a1 = a1.fma(m, c); a2 = a2.fma(m, c); a3 = a3.fma(m, c); a4 = a4.fma(m, c);
-            a5 = a5.fma(m, c); a6 = a6.fma(m, c); a7 = a7.fma(m, c); a8 = a8.fma(m, c); a9 = a9.fma(m, c);
-        }
-        f.flops += 2L * 10 * SP.length() * ROUNDS;
-        return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).add(a8).add(a9).reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+        f.flops += 20L * KERNELS.floatLanes() * ROUNDS;
+        return KERNELS.fmaProbe(start, ROUNDS);
     }
 
     @Benchmark

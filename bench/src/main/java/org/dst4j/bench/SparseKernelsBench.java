@@ -6,6 +6,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.concurrent.TimeUnit;
 import org.dst4j.runtime.dense.DenseMatrix;
 import org.dst4j.runtime.kernel.KernelProvider;
+import org.dst4j.runtime.kernel.KernelRounds;
 import org.dst4j.runtime.kernel.ParallelKernels;
 import org.dst4j.runtime.parallel.WorkerPool;
 import org.dst4j.runtime.random.RandomStream;
@@ -92,34 +93,11 @@ public class SparseKernelsBench {
     }
 
     static CsrMatrix randomCsr(int rows, int cols, double density, RandomStream rng) {
-        CsrMatrix.Builder b = CsrMatrix.builder(rows, cols, Math.round(rows * (double) cols * density * 1.2) + cols);
-        int[] c = new int[cols];
-        float[] v = new float[cols];
-        // each cell live with probability density, by geometric gaps: O(nnz), so layers of 10^5+ rows set up fast
-        for (int r = 0; r < rows; r++) {
-            int n = 0;
-            for (long i = gap(density, rng); i < cols; i += 1 + gap(density, rng)) {
-                c[n] = (int) i;
-                v[n++] = (float) rng.nextGaussian() * 0.05f;
-            }
-            b.addRow(c, v, n);
-        }
-        return b.build();
-    }
-
-    // cells skipped before the next live one
-    private static long gap(double density, RandomStream rng) {
-        if (density >= 1) return 0;
-        if (density <= 0) return Long.MAX_VALUE / 2;
-        return (long) Math.floor(Math.log(1 - rng.nextDouble()) / Math.log1p(-density));
+        return KernelRounds.randomCsr(rows, cols, density, rng);
     }
 
     static DenseMatrix randomDense(int rows, int cols, RandomStream rng) {
-        DenseMatrix m = DenseMatrix.allocate(rows, cols);
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < cols; c++) m.set(r, c, (float) rng.nextGaussian());
-        }
-        return m;
+        return KernelRounds.randomDense(rows, cols, rng);
     }
 
     /** {@code Y = W·X + b}. */

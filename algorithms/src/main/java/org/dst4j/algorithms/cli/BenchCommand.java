@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.dst4j.algorithms.set.ScaleBenchmark;
+import org.dst4j.runtime.kernel.KernelRounds;
 
 /** {@code dst4j bench scale|lung}: SET training cost against network size. */
 final class BenchCommand implements Command {
@@ -14,19 +15,23 @@ final class BenchCommand implements Command {
 
     static final RunDirectory.Outputs OUTPUTS = RunDirectory.Outputs.of(ScaleBenchmark.METRICS, ScaleBenchmark.CHART);
 
-    @Override public String summary() { return "scale benchmarks: 'bench scale' (SET up to >= 10^6 neurons) and 'bench lung' (the SET reference's table)"; }
+    @Override public String summary() {
+        return "benchmarks: 'bench scale' (SET up to >= 10^6 neurons), 'bench lung' (the SET reference's table), 'bench kernels' (the sparse products, interleaved)";
+    }
 
     @Override
     public int run(String[] args) throws UsageException, UserException, IOException {
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
             System.out.println("usage: dst4j bench scale [options]   SET on synthetic high-dimensional data, 10^6 to 5*10^8 connections");
             System.out.println("       dst4j bench lung [options]    the SET reference's scale table (Lung-shaped data, batch 2)");
-            System.out.println("'dst4j bench scale --help' and 'dst4j bench lung --help' list the options.");
+            System.out.println("       dst4j bench kernels [options] the sparse products' GFLOP/s in interleaved rounds, with this machine's FMA ceiling");
+            System.out.println("'dst4j bench scale --help', 'dst4j bench lung --help' and 'dst4j bench kernels --help' list the options.");
             // A missing subcommand is a usage error, as a bare 'dst4j' is; only asking for help succeeds.
             return args.length == 0 ? 2 : 0;
         }
+        if (args[0].equals("kernels")) return kernels(java.util.Arrays.copyOfRange(args, 1, args.length));
         if (!(args[0].equals("scale") || args[0].equals("lung"))) {
-            throw new UsageException("expected 'bench scale' or 'bench lung', got '" + args[0] + "'");
+            throw new UsageException("expected 'bench scale', 'bench lung' or 'bench kernels', got '" + args[0] + "'");
         }
         boolean lung = args[0].equals("lung");
         String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
@@ -108,6 +113,52 @@ final class BenchCommand implements Command {
         } catch (IOException e) {
             throw new UserException(e.getMessage(), e);
         }
+    }
+
+    // Figures and ratios are medians over rounds (KernelRounds): on a loaded machine the ratios hold when the GFLOP/s do not.
+    private static int kernels(String[] args) throws UsageException, UserException {
+        Options o = new Options("bench kernels", "the sparse products of a training step (forward, transposed, SDDMM, SDDMM + SGD) at one layer "
+                + "shape, timed in interleaved rounds with this machine's FMA ceiling; figures are medians over rounds, ratios medians of per-round ratios")
+                .option("size", "4096", "rows and columns of the square weight matrix")
+                .option("density", "0.01", "share of the weights stored")
+                .option("batch", "128", "batch columns")
+                .option("threads", "1,2", "worker-thread counts, each timed in every round (ratios against the first)")
+                .option("rounds", "30", "rounds measured")
+                .option("warmup", "5", "rounds run first and not counted (JIT compilation)")
+                .option("round-ms", "100", "milliseconds each figure is timed in a round")
+                .option("seed", "42", "random seed of the matrices")
+                .option("json", null, "also write the figures to this JSON file")
+                .flag("scalar", "also time the scalar backend's forward product, for the SIMD/scalar ratio");
+        if (!o.parse(args)) return 0;
+        KernelRounds.Settings s;
+        try {
+            s = new KernelRounds.Settings(o.integer("size", 1, 1 << 20), o.number("density", 1e-9, 1), o.integer("batch", 1, 1 << 16),
+                    o.integers("threads", 1, 4096), o.integer("rounds", 1, 100_000), o.integer("warmup", 0, 100_000), o.integer("round-ms", 1, 60_000),
+                    o.flag("scalar"), o.longValue("seed"));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        Path json = o.path("json");
+        org.dst4j.runtime.kernel.Kernels k = org.dst4j.runtime.kernel.KernelProvider.get();
+        System.err.printf("dst4j bench kernels: %s, %d lanes; %d x %d at density %s, batch %d; %d rounds (+%d warm-up) of %d ms per figure%n", k.name(),
+                k.floatLanes(), s.size(), s.size(), o.string("density"), s.batch(), s.rounds(), s.warmupRounds(), s.roundMillis());
+        List<KernelRounds.Figure> figures = KernelRounds.run(k, s, line -> System.err.print("\r" + line + "   "));
+        System.err.println();
+        System.out.printf("%-17s %7s %9s %17s %12s %12s %10s%n", "", "threads", "GFLOP/s", "(quartiles)", "of peak FMA", "vs " + s.threads()[0] + " thread"
+                + (s.threads()[0] == 1 ? "" : "s"), "vs scalar");
+        for (KernelRounds.Figure f : figures) {
+            System.out.printf("%-17s %7d %9.1f %17s %12.2f %12.2f %10s%n", f.name(), f.threads(), f.gflops(), String.format("(%.1f-%.1f)", f.q1(), f.q3()),
+                    f.ofPeak(), f.ofFirstThreads(), Double.isNaN(f.ofScalar()) ? "" : String.format("%.1fx", f.ofScalar()));
+        }
+        if (json != null) {
+            try {
+                org.dst4j.nn.io.AtomicFiles.writeString(json, org.dst4j.nn.io.Json.write(KernelRounds.toMap(k, s, figures)) + "\n");
+            } catch (IOException e) {
+                throw new UserException("--json " + json + ": " + e.getMessage(), e);
+            }
+            System.out.println("wrote " + json);
+        }
+        return 0;
     }
 
     static String describe(ScaleBenchmark.Size s) {

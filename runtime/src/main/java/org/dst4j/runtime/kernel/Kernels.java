@@ -28,6 +28,29 @@ public interface Kernels {
     /** Floats per SIMD register used (1 for scalar). */
     int floatLanes();
 
+    /**
+     * This backend's arithmetic ceiling, as a probe to time: ten independent chains {@code a = fma(a, 0.999999, 1e-7)},
+     * chain {@code c} starting at {@code start + c}, {@code rounds} steps each, in every one of {@link #floatLanes()}
+     * lanes — {@code 20 * floatLanes() * rounds} floating-point operations and no memory traffic. Returns the sum of
+     * the chains' final values in chain order (one lane's), the same bits on every backend, so the work cannot be
+     * optimized away.
+     */
+    default float fmaProbe(float start, int rounds) {
+        float a0 = start, a1 = start + 1, a2 = start + 2, a3 = start + 3, a4 = start + 4;
+        float a5 = start + 5, a6 = start + 6, a7 = start + 7, a8 = start + 8, a9 = start + 9;
+        for (int i = 0; i < rounds; i++) {
+            a0 = Math.fma(a0, FMA_PROBE_M, FMA_PROBE_C); a1 = Math.fma(a1, FMA_PROBE_M, FMA_PROBE_C);
+            a2 = Math.fma(a2, FMA_PROBE_M, FMA_PROBE_C); a3 = Math.fma(a3, FMA_PROBE_M, FMA_PROBE_C);
+            a4 = Math.fma(a4, FMA_PROBE_M, FMA_PROBE_C); a5 = Math.fma(a5, FMA_PROBE_M, FMA_PROBE_C);
+            a6 = Math.fma(a6, FMA_PROBE_M, FMA_PROBE_C); a7 = Math.fma(a7, FMA_PROBE_M, FMA_PROBE_C);
+            a8 = Math.fma(a8, FMA_PROBE_M, FMA_PROBE_C); a9 = Math.fma(a9, FMA_PROBE_M, FMA_PROBE_C);
+        }
+        return a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9;
+    }
+
+    /** The probe's multiplier and addend ({@link #fmaProbe}). */
+    float FMA_PROBE_M = 0.999999f, FMA_PROBE_C = 1e-7f;
+
     /** {@code Y[j,:] = b[j] + sum_i W[j,i] X[i,:]} for rows {@code j} in {@code [rowFrom, rowTo)}; {@code bias} may be null. */
     void csrForward(CsrMatrix w, DenseMatrix x, MemorySegment bias, DenseMatrix y, int rowFrom, int rowTo);
 

@@ -135,6 +135,19 @@ final class PanamaKernels implements Kernels {
 
     @Override public int floatLanes() { return lanes; }
 
+    // Ten chains hide the FMA latency (4-5 cycles) on CPUs that issue one or two vector FMAs per cycle.
+    @Override
+    public float fmaProbe(float start, int rounds) {
+        FloatVector m = FloatVector.broadcast(sp, FMA_PROBE_M), c = FloatVector.broadcast(sp, FMA_PROBE_C);
+        FloatVector a0 = FloatVector.broadcast(sp, start), a1 = a0.add(1), a2 = a0.add(2), a3 = a0.add(3), a4 = a0.add(4);
+        FloatVector a5 = a0.add(5), a6 = a0.add(6), a7 = a0.add(7), a8 = a0.add(8), a9 = a0.add(9);
+        for (int i = 0; i < rounds; i++) {
+            a0 = a0.fma(m, c); a1 = a1.fma(m, c); a2 = a2.fma(m, c); a3 = a3.fma(m, c); a4 = a4.fma(m, c);
+            a5 = a5.fma(m, c); a6 = a6.fma(m, c); a7 = a7.fma(m, c); a8 = a8.fma(m, c); a9 = a9.fma(m, c);
+        }
+        return a0.lane(0) + a1.lane(0) + a2.lane(0) + a3.lane(0) + a4.lane(0) + a5.lane(0) + a6.lane(0) + a7.lane(0) + a8.lane(0) + a9.lane(0);
+    }
+
     // Masked loads are written out at their call sites, not through a helper like this one: a helper
     // taking the mask, when C2 did not inline it, fell back to the Java implementation (SDDMM + SGD at
     // batch 3-4 on AVX2: 2.4 MB allocated per call, JFR).

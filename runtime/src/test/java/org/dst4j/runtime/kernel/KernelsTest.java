@@ -1345,6 +1345,24 @@ class KernelsTest {
         }
     }
 
+    // The probe's chains in plain float arithmetic, one value per chain, summed in chain order.
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void fmaProbeIsTheScalarChainsInEveryLane(String label, Kernels k) {
+        for (int rounds : new int[] {0, 1, 7, 1000}) {
+            for (float start : new float[] {0f, 1f, -3.5f, 1e30f}) {
+                float sum = 0;
+                for (int c = 0; c < 10; c++) {
+                    float a = start + c;
+                    for (int i = 0; i < rounds; i++) a = Math.fma(a, Kernels.FMA_PROBE_M, Kernels.FMA_PROBE_C);
+                    sum += a;
+                }
+                assertThat(Float.floatToRawIntBits(k.fmaProbe(start, rounds))).as("start %s, %d rounds", start, rounds)
+                        .isEqualTo(Float.floatToRawIntBits(sum));
+            }
+        }
+    }
+
     static List<Arguments> backends() {
         List<Arguments> a = new ArrayList<>();
         for (Kernels k : Backends.all()) a.add(Arguments.of(Backends.label(k), k));

@@ -1,0 +1,263 @@
+package org.dst4j.runtime.kernel;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
+import org.dst4j.runtime.dense.DenseMatrix;
+import org.dst4j.runtime.parallel.WorkerPool;
+import org.dst4j.runtime.random.RandomStream;
+import org.dst4j.runtime.resource.Closing;
+import org.dst4j.runtime.sparse.CsrMatrix;
+
+/**
+ * The sparse products of a training step timed in interleaved rounds, for machines whose load changes while they are
+ * measured (shared or throttling ones). Each round times, for every thread count in turn, the backend's FMA ceiling
+ * ({@link Kernels#fmaProbe} on every worker at once) and each product for a fixed time; a figure is the median over
+ * the rounds of its GFLOP/s ({@code 2 * nnz * batch} per product call), and every ratio is the median of per-round
+ * ratios between figures measured seconds apart in the same round, so that load changing over minutes cancels out of
+ * it. JMH's figures come from separate forks run minutes apart; these ratios do not.
+ */
+public final class KernelRounds {
+    private KernelRounds() {}
+
+    /** The products timed, in order; the probe's name is {@link #PEAK_FMA}. */
+    public static final List<String> PRODUCTS = List.of("forward", "transposed", "sddmm", "sddmm+sgd");
+    /** The name of the FMA-ceiling figure. */
+    public static final String PEAK_FMA = "peak fma";
+
+    /**
+     * What to time.
+     *
+     * @param size rows and columns of the square weight matrix
+     * @param density share of its entries stored, in (0, 1]
+     * @param batch columns of the activations
+     * @param threads worker-thread counts, each timed in every round (ratios against the first)
+     * @param rounds rounds measured, after {@code warmupRounds} that are not
+     * @param warmupRounds rounds run first and discarded (JIT compilation)
+     * @param roundMillis how long each figure is timed in a round
+     * @param scalar whether to time the scalar backend's forward product too, for the SIMD/scalar ratio
+     * @param seed draws the matrices
+     */
+    public record Settings(int size, double density, int batch, int[] threads, int rounds, int warmupRounds, int roundMillis, boolean scalar,
+                           long seed) {
+        /** Checks every field. */
+        public Settings {
+            threads = Objects.requireNonNull(threads, "threads").clone();
+            if (size < 1) throw new IllegalArgumentException("size must be >= 1, got " + size);
+            if (!(density > 0 && density <= 1)) throw new IllegalArgumentException("density must be in (0, 1], got " + density);
+            if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, got " + batch);
+            if (threads.length == 0) throw new IllegalArgumentException("threads: expected at least one count");
+            for (int t : threads) if (t < 1) throw new IllegalArgumentException("threads must be >= 1, got " + t);
+            if (rounds < 1) throw new IllegalArgumentException("rounds must be >= 1, got " + rounds);
+            if (warmupRounds < 0) throw new IllegalArgumentException("warm-up rounds must be >= 0, got " + warmupRounds);
+            if (roundMillis < 1) throw new IllegalArgumentException("round time must be >= 1 ms, got " + roundMillis);
+        }
+
+        /** The thread counts; a copy. */
+        @Override public int[] threads() { return threads.clone(); }
+    }
+
+    /**
+     * One figure: a product (or the probe) on a thread count.
+     *
+     * @param name a {@link #PRODUCTS} entry, {@link #PEAK_FMA}, or {@code "forward (scalar)"}
+     * @param threads worker threads
+     * @param gflops median GFLOP/s over the rounds
+     * @param q1 its first quartile over the rounds
+     * @param q3 its third quartile
+     * @param ofPeak median of the per-round ratio to the probe on as many threads (1 for the probe itself)
+     * @param ofFirstThreads median of the per-round ratio to the same figure on the first thread count (1 there)
+     * @param ofScalar for the SIMD forward product, the median of the per-round ratio to the scalar one on as many
+     *     threads; NaN otherwise
+     */
+    public record Figure(String name, int threads, double gflops, double q1, double q3, double ofPeak, double ofFirstThreads, double ofScalar) {}
+
+    /**
+     * Times the products of {@code kernels} (and with {@code settings.scalar()} the scalar forward product) as the
+     * class says; {@code progress} is told each round's end. Allocates the matrices off-heap and frees them.
+     *
+     * @return one figure per name and thread count: per thread count the probe, the products, then the scalar forward
+     */
+    public static List<Figure> run(Kernels kernels, Settings settings, Consumer<String> progress) {
+        Objects.requireNonNull(kernels, "kernels");
+        Objects.requireNonNull(settings, "settings");
+        int[] threads = settings.threads();
+        List<String> names = new ArrayList<>();
+        names.add(PEAK_FMA);
+        names.addAll(PRODUCTS);
+        if (settings.scalar()) names.add("forward (scalar)");
+        // samples[t][name][round]
+        double[][][] samples = new double[threads.length][names.size()][settings.rounds()];
+        RandomStream rng = new RandomStream(settings.seed());
+        CsrMatrix w = randomCsr(settings.size(), settings.size(), settings.density(), rng);
+        List<Runnable> owned = new ArrayList<>();
+        owned.add(w::close);
+        try (Arena arena = Arena.ofShared()) {
+            DenseMatrix x = randomDense(settings.size(), settings.batch(), rng), dy = randomDense(settings.size(), settings.batch(), rng);
+            owned.add(x::close);
+            owned.add(dy::close);
+            DenseMatrix y = DenseMatrix.allocate(settings.size(), settings.batch()), dx = DenseMatrix.allocate(settings.size(), settings.batch());
+            owned.add(y::close);
+            owned.add(dx::close);
+            MemorySegment bias = arena.allocate(ValueLayout.JAVA_FLOAT, settings.size());
+            MemorySegment side = arena.allocate(ValueLayout.JAVA_FLOAT, Math.max(1, w.nnz()));
+            double flops = 2.0 * w.nnz() * settings.batch();
+            long nanos = settings.roundMillis() * 1_000_000L;
+            WorkerPool[] pools = new WorkerPool[threads.length];
+            try {
+                for (int t = 0; t < threads.length; t++) pools[t] = new WorkerPool(threads[t]);
+                for (int r = -settings.warmupRounds(); r < settings.rounds(); r++) {
+                    for (int t = 0; t < threads.length; t++) {
+                        ParallelKernels pk = new ParallelKernels(kernels, pools[t]), sk = new ParallelKernels(KernelProvider.scalar(), pools[t]);
+                        for (int i = 0; i < names.size(); i++) {
+                            String name = names.get(i);
+                            double g = name.equals(PEAK_FMA) ? probe(kernels, pools[t], nanos) : time(nanos, flops, switch (name) {
+                                case "forward" -> () -> pk.forward(w, x, bias, y);
+                                case "transposed" -> () -> pk.transposed(w, dy, dx);
+                                case "sddmm" -> () -> pk.sddmm(w, dy, x, 1f / settings.batch(), side);
+                                // a tiny learning rate keeps the weights, and so the work, the same over millions of calls
+                                case "sddmm+sgd" -> () -> pk.sddmmSgd(w, dy, x, 1f / settings.batch(), side, 1e-12f, 0.9f, 0f);
+                                default -> () -> sk.forward(w, x, bias, y);
+                            });
+                            if (r >= 0) samples[t][i][r] = g;
+                        }
+                    }
+                    if (progress != null) progress.accept(r < 0 ? "warm-up round " + (r + settings.warmupRounds() + 1) + " of " + settings.warmupRounds()
+                            : "round " + (r + 1) + " of " + settings.rounds());
+                }
+            } finally {
+                Closing.each(Arrays.asList(pools), p -> {
+                    if (p != null) p.close();
+                });
+            }
+        } finally {
+            Closing.each(owned, Runnable::run);
+        }
+        List<Figure> out = new ArrayList<>();
+        int scalarIndex = names.indexOf("forward (scalar)"), forwardIndex = names.indexOf("forward");
+        for (int t = 0; t < threads.length; t++) {
+            for (int i = 0; i < names.size(); i++) {
+                double[] g = samples[t][i];
+                double[] sorted = g.clone();
+                Arrays.sort(sorted);
+                out.add(new Figure(names.get(i), threads[t], quantile(sorted, 0.5), quantile(sorted, 0.25), quantile(sorted, 0.75),
+                        medianRatio(g, samples[t][0]), medianRatio(g, samples[0][i]),
+                        i == forwardIndex && scalarIndex >= 0 ? medianRatio(g, samples[t][scalarIndex]) : Double.NaN));
+            }
+        }
+        return out;
+    }
+
+    /** As a JSON-ready map: the settings, the backend, and the figures. */
+    public static Map<String, Object> toMap(Kernels kernels, Settings s, List<Figure> figures) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("backend", kernels.name());
+        m.put("lanes", kernels.floatLanes());
+        m.put("size", s.size());
+        m.put("density", s.density());
+        m.put("batch", s.batch());
+        m.put("rounds", s.rounds());
+        m.put("warmup_rounds", s.warmupRounds());
+        m.put("round_ms", s.roundMillis());
+        List<Object> f = new ArrayList<>();
+        for (Figure x : figures) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("name", x.name());
+            e.put("threads", x.threads());
+            e.put("gflops", x.gflops());
+            e.put("gflops_q1", x.q1());
+            e.put("gflops_q3", x.q3());
+            e.put("of_peak_fma", x.ofPeak());
+            e.put("of_first_threads", x.ofFirstThreads());
+            if (!Double.isNaN(x.ofScalar())) e.put("of_scalar", x.ofScalar());
+            f.add(e);
+        }
+        m.put("figures", f);
+        return m;
+    }
+
+    // GFLOP/s of calls of `call` for `nanos` (at least one call).
+    private static double time(long nanos, double flopsPerCall, Runnable call) {
+        long t0 = System.nanoTime(), t;
+        long calls = 0;
+        do {
+            call.run();
+            calls++;
+            t = System.nanoTime();
+        } while (t - t0 < nanos);
+        return flopsPerCall * calls / (t - t0);
+    }
+
+    private static volatile float sink;
+
+    // The probe on every worker at once, in chunks of 10^4 steps, for `nanos`.
+    private static double probe(Kernels k, WorkerPool pool, long nanos) {
+        int steps = 10_000, workers = pool.threads();
+        float[] sums = new float[workers];
+        double flopsPerCall = 20.0 * k.floatLanes() * steps * workers;
+        int[] bounds = pool.splitEven(workers);
+        double g = time(nanos, flopsPerCall, () -> pool.run(bounds, (from, to) -> {
+            for (int i = from; i < to; i++) sums[i] += k.fmaProbe(i, steps);
+        }));
+        float s = 0;
+        for (float v : sums) s += v;
+        sink = s;
+        return g;
+    }
+
+    private static double medianRatio(double[] a, double[] b) {
+        double[] r = new double[a.length];
+        for (int i = 0; i < a.length; i++) r[i] = a[i] / b[i];
+        Arrays.sort(r);
+        return quantile(r, 0.5);
+    }
+
+    private static double quantile(double[] sorted, double q) {
+        double pos = q * (sorted.length - 1);
+        int lo = (int) Math.floor(pos), hi = (int) Math.ceil(pos);
+        return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+    }
+
+    /**
+     * A {@code rows x cols} matrix with each entry stored with probability {@code density} (geometric gaps between
+     * stored entries, so that large sparse matrices are drawn in time proportional to their entries), values
+     * N(0, 0.05²). The JMH benchmarks draw their matrices with it too.
+     */
+    public static CsrMatrix randomCsr(int rows, int cols, double density, RandomStream rng) {
+        CsrMatrix.Builder b = CsrMatrix.builder(rows, cols, Math.round(rows * (double) cols * density * 1.2) + cols);
+        int[] c = new int[cols];
+        float[] v = new float[cols];
+        for (int r = 0; r < rows; r++) {
+            int n = 0;
+            for (long i = gap(density, rng); i < cols; i += 1 + gap(density, rng)) {
+                c[n] = (int) i;
+                v[n++] = (float) rng.nextGaussian() * 0.05f;
+            }
+            b.addRow(c, v, n);
+        }
+        return b.build();
+    }
+
+    // cells skipped before the next stored one
+    private static long gap(double density, RandomStream rng) {
+        if (density >= 1) return 0;
+        if (density <= 0) return Long.MAX_VALUE / 2;
+        return (long) Math.floor(Math.log(1 - rng.nextDouble()) / Math.log1p(-density));
+    }
+
+    /** A {@code rows x cols} matrix of N(0, 1) entries. */
+    public static DenseMatrix randomDense(int rows, int cols, RandomStream rng) {
+        DenseMatrix m = DenseMatrix.allocate(rows, cols);
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) m.set(r, c, (float) rng.nextGaussian());
+        }
+        return m;
+    }
+}
