@@ -128,13 +128,15 @@ final class BenchCommand implements Command {
                 .option("round-ms", "100", "milliseconds each figure is timed in a round")
                 .option("seed", "42", "random seed of the matrices")
                 .option("json", null, "also write the figures to this JSON file")
-                .flag("scalar", "also time the scalar backend's forward product, for the SIMD/scalar ratio");
+                .flag("scalar", "also time the scalar backend's forward product, for the SIMD/scalar ratio")
+                .flag("plain", "also time a plain SIMD forward loop (row by row, no blocking, 4 vector accumulators: the issue's reference), "
+                        + "for every product's ratio to it");
         if (!o.parse(args)) return 0;
         KernelRounds.Settings s;
         try {
             s = new KernelRounds.Settings(o.integer("size", 1, 1 << 20), o.number("density", 1e-9, 1), o.integer("batch", 1, 1 << 16),
                     o.integers("threads", 1, 4096), o.integer("rounds", 1, 100_000), o.integer("warmup", 0, 100_000), o.integer("round-ms", 1, 60_000),
-                    o.flag("scalar"), o.longValue("seed"));
+                    o.flag("scalar"), o.flag("plain"), o.longValue("seed"));
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
@@ -144,11 +146,12 @@ final class BenchCommand implements Command {
                 k.floatLanes(), s.size(), s.size(), o.string("density"), s.batch(), s.rounds(), s.warmupRounds(), s.roundMillis());
         List<KernelRounds.Figure> figures = KernelRounds.run(k, s, line -> System.err.print("\r" + line + "   "));
         System.err.println();
-        System.out.printf("%-17s %7s %9s %17s %12s %12s %10s%n", "", "threads", "GFLOP/s", "(quartiles)", "of peak FMA", "vs " + s.threads()[0] + " thread"
-                + (s.threads()[0] == 1 ? "" : "s"), "vs scalar");
+        System.out.printf("%-21s %7s %9s %17s %12s %12s %10s %13s%n", "", "threads", "GFLOP/s", "(quartiles)", "of peak FMA", "vs " + s.threads()[0] + " thread"
+                + (s.threads()[0] == 1 ? "" : "s"), "vs scalar", "vs plain loop");
         for (KernelRounds.Figure f : figures) {
-            System.out.printf("%-17s %7d %9.1f %17s %12.2f %12.2f %10s%n", f.name(), f.threads(), f.gflops(), String.format("(%.1f-%.1f)", f.q1(), f.q3()),
-                    f.ofPeak(), f.ofFirstThreads(), Double.isNaN(f.ofScalar()) ? "" : String.format("%.1fx", f.ofScalar()));
+            System.out.printf("%-21s %7d %9.1f %17s %12.2f %12.2f %10s %13s%n", f.name(), f.threads(), f.gflops(), String.format("(%.1f-%.1f)", f.q1(), f.q3()),
+                    f.ofPeak(), f.ofFirstThreads(), Double.isNaN(f.ofScalar()) ? "" : String.format("%.1fx", f.ofScalar()),
+                    Double.isNaN(f.ofPlain()) ? "" : String.format("%.2fx", f.ofPlain()));
         }
         if (json != null) {
             try {

@@ -43,10 +43,13 @@ public final class KernelRounds {
      * @param warmupRounds rounds run first and discarded (JIT compilation)
      * @param roundMillis how long each figure is timed in a round
      * @param scalar whether to time the scalar backend's forward product too, for the SIMD/scalar ratio
+     * @param plain whether to time the issue's plain SIMD forward loop too (row by row, no blocking, four vector
+     *     accumulators over the batch; with the SIMD backend and a batch at least a vector wide only), for every
+     *     product's ratio to it
      * @param seed draws the matrices
      */
     public record Settings(int size, double density, int batch, int[] threads, int rounds, int warmupRounds, int roundMillis, boolean scalar,
-                           long seed) {
+                           boolean plain, long seed) {
         /** Checks every field. */
         public Settings {
             threads = Objects.requireNonNull(threads, "threads").clone();
@@ -76,8 +79,13 @@ public final class KernelRounds {
      * @param ofFirstThreads median of the per-round ratio to the same figure on the first thread count (1 there)
      * @param ofScalar for the SIMD forward product, the median of the per-round ratio to the scalar one on as many
      *     threads; NaN otherwise
+     * @param ofPlain the median of the per-round ratio to the plain forward loop on as many threads; NaN when it is not timed
      */
-    public record Figure(String name, int threads, double gflops, double q1, double q3, double ofPeak, double ofFirstThreads, double ofScalar) {}
+    public record Figure(String name, int threads, double gflops, double q1, double q3, double ofPeak, double ofFirstThreads, double ofScalar,
+                         double ofPlain) {}
+
+    /** The name of the plain forward loop's figure ({@link Settings#plain}). */
+    public static final String PLAIN_FORWARD = "forward (plain loop)";
 
     /**
      * Times the products of {@code kernels} (and with {@code settings.scalar()} the scalar forward product) as the
@@ -93,6 +101,9 @@ public final class KernelRounds {
         names.add(PEAK_FMA);
         names.addAll(PRODUCTS);
         if (settings.scalar()) names.add("forward (scalar)");
+        // whole vectors per row: a batch at least a vector wide has a stride of whole vectors (see DenseMatrix)
+        boolean plain = settings.plain() && kernels.name().equals("panama") && settings.batch() >= kernels.floatLanes();
+        if (plain) names.add(PLAIN_FORWARD);
         // samples[t][name][round]
         double[][][] samples = new double[threads.length][names.size()][settings.rounds()];
         RandomStream rng = new RandomStream(settings.seed());
@@ -113,8 +124,11 @@ public final class KernelRounds {
             WorkerPool[] pools = new WorkerPool[threads.length];
             try {
                 for (int t = 0; t < threads.length; t++) pools[t] = new WorkerPool(threads[t]);
+                int[][] plainSplit = new int[threads.length][];
+                for (int t = 0; t < threads.length; t++) plainSplit[t] = pools[t].splitByNnz(w.rowPtr(), w.rows(), 4);
                 for (int r = -settings.warmupRounds(); r < settings.rounds(); r++) {
                     for (int t = 0; t < threads.length; t++) {
+                        int tt = t;
                         ParallelKernels pk = new ParallelKernels(kernels, pools[t]), sk = new ParallelKernels(KernelProvider.scalar(), pools[t]);
                         for (int i = 0; i < names.size(); i++) {
                             String name = names.get(i);
@@ -124,6 +138,7 @@ public final class KernelRounds {
                                 case "sddmm" -> () -> pk.sddmm(w, dy, x, 1f / settings.batch(), side);
                                 // a tiny learning rate keeps the weights, and so the work, the same over millions of calls
                                 case "sddmm+sgd" -> () -> pk.sddmmSgd(w, dy, x, 1f / settings.batch(), side, 1e-12f, 0.9f, 0f);
+                                case PLAIN_FORWARD -> () -> pools[tt].run(plainSplit[tt], (a, b) -> PanamaKernels.plainForward(w, x, bias, y, a, b));
                                 default -> () -> sk.forward(w, x, bias, y);
                             });
                             if (r >= 0) samples[t][i][r] = g;
@@ -141,7 +156,7 @@ public final class KernelRounds {
             Closing.each(owned, Runnable::run);
         }
         List<Figure> out = new ArrayList<>();
-        int scalarIndex = names.indexOf("forward (scalar)"), forwardIndex = names.indexOf("forward");
+        int scalarIndex = names.indexOf("forward (scalar)"), forwardIndex = names.indexOf("forward"), plainIndex = names.indexOf(PLAIN_FORWARD);
         for (int t = 0; t < threads.length; t++) {
             for (int i = 0; i < names.size(); i++) {
                 double[] g = samples[t][i];
@@ -149,7 +164,8 @@ public final class KernelRounds {
                 Arrays.sort(sorted);
                 out.add(new Figure(names.get(i), threads[t], quantile(sorted, 0.5), quantile(sorted, 0.25), quantile(sorted, 0.75),
                         medianRatio(g, samples[t][0]), medianRatio(g, samples[0][i]),
-                        i == forwardIndex && scalarIndex >= 0 ? medianRatio(g, samples[t][scalarIndex]) : Double.NaN));
+                        i == forwardIndex && scalarIndex >= 0 ? medianRatio(g, samples[t][scalarIndex]) : Double.NaN,
+                        plainIndex >= 0 ? medianRatio(g, samples[t][plainIndex]) : Double.NaN));
             }
         }
         return out;
@@ -177,6 +193,7 @@ public final class KernelRounds {
             e.put("of_peak_fma", x.ofPeak());
             e.put("of_first_threads", x.ofFirstThreads());
             if (!Double.isNaN(x.ofScalar())) e.put("of_scalar", x.ofScalar());
+            if (!Double.isNaN(x.ofPlain())) e.put("of_plain_forward", x.ofPlain());
             f.add(e);
         }
         m.put("figures", f);

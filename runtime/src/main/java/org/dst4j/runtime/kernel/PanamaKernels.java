@@ -222,6 +222,43 @@ final class PanamaKernels implements Kernels {
         for (; c < n; c += lanes) forward1(ptr, idx, vals, x, bias, y, from, to, c);
     }
 
+    // The reference loop, for benchmarks only (KernelRounds' "forward (plain loop)"): a feature-major CSR
+    // forward product with no blocking, row by row, four vector accumulators over the batch, then one for what is left.
+    // Each element sums bias and products in the same order as csrForward, so it has the same bits.
+    static void plainForward(CsrMatrix w, DenseMatrix x, MemorySegment bias, DenseMatrix y, int rowFrom, int rowTo) {
+        MemorySegment rp = w.rowPtr(), ci = w.colIdx(), wv = w.values(), xs = x.segment(), ys = y.segment();
+        long xStride = x.stride(), yStride = y.stride();
+        int n = y.cols();
+        for (int j = rowFrom; j < rowTo; j++) {
+            long start = rp.getAtIndex(JAVA_LONG, j), end = rp.getAtIndex(JAVA_LONG, j + 1L);
+            FloatVector b = FloatVector.broadcast(sp, bias == null ? 0f : bias.getAtIndex(JAVA_FLOAT, j));
+            int c = 0;
+            for (; c + 4 * lanes <= n; c += 4 * lanes) {
+                FloatVector a0 = b, a1 = b, a2 = b, a3 = b;
+                for (long k = start; k < end; k++) {
+                    FloatVector wk = FloatVector.broadcast(sp, wv.getAtIndex(JAVA_FLOAT, k));
+                    long xb = ci.getAtIndex(JAVA_INT, k) * xStride + c;
+                    a0 = load(xs, xb).fma(wk, a0);
+                    a1 = load(xs, xb + lanes).fma(wk, a1);
+                    a2 = load(xs, xb + 2L * lanes).fma(wk, a2);
+                    a3 = load(xs, xb + 3L * lanes).fma(wk, a3);
+                }
+                long yb = j * yStride + c;
+                store(a0, ys, yb);
+                store(a1, ys, yb + lanes);
+                store(a2, ys, yb + 2L * lanes);
+                store(a3, ys, yb + 3L * lanes);
+            }
+            for (; c < n; c += lanes) { // whole vectors: strides are multiples of the lanes here (see blocks)
+                FloatVector a = b;
+                for (long k = start; k < end; k++) {
+                    a = load(xs, ci.getAtIndex(JAVA_INT, k) * xStride + c).fma(FloatVector.broadcast(sp, wv.getAtIndex(JAVA_FLOAT, k)), a);
+                }
+                store(a, ys, j * yStride + c);
+            }
+        }
+    }
+
     private static void forward8(MemorySegment rp, MemorySegment ci, MemorySegment wv, DenseMatrix x, MemorySegment bias, DenseMatrix y,
                                  int rowFrom, int rowTo, int c) {
         MemorySegment xs = x.segment(), ys = y.segment();

@@ -12,13 +12,17 @@ class KernelRoundsTest {
     @Test
     void everyFigureOnEveryThreadCountWithItsRatios() {
         List<String> rounds = new ArrayList<>();
-        var s = new KernelRounds.Settings(64, 0.1, 8, new int[] {1, 2}, 3, 1, 1, true, 7);
+        var s = new KernelRounds.Settings(64, 0.1, 8, new int[] {1, 2}, 3, 1, 1, true, true, 7);
         List<KernelRounds.Figure> f = KernelRounds.run(KernelProvider.get(), s, rounds::add);
         assertThat(rounds).containsExactly("warm-up round 1 of 1", "round 1 of 3", "round 2 of 3", "round 3 of 3");
-        assertThat(f).extracting(KernelRounds.Figure::name).containsExactly(
-                "peak fma", "forward", "transposed", "sddmm", "sddmm+sgd", "forward (scalar)",
-                "peak fma", "forward", "transposed", "sddmm", "sddmm+sgd", "forward (scalar)");
-        assertThat(f).extracting(KernelRounds.Figure::threads).containsExactly(1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2);
+        // the plain loop is a SIMD loop over whole vectors of the batch
+        boolean plain = KernelProvider.get().name().equals("panama") && 8 >= KernelProvider.get().floatLanes();
+        List<String> names = new ArrayList<>(List.of("peak fma", "forward", "transposed", "sddmm", "sddmm+sgd", "forward (scalar)"));
+        if (plain) names.add(KernelRounds.PLAIN_FORWARD);
+        List<String> both = new ArrayList<>(names);
+        both.addAll(names);
+        assertThat(f).extracting(KernelRounds.Figure::name).containsExactlyElementsOf(both);
+        assertThat(f).extracting(KernelRounds.Figure::threads).containsExactlyElementsOf(threadsOf(names.size()));
         for (KernelRounds.Figure x : f) {
             assertThat(x.gflops()).as(x.name()).isPositive().isFinite().isBetween(x.q1(), x.q3());
             assertThat(x.ofPeak()).as(x.name()).isPositive();
@@ -26,15 +30,31 @@ class KernelRoundsTest {
             if (x.threads() == 1) assertThat(x.ofFirstThreads()).isEqualTo(1.0);
             if (x.name().equals("forward")) assertThat(x.ofScalar()).isPositive();
             else assertThat(x.ofScalar()).isNaN();
+            if (plain) assertThat(x.ofPlain()).isPositive();
+            else assertThat(x.ofPlain()).isNaN();
+            if (x.name().equals(KernelRounds.PLAIN_FORWARD)) assertThat(x.ofPlain()).isEqualTo(1.0);
         }
         assertThat(KernelRounds.toMap(KernelProvider.get(), s, f)).containsEntry("size", 64).containsKey("figures");
+
+        var wide = new KernelRounds.Settings(64, 0.1, 40, new int[] {2}, 2, 0, 1, false, true, 7);
+        List<KernelRounds.Figure> g = KernelRounds.run(KernelProvider.get(), wide, null);
+        boolean simd = KernelProvider.get().name().equals("panama");
+        assertThat(g).extracting(KernelRounds.Figure::name).hasSize(simd ? 6 : 5);
+        if (simd) assertThat(g.getLast().name()).isEqualTo(KernelRounds.PLAIN_FORWARD);
+    }
+
+    private static List<Integer> threadsOf(int perCount) {
+        List<Integer> t = new ArrayList<>();
+        for (int i = 0; i < perCount; i++) t.add(1);
+        for (int i = 0; i < perCount; i++) t.add(2);
+        return t;
     }
 
     @Test
     void settingsAreCheckedNamingTheField() {
-        assertThatThrownBy(() -> new KernelRounds.Settings(64, 0, 8, new int[] {1}, 3, 1, 1, false, 7)).hasMessageContaining("density must be in (0, 1]");
-        assertThatThrownBy(() -> new KernelRounds.Settings(64, 0.1, 8, new int[0], 3, 1, 1, false, 7)).hasMessageContaining("threads");
-        assertThatThrownBy(() -> new KernelRounds.Settings(64, 0.1, 8, new int[] {0}, 3, 1, 1, false, 7)).hasMessageContaining("threads must be >= 1");
-        assertThatThrownBy(() -> new KernelRounds.Settings(64, 0.1, 8, new int[] {1}, 0, 1, 1, false, 7)).hasMessageContaining("rounds");
+        assertThatThrownBy(() -> new KernelRounds.Settings(64, 0, 8, new int[] {1}, 3, 1, 1, false, false, 7)).hasMessageContaining("density must be in (0, 1]");
+        assertThatThrownBy(() -> new KernelRounds.Settings(64, 0.1, 8, new int[0], 3, 1, 1, false, false, 7)).hasMessageContaining("threads");
+        assertThatThrownBy(() -> new KernelRounds.Settings(64, 0.1, 8, new int[] {0}, 3, 1, 1, false, false, 7)).hasMessageContaining("threads must be >= 1");
+        assertThatThrownBy(() -> new KernelRounds.Settings(64, 0.1, 8, new int[] {1}, 0, 1, 1, false, false, 7)).hasMessageContaining("rounds");
     }
 }

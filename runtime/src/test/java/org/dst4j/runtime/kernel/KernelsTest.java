@@ -1345,6 +1345,31 @@ class KernelsTest {
         }
     }
 
+    // The benchmarks' plain loop (KernelRounds' reference): the scalar forward product's bits, on every shape whose rows
+    // are at least a vector wide (narrower ones go to other kernels before the blocks, and the plain loop is never given them).
+    @ParameterizedTest(name = "{1}")
+    @MethodSource("shapes")
+    void plainForwardLoopHasTheScalarBits(Shape s) {
+        int lanes = KernelProvider.panama().floatLanes();
+        if (s.batch < lanes) return;
+        RandomStream rnd = new RandomStream(12);
+        try (CsrMatrix w = Fixtures.randomCsr(rnd, s.out, s.in, s.density, s.emptyRows);
+             DenseMatrix x = Fixtures.randomDense(rnd, s.in, s.batch);
+             DenseMatrix y = DenseMatrix.allocate(s.out, s.batch);
+             DenseMatrix yScalar = DenseMatrix.allocate(s.out, s.batch);
+             Arena arena = Arena.ofConfined()) {
+            MemorySegment bias = arena.allocate(JAVA_FLOAT, Math.max(1, s.out));
+            for (int j = 0; j < s.out; j++) bias.setAtIndex(JAVA_FLOAT, j, (float) rnd.nextGaussian());
+            KernelProvider.scalar().csrForward(w, x, bias, yScalar, 0, s.out);
+            // in two row ranges, the later first
+            PanamaKernels.plainForward(w, x, bias, y, s.out / 2, s.out);
+            PanamaKernels.plainForward(w, x, bias, y, 0, s.out / 2);
+            for (int j = 0; j < s.out; j++) {
+                for (int c = 0; c < s.batch; c++) assertThat(y.get(j, c)).as("y[%d,%d]", j, c).isEqualTo(yScalar.get(j, c));
+            }
+        }
+    }
+
     // The probe's chains in plain float arithmetic, one value per chain, summed in chain order.
     @ParameterizedTest(name = "{0}")
     @MethodSource("backends")
