@@ -70,7 +70,7 @@ public final class KernelRounds {
     /**
      * One figure: a product (or the probe) on a thread count.
      *
-     * @param name a {@link #PRODUCTS} entry, {@link #PEAK_FMA}, or {@code "forward (scalar)"}
+     * @param name a {@link #PRODUCTS} entry, {@link #PEAK_FMA}, {@code "forward (scalar)"} or {@link #PLAIN_FORWARD}
      * @param threads worker threads
      * @param gflops median GFLOP/s over the rounds
      * @param q1 its first quartile over the rounds
@@ -88,10 +88,12 @@ public final class KernelRounds {
     public static final String PLAIN_FORWARD = "forward (plain loop)";
 
     /**
-     * Times the products of {@code kernels} (and with {@code settings.scalar()} the scalar forward product) as the
-     * class says; {@code progress} is told each round's end. Allocates the matrices off-heap and frees them.
+     * Times the products of {@code kernels} (and with {@code settings.scalar()} the scalar forward product, with
+     * {@code settings.plain()} the plain forward loop) as the class says; {@code progress}, when not null, is told each
+     * round's end. Allocates the matrices off-heap and frees them.
      *
      * @return one figure per name and thread count: per thread count the probe, the products, then the scalar forward
+     *     and the plain loop when timed
      */
     public static List<Figure> run(Kernels kernels, Settings settings, Consumer<String> progress) {
         Objects.requireNonNull(kernels, "kernels");
@@ -124,12 +126,18 @@ public final class KernelRounds {
             WorkerPool[] pools = new WorkerPool[threads.length];
             try {
                 for (int t = 0; t < threads.length; t++) pools[t] = new WorkerPool(threads[t]);
+                // per thread count, made once: ParallelKernels keeps its row splits
+                ParallelKernels[] simd = new ParallelKernels[threads.length], scalar = new ParallelKernels[threads.length];
                 int[][] plainSplit = new int[threads.length][];
-                for (int t = 0; t < threads.length; t++) plainSplit[t] = pools[t].splitByNnz(w.rowPtr(), w.rows(), 4);
+                for (int t = 0; t < threads.length; t++) {
+                    simd[t] = new ParallelKernels(kernels, pools[t]);
+                    scalar[t] = new ParallelKernels(KernelProvider.scalar(), pools[t]);
+                    plainSplit[t] = pools[t].splitByNnz(w.rowPtr(), w.rows(), 4);
+                }
                 for (int r = -settings.warmupRounds(); r < settings.rounds(); r++) {
                     for (int t = 0; t < threads.length; t++) {
                         int tt = t;
-                        ParallelKernels pk = new ParallelKernels(kernels, pools[t]), sk = new ParallelKernels(KernelProvider.scalar(), pools[t]);
+                        ParallelKernels pk = simd[t], sk = scalar[t];
                         for (int i = 0; i < names.size(); i++) {
                             String name = names.get(i);
                             double g = name.equals(PEAK_FMA) ? probe(kernels, pools[t], nanos) : time(nanos, flops, switch (name) {
