@@ -464,7 +464,8 @@ public final class NeuroTrails {
             if (!Files.isRegularFile(file)) {
                 throw new IOException(dir + ": no " + CHECKPOINT + " there" + (Files.isRegularFile(dir.resolve(FreeTickets.CHECKPOINT))
                         ? " (it holds " + FreeTickets.CHECKPOINT + ", the checkpoint of a freetickets or set run: that command's --resume continues it)"
-                        : Files.exists(dir.resolve(METRICS)) ? " (the run had finished: its results are in " + METRICS + ")" : ""));
+                        : Files.exists(dir.resolve(METRICS)) ? " (the run had finished: its results are in " + METRICS + ")"
+                        : Files.exists(dir.resolve(LOG)) ? " (the run stopped before its first epoch was saved: start it again, with --overwrite)" : ""));
             }
             try {
                 Map<String, Object> h = Json.parseObject(Json.readFile(file));

@@ -159,6 +159,11 @@ class NeuroTrailsResumeTest {
             assertThatThrownBy(() -> NeuroTrails.resume(finished, data, 1, null)).isInstanceOf(IOException.class)
                     .hasMessageContaining("no " + NeuroTrails.CHECKPOINT).hasMessageContaining("the run had finished");
 
+            Path early = Files.createDirectories(dir.resolve("early"));
+            Files.writeString(early.resolve(NeuroTrails.LOG), ""); // what a run killed in its first epoch leaves
+            assertThatThrownBy(() -> NeuroTrails.resume(early, data, 1, null)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("the run stopped before its first epoch was saved: start it again, with --overwrite");
+
             Path otherRun = Files.createDirectories(dir.resolve("other"));
             Files.writeString(otherRun.resolve(org.dst4j.algorithms.freetickets.FreeTickets.CHECKPOINT), "another command's");
             assertThatThrownBy(() -> NeuroTrails.resume(otherRun, data, 1, null)).isInstanceOf(IOException.class)
