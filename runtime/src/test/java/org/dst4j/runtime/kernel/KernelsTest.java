@@ -134,6 +134,16 @@ class KernelsTest {
             for (int j = 0; j < s.out; j++) bias.setAtIndex(JAVA_FLOAT, j, (float) rnd.nextGaussian());
             k.csrForward(w, x, bias, y, 0, s.out);
             KernelProvider.scalar().csrForward(w, x, bias, yScalar, 0, s.out);
+            if (k.name().equals("panama") && s.batch >= k.floatLanes()) {
+                // the benchmarks' plain loop (KernelRounds' reference) too: the scalar bits, in two row ranges, the later first
+                try (DenseMatrix yPlain = DenseMatrix.allocate(s.out, s.batch)) {
+                    PanamaKernels.plainForward(w, x, bias, yPlain, s.out / 2, s.out);
+                    PanamaKernels.plainForward(w, x, bias, yPlain, 0, s.out / 2);
+                    for (int j = 0; j < s.out; j++) {
+                        for (int c = 0; c < s.batch; c++) assertThat(yPlain.get(j, c)).as("plain loop y[%d,%d]", j, c).isEqualTo(yScalar.get(j, c));
+                    }
+                }
+            }
             float[][] wd = Fixtures.dense(w), xd = Fixtures.dense(x);
             for (int j = 0; j < s.out; j++) {
                 for (int c = 0; c < s.batch; c++) {
@@ -1341,31 +1351,6 @@ class KernelsTest {
                         }
                     }
                 }
-            }
-        }
-    }
-
-    // The benchmarks' plain loop (KernelRounds' reference): the scalar forward product's bits, on every shape whose rows
-    // are at least a vector wide (narrower ones go to other kernels before the blocks, and the plain loop is never given them).
-    @ParameterizedTest(name = "{1}")
-    @MethodSource("shapes")
-    void plainForwardLoopHasTheScalarBits(Shape s) {
-        int lanes = KernelProvider.panama().floatLanes();
-        if (s.batch < lanes) return;
-        RandomStream rnd = new RandomStream(12);
-        try (CsrMatrix w = Fixtures.randomCsr(rnd, s.out, s.in, s.density, s.emptyRows);
-             DenseMatrix x = Fixtures.randomDense(rnd, s.in, s.batch);
-             DenseMatrix y = DenseMatrix.allocate(s.out, s.batch);
-             DenseMatrix yScalar = DenseMatrix.allocate(s.out, s.batch);
-             Arena arena = Arena.ofConfined()) {
-            MemorySegment bias = arena.allocate(JAVA_FLOAT, Math.max(1, s.out));
-            for (int j = 0; j < s.out; j++) bias.setAtIndex(JAVA_FLOAT, j, (float) rnd.nextGaussian());
-            KernelProvider.scalar().csrForward(w, x, bias, yScalar, 0, s.out);
-            // in two row ranges, the later first
-            PanamaKernels.plainForward(w, x, bias, y, s.out / 2, s.out);
-            PanamaKernels.plainForward(w, x, bias, y, 0, s.out / 2);
-            for (int j = 0; j < s.out; j++) {
-                for (int c = 0; c < s.batch; c++) assertThat(y.get(j, c)).as("y[%d,%d]", j, c).isEqualTo(yScalar.get(j, c));
             }
         }
     }
