@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-import org.dst4j.algorithms.TrainingProgress;
 import org.dst4j.algorithms.freetickets.FreeTickets;
 import org.dst4j.algorithms.freetickets.FreeTicketsConfig;
 import org.dst4j.algorithms.freetickets.FreeTicketsConfig.Variant;
@@ -13,7 +12,6 @@ import org.dst4j.nn.data.DatasetSplit;
 import org.dst4j.nn.ensemble.EnsembleMetrics;
 import org.dst4j.nn.model.EnsembleClassifier;
 import org.dst4j.nn.network.MlpConfig;
-import org.dst4j.nn.train.EpochMetrics;
 
 final class FreeTicketsCommand implements Command {
     @Override public String summary() { return "FreeTickets: DST and EDST ensembles of sparse networks (ensemble, members, diversity, FLOPs)"; }
@@ -105,7 +103,7 @@ final class FreeTicketsCommand implements Command {
             }
             // Claimed last: with --overwrite the earlier run is deleted, so only once the run is sure to start.
             Path out = RunDirectory.claim(o, OUTPUTS);
-            FreeTickets.Result r = FreeTickets.run(cfg, data, !o.flag("no-standardize"), out, progress(progress, 0));
+            FreeTickets.Result r = FreeTickets.run(cfg, data, !o.flag("no-standardize"), out, progress.listener(0, true));
             print(cfg, r, out);
             return 0;
         }
@@ -131,26 +129,10 @@ final class FreeTicketsCommand implements Command {
             System.err.printf("dst4j freetickets %s, M=%d, resuming after %s: %s, %d train / %d test samples, %d features, %d classes%n",
                     cfg.variant().label(), cfg.members(), RunSummary.count(run.epochsDone(), "epoch"), data.train().name(), data.train().samples(),
                     data.test().samples(), data.train().features(), data.train().classes());
-            FreeTickets.Result r = FreeTickets.resume(dir, data, threads, progress(new Progress(cfg.totalEpochs()), run.epochsDone()));
+            FreeTickets.Result r = FreeTickets.resume(dir, data, threads, new Progress(cfg.totalEpochs()).listener(run.epochsDone(), true));
             print(cfg.withThreads(threads), r, dir);
             return 0;
         }
-    }
-
-    private static TrainingProgress progress(Progress progress, int epochsDone) {
-        int[] done = {epochsDone};
-        return new TrainingProgress() {
-            @Override public void batch(int epoch, int d2, int total) {
-                progress.batch(done[0], d2, total);
-            }
-
-            @Override public void epoch(String phase, EpochMetrics m) {
-                done[0]++;
-                progress.epoch(String.format("%s epoch %d  train loss %.4f acc %.4f  test loss %.4f acc %.4f  lr %.4g  %.2fs (evolution %.3fs)",
-                        phase, m.epoch(), m.trainLoss(), m.trainAccuracy(), m.testLoss(), m.testAccuracy(), m.learningRate(),
-                        m.epochSeconds(), m.evolutionSeconds()), m);
-            }
-        };
     }
 
     private static void print(FreeTicketsConfig cfg, FreeTickets.Result r, Path out) {

@@ -2,14 +2,12 @@ package org.dst4j.algorithms.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import org.dst4j.algorithms.TrainingProgress;
 import org.dst4j.algorithms.freetickets.FreeTickets;
 import org.dst4j.algorithms.neurotrails.NeuroTrails;
 import org.dst4j.algorithms.neurotrails.NeuroTrailsConfig;
 import org.dst4j.nn.data.DataFormatException;
 import org.dst4j.nn.data.DatasetSplit;
 import org.dst4j.nn.ensemble.EnsembleMetrics;
-import org.dst4j.nn.train.EpochMetrics;
 
 final class NeuroTrailsCommand implements Command {
     @Override public String summary() { return "NeuroTrails: shared sparse backbone + dynamically sparse heads, ensembled (--compare: vs single and FreeTickets DST)"; }
@@ -99,7 +97,7 @@ final class NeuroTrailsCommand implements Command {
             Path out = RunDirectory.claim(o, OUTPUTS);
             System.err.printf("dst4j neurotrails M=%d, shared layers %d: %s, %d train / %d test samples%n", cfg.heads(), cfg.sharedLayers(),
                     data.train().name(), data.train().samples(), data.test().samples());
-            NeuroTrails.Result r = NeuroTrails.run(cfg, data, !o.flag("no-standardize"), compare, out, progress(progress, 0));
+            NeuroTrails.Result r = NeuroTrails.run(cfg, data, !o.flag("no-standardize"), compare, out, progress.listener(0, false));
             print(cfg, r, out);
             return 0;
         }
@@ -128,25 +126,10 @@ final class NeuroTrailsCommand implements Command {
             RunDirectory.resuming(dir); // a Ctrl-C waits for the training to stop between batches
             System.err.printf("dst4j neurotrails M=%d, shared layers %d, resuming after %s: %s, %d train / %d test samples%n", cfg.heads(),
                     cfg.sharedLayers(), RunSummary.count(run.epochsDone(), "epoch"), data.train().name(), data.train().samples(), data.test().samples());
-            NeuroTrails.Result r = NeuroTrails.resume(dir, data, threads, progress(new Progress(totalEpochs(cfg, run.compare())), run.epochsDone()));
+            NeuroTrails.Result r = NeuroTrails.resume(dir, data, threads, new Progress(totalEpochs(cfg, run.compare())).listener(run.epochsDone(), false));
             print(cfg, r, dir);
             return 0;
         }
-    }
-
-    private static TrainingProgress progress(Progress progress, int epochsDone) {
-        int[] done = {epochsDone};
-        return new TrainingProgress() {
-            @Override public void batch(int epoch, int b, int total) {
-                progress.batch(done[0], b, total);
-            }
-
-            @Override public void epoch(String phase, EpochMetrics m) {
-                done[0]++;
-                progress.epoch(String.format("%s epoch %d  train loss %.4f acc %.4f  test loss %.4f acc %.4f  %.2fs (evolution %.3fs)",
-                        phase, m.epoch(), m.trainLoss(), m.trainAccuracy(), m.testLoss(), m.testAccuracy(), m.epochSeconds(), m.evolutionSeconds()), m);
-            }
-        };
     }
 
     private static void print(NeuroTrailsConfig cfg, NeuroTrails.Result r, Path out) {

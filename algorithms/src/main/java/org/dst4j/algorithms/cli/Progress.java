@@ -56,6 +56,26 @@ final class Progress {
         }
     }
 
+    /**
+     * A listener for a run whose phases (members, baselines) are counted on one bar: epoch numbers from
+     * {@code epochsDone} on (a resumed run's), each epoch's line with the learning rate when {@code learningRate}.
+     */
+    org.dst4j.algorithms.TrainingProgress listener(int epochsDone, boolean learningRate) {
+        int[] done = {epochsDone};
+        return new org.dst4j.algorithms.TrainingProgress() {
+            @Override public void batch(int epoch, int b, int total) {
+                Progress.this.batch(done[0], b, total);
+            }
+
+            @Override public void epoch(String phase, org.dst4j.nn.train.EpochMetrics m) {
+                done[0]++;
+                Progress.this.epoch(String.format("%s epoch %d  train loss %.4f acc %.4f  test loss %.4f acc %.4f  %s%.2fs (evolution %.3fs)",
+                        phase, m.epoch(), m.trainLoss(), m.trainAccuracy(), m.testLoss(), m.testAccuracy(),
+                        learningRate ? String.format("lr %.4g  ", m.learningRate()) : "", m.epochSeconds(), m.evolutionSeconds()), m);
+            }
+        };
+    }
+
     void line(String text) {
         if (terminal) err.print("\r" + " ".repeat(70) + "\r");
         err.println(text);
