@@ -118,7 +118,7 @@ final class BenchCommand implements Command {
     // Figures and ratios are medians over rounds (KernelRounds): on a loaded machine the ratios hold when the GFLOP/s do not.
     private static int kernels(String[] args) throws UsageException, UserException {
         Options o = new Options("bench kernels", "the sparse products of a training step (forward, transposed, SDDMM, SDDMM + SGD) at one layer "
-                + "shape, timed in interleaved rounds with this machine's FMA ceiling; figures are medians over rounds, ratios medians of per-round ratios")
+                + "shape, timed in interleaved rounds with this machine's FMA ceiling and the products' reads alone (their memory bound); figures are medians over rounds, ratios medians of per-round ratios")
                 .option("size", "4096", "rows and columns of the square weight matrix")
                 .option("density", "0.01", "share of the weights stored")
                 .option("batch", "128", "batch columns")
@@ -146,12 +146,12 @@ final class BenchCommand implements Command {
                 k.floatLanes(), s.size(), s.size(), o.string("density"), s.batch(), s.rounds(), s.warmupRounds(), s.roundMillis());
         List<KernelRounds.Figure> figures = KernelRounds.run(k, s, line -> System.err.print("\r" + line + "   "));
         System.err.println();
-        System.out.printf("%-21s %7s %9s %17s %12s %12s %10s %13s%n", "", "threads", "GFLOP/s", "(quartiles)", "of peak FMA", "vs " + s.threads()[0] + " thread"
-                + (s.threads()[0] == 1 ? "" : "s"), "vs scalar", "vs plain loop");
+        System.out.printf("%-23s %7s %9s %17s %12s %9s %12s %10s %13s%n", "", "threads", "GFLOP/s", "(quartiles)", "of peak FMA", "of reads",
+                "vs " + s.threads()[0] + " thread" + (s.threads()[0] == 1 ? "" : "s"), "vs scalar", "vs plain loop");
         for (KernelRounds.Figure f : figures) {
-            System.out.printf("%-21s %7d %9.1f %17s %12.2f %12.2f %10s %13s%n", f.name(), f.threads(), f.gflops(), String.format("(%.1f-%.1f)", f.q1(), f.q3()),
-                    f.ofPeak(), f.ofFirstThreads(), Double.isNaN(f.ofScalar()) ? "" : String.format("%.1fx", f.ofScalar()),
-                    Double.isNaN(f.ofPlain()) ? "" : String.format("%.2fx", f.ofPlain()));
+            System.out.printf("%-23s %7d %9.1f %17s %12.2f %9s %12.2f %10s %13s%n", f.name(), f.threads(), f.gflops(), String.format("(%.1f-%.1f)", f.q1(), f.q3()),
+                    f.ofPeak(), Double.isNaN(f.ofReads()) ? "" : String.format("%.2f", f.ofReads()), f.ofFirstThreads(),
+                    Double.isNaN(f.ofScalar()) ? "" : String.format("%.1fx", f.ofScalar()), Double.isNaN(f.ofPlain()) ? "" : String.format("%.2fx", f.ofPlain()));
         }
         if (json != null) {
             try {

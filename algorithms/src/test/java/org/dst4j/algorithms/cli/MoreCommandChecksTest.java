@@ -32,7 +32,8 @@ class MoreCommandChecksTest {
         Path json = dir.resolve("k.json");
         String out = org.dst4j.algorithms.Printed.stdout(() -> assertThat(run("bench", "kernels", "--size", "64", "--density", "0.1", "--batch", "8",
                 "--threads", "1,2", "--rounds", "2", "--warmup", "0", "--round-ms", "1", "--scalar", "--json", json.toString()).code()).isZero());
-        assertThat(out).contains("of peak FMA", "vs 1 thread", "vs scalar", "sddmm+sgd", "forward (scalar)", "wrote " + json);
+        assertThat(out).contains("of peak FMA", "of reads", "vs 1 thread", "vs scalar", "sddmm+sgd", "reads: forward order", "reads: transposed order",
+                "forward (scalar)", "wrote " + json);
         assertThat(out.lines().filter(l -> l.matches("forward +\\d.*")).count()).as("the SIMD forward product on 1 and 2 threads").isEqualTo(2);
         var m = org.dst4j.nn.io.Json.parseObject(org.dst4j.nn.io.Json.readFile(json));
         assertThat(m).containsEntry("batch", 8L).containsKey("figures");

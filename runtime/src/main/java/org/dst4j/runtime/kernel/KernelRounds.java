@@ -19,7 +19,8 @@ import org.dst4j.runtime.sparse.CsrMatrix;
 /**
  * The sparse products of a training step timed in interleaved rounds, for machines whose load changes while they are
  * measured (shared or throttling ones). Each round times, for every thread count in turn, the backend's FMA ceiling
- * ({@link Kernels#fmaProbe} on every worker at once) and each product for a fixed time; a figure is the median over
+ * ({@link Kernels#fmaProbe} on every worker at once), each product, and the products' reads alone (the memory side's
+ * bound, {@link Kernels#rowReads}) for a fixed time; a figure is the median over
  * the rounds of its GFLOP/s ({@code 2 * nnz * batch} per product call), and every ratio is the median of per-round
  * ratios between figures measured seconds apart in the same round, so that load changing over minutes cancels out of
  * it. JMH's figures come from separate forks run minutes apart; these ratios do not.
@@ -31,6 +32,13 @@ public final class KernelRounds {
     public static final List<String> PRODUCTS = List.of("forward", "transposed", "sddmm", "sddmm+sgd");
     /** The name of the FMA-ceiling figure. */
     public static final String PEAK_FMA = "peak fma";
+    /**
+     * The reads bounds' names ({@link Kernels#rowReads}): the rows of X at the CSR column indices, row range by row
+     * range as the forward product and SDDMM read them; the rows of dY at the transpose index's row indices, as the
+     * transposed product reads them. Counted as their products' FLOPs, so a product's GFLOP/s over its bound's is the
+     * share of its reads' speed it reaches.
+     */
+    public static final String READS_FORWARD = "reads: forward order", READS_TRANSPOSED = "reads: transposed order";
 
     /**
      * What to time.
@@ -68,9 +76,10 @@ public final class KernelRounds {
     }
 
     /**
-     * One figure: a product (or the probe) on a thread count.
+     * One figure: a product (or a bound) on a thread count.
      *
-     * @param name a {@link #PRODUCTS} entry, {@link #PEAK_FMA}, {@code "forward (scalar)"} or {@link #PLAIN_FORWARD}
+     * @param name a {@link #PRODUCTS} entry, {@link #PEAK_FMA}, {@link #READS_FORWARD}, {@link #READS_TRANSPOSED},
+     *     {@code "forward (scalar)"} or {@link #PLAIN_FORWARD}
      * @param threads worker threads
      * @param gflops median GFLOP/s over the rounds
      * @param q1 its first quartile over the rounds
@@ -80,9 +89,12 @@ public final class KernelRounds {
      * @param ofScalar for the SIMD forward product, the median of the per-round ratio to the scalar one on as many
      *     threads; NaN otherwise
      * @param ofPlain the median of the per-round ratio to the plain forward loop on as many threads; NaN when it is not timed
+     * @param ofReads for a product (the plain loop included), the median of the per-round ratio to its reads bound on as
+     *     many threads ({@link #READS_TRANSPOSED} for the transposed product, {@link #READS_FORWARD} for the others); NaN
+     *     otherwise
      */
     public record Figure(String name, int threads, double gflops, double q1, double q3, double ofPeak, double ofFirstThreads, double ofScalar,
-                         double ofPlain) {}
+                         double ofPlain, double ofReads) {}
 
     /** The name of the plain forward loop's figure ({@link Settings#plain}). */
     public static final String PLAIN_FORWARD = "forward (plain loop)";
@@ -92,8 +104,8 @@ public final class KernelRounds {
      * {@code settings.plain()} the plain forward loop) as the class says; {@code progress}, when not null, is told each
      * round's end. Allocates the matrices off-heap and frees them.
      *
-     * @return one figure per name and thread count: per thread count the probe, the products, then the scalar forward
-     *     and the plain loop when timed
+     * @return one figure per name and thread count: per thread count the probe, the products, the two reads bounds,
+     *     then the scalar forward and the plain loop when timed
      */
     public static List<Figure> run(Kernels kernels, Settings settings, Consumer<String> progress) {
         Objects.requireNonNull(kernels, "kernels");
@@ -102,6 +114,8 @@ public final class KernelRounds {
         List<String> names = new ArrayList<>();
         names.add(PEAK_FMA);
         names.addAll(PRODUCTS);
+        names.add(READS_FORWARD);
+        names.add(READS_TRANSPOSED);
         if (settings.scalar()) names.add("forward (scalar)");
         // whole vectors per row: a batch at least a vector wide has a stride of whole vectors (see DenseMatrix)
         boolean plain = settings.plain() && kernels.name().equals("panama") && settings.batch() >= kernels.floatLanes();
@@ -128,11 +142,14 @@ public final class KernelRounds {
                 for (int t = 0; t < threads.length; t++) pools[t] = new WorkerPool(threads[t]);
                 // per thread count, made once: ParallelKernels keeps its row splits
                 ParallelKernels[] simd = new ParallelKernels[threads.length], scalar = new ParallelKernels[threads.length];
-                int[][] plainSplit = new int[threads.length][];
+                // the products' own splits (ParallelKernels splits rows and columns by entries, as here)
+                int[][] rowSplit = new int[threads.length][], colSplit = new int[threads.length][];
+                MemorySegment rp = w.rowPtr(), cp = w.colPtr();
                 for (int t = 0; t < threads.length; t++) {
                     simd[t] = new ParallelKernels(kernels, pools[t]);
                     scalar[t] = new ParallelKernels(KernelProvider.scalar(), pools[t]);
-                    plainSplit[t] = pools[t].splitByNnz(w.rowPtr(), w.rows(), 4);
+                    rowSplit[t] = pools[t].splitByNnz(rp, w.rows(), 4);
+                    colSplit[t] = pools[t].splitByNnz(cp, w.cols(), 4);
                 }
                 for (int r = -settings.warmupRounds(); r < settings.rounds(); r++) {
                     for (int t = 0; t < threads.length; t++) {
@@ -146,7 +163,11 @@ public final class KernelRounds {
                                 case "sddmm" -> () -> pk.sddmm(w, dy, x, 1f / settings.batch(), side);
                                 // a tiny learning rate keeps the weights, and so the work, the same over millions of calls
                                 case "sddmm+sgd" -> () -> pk.sddmmSgd(w, dy, x, 1f / settings.batch(), side, 1e-12f, 0.9f, 0f);
-                                case PLAIN_FORWARD -> () -> pools[tt].run(plainSplit[tt], (a, b) -> PanamaKernels.plainForward(w, x, bias, y, a, b));
+                                case PLAIN_FORWARD -> () -> pools[tt].run(rowSplit[tt], (a, b) -> PanamaKernels.plainForward(w, x, bias, y, a, b));
+                                case READS_FORWARD -> () -> pools[tt].run(rowSplit[tt], (a, b) ->
+                                        sink = kernels.rowReads(w.colIdx(), entry(rp, a), entry(rp, b), x));
+                                case READS_TRANSPOSED -> () -> pools[tt].run(colSplit[tt], (a, b) ->
+                                        sink = kernels.rowReads(w.rowIdx(), entry(cp, a), entry(cp, b), dy));
                                 default -> () -> sk.forward(w, x, bias, y);
                             });
                             if (r >= 0) samples[t][i][r] = g;
@@ -165,6 +186,7 @@ public final class KernelRounds {
         }
         List<Figure> out = new ArrayList<>();
         int scalarIndex = names.indexOf("forward (scalar)"), forwardIndex = names.indexOf("forward"), plainIndex = names.indexOf(PLAIN_FORWARD);
+        int readsForward = names.indexOf(READS_FORWARD), readsTransposed = names.indexOf(READS_TRANSPOSED);
         for (int t = 0; t < threads.length; t++) {
             for (int i = 0; i < names.size(); i++) {
                 double[] g = samples[t][i];
@@ -173,7 +195,12 @@ public final class KernelRounds {
                 out.add(new Figure(names.get(i), threads[t], quantile(sorted, 0.5), quantile(sorted, 0.25), quantile(sorted, 0.75),
                         medianRatio(g, samples[t][0]), medianRatio(g, samples[0][i]),
                         i == forwardIndex && scalarIndex >= 0 ? medianRatio(g, samples[t][scalarIndex]) : Double.NaN,
-                        plainIndex >= 0 ? medianRatio(g, samples[t][plainIndex]) : Double.NaN));
+                        plainIndex >= 0 ? medianRatio(g, samples[t][plainIndex]) : Double.NaN,
+                        switch (names.get(i)) {
+                            case "forward", "sddmm", "sddmm+sgd", PLAIN_FORWARD -> medianRatio(g, samples[t][readsForward]);
+                            case "transposed" -> medianRatio(g, samples[t][readsTransposed]);
+                            default -> Double.NaN;
+                        }));
             }
         }
         return out;
@@ -202,6 +229,7 @@ public final class KernelRounds {
             e.put("of_first_threads", x.ofFirstThreads());
             if (!Double.isNaN(x.ofScalar())) e.put("of_scalar", x.ofScalar());
             if (!Double.isNaN(x.ofPlain())) e.put("of_plain_forward", x.ofPlain());
+            if (!Double.isNaN(x.ofReads())) e.put("of_reads", x.ofReads());
             f.add(e);
         }
         m.put("figures", f);
@@ -221,6 +249,10 @@ public final class KernelRounds {
     }
 
     private static volatile float sink;
+
+    private static long entry(MemorySegment ptr, int i) {
+        return ptr.getAtIndex(ValueLayout.JAVA_LONG, i);
+    }
 
     // The probe on every worker at once, in chunks of 10^4 steps, for `nanos`.
     private static double probe(Kernels k, WorkerPool pool, long nanos) {

@@ -51,6 +51,26 @@ public interface Kernels {
     /** The probe's multiplier and addend ({@link #fmaProbe}). */
     float FMA_PROBE_M = 0.999999f, FMA_PROBE_C = 1e-7f;
 
+    /**
+     * A sparse product's reads without its arithmetic, as a bound to time the product against: the sum of rows
+     * {@code idx[k]} of {@code x} over {@code k} in {@code [from, to)}, each row read as this backend's products read
+     * the rows of their dense operand (the SIMD backend in whole vectors, block by block, so its sum also takes in a
+     * row's padding; rows narrower than a vector as the scalar backend reads them, where its products gather). Over the CSR column indices these are the forward product's and SDDMM's reads of X; over the
+     * transpose index's row indices, the transposed product's reads of dY. Only the sum's order differs between
+     * backends: over small integers, which float adds exactly, every backend returns the same value.
+     */
+    default float rowReads(MemorySegment idx, long from, long to, DenseMatrix x) {
+        MemorySegment xs = x.segment();
+        long stride = x.stride();
+        int n = x.cols();
+        float s = 0;
+        for (long k = from; k < to; k++) {
+            long base = idx.getAtIndex(JAVA_INT, k) * stride;
+            for (int c = 0; c < n; c++) s += xs.getAtIndex(JAVA_FLOAT, base + c);
+        }
+        return s;
+    }
+
     /** {@code Y[j,:] = b[j] + sum_i W[j,i] X[i,:]} for rows {@code j} in {@code [rowFrom, rowTo)}; {@code bias} may be null. */
     void csrForward(CsrMatrix w, DenseMatrix x, MemorySegment bias, DenseMatrix y, int rowFrom, int rowTo);
 

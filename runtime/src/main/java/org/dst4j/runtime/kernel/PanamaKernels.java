@@ -262,6 +262,72 @@ final class PanamaKernels implements Kernels {
         }
     }
 
+    // The blocks' reads of X with adds for FMAs and no rows: what the products would cost if only their reads did.
+    @Override
+    public float rowReads(MemorySegment idx, long from, long to, DenseMatrix x) {
+        int n = x.cols();
+        if (narrowRows(n, x.stride(), x.stride())) return Kernels.super.rowReads(idx, from, to, x);
+        float s = 0;
+        int c = 0;
+        for (; c + 8 * lanes <= n && eightVectorBlocks(n); c += 8 * lanes) s += reads8(idx, from, to, x, c);
+        for (; c + 4 * lanes <= n; c += 4 * lanes) s += reads4(idx, from, to, x, c);
+        for (; c + 2 * lanes <= n; c += 2 * lanes) s += reads2(idx, from, to, x, c);
+        for (; c < n; c += lanes) s += reads1(idx, from, to, x, c);
+        return s;
+    }
+
+    private static float reads8(MemorySegment idx, long from, long to, DenseMatrix x, int c) {
+        MemorySegment xs = x.segment();
+        long stride = x.stride();
+        FloatVector a0 = FloatVector.zero(sp), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        for (long k = from; k < to; k++) {
+            long xb = idx.getAtIndex(JAVA_INT, k) * stride + c;
+            a0 = a0.add(load(xs, xb));
+            a1 = a1.add(load(xs, xb + lanes));
+            a2 = a2.add(load(xs, xb + 2L * lanes));
+            a3 = a3.add(load(xs, xb + 3L * lanes));
+            a4 = a4.add(load(xs, xb + 4L * lanes));
+            a5 = a5.add(load(xs, xb + 5L * lanes));
+            a6 = a6.add(load(xs, xb + 6L * lanes));
+            a7 = a7.add(load(xs, xb + 7L * lanes));
+        }
+        return sum(a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7));
+    }
+
+    private static float reads4(MemorySegment idx, long from, long to, DenseMatrix x, int c) {
+        MemorySegment xs = x.segment();
+        long stride = x.stride();
+        FloatVector a0 = FloatVector.zero(sp), a1 = a0, a2 = a0, a3 = a0;
+        for (long k = from; k < to; k++) {
+            long xb = idx.getAtIndex(JAVA_INT, k) * stride + c;
+            a0 = a0.add(load(xs, xb));
+            a1 = a1.add(load(xs, xb + lanes));
+            a2 = a2.add(load(xs, xb + 2L * lanes));
+            a3 = a3.add(load(xs, xb + 3L * lanes));
+        }
+        return sum(a0.add(a1).add(a2).add(a3));
+    }
+
+    private static float reads2(MemorySegment idx, long from, long to, DenseMatrix x, int c) {
+        MemorySegment xs = x.segment();
+        long stride = x.stride();
+        FloatVector a0 = FloatVector.zero(sp), a1 = a0;
+        for (long k = from; k < to; k++) {
+            long xb = idx.getAtIndex(JAVA_INT, k) * stride + c;
+            a0 = a0.add(load(xs, xb));
+            a1 = a1.add(load(xs, xb + lanes));
+        }
+        return sum(a0.add(a1));
+    }
+
+    private static float reads1(MemorySegment idx, long from, long to, DenseMatrix x, int c) {
+        MemorySegment xs = x.segment();
+        long stride = x.stride();
+        FloatVector a = FloatVector.zero(sp);
+        for (long k = from; k < to; k++) a = a.add(load(xs, idx.getAtIndex(JAVA_INT, k) * stride + c));
+        return sum(a);
+    }
+
     private static void forward8(MemorySegment rp, MemorySegment ci, MemorySegment wv, DenseMatrix x, MemorySegment bias, DenseMatrix y,
                                  int rowFrom, int rowTo, int c) {
         MemorySegment xs = x.segment(), ys = y.segment();

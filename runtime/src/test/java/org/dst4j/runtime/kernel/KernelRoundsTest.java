@@ -17,7 +17,8 @@ class KernelRoundsTest {
         assertThat(rounds).containsExactly("warm-up round 1 of 1", "round 1 of 3", "round 2 of 3", "round 3 of 3");
         // the plain loop is a SIMD loop over whole vectors of the batch
         boolean plain = KernelProvider.get().name().equals("panama") && 8 >= KernelProvider.get().floatLanes();
-        List<String> names = new ArrayList<>(List.of("peak fma", "forward", "transposed", "sddmm", "sddmm+sgd", "forward (scalar)"));
+        List<String> names = new ArrayList<>(List.of("peak fma", "forward", "transposed", "sddmm", "sddmm+sgd", KernelRounds.READS_FORWARD,
+                KernelRounds.READS_TRANSPOSED, "forward (scalar)"));
         if (plain) names.add(KernelRounds.PLAIN_FORWARD);
         List<String> both = new ArrayList<>(names);
         both.addAll(names);
@@ -33,13 +34,17 @@ class KernelRoundsTest {
             if (plain) assertThat(x.ofPlain()).isPositive();
             else assertThat(x.ofPlain()).isNaN();
             if (x.name().equals(KernelRounds.PLAIN_FORWARD)) assertThat(x.ofPlain()).isEqualTo(1.0);
+            // every product against its own reads; the bounds and the probe against none
+            boolean product = KernelRounds.PRODUCTS.contains(x.name()) || x.name().equals(KernelRounds.PLAIN_FORWARD);
+            if (product) assertThat(x.ofReads()).as(x.name()).isPositive().isFinite();
+            else assertThat(x.ofReads()).as(x.name()).isNaN();
         }
         assertThat(KernelRounds.toMap(KernelProvider.get(), s, f)).containsEntry("size", 64).containsKey("figures");
 
         var wide = new KernelRounds.Settings(64, 0.1, 40, new int[] {2}, 2, 0, 1, false, true, 7);
         List<KernelRounds.Figure> g = KernelRounds.run(KernelProvider.get(), wide, null);
         boolean simd = KernelProvider.get().name().equals("panama");
-        assertThat(g).extracting(KernelRounds.Figure::name).hasSize(simd ? 6 : 5);
+        assertThat(g).extracting(KernelRounds.Figure::name).hasSize(simd ? 8 : 7);
         if (simd) assertThat(g.getLast().name()).isEqualTo(KernelRounds.PLAIN_FORWARD);
     }
 

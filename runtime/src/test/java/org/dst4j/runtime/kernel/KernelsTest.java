@@ -1373,6 +1373,33 @@ class KernelsTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void rowReadsSumTheIndexedRowsOfEveryBlockWidth(String label, Kernels k) {
+        RandomStream rng = new RandomStream(11);
+        for (int batch : new int[] {1, 2, 3, 5, 8, 15, 16, 17, 33, 48, 64, 100, 128, 130, 256, 300}) {
+            int rows = 37;
+            try (DenseMatrix x = DenseMatrix.allocate(rows, batch); Arena arena = Arena.ofConfined()) {
+                long[] rowSum = new long[rows];
+                for (int r = 0; r < rows; r++) {
+                    for (int c = 0; c < batch; c++) {
+                        int v = rng.nextInt(7) - 3; // small integers: every order of adds gives the same float
+                        x.set(r, c, v);
+                        rowSum[r] += v;
+                    }
+                }
+                int n = 90;
+                MemorySegment idx = arena.allocate(JAVA_INT, n);
+                for (int i = 0; i < n; i++) idx.setAtIndex(JAVA_INT, i, i < 3 ? rows - 1 : rng.nextInt(rows)); // repeats, the last row
+                for (long[] range : new long[][] {{0, n}, {5, 6}, {17, 17}, {40, n}}) {
+                    long expected = 0;
+                    for (long i = range[0]; i < range[1]; i++) expected += rowSum[idx.getAtIndex(JAVA_INT, i)];
+                    assertThat(k.rowReads(idx, range[0], range[1], x)).as("batch %d, entries %d-%d", batch, range[0], range[1]).isEqualTo((float) expected);
+                }
+            }
+        }
+    }
+
     static List<Arguments> backends() {
         List<Arguments> a = new ArrayList<>();
         for (Kernels k : Backends.all()) a.add(Arguments.of(Backends.label(k), k));
