@@ -149,7 +149,8 @@ final class BenchCommand implements Command {
         System.out.printf("%-23s %7s %9s %17s %12s %9s %12s %10s %13s%n", "", "threads", "GFLOP/s", "(quartiles)", "of peak FMA", "of reads",
                 "vs " + s.threads()[0] + " thread" + (s.threads()[0] == 1 ? "" : "s"), "vs scalar", "vs plain loop");
         for (KernelRounds.Figure f : figures) {
-            System.out.printf("%-23s %7d %9.1f %17s %12.2f %9s %12.2f %10s %13s%n", f.name(), f.threads(), f.gflops(), String.format("(%.1f-%.1f)", f.q1(), f.q3()),
+            System.out.printf("%-23s %7d %9s %17s %12.2f %9s %12.2f %10s %13s%n", f.name(), f.threads(), gflops(f.gflops()),
+                    "(" + gflops(f.q1()) + "-" + gflops(f.q3()) + ")",
                     f.ofPeak(), Double.isNaN(f.ofReads()) ? "" : String.format("%.2f", f.ofReads()), f.ofFirstThreads(),
                     Double.isNaN(f.ofScalar()) ? "" : String.format("%.1fx", f.ofScalar()), Double.isNaN(f.ofPlain()) ? "" : String.format("%.2fx", f.ofPlain()));
         }
@@ -162,6 +163,12 @@ final class BenchCommand implements Command {
             System.out.println("wrote " + json);
         }
         return 0;
+    }
+
+    // One decimal as the products run at this shape; three significant digits below 10, where a small --size (or a
+    // short --round-ms, timed before the JIT has compiled the kernels) printed every figure as 0.0.
+    static String gflops(double g) {
+        return g >= 10 || g == 0 ? String.format("%.1f", g) : String.format("%.3g", g);
     }
 
     static String describe(ScaleBenchmark.Size s) {

@@ -122,6 +122,21 @@ class OptionsTest {
     }
 
     @Test
+    void benchKernelsPrintsSmallFiguresToThreeDigitsNotAsZero() {
+        java.util.Locale before = java.util.Locale.getDefault(java.util.Locale.Category.FORMAT);
+        java.util.Locale.setDefault(java.util.Locale.Category.FORMAT, java.util.Locale.ROOT); // as Main sets it
+        try {
+            assertThat(BenchCommand.gflops(34.44)).isEqualTo("34.4");
+            assertThat(BenchCommand.gflops(115.06)).isEqualTo("115.1");
+            assertThat(BenchCommand.gflops(9.876)).isEqualTo("9.88");
+            assertThat(BenchCommand.gflops(0.012345)).isEqualTo("0.0123");
+            assertThat(BenchCommand.gflops(0)).isEqualTo("0.0");
+        } finally {
+            java.util.Locale.setDefault(java.util.Locale.Category.FORMAT, before);
+        }
+    }
+
+    @Test
     void aRefusedOptionIsLeftOutOfTheHelpAndNamedWithItsReasonWhenGiven() throws Exception {
         Options o = options().flag("fast", "go fast").refuse("fast", "does not apply here");
         assertThat(o.help()).doesNotContain("--fast");
