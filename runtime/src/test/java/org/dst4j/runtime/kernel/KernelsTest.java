@@ -1377,7 +1377,7 @@ class KernelsTest {
     @MethodSource("backends")
     void rowReadsSumTheIndexedRowsOfEveryBlockWidth(String label, Kernels k) {
         RandomStream rng = new RandomStream(11);
-        for (int batch : new int[] {1, 2, 3, 5, 8, 15, 16, 17, 33, 48, 64, 100, 128, 130, 256, 300}) {
+        for (int batch : new int[] {0, 1, 2, 3, 5, 8, 15, 16, 17, 33, 48, 64, 100, 128, 130, 256, 300}) {
             int rows = 37;
             try (DenseMatrix x = DenseMatrix.allocate(rows, batch); Arena arena = Arena.ofConfined()) {
                 long[] rowSum = new long[rows];
