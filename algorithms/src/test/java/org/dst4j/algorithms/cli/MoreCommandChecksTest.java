@@ -30,13 +30,13 @@ class MoreCommandChecksTest {
     @Test
     void benchKernelsPrintsEveryFigureAndWritesItsJson() throws Exception {
         Path json = dir.resolve("k.json");
-        String out = org.dst4j.algorithms.Printed.stdout(() -> assertThat(run("bench", "kernels", "--size", "64", "--density", "0.1", "--batch", "8",
+        String out = org.dst4j.algorithms.Printed.stdout(() -> assertThat(run("bench", "kernels", "--size", "64", "--density", "0.1", "--batch", "16",
                 "--threads", "1,2", "--rounds", "2", "--warmup", "0", "--round-ms", "1", "--scalar", "--json", json.toString()).code()).isZero());
         assertThat(out).contains("of peak FMA", "of reads", "vs 1 thread", "vs scalar", "sddmm+sgd", "reads: forward order", "reads: transposed order",
                 "forward (scalar)", "wrote " + json);
         assertThat(out.lines().filter(l -> l.matches("forward +\\d.*")).count()).as("the SIMD forward product on 1 and 2 threads").isEqualTo(2);
         var m = org.dst4j.nn.io.Json.parseObject(org.dst4j.nn.io.Json.readFile(json));
-        assertThat(m).containsEntry("batch", 8L).containsKey("figures");
+        assertThat(m).containsEntry("batch", 16L).containsKey("figures");
         assertUsageError(run("bench", "kernels", "--density", "0"), "dst4j bench: --density: expected a number in [1.0E-9, 1.0], got 0");
         assertUsageError(run("bench", "kernels", "--threads", "0"), "dst4j bench: --threads: each value must be in [1, 4096], got 0");
     }
