@@ -115,16 +115,17 @@ public final class KernelRounds {
         List<String> names = new ArrayList<>();
         names.add(PEAK_FMA);
         names.addAll(PRODUCTS);
-        // Narrower batches are not a bound: the SIMD products gather there, while the reads fall back to scalar loops
-        // (at batch 4 and 16 lanes the products ran 5x faster than their "bound").
-        boolean reads = !kernels.name().equals("panama") || settings.batch() >= kernels.floatLanes();
+        // whole vectors per row: a batch at least a vector wide has a stride of whole vectors (see DenseMatrix)
+        boolean panama = kernels.name().equals("panama"), vectorRows = panama && settings.batch() >= kernels.floatLanes();
+        // Narrower batches have no reads bound: the SIMD products gather there, while the reads fall back to scalar
+        // loops (at batch 4 and 16 lanes the products ran 5x faster than their "bound").
+        boolean reads = !panama || vectorRows;
         if (reads) {
             names.add(READS_FORWARD);
             names.add(READS_TRANSPOSED);
         }
         if (settings.scalar()) names.add("forward (scalar)");
-        // whole vectors per row: a batch at least a vector wide has a stride of whole vectors (see DenseMatrix)
-        boolean plain = settings.plain() && kernels.name().equals("panama") && settings.batch() >= kernels.floatLanes();
+        boolean plain = settings.plain() && vectorRows;
         if (plain) names.add(PLAIN_FORWARD);
         // samples[t][name][round]
         double[][][] samples = new double[threads.length][names.size()][settings.rounds()];
