@@ -138,7 +138,8 @@ final class PanamaKernels implements Kernels {
     // Ten chains hide the FMA latency (4-5 cycles) on CPUs that issue one or two vector FMAs per cycle. Two steps per
     // iteration keep the method over C2's inlining size for hot calls (FreqInlineSize, 325 bytecodes): inlined into a
     // caller's loop (JMH's, or a loop of calls) the tiered C2 code ran at half speed on a Zen 4 (49-51 GFLOP/s on one
-    // thread against 112-115 compiled on its own, alternating 100 ms chunks; 113 with -XX:-TieredCompilation).
+    // thread against 112-115 compiled on its own, alternating 100 ms chunks; 113 with -XX:-TieredCompilation): there C2
+    // re-broadcast m and c from the constant table before every FMA instead of keeping them in registers.
     @Override
     public float fmaProbe(float start, int rounds) {
         FloatVector m = FloatVector.broadcast(sp, FMA_PROBE_M), c = FloatVector.broadcast(sp, FMA_PROBE_C);
