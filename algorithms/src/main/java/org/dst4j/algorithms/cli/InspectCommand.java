@@ -79,6 +79,7 @@ final class InspectCommand implements Command {
             }
             default -> throw new IllegalStateException("unknown classifier " + c.getClass());
         }
+        if (isAutoencoder(c)) d.put("algorithm", "quickselection");
         d.put("inputs", c.inputs());
         d.put("classes", c.classes());
         d.put("standardized_inputs", c.standardizer() != null);
@@ -166,6 +167,11 @@ final class InspectCommand implements Command {
         }
     }
 
+    /** Whether {@code c} is a QuickSelection run's autoencoder (its checkpoint), which reconstructs its inputs rather than classifying. */
+    static boolean isAutoencoder(Classifier c) {
+        return c instanceof SparseClassifier s && s.header().get("provenance") instanceof Map<?, ?> p && "quickselection".equals(p.get("algorithm"));
+    }
+
     @SuppressWarnings("unchecked")
     private static String text(Map<String, Object> d) {
         StringBuilder sb = new StringBuilder();
@@ -174,11 +180,12 @@ final class InspectCommand implements Command {
             case "ensemble" -> "an ensemble of " + parts.size() + " sparse networks"
                     + (((Map<String, Object>) d.get("manifest")).get("variant") instanceof String v ? " (" + v + ")" : "") + ", their probabilities averaged";
             case "multi-head" -> "a multi-head network: a shared backbone and " + (parts.size() - 1) + " heads, their probabilities averaged";
-            default -> "a sparse network";
+            default -> "quickselection".equals(d.get("algorithm")) ? "a sparse denoising autoencoder (QuickSelection's)" : "a sparse network";
         };
         sb.append(d.get("model")).append(": ").append(kind).append('\n');
-        sb.append(String.format(Locale.ROOT, "%d inputs%s, %d classes; %s connections of %s dense (%s), %s parameters with the biases%n",
+        sb.append(String.format(Locale.ROOT, "%d inputs%s, %d %s; %s connections of %s dense (%s), %s parameters with the biases%n",
                 d.get("inputs"), (Boolean) d.get("standardized_inputs") ? " (standardized as in training)" : "", d.get("classes"),
+                "quickselection".equals(d.get("algorithm")) ? "outputs (the inputs reconstructed)" : "classes",
                 grouped(d.get("connections")), grouped(d.get("dense_connections")), percent((Long) d.get("connections"), (Long) d.get("dense_connections")),
                 grouped(d.get("parameters"))));
         sb.append(String.format(Locale.ROOT, "%s on disk, %s off-heap when loaded%n", bytes((Long) d.get("file_bytes")), bytes((Long) d.get("loaded_off_heap_bytes"))));

@@ -46,6 +46,7 @@ final class PredictCommand implements Command {
             throw new UsageException("--seed only chooses a single --data file's held-out test split; this data has its own test set");
         }
         try (Classifier c = loadModel(model, threads)) {
+            requireClassifier(c, model);
             java.util.Map<String, TrainedOn> parts = TrainedOn.ofEach(c);
             // A single file's test split is drawn by a seed; scored with another one it would mix in training samples.
             long seed = o.given("seed") ? o.longValue("seed") : recordedSeed(parts, heldOut, o, model);
@@ -114,6 +115,14 @@ final class PredictCommand implements Command {
         }
     }
 
+    // A QuickSelection checkpoint loads as a network of as many outputs as inputs: its "classes" would be pixels.
+    private static void requireClassifier(Classifier c, Path model) throws UserException {
+        if (InspectCommand.isAutoencoder(c)) {
+            throw new UserException("--model " + model + " is a QuickSelection autoencoder (it reconstructs its " + c.inputs() + " inputs; it does not"
+                    + " classify): its selection is the run's features.csv, and `dst4j export` writes its weights");
+        }
+    }
+
     // The model's own files: a model file, or a model directory's parts and manifest (not a run's charts and logs beside them).
     private static long modelBytes(Path model) {
         long sum = 0;
@@ -158,6 +167,7 @@ final class PredictCommand implements Command {
         String input = stdin ? STDIN : o.path("input").toString();
         try (Classifier c = loadModel(model, threads);
              Dataset samples = stdin ? DataSources.unlabeled(System.in, STDIN) : DataSources.unlabeled(o.path("input"))) {
+            requireClassifier(c, model);
             checkShape("--input " + input, samples.features(), c, model, " (a label column? --input takes feature columns only)");
             warnIfOutOfScale(samples, c, input);
             float[] probs = c.predictProbabilities(samples);

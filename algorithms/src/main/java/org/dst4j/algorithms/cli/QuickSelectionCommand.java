@@ -32,7 +32,11 @@ final class QuickSelectionCommand implements Command {
     @Override public String summary() { return "select the K most informative features with QuickSelection (sparse denoising autoencoder)"; }
 
     static final RunDirectory.Outputs OUTPUTS = RunDirectory.Outputs.of("features.csv", "metrics.jsonl", "selected-pixels.png", "summary.json",
-            "autoencoder.npz");
+            "autoencoder.npz", QuickSelection.CHECKPOINT).resumableFrom(QuickSelection.CHECKPOINT, "summary.json");
+
+    // What a resumed run takes from its checkpoint, not from the command line.
+    private static final List<String> RUN_OPTIONS = List.of("k", "hidden", "epsilon", "zeta", "noise", "fresh-noise", "epochs", "batch", "lr", "momentum",
+            "weight-decay", "dropout", "init", "scale", "output", "seed", "no-standardize", "out", "overwrite");
 
     @Override
     public int run(String[] args) throws UsageException, UserException, IOException, DataFormatException {
@@ -61,7 +65,9 @@ final class QuickSelectionCommand implements Command {
                 .option("trees", "50", "ExtraTrees: trees")
                 .option("random-draws", "5", "random-feature baseline: draws averaged")
                 .option("kmeans-runs", "10", "k-means runs averaged")
-                .flag("save-autoencoder", "also write DIR/autoencoder.npz: the trained autoencoder's weights as SciPy CSR arrays (as export writes a model)"));
+                .flag("save-autoencoder", "also write DIR/autoencoder.npz: the trained autoencoder's weights as SciPy CSR arrays (as export writes a model)")
+                .option("resume", null, "continue the run whose checkpoint is in this directory, as it was set up (give only the data options, "
+                        + "--threads and the evaluation options)"));
         // QuickSelection reads no labels: its data may have none, and a single file may be selected from whole.
         o.option("label-column", "last", "CSV label column: last, first, a 0-based index, or none (every column a feature; no --evaluate)")
                 .option("labels", null, "labels .npy for --data FEATURES.npy (without it: unlabeled, every sample selected from; no --evaluate)")
@@ -74,10 +80,27 @@ final class QuickSelectionCommand implements Command {
         for (String n : List.of("test-data", "labels", "test-labels", "label-column", "test-fraction", "limit-train", "limit-test")) {
             if (madelon && o.given(n)) throw new UsageException("--" + n + " does not apply to --dataset madelon (generated, with a fixed size and split)");
         }
+        Path resume = o.path("resume");
+        QuickSelection.Resumable resumed = null;
+        if (resume != null) {
+            RunDirectory.checkResume(o, resume, QuickSelection.CHECKPOINT, RUN_OPTIONS,
+                    "--threads, the data options and the evaluation options (--evaluate, --eval-k, --trees, --random-draws, --kmeans-runs, --save-autoencoder)");
+            Path file = resume.resolve(QuickSelection.CHECKPOINT);
+            if (!Files.isRegularFile(file)) {
+                // killed outright in its first epoch, before a checkpoint: its log is all there is
+                throw new UserException("--resume " + resume + ": no " + QuickSelection.CHECKPOINT + " there" + (Files.isRegularFile(resume.resolve("metrics.jsonl"))
+                        ? " (a run stopped before its first epoch ended: start it again, with --overwrite)" : ""));
+            }
+            try {
+                resumed = QuickSelection.resumable(file, o.integer("threads", 1, 4096));
+            } catch (IOException e) {
+                throw new UserException("--resume " + resume + ": " + e.getMessage(), e);
+            }
+        }
         String output = o.given("output") ? o.choice("output", "linear", "tanh") : madelon ? "tanh" : "linear";
-        QuickSelectionConfig cfg;
+        QuickSelectionConfig given;
         try {
-            cfg = new QuickSelectionConfig(o.integer("k", 1, Integer.MAX_VALUE), o.integer("hidden", 1, 1 << 24), o.number("epsilon", 1e-9, 1e9),
+            given = new QuickSelectionConfig(o.integer("k", 1, Integer.MAX_VALUE), o.integer("hidden", 1, 1 << 24), o.number("epsilon", 1e-9, 1e9),
                     o.number("zeta", 0, 0.99), (float) o.number("noise", 0, 1e3), o.flag("fresh-noise"), o.integer("epochs", 1, 1_000_000),
                     o.integer("batch", 1, 1 << 20), (float) o.number("lr", 1e-12, 1e3), (float) o.number("momentum", 0, 0.999999),
                     (float) o.number("weight-decay", 0, 1), (float) o.number("dropout", 0, 0.99), SetCommand.init(o), output, o.longValue("seed"),
@@ -85,11 +108,14 @@ final class QuickSelectionCommand implements Command {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
-        QuickSelection.Scaling scaling = o.given("scale") ? QuickSelection.Scaling.parse(o.choice("scale", "standardize", "center", "none"))
+        QuickSelection.Scaling givenScaling = o.given("scale") ? QuickSelection.Scaling.parse(o.choice("scale", "standardize", "center", "none"))
                 : o.flag("no-standardize") ? QuickSelection.Scaling.NONE : QuickSelection.Scaling.STANDARDIZE;
-        if (o.given("scale") && o.flag("no-standardize") && scaling != QuickSelection.Scaling.NONE) {
+        if (o.given("scale") && o.flag("no-standardize") && givenScaling != QuickSelection.Scaling.NONE) {
             throw new UsageException("--scale " + o.string("scale") + " contradicts --no-standardize");
         }
+        // a resumed run as its checkpoint set it up: its seed also generates or splits its data
+        QuickSelectionConfig cfg = resumed != null ? resumed.config() : given;
+        QuickSelection.Scaling scaling = resumed != null ? resumed.scaling() : givenScaling;
         if (!o.flag("evaluate")) {
             for (String n : new String[] {"eval-k", "trees", "random-draws", "kmeans-runs"}) {
                 if (o.given(n)) throw new UsageException("--" + n + " sets up the evaluation; it applies only with --evaluate");
@@ -99,7 +125,7 @@ final class QuickSelectionCommand implements Command {
         // Read before training, not after it: a bad value used to surface only once the whole selection had run.
         int trees = o.integer("trees", 1, 100_000), draws = o.integer("random-draws", 1, 1000), runs = o.integer("kmeans-runs", 1, 1000);
         WholeFile whole = madelon ? null : WholeFile.of(o);
-        RunDirectory.precheck(o, OUTPUTS);
+        if (resume == null) RunDirectory.precheck(o, OUTPUTS);
         MadelonLike synthetic = null;
         // data is null when a whole file is selected from: there is no test split to evaluate on.
         try (DatasetSplit data = madelon ? (synthetic = MadelonLike.standard(cfg.seed())).split() : whole != null ? null : loadData(o, cfg.seed());
@@ -124,14 +150,21 @@ final class QuickSelectionCommand implements Command {
             }
             System.err.printf("dst4j quickselection: %s, %d samples, %d features; autoencoder %d-%d-%d%n", train.name(), train.samples(),
                     train.features(), train.features(), cfg.hidden(), train.features());
-            Path out = RunDirectory.claim(o, OUTPUTS);
-            Files.createDirectories(out);
+            Path out;
+            if (resume == null) {
+                out = RunDirectory.claim(o, OUTPUTS);
+                Files.createDirectories(out);
+            } else {
+                out = resume;
+                RunDirectory.resuming(resume); // a Ctrl-C waits for the training to stop between batches
+                AtomicFiles.removeTemporaries(resume, OUTPUTS.globs()); // of writes a kill interrupted
+            }
             Progress progress = new Progress(cfg.epochs());
             long t0 = System.nanoTime();
-            List<EpochMetrics> history = new ArrayList<>();
             QuickSelection.Result result;
-            try (MetricsLog log = MetricsLog.create(out.resolve("metrics.jsonl"))) {
-                result = QuickSelection.select(cfg, train, scaling, new QuickSelection.Progress() {
+            int done = resumed != null ? resumed.epochsDone() : 0;
+            try (MetricsLog log = done > 0 ? MetricsLog.resume(out.resolve("metrics.jsonl"), done) : MetricsLog.create(out.resolve("metrics.jsonl"))) {
+                QuickSelection.Progress listener = new QuickSelection.Progress() {
                     @Override public void batch(int epoch, int done, int total) {
                         progress.batch(epoch, done, total);
                     }
@@ -146,19 +179,22 @@ final class QuickSelectionCommand implements Command {
                     }
 
                     @Override public void epoch(EpochMetrics m) {
-                        history.add(m);
                         progress.line(String.format("epoch %d/%d  reconstruction loss %.4f  connections %d  %.2fs (evolution %.3fs)",
                                 m.epoch(), cfg.epochs(), m.trainLoss(), m.connections(), m.epochSeconds(), m.evolutionSeconds()));
                         try {
-                            log.append(record(m));
+                            log.append(QuickSelection.record(m));
                         } catch (IOException e) {
                             throw new java.io.UncheckedIOException(e);
                         }
                     }
-                });
+                };
+                Path checkpoint = out.resolve(QuickSelection.CHECKPOINT);
+                result = resume != null ? QuickSelection.resume(checkpoint, train, cfg.threads(), listener)
+                        : QuickSelection.select(cfg, train, scaling, listener, checkpoint);
             } catch (java.io.UncheckedIOException e) {
                 throw e.getCause();
             }
+            if (resume != null && done == cfg.epochs()) System.out.println("no epochs run: the checkpoint's run had finished");
             double seconds = (System.nanoTime() - t0) / 1e9;
             int[] selected = result.top();
             writeFeatures(out.resolve("features.csv"), result, columns);
@@ -173,14 +209,17 @@ final class QuickSelectionCommand implements Command {
                     wrote.add(png.toString());
                 }
             }
-            System.out.printf("selected %s in %.1f s (median epoch %.3f s); peak RSS %s; wrote %s%n", RunSummary.count(cfg.k(), "feature"), seconds,
-                    RunSummary.medianEpochSeconds(history), RunSummary.peakRss(), String.join(", ", wrote));
+            // a resumed run's median covers the whole run, the epochs before the interruption included; its seconds are this part's
+            System.out.printf("selected %s in %.1f s%s (median epoch %.3f s); peak RSS %s; wrote %s%n", RunSummary.count(cfg.k(), "feature"), seconds,
+                    resume != null ? " after resuming at epoch " + done : "", RunSummary.medianEpochSeconds(result.history()), RunSummary.peakRss(),
+                    String.join(", ", wrote));
             Map<String, Object> summary = new LinkedHashMap<>();
             summary.put("config", cfg.toMap());
             summary.put("scaling", scaling.label());
             summary.put("data", train.name());
             summary.put("train_samples", train.samples()); // --limit-train is not in the name
             summary.put("selection_seconds", seconds);
+            if (resume != null) summary.put("resumed_after_epoch", done); // selection_seconds is then the resumed part's
             summary.put("selected", selected);
             if (columns != null) {
                 int[] at = columns.columns();
@@ -341,15 +380,5 @@ final class QuickSelectionCommand implements Command {
                 return all.subset(java.util.stream.IntStream.range(0, limit).toArray());
             }
         }
-    }
-
-    private static Map<String, Object> record(EpochMetrics m) {
-        Map<String, Object> r = new LinkedHashMap<>();
-        r.put("epoch", m.epoch());
-        r.put("train_loss", m.trainLoss());
-        r.put("connections", m.connections());
-        r.put("epoch_seconds", m.epochSeconds());
-        r.put("evolution_seconds", m.evolutionSeconds());
-        return r;
     }
 }

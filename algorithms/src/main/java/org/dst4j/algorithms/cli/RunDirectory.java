@@ -255,10 +255,15 @@ final class RunDirectory {
      * checkpoint itself, most likely) is refused, pointing to its directory when it holds {@code checkpoint}.
      */
     static void checkResume(Options o, Path dir, String checkpoint, String... runOptions) throws UsageException, UserException {
-        List<String> ignored = java.util.Arrays.stream(runOptions).filter(o::given).map(n -> "--" + n).toList();
+        checkResume(o, dir, checkpoint, List.of(runOptions), "--threads, --seed and the data options");
+    }
+
+    // applies: what the refusal of a run option says may be given with --resume
+    static void checkResume(Options o, Path dir, String checkpoint, List<String> runOptions, String applies) throws UsageException, UserException {
+        List<String> ignored = runOptions.stream().filter(o::given).map(n -> "--" + n).toList();
         if (!ignored.isEmpty()) {
             throw new UsageException("--resume continues the run as its checkpoint defines it; drop " + String.join(", ", ignored)
-                    + " (with --resume only --threads, --seed and the data options apply)");
+                    + " (with --resume only " + applies + " apply)");
         }
         if (o.given("seed") && !DataArgs.heldOut(o)) {
             throw new UsageException("--seed with --resume only chooses a single --data file's held-out test split; this data has its own test set");

@@ -688,9 +688,7 @@ public final class FreeTickets {
             try {
                 Map<String, Object> t = Json.getObject(h, "training");
                 FreeTicketsConfig cfg = FreeTicketsConfig.fromMap(Json.getObject(t, "config"), threads);
-                if (!(t.get("standardize") instanceof Boolean standardize)) {
-                    throw new IllegalArgumentException("field 'standardize': expected true or false, got " + t.get("standardize"));
-                }
+                boolean standardize = Json.getBoolean(t, "standardize");
                 int member = Json.getInt(t, "member");
                 int last = cfg.variant() == Variant.DST ? cfg.members() - 1 : 0;
                 if (member < 0 || member > last) throw new IllegalArgumentException("field 'member': " + member + " is not in [0, " + last + "]");

@@ -463,7 +463,7 @@ public final class NeuroTrails {
             Path file = dir.resolve(CHECKPOINT);
             if (!Files.isRegularFile(file)) {
                 throw new IOException(dir + ": no " + CHECKPOINT + " there" + (Files.isRegularFile(dir.resolve(FreeTickets.CHECKPOINT))
-                        ? " (it holds " + FreeTickets.CHECKPOINT + ", the checkpoint of a freetickets or set run: that command's --resume continues it)"
+                        ? " (it holds " + FreeTickets.CHECKPOINT + ", the checkpoint of a freetickets, set or quickselection run: that command's --resume continues it)"
                         : Files.exists(dir.resolve(METRICS)) ? " (the run had finished: its results are in " + METRICS + ")"
                         : Files.exists(dir.resolve(LOG)) ? " (the run stopped before its first epoch was saved: start it again, with --overwrite)" : ""));
             }
@@ -471,10 +471,7 @@ public final class NeuroTrails {
                 Map<String, Object> h = Json.parseObject(Json.readFile(file));
                 Map<String, Object> t = Json.getObject(h, "training");
                 NeuroTrailsConfig cfg = NeuroTrailsConfig.fromMap(Json.getObject(t, "config"), threads);
-                if (!(t.get("standardize") instanceof Boolean standardize)) {
-                    throw new IllegalArgumentException("field 'standardize': expected true or false, got " + t.get("standardize"));
-                }
-                if (!(t.get("compare") instanceof Boolean compare)) throw new IllegalArgumentException("field 'compare': expected true or false, got " + t.get("compare"));
+                boolean standardize = Json.getBoolean(t, "standardize"), compare = Json.getBoolean(t, "compare");
                 int epochsDone = Json.getInt(t, "epochs_done");
                 if (epochsDone < 1 || epochsDone > cfg.epochs()) {
                     throw new IllegalArgumentException("field 'epochs_done': " + epochsDone + " is not in [1, " + cfg.epochs() + "]");

@@ -3,17 +3,26 @@ package org.dst4j.algorithms.quickselection;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.Standardizer;
 import org.dst4j.nn.evolution.TopologyEvolution;
 import org.dst4j.nn.init.Density;
 import org.dst4j.nn.init.WeightInit;
+import org.dst4j.nn.io.CheckpointFile;
+import org.dst4j.nn.io.Json;
 import org.dst4j.nn.layer.Activation;
 import org.dst4j.nn.loss.MeanSquaredError;
+import org.dst4j.nn.model.ModelFile;
 import org.dst4j.nn.network.MlpConfig;
 import org.dst4j.nn.network.SparseMlp;
 import org.dst4j.nn.optim.LearningRate;
@@ -24,6 +33,7 @@ import org.dst4j.nn.train.Trainer;
 import org.dst4j.runtime.kernel.KernelProvider;
 import org.dst4j.runtime.kernel.ParallelKernels;
 import org.dst4j.runtime.parallel.WorkerPool;
+import org.dst4j.runtime.random.RandomStream;
 import org.dst4j.runtime.random.RngStreams;
 import org.dst4j.runtime.record.ArrayRecords;
 import org.dst4j.runtime.sparse.CsrMatrix;
@@ -176,32 +186,127 @@ public final class QuickSelection {
      *     next batch, naming the last completed epoch, and the thread's interrupt flag stays set
      */
     public static Result select(QuickSelectionConfig cfg, Dataset train, Scaling scaling, Progress progress) {
+        try {
+            return select(cfg, train, scaling, progress, null);
+        } catch (IOException e) { // nothing is written without a checkpoint file
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The checkpoint's file name in a run directory: what the command line writes with {@link #select} and resumes. */
+    public static final String CHECKPOINT = "checkpoint.dst4j";
+
+    /**
+     * {@link #select(QuickSelectionConfig, Dataset, Scaling, Progress)}, writing {@code checkpoint} (when not null)
+     * atomically after every epoch: the autoencoder with its SGD state, the scaling, the training state and the
+     * epochs' figures — what {@link #resume} continues from. The file is left in place at the end.
+     *
+     * @throws IOException if writing the checkpoint fails
+     * @throws java.util.concurrent.CancellationException if the calling thread is interrupted (as for the other
+     *     {@code select}); the checkpoint then holds the last completed epoch
+     */
+    public static Result select(QuickSelectionConfig cfg, Dataset train, Scaling scaling, Progress progress, Path checkpoint) throws IOException {
         Objects.requireNonNull(cfg, "cfg");
         Objects.requireNonNull(train, "train");
         Objects.requireNonNull(scaling, "scaling");
         train.requireTrainingSamples();
         // Before training, not when the result is built after it.
         if (cfg.k() > train.features()) throw new IllegalArgumentException("k " + cfg.k() + " exceeds the " + train.features() + " features of " + train.name());
-        Progress p = progress != null ? progress : new Progress() {};
-        int d = train.features();
         RngStreams rng = new RngStreams(cfg.seed());
         Standardizer std = scaling.fit(train);
+        SparseMlp net = SparseMlp.create(mlpConfig(cfg, train.features()), rng.stream("init"), rng.stream("dropout").nextLong());
+        Trainer.State state = new Trainer.State(rng.stream("shuffle"), rng.stream("evolution"));
+        return run(cfg, train, scaling, std, net, new Sgd(cfg.momentum(), cfg.weightDecay()), state, new ArrayList<>(), progress, checkpoint);
+    }
+
+    /**
+     * What a checkpoint's run is, read without loading its network.
+     *
+     * @param config its settings, with the threads given to {@link #resumable}
+     * @param scaling how it scales its inputs
+     * @param epochsDone the epochs it has completed (of {@code config.epochs()})
+     */
+    public record Resumable(QuickSelectionConfig config, Scaling scaling, int epochsDone) {}
+
+    /**
+     * Reads what {@code checkpoint}'s run is, so that a caller can load its data (its seed draws a held-out split or a
+     * generated dataset) before {@link #resume}.
+     *
+     * @throws IOException if the file is missing, unreadable or not a QuickSelection checkpoint (naming it and the field)
+     */
+    public static Resumable resumable(Path checkpoint, int threads) throws IOException {
+        Saved s = readCheckpoint(checkpoint, threads);
+        return new Resumable(s.cfg, s.scaling, s.state.epochsDone);
+    }
+
+    /**
+     * Continues the run whose checkpoint is {@code checkpoint} to its configured epochs, rewriting the checkpoint after
+     * each; the result is the one the uninterrupted run would have ended with, its history every epoch of the run.
+     *
+     * @param train the run's training data, checked against the checkpoint's checksum
+     * @param threads worker threads for the rest of the run (the result does not depend on them)
+     * @throws IOException if there is no readable checkpoint, it is not a QuickSelection one, the data differs, or
+     *     writing fails
+     * @throws IllegalArgumentException if {@code threads < 1}
+     * @throws java.util.concurrent.CancellationException if the calling thread is interrupted, as for {@link #select}
+     */
+    public static Result resume(Path checkpoint, Dataset train, int threads, Progress progress) throws IOException {
+        Objects.requireNonNull(checkpoint, "checkpoint");
+        Objects.requireNonNull(train, "train");
+        Saved s = readCheckpoint(checkpoint, threads);
+        if (train.checksum() != s.dataChecksum) {
+            throw new IOException(checkpoint + ": the training data differs from the run's, which trained on " + s.dataName + " (" + s.trainSamples
+                    + " samples, checksum " + Long.toHexString(s.dataChecksum) + "); give the data options the run was started with");
+        }
+        Sgd sgd = new Sgd(s.cfg.momentum(), s.cfg.weightDecay());
+        ModelFile.Loaded loaded = ModelFile.load(checkpoint, sgd);
+        // An edited file: a network unlike its config trained on under the wrong description.
+        MlpConfig built = mlpConfig(s.cfg, train.features());
+        if (!loaded.net().config().equals(built)) {
+            loaded.net().close();
+            throw new IOException(checkpoint + " holds the network " + loaded.net().config() + ", but its settings on this data make " + built + " (file edited?)");
+        }
+        if ((loaded.standardizer() == null) != (s.scaling == Scaling.NONE)) {
+            loaded.net().close();
+            throw new IOException(checkpoint + ": its scaling is " + s.scaling.label() + " but the file " + (loaded.standardizer() == null ? "holds none" : "holds one")
+                    + " (file edited?)");
+        }
+        return run(s.cfg, train, s.scaling, loaded.standardizer(), loaded.net(), sgd, s.state, new ArrayList<>(s.history), progress, checkpoint);
+    }
+
+    private static MlpConfig mlpConfig(QuickSelectionConfig cfg, int d) {
+        return new MlpConfig(new int[] {d, cfg.hidden(), d}, "sigmoid", 0f, Activation.parse(cfg.output()), cfg.dropout(),
+                new Density.ErdosRenyi(cfg.epsilon()), WeightInit.parse(cfg.init()));
+    }
+
+    // Trains net (which it owns: closed at the end, or on failure) from state to cfg.epochs() and ranks the features.
+    private static Result run(QuickSelectionConfig cfg, Dataset train, Scaling scaling, Standardizer std, SparseMlp net, Sgd sgd,
+                              Trainer.State state, List<EpochMetrics> history, Progress progress, Path checkpoint) throws IOException {
+        Progress p = progress != null ? progress : new Progress() {};
+        RngStreams rng = new RngStreams(cfg.seed());
         WeightInit init = WeightInit.parse(cfg.init());
-        MlpConfig mlp = new MlpConfig(new int[] {d, cfg.hidden(), d}, "sigmoid", 0f, Activation.parse(cfg.output()), cfg.dropout(),
-                new Density.ErdosRenyi(cfg.epsilon()), init);
-        Sgd sgd = new Sgd(cfg.momentum(), cfg.weightDecay());
         Trainer.Settings settings = new Trainer.Settings(cfg.epochs(), cfg.batch(), new LearningRate.Constant(cfg.lr()), sgd,
                 new MeanSquaredError(), TopologyEvolution.set(cfg.zeta(), init), 1000,
                 new InputNoise(cfg.noise(), rng.stream("noise").nextLong(), cfg.freshNoise()));
-        List<EpochMetrics> history = new ArrayList<>();
-        try (WorkerPool pool = new WorkerPool(cfg.threads());
-             SparseMlp net = SparseMlp.create(mlp, rng.stream("init"), rng.stream("dropout").nextLong())) {
+        try (net; WorkerPool pool = new WorkerPool(cfg.threads())) {
+            Map<String, Object> provenance = checkpoint == null ? null : ModelFile.provenance("quickselection", cfg.seed(), train.name(), train.checksum(),
+                    Map.of("train_samples", train.samples()));
             ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
-            Trainer.State state = new Trainer.State(rng.stream("shuffle"), rng.stream("evolution"));
             new Trainer(pk, settings).run(net, train, null, std, state, new Trainer.Listener() {
                 @Override public void epochDone(EpochMetrics m, Trainer.State s) {
                     history.add(m);
                     p.epoch(m);
+                    if (checkpoint == null) return;
+                    try {
+                        ModelFile.save(checkpoint, net, sgd, std, header(cfg, scaling, s, history, provenance));
+                    } catch (IOException e) {
+                        // An interrupt that lands in the write closes its channel: it is the cancellation it is.
+                        if (Thread.currentThread().isInterrupted()) {
+                            throw new java.util.concurrent.CancellationException("training interrupted after epoch " + m.epoch() + " while writing "
+                                    + checkpoint + " (" + e.getMessage() + "); it holds the run as of the last epoch it was written at");
+                        }
+                        throw new Trainer.FileWriteException(e);
+                    }
                 }
 
                 @Override public void batchDone(int epoch, int done, int total) {
@@ -211,6 +316,84 @@ public final class QuickSelection {
             p.trained(net, std);
             double[] strength = inputStrength(net.layers().getFirst().weights());
             return new Result(rank(strength), strength, history, cfg.k());
+        } catch (Trainer.FileWriteException e) {
+            throw e.getCause();
+        }
+    }
+
+    private static Map<String, Object> header(QuickSelectionConfig cfg, Scaling scaling, Trainer.State s, List<EpochMetrics> history,
+                                              Map<String, Object> provenance) {
+        Map<String, Object> t = new LinkedHashMap<>();
+        t.put("config", cfg.toMap());
+        t.put("scaling", scaling.label());
+        t.put("epochs_done", s.epochsDone);
+        t.put("step", s.step);
+        t.put("rng_shuffle", s.shuffle.state());
+        t.put("rng_evolution", s.evolution.state());
+        List<Object> h = new ArrayList<>();
+        for (EpochMetrics m : history) h.add(record(m));
+        t.put("history", h);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("training", t);
+        out.put("provenance", provenance);
+        return out;
+    }
+
+    /** An epoch's figures as the checkpoint and the command line's {@code metrics.jsonl} record them. */
+    public static Map<String, Object> record(EpochMetrics m) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("epoch", m.epoch());
+        r.put("train_loss", m.trainLoss());
+        r.put("connections", m.connections());
+        r.put("epoch_seconds", m.epochSeconds());
+        r.put("evolution_seconds", m.evolutionSeconds());
+        r.put("learning_rate", m.learningRate());
+        return r;
+    }
+
+    private record Saved(QuickSelectionConfig cfg, Scaling scaling, Trainer.State state, List<EpochMetrics> history, String dataName, long dataChecksum,
+                         long trainSamples) {}
+
+    // The header alone: a bad field is named before any network memory is taken.
+    private static Saved readCheckpoint(Path file, int threads) throws IOException {
+        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        if (!Files.isRegularFile(file)) throw new IOException(file + ": no such checkpoint");
+        Map<String, Object> h;
+        try (CheckpointFile.Index ix = CheckpointFile.open(file)) {
+            h = ix.header();
+        }
+        // Another command's checkpoint is named as such, not as a QuickSelection checkpoint missing fields.
+        if (h.get("provenance") instanceof Map<?, ?> pv && pv.get("algorithm") instanceof String a && !a.equals("quickselection")) {
+            throw new IOException(file + " is the checkpoint of a " + a + " run, not of a QuickSelection run");
+        }
+        try {
+            Map<String, Object> t = Json.getObject(h, "training"), pv = Json.getObject(h, "provenance");
+            QuickSelectionConfig cfg = QuickSelectionConfig.fromMap(Json.getObject(t, "config"), threads);
+            Scaling scaling = Scaling.parse(Json.getString(t, "scaling"));
+            Trainer.State state = new Trainer.State(new RandomStream(0), new RandomStream(0));
+            state.epochsDone = Json.getInt(t, "epochs_done");
+            state.step = Json.getLong(t, "step");
+            if (state.epochsDone < 1 || state.epochsDone > cfg.epochs()) {
+                throw new IllegalArgumentException("field 'epochs_done': " + state.epochsDone + " is not in [1, " + cfg.epochs() + "], the run's epochs");
+            }
+            if (state.step < 0) throw new IllegalArgumentException("field 'step': expected a count >= 0, got " + state.step);
+            state.shuffle.restore(Json.getLongs(t, "rng_shuffle"));
+            state.evolution.restore(Json.getLongs(t, "rng_evolution"));
+            if (!(t.get("history") instanceof List<?> records) || records.size() != state.epochsDone) {
+                throw new IllegalArgumentException("field 'history': expected one record per epoch done (" + state.epochsDone + ")");
+            }
+            List<EpochMetrics> history = new ArrayList<>();
+            for (Object o : records) {
+                if (!(o instanceof Map<?, ?>)) throw new IllegalArgumentException("field 'history': expected objects");
+                @SuppressWarnings("unchecked") Map<String, Object> r = (Map<String, Object>) o;
+                history.add(new EpochMetrics(Json.getInt(r, "epoch"), Json.getDouble(r, "train_loss"), Double.NaN, Double.NaN, Double.NaN,
+                        Json.getLong(r, "connections"), Json.getDouble(r, "epoch_seconds"), Json.getDouble(r, "evolution_seconds"), 0,
+                        (float) Json.getDouble(r, "learning_rate")));
+            }
+            if (!h.containsKey("optimizer_steps")) throw new IllegalArgumentException("no optimizer state (a copy of a finished model?)");
+            return new Saved(cfg, scaling, state, history, Json.getString(pv, "data"), Json.getLong(pv, "data_checksum"), Json.getLong(pv, "train_samples"));
+        } catch (IllegalArgumentException e) {
+            throw new IOException(file + " is not a QuickSelection training checkpoint (" + e.getMessage() + ")");
         }
     }
 

@@ -2,6 +2,7 @@ package org.dst4j.algorithms.quickselection;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.dst4j.nn.io.Json;
 import java.util.Objects;
 import org.dst4j.algorithms.ConfigChecks;
 import org.dst4j.nn.init.WeightInit;
@@ -124,5 +125,17 @@ public record QuickSelectionConfig(int k, int hidden, double epsilon, double zet
         m.put("output", output);
         m.put("seed", seed);
         return m;
+    }
+
+    /**
+     * The config {@link #toMap} wrote, with {@code threads} (which a map does not record).
+     *
+     * @throws IllegalArgumentException naming a missing or mistyped field, or a value the config refuses
+     */
+    public static QuickSelectionConfig fromMap(Map<String, Object> m, int threads) {
+        return new QuickSelectionConfig(Json.getInt(m, "k"), Json.getInt(m, "hidden"), Json.getDouble(m, "epsilon"), Json.getDouble(m, "zeta"),
+                (float) Json.getDouble(m, "noise"), Json.getBoolean(m, "fresh_noise"), Json.getInt(m, "epochs"), Json.getInt(m, "batch"),
+                (float) Json.getDouble(m, "learning_rate"), (float) Json.getDouble(m, "momentum"), (float) Json.getDouble(m, "weight_decay"),
+                (float) Json.getDouble(m, "dropout"), Json.getString(m, "init"), Json.getString(m, "output"), Json.getLong(m, "seed"), threads);
     }
 }

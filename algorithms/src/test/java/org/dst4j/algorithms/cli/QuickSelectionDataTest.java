@@ -39,6 +39,36 @@ class QuickSelectionDataTest {
         return all;
     }
 
+    // A run keeps its checkpoint; --resume continues it with the data options (and --threads, evaluation options) only,
+    // and a finished one ends again with its selection, training nothing. A stopped run resumed: QuickSelectionResumeTest.
+    @Test
+    void aRunResumesFromItsCheckpointWithOnlyTheDataOptionsGiven() throws Exception {
+        Path out = dir.resolve("qs");
+        String table = table().toString();
+        var o = run(args("quickselection", "--k", "3", "--data", table, "--label-column", "2", "--out", out.toString()));
+        assertThat(o.code()).as(o.err()).isZero();
+        assertThat(out.resolve("checkpoint.dst4j")).isRegularFile();
+        byte[] features = Files.readAllBytes(out.resolve("features.csv"));
+        String stdout = org.dst4j.algorithms.Printed.stdout(() -> {
+            var r = run("quickselection", "--resume", out.toString(), "--data", table, "--label-column", "2", "--threads", "2");
+            assertThat(r.code()).as(r.err()).isZero();
+        });
+        assertThat(stdout).contains("no epochs run: the checkpoint's run had finished").contains("after resuming at epoch 1");
+        assertThat(Files.readAllBytes(out.resolve("features.csv"))).isEqualTo(features);
+        assertThat(Files.readString(out.resolve("summary.json"))).contains("\"resumed_after_epoch\":1");
+        assertUsageError(run("quickselection", "--resume", out.toString(), "--data", table, "--label-column", "2", "--k", "4", "--seed", "7"),
+                "dst4j quickselection: --resume continues the run as its checkpoint defines it; drop --k, --seed (with --resume only --threads, the data"
+                        + " options and the evaluation options (--evaluate, --eval-k, --trees, --random-draws, --kmeans-runs, --save-autoencoder) apply)");
+        var other = run("quickselection", "--resume", out.toString(), "--data", table, "--label-column", "2", "--test-fraction", "0.5");
+        assertThat(other.code()).isEqualTo(1);
+        assertThat(other.err()).contains("the training data differs from the run's");
+        var none = run("quickselection", "--resume", dir.toString(), "--data", table);
+        assertThat(none.err()).isEqualTo("dst4j quickselection: --resume " + dir + ": no checkpoint.dst4j there");
+        Files.delete(out.resolve("checkpoint.dst4j")); // as a run killed in its first epoch leaves it
+        assertThat(run("quickselection", "--resume", out.toString(), "--data", table).err()).isEqualTo("dst4j quickselection: --resume " + out
+                + ": no checkpoint.dst4j there (a run stopped before its first epoch ended: start it again, with --overwrite)");
+    }
+
     // features.csv said only "index", the feature's position once the label column is taken out: feature 2 was
     // the file's column 3 ("b"), and nothing said so.
     @Test

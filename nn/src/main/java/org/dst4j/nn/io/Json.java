@@ -389,6 +389,12 @@ public final class Json {
         return n.doubleValue();
     }
 
+    /** {@code m.get(key)} as a boolean, or an error naming the key. */
+    public static boolean getBoolean(Map<String, Object> m, String key) {
+        if (!(m.get(key) instanceof Boolean b)) throw new IllegalArgumentException("field '" + key + "': expected true or false, got " + m.get(key));
+        return b;
+    }
+
     /** {@code m.get(key)} as a string, or an error naming the key. */
     public static String getString(Map<String, Object> m, String key) {
         if (!(m.get(key) instanceof String s)) throw new IllegalArgumentException("field '" + key + "': expected a string, got " + m.get(key));

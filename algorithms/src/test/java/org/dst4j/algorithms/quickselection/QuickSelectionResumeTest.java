@@ -1,0 +1,133 @@
+package org.dst4j.algorithms.quickselection;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import org.dst4j.nn.data.Dataset;
+import org.dst4j.nn.data.MadelonLike;
+import org.dst4j.nn.train.EpochMetrics;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class QuickSelectionResumeTest {
+    @TempDir Path dir;
+
+    // dropout (0.2 by default) draws its masks from the step count, which a resume has to restore
+    private static final QuickSelectionConfig CFG = QuickSelectionConfig.defaults().withK(10).withHidden(24).withEpochs(6).withBatch(50).withThreads(1);
+
+    // Interrupts the calling thread in the first batch after `epochs` epochs, as Ctrl-C does.
+    private static QuickSelection.Progress stopAfter(int epochs) {
+        return new QuickSelection.Progress() {
+            int done;
+
+            @Override public void epoch(EpochMetrics m) {
+                done++;
+            }
+
+            @Override public void batch(int epoch, int batch, int total) {
+                if (done == epochs && batch == 1) Thread.currentThread().interrupt();
+            }
+        };
+    }
+
+    @Test
+    void aRunStoppedAfterAnyEpochAndResumedOnOtherThreadsEndsWithTheUninterruptedSelection() throws IOException {
+        for (QuickSelection.Scaling scaling : QuickSelection.Scaling.values()) {
+            try (MadelonLike m = MadelonLike.generate(3, 300, 40, 5, 5, 30)) {
+                Dataset train = m.split().train();
+                QuickSelectionConfig cfg = CFG.withOutput(scaling == QuickSelection.Scaling.NONE ? "tanh" : "linear");
+                Path whole = dir.resolve("whole-" + scaling.label());
+                Files.createDirectories(whole);
+                QuickSelection.Result full = QuickSelection.select(cfg, train, scaling, null, whole.resolve(QuickSelection.CHECKPOINT));
+                assertThat(QuickSelection.select(cfg, train, scaling, null).strength()).as("the checkpoint changes nothing").containsExactly(full.strength());
+                assertThat(QuickSelection.resumable(whole.resolve(QuickSelection.CHECKPOINT), 1).epochsDone()).isEqualTo(6);
+                for (int k = 1; k < cfg.epochs(); k++) {
+                    Path run = dir.resolve(scaling.label() + "-" + k);
+                    Files.createDirectories(run);
+                    Path file = run.resolve(QuickSelection.CHECKPOINT);
+                    int stopped = k;
+                    assertThatThrownBy(() -> QuickSelection.select(cfg, train, scaling, stopAfter(stopped), file)).isInstanceOf(CancellationException.class);
+                    assertThat(Thread.interrupted()).isTrue();
+                    QuickSelection.Resumable r = QuickSelection.resumable(file, 2);
+                    assertThat(r.epochsDone()).isEqualTo(k);
+                    assertThat(r.config()).isEqualTo(cfg.withThreads(2));
+                    assertThat(r.scaling()).isEqualTo(scaling);
+                    int[] trained = {0};
+                    QuickSelection.Result resumed = QuickSelection.resume(file, train, 2, new QuickSelection.Progress() {
+                        @Override public void epoch(EpochMetrics e) {
+                            trained[0]++;
+                        }
+                    });
+                    assertThat(trained[0]).as("epochs trained after %d", k).isEqualTo(cfg.epochs() - k);
+                    assertThat(resumed.strength()).as("stopped after %d, %s", k, scaling).containsExactly(full.strength());
+                    assertThat(resumed.ranking()).containsExactly(full.ranking());
+                    assertThat(resumed.history()).extracting(EpochMetrics::trainLoss).containsExactlyElementsOf(losses(full.history()));
+                    assertThat(resumed.history()).extracting(EpochMetrics::connections)
+                            .containsExactlyElementsOf(full.history().stream().map(EpochMetrics::connections).toList());
+                    assertThat(QuickSelection.resumable(file, 1).epochsDone()).isEqualTo(cfg.epochs());
+                }
+            }
+        }
+    }
+
+    private static List<Double> losses(List<EpochMetrics> h) {
+        return h.stream().map(EpochMetrics::trainLoss).toList();
+    }
+
+    @Test
+    void aFinishedRunResumesToItsSelectionWithoutTraining() throws IOException {
+        try (MadelonLike m = MadelonLike.generate(3, 300, 40, 5, 5, 30)) {
+            Dataset train = m.split().train();
+            Path file = dir.resolve(QuickSelection.CHECKPOINT);
+            QuickSelection.Result full = QuickSelection.select(CFG, train, QuickSelection.Scaling.CENTER, null, file);
+            QuickSelection.Result again = QuickSelection.resume(file, train, 1, new QuickSelection.Progress() {
+                @Override public void batch(int epoch, int done, int total) {
+                    throw new AssertionError("trained");
+                }
+            });
+            assertThat(again.strength()).containsExactly(full.strength());
+            assertThat(again.history()).hasSize(CFG.epochs());
+        }
+    }
+
+    @Test
+    void resumeRefusesOtherDataOtherCheckpointsAndEditedOnes() throws Exception {
+        try (MadelonLike m = MadelonLike.generate(3, 300, 40, 5, 5, 30); MadelonLike other = MadelonLike.generate(4, 300, 40, 5, 5, 30)) {
+            Dataset train = m.split().train();
+            Path file = dir.resolve(QuickSelection.CHECKPOINT);
+            assertThatThrownBy(() -> QuickSelection.select(CFG, train, QuickSelection.Scaling.STANDARDIZE, stopAfter(2), file))
+                    .isInstanceOf(CancellationException.class);
+            Thread.interrupted();
+            assertThatThrownBy(() -> QuickSelection.resume(file, other.split().train(), 1, null)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("the training data differs from the run's");
+            assertThatThrownBy(() -> QuickSelection.resume(dir.resolve("none.dst4j"), train, 1, null)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("no such checkpoint");
+            assertThatThrownBy(() -> QuickSelection.resume(file, train, 0, null)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("threads must be >= 1");
+            // an edited count of epochs done, and another command's checkpoint, are named as such
+            Path edited = dir.resolve("edited.dst4j");
+            org.dst4j.nn.optim.Sgd sgd = new org.dst4j.nn.optim.Sgd(CFG.momentum(), CFG.weightDecay());
+            org.dst4j.nn.model.ModelFile.Loaded l = org.dst4j.nn.model.ModelFile.load(file, sgd);
+            try (var net = l.net()) {
+                java.util.Map<String, Object> training = new java.util.LinkedHashMap<>(org.dst4j.nn.io.Json.getObject(l.header(), "training"));
+                assertThat(training).containsEntry("epochs_done", 2L);
+                training.put("epochs_done", 9);
+                org.dst4j.nn.model.ModelFile.save(edited, net, sgd, l.standardizer(), java.util.Map.of("training", training, "provenance", l.header().get("provenance")));
+            }
+            assertThatThrownBy(() -> QuickSelection.resume(edited, train, 1, null)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("not a QuickSelection training checkpoint").hasMessageContaining("epochs_done");
+            Path set = dir.resolve("set");
+            try (var data = org.dst4j.nn.data.DataSources.embedded(); var c = org.dst4j.algorithms.set.SetTraining.train(
+                    org.dst4j.algorithms.set.SetConfig.defaults().withHidden(16).withEpochs(1).withThreads(1), data, true, set, null)) {
+                assertThat(c).isNotNull();
+            }
+            assertThatThrownBy(() -> QuickSelection.resume(set.resolve("checkpoint.dst4j"), train, 1, null)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("is the checkpoint of a set run, not of a QuickSelection run");
+        }
+    }
+}
