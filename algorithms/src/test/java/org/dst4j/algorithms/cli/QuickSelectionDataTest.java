@@ -64,6 +64,14 @@ class QuickSelectionDataTest {
         assertThat(other.err()).contains("the training data differs from the run's");
         var none = run("quickselection", "--resume", dir.toString(), "--data", table);
         assertThat(none.err()).isEqualTo("dst4j quickselection: --resume " + dir + ": no checkpoint.dst4j there");
+        // the checkpoint is a model file of an autoencoder: described as one, not scored as a classifier
+        String described = org.dst4j.algorithms.Printed.stdout(() -> assertThat(run("inspect", "--model", out.resolve("checkpoint.dst4j").toString()).code()).isZero());
+        assertThat(described).contains("a sparse denoising autoencoder (QuickSelection's)").contains("5 outputs (the inputs reconstructed)");
+        var predicted = run("predict", "--model", out.resolve("checkpoint.dst4j").toString(), "--data", table, "--label-column", "2",
+                "--output", dir.resolve("p.csv").toString());
+        assertThat(predicted.code()).isEqualTo(1);
+        assertThat(predicted.err()).startsWith("dst4j predict: --model " + out.resolve("checkpoint.dst4j") + " is a QuickSelection autoencoder");
+        assertThat(dir.resolve("p.csv")).doesNotExist();
         Files.delete(out.resolve("checkpoint.dst4j")); // as a run killed in its first epoch leaves it
         assertThat(run("quickselection", "--resume", out.toString(), "--data", table).err()).isEqualTo("dst4j quickselection: --resume " + out
                 + ": no checkpoint.dst4j there (a run stopped before its first epoch ended: start it again, with --overwrite)");
