@@ -283,12 +283,12 @@ public final class QuickSelection {
     private static Result run(QuickSelectionConfig cfg, Dataset train, Scaling scaling, Standardizer std, SparseMlp net, Sgd sgd,
                               Trainer.State state, List<EpochMetrics> history, Progress progress, Path checkpoint) throws IOException {
         Progress p = progress != null ? progress : new Progress() {};
-        RngStreams rng = new RngStreams(cfg.seed());
-        WeightInit init = WeightInit.parse(cfg.init());
-        Trainer.Settings settings = new Trainer.Settings(cfg.epochs(), cfg.batch(), new LearningRate.Constant(cfg.lr()), sgd,
-                new MeanSquaredError(), TopologyEvolution.set(cfg.zeta(), init), 1000,
-                new InputNoise(cfg.noise(), rng.stream("noise").nextLong(), cfg.freshNoise()));
         try (net; WorkerPool pool = new WorkerPool(cfg.threads())) {
+            RngStreams rng = new RngStreams(cfg.seed());
+            WeightInit init = WeightInit.parse(cfg.init());
+            Trainer.Settings settings = new Trainer.Settings(cfg.epochs(), cfg.batch(), new LearningRate.Constant(cfg.lr()), sgd,
+                    new MeanSquaredError(), TopologyEvolution.set(cfg.zeta(), init), 1000,
+                    new InputNoise(cfg.noise(), rng.stream("noise").nextLong(), cfg.freshNoise()));
             Map<String, Object> provenance = checkpoint == null ? null : ModelFile.provenance("quickselection", cfg.seed(), train.name(), train.checksum(),
                     Map.of("train_samples", train.samples()));
             ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
