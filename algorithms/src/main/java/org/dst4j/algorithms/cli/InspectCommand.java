@@ -222,6 +222,9 @@ final class InspectCommand implements Command {
                 } catch (IllegalArgumentException e) {
                     sb.append("epochs done: unreadable (").append(e.getMessage()).append(")\n");
                 }
+            } else if (t.get("phase") instanceof String phase && t.get("records") instanceof Number records && t.get("config") instanceof Map<?, ?> cfg
+                    && cfg.get("epochs_per_task") instanceof Number per && cfg.get("tasks") instanceof Number tasks) {
+                sb.append(spaceNetProgress(phase, records.longValue(), per.longValue(), tasks.longValue(), Boolean.TRUE.equals(t.get("baselines")), t)).append('\n');
             } else if (t.get("epochs_done") instanceof Number done && t.get("config") instanceof Map<?, ?> cfg && cfg.get("epochs") instanceof Number all
                     && done.longValue() < all.longValue()) {
                 sb.append("epochs done: ").append(t.get("epochs_done")).append(" of ").append(cfg.get("epochs")).append('\n');
@@ -229,6 +232,18 @@ final class InspectCommand implements Command {
             sb.append("training settings: ").append(Json.write(readable(t.get("config")))).append('\n');
         }
         return sb.toString().stripTrailing();
+    }
+
+    // A SpaceNet checkpoint: how far the run got, and whose network it holds (a baseline's, once SpaceNet has finished).
+    private static String spaceNetProgress(String phase, long records, long per, long tasks, boolean baselines, Map<?, ?> t) {
+        String done = "epochs done: " + records + " of " + per * tasks * (baselines ? 3 : 1) + " (";
+        Object task = t.get("task"), epochs = t.get("epochs_done");
+        return done + switch (phase) {
+            case "spacenet" -> "SpaceNet: " + task + " of " + tasks + " tasks learned; this network is SpaceNet's after task " + task + ")";
+            case "fine-tuning" -> "fine-tuning baseline, task " + (task instanceof Number n ? n.longValue() + 1 : task) + " of " + tasks + ": " + epochs + " of its "
+                    + per + " epochs; this network is the baseline's, SpaceNet's is the run's model.dst4j)";
+            default -> "joint-training baseline: " + epochs + " of its " + per * tasks + " epochs; this network is the baseline's, SpaceNet's is the run's model.dst4j)";
+        };
     }
 
     // The settings were floats, stored as the doubles they convert to (lr 0.009999999776482582): shown as the float (0.01).

@@ -2,6 +2,7 @@ package org.dst4j.algorithms.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import org.dst4j.algorithms.TrainingProgress;
 import org.dst4j.algorithms.spacenet.SpaceNet;
 import org.dst4j.algorithms.spacenet.SpaceNetConfig;
@@ -14,7 +15,12 @@ import org.dst4j.nn.train.EpochMetrics;
 final class SpaceNetCommand implements Command {
     @Override public String summary() { return "SpaceNet: class-incremental learning in a fixed-capacity sparse network (with fine-tuning and joint baselines)"; }
 
-    static final RunDirectory.Outputs OUTPUTS = RunDirectory.Outputs.of(SpaceNetRun.MODEL, SpaceNetRun.OWNERS, SpaceNetRun.METRICS, SpaceNetRun.LOG, SpaceNetRun.CHART);
+    static final RunDirectory.Outputs OUTPUTS = RunDirectory.Outputs.of(SpaceNetRun.MODEL, SpaceNetRun.OWNERS, SpaceNetRun.METRICS, SpaceNetRun.LOG, SpaceNetRun.CHART,
+            SpaceNetRun.CHECKPOINT).resumableFrom(SpaceNetRun.CHECKPOINT, SpaceNetRun.METRICS);
+
+    // What a resumed run takes from its checkpoint, not from the command line (the seed also splits a single data file).
+    private static final List<String> RUN_OPTIONS = List.of("tasks", "task-classes", "hidden", "connections", "selected", "reserved", "drop", "epochs",
+            "batch", "lr", "momentum", "weight-decay", "seed", "out", "overwrite", "no-baselines", "no-standardize");
 
     @Override
     public int run(String[] args) throws UsageException, UserException, IOException, DataFormatException {
@@ -35,9 +41,12 @@ final class SpaceNetCommand implements Command {
                 .option("seed", String.valueOf(d.seed()), "random seed")
                 .option("threads", String.valueOf(Runtime.getRuntime().availableProcessors()), "worker threads")
                 .option("out", "runs/spacenet", "output directory (model.dst4j, connection-owners.npz, metrics.json, metrics.jsonl, accuracy-matrix.png)")
-                .flag("no-baselines", "skip the fine-tuning and joint-training baselines"));
+                .flag("no-baselines", "skip the fine-tuning and joint-training baselines")
+                .option("resume", null, "continue the run whose checkpoint is in this directory, as it was set up (give only the data options and --threads)"));
         RunDirectory.declare(o);
         if (!o.parse(args)) return 0;
+        Path resume = o.path("resume");
+        if (resume != null) return resume(o, resume);
         // SpaceNetConfig refuses these too, naming fields rather than the options to change.
         int[] hidden = o.integers("hidden", 1, Integer.MAX_VALUE), connections = o.integers("connections", 1, Integer.MAX_VALUE);
         if (connections.length != hidden.length + 1) {
@@ -104,60 +113,100 @@ final class SpaceNetCommand implements Command {
             System.err.printf("dst4j spacenet, %d tasks (classes %s): %s, %d train / %d test samples, %d classes%n", cfg.tasks(),
                     groupsText(cfg.taskClassesFor(data.train().classes())), data.train().name(), data.train().samples(), data.test().samples(),
                     data.train().classes());
-            Progress progress = new Progress(cfg.epochs() * cfg.tasks() * (baselines ? 3 : 1));
-            int[] done = {0};
             long t0 = System.nanoTime();
-            SpaceNetRun.Result r = SpaceNetRun.run(cfg, data, !o.flag("no-standardize"), baselines, out, new TrainingProgress() {
-                @Override public void batch(int epoch, int b, int total) {
-                    progress.batch(done[0], b, total);
-                }
-
-                @Override public void epoch(String phase, EpochMetrics m) {
-                    done[0]++;
-                    // While SpaceNet trains a task, the earlier tasks' output weights are parked (zero): this figure is not
-                    // the accuracy matrix's, which scores with every output back in place.
-                    String test = phase.startsWith("spacenet") ? "this task's test acc (earlier tasks' outputs parked)"
-                            : phase.startsWith("joint") ? "test acc" : "this task's test acc";
-                    progress.line(String.format("%s epoch %d  train loss %.4f acc %.4f  %s %.4f  %d connections  %.2fs",
-                            phase, m.epoch(), m.trainLoss(), m.trainAccuracy(), test, m.testAccuracy(), m.connections(), m.epochSeconds()));
-                }
-            });
-            SpaceNetRun.Method sn = r.methods().getFirst();
-            System.out.println("accuracy on task i (rows) after learning task j (columns), SpaceNet:");
-            printMatrix(sn.accuracy());
-            System.out.printf("%-30s %10s %12s %12s %12s %9s%n", "method", "avg acc", "forgetting", "task-IL acc", "connections", "seconds");
-            for (SpaceNetRun.Method m : r.methods()) {
-                System.out.printf("%-30s %9.2f%% %11.2f%% %11.2f%% %12d %9.1f%n", m.name(), 100 * m.averageAccuracy(), 100 * m.averageForgetting(),
-                        100 * m.averageTaskAccuracy(), m.connections(), m.seconds());
-            }
-            System.out.println("(avg acc: class-incremental, among all classes seen; task-IL acc: with the task known, among its own classes)");
-            int[] per = cfg.connectionsPerTask();
-            for (SpaceNet.TaskStats s : r.tasks()) {
-                long[] byLayer = s.connections();
-                // checkConnections bounds the block of selected neurons; connections frozen by earlier tasks between neurons
-                // that were released and selected again can still fill part of it, and the task then got fewer. So can a
-                // large --drop, for task 1 too: regrowth does not reuse the positions the same update dropped.
-                for (int l = 0; l < byLayer.length; l++) {
-                    if (byLayer[l] < per[l]) {
-                        System.err.printf("dst4j spacenet: warning: task %d has %d connections in layer %d, fewer than --connections asks (%d):"
-                                + " its selected neurons' block had too few free positions left (%s)%n", s.task() + 1, byLayer[l], l + 1, per[l],
-                                s.task() == 0 ? "regrowth does not reuse the positions its own drop freed in the same update: a smaller --drop keeps more"
-                                        : "earlier tasks' frozen connections fill part of it, and regrowth does not reuse the positions its own drop freed");
-                    }
-                }
-                long c = 0;
-                for (long x : byLayer) c += x;
-                int n = 0;
-                for (int x : s.reservedNeurons()) n += x;
-                System.out.printf("task %d reserved %d hidden neurons and froze %d connections%n", s.task() + 1, n, c);
-            }
-            System.out.printf("after %d tasks: %.1f%% of hidden neurons reserved, %.1f%% of the dense connection capacity used%n",
-                    r.tasks().size(), 100 * r.reservedNeuronShare(), 100 * r.reservedConnectionShare());
-            System.out.printf("SpaceNet time %.1f s; total %.1f s; peak RSS %s; wrote %s%n", sn.seconds(), (System.nanoTime() - t0) / 1e9,
-                    RunSummary.peakRss(), RunSummary.written(out.resolve(SpaceNetRun.MODEL), out.resolve(SpaceNetRun.OWNERS), out.resolve(SpaceNetRun.METRICS),
-                    out.resolve(SpaceNetRun.CHART)));
+            SpaceNetRun.Result r = SpaceNetRun.run(cfg, data, !o.flag("no-standardize"), baselines, out, progress(cfg, baselines, 0));
+            print(cfg, r, out, t0);
             return 0;
         }
+    }
+
+    // SpaceNetRun.resume rebuilds the run from its checkpoint and writes into that directory; only where it runs and how
+    // the same data is found (the data options) still apply.
+    private static int resume(Options o, Path dir) throws UsageException, UserException, IOException, DataFormatException {
+        RunDirectory.checkResume(o, dir, SpaceNetRun.CHECKPOINT, RUN_OPTIONS, "--threads and the data options");
+        int threads = o.integer("threads", 1, 4096);
+        SpaceNetRun.Resumable run;
+        try {
+            run = SpaceNetRun.resumable(dir, threads);
+        } catch (IOException e) {
+            throw new UserException("--resume " + e.getMessage(), e);
+        }
+        SpaceNetConfig cfg = run.config();
+        try (DatasetSplit data = DataArgs.load(o, cfg.seed())) {
+            RunDirectory.resuming(dir); // a Ctrl-C waits for the training to stop between batches
+            System.err.printf("dst4j spacenet, %d tasks (classes %s), resuming after %s: %s, %d train / %d test samples, %d classes%n", cfg.tasks(),
+                    groupsText(cfg.taskClassesFor(data.train().classes())), RunSummary.count(run.epochsDone(), "epoch"), data.train().name(),
+                    data.train().samples(), data.test().samples(), data.train().classes());
+            long t0 = System.nanoTime();
+            SpaceNetRun.Result r;
+            try {
+                r = SpaceNetRun.resume(dir, data, threads, progress(cfg, run.baselines(), run.epochsDone()));
+            } catch (IOException e) {
+                // the checkpoint or the data refused (an interrupted write is the interrupt's, reported as such)
+                if (e instanceof java.io.InterruptedIOException || e instanceof java.nio.file.FileSystemException) throw e;
+                throw new UserException("--resume " + e.getMessage(), e);
+            }
+            print(cfg.withThreads(threads), r, dir, t0);
+            return 0;
+        }
+    }
+
+    // Epoch lines and a bar over the whole run; done: epochs a resumed run had trained.
+    private static TrainingProgress progress(SpaceNetConfig cfg, boolean baselines, int done) {
+        Progress progress = new Progress(cfg.epochs() * cfg.tasks() * (baselines ? 3 : 1));
+        int[] epochs = {done};
+        return new TrainingProgress() {
+            @Override public void batch(int epoch, int b, int total) {
+                progress.batch(epochs[0], b, total);
+            }
+
+            @Override public void epoch(String phase, EpochMetrics m) {
+                epochs[0]++;
+                // While SpaceNet trains a task, the earlier tasks' output weights are parked (zero): this figure is not
+                // the accuracy matrix's, which scores with every output back in place.
+                String test = phase.startsWith("spacenet") ? "this task's test acc (earlier tasks' outputs parked)"
+                        : phase.startsWith("joint") ? "test acc" : "this task's test acc";
+                progress.line(String.format("%s epoch %d  train loss %.4f acc %.4f  %s %.4f  %d connections  %.2fs",
+                        phase, m.epoch(), m.trainLoss(), m.trainAccuracy(), test, m.testAccuracy(), m.connections(), m.epochSeconds()));
+            }
+        };
+    }
+
+    private static void print(SpaceNetConfig cfg, SpaceNetRun.Result r, Path out, long t0) {
+        SpaceNetRun.Method sn = r.methods().getFirst();
+        System.out.println("accuracy on task i (rows) after learning task j (columns), SpaceNet:");
+        printMatrix(sn.accuracy());
+        System.out.printf("%-30s %10s %12s %12s %12s %9s%n", "method", "avg acc", "forgetting", "task-IL acc", "connections", "seconds");
+        for (SpaceNetRun.Method m : r.methods()) {
+            System.out.printf("%-30s %9.2f%% %11.2f%% %11.2f%% %12d %9.1f%n", m.name(), 100 * m.averageAccuracy(), 100 * m.averageForgetting(),
+                    100 * m.averageTaskAccuracy(), m.connections(), m.seconds());
+        }
+        System.out.println("(avg acc: class-incremental, among all classes seen; task-IL acc: with the task known, among its own classes)");
+        int[] per = cfg.connectionsPerTask();
+        for (SpaceNet.TaskStats s : r.tasks()) {
+            long[] byLayer = s.connections();
+            // checkConnections bounds the block of selected neurons; connections frozen by earlier tasks between neurons
+            // that were released and selected again can still fill part of it, and the task then got fewer. So can a
+            // large --drop, for task 1 too: regrowth does not reuse the positions the same update dropped.
+            for (int l = 0; l < byLayer.length; l++) {
+                if (byLayer[l] < per[l]) {
+                    System.err.printf("dst4j spacenet: warning: task %d has %d connections in layer %d, fewer than --connections asks (%d):"
+                            + " its selected neurons' block had too few free positions left (%s)%n", s.task() + 1, byLayer[l], l + 1, per[l],
+                            s.task() == 0 ? "regrowth does not reuse the positions its own drop freed in the same update: a smaller --drop keeps more"
+                                    : "earlier tasks' frozen connections fill part of it, and regrowth does not reuse the positions its own drop freed");
+                }
+            }
+            long c = 0;
+            for (long x : byLayer) c += x;
+            int n = 0;
+            for (int x : s.reservedNeurons()) n += x;
+            System.out.printf("task %d reserved %d hidden neurons and froze %d connections%n", s.task() + 1, n, c);
+        }
+        System.out.printf("after %d tasks: %.1f%% of hidden neurons reserved, %.1f%% of the dense connection capacity used%n",
+                r.tasks().size(), 100 * r.reservedNeuronShare(), 100 * r.reservedConnectionShare());
+        System.out.printf("SpaceNet time %.1f s; total %.1f s; peak RSS %s; wrote %s%n", sn.seconds(), (System.nanoTime() - t0) / 1e9,
+                RunSummary.peakRss(), RunSummary.written(out.resolve(SpaceNetRun.MODEL), out.resolve(SpaceNetRun.OWNERS), out.resolve(SpaceNetRun.METRICS),
+                out.resolve(SpaceNetRun.CHART)));
     }
 
     // How SpaceNetConfig's and SpaceNetRun's messages about the groups begin; the CLI names the option instead.

@@ -6,10 +6,12 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.PriorityQueue;
 import java.util.Set;
@@ -159,12 +161,89 @@ public final class SpaceNet implements AutoCloseable {
 
     /** A learner for inputs of {@code inputs} features and {@code classes} output classes, with no connections yet. */
     public SpaceNet(SpaceNetConfig cfg, int inputs, int classes) {
-        this.cfg = cfg;
         // Before any layer is allocated: a failure after it would leave the layers' memory to nobody.
         if (inputs < 1) throw new IllegalArgumentException("inputs must be >= 1, got " + inputs);
         if (classes < 1) throw new IllegalArgumentException("classes must be >= 1, got " + classes);
-        sizes = MlpConfig.sizes(inputs, cfg.hidden(), classes);
-        rng = new RngStreams(cfg.seed());
+        this(cfg, newNetwork(MlpConfig.sizes(inputs, cfg.hidden(), classes), new RngStreams(cfg.seed())), new Sgd(cfg.momentum(), cfg.weightDecay()), List.of());
+    }
+
+    /**
+     * The per-connection arrays a learner's checkpoint keeps between tasks (with the weights and the SGD state): the
+     * others are cleared when a task begins.
+     */
+    static final Map<String, ValueLayout> KEPT = kept();
+
+    // In a fixed order: the checkpoint writes them in it, and the same run gives the same bytes.
+    private static Map<String, ValueLayout> kept() {
+        Map<String, ValueLayout> m = new java.util.LinkedHashMap<>();
+        m.put(OWNER, JAVA_INT);
+        m.put(FROZEN, JAVA_BYTE);
+        m.put(PARKED, JAVA_FLOAT);
+        return java.util.Collections.unmodifiableMap(m);
+    }
+
+    /**
+     * A learner continued between tasks from a checkpoint: {@code net} (which it takes over) as saved after the last of
+     * {@code stats}' tasks with its {@link #KEPT} arrays, and {@code sgd} holding its SGD state.
+     *
+     * @throws IllegalArgumentException if {@code net} lacks a kept array or holds a connection no task froze, or a task
+     *     of {@code stats} reserved a neuron outside its layer or one an earlier task reserved; {@code net} is then closed
+     */
+    static SpaceNet resumed(SpaceNetConfig cfg, SparseMlp net, Sgd sgd, List<TaskStats> stats) {
+        return new SpaceNet(cfg, checkedBetweenTasks(net), sgd, checkedTasks(stats, net));
+    }
+
+    private static SparseMlp checkedBetweenTasks(SparseMlp net) {
+        try {
+            List<SparseLinear> layers = net.layers();
+            for (int l = 0; l < layers.size(); l++) {
+                CsrMatrix w = layers.get(l).weights();
+                boolean output = l + 1 == layers.size();
+                for (String side : KEPT.keySet()) {
+                    if ((output || !side.equals(PARKED)) && !w.hasSide(side)) throw new IllegalArgumentException("layer " + l + " has no '" + side + "' array");
+                }
+                MemorySegment frozen = w.side(FROZEN);
+                for (long k = 0; k < w.nnz(); k++) {
+                    if (frozen.get(JAVA_BYTE, k) == 0) throw new IllegalArgumentException("connection " + k + " of layer " + l + " is not frozen: not saved between tasks");
+                }
+                if (!w.hasSide(IMPORTANCE)) w.addSide(IMPORTANCE, JAVA_FLOAT);
+                if (!w.hasSide(GRAD)) w.addSide(GRAD, JAVA_FLOAT);
+            }
+            return net;
+        } catch (RuntimeException | Error e) {
+            org.dst4j.runtime.resource.Closing.after(e, net::close);
+            throw e;
+        }
+    }
+
+    private static List<TaskStats> checkedTasks(List<TaskStats> stats, SparseMlp net) {
+        try {
+            int[] sizes = net.config().sizes();
+            boolean[][] taken = new boolean[sizes.length][];
+            for (int l = 0; l < sizes.length; l++) taken[l] = new boolean[sizes[l]];
+            for (int t = 0; t < stats.size(); t++) {
+                TaskStats s = stats.get(t);
+                if (s.task() != t) throw new IllegalArgumentException("task statistics " + t + " are for task " + s.task());
+                int[][] idx = s.reservedNeuronIndices();
+                if (idx.length != sizes.length) throw new IllegalArgumentException("task " + t + " reserved neurons in " + idx.length + " layers, the network has " + sizes.length);
+                for (int l = 0; l < sizes.length; l++) {
+                    for (int i : idx[l]) {
+                        if (l == 0 || l + 1 == sizes.length || i < 0 || i >= sizes[l]) {
+                            throw new IllegalArgumentException("task " + t + " reserved neuron " + i + " of layer " + l + ", which is not a hidden neuron");
+                        }
+                        if (taken[l][i]) throw new IllegalArgumentException("task " + t + " reserved neuron " + i + " of layer " + l + ", which an earlier task had reserved");
+                        taken[l][i] = true;
+                    }
+                }
+            }
+            return stats;
+        } catch (RuntimeException | Error e) {
+            org.dst4j.runtime.resource.Closing.after(e, net::close);
+            throw e;
+        }
+    }
+
+    private static SparseMlp newNetwork(int[] sizes, RngStreams rng) {
         List<SparseLinear> layers = new ArrayList<>();
         try {
             for (int l = 0; l + 1 < sizes.length; l++) {
@@ -177,11 +256,19 @@ public final class SpaceNet implements AutoCloseable {
                 layers.add(new SparseLinear(w, l + 2 == sizes.length ? Activation.linear() : Activation.relu()));
             }
             MlpConfig mlp = new MlpConfig(sizes, "relu", 0.6f, Activation.linear(), 0f, new Density.Uniform(0), new WeightInit.XavierUniform());
-            net = SparseMlp.of(mlp, layers, rng.stream("dropout").nextLong());
+            return SparseMlp.of(mlp, layers, rng.stream("dropout").nextLong());
         } catch (RuntimeException | Error e) {
             org.dst4j.runtime.resource.Closing.after(e, () -> org.dst4j.runtime.resource.Closing.each(layers, SparseLinear::close));
             throw e;
         }
+    }
+
+    // Every learner: new (no connections, no tasks) or continued between tasks.
+    private SpaceNet(SpaceNetConfig cfg, SparseMlp net, Sgd sgd, List<TaskStats> finished) {
+        this.cfg = cfg;
+        this.net = net;
+        sizes = net.config().sizes();
+        rng = new RngStreams(cfg.seed());
         reservedBy = new int[sizes.length][];
         selected = new boolean[sizes.length][];
         neuronImportance = new double[sizes.length][];
@@ -195,8 +282,17 @@ public final class SpaceNet implements AutoCloseable {
             droppedImportance[l] = new double[sizes[l]];
         }
         for (int l = 0; l + 1 < sizes.length; l++) droppedAt.add(new java.util.HashMap<>());
-        optimizer = new Step(new Sgd(cfg.momentum(), cfg.weightDecay()));
+        optimizer = new Step(sgd);
+        for (TaskStats s : finished) {
+            int[][] idx = s.reservedNeuronIndices();
+            for (int l = 0; l < sizes.length; l++) for (int i : idx[l]) reservedBy[l][i] = s.task();
+        }
+        stats.addAll(finished);
+        task = finished.size() - 1;
     }
+
+    // The SGD whose state (momentum, per connection and per bias) a checkpoint saves with the network.
+    Sgd sgd() { return optimizer.sgd; }
 
     /** The network (its layers' side arrays hold the flags above). */
     public SparseMlp network() { return net; }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.dst4j.algorithms.ConfigChecks;
+import org.dst4j.nn.io.Json;
 import org.dst4j.nn.data.TaskStream;
 import org.dst4j.runtime.record.ArrayRecords;
 
@@ -199,6 +200,24 @@ public record SpaceNetConfig(int tasks, int[] hidden, int[] connectionsPerTask, 
         // left out when in class order, so that the models of earlier runs and of runs without it keep their bytes
         if (taskClasses.length > 0) m.put("task_classes", List.of(copy(taskClasses)));
         return m;
+    }
+
+    /**
+     * The configuration {@link #toMap} wrote (a checkpoint's), with {@code threads}, which it leaves out.
+     *
+     * @throws IllegalArgumentException naming a missing or mistyped field, or one the record refuses
+     */
+    public static SpaceNetConfig fromMap(Map<String, Object> m, int threads) {
+        int[][] groups = new int[0][];
+        if (m.containsKey("task_classes")) {
+            if (!(m.get("task_classes") instanceof List<?> list)) throw new IllegalArgumentException("field 'task_classes': expected an array, got " + m.get("task_classes"));
+            groups = new int[list.size()][];
+            for (int t = 0; t < groups.length; t++) groups[t] = Json.getInts(Map.of("task_classes[" + t + "]", list.get(t)), "task_classes[" + t + "]");
+        }
+        return new SpaceNetConfig(Json.getInt(m, "tasks"), Json.getInts(m, "hidden"), Json.getInts(m, "connections_per_task"), Json.getInt(m, "selected_neurons"),
+                Json.getInt(m, "reserved_neurons"), Json.getDouble(m, "drop_fraction"), Json.getInt(m, "epochs_per_task"), Json.getInt(m, "batch"),
+                (float) Json.getDouble(m, "lr"), (float) Json.getDouble(m, "momentum"), (float) Json.getDouble(m, "weight_decay"), Json.getLong(m, "seed"),
+                threads, groups);
     }
 
     // By content: the generated methods would compare and print the arrays by identity.

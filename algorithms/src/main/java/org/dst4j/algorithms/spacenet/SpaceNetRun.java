@@ -308,10 +308,17 @@ public final class SpaceNetRun {
     }
 
     /**
+     * The run's checkpoint in its directory while it trains, rewritten after every SpaceNet task and every epoch of the
+     * baselines; {@link #resume} continues a run stopped or killed part-way from it. Deleted when the run ends.
+     */
+    public static final String CHECKPOINT = "checkpoint.dst4j";
+
+    /**
      * Learns the classes of {@code data} as {@code cfg.tasks()} tasks ({@link SpaceNetConfig#taskClassesFor}: the
      * given groups, or in class order) with SpaceNet,
      * measuring the accuracy on every task seen so far after each task; with {@code baselines} also
-     * fine-tuning and joint training on SpaceNet's final topology.
+     * fine-tuning and joint training on SpaceNet's final topology. While it trains, {@value #CHECKPOINT} in {@code out}
+     * holds the run as of its last finished SpaceNet task or baseline epoch, for {@link #resume}.
      *
      * @param cfg the network and per-task settings
      * @param data training and test sets, whose classes are split into the tasks
@@ -338,67 +345,162 @@ public final class SpaceNetRun {
         checkTaskClasses(cfg.taskClasses(), data);
         checkTasksHaveSamples(cfg, data.train());
         checkTasksHaveTestSamples(cfg, data.test());
-        if (progress == null) progress = new TrainingProgress() {};
+        return run(cfg, data, standardize, baselines, out, progress, null);
+    }
+
+    /**
+     * Continues the run whose {@value #CHECKPOINT} is in {@code dir}, stopped or killed part-way, and ends it as it would
+     * have ended uninterrupted (the same model, owners, log and metrics, the times aside), whatever the thread counts
+     * before and after. SpaceNet resumes after its last finished task (a task under way is learned again from its
+     * start), a baseline after its last finished epoch.
+     *
+     * @param dir the run's directory
+     * @param data the data the run was started on, checked against the checksums the checkpoint records
+     * @param threads worker threads for the rest of the run
+     * @param progress told of every batch and epoch still to train, or null for no progress reporting
+     * @return as {@link #run}, for the whole run
+     * @throws IOException if {@code dir} holds no readable SpaceNet checkpoint (or the files beside it do not match it),
+     *     the data differs from the run's, or writing fails
+     * @throws IllegalArgumentException if {@code threads < 1}
+     * @throws java.util.concurrent.CancellationException if the calling thread is interrupted, as for {@link #run}
+     */
+    public static Result resume(Path dir, DatasetSplit data, int threads, TrainingProgress progress) throws IOException {
+        Objects.requireNonNull(dir, "dir");
+        Objects.requireNonNull(data, "data");
+        Saved saved = Saved.read(dir, threads);
+        org.dst4j.algorithms.ResumeChecks.sameData(dir, saved.trainChecksum(), saved.testChecksum(), saved.provenance(), data);
+        return run(saved.cfg(), data, saved.standardize(), saved.baselines(), dir, progress, saved);
+    }
+
+    /**
+     * What the run whose {@value #CHECKPOINT} is in {@code dir} is (with {@code threads}), read without loading its
+     * network: a caller loads the run's data with its seed, and sizes a progress display, before {@link #resume}.
+     *
+     * @throws IOException if {@code dir} holds no readable SpaceNet checkpoint
+     * @throws IllegalArgumentException if {@code threads < 1}
+     */
+    public static Resumable resumable(Path dir, int threads) throws IOException {
+        Objects.requireNonNull(dir, "dir");
+        Saved s = Saved.read(dir, threads);
+        return new Resumable(s.cfg(), s.standardize(), s.baselines(), s.records());
+    }
+
+    /**
+     * What a checkpoint says of its run.
+     *
+     * @param config the run's configuration
+     * @param standardize whether its inputs are standardized
+     * @param baselines whether it trains the baselines
+     * @param epochsDone epochs trained so far over the whole run, every method's (a SpaceNet task under way not counted)
+     */
+    public record Resumable(SpaceNetConfig config, boolean standardize, boolean baselines, int epochsDone) {
+        /** Checks the count. */
+        public Resumable {
+            Objects.requireNonNull(config, "config");
+            if (epochsDone < 0) throw new IllegalArgumentException("epochsDone must be >= 0, got " + epochsDone);
+        }
+    }
+
+    // The run's parts in order; a checkpoint names the one under way.
+    private enum Phase {
+        SPACENET("spacenet"), FINE_TUNING("fine-tuning"), JOINT("joint");
+
+        final String label;
+
+        Phase(String label) {
+            this.label = label;
+        }
+
+        static Phase of(String label) {
+            for (Phase p : values()) if (p.label.equals(label)) return p;
+            throw new IllegalArgumentException("field 'phase': expected spacenet, fine-tuning or joint, got \"" + label + "\"");
+        }
+    }
+
+    private static final String FINE_TUNING = "fine-tuning", JOINT = "joint training (upper bound)";
+
+    private static Result run(SpaceNetConfig cfg, DatasetSplit data, boolean standardize, boolean baselines, Path out,
+                              TrainingProgress given, Saved from) throws IOException {
+        TrainingProgress progress = given != null ? given : new TrainingProgress() {};
         Files.createDirectories(out);
-        List<Method> methods = new ArrayList<>();
-        List<SpaceNet.TaskStats> stats;
+        // what a kill cut short in a write
+        if (from != null) AtomicFiles.removeTemporaries(out, List.of(CHECKPOINT, MODEL, OWNERS, METRICS, LOG, CHART));
+        Phase at = from == null ? Phase.SPACENET : from.phase();
+        List<Method> methods = new ArrayList<>(from == null ? List.of() : from.methods());
+        List<SpaceNet.TaskStats> stats = from == null ? List.of() : from.stats();
         int[] sizes;
         try (TaskStream stream = TaskStream.of(data, cfg.taskClassesFor(data.train().classes()));
              WorkerPool pool = new WorkerPool(cfg.threads());
-             MetricsLog log = MetricsLog.create(out.resolve(LOG))) {
+             MetricsLog log = from == null ? MetricsLog.create(out.resolve(LOG)) : MetricsLog.resumeAfter(out.resolve(LOG), from.records())) {
             ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
             // one global mean and standard deviation of the whole training set, like the reference's fixed
             // dataset-wide normalization constants (MNIST 0.1307 / 0.3081); two numbers, no per-task statistics
             Standardizer std = standardize ? Standardizer.fitGlobal(data.train()) : null;
+            Checkpoint cp = new Checkpoint(out.resolve(CHECKPOINT), cfg, std, baselines, provenance(cfg, data), methods, from);
             int tasks = stream.size();
-            long t0 = System.nanoTime();
-            try (SpaceNet sn = new SpaceNet(cfg, data.train().features(), stream.classes())) {
-                double[][] acc = nanMatrix(tasks), taskAcc = nanMatrix(tasks);
-                for (int t = 0; t < tasks; t++) {
-                    TaskStream.Task task = stream.get(t);
-                    try {
-                        sn.learn(task, task.test(), pk, std, listener(log, progress, "spacenet task " + (t + 1), "spacenet", t));
-                    } catch (CancellationException e) { // the trainer counts this task's epochs, not the run's
-                        throw new CancellationException("SpaceNet, task " + (t + 1) + " of " + tasks + ": " + e.getMessage());
-                    }
-                    double[] a = sn.accuracy(stream.tasks().subList(0, t + 1), stream.seenClasses(t), pk, std);
-                    double[] k = sn.taskAccuracy(stream.tasks().subList(0, t + 1), pk, std);
-                    for (int i = 0; i <= t; i++) {
-                        acc[i][t] = a[i];
-                        taskAcc[i][t] = k[i];
-                    }
-                }
-                methods.add(new Method("SpaceNet", acc, sn.network().connections(), (System.nanoTime() - t0) / 1e9, taskAcc));
-                ModelFile.save(out.resolve(MODEL), sn.network(), null, std, header(cfg, data));
-                writeOwners(out.resolve(OWNERS), sn.network());
-                stats = sn.taskStats();
-                sizes = sn.sizes();
-                if (baselines) {
-                    long t1 = System.nanoTime();
-                    try (SparseMlp ft = sameTopology(sn.network(), cfg.seed())) {
-                        double[][] a = nanMatrix(tasks), k = nanMatrix(tasks);
-                        for (int t = 0; t < tasks; t++) {
-                            TaskStream.Task task = stream.get(t);
-                            try {
-                                train(ft, cfg, cfg.epochs(), task.train(), task.test(), pk, std, new RngStreams(cfg.seed()).stream("finetune").split(t),
-                                        listener(log, progress, "fine-tuning task " + (t + 1), "finetune", t));
-                            } catch (CancellationException e) {
-                                throw new CancellationException("fine-tuning baseline, task " + (t + 1) + " of " + tasks + ": " + e.getMessage());
-                            }
-                            int[] seen = stream.seenClasses(t);
-                            for (int i = 0; i <= t; i++) {
-                                a[i][t] = SpaceNet.accuracy(ft, stream.get(i).test(), seen, pk, std);
-                                k[i][t] = SpaceNet.accuracy(ft, stream.get(i).test(), stream.get(i).classes(), pk, std);
-                            }
-                        }
-                        methods.add(new Method("fine-tuning", a, ft.connections(), (System.nanoTime() - t1) / 1e9, k));
-                    }
-                    long t2 = System.nanoTime();
-                    try (SparseMlp joint = sameTopology(sn.network(), cfg.seed() + 1)) {
-                        int epochs = cfg.epochs() * tasks;
+            sizes = MlpConfig.sizes(data.train().features(), cfg.hidden(), stream.classes());
+            if (at == Phase.SPACENET) {
+                long t0 = System.nanoTime() - nanos(from);
+                try (SpaceNet sn = from == null ? new SpaceNet(cfg, data.train().features(), stream.classes()) : cp.spaceNet(from, sizes)) {
+                    double[][] acc = from == null ? nanMatrix(tasks) : from.accuracy(), taskAcc = from == null ? nanMatrix(tasks) : from.taskAccuracy();
+                    for (int t = sn.task() + 1; t < tasks; t++) {
+                        TaskStream.Task task = stream.get(t);
                         try {
-                            train(joint, cfg, epochs, data.train(), data.test(), pk, std, new RngStreams(cfg.seed()).stream("joint"),
-                                    listener(log, progress, "joint", "joint", -1));
+                            sn.learn(task, task.test(), pk, std, listener(log, cp, progress, "spacenet task " + (t + 1), "spacenet", t, null));
+                        } catch (CancellationException e) { // the trainer counts this task's epochs, not the run's
+                            throw new CancellationException("SpaceNet, task " + (t + 1) + " of " + tasks + ": " + e.getMessage() + " (a resumed run learns task "
+                                    + (t + 1) + " again from its start)");
+                        }
+                        double[] a = sn.accuracy(stream.tasks().subList(0, t + 1), stream.seenClasses(t), pk, std);
+                        double[] k = sn.taskAccuracy(stream.tasks().subList(0, t + 1), pk, std);
+                        for (int i = 0; i <= t; i++) {
+                            acc[i][t] = a[i];
+                            taskAcc[i][t] = k[i];
+                        }
+                        cp.save(Phase.SPACENET, t + 1, null, acc, taskAcc, (System.nanoTime() - t0) / 1e9, sn.taskStats(), sn.network(), sn.sgd());
+                    }
+                    methods.add(new Method("SpaceNet", acc, sn.network().connections(), (System.nanoTime() - t0) / 1e9, taskAcc));
+                    ModelFile.save(out.resolve(MODEL), sn.network(), null, std, header(cfg, data));
+                    writeOwners(out.resolve(OWNERS), sn.network());
+                    stats = sn.taskStats();
+                }
+            }
+            if (baselines) {
+                // SpaceNet's final topology, which both baselines start from, re-initialized
+                try (SparseMlp topology = at != Phase.JOINT ? topology(out.resolve(MODEL), sizes, methods.getFirst().connections()) : null) {
+                    if (at != Phase.JOINT) {
+                        Saved f = at == Phase.FINE_TUNING ? from : null;
+                        long t1 = System.nanoTime() - nanos(f);
+                        try (SparseMlp ft = f == null ? sameTopology(topology, cfg.seed()) : cp.network(sizes)) {
+                            double[][] a = f == null ? nanMatrix(tasks) : f.accuracy(), k = f == null ? nanMatrix(tasks) : f.taskAccuracy();
+                            for (int t = f == null ? 0 : f.task(); t < tasks; t++) {
+                                TaskStream.Task task = stream.get(t);
+                                Trainer.State state = state(new RngStreams(cfg.seed()).stream("finetune").split(t), f != null && t == f.task() ? f : null);
+                                int task0 = t;
+                                try {
+                                    train(ft, cfg, cfg.epochs(), task.train(), task.test(), pk, std, state, listener(log, cp, progress, "fine-tuning task " + (t + 1),
+                                            "finetune", t, s -> cp.save(Phase.FINE_TUNING, task0, s, a, k, (System.nanoTime() - t1) / 1e9, null, ft, null)));
+                                } catch (CancellationException e) {
+                                    throw new CancellationException("fine-tuning baseline, task " + (t + 1) + " of " + tasks + ": " + e.getMessage());
+                                }
+                                int[] seen = stream.seenClasses(t);
+                                for (int i = 0; i <= t; i++) {
+                                    a[i][t] = SpaceNet.accuracy(ft, stream.get(i).test(), seen, pk, std);
+                                    k[i][t] = SpaceNet.accuracy(ft, stream.get(i).test(), stream.get(i).classes(), pk, std);
+                                }
+                            }
+                            methods.add(new Method(FINE_TUNING, a, ft.connections(), (System.nanoTime() - t1) / 1e9, k));
+                        }
+                    }
+                    Saved j = at == Phase.JOINT ? from : null;
+                    long t2 = System.nanoTime() - nanos(j);
+                    try (SparseMlp joint = j == null ? sameTopology(topology, cfg.seed() + 1) : cp.network(sizes)) {
+                        int epochs = cfg.epochs() * tasks;
+                        Trainer.State state = state(new RngStreams(cfg.seed()).stream("joint"), j);
+                        double[][] none = new double[0][];
+                        try {
+                            train(joint, cfg, epochs, data.train(), data.test(), pk, std, state, listener(log, cp, progress, "joint", "joint", -1,
+                                    s -> cp.save(Phase.JOINT, 0, s, none, none, (System.nanoTime() - t2) / 1e9, null, joint, null)));
                         } catch (CancellationException e) {
                             throw new CancellationException("joint-training baseline: " + e.getMessage());
                         }
@@ -408,7 +510,7 @@ public final class SpaceNetRun {
                             a[i][0] = SpaceNet.accuracy(joint, stream.get(i).test(), all, pk, std);
                             k[i][0] = SpaceNet.accuracy(joint, stream.get(i).test(), stream.get(i).classes(), pk, std);
                         }
-                        methods.add(new Method("joint training (upper bound)", a, joint.connections(), (System.nanoTime() - t2) / 1e9, k));
+                        methods.add(new Method(JOINT, a, joint.connections(), (System.nanoTime() - t2) / 1e9, k));
                     }
                 }
             }
@@ -435,7 +537,261 @@ public final class SpaceNetRun {
             }
             chart.write(f);
         });
+        // The run is whole: nothing left to resume.
+        Files.deleteIfExists(out.resolve(CHECKPOINT));
         return r;
+    }
+
+    // The seconds a resumed method had run before, as a head start for its clock.
+    private static long nanos(Saved from) {
+        return from == null ? 0 : (long) (from.seconds() * 1e9);
+    }
+
+    // A baseline's training state: new from its streams, or as the checkpoint left it.
+    private static Trainer.State state(RandomStream rnd, Saved from) {
+        Trainer.State s = new Trainer.State(rnd.split("shuffle"), rnd.split("evolution"));
+        if (from != null) {
+
+            s.shuffle.restore(from.rngShuffle());
+            s.evolution.restore(from.rngEvolution());
+            s.epochsDone = from.epochsDone();
+            s.step = from.step();
+        }
+        return s;
+    }
+
+    // SpaceNet's network as model.dst4j holds it, checked against what the checkpoint recorded of it.
+    private static SparseMlp topology(Path model, int[] sizes, long connections) throws IOException {
+        if (!Files.isRegularFile(model)) throw new IOException(model + ": missing; the baselines start from SpaceNet's network, which the run wrote there (removed by hand?)");
+        SparseMlp net = ModelFile.load(model, null).net();
+        if (!Arrays.equals(net.config().sizes(), sizes) || net.connections() != connections) {
+            String got = Arrays.toString(net.config().sizes()) + " with " + net.connections() + " connections";
+            net.close();
+            throw new IOException(model + " holds layers " + got + ", but SpaceNet's network in this run has " + Arrays.toString(sizes) + " with "
+                    + connections + " (file replaced?)");
+        }
+        return net;
+    }
+
+    // The checkpoint's provenance: the data as given (resume checks it is given the same) and the test set.
+    private static Map<String, Object> provenance(SpaceNetConfig cfg, DatasetSplit data) {
+        Map<String, Object> more = new LinkedHashMap<>();
+        more.put("test_checksum", data.test().checksum());
+        more.put("train_samples", data.train().samples());
+        more.put("test_samples", data.test().samples());
+        return ModelFile.provenance("spacenet", cfg.seed(), data.train().name(), data.train().checksum(), more);
+    }
+
+    // Writes the checkpoint: the network under way with its SGD state (SpaceNet's with its owners and flags), and in the
+    // header where the run is, the methods it finished and the log's length.
+    private static final class Checkpoint {
+        private final Path file;
+        private final SpaceNetConfig cfg;
+        private final Standardizer std;
+        private final boolean baselines;
+        private final Map<String, Object> provenance;
+        private final List<Method> methods;
+        private List<SpaceNet.TaskStats> stats;
+        int records;
+
+        // std: saved with the network, so that predict scores a checkpoint as it was trained (a resumed run fits it again)
+        Checkpoint(Path file, SpaceNetConfig cfg, Standardizer std, boolean baselines, Map<String, Object> provenance, List<Method> methods, Saved from) {
+            this.file = file;
+            this.cfg = cfg;
+            this.std = std;
+            this.baselines = baselines;
+            this.provenance = provenance;
+            this.methods = methods;
+            stats = from == null ? List.of() : from.stats();
+            records = from == null ? 0 : from.records();
+        }
+
+        // stats: SpaceNet's tasks so far (null: the finished SpaceNet's, kept from before); sgd: SpaceNet's, null for a baseline's
+        void save(Phase phase, int task, Trainer.State s, double[][] acc, double[][] taskAcc, double seconds, List<SpaceNet.TaskStats> tasks,
+                  SparseMlp net, Sgd sgd) throws IOException {
+            if (tasks != null) stats = tasks;
+            Map<String, Object> t = new LinkedHashMap<>();
+            t.put("config", cfg.toMap());
+            t.put("standardize", std != null);
+            t.put("baselines", baselines);
+            t.put("phase", phase.label);
+            t.put("task", task);
+            t.put("epochs_done", s == null ? 0 : s.epochsDone);
+            t.put("step", s == null ? 0 : s.step);
+            if (s != null) {
+                t.put("rng_shuffle", s.shuffle.state());
+                t.put("rng_evolution", s.evolution.state());
+            }
+            t.put("records", records);
+            t.put("seconds", seconds);
+            t.put("accuracy_matrix", jsonMatrix(acc));
+            t.put("task_incremental_accuracy_matrix", jsonMatrix(taskAcc));
+            List<Object> done = new ArrayList<>();
+            for (Method m : methods) {
+                Map<String, Object> e = new LinkedHashMap<>();
+                e.put("method", m.name());
+                e.put("accuracy_matrix", jsonMatrix(m.accuracy()));
+                e.put("task_incremental_accuracy_matrix", jsonMatrix(m.taskAccuracy()));
+                e.put("connections", m.connections());
+                e.put("seconds", m.seconds());
+                done.add(e);
+            }
+            t.put("methods", done);
+            List<Object> ts = new ArrayList<>();
+            for (SpaceNet.TaskStats x : stats) {
+                Map<String, Object> e = new LinkedHashMap<>();
+                e.put("task", x.task());
+                e.put("connections", x.connections());
+                e.put("reserved_neurons", x.reservedNeurons());
+                e.put("selected_neurons", x.selectedNeurons());
+                e.put("reserved_neuron_indices", List.of((Object[]) x.reservedNeuronIndices()));
+                e.put("selected_neuron_indices", List.of((Object[]) x.selectedNeuronIndices()));
+                ts.add(e);
+            }
+            t.put("tasks", ts);
+            Map<String, Object> h = new LinkedHashMap<>();
+            h.put("training", t);
+            h.put("provenance", provenance);
+            Sgd opt = sgd != null ? sgd : new Sgd(cfg.momentum(), cfg.weightDecay());
+            ModelFile.save(file, net, opt, std, h, sgd != null ? List.copyOf(SpaceNet.KEPT.keySet()) : List.of());
+        }
+
+        // The baseline network the checkpoint holds, with its SGD state.
+        SparseMlp network(int[] sizes) throws IOException {
+            return load(new Sgd(cfg.momentum(), cfg.weightDecay()), Map.of(), sizes).net();
+        }
+
+        // SpaceNet as the checkpoint holds it, between two tasks.
+        SpaceNet spaceNet(Saved at, int[] sizes) throws IOException {
+            Sgd sgd = new Sgd(cfg.momentum(), cfg.weightDecay());
+            SparseMlp net = load(sgd, SpaceNet.KEPT, sizes).net();
+            try {
+                return SpaceNet.resumed(cfg, net, sgd, at.stats());
+            } catch (IllegalArgumentException e) {
+                throw new IOException(file + " is not a SpaceNet training checkpoint (" + e.getMessage() + ")", e);
+            }
+        }
+
+        private ModelFile.Loaded load(Sgd sgd, Map<String, java.lang.foreign.ValueLayout> sides, int[] sizes) throws IOException {
+            ModelFile.Loaded l = ModelFile.load(file, sgd, sides);
+            if (!Arrays.equals(l.net().config().sizes(), sizes)) {
+                int[] got = l.net().config().sizes();
+                l.net().close();
+                throw new IOException(file + " holds layers " + Arrays.toString(got) + ", but the run's settings on this data make " + Arrays.toString(sizes)
+                        + " (file edited?)");
+            }
+            return l;
+        }
+    }
+
+    // What a checkpoint's header says (Checkpoint.save writes it).
+    private record Saved(SpaceNetConfig cfg, boolean standardize, boolean baselines, Phase phase, int task, int epochsDone, long step, long[] rngShuffle,
+                         long[] rngEvolution, int records, double seconds, double[][] accuracy, double[][] taskAccuracy, List<Method> methods,
+                         List<SpaceNet.TaskStats> stats, long trainChecksum, long testChecksum, Map<String, Object> provenance) {
+        static Saved read(Path dir, int threads) throws IOException {
+            if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+            Path file = dir.resolve(CHECKPOINT);
+            if (!Files.isRegularFile(file)) {
+                throw new IOException(dir + ": no " + CHECKPOINT + " there" + (Files.exists(dir.resolve(METRICS))
+                        ? " (the run had finished: its results are in " + METRICS + ")" : ""));
+            }
+            Map<String, Object> h;
+            try (org.dst4j.nn.io.CheckpointFile.Index ix = org.dst4j.nn.io.CheckpointFile.open(file)) {
+                h = ix.header();
+            }
+            if (h.get("provenance") instanceof Map<?, ?> p && p.get("algorithm") instanceof String a && !a.equals("spacenet")) {
+                throw new IOException(file + " is the checkpoint of a " + a + " run, not of a SpaceNet run");
+            }
+            try {
+                Map<String, Object> t = Json.getObject(h, "training");
+                SpaceNetConfig cfg = SpaceNetConfig.fromMap(Json.getObject(t, "config"), threads);
+                boolean standardize = Json.getBoolean(t, "standardize"), baselines = Json.getBoolean(t, "baselines");
+                Phase phase = Phase.of(Json.getString(t, "phase"));
+                int tasks = cfg.tasks(), per = cfg.epochs();
+                int task = Json.getInt(t, "task"), epochsDone = Json.getInt(t, "epochs_done");
+                long step = Json.getLong(t, "step");
+                if (step < 0) throw new IllegalArgumentException("field 'step': expected a count >= 0, got " + step);
+                if (phase != Phase.SPACENET && !baselines) throw new IllegalArgumentException("field 'phase': " + phase.label + " in a run without baselines");
+                int records = Json.getInt(t, "records"), expected;
+                switch (phase) {
+                    case SPACENET -> {
+                        in("task", task, 1, tasks);
+                        expected = task * per;
+                    }
+                    case FINE_TUNING -> {
+                        in("task", task, 0, tasks - 1);
+                        in("epochs_done", epochsDone, 1, per);
+                        expected = tasks * per + task * per + epochsDone;
+                    }
+                    default -> {
+                        in("epochs_done", epochsDone, 1, tasks * per);
+                        expected = 2 * tasks * per + epochsDone;
+                    }
+                }
+                if (records != expected) throw new IllegalArgumentException("field 'records': " + records + ", but phase, task and epochs_done make " + expected);
+                long[] shuffle = phase == Phase.SPACENET ? null : Json.getLongs(t, "rng_shuffle"), evolution = phase == Phase.SPACENET ? null : Json.getLongs(t, "rng_evolution");
+                double seconds = Json.getDouble(t, "seconds");
+                if (!(seconds >= 0)) throw new IllegalArgumentException("field 'seconds': expected a time >= 0, got " + seconds);
+                int columns = phase == Phase.JOINT ? 0 : tasks;
+                double[][] acc = matrix(t, "accuracy_matrix", phase == Phase.JOINT ? 0 : tasks, columns), taskAcc = matrix(t, "task_incremental_accuracy_matrix",
+                        phase == Phase.JOINT ? 0 : tasks, columns);
+                List<Method> methods = new ArrayList<>();
+                for (Map<String, Object> e : objects(t, "methods")) {
+                    int width = methods.size() == 2 ? 1 : tasks;
+                    methods.add(new Method(Json.getString(e, "method"), matrix(e, "accuracy_matrix", tasks, width), Json.getLong(e, "connections"),
+                            Json.getDouble(e, "seconds"), matrix(e, "task_incremental_accuracy_matrix", tasks, width)));
+                }
+                int expectedMethods = phase.ordinal();
+                if (methods.size() != expectedMethods) throw new IllegalArgumentException("field 'methods': " + methods.size() + " finished in phase " + phase.label
+                        + ", expected " + expectedMethods);
+                List<SpaceNet.TaskStats> stats = new ArrayList<>();
+                for (Map<String, Object> e : objects(t, "tasks")) {
+                    stats.add(new SpaceNet.TaskStats(Json.getInt(e, "task"), Json.getLongs(e, "connections"), Json.getInts(e, "reserved_neurons"),
+                            Json.getInts(e, "selected_neurons"), ints2(e, "reserved_neuron_indices"), ints2(e, "selected_neuron_indices")));
+                }
+                int expectedStats = phase == Phase.SPACENET ? task : tasks;
+                if (stats.size() != expectedStats) throw new IllegalArgumentException("field 'tasks': " + stats.size() + " tasks' statistics, expected " + expectedStats);
+                Map<String, Object> p = Json.getObject(h, "provenance");
+                return new Saved(cfg, standardize, baselines, phase, task, epochsDone, step, shuffle, evolution, records, seconds, acc, taskAcc,
+                        List.copyOf(methods), List.copyOf(stats), Json.getLong(p, "data_checksum"), Json.getLong(p, "test_checksum"), p);
+            } catch (IllegalArgumentException e) {
+                throw new IOException(file + " is not a SpaceNet training checkpoint (" + e.getMessage() + ")");
+            }
+        }
+
+        private static void in(String field, int v, int lo, int hi) {
+            if (v < lo || v > hi) throw new IllegalArgumentException("field '" + field + "': " + v + " is not in [" + lo + ", " + hi + "]");
+        }
+
+        @SuppressWarnings("unchecked")
+        private static List<Map<String, Object>> objects(Map<String, Object> m, String key) {
+            if (!(m.get(key) instanceof List<?> l)) throw new IllegalArgumentException("field '" + key + "': expected an array, got " + m.get(key));
+            for (Object o : l) if (!(o instanceof Map<?, ?>)) throw new IllegalArgumentException("field '" + key + "': expected objects, got " + o);
+            return (List<Map<String, Object>>) l;
+        }
+
+        // A [rows][columns] matrix with null for NaN, as jsonMatrix writes it.
+        private static double[][] matrix(Map<String, Object> m, String key, int rows, int columns) {
+            if (!(m.get(key) instanceof List<?> l) || l.size() != rows) throw new IllegalArgumentException("field '" + key + "': expected " + rows + " rows");
+            double[][] a = new double[rows][];
+            for (int i = 0; i < rows; i++) {
+                if (!(l.get(i) instanceof List<?> row) || row.size() != columns) throw new IllegalArgumentException("field '" + key + "'[" + i + "]: expected " + columns + " numbers");
+                a[i] = new double[columns];
+                for (int j = 0; j < columns; j++) {
+                    Object v = row.get(j);
+                    if (v != null && !(v instanceof Number)) throw new IllegalArgumentException("field '" + key + "'[" + i + "][" + j + "]: expected a number or null");
+                    a[i][j] = v == null ? Double.NaN : ((Number) v).doubleValue();
+                }
+            }
+            return a;
+        }
+
+        private static int[][] ints2(Map<String, Object> m, String key) {
+            if (!(m.get(key) instanceof List<?> l)) throw new IllegalArgumentException("field '" + key + "': expected an array, got " + m.get(key));
+            int[][] a = new int[l.size()][];
+            for (int i = 0; i < a.length; i++) a[i] = Json.getInts(Map.of(key + "[" + i + "]", l.get(i)), key + "[" + i + "]");
+            return a;
+        }
     }
 
     // The model file keeps no per-connection side array; the owners are what a study of how tasks share the network needs.
@@ -505,13 +861,19 @@ public final class SpaceNetRun {
     }
 
     private static void train(SparseMlp net, SpaceNetConfig cfg, int epochs, Dataset train, Dataset test, ParallelKernels pk, Standardizer std,
-                              RandomStream rnd, Trainer.Listener listener) {
+                              Trainer.State state, Trainer.Listener listener) {
         Trainer.Settings s = new Trainer.Settings(epochs, cfg.batch(), new LearningRate.Constant(cfg.lr()), new Sgd(cfg.momentum(), cfg.weightDecay()),
                 new SoftmaxCrossEntropy(), null, 1000);
-        new Trainer(pk, s).run(net, train, test, std, new Trainer.State(rnd.split("shuffle"), rnd.split("evolution")), listener);
+        new Trainer(pk, s).run(net, train, test, std, state, listener);
     }
 
-    private static Trainer.Listener listener(MetricsLog log, TrainingProgress progress, String phase, String method, int task) {
+    // Saves the checkpoint after an epoch of a baseline.
+    private interface EpochSave {
+        void save(Trainer.State s) throws IOException;
+    }
+
+    // save: after the epoch's record, null where no checkpoint is written per epoch (SpaceNet's, written per task)
+    private static Trainer.Listener listener(MetricsLog log, Checkpoint cp, TrainingProgress progress, String phase, String method, int task, EpochSave save) {
         return new Trainer.Listener() {
             @Override public void batchDone(int epoch, int done, int total) {
                 progress.batch(epoch, done, total);
@@ -525,6 +887,8 @@ public final class SpaceNetRun {
                 r.putAll(SetTraining.record(m));
                 try {
                     log.append(r);
+                    cp.records++;
+                    if (save != null) save.save(s);
                 } catch (IOException e) {
                     throw new Trainer.FileWriteException(e);
                 }

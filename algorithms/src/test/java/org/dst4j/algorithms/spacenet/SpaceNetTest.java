@@ -52,7 +52,7 @@ class SpaceNetTest {
     private static final int CLASSES = 6, FEATURES = 20;
 
     // Gaussian blobs, one centre per class, well separated.
-    private static DatasetSplit blobs(int train, int test, long seed) {
+    static DatasetSplit blobs(int train, int test, long seed) {
         RandomStream rnd = new RandomStream(seed);
         float[][] centres = new float[CLASSES][FEATURES];
         for (float[] c : centres) for (int i = 0; i < FEATURES; i++) c[i] = 2f * (float) rnd.nextGaussian();
@@ -450,7 +450,7 @@ class SpaceNetTest {
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNetRun.run(cfg, data, true, false, dir, interruptInTask2))
                     .isInstanceOf(java.util.concurrent.CancellationException.class)
                     .hasMessageStartingWith("SpaceNet, task 2 of 3: training interrupted after step 1 (epoch 1, 1 of ")
-                    .hasMessageEndingWith("batches trained); no epoch was completed");
+                    .hasMessageEndingWith("batches trained); no epoch was completed (a resumed run learns task 2 again from its start)");
         } finally {
             Thread.interrupted(); // not for the next test on this thread
         }

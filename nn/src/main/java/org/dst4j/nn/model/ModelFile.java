@@ -57,6 +57,26 @@ public final class ModelFile {
      *     another number of features than the network takes; nothing is then written
      */
     public static void save(Path file, SparseMlp net, Optimizer opt, Standardizer std, Map<String, Object> extra) throws IOException {
+        save(file, net, opt, std, extra, List.of());
+    }
+
+    /**
+     * As {@link #save(Path, SparseMlp, Optimizer, Standardizer, Map)}, also writing each layer's per-connection side
+     * arrays named in {@code sides} that the layer has (float, int or byte elements, as {@link CsrMatrix#addSide} makes
+     * them): what an algorithm keeps per connection beside the weights (which task owns it, whether it is frozen), for a
+     * checkpoint that {@link #load(Path, Optimizer, Map)} restores. A name the optimizer's state also has is written once.
+     *
+     * @throws IllegalArgumentException as the other {@code save}, or if no layer has a side array named in {@code sides};
+     *     nothing is then written
+     */
+    public static void save(Path file, SparseMlp net, Optimizer opt, Standardizer std, Map<String, Object> extra, List<String> sides)
+            throws IOException {
+        for (String side : sides) {
+            // a misspelt name wrote a checkpoint without the state it was meant to keep
+            if (net.layers().stream().noneMatch(l -> l.weights().hasSide(side))) {
+                throw new IllegalArgumentException("side array '" + side + "': no layer of the network has it");
+            }
+        }
         for (String own : OWN_FIELDS) {
             // Written over the file's own, a loaded header's "format" or "network" made a file no load accepts, and its
             // "optimizer_steps" an optimizer resumed at the step the model was loaded at, not the one it was saved at.
@@ -91,6 +111,11 @@ public final class ModelFile {
                     tensors.add(Tensor.of(p + "side." + side, DType.F32, w.side(side).asSlice(0, nnz * 4)));
                 }
             }
+            for (String side : sides) {
+                if (!w.hasSide(side) || (opt != null && List.of(opt.sideArrays()).contains(side))) continue;
+                ValueLayout layout = w.sideLayout(side);
+                tensors.add(Tensor.of(p + "side." + side, dtype(layout), w.side(side).asSlice(0, nnz * layout.byteSize())));
+            }
         }
         if (std != null) {
             tensors.add(Tensor.of("standardizer.mean", std.mean()));
@@ -120,8 +145,20 @@ public final class ModelFile {
 
     /** Loads a model; with {@code opt} not null, also its optimizer state (for resuming). */
     public static Loaded load(Path file, Optimizer opt) throws IOException {
+        return load(file, opt, Map.of());
+    }
+
+    /**
+     * Loads a model as {@link #load(Path, Optimizer)} does, and the per-connection side arrays named in {@code sides}
+     * that {@link #save(Path, SparseMlp, Optimizer, Standardizer, Map, List)} wrote: each is added to the layers the file
+     * has it for, with the layout given (a layer the file has none for gets none).
+     *
+     * @throws IOException as the other {@code load}, or if a side array's elements in the file are of another type than
+     *     its layout, or a float one holds a NaN or an infinity
+     */
+    public static Loaded load(Path file, Optimizer opt, Map<String, ValueLayout> sides) throws IOException {
         try (CheckpointFile.Index ix = CheckpointFile.open(file)) {
-            return load(ix, file.toString(), opt);
+            return load(ix, file.toString(), opt, sides);
         }
     }
 
@@ -133,13 +170,13 @@ public final class ModelFile {
      */
     public static Loaded load(java.io.InputStream in, String name, Optimizer opt) throws IOException {
         try (CheckpointFile.Index ix = CheckpointFile.open(in, name)) {
-            return load(ix, name, opt);
+            return load(ix, name, opt, Map.of());
         }
     }
 
     // Each tensor is read straight into the network's memory (the file's data is never held beside it), and
     // checked there; the tensors not needed (optimizer state, when loading for inference) are checked at the end.
-    private static Loaded load(CheckpointFile.Index ix, String file, Optimizer opt) throws IOException {
+    private static Loaded load(CheckpointFile.Index ix, String file, Optimizer opt, Map<String, ValueLayout> sides) throws IOException {
         Map<String, Object> h = ix.header();
         try {
             if (!FORMAT.equals(h.get("format"))) throw new IllegalArgumentException("field 'format': expected \"" + FORMAT + "\", got " + h.get("format"));
@@ -175,6 +212,14 @@ public final class ModelFile {
                         readFinite(ix, p + "bias_state", layer.biasState().asSlice(0, (long) layer.out() * opt.biasSlots() * 4));
                         for (String side : opt.sideArrays()) readFinite(ix, p + "side." + side, w.side(side).asSlice(0, w.nnz() * 4));
                     }
+                    for (Map.Entry<String, ValueLayout> side : sides.entrySet()) {
+                        String name = p + "side." + side.getKey();
+                        if (!ix.has(name) || (opt != null && List.of(opt.sideArrays()).contains(side.getKey()))) continue;
+                        ValueLayout layout = side.getValue();
+                        MemorySegment to = (w.hasSide(side.getKey()) ? w.side(side.getKey()) : w.addSide(side.getKey(), layout)).asSlice(0, w.nnz() * layout.byteSize());
+                        ix.readInto(typed(ix.entry(name), dtype(layout)), to);
+                        if (dtype(layout) == DType.F32) requireFinite(name, to);
+                    }
                 }
                 // Still inside the try: a bad field or standardizer found now must free the layers too.
                 if (opt != null && h.containsKey("optimizer_steps")) {
@@ -208,6 +253,14 @@ public final class ModelFile {
         } catch (IllegalArgumentException e) {
             throw new IOException("model " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    private static DType dtype(ValueLayout layout) {
+        if (layout.carrier() == float.class) return DType.F32;
+        if (layout.carrier() == int.class) return DType.I32;
+        if (layout.carrier() == byte.class) return DType.U8;
+        if (layout.carrier() == long.class) return DType.I64;
+        throw new IllegalArgumentException("side arrays of " + layout + " elements cannot be saved (float, int, byte or long)");
     }
 
     private static Entry typed(Entry e, DType t) {

@@ -458,6 +458,13 @@ public final class CsrMatrix implements AutoCloseable {
         return s.seg()[0];
     }
 
+    /** The element layout the side array of that name was added with ({@code JAVA_FLOAT}, {@code JAVA_INT} or {@code JAVA_BYTE}). */
+    public ValueLayout sideLayout(String name) {
+        Side s = sides.get(name);
+        if (s == null) throw new IllegalArgumentException("no side array '" + name + "'; have " + sides.keySet());
+        return s.layout();
+    }
+
     /** Whether a side array of that name exists. */
     public boolean hasSide(String name) { return sides.containsKey(name); }
 

@@ -1,0 +1,263 @@
+package org.dst4j.algorithms.spacenet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.stream.Stream;
+import org.dst4j.algorithms.Interrupts;
+import org.dst4j.algorithms.Printed;
+import org.dst4j.algorithms.TrainingProgress;
+import org.dst4j.algorithms.cli.Main;
+import org.dst4j.nn.data.DataOptions;
+import org.dst4j.nn.data.DataSources;
+import org.dst4j.nn.data.DatasetSplit;
+import org.dst4j.nn.io.Json;
+import org.dst4j.nn.io.MetricsLog;
+import org.dst4j.nn.model.ModelFile;
+import org.dst4j.nn.network.SparseMlp;
+import org.dst4j.nn.optim.Sgd;
+import org.dst4j.nn.train.EpochMetrics;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A SpaceNet run stopped anywhere — in a SpaceNet task, between two, in either baseline — then resumed, ends as the run
+ * that was never stopped: the same model, connection owners, chart, metrics and log (the times aside). What it needs
+ * beyond a network's weights — the owners, frozen flags and parked classifier rows, the neurons each task reserved, the
+ * baselines' SGD momentum and random streams, the accuracy matrices so far, the log's length — is in the checkpoint;
+ * each, lost, changes one of the files compared here.
+ */
+class SpaceNetResumeTest {
+    private static final int TASKS = 3, EPOCHS = 3, ALL = 3 * TASKS * EPOCHS;
+    private static final List<String> FILES = List.of(SpaceNetRun.MODEL, SpaceNetRun.OWNERS, SpaceNetRun.CHART, SpaceNetRun.METRICS, SpaceNetRun.LOG);
+
+    // Momentum and weight decay on: the SGD state (per connection and per bias) must come back with the weights.
+    private static SpaceNetConfig config(int threads) {
+        return new SpaceNetConfig(TASKS, new int[] {24, 24}, new int[] {60, 40, 16}, 8, 4, 0.2, EPOCHS, 16, 0.05f, 0.9f, 1e-4f, 7, threads);
+    }
+
+    private static void assertSameRun(Path whole, Path resumed) throws IOException {
+        for (String f : List.of(SpaceNetRun.MODEL, SpaceNetRun.OWNERS, SpaceNetRun.CHART)) {
+            // compared whole (a failure printed both files' bytes)
+            assertThat(java.util.Arrays.equals(Files.readAllBytes(resumed.resolve(f)), Files.readAllBytes(whole.resolve(f)))).as(f + " byte-identical").isTrue();
+        }
+        assertThat(withoutTimes(Json.parseObject(Json.readFile(resumed.resolve(SpaceNetRun.METRICS)))))
+                .isEqualTo(withoutTimes(Json.parseObject(Json.readFile(whole.resolve(SpaceNetRun.METRICS)))));
+        assertThat(logWithoutTimes(resumed)).isEqualTo(logWithoutTimes(whole));
+        try (Stream<Path> files = Files.list(resumed)) {
+            assertThat(files.map(p -> p.getFileName().toString())).as("no checkpoint or temporary file left").containsExactlyInAnyOrderElementsOf(FILES);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> withoutTimes(Map<String, Object> metrics) {
+        Map<String, Object> m = new LinkedHashMap<>(metrics);
+        List<Object> methods = new ArrayList<>();
+        for (Object o : (List<Object>) m.get("methods")) {
+            Map<String, Object> e = new LinkedHashMap<>((Map<String, Object>) o);
+            e.remove("seconds");
+            methods.add(e);
+        }
+        m.put("methods", methods);
+        return m;
+    }
+
+    private static List<Map<String, Object>> logWithoutTimes(Path dir) throws IOException {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Map<String, Object> r : MetricsLog.readAll(dir.resolve(SpaceNetRun.LOG))) {
+            Map<String, Object> c = new LinkedHashMap<>(r);
+            c.keySet().removeIf(k -> k.endsWith("seconds"));
+            out.add(c);
+        }
+        return out;
+    }
+
+    // Runs into `dir`, stopped by an interrupt after `epochs` epochs; the interrupt flag cleared.
+    private static void stopAfter(int epochs, DatasetSplit data, Path dir, boolean baselines) {
+        try {
+            SpaceNetRun.run(config(1), data, true, baselines, dir, Interrupts.afterEpochs(epochs));
+            throw new AssertionError("the run was not stopped");
+        } catch (CancellationException | IOException e) { // an interrupt that lands in a checkpoint's write is that write's
+            assertThat(Thread.interrupted()).as("the interrupt flag stays set").isTrue();
+        }
+    }
+
+    private static int resumeCounting(Path run, DatasetSplit data) throws IOException {
+        int[] trained = {0};
+        SpaceNetRun.resume(run, data, 2, new TrainingProgress() {
+            @Override public void epoch(String phase, EpochMetrics m) {
+                trained[0]++;
+            }
+        });
+        return trained[0];
+    }
+
+    @Test
+    void stoppedAtEveryEpochThenResumedEndsAsTheWholeRun(@TempDir Path dir) throws Exception {
+        try (DatasetSplit data = SpaceNetTest.blobs(240, 60, 1)) {
+            Path whole = dir.resolve("whole");
+            SpaceNetRun.Result r = SpaceNetRun.run(config(1), data, true, true, whole, null);
+            int resumed = 0;
+            for (int k = 1; k < ALL; k++) {
+                Path run = dir.resolve("stopped-" + k);
+                stopAfter(k, data, run, true);
+                if (!Files.exists(run.resolve(SpaceNetRun.CHECKPOINT))) {
+                    // stopped in the first task, or in the write of its checkpoint: nothing to resume
+                    assertThat(k).as("stopped after %d epochs without a checkpoint", k).isLessThanOrEqualTo(EPOCHS);
+                    assertThatThrownBy(() -> SpaceNetRun.resume(run, data, 1, null)).isInstanceOf(IOException.class).hasMessageContaining("no checkpoint.dst4j there");
+                    continue;
+                }
+                int done = SpaceNetRun.resumable(run, 3).epochsDone();
+                // SpaceNet resumes after its last finished task, a baseline after its last finished epoch (a stop that lands
+                // in the checkpoint's write leaves the one before)
+                assertThat(done).as("epochs done when stopped after %d", k).isBetween(k < TASKS * EPOCHS ? k - EPOCHS : k - 1, k);
+                if (k > TASKS * EPOCHS) assertThat(done).isGreaterThanOrEqualTo(TASKS * EPOCHS);
+                SpaceNetRun.Result again = resumedResult(run, data, ALL - done);
+                assertSameRun(whole, run);
+                assertThat(again.tasks()).isEqualTo(r.tasks());
+                for (int m = 0; m < 3; m++) {
+                    assertThat(again.methods().get(m).accuracy()).isEqualTo(r.methods().get(m).accuracy());
+                    assertThat(again.methods().get(m).taskAccuracy()).isEqualTo(r.methods().get(m).taskAccuracy());
+                }
+                resumed++;
+            }
+            assertThat(resumed).isGreaterThanOrEqualTo(ALL - EPOCHS - 2);
+        }
+    }
+
+    private static SpaceNetRun.Result resumedResult(Path run, DatasetSplit data, int toTrain) throws IOException {
+        int[] trained = {0};
+        SpaceNetRun.Result r = SpaceNetRun.resume(run, data, 2, new TrainingProgress() {
+            @Override public void epoch(String phase, EpochMetrics m) {
+                trained[0]++;
+            }
+        });
+        assertThat(trained[0]).as("epochs trained after the resume").isEqualTo(toTrain);
+        return r;
+    }
+
+    @Test
+    void withoutBaselinesARunStoppedBetweenTasksResumes(@TempDir Path dir) throws Exception {
+        try (DatasetSplit data = SpaceNetTest.blobs(240, 60, 2)) {
+            Path whole = dir.resolve("whole"), run = dir.resolve("run");
+            SpaceNetRun.run(config(2), data, true, false, whole, null);
+            stopAfter(EPOCHS + 1, data, run, false);
+            assertThat(SpaceNetRun.resumable(run, 1)).isEqualTo(new SpaceNetRun.Resumable(config(1), true, false, EPOCHS));
+            assertThat(resumeCounting(run, data)).isEqualTo((TASKS - 1) * EPOCHS);
+            assertSameRun(whole, run);
+        }
+    }
+
+    @Test
+    void aCheckpointForOtherDataAnotherRunOrEditedIsRefusedByName(@TempDir Path dir) throws Exception {
+        try (DatasetSplit data = SpaceNetTest.blobs(240, 60, 1); DatasetSplit other = SpaceNetTest.blobs(240, 60, 2)) {
+            Path run = dir.resolve("run");
+            stopAfter(2 * EPOCHS + 1, data, run, true);
+            assertThatThrownBy(() -> SpaceNetRun.resume(run, other, 1, null)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("the training data differs from the run's");
+            assertThatThrownBy(() -> SpaceNetRun.resume(run, data, 0, null)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("threads must be >= 1, got 0");
+            assertThatThrownBy(() -> SpaceNetRun.resume(dir.resolve("none"), data, 1, null)).isInstanceOf(IOException.class)
+                    .hasMessage(dir.resolve("none") + ": no checkpoint.dst4j there");
+            // a count of tasks done that the log's length contradicts
+            Path file = run.resolve(SpaceNetRun.CHECKPOINT);
+            Map<String, Object> saved = edit(file, t -> t.put("task", 1));
+            assertThatThrownBy(() -> SpaceNetRun.resume(run, data, 1, null)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("is not a SpaceNet training checkpoint").hasMessageContaining("field 'records'");
+            edit(file, t -> t.putAll(saved));
+            // a neuron reserved twice: the checkpoint's tasks contradict each other
+            edit(file, t -> {
+                @SuppressWarnings("unchecked") List<Object> tasks = (List<Object>) t.get("tasks");
+                @SuppressWarnings("unchecked") Map<String, Object> second = new LinkedHashMap<>((Map<String, Object>) tasks.get(1));
+                @SuppressWarnings("unchecked") Map<String, Object> first = (Map<String, Object>) tasks.getFirst();
+                second.put("reserved_neuron_indices", first.get("reserved_neuron_indices"));
+                List<Object> copy = new ArrayList<>(tasks);
+                copy.set(1, second);
+                t.put("tasks", copy);
+            });
+            assertThatThrownBy(() -> SpaceNetRun.resume(run, data, 1, null)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("is not a SpaceNet training checkpoint").hasMessageContaining("which an earlier task had reserved");
+            edit(file, t -> t.putAll(saved));
+            // finished: nothing to resume, and the message says where the results are
+            assertThat(resumeCounting(run, data)).isEqualTo(ALL - 2 * EPOCHS);
+            assertThatThrownBy(() -> SpaceNetRun.resume(run, data, 1, null)).isInstanceOf(IOException.class)
+                    .hasMessage(run + ": no checkpoint.dst4j there (the run had finished: its results are in metrics.json)");
+            // a baseline resumed without SpaceNet's network, which it starts from
+            Path ft = dir.resolve("ft");
+            stopAfter(TASKS * EPOCHS + 1, data, ft, true);
+            Files.delete(ft.resolve(SpaceNetRun.MODEL));
+            assertThatThrownBy(() -> SpaceNetRun.resume(ft, data, 1, null)).isInstanceOf(IOException.class)
+                    .hasMessageContaining(ft.resolve(SpaceNetRun.MODEL) + ": missing");
+        }
+    }
+
+    // The command line: --resume with the run's data options continues it; options that would describe another run are refused.
+    @Test
+    void theCommandLineResumesARunAndRefusesOptionsItWouldIgnore(@TempDir Path dir) throws Exception {
+        String[] dataArgs = {"--limit-train", "300", "--limit-test", "100"};
+        Path whole = dir.resolve("whole"), run = dir.resolve("run");
+        List<String> common = new ArrayList<>(List.of("spacenet", "--hidden", "40,40", "--connections", "200,60,10", "--selected", "8", "--reserved", "4",
+                "--epochs", "2", "--momentum", "0.5", "--threads", "1"));
+        common.addAll(List.of(dataArgs));
+        List<String> first = new ArrayList<>(common);
+        first.addAll(List.of("--out", whole.toString()));
+        Printed.stdout(() -> assertThat(Main.run(first.toArray(String[]::new))).isZero());
+        SpaceNetConfig cfg = new SpaceNetConfig(5, new int[] {40, 40}, new int[] {200, 60, 10}, 8, 4, 0.2, 2, 128, 0.01f, 0.5f, 0f, 13, 1);
+        try (DatasetSplit data = DataSources.load(new DataOptions(null, null, null, null, null, "last", 0.2, 13, 300, 100))) {
+            try {
+                SpaceNetRun.run(cfg, data, true, true, run, Interrupts.afterEpochs(5));
+                throw new AssertionError("not stopped");
+            } catch (CancellationException e) {
+                assertThat(Thread.interrupted()).isTrue();
+                assertThat(e).hasMessageEndingWith("(a resumed run learns task 3 again from its start)");
+            }
+        }
+        String described = Printed.stdout(() -> assertThat(Main.run(new String[] {"inspect", "--model", run.resolve(SpaceNetRun.CHECKPOINT).toString()})).isZero());
+        assertThat(described).contains("epochs done: 4 of 30 (SpaceNet: 2 of 5 tasks learned; this network is SpaceNet's after task 2)")
+                .contains("784 inputs (standardized as in training)");
+        assertThat(Printed.stderr(() -> assertThat(Main.run(new String[] {"spacenet", "--resume", run.toString(), "--epochs", "3", "--seed", "1"})).isEqualTo(2)))
+                .contains("--resume continues the run as its checkpoint defines it; drop --epochs, --seed (with --resume only --threads and the data options apply)");
+        // A new run given the stopped run's directory is pointed to --resume; given a finished run's, only to --overwrite.
+        List<String> again = new ArrayList<>(common);
+        again.addAll(List.of("--out", run.toString()));
+        assertThat(Printed.stderr(() -> assertThat(Main.run(again.toArray(String[]::new))).isEqualTo(2)))
+                .contains("holds an earlier run").contains("continue it with --resume " + run);
+        List<String> onFinished = new ArrayList<>(common);
+        onFinished.addAll(List.of("--out", whole.toString()));
+        assertThat(Printed.stderr(() -> assertThat(Main.run(onFinished.toArray(String[]::new))).isEqualTo(2)))
+                .contains("holds an earlier run").doesNotContain("--resume");
+        assertThat(Printed.stderr(() -> assertThat(Main.run(new String[] {"spacenet", "--resume", run.resolve(SpaceNetRun.CHECKPOINT).toString()})).isEqualTo(1)))
+                .contains("is a file; expected the run's directory: --resume " + run);
+        // other data: refused by its checksum, nothing trained
+        assertThat(Printed.stderr(() -> assertThat(Main.run(new String[] {"spacenet", "--resume", run.toString(), "--limit-train", "200", "--limit-test", "100"}))
+                .isEqualTo(1))).contains("the training data differs from the run's");
+        List<String> resume = new ArrayList<>(List.of("spacenet", "--resume", run.toString(), "--threads", "2"));
+        resume.addAll(List.of(dataArgs));
+        String printed = Printed.stdout(() -> assertThat(Main.run(resume.toArray(String[]::new))).isZero());
+        assertThat(printed).contains("SpaceNet").contains("fine-tuning").contains("joint training (upper bound)");
+        assertSameRun(whole, run);
+        assertThat(Printed.stderr(() -> assertThat(Main.run(resume.toArray(String[]::new))).as("a finished run").isEqualTo(1)))
+                .contains("--resume " + run + ": no checkpoint.dst4j there (the run had finished: its results are in metrics.json)");
+    }
+
+    // Rewrites the checkpoint with its "training" header changed by `change`; returns the header as it was.
+    private static Map<String, Object> edit(Path file, java.util.function.Consumer<Map<String, Object>> change) throws IOException {
+        Sgd sgd = new Sgd(0.9f, 1e-4f);
+        ModelFile.Loaded l = ModelFile.load(file, sgd, SpaceNet.KEPT);
+        try (SparseMlp net = l.net()) {
+            Map<String, Object> before = new LinkedHashMap<>(Json.getObject(l.header(), "training"));
+            Map<String, Object> training = new LinkedHashMap<>(before);
+            change.accept(training);
+            ModelFile.save(file, net, sgd, l.standardizer(), Map.of("training", training, "provenance", l.header().get("provenance")), List.copyOf(SpaceNet.KEPT.keySet()));
+            return before;
+        }
+    }
+}
