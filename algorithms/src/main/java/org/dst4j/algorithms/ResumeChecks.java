@@ -1,13 +1,44 @@
 package org.dst4j.algorithms;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.dst4j.nn.data.DatasetSplit;
+import org.dst4j.nn.io.CheckpointFile;
 
 /** What a resumed run checks before it trains on: that it is given the data its checkpoint was trained on. */
 public final class ResumeChecks {
     private ResumeChecks() {}
+
+    /**
+     * The header of the checkpoint a run keeps in its directory, read without its tensors, after checking that it is one
+     * of this algorithm's: another command's checkpoint is named as such, not as one missing fields.
+     *
+     * @param dir the run's directory
+     * @param checkpoint the checkpoint's file name in it
+     * @param finished the file a finished run has written, which the message names when the checkpoint is gone
+     * @param algorithm what the checkpoint's provenance names the algorithm as (or begins with: "freetickets" for
+     *     "freetickets-edst")
+     * @param name the algorithm's name in the message
+     * @throws IOException if there is no checkpoint (saying whether the run had finished), it cannot be read, or it is
+     *     another algorithm's
+     */
+    public static Map<String, Object> checkpointHeader(Path dir, String checkpoint, String finished, String algorithm, String name) throws IOException {
+        Path file = dir.resolve(checkpoint);
+        if (!Files.isRegularFile(file)) {
+            throw new IOException(dir + ": no " + checkpoint + " there" + (Files.exists(dir.resolve(finished))
+                    ? " (the run had finished: its results are in " + finished + ")" : ""));
+        }
+        Map<String, Object> h;
+        try (CheckpointFile.Index ix = CheckpointFile.open(file)) {
+            h = ix.header();
+        }
+        if (h.get("provenance") instanceof Map<?, ?> p && p.get("algorithm") instanceof String a && !a.startsWith(algorithm)) {
+            throw new IOException(file + " is the checkpoint of a " + a + " run, not of a " + name + " run");
+        }
+        return h;
+    }
 
     /**
      * Checks {@code data} against the checksums a checkpoint recorded: a run continued on other samples would end

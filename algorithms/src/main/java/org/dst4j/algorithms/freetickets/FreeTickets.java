@@ -674,17 +674,7 @@ public final class FreeTickets {
                          Map<String, Selection> selected, long trainChecksum, long testChecksum, Map<String, Object> provenance) {
         static Saved read(Path dir, int threads) throws IOException {
             Path file = dir.resolve(CHECKPOINT);
-            if (!Files.isRegularFile(file)) {
-                throw new IOException(dir + ": no " + CHECKPOINT + " there" + (Files.exists(dir.resolve(METRICS))
-                        ? " (the run had finished: its results are in " + METRICS + ")" : ""));
-            }
-            Map<String, Object> h;
-            try (org.dst4j.nn.io.CheckpointFile.Index ix = org.dst4j.nn.io.CheckpointFile.open(file)) {
-                h = ix.header();
-            }
-            if (h.get("provenance") instanceof Map<?, ?> p && p.get("algorithm") instanceof String a && !a.startsWith("freetickets")) {
-                throw new IOException(file + " is the checkpoint of a " + a + " run, not of a FreeTickets run");
-            }
+            Map<String, Object> h = org.dst4j.algorithms.ResumeChecks.checkpointHeader(dir, CHECKPOINT, METRICS, "freetickets", "FreeTickets");
             try {
                 Map<String, Object> t = Json.getObject(h, "training");
                 FreeTicketsConfig cfg = FreeTicketsConfig.fromMap(Json.getObject(t, "config"), threads);

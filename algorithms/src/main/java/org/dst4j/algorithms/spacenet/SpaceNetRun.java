@@ -691,17 +691,7 @@ public final class SpaceNetRun {
         static Saved read(Path dir, int threads) throws IOException {
             if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
             Path file = dir.resolve(CHECKPOINT);
-            if (!Files.isRegularFile(file)) {
-                throw new IOException(dir + ": no " + CHECKPOINT + " there" + (Files.exists(dir.resolve(METRICS))
-                        ? " (the run had finished: its results are in " + METRICS + ")" : ""));
-            }
-            Map<String, Object> h;
-            try (org.dst4j.nn.io.CheckpointFile.Index ix = org.dst4j.nn.io.CheckpointFile.open(file)) {
-                h = ix.header();
-            }
-            if (h.get("provenance") instanceof Map<?, ?> p && p.get("algorithm") instanceof String a && !a.equals("spacenet")) {
-                throw new IOException(file + " is the checkpoint of a " + a + " run, not of a SpaceNet run");
-            }
+            Map<String, Object> h = org.dst4j.algorithms.ResumeChecks.checkpointHeader(dir, CHECKPOINT, METRICS, "spacenet", "SpaceNet");
             try {
                 Map<String, Object> t = Json.getObject(h, "training");
                 SpaceNetConfig cfg = SpaceNetConfig.fromMap(Json.getObject(t, "config"), threads);

@@ -190,6 +190,14 @@ class SpaceNetResumeTest {
             assertThat(resumeCounting(run, data)).isEqualTo(ALL - 2 * EPOCHS);
             assertThatThrownBy(() -> SpaceNetRun.resume(run, data, 1, null)).isInstanceOf(IOException.class)
                     .hasMessage(run + ": no checkpoint.dst4j there (the run had finished: its results are in metrics.json)");
+            // another command's checkpoint is named as such
+            Path set = dir.resolve("set");
+            try (var embedded = DataSources.embedded(); var c = org.dst4j.algorithms.set.SetTraining.train(
+                    org.dst4j.algorithms.set.SetConfig.defaults().withHidden(16).withEpochs(1).withThreads(1), embedded, true, set, null)) {
+                assertThat(c).isNotNull();
+            }
+            assertThatThrownBy(() -> SpaceNetRun.resume(set, data, 1, null)).isInstanceOf(IOException.class)
+                    .hasMessage(set.resolve(SpaceNetRun.CHECKPOINT) + " is the checkpoint of a set run, not of a SpaceNet run");
             // a baseline resumed without SpaceNet's network, which it starts from
             Path ft = dir.resolve("ft");
             stopAfter(TASKS * EPOCHS + 1, data, ft, true);
