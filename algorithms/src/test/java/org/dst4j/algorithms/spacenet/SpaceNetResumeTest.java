@@ -256,6 +256,22 @@ class SpaceNetResumeTest {
                 .contains("--resume " + run + ": no checkpoint.dst4j there (the run had finished: its results are in metrics.json)");
     }
 
+    // The checkpoint keeps the configuration as JSON: read back, it is the run's, task classes in their order included.
+    @Test
+    void aConfigReadBackFromItsJsonIsTheRunsOwn() {
+        SpaceNetConfig inOrder = config(3), given = config(3).withTaskClasses(new int[][] {{5, 0}, {2}, {4, 1, 3}});
+        for (SpaceNetConfig c : List.of(inOrder, given, SpaceNetConfig.defaults().withSeed(-9))) {
+            Map<String, Object> m = Json.parseObject(Json.write(c.toMap()));
+            assertThat(SpaceNetConfig.fromMap(m, c.threads())).isEqualTo(c);
+        }
+        Map<String, Object> m = new LinkedHashMap<>(Json.parseObject(Json.write(given.toMap())));
+        m.put("task_classes", List.of(List.of(5, 0), "2"));
+        assertThatThrownBy(() -> SpaceNetConfig.fromMap(m, 1)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("task_classes[1]");
+        m.remove("task_classes");
+        m.remove("epochs_per_task");
+        assertThatThrownBy(() -> SpaceNetConfig.fromMap(m, 1)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("field 'epochs_per_task'");
+    }
+
     // Rewrites the checkpoint with its "training" header changed by `change`; returns the header as it was.
     private static Map<String, Object> edit(Path file, java.util.function.Consumer<Map<String, Object>> change) throws IOException {
         Sgd sgd = new Sgd(0.9f, 1e-4f);
