@@ -25,6 +25,7 @@ import org.dst4j.nn.model.ModelFile;
 import org.dst4j.nn.network.SparseMlp;
 import org.dst4j.nn.optim.Sgd;
 import org.dst4j.nn.train.EpochMetrics;
+import org.dst4j.runtime.memory.OffHeap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -104,11 +105,13 @@ class SpaceNetResumeTest {
     void stoppedAtEveryEpochThenResumedEndsAsTheWholeRun(@TempDir Path dir) throws Exception {
         try (DatasetSplit data = SpaceNetTest.blobs(240, 60, 1)) {
             Path whole = dir.resolve("whole");
+            long held = OffHeap.bytesInUse(); // the data's
             SpaceNetRun.Result r = SpaceNetRun.run(config(1), data, true, true, whole, null);
             int resumed = 0;
             for (int k = 1; k < ALL; k++) {
                 Path run = dir.resolve("stopped-" + k);
                 stopAfter(k, data, run, true);
+                assertThat(OffHeap.bytesInUse()).as("off-heap bytes held after a stop after %d epochs", k).isEqualTo(held);
                 if (!Files.exists(run.resolve(SpaceNetRun.CHECKPOINT))) {
                     // stopped in the first task, or in the write of its checkpoint: nothing to resume
                     assertThat(k).as("stopped after %d epochs without a checkpoint", k).isLessThanOrEqualTo(EPOCHS);
@@ -121,6 +124,7 @@ class SpaceNetResumeTest {
                 assertThat(done).as("epochs done when stopped after %d", k).isBetween(k < TASKS * EPOCHS ? k - EPOCHS : k - 1, k);
                 if (k > TASKS * EPOCHS) assertThat(done).isGreaterThanOrEqualTo(TASKS * EPOCHS);
                 SpaceNetRun.Result again = resumedResult(run, data, ALL - done);
+                assertThat(OffHeap.bytesInUse()).as("off-heap bytes held after resuming").isEqualTo(held);
                 assertSameRun(whole, run);
                 assertThat(again.tasks()).isEqualTo(r.tasks());
                 for (int m = 0; m < 3; m++) {
