@@ -28,6 +28,8 @@ import org.dst4j.nn.init.WeightInit;
 import org.dst4j.nn.layer.Activation;
 import org.dst4j.nn.layer.SparseLinear;
 import org.dst4j.nn.loss.SoftmaxCrossEntropy;
+import org.dst4j.nn.io.Json;
+import org.dst4j.nn.model.ModelFile;
 import org.dst4j.nn.network.MlpConfig;
 import org.dst4j.nn.network.SparseMlp;
 import org.dst4j.nn.optim.LearningRate;
@@ -151,6 +153,35 @@ public final class SpaceNet implements AutoCloseable {
         /** Per layer of {@link #sizes()}: neurons the task could place connections on; a copy. */
         @Override public int[] selectedNeurons() { return selectedNeurons.clone(); }
 
+        /** As a JSON-ready map (a saved learner's, a run's checkpoint); {@link #fromMap} reads it back. */
+        public Map<String, Object> toMap() {
+            Map<String, Object> e = new java.util.LinkedHashMap<>();
+            e.put("task", task);
+            e.put("connections", connections.clone());
+            e.put("reserved_neurons", reservedNeurons.clone());
+            e.put("selected_neurons", selectedNeurons.clone());
+            e.put("reserved_neuron_indices", List.of((Object[]) deepClone(reservedNeuronIndices)));
+            e.put("selected_neuron_indices", List.of((Object[]) deepClone(selectedNeuronIndices)));
+            return e;
+        }
+
+        /**
+         * The statistics {@link #toMap} wrote, parsed from JSON.
+         *
+         * @throws IllegalArgumentException naming a missing or mistyped field
+         */
+        public static TaskStats fromMap(Map<String, Object> m) {
+            return new TaskStats(Json.getInt(m, "task"), Json.getLongs(m, "connections"), Json.getInts(m, "reserved_neurons"),
+                    Json.getInts(m, "selected_neurons"), perLayer(m, "reserved_neuron_indices"), perLayer(m, "selected_neuron_indices"));
+        }
+
+        private static int[][] perLayer(Map<String, Object> m, String key) {
+            if (!(m.get(key) instanceof List<?> l)) throw new IllegalArgumentException("field '" + key + "': expected an array, got " + m.get(key));
+            int[][] a = new int[l.size()][];
+            for (int i = 0; i < a.length; i++) a[i] = Json.getInts(Map.of(key + "[" + i + "]", l.get(i)), key + "[" + i + "]");
+            return a;
+        }
+
         // By content: the generated methods would compare and print the arrays by identity.
         @Override public boolean equals(Object o) { return ArrayRecords.equals(this, o); }
 
@@ -189,7 +220,7 @@ public final class SpaceNet implements AutoCloseable {
      * @throws IllegalArgumentException if {@code net} lacks a kept array or holds a connection no task froze, or a task
      *     of {@code stats} reserved a neuron outside its layer or one an earlier task reserved; {@code net} is then closed
      */
-    static SpaceNet resumed(SpaceNetConfig cfg, SparseMlp net, Sgd sgd, List<TaskStats> stats) {
+    private static SpaceNet resumed(SpaceNetConfig cfg, SparseMlp net, Sgd sgd, List<TaskStats> stats) {
         return new SpaceNet(cfg, checkedBetweenTasks(net), sgd, checkedTasks(stats, net));
     }
 
@@ -291,8 +322,87 @@ public final class SpaceNet implements AutoCloseable {
         task = finished.size() - 1;
     }
 
-    // The SGD whose state (momentum, per connection and per bias) a checkpoint saves with the network.
-    Sgd sgd() { return optimizer.sgd; }
+    /** The header field a saved learner keeps its configuration and finished tasks under. */
+    public static final String HEADER = "spacenet";
+
+    /**
+     * Saves this learner between tasks, atomically: its network (a model file {@code predict} reads, a classifier of every
+     * class its tasks learned) with the SGD state, each connection's owner task and frozen flag, and its configuration and
+     * finished tasks in the header's {@value #HEADER} field, for {@link #load} to continue with the next task — in another
+     * process, later, as if it had not stopped.
+     *
+     * @param std the input standardization its tasks were learned with, saved with the network, or null
+     * @param extra more header fields (provenance, a run's own), written as given
+     * @throws IllegalStateException if a task is being learned
+     * @throws IllegalArgumentException if {@code extra} has a {@value #HEADER} field, or one the model file writes itself
+     * @throws IOException if writing fails; the file's previous version, if any, stays whole
+     */
+    public void save(java.nio.file.Path file, Standardizer std, Map<String, Object> extra) throws java.io.IOException {
+        if (parked) throw new IllegalStateException("cannot save in the middle of task " + task);
+        if (extra.containsKey(HEADER)) throw new IllegalArgumentException("extra header field '" + HEADER + "': the learner writes it itself");
+        Map<String, Object> h = new java.util.LinkedHashMap<>(extra);
+        Map<String, Object> own = new java.util.LinkedHashMap<>();
+        own.put("config", cfg.toMap());
+        own.put("tasks", stats.stream().map(TaskStats::toMap).toList());
+        h.put(HEADER, own);
+        // a learner that has not learned yet has no SGD state to save: attaching makes it (the zeros its first task starts from)
+        for (SparseLinear layer : net.layers()) layer.attach(optimizer);
+        ModelFile.save(file, net, optimizer.sgd, std, h, List.copyOf(KEPT.keySet()));
+    }
+
+    /**
+     * A learner {@link #save} wrote, with what its file holds beside it. The caller owns {@code learner}.
+     *
+     * @param learner the learner, ready for its next task
+     * @param standardizer the input standardization saved with it, or null
+     * @param header the file's header fields
+     */
+    public record Loaded(SpaceNet learner, Standardizer standardizer, Map<String, Object> header) {}
+
+    /**
+     * Loads a learner {@link #save} wrote, to go on learning tasks with {@code threads} threads (its other settings are the
+     * file's): the next task it learns gives the same network as the learner that was saved would have.
+     *
+     * @throws IOException if the file cannot be read or is not a saved SpaceNet learner (naming it and what is wrong)
+     * @throws IllegalArgumentException if {@code threads < 1}
+     */
+    public static Loaded load(java.nio.file.Path file, int threads) throws java.io.IOException {
+        Map<String, Object> h;
+        try (org.dst4j.nn.io.CheckpointFile.Index ix = org.dst4j.nn.io.CheckpointFile.open(file)) {
+            h = ix.header();
+        }
+        SpaceNetConfig cfg;
+        List<TaskStats> finished = new ArrayList<>();
+        try {
+            Map<String, Object> own = Json.getObject(h, HEADER);
+            cfg = SpaceNetConfig.fromMap(Json.getObject(own, "config"), threads);
+            if (!(own.get("tasks") instanceof List<?> tasks)) throw new IllegalArgumentException("field 'tasks': expected an array, got " + own.get("tasks"));
+            for (Object t : tasks) {
+                if (!(t instanceof Map<?, ?> m)) throw new IllegalArgumentException("field 'tasks': expected objects, got " + t);
+                @SuppressWarnings("unchecked") Map<String, Object> e = (Map<String, Object>) m;
+                finished.add(TaskStats.fromMap(e));
+            }
+        } catch (IllegalArgumentException e) {
+            if (threads < 1) throw e;
+            throw new java.io.IOException(file + " is not a saved SpaceNet learner (" + e.getMessage() + ")", e);
+        }
+        Sgd sgd = new Sgd(cfg.momentum(), cfg.weightDecay());
+        ModelFile.Loaded l = ModelFile.load(file, sgd, KEPT);
+        int[] sizes = l.net().config().sizes();
+        if (!Arrays.equals(Arrays.copyOfRange(sizes, 1, sizes.length - 1), cfg.hidden())) {
+            l.net().close();
+            throw new java.io.IOException(file + " is not a saved SpaceNet learner (its network's hidden layers are " + Arrays.toString(Arrays.copyOfRange(sizes, 1,
+                    sizes.length - 1)) + ", its configuration's " + Arrays.toString(cfg.hidden()) + ")");
+        }
+        try {
+            return new Loaded(resumed(cfg, l.net(), sgd, finished), l.standardizer(), l.header());
+        } catch (IllegalArgumentException e) { // resumed closed the network
+            throw new java.io.IOException(file + " is not a saved SpaceNet learner (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** The configuration this learner was created with. */
+    public SpaceNetConfig config() { return cfg; }
 
     /** The network (its layers' side arrays hold the flags above). */
     public SparseMlp network() { return net; }

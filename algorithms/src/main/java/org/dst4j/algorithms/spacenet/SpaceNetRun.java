@@ -457,7 +457,7 @@ public final class SpaceNetRun {
                             acc[i][t] = a[i];
                             taskAcc[i][t] = k[i];
                         }
-                        cp.save(Phase.SPACENET, t + 1, null, acc, taskAcc, (System.nanoTime() - t0) / 1e9, sn.taskStats(), sn.network(), sn.sgd());
+                        cp.save(Phase.SPACENET, t + 1, null, acc, taskAcc, (System.nanoTime() - t0) / 1e9, sn, null);
                     }
                     methods.add(new Method("SpaceNet", acc, sn.network().connections(), (System.nanoTime() - t0) / 1e9, taskAcc));
                     ModelFile.save(out.resolve(MODEL), sn.network(), null, std, header(cfg, data));
@@ -479,7 +479,7 @@ public final class SpaceNetRun {
                                 int task0 = t;
                                 try {
                                     train(ft, cfg, cfg.epochs(), task.train(), task.test(), pk, std, state, listener(log, cp, progress, "fine-tuning task " + (t + 1),
-                                            "finetune", t, s -> cp.save(Phase.FINE_TUNING, task0, s, a, k, (System.nanoTime() - t1) / 1e9, null, ft, null)));
+                                            "finetune", t, s -> cp.save(Phase.FINE_TUNING, task0, s, a, k, (System.nanoTime() - t1) / 1e9, null, ft)));
                                 } catch (CancellationException e) {
                                     throw new CancellationException("fine-tuning baseline, task " + (t + 1) + " of " + tasks + ": " + e.getMessage());
                                 }
@@ -500,7 +500,7 @@ public final class SpaceNetRun {
                         double[][] none = new double[0][];
                         try {
                             train(joint, cfg, epochs, data.train(), data.test(), pk, std, state, listener(log, cp, progress, "joint", "joint", -1,
-                                    s -> cp.save(Phase.JOINT, 0, s, none, none, (System.nanoTime() - t2) / 1e9, null, joint, null)));
+                                    s -> cp.save(Phase.JOINT, 0, s, none, none, (System.nanoTime() - t2) / 1e9, null, joint)));
                         } catch (CancellationException e) {
                             throw new CancellationException("joint-training baseline: " + e.getMessage());
                         }
@@ -582,8 +582,8 @@ public final class SpaceNetRun {
         return ModelFile.provenance("spacenet", cfg.seed(), data.train().name(), data.train().checksum(), more);
     }
 
-    // Writes the checkpoint: the network under way with its SGD state (SpaceNet's with its owners and flags), and in the
-    // header where the run is, the methods it finished and the log's length.
+    // Writes the checkpoint: the network under way with its SGD state (SpaceNet as a saved learner, with its owners, flags
+    // and tasks), and in the header where the run is, the methods it finished, SpaceNet's tasks and the log's length.
     private static final class Checkpoint {
         private final Path file;
         private final SpaceNetConfig cfg;
@@ -606,10 +606,9 @@ public final class SpaceNetRun {
             records = from == null ? 0 : from.records();
         }
 
-        // stats: SpaceNet's tasks so far (null: the finished SpaceNet's, kept from before); sgd: SpaceNet's, null for a baseline's
-        void save(Phase phase, int task, Trainer.State s, double[][] acc, double[][] taskAcc, double seconds, List<SpaceNet.TaskStats> tasks,
-                  SparseMlp net, Sgd sgd) throws IOException {
-            if (tasks != null) stats = tasks;
+        // sn: SpaceNet while it learns its tasks; net: a baseline's network once it has finished (sn null)
+        void save(Phase phase, int task, Trainer.State s, double[][] acc, double[][] taskAcc, double seconds, SpaceNet sn, SparseMlp net) throws IOException {
+            if (sn != null) stats = sn.taskStats();
             Map<String, Object> t = new LinkedHashMap<>();
             t.put("config", cfg.toMap());
             t.put("standardize", std != null);
@@ -637,50 +636,36 @@ public final class SpaceNetRun {
                 done.add(e);
             }
             t.put("methods", done);
-            List<Object> ts = new ArrayList<>();
-            for (SpaceNet.TaskStats x : stats) {
-                Map<String, Object> e = new LinkedHashMap<>();
-                e.put("task", x.task());
-                e.put("connections", x.connections());
-                e.put("reserved_neurons", x.reservedNeurons());
-                e.put("selected_neurons", x.selectedNeurons());
-                e.put("reserved_neuron_indices", List.of((Object[]) x.reservedNeuronIndices()));
-                e.put("selected_neuron_indices", List.of((Object[]) x.selectedNeuronIndices()));
-                ts.add(e);
-            }
-            t.put("tasks", ts);
+            t.put("tasks", stats.stream().map(SpaceNet.TaskStats::toMap).toList());
             Map<String, Object> h = new LinkedHashMap<>();
             h.put("training", t);
             h.put("provenance", provenance);
-            Sgd opt = sgd != null ? sgd : new Sgd(cfg.momentum(), cfg.weightDecay());
-            ModelFile.save(file, net, opt, std, h, sgd != null ? List.copyOf(SpaceNet.KEPT.keySet()) : List.of());
+            if (sn != null) sn.save(file, std, h);
+            else ModelFile.save(file, net, new Sgd(cfg.momentum(), cfg.weightDecay()), std, h);
         }
 
-        // The baseline network the checkpoint holds, with its SGD state.
+        // The baseline network the checkpoint holds, with its SGD state, checked against the shape the run's settings make.
         SparseMlp network(int[] sizes) throws IOException {
-            return load(new Sgd(cfg.momentum(), cfg.weightDecay()), Map.of(), sizes).net();
-        }
-
-        // SpaceNet as the checkpoint holds it, between two tasks.
-        SpaceNet spaceNet(Saved at, int[] sizes) throws IOException {
-            Sgd sgd = new Sgd(cfg.momentum(), cfg.weightDecay());
-            SparseMlp net = load(sgd, SpaceNet.KEPT, sizes).net();
-            try {
-                return SpaceNet.resumed(cfg, net, sgd, at.stats());
-            } catch (IllegalArgumentException e) {
-                throw new IOException(file + " is not a SpaceNet training checkpoint (" + e.getMessage() + ")", e);
-            }
-        }
-
-        private ModelFile.Loaded load(Sgd sgd, Map<String, java.lang.foreign.ValueLayout> sides, int[] sizes) throws IOException {
-            ModelFile.Loaded l = ModelFile.load(file, sgd, sides);
-            if (!Arrays.equals(l.net().config().sizes(), sizes)) {
-                int[] got = l.net().config().sizes();
-                l.net().close();
+            SparseMlp net = ModelFile.load(file, new Sgd(cfg.momentum(), cfg.weightDecay())).net();
+            if (!Arrays.equals(net.config().sizes(), sizes)) {
+                int[] got = net.config().sizes();
+                net.close();
                 throw new IOException(file + " holds layers " + Arrays.toString(got) + ", but the run's settings on this data make " + Arrays.toString(sizes)
                         + " (file edited?)");
             }
-            return l;
+            return net;
+        }
+
+        // SpaceNet as the checkpoint holds it, between two tasks: the learner as it saved itself, which must be this run's.
+        SpaceNet spaceNet(Saved at, int[] sizes) throws IOException {
+            SpaceNet sn = SpaceNet.load(file, cfg.threads()).learner();
+            if (!Arrays.equals(sn.sizes(), sizes) || !sn.config().equals(cfg) || !sn.taskStats().equals(at.stats())) {
+                String got = Arrays.toString(sn.sizes());
+                sn.close();
+                throw new IOException(file + " holds a SpaceNet learner of layers " + got + " that is not the one the run's record describes (" + Arrays.toString(sizes)
+                        + " on this data; file edited?)");
+            }
+            return sn;
         }
     }
 
@@ -734,11 +719,7 @@ public final class SpaceNetRun {
                 int expectedMethods = phase.ordinal();
                 if (methods.size() != expectedMethods) throw new IllegalArgumentException("field 'methods': " + methods.size() + " finished in phase " + phase.label
                         + ", expected " + expectedMethods);
-                List<SpaceNet.TaskStats> stats = new ArrayList<>();
-                for (Map<String, Object> e : objects(t, "tasks")) {
-                    stats.add(new SpaceNet.TaskStats(Json.getInt(e, "task"), Json.getLongs(e, "connections"), Json.getInts(e, "reserved_neurons"),
-                            Json.getInts(e, "selected_neurons"), ints2(e, "reserved_neuron_indices"), ints2(e, "selected_neuron_indices")));
-                }
+                List<SpaceNet.TaskStats> stats = objects(t, "tasks").stream().map(SpaceNet.TaskStats::fromMap).toList();
                 int expectedStats = phase == Phase.SPACENET ? task : tasks;
                 if (stats.size() != expectedStats) throw new IllegalArgumentException("field 'tasks': " + stats.size() + " tasks' statistics, expected " + expectedStats);
                 Map<String, Object> p = Json.getObject(h, "provenance");
@@ -773,13 +754,6 @@ public final class SpaceNetRun {
                     a[i][j] = v == null ? Double.NaN : ((Number) v).doubleValue();
                 }
             }
-            return a;
-        }
-
-        private static int[][] ints2(Map<String, Object> m, String key) {
-            if (!(m.get(key) instanceof List<?> l)) throw new IllegalArgumentException("field '" + key + "': expected an array, got " + m.get(key));
-            int[][] a = new int[l.size()][];
-            for (int i = 0; i < a.length; i++) a[i] = Json.getInts(Map.of(key + "[" + i + "]", l.get(i)), key + "[" + i + "]");
             return a;
         }
     }

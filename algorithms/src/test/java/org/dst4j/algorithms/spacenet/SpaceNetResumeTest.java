@@ -173,12 +173,12 @@ class SpaceNetResumeTest {
                     .hasMessage(dir.resolve("none") + ": no checkpoint.dst4j there");
             // a count of tasks done that the log's length contradicts
             Path file = run.resolve(SpaceNetRun.CHECKPOINT);
-            Map<String, Object> saved = edit(file, t -> t.put("task", 1));
+            Map<String, Object> saved = edit(file, "training", t -> t.put("task", 1));
             assertThatThrownBy(() -> SpaceNetRun.resume(run, data, 1, null)).isInstanceOf(IOException.class)
                     .hasMessageContaining("is not a SpaceNet training checkpoint").hasMessageContaining("field 'records'");
-            edit(file, t -> t.putAll(saved));
-            // a neuron reserved twice: the checkpoint's tasks contradict each other
-            edit(file, t -> {
+            edit(file, "training", t -> t.putAll(saved));
+            // a neuron reserved twice: the learner's tasks contradict each other
+            Map<String, Object> learner = edit(file, "spacenet", t -> {
                 @SuppressWarnings("unchecked") List<Object> tasks = (List<Object>) t.get("tasks");
                 @SuppressWarnings("unchecked") Map<String, Object> second = new LinkedHashMap<>((Map<String, Object>) tasks.get(1));
                 @SuppressWarnings("unchecked") Map<String, Object> first = (Map<String, Object>) tasks.getFirst();
@@ -188,8 +188,8 @@ class SpaceNetResumeTest {
                 t.put("tasks", copy);
             });
             assertThatThrownBy(() -> SpaceNetRun.resume(run, data, 1, null)).isInstanceOf(IOException.class)
-                    .hasMessageContaining("is not a SpaceNet training checkpoint").hasMessageContaining("which an earlier task had reserved");
-            edit(file, t -> t.putAll(saved));
+                    .hasMessageContaining("is not a saved SpaceNet learner").hasMessageContaining("which an earlier task had reserved");
+            edit(file, "spacenet", t -> t.putAll(learner));
             // finished: nothing to resume, and the message says where the results are
             assertThat(resumeCounting(run, data)).isEqualTo(ALL - 2 * EPOCHS);
             assertThatThrownBy(() -> SpaceNetRun.resume(run, data, 1, null)).isInstanceOf(IOException.class)
@@ -276,15 +276,19 @@ class SpaceNetResumeTest {
         assertThatThrownBy(() -> SpaceNetConfig.fromMap(m, 1)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("field 'epochs_per_task'");
     }
 
-    // Rewrites the checkpoint with its "training" header changed by `change`; returns the header as it was.
-    private static Map<String, Object> edit(Path file, java.util.function.Consumer<Map<String, Object>> change) throws IOException {
+    // Rewrites the checkpoint with its header's `field` ("training", the run's; "spacenet", the learner's) changed by
+    // `change`; returns the field as it was.
+    private static Map<String, Object> edit(Path file, String field, java.util.function.Consumer<Map<String, Object>> change) throws IOException {
         Sgd sgd = new Sgd(0.9f, 1e-4f);
         ModelFile.Loaded l = ModelFile.load(file, sgd, SpaceNet.KEPT);
         try (SparseMlp net = l.net()) {
-            Map<String, Object> before = new LinkedHashMap<>(Json.getObject(l.header(), "training"));
-            Map<String, Object> training = new LinkedHashMap<>(before);
-            change.accept(training);
-            ModelFile.save(file, net, sgd, l.standardizer(), Map.of("training", training, "provenance", l.header().get("provenance")), List.copyOf(SpaceNet.KEPT.keySet()));
+            Map<String, Object> header = new LinkedHashMap<>(l.header());
+            header.keySet().removeAll(List.of("format", "network", "optimizer_steps")); // the file's own
+            Map<String, Object> before = new LinkedHashMap<>(Json.getObject(header, field));
+            Map<String, Object> changed = new LinkedHashMap<>(before);
+            change.accept(changed);
+            header.put(field, changed);
+            ModelFile.save(file, net, sgd, l.standardizer(), header, List.copyOf(SpaceNet.KEPT.keySet()));
             return before;
         }
     }

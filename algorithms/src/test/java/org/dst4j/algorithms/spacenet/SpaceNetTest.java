@@ -432,6 +432,67 @@ class SpaceNetTest {
         }
     }
 
+    // A continual learner kept between tasks in a file (another process, days later) learns its next task as the learner
+    // that was saved would have: the same weights, owners, frozen flags and reserved neurons, bit for bit.
+    @Test
+    void aLearnerSavedBetweenTasksAndLoadedGoesOnAsIfItHadNotStopped(@TempDir Path dir) throws Exception {
+        SpaceNetConfig cfg = new SpaceNetConfig(3, new int[] {24, 24}, new int[] {60, 40, 16}, 8, 4, 0.2, 3, 16, 0.05f, 0.9f, 1e-4f, 7, 1);
+        Path file = dir.resolve("learner.dst4j");
+        try (DatasetSplit data = blobs(600, 120, 3); TaskStream stream = TaskStream.split(data, 3); WorkerPool pool = new WorkerPool(1);
+             WorkerPool two = new WorkerPool(2); SpaceNet whole = new SpaceNet(cfg, FEATURES, CLASSES)) {
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            Standardizer std = Standardizer.fitGlobal(data.train());
+            for (int t = 0; t < 3; t++) whole.learn(stream.get(t), null, pk, std, QUIET);
+            for (int stop = 0; stop <= 3; stop++) {
+                try (SpaceNet first = new SpaceNet(cfg, FEATURES, CLASSES)) {
+                    for (int t = 0; t < stop; t++) first.learn(stream.get(t), null, pk, std, QUIET);
+                    first.save(file, std, Map.of("note", "kept between tasks"));
+                }
+                SpaceNet.Loaded l = SpaceNet.load(file, 2);
+                try (SpaceNet again = l.learner()) {
+                    assertThat(l.header()).containsEntry("note", "kept between tasks");
+                    assertThat(l.standardizer().mean()).containsExactly(std.mean());
+                    assertThat(again.config()).isEqualTo(cfg.withThreads(2));
+                    assertThat(again.task()).isEqualTo(stop - 1);
+                    ParallelKernels pk2 = new ParallelKernels(KernelProvider.get(), two);
+                    for (int t = stop; t < 3; t++) again.learn(stream.get(t), null, pk2, std, QUIET);
+                    assertThat(again.taskStats()).as("after a stop after %d tasks", stop).isEqualTo(whole.taskStats());
+                    for (int layer = 1; layer <= 2; layer++) assertThat(again.reservedBy(layer)).isEqualTo(whole.reservedBy(layer));
+                    for (int l2 = 0; l2 < 3; l2++) {
+                        CsrMatrix a = whole.network().layers().get(l2).weights(), b = again.network().layers().get(l2).weights();
+                        assertThat(b.nnz()).isEqualTo(a.nnz());
+                        for (String side : List.of(SpaceNet.OWNER)) {
+                            assertThat(b.side(side).asSlice(0, 4 * b.nnz()).toArray(JAVA_INT)).isEqualTo(a.side(side).asSlice(0, 4 * a.nnz()).toArray(JAVA_INT));
+                        }
+                        assertThat(b.values().asSlice(0, 4 * b.nnz()).toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT))
+                                .as("layer %d after a stop after %d tasks", l2, stop)
+                                .containsExactly(a.values().asSlice(0, 4 * a.nnz()).toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT));
+                        assertThat(b.rowPtr().toArray(java.lang.foreign.ValueLayout.JAVA_LONG)).isEqualTo(a.rowPtr().toArray(java.lang.foreign.ValueLayout.JAVA_LONG));
+                    }
+                    assertThat(again.accuracy(stream.tasks(), stream.seenClasses(2), pk2, std)).containsExactly(whole.accuracy(stream.tasks(), stream.seenClasses(2), pk, std));
+                }
+            }
+            // the file is a model file: a classifier of every class learned, as predict reads it
+            whole.save(file, std, Map.of());
+            try (org.dst4j.nn.model.SparseClassifier c = org.dst4j.nn.model.SparseClassifier.load(file, 1)) {
+                assertThat(c.network().connections()).isEqualTo(whole.network().connections());
+            }
+            // mid-task it is refused; another model file is named as what it is not
+            try (SpaceNet mid = new SpaceNet(cfg, FEATURES, CLASSES)) {
+                mid.beginTask(new int[] {0, 1});
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> mid.save(file, std, Map.of())).isInstanceOf(IllegalStateException.class)
+                        .hasMessage("cannot save in the middle of task 0");
+                mid.endTask();
+            }
+            Path plain = dir.resolve("plain.dst4j");
+            org.dst4j.nn.model.ModelFile.save(plain, whole.network(), null, null, Map.of());
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(plain, 1)).isInstanceOf(java.io.IOException.class)
+                    .hasMessage(plain + " is not a saved SpaceNet learner (field 'spacenet': expected an object, got null)");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(file, 0)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("threads");
+        }
+    }
+
     // The trainer counts one task's epochs: "no epoch was completed" from task 2 read as if the whole run had none.
     @Test
     void anInterruptedRunSaysWhichTaskItStoppedIn(@TempDir Path dir) throws Exception {
