@@ -4,9 +4,11 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -337,7 +339,7 @@ public final class SpaceNet implements AutoCloseable {
      * @throws IllegalArgumentException if {@code extra} has a {@value #HEADER} field, or one the model file writes itself
      * @throws IOException if writing fails; the file's previous version, if any, stays whole
      */
-    public void save(java.nio.file.Path file, Standardizer std, Map<String, Object> extra) throws java.io.IOException {
+    public void save(Path file, Standardizer std, Map<String, Object> extra) throws IOException {
         if (parked) throw new IllegalStateException("cannot save in the middle of task " + task);
         if (extra.containsKey(HEADER)) throw new IllegalArgumentException("extra header field '" + HEADER + "': the learner writes it itself");
         Map<String, Object> h = new java.util.LinkedHashMap<>(extra);
@@ -366,7 +368,7 @@ public final class SpaceNet implements AutoCloseable {
      * @throws IOException if the file cannot be read or is not a saved SpaceNet learner (naming it and what is wrong)
      * @throws IllegalArgumentException if {@code threads < 1}
      */
-    public static Loaded load(java.nio.file.Path file, int threads) throws java.io.IOException {
+    public static Loaded load(Path file, int threads) throws IOException {
         Map<String, Object> h;
         try (org.dst4j.nn.io.CheckpointFile.Index ix = org.dst4j.nn.io.CheckpointFile.open(file)) {
             h = ix.header();
@@ -384,20 +386,20 @@ public final class SpaceNet implements AutoCloseable {
             }
         } catch (IllegalArgumentException e) {
             if (threads < 1) throw e;
-            throw new java.io.IOException(file + " is not a saved SpaceNet learner (" + e.getMessage() + ")", e);
+            throw new IOException(file + " is not a saved SpaceNet learner (" + e.getMessage() + ")", e);
         }
         Sgd sgd = new Sgd(cfg.momentum(), cfg.weightDecay());
         ModelFile.Loaded l = ModelFile.load(file, sgd, KEPT);
         int[] sizes = l.net().config().sizes();
         if (!Arrays.equals(Arrays.copyOfRange(sizes, 1, sizes.length - 1), cfg.hidden())) {
             l.net().close();
-            throw new java.io.IOException(file + " is not a saved SpaceNet learner (its network's hidden layers are " + Arrays.toString(Arrays.copyOfRange(sizes, 1,
+            throw new IOException(file + " is not a saved SpaceNet learner (its network's hidden layers are " + Arrays.toString(Arrays.copyOfRange(sizes, 1,
                     sizes.length - 1)) + ", its configuration's " + Arrays.toString(cfg.hidden()) + ")");
         }
         try {
             return new Loaded(resumed(cfg, l.net(), sgd, finished), l.standardizer(), l.header());
         } catch (IllegalArgumentException e) { // resumed closed the network
-            throw new java.io.IOException(file + " is not a saved SpaceNet learner (" + e.getMessage() + ")", e);
+            throw new IOException(file + " is not a saved SpaceNet learner (" + e.getMessage() + ")", e);
         }
     }
 
