@@ -96,7 +96,7 @@ final class InspectCommand implements Command {
         d.put("file_bytes", bytes + (c instanceof SparseClassifier ? 0 : manifestBytes(model, d)));
         d.put("loaded_off_heap_bytes", loadedBytes);
         d.put("networks", parts);
-        for (String k : new String[] {"provenance", "training"}) {
+        for (String k : new String[] {"provenance", "training", org.dst4j.algorithms.spacenet.SpaceNet.HEADER}) {
             if (header.get(k) != null) d.put(k, header.get(k));
         }
         return d;
@@ -230,6 +230,12 @@ final class InspectCommand implements Command {
                 sb.append("epochs done: ").append(t.get("epochs_done")).append(" of ").append(cfg.get("epochs")).append('\n');
             }
             sb.append("training settings: ").append(Json.write(readable(t.get("config")))).append('\n');
+        } else if (d.get(org.dst4j.algorithms.spacenet.SpaceNet.HEADER) instanceof Map<?, ?> sn && sn.get("tasks") instanceof List<?> done
+                && sn.get("config") instanceof Map<?, ?> cfg && cfg.get("tasks") instanceof Number tasks) {
+            // a learner saved between tasks by SpaceNet.save (a run's checkpoint says more, above)
+            sb.append("a SpaceNet learner: ").append(done.size()).append(" of ").append(tasks).append(" tasks learned")
+                    .append(done.size() < tasks.longValue() ? " (SpaceNet.load continues it with task " + (done.size() + 1) + ")" : "").append('\n');
+            sb.append("settings: ").append(Json.write(readable(cfg))).append('\n');
         }
         return sb.toString().stripTrailing();
     }

@@ -448,6 +448,11 @@ class SpaceNetTest {
                     for (int t = 0; t < stop; t++) first.learn(stream.get(t), null, pk, std, QUIET);
                     first.save(file, std, Map.of("note", "kept between tasks"));
                 }
+                if (stop == 2) {
+                    String described = org.dst4j.algorithms.Printed.stdout(() -> assertThat(Main.run(new String[] {"inspect", "--model", file.toString()})).isZero());
+                    assertThat(described).contains("a SpaceNet learner: 2 of 3 tasks learned (SpaceNet.load continues it with task 3)")
+                            .contains(FEATURES + " inputs (standardized as in training)");
+                }
                 SpaceNet.Loaded l = SpaceNet.load(file, 2);
                 try (SpaceNet again = l.learner()) {
                     assertThat(l.header()).containsEntry("note", "kept between tasks");
