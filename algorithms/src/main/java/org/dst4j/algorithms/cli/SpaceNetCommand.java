@@ -138,14 +138,7 @@ final class SpaceNetCommand implements Command {
                     groupsText(cfg.taskClassesFor(data.train().classes())), RunSummary.count(run.epochsDone(), "epoch"), data.train().name(),
                     data.train().samples(), data.test().samples(), data.train().classes());
             long t0 = System.nanoTime();
-            SpaceNetRun.Result r;
-            try {
-                r = SpaceNetRun.resume(dir, data, threads, progress(cfg, run.baselines(), run.epochsDone()));
-            } catch (IOException e) {
-                // the checkpoint or the data refused (an interrupted write is the interrupt's, reported as such)
-                if (e instanceof java.io.InterruptedIOException || e instanceof java.nio.file.FileSystemException) throw e;
-                throw new UserException("--resume " + e.getMessage(), e);
-            }
+            SpaceNetRun.Result r = SpaceNetRun.resume(dir, data, threads, progress(cfg, run.baselines(), run.epochsDone()));
             print(cfg.withThreads(threads), r, dir, t0);
             return 0;
         }

@@ -551,7 +551,6 @@ public final class SpaceNetRun {
     private static Trainer.State state(RandomStream rnd, Saved from) {
         Trainer.State s = new Trainer.State(rnd.split("shuffle"), rnd.split("evolution"));
         if (from != null) {
-
             s.shuffle.restore(from.rngShuffle());
             s.evolution.restore(from.rngEvolution());
             s.epochsDone = from.epochsDone();
