@@ -40,7 +40,7 @@ final class SpaceNetCommand implements Command {
                 .option("weight-decay", String.valueOf(d.weightDecay()), "weight decay per step")
                 .option("seed", String.valueOf(d.seed()), "random seed")
                 .option("threads", String.valueOf(Runtime.getRuntime().availableProcessors()), "worker threads")
-                .option("out", "runs/spacenet", "output directory (model.dst4j, connection-owners.npz, metrics.json, metrics.jsonl, accuracy-matrix.png)")
+                .option("out", "runs/spacenet", "output directory (model.dst4j, connection-owners.npz, metrics.json, metrics.jsonl, accuracy-matrix.png; checkpoint.dst4j while training)")
                 .flag("no-baselines", "skip the fine-tuning and joint-training baselines")
                 .option("resume", null, "continue the run whose checkpoint is in this directory, as it was set up (give only the data options and --threads)"));
         RunDirectory.declare(o);
