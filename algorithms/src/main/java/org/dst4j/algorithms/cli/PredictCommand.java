@@ -149,7 +149,8 @@ final class PredictCommand implements Command {
                     : java.nio.file.Files.isRegularFile(checkpoint) ? "; it holds a stopped run's checkpoint: --model " + checkpoint
                     + " reads the network as the run left it, and the training command's --resume " + model + " continues the run"
                     : java.nio.file.Files.isRegularFile(model.resolve(org.dst4j.algorithms.neurotrails.NeuroTrails.CHECKPOINT))
-                    ? "; it holds a NeuroTrails run stopped before its model was saved: neurotrails --resume " + model + " continues it" : "";
+                    ? "; it holds a NeuroTrails run stopped before its model was saved: --model " + model.resolve(org.dst4j.algorithms.neurotrails.NeuroTrails.CHECKPOINT_DIR)
+                    + " reads the network as the run left it, and neurotrails --resume " + model + " continues it" : "";
             throw new UserException("--model " + model + ": a directory, but neither an ensemble (" + EnsembleClassifier.MANIFEST
                     + ") nor a multi-head model (" + MultiHeadClassifier.MANIFEST + ")" + hint);
         }

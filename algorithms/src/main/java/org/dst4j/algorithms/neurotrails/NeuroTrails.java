@@ -364,7 +364,22 @@ public final class NeuroTrails {
             t.put("train_seconds", trainSeconds);
             training = t;
             write();
+            manifest(e);
             removeParts(e);
+        }
+
+        // The epoch's parts as a multi-head model (predict --model DIR/checkpoint scores the network as the run left it),
+        // written after the state file names the epoch and before the parts of the epoch before are removed.
+        private void manifest(int epoch) throws IOException {
+            List<String> heads = new ArrayList<>();
+            for (int h = 1; h <= cfg.heads(); h++) heads.add(part("head-" + h, epoch));
+            // as the finished model's manifest says, with how far the run got (inspect shows it)
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("algorithm", "neurotrails");
+            m.put("shared_layers", cfg.sharedLayers());
+            m.put("training", Map.of("config", cfg.toMap(), "epochs_done", epoch));
+            m.put("provenance", provenance);
+            MultiHeadClassifier.writeManifest(dir, part("backbone", epoch), heads, m);
         }
 
         void rowDone(Row r) throws IOException {
@@ -411,6 +426,7 @@ public final class NeuroTrails {
 
         // Before a resumed run writes again: what a kill left half-done, here and in the run directory.
         void clean(int epoch) throws IOException {
+            manifest(epoch); // a kill before this epoch's manifest left the one before, whose parts go now
             removeParts(epoch);
             Path out = dir.getParent();
             AtomicFiles.removeTemporaries(out, List.of(METRICS, LOG, CHART));

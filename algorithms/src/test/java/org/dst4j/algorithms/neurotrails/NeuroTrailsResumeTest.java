@@ -173,7 +173,18 @@ class NeuroTrailsResumeTest {
             stopped(config(1), data, false, run, stopAfter(1));
             // The run directory given to a command that reads models: it points to the resume.
             String inspect = Printed.stderr(() -> assertThat(Main.run(new String[] {"inspect", "--model", run.toString()})).isEqualTo(1));
-            assertThat(inspect).contains("it holds a NeuroTrails run stopped before its model was saved: neurotrails --resume " + run);
+            Path checkpoint = run.resolve(NeuroTrails.CHECKPOINT_DIR);
+            assertThat(inspect).contains("it holds a NeuroTrails run stopped before its model was saved: --model " + checkpoint
+                    + " reads the network as the run left it, and neurotrails --resume " + run + " continues it");
+            // the checkpoint's parts of its last epoch are a multi-head model: scored as the run left it, and as it stood
+            try (org.dst4j.nn.model.MultiHeadClassifier c = org.dst4j.nn.model.MultiHeadClassifier.load(checkpoint, 1)) {
+                assertThat(c.manifest()).containsEntry("backbone", "backbone-1.dst4j").containsEntry("heads", List.of("head-1-1.dst4j", "head-2-1.dst4j"));
+                assertThat(c.network().heads()).hasSize(2);
+                assertThat(c.standardizer()).isNotNull();
+                assertThat(c.evaluate(data.test()).ensemble().accuracy()).isBetween(0.0, 1.0);
+            }
+            String described = Printed.stdout(() -> assertThat(Main.run(new String[] {"inspect", "--model", checkpoint.toString()})).isZero());
+            assertThat(described).contains("a shared backbone and 2 heads").contains("trained by neurotrails").contains("epochs done: 1 of 3");
 
             Path state = run.resolve(NeuroTrails.CHECKPOINT);
             String saved = Files.readString(state);

@@ -192,10 +192,21 @@ public final class MultiHeadClassifier implements Classifier {
             ModelFile.save(dir.resolve(name), net.heads().get(h), null, null, Map.of());
             names.add(name);
         }
+        writeManifest(dir, "backbone.dst4j", names, info);
+    }
+
+    /**
+     * Writes the manifest {@value #MANIFEST} (atomically) for parts already saved in {@code dir} by {@link ModelFile}: the
+     * backbone's file (with the standardizer, if any) and the heads' in order. A training run's checkpoint uses it to make
+     * its parts of an epoch a model that {@link #load} and {@code predict} read.
+     *
+     * @param info more manifest fields, written as given
+     */
+    public static void writeManifest(Path dir, String backbone, List<String> heads, Map<String, Object> info) throws IOException {
         Map<String, Object> m = new LinkedHashMap<>(info);
         m.put("format", FORMAT);
-        m.put("backbone", "backbone.dst4j");
-        m.put("heads", names);
+        m.put("backbone", backbone);
+        m.put("heads", List.copyOf(heads));
         AtomicFiles.writeString(dir.resolve(MANIFEST), Json.write(m) + "\n");
     }
 
