@@ -113,7 +113,8 @@ public final class FreeTickets {
      *     checkpoint selection
      * @param standardize whether to fit a per-feature standardizer on the samples trained on and save it
      *     with every member
-     * @param out the run directory, created if missing; the files listed on the class are replaced
+     * @param out the run directory, created if missing; the files listed on the class are replaced (an earlier run's
+     *     checkpoint there is removed before this run trains: a resume continues this run, not that one)
      * @param progress told of every batch and epoch, or null for no progress reporting
      * @return test metrics of the ensemble and its members, topology distances and training cost
      * @throws IOException if writing into {@code out} fails
@@ -204,6 +205,9 @@ public final class FreeTickets {
                 written.add(Checkpoints.candidate(f).getFileName().toString());
             }
             AtomicFiles.removeTemporaries(out, written);
+        } else {
+            // an earlier run's, left by a stop: kept until this run's first save, a resume would have continued it
+            Files.deleteIfExists(out.resolve(CHECKPOINT));
         }
         Saver saver = new Saver(out.resolve(CHECKPOINT), cfg, standardize, provenance(cfg, data), selected, from);
         try (WorkerPool pool = new WorkerPool(cfg.threads());

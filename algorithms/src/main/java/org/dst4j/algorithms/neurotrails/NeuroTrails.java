@@ -111,7 +111,8 @@ public final class NeuroTrails {
      * @param standardize whether to fit a per-feature standardizer on the training set and save it with the model
      * @param compare whether to also train a single sparse network ({@code out/single}) and a FreeTickets
      *     DST ensemble of {@code cfg.heads()} members ({@code out/freetickets-dst})
-     * @param out the run directory, created if missing; the files listed on the class are replaced
+     * @param out the run directory, created if missing; the files listed on the class are replaced (an earlier run's
+     *     checkpoint there is removed before this run trains: a resume continues this run, not that one)
      * @param progress told of every batch and epoch, or null for no progress reporting
      * @return the model's test metrics and the comparison rows
      * @throws IOException if writing into {@code out} fails
@@ -208,6 +209,7 @@ public final class NeuroTrails {
         Standardizer std = standardize ? Standardizer.fit(data.train()) : null;
         Checkpoint ck = new Checkpoint(out, cfg, standardize, compare, provenance(cfg, data), from);
         if (from != null) ck.clean(from.epochsDone());
+        else ck.delete(); // an earlier run's, left by a stop: kept until this run's first save, a resume would have continued it
         List<Row> rows = new ArrayList<>();
         List<Long> partConnections = new ArrayList<>(); // backbone, then each head
         EnsembleMetrics test;

@@ -199,7 +199,8 @@ public final class QuickSelection {
     /**
      * {@link #select(QuickSelectionConfig, Dataset, Scaling, Progress)}, writing {@code checkpoint} (when not null)
      * atomically after every epoch: the autoencoder with its SGD state, the scaling, the training state and the
-     * epochs' figures — what {@link #resume} continues from. The file is left in place at the end.
+     * epochs' figures — what {@link #resume} continues from. The file is left in place at the end; an earlier run's
+     * there is removed before this one trains (a resume continues this run, not that one).
      *
      * @throws IOException if writing the checkpoint fails
      * @throws java.util.concurrent.CancellationException if the calling thread is interrupted (as for the other
@@ -214,6 +215,8 @@ public final class QuickSelection {
         if (cfg.k() > train.features()) throw new IllegalArgumentException("k " + cfg.k() + " exceeds the " + train.features() + " features of " + train.name());
         RngStreams rng = new RngStreams(cfg.seed());
         Standardizer std = scaling.fit(train);
+        // an earlier run's, left by a stop: kept until this run's first save, a resume would have continued it
+        if (checkpoint != null) Files.deleteIfExists(checkpoint);
         SparseMlp net = SparseMlp.create(mlpConfig(cfg, train.features()), rng.stream("init"), rng.stream("dropout").nextLong());
         Trainer.State state = new Trainer.State(rng.stream("shuffle"), rng.stream("evolution"));
         return run(cfg, train, scaling, std, net, new Sgd(cfg.momentum(), cfg.weightDecay()), state, new ArrayList<>(), progress, checkpoint);

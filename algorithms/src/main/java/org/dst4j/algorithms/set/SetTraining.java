@@ -77,7 +77,8 @@ public final class SetTraining {
      * @param standardize whether to fit a per-feature standardizer on the training set, apply it to both
      *     sets and save it with the model
      * @param out directory for the files listed on the class (created if missing, earlier files
-     *     replaced), or null to write nothing
+     *     replaced; an earlier run's checkpoint is removed before this run trains, so that a resume continues this run),
+     *     or null to write nothing
      * @param progress told of every batch and epoch, or null for no progress reporting
      * @return the trained classifier; the caller closes it
      * @throws IOException if writing into {@code out} fails
@@ -97,6 +98,8 @@ public final class SetTraining {
         MlpConfig mlp = mlpConfig(cfg, data.train().features(), data.train().classes());
         // Before the network exists: the optimizer checks momentum, weight decay and its name.
         Optimizer opt = optimizer(cfg);
+        // an earlier run's, left by a stop: kept until this run's first save, a resume would have continued it
+        if (out != null) Files.deleteIfExists(out.resolve(CHECKPOINT));
         SparseMlp net = SparseMlp.create(mlp, rng.stream("init"), rng.stream("dropout").nextLong());
         Trainer.State state = new Trainer.State(rng.stream("shuffle"), rng.stream("evolution"));
         return run(cfg, data, std, net, opt, state, out, false, progress);

@@ -324,7 +324,8 @@ public final class SpaceNetRun {
      * @param data training and test sets, whose classes are split into the tasks
      * @param standardize whether to scale inputs by one mean and standard deviation of the whole training set
      * @param baselines whether to also train the fine-tuning and joint baselines
-     * @param out the run directory, created if missing; the files listed on the class are replaced
+     * @param out the run directory, created if missing; the files listed on the class are replaced (an earlier run's
+     *     checkpoint there is removed before this run trains: a resume continues this run, not that one)
      * @param progress told of every batch and epoch (the phase names method and task), or null for no
      *     progress reporting
      * @return each method's accuracy matrix and SpaceNet's use of capacity per task
@@ -423,8 +424,10 @@ public final class SpaceNetRun {
                               TrainingProgress given, Saved from) throws IOException {
         TrainingProgress progress = given != null ? given : new TrainingProgress() {};
         Files.createDirectories(out);
-        // what a kill cut short in a write
+        // what a kill cut short in a write; or an earlier run's checkpoint, left by a stop: kept until this run's first
+        // save, a resume would have continued it
         if (from != null) AtomicFiles.removeTemporaries(out, List.of(CHECKPOINT, MODEL, OWNERS, METRICS, LOG, CHART));
+        else Files.deleteIfExists(out.resolve(CHECKPOINT));
         Phase at = from == null ? Phase.SPACENET : from.phase();
         List<Method> methods = new ArrayList<>(from == null ? List.of() : from.methods());
         List<SpaceNet.TaskStats> stats = from == null ? List.of() : from.stats();

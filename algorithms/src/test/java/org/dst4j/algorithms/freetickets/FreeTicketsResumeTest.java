@@ -117,6 +117,19 @@ class FreeTicketsResumeTest {
         }
     }
 
+    // A new run into a stopped run's directory (the Java API sets nothing aside), itself stopped in its first epoch before
+    // its own first save, leaves no checkpoint of the old run beside its own log for a resume to continue.
+    @Test
+    void aNewRunOverAStoppedOneLeavesNoCheckpointOfTheOld(@TempDir Path dir) throws Exception {
+        try (DatasetSplit data = data()) {
+            Path run = dir.resolve("run");
+            stopped(config(Variant.EDST, 0, 1), data, run, stopAfter(3));
+            assertThat(run.resolve(FreeTickets.CHECKPOINT)).isRegularFile();
+            stopped(config(Variant.EDST, 0, 1), data, run, stopAfter(0));
+            assertThat(run.resolve(FreeTickets.CHECKPOINT)).doesNotExist();
+        }
+    }
+
     @Test
     void dstStoppedAtEveryEpochThenResumedEndsAsTheWholeRun(@TempDir Path dir) throws Exception {
         // Stopped after 3 epochs, the checkpoint is member 1's last epoch: the resumed run goes on with member 2.

@@ -148,6 +148,12 @@ class NeuroTrailsResumeTest {
             });
             assertThat(trained[0]).isEqualTo(12);
             assertSameRun(whole, run, true);
+            // stopped in its first epoch, before its own first save, a new run leaves no checkpoint of the old one to resume
+            Path again = dir.resolve("again");
+            stopped(config(1), data, false, again, stopAfter(2));
+            assertThat(again.resolve(NeuroTrails.CHECKPOINT)).isRegularFile();
+            stopped(config(1), data, false, again, stopAfter(0));
+            assertThat(again.resolve(NeuroTrails.CHECKPOINT_DIR)).doesNotExist();
         }
     }
 

@@ -35,6 +35,22 @@ class QuickSelectionResumeTest {
         };
     }
 
+    // A new selection given a stopped one's checkpoint file, itself stopped in its first epoch before its own first save,
+    // leaves no checkpoint of the old run for a resume to continue.
+    @Test
+    void aNewRunOverAStoppedOneLeavesNoCheckpointOfTheOld(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws IOException {
+        try (MadelonLike m = MadelonLike.generate(3, 300, 40, 5, 5, 30)) {
+            Dataset train = m.split().train();
+            java.nio.file.Path file = dir.resolve(QuickSelection.CHECKPOINT);
+            assertThatThrownBy(() -> QuickSelection.select(CFG, train, QuickSelection.Scaling.STANDARDIZE, stopAfter(2), file)).isInstanceOf(CancellationException.class);
+            Thread.interrupted();
+            assertThat(file).isRegularFile();
+            assertThatThrownBy(() -> QuickSelection.select(CFG, train, QuickSelection.Scaling.STANDARDIZE, stopAfter(0), file)).isInstanceOf(CancellationException.class);
+            Thread.interrupted();
+            assertThat(file).doesNotExist();
+        }
+    }
+
     @Test
     void aRunStoppedAfterAnyEpochAndResumedOnOtherThreadsEndsWithTheUninterruptedSelection() throws IOException {
         for (QuickSelection.Scaling scaling : QuickSelection.Scaling.values()) {

@@ -110,6 +110,28 @@ class SetTrainingTest {
         }
     }
 
+    /**
+     * A new run into a stopped run's directory (the Java API sets nothing aside), itself stopped in its first epoch
+     * before its own first save, leaves no checkpoint of the old run beside its own log for a resume to continue.
+     */
+    @Test
+    void aNewRunOverAStoppedOneLeavesNoCheckpointOfTheOld(@TempDir Path dir) throws Exception {
+        try (DatasetSplit data = small()) {
+            Path run = dir.resolve("run");
+            for (int stopEpoch : new int[] {2, 0}) {
+                SetTraining.Progress stop = new SetTraining.Progress() {
+                    @Override public void batch(int epoch, int done, int total) {
+                        if (epoch == stopEpoch && done == 1) Thread.currentThread().interrupt();
+                    }
+                };
+                assertThatThrownBy(() -> SetTraining.train(smallConfig(3, 1), data, true, run, stop).close())
+                        .isInstanceOf(java.util.concurrent.CancellationException.class);
+                assertThat(Thread.interrupted()).isTrue();
+                assertThat(Files.exists(run.resolve(SetTraining.CHECKPOINT))).as("checkpoint after a stop in epoch %d", stopEpoch + 1).isEqualTo(stopEpoch > 0);
+            }
+        }
+    }
+
     /** An interrupt (mid-epoch, or while an epoch's files are written) stops the run resumably, the flag kept. */
     @Test
     void anInterruptedRunStopsWithACancellationAndResumesToTheSameModel(@TempDir Path dir) throws Exception {

@@ -260,6 +260,21 @@ class SpaceNetResumeTest {
                 .contains("--resume " + run + ": no checkpoint.dst4j there (the run had finished: its results are in metrics.json)");
     }
 
+    // A new run into a stopped run's directory (the Java API sets nothing aside) removes that run's checkpoint before it
+    // trains: stopped in its own first task, it left the old checkpoint beside its own log, and a resume continued the
+    // old run.
+    @Test
+    void aNewRunOverAStoppedOneLeavesNoCheckpointOfTheOld(@TempDir Path dir) throws Exception {
+        try (DatasetSplit data = SpaceNetTest.blobs(240, 60, 1)) {
+            Path run = dir.resolve("run");
+            stopAfter(2 * EPOCHS + 1, data, run, true);
+            assertThat(run.resolve(SpaceNetRun.CHECKPOINT)).isRegularFile();
+            stopAfter(1, data, run, true);
+            assertThat(run.resolve(SpaceNetRun.CHECKPOINT)).doesNotExist();
+            assertThatThrownBy(() -> SpaceNetRun.resume(run, data, 1, null)).isInstanceOf(IOException.class).hasMessageContaining("no checkpoint.dst4j there");
+        }
+    }
+
     // The checkpoint keeps the configuration as JSON: read back, it is the run's, task classes in their order included.
     @Test
     void aConfigReadBackFromItsJsonIsTheRunsOwn() {
