@@ -561,16 +561,25 @@ class SpaceNetTest {
 
     @Test
     void cliRunsAndRejectsBadTaskCounts(@TempDir Path dir) throws Exception {
-        PrintStream stdout = System.out;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream stdout = System.out, stderr = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream(), errors = new ByteArrayOutputStream();
         System.setOut(new PrintStream(captured, true));
+        System.setErr(new PrintStream(errors, true));
         try {
             assertThat(Main.run(new String[] {"spacenet", "--limit-train", "1000", "--limit-test", "300", "--epochs", "1", "--no-baselines",
                 "--threads", "2", "--out", dir.toString()})).isZero();
+            // the first 1,000 images: 178 in the smallest task, 2 steps; said, as it explains the near-chance figures
+            assertThat(errors.toString()).contains("dst4j spacenet: note: the smallest task has 178 training samples, 2 SGD steps at --batch 128 and --epochs 1");
+            errors.reset();
+            // over 100 images per task at batch 2 and 2 epochs: over 100 steps, no note
+            assertThat(Main.run(new String[] {"spacenet", "--limit-train", "800", "--limit-test", "100", "--epochs", "2", "--batch", "2", "--no-baselines",
+                "--hidden", "40,40", "--connections", "200,60,10", "--selected", "8", "--reserved", "4", "--threads", "2", "--out", dir.resolve("b").toString()})).isZero();
+            assertThat(errors.toString()).doesNotContain("note:");
             assertThat(Main.run(new String[] {"spacenet", "--tasks", "11", "--limit-train", "100", "--limit-test", "50"})).isEqualTo(2);
             assertThat(Main.run(new String[] {"spacenet", "--connections", "10,10"})).isEqualTo(2);
         } finally {
             System.setOut(stdout);
+            System.setErr(stderr);
         }
         assertThat(captured.toString()).contains("SpaceNet", "hidden neurons reserved");
         assertThat(Files.exists(dir.resolve(SpaceNetRun.METRICS))).isTrue();
