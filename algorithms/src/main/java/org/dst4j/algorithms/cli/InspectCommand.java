@@ -245,7 +245,10 @@ final class InspectCommand implements Command {
         String done = "epochs done: " + records + " of " + per * tasks * (baselines ? 3 : 1) + " (";
         Object task = t.get("task"), epochs = t.get("epochs_done");
         return done + switch (phase) {
-            case "spacenet" -> "SpaceNet: " + task + " of " + tasks + " tasks learned; this network is SpaceNet's after task " + task + ")";
+            case "spacenet" -> epochs instanceof Number e && e.longValue() > 0 && task instanceof Number n
+                    ? "SpaceNet: " + task + " of " + tasks + " tasks learned, task " + (n.longValue() + 1) + ": " + e + " of its " + per + " epochs; this network is"
+                            + " SpaceNet's in that task, with the finished tasks' classifier rows set aside while it trains)"
+                    : "SpaceNet: " + task + " of " + tasks + " tasks learned; this network is SpaceNet's after task " + task + ")";
             case "fine-tuning" -> "fine-tuning baseline, task " + (task instanceof Number n ? n.longValue() + 1 : task) + " of " + tasks + ": " + epochs + " of its "
                     + per + " epochs; this network is the baseline's, SpaceNet's is the run's model.dst4j)";
             default -> "joint-training baseline: " + epochs + " of its " + per * tasks + " epochs; this network is the baseline's, SpaceNet's is the run's model.dst4j)";

@@ -343,13 +343,19 @@ public final class SpaceNet implements AutoCloseable {
         if (parked) throw new IllegalStateException("cannot save in the middle of task " + task);
         if (extra.containsKey(HEADER)) throw new IllegalArgumentException("extra header field '" + HEADER + "': the learner writes it itself");
         Map<String, Object> h = new java.util.LinkedHashMap<>(extra);
-        Map<String, Object> own = new java.util.LinkedHashMap<>();
-        own.put("config", cfg.toMap());
-        own.put("tasks", stats.stream().map(TaskStats::toMap).toList());
-        h.put(HEADER, own);
+        h.put(HEADER, own(null));
         // a learner that has not learned yet has no SGD state to save: attaching makes it (the zeros its first task starts from)
         for (SparseLinear layer : net.layers()) layer.attach(optimizer);
         ModelFile.save(file, net, optimizer.sgd, std, h, List.copyOf(KEPT.keySet()));
+    }
+
+    // The header's field of this learner: its configuration, finished tasks and (in a run's checkpoint) the task under way.
+    private Map<String, Object> own(Map<String, Object> inTask) {
+        Map<String, Object> own = new java.util.LinkedHashMap<>();
+        own.put("config", cfg.toMap());
+        own.put("tasks", stats.stream().map(TaskStats::toMap).toList());
+        if (inTask != null) own.put("in_task", inTask);
+        return own;
     }
 
     /**
@@ -369,6 +375,11 @@ public final class SpaceNet implements AutoCloseable {
      * @throws IllegalArgumentException if {@code threads < 1}
      */
     public static Loaded load(Path file, int threads) throws IOException {
+        return load(file, threads, false);
+    }
+
+    // inTask: also a learner saved in the middle of a task (a run's checkpoint), continued by finishTask
+    static Loaded load(Path file, int threads, boolean inTask) throws IOException {
         Map<String, Object> h;
         try (org.dst4j.nn.io.CheckpointFile.Index ix = org.dst4j.nn.io.CheckpointFile.open(file)) {
             h = ix.header();
@@ -388,8 +399,14 @@ public final class SpaceNet implements AutoCloseable {
             if (threads < 1) throw e;
             throw new IOException(file + " is not a saved SpaceNet learner (" + e.getMessage() + ")", e);
         }
+        Object in = Json.getObject(h, HEADER).get("in_task");
+        if (in != null && !inTask) {
+            throw new IOException(file + " holds a SpaceNet learner in the middle of a task (a run's checkpoint): SpaceNetRun.resume continues that run");
+        }
         Sgd sgd = new Sgd(cfg.momentum(), cfg.weightDecay());
-        ModelFile.Loaded l = ModelFile.load(file, sgd, KEPT);
+        Map<String, ValueLayout> sides = new java.util.LinkedHashMap<>(KEPT);
+        if (in != null) sides.put(IMPORTANCE, JAVA_FLOAT);
+        ModelFile.Loaded l = ModelFile.load(file, sgd, sides);
         int[] sizes = l.net().config().sizes();
         if (!Arrays.equals(Arrays.copyOfRange(sizes, 1, sizes.length - 1), cfg.hidden())) {
             l.net().close();
@@ -397,10 +414,86 @@ public final class SpaceNet implements AutoCloseable {
                     sizes.length - 1)) + ", its configuration's " + Arrays.toString(cfg.hidden()) + ")");
         }
         try {
-            return new Loaded(resumed(cfg, l.net(), sgd, finished), l.standardizer(), l.header());
-        } catch (IllegalArgumentException e) { // resumed closed the network
+            if (in == null) return new Loaded(resumed(cfg, l.net(), sgd, finished), l.standardizer(), l.header());
+            if (!(in instanceof Map<?, ?> raw)) throw new IllegalArgumentException("field 'in_task': expected an object, got " + in);
+            @SuppressWarnings("unchecked") Map<String, Object> state = (Map<String, Object>) raw;
+            SpaceNet sn = new SpaceNet(cfg, checkedInTask(l.net()), sgd, checkedTasks(finished, l.net()));
+            try {
+                sn.restoreInTask(state);
+            } catch (RuntimeException | Error e) {
+                org.dst4j.runtime.resource.Closing.after(e, sn::close);
+                throw e;
+            }
+            return new Loaded(sn, l.standardizer(), l.header());
+        } catch (IllegalArgumentException e) { // the network was closed
             throw new IOException(file + " is not a saved SpaceNet learner (" + e.getMessage() + ")", e);
         }
+    }
+
+    // A network saved in the middle of a task: every connection frozen but the task's own, and its importance kept.
+    private static SparseMlp checkedInTask(SparseMlp net) {
+        try {
+            for (SparseLinear layer : net.layers()) {
+                CsrMatrix w = layer.weights();
+                if (!w.hasSide(IMPORTANCE) || !w.hasSide(OWNER) || !w.hasSide(FROZEN)) throw new IllegalArgumentException("a layer lacks its per-connection arrays");
+                if (!w.hasSide(GRAD)) w.addSide(GRAD, JAVA_FLOAT);
+            }
+            if (!net.layers().getLast().weights().hasSide(PARKED)) throw new IllegalArgumentException("the output layer has no '" + PARKED + "' array");
+            return net;
+        } catch (RuntimeException | Error e) {
+            org.dst4j.runtime.resource.Closing.after(e, net::close);
+            throw e;
+        }
+    }
+
+    // The task's own state as saveInTask wrote it; this learner then holds the task under way, parked.
+    private void restoreInTask(Map<String, Object> in) {
+        int t = Json.getInt(in, "task");
+        if (t != stats.size()) throw new IllegalArgumentException("field 'task': " + t + ", but " + stats.size() + " tasks had finished");
+        task = t;
+        classes = Json.getInts(in, "classes");
+        List<?> sel = list(in, "selected", sizes.length), imp = list(in, "neuron_importance_bits", sizes.length),
+                dropped = list(in, "dropped_importance_bits", sizes.length), at = list(in, "dropped_at", sizes.length - 1),
+                bias = list(in, "bias_at_start_bits", sizes.length - 1);
+        for (int l = 0; l < sizes.length; l++) {
+            Arrays.fill(selected[l], false);
+            for (int i : ints(sel.get(l), "selected")) selected[l][i] = true;
+            long[] a = longs(imp.get(l), "neuron_importance_bits"), b = longs(dropped.get(l), "dropped_importance_bits");
+            if (a.length != sizes[l] || b.length != sizes[l]) throw new IllegalArgumentException("field 'neuron_importance_bits': layer " + l + " has " + a.length + " values, not " + sizes[l]);
+            for (int i = 0; i < sizes[l]; i++) {
+                neuronImportance[l][i] = Double.longBitsToDouble(a[i]);
+                droppedImportance[l][i] = Double.longBitsToDouble(b[i]);
+            }
+        }
+        for (int l = 0; l + 1 < sizes.length; l++) {
+            droppedAt.get(l).clear();
+            if (!(at.get(l) instanceof List<?> entries)) throw new IllegalArgumentException("field 'dropped_at': expected arrays");
+            for (Object e : entries) {
+                long[] kv = longs(e, "dropped_at");
+                droppedAt.get(l).put(kv[0], Float.intBitsToFloat((int) kv[1]));
+            }
+            int[] b = ints(bias.get(l), "bias_at_start_bits");
+            if (b.length != sizes[l + 1]) throw new IllegalArgumentException("field 'bias_at_start_bits': layer " + l + " has " + b.length + " values, not " + sizes[l + 1]);
+            biasAtStart[l] = new float[b.length];
+            for (int i = 0; i < b.length; i++) biasAtStart[l][i] = Float.intBitsToFloat(b[i]);
+        }
+        pendingRestore.clear();
+        if (!(in.get("pending_restore") instanceof List<?> pending)) throw new IllegalArgumentException("field 'pending_restore': expected an array");
+        for (Object p : pending) pendingRestore.add(longs(p, "pending_restore"));
+        parked = true;
+    }
+
+    private static List<?> list(Map<String, Object> m, String key, int size) {
+        if (!(m.get(key) instanceof List<?> l) || l.size() != size) throw new IllegalArgumentException("field '" + key + "': expected " + size + " layers");
+        return l;
+    }
+
+    private static long[] longs(Object v, String key) {
+        return Json.getLongs(Map.of(key, v), key);
+    }
+
+    private static int[] ints(Object v, String key) {
+        return Json.getInts(Map.of(key, v), key);
     }
 
     /** The configuration this learner was created with. */
@@ -431,12 +524,72 @@ public final class SpaceNet implements AutoCloseable {
      */
     public void learn(TaskStream.Task t, Dataset test, ParallelKernels pk, Standardizer std, Trainer.Listener listener) {
         beginTask(t.classes());
+        finishTask(t, test, pk, std, taskState(), listener);
+    }
+
+    // The task's training state as its first epoch starts: its streams split from the seed by task.
+    Trainer.State taskState() {
+        return new Trainer.State(rng.stream("shuffle").split(task), rng.stream("evolution").split(task));
+    }
+
+    // Trains the task under way from `state` (its first epoch, or where a checkpoint left it) to its end, then ends it.
+    void finishTask(TaskStream.Task t, Dataset test, ParallelKernels pk, Standardizer std, Trainer.State state, Trainer.Listener listener) {
+        if (!parked) throw new IllegalStateException("no task is under way");
         Trainer.Settings settings = new Trainer.Settings(cfg.epochs(), cfg.batch(), new LearningRate.Constant(cfg.lr()), optimizer,
                 new SoftmaxCrossEntropy(), new TopologyEvolution(new ImportancePrune(), new ImportanceGrow(),
                 EvolutionSchedule.everyEpoch(cfg.dropFraction()), new WeightInit.Zero()), 1000);
-        Trainer.State state = new Trainer.State(rng.stream("shuffle").split(task), rng.stream("evolution").split(task));
         new Trainer(pk, settings).run(net, t.train(), test, std, state, listener);
         endTask();
+    }
+
+    /**
+     * A run's checkpoint in the middle of a task (after an epoch): the learner as {@link #save} writes it, with the
+     * task's own state (its classes and selected neurons, the importance gathered per neuron and per connection, the
+     * positions dropped and their importance, the biases as the task began) under {@code in_task}. Not a model to
+     * predict with: the finished tasks' classifier rows are out of the network while a task trains.
+     */
+    void saveInTask(Path file, Standardizer std, Map<String, Object> extra) throws IOException {
+        if (!parked) throw new IllegalStateException("no task is under way");
+        Map<String, Object> in = new java.util.LinkedHashMap<>();
+        in.put("task", task);
+        in.put("classes", classes.clone());
+        List<Object> sel = new ArrayList<>(), imp = new ArrayList<>(), dropped = new ArrayList<>(), at = new ArrayList<>(), bias = new ArrayList<>();
+        for (int l = 0; l < sizes.length; l++) {
+            sel.add(indices(selected[l]));
+            imp.add(bits(neuronImportance[l]));
+            dropped.add(bits(droppedImportance[l]));
+        }
+        for (java.util.Map<Long, Float> m : droppedAt) {
+            List<Object> e = new ArrayList<>();
+            // in key order: the map's own order is a HashMap's, and the same run must give the same bytes
+            new java.util.TreeMap<>(m).forEach((k, v) -> e.add(new long[] {k, Float.floatToRawIntBits(v)}));
+            at.add(e);
+        }
+        for (float[] b : biasAtStart) bias.add(floatBits(b));
+        in.put("selected", sel);
+        in.put("neuron_importance_bits", imp);
+        in.put("dropped_importance_bits", dropped);
+        in.put("dropped_at", at);
+        in.put("pending_restore", List.copyOf(pendingRestore));
+        in.put("bias_at_start_bits", bias);
+        Map<String, Object> h = new java.util.LinkedHashMap<>(extra);
+        h.put(HEADER, own(in));
+        List<String> sides = new ArrayList<>(KEPT.keySet());
+        sides.add(IMPORTANCE);
+        ModelFile.save(file, net, optimizer.sgd, std, h, sides);
+    }
+
+    // Doubles and floats as their bits: exact through JSON, NaN included.
+    private static long[] bits(double[] a) {
+        long[] b = new long[a.length];
+        for (int i = 0; i < a.length; i++) b[i] = Double.doubleToRawLongBits(a[i]);
+        return b;
+    }
+
+    private static int[] floatBits(float[] a) {
+        int[] b = new int[a.length];
+        for (int i = 0; i < a.length; i++) b[i] = Float.floatToRawIntBits(a[i]);
+        return b;
     }
 
     void beginTask(int[] taskClasses) {

@@ -308,8 +308,8 @@ public final class SpaceNetRun {
     }
 
     /**
-     * The run's checkpoint in its directory while it trains, rewritten after every SpaceNet task and every epoch of the
-     * baselines; {@link #resume} continues a run stopped or killed part-way from it. Deleted when the run ends.
+     * The run's checkpoint in its directory while it trains, rewritten after every epoch (SpaceNet's and the baselines')
+     * and every SpaceNet task; {@link #resume} continues a run stopped or killed part-way from it. Deleted when the run ends.
      */
     public static final String CHECKPOINT = "checkpoint.dst4j";
 
@@ -318,7 +318,7 @@ public final class SpaceNetRun {
      * given groups, or in class order) with SpaceNet,
      * measuring the accuracy on every task seen so far after each task; with {@code baselines} also
      * fine-tuning and joint training on SpaceNet's final topology. While it trains, {@value #CHECKPOINT} in {@code out}
-     * holds the run as of its last finished SpaceNet task or baseline epoch, for {@link #resume}.
+     * holds the run as of its last finished epoch, for {@link #resume}.
      *
      * @param cfg the network and per-task settings
      * @param data training and test sets, whose classes are split into the tasks
@@ -352,8 +352,7 @@ public final class SpaceNetRun {
     /**
      * Continues the run whose {@value #CHECKPOINT} is in {@code dir}, stopped or killed part-way, and ends it as it would
      * have ended uninterrupted (the same model, owners, log and metrics, the times aside), whatever the thread counts
-     * before and after. SpaceNet resumes after its last finished task (a task under way is learned again from its
-     * start), a baseline after its last finished epoch.
+     * before and after: every method resumes after its last finished epoch, SpaceNet in the middle of a task too.
      *
      * @param dir the run's directory
      * @param data the data the run was started on, checked against the checksums the checkpoint records
@@ -446,13 +445,19 @@ public final class SpaceNetRun {
                 long t0 = System.nanoTime() - nanos(from);
                 try (SpaceNet sn = from == null ? new SpaceNet(cfg, data.train().features(), stream.classes()) : cp.spaceNet(from, sizes)) {
                     double[][] acc = from == null ? nanMatrix(tasks) : from.accuracy(), taskAcc = from == null ? nanMatrix(tasks) : from.taskAccuracy();
-                    for (int t = sn.task() + 1; t < tasks; t++) {
+                    for (int t = from == null ? 0 : from.task(); t < tasks; t++) {
                         TaskStream.Task task = stream.get(t);
+                        int done = t;
+                        Trainer.Listener l = listener(log, cp, progress, "spacenet task " + (t + 1), "spacenet", t,
+                                s -> cp.save(Phase.SPACENET, done, s, acc, taskAcc, (System.nanoTime() - t0) / 1e9, sn, null));
                         try {
-                            sn.learn(task, task.test(), pk, std, listener(log, cp, progress, "spacenet task " + (t + 1), "spacenet", t, null));
+                            if (from != null && t == from.task() && from.epochsDone() > 0) {
+                                sn.finishTask(task, task.test(), pk, std, restore(sn.taskState(), from), l); // the task the checkpoint was in
+                            } else {
+                                sn.learn(task, task.test(), pk, std, l);
+                            }
                         } catch (CancellationException e) { // the trainer counts this task's epochs, not the run's
-                            throw new CancellationException("SpaceNet, task " + (t + 1) + " of " + tasks + ": " + e.getMessage() + " (a resumed run learns task "
-                                    + (t + 1) + " again from its start)");
+                            throw new CancellationException("SpaceNet, task " + (t + 1) + " of " + tasks + ": " + e.getMessage());
                         }
                         double[] a = sn.accuracy(stream.tasks().subList(0, t + 1), stream.seenClasses(t), pk, std);
                         double[] k = sn.taskAccuracy(stream.tasks().subList(0, t + 1), pk, std);
@@ -478,7 +483,7 @@ public final class SpaceNetRun {
                             double[][] a = f == null ? nanMatrix(tasks) : f.accuracy(), k = f == null ? nanMatrix(tasks) : f.taskAccuracy();
                             for (int t = f == null ? 0 : f.task(); t < tasks; t++) {
                                 TaskStream.Task task = stream.get(t);
-                                Trainer.State state = state(new RngStreams(cfg.seed()).stream("finetune").split(t), f != null && t == f.task() ? f : null);
+                                Trainer.State state = restore(state(new RngStreams(cfg.seed()).stream("finetune").split(t)), f != null && t == f.task() ? f : null);
                                 int task0 = t;
                                 try {
                                     train(ft, cfg, cfg.epochs(), task.train(), task.test(), pk, std, state, listener(log, cp, progress, "fine-tuning task " + (t + 1),
@@ -499,7 +504,7 @@ public final class SpaceNetRun {
                     long t2 = System.nanoTime() - nanos(j);
                     try (SparseMlp joint = j == null ? sameTopology(topology, cfg.seed() + 1) : cp.network(sizes)) {
                         int epochs = cfg.epochs() * tasks;
-                        Trainer.State state = state(new RngStreams(cfg.seed()).stream("joint"), j);
+                        Trainer.State state = restore(state(new RngStreams(cfg.seed()).stream("joint")), j);
                         double[][] none = new double[0][];
                         try {
                             train(joint, cfg, epochs, data.train(), data.test(), pk, std, state, listener(log, cp, progress, "joint", "joint", -1,
@@ -550,9 +555,13 @@ public final class SpaceNetRun {
         return from == null ? 0 : (long) (from.seconds() * 1e9);
     }
 
-    // A baseline's training state: new from its streams, or as the checkpoint left it.
-    private static Trainer.State state(RandomStream rnd, Saved from) {
-        Trainer.State s = new Trainer.State(rnd.split("shuffle"), rnd.split("evolution"));
+    // A baseline's training state as its first epoch starts.
+    private static Trainer.State state(RandomStream rnd) {
+        return new Trainer.State(rnd.split("shuffle"), rnd.split("evolution"));
+    }
+
+    // `s` as the checkpoint left it (from null: unchanged).
+    private static Trainer.State restore(Trainer.State s, Saved from) {
         if (from != null) {
             s.shuffle.restore(from.rngShuffle());
             s.evolution.restore(from.rngEvolution());
@@ -608,7 +617,8 @@ public final class SpaceNetRun {
             records = from == null ? 0 : from.records();
         }
 
-        // sn: SpaceNet while it learns its tasks; net: a baseline's network once it has finished (sn null)
+        // sn: SpaceNet while it learns its tasks (s: after an epoch of the task under way, null: between tasks); net: a
+        // baseline's network once SpaceNet has finished (sn null). task: SpaceNet's tasks finished, or the baseline's task.
         void save(Phase phase, int task, Trainer.State s, double[][] acc, double[][] taskAcc, double seconds, SpaceNet sn, SparseMlp net) throws IOException {
             if (sn != null) stats = sn.taskStats();
             Map<String, Object> t = new LinkedHashMap<>();
@@ -642,7 +652,8 @@ public final class SpaceNetRun {
             Map<String, Object> h = new LinkedHashMap<>();
             h.put("training", t);
             h.put("provenance", provenance);
-            if (sn != null) sn.save(file, std, h);
+            if (sn != null && s != null) sn.saveInTask(file, std, h);
+            else if (sn != null) sn.save(file, std, h);
             else ModelFile.save(file, net, new Sgd(cfg.momentum(), cfg.weightDecay()), std, h);
         }
 
@@ -660,7 +671,7 @@ public final class SpaceNetRun {
 
         // SpaceNet as the checkpoint holds it, between two tasks: the learner as it saved itself, which must be this run's.
         SpaceNet spaceNet(Saved at, int[] sizes) throws IOException {
-            SpaceNet sn = SpaceNet.load(file, cfg.threads()).learner();
+            SpaceNet sn = SpaceNet.load(file, cfg.threads(), true).learner();
             if (!Arrays.equals(sn.sizes(), sizes) || !sn.config().equals(cfg) || !sn.taskStats().equals(at.stats())) {
                 String got = Arrays.toString(sn.sizes());
                 sn.close();
@@ -691,9 +702,10 @@ public final class SpaceNetRun {
                 if (phase != Phase.SPACENET && !baselines) throw new IllegalArgumentException("field 'phase': " + phase.label + " in a run without baselines");
                 int records = Json.getInt(t, "records"), expected;
                 switch (phase) {
-                    case SPACENET -> {
-                        in("task", task, 1, tasks);
-                        expected = task * per;
+                    case SPACENET -> { // task: SpaceNet's tasks finished; epochs_done: of the one under way, 0 between tasks
+                        in("task", task, 0, tasks);
+                        in("epochs_done", epochsDone, task == 0 ? 1 : 0, task == tasks ? 0 : per);
+                        expected = task * per + epochsDone;
                     }
                     case FINE_TUNING -> {
                         in("task", task, 0, tasks - 1);
@@ -706,7 +718,8 @@ public final class SpaceNetRun {
                     }
                 }
                 if (records != expected) throw new IllegalArgumentException("field 'records': " + records + ", but phase, task and epochs_done make " + expected);
-                long[] shuffle = phase == Phase.SPACENET ? null : Json.getLongs(t, "rng_shuffle"), evolution = phase == Phase.SPACENET ? null : Json.getLongs(t, "rng_evolution");
+                boolean streams = phase != Phase.SPACENET || epochsDone > 0;
+                long[] shuffle = streams ? Json.getLongs(t, "rng_shuffle") : null, evolution = streams ? Json.getLongs(t, "rng_evolution") : null;
                 double seconds = Json.getDouble(t, "seconds");
                 if (!(seconds >= 0)) throw new IllegalArgumentException("field 'seconds': expected a time >= 0, got " + seconds);
                 int columns = phase == Phase.JOINT ? 0 : tasks;
