@@ -391,7 +391,7 @@ public final class SpaceNetRun {
      * @param config the run's configuration
      * @param standardize whether its inputs are standardized
      * @param baselines whether it trains the baselines
-     * @param epochsDone epochs trained so far over the whole run, every method's (a SpaceNet task under way not counted)
+     * @param epochsDone epochs trained so far over the whole run, every method's
      */
     public record Resumable(SpaceNetConfig config, boolean standardize, boolean baselines, int epochsDone) {
         /** Checks the count. */
@@ -669,7 +669,7 @@ public final class SpaceNetRun {
             return net;
         }
 
-        // SpaceNet as the checkpoint holds it, between two tasks: the learner as it saved itself, which must be this run's.
+        // SpaceNet as the checkpoint holds it, between two tasks or in one: the learner as it saved itself, which must be this run's.
         SpaceNet spaceNet(Saved at, int[] sizes) throws IOException {
             SpaceNet sn = SpaceNet.load(file, cfg.threads(), true).learner();
             if (!Arrays.equals(sn.sizes(), sizes) || !sn.config().equals(cfg) || !sn.taskStats().equals(at.stats())) {
