@@ -417,7 +417,8 @@ public final class SpaceNetRun {
         }
     }
 
-    private static final String FINE_TUNING = "fine-tuning", JOINT = "joint training (upper bound)";
+    // the baselines' names in the results (the phases' labels are the checkpoint's)
+    private static final String FINE_TUNING_METHOD = "fine-tuning", JOINT_METHOD = "joint training (upper bound)";
 
     private static Result run(SpaceNetConfig cfg, DatasetSplit data, boolean standardize, boolean baselines, Path out,
                               TrainingProgress given, Saved from) throws IOException {
@@ -497,7 +498,7 @@ public final class SpaceNetRun {
                                     k[i][t] = SpaceNet.accuracy(ft, stream.get(i).test(), stream.get(i).classes(), pk, std);
                                 }
                             }
-                            methods.add(new Method(FINE_TUNING, a, ft.connections(), (System.nanoTime() - t1) / 1e9, k));
+                            methods.add(new Method(FINE_TUNING_METHOD, a, ft.connections(), (System.nanoTime() - t1) / 1e9, k));
                         }
                     }
                     Saved j = at == Phase.JOINT ? from : null;
@@ -518,7 +519,7 @@ public final class SpaceNetRun {
                             a[i][0] = SpaceNet.accuracy(joint, stream.get(i).test(), all, pk, std);
                             k[i][0] = SpaceNet.accuracy(joint, stream.get(i).test(), stream.get(i).classes(), pk, std);
                         }
-                        methods.add(new Method(JOINT, a, joint.connections(), (System.nanoTime() - t2) / 1e9, k));
+                        methods.add(new Method(JOINT_METHOD, a, joint.connections(), (System.nanoTime() - t2) / 1e9, k));
                     }
                 }
             }
