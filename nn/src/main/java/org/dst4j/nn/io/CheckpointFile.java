@@ -155,6 +155,10 @@ public final class CheckpointFile {
     /** Writes header and tensors atomically. */
     public static void write(Path file, Map<String, Object> header, List<Tensor> tensors) throws IOException {
         byte[] h = Json.write(header).getBytes(StandardCharsets.UTF_8);
+        // refused here rather than written as a file no reader opens (a SpaceNet checkpoint's header grows with its network)
+        if (h.length > MAX_HEADER) {
+            throw new IOException("writing " + file + ": a header of " + h.length + " bytes, over the " + (MAX_HEADER >> 20) + " MiB a dst4j file's header may hold");
+        }
         AtomicFiles.write(file, raw -> {
             DataOutputStream out = new DataOutputStream(raw);
             out.write(MAGIC);
@@ -310,7 +314,8 @@ public final class CheckpointFile {
         if (version < 1) throw r.error(8, "bad format version " + version);
         long at = r.pos;
         int hLen = r.u32("header length");
-        if (hLen < 0 || hLen > MAX_HEADER || hLen > r.remaining()) throw r.error(at, "header length " + hLen + " exceeds the file");
+        if (hLen < 0 || hLen > r.remaining()) throw r.error(at, "header length " + hLen + " exceeds the file");
+        if (hLen > MAX_HEADER) throw r.error(at, "header length " + hLen + " is over the " + (MAX_HEADER >> 20) + " MiB limit");
         long hAt = r.pos;
         byte[] h = r.bytes(hLen, "header");
         int hCrc = r.u32("header CRC32C");

@@ -249,6 +249,25 @@ class CheckpointFileTest {
                 .hasMessageContaining("tensor name length 1025 too long");
     }
 
+    // Guards the header limit on both sides: the writer refuses a header it would not read back (and keeps the file
+    // already there), the reader says which limit a long header breaks (before: "exceeds the file" for one that fits in it).
+    @Test
+    void aHeaderOverTheLimitIsRefusedByWriterAndReader(@TempDir Path dir) throws Exception {
+        Path f = sample(dir);
+        byte[] before = Files.readAllBytes(f);
+        String big = "h".repeat(64 << 20);
+        assertThatThrownBy(() -> CheckpointFile.write(f, Map.of("x", big), List.of(Tensor.of("w", new float[] {1f}))))
+                .isInstanceOf(IOException.class).hasMessageStartingWith("writing " + f + ": a header of ")
+                .hasMessageContaining("over the 64 MiB");
+        assertThat(Files.readAllBytes(f)).isEqualTo(before);
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString()).toList()).containsExactly("m.dst4j");
+        }
+        Path hand = written(dir, handMade(1, "\"" + big + "\""));
+        assertThatThrownBy(() -> CheckpointFile.read(hand).close()).isInstanceOf(IOException.class)
+                .hasMessageContaining("header length " + ((64 << 20) + 2) + " is over the 64 MiB limit");
+    }
+
     // Guards the rank limit: a ninth dimension is refused, not read.
     @Test
     void aRankOverEightIsRefused(@TempDir Path dir) throws Exception {
