@@ -51,7 +51,7 @@ public class ElementwiseKernelsBench {
     private WorkerPool pool;
     private Kernels k;
     private ParallelKernels pk;
-    private DenseMatrix logits, grad, probs, pre, act, dy;
+    private DenseMatrix logits, grad, probs, pre, act, dy, grad2;
     private int[] labels;
     private Arena arena;
     private MemorySegment db;
@@ -69,6 +69,7 @@ public class ElementwiseKernelsBench {
         pre = SparseKernelsBench.randomDense(units, batch, rng);
         act = DenseMatrix.allocate(units, batch);
         dy = SparseKernelsBench.randomDense(units, batch, rng);
+        grad2 = DenseMatrix.allocate(units, batch);
         labels = new int[batch];
         for (int c = 0; c < batch; c++) labels[c] = (c * 7) % classes;
         arena = Arena.ofShared();
@@ -90,6 +91,7 @@ public class ElementwiseKernelsBench {
         pre.close();
         act.close();
         dy.close();
+        grad2.close();
         arena.close();
     }
 
@@ -109,6 +111,20 @@ public class ElementwiseKernelsBench {
     @Benchmark
     public DenseMatrix sigmoid() {
         pk.sigmoid(pre, act);
+        return act;
+    }
+
+    /** A ReLU hidden layer's forward activation: one read and one write per element, the traffic dropout's draws add to. */
+    @Benchmark
+    public DenseMatrix relu() {
+        pk.leakyRelu(pre, 0f, act);
+        return act;
+    }
+
+    /** Inverted dropout at rate 0.3 on a hidden layer, as SET's training applies it: a hashed draw per element, the mask and the output written. */
+    @Benchmark
+    public DenseMatrix dropout() {
+        pk.dropout(pre, 42L, (int) (0.3 * 65536), 1f / 0.7f, grad2, act);
         return act;
     }
 
