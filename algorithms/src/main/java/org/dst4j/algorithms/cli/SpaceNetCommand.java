@@ -116,7 +116,7 @@ final class SpaceNetCommand implements Command {
             fewStepsNote(cfg, data.train());
             long t0 = System.nanoTime();
             SpaceNetRun.Result r = SpaceNetRun.run(cfg, data, !o.flag("no-standardize"), baselines, out, progress(cfg, baselines, 0));
-            print(cfg, r, out, t0);
+            print(cfg, r, out, t0, false);
             return 0;
         }
     }
@@ -140,7 +140,7 @@ final class SpaceNetCommand implements Command {
                     data.train().samples(), data.test().samples(), data.train().classes());
             long t0 = System.nanoTime();
             SpaceNetRun.Result r = SpaceNetRun.resume(dir, data, threads, progress(cfg, run.baselines(), run.epochsDone()));
-            print(cfg.withThreads(threads), r, dir, t0);
+            print(cfg.withThreads(threads), r, dir, t0, true);
             return 0;
         }
     }
@@ -188,7 +188,7 @@ final class SpaceNetCommand implements Command {
         };
     }
 
-    private static void print(SpaceNetConfig cfg, SpaceNetRun.Result r, Path out, long t0) {
+    private static void print(SpaceNetConfig cfg, SpaceNetRun.Result r, Path out, long t0, boolean resumed) {
         SpaceNetRun.Method sn = r.methods().getFirst();
         System.out.println("accuracy on task i (rows) after learning task j (columns), SpaceNet:");
         printMatrix(sn.accuracy());
@@ -220,7 +220,9 @@ final class SpaceNetCommand implements Command {
         }
         System.out.printf("after %d tasks: %.1f%% of hidden neurons reserved, %.1f%% of the dense connection capacity used%n",
                 r.tasks().size(), 100 * r.reservedNeuronShare(), 100 * r.reservedConnectionShare());
-        System.out.printf("SpaceNet time %.1f s; total %.1f s; peak RSS %s; wrote %s%n", sn.seconds(), (System.nanoTime() - t0) / 1e9,
+        // a resumed method's seconds count the stopped run's part too; this process's time does not
+        System.out.printf("SpaceNet time %.1f s%s; %s %.1f s; peak RSS %s; wrote %s%n", sn.seconds(), resumed ? " (the stopped run's part included)" : "",
+                resumed ? "this resumed run" : "total", (System.nanoTime() - t0) / 1e9,
                 RunSummary.peakRss(), RunSummary.written(out.resolve(SpaceNetRun.MODEL), out.resolve(SpaceNetRun.OWNERS), out.resolve(SpaceNetRun.METRICS),
                 out.resolve(SpaceNetRun.CHART)));
     }

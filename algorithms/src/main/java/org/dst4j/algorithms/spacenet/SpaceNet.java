@@ -2,7 +2,10 @@ package org.dst4j.algorithms.spacenet;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -30,6 +33,9 @@ import org.dst4j.nn.init.WeightInit;
 import org.dst4j.nn.layer.Activation;
 import org.dst4j.nn.layer.SparseLinear;
 import org.dst4j.nn.loss.SoftmaxCrossEntropy;
+import org.dst4j.nn.io.CheckpointFile;
+import org.dst4j.nn.io.CheckpointFile.DType;
+import org.dst4j.nn.io.CheckpointFile.Tensor;
 import org.dst4j.nn.io.Json;
 import org.dst4j.nn.model.ModelFile;
 import org.dst4j.nn.network.MlpConfig;
@@ -381,7 +387,7 @@ public final class SpaceNet implements AutoCloseable {
     // inTask: also a learner saved in the middle of a task (a run's checkpoint), continued by finishTask
     static Loaded load(Path file, int threads, boolean inTask) throws IOException {
         Map<String, Object> h;
-        try (org.dst4j.nn.io.CheckpointFile.Index ix = org.dst4j.nn.io.CheckpointFile.open(file)) {
+        try (CheckpointFile.Index ix = CheckpointFile.open(file)) {
             h = ix.header();
         }
         SpaceNetConfig cfg;
@@ -418,9 +424,9 @@ public final class SpaceNet implements AutoCloseable {
             if (!(in instanceof Map<?, ?> raw)) throw new IllegalArgumentException("field 'in_task': expected an object, got " + in);
             @SuppressWarnings("unchecked") Map<String, Object> state = (Map<String, Object>) raw;
             SpaceNet sn = new SpaceNet(cfg, checkedInTask(l.net()), sgd, checkedTasks(finished, l.net()));
-            try {
-                sn.restoreInTask(state);
-            } catch (RuntimeException | Error e) {
+            try (CheckpointFile.Index ix = CheckpointFile.open(file)) {
+                sn.restoreInTask(state, ix);
+            } catch (IOException | RuntimeException | Error e) {
                 org.dst4j.runtime.resource.Closing.after(e, sn::close);
                 throw e;
             }
@@ -447,53 +453,64 @@ public final class SpaceNet implements AutoCloseable {
     }
 
     // The task's own state as saveInTask wrote it; this learner then holds the task under way, parked.
-    private void restoreInTask(Map<String, Object> in) {
+    private void restoreInTask(Map<String, Object> in, CheckpointFile.Index ix) throws IOException {
         int t = Json.getInt(in, "task");
         if (t != stats.size()) throw new IllegalArgumentException("field 'task': " + t + ", but " + stats.size() + " tasks had finished");
+        if (in.containsKey("neuron_importance_bits")) {
+            throw new IllegalArgumentException("the task's state is in the header, as an earlier dst4j build wrote it; this one reads it"
+                    + " from the file's tensors: start the run again");
+        }
         task = t;
         classes = Json.getInts(in, "classes");
-        List<?> sel = list(in, "selected", sizes.length), imp = list(in, "neuron_importance_bits", sizes.length),
-                dropped = list(in, "dropped_importance_bits", sizes.length), at = list(in, "dropped_at", sizes.length - 1),
-                bias = list(in, "bias_at_start_bits", sizes.length - 1);
         for (int l = 0; l < sizes.length; l++) {
             Arrays.fill(selected[l], false);
-            for (int i : ints(sel.get(l), "selected")) selected[l][i] = true;
-            long[] a = longs(imp.get(l), "neuron_importance_bits"), b = longs(dropped.get(l), "dropped_importance_bits");
-            if (a.length != sizes[l] || b.length != sizes[l]) throw new IllegalArgumentException("field 'neuron_importance_bits': layer " + l + " has " + a.length + " values, not " + sizes[l]);
+            for (int i : array(ix, IN_TASK + "selected." + l, DType.I32, -1).toArray(JAVA_INT_UNALIGNED)) {
+                if (i < 0 || i >= sizes[l]) throw new IllegalArgumentException("tensor '" + IN_TASK + "selected." + l + "': neuron " + i + " of " + sizes[l]);
+                selected[l][i] = true;
+            }
+            long[] a = array(ix, IN_TASK + "neuron_importance." + l, DType.I64, sizes[l]).toArray(JAVA_LONG_UNALIGNED);
+            long[] b = array(ix, IN_TASK + "dropped_importance." + l, DType.I64, sizes[l]).toArray(JAVA_LONG_UNALIGNED);
             for (int i = 0; i < sizes[l]; i++) {
                 neuronImportance[l][i] = Double.longBitsToDouble(a[i]);
                 droppedImportance[l][i] = Double.longBitsToDouble(b[i]);
             }
         }
         for (int l = 0; l + 1 < sizes.length; l++) {
+            long[] positions = array(ix, IN_TASK + "dropped_at." + l, DType.I64, -1).toArray(JAVA_LONG_UNALIGNED);
+            float[] importance = array(ix, IN_TASK + "dropped_at_importance." + l, DType.F32, positions.length).toArray(JAVA_FLOAT_UNALIGNED);
             droppedAt.get(l).clear();
-            if (!(at.get(l) instanceof List<?> entries)) throw new IllegalArgumentException("field 'dropped_at': expected arrays");
-            for (Object e : entries) {
-                long[] kv = longs(e, "dropped_at");
-                droppedAt.get(l).put(kv[0], Float.intBitsToFloat((int) kv[1]));
+            for (int i = 0; i < positions.length; i++) {
+                droppedAt.get(l).put(position(positions[i], l, IN_TASK + "dropped_at." + l), importance[i]);
             }
-            int[] b = ints(bias.get(l), "bias_at_start_bits");
-            if (b.length != sizes[l + 1]) throw new IllegalArgumentException("field 'bias_at_start_bits': layer " + l + " has " + b.length + " values, not " + sizes[l + 1]);
-            biasAtStart[l] = new float[b.length];
-            for (int i = 0; i < b.length; i++) biasAtStart[l][i] = Float.intBitsToFloat(b[i]);
+            biasAtStart[l] = array(ix, IN_TASK + "bias_at_start." + l, DType.F32, sizes[l + 1]).toArray(JAVA_FLOAT_UNALIGNED);
         }
         pendingRestore.clear();
-        if (!(in.get("pending_restore") instanceof List<?> pending)) throw new IllegalArgumentException("field 'pending_restore': expected an array");
-        for (Object p : pending) pendingRestore.add(longs(p, "pending_restore"));
+        String name = IN_TASK + "pending_restore";
+        long[] pending = array(ix, name, DType.I64, -1).toArray(JAVA_LONG_UNALIGNED);
+        if (pending.length % 3 != 0) throw new IllegalArgumentException("tensor '" + name + "': " + pending.length + " values, not triples");
+        for (int i = 0; i < pending.length; i += 3) {
+            long l = pending[i];
+            if (l < 0 || l + 1 >= sizes.length) throw new IllegalArgumentException("tensor '" + name + "': layer " + l);
+            pendingRestore.add(new long[] {l, position(pending[i + 1], (int) l, name), pending[i + 2]});
+        }
         parked = true;
     }
 
-    private static List<?> list(Map<String, Object> m, String key, int size) {
-        if (!(m.get(key) instanceof List<?> l) || l.size() != size) throw new IllegalArgumentException("field '" + key + "': expected " + size + " layers");
-        return l;
+    // A tensor of the file read whole, of type t and (unless -1) that many elements.
+    private static MemorySegment array(CheckpointFile.Index ix, String name, DType t, long elements) throws IOException {
+        CheckpointFile.Entry e = ix.entry(name);
+        if (e.dtype() != t) throw new IllegalArgumentException("tensor '" + name + "' is " + e.dtype() + ", expected " + t);
+        if (elements >= 0 && e.elements() != elements) throw new IllegalArgumentException("tensor '" + name + "' has " + e.elements() + " values, not " + elements);
+        if (e.bytes() > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("tensor '" + name + "' has " + e.elements() + " values, too many for an array");
+        byte[] b = new byte[(int) e.bytes()]; // read through bytes: only their segments (and off-heap ones) take a read
+        ix.readInto(e, MemorySegment.ofArray(b));
+        return MemorySegment.ofArray(b);
     }
 
-    private static long[] longs(Object v, String key) {
-        return Json.getLongs(Map.of(key, v), key);
-    }
-
-    private static int[] ints(Object v, String key) {
-        return Json.getInts(Map.of(key, v), key);
+    // A position row * cols + col of layer l's weights, checked to be one.
+    private long position(long key, int l, String name) {
+        if (key < 0 || key >= (long) sizes[l] * sizes[l + 1]) throw new IllegalArgumentException("tensor '" + name + "': position " + key + " outside the layer");
+        return key;
     }
 
     /** The configuration this learner was created with. */
@@ -545,50 +562,49 @@ public final class SpaceNet implements AutoCloseable {
     /**
      * A run's checkpoint in the middle of a task (after an epoch): the learner as {@link #save} writes it, with the
      * task's own state (its classes and selected neurons, the importance gathered per neuron and per connection, the
-     * positions dropped and their importance, the biases as the task began) under {@code in_task}. Not a model to
-     * predict with: the finished tasks' classifier rows are out of the network while a task trains.
+     * positions dropped and their importance, the biases as the task began): the task and its classes under the header's
+     * {@code in_task}, the arrays as tensors named {@code spacenet.in_task.*}. Not a model to predict with: the finished
+     * tasks' classifier rows are out of the network while a task trains.
      */
     void saveInTask(Path file, Standardizer std, Map<String, Object> extra) throws IOException {
         if (!parked) throw new IllegalStateException("no task is under way");
         Map<String, Object> in = new java.util.LinkedHashMap<>();
         in.put("task", task);
         in.put("classes", classes.clone());
-        List<Object> sel = new ArrayList<>(), imp = new ArrayList<>(), dropped = new ArrayList<>(), at = new ArrayList<>(), bias = new ArrayList<>();
+        // The arrays as tensors, not JSON: they grow with the network and the task (dropped positions are ~10 bytes of
+        // JSON per connection and epoch: 4.9 MB for 400,000 connections a task), and a header holds at most 64 MiB.
+        List<Tensor> arrays = new ArrayList<>();
         for (int l = 0; l < sizes.length; l++) {
-            sel.add(indices(selected[l]));
-            imp.add(bits(neuronImportance[l]));
-            dropped.add(bits(droppedImportance[l]));
+            arrays.add(Tensor.of(IN_TASK + "selected." + l, indices(selected[l])));
+            arrays.add(Tensor.of(IN_TASK + "neuron_importance." + l, DType.I64, MemorySegment.ofArray(bits(neuronImportance[l]))));
+            arrays.add(Tensor.of(IN_TASK + "dropped_importance." + l, DType.I64, MemorySegment.ofArray(bits(droppedImportance[l]))));
         }
-        for (java.util.Map<Long, Float> m : droppedAt) {
-            List<Object> e = new ArrayList<>();
+        for (int l = 0; l + 1 < sizes.length; l++) {
             // in key order: the map's own order is a HashMap's, and the same run must give the same bytes
-            new java.util.TreeMap<>(m).forEach((k, v) -> e.add(new long[] {k, Float.floatToRawIntBits(v)}));
-            at.add(e);
+            java.util.TreeMap<Long, Float> at = new java.util.TreeMap<>(droppedAt.get(l));
+            long[] positions = at.keySet().stream().mapToLong(Long::longValue).toArray();
+            float[] importance = new float[positions.length];
+            for (int i = 0; i < positions.length; i++) importance[i] = at.get(positions[i]);
+            arrays.add(Tensor.of(IN_TASK + "dropped_at." + l, DType.I64, MemorySegment.ofArray(positions)));
+            arrays.add(Tensor.of(IN_TASK + "dropped_at_importance." + l, importance));
+            arrays.add(Tensor.of(IN_TASK + "bias_at_start." + l, biasAtStart[l]));
         }
-        for (float[] b : biasAtStart) bias.add(floatBits(b));
-        in.put("selected", sel);
-        in.put("neuron_importance_bits", imp);
-        in.put("dropped_importance_bits", dropped);
-        in.put("dropped_at", at);
-        in.put("pending_restore", List.copyOf(pendingRestore));
-        in.put("bias_at_start_bits", bias);
+        long[] pending = pendingRestore.stream().flatMapToLong(Arrays::stream).toArray();
+        arrays.add(new Tensor(IN_TASK + "pending_restore", DType.I64, new long[] {pendingRestore.size(), 3}, MemorySegment.ofArray(pending)));
         Map<String, Object> h = new java.util.LinkedHashMap<>(extra);
         h.put(HEADER, own(in));
         List<String> sides = new ArrayList<>(KEPT.keySet());
         sides.add(IMPORTANCE);
-        ModelFile.save(file, net, optimizer.sgd, std, h, sides);
+        ModelFile.save(file, net, optimizer.sgd, std, h, sides, arrays);
     }
 
-    // Doubles and floats as their bits: exact through JSON, NaN included.
+    // The prefix of the tensors saveInTask writes beside the network.
+    private static final String IN_TASK = "spacenet.in_task.";
+
+    // Doubles as their bits: exact, NaN included.
     private static long[] bits(double[] a) {
         long[] b = new long[a.length];
         for (int i = 0; i < a.length; i++) b[i] = Double.doubleToRawLongBits(a[i]);
-        return b;
-    }
-
-    private static int[] floatBits(float[] a) {
-        int[] b = new int[a.length];
-        for (int i = 0; i < a.length; i++) b[i] = Float.floatToRawIntBits(a[i]);
         return b;
     }
 

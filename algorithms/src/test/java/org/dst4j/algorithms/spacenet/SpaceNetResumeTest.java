@@ -213,7 +213,7 @@ class SpaceNetResumeTest {
         common.addAll(List.of(dataArgs));
         List<String> first = new ArrayList<>(common);
         first.addAll(List.of("--out", whole.toString()));
-        Printed.stdout(() -> assertThat(Main.run(first.toArray(String[]::new))).isZero());
+        assertThat(Printed.stdout(() -> assertThat(Main.run(first.toArray(String[]::new))).isZero())).contains(" s; total ").doesNotContain("resumed");
         SpaceNetConfig cfg = new SpaceNetConfig(5, new int[] {40, 40}, new int[] {200, 60, 10}, 8, 4, 0.2, 2, 128, 0.01f, 0.5f, 0f, 13, 1);
         try (DatasetSplit data = DataSources.load(new DataOptions(null, null, null, null, null, "last", 0.2, 13, 300, 100))) {
             try {
@@ -246,7 +246,8 @@ class SpaceNetResumeTest {
         List<String> resume = new ArrayList<>(List.of("spacenet", "--resume", run.toString(), "--threads", "2"));
         resume.addAll(List.of(dataArgs));
         String printed = Printed.stdout(() -> assertThat(Main.run(resume.toArray(String[]::new))).isZero());
-        assertThat(printed).contains("SpaceNet").contains("fine-tuning").contains("joint training (upper bound)");
+        assertThat(printed).contains("SpaceNet").contains("fine-tuning").contains("joint training (upper bound)")
+                .contains(" s (the stopped run's part included); this resumed run ");
         assertSameRun(whole, run);
         assertThat(Printed.stderr(() -> assertThat(Main.run(resume.toArray(String[]::new))).as("a finished run").isEqualTo(1)))
                 .contains("--resume " + run + ": no checkpoint.dst4j there (the run had finished: its results are in metrics.json)");
@@ -290,14 +291,17 @@ class SpaceNetResumeTest {
         Map<String, java.lang.foreign.ValueLayout> sides = new LinkedHashMap<>(SpaceNet.KEPT);
         sides.put(SpaceNet.IMPORTANCE, java.lang.foreign.ValueLayout.JAVA_FLOAT); // a checkpoint in the middle of a task has it
         ModelFile.Loaded l = ModelFile.load(file, sgd, sides);
-        try (SparseMlp net = l.net()) {
+        try (SparseMlp net = l.net(); org.dst4j.nn.io.CheckpointFile.Checkpoint c = org.dst4j.nn.io.CheckpointFile.read(file)) {
+            List<org.dst4j.nn.io.CheckpointFile.Tensor> inTask = new ArrayList<>(); // the task's arrays, kept as they are
+            for (String name : c.names()) if (name.startsWith("spacenet.in_task.")) inTask.add(c.tensor(name));
             Map<String, Object> header = new LinkedHashMap<>(l.header());
             header.keySet().removeAll(List.of("format", "network", "optimizer_steps")); // the file's own
             Map<String, Object> before = new LinkedHashMap<>(Json.getObject(header, field));
             Map<String, Object> changed = new LinkedHashMap<>(before);
             change.accept(changed);
             header.put(field, changed);
-            ModelFile.save(file, net, sgd, l.standardizer(), header, sides.keySet().stream().filter(s -> net.layers().stream().anyMatch(x -> x.weights().hasSide(s))).toList());
+            ModelFile.save(file, net, sgd, l.standardizer(), header, sides.keySet().stream().filter(s -> net.layers().stream().anyMatch(x -> x.weights().hasSide(s))).toList(),
+                    inTask);
             return before;
         }
     }

@@ -525,8 +525,34 @@ class SpaceNetTest {
             loaded.saveInTask(again, org.dst4j.nn.model.ModelFile.load(first, null).standardizer(), Map.of());
         }
         assertThat(java.util.Arrays.equals(Files.readAllBytes(again), Files.readAllBytes(first))).as("saved again, byte-identical").isTrue();
-        Map<String, Object> in = Json.getObject(Json.getObject(org.dst4j.nn.model.ModelFile.load(first, null).header(), SpaceNet.HEADER), "in_task");
-        assertThat((List<?>) in.get("dropped_at")).as("positions dropped so far").anySatisfy(l -> assertThat((List<?>) l).isNotEmpty());
+        java.util.Map<String, Object> header;
+        List<org.dst4j.nn.io.CheckpointFile.Tensor> tensors = new java.util.ArrayList<>();
+        try (org.dst4j.nn.io.CheckpointFile.Checkpoint c = org.dst4j.nn.io.CheckpointFile.read(first)) {
+            header = c.header();
+            for (String name : c.names()) {
+                org.dst4j.nn.io.CheckpointFile.Tensor t = c.tensor(name);
+                byte[] copy = t.data().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+                if (name.equals("spacenet.in_task.selected.1")) java.nio.ByteBuffer.wrap(copy).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(0, 24);
+                tensors.add(new org.dst4j.nn.io.CheckpointFile.Tensor(name, t.dtype(), t.shape(), java.lang.foreign.MemorySegment.ofArray(copy)));
+            }
+            assertThat(c.tensor("spacenet.in_task.dropped_at.0").elements() + c.tensor("spacenet.in_task.dropped_at.1").elements())
+                    .as("positions dropped so far").isPositive();
+        }
+        // the arrays are tensors: the header stays small however large the network (it holds at most 64 MiB)
+        Map<String, Object> in = Json.getObject(Json.getObject(header, SpaceNet.HEADER), "in_task");
+        assertThat(in).containsOnlyKeys("task", "classes");
+        Path edited = dir.resolve("edited.dst4j");
+        org.dst4j.nn.io.CheckpointFile.write(edited, header, tensors);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(java.io.IOException.class)
+                .hasMessage(edited + " is not a saved SpaceNet learner (tensor 'spacenet.in_task.selected.1': neuron 24 of 24)");
+        Map<String, Object> legacy = new java.util.LinkedHashMap<>(header), own = new java.util.LinkedHashMap<>(Json.getObject(header, SpaceNet.HEADER)),
+                inJson = new java.util.LinkedHashMap<>(in);
+        inJson.put("neuron_importance_bits", List.of());
+        own.put("in_task", inJson);
+        legacy.put(SpaceNet.HEADER, own);
+        org.dst4j.nn.io.CheckpointFile.write(edited, legacy, tensors);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(java.io.IOException.class)
+                .hasMessageContaining("as an earlier dst4j build wrote it");
         // not a model to predict with, so not what the public load gives
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(first, 1)).isInstanceOf(java.io.IOException.class)
                 .hasMessageContaining("in the middle of a task");

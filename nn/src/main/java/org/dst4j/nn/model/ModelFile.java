@@ -71,6 +71,25 @@ public final class ModelFile {
      */
     public static void save(Path file, SparseMlp net, Optimizer opt, Standardizer std, Map<String, Object> extra, List<String> sides)
             throws IOException {
+        save(file, net, opt, std, extra, sides, List.of());
+    }
+
+    /**
+     * As {@link #save(Path, SparseMlp, Optimizer, Standardizer, Map, List)}, also writing the tensors {@code more} after the
+     * model's own: an algorithm's state that is not per connection and too large for the header (a header holds at most
+     * 64 MiB). {@link #load} skips them; read them with {@link CheckpointFile#open}.
+     *
+     * @throws IllegalArgumentException as the other {@code save}, or if a name in {@code more} is one the model file uses
+     *     (starting {@code layer.} or {@code standardizer.}) or appears twice; nothing is then written
+     */
+    public static void save(Path file, SparseMlp net, Optimizer opt, Standardizer std, Map<String, Object> extra, List<String> sides,
+                            List<Tensor> more) throws IOException {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (Tensor t : more) {
+            if (t.name().startsWith("layer.") || t.name().startsWith("standardizer.") || !names.add(t.name())) {
+                throw new IllegalArgumentException("tensor '" + t.name() + "': a name the model file uses, or given twice");
+            }
+        }
         for (String side : sides) {
             // a misspelt name wrote a checkpoint without the state it was meant to keep
             if (net.layers().stream().noneMatch(l -> l.weights().hasSide(side))) {
@@ -121,6 +140,7 @@ public final class ModelFile {
             tensors.add(Tensor.of("standardizer.mean", std.mean()));
             tensors.add(Tensor.of("standardizer.std", std.std()));
         }
+        tensors.addAll(more);
         CheckpointFile.write(file, h, tensors);
     }
 

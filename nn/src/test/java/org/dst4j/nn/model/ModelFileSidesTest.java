@@ -100,4 +100,30 @@ class ModelFileSidesTest {
                     .hasMessageContaining(file.toString()).hasMessageContaining("tensor 'layer.0.side.owner' is I32, expected F32");
         }
     }
+
+    // An algorithm's own arrays (not per connection) ride in the same file: a load of the model passes them by, and a
+    // name that would stand for one of the model's tensors is refused before anything is written.
+    @Test
+    void moreTensorsAreKeptBesideTheModelUnderNamesOfTheirOwn() throws IOException {
+        Path file = dir.resolve("m.dst4j"), plain = dir.resolve("plain.dst4j");
+        try (SparseMlp a = net()) {
+            List<org.dst4j.nn.io.CheckpointFile.Tensor> more = List.of(org.dst4j.nn.io.CheckpointFile.Tensor.of("algo.state", new int[] {3, 1, 4}));
+            ModelFile.save(file, a, null, null, Map.of(), List.of(), more);
+            ModelFile.save(plain, a, null, null, Map.of());
+            try (org.dst4j.nn.io.CheckpointFile.Checkpoint c = org.dst4j.nn.io.CheckpointFile.read(file)) {
+                assertThat(c.tensor("algo.state").toIntArray()).containsExactly(3, 1, 4);
+            }
+            try (SparseMlp b = ModelFile.load(file, null).net(); SparseMlp p = ModelFile.load(plain, null).net()) {
+                assertThat(b.layers().getFirst().weights().values().toArray(JAVA_FLOAT)).isEqualTo(p.layers().getFirst().weights().values().toArray(JAVA_FLOAT));
+            }
+            for (String name : List.of("layer.0.values", "standardizer.mean")) {
+                Path refused = dir.resolve("refused.dst4j");
+                assertThatThrownBy(() -> ModelFile.save(refused, a, null, null, Map.of(), List.of(), List.of(org.dst4j.nn.io.CheckpointFile.Tensor.of(name, new float[1]))))
+                        .isInstanceOf(IllegalArgumentException.class).hasMessage("tensor '" + name + "': a name the model file uses, or given twice");
+                assertThat(refused).doesNotExist();
+            }
+            assertThatThrownBy(() -> ModelFile.save(dir.resolve("twice.dst4j"), a, null, null, Map.of(), List.of(), List.of(more.getFirst(), more.getFirst())))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("given twice");
+        }
+    }
 }
