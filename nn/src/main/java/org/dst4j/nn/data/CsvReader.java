@@ -15,8 +15,8 @@ import java.util.List;
  * Reads a numeric CSV file (plain or gzip-compressed, whatever its name): one sample per line, one
  * column holding an integer class label in {@code [0, 2^24)}. Separator is a comma, or a semicolon or tab
  * when the first line has no comma. A first line in which no cell is a number is a header and is skipped,
- * as is a first line of three or more cells reading exactly {@code 0,1,2,…} (the column names pandas
- * writes for an unnamed frame). Every other cell
+ * as is one whose numbers read {@code 0,1,2,…} in order among names, or alone in three or more cells (the column names
+ * pandas writes for an unnamed frame, with or without a named label column: {@code 0,1,2,label}). Every other cell
  * must be a finite number; errors name the file, line and column (both 1-based).
  */
 public final class CsvReader {
@@ -208,22 +208,17 @@ public final class CsvReader {
         throw new DataFormatException(source + ": --label-column " + spec + ": expected last, first or a column index in [0, " + columns + ")");
     }
 
+    // pd.DataFrame(array).to_csv(index=False) names the columns 0, 1, 2, …, and a label column added to the frame keeps
+    // its name (0,1,2,label or label,0,1,2); read as data, such a line became a sample (and its last cell a class of its
+    // own) or stopped the read at its name. Two cells 0,1 stay data: a sample of feature 0 and class 1.
     private static boolean isHeader(String[] cells) {
-        if (pandasColumnNames(cells)) return true;
+        int numbers = 0;
         for (String c : cells) {
-            if (parses(c)) return false;
+            if (!parses(c)) continue;
+            if (!c.strip().equals(Integer.toString(numbers))) return false;
+            numbers++;
         }
-        return true;
-    }
-
-    // pd.DataFrame(array).to_csv(index=False) names the columns 0, 1, 2, …; read as data, that line became a
-    // sample (and its last cell a class of its own).
-    private static boolean pandasColumnNames(String[] cells) {
-        if (cells.length < 3) return false;
-        for (int i = 0; i < cells.length; i++) {
-            if (!cells[i].strip().equals(Integer.toString(i))) return false;
-        }
-        return true;
+        return numbers < cells.length || cells.length >= 3;
     }
 
     private static boolean parses(String cell) {

@@ -61,6 +61,25 @@ class CsvNpyReaderTest {
         try (Dataset d = CsvReader.read("q", csv("q.csv", "0,1\n1,0\n"), "last", 0)) {
             assertThat(d.samples()).as("two cells 0,1 stay data").isEqualTo(2);
         }
+        // pd.DataFrame(X).assign(label=y).to_csv(index=False): the features keep pandas' names beside the label's own
+        // (refused before: "line 1, column 4: 'label' is not a number")
+        try (Dataset d = CsvReader.read("n", csv("n.csv", "0,1,2,label\n0.5,1.5,2.5,1\n4,5,6,0\n"), "last", 0)) {
+            assertThat(d.samples()).isEqualTo(2);
+            assertThat(d.features()).isEqualTo(3);
+            assertThat(d.labels()).containsExactly(1, 0);
+        }
+        try (Dataset d = CsvReader.read("f", csv("f.csv", "y,0\n1,0.5\n0,4\n"), "first", 0)) {
+            assertThat(d.samples()).as("the label first, one feature").isEqualTo(2);
+            assertThat(d.get(1, 0)).isEqualTo(4f);
+        }
+        try (Dataset d = CsvReader.read("d", csv("d.csv", "1,0,2,3\n0.5,1.5,2.5,1\n"), "last", 0)) {
+            assertThat(d.samples()).as("numbers out of pandas' order are a sample").isEqualTo(2);
+        }
+        for (String notAHeader : java.util.List.of("0,1,5,label", "0,2,1,y", "x,1,2,3")) {
+            Path bad = csv("bad.csv", notAHeader + "\n0.5,1.5,2.5,1\n");
+            assertThatThrownBy(() -> CsvReader.read("bad", bad, "last", 0).close()).as(notAHeader).isInstanceOf(DataFormatException.class)
+                    .hasMessageContaining("line 1");
+        }
         // A compressed file named in capitals, or without .gz, was read as text ("line 2 has 1 columns").
         byte[] text = "a,b,y\n1,2,0\n3,4,1\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
         java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
