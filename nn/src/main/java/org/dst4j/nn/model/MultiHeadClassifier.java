@@ -178,21 +178,33 @@ public final class MultiHeadClassifier implements Classifier {
 
     /**
      * Writes the model into {@code dir}: {@code backbone.dst4j} (with the standardizer),
-     * {@code head-1.dst4j}, … and the manifest {@value #MANIFEST}, each file atomically.
+     * {@code head-1.dst4j}, … and the manifest {@value #MANIFEST}. Over a model already there, every part is written
+     * beside it first: a save that fails while writing (a full disk, an interrupt) leaves that model as it was; one
+     * stopped while the parts are renamed into place leaves no manifest, so the directory is refused, never read as
+     * a mix of the two models.
      */
     public static void save(MultiHeadMlp net, Path dir, Standardizer std, Map<String, Object> info) throws IOException {
         java.util.Objects.requireNonNull(net, "net");
         java.util.Objects.requireNonNull(dir, "dir");
         java.util.Objects.requireNonNull(info, "info");
         Files.createDirectories(dir);
-        ModelFile.save(dir.resolve("backbone.dst4j"), net.backbone(), null, std, Map.of());
         List<String> names = new ArrayList<>();
-        for (int h = 0; h < net.heads().size(); h++) {
-            String name = "head-" + (h + 1) + ".dst4j";
-            ModelFile.save(dir.resolve(name), net.heads().get(h), null, null, Map.of());
-            names.add(name);
+        for (int h = 0; h < net.heads().size(); h++) names.add("head-" + (h + 1) + ".dst4j");
+        List<String> parts = new ArrayList<>(names);
+        parts.addFirst("backbone.dst4j");
+        try {
+            ModelFile.save(staged(dir, parts.getFirst()), net.backbone(), null, std, Map.of());
+            for (int h = 0; h < names.size(); h++) ModelFile.save(staged(dir, names.get(h)), net.heads().get(h), null, null, Map.of());
+            Files.deleteIfExists(dir.resolve(MANIFEST));
+            for (String part : parts) Files.move(staged(dir, part), dir.resolve(part), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            for (String part : parts) Files.deleteIfExists(staged(dir, part));
         }
-        writeManifest(dir, "backbone.dst4j", names, info);
+        writeManifest(dir, parts.getFirst(), names, info);
+    }
+
+    private static Path staged(Path dir, String part) {
+        return dir.resolve("." + part + ".new");
     }
 
     /**

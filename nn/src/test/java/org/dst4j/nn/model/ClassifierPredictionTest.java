@@ -176,6 +176,36 @@ class ClassifierPredictionTest {
         }
     }
 
+    // A save over a saved multi-head model that fails part-way (here at its second head, whose file cannot be written)
+    // leaves the earlier model whole: before, its backbone and first head were already replaced, and the directory
+    // loaded silently as a mix of the two models.
+    @Test
+    void aSaveThatFailsPartWayLeavesTheEarlierMultiHeadModel(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path heads = dir.resolve("heads");
+        try (Dataset d = data("d", 50, CLASSES, 5);
+             MultiHeadClassifier a = new MultiHeadClassifier(multiHead(3), null, 1);
+             MultiHeadClassifier b = new MultiHeadClassifier(multiHead(4), null, 1)) {
+            MultiHeadClassifier.save(a.network(), heads, null, Map.of("model", "a"));
+            java.nio.file.Files.createDirectories(heads.resolve(".head-2.dst4j.new").resolve("x")); // in the way of the second head's write
+            assertThatThrownBy(() -> MultiHeadClassifier.save(b.network(), heads, null, Map.of("model", "b"))).isInstanceOf(java.io.IOException.class);
+            try (MultiHeadClassifier h = MultiHeadClassifier.load(heads, 1)) {
+                assertThat(h.manifest()).containsEntry("model", "a");
+                assertThat(h.predictProbabilities(d)).containsExactly(a.predictProbabilities(d));
+            }
+            try (var files = java.nio.file.Files.list(heads)) {
+                assertThat(files.map(f -> f.getFileName().toString())).as("no part of b left behind")
+                        .containsExactlyInAnyOrder("backbone.dst4j", "head-1.dst4j", "head-2.dst4j", MultiHeadClassifier.MANIFEST, ".head-2.dst4j.new");
+            }
+            java.nio.file.Files.delete(heads.resolve(".head-2.dst4j.new").resolve("x"));
+            java.nio.file.Files.delete(heads.resolve(".head-2.dst4j.new"));
+            MultiHeadClassifier.save(b.network(), heads, null, Map.of("model", "b"));
+            try (MultiHeadClassifier h = MultiHeadClassifier.load(heads, 1)) {
+                assertThat(h.manifest()).containsEntry("model", "b");
+                assertThat(h.predictProbabilities(d)).containsExactly(b.predictProbabilities(d));
+            }
+        }
+    }
+
     // Runs `predict` from two threads at once, alternating two datasets, and counts results that differ from
     // the same calls made one after another.
     private static int concurrentMismatches(Function<Dataset, float[]> predict) throws Exception {
