@@ -43,6 +43,10 @@ public final class DenseMatrix implements AutoCloseable {
         this.rows = rows;
         this.cols = cols;
         this.stride = paddedStride(cols);
+        // wrapped past 2^63, the size asked was a small, wrong one (8 GB for 2^31-15 x 2^31-1), and rows lay outside it
+        if ((long) rows * stride > Long.MAX_VALUE / Float.BYTES) {
+            throw new IllegalArgumentException("a " + rows + " x " + cols + " matrix is beyond what one memory segment can address");
+        }
         this.arena = OffHeap.newShared();
         try {
             this.data = arena.allocate(Math.max(1, (long) rows * stride) * Float.BYTES, 64);

@@ -191,6 +191,7 @@ final class PanamaKernels implements Kernels {
 
     @Override
     public void csrForward(CsrMatrix w, DenseMatrix x, MemorySegment bias, DenseMatrix y, int rowFrom, int rowTo) {
+        if (y.cols() == 0) return; // the narrow kernels load a whole 2-lane vector, beyond a 0-column matrix's 4 bytes
         if (alongConnections(y.cols(), w.nnz(), w.rows())) {
             forwardAlongConnections(w, x, bias, y, rowFrom, rowTo);
             return;
@@ -608,6 +609,7 @@ final class PanamaKernels implements Kernels {
 
     @Override
     public void csrTransposedByColumn(CsrMatrix w, DenseMatrix dy, DenseMatrix dx, int colFrom, int colTo) {
+        if (dx.cols() == 0) return; // as in csrForward
         if (scatters(w, dy, dx)) {
             transposedNarrow(w, dy, dx, colFrom, colTo);
         } else if (alongConnections(dx.cols(), w.nnz(), w.cols())) {

@@ -391,6 +391,7 @@ public final class CsrMatrix implements AutoCloseable {
 
     private synchronized void ensureTranspose() {
         if (transposeArena != null) return;
+        requireOpen();
         Arena a = arenas.get();
         try {
             buildTranspose(a);
@@ -489,6 +490,7 @@ public final class CsrMatrix implements AutoCloseable {
      *     negative or beyond either array; the matrix is then unchanged
      */
     public void rewire(MemorySegment keep, long[] addedKeys, float[] addedValues, int addedCount) {
+        requireOpen();
         // The merge reads these only after it has begun moving entries: checked here, a short array is a
         // refusal, not a matrix left half-merged.
         if (addedCount < 0 || addedCount > addedKeys.length || addedCount > addedValues.length) {
@@ -775,6 +777,13 @@ public final class CsrMatrix implements AutoCloseable {
     @Override
     public synchronized void close() {
         Closing.all(this::dropTranspose, () -> closeIfOpen(ptrArena), () -> closeIfOpen(arena));
+    }
+
+    // A matrix of no rows reads no segment a close would have invalidated, so nothing else refuses it: a rewire then
+    // replaced its row pointers with live ones (and lost that arena when closing the old one threw), and colPtr built a
+    // transpose that nothing would free.
+    private void requireOpen() {
+        if (!arena.scope().isAlive()) throw new IllegalStateException("the matrix is closed");
     }
 
     private static void closeIfOpen(Arena a) {

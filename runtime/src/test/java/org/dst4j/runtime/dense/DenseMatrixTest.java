@@ -20,6 +20,13 @@ class DenseMatrixTest {
         assertThatThrownBy(() -> view.get(0, 0)).isInstanceOf(IllegalStateException.class);
     }
 
+    // rows x stride x 4 bytes wrapped past 2^63: 2^31-15 x 2^31-1 asked for 8 GB, and got it under a high enough limit
+    @Test
+    void aMatrixBeyondAnyAddressIsRefusedNotWrappedToASmallSize() {
+        assertThatThrownBy(() -> DenseMatrix.allocate(Integer.MAX_VALUE - 14, Integer.MAX_VALUE).close()).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("a 2147483633 x 2147483647 matrix is beyond what one memory segment can address");
+    }
+
     @Test
     void indicesOutsideTheMatrixAreRejectedNotReadFromPaddingOrTheNextRow() {
         try (DenseMatrix m = DenseMatrix.allocate(3, 12)) {

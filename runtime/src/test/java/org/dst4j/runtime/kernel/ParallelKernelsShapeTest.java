@@ -50,6 +50,32 @@ class ParallelKernelsShapeTest {
         }
     }
 
+    // A batch of no columns is a no-op on every backend: the narrow SIMD kernels loaded a whole vector from a fresh
+    // 0-column matrix (4 bytes, stride 0) when the other operand was a columns(0) view of a narrow one (stride 2 to 8).
+    @Test
+    void anEmptyBatchChangesNothingOnEveryBackend() {
+        for (Kernels k : Backends.all()) {
+            for (int wide : new int[] {2, 4, 8, 40}) {
+                try (WorkerPool pool = new WorkerPool(2);
+                     CsrMatrix w = CsrMatrix.fromCoo(2, 3, new int[] {0, 1, 1}, new int[] {0, 1, 2}, new float[] {1, 2, 3});
+                     DenseMatrix x = DenseMatrix.allocate(3, wide); DenseMatrix y0 = DenseMatrix.allocate(2, 0);
+                     DenseMatrix dy = DenseMatrix.allocate(2, wide); DenseMatrix x0 = DenseMatrix.allocate(3, 0);
+                     java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared()) {
+                    ParallelKernels pk = new ParallelKernels(k, pool);
+                    java.lang.foreign.MemorySegment v = arena.allocate(java.lang.foreign.ValueLayout.JAVA_FLOAT, 3);
+                    String at = Backends.label(k) + ", views of " + wide + " columns";
+                    assertThatCode(() -> pk.forward(w, x.columns(0), null, y0)).as(at).doesNotThrowAnyException();
+                    assertThatCode(() -> pk.forward(w, x0, null, dy.columns(0))).as(at).doesNotThrowAnyException();
+                    assertThatCode(() -> pk.transposed(w, dy.columns(0), x0)).as(at).doesNotThrowAnyException();
+                    assertThatCode(() -> pk.transposed(w, y0, x.columns(0))).as(at).doesNotThrowAnyException();
+                    assertThatCode(() -> pk.sddmm(w, dy.columns(0), x0, 1f, v)).as(at).doesNotThrowAnyException();
+                    assertThatCode(() -> pk.sddmmSgd(w, y0, x.columns(0), 1f, v, 0.1f, 0.9f, 0f)).as(at).doesNotThrowAnyException();
+                    org.assertj.core.api.Assertions.assertThat(w.values().toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT)).as(at).containsExactly(1, 2, 3);
+                }
+            }
+        }
+    }
+
     @Test
     void productsRefuseOperandsThatDoNotFitTheWeights() {
         try (WorkerPool pool = new WorkerPool(2);

@@ -441,6 +441,21 @@ class CsrMatrixTest {
         m.close();
     }
 
+    // With no rows a closed matrix reads no closed segment: it must still be refused, and nothing allocated.
+    @Test
+    void aClosedMatrixOfNoRowsRefusesRewireAndTransposeAllocatingNothing() {
+        long before = org.dst4j.runtime.memory.OffHeap.bytesInUse();
+        CsrMatrix m = CsrMatrix.fromCoo(0, 1000, new int[0], new int[0], new float[0]);
+        m.close();
+        try (Arena a = Arena.ofConfined()) {
+            assertThatThrownBy(() -> m.rewire(a.allocate(1), new long[0], new float[0], 0)).isInstanceOf(IllegalStateException.class)
+                    .hasMessage("the matrix is closed");
+        }
+        assertThatThrownBy(m::colPtr).isInstanceOf(IllegalStateException.class).hasMessage("the matrix is closed");
+        assertThat(m.hasTranspose()).isFalse();
+        assertThat(org.dst4j.runtime.memory.OffHeap.bytesInUse()).isEqualTo(before);
+    }
+
     @Test
     void getRejectsIndicesOutsideTheMatrix() {
         try (CsrMatrix m = CsrMatrix.fromCoo(2, 2, new int[] {0}, new int[] {1}, new float[] {1})) {
