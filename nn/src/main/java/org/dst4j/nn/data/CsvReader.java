@@ -205,7 +205,8 @@ public final class CsvReader {
         } catch (NumberFormatException ignored) {
             // reported below
         }
-        throw new DataFormatException(source + ": --label-column " + spec + ": expected last, first or a column index in [0, " + columns + ")");
+        // the option, not the file, is what to change: a usage error (exit code 2), as for a --label-column that is no index at all
+        throw new DataOptionException(source + ": --label-column " + spec + ": expected last, first or a column index in [0, " + columns + ")");
     }
 
     // pd.DataFrame(array).to_csv(index=False) names the columns 0, 1, 2, …, and a label column added to the frame keeps

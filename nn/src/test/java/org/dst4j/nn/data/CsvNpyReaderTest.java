@@ -414,7 +414,7 @@ class CsvNpyReaderTest {
             assertThat(d.labels()).containsExactly(1, 0);
             assertThat(d.get(1, 0)).isEqualTo(30f);
         }
-        assertThatThrownBy(() -> CsvReader.read("z", p, "3", 0)).isInstanceOf(DataFormatException.class)
+        assertThatThrownBy(() -> CsvReader.read("z", p, "3", 0)).isInstanceOf(DataOptionException.class)
                 .hasMessage(p + ": --label-column 3: expected last, first or a column index in [0, 3)");
         Path big = csv("big.csv", "1,16777215\n2,16777216\n");
         assertThatThrownBy(() -> CsvReader.read("big", big, "last", 0)).isInstanceOf(DataFormatException.class)
