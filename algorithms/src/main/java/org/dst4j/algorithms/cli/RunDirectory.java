@@ -273,6 +273,18 @@ final class RunDirectory {
             throw new UserException("--resume " + dir + " is a file; expected the run's directory"
                     + (parent != null && Files.isRegularFile(parent.resolve(checkpoint)) ? ": --resume " + (dir.getParent() == null ? "." : dir.getParent()) : ""));
         }
+        // Named before the checkpoint is looked for: without one, another command's finished run read as this command's
+        // ("the run had finished", or quickselection's "start it again, with --overwrite", which --out then refused).
+        Outputs own = commandOutputs().get(o.command());
+        String other;
+        try {
+            other = own == null ? null : otherRun(dir, own);
+        } catch (IOException e) {
+            other = null; // an unreadable directory: the checkpoint's own read reports it
+        }
+        if (other != null && !Files.isRegularFile(dir.resolve(checkpoint))) {
+            throw new UserException("--resume " + dir + " holds " + other + ", not a " + o.command() + " run");
+        }
     }
 
     /** Registers a run being continued in {@code dir} for the shutdown hook ({@link #closing}); {@link #settle} forgets it. */

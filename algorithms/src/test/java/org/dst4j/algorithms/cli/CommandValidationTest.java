@@ -259,6 +259,17 @@ class CommandValidationTest {
         Outcome file = run("set", "--resume", checkpoint.toString());
         assertThat(file.code()).isEqualTo(1);
         assertThat(file.err()).isEqualTo("dst4j set: --resume " + checkpoint + " is a file; expected the run's directory: --resume " + checkpoint.getParent());
+        // Another command's finished run is named as such (before: quickselection said "a run stopped before its first
+        // epoch ended: start it again, with --overwrite", which --out then refused; set, "no checkpoint.dst4j there").
+        Path ftRun = dir.resolve("ft-run");
+        assertThat(run("freetickets", "--data", tinyCsv(), "--threads", "1", "--variant", "dst", "--members", "1", "--epochs", "1", "--hidden", "4", "--density", "1", "--out", ftRun.toString()).code()).isZero();
+        Outcome qsOnFt = run("quickselection", "--resume", ftRun.toString());
+        assertThat(qsOnFt.code()).isEqualTo(1);
+        assertThat(qsOnFt.err()).startsWith("dst4j quickselection: --resume " + ftRun + " holds a freetickets run (").endsWith("), not a quickselection run");
+        assertThat(run("spacenet", "--resume", ftRun.toString()).err()).startsWith("dst4j spacenet: --resume " + ftRun + " holds a freetickets run (")
+                .endsWith("), not a spacenet run");
+        assertThat(run("freetickets", "--resume", ftRun.toString()).err()).as("its own finished run, as before")
+                .contains("no checkpoint.dst4j there (the run had finished").doesNotContain("holds");
         // On data with its own test set (here the embedded one) the seed would draw nothing.
         assertUsageError(run("set", "--resume", resume, "--seed", "7"),
                 "dst4j set: --seed with --resume only chooses a single --data file's held-out test split; this data has its own test set");
