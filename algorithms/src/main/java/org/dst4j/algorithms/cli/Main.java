@@ -99,7 +99,11 @@ public final class Main {
                 // the JVM halts regardless
             }
         }, "dst4j-interrupted");
-        Runtime.getRuntime().addShutdownHook(onSignal);
+        try {
+            Runtime.getRuntime().addShutdownHook(onSignal);
+        } catch (IllegalStateException shuttingDown) {
+            return 130; // a Ctrl-C or SIGTERM in the JVM's first moments, before the command began: nothing to stop or put back
+        }
         int code = 1;
         try {
             code = runCommand(c, args[0], rest);
@@ -289,15 +293,22 @@ public final class Main {
             Process p = new ProcessBuilder(cmd).inheritIO().directory(new File(".").getAbsoluteFile()).start();
             // A signal that ends this JVM (kill, a job scheduler's TERM) must end the run too: the child
             // otherwise went on training, orphaned, writing into --out.
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                if (!p.isAlive()) return;
+            try {
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    if (!p.isAlive()) return;
+                    p.destroy();
+                    try {
+                        if (!p.waitFor(SETTLE_SECONDS + 5, TimeUnit.SECONDS)) p.destroyForcibly(); // the child's own hook may take SETTLE_SECONDS
+                    } catch (InterruptedException e) {
+                        p.destroyForcibly();
+                    }
+                }, "dst4j-relaunched-child"));
+            } catch (IllegalStateException shuttingDown) {
+                // stopped while the child started: it stops too (caught below as a failed relaunch, it ran on, orphaned,
+                // beside this JVM running the command itself)
                 p.destroy();
-                try {
-                    if (!p.waitFor(SETTLE_SECONDS + 5, TimeUnit.SECONDS)) p.destroyForcibly(); // the child's own hook may take SETTLE_SECONDS
-                } catch (InterruptedException e) {
-                    p.destroyForcibly();
-                }
-            }, "dst4j-relaunched-child"));
+                return 130;
+            }
             return p.waitFor();
         } catch (Exception e) {
             return null;
