@@ -274,7 +274,8 @@ final class RunDirectory {
                     + (parent != null && Files.isRegularFile(parent.resolve(checkpoint)) ? ": --resume " + (dir.getParent() == null ? "." : dir.getParent()) : ""));
         }
         // Named before the checkpoint is looked for: without one, another command's finished run read as this command's
-        // ("the run had finished", or quickselection's "start it again, with --overwrite", which --out then refused).
+        // ("the run had finished", or quickselection's "start it again, with --overwrite", which --out then refused); with
+        // one (set and quickselection keep theirs), set loaded the whole dataset before it read whose checkpoint it was.
         Outputs own = commandOutputs().get(o.command());
         String other;
         try {
@@ -282,7 +283,7 @@ final class RunDirectory {
         } catch (IOException e) {
             other = null; // an unreadable directory: the checkpoint's own read reports it
         }
-        if (other != null && !Files.isRegularFile(dir.resolve(checkpoint))) {
+        if (other != null) {
             throw new UserException("--resume " + dir + " holds " + other + ", not a " + o.command() + " run");
         }
     }

@@ -268,6 +268,10 @@ class CommandValidationTest {
         assertThat(qsOnFt.err()).startsWith("dst4j quickselection: --resume " + ftRun + " holds a freetickets run (").endsWith("), not a quickselection run");
         assertThat(run("spacenet", "--resume", ftRun.toString()).err()).startsWith("dst4j spacenet: --resume " + ftRun + " holds a freetickets run (")
                 .endsWith("), not a spacenet run");
+        Path qsRun = dir.resolve("qs-run");
+        assertThat(run("quickselection", "--data", tinyCsv(), "--threads", "1", "--epochs", "1", "--k", "2", "--hidden", "4", "--out", qsRun.toString()).code()).isZero();
+        assertThat(run("set", "--resume", qsRun.toString(), "--data", dir.resolve("missing.csv").toString()).err()).as("before any data is read")
+                .isEqualTo("dst4j set: --resume " + qsRun + " holds a quickselection run (features.csv, summary.json), not a set run");
         assertThat(run("freetickets", "--resume", ftRun.toString()).err()).as("its own finished run, as before")
                 .contains("no checkpoint.dst4j there (the run had finished").doesNotContain("holds");
         // On data with its own test set (here the embedded one) the seed would draw nothing.
