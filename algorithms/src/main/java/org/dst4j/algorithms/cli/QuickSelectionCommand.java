@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -122,6 +123,9 @@ final class QuickSelectionCommand implements Command {
             }
         }
         int[] evalK = o.given("eval-k") ? o.integers("eval-k", 1, Integer.MAX_VALUE) : new int[] {cfg.k()};
+        if (Arrays.stream(evalK).distinct().count() < evalK.length) {
+            throw new UsageException("--eval-k " + o.string("eval-k") + ": each K once (a K given twice is evaluated, and printed, twice)");
+        }
         // Read before training, not after it: a bad value used to surface only once the whole selection had run.
         int trees = o.integer("trees", 1, 100_000), draws = o.integer("random-draws", 1, 1000), runs = o.integer("kmeans-runs", 1, 1000);
         WholeFile whole = madelon ? null : WholeFile.of(o);

@@ -384,6 +384,8 @@ class CommandValidationTest {
         assertUsageError(tiny("quickselection", concat(quick, "--random-draws", "-1")),
                 "dst4j quickselection: --random-draws: expected a whole number in [1, 1000], got -1");
         assertUsageError(tiny("quickselection", concat(quick, "--kmeans-runs", "0")), "dst4j quickselection: --kmeans-runs: expected a whole number in [1, 1000], got 0");
+        assertUsageError(tiny("quickselection", concat(quick, "--eval-k", "2,1,2")),
+                "dst4j quickselection: --eval-k 2,1,2: each K once (a K given twice is evaluated, and printed, twice)");
         assertThat(dir.resolve("run")).as("nothing trained, nothing written").doesNotExist();
     }
 
