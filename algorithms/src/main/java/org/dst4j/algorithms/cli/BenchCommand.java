@@ -37,7 +37,7 @@ final class BenchCommand implements Command {
         String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
         Options o = new Options("bench " + args[0], lung
                 ? "the SET reference's scale table: Lung-shaped synthetic data, 3 hidden layers of each width, epsilon 20, batch 2, sigmoid + MSE"
-                : "SET on synthetic high-dimensional data, one epoch + one evolution per size, sizes ascending")
+                : "SET on synthetic high-dimensional data, one epoch + one evolution per size, in the order --sizes gives them")
                 .option("sizes", lung ? "3000x3@20,30000x3@20,300000x3@20,600000x3@20" : "10000@13,30000@30,100000@60,300000@100,1000000@190,1000000@470",
                         "networks as WIDTH[xLAYERS]@EPSILON, comma-separated")
                 .option("features", lung ? "3312" : "65536", "input features")
