@@ -45,12 +45,6 @@ final class PredictCommand implements Command {
         if (o.given("seed") && !heldOut) {
             throw new UsageException("--seed only chooses a single --data file's held-out test split; this data has its own test set");
         }
-        // Scored without reading the training files, so these would be taken and ignored (a --labels file not even looked for).
-        for (String training : new String[] {"limit-train", "labels"}) {
-            if (o.given(training) && !heldOut) {
-                throw new UsageException("--" + training + " applies to the training samples, which predict does not read: this data has its own test set");
-            }
-        }
         try (Classifier c = loadModel(model, threads)) {
             requireClassifier(c, model);
             java.util.Map<String, TrainedOn> parts = TrainedOn.ofEach(c);

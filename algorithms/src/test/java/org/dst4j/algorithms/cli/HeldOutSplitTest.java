@@ -84,12 +84,6 @@ class HeldOutSplitTest {
         Outcome seedless = run("predict", "--model", model, "--seed", "7", "--output", csvOut);
         assertThat(seedless.code()).isEqualTo(2);
         assertThat(seedless.err()).contains("--seed only chooses a single --data file's held-out test split");
-        // Nor are its training samples read, which --limit-train and --labels are about (before: taken and ignored).
-        for (String[] training : new String[][] {{"--limit-train", "100"}, {"--labels", dir.resolve("none.npy").toString()}}) {
-            Outcome ignored = run("predict", "--model", model, training[0], training[1], "--output", csvOut);
-            assertThat(ignored.code()).isEqualTo(2);
-            assertThat(ignored.err()).contains(training[0] + " applies to the training samples, which predict does not read: this data has its own test set");
-        }
 
         // Resuming finds the checkpoint's split without --seed (before: "the training data differs").
         Outcome resumed = run("set", "--resume", run.toString(), "--data", data, "--threads", "1");
