@@ -53,8 +53,9 @@ public final class ModelFile {
      *
      * @param extra more header fields (e.g. "training", "provenance"), written as given
      * @throws IllegalArgumentException if {@code extra} has a field the file writes itself ({@code format},
-     *     {@code network}, {@code optimizer_steps}: a loaded model's header has them), or {@code std} is for
-     *     another number of features than the network takes; nothing is then written
+     *     {@code network}, {@code optimizer_steps}: a loaded model's header has them), {@code std} is for
+     *     another number of features than the network takes, or a layer holds no state of {@code opt} (not attached to
+     *     it); nothing is then written
      */
     public static void save(Path file, SparseMlp net, Optimizer opt, Standardizer std, Map<String, Object> extra) throws IOException {
         save(file, net, opt, std, extra, List.of());
@@ -102,6 +103,19 @@ public final class ModelFile {
             if (extra.containsKey(own)) {
                 throw new IllegalArgumentException("extra header field '" + own + "': the model file writes it itself, from the network"
                         + " and optimizer given; remove it (a loaded model's header has it)");
+            }
+        }
+        if (opt != null) {
+            for (int l = 0; l < net.layers().size(); l++) {
+                SparseLinear layer = net.layers().get(l);
+                MemorySegment state = layer.biasState();
+                // a NullPointerException from inside the write, before
+                boolean attached = state != null && state.byteSize() >= (long) layer.out() * opt.biasSlots() * Float.BYTES
+                        && java.util.Arrays.stream(opt.sideArrays()).allMatch(layer.weights()::hasSide);
+                if (!attached) {
+                    throw new IllegalArgumentException("layer " + l + " holds no state of the optimizer given (" + opt.getClass().getSimpleName()
+                            + "): save with the optimizer it trained with, attached by SparseLinear.attach, or with none");
+                }
             }
         }
         // load() refuses such a file: written, it kept a model no one could read back.

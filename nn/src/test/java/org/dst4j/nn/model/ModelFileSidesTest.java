@@ -101,6 +101,24 @@ class ModelFileSidesTest {
         }
     }
 
+    // Saving with an optimizer the layers hold no state of was a NullPointerException from inside the write.
+    @Test
+    void anOptimizerNotAttachedIsRefusedBeforeAnythingIsWritten() throws IOException {
+        Path file = dir.resolve("m.dst4j");
+        try (SparseMlp a = net()) {
+            assertThatThrownBy(() -> ModelFile.save(file, a, new Sgd(0.9f, 0f), null, Map.of())).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("layer 0 holds no state of the optimizer given (Sgd): save with the optimizer it trained with, attached by"
+                            + " SparseLinear.attach, or with none");
+            Sgd sgd = new Sgd(0.9f, 0f);
+            for (org.dst4j.nn.layer.SparseLinear layer : a.layers()) layer.attach(sgd);
+            assertThatThrownBy(() -> ModelFile.save(file, a, org.dst4j.nn.optim.Adam.withWeightDecay(0f), null, Map.of()))
+                    .as("another optimizer's state").isInstanceOf(IllegalArgumentException.class).hasMessageContaining("(Adam)");
+            assertThat(file).doesNotExist();
+            ModelFile.save(file, a, sgd, null, Map.of());
+            assertThat(file).exists();
+        }
+    }
+
     // An algorithm's own arrays (not per connection) ride in the same file: a load of the model passes them by, and a
     // name that would stand for one of the model's tensors is refused before anything is written.
     @Test
