@@ -22,12 +22,14 @@ public sealed interface LearningRate {
      *
      * @param lr the rate of the first {@code every} epochs
      * @param every epochs between multiplications by {@code gamma}, >= 1
-     * @param gamma the factor
+     * @param gamma the factor, finite and >= 0
      */
     record Step(float lr, int every, float gamma) implements LearningRate {
-        /** @throws IllegalArgumentException if {@code every < 1} */
+        /** @throws IllegalArgumentException if {@code every < 1} or {@code gamma} is negative or not finite */
         public Step {
             if (every < 1) throw new IllegalArgumentException("step schedule: every must be >= 1, got " + every);
+            // a negative factor turned the rate negative every other period: gradient ascent
+            if (!(gamma >= 0 && gamma < Float.POSITIVE_INFINITY)) throw new IllegalArgumentException("step schedule: gamma must be finite and >= 0, got " + gamma);
         }
 
         @Override public float at(int epoch, int step, int steps) {
@@ -39,13 +41,14 @@ public sealed interface LearningRate {
      * Cosine decay from {@code lr} to {@code min} over {@code epochs}, per step.
      *
      * @param lr the rate at the start
-     * @param min the rate at the end
+     * @param min the rate at the end, finite and >= 0
      * @param epochs the run's length, >= 1
      */
     record Cosine(float lr, float min, int epochs) implements LearningRate {
-        /** @throws IllegalArgumentException if {@code epochs < 1} */
+        /** @throws IllegalArgumentException if {@code epochs < 1} or {@code min} is negative or not finite */
         public Cosine {
             if (epochs < 1) throw new IllegalArgumentException("cosine schedule: epochs must be >= 1, got " + epochs);
+            if (!(min >= 0 && min < Float.POSITIVE_INFINITY)) throw new IllegalArgumentException("cosine schedule: min must be finite and >= 0, got " + min);
         }
 
         @Override public float at(int epoch, int step, int steps) {

@@ -81,5 +81,12 @@ class LearningRateTest {
                 .hasMessageStartingWith("unknown schedule 'linear'");
         assertThatThrownBy(() -> LearningRate.parse("step:x", 0.3f, 7)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("bad number in schedule 'step:x'");
+        // a negative factor or end rate made the rate negative (gradient ascent) part of the run; the command line checked it, the API did not
+        assertThatThrownBy(() -> LearningRate.parse("step:4:-0.5", 0.3f, 7)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("step schedule: gamma must be finite and >= 0, got -0.5");
+        assertThatThrownBy(() -> LearningRate.parse("cosine:-0.01", 0.3f, 7)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("cosine schedule: min must be finite and >= 0, got -0.01");
+        assertThatThrownBy(() -> new LearningRate.Step(0.3f, 4, Float.NaN)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new LearningRate.Cosine(0.3f, Float.POSITIVE_INFINITY, 7)).isInstanceOf(IllegalArgumentException.class);
     }
 }
