@@ -202,6 +202,12 @@ public final class Trainer {
         if (noise != null && net.outputs() != net.inputs()) {
             throw new IllegalArgumentException("a denoising autoencoder needs as many outputs as inputs, got " + net.inputs() + " -> " + net.outputs());
         }
+        if (noise == null) {
+            // Mean squared error made such a label a target of all zeros, trained on without a word; cross-entropy
+            // refused it only in the first batch that held one.
+            requireLabelsWithin("training set", train, net.outputs());
+            if (test != null) requireLabelsWithin("test set", test, net.outputs());
+        }
         try (DenseMatrix x = DenseMatrix.allocate(train.features(), Math.min(batch, Math.max(1, n)));
              DenseMatrix clean = noise == null ? null : DenseMatrix.allocate(train.features(), Math.min(batch, Math.max(1, n)));
              InputNoise.Table fixedNoise = noise == null || noise.freshEachEpoch() || noise.factor() == 0 ? null
@@ -273,6 +279,12 @@ public final class Trainer {
         long nanos = System.nanoTime() - t0;
         listener.evolved(epoch, state.step, reports);
         return nanos;
+    }
+
+    private static void requireLabelsWithin(String what, Dataset d, int outputs) {
+        int max = -1;
+        for (int y : d.labels()) max = Math.max(max, y);
+        if (max >= outputs) throw new IllegalArgumentException(what + " " + d.name() + " has labels up to " + max + ", but the network has " + outputs + " outputs");
     }
 
     // Checked between batches only: a batch is trained and stepped whole or not at all.

@@ -296,6 +296,26 @@ class TrainerTest {
         assertThat(metrics.get(1).evolutionSeconds()).isLessThan(1.2);
     }
 
+    // With mean squared error a label beyond the outputs was a target of all zeros, trained on without a word.
+    @Test
+    void labelsBeyondTheOutputsAreRefusedBeforeAnyBatchIsTrained() {
+        int[] four = new int[30];
+        for (int i = 0; i < four.length; i++) four[i] = i % 4;
+        try (Dataset ok = blobs("train", 30, 5); Dataset train = Dataset.of("four", new float[30 * FEATURES], 30, FEATURES, four, 4);
+             SparseMlp net = SparseMlp.create(config(), new RandomStream(2), 9); WorkerPool pool = new WorkerPool(1)) {
+            List<String> weights = weights(net.layers());
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            for (org.dst4j.nn.loss.Loss loss : List.of(new SoftmaxCrossEntropy(), new org.dst4j.nn.loss.MeanSquaredError())) {
+                Trainer t = new Trainer(pk, new Trainer.Settings(1, 16, new LearningRate.Constant(0.05f), new Sgd(0.9f, 0f), loss, null, 50));
+                assertThatThrownBy(() -> t.run(net, train, null, null, new Trainer.State(new RandomStream(3), new RandomStream(4)), (m, st) -> { }))
+                        .isInstanceOf(IllegalArgumentException.class).hasMessage("training set four has labels up to 3, but the network has 3 outputs");
+                assertThatThrownBy(() -> t.run(net, ok, train, null, new Trainer.State(new RandomStream(3), new RandomStream(4)), (m, st) -> { }))
+                        .isInstanceOf(IllegalArgumentException.class).hasMessage("test set four has labels up to 3, but the network has 3 outputs");
+            }
+            assertThat(weights(net.layers())).containsExactlyElementsOf(weights);
+        }
+    }
+
     @Test
     void aTestSetOfAnotherWidthIsRefusedBeforeAnyBatchIsTrained() {
         try (Dataset train = blobs("train", 30, 5); Dataset test = Dataset.of("narrow", new float[10], 2, 5, new int[2], 1);
