@@ -222,6 +222,7 @@ public final class Trainer {
                 long correct = 0;
                 long stepEvolutionNanos = 0;
                 float lr = settings.learningRate().at(epoch, 0, stepsPerEpoch);
+                DenseMatrix lastBatch = null;
                 for (int b = 0, from = 0; from < n; b++, from += batch) {
                     stopIfInterrupted(state, epoch, b, stepsPerEpoch);
                     int m = Math.min(batch, n - from);
@@ -241,12 +242,20 @@ public final class Trainer {
                         r = net.trainBatch(pk, xb, labels, from, null, settings.loss(), opt, lr, state.step++);
                     }
                     if (!Double.isFinite(r.loss())) throw diverged(r.loss(), state.step, epoch, b, lr, xb);
+                    lastBatch = xb;
                     lossSum += r.loss();
                     correct += r.correct();
                     if (evo != null && evo.schedule().afterStep(state.step, epoch, epochs)) {
                         stepEvolutionNanos += evolve(net, evo, epoch, epochs, state, listener);
                     }
                     listener.batchDone(epoch, b + 1, stepsPerEpoch);
+                }
+                // A batch's loss is computed before its update, so the epoch's last update was never checked: a run that
+                // diverged there ended as if trained (or wrote its checkpoint and failed an epoch later). The network's
+                // outputs on that batch, after it, show it (the weights can stay finite while the outputs overflow).
+                if (lastBatch != null && !finite(net.predict(pk, lastBatch))) {
+                    throw new DivergedException("training diverged at epoch " + (epoch + 1) + ", batch " + stepsPerEpoch + ": after its update the network's"
+                            + " outputs on that batch are not finite; try a lower learning rate (now " + lr + ")");
                 }
                 listener.epochTrained(epoch, state);
                 long t1 = System.nanoTime();
@@ -279,6 +288,11 @@ public final class Trainer {
         long nanos = System.nanoTime() - t0;
         listener.evolved(epoch, state.step, reports);
         return nanos;
+    }
+
+    private static boolean finite(DenseMatrix m) {
+        for (int r = 0; r < m.rows(); r++) for (int c = 0; c < m.cols(); c++) if (!Float.isFinite(m.get(r, c))) return false;
+        return true;
     }
 
     private static void requireLabelsWithin(String what, Dataset d, int outputs) {

@@ -296,6 +296,24 @@ class TrainerTest {
         assertThat(metrics.get(1).evolutionSeconds()).isLessThan(1.2);
     }
 
+    // A batch's loss is computed before its update: a run whose last update diverged ended as if trained, its network
+    // giving NaN on its own training data (and an earlier epoch's last update failed only an epoch later, after its
+    // epochDone had saved the broken network).
+    @Test
+    void anEpochsLastUpdateThatDivergesStopsTheRunBeforeEpochDone() {
+        try (Dataset train = blobs("train", 90, 5); Dataset test = blobs("test", 40, 6);
+             SparseMlp net = SparseMlp.create(config(), new RandomStream(2), 9); WorkerPool pool = new WorkerPool(1)) {
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            Trainer t = new Trainer(pk, new Trainer.Settings(2, 90, new LearningRate.Constant(1e30f), new Sgd(0.9f, 0f), new SoftmaxCrossEntropy(), null, 50));
+            List<EpochMetrics> done = new ArrayList<>();
+            assertThatThrownBy(() -> t.run(net, train, test, null, new Trainer.State(new RandomStream(3), new RandomStream(4)), (m, s) -> done.add(m)))
+                    .isInstanceOf(Trainer.DivergedException.class)
+                    .hasMessage("training diverged at epoch 1, batch 1: after its update the network's outputs on that batch are not finite;"
+                            + " try a lower learning rate (now 1.0E30)");
+            assertThat(done).as("no epoch ended").isEmpty();
+        }
+    }
+
     // With mean squared error a label beyond the outputs was a target of all zeros, trained on without a word.
     @Test
     void labelsBeyondTheOutputsAreRefusedBeforeAnyBatchIsTrained() {
