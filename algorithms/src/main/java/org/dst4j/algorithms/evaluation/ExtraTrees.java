@@ -116,7 +116,10 @@ public final class ExtraTrees {
                         }
                         if (!(hi > lo)) continue;
                         tried++;
-                        float thr = (float) (lo + rng.nextDouble() * (hi - lo));
+                        // hi - lo overflows a float for a feature spanning more than its range (-3e38 and 3e38): the
+                        // threshold was then +Infinity, every sample went left, and the node split into itself forever
+                        float span = hi - lo;
+                        float thr = (float) (lo + rng.nextDouble() * (Float.isFinite(span) ? span : (double) hi - lo));
                         if (!(thr > lo)) thr = Math.nextUp(lo);
                         Arrays.fill(countL, 0);
                         int nl = 0;

@@ -8,6 +8,18 @@ import org.dst4j.runtime.random.RandomStream;
 import org.junit.jupiter.api.Test;
 
 class EvaluationTest {
+
+    // Two finite values 6e38 apart: the threshold between them was +Infinity and the tree never stopped growing.
+    @Test
+    void aFeatureSpanningMoreThanTheFloatRangeStillSplits() {
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> {
+            try (Dataset d = Dataset.of("wide", new float[] {-3e38f, 3e38f}, 2, 1, new int[] {0, 1}, 2);
+                 WorkerPool pool = new WorkerPool(1)) {
+                assertThat(ExtraTrees.fit(d, null, 1, 7, pool).accuracy(d, null, pool)).isEqualTo(1.0);
+            }
+        });
+    }
+
     @Test
     void hungarianFindsTheOptimalAssignment() {
         double[][] cost = {{4, 1, 3}, {2, 0, 5}, {3, 2, 2}};
