@@ -76,7 +76,8 @@ final class ScalarKernels implements Kernels {
      * pairs. The SIMD kernels keep this order at every vector width (a 256-bit accumulator is half of
      * it), so these sums have the same bits, the sign of a zero included, on this backend and on 128-,
      * 256- and 512-bit hardware. Not every kernel does: this backend's sigmoid, tanh and softmax use StrictMath
-     * where the SIMD ones use a polynomial exp (a few ulps apart), so a model trained here (any classifier:
+     * where the SIMD ones use a polynomial exp (a few ulps apart; the SIMD tanh, 1 - 2 / (exp(2x) + 1), is off by
+     * ~6e-8 absolute near 0, see docs/internals.md), so a model trained here (any classifier:
      * its loss is the softmax) differs in the last bits from one trained on the SIMD backend; and the
      * SIMD products along the connections (narrow batches, {@code PanamaKernels.alongConnections}) sum in
      * the machine's width.
