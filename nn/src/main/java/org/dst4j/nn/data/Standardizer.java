@@ -93,10 +93,11 @@ public record Standardizer(float[] mean, float[] std) {
             MemorySegment.copy(train.features(s), JAVA_FLOAT, 0, row, 0, d);
             for (int f = 0; f < d; f++) sq += (row[f] - mean) * (row[f] - mean);
         }
-        double sd = Math.sqrt(sq / count);
+        float sd = (float) Math.sqrt(sq / count);
         float[] m = new float[d], sdv = new float[d];
         java.util.Arrays.fill(m, (float) mean);
-        java.util.Arrays.fill(sdv, sd > 1e-12 ? (float) sd : 1f);
+        // fit's rule, not its old fixed threshold of 1e-12, which only centred data in small units here too
+        java.util.Arrays.fill(sdv, sd > 0 && Float.isFinite(1f / sd) ? sd : 1f);
         return new Standardizer(m, sdv);
     }
 

@@ -36,6 +36,11 @@ class StandardizerTest {
         try (Dataset constant = Dataset.of("c", new float[] {5, 5, 5}, 1, 3, new int[] {0}, 1)) {
             assertThat(Standardizer.fitGlobal(constant)).isEqualTo(new Standardizer(new float[] {5, 5, 5}, new float[] {1, 1, 1}));
         }
+        // values in small units are scaled as fit scales them (a fixed threshold of 1e-12 left them centred only, at ~0)
+        try (Dataset small = Dataset.of("s", new float[] {1e-13f, -1e-13f, 2e-13f, -2e-13f}, 4, 1, new int[] {0, 1, 0, 1}, 2)) {
+            assertThat(Standardizer.fitGlobal(small).std()).containsExactly(Standardizer.fit(small).std());
+            assertThat(Standardizer.fitGlobal(small).std()[0]).isCloseTo(1.5811388e-13f, org.assertj.core.data.Percentage.withPercentage(1e-4));
+        }
     }
 
     @Test
