@@ -38,6 +38,18 @@ public final class AtomicFiles {
      * @throws InterruptedIOException if the thread is interrupted (the file channel then closes); the
      *     interrupt flag stays set, and the previous file is left as it was
      */
+    // The file a chain of symbolic links ends at, existing or not: renamed over, the link became a file, and a link to a
+    // file not written yet was replaced so (the shell's '>' writes through it, creating the file).
+    private static Path linked(Path target) throws IOException {
+        Path file = target;
+        for (int hops = 0; Files.isSymbolicLink(file); hops++) {
+            if (hops == 40) throw new IOException("writing " + target + ": too many levels of symbolic links");
+            Path link = Files.readSymbolicLink(file), parent = file.toAbsolutePath().getParent();
+            file = parent == null ? link : parent.resolve(link);
+        }
+        return file;
+    }
+
     public static void write(Path target, Body body) throws IOException {
         int fd = descriptor(target);
         if (fd == 1 || fd == 2) {
@@ -62,7 +74,7 @@ public final class AtomicFiles {
             }
             return;
         }
-        Path file = Files.isSymbolicLink(target) && Files.exists(target) ? target.toRealPath() : target;
+        Path file = linked(target);
         Path dir = file.toAbsolutePath().getParent();
         Path tmp = null;
         try {

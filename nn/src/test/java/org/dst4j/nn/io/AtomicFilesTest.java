@@ -30,6 +30,14 @@ class AtomicFilesTest {
         try (var files = Files.list(dir)) {
             assertThat(files.map(p -> p.getFileName().toString()).sorted().toList()).containsExactly("link.csv", "real.csv");
         }
+        // a link to a file not written yet is written through too (it was replaced by a file, its target never made)
+        Path ahead = Files.createSymbolicLink(dir.resolve("ahead.csv"), Path.of("later.csv"));
+        AtomicFiles.writeString(ahead, "first");
+        assertThat(Files.isSymbolicLink(ahead)).isTrue();
+        assertThat(Files.readString(dir.resolve("later.csv"))).isEqualTo("first");
+        Path loop = Files.createSymbolicLink(dir.resolve("loop.csv"), Path.of("loop.csv"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> AtomicFiles.writeString(loop, "x")).isInstanceOf(IOException.class)
+                .hasMessage("writing " + loop + ": too many levels of symbolic links");
     }
 
     @Test
