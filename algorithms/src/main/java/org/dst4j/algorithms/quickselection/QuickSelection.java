@@ -215,7 +215,7 @@ public final class QuickSelection {
         if (cfg.k() > train.features()) throw new IllegalArgumentException("k " + cfg.k() + " exceeds the " + train.features() + " features of " + train.name());
         RngStreams rng = new RngStreams(cfg.seed());
         Standardizer std = scaling.fit(train);
-        // an earlier run's, left by a stop: kept until this run's first save, a resume would have continued it
+        // an earlier run's, left by a stop: had it stayed until this run's first save, a resume would have continued it
         if (checkpoint != null) Files.deleteIfExists(checkpoint);
         SparseMlp net = SparseMlp.create(mlpConfig(cfg, train.features()), rng.stream("init"), rng.stream("dropout").nextLong());
         Trainer.State state = new Trainer.State(rng.stream("shuffle"), rng.stream("evolution"));
