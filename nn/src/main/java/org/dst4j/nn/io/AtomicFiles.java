@@ -27,17 +27,6 @@ public final class AtomicFiles {
         void writeTo(OutputStream out) throws IOException;
     }
 
-    /**
-     * Writes {@code body} to {@code target} all-or-nothing. A symbolic link stays a link: the file it
-     * points to is replaced. A target that exists but is not a regular file (a device such as
-     * {@code /dev/stdout}, a named pipe) is written in place, since renaming over it would replace the
-     * device with a file. So is an open file descriptor ({@code /dev/stdout}, {@code /dev/fd/3},
-     * {@code /proc/self/fd/1}) whatever it is open on: this process's standard output or error through
-     * that stream itself, another descriptor appended to. Errors name {@code target}, not the temporary file.
-     *
-     * @throws InterruptedIOException if the thread is interrupted (the file channel then closes); the
-     *     interrupt flag stays set, and the previous file is left as it was
-     */
     // The file a chain of symbolic links ends at, existing or not: renamed over, the link became a file, and a link to a
     // file not written yet was replaced so (the shell's '>' writes through it, creating the file).
     private static Path linked(Path target) throws IOException {
@@ -50,6 +39,17 @@ public final class AtomicFiles {
         return file;
     }
 
+    /**
+     * Writes {@code body} to {@code target} all-or-nothing. A symbolic link stays a link: the file it
+     * points to is replaced. A target that exists but is not a regular file (a device such as
+     * {@code /dev/stdout}, a named pipe) is written in place, since renaming over it would replace the
+     * device with a file. So is an open file descriptor ({@code /dev/stdout}, {@code /dev/fd/3},
+     * {@code /proc/self/fd/1}) whatever it is open on: this process's standard output or error through
+     * that stream itself, another descriptor appended to. Errors name {@code target}, not the temporary file.
+     *
+     * @throws InterruptedIOException if the thread is interrupted (the file channel then closes); the
+     *     interrupt flag stays set, and the previous file is left as it was
+     */
     public static void write(Path target, Body body) throws IOException {
         int fd = descriptor(target);
         if (fd == 1 || fd == 2) {
