@@ -34,7 +34,7 @@ public final class EnsembleClassifier implements Classifier {
     /**
      * Takes ownership of the members, which must agree on inputs and classes. If they do not, the
      * members are closed and {@link IllegalArgumentException} is thrown; a null {@code manifest} (give an
-     * empty map for none) closes them too, with a {@link NullPointerException}.
+     * empty map for none) or member closes them too, with a {@link NullPointerException}.
      */
     public EnsembleClassifier(List<SparseClassifier> members, Map<String, Object> manifest) {
         if (members.isEmpty()) throw new IllegalArgumentException("an ensemble needs at least one member");
@@ -42,6 +42,13 @@ public final class EnsembleClassifier implements Classifier {
             // manifest() then answered null, where a loaded ensemble's is a map.
             NullPointerException e = new NullPointerException("manifest");
             Closing.after(e, () -> Closing.each(members, SparseClassifier::close));
+            throw e;
+        }
+        for (int i = 0; i < members.size(); i++) {
+            if (members.get(i) != null) continue;
+            // thrown from inside the shape check, the other members were left open
+            NullPointerException e = new NullPointerException("members[" + i + "]");
+            Closing.after(e, () -> Closing.each(members.stream().filter(java.util.Objects::nonNull).toList(), SparseClassifier::close));
             throw e;
         }
         var first = members.getFirst().network();

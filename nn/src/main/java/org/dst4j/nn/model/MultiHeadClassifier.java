@@ -62,6 +62,11 @@ public final class MultiHeadClassifier implements Classifier {
         this.standardizer = standardizer;
         this.manifest = manifest;
         try {
+            // as SparseClassifier's: here, not at the first prediction, which blamed a batch of the network's width
+            if (standardizer != null && standardizer.mean().length != net.inputs()) {
+                throw new IllegalArgumentException("the standardizer is for " + standardizer.mean().length + " features, the network takes "
+                        + net.inputs() + " inputs");
+            }
             this.pool = new WorkerPool(threads);
         } catch (RuntimeException | Error e) {
             Closing.after(e, net::close);

@@ -122,6 +122,16 @@ class ClassifierLifecycleTest {
         SparseClassifier member = new SparseClassifier(net(8), null, Map.of(), 1);
         assertThatThrownBy(() -> new EnsembleClassifier(List.of(member), null)).isInstanceOf(NullPointerException.class).hasMessage("manifest");
         assertThat(closed(member.network())).isTrue();
+        // a null member: the others were left open (the shape check threw from inside)
+        SparseClassifier beside = new SparseClassifier(net(9), null, Map.of(), 1);
+        assertThatThrownBy(() -> new EnsembleClassifier(java.util.Arrays.asList(beside, null), Map.of())).isInstanceOf(NullPointerException.class)
+                .hasMessage("members[1]");
+        assertThat(closed(beside.network())).isTrue();
+        // a multi-head model's standardizer of another width is refused as a single network's is (it failed at the first prediction)
+        MultiHeadMlp wide = multiHead(4);
+        assertThatThrownBy(() -> new MultiHeadClassifier(wide, two, 1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("the standardizer is for 2 features, the network takes " + FEATURES + " inputs");
+        assertThat(closed(wide.backbone())).isTrue();
 
         MultiHeadMlp m = multiHead(3);
         assertThatThrownBy(() -> new MultiHeadClassifier(m, null, 0)).isInstanceOf(IllegalArgumentException.class);
