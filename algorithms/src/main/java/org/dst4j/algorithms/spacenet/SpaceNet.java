@@ -538,10 +538,30 @@ public final class SpaceNet implements AutoCloseable {
      * Learns one task: allocates its connections, trains them for {@code cfg.epochs()} epochs with
      * drop-and-grow after every epoch but the last, then reserves its important neurons and freezes its
      * connections. {@code test} (may be null) is evaluated after each epoch for the listener.
+     *
+     * @throws IllegalArgumentException if a class of the task, or a label or the width of its data or of {@code test}, does
+     *     not fit this learner; the learner is then unchanged
      */
     public void learn(TaskStream.Task t, Dataset test, ParallelKernels pk, Standardizer std, Trainer.Listener listener) {
+        checkTask(t, test);
         beginTask(t.classes());
         finishTask(t, test, pk, std, taskState(), listener);
+    }
+
+    // Before beginTask changes anything: refused by the trainer (or by an index out of bounds) once the task had begun,
+    // the learner stayed in the middle of it for good, neither saved nor evaluated nor taught again, a task number skipped.
+    private void checkTask(TaskStream.Task t, Dataset test) {
+        int outputs = sizes[sizes.length - 1];
+        for (int c : t.classes()) {
+            if (c < 0 || c >= outputs) throw new IllegalArgumentException("task " + t.index() + " has class " + c + "; this learner has classes 0.." + (outputs - 1));
+        }
+        for (Dataset d : new Dataset[] {t.train(), test}) {
+            if (d == null) continue;
+            if (d.features() != sizes[0]) throw new IllegalArgumentException(d.name() + " has " + d.features() + " features; this learner takes " + sizes[0]);
+            for (int y : d.labels()) {
+                if (y < 0 || y >= outputs) throw new IllegalArgumentException(d.name() + " has label " + y + "; this learner has classes 0.." + (outputs - 1));
+            }
+        }
     }
 
     // The task's training state as its first epoch starts: its streams split from the seed by task.

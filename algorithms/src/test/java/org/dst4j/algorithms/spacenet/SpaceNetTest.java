@@ -75,6 +75,27 @@ class SpaceNetTest {
 
     private static final Trainer.Listener QUIET = (m, s) -> { };
 
+    // Refused once the task had begun (by the trainer, or as an index out of bounds), the learner stayed in the middle of
+    // it for good: not saved, not evaluated, not taught again, and a task number skipped.
+    @Test
+    void aTaskThatDoesNotFitIsRefusedLeavingTheLearnerAsItWas(@TempDir Path dir) throws Exception {
+        SpaceNetConfig cfg = new SpaceNetConfig(3, new int[] {24, 24}, new int[] {60, 40, 16}, 8, 4, 0.2, 1, 16, 0.05f, 0f, 0f, 7, 1);
+        try (DatasetSplit data = blobs(300, 60, 3); TaskStream stream = TaskStream.split(data, 3); WorkerPool pool = new WorkerPool(1);
+             Dataset wide = Dataset.of("wide", new float[4 * (FEATURES + 1)], 4, FEATURES + 1, new int[] {2, 3, 2, 3}, 4);
+             SpaceNet sn = new SpaceNet(cfg, FEATURES, 4)) {
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            sn.learn(stream.get(0), null, pk, null, QUIET);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> sn.learn(stream.get(1), wide, pk, null, QUIET))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("wide has 21 features; this learner takes 20");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> sn.learn(stream.get(2), null, pk, null, QUIET))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("task 2 has class 4; this learner has classes 0..3");
+            assertThat(sn.task()).as("no task begun").isZero();
+            sn.learn(stream.get(1), null, pk, null, QUIET);
+            assertThat(sn.task()).isEqualTo(1);
+            sn.save(dir.resolve("learner.dst4j"), null, Map.of());
+        }
+    }
+
     private record Conn(int layer, int row, int col) {}
 
     private static Map<Conn, Float> frozen(SpaceNet sn) {
