@@ -28,7 +28,9 @@ public final class ResumeChecks {
         Path file = dir.resolve(checkpoint);
         if (!Files.isRegularFile(file)) {
             throw new IOException(dir + ": no " + checkpoint + " there" + (Files.exists(dir.resolve(finished))
-                    ? " (the run had finished: its results are in " + finished + ")" : ""));
+                    ? " (the run had finished: its results are in " + finished + ")"
+                    // killed outright in its first epoch, before a checkpoint: its log is all there is
+                    : Files.isRegularFile(dir.resolve("metrics.jsonl")) ? " (a run stopped before its first epoch ended: start it again, with --overwrite)" : ""));
         }
         Map<String, Object> h;
         try (CheckpointFile.Index ix = CheckpointFile.open(file)) {

@@ -104,7 +104,9 @@ final class SetCommand implements Command {
             RunDirectory.checkResume(o, resume, SetTraining.CHECKPOINT, "hidden", "epsilon", "zeta", "epochs", "batch", "lr", "schedule", "optimizer",
                     "momentum", "weight-decay", "dropout", "activation", "alpha", "init", "out", "no-standardize", "overwrite");
             if (!java.nio.file.Files.isRegularFile(resume.resolve(SetTraining.CHECKPOINT))) {
-                throw new UserException("--resume " + resume + ": no " + SetTraining.CHECKPOINT + " there");
+                // killed outright in its first epoch, before a checkpoint: its log is all there is (as quickselection says)
+                throw new UserException("--resume " + resume + ": no " + SetTraining.CHECKPOINT + " there" + (java.nio.file.Files.isRegularFile(resume.resolve("metrics.jsonl"))
+                        ? " (a run stopped before its first epoch ended: start it again, with --overwrite)" : ""));
             }
         }
         Progress progress = new Progress(cfg.epochs());

@@ -274,6 +274,14 @@ class CommandValidationTest {
                 .isEqualTo("dst4j set: --resume " + qsRun + " holds a quickselection run (features.csv, summary.json), not a set run");
         assertThat(run("freetickets", "--resume", ftRun.toString()).err()).as("its own finished run, as before")
                 .contains("no checkpoint.dst4j there (the run had finished").doesNotContain("holds");
+        // A run killed outright before its first checkpoint leaves only its log: every command points to --overwrite (set,
+        // freetickets and spacenet said only "no checkpoint.dst4j there").
+        Path killed = Files.createDirectories(dir.resolve("killed"));
+        Files.writeString(killed.resolve("metrics.jsonl"), "");
+        for (String command : new String[] {"set", "freetickets", "spacenet", "quickselection"}) {
+            assertThat(run(command, "--resume", killed.toString()).err()).as(command)
+                    .endsWith("no checkpoint.dst4j there (a run stopped before its first epoch ended: start it again, with --overwrite)");
+        }
         // On data with its own test set (here the embedded one) the seed would draw nothing.
         assertUsageError(run("set", "--resume", resume, "--seed", "7"),
                 "dst4j set: --seed with --resume only chooses a single --data file's held-out test split; this data has its own test set");
