@@ -26,12 +26,7 @@ public final class ResumeChecks {
      */
     public static Map<String, Object> checkpointHeader(Path dir, String checkpoint, String finished, String algorithm, String name) throws IOException {
         Path file = dir.resolve(checkpoint);
-        if (!Files.isRegularFile(file)) {
-            throw new IOException(dir + ": no " + checkpoint + " there" + (Files.exists(dir.resolve(finished))
-                    ? " (the run had finished: its results are in " + finished + ")"
-                    // killed outright in its first epoch, before a checkpoint: its log is all there is
-                    : Files.isRegularFile(dir.resolve("metrics.jsonl")) ? " (a run stopped before its first epoch ended: start it again, with --overwrite)" : ""));
-        }
+        if (!Files.isRegularFile(file)) throw new IOException(dir + ": " + noCheckpoint(dir, checkpoint, finished));
         Map<String, Object> h;
         try (CheckpointFile.Index ix = CheckpointFile.open(file)) {
             h = ix.header();
@@ -40,6 +35,17 @@ public final class ResumeChecks {
             throw new IOException(file + " is the checkpoint of a " + a + " run, not of a " + name + " run");
         }
         return h;
+    }
+
+    /**
+     * What a run directory without its checkpoint holds instead: "no checkpoint.dst4j there", and why when the directory
+     * tells: the run had finished ({@code finished} is there; null for a command whose finished run keeps its
+     * checkpoint), or it was killed outright in its first epoch (its log is all there is).
+     */
+    public static String noCheckpoint(Path dir, String checkpoint, String finished) {
+        return "no " + checkpoint + " there" + (finished != null && Files.exists(dir.resolve(finished))
+                ? " (the run had finished: its results are in " + finished + ")"
+                : Files.isRegularFile(dir.resolve("metrics.jsonl")) ? " (a run stopped before its first epoch ended: start it again, with --overwrite)" : "");
     }
 
     /**

@@ -88,9 +88,7 @@ final class QuickSelectionCommand implements Command {
                     "--threads, the data options and the evaluation options (--evaluate, --eval-k, --trees, --random-draws, --kmeans-runs, --save-autoencoder)");
             Path file = resume.resolve(QuickSelection.CHECKPOINT);
             if (!Files.isRegularFile(file)) {
-                // killed outright in its first epoch, before a checkpoint: its log is all there is
-                throw new UserException("--resume " + resume + ": no " + QuickSelection.CHECKPOINT + " there" + (Files.isRegularFile(resume.resolve("metrics.jsonl"))
-                        ? " (a run stopped before its first epoch ended: start it again, with --overwrite)" : ""));
+                throw new UserException("--resume " + resume + ": " + org.dst4j.algorithms.ResumeChecks.noCheckpoint(resume, QuickSelection.CHECKPOINT, null));
             }
             try {
                 resumed = QuickSelection.resumable(file, o.integer("threads", 1, 4096));

@@ -104,9 +104,7 @@ final class SetCommand implements Command {
             RunDirectory.checkResume(o, resume, SetTraining.CHECKPOINT, "hidden", "epsilon", "zeta", "epochs", "batch", "lr", "schedule", "optimizer",
                     "momentum", "weight-decay", "dropout", "activation", "alpha", "init", "out", "no-standardize", "overwrite");
             if (!java.nio.file.Files.isRegularFile(resume.resolve(SetTraining.CHECKPOINT))) {
-                // killed outright in its first epoch, before a checkpoint: its log is all there is (as quickselection says)
-                throw new UserException("--resume " + resume + ": no " + SetTraining.CHECKPOINT + " there" + (java.nio.file.Files.isRegularFile(resume.resolve("metrics.jsonl"))
-                        ? " (a run stopped before its first epoch ended: start it again, with --overwrite)" : ""));
+                throw new UserException("--resume " + resume + ": " + org.dst4j.algorithms.ResumeChecks.noCheckpoint(resume, SetTraining.CHECKPOINT, null));
             }
         }
         Progress progress = new Progress(cfg.epochs());
