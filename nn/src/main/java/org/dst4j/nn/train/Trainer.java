@@ -205,8 +205,8 @@ public final class Trainer {
         if (noise == null) {
             // Mean squared error made such a label a target of all zeros, trained on without a word; cross-entropy
             // refused it only in the first batch that held one.
-            requireLabelsWithin("training set", train, net.outputs());
-            if (test != null) requireLabelsWithin("test set", test, net.outputs());
+            requireLabelsWithin("training set", train.name(), all, net.outputs());
+            if (test != null) requireLabelsWithin("test set", test.name(), test.labels(), net.outputs());
         }
         try (DenseMatrix x = DenseMatrix.allocate(train.features(), Math.min(batch, Math.max(1, n)));
              DenseMatrix clean = noise == null ? null : DenseMatrix.allocate(train.features(), Math.min(batch, Math.max(1, n)));
@@ -295,10 +295,11 @@ public final class Trainer {
         return true;
     }
 
-    private static void requireLabelsWithin(String what, Dataset d, int outputs) {
+    // labels: the set's own copy (Dataset.labels() copies them; run already holds the training set's)
+    private static void requireLabelsWithin(String what, String name, int[] labels, int outputs) {
         int max = -1;
-        for (int y : d.labels()) max = Math.max(max, y);
-        if (max >= outputs) throw new IllegalArgumentException(what + " " + d.name() + " has labels up to " + max + ", but the network has " + outputs + " outputs");
+        for (int y : labels) max = Math.max(max, y);
+        if (max >= outputs) throw new IllegalArgumentException(what + " " + name + " has labels up to " + max + ", but the network has " + outputs + " outputs");
     }
 
     // Checked between batches only: a batch is trained and stepped whole or not at all.
