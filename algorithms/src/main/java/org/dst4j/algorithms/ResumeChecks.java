@@ -45,7 +45,29 @@ public final class ResumeChecks {
     public static String noCheckpoint(Path dir, String checkpoint, String finished) {
         return "no " + checkpoint + " there" + (finished != null && Files.exists(dir.resolve(finished))
                 ? " (the run had finished: its results are in " + finished + ")"
-                : Files.isRegularFile(dir.resolve("metrics.jsonl")) ? " (a run stopped before its first epoch ended: start it again, with --overwrite)" : "");
+                : Files.isRegularFile(dir.resolve("metrics.jsonl")) ? " (a run stopped before its first epoch ended: start it again, with --overwrite)" : "")
+                + setAside(dir);
+    }
+
+    /**
+     * The prefix of the directory, inside a run's directory, in which the command line keeps the run that an
+     * {@code --overwrite} run replaces until that run succeeds (it is put back if the run fails or is stopped).
+     */
+    public static final String SET_ASIDE = ".dst4j-earlier-run-";
+
+    // Only a run killed outright (SIGKILL, power loss) leaves one behind: the next --overwrite would discard it unseen.
+    private static String setAside(Path dir) {
+        try (var entries = Files.newDirectoryStream(dir, SET_ASIDE + "*")) {
+            for (Path p : entries) {
+                if (Files.isDirectory(p)) {
+                    return "; the earlier run it was replacing is kept in " + p + ": move its files back into " + dir
+                            + " to continue that one (a new run with --overwrite discards it)";
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // an unreadable directory: the message stands without the note
+        }
+        return "";
     }
 
     /**

@@ -61,7 +61,7 @@ final class RunDirectory {
         }
     }
 
-    static final String SET_ASIDE = ".dst4j-earlier-run-";
+    static final String SET_ASIDE = org.dst4j.algorithms.ResumeChecks.SET_ASIDE;
 
     // The run directories claimed in this process, until the command ends: hidden holds the earlier run
     // --overwrite moved aside (null when there was none), created the highest directory the claim made (null

@@ -480,10 +480,9 @@ public final class NeuroTrails {
             if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
             Path file = dir.resolve(CHECKPOINT);
             if (!Files.isRegularFile(file)) {
-                throw new IOException(dir + ": no " + CHECKPOINT + " there" + (Files.isRegularFile(dir.resolve(FreeTickets.CHECKPOINT))
-                        ? " (it holds " + FreeTickets.CHECKPOINT + ", the checkpoint of a freetickets, set or quickselection run: that command's --resume continues it)"
-                        : Files.exists(dir.resolve(METRICS)) ? " (the run had finished: its results are in " + METRICS + ")"
-                        : Files.exists(dir.resolve(LOG)) ? " (the run stopped before its first epoch was saved: start it again, with --overwrite)" : ""));
+                throw new IOException(dir + ": " + (Files.isRegularFile(dir.resolve(FreeTickets.CHECKPOINT))
+                        ? "no " + CHECKPOINT + " there (it holds " + FreeTickets.CHECKPOINT + ", the checkpoint of a freetickets, set or quickselection run: that command's --resume continues it)"
+                        : org.dst4j.algorithms.ResumeChecks.noCheckpoint(dir, CHECKPOINT, METRICS)));
             }
             try {
                 Map<String, Object> h = Json.parseObject(Json.readFile(file));

@@ -282,6 +282,15 @@ class CommandValidationTest {
             assertThat(run(command, "--resume", killed.toString()).err()).as(command)
                     .endsWith("no checkpoint.dst4j there (a run stopped before its first epoch ended: start it again, with --overwrite)");
         }
+        // Killed while it replaced an earlier run (--overwrite): that run, set aside, is named, as the next --overwrite
+        // would discard it.
+        Path earlier = Files.createDirectories(killed.resolve(".dst4j-earlier-run-123"));
+        Files.writeString(earlier.resolve("checkpoint.dst4j"), "");
+        for (String command : new String[] {"set", "freetickets", "spacenet", "quickselection", "neurotrails"}) {
+            assertThat(run(command, "--resume", killed.toString()).err()).as(command)
+                    .contains("start it again, with --overwrite); the earlier run it was replacing is kept in " + earlier
+                            + ": move its files back into " + killed + " to continue that one (a new run with --overwrite discards it)");
+        }
         // On data with its own test set (here the embedded one) the seed would draw nothing.
         assertUsageError(run("set", "--resume", resume, "--seed", "7"),
                 "dst4j set: --seed with --resume only chooses a single --data file's held-out test split; this data has its own test set");

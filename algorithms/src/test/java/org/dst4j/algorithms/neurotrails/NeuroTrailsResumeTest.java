@@ -168,7 +168,7 @@ class NeuroTrailsResumeTest {
             Path early = Files.createDirectories(dir.resolve("early"));
             Files.writeString(early.resolve(NeuroTrails.LOG), ""); // what a run killed in its first epoch leaves
             assertThatThrownBy(() -> NeuroTrails.resume(early, data, 1, null)).isInstanceOf(IOException.class)
-                    .hasMessageContaining("the run stopped before its first epoch was saved: start it again, with --overwrite");
+                    .hasMessageContaining("a run stopped before its first epoch ended: start it again, with --overwrite");
 
             Path otherRun = Files.createDirectories(dir.resolve("other"));
             Files.writeString(otherRun.resolve(org.dst4j.algorithms.freetickets.FreeTickets.CHECKPOINT), "another command's");
