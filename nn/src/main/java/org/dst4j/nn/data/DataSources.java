@@ -223,7 +223,9 @@ public final class DataSources {
                 throw e;
             }
         }
-        return new DatasetSplit(split.train(), split.test(), warnings);
+        List<String> all = new ArrayList<>(warnings);
+        if (model == TRAINING) all.addAll(split.warnings()); // a model being scored learns nothing from the split's training part
+        return new DatasetSplit(split.train(), split.test(), all);
     }
 
 
@@ -341,10 +343,11 @@ public final class DataSources {
     }
 
     /**
-     * Splits one dataset into train and test: a seeded shuffle, then the first {@code fraction} of
-     * every class goes to test (stratified, so small classes are represented in both). Takes ownership of
-     * {@code all}: the split holds copies of its samples, and {@code all} is closed, whether the split is
-     * made or refused.
+     * Splits one dataset into train and test: a seeded shuffle, then the first round({@code fraction} x its
+     * samples) of every class go to test (stratified: each class in its share). A class too small for that to leave
+     * it in both sets (2 samples at 0.2 give none to test; 2 at 0.8, none to training) is named in the split's
+     * warnings. Takes ownership of {@code all}: the split holds copies of its samples, and {@code all} is closed,
+     * whether the split is made or refused.
      *
      * @throws DataFormatException if {@code fraction} is not in (0, 1), or leaves either set without a sample
      */
@@ -381,11 +384,31 @@ public final class DataSources {
                         + " for testing" + (nte == 0 && n > 1 ? " (each class gives round(" + fraction + " x its samples) to the test set: none here,"
                         + " the largest class having " + largest + "); give a larger --test-fraction or a --test-data file" : ""));
             }
+            // A class the model never trains on counts only as errors, and one never tested is not measured: both were silent.
+            int[] trained = new int[perClass.length], tested = new int[perClass.length];
+            for (int c = 0; c < perClass.length; c++) {
+                int held = (int) Math.min(perClass[c], Math.round(perClass[c] * fraction));
+                trained[c] = perClass[c] == 0 || held < perClass[c] ? 1 : 0;
+                tested[c] = perClass[c] == 0 || held > 0 ? 1 : 0;
+            }
+            List<String> warnings = new ArrayList<>();
+            String untrained = ranges(trained), untested = ranges(tested);
+            boolean oneUntrained = java.util.Arrays.stream(trained).filter(t -> t == 0).count() == 1;
+            boolean oneUntested = java.util.Arrays.stream(tested).filter(t -> t == 0).count() == 1;
+            if (!untrained.isEmpty()) {
+                warnings.add(source + ": holding out " + fraction + " for testing leaves " + (oneUntrained ? "class " : "classes ") + untrained
+                        + " without a training sample (each class gives round(" + fraction + " x its samples) to the test set): the model cannot learn "
+                        + (oneUntrained ? "it" : "them"));
+            }
+            if (!untested.isEmpty()) {
+                warnings.add(source + ": " + (oneUntested ? "class " + untested + " has" : "classes " + untested + " have") + " too few samples to hold out "
+                        + fraction + ": none in the test set");
+            }
             java.util.Arrays.sort(tr, 0, ntr);
             java.util.Arrays.sort(te, 0, nte);
             Dataset train = all.subset(java.util.Arrays.copyOf(tr, ntr));
             try {
-                return new DatasetSplit(train, all.subset(java.util.Arrays.copyOf(te, nte)));
+                return new DatasetSplit(train, all.subset(java.util.Arrays.copyOf(te, nte)), warnings);
             } catch (Throwable e) {
                 Closing.after(e, train::close);
                 throw e;

@@ -125,6 +125,33 @@ class DataSourcesTest {
     }
 
     @Test
+    void aClassTooSmallToBeInBothSetsOfAHoldOutIsNamed() throws Exception {
+        // Classes of 30, 30 and 2 samples: at 0.2 the small one gives round(0.4) = 0 to the test set, at 0.8 round(1.6) = 2,
+        // all it has, and the model never trains on it. Both were silent.
+        float[] x = new float[62];
+        int[] y = new int[62];
+        for (int i = 0; i < 62; i++) y[i] = i < 60 ? i % 2 : 2;
+        try (DatasetSplit s = DataSources.holdOut(Dataset.of("d", x, 62, 1, y, 3), 0.2, 42)) {
+            assertThat(s.test().samples()).isEqualTo(12);
+            assertThat(s.warnings()).containsExactly("d: class 2 has too few samples to hold out 0.2: none in the test set");
+        }
+        try (DatasetSplit s = DataSources.holdOut(Dataset.of("d", x, 62, 1, y, 3), 0.8, 42)) {
+            assertThat(s.train().samples()).isEqualTo(12);
+            assertThat(s.warnings()).containsExactly("d: holding out 0.8 for testing leaves class 2 without a training sample"
+                    + " (each class gives round(0.8 x its samples) to the test set): the model cannot learn it");
+        }
+        try (DatasetSplit s = DataSources.holdOut(Dataset.of("d", x, 62, 1, y, 3), 0.5, 42)) {
+            assertThat(s.warnings()).isEmpty();
+        }
+        int[] y4 = y.clone();
+        y4[0] = 3; // classes 2 and 3 of 2 and 1 samples
+        y4[2] = 3;
+        try (DatasetSplit s = DataSources.holdOut(Dataset.of("d", x, 62, 1, y4, 4), 0.2, 42)) {
+            assertThat(s.warnings()).containsExactly("d: classes 2, 3 have too few samples to hold out 0.2: none in the test set");
+        }
+    }
+
+    @Test
     void aNamedDatasetWhoseLabelsCannotBeIdentifiedIsReportedByTheFullRead() throws Exception {
         // train-labels that are gzip's magic and then nothing a gzip stream holds: the first-labels peek fails, the full read names the file.
         Files.write(dir.resolve("train-images-idx3-ubyte"), new byte[16]);
