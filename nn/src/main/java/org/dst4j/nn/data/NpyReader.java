@@ -68,7 +68,7 @@ final class NpyReader {
 
     static LabeledRows rows(Path features, Path labels) throws DataFormatException {
         NpyArray x = read(features);
-        NpyArray y = read(labels);
+        NpyArray y = read(labels, true);
         if (x.shape().length < 2) {
             throw new DataFormatException(features + ": shape " + Arrays.toString(x.shape()) + ", expected (samples, features...) with at least 2 dimensions");
         }
@@ -98,8 +98,13 @@ final class NpyReader {
 
     /** One array, any supported type. Errors name the file and byte offset. */
     public static NpyArray read(Path file) throws DataFormatException {
+        return read(file, false);
+    }
+
+    // labels: float64 elements are checked as class indices before they are narrowed to float, which rounded 0.99999999 to 1.
+    private static NpyArray read(Path file, boolean labels) throws DataFormatException {
         try (InputStream raw = Files.newInputStream(file)) {
-            return read(raw, file.toString(), Files.size(file));
+            return read(raw, file.toString(), Files.size(file), labels);
         } catch (IOException e) {
             throw new DataFormatException(file + ": cannot read: " + e.getMessage(), e);
         }
@@ -107,6 +112,10 @@ final class NpyReader {
 
     // length: the bytes the stream holds, against which the header's shape is checked before allocating for it.
     static NpyArray read(InputStream raw, String source, long length) throws DataFormatException, IOException {
+        return read(raw, source, length, false);
+    }
+
+    private static NpyArray read(InputStream raw, String source, long length, boolean labels) throws DataFormatException, IOException {
         DataInputStream in = new DataInputStream(new BufferedInputStream(raw, 1 << 16));
         // Read what there is: a short file that is no .npy at all (a CSV of a few bytes, an empty file) was reported as a
         // truncated .npy header.
@@ -188,6 +197,9 @@ final class NpyReader {
                     case "f8" -> {
                         // Read as a float: a finite double beyond its range became an infinity reported as if the file held one.
                         double v = bb.getDouble();
+                        if (labels && (v != Math.rint(v) || v < 0 || v >= (1 << 24))) {
+                            throw new DataFormatException(source + ": element " + (done + i) + " is " + v + ", not a class index (an integer in [0, 2^24))");
+                        }
                         if (Double.isFinite(v) && Float.isInfinite((float) v)) {
                             throw new DataFormatException(source + ": element " + (done + i) + (fortran ? " (in the file's column-major order)" : "")
                                     + " is " + v + ", beyond a 32-bit float's range (±3.4e38)");

@@ -308,6 +308,15 @@ class CsvNpyReaderTest {
         Path big = write("big.npy", npy("<i8", "2,", ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(1L << 40).putLong(0), false));
         Path x2 = write("x2.npy", npy("<f4", "2, 3", ByteBuffer.allocate(24).position(24), false));
         assertThatThrownBy(() -> NpyReader.read("x", x2, big, 0)).hasMessageContaining("not a class index (an integer in [0, 2^24))");
+        // float64 labels were narrowed to float before the check: 0.99999999 was read as class 1.
+        Path near = write("near.npy", npy("<f8", "2,", ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putDouble(1).putDouble(0.99999999), false));
+        assertThatThrownBy(() -> NpyReader.read("x", x2, near, 0)).isInstanceOf(DataFormatException.class)
+                .hasMessage(near + ": element 1 is 0.99999999, not a class index (an integer in [0, 2^24))");
+        Path whole = write("whole.npy", npy("<f8", "2,", ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putDouble(1).putDouble(0), false));
+        try (Dataset d = NpyReader.read("x", x2, whole, 0)) {
+            assertThat(d.labels()).containsExactly(1, 0);
+        }
+        assertThat(NpyReader.read(near).values()).as("features are narrowed as before").containsExactly(1f, 1f);
         assertThatThrownBy(() -> DataSources.unlabeled(dir)).isInstanceOf(DataFormatException.class).hasMessage(dir + ": a directory, expected a file");
         Path head = write("head.npy", Arrays.copyOf(good, 9));
         assertThatThrownBy(() -> NpyReader.read(head)).hasMessageContaining("head.npy: truncated header length at byte 8");
@@ -522,7 +531,8 @@ class CsvNpyReaderTest {
         Path sparse = csv("sparse.csv", rows(y));
         try (DatasetSplit s = DataSources.load(files(sparse, null, null, null))) {
             assertThat(s.train().classes()).isEqualTo(21);
-            assertThat(s.warnings()).containsExactly(sparse + ": no sample has label 1, 2, 4, 5, 7..19, although the largest label, 20, makes 21 classes");
+            assertThat(s.warnings()).containsExactly(sparse + ": no sample has label 1, 2, 4, 5, 7..19, although the largest label, 20, makes 21 classes",
+                    sparse + ": class 20 has too few samples to hold out 0.2: none in the test set");
         }
         int[] alternate = new int[40];
         for (int i = 0; i < alternate.length; i++) alternate[i] = i % 20 * 2; // every odd label missing: 1, 3, ..., 37
