@@ -53,6 +53,7 @@ final class PredictCommand implements Command {
             if (!heldOut) {
                 // Data with a test set of its own: the training files are not read.
                 try (Dataset test = testForModel(o, c, model)) {
+                    warnIfOutOfScale(test, c, o.given("test-data") ? "--test-data " + o.path("test-data") : "the test set " + test.name());
                     return report(output, test, c);
                 }
             }
@@ -170,7 +171,7 @@ final class PredictCommand implements Command {
              Dataset samples = stdin ? DataSources.unlabeled(System.in, STDIN) : DataSources.unlabeled(o.path("input"))) {
             requireClassifier(c, model);
             checkShape("--input " + input, samples.features(), c, model, " (a label column? --input takes feature columns only)");
-            warnIfOutOfScale(samples, c, input);
+            warnIfOutOfScale(samples, c, "--input " + input);
             float[] probs = c.predictProbabilities(samples);
             int k = c.classes();
             requireScored(probs, k, samples, "--input " + input);
@@ -336,7 +337,7 @@ final class PredictCommand implements Command {
 
     // A float .npy of raw 0..255 pixels for a model trained on [0, 1] ones is scored without complaint, and badly:
     // compare the samples with the training data's scale, which the standardizer holds.
-    static void warnIfOutOfScale(Dataset samples, Classifier c, String input) {
+    static void warnIfOutOfScale(Dataset samples, Classifier c, String what) {
         org.dst4j.nn.data.Standardizer std = c.standardizer();
         if (std == null || samples.samples() == 0) return;
         float[] mean = std.mean(), sd = std.std();
@@ -347,8 +348,8 @@ final class PredictCommand implements Command {
         double typical = sum / ((double) samples.samples() * mean.length);
         // Training data averages below 1 standard deviation from the mean; 10 is far outside, not merely other data.
         if (typical > 10) {
-            System.err.printf("dst4j predict: warning: --input %s lies on average %.3g standard deviations from the training data's means;"
-                    + " is it on another scale (e.g. 0..255 pixels for a model trained on 0..1)?%n", input, typical);
+            System.err.printf("dst4j predict: warning: %s lies on average %.3g standard deviations from the training data's means;"
+                    + " is it on another scale (e.g. 0..255 pixels for a model trained on 0..1)?%n", what, typical);
         }
     }
 

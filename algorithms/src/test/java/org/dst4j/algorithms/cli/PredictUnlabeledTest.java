@@ -183,6 +183,25 @@ class PredictUnlabeledTest {
         Outcome warned = again(model, raw, preds);
         assertThat(warned.code()).isZero();
         assertThat(warned.err()).contains("warning: --input " + raw + " lies on average").contains("standard deviations from the training data's means");
+        // So is a labeled test set, given to predict or to a training command (before, only --input was compared).
+        StringBuilder scaledLabeled = new StringBuilder();
+        for (String line : Files.readAllLines(withLabels)) {
+            String[] cells = line.split(",");
+            for (int i = 0; i < cells.length - 1; i++) scaledLabeled.append(Double.parseDouble(cells[i]) * 255).append(',');
+            scaledLabeled.append(cells[cells.length - 1]).append('\n');
+        }
+        Path rawTest = Files.writeString(dir.resolve("raw-test.csv"), scaledLabeled.toString());
+        Outcome scored = HeldOutSplitTest.run("predict", "--model", model, "--data", train.toString(), "--test-data", rawTest.toString(),
+                "--output", preds.toString(), "--threads", "1");
+        assertThat(scored.code()).as(scored.err()).isZero();
+        assertThat(scored.err()).contains("dst4j predict: warning: --test-data " + rawTest + " lies on average")
+                .contains("standard deviations from the training data's means");
+        assertThat(HeldOutSplitTest.run("predict", "--model", model, "--data", train.toString(), "--test-data", withLabels.toString(),
+                "--output", preds.toString(), "--threads", "1").err()).doesNotContain("warning");
+        Outcome trained = HeldOutSplitTest.run("set", "--data", train.toString(), "--test-data", rawTest.toString(), "--hidden", "8", "--epsilon", "5",
+                "--epochs", "1", "--threads", "1", "--out", dir.resolve("raw-run").toString());
+        assertThat(trained.code()).as(trained.err()).isZero();
+        assertThat(trained.err()).contains("dst4j set: warning: " + rawTest + " lies on average");
         // A model path that does not exist is named as the model, not as its directory.
         Outcome noModel = HeldOutSplitTest.run("predict", "--model", dir.resolve("nosuch/model.dst4j").toString(), "--input", bare.toString(),
                 "--output", preds.toString());

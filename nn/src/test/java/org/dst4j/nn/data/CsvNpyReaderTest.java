@@ -444,6 +444,39 @@ class CsvNpyReaderTest {
         return sb.toString();
     }
 
+    @Test
+    void aTestFileOnAnotherScaleOrOfOtherImagesIsNamed() throws Exception {
+        // 20 training images of uint8 pixels (scaled to 0..1) and a float test file of the same pixels, 0..255, read as
+        // they are: trained beside and scored without a word.
+        ByteBuffer u1 = ByteBuffer.allocate(20 * 4), f4 = ByteBuffer.allocate(20 * 4 * 4).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer labels = ByteBuffer.allocate(20);
+        for (int i = 0; i < 80; i++) {
+            int pixel = (i * 37) % 256;
+            u1.put((byte) pixel);
+            f4.putFloat(pixel);
+        }
+        for (int i = 0; i < 20; i++) labels.put((byte) (i % 2));
+        Path x = write("x.npy", npy("|u1", "20, 2, 2", u1, false));
+        Path y = write("y.npy", npy("|u1", "20,", labels, false));
+        Path raw = write("raw.npy", npy("<f4", "20, 2, 2", f4, false));
+        try (DatasetSplit s = DataSources.load(files(x, raw, y, y))) {
+            assertThat(s.warnings()).singleElement().asString().startsWith(raw + " lies on average ")
+                    .endsWith(" standard deviations from the means of the training data " + x + "; is it on another scale (e.g. 0..255 pixels"
+                            + " beside 0..1 ones: a uint8 .npy is scaled to 0..1, other types are read as they are)?");
+        }
+        try (DatasetSplit s = DataSources.load(files(x, x, y, y))) {
+            assertThat(s.warnings()).as("the same scale").isEmpty();
+        }
+        // Images of another shape with as many pixels: the IDX reader refused them, the .npy one took them.
+        Path wide = write("wide.npy", npy("|u1", "20, 1, 4", ByteBuffer.wrap(u1.array()).position(80), false));
+        assertThatThrownBy(() -> DataSources.load(files(x, wide, y, y))).isInstanceOf(DataFormatException.class)
+                .hasMessage(wide + ": 1x4 images (4 features), but " + x + " has 2x2 (4)");
+        Path flat = write("flat.npy", npy("|u1", "20, 4", ByteBuffer.wrap(u1.array()).position(80), false));
+        try (DatasetSplit s = DataSources.load(files(x, flat, y, y))) {
+            assertThat(s.test().features()).as("flattened images are the same features").isEqualTo(4);
+        }
+    }
+
     private static DataOptions files(Path data, Path test, Path labels, Path testLabels) {
         return new DataOptions(data, test, labels, testLabels, null, "last", 0.2, 7, 0, 0);
     }
