@@ -25,7 +25,8 @@ final class DataArgs {
 
     /** Loads the data to train on (see {@link DataSources#load(DataOptions)}); its warnings go to stderr. */
     static DatasetSplit load(Options o, long seed) throws UsageException, DataFormatException {
-        DatasetSplit split = warn(o, DataSources.load(parse(o, seed)));
+        DataOptions d = parse(o, seed);
+        DatasetSplit split = warn(o, reading(() -> DataSources.load(d)));
         // One class (every label the same: a wrong label column, say) made a classifier that scored 1.0 from its first
         // epoch. QuickSelection, which reads no labels, loads with loadFeatures.
         int[] labels = split.train().labels();
@@ -42,7 +43,8 @@ final class DataArgs {
 
     /** Loads data whose labels are not trained on (see {@link #load}, which refuses one class). */
     static DatasetSplit loadFeatures(Options o, long seed) throws UsageException, DataFormatException {
-        return warn(o, DataSources.load(parse(o, seed)));
+        DataOptions d = parse(o, seed);
+        return warn(o, reading(() -> DataSources.load(d)));
     }
 
     /**
@@ -50,12 +52,36 @@ final class DataArgs {
      * {@link DataSources#loadForModel}); {@code seed} draws a single file's held-out split.
      */
     static DatasetSplit loadForModel(Options o, long seed, int inputs, int classes) throws UsageException, DataFormatException {
-        return warn(o, DataSources.loadForModel(parse(o, seed), inputs, classes));
+        DataOptions d = parse(o, seed);
+        return warn(o, reading(() -> DataSources.loadForModel(d, inputs, classes)));
     }
 
     /** Loads only the test set, for data with a test set of its own (see {@link DataSources#testForModel}). */
     static Dataset testForModel(Options o, int inputs, int classes) throws UsageException, DataFormatException {
-        return DataSources.testForModel(parse(o, 0), inputs, classes);
+        DataOptions d = parse(o, 0);
+        return reading(() -> DataSources.testForModel(d, inputs, classes));
+    }
+
+    /**
+     * Memory ran out while the data was read ({@link Main} says so): --limit-train and --limit-test, which take their
+     * samples once the whole file is read, are no help then, where the general advice named them.
+     */
+    static final class DataTooLarge extends RuntimeException {
+        DataTooLarge(OutOfMemoryError cause) {
+            super(cause);
+        }
+    }
+
+    private interface Read<T> {
+        T get() throws DataFormatException;
+    }
+
+    private static <T> T reading(Read<T> read) throws DataFormatException {
+        try {
+            return read.get();
+        } catch (OutOfMemoryError e) {
+            throw new DataTooLarge(e);
+        }
     }
 
     /** Whether the test set is held out of a single --data file, drawn by the seed (no test file of its own). */

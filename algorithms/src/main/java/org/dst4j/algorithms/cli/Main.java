@@ -145,6 +145,16 @@ public final class Main {
                     : "the model does not fit in this machine's memory; free some RAM (its weights live outside the Java heap)")
                     + "; its files take " + org.dst4j.runtime.memory.OffHeap.size(e.bytes) + ", and loaded it needs about as much");
             return 1;
+        } catch (DataArgs.DataTooLarge e) {
+            Throwable why = e.getCause();
+            String m = String.valueOf(why.getMessage());
+            boolean heap = m.contains("Java heap") || m.contains("GC overhead");
+            String limited = heap ? heapLimitedBy(System.getenv()) : null;
+            System.err.println("dst4j " + name + ": out of memory reading the data (" + m + "): "
+                    + (why instanceof org.dst4j.runtime.memory.OffHeap.LimitReached ? "raise the limit (" + raiseLimit() + ")"
+                    : limited != null ? limited : heap ? "a larger Java heap (" + largerHeap() + ")" : "free some RAM (the samples live outside the Java heap)")
+                    + ", or give a smaller data file (--limit-train and --limit-test take their samples once the whole file is read)");
+            return 1;
         } catch (org.dst4j.runtime.memory.OffHeap.LimitReached e) {
             System.err.println("dst4j " + name + ": out of memory (" + e.getMessage() + "): raise the limit (" + raiseLimit() + "), or " + smaller(name));
             return 1;

@@ -93,15 +93,21 @@ class MoreCommandChecksTest {
                         .contains("): raise the limit (java -Ddst4j.maxOffHeap=2g -jar dst4j.jar ...); its files take " + org.dst4j.runtime.memory.OffHeap.size(Files.size(Path.of(m))) + ", and loaded it needs about as much")
                         .doesNotContain("--limit-test");
             }
-            // The model within it, the data beyond: then less data is the advice.
+            // The model within it, the data beyond: a smaller file is the advice (--limit-test was: it takes its samples once
+            // the whole file is read).
             StringBuilder many = new StringBuilder();
             for (int i = 0; i < 30_000; i++) many.append(i % 5).append(',').append(i % 3).append(',').append(i % 2).append('\n');
             String big = Files.writeString(dir.resolve("big.csv"), many.toString()).toString();
             org.dst4j.runtime.memory.OffHeap.setLimit(org.dst4j.runtime.memory.OffHeap.bytesInUse() + (64 << 10));
             var p = run("predict", "--model", m, "--data", big, "--output", dir.resolve("p.csv").toString());
             assertThat(p.code()).as(p.err()).isEqualTo(1);
-            assertThat(p.err().lines().reduce((a, b) -> b).orElseThrow()).startsWith("dst4j predict: out of memory (dst4j's off-heap limit")
-                    .endsWith("), or try less data (--limit-test)");
+            assertThat(p.err().lines().reduce((a, b) -> b).orElseThrow()).startsWith("dst4j predict: out of memory reading the data (dst4j's off-heap limit")
+                    .endsWith("): raise the limit (java -Ddst4j.maxOffHeap=2g -jar dst4j.jar ...), or give a smaller data file (--limit-train and"
+                            + " --limit-test take their samples once the whole file is read)");
+            var s = run("set", "--data", big, "--hidden", "4", "--epochs", "1", "--threads", "1", "--limit-train", "10", "--out", dir.resolve("b2").toString());
+            assertThat(s.code()).as(s.err()).isEqualTo(1);
+            assertThat(s.err().lines().reduce((a, b) -> b).orElseThrow()).startsWith("dst4j set: out of memory reading the data (")
+                    .endsWith("or give a smaller data file (--limit-train and --limit-test take their samples once the whole file is read)");
             org.dst4j.runtime.memory.OffHeap.setLimit(1 << 20);
             assertThat(HeldOutSplitTest.run("info").out()).contains("off-heap:    limited to 1.0 MB (-Ddst4j.maxOffHeap)");
             org.dst4j.runtime.memory.OffHeap.setLimit(Long.MAX_VALUE);
