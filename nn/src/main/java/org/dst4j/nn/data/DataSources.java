@@ -85,9 +85,19 @@ public final class DataSources {
             return FileKind.IDX;
         }
         if (!Files.isRegularFile(p)) throw new DataFormatException("--data " + p + notAFile(p)); // a device is read until memory runs out
-        if (isCsv(p)) return FileKind.CSV;
-        if (p.getFileName().toString().endsWith(".npy")) return FileKind.NPY;
-        throw new DataFormatException("--data " + p + ": unsupported file; expected a directory of IDX files, a .csv[.gz] or a .npy file");
+        FileKind kind = isCsv(p) ? FileKind.CSV : isNpy(p) ? FileKind.NPY : null;
+        if (kind == null) throw new DataFormatException("--data " + p + ": unsupported file; expected a directory of IDX files, a .csv[.gz] or a .npy file");
+        // Read as --data's format: a .npy test file beside a CSV had its NumPy header taken for a CSV header line.
+        Path t = o.testData();
+        if (t != null && Files.isRegularFile(t) && (kind == FileKind.CSV ? !isCsv(t) : !isNpy(t))) {
+            throw new DataOptionException("--test-data " + t + ": expected a " + (kind == FileKind.CSV ? ".csv (.csv.gz, .tsv, .txt)" : ".npy")
+                    + " file, the format of --data " + p);
+        }
+        return kind;
+    }
+
+    private static boolean isNpy(Path p) {
+        return p.getFileName() != null && p.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".npy");
     }
 
     private static Dataset testPath(DataOptions o, Model model) throws DataFormatException {
@@ -333,7 +343,7 @@ public final class DataSources {
         if (!Files.isRegularFile(file)) throw new DataFormatException(file + notAFile(file));
         String base = file.getFileName().toString();
         if (isCsv(file)) return CsvReader.readUnlabeled(base, file);
-        if (base.toLowerCase(java.util.Locale.ROOT).endsWith(".npy")) return NpyReader.readUnlabeled(base, file);
+        if (isNpy(file)) return NpyReader.readUnlabeled(base, file);
         throw new DataFormatException(file + ": expected a .csv (.csv.gz, .tsv, .txt) or .npy file of samples to predict on");
     }
 

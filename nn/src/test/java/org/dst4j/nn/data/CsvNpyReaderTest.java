@@ -471,6 +471,17 @@ class CsvNpyReaderTest {
         Path wide = write("wide.npy", npy("|u1", "20, 1, 4", ByteBuffer.wrap(u1.array()).position(80), false));
         assertThatThrownBy(() -> DataSources.load(files(x, wide, y, y))).isInstanceOf(DataFormatException.class)
                 .hasMessage(wide + ": 1x4 images (4 features), but " + x + " has 2x2 (4)");
+        // An upper-case extension, which --labels, predict's --input and a .CSV took, and --data refused as "unsupported".
+        Path upper = write("X.NPY", npy("|u1", "20, 2, 2", ByteBuffer.wrap(u1.array()).position(80), false));
+        try (DatasetSplit s = DataSources.load(files(upper, x, y, y))) {
+            assertThat(s.train().samples()).isEqualTo(20);
+        }
+        // A test file of the other format was read as --data's: a .npy beside a CSV had its NumPy header taken as a CSV header.
+        Path csv = Files.writeString(dir.resolve("d.csv"), "1,2,3,4,0\n5,6,7,8,1\n");
+        assertThatThrownBy(() -> DataSources.load(files(csv, x, null, null))).isInstanceOf(DataOptionException.class)
+                .hasMessage("--test-data " + x + ": expected a .csv (.csv.gz, .tsv, .txt) file, the format of --data " + csv);
+        assertThatThrownBy(() -> DataSources.load(files(x, csv, y, y))).isInstanceOf(DataOptionException.class)
+                .hasMessage("--test-data " + csv + ": expected a .npy file, the format of --data " + x);
         Path flat = write("flat.npy", npy("|u1", "20, 4", ByteBuffer.wrap(u1.array()).position(80), false));
         try (DatasetSplit s = DataSources.load(files(x, flat, y, y))) {
             assertThat(s.test().features()).as("flattened images are the same features").isEqualTo(4);
