@@ -253,7 +253,7 @@ public final class CsvReader {
 
     private static double number(String cell, String source, long line, int column) throws DataFormatException {
         String s = cell.strip();
-        String at = source + ": line " + line + ", column " + (column + 1) + ": '" + s + "'";
+        String at = source + ": line " + line + ", column " + (column + 1) + ": '" + DataFormatException.shown(s) + "'";
         if (!plainDecimal(s)) {
             if (s.equalsIgnoreCase("nan") || s.matches("[+-]?(?i:inf|infinity)")) throw new DataFormatException(at + " is not finite");
             throw new DataFormatException(at + " is not a number");

@@ -17,4 +17,16 @@ public class DataFormatException extends Exception {
     public DataFormatException(String message, Throwable cause) {
         super(message, cause);
     }
+
+    // Text of a file quoted in a message: a damaged file's bytes (a newline, a terminal's escape codes, a megabyte of one
+    // "cell") made the one-line error many lines, or wrote to the terminal.
+    static String shown(String text) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < text.length() && sb.length() < 80; i++) {
+            char c = text.charAt(i);
+            if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) sb.append(String.format("\\x%02x", (int) c));
+            else sb.append(c);
+        }
+        return sb.length() < 80 || text.length() <= 80 ? sb.toString() : sb + "... (" + text.length() + " characters)";
+    }
 }

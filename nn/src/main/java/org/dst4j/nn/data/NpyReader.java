@@ -142,11 +142,11 @@ final class NpyReader {
         Matcher any = DESCR_ANY.matcher(header);
         if (!d.find() && any.find()) {
             String descr = any.group(1);
-            throw new DataFormatException(source + ": dtype " + descr + (descr.startsWith("[") ? " (a structured array)" : descr.matches("'[<>|=]?O\\d*'") ? " (Python objects)" : "")
+            throw new DataFormatException(source + ": dtype " + DataFormatException.shown(descr) + (descr.startsWith("[") ? " (a structured array)" : descr.matches("'[<>|=]?O\\d*'") ? " (Python objects)" : "")
                     + " not supported; expected float32, float64 or an integer type (np.asarray(a, dtype=np.float32))");
         }
         if (!d.find(0) || !f.find() || !s.find()) {
-            throw new DataFormatException(source + ": malformed header at byte " + (8 + lenBytes) + " (expected 'descr', 'fortran_order' and 'shape'): " + header.strip());
+            throw new DataFormatException(source + ": malformed header at byte " + (8 + lenBytes) + " (expected 'descr', 'fortran_order' and 'shape'): " + DataFormatException.shown(header.strip()));
         }
         boolean fortran = f.group(1).equals("True");
         char kind = d.group(2).charAt(0);
@@ -168,7 +168,7 @@ final class NpyReader {
         for (long dim : shape) {
             // Checked as it grows: a header's dimensions can multiply past even a long, and the file is to be named, not crash the reader.
             if (dim > 0 && count > (Integer.MAX_VALUE - 16) / dim) {
-                throw new DataFormatException(source + ": shape " + s.group(1).strip() + " holds more than 2^31 elements, the most supported per file");
+                throw new DataFormatException(source + ": shape " + DataFormatException.shown(s.group(1).strip()) + " holds more than 2^31 elements, the most supported per file");
             }
             count *= dim;
         }
@@ -268,9 +268,9 @@ final class NpyReader {
             try {
                 shape[n] = Long.parseLong(t.endsWith("L") ? t.substring(0, t.length() - 1) : t);
             } catch (NumberFormatException e) {
-                throw new DataFormatException(source + ": bad shape (" + text + ") in header");
+                throw new DataFormatException(source + ": bad shape (" + DataFormatException.shown(text) + ") in header");
             }
-            if (shape[n++] < 0) throw new DataFormatException(source + ": negative dimension in shape (" + text + ")");
+            if (shape[n++] < 0) throw new DataFormatException(source + ": negative dimension in shape (" + DataFormatException.shown(text) + ")");
         }
         return Arrays.copyOf(shape, n);
     }

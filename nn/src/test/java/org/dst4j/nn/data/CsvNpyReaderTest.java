@@ -293,6 +293,20 @@ class CsvNpyReaderTest {
         assertThatThrownBy(() -> NpyReader.read(dates)).hasMessageStartingWith(dates + ": dtype '<M8[ns]' not supported");
         Path noDescr = write("n.npy", npy("{'fortran_order': False, 'shape': (3,), }", ByteBuffer.allocate(12)));
         assertThatThrownBy(() -> NpyReader.read(noDescr)).hasMessageContaining("malformed header");
+        // A damaged header is quoted on one line, its control bytes escaped and its length capped: a flipped byte made a
+        // newline in the one-line error, and a header of escape codes wrote to the terminal.
+        Path broken = write("broken.npy", npy("{'descr': '<f8', 'fortran_order': F\nlse\u001b[31m, 'shape': (60, 8), " + "x".repeat(200) + "}",
+                ByteBuffer.allocate(0)));
+        assertThatThrownBy(() -> NpyReader.read(broken)).isInstanceOf(DataFormatException.class)
+                .hasMessageStartingWith(broken + ": malformed header at byte 10 (expected 'descr', 'fortran_order' and 'shape'): {'descr': '<f8',"
+                        + " 'fortran_order': F\\x0alse\\x1b[31m, 'shape'")
+                .hasMessageEndingWith("... (" + ("{'descr': '<f8', 'fortran_order': F\nlse\u001b[31m, 'shape': (60, 8), " + "x".repeat(200) + "}").length()
+                        + " characters)")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n").doesNotContain("\u001b"));
+        Path cells = Files.writeString(dir.resolve("cells.csv"), "1,2,0\n3,\u001b[2J" + "9".repeat(100) + "x,1\n");
+        assertThatThrownBy(() -> CsvReader.read("c", cells, "last", 0)).isInstanceOf(DataFormatException.class)
+                .hasMessageStartingWith(cells + ": line 2, column 2: '\\x1b[2J999")
+                .hasMessageEndingWith("... (105 characters)' is not a number");
         Path none = write("none.npy", npy("<f4", "0, 4", ByteBuffer.allocate(0), false));
         Path noLabels = write("nolabels.npy", npy("|u1", "0,", ByteBuffer.allocate(0), false));
         assertThatThrownBy(() -> NpyReader.read("x", none, noLabels, 0)).isInstanceOf(DataFormatException.class)
