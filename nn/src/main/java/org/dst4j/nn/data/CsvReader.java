@@ -256,7 +256,10 @@ public final class CsvReader {
         String at = source + ": line " + line + ", column " + (column + 1) + ": '" + DataFormatException.shown(s) + "'";
         if (!plainDecimal(s)) {
             if (s.equalsIgnoreCase("nan") || s.matches("[+-]?(?i:inf|infinity)")) throw new DataFormatException(at + " is not finite");
-            throw new DataFormatException(at + " is not a number");
+            // np.savetxt's default separator, in a file of one column (as predict --input reads features alone): say which count.
+            String[] words = s.split("\\s+");
+            boolean spaced = words.length > 1 && Arrays.stream(words).allMatch(CsvReader::plainDecimal);
+            throw new DataFormatException(at + " is not a number" + (spaced ? " (separators are ',', ';' or tab; this line is separated by spaces)" : ""));
         }
         double v = Double.parseDouble(s);
         // Features are stored as 32-bit floats: 1e40 would become Infinity there and surface as a diverged loss.

@@ -303,6 +303,10 @@ class CsvNpyReaderTest {
                 .hasMessageEndingWith("... (" + ("{'descr': '<f8', 'fortran_order': F\nlse\u001b[31m, 'shape': (60, 8), " + "x".repeat(200) + "}").length()
                         + " characters)")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n").doesNotContain("\u001b"));
+        // np.savetxt's default, space-separated, read as one column of features: named as such (it was "is not a number").
+        Path spaced = Files.writeString(dir.resolve("spaced.txt"), "1.5e-01 2.5e-01\n3.5e-01 4.5e-01\n");
+        assertThatThrownBy(() -> DataSources.unlabeled(spaced)).isInstanceOf(DataFormatException.class)
+                .hasMessage(spaced + ": line 2, column 1: '3.5e-01 4.5e-01' is not a number (separators are ',', ';' or tab; this line is separated by spaces)");
         Path cells = Files.writeString(dir.resolve("cells.csv"), "1,2,0\n3,\u001b[2J" + "9".repeat(100) + "x,1\n");
         assertThatThrownBy(() -> CsvReader.read("c", cells, "last", 0)).isInstanceOf(DataFormatException.class)
                 .hasMessageStartingWith(cells + ": line 2, column 2: '\\x1b[2J999")
