@@ -1242,7 +1242,7 @@ final class PanamaKernels implements Kernels {
         double loss = 0;
         int c = 0;
         for (; c + lanes <= n; c += lanes) {
-            loss += softmaxBlock(classes, lanes, ls, c, lStride, ps, c, pStride, gs, c, gStride, labels, labelOffset + c, gradScale);
+            loss = softmaxBlock(classes, lanes, ls, c, lStride, ps, c, pStride, gs, c, gStride, labels, labelOffset + c, gradScale, loss);
         }
         if (c < n) {
             // The columns after the last whole vector go through the same lane-wise operations, in a scratch
@@ -1253,7 +1253,7 @@ final class PanamaKernels implements Kernels {
             long tp = (long) classes * lanes, tg = 2L * classes * lanes;
             t.fill((byte) 0);
             for (int j = 0; j < classes; j++) MemorySegment.copy(ls, JAVA_FLOAT, (j * lStride + c) * Float.BYTES, t, JAVA_FLOAT, (long) j * lanes * Float.BYTES, valid);
-            loss += softmaxBlock(classes, valid, t, 0, lanes, ps == null ? null : t, tp, lanes, gs == null ? null : t, tg, lanes, labels, labelOffset + c, gradScale);
+            loss = softmaxBlock(classes, valid, t, 0, lanes, ps == null ? null : t, tp, lanes, gs == null ? null : t, tg, lanes, labels, labelOffset + c, gradScale, loss);
             for (int j = 0; j < classes; j++) {
                 if (ps != null) MemorySegment.copy(t, JAVA_FLOAT, (tp + (long) j * lanes) * Float.BYTES, ps, JAVA_FLOAT, (j * pStride + c) * Float.BYTES, valid);
                 if (gs != null) MemorySegment.copy(t, JAVA_FLOAT, (tg + (long) j * lanes) * Float.BYTES, gs, JAVA_FLOAT, (j * gStride + c) * Float.BYTES, valid);
@@ -1262,11 +1262,12 @@ final class PanamaKernels implements Kernels {
         return loss;
     }
 
-    // One vector of columns starting at float offsets lAt / pAt / gAt (probs and grad may be null); the
-    // loss of the first `valid` columns. One exp call site: with two, C2 ran out of inlining budget here
-    // and boxed the vectors.
+    // One vector of columns starting at float offsets lAt / pAt / gAt (probs and grad may be null); `loss` plus the
+    // losses of the first `valid` columns, added one column at a time as the scalar kernel adds them (a partial sum per
+    // vector made the batch's loss differ with the vector width in its last digits). One exp call site: with two, C2
+    // ran out of inlining budget here and boxed the vectors.
     private static double softmaxBlock(int classes, int valid, MemorySegment ls, long lAt, long lStride, MemorySegment ps, long pAt, long pStride,
-                                       MemorySegment gs, long gAt, long gStride, int[] labels, int labelAt, float gradScale) {
+                                       MemorySegment gs, long gAt, long gStride, int[] labels, int labelAt, float gradScale, double loss) {
         FloatVector max = FloatVector.broadcast(sp, Float.NEGATIVE_INFINITY);
         for (int j = 0; j < classes; j++) max = load(ls, j * lStride + lAt).max(max); // see total below: the loaded vector as receiver
         // exp once per logit, kept in probs or grad until the total is known
@@ -1288,7 +1289,6 @@ final class PanamaKernels implements Kernels {
             if (ps != null) store(p, ps, j * pStride + pAt);
             if (gs != null) store(p.mul(gradScale), gs, j * gStride + gAt);
         }
-        double loss = 0;
         for (int i = 0; i < valid; i++) {
             int label = checkedLabel(labels, labelAt + i, classes);
             loss += StrictMath.log(total.lane(i)) + max.lane(i) - ls.getAtIndex(JAVA_FLOAT, label * lStride + lAt + i);

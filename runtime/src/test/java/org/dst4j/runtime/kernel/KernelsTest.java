@@ -645,12 +645,12 @@ class KernelsTest {
 
     // The softmax kernel's steps per column in scalar code: the maximum, exp(z - max) by expModel, their
     // float sum in class order, p = e * (1 / sum), grad = gradScale p, minus gradScale at the label; the
-    // loss log(sum) + max - z[label] in double, summed per vector of columns, then over the vectors.
+    // loss log(sum) + max - z[label] in double, summed column by column: the same sum at every vector width (a sum per
+    // vector of columns, then over the vectors, made the loss differ with the width in its last digits).
     static double softmaxModel(float[][] z, int[] labels, float gradScale, int lanes, float[][] p, float[][] g) {
         int classes = z.length, n = z[0].length;
         double loss = 0;
         for (int c0 = 0; c0 < n; c0 += lanes) {
-            double block = 0;
             for (int c = c0; c < Math.min(n, c0 + lanes); c++) {
                 float max = Float.NEGATIVE_INFINITY, total = 0f;
                 for (int j = 0; j < classes; j++) max = Math.max(max, z[j][c]);
@@ -665,9 +665,8 @@ class KernelsTest {
                     g[j][c] = p[j][c] * gradScale;
                 }
                 g[labels[c]][c] -= gradScale;
-                block += StrictMath.log(total) + max - z[labels[c]][c];
+                loss += StrictMath.log(total) + max - z[labels[c]][c];
             }
-            loss += block;
         }
         return loss;
     }
