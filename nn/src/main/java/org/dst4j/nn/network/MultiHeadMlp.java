@@ -68,23 +68,31 @@ public final class MultiHeadMlp implements Network {
 
     /**
      * Takes ownership of the parts; each head must take the backbone's outputs. If they do not fit, the
-     * parts are closed and {@link IllegalArgumentException} is thrown.
+     * parts are closed and {@link IllegalArgumentException} is thrown; if one of them, {@code heads} or
+     * {@code headLoss} is null, the others are closed and {@link NullPointerException} is thrown.
      */
     public MultiHeadMlp(SparseMlp backbone, List<SparseMlp> heads, HeadLoss headLoss) {
-        String problem = heads.isEmpty() ? "a multi-head network needs at least one head" : null;
-        for (SparseMlp h : heads) {
-            if (problem == null && (h.inputs() != backbone.outputs() || h.outputs() != heads.getFirst().outputs())) {
-                problem = "head " + h.inputs() + "->" + h.outputs() + " does not fit a backbone with " + backbone.outputs() + " outputs";
+        // The parts are this network's from the call on: a refusal that closed nothing left their memory to no one.
+        RuntimeException refused = null;
+        List<SparseMlp> given = new ArrayList<>();
+        if (heads != null) for (SparseMlp h : heads) if (h != null) given.add(h);
+        if (backbone == null) refused = new NullPointerException("backbone");
+        else if (heads == null) refused = new NullPointerException("heads");
+        else if (given.size() < heads.size()) refused = new NullPointerException("a null element in heads");
+        else if (headLoss == null) refused = new NullPointerException("headLoss");
+        else if (heads.isEmpty()) refused = new IllegalArgumentException("a multi-head network needs at least one head");
+        for (SparseMlp h : given) {
+            if (refused == null && (h.inputs() != backbone.outputs() || h.outputs() != given.getFirst().outputs())) {
+                refused = new IllegalArgumentException("head " + h.inputs() + "->" + h.outputs() + " does not fit a backbone with " + backbone.outputs() + " outputs");
             }
         }
-        if (problem != null) {
-            IllegalArgumentException e = new IllegalArgumentException(problem);
-            Closing.after(e, backbone::close, () -> Closing.each(heads, SparseMlp::close));
-            throw e;
+        if (refused != null) {
+            Closing.after(refused, () -> { if (backbone != null) backbone.close(); }, () -> Closing.each(given, SparseMlp::close));
+            throw refused;
         }
         this.backbone = backbone;
         this.heads = List.copyOf(heads);
-        this.headLoss = java.util.Objects.requireNonNull(headLoss, "headLoss");
+        this.headLoss = headLoss;
         float rate = backbone.config().dropout();
         this.featureDropout = rate > 0 ? new Dropout(rate, backbone.dropoutSeed()) : null;
     }
@@ -116,6 +124,7 @@ public final class MultiHeadMlp implements Network {
             throw new IllegalArgumentException("shared layers must be in [1, " + (layers - 1) + "] for " + layers + " layers, got " + sharedLayers);
         }
         if (heads < 1) throw new IllegalArgumentException("heads must be >= 1, got " + heads);
+        java.util.Objects.requireNonNull(headLoss, "headLoss"); // before any network is made: the caller never sees them
         MlpConfig back = new MlpConfig(java.util.Arrays.copyOfRange(sizes, 0, sharedLayers + 1), full.hidden(), full.allReluAlpha(),
                 full.hiddenActivation(sharedLayers - 1), full.dropout(), full.density(), full.init());
         MlpConfig head = headConfig(full, sharedLayers, headDensity);

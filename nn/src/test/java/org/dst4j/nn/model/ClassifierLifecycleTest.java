@@ -146,6 +146,28 @@ class ClassifierLifecycleTest {
         assertThat(closed(backbone)).isTrue();
         assertThat(closed(wrongHead)).isTrue();
         good.close();
+        // A null part, head list or head loss: the parts given were left open, their memory to no one.
+        long before = org.dst4j.runtime.memory.OffHeap.bytesInUse();
+        MultiHeadMlp parts = multiHead(7), more = multiHead(8);
+        SparseMlp b = parts.backbone(), h = parts.heads().getFirst(), b2 = more.backbone(), h2 = more.heads().getFirst();
+        assertThatThrownBy(() -> new MultiHeadMlp(b, List.of(h), null)).isInstanceOf(NullPointerException.class).hasMessage("headLoss");
+        assertThat(closed(b)).isTrue();
+        assertThat(closed(h)).isTrue();
+        assertThatThrownBy(() -> new MultiHeadMlp(b2, java.util.Arrays.asList(h2, null))).isInstanceOf(NullPointerException.class)
+                .hasMessage("a null element in heads");
+        assertThat(closed(b2)).isTrue();
+        assertThat(closed(h2)).isTrue();
+        SparseMlp lone = more.heads().get(1);
+        assertThatThrownBy(() -> new MultiHeadMlp(null, List.of(lone))).isInstanceOf(NullPointerException.class).hasMessage("backbone");
+        assertThat(closed(lone)).isTrue();
+        parts.heads().get(1).close();
+        assertThat(org.dst4j.runtime.memory.OffHeap.bytesInUse()).as("everything made here freed").isEqualTo(before);
+        // create refuses a null head loss before it makes any network
+        MlpConfig full = new MlpConfig(new int[] {FEATURES, 16, 12, CLASSES}, "relu", 0.6f, Activation.linear(), 0f,
+                new Density.Uniform(0.6), new WeightInit.HeUniform());
+        assertThatThrownBy(() -> MultiHeadMlp.create(full, 1, 2, (MultiHeadMlp.HeadLoss) null, new RandomStream(1), new RandomStream(2)))
+                .isInstanceOf(NullPointerException.class).hasMessage("headLoss");
+        assertThat(org.dst4j.runtime.memory.OffHeap.bytesInUse()).isEqualTo(before);
     }
 
     @Test
