@@ -345,8 +345,13 @@ public final class Dataset implements AutoCloseable {
         for (int l : labels) b.putInt(l);
         crc.update(b.array());
         long bytes = (long) samples * features * Float.BYTES;
-        for (long off = 0; off < bytes; off += 1 << 20) {
-            crc.update(x.asSlice(off, Math.min(1 << 20, bytes - off)).asByteBuffer());
+        // Through a heap copy, not a buffer over the segment: CRC32C held the arena for the whole call, so a close from
+        // another thread failed ("Session is acquired by 1 clients") instead of this read, as every other read fails.
+        byte[] chunk = new byte[(int) Math.min(1 << 20, bytes)];
+        for (long off = 0; off < bytes; off += chunk.length) {
+            int len = (int) Math.min(chunk.length, bytes - off);
+            MemorySegment.copy(x, java.lang.foreign.ValueLayout.JAVA_BYTE, off, chunk, 0, len);
+            crc.update(chunk, 0, len);
         }
         return crc.getValue();
     }

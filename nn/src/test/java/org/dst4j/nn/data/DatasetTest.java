@@ -204,4 +204,36 @@ class DatasetTest {
             }
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void closingWhileAnotherThreadTakesTheChecksumFailsTheReaderNotTheCloser() throws Exception {
+        // CRC32C over a buffer of the segment held the arena for the call: close() failed ("Session is acquired by 1
+        // clients") and the dataset stayed open, where every other read fails with IllegalStateException instead.
+        int samples = 4000, features = 784;
+        for (int round = 0; round < 10; round++) {
+            Dataset d = Dataset.of("wide", new float[samples * features], samples, features, new int[samples], 1);
+            java.util.concurrent.atomic.AtomicReference<Throwable> reader = new java.util.concurrent.atomic.AtomicReference<>();
+            java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+            long end = System.nanoTime() + 10_000_000_000L;
+            Thread t = new Thread(() -> {
+                try {
+                    d.checksum();
+                    started.countDown();
+                    while (System.nanoTime() < end) d.checksum();
+                } catch (Throwable e) {
+                    reader.set(e);
+                }
+            });
+            t.start();
+            started.await();
+            Thread.sleep(1); // into a later checksum's reads
+            try {
+                d.close();
+            } finally {
+                t.join();
+            }
+            assertThat(reader.get()).as("round %d", round).isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(d::checksum).isInstanceOf(IllegalStateException.class).hasMessage("wide: the dataset is closed");
+        }
+    }
 }
