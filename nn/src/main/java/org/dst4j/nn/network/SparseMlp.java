@@ -283,9 +283,20 @@ public final class SparseMlp implements Network {
         }
     }
 
-    /** Where the loss writes dLoss/d(output activations) for a batch of {@code n} before {@link #backward}. */
+    /**
+     * Where the loss writes dLoss/d(output activations) for a batch of {@code n} before {@link #backward}.
+     *
+     * @throws IllegalStateException if the network is closed, or no {@link #forwardTrain} has made the training buffers
+     */
     public DenseMatrix outputGradient(int n) {
+        requireTrainingPass();
         return grad[layers.size() - 1].columns(n);
+    }
+
+    // A closed network, or one that has not run forwardTrain, failed with a NullPointerException from its missing buffers.
+    private void requireTrainingPass() {
+        if (closed) throw new IllegalStateException("the network is closed");
+        if (z == null) throw new IllegalStateException("no training forward pass (forwardTrain) to back-propagate");
     }
 
     /**
@@ -293,10 +304,13 @@ public final class SparseMlp implements Network {
      * {@link #forwardTrain} and updates every layer (gradients scaled by {@code scale}); with
      * {@code gradInput} not null also writes dLoss/dx there (for a network that feeds this one). The
      * caller ends the optimizer step.
+     *
+     * @throws IllegalStateException if the network is closed, or no {@link #forwardTrain} has made the training buffers
      */
     public void backward(ParallelKernels pk, DenseMatrix x, DenseMatrix gradInput, Optimizer opt, float scale, float lr) {
         user.enter();
         try {
+            requireTrainingPass();
             int n = x.cols();
             int last = layers.size() - 1;
             for (int l = last; l >= 0; l--) {

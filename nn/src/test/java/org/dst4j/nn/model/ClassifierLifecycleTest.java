@@ -104,6 +104,27 @@ class ClassifierLifecycleTest {
     }
 
     @Test
+    void backPropagationWithoutATrainingPassOrAfterCloseIsNamed() {
+        // outputGradient and backward read the training buffers: missing (never made, or freed by close) they failed with
+        // a NullPointerException from inside.
+        SparseMlp n = net(1);
+        try (WorkerPool pool = new WorkerPool(1); DenseMatrix x = DenseMatrix.allocate(FEATURES, 3)) {
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            org.dst4j.nn.optim.Sgd sgd = new org.dst4j.nn.optim.Sgd(0.9f, 0f);
+            n.attach(sgd);
+            assertThatThrownBy(() -> n.outputGradient(3)).isInstanceOf(IllegalStateException.class)
+                    .hasMessage("no training forward pass (forwardTrain) to back-propagate");
+            assertThatThrownBy(() -> n.backward(pk, x, null, sgd, 1f, 0.1f)).isInstanceOf(IllegalStateException.class)
+                    .hasMessage("no training forward pass (forwardTrain) to back-propagate");
+            n.forwardTrain(pk, x, 0);
+            assertThat(n.outputGradient(3).cols()).isEqualTo(3);
+            n.close();
+            assertThatThrownBy(() -> n.outputGradient(3)).isInstanceOf(IllegalStateException.class).hasMessage("the network is closed");
+            assertThatThrownBy(() -> n.backward(pk, x, null, sgd, 1f, 0.1f)).isInstanceOf(IllegalStateException.class).hasMessage("the network is closed");
+        }
+    }
+
+    @Test
     void constructorsThatTakeOwnershipCloseTheNetworkWhenTheyFail() {
         SparseMlp n = net(1);
         assertThatThrownBy(() -> new SparseClassifier(n, null, Map.of(), 0)).isInstanceOf(IllegalArgumentException.class)
