@@ -105,7 +105,7 @@ public final class SparseMlp implements Network {
         return n;
     }
 
-    /** Off-heap bytes held by parameters, optimizer state and activation buffers. */
+    /** Off-heap bytes held by parameters, optimizer state and activation buffers (after {@link #close}, what the layers held). */
     public long byteSize() {
         long b = 0;
         for (SparseLinear l : layers) b += l.byteSize();

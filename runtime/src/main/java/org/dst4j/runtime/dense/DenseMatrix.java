@@ -225,12 +225,13 @@ public final class DenseMatrix implements AutoCloseable {
         return out;
     }
 
-    /** Bytes of off-heap memory held. */
+    /** Bytes of off-heap memory held (after {@link #close}, what it held). */
     public long byteSize() { return data.byteSize(); }
 
     /**
-     * Frees the memory (a view frees nothing). Closing again does nothing; any other use after closing
-     * throws {@link IllegalStateException}.
+     * Frees the memory (a view frees nothing). Closing again does nothing; after closing, reading or changing
+     * an entry throws {@link IllegalStateException} (so does reading a view or segment handed out before, or one
+     * {@link #columns} makes), while the shape and {@link #byteSize()} (what it held) still answer.
      */
     @Override
     public synchronized void close() {
