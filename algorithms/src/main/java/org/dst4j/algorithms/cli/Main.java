@@ -193,7 +193,12 @@ public final class Main {
         return switch (command) {
             case "predict" -> "try less data (--limit-test)";
             case "export" -> "the model is too large for this memory";
-            default -> "try fewer neurons or connections (--hidden, --epsilon, --density) or less data (--limit-train)";
+            // each command's own size options: --density and --epsilon were named to commands that refuse them
+            case "set", "quickselection" -> "try fewer neurons or connections (--hidden, --epsilon) or less data (--limit-train)";
+            case "freetickets", "neurotrails" -> "try fewer neurons or connections (--hidden, --density) or less data (--limit-train)";
+            case "spacenet" -> "try fewer neurons or connections (--hidden, --connections) or less data (--limit-train)";
+            case "bench" -> "try smaller networks or data (--sizes, --features, --train; kernels: --size, --density, --batch)";
+            default -> "try a smaller run";
         };
     }
 

@@ -74,9 +74,16 @@ class MoreCommandChecksTest {
             assertThat(o.code()).as(o.err()).isEqualTo(1);
             String last = o.err().lines().reduce((a, b) -> b).orElseThrow();
             assertThat(last).startsWith("dst4j set: out of memory (dst4j's off-heap limit (-Ddst4j.maxOffHeap, OffHeap.setLimit) of 1.0 MB reached: ")
-                    .contains("raise the limit (java -Ddst4j.maxOffHeap=2g -jar dst4j.jar ...)");
+                    .contains("raise the limit (java -Ddst4j.maxOffHeap=2g -jar dst4j.jar ...)")
+                    .endsWith("or try fewer neurons or connections (--hidden, --epsilon) or less data (--limit-train)");
             assertThat(o.err()).doesNotContain("Exception").doesNotContain("\tat ");
             assertThat(dir.resolve("big")).doesNotExist();
+            // Each command's own size options (--density and --epsilon were named to commands that refuse them).
+            var sn = run("spacenet", "--data", csv, "--tasks", "1", "--hidden", "4000,4000", "--connections", "100,100,10", "--epochs", "1", "--threads", "1", "--no-baselines",
+                    "--out", dir.resolve("big-sn").toString());
+            assertThat(sn.code()).as(sn.err()).isEqualTo(1);
+            assertThat(sn.err().lines().reduce((a, b) -> b).orElseThrow()).startsWith("dst4j spacenet: out of memory (")
+                    .endsWith("or try fewer neurons or connections (--hidden, --connections) or less data (--limit-train)");
             // predict cannot train a smaller network: its advice is the data it scores.
             Path model = dir.resolve("small-model");
             org.dst4j.runtime.memory.OffHeap.setLimit(Long.MAX_VALUE);
