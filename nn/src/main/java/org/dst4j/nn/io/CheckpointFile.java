@@ -284,10 +284,25 @@ public final class CheckpointFile {
         java.util.Objects.requireNonNull(name, "name");
         if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) throw new IOException("checkpoints need a little-endian machine");
         byte[] all;
-        boolean more;
+        int size = 0;
+        boolean more = false;
         try {
-            all = in.readNBytes(MAX_STREAM);
-            more = in.read() >= 0;
+            // A file's stream tells its length: one array of it (and a byte to see the end), not a doubling series.
+            all = new byte[(int) Math.max(1 << 16, Math.min(MAX_STREAM, in.available() + 1L))];
+            // In reads of at most 1 MB: a file's stream read the whole model in one call, through a temporary direct buffer
+            // of the model's size that the JDK then keeps for the thread (40 MB of native memory per thread for a 40 MB model).
+            while (true) {
+                if (size == all.length) {
+                    if (size == MAX_STREAM) {
+                        more = in.read() >= 0;
+                        break;
+                    }
+                    all = java.util.Arrays.copyOf(all, (int) Math.min(MAX_STREAM, 2L * size));
+                }
+                int got = in.read(all, size, Math.min(all.length - size, 1 << 20));
+                if (got < 0) break;
+                size += got;
+            }
         } catch (java.io.InterruptedIOException | java.nio.channels.ClosedByInterruptException e) {
             throw AtomicFiles.interrupted(name, e);
         } catch (IOException e) {
@@ -295,12 +310,14 @@ public final class CheckpointFile {
             throw new IOException(name + ": cannot read: " + e.getMessage(), e);
         }
         if (more) throw new IOException(name + ": larger than " + MAX_STREAM + " bytes; read a file this large from its path");
+        byte[] bytes = all;
+        long length = size;
         return index(new Reader((b, at) -> {
-            if (at >= all.length) return -1;
-            int n = (int) Math.min(b.remaining(), all.length - at);
-            b.put(all, (int) at, n);
+            if (at >= length) return -1;
+            int n = (int) Math.min(b.remaining(), length - at);
+            b.put(bytes, (int) at, n);
             return n;
-        }, all.length, name), null);
+        }, length, name), null);
     }
 
     // Java arrays hold at most a little under 2^31 bytes.
