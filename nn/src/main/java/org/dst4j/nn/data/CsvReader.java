@@ -215,6 +215,9 @@ public final class CsvReader {
     private static boolean isHeader(String[] cells) {
         int numbers = 0;
         for (String c : cells) {
+            // Values that are no plain decimals are still no names: a first row of NaNs, or a space-separated line read as
+            // one cell, was skipped as a header (a sample lost, or "no data rows after the header").
+            if (!parses(c) && (nonFinite(c.strip()) || spaced(c.strip()))) return false;
             if (!parses(c)) continue;
             if (!c.strip().equals(Integer.toString(numbers))) return false;
             numbers++;
@@ -224,6 +227,16 @@ public final class CsvReader {
 
     private static boolean parses(String cell) {
         return plainDecimal(cell.strip());
+    }
+
+    private static boolean nonFinite(String s) {
+        return s.equalsIgnoreCase("nan") || s.matches("[+-]?(?i:inf|infinity)");
+    }
+
+    // Numbers separated by spaces (np.savetxt's default), which are no separator here.
+    private static boolean spaced(String s) {
+        String[] words = s.split("\\s+");
+        return words.length > 1 && Arrays.stream(words).allMatch(CsvReader::plainDecimal);
     }
 
     /**
@@ -255,11 +268,9 @@ public final class CsvReader {
         String s = cell.strip();
         String at = source + ": line " + line + ", column " + (column + 1) + ": '" + DataFormatException.shown(s) + "'";
         if (!plainDecimal(s)) {
-            if (s.equalsIgnoreCase("nan") || s.matches("[+-]?(?i:inf|infinity)")) throw new DataFormatException(at + " is not finite");
+            if (nonFinite(s)) throw new DataFormatException(at + " is not finite");
             // np.savetxt's default separator, in a file of one column (as predict --input reads features alone): say which count.
-            String[] words = s.split("\\s+");
-            boolean spaced = words.length > 1 && Arrays.stream(words).allMatch(CsvReader::plainDecimal);
-            throw new DataFormatException(at + " is not a number" + (spaced ? " (separators are ',', ';' or tab; this line is separated by spaces)" : ""));
+            throw new DataFormatException(at + " is not a number" + (spaced(s) ? " (separators are ',', ';' or tab; this line is separated by spaces)" : ""));
         }
         double v = Double.parseDouble(s);
         // Features are stored as 32-bit floats: 1e40 would become Infinity there and surface as a diverged loss.

@@ -306,7 +306,17 @@ class CsvNpyReaderTest {
         // np.savetxt's default, space-separated, read as one column of features: named as such (it was "is not a number").
         Path spaced = Files.writeString(dir.resolve("spaced.txt"), "1.5e-01 2.5e-01\n3.5e-01 4.5e-01\n");
         assertThatThrownBy(() -> DataSources.unlabeled(spaced)).isInstanceOf(DataFormatException.class)
-                .hasMessage(spaced + ": line 2, column 1: '3.5e-01 4.5e-01' is not a number (separators are ',', ';' or tab; this line is separated by spaces)");
+                .hasMessage(spaced + ": line 1, column 1: '1.5e-01 2.5e-01' is not a number (separators are ',', ';' or tab; this line is separated by spaces)");
+        Path one = Files.writeString(dir.resolve("one.txt"), "1.5e-01 2.5e-01\n");
+        assertThatThrownBy(() -> DataSources.unlabeled(one)).isInstanceOf(DataFormatException.class)
+                .hasMessageContaining("line 1, column 1: '1.5e-01 2.5e-01' is not a number (separators are ',', ';' or tab");
+        // A first row of NaNs was skipped as a header, every later sample moved up one: refused as NaN elsewhere is.
+        Path nan = Files.writeString(dir.resolve("nan.csv"), "nan,nan\n1,2\n");
+        assertThatThrownBy(() -> DataSources.unlabeled(nan)).isInstanceOf(DataFormatException.class)
+                .hasMessage(nan + ": line 1, column 1: 'nan' is not finite");
+        try (Dataset named = DataSources.unlabeled(Files.writeString(dir.resolve("named.csv"), "a,b\n1,2\n"))) {
+            assertThat(named.samples()).as("a header of names is still one").isEqualTo(1);
+        }
         Path cells = Files.writeString(dir.resolve("cells.csv"), "1,2,0\n3,\u001b[2J" + "9".repeat(100) + "x,1\n");
         assertThatThrownBy(() -> CsvReader.read("c", cells, "last", 0)).isInstanceOf(DataFormatException.class)
                 .hasMessageStartingWith(cells + ": line 2, column 2: '\\x1b[2J999")
