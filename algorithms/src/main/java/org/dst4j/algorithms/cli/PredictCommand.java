@@ -53,8 +53,9 @@ final class PredictCommand implements Command {
             if (!heldOut) {
                 // Data with a test set of its own: the training files are not read.
                 try (Dataset test = testForModel(o, c, model)) {
-                    warnIfOutOfScale(test, c, o.given("test-data") ? "--test-data " + o.path("test-data") : "the test set " + test.name());
-                    return report(output, test, c);
+                    String what = o.given("test-data") ? "--test-data " + o.path("test-data") : "the test set " + test.name();
+                    warnIfOutOfScale(test, c, what);
+                    return report(output, test, c, what);
                 }
             }
             // Data of another shape is the mistake to name, before its labels and the split check, which would blame the seed.
@@ -72,7 +73,8 @@ final class PredictCommand implements Command {
                                 + what + " was trained (the training samples differ); give the file, --seed, --test-fraction and --limit-train of that run");
                     }
                 }
-                return report(output, data.test(), c);
+                // the split's own numbering, which the output's index column follows too
+                return report(output, data.test(), c, "the test split held out of --data " + o.path("data"));
             }
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage());
@@ -214,13 +216,13 @@ final class PredictCommand implements Command {
 
     // An ensemble's members and a multi-head model's heads are scored too, with how much they differ: what a study of
     // an ensemble (one put together by hand, say) asks next. Their probabilities' mean is the model's, bit for bit.
-    private static int report(Path output, Dataset test, Classifier c) throws UserException, IOException {
+    private static int report(Path output, Dataset test, Classifier c, String what) throws UserException, IOException {
         List<float[]> parts = switch (c) {
             case EnsembleClassifier e -> e.memberProbabilities(test);
             case MultiHeadClassifier m -> m.headProbabilities(test);
             default -> null;
         };
-        int code = report(output, test, parts == null ? c.predictProbabilities(test) : EnsembleMetrics.average(parts), c.classes());
+        int code = report(output, test, parts == null ? c.predictProbabilities(test) : EnsembleMetrics.average(parts), c.classes(), what);
         if (parts != null) summaryStream(output).println(partsLine(EnsembleMetrics.of(parts, test.labels(), c.classes()), c instanceof MultiHeadClassifier ? "heads" : "members"));
         return code;
     }
@@ -241,9 +243,9 @@ final class PredictCommand implements Command {
                 EnsembleMetrics.meanOffDiagonal(m.kl()));
     }
 
-    private static int report(Path output, Dataset test, float[] probs, int k) throws UserException, IOException {
+    private static int report(Path output, Dataset test, float[] probs, int k, String what) throws UserException, IOException {
         int[] labels = test.labels();
-        requireScored(probs, k, test, test.name());
+        requireScored(probs, k, test, what);
         EnsembleMetrics.Scores scores;
         try {
             scores = EnsembleMetrics.Scores.of(probs, labels, k, EnsembleMetrics.ECE_BINS);

@@ -51,8 +51,9 @@ final class Progress {
         line(text);
         if (!warnedTest && Double.isNaN(m.testLoss()) && Double.isFinite(m.trainLoss())) {
             warnedTest = true;
-            err.printf("warning: epoch %d's test loss and accuracy are NaN: the network overflows on some test samples (values"
-                    + " far beyond the training data's scale?); ./dst4j predict on the test data names them%n", m.epoch());
+            err.printf("warning: epoch %d's test loss is NaN (and its test accuracy counts those samples as wrong): the network"
+                    + " overflows on some test samples (values far beyond the training data's scale?); ./dst4j predict on the test data"
+                    + " names them%n", m.epoch());
         }
     }
 

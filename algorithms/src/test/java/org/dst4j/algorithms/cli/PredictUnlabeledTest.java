@@ -102,7 +102,7 @@ class PredictUnlabeledTest {
         Outcome scored = HeldOutSplitTest.run("predict", "--model", model, "--data", train.toString(), "--test-data", hugeTest.toString(),
                 "--threads", "1", "--output", out.toString());
         assertThat(scored.code()).as(scored.err()).isEqualTo(1);
-        assertThat(scored.err()).contains(": sample 3 ").contains("NaN probabilities").doesNotContain("accuracy");
+        assertThat(scored.err()).contains("dst4j predict: --test-data " + hugeTest + ": sample 3 ").contains("NaN probabilities").doesNotContain("accuracy");
         assertThat(out).doesNotExist();
     }
 
@@ -117,7 +117,7 @@ class PredictUnlabeledTest {
                 "--epochs", "2", "--threads", "1", "--out", dir.resolve("run").toString());
         assertThat(t.code()).as(t.err()).isZero();
         assertThat(t.err()).contains("test loss NaN");
-        assertThat(t.err().lines().filter(l -> l.startsWith("warning: epoch 1's test loss and accuracy are NaN: the network overflows on some test samples")))
+        assertThat(t.err().lines().filter(l -> l.startsWith("warning: epoch 1's test loss is NaN (and its test accuracy counts those samples as wrong): the network overflows on some test samples")))
                 .as(t.err()).hasSize(1);
         // a test set it does not overflow on: no warning
         Outcome plain = HeldOutSplitTest.run("set", "--data", train.toString(), "--test-data", test.toString(), "--hidden", "16", "--epsilon", "10",
