@@ -27,7 +27,12 @@ final class ExportCommand implements Command {
         Path output = output(o, model);
         try (Classifier c = PredictCommand.loadModel(model, 1)) {
             RunDirectory.writing(output);
-            ModelExport.toNpz(c, output);
+            // QuickSelection's autoencoder as its run's autoencoder.npz has it: meta said a softmax classifier of 784 classes.
+            if (InspectCommand.isAutoencoder(c) && c instanceof org.dst4j.nn.model.SparseClassifier s) {
+                ModelExport.networkToNpz(s.network(), s.standardizer(), s.header(), "autoencoder", output);
+            } else {
+                ModelExport.toNpz(c, output);
+            }
             // Written to stdout (/dev/stdout, a pipe), the archive must not be followed by this line.
             boolean stream = PredictCommand.isStream(output);
             (stream ? System.err : System.out).printf("wrote %s: %s of %s%s%n", output, describe(c), model,

@@ -81,7 +81,7 @@ final class InspectCommand implements Command {
         }
         if (isAutoencoder(c)) d.put("algorithm", "quickselection");
         d.put("inputs", c.inputs());
-        d.put("classes", c.classes());
+        d.put(isAutoencoder(c) ? "outputs" : "classes", c.classes()); // an autoencoder's outputs are its inputs again, no classes
         d.put("standardized_inputs", c.standardizer() != null);
         long connections = 0, dense = 0, biases = 0, bytes = 0;
         for (Map<String, Object> p : parts) {
@@ -184,7 +184,7 @@ final class InspectCommand implements Command {
         };
         sb.append(d.get("model")).append(": ").append(kind).append('\n');
         sb.append(String.format(Locale.ROOT, "%d inputs%s, %d %s; %s connections of %s dense (%s), %s parameters with the biases%n",
-                d.get("inputs"), (Boolean) d.get("standardized_inputs") ? " (standardized as in training)" : "", d.get("classes"),
+                d.get("inputs"), (Boolean) d.get("standardized_inputs") ? " (standardized as in training)" : "", d.getOrDefault("outputs", d.get("classes")),
                 "quickselection".equals(d.get("algorithm")) ? "outputs (the inputs reconstructed)" : "classes",
                 grouped(d.get("connections")), grouped(d.get("dense_connections")), percent((Long) d.get("connections"), (Long) d.get("dense_connections")),
                 grouped(d.get("parameters"))));

@@ -72,6 +72,18 @@ class QuickSelectionDataTest {
         assertThat(predicted.code()).isEqualTo(1);
         assertThat(predicted.err()).startsWith("dst4j predict: --model " + out.resolve("checkpoint.dst4j") + " is a QuickSelection autoencoder");
         assertThat(dir.resolve("p.csv")).doesNotExist();
+        // exported and inspected as one too: meta said a softmax classifier of 5 classes, inspect --json "classes": 5
+        Path npz = dir.resolve("ae.npz");
+        assertThat(run("export", "--model", out.resolve("checkpoint.dst4j").toString(), "--output", npz.toString()).code()).isZero();
+        String meta = null;
+        try (var zip = new java.util.zip.ZipInputStream(Files.newInputStream(npz))) {
+            for (var e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
+                if (e.getName().equals("meta.npy")) meta = new String(zip.readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1).replace("\0", ""); // '<U': UTF-32
+            }
+        }
+        assertThat(meta).contains("\"model\":\"autoencoder\"").contains("\"outputs\":5").contains("\"combine\":\"none\"").doesNotContain("softmax");
+        String json = org.dst4j.algorithms.Printed.stdout(() -> assertThat(run("inspect", "--model", out.resolve("checkpoint.dst4j").toString(), "--json").code()).isZero());
+        assertThat(json).contains("\"outputs\":5").doesNotContain("\"classes\"");
         Files.delete(out.resolve("checkpoint.dst4j")); // as a run killed in its first epoch leaves it
         assertThat(run("quickselection", "--resume", out.toString(), "--data", table).err()).isEqualTo("dst4j quickselection: --resume " + out
                 + ": no checkpoint.dst4j there (a run stopped before its first epoch ended: start it again, with --overwrite)");
