@@ -153,6 +153,11 @@ final class RunDirectory {
         if (o.given("out") || o.flag("overwrite")) {
             // --overwrite sets aside only this command's files: another command's run would stay, mixed with this one.
             String other = otherRun(out, outputs);
+            if (other != null && other.startsWith("a stopped ")) {
+                String owner = other.substring("a stopped ".length(), other.indexOf(" run ("));
+                throw new UsageException("--out " + out + " holds " + other + ", which " + o.command() + " would replace: continue it with "
+                        + owner + " --resume " + out + ", or give another --out (--overwrite replaces only a " + o.command() + " run)");
+            }
             if (other != null) {
                 throw new UsageException("--out " + out + " holds " + other + ", which " + o.command() + " does not write: --overwrite"
                         + " would leave it beside this run; give another --out");
@@ -216,7 +221,8 @@ final class RunDirectory {
                 if (!Files.exists(next) || (Files.isDirectory(next) && earlierOutputs(next, outputs).isEmpty() && otherRun(next, outputs) == null)) {
                     if (!claimed(next, outputs)) continue; // another run writes there now
                     // A stopped run there is likelier to be continued than started again beside it.
-                    String what = earlier.isEmpty() && otherRun(out, outputs) == null ? "a run under way"
+                    String other = otherRun(out, outputs);
+                    String what = other != null ? other : earlier.isEmpty() ? "a run under way"
                             : outputs.resumable(out) ? "a stopped run (continue it with --resume " + out + ")" : "an earlier run";
                     System.err.println("note: " + out + " holds " + what + "; writing this one to " + next + " (--out DIR chooses)");
                     return next;
@@ -444,7 +450,29 @@ final class RunDirectory {
                 most = all.size();
             }
         }
-        return command == null ? null : "a " + command + " run (" + names(named) + ")";
+        if (command == null) {
+            String stopped = checkpointOf(dir, outputs);
+            return stopped == null ? null : "a stopped " + stopped + " run (its " + outputs.checkpoint() + ")";
+        }
+        return "a " + command + " run (" + names(named) + ")";
+    }
+
+    // set, quickselection, spacenet and freetickets all keep a checkpoint.dst4j beside a metrics.jsonl: by names alone a
+    // stopped run of one was another's own, and --overwrite deleted it. The checkpoint's provenance says whose it is.
+    private static String checkpointOf(Path dir, Outputs outputs) {
+        String mine = null;
+        for (var e : commandOutputs().entrySet()) if (e.getValue() == outputs) mine = e.getKey();
+        if (mine == null || outputs.checkpoint() == null) return null;
+        Path file = dir.resolve(outputs.checkpoint());
+        if (!Files.isRegularFile(file)) return null;
+        try (org.dst4j.nn.io.CheckpointFile.Index ix = org.dst4j.nn.io.CheckpointFile.open(file)) {
+            if (ix.header().get("provenance") instanceof java.util.Map<?, ?> p && p.get("algorithm") instanceof String a && !a.startsWith(mine)) {
+                for (String command : commandOutputs().keySet()) if (a.startsWith(command)) return command;
+            }
+        } catch (IOException | RuntimeException e) {
+            // unreadable or no checkpoint of this project's: the command's own checks name it
+        }
+        return null;
     }
 
     private static String names(List<Path> paths) {

@@ -130,6 +130,27 @@ class RunDirectoryTest {
     // --overwrite set aside only the command's own files: set --overwrite into a FreeTickets run replaced its metrics.jsonl
     // and left its members, so the directory held two runs (and predict took it for the ensemble); bench, which shares
     // no file name with the others, wrote into a SET run without even --overwrite.
+    // set, quickselection, spacenet and freetickets each keep checkpoint.dst4j beside metrics.jsonl: a stopped SpaceNet run
+    // was set's own by its names, so set --overwrite deleted it (and set --out advised set --resume, which refused it).
+    @Test
+    void aStoppedRunOfAnotherCommandIsKnownByItsCheckpoint(@TempDir Path dir) throws Exception {
+        Path run = Files.createDirectories(dir.resolve("run"));
+        org.dst4j.nn.io.CheckpointFile.write(run.resolve("checkpoint.dst4j"),
+                java.util.Map.of("provenance", java.util.Map.of("algorithm", "spacenet")), java.util.List.of());
+        Files.writeString(run.resolve("metrics.jsonl"), "");
+        for (String[] extra : new String[][] {{}, {"--overwrite"}}) {
+            var o = HeldOutSplitTest.run(CommandValidationTest.concat(new String[] {"set", "--out", run.toString(), "--epochs", "1"}, extra));
+            assertThat(o.code()).as(o.err()).isEqualTo(2);
+            assertThat(o.err()).isEqualTo("dst4j set: --out " + run + " holds a stopped spacenet run (its checkpoint.dst4j), which set would replace:"
+                    + " continue it with spacenet --resume " + run + ", or give another --out (--overwrite replaces only a set run)");
+        }
+        assertThat(names(run)).containsExactly("checkpoint.dst4j", "metrics.jsonl");
+        assertThat(HeldOutSplitTest.run("quickselection", "--resume", run.toString()).err())
+                .isEqualTo("dst4j quickselection: --resume " + run + " holds a stopped spacenet run (its checkpoint.dst4j), not a quickselection run");
+        // its own command still takes it
+        assertThat(RunDirectory.otherRun(run, SpaceNetCommand.OUTPUTS)).isNull();
+    }
+
     @Test
     void anotherCommandsRunIsRefusedEvenWithOverwrite(@TempDir Path dir) throws Exception {
         Path run = Files.createDirectories(dir.resolve("run"));
