@@ -208,8 +208,7 @@ public final class NeuroTrails {
         double epsilon = split.epsilon(), headEpsilon = split.headEpsilon();
         Standardizer std = standardize ? Standardizer.fit(data.train()) : null;
         Checkpoint ck = new Checkpoint(out, cfg, standardize, compare, provenance(cfg, data), from);
-        if (from != null) ck.clean(from.epochsDone());
-        else ck.delete(); // an earlier run's, left by a stop: kept until this run's first save, a resume would have continued it
+        if (from == null) ck.delete(); // an earlier run's, left by a stop: kept until this run's first save, a resume would have continued it
         List<Row> rows = new ArrayList<>();
         List<Long> partConnections = new ArrayList<>(); // backbone, then each head
         EnsembleMetrics test;
@@ -220,6 +219,9 @@ public final class NeuroTrails {
             Sgd opt = new Sgd(cfg.momentum(), cfg.weightDecay());
             RngStreams rng = new RngStreams(cfg.seed());
             try (MultiHeadMlp net = from == null ? newNetwork(cfg, sizes, split, rng) : ck.network(opt, from, sizes)) {
+                // Only once the log and the epoch's parts have been read: a resume refused (a log cut short, a part missing)
+                // had already deleted the parts of the epoch it names, and nothing could continue the run then.
+                if (from != null) ck.clean(from.epochsDone());
                 net.headInputDropout(cfg.headInputDropout(), rng.stream("head-input-dropout").nextLong());
                 Trainer.State state = FreeTickets.dstState(cfg.seed());
                 long[] before = new long[2]; // the FLOPs the network had spent when it was loaded (its counters start at 0)

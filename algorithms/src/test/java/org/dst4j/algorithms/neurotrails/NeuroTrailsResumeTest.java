@@ -197,7 +197,16 @@ class NeuroTrailsResumeTest {
             Files.writeString(state, saved.replace("\"epochs_done\":1", "\"epochs_done\":7"));
             assertThatThrownBy(() -> NeuroTrails.resume(run, data, 1, null)).isInstanceOf(IOException.class)
                     .hasMessageContaining(state.toString()).hasMessageContaining("field 'epochs_done': 7 is not in [1, 3]");
+            // A count the log disagrees with is refused before anything is cleaned: the refusal had deleted epoch 1's parts and
+            // rewritten the manifest to name epoch 2's, which do not exist, so nothing could continue the run.
+            Files.writeString(state, saved.replace("\"epochs_done\":1", "\"epochs_done\":2"));
+            assertThatThrownBy(() -> NeuroTrails.resume(run, data, 1, null)).isInstanceOf(IOException.class);
+            assertThat(checkpoint.resolve("backbone-1.dst4j")).exists();
+            assertThat(checkpoint.resolve("head-1-1.dst4j")).exists();
             Files.writeString(state, saved);
+            try (org.dst4j.nn.model.MultiHeadClassifier c = org.dst4j.nn.model.MultiHeadClassifier.load(checkpoint, 1)) {
+                assertThat(c.manifest()).containsEntry("backbone", "backbone-1.dst4j");
+            }
             Files.delete(run.resolve(NeuroTrails.CHECKPOINT_DIR).resolve("head-2-1.dst4j"));
             assertThatThrownBy(() -> NeuroTrails.resume(run, data, 1, null)).isInstanceOf(IOException.class)
                     .hasMessageContaining("head-2-1.dst4j: missing");
