@@ -305,7 +305,11 @@ public final class Main {
             cmd.add(cp);
             cmd.add(Main.class.getName());
             cmd.addAll(List.of(args));
-            Process p = new ProcessBuilder(cmd).inheritIO().directory(new File(".").getAbsoluteFile()).start();
+            ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO().directory(new File(".").getAbsoluteFile());
+            // Their options are in `given` already, less the agents: passed on again through the environment, a debugger's
+            // agent in the child bound the parent's port, and the child died before running anything.
+            pb.environment().keySet().removeAll(List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS"));
+            Process p = pb.start();
             // A signal that ends this JVM (kill, a job scheduler's TERM) must end the run too: the child
             // otherwise went on training, orphaned, writing into --out.
             try {
@@ -325,7 +329,7 @@ public final class Main {
                 return 130;
             }
             return p.waitFor();
-        } catch (Exception e) {
+        } catch (Exception | Error e) { // an Error too: a process launch mechanism the JDK refuses (-Djdk.lang.Process.launchMechanism)
             return null;
         }
     }

@@ -155,6 +155,32 @@ class MoreCommandChecksTest {
         }
     }
 
+    // A plain `java -cp` start (as `java -jar`) re-launches itself with the Vector module. A debugger agent given through
+    // JAVA_TOOL_OPTIONS reached the child twice, by the environment too: it bound the parent's port, and the child died
+    // before running anything (exit 2, nothing done).
+    @Test
+    void anAgentInJavaToolOptionsIsNotStartedAgainInTheRelaunchedJvm() throws Exception {
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        java.util.List<String> cmd = java.util.List.of(ProcessHandle.current().info().command().orElseThrow(), "-cp",
+                System.getProperty("java.class.path"), Main.class.getName(), "info");
+        Path out = dir.resolve("child.out");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
+        for (String v : new String[] {"_JAVA_OPTIONS", "JDK_JAVA_OPTIONS"}) pb.environment().remove(v);
+        pb.environment().put("JAVA_TOOL_OPTIONS", "-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=127.0.0.1:" + port);
+        Process child = pb.start();
+        try {
+            assertThat(child.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            String printed = Files.readString(out);
+            assertThat(child.exitValue()).as(printed).isZero();
+            assertThat(printed).contains("vector api:  jdk.incubator.vector present").doesNotContain("bind failed");
+        } finally {
+            child.destroyForcibly();
+        }
+    }
+
     @Test
     void evaluatingNeedsAsManyTrainingSamplesAsClasses() throws Exception {
         StringBuilder sb = new StringBuilder();
