@@ -31,6 +31,8 @@ import org.dst4j.runtime.sparse.CsrMatrix;
  * written, so the same model always gives the same bytes.
  */
 public final class ModelFile {
+    private static final java.util.regex.Pattern LAYER_TENSOR = java.util.regex.Pattern.compile("layer\\.(\\d{1,9})\\..*");
+
     /** The header's {@code format} field, checked on load. */
     public static final String FORMAT = "dst4j-mlp";
 
@@ -268,6 +270,16 @@ public final class ModelFile {
                     std = new Standardizer(floats(ix, "standardizer.mean"), floats(ix, "standardizer.std"));
                     int features = std.mean().length;
                     if (features != sizes[0]) throw new IllegalArgumentException("standardizer has " + features + " features, the network " + sizes[0] + " inputs");
+                }
+                // A header naming fewer layers than the file holds (network.sizes cut short by hand) loaded as another
+                // network, its last layers ignored: save never writes such a file, so it is refused.
+                for (String name : ix.names()) {
+                    java.util.regex.Matcher m = LAYER_TENSOR.matcher(name);
+                    if ((m.matches() && Long.parseLong(m.group(1)) >= sizes.length - 1)
+                            || (name.startsWith("standardizer.") && !name.equals("standardizer.mean") && !name.equals("standardizer.std"))) {
+                        throw new IllegalArgumentException("tensor '" + name + "' belongs to no part of the " + (sizes.length - 1)
+                                + "-layer network the header describes (file edited?)");
+                    }
                 }
                 ix.verifyUnread();
                 return new Loaded(SparseMlp.of(cfg, layers, Json.getLong(nh, "dropout_seed")), std, h);

@@ -250,12 +250,14 @@ public final class MultiHeadClassifier implements Classifier {
         }
         ModelFile.Loaded b = ModelFile.load(EnsembleClassifier.part(dir, file, "backbone", backboneName), null);
         List<SparseMlp> hs = new ArrayList<>();
-        java.util.Set<String> seen = new java.util.HashSet<>();
+        java.util.Set<Path> seen = new java.util.HashSet<>();
         try {
             for (Object name : names) {
                 if (!(name instanceof String s)) throw new IOException(file + ": field 'heads': expected file names, got " + name);
-                if (!seen.add(s)) throw new IOException(file + ": field 'heads': " + s + " is listed twice");
-                hs.add(ModelFile.load(EnsembleClassifier.part(dir, file, "heads", s), null).net());
+                Path head = EnsembleClassifier.part(dir, file, "heads", s);
+                // By the file, as the ensemble's members: "head-1.dst4j/" beside "head-1.dst4j" was one head loaded twice.
+                if (!seen.add(head)) throw new IOException(file + ": field 'heads': " + s + " is listed twice");
+                hs.add(ModelFile.load(head, null).net());
             }
             return new Loaded(new MultiHeadMlp(b.net(), hs), b.standardizer(), m);
         } catch (IOException | RuntimeException | Error e) {

@@ -172,5 +172,38 @@ class HandEditedModelTest {
         assertThat(Files.readString(manifest)).isNotEqualTo(json);
         assertThatThrownBy(() -> MultiHeadClassifier.load(mh, 1)).isInstanceOf(IOException.class)
                 .hasMessage(manifest + ": field 'heads': head-1.dst4j is listed twice");
+        // the same file under another spelling: compared by the file, as an ensemble's members are
+        Files.writeString(manifest, json.replace("\"head-2.dst4j\"", "\"head-1.dst4j/\""));
+        assertThatThrownBy(() -> MultiHeadClassifier.load(mh, 1)).isInstanceOf(IOException.class)
+                .hasMessage(manifest + ": field 'heads': head-1.dst4j/ is listed twice");
+    }
+
+    @Test
+    void aLayerTheHeaderDoesNotDescribeIsRefused() throws IOException {
+        // A header whose network.sizes were cut short loaded as a smaller network, its last layers ignored.
+        Path file = saved();
+        try (CheckpointFile.Checkpoint ck = CheckpointFile.read(file); Arena arena = Arena.ofConfined()) {
+            List<Tensor> tensors = new ArrayList<>();
+            for (String n : ck.names()) {
+                Tensor t = ck.tensor(n);
+                MemorySegment copy = arena.allocate(Math.max(1, t.data().byteSize())).asSlice(0, t.data().byteSize());
+                copy.copyFrom(t.data());
+                tensors.add(new Tensor(n, t.dtype(), t.shape(), copy));
+            }
+            tensors.add(Tensor.of("layer.9.values", new float[] {1f}));
+            tensors.add(Tensor.of("standardizer.scale", new float[] {1f}));
+            Path tmp = file.resolveSibling("edited.tmp");
+            CheckpointFile.write(tmp, ck.header(), tensors);
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        assertThatThrownBy(() -> SparseClassifier.load(file, 1)).isInstanceOf(IOException.class)
+                .hasMessageContaining("tensor 'layer.9.values' belongs to no part of the").hasMessageContaining("(file edited?)");
+        edit(file, "layer.9.values", t -> null);
+        assertThatThrownBy(() -> SparseClassifier.load(file, 1)).isInstanceOf(IOException.class)
+                .hasMessageContaining("tensor 'standardizer.scale' belongs to no part of the");
+        edit(file, "standardizer.scale", t -> null);
+        try (SparseClassifier c = SparseClassifier.load(file, 1)) {
+            assertThat(c.inputs()).isEqualTo(ClassifierLifecycleTest.FEATURES);
+        }
     }
 }
