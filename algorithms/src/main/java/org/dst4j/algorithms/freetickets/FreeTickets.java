@@ -155,7 +155,37 @@ public final class FreeTickets {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         Saved saved = Saved.read(dir, threads);
         org.dst4j.algorithms.ResumeChecks.sameData(dir, saved.trainChecksum(), saved.testChecksum(), saved.provenance(), data);
+        checkMembers(dir, saved.cfg(), data);
         return run(saved.cfg(), data, saved.standardize(), dir, progress, saved);
+    }
+
+    // The members written before the stop are read from the directory as they are when the run ends. One put there from
+    // another run went into the ensemble: of another shape, a stack trace once every member had trained; of the same, an
+    // ensemble that was never this run's, its metrics credited to this one's settings.
+    private static void checkMembers(Path dir, FreeTicketsConfig cfg, DatasetSplit data) throws IOException {
+        String config = Json.write(cfg.toMap());
+        Given given = new Given(data.train().name(), data.train().checksum());
+        for (int i = 1; i <= cfg.members(); i++) {
+            Path f = dir.resolve("member-" + i + ".dst4j");
+            if (!Files.isRegularFile(f)) continue;
+            Map<String, Object> h;
+            try (org.dst4j.nn.io.CheckpointFile.Index ix = org.dst4j.nn.io.CheckpointFile.open(f)) {
+                h = ix.header();
+            }
+            Map<?, ?> want = (Map<?, ?>) header(cfg, i, given).get("provenance");
+            boolean same = h.get("training") instanceof Map<?, ?> t && t.get("config") instanceof Map<?, ?> c && config.equals(Json.write(c))
+                    && h.get("provenance") instanceof Map<?, ?> p;
+            if (same) {
+                Map<?, ?> p = (Map<?, ?>) h.get("provenance");
+                for (String key : List.of("algorithm", "seed", "member", "training_set_checksum")) {
+                    same &= String.valueOf(want.get(key)).equals(String.valueOf(p.get(key)));
+                }
+            }
+            if (!same) {
+                throw new IOException(f + ": not member " + i + " of the run in " + dir + " (its header names another run's settings, seed or"
+                        + " data): put the run's own back, or start the run again with --overwrite");
+            }
+        }
     }
 
     /**

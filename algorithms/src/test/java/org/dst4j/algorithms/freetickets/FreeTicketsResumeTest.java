@@ -130,6 +130,31 @@ class FreeTicketsResumeTest {
         }
     }
 
+    // A finished member replaced by another run's was trained beside and averaged in: of another shape it ended in a stack
+    // trace once the last member had trained, of the same shape as an ensemble that was never this run's.
+    @Test
+    void aFinishedMemberFromAnotherRunIsRefusedBeforeAnythingTrains(@TempDir Path dir) throws Exception {
+        try (DatasetSplit data = data()) {
+            Path run = dir.resolve("run"), other = dir.resolve("other");
+            stopped(config(Variant.DST, 0.1, 1), data, run, stopAfter(4)); // in member 2
+            FreeTicketsConfig seven = config(Variant.DST, 0.1, 1).withSeed(7);
+            FreeTickets.run(seven, data, true, other, null);
+            Path member = run.resolve("member-1.dst4j");
+            byte[] own = Files.readAllBytes(member);
+            Files.copy(other.resolve("member-1.dst4j"), member, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            int[] trained = {0};
+            assertThatThrownBy(() -> FreeTickets.resume(run, data, 1, new TrainingProgress() {
+                @Override public void epoch(String phase, EpochMetrics m) {
+                    trained[0]++;
+                }
+            })).isInstanceOf(IOException.class).hasMessage(member + ": not member 1 of the run in " + run + " (its header names another run's"
+                    + " settings, seed or data): put the run's own back, or start the run again with --overwrite");
+            assertThat(trained[0]).isZero();
+            Files.write(member, own);
+            assertThat(FreeTickets.resume(run, data, 1, null).test().members()).hasSize(2);
+        }
+    }
+
     @Test
     void dstStoppedAtEveryEpochThenResumedEndsAsTheWholeRun(@TempDir Path dir) throws Exception {
         // Stopped after 3 epochs, the checkpoint is member 1's last epoch: the resumed run goes on with member 2.
