@@ -32,13 +32,24 @@ public final class MetricsLog implements AutoCloseable {
     /**
      * Reopens for a resumed run: keeps only the records whose {@code epoch} is at most {@code lastEpoch}
      * (rewritten atomically), so lines written after the last checkpoint are not duplicated.
+     *
+     * @throws IOException if those records are not epochs 1 to {@code lastEpoch}, one each, in order (the file was cut or
+     *     edited: the run would end with a learning curve missing its first epochs), or the file cannot be read or written
      */
     public static MetricsLog resume(Path file, long lastEpoch) throws IOException {
         StringBuilder kept = new StringBuilder();
+        long expected = 1;
         if (Files.exists(file)) {
             for (Map<String, Object> r : readAll(file)) {
-                if (r.get("epoch") instanceof Number n && n.longValue() <= lastEpoch) kept.append(Json.write(r)).append('\n');
+                if (!(r.get("epoch") instanceof Number n) || n.longValue() > lastEpoch) continue;
+                if (n.longValue() != expected) break;
+                kept.append(Json.write(r)).append('\n');
+                expected++;
             }
+        }
+        if (expected != lastEpoch + 1) {
+            throw new IOException(file + ": " + (expected == 1 ? "no record of epoch 1" : "epochs 1 to " + (expected - 1) + " only")
+                    + ", but the run's checkpoint counts " + lastEpoch + " (file cut or edited?)");
         }
         return reopen(file, kept.toString());
     }
