@@ -193,7 +193,10 @@ public final class Json {
                     col++;
                 }
             }
-            String found = i < s.length() ? "'" + s.charAt(i) + "'" : "end of input";
+            // A control character (a newline in a hand-edited string, an escape code) named, not printed: it broke the one-line error.
+            char c = i < s.length() ? s.charAt(i) : 0;
+            String found = i >= s.length() ? "end of input" : c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)
+                    ? String.format("U+%04X", (int) c) : "'" + c + "'";
             return new IllegalArgumentException("JSON: expected " + expected + " at offset " + i + " (line " + line + ", column " + col + "), found " + found);
         }
 

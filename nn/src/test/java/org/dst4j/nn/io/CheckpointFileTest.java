@@ -179,6 +179,9 @@ class CheckpointFileTest {
         assertThat(Json.write(0.1f)).isEqualTo("0.1");
         assertThatThrownBy(() -> Json.parse("{\"a\": [1, 2,]}")).hasMessageContaining("offset 12").hasMessageContaining("column 13");
         assertThatThrownBy(() -> Json.parse("{\"a\":1} x")).hasMessageContaining("expected end of input");
+        // a control character is named, not printed: a newline in a hand-edited string broke the one-line error
+        assertThatThrownBy(() -> Json.parse("{\"a\": \"x\ny\"}")).hasMessageEndingWith("found U+000A").satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+        assertThatThrownBy(() -> Json.parse("{\"a\": \u001b}")).hasMessageEndingWith("found U+001B");
     }
 
     @Test
