@@ -46,16 +46,21 @@ class HandEditedModelTest {
 
     // Rewrites one tensor of the file, checksums recomputed; a change to null drops the tensor.
     static void edit(Path file, String name, UnaryOperator<Tensor> change) throws IOException {
+        rewrite(file, tensors -> tensors.replaceAll(t -> t.name().equals(name) ? change.apply(t) : t));
+    }
+
+    // Rewrites the file with its tensors changed by `change` (a null element is dropped), checksums recomputed.
+    static void rewrite(Path file, java.util.function.Consumer<List<Tensor>> change) throws IOException {
         try (CheckpointFile.Checkpoint ck = CheckpointFile.read(file); Arena arena = Arena.ofConfined()) {
             List<Tensor> tensors = new ArrayList<>();
             for (String n : ck.names()) {
                 Tensor t = ck.tensor(n);
                 MemorySegment copy = arena.allocate(Math.max(1, t.data().byteSize())).asSlice(0, t.data().byteSize());
                 copy.copyFrom(t.data());
-                Tensor own = new Tensor(n, t.dtype(), t.shape(), copy);
-                Tensor kept = n.equals(name) ? change.apply(own) : own;
-                if (kept != null) tensors.add(kept);
+                tensors.add(new Tensor(n, t.dtype(), t.shape(), copy));
             }
+            change.accept(tensors);
+            tensors.removeIf(java.util.Objects::isNull);
             Path tmp = file.resolveSibling("edited.tmp");
             CheckpointFile.write(tmp, ck.header(), tensors);
             Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
@@ -182,20 +187,10 @@ class HandEditedModelTest {
     void aLayerTheHeaderDoesNotDescribeIsRefused() throws IOException {
         // A header whose network.sizes were cut short loaded as a smaller network, its last layers ignored.
         Path file = saved();
-        try (CheckpointFile.Checkpoint ck = CheckpointFile.read(file); Arena arena = Arena.ofConfined()) {
-            List<Tensor> tensors = new ArrayList<>();
-            for (String n : ck.names()) {
-                Tensor t = ck.tensor(n);
-                MemorySegment copy = arena.allocate(Math.max(1, t.data().byteSize())).asSlice(0, t.data().byteSize());
-                copy.copyFrom(t.data());
-                tensors.add(new Tensor(n, t.dtype(), t.shape(), copy));
-            }
+        rewrite(file, tensors -> {
             tensors.add(Tensor.of("layer.9.values", new float[] {1f}));
             tensors.add(Tensor.of("standardizer.scale", new float[] {1f}));
-            Path tmp = file.resolveSibling("edited.tmp");
-            CheckpointFile.write(tmp, ck.header(), tensors);
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        }
+        });
         assertThatThrownBy(() -> SparseClassifier.load(file, 1)).isInstanceOf(IOException.class)
                 .hasMessageContaining("tensor 'layer.9.values' belongs to no part of the").hasMessageContaining("(file edited?)");
         edit(file, "layer.9.values", t -> null);
