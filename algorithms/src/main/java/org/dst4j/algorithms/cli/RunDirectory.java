@@ -454,7 +454,24 @@ final class RunDirectory {
             String stopped = checkpointOf(dir, outputs);
             return stopped == null ? null : "a stopped " + stopped + " run (its " + outputs.checkpoint() + ")";
         }
+        // By names alone a stopped spacenet run (checkpoint.dst4j, metrics.jsonl) read as "a set run": its checkpoint says.
+        Path checkpoint = dir.resolve(org.dst4j.algorithms.set.SetTraining.CHECKPOINT);
+        String owner = algorithmOf(checkpoint);
+        if (owner != null && commandOutputs().get(owner) != outputs && named.contains(checkpoint)) command = owner;
         return "a " + command + " run (" + names(named) + ")";
+    }
+
+    // The command whose run wrote the checkpoint `file`, by its provenance; null when it is missing or unreadable.
+    private static String algorithmOf(Path file) {
+        if (!Files.isRegularFile(file)) return null;
+        try (org.dst4j.nn.io.CheckpointFile.Index ix = org.dst4j.nn.io.CheckpointFile.open(file)) {
+            if (ix.header().get("provenance") instanceof java.util.Map<?, ?> p && p.get("algorithm") instanceof String a) {
+                for (String command : commandOutputs().keySet()) if (a.startsWith(command)) return command;
+            }
+        } catch (IOException | RuntimeException e) {
+            // not a checkpoint of this project's: named by the file names
+        }
+        return null;
     }
 
     // set, quickselection, spacenet and freetickets all keep a checkpoint.dst4j beside a metrics.jsonl: by names alone a
@@ -463,16 +480,8 @@ final class RunDirectory {
         String mine = null;
         for (var e : commandOutputs().entrySet()) if (e.getValue() == outputs) mine = e.getKey();
         if (mine == null || outputs.checkpoint() == null) return null;
-        Path file = dir.resolve(outputs.checkpoint());
-        if (!Files.isRegularFile(file)) return null;
-        try (org.dst4j.nn.io.CheckpointFile.Index ix = org.dst4j.nn.io.CheckpointFile.open(file)) {
-            if (ix.header().get("provenance") instanceof java.util.Map<?, ?> p && p.get("algorithm") instanceof String a && !a.startsWith(mine)) {
-                for (String command : commandOutputs().keySet()) if (a.startsWith(command)) return command;
-            }
-        } catch (IOException | RuntimeException e) {
-            // unreadable or no checkpoint of this project's: the command's own checks name it
-        }
-        return null;
+        String owner = algorithmOf(dir.resolve(outputs.checkpoint()));
+        return owner == null || owner.equals(mine) ? null : owner;
     }
 
     private static String names(List<Path> paths) {

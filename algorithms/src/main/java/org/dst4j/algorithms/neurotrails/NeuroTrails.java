@@ -483,7 +483,7 @@ public final class NeuroTrails {
             Path file = dir.resolve(CHECKPOINT);
             if (!Files.isRegularFile(file)) {
                 throw new IOException(dir + ": " + (Files.isRegularFile(dir.resolve(FreeTickets.CHECKPOINT))
-                        ? "no " + CHECKPOINT + " there (it holds " + FreeTickets.CHECKPOINT + ", the checkpoint of a freetickets, set or quickselection run: that command's --resume continues it)"
+                        ? "no " + CHECKPOINT + " there (it holds " + FreeTickets.CHECKPOINT + ", the checkpoint of a freetickets, set, quickselection or spacenet run: that command's --resume continues it)"
                         : org.dst4j.algorithms.ResumeChecks.noCheckpoint(dir, CHECKPOINT, METRICS)));
             }
             try {

@@ -149,6 +149,9 @@ class RunDirectoryTest {
                 .isEqualTo("dst4j quickselection: --resume " + run + " holds a stopped spacenet run (its checkpoint.dst4j), not a quickselection run");
         // its own command still takes it
         assertThat(RunDirectory.otherRun(run, SpaceNetCommand.OUTPUTS)).isNull();
+        // named by its checkpoint where the names alone pointed to set's run
+        assertThat(HeldOutSplitTest.run("neurotrails", "--resume", run.toString()).err())
+                .isEqualTo("dst4j neurotrails: --resume " + run + " holds a spacenet run (checkpoint.dst4j), not a neurotrails run");
     }
 
     @Test

@@ -173,7 +173,7 @@ class NeuroTrailsResumeTest {
             Path otherRun = Files.createDirectories(dir.resolve("other"));
             Files.writeString(otherRun.resolve(org.dst4j.algorithms.freetickets.FreeTickets.CHECKPOINT), "another command's");
             assertThatThrownBy(() -> NeuroTrails.resume(otherRun, data, 1, null)).isInstanceOf(IOException.class)
-                    .hasMessageContaining("the checkpoint of a freetickets, set or quickselection run: that command's --resume continues it");
+                    .hasMessageContaining("the checkpoint of a freetickets, set, quickselection or spacenet run: that command's --resume continues it");
 
             Path run = dir.resolve("run");
             stopped(config(1), data, false, run, stopAfter(1));
