@@ -38,6 +38,26 @@ public final class ResumeChecks {
     }
 
     /**
+     * Checks a checkpoint's {@code standardize} setting against the model file that holds its network: a resumed run fits
+     * the standardization again from the setting alone, so a setting edited in the header gave, without a word, a model
+     * trained half on standardized inputs and half on raw ones.
+     *
+     * @param file the model file the checkpoint saved the network in, with its standardizer when the run standardizes
+     * @param standardize the checkpoint's setting
+     * @throws IOException naming the file when the two disagree, or when it cannot be read
+     */
+    public static void sameStandardization(Path file, boolean standardize) throws IOException {
+        boolean held;
+        try (CheckpointFile.Index ix = CheckpointFile.open(file)) {
+            held = ix.has("standardizer.mean");
+        }
+        if (held != standardize) {
+            throw new IOException(file + ": the checkpoint's 'standardize' is " + standardize + ", but the file holds " + (held ? "a" : "no")
+                    + " standardizer (file edited?)");
+        }
+    }
+
+    /**
      * What a run directory without its checkpoint holds instead: "no checkpoint.dst4j there", and why when the directory
      * tells: the run had finished ({@code finished} is there; null for a command whose finished run keeps its
      * checkpoint), or it was killed outright in its first epoch (its log is all there is).

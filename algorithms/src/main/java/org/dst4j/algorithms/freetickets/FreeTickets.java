@@ -740,6 +740,7 @@ public final class FreeTickets {
                 }
                 Map<String, Object> p = Json.getObject(h, "provenance");
                 long train = Json.getLong(p, "data_checksum"), test = Json.getLong(p, "test_checksum");
+                org.dst4j.algorithms.ResumeChecks.sameStandardization(file, standardize);
                 return new Saved(cfg, standardize, member, epochsDone, step, Json.getLongs(t, "rng_shuffle"), Json.getLongs(t, "rng_evolution"),
                         records, flopsDone, networkFlops, seconds, selected, train, test, p);
             } catch (IllegalArgumentException e) {

@@ -516,6 +516,8 @@ public final class NeuroTrails {
                 }
                 Map<String, Object> p = Json.getObject(h, "provenance");
                 if (!"neurotrails".equals(p.get("algorithm"))) throw new IllegalArgumentException("field 'algorithm': expected \"neurotrails\", got " + p.get("algorithm"));
+                Path backbone = file.resolveSibling(Checkpoint.part("backbone", epochsDone)); // a missing one is named as the parts load
+                if (Files.isRegularFile(backbone)) org.dst4j.algorithms.ResumeChecks.sameStandardization(backbone, standardize);
                 return new Saved(cfg, standardize, compare, epochsDone, step, Json.getLongs(t, "rng_shuffle"), Json.getLongs(t, "rng_evolution"), flops,
                         seconds, rows, Json.getLong(p, "data_checksum"), Json.getLong(p, "test_checksum"), p, t);
             } catch (IllegalArgumentException e) {

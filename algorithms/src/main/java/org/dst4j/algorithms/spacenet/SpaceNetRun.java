@@ -739,6 +739,7 @@ public final class SpaceNetRun {
                 int expectedStats = phase == Phase.SPACENET ? task : tasks;
                 if (stats.size() != expectedStats) throw new IllegalArgumentException("field 'tasks': " + stats.size() + " tasks' statistics, expected " + expectedStats);
                 Map<String, Object> p = Json.getObject(h, "provenance");
+                org.dst4j.algorithms.ResumeChecks.sameStandardization(file, standardize);
                 return new Saved(cfg, standardize, baselines, phase, task, epochsDone, step, shuffle, evolution, records, seconds, acc, taskAcc,
                         List.copyOf(methods), List.copyOf(stats), Json.getLong(p, "data_checksum"), Json.getLong(p, "test_checksum"), p);
             } catch (IllegalArgumentException e) {

@@ -169,6 +169,11 @@ class SpaceNetResumeTest {
             assertThatThrownBy(() -> SpaceNetRun.resume(run, data, 1, null)).isInstanceOf(IOException.class)
                     .hasMessageContaining("is not a SpaceNet training checkpoint").hasMessageContaining("field 'records'");
             edit(file, "training", t -> t.putAll(saved));
+            // a standardization the file does not hold: the resumed run dropped it and ended as another model, without a word
+            edit(file, "training", t -> t.put("standardize", false));
+            assertThatThrownBy(() -> SpaceNetRun.resume(run, data, 1, null)).isInstanceOf(IOException.class)
+                    .hasMessageContaining(file + ": the checkpoint's 'standardize' is false, but the file holds a standardizer (file edited?)");
+            edit(file, "training", t -> t.putAll(saved));
             // a neuron reserved twice: the learner's tasks contradict each other
             Map<String, Object> learner = edit(file, "spacenet", t -> {
                 @SuppressWarnings("unchecked") List<Object> tasks = (List<Object>) t.get("tasks");
