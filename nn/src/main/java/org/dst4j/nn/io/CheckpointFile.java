@@ -273,7 +273,7 @@ public final class CheckpointFile {
     /**
      * Reads a stream whole (up to 2 GB) onto the Java heap and indexes it as {@link #open(Path)} indexes a
      * file; {@link Index#readInto} then copies each tensor off the heap into memory the caller owns. The
-     * stream is read to its end but not closed.
+     * stream is read to its end (only its first 8 bytes when they are not a model's) but not closed.
      *
      * @param name what the errors call the stream (the resource's name, say)
      * @throws java.io.InterruptedIOException naming {@code name} if reading the stream is interrupted
@@ -287,11 +287,17 @@ public final class CheckpointFile {
         int size = 0;
         boolean more = false;
         try {
+            // The magic first: 200 MB of something else was read whole onto the heap (an OutOfMemoryError at -Xmx64m) before
+            // the index said it was no model. Its 8 bytes then go to the index, which names what it found.
+            byte[] head = in.readNBytes(MAGIC.length);
+            boolean model = java.util.Arrays.equals(head, MAGIC);
             // A file's stream tells its length: one array of it (and a byte to see the end), not a doubling series.
-            all = new byte[(int) Math.max(1 << 16, Math.min(MAX_STREAM, in.available() + 1L))];
+            all = model ? new byte[(int) Math.max(1 << 16, Math.min(MAX_STREAM, in.available() + MAGIC.length + 1L))] : head;
+            System.arraycopy(head, 0, all, 0, head.length);
+            size = head.length;
             // In reads of at most 1 MB: a file's stream read the whole model in one call, through a temporary direct buffer
             // of the model's size that the JDK then keeps for the thread (40 MB of native memory per thread for a 40 MB model).
-            while (true) {
+            while (model) {
                 if (size == all.length) {
                     if (size == MAX_STREAM) {
                         more = in.read() >= 0;

@@ -73,8 +73,9 @@ class CheckpointFileTest {
                 }
 
                 @Override
-                public byte[] readNBytes(int len) {
-                    throw new AssertionError("read whole");
+                public byte[] readNBytes(int len) throws IOException {
+                    if (len > 1 << 20) throw new AssertionError("read whole");
+                    return super.readNBytes(len);
                 }
 
                 @Override
@@ -87,6 +88,28 @@ class CheckpointFileTest {
             }
             assertThat(largest[0]).as("told %s", told).isLessThanOrEqualTo(1 << 20);
         }
+    }
+
+    @Test
+    void aStreamThatIsNoModelIsRefusedAfterItsFirstEightBytes() {
+        // 200 MB of something else was read whole onto the heap before the magic was looked at.
+        java.io.InputStream junk = new java.io.InputStream() {
+            int given;
+
+            @Override
+            public int read() {
+                if (given >= 8) throw new AssertionError("read past the magic");
+                given++;
+                return 'x';
+            }
+
+            @Override
+            public int available() {
+                return 200 << 20;
+            }
+        };
+        assertThatThrownBy(() -> CheckpointFile.read(junk, "junk").close()).isInstanceOf(IOException.class)
+                .hasMessageStartingWith("junk").hasMessageContaining("not a dst4j model or checkpoint file (bad magic)");
     }
 
     @Test
