@@ -229,10 +229,10 @@ public final class SpaceNet implements AutoCloseable {
      *     of {@code stats} reserved a neuron outside its layer or one an earlier task reserved; {@code net} is then closed
      */
     private static SpaceNet resumed(SpaceNetConfig cfg, SparseMlp net, Sgd sgd, List<TaskStats> stats) {
-        return new SpaceNet(cfg, checkedBetweenTasks(net), sgd, checkedTasks(stats, net));
+        return new SpaceNet(cfg, checkedBetweenTasks(net, stats.size()), sgd, checkedTasks(stats, net));
     }
 
-    private static SparseMlp checkedBetweenTasks(SparseMlp net) {
+    private static SparseMlp checkedBetweenTasks(SparseMlp net, int tasks) {
         try {
             List<SparseLinear> layers = net.layers();
             for (int l = 0; l < layers.size(); l++) {
@@ -241,9 +241,14 @@ public final class SpaceNet implements AutoCloseable {
                 for (String side : KEPT.keySet()) {
                     if ((output || !side.equals(PARKED)) && !w.hasSide(side)) throw new IllegalArgumentException("layer " + l + " has no '" + side + "' array");
                 }
-                MemorySegment frozen = w.side(FROZEN);
+                MemorySegment frozen = w.side(FROZEN), owner = w.side(OWNER);
                 for (long k = 0; k < w.nnz(); k++) {
                     if (frozen.get(JAVA_BYTE, k) == 0) throw new IllegalArgumentException("connection " + k + " of layer " + l + " is not frozen: not saved between tasks");
+                    // Each frozen connection is a finished task's: an owner of 99 or -3 went on into connection-owners.npz.
+                    int o = owner.getAtIndex(JAVA_INT, k);
+                    if (o < 1 || o > tasks) {
+                        throw new IllegalArgumentException("connection " + k + " of layer " + l + " has owner " + o + ", not one of the " + tasks + " tasks learned (1.." + tasks + ")");
+                    }
                 }
                 if (!w.hasSide(IMPORTANCE)) w.addSide(IMPORTANCE, JAVA_FLOAT);
                 if (!w.hasSide(GRAD)) w.addSide(GRAD, JAVA_FLOAT);

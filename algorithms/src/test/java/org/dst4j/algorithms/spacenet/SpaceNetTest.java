@@ -503,6 +503,24 @@ class SpaceNetTest {
             try (org.dst4j.nn.model.SparseClassifier c = org.dst4j.nn.model.SparseClassifier.load(file, 1)) {
                 assertThat(c.network().connections()).isEqualTo(whole.network().connections());
             }
+            // a connection's owner that no task learned went on into connection-owners.npz (docs: task numbers from 1)
+            for (int bad : new int[] {99, -3, 0}) {
+                Path edited = dir.resolve("owner-" + bad + ".dst4j");
+                java.util.Map<String, Object> header;
+                List<org.dst4j.nn.io.CheckpointFile.Tensor> tensors = new java.util.ArrayList<>();
+                try (org.dst4j.nn.io.CheckpointFile.Checkpoint c = org.dst4j.nn.io.CheckpointFile.read(file)) {
+                    header = c.header();
+                    for (String name : c.names()) {
+                        org.dst4j.nn.io.CheckpointFile.Tensor t = c.tensor(name);
+                        byte[] copy = t.data().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+                        if (name.equals("layer.1.side.owner")) java.nio.ByteBuffer.wrap(copy).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(0, bad);
+                        tensors.add(new org.dst4j.nn.io.CheckpointFile.Tensor(name, t.dtype(), t.shape(), java.lang.foreign.MemorySegment.ofArray(copy)));
+                    }
+                }
+                org.dst4j.nn.io.CheckpointFile.write(edited, header, tensors);
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1)).isInstanceOf(java.io.IOException.class)
+                        .hasMessageContaining("connection 0 of layer 1 has owner " + bad + ", not one of the");
+            }
             // mid-task it is refused; another model file is named as what it is not
             try (SpaceNet mid = new SpaceNet(cfg, FEATURES, CLASSES)) {
                 mid.beginTask(new int[] {0, 1});
