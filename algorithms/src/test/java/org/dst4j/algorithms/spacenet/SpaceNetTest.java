@@ -506,18 +506,8 @@ class SpaceNetTest {
             // a connection's owner that no task learned went on into connection-owners.npz (docs: task numbers from 1)
             for (int bad : new int[] {99, -3, 0}) {
                 Path edited = dir.resolve("owner-" + bad + ".dst4j");
-                java.util.Map<String, Object> header;
-                List<org.dst4j.nn.io.CheckpointFile.Tensor> tensors = new java.util.ArrayList<>();
-                try (org.dst4j.nn.io.CheckpointFile.Checkpoint c = org.dst4j.nn.io.CheckpointFile.read(file)) {
-                    header = c.header();
-                    for (String name : c.names()) {
-                        org.dst4j.nn.io.CheckpointFile.Tensor t = c.tensor(name);
-                        byte[] copy = t.data().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
-                        if (name.equals("layer.1.side.owner")) java.nio.ByteBuffer.wrap(copy).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(0, bad);
-                        tensors.add(new org.dst4j.nn.io.CheckpointFile.Tensor(name, t.dtype(), t.shape(), java.lang.foreign.MemorySegment.ofArray(copy)));
-                    }
-                }
-                org.dst4j.nn.io.CheckpointFile.write(edited, header, tensors);
+                Copied c = Copied.of(file, "layer.1.side.owner", b -> b.putInt(0, bad));
+                org.dst4j.nn.io.CheckpointFile.write(edited, c.header(), c.tensors());
                 org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1)).isInstanceOf(java.io.IOException.class)
                         .hasMessageContaining("connection 0 of layer 1 has owner " + bad + ", not one of the");
             }
@@ -534,6 +524,22 @@ class SpaceNetTest {
                     .hasMessage(plain + " is not a saved SpaceNet learner (field 'spacenet': expected an object, got null)");
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(file, 0)).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("threads");
+        }
+    }
+
+    // A saved file's header and tensors, copied onto the heap with one tensor's bytes changed (little-endian), to write back.
+    record Copied(java.util.Map<String, Object> header, List<org.dst4j.nn.io.CheckpointFile.Tensor> tensors) {
+        static Copied of(Path file, String name, java.util.function.Consumer<java.nio.ByteBuffer> change) throws java.io.IOException {
+            List<org.dst4j.nn.io.CheckpointFile.Tensor> tensors = new java.util.ArrayList<>();
+            try (org.dst4j.nn.io.CheckpointFile.Checkpoint c = org.dst4j.nn.io.CheckpointFile.read(file)) {
+                for (String n : c.names()) {
+                    org.dst4j.nn.io.CheckpointFile.Tensor t = c.tensor(n);
+                    byte[] copy = t.data().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+                    if (n.equals(name)) change.accept(java.nio.ByteBuffer.wrap(copy).order(java.nio.ByteOrder.LITTLE_ENDIAN));
+                    tensors.add(new org.dst4j.nn.io.CheckpointFile.Tensor(n, t.dtype(), t.shape(), java.lang.foreign.MemorySegment.ofArray(copy)));
+                }
+                return new Copied(c.header(), tensors);
+            }
         }
     }
 
@@ -564,19 +570,11 @@ class SpaceNetTest {
             loaded.saveInTask(again, org.dst4j.nn.model.ModelFile.load(first, null).standardizer(), Map.of());
         }
         assertThat(java.util.Arrays.equals(Files.readAllBytes(again), Files.readAllBytes(first))).as("saved again, byte-identical").isTrue();
-        java.util.Map<String, Object> header;
-        List<org.dst4j.nn.io.CheckpointFile.Tensor> tensors = new java.util.ArrayList<>();
-        try (org.dst4j.nn.io.CheckpointFile.Checkpoint c = org.dst4j.nn.io.CheckpointFile.read(first)) {
-            header = c.header();
-            for (String name : c.names()) {
-                org.dst4j.nn.io.CheckpointFile.Tensor t = c.tensor(name);
-                byte[] copy = t.data().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
-                if (name.equals("spacenet.in_task.selected.1")) java.nio.ByteBuffer.wrap(copy).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(0, 24);
-                tensors.add(new org.dst4j.nn.io.CheckpointFile.Tensor(name, t.dtype(), t.shape(), java.lang.foreign.MemorySegment.ofArray(copy)));
-            }
-            assertThat(c.tensor("spacenet.in_task.dropped_at.0").elements() + c.tensor("spacenet.in_task.dropped_at.1").elements())
-                    .as("positions dropped so far").isPositive();
-        }
+        Copied copied = Copied.of(first, "spacenet.in_task.selected.1", b -> b.putInt(0, 24));
+        java.util.Map<String, Object> header = copied.header();
+        List<org.dst4j.nn.io.CheckpointFile.Tensor> tensors = copied.tensors();
+        assertThat(tensors.stream().filter(t -> t.name().startsWith("spacenet.in_task.dropped_at.")).mapToLong(t -> t.elements()).sum())
+                .as("positions dropped so far").isPositive();
         // the arrays are tensors: the header stays small however large the network (it holds at most 64 MiB)
         Map<String, Object> in = Json.getObject(Json.getObject(header, SpaceNet.HEADER), "in_task");
         assertThat(in).containsOnlyKeys("task", "classes");
