@@ -270,6 +270,28 @@ public final class SpaceNet implements AutoCloseable {
                 if (s.task() != t) throw new IllegalArgumentException("task statistics " + t + " are for task " + s.task());
                 int[][] idx = s.reservedNeuronIndices();
                 if (idx.length != sizes.length) throw new IllegalArgumentException("task " + t + " reserved neurons in " + idx.length + " layers, the network has " + sizes.length);
+                // The counts and indices a metrics.json and `inspect` report: a hand-edited -5 connections, a count of 40 beside
+                // 4 indices or a selected neuron 999 of 24 were taken as they were.
+                if (s.connections().length != sizes.length - 1 || java.util.Arrays.stream(s.connections()).anyMatch(c -> c < 0)) {
+                    throw new IllegalArgumentException("task " + t + "'s connections " + java.util.Arrays.toString(s.connections()) + ": expected "
+                            + (sizes.length - 1) + " counts >= 0, one per layer of weights");
+                }
+                int[][] sel = s.selectedNeuronIndices();
+                if (s.reservedNeurons().length != sizes.length || s.selectedNeurons().length != sizes.length || sel.length != sizes.length) {
+                    throw new IllegalArgumentException("task " + t + "'s neuron counts and indices: expected one entry per layer, " + sizes.length);
+                }
+                for (int l = 0; l < sizes.length; l++) {
+                    // counts beside empty indices: statistics saved before the indices were recorded
+                    if (idx[l].length > 0 && s.reservedNeurons()[l] != idx[l].length || sel[l].length > 0 && s.selectedNeurons()[l] != sel[l].length) {
+                        throw new IllegalArgumentException("task " + t + " counts " + s.reservedNeurons()[l] + " reserved and " + s.selectedNeurons()[l]
+                                + " selected neurons in layer " + l + " beside " + idx[l].length + " and " + sel[l].length + " indices");
+                    }
+                    for (int i : sel[l]) {
+                        if (l == 0 || l + 1 == sizes.length || i < 0 || i >= sizes[l]) {
+                            throw new IllegalArgumentException("task " + t + " selected neuron " + i + " of layer " + l + ", which is not a hidden neuron");
+                        }
+                    }
+                }
                 for (int l = 0; l < sizes.length; l++) {
                     for (int i : idx[l]) {
                         if (l == 0 || l + 1 == sizes.length || i < 0 || i >= sizes[l]) {

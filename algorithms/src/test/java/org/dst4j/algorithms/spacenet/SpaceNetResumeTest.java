@@ -187,6 +187,36 @@ class SpaceNetResumeTest {
             assertThatThrownBy(() -> SpaceNetRun.resume(run, data, 1, null)).isInstanceOf(IOException.class)
                     .hasMessageContaining("is not a saved SpaceNet learner").hasMessageContaining("which an earlier task had reserved");
             edit(file, "spacenet", t -> t.putAll(learner));
+            // counts and indices the metrics report, edited: taken as they were
+            java.util.function.BiConsumer<String, Object> firstTask = (key, value) -> {
+                try {
+                    edit(file, "spacenet", t -> {
+                        @SuppressWarnings("unchecked") List<Object> tasks = new ArrayList<>((List<Object>) t.get("tasks"));
+                        @SuppressWarnings("unchecked") Map<String, Object> first = new LinkedHashMap<>((Map<String, Object>) tasks.getFirst());
+                        first.put(key, value);
+                        tasks.set(0, first);
+                        t.put("tasks", tasks);
+                    });
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            };
+            @SuppressWarnings("unchecked") List<Object> connections = (List<Object>) ((Map<String, Object>) ((List<Object>) learner.get("tasks")).getFirst()).get("connections");
+            List<Object> negative = new ArrayList<>(connections);
+            negative.set(0, -5L);
+            firstTask.accept("connections", negative);
+            assertThatThrownBy(() -> SpaceNetRun.resume(run, data, 1, null)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("task 0's connections [-5, ").hasMessageContaining("expected 3 counts >= 0");
+            edit(file, "spacenet", t -> t.putAll(learner));
+            @SuppressWarnings("unchecked") List<Object> selected = (List<Object>) ((Map<String, Object>) ((List<Object>) learner.get("tasks")).getFirst()).get("selected_neuron_indices");
+            List<Object> wrong = new ArrayList<>(selected);
+            @SuppressWarnings("unchecked") List<Object> layer1 = new ArrayList<>((List<Object>) wrong.get(1));
+            layer1.set(0, 999L);
+            wrong.set(1, layer1);
+            firstTask.accept("selected_neuron_indices", wrong);
+            assertThatThrownBy(() -> SpaceNetRun.resume(run, data, 1, null)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("task 0 selected neuron 999 of layer 1, which is not a hidden neuron");
+            edit(file, "spacenet", t -> t.putAll(learner));
             // finished: nothing to resume, and the message says where the results are
             assertThat(resumeCounting(run, data)).isEqualTo(ALL - 2 * EPOCHS - 1);
             assertThatThrownBy(() -> SpaceNetRun.resume(run, data, 1, null)).isInstanceOf(IOException.class)
