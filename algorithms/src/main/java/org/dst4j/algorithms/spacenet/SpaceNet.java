@@ -493,6 +493,10 @@ public final class SpaceNet implements AutoCloseable {
             Arrays.fill(selected[l], false);
             for (int i : array(ix, IN_TASK + "selected." + l, DType.I32, -1).toArray(JAVA_INT_UNALIGNED)) {
                 if (i < 0 || i >= sizes[l]) throw new IllegalArgumentException("tensor '" + IN_TASK + "selected." + l + "': neuron " + i + " of " + sizes[l]);
+                // a task selects among the free hidden neurons (beginTask): one an earlier task reserved was taken and trained on
+                if (l > 0 && l + 1 < sizes.length && reservedBy[l][i] >= 0) {
+                    throw new IllegalArgumentException("tensor '" + IN_TASK + "selected." + l + "': neuron " + i + ", which task " + (reservedBy[l][i] + 1) + " reserved");
+                }
                 selected[l][i] = true;
             }
             long[] a = array(ix, IN_TASK + "neuron_importance." + l, DType.I64, sizes[l]).toArray(JAVA_LONG_UNALIGNED);
@@ -500,6 +504,11 @@ public final class SpaceNet implements AutoCloseable {
             for (int i = 0; i < sizes[l]; i++) {
                 neuronImportance[l][i] = Double.longBitsToDouble(a[i]);
                 droppedImportance[l][i] = Double.longBitsToDouble(b[i]);
+                // a NaN ranked every neuron after it as it pleased when the task's end chose the neurons to reserve
+                if (!Double.isFinite(neuronImportance[l][i]) || !Double.isFinite(droppedImportance[l][i])) {
+                    throw new IllegalArgumentException("tensors '" + IN_TASK + "neuron_importance." + l + "' and 'dropped_importance." + l + "': neuron " + i
+                            + " has " + neuronImportance[l][i] + " and " + droppedImportance[l][i] + ", expected finite sums");
+                }
             }
         }
         for (int l = 0; l + 1 < sizes.length; l++) {

@@ -582,6 +582,18 @@ class SpaceNetTest {
         org.dst4j.nn.io.CheckpointFile.write(edited, header, tensors);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(java.io.IOException.class)
                 .hasMessage(edited + " is not a saved SpaceNet learner (tensor 'spacenet.in_task.selected.1': neuron 24 of 24)");
+        // a selected neuron the first task reserved, a NaN importance: taken as they were, the task went on from a state no run reaches
+        @SuppressWarnings("unchecked") List<Object> firstTask = (List<Object>) Json.getObject(header, SpaceNet.HEADER).get("tasks");
+        @SuppressWarnings("unchecked") int reserved = ((Number) ((List<Object>) ((List<Object>) ((Map<String, Object>) firstTask.getFirst())
+                .get("reserved_neuron_indices")).get(1)).getFirst()).intValue();
+        Copied taken = Copied.of(first, "spacenet.in_task.selected.1", b -> b.putInt(0, reserved));
+        org.dst4j.nn.io.CheckpointFile.write(edited, taken.header(), taken.tensors());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(java.io.IOException.class)
+                .hasMessageContaining("tensor 'spacenet.in_task.selected.1': neuron " + reserved + ", which task 1 reserved");
+        Copied nan = Copied.of(first, "spacenet.in_task.neuron_importance.1", b -> b.putDouble(0, Double.NaN));
+        org.dst4j.nn.io.CheckpointFile.write(edited, nan.header(), nan.tensors());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(java.io.IOException.class)
+                .hasMessageContaining("neuron 0 has NaN and").hasMessageContaining("expected finite sums");
         Map<String, Object> legacy = new java.util.LinkedHashMap<>(header), own = new java.util.LinkedHashMap<>(Json.getObject(header, SpaceNet.HEADER)),
                 inJson = new java.util.LinkedHashMap<>(in);
         inJson.put("neuron_importance_bits", List.of());
