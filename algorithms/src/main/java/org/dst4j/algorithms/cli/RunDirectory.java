@@ -152,12 +152,13 @@ final class RunDirectory {
         }
         if (o.given("out") || o.flag("overwrite")) {
             // --overwrite sets aside only this command's files: another command's run would stay, mixed with this one.
-            String other = otherRun(out, outputs);
-            if (other != null && other.startsWith("a stopped ")) {
-                String owner = other.substring("a stopped ".length(), other.indexOf(" run ("));
-                throw new UsageException("--out " + out + " holds " + other + ", which " + o.command() + " would replace: continue it with "
-                        + owner + " --resume " + out + ", or give another --out (--overwrite replaces only a " + o.command() + " run)");
+            String stopped = checkpointOf(out, outputs);
+            if (stopped != null) {
+                throw new UsageException("--out " + out + " holds a stopped " + stopped + " run (its " + outputs.checkpoint() + "), which " + o.command()
+                        + " would replace: continue it with " + stopped + " --resume " + out + ", or give another --out (--overwrite replaces only a "
+                        + o.command() + " run)");
             }
+            String other = otherRun(out, outputs);
             if (other != null) {
                 throw new UsageException("--out " + out + " holds " + other + ", which " + o.command() + " does not write: --overwrite"
                         + " would leave it beside this run; give another --out");
