@@ -341,13 +341,8 @@ final class PredictCommand implements Command {
     // compare the samples with the training data's scale, which the standardizer holds.
     static void warnIfOutOfScale(Dataset samples, Classifier c, String what) {
         org.dst4j.nn.data.Standardizer std = c.standardizer();
-        if (std == null || samples.samples() == 0) return;
-        float[] mean = std.mean(), sd = std.std();
-        double sum = 0;
-        for (int i = 0; i < samples.samples(); i++) {
-            for (int f = 0; f < mean.length; f++) sum += Math.abs((samples.get(i, f) - mean[f]) / sd[f]);
-        }
-        double typical = sum / ((double) samples.samples() * mean.length);
+        if (std == null) return;
+        double typical = std.meanAbsoluteScore(samples);
         // Training data averages below 1 standard deviation from the mean; 10 is far outside, not merely other data.
         if (typical > 10) {
             System.err.printf("dst4j predict: warning: %s lies on average %.3g standard deviations from the training data's means;"

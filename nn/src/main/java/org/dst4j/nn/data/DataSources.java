@@ -220,17 +220,23 @@ public final class DataSources {
             // (they are not scored), but the data sets must still hold them.
             int classes = training ? train.maxLabel() + 1 : Math.max(Math.max(train.maxLabel(), test.maxLabel()) + 1, model.classes());
             List<String> warnings = training ? new ArrayList<>(checkLabels(trainLabels, train.labels(), classes, testLabels, test.labels())) : new ArrayList<>();
-            if (training) {
-                String scale = otherScale(train, test);
-                if (scale != null) warnings.add(scale);
-            }
             Dataset tr = train.toDataset(name + "/train", classes);
+            DatasetSplit split;
             try {
-                return new DatasetSplit(tr, test.toDataset(name + "/test", classes), warnings);
+                split = new DatasetSplit(tr, test.toDataset(name + "/test", classes), warnings);
             } catch (Throwable e) {
                 Closing.after(e, tr::close);
                 throw e;
             }
+            // A test file on another scale than its training file (0..255 pixels beside 0..1 ones: a uint8 .npy is scaled to
+            // 0..1, a float one is read as it is) was trained beside and scored without a word, and badly. 10 standard
+            // deviations on average is far outside, not merely other data.
+            double typical = training ? Standardizer.fit(split.train()).meanAbsoluteScore(split.test()) : 0;
+            if (!(typical > 10)) return split;
+            warnings.add(String.format(java.util.Locale.ROOT, "%s lies on average %.3g standard deviations from the means of the training data %s;"
+                    + " is it on another scale (e.g. 0..255 pixels beside 0..1 ones: a uint8 .npy is scaled to 0..1, other types are read as they are)?",
+                    test.source(), typical, train.source()));
+            return new DatasetSplit(split.train(), split.test(), warnings);
         }
         List<String> warnings = model == TRAINING ? checkLabels(trainLabels, train.labels(), train.maxLabel() + 1, null, null) : List.of();
         DatasetSplit split = holdOut(train.toDataset(name, train.maxLabel() + 1), o.testFraction(), o.seed(), p.toString());
@@ -282,40 +288,6 @@ public final class DataSources {
     }
 
     /** The indices whose count is 0, as {@code 3, 5, 6, 8..254}; after 8 runs, the number of indices left out. */
-    // A test file on another scale than its training file (0..255 pixels beside 0..1 ones: a uint8 .npy is scaled to 0..1, a
-    // float one is read as it is) was trained beside and scored without a word, and badly. Standardized data lies on
-    // average under 1 standard deviation from its mean; 10 is far outside, not merely other data.
-    static String otherScale(LabeledRows train, LabeledRows test) {
-        int f = train.featureCount(), n = train.samples(), m = test.samples();
-        if (n < 2 || m == 0) return null;
-        float[] x = train.features(), t = test.features();
-        double[] mean = new double[f], var = new double[f];
-        for (int i = 0; i < n; i++) for (int j = 0; j < f; j++) mean[j] += x[i * f + j];
-        for (int j = 0; j < f; j++) mean[j] /= n;
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < f; j++) {
-                double d = x[i * f + j] - mean[j];
-                var[j] += d * d;
-            }
-        }
-        double[] inverse = new double[f]; // 0 for a constant training feature: it has no scale to compare with
-        int scaled = 0;
-        for (int j = 0; j < f; j++) {
-            double sd = Math.sqrt(var[j] / n);
-            if (sd > 0) {
-                inverse[j] = 1 / sd;
-                scaled++;
-            }
-        }
-        double sum = 0;
-        for (int i = 0; i < m; i++) for (int j = 0; j < f; j++) sum += Math.abs(t[i * f + j] - mean[j]) * inverse[j];
-        double typical = scaled == 0 ? 0 : sum / ((double) m * scaled);
-        if (!(typical > 10)) return null;
-        return String.format(java.util.Locale.ROOT, "%s lies on average %.3g standard deviations from the means of the training data %s;"
-                + " is it on another scale (e.g. 0..255 pixels beside 0..1 ones: a uint8 .npy is scaled to 0..1, other types are read as they are)?",
-                test.source(), typical, train.source());
-    }
-
     private static String ranges(int[] count) {
         StringBuilder sb = new StringBuilder();
         int runs = 0, omitted = 0;

@@ -108,6 +108,28 @@ public record Standardizer(float[] mean, float[] std) {
         return new Standardizer(mean, one);
     }
 
+    /**
+     * How far {@code data} lies from the data this was fitted on: the mean over its samples and features of
+     * |x − mean| / std. Data like the fitted data gives under about 1 (the fitted data's own mean absolute score is at
+     * most 1); data on another scale, such as 0..255 pixels beside 0..1 ones, gives hundreds.
+     *
+     * @throws IllegalArgumentException if {@code data} has another number of features
+     */
+    public double meanAbsoluteScore(Dataset data) {
+        int d = mean.length;
+        if (data.features() != d) {
+            throw new IllegalArgumentException(data.name() + " has " + data.features() + " features; the standardizer was fitted on " + d);
+        }
+        if (data.samples() == 0) return 0;
+        float[] row = new float[d];
+        double sum = 0;
+        for (long s = 0; s < data.samples(); s++) {
+            MemorySegment.copy(data.features(s), JAVA_FLOAT, 0, row, 0, d);
+            for (int f = 0; f < d; f++) sum += Math.abs((row[f] - mean[f]) / std[f]);
+        }
+        return sum / ((double) data.samples() * d);
+    }
+
     /** Standardizes {@code data} in place. */
     public void apply(Dataset data) {
         int d = mean.length;

@@ -122,4 +122,18 @@ class StandardizerTest {
         assertThatThrownBy(() -> new Standardizer(new float[2], new float[] {1, Float.MIN_VALUE})).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("std of feature 1 is 1.4E-45, too small to divide by");
     }
+
+    @Test
+    void theMeanAbsoluteScoreSaysHowFarDataLiesFromTheFittedData() {
+        Standardizer std = new Standardizer(new float[] {1f, 0f}, new float[] {2f, 0.5f});
+        try (Dataset d = Dataset.of("d", new float[] {3f, 0.5f, -1f, -1f}, 2, 2, new int[2], 1)) {
+            // |3-1|/2 = 1, |0.5|/0.5 = 1, |-1-1|/2 = 1, |-1|/0.5 = 2: mean 1.25
+            assertThat(std.meanAbsoluteScore(d)).isEqualTo(1.25);
+        }
+        try (Dataset empty = Dataset.of("e", new float[0], 0, 2, new int[0], 1); Dataset wide = Dataset.of("w", new float[3], 1, 3, new int[1], 1)) {
+            assertThat(std.meanAbsoluteScore(empty)).isZero();
+            assertThatThrownBy(() -> std.meanAbsoluteScore(wide)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("w has 3 features; the standardizer was fitted on 2");
+        }
+    }
 }
