@@ -255,7 +255,8 @@ final class InspectCommand implements Command {
         };
     }
 
-    // The settings were floats, stored as the doubles they convert to (lr 0.009999999776482582): shown as the float (0.01).
+    // Files of earlier builds hold float settings as the doubles they convert to (lr 0.009999999776482582):
+    // shown as the float (0.01).
     private static Object readable(Object v) {
         return switch (v) {
             case Double d when !d.isInfinite() && (double) (float) (double) d == d -> (float) (double) d;

@@ -159,11 +159,21 @@ public final class FreeTickets {
         return run(saved.cfg(), data, saved.standardize(), dir, progress, saved);
     }
 
+    // By value, not by the header's text: files of earlier builds hold the float settings
+    // widened (0.05000000074505806 for 0.05).
+    @SuppressWarnings("unchecked")
+    private static boolean sameConfig(FreeTicketsConfig cfg, Map<?, ?> saved) {
+        try {
+            return FreeTicketsConfig.fromMap((Map<String, Object>) saved, cfg.threads()).equals(cfg);
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     // The members written before the stop are read from the directory as they are when the run ends. One put there from
     // another run went into the ensemble: of another shape, a stack trace once every member had trained; of the same, an
     // ensemble that was never this run's, its metrics credited to this one's settings.
     private static void checkMembers(Path dir, FreeTicketsConfig cfg, DatasetSplit data) throws IOException {
-        String config = Json.write(cfg.toMap());
         Given given = new Given(data.train().name(), data.train().checksum());
         for (int i = 1; i <= cfg.members(); i++) {
             Path f = dir.resolve("member-" + i + ".dst4j");
@@ -173,7 +183,7 @@ public final class FreeTickets {
                 h = ix.header();
             }
             Map<?, ?> want = (Map<?, ?>) header(cfg, i, given).get("provenance");
-            boolean same = h.get("training") instanceof Map<?, ?> t && t.get("config") instanceof Map<?, ?> c && config.equals(Json.write(c))
+            boolean same = h.get("training") instanceof Map<?, ?> t && t.get("config") instanceof Map<?, ?> c && sameConfig(cfg, c)
                     && h.get("provenance") instanceof Map<?, ?> p;
             if (same) {
                 Map<?, ?> p = (Map<?, ?>) h.get("provenance");

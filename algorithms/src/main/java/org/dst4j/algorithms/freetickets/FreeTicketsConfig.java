@@ -302,10 +302,10 @@ public record FreeTicketsConfig(Variant variant, int members, int[] hidden, doub
             m.put("refine_epochs", refineEpochs);
         }
         m.put("batch", batch);
-        m.put("lr", (double) lr);
-        m.put("momentum", (double) momentum);
-        m.put("weight_decay", (double) weightDecay);
-        m.put("dropout", (double) dropout);
+        m.put("lr", lr);
+        m.put("momentum", momentum);
+        m.put("weight_decay", weightDecay);
+        m.put("dropout", dropout);
         m.put("activation", activation);
         m.put("prune_rate", pruneRate);
         m.put("prune_schedule", pruneSchedule);

@@ -207,17 +207,17 @@ public record NeuroTrailsConfig(int heads, int sharedLayers, int[] hidden, doubl
         m.put("density", density);
         m.put("epochs", epochs);
         m.put("batch", batch);
-        m.put("lr", (double) lr);
-        m.put("momentum", (double) momentum);
-        m.put("weight_decay", (double) weightDecay);
-        m.put("dropout", (double) dropout);
+        m.put("lr", lr);
+        m.put("momentum", momentum);
+        m.put("weight_decay", weightDecay);
+        m.put("dropout", dropout);
         m.put("activation", activation);
         m.put("prune_rate", pruneRate);
         m.put("update_interval", updateInterval);
         m.put("grow", grow);
         m.put("head_loss", headLoss);
         m.put("backbone_share", backboneShare);
-        m.put("head_input_dropout", (double) headInputDropout);
+        m.put("head_input_dropout", headInputDropout);
         m.put("seed", seed);
         // Only when not the default: the files of every layer-scope run keep the bytes they had before the option.
         if (pruneScope.equals("network")) m.put("prune_scope", pruneScope);

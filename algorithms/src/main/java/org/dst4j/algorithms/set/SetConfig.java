@@ -116,12 +116,12 @@ public record SetConfig(int[] hidden, double epsilon, double zeta, int epochs, i
         m.put("zeta", zeta);
         m.put("epochs", epochs);
         m.put("batch", batch);
-        m.put("lr", (double) lr);
-        m.put("momentum", (double) momentum);
-        m.put("weight_decay", (double) weightDecay);
-        m.put("dropout", (double) dropout);
+        m.put("lr", lr);
+        m.put("momentum", momentum);
+        m.put("weight_decay", weightDecay);
+        m.put("dropout", dropout);
         m.put("activation", activation);
-        m.put("alpha", (double) alpha);
+        m.put("alpha", alpha);
         m.put("optimizer", optimizer);
         m.put("schedule", schedule);
         m.put("init", init);

@@ -193,9 +193,9 @@ public record SpaceNetConfig(int tasks, int[] hidden, int[] connectionsPerTask, 
         m.put("drop_fraction", dropFraction);
         m.put("epochs_per_task", epochs);
         m.put("batch", batch);
-        m.put("lr", (double) lr);
-        m.put("momentum", (double) momentum);
-        m.put("weight_decay", (double) weightDecay);
+        m.put("lr", lr);
+        m.put("momentum", momentum);
+        m.put("weight_decay", weightDecay);
         m.put("seed", seed);
         // left out when in class order, so that the models of earlier runs and of runs without it keep their bytes
         if (taskClasses.length > 0) m.put("task_classes", List.of(copy(taskClasses)));

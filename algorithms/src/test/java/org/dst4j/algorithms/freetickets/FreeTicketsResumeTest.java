@@ -155,6 +155,25 @@ class FreeTicketsResumeTest {
         }
     }
 
+    // Earlier builds wrote the float settings widened to double (momentum 0.8999999761581421); their members are the run's own.
+    @Test
+    void aFinishedMemberWrittenWithWidenedFloatSettingsIsStillTheRunsOwn(@TempDir Path dir) throws Exception {
+        try (DatasetSplit data = data()) {
+            Path run = dir.resolve("run");
+            stopped(config(Variant.DST, 0.1, 1), data, run, stopAfter(4)); // in member 2
+            Path member = run.resolve("member-1.dst4j");
+            editTraining(member, t -> {
+                Map<String, Object> c = new LinkedHashMap<>(Json.getObject(t, "config"));
+                for (String k : List.of("lr", "momentum", "weight_decay", "dropout")) c.put(k, (double) (float) Json.getDouble(c, k));
+                return put(t, "config", c);
+            });
+            try (CheckpointFile.Index ix = CheckpointFile.open(member)) {
+                assertThat(Json.write(ix.header())).contains("\"momentum\":0.8999999761581421");
+            }
+            assertThat(FreeTickets.resume(run, data, 1, null).test().members()).hasSize(2);
+        }
+    }
+
     @Test
     void dstStoppedAtEveryEpochThenResumedEndsAsTheWholeRun(@TempDir Path dir) throws Exception {
         // Stopped after 3 epochs, the checkpoint is member 1's last epoch: the resumed run goes on with member 2.

@@ -342,9 +342,9 @@ public final class ModelFile {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("sizes", c.sizes());
         m.put("hidden", c.hidden());
-        m.put("alpha", (double) c.allReluAlpha());
+        m.put("alpha", c.allReluAlpha());
         m.put("output", c.output().toString());
-        m.put("dropout", (double) c.dropout());
+        m.put("dropout", c.dropout());
         m.put("density", densityHeader(c.density()));
         m.put("init", WeightInit.name(c.init()));
         m.put("dropout_seed", net.dropoutSeed());

@@ -126,7 +126,7 @@ class HostileModelFilesTest {
                     .hasMessage("model " + file + ": leaky ReLU slope must be a finite number, got " + slope);
         }
         Path file = saved("allrelu.dst4j");
-        editHeader(file, "\"hidden\":\"relu\",\"alpha\":0.6000000238418579", "\"hidden\":\"allrelu\",\"alpha\":null");
+        editHeader(file, "\"hidden\":\"relu\",\"alpha\":0.6", "\"hidden\":\"allrelu\",\"alpha\":null");
         assertThatThrownBy(() -> SparseClassifier.load(file, 1)).isInstanceOf(IOException.class)
                 .hasMessage("model " + file + ": All-ReLU alpha must be a finite number, got NaN");
         Path text = saved("text.dst4j");
