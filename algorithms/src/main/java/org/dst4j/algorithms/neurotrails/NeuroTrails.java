@@ -381,7 +381,10 @@ public final class NeuroTrails {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("algorithm", "neurotrails");
             m.put("shared_layers", cfg.sharedLayers());
-            m.put("training", Map.of("config", cfg.toMap(), "epochs_done", epoch));
+            Map<String, Object> training = new LinkedHashMap<>(); // Map.of's order differs from one JVM to the next
+            training.put("config", cfg.toMap());
+            training.put("epochs_done", epoch);
+            m.put("training", training);
             m.put("provenance", provenance);
             MultiHeadClassifier.writeManifest(dir, part("backbone", epoch), heads, m);
         }
