@@ -141,6 +141,19 @@ final class BenchCommand implements Command {
             throw new UsageException(e.getMessage());
         }
         Path json = o.path("json");
+        // Found now: checked only when writing, a --json that could not be written ended the command after every round had run.
+        if (json != null) {
+            if (java.nio.file.Files.isDirectory(json)) throw new UsageException("--json " + json + " is a directory; expected the path of the JSON file");
+            Path existing = RunDirectory.nearestExisting(json.toAbsolutePath().getParent());
+            if (existing != null && !java.nio.file.Files.isDirectory(existing)) {
+                throw new UsageException("--json " + json + ": cannot be created, " + existing + " is a file");
+            }
+        }
+        // A matrix that stores nothing was timed at 0.0 GFLOP/s, with every ratio NaN.
+        if (KernelRounds.storedWeights(s) == 0) {
+            throw new UsageException("--size " + s.size() + " --density " + o.string("density") + " stores no weights (the " + s.size() + " x " + s.size()
+                    + " matrix drawn with --seed " + s.seed() + "); raise --size or --density");
+        }
         org.dst4j.runtime.kernel.Kernels k = org.dst4j.runtime.kernel.KernelProvider.get();
         System.err.printf("dst4j bench kernels: %s, %d lanes; %d x %d at density %s, batch %d; %d rounds (+%d warm-up) of %d ms per figure%n", k.name(),
                 k.floatLanes(), s.size(), s.size(), o.string("density"), s.batch(), s.rounds(), s.warmupRounds(), s.roundMillis());

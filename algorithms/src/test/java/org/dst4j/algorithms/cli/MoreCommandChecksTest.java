@@ -41,6 +41,27 @@ class MoreCommandChecksTest {
         assertUsageError(run("bench", "kernels", "--threads", "0"), "dst4j bench: --threads: each value must be in [1, 4096], got 0");
     }
 
+    @Test
+    void benchKernelsRefusesAJsonPathItCannotWriteBeforeTimingAnything() throws Exception {
+        // Checked only after every round had run (minutes with the defaults): the figures were printed, then exit code 1.
+        String out = org.dst4j.algorithms.Printed.stdout(() -> assertUsageError(run("bench", "kernels", "--size", "64", "--density", "0.1", "--batch", "16",
+                "--threads", "1", "--rounds", "1", "--warmup", "0", "--round-ms", "1", "--json", dir.toString()),
+                "dst4j bench: --json " + dir + " is a directory; expected the path of the JSON file"));
+        assertThat(out).as("nothing timed").doesNotContain("peak fma");
+        Path file = Files.writeString(dir.resolve("afile"), "x");
+        assertUsageError(run("bench", "kernels", "--size", "64", "--json", file.resolve("k.json").toString()),
+                "dst4j bench: --json " + file.resolve("k.json") + ": cannot be created, " + file + " is a file");
+    }
+
+    @Test
+    void benchKernelsRefusesAMatrixWithNoStoredWeights() throws Exception {
+        // A 3 x 3 matrix at density 0.01 stores nothing: every product was timed at 0.0 GFLOP/s and its ratios printed as NaN.
+        String out = org.dst4j.algorithms.Printed.stdout(() -> assertUsageError(run("bench", "kernels", "--size", "3", "--density", "0.01",
+                "--threads", "1", "--rounds", "1", "--warmup", "0", "--round-ms", "1"),
+                "dst4j bench: --size 3 --density 0.01 stores no weights (the 3 x 3 matrix drawn with --seed 42); raise --size or --density"));
+        assertThat(out).doesNotContain("NaN");
+    }
+
     private record Outcome(int code, String err) {}
 
     @Test

@@ -289,6 +289,16 @@ public final class KernelRounds {
         return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
     }
 
+    /** How many weights the matrix {@link #run} times stores: drawn as {@code run} draws it (none at a small size and density). */
+    public static long storedWeights(Settings settings) {
+        CsrMatrix w = randomCsr(settings.size(), settings.size(), settings.density(), new RandomStream(settings.seed()));
+        try {
+            return w.nnz();
+        } finally {
+            w.close();
+        }
+    }
+
     /**
      * A {@code rows x cols} matrix with each entry stored with probability {@code density} (geometric gaps between
      * stored entries, so that large sparse matrices are drawn in time proportional to their entries), values
