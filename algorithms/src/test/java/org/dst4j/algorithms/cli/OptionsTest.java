@@ -122,6 +122,23 @@ class OptionsTest {
     }
 
     @Test
+    void benchLungComparesWithTheReferenceOnlyAtTheWorkloadItsMinutesWereMeasuredOn() throws Exception {
+        // bench lung's defaults: the reference's Lung table.
+        var table = new org.dst4j.algorithms.set.ScaleBenchmark.Settings(3312, 100, 5, 0.5f, 200, 100, 2, 0.01f, 0.9f, 2e-4f, 0.3, true, 42, 1);
+        var small = BenchCommand.parseSizes("3000x3@20").get(0);
+        assertThat(BenchCommand.lungReferenceMinutes(table, small)).isEqualTo(0.3);
+        assertThat(BenchCommand.lungReferenceMinutes(table, BenchCommand.parseSizes("600000x3@20").get(0))).isEqualTo(112);
+        // A tenth of the samples made an epoch ten times shorter and the speed-up ten times larger (123x against the README's 44x).
+        var fewer = new org.dst4j.algorithms.set.ScaleBenchmark.Settings(3312, 100, 5, 0.5f, 20, 10, 2, 0.01f, 0.9f, 2e-4f, 0.3, true, 42, 1);
+        assertThat(BenchCommand.lungReferenceMinutes(fewer, small)).isNaN();
+        var widerBatch = new org.dst4j.algorithms.set.ScaleBenchmark.Settings(3312, 100, 5, 0.5f, 200, 100, 32, 0.01f, 0.9f, 2e-4f, 0.3, true, 42, 1);
+        assertThat(BenchCommand.lungReferenceMinutes(widerBatch, small)).isNaN();
+        assertThat(BenchCommand.lungReferenceMinutes(table, BenchCommand.parseSizes("3000x3@100").get(0))).as("another epsilon").isNaN();
+        assertThat(BenchCommand.lungReferenceMinutes(table, BenchCommand.parseSizes("3000x2@20").get(0))).isNaN();
+        assertThat(BenchCommand.lungReferenceMinutes(table, BenchCommand.parseSizes("4000x3@20").get(0))).isNaN();
+    }
+
+    @Test
     void benchKernelsPrintsSmallFiguresToThreeDigitsNotAsZero() {
         java.util.Locale before = java.util.Locale.getDefault(java.util.Locale.Category.FORMAT);
         java.util.Locale.setDefault(java.util.Locale.Category.FORMAT, java.util.Locale.ROOT); // as Main sets it
