@@ -111,6 +111,8 @@ final class BenchCommand implements Command {
             if (points.size() >= 2) {
                 System.out.printf("log-log slope of epoch time against connections: %.3f; wrote %s%n",
                         ScaleBenchmark.epochTimeSlope(points), RunSummary.written(out.resolve(ScaleBenchmark.METRICS), out.resolve(ScaleBenchmark.CHART)));
+            } else {
+                System.out.println("wrote " + out.resolve(ScaleBenchmark.METRICS) + " (no " + ScaleBenchmark.CHART + ": the chart and its slopes need two sizes or more)");
             }
             return 0;
         } catch (IOException e) {

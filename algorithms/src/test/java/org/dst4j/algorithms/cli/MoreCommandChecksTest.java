@@ -62,6 +62,17 @@ class MoreCommandChecksTest {
         assertThat(out).doesNotContain("NaN");
     }
 
+    @Test
+    void benchScaleOfOneSizeSaysWhatItWrote() throws Exception {
+        // One size wrote scale.json but printed no "wrote" line (only two sizes or more made the chart and named the files).
+        Path out = dir.resolve("one");
+        String printed = org.dst4j.algorithms.Printed.stdout(() -> assertThat(run("bench", "scale", "--sizes", "20@2", "--features", "16", "--informative", "4",
+                "--train", "40", "--test", "10", "--threads", "1", "--out", out.toString()).code()).isZero());
+        assertThat(out.resolve("scale.json")).exists();
+        assertThat(out.resolve("scale.png")).doesNotExist();
+        assertThat(printed).contains("wrote " + out.resolve("scale.json") + " (no scale.png: the chart and its slopes need two sizes or more)");
+    }
+
     private record Outcome(int code, String err) {}
 
     @Test
