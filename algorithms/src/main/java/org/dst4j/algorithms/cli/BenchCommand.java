@@ -178,6 +178,14 @@ final class BenchCommand implements Command {
                     + " matrix drawn with --seed " + s.seed() + "); raise --size or --density");
         }
         org.dst4j.runtime.kernel.Kernels k = org.dst4j.runtime.kernel.KernelProvider.get();
+        // As KernelRounds times it: given otherwise, --plain was dropped without a word (no row, an empty column).
+        if (s.plain() && !k.name().equals("panama")) {
+            throw new UsageException("--plain times a SIMD loop, and this run's kernel backend is " + k.name() + " (no SIMD)");
+        }
+        if (s.plain() && s.batch() < k.floatLanes()) {
+            throw new UsageException("--plain times a SIMD loop over the batch, which needs --batch " + k.floatLanes() + " or more here (one vector of "
+                    + k.floatLanes() + " floats), got " + s.batch());
+        }
         System.err.printf("dst4j bench kernels: %s, %d lanes; %d x %d at density %s, batch %d; %d rounds (+%d warm-up) of %d ms per figure%n", k.name(),
                 k.floatLanes(), s.size(), s.size(), o.string("density"), s.batch(), s.rounds(), s.warmupRounds(), s.roundMillis());
         List<KernelRounds.Figure> figures = KernelRounds.run(k, s, line -> System.err.print("\r" + line + "   "));

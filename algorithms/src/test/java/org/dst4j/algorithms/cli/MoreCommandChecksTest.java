@@ -73,6 +73,20 @@ class MoreCommandChecksTest {
         assertThat(printed).contains("wrote " + out.resolve("scale.json") + " (no scale.png: the chart and its slopes need two sizes or more)");
     }
 
+    @Test
+    void benchKernelsRefusesPlainWhereItCannotTimeThePlainLoop() throws Exception {
+        // With a batch narrower than a vector the plain loop was left out silently: --plain gave no row and an empty column.
+        var k = org.dst4j.runtime.kernel.KernelProvider.get();
+        var o = run("bench", "kernels", "--size", "64", "--density", "0.1", "--batch", "1", "--threads", "1", "--rounds", "1", "--warmup", "0",
+                "--round-ms", "1", "--plain");
+        assertThat(o.code()).as(o.err()).isEqualTo(2);
+        assertThat(o.err()).startsWith("dst4j bench: --plain times a SIMD loop").doesNotContain("\n");
+        if (k.name().equals("panama") && k.floatLanes() > 1) {
+            assertThat(o.err()).isEqualTo("dst4j bench: --plain times a SIMD loop over the batch, which needs --batch " + k.floatLanes() + " or more here (one vector of "
+                    + k.floatLanes() + " floats), got 1");
+        }
+    }
+
     private record Outcome(int code, String err) {}
 
     @Test
