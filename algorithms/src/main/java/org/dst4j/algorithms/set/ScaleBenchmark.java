@@ -307,11 +307,23 @@ public final class ScaleBenchmark {
 
     private static Map<String, Object> metrics(Settings s, List<Point> ps) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("settings", Map.ofEntries(Map.entry("features", s.features()), Map.entry("informative", s.informative()),
-                Map.entry("classes", s.classes()), Map.entry("separation", s.separation()), Map.entry("train", s.train()),
-                Map.entry("test", s.test()), Map.entry("batch", s.batch()), Map.entry("lr", s.lr()), Map.entry("momentum", s.momentum()),
-                Map.entry("weight_decay", s.weightDecay()), Map.entry("zeta", s.zeta()),
-                Map.entry("output", s.sigmoidMse() ? "sigmoid+mse" : "softmax+ce"), Map.entry("seed", s.seed()), Map.entry("threads", s.threads())));
+        // In this order: Map.ofEntries iterates in an order drawn anew by each JVM, so two runs wrote the keys differently.
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("features", s.features());
+        settings.put("informative", s.informative());
+        settings.put("classes", s.classes());
+        settings.put("separation", s.separation());
+        settings.put("train", s.train());
+        settings.put("test", s.test());
+        settings.put("batch", s.batch());
+        settings.put("lr", s.lr());
+        settings.put("momentum", s.momentum());
+        settings.put("weight_decay", s.weightDecay());
+        settings.put("zeta", s.zeta());
+        settings.put("output", s.sigmoidMse() ? "sigmoid+mse" : "softmax+ce");
+        settings.put("seed", s.seed());
+        settings.put("threads", s.threads());
+        m.put("settings", settings);
         List<Object> rows = new ArrayList<>();
         for (Point p : ps) {
             Map<String, Object> r = new LinkedHashMap<>();

@@ -74,6 +74,17 @@ class MoreCommandChecksTest {
     }
 
     @Test
+    void benchScaleWritesItsSettingsInOneOrder() throws Exception {
+        // Written from Map.ofEntries, whose order each JVM draws anew: three runs of the same command wrote two orders.
+        Path out = dir.resolve("order");
+        org.dst4j.algorithms.Printed.stdout(() -> assertThat(run("bench", "scale", "--sizes", "20@2", "--features", "16", "--informative", "4",
+                "--train", "40", "--test", "10", "--threads", "1", "--out", out.toString()).code()).isZero());
+        var m = org.dst4j.nn.io.Json.parseObject(org.dst4j.nn.io.Json.readFile(out.resolve("scale.json")));
+        assertThat(((java.util.Map<?, ?>) m.get("settings")).keySet().stream().map(String::valueOf).toList()).containsExactly("features", "informative", "classes", "separation", "train", "test",
+                "batch", "lr", "momentum", "weight_decay", "zeta", "output", "seed", "threads");
+    }
+
+    @Test
     void benchKernelsRefusesPlainWhereItCannotTimeThePlainLoop() throws Exception {
         // With a batch narrower than a vector the plain loop was left out silently: --plain gave no row and an empty column.
         var k = org.dst4j.runtime.kernel.KernelProvider.get();
