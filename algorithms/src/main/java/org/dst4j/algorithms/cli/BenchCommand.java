@@ -164,7 +164,7 @@ final class BenchCommand implements Command {
             throw new UsageException(e.getMessage());
         }
         Path json = o.path("json");
-        // Found now: checked only when writing, a --json that could not be written ended the command after every round had run.
+        // Before the rounds: checked only when writing, a --json that could not be written ended the command after every round had run.
         if (json != null) {
             if (java.nio.file.Files.isDirectory(json)) throw new UsageException("--json " + json + " is a directory; expected the path of the JSON file");
             Path existing = RunDirectory.nearestExisting(json.toAbsolutePath().getParent());
