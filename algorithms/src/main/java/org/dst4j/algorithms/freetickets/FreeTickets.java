@@ -626,6 +626,9 @@ public final class FreeTickets {
         } catch (java.util.concurrent.CancellationException e) {
             // The trainer counts this call's epochs: "no epoch was completed" of member 3 is not of the whole run.
             throw new java.util.concurrent.CancellationException(phase + ": " + e.getMessage());
+        } catch (Trainer.DivergedException e) {
+            // As above: "epoch 1" of a DST member is that member's.
+            throw new Trainer.DivergedException(phase + ": " + e.getMessage());
         }
     }
 

@@ -242,6 +242,18 @@ class FreeTicketsTest {
         }
     }
 
+    // Each DST member's epochs count from 1: a diverged loss names the member it was in (here member 1 trains its three
+    // epochs, member 2 diverges in its first).
+    @Test
+    void aDivergedLossNamesItsMember(@TempDir Path dir) {
+        FreeTicketsConfig cfg = new FreeTicketsConfig(Variant.DST, 2, new int[] {10, 6}, 0.5, 3, 1, 2, 1, 1000f, 0.99f, 1e-5f, 0f, "relu",
+                0.3, 0.8, 1, "random", 5, 1);
+        try (DatasetSplit data = tiny()) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> FreeTickets.run(cfg, data, true, dir, new TrainingProgress() {}))
+                    .isInstanceOf(org.dst4j.nn.train.Trainer.DivergedException.class).hasMessageStartingWith("member 2/2: training diverged at epoch 1, batch ");
+        }
+    }
+
     // With a validation split, the kept files are written by the selection: they too name their member or ticket.
     @Test
     void withAValidationSplitTheKeptFilesAndLogLinesNameTheirMember(@TempDir Path dir) throws Exception {
