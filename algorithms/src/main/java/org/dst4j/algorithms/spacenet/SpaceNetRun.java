@@ -459,6 +459,8 @@ public final class SpaceNetRun {
                             }
                         } catch (CancellationException e) { // the trainer counts this task's epochs, not the run's
                             throw new CancellationException("SpaceNet, task " + (t + 1) + " of " + tasks + ": " + e.getMessage());
+                        } catch (Trainer.DivergedException e) {
+                            throw new Trainer.DivergedException("SpaceNet, task " + (t + 1) + " of " + tasks + ": " + e.getMessage());
                         }
                         double[] a = sn.accuracy(stream.tasks().subList(0, t + 1), stream.seenClasses(t), pk, std);
                         double[] k = sn.taskAccuracy(stream.tasks().subList(0, t + 1), pk, std);
@@ -491,6 +493,8 @@ public final class SpaceNetRun {
                                             "finetune", t, s -> cp.save(Phase.FINE_TUNING, task0, s, a, k, (System.nanoTime() - t1) / 1e9, null, ft)));
                                 } catch (CancellationException e) {
                                     throw new CancellationException("fine-tuning baseline, task " + (t + 1) + " of " + tasks + ": " + e.getMessage());
+                                } catch (Trainer.DivergedException e) {
+                                    throw new Trainer.DivergedException("fine-tuning baseline, task " + (t + 1) + " of " + tasks + ": " + e.getMessage());
                                 }
                                 int[] seen = stream.seenClasses(t);
                                 for (int i = 0; i <= t; i++) {
@@ -512,6 +516,8 @@ public final class SpaceNetRun {
                                     s -> cp.save(Phase.JOINT, 0, s, none, none, (System.nanoTime() - t2) / 1e9, null, joint)));
                         } catch (CancellationException e) {
                             throw new CancellationException("joint-training baseline: " + e.getMessage());
+                        } catch (Trainer.DivergedException e) {
+                            throw new Trainer.DivergedException("joint-training baseline: " + e.getMessage());
                         }
                         double[][] a = new double[tasks][1], k = new double[tasks][1];
                         int[] all = stream.seenClasses(tasks - 1);

@@ -49,6 +49,18 @@ class SpaceNetTest {
             assertThat(dir.resolve("a")).doesNotExist();
         }
     }
+
+    // Each task counts its epochs from 1: a diverged loss names the task (and the method) it was in.
+    @Test
+    void aDivergedLossNamesItsTask(@TempDir Path dir) {
+        SpaceNetConfig cfg = new SpaceNetConfig(3, new int[] {24, 24}, new int[] {60, 40, 16}, 8, 4, 0.2, 2, 1, 1000f, 0.99f, 0f, 7, 1);
+        try (DatasetSplit data = blobs(120, 30, 3)) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNetRun.run(cfg, data, true, true, dir, null))
+                    .isInstanceOf(org.dst4j.nn.train.Trainer.DivergedException.class)
+                    .hasMessageMatching("SpaceNet, task [1-3] of 3: training diverged at epoch [12], batch \\d+: .*");
+        }
+    }
+
     private static final int CLASSES = 6, FEATURES = 20;
 
     // Gaussian blobs, one centre per class, well separated.
