@@ -284,11 +284,16 @@ public final class NeuroTrails {
         if (done != null) return done;
         Path dir = out.resolve(sub);
         FreeTickets.Result r;
-        if (ck.resumed() && Files.isRegularFile(dir.resolve(FreeTickets.CHECKPOINT))) {
-            r = FreeTickets.resume(dir, data, cfg.threads(), progress);
-        } else {
-            deleteTree(dir);
-            r = FreeTickets.run(cfg, data, standardize, dir, progress);
+        try {
+            if (ck.resumed() && Files.isRegularFile(dir.resolve(FreeTickets.CHECKPOINT))) {
+                r = FreeTickets.resume(dir, data, cfg.threads(), progress);
+            } else {
+                deleteTree(dir);
+                r = FreeTickets.run(cfg, data, standardize, dir, progress);
+            }
+        } catch (Trainer.DivergedException e) {
+            // FreeTickets names its member ("member 1/1"); which comparison it is, only this run knows.
+            throw new Trainer.DivergedException(name + ", " + e.getMessage());
         }
         Row row = row(name, budget(dir), r.test(), r.trainingFlops(), r.trainSeconds());
         ck.rowDone(row);

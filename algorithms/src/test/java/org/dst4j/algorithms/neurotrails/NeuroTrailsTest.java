@@ -152,6 +152,23 @@ class NeuroTrailsTest {
                 org.assertj.core.data.Percentage.withPercentage(3));
     }
 
+    // A diverged loss names the network it was in: NeuroTrails' own, or which comparison and member (each counts its
+    // epochs from 1). At learning rate 350 NeuroTrails trains; the DST ensemble's first member diverges.
+    @Test
+    void aDivergedLossNamesTheNetworkItWasIn(@TempDir Path dir) {
+        for (float lr : new float[] {1000f, 350f}) {
+            NeuroTrailsConfig cfg = new NeuroTrailsConfig(2, 1, new int[] {10, 6}, 0.5, 2, 1, lr, 0.99f, 1e-5f, 0f, "relu", 0.3, 1, "random",
+                    5, 1, "sum", "erk", 0f);
+            Random random = new Random(3);
+            try (DatasetSplit data = new DatasetSplit(Blobs.of("train", random, 96, 12, 2f), Blobs.of("test", random, 40, 12, 2f))) {
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> NeuroTrails.run(cfg, data, true, true, dir.resolve("lr" + lr), new TrainingProgress() {}))
+                        .isInstanceOf(org.dst4j.nn.train.Trainer.DivergedException.class)
+                        .hasMessageStartingWith(lr == 1000f ? "neurotrails: training diverged at epoch 1, batch "
+                                : "FreeTickets DST (M=2), member 1/2: training diverged at epoch 2, batch ");
+            }
+        }
+    }
+
     // The comparison's FLOPs on a tiny run (12 features, 4 classes, 96 samples, 2 epochs): random regrowth keeps every
     // network's connections (TrainingFlops), so each row is its models' connections over every sample and epoch; the
     // heads compute their input gradient for the backbone. The dense figure is one 12-10-6-4 network's, as
