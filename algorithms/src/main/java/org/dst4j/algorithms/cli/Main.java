@@ -119,7 +119,7 @@ public final class Main {
         }
     }
 
-    private static int runCommand(Command c, String name, String[] rest) {
+    static int runCommand(Command c, String name, String[] rest) {
         try {
             return c.run(rest);
         } catch (UsageException | DataOptionException e) { // the nn module cannot throw the CLI's UsageException
@@ -159,6 +159,13 @@ public final class Main {
             System.err.println("dst4j " + name + ": out of memory (" + e.getMessage() + "): raise the limit (" + raiseLimit() + "), or " + smaller(name));
             return 1;
         } catch (OutOfMemoryError e) {
+            if (String.valueOf(e.getMessage()).contains("unable to create native thread")) {
+                // A worker the system would not start (a limit on threads or processes, or no room for a thread's stack):
+                // it was reported as the network not fitting, with advice to train fewer neurons.
+                System.err.println("dst4j " + name + ": cannot start another thread (" + e.getMessage() + "): give fewer threads (--threads; this JVM has "
+                        + Runtime.getRuntime().availableProcessors() + " processors), or raise the system's limit on threads or processes");
+                return 1;
+            }
             // Heap or off-heap (an Arena that cannot allocate also throws this): a size chosen too large, not a bug.
             // Off-heap segments are not bounded by -Xmx: only the Java heap's own message makes a larger heap worth suggesting.
             boolean heap = String.valueOf(e.getMessage()).contains("Java heap") || String.valueOf(e.getMessage()).contains("GC overhead");

@@ -106,7 +106,7 @@ final class PredictCommand implements Command {
     }
 
     // The data options of predict, or fewer neurons, are no help when the model itself does not fit. Off-heap memory
-    // only: the Java heap and threads running out keep the general advice (-Xmx, a limiting JAVA_TOOL_OPTIONS).
+    // only: the Java heap running out keeps the general advice (-Xmx, a limiting JAVA_TOOL_OPTIONS), threads Main's own.
     static Classifier loadModel(Path model, int threads) throws IOException {
         try {
             return Classifier.load(model, threads);

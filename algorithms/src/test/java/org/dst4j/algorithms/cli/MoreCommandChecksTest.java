@@ -98,6 +98,36 @@ class MoreCommandChecksTest {
         }
     }
 
+    // A worker thread the system would not start (a container's limit on processes, ulimit -u, or no room left for a
+    // thread's stack: seen as 'set --threads 200' under 'ulimit -v 3000000' and -Xss64m) was reported as the network or
+    // data not fitting in memory, with advice to train fewer neurons or on less data: the number of threads is what to lower.
+    @Test
+    void aThreadTheSystemWouldNotStartIsOneLineNamingThreads() {
+        Command refused = new Command() {
+            @Override public String summary() { return "starts more threads than the system allows"; }
+            @Override public int run(String[] args) {
+                // The JDK's own message when Thread.start cannot create the thread.
+                throw new OutOfMemoryError("unable to create native thread: possibly out of memory or process/resource limits reached");
+            }
+        };
+        for (String command : new String[] {"set", "predict", "spacenet"}) {
+            java.io.PrintStream err = System.err;
+            java.io.ByteArrayOutputStream e = new java.io.ByteArrayOutputStream();
+            System.setErr(new java.io.PrintStream(e, true, java.nio.charset.StandardCharsets.UTF_8));
+            int code;
+            try {
+                code = Main.runCommand(refused, command, new String[0]);
+            } finally {
+                System.setErr(err);
+            }
+            String printed = e.toString(java.nio.charset.StandardCharsets.UTF_8).strip();
+            assertThat(code).isEqualTo(1);
+            assertThat(printed).as(command).isEqualTo("dst4j " + command + ": cannot start another thread (unable to create native thread: possibly out of"
+                    + " memory or process/resource limits reached): give fewer threads (--threads; this JVM has "
+                    + Runtime.getRuntime().availableProcessors() + " processors), or raise the system's limit on threads or processes");
+        }
+    }
+
     private record Outcome(int code, String err) {}
 
     @Test
