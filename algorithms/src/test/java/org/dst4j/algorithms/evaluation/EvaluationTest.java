@@ -100,6 +100,29 @@ class EvaluationTest {
         }
     }
 
+    // Sixteen features (four candidates per node): feature 11 decides the class, feature 0 is constant, the rest
+    // noise. The trees find the signal only if each node draws its candidates from all features and keeps the one
+    // with the lowest weighted Gini impurity; random splits (a Gini that did not score them) stay near chance.
+    @Test
+    void extraTreesPickTheInformativeFeatureAmongManyByGini() {
+        try (WorkerPool pool = new WorkerPool(1); Dataset train = wide(300, 21); Dataset test = wide(300, 22)) {
+            assertThat(ExtraTrees.fit(train, null, 5, 3, pool).accuracy(test, null, pool)).isGreaterThan(0.9);
+        }
+    }
+
+    private static Dataset wide(int n, long seed) {
+        RandomStream rng = new RandomStream(seed);
+        int f = 16;
+        float[] x = new float[n * f];
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 1; j < f; j++) x[f * i + j] = (float) rng.nextDouble();
+            x[f * i] = 2f;
+            y[i] = x[f * i + 11] > 0.5f ? 1 : 0;
+        }
+        return Dataset.of("wide", x, n, f, y, 2);
+    }
+
     @Test
     void extraTreesAreTheSameForAnyThreadCount() {
         try (WorkerPool one = new WorkerPool(1); WorkerPool three = new WorkerPool(3); Dataset train = toy(300, 4); Dataset test = toy(300, 5)) {
