@@ -291,11 +291,8 @@ public final class KernelRounds {
 
     /** How many weights the matrix {@link #run} times stores: drawn as {@code run} draws it (none at a small size and density). */
     public static long storedWeights(Settings settings) {
-        CsrMatrix w = randomCsr(settings.size(), settings.size(), settings.density(), new RandomStream(settings.seed()));
-        try {
+        try (CsrMatrix w = randomCsr(settings.size(), settings.size(), settings.density(), new RandomStream(settings.seed()))) {
             return w.nnz();
-        } finally {
-            w.close();
         }
     }
 
