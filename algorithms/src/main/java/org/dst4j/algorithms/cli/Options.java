@@ -133,11 +133,26 @@ final class Options {
         // The shell expands '~' only at a word's start: '--out=~/runs/a' (or a quoted "~/runs/a") made a directory
         // named '~' in the working directory, which a later 'rm -rf ~' in the wrong place would not forgive.
         if (v.equals("~") || v.startsWith("~/")) v = System.getProperty("user.home") + v.substring(1);
+        Path p;
         try {
-            return Path.of(v);
+            p = Path.of(v);
         } catch (RuntimeException e) {
             throw new UsageException("--" + name + ": not a valid path: '" + v + "'");
         }
+        // A working directory the JVM could not decode (a 'ü' in its name, 'java -jar' in the C locale) is a user.dir with
+        // U+FFFD in it: '--out r' (or the default runs/set) then made a new directory '...??/r' beside it, and the run
+        // said "wrote r/model.dst4j", exit code 0, though nothing was in the directory it was started from.
+        String cwd = System.getProperty("user.dir", "");
+        if (!p.isAbsolute() && cwd.indexOf('\uFFFD') >= 0) {
+            String charset = System.getProperty("sun.jnu.encoding", "UTF-8");
+            boolean utf8 = charset.replace("-", "").equalsIgnoreCase("UTF8");
+            throw new UsageException("--" + name + " " + v + ": a relative path, and the working directory '" + cwd + "' " + (utf8
+                    ? "has bytes that are not UTF-8, the locale's charset, so it would name another directory; give an absolute path that"
+                            + " is UTF-8, or run under the locale the directory's name is written in"
+                    : "has characters the locale's charset (" + charset + ") cannot decode, so it would name another directory; run"
+                            + " under a UTF-8 locale, e.g. LC_ALL=C.UTF-8 java -jar ... (./dst4j chooses one itself)"));
+        }
+        return p;
     }
 
     int integer(String name, int min, int max) throws UsageException {

@@ -220,6 +220,25 @@ class OptionsTest {
         assertThatThrownBy(() -> Options.undecodable("data", "\uFFFD", "UTF-8")).hasMessageContaining("not UTF-8");
     }
 
+    // 'java -jar' in the C locale started in a directory named with a 'ü': user.dir held U+FFFD, and '--out r' wrote the run
+    // into a new directory '...??/r', exit code 0, saying "wrote r/model.dst4j".
+    @Test
+    void aRelativePathInAWorkingDirectoryTheLocaleCouldNotDecodeIsRefused() throws Exception {
+        String dir = System.getProperty("user.dir");
+        System.setProperty("user.dir", "/tmp/cwd-\uFFFD\uFFFD");
+        try {
+            Options o = options();
+            o.parse(new String[] {"--out", "r"});
+            assertThatThrownBy(() -> o.path("out")).isInstanceOf(UsageException.class)
+                    .hasMessageStartingWith("--out r: a relative path, and the working directory '/tmp/cwd-\uFFFD\uFFFD' ");
+            Options absolute = options();
+            absolute.parse(new String[] {"--out", "/tmp/r"});
+            assertThat(absolute.path("out")).isEqualTo(Path.of("/tmp/r"));
+        } finally {
+            System.setProperty("user.dir", dir);
+        }
+    }
+
     // '--out=~/runs/a': the shell leaves that '~' alone, and a directory named '~' appeared in the working directory.
     @Test
     void aLeadingTildeIsTheHomeDirectory() throws Exception {
