@@ -256,6 +256,18 @@ class CsrMatrixTest {
         }
     }
 
+    // An initializer whose draw gave a row no connections adds it with n = 0.
+    @Test
+    void aBuilderTakesARowOfNoEntriesAndPlacesTheNextAfterIt() {
+        try (CsrMatrix m = CsrMatrix.builder(3, 5, 3).addRow(new int[] {2}, new float[] {1}, 1).addRow(new int[0], new float[0], 0)
+                .addRow(new int[] {0, 4}, new float[] {2, 3}, 2).build()) {
+            assertThat(m.rowStart(1)).isEqualTo(1);
+            assertThat(m.rowEnd(1)).isEqualTo(1);
+            assertThat(m.rowStart(2)).isEqualTo(1);
+            assertThat(m.get(2, 4)).isEqualTo(3f);
+        }
+    }
+
     @Test
     void aBuilderRefusesWhatItsDocumentationRefuses() {
         assertThatThrownBy(() -> CsrMatrix.builder(2, -1, 0)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cols must be >= 0");
@@ -282,6 +294,13 @@ class CsrMatrixTest {
         CsrMatrix.Builder closed = CsrMatrix.builder(1, 5, 1).addRow(new int[] {1}, new float[] {2}, 1);
         closed.close();
         assertThatThrownBy(closed::build).isInstanceOf(IllegalStateException.class).hasMessageContaining("builder is closed");
+        assertThatThrownBy(() -> closed.addRow(new int[] {1}, new float[] {2}, 1))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("builder is closed");
+        CsrMatrix.Builder unfinished = CsrMatrix.builder(2, 5, 2);
+        try (CsrMatrix m = unfinished.build()) {
+            assertThatThrownBy(() -> unfinished.addRow(new int[] {1}, new float[] {2}, 1))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("already built");
+        }
     }
 
     @Test
@@ -289,8 +308,10 @@ class CsrMatrixTest {
         try (CsrMatrix a = CsrMatrix.fromCoo(2, 3, new int[] {0, 1}, new int[] {2, 2}, new float[] {1, 2});
              CsrMatrix b = CsrMatrix.fromCoo(2, 3, new int[] {0, 1}, new int[] {2, 2}, new float[] {1, 2});
              CsrMatrix c = CsrMatrix.fromCoo(2, 3, new int[] {0, 1}, new int[] {2, 2}, new float[] {1, 2});
-             CsrMatrix d = CsrMatrix.fromCoo(2, 3, new int[] {0, 1}, new int[] {2, 2}, new float[] {1, 2})) {
+             CsrMatrix d = CsrMatrix.fromCoo(2, 3, new int[] {0, 1}, new int[] {2, 2}, new float[] {1, 2});
+             CsrMatrix e = CsrMatrix.fromCoo(2, 3, new int[] {0, 1}, new int[] {2, 2}, new float[] {1, 2})) {
             assertThat(a.rowIdx().getAtIndex(ValueLayout.JAVA_INT, 1)).isEqualTo(1);
+            assertThat(e.columnPos().getAtIndex(ValueLayout.JAVA_INT, 1)).isEqualTo(1);
             assertThat(b.valuePos().getAtIndex(ValueLayout.JAVA_INT, 1)).isEqualTo(1);
             assertThat(c.valuesByColumn().byteSize()).isEqualTo(2 * Float.BYTES);
             assertThat(d.hasTranspose()).isFalse();
@@ -411,6 +432,11 @@ class CsrMatrixTest {
             assertThatThrownBy(() -> CsrMatrix.readCsr(3, 5, 4, 3, 2, (rp, ci, v) -> {})).hasMessage("colIdx has 3 entries but values has 2");
             assertThatThrownBy(() -> CsrMatrix.readCsr(3, 5, 4, -2, -2, (rp, ci, v) -> {})).isInstanceOf(IllegalArgumentException.class)
                     .hasMessage("colIdx has -2 entries, expected a count >= 0");
+            // A shape read from a file: a negative column count gave a matrix of -3 columns.
+            assertThatThrownBy(() -> CsrMatrix.readCsr(1, -3, 2, 0, 0, (rp, ci, v) -> {})).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("cols must be >= 0, got -3");
+            assertThatThrownBy(() -> CsrMatrix.readCsr(-1, 3, 0, 0, 0, (rp, ci, v) -> {})).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("rows must be >= 0, got -1");
             assertThat(arenas.opened()).as("sizes refused before allocating").isEqualTo(opened);
             assertThatThrownBy(() -> CsrMatrix.readCsr(3, 4, 4, 3, 3, (rp, ci, v) -> {
                 MemorySegment.copy(new long[] {0, 2, 2, 3}, 0, rp, ValueLayout.JAVA_LONG, 0, 4);
