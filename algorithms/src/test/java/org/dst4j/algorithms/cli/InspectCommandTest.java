@@ -2,6 +2,7 @@ package org.dst4j.algorithms.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -65,6 +66,17 @@ class InspectCommandTest {
                         "  1      4 x 3                          3   25.00%                       1              2\n",
                         "  2      3 x 2                          3   50.00%                       0              1")
                 .doesNotContain("trained by");
+    }
+
+    // 'java -jar' under the C locale printed a 'ü' in a data path as '?' in --json, so a script read another path.
+    @Test
+    void jsonForAStdoutThatCannotEncodeACharacterEscapesItAndParsesBackTheSame() {
+        String json = Json.write(Map.of("data", "/tmp/d\u00fc/\u6570\ud83d\ude00 x"));
+        String ascii = InspectCommand.encodable(json, StandardCharsets.US_ASCII);
+        assertThat(ascii).isEqualTo("{\"data\":\"/tmp/d\\u00fc/\\u6570\\ud83d\\ude00 x\"}");
+        assertThat(Json.parseObject(ascii)).isEqualTo(Json.parseObject(json));
+        assertThat(InspectCommand.encodable(json, StandardCharsets.ISO_8859_1)).isEqualTo("{\"data\":\"/tmp/d\u00fc/\\u6570\\ud83d\\ude00 x\"}");
+        assertThat(InspectCommand.encodable(json, StandardCharsets.UTF_8)).isSameAs(json);
     }
 
     @Test
