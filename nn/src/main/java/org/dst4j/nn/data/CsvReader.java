@@ -72,7 +72,7 @@ public final class CsvReader {
         if (line == null) throw new DataFormatException(source + ": empty file, expected CSV rows");
         if (!line.isEmpty() && line.charAt(0) == '\uFEFF') line = line.substring(1);
         char sep = line.indexOf(',') >= 0 ? ',' : line.indexOf(';') >= 0 ? ';' : line.indexOf('\t') >= 0 ? '\t' : ',';
-        String[] first = split(line, sep);
+        String[] first = split(line, sep, source, lineNo);
         int columns = first.length;
         boolean labeled = !NO_LABEL.equals(labelColumn);
         if (columns < 2 && labeled) {
@@ -91,7 +91,7 @@ public final class CsvReader {
         int n = 0;
         for (; line != null; line = reader.readLine(), lineNo++) {
             if (line.isBlank()) continue;
-            String[] cells = split(line, sep);
+            String[] cells = split(line, sep, source, lineNo);
             if (cells.length != columns) {
                 throw new DataFormatException(source + ": line " + lineNo + " has " + cells.length + " columns, expected " + columns);
             }
@@ -163,12 +163,13 @@ public final class CsvReader {
         try (InputStream raw = Files.newInputStream(file);
              BufferedReader reader = new BufferedReader(new InputStreamReader(IdxReader.maybeGunzip(raw), StandardCharsets.UTF_8), 1 << 16)) {
             String line = reader.readLine();
-            while (line != null && line.isBlank()) line = reader.readLine();
+            long lineNo = 1;
+            for (; line != null && line.isBlank(); lineNo++) line = reader.readLine();
             if (line == null) throw new DataFormatException(file + ": empty file, expected CSV rows");
             if (!line.isEmpty() && line.charAt(0) == '\uFEFF') line = line.substring(1);
             // The same separator and header rules as rows(), so the two never disagree about a file.
             char sep = line.indexOf(',') >= 0 ? ',' : line.indexOf(';') >= 0 ? ';' : line.indexOf('\t') >= 0 ? '\t' : ',';
-            String[] first = split(line, sep);
+            String[] first = split(line, sep, file.toString(), lineNo);
             int label = labelColumn == null ? -1 : labelIndex(labelColumn, first.length, file.toString());
             int features = label < 0 ? first.length : first.length - 1;
             int[] columns = new int[features];
@@ -279,7 +280,7 @@ public final class CsvReader {
     }
 
     /** Splits on {@code sep}; a field in double quotes may contain the separator ("" is a literal quote). */
-    private static String[] split(String line, char sep) {
+    private static String[] split(String line, char sep, String source, long lineNo) throws DataFormatException {
         List<String> out = new ArrayList<>();
         StringBuilder cell = new StringBuilder();
         boolean quoted = false;
@@ -302,6 +303,12 @@ public final class CsvReader {
             } else {
                 cell.append(ch);
             }
+        }
+        // A quote left open means a field that goes on to the next line, which rows are not read across: counting the
+        // columns of the pieces said "line 2 has 1 columns, expected 2" about a header the user never saw split.
+        if (quoted) {
+            throw new DataFormatException(source + ": line " + lineNo + ": a quoted field is not closed on its line (a field that"
+                    + " spans lines is not supported)");
         }
         out.add(cell.toString());
         return out.toArray(new String[0]);

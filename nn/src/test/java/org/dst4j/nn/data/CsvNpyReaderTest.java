@@ -105,6 +105,14 @@ class CsvNpyReaderTest {
         assertThatThrownBy(() -> CsvReader.read("x", ragged, "last", 0)).hasMessageContaining("ragged.csv: line 2 has 2 columns, expected 3");
         Path label = csv("label.csv", "1,2,0.5\n");
         assertThatThrownBy(() -> CsvReader.read("x", label, "last", 0)).hasMessageContaining("line 1, column 3: label '0.5' is not a class index");
+        // A quote opened and not closed on its line: its pieces were counted as columns ("line 2 has 1 columns, expected 2").
+        Path open = csv("open.csv", "\n\"a,\"\"b\nc\",label\n1,2,0\n");
+        assertThatThrownBy(() -> CsvReader.read("x", open, "last", 0)).isInstanceOf(DataFormatException.class)
+                .hasMessage(open + ": line 2: a quoted field is not closed on its line (a field that spans lines is not supported)");
+        assertThatThrownBy(() -> CsvReader.featureColumns(open, "last")).isInstanceOf(DataFormatException.class)
+                .hasMessage(open + ": line 2: a quoted field is not closed on its line (a field that spans lines is not supported)");
+        Path openRow = csv("open-row.csv", "1,2,0\n1,\"2,0\n");
+        assertThatThrownBy(() -> CsvReader.read("x", openRow, "last", 0)).hasMessageContaining("open-row.csv: line 2: a quoted field is not closed");
         // A negative class count was read as 0, automatic; a missing file's reason was its path again.
         Path ok = csv("ok.csv", "1,2,0\n");
         assertThatThrownBy(() -> CsvReader.read("x", ok, "last", -1)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("got -1");
