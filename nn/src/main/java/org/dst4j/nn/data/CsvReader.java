@@ -279,7 +279,10 @@ public final class CsvReader {
         return v;
     }
 
-    /** Splits on {@code sep}; a field in double quotes may contain the separator ("" is a literal quote). */
+    /**
+     * Splits on {@code sep}; a field in double quotes may contain the separator ("" is a literal quote). A quote inside a
+     * field, as in {@code size 5"}, is a character, as Python's csv module reads it.
+     */
     private static String[] split(String line, char sep, String source, long lineNo) throws DataFormatException {
         List<String> out = new ArrayList<>();
         StringBuilder cell = new StringBuilder();
@@ -295,7 +298,7 @@ public final class CsvReader {
                 } else {
                     cell.append(ch);
                 }
-            } else if (ch == '"') {
+            } else if (ch == '"' && cell.toString().isBlank()) {
                 quoted = true;
             } else if (ch == sep) {
                 out.add(cell.toString());

@@ -113,6 +113,8 @@ class CsvNpyReaderTest {
                 .hasMessage(open + ": line 2: a quoted field is not closed on its line (a field that spans lines is not supported)");
         Path openRow = csv("open-row.csv", "1,2,0\n1,\"2,0\n");
         assertThatThrownBy(() -> CsvReader.read("x", openRow, "last", 0)).hasMessageContaining("open-row.csv: line 2: a quoted field is not closed");
+        // Inside a field a quote is a character, so an inch mark does not open a field that never closes.
+        assertThat(CsvReader.featureColumns(csv("inch.csv", "a, \"b,c\",size 5\",y\n1,2,3,0\n"), "last").names()).containsExactly("a", "b,c", "size 5\"");
         // A negative class count was read as 0, automatic; a missing file's reason was its path again.
         Path ok = csv("ok.csv", "1,2,0\n");
         assertThatThrownBy(() -> CsvReader.read("x", ok, "last", -1)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("got -1");
