@@ -25,6 +25,7 @@ class ParallelKernelsShapeTest {
         ops.put("tanh", (a, b) -> pk.tanh(a, b));
         ops.put("tanhBackward", (a, b) -> pk.tanhBackward(b, a));
         ops.put("dropout", (a, b) -> pk.dropout(a, 1, 100, 1.5f, b, a));
+        ops.put("dropout: out", (a, b) -> pk.dropout(a, 1, 100, 1.5f, a, b));
         ops.put("elementMult", (a, b) -> pk.elementMult(a, b));
         return ops;
     }
@@ -87,6 +88,11 @@ class ParallelKernelsShapeTest {
             assertThatThrownBy(() -> pk.forward(w, x, null, wrong)).hasMessageContaining("forward: shapes do not match");
             assertThatThrownBy(() -> pk.transposed(w, wrong, x)).hasMessageContaining("transposed: shapes do not match");
             assertThatThrownBy(() -> pk.sddmm(w, wrong, x, 1f, w.values())).hasMessageContaining("sddmm: shapes do not match");
+            assertThatThrownBy(() -> pk.sddmmSgd(w, wrong, x, 1f, w.values(), 0.1f, 0.9f, 0f)).hasMessageContaining("sddmmSgd: shapes do not match");
+            assertThatThrownBy(() -> pk.sddmmSgd(w, y, wrong, 1f, w.values(), 0.1f, 0.9f, 0f)).hasMessageContaining("sddmmSgd: shapes do not match");
+            assertThatThrownBy(() -> pk.standardize(x, new float[9], new float[8])).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("standardize: a batch of 9 features needs as many means and deviations, got 9 and 8");
+            assertThatThrownBy(() -> pk.standardize(x, new float[6], new float[9])).hasMessageContaining("got 6 and 9");
             assertThatCode(() -> pk.forward(w, x, null, y)).doesNotThrowAnyException();
         }
     }

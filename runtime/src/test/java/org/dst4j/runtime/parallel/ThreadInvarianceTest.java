@@ -169,6 +169,17 @@ class ThreadInvarianceTest {
                 k.elementMult(b, dy, 0, out);
                 assertSame(a, b, "elementMult");
             }
+            float[] mean = new float[out], std = new float[out];
+            for (int j = 0; j < out; j++) {
+                mean[j] = (float) rnd.nextGaussian();
+                std[j] = j % 5 == 0 ? 0f : 0.5f + j % 3; // a constant feature's deviation is 0
+            }
+            for (DenseMatrix m : new DenseMatrix[] {a, b}) {
+                for (int j = 0; j < out; j++) for (int c = 0; c < batch; c++) m.set(j, c, dy.get(j, c));
+            }
+            pk.standardize(a, mean, std);
+            k.standardize(b, mean, std, 0, out);
+            assertSame(a, b, "standardize");
         }
     }
 
@@ -219,6 +230,30 @@ class ThreadInvarianceTest {
             for (int i = 0; i < in; i++) for (int c = 0; c < 2; c++) assertThat(dx.get(i, c)).isCloseTo(expect[i * 2 + c], org.assertj.core.data.Offset.offset(1e-4f));
             pk.transposed(w, wideDy, wideDx);
             assertThat(w.byteSize()).isGreaterThan(before);
+        }
+    }
+
+    // A ParallelKernels keeps its last even split (the narrow transposed product's, by columns) and must not reuse it
+    // for a matrix of another width: fewer columns then, and the next, wider product would leave rows uncomputed.
+    @Test
+    void anEvenSplitIsNotReusedForAnotherWidth() {
+        RandomStream rnd = new RandomStream(6);
+        Kernels k = KernelProvider.panama();
+        try (CsrMatrix narrow = randomCsr(rnd, 301, 100, r -> 0.05); CsrMatrix wide = randomCsr(rnd, 301, 257, r -> 0.05);
+             WorkerPool pool = new WorkerPool(3); DenseMatrix dy = DenseMatrix.allocate(301, 2)) {
+            ParallelKernels pk = new ParallelKernels(k, pool);
+            for (int j = 0; j < 301; j++) for (int c = 0; c < 2; c++) dy.set(j, c, (float) rnd.nextGaussian());
+            for (CsrMatrix w : new CsrMatrix[] {narrow, wide, narrow}) {
+                try (DenseMatrix a = DenseMatrix.allocate(w.cols(), 2); DenseMatrix b = DenseMatrix.allocate(w.cols(), 2)) {
+                    nan(a.segment());
+                    nan(b.segment());
+                    long before = w.byteSize();
+                    pk.transposed(w, dy, a);
+                    k.csrTransposed(w, dy, b, 0, w.cols());
+                    assertSame(a, b, "transposed, " + w.cols() + " columns");
+                    assertThat(w.byteSize()).as("the even split's path builds no transpose index").isEqualTo(before);
+                }
+            }
         }
     }
 
