@@ -142,7 +142,7 @@ public final class KernelRounds {
             owned.add(dx::close);
             MemorySegment bias = arena.allocate(ValueLayout.JAVA_FLOAT, settings.size());
             MemorySegment side = arena.allocate(ValueLayout.JAVA_FLOAT, Math.max(1, w.nnz()));
-            double flops = 2.0 * w.nnz() * settings.batch();
+            double flops = productFlops(w.nnz(), settings.batch());
             long nanos = settings.roundMillis() * 1_000_000L;
             WorkerPool[] pools = new WorkerPool[threads.length];
             try {
@@ -276,14 +276,21 @@ public final class KernelRounds {
         return g;
     }
 
-    private static double medianRatio(double[] a, double[] b) {
+    // Each product's effective work: a multiply and an add per stored weight and batch column.
+    static double productFlops(long nnz, int batch) {
+        return 2.0 * nnz * batch;
+    }
+
+    // The median of a[i] / b[i]: ratios of samples of the same round, which share that round's machine load.
+    static double medianRatio(double[] a, double[] b) {
         double[] r = new double[a.length];
         for (int i = 0; i < a.length; i++) r[i] = a[i] / b[i];
         Arrays.sort(r);
         return quantile(r, 0.5);
     }
 
-    private static double quantile(double[] sorted, double q) {
+    // Linear interpolation between the closest ranks, as NumPy's default quantile.
+    static double quantile(double[] sorted, double q) {
         double pos = q * (sorted.length - 1);
         int lo = (int) Math.floor(pos), hi = (int) Math.ceil(pos);
         return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);

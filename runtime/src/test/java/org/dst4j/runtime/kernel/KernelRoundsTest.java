@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.dst4j.runtime.random.RandomStream;
 import org.junit.jupiter.api.Test;
 
 class KernelRoundsTest {
@@ -71,5 +72,52 @@ class KernelRoundsTest {
         assertThatThrownBy(() -> new KernelRounds.Settings(64, 0.1, 8, new int[0], 3, 1, 1, false, false, 7)).hasMessageContaining("threads");
         assertThatThrownBy(() -> new KernelRounds.Settings(64, 0.1, 8, new int[] {0}, 3, 1, 1, false, false, 7)).hasMessageContaining("threads must be >= 1");
         assertThatThrownBy(() -> new KernelRounds.Settings(64, 0.1, 8, new int[] {1}, 0, 1, 1, false, false, 7)).hasMessageContaining("rounds");
+        assertThatThrownBy(() -> new KernelRounds.Settings(0, 0.1, 8, new int[] {1}, 3, 1, 1, false, false, 7)).hasMessageContaining("size must be >= 1, got 0");
+        assertThatThrownBy(() -> new KernelRounds.Settings(64, 0.1, 8, new int[] {1}, 3, -1, 1, false, false, 7)).hasMessageContaining("warm-up rounds must be >= 0");
+        assertThatThrownBy(() -> new KernelRounds.Settings(64, 0.1, 8, new int[] {1}, 3, 1, 0, false, false, 7)).hasMessageContaining("round time must be >= 1 ms");
+        // the smallest of each is allowed
+        assertThat(new KernelRounds.Settings(1, 1, 1, new int[] {1}, 1, 0, 1, false, false, 7).size()).isEqualTo(1);
+    }
+
+    // Every figure is 2 * nnz * batch flops per product (the definition) over the time, its quartiles and
+    // ratios interpolated between ranks as NumPy's default, and a ratio's median taken over the rounds' own ratios.
+    @Test
+    void flopsQuartilesAndRatiosAreTheDocumentedArithmetic() {
+        assertThat(KernelRounds.productFlops(167_772, 128)).isEqualTo(2.0 * 167_772 * 128);
+        double[] sorted = {1, 2, 4, 8, 9};
+        assertThat(KernelRounds.quantile(sorted, 0.5)).isEqualTo(4.0);
+        assertThat(KernelRounds.quantile(sorted, 0.25)).isEqualTo(2.0);
+        assertThat(KernelRounds.quantile(new double[] {1, 2, 4, 8}, 0.5)).isEqualTo(3.0);
+        assertThat(KernelRounds.quantile(new double[] {1, 2, 4, 8}, 0.25)).isEqualTo(1.75);
+        assertThat(KernelRounds.quantile(new double[] {1, 2, 4, 8}, 0.75)).isEqualTo(5.0);
+        assertThat(KernelRounds.quantile(new double[] {7}, 0.75)).isEqualTo(7.0);
+        // round by round: 10/5 = 2, 30/10 = 3, 8/8 = 1, 40/4 = 10, 5/1 = 5 -> median 3 (not median(a) / median(b) = 2)
+        assertThat(KernelRounds.medianRatio(new double[] {10, 30, 8, 40, 5}, new double[] {5, 10, 8, 4, 1})).isEqualTo(3.0);
+    }
+
+    // The timed matrices: each cell stored with the given probability, weights N(0, 0.05^2); the dense operands N(0, 1).
+    @Test
+    void theTimedMatricesHaveTheirDensityAndScale() {
+        try (var w = KernelRounds.randomCsr(400, 400, 0.1, new RandomStream(3));
+             var full = KernelRounds.randomCsr(7, 9, 1, new RandomStream(3));
+             var x = KernelRounds.randomDense(300, 40, new RandomStream(4))) {
+            // 16,000 expected of 160,000 cells; the binomial's deviation is 120
+            assertThat(w.nnz()).isBetween(15_500L, 16_500L);
+            float[] v = w.values().toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT);
+            double sq = 0;
+            for (float f : v) sq += f * (double) f;
+            assertThat(Math.sqrt(sq / v.length)).isCloseTo(0.05, org.assertj.core.data.Offset.offset(0.002));
+            assertThat(full.nnz()).isEqualTo(63);
+            double sum = 0, sum2 = 0;
+            for (int r = 0; r < 300; r++) {
+                for (int c = 0; c < 40; c++) {
+                    sum += x.get(r, c);
+                    sum2 += x.get(r, c) * (double) x.get(r, c);
+                }
+            }
+            assertThat(sum / 12_000).isCloseTo(0, org.assertj.core.data.Offset.offset(0.05));
+            assertThat(sum2 / 12_000).isCloseTo(1, org.assertj.core.data.Offset.offset(0.05));
+            assertThat(KernelRounds.storedWeights(new KernelRounds.Settings(400, 0.1, 8, new int[] {1}, 1, 0, 1, false, false, 3))).isEqualTo(w.nnz());
+        }
     }
 }
