@@ -84,6 +84,31 @@ class EvolutionTest {
         }
     }
 
+    // A NaN weight (a diverged update's) goes whatever the fraction, like an exact zero, and is not counted in the
+    // fraction: ranked by its bits it would be the largest magnitude and never be pruned.
+    @Test
+    void aNaNWeightIsAlwaysPrunedAndNotCountedInTheFraction() {
+        try (CsrMatrix w = CsrMatrix.fromCoo(1, 6, new int[6], new int[] {0, 1, 2, 3, 4, 5},
+                new float[] {Float.NaN, 1f, -2f, 3f, -Float.NaN, 4f});
+             Arena a = Arena.ofConfined()) {
+            MemorySegment keep = a.allocate(6);
+            for (PruneRule rule : new PruneRule[] {MagnitudePrune.signed(), MagnitudePrune.global()}) {
+                keep.fill((byte) 1);
+                assertThat(rule.prune(w, 0, keep)).as(rule.toString()).isEqualTo(2);
+                assertThat(keep.toArray(ValueLayout.JAVA_BYTE)).containsExactly(0, 1, 1, 1, 0, 1);
+            }
+            // global: round(0.5 * 4) = 2 of the four numbers (1 and -2), and both NaNs
+            keep.fill((byte) 1);
+            assertThat(MagnitudePrune.global().prune(w, 0.5, keep)).isEqualTo(4);
+            assertThat(keep.toArray(ValueLayout.JAVA_BYTE)).containsExactly(0, 0, 0, 1, 0, 1);
+            PruneRule networkWide = MagnitudePrune.networkWide();
+            networkWide.beforeUpdate(List.of(w), 0.5);
+            keep.fill((byte) 1);
+            assertThat(networkWide.prune(w, 0.5, keep)).isEqualTo(4);
+            assertThat(keep.toArray(ValueLayout.JAVA_BYTE)).containsExactly(0, 0, 0, 1, 0, 1);
+        }
+    }
+
     @Test
     void setEvolutionKeepsTheCountAndCreatesNoDuplicates() {
         RandomStream rnd = new RandomStream(2);
