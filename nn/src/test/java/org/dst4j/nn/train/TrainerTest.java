@@ -2,6 +2,7 @@ package org.dst4j.nn.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
@@ -292,7 +293,7 @@ class TrainerTest {
         // 4 updates of a 12-24-16-3 network in epoch 1, 3 in epoch 2: milliseconds. Counting the listener's time
         // would give at least its 1.6 and 1.2 s, which are the bounds: only a stall that long inside the updates
         // themselves (a busy one-core machine) could fail this.
-        assertThat(metrics.get(0).evolutionSeconds()).isLessThan(1.6).isLessThanOrEqualTo(metrics.get(0).epochSeconds());
+        assertThat(metrics.get(0).evolutionSeconds()).isPositive().isLessThan(1.6).isLessThanOrEqualTo(metrics.get(0).epochSeconds());
         assertThat(metrics.get(1).evolutionSeconds()).isLessThan(1.2);
     }
 
@@ -351,5 +352,57 @@ class TrainerTest {
             assertThat(state.step).isZero();
             assertThat(weights(net.layers())).containsExactlyElementsOf(weights);
         }
+    }
+
+    // Nothing checked an epoch's training figures, nor that its samples are those of the training set with their own
+    // labels: at learning rate 0 (no dropout, no evolution) the network does not move, so each epoch's training loss and
+    // accuracy must be those of an evaluation of the training set.
+    @Test
+    void anEpochsTrainingFiguresAreTheMeanLossAndShareRightOfItsSamplesWithTheirLabels() {
+        try (Dataset train = blobs("train", 90, 5); SparseMlp net = SparseMlp.create(config(), new RandomStream(2), 9);
+             WorkerPool pool = new WorkerPool(1)) {
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            Evaluation expected = Evaluation.of(pk, net, train, null, new SoftmaxCrossEntropy(), 50);
+            assertThat(expected.accuracy()).as("a share strictly between 0 and 1").isStrictlyBetween(0.0, 1.0);
+            List<EpochMetrics> metrics = new ArrayList<>();
+            new Trainer(pk, new Trainer.Settings(2, 16, new LearningRate.Constant(0f), new Sgd(0.9f, 0f), new SoftmaxCrossEntropy(), null, 50))
+                    .run(net, train, null, null, new Trainer.State(new RandomStream(3), new RandomStream(4)), (m, s) -> metrics.add(m));
+            assertThat(metrics).hasSize(2);
+            for (EpochMetrics m : metrics) {
+                assertThat(m.trainLoss()).as("epoch %d", m.epoch()).isCloseTo(expected.loss(), within(1e-6));
+                assertThat(m.trainAccuracy()).as("epoch %d", m.epoch()).isEqualTo(expected.accuracy());
+                assertThat(m.testLoss()).isNaN();
+            }
+        }
+    }
+
+    // Each epoch's samples come in the order the shuffle stream draws: another seed, another order, other weights.
+    @Test
+    void theShuffleStreamDecidesTheOrderOfTheSamples() {
+        List<List<String>> trained = new ArrayList<>();
+        for (long seed : new long[] {3, 3, 5}) {
+            try (Dataset train = blobs("train", 90, 5); SparseMlp net = SparseMlp.create(config(), new RandomStream(2), 9);
+                 WorkerPool pool = new WorkerPool(1)) {
+                new Trainer(new ParallelKernels(KernelProvider.get(), pool), new Trainer.Settings(1, 16, new LearningRate.Constant(0.05f),
+                        new Sgd(0.9f, 0f), new SoftmaxCrossEntropy(), null, 50))
+                        .run(net, train, null, null, new Trainer.State(new RandomStream(seed), new RandomStream(4)), (m, s) -> { });
+                trained.add(weights(net.layers()));
+            }
+        }
+        assertThat(trained.get(1)).as("the same shuffle seed").containsExactlyElementsOf(trained.get(0));
+        assertThat(trained.get(2)).as("another shuffle seed").isNotEqualTo(trained.get(0));
+    }
+
+    // The checks' edges: no epoch, batches of one sample and an evaluation batch of one are a run's settings.
+    @Test
+    void noEpochsAndBatchesOfOneAreSettingsAndBelowThemAreRefused() {
+        Trainer.Settings edge = new Trainer.Settings(0, 1, new LearningRate.Constant(0.05f), new Sgd(0.9f, 0f), new SoftmaxCrossEntropy(), null, 1);
+        assertThat(List.of(edge.epochs(), edge.batch(), edge.evalBatch())).containsExactly(0, 1, 1);
+        assertThatThrownBy(() -> new Trainer.Settings(-1, 1, new LearningRate.Constant(0.05f), new Sgd(0.9f, 0f), new SoftmaxCrossEntropy(), null, 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("epochs must be >= 0, got -1");
+        assertThatThrownBy(() -> new Trainer.Settings(0, 0, new LearningRate.Constant(0.05f), new Sgd(0.9f, 0f), new SoftmaxCrossEntropy(), null, 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("batch must be >= 1, got 0");
+        assertThatThrownBy(() -> new Trainer.Settings(0, 1, new LearningRate.Constant(0.05f), new Sgd(0.9f, 0f), new SoftmaxCrossEntropy(), null, 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("eval batch must be >= 1, got 0");
     }
 }
