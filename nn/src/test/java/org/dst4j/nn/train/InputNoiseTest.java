@@ -1,6 +1,7 @@
 package org.dst4j.nn.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import org.dst4j.runtime.dense.DenseMatrix;
@@ -85,6 +86,36 @@ class InputNoiseTest {
         try (WorkerPool pool = new WorkerPool(1); DenseMatrix x = batch(v)) {
             noise.apply(pool, x, order(), 0, 0);
             for (int f = 0; f < FEATURES; f++) for (int c = 0; c < BATCH; c++) assertThat(x.get(f, c)).isEqualTo(v[f][c]);
+        }
+    }
+
+    // Box-Muller fills the features two at a time: every test had an odd count (37), where a loop running one pair
+    // too far stops anyway; an even count must get noise in each feature and nothing beyond.
+    @Test
+    void anEvenNumberOfFeaturesGetsNoiseInEveryOne() {
+        InputNoise noise = new InputNoise(0.5f, 3, false);
+        float[] four = new float[4];
+        noise.sample(noise.key(0), 2, four);
+        for (float z : four) assertThat(z).isNotZero();
+        float[] five = new float[5];
+        noise.sample(noise.key(0), 2, five);
+        assertThat(java.util.Arrays.copyOf(five, 4)).as("the first pairs as for four features").containsExactly(four);
+        try (WorkerPool pool = new WorkerPool(1); InputNoise.Table table = noise.precompute(pool, 3, 4);
+             DenseMatrix x = DenseMatrix.allocate(4, 1)) {
+            table.addTo(pool, x, new int[] {2}, 0);
+            for (int f = 0; f < 4; f++) assertThat(x.get(f, 0)).isEqualTo(four[f]);
+        }
+    }
+
+    // A closed table has freed its memory: using it is refused, closing it again does nothing.
+    @Test
+    void aClosedTableIsFreed() {
+        InputNoise noise = new InputNoise(0.5f, 3, false);
+        try (WorkerPool pool = new WorkerPool(1); DenseMatrix x = DenseMatrix.allocate(4, 1)) {
+            InputNoise.Table table = noise.precompute(pool, 3, 4);
+            table.close();
+            assertThatThrownBy(() -> table.addTo(pool, x, new int[] {2}, 0)).isInstanceOf(IllegalStateException.class);
+            table.close();
         }
     }
 }
