@@ -133,6 +133,30 @@ class GradientGrowTest {
         }
     }
 
+    // Every test grew at WeightInit.Zero (RigL's), so new connections left at zero passed: a TopologyEvolution pairing
+    // gradient regrowth with another init gets that init's draws, one per new connection, none zero.
+    @Test
+    void newConnectionsTakeTheInitsDraws() {
+        try (WorkerPool pool = new WorkerPool(1);
+             CsrMatrix w = SparseInit.sample(20, 30, 0.2, new WeightInit.Normal(1f), new RandomStream(1));
+             DenseMatrix input = random(30, 5, new RandomStream(2));
+             DenseMatrix delta = random(20, 5, new RandomStream(3));
+             Arena a = Arena.ofConfined()) {
+            MemorySegment keep = a.allocate(Math.max(1, w.nnz()));
+            keep.fill((byte) 1);
+            BatchGradient gradient = new BatchGradient(new ParallelKernels(KernelProvider.get(), pool), input, delta, 0.2f);
+            GrowRule.Growth g = new GradientGrow().grow(w, keep, 40, new WeightInit.HeUniform(), new RandomStream(4), gradient);
+            assertThat(g.count()).isEqualTo(40);
+            double limit = Math.sqrt(6.0 / 30);
+            for (int i = 0; i < g.count(); i++) {
+                assertThat(g.values()[i]).as("new connection %d", i).isNotZero();
+                assertThat((double) Math.abs(g.values()[i])).isLessThanOrEqualTo(limit);
+            }
+            assertThat(new GradientGrow().grow(w, keep, 40, new WeightInit.HeUniform(), new RandomStream(4), gradient).values())
+                    .as("the same stream draws the same").isEqualTo(g.values());
+        }
+    }
+
     @Test
     void zeroGradientsAreSpreadBySeedNotPackedAtTheFirstRows() {
         try (WorkerPool pool = new WorkerPool(1);
