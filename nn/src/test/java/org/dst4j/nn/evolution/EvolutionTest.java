@@ -329,6 +329,30 @@ class EvolutionTest {
             assertThat(chi2).as("chi-square").isLessThan(100);
         }
     }
+    /**
+     * RandomGrow's enumerating path walks each row's entries beside its columns: a free cell past a row's last
+     * entry must not be checked against the next row's first entry. Here row 0 is free at column 1 and row 1
+     * holds column 1 as its first entry (its column 0 free), the other rows full: 2 free cells of 20, so the
+     * layer is nearly dense. Both must grow, and nothing else.
+     */
+    @Test
+    void aNearlyDenseLayersFreeCellPastARowsLastEntryGrows() {
+        java.util.List<int[]> coo = new java.util.ArrayList<>();
+        coo.add(new int[] {0, 0});
+        coo.add(new int[] {1, 1});
+        for (int r = 2; r < 10; r++) for (int c = 0; c < 2; c++) coo.add(new int[] {r, c});
+        try (CsrMatrix w = onesAt(10, 2, coo); Arena a = Arena.ofConfined()) {
+            MemorySegment keep = a.allocate(w.nnz());
+            keep.fill((byte) 1);
+            assertThat(2 * 8L).as("the enumerating path's condition").isLessThan(20);
+            for (long count : new long[] {2, 5}) {
+                GrowRule.Growth g = new RandomGrow().grow(w, keep, count, new WeightInit.Zero(), new RandomStream(5), null);
+                assertThat(g.count()).isEqualTo(2);
+                assertThat(java.util.Arrays.copyOf(g.keys(), g.count())).as("count %d", count).containsExactly(1L, 2L);
+            }
+        }
+    }
+
     // A grow rule of someone else's that miscounts is named when it builds its Growth; before, the short
     // values array was found half-way through rewiring, and the layer was left with entries in the wrong rows.
     @Test
