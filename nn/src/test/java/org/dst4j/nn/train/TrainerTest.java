@@ -405,4 +405,84 @@ class TrainerTest {
         assertThatThrownBy(() -> new Trainer.Settings(0, 1, new LearningRate.Constant(0.05f), new Sgd(0.9f, 0f), new SoftmaxCrossEntropy(), null, 0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("eval batch must be >= 1, got 0");
     }
+
+    // No test in this module trained with a Standardizer: every batch is standardized by it before the network sees it,
+    // so at learning rate 0 the training loss is that of an evaluation of the standardized set, not of the raw one.
+    @Test
+    void everyTrainingBatchIsStandardizedByTheInputsStandardizer() {
+        try (Dataset train = blobs("train", 90, 5); SparseMlp net = SparseMlp.create(config(), new RandomStream(2), 9);
+             WorkerPool pool = new WorkerPool(1)) {
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            // far from standardized: each feature scaled by 5 and shifted by 3
+            org.dst4j.nn.data.Standardizer input = new org.dst4j.nn.data.Standardizer(filled(3f), filled(5f));
+            double standardized = Evaluation.of(pk, net, train, input, new SoftmaxCrossEntropy(), 50).loss();
+            double raw = Evaluation.of(pk, net, train, null, new SoftmaxCrossEntropy(), 50).loss();
+            assertThat(standardized).isNotCloseTo(raw, within(1e-3));
+            List<EpochMetrics> metrics = new ArrayList<>();
+            new Trainer(pk, new Trainer.Settings(1, 16, new LearningRate.Constant(0f), new Sgd(0.9f, 0f), new SoftmaxCrossEntropy(), null, 50))
+                    .run(net, train, null, input, new Trainer.State(new RandomStream(3), new RandomStream(4)), (m, s) -> metrics.add(m));
+            assertThat(metrics.getFirst().trainLoss()).isCloseTo(standardized, within(1e-6));
+        }
+    }
+
+    private static float[] filled(float v) {
+        float[] a = new float[FEATURES];
+        java.util.Arrays.fill(a, v);
+        return a;
+    }
+
+    // Nor did one train a denoising autoencoder: it sees each sample with its own noise (the same every epoch, or
+    // fresh each epoch) and is scored against the clean sample. At learning rate 0 its training loss is the mean
+    // squared error of its outputs on the noisy set against the clean one.
+    @Test
+    void aDenoisingAutoencoderSeesItsSamplesNoiseAndIsScoredAgainstTheCleanSample() {
+        MlpConfig c = new MlpConfig(new int[] {FEATURES, 8, FEATURES}, "relu", 0.6f, Activation.linear(), 0f, new Density.Uniform(0.5),
+                new WeightInit.HeUniform());
+        int n = 40;
+        for (InputNoise noise : new InputNoise[] {new InputNoise(0.5f, 7, false), new InputNoise(0.5f, 7, true), new InputNoise(0f, 7, false)}) {
+            try (Dataset train = blobs("train", n, 5); SparseMlp net = SparseMlp.create(c, new RandomStream(2), 9);
+                 WorkerPool pool = new WorkerPool(1);
+                 org.dst4j.runtime.dense.DenseMatrix clean = org.dst4j.runtime.dense.DenseMatrix.allocate(FEATURES, n);
+                 org.dst4j.runtime.dense.DenseMatrix noisy = org.dst4j.runtime.dense.DenseMatrix.allocate(FEATURES, n)) {
+                ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+                int[] all = new int[n];
+                for (int i = 0; i < n; i++) all[i] = i;
+                train.gatherBatch(pool, all, 0, n, clean);
+                List<EpochMetrics> metrics = new ArrayList<>();
+                Trainer.State state = new Trainer.State(new RandomStream(3), new RandomStream(4));
+                new Trainer(pk, new Trainer.Settings(2, 16, new LearningRate.Constant(0f), new Sgd(0.9f, 0f),
+                        new org.dst4j.nn.loss.MeanSquaredError(), null, 50, noise))
+                        .run(net, train, null, null, state, (m, s) -> metrics.add(m));
+                assertThat(metrics).hasSize(2);
+                assertThat(state.step).as("3 batches of 40 samples in each of 2 epochs").isEqualTo(6);
+                double[] expected = new double[2];
+                for (int epoch = 0; epoch < 2; epoch++) {
+                    float[] z = new float[FEATURES];
+                    for (int i = 0; i < n; i++) {
+                        if (noise.factor() > 0) noise.sample(noise.key(epoch), i, z);
+                        for (int f = 0; f < FEATURES; f++) noisy.set(f, i, clean.get(f, i) + z[f]);
+                    }
+                    expected[epoch] = new org.dst4j.nn.loss.MeanSquaredError().compute(pk, net.predict(pk, noisy), null, 0, clean, null, 1f) / n;
+                    assertThat(metrics.get(epoch).trainLoss()).as("%s, epoch %d", noise, epoch + 1).isCloseTo(expected[epoch], within(1e-5));
+                    assertThat(metrics.get(epoch).testLoss()).isNaN();
+                }
+                if (noise.freshEachEpoch()) assertThat(expected[1]).as("fresh noise").isNotCloseTo(expected[0], within(1e-4));
+                if (noise.factor() > 0) {
+                    double cleanLoss = new org.dst4j.nn.loss.MeanSquaredError().compute(pk, net.predict(pk, clean), null, 0, clean, null, 1f) / n;
+                    assertThat(expected[0]).as("the noise matters").isNotCloseTo(cleanLoss, within(1e-3));
+                }
+            }
+        }
+    }
+
+    @Test
+    void aDenoisingAutoencoderOfOtherOutputsThanInputsIsRefused() {
+        try (Dataset train = blobs("train", 30, 5); SparseMlp net = SparseMlp.create(config(), new RandomStream(2), 9); WorkerPool pool = new WorkerPool(1)) {
+            Trainer t = new Trainer(new ParallelKernels(KernelProvider.get(), pool), new Trainer.Settings(1, 16, new LearningRate.Constant(0.05f),
+                    new Sgd(0.9f, 0f), new org.dst4j.nn.loss.MeanSquaredError(), null, 50, new InputNoise(0.1f, 1, false)));
+            assertThatThrownBy(() -> t.run(net, train, null, null, new Trainer.State(new RandomStream(3), new RandomStream(4)), (m, s) -> { }))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("a denoising autoencoder needs as many outputs as inputs, got " + FEATURES + " -> " + CLASSES);
+        }
+    }
 }
