@@ -188,5 +188,9 @@ class GradientGrowTest {
         assertThat(GradientGrow.within(w -> GrowthRegion.all()).needsGradient()).isTrue();
         assertThat(new RandomGrow().needsGradient()).isFalse();
         assertThat(RandomGrow.within(w -> GrowthRegion.all()).needsGradient()).isFalse();
+        // nor does magnitude pruning (PruneRule's default): SET's evolution may free the activations
+        for (PruneRule prune : new PruneRule[] {MagnitudePrune.signed(), MagnitudePrune.global(), MagnitudePrune.networkWide()}) {
+            assertThat(prune.needsGradient()).as(prune.getClass().getSimpleName()).isFalse();
+        }
     }
 }
