@@ -241,7 +241,8 @@ class GrowthRegionTest {
             MemorySegment keep = a.allocate(Math.max(1, w.nnz()));
             keep.fill((byte) 1);
             assertThatThrownBy(() -> RandomGrow.within(x -> GrowthRegion.inputs(2, 5)).grow(w, keep, 1, new WeightInit.Zero(), new RandomStream(1), null))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("4 outputs x 5 inputs");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("growth region GrowthRegion[outputs all, inputs [2, 5]] does not fit a layer of 4 outputs x 5 inputs");
             assertThatThrownBy(() -> RandomGrow.within(x -> GrowthRegion.outputs(4)).grow(w, keep, 1, new WeightInit.Zero(), new RandomStream(1), null))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not fit");
             assertThatThrownBy(() -> RandomGrow.within(x -> null).grow(w, keep, 1, new WeightInit.Zero(), new RandomStream(1), null))
@@ -251,5 +252,8 @@ class GrowthRegionTest {
         assertThat(GrowthRegion.of(new int[] {3, 1, 3}, new int[] {7, 7, 0}).outputs()).containsExactly(1, 3);
         assertThat(GrowthRegion.of(new int[] {3, 1, 3}, new int[] {7, 7, 0}).inputs()).containsExactly(0, 7);
         assertThat(GrowthRegion.all().inputs()).isNull();
+        // the region a refusal names: up to 8 neurons listed, more counted with their range
+        assertThat(GrowthRegion.of(new int[] {0, 1, 2, 3, 4, 5, 6, 7}, IntStream.range(3, 12).toArray()))
+                .hasToString("GrowthRegion[outputs [0, 1, 2, 3, 4, 5, 6, 7], inputs 9 of them, 3..11]");
     }
 }
