@@ -2,6 +2,7 @@ package org.dst4j.nn.evolution;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -169,6 +170,33 @@ class GradientGrowTest {
             long[] keys = new GradientGrow().grow(w, keep, 100, new WeightInit.Zero(), new RandomStream(3), new BatchGradient(pk, input, delta, 1f)).keys();
             assertThat(keys).hasSize(100);
             assertThat(keys[keys.length - 1]).as("some choices in the second half of the layer").isGreaterThan(50L * 50 / 2);
+        }
+    }
+
+    // What a gradient-ranking prune rule reads: no test of this module called it (PIT: no coverage).
+    @Test
+    void theGradientAtTheLiveConnectionsIsScaleTimesDeltaTimesInput() {
+        RandomStream rnd = new RandomStream(21);
+        try (WorkerPool pool = new WorkerPool(2);
+             CsrMatrix w = SparseInit.sample(9, 13, 0.4, new WeightInit.Normal(1f), rnd);
+             DenseMatrix input = random(13, 6, rnd);
+             DenseMatrix delta = random(9, 6, rnd);
+             Arena a = Arena.ofShared()) {
+            BatchGradient gradient = new BatchGradient(new ParallelKernels(KernelProvider.get(), pool), input, delta, 0.25f);
+            MemorySegment out = a.allocate(java.lang.foreign.ValueLayout.JAVA_FLOAT, w.nnz());
+            gradient.atConnections(w, out);
+            for (int r = 0; r < w.rows(); r++) {
+                for (long k = w.rowStart(r); k < w.rowEnd(r); k++) {
+                    double g = 0;
+                    for (int b = 0; b < 6; b++) g += (double) delta.get(r, b) * input.get(w.col(k), b);
+                    assertThat((double) out.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, k)).as("entry %d", k)
+                            .isCloseTo(0.25 * g, within(1e-5));
+                }
+            }
+            MemorySegment shortOut = a.allocate(java.lang.foreign.ValueLayout.JAVA_FLOAT, w.nnz() - 1);
+            assertThatThrownBy(() -> gradient.atConnections(w, shortOut)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("gradient of " + w.nnz() + " connections asked into " + (w.nnz() - 1) * 4 + " bytes");
+            assertThat(w.nnz()).as("a layer with connections").isGreaterThan(10);
         }
     }
 
