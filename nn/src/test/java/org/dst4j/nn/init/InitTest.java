@@ -1,6 +1,7 @@
 package org.dst4j.nn.init;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import org.dst4j.runtime.random.RandomStream;
@@ -59,5 +60,71 @@ class InitTest {
                 assertThat(b.value(k)).isEqualTo(a.value(k));
             }
         }
+    }
+
+    // Each init's distribution by its moments and range (20,000 draws: a mean's deviation is under 0.01 of the scale).
+    @Test
+    void weightInitsDrawFromTheirDistributions() {
+        RandomStream rnd = new RandomStream(11);
+        int n = 20_000;
+        double[] normal = new double[n], he = new double[n], xavier = new double[n];
+        for (int i = 0; i < n; i++) {
+            normal[i] = new WeightInit.Normal(0.1f).sample(rnd, 6, 3);
+            he[i] = new WeightInit.HeUniform().sample(rnd, 6, 3); // limit sqrt(6 / 6) = 1
+            xavier[i] = new WeightInit.XavierUniform().sample(rnd, 20, 4); // limit sqrt(6 / 24) = 0.5
+            assertThat(new WeightInit.Zero().sample(rnd, 6, 3)).isZero();
+        }
+        assertThat(mean(normal)).isCloseTo(0, within(0.003));
+        assertThat(Math.sqrt(meanSquare(normal))).isCloseTo(0.1, within(0.003));
+        for (double[] u : new double[][] {he, xavier}) assertThat(mean(u)).isCloseTo(0, within(0.015));
+        for (double v : he) assertThat(v).isStrictlyBetween(-1.0, 1.0);
+        assertThat(java.util.Arrays.stream(he).max().orElseThrow()).isGreaterThan(0.99);
+        assertThat(java.util.Arrays.stream(he).min().orElseThrow()).isLessThan(-0.99);
+        for (double v : xavier) assertThat(v).isStrictlyBetween(-0.5, 0.5);
+        assertThat(Math.sqrt(meanSquare(xavier))).isCloseTo(0.5 / Math.sqrt(3), within(0.005)); // U(-a, a): a / sqrt(3)
+    }
+
+    private static double mean(double[] v) {
+        return java.util.Arrays.stream(v).average().orElseThrow();
+    }
+
+    private static double meanSquare(double[] v) {
+        return java.util.Arrays.stream(v).map(x -> x * x).average().orElseThrow();
+    }
+
+    @Test
+    void weightInitNamesAreParsedAndAnUnusableStdIsRefused() {
+        assertThat(WeightInit.parse("he-uniform")).isEqualTo(new WeightInit.HeUniform());
+        assertThat(WeightInit.parse("he")).isEqualTo(new WeightInit.HeUniform());
+        assertThat(WeightInit.parse("xavier-uniform")).isEqualTo(new WeightInit.XavierUniform());
+        assertThat(WeightInit.parse("xavier")).isEqualTo(new WeightInit.XavierUniform());
+        assertThat(WeightInit.parse("zero")).isEqualTo(new WeightInit.Zero());
+        assertThat(WeightInit.parse("normal:0.25")).isEqualTo(new WeightInit.Normal(0.25f));
+        assertThat(WeightInit.parse("normal:0")).isEqualTo(new WeightInit.Normal(0f));
+        for (String bad : new String[] {"normal:-0.1", "normal:NaN", "normal:Infinity"}) {
+            assertThatThrownBy(() -> WeightInit.parse(bad)).as(bad).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("expected normal:<std> with a finite std >= 0, got '" + bad + "'");
+        }
+        assertThatThrownBy(() -> WeightInit.parse("normal:x")).hasMessage("bad std in 'normal:x'; expected normal:<number>");
+        assertThatThrownBy(() -> WeightInit.parse("uniform")).hasMessageStartingWith("unknown weight init 'uniform'");
+    }
+
+    // The densities' ranges at their edges: 0 and 1 are a layer's (empty, full), epsilon and a global density must be > 0.
+    @Test
+    void densitiesAreCheckedAtTheirEdges() {
+        assertThat(new Density.Uniform(0).densities(new int[] {4, 5, 6})).containsExactly(0, 0);
+        assertThat(new Density.Uniform(1).densities(new int[] {4, 5, 6})).containsExactly(1, 1);
+        // at global density 1 every layer is full: 0.9999999999999999 for the second here, which rounds to all 30 cells
+        double[] erk = new Density.Erk(1).densities(new int[] {4, 5, 6});
+        assertThat(erk).containsExactly(new double[] {1, 1}, within(1e-12));
+        assertThat(SparseInit.connections(5, 4, erk[0]) + SparseInit.connections(6, 5, erk[1])).isEqualTo(50);
+        assertThat(new Density.ErdosRenyi(1e-9).epsilon()).isEqualTo(1e-9);
+        for (double bad : new double[] {-0.01, 1.01, Double.NaN}) {
+            assertThatThrownBy(() -> new Density.Uniform(bad)).hasMessage("density must be in [0, 1], got " + bad);
+        }
+        for (double bad : new double[] {0, 1.01, Double.NaN}) {
+            assertThatThrownBy(() -> new Density.Erk(bad)).hasMessage("global density must be in (0, 1], got " + bad);
+        }
+        assertThatThrownBy(() -> new Density.ErdosRenyi(0)).hasMessage("epsilon must be > 0, got 0.0");
     }
 }
