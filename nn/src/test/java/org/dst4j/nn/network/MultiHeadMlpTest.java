@@ -304,6 +304,41 @@ class MultiHeadMlpTest {
         }
     }
 
+    // What a training batch reports (NeuroTrails' training loss and accuracy): the mean of the heads' summed
+    // cross-entropies, and how many samples the ensemble (the heads' mean probability) gets right. At learning rate 0
+    // the weights stay, so both follow from the heads' probabilities before the step.
+    @Test
+    void aTrainingBatchReportsTheMeanHeadLossAndTheEnsemblesCorrectCount() {
+        Blobs data = Blobs.make(N, 5, 3, 0.5f, 3);
+        for (MultiHeadMlp.HeadLoss kind : MultiHeadMlp.HeadLoss.values()) {
+            try (WorkerPool pool = new WorkerPool(1); MultiHeadMlp net = tiny("relu", 1, kind); DenseMatrix x = input(data)) {
+                ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+                List<float[]> p = net.headProbabilities(pk, x);
+                double loss = 0;
+                for (float[] head : p) for (int c = 0; c < N; c++) loss -= Math.log(head[c * 3 + data.y()[c]]);
+                int correct = 0;
+                for (int c = 0; c < N; c++) {
+                    int best = 0;
+                    double bestP = -1;
+                    for (int j = 0; j < 3; j++) {
+                        double mean = (p.get(0)[c * 3 + j] + p.get(1)[c * 3 + j] + p.get(2)[c * 3 + j]) / 3;
+                        if (mean > bestP) {
+                            bestP = mean;
+                            best = j;
+                        }
+                    }
+                    if (best == data.y()[c]) correct++;
+                }
+                assertThat(correct).as("a count strictly between none and all").isStrictlyBetween(0, N);
+                Sgd opt = new Sgd(0.9f, 0f);
+                net.attach(opt);
+                SparseMlp.BatchResult r = net.trainBatch(pk, x, data.y(), 0, null, new SoftmaxCrossEntropy(), opt, 0f, 0);
+                assertThat(r.loss()).as("%s", kind).isCloseTo(loss / 3, within(1e-4));
+                assertThat(r.correct()).as("%s", kind).isEqualTo(correct);
+            }
+        }
+    }
+
     @Test
     void headsAreIndependentNetworksOnTheSharedFeatures() {
         Blobs data = Blobs.make(N, 5, 3, 0.5f, 3);
