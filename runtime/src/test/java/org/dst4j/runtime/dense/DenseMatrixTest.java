@@ -93,4 +93,59 @@ class DenseMatrixTest {
             assertThatThrownBy(() -> m.gatherTransposed(table, new int[] {0, 9, 1}, 0, 3, 0, 4, false)).isInstanceOf(IndexOutOfBoundsException.class);
         }
     }
+
+    // The stride documented for each width: narrow batches padded to a power of two (at least 2), wider ones
+    // to 16 floats, plus one cache line where the stride would be a multiple of 128 floats. A matrix holds
+    // rows x stride floats.
+    @Test
+    void rowsArePaddedToTheDocumentedStride() {
+        int[] cols = {0, 1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 112, 127, 128, 129, 256, 257, 384};
+        long[] stride = {0, 2, 2, 4, 4, 8, 8, 8, 16, 16, 32, 112, 128, 128, 144, 272, 272, 400};
+        for (int i = 0; i < cols.length; i++) assertThat(DenseMatrix.paddedStride(cols[i])).as("%d columns", cols[i]).isEqualTo(stride[i]);
+        try (DenseMatrix m = DenseMatrix.allocate(3, 5)) {
+            assertThat(m.stride()).isEqualTo(8);
+            assertThat(m.byteSize()).isEqualTo(3 * 8 * Float.BYTES);
+        }
+    }
+
+    // A view of fewer columns, also of a view, has those columns; a view of all of a matrix's columns is still a
+    // view: closing it frees nothing.
+    @Test
+    void aViewHasTheColumnsAskedForAndClosingAFullWidthViewLeavesTheMatrixOpen() {
+        try (DenseMatrix m = DenseMatrix.allocate(2, 6)) {
+            m.set(1, 1, 3f);
+            DenseMatrix five = m.columns(5);
+            DenseMatrix two = five.columns(2);
+            assertThat(two.cols()).isEqualTo(2);
+            assertThat(two.get(1, 1)).isEqualTo(3f);
+            assertThat(five.columns(5)).isSameAs(five);
+            DenseMatrix all = m.columns(6);
+            assertThat(all).isNotSameAs(m);
+            all.close();
+            assertThat(m.get(1, 1)).isEqualTo(3f);
+        }
+    }
+
+    // Sample-major data, transposed into a feature-major matrix whole or from a later sample on.
+    @Test
+    void transposeOfAndCopyTransposedFromPutSampleSFeatureFAtRowFColumnS() {
+        float[] samples = new float[4 * 3]; // 4 samples of 3 features
+        for (int i = 0; i < samples.length; i++) samples[i] = 10 * (i / 3) + i % 3; // sample s, feature f: 10s + f
+        try (DenseMatrix m = DenseMatrix.transposeOf(samples, 4, 3)) {
+            assertThat(m.rows()).isEqualTo(3);
+            assertThat(m.cols()).isEqualTo(4);
+            assertThat(m.toArray()).containsExactly(0, 10, 20, 30, 1, 11, 21, 31, 2, 12, 22, 32);
+        }
+        try (DenseMatrix m = DenseMatrix.allocate(3, 3)) {
+            m.set(2, 2, -1f);
+            m.copyTransposedFrom(samples, 1, 2, 3);
+            assertThat(m.toArray()).containsExactly(10, 20, 0, 11, 21, 0, 12, 22, -1);
+            m.copyTransposedFrom(samples, 1, 3, 3);
+            assertThat(m.get(2, 2)).isEqualTo(32f);
+            assertThatThrownBy(() -> m.copyTransposedFrom(samples, 0, 4, 3)).isInstanceOf(IllegalArgumentException.class).hasMessage("n 4 > cols 3");
+            assertThatThrownBy(() -> m.copyTransposedFrom(samples, 0, 2, 4)).isInstanceOf(IllegalArgumentException.class).hasMessage("features 4 != rows 3");
+        }
+        assertThatThrownBy(() -> DenseMatrix.transposeOf(samples, 3, 3)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("samples has 12 floats, expected 3 x 3");
+    }
 }
