@@ -132,4 +132,17 @@ class OffHeapTest {
                     .isEqualTo("WARNING: -Ddst4j.maxOffHeap=" + bad + " is not a size in bytes > 0 (such as 64m or 2g); no limit" + System.lineSeparator());
         }
     }
+
+    // An allocation the JDK refuses after the bytes were counted (an alignment that is not a power of two) gives
+    // them back: the count stays what the arena holds, and closing it brings the count back to where it was.
+    @Test
+    void anAllocationTheJdkRefusesIsNotCounted() {
+        long base = OffHeap.bytesInUse();
+        try (Arena a = OffHeap.newShared()) {
+            a.allocate(100);
+            assertThatThrownBy(() -> a.allocate(64, 3)).isInstanceOf(IllegalArgumentException.class);
+            assertThat(OffHeap.bytesInUse() - base).isEqualTo(100);
+        }
+        assertThat(OffHeap.bytesInUse()).isEqualTo(base);
+    }
 }
