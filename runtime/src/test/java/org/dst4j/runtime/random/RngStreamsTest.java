@@ -105,4 +105,25 @@ class RngStreamsTest {
         parent.nextLong();
         assertThat(parent.split("evolution").nextLong()).isEqualTo(0x3CE3B473B9BFE6F1L);
     }
+
+    // An all-zero xoshiro state draws zeros forever: a damaged checkpoint's state is refused; any other is taken.
+    // A bound of 0 has no value to draw.
+    @Test
+    void anAllZeroStateAndABoundOfZeroAreRefused() {
+        RandomStream s = new RandomStream(1);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.restore(new long[4])).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("RNG state must not be all zero");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.restore(new long[3])).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("RNG state must have 4 longs, got 3");
+        for (int i = 0; i < 4; i++) {
+            long[] one = new long[4];
+            one[i] = 1;
+            s.restore(one);
+            assertThat(s.state()).containsExactly(one);
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.nextInt(0)).isInstanceOf(IllegalArgumentException.class).hasMessage("bound must be > 0, got 0");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.nextLong(0L)).isInstanceOf(IllegalArgumentException.class).hasMessage("bound must be > 0, got 0");
+        assertThat(s.nextInt(1)).isZero();
+        assertThat(new RngStreams(-5).seed()).isEqualTo(-5);
+    }
 }
