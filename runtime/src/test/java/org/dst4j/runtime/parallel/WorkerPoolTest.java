@@ -264,4 +264,40 @@ class WorkerPoolTest {
         pool.run(9, (from, to) -> { for (int i = from; i < to; i++) hits[i]++; });
         assertThat(hits).containsOnly(1);
     }
+
+    // Between jobs the workers spin for a moment and then park: on a machine whose cores are shared, an idle pool
+    // must not keep its threads running.
+    @Test
+    void idleWorkersPark() throws Exception {
+        Set<Thread> before = workerThreads();
+        try (WorkerPool pool = new WorkerPool(3)) {
+            pool.run(6, (from, to) -> { });
+            Set<Thread> mine = workerThreads();
+            mine.removeAll(before);
+            assertThat(mine).hasSize(2);
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (System.nanoTime() < deadline && !mine.stream().allMatch(t -> t.getState() == Thread.State.WAITING)) Thread.sleep(20);
+            assertThat(mine).extracting(Thread::getState).containsOnly(Thread.State.WAITING);
+        }
+    }
+
+    // close() waits for the workers with join, which an interrupt ends early: the caller keeps its interrupt flag.
+    @Test
+    void aCallerInterruptedWhileClosingKeepsItsFlag() {
+        for (int round = 0; round < 5; round++) {
+            WorkerPool pool = new WorkerPool(3);
+            pool.run(6, (from, to) -> { });
+            Thread.currentThread().interrupt();
+            pool.close();
+            assertThat(Thread.interrupted()).as("round %d", round).isTrue();
+        }
+    }
+
+    @Test
+    void boundsOfTheWrongLengthAreRefusedNamingTheLengthExpected() {
+        try (WorkerPool pool = new WorkerPool(3)) {
+            assertThatThrownBy(() -> pool.run(new int[] {0, 4}, (from, to) -> { })).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("bounds has 2 entries, expected 4");
+        }
+    }
 }
