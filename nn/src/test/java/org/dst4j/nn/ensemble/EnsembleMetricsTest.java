@@ -150,4 +150,12 @@ class EnsembleMetricsTest {
             assertThatThrownBy(() -> TopologyDistance.byLayer(x, z)).isInstanceOf(IllegalArgumentException.class);
         }
     }
+
+    // A top probability a little above 1 (1.0000001f, as rounding may leave one) counts in the last bin, as 1 does.
+    // Both samples right: |1 - 1.0000001| in bin 9 and |1 - 0.9| in bin 8, over two samples.
+    @Test
+    void aConfidenceRoundedAboveOneFallsInTheLastBin() {
+        float[] p = {1.0000001f, 0f, 0.9f, 0.1f};
+        assertThat(EnsembleMetrics.expectedCalibrationError(p, new int[] {0, 0}, 2, 10)).isCloseTo(0.05, within(1e-6));
+    }
 }
