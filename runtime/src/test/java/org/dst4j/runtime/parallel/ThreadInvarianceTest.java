@@ -183,6 +183,54 @@ class ThreadInvarianceTest {
         }
     }
 
+    // One ParallelKernels serves every layer of a network: it keeps row splits per pointer array (eight at most) and one
+    // even split of the narrow transposed product's columns. Ten weight matrices of ten shapes, each product twice in
+    // turn (the first splits evicted by the later ones), must each give the single call's bits: a split kept for another
+    // row or column count leaves rows out or reads past the matrix.
+    @Test
+    void oneParallelKernelsServesMatricesOfManyShapesWithTheSingleCallBits() {
+        RandomStream rnd = new RandomStream(61);
+        int shapes = 10;
+        CsrMatrix[] w = new CsrMatrix[shapes];
+        try (WorkerPool pool = new WorkerPool(3); Arena arena = Arena.ofShared()) {
+            for (int i = 0; i < shapes; i++) w[i] = randomCsr(rnd, 40 + 7 * i, 30 + 5 * i, r -> 0.2);
+            for (Kernels k : new Kernels[] {KernelProvider.scalar(), KernelProvider.panama()}) {
+                ParallelKernels pk = new ParallelKernels(k, pool);
+                for (int pass = 0; pass < 2; pass++) {
+                    for (int i = 0; i < shapes; i++) {
+                        // batch 2 takes the narrow scatter on the SIMD backend (columns split evenly), batch 20 the index
+                        int batch = (i + pass) % 2 == 0 ? 2 : 20, out = w[i].rows(), in = w[i].cols();
+                        String at = k.name() + ", matrix " + out + " x " + in + ", batch " + batch + ", pass " + pass;
+                        try (DenseMatrix x = DenseMatrix.allocate(in, batch); DenseMatrix dy = DenseMatrix.allocate(out, batch);
+                             DenseMatrix a = DenseMatrix.allocate(out, batch); DenseMatrix b = DenseMatrix.allocate(out, batch);
+                             DenseMatrix ain = DenseMatrix.allocate(in, batch); DenseMatrix bin = DenseMatrix.allocate(in, batch)) {
+                            for (int r = 0; r < in; r++) for (int c = 0; c < batch; c++) x.set(r, c, (float) rnd.nextGaussian());
+                            for (int r = 0; r < out; r++) for (int c = 0; c < batch; c++) dy.set(r, c, (float) rnd.nextGaussian());
+                            nan(a.segment());
+                            nan(b.segment());
+                            pk.forward(w[i], x, null, a);
+                            k.csrForward(w[i], x, null, b, 0, out);
+                            assertSame(a, b, "forward, " + at);
+                            nan(ain.segment());
+                            nan(bin.segment());
+                            pk.transposed(w[i], dy, ain);
+                            k.csrTransposed(w[i], dy, bin, 0, in);
+                            assertSame(ain, bin, "transposed, " + at);
+                            MemorySegment g = arena.allocate(JAVA_FLOAT, w[i].nnz()), ref = arena.allocate(JAVA_FLOAT, w[i].nnz());
+                            nan(g);
+                            nan(ref);
+                            pk.sddmm(w[i], dy, x, 0.5f, g);
+                            k.sddmm(w[i], dy, x, 0.5f, ref, 0, out);
+                            assertSame(g, ref, "sddmm, " + at);
+                        }
+                    }
+                }
+            }
+        } finally {
+            for (CsrMatrix m : w) if (m != null) m.close();
+        }
+    }
+
     private static void nan(MemorySegment s) {
         s.fill((byte) 0xff);
     }
