@@ -59,6 +59,24 @@ class KernelRoundsTest {
         if (simd) assertThat(h).allMatch(x -> Double.isNaN(x.ofReads()));
     }
 
+    // A batch exactly one SIMD vector wide has rows of whole vectors: the reads bounds and the plain loop are timed
+    // there (a batch one column narrower has neither on the SIMD backend). The scalar backend names itself and its
+    // one lane, which decide the same.
+    @Test
+    void aBatchOneVectorWideHasTheReadsBoundsAndThePlainLoop() {
+        Kernels scalar = KernelProvider.scalar();
+        assertThat(scalar.name()).isEqualTo("scalar");
+        assertThat(scalar.floatLanes()).isEqualTo(1);
+        Kernels simd = KernelProvider.panama();
+        int lanes = simd.floatLanes();
+        var exact = new KernelRounds.Settings(32, 0.1, lanes, new int[] {1}, 1, 0, 1, false, true, 7);
+        assertThat(KernelRounds.run(simd, exact, null)).extracting(KernelRounds.Figure::name).containsExactly(KernelRounds.PEAK_FMA,
+                "forward", "transposed", "sddmm", "sddmm+sgd", KernelRounds.READS_FORWARD, KernelRounds.READS_TRANSPOSED, KernelRounds.PLAIN_FORWARD);
+        var narrower = new KernelRounds.Settings(32, 0.1, lanes - 1, new int[] {1}, 1, 0, 1, false, true, 7);
+        assertThat(KernelRounds.run(simd, narrower, null)).extracting(KernelRounds.Figure::name).containsExactly(KernelRounds.PEAK_FMA,
+                "forward", "transposed", "sddmm", "sddmm+sgd");
+    }
+
     private static List<Integer> threadsOf(int perCount) {
         List<Integer> t = new ArrayList<>();
         for (int i = 0; i < perCount; i++) t.add(1);
