@@ -127,4 +127,19 @@ class InitTest {
         }
         assertThatThrownBy(() -> new Density.ErdosRenyi(0)).hasMessage("epsilon must be > 0, got 0.0");
     }
+
+    // A nearly dense layer: connections that drew a full row go to the next rows with room, so the layer still
+    // gets exactly the connections asked for, each row's columns distinct.
+    @Test
+    void connectionsThatDrawAFullRowMoveToARowWithRoom() {
+        for (int seed = 0; seed < 20; seed++) {
+            try (CsrMatrix w = SparseInit.sample(3, 4, 11 / 12.0, new WeightInit.Zero(), new RandomStream(seed))) {
+                assertThat(w.nnz()).isEqualTo(11);
+                for (int r = 0; r < 3; r++) {
+                    assertThat(w.rowEnd(r) - w.rowStart(r)).isBetween(3L, 4L);
+                    for (long k = w.rowStart(r) + 1; k < w.rowEnd(r); k++) assertThat(w.col(k)).isGreaterThan(w.col(k - 1));
+                }
+            }
+        }
+    }
 }
