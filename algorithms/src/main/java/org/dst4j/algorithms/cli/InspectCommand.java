@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
-import java.nio.charset.Charset;
-import java.nio.charset.CharsetEncoder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,25 +38,11 @@ final class InspectCommand implements Command {
         long before = OffHeap.bytesInUse();
         try (Classifier c = PredictCommand.loadModel(model, 1)) {
             Map<String, Object> d = describe(model, c, OffHeap.bytesInUse() - before);
-            System.out.println(o.flag("json") ? encodable(Json.write(d), System.out.charset()) : text(d));
+            System.out.println(o.flag("json") ? Json.write(d, System.out.charset()) : text(d));
             return 0;
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage());
         }
-    }
-
-    // Under the C locale stdout is ASCII and the JVM printed a 'ü' in a data path as '?': a script reading --json got another
-    // path. JSON's backslash-u escape says the same in any charset, and Json writes non-ASCII characters only inside strings.
-    static String encodable(String json, Charset charset) {
-        CharsetEncoder encoder = charset.newEncoder();
-        if (encoder.canEncode(json)) return json;
-        StringBuilder sb = new StringBuilder(json.length() + 16);
-        for (int i = 0; i < json.length(); i++) {
-            char ch = json.charAt(i);
-            if (ch < 0x80 || !Character.isSurrogate(ch) && encoder.canEncode(ch)) sb.append(ch);
-            else sb.append(String.format("\\u%04x", (int) ch));
-        }
-        return sb.toString();
     }
 
     static Map<String, Object> describe(Path model, Classifier c, long loadedBytes) throws IOException {

@@ -81,7 +81,7 @@ final class Options {
                 if (isOption(value)) throw new UsageException("--" + name + " needs a value, got option " + value);
             }
             if (values.containsKey(name)) throw new UsageException("--" + name + " given twice");
-            undecodable(name, value, System.getProperty("sun.jnu.encoding", "UTF-8"));
+            undecodable(name, value, nameCharset());
             values.put(name, value);
         }
         return true;
@@ -95,13 +95,22 @@ final class Options {
      */
     static void undecodable(String name, String value, String charset) throws UsageException {
         if (value.indexOf('\uFFFD') < 0) return;
-        boolean utf8 = charset.replace("-", "").equalsIgnoreCase("UTF8");
-        throw new UsageException("--" + name + " '" + value + "': " + (utf8
+        throw new UsageException("--" + name + " '" + value + "': " + (isUtf8(charset)
                 ? "has bytes that are not UTF-8, the locale's charset, so it cannot name the file meant; rename the file, or run"
                         + " under the locale its name is written in"
-                : "has characters the locale's charset (" + charset + ") cannot decode, so it would name another file; run under a"
-                        + " UTF-8 locale, e.g. LC_ALL=C.UTF-8 java -jar ... (./dst4j chooses one itself)"));
+                : "has characters the locale's charset (" + charset + ") cannot decode, so it would name another file;" + UTF8_LOCALE));
     }
+
+    // The charset the JVM decodes arguments and file names in: the locale's.
+    private static String nameCharset() {
+        return System.getProperty("sun.jnu.encoding", "UTF-8");
+    }
+
+    private static boolean isUtf8(String charset) {
+        return charset.replace("-", "").equalsIgnoreCase("UTF8");
+    }
+
+    private static final String UTF8_LOCALE = " run under a UTF-8 locale, e.g. LC_ALL=C.UTF-8 java -jar ... (./dst4j chooses one itself)";
 
     // Only this command's own options (and --help) count: a value such as -1 or --weird-name stays a value.
     private boolean isOption(String arg) {
@@ -144,13 +153,11 @@ final class Options {
         // said "wrote r/model.dst4j", exit code 0, though nothing was in the directory it was started from.
         String cwd = System.getProperty("user.dir", "");
         if (!p.isAbsolute() && cwd.indexOf('\uFFFD') >= 0) {
-            String charset = System.getProperty("sun.jnu.encoding", "UTF-8");
-            boolean utf8 = charset.replace("-", "").equalsIgnoreCase("UTF8");
-            throw new UsageException("--" + name + " " + v + ": a relative path, and the working directory '" + cwd + "' " + (utf8
+            String charset = nameCharset();
+            throw new UsageException("--" + name + " " + v + ": a relative path, and the working directory '" + cwd + "' " + (isUtf8(charset)
                     ? "has bytes that are not UTF-8, the locale's charset, so it would name another directory; give an absolute path that"
                             + " is UTF-8, or run under the locale the directory's name is written in"
-                    : "has characters the locale's charset (" + charset + ") cannot decode, so it would name another directory; run"
-                            + " under a UTF-8 locale, e.g. LC_ALL=C.UTF-8 java -jar ... (./dst4j chooses one itself)"));
+                    : "has characters the locale's charset (" + charset + ") cannot decode, so it would name another directory;" + UTF8_LOCALE));
         }
         return p;
     }

@@ -3,7 +3,9 @@ package org.dst4j.nn.io;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
+import java.nio.charset.Charset;
 import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CharsetEncoder;
 import java.nio.charset.CoderResult;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,14 +28,26 @@ public final class Json {
     /** One-line JSON text of {@code value}. */
     public static String write(Object value) {
         StringBuilder sb = new StringBuilder();
-        write(sb, value);
+        write(sb, value, null);
         return sb.toString();
     }
 
-    private static void write(StringBuilder sb, Object v) {
+    /**
+     * One-line JSON text of {@code value} for an output in {@code charset}: a character it cannot encode is written as
+     * a backslash-u escape, which a JSON reader reads back as that character. Under the C locale stdout is ASCII, and
+     * the JVM printed each non-ASCII character as '?', another name for a script reading it.
+     */
+    public static String write(Object value, Charset charset) {
+        StringBuilder sb = new StringBuilder();
+        write(sb, value, charset.newEncoder());
+        return sb.toString();
+    }
+
+    // `target` null: every character as it is (files are written as UTF-8)
+    private static void write(StringBuilder sb, Object v, CharsetEncoder target) {
         switch (v) {
             case null -> sb.append("null");
-            case String s -> string(sb, s);
+            case String s -> string(sb, s, target);
             case Boolean b -> sb.append(b);
             case Double d -> number(sb, d);
             case Float f -> number(sb, Double.parseDouble(Float.toString(f)));
@@ -44,9 +58,9 @@ public final class Json {
                 for (var e : m.entrySet()) {
                     if (!first) sb.append(',');
                     first = false;
-                    string(sb, String.valueOf(e.getKey()));
+                    string(sb, String.valueOf(e.getKey()), target);
                     sb.append(':');
-                    write(sb, e.getValue());
+                    write(sb, e.getValue(), target);
                 }
                 sb.append('}');
             }
@@ -56,15 +70,15 @@ public final class Json {
                 for (Object o : it) {
                     if (!first) sb.append(',');
                     first = false;
-                    write(sb, o);
+                    write(sb, o, target);
                 }
                 sb.append(']');
             }
-            case int[] a -> { List<Object> l = new ArrayList<>(); for (int x : a) l.add(x); write(sb, l); }
-            case long[] a -> { List<Object> l = new ArrayList<>(); for (long x : a) l.add(x); write(sb, l); }
-            case float[] a -> { List<Object> l = new ArrayList<>(); for (float x : a) l.add(x); write(sb, l); }
-            case double[] a -> { List<Object> l = new ArrayList<>(); for (double x : a) l.add(x); write(sb, l); }
-            case Object[] a -> write(sb, List.of(a));
+            case int[] a -> { List<Object> l = new ArrayList<>(); for (int x : a) l.add(x); write(sb, l, target); }
+            case long[] a -> { List<Object> l = new ArrayList<>(); for (long x : a) l.add(x); write(sb, l, target); }
+            case float[] a -> { List<Object> l = new ArrayList<>(); for (float x : a) l.add(x); write(sb, l, target); }
+            case double[] a -> { List<Object> l = new ArrayList<>(); for (double x : a) l.add(x); write(sb, l, target); }
+            case Object[] a -> write(sb, List.of(a), target);
             default -> throw new IllegalArgumentException("cannot write " + v.getClass().getName() + " as JSON");
         }
     }
@@ -79,7 +93,8 @@ public final class Json {
         }
     }
 
-    private static void string(StringBuilder sb, String s) {
+    private static void string(StringBuilder sb, String s, CharsetEncoder target) {
+        boolean escapeUnencodable = target != null && !target.canEncode(s);
         sb.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -90,8 +105,11 @@ public final class Json {
                 case '\r' -> sb.append("\\r");
                 case '\t' -> sb.append("\\t");
                 default -> {
-                    if (c < 0x20) sb.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
-                    else sb.append(c);
+                    if (c < 0x20 || escapeUnencodable && c >= 0x80 && (Character.isSurrogate(c) || !target.canEncode(c))) {
+                        sb.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
                 }
             }
         }
