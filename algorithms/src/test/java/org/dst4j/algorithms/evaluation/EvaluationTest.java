@@ -110,6 +110,39 @@ class EvaluationTest {
         }
     }
 
+    // A hundred features, so ten candidates per node, and only the last one not constant: if the constant ones
+    // counted toward the ten, most nodes would try only constants and end as impure leaves. Labels are random, so a
+    // node is pure only when every split it needed was found.
+    @Test
+    void constantFeaturesDoNotCountTowardTheCandidatesANodeTries() {
+        int n = 200, f = 100;
+        RandomStream rng = new RandomStream(31);
+        float[] x = new float[n * f];
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < f - 1; j++) x[f * i + j] = j % 7;
+            x[f * i + f - 1] = i;
+            y[i] = rng.nextInt(3);
+        }
+        try (WorkerPool pool = new WorkerPool(1); Dataset d = Dataset.of("constants", x, n, f, y, 3)) {
+            assertThat(ExtraTrees.fit(d, null, 1, 5, pool).accuracy(d, null, pool)).isEqualTo(1.0);
+        }
+    }
+
+    // Samples that no feature can tell apart end in one impure leaf, which votes its class frequencies (summing to
+    // one, whatever the leaf's size), so a large leaf does not outvote a small one in another tree.
+    @Test
+    void anImpureLeafVotesItsClassFrequencies() {
+        float[][] cols = {{0, 0, 0, 1, 1}};
+        int[] y = {0, 1, 1, 2, 2};
+        ExtraTrees.Tree tree = ExtraTrees.Tree.grow(cols, y, 3, new RandomStream(2));
+        float[] votes = new float[3];
+        tree.addDistribution(new float[] {0}, votes);
+        assertThat(votes).containsExactly(1 / 3f, 2 / 3f, 0f);
+        tree.addDistribution(new float[] {1}, votes);
+        assertThat(votes).containsExactly(1 / 3f, 2 / 3f, 1f);
+    }
+
     private static Dataset wide(int n, long seed) {
         RandomStream rng = new RandomStream(seed);
         int f = 16;
