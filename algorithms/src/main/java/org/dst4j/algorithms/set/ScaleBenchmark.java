@@ -305,7 +305,7 @@ public final class ScaleBenchmark {
                 .add(String.format("peak RSS minus data, GB (slope %.3f)", logLogSlope(c, m)), lc, lm);
     }
 
-    private static Map<String, Object> metrics(Settings s, List<Point> ps) {
+    static Map<String, Object> metrics(Settings s, List<Point> ps) {
         Map<String, Object> m = new LinkedHashMap<>();
         // In this order: Map.ofEntries iterates in an order drawn anew by each JVM, so two runs wrote the keys differently.
         Map<String, Object> settings = new LinkedHashMap<>();

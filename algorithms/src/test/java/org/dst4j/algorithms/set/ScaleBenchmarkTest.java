@@ -41,6 +41,34 @@ class ScaleBenchmarkTest {
         assertThat(Files.size(dir.resolve(ScaleBenchmark.CHART))).isPositive();
     }
 
+    // The figures derived from what was timed, on points made up so that each has one exact value: the slopes are
+    // least-squares fits in log-log space (the last one of three points off the line), memory is peak RSS less the data.
+    @Test
+    void slopesAndPerPointFiguresFollowFromTheMeasurements() {
+        assertThat(ScaleBenchmark.logLogSlope(new double[] {2, 8, 32}, new double[] {3 * Math.pow(2, 1.5), 3 * Math.pow(8, 1.5), 3 * Math.pow(32, 1.5)}))
+                .isCloseTo(1.5, org.assertj.core.data.Offset.offset(1e-12));
+        // logs 0, 1, 2 against 0, 2, 3: slope (1 * 5/3 + 1 * 4/3) / 2
+        assertThat(ScaleBenchmark.logLogSlope(new double[] {1, 10, 100}, new double[] {1, 100, 1000}))
+                .isCloseTo(1.5, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(ScaleBenchmark.logLogSlope(new double[] {4, 16}, new double[] {5 / 4.0, 5 / 16.0})).isCloseTo(-1, org.assertj.core.data.Offset.offset(1e-12));
+
+        ScaleBenchmark.Size size = new ScaleBenchmark.Size(new int[] {10}, 2);
+        ScaleBenchmark.Point small = new ScaleBenchmark.Point(size, 10, 100, 0.5, 3, 1, 0.25, 0.75, 1_000, 200, 400, true);
+        ScaleBenchmark.Point large = new ScaleBenchmark.Point(size, 10, 1_000, 0.5, 36, 4, 0.25, 0.75, 80_200, 200, 4_000, true);
+        assertThat(small.epochSeconds()).isEqualTo(4);
+        assertThat(small.evolutionShare()).isEqualTo(0.25);
+        assertThat(small.bytesPerConnection()).isEqualTo(8);
+        assertThat(large.bytesPerConnection()).isEqualTo(80);
+        // epoch 4 s -> 40 s and memory 800 -> 80,000 bytes over ten times the connections
+        assertThat(ScaleBenchmark.epochTimeSlope(List.of(small, large))).isCloseTo(1, org.assertj.core.data.Offset.offset(1e-12));
+        java.util.Map<String, Object> m = ScaleBenchmark.metrics(tiny(1), List.of(small, large));
+        assertThat((double) m.get("epoch_time_slope")).isCloseTo(1, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat((double) m.get("memory_slope")).isCloseTo(2, org.assertj.core.data.Offset.offset(1e-12));
+        @SuppressWarnings("unchecked") java.util.Map<String, Object> row = (java.util.Map<String, Object>) ((List<?>) m.get("sizes")).get(1);
+        assertThat(row).containsEntry("evolution_share", 0.1).containsEntry("bytes_per_connection", 80.0);
+        assertThat(ScaleBenchmark.metrics(tiny(1), List.of(small))).doesNotContainKeys("epoch_time_slope", "memory_slope");
+    }
+
     @Test
     void replotNamesTheFileItCannotUse(@TempDir Path dir) throws Exception {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> ScaleBenchmark.replot(dir))
