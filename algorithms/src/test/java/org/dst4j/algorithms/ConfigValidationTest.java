@@ -149,6 +149,24 @@ class ConfigValidationTest {
                 .doesNotThrowAnyException();
     }
 
+    // Each range's own edges: a closed end accepts its bound, an open end refuses it (the configs' tests pass values
+    // well inside or outside, so a check at the wrong side of its bound went unseen).
+    @Test
+    void rangesAcceptTheirClosedEndsAndRefuseTheirOpenOnes() {
+        rejects(() -> ConfigChecks.positive("epsilon", 0), "epsilon must be finite and > 0, got 0.0");
+        assertThatCode(() -> ConfigChecks.positive("epsilon", Double.MIN_VALUE)).doesNotThrowAnyException();
+        for (double v : new double[] {0, 1}) assertThatCode(() -> ConfigChecks.inUnitInterval("share", v)).doesNotThrowAnyException();
+        rejects(() -> ConfigChecks.inUnitInterval("share", -Double.MIN_VALUE), "share must be in [0, 1]");
+        rejects(() -> ConfigChecks.inUnitInterval("share", Math.nextUp(1.0)), "share must be in [0, 1]");
+        assertThatCode(() -> ConfigChecks.belowOne("dropout", 0)).doesNotThrowAnyException();
+        rejects(() -> ConfigChecks.belowOne("dropout", 1), "dropout must be in [0, 1), got 1.0");
+        assertThatCode(() -> ConfigChecks.density(1)).doesNotThrowAnyException();
+        rejects(() -> ConfigChecks.density(0), "density must be in (0, 1], got 0.0");
+        rejects(() -> ConfigChecks.density(Math.nextUp(1.0)), "density must be in (0, 1]");
+        assertThatCode(() -> ConfigChecks.atLeast("epochs", 1, 1)).doesNotThrowAnyException();
+        rejects(() -> ConfigChecks.atLeast("epochs", 0, 1), "epochs must be >= 1, got 0");
+    }
+
     @Test
     void aChoiceMessageListsEveryAllowedValue() {
         rejects(() -> ConfigChecks.oneOf("scaling", "minmax", "standardize", "center", "none"),
