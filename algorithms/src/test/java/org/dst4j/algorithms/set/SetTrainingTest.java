@@ -160,6 +160,26 @@ class SetTrainingTest {
         }
     }
 
+    // Killed after the last epoch's checkpoint but before the model file: the checkpoint has every epoch done, which
+    // resume must accept (only more than the run's epochs is refused) and finish by writing the model file alone. From
+    // the API, too, resume removes the run's temporaries a kill left (the command line removes them before it calls resume).
+    @Test
+    void aCheckpointOfTheLastEpochResumesToTheModelFile(@TempDir Path dir) throws Exception {
+        try (DatasetSplit data = small()) {
+            Path whole = dir.resolve("whole"), cut = dir.resolve("cut");
+            SetTraining.train(smallConfig(2, 1), data, true, whole, null).close();
+            Files.createDirectories(cut);
+            for (String f : new String[] {SetTraining.CHECKPOINT, SetTraining.METRICS}) Files.copy(whole.resolve(f), cut.resolve(f));
+            Path stale = Files.writeString(cut.resolve("." + SetTraining.MODEL + ".4711.tmp"), "half");
+            Path foreign = Files.writeString(cut.resolve(".notes.txt.1.tmp"), "not the run's");
+            SetTraining.resume(cut, data, 1, null).close();
+            assertThat(Files.readAllBytes(cut.resolve(SetTraining.MODEL))).isEqualTo(Files.readAllBytes(whole.resolve(SetTraining.MODEL)));
+            assertThat(MetricsLog.readAll(cut.resolve(SetTraining.METRICS))).hasSize(2);
+            assertThat(stale).doesNotExist();
+            assertThat(foreign).exists();
+        }
+    }
+
     /** kill -9 in the middle of a run, resume from its checkpoint: the final model is byte-identical. */
     @Test
     void killedAndResumedRunEndsWithTheSameModelBytes(@TempDir Path dir) throws Exception {
