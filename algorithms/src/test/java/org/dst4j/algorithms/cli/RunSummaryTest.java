@@ -29,4 +29,41 @@ class RunSummaryTest {
         assertThat(RunSummary.count(0, "member model")).isEqualTo("0 member models");
         assertThat(RunSummary.count(3, "sample")).isEqualTo("3 samples");
     }
+
+    // The line the README's benchmark tables quote: the last epoch's accuracy, the best one and its epoch, the median
+    // epoch and evolution's share of all epochs' time (Main formats numbers in the root locale; so does this test).
+    @Test
+    void theSummaryNamesTheLastAndBestEpochsTheMedianAndEvolutionsShare() {
+        java.util.Locale before = java.util.Locale.getDefault(java.util.Locale.Category.FORMAT);
+        java.util.Locale.setDefault(java.util.Locale.Category.FORMAT, java.util.Locale.ROOT);
+        try {
+            List<EpochMetrics> h = List.of(new EpochMetrics(1, 0, 0, 0, 0.50, 0, 2, 0.5, 0, 0f),
+                    new EpochMetrics(2, 0, 0, 0, 0.80, 0, 4, 0.5, 0, 0f), new EpochMetrics(3, 0, 0, 0, 0.75, 0, 4, 1.0, 0, 0f));
+            assertThat(RunSummary.of(h)).startsWith("summary: final test accuracy 0.7500 (best 0.8000 at epoch 2); median epoch 4.000 s;"
+                    + " evolution 20.0% of training time; peak RSS ");
+            assertThat(RunSummary.of(List.of())).isEqualTo("no epochs run");
+        } finally {
+            java.util.Locale.setDefault(java.util.Locale.Category.FORMAT, before);
+        }
+    }
+
+    @Test
+    void thePeakResidentSetIsInMegabytesBesideTheOffHeapPeak() {
+        long low = org.dst4j.algorithms.set.ScaleBenchmark.peakRss() >> 20;
+        String s = RunSummary.peakRss();
+        long high = org.dst4j.algorithms.set.ScaleBenchmark.peakRss() >> 20;
+        org.junit.jupiter.api.Assumptions.assumeTrue(low > 0, "needs Linux's /proc/self/status");
+        assertThat(s).matches("\\d+ MB \\(off-heap peak .+\\)");
+        assertThat(Long.parseLong(s.substring(0, s.indexOf(' ')))).isBetween(low, high);
+    }
+
+    // A file is listed only if it exists; a chart only where charts can be drawn (otherwise it is an earlier run's).
+    @Test
+    void writtenListsTheFilesThatExist(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path a = java.nio.file.Files.writeString(dir.resolve("a.json"), "{}");
+        java.nio.file.Path png = java.nio.file.Files.writeString(dir.resolve("c.png"), "");
+        String expected = org.dst4j.nn.plot.Charts.available() ? a + ", " + png : a.toString();
+        assertThat(RunSummary.written(a, dir.resolve("missing.json"), png)).isEqualTo(expected);
+        assertThat(RunSummary.written(dir.resolve("missing.json"))).isEmpty();
+    }
 }
