@@ -153,6 +153,23 @@ class OptionsTest {
         }
     }
 
+    // A range's own ends are in it; a long is read as given; the help shows a default, VALUE where there is none and
+    // nothing after a flag; an option the command never declared is a programming error, not a user's.
+    @Test
+    void rangesIncludeTheirEndsLongsAreReadAndTheHelpShowsDefaults() throws Exception {
+        Options o = options().option("seed", "42", "seed");
+        assertThat(o.parse(new String[] {"--epochs", "1", "--seed", "-9007199254740993"})).isTrue();
+        assertThat(o.integer("epochs", 1, 1)).isEqualTo(1);
+        assertThat(o.longValue("seed")).isEqualTo(-9007199254740993L);
+        assertThat(options().longValue("epochs")).isEqualTo(10);
+        assertThat(o.help()).startsWith("usage: dst4j demo [options]\na demo command\n\noptions:\n")
+                .contains(String.format("%-34s %s", "  --epochs 10", "epochs to train"))
+                .contains(String.format("%-34s %s", "  --out VALUE", "output directory"))
+                .endsWith(String.format("%-34s %s", "  --seed 42", "seed")).contains(String.format("%-34s %s", "  --fresh", "ignore checkpoints"));
+        assertThatThrownBy(() -> o.string("undeclared")).isInstanceOf(IllegalStateException.class).hasMessage("option --undeclared not declared for demo");
+        assertThatThrownBy(() -> o.flag("undeclared")).isInstanceOf(IllegalStateException.class);
+    }
+
     @Test
     void aRefusedOptionIsLeftOutOfTheHelpAndNamedWithItsReasonWhenGiven() throws Exception {
         Options o = options().flag("fast", "go fast").refuse("fast", "does not apply here");
