@@ -201,6 +201,15 @@ class CommandValidationTest {
                 .hasMessageContaining("the 784 -> 100000000 layer 78400000000 connections, over the 2^31-1");
     }
 
+    // The two limits' own edges: a layer of exactly 2^31-1 connections fits in one layer, and a network expected to
+    // have exactly one input-to-output path (1 x 1 at density 1; 1 connection, then 4 through 4 neurons) can learn.
+    @Test
+    void aLayerOfExactlyTheConnectionLimitAndOneExpectedPathPass() throws Exception {
+        LayerCheck.check(set("--epsilon", "1"), "epsilon", "", new int[] {1, Integer.MAX_VALUE}, new double[] {1});
+        LayerCheck.check(set(), "epsilon", "", new int[] {1, 1}, new double[] {1});
+        LayerCheck.check(set(), "epsilon", "", new int[] {2, 4, 1}, new double[] {1 / 8.0, 1});
+    }
+
     @Test
     void aNetworkThatCannotConnectItsInputToItsOutputIsRefused() throws Exception {
         assertUsageError(tiny("set", "--hidden", "20", "--epsilon", "1e-9"),
