@@ -115,6 +115,7 @@ class CommandValidationTest {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < 60; i++) sb.append(i % 7).append(',').append(i % 5).append(",0\n");
         String one = Files.writeString(dir.resolve("one.csv"), sb.toString()).toString();
+        long offHeap = org.dst4j.runtime.memory.OffHeap.bytesInUse();
         String expected = ": --data " + one + ": every training label is 0, one class, which a classifier learns nothing from;"
                 + " expected at least 2 classes (is the label column, --label-column, or the --labels file the right one?)";
         for (String[] c : new String[][] {{"set", "--hidden", "8"}, {"freetickets", "--variant", "dst", "--hidden", "8", "--density", "1", "--epochs", "1"},
@@ -124,6 +125,7 @@ class CommandValidationTest {
             assertThat(o.code()).as(o.err()).isEqualTo(1);
             assertThat(o.err()).isEqualTo("dst4j " + c[0] + expected);
             assertThat(dir.resolve("run-" + c[0])).doesNotExist();
+            assertThat(org.dst4j.runtime.memory.OffHeap.bytesInUse()).as("the refused data's memory given back").isEqualTo(offHeap);
         }
         // QuickSelection reads no labels: a constant label column is a features-only file's.
         assertThat(run("quickselection", "--data", one, "--k", "1", "--hidden", "4", "--epochs", "1", "--threads", "1", "--out",
