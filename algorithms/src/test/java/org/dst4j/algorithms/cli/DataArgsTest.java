@@ -42,6 +42,30 @@ class DataArgsTest {
         return all;
     }
 
+    // Each source reads only some of the file options: one meant for another source is refused by name before anything
+    // is read, rather than silently ignored.
+    @Test
+    void aFileOptionForAnotherKindOfSourceIsRefusedNamingTheSource() throws Exception {
+        Path train = csv("train.csv", 40, 0, 1, 2), npy = Files.write(dir.resolve("x.npy"), new byte[0]), idx = Files.createDirectories(dir.resolve("idx"));
+        String[][] cases = {
+            {"--labels", train.toString()}, {"--labels applies to a --data file; the embedded dataset comes with its own labels and test split"},
+            {"--dataset", "fashion-mnist", "--test-fraction", "0.5"},
+            {"--test-fraction applies to a --data file; --dataset fashion-mnist comes with its own labels and test split"},
+            {"--data", train.toString(), "--labels", train.toString()},
+            {"--labels does not apply to --data " + train + ", a CSV file (its labels are a column: --label-column)"},
+            {"--data", npy.toString(), "--label-column", "0"}, {"--label-column does not apply to --data " + npy + ", a .npy array (its labels come from --labels)"},
+            {"--data", idx.toString(), "--test-fraction", "0.5"},
+            {"--test-fraction does not apply to --data " + idx + ", an IDX directory with its own labels and test split"},
+            {"--data", npy.toString(), "--test-labels", train.toString()},
+            {"--test-labels labels a --test-data file; without --test-data the test split is held out of --data " + npy}};
+        for (int i = 0; i < cases.length; i += 2) {
+            Run r = run(set(cases[i]));
+            assertThat(r.err()).isEqualTo("dst4j set: " + cases[i + 1][0] + "\n");
+            assertThat(r.code()).isEqualTo(2);
+        }
+        assertThat(dir.resolve("run")).doesNotExist();
+    }
+
     @Test
     void classesWithoutTrainingSamplesAreWarnedAboutOnOneLineAndTrainingGoesOn() throws Exception {
         Path train = csv("gaps.csv", 40, 0, 2, 5);
