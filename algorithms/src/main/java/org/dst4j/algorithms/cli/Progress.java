@@ -7,7 +7,7 @@ import java.io.PrintStream;
  * output is redirected (logs stay readable).
  */
 final class Progress {
-    private final PrintStream err = System.err;
+    private final PrintStream err;
     private final boolean terminal;
     private int totalEpochs;
     private final long start = System.nanoTime();
@@ -15,9 +15,14 @@ final class Progress {
     private int epochsAtStart = -1;
 
     Progress(int totalEpochs) {
+        this(totalEpochs, System.err, System.console() != null && System.console().isTerminal());
+    }
+
+    // A test's stream, and a terminal or not: the bar is drawn only on one, which a test run never has.
+    Progress(int totalEpochs, PrintStream err, boolean terminal) {
         this.totalEpochs = totalEpochs;
-        java.io.Console c = System.console();
-        this.terminal = c != null && c.isTerminal();
+        this.err = err;
+        this.terminal = terminal;
     }
 
     /** The run's real length, known only once a resumed checkpoint has been read. */
