@@ -309,6 +309,43 @@ class FreeTicketsTest {
                 .hasMessage("valid split 0.5 of 1 training samples leaves 1 for validation and 0 for training; both need at least one");
     }
 
+    // EDST's one run as its log tells it: exploration at lr, then each refinement phase of 3 epochs at lr/10 for its first
+    // (rounded-up) half and lr/100 for the rest, each epoch labelled with its phase; without a validation split ticket t is
+    // the model as trained at its phase's last epoch (scored on the test set as that epoch's record is, before the update).
+    @Test
+    void edstLogsEachPhasesLearningRateAndEachTicketIsItsPhasesLastEpoch(@TempDir Path dir) throws Exception {
+        float lr = 0.05f;
+        try (DatasetSplit data = tiny()) {
+            for (int explore : new int[] {1, 0}) {
+                FreeTicketsConfig cfg = tinyConfig(Variant.EDST, 2).withExploreEpochs(explore).withRefineEpochs(3);
+                Path run = dir.resolve("explore" + explore);
+                FreeTickets.Result r = FreeTickets.run(cfg, data, true, run, new TrainingProgress() {});
+                List<Map<String, Object>> log = new ArrayList<>();
+                for (String line : Files.readAllLines(run.resolve(FreeTickets.LOG))) log.add(Json.parseObject(line));
+                List<Float> rates = new ArrayList<>();
+                List<Object> phases = new ArrayList<>();
+                if (explore == 1) {
+                    rates.add(lr);
+                    phases.add("exploration");
+                }
+                for (int t = 1; t <= 2; t++) {
+                    rates.addAll(List.of(lr / 10, lr / 10, lr / 100));
+                    phases.addAll(List.of("ticket " + t, "ticket " + t, "ticket " + t));
+                }
+                assertThat(log).as("explore %d", explore).extracting(rec -> (float) Json.getDouble(rec, "learning_rate")).containsExactlyElementsOf(rates);
+                assertThat(log).as("explore %d", explore).extracting(rec -> rec.get("phase")).containsExactlyElementsOf(phases);
+                for (int t = 1; t <= 2; t++) {
+                    Map<String, Object> last = log.get(explore + 3 * t - 1);
+                    assertThat(Json.getInt(last, "epoch")).isEqualTo(explore + 3 * t);
+                    try (SparseClassifier c = SparseClassifier.load(r.memberFiles().get(t - 1), 1)) {
+                        assertThat(c.evaluate(data.test()).accuracy()).as("explore %d, ticket %d", explore, t).isEqualTo(Json.getDouble(last, "test_accuracy"));
+                        assertThat(Json.getLong(Json.getObject(c.header(), "provenance"), "member")).isEqualTo(t);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void edstKeepsExploringAtTheConstantRateAndCosineDecaysIt() {
         // 4 exploration epochs, 3 phases of 4: 16 epochs; phases end after epochs 7, 11 (large prune) and 15 (last: none).
