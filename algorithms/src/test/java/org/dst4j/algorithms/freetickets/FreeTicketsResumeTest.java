@@ -299,13 +299,25 @@ class FreeTicketsResumeTest {
             // A header whose counts disagree with each other is an edited file, not a run to continue from.
             Path file = run.resolve(FreeTickets.CHECKPOINT);
             byte[] original = Files.readAllBytes(file);
-            Map<String, UnaryOperator<Map<String, Object>>> edits = Map.of(
-                    "field 'records'", t -> put(t, "records", 5),
-                    "field 'member'", t -> put(t, "member", 2),
-                    "field 'epochs_done'", t -> put(t, "epochs_done", 4),
-                    "field 'selected'", t -> put(t, "selected", List.of(Map.of("file", "../x.dst4j", "epoch", 1, "accuracy", 0.5, "loss", 1.0))),
-                    "field 'variant'", t -> put(t, "config", put(Json.getObject(t, "config"), "variant", "set")));
-            for (var edit : edits.entrySet()) {
+            // Each count is checked at both ends of its range (stopped after 4 epochs: member 2 of 2, 1 epoch of its 3).
+            List<Map.Entry<String, UnaryOperator<Map<String, Object>>>> edits = List.of(
+                    Map.entry("field 'records'", t -> put(t, "records", 5)),
+                    Map.entry("field 'member'", t -> put(t, "member", 2)),
+                    Map.entry("field 'member'", t -> put(t, "member", -1)),
+                    Map.entry("field 'epochs_done'", t -> put(t, "epochs_done", 4)),
+                    Map.entry("field 'epochs_done'", t -> put(t, "epochs_done", 0)),
+                    Map.entry("field 'step'", t -> put(t, "step", -1)),
+                    Map.entry("field 'train_seconds'", t -> put(t, "train_seconds", -0.5)),
+                    Map.entry("field 'flops_done'", t -> put(t, "flops_done", new long[] {-1, 0})),
+                    Map.entry("field 'flops_done'", t -> put(t, "flops_done", new long[] {0, -1})),
+                    Map.entry("field 'network_flops'", t -> put(t, "network_flops", new long[] {1})),
+                    Map.entry("field 'selected'", t -> put(t, "selected", List.of(Map.of("file", "../x.dst4j", "epoch", 1, "accuracy", 0.5, "loss", 1.0)))),
+                    Map.entry("field 'selected'", t -> put(t, "selected", List.of(Map.of("file", "member-3.dst4j", "epoch", 1, "accuracy", 0.5, "loss", 1.0)))),
+                    Map.entry("field 'selected'", t -> put(t, "selected", List.of(Map.of("file", "member-0.dst4j", "epoch", 1, "accuracy", 0.5, "loss", 1.0)))),
+                    Map.entry("field 'selected'", t -> put(t, "selected", List.of("member-1.dst4j"))),
+                    Map.entry("field 'selected'", t -> put(t, "selected", "member-1.dst4j")),
+                    Map.entry("field 'variant'", t -> put(t, "config", put(Json.getObject(t, "config"), "variant", "set"))));
+            for (var edit : edits) {
                 editTraining(file, edit.getValue());
                 assertThatThrownBy(() -> FreeTickets.resume(run, data, 1, null)).as(edit.getKey()).isInstanceOf(IOException.class)
                         .hasMessageContaining(file.toString()).hasMessageContaining("not a FreeTickets training checkpoint").hasMessageContaining(edit.getKey());
