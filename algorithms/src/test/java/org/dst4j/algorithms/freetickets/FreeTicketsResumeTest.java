@@ -155,6 +155,28 @@ class FreeTicketsResumeTest {
         }
     }
 
+    // The settings alone do not tell a run's members apart: an EDST ticket put in another ticket's place has the run's
+    // settings and seed, and a member of a run of the same settings on other data has them all but the data's checksum.
+    @Test
+    void aFinishedMemberOfTheSameSettingsIsRefusedWhenItIsAnotherTicketOrFromOtherData(@TempDir Path dir) throws Exception {
+        try (DatasetSplit data = data();
+             DatasetSplit otherData = new DatasetSplit(Blobs.of("train", new Random(4), 120, 12, 2f), Blobs.of("test", new Random(5), 40, 12, 2f))) {
+            Path edst = dir.resolve("edst"), wholeEdst = dir.resolve("whole-edst");
+            stopped(config(Variant.EDST, 0, 1), data, edst, stopAfter(5)); // in ticket 2: ticket 1 written
+            FreeTickets.run(config(Variant.EDST, 0, 1), data, true, wholeEdst, null);
+            Files.copy(wholeEdst.resolve("member-2.dst4j"), edst.resolve("member-1.dst4j"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            assertThatThrownBy(() -> FreeTickets.resume(edst, data, 1, null)).isInstanceOf(IOException.class)
+                    .hasMessageStartingWith(edst.resolve("member-1.dst4j") + ": not member 1 of the run in " + edst);
+
+            Path dst = dir.resolve("dst"), elsewhere = dir.resolve("other-data");
+            stopped(config(Variant.DST, 0.1, 1), data, dst, stopAfter(4)); // in member 2
+            FreeTickets.run(config(Variant.DST, 0.1, 1), otherData, true, elsewhere, null);
+            Files.copy(elsewhere.resolve("member-1.dst4j"), dst.resolve("member-1.dst4j"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            assertThatThrownBy(() -> FreeTickets.resume(dst, data, 1, null)).isInstanceOf(IOException.class)
+                    .hasMessageStartingWith(dst.resolve("member-1.dst4j") + ": not member 1 of the run in " + dst);
+        }
+    }
+
     // Earlier builds wrote the float settings widened to double (momentum 0.8999999761581421); their members are the run's own.
     @Test
     void aFinishedMemberWrittenWithWidenedFloatSettingsIsStillTheRunsOwn(@TempDir Path dir) throws Exception {
