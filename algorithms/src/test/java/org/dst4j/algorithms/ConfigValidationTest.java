@@ -87,6 +87,49 @@ class ConfigValidationTest {
                 "random", 1, 1, null, 0.0, "shared"), "pruneSchedule");
     }
 
+    private static FreeTicketsConfig ft(Variant v, double pruneRate, double largePruneRate, int updateInterval, String grow, String schedule,
+                                        double validSplit, String splits) {
+        return new FreeTicketsConfig(v, 1, new int[] {16}, 0.5, 1, 0, 1, 32, 0.05f, 0.9f, 0f, 0f, "relu", pruneRate, largePruneRate,
+                updateInterval, grow, 1, 1, schedule, validSplit, splits);
+    }
+
+    // Each count, rate and choice of the schedule, at the edge of its range: accepted on the inside, named on the outside.
+    @Test
+    void freeTicketsConfigChecksEveryCountRateAndChoice() {
+        FreeTicketsConfig dst = FreeTicketsConfig.defaults(Variant.DST);
+        assertThatCode(() -> {
+            dst.withMembers(1).withExploreEpochs(0).withRefineEpochs(1).withEpochs(1).withBatch(1).withThreads(1).withDensity(1);
+            ft(Variant.EDST, 0, 1, 1, "random", "constant", 0.5, "shared");
+            ft(Variant.DST, 1, 0, 1, "gradient", "cosine", 0, "own");
+        }).doesNotThrowAnyException();
+        rejects(() -> dst.withMembers(0), "members must be >= 1, got 0");
+        rejects(() -> dst.withHidden(16, 0), "hidden sizes must be >= 1, got [16, 0]");
+        rejects(() -> dst.withDensity(0), "density must be in (0, 1], got 0.0");
+        rejects(() -> dst.withEpochs(0), "epochs must be >= 1, got 0");
+        rejects(() -> dst.withExploreEpochs(-1), "explore epochs must be >= 0, got -1");
+        rejects(() -> dst.withRefineEpochs(0), "refine epochs must be >= 1, got 0");
+        rejects(() -> dst.withBatch(0), "batch must be >= 1, got 0");
+        rejects(() -> dst.withThreads(0), "threads must be >= 1, got 0");
+        rejects(() -> dst.withPruneScope("global"), "prune scope must be");
+        rejects(() -> ft(Variant.DST, 1.5, 0, 1, "random", "cosine", 0, "own"), "prune rate must be in [0, 1], got 1.5");
+        rejects(() -> ft(Variant.EDST, 0.5, -0.1, 1, "random", "cosine", 0, "shared"), "large prune rate must be in [0, 1], got -0.1");
+        rejects(() -> ft(Variant.DST, 0.5, 0, 0, "random", "cosine", 0, "own"), "update interval must be >= 1 epoch, got 0");
+        rejects(() -> ft(Variant.DST, 0.5, 0, 1, "magnitude", "cosine", 0, "own"), "grow must be");
+        rejects(() -> ft(Variant.DST, 0.5, 0, 1, "random", "linear", 0, "own"), "prune schedule must be");
+        rejects(() -> ft(Variant.DST, 0.5, 0, 1, "random", "cosine", 0.51, "own"), "valid split must be in [0, 0.5], got 0.51");
+        rejects(() -> ft(Variant.DST, 0.5, 0, 1, "random", "cosine", -0.01, "own"), "valid split must be in [0, 0.5], got -0.01");
+        rejects(() -> ft(Variant.DST, 0.5, 0, 1, "random", "cosine", Double.NaN, "own"), "valid split must be in [0, 0.5], got NaN");
+        rejects(() -> ft(Variant.DST, 0.5, 0, 1, "random", "cosine", 0, "bagged"), "member splits must be");
+        rejects(() -> ft(Variant.EDST, 0.5, 0, 1, "random", "cosine", 0, "own"), "member splits 'own' is for dst");
+        rejectsNull(() -> new FreeTicketsConfig(Variant.DST, 1, null, 0.5, 1, 0, 1, 32, 0.05f, 0.9f, 0f, 0f, "relu", 0.5, 0, 1,
+                "random", 1, 1, "cosine", 0.0, "shared"), "hidden");
+        rejectsNull(() -> new FreeTicketsConfig(Variant.DST, 1, new int[] {16}, 0.5, 1, 0, 1, 32, 0.05f, 0.9f, 0f, 0f, null, 0.5, 0, 1,
+                "random", 1, 1, "cosine", 0.0, "shared"), "activation");
+        rejectsNull(() -> new FreeTicketsConfig(Variant.DST, 1, new int[] {16}, 0.5, 1, 0, 1, 32, 0.05f, 0.9f, 0f, 0f, "relu", 0.5, 0, 1,
+                "random", 1, 1, "cosine", 0.0, null), "memberSplits");
+        rejectsNull(() -> dst.withPruneScope(null), "pruneScope");
+    }
+
     // The reviewer's NeuroTrails cases: each used to construct and fail only inside NeuroTrails.run.
     private static NeuroTrailsConfig nt(int batch, float lr, float momentum, float dropout, String act, double pruneRate, int updateInterval,
                                         String grow, int threads) {
