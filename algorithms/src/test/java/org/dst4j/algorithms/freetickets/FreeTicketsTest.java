@@ -254,6 +254,27 @@ class FreeTicketsTest {
         }
     }
 
+    // A later epoch replaces the kept one only when strictly better: at a learning rate too small to move a weight, no
+    // weight decay and no connection replaced, every epoch is the same model, and each member (each EDST phase) keeps its first.
+    @Test
+    void onATieInValidationAccuracyTheEarliestEpochIsKept(@TempDir Path dir) throws Exception {
+        try (DatasetSplit data = tiny()) {
+            for (Variant v : Variant.values()) {
+                FreeTicketsConfig cfg = new FreeTicketsConfig(v, 2, new int[] {10, 6}, 0.5, 3, 1, 2, 32, 1e-30f, 0.9f, 0f, 0f, "relu",
+                        0, 0, 1, "random", 5, 1, "constant", 0.25);
+                Path run = dir.resolve(v.label());
+                FreeTickets.run(cfg, data, true, run, new TrainingProgress() {});
+                List<Double> valid = Files.readAllLines(run.resolve(FreeTickets.LOG)).stream()
+                        .filter(l -> Json.parseObject(l).containsKey("valid_accuracy"))
+                        .map(l -> Json.getDouble(Json.parseObject(l), "valid_accuracy")).distinct().toList();
+                assertThat(valid).as("%s: one network, unchanged", v).hasSize(v == Variant.DST ? 2 : 1);
+                List<?> members = (List<?>) Json.parseObject(Files.readString(run.resolve(FreeTickets.METRICS))).get("members");
+                assertThat(members).as("%s", v).extracting(m -> Json.getInt((Map<String, Object>) m, "selected_epoch"))
+                        .containsExactly(v == Variant.DST ? new Integer[] {1, 1} : new Integer[] {2, 4});
+            }
+        }
+    }
+
     // With a validation split, the kept files are written by the selection: they too name their member or ticket.
     @Test
     void withAValidationSplitTheKeptFilesAndLogLinesNameTheirMember(@TempDir Path dir) throws Exception {
