@@ -1,5 +1,6 @@
 package org.dst4j.algorithms;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -154,6 +155,43 @@ class ConfigValidationTest {
                 "erk", 0f), "hidden sizes must be >= 1, got [16, 0]");
         rejectsNull(() -> new NeuroTrailsConfig(2, 1, new int[] {16}, 0.5, 1, 32, 0.05f, 0.9f, 0f, 0f, "relu", 0.5, 1, "gradient", 1, 1, "sum",
                 null, 0f), "backboneShare");
+    }
+
+    private static NeuroTrailsConfig nt(String headLoss, String backboneShare, float headInputDropout) {
+        return new NeuroTrailsConfig(2, 1, new int[] {16, 16}, 0.5, 1, 32, 0.05f, 0.9f, 0f, 0f, "relu", 0.5, 1, "random", 1, 1, headLoss,
+                backboneShare, headInputDropout);
+    }
+
+    // The architecture's counts and choices at the edges of their ranges: accepted on the inside, named on the outside.
+    @Test
+    void neuroTrailsConfigChecksTheArchitecture() {
+        NeuroTrailsConfig two = NeuroTrailsConfig.defaults().withHidden(16, 16);
+        assertThatCode(() -> {
+            two.withHeads(1).withSharedLayers(1).withDensity(1).withEpochs(1);
+            two.withSharedLayers(2);
+            nt("mean", "single", 0f);
+            nt("sum", " 0.001 ", 0.99f);
+            nt("sum", "0.999", 0f);
+        }).doesNotThrowAnyException();
+        assertThat(nt("sum", " single ", 0f).backboneShare()).isEqualTo("single");
+        rejects(() -> two.withHeads(0), "heads must be >= 1, got 0");
+        rejects(() -> two.withSharedLayers(0), "shared layers must be in [1, 2] (the hidden layers), got 0");
+        rejects(() -> two.withSharedLayers(3), "shared layers must be in [1, 2] (the hidden layers), got 3");
+        rejects(() -> two.withDensity(1.01), "density must be in (0, 1], got 1.01");
+        rejects(() -> two.withEpochs(0), "epochs must be >= 1, got 0");
+        rejects(() -> two.withPruneScope("global"), "prune scope must be");
+        rejects(() -> nt("max", "erk", 0f), "head loss must be");
+        rejects(() -> nt("sum", "erk", 1f), "head input dropout must be in [0, 1), got 1.0");
+        for (String share : new String[] {"0", "1", "-0.5", "half", "NaN", ""}) {
+            rejects(() -> nt("sum", share, 0f), "backbone share must be erk, single or a number strictly between 0 and 1, got " + share);
+        }
+        rejectsNull(() -> two.withHidden((int[]) null), "hidden");
+        rejectsNull(() -> new NeuroTrailsConfig(2, 1, new int[] {16}, 0.5, 1, 32, 0.05f, 0.9f, 0f, 0f, null, 0.5, 1, "gradient", 1, 1, "sum",
+                "erk", 0f), "activation");
+        rejectsNull(() -> new NeuroTrailsConfig(2, 1, new int[] {16}, 0.5, 1, 32, 0.05f, 0.9f, 0f, 0f, "relu", 0.5, 1, null, 1, 1, "sum",
+                "erk", 0f), "grow");
+        rejectsNull(() -> nt(null, "erk", 0f), "headLoss");
+        rejectsNull(() -> two.withPruneScope(null), "pruneScope");
     }
 
     private static QuickSelectionConfig qs(int batch, float lr, float noise, String init) {
