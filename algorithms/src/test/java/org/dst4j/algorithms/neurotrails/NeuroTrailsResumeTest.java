@@ -218,6 +218,49 @@ class NeuroTrailsResumeTest {
         }
     }
 
+    // Each field of the state file at the ends of its range, and a baseline the run does not have: an edited file, named as such.
+    @Test
+    void aStateFileWhoseFieldsAreOutOfRangeIsRefusedNamingTheField(@TempDir Path dir) throws Exception {
+        try (DatasetSplit data = data()) {
+            Path run = dir.resolve("run");
+            stopped(config(1), data, false, run, stopAfter(1));
+            Path state = run.resolve(NeuroTrails.CHECKPOINT);
+            String saved = Files.readString(state);
+            Map<String, Object> single = new LinkedHashMap<>(Map.of("model", "single sparse network", "connections", 10, "accuracy", 0.5,
+                    "nll", 1.0, "ece", 0.1, "disagreement", 0.0, "kl", 0.0, "training_flops", 100, "seconds", 1.0));
+            List<Map.Entry<String, java.util.function.UnaryOperator<Map<String, Object>>>> edits = List.of(
+                    Map.entry("field 'epochs_done': 0 is not in [1, 3]", t -> with(t, "epochs_done", 0)),
+                    Map.entry("field 'step'", t -> with(t, "step", -1)),
+                    Map.entry("field 'network_flops'", t -> with(t, "network_flops", new long[] {-1, 0})),
+                    Map.entry("field 'network_flops'", t -> with(t, "network_flops", new long[] {0, -1})),
+                    Map.entry("field 'network_flops'", t -> with(t, "network_flops", new long[] {1})),
+                    Map.entry("field 'train_seconds'", t -> with(t, "train_seconds", -0.5)),
+                    Map.entry("field 'baselines_done': expected an array", t -> with(t, "baselines_done", "single sparse network")),
+                    Map.entry("field 'baselines_done': expected objects", t -> with(t, "baselines_done", List.of("single sparse network"))),
+                    Map.entry("field 'baselines_done': 'single sparse network' is not a baseline of this run", t -> with(t, "baselines_done", List.of(single))),
+                    Map.entry("field 'baselines_done': 'bagging' is not a baseline of this run",
+                            t -> with(with(t, "compare", true), "baselines_done", List.of(with(single, "model", "bagging")))));
+            for (var edit : edits) {
+                Map<String, Object> h = Json.parseObject(saved);
+                h.put("training", edit.getValue().apply(Json.getObject(h, "training")));
+                Files.writeString(state, Json.write(h) + "\n");
+                assertThatThrownBy(() -> NeuroTrails.resume(run, data, 1, null)).as(edit.getKey()).isInstanceOf(IOException.class)
+                        .hasMessageContaining(state + " is not a NeuroTrails checkpoint").hasMessageContaining(edit.getKey());
+            }
+            Map<String, Object> h = Json.parseObject(saved);
+            h.put("provenance", with(Json.getObject(h, "provenance"), "algorithm", "freetickets-dst"));
+            Files.writeString(state, Json.write(h) + "\n");
+            assertThatThrownBy(() -> NeuroTrails.resume(run, data, 1, null)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("field 'algorithm': expected \"neurotrails\", got freetickets-dst");
+        }
+    }
+
+    private static Map<String, Object> with(Map<String, Object> m, String key, Object value) {
+        Map<String, Object> c = new LinkedHashMap<>(m);
+        c.put(key, value);
+        return c;
+    }
+
     @Test
     void theCommandRefusesRunOptionsWithResume(@TempDir Path dir) {
         String err = Printed.stderr(() -> assertThat(Main.run(new String[] {"neurotrails", "--resume", dir.toString(), "--epochs", "5",
