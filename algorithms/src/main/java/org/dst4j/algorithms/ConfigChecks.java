@@ -28,6 +28,17 @@ public final class ConfigChecks {
         if (!(value > 0 && Double.isFinite(value))) throw new IllegalArgumentException(option + " must be finite and > 0, got " + value);
     }
 
+    /**
+     * A learning rate that the run's schedule divides by up to {@code divisor}: the lowest rate must still be a
+     * positive float. Near the smallest float it rounded to 0 there, and the run failed inside, after making its
+     * output directory.
+     */
+    public static void learningRateDecays(float lr, int divisor) {
+        if (!(lr / divisor > 0)) {
+            throw new IllegalArgumentException("lr must be large enough that lr / " + divisor + ", the schedule's lowest rate, is > 0 as a float, got " + lr);
+        }
+    }
+
     /** {@code value} is in [0, 1]: a share of which all may be taken. */
     public static void inUnitInterval(String option, double value) {
         if (!(value >= 0 && value <= 1)) throw new IllegalArgumentException(option + " must be in [0, 1], got " + value);

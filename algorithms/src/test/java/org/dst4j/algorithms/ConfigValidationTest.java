@@ -78,6 +78,12 @@ class ConfigValidationTest {
         rejectsNull(() -> ft(null, 0.05f, 0.9f, 0f, 0f, "relu"), "variant");
         rejects(() -> ft(Variant.DST, INF, 0.9f, 0f, 0f, "relu"), "lr must be finite and > 0, got Infinity");
         rejects(() -> ft(Variant.EDST, -1f, 0.9f, 0f, 0f, "relu"), "lr must be finite and > 0, got -1.0");
+        // Positive, but lr / 100, where the schedule ends, is 0 as a float: the run failed inside, after making its directory.
+        for (Variant v : Variant.values()) {
+            rejects(() -> ft(v, Float.MIN_VALUE, 0.9f, 0f, 0f, "relu"), "lr must be large enough that lr / 100, the schedule's lowest rate, is > 0"
+                    + " as a float, got 1.4E-45");
+            assertThatCode(() -> ft(v, 1e-12f, 0.9f, 0f, 0f, "relu")).doesNotThrowAnyException(); // the command line's smallest
+        }
         rejects(() -> ft(Variant.DST, 0.05f, NAN, 0f, 0f, "relu"), "momentum must be in [0, 1), got NaN");
         rejects(() -> ft(Variant.DST, 0.05f, 0.9f, INF, 0f, "relu"), "weight decay must be finite and >= 0, got Infinity");
         rejects(() -> ft(Variant.DST, 0.05f, 0.9f, 0f, 1.5f, "relu"), "dropout must be in [0, 1), got 1.5");
@@ -143,6 +149,8 @@ class ConfigValidationTest {
         assertThatCode(() -> nt(32, 0.05f, 0.9f, 0f, "relu", 0.5, 1, "random", 1)).doesNotThrowAnyException();
         rejects(() -> nt(32, -1f, 0.9f, 0f, "relu", 0.5, 1, "gradient", 1), "lr must be finite and > 0, got -1.0");
         rejects(() -> nt(32, INF, 0.9f, 0f, "relu", 0.5, 1, "gradient", 1), "lr must be finite and > 0, got Infinity");
+        rejects(() -> nt(32, 1e-44f, 0.9f, 0f, "relu", 0.5, 1, "gradient", 1), "lr must be large enough that lr / 100");
+        assertThatCode(() -> nt(32, 1e-12f, 0.9f, 0f, "relu", 0.5, 1, "gradient", 1)).doesNotThrowAnyException();
         rejects(() -> nt(0, 0.05f, 0.9f, 0f, "relu", 0.5, 1, "gradient", 1), "batch must be >= 1, got 0");
         rejects(() -> nt(32, 0.05f, 0.9f, 0f, "relu", 0.5, 0, "gradient", 1), "update interval must be >= 1 epoch, got 0");
         rejects(() -> nt(32, 0.05f, 0.9f, 0f, "relu", 0.5, 1, "bogus", 1), "grow must be gradient or random, got bogus");

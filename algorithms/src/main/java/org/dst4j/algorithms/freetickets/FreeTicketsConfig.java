@@ -100,6 +100,7 @@ public record FreeTicketsConfig(Variant variant, int members, int[] hidden, doub
         ConfigChecks.atLeast("refine epochs", refineEpochs, 1);
         ConfigChecks.atLeast("batch", batch, 1);
         org.dst4j.nn.optim.Sgd.checkSettings(lr, momentum, weightDecay);
+        ConfigChecks.learningRateDecays(lr, 100); // to lr / 100 by the end of a run (of each EDST phase)
         ConfigChecks.belowOne("dropout", dropout);
         org.dst4j.nn.network.MlpConfig.checkHiddenActivation(activation);
         ConfigChecks.inUnitInterval("prune rate", pruneRate);

@@ -78,6 +78,7 @@ public record NeuroTrailsConfig(int heads, int sharedLayers, int[] hidden, doubl
         ConfigChecks.atLeast("epochs", epochs, 1);
         ConfigChecks.atLeast("batch", batch, 1);
         org.dst4j.nn.optim.Sgd.checkSettings(lr, momentum, weightDecay);
+        ConfigChecks.learningRateDecays(lr, 100); // to lr / 100 by the end of a run (of each EDST phase)
         ConfigChecks.belowOne("dropout", dropout);
         MlpConfig.checkHiddenActivation(activation);
         ConfigChecks.inUnitInterval("prune rate", pruneRate);
