@@ -680,6 +680,20 @@ class SpaceNetTest {
         assertThat(m.averageForgetting()).isCloseTo(((0.9 - 0.5) + (0.7 - 0.6)) / 2, org.assertj.core.data.Offset.offset(1e-12));
     }
 
+    // The best accuracy is taken over the columns before the last only: a task that gained by the end has negative
+    // forgetting (backward transfer), not 0; two tasks are enough for a forgetting; one column (joint training) has none.
+    @Test
+    void forgettingComparesWithTheColumnsBeforeTheLastOnly() {
+        double n = Double.NaN;
+        SpaceNetRun.Method gained = new SpaceNetRun.Method("x", new double[][] {{0.5, 0.9}, {n, 0.8}}, 0, 0);
+        assertThat(gained.averageForgetting()).isCloseTo(0.5 - 0.9, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(gained.averageAccuracy()).isCloseTo((0.9 + 0.8) / 2, org.assertj.core.data.Offset.offset(1e-12));
+        SpaceNetRun.Method lost = new SpaceNetRun.Method("x", new double[][] {{0.9, 0.3}, {n, 0.8}}, 0, 0);
+        assertThat(lost.averageForgetting()).isCloseTo(0.9 - 0.3, org.assertj.core.data.Offset.offset(1e-12));
+        SpaceNetRun.Method joint = new SpaceNetRun.Method("x", new double[][] {{0.9}, {0.4}}, 0, 0);
+        assertThat(joint.averageForgetting()).isZero();
+    }
+
     @Test
     void cliRunsAndRejectsBadTaskCounts(@TempDir Path dir) throws Exception {
         PrintStream stdout = System.out, stderr = System.err;
