@@ -709,11 +709,14 @@ public final class SpaceNet implements AutoCloseable {
         int[] reserved = new int[sizes.length];
         int[][] reservedIdx = new int[sizes.length][0], selectedIdx = new int[sizes.length][0];
         for (int l = 1; l < last; l++) {
-            int[] free = byImportance(freeNeurons(l), neuronImportance[l]);
-            int n = Math.min(cfg.reservedNeurons(), free.length);
-            for (int i = 0; i < n; i++) reservedBy[l][free[i]] = task;
+            // among the task's selected neurons (all free): ranked among every free neuron, a task with fewer neurons of
+            // importance than it reserves took free neurons it never placed a connection on, by index, and released
+            // selected ones that carry its frozen connections
+            int[] own = byImportance(indices(selected[l]), neuronImportance[l]);
+            int n = Math.min(cfg.reservedNeurons(), own.length);
+            for (int i = 0; i < n; i++) reservedBy[l][own[i]] = task;
             reserved[l] = n;
-            reservedIdx[l] = Arrays.stream(free, 0, n).sorted().toArray();
+            reservedIdx[l] = Arrays.stream(own, 0, n).sorted().toArray();
         }
         long[] taken = new long[last];
         for (int l = 0; l < last; l++) {

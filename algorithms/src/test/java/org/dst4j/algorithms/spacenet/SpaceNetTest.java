@@ -449,6 +449,26 @@ class SpaceNetTest {
         }
     }
 
+    // A task reserves its most important neurons among those it selected: with fewer neurons that gathered importance
+    // than it reserves (2 connections in the second layer touch at most 2 of its 8 selected neurons there), the rest of
+    // its reservation is selected neurons of no importance, not free neurons it never placed a connection on.
+    @Test
+    void aTaskReservesOnlyNeuronsItSelectedEvenWhenFewGatheredImportance() {
+        SpaceNetConfig cfg = new SpaceNetConfig(3, new int[] {24, 24}, new int[] {12, 2, 3}, 8, 4, 0.2, 2, 16, 0.05f, 0f, 0f, 7, 1);
+        try (DatasetSplit data = blobs(600, 120, 1); TaskStream stream = TaskStream.split(data, 3);
+             WorkerPool pool = new WorkerPool(1); SpaceNet sn = new SpaceNet(cfg, FEATURES, CLASSES)) {
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            for (int t = 0; t < 3; t++) {
+                sn.learn(stream.get(t), null, pk, null, QUIET);
+                SpaceNet.TaskStats st = sn.taskStats().get(t);
+                for (int l = 1; l <= 2; l++) {
+                    assertThat(st.reservedNeuronIndices()[l]).as("task %d, layer %d", t + 1, l).hasSize(cfg.reservedNeurons());
+                    assertThat(st.selectedNeuronIndices()[l]).as("task %d, layer %d: selected neurons", t + 1, l).contains(st.reservedNeuronIndices()[l]);
+                }
+            }
+        }
+    }
+
     @Test
     void sameSeedSameModelForAnyThreadCount() {
         float[][] a = train(1), b = train(2);
