@@ -469,6 +469,106 @@ class SpaceNetTest {
         }
     }
 
+    // One topology update, checked against what it saw: in each hidden layer the task drops exactly its floor(fraction x own)
+    // least important connections (the lower storage index first on ties), and grows as many where the product of the two
+    // neurons' importances is largest among the free positions of its selected block; the output layer keeps its own.
+    @Test
+    void dropAndGrowFollowConnectionAndNeuronImportance() {
+        SpaceNetConfig cfg = new SpaceNetConfig(2, new int[] {24, 24}, new int[] {60, 40, 16}, 8, 4, 0.25, 3, 16, 0.05f, 0f, 0f, 7, 1);
+        try (DatasetSplit data = blobs(600, 120, 1); TaskStream stream = TaskStream.split(data, 2);
+             WorkerPool pool = new WorkerPool(1); SpaceNet sn = new SpaceNet(cfg, FEATURES, CLASSES)) {
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            int[] sizes = sn.sizes();
+            int layers = sizes.length - 1;
+            int[] updates = {0};
+            for (int t = 0; t < 2; t++) {
+                List<java.util.Set<Long>> occupied = new ArrayList<>(), expectedDrop = new ArrayList<>();
+                List<long[]> own = new ArrayList<>();
+                List<double[]> importance = new ArrayList<>();
+                List<Object[]> growths = new ArrayList<>();
+                sn.learn(stream.get(t), null, pk, null, new Trainer.Listener() {
+                    @Override public void epochDone(EpochMetrics m, Trainer.State s) {}
+
+                    @Override public void epochTrained(int epoch, Trainer.State s) {
+                        occupied.clear();
+                        expectedDrop.clear();
+                        own.clear();
+                        importance.clear();
+                        for (int l = 0; l < layers; l++) {
+                            CsrMatrix w = sn.network().layers().get(l).weights();
+                            MemorySegment f = w.side(SpaceNet.FROZEN), imp = w.side(SpaceNet.IMPORTANCE);
+                            java.util.Set<Long> all = new java.util.HashSet<>();
+                            List<long[]> mine = new ArrayList<>(); // {importance bits, k, key}
+                            for (int r = 0; r < w.rows(); r++) {
+                                for (long k = w.rowStart(r); k < w.rowEnd(r); k++) {
+                                    long key = (long) r * w.cols() + w.col(k);
+                                    all.add(key);
+                                    if (f.get(JAVA_BYTE, k) == 0) mine.add(new long[] {Float.floatToIntBits(imp.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, k)), k, key});
+                                }
+                            }
+                            mine.sort((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]));
+                            int drop = l + 1 == layers ? 0 : (int) (mine.size() * cfg.dropFraction());
+                            java.util.Set<Long> dropped = new java.util.HashSet<>();
+                            for (int i = 0; i < drop; i++) dropped.add(mine.get(i)[2]);
+                            occupied.add(all);
+                            expectedDrop.add(dropped);
+                            own.add(mine.stream().mapToLong(a -> a[2]).toArray());
+                        }
+                        for (int l = 0; l <= layers; l++) importance.add(sn.neuronImportance(l));
+                    }
+
+                    @Override public void evolved(int epoch, long step, List<org.dst4j.nn.evolution.TopologyEvolution.Report> reports) {
+                        updates[0]++;
+                        int task = sn.task();
+                        for (int l = 0; l < layers; l++) {
+                            CsrMatrix w = sn.network().layers().get(l).weights();
+                            MemorySegment f = w.side(SpaceNet.FROZEN);
+                            java.util.Set<Long> now = new java.util.HashSet<>();
+                            for (int r = 0; r < w.rows(); r++) {
+                                for (long k = w.rowStart(r); k < w.rowEnd(r); k++) if (f.get(JAVA_BYTE, k) == 0) now.add((long) r * w.cols() + w.col(k));
+                            }
+                            java.util.Set<Long> before = new java.util.HashSet<>();
+                            for (long key : own.get(l)) before.add(key);
+                            java.util.Set<Long> gone = new java.util.HashSet<>(before), grown = new java.util.HashSet<>(now);
+                            gone.removeAll(now);
+                            grown.removeAll(before);
+                            assertThat(gone).as("task %d, layer %d: dropped", task + 1, l).isEqualTo(expectedDrop.get(l));
+                            assertThat(grown).as("task %d, layer %d: grown", task + 1, l).hasSameSizeAs(gone);
+                            if (!grown.isEmpty()) growths.add(new Object[] {l, grown, occupied.get(l), importance.get(l + 1), importance.get(l), w.rows(), w.cols()});
+                        }
+                    }
+                });
+                // the block is the task's selected neurons (every input in the first layer), known once it has ended
+                SpaceNet.TaskStats st = sn.taskStats().get(t);
+                assertThat(growths).isNotEmpty();
+                for (Object[] g : growths) {
+                    int l = (Integer) g[0], rows = (Integer) g[5], cols = (Integer) g[6];
+                    @SuppressWarnings("unchecked") java.util.Set<Long> grown = (java.util.Set<Long>) g[1], taken = (java.util.Set<Long>) g[2];
+                    double[] ri = (double[]) g[3], ci = (double[]) g[4];
+                    boolean[] rowSel = new boolean[rows], colSel = new boolean[cols];
+                    for (int r : st.selectedNeuronIndices()[l + 1]) rowSel[r] = true;
+                    if (l == 0) java.util.Arrays.fill(colSel, true);
+                    else for (int c : st.selectedNeuronIndices()[l]) colSel[c] = true;
+                    double lowest = Double.POSITIVE_INFINITY;
+                    for (long key : grown) {
+                        int r = (int) (key / cols), c = (int) (key % cols);
+                        assertThat(rowSel[r] && colSel[c]).as("task %d, layer %d: grown at %d,%d inside the block", t + 1, l, r, c).isTrue();
+                        lowest = Math.min(lowest, ri[r] * ci[c]);
+                    }
+                    // every free position of the block that was not grown scores no higher than the lowest grown one
+                    for (int r = 0; r < rows; r++) {
+                        for (int c = 0; c < cols; c++) {
+                            long key = (long) r * cols + c;
+                            if (!rowSel[r] || !colSel[c] || taken.contains(key) || grown.contains(key)) continue;
+                            assertThat(ri[r] * ci[c]).as("task %d, layer %d: free position %d,%d not grown", t + 1, l, r, c).isLessThanOrEqualTo(lowest);
+                        }
+                    }
+                }
+            }
+            assertThat(updates[0]).isEqualTo(2 * (cfg.epochs() - 1));
+        }
+    }
+
     @Test
     void sameSeedSameModelForAnyThreadCount() {
         float[][] a = train(1), b = train(2);
