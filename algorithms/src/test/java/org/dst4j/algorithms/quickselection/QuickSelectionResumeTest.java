@@ -146,4 +146,51 @@ class QuickSelectionResumeTest {
                     .hasMessageContaining("is the checkpoint of a set run, not of a QuickSelection run");
         }
     }
+
+    // Each field a resume checks, edited alone in a checkpoint saved after 2 of 6 epochs, is refused naming it, before training:
+    // none of these was edited by a test, and a check turned off or its bound moved went unnoticed.
+    @Test
+    void resumeRefusesEachEditedFieldNamingIt() throws Exception {
+        try (MadelonLike m = MadelonLike.generate(3, 300, 40, 5, 5, 30)) {
+            Dataset train = m.split().train();
+            Path file = dir.resolve(QuickSelection.CHECKPOINT);
+            assertThatThrownBy(() -> QuickSelection.select(CFG, train, QuickSelection.Scaling.STANDARDIZE, stopAfter(2), file))
+                    .isInstanceOf(CancellationException.class);
+            Thread.interrupted();
+            org.dst4j.nn.optim.Sgd sgd = new org.dst4j.nn.optim.Sgd(CFG.momentum(), CFG.weightDecay());
+            org.dst4j.nn.model.ModelFile.Loaded l = org.dst4j.nn.model.ModelFile.load(file, sgd);
+            try (var net = l.net()) {
+                java.util.Map<String, Object> training = org.dst4j.nn.io.Json.getObject(l.header(), "training");
+                Object provenance = l.header().get("provenance");
+                @SuppressWarnings("unchecked") List<Object> history = (List<Object>) training.get("history");
+                java.util.Map<String, Object> config = new java.util.LinkedHashMap<>(org.dst4j.nn.io.Json.getObject(training, "config"));
+                config.put("hidden", 25);
+                java.util.Map<String, java.util.Map<String, Object>> edits = new java.util.LinkedHashMap<>();
+                edits.put("epochs_done", java.util.Map.of("epochs_done", 0));
+                edits.put("step", java.util.Map.of("step", -1));
+                edits.put("history", java.util.Map.of("history", history.subList(0, 1)));
+                edits.put("scaling", java.util.Map.of("scaling", "none"));
+                edits.put("the network", java.util.Map.of("config", config));
+                for (var e : edits.entrySet()) {
+                    java.util.Map<String, Object> t = new java.util.LinkedHashMap<>(training);
+                    t.putAll(e.getValue());
+                    Path edited = dir.resolve("edited-" + edits.keySet().stream().toList().indexOf(e.getKey()) + ".dst4j"); // a name no message holds
+                    org.dst4j.nn.model.ModelFile.save(edited, net, sgd, l.standardizer(), java.util.Map.of("training", t, "provenance", provenance));
+                    assertThatThrownBy(() -> QuickSelection.resume(edited, train, 1, new QuickSelection.Progress() {
+                        @Override public void batch(int epoch, int done, int total) { throw new AssertionError("trained"); }
+                    })).as(e.getKey()).isInstanceOf(IOException.class).hasMessageStartingWith(edited.toString()).hasMessageContaining(e.getKey());
+                }
+                // the scaling the header names and the file's standardizer disagree the other way too
+                java.util.Map<String, Object> t = new java.util.LinkedHashMap<>(training);
+                Path noStd = dir.resolve("edited-no-standardizer.dst4j");
+                org.dst4j.nn.model.ModelFile.save(noStd, net, sgd, null, java.util.Map.of("training", t, "provenance", provenance));
+                assertThatThrownBy(() -> QuickSelection.resume(noStd, train, 1, null)).isInstanceOf(IOException.class)
+                        .hasMessage(noStd + ": its scaling is standardize but the file holds none (file edited?)");
+                // a copy of the network without its SGD state is a finished model, not a checkpoint
+                Path model = dir.resolve("model.dst4j");
+                org.dst4j.nn.model.ModelFile.save(model, net, null, l.standardizer(), java.util.Map.of("training", t, "provenance", provenance));
+                assertThatThrownBy(() -> QuickSelection.resume(model, train, 1, null)).isInstanceOf(IOException.class).hasMessageContaining("no optimizer state");
+            }
+        }
+    }
 }
