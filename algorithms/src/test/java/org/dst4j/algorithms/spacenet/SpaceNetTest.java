@@ -206,6 +206,29 @@ class SpaceNetTest {
         }
     }
 
+    // Each step adds a first-layer connection's importance to its input (outgoing) and to its hidden neuron (incoming), and a
+    // dropped one's to both as well: the inputs' importance always sums to the first hidden layer's. Growth in the first
+    // layer ranks inputs by it, so an input that stopped counting (its step, or its dropped connections) was never seen.
+    @Test
+    void theInputsImportanceAddsUpToTheFirstHiddenLayersThroughDropsAndTasks() {
+        SpaceNetConfig cfg = new SpaceNetConfig(3, new int[] {24, 24}, new int[] {60, 40, 16}, 8, 4, 0.5, 4, 16, 0.05f, 0f, 0f, 7, 1);
+        try (DatasetSplit data = blobs(600, 120, 1); TaskStream stream = TaskStream.split(data, 3);
+             WorkerPool pool = new WorkerPool(1); SpaceNet sn = new SpaceNet(cfg, FEATURES, CLASSES)) {
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            int[] checked = {0};
+            for (int t = 0; t < 3; t++) {
+                sn.learn(stream.get(t), null, pk, null, new Trainer.Listener() {
+                    @Override public void epochDone(EpochMetrics m, Trainer.State s) {
+                        double inputs = java.util.Arrays.stream(sn.neuronImportance(0)).sum(), hidden = java.util.Arrays.stream(sn.neuronImportance(1)).sum();
+                        assertThat(inputs).as("task %d, epoch %d", sn.task() + 1, m.epoch()).isPositive().isCloseTo(hidden, org.assertj.core.data.Percentage.withPercentage(1e-6));
+                        checked[0]++;
+                    }
+                });
+            }
+            assertThat(checked[0]).isEqualTo(3 * cfg.epochs());
+        }
+    }
+
     @Test
     void sizesAreCheckedBeforeAnyLayerIsAllocated() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new SpaceNet(small(2), 0, CLASSES))
