@@ -198,4 +198,38 @@ class EvaluationTest {
                     .isInstanceOf(IllegalArgumentException.class).hasMessage("k must be in [1, 5], got 0");
         }
     }
+
+    // Lloyd's iterations run to convergence: every point ends nearest to the mean of its own cluster (k-means' fixed point).
+    // The blob tests pass on the k-means++ seeds alone, whose nearest-seed assignment is not that on uniform points.
+    @Test
+    void kMeansEndsWithEveryPointNearestToItsClustersMean() {
+        int n = 200, k = 4;
+        RandomStream rng = new RandomStream(3);
+        float[][] cols = new float[2][n];
+        for (int s = 0; s < n; s++) for (int f = 0; f < 2; f++) cols[f][s] = (float) rng.nextDouble();
+        try (WorkerPool pool = new WorkerPool(1)) {
+            for (long seed = 0; seed < 5; seed++) {
+                int[] c = KMeans.cluster(cols, k, 300, new RandomStream(seed), pool);
+                double[][] mean = new double[k][2];
+                int[] count = new int[k];
+                for (int s = 0; s < n; s++) {
+                    count[c[s]]++;
+                    for (int f = 0; f < 2; f++) mean[c[s]][f] += cols[f][s];
+                }
+                for (int j = 0; j < k; j++) {
+                    assertThat(count[j]).as("seed %d: cluster %d", seed, j).isPositive();
+                    for (int f = 0; f < 2; f++) mean[j][f] /= count[j];
+                }
+                for (int s = 0; s < n; s++) {
+                    double own = 0;
+                    for (int f = 0; f < 2; f++) own += (cols[f][s] - mean[c[s]][f]) * (cols[f][s] - mean[c[s]][f]);
+                    for (int j = 0; j < k; j++) {
+                        double d = 0;
+                        for (int f = 0; f < 2; f++) d += (cols[f][s] - mean[j][f]) * (cols[f][s] - mean[j][f]);
+                        assertThat(own).as("seed %d: point %d in cluster %d, against cluster %d", seed, s, c[s], j).isLessThanOrEqualTo(d + 1e-12);
+                    }
+                }
+            }
+        }
+    }
 }
