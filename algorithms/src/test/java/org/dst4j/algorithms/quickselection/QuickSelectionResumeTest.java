@@ -147,8 +147,8 @@ class QuickSelectionResumeTest {
         }
     }
 
-    // Each field a resume checks, edited alone in a checkpoint saved after 2 of 6 epochs, is refused naming it, before training:
-    // none of these was edited by a test, and a check turned off or its bound moved went unnoticed.
+    // Each field a resume checks, edited alone in a checkpoint saved after 2 of 6 epochs, is refused naming it, before training
+    // and with no memory kept: none of these was edited by a test, and a check turned off or its bound moved went unnoticed.
     @Test
     void resumeRefusesEachEditedFieldNamingIt() throws Exception {
         try (MadelonLike m = MadelonLike.generate(3, 300, 40, 5, 5, 30)) {
@@ -176,9 +176,12 @@ class QuickSelectionResumeTest {
                     t.putAll(e.getValue());
                     Path edited = dir.resolve("edited-" + edits.keySet().stream().toList().indexOf(e.getKey()) + ".dst4j"); // a name no message holds
                     org.dst4j.nn.model.ModelFile.save(edited, net, sgd, l.standardizer(), java.util.Map.of("training", t, "provenance", provenance));
+                    long held = org.dst4j.runtime.memory.OffHeap.bytesInUse();
                     assertThatThrownBy(() -> QuickSelection.resume(edited, train, 1, new QuickSelection.Progress() {
                         @Override public void batch(int epoch, int done, int total) { throw new AssertionError("trained"); }
                     })).as(e.getKey()).isInstanceOf(IOException.class).hasMessageStartingWith(edited.toString()).hasMessageContaining(e.getKey());
+                    // a network loaded before the refusal is closed with it
+                    assertThat(org.dst4j.runtime.memory.OffHeap.bytesInUse()).as("off-heap bytes after refusing %s", e.getKey()).isEqualTo(held);
                 }
                 // the scaling the header names and the file's standardizer disagree the other way too
                 java.util.Map<String, Object> t = new java.util.LinkedHashMap<>(training);
