@@ -220,6 +220,15 @@ class ConfigValidationTest {
                 "weight decay must be finite and >= 0, got NaN");
         rejects(() -> new QuickSelectionConfig(5, 16, 13, 0.2, 0.2f, false, 1, 10, 0.01f, 0.9f, 0f, 1f, "zero", "linear", 1, 1),
                 "dropout must be in [0, 1), got 1.0");
+        // the fields no check above reached, and the lower limits that are allowed (no noise, k and hidden of 1)
+        rejects(() -> new QuickSelectionConfig(0, 16, 13, 0.2, 0.2f, false, 1, 10, 0.01f, 0.9f, 0f, 0.2f, "zero", "linear", 1, 1), "k must be >= 1, got 0");
+        rejects(() -> new QuickSelectionConfig(5, 0, 13, 0.2, 0.2f, false, 1, 10, 0.01f, 0.9f, 0f, 0.2f, "zero", "linear", 1, 1), "hidden must be >= 1, got 0");
+        rejects(() -> new QuickSelectionConfig(5, 16, 0, 0.2, 0.2f, false, 1, 10, 0.01f, 0.9f, 0f, 0.2f, "zero", "linear", 1, 1),
+                "epsilon must be finite and > 0, got 0.0");
+        rejects(() -> new QuickSelectionConfig(5, 16, 13, 0.2, 0.2f, false, 1, 10, 0.01f, 0.9f, 0f, 0.2f, "zero", "linear", 1, 0), "threads must be >= 1, got 0");
+        rejects(() -> qs(10, 0.01f, -0.1f, "xavier-uniform"), "noise must be finite and >= 0, got -0.1");
+        assertThatCode(() -> qs(10, 0.01f, 0f, "xavier-uniform")).doesNotThrowAnyException();
+        assertThatCode(() -> new QuickSelectionConfig(1, 1, 13, 0.2, 0f, false, 1, 1, 0.01f, 0.9f, 0f, 0f, "zero", "tanh", 1, 1)).doesNotThrowAnyException();
     }
 
     @Test
