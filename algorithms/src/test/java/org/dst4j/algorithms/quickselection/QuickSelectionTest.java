@@ -85,6 +85,13 @@ class QuickSelectionTest {
         assertThat(new QuickSelection.Result(new int[] {2, 0, 1}, new double[] {1, 0, 2}, java.util.List.of()).top()).containsExactly(2, 0, 1);
         assertThatThrownBy(() -> new QuickSelection.Result(new int[] {2, 0, 1}, new double[] {1, 0, 2}, java.util.List.of(), 4))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("k must be in [1, 3], got 4");
+        // one feature is a selection; none is not
+        QuickSelection.Result one = new QuickSelection.Result(new int[] {2, 0, 1}, new double[] {1, 0, 2}, java.util.List.of(), 1);
+        assertThat(one.top()).containsExactly(2);
+        assertThat(one.top(1)).containsExactly(2);
+        assertThatThrownBy(() -> one.top(0)).isInstanceOf(IllegalArgumentException.class).hasMessage("k must be in [1, 3], got 0");
+        assertThatThrownBy(() -> new QuickSelection.Result(new int[] {2, 0, 1}, new double[] {1, 0, 2}, java.util.List.of(), 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("k must be in [1, 3], got 0");
     }
 
     // The strengths and ranking are those of the trained autoencoder's first layer (the one Progress.trained is handed),
