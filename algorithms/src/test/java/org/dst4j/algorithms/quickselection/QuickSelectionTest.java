@@ -85,6 +85,13 @@ class QuickSelectionTest {
         assertThat(new QuickSelection.Result(new int[] {2, 0, 1}, new double[] {1, 0, 2}, java.util.List.of()).top()).containsExactly(2, 0, 1);
         assertThatThrownBy(() -> new QuickSelection.Result(new int[] {2, 0, 1}, new double[] {1, 0, 2}, java.util.List.of(), 4))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("k must be in [1, 3], got 4");
+        // no samples: refused by name before anything is fitted or trained, whatever the scaling
+        try (org.dst4j.nn.data.Dataset empty = org.dst4j.nn.data.Dataset.of("empty", new float[0], 0, 5, new int[0], 2)) {
+            for (QuickSelection.Scaling scaling : QuickSelection.Scaling.values()) {
+                assertThatThrownBy(() -> QuickSelection.select(QuickSelectionConfig.defaults().withK(2).withThreads(1), empty, scaling, null))
+                        .as(scaling.label()).isInstanceOf(IllegalArgumentException.class).hasMessage("empty: no training samples");
+            }
+        }
         // one feature is a selection; none is not
         QuickSelection.Result one = new QuickSelection.Result(new int[] {2, 0, 1}, new double[] {1, 0, 2}, java.util.List.of(), 1);
         assertThat(one.top()).containsExactly(2);
