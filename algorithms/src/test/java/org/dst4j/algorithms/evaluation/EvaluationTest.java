@@ -72,6 +72,9 @@ class EvaluationTest {
         assertThat(Hungarian.clusteringAccuracy(new int[] {2, 2, 0, 0, 1, 1}, labels, 3)).isEqualTo(1.0);
         assertThat(Hungarian.clusteringAccuracy(new int[] {2, 2, 0, 1, 1, 1}, labels, 3)).isEqualTo(5 / 6.0);
         assertThat(Hungarian.clusteringAccuracy(new int[] {0, 0, 0, 0, 0, 0}, labels, 3)).isEqualTo(2 / 6.0);
+        // labels beyond the k clusters widen the matching: two clusters for classes 0 and 2 (1 has no sample) match both
+        assertThat(Hungarian.clusteringAccuracy(new int[] {1, 1, 0, 0}, new int[] {0, 0, 2, 2}, 2)).isEqualTo(1.0);
+        assertThat(Hungarian.clusteringAccuracy(new int[] {1, 1, 0, 1}, new int[] {0, 0, 2, 2}, 2)).isEqualTo(3 / 4.0);
     }
 
     /** Two features: feature 0 decides the class (x0 > 0.5), feature 1 is noise. */
