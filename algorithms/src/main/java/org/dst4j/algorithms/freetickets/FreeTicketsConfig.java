@@ -41,7 +41,7 @@ import org.dst4j.runtime.record.ArrayRecords;
  * @param exploreEpochs EDST's exploration epochs, >= 0 (not used by DST)
  * @param refineEpochs epochs of each EDST refinement phase, >= 1 (not used by DST)
  * @param batch samples per mini-batch, >= 1
- * @param lr initial SGD learning rate, finite and > 0; decays as above
+ * @param lr initial SGD learning rate, finite and > 0, with lr / 100 still > 0 as a float; decays as above
  * @param momentum SGD momentum, in [0, 1)
  * @param weightDecay SGD weight decay per step, finite and >= 0
  * @param dropout share of hidden units dropped in training, in [0, 1)
@@ -100,7 +100,7 @@ public record FreeTicketsConfig(Variant variant, int members, int[] hidden, doub
         ConfigChecks.atLeast("refine epochs", refineEpochs, 1);
         ConfigChecks.atLeast("batch", batch, 1);
         org.dst4j.nn.optim.Sgd.checkSettings(lr, momentum, weightDecay);
-        ConfigChecks.learningRateDecays(lr, 100); // to lr / 100 by the end of a run (of each EDST phase)
+        ConfigChecks.learningRateDecays(lr, 100); // a DST member ends at lr / 100, as does each EDST refinement phase
         ConfigChecks.belowOne("dropout", dropout);
         org.dst4j.nn.network.MlpConfig.checkHiddenActivation(activation);
         ConfigChecks.inUnitInterval("prune rate", pruneRate);

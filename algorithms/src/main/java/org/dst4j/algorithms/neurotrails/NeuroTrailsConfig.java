@@ -33,7 +33,7 @@ import org.dst4j.runtime.record.ArrayRecords;
  * @param density the parameter budget: a single network of this shape at this global ERK density, in (0, 1]
  * @param epochs training epochs, >= 1
  * @param batch samples per mini-batch, >= 1
- * @param lr initial SGD learning rate, finite and > 0; divided by 10 at half and again at three quarters of the run
+ * @param lr initial SGD learning rate, finite and > 0, with lr / 100 still > 0 as a float; divided by 10 at half and again at three quarters of the run
  * @param momentum SGD momentum, in [0, 1)
  * @param weightDecay SGD weight decay per step, finite and >= 0
  * @param dropout share of hidden units dropped in training, on every hidden layer (the shared features included), in [0, 1)
@@ -78,7 +78,7 @@ public record NeuroTrailsConfig(int heads, int sharedLayers, int[] hidden, doubl
         ConfigChecks.atLeast("epochs", epochs, 1);
         ConfigChecks.atLeast("batch", batch, 1);
         org.dst4j.nn.optim.Sgd.checkSettings(lr, momentum, weightDecay);
-        ConfigChecks.learningRateDecays(lr, 100); // to lr / 100 by the end of a run (of each EDST phase)
+        ConfigChecks.learningRateDecays(lr, 100); // the run ends at lr / 100
         ConfigChecks.belowOne("dropout", dropout);
         MlpConfig.checkHiddenActivation(activation);
         ConfigChecks.inUnitInterval("prune rate", pruneRate);

@@ -22,7 +22,7 @@ import org.dst4j.runtime.record.ArrayRecords;
  * @param connectionsPerTask connections each task allocates in each layer (one entry per layer, input
  *     layer first: {@code hidden.length + 1} entries), each >= 1
  * @param selectedNeurons free neurons of each hidden layer a task may place connections on, >= 1
- * @param reservedNeurons neurons of each hidden layer a task reserves when it ends (the most important),
+ * @param reservedNeurons neurons of each hidden layer a task reserves when it ends (the most important of the neurons it selected),
  *     in [0, selectedNeurons]
  * @param dropFraction share of the task's connections in each non-output layer replaced at a topology
  *     update, in [0, 1)
