@@ -266,6 +266,16 @@ class ConfigValidationTest {
     }
 
     @Test
+    void setConfigChecksItsCounts() {
+        SetConfig d = SetConfig.defaults();
+        assertThatCode(() -> d.withHidden(1).withHidden().withThreads(1).withEpochs(1).withBatch(1)).doesNotThrowAnyException();
+        rejects(() -> d.withHidden(16, 0), "hidden sizes must be >= 1, got [16, 0]");
+        rejects(() -> d.withThreads(0), "threads must be >= 1, got 0");
+        rejects(() -> d.withEpochs(0), "epochs must be >= 1, got 0");
+        rejects(() -> d.withBatch(0), "batch must be >= 1, got 0");
+    }
+
+    @Test
     void aChoiceMessageListsEveryAllowedValue() {
         rejects(() -> ConfigChecks.oneOf("scaling", "minmax", "standardize", "center", "none"),
                 "scaling must be standardize, center or none, got minmax");
