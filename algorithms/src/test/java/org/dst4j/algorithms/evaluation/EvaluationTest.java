@@ -202,6 +202,28 @@ class EvaluationTest {
         }
     }
 
+    // k-means++ seeding alone, without Lloyd's updates (one iteration returns the nearest-seed assignment): with three
+    // tight blobs 100 apart, the D^2 draw puts one seed in each blob, so the blobs come back exactly. A uniform draw,
+    // a draw that does not keep each point's distance to its nearest seed so far, or one scaled wrongly puts two seeds
+    // in one blob on some of these seeds.
+    @Test
+    void kMeansPlusPlusSeedsOnePerWellSeparatedBlob() {
+        int n = 90;
+        float[][] cols = new float[1][n];
+        int[] labels = new int[n];
+        RandomStream jitter = new RandomStream(3);
+        for (int i = 0; i < n; i++) {
+            labels[i] = i * 3 / n;
+            cols[0][i] = 100f * labels[i] + 0.01f * (float) jitter.nextDouble();
+        }
+        try (WorkerPool pool = new WorkerPool(1)) {
+            for (int seed = 0; seed < 20; seed++) {
+                int[] c = KMeans.cluster(cols, 3, 1, new RandomStream(seed), pool);
+                assertThat(Hungarian.clusteringAccuracy(c, labels, 3)).as("seed %d", seed).isEqualTo(1.0);
+            }
+        }
+    }
+
     // Lloyd's iterations run to convergence: every point ends nearest to the mean of its own cluster (k-means' fixed point).
     // The blob tests pass on the k-means++ seeds alone, whose nearest-seed assignment is not that on uniform points.
     @Test
