@@ -1,6 +1,7 @@
 package org.dst4j.algorithms.cli;
 
 import java.io.PrintStream;
+import java.util.function.LongSupplier;
 
 /**
  * Progress on stderr: a bar with ETA redrawn in place on a terminal, one plain line per epoch when
@@ -10,19 +11,27 @@ final class Progress {
     private final PrintStream err;
     private final boolean terminal;
     private int totalEpochs;
-    private final long start = System.nanoTime();
-    private long lastDraw;
-    private int epochsAtStart = -1;
+    private final LongSupplier clock;
+    // The ETA is timed from the first draw, not from construction: the commands make their Progress before loading the
+    // data and building (or resuming) the network, and that time, counted as training, was charged again to every
+    // epoch left (after the first epoch of 30, 29 times the loading time too many).
+    private long start, lastDraw;
+    private double startFraction = -1;
 
     Progress(int totalEpochs) {
-        this(totalEpochs, System.err, System.console() != null && System.console().isTerminal());
+        this(totalEpochs, System.err, System.console() != null && System.console().isTerminal(), System::nanoTime);
     }
 
-    // A test's stream, and a terminal or not: the bar is drawn only on one, which a test run never has.
-    Progress(int totalEpochs, PrintStream err, boolean terminal) {
+    // A test's stream, terminal or not (the bar is drawn only on one, which a test run never has) and clock (ns).
+    Progress(int totalEpochs, PrintStream err, boolean terminal, LongSupplier clock) {
         this.totalEpochs = totalEpochs;
         this.err = err;
         this.terminal = terminal;
+        this.clock = clock;
+    }
+
+    Progress(int totalEpochs, PrintStream err, boolean terminal) {
+        this(totalEpochs, err, terminal, System::nanoTime);
     }
 
     /** The run's real length, known only once a resumed checkpoint has been read. */
@@ -32,12 +41,14 @@ final class Progress {
 
     void batch(int epoch, int done, int total) {
         if (!terminal) return;
-        long now = System.nanoTime();
-        if (done < total && now - lastDraw < 100_000_000L) return;
+        long now = clock.getAsLong();
+        if (startFraction >= 0 && done < total && now - lastDraw < 100_000_000L) return;
         lastDraw = now;
-        if (epochsAtStart < 0) epochsAtStart = epoch;
         double fraction = (epoch + (double) done / total) / totalEpochs;
-        double startFraction = (double) epochsAtStart / totalEpochs;
+        if (startFraction < 0) { // a resumed run's too: only what it runs is timed
+            startFraction = fraction;
+            start = now;
+        }
         double elapsed = (now - start) / 1e9;
         double eta = fraction > startFraction ? elapsed * (1 - fraction) / (fraction - startFraction) : Double.NaN;
         int width = 30, filled = (int) Math.round(fraction * width);

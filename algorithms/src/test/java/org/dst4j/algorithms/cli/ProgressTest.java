@@ -57,6 +57,24 @@ class ProgressTest {
     }
 
     @Test
+    void theEtaIsTimedFromTheFirstDrawNotFromWhenTheRunWasSetUp() {
+        long[] now = {0};
+        Progress p = new Progress(10, err, true, () -> now[0]);
+        now[0] = 100_000_000_000L; // 100 s of loading data and building the network before the first batch
+        p.batch(0, 1, 10); // 1% of the run: the clock starts here
+        assertThat(printed()).endsWith("ETA --   ");
+        now[0] += 50_000_000L; // within 0.1 s of the last draw, before the epoch's end: not drawn
+        p.batch(0, 2, 10);
+        assertThat(printed()).isEmpty();
+        now[0] = 109_800_000_000L; // 49% more in 9.8 s: the half left takes 10 s
+        p.batch(4, 10, 10);
+        assertThat(printed()).endsWith("]  50%  ETA 0m10s   ");
+        now[0] += 9_800_000_000L; // the next 49% as fast
+        p.batch(9, 9, 10);
+        assertThat(printed()).endsWith("]  99%  ETA 0m00s   ");
+    }
+
+    @Test
     void withoutATerminalThereIsNoBarAndEachEpochIsOnePlainLine() {
         Progress p = new Progress(4, err, false);
         p.batch(1, 10, 10);
