@@ -73,6 +73,52 @@ class NeuroTrailsTest {
         for (int j = 0; j < 3; j++) assertThat((double) got[j]).isCloseTo(Math.exp(mean[j]) / s, org.assertj.core.data.Offset.offset(1e-6));
     }
 
+    // Every sample's row of its own: the heads' logits of sample i are averaged over sample i's probabilities only.
+    @Test
+    void logitMeanCombinesEachSampleFromItsOwnProbabilities() {
+        double[][][] logits = {{{1.0, -2.0, 0.5}, {0.2, 0.1, -1.5}, {-0.7, 2.0, 0.0}}, {{0.0, 3.0, -1.0}, {1.4, -0.3, 0.9}, {0.5, 0.5, -2.0}}};
+        List<float[]> probs = new java.util.ArrayList<>();
+        for (double[][] head : logits) {
+            float[] p = new float[9];
+            for (int i = 0; i < 3; i++) {
+                double s = 0;
+                for (double v : head[i]) s += Math.exp(v);
+                for (int j = 0; j < 3; j++) p[i * 3 + j] = (float) (Math.exp(head[i][j]) / s);
+            }
+            probs.add(p);
+        }
+        float[] got = NeuroTrails.logitMean(probs, 3);
+        assertThat(got).hasSize(9);
+        for (int i = 0; i < 3; i++) {
+            double[] mean = new double[3];
+            double s = 0;
+            for (int j = 0; j < 3; j++) {
+                mean[j] = (logits[0][i][j] + logits[1][i][j]) / 2;
+                s += Math.exp(mean[j]);
+            }
+            for (int j = 0; j < 3; j++) {
+                assertThat((double) got[i * 3 + j]).as("sample %d, class %d", i, j).isCloseTo(Math.exp(mean[j]) / s, org.assertj.core.data.Offset.offset(1e-6));
+            }
+        }
+    }
+
+    // The densities networks() reports spend the budget as run divides it: the backbone and M heads together hold the
+    // single network's connections, and each of the M DST members an M-th of them.
+    @Test
+    void theNetworksDensitiesSpendTheParameterBudget() {
+        int[] sizes = {784, 300, 100, 10};
+        for (int m : new int[] {2, 3}) {
+            NeuroTrailsConfig cfg = NeuroTrailsConfig.defaults().withHeads(m).withHidden(300, 100).withDensity(0.1);
+            List<NeuroTrails.Network> all = NeuroTrails.networks(cfg, 784, 10, true);
+            long budget = NeuroTrails.connections(List.of(sizes), 0.1, 1);
+            double[] path = all.get(0).densities(), member = all.get(2).densities();
+            double backbone = path[0] * 784 * 300, head = path[1] * 300 * 100 + path[2] * 100 * 10, oneMember = 0;
+            for (int l = 0; l < 3; l++) oneMember += member[l] * sizes[l] * sizes[l + 1];
+            assertThat(backbone + m * head).as("backbone + %d heads", m).isCloseTo(budget, org.assertj.core.data.Percentage.withPercentage(0.5));
+            assertThat(m * oneMember).as("%d DST members", m).isCloseTo(budget, org.assertj.core.data.Percentage.withPercentage(0.5));
+        }
+    }
+
     @Test
     void cliComparesAtEqualBudgetAndPredictReadsTheModel(@TempDir Path dir) throws Exception {
         String[] common = {"--limit-train", "600", "--limit-test", "200"};
