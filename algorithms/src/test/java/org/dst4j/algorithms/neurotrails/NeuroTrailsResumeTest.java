@@ -157,6 +157,28 @@ class NeuroTrailsResumeTest {
         }
     }
 
+    // MultiHeadMlp.HeadLoss: the mean of M heads' losses at learning rate M * lr trains exactly as their sum at lr (the
+    // scale is a power of two here, so bit for bit). A mean run, stopped after its first epoch and resumed, ends with the
+    // sum run's model: the run builds its network with the configured loss, and the resume rebuilds it with the same.
+    @Test
+    void aMeanHeadLossRunAtTwiceTheRateResumedEndsWithTheSumRunsModel(@TempDir Path dir) throws Exception {
+        NeuroTrailsConfig sum = config(1);
+        NeuroTrailsConfig mean = new NeuroTrailsConfig(2, 1, new int[] {16, 12}, 0.5, 3, 32, 2 * sum.lr(), 0.9f, 1e-5f, 0.1f, "relu", 0.3, 1,
+                "gradient", 5, 1, "mean", "0.6", 0.2f, "layer");
+        try (DatasetSplit data = data()) {
+            Path whole = dir.resolve("sum"), run = dir.resolve("mean");
+            NeuroTrails.Result r = NeuroTrails.run(sum, data, true, false, whole, null);
+            stopped(mean, data, false, run, stopAfter(1));
+            NeuroTrails.Result resumed = NeuroTrails.resume(run, data, 1, null);
+            for (String f : List.of("model/backbone.dst4j", "model/head-1.dst4j", "model/head-2.dst4j")) {
+                assertThat(Files.readAllBytes(run.resolve(f))).as(f).isEqualTo(Files.readAllBytes(whole.resolve(f)));
+            }
+            assertThat(resumed.test()).isEqualTo(r.test());
+            assertThat(Json.getString(Json.getObject(Json.parseObject(Json.readFile(run.resolve(NeuroTrails.METRICS))), "config"), "head_loss"))
+                    .isEqualTo("mean");
+        }
+    }
+
     @Test
     void whatCannotBeResumedIsRefusedNamingTheCause(@TempDir Path dir) throws Exception {
         try (DatasetSplit data = data()) {
