@@ -254,6 +254,27 @@ class NeuroTrailsTest {
         assertThat(Json.getLong(single, "dense_training")).isEqualTo(dense);
     }
 
+    // The configured head-input dropout reaches the network: the same run without it trains another model, and the
+    // same run with it again the same one.
+    @Test
+    void headInputDropoutIsAppliedToTheRunsNetwork(@TempDir Path dir) throws Exception {
+        Random random = new Random(3);
+        try (DatasetSplit data = new DatasetSplit(Blobs.of("train", random, 96, 12, 2f), Blobs.of("test", random, 40, 12, 2f))) {
+            String[] runs = {"off", "on", "again"};
+            float[] rates = {0f, 0.3f, 0.3f};
+            for (int i = 0; i < runs.length; i++) {
+                NeuroTrailsConfig cfg = new NeuroTrailsConfig(2, 1, new int[] {10, 6}, 0.5, 1, 32, 0.05f, 0.9f, 1e-5f, 0f, "relu", 0.3, 1, "random",
+                        5, 1, "sum", "erk", rates[i]);
+                NeuroTrails.run(cfg, data, true, false, dir.resolve(runs[i]), new TrainingProgress() {});
+            }
+        }
+        for (String part : List.of("backbone.dst4j", "head-1.dst4j", "head-2.dst4j")) {
+            byte[] on = Files.readAllBytes(dir.resolve("on/model").resolve(part));
+            assertThat(on).as(part).isNotEqualTo(Files.readAllBytes(dir.resolve("off/model").resolve(part)));
+            assertThat(on).as(part).isEqualTo(Files.readAllBytes(dir.resolve("again/model").resolve(part)));
+        }
+    }
+
     // Per sample, the training FLOPs of an ensemble directory's members together.
     private static long ensembleFlops(Path dir) throws Exception {
         long f = 0;
