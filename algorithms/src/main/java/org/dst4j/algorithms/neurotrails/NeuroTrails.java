@@ -208,7 +208,12 @@ public final class NeuroTrails {
         double epsilon = split.epsilon(), headEpsilon = split.headEpsilon();
         Standardizer std = standardize ? Standardizer.fit(data.train()) : null;
         Checkpoint ck = new Checkpoint(out, cfg, standardize, compare, provenance(cfg, data), from);
-        if (from == null) ck.delete(); // an earlier run's, left by a stop: kept until this run's first save, a resume would have continued it
+        if (from == null) {
+            ck.delete(); // an earlier run's, left by a stop: kept until this run's first save, a resume would have continued it
+            // and its baselines' own: a resume of this run, stopped before it started a baseline, continued the earlier run's
+            // as this run's (and resumable counted its epochs)
+            for (String sub : List.of(SINGLE_DIR, DST_DIR)) Files.deleteIfExists(out.resolve(sub).resolve(FreeTickets.CHECKPOINT));
+        }
         List<Row> rows = new ArrayList<>();
         List<Long> partConnections = new ArrayList<>(); // backbone, then each head
         EnsembleMetrics test;

@@ -179,6 +179,30 @@ class NeuroTrailsResumeTest {
         }
     }
 
+    // A new run over a run stopped in its single-network baseline, itself stopped before its own baselines, resumes as
+    // itself: it had left the earlier run's FreeTickets checkpoint in single/, which the resume continued as this run's
+    // baseline (the earlier run's seed: another single network, 10 epochs trained of 11) and resumable counted (2 done, not 1).
+    @Test
+    void aNewRunStoppedOverAStoppedOneResumesItsOwnBaselines(@TempDir Path dir) throws Exception {
+        try (DatasetSplit data = data()) {
+            Path whole = dir.resolve("whole"), run = dir.resolve("run");
+            NeuroTrailsConfig other = config(1).withSeed(6);
+            NeuroTrails.run(other, data, true, true, whole, null);
+            stopped(config(1), data, true, run, stopAfter(4));
+            assertThat(run.resolve("single").resolve(org.dst4j.algorithms.freetickets.FreeTickets.CHECKPOINT)).isRegularFile();
+            stopped(other, data, true, run, stopAfter(1));
+            assertThat(NeuroTrails.resumable(run, 1).epochsDone()).isEqualTo(1);
+            int[] trained = {0};
+            NeuroTrails.resume(run, data, 1, new TrainingProgress() {
+                @Override public void epoch(String phase, EpochMetrics m) {
+                    trained[0]++;
+                }
+            });
+            assertThat(trained[0]).isEqualTo(11);
+            assertSameRun(whole, run, true);
+        }
+    }
+
     @Test
     void whatCannotBeResumedIsRefusedNamingTheCause(@TempDir Path dir) throws Exception {
         try (DatasetSplit data = data()) {
