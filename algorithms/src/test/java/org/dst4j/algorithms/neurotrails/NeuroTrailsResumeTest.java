@@ -203,6 +203,24 @@ class NeuroTrailsResumeTest {
         }
     }
 
+    // Random regrowth draws from the evolution stream, which the checkpoint carries (the other tests regrow by gradient,
+    // which draws nothing from it): a random-regrowth run stopped after each epoch and resumed ends as the whole run.
+    @Test
+    void aRandomRegrowthRunResumedEndsAsTheWholeRun(@TempDir Path dir) throws Exception {
+        NeuroTrailsConfig random = new NeuroTrailsConfig(2, 1, new int[] {16, 12}, 0.5, 3, 32, 0.05f, 0.9f, 1e-5f, 0.1f, "relu", 0.3, 1, "random",
+                5, 1, "sum", "0.6", 0.2f, "layer");
+        try (DatasetSplit data = data()) {
+            Path whole = dir.resolve("whole");
+            NeuroTrails.run(random, data, true, false, whole, null);
+            for (int k = 1; k < 3; k++) {
+                Path run = dir.resolve("stopped-" + k);
+                stopped(random, data, false, run, stopAfter(k));
+                NeuroTrails.resume(run, data, 1, null);
+                assertSameRun(whole, run, false);
+            }
+        }
+    }
+
     @Test
     void whatCannotBeResumedIsRefusedNamingTheCause(@TempDir Path dir) throws Exception {
         try (DatasetSplit data = data()) {
