@@ -221,6 +221,20 @@ class NeuroTrailsResumeTest {
         }
     }
 
+    // The state file's 'standardize' is checked against the backbone part: a resume told to standardize differently from
+    // the run would train on differently scaled features.
+    @Test
+    void aStateFileWhoseStandardizeDisagreesWithTheBackboneIsRefused(@TempDir Path dir) throws Exception {
+        try (DatasetSplit data = data()) {
+            Path run = dir.resolve("run");
+            stopped(config(1), data, false, run, stopAfter(1));
+            Path state = run.resolve(NeuroTrails.CHECKPOINT);
+            Files.writeString(state, Files.readString(state).replace("\"standardize\":true", "\"standardize\":false"));
+            assertThatThrownBy(() -> NeuroTrails.resume(run, data, 1, null)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("backbone-1.dst4j: the checkpoint's 'standardize' is false, but the file holds a standardizer");
+        }
+    }
+
     @Test
     void whatCannotBeResumedIsRefusedNamingTheCause(@TempDir Path dir) throws Exception {
         try (DatasetSplit data = data()) {
