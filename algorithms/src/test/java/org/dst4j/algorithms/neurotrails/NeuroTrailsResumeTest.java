@@ -235,6 +235,37 @@ class NeuroTrailsResumeTest {
         }
     }
 
+    // After each save the checkpoint holds only its epoch's parts; a resume first removes what a kill left (a later epoch's
+    // part, an earlier epoch's, a cut-short write there and of the model's files), so a resume stopped at once leaves the same.
+    @Test
+    void theCheckpointHoldsOnlyTheEpochItNamesEvenAfterAResumeStoppedAtOnce(@TempDir Path dir) throws Exception {
+        try (DatasetSplit data = data()) {
+            Path run = dir.resolve("run"), checkpoint = run.resolve(NeuroTrails.CHECKPOINT_DIR);
+            stopped(config(1), data, false, run, stopAfter(2));
+            List<String> epoch2 = List.of("backbone-2.dst4j", "head-1-2.dst4j", "head-2-2.dst4j", "multihead.json", "state.json");
+            assertThat(names(checkpoint)).containsExactlyInAnyOrderElementsOf(epoch2);
+            Files.writeString(checkpoint.resolve("backbone-3.dst4j"), "a later epoch's part, its state never written");
+            Files.writeString(checkpoint.resolve("head-2-1.dst4j"), "an earlier epoch's part, a kill before its removal");
+            Files.writeString(checkpoint.resolve(".head-1-3.dst4j.4711.tmp"), "cut short");
+            Files.createDirectories(run.resolve(NeuroTrails.MODEL_DIR));
+            Files.writeString(run.resolve(NeuroTrails.MODEL_DIR).resolve(".head-2.dst4j.815.tmp"), "cut short");
+            try {
+                NeuroTrails.resume(run, data, 1, stopAfter(0));
+                throw new AssertionError("the resume was not stopped");
+            } catch (CancellationException e) {
+                assertThat(Thread.interrupted()).as("the interrupt flag stays set").isTrue();
+            }
+            assertThat(names(checkpoint)).containsExactlyInAnyOrderElementsOf(epoch2);
+            assertThat(names(run.resolve(NeuroTrails.MODEL_DIR))).isEmpty();
+        }
+    }
+
+    private static List<String> names(Path dir) throws IOException {
+        try (Stream<Path> list = Files.list(dir)) {
+            return list.map(p -> p.getFileName().toString()).toList();
+        }
+    }
+
     @Test
     void whatCannotBeResumedIsRefusedNamingTheCause(@TempDir Path dir) throws Exception {
         try (DatasetSplit data = data()) {
