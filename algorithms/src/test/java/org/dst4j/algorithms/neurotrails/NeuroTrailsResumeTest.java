@@ -266,6 +266,26 @@ class NeuroTrailsResumeTest {
         }
     }
 
+    // A baseline is trained into an emptied subdirectory: a run of 2 heads over a finished run of 3 leaves no third DST
+    // member beside its own two.
+    @Test
+    void aBaselineOverAnEarlierRunsLeavesNoneOfItsFiles(@TempDir Path dir) throws Exception {
+        NeuroTrailsConfig three = new NeuroTrailsConfig(3, 1, new int[] {16, 12}, 0.5, 1, 32, 0.05f, 0.9f, 1e-5f, 0.1f, "relu", 0.3, 1, "gradient",
+                5, 1, "sum", "0.6", 0.2f, "layer");
+        NeuroTrailsConfig two = new NeuroTrailsConfig(2, 1, new int[] {16, 12}, 0.5, 1, 32, 0.05f, 0.9f, 1e-5f, 0.1f, "relu", 0.3, 1, "gradient",
+                5, 1, "sum", "0.6", 0.2f, "layer");
+        try (DatasetSplit data = data()) {
+            Path run = dir.resolve("run"), fresh = dir.resolve("fresh");
+            NeuroTrails.run(three, data, true, true, run, null);
+            assertThat(run.resolve("freetickets-dst/member-3.dst4j")).isRegularFile();
+            NeuroTrails.run(two, data, true, true, run, null);
+            NeuroTrails.run(two, data, true, true, fresh, null);
+            for (String sub : List.of("single", "freetickets-dst")) {
+                assertThat(names(run.resolve(sub))).as(sub).containsExactlyInAnyOrderElementsOf(names(fresh.resolve(sub)));
+            }
+        }
+    }
+
     @Test
     void whatCannotBeResumedIsRefusedNamingTheCause(@TempDir Path dir) throws Exception {
         try (DatasetSplit data = data()) {
