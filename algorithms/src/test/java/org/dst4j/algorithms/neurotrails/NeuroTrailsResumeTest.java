@@ -286,6 +286,28 @@ class NeuroTrailsResumeTest {
         }
     }
 
+    // What a kill between the DST baseline's row and the end of the run leaves (both baselines recorded, no FreeTickets
+    // checkpoint left): every epoch of the run done, each DST member's counted.
+    @Test
+    void resumableCountsEveryMembersEpochsOfARecordedDstBaseline(@TempDir Path dir) throws Exception {
+        try (DatasetSplit data = data()) {
+            Path run = dir.resolve("run");
+            stopped(config(1), data, true, run, stopAfter(7));
+            assertThat(NeuroTrails.resumable(run, 1).epochsDone()).isEqualTo(7);
+            Path state = run.resolve(NeuroTrails.CHECKPOINT);
+            Map<String, Object> h = Json.parseObject(Files.readString(state));
+            Map<String, Object> t = Json.getObject(h, "training");
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> done = new ArrayList<>((List<Map<String, Object>>) t.get("baselines_done"));
+            assertThat(done).extracting(m -> m.get("model")).containsExactly("single sparse network");
+            done.add(with(done.getFirst(), "model", "FreeTickets DST (M=2)"));
+            h.put("training", with(t, "baselines_done", done));
+            Files.writeString(state, Json.write(h) + "\n");
+            Files.delete(run.resolve("freetickets-dst").resolve(org.dst4j.algorithms.freetickets.FreeTickets.CHECKPOINT));
+            assertThat(NeuroTrails.resumable(run, 1).epochsDone()).isEqualTo(3 + 3 + 2 * 3);
+        }
+    }
+
     @Test
     void whatCannotBeResumedIsRefusedNamingTheCause(@TempDir Path dir) throws Exception {
         try (DatasetSplit data = data()) {
