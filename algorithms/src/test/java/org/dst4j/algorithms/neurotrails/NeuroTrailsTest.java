@@ -55,6 +55,18 @@ class NeuroTrailsTest {
         assertThat(all.get(1).densities()).containsExactly(new org.dst4j.nn.init.Density.Erk(0.5).densities(new int[] {12, 10, 6, 4}));
     }
 
+    // Networks and the resumable count compare and print by content (the generated record methods compared arrays by identity).
+    @Test
+    void aNetworkComparesByItsArraysAndAResumableCountIsAtLeastZero() {
+        NeuroTrailsConfig cfg = NeuroTrailsConfig.defaults().withHeads(2).withHidden(10, 6).withDensity(0.5);
+        NeuroTrails.Network a = NeuroTrails.networks(cfg, 12, 4, false).getFirst(), b = NeuroTrails.networks(cfg, 12, 4, false).getFirst();
+        assertThat(a).isEqualTo(b).hasSameHashCodeAs(b).isNotEqualTo(NeuroTrails.networks(cfg.withDensity(0.4), 12, 4, false).getFirst());
+        assertThat(a.toString()).contains(NeuroTrails.BACKBONE_AND_HEAD, "[12, 10, 6, 4]");
+        assertThat(new NeuroTrails.Resumable(cfg, false, 0).epochsDone()).isZero();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new NeuroTrails.Resumable(cfg, false, -1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("epochsDone must be >= 0, got -1");
+    }
+
     @Test
     void logitMeanIsTheSoftmaxOfTheHeadsMeanLogits() {
         double[][] logits = {{1.0, -2.0, 0.5}, {0.0, 3.0, -1.0}};
