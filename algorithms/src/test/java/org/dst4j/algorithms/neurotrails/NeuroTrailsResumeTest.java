@@ -236,7 +236,8 @@ class NeuroTrailsResumeTest {
     }
 
     // After each save the checkpoint holds only its epoch's parts; a resume first removes what a kill left (a later epoch's
-    // part, an earlier epoch's, a cut-short write there and of the model's files), so a resume stopped at once leaves the same.
+    // part, an earlier epoch's, a cut-short write there and of the model's files, a manifest naming the epoch before), so a
+    // resume stopped at once leaves the same, a model of the epoch the state names.
     @Test
     void theCheckpointHoldsOnlyTheEpochItNamesEvenAfterAResumeStoppedAtOnce(@TempDir Path dir) throws Exception {
         try (DatasetSplit data = data()) {
@@ -246,6 +247,9 @@ class NeuroTrailsResumeTest {
             assertThat(names(checkpoint)).containsExactlyInAnyOrderElementsOf(epoch2);
             Files.writeString(checkpoint.resolve("backbone-3.dst4j"), "a later epoch's part, its state never written");
             Files.writeString(checkpoint.resolve("head-2-1.dst4j"), "an earlier epoch's part, a kill before its removal");
+            // a kill after the state file named epoch 2, before the manifest did
+            Path manifest = checkpoint.resolve(org.dst4j.nn.model.MultiHeadClassifier.MANIFEST);
+            Files.writeString(manifest, Files.readString(manifest).replace("-2.dst4j", "-1.dst4j"));
             Files.writeString(checkpoint.resolve(".head-1-3.dst4j.4711.tmp"), "cut short");
             Files.createDirectories(run.resolve(NeuroTrails.MODEL_DIR));
             Files.writeString(run.resolve(NeuroTrails.MODEL_DIR).resolve(".head-2.dst4j.815.tmp"), "cut short");
@@ -257,6 +261,9 @@ class NeuroTrailsResumeTest {
             }
             assertThat(names(checkpoint)).containsExactlyInAnyOrderElementsOf(epoch2);
             assertThat(names(run.resolve(NeuroTrails.MODEL_DIR))).isEmpty();
+            try (org.dst4j.nn.model.MultiHeadClassifier c = org.dst4j.nn.model.MultiHeadClassifier.load(checkpoint, 1)) {
+                assertThat(c.manifest()).containsEntry("backbone", "backbone-2.dst4j").containsEntry("heads", List.of("head-1-2.dst4j", "head-2-2.dst4j"));
+            }
         }
     }
 
