@@ -413,6 +413,27 @@ class NeuroTrailsResumeTest {
         }
     }
 
+    // Parts whose layers are not the shape the state file's settings make (a hand-edited hidden size) are refused naming
+    // the part and both shapes, before anything of the checkpoint is removed.
+    @Test
+    void partsOfAnotherShapeThanTheSettingsMakeAreRefusedNamingThePart(@TempDir Path dir) throws Exception {
+        try (DatasetSplit data = data()) {
+            Path run = dir.resolve("run");
+            stopped(config(1), data, false, run, stopAfter(1));
+            Path state = run.resolve(NeuroTrails.CHECKPOINT);
+            String saved = Files.readString(state);
+            assertThat(saved).contains("\"hidden\":[16,12]");
+            Files.writeString(state, saved.replace("\"hidden\":[16,12]", "\"hidden\":[16,13]"));
+            Path checkpoint = run.resolve(NeuroTrails.CHECKPOINT_DIR);
+            assertThatThrownBy(() -> NeuroTrails.resume(run, data, 1, null)).isInstanceOf(IOException.class)
+                    .hasMessage(checkpoint.resolve("head-1-1.dst4j") + " holds layers [16, 12, 4], but the run's settings on this data make [16, 13, 4] (file edited?)");
+            assertThat(names(checkpoint)).contains("backbone-1.dst4j", "head-1-1.dst4j", "head-2-1.dst4j");
+            Files.writeString(state, saved);
+            NeuroTrails.resume(run, data, 1, null);
+            assertThat(run.resolve(NeuroTrails.METRICS)).isRegularFile();
+        }
+    }
+
     private static Map<String, Object> with(Map<String, Object> m, String key, Object value) {
         Map<String, Object> c = new LinkedHashMap<>(m);
         c.put(key, value);
