@@ -94,11 +94,15 @@ class SpaceNetTest {
         SpaceNetConfig cfg = new SpaceNetConfig(3, new int[] {24, 24}, new int[] {60, 40, 16}, 8, 4, 0.2, 1, 16, 0.05f, 0f, 0f, 7, 1);
         try (DatasetSplit data = blobs(300, 60, 3); TaskStream stream = TaskStream.split(data, 3); WorkerPool pool = new WorkerPool(1);
              Dataset wide = Dataset.of("wide", new float[4 * (FEATURES + 1)], 4, FEATURES + 1, new int[] {2, 3, 2, 3}, 4);
+             Dataset beyond = Dataset.of("beyond", new float[4 * FEATURES], 4, FEATURES, new int[] {2, 3, 2, 4}, 5);
              SpaceNet sn = new SpaceNet(cfg, FEATURES, 4)) {
             ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
             sn.learn(stream.get(0), null, pk, null, QUIET);
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> sn.learn(stream.get(1), wide, pk, null, QUIET))
                     .isInstanceOf(IllegalArgumentException.class).hasMessage("wide has 21 features; this learner takes 20");
+            // a label one past the last class (the bound is exclusive): it failed in the middle of the task
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> sn.learn(stream.get(1), beyond, pk, null, QUIET))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("beyond has label 4; this learner has classes 0..3");
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> sn.learn(stream.get(2), null, pk, null, QUIET))
                     .isInstanceOf(IllegalArgumentException.class).hasMessage("task 2 has class 4; this learner has classes 0..3");
             assertThat(sn.task()).as("no task begun").isZero();
