@@ -294,6 +294,17 @@ class SpaceNetTest {
         }
     }
 
+    // The learner owns its network: closing it frees the layers' memory (kept until the process ended otherwise).
+    @Test
+    void closingTheLearnerFreesItsNetwork() {
+        SpaceNet sn = new SpaceNet(small(1), FEATURES, CLASSES);
+        MemorySegment bias = sn.network().layers().getFirst().bias(), owner = sn.network().layers().getLast().weights().side(SpaceNet.OWNER);
+        assertThat(bias.scope().isAlive()).isTrue();
+        sn.close();
+        assertThat(bias.scope().isAlive()).as("a layer's bias").isFalse();
+        assertThat(owner.scope().isAlive()).as("the output layer's owners").isFalse();
+    }
+
     @Test
     void sizesAreCheckedBeforeAnyLayerIsAllocated() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new SpaceNet(small(2), 0, CLASSES))
