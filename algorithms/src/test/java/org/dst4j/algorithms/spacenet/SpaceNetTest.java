@@ -758,6 +758,26 @@ class SpaceNetTest {
         }
     }
 
+    // The output layer's parked values are what a later task's start takes its finished tasks' classifier rows out to,
+    // and its end puts back: a saved learner without them (only the output layer keeps them) is not one to go on with.
+    @Test
+    void aSavedLearnerWithoutTheOutputLayersParkedValuesIsRefusedByName(@TempDir Path dir) throws Exception {
+        SpaceNetConfig cfg = new SpaceNetConfig(2, new int[] {24, 24}, new int[] {60, 40, 16}, 8, 4, 0.2, 1, 16, 0.05f, 0f, 0f, 7, 1);
+        Path file = dir.resolve("learner.dst4j"), edited = dir.resolve("edited.dst4j");
+        try (DatasetSplit data = blobs(120, 30, 3); TaskStream stream = TaskStream.split(data, 2); WorkerPool pool = new WorkerPool(1);
+             SpaceNet sn = new SpaceNet(cfg, FEATURES, CLASSES)) {
+            sn.learn(stream.get(0), null, new ParallelKernels(KernelProvider.get(), pool), null, QUIET);
+            sn.save(file, null, Map.of());
+        }
+        Copied c = Copied.of(file, "", b -> { });
+        List<org.dst4j.nn.io.CheckpointFile.Tensor> without = c.tensors().stream().filter(t -> !t.name().equals("layer.2.side.parked")).toList();
+        assertThat(without).hasSize(c.tensors().size() - 1);
+        org.dst4j.nn.io.CheckpointFile.write(edited, c.header(), without);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1)).isInstanceOf(java.io.IOException.class)
+                .hasMessage(edited + " is not a saved SpaceNet learner (layer 2 has no 'parked' array)");
+        SpaceNet.load(file, 1).learner().close();
+    }
+
     // A saved file's header and tensors, copied onto the heap with one tensor's bytes changed (little-endian), to write back.
     record Copied(java.util.Map<String, Object> header, List<org.dst4j.nn.io.CheckpointFile.Tensor> tensors) {
         static Copied of(Path file, String name, java.util.function.Consumer<java.nio.ByteBuffer> change) throws java.io.IOException {
