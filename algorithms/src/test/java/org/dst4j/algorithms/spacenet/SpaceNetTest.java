@@ -778,6 +778,48 @@ class SpaceNetTest {
         SpaceNet.load(file, 1).learner().close();
     }
 
+    // A finished task's statistics are what inspect and metrics.json report, and its reserved indices what the loaded learner
+    // keeps free of later tasks: edited by hand (a count beside indices it does not match, a neuron outside the hidden layers),
+    // they are refused by name; counts beside no indices at all are statistics saved before the indices were recorded.
+    @Test
+    void aSavedLearnersTaskStatisticsAreCheckedAgainstItsNetwork(@TempDir Path dir) throws Exception {
+        SpaceNetConfig cfg = new SpaceNetConfig(2, new int[] {24, 24}, new int[] {60, 40, 16}, 8, 4, 0.2, 1, 16, 0.05f, 0f, 0f, 7, 1);
+        Path file = dir.resolve("learner.dst4j"), edited = dir.resolve("edited.dst4j");
+        try (DatasetSplit data = blobs(120, 30, 3); TaskStream stream = TaskStream.split(data, 2); WorkerPool pool = new WorkerPool(1);
+             SpaceNet sn = new SpaceNet(cfg, FEATURES, CLASSES)) {
+            sn.learn(stream.get(0), null, new ParallelKernels(KernelProvider.get(), pool), null, QUIET);
+            sn.save(file, null, Map.of());
+        }
+        Copied saved = Copied.of(file, "", b -> { });
+        // edit(field, layer, value): the first task's entry of that layer, a count or (a List) the indices
+        record Edit(String field, int layer, Object value, String refused) {}
+        List<Edit> edits = List.of(
+                new Edit("reserved_neurons", 1, 40, "task 0 counts 40 reserved and 8 selected neurons in layer 1 beside 4 and 8 indices"),
+                new Edit("selected_neurons", 2, 9, "task 0 counts 4 reserved and 9 selected neurons in layer 2 beside 4 and 8 indices"),
+                new Edit("selected_neuron_indices", 1, List.of(0, 1, 2, 3, 4, 5, 6, 24), "task 0 selected neuron 24 of layer 1, which is not a hidden neuron"),
+                new Edit("selected_neuron_indices", 3, List.of(0), "task 0 selected neuron 0 of layer 3, which is not a hidden neuron"),
+                new Edit("reserved_neuron_indices", 2, List.of(1, 2, 3, 24), "task 0 reserved neuron 24 of layer 2, which is not a hidden neuron"),
+                new Edit("reserved_neuron_indices", 3, List.of(0), "task 0 reserved neuron 0 of layer 3, which is not a hidden neuron"),
+                new Edit("reserved_neuron_indices", 1, List.of(), null), // as saved before the indices were recorded
+                new Edit("selected_neuron_indices", 2, List.of(), null));
+        for (Edit e : edits) {
+            Map<String, Object> header = Json.parseObject(Json.write(saved.header()));
+            @SuppressWarnings("unchecked") Map<String, Object> first = (Map<String, Object>) ((List<Object>) Json.getObject(header, SpaceNet.HEADER).get("tasks")).getFirst();
+            @SuppressWarnings("unchecked") List<Object> entries = (List<Object>) first.get(e.field());
+            // the output layer's count matching its one index: the index itself is what is refused
+            @SuppressWarnings("unchecked") List<Object> counts = (List<Object>) first.get(e.field().replace("_indices", "s"));
+            if (e.layer() == 3 && e.field().endsWith("_indices")) counts.set(3, 1);
+            entries.set(e.layer(), e.value());
+            org.dst4j.nn.io.CheckpointFile.write(edited, header, saved.tensors());
+            if (e.refused() == null) {
+                SpaceNet.load(edited, 1).learner().close();
+            } else {
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1)).as("%s", e).isInstanceOf(java.io.IOException.class)
+                        .hasMessage(edited + " is not a saved SpaceNet learner (" + e.refused() + ")");
+            }
+        }
+    }
+
     // A saved file's header and tensors, copied onto the heap with one tensor's bytes changed (little-endian), to write back.
     record Copied(java.util.Map<String, Object> header, List<org.dst4j.nn.io.CheckpointFile.Tensor> tensors) {
         static Copied of(Path file, String name, java.util.function.Consumer<java.nio.ByteBuffer> change) throws java.io.IOException {
