@@ -773,8 +773,10 @@ class SpaceNetTest {
         List<org.dst4j.nn.io.CheckpointFile.Tensor> without = c.tensors().stream().filter(t -> !t.name().equals("layer.2.side.parked")).toList();
         assertThat(without).hasSize(c.tensors().size() - 1);
         org.dst4j.nn.io.CheckpointFile.write(edited, c.header(), without);
+        long held = org.dst4j.runtime.memory.OffHeap.bytesInUse();
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1)).isInstanceOf(java.io.IOException.class)
                 .hasMessage(edited + " is not a saved SpaceNet learner (layer 2 has no 'parked' array)");
+        assertThat(org.dst4j.runtime.memory.OffHeap.bytesInUse()).as("off-heap bytes after the refused load: the network it read is freed").isEqualTo(held);
         SpaceNet.load(file, 1).learner().close();
     }
 
@@ -814,8 +816,10 @@ class SpaceNetTest {
             if (e.refused() == null) {
                 SpaceNet.load(edited, 1).learner().close();
             } else {
+                long held = org.dst4j.runtime.memory.OffHeap.bytesInUse();
                 org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1)).as("%s", e).isInstanceOf(java.io.IOException.class)
                         .hasMessage(edited + " is not a saved SpaceNet learner (" + e.refused() + ")");
+                assertThat(org.dst4j.runtime.memory.OffHeap.bytesInUse()).as("off-heap bytes after the refused load: the network it read is freed").isEqualTo(held);
             }
         }
     }
@@ -873,8 +877,27 @@ class SpaceNetTest {
         assertThat(in).containsOnlyKeys("task", "classes");
         Path edited = dir.resolve("edited.dst4j");
         org.dst4j.nn.io.CheckpointFile.write(edited, header, tensors);
+        long held = org.dst4j.runtime.memory.OffHeap.bytesInUse();
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(java.io.IOException.class)
                 .hasMessage(edited + " is not a saved SpaceNet learner (tensor 'spacenet.in_task.selected.1': neuron 24 of 24)");
+        assertThat(org.dst4j.runtime.memory.OffHeap.bytesInUse()).as("off-heap bytes after the refused load: the learner it made is freed").isEqualTo(held);
+        // a dropped position one past its layer (20 x 24), a position waiting for its importance in the output layer, which
+        // keeps its connections (it would index past the layers), and an output layer without its parked values
+        assertThat(tensors.stream().filter(t -> t.name().equals("spacenet.in_task.dropped_at.0")).findFirst().orElseThrow().elements()).isPositive();
+        assertThat(tensors.stream().filter(t -> t.name().equals("spacenet.in_task.pending_restore")).findFirst().orElseThrow().elements()).isPositive();
+        Copied outside = Copied.of(first, "spacenet.in_task.dropped_at.0", b -> b.putLong(0, 20 * 24));
+        org.dst4j.nn.io.CheckpointFile.write(edited, outside.header(), outside.tensors());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(java.io.IOException.class)
+                .hasMessage(edited + " is not a saved SpaceNet learner (tensor 'spacenet.in_task.dropped_at.0': position 480 outside the layer)");
+        Copied lastLayer = Copied.of(first, "spacenet.in_task.pending_restore", b -> b.putLong(0, 3));
+        org.dst4j.nn.io.CheckpointFile.write(edited, lastLayer.header(), lastLayer.tensors());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(java.io.IOException.class)
+                .hasMessage(edited + " is not a saved SpaceNet learner (tensor 'spacenet.in_task.pending_restore': layer 3)");
+        Copied whole = Copied.of(first, "", b -> { });
+        org.dst4j.nn.io.CheckpointFile.write(edited, whole.header(), whole.tensors().stream().filter(t -> !t.name().equals("layer.2.side.parked")).toList());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(java.io.IOException.class)
+                .hasMessage(edited + " is not a saved SpaceNet learner (the output layer has no 'parked' array)");
+        assertThat(org.dst4j.runtime.memory.OffHeap.bytesInUse()).as("off-heap bytes after the refused loads").isEqualTo(held);
         // a selected neuron the first task reserved, a NaN importance: taken as they were, the task went on from a state no run reaches
         @SuppressWarnings("unchecked") List<Object> firstTask = (List<Object>) Json.getObject(header, SpaceNet.HEADER).get("tasks");
         @SuppressWarnings("unchecked") int reserved = ((Number) ((List<Object>) ((List<Object>) ((Map<String, Object>) firstTask.getFirst())
