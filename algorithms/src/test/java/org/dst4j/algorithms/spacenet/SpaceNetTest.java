@@ -305,6 +305,30 @@ class SpaceNetTest {
         assertThat(owner.scope().isAlive()).as("the output layer's owners").isFalse();
     }
 
+    // Out of off-heap memory part-way through the layers (the JVM's limit, like a too-large --hidden): the layers already
+    // allocated are freed, at every point the allocation can stop.
+    @Test
+    void aLearnerThatRunsOutOfMemoryWhileAllocatingFreesWhatItTook() {
+        long limit = org.dst4j.runtime.memory.OffHeap.limit(), before = org.dst4j.runtime.memory.OffHeap.bytesInUse();
+        int refused = 0;
+        try {
+            for (long allowed = 16; ; allowed += 16) {
+                org.dst4j.runtime.memory.OffHeap.setLimit(before + allowed);
+                try {
+                    new SpaceNet(small(1), FEATURES, CLASSES).close();
+                    break;
+                } catch (org.dst4j.runtime.memory.OffHeap.LimitReached e) {
+                    refused++;
+                    assertThat(org.dst4j.runtime.memory.OffHeap.bytesInUse()).as("refused with %d bytes allowed", allowed).isEqualTo(before);
+                }
+            }
+        } finally {
+            org.dst4j.runtime.memory.OffHeap.setLimit(limit);
+        }
+        assertThat(refused).as("allocations refused before the learner fitted").isGreaterThan(3);
+        assertThat(org.dst4j.runtime.memory.OffHeap.bytesInUse()).isEqualTo(before);
+    }
+
     @Test
     void sizesAreCheckedBeforeAnyLayerIsAllocated() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new SpaceNet(small(2), 0, CLASSES))
