@@ -820,24 +820,29 @@ public final class SpaceNetRun {
         RandomStream rnd = new RngStreams(seed).stream("baseline-init");
         List<SparseLinear> layers = new ArrayList<>();
         List<SparseLinear> src = net.layers();
-        for (int l = 0; l < src.size(); l++) {
-            CsrMatrix w = src.get(l).weights();
-            int n = (int) w.nnz();
-            int[] r = new int[n], c = new int[n];
-            float[] v = new float[n];
-            WeightInit init = new WeightInit.XavierUniform();
-            int i = 0;
-            for (int row = 0; row < w.rows(); row++) {
-                for (long k = w.rowStart(row); k < w.rowEnd(row); k++, i++) {
-                    r[i] = row;
-                    c[i] = w.col(k);
-                    v[i] = init.sample(rnd, w.cols(), w.rows());
+        try {
+            for (int l = 0; l < src.size(); l++) {
+                CsrMatrix w = src.get(l).weights();
+                int n = (int) w.nnz();
+                int[] r = new int[n], c = new int[n];
+                float[] v = new float[n];
+                WeightInit init = new WeightInit.XavierUniform();
+                int i = 0;
+                for (int row = 0; row < w.rows(); row++) {
+                    for (long k = w.rowStart(row); k < w.rowEnd(row); k++, i++) {
+                        r[i] = row;
+                        c[i] = w.col(k);
+                        v[i] = init.sample(rnd, w.cols(), w.rows());
+                    }
                 }
+                layers.add(new SparseLinear(CsrMatrix.fromCoo(w.rows(), w.cols(), r, c, v), l + 1 == src.size() ? Activation.linear() : Activation.relu()));
             }
-            layers.add(new SparseLinear(CsrMatrix.fromCoo(w.rows(), w.cols(), r, c, v), l + 1 == src.size() ? Activation.linear() : Activation.relu()));
+            MlpConfig cfg = new MlpConfig(net.config().sizes(), "relu", 0.6f, Activation.linear(), 0f, new Density.Uniform(0), new WeightInit.XavierUniform());
+            return SparseMlp.of(cfg, layers, seed);
+        } catch (RuntimeException | Error e) { // out of memory for a later layer: the layers made so far are no network's yet
+            org.dst4j.runtime.resource.Closing.after(e, () -> org.dst4j.runtime.resource.Closing.each(layers, SparseLinear::close));
+            throw e;
         }
-        MlpConfig cfg = new MlpConfig(net.config().sizes(), "relu", 0.6f, Activation.linear(), 0f, new Density.Uniform(0), new WeightInit.XavierUniform());
-        return SparseMlp.of(cfg, layers, seed);
     }
 
     private static Map<String, Object> header(SpaceNetConfig cfg, DatasetSplit data) {

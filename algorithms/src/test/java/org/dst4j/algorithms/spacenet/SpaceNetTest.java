@@ -329,6 +329,34 @@ class SpaceNetTest {
         assertThat(org.dst4j.runtime.memory.OffHeap.bytesInUse()).isEqualTo(before);
     }
 
+    // The baselines' fresh network on SpaceNet's topology, out of memory part-way through its layers: those made are freed.
+    @Test
+    void theBaselinesNetworkFreesWhatItTookWhenItRunsOutOfMemory() {
+        SpaceNetConfig cfg = small(1);
+        try (DatasetSplit data = blobs(120, 30, 1); TaskStream stream = TaskStream.split(data, 3);
+             WorkerPool pool = new WorkerPool(1); SpaceNet sn = new SpaceNet(cfg, FEATURES, CLASSES)) {
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            for (int t = 0; t < 3; t++) sn.learn(stream.get(t), null, pk, null, QUIET);
+            long limit = org.dst4j.runtime.memory.OffHeap.limit(), before = org.dst4j.runtime.memory.OffHeap.bytesInUse();
+            int refused = 0;
+            try {
+                for (long allowed = 16; ; allowed += 16) {
+                    org.dst4j.runtime.memory.OffHeap.setLimit(before + allowed);
+                    try {
+                        SpaceNetRun.sameTopology(sn.network(), 3).close();
+                        break;
+                    } catch (org.dst4j.runtime.memory.OffHeap.LimitReached e) {
+                        refused++;
+                        assertThat(org.dst4j.runtime.memory.OffHeap.bytesInUse()).as("refused with %d bytes allowed", allowed).isEqualTo(before);
+                    }
+                }
+            } finally {
+                org.dst4j.runtime.memory.OffHeap.setLimit(limit);
+            }
+            assertThat(refused).as("allocations refused before the network fitted").isGreaterThan(3);
+        }
+    }
+
     @Test
     void sizesAreCheckedBeforeAnyLayerIsAllocated() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new SpaceNet(small(2), 0, CLASSES))
