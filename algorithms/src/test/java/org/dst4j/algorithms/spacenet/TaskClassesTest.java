@@ -286,6 +286,10 @@ class TaskClassesTest {
         // public: groups need not come from a SpaceNetConfig, which refuses these itself
         assertThatThrownBy(() -> SpaceNetRun.checkTaskClasses(new int[][] {{0, 1}, {-2}}, 2)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("task classes: task 2 has class -2, but the data's classes are 0..1");
+        // the public check knows no data, so no class is excused for having no sample: the first one left out is named
+        assertThatThrownBy(() -> SpaceNetRun.checkTaskClasses(new int[][] {{1}, {2}}, 3)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("task classes: class 0 of the data is in no task; every class must be in one");
+        SpaceNetRun.checkTaskClasses(new int[][] {{1}, {2, 0}}, 3);
     }
 
     @Test
