@@ -949,7 +949,18 @@ class SpaceNetTest {
         org.dst4j.nn.io.CheckpointFile.write(edited, whole.header(), whole.tensors().stream().filter(t -> !t.name().equals("layer.2.side.parked")).toList());
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(java.io.IOException.class)
                 .hasMessage(edited + " is not a saved SpaceNet learner (the output layer has no 'parked' array)");
+        // the output layer drops nothing, so its importance list is empty: one more value is not the file's
+        List<org.dst4j.nn.io.CheckpointFile.Tensor> extra = whole.tensors().stream().map(t -> t.name().equals("spacenet.in_task.dropped_at_importance.2")
+                ? org.dst4j.nn.io.CheckpointFile.Tensor.of(t.name(), new float[] {1f}) : t).toList();
+        assertThat(whole.tensors().stream().filter(t -> t.name().equals("spacenet.in_task.dropped_at_importance.2")).findFirst().orElseThrow().elements()).isZero();
+        org.dst4j.nn.io.CheckpointFile.write(edited, whole.header(), extra);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(java.io.IOException.class)
+                .hasMessage(edited + " is not a saved SpaceNet learner (tensor 'spacenet.in_task.dropped_at_importance.2' has 1 values, not 0)");
         assertThat(org.dst4j.runtime.memory.OffHeap.bytesInUse()).as("off-heap bytes after the refused loads").isEqualTo(held);
+        // the first position of a layer (row 0, column 0) is one, in the dropped positions and in those waiting for their importance
+        Copied origin = Copied.of(first, "spacenet.in_task.pending_restore", b -> b.putLong(0, 0).putLong(8, 0));
+        org.dst4j.nn.io.CheckpointFile.write(edited, origin.header(), origin.tensors());
+        SpaceNet.load(edited, 1, true).learner().close();
         // a selected neuron the first task reserved, a NaN importance: taken as they were, the task went on from a state no run reaches
         @SuppressWarnings("unchecked") List<Object> firstTask = (List<Object>) Json.getObject(header, SpaceNet.HEADER).get("tasks");
         @SuppressWarnings("unchecked") int reserved = ((Number) ((List<Object>) ((List<Object>) ((Map<String, Object>) firstTask.getFirst())
