@@ -305,6 +305,25 @@ class SpaceNetTest {
         assertThat(owner.scope().isAlive()).as("the output layer's owners").isFalse();
     }
 
+    // Through the Java API (SpaceNetRun refuses it beforehand) a task can find no free neuron left: it places no connection
+    // and reserves none, and its statistics (0 connections in every layer) are saved and loaded like any other's.
+    @Test
+    void aTaskThatFoundNoFreeNeuronIsSavedAndLoadedWithItsZeroCounts(@TempDir Path dir) throws Exception {
+        SpaceNetConfig cfg = new SpaceNetConfig(2, new int[] {8}, new int[] {40, 6}, 8, 8, 0.2, 1, 16, 0.05f, 0f, 0f, 7, 1);
+        Path file = dir.resolve("learner.dst4j");
+        try (DatasetSplit data = blobs(120, 30, 3); TaskStream stream = TaskStream.split(data, 2); WorkerPool pool = new WorkerPool(1);
+             SpaceNet sn = new SpaceNet(cfg, FEATURES, CLASSES)) {
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            for (int t = 0; t < 2; t++) sn.learn(stream.get(t), null, pk, null, QUIET);
+            assertThat(sn.taskStats().get(1).connections()).containsExactly(0, 0);
+            assertThat(sn.taskStats().get(1).reservedNeurons()).containsExactly(0, 0, 0);
+            sn.save(file, null, Map.of());
+            try (SpaceNet again = SpaceNet.load(file, 1).learner()) {
+                assertThat(again.taskStats()).isEqualTo(sn.taskStats());
+            }
+        }
+    }
+
     // Out of off-heap memory part-way through the layers (the JVM's limit, like a too-large --hidden): the layers already
     // allocated are freed, at every point the allocation can stop.
     @Test
