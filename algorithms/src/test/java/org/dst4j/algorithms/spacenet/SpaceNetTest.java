@@ -1033,9 +1033,11 @@ class SpaceNetTest {
     void remembersEarlierTasksWhereFineTuningForgets(@TempDir Path dir) throws Exception {
         SpaceNetConfig cfg = new SpaceNetConfig(3, new int[] {48, 48}, new int[] {120, 80, 20}, 14, 7, 0.2, 4, 16, 0.05f, 0f, 0f, 5, 2);
         SpaceNetRun.Result r;
-        double saved;
+        double saved, elapsed;
         try (DatasetSplit data = blobs(1200, 300, 4)) {
+            long t0 = System.nanoTime();
             r = SpaceNetRun.run(cfg, data, true, true, dir, new TrainingProgress() {});
+            elapsed = (System.nanoTime() - t0) / 1e9;
             // The network after the last task is saved as a classifier of every class (no model was written before).
             try (org.dst4j.nn.model.SparseClassifier c = org.dst4j.nn.model.SparseClassifier.load(dir.resolve(SpaceNetRun.MODEL), 1)) {
                 saved = c.evaluate(data.test()).accuracy();
@@ -1045,6 +1047,9 @@ class SpaceNetTest {
         assertThat(saved).isCloseTo(r.methods().get(0).averageAccuracy(), org.assertj.core.api.Assertions.within(1e-9));
         SpaceNetRun.Method sn = r.methods().get(0), ft = r.methods().get(1), joint = r.methods().get(2);
         assertThat(sn.name()).isEqualTo("SpaceNet");
+        // each method's clock is its share of the run's (in seconds, not nanoseconds)
+        assertThat(r.methods()).allSatisfy(x -> assertThat(x.seconds()).as(x.name()).isPositive().isLessThanOrEqualTo(elapsed));
+        assertThat(sn.seconds() + ft.seconds() + joint.seconds()).isLessThanOrEqualTo(elapsed);
         // fine-tuning predicts only the newest classes: the first task is forgotten
         assertThat(ft.accuracy()[0][2]).isLessThan(0.2);
         assertThat(sn.accuracy()[0][2]).isGreaterThan(ft.accuracy()[0][2] + 0.3);
