@@ -1029,6 +1029,32 @@ class SpaceNetTest {
         }
     }
 
+    // The baselines name themselves and, for fine-tuning, the task it stopped in (its phases count tasks from 1, like SpaceNet's).
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+        "fine-tuning task 1 | 2 | fine-tuning baseline, task 2 of 3: training interrupted after step 1 (epoch 1, 1 of ",
+        "fine-tuning task 3 | 2 | joint-training baseline: training interrupted after step 1 (epoch 1, 1 of "})
+    void anInterruptedBaselineSaysWhereItStopped(String after, int lastEpoch, String message, @TempDir Path dir) {
+        SpaceNetConfig cfg = new SpaceNetConfig(3, new int[] {24, 24}, new int[] {60, 40, 16}, 8, 4, 0.2, 2, 16, 0.05f, 0f, 0f, 5, 1);
+        boolean[] done = {false};
+        TrainingProgress interrupt = new TrainingProgress() {
+            @Override public void epoch(String phase, EpochMetrics m) {
+                if (phase.equals(after) && m.epoch() == lastEpoch) done[0] = true;
+            }
+
+            @Override public void batch(int epoch, int d, int total) {
+                if (done[0] && d == 1) Thread.currentThread().interrupt();
+            }
+        };
+        try (DatasetSplit data = blobs(240, 60, 4)) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNetRun.run(cfg, data, true, true, dir, interrupt))
+                    .isInstanceOf(java.util.concurrent.CancellationException.class)
+                    .hasMessageStartingWith(message).hasMessageEndingWith("batches trained); no epoch was completed");
+        } finally {
+            Thread.interrupted(); // not for the next test on this thread
+        }
+    }
+
     @Test
     void remembersEarlierTasksWhereFineTuningForgets(@TempDir Path dir) throws Exception {
         SpaceNetConfig cfg = new SpaceNetConfig(3, new int[] {48, 48}, new int[] {120, 80, 20}, 14, 7, 0.2, 4, 16, 0.05f, 0f, 0f, 5, 2);
