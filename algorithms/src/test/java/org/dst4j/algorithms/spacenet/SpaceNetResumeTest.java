@@ -110,12 +110,18 @@ class SpaceNetResumeTest {
             int resumed = 0;
             for (int k = 1; k < ALL; k++) {
                 Path run = dir.resolve("stopped-" + k);
+                long t0 = System.nanoTime();
                 stopAfter(k, data, run, true);
                 assertThat(OffHeap.bytesInUse()).as("off-heap bytes held after a stop after %d epochs", k).isEqualTo(held);
                 int done = SpaceNetRun.resumable(run, 3).epochsDone();
                 // every method resumes after its last finished epoch, SpaceNet in the middle of a task too
                 assertThat(done).as("epochs done when stopped after %d", k).isEqualTo(k);
                 SpaceNetRun.Result again = resumedResult(run, data, ALL - done);
+                // a method's clock goes on from the seconds its checkpoint saved: within the two runs' wall-clock time
+                double elapsed = (System.nanoTime() - t0) / 1e9;
+                int stop = k;
+                assertThat(again.methods()).allSatisfy(x -> assertThat(x.seconds()).as("%s after a stop after %d epochs", x.name(), stop).isPositive()
+                        .isLessThanOrEqualTo(elapsed));
                 assertThat(OffHeap.bytesInUse()).as("off-heap bytes held after resuming").isEqualTo(held);
                 assertSameRun(whole, run);
                 assertThat(again.tasks()).isEqualTo(r.tasks());
