@@ -376,6 +376,53 @@ class SpaceNetTest {
         }
     }
 
+    // A connection's importance gains |Δw · g| at each step: with plain SGD (no momentum, no decay) Δw = -lr · g, so the gain
+    // is Δw² / lr, seen step by step from the weights it moved. The tests above compare importances with each other only.
+    @Test
+    void eachStepAddsTheFirstOrderLossChangeToItsConnectionsImportance() {
+        float lr = 0.05f;
+        SpaceNetConfig cfg = new SpaceNetConfig(2, new int[] {24, 24}, new int[] {60, 40, 16}, 8, 4, 0.2, 1, 16, lr, 0f, 0f, 7, 1);
+        try (DatasetSplit data = blobs(300, 60, 1); TaskStream stream = TaskStream.split(data, 2);
+             WorkerPool pool = new WorkerPool(1); SpaceNet sn = new SpaceNet(cfg, FEATURES, CLASSES)) {
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            var layers = sn.network().layers();
+            int[] checked = {0}, moved = {0};
+            for (int t = 0; t < 2; t++) {
+                float[][][] before = new float[layers.size()][][]; // [layer] {values, importance} after the previous step
+                sn.learn(stream.get(t), null, pk, null, new Trainer.Listener() {
+                    @Override public void epochDone(EpochMetrics m, Trainer.State s) {}
+
+                    @Override public void batchDone(int epoch, int done, int total) {
+                        for (int l = 0; l < layers.size(); l++) {
+                            CsrMatrix w = layers.get(l).weights();
+                            MemorySegment f = w.side(SpaceNet.FROZEN), imp = w.side(SpaceNet.IMPORTANCE);
+                            float[] v = new float[(int) w.nnz()], im = new float[v.length];
+                            for (int k = 0; k < v.length; k++) {
+                                v[k] = w.value(k);
+                                im[k] = imp.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, k);
+                                if (before[l] == null) continue;
+                                if (f.get(JAVA_BYTE, k) != 0) {
+                                    assertThat(im[k]).as("a frozen connection's importance").isZero();
+                                    continue;
+                                }
+                                double dw = (double) v[k] - before[l][0][k], gain = (double) im[k] - before[l][1][k];
+                                double u = Math.ulp(Math.max(Math.abs(v[k]), Math.abs(before[l][0][k])));
+                                double tolerance = (2 * Math.abs(dw) * u + u * u) / lr + 2 * Math.ulp(im[k]);
+                                assertThat(gain).as("task %d, step %d, layer %d, connection %d", sn.task() + 1, done, l, k).isCloseTo(dw * dw / lr,
+                                        org.assertj.core.data.Offset.offset(tolerance));
+                                checked[0]++;
+                                if (dw != 0) moved[0]++;
+                            }
+                            before[l] = new float[][] {v, im};
+                        }
+                    }
+                });
+            }
+            assertThat(moved[0]).as("steps that moved a connection").isGreaterThan(1000);
+            assertThat(checked[0]).isGreaterThan(moved[0] / 2);
+        }
+    }
+
     @Test
     void sizesAreCheckedBeforeAnyLayerIsAllocated() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new SpaceNet(small(2), 0, CLASSES))
