@@ -249,7 +249,18 @@ class SpaceNetTest {
             int[] checked = {0}, pending = {0}, dropped = {0};
             for (int t = 0; t < 2; t++) {
                 int task = t;
+                List<java.util.Set<Long>> occupied = new ArrayList<>(); // per layer, before the epoch's topology update
                 sn.learn(stream.get(t), null, pk, null, new Trainer.Listener() {
+                    @Override public void epochTrained(int epoch, Trainer.State s) {
+                        occupied.clear();
+                        for (var layer : sn.network().layers()) {
+                            CsrMatrix w = layer.weights();
+                            java.util.Set<Long> keys = new java.util.HashSet<>();
+                            for (int r = 0; r < w.rows(); r++) for (long k = w.rowStart(r); k < w.rowEnd(r); k++) keys.add((long) r * w.cols() + w.col(k));
+                            occupied.add(keys);
+                        }
+                    }
+
                     @Override public void epochDone(EpochMetrics m, Trainer.State s) {
                         try {
                             sn.saveInTask(file, null, Map.of());
@@ -269,6 +280,9 @@ class SpaceNetTest {
                                 for (int i = 0; i < p.length; i += 3) {
                                     int l = (int) p[i];
                                     float v = Float.intBitsToFloat((int) p[i + 2]);
+                                    // grown by this epoch's update: a position waiting since an earlier one was never given back
+                                    assertThat(occupied.get(l)).as("task %d, epoch %d: pending position %d of layer %d was there before the update", task + 1,
+                                            m.epoch(), p[i + 1], l).doesNotContain(p[i + 1]);
                                     expected[l + 1][(int) (p[i + 1] / sizes[l])] += v;
                                     if (l == 0) expected[0][(int) (p[i + 1] % sizes[l])] += v;
                                     pending[0]++;
