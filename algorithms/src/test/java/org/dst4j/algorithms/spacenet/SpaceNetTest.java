@@ -390,19 +390,24 @@ class SpaceNetTest {
         }
     }
 
-    // A connection's importance gains |Δw · g| at each step: with plain SGD (no momentum, no decay) Δw = -lr · g, so the gain
-    // is Δw² / lr, seen step by step from the weights it moved. The tests above compare importances with each other only.
-    @Test
-    void eachStepAddsTheFirstOrderLossChangeToItsConnectionsImportance() {
+    // A connection's importance gains |Δw · g| at each step. SGD's step (velocity v = m · v' - lr · g, Δw = v - wd · w) gives
+    // g = (m · v' - v) / lr with v = Δw + wd · w, so the gain is seen step by step from the weights the connection took
+    // (plain SGD: Δw² / lr). The tests above compare importances with each other only; with momentum and decay this also
+    // sees a velocity that was not kept or a decay of the wrong sign.
+    @org.junit.jupiter.params.ParameterizedTest(name = "momentum {0}, weight decay {1}")
+    @org.junit.jupiter.params.provider.CsvSource({"0, 0", "0.9, 0.001"})
+    void eachStepAddsTheFirstOrderLossChangeToItsConnectionsImportance(float momentum, float decay) {
         float lr = 0.05f;
-        SpaceNetConfig cfg = new SpaceNetConfig(2, new int[] {24, 24}, new int[] {60, 40, 16}, 8, 4, 0.2, 1, 16, lr, 0f, 0f, 7, 1);
+        SpaceNetConfig cfg = new SpaceNetConfig(2, new int[] {24, 24}, new int[] {60, 40, 16}, 8, 4, 0.2, 1, 16, lr, momentum, decay, 7, 1);
         try (DatasetSplit data = blobs(300, 60, 1); TaskStream stream = TaskStream.split(data, 2);
              WorkerPool pool = new WorkerPool(1); SpaceNet sn = new SpaceNet(cfg, FEATURES, CLASSES)) {
             ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
             var layers = sn.network().layers();
             int[] checked = {0}, moved = {0};
             for (int t = 0; t < 2; t++) {
-                float[][][] before = new float[layers.size()][][]; // [layer] {values, importance} after the previous step
+                // per layer, after each of the two previous steps: {values, importance}
+                List<List<float[][]>> seen = new ArrayList<>();
+                for (int l = 0; l < layers.size(); l++) seen.add(new ArrayList<>());
                 sn.learn(stream.get(t), null, pk, null, new Trainer.Listener() {
                     @Override public void epochDone(EpochMetrics m, Trainer.State s) {}
 
@@ -411,23 +416,27 @@ class SpaceNetTest {
                             CsrMatrix w = layers.get(l).weights();
                             MemorySegment f = w.side(SpaceNet.FROZEN), imp = w.side(SpaceNet.IMPORTANCE);
                             float[] v = new float[(int) w.nnz()], im = new float[v.length];
+                            List<float[][]> before = seen.get(l);
                             for (int k = 0; k < v.length; k++) {
                                 v[k] = w.value(k);
                                 im[k] = imp.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, k);
-                                if (before[l] == null) continue;
+                                if (before.size() < 2) continue;
                                 if (f.get(JAVA_BYTE, k) != 0) {
                                     assertThat(im[k]).as("a frozen connection's importance").isZero();
                                     continue;
                                 }
-                                double dw = (double) v[k] - before[l][0][k], gain = (double) im[k] - before[l][1][k];
-                                double u = Math.ulp(Math.max(Math.abs(v[k]), Math.abs(before[l][0][k])));
-                                double tolerance = (2 * Math.abs(dw) * u + u * u) / lr + 2 * Math.ulp(im[k]);
-                                assertThat(gain).as("task %d, step %d, layer %d, connection %d", sn.task() + 1, done, l, k).isCloseTo(dw * dw / lr,
+                                float w2 = before.get(0)[0][k], w1 = before.get(1)[0][k];
+                                double dw = (double) v[k] - w1, vel = dw + (double) decay * w1, velBefore = ((double) w1 - w2) + (double) decay * w2;
+                                double g = (momentum * velBefore - vel) / lr, gain = (double) im[k] - before.get(1)[1][k];
+                                double u = Math.ulp(Math.max(Math.max(Math.abs(v[k]), Math.abs(w1)), Math.abs(w2)));
+                                double tolerance = 4 * (Math.abs(g) * u + Math.abs(dw) * (1 + momentum) * u / lr) + 2 * Math.ulp(im[k]);
+                                assertThat(gain).as("task %d, step %d, layer %d, connection %d", sn.task() + 1, done, l, k).isCloseTo(Math.abs(dw * g),
                                         org.assertj.core.data.Offset.offset(tolerance));
                                 checked[0]++;
                                 if (dw != 0) moved[0]++;
                             }
-                            before[l] = new float[][] {v, im};
+                            before.add(new float[][] {v, im});
+                            if (before.size() > 2) before.removeFirst();
                         }
                     }
                 });
