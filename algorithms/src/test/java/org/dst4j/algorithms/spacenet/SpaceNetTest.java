@@ -1159,6 +1159,20 @@ class SpaceNetTest {
         assertThat((List<?>) m.get("tasks")).hasSize(3);
     }
 
+    // The resume and save-and-load tests compare a learner's task statistics with isEqualTo: equal by content, and unequal
+    // when any count or index differs (an equals that always held would let every one of them pass).
+    @Test
+    void taskStatisticsAreEqualByContentOnly() {
+        int[][] reserved = {{}, {1, 3}, {}}, selected = {{}, {1, 2, 3}, {}};
+        SpaceNet.TaskStats a = new SpaceNet.TaskStats(0, new long[] {5, 2}, new int[] {0, 2, 0}, new int[] {0, 3, 0}, reserved, selected);
+        assertThat(a).isEqualTo(new SpaceNet.TaskStats(0, new long[] {5, 2}, new int[] {0, 2, 0}, new int[] {0, 3, 0}, reserved, selected))
+                .hasSameHashCodeAs(new SpaceNet.TaskStats(0, new long[] {5, 2}, new int[] {0, 2, 0}, new int[] {0, 3, 0}, reserved, selected));
+        assertThat(a).isNotEqualTo(new SpaceNet.TaskStats(1, new long[] {5, 2}, new int[] {0, 2, 0}, new int[] {0, 3, 0}, reserved, selected))
+                .isNotEqualTo(new SpaceNet.TaskStats(0, new long[] {5, 3}, new int[] {0, 2, 0}, new int[] {0, 3, 0}, reserved, selected))
+                .isNotEqualTo(new SpaceNet.TaskStats(0, new long[] {5, 2}, new int[] {0, 2, 0}, new int[] {0, 3, 0}, new int[][] {{}, {1, 2}, {}}, selected));
+        assertThat(a.toString()).contains("[1, 3]");
+    }
+
     @Test
     void forgettingAndAverageOnAKnownMatrix() {
         double n = Double.NaN;
