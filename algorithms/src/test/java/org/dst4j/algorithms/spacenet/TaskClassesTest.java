@@ -116,6 +116,32 @@ class TaskClassesTest {
         }
     }
 
+    // The chart is a panel per method with a column per task (joint training's one column is not a matrix: left out),
+    // its rows named by their classes when the tasks name them, numbered when in class order.
+    @Test
+    void theChartShowsTheSequentialMethodsWithTheRowsNamedByTheirClasses(@TempDir Path dir) throws Exception {
+        try (DatasetSplit data = unevenBlobs()) {
+            SpaceNetRun.Result named = SpaceNetRun.run(config().withTaskClasses(new int[][] {{5}, {3, 0}, {1, 2, 4}}), data, true, true, dir.resolve("named"), null);
+            assertThat(named.methods()).hasSize(3);
+            assertSamePixels(dir.resolve("named").resolve(SpaceNetRun.CHART), chart(named).rowNames(List.of("task 1 (5)", "task 2 (3,0)", "task 3 (1,2,4)")));
+            SpaceNetRun.Result ordered = SpaceNetRun.run(config(), data, true, true, dir.resolve("ordered"), null);
+            assertSamePixels(dir.resolve("ordered").resolve(SpaceNetRun.CHART), chart(ordered));
+        }
+    }
+
+    private static org.dst4j.nn.plot.Heatmap chart(SpaceNetRun.Result r) {
+        return new org.dst4j.nn.plot.Heatmap("Class-incremental accuracy (%) on task i after learning task j", "task", "after task j")
+                .add("SpaceNet", r.methods().get(0).accuracy()).add("fine-tuning", r.methods().get(1).accuracy());
+    }
+
+    private static void assertSamePixels(Path png, org.dst4j.nn.plot.Heatmap expected) throws java.io.IOException {
+        java.awt.image.BufferedImage got = javax.imageio.ImageIO.read(png.toFile()), want = expected.render();
+        assertThat(new int[] {got.getWidth(), got.getHeight()}).as("size").containsExactly(want.getWidth(), want.getHeight());
+        int differ = 0;
+        for (int y = 0; y < want.getHeight(); y++) for (int x = 0; x < want.getWidth(); x++) if (got.getRGB(x, y) != want.getRGB(x, y)) differ++;
+        assertThat(differ).as("pixels that differ").isZero();
+    }
+
     @Test
     void theTaskIncrementalMatrixPredictsAmongEachTasksOwnClasses(@TempDir Path dir) throws Exception {
         int[][] groups = {{5}, {3, 0}, {1, 2, 4}};
