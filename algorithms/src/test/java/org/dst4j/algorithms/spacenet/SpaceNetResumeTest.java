@@ -135,6 +135,25 @@ class SpaceNetResumeTest {
         }
     }
 
+    // A resumed method's clock starts at the seconds its checkpoint saved (here edited to 1000): its time is those plus the
+    // resumed part; the methods after it start their own clocks at 0.
+    @Test
+    void aResumedMethodsClockStartsFromTheSecondsItsCheckpointSaved(@TempDir Path dir) throws Exception {
+        try (DatasetSplit data = SpaceNetTest.blobs(240, 60, 1)) {
+            int[] stops = {EPOCHS + 1, TASKS * EPOCHS + 1, 2 * TASKS * EPOCHS + 1}; // in SpaceNet's, fine-tuning's and joint training's second task or epoch
+            for (int m = 0; m < 3; m++) {
+                Path run = dir.resolve("stopped-" + stops[m]);
+                stopAfter(stops[m], data, run, true);
+                edit(run.resolve(SpaceNetRun.CHECKPOINT), "training", t -> t.put("seconds", 1000.0));
+                long t0 = System.nanoTime();
+                SpaceNetRun.Result r = SpaceNetRun.resume(run, data, 1, null);
+                double elapsed = (System.nanoTime() - t0) / 1e9;
+                assertThat(r.methods().get(m).seconds()).as(r.methods().get(m).name()).isGreaterThan(1000).isLessThanOrEqualTo(1000 + elapsed);
+                for (SpaceNetRun.Method later : r.methods().subList(m + 1, 3)) assertThat(later.seconds()).as(later.name()).isPositive().isLessThanOrEqualTo(elapsed);
+            }
+        }
+    }
+
     private static SpaceNetRun.Result resumedResult(Path run, DatasetSplit data, int toTrain) throws IOException {
         int[] trained = {0};
         SpaceNetRun.Result r = SpaceNetRun.resume(run, data, 2, new TrainingProgress() {
