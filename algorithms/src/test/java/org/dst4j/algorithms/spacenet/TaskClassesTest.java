@@ -129,6 +129,45 @@ class TaskClassesTest {
         }
     }
 
+    // metrics.json holds each method's figures as the run returned them (a task not learned yet as null), and each task's
+    // connections and reserved neurons by layer as its statistics count them.
+    @Test
+    void metricsJsonHoldsEachMethodsAndTasksFiguresAsTheRunReturnedThem(@TempDir Path dir) throws Exception {
+        SpaceNetRun.Result r;
+        try (DatasetSplit data = unevenBlobs(1.5f)) {
+            r = SpaceNetRun.run(config().withTaskClasses(new int[][] {{5}, {3, 0}, {1, 2, 4}}), data, true, true, dir, null);
+        }
+        Map<String, Object> m = Json.parseObject(Files.readString(dir.resolve(SpaceNetRun.METRICS)));
+        assertThat(m.get("sizes")).isEqualTo(List.of(12L, 24L, 24L, 6L));
+        List<?> methods = (List<?>) m.get("methods");
+        assertThat(methods).hasSize(3);
+        for (int i = 0; i < 3; i++) {
+            SpaceNetRun.Method x = r.methods().get(i);
+            Map<?, ?> e = (Map<?, ?>) methods.get(i);
+            assertThat(e.get("method")).isEqualTo(x.name());
+            double[][] a = x.accuracy();
+            List<Object> rows = new ArrayList<>();
+            for (double[] row : a) rows.add(Arrays.stream(row).mapToObj(v -> Double.isNaN(v) ? null : (Object) v).toList());
+            assertThat(e.get("accuracy_matrix")).as(x.name()).isEqualTo(rows);
+            assertThat(e.get("average_accuracy")).as(x.name()).isEqualTo(x.averageAccuracy());
+            assertThat(e.get("average_forgetting")).as(x.name()).isEqualTo(x.averageForgetting());
+            assertThat(e.get("connections")).as(x.name()).isEqualTo(x.connections());
+            assertThat(e.get("seconds")).as(x.name()).isEqualTo(x.seconds());
+        }
+        assertThat(r.methods().stream().map(SpaceNetRun.Method::name)).containsExactly("SpaceNet", "fine-tuning", "joint training (upper bound)");
+        // fine-tuning forgets: its forgetting is no placeholder 0
+        assertThat(r.methods().get(1).averageForgetting()).isPositive();
+        List<?> tasks = (List<?>) m.get("tasks");
+        assertThat(tasks).hasSize(3);
+        for (int t = 0; t < 3; t++) {
+            Map<?, ?> e = (Map<?, ?>) tasks.get(t);
+            SpaceNet.TaskStats st = r.tasks().get(t);
+            assertThat(e.get("connections_by_layer")).isEqualTo(Arrays.stream(st.connections()).boxed().toList());
+            assertThat(e.get("reserved_neurons_by_layer")).isEqualTo(Arrays.stream(st.reservedNeurons()).mapToObj(n -> (long) n).toList());
+            assertThat(st.reservedNeurons()).containsExactly(0, 4, 4, 0);
+        }
+    }
+
     private static org.dst4j.nn.plot.Heatmap chart(SpaceNetRun.Result r) {
         return new org.dst4j.nn.plot.Heatmap("Class-incremental accuracy (%) on task i after learning task j", "task", "after task j")
                 .add("SpaceNet", r.methods().get(0).accuracy()).add("fine-tuning", r.methods().get(1).accuracy());
