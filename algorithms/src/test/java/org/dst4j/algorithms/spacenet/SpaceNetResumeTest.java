@@ -177,6 +177,22 @@ class SpaceNetResumeTest {
         }
     }
 
+    // A kill in the middle of a write leaves its temporary ("." + the file's name + "." + digits + ".tmp") beside the run's
+    // files: the resume removes the run's, and leaves a file of the same pattern that is not one of the run's.
+    @Test
+    void aResumeRemovesTheTemporariesAKillLeftOfTheRunsFilesOnly(@TempDir Path dir) throws Exception {
+        try (DatasetSplit data = SpaceNetTest.blobs(240, 60, 2)) {
+            Path run = dir.resolve("run");
+            stopAfter(EPOCHS + 1, data, run, false);
+            List<Path> cut = new ArrayList<>();
+            for (String f : List.of(SpaceNetRun.CHECKPOINT, SpaceNetRun.MODEL, SpaceNetRun.METRICS)) cut.add(Files.writeString(run.resolve("." + f + ".4711.tmp"), "cut short"));
+            Path users = Files.writeString(run.resolve(".notes.txt.1.tmp"), "not the run's");
+            assertThat(resumeCounting(run, data)).isEqualTo(TASKS * EPOCHS - EPOCHS - 1);
+            assertThat(cut).allSatisfy(p -> assertThat(p).doesNotExist());
+            assertThat(users).hasContent("not the run's");
+        }
+    }
+
     @Test
     void aCheckpointForOtherDataAnotherRunOrEditedIsRefusedByName(@TempDir Path dir) throws Exception {
         try (DatasetSplit data = SpaceNetTest.blobs(240, 60, 1); DatasetSplit other = SpaceNetTest.blobs(240, 60, 2)) {
