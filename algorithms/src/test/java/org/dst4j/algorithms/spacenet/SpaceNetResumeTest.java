@@ -279,6 +279,48 @@ class SpaceNetResumeTest {
         }
     }
 
+    // The run's record in the checkpoint's header, edited out of what a run can have saved, is refused naming the field, before
+    // anything trains; restored, the run resumes. The checkpoint is fine-tuning's after its first epoch (task 0, 1 epoch done).
+    @Test
+    void aCheckpointsRunRecordOutOfRangeIsRefusedNamingTheField(@TempDir Path dir) throws Exception {
+        try (DatasetSplit data = SpaceNetTest.blobs(240, 60, 1)) {
+            Path run = dir.resolve("run"), file = run.resolve(SpaceNetRun.CHECKPOINT);
+            stopAfter(TASKS * EPOCHS + 1, data, run, true);
+            Map<String, Object> saved = edit(file, "training", t -> { });
+            assertThat(saved).containsEntry("phase", "fine-tuning").containsEntry("task", 0L).containsEntry("epochs_done", 1L);
+            long records = TASKS * EPOCHS + 1;
+            Map<Map<String, Object>, String> refused = new LinkedHashMap<>();
+            refused.put(Map.of("phase", "finetune"), "field 'phase': expected spacenet, fine-tuning or joint, got \"finetune\"");
+            refused.put(Map.of("baselines", false), "field 'phase': fine-tuning in a run without baselines");
+            refused.put(Map.of("step", -1L), "field 'step': expected a count >= 0, got -1");
+            refused.put(Map.of("seconds", -1.0), "field 'seconds': expected a time >= 0, got -1.0");
+            refused.put(Map.of("task", (long) TASKS), "field 'task': 3 is not in [0, 2]");
+            refused.put(Map.of("task", -1L), "field 'task': -1 is not in [0, 2]");
+            refused.put(Map.of("epochs_done", 0L, "records", records - 1), "field 'epochs_done': 0 is not in [1, 3]");
+            refused.put(Map.of("epochs_done", (long) EPOCHS + 1, "records", records + EPOCHS), "field 'epochs_done': 4 is not in [1, 3]");
+            // SpaceNet's first task has a checkpoint only after its first epoch; between tasks, none with epochs done
+            refused.put(Map.of("phase", "spacenet", "epochs_done", 0L, "records", 0L), "field 'epochs_done': 0 is not in [1, 3]");
+            refused.put(Map.of("phase", "spacenet", "task", (long) TASKS, "epochs_done", 1L, "records", records), "field 'epochs_done': 1 is not in [0, 0]");
+            refused.put(Map.of("phase", "spacenet", "task", (long) TASKS + 1, "epochs_done", 0L, "records", records + 2), "field 'task': 4 is not in [0, 3]");
+            refused.put(Map.of("phase", "joint", "epochs_done", (long) TASKS * EPOCHS + 1, "records", records + 2 * TASKS * EPOCHS),
+                    "field 'epochs_done': 10 is not in [1, 9]");
+            refused.put(Map.of("records", records + 1), "field 'records': " + (records + 1) + ", but phase, task and epochs_done make " + records);
+            refused.put(Map.of("methods", List.of()), "field 'methods': 0 finished in phase fine-tuning, expected 1");
+            refused.put(Map.of("tasks", ((List<?>) saved.get("tasks")).subList(0, 2)), "field 'tasks': 2 tasks' statistics, expected 3");
+            refused.put(Map.of("accuracy_matrix", ((List<?>) saved.get("accuracy_matrix")).subList(0, 2)), "field 'accuracy_matrix': expected 3 rows");
+            refused.put(Map.of("accuracy_matrix", List.of(List.of(0.5), List.of(), List.of())), "field 'accuracy_matrix'[0]: expected 3 numbers");
+            List<Object> text = new ArrayList<>(List.of("0.5", 0.5, 0.5));
+            refused.put(Map.of("task_incremental_accuracy_matrix", List.of(text, text, text)), "field 'task_incremental_accuracy_matrix'[0][0]: expected a number or null");
+            for (Map.Entry<Map<String, Object>, String> e : refused.entrySet()) {
+                edit(file, "training", t -> t.putAll(e.getKey()));
+                assertThatThrownBy(() -> SpaceNetRun.resume(run, data, 1, null)).as("%s", e.getKey()).isInstanceOf(IOException.class)
+                        .hasMessage(file + " is not a SpaceNet training checkpoint (" + e.getValue() + ")");
+                edit(file, "training", t -> t.putAll(saved));
+            }
+            assertThat(resumeCounting(run, data)).isEqualTo(ALL - records);
+        }
+    }
+
     // The command line: --resume with the run's data options continues it; options that would describe another run are refused.
     @Test
     void theCommandLineResumesARunAndRefusesOptionsItWouldIgnore(@TempDir Path dir) throws Exception {
