@@ -321,6 +321,27 @@ class SpaceNetResumeTest {
         }
     }
 
+    // A baseline whose loss diverges names itself, and fine-tuning its task, as SpaceNet does (here a resume with the checkpoint's
+    // learning rate edited to 1e6 makes it diverge).
+    @Test
+    void aDivergedBaselineNamesItselfAndItsTask(@TempDir Path dir) throws Exception {
+        try (DatasetSplit data = SpaceNetTest.blobs(240, 60, 1)) {
+            Map<Integer, String> stops = Map.of(TASKS * EPOCHS + EPOCHS + 1, "fine-tuning baseline, task 2 of 3: training diverged at epoch ",
+                    2 * TASKS * EPOCHS + 1, "joint-training baseline: training diverged at epoch ");
+            for (Map.Entry<Integer, String> e : stops.entrySet()) {
+                Path run = dir.resolve("stopped-" + e.getKey());
+                stopAfter(e.getKey(), data, run, true);
+                edit(run.resolve(SpaceNetRun.CHECKPOINT), "training", t -> {
+                    @SuppressWarnings("unchecked") Map<String, Object> cfg = new LinkedHashMap<>((Map<String, Object>) t.get("config"));
+                    cfg.put("lr", 1e6);
+                    t.put("config", cfg);
+                });
+                assertThatThrownBy(() -> SpaceNetRun.resume(run, data, 1, null)).isInstanceOf(org.dst4j.nn.train.Trainer.DivergedException.class)
+                        .hasMessageStartingWith(e.getValue());
+            }
+        }
+    }
+
     // The command line: --resume with the run's data options continues it; options that would describe another run are refused.
     @Test
     void theCommandLineResumesARunAndRefusesOptionsItWouldIgnore(@TempDir Path dir) throws Exception {
