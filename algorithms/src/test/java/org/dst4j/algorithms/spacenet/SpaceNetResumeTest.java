@@ -342,6 +342,23 @@ class SpaceNetResumeTest {
         }
     }
 
+    // A baseline resumed over a model.dst4j that is not SpaceNet's network of the run (another run's, of other sizes) is refused
+    // by name, and the network read from it is freed.
+    @Test
+    void aBaselineResumedOverAnotherRunsModelRefusesItAndFreesWhatItRead(@TempDir Path dir) throws Exception {
+        try (DatasetSplit data = SpaceNetTest.blobs(240, 60, 1)) {
+            Path run = dir.resolve("run"), other = dir.resolve("other");
+            stopAfter(TASKS * EPOCHS + 1, data, run, true);
+            SpaceNetRun.run(new SpaceNetConfig(TASKS, new int[] {16, 16}, new int[] {60, 40, 16}, 8, 4, 0.2, 1, 16, 0.05f, 0.9f, 1e-4f, 7, 1), data, true, false, other, null);
+            Files.copy(other.resolve(SpaceNetRun.MODEL), run.resolve(SpaceNetRun.MODEL), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            long held = OffHeap.bytesInUse();
+            assertThatThrownBy(() -> SpaceNetRun.resume(run, data, 1, null)).isInstanceOf(IOException.class)
+                    .hasMessageStartingWith(run.resolve(SpaceNetRun.MODEL) + " holds layers [20, 16, 16, 6] with ")
+                    .hasMessageContaining("but SpaceNet's network in this run has [20, 24, 24, 6] with ").hasMessageEndingWith(" (file replaced?)");
+            assertThat(OffHeap.bytesInUse()).as("off-heap bytes held after the refusal").isEqualTo(held);
+        }
+    }
+
     // The command line: --resume with the run's data options continues it; options that would describe another run are refused.
     @Test
     void theCommandLineResumesARunAndRefusesOptionsItWouldIgnore(@TempDir Path dir) throws Exception {
