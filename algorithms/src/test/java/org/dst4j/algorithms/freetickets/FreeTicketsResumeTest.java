@@ -352,6 +352,24 @@ class FreeTicketsResumeTest {
         }
     }
 
+    // A checkpoint whose network is not the one its settings build on this data (the header's hidden sizes edited, before any
+    // member file was written): refused naming the file, and the network read from it is freed.
+    @Test
+    void aCheckpointWhoseNetworkIsNotTheOneItsSettingsBuildIsRefusedAndFreed(@TempDir Path dir) throws Exception {
+        try (DatasetSplit data = data()) {
+            for (Variant v : Variant.values()) {
+                Path run = dir.resolve(v.label());
+                stopped(config(v, 0, 1), data, run, stopAfter(1));
+                Path file = run.resolve(FreeTickets.CHECKPOINT);
+                editTraining(file, t -> put(t, "config", put(Json.getObject(t, "config"), "hidden", List.of(16, 13))));
+                long held = org.dst4j.runtime.memory.OffHeap.bytesInUse();
+                assertThatThrownBy(() -> FreeTickets.resume(run, data, 1, null)).as("%s", v).isInstanceOf(IOException.class)
+                        .hasMessageStartingWith(file + " holds the network ").hasMessageContaining("13").hasMessageEndingWith("(file edited?)");
+                assertThat(org.dst4j.runtime.memory.OffHeap.bytesInUse()).as("%s: off-heap bytes after the refused resume", v).isEqualTo(held);
+            }
+        }
+    }
+
     private static Map<String, Object> put(Map<String, Object> m, String key, Object value) {
         Map<String, Object> c = new LinkedHashMap<>(m);
         c.put(key, value);
