@@ -18,7 +18,9 @@ import org.dst4j.algorithms.cli.Main;
 import org.dst4j.algorithms.freetickets.FreeTicketsConfig.Variant;
 import org.dst4j.nn.data.DataOptions;
 import org.dst4j.nn.data.DataSources;
+import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.DatasetSplit;
+import org.dst4j.nn.data.Standardizer;
 import org.dst4j.nn.ensemble.EnsembleMetrics;
 import org.dst4j.nn.io.Json;
 import org.dst4j.nn.layer.SparseLinear;
@@ -293,6 +295,38 @@ class FreeTicketsTest {
                 List<Long> logged = Files.readAllLines(dir.resolve(v.label()).resolve(FreeTickets.LOG)).stream()
                         .map(l -> Json.getLong(Json.parseObject(l), "member")).toList();
                 assertThat(logged).as("%s", v).isEqualTo(v == Variant.DST ? List.of(1L, 1L, 2L, 2L) : List.of(0L, 0L, 0L));
+            }
+        }
+    }
+
+    // Each saved model carries the standardizer fitted on the samples its network trained on: with a validation split those
+    // its split seed left in (the held-out ones stay unseen), without one the whole training set; without standardization none.
+    @Test
+    void eachMemberCarriesTheStandardizerOfTheSamplesItTrainedOnOrNone(@TempDir Path dir) throws Exception {
+        try (DatasetSplit data = tiny()) {
+            Standardizer whole = Standardizer.fit(data.train());
+            for (Variant v : Variant.values()) {
+                for (double split : new double[] {0, 0.25}) {
+                    FreeTicketsConfig cfg = new FreeTicketsConfig(v, 2, new int[] {10, 6}, 0.5, 1, 1, 1, 32, 0.05f, 0.9f, 1e-5f, 0f, "relu",
+                            0.3, 0.8, 1, "random", 5, 1, "constant", split, v == Variant.DST ? "own" : "shared");
+                    Path run = dir.resolve(v.label() + "-" + split);
+                    FreeTickets.Result r = FreeTickets.run(cfg, data, true, run, new TrainingProgress() {});
+                    FreeTickets.Result plain = FreeTickets.run(cfg, data, false, run.resolveSibling(run.getFileName() + "-plain"), new TrainingProgress() {});
+                    for (int i = 0; i < 2; i++) {
+                        Standardizer expected = whole;
+                        if (split > 0) {
+                            try (Dataset fit = data.train().subset(FreeTickets.holdOut(96, split, cfg.splitSeed(i))[0])) {
+                                expected = Standardizer.fit(fit);
+                            }
+                            assertThat(expected).isNotEqualTo(whole);
+                        }
+                        try (SparseClassifier c = SparseClassifier.load(r.memberFiles().get(i), 1);
+                             SparseClassifier p = SparseClassifier.load(plain.memberFiles().get(i), 1)) {
+                            assertThat(c.standardizer()).as("%s, split %s, member %d", v, split, i + 1).isEqualTo(expected);
+                            assertThat(p.standardizer()).as("%s, split %s, member %d, not standardized", v, split, i + 1).isNull();
+                        }
+                    }
+                }
             }
         }
     }
