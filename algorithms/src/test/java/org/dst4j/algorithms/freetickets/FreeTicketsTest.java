@@ -417,6 +417,25 @@ class FreeTicketsTest {
         assertThat(cosine.fraction(0, 16)).isGreaterThan(0.49);
     }
 
+    // The large prune-and-regrow ends every refinement phase but the last whatever the regular update's interval: here the
+    // regular one comes every 2 epochs (after epochs 1, 3, 5, ...; 0-based) while the phases (3 exploration epochs, then 3 of 4)
+    // end after epochs 6 and 10; with a regular prune rate of 0 the large ones are the only updates.
+    @Test
+    void edstPrunesLargelyAtEveryPhaseEndEvenWhereTheRegularUpdateDoesNotCome() {
+        FreeTickets.EdstSchedule everyTwo = new FreeTickets.EdstSchedule(org.dst4j.nn.evolution.EvolutionSchedule.constant(0.5, 2), 0.8, 3, 4, 3);
+        FreeTickets.EdstSchedule noRegular = new FreeTickets.EdstSchedule(org.dst4j.nn.evolution.EvolutionSchedule.constant(0, 1), 0.8, 3, 4, 3);
+        List<Integer> updated = new ArrayList<>(), largeOnly = new ArrayList<>();
+        for (int e = 0; e < 15; e++) {
+            if (everyTwo.afterEpoch(e, 15)) updated.add(e);
+            if (noRegular.afterEpoch(e, 15)) largeOnly.add(e);
+        }
+        assertThat(updated).containsExactly(1, 3, 5, 6, 7, 9, 10, 11, 13);
+        assertThat(largeOnly).containsExactly(6, 10);
+        assertThat(everyTwo.fraction(6, 15)).isEqualTo(0.8);
+        assertThat(everyTwo.fraction(7, 15)).isEqualTo(0.5);
+        assertThat(noRegular.fraction(10, 15)).isEqualTo(0.8);
+    }
+
     @Test
     void withAValidationSplitEachMemberIsItsBestEpochOnItsHeldOutSamples(@TempDir Path dir) throws Exception {
         try (DatasetSplit data = small()) {
