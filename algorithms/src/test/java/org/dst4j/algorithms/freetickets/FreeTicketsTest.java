@@ -502,6 +502,10 @@ class FreeTicketsTest {
                 @SuppressWarnings("unchecked") Map<String, Object> ticket = (Map<String, Object>) members.get(t);
                 // Phase t covers epochs 2 + 3t + 1 .. 2 + 3t + 3 (1-based); exploration epochs are never kept.
                 assertThat(((Number) ticket.get("selected_epoch")).intValue()).as("ticket %d", t + 1).isBetween(3 + 3 * t, 5 + 3 * t);
+                // The kept file, written by whichever epoch of the phase was best, names its ticket.
+                try (SparseClassifier c = SparseClassifier.load(r.memberFiles().get(t), 1)) {
+                    assertThat(Json.getLong(Json.getObject(c.header(), "provenance"), "member")).as("ticket %d", t + 1).isEqualTo(t + 1);
+                }
             }
             assertThat(r.topologyDistance()[0][1][0]).isGreaterThan(0.3);
         }
