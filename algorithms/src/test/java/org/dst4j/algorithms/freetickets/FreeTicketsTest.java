@@ -331,6 +331,22 @@ class FreeTicketsTest {
         }
     }
 
+    // The public trainDst with no progress (null) trains and logs each epoch, reporting nothing, as documented.
+    @Test
+    void trainDstWithoutProgressTrainsAndLogsEveryEpoch(@TempDir Path dir) throws Exception {
+        FreeTicketsConfig cfg = tinyConfig(Variant.DST, 1);
+        org.dst4j.nn.network.MlpConfig shape = new org.dst4j.nn.network.MlpConfig(org.dst4j.nn.network.MlpConfig.sizes(12, cfg.hidden(), 4),
+                cfg.activation(), 0.6f, org.dst4j.nn.layer.Activation.linear(), cfg.dropout(), new org.dst4j.nn.init.Density.Erk(cfg.density()),
+                new org.dst4j.nn.init.WeightInit.HeUniform());
+        try (DatasetSplit data = tiny(); org.dst4j.runtime.parallel.WorkerPool pool = new org.dst4j.runtime.parallel.WorkerPool(1);
+             org.dst4j.nn.io.MetricsLog log = org.dst4j.nn.io.MetricsLog.create(dir.resolve("log.jsonl"));
+             org.dst4j.nn.network.SparseMlp net = org.dst4j.nn.network.SparseMlp.create(shape, new org.dst4j.runtime.random.RngStreams(1).stream("init"), 1)) {
+            FreeTickets.trainDst(net, cfg, 5, data, null, new org.dst4j.runtime.kernel.ParallelKernels(org.dst4j.runtime.kernel.KernelProvider.get(), pool),
+                    log, null, "alone", 1);
+        }
+        assertThat(Files.readAllLines(dir.resolve("log.jsonl"))).extracting(l -> Json.getInt(Json.parseObject(l), "epoch")).containsExactly(1, 2, 3);
+    }
+
     @Test
     void thePruneScheduleIsConstantOrCosineAsConfigured() {
         FreeTicketsConfig constant = new FreeTicketsConfig(Variant.DST, 1, new int[] {10}, 0.5, 10, 1, 1, 32, 0.05f, 0.9f, 1e-5f, 0f, "relu",
