@@ -352,6 +352,24 @@ class FreeTicketsResumeTest {
         }
     }
 
+    // Random regrowth draws from the run's evolution stream (gradient regrowth, as in the tests above, draws nothing from it):
+    // the checkpoint carries where that stream stood, so a run stopped part-way ends as the whole run (DST: in member 2).
+    @Test
+    void withRandomRegrowthAStoppedRunResumedEndsAsTheWholeRun(@TempDir Path dir) throws Exception {
+        try (DatasetSplit data = data()) {
+            for (Variant v : Variant.values()) {
+                FreeTicketsConfig cfg = new FreeTicketsConfig(v, 2, new int[] {16, 12}, 0.5, 3, 2, 2, 32, 0.05f, 0.9f, 1e-5f, 0.1f, "relu",
+                        0.3, 0.8, 1, "random", 5, 1, "constant", 0, "shared");
+                Path whole = dir.resolve(v.label() + "-whole"), run = dir.resolve(v.label() + "-stopped");
+                FreeTickets.Result r = FreeTickets.run(cfg, data, true, whole, null);
+                assertThat(stopped(cfg, data, run, stopAfter(4))).isInstanceOf(CancellationException.class);
+                FreeTickets.Result resumed = FreeTickets.resume(run, data, 1, null);
+                assertSameRun(whole, run);
+                assertThat(resumed.test()).as("%s", v).isEqualTo(r.test());
+            }
+        }
+    }
+
     // A checkpoint whose network is not the one its settings build on this data (the header's hidden sizes edited, before any
     // member file was written): refused naming the file, and the network read from it is freed.
     @Test
