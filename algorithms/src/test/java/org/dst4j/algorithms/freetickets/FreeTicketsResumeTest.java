@@ -370,6 +370,22 @@ class FreeTicketsResumeTest {
         }
     }
 
+    // A member file put in the place of the last member's, from a run with the same seed and data but other settings (another
+    // learning rate): the run's own was written by the held-out selection before the stop, which a later epoch may not beat.
+    @Test
+    void theLastMembersFileFromARunOfOtherSettingsIsRefused(@TempDir Path dir) throws Exception {
+        try (DatasetSplit data = data()) {
+            Path run = dir.resolve("run"), other = dir.resolve("other");
+            stopped(config(Variant.DST, 0.1, 1), data, run, stopAfter(4)); // in member 2: its first epoch kept
+            FreeTickets.run(config(Variant.DST, 0.1, 1).withLearningRate(0.04f), data, true, other, null);
+            Path member = run.resolve("member-2.dst4j");
+            assertThat(member).isRegularFile();
+            Files.copy(other.resolve("member-2.dst4j"), member, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            assertThatThrownBy(() -> FreeTickets.resume(run, data, 1, null)).isInstanceOf(IOException.class)
+                    .hasMessageStartingWith(member + ": not member 2 of the run in " + run);
+        }
+    }
+
     // A checkpoint whose network is not the one its settings build on this data (the header's hidden sizes edited, before any
     // member file was written): refused naming the file, and the network read from it is freed.
     @Test
