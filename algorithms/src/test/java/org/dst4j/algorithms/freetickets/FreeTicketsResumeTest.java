@@ -345,6 +345,11 @@ class FreeTicketsResumeTest {
                         .hasMessageContaining(file.toString()).hasMessageContaining("not a FreeTickets training checkpoint").hasMessageContaining(edit.getKey());
                 Files.write(file, original);
             }
+            // A checkpoint that says it was not standardized while it holds a standardizer.
+            editTraining(file, t -> put(t, "standardize", false));
+            assertThatThrownBy(() -> FreeTickets.resume(run, data, 1, null)).isInstanceOf(IOException.class)
+                    .hasMessage(file + ": the checkpoint's 'standardize' is false, but the file holds a standardizer (file edited?)");
+            Files.write(file, original);
             FreeTickets.resume(run, data, 1, null);
             Path whole = dir.resolve("whole");
             FreeTickets.run(config(Variant.DST, 0.1, 1), data, true, whole, null);
