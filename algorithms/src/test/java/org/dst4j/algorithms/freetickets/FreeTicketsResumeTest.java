@@ -391,6 +391,19 @@ class FreeTicketsResumeTest {
         }
     }
 
+    // A member file whose recorded settings are not FreeTickets settings at all (its variant edited) is not the run's either.
+    @Test
+    void aFinishedMemberWhoseSettingsCannotBeReadIsRefused(@TempDir Path dir) throws Exception {
+        try (DatasetSplit data = data()) {
+            Path run = dir.resolve("run");
+            stopped(config(Variant.DST, 0.1, 1), data, run, stopAfter(4)); // in member 2
+            Path member = run.resolve("member-1.dst4j");
+            editTraining(member, t -> put(t, "config", put(Json.getObject(t, "config"), "variant", "set")));
+            assertThatThrownBy(() -> FreeTickets.resume(run, data, 1, null)).isInstanceOf(IOException.class)
+                    .hasMessageStartingWith(member + ": not member 1 of the run in " + run);
+        }
+    }
+
     // A checkpoint whose network is not the one its settings build on this data (the header's hidden sizes edited, before any
     // member file was written): refused naming the file, and the network read from it is freed.
     @Test
