@@ -404,6 +404,14 @@ class FreeTicketsResumeTest {
         }
     }
 
+    @Test
+    void aResumableCountsNoEpochsOrMore() {
+        FreeTicketsConfig cfg = config(Variant.EDST, 0, 1);
+        assertThat(new FreeTickets.Resumable(cfg, 0).epochsDone()).isZero();
+        assertThatThrownBy(() -> new FreeTickets.Resumable(cfg, -1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("epochsDone must be >= 0, got -1");
+    }
+
     // A checkpoint whose network is not the one its settings build on this data (the header's hidden sizes edited, before any
     // member file was written): refused naming the file, and the network read from it is freed.
     @Test
