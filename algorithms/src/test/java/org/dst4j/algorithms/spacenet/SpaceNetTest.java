@@ -24,6 +24,7 @@ import org.dst4j.nn.train.EpochMetrics;
 import org.dst4j.nn.train.Trainer;
 import org.dst4j.runtime.kernel.KernelProvider;
 import org.dst4j.runtime.kernel.ParallelKernels;
+import org.dst4j.runtime.memory.OffHeap;
 import org.dst4j.runtime.parallel.WorkerPool;
 import org.dst4j.runtime.random.RandomStream;
 import org.dst4j.runtime.sparse.CsrMatrix;
@@ -342,24 +343,31 @@ class SpaceNetTest {
     // allocated are freed, at every point the allocation can stop.
     @Test
     void aLearnerThatRunsOutOfMemoryWhileAllocatingFreesWhatItTook() {
-        long limit = org.dst4j.runtime.memory.OffHeap.limit(), before = org.dst4j.runtime.memory.OffHeap.bytesInUse();
+        long before = OffHeap.bytesInUse();
+        assertThat(refusalsUntilItFits(() -> new SpaceNet(small(1), FEATURES, CLASSES).close()))
+                .as("allocations refused before the learner fitted").isGreaterThan(3);
+        assertThat(OffHeap.bytesInUse()).isEqualTo(before);
+    }
+
+    // Steps the off-heap limit up from the bytes in use, 16 at a time, until `allocate` fits; after each refusal the bytes
+    // in use must be back where they were. Returns the number of refusals.
+    private static int refusalsUntilItFits(Runnable allocate) {
+        long limit = OffHeap.limit(), before = OffHeap.bytesInUse();
         int refused = 0;
         try {
             for (long allowed = 16; ; allowed += 16) {
-                org.dst4j.runtime.memory.OffHeap.setLimit(before + allowed);
+                OffHeap.setLimit(before + allowed);
                 try {
-                    new SpaceNet(small(1), FEATURES, CLASSES).close();
-                    break;
-                } catch (org.dst4j.runtime.memory.OffHeap.LimitReached e) {
+                    allocate.run();
+                    return refused;
+                } catch (OffHeap.LimitReached e) {
                     refused++;
-                    assertThat(org.dst4j.runtime.memory.OffHeap.bytesInUse()).as("refused with %d bytes allowed", allowed).isEqualTo(before);
+                    assertThat(OffHeap.bytesInUse()).as("refused with %d bytes allowed", allowed).isEqualTo(before);
                 }
             }
         } finally {
-            org.dst4j.runtime.memory.OffHeap.setLimit(limit);
+            OffHeap.setLimit(limit);
         }
-        assertThat(refused).as("allocations refused before the learner fitted").isGreaterThan(3);
-        assertThat(org.dst4j.runtime.memory.OffHeap.bytesInUse()).isEqualTo(before);
     }
 
     // The baselines' fresh network on SpaceNet's topology, out of memory part-way through its layers: those made are freed.
@@ -370,23 +378,8 @@ class SpaceNetTest {
              WorkerPool pool = new WorkerPool(1); SpaceNet sn = new SpaceNet(cfg, FEATURES, CLASSES)) {
             ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
             for (int t = 0; t < 3; t++) sn.learn(stream.get(t), null, pk, null, QUIET);
-            long limit = org.dst4j.runtime.memory.OffHeap.limit(), before = org.dst4j.runtime.memory.OffHeap.bytesInUse();
-            int refused = 0;
-            try {
-                for (long allowed = 16; ; allowed += 16) {
-                    org.dst4j.runtime.memory.OffHeap.setLimit(before + allowed);
-                    try {
-                        SpaceNetRun.sameTopology(sn.network(), 3).close();
-                        break;
-                    } catch (org.dst4j.runtime.memory.OffHeap.LimitReached e) {
-                        refused++;
-                        assertThat(org.dst4j.runtime.memory.OffHeap.bytesInUse()).as("refused with %d bytes allowed", allowed).isEqualTo(before);
-                    }
-                }
-            } finally {
-                org.dst4j.runtime.memory.OffHeap.setLimit(limit);
-            }
-            assertThat(refused).as("allocations refused before the network fitted").isGreaterThan(3);
+            assertThat(refusalsUntilItFits(() -> SpaceNetRun.sameTopology(sn.network(), 3).close()))
+                    .as("allocations refused before the network fitted").isGreaterThan(3);
         }
     }
 
@@ -914,10 +907,10 @@ class SpaceNetTest {
         List<org.dst4j.nn.io.CheckpointFile.Tensor> without = c.tensors().stream().filter(t -> !t.name().equals("layer.2.side.parked")).toList();
         assertThat(without).hasSize(c.tensors().size() - 1);
         org.dst4j.nn.io.CheckpointFile.write(edited, c.header(), without);
-        long held = org.dst4j.runtime.memory.OffHeap.bytesInUse();
+        long held = OffHeap.bytesInUse();
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1)).isInstanceOf(java.io.IOException.class)
                 .hasMessage(edited + " is not a saved SpaceNet learner (layer 2 has no 'parked' array)");
-        assertThat(org.dst4j.runtime.memory.OffHeap.bytesInUse()).as("off-heap bytes after the refused load: the network it read is freed").isEqualTo(held);
+        assertThat(OffHeap.bytesInUse()).as("off-heap bytes after the refused load: the network it read is freed").isEqualTo(held);
         SpaceNet.load(file, 1).learner().close();
     }
 
@@ -957,10 +950,10 @@ class SpaceNetTest {
             if (e.refused() == null) {
                 SpaceNet.load(edited, 1).learner().close();
             } else {
-                long held = org.dst4j.runtime.memory.OffHeap.bytesInUse();
+                long held = OffHeap.bytesInUse();
                 org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1)).as("%s", e).isInstanceOf(java.io.IOException.class)
                         .hasMessage(edited + " is not a saved SpaceNet learner (" + e.refused() + ")");
-                assertThat(org.dst4j.runtime.memory.OffHeap.bytesInUse()).as("off-heap bytes after the refused load: the network it read is freed").isEqualTo(held);
+                assertThat(OffHeap.bytesInUse()).as("off-heap bytes after the refused load: the network it read is freed").isEqualTo(held);
             }
         }
     }
@@ -1018,10 +1011,10 @@ class SpaceNetTest {
         assertThat(in).containsOnlyKeys("task", "classes");
         Path edited = dir.resolve("edited.dst4j");
         org.dst4j.nn.io.CheckpointFile.write(edited, header, tensors);
-        long held = org.dst4j.runtime.memory.OffHeap.bytesInUse();
+        long held = OffHeap.bytesInUse();
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(java.io.IOException.class)
                 .hasMessage(edited + " is not a saved SpaceNet learner (tensor 'spacenet.in_task.selected.1': neuron 24 of 24)");
-        assertThat(org.dst4j.runtime.memory.OffHeap.bytesInUse()).as("off-heap bytes after the refused load: the learner it made is freed").isEqualTo(held);
+        assertThat(OffHeap.bytesInUse()).as("off-heap bytes after the refused load: the learner it made is freed").isEqualTo(held);
         // a dropped position one past its layer (20 x 24), a position waiting for its importance in the output layer, which
         // keeps its connections (it would index past the layers), and an output layer without its parked values
         assertThat(tensors.stream().filter(t -> t.name().equals("spacenet.in_task.dropped_at.0")).findFirst().orElseThrow().elements()).isPositive();
@@ -1045,7 +1038,7 @@ class SpaceNetTest {
         org.dst4j.nn.io.CheckpointFile.write(edited, whole.header(), extra);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(java.io.IOException.class)
                 .hasMessage(edited + " is not a saved SpaceNet learner (tensor 'spacenet.in_task.dropped_at_importance.2' has 1 values, not 0)");
-        assertThat(org.dst4j.runtime.memory.OffHeap.bytesInUse()).as("off-heap bytes after the refused loads").isEqualTo(held);
+        assertThat(OffHeap.bytesInUse()).as("off-heap bytes after the refused loads").isEqualTo(held);
         // the first position of a layer (row 0, column 0) is one, in the dropped positions and in those waiting for their importance
         Copied origin = Copied.of(first, "spacenet.in_task.pending_restore", b -> b.putLong(0, 0).putLong(8, 0));
         org.dst4j.nn.io.CheckpointFile.write(edited, origin.header(), origin.tensors());
