@@ -314,17 +314,13 @@ public final class SpaceNet implements AutoCloseable {
         try {
             for (int l = 0; l + 1 < sizes.length; l++) {
                 CsrMatrix w = CsrMatrix.fromCoo(sizes[l + 1], sizes[l], new int[0], new int[0], new float[0]);
-                try {
-                    w.addSide(OWNER, JAVA_INT);
-                    w.addSide(FROZEN, JAVA_BYTE);
-                    w.addSide(IMPORTANCE, JAVA_FLOAT);
-                    w.addSide(GRAD, JAVA_FLOAT);
-                    if (l + 2 == sizes.length) w.addSide(PARKED, JAVA_FLOAT);
-                } catch (RuntimeException | Error e) { // out of memory for a side array: no layer holds w yet (SparseLinear closes it itself)
-                    org.dst4j.runtime.resource.Closing.after(e, w::close);
-                    throw e;
-                }
+                // the layer first: it owns the weights from here, so the catch below frees them if a side array does not fit
                 layers.add(new SparseLinear(w, l + 2 == sizes.length ? Activation.linear() : Activation.relu()));
+                w.addSide(OWNER, JAVA_INT);
+                w.addSide(FROZEN, JAVA_BYTE);
+                w.addSide(IMPORTANCE, JAVA_FLOAT);
+                w.addSide(GRAD, JAVA_FLOAT);
+                if (l + 2 == sizes.length) w.addSide(PARKED, JAVA_FLOAT);
             }
             MlpConfig mlp = new MlpConfig(sizes, "relu", 0.6f, Activation.linear(), 0f, new Density.Uniform(0), new WeightInit.XavierUniform());
             return SparseMlp.of(mlp, layers, rng.stream("dropout").nextLong());
