@@ -22,6 +22,7 @@ import org.dst4j.nn.data.DatasetSplit;
 import org.dst4j.nn.io.Json;
 import org.dst4j.nn.io.MetricsLog;
 import org.dst4j.nn.train.EpochMetrics;
+import org.dst4j.runtime.memory.OffHeap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -366,8 +367,11 @@ class NeuroTrailsResumeTest {
                 assertThat(c.manifest()).containsEntry("backbone", "backbone-1.dst4j");
             }
             Files.delete(run.resolve(NeuroTrails.CHECKPOINT_DIR).resolve("head-2-1.dst4j"));
+            long inUse = OffHeap.bytesInUse();
             assertThatThrownBy(() -> NeuroTrails.resume(run, data, 1, null)).isInstanceOf(IOException.class)
                     .hasMessageContaining("head-2-1.dst4j: missing");
+            // the backbone and the first head were loaded before the second was found missing: both freed again
+            assertThat(OffHeap.bytesInUse()).isEqualTo(inUse);
 
             try (DatasetSplit other = new DatasetSplit(Blobs.of("train", new Random(4), 120, 12, 2f), Blobs.of("test", new Random(5), 40, 12, 2f))) {
                 assertThatThrownBy(() -> NeuroTrails.resume(run, other, 1, null)).isInstanceOf(IOException.class)
