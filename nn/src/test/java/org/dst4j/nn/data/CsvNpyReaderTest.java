@@ -670,4 +670,29 @@ class CsvNpyReaderTest {
             assertThat(fromF.imageCols()).isEqualTo(3);
         }
     }
+
+    // pandas' to_csv(sep=';') or sep='\t' with its index writes a header that starts with the separator (an unnamed index
+    // column): the separator is still found at the line's first character, not taken for a comma.
+    @Test
+    void aSemicolonOrTabHeaderThatStartsWithItsSeparatorIsSplitOnIt() throws Exception {
+        for (String sep : new String[] {";", "\t"}) {
+            Path p = csv("index.csv", String.join(sep, "", "a", "b", "label") + "\n" + String.join(sep, "0", "1.5", "2", "1") + "\n"
+                    + String.join(sep, "1", "3", "-4", "0") + "\n");
+            try (Dataset d = CsvReader.read("i", p, "last", 0)) {
+                assertThat(d.features()).as("separator %s", sep).isEqualTo(3);
+                assertThat(d.labels()).containsExactly(1, 0);
+                assertThat(d.get(1, 2)).isEqualTo(-4f);
+            }
+            assertThat(CsvReader.featureColumns(p, "last").names()).as("separator %s", sep).containsExactly("", "a", "b");
+        }
+    }
+
+    // Excel's "CSV UTF-8" starts with a byte order mark also when the first line is data: it is no part of the first number.
+    @Test
+    void aByteOrderMarkBeforeTheFirstNumberIsSkipped() throws Exception {
+        try (Dataset d = CsvReader.read("bom", csv("bom.csv", "\uFEFF1.5,2,0\n3,4,1\n"), "last", 0)) {
+            assertThat(d.samples()).isEqualTo(2);
+            assertThat(d.get(0, 0)).isEqualTo(1.5f);
+        }
+    }
 }
