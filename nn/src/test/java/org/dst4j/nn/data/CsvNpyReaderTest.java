@@ -695,4 +695,21 @@ class CsvNpyReaderTest {
             assertThat(d.get(0, 0)).isEqualTo(1.5f);
         }
     }
+
+    // The arrays start with room for 256 rows and grow as rows come: every value of a longer file of several features
+    // must land where it belongs.
+    @Test
+    void aCsvOfManyRowsAndSeveralFeaturesIsReadValueForValue() throws Exception {
+        int n = 1000;
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < n; i++) sb.append(i).append(',').append(-i).append(',').append(i * 0.5).append(',').append(i % 7).append('\n');
+        try (Dataset d = CsvReader.read("many", csv("many.csv", sb.toString()), "last", 0)) {
+            assertThat(d.samples()).isEqualTo(n);
+            assertThat(d.features()).isEqualTo(3);
+            for (int i = 0; i < n; i++) {
+                assertThat(new float[] {d.get(i, 0), d.get(i, 1), d.get(i, 2)}).as("row %d", i).containsExactly(i, -i, i * 0.5f);
+                assertThat(d.labels()[i]).isEqualTo(i % 7);
+            }
+        }
+    }
 }
