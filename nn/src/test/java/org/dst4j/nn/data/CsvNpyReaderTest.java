@@ -712,4 +712,17 @@ class CsvNpyReaderTest {
             }
         }
     }
+
+    // Compared by content, as the comment on the record says: columns and names both count.
+    @Test
+    void featureColumnsAreEqualByContent() {
+        var a = new CsvReader.FeatureColumns(new int[] {0, 2}, new String[] {"x", "y"});
+        assertThat(a).isEqualTo(new CsvReader.FeatureColumns(new int[] {0, 2}, new String[] {"x", "y"}))
+                .hasSameHashCodeAs(new CsvReader.FeatureColumns(new int[] {0, 2}, new String[] {"x", "y"}))
+                .isNotEqualTo(new CsvReader.FeatureColumns(new int[] {0, 1}, new String[] {"x", "y"}))
+                .isNotEqualTo(new CsvReader.FeatureColumns(new int[] {0, 2}, new String[] {"x", "z"}))
+                .isNotEqualTo(new CsvReader.FeatureColumns(new int[] {0, 2}, null))
+                .hasToString("FeatureColumns[columns=[0, 2], names=[x, y]]");
+        assertThat(new CsvReader.FeatureColumns(new int[] {1}, null)).hasToString("FeatureColumns[columns=[1], names=null]");
+    }
 }
