@@ -725,4 +725,18 @@ class CsvNpyReaderTest {
                 .hasToString("FeatureColumns[columns=[0, 2], names=[x, y]]");
         assertThat(new CsvReader.FeatureColumns(new int[] {1}, null)).hasToString("FeatureColumns[columns=[1], names=null]");
     }
+
+    // --label-column is checked whatever the data: a negative index is refused even for data that has no label column
+    // to choose (the embedded set here, refused before it is read), and column 0 is one.
+    @Test
+    void aLabelColumnOfZeroIsTakenAndANegativeOneRefusedForAnyData() throws Exception {
+        DataOptions negative = new DataOptions(null, null, null, null, null, "-1", 0.2, 0, 0, 0);
+        assertThatThrownBy(() -> DataSources.load(negative)).isInstanceOf(DataOptionException.class)
+                .hasMessage("--label-column -1: expected last, first or a 0-based column index");
+        Path train = csv("first.csv", "0,1.5,2\n1,3,4\n0,5,6\n1,7,8\n"), test = csv("first-test.csv", "1,9,10\n0,11,12\n");
+        try (DatasetSplit s = DataSources.load(new DataOptions(train, test, null, null, null, "0", 0.2, 7, 0, 0))) {
+            assertThat(s.train().labels()).containsExactly(0, 1, 0, 1);
+            assertThat(s.test().get(1, 1)).isEqualTo(12f);
+        }
+    }
 }
