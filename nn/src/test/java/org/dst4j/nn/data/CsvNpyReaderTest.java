@@ -739,4 +739,46 @@ class CsvNpyReaderTest {
             assertThat(s.test().get(1, 1)).isEqualTo(12f);
         }
     }
+
+    // A .npy of format version `major`: 1 has a 2-byte header length, 2 and 3 a 4-byte one; 3's header is UTF-8. The
+    // header is padded with spaces to `headerBytes` (0: to a multiple of 64 in all, as np.save pads it).
+    static byte[] npyVersion(int major, String dict, int headerBytes, byte[] data) {
+        byte[] text = dict.getBytes(major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+        int lenBytes = major == 1 ? 2 : 4;
+        int length = headerBytes > 0 ? headerBytes : text.length + 1 + (64 - (8 + lenBytes + text.length + 1) % 64) % 64;
+        ByteBuffer b = ByteBuffer.allocate(8 + lenBytes + length + data.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', (byte) major, 0});
+        if (major == 1) b.putShort((short) length);
+        else b.putInt(length);
+        b.put(text);
+        for (int i = text.length; i < length - 1; i++) b.put((byte) ' ');
+        b.put((byte) '\n');
+        return b.put(data).array();
+    }
+
+    private static byte[] littleEndianFloats(int count) {
+        ByteBuffer b = ByteBuffer.allocate(4 * count).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < count; i++) b.putFloat(i);
+        return b.array();
+    }
+
+    // Versions 2 and 3 are documented as read: np.save writes 3 when a header needs UTF-8 (a field name beyond Latin-1),
+    // and such a name is quoted as written. A header cut short is named at its first byte, after the 4-byte length.
+    @Test
+    void npyVersionsTwoAndThreeAreReadAndTheirHeadersPlacedAndDecoded() throws Exception {
+        String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 2), }";
+        for (int major = 1; major <= 3; major++) {
+            byte[] file = npyVersion(major, dict, 0, littleEndianFloats(6));
+            assertThat(NpyReader.read(write("v" + major + ".npy", file)).values()).as("version %d", major).containsExactly(0, 1, 2, 3, 4, 5);
+            Path cut = write("cut" + major + ".npy", Arrays.copyOf(file, 20));
+            assertThatThrownBy(() -> NpyReader.read(cut)).isInstanceOf(DataFormatException.class)
+                    .hasMessage(cut + ": truncated header at byte " + (major == 1 ? 10 : 12));
+        }
+        Path named = write("named.npy", npyVersion(3, "{'descr': [('é', '<f4')], 'fortran_order': False, 'shape': (3,), }", 0, new byte[12]));
+        assertThatThrownBy(() -> NpyReader.read(named)).isInstanceOf(DataFormatException.class)
+                .hasMessageStartingWith(named + ": dtype [('é', '<f4')] (a structured array) not supported");
+        Path latin = write("latin.npy", npyVersion(2, "{'descr': [('é', '<f4')], 'fortran_order': False, 'shape': (3,), }", 0, new byte[12]));
+        assertThatThrownBy(() -> NpyReader.read(latin)).isInstanceOf(DataFormatException.class)
+                .hasMessageStartingWith(latin + ": dtype [('é', '<f4')] (a structured array) not supported");
+    }
 }
