@@ -781,4 +781,15 @@ class CsvNpyReaderTest {
         assertThatThrownBy(() -> NpyReader.read(latin)).isInstanceOf(DataFormatException.class)
                 .hasMessageStartingWith(latin + ": dtype [('é', '<f4')] (a structured array) not supported");
     }
+
+    // The header length is capped at 1 MiB (np.save's are 64 to a few hundred bytes): a header of exactly that is read.
+    @Test
+    void anNpyHeaderOfOneMebibyteIsReadAndOneByteMoreRefused() throws Exception {
+        String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 1), }";
+        Path limit = write("limit.npy", npyVersion(2, dict, 1 << 20, littleEndianFloats(2)));
+        assertThat(NpyReader.read(limit).values()).containsExactly(0, 1);
+        Path over = write("over.npy", npyVersion(2, dict, (1 << 20) + 1, littleEndianFloats(2)));
+        assertThatThrownBy(() -> NpyReader.read(over)).isInstanceOf(DataFormatException.class)
+                .hasMessage(over + ": header length 1048577 at byte 8 is implausible");
+    }
 }
