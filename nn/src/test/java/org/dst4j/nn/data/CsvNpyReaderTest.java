@@ -792,4 +792,18 @@ class CsvNpyReaderTest {
         assertThatThrownBy(() -> NpyReader.read(over)).isInstanceOf(DataFormatException.class)
                 .hasMessage(over + ": header length 1048577 at byte 8 is implausible");
     }
+
+    // The data is read in chunks of 8192 elements: an array of more, not a multiple of 8192, is read value for value, and
+    // a file that ends in its second chunk (cut while it is read: its length was taken before) is named at the element
+    // where its bytes ran out.
+    @Test
+    void anNpyArrayOfMoreThanOneChunkIsReadWholeAndCutShortNamedAtItsLastElement() throws Exception {
+        byte[] file = npyVersion(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 3000), }", 0, littleEndianFloats(9000));
+        float[] values = NpyReader.read(write("long.npy", file)).values();
+        assertThat(values).hasSize(9000);
+        for (int i = 0; i < 9000; i++) assertThat(values[i]).as("element %d", i).isEqualTo(i);
+        byte[] cut = Arrays.copyOf(file, 128 + 4 * 8500 + 2);
+        assertThatThrownBy(() -> NpyReader.read(new java.io.ByteArrayInputStream(cut), "growing.npy", file.length)).isInstanceOf(DataFormatException.class)
+                .hasMessage("growing.npy: truncated in the data at element 8500 (byte " + (128 + 4 * 8500) + "), expected 9000 elements of f4");
+    }
 }
