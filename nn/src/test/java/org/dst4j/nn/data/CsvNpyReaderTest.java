@@ -806,4 +806,11 @@ class CsvNpyReaderTest {
         assertThatThrownBy(() -> NpyReader.read(new java.io.ByteArrayInputStream(cut), "growing.npy", file.length)).isInstanceOf(DataFormatException.class)
                 .hasMessage("growing.npy: truncated in the data at element 8500 (byte " + (128 + 4 * 8500) + "), expected 9000 elements of f4");
     }
+
+    // uint16 above 32767 (16-bit images, counts) is unsigned, as uint64 above 2^63 is.
+    @Test
+    void npyUint16AboveThe15BitRangeIsReadUnsigned() throws Exception {
+        ByteBuffer u2 = ByteBuffer.allocate(6).order(ByteOrder.BIG_ENDIAN).putShort((short) 65535).putShort((short) 32768).putShort((short) 7);
+        assertThat(NpyReader.read(write("u2.npy", npy(">u2", "3, 1", u2, false))).values()).containsExactly(65535f, 32768f, 7f);
+    }
 }
