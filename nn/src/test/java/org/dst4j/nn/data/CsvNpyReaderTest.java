@@ -813,4 +813,14 @@ class CsvNpyReaderTest {
         ByteBuffer u2 = ByteBuffer.allocate(6).order(ByteOrder.BIG_ENDIAN).putShort((short) 65535).putShort((short) 32768).putShort((short) 7);
         assertThat(NpyReader.read(write("u2.npy", npy(">u2", "3, 1", u2, false))).values()).containsExactly(65535f, 32768f, 7f);
     }
+
+    // Bytes after the array mean a shape that does not describe the file: named with the byte where the array ends.
+    @Test
+    void bytesAfterTheNpyArrayAreNamedWithTheByteTheArrayEndsAt() throws Exception {
+        ByteBuffer f4 = ByteBuffer.allocate(28).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < 7; i++) f4.putFloat(i);
+        Path extra = write("extra.npy", npy("<f4", "3, 2", f4, false));
+        assertThatThrownBy(() -> NpyReader.read(extra)).isInstanceOf(DataFormatException.class)
+                .hasMessage(extra + ": unexpected bytes after 6 elements (byte " + (Files.size(extra) - 4) + ")");
+    }
 }
