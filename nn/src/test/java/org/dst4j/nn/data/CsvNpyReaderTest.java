@@ -823,4 +823,12 @@ class CsvNpyReaderTest {
         assertThatThrownBy(() -> NpyReader.read(extra)).isInstanceOf(DataFormatException.class)
                 .hasMessage(extra + ": unexpected bytes after 6 elements (byte " + (Files.size(extra) - 4) + ")");
     }
+
+    // NumPy under Python 2 wrote long dimensions with an L suffix: (3L, 2L).
+    @Test
+    void aPython2ShapeWithLongSuffixesIsRead() throws Exception {
+        ByteBuffer f4 = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < 6; i++) f4.putFloat(i);
+        assertThat(NpyReader.read(write("py2.npy", npy("<f4", "3L, 2L", f4, false))).shape()).containsExactly(3, 2);
+    }
 }
