@@ -831,4 +831,13 @@ class CsvNpyReaderTest {
         for (int i = 0; i < 6; i++) f4.putFloat(i);
         assertThat(NpyReader.read(write("py2.npy", npy("<f4", "3L, 2L", f4, false))).shape()).containsExactly(3, 2);
     }
+
+    // 2^31 - 17 elements is the most a file may hold: a header that says so is not refused as too many, but as what the
+    // file lacks (the shape is checked before anything is allocated for it).
+    @Test
+    void anNpyShapeOfExactlyTheMostElementsIsNotCalledTooMany() throws Exception {
+        Path most = write("most.npy", npy("<f4", (Integer.MAX_VALUE - 16) + ",", ByteBuffer.allocate(0), false));
+        assertThatThrownBy(() -> NpyReader.read(most)).isInstanceOf(DataFormatException.class)
+                .hasMessage(most + ": truncated in the data at element 0 (byte " + Files.size(most) + "), expected " + (Integer.MAX_VALUE - 16) + " elements of f4");
+    }
 }
