@@ -840,4 +840,14 @@ class CsvNpyReaderTest {
         assertThatThrownBy(() -> NpyReader.read(most)).isInstanceOf(DataFormatException.class)
                 .hasMessage(most + ": truncated in the data at element 0 (byte " + Files.size(most) + "), expected " + (Integer.MAX_VALUE - 16) + " elements of f4");
     }
+
+    // Class indices are below 2^24 (the largest integers a float32 holds exactly): a float32 label of 2^24 is refused, as
+    // CSV and float64 labels are.
+    @Test
+    void aFloat32LabelOfTwoToThe24IsRefused() throws Exception {
+        Path x = write("x.npy", threeByTwo());
+        Path y = write("y.npy", npy("<f4", "3,", ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN).putFloat(16777215f).putFloat(0).putFloat(16777216f), false));
+        assertThatThrownBy(() -> NpyReader.read("x", x, y, 0)).isInstanceOf(DataFormatException.class)
+                .hasMessage(y + ": element 2 is 1.6777216E7, not a class index (an integer in [0, 2^24))");
+    }
 }
