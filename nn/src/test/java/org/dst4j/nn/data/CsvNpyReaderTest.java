@@ -850,4 +850,19 @@ class CsvNpyReaderTest {
         assertThatThrownBy(() -> NpyReader.read("x", x, y, 0)).isInstanceOf(DataFormatException.class)
                 .hasMessage(y + ": element 2 is 1.6777216E7, not a class index (an integer in [0, 2^24))");
     }
+
+    // A cell quoted in an error is cut after 80 characters (a cell of exactly 80 is shown whole), and only control
+    // characters are escaped: a space or a no-break space is shown as it is, DEL and the C1 controls (U+0080..U+009F) not.
+    @Test
+    void aQuotedCellIsShownWholeUpTo80CharactersWithOnlyControlsEscaped() throws Exception {
+        Path eighty = csv("eighty.csv", "1,2,0\n1," + "x".repeat(80) + ",0\n");
+        assertThatThrownBy(() -> CsvReader.read("c", eighty, "last", 0)).isInstanceOf(DataFormatException.class)
+                .hasMessage(eighty + ": line 2, column 2: '" + "x".repeat(80) + "' is not a number");
+        Path more = csv("more.csv", "1,2,0\n1," + "x".repeat(81) + ",0\n");
+        assertThatThrownBy(() -> CsvReader.read("c", more, "last", 0)).isInstanceOf(DataFormatException.class)
+                .hasMessage(more + ": line 2, column 2: '" + "x".repeat(80) + "... (81 characters)' is not a number");
+        Path controls = csv("controls.csv", "1,2,0\n1,a b\u001f\u007f\u0080\u009f\u00a0c,0\n");
+        assertThatThrownBy(() -> CsvReader.read("c", controls, "last", 0)).isInstanceOf(DataFormatException.class)
+                .hasMessage(controls + ": line 2, column 2: 'a b\\x1f\\x7f\\x80\\x9f\u00a0c' is not a number");
+    }
 }
