@@ -22,11 +22,13 @@ public class DataFormatException extends Exception {
     // "cell") made the one-line error many lines, or wrote to the terminal.
     static String shown(String text) {
         StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < text.length() && sb.length() < 80; i++) {
+        int i = 0;
+        for (; i < text.length() && sb.length() < 80; i++) {
             char c = text.charAt(i);
             if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) sb.append(String.format("\\x%02x", (int) c));
             else sb.append(c);
         }
-        return sb.length() < 80 || text.length() <= 80 ? sb.toString() : sb + "... (" + text.length() + " characters)";
+        // Cut by what was left, not by the text's length: escapes fill the 80 before the end of a shorter text.
+        return i == text.length() ? sb.toString() : sb + "... (" + text.length() + " characters)";
     }
 }

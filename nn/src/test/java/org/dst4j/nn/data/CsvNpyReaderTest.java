@@ -865,4 +865,13 @@ class CsvNpyReaderTest {
         assertThatThrownBy(() -> CsvReader.read("c", controls, "last", 0)).isInstanceOf(DataFormatException.class)
                 .hasMessage(controls + ": line 2, column 2: 'a b\\x1f\\x7f\\x80\\x9f\u00a0c' is not a number");
     }
+
+    // Escapes take four characters each: a short cell of many control characters (a binary file read as text) filled the
+    // 80 before its end, and its end was left off without the "..." that says so.
+    @Test
+    void aShortCellCutByItsEscapesIsMarkedAsCut() throws Exception {
+        Path binary = csv("binary.csv", "1,2,0\n1," + "\u0001".repeat(21) + "x,0\n");
+        assertThatThrownBy(() -> CsvReader.read("c", binary, "last", 0)).isInstanceOf(DataFormatException.class)
+                .hasMessage(binary + ": line 2, column 2: '" + "\\x01".repeat(20) + "... (22 characters)' is not a number");
+    }
 }
