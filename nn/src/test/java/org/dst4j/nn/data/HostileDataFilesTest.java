@@ -194,6 +194,16 @@ class HostileDataFilesTest {
     }
 
     @Test
+    void anNpyShapeOfMoreBytesThanTheFileHoldsIsRefusedBeforeAllocatingForItEvenWhenTheFileIsLarge() throws Exception {
+        // 2^24 float32 (64 MiB) announced and a quarter of them there: the shape is checked against the bytes it needs, not
+        // against fewer (a check by count / size let this file through to a 64 MiB array before the data ran out).
+        Path x = Files.write(dir.resolve("x.npy"), npy("<f4", "16777216,", new byte[1 << 22]));
+        long allocated = allocatedBy(() -> assertThatThrownBy(() -> NpyReader.read(x)).isInstanceOf(DataFormatException.class)
+                .hasMessage(x + ": truncated in the data at element 1048576 (byte " + Files.size(x) + "), expected 16777216 elements of f4"));
+        assertThat(allocated).as("bytes allocated").isLessThan(32L << 20);
+    }
+
+    @Test
     void anNpyTypeSizeBeyondAnIntIsNamedNotANumberFormatException() throws Exception {
         Path x = Files.write(dir.resolve("x.npy"), npy("<f99999999999", "2, 1", new byte[8]));
         assertThatThrownBy(() -> DataSources.unlabeled(x)).isInstanceOf(DataFormatException.class)
