@@ -106,7 +106,7 @@ final class NpyReader {
         try (InputStream raw = Files.newInputStream(file)) {
             return read(raw, file.toString(), Files.size(file), labels);
         } catch (IOException e) {
-            throw new DataFormatException(file + ": cannot read: " + e.getMessage(), e);
+            throw new DataFormatException(file + ": cannot read: " + IdxReader.why(e), e);
         }
     }
 

@@ -874,4 +874,13 @@ class CsvNpyReaderTest {
         assertThatThrownBy(() -> CsvReader.read("c", binary, "last", 0)).isInstanceOf(DataFormatException.class)
                 .hasMessage(binary + ": line 2, column 2: '" + "\\x01".repeat(20) + "... (22 characters)' is not a number");
     }
+
+    // As for a CSV file: a file system exception's message is the path again ("F: cannot read: F"), so its reason is
+    // said instead (for a user, more often "permission denied" than a file gone after DataSources checked it).
+    @Test
+    void anNpyFileThatCannotBeOpenedIsNamedWithTheReason() {
+        Path missing = dir.resolve("missing.npy");
+        assertThatThrownBy(() -> NpyReader.read(missing)).isInstanceOf(DataFormatException.class)
+                .hasMessage(missing + ": cannot read: no such file");
+    }
 }
