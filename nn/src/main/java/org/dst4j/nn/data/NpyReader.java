@@ -168,7 +168,7 @@ final class NpyReader {
         for (long dim : shape) {
             // Checked as it grows: a header's dimensions can multiply past even a long, and the file is to be named, not crash the reader.
             if (dim > 0 && count > (Integer.MAX_VALUE - 16) / dim) {
-                throw new DataFormatException(source + ": shape " + DataFormatException.shown(s.group(1).strip()) + " holds more than 2^31 elements, the most supported per file");
+                throw new DataFormatException(source + ": shape " + DataFormatException.shown(s.group(1).strip()) + " holds more than " + (Integer.MAX_VALUE - 16) + " elements (2^31 - 17), the most supported per file");
             }
             count *= dim;
         }
