@@ -334,11 +334,15 @@ public final class Json {
                     case 't' -> sb.append('\t');
                     case 'u' -> {
                         if (i + 4 > s.length()) throw error("4 hex digits");
-                        try {
-                            sb.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
-                        } catch (NumberFormatException x) {
-                            throw error("4 hex digits");
+                        // not Integer.parseInt: it took a sign and any script's digits ("\\u+041" read as 'A')
+                        int u = 0;
+                        for (int k = i; k < i + 4; k++) {
+                            char h = s.charAt(k);
+                            int d = h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10 : h >= 'A' && h <= 'F' ? h - 'A' + 10 : -1;
+                            if (d < 0) throw error("4 hex digits");
+                            u = u << 4 | d;
                         }
+                        sb.append((char) u);
                         i += 4;
                     }
                     default -> {
@@ -349,25 +353,30 @@ public final class Json {
             }
         }
 
+        // Not Character.isDigit: it takes any script's digits, which Long.parseLong then read ("1" and an Arabic-Indic 3 as 13).
+        private boolean digitAt(int k) {
+            return k < s.length() && s.charAt(k) >= '0' && s.charAt(k) <= '9';
+        }
+
         Object num() {
             int start = i;
             if (s.charAt(i) == '-') i++;
-            if (i >= s.length() || !Character.isDigit(s.charAt(i))) throw error("a digit");
+            if (!digitAt(i)) throw error("a digit");
             if (s.charAt(i) == '0') i++;
-            else while (i < s.length() && Character.isDigit(s.charAt(i))) i++;
+            else while (digitAt(i)) i++;
             boolean integer = true;
             if (i < s.length() && s.charAt(i) == '.') {
                 integer = false;
                 i++;
-                if (i >= s.length() || !Character.isDigit(s.charAt(i))) throw error("a digit after '.'");
-                while (i < s.length() && Character.isDigit(s.charAt(i))) i++;
+                if (!digitAt(i)) throw error("a digit after '.'");
+                while (digitAt(i)) i++;
             }
             if (i < s.length() && (s.charAt(i) == 'e' || s.charAt(i) == 'E')) {
                 integer = false;
                 i++;
                 if (i < s.length() && (s.charAt(i) == '+' || s.charAt(i) == '-')) i++;
-                if (i >= s.length() || !Character.isDigit(s.charAt(i))) throw error("an exponent digit");
-                while (i < s.length() && Character.isDigit(s.charAt(i))) i++;
+                if (!digitAt(i)) throw error("an exponent digit");
+                while (digitAt(i)) i++;
             }
             String t = s.substring(start, i);
             if (integer) {

@@ -73,6 +73,17 @@ class JsonTest {
         refused(":", "expected a value at offset 0 (line 1, column 1), found ':'");
     }
 
+    // Character.isDigit and Long.parseLong take any script's digits: "1" and an Arabic-Indic 3 read as 13, and
+    // "1." and one was a NumberFormatException naming no offset.
+    @Test
+    void onlyAsciiDigitsMakeANumber() {
+        refused("1\u0663", "expected end of input at offset 1 (line 1, column 2), found '\u0663'");
+        refused("-\u0663", "expected a digit at offset 1 (line 1, column 2), found '\u0663'");
+        refused("1.\u0663", "expected a digit after '.' at offset 2 (line 1, column 3), found '\u0663'");
+        refused("1e\u0663", "expected an exponent digit at offset 2 (line 1, column 3), found '\u0663'");
+        refused("[1.5\uff10]", "expected ',' or ']' at offset 4 (line 1, column 5), found '\uff10'");
+    }
+
     @Test
     void stringsAreWrittenWithTheEscapesJsonNeeds() {
         // a space is itself; the control characters below it are escaped
@@ -108,6 +119,10 @@ class JsonTest {
 
     @Test
     void badStringsAreRefusedAtTheOffendingCharacter() {
+        // Integer.parseInt took a sign and any script's digits: "\\u+041" read as 'A', "\\u-041" as U+FFBF
+        refused("\"\\u+041\"", "expected 4 hex digits at offset 3 (line 1, column 4), found '+'");
+        refused("\"\\u-041\"", "expected 4 hex digits at offset 3 (line 1, column 4), found '-'");
+        refused("\"\\u\u0660\u0660\u0664\u0661\"", "expected 4 hex digits at offset 3 (line 1, column 4), found '\u0660'");
         refused("\"abc", "expected closing '\"' at offset 4 (line 1, column 5), found end of input");
         refused("\"a\\", "expected an escape at offset 3 (line 1, column 4), found end of input");
         refused("\"\\x\"", "expected a valid escape at offset 2 (line 1, column 3), found 'x'");
