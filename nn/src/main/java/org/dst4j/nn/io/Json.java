@@ -86,7 +86,7 @@ public final class Json {
     private static void number(StringBuilder sb, double d) {
         if (!Double.isFinite(d)) {
             sb.append("null");
-        } else if (d == Math.rint(d) && Math.abs(d) < 1e15) {
+        } else if (d == Math.rint(d) && Math.abs(d) < 1e15 && !(d == 0 && 1 / d < 0)) { // -0.0 as itself: (long) lost its sign
             sb.append((long) d).append(".0");
         } else {
             sb.append(d);

@@ -36,6 +36,11 @@ class JsonTest {
         assertThat(Json.write(Float.NaN)).isEqualTo("null");
         assertThat(Json.write(7)).isEqualTo("7");
         assertThat(Json.write(-7L)).isEqualTo("-7");
+        // the sign of a negative zero is kept (written "0.0", it read back as a positive zero)
+        assertThat(Json.write(-0.0)).isEqualTo("-0.0");
+        assertThat(Json.write(-0.0f)).isEqualTo("-0.0");
+        assertThat(Json.write(0.0)).isEqualTo("0.0");
+        assertThat((double) Json.parse(Json.write(-0.0))).isEqualTo(-0.0).isNegative();
         assertThat(Json.parse("1.0E15")).isEqualTo(1e15);
     }
 
