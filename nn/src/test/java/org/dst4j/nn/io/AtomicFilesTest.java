@@ -175,4 +175,80 @@ class AtomicFilesTest {
         assertThat(Files.getAttribute(log, "unix:ino")).isEqualTo(inode);
         assertThat(AtomicFiles.descriptor(dir.resolve("fd.log"))).isEqualTo(-1);
     }
+
+    // A body that fails, with an unchecked exception as with an IOException, leaves the previous file and no temporary.
+    @Test
+    void aBodyThatFailsLeavesThePreviousFileAndNoTemporary(@TempDir Path dir) throws IOException {
+        Path target = Files.writeString(dir.resolve("model.json"), "previous");
+        IllegalStateException bug = new IllegalStateException("bug in the writer");
+        assertThatThrownBy(() -> AtomicFiles.write(target, out -> {
+            out.write("half".getBytes(StandardCharsets.UTF_8));
+            throw bug;
+        })).isSameAs(bug);
+        assertThatThrownBy(() -> AtomicFiles.write(target, out -> {
+            out.write("half".getBytes(StandardCharsets.UTF_8));
+            throw new IOException("No space left on device");
+        })).isInstanceOf(IOException.class).hasMessage("writing " + target + ": No space left on device");
+        assertThat(Files.readString(target)).isEqualTo("previous");
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString()).toList()).containsExactly("model.json");
+        }
+    }
+
+    // A killed write of a short name leaves ".NAME.DIGITS.tmp": found by its name, another file's left alone.
+    @Test
+    void theTemporariesOfAShortNameAreFoundAndOnlyThose(@TempDir Path dir) throws IOException {
+        Path kept = Files.writeString(dir.resolve("m.csv"), "written");
+        Path left = Files.writeString(dir.resolve(".m.csv.123.tmp"), "half");
+        Path other = Files.writeString(dir.resolve(".n.csv.456.tmp"), "someone else's");
+        Path notOne = Files.writeString(dir.resolve(".m.csv.tmp"), "no digits: not a temporary of ours");
+        AtomicFiles.removeTemporaries(dir, java.util.List.of("m.csv"));
+        assertThat(left).doesNotExist();
+        assertThat(kept).hasContent("written");
+        assertThat(other).exists();
+        assertThat(notOne).exists();
+    }
+
+    @Test
+    void descriptorsAreToldFromFilesAndAnotherProcesssFromThisOnes(@TempDir Path dir) throws IOException {
+        assumeThat(Path.of("/proc/self/fd")).isDirectory();
+        assumeThat(Path.of("/dev/stdout")).exists();
+        // /dev/stdout is a link to /proc/self/fd/1
+        assertThat(AtomicFiles.isStandardOutput(Path.of("/dev/stdout"))).isTrue();
+        assertThat(AtomicFiles.isStandardOutput(Path.of("/dev/stderr"))).isFalse();
+        assertThat(AtomicFiles.isStandardOutput(Files.writeString(dir.resolve("1"), "a file named 1"))).isFalse();
+        assertThat(AtomicFiles.descriptor(Path.of("/dev/fd/2"))).isEqualTo(2);
+        assertThat(AtomicFiles.descriptor(Path.of("/proc/self/fd/0"))).isZero();
+        // another process's standard output is not ours: written in place as any other descriptor (3), never through System.out
+        ProcessHandle parent = ProcessHandle.current().parent().orElse(null);
+        assumeThat(parent).isNotNull();
+        Path theirs = Path.of("/proc", Long.toString(parent.pid()), "fd", "1");
+        assumeThat(theirs.getParent()).isDirectory();
+        assertThat(AtomicFiles.descriptor(theirs)).isEqualTo(3);
+    }
+
+    @Test
+    void deleteTreeDeletesADirectoryWithEverythingBelowButNotWhatALinkPointsTo(@TempDir Path dir) throws IOException {
+        Path tree = Files.createDirectories(dir.resolve("run/a/b"));
+        Files.writeString(tree.resolve("f"), "x");
+        Files.writeString(dir.resolve("run/g"), "y");
+        Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
+        Path inside = Files.writeString(elsewhere.resolve("keep"), "z");
+        Path link = Files.createSymbolicLink(dir.resolve("link"), elsewhere);
+        AtomicFiles.deleteTree(dir.resolve("run"));
+        assertThat(dir.resolve("run")).doesNotExist();
+        AtomicFiles.deleteTree(link);
+        assertThat(Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)).isFalse();
+        assertThat(inside).hasContent("z");
+        AtomicFiles.deleteTree(dir.resolve("never")); // nothing to delete: no error
+    }
+
+    @Test
+    void anErrorThatAlreadyNamesTheFileIsKeptAndAGivenReasonIsUsed() {
+        Path f = Path.of("out", "m.csv");
+        IOException named = new IOException("disk full while writing " + f);
+        assertThat(AtomicFiles.named(f, named)).isSameAs(named);
+        assertThat(AtomicFiles.why(new java.nio.file.NoSuchFileException("a", null, "gone with the mount"))).isEqualTo("gone with the mount");
+        assertThat(AtomicFiles.why(new java.nio.file.NoSuchFileException("a"))).isEqualTo("no such file or directory");
+    }
 }
