@@ -18,7 +18,8 @@ import java.util.zip.ZipInputStream;
 
 /**
  * An .npz archive read as numpy.load reads it, written for the tests apart from NpzWriter: every entry's
- * checksum is verified (ZipInputStream does), and every .npy header is checked against the 1.0 format.
+ * checksum is verified (ZipInputStream does), the central directory lists the same entries (ZipFile reads it, as
+ * Python's zipfile does), and every .npy header is checked against the 1.0 format.
  */
 public final class NpzContent {
     private static final Pattern HEADER = Pattern.compile(
@@ -71,6 +72,20 @@ public final class NpzContent {
                 byte[] all = zip.readAllBytes(); // the checksum is verified on reaching the entry's end
                 out.put(e.getName().substring(0, e.getName().length() - 4), parse(e.getName(), all));
             }
+        }
+        // numpy.load (Python's zipfile) finds the entries through the central directory at the end, which the entries
+        // read above do not need: it must list the same arrays, in the same order, with the same sizes and checksums.
+        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(file.toFile())) {
+            java.util.List<String> listed = new java.util.ArrayList<>();
+            for (ZipEntry e : java.util.Collections.list(zip.entries())) {
+                listed.add(e.getName().substring(0, e.getName().length() - 4));
+                assertThat(e.getMethod()).as(e.getName()).isEqualTo(ZipEntry.STORED);
+                try (InputStream in = zip.getInputStream(e)) {
+                    byte[] all = in.readAllBytes();
+                    assertThat(parse(e.getName(), all).data()).as(e.getName()).isEqualTo(out.get(listed.getLast()).data());
+                }
+            }
+            assertThat(listed).containsExactlyElementsOf(out.keySet());
         }
         return out;
     }
