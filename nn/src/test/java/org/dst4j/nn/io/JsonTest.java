@@ -120,6 +120,8 @@ class JsonTest {
         assertThat(Json.parse("\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\u00C9\\ud83c\\udfb2\""))
                 .isEqualTo("\"\\/\b\f\n\r\t\u00e9\u00c9\ud83c\udfb2");
         assertThat(Json.parse("\"\"")).isEqualTo("");
+        // the first and last digit and letter of each case
+        assertThat(Json.parse("\"\\u09aF\\uAf00\"")).isEqualTo("\u09af\uaf00");
     }
 
     @Test
@@ -128,6 +130,9 @@ class JsonTest {
         refused("\"\\u+041\"", "expected 4 hex digits at offset 3 (line 1, column 4), found '+'");
         refused("\"\\u-041\"", "expected 4 hex digits at offset 3 (line 1, column 4), found '-'");
         refused("\"\\u\u0660\u0660\u0664\u0661\"", "expected 4 hex digits at offset 3 (line 1, column 4), found '\u0660'");
+        for (char notHex : new char[] {'/', ':', '`', 'g', '@', 'G'}) {
+            refused("\"\\u00" + notHex + "0\"", "expected 4 hex digits at offset 3 (line 1, column 4), found '0'");
+        }
         refused("\"abc", "expected closing '\"' at offset 4 (line 1, column 5), found end of input");
         refused("\"a\\", "expected an escape at offset 3 (line 1, column 4), found end of input");
         refused("\"\\x\"", "expected a valid escape at offset 2 (line 1, column 3), found 'x'");
