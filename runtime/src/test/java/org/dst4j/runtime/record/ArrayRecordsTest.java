@@ -1,6 +1,7 @@
 package org.dst4j.runtime.record;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -66,5 +67,45 @@ class ArrayRecordsTest {
         three[0][1][1] = 9;
         three[0][0] = new double[] {7};
         assertThat(copy3).isDeepEqualTo(new double[][][] {{{1}, {2, 3}}, {}});
+    }
+
+    // An application's records live in its own packages, often nested in a class that is not public.
+    @Test
+    void recordsOfAnotherPackagesPrivateClassesAreReadToo() {
+        Record a = org.dst4j.runtime.record.elsewhere.HiddenRecords.config("a", 1, 2);
+        assertThat(a).isEqualTo(org.dst4j.runtime.record.elsewhere.HiddenRecords.config("a", 1, 2))
+                .hasSameHashCodeAs(org.dst4j.runtime.record.elsewhere.HiddenRecords.config("a", 1, 2))
+                .isNotEqualTo(org.dst4j.runtime.record.elsewhere.HiddenRecords.config("a", 1, 3));
+        assertThat(a).hasToString("Config[name=a, sizes=[1, 2]]");
+    }
+
+    // The hash goes over the components' contents: one that ignored them (the same for every record) would still be
+    // consistent with equals, and put every configuration of a map or set in one bucket.
+    @Test
+    void recordsDifferingInAnArraysContentHashDifferently() {
+        Sample s = sample();
+        assertThat(s.hashCode()).isNotEqualTo(new Sample("a", new int[] {1, 3}, s.matrix(), 0.1f, List.of("x")).hashCode())
+                .isNotEqualTo(new Sample("a", new int[] {1, 2}, new double[][] {{0.5, 1}, {2, 4}}, 0.1f, List.of("x")).hashCode());
+    }
+
+    private record Guarded(int[] values) {
+        @Override public int[] values() { throw new IllegalStateException("closed"); }
+        @Override public boolean equals(Object o) { return ArrayRecords.equals(this, o); }
+        @Override public int hashCode() { return ArrayRecords.hashCode(this); }
+        @Override public String toString() { return ArrayRecords.toString(this); }
+    }
+
+    private record Failing(int[] values) {
+        @Override public int[] values() { throw new AssertionError("broken accessor"); }
+        @Override public String toString() { return ArrayRecords.toString(this); }
+    }
+
+    // What an accessor throws reaches the caller as itself, not wrapped in reflection's InvocationTargetException.
+    @Test
+    void anAccessorsExceptionIsThrownAsItself() {
+        Guarded g = new Guarded(new int[] {1});
+        assertThatThrownBy(g::toString).isInstanceOf(IllegalStateException.class).hasMessage("closed").hasNoCause();
+        assertThatThrownBy(g::hashCode).isInstanceOf(IllegalStateException.class).hasMessage("closed");
+        assertThatThrownBy(new Failing(new int[0])::toString).isInstanceOf(AssertionError.class).hasMessage("broken accessor");
     }
 }
