@@ -126,4 +126,41 @@ class RngStreamsTest {
         assertThat(s.nextInt(1)).isZero();
         assertThat(new RngStreams(-5).seed()).isEqualTo(-5);
     }
+
+    // A resumed run re-derives its draws: a shuffle of n elements takes exactly n - 1 draws (none for the last
+    // element, which can only swap with itself), so the stream goes on where an uninterrupted run's does.
+    @Test
+    void aShuffleOfNElementsTakesNMinusOneDraws() {
+        RandomStream shuffled = new RandomStream(11), drawn = new RandomStream(11);
+        int[] a = {0, 1, 2, 3, 4, 5, 6, 7};
+        shuffled.shuffle(a);
+        for (int i = a.length - 1; i > 0; i--) drawn.nextInt(i + 1);
+        assertThat(shuffled.state()).containsExactly(drawn.state());
+        RandomStream one = new RandomStream(11);
+        one.shuffle(new int[1]);
+        assertThat(one.state()).as("one element: no draw").containsExactly(new RandomStream(11).state());
+    }
+
+    // Lemire's method rejects a draw only when its low half is below 2^64 mod bound: the draw exactly at that
+    // threshold is kept. A state whose next output is that draw is built by inverting xoshiro256**'s output.
+    @Test
+    void theDrawAtLemiresRejectionThresholdIsKept() {
+        long bound = 7, threshold = Long.remainderUnsigned(-bound, bound); // 2
+        long x = threshold * inverse(bound); // x * 7 == 2 (mod 2^64): the low half at the threshold
+        long s1 = Long.rotateRight(x * inverse(9), 7) * inverse(5); // rotl(s1 * 5, 7) * 9 == x
+        RandomStream s = new RandomStream(0), once = new RandomStream(0);
+        s.restore(new long[] {2, s1, 0, 0});
+        once.restore(s.state());
+        assertThat(once.nextLong()).isEqualTo(x);
+        assertThat(s.nextInt((int) bound)).isEqualTo((int) Math.unsignedMultiplyHigh(x, bound)).isEqualTo(6);
+        assertThat(s.state()).as("one draw, none rejected").containsExactly(once.state());
+    }
+
+    // The inverse of an odd number modulo 2^64 (Newton's iteration: each step doubles the correct low bits).
+    private static long inverse(long odd) {
+        long inv = odd;
+        for (int i = 0; i < 5; i++) inv *= 2 - odd * inv;
+        assertThat(odd * inv).isEqualTo(1);
+        return inv;
+    }
 }
