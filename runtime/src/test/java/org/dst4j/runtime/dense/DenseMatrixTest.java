@@ -73,7 +73,7 @@ class DenseMatrixTest {
                         float expected = c >= n || f >= b ? before[f][c] : f < a ? t : before[f][c] + t;
                         assertThat(m.get(f, c)).as("(%d, %d) of %d x %d", f, c, features, n).isEqualTo(expected);
                     }
-                    assertThat(DenseMatrix.transposeBufferFloats()).as("kept per thread").isLessThanOrEqualTo(1 << 16);
+                    assertThat(DenseMatrix.transposeBufferFloats()).as("kept per thread").isBetween(1, 1 << 16);
                 }
             }
             return null;
@@ -147,5 +147,32 @@ class DenseMatrixTest {
         }
         assertThatThrownBy(() -> DenseMatrix.transposeOf(samples, 3, 3)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("samples has 12 floats, expected 3 x 3");
+    }
+
+    // The kernels read segment() directly: row r starts at float r * stride(), its first cols() floats the entries.
+    @Test
+    void theSegmentHoldsRowRAtRTimesTheStride() {
+        try (DenseMatrix m = DenseMatrix.allocate(3, 9)) {
+            assertThat(m.stride()).isEqualTo(16);
+            m.set(0, 8, 1f);
+            m.set(2, 3, 5f);
+            assertThat(m.segment().getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, 8)).isEqualTo(1f);
+            assertThat(m.segment().getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, 2 * 16 + 3)).isEqualTo(5f);
+            assertThat(m.segment().byteSize()).isEqualTo(3 * 16 * Float.BYTES);
+            assertThat(m.segment().address() % 64).as("rows start on a 64-byte boundary").isZero();
+        }
+    }
+
+    // A last batch may be empty: a view of no columns is one, and a negative count is refused naming the range.
+    @Test
+    void aViewOfNoColumnsIsAllowedAndANegativeCountIsNot() {
+        try (DenseMatrix m = DenseMatrix.allocate(2, 4)) {
+            DenseMatrix none = m.columns(0);
+            assertThat(none.cols()).isZero();
+            assertThat(none.rows()).isEqualTo(2);
+            assertThat(none.toArray()).isEmpty();
+            assertThatThrownBy(() -> m.columns(-1)).isInstanceOf(IllegalArgumentException.class).hasMessage("cols must be in [0, 4], got -1");
+            assertThatThrownBy(() -> m.columns(5)).isInstanceOf(IllegalArgumentException.class).hasMessage("cols must be in [0, 4], got 5");
+        }
     }
 }
