@@ -1,6 +1,8 @@
 package org.dst4j.nn.io;
 
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.Charset;
@@ -51,7 +53,9 @@ public final class Json {
             case Boolean b -> sb.append(b);
             case Double d -> number(sb, d);
             case Float f -> number(sb, Double.parseDouble(Float.toString(f)));
-            case Number n -> sb.append(n.longValue());
+            case Byte _, Short _, Integer _, Long _ -> sb.append(((Number) v).longValue());
+            case BigInteger b -> sb.append(b);
+            case BigDecimal b -> sb.append(b); // exact, in JSON's number syntax ("1E+3"); longValue() made 1.5 a 1
             case Map<?, ?> m -> {
                 sb.append('{');
                 boolean first = true;

@@ -42,6 +42,13 @@ class JsonTest {
         assertThat(Json.write(0.0)).isEqualTo("0.0");
         assertThat((double) Json.parse(Json.write(-0.0))).isEqualTo(-0.0).isNegative();
         assertThat(Json.parse("1.0E15")).isEqualTo(1e15);
+        // other numbers as they are, or refused: every Number had been written as its longValue(), 1.5 as 1
+        assertThat(Json.write(new java.math.BigDecimal("1.5"))).isEqualTo("1.5");
+        assertThat(Json.parse(Json.write(new java.math.BigDecimal("1E+3")))).isEqualTo(1000.0);
+        assertThat(Json.write(java.math.BigInteger.TWO.pow(70))).isEqualTo("1180591620717411303424");
+        assertThat(Json.write((short) -3)).isEqualTo("-3");
+        assertThatThrownBy(() -> Json.write(new java.util.concurrent.atomic.AtomicLong(3)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("cannot write java.util.concurrent.atomic.AtomicLong as JSON");
     }
 
     @Test
