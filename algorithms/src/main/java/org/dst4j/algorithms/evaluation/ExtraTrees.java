@@ -1,6 +1,7 @@
 package org.dst4j.algorithms.evaluation;
 
 import java.util.Arrays;
+import java.util.stream.IntStream;
 import org.dst4j.nn.data.Dataset;
 import org.dst4j.runtime.dense.Argmax;
 import org.dst4j.runtime.parallel.WorkerPool;
@@ -55,7 +56,7 @@ public final class ExtraTrees {
 
     /** The values of {@code features} (all when null) as columns, {@code [feature][sample]}, on the heap. */
     public static float[][] columns(Dataset d, int[] features) {
-        int[] f = features != null ? features : java.util.stream.IntStream.range(0, d.features()).toArray();
+        int[] f = features != null ? features : IntStream.range(0, d.features()).toArray();
         float[][] cols = new float[f.length][d.samples()];
         for (int s = 0; s < d.samples(); s++) {
             for (int j = 0; j < f.length; j++) cols[j][s] = d.get(s, f[j]);

@@ -1,5 +1,6 @@
 package org.dst4j.algorithms.evaluation;
 
+import java.util.Arrays;
 import org.dst4j.nn.data.Dataset;
 import org.dst4j.runtime.parallel.WorkerPool;
 import org.dst4j.runtime.random.RandomStream;
@@ -37,7 +38,7 @@ public final class KMeans {
             for (int s = 0; s < n; s++) dist[s] = Math.min(dist[s], squared(cols, s, centers[c]));
         }
         int[] assign = new int[n];
-        java.util.Arrays.fill(assign, -1);
+        Arrays.fill(assign, -1);
         for (int it = 0; it < maxIterations; it++) {
             int[] moved = new int[n];
             pool.run(n, (from, to) -> {
@@ -55,7 +56,7 @@ public final class KMeans {
                     assign[s] = best;
                 }
             });
-            if (java.util.Arrays.stream(moved).sum() == 0) break;
+            if (Arrays.stream(moved).sum() == 0) break;
             double[][] sum = new double[k][d];
             int[] count = new int[k];
             for (int s = 0; s < n; s++) {

@@ -10,7 +10,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
 import java.util.function.IntFunction;
+import org.dst4j.algorithms.ResumeChecks;
 import org.dst4j.algorithms.TrainingProgress;
 import org.dst4j.algorithms.freetickets.FreeTicketsConfig.Variant;
 import org.dst4j.algorithms.set.SetTraining;
@@ -28,6 +30,7 @@ import org.dst4j.nn.evolution.TopologyEvolution;
 import org.dst4j.nn.init.Density;
 import org.dst4j.nn.init.WeightInit;
 import org.dst4j.nn.io.AtomicFiles;
+import org.dst4j.nn.io.CheckpointFile;
 import org.dst4j.nn.io.Json;
 import org.dst4j.nn.io.MetricsLog;
 import org.dst4j.nn.layer.Activation;
@@ -154,7 +157,7 @@ public final class FreeTickets {
         Objects.requireNonNull(data, "data");
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         Saved saved = Saved.read(dir, threads);
-        org.dst4j.algorithms.ResumeChecks.sameData(dir, saved.trainChecksum(), saved.testChecksum(), saved.provenance(), data);
+        ResumeChecks.sameData(dir, saved.trainChecksum(), saved.testChecksum(), saved.provenance(), data);
         checkMembers(dir, saved.cfg(), data);
         return run(saved.cfg(), data, saved.standardize(), dir, progress, saved);
     }
@@ -179,7 +182,7 @@ public final class FreeTickets {
             Path f = dir.resolve("member-" + i + ".dst4j");
             if (!Files.isRegularFile(f)) continue;
             Map<String, Object> h;
-            try (org.dst4j.nn.io.CheckpointFile.Index ix = org.dst4j.nn.io.CheckpointFile.open(f)) {
+            try (CheckpointFile.Index ix = CheckpointFile.open(f)) {
                 h = ix.header();
             }
             Map<?, ?> want = (Map<?, ?>) header(cfg, i, given).get("provenance");
@@ -623,9 +626,9 @@ public final class FreeTickets {
             });
         } catch (Trainer.FileWriteException e) {
             throw e.getCause();
-        } catch (java.util.concurrent.CancellationException e) {
+        } catch (CancellationException e) {
             // The trainer counts this call's epochs: "no epoch was completed" of member 3 is not of the whole run.
-            throw new java.util.concurrent.CancellationException(phase + ": " + e.getMessage());
+            throw new CancellationException(phase + ": " + e.getMessage());
         } catch (Trainer.DivergedException e) {
             // As above: "epoch 1" of a DST member is that member's.
             throw new Trainer.DivergedException(phase + ": " + e.getMessage());
@@ -721,7 +724,7 @@ public final class FreeTickets {
                          Map<String, Selection> selected, long trainChecksum, long testChecksum, Map<String, Object> provenance) {
         static Saved read(Path dir, int threads) throws IOException {
             Path file = dir.resolve(CHECKPOINT);
-            Map<String, Object> h = org.dst4j.algorithms.ResumeChecks.checkpointHeader(dir, CHECKPOINT, METRICS, "freetickets", "FreeTickets");
+            Map<String, Object> h = ResumeChecks.checkpointHeader(dir, CHECKPOINT, METRICS, "freetickets", "FreeTickets");
             try {
                 Map<String, Object> t = Json.getObject(h, "training");
                 FreeTicketsConfig cfg = FreeTicketsConfig.fromMap(Json.getObject(t, "config"), threads);
@@ -753,7 +756,7 @@ public final class FreeTickets {
                 }
                 Map<String, Object> p = Json.getObject(h, "provenance");
                 long train = Json.getLong(p, "data_checksum"), test = Json.getLong(p, "test_checksum");
-                org.dst4j.algorithms.ResumeChecks.sameStandardization(file, standardize);
+                ResumeChecks.sameStandardization(file, standardize);
                 return new Saved(cfg, standardize, member, epochsDone, step, Json.getLongs(t, "rng_shuffle"), Json.getLongs(t, "rng_evolution"),
                         records, flopsDone, networkFlops, seconds, selected, train, test, p);
             } catch (IllegalArgumentException e) {

@@ -1,10 +1,13 @@
 package org.dst4j.algorithms.freetickets;
 
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import org.dst4j.algorithms.ConfigChecks;
 import org.dst4j.nn.io.Json;
+import org.dst4j.nn.network.MlpConfig;
+import org.dst4j.nn.optim.Sgd;
 import org.dst4j.runtime.record.ArrayRecords;
 
 /**
@@ -74,7 +77,7 @@ public record FreeTicketsConfig(Variant variant, int members, int[] hidden, doub
         EDST;
 
         /** {@code dst} or {@code edst}: the name the command line and the metrics use. */
-        public String label() { return name().toLowerCase(java.util.Locale.ROOT); }
+        public String label() { return name().toLowerCase(Locale.ROOT); }
     }
 
     /**
@@ -99,10 +102,10 @@ public record FreeTicketsConfig(Variant variant, int members, int[] hidden, doub
         ConfigChecks.atLeast("explore epochs", exploreEpochs, 0);
         ConfigChecks.atLeast("refine epochs", refineEpochs, 1);
         ConfigChecks.atLeast("batch", batch, 1);
-        org.dst4j.nn.optim.Sgd.checkSettings(lr, momentum, weightDecay);
+        Sgd.checkSettings(lr, momentum, weightDecay);
         ConfigChecks.learningRateDecays(lr, 100); // a DST member ends at lr / 100, as does each EDST refinement phase
         ConfigChecks.belowOne("dropout", dropout);
-        org.dst4j.nn.network.MlpConfig.checkHiddenActivation(activation);
+        MlpConfig.checkHiddenActivation(activation);
         ConfigChecks.inUnitInterval("prune rate", pruneRate);
         ConfigChecks.inUnitInterval("large prune rate", largePruneRate);
         if (updateInterval < 1) throw new IllegalArgumentException("update interval must be >= 1 epoch, got " + updateInterval);

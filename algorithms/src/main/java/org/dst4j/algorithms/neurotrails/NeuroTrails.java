@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.dst4j.algorithms.ResumeChecks;
 import org.dst4j.algorithms.TrainingProgress;
 import org.dst4j.algorithms.freetickets.FreeTickets;
 import org.dst4j.algorithms.freetickets.FreeTicketsConfig;
@@ -22,6 +23,7 @@ import org.dst4j.nn.io.AtomicFiles;
 import org.dst4j.nn.io.Json;
 import org.dst4j.nn.io.MetricsLog;
 import org.dst4j.nn.layer.Activation;
+import org.dst4j.nn.model.EnsembleClassifier;
 import org.dst4j.nn.model.ModelFile;
 import org.dst4j.nn.model.MultiHeadClassifier;
 import org.dst4j.nn.network.MlpConfig;
@@ -36,6 +38,7 @@ import org.dst4j.runtime.kernel.ParallelKernels;
 import org.dst4j.runtime.parallel.WorkerPool;
 import org.dst4j.runtime.random.RngStreams;
 import org.dst4j.runtime.record.ArrayRecords;
+import org.dst4j.runtime.resource.Closing;
 
 /**
  * NeuroTrails (Grooten et al. 2025): one sparse backbone shared by {@code M} dynamically sparse heads,
@@ -151,7 +154,7 @@ public final class NeuroTrails {
         Objects.requireNonNull(dir, "dir");
         Objects.requireNonNull(data, "data");
         Saved saved = Saved.read(dir, threads);
-        org.dst4j.algorithms.ResumeChecks.sameData(dir, saved.trainChecksum(), saved.testChecksum(), saved.provenance(), data);
+        ResumeChecks.sameData(dir, saved.trainChecksum(), saved.testChecksum(), saved.provenance(), data);
         return run(saved.cfg(), data, saved.standardize(), saved.compare(), dir, progress, saved);
     }
 
@@ -457,14 +460,14 @@ public final class NeuroTrails {
         MultiHeadMlp network(Sgd opt, Saved at, int[] sizes) throws IOException {
             int e = at.epochsDone();
             Path backboneFile = dir.resolve(part("backbone", e));
-            SparseMlp backbone = load(backboneFile, opt, java.util.Arrays.copyOfRange(sizes, 0, cfg.sharedLayers() + 1));
+            SparseMlp backbone = load(backboneFile, opt, Arrays.copyOfRange(sizes, 0, cfg.sharedLayers() + 1));
             List<SparseMlp> heads = new ArrayList<>();
             try {
                 for (int h = 1; h <= cfg.heads(); h++) {
-                    heads.add(load(dir.resolve(part("head-" + h, e)), opt, java.util.Arrays.copyOfRange(sizes, cfg.sharedLayers(), sizes.length)));
+                    heads.add(load(dir.resolve(part("head-" + h, e)), opt, Arrays.copyOfRange(sizes, cfg.sharedLayers(), sizes.length)));
                 }
             } catch (IOException | RuntimeException | Error x) {
-                org.dst4j.runtime.resource.Closing.after(x, backbone::close, () -> org.dst4j.runtime.resource.Closing.each(heads, SparseMlp::close));
+                Closing.after(x, backbone::close, () -> Closing.each(heads, SparseMlp::close));
                 throw x;
             }
             return new MultiHeadMlp(backbone, heads, "sum".equals(cfg.headLoss()) ? MultiHeadMlp.HeadLoss.SUM : MultiHeadMlp.HeadLoss.MEAN);
@@ -473,11 +476,11 @@ public final class NeuroTrails {
         private static SparseMlp load(Path file, Sgd opt, int[] sizes) throws IOException {
             if (!Files.isRegularFile(file)) throw new IOException(file + ": missing; the checkpoint's state names it (files removed by hand?)");
             SparseMlp net = ModelFile.load(file, opt).net();
-            if (!java.util.Arrays.equals(net.config().sizes(), sizes)) {
+            if (!Arrays.equals(net.config().sizes(), sizes)) {
                 int[] got = net.config().sizes();
                 net.close();
-                throw new IOException(file + " holds layers " + java.util.Arrays.toString(got) + ", but the run's settings on this data make "
-                        + java.util.Arrays.toString(sizes) + " (file edited?)");
+                throw new IOException(file + " holds layers " + Arrays.toString(got) + ", but the run's settings on this data make "
+                        + Arrays.toString(sizes) + " (file edited?)");
             }
             return net;
         }
@@ -497,7 +500,7 @@ public final class NeuroTrails {
             if (!Files.isRegularFile(file)) {
                 throw new IOException(dir + ": " + (Files.isRegularFile(dir.resolve(FreeTickets.CHECKPOINT))
                         ? "no " + CHECKPOINT + " there (it holds " + FreeTickets.CHECKPOINT + ", the checkpoint of a freetickets, set, quickselection or spacenet run: that command's --resume continues it)"
-                        : org.dst4j.algorithms.ResumeChecks.noCheckpoint(dir, CHECKPOINT, METRICS)));
+                        : ResumeChecks.noCheckpoint(dir, CHECKPOINT, METRICS)));
             }
             try {
                 Map<String, Object> h = Json.parseObject(Json.readFile(file));
@@ -530,7 +533,7 @@ public final class NeuroTrails {
                 Map<String, Object> p = Json.getObject(h, "provenance");
                 if (!"neurotrails".equals(p.get("algorithm"))) throw new IllegalArgumentException("field 'algorithm': expected \"neurotrails\", got " + p.get("algorithm"));
                 Path backbone = file.resolveSibling(Checkpoint.part("backbone", epochsDone)); // a missing one is named as the parts load
-                if (Files.isRegularFile(backbone)) org.dst4j.algorithms.ResumeChecks.sameStandardization(backbone, standardize);
+                if (Files.isRegularFile(backbone)) ResumeChecks.sameStandardization(backbone, standardize);
                 return new Saved(cfg, standardize, compare, epochsDone, step, Json.getLongs(t, "rng_shuffle"), Json.getLongs(t, "rng_evolution"), flops,
                         seconds, rows, Json.getLong(p, "data_checksum"), Json.getLong(p, "test_checksum"), p, t);
             } catch (IllegalArgumentException e) {
@@ -660,7 +663,7 @@ public final class NeuroTrails {
     // Connections of the models in an ensemble directory, read from their headers.
     private static long budget(Path dir) throws IOException {
         long n = 0;
-        try (var e = org.dst4j.nn.model.EnsembleClassifier.load(dir, 1)) {
+        try (var e = EnsembleClassifier.load(dir, 1)) {
             for (var c : e.members()) n += c.network().connections();
         }
         return n;

@@ -7,6 +7,7 @@ import java.util.Objects;
 import org.dst4j.algorithms.ConfigChecks;
 import org.dst4j.nn.io.Json;
 import org.dst4j.nn.network.MlpConfig;
+import org.dst4j.nn.optim.Sgd;
 import org.dst4j.runtime.record.ArrayRecords;
 
 /**
@@ -77,7 +78,7 @@ public record NeuroTrailsConfig(int heads, int sharedLayers, int[] hidden, doubl
         ConfigChecks.density(density);
         ConfigChecks.atLeast("epochs", epochs, 1);
         ConfigChecks.atLeast("batch", batch, 1);
-        org.dst4j.nn.optim.Sgd.checkSettings(lr, momentum, weightDecay);
+        Sgd.checkSettings(lr, momentum, weightDecay);
         ConfigChecks.learningRateDecays(lr, 100); // the run ends at lr / 100
         ConfigChecks.belowOne("dropout", dropout);
         MlpConfig.checkHiddenActivation(activation);

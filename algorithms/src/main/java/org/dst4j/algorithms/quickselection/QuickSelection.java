@@ -11,8 +11,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
 import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.Standardizer;
 import org.dst4j.nn.evolution.TopologyEvolution;
@@ -147,7 +149,7 @@ public final class QuickSelection {
         }
 
         /** The name the command line takes: {@code standardize}, {@code center} or {@code none}. */
-        public String label() { return name().toLowerCase(java.util.Locale.ROOT); }
+        public String label() { return name().toLowerCase(Locale.ROOT); }
 
         /** This scaling fitted on {@code train}, or null for {@link #NONE}. */
         public Standardizer fit(Dataset train) {
@@ -305,7 +307,7 @@ public final class QuickSelection {
                     } catch (IOException e) {
                         // An interrupt that lands in the write closes its channel: it is the cancellation it is.
                         if (Thread.currentThread().isInterrupted()) {
-                            throw new java.util.concurrent.CancellationException("training interrupted after epoch " + m.epoch() + " while writing "
+                            throw new CancellationException("training interrupted after epoch " + m.epoch() + " while writing "
                                     + checkpoint + " (" + e.getMessage() + "); it holds the run as of the last epoch it was written at");
                         }
                         throw new Trainer.FileWriteException(e);

@@ -6,6 +6,7 @@ import org.dst4j.nn.io.Json;
 import java.util.Objects;
 import org.dst4j.algorithms.ConfigChecks;
 import org.dst4j.nn.init.WeightInit;
+import org.dst4j.nn.optim.Sgd;
 
 /**
  * QuickSelection's settings; {@link #defaults()} follows the reference code (hidden 1000 sigmoid units,
@@ -53,7 +54,7 @@ public record QuickSelectionConfig(int k, int hidden, double epsilon, double zet
         if (!(noise >= 0 && Float.isFinite(noise))) throw new IllegalArgumentException("noise must be finite and >= 0, got " + noise);
         ConfigChecks.atLeast("epochs", epochs, 1);
         ConfigChecks.atLeast("batch", batch, 1);
-        org.dst4j.nn.optim.Sgd.checkSettings(lr, momentum, weightDecay);
+        Sgd.checkSettings(lr, momentum, weightDecay);
         ConfigChecks.belowOne("dropout", dropout);
         WeightInit.parse(init);
         ConfigChecks.oneOf("output", output, "linear", "tanh");

@@ -5,7 +5,9 @@ import java.util.Map;
 import java.util.Objects;
 import org.dst4j.algorithms.ConfigChecks;
 import org.dst4j.nn.init.WeightInit;
+import org.dst4j.nn.network.MlpConfig;
 import org.dst4j.nn.optim.LearningRate;
+import org.dst4j.nn.optim.Sgd;
 import org.dst4j.runtime.record.ArrayRecords;
 
 /**
@@ -59,9 +61,9 @@ public record SetConfig(int[] hidden, double epsilon, double zeta, int epochs, i
         // As on the command line: 0 epochs returned an untrained model that the run's summary could not describe.
         ConfigChecks.atLeast("epochs", epochs, 1);
         ConfigChecks.atLeast("batch", batch, 1);
-        org.dst4j.nn.optim.Sgd.checkSettings(lr, momentum, weightDecay);
+        Sgd.checkSettings(lr, momentum, weightDecay);
         ConfigChecks.belowOne("dropout", dropout);
-        org.dst4j.nn.network.MlpConfig.checkHiddenActivation(activation);
+        MlpConfig.checkHiddenActivation(activation);
         if (!Float.isFinite(alpha)) throw new IllegalArgumentException("alpha must be finite, got " + alpha);
         ConfigChecks.oneOf("optimizer", optimizer, "sgd", "adam");
         LearningRate.parse(schedule, lr, epochs);

@@ -7,6 +7,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import org.dst4j.algorithms.ResumeChecks;
 import org.dst4j.nn.data.DatasetSplit;
 import org.dst4j.nn.data.Standardizer;
 import org.dst4j.nn.evolution.TopologyEvolution;
@@ -89,8 +92,8 @@ public final class SetTraining {
      *     {@link #resume} continues it from there
      */
     public static SparseClassifier train(SetConfig cfg, DatasetSplit data, boolean standardize, Path out, Progress progress) throws IOException {
-        java.util.Objects.requireNonNull(cfg, "cfg");
-        java.util.Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(cfg, "cfg");
+        Objects.requireNonNull(data, "data");
         data.train().requireTrainingSamples();
         if (progress == null) progress = new Progress() {};
         RngStreams rng = new RngStreams(cfg.seed());
@@ -119,8 +122,8 @@ public final class SetTraining {
      * @throws java.util.concurrent.CancellationException if the calling thread is interrupted, as for {@link #train}
      */
     public static SparseClassifier resume(Path dir, DatasetSplit data, int threads, Progress progress) throws IOException {
-        java.util.Objects.requireNonNull(dir, "dir");
-        java.util.Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(dir, "dir");
+        Objects.requireNonNull(data, "data");
         // Checked here: read with the checkpoint's config, a bad count was reported as a bad checkpoint.
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         if (progress == null) progress = new Progress() {};
@@ -175,7 +178,7 @@ public final class SetTraining {
             throw new IOException(dir + ": " + file.getFileName() + " is a trained model without its optimizer state (a copy of a run's "
                     + MODEL + "?), not a training checkpoint");
         }
-        org.dst4j.algorithms.ResumeChecks.sameData(dir, expected, expectedTest, provenance, data);
+        ResumeChecks.sameData(dir, expected, expectedTest, provenance, data);
         AtomicFiles.removeTemporaries(dir, List.of(MODEL, CHECKPOINT, METRICS, CURVE)); // of writes a kill interrupted
         Optimizer opt = optimizer(cfg);
         ModelFile.Loaded loaded = ModelFile.load(file, opt);
@@ -259,8 +262,8 @@ public final class SetTraining {
         return new SparseClassifier(net, std, classifierHeader, cfg.threads());
     }
 
-    private static java.util.concurrent.CancellationException interruptedWhileWriting(int epoch, IOException e, Path out) {
-        return new java.util.concurrent.CancellationException("training interrupted after epoch " + epoch + " while writing its files ("
+    private static CancellationException interruptedWhileWriting(int epoch, IOException e, Path out) {
+        return new CancellationException("training interrupted after epoch " + epoch + " while writing its files ("
                 + e.getMessage() + "); " + out + " holds the run as of the last file written");
     }
 

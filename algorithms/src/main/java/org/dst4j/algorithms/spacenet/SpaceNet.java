@@ -14,12 +14,17 @@ import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.PriorityQueue;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.IntStream;
 import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.Standardizer;
 import org.dst4j.nn.data.TaskStream;
@@ -50,6 +55,7 @@ import org.dst4j.runtime.kernel.ParallelKernels;
 import org.dst4j.runtime.random.RandomStream;
 import org.dst4j.runtime.random.RngStreams;
 import org.dst4j.runtime.record.ArrayRecords;
+import org.dst4j.runtime.resource.Closing;
 import org.dst4j.runtime.sparse.CsrMatrix;
 import org.dst4j.runtime.memory.OffHeap;
 
@@ -97,7 +103,7 @@ public final class SpaceNet implements AutoCloseable {
     // reference, whose dense importance matrix is never cleared within a task.
     private final double[][] droppedImportance;
     // Per layer: importance of each dropped position (row * cols + col), restored if the position regrows.
-    private final List<java.util.Map<Long, Float>> droppedAt = new ArrayList<>();
+    private final List<Map<Long, Float>> droppedAt = new ArrayList<>();
     // Regrown positions whose earlier importance goes back onto the connection at the next step.
     private final List<long[]> pendingRestore = new ArrayList<>();
     private final float[][] biasAtStart;
@@ -163,7 +169,7 @@ public final class SpaceNet implements AutoCloseable {
 
         /** As a JSON-ready map (a saved learner's, a run's checkpoint); {@link #fromMap} reads it back. */
         public Map<String, Object> toMap() {
-            Map<String, Object> e = new java.util.LinkedHashMap<>();
+            Map<String, Object> e = new LinkedHashMap<>();
             e.put("task", task);
             e.put("connections", connections.clone());
             e.put("reserved_neurons", reservedNeurons.clone());
@@ -214,11 +220,11 @@ public final class SpaceNet implements AutoCloseable {
 
     // In a fixed order: the checkpoint writes them in it, and the same run gives the same bytes.
     private static Map<String, ValueLayout> kept() {
-        Map<String, ValueLayout> m = new java.util.LinkedHashMap<>();
+        Map<String, ValueLayout> m = new LinkedHashMap<>();
         m.put(OWNER, JAVA_INT);
         m.put(FROZEN, JAVA_BYTE);
         m.put(PARKED, JAVA_FLOAT);
-        return java.util.Collections.unmodifiableMap(m);
+        return Collections.unmodifiableMap(m);
     }
 
     /**
@@ -255,7 +261,7 @@ public final class SpaceNet implements AutoCloseable {
             }
             return net;
         } catch (RuntimeException | Error e) {
-            org.dst4j.runtime.resource.Closing.after(e, net::close);
+            Closing.after(e, net::close);
             throw e;
         }
     }
@@ -272,8 +278,8 @@ public final class SpaceNet implements AutoCloseable {
                 if (idx.length != sizes.length) throw new IllegalArgumentException("task " + t + " reserved neurons in " + idx.length + " layers, the network has " + sizes.length);
                 // The counts and indices a metrics.json and `inspect` report: a hand-edited -5 connections, a count of 40 beside
                 // 4 indices or a selected neuron 999 of 24 were taken as they were.
-                if (s.connections().length != sizes.length - 1 || java.util.Arrays.stream(s.connections()).anyMatch(c -> c < 0)) {
-                    throw new IllegalArgumentException("task " + t + "'s connections " + java.util.Arrays.toString(s.connections()) + ": expected "
+                if (s.connections().length != sizes.length - 1 || Arrays.stream(s.connections()).anyMatch(c -> c < 0)) {
+                    throw new IllegalArgumentException("task " + t + "'s connections " + Arrays.toString(s.connections()) + ": expected "
                             + (sizes.length - 1) + " counts >= 0, one per layer of weights");
                 }
                 int[][] sel = s.selectedNeuronIndices();
@@ -304,7 +310,7 @@ public final class SpaceNet implements AutoCloseable {
             }
             return stats;
         } catch (RuntimeException | Error e) {
-            org.dst4j.runtime.resource.Closing.after(e, net::close);
+            Closing.after(e, net::close);
             throw e;
         }
     }
@@ -325,7 +331,7 @@ public final class SpaceNet implements AutoCloseable {
             MlpConfig mlp = new MlpConfig(sizes, "relu", 0.6f, Activation.linear(), 0f, new Density.Uniform(0), new WeightInit.XavierUniform());
             return SparseMlp.of(mlp, layers, rng.stream("dropout").nextLong());
         } catch (RuntimeException | Error e) {
-            org.dst4j.runtime.resource.Closing.after(e, () -> org.dst4j.runtime.resource.Closing.each(layers, SparseLinear::close));
+            Closing.after(e, () -> Closing.each(layers, SparseLinear::close));
             throw e;
         }
     }
@@ -348,7 +354,7 @@ public final class SpaceNet implements AutoCloseable {
             neuronImportance[l] = new double[sizes[l]];
             droppedImportance[l] = new double[sizes[l]];
         }
-        for (int l = 0; l + 1 < sizes.length; l++) droppedAt.add(new java.util.HashMap<>());
+        for (int l = 0; l + 1 < sizes.length; l++) droppedAt.add(new HashMap<>());
         optimizer = new Step(sgd);
         for (TaskStats s : finished) {
             int[][] idx = s.reservedNeuronIndices();
@@ -376,7 +382,7 @@ public final class SpaceNet implements AutoCloseable {
     public void save(Path file, Standardizer std, Map<String, Object> extra) throws IOException {
         if (parked) throw new IllegalStateException("cannot save in the middle of task " + task);
         if (extra.containsKey(HEADER)) throw new IllegalArgumentException("extra header field '" + HEADER + "': the learner writes it itself");
-        Map<String, Object> h = new java.util.LinkedHashMap<>(extra);
+        Map<String, Object> h = new LinkedHashMap<>(extra);
         h.put(HEADER, own(null));
         // a learner that has not learned yet has no SGD state to save: attaching makes it (the zeros its first task starts from)
         for (SparseLinear layer : net.layers()) layer.attach(optimizer);
@@ -385,7 +391,7 @@ public final class SpaceNet implements AutoCloseable {
 
     // The header's field of this learner: its configuration, finished tasks and (in a run's checkpoint) the task under way.
     private Map<String, Object> own(Map<String, Object> inTask) {
-        Map<String, Object> own = new java.util.LinkedHashMap<>();
+        Map<String, Object> own = new LinkedHashMap<>();
         own.put("config", cfg.toMap());
         own.put("tasks", stats.stream().map(TaskStats::toMap).toList());
         if (inTask != null) own.put("in_task", inTask);
@@ -438,7 +444,7 @@ public final class SpaceNet implements AutoCloseable {
             throw new IOException(file + " holds a SpaceNet learner in the middle of a task (a run's checkpoint): SpaceNetRun.resume continues that run");
         }
         Sgd sgd = new Sgd(cfg.momentum(), cfg.weightDecay());
-        Map<String, ValueLayout> sides = new java.util.LinkedHashMap<>(KEPT);
+        Map<String, ValueLayout> sides = new LinkedHashMap<>(KEPT);
         if (in != null) sides.put(IMPORTANCE, JAVA_FLOAT);
         ModelFile.Loaded l = ModelFile.load(file, sgd, sides);
         int[] sizes = l.net().config().sizes();
@@ -455,7 +461,7 @@ public final class SpaceNet implements AutoCloseable {
             try (CheckpointFile.Index ix = CheckpointFile.open(file)) {
                 sn.restoreInTask(state, ix);
             } catch (IOException | RuntimeException | Error e) {
-                org.dst4j.runtime.resource.Closing.after(e, sn::close);
+                Closing.after(e, sn::close);
                 throw e;
             }
             return new Loaded(sn, l.standardizer(), l.header());
@@ -475,7 +481,7 @@ public final class SpaceNet implements AutoCloseable {
             if (!net.layers().getLast().weights().hasSide(PARKED)) throw new IllegalArgumentException("the output layer has no '" + PARKED + "' array");
             return net;
         } catch (RuntimeException | Error e) {
-            org.dst4j.runtime.resource.Closing.after(e, net::close);
+            Closing.after(e, net::close);
             throw e;
         }
     }
@@ -629,7 +635,7 @@ public final class SpaceNet implements AutoCloseable {
      */
     void saveInTask(Path file, Standardizer std, Map<String, Object> extra) throws IOException {
         if (!parked) throw new IllegalStateException("no task is under way");
-        Map<String, Object> in = new java.util.LinkedHashMap<>();
+        Map<String, Object> in = new LinkedHashMap<>();
         in.put("task", task);
         in.put("classes", classes.clone());
         // The arrays as tensors, not JSON: they grow with the network and the task (dropped positions are ~10 bytes of
@@ -642,7 +648,7 @@ public final class SpaceNet implements AutoCloseable {
         }
         for (int l = 0; l + 1 < sizes.length; l++) {
             // in key order: the map's own order is a HashMap's, and the same run must give the same bytes
-            java.util.TreeMap<Long, Float> at = new java.util.TreeMap<>(droppedAt.get(l));
+            TreeMap<Long, Float> at = new TreeMap<>(droppedAt.get(l));
             long[] positions = at.keySet().stream().mapToLong(Long::longValue).toArray();
             float[] importance = new float[positions.length];
             for (int i = 0; i < positions.length; i++) importance[i] = at.get(positions[i]);
@@ -652,7 +658,7 @@ public final class SpaceNet implements AutoCloseable {
         }
         long[] pending = pendingRestore.stream().flatMapToLong(Arrays::stream).toArray();
         arrays.add(new Tensor(IN_TASK + "pending_restore", DType.I64, new long[] {pendingRestore.size(), 3}, MemorySegment.ofArray(pending)));
-        Map<String, Object> h = new java.util.LinkedHashMap<>(extra);
+        Map<String, Object> h = new LinkedHashMap<>(extra);
         h.put(HEADER, own(in));
         List<String> sides = new ArrayList<>(KEPT.keySet());
         sides.add(IMPORTANCE);
@@ -695,7 +701,7 @@ public final class SpaceNet implements AutoCloseable {
             Arrays.fill(neuronImportance[l], 0);
             Arrays.fill(droppedImportance[l], 0);
         }
-        for (java.util.Map<Long, Float> m : droppedAt) m.clear();
+        for (Map<Long, Float> m : droppedAt) m.clear();
         pendingRestore.clear();
         for (int l = 0; l + 1 < sizes.length; l++) {
             CsrMatrix m = layer(l).weights();
@@ -750,7 +756,7 @@ public final class SpaceNet implements AutoCloseable {
     }
 
     private int[] freeNeurons(int l) {
-        return java.util.stream.IntStream.range(0, sizes[l]).filter(i -> reservedBy[l][i] < 0).toArray();
+        return IntStream.range(0, sizes[l]).filter(i -> reservedBy[l][i] < 0).toArray();
     }
 
     private SparseLinear layer(int l) { return net.layers().get(l); }
@@ -770,7 +776,7 @@ public final class SpaceNet implements AutoCloseable {
     }
 
     private static int[] indices(boolean[] s) {
-        return java.util.stream.IntStream.range(0, s.length).filter(i -> s[i]).toArray();
+        return IntStream.range(0, s.length).filter(i -> s[i]).toArray();
     }
 
     // Draws up to count new connections uniformly among free positions of (selected rows) x (selected columns).
@@ -1021,7 +1027,7 @@ public final class SpaceNet implements AutoCloseable {
                 }
             }
             long[] keys = picked.stream().mapToLong(Long::longValue).sorted().toArray();
-            java.util.Map<Long, Float> dropped = droppedAt.get(l);
+            Map<Long, Float> dropped = droppedAt.get(l);
             for (long key : keys) {
                 Float v = dropped.remove(key);
                 if (v != null) pendingRestore.add(new long[] {l, key, Float.floatToIntBits(v)});

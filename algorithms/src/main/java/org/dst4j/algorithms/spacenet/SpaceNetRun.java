@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
+import java.util.stream.Collectors;
+import org.dst4j.algorithms.ResumeChecks;
 import org.dst4j.algorithms.TrainingProgress;
 import org.dst4j.algorithms.set.SetTraining;
 import org.dst4j.nn.data.Dataset;
@@ -40,6 +42,7 @@ import org.dst4j.runtime.parallel.WorkerPool;
 import org.dst4j.runtime.random.RandomStream;
 import org.dst4j.runtime.random.RngStreams;
 import org.dst4j.runtime.record.ArrayRecords;
+import org.dst4j.runtime.resource.Closing;
 import org.dst4j.runtime.sparse.CsrMatrix;
 
 /**
@@ -232,7 +235,7 @@ public final class SpaceNetRun {
      */
     public static void checkTaskClasses(int[][] groups, DatasetSplit data) {
         boolean[] absent = new boolean[data.train().classes()];
-        java.util.Arrays.fill(absent, true);
+        Arrays.fill(absent, true);
         for (Dataset d : List.of(data.train(), data.test())) for (int i = 0; i < d.samples(); i++) absent[d.label(i)] = false;
         checkTaskClasses(groups, data.train().classes(), absent);
     }
@@ -368,7 +371,7 @@ public final class SpaceNetRun {
         Objects.requireNonNull(dir, "dir");
         Objects.requireNonNull(data, "data");
         Saved saved = Saved.read(dir, threads);
-        org.dst4j.algorithms.ResumeChecks.sameData(dir, saved.trainChecksum(), saved.testChecksum(), saved.provenance(), data);
+        ResumeChecks.sameData(dir, saved.trainChecksum(), saved.testChecksum(), saved.provenance(), data);
         return run(saved.cfg(), data, saved.standardize(), saved.baselines(), dir, progress, saved);
     }
 
@@ -696,7 +699,7 @@ public final class SpaceNetRun {
         static Saved read(Path dir, int threads) throws IOException {
             if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
             Path file = dir.resolve(CHECKPOINT);
-            Map<String, Object> h = org.dst4j.algorithms.ResumeChecks.checkpointHeader(dir, CHECKPOINT, METRICS, "spacenet", "SpaceNet");
+            Map<String, Object> h = ResumeChecks.checkpointHeader(dir, CHECKPOINT, METRICS, "spacenet", "SpaceNet");
             try {
                 Map<String, Object> t = Json.getObject(h, "training");
                 SpaceNetConfig cfg = SpaceNetConfig.fromMap(Json.getObject(t, "config"), threads);
@@ -745,7 +748,7 @@ public final class SpaceNetRun {
                 int expectedStats = phase == Phase.SPACENET ? task : tasks;
                 if (stats.size() != expectedStats) throw new IllegalArgumentException("field 'tasks': " + stats.size() + " tasks' statistics, expected " + expectedStats);
                 Map<String, Object> p = Json.getObject(h, "provenance");
-                org.dst4j.algorithms.ResumeChecks.sameStandardization(file, standardize);
+                ResumeChecks.sameStandardization(file, standardize);
                 return new Saved(cfg, standardize, baselines, phase, task, epochsDone, step, shuffle, evolution, records, seconds, acc, taskAcc,
                         List.copyOf(methods), List.copyOf(stats), Json.getLong(p, "data_checksum"), Json.getLong(p, "test_checksum"), p);
             } catch (IllegalArgumentException e) {
@@ -806,7 +809,7 @@ public final class SpaceNetRun {
 
     // "8,4": a task's classes as --task-classes spells them.
     private static String classes(int[] group) {
-        return Arrays.stream(group).mapToObj(String::valueOf).collect(java.util.stream.Collectors.joining(","));
+        return Arrays.stream(group).mapToObj(String::valueOf).collect(Collectors.joining(","));
     }
 
     private static double[][] nanMatrix(int t) {
@@ -840,7 +843,7 @@ public final class SpaceNetRun {
             MlpConfig cfg = new MlpConfig(net.config().sizes(), "relu", 0.6f, Activation.linear(), 0f, new Density.Uniform(0), new WeightInit.XavierUniform());
             return SparseMlp.of(cfg, layers, seed);
         } catch (RuntimeException | Error e) { // out of memory for a later layer: the layers made so far are no network's yet
-            org.dst4j.runtime.resource.Closing.after(e, () -> org.dst4j.runtime.resource.Closing.each(layers, SparseLinear::close));
+            Closing.after(e, () -> Closing.each(layers, SparseLinear::close));
             throw e;
         }
     }

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Reads a numeric CSV file (plain or gzip-compressed, whatever its name): one sample per line, one
@@ -130,7 +131,7 @@ public final class CsvReader {
     public record FeatureColumns(int[] columns, String[] names) {
         /** Copies the arrays. */
         public FeatureColumns {
-            columns = java.util.Objects.requireNonNull(columns, "columns").clone();
+            columns = Objects.requireNonNull(columns, "columns").clone();
             names = names == null ? null : names.clone();
             if (names != null && names.length != columns.length) throw new IllegalArgumentException(names.length + " names for " + columns.length + " columns");
         }

@@ -1,6 +1,7 @@
 package org.dst4j.nn.data;
 
 import java.nio.file.Path;
+import java.util.Objects;
 
 /**
  * Where the data comes from. With neither {@code data} nor {@code dataset}, the embedded
@@ -31,7 +32,7 @@ public record DataOptions(Path data, Path testData, Path labels, Path testLabels
      * @throws IllegalArgumentException naming the limit, if {@code limitTrain} or {@code limitTest} is negative
      */
     public DataOptions {
-        java.util.Objects.requireNonNull(labelColumn, "labelColumn");
+        Objects.requireNonNull(labelColumn, "labelColumn");
         if (limitTrain < 0) throw new IllegalArgumentException("limitTrain must be >= 0 (0 = all), got " + limitTrain);
         if (limitTest < 0) throw new IllegalArgumentException("limitTest must be >= 0 (0 = all), got " + limitTest);
     }
@@ -43,13 +44,13 @@ public record DataOptions(Path data, Path testData, Path labels, Path testLabels
 
     /** A directory of IDX files. */
     public static DataOptions idx(Path dir) {
-        java.util.Objects.requireNonNull(dir, "dir");
+        Objects.requireNonNull(dir, "dir");
         return new DataOptions(dir, null, null, null, null, "last", 0.2, 0, 0, 0);
     }
 
     /** A named dataset. */
     public static DataOptions named(String name) {
-        java.util.Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(name, "name");
         return new DataOptions(null, null, null, null, name, "last", 0.2, 0, 0, 0);
     }
 }

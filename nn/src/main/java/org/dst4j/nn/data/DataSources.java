@@ -1,12 +1,21 @@
 package org.dst4j.nn.data;
 
+import java.io.BufferedInputStream;
+import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
+import org.dst4j.runtime.random.RandomStream;
 import org.dst4j.runtime.resource.Closing;
 
 /** Resolves {@link DataOptions} to a train/test split. */
@@ -97,7 +106,7 @@ public final class DataSources {
     }
 
     private static boolean isNpy(Path p) {
-        return p.getFileName() != null && p.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".npy");
+        return p.getFileName() != null && p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npy");
     }
 
     private static Dataset testPath(DataOptions o, Model model) throws DataFormatException {
@@ -233,7 +242,7 @@ public final class DataSources {
             // deviations on average is far outside, not merely other data.
             double typical = training ? Standardizer.fit(split.train()).meanAbsoluteScore(split.test()) : 0;
             if (!(typical > 10)) return split;
-            warnings.add(String.format(java.util.Locale.ROOT, "%s lies on average %.3g standard deviations from the means of the training data %s;"
+            warnings.add(String.format(Locale.ROOT, "%s lies on average %.3g standard deviations from the means of the training data %s;"
                     + " is it on another scale (e.g. 0..255 pixels beside 0..1 ones: a uint8 .npy is scaled to 0..1, other types are read as they are)?",
                     test.source(), typical, train.source()));
             return new DatasetSplit(split.train(), split.test(), warnings);
@@ -311,7 +320,7 @@ public final class DataSources {
      * feature (a header line is skipped), or a {@code .npy} array of shape (samples, features...).
      */
     public static Dataset unlabeled(Path file) throws DataFormatException {
-        java.util.Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(file, "file");
         if (!Files.isRegularFile(file)) throw new DataFormatException(file + notAFile(file));
         String base = file.getFileName().toString();
         if (isCsv(file)) return CsvReader.readUnlabeled(base, file);
@@ -325,20 +334,20 @@ public final class DataSources {
      * or not. The stream is read to its end and not closed.
      */
     public static Dataset unlabeled(InputStream in, String source) throws DataFormatException {
-        java.util.Objects.requireNonNull(in, "in");
-        java.util.Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(in, "in");
+        Objects.requireNonNull(source, "source");
         try {
-            java.io.BufferedInputStream b = new java.io.BufferedInputStream(in, 1 << 16);
+            BufferedInputStream b = new BufferedInputStream(in, 1 << 16);
             b.mark(6);
             byte[] magic = b.readNBytes(6);
             b.reset();
-            if (java.util.Arrays.equals(magic, NpyReader.MAGIC)) {
+            if (Arrays.equals(magic, NpyReader.MAGIC)) {
                 // Whole, so that the header's shape is checked against the bytes there are before allocating for it.
                 byte[] all = b.readAllBytes();
-                return NpyReader.unlabeled(source, NpyReader.read(new java.io.ByteArrayInputStream(all), source, all.length), source);
+                return NpyReader.unlabeled(source, NpyReader.read(new ByteArrayInputStream(all), source, all.length), source);
             }
-            java.io.BufferedReader text = new java.io.BufferedReader(
-                    new java.io.InputStreamReader(IdxReader.maybeGunzip(b), java.nio.charset.StandardCharsets.UTF_8), 1 << 16);
+            BufferedReader text = new BufferedReader(
+                    new InputStreamReader(IdxReader.maybeGunzip(b), StandardCharsets.UTF_8), 1 << 16);
             return CsvReader.readUnlabeled(text, source);
         } catch (IOException e) {
             throw new DataFormatException(source + ": cannot read: " + IdxReader.why(e), e);
@@ -347,7 +356,7 @@ public final class DataSources {
 
     /** Whether {@code p} is read as delimited text (.csv, .csv.gz, .tsv, .txt) rather than IDX or NPY. */
     public static boolean isCsv(Path p) {
-        String n = p.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
         return n.endsWith(".csv") || n.endsWith(".csv.gz") || n.endsWith(".tsv") || n.endsWith(".txt");
     }
 
@@ -390,7 +399,7 @@ public final class DataSources {
             int n = all.samples();
             int[] order = new int[n];
             for (int i = 0; i < n; i++) order[i] = i;
-            new org.dst4j.runtime.random.RandomStream(seed).split("holdout").shuffle(order);
+            new RandomStream(seed).split("holdout").shuffle(order);
             int[] perClass = new int[all.classes()];
             for (int i = 0; i < n; i++) perClass[all.label(i)]++;
             int[] seen = new int[all.classes()];
@@ -404,7 +413,7 @@ public final class DataSources {
             if (ntr == 0 || nte == 0) {
                 // Each class gives round(fraction x its samples) to the test set: with many small classes that is 0 for every
                 // one, however many samples there are in all ("1000 samples are too few" read as wrong).
-                int largest = java.util.Arrays.stream(perClass).max().orElse(0);
+                int largest = Arrays.stream(perClass).max().orElse(0);
                 throw new DataFormatException(source + ": " + (n == 1 ? "1 sample is" : n + " samples are") + " too few to hold out " + fraction
                         + " for testing" + (nte == 0 && n > 1 ? " (each class gives round(" + fraction + " x its samples) to the test set: none here,"
                         + " the largest class having " + largest + "); give a larger --test-fraction or a --test-data file" : ""));
@@ -418,8 +427,8 @@ public final class DataSources {
             }
             List<String> warnings = new ArrayList<>();
             String untrained = ranges(trained), untested = ranges(tested);
-            boolean oneUntrained = java.util.Arrays.stream(trained).filter(t -> t == 0).count() == 1;
-            boolean oneUntested = java.util.Arrays.stream(tested).filter(t -> t == 0).count() == 1;
+            boolean oneUntrained = Arrays.stream(trained).filter(t -> t == 0).count() == 1;
+            boolean oneUntested = Arrays.stream(tested).filter(t -> t == 0).count() == 1;
             if (!untrained.isEmpty()) {
                 warnings.add(source + ": holding out " + fraction + " for testing leaves " + (oneUntrained ? "class " : "classes ") + untrained
                         + " without a training sample (each class gives round(" + fraction + " x its samples) to the test set): the model cannot learn "
@@ -429,11 +438,11 @@ public final class DataSources {
                 warnings.add(source + ": " + (oneUntested ? "class " + untested + " has" : "classes " + untested + " have") + " too few samples to hold out "
                         + fraction + ": none in the test set");
             }
-            java.util.Arrays.sort(tr, 0, ntr);
-            java.util.Arrays.sort(te, 0, nte);
-            Dataset train = all.subset(java.util.Arrays.copyOf(tr, ntr));
+            Arrays.sort(tr, 0, ntr);
+            Arrays.sort(te, 0, nte);
+            Dataset train = all.subset(Arrays.copyOf(tr, ntr));
             try {
-                return new DatasetSplit(train, all.subset(java.util.Arrays.copyOf(te, nte)), warnings);
+                return new DatasetSplit(train, all.subset(Arrays.copyOf(te, nte)), warnings);
             } catch (Throwable e) {
                 Closing.after(e, train::close);
                 throw e;
@@ -537,8 +546,8 @@ public final class DataSources {
         } catch (IOException e) {
             return dir; // the full read reports it with the file's name
         }
-        String other = name.equals("mnist") && java.util.Arrays.equals(first, FASHION_MNIST_FIRST_LABELS) ? "Fashion-MNIST"
-                : name.equals("fashion-mnist") && java.util.Arrays.equals(first, MNIST_FIRST_LABELS) ? "MNIST" : null;
+        String other = name.equals("mnist") && Arrays.equals(first, FASHION_MNIST_FIRST_LABELS) ? "Fashion-MNIST"
+                : name.equals("fashion-mnist") && Arrays.equals(first, MNIST_FIRST_LABELS) ? "MNIST" : null;
         if (other == null) return dir;
         throw new DataOptionException("--dataset " + name + ": " + dir + " holds " + other + " (its first training labels are " + other
                 + "'s), not " + (name.equals("mnist") ? "MNIST" : "Fashion-MNIST") + "; point DST4J_DATA at a directory with " + name

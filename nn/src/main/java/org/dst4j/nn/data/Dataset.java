@@ -4,7 +4,10 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.util.Objects;
+import java.util.function.Supplier;
 import java.util.zip.CRC32C;
 import org.dst4j.runtime.dense.DenseMatrix;
 import org.dst4j.runtime.kernel.ParallelKernels;
@@ -19,7 +22,7 @@ import org.dst4j.runtime.memory.OffHeap;
  */
 public final class Dataset implements AutoCloseable {
     // Where every dataset's memory comes from; tests replace it to count arenas and refuse allocations.
-    static volatile java.util.function.Supplier<Arena> arenas = OffHeap::newShared;
+    static volatile Supplier<Arena> arenas = OffHeap::newShared;
 
     private final String name;
     private final Arena arena;
@@ -341,7 +344,7 @@ public final class Dataset implements AutoCloseable {
     public long checksum() {
         checkOpen();
         CRC32C crc = new CRC32C();
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 * labels.length);
+        ByteBuffer b = ByteBuffer.allocate(4 * labels.length);
         for (int l : labels) b.putInt(l);
         crc.update(b.array());
         long bytes = (long) samples * features * Float.BYTES;
@@ -350,7 +353,7 @@ public final class Dataset implements AutoCloseable {
         byte[] chunk = new byte[(int) Math.min(1 << 20, bytes)];
         for (long off = 0; off < bytes; off += chunk.length) {
             int len = (int) Math.min(chunk.length, bytes - off);
-            MemorySegment.copy(x, java.lang.foreign.ValueLayout.JAVA_BYTE, off, chunk, 0, len);
+            MemorySegment.copy(x, ValueLayout.JAVA_BYTE, off, chunk, 0, len);
             crc.update(chunk, 0, len);
         }
         return crc.getValue();

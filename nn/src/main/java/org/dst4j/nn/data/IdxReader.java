@@ -6,10 +6,15 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.zip.GZIPInputStream;
 
@@ -114,7 +119,7 @@ final class IdxReader {
                     throw new DataFormatException(imagesName + ": truncated at image " + s + " (byte " + (16 + (long) s * features) + "), expected " + n + " images");
                 }
                 for (int f = 0; f < features; f++) row[f] = (buf[f] & 0xff) / 255f;
-                java.lang.foreign.MemorySegment.copy(row, 0, d.features(s), java.lang.foreign.ValueLayout.JAVA_FLOAT, 0, features);
+                MemorySegment.copy(row, 0, d.features(s), ValueLayout.JAVA_FLOAT, 0, features);
             }
             if (in.read() != -1) throw new DataFormatException(imagesName + ": unexpected bytes after " + n + " images (byte " + (16 + (long) n * features) + ")");
             return d;
@@ -211,9 +216,9 @@ final class IdxReader {
      */
     static String why(IOException e) {
         // A file system exception's message is the path again ("F: cannot read: F"): its reason is what to say.
-        if (e instanceof java.nio.file.NoSuchFileException) return "no such file";
-        if (e instanceof java.nio.file.AccessDeniedException) return "permission denied";
-        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) return f.getReason();
+        if (e instanceof NoSuchFileException) return "no such file";
+        if (e instanceof AccessDeniedException) return "permission denied";
+        if (e instanceof FileSystemException f && f.getReason() != null) return f.getReason();
         if (e.getMessage() != null) return e.getMessage();
         return e instanceof EOFException ? "unexpected end of file (truncated?)" : e.getClass().getSimpleName();
     }

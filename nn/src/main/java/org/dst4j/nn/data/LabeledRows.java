@@ -1,5 +1,8 @@
 package org.dst4j.nn.data;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
 /**
  * Samples read from a file before the class count of the whole split is known: row-major
  * features plus integer labels. {@code imageRows/imageCols} are 0 unless the source had an image shape.
@@ -28,7 +31,7 @@ record LabeledRows(String source, float[] features, int samples, int featureCoun
 
     Dataset toDataset(String name, int classes) {
         Dataset d = Dataset.allocate(name, samples, featureCount, labels, classes, imageRows, imageCols);
-        java.lang.foreign.MemorySegment.copy(features, 0, d.segment(), java.lang.foreign.ValueLayout.JAVA_FLOAT, 0, features.length);
+        MemorySegment.copy(features, 0, d.segment(), ValueLayout.JAVA_FLOAT, 0, features.length);
         return d;
     }
 }

@@ -1,5 +1,6 @@
 package org.dst4j.nn.data;
 
+import java.util.Arrays;
 import java.util.Objects;
 import org.dst4j.runtime.random.RandomStream;
 import org.dst4j.runtime.record.ArrayRecords;
@@ -100,7 +101,7 @@ public record MadelonLike(DatasetSplit split, int[] relevant) implements AutoClo
         }
         int[] relevant = new int[informative + redundant];
         for (int f = 0; f < relevant.length; f++) relevant[f] = column[f];
-        java.util.Arrays.sort(relevant);
+        Arrays.sort(relevant);
         Dataset train = Dataset.of("madelon/train", tx, trainSamples, d, ty, 2);
         try {
             return new MadelonLike(new DatasetSplit(train, Dataset.of("madelon/test", ex, testSamples, d, ey, 2)), relevant);
@@ -113,7 +114,7 @@ public record MadelonLike(DatasetSplit split, int[] relevant) implements AutoClo
     /** How many of {@code selected} are relevant. */
     public int recovered(int[] selected) {
         int hit = 0;
-        for (int f : selected) if (java.util.Arrays.binarySearch(relevant, f) >= 0) hit++;
+        for (int f : selected) if (Arrays.binarySearch(relevant, f) >= 0) hit++;
         return hit;
     }
 

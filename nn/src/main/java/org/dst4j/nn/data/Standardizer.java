@@ -3,6 +3,7 @@ package org.dst4j.nn.data;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.Objects;
 import org.dst4j.runtime.dense.DenseMatrix;
 import org.dst4j.runtime.kernel.KernelProvider;
@@ -95,16 +96,16 @@ public record Standardizer(float[] mean, float[] std) {
         }
         float sd = (float) Math.sqrt(sq / count);
         float[] m = new float[d], sdv = new float[d];
-        java.util.Arrays.fill(m, (float) mean);
+        Arrays.fill(m, (float) mean);
         // fit's rule, not its old fixed threshold of 1e-12, which only centred data in small units here too
-        java.util.Arrays.fill(sdv, sd > 0 && Float.isFinite(1f / sd) ? sd : 1f);
+        Arrays.fill(sdv, sd > 0 && Float.isFinite(1f / sd) ? sd : 1f);
         return new Standardizer(m, sdv);
     }
 
     /** The same means with every standard deviation 1: subtracts the means and scales nothing. */
     public Standardizer centeringOnly() {
         float[] one = new float[std.length];
-        java.util.Arrays.fill(one, 1f);
+        Arrays.fill(one, 1f);
         return new Standardizer(mean, one);
     }
 

@@ -3,6 +3,7 @@ package org.dst4j.nn.data;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import org.dst4j.runtime.parallel.WorkerPool;
 import org.dst4j.runtime.random.RandomStream;
 
@@ -45,7 +46,7 @@ public final class SyntheticClassification {
             perm[j] = t;
         }
         this.informative = new int[features];
-        java.util.Arrays.fill(this.informative, -1);
+        Arrays.fill(this.informative, -1);
         for (int i = 0; i < informative; i++) this.informative[perm[i]] = i;
         this.means = new float[classes][informative];
         for (int c = 0; c < classes; c++) {

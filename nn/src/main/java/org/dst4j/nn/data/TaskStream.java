@@ -146,7 +146,7 @@ public final class TaskStream implements AutoCloseable {
      */
     public int[] seenClasses(int t) {
         // t = -1 gave no classes, as if some task had none: a caller's off-by-one, not an answer.
-        java.util.Objects.checkIndex(t, tasks.size());
+        Objects.checkIndex(t, tasks.size());
         return tasks.subList(0, t + 1).stream().flatMapToInt(k -> Arrays.stream(k.classes)).sorted().toArray();
     }
 

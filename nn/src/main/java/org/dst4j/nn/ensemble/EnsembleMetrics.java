@@ -1,7 +1,9 @@
 package org.dst4j.nn.ensemble;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.dst4j.runtime.dense.Argmax;
 import org.dst4j.runtime.record.ArrayRecords;
@@ -47,8 +49,8 @@ public record EnsembleMetrics(Scores ensemble, List<Scores> members, double[][] 
     public record Scores(double accuracy, double nll, double ece) {
 
         /** {@code accuracy}, {@code nll}, {@code ece} in that order (for JSON files that compare byte for byte). */
-        public java.util.Map<String, Object> toMap() {
-            java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        public Map<String, Object> toMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
             m.put("accuracy", accuracy);
             m.put("nll", nll);
             m.put("ece", ece);

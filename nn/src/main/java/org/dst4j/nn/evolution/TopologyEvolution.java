@@ -2,6 +2,7 @@ package org.dst4j.nn.evolution;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.List;
 import org.dst4j.nn.init.WeightInit;
 import org.dst4j.nn.layer.SparseLinear;
@@ -113,11 +114,11 @@ public record TopologyEvolution(PruneRule prune, GrowRule grow, EvolutionSchedul
     private static long marked(MemorySegment keep, long n) {
         long zeros = 0, i = 0;
         for (; i + 8 <= n; i += 8) {
-            long v = keep.get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, i);
+            long v = keep.get(ValueLayout.JAVA_LONG_UNALIGNED, i);
             if (v == ALL_KEPT) continue;
             for (int b = 0; b < 64; b += 8) if (((v >>> b) & 0xFF) == 0) zeros++;
         }
-        for (; i < n; i++) if (keep.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i) == 0) zeros++;
+        for (; i < n; i++) if (keep.get(ValueLayout.JAVA_BYTE, i) == 0) zeros++;
         return zeros;
     }
 }

@@ -1,5 +1,7 @@
 package org.dst4j.nn.init;
 
+import java.util.Arrays;
+
 /**
  * Per-layer connection densities for a stack of sparse layers of sizes {@code sizes[0] -> sizes[1] -> …}.
  */
@@ -43,7 +45,7 @@ public sealed interface Density {
 
         @Override public double[] densities(int[] sizes) {
             double[] d = new double[sizes.length - 1];
-            java.util.Arrays.fill(d, density);
+            Arrays.fill(d, density);
             return d;
         }
     }

@@ -1,17 +1,36 @@
 package org.dst4j.nn.io;
 
 import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.channels.Channels;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Writes files all-or-nothing: into a temporary file beside the target, flushed to disk, then renamed
@@ -81,7 +100,7 @@ public final class AtomicFiles {
             if (dir != null) Files.createDirectories(dir);
             tmp = createTemporary(dir != null ? dir : file.toAbsolutePath(), file.getFileName().toString());
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-                 OutputStream out = new BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch), 1 << 16)) {
+                 OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16)) {
                 body.writeTo(out);
                 out.flush();
                 ch.force(true);
@@ -132,11 +151,11 @@ public final class AtomicFiles {
 
     // Through the stream the process prints on, so that what it printed before stays before (and after, after).
     private static void writeStandard(Path target, int fd, Body body) throws IOException {
-        java.io.PrintStream printing = fd == 1 ? System.out : System.err;
+        PrintStream printing = fd == 1 ? System.out : System.err;
         printing.flush();
-        OutputStream descriptor = new java.io.FileOutputStream(fd == 1 ? java.io.FileDescriptor.out : java.io.FileDescriptor.err);
+        OutputStream descriptor = new FileOutputStream(fd == 1 ? FileDescriptor.out : FileDescriptor.err);
         // Not closed: that would close the process's own standard output.
-        OutputStream unclosed = new java.io.FilterOutputStream(descriptor) {
+        OutputStream unclosed = new FilterOutputStream(descriptor) {
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
                 out.write(b, off, len);
@@ -169,13 +188,13 @@ public final class AtomicFiles {
         while (true) {
             try {
                 return Files.createFile(dir.resolve(prefix + Long.toUnsignedString(RANDOM.nextLong()) + ".tmp"));
-            } catch (java.nio.file.FileAlreadyExistsException taken) {
+            } catch (FileAlreadyExistsException taken) {
                 // another write's temporary: draw again
             }
         }
     }
 
-    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     // Most file systems allow names of 255 bytes; the temporary adds 26 (".", ".", 20 digits, ".tmp"), so a name
     // the target could have (240 bytes) made one too long: "File name too long". Such a name is cut, on a character.
@@ -217,7 +236,7 @@ public final class AtomicFiles {
         for (Throwable c = e; c != null; c = c.getCause()) {
             if (c instanceof ClosedByInterruptException) return interrupted("writing " + file, e);
         }
-        if (e instanceof java.nio.file.FileSystemException f) {
+        if (e instanceof FileSystemException f) {
             if (file.toString().equals(f.getFile())) return e;
             return new IOException("writing " + file + ": " + reason(f), e);
         }
@@ -232,7 +251,7 @@ public final class AtomicFiles {
         return i;
     }
 
-    private static String reason(java.nio.file.FileSystemException f) {
+    private static String reason(FileSystemException f) {
         return f.getReason() != null ? f.getReason() : why(f) + " (" + f.getFile() + ")";
     }
 
@@ -240,14 +259,14 @@ public final class AtomicFiles {
      * What went wrong, in words: NoSuchFileException and its kin carry only the path as their message
      * ("no such file or directory", "permission denied", ...; the exception's own reason if it has one).
      */
-    public static String why(java.nio.file.FileSystemException f) {
+    public static String why(FileSystemException f) {
         if (f.getReason() != null) return f.getReason();
         return switch (f) {
-            case java.nio.file.NoSuchFileException x -> "no such file or directory";
-            case java.nio.file.AccessDeniedException x -> "permission denied";
-            case java.nio.file.FileAlreadyExistsException x -> "already exists";
-            case java.nio.file.NotDirectoryException x -> "not a directory";
-            case java.nio.file.DirectoryNotEmptyException x -> "directory not empty";
+            case NoSuchFileException x -> "no such file or directory";
+            case AccessDeniedException x -> "permission denied";
+            case FileAlreadyExistsException x -> "already exists";
+            case NotDirectoryException x -> "not a directory";
+            case DirectoryNotEmptyException x -> "directory not empty";
             default -> f.getClass().getSimpleName();
         };
     }
@@ -257,27 +276,27 @@ public final class AtomicFiles {
      * between creating one and renaming it); the files written in full, and other files' temporaries (another
      * process may be writing them now), are untouched.
      */
-    public static void removeTemporaries(Path dir, java.util.Collection<String> names) throws IOException {
+    public static void removeTemporaries(Path dir, Collection<String> names) throws IOException {
         if (!Files.isDirectory(dir)) return;
-        try (java.nio.file.DirectoryStream<Path> entries = Files.newDirectoryStream(dir, ".*.tmp")) {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, ".*.tmp")) {
             for (Path p : entries) {
                 // "." + the target's name (cut when long: temporaryStem) + "." + digits + ".tmp"
-                java.util.regex.Matcher m = TEMPORARY.matcher(p.getFileName().toString());
+                Matcher m = TEMPORARY.matcher(p.getFileName().toString());
                 if (m.matches() && names.stream().anyMatch(n -> temporaryStem(n).equals(m.group(1)))
-                        && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                        && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
                     Files.deleteIfExists(p);
                 }
             }
         }
     }
 
-    private static final java.util.regex.Pattern TEMPORARY = java.util.regex.Pattern.compile("\\.(.+)\\.\\d+\\.tmp");
+    private static final Pattern TEMPORARY = Pattern.compile("\\.(.+)\\.\\d+\\.tmp");
 
     /** Deletes {@code p} and, when it is a directory (not a link to one), everything below it; nothing when it does not exist. */
     public static void deleteTree(Path p) throws IOException {
-        if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            try (java.util.stream.Stream<Path> walk = Files.walk(p)) {
-                for (Path q : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(q);
+        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+            try (Stream<Path> walk = Files.walk(p)) {
+                for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) Files.delete(q);
             }
         } else {
             Files.deleteIfExists(p);

@@ -1,20 +1,29 @@
 package org.dst4j.nn.io;
 
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.zip.CRC32C;
 import org.dst4j.runtime.memory.OffHeap;
 import org.dst4j.runtime.resource.Closing;
@@ -75,7 +84,7 @@ public final class CheckpointFile {
             long n = 1;
             for (long d : shape) n *= d;
             if (n * dtype.size != data.byteSize()) {
-                throw new IllegalArgumentException("tensor '" + name + "': " + data.byteSize() + " bytes for shape " + java.util.Arrays.toString(shape) + " of " + dtype);
+                throw new IllegalArgumentException("tensor '" + name + "': " + data.byteSize() + " bytes for shape " + Arrays.toString(shape) + " of " + dtype);
             }
         }
 
@@ -171,7 +180,7 @@ public final class CheckpointFile {
             for (Tensor t : tensors) {
                 byte[] name = t.name().getBytes(StandardCharsets.UTF_8);
                 if (name.length > MAX_NAME) throw new IllegalArgumentException("tensor name too long: " + t.name());
-                java.io.ByteArrayOutputStream descriptor = new java.io.ByteArrayOutputStream();
+                ByteArrayOutputStream descriptor = new ByteArrayOutputStream();
                 DataOutputStream d = new DataOutputStream(descriptor);
                 d.writeShort(name.length);
                 d.write(name);
@@ -225,18 +234,18 @@ public final class CheckpointFile {
     public static Index open(Path file) throws IOException {
         if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) throw new IOException("checkpoints need a little-endian machine");
         // Linux opens a directory for reading; the first read then fails with "Is a directory" and no path.
-        if (java.nio.file.Files.isDirectory(file)) throw new IOException(file + ": a directory, not a checkpoint file");
+        if (Files.isDirectory(file)) throw new IOException(file + ": a directory, not a checkpoint file");
         FileChannel ch;
         try {
             ch = FileChannel.open(file, StandardOpenOption.READ);
-        } catch (java.nio.file.NoSuchFileException e) {
+        } catch (NoSuchFileException e) {
             throw new IOException(file + ": no such file");
-        } catch (java.nio.channels.ClosedByInterruptException e) {
+        } catch (ClosedByInterruptException e) {
             throw AtomicFiles.interrupted(file.toString(), e);
         }
         try {
             return index(new Reader(ch::read, ch.size(), file.toString()), ch);
-        } catch (java.nio.channels.ClosedByInterruptException e) {
+        } catch (ClosedByInterruptException e) {
             Closing.after(e, () -> closeQuietly(ch));
             throw AtomicFiles.interrupted(file.toString(), e);
         } catch (IOException | RuntimeException | Error e) {
@@ -264,7 +273,7 @@ public final class CheckpointFile {
      * @throws java.io.InterruptedIOException naming {@code name} if reading the stream is interrupted
      * @throws IOException naming {@code name}, for an unreadable, invalid or too large stream
      */
-    public static Checkpoint read(java.io.InputStream in, String name) throws IOException {
+    public static Checkpoint read(InputStream in, String name) throws IOException {
         try (Index ix = open(in, name)) {
             return ix.readAll();
         }
@@ -279,9 +288,9 @@ public final class CheckpointFile {
      * @throws java.io.InterruptedIOException naming {@code name} if reading the stream is interrupted
      * @throws IOException naming {@code name}, for an unreadable, invalid or too large stream
      */
-    public static Index open(java.io.InputStream in, String name) throws IOException {
-        java.util.Objects.requireNonNull(in, "in");
-        java.util.Objects.requireNonNull(name, "name");
+    public static Index open(InputStream in, String name) throws IOException {
+        Objects.requireNonNull(in, "in");
+        Objects.requireNonNull(name, "name");
         if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) throw new IOException("checkpoints need a little-endian machine");
         byte[] all;
         int size = 0;
@@ -290,7 +299,7 @@ public final class CheckpointFile {
             // The magic first: 200 MB of something else was read whole onto the heap (an OutOfMemoryError at -Xmx64m) before
             // the index said it was no model. Its 8 bytes then go to the index, which names what it found.
             byte[] head = in.readNBytes(MAGIC.length);
-            boolean model = java.util.Arrays.equals(head, MAGIC);
+            boolean model = Arrays.equals(head, MAGIC);
             // A file's stream tells its length: one array of it (and a byte to see the end), not a doubling series.
             all = model ? new byte[(int) Math.max(1 << 16, Math.min(MAX_STREAM, in.available() + MAGIC.length + 1L))] : head;
             System.arraycopy(head, 0, all, 0, head.length);
@@ -303,13 +312,13 @@ public final class CheckpointFile {
                         more = in.read() >= 0;
                         break;
                     }
-                    all = java.util.Arrays.copyOf(all, (int) Math.min(MAX_STREAM, 2L * size));
+                    all = Arrays.copyOf(all, (int) Math.min(MAX_STREAM, 2L * size));
                 }
                 int got = in.read(all, size, Math.min(all.length - size, 1 << 20));
                 if (got < 0) break;
                 size += got;
             }
-        } catch (java.io.InterruptedIOException | java.nio.channels.ClosedByInterruptException e) {
+        } catch (InterruptedIOException | ClosedByInterruptException e) {
             throw AtomicFiles.interrupted(name, e);
         } catch (IOException e) {
             // the stream's own error ("Connection reset", a jar's "invalid stored block lengths") names no stream
@@ -329,9 +338,9 @@ public final class CheckpointFile {
     // Java arrays hold at most a little under 2^31 bytes.
     private static final int MAX_STREAM = Integer.MAX_VALUE - 8;
 
-    private static Index index(Reader r, java.io.Closeable channel) throws IOException {
+    private static Index index(Reader r, Closeable channel) throws IOException {
         byte[] magic = r.bytes(8, "magic");
-        if (!java.util.Arrays.equals(magic, MAGIC)) throw r.error(0, "not a dst4j model or checkpoint file (bad magic)");
+        if (!Arrays.equals(magic, MAGIC)) throw r.error(0, "not a dst4j model or checkpoint file (bad magic)");
         int version = r.u32("version");
         if (version > VERSION) throw r.error(8, "written by a newer dst4j (format version " + version + ", this one reads " + VERSION + ")");
         if (version < 1) throw r.error(8, "bad format version " + version);
@@ -374,7 +383,7 @@ public final class CheckpointFile {
             long lenAt = r.pos;
             long bytes = r.i64("byte length of '" + name + "'");
             if (elements > Long.MAX_VALUE / dtype.size || bytes != elements * dtype.size) {
-                throw r.error(lenAt, "tensor '" + name + "': byte length " + bytes + " does not match its shape " + java.util.Arrays.toString(shape) + " of " + dtype);
+                throw r.error(lenAt, "tensor '" + name + "': byte length " + bytes + " does not match its shape " + Arrays.toString(shape) + " of " + dtype);
             }
             if (bytes > r.remaining() - 4) throw r.error(lenAt, "tensor '" + name + "': " + bytes + " bytes of data but the file has " + Math.max(0, r.remaining() - 4) + " left (truncated?)");
             if (entries.containsKey(name)) throw r.error(tAt, "duplicate tensor '" + name + "'");
@@ -423,10 +432,10 @@ public final class CheckpointFile {
         private final Reader r;
         private final Map<String, Object> header;
         private final Map<String, Located> entries;
-        private final java.io.Closeable channel;
+        private final Closeable channel;
         private boolean closed;
 
-        private Index(Reader r, Map<String, Object> header, Map<String, Located> entries, java.io.Closeable channel) {
+        private Index(Reader r, Map<String, Object> header, Map<String, Located> entries, Closeable channel) {
             this.r = r;
             this.header = header;
             this.entries = entries;
@@ -509,7 +518,7 @@ public final class CheckpointFile {
             try {
                 crc.update(r.reread(l.at, (int) (l.dataAt - l.at)));
                 return (into != null ? r.into(l.dataAt, into, crc) : r.crcOf(l.dataAt, l.entry.bytes(), crc)) == l.crc;
-            } catch (java.nio.channels.ClosedByInterruptException e) {
+            } catch (ClosedByInterruptException e) {
                 throw AtomicFiles.interrupted(r.file, e);
             }
         }

@@ -16,7 +16,11 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.stream.DoubleStream;
+import java.util.stream.IntStream;
+import java.util.stream.LongStream;
 
 /**
  * A small strict JSON writer and parser (no dependencies). Writing: maps (keys in their order), lists,
@@ -110,7 +114,7 @@ public final class Json {
                 case '\t' -> sb.append("\\t");
                 default -> {
                     if (c < 0x20 || escapeUnencodable && c >= 0x80 && (Character.isSurrogate(c) || !target.canEncode(c))) {
-                        sb.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
+                        sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
                     } else {
                         sb.append(c);
                     }
@@ -184,10 +188,10 @@ public final class Json {
                 yield Collections.unmodifiableList(c);
             }
             // as the JSON array a file would hold: a copied array could still be written through by whoever got it
-            case int[] a -> java.util.stream.IntStream.of(a).boxed().toList();
-            case long[] a -> java.util.stream.LongStream.of(a).boxed().toList();
+            case int[] a -> IntStream.of(a).boxed().toList();
+            case long[] a -> LongStream.of(a).boxed().toList();
             case float[] a -> { List<Object> c = new ArrayList<>(a.length); for (float x : a) c.add(x); yield Collections.unmodifiableList(c); }
-            case double[] a -> java.util.stream.DoubleStream.of(a).boxed().toList();
+            case double[] a -> DoubleStream.of(a).boxed().toList();
             case null, default -> v;
         };
     }

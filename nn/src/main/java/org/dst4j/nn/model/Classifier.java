@@ -1,7 +1,9 @@
 package org.dst4j.nn.model;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Objects;
 import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.Standardizer;
 import org.dst4j.runtime.dense.Argmax;
@@ -24,7 +26,7 @@ public interface Classifier extends AutoCloseable {
      * @throws IllegalArgumentException if {@code threads < 1}
      */
     static Classifier load(Path path, int threads) throws IOException {
-        java.util.Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(path, "path");
         // First, as each loader does: a directory without a manifest was an IOException for a count of 0.
         SparseClassifier.checkThreads(threads);
         boolean multiHead = MultiHeadClassifier.isMultiHead(path), ensemble = EnsembleClassifier.isEnsemble(path);
@@ -34,7 +36,7 @@ public interface Classifier extends AutoCloseable {
         }
         if (multiHead) return MultiHeadClassifier.load(path, threads);
         if (ensemble) return EnsembleClassifier.load(path, threads);
-        if (java.nio.file.Files.isDirectory(path)) {
+        if (Files.isDirectory(path)) {
             Path inside = modelIn(path);
             throw new IOException(path + ": a directory without " + EnsembleClassifier.MANIFEST + " or " + MultiHeadClassifier.MANIFEST
                     + "; give a model file (.dst4j), an ensemble directory or a multi-head model directory"
@@ -53,7 +55,7 @@ public interface Classifier extends AutoCloseable {
     static Path modelIn(Path dir) {
         Path sub = dir.resolve("model"), file = dir.resolve("model.dst4j");
         if (MultiHeadClassifier.isMultiHead(sub) || EnsembleClassifier.isEnsemble(sub)) return sub;
-        return java.nio.file.Files.isRegularFile(file) ? file : null;
+        return Files.isRegularFile(file) ? file : null;
     }
 
     /** Features per sample the model takes. */
@@ -87,7 +89,7 @@ public interface Classifier extends AutoCloseable {
      * @throws IllegalArgumentException if {@code features} is not a whole number of samples
      */
     default float[] predictProbabilities(float[] features) {
-        java.util.Objects.requireNonNull(features, "features");
+        Objects.requireNonNull(features, "features");
         try (Dataset d = Dataset.unlabeled("features", features, inputs())) {
             return predictProbabilities(d);
         }
@@ -95,7 +97,7 @@ public interface Classifier extends AutoCloseable {
 
     /** The predicted class of each raw sample in {@code features} (row-major, as {@link #predictProbabilities(float[])}). */
     default int[] predict(float[] features) {
-        java.util.Objects.requireNonNull(features, "features");
+        Objects.requireNonNull(features, "features");
         try (Dataset d = Dataset.unlabeled("features", features, inputs())) {
             return predict(d);
         }

@@ -2,12 +2,17 @@ package org.dst4j.nn.model;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import org.dst4j.nn.data.Dataset;
+import org.dst4j.nn.data.Standardizer;
 import org.dst4j.nn.ensemble.EnsembleMetrics;
 import org.dst4j.nn.io.AtomicFiles;
 import org.dst4j.nn.io.Json;
@@ -48,7 +53,7 @@ public final class EnsembleClassifier implements Classifier {
             if (members.get(i) != null) continue;
             // thrown from inside the shape check, the other members were left open
             NullPointerException e = new NullPointerException("members[" + i + "]");
-            Closing.after(e, () -> Closing.each(members.stream().filter(java.util.Objects::nonNull).toList(), SparseClassifier::close));
+            Closing.after(e, () -> Closing.each(members.stream().filter(Objects::nonNull).toList(), SparseClassifier::close));
             throw e;
         }
         var first = members.getFirst().network();
@@ -61,14 +66,14 @@ public final class EnsembleClassifier implements Classifier {
             }
         }
         this.members = List.copyOf(members);
-        this.manifest = org.dst4j.nn.io.Json.frozen(manifest);
+        this.manifest = Json.frozen(manifest);
     }
 
     /** Writes {@code dir/ensemble.json} listing {@code memberFiles} (relative to {@code dir}) and {@code info}. */
     public static void writeManifest(Path dir, List<String> memberFiles, Map<String, Object> info) throws IOException {
-        java.util.Objects.requireNonNull(dir, "dir");
-        java.util.Objects.requireNonNull(memberFiles, "memberFiles");
-        java.util.Objects.requireNonNull(info, "info");
+        Objects.requireNonNull(dir, "dir");
+        Objects.requireNonNull(memberFiles, "memberFiles");
+        Objects.requireNonNull(info, "info");
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("format", FORMAT);
         m.put("members", new ArrayList<>(memberFiles));
@@ -89,7 +94,7 @@ public final class EnsembleClassifier implements Classifier {
      * @throws IllegalArgumentException if {@code threads < 1}
      */
     public static EnsembleClassifier load(Path dir, int threads) throws IOException {
-        java.util.Objects.requireNonNull(dir, "dir");
+        Objects.requireNonNull(dir, "dir");
         SparseClassifier.checkThreads(threads);
         Path file = dir.resolve(MANIFEST);
         if (!Files.isRegularFile(file)) throw new IOException(dir + ": not an ensemble directory (no " + MANIFEST + ")");
@@ -104,7 +109,7 @@ public final class EnsembleClassifier implements Classifier {
             throw new IOException(file + ": " + e.getMessage());
         }
         List<SparseClassifier> loaded = new ArrayList<>();
-        java.util.Set<Path> seen = new java.util.HashSet<>();
+        Set<Path> seen = new HashSet<>();
         try {
             for (Object name : names) {
                 if (!(name instanceof String s)) throw new IOException(file + ": field 'members': expected file names, got " + name);
@@ -132,7 +137,7 @@ public final class EnsembleClassifier implements Classifier {
         try {
             // dir's own file system: a model directory inside a jar opened as a zip file system is no default-file-system path
             p = dir.getFileSystem().getPath(name);
-        } catch (java.nio.file.InvalidPathException e) { // a NUL in the name
+        } catch (InvalidPathException e) { // a NUL in the name
             throw new IOException(manifest + ": field '" + field + "': expected a file name in " + dir + ", got '" + name + "' (" + e.getReason() + ")");
         }
         if (name.isEmpty() || p.isAbsolute() || p.getNameCount() != 1 || name.equals(".") || name.equals("..")) {
@@ -144,7 +149,7 @@ public final class EnsembleClassifier implements Classifier {
     /** The members, in manifest order; still owned by this ensemble: do not close them. */
     public List<SparseClassifier> members() { return members; }
 
-    @Override public org.dst4j.nn.data.Standardizer standardizer() { return members.getFirst().standardizer(); }
+    @Override public Standardizer standardizer() { return members.getFirst().standardizer(); }
 
     /** The manifest's content (members and what the writer added), read-only at every level. */
     public Map<String, Object> manifest() { return manifest; }

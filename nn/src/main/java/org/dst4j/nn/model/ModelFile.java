@@ -1,13 +1,20 @@
 package org.dst4j.nn.model;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.dst4j.nn.data.Standardizer;
 import org.dst4j.nn.init.Density;
 import org.dst4j.nn.init.WeightInit;
@@ -31,7 +38,7 @@ import org.dst4j.runtime.sparse.CsrMatrix;
  * written, so the same model always gives the same bytes.
  */
 public final class ModelFile {
-    private static final java.util.regex.Pattern LAYER_TENSOR = java.util.regex.Pattern.compile("layer\\.(\\d{1,9})\\..*");
+    private static final Pattern LAYER_TENSOR = Pattern.compile("layer\\.(\\d{1,9})\\..*");
 
     /** The header's {@code format} field, checked on load. */
     public static final String FORMAT = "dst4j-mlp";
@@ -87,7 +94,7 @@ public final class ModelFile {
      */
     public static void save(Path file, SparseMlp net, Optimizer opt, Standardizer std, Map<String, Object> extra, List<String> sides,
                             List<Tensor> more) throws IOException {
-        java.util.Set<String> names = new java.util.HashSet<>();
+        Set<String> names = new HashSet<>();
         for (Tensor t : more) {
             if (t.name().startsWith("layer.") || t.name().startsWith("standardizer.") || !names.add(t.name())) {
                 throw new IllegalArgumentException("tensor '" + t.name() + "': a name the model file uses, or given twice");
@@ -113,7 +120,7 @@ public final class ModelFile {
                 MemorySegment state = layer.biasState();
                 // a NullPointerException from inside the write, before
                 boolean attached = state != null && state.byteSize() >= (long) layer.out() * opt.biasSlots() * Float.BYTES
-                        && java.util.Arrays.stream(opt.sideArrays()).allMatch(layer.weights()::hasSide);
+                        && Arrays.stream(opt.sideArrays()).allMatch(layer.weights()::hasSide);
                 if (!attached) {
                     throw new IllegalArgumentException("layer " + l + " holds no state of the optimizer given (" + opt.getClass().getSimpleName()
                             + "): save with the optimizer it trained with, attached by SparseLinear.attach, or with none");
@@ -204,7 +211,7 @@ public final class ModelFile {
      *
      * @param name what the errors call the stream (the resource's name, say)
      */
-    public static Loaded load(java.io.InputStream in, String name, Optimizer opt) throws IOException {
+    public static Loaded load(InputStream in, String name, Optimizer opt) throws IOException {
         try (CheckpointFile.Index ix = CheckpointFile.open(in, name)) {
             return load(ix, name, opt, Map.of());
         }
@@ -274,7 +281,7 @@ public final class ModelFile {
                 // A header naming fewer layers than the file holds (network.sizes cut short by hand) loaded as another
                 // network, its last layers ignored: save never writes such a file, so it is refused.
                 for (String name : ix.names()) {
-                    java.util.regex.Matcher m = LAYER_TENSOR.matcher(name);
+                    Matcher m = LAYER_TENSOR.matcher(name);
                     if ((m.matches() && Long.parseLong(m.group(1)) >= sizes.length - 1)
                             || (name.startsWith("standardizer.") && !name.equals("standardizer.mean") && !name.equals("standardizer.std"))) {
                         throw new IllegalArgumentException("tensor '" + name + "' belongs to no part of the " + (sizes.length - 1)
@@ -287,7 +294,7 @@ public final class ModelFile {
                 // Error too: memory running out (an OutOfMemoryError from an allocation) must not strand the layers built.
                 Closing.after(e, () -> Closing.each(layers, SparseLinear::close));
                 // An interrupt closed the file: there is nothing more to read, and the interrupt is the news.
-                if (e instanceof Error || e instanceof java.io.InterruptedIOException) throw e;
+                if (e instanceof Error || e instanceof InterruptedIOException) throw e;
                 // A missing or mistyped tensor, a bad matrix: a file edited by hand, or one bit of it flipped. The CRCs tell.
                 IOException damage = ix.damage();
                 if (damage != null) {

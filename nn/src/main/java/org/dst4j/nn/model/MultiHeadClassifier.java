@@ -3,10 +3,14 @@ package org.dst4j.nn.model;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.Standardizer;
@@ -57,7 +61,7 @@ public final class MultiHeadClassifier implements Classifier {
     }
 
     private MultiHeadClassifier(MultiHeadMlp net, Standardizer standardizer, int threads, Map<String, Object> manifest) {
-        java.util.Objects.requireNonNull(net, "net");
+        Objects.requireNonNull(net, "net");
         this.net = net;
         this.standardizer = standardizer;
         this.manifest = manifest;
@@ -132,7 +136,7 @@ public final class MultiHeadClassifier implements Classifier {
     public float[] predictProbabilities(float[] features) {
         turns.lock();
         try {
-            java.util.Objects.requireNonNull(features, "features");
+            Objects.requireNonNull(features, "features");
             checkOpen();
             DenseMatrix x = narrowInput.samplesOf(features, net.inputs());
             if (x == null) return Classifier.super.predictProbabilities(features);
@@ -163,10 +167,10 @@ public final class MultiHeadClassifier implements Classifier {
      * @throws IllegalArgumentException if {@code threads < 1}
      */
     public static MultiHeadClassifier load(Path dir, int threads) throws IOException {
-        java.util.Objects.requireNonNull(dir, "dir");
+        Objects.requireNonNull(dir, "dir");
         SparseClassifier.checkThreads(threads);
         Loaded l = read(dir);
-        return new MultiHeadClassifier(l.net(), l.standardizer(), threads, org.dst4j.nn.io.Json.frozen(l.manifest()));
+        return new MultiHeadClassifier(l.net(), l.standardizer(), threads, Json.frozen(l.manifest()));
     }
 
     /** The manifest's content (parts and what the writer added), read-only at every level; empty for a classifier not loaded from a directory. */
@@ -189,9 +193,9 @@ public final class MultiHeadClassifier implements Classifier {
      * a mix of the two models.
      */
     public static void save(MultiHeadMlp net, Path dir, Standardizer std, Map<String, Object> info) throws IOException {
-        java.util.Objects.requireNonNull(net, "net");
-        java.util.Objects.requireNonNull(dir, "dir");
-        java.util.Objects.requireNonNull(info, "info");
+        Objects.requireNonNull(net, "net");
+        Objects.requireNonNull(dir, "dir");
+        Objects.requireNonNull(info, "info");
         Files.createDirectories(dir);
         List<String> names = new ArrayList<>();
         for (int h = 0; h < net.heads().size(); h++) names.add("head-" + (h + 1) + ".dst4j");
@@ -201,7 +205,7 @@ public final class MultiHeadClassifier implements Classifier {
             ModelFile.save(staged(dir, parts.getFirst()), net.backbone(), null, std, Map.of());
             for (int h = 0; h < names.size(); h++) ModelFile.save(staged(dir, names.get(h)), net.heads().get(h), null, null, Map.of());
             Files.deleteIfExists(dir.resolve(MANIFEST));
-            for (String part : parts) Files.move(staged(dir, part), dir.resolve(part), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            for (String part : parts) Files.move(staged(dir, part), dir.resolve(part), StandardCopyOption.REPLACE_EXISTING);
         } finally {
             for (String part : parts) Files.deleteIfExists(staged(dir, part));
         }
@@ -250,7 +254,7 @@ public final class MultiHeadClassifier implements Classifier {
         }
         ModelFile.Loaded b = ModelFile.load(EnsembleClassifier.part(dir, file, "backbone", backboneName), null);
         List<SparseMlp> hs = new ArrayList<>();
-        java.util.Set<Path> seen = new java.util.HashSet<>();
+        Set<Path> seen = new HashSet<>();
         try {
             for (Object name : names) {
                 if (!(name instanceof String s)) throw new IOException(file + ": field 'heads': expected file names, got " + name);

@@ -1,5 +1,6 @@
 package org.dst4j.nn.model;
 
+import java.util.Objects;
 import org.dst4j.runtime.dense.DenseMatrix;
 
 // A classifier's matrix for calls of a few samples, kept from one call to the next. Allocating it per call
@@ -39,7 +40,7 @@ final class NarrowBuffer implements AutoCloseable {
 
     // How many inputs-long rows rowMajor holds when they are 1..MAX_SAMPLES whole rows; else 0.
     static int narrowSamples(float[] rowMajor, int inputs) {
-        java.util.Objects.requireNonNull(rowMajor, "features");
+        Objects.requireNonNull(rowMajor, "features");
         if (inputs < 1 || rowMajor.length == 0 || rowMajor.length % inputs != 0) return 0;
         int n = rowMajor.length / inputs;
         return n <= MAX_SAMPLES ? n : 0;

@@ -1,11 +1,15 @@
 package org.dst4j.nn.model;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.Standardizer;
+import org.dst4j.nn.io.Json;
 import org.dst4j.nn.loss.SoftmaxCrossEntropy;
 import org.dst4j.nn.network.SparseMlp;
 import org.dst4j.nn.train.Evaluation;
@@ -44,18 +48,18 @@ public final class SparseClassifier implements Classifier {
      * standardizer for another number of features than {@code net} takes), it closes {@code net} and throws.
      */
     public SparseClassifier(SparseMlp net, Standardizer standardizer, Map<String, Object> header, int threads) {
-        java.util.Objects.requireNonNull(net, "net");
+        Objects.requireNonNull(net, "net");
         this.net = net;
         this.standardizer = standardizer;
         try {
             // Inside the try: a null header is a classifier that cannot be made too, and net is already ours to free.
-            java.util.Objects.requireNonNull(header, "header");
+            Objects.requireNonNull(header, "header");
             // Here, not at the first prediction, which failed on a batch of the network's width "fitted on" another.
             if (standardizer != null && standardizer.mean().length != net.inputs()) {
                 throw new IllegalArgumentException("the standardizer is for " + standardizer.mean().length + " features, the network takes "
                         + net.inputs() + " inputs");
             }
-            this.header = org.dst4j.nn.io.Json.frozen(header); // the caller's map, or a loaded one, may change later
+            this.header = Json.frozen(header); // the caller's map, or a loaded one, may change later
             this.pool = new WorkerPool(threads);
         } catch (RuntimeException | Error e) {
             Closing.after(e, net::close);
@@ -72,7 +76,7 @@ public final class SparseClassifier implements Classifier {
      * @throws IllegalArgumentException if {@code threads < 1}
      */
     public static SparseClassifier load(Path file, int threads) throws IOException {
-        java.util.Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(file, "file");
         checkThreads(threads);
         return of(ModelFile.load(file, null), file.toString(), threads);
     }
@@ -87,9 +91,9 @@ public final class SparseClassifier implements Classifier {
      * @throws IOException if the stream cannot be read, is damaged, or holds no classifier
      * @throws IllegalArgumentException if {@code threads < 1}
      */
-    public static SparseClassifier load(java.io.InputStream in, String name, int threads) throws IOException {
-        java.util.Objects.requireNonNull(in, "in (a class-path resource not found?)");
-        java.util.Objects.requireNonNull(name, "name");
+    public static SparseClassifier load(InputStream in, String name, int threads) throws IOException {
+        Objects.requireNonNull(in, "in (a class-path resource not found?)");
+        Objects.requireNonNull(name, "name");
         checkThreads(threads);
         return of(ModelFile.load(in, name, null), name, threads);
     }
@@ -190,7 +194,7 @@ public final class SparseClassifier implements Classifier {
     public int[] predict(float[] features) {
         turns.lock();
         try {
-            java.util.Objects.requireNonNull(features, "features");
+            Objects.requireNonNull(features, "features");
             checkOpen();
             DenseMatrix x = narrowInput.samplesOf(features, net.inputs());
             return x == null ? Classifier.super.predict(features) : classes(x.cols(), batchOf(x));
@@ -203,7 +207,7 @@ public final class SparseClassifier implements Classifier {
     public float[] predictProbabilities(float[] features) {
         turns.lock();
         try {
-            java.util.Objects.requireNonNull(features, "features");
+            Objects.requireNonNull(features, "features");
             checkOpen();
             DenseMatrix x = narrowInput.samplesOf(features, net.inputs());
             return x == null ? Classifier.super.predictProbabilities(features) : probabilities(x.cols(), batchOf(x));
@@ -271,9 +275,9 @@ public final class SparseClassifier implements Classifier {
     public void save(Path file) throws IOException {
         turns.lock();
         try {
-            java.util.Objects.requireNonNull(file, "file");
+            Objects.requireNonNull(file, "file");
             checkOpen();
-            Map<String, Object> extra = new java.util.LinkedHashMap<>(header);
+            Map<String, Object> extra = new LinkedHashMap<>(header);
             extra.remove("format");
             extra.remove("network");
             extra.remove("optimizer_steps");

@@ -3,6 +3,7 @@ package org.dst4j.nn.network;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import org.dst4j.nn.evolution.TopologyEvolution;
 import org.dst4j.nn.init.Density;
 import org.dst4j.nn.layer.Dropout;
@@ -124,8 +125,8 @@ public final class MultiHeadMlp implements Network {
             throw new IllegalArgumentException("shared layers must be in [1, " + (layers - 1) + "] for " + layers + " layers, got " + sharedLayers);
         }
         if (heads < 1) throw new IllegalArgumentException("heads must be >= 1, got " + heads);
-        java.util.Objects.requireNonNull(headLoss, "headLoss"); // before any network is made: the caller never sees them
-        MlpConfig back = new MlpConfig(java.util.Arrays.copyOfRange(sizes, 0, sharedLayers + 1), full.hidden(), full.allReluAlpha(),
+        Objects.requireNonNull(headLoss, "headLoss"); // before any network is made: the caller never sees them
+        MlpConfig back = new MlpConfig(Arrays.copyOfRange(sizes, 0, sharedLayers + 1), full.hidden(), full.allReluAlpha(),
                 full.hiddenActivation(sharedLayers - 1), full.dropout(), full.density(), full.init());
         MlpConfig head = headConfig(full, sharedLayers, headDensity);
         SparseMlp b = SparseMlp.create(back, init.split(0), dropout.nextLong());
@@ -144,7 +145,7 @@ public final class MultiHeadMlp implements Network {
         // All-ReLU alternates its slope's sign along the whole network; a head's first hidden layer is the full
         // network's layer sharedLayers, so an odd split starts the head on the other sign (a negated alpha).
         float alpha = sharedLayers % 2 == 0 ? full.allReluAlpha() : -full.allReluAlpha();
-        return new MlpConfig(java.util.Arrays.copyOfRange(sizes, sharedLayers, sizes.length), full.hidden(), alpha,
+        return new MlpConfig(Arrays.copyOfRange(sizes, sharedLayers, sizes.length), full.hidden(), alpha,
                 full.output(), full.dropout(), headDensity, full.init());
     }
 

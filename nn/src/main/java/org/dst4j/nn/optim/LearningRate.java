@@ -1,5 +1,6 @@
 package org.dst4j.nn.optim;
 
+import java.util.Arrays;
 import org.dst4j.runtime.record.ArrayRecords;
 
 /** A learning-rate schedule over training progress measured in (fractional) epochs. */
@@ -75,7 +76,7 @@ public sealed interface LearningRate {
                 throw new IllegalArgumentException("piecewise schedule: needs matching starts and rates, the first starting at epoch 0");
             }
             for (int i = 1; i < starts.length; i++) {
-                if (starts[i] < starts[i - 1]) throw new IllegalArgumentException("piecewise schedule: starts must ascend, got " + java.util.Arrays.toString(starts));
+                if (starts[i] < starts[i - 1]) throw new IllegalArgumentException("piecewise schedule: starts must ascend, got " + Arrays.toString(starts));
             }
             for (float r : rates) if (!(r > 0)) throw new IllegalArgumentException("piecewise schedule: rates must be > 0, got " + r);
             starts = starts.clone();

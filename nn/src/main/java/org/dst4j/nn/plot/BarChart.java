@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /** A PNG bar chart of labeled values, each bar annotated with its value; the axis is zoomed to the data. */
 public final class BarChart {
@@ -68,7 +69,7 @@ public final class BarChart {
             g.setColor(Color.BLACK);
             g.drawString(LineChart.label(v, ticks), 5, py + 4);
         }
-        g.drawString(yLabel + " (axis starts at " + String.format(java.util.Locale.ROOT, "%.4f", y0) + ")", left, top - 8);
+        g.drawString(yLabel + " (axis starts at " + String.format(Locale.ROOT, "%.4f", y0) + ")", left, top - 8);
         int slot = (right - left) / Math.max(1, bars.size());
         for (int i = 0; i < bars.size(); i++) {
             Bar b = bars.get(i);
@@ -78,7 +79,7 @@ public final class BarChart {
                 g.setColor(b.color);
                 g.fillRect(x, py, w, bottom - py);
                 g.setColor(Color.BLACK);
-                g.drawString(String.format(java.util.Locale.ROOT, "%.4f", b.value), x, py - 4);
+                g.drawString(String.format(Locale.ROOT, "%.4f", b.value), x, py - 4);
             }
             g.setColor(Color.BLACK);
             g.drawString(b.label, x, bottom + 18);

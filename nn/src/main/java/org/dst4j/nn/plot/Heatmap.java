@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Matrices of values in [0, 1] drawn side by side as labeled grids, each cell shaded by its value and
@@ -101,7 +102,7 @@ public final class Heatmap {
                         g.setColor(new Color(1f - 0.8f * t, 1f - 0.45f * t, 1f - 0.2f * t));
                         g.fillRect(x, y, CELL, CELL);
                         g.setColor(t > 0.6f ? Color.WHITE : Color.BLACK);
-                        String s = String.format(java.util.Locale.ROOT, "%.1f", 100 * a);
+                        String s = String.format(Locale.ROOT, "%.1f", 100 * a);
                         g.drawString(s, x + CELL / 2 - g.getFontMetrics().stringWidth(s) / 2, y + CELL / 2 + 5);
                     }
                     g.setColor(Color.GRAY);

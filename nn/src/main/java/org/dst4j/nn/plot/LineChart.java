@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /** A PNG line chart of named series, drawn off-screen with the JDK's own imaging. */
 public final class LineChart {
@@ -153,7 +154,7 @@ public final class LineChart {
     static String label(double v, double[] ticks) {
         double step = ticks.length > 1 ? ticks[1] - ticks[0] : Math.abs(v);
         int decimals = step > 0 ? (int) Math.max(0, Math.ceil(-Math.log10(step) - 1e-9)) : 0;
-        return String.format(java.util.Locale.ROOT, "%." + decimals + "f", v);
+        return String.format(Locale.ROOT, "%." + decimals + "f", v);
     }
 
     /**

@@ -1,5 +1,8 @@
 package org.dst4j.nn.train;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import org.dst4j.nn.data.Dataset;
@@ -143,9 +146,9 @@ public final class Trainer {
      * an {@link java.io.UncheckedIOException} thrown by a caller's progress listener is not taken for one and
      * reaches the caller unchanged.
      */
-    public static final class FileWriteException extends java.io.UncheckedIOException {
+    public static final class FileWriteException extends UncheckedIOException {
         /** Carries {@code cause}, the write's failure. */
-        public FileWriteException(java.io.IOException cause) {
+        public FileWriteException(IOException cause) {
             super(cause);
         }
     }
@@ -234,7 +237,7 @@ public final class Trainer {
                     if (noise != null) {
                         DenseMatrix target = clean.columns(m);
                         // same shape and stride as x: one copy of the standardized batch is the clean target
-                        java.lang.foreign.MemorySegment.copy(x.segment(), 0, clean.segment(), 0, x.segment().byteSize());
+                        MemorySegment.copy(x.segment(), 0, clean.segment(), 0, x.segment().byteSize());
                         if (fixedNoise != null) fixedNoise.addTo(pk.pool(), xb, order, from);
                         else noise.apply(pk.pool(), xb, order, from, epoch);
                         r = net.trainBatch(pk, xb, null, from, target, settings.loss(), opt, lr, state.step++);

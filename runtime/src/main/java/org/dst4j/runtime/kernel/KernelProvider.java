@@ -1,5 +1,6 @@
 package org.dst4j.runtime.kernel;
 
+import java.io.PrintStream;
 import java.lang.module.ModuleFinder;
 import java.lang.reflect.Constructor;
 
@@ -48,7 +49,7 @@ public final class KernelProvider {
 
     // -Ddst4j.kernels: scalar forces the scalar backend; panama or auto (or nothing) chooses as usual;
     // anything else is one warning, then the usual choice (it was silently ignored).
-    static boolean forcedScalar(String v, java.io.PrintStream warn) {
+    static boolean forcedScalar(String v, PrintStream warn) {
         if (v == null || v.isBlank() || v.equalsIgnoreCase("auto") || v.equalsIgnoreCase("panama")) return false;
         if (v.equalsIgnoreCase("scalar")) return true;
         warn.println("WARNING: -Ddst4j.kernels=" + v + " is not scalar, panama or auto; choosing the backend as usual");

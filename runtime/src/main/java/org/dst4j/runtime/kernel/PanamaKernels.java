@@ -5,8 +5,10 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.dst4j.runtime.random.RandomStream.mix;
 
+import java.io.PrintStream;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+import java.util.Locale;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
@@ -48,7 +50,7 @@ final class PanamaKernels implements Kernels {
 
     // -Ddst4j.vectorBits: 128, 256 or 512; anything else is one warning and the machine's width (0), not
     // an ExceptionInInitializerError at the first kernel call.
-    static int vectorBits(String v, java.io.PrintStream warn) {
+    static int vectorBits(String v, PrintStream warn) {
         if (v == null || v.isBlank()) return 0;
         switch (v.strip()) {
             case "128": return 128;
@@ -64,7 +66,7 @@ final class PanamaKernels implements Kernels {
     // allocates (forward, 4096 x 4096 at 1%, batch 128, on AVX2: 512 bits 0.18 GFLOP/s and 275 MB per call,
     // against 1.9 for the scalar kernels; a JVM limited to 64-bit vectors, clamped up to 128 here, 0.09 and
     // 550 MB). The width stays (the tests force every width on any machine), but not silently.
-    private static VectorSpecies<Float> warnIfEmulated(int forcedBits, java.io.PrintStream warn) {
+    private static VectorSpecies<Float> warnIfEmulated(int forcedBits, PrintStream warn) {
         VectorSpecies<Float> s = species(forcedBits);
         String w = emulatedWarning(forcedBits, s.vectorBitSize(), FloatVector.SPECIES_PREFERRED.vectorBitSize());
         if (w != null) warn.println(w);
@@ -445,7 +447,7 @@ final class PanamaKernels implements Kernels {
 
     private static NarrowBatch narrowBatch(String v) {
         try {
-            return NarrowBatch.valueOf(v.toUpperCase(java.util.Locale.ROOT));
+            return NarrowBatch.valueOf(v.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) { // a tuning switch: warn, keep running with the default
             System.err.println("WARNING: -Ddst4j.narrowBatch=" + v + " is not auto, gather or vector; using auto");
             return NarrowBatch.AUTO;

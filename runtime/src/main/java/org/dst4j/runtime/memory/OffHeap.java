@@ -1,5 +1,6 @@
 package org.dst4j.runtime.memory;
 
+import java.io.PrintStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Locale;
@@ -78,7 +79,7 @@ public final class OffHeap {
     }
 
     // The property's value in bytes; null or a bad value is no limit (a bad one with a warning: a tuning switch).
-    static long parseLimit(String v, java.io.PrintStream warnings) {
+    static long parseLimit(String v, PrintStream warnings) {
         if (v == null) return Long.MAX_VALUE;
         String s = v.strip().toLowerCase(Locale.ROOT);
         long unit = s.endsWith("k") ? 1L << 10 : s.endsWith("m") ? 1L << 20 : s.endsWith("g") ? 1L << 30 : 1;

@@ -1,6 +1,7 @@
 package org.dst4j.runtime.random;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -30,7 +31,7 @@ public final class RngStreams {
 
     /** The streams created so far, by name (for checkpoints). */
     public Map<String, RandomStream> all() {
-        return java.util.Collections.unmodifiableMap(streams);
+        return Collections.unmodifiableMap(streams);
     }
 
     // FNV-1a over UTF-8, then mixed: fixed by the name alone, on every JVM.

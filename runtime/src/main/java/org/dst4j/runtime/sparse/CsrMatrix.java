@@ -5,9 +5,11 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.dst4j.runtime.resource.Closing;
 import org.dst4j.runtime.memory.OffHeap;
@@ -470,7 +472,7 @@ public final class CsrMatrix implements AutoCloseable {
     public boolean hasSide(String name) { return sides.containsKey(name); }
 
     /** Names of the side arrays, in the order they were added. */
-    public java.util.Set<String> sideNames() { return java.util.Collections.unmodifiableSet(sides.keySet()); }
+    public Set<String> sideNames() { return Collections.unmodifiableSet(sides.keySet()); }
 
     /**
      * Replaces the topology in one linear merge: entries whose {@code keep} byte is 0 are dropped,
