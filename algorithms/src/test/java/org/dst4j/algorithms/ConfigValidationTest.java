@@ -295,5 +295,17 @@ class ConfigValidationTest {
         rejects(() -> sn(new int[] {24, 24}, 0.05f, 0f, INF), "weight decay must be finite and >= 0, got Infinity");
         rejects(() -> sn(new int[] {24, 0}, 0.05f, 0f, 0f), "hidden sizes must be >= 1, got [24, 0]");
         rejectsNull(() -> sn(null, 0.05f, 0f, 0f), "hidden");
+        // Each setting by the name the message gives it (the record's fields in order, each alone out of range).
+        rejects(() -> new SpaceNetConfig(0, new int[] {24}, new int[] {60, 16}, 8, 4, 0.2, 1, 16, 0.05f, 0f, 0f, 7, 1), "tasks must be >= 1, got 0");
+        rejects(() -> new SpaceNetConfig(2, new int[] {24}, new int[] {60, 0}, 8, 4, 0.2, 1, 16, 0.05f, 0f, 0f, 7, 1), "connections per task must be >= 1, got 0");
+        rejects(() -> new SpaceNetConfig(2, new int[] {24}, new int[] {60, 16}, 0, 0, 0.2, 1, 16, 0.05f, 0f, 0f, 7, 1), "selected neurons must be >= 1, got 0");
+        rejects(() -> new SpaceNetConfig(2, new int[] {24}, new int[] {60, 16}, 8, 9, 0.2, 1, 16, 0.05f, 0f, 0f, 7, 1),
+                "reserved neurons must be in [0, selected neurons = 8], got 9");
+        rejects(() -> new SpaceNetConfig(2, new int[] {24}, new int[] {60, 16}, 8, 4, 1.0, 1, 16, 0.05f, 0f, 0f, 7, 1), "drop fraction must be in [0, 1), got 1.0");
+        rejects(() -> new SpaceNetConfig(2, new int[] {24}, new int[] {60, 16}, 8, 4, 0.2, 0, 16, 0.05f, 0f, 0f, 7, 1), "epochs must be >= 1, got 0");
+        rejects(() -> new SpaceNetConfig(2, new int[] {24}, new int[] {60, 16}, 8, 4, 0.2, 1, 0, 0.05f, 0f, 0f, 7, 1), "batch must be >= 1, got 0");
+        rejects(() -> new SpaceNetConfig(2, new int[] {24}, new int[] {60, 16}, 8, 4, 0.2, 1, 16, 0.05f, 0f, 0f, 7, 0), "threads must be >= 1, got 0");
+        // Every selected neuron reserved is allowed: a task keeps all it used.
+        assertThatCode(() -> new SpaceNetConfig(2, new int[] {24}, new int[] {60, 16}, 8, 8, 0.2, 1, 16, 0.05f, 0f, 0f, 7, 1)).doesNotThrowAnyException();
     }
 }
