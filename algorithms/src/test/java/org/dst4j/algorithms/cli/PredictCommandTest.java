@@ -73,4 +73,44 @@ class PredictCommandTest {
         assertThat(single.code()).as(single.err()).isZero();
         assertThat(single.out().lines().toList()).singleElement().asString().startsWith("accuracy ");
     }
+
+    // QuickSelection's checkpoint, as a hand-made network: 4 inputs -> 3 -> 4 outputs, the inputs reconstructed.
+    private Path autoencoder() throws Exception {
+        MlpConfig cfg = new MlpConfig(new int[] {4, 3, 4}, "relu", 0.6f, Activation.linear(), 0f, new Density.Uniform(0.5), new WeightInit.HeUniform());
+        List<SparseLinear> layers = List.of(
+                new SparseLinear(CsrMatrix.fromCoo(3, 4, new int[] {0, 1, 2}, new int[] {0, 1, 2}, new float[] {1, 2, 3}), Activation.relu()),
+                new SparseLinear(CsrMatrix.fromCoo(4, 3, new int[] {0, 1, 2, 3}, new int[] {0, 1, 2, 0}, new float[] {1, 2, 3, 4}), Activation.linear()));
+        Path file = dir.resolve("qs/checkpoint.dst4j");
+        Files.createDirectories(file.getParent());
+        try (SparseClassifier c = new SparseClassifier(SparseMlp.of(cfg, layers, 7), null, Map.of("provenance", Map.of("algorithm", "quickselection")), 1)) {
+            c.save(file);
+        }
+        return file;
+    }
+
+    // Its 4 outputs would be taken for 4 classes: tinyCsv's labels 0..2 scored against reconstructed pixels, exit 0.
+    @Test
+    void anAutoencoderIsRefusedAsAModelToScoreOrToPredictWith() throws Exception {
+        Path model = autoencoder(), out = dir.resolve("p.csv");
+        String csv = CommandValidationTest.tinyCsv(dir);
+        String refusal = "dst4j predict: --model " + model + " is a QuickSelection autoencoder (it reconstructs its 4 inputs; it does not classify):"
+                + " its selection is the run's features.csv, and `dst4j export` writes its weights";
+        for (String[] data : new String[][] {{"--data", csv, "--test-data", csv}, {"--input", Files.writeString(dir.resolve("bare.csv"), "1,2,3,4\n5,6,7,8\n").toString()}}) {
+            List<String> args = new java.util.ArrayList<>(List.of("predict", "--model", model.toString(), "--threads", "1", "--output", out.toString()));
+            args.addAll(List.of(data));
+            Outcome o = HeldOutSplitTest.run(args.toArray(String[]::new));
+            assertThat(o.code()).as(data[0]).isEqualTo(1);
+            assertThat(o.err()).as(data[0]).isEqualTo(refusal);
+            assertThat(out).as(data[0]).doesNotExist();
+        }
+        // export writes it as the autoencoder it is, as the run's autoencoder.npz has it, not as a classifier of 4 classes.
+        Path npz = dir.resolve("qs.npz");
+        Outcome e = HeldOutSplitTest.run("export", "--model", model.toString(), "--output", npz.toString());
+        assertThat(e.code()).as(e.err()).isZero();
+        try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(npz.toFile())) {
+            // a NumPy unicode scalar ('<U'): UTF-32LE, its ASCII characters each followed by three zero bytes
+            String meta = new String(z.getInputStream(z.getEntry("meta.npy")).readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1).replace("\0", "");
+            assertThat(meta).contains("\"model\":\"autoencoder\"", "\"combine\":\"none\"");
+        }
+    }
 }
