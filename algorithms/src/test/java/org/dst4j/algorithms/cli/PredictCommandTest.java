@@ -113,4 +113,50 @@ class PredictCommandTest {
             assertThat(meta).contains("\"model\":\"autoencoder\"", "\"combine\":\"none\"");
         }
     }
+
+    // Each refused before the model is loaded or the data read, in one line naming --output, exit code 2; nothing is replaced.
+    @Test
+    void predictionsAreNotWrittenOverTheModelTheDataOrUnderAFile() throws Exception {
+        Path s = samples();
+        // The model file itself under a name without .dst4j (which is refused by its extension first).
+        Path model = Files.copy(s.resolve("set/model.dst4j"), dir.resolve("model.bin"));
+        byte[] bytes = Files.readAllBytes(model);
+        Outcome o = predict(model, "--output", model.toString());
+        assertThat(o.code()).isEqualTo(2);
+        assertThat(o.err()).isEqualTo("dst4j predict: --output " + model + " is the model file given by --model; write the predictions elsewhere");
+        assertThat(Files.readAllBytes(model)).isEqualTo(bytes);
+        // A file of an IDX data directory: replaced, the data set would be gone; other files there may be written.
+        Path idx = Files.createDirectories(dir.resolve("idx"));
+        Path labels = Files.writeString(idx.resolve("train-labels-idx1-ubyte"), "labels");
+        o = HeldOutSplitTest.run("predict", "--model", s.resolve("set/model.dst4j").toString(), "--data", idx.toString(), "--output", labels.toString());
+        assertThat(o.code()).isEqualTo(2);
+        assertThat(o.err()).isEqualTo("dst4j predict: --output " + labels + " is a file of the --data " + idx + "; write the predictions elsewhere");
+        assertThat(Files.readString(labels)).isEqualTo("labels");
+        Path notes = Files.writeString(idx.resolve("notes.csv"), "mine");
+        o = HeldOutSplitTest.run("predict", "--model", s.resolve("set/model.dst4j").toString(), "--data", idx.toString(), "--output", notes.toString());
+        assertThat(o.err()).doesNotContain("--output");
+        // Under a regular file: found before the model loads, not as a failed write after scoring.
+        Path file = Files.writeString(dir.resolve("file.txt"), "x");
+        Path under = file.resolve("p.csv");
+        o = predict(s.resolve("set/model.dst4j"), "--output", under.toString());
+        assertThat(o.code()).isEqualTo(2);
+        assertThat(o.err()).isEqualTo("dst4j predict: --output " + under + ": cannot be created, " + file + " is a file");
+        o = HeldOutSplitTest.run("export", "--model", s.resolve("set/model.dst4j").toString(), "--output", file.resolve("m.npz").toString());
+        assertThat(o.code()).isEqualTo(2);
+        assertThat(o.err()).isEqualTo("dst4j export: --output " + file.resolve("m.npz") + ": cannot be created, " + file + " is a file");
+    }
+
+    // The model's own path in the message: the data's feature count alone does not say which model wanted another.
+    @Test
+    void dataOfAnotherShapeNamesTheModelThatTakesOther() throws Exception {
+        String csv = CommandValidationTest.tinyCsv(dir);
+        Path model = samples().resolve("set/model.dst4j");
+        for (String[] data : new String[][] {{"--data", csv}, {"--data", csv, "--test-data", csv}}) {
+            List<String> args = new java.util.ArrayList<>(List.of("predict", "--model", model.toString(), "--output", dir.resolve("p.csv").toString()));
+            args.addAll(List.of(data));
+            Outcome o = HeldOutSplitTest.run(args.toArray(String[]::new));
+            assertThat(o.code()).as(o.err()).isEqualTo(1);
+            assertThat(o.err()).as(String.join(" ", data)).endsWith(": 4 features per sample; the model " + model + " takes 5");
+        }
+    }
 }
