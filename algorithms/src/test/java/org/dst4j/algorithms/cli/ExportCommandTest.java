@@ -118,4 +118,33 @@ class ExportCommandTest {
         }
         assertThat(run("export", "--model", stopped.resolve("checkpoint.dst4j").toString(), "--output", dir.resolve("c.npz").toString()).code()).isZero();
     }
+
+    // The line says what was written, counted as the model holds it; written to a device, it goes to stderr without a size.
+    @Test
+    void theSummaryLineCountsWhatWasWritten() throws Exception {
+        Path s = Path.of(ExportCommandTest.class.getResource("/org/dst4j/algorithms/formats/v1").toURI());
+        record Case(String model, String what) {}
+        List<Case> cases;
+        try (org.dst4j.nn.model.SparseClassifier set = org.dst4j.nn.model.SparseClassifier.load(s.resolve("set/model.dst4j"), 1);
+             org.dst4j.nn.model.EnsembleClassifier ft = org.dst4j.nn.model.EnsembleClassifier.load(s.resolve("ft-dst"), 1);
+             org.dst4j.nn.model.MultiHeadClassifier nt = org.dst4j.nn.model.MultiHeadClassifier.load(s.resolve("nt/model"), 1)) {
+            long members = ft.members().stream().mapToLong(m -> m.network().connections()).sum();
+            assertThat(members).isGreaterThan(ft.members().getFirst().network().connections());
+            cases = List.of(new Case("set/model.dst4j", set.network().layers().size() + " layers, " + set.network().connections() + " connections"),
+                    new Case("ft-dst", "2 members, " + members + " connections"),
+                    new Case("nt/model", "a backbone and 2 heads, " + nt.network().connections() + " connections"));
+        }
+        for (Case c : cases) {
+            Path out = dir.resolve(c.model().replace('/', '-') + ".npz");
+            HeldOutSplitTest.Outcome o = HeldOutSplitTest.run("export", "--model", s.resolve(c.model()).toString(), "--output", out.toString());
+            assertThat(o.code()).as(o.err()).isZero();
+            assertThat(o.out()).isEqualTo("wrote " + out + ": " + c.what() + " of " + s.resolve(c.model()) + ", " + Files.size(out) + " bytes\n");
+        }
+        Path devNull = Path.of("/dev/null");
+        Assumptions.assumeTrue(Files.exists(devNull));
+        HeldOutSplitTest.Outcome o = HeldOutSplitTest.run("export", "--model", s.resolve("ft-dst").toString(), "--output", devNull.toString());
+        assertThat(o.code()).as(o.err()).isZero();
+        assertThat(o.out()).isEmpty();
+        assertThat(o.err()).isEqualTo("wrote /dev/null: " + cases.get(1).what() + " of " + s.resolve("ft-dst"));
+    }
 }
