@@ -311,4 +311,21 @@ class MoreCommandChecksTest {
                 .contains("overrides the command line").contains("env -u _JAVA_OPTIONS");
         assertThat(Main.heapLimitedBy(java.util.Map.of("JAVA_TOOL_OPTIONS", "-Dfoo=1", "PATH", "/bin"))).isNull();
     }
+
+    // What a bug report is asked to include: each line as it says, in this order (the off-heap line is checked above).
+    @Test
+    void infoPrintsTheVersionBackendLanesThreadsAndJdk() {
+        HeldOutSplitTest.Outcome o = HeldOutSplitTest.run("info");
+        assertThat(o.code()).isZero();
+        org.dst4j.runtime.kernel.Kernels k = org.dst4j.runtime.kernel.KernelProvider.get();
+        // run from classes, not a jar: no manifest version
+        assertThat(Version.get()).isEqualTo("dev");
+        assertThat(o.out().lines().toList()).hasSize(7).startsWith("dst4j dev", "backend:     " + k.name(),
+                "simd lanes:  " + k.floatLanes() + " floats (" + 32 * k.floatLanes() + " bits)",
+                "threads:     " + Runtime.getRuntime().availableProcessors() + " (default for --threads)",
+                "jdk:         " + Runtime.version() + " (" + System.getProperty("java.vendor") + ")");
+        // the tests run with the module added, as the launcher and the relaunched JVM do
+        assertThat(org.dst4j.runtime.kernel.KernelProvider.vectorModulePresent()).isTrue();
+        assertThat(o.out().lines().toList().get(5)).isEqualTo("vector api:  jdk.incubator.vector present");
+    }
 }
