@@ -1,0 +1,76 @@
+package org.dst4j.algorithms.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import org.dst4j.algorithms.Printed;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What {@link Main} makes of a command's outcome: the exit code scripts test (0, 1 failure, 2 usage, 130 interrupted,
+ * 141 reader gone) and the one line on stderr.
+ */
+class ExitCodesTest {
+
+    private static Command failing(Exception e) {
+        return new Command() {
+            @Override public String summary() { return "fails"; }
+
+            @Override public int run(String[] args) throws UsageException, UserException, IOException {
+                switch (e) {
+                    case UsageException u -> throw u;
+                    case UserException u -> throw u;
+                    case IOException io -> throw io;
+                    default -> throw (RuntimeException) e;
+                }
+            }
+        };
+    }
+
+    private record Result(int code, String err) {}
+
+    private static Result run(Command c) {
+        int[] code = new int[1];
+        String err = Printed.stderr(() -> code[0] = Main.runCommand(c, "x", new String[0]));
+        return new Result(code[0], err);
+    }
+
+    @Test
+    void eachOutcomeHasItsExitCodeAndOneLine() {
+        assertThat(run(new Command() {
+            @Override public String summary() { return "exits 3"; }
+
+            @Override public int run(String[] args) { return 3; }
+        })).as("a command's own code is passed on").isEqualTo(new Result(3, ""));
+        assertThat(run(failing(new UsageException("--k must be >= 1")))).isEqualTo(new Result(2, "dst4j x: --k must be >= 1\n"));
+        assertThat(run(failing(new UserException("data.csv: no such file")))).isEqualTo(new Result(1, "dst4j x: data.csv: no such file\n"));
+        assertThat(run(failing(new IOException("disk full")))).isEqualTo(new Result(1, "dst4j x: disk full\n"));
+        // A file system error without a reason was printed as its bare path.
+        assertThat(run(failing(new java.nio.file.AccessDeniedException("/r/model.dst4j"))))
+                .isEqualTo(new Result(1, "dst4j x: /r/model.dst4j: permission denied\n"));
+        assertThat(run(failing(new java.nio.file.FileSystemException("/r/a", "/r/b", "cross-device link"))))
+                .isEqualTo(new Result(1, "dst4j x: /r/a -> /r/b: cross-device link\n"));
+        // 'predict --output - | head -1': the reader left; quiet, with the status of a program killed by SIGPIPE.
+        assertThat(run(failing(new IOException("writing /dev/stdout", new IOException("Broken pipe"))))).isEqualTo(new Result(141, ""));
+        // Ctrl-C: a file channel closed by the interrupt, or the training cancelled.
+        assertThat(run(failing(new IOException("read failed", new java.nio.channels.ClosedByInterruptException()))))
+                .isEqualTo(new Result(130, "dst4j x: interrupted: while reading a file\n"));
+        assertThat(run(failing(new java.util.concurrent.CancellationException("during epoch 2"))))
+                .isEqualTo(new Result(130, "dst4j x: interrupted: during epoch 2\n"));
+    }
+
+    @Test
+    void noCommandIsUsageAndAnUnknownOneListsTheCommands() {
+        int[] code = new int[1];
+        String out = Printed.stdout(() -> code[0] = Main.run(new String[0]));
+        assertThat(code[0]).isEqualTo(2);
+        assertThat(out).startsWith("usage: dst4j <command> [options]\n\ncommands:\n").contains("  predict         apply a saved model");
+        out = Printed.stdout(() -> code[0] = Main.run(new String[] {"help"}));
+        assertThat(code[0]).as("asked for").isZero();
+        assertThat(out).startsWith("usage: dst4j <command> [options]");
+        String err = Printed.stderr(() -> code[0] = Main.run(new String[] {"fit"}));
+        assertThat(code[0]).isEqualTo(2);
+        assertThat(err).isEqualTo("dst4j: unknown command 'fit'; commands: bench, export, freetickets, info, inspect, neurotrails, predict,"
+                + " quickselection, set, spacenet\n");
+    }
+}
