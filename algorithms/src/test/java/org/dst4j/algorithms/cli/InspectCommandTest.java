@@ -27,12 +27,16 @@ class InspectCommandTest {
 
     // 4 inputs -> 3 -> 2. Layer 1: output 1 has no inputs, inputs 1 and 3 feed nothing. Layer 2: hidden unit 1 feeds nothing.
     private static Path handMade(Path dir) throws Exception {
+        return handMade(dir, "hand.dst4j", Map.of());
+    }
+
+    private static Path handMade(Path dir, String name, Map<String, Object> header) throws Exception {
         MlpConfig cfg = new MlpConfig(new int[] {4, 3, 2}, "relu", 0.6f, Activation.linear(), 0f, new Density.Uniform(0.5), new WeightInit.HeUniform());
         List<SparseLinear> layers = List.of(
                 new SparseLinear(CsrMatrix.fromCoo(3, 4, new int[] {0, 0, 2}, new int[] {0, 2, 2}, new float[] {1, 2, 3}), Activation.relu()),
                 new SparseLinear(CsrMatrix.fromCoo(2, 3, new int[] {0, 1, 1}, new int[] {0, 0, 2}, new float[] {1, 2, 3}), Activation.linear()));
-        Path file = dir.resolve("hand.dst4j");
-        try (SparseClassifier c = new SparseClassifier(SparseMlp.of(cfg, layers, 7), null, Map.of(), 1)) {
+        Path file = dir.resolve(name);
+        try (SparseClassifier c = new SparseClassifier(SparseMlp.of(cfg, layers, 7), null, header, 1)) {
             c.save(file);
         }
         return file;
@@ -59,9 +63,17 @@ class InspectCommandTest {
         assertThat(layers.get(1)).containsEntry("in", 3L).containsEntry("out", 2L).containsEntry("connections", 3L)
                 .containsEntry("density", 0.5).containsEntry("outputs_without_inputs", 0L).containsEntry("inputs_unused", 1L);
 
+        // The off-heap memory the model took, not what else the process holds (here a megabyte held throughout).
+        try (java.lang.foreign.Arena held = OffHeap.newConfined()) {
+            held.allocate(1 << 20);
+            long loaded = (Long) Json.parseObject(HeldOutSplitTest.run("inspect", "--model", file.toString(), "--json").out()).get("loaded_off_heap_bytes");
+            assertThat(loaded).isPositive().isLessThan(1 << 20);
+        }
+
         o = HeldOutSplitTest.run("inspect", "--model", file.toString());
         assertThat(o.code()).isZero();
-        assertThat(o.out()).startsWith(file + ": a sparse network\n4 inputs, 2 classes; 6 connections of 18 dense (33.33%), 11 parameters with the biases\n")
+        assertThat(o.out()).startsWith(file + ": a sparse network\n4 inputs, 2 classes; 6 connections of 18 dense (33.33%), 11 parameters with the biases\n"
+                        + Files.size(file) + " bytes on disk, ")
                 .contains("hand.dst4j (format version 1): 4 -> 3 -> 2, relu hidden, linear output\n",
                         "  1      4 x 3                          3   25.00%                       1              2\n",
                         "  2      3 x 2                          3   50.00%                       0              1")
@@ -103,7 +115,9 @@ class InspectCommandTest {
                 files += (Long) n.get("file_bytes");
             }
             assertThat(d.get("connections")).as(k[0]).isEqualTo(sum);
-            assertThat((Long) d.get("file_bytes")).as(k[0]).isGreaterThanOrEqualTo(files);
+            // a model directory's manifest counts too, and nothing else there
+            String manifest = k[1].equals("ensemble") ? "ensemble.json" : k[1].equals("multi-head") ? "multihead.json" : null;
+            assertThat((Long) d.get("file_bytes")).as(k[0]).isEqualTo(files + (manifest == null ? 0 : Files.size(s.resolve(k[0]).resolve(manifest))));
             assertThat(((Map<String, Object>) d.get("provenance")).get("algorithm")).as(k[0]).isEqualTo(k[3]);
             assertThat((Map<String, Object>) d.get("training")).as(k[0]).containsKey("config");
         }
@@ -114,6 +128,8 @@ class InspectCommandTest {
                 "\nhead 2 (format version 1): 12 -> 12 -> 4", "trained by neurotrails, seed 42, on train, dst4j ",
                 // Floats shown as floats, not as the doubles the header stores.
                 "\"lr\":0.05,");
+        assertThat(HeldOutSplitTest.run("inspect", "--model", s.resolve("ft-edst").toString()).out())
+                .contains(": an ensemble of 2 sparse networks (edst), their probabilities averaged\n");
         o = HeldOutSplitTest.run("inspect", "--model", s.resolve("set-cut/checkpoint.dst4j").toString());
         assertThat(o.out()).contains("\nepochs done: 2 of 3\ntraining settings: {\"hidden\":[12],");
         assertThat(HeldOutSplitTest.run("inspect", "--model", s.resolve("set/model.dst4j").toString()).out()).as("a finished run")
@@ -154,5 +170,56 @@ class InspectCommandTest {
         o = HeldOutSplitTest.run("inspect", "--model", text.toString());
         assertThat(o.code()).isEqualTo(1);
         assertThat(o.err()).contains(text.toString(), "not a dst4j model").doesNotContain("\tat ");
+    }
+
+    private static String inspected(Path model) {
+        HeldOutSplitTest.Outcome o = HeldOutSplitTest.run("inspect", "--model", model.toString());
+        assertThat(o.code()).as(o.err()).isZero();
+        return o.out();
+    }
+
+    // A checkpoint says how far its run got, in the run's own terms: the member a FreeTickets DST run was training, the task
+    // or baseline a SpaceNet run was in. (Hand-made headers, as the runs write them.)
+    @Test
+    void aCheckpointSaysHowFarItsRunGot(@TempDir Path dir) throws Exception {
+        var dst = org.dst4j.algorithms.freetickets.FreeTicketsConfig.defaults(org.dst4j.algorithms.freetickets.FreeTicketsConfig.Variant.DST);
+        Map<String, Object> ft = Map.of("records", 5L, "member", 1L, "epochs_done", 2L, "config", dst.toMap());
+        assertThat(inspected(handMade(dir, "ft.dst4j", Map.of("training", ft)))).contains("\nepochs done: 5 of " + dst.totalEpochs() + " (member 2 of "
+                + dst.members() + ": 2 of its " + dst.epochs() + ")\ntraining settings: {");
+        var edst = org.dst4j.algorithms.freetickets.FreeTicketsConfig.defaults(org.dst4j.algorithms.freetickets.FreeTicketsConfig.Variant.EDST);
+        assertThat(inspected(handMade(dir, "edst.dst4j", Map.of("training", Map.of("records", 5L, "config", edst.toMap())))))
+                .contains("\nepochs done: 5 of " + edst.totalEpochs() + "\ntraining settings: {");
+        Map<String, Object> broken = new java.util.HashMap<>(dst.toMap());
+        broken.put("members", 0L);
+        assertThat(inspected(handMade(dir, "broken.dst4j", Map.of("training", Map.of("records", 5L, "config", broken)))))
+                .contains("\nepochs done: unreadable (");
+
+        Map<String, Object> cfg = Map.of("epochs_per_task", 2L, "tasks", 3L);
+        java.util.function.Function<Map<String, Object>, String> spaceNet = t -> {
+            try {
+                String out = inspected(handMade(dir, "sn.dst4j", Map.of("training", t)));
+                return out.lines().filter(l -> l.startsWith("epochs done: ")).findFirst().orElseThrow();
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        };
+        assertThat(spaceNet.apply(Map.of("phase", "spacenet", "records", 5L, "config", cfg, "task", 2L, "epochs_done", 1L, "baselines", true)))
+                .isEqualTo("epochs done: 5 of 18 (SpaceNet: 2 of 3 tasks learned, task 3: 1 of its 2 epochs; this network is SpaceNet's in that task,"
+                        + " with the finished tasks' classifier rows set aside while it trains)");
+        assertThat(spaceNet.apply(Map.of("phase", "spacenet", "records", 4L, "config", cfg, "task", 2L, "epochs_done", 0L)))
+                .isEqualTo("epochs done: 4 of 6 (SpaceNet: 2 of 3 tasks learned; this network is SpaceNet's after task 2)");
+        assertThat(spaceNet.apply(Map.of("phase", "fine-tuning", "records", 9L, "config", cfg, "task", 1L, "epochs_done", 1L, "baselines", true)))
+                .isEqualTo("epochs done: 9 of 18 (fine-tuning baseline, task 2 of 3: 1 of its 2 epochs; this network is the baseline's, SpaceNet's is the run's model.dst4j)");
+        assertThat(spaceNet.apply(Map.of("phase", "joint", "records", 16L, "config", cfg, "epochs_done", 4L, "baselines", true)))
+                .isEqualTo("epochs done: 16 of 18 (joint-training baseline: 4 of its 6 epochs; this network is the baseline's, SpaceNet's is the run's model.dst4j)");
+
+        // A learner SpaceNet.save wrote between tasks.
+        Map<String, Object> learner = Map.of("tasks", List.of(Map.of(), Map.of()), "config", Map.of("tasks", 3L, "lr", 0.009999999776482582));
+        assertThat(inspected(handMade(dir, "learner.dst4j", Map.of(org.dst4j.algorithms.spacenet.SpaceNet.HEADER, learner))))
+                .contains("\na SpaceNet learner: 2 of 3 tasks learned (SpaceNet.load continues it with task 3)\nsettings: {")
+                .contains("\"lr\":0.01");
+        Map<String, Object> done = Map.of("tasks", List.of(Map.of(), Map.of(), Map.of()), "config", Map.of("tasks", 3L));
+        assertThat(inspected(handMade(dir, "done.dst4j", Map.of(org.dst4j.algorithms.spacenet.SpaceNet.HEADER, done))))
+                .contains("\na SpaceNet learner: 3 of 3 tasks learned\n");
     }
 }
