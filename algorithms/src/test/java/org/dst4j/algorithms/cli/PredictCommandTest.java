@@ -159,4 +159,26 @@ class PredictCommandTest {
             assertThat(o.err()).as(String.join(" ", data)).endsWith(": 4 features per sample; the model " + model + " takes 5");
         }
     }
+
+    // --seed draws a single file's held-out split; with a test set of its own it would be ignored, and the user not told.
+    @Test
+    void aSeedForDataWithItsOwnTestSetIsRefused() throws Exception {
+        String csv = samples().resolve("train.csv").toString();
+        Outcome o = predict(samples().resolve("set/model.dst4j"), "--test-data", csv, "--seed", "3", "--output", dir.resolve("p.csv").toString());
+        assertThat(o.code()).isEqualTo(2);
+        assertThat(o.err()).isEqualTo("dst4j predict: --seed only chooses a single --data file's held-out test split; this data has its own test set");
+        assertThat(dir.resolve("p.csv")).doesNotExist();
+    }
+
+    // A NeuroTrails run stopped before its model was written holds only checkpoint/: that is where the network is.
+    @Test
+    void aStoppedNeuroTrailsRunPointsAtItsCheckpoint() throws Exception {
+        Path run = Files.createDirectories(dir.resolve("nt/checkpoint"));
+        Files.writeString(run.resolve("state.json"), "{}");
+        Outcome o = HeldOutSplitTest.run("predict", "--model", dir.resolve("nt").toString(), "--output", dir.resolve("p.csv").toString());
+        assertThat(o.code()).isEqualTo(1);
+        assertThat(o.err()).isEqualTo("dst4j predict: --model " + dir.resolve("nt") + ": a directory, but neither an ensemble (ensemble.json) nor a multi-head"
+                + " model (multihead.json); it holds a NeuroTrails run stopped before its model was saved: --model " + run
+                + " reads the network as the run left it, and neurotrails --resume " + dir.resolve("nt") + " continues it");
+    }
 }
