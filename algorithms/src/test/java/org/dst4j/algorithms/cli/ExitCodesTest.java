@@ -59,12 +59,55 @@ class ExitCodesTest {
                 .isEqualTo(new Result(130, "dst4j x: interrupted: during epoch 2\n"));
     }
 
+    private static Command throwing(Error e) {
+        return new Command() {
+            @Override public String summary() { return "runs out"; }
+
+            @Override public int run(String[] args) { throw e; }
+        };
+    }
+
+    private static Command throwing(RuntimeException e) {
+        return new Command() {
+            @Override public String summary() { return "runs out"; }
+
+            @Override public int run(String[] args) { throw e; }
+        };
+    }
+
+    // Out of memory: what ran out decides the advice, since off-heap memory is not bounded by -Xmx.
+    @Test
+    void runningOutOfMemoryIsOneLineWithAdviceForWhatRanOut() {
+        String heapAdvice = Main.heapLimitedBy(System.getenv()) != null ? Main.heapLimitedBy(System.getenv()) : "a larger Java heap (java -Xmx2g -jar dst4j.jar ...)";
+        Result r = run(throwing(new DataArgs.DataTooLarge(new OutOfMemoryError("Java heap space"))));
+        assertThat(r).isEqualTo(new Result(1, "dst4j x: out of memory reading the data (Java heap space): " + heapAdvice
+                + ", or give a smaller data file (--limit-train and --limit-test take their samples once the whole file is read)\n"));
+        r = run(throwing(new DataArgs.DataTooLarge(new OutOfMemoryError("Cannot reserve 4096 bytes"))));
+        assertThat(r).isEqualTo(new Result(1, "dst4j x: out of memory reading the data (Cannot reserve 4096 bytes): free some RAM (the samples live outside"
+                + " the Java heap), or give a smaller data file (--limit-train and --limit-test take their samples once the whole file is read)\n"));
+        r = run(throwing(new Main.ModelTooLarge(java.nio.file.Path.of("m.dst4j"), 3 << 20, new OutOfMemoryError("Cannot reserve 4096 bytes"))));
+        assertThat(r).isEqualTo(new Result(1, "dst4j x: out of memory loading the model m.dst4j (Cannot reserve 4096 bytes): the model does not fit in this"
+                + " machine's memory; free some RAM (its weights live outside the Java heap); its files take 3.0 MB, and loaded it needs about as much\n"));
+        r = run(throwing(new OutOfMemoryError("unable to create native thread: possibly out of memory or process/resource limits reached")));
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).startsWith("dst4j x: cannot start another thread (unable to create native thread: ").endsWith(" processors), or raise the system's"
+                + " limit on threads or processes\n");
+        r = run(throwing(new OutOfMemoryError("Cannot reserve 4096 bytes")));
+        assertThat(r).isEqualTo(new Result(1, "dst4j x: out of memory (Cannot reserve 4096 bytes): the network or data does not fit in this machine's memory;"
+                + " try a smaller run, or more free RAM (the matrices live outside the Java heap)\n"));
+    }
+
     @Test
     void noCommandIsUsageAndAnUnknownOneListsTheCommands() {
         int[] code = new int[1];
         String out = Printed.stdout(() -> code[0] = Main.run(new String[0]));
         assertThat(code[0]).isEqualTo(2);
         assertThat(out).startsWith("usage: dst4j <command> [options]\n\ncommands:\n").contains("  predict         apply a saved model");
+        // every command listed says what it does
+        for (var c : Main.commands().entrySet()) {
+            assertThat(c.getValue().summary()).as(c.getKey()).isNotBlank();
+            assertThat(out).contains(String.format("  %-15s %s%n", c.getKey(), c.getValue().summary()));
+        }
         out = Printed.stdout(() -> code[0] = Main.run(new String[] {"help"}));
         assertThat(code[0]).as("asked for").isZero();
         assertThat(out).startsWith("usage: dst4j <command> [options]");
