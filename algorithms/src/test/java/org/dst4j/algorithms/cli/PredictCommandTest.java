@@ -181,4 +181,25 @@ class PredictCommandTest {
                 + " model (multihead.json); it holds a NeuroTrails run stopped before its model was saved: --model " + run
                 + " reads the network as the run left it, and neurotrails --resume " + dir.resolve("nt") + " continues it");
     }
+
+    // A model directory too large to load: the size told is of its parts and manifest, not of a run's charts and logs beside them.
+    @Test
+    void aModelDirectoryBeyondTheOffHeapLimitIsSizedByItsOwnFiles() throws Exception {
+        Path ens = Files.createDirectories(dir.resolve("ens"));
+        long own = 0;
+        for (String f : new String[] {"ensemble.json", "member-1.dst4j", "member-2.dst4j"}) own += Files.size(Files.copy(samples().resolve("ft-dst").resolve(f), ens.resolve(f)));
+        Files.write(ens.resolve("notes.txt"), new byte[50_000]);
+        Files.createDirectories(ens.resolve("charts.dst4j"));
+        long before = org.dst4j.runtime.memory.OffHeap.limit();
+        org.dst4j.runtime.memory.OffHeap.setLimit(org.dst4j.runtime.memory.OffHeap.bytesInUse() + 100);
+        try {
+            Outcome o = predict(ens, "--output", dir.resolve("p.csv").toString());
+            assertThat(o.code()).as(o.err()).isEqualTo(1);
+            assertThat(o.err()).startsWith("dst4j predict: out of memory loading the model " + ens + " (dst4j's off-heap limit")
+                    .endsWith("; its files take " + org.dst4j.runtime.memory.OffHeap.size(own) + ", and loaded it needs about as much");
+        } finally {
+            org.dst4j.runtime.memory.OffHeap.setLimit(before);
+        }
+        assertThat(dir.resolve("p.csv")).doesNotExist();
+    }
 }
