@@ -92,6 +92,20 @@ class ExitCodesTest {
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err()).startsWith("dst4j x: cannot start another thread (unable to create native thread: ").endsWith(" processors), or raise the system's"
                 + " limit on threads or processes\n");
+        // Started by ./dst4j, the advice is the launcher's way to pass JVM options, not java -jar's.
+        if (Main.heapLimitedBy(System.getenv()) == null) {
+            System.setProperty(Main.LAUNCHER, "1");
+            try {
+                assertThat(run(throwing(new DataArgs.DataTooLarge(new OutOfMemoryError("Java heap space")))).err())
+                        .contains(": a larger Java heap (DST4J_JVM_OPTS=-Xmx2g ./dst4j ...), or give a smaller data file");
+            } finally {
+                System.clearProperty(Main.LAUNCHER);
+            }
+        }
+        r = run(throwing(new OutOfMemoryError("Java heap space")));
+        assertThat(r.err()).startsWith("dst4j x: out of memory (Java heap space, at most " + Runtime.getRuntime().maxMemory() / (1 << 20) + " MB): ")
+                .endsWith(Main.heapLimitedBy(System.getenv()) != null ? heapAdvice + "\n"
+                        : "the network or data does not fit in this machine's memory; try a smaller run, or " + heapAdvice + "\n");
         r = run(throwing(new OutOfMemoryError("Cannot reserve 4096 bytes")));
         assertThat(r).isEqualTo(new Result(1, "dst4j x: out of memory (Cannot reserve 4096 bytes): the network or data does not fit in this machine's memory;"
                 + " try a smaller run, or more free RAM (the matrices live outside the Java heap)\n"));
