@@ -1,11 +1,18 @@
 package org.dst4j.algorithms.cli;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.dst4j.algorithms.set.ScaleBenchmark;
+import org.dst4j.nn.data.CsvReader;
+import org.dst4j.nn.io.AtomicFiles;
+import org.dst4j.nn.io.Json;
+import org.dst4j.runtime.kernel.KernelProvider;
 import org.dst4j.runtime.kernel.KernelRounds;
+import org.dst4j.runtime.kernel.Kernels;
 
 /** {@code dst4j bench scale|lung}: SET training cost against network size. */
 final class BenchCommand implements Command {
@@ -32,12 +39,12 @@ final class BenchCommand implements Command {
             // A missing subcommand is a usage error, as a bare 'dst4j' is; only asking for help succeeds.
             return args.length == 0 ? 2 : 0;
         }
-        if (args[0].equals("kernels")) return kernels(java.util.Arrays.copyOfRange(args, 1, args.length));
+        if (args[0].equals("kernels")) return kernels(Arrays.copyOfRange(args, 1, args.length));
         if (!(args[0].equals("scale") || args[0].equals("lung"))) {
             throw new UsageException("expected 'bench scale', 'bench lung' or 'bench kernels', got '" + args[0] + "'");
         }
         boolean lung = args[0].equals("lung");
-        String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
         Options o = new Options("bench " + args[0], lung
                 ? "the SET reference's scale table: Lung-shaped synthetic data, 3 hidden layers of each width, epsilon 20, batch 2, sigmoid + MSE"
                 : "SET on synthetic high-dimensional data, one epoch + one evolution per size, in the order --sizes gives them")
@@ -166,9 +173,9 @@ final class BenchCommand implements Command {
         Path json = o.path("json");
         // Before the rounds: checked only when writing, a --json that could not be written ended the command after every round had run.
         if (json != null) {
-            if (java.nio.file.Files.isDirectory(json)) throw new UsageException("--json " + json + " is a directory; expected the path of the JSON file");
+            if (Files.isDirectory(json)) throw new UsageException("--json " + json + " is a directory; expected the path of the JSON file");
             Path existing = RunDirectory.nearestExisting(json.toAbsolutePath().getParent());
-            if (existing != null && !java.nio.file.Files.isDirectory(existing)) {
+            if (existing != null && !Files.isDirectory(existing)) {
                 throw new UsageException("--json " + json + ": cannot be created, " + existing + " is a file");
             }
         }
@@ -177,7 +184,7 @@ final class BenchCommand implements Command {
             throw new UsageException("--size " + s.size() + " --density " + o.string("density") + " stores no weights (the " + s.size() + " x " + s.size()
                     + " matrix drawn with --seed " + s.seed() + "); raise --size or --density");
         }
-        org.dst4j.runtime.kernel.Kernels k = org.dst4j.runtime.kernel.KernelProvider.get();
+        Kernels k = KernelProvider.get();
         // As KernelRounds times it: given otherwise, --plain was dropped without a word (no row, an empty column).
         if (s.plain() && !k.name().equals("panama")) {
             throw new UsageException("--plain times a SIMD loop, and this run's kernel backend is " + k.name() + " (no SIMD)");
@@ -200,7 +207,7 @@ final class BenchCommand implements Command {
         }
         if (json != null) {
             try {
-                org.dst4j.nn.io.AtomicFiles.writeString(json, org.dst4j.nn.io.Json.write(KernelRounds.toMap(k, s, figures)) + "\n");
+                AtomicFiles.writeString(json, Json.write(KernelRounds.toMap(k, s, figures)) + "\n");
             } catch (IOException e) {
                 throw new UserException("--json " + json + ": " + e.getMessage(), e);
             }
@@ -219,7 +226,7 @@ final class BenchCommand implements Command {
         int[] h = s.hidden();
         boolean same = true;
         for (int x : h) same &= x == h[0];
-        String w = h.length == 1 ? String.valueOf(h[0]) : same ? h[0] + "x" + h.length : java.util.Arrays.toString(h);
+        String w = h.length == 1 ? String.valueOf(h[0]) : same ? h[0] + "x" + h.length : Arrays.toString(h);
         return w + "@" + (s.epsilon() == Math.rint(s.epsilon()) ? String.valueOf((long) s.epsilon()) : String.valueOf(s.epsilon()));
     }
 
@@ -229,7 +236,7 @@ final class BenchCommand implements Command {
             String p = part.trim();
             try {
                 int at = p.indexOf('@');
-                if (at < 0 || !org.dst4j.nn.data.CsvReader.plainDecimal(p.substring(at + 1))) throw new NumberFormatException();
+                if (at < 0 || !CsvReader.plainDecimal(p.substring(at + 1))) throw new NumberFormatException();
                 String shape = p.substring(0, at);
                 double eps = Double.parseDouble(p.substring(at + 1));
                 int x = shape.indexOf('x');
@@ -237,7 +244,7 @@ final class BenchCommand implements Command {
                 int layers = x < 0 ? 1 : Integer.parseInt(shape.substring(x + 1));
                 if (width < 1 || layers < 1 || layers > 100 || !(eps > 0)) throw new NumberFormatException();
                 int[] hidden = new int[layers];
-                java.util.Arrays.fill(hidden, width);
+                Arrays.fill(hidden, width);
                 sizes.add(new ScaleBenchmark.Size(hidden, eps));
             } catch (NumberFormatException e) {
                 throw new UsageException("--sizes: '" + p + "' is not WIDTH[xLAYERS]@EPSILON (e.g. 600000x3@20)");

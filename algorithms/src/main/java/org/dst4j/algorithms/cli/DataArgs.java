@@ -1,5 +1,9 @@
 package org.dst4j.algorithms.cli;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
 import org.dst4j.nn.data.DataFormatException;
 import org.dst4j.nn.data.DataOptions;
 import org.dst4j.nn.data.DataSources;
@@ -30,7 +34,7 @@ final class DataArgs {
         // One class (every label the same: a wrong label column, say) made a classifier that scored 1.0 from its first
         // epoch. QuickSelection, which reads no labels, loads with loadFeatures.
         int[] labels = split.train().labels();
-        if (labels.length > 0 && java.util.Arrays.stream(labels).allMatch(l -> l == labels[0])) {
+        if (labels.length > 0 && Arrays.stream(labels).allMatch(l -> l == labels[0])) {
             split.close();
             throw new DataFormatException((o.given("data") ? "--data " + o.path("data") : split.train().name()) + ": every training label is "
                     + labels[0] + ", one class, which a classifier learns nothing from; expected at least 2 classes (is the label column,"
@@ -86,7 +90,7 @@ final class DataArgs {
 
     /** Whether the test set is held out of a single --data file, drawn by the seed (no test file of its own). */
     static boolean heldOut(Options o) throws UsageException {
-        return o.given("data") && !java.nio.file.Files.isDirectory(o.path("data")) && !o.given("test-data");
+        return o.given("data") && !Files.isDirectory(o.path("data")) && !o.given("test-data");
     }
 
     private static DatasetSplit warn(Options o, DatasetSplit split) {
@@ -96,7 +100,7 @@ final class DataArgs {
 
     // Each data source reads only some of the file options; one given for another source would be ignored.
     private static void unusedBySource(Options o) throws UsageException {
-        java.nio.file.Path data = o.given("data") ? o.path("data") : null;
+        Path data = o.given("data") ? o.path("data") : null;
         if (data == null) {
             for (String n : new String[] {"test-data", "labels", "test-labels", "label-column", "test-fraction"}) {
                 if (o.given(n)) throw new UsageException("--" + n + " applies to a --data file; " + (o.given("dataset") ? "--dataset " + o.string("dataset")
@@ -104,8 +108,8 @@ final class DataArgs {
             }
             return;
         }
-        String name = data.getFileName() == null ? "" : data.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
-        boolean idx = java.nio.file.Files.isDirectory(data), npy = !idx && name.endsWith(".npy");
+        String name = data.getFileName() == null ? "" : data.getFileName().toString().toLowerCase(Locale.ROOT);
+        boolean idx = Files.isDirectory(data), npy = !idx && name.endsWith(".npy");
         boolean csv = !idx && DataSources.isCsv(data);
         String[] unused = idx ? new String[] {"labels", "test-labels", "label-column", "test-fraction"}
                 : npy ? new String[] {"label-column"} : csv ? new String[] {"labels", "test-labels"} : new String[0];

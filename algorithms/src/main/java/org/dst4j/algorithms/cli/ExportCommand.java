@@ -28,7 +28,7 @@ final class ExportCommand implements Command {
         try (Classifier c = PredictCommand.loadModel(model, 1)) {
             RunDirectory.writing(output);
             // QuickSelection's autoencoder as its run's autoencoder.npz has it: meta said a softmax classifier of 784 classes.
-            if (InspectCommand.isAutoencoder(c) && c instanceof org.dst4j.nn.model.SparseClassifier s) {
+            if (InspectCommand.isAutoencoder(c) && c instanceof SparseClassifier s) {
                 ModelExport.networkToNpz(s.network(), s.standardizer(), s.header(), "autoencoder", output);
             } else {
                 ModelExport.toNpz(c, output);

@@ -3,6 +3,7 @@ package org.dst4j.algorithms.cli;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.Stream;
 import org.dst4j.algorithms.freetickets.FreeTickets;
 import org.dst4j.algorithms.freetickets.FreeTicketsConfig;
@@ -10,6 +11,7 @@ import org.dst4j.algorithms.freetickets.FreeTicketsConfig.Variant;
 import org.dst4j.nn.data.DataFormatException;
 import org.dst4j.nn.data.DatasetSplit;
 import org.dst4j.nn.ensemble.EnsembleMetrics;
+import org.dst4j.nn.init.Density;
 import org.dst4j.nn.model.EnsembleClassifier;
 import org.dst4j.nn.network.MlpConfig;
 
@@ -56,7 +58,7 @@ final class FreeTicketsCommand implements Command {
         if (resume != null) return resume(o, resume);
         FreeTicketsConfig cfg;
         try {
-            Variant variant = Variant.valueOf(o.choice("variant", "dst", "edst").toUpperCase(java.util.Locale.ROOT));
+            Variant variant = Variant.valueOf(o.choice("variant", "dst", "edst").toUpperCase(Locale.ROOT));
             // FreeTicketsConfig refuses it too, without the options' names.
             if (variant == Variant.EDST && o.given("member-splits") && o.choice("member-splits", "own", "shared").equals("own")) {
                 throw new UsageException("--member-splits own applies only to --variant dst; edst trains one network, whose tickets share one split");
@@ -93,7 +95,7 @@ final class FreeTicketsCommand implements Command {
         RunDirectory.precheck(o, OUTPUTS);
         try (DatasetSplit data = DataArgs.load(o, cfg.seed())) {
             int[] sizes = MlpConfig.sizes(data.train().features(), cfg.hidden(), data.train().classes());
-            LayerCheck.check(o, "density", "", sizes, new org.dst4j.nn.init.Density.Erk(cfg.density()).densities(sizes));
+            LayerCheck.check(o, "density", "", sizes, new Density.Erk(cfg.density()).densities(sizes));
             System.err.printf("dst4j freetickets %s, M=%d: %s, %d train / %d test samples, %d features, %d classes%n", cfg.variant().label(),
                     cfg.members(), data.train().name(), data.train().samples(), data.test().samples(), data.train().features(), data.train().classes());
             long held = Math.round(data.train().samples() * cfg.validSplit());

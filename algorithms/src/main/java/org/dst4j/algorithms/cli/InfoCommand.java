@@ -2,6 +2,7 @@ package org.dst4j.algorithms.cli;
 
 import org.dst4j.runtime.kernel.KernelProvider;
 import org.dst4j.runtime.kernel.Kernels;
+import org.dst4j.runtime.memory.OffHeap;
 
 final class InfoCommand implements Command {
     @Override public String summary() { return "print the kernel backend, SIMD width, threads and JDK"; }
@@ -24,9 +25,9 @@ final class InfoCommand implements Command {
         System.out.println("vector api:  " + (KernelProvider.vectorModulePresent() ? "jdk.incubator.vector present"
                 : KernelProvider.vectorModuleInRuntime() ? "not enabled (start java with --add-modules jdk.incubator.vector)"
                 : "absent from this Java runtime"));
-        long limit = org.dst4j.runtime.memory.OffHeap.limit();
+        long limit = OffHeap.limit();
         System.out.println("off-heap:    " + (limit == Long.MAX_VALUE ? "no limit (-Ddst4j.maxOffHeap=SIZE sets one)"
-                : "limited to " + org.dst4j.runtime.memory.OffHeap.size(limit) + " (-Ddst4j.maxOffHeap)"));
+                : "limited to " + OffHeap.size(limit) + " (-Ddst4j.maxOffHeap)"));
         return 0;
     }
 }

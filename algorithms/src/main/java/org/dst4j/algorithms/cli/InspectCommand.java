@@ -7,11 +7,13 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.dst4j.algorithms.freetickets.FreeTicketsConfig;
+import org.dst4j.algorithms.spacenet.SpaceNet;
 import org.dst4j.nn.io.Json;
 import org.dst4j.nn.layer.SparseLinear;
 import org.dst4j.nn.model.Classifier;
@@ -96,7 +98,7 @@ final class InspectCommand implements Command {
         d.put("file_bytes", bytes + (c instanceof SparseClassifier ? 0 : manifestBytes(model, d)));
         d.put("loaded_off_heap_bytes", loadedBytes);
         d.put("networks", parts);
-        for (String k : new String[] {"provenance", "training", org.dst4j.algorithms.spacenet.SpaceNet.HEADER}) {
+        for (String k : new String[] {"provenance", "training", SpaceNet.HEADER}) {
             if (header.get(k) != null) d.put(k, header.get(k));
         }
         return d;
@@ -128,7 +130,7 @@ final class InspectCommand implements Command {
         n.put("name", name);
         n.put("format_version", formatVersion(file));
         n.put("file_bytes", Files.size(file));
-        n.put("sizes", java.util.Arrays.stream(net.config().sizes()).boxed().toList());
+        n.put("sizes", Arrays.stream(net.config().sizes()).boxed().toList());
         n.put("hidden_activation", net.config().hidden());
         n.put("output_activation", net.config().output().toString().toLowerCase(Locale.ROOT));
         List<Map<String, Object>> layers = new ArrayList<>();
@@ -230,7 +232,7 @@ final class InspectCommand implements Command {
                 sb.append("epochs done: ").append(t.get("epochs_done")).append(" of ").append(cfg.get("epochs")).append('\n');
             }
             sb.append("training settings: ").append(Json.write(readable(t.get("config")))).append('\n');
-        } else if (d.get(org.dst4j.algorithms.spacenet.SpaceNet.HEADER) instanceof Map<?, ?> sn && sn.get("tasks") instanceof List<?> done
+        } else if (d.get(SpaceNet.HEADER) instanceof Map<?, ?> sn && sn.get("tasks") instanceof List<?> done
                 && sn.get("config") instanceof Map<?, ?> cfg && cfg.get("tasks") instanceof Number tasks) {
             // a learner saved between tasks by SpaceNet.save (a run's checkpoint says more, above)
             sb.append("a SpaceNet learner: ").append(done.size()).append(" of ").append(tasks).append(" tasks learned")

@@ -2,19 +2,26 @@ package org.dst4j.algorithms.cli;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.lang.management.ManagementFactory;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.dst4j.nn.data.DataFormatException;
 import org.dst4j.nn.data.DataOptionException;
 import org.dst4j.nn.io.AtomicFiles;
 import org.dst4j.nn.train.Trainer;
 import org.dst4j.runtime.kernel.KernelProvider;
+import org.dst4j.runtime.memory.OffHeap;
 
 /**
  * The {@code dst4j} command line: one subcommand per algorithm plus {@code predict} and {@code info}.
@@ -36,7 +43,7 @@ public final class Main {
     public static void main(String[] args) {
         // An argument this JVM could not decode (U+FFFD: 'ü' in the C locale) would reach the child as a plain '?', and
         // '--out ü-out' wrote '??-out': not relaunched, the command refuses it (Options.undecodable).
-        boolean undecodable = java.util.Arrays.stream(args).anyMatch(a -> a.indexOf('\uFFFD') >= 0);
+        boolean undecodable = Arrays.stream(args).anyMatch(a -> a.indexOf('\uFFFD') >= 0);
         if (!undecodable && !KernelProvider.vectorModulePresent() && System.getProperty(RELAUNCHED) == null
                 && !"scalar".equalsIgnoreCase(System.getProperty("dst4j.kernels", ""))) {
             Integer code = relaunchWithVectorModule(args);
@@ -49,7 +56,7 @@ public final class Main {
         // A German locale printed "test accuracy 0,7120": logs that scripts read and people compare between machines
         // show numbers as the README and metrics.json do, whatever the locale. Messages stay in the user's language
         // category (they are English anyway); the library leaves the default to the application embedding it.
-        java.util.Locale.setDefault(java.util.Locale.Category.FORMAT, java.util.Locale.ROOT);
+        Locale.setDefault(Locale.Category.FORMAT, Locale.ROOT);
         System.exit(run(args));
     }
 
@@ -79,12 +86,12 @@ public final class Main {
                     + (System.getProperty(LAUNCHER) != null ? ", test, jmh" : ""));
             return 2;
         }
-        String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
         // A Ctrl-C or SIGTERM ends the JVM without unwinding this thread: an earlier run set aside by --overwrite stayed
         // hidden beside the new run's first files. The hook interrupts the command (training stops between batches)
         // and waits for it to settle as a failed run; killed outright (SIGKILL), nothing can.
         Thread command = Thread.currentThread();
-        java.util.concurrent.CountDownLatch settled = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch settled = new CountDownLatch(1);
         Thread onSignal = new Thread(() -> {
             command.interrupt();
             // Only a claimed run needs the wait: loading data or scoring does not look at the interrupt, and a Ctrl-C
@@ -129,7 +136,7 @@ public final class Main {
             if (closedByInterrupt(e)) return interrupted(name, "while loading the data");
             System.err.println("dst4j " + name + ": " + e.getMessage());
             return 1;
-        } catch (java.util.concurrent.CancellationException | java.io.InterruptedIOException e) {
+        } catch (CancellationException | InterruptedIOException e) {
             // Stopped by a signal (see run): training stops between batches, a write in progress with this.
             return interrupted(name, e.getMessage());
         } catch (IOException e) {
@@ -141,9 +148,9 @@ public final class Main {
             // Loading a model: the data options cannot help, and neither can training fewer neurons.
             Throwable why = e.getCause();
             System.err.println("dst4j " + name + ": out of memory loading the model " + e.model + " (" + (why.getMessage() != null ? why.getMessage() : why) + "): "
-                    + (e.getCause() instanceof org.dst4j.runtime.memory.OffHeap.LimitReached ? "raise the limit (" + raiseLimit() + ")"
+                    + (e.getCause() instanceof OffHeap.LimitReached ? "raise the limit (" + raiseLimit() + ")"
                     : "the model does not fit in this machine's memory; free some RAM (its weights live outside the Java heap)")
-                    + "; its files take " + org.dst4j.runtime.memory.OffHeap.size(e.bytes) + ", and loaded it needs about as much");
+                    + "; its files take " + OffHeap.size(e.bytes) + ", and loaded it needs about as much");
             return 1;
         } catch (DataArgs.DataTooLarge e) {
             Throwable why = e.getCause();
@@ -151,11 +158,11 @@ public final class Main {
             boolean heap = m.contains("Java heap") || m.contains("GC overhead");
             String limited = heap ? heapLimitedBy(System.getenv()) : null;
             System.err.println("dst4j " + name + ": out of memory reading the data (" + m + "): "
-                    + (why instanceof org.dst4j.runtime.memory.OffHeap.LimitReached ? "raise the limit (" + raiseLimit() + ")"
+                    + (why instanceof OffHeap.LimitReached ? "raise the limit (" + raiseLimit() + ")"
                     : limited != null ? limited : heap ? "a larger Java heap (" + largerHeap() + ")" : "free some RAM (the samples live outside the Java heap)")
                     + ", or give a smaller data file (--limit-train and --limit-test take their samples once the whole file is read)");
             return 1;
-        } catch (org.dst4j.runtime.memory.OffHeap.LimitReached e) {
+        } catch (OffHeap.LimitReached e) {
             System.err.println("dst4j " + name + ": out of memory (" + e.getMessage() + "): raise the limit (" + raiseLimit() + "), or " + smaller(name));
             return 1;
         } catch (OutOfMemoryError e) {
@@ -212,7 +219,7 @@ public final class Main {
     // A heap limit set for every Java program of a CI job or a machine (JAVA_TOOL_OPTIONS=-Xmx64m, which build images set
     // for Maven) ran out of memory with advice to shrink the network. Names the variable and how to raise the limit;
     // null when no such variable sets one.
-    static String heapLimitedBy(java.util.Map<String, String> env) {
+    static String heapLimitedBy(Map<String, String> env) {
         for (String v : new String[] {"_JAVA_OPTIONS", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS"}) {
             String value = env.get(v);
             if (value == null || !value.matches("(?s).*(-Xmx|-XX:MaxHeapSize|-XX:MaxRAM).*")) continue;
@@ -249,7 +256,7 @@ public final class Main {
 
     private static boolean closedByInterrupt(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.nio.channels.ClosedByInterruptException) return true;
+            if (t instanceof ClosedByInterruptException) return true;
         }
         return false;
     }

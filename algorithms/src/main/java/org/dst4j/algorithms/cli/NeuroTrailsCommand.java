@@ -8,6 +8,7 @@ import org.dst4j.algorithms.neurotrails.NeuroTrailsConfig;
 import org.dst4j.nn.data.DataFormatException;
 import org.dst4j.nn.data.DatasetSplit;
 import org.dst4j.nn.ensemble.EnsembleMetrics;
+import org.dst4j.nn.init.SparseInit;
 
 final class NeuroTrailsCommand implements Command {
     @Override public String summary() { return "NeuroTrails: shared sparse backbone + dynamically sparse heads, ensembled (--compare: vs single and FreeTickets DST)"; }
@@ -157,7 +158,7 @@ final class NeuroTrailsCommand implements Command {
         int[] sizes = n.sizes();
         double[] densities = n.densities();
         for (int l = 0; l < sharedLayers; l++) {
-            if (org.dst4j.nn.init.SparseInit.connections(sizes[l + 1], sizes[l], densities[l]) == 0) return true;
+            if (SparseInit.connections(sizes[l + 1], sizes[l], densities[l]) == 0) return true;
         }
         return false;
     }

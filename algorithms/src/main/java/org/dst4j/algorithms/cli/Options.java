@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.dst4j.nn.data.CsvReader;
 
 /**
  * A command's options, declared once with defaults and help, parsed from {@code --name value} and
@@ -192,7 +193,7 @@ final class Options {
     double number(String name, double min, double max) throws UsageException {
         String v = string(name);
         // The same syntax as a CSV cell: Java's parser also took 1d, 0x1p3 and the like.
-        if (!org.dst4j.nn.data.CsvReader.plainDecimal(v.trim())) throw new UsageException("--" + name + ": expected a number, got '" + v + "'");
+        if (!CsvReader.plainDecimal(v.trim())) throw new UsageException("--" + name + ": expected a number, got '" + v + "'");
         try {
             double x = Double.parseDouble(v.trim());
             if (!(x >= min && x <= max)) throw new UsageException("--" + name + ": expected a number in [" + min + ", " + max + "], got " + v);

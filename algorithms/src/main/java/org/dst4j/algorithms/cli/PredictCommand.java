@@ -1,22 +1,34 @@
 package org.dst4j.algorithms.cli;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.dst4j.algorithms.neurotrails.NeuroTrails;
 import org.dst4j.algorithms.set.SetTraining;
 import org.dst4j.nn.data.DataFormatException;
 import org.dst4j.nn.data.DataSources;
 import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.DatasetSplit;
+import org.dst4j.nn.data.FeatureCountException;
+import org.dst4j.nn.data.Standardizer;
 import org.dst4j.nn.io.AtomicFiles;
 import org.dst4j.nn.ensemble.EnsembleMetrics;
 import org.dst4j.nn.model.Classifier;
 import org.dst4j.nn.model.EnsembleClassifier;
 import org.dst4j.nn.model.MultiHeadClassifier;
 import org.dst4j.runtime.dense.Argmax;
+import org.dst4j.runtime.memory.OffHeap;
 
 final class PredictCommand implements Command {
     static final String MODEL_HELP = "model file (model.dst4j) written by a training command, an ensemble directory (freetickets --out) or a multi-head model directory (neurotrails: DIR/model)";
@@ -47,7 +59,7 @@ final class PredictCommand implements Command {
         }
         try (Classifier c = loadModel(model, threads)) {
             requireClassifier(c, model);
-            java.util.Map<String, TrainedOn> parts = TrainedOn.ofEach(c);
+            Map<String, TrainedOn> parts = TrainedOn.ofEach(c);
             // A single file's test split is drawn by a seed; scored with another one it would mix in training samples.
             long seed = o.given("seed") ? o.longValue("seed") : recordedSeed(parts, heldOut, o, model);
             if (!heldOut) {
@@ -83,8 +95,8 @@ final class PredictCommand implements Command {
 
     // The seed that drew the held-out split the model's parts were trained beside. Ensemble members that record different
     // seeds (copied together from several runs) were trained on different splits: no single one is held out from all of them.
-    private static long recordedSeed(java.util.Map<String, TrainedOn> parts, boolean heldOut, Options o, Path model) throws UsageException, UserException {
-        java.util.Map<Long, String> bySeed = new java.util.LinkedHashMap<>();
+    private static long recordedSeed(Map<String, TrainedOn> parts, boolean heldOut, Options o, Path model) throws UsageException, UserException {
+        Map<Long, String> bySeed = new LinkedHashMap<>();
         parts.forEach((name, t) -> { if (t.seed() != null) bySeed.putIfAbsent(t.seed(), name); });
         if (heldOut && bySeed.size() > 1) {
             StringBuilder which = new StringBuilder();
@@ -101,7 +113,7 @@ final class PredictCommand implements Command {
         Path model = o.path("model");
         if (model == null) throw new UsageException("--model is required");
         // Else reported by the model reader as "M: no such file", which does not name the option.
-        if (!java.nio.file.Files.exists(model)) throw new UserException("--model " + model + ": no such file or directory");
+        if (!Files.exists(model)) throw new UserException("--model " + model + ": no such file or directory");
         return model;
     }
 
@@ -112,7 +124,7 @@ final class PredictCommand implements Command {
             return Classifier.load(model, threads);
         } catch (OutOfMemoryError e) {
             String m = String.valueOf(e.getMessage());
-            if (!(e instanceof org.dst4j.runtime.memory.OffHeap.LimitReached)
+            if (!(e instanceof OffHeap.LimitReached)
                     && (m.contains("Java heap") || m.contains("GC overhead") || m.contains("native thread"))) throw e;
             throw new Main.ModelTooLarge(model, modelBytes(model), e);
         }
@@ -130,29 +142,29 @@ final class PredictCommand implements Command {
     private static long modelBytes(Path model) {
         long sum = 0;
         try {
-            if (!java.nio.file.Files.isDirectory(model)) return java.nio.file.Files.size(model);
-            try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(model)) {
+            if (!Files.isDirectory(model)) return Files.size(model);
+            try (Stream<Path> files = Files.list(model)) {
                 for (Path f : (Iterable<Path>) files::iterator) {
                     String n = f.getFileName().toString();
                     boolean part = n.endsWith(".dst4j") || n.equals(EnsembleClassifier.MANIFEST) || n.equals(MultiHeadClassifier.MANIFEST);
-                    if (part && java.nio.file.Files.isRegularFile(f)) sum += java.nio.file.Files.size(f);
+                    if (part && Files.isRegularFile(f)) sum += Files.size(f);
                 }
             }
-        } catch (IOException | java.io.UncheckedIOException e) {
+        } catch (IOException | UncheckedIOException e) {
             // only told to the user: what could be read is told
         }
         return sum;
     }
 
     static void requireModelDirectory(Path model) throws UserException {
-        if (java.nio.file.Files.isDirectory(model) && !EnsembleClassifier.isEnsemble(model) && !MultiHeadClassifier.isMultiHead(model)) {
+        if (Files.isDirectory(model) && !EnsembleClassifier.isEnsemble(model) && !MultiHeadClassifier.isMultiHead(model)) {
             // A training run's directory is the usual mistake: point at the model inside it.
             Path inside = Classifier.modelIn(model), checkpoint = model.resolve(SetTraining.CHECKPOINT); // FreeTickets' has the same name
             String hint = inside != null ? "; did you mean --model " + inside + "?"
-                    : java.nio.file.Files.isRegularFile(checkpoint) ? "; it holds a stopped run's checkpoint: --model " + checkpoint
+                    : Files.isRegularFile(checkpoint) ? "; it holds a stopped run's checkpoint: --model " + checkpoint
                     + " reads the network as the run left it, and the training command's --resume " + model + " continues the run"
-                    : java.nio.file.Files.isRegularFile(model.resolve(org.dst4j.algorithms.neurotrails.NeuroTrails.CHECKPOINT))
-                    ? "; it holds a NeuroTrails run stopped before its model was saved: --model " + model.resolve(org.dst4j.algorithms.neurotrails.NeuroTrails.CHECKPOINT_DIR)
+                    : Files.isRegularFile(model.resolve(NeuroTrails.CHECKPOINT))
+                    ? "; it holds a NeuroTrails run stopped before its model was saved: --model " + model.resolve(NeuroTrails.CHECKPOINT_DIR)
                     + " reads the network as the run left it, and neurotrails --resume " + model + " continues it" : "";
             throw new UserException("--model " + model + ": a directory, but neither an ensemble (" + EnsembleClassifier.MANIFEST
                     + ") nor a multi-head model (" + MultiHeadClassifier.MANIFEST + ")" + hint);
@@ -188,7 +200,7 @@ final class PredictCommand implements Command {
     private static DatasetSplit loadForModel(Options o, long seed, Classifier c, Path model) throws UsageException, UserException, DataFormatException {
         try {
             return DataArgs.loadForModel(o, seed, c.inputs(), c.classes());
-        } catch (org.dst4j.nn.data.FeatureCountException e) {
+        } catch (FeatureCountException e) {
             checkShape(e.data(), e.features(), c, model, "");
             throw e; // not reached: the counts differ
         }
@@ -197,7 +209,7 @@ final class PredictCommand implements Command {
     private static Dataset testForModel(Options o, Classifier c, Path model) throws UsageException, UserException, DataFormatException {
         try {
             return DataArgs.testForModel(o, c.inputs(), c.classes());
-        } catch (org.dst4j.nn.data.FeatureCountException e) {
+        } catch (FeatureCountException e) {
             checkShape(e.data(), e.features(), c, model, "");
             throw e; // not reached: the counts differ
         }
@@ -208,7 +220,7 @@ final class PredictCommand implements Command {
         if (features == c.inputs()) return;
         Path dir = model.toAbsolutePath().getParent();
         // A head file of a multi-head model loads as a classifier of the backbone's features, not of the data's.
-        String head = java.nio.file.Files.isRegularFile(model) && dir != null && MultiHeadClassifier.isMultiHead(dir)
+        String head = Files.isRegularFile(model) && dir != null && MultiHeadClassifier.isMultiHead(dir)
                 ? " (it is one head of the multi-head model in " + dir + "; give --model " + dir + ")" : "";
         throw new UserException(what + ": " + features + " features per sample; the model " + model + " takes " + c.inputs()
                 + (features == c.inputs() + 1 ? oneMore : "") + head);
@@ -260,7 +272,7 @@ final class PredictCommand implements Command {
 
     // Predictions written to standard output (--output /dev/stdout, piped into pandas, say) ended with this summary
     // line, a row that is no CSV: it goes to stderr then, as export's does.
-    static java.io.PrintStream summaryStream(Path output) {
+    static PrintStream summaryStream(Path output) {
         return AtomicFiles.isStandardOutput(output) ? System.err : System.out;
     }
 
@@ -271,7 +283,7 @@ final class PredictCommand implements Command {
     static Path outputPath(Options o) throws UsageException {
         if (!o.string("output").equals("-")) return o.path("output");
         Path stdout = Path.of("/dev/stdout");
-        if (!java.nio.file.Files.exists(stdout)) throw new UsageException("--output -: this system has no /dev/stdout; give a file path");
+        if (!Files.exists(stdout)) throw new UsageException("--output -: this system has no /dev/stdout; give a file path");
         return stdout;
     }
 
@@ -279,18 +291,18 @@ final class PredictCommand implements Command {
     static Path output(Options o, Path model) throws UsageException, IOException {
         if (o.string("output").isBlank()) throw new UsageException("--output: expected a file path, got an empty one");
         Path out = outputPath(o);
-        if (java.nio.file.Files.isDirectory(out)) {
+        if (Files.isDirectory(out)) {
             throw new UsageException("--output " + out + " is a directory; expected the path of the predictions CSV file");
         }
         // As RunDirectory.precheck: found now, not as "already exists" once the data has been scored.
         Path existing = RunDirectory.nearestExisting(out.toAbsolutePath().getParent());
-        if (existing != null && !java.nio.file.Files.isDirectory(existing)) {
+        if (existing != null && !Files.isDirectory(existing)) {
             throw new UsageException("--output " + out + ": cannot be created, " + existing + " is a file");
         }
         if (out.getFileName().toString().endsWith(".dst4j")) {
             throw new UsageException("--output " + out + ": predictions are a CSV file; .dst4j is the models' extension");
         }
-        if (java.nio.file.Files.exists(out) && java.nio.file.Files.exists(model) && java.nio.file.Files.isSameFile(out, model)) {
+        if (Files.exists(out) && Files.exists(model) && Files.isSameFile(out, model)) {
             throw new UsageException("--output " + out + " is the model file given by --model; write the predictions elsewhere");
         }
         if (insideModelDirectory(out, model, existing)) {
@@ -299,21 +311,21 @@ final class PredictCommand implements Command {
         }
         // The checks below concern an existing regular file that would be replaced; a device (/dev/stdout, even when
         // it is redirected into a file) or a pipe is written through, never replaced.
-        if (!java.nio.file.Files.isRegularFile(out) || isStream(out)) return out;
+        if (!Files.isRegularFile(out) || isStream(out)) return out;
         Path real = out.toRealPath();
         // Nor the data it scores: --data copy.csv --output copy.csv would replace the data by its predictions.
         for (String n : new String[] {"input", "data", "test-data", "labels", "test-labels"}) {
             if (!o.given(n) || o.string(n).isBlank() || n.equals("input") && o.string(n).equals("-")) continue;
             Path in = o.path(n);
-            if (!java.nio.file.Files.exists(in)) continue;
-            if (java.nio.file.Files.isDirectory(in) ? isIdxFileIn(real, in) : java.nio.file.Files.isSameFile(in, out)) {
-                throw new UsageException("--output " + out + (java.nio.file.Files.isDirectory(in) ? " is a file of the --" : " is the --") + n
+            if (!Files.exists(in)) continue;
+            if (Files.isDirectory(in) ? isIdxFileIn(real, in) : Files.isSameFile(in, out)) {
+                throw new UsageException("--output " + out + (Files.isDirectory(in) ? " is a file of the --" : " is the --") + n
                         + " " + in + "; write the predictions elsewhere");
             }
         }
         // Beside a model file sit the run's other outputs (a member's ensemble.json, metrics, charts): predictions may
         // join them, or replace earlier predictions, but not replace one of them.
-        if (!java.nio.file.Files.isDirectory(model) && java.nio.file.Files.isRegularFile(model)
+        if (!Files.isDirectory(model) && Files.isRegularFile(model)
                 && real.getParent().equals(model.toRealPath().getParent()) && !isPredictions(out)) {
             throw new UsageException("--output " + out + " would replace a file beside the model " + model + "; write the predictions elsewhere");
         }
@@ -323,8 +335,8 @@ final class PredictCommand implements Command {
     // Also export's. Real paths too, since writes follow links: an existing --output's, and its nearest existing
     // directory's, for a file not yet there reached through a link into the model directory.
     static boolean insideModelDirectory(Path out, Path model, Path existing) throws IOException {
-        return java.nio.file.Files.isDirectory(model) && (out.toAbsolutePath().normalize().startsWith(model.toAbsolutePath().normalize())
-                || java.nio.file.Files.exists(out) && out.toRealPath().startsWith(model.toRealPath())
+        return Files.isDirectory(model) && (out.toAbsolutePath().normalize().startsWith(model.toAbsolutePath().normalize())
+                || Files.exists(out) && out.toRealPath().startsWith(model.toRealPath())
                 || existing != null && existing.toRealPath().startsWith(model.toRealPath()));
     }
 
@@ -333,14 +345,14 @@ final class PredictCommand implements Command {
     // whatever it held.
     static boolean isStream(Path out) {
         Path p = out.toAbsolutePath().normalize();
-        return java.nio.file.Files.exists(out) && !java.nio.file.Files.isRegularFile(out)
-                || (p.startsWith("/dev") || p.startsWith("/proc")) && !java.nio.file.Files.isRegularFile(out, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        return Files.exists(out) && !Files.isRegularFile(out)
+                || (p.startsWith("/dev") || p.startsWith("/proc")) && !Files.isRegularFile(out, LinkOption.NOFOLLOW_LINKS);
     }
 
     // A float .npy of raw 0..255 pixels for a model trained on [0, 1] ones is scored without complaint, and badly:
     // compare the samples with the training data's scale, which the standardizer holds.
     static void warnIfOutOfScale(Dataset samples, Classifier c, String what) {
-        org.dst4j.nn.data.Standardizer std = c.standardizer();
+        Standardizer std = c.standardizer();
         if (std == null) return;
         double typical = std.meanAbsoluteScore(samples);
         // Training data averages below 1 standard deviation from the mean; 10 is far outside, not merely other data.
@@ -365,7 +377,7 @@ final class PredictCommand implements Command {
 
     // A file this command wrote earlier (its header): running the same predict again replaces it.
     private static boolean isPredictions(Path file) {
-        try (java.io.BufferedReader r = java.nio.file.Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String first = r.readLine();
             return first != null && (first.startsWith("index,predicted,") || first.startsWith("index,label,predicted,"));
         } catch (IOException | RuntimeException e) {

@@ -2,6 +2,8 @@ package org.dst4j.algorithms.cli;
 
 import java.io.PrintStream;
 import java.util.function.LongSupplier;
+import org.dst4j.algorithms.TrainingProgress;
+import org.dst4j.nn.train.EpochMetrics;
 
 /**
  * Progress on stderr: a bar with ETA redrawn in place on a terminal, one plain line per epoch when
@@ -63,7 +65,7 @@ final class Progress {
      * The epoch's line, then once per run a warning when its test figures are not numbers while its training figures
      * are: test samples the network overflows on, which the line alone shows only as NaN.
      */
-    void epoch(String text, org.dst4j.nn.train.EpochMetrics m) {
+    void epoch(String text, EpochMetrics m) {
         line(text);
         if (!warnedTest && Double.isNaN(m.testLoss()) && Double.isFinite(m.trainLoss())) {
             warnedTest = true;
@@ -77,14 +79,14 @@ final class Progress {
      * A listener for a run whose phases (members, baselines) are counted on one bar: epoch numbers from
      * {@code epochsDone} on (a resumed run's), each epoch's line with the learning rate when {@code learningRate}.
      */
-    org.dst4j.algorithms.TrainingProgress listener(int epochsDone, boolean learningRate) {
+    TrainingProgress listener(int epochsDone, boolean learningRate) {
         int[] done = {epochsDone};
-        return new org.dst4j.algorithms.TrainingProgress() {
+        return new TrainingProgress() {
             @Override public void batch(int epoch, int b, int total) {
                 Progress.this.batch(done[0], b, total);
             }
 
-            @Override public void epoch(String phase, org.dst4j.nn.train.EpochMetrics m) {
+            @Override public void epoch(String phase, EpochMetrics m) {
                 done[0]++;
                 Progress.this.epoch(String.format("%s epoch %d  train loss %.4f acc %.4f  test loss %.4f acc %.4f  %s%.2fs (evolution %.3fs)",
                         phase, m.epoch(), m.trainLoss(), m.trainAccuracy(), m.testLoss(), m.testAccuracy(),

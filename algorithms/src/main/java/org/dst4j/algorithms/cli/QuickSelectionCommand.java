@@ -1,13 +1,17 @@
 package org.dst4j.algorithms.cli;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.stream.IntStream;
+import org.dst4j.algorithms.ResumeChecks;
 import org.dst4j.algorithms.evaluation.ExtraTrees;
 import org.dst4j.algorithms.evaluation.KMeans;
 import org.dst4j.algorithms.quickselection.QuickSelection;
@@ -18,9 +22,13 @@ import org.dst4j.nn.data.DataSources;
 import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.DatasetSplit;
 import org.dst4j.nn.data.MadelonLike;
+import org.dst4j.nn.data.Standardizer;
+import org.dst4j.nn.init.Density;
 import org.dst4j.nn.io.AtomicFiles;
 import org.dst4j.nn.io.Json;
 import org.dst4j.nn.io.MetricsLog;
+import org.dst4j.nn.model.ModelExport;
+import org.dst4j.nn.network.SparseMlp;
 import org.dst4j.nn.plot.Charts;
 import org.dst4j.nn.plot.PixelMap;
 import org.dst4j.nn.train.EpochMetrics;
@@ -88,7 +96,7 @@ final class QuickSelectionCommand implements Command {
                     "--threads, the data options and the evaluation options (--evaluate, --eval-k, --trees, --random-draws, --kmeans-runs, --save-autoencoder)");
             Path file = resume.resolve(QuickSelection.CHECKPOINT);
             if (!Files.isRegularFile(file)) {
-                throw new UserException("--resume " + resume + ": " + org.dst4j.algorithms.ResumeChecks.noCheckpoint(resume, QuickSelection.CHECKPOINT, null));
+                throw new UserException("--resume " + resume + ": " + ResumeChecks.noCheckpoint(resume, QuickSelection.CHECKPOINT, null));
             }
             try {
                 resumed = QuickSelection.resumable(file, o.integer("threads", 1, 4096));
@@ -143,7 +151,7 @@ final class QuickSelectionCommand implements Command {
             int[] sizes = {train.features(), cfg.hidden(), train.features()};
             // Not every output: outputs no connection reaches are reconstructed as constants, and the inputs are ranked
             // (--hidden 100 --epsilon 0.85 on the embedded data, 751 connections for 784 outputs, beat random pixels).
-            LayerCheck.check(o, "epsilon", "autoencoder", sizes, new org.dst4j.nn.init.Density.ErdosRenyi(cfg.epsilon()).densities(sizes), "raise --epsilon",
+            LayerCheck.check(o, "epsilon", "autoencoder", sizes, new Density.ErdosRenyi(cfg.epsilon()).densities(sizes), "raise --epsilon",
                     false);
             // Checked before the selection runs, not by k-means at its end (a stack trace from KMeans.cluster).
             if (o.flag("evaluate") && train.samples() < train.classes()) {
@@ -171,12 +179,12 @@ final class QuickSelectionCommand implements Command {
                         progress.batch(epoch, done, total);
                     }
 
-                    @Override public void trained(org.dst4j.nn.network.SparseMlp autoencoder, org.dst4j.nn.data.Standardizer std) {
+                    @Override public void trained(SparseMlp autoencoder, Standardizer std) {
                         if (!o.flag("save-autoencoder")) return;
                         try {
                             writeAutoencoder(out.resolve("autoencoder.npz"), autoencoder, std, scaling);
                         } catch (IOException e) {
-                            throw new java.io.UncheckedIOException(e);
+                            throw new UncheckedIOException(e);
                         }
                     }
 
@@ -186,14 +194,14 @@ final class QuickSelectionCommand implements Command {
                         try {
                             log.append(QuickSelection.record(m));
                         } catch (IOException e) {
-                            throw new java.io.UncheckedIOException(e);
+                            throw new UncheckedIOException(e);
                         }
                     }
                 };
                 Path checkpoint = out.resolve(QuickSelection.CHECKPOINT);
                 result = resume != null ? QuickSelection.resume(checkpoint, train, cfg.threads(), listener)
                         : QuickSelection.select(cfg, train, scaling, listener, checkpoint);
-            } catch (java.io.UncheckedIOException e) {
+            } catch (UncheckedIOException e) {
                 throw e.getCause();
             }
             if (resume != null && done == cfg.epochs()) System.out.println("no epochs run: the checkpoint's run had finished");
@@ -226,8 +234,8 @@ final class QuickSelectionCommand implements Command {
             if (columns != null) {
                 int[] at = columns.columns();
                 String[] names = columns.names();
-                summary.put("selected_columns", java.util.Arrays.stream(selected).map(f -> at[f]).toArray());
-                if (names != null) summary.put("selected_names", java.util.Arrays.stream(selected).mapToObj(f -> names[f]).toList());
+                summary.put("selected_columns", Arrays.stream(selected).map(f -> at[f]).toArray());
+                if (names != null) summary.put("selected_names", Arrays.stream(selected).mapToObj(f -> names[f]).toList());
             }
             if (synthetic != null) {
                 int relevant = synthetic.relevant().length;
@@ -254,7 +262,7 @@ final class QuickSelectionCommand implements Command {
         // k-means clusters the features as the selection saw them, as the reference clusters its standardized
         // data; centring moves no distance, so only standardization is applied. (ExtraTrees' splits do not
         // depend on a feature's scale.)
-        org.dst4j.nn.data.Standardizer std = scaling == QuickSelection.Scaling.STANDARDIZE ? scaling.fit(train) : null;
+        Standardizer std = scaling == QuickSelection.Scaling.STANDARDIZE ? scaling.fit(train) : null;
         Map<String, Object> ev = new LinkedHashMap<>();
         try (WorkerPool pool = new WorkerPool(cfg.threads())) {
             System.out.printf("ExtraTrees (%s) accuracy on %s (%s), trained on %s:%n", RunSummary.count(trees, "tree"), test.name(),
@@ -303,8 +311,8 @@ final class QuickSelectionCommand implements Command {
         int[] all = new int[d];
         for (int i = 0; i < d; i++) all[i] = i;
         rng.shuffle(all);
-        int[] f = java.util.Arrays.copyOf(all, k);
-        java.util.Arrays.sort(f);
+        int[] f = Arrays.copyOf(all, k);
+        Arrays.sort(f);
         return f;
     }
 
@@ -327,9 +335,9 @@ final class QuickSelectionCommand implements Command {
 
     // The strengths come from these weights: with them a user can check the ranking, or study the encoder, in
     // NumPy. Written as export writes a model, so the SciPy snippet of docs/cli.md (export) reads it.
-    private static void writeAutoencoder(Path file, org.dst4j.nn.network.SparseMlp net, org.dst4j.nn.data.Standardizer std,
+    private static void writeAutoencoder(Path file, SparseMlp net, Standardizer std,
                                          QuickSelection.Scaling scaling) throws IOException {
-        org.dst4j.nn.model.ModelExport.networkToNpz(net, std, Map.of("scaling", scaling.label()), "autoencoder", file);
+        ModelExport.networkToNpz(net, std, Map.of("scaling", scaling.label()), "autoencoder", file);
     }
 
     private static String csvCell(String s) {
@@ -352,7 +360,7 @@ final class QuickSelectionCommand implements Command {
             DataArgs.parse(o, 0); // the checks every data source makes (a blank path, an option this file does not read)
             Path p = o.path("data");
             if (Files.isDirectory(p)) return null;
-            String name = p.getFileName() == null ? "" : p.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+            String name = p.getFileName() == null ? "" : p.getFileName().toString().toLowerCase(Locale.ROOT);
             boolean csv = DataSources.isCsv(p), npy = !csv && name.endsWith(".npy");
             boolean unlabeled = csv ? "none".equals(o.string("label-column")) : npy && !o.given("labels");
             boolean all = o.given("test-fraction") && o.number("test-fraction", 0.0, 0.99) == 0;
@@ -379,7 +387,7 @@ final class QuickSelectionCommand implements Command {
             int limit = o.integer("limit-train", 0, Integer.MAX_VALUE);
             if (limit == 0 || limit >= all.samples()) return all;
             try (all) {
-                return all.subset(java.util.stream.IntStream.range(0, limit).toArray());
+                return all.subset(IntStream.range(0, limit).toArray());
             }
         }
     }

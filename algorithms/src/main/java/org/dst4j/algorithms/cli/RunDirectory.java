@@ -1,14 +1,26 @@
 package org.dst4j.algorithms.cli;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.dst4j.algorithms.ResumeChecks;
+import org.dst4j.algorithms.set.SetTraining;
+import org.dst4j.nn.io.AtomicFiles;
+import org.dst4j.nn.io.CheckpointFile;
 
 /**
  * Where a training command writes its run, chosen so that an earlier run is never silently replaced
@@ -61,7 +73,7 @@ final class RunDirectory {
         }
     }
 
-    static final String SET_ASIDE = org.dst4j.algorithms.ResumeChecks.SET_ASIDE;
+    static final String SET_ASIDE = ResumeChecks.SET_ASIDE;
 
     // The run directories claimed in this process, until the command ends: hidden holds the earlier run
     // --overwrite moved aside (null when there was none), created the highest directory the claim made (null
@@ -75,29 +87,29 @@ final class RunDirectory {
      */
     static final String LOCK = ".dst4j-run.lock";
 
-    private record RunLock(Path file, java.nio.channels.FileChannel channel, Object key) {
+    private record RunLock(Path file, FileChannel channel, Object key) {
         /** This process's lock on {@code dir}, or null when another process holds it. */
         static RunLock on(Path dir) throws IOException {
             Path file = dir.resolve(LOCK);
             // Claimed twice by this process (the API's callers, tests): the lock it holds already.
             for (Claim c : claims) if (c.lock().file().toAbsolutePath().normalize().equals(file.toAbsolutePath().normalize())) return c.lock();
             for (int attempt = 0; ; attempt++) {
-                java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.CREATE,
-                        java.nio.file.StandardOpenOption.WRITE);
+                FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE);
                 boolean held = false;
                 try {
-                    Object key = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+                    Object key = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
                     if (ch.tryLock() == null) return null;
                     // A holder deletes the file as it releases it: a lock taken on a file no longer there guards nothing.
-                    Object now = Files.exists(file) ? Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey() : null;
+                    Object now = Files.exists(file) ? Files.readAttributes(file, BasicFileAttributes.class).fileKey() : null;
                     if (key != null && key.equals(now)) {
                         held = true;
                         return new RunLock(file, ch, key);
                     }
                     if (attempt >= 20) throw new IOException(file + ": cannot lock it (deleted and made again by other runs, " + attempt + " times)");
-                } catch (java.nio.file.NoSuchFileException gone) {
+                } catch (NoSuchFileException gone) {
                     if (attempt >= 20) throw gone;
-                } catch (java.nio.channels.OverlappingFileLockException mine) {
+                } catch (OverlappingFileLockException mine) {
                     return null; // this process already writes a run there
                 } finally {
                     if (!held) ch.close();
@@ -109,7 +121,7 @@ final class RunDirectory {
         void release() {
             try {
                 if (channel.isOpen() && Files.exists(file)
-                        && key.equals(Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey())) {
+                        && key.equals(Files.readAttributes(file, BasicFileAttributes.class).fileKey())) {
                     Files.deleteIfExists(file);
                 }
             } catch (IOException | RuntimeException e) {
@@ -193,7 +205,7 @@ final class RunDirectory {
         // Under the lock, so that a Ctrl-C either finds the claim registered (and waits for settle) or refuses it
         // before anything is moved: never an earlier run set aside with no claim to put it back.
         synchronized (claims) {
-            if (closing) throw new java.io.InterruptedIOException("stopped before the run started");
+            if (closing) throw new InterruptedIOException("stopped before the run started");
             List<Path> earlier = earlierOutputs(out, outputs);
             if (earlier.isEmpty() && otherRun(out, outputs) == null) {
                 if (claimed(out, outputs)) return out;
@@ -313,13 +325,13 @@ final class RunDirectory {
      * Registers a file a command that claims no run is about to write (export's archive, which may take seconds), for
      * the shutdown hook: a Ctrl-C then waits for the interrupted write to delete its temporary file.
      */
-    static void writing(Path file) throws java.io.InterruptedIOException {
+    static void writing(Path file) throws InterruptedIOException {
         awaited(file, "stopped before writing " + file);
     }
 
-    private static void awaited(Path path, String refusal) throws java.io.InterruptedIOException {
+    private static void awaited(Path path, String refusal) throws InterruptedIOException {
         synchronized (claims) {
-            if (closing) throw new java.io.InterruptedIOException(refusal);
+            if (closing) throw new InterruptedIOException(refusal);
             awaited.add(path);
         }
     }
@@ -417,8 +429,8 @@ final class RunDirectory {
     }
 
     // What each command writes into its --out, to tell another command's run from files of the user's.
-    private static java.util.Map<String, Outputs> commandOutputs() {
-        java.util.Map<String, Outputs> m = new java.util.LinkedHashMap<>();
+    private static Map<String, Outputs> commandOutputs() {
+        Map<String, Outputs> m = new LinkedHashMap<>();
         m.put("set", SetCommand.OUTPUTS);
         m.put("quickselection", QuickSelectionCommand.OUTPUTS);
         m.put("freetickets", FreeTicketsCommand.OUTPUTS);
@@ -456,7 +468,7 @@ final class RunDirectory {
             return stopped == null ? null : "a stopped " + stopped + " run (its " + outputs.checkpoint() + ")";
         }
         // By names alone a stopped spacenet run (checkpoint.dst4j, metrics.jsonl) read as "a set run": its checkpoint says.
-        Path checkpoint = dir.resolve(org.dst4j.algorithms.set.SetTraining.CHECKPOINT);
+        Path checkpoint = dir.resolve(SetTraining.CHECKPOINT);
         String owner = algorithmOf(checkpoint);
         if (owner != null && commandOutputs().get(owner) != outputs && named.contains(checkpoint)) command = owner;
         return "a " + command + " run (" + names(named) + ")";
@@ -465,8 +477,8 @@ final class RunDirectory {
     // The command whose run wrote the checkpoint `file`, by its provenance; null when it is missing or unreadable.
     private static String algorithmOf(Path file) {
         if (!Files.isRegularFile(file)) return null;
-        try (org.dst4j.nn.io.CheckpointFile.Index ix = org.dst4j.nn.io.CheckpointFile.open(file)) {
-            if (ix.header().get("provenance") instanceof java.util.Map<?, ?> p && p.get("algorithm") instanceof String a) {
+        try (CheckpointFile.Index ix = CheckpointFile.open(file)) {
+            if (ix.header().get("provenance") instanceof Map<?, ?> p && p.get("algorithm") instanceof String a) {
                 for (String command : commandOutputs().keySet()) if (a.startsWith(command)) return command;
             }
         } catch (IOException | RuntimeException e) {
@@ -492,6 +504,6 @@ final class RunDirectory {
     }
 
     private static void deleteTree(Path p) throws IOException {
-        org.dst4j.nn.io.AtomicFiles.deleteTree(p);
+        AtomicFiles.deleteTree(p);
     }
 }

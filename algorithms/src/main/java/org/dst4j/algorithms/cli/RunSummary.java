@@ -8,6 +8,7 @@ import java.util.stream.Collectors;
 import org.dst4j.algorithms.set.ScaleBenchmark;
 import org.dst4j.nn.plot.Charts;
 import org.dst4j.nn.train.EpochMetrics;
+import org.dst4j.runtime.memory.OffHeap;
 
 /** The closing figures of a training run: what the README's benchmark table quotes. */
 final class RunSummary {
@@ -48,6 +49,6 @@ final class RunSummary {
     // With the off-heap peak beside it: the figure a -Ddst4j.maxOffHeap limit must allow for the same run.
     static String peakRss() {
         long bytes = ScaleBenchmark.peakRss();
-        return (bytes < 0 ? "n/a" : (bytes >> 20) + " MB") + " (off-heap peak " + org.dst4j.runtime.memory.OffHeap.size(org.dst4j.runtime.memory.OffHeap.peakBytes()) + ")";
+        return (bytes < 0 ? "n/a" : (bytes >> 20) + " MB") + " (off-heap peak " + OffHeap.size(OffHeap.peakBytes()) + ")";
     }
 }

@@ -1,13 +1,21 @@
 package org.dst4j.algorithms.cli;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.dst4j.algorithms.ResumeChecks;
 import org.dst4j.algorithms.set.SetConfig;
 import org.dst4j.algorithms.set.SetTraining;
 import org.dst4j.nn.data.DataFormatException;
 import org.dst4j.nn.data.DatasetSplit;
+import org.dst4j.nn.init.Density;
+import org.dst4j.nn.init.WeightInit;
 import org.dst4j.nn.model.SparseClassifier;
 import org.dst4j.nn.network.MlpConfig;
+import org.dst4j.nn.optim.LearningRate;
 import org.dst4j.nn.train.EpochMetrics;
 
 final class SetCommand implements Command {
@@ -56,17 +64,17 @@ final class SetCommand implements Command {
     private static String schedule(Options o) throws UsageException {
         String s = o.string("schedule");
         float lr = (float) o.number("lr", 1e-12, 1e3);
-        org.dst4j.nn.optim.LearningRate r;
+        LearningRate r;
         try {
-            r = org.dst4j.nn.optim.LearningRate.parse(s, lr, 1);
+            r = LearningRate.parse(s, lr, 1);
         } catch (IllegalArgumentException e) {
             r = null;
         }
         String[] parts = s.split(":", -1);
-        boolean ok = !java.util.Arrays.asList(parts).contains("") && switch (r) {
-            case org.dst4j.nn.optim.LearningRate.Constant c -> parts.length == 1;
-            case org.dst4j.nn.optim.LearningRate.Step st -> parts.length == 3 && st.gamma() > 0 && st.gamma() <= 1;
-            case org.dst4j.nn.optim.LearningRate.Cosine c -> parts.length <= 2 && c.min() >= 0 && c.min() <= lr;
+        boolean ok = !Arrays.asList(parts).contains("") && switch (r) {
+            case LearningRate.Constant c -> parts.length == 1;
+            case LearningRate.Step st -> parts.length == 3 && st.gamma() > 0 && st.gamma() <= 1;
+            case LearningRate.Cosine c -> parts.length <= 2 && c.min() >= 0 && c.min() <= lr;
             case null, default -> false;
         };
         if (!ok) {
@@ -79,7 +87,7 @@ final class SetCommand implements Command {
     static String init(Options o) throws UsageException {
         String s = o.string("init");
         try {
-            org.dst4j.nn.init.WeightInit.parse(s); // which also refuses a negative or infinite std
+            WeightInit.parse(s); // which also refuses a negative or infinite std
         } catch (IllegalArgumentException e) {
             throw new UsageException("--init: " + e.getMessage());
         }
@@ -103,8 +111,8 @@ final class SetCommand implements Command {
             // and how the same data is found (data options; --seed draws a single file's hold-out split) still apply.
             RunDirectory.checkResume(o, resume, SetTraining.CHECKPOINT, "hidden", "epsilon", "zeta", "epochs", "batch", "lr", "schedule", "optimizer",
                     "momentum", "weight-decay", "dropout", "activation", "alpha", "init", "out", "no-standardize", "overwrite");
-            if (!java.nio.file.Files.isRegularFile(resume.resolve(SetTraining.CHECKPOINT))) {
-                throw new UserException("--resume " + resume + ": " + org.dst4j.algorithms.ResumeChecks.noCheckpoint(resume, SetTraining.CHECKPOINT, null));
+            if (!Files.isRegularFile(resume.resolve(SetTraining.CHECKPOINT))) {
+                throw new UserException("--resume " + resume + ": " + ResumeChecks.noCheckpoint(resume, SetTraining.CHECKPOINT, null));
             }
         }
         Progress progress = new Progress(cfg.epochs());
@@ -119,14 +127,14 @@ final class SetCommand implements Command {
             Path out = null;
             if (resume == null) {
                 int[] sizes = MlpConfig.sizes(data.train().features(), cfg.hidden(), data.train().classes());
-                LayerCheck.check(o, "epsilon", "", sizes, new org.dst4j.nn.init.Density.ErdosRenyi(cfg.epsilon()).densities(sizes));
+                LayerCheck.check(o, "epsilon", "", sizes, new Density.ErdosRenyi(cfg.epsilon()).densities(sizes));
                 out = RunDirectory.claim(o, OUTPUTS);
             } else {
                 RunDirectory.resuming(resume); // a Ctrl-C waits for the training to stop between batches
             }
             System.err.printf("dst4j set: %s, %d train / %d test samples, %d features, %d classes%n", data.train().name(),
                     data.train().samples(), data.test().samples(), data.train().features(), data.train().classes());
-            java.util.List<EpochMetrics> history = new java.util.ArrayList<>();
+            List<EpochMetrics> history = new ArrayList<>();
             int[] totalEpochs = {cfg.epochs()};
             SetTraining.Progress p = new SetTraining.Progress() {
                 @Override public void start(SetConfig run) {

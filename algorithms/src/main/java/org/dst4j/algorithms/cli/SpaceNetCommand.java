@@ -8,6 +8,7 @@ import org.dst4j.algorithms.spacenet.SpaceNet;
 import org.dst4j.algorithms.spacenet.SpaceNetConfig;
 import org.dst4j.algorithms.spacenet.SpaceNetRun;
 import org.dst4j.nn.data.DataFormatException;
+import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.DatasetSplit;
 import org.dst4j.nn.network.MlpConfig;
 import org.dst4j.nn.train.EpochMetrics;
@@ -150,7 +151,7 @@ final class SpaceNetCommand implements Command {
     // 29% for the "upper bound"), which read as a broken method unless said.
     static final int FEW_STEPS = 100;
 
-    private static void fewStepsNote(SpaceNetConfig cfg, org.dst4j.nn.data.Dataset train) {
+    private static void fewStepsNote(SpaceNetConfig cfg, Dataset train) {
         int[] perClass = new int[train.classes()];
         for (int i = 0; i < train.samples(); i++) perClass[train.label(i)]++;
         long fewest = Long.MAX_VALUE;

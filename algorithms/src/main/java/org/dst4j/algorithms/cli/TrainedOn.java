@@ -3,6 +3,8 @@ package org.dst4j.algorithms.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.dst4j.nn.io.CheckpointFile;
 import org.dst4j.nn.model.Classifier;
@@ -32,8 +34,8 @@ record TrainedOn(Long seed, Long checksum) {
      * on different splits), any other model as one part named {@code ""}.
      */
     static Map<String, TrainedOn> ofEach(Classifier c) {
-        Map<String, TrainedOn> parts = new java.util.LinkedHashMap<>();
-        if (c instanceof EnsembleClassifier e && e.manifest().get("members") instanceof java.util.List<?> names
+        Map<String, TrainedOn> parts = new LinkedHashMap<>();
+        if (c instanceof EnsembleClassifier e && e.manifest().get("members") instanceof List<?> names
                 && names.size() == e.members().size()) {
             for (int i = 0; i < names.size(); i++) parts.put(String.valueOf(names.get(i)), of(e.members().get(i).header()));
         } else {

@@ -9,6 +9,7 @@ import java.util.Objects;
 import org.dst4j.algorithms.ConfigChecks;
 import org.dst4j.nn.io.Json;
 import org.dst4j.nn.data.TaskStream;
+import org.dst4j.nn.optim.Sgd;
 import org.dst4j.runtime.record.ArrayRecords;
 
 /**
@@ -66,7 +67,7 @@ public record SpaceNetConfig(int tasks, int[] hidden, int[] connectionsPerTask, 
         ConfigChecks.belowOne("drop fraction", dropFraction);
         ConfigChecks.atLeast("epochs", epochs, 1);
         ConfigChecks.atLeast("batch", batch, 1);
-        org.dst4j.nn.optim.Sgd.checkSettings(lr, momentum, weightDecay);
+        Sgd.checkSettings(lr, momentum, weightDecay);
         ConfigChecks.atLeast("threads", threads, 1);
         taskClasses = copy(Objects.requireNonNull(taskClasses, "taskClasses"));
         if (taskClasses.length > 0) checkGroups(tasks, taskClasses);
