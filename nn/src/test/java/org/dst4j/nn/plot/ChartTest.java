@@ -3,7 +3,17 @@ package org.dst4j.nn.plot;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.CRC32;
+import java.util.zip.Inflater;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ChartTest {
 
@@ -202,5 +212,93 @@ class ChartTest {
             if (!Thread.interrupted()) lost++;
         }
         assertThat(lost).as("interrupts lost of 30").isZero();
+    }
+
+    // Every chart a run writes is a PNG another program has to open: the signature, an IHDR giving the image's size, every
+    // chunk's CRC, one zlib stream holding exactly the image's rows, an IEND last; and the JDK's own decoder reads back
+    // the pixels drawn. Written in a directory of its own: nothing but the chart is left there (no temporary file).
+    @Test
+    void everyChartIsWrittenAsAWellFormedPngThatDecodesToThePixelsDrawn(@TempDir Path dir) throws Exception {
+        LineChart line = new LineChart("t", "epoch", "accuracy").size(300, 200).add("s", new double[] {0, 1, 2}, new double[] {0.5, 0.7, 0.6});
+        BarChart bars = new BarChart("t", "accuracy").add("a", 0.8, false).add("b", 0.9, true);
+        Heatmap heat = new Heatmap("t", "task", "after").add("a", new double[][] {{0.9, 0.5}, {Double.NaN, 0.8}});
+        BufferedImage map = PixelMap.render(new double[] {0, 1, 2, 3, 4, 5}, new boolean[] {false, true, false, false, true, false}, 2, 3, 4);
+        Path[] files = {dir.resolve("line.png"), dir.resolve("bars.png"), dir.resolve("heat.png"), dir.resolve("map.png")};
+        line.write(files[0]);
+        bars.write(files[1]);
+        heat.write(files[2]);
+        PixelMap.write(files[3], map);
+        BufferedImage[] drawn = {line.render(), bars.render(), heat.render(), map};
+        for (int i = 0; i < files.length; i++) {
+            assertWellFormedPng(files[i], drawn[i].getWidth(), drawn[i].getHeight());
+            BufferedImage read = ImageIO.read(files[i].toFile());
+            assertThat(read.getWidth()).as(files[i].toString()).isEqualTo(drawn[i].getWidth());
+            assertThat(read.getHeight()).as(files[i].toString()).isEqualTo(drawn[i].getHeight());
+            assertThat(pixels(read)).as(files[i] + " decodes to the pixels drawn").isEqualTo(pixels(drawn[i]));
+        }
+        try (var listing = Files.list(dir)) {
+            assertThat(listing.map(f -> f.getFileName().toString()).sorted()).containsExactly("bars.png", "heat.png", "line.png", "map.png");
+        }
+    }
+
+    private static void assertWellFormedPng(Path file, int width, int height) throws IOException, java.util.zip.DataFormatException {
+        byte[] bytes = Files.readAllBytes(file);
+        assertThat(java.util.Arrays.copyOf(bytes, 8)).as("%s: PNG signature", file).containsExactly(0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n');
+        ByteBuffer in = ByteBuffer.wrap(bytes, 8, bytes.length - 8);
+        List<String> types = new ArrayList<>();
+        java.io.ByteArrayOutputStream zlib = new java.io.ByteArrayOutputStream();
+        int bytesPerPixel = 0;
+        while (in.hasRemaining()) {
+            int length = in.getInt();
+            byte[] typeAndData = new byte[4 + length];
+            in.get(typeAndData);
+            String type = new String(typeAndData, 0, 4, java.nio.charset.StandardCharsets.US_ASCII);
+            CRC32 crc = new CRC32();
+            crc.update(typeAndData);
+            assertThat(in.getInt()).as("%s: %s chunk's CRC", file, type).isEqualTo((int) crc.getValue());
+            ByteBuffer data = ByteBuffer.wrap(typeAndData, 4, length);
+            switch (type) {
+                case "IHDR" -> {
+                    assertThat(length).isEqualTo(13);
+                    assertThat(data.getInt()).as("%s: IHDR width", file).isEqualTo(width);
+                    assertThat(data.getInt()).as("%s: IHDR height", file).isEqualTo(height);
+                    assertThat(data.get()).as("bit depth").isEqualTo((byte) 8);
+                    byte colourType = data.get();
+                    assertThat(colourType).as("colour type: RGB or RGBA").isIn((byte) 2, (byte) 6);
+                    bytesPerPixel = colourType == 2 ? 3 : 4;
+                    assertThat(new byte[] {data.get(), data.get(), data.get()}).as("compression, filter, interlace").containsExactly(0, 0, 0);
+                }
+                case "IDAT" -> zlib.write(typeAndData, 4, length);
+                case "IEND" -> assertThat(length).isZero();
+                default -> { }
+            }
+            types.add(type);
+        }
+        assertThat(types.getFirst()).as("%s: first chunk", file).isEqualTo("IHDR");
+        assertThat(types.getLast()).as("%s: last chunk", file).isEqualTo("IEND");
+        assertThat(types).as("%s: chunks", file).contains("IDAT");
+        // the rows, each a filter byte and its pixels, and nothing more
+        Inflater inflater = new Inflater();
+        inflater.setInput(zlib.toByteArray());
+        byte[] rows = new byte[height * (1 + width * bytesPerPixel) + 1];
+        int n = 0;
+        while (!inflater.finished() && n < rows.length) {
+            int got = inflater.inflate(rows, n, rows.length - n);
+            if (got == 0 && (inflater.needsInput() || inflater.needsDictionary())) break;
+            n += got;
+        }
+        assertThat(inflater.finished()).as("%s: the zlib stream is complete", file).isTrue();
+        assertThat(n).as("%s: decompressed bytes", file).isEqualTo(height * (1 + width * bytesPerPixel));
+        inflater.end();
+    }
+
+    // On a runtime with java.desktop (this one), Charts.write draws the chart and says so.
+    @Test
+    void chartsWriteDrawsTheChartWhereJavaDesktopIsPresent(@TempDir Path dir) throws IOException {
+        assertThat(Charts.available()).isTrue();
+        Path f = dir.resolve("c.png");
+        LineChart chart = new LineChart("t", "x", "y").size(200, 150).add("s", new double[] {0, 1}, new double[] {1, 2});
+        assertThat(Charts.write(f, chart::write)).isTrue();
+        assertThat(ImageIO.read(f.toFile()).getWidth()).isEqualTo(200);
     }
 }
