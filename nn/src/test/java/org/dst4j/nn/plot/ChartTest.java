@@ -301,4 +301,70 @@ class ChartTest {
         assertThat(Charts.write(f, chart::write)).isTrue();
         assertThat(ImageIO.read(f.toFile()).getWidth()).isEqualTo(200);
     }
+
+    // Edge data still gets a proper scale: one point, a flat series and no data at all draw the axes (tick marks and
+    // labels) of ordinary data with the range they should get: a single x spans [x, x + 1], a flat y +-0.5 around it,
+    // no data [0, 1] on both axes.
+    @Test
+    void edgeDataDrawsTheAxesOfTheRangeItShouldGet() {
+        assertThat(axes(line(new double[] {3}, new double[] {0.7})))
+                .as("one point").isEqualTo(axes(line(new double[] {3, 4}, new double[] {0.2, 1.2})));
+        assertThat(axes(line(new double[] {0, 1, 2}, new double[] {0.7, 0.7, 0.7})))
+                .as("a flat series").isEqualTo(axes(line(new double[] {0, 2}, new double[] {0.2, 1.2})));
+        int[] unit = axes(line(new double[] {0, 1}, new double[] {0, 1}));
+        assertThat(axes(line(new double[0], new double[0]))).as("an empty series").isEqualTo(unit);
+        assertThat(axes(new LineChart("t", "x", "y").render())).as("no series").isEqualTo(unit);
+        assertThat(axes(line(new double[] {Double.NaN, 2}, new double[] {1, Double.POSITIVE_INFINITY}))).as("no finite point").isEqualTo(unit);
+        // whole x values (epochs) get whole ticks only: not the fractional ones of x values that are not whole
+        assertThat(axes(line(new double[] {0, 0.5, 1}, new double[] {0, 0.5, 1}))).as("fractional x").isNotEqualTo(unit);
+    }
+
+    // A point with a non-finite coordinate is skipped: it neither draws nor stretches an axis (an infinite y made the
+    // whole range infinite), and a NaN x does not make whole-numbered epochs look fractional.
+    @Test
+    void nonFinitePointsNeitherDrawNorStretchTheAxes() {
+        BufferedImage skipped = line(new double[] {0, 1, 2, Double.NaN, Double.NEGATIVE_INFINITY}, new double[] {1, 2, Double.NaN, 5, 7});
+        assertThat(pixels(skipped)).isEqualTo(pixels(line(new double[] {0, 1}, new double[] {1, 2})));
+        assertThat(seriesInk(skipped, 0, 620)).as("the finite points are drawn").isPositive();
+        // a skipped point breaks the curve: nothing is drawn halfway between its neighbours (x = 0 and 2 at the
+        // plot's left and right, x = 1 halfway)
+        BufferedImage gap = line(new double[] {0, 1, 2}, new double[] {1, Double.NaN, 2});
+        assertThat(seriesInk(gap, 0, 620)).isPositive();
+        assertThat(seriesInk(gap, 300, 400)).as("ink between the neighbours of a skipped point").isZero();
+    }
+
+    // Pixels of the first series' colour in columns [x0, x1) (the legend's swatch sits right of x = 640).
+    private static int seriesInk(BufferedImage img, int x0, int x1) {
+        int colour = LineChart.PALETTE[0].getRGB() & 0xffffff, n = 0;
+        for (int y = 0; y < img.getHeight(); y++) for (int x = x0; x < x1; x++) if ((img.getRGB(x, y) & 0xffffff) == colour) n++;
+        return n;
+    }
+
+    private static BufferedImage line(double[] x, double[] y) {
+        return new LineChart("t", "x", "y").add("s", x, y).render();
+    }
+
+    // The pixels outside the plot that show the axes' scales (default 800x500 size: the plot's frame spans x 70..,
+    // y 40..450): the y labels left of it, the x ticks and labels below it.
+    private static int[] axes(BufferedImage img) {
+        int[] left = img.getRGB(0, 0, 64, img.getHeight(), null, 0, 64);
+        int[] below = img.getRGB(0, 451, img.getWidth(), img.getHeight() - 451, null, 0, img.getWidth());
+        int[] both = java.util.Arrays.copyOf(left, left.length + below.length);
+        System.arraycopy(below, 0, both, left.length, below.length);
+        return both;
+    }
+
+    // All labels of an axis have as many decimals as its step needs; a lone tick as many as its own value needs.
+    @Test
+    void tickLabelsShowTheDecimalsOfTheStep() {
+        double[] halves = {0, 0.5, 1};
+        assertThat(java.util.Arrays.stream(halves).mapToObj(v -> LineChart.label(v, halves))).containsExactly("0.0", "0.5", "1.0");
+        double[] tens = {10, 20, 30};
+        assertThat(LineChart.label(20, tens)).isEqualTo("20");
+        double[] hundredths = {0.02, 0.04};
+        assertThat(LineChart.label(0.04, hundredths)).isEqualTo("0.04");
+        assertThat(LineChart.label(3, new double[] {3})).isEqualTo("3");
+        assertThat(LineChart.label(0.5, new double[] {0.5})).isEqualTo("0.5");
+        assertThat(LineChart.label(0, new double[] {0})).isEqualTo("0");
+    }
 }
