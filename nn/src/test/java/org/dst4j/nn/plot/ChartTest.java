@@ -367,4 +367,36 @@ class ChartTest {
         assertThat(LineChart.label(0.5, new double[] {0.5})).isEqualTo("0.5");
         assertThat(LineChart.label(0, new double[] {0})).isEqualTo("0");
     }
+
+    // Score i is pixel (row i / cols, column i % cols), a cell x cell block: plain pixels gray, brighter for a higher
+    // score; highlighted ones red to yellow (full red, more green for a higher score).
+    @Test
+    void aPixelMapShadesEachPixelOfTheGridByItsScore() {
+        int cell = 3;
+        BufferedImage img = PixelMap.render(new double[] {0, 1, 2, 3, 4, 5}, new boolean[] {false, true, false, false, true, false}, 2, 3, cell);
+        assertThat(img.getWidth()).isEqualTo(3 * cell);
+        assertThat(img.getHeight()).isEqualTo(2 * cell);
+        int[] rgb = new int[6];
+        for (int i = 0; i < 6; i++) {
+            int x0 = i % 3 * cell, y0 = i / 3 * cell;
+            rgb[i] = img.getRGB(x0, y0);
+            for (int y = y0; y < y0 + cell; y++) for (int x = x0; x < x0 + cell; x++) assertThat(img.getRGB(x, y)).as("pixel %d's cell", i).isEqualTo(rgb[i]);
+        }
+        for (int i : new int[] {0, 2, 3, 5}) {
+            java.awt.Color c = new java.awt.Color(rgb[i]);
+            assertThat(c.getRed()).as("plain pixel %d is gray", i).isEqualTo(c.getGreen()).isEqualTo(c.getBlue());
+        }
+        assertThat(new int[] {rgb[0] & 0xff, rgb[2] & 0xff, rgb[3] & 0xff, rgb[5] & 0xff}).as("gray by score").isSorted().doesNotHaveDuplicates();
+        java.awt.Color low = new java.awt.Color(rgb[1]), high = new java.awt.Color(rgb[4]);
+        assertThat(low.getRed()).isEqualTo(255);
+        assertThat(high.getRed()).isEqualTo(255);
+        assertThat(low.getGreen()).as("highlighted: more green for a higher score").isLessThan(high.getGreen());
+        assertThat(low.getBlue()).isLessThan(low.getGreen());
+        // all scores zero (nothing learned yet): no division by the zero maximum, every plain pixel the same gray
+        BufferedImage zero = PixelMap.render(new double[4], null, 2, 2, 1);
+        assertThat(pixels(zero)).containsOnly(zero.getRGB(0, 0));
+        assertThat(new java.awt.Color(zero.getRGB(0, 0)).getRed()).isEqualTo(new java.awt.Color(rgb[0]).getRed());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> PixelMap.render(new double[5], null, 2, 3, 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("5 scores for a 2x3 grid");
+    }
 }
