@@ -399,4 +399,44 @@ class ChartTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> PixelMap.render(new double[5], null, 2, 3, 1))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("5 scores for a 2x3 grid");
     }
+
+    // The bar chart's value axis on edge data: equal values (one bar, or all the same) still get a small non-empty
+    // range around them, all-zero accuracies one from zero up; an axis reaching just above the highest bar.
+    @Test
+    void aBarChartsAxisIsNonEmptyForEqualValuesAndStartsAtZeroForZero() {
+        double[] flat = BarChart.axis(0.9, 0.9);
+        assertThat(flat[0]).isLessThan(0.9);
+        assertThat(flat[1]).isGreaterThan(0.9);
+        assertThat(flat[1] - flat[0]).as("zoomed to the value").isLessThan(0.01);
+        double[] zero = BarChart.axis(0, 0);
+        assertThat(zero[0]).isZero();
+        assertThat(zero[1]).isPositive();
+        assertThat(BarChart.axis(0, 0.5)[0]).as("values from zero").isZero();
+        assertThat(BarChart.axis(0.89, 0.91)[1]).isCloseTo(0.915, org.assertj.core.data.Offset.offset(1e-9));
+    }
+
+    // A NaN bar (a model not evaluated) draws no bar and leaves the axis to the others; with no finite value at all
+    // the axis is that of values 0 and 1.
+    @Test
+    void aNaNBarDrawsNothingAndLeavesTheAxisToTheOthers() {
+        BufferedImage withNaN = new BarChart("t", "accuracy").add("a", 0.8, false).add("b", Double.NaN, false).add("c", 0.9, false).render();
+        BufferedImage filled = new BarChart("t", "accuracy").add("a", 0.8, false).add("b", 0.85, false).add("c", 0.9, false).render();
+        assertThat(yLabels(withNaN)).isEqualTo(yLabels(filled));
+        int colour = LineChart.PALETTE[0].getRGB() & 0xffffff, y = 450 - 60 - 1; // just above the axis line
+        int[] inkPerSlot = new int[3]; // 500 px wide: slot i spans x = 70 + 133 i .. + 133
+        for (int x = 70; x < 70 + 3 * 133; x++) if ((withNaN.getRGB(x, y) & 0xffffff) == colour) inkPerSlot[(x - 70) / 133]++;
+        assertThat(inkPerSlot[0]).isPositive();
+        assertThat(inkPerSlot[1]).as("the NaN bar's slot").isZero();
+        assertThat(inkPerSlot[2]).isPositive();
+        BufferedImage none = new BarChart("t", "accuracy").add("a", Double.NaN, false).render();
+        assertThat(yLabels(none)).isEqualTo(yLabels(new BarChart("t", "accuracy").add("a", 0, false).add("b", 1, false).render()));
+        // while finite values, one bar's included, keep the axis zoomed to them
+        assertThat(yLabels(withNaN)).isNotEqualTo(yLabels(none));
+        assertThat(yLabels(new BarChart("t", "accuracy").add("a", 0.9, false).render())).as("one bar").isNotEqualTo(yLabels(none));
+    }
+
+    // The tick labels left of the bar chart's plot (which starts at x = 70).
+    private static int[] yLabels(BufferedImage img) {
+        return img.getRGB(0, 0, 64, img.getHeight(), null, 0, 64);
+    }
 }
