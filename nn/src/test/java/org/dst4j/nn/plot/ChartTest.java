@@ -439,4 +439,14 @@ class ChartTest {
     private static int[] yLabels(BufferedImage img) {
         return img.getRGB(0, 0, 64, img.getHeight(), null, 0, 64);
     }
+
+    // A NaN cell (a task not learned yet) is left blank, a valued one shaded; cells are 64 px from (90, 60).
+    @Test
+    void aHeatmapLeavesNaNCellsBlankAndShadesTheOthers() {
+        BufferedImage img = new Heatmap("t", "task", "after").add("a", new double[][] {{0.9, 0.5}, {Double.NaN, 0.8}}).render();
+        int blank = 0;
+        for (int y = 60 + 64 + 4; y < 60 + 128 - 4; y++) for (int x = 90 + 4; x < 90 + 64 - 4; x++) if ((img.getRGB(x, y) & 0xffffff) == 0xffffff) blank++;
+        assertThat(blank).as("white pixels inside the NaN cell").isEqualTo(56 * 56);
+        assertThat(img.getRGB(90 + 4, 60 + 4) & 0xffffff).as("the 0.9 cell").isNotEqualTo(0xffffff);
+    }
 }
