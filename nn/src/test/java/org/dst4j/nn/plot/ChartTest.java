@@ -317,6 +317,22 @@ class ChartTest {
         assertThat(axes(line(new double[] {Double.NaN, 2}, new double[] {1, Double.POSITIVE_INFINITY}))).as("no finite point").isEqualTo(unit);
         // whole x values (epochs) get whole ticks only: not the fractional ones of x values that are not whole
         assertThat(axes(line(new double[] {0, 0.5, 1}, new double[] {0, 0.5, 1}))).as("fractional x").isNotEqualTo(unit);
+        // and data of another range does not get the no-data axes
+        assertThat(axes(line(new double[] {0, 2}, new double[] {0.2, 1.2}))).isNotEqualTo(unit);
+    }
+
+    // The points, the lowest and highest included, land inside the plot's frame (x 70.., y 40..450 at 800x500).
+    @Test
+    void everyPointLandsInsideThePlot() {
+        BufferedImage img = line(new double[] {0, 1, 2}, new double[] {0, 1, 0.5});
+        int colour = LineChart.PALETTE[0].getRGB() & 0xffffff, top = Integer.MAX_VALUE, bottom = -1;
+        for (int y = 0; y < img.getHeight(); y++) {
+            for (int x = 0; x < 620; x++) {
+                if ((img.getRGB(x, y) & 0xffffff) == colour) { top = Math.min(top, y); bottom = Math.max(bottom, y); }
+            }
+        }
+        assertThat(top).as("highest ink of the curve").isGreaterThanOrEqualTo(40);
+        assertThat(bottom).as("lowest ink of the curve").isLessThanOrEqualTo(450);
     }
 
     // A point with a non-finite coordinate is skipped: it neither draws nor stretches an axis (an infinite y made the
