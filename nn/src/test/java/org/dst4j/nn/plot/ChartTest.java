@@ -379,6 +379,8 @@ class ChartTest {
         assertThat(LineChart.label(20, tens)).isEqualTo("20");
         double[] hundredths = {0.02, 0.04};
         assertThat(LineChart.label(0.04, hundredths)).isEqualTo("0.04");
+        assertThat(LineChart.label(1, new double[] {0.9, 1.0})).isEqualTo("1.0");
+        assertThat(LineChart.label(0.1, new double[] {0.1, 0.2})).as("a step of exactly 0.1").isEqualTo("0.1");
         assertThat(LineChart.label(3, new double[] {3})).isEqualTo("3");
         assertThat(LineChart.label(0.5, new double[] {0.5})).isEqualTo("0.5");
         assertThat(LineChart.label(0, new double[] {0})).isEqualTo("0");
