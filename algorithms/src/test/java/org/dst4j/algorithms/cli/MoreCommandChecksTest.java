@@ -6,6 +6,7 @@ import static org.dst4j.algorithms.cli.CommandValidationTest.run;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -327,5 +328,52 @@ class MoreCommandChecksTest {
         // the tests run with the module added, as the launcher and the relaunched JVM do
         assertThat(org.dst4j.runtime.kernel.KernelProvider.vectorModulePresent()).isTrue();
         assertThat(o.out().lines().toList().get(5)).isEqualTo("vector api:  jdk.incubator.vector present");
+    }
+
+    // What a SpaceNet run prints is its result: the accuracy matrix, one row per method, what each task reserved
+    // and froze, and the share of the network used, as metrics.json records them. 4 classes of 25 samples, 2 tasks;
+    // --reserved = --selected and --hidden = (tasks - 1) x reserved + selected are the edge of what fits, accepted.
+    @Test
+    @SuppressWarnings("unchecked")
+    void spaceNetPrintsItsMatrixMethodsAndTasksAsItsMetricsRecordThem() throws Exception {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 100; i++) sb.append(i % 7).append(',').append(i % 5).append(',').append(i % 4 * 2).append(',').append(i % 11).append(',').append(i % 4).append('\n');
+        String csv = Files.writeString(dir.resolve("four.csv"), sb.toString()).toString();
+        HeldOutSplitTest.Outcome o = HeldOutSplitTest.run("spacenet", "--data", csv, "--tasks", "2", "--hidden", "12,12", "--selected", "6", "--reserved", "6",
+                "--connections", "20,30,6", "--epochs", "2", "--batch", "8", "--threads", "1", "--out", dir.resolve("sn").toString());
+        assertThat(o.code()).as(o.err()).isZero();
+        var m = org.dst4j.nn.io.Json.parseObject(org.dst4j.nn.io.Json.readFile(dir.resolve("sn/metrics.json")));
+        java.util.List<Map<String, Object>> methods = (java.util.List<Map<String, Object>>) m.get("methods");
+        java.util.List<String> expected = new java.util.ArrayList<>(java.util.List.of("accuracy on task i (rows) after learning task j (columns), SpaceNet:",
+                "         after 1 after 2"));
+        java.util.List<java.util.List<Object>> matrix = (java.util.List<java.util.List<Object>>) methods.getFirst().get("accuracy_matrix");
+        for (int i = 0; i < 2; i++) {
+            StringBuilder row = new StringBuilder(String.format("task %-3d", i + 1));
+            for (Object a : matrix.get(i)) row.append(a == null ? "        " : String.format("%7.1f%%", 100 * ((Number) a).doubleValue()));
+            expected.add(row.toString());
+        }
+        assertThat(o.out().lines().limit(4).toList()).isEqualTo(expected);
+        assertThat(methods).hasSize(3);
+        for (Map<String, Object> method : methods) {
+            assertThat(o.out()).contains(String.format("%n%-30s %9.2f%% %11.2f%% %11.2f%% %12d ", method.get("method"),
+                    100 * ((Number) method.get("average_accuracy")).doubleValue(), 100 * ((Number) method.get("average_forgetting")).doubleValue(),
+                    100 * ((Number) method.get("task_incremental_average_accuracy")).doubleValue(), method.get("connections")));
+        }
+        java.util.List<Map<String, Object>> tasks = (java.util.List<Map<String, Object>>) m.get("tasks");
+        for (Map<String, Object> t : tasks) {
+            long reserved = ((java.util.List<Object>) t.get("reserved_neurons_by_layer")).stream().mapToLong(x -> ((Number) x).longValue()).sum();
+            long froze = ((java.util.List<Object>) t.get("connections_by_layer")).stream().mapToLong(x -> ((Number) x).longValue()).sum();
+            assertThat(reserved).isEqualTo(12); // 6 in each hidden layer
+            assertThat(o.out()).contains(String.format("%ntask %d reserved %d hidden neurons and froze %d connections%n", t.get("task"), reserved, froze));
+        }
+        assertThat(o.out()).contains(String.format("%nafter 2 tasks: %.1f%% of hidden neurons reserved, %.1f%% of the dense connection capacity used%n",
+                100 * ((Number) m.get("reserved_hidden_neuron_share")).doubleValue(), 100 * ((Number) m.get("reserved_connection_share")).doubleValue()));
+        // 40 samples in each task, 5 batches of 8 in each of 2 epochs: told that so few steps stay near chance
+        assertThat(o.err()).contains("dst4j spacenet: note: the smallest task has 40 training samples, 10 SGD steps at --batch 8 and --epochs 2: too few");
+        // 100 steps (20 batches of 2, 5 epochs) are enough not to be told
+        HeldOutSplitTest.Outcome enough = HeldOutSplitTest.run("spacenet", "--data", csv, "--tasks", "2", "--hidden", "12,12", "--selected", "6",
+                "--reserved", "2", "--connections", "20,30,6", "--epochs", "5", "--batch", "2", "--no-baselines", "--threads", "1", "--out", dir.resolve("sn2").toString());
+        assertThat(enough.code()).as(enough.err()).isZero();
+        assertThat(enough.err()).doesNotContain("note:");
     }
 }
