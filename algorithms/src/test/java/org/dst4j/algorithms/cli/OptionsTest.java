@@ -121,6 +121,16 @@ class OptionsTest {
         }
     }
 
+    // The edges of --sizes are sizes: one neuron wide, one layer or a hundred; the table names each as it was given.
+    @Test
+    void benchSizesAcceptTheirEdgesAndAreNamedAsGiven() throws Exception {
+        var sizes = BenchCommand.parseSizes("1@2,5x1@3,5x100@4,1000x3@20,500@2.5");
+        assertThat(sizes.stream().map(z -> z.hidden().length).toList()).containsExactly(1, 1, 100, 3, 1);
+        assertThat(sizes.stream().map(BenchCommand::describe).toList()).containsExactly("1@2", "5@3", "5x100@4", "1000x3@20", "500@2.5");
+        assertThatThrownBy(() -> BenchCommand.parseSizes("5x101@2")).isInstanceOf(UsageException.class).hasMessageStartingWith("--sizes: '5x101@2'");
+        assertThat(BenchCommand.describe(new org.dst4j.algorithms.set.ScaleBenchmark.Size(new int[] {10, 20}, 13))).isEqualTo("[10, 20]@13");
+    }
+
     @Test
     void benchLungComparesWithTheReferenceOnlyAtTheWorkloadItsMinutesWereMeasuredOn() throws Exception {
         // bench lung's defaults: the reference's Lung table.
