@@ -78,11 +78,13 @@ class MoreCommandChecksTest {
     void benchScaleWritesItsSettingsInOneOrder() throws Exception {
         // Written from Map.ofEntries, whose order each JVM draws anew: three runs of the same command wrote two orders.
         Path out = dir.resolve("order");
-        org.dst4j.algorithms.Printed.stdout(() -> assertThat(run("bench", "scale", "--sizes", "20@2", "--features", "16", "--informative", "4",
+        // --informative as large as --features: every feature carries the class, accepted
+        org.dst4j.algorithms.Printed.stdout(() -> assertThat(run("bench", "scale", "--sizes", "20@2", "--features", "16", "--informative", "16",
                 "--train", "40", "--test", "10", "--threads", "1", "--out", out.toString()).code()).isZero());
         var m = org.dst4j.nn.io.Json.parseObject(org.dst4j.nn.io.Json.readFile(out.resolve("scale.json")));
         assertThat(((java.util.Map<?, ?>) m.get("settings")).keySet().stream().map(String::valueOf).toList()).containsExactly("features", "informative", "classes", "separation", "train", "test",
                 "batch", "lr", "momentum", "weight_decay", "zeta", "output", "seed", "threads");
+        assertThat(((java.util.Map<?, ?>) m.get("settings")).get("informative")).isEqualTo(16L);
     }
 
     @Test
@@ -375,5 +377,20 @@ class MoreCommandChecksTest {
                 "--reserved", "2", "--connections", "20,30,6", "--epochs", "5", "--batch", "2", "--no-baselines", "--threads", "1", "--out", dir.resolve("sn2").toString());
         assertThat(enough.code()).as(enough.err()).isZero();
         assertThat(enough.err()).doesNotContain("note:");
+    }
+
+    // 'bench --help' lists the three benchmarks; each one's --help shows its own defaults (bench lung's are the reference's table).
+    @Test
+    void benchHelpListsTheBenchmarksAndEachItsDefaults() {
+        String help = org.dst4j.algorithms.Printed.stdout(() -> assertThat(run("bench", "--help").code()).isZero());
+        assertThat(help.lines().toList()).hasSize(4);
+        assertThat(help).contains("dst4j bench scale [options]", "dst4j bench lung [options]", "dst4j bench kernels [options]",
+                "'dst4j bench kernels --help' list the options");
+        String lung = org.dst4j.algorithms.Printed.stdout(() -> assertThat(run("bench", "lung", "--help").code()).isZero());
+        assertThat(lung).contains("--sizes 3000x3@20,30000x3@20,300000x3@20,600000x3@20 ", "--features 3312 ", "--informative 100 ", "--classes 5 ",
+                "--separation 0.5 ", "--train 200 ", "--test 100 ", "--batch 2 ", "--out runs/bench-lung ", "Lung-shaped synthetic data");
+        String scale = org.dst4j.algorithms.Printed.stdout(() -> assertThat(run("bench", "scale", "--help").code()).isZero());
+        assertThat(scale).contains("--sizes 10000@13,30000@30,100000@60,300000@100,1000000@190,1000000@470 ", "--features 65536 ", "--informative 256 ",
+                "--classes 10 ", "--separation 0.35 ", "--train 10000 ", "--test 2000 ", "--batch 32 ", "--out runs/bench-scale ", "one epoch + one evolution per size");
     }
 }
