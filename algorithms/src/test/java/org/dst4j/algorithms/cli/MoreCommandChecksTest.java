@@ -393,4 +393,40 @@ class MoreCommandChecksTest {
         assertThat(scale).contains("--sizes 10000@13,30000@30,100000@60,300000@100,1000000@190,1000000@470 ", "--features 65536 ", "--informative 256 ",
                 "--classes 10 ", "--separation 0.35 ", "--train 10000 ", "--test 2000 ", "--batch 32 ", "--out runs/bench-scale ", "one epoch + one evolution per size");
     }
+
+    // A FreeTickets summary: each member's scores, the ensemble against the best of them, the pair's diversity and
+    // topology distance, and the FLOPs ratio, each consistent with the rows printed. 100 samples, 20 in the test split
+    // (accuracies in steps of 0.05, exact to the 4 printed decimals); --valid-split holds out a single sample, accepted.
+    @Test
+    void freeTicketsPrintsEachMemberTheEnsembleAgainstTheBestAndThePair() throws Exception {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 100; i++) sb.append(i % 7).append(',').append(i % 5).append(',').append(i % 3 * 2).append(',').append(i % 11).append(',').append(i % 3).append('\n');
+        String csv = Files.writeString(dir.resolve("hundred.csv"), sb.toString()).toString();
+        HeldOutSplitTest.Outcome o = HeldOutSplitTest.run("freetickets", "--data", csv, "--variant", "dst", "--members", "2", "--epochs", "1", "--hidden", "8",
+                "--density", "0.5", "--valid-split", "0.0125", "--threads", "1", "--out", dir.resolve("ft").toString());
+        assertThat(o.code()).as(o.err()).isZero();
+        java.util.List<String> lines = o.out().lines().toList();
+        assertThat(lines.get(0).trim()).matches("accuracy +NLL +ECE");
+        double best = 0;
+        String bestNll = null;
+        for (int m = 1; m <= 2; m++) {
+            String[] f = lines.get(m).split(" +");
+            assertThat(f[0] + " " + f[1]).isEqualTo("member " + m);
+            best = Math.max(best, Double.parseDouble(f[2]));
+            if (bestNll == null || Double.parseDouble(f[3]) < Double.parseDouble(bestNll)) bestNll = f[3];
+        }
+        String[] e = lines.get(3).split(" +");
+        assertThat(e[0]).isEqualTo("ensemble");
+        assertThat(lines.get(4)).isEqualTo(String.format("ensemble vs best member: %+.2f accuracy points, NLL %s vs %s (lowest member)",
+                100 * (Double.parseDouble(e[1]) - best), e[2], bestNll));
+        assertThat(lines.get(5)).startsWith("diversity: mean pairwise disagreement ");
+        assertThat(lines.get(6)).isEqualTo("topology distance (fraction of connections not shared, by layer):");
+        assertThat(lines.get(7)).matches("  1-2: [0-9.]+ [0-9.]+");
+        java.util.regex.Matcher flops = java.util.regex.Pattern.compile("training FLOPs: ensemble (\\S+), one dense network \\(1 epoch\\) (\\S+): ensemble/dense = (\\S+)")
+                .matcher(lines.get(8));
+        assertThat(flops.matches()).as(lines.get(8)).isTrue();
+        assertThat(Double.parseDouble(flops.group(3))).isCloseTo(Double.parseDouble(flops.group(1)) / Double.parseDouble(flops.group(2)),
+                org.assertj.core.data.Percentage.withPercentage(1));
+        assertThat(lines.get(9)).endsWith("and 2 member models");
+    }
 }
