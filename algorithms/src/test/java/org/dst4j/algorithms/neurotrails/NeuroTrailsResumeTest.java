@@ -453,4 +453,27 @@ class NeuroTrailsResumeTest {
                 "fashion-mnist-small"})).isEqualTo(1));
         assertThat(none).contains("--resume " + dir + ": no " + NeuroTrails.CHECKPOINT + " there");
     }
+
+    // The command line continues a stopped run: it says where it resumes, then prints every head's scores and the
+    // FLOPs of the dense networks it compares with, as a run that was never stopped does.
+    @Test
+    void theCommandLineResumesAStoppedRunAndPrintsItsSummary(@TempDir Path dir) throws Exception {
+        Path run = dir.resolve("run");
+        try (DatasetSplit data = org.dst4j.nn.data.DataSources.load(new org.dst4j.nn.data.DataOptions(null, null, null, null, null, "last", 0.2, 42, 300, 100))) {
+            NeuroTrailsConfig cfg = new NeuroTrailsConfig(2, 1, new int[] {16, 12}, 0.5, 2, 64, 0.05f, 0.9f, 1e-5f, 0.1f, "relu", 0.3, 1, "gradient", 5, 1,
+                    "sum", "erk", 0f, "layer");
+            stopped(cfg, data, false, run, stopAfter(1));
+        }
+        String[] out = new String[1];
+        String err = Printed.stderr(() -> out[0] = Printed.stdout(() -> assertThat(Main.run(new String[] {"neurotrails", "--resume", run.toString(),
+                "--limit-train", "300", "--limit-test", "100", "--threads", "1"})).isZero()));
+        assertThat(err).contains("dst4j neurotrails M=2, shared layers 1, resuming after 1 epoch: ");
+        assertThat("\n" + out[0]).contains("\nhead 1: accuracy ").contains("\nhead 2: accuracy ").doesNotContain("head 3");
+        java.util.regex.Matcher dense = java.util.regex.Pattern.compile("one dense network of this shape, same epochs: (\\S+) FLOPs; 2 independent dense networks: (\\S+)\\n")
+                .matcher(out[0]);
+        assertThat(dense.find()).as(out[0]).isTrue();
+        assertThat(Double.parseDouble(dense.group(2))).isCloseTo(2 * Double.parseDouble(dense.group(1)), org.assertj.core.data.Percentage.withPercentage(0.1));
+        assertThat(out[0]).contains("wrote " + run.resolve("model"));
+        assertThat(run.resolve(NeuroTrails.METRICS)).isRegularFile();
+    }
 }
