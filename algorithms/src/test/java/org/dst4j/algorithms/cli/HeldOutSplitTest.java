@@ -88,6 +88,8 @@ class HeldOutSplitTest {
         // Resuming finds the checkpoint's split without --seed (before: "the training data differs").
         Outcome resumed = run("set", "--resume", run.toString(), "--data", data, "--threads", "1");
         assertThat(resumed.code()).as(resumed.err()).isZero();
+        // The run had finished: nothing trains, and it says so; its summary is the whole run's, from its metrics.
+        assertThat(resumed.out()).contains("no epochs run: the checkpoint's run had finished\n").containsPattern("\nsummary: final test accuracy [0-9.]+ \\(best ");
     }
 
     @Test
