@@ -66,6 +66,17 @@ class CommandValidationTest {
         for (String v : new String[] {"NaN", "1", "0", "-0.5", "2", "half"}) assertUsageError(run("neurotrails", "--backbone-share", v), share + v);
     }
 
+    // --no-standardize is --scale none: another --scale with it contradicts it, --scale none agrees (and the command
+    // goes on to its next check, here --trees without --evaluate, so nothing trains).
+    @Test
+    void quickSelectionScaleMustAgreeWithNoStandardize() {
+        assertUsageError(run("quickselection", "--scale", "center", "--no-standardize"), "dst4j quickselection: --scale center contradicts --no-standardize");
+        assertUsageError(run("quickselection", "--scale", "standardize", "--no-standardize"),
+                "dst4j quickselection: --scale standardize contradicts --no-standardize");
+        assertUsageError(run("quickselection", "--scale", "none", "--no-standardize", "--trees", "5"),
+                "dst4j quickselection: --trees sets up the evaluation; it applies only with --evaluate");
+    }
+
     // A Ctrl-C during a data load interrupts the command (Main.run's shutdown hook): the IDX reader's file channel
     // closes, which was reported as a bad file, "t10k-labels-idx1-ubyte: cannot read: null", exit code 1.
     @Test
