@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -342,15 +343,9 @@ public final class Json {
                     case 't' -> sb.append('\t');
                     case 'u' -> {
                         if (i + 4 > s.length()) throw error("4 hex digits");
-                        // not Integer.parseInt: it took a sign and any script's digits ("\\u+041" read as 'A')
-                        int u = 0;
-                        for (int k = i; k < i + 4; k++) {
-                            char h = s.charAt(k);
-                            int d = h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10 : h >= 'A' && h <= 'F' ? h - 'A' + 10 : -1;
-                            if (d < 0) throw error("4 hex digits");
-                            u = u << 4 | d;
-                        }
-                        sb.append((char) u);
+                        // HexFormat, not Integer.parseInt: that took a sign and any script's digits ("\\u+041" read as 'A')
+                        for (int k = i; k < i + 4; k++) if (!HexFormat.isHexDigit(s.charAt(k))) throw error("4 hex digits");
+                        sb.append((char) HexFormat.fromHexDigits(s, i, i + 4));
                         i += 4;
                     }
                     default -> {
