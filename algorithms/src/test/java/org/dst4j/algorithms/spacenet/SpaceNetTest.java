@@ -5,6 +5,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
@@ -892,17 +893,22 @@ class SpaceNetTest {
         }
     }
 
-    // The output layer's parked values are what a later task's start takes its finished tasks' classifier rows out to,
-    // and its end puts back: a saved learner without them (only the output layer keeps them) is not one to go on with.
-    @Test
-    void aSavedLearnerWithoutTheOutputLayersParkedValuesIsRefusedByName(@TempDir Path dir) throws Exception {
+    // A learner of two tasks saved after its first: what the tests below edit.
+    private static Path savedAfterOneTask(Path file) throws IOException {
         SpaceNetConfig cfg = new SpaceNetConfig(2, new int[] {24, 24}, new int[] {60, 40, 16}, 8, 4, 0.2, 1, 16, 0.05f, 0f, 0f, 7, 1);
-        Path file = dir.resolve("learner.dst4j"), edited = dir.resolve("edited.dst4j");
         try (DatasetSplit data = blobs(120, 30, 3); TaskStream stream = TaskStream.split(data, 2); WorkerPool pool = new WorkerPool(1);
              SpaceNet sn = new SpaceNet(cfg, FEATURES, CLASSES)) {
             sn.learn(stream.get(0), null, new ParallelKernels(KernelProvider.get(), pool), null, QUIET);
             sn.save(file, null, Map.of());
         }
+        return file;
+    }
+
+    // The output layer's parked values are what a later task's start takes its finished tasks' classifier rows out to,
+    // and its end puts back: a saved learner without them (only the output layer keeps them) is not one to go on with.
+    @Test
+    void aSavedLearnerWithoutTheOutputLayersParkedValuesIsRefusedByName(@TempDir Path dir) throws Exception {
+        Path file = savedAfterOneTask(dir.resolve("learner.dst4j")), edited = dir.resolve("edited.dst4j");
         Copied c = Copied.of(file, "", b -> { });
         List<org.dst4j.nn.io.CheckpointFile.Tensor> without = c.tensors().stream().filter(t -> !t.name().equals("layer.2.side.parked")).toList();
         assertThat(without).hasSize(c.tensors().size() - 1);
@@ -919,13 +925,7 @@ class SpaceNetTest {
     // they are refused by name; counts beside no indices at all are statistics saved before the indices were recorded.
     @Test
     void aSavedLearnersTaskStatisticsAreCheckedAgainstItsNetwork(@TempDir Path dir) throws Exception {
-        SpaceNetConfig cfg = new SpaceNetConfig(2, new int[] {24, 24}, new int[] {60, 40, 16}, 8, 4, 0.2, 1, 16, 0.05f, 0f, 0f, 7, 1);
-        Path file = dir.resolve("learner.dst4j"), edited = dir.resolve("edited.dst4j");
-        try (DatasetSplit data = blobs(120, 30, 3); TaskStream stream = TaskStream.split(data, 2); WorkerPool pool = new WorkerPool(1);
-             SpaceNet sn = new SpaceNet(cfg, FEATURES, CLASSES)) {
-            sn.learn(stream.get(0), null, new ParallelKernels(KernelProvider.get(), pool), null, QUIET);
-            sn.save(file, null, Map.of());
-        }
+        Path file = savedAfterOneTask(dir.resolve("learner.dst4j")), edited = dir.resolve("edited.dst4j");
         Copied saved = Copied.of(file, "", b -> { });
         // edit(field, layer, value): the first task's entry of that layer, a count or (a List) the indices
         record Edit(String field, int layer, Object value, String refused) {}
