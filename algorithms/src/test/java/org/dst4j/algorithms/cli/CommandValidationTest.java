@@ -41,6 +41,12 @@ class CommandValidationTest {
         return run(all);
     }
 
+    // An --out under the temporary directory for a command meant to be refused before it trains: should the check
+    // let it through, the run is written there, not into the default runs/ of the directory the tests run in.
+    String out() {
+        return dir.resolve("run").toString();
+    }
+
     static Outcome run(String... args) {
         PrintStream err = System.err;
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
@@ -61,19 +67,19 @@ class CommandValidationTest {
 
     @Test
     void enumeratedAndRangedOptionsSayTheSameWhateverTheBadValue() {
-        assertUsageError(run("quickselection", "--output", "sigmoid"), "dst4j quickselection: --output: expected one of linear|tanh, got 'sigmoid'");
+        assertUsageError(run("quickselection", "--output", "sigmoid", "--out", out()), "dst4j quickselection: --output: expected one of linear|tanh, got 'sigmoid'");
         String share = "dst4j neurotrails: --backbone-share: expected erk, single or a number strictly between 0 and 1, got ";
-        for (String v : new String[] {"NaN", "1", "0", "-0.5", "2", "half"}) assertUsageError(run("neurotrails", "--backbone-share", v), share + v);
+        for (String v : new String[] {"NaN", "1", "0", "-0.5", "2", "half"}) assertUsageError(run("neurotrails", "--backbone-share", v, "--out", out()), share + v);
     }
 
     // --no-standardize is --scale none: another --scale with it contradicts it, --scale none agrees (and the command
     // goes on to its next check, here --trees without --evaluate, so nothing trains).
     @Test
     void quickSelectionScaleMustAgreeWithNoStandardize() {
-        assertUsageError(run("quickselection", "--scale", "center", "--no-standardize"), "dst4j quickselection: --scale center contradicts --no-standardize");
-        assertUsageError(run("quickselection", "--scale", "standardize", "--no-standardize"),
+        assertUsageError(run("quickselection", "--scale", "center", "--no-standardize", "--out", out()), "dst4j quickselection: --scale center contradicts --no-standardize");
+        assertUsageError(run("quickselection", "--scale", "standardize", "--no-standardize", "--out", out()),
                 "dst4j quickselection: --scale standardize contradicts --no-standardize");
-        assertUsageError(run("quickselection", "--scale", "none", "--no-standardize", "--trees", "5"),
+        assertUsageError(run("quickselection", "--scale", "none", "--no-standardize", "--trees", "5", "--out", out()),
                 "dst4j quickselection: --trees sets up the evaluation; it applies only with --evaluate");
     }
 
@@ -160,16 +166,16 @@ class CommandValidationTest {
     // The configs' own checks named fields in words ("shared layers must be in [1, 2]"), not the options to change.
     @Test
     void settingsTheConfigsRefuseAreNamedByTheirOptions() {
-        assertUsageError(run("spacenet", "--hidden", "20,20", "--connections", "10,10"),
+        assertUsageError(run("spacenet", "--hidden", "20,20", "--connections", "10,10", "--out", out()),
                 "dst4j spacenet: --connections 10,10: expected one count per layer, 3 for --hidden 20,20, got 2");
-        assertUsageError(run("spacenet", "--selected", "4", "--reserved", "5"),
+        assertUsageError(run("spacenet", "--selected", "4", "--reserved", "5", "--out", out()),
                 "dst4j spacenet: --reserved 5 exceeds --selected 4: a task reserves neurons among those it selected");
-        assertUsageError(run("neurotrails", "--hidden", "8,8", "--shared-layers", "3"),
+        assertUsageError(run("neurotrails", "--hidden", "8,8", "--shared-layers", "3", "--out", out()),
                 "dst4j neurotrails: --shared-layers 3: expected at most the 2 hidden layers of --hidden 8,8");
-        assertUsageError(run("freetickets", "--member-splits", "own"),
+        assertUsageError(run("freetickets", "--member-splits", "own", "--out", out()),
                 "dst4j freetickets: --member-splits own applies only to --variant dst; edst trains one network, whose tickets share one split");
         // Accepted silently before: nothing is held out to split.
-        assertUsageError(run("freetickets", "--variant", "dst", "--valid-split", "0", "--member-splits", "own"),
+        assertUsageError(run("freetickets", "--variant", "dst", "--valid-split", "0", "--member-splits", "own", "--out", out()),
                 "dst4j freetickets: --member-splits chooses which samples each member holds out; --valid-split 0 holds out none");
     }
 

@@ -17,12 +17,13 @@ class MoreCommandChecksTest {
 
     @Test
     void zeroEpochsAndOptionsThatWouldBeIgnoredAreRefused() {
+        String out = dir.resolve("run").toString(); // where a run let through would write, not runs/ in the working directory
         // --epochs 0 with a cosine schedule was an IllegalArgumentException trace after the data loaded.
-        assertUsageError(run("set", "--epochs", "0", "--schedule", "cosine"), "dst4j set: --epochs: expected a whole number in [1, 1000000], got 0");
-        assertThat(run("quickselection", "--epochs", "0").code()).isEqualTo(2);
-        assertUsageError(run("set", "--optimizer", "adam", "--momentum", "0.5"),
+        assertUsageError(run("set", "--epochs", "0", "--schedule", "cosine", "--out", out), "dst4j set: --epochs: expected a whole number in [1, 1000000], got 0");
+        assertThat(run("quickselection", "--epochs", "0", "--out", out).code()).isEqualTo(2);
+        assertUsageError(run("set", "--optimizer", "adam", "--momentum", "0.5", "--out", out),
                 "dst4j set: --momentum applies to --optimizer sgd; Adam keeps its own moment estimates (beta1 0.9, beta2 0.999)");
-        assertThat(run("quickselection", "--evaluate", "--random-draws", "0").code()).isEqualTo(2);
+        assertThat(run("quickselection", "--evaluate", "--random-draws", "0", "--out", out).code()).isEqualTo(2);
         var replot = run("bench", "scale", "--replot", "--sizes", "10@2", "--out", dir.toString());
         assertThat(replot.code()).isEqualTo(2);
         assertThat(replot.err()).startsWith("dst4j bench: --sizes does not apply to --replot");

@@ -549,11 +549,13 @@ class FreeTicketsTest {
                 one.addAll(List.of(common));
                 assertThat(Main.run(one.toArray(String[]::new))).isZero();
             }
-            assertThat(Main.run(new String[] {"freetickets", "--variant", "bagging"})).isEqualTo(2);
-            assertThat(Main.run(new String[] {"freetickets", "--prune-schedule", "linear"})).isEqualTo(2);
-            assertThat(Main.run(new String[] {"freetickets", "--member-splits", "bagged"})).isEqualTo(2);
-            assertThat(Main.run(new String[] {"freetickets", "--variant", "edst", "--member-splits", "own"})).isEqualTo(2);
-            assertThat(Main.run(new String[] {"freetickets", "--valid-split", "0.9"})).isEqualTo(2);
+            // Refused before training; had a check let one through, it writes here, not into runs/ in the working directory.
+            String refused = dir.resolve("refused").toString();
+            assertThat(Main.run(new String[] {"freetickets", "--variant", "bagging", "--out", refused})).isEqualTo(2);
+            assertThat(Main.run(new String[] {"freetickets", "--prune-schedule", "linear", "--out", refused})).isEqualTo(2);
+            assertThat(Main.run(new String[] {"freetickets", "--member-splits", "bagged", "--out", refused})).isEqualTo(2);
+            assertThat(Main.run(new String[] {"freetickets", "--variant", "edst", "--member-splits", "own", "--out", refused})).isEqualTo(2);
+            assertThat(Main.run(new String[] {"freetickets", "--valid-split", "0.9", "--out", refused})).isEqualTo(2);
             assertThat(Main.run(new String[] {"predict", "--model", dir.toString()})).as("a directory without ensemble.json").isEqualTo(1);
         } finally {
             System.setOut(stdout);

@@ -142,7 +142,7 @@ class NeuroTrailsTest {
                 "--threads", "2", "--out", dir.resolve("nt").toString()}, common))).isZero();
             assertThat(Main.run(concat(new String[] {"predict", "--model", dir.resolve("nt/model").toString(), "--output",
                 dir.resolve("p.csv").toString()}, common))).isZero();
-            assertThat(Main.run(new String[] {"neurotrails", "--shared-layers", "3", "--hidden", "64,64"})).isEqualTo(2);
+            assertThat(Main.run(new String[] {"neurotrails", "--shared-layers", "3", "--hidden", "64,64", "--out", dir.resolve("refused").toString()})).isEqualTo(2);
         } finally {
             System.setOut(stdout);
         }
@@ -184,9 +184,11 @@ class NeuroTrailsTest {
                 dir.resolve("nt").toString()}, common))).isZero();
             assertThat(Main.run(concat(new String[] {"neurotrails", "--backbone-share", "single", "--out", dir.resolve("single").toString()},
                 common))).isZero();
-            assertThat(Main.run(concat(new String[] {"neurotrails", "--backbone-share", "1"}, common))).isEqualTo(2);
-            assertThat(Main.run(concat(new String[] {"neurotrails", "--head-loss", "max"}, common))).isEqualTo(2);
-            assertThat(Main.run(concat(new String[] {"neurotrails", "--backbone-share", "half"}, common))).isEqualTo(2);
+            // Refused before training; had a check let one through, it writes here, not into runs/ in the working directory.
+            String refused = dir.resolve("refused").toString();
+            assertThat(Main.run(concat(new String[] {"neurotrails", "--backbone-share", "1", "--out", refused}, common))).isEqualTo(2);
+            assertThat(Main.run(concat(new String[] {"neurotrails", "--head-loss", "max", "--out", refused}, common))).isEqualTo(2);
+            assertThat(Main.run(concat(new String[] {"neurotrails", "--backbone-share", "half", "--out", refused}, common))).isEqualTo(2);
         } finally {
             System.setOut(stdout);
             System.setErr(stderr);

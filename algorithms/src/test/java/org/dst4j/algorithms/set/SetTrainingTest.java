@@ -376,12 +376,14 @@ class SetTrainingTest {
     }
 
     @Test
-    void badArgumentsAreOneLineErrorsWithExitCodeTwo() {
-        assertThat(Main.run(new String[] {"set", "--epochs", "-3"})).isEqualTo(2);
-        assertThat(Main.run(new String[] {"set", "--activation", "gelu"})).isEqualTo(2);
-        assertThat(Main.run(new String[] {"set", "--hidden", "10,zero"})).isEqualTo(2);
-        assertThat(Main.run(new String[] {"set", "--schedule", "wavy"})).isEqualTo(2);
-        assertThat(Main.run(new String[] {"set", "--data", "/nonexistent/dir", "--epochs", "1"})).isEqualTo(1);
+    void badArgumentsAreOneLineErrorsWithExitCodeTwo(@TempDir Path dir) {
+        // Refused before training; had a check let one through, it writes here, not into runs/ in the working directory.
+        String refused = dir.resolve("refused").toString();
+        assertThat(Main.run(new String[] {"set", "--epochs", "-3", "--out", refused})).isEqualTo(2);
+        assertThat(Main.run(new String[] {"set", "--activation", "gelu", "--out", refused})).isEqualTo(2);
+        assertThat(Main.run(new String[] {"set", "--hidden", "10,zero", "--out", refused})).isEqualTo(2);
+        assertThat(Main.run(new String[] {"set", "--schedule", "wavy", "--out", refused})).isEqualTo(2);
+        assertThat(Main.run(new String[] {"set", "--data", "/nonexistent/dir", "--epochs", "1", "--out", refused})).isEqualTo(1);
         assertThat(Main.run(new String[] {"predict"})).isEqualTo(2);
     }
 }
