@@ -85,7 +85,8 @@ final class IdxReader {
         if (n < 0 || rows <= 0 || cols <= 0) throw new DataFormatException(imagesName + ": bad dimensions " + n + " x " + rows + " x " + cols + " at byte 4");
         // rows * cols wrapped (to 0 at 65536 x 65536) or went negative, which the dataset refused with a stack trace.
         if ((long) rows * cols > Integer.MAX_VALUE - 16) {
-            throw new DataFormatException(imagesName + ": images of " + rows + " x " + cols + " pixels at byte 8 exceed 2^31 features, the most supported");
+            throw new DataFormatException(imagesName + ": images of " + rows + " x " + cols + " pixels at byte 8 hold more than " + (Integer.MAX_VALUE - 16)
+                    + " features (2^31 - 17), the most supported per image");
         }
         // As a CSV without rows or an .npy of no samples: trained on, none reached the training command's own check as a
         // stack trace; tested on, none scored an accuracy of 0.

@@ -157,7 +157,8 @@ class IdxReaderTest {
             java.nio.file.Files.write(e.resolve("t10k-images-idx3-ubyte"), header);
             java.nio.file.Files.write(e.resolve("t10k-labels-idx1-ubyte"), labels(1));
             assertThatThrownBy(() -> DataSources.load(DataOptions.idx(e))).isInstanceOf(DataFormatException.class)
-                    .hasMessageContaining("train-images-idx3-ubyte: images of " + side + " x " + side + " pixels at byte 8 exceed 2^31 features");
+                    .hasMessageContaining("train-images-idx3-ubyte: images of " + side + " x " + side
+                            + " pixels at byte 8 hold more than 2147483631 features (2^31 - 17), the most supported per image");
         }
     }
 
@@ -323,8 +324,8 @@ class IdxReaderTest {
         }
     }
 
-    // Guards the bound of line 82: 2^31 - 17 features is the most supported, so its header passes to the
-    // truncation check (nothing allocated); one more is refused as too large.
+    // 2^31 - 17 features is the most supported, so its header passes to the truncation check (nothing allocated); one
+    // more is refused as too large, naming that limit, not 2^31.
     @Test
     void theLargestSupportedImageIsTheLimitNotOneBelow(@TempDir Path tmp) throws Exception {
         Path i = tmp.resolve("images-idx3-ubyte");
@@ -334,7 +335,7 @@ class IdxReaderTest {
                 .hasMessage(i + ": truncated at image 0 (byte 16), expected 1 images");
         byte[] over = java.nio.ByteBuffer.allocate(16).putInt(0x803).putInt(1).putInt(1).putInt(Integer.MAX_VALUE - 15).array();
         assertThatThrownBy(() -> readFiles(tmp, over, labels(1)).close()).isInstanceOf(DataFormatException.class)
-                .hasMessageContaining("exceed 2^31 features");
+                .hasMessage(i + ": images of 1 x 2147483632 pixels at byte 8 hold more than 2147483631 features (2^31 - 17), the most supported per image");
     }
 
     // Guards the byte offsets the errors name (lines 102, 114, 119, 143), from a path and from a stream.
