@@ -3,6 +3,11 @@ package org.dst4j.runtime.dense;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Random;
+import java.util.concurrent.FutureTask;
 import org.junit.jupiter.api.Test;
 
 class DenseMatrixTest {
@@ -53,14 +58,14 @@ class DenseMatrixTest {
     // and the rows outside the range stay as they were.
     @Test
     void gatherTransposedIsTheTransposeOfTheSelectedRows() throws Exception {
-        java.util.concurrent.FutureTask<Void> task = new java.util.concurrent.FutureTask<>(() -> {
-            java.util.Random rnd = new java.util.Random(3);
+        FutureTask<Void> task = new FutureTask<>(() -> {
+            Random rnd = new Random(3);
             for (int[] shape : new int[][] {{1, 1, 1}, {7, 5, 3}, {300, 40, 17}, {257, 60, 128}, {300, 1000, 700}, {5, 3, 0}}) {
                 int features = shape[0], samples = shape[1], n = shape[2];
-                try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined();
+                try (Arena arena = Arena.ofConfined();
                      DenseMatrix m = DenseMatrix.allocate(features, n + 3)) {
-                    java.lang.foreign.MemorySegment table = arena.allocate(java.lang.foreign.ValueLayout.JAVA_FLOAT, (long) samples * features);
-                    for (long i = 0; i < (long) samples * features; i++) table.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, rnd.nextFloat() - 0.5f);
+                    MemorySegment table = arena.allocate(ValueLayout.JAVA_FLOAT, (long) samples * features);
+                    for (long i = 0; i < (long) samples * features; i++) table.setAtIndex(ValueLayout.JAVA_FLOAT, i, rnd.nextFloat() - 0.5f);
                     int[] order = new int[n + 4];
                     for (int i = 0; i < order.length; i++) order[i] = rnd.nextInt(samples);
                     float[][] before = new float[features][n + 3];
@@ -69,7 +74,7 @@ class DenseMatrixTest {
                     m.gatherTransposed(table, order, 2, n, a, b, true);
                     m.gatherTransposed(table, order, 2, n, 0, a, false);
                     for (int f = 0; f < features; f++) for (int c = 0; c < n + 3; c++) {
-                        float t = c < n ? table.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, (long) order[2 + c] * features + f) : 0f;
+                        float t = c < n ? table.getAtIndex(ValueLayout.JAVA_FLOAT, (long) order[2 + c] * features + f) : 0f;
                         float expected = c >= n || f >= b ? before[f][c] : f < a ? t : before[f][c] + t;
                         assertThat(m.get(f, c)).as("(%d, %d) of %d x %d", f, c, features, n).isEqualTo(expected);
                     }
@@ -84,8 +89,8 @@ class DenseMatrixTest {
 
     @Test
     void gatherTransposedRejectsRangesOutsideTheMatrix() {
-        try (DenseMatrix m = DenseMatrix.allocate(4, 3); java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
-            java.lang.foreign.MemorySegment table = arena.allocate(4L * 4 * Float.BYTES);
+        try (DenseMatrix m = DenseMatrix.allocate(4, 3); Arena arena = Arena.ofConfined()) {
+            MemorySegment table = arena.allocate(4L * 4 * Float.BYTES);
             int[] order = {0, 1, 2, 3};
             assertThatThrownBy(() -> m.gatherTransposed(table, order, 0, 4, 0, 4, false)).hasMessageContaining("cannot take 4 columns");
             assertThatThrownBy(() -> m.gatherTransposed(table, order, 0, 3, 2, 5, false)).hasMessageContaining("rows [2, 5)");
@@ -156,8 +161,8 @@ class DenseMatrixTest {
             assertThat(m.stride()).isEqualTo(16);
             m.set(0, 8, 1f);
             m.set(2, 3, 5f);
-            assertThat(m.segment().getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, 8)).isEqualTo(1f);
-            assertThat(m.segment().getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, 2 * 16 + 3)).isEqualTo(5f);
+            assertThat(m.segment().getAtIndex(ValueLayout.JAVA_FLOAT, 8)).isEqualTo(1f);
+            assertThat(m.segment().getAtIndex(ValueLayout.JAVA_FLOAT, 2 * 16 + 3)).isEqualTo(5f);
             assertThat(m.segment().byteSize()).isEqualTo(3 * 16 * Float.BYTES);
             assertThat(m.segment().address() % 64).as("rows start on a 64-byte boundary").isZero();
         }

@@ -1,5 +1,8 @@
 package org.dst4j.runtime.kernel;
 
+import java.lang.foreign.ValueLayout;
+import java.util.HashSet;
+import java.util.Set;
 import org.dst4j.runtime.dense.DenseMatrix;
 import org.dst4j.runtime.random.RandomStream;
 import org.dst4j.runtime.sparse.CsrMatrix;
@@ -10,7 +13,7 @@ final class Fixtures {
 
     /** A random CSR matrix with the given density; rows listed in {@code emptyRows} get no entries. */
     static CsrMatrix randomCsr(RandomStream rnd, int rows, int cols, double density, int... emptyRows) {
-        java.util.Set<Integer> empty = new java.util.HashSet<>();
+        Set<Integer> empty = new HashSet<>();
         for (int r : emptyRows) empty.add(r);
         CsrMatrix.Builder b = CsrMatrix.builder(rows, cols, (long) rows * cols);
         int[] cs = new int[cols];
@@ -35,7 +38,7 @@ final class Fixtures {
         for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) m.set(r, c, (float) rnd.nextGaussian());
         // Garbage in the padding must never reach a result.
         for (int r = 0; r < rows; r++) for (long c = cols; c < m.stride(); c++) {
-            m.segment().setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, r * m.stride() + c, Float.NaN);
+            m.segment().setAtIndex(ValueLayout.JAVA_FLOAT, r * m.stride() + c, Float.NaN);
         }
         return m;
     }

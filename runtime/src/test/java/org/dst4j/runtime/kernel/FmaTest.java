@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
@@ -72,7 +73,7 @@ class FmaTest {
         public static void main(String[] args) {
             Kernels k = KernelProvider.get();
             System.out.println("kernels " + k.name() + ", hardware fma " + Fma.HARDWARE);
-            var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+            var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
             RandomStream rnd = new RandomStream(1);
             try (CsrMatrix w = Fixtures.randomCsr(rnd, 16, 32, 0.3); DenseMatrix x = Fixtures.randomDense(rnd, 32, 16);
                  DenseMatrix y = DenseMatrix.allocate(16, 16); DenseMatrix dx = DenseMatrix.allocate(32, 16); Arena arena = Arena.ofConfined()) {

@@ -3,6 +3,7 @@ package org.dst4j.runtime.kernel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import org.dst4j.runtime.random.RandomStream;
@@ -121,7 +122,7 @@ class KernelRoundsTest {
              var x = KernelRounds.randomDense(300, 40, new RandomStream(4))) {
             // 16,000 expected of 160,000 cells; the binomial's deviation is 120
             assertThat(w.nnz()).isBetween(15_500L, 16_500L);
-            float[] v = w.values().toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT);
+            float[] v = w.values().toArray(ValueLayout.JAVA_FLOAT);
             double sq = 0;
             for (float f : v) sq += f * (double) f;
             assertThat(Math.sqrt(sq / v.length)).isCloseTo(0.05, org.assertj.core.data.Offset.offset(0.002));

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -98,7 +99,7 @@ class KernelsTest {
     }
 
     private static float alongForward(CsrMatrix w, DenseMatrix x, int j, int c) {
-        long from = w.rowPtr().getAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, j), to = w.rowPtr().getAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, j + 1L);
+        long from = w.rowPtr().getAtIndex(ValueLayout.JAVA_LONG, j), to = w.rowPtr().getAtIndex(ValueLayout.JAVA_LONG, j + 1L);
         float[] wv = new float[(int) (to - from)], xv = new float[wv.length];
         for (int e = 0; e < wv.length; e++) {
             wv[e] = w.values().getAtIndex(JAVA_FLOAT, from + e);
@@ -108,7 +109,7 @@ class KernelsTest {
     }
 
     private static float alongTransposed(CsrMatrix w, DenseMatrix dy, int i, int c) {
-        long from = w.colPtr().getAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, i), to = w.colPtr().getAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, i + 1L);
+        long from = w.colPtr().getAtIndex(ValueLayout.JAVA_LONG, i), to = w.colPtr().getAtIndex(ValueLayout.JAVA_LONG, i + 1L);
         float[] wv = new float[(int) (to - from)], dyv = new float[wv.length];
         for (int e = 0; e < wv.length; e++) {
             wv[e] = w.values().getAtIndex(JAVA_FLOAT, w.valuePos().getAtIndex(JAVA_INT, from + e));

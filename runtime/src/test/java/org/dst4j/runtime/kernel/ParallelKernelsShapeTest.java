@@ -3,6 +3,9 @@ package org.dst4j.runtime.kernel;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.BiConsumer;
@@ -61,9 +64,9 @@ class ParallelKernelsShapeTest {
                      CsrMatrix w = CsrMatrix.fromCoo(2, 3, new int[] {0, 1, 1}, new int[] {0, 1, 2}, new float[] {1, 2, 3});
                      DenseMatrix x = DenseMatrix.allocate(3, wide); DenseMatrix y0 = DenseMatrix.allocate(2, 0);
                      DenseMatrix dy = DenseMatrix.allocate(2, wide); DenseMatrix x0 = DenseMatrix.allocate(3, 0);
-                     java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared()) {
+                     Arena arena = Arena.ofShared()) {
                     ParallelKernels pk = new ParallelKernels(k, pool);
-                    java.lang.foreign.MemorySegment v = arena.allocate(java.lang.foreign.ValueLayout.JAVA_FLOAT, 3);
+                    MemorySegment v = arena.allocate(ValueLayout.JAVA_FLOAT, 3);
                     String at = Backends.label(k) + ", views of " + wide + " columns";
                     assertThatCode(() -> pk.forward(w, x.columns(0), null, y0)).as(at).doesNotThrowAnyException();
                     assertThatCode(() -> pk.forward(w, x0, null, dy.columns(0))).as(at).doesNotThrowAnyException();
@@ -71,7 +74,7 @@ class ParallelKernelsShapeTest {
                     assertThatCode(() -> pk.transposed(w, y0, x.columns(0))).as(at).doesNotThrowAnyException();
                     assertThatCode(() -> pk.sddmm(w, dy.columns(0), x0, 1f, v)).as(at).doesNotThrowAnyException();
                     assertThatCode(() -> pk.sddmmSgd(w, y0, x.columns(0), 1f, v, 0.1f, 0.9f, 0f)).as(at).doesNotThrowAnyException();
-                    org.assertj.core.api.Assertions.assertThat(w.values().toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT)).as(at).containsExactly(1, 2, 3);
+                    org.assertj.core.api.Assertions.assertThat(w.values().toArray(ValueLayout.JAVA_FLOAT)).as(at).containsExactly(1, 2, 3);
                 }
             }
         }

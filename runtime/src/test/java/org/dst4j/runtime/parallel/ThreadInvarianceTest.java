@@ -4,9 +4,16 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayOutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntToDoubleFunction;
+import java.util.stream.Stream;
 import org.dst4j.runtime.dense.DenseMatrix;
 import org.dst4j.runtime.kernel.KernelProvider;
 import org.dst4j.runtime.kernel.Kernels;
@@ -18,7 +25,7 @@ import org.junit.jupiter.api.Test;
 /** A training step's kernels give the same bits with 1, 2 and 3 threads. */
 class ThreadInvarianceTest {
 
-    private static CsrMatrix randomCsr(RandomStream rnd, int out, int in, java.util.function.IntToDoubleFunction rowDensity) {
+    private static CsrMatrix randomCsr(RandomStream rnd, int out, int in, IntToDoubleFunction rowDensity) {
         CsrMatrix.Builder b = CsrMatrix.builder(out, in, (long) out * in);
         int[] cs = new int[in];
         float[] vs = new float[in];
@@ -49,9 +56,9 @@ class ThreadInvarianceTest {
             pk.transposed(w, y, dx);
             pk.sddmmSgd(w, y, x, 1f / batch, vel, 0.1f, 0.9f, 1e-4f);
             pk.sddmmSgd(w, y, dx, 1f / batch, vel, 0.1f, 0.9f, 1e-4f);
-            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             for (MemorySegment s : new MemorySegment[] {y.segment(), dx.segment(), db, w.values(), vel}) {
-                bytes.writeBytes(s.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+                bytes.writeBytes(s.toArray(ValueLayout.JAVA_BYTE));
             }
             return bytes.toByteArray();
         }
@@ -63,14 +70,14 @@ class ThreadInvarianceTest {
     void resultsAreBitIdenticalForOneTwoAndThreeThreads(int batch) {
         byte[] one = step(1, batch);
         byte[] two = step(2, batch);
-        int first = java.util.Arrays.mismatch(one, two);
+        int first = Arrays.mismatch(one, two);
         assertThat(first).as("first differing byte of " + one.length).isEqualTo(-1);
         assertThat(two).isEqualTo(one);
         assertThat(step(3, batch)).isEqualTo(one);
     }
 
-    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> backendsThreadsAndBatches() {
-        java.util.List<org.junit.jupiter.params.provider.Arguments> a = new java.util.ArrayList<>();
+    static Stream<org.junit.jupiter.params.provider.Arguments> backendsThreadsAndBatches() {
+        List<org.junit.jupiter.params.provider.Arguments> a = new ArrayList<>();
         for (Kernels k : new Kernels[] {KernelProvider.scalar(), KernelProvider.panama()}) {
             for (int threads = 1; threads <= 3; threads++) {
                 for (int batch : new int[] {1, 2, 45}) a.add(org.junit.jupiter.params.provider.Arguments.of(k.name(), k, threads, batch));
@@ -88,7 +95,7 @@ class ThreadInvarianceTest {
     void everyParallelOperationGivesTheSingleCallBits(String label, Kernels k, int threads, int batch) {
         RandomStream rnd = new RandomStream(47);
         int out = 301, in = 257;
-        java.util.function.IntToDoubleFunction density = r -> r % 17 == 0 ? 0 : (r < 30 ? 0.6 : 0.05);
+        IntToDoubleFunction density = r -> r % 17 == 0 ? 0 : (r < 30 ? 0.6 : 0.05);
         try (CsrMatrix w = randomCsr(new RandomStream(48), out, in, density); CsrMatrix w2 = randomCsr(new RandomStream(48), out, in, density);
              CsrMatrix w3 = randomCsr(new RandomStream(48), out, in, density); WorkerPool pool = new WorkerPool(threads);
              DenseMatrix x = DenseMatrix.allocate(in, batch); DenseMatrix dy = DenseMatrix.allocate(out, batch);
@@ -237,7 +244,7 @@ class ThreadInvarianceTest {
 
     private static void assertSame(MemorySegment actual, MemorySegment expected, String what) {
         float[] a = actual.toArray(JAVA_FLOAT), e = expected.toArray(JAVA_FLOAT);
-        int first = java.util.Arrays.mismatch(actual.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), expected.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+        int first = Arrays.mismatch(actual.toArray(ValueLayout.JAVA_BYTE), expected.toArray(ValueLayout.JAVA_BYTE));
         assertThat(first).as("%s: first differing byte of %d (float %d: %s against %s)", what, e.length * 4,
                 first / 4, first < 0 ? "" : a[first / 4], first < 0 ? "" : e[first / 4]).isEqualTo(-1);
     }
@@ -269,9 +276,9 @@ class ThreadInvarianceTest {
             assertThat(w.byteSize()).isEqualTo(before);
             float[] expect = new float[in * 2];
             for (int j = 0; j < out; j++) {
-                for (long k = w.rowPtr().getAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, j);
-                     k < w.rowPtr().getAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, j + 1L); k++) {
-                    int i = w.colIdx().getAtIndex(java.lang.foreign.ValueLayout.JAVA_INT, k);
+                for (long k = w.rowPtr().getAtIndex(ValueLayout.JAVA_LONG, j);
+                     k < w.rowPtr().getAtIndex(ValueLayout.JAVA_LONG, j + 1L); k++) {
+                    int i = w.colIdx().getAtIndex(ValueLayout.JAVA_INT, k);
                     for (int c = 0; c < 2; c++) expect[i * 2 + c] += w.values().getAtIndex(JAVA_FLOAT, k) * dy.get(j, c);
                 }
             }
@@ -309,10 +316,10 @@ class ThreadInvarianceTest {
     void splitByNnzBalancesWorkAndCoversAllRows() {
         try (Arena a = Arena.ofConfined(); WorkerPool pool = new WorkerPool(3)) {
             int rows = 100;
-            MemorySegment ptr = a.allocate(java.lang.foreign.ValueLayout.JAVA_LONG, rows + 1);
+            MemorySegment ptr = a.allocate(ValueLayout.JAVA_LONG, rows + 1);
             long acc = 0;
             for (int r = 0; r <= rows; r++) {
-                ptr.setAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, r, acc);
+                ptr.setAtIndex(ValueLayout.JAVA_LONG, r, acc);
                 acc += r < 10 ? 100 : 1;
             }
             int[] b = pool.splitByNnz(ptr, rows, 0);

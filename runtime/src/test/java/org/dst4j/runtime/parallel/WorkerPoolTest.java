@@ -3,9 +3,22 @@ package org.dst4j.runtime.parallel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -49,11 +62,11 @@ class WorkerPoolTest {
 
     // Runs body on a fresh thread and fails if it does not end within 10 s (a deadlock) or throws.
     private static void withinTenSeconds(String what, Runnable body) throws Exception {
-        java.util.concurrent.FutureTask<Void> f = new java.util.concurrent.FutureTask<>(body, null);
+        FutureTask<Void> f = new FutureTask<>(body, null);
         Thread t = Thread.ofPlatform().daemon().start(f);
         try {
-            f.get(10, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
+            f.get(10, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
             throw new AssertionError(what + ": still running after 10 s (" + t.getState() + ")");
         }
     }
@@ -97,7 +110,7 @@ class WorkerPoolTest {
     @Test
     void anInterruptedCallerWaitsWithoutSpinningAndKeepsItsFlag() {
         // park returns at once while the interrupt flag is set: the wait burned a core (training stopping on an interrupt does this).
-        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         try (WorkerPool pool = new WorkerPool(2)) {
             Thread.currentThread().interrupt();
             long cpu0 = mx.getCurrentThreadCpuTime();
@@ -120,7 +133,7 @@ class WorkerPoolTest {
     // pools' cleaner thread may be there too, if the class was first used by that thread).
     private static Thread[] workersIn(ThreadGroup group) {
         Thread[] all = new Thread[group.activeCount() + 8];
-        return java.util.Arrays.stream(all, 0, group.enumerate(all)).filter(t -> t.getName().startsWith("dst4j-worker-")).toArray(Thread[]::new);
+        return Arrays.stream(all, 0, group.enumerate(all)).filter(t -> t.getName().startsWith("dst4j-worker-")).toArray(Thread[]::new);
     }
 
     @Test
@@ -136,8 +149,8 @@ class WorkerPoolTest {
         pool.run(9, (from, to) -> { for (int i = from; i < to; i++) hits[i]++; });
         assertThat(hits).containsOnly(1);
         // closed by this thread while another's job keeps a worker busy: close waits for the job, then the workers
-        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean();
+        CountDownLatch started = new CountDownLatch(1);
+        AtomicBoolean finished = new AtomicBoolean();
         Thread user = Thread.ofPlatform().start(() -> pool.run(3, (from, to) -> {
             if (from == 2) {
                 started.countDown();
@@ -195,7 +208,7 @@ class WorkerPoolTest {
     @Test
     void noPartIsRunOverAnEmptyRangeWhetherTheJobIsSplitOrRunInline() {
         try (WorkerPool single = new WorkerPool(1); WorkerPool three = new WorkerPool(3)) {
-            List<int[]> ranges = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            List<int[]> ranges = Collections.synchronizedList(new ArrayList<>());
             single.run(0, (from, to) -> ranges.add(new int[] {from, to}));
             three.run(new int[] {0, 0, 4, 4}, (from, to) -> ranges.add(new int[] {from, to}));
             // nested: inline on the calling thread
@@ -207,19 +220,19 @@ class WorkerPoolTest {
     // ParallelKernels and Adam split a layer's rows by this; a split off balance leaves threads idle.
     @Test
     void splitByNnzGivesEachThreadAboutTheSameEntriesPlusRowCost() {
-        try (WorkerPool pool = new WorkerPool(3); java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
+        try (WorkerPool pool = new WorkerPool(3); Arena a = Arena.ofConfined()) {
             // six rows of 4 entries: two rows each
-            java.lang.foreign.MemorySegment even = a.allocateFrom(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 4, 8, 12, 16, 20, 24);
+            MemorySegment even = a.allocateFrom(ValueLayout.JAVA_LONG, 0, 4, 8, 12, 16, 20, 24);
             assertThat(pool.splitByNnz(even, 6, 0)).containsExactly(0, 2, 4, 6);
             assertThat(pool.splitByNnz(even, 6, 5)).containsExactly(0, 2, 4, 6);
         }
-        try (WorkerPool pool = new WorkerPool(2); java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
+        try (WorkerPool pool = new WorkerPool(2); Arena a = Arena.ofConfined()) {
             // one row of 12 entries, then twelve of 1: alone it is half the work; counting 12 per row, the
             // first seven rows (18 entries + 84) are about half of 24 + 156
             long[] ptr = new long[14];
             ptr[1] = 12;
             for (int r = 2; r <= 13; r++) ptr[r] = ptr[r - 1] + 1;
-            java.lang.foreign.MemorySegment skewed = a.allocateFrom(java.lang.foreign.ValueLayout.JAVA_LONG, ptr);
+            MemorySegment skewed = a.allocateFrom(ValueLayout.JAVA_LONG, ptr);
             assertThat(pool.splitByNnz(skewed, 13, 0)).containsExactly(0, 1, 13);
             assertThat(pool.splitByNnz(skewed, 13, 12)).containsExactly(0, 7, 13);
         }

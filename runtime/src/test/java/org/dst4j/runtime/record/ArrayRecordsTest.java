@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
+import org.dst4j.runtime.record.elsewhere.HiddenRecords;
 import org.junit.jupiter.api.Test;
 
 class ArrayRecordsTest {
@@ -72,10 +73,10 @@ class ArrayRecordsTest {
     // An application's records live in its own packages, often nested in a class that is not public.
     @Test
     void recordsOfAnotherPackagesPrivateClassesAreReadToo() {
-        Record a = org.dst4j.runtime.record.elsewhere.HiddenRecords.config("a", 1, 2);
-        assertThat(a).isEqualTo(org.dst4j.runtime.record.elsewhere.HiddenRecords.config("a", 1, 2))
-                .hasSameHashCodeAs(org.dst4j.runtime.record.elsewhere.HiddenRecords.config("a", 1, 2))
-                .isNotEqualTo(org.dst4j.runtime.record.elsewhere.HiddenRecords.config("a", 1, 3));
+        Record a = HiddenRecords.config("a", 1, 2);
+        assertThat(a).isEqualTo(HiddenRecords.config("a", 1, 2))
+                .hasSameHashCodeAs(HiddenRecords.config("a", 1, 2))
+                .isNotEqualTo(HiddenRecords.config("a", 1, 3));
         assertThat(a).hasToString("Config[name=a, sizes=[1, 2]]");
     }
 

@@ -3,12 +3,15 @@ package org.dst4j.runtime.sparse;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeMap;
 import java.util.function.Supplier;
+import org.dst4j.runtime.memory.OffHeap;
 import org.dst4j.runtime.random.RandomStream;
 import org.junit.jupiter.api.Test;
 
@@ -75,8 +78,8 @@ class CsrMatrixTest {
     }
 
     private static void rewireCase(int rows, int cols, double density, double keepP, double addP, RandomStream rnd) {
-        java.util.TreeMap<Long, float[]> expected = new java.util.TreeMap<>();   // key -> {value, velocity, flag}
-        java.util.List<int[]> coo = new java.util.ArrayList<>();
+        TreeMap<Long, float[]> expected = new TreeMap<>();   // key -> {value, velocity, flag}
+        List<int[]> coo = new ArrayList<>();
         for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) if (rnd.nextDouble() < density) coo.add(new int[] {r, c});
         int n = coo.size();
         int[] rr = new int[n], cc = new int[n];
@@ -100,7 +103,7 @@ class CsrMatrixTest {
                 keep.set(ValueLayout.JAVA_BYTE, k, (byte) (kept ? 1 : 0));
                 if (kept) expected.put(rowOf(m, k) * (long) cols + m.col(k), new float[] {m.value(k), -m.value(k), 1 + k % 100});
             }
-            java.util.List<Long> added = new java.util.ArrayList<>();
+            List<Long> added = new ArrayList<>();
             for (long key = 0; key < (long) rows * cols; key++) {
                 if (!expected.containsKey(key) && rnd.nextDouble() < addP) added.add(key);   // may re-add a pruned position
             }
@@ -416,7 +419,7 @@ class CsrMatrixTest {
     // A model file's tensors are read straight into the matrix: the same checks as fromCsr, sizes before allocating,
     // and a fill that fails or writes an invalid matrix leaves no arena open.
     @Test
-    void readCsrChecksWhatWasReadAsFromCsrChecksItAndFreesOnFailure() throws java.io.IOException {
+    void readCsrChecksWhatWasReadAsFromCsrChecksItAndFreesOnFailure() throws IOException {
         try (RecordedArenas arenas = new RecordedArenas()) {
             try (CsrMatrix m = CsrMatrix.readCsr(3, 5, 4, 3, 3, (rp, ci, v) -> {
                 MemorySegment.copy(new long[] {0, 2, 2, 3}, 0, rp, ValueLayout.JAVA_LONG, 0, 4);
@@ -442,8 +445,8 @@ class CsrMatrixTest {
                 MemorySegment.copy(new long[] {0, 2, 2, 3}, 0, rp, ValueLayout.JAVA_LONG, 0, 4);
                 MemorySegment.copy(new int[] {0, 4, 1}, 0, ci, ValueLayout.JAVA_INT, 0, 3);
             })).isInstanceOf(IllegalArgumentException.class).hasMessage("row 0, entry 1: col 4 out of range [0, 4)");
-            assertThatThrownBy(() -> CsrMatrix.readCsr(1, 1, 2, 0, 0, (rp, ci, v) -> { throw new java.io.IOException("disk gone"); }))
-                    .isInstanceOf(java.io.IOException.class).hasMessage("disk gone");
+            assertThatThrownBy(() -> CsrMatrix.readCsr(1, 1, 2, 0, 0, (rp, ci, v) -> { throw new IOException("disk gone"); }))
+                    .isInstanceOf(IOException.class).hasMessage("disk gone");
             // Nothing written: row pointers all 0 is an empty matrix when it has no entries, an invalid one when it has.
             try (CsrMatrix empty = CsrMatrix.readCsr(2, 2, 3, 0, 0, (rp, ci, v) -> {})) {
                 assertThat(empty.nnz()).isZero();
@@ -470,7 +473,7 @@ class CsrMatrixTest {
     // With no rows a closed matrix reads no closed segment: it must still be refused, and nothing allocated.
     @Test
     void aClosedMatrixOfNoRowsRefusesRewireAndTransposeAllocatingNothing() {
-        long before = org.dst4j.runtime.memory.OffHeap.bytesInUse();
+        long before = OffHeap.bytesInUse();
         CsrMatrix m = CsrMatrix.fromCoo(0, 1000, new int[0], new int[0], new float[0]);
         m.close();
         try (Arena a = Arena.ofConfined()) {
@@ -479,7 +482,7 @@ class CsrMatrixTest {
         }
         assertThatThrownBy(m::colPtr).isInstanceOf(IllegalStateException.class).hasMessage("the matrix is closed");
         assertThat(m.hasTranspose()).isFalse();
-        assertThat(org.dst4j.runtime.memory.OffHeap.bytesInUse()).isEqualTo(before);
+        assertThat(OffHeap.bytesInUse()).isEqualTo(before);
     }
 
     @Test
