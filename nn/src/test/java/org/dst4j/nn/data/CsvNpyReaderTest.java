@@ -3,6 +3,7 @@ package org.dst4j.nn.data;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -11,6 +12,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Collectors;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -75,15 +80,15 @@ class CsvNpyReaderTest {
         try (Dataset d = CsvReader.read("d", csv("d.csv", "1,0,2,3\n0.5,1.5,2.5,1\n"), "last", 0)) {
             assertThat(d.samples()).as("numbers out of pandas' order are a sample").isEqualTo(2);
         }
-        for (String notAHeader : java.util.List.of("0,1,5,label", "0,2,1,y", "x,1,2,3")) {
+        for (String notAHeader : List.of("0,1,5,label", "0,2,1,y", "x,1,2,3")) {
             Path bad = csv("bad.csv", notAHeader + "\n0.5,1.5,2.5,1\n");
             assertThatThrownBy(() -> CsvReader.read("bad", bad, "last", 0).close()).as(notAHeader).isInstanceOf(DataFormatException.class)
                     .hasMessageContaining("line 1");
         }
         // A compressed file named in capitals, or without .gz, was read as text ("line 2 has 1 columns").
-        byte[] text = "a,b,y\n1,2,0\n3,4,1\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
-        try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(gz)) {
+        byte[] text = "a,b,y\n1,2,0\n3,4,1\n".getBytes(StandardCharsets.UTF_8);
+        ByteArrayOutputStream gz = new ByteArrayOutputStream();
+        try (GZIPOutputStream z = new GZIPOutputStream(gz)) {
             z.write(text);
         }
         for (String name : new String[] {"UPPER.CSV.GZ", "plain-name.csv"}) {
@@ -159,7 +164,7 @@ class CsvNpyReaderTest {
         Path plain = csv("p.tsv", "1\t2\t0\n3\t4\t1\n");
         assertThat(CsvReader.featureColumns(plain, "first")).isEqualTo(new CsvReader.FeatureColumns(new int[] {1, 2}, null));
         Path gz = dir.resolve("g.csv.gz");
-        try (var out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(gz))) {
+        try (var out = new GZIPOutputStream(Files.newOutputStream(gz))) {
             out.write("a,b,y\n1,2,0\n".getBytes(StandardCharsets.UTF_8));
         }
         assertThat(CsvReader.featureColumns(gz, "last").names()).containsExactly("a", "b");
@@ -359,7 +364,7 @@ class CsvNpyReaderTest {
         Path head = write("head.npy", Arrays.copyOf(good, 9));
         assertThatThrownBy(() -> NpyReader.read(head)).hasMessageContaining("head.npy: truncated header length at byte 8");
         // Shorter than the 8-byte preamble: said to be a truncated header even when it was no .npy at all.
-        Path csv = write("short.npy", "1,2\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        Path csv = write("short.npy", "1,2\n".getBytes(StandardCharsets.US_ASCII));
         assertThatThrownBy(() -> NpyReader.read(csv)).hasMessage(csv + ": wrong magic at byte 0, expected \\x93NUMPY (a .npy file)");
         Path empty = write("empty.npy", new byte[0]);
         assertThatThrownBy(() -> NpyReader.read(empty)).hasMessage(empty + ": empty file, expected a .npy array");
@@ -626,9 +631,9 @@ class CsvNpyReaderTest {
 
     @Test
     void aFortranOrderArrayReadsAsItsCOrderCopyDoes() throws Exception {
-        java.util.Random r = new java.util.Random(7);
+        Random r = new Random(7);
         for (long[] shape : new long[][] {{1, 1}, {4, 1}, {1, 5}, {3, 2}, {5, 7}, {2, 3, 4}, {3, 1, 5}, {2, 3, 1, 4}, {6}, {0, 3}}) {
-            int count = (int) java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b);
+            int count = (int) Arrays.stream(shape).reduce(1, (a, b) -> a * b);
             float[] c = new float[count];
             for (int i = 0; i < count; i++) c[i] = r.nextInt(1000) - 500;
             // The column-major bytes, by the definition: element (i0, i1, ...) at i0 + d0 * (i1 + d1 * (i2 + ...)).
@@ -649,7 +654,7 @@ class CsvNpyReaderTest {
             }
             cBytes.position(4 * count);
             fBytes.position(4 * count);
-            String text = java.util.Arrays.stream(shape).mapToObj(Long::toString).collect(java.util.stream.Collectors.joining(", ")) + (shape.length == 1 ? "," : "");
+            String text = Arrays.stream(shape).mapToObj(Long::toString).collect(Collectors.joining(", ")) + (shape.length == 1 ? "," : "");
             Path cf = write("c.npy", npy("<f4", text, cBytes, false)), ff = write("f.npy", npy("<f4", text, fBytes, true));
             NpyReader.NpyArray a = NpyReader.read(cf), b = NpyReader.read(ff);
             assertThat(b.values()).as(text).containsExactly(c);
@@ -803,7 +808,7 @@ class CsvNpyReaderTest {
         assertThat(values).hasSize(9000);
         for (int i = 0; i < 9000; i++) assertThat(values[i]).as("element %d", i).isEqualTo(i);
         byte[] cut = Arrays.copyOf(file, 128 + 4 * 8500 + 2);
-        assertThatThrownBy(() -> NpyReader.read(new java.io.ByteArrayInputStream(cut), "growing.npy", file.length)).isInstanceOf(DataFormatException.class)
+        assertThatThrownBy(() -> NpyReader.read(new ByteArrayInputStream(cut), "growing.npy", file.length)).isInstanceOf(DataFormatException.class)
                 .hasMessage("growing.npy: truncated in the data at element 8500 (byte " + (128 + 4 * 8500) + "), expected 9000 elements of f4");
     }
 

@@ -3,6 +3,8 @@ package org.dst4j.nn.data;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class DatasetSplitTest {
@@ -41,7 +43,7 @@ class DatasetSplitTest {
         assertThat(closed(a)).isTrue();
         assertThat(closed(b)).isTrue();
         Dataset c = data("c", 2, 2, 2), d = data("d", 2, 2, 2);
-        assertThatThrownBy(() -> new DatasetSplit(c, d, java.util.Arrays.asList("fine", null))).isInstanceOf(NullPointerException.class)
+        assertThatThrownBy(() -> new DatasetSplit(c, d, Arrays.asList("fine", null))).isInstanceOf(NullPointerException.class)
                 .hasMessage("a null element in warnings");
         assertThat(closed(c)).isTrue();
         assertThat(closed(d)).isTrue();
@@ -84,7 +86,7 @@ class DatasetSplitTest {
         assertThat(closed(test)).isTrue();
 
         Dataset train3 = data("syn-train", 6, 20, 3), test5 = data("syn-test", 5, 20, 5);
-        assertThatThrownBy(() -> new DatasetSplit(train3, test5, java.util.List.of("w"))).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> new DatasetSplit(train3, test5, List.of("w"))).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("test set syn-test has 5 classes, more than the 3 of training set syn-train");
         assertThat(closed(train3)).isTrue();
         assertThat(closed(test5)).isTrue();

@@ -4,8 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.zip.CRC32C;
 import org.dst4j.runtime.dense.DenseMatrix;
 import org.dst4j.runtime.kernel.KernelProvider;
 import org.dst4j.runtime.kernel.ParallelKernels;
@@ -35,7 +41,7 @@ class DatasetTest {
     @Test
     void aSamplesFeaturesAreItsOwnAndASampleOutOfRangeIsRefused() {
         try (Dataset d = three()) {
-            assertThat(d.features(2).toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT)).containsExactly(5, 6);
+            assertThat(d.features(2).toArray(ValueLayout.JAVA_FLOAT)).containsExactly(5, 6);
             assertThatThrownBy(() -> d.features(3)).isInstanceOf(IndexOutOfBoundsException.class);
             assertThatThrownBy(() -> d.features(-1)).isInstanceOf(IndexOutOfBoundsException.class);
         }
@@ -189,11 +195,11 @@ class DatasetTest {
         int[] y = new int[samples];
         for (int i = 0; i < x.length; i++) x[i] = i * 0.5f - 7;
         for (int i = 0; i < samples; i++) y[i] = i % 3;
-        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-        java.nio.ByteBuffer labels = java.nio.ByteBuffer.allocate(4 * samples);
+        CRC32C crc = new CRC32C();
+        ByteBuffer labels = ByteBuffer.allocate(4 * samples);
         for (int l : y) labels.putInt(l);
         crc.update(labels.array());
-        java.nio.ByteBuffer floats = java.nio.ByteBuffer.allocate(4 * x.length).order(java.nio.ByteOrder.nativeOrder());
+        ByteBuffer floats = ByteBuffer.allocate(4 * x.length).order(ByteOrder.nativeOrder());
         for (float v : x) floats.putFloat(v);
         crc.update(floats.array());
         try (Dataset d = Dataset.of("big", x, samples, features, y, 3)) {
@@ -212,8 +218,8 @@ class DatasetTest {
         int samples = 4000, features = 784;
         for (int round = 0; round < 10; round++) {
             Dataset d = Dataset.of("wide", new float[samples * features], samples, features, new int[samples], 1);
-            java.util.concurrent.atomic.AtomicReference<Throwable> reader = new java.util.concurrent.atomic.AtomicReference<>();
-            java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+            AtomicReference<Throwable> reader = new AtomicReference<>();
+            CountDownLatch started = new CountDownLatch(1);
             long end = System.nanoTime() + 10_000_000_000L;
             Thread t = new Thread(() -> {
                 try {

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.zip.GZIPOutputStream;
@@ -137,13 +138,13 @@ class HostileDataFilesTest {
         byte[] labels = gzip(idxFiles()[1]);
         // Cut in the header, and before the trailer: GZIPInputStream's EOFException has no message, and both read "cannot read: null".
         for (int keep : new int[] {2, csv.length - 8}) {
-            Path f = Files.write(dir.resolve("d" + keep + ".csv.gz"), java.util.Arrays.copyOf(csv, keep));
+            Path f = Files.write(dir.resolve("d" + keep + ".csv.gz"), Arrays.copyOf(csv, keep));
             assertThatThrownBy(() -> DataSources.unlabeled(f).close()).isInstanceOf(DataFormatException.class)
                     .hasMessage(f + ": cannot read: unexpected end of file (truncated?)");
         }
         for (int keep : new int[] {2, labels.length - 8}) {
             Path d = idxDir("cut" + keep, true, 0, idxFiles()[0]);
-            Path f = Files.write(d.resolve("train-labels-idx1-ubyte.gz"), java.util.Arrays.copyOf(labels, keep));
+            Path f = Files.write(d.resolve("train-labels-idx1-ubyte.gz"), Arrays.copyOf(labels, keep));
             assertThatThrownBy(() -> DataSources.load(DataOptions.idx(d)).close()).isInstanceOf(DataFormatException.class)
                     .hasMessageEndingWith(": unexpected end of file (truncated?)").hasMessageContaining(f.toString());
         }
@@ -232,9 +233,9 @@ class HostileDataFilesTest {
 
     static List<byte[]> mutants(byte[] valid, long seed, int flips, int[] bigEndianInts) {
         List<byte[]> out = new ArrayList<>();
-        for (int len = 0; len < valid.length; len += Math.max(1, valid.length / 40)) out.add(java.util.Arrays.copyOf(valid, len));
-        out.add(java.util.Arrays.copyOf(valid, valid.length - 1));
-        out.add(java.util.Arrays.copyOf(valid, valid.length + 3));
+        for (int len = 0; len < valid.length; len += Math.max(1, valid.length / 40)) out.add(Arrays.copyOf(valid, len));
+        out.add(Arrays.copyOf(valid, valid.length - 1));
+        out.add(Arrays.copyOf(valid, valid.length + 3));
         Random r = new Random(seed);
         for (int k = 0; k < flips; k++) {
             byte[] c = valid.clone();

@@ -3,11 +3,14 @@ package org.dst4j.nn.data;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.zip.GZIPOutputStream;
 import org.dst4j.runtime.dense.DenseMatrix;
@@ -57,7 +60,7 @@ class IdxReaderTest {
         String s = gz ? ".gz" : "";
         Files.write(d.resolve("train-images-idx3-ubyte" + s), gz ? gzip(trainImages) : trainImages);
         Files.write(d.resolve("train-labels-idx1-ubyte" + s), gz ? gzip(trainLabels) : trainLabels);
-        java.nio.ByteBuffer header = java.nio.ByteBuffer.wrap(trainImages);
+        ByteBuffer header = ByteBuffer.wrap(trainImages);
         byte[] testImages = images(4, header.getInt(8), header.getInt(12), 0x803); // the train images' shape
         Files.write(d.resolve("t10k-images-idx3-ubyte" + s), gz ? gzip(testImages) : testImages);
         Files.write(d.resolve("t10k-labels-idx1-ubyte" + s), gz ? gzip(labels(4)) : labels(4));
@@ -100,8 +103,8 @@ class IdxReaderTest {
             byte[] raw = (byte[]) f[1];
             int half = raw.length / 2;
             ByteArrayOutputStream cat = new ByteArrayOutputStream();
-            cat.write(gzip(java.util.Arrays.copyOfRange(raw, 0, half)));
-            cat.write(gzip(java.util.Arrays.copyOfRange(raw, half, raw.length)));
+            cat.write(gzip(Arrays.copyOfRange(raw, 0, half)));
+            cat.write(gzip(Arrays.copyOfRange(raw, half, raw.length)));
             Files.write(two.resolve((String) f[0]), cat.toByteArray());
         }
         try (DatasetSplit a = DataSources.load(DataOptions.idx(one)); DatasetSplit b = DataSources.load(DataOptions.idx(two))) {
@@ -137,7 +140,7 @@ class IdxReaderTest {
     void brokenFilesAreNamedWithThePosition(@TempDir Path tmp) throws Exception {
         Path a = Files.createDirectories(tmp.resolve("truncated"));
         byte[] img = images(11, 3, 5, 0x803);
-        dir(a, java.util.Arrays.copyOf(img, img.length - 20), labels(11), false);
+        dir(a, Arrays.copyOf(img, img.length - 20), labels(11), false);
         assertThatThrownBy(() -> DataSources.load(DataOptions.idx(a))).isInstanceOf(DataFormatException.class)
                 .hasMessageContaining("train-images-idx3-ubyte: truncated at image 9");
         Path b = Files.createDirectories(tmp.resolve("magic"));
@@ -151,11 +154,11 @@ class IdxReaderTest {
         // A header whose rows x cols overflow an int: once a stack trace, or 0 features at 65536 x 65536.
         for (int side : new int[] {65536, 46341}) {
             Path e = Files.createDirectories(tmp.resolve("huge" + side));
-            byte[] header = java.nio.ByteBuffer.allocate(16).putInt(0x803).putInt(1).putInt(side).putInt(side).array();
-            java.nio.file.Files.write(e.resolve("train-images-idx3-ubyte"), header);
-            java.nio.file.Files.write(e.resolve("train-labels-idx1-ubyte"), labels(1));
-            java.nio.file.Files.write(e.resolve("t10k-images-idx3-ubyte"), header);
-            java.nio.file.Files.write(e.resolve("t10k-labels-idx1-ubyte"), labels(1));
+            byte[] header = ByteBuffer.allocate(16).putInt(0x803).putInt(1).putInt(side).putInt(side).array();
+            Files.write(e.resolve("train-images-idx3-ubyte"), header);
+            Files.write(e.resolve("train-labels-idx1-ubyte"), labels(1));
+            Files.write(e.resolve("t10k-images-idx3-ubyte"), header);
+            Files.write(e.resolve("t10k-labels-idx1-ubyte"), labels(1));
             assertThatThrownBy(() -> DataSources.load(DataOptions.idx(e))).isInstanceOf(DataFormatException.class)
                     .hasMessageContaining("train-images-idx3-ubyte: images of " + side + " x " + side
                             + " pixels at byte 8 hold more than 2147483631 features (2^31 - 17), the most supported per image");
@@ -276,7 +279,7 @@ class IdxReaderTest {
         // Told apart from the labels alone, before the (here truncated) images are read.
         Path d = tmp.resolve("d0");
         byte[] img = Files.readAllBytes(d.resolve("train-images-idx3-ubyte.gz"));
-        Files.write(d.resolve("train-images-idx3-ubyte.gz"), java.util.Arrays.copyOf(img, img.length / 2));
+        Files.write(d.resolve("train-images-idx3-ubyte.gz"), Arrays.copyOf(img, img.length / 2));
         assertThatThrownBy(() -> DataSources.load(DataOptions.named("mnist"), Map.of("DST4J_DATA", d.toString())))
                 .isInstanceOf(DataOptionException.class).hasMessageContaining(" holds Fashion-MNIST ");
     }
@@ -329,11 +332,11 @@ class IdxReaderTest {
     @Test
     void theLargestSupportedImageIsTheLimitNotOneBelow(@TempDir Path tmp) throws Exception {
         Path i = tmp.resolve("images-idx3-ubyte");
-        byte[] largest = java.nio.ByteBuffer.allocate(16).putInt(0x803).putInt(1).putInt(3).putInt((Integer.MAX_VALUE - 16) / 3).array();
+        byte[] largest = ByteBuffer.allocate(16).putInt(0x803).putInt(1).putInt(3).putInt((Integer.MAX_VALUE - 16) / 3).array();
         assertThat(3L * ((Integer.MAX_VALUE - 16) / 3)).isEqualTo(Integer.MAX_VALUE - 16);
         assertThatThrownBy(() -> readFiles(tmp, largest, labels(1)).close()).isInstanceOf(DataFormatException.class)
                 .hasMessage(i + ": truncated at image 0 (byte 16), expected 1 images");
-        byte[] over = java.nio.ByteBuffer.allocate(16).putInt(0x803).putInt(1).putInt(1).putInt(Integer.MAX_VALUE - 15).array();
+        byte[] over = ByteBuffer.allocate(16).putInt(0x803).putInt(1).putInt(1).putInt(Integer.MAX_VALUE - 15).array();
         assertThatThrownBy(() -> readFiles(tmp, over, labels(1)).close()).isInstanceOf(DataFormatException.class)
                 .hasMessage(i + ": images of 1 x 2147483632 pixels at byte 8 hold more than 2147483631 features (2^31 - 17), the most supported per image");
     }
@@ -344,13 +347,13 @@ class IdxReaderTest {
         Path i = tmp.resolve("images-idx3-ubyte"), l = tmp.resolve("labels-idx1-ubyte");
         byte[] img = images(5, 3, 4, 0x803);
         // 16 + 2 * 12 + 7 bytes: images 0 and 1 whole, image 2 cut
-        assertThatThrownBy(() -> readFiles(tmp, java.util.Arrays.copyOf(img, 16 + 2 * 12 + 7), labels(5)).close())
+        assertThatThrownBy(() -> readFiles(tmp, Arrays.copyOf(img, 16 + 2 * 12 + 7), labels(5)).close())
                 .hasMessage(i + ": truncated at image 2 (byte 40), expected 5 images");
-        assertThatThrownBy(() -> IdxReader.read("t", new java.io.ByteArrayInputStream(java.util.Arrays.copyOf(img, 16 + 2 * 12 + 7)), "imgs",
-                new java.io.ByteArrayInputStream(labels(5)), "labs").close()).hasMessage("imgs: truncated at image 2 (byte 40), expected 5 images");
-        assertThatThrownBy(() -> readFiles(tmp, java.util.Arrays.copyOf(img, img.length + 1), labels(5)).close())
+        assertThatThrownBy(() -> IdxReader.read("t", new ByteArrayInputStream(Arrays.copyOf(img, 16 + 2 * 12 + 7)), "imgs",
+                new ByteArrayInputStream(labels(5)), "labs").close()).hasMessage("imgs: truncated at image 2 (byte 40), expected 5 images");
+        assertThatThrownBy(() -> readFiles(tmp, Arrays.copyOf(img, img.length + 1), labels(5)).close())
                 .hasMessage(i + ": unexpected bytes after 5 images (byte 76)");
-        assertThatThrownBy(() -> readFiles(tmp, img, java.util.Arrays.copyOf(labels(5), 8 + 5 + 2)).close())
+        assertThatThrownBy(() -> readFiles(tmp, img, Arrays.copyOf(labels(5), 8 + 5 + 2)).close())
                 .hasMessage(l + ": unexpected bytes after 5 labels (byte 13)");
     }
 }

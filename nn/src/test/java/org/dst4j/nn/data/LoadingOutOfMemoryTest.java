@@ -11,6 +11,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
@@ -33,7 +34,7 @@ class LoadingOutOfMemoryTest {
         Path train = Files.writeString(dir.resolve("train.csv"), rows(0, 1, 2, 0, 1, 2, 0, 1, 2, 0));
         Path test = Files.writeString(dir.resolve("test.csv"), rows(0, 1, 2, 1));
         Path x = write("x.npy", floats(10)), y = write("y.npy", labels(10)), tx = write("tx.npy", floats(4)), ty = write("ty.npy", labels(4));
-        var loads = new java.util.LinkedHashMap<String, Load>();
+        var loads = new LinkedHashMap<String, Load>();
         loads.put("csv train and test", () -> DataSources.load(options(train, test, null, null, 0, 0)));
         loads.put("csv train and test, limited", () -> DataSources.load(options(train, test, null, null, 6, 3)));
         loads.put("one csv, held out", () -> DataSources.load(options(train, null, null, null, 0, 0)));

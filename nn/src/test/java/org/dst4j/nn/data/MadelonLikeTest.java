@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Arrays;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 class MadelonLikeTest {
@@ -28,7 +29,7 @@ class MadelonLikeTest {
             int[] inOrder = new int[48];
             for (int s = 0; s < 48; s++) inOrder[s] = s % 8 < 4 ? 0 : 1;
             assertThat(train.labels()).isNotEqualTo(inOrder);
-            int irrelevant = java.util.stream.IntStream.range(0, 10).filter(f -> Arrays.binarySearch(relevant, f) < 0).findFirst().orElseThrow();
+            int irrelevant = IntStream.range(0, 10).filter(f -> Arrays.binarySearch(relevant, f) < 0).findFirst().orElseThrow();
             assertThat(m.recovered(new int[] {relevant[0], irrelevant, relevant[4]})).isEqualTo(2);
             assertThat(m.recovered(new int[0])).isZero();
         }

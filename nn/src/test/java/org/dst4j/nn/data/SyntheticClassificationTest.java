@@ -3,6 +3,8 @@ package org.dst4j.nn.data;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.Arrays;
+import java.util.concurrent.FutureTask;
 import org.dst4j.runtime.dense.DenseMatrix;
 import org.dst4j.runtime.parallel.WorkerPool;
 import org.junit.jupiter.api.Test;
@@ -49,7 +51,7 @@ class SyntheticClassificationTest {
             // of the informative features, those whose random signs differ between the classes show a gap
             assertThat(signal).isBetween(1, informative);
             assertThat(noiseVar / noiseCount).isCloseTo(1.0, org.assertj.core.data.Offset.offset(0.1));
-            assertThat(java.util.Arrays.stream(labels).filter(l -> l == 0).count()).isBetween(2700L, 3300L);
+            assertThat(Arrays.stream(labels).filter(l -> l == 0).count()).isBetween(2700L, 3300L);
         }
     }
 
@@ -71,7 +73,7 @@ class SyntheticClassificationTest {
         // (The per-thread buffer's bound, 256 KB where a 1,000-sample batch once kept 1 MB: DenseMatrixTest.)
         int features = 300, n = 700;
         SyntheticClassification g = new SyntheticClassification(5, features, 7, 4, 1f);
-        java.util.concurrent.FutureTask<Void> task = new java.util.concurrent.FutureTask<>(() -> {
+        FutureTask<Void> task = new FutureTask<>(() -> {
             try (WorkerPool pool = new WorkerPool(1); Dataset d = g.generate("d", 0, n, pool); DenseMatrix x = DenseMatrix.allocate(features, n)) {
                 int[] order = new int[n];
                 for (int i = 0; i < n; i++) order[i] = (i * 37 + 11) % n;

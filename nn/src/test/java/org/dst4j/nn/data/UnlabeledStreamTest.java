@@ -10,6 +10,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,7 +50,7 @@ class UnlabeledStreamTest {
                 .isInstanceOf(DataFormatException.class).hasMessage("standard input: empty file, expected CSV rows");
         assertThatThrownBy(() -> DataSources.unlabeled(new ByteArrayInputStream("1,2\n3,x\n".getBytes(StandardCharsets.UTF_8)), "standard input"))
                 .isInstanceOf(DataFormatException.class).hasMessageStartingWith("standard input: line 2, column 2");
-        byte[] truncated = java.util.Arrays.copyOf(CsvNpyReaderTest.npy("<f4", "3, 2", ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN).position(24), false), 100);
+        byte[] truncated = Arrays.copyOf(CsvNpyReaderTest.npy("<f4", "3, 2", ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN).position(24), false), 100);
         assertThatThrownBy(() -> DataSources.unlabeled(new ByteArrayInputStream(truncated), "standard input"))
                 .isInstanceOf(DataFormatException.class).hasMessageStartingWith("standard input: ");
     }

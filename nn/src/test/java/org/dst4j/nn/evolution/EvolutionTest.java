@@ -7,10 +7,14 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import org.dst4j.nn.init.SparseInit;
 import org.dst4j.nn.init.WeightInit;
 import org.dst4j.nn.layer.Activation;
@@ -121,7 +125,7 @@ class EvolutionTest {
                 long before = w.nnz();
                 TopologyEvolution evo = TopologyEvolution.set(0.3, new WeightInit.HeUniform());
                 for (int round = 0; round < 5; round++) {
-                    java.util.Map<Long, Float> velocityOf = new java.util.HashMap<>();
+                    Map<Long, Float> velocityOf = new HashMap<>();
                     for (int r = 0; r < w.rows(); r++) {
                         for (long k = w.rowStart(r); k < w.rowEnd(r); k++) {
                             velocityOf.put((long) r * w.cols() + w.col(k), w.side(Sgd.VELOCITY).getAtIndex(ValueLayout.JAVA_FLOAT, k));
@@ -227,10 +231,10 @@ class EvolutionTest {
     }
 
     // A rows x cols matrix with weight 1 at each (row, col) of coo.
-    private static CsrMatrix onesAt(int rows, int cols, java.util.List<int[]> coo) {
+    private static CsrMatrix onesAt(int rows, int cols, List<int[]> coo) {
         int[] rr = coo.stream().mapToInt(e -> e[0]).toArray(), cc = coo.stream().mapToInt(e -> e[1]).toArray();
         float[] vv = new float[rr.length];
-        java.util.Arrays.fill(vv, 1f);
+        Arrays.fill(vv, 1f);
         return CsrMatrix.fromCoo(rows, cols, rr, cc, vv);
     }
 
@@ -238,7 +242,7 @@ class EvolutionTest {
     void randomGrowthIsUniformOverFreeCells() {
         // Rows with very different numbers of free cells: row 0 has 36 of 40 occupied, row 1 none, the rest some.
         int rows = 6, cols = 40;
-        java.util.List<int[]> coo = new java.util.ArrayList<>();
+        List<int[]> coo = new ArrayList<>();
         for (int c = 0; c < 36; c++) coo.add(new int[] {0, c});
         for (int r = 2; r < rows; r++) for (int c = r; c < cols; c += 3) coo.add(new int[] {r, c});
         try (CsrMatrix w = onesAt(rows, cols, coo); Arena a = Arena.ofConfined()) {
@@ -280,11 +284,11 @@ class EvolutionTest {
         int rows = 8, cols = 40;
         // Free cells unevenly spread: 24 cells absent (10 in row 0, none in row 1, one in row 2, 2 or 3 in
         // the others) and 8 stored connections pruned (keep 0; three in row 1): 32 free of 320 cells.
-        java.util.Set<Integer> absent = new java.util.TreeSet<>();
+        Set<Integer> absent = new TreeSet<>();
         for (int c = 0; c < 10; c++) absent.add(c * 4);
         absent.add(2 * cols + 39);
         for (int r = 3; r < rows; r++) for (int c = r; c < cols; c += r < 6 ? 15 : 17) absent.add(r * cols + c);
-        java.util.List<int[]> coo = new java.util.ArrayList<>();
+        List<int[]> coo = new ArrayList<>();
         for (int key = 0; key < rows * cols; key++) if (!absent.contains(key)) coo.add(new int[] {key / cols, key % cols});
         try (CsrMatrix w = onesAt(rows, cols, coo); Arena a = Arena.ofConfined()) {
             MemorySegment keep = a.allocate(w.nnz());
@@ -337,7 +341,7 @@ class EvolutionTest {
      */
     @Test
     void aNearlyDenseLayersFreeCellPastARowsLastEntryGrows() {
-        java.util.List<int[]> coo = new java.util.ArrayList<>();
+        List<int[]> coo = new ArrayList<>();
         coo.add(new int[] {0, 0});
         coo.add(new int[] {1, 1});
         for (int r = 2; r < 10; r++) for (int c = 0; c < 2; c++) coo.add(new int[] {r, c});
@@ -348,7 +352,7 @@ class EvolutionTest {
             for (long count : new long[] {2, 5}) {
                 GrowRule.Growth g = new RandomGrow().grow(w, keep, count, new WeightInit.Zero(), new RandomStream(5), null);
                 assertThat(g.count()).isEqualTo(2);
-                assertThat(java.util.Arrays.copyOf(g.keys(), g.count())).as("count %d", count).containsExactly(1L, 2L);
+                assertThat(Arrays.copyOf(g.keys(), g.count())).as("count %d", count).containsExactly(1L, 2L);
             }
         }
     }

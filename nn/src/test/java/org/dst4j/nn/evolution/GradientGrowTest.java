@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.stream.IntStream;
@@ -183,17 +184,17 @@ class GradientGrowTest {
              DenseMatrix delta = random(9, 6, rnd);
              Arena a = Arena.ofShared()) {
             BatchGradient gradient = new BatchGradient(new ParallelKernels(KernelProvider.get(), pool), input, delta, 0.25f);
-            MemorySegment out = a.allocate(java.lang.foreign.ValueLayout.JAVA_FLOAT, w.nnz());
+            MemorySegment out = a.allocate(ValueLayout.JAVA_FLOAT, w.nnz());
             gradient.atConnections(w, out);
             for (int r = 0; r < w.rows(); r++) {
                 for (long k = w.rowStart(r); k < w.rowEnd(r); k++) {
                     double g = 0;
                     for (int b = 0; b < 6; b++) g += (double) delta.get(r, b) * input.get(w.col(k), b);
-                    assertThat((double) out.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, k)).as("entry %d", k)
+                    assertThat((double) out.getAtIndex(ValueLayout.JAVA_FLOAT, k)).as("entry %d", k)
                             .isCloseTo(0.25 * g, within(1e-5));
                 }
             }
-            MemorySegment shortOut = a.allocate(java.lang.foreign.ValueLayout.JAVA_FLOAT, w.nnz() - 1);
+            MemorySegment shortOut = a.allocate(ValueLayout.JAVA_FLOAT, w.nnz() - 1);
             assertThatThrownBy(() -> gradient.atConnections(w, shortOut)).isInstanceOf(IllegalArgumentException.class)
                     .hasMessage("gradient of " + w.nnz() + " connections asked into " + (w.nnz() - 1) * 4 + " bytes");
             assertThat(w.nnz()).as("a layer with connections").isGreaterThan(10);

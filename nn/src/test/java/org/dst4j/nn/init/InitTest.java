@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import java.util.Arrays;
 import org.dst4j.runtime.random.RandomStream;
 import org.dst4j.runtime.sparse.CsrMatrix;
 import org.junit.jupiter.api.Test;
@@ -78,18 +79,18 @@ class InitTest {
         assertThat(Math.sqrt(meanSquare(normal))).isCloseTo(0.1, within(0.003));
         for (double[] u : new double[][] {he, xavier}) assertThat(mean(u)).isCloseTo(0, within(0.015));
         for (double v : he) assertThat(v).isStrictlyBetween(-1.0, 1.0);
-        assertThat(java.util.Arrays.stream(he).max().orElseThrow()).isGreaterThan(0.99);
-        assertThat(java.util.Arrays.stream(he).min().orElseThrow()).isLessThan(-0.99);
+        assertThat(Arrays.stream(he).max().orElseThrow()).isGreaterThan(0.99);
+        assertThat(Arrays.stream(he).min().orElseThrow()).isLessThan(-0.99);
         for (double v : xavier) assertThat(v).isStrictlyBetween(-0.5, 0.5);
         assertThat(Math.sqrt(meanSquare(xavier))).isCloseTo(0.5 / Math.sqrt(3), within(0.005)); // U(-a, a): a / sqrt(3)
     }
 
     private static double mean(double[] v) {
-        return java.util.Arrays.stream(v).average().orElseThrow();
+        return Arrays.stream(v).average().orElseThrow();
     }
 
     private static double meanSquare(double[] v) {
-        return java.util.Arrays.stream(v).map(x -> x * x).average().orElseThrow();
+        return Arrays.stream(v).map(x -> x * x).average().orElseThrow();
     }
 
     @Test

@@ -4,11 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -93,7 +99,7 @@ class AtomicFilesTest {
     void anErrorWithoutAMessageIsDescribedByItsType() {
         Path f = Path.of("out", "m.csv");
         assertThat(AtomicFiles.named(f, new IOException()).getMessage()).isEqualTo("writing " + f + ": IOException");
-        assertThat(AtomicFiles.named(f, new java.nio.channels.ClosedChannelException()).getMessage())
+        assertThat(AtomicFiles.named(f, new ClosedChannelException()).getMessage())
                 .isEqualTo("writing " + f + ": ClosedChannelException");
     }
 
@@ -109,7 +115,7 @@ class AtomicFilesTest {
         // a killed write's temporary of the long name is recognized as one, and only its own
         Path left = Files.writeString(dir.resolve("." + "p".repeat(229) + ".123.tmp"), "half"); // the cut name
         Path other = Files.writeString(dir.resolve("." + "q".repeat(229) + ".456.tmp"), "someone else's");
-        AtomicFiles.removeTemporaries(dir, java.util.List.of(name));
+        AtomicFiles.removeTemporaries(dir, List.of(name));
         assertThat(left).doesNotExist();
         assertThat(other).exists();
     }
@@ -126,7 +132,7 @@ class AtomicFilesTest {
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as(output).isZero();
-        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(target))).isEqualTo("rw-r-----");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(target))).isEqualTo("rw-r-----");
     }
 
     /** Writes its argument's file with {@link AtomicFiles}, for {@link #aWrittenFileHasThePermissionsTheUmaskGives}. */
@@ -157,7 +163,7 @@ class AtomicFilesTest {
         assumeThat(Path.of("/proc/self/fd")).isDirectory();
         Path log = Files.writeString(dir.resolve("fd.log"), "kept\n");
         Object inode = Files.getAttribute(log, "unix:ino");
-        try (var open = new java.io.FileOutputStream(log.toFile(), true)) {
+        try (var open = new FileOutputStream(log.toFile(), true)) {
             Path fd = null;
             try (var fds = Files.list(Path.of("/proc/self/fd"))) {
                 for (Path f : fds.toList()) {
@@ -202,7 +208,7 @@ class AtomicFilesTest {
         Path left = Files.writeString(dir.resolve(".m.csv.123.tmp"), "half");
         Path other = Files.writeString(dir.resolve(".n.csv.456.tmp"), "someone else's");
         Path notOne = Files.writeString(dir.resolve(".m.csv.tmp"), "no digits: not a temporary of ours");
-        AtomicFiles.removeTemporaries(dir, java.util.List.of("m.csv"));
+        AtomicFiles.removeTemporaries(dir, List.of("m.csv"));
         assertThat(left).doesNotExist();
         assertThat(kept).hasContent("written");
         assertThat(other).exists();
@@ -238,7 +244,7 @@ class AtomicFilesTest {
         AtomicFiles.deleteTree(dir.resolve("run"));
         assertThat(dir.resolve("run")).doesNotExist();
         AtomicFiles.deleteTree(link);
-        assertThat(Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)).isFalse();
+        assertThat(Files.exists(link, LinkOption.NOFOLLOW_LINKS)).isFalse();
         assertThat(inside).hasContent("z");
         AtomicFiles.deleteTree(dir.resolve("never")); // nothing to delete: no error
     }
@@ -248,7 +254,7 @@ class AtomicFilesTest {
         Path f = Path.of("out", "m.csv");
         IOException named = new IOException("disk full while writing " + f);
         assertThat(AtomicFiles.named(f, named)).isSameAs(named);
-        assertThat(AtomicFiles.why(new java.nio.file.NoSuchFileException("a", null, "gone with the mount"))).isEqualTo("gone with the mount");
-        assertThat(AtomicFiles.why(new java.nio.file.NoSuchFileException("a"))).isEqualTo("no such file or directory");
+        assertThat(AtomicFiles.why(new NoSuchFileException("a", null, "gone with the mount"))).isEqualTo("gone with the mount");
+        assertThat(AtomicFiles.why(new NoSuchFileException("a"))).isEqualTo("no such file or directory");
     }
 }

@@ -3,13 +3,21 @@ package org.dst4j.nn.io;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.CRC32C;
 import org.dst4j.nn.io.CheckpointFile.DType;
 import org.dst4j.nn.io.CheckpointFile.Tensor;
 import org.junit.jupiter.api.Test;
@@ -46,11 +54,11 @@ class CheckpointFileTest {
         byte[] whole = Files.readAllBytes(sample(dir));
         Path f = dir.resolve("cut.dst4j");
         for (int n = 0; n < whole.length; n++) {
-            Files.write(f, java.util.Arrays.copyOf(whole, n));
+            Files.write(f, Arrays.copyOf(whole, n));
             assertThatThrownBy(() -> CheckpointFile.read(f).close()).as("prefix of %d bytes", n)
                     .isInstanceOf(IOException.class).hasMessageStartingWith(f + ": ");
         }
-        Files.write(f, java.util.Arrays.copyOf(whole, whole.length + 3));
+        Files.write(f, Arrays.copyOf(whole, whole.length + 3));
         assertThatThrownBy(() -> CheckpointFile.read(f).close()).hasMessageContaining("3 unexpected bytes after the last tensor");
     }
 
@@ -65,7 +73,7 @@ class CheckpointFileTest {
         byte[] bytes = Files.readAllBytes(f);
         for (boolean told : new boolean[] {true, false}) { // a stream that tells its length, and one that does not
             int[] largest = {0};
-            java.io.InputStream in = new java.io.ByteArrayInputStream(bytes) {
+            InputStream in = new ByteArrayInputStream(bytes) {
                 @Override
                 public synchronized int read(byte[] b, int off, int len) {
                     largest[0] = Math.max(largest[0], len);
@@ -93,7 +101,7 @@ class CheckpointFileTest {
     @Test
     void aStreamThatIsNoModelIsRefusedAfterItsFirstEightBytes() {
         // 200 MB of something else was read whole onto the heap before the magic was looked at.
-        java.io.InputStream junk = new java.io.InputStream() {
+        InputStream junk = new InputStream() {
             int given;
 
             @Override
@@ -116,7 +124,7 @@ class CheckpointFileTest {
     void aStreamIsReadAndCheckedAsItsFileIs(@TempDir Path dir) throws Exception {
         Path whole = sample(dir);
         byte[] bytes = Files.readAllBytes(whole);
-        try (CheckpointFile.Checkpoint c = CheckpointFile.read(new java.io.ByteArrayInputStream(bytes), "res")) {
+        try (CheckpointFile.Checkpoint c = CheckpointFile.read(new ByteArrayInputStream(bytes), "res")) {
             assertThat(c.header()).containsEntry("seed", 7L);
             assertThat(c.tensor("w").toFloatArray()).containsExactly(1.5f, -2f, 3f);
             assertThat(c.names()).containsExactly("w", "idx", "ptr", "flags", "empty");
@@ -125,7 +133,7 @@ class CheckpointFileTest {
         // every prefix, and every flipped bit, gives the file's message with the stream's name for the file's
         Path f = dir.resolve("bad.dst4j");
         for (int i = 0; i <= 2 * bytes.length; i++) {
-            byte[] b = i <= bytes.length ? java.util.Arrays.copyOf(bytes, i) : bytes.clone();
+            byte[] b = i <= bytes.length ? Arrays.copyOf(bytes, i) : bytes.clone();
             if (i > bytes.length) b[i - bytes.length - 1] ^= 0x10;
             Files.write(f, b);
             String fileMessage = null;
@@ -140,7 +148,7 @@ class CheckpointFileTest {
             }
             assertThat(fileMessage).as("case %d", i).startsWith(f + ": ");
             byte[] given = b;
-            assertThatThrownBy(() -> CheckpointFile.read(new java.io.ByteArrayInputStream(given), "res").close()).as("case %d", i)
+            assertThatThrownBy(() -> CheckpointFile.read(new ByteArrayInputStream(given), "res").close()).as("case %d", i)
                     .isInstanceOf(IOException.class).hasMessage("res: " + fileMessage.substring(f.toString().length() + 2));
         }
     }
@@ -161,9 +169,9 @@ class CheckpointFileTest {
     void hugeDeclaredSizesAreRefusedBeforeAllocating(@TempDir Path dir) throws Exception {
         byte[] whole = Files.readAllBytes(sample(dir));
         // The first tensor's dimension follows: magic 8, version 4, header len 4 + header + crc 4, count 4, name len 2 + "w", dtype, rank.
-        int headerLen = java.nio.ByteBuffer.wrap(whole, 12, 4).getInt();
+        int headerLen = ByteBuffer.wrap(whole, 12, 4).getInt();
         int dimAt = 16 + headerLen + 4 + 4 + 2 + 1 + 1 + 1;
-        java.nio.ByteBuffer.wrap(whole, dimAt, 8).putLong(1L << 60);
+        ByteBuffer.wrap(whole, dimAt, 8).putLong(1L << 60);
         Path f = dir.resolve("huge.dst4j");
         Files.write(f, whole);
         assertThatThrownBy(() -> CheckpointFile.read(f).close()).hasMessageContaining("tensor 'w'").hasMessageContaining("at byte");
@@ -186,10 +194,10 @@ class CheckpointFileTest {
     @Test
     void fileSystemErrorsNameTheFileAskedFor(@TempDir Path dir) {
         Path m = dir.resolve("m");
-        java.nio.file.NoSuchFileException same = new java.nio.file.NoSuchFileException(m.toString());
+        NoSuchFileException same = new NoSuchFileException(m.toString());
         assertThat(AtomicFiles.named(m, same)).isSameAs(same);
         // About the temporary file or a parent: the message is about m (once it named only "/x/.m.123.tmp").
-        assertThat(AtomicFiles.named(m, new java.nio.file.NoSuchFileException("/x/.m.123.tmp")))
+        assertThat(AtomicFiles.named(m, new NoSuchFileException("/x/.m.123.tmp")))
                 .hasMessage("writing " + m + ": no such file or directory (/x/.m.123.tmp)");
     }
 
@@ -225,10 +233,10 @@ class CheckpointFileTest {
 
     // A file written by hand, every CRC correct: magic, `version`, `header` as its JSON, then the tensors as made by tensor().
     private static byte[] handMade(int version, String header, byte[]... tensors) {
-        byte[] h = header.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 + 4 + 4 + h.length + 4 + 4);
-        b.put("DST4JCKP".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).putInt(version).putInt(h.length).put(h).putInt(crc(h)).putInt(tensors.length);
+        byte[] h = header.getBytes(StandardCharsets.UTF_8);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ByteBuffer b = ByteBuffer.allocate(8 + 4 + 4 + h.length + 4 + 4);
+        b.put("DST4JCKP".getBytes(StandardCharsets.US_ASCII)).putInt(version).putInt(h.length).put(h).putInt(crc(h)).putInt(tensors.length);
         bytes.writeBytes(b.array());
         for (byte[] t : tensors) bytes.writeBytes(t);
         return bytes.toByteArray();
@@ -236,17 +244,17 @@ class CheckpointFileTest {
 
     // One tensor's descriptor (name, dtype, rank, dims, byte length as given), its data and the CRC32C of both.
     private static byte[] tensor(String name, int dtype, int rank, long[] dims, long byteLength, byte[] data) {
-        byte[] n = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(2 + n.length + 2 + 8 * dims.length + 8 + data.length + 4);
+        byte[] n = name.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.allocate(2 + n.length + 2 + 8 * dims.length + 8 + data.length + 4);
         b.putShort((short) n.length).put(n).put((byte) dtype).put((byte) rank);
         for (long d : dims) b.putLong(d);
         b.putLong(byteLength).put(data);
-        b.putInt(crc(java.util.Arrays.copyOf(b.array(), b.position())));
+        b.putInt(crc(Arrays.copyOf(b.array(), b.position())));
         return b.array();
     }
 
     private static int crc(byte[] b) {
-        java.util.zip.CRC32C c = new java.util.zip.CRC32C();
+        CRC32C c = new CRC32C();
         c.update(b);
         return (int) c.getValue();
     }
@@ -280,7 +288,7 @@ class CheckpointFileTest {
     @Test
     void aNegativeHeaderLengthIsRefusedAsAnIOException(@TempDir Path dir) throws Exception {
         byte[] b = handMade(1, "{}");
-        java.nio.ByteBuffer.wrap(b).putInt(12, -2);
+        ByteBuffer.wrap(b).putInt(12, -2);
         Path f = written(dir, b);
         assertThatThrownBy(() -> CheckpointFile.read(f).close()).isInstanceOf(IOException.class)
                 .hasMessage(f + ": header length -2 exceeds the file at byte 12");
@@ -333,8 +341,8 @@ class CheckpointFileTest {
     @Test
     void aRankOverEightIsRefused(@TempDir Path dir) throws Exception {
         long[] ones = new long[9];
-        java.util.Arrays.fill(ones, 1);
-        Path eight = written(dir, handMade(1, "{}", tensor("a", 3, 8, java.util.Arrays.copyOf(ones, 8), 1, new byte[1])));
+        Arrays.fill(ones, 1);
+        Path eight = written(dir, handMade(1, "{}", tensor("a", 3, 8, Arrays.copyOf(ones, 8), 1, new byte[1])));
         try (CheckpointFile.Checkpoint c = CheckpointFile.read(eight)) {
             assertThat(c.tensor("a").shape()).hasSize(8);
         }

@@ -4,13 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,11 +47,11 @@ class JsonTest {
         assertThat((double) Json.parse(Json.write(-0.0))).isEqualTo(-0.0).isNegative();
         assertThat(Json.parse("1.0E15")).isEqualTo(1e15);
         // other numbers as they are, or refused: every Number had been written as its longValue(), 1.5 as 1
-        assertThat(Json.write(new java.math.BigDecimal("1.5"))).isEqualTo("1.5");
-        assertThat(Json.parse(Json.write(new java.math.BigDecimal("1E+3")))).isEqualTo(1000.0);
-        assertThat(Json.write(java.math.BigInteger.TWO.pow(70))).isEqualTo("1180591620717411303424");
+        assertThat(Json.write(new BigDecimal("1.5"))).isEqualTo("1.5");
+        assertThat(Json.parse(Json.write(new BigDecimal("1E+3")))).isEqualTo(1000.0);
+        assertThat(Json.write(BigInteger.TWO.pow(70))).isEqualTo("1180591620717411303424");
         assertThat(Json.write((short) -3)).isEqualTo("-3");
-        assertThatThrownBy(() -> Json.write(new java.util.concurrent.atomic.AtomicLong(3)))
+        assertThatThrownBy(() -> Json.write(new AtomicLong(3)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("cannot write java.util.concurrent.atomic.AtomicLong as JSON");
     }
 
@@ -282,7 +286,7 @@ class JsonTest {
         Map<String, Object> frozen = Json.frozen(m);
         assertThat(frozen).containsExactly(Map.entry("z", List.of(1L, Map.of("b", 2L))), Map.entry("i", List.of(1, 2)),
                 Map.entry("l", List.of(3L)), Map.entry("f", List.of(0.5f)), Map.entry("d", List.of(1.5)), Map.entry("s", "x"),
-                new java.util.AbstractMap.SimpleEntry<>("n", null));
+                new AbstractMap.SimpleEntry<>("n", null));
         // the original changed afterwards, at every level
         m.put("new", 1L);
         list.add(9L);

@@ -9,11 +9,16 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
 import java.util.zip.ZipInputStream;
 
 /**
@@ -75,9 +80,9 @@ public final class NpzContent {
         }
         // numpy.load (Python's zipfile) finds the entries through the central directory at the end, which the entries
         // read above do not need: it must list the same arrays, in the same order, with the same sizes and checksums.
-        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(file.toFile())) {
-            java.util.List<String> listed = new java.util.ArrayList<>();
-            for (ZipEntry e : java.util.Collections.list(zip.entries())) {
+        try (ZipFile zip = new ZipFile(file.toFile())) {
+            List<String> listed = new ArrayList<>();
+            for (ZipEntry e : Collections.list(zip.entries())) {
                 listed.add(e.getName().substring(0, e.getName().length() - 4));
                 assertThat(e.getMethod()).as(e.getName()).isEqualTo(ZipEntry.STORED);
                 try (InputStream in = zip.getInputStream(e)) {
@@ -101,7 +106,7 @@ public final class NpzContent {
         long count = shape.length == 0 ? 1 : shape[0];
         int width = Integer.parseInt(m.group(1).substring(2));
         int itemBytes = m.group(1).charAt(1) == 'U' ? 4 * width : width;
-        byte[] data = java.util.Arrays.copyOfRange(b, 10 + len, b.length);
+        byte[] data = Arrays.copyOfRange(b, 10 + len, b.length);
         assertThat((long) data.length).as(name + ": data bytes").isEqualTo(count * itemBytes);
         return new Array(m.group(1), shape, data);
     }

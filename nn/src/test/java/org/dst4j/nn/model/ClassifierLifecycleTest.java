@@ -3,8 +3,14 @@ package org.dst4j.nn.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.dst4j.nn.data.Dataset;
@@ -16,11 +22,15 @@ import org.dst4j.nn.layer.Activation;
 import org.dst4j.nn.network.MlpConfig;
 import org.dst4j.nn.network.MultiHeadMlp;
 import org.dst4j.nn.network.SparseMlp;
+import org.dst4j.nn.optim.Optimizer;
+import org.dst4j.nn.optim.Sgd;
 import org.dst4j.runtime.dense.DenseMatrix;
 import org.dst4j.runtime.kernel.KernelProvider;
 import org.dst4j.runtime.kernel.ParallelKernels;
+import org.dst4j.runtime.memory.OffHeap;
 import org.dst4j.runtime.parallel.WorkerPool;
 import org.dst4j.runtime.random.RandomStream;
+import org.dst4j.runtime.sparse.CsrMatrix;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -110,7 +120,7 @@ class ClassifierLifecycleTest {
         SparseMlp n = net(1);
         try (WorkerPool pool = new WorkerPool(1); DenseMatrix x = DenseMatrix.allocate(FEATURES, 3)) {
             ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
-            org.dst4j.nn.optim.Sgd sgd = new org.dst4j.nn.optim.Sgd(0.9f, 0f);
+            Sgd sgd = new Sgd(0.9f, 0f);
             n.attach(sgd);
             assertThatThrownBy(() -> n.outputGradient(3)).isInstanceOf(IllegalStateException.class)
                     .hasMessage("no training forward pass (forwardTrain) to back-propagate");
@@ -145,7 +155,7 @@ class ClassifierLifecycleTest {
         assertThat(closed(member.network())).isTrue();
         // a null member: the others were left open (the shape check threw from inside)
         SparseClassifier beside = new SparseClassifier(net(9), null, Map.of(), 1);
-        assertThatThrownBy(() -> new EnsembleClassifier(java.util.Arrays.asList(beside, null), Map.of())).isInstanceOf(NullPointerException.class)
+        assertThatThrownBy(() -> new EnsembleClassifier(Arrays.asList(beside, null), Map.of())).isInstanceOf(NullPointerException.class)
                 .hasMessage("members[1]");
         assertThat(closed(beside.network())).isTrue();
         // a multi-head model's standardizer of another width is refused as a single network's is (it failed at the first prediction)
@@ -168,13 +178,13 @@ class ClassifierLifecycleTest {
         assertThat(closed(wrongHead)).isTrue();
         good.close();
         // A null part, head list or head loss: the parts given were left open, their memory to no one.
-        long before = org.dst4j.runtime.memory.OffHeap.bytesInUse();
+        long before = OffHeap.bytesInUse();
         MultiHeadMlp parts = multiHead(7), more = multiHead(8);
         SparseMlp b = parts.backbone(), h = parts.heads().getFirst(), b2 = more.backbone(), h2 = more.heads().getFirst();
         assertThatThrownBy(() -> new MultiHeadMlp(b, List.of(h), null)).isInstanceOf(NullPointerException.class).hasMessage("headLoss");
         assertThat(closed(b)).isTrue();
         assertThat(closed(h)).isTrue();
-        assertThatThrownBy(() -> new MultiHeadMlp(b2, java.util.Arrays.asList(h2, null))).isInstanceOf(NullPointerException.class)
+        assertThatThrownBy(() -> new MultiHeadMlp(b2, Arrays.asList(h2, null))).isInstanceOf(NullPointerException.class)
                 .hasMessage("a null element in heads");
         assertThat(closed(b2)).isTrue();
         assertThat(closed(h2)).isTrue();
@@ -182,22 +192,22 @@ class ClassifierLifecycleTest {
         assertThatThrownBy(() -> new MultiHeadMlp(null, List.of(lone))).isInstanceOf(NullPointerException.class).hasMessage("backbone");
         assertThat(closed(lone)).isTrue();
         parts.heads().get(1).close();
-        assertThat(org.dst4j.runtime.memory.OffHeap.bytesInUse()).as("everything made here freed").isEqualTo(before);
+        assertThat(OffHeap.bytesInUse()).as("everything made here freed").isEqualTo(before);
         // create refuses a null head loss before it makes any network
         MlpConfig full = new MlpConfig(new int[] {FEATURES, 16, 12, CLASSES}, "relu", 0.6f, Activation.linear(), 0f,
                 new Density.Uniform(0.6), new WeightInit.HeUniform());
         assertThatThrownBy(() -> MultiHeadMlp.create(full, 1, 2, (MultiHeadMlp.HeadLoss) null, new RandomStream(1), new RandomStream(2)))
                 .isInstanceOf(NullPointerException.class).hasMessage("headLoss");
-        assertThat(org.dst4j.runtime.memory.OffHeap.bytesInUse()).isEqualTo(before);
+        assertThat(OffHeap.bytesInUse()).isEqualTo(before);
     }
 
     @Test
     void aDirectoryThatIsNoModelIsNamedWithWhatWasExpected(@TempDir Path tmp) {
         // Linux opens a directory for reading, and its first read failed with "Is a directory" and no path.
-        assertThatThrownBy(() -> Classifier.load(tmp, 1)).isInstanceOf(java.io.IOException.class)
+        assertThatThrownBy(() -> Classifier.load(tmp, 1)).isInstanceOf(IOException.class)
                 .hasMessage(tmp + ": a directory without " + EnsembleClassifier.MANIFEST + " or " + MultiHeadClassifier.MANIFEST
                         + "; give a model file (.dst4j), an ensemble directory or a multi-head model directory");
-        assertThatThrownBy(() -> SparseClassifier.load(tmp, 1)).isInstanceOf(java.io.IOException.class)
+        assertThatThrownBy(() -> SparseClassifier.load(tmp, 1)).isInstanceOf(IOException.class)
                 .hasMessage(tmp + ": a directory, not a checkpoint file");
     }
 
@@ -207,7 +217,7 @@ class ClassifierLifecycleTest {
         Path neuroTrails = Files.createDirectories(tmp.resolve("nt"));
         Files.createDirectories(neuroTrails.resolve("model"));
         Files.writeString(neuroTrails.resolve("model").resolve(MultiHeadClassifier.MANIFEST), "{}");
-        assertThatThrownBy(() -> Classifier.load(neuroTrails, 1)).isInstanceOf(java.io.IOException.class)
+        assertThatThrownBy(() -> Classifier.load(neuroTrails, 1)).isInstanceOf(IOException.class)
                 .hasMessageStartingWith(neuroTrails + ": a directory without ")
                 .hasMessageEndingWith("; did you mean " + neuroTrails.resolve("model") + "?");
         Path set = Files.createDirectories(tmp.resolve("set"));
@@ -231,7 +241,7 @@ class ClassifierLifecycleTest {
         assertThatThrownBy(() -> Classifier.load(tmp, 0)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("threads must be >= 1, got 0");
         // From a stream too: refused before a byte of it is read.
-        java.io.ByteArrayInputStream in = new java.io.ByteArrayInputStream(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9});
+        ByteArrayInputStream in = new ByteArrayInputStream(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9});
         assertThatThrownBy(() -> SparseClassifier.load(in, "m.dst4j", 0)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("threads must be >= 1, got 0");
         assertThat(in.available()).isEqualTo(9);
@@ -286,28 +296,28 @@ class ClassifierLifecycleTest {
         Path file = tmp.resolve("m.dst4j");
         try (SparseMlp n = SparseMlp.create(new MlpConfig(new int[] {FEATURES, 16, 12, CLASSES}, "relu", 0.6f, Activation.linear(), 0f,
                 new Density.Uniform(0.6), new WeightInit.HeUniform()), new RandomStream(5), 1)) {
-            org.dst4j.nn.optim.Optimizer saved = new org.dst4j.nn.optim.Sgd(0.9f, 0f);
+            Optimizer saved = new Sgd(0.9f, 0f);
             n.attach(saved);
             ModelFile.save(file, n, saved, null, Map.of());
         }
-        List<org.dst4j.runtime.sparse.CsrMatrix> attached = new java.util.ArrayList<>();
-        org.dst4j.nn.optim.Optimizer sgd = new org.dst4j.nn.optim.Sgd(0.9f, 0f);
-        org.dst4j.nn.optim.Optimizer exhausted = new org.dst4j.nn.optim.Optimizer() {
-            @Override public void attach(org.dst4j.runtime.sparse.CsrMatrix w) {
+        List<CsrMatrix> attached = new ArrayList<>();
+        Optimizer sgd = new Sgd(0.9f, 0f);
+        Optimizer exhausted = new Optimizer() {
+            @Override public void attach(CsrMatrix w) {
                 attached.add(w);
                 if (attached.size() == 3) throw new OutOfMemoryError("no memory for the side arrays");
                 sgd.attach(w);
             }
             @Override public String[] sideArrays() { return sgd.sideArrays(); }
             @Override public int biasSlots() { return sgd.biasSlots(); }
-            @Override public void updateWeights(ParallelKernels pk, org.dst4j.runtime.sparse.CsrMatrix w, DenseMatrix dz, DenseMatrix x, float scale,
+            @Override public void updateWeights(ParallelKernels pk, CsrMatrix w, DenseMatrix dz, DenseMatrix x, float scale,
                                                 float lr) {}
-            @Override public void updateBias(ParallelKernels pk, java.lang.foreign.MemorySegment bias, java.lang.foreign.MemorySegment gradSum,
-                                             java.lang.foreign.MemorySegment state, int n, float scale, float lr) {}
+            @Override public void updateBias(ParallelKernels pk, MemorySegment bias, MemorySegment gradSum,
+                                             MemorySegment state, int n, float scale, float lr) {}
         };
         assertThatThrownBy(() -> ModelFile.load(file, exhausted)).isInstanceOf(OutOfMemoryError.class);
         assertThat(attached).hasSize(3);
-        for (org.dst4j.runtime.sparse.CsrMatrix w : attached) {
+        for (CsrMatrix w : attached) {
             assertThatThrownBy(() -> w.rowStart(0)).as("layer weights freed").isInstanceOf(IllegalStateException.class);
         }
     }
@@ -316,8 +326,8 @@ class ClassifierLifecycleTest {
     @SuppressWarnings("unchecked")
     void aHeaderIsReadOnlyAndACallersLaterChangeDoesNotReachIt(@TempDir Path tmp) throws Exception {
         // header() handed out the map it was given (or loaded), nested objects writable: a change reached the next save.
-        Map<String, Object> training = new java.util.LinkedHashMap<>(Map.of("epochs", 3));
-        Map<String, Object> given = new java.util.LinkedHashMap<>(Map.of("training", training, "hidden", new java.util.ArrayList<>(List.of(8))));
+        Map<String, Object> training = new LinkedHashMap<>(Map.of("epochs", 3));
+        Map<String, Object> given = new LinkedHashMap<>(Map.of("training", training, "hidden", new ArrayList<>(List.of(8))));
         try (SparseClassifier c = new SparseClassifier(net(1), null, given, 1)) {
             training.put("epochs", 99);
             given.put("added", true);
@@ -339,7 +349,7 @@ class ClassifierLifecycleTest {
     void aPrimitiveArrayInAGivenHeaderIsHandedOutAsAReadOnlyList() {
         // header() handed out a copy of the array, the same one on every call: a caller's write reached the classifier.
         int[] sizes = {4, 8, 2};
-        Map<String, Object> given = new java.util.LinkedHashMap<>(Map.of("sizes", sizes, "scales", new float[] {0.5f}));
+        Map<String, Object> given = new LinkedHashMap<>(Map.of("sizes", sizes, "scales", new float[] {0.5f}));
         try (SparseClassifier c = new SparseClassifier(net(1), null, given, 1)) {
             sizes[0] = 99;
             assertThat((List<Object>) c.header().get("sizes")).containsExactly(4, 8, 2);
@@ -361,7 +371,7 @@ class ClassifierLifecycleTest {
         }
         EnsembleClassifier.writeManifest(tmp, List.of("a.dst4j", "missing.dst4j"), Map.of());
         long before = workerThreads();
-        assertThatThrownBy(() -> EnsembleClassifier.load(tmp, 3)).isInstanceOf(java.io.IOException.class)
+        assertThatThrownBy(() -> EnsembleClassifier.load(tmp, 3)).isInstanceOf(IOException.class)
                 .hasMessage(tmp.resolve(EnsembleClassifier.MANIFEST) + ": member missing.dst4j does not exist");
         // The first member, loaded with a pool of three threads, was closed: its two worker threads are gone.
         assertThat(workerThreads()).isLessThanOrEqualTo(before);
@@ -373,16 +383,16 @@ class ClassifierLifecycleTest {
         try (MultiHeadMlp m = multiHead(3)) {
             MultiHeadClassifier.save(m, mh, null, Map.of());
         }
-        long before = org.dst4j.runtime.memory.OffHeap.bytesInUse();
+        long before = OffHeap.bytesInUse();
         // A backbone is refused as a classifier only once its network is built (its output layer is the reason).
-        assertThatThrownBy(() -> SparseClassifier.load(mh.resolve("backbone.dst4j"), 1)).isInstanceOf(java.io.IOException.class)
+        assertThatThrownBy(() -> SparseClassifier.load(mh.resolve("backbone.dst4j"), 1)).isInstanceOf(IOException.class)
                 .hasMessageContaining("not a classifier's linear outputs");
-        assertThat(org.dst4j.runtime.memory.OffHeap.bytesInUse()).as("after the backbone").isEqualTo(before);
+        assertThat(OffHeap.bytesInUse()).as("after the backbone").isEqualTo(before);
         // A head that cannot be read: the backbone and the head before it were built.
         Files.delete(mh.resolve("head-2.dst4j"));
-        assertThatThrownBy(() -> MultiHeadClassifier.load(mh, 1)).isInstanceOf(java.io.IOException.class)
+        assertThatThrownBy(() -> MultiHeadClassifier.load(mh, 1)).isInstanceOf(IOException.class)
                 .hasMessageContaining("head-2.dst4j");
-        assertThat(org.dst4j.runtime.memory.OffHeap.bytesInUse()).as("after the heads").isEqualTo(before);
+        assertThat(OffHeap.bytesInUse()).as("after the heads").isEqualTo(before);
     }
 
     @Test

@@ -7,6 +7,9 @@ import static org.dst4j.nn.model.ClassifierLifecycleTest.data;
 import static org.dst4j.nn.model.ClassifierLifecycleTest.multiHead;
 import static org.dst4j.nn.model.ClassifierLifecycleTest.net;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -141,9 +144,9 @@ class ClassifierPredictionTest {
     }
 
     @Test
-    void classifierLoadReadsEveryKindOfSavedModel(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
-        java.nio.file.Path single = dir.resolve("single.dst4j"), ensemble = dir.resolve("ensemble"), heads = dir.resolve("heads");
-        java.nio.file.Files.createDirectories(ensemble);
+    void classifierLoadReadsEveryKindOfSavedModel(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path single = dir.resolve("single.dst4j"), ensemble = dir.resolve("ensemble"), heads = dir.resolve("heads");
+        Files.createDirectories(ensemble);
         try (Dataset d = data("d", 50, CLASSES, 5);
              SparseClassifier c = new SparseClassifier(net(1), null, Map.of(), 1);
              SparseClassifier c2 = new SparseClassifier(net(2), null, Map.of(), 1);
@@ -171,8 +174,8 @@ class ClassifierPredictionTest {
                         .isEqualTo(EnsembleMetrics.of(List.of(c.predictProbabilities(d), c2.predictProbabilities(d)), d.labels(), CLASSES));
                 assertThat(((MultiHeadClassifier) h).evaluate(d)).isEqualTo(EnsembleMetrics.of(m.headProbabilities(d), d.labels(), CLASSES));
             }
-            java.nio.file.Files.copy(ensemble.resolve(EnsembleClassifier.MANIFEST), heads.resolve(EnsembleClassifier.MANIFEST));
-            assertThatThrownBy(() -> Classifier.load(heads, 1)).isInstanceOf(java.io.IOException.class).hasMessageContaining("holds both");
+            Files.copy(ensemble.resolve(EnsembleClassifier.MANIFEST), heads.resolve(EnsembleClassifier.MANIFEST));
+            assertThatThrownBy(() -> Classifier.load(heads, 1)).isInstanceOf(IOException.class).hasMessageContaining("holds both");
         }
     }
 
@@ -180,24 +183,24 @@ class ClassifierPredictionTest {
     // leaves the earlier model whole: before, its backbone and first head were already replaced, and the directory
     // loaded silently as a mix of the two models.
     @Test
-    void aSaveThatFailsPartWayLeavesTheEarlierMultiHeadModel(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
-        java.nio.file.Path heads = dir.resolve("heads");
+    void aSaveThatFailsPartWayLeavesTheEarlierMultiHeadModel(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path heads = dir.resolve("heads");
         try (Dataset d = data("d", 50, CLASSES, 5);
              MultiHeadClassifier a = new MultiHeadClassifier(multiHead(3), null, 1);
              MultiHeadClassifier b = new MultiHeadClassifier(multiHead(4), null, 1)) {
             MultiHeadClassifier.save(a.network(), heads, null, Map.of("model", "a"));
-            java.nio.file.Files.createDirectories(heads.resolve(".head-2.dst4j.new").resolve("x")); // in the way of the second head's write
-            assertThatThrownBy(() -> MultiHeadClassifier.save(b.network(), heads, null, Map.of("model", "b"))).isInstanceOf(java.io.IOException.class);
+            Files.createDirectories(heads.resolve(".head-2.dst4j.new").resolve("x")); // in the way of the second head's write
+            assertThatThrownBy(() -> MultiHeadClassifier.save(b.network(), heads, null, Map.of("model", "b"))).isInstanceOf(IOException.class);
             try (MultiHeadClassifier h = MultiHeadClassifier.load(heads, 1)) {
                 assertThat(h.manifest()).containsEntry("model", "a");
                 assertThat(h.predictProbabilities(d)).containsExactly(a.predictProbabilities(d));
             }
-            try (var files = java.nio.file.Files.list(heads)) {
+            try (var files = Files.list(heads)) {
                 assertThat(files.map(f -> f.getFileName().toString())).as("no part of b left behind")
                         .containsExactlyInAnyOrder("backbone.dst4j", "head-1.dst4j", "head-2.dst4j", MultiHeadClassifier.MANIFEST, ".head-2.dst4j.new");
             }
-            java.nio.file.Files.delete(heads.resolve(".head-2.dst4j.new").resolve("x"));
-            java.nio.file.Files.delete(heads.resolve(".head-2.dst4j.new"));
+            Files.delete(heads.resolve(".head-2.dst4j.new").resolve("x"));
+            Files.delete(heads.resolve(".head-2.dst4j.new"));
             MultiHeadClassifier.save(b.network(), heads, null, Map.of("model", "b"));
             try (MultiHeadClassifier h = MultiHeadClassifier.load(heads, 1)) {
                 assertThat(h.manifest()).containsEntry("model", "b");

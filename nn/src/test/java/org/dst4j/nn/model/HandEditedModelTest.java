@@ -9,14 +9,19 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import org.dst4j.nn.data.Standardizer;
 import org.dst4j.nn.io.CheckpointFile;
 import org.dst4j.nn.io.CheckpointFile.DType;
 import org.dst4j.nn.io.CheckpointFile.Tensor;
+import org.dst4j.nn.network.MultiHeadMlp;
 import org.dst4j.nn.network.SparseMlp;
 import org.dst4j.nn.optim.Sgd;
 import org.junit.jupiter.api.Test;
@@ -40,7 +45,7 @@ class HandEditedModelTest {
 
     static float[] filled(int n, float v) {
         float[] a = new float[n];
-        java.util.Arrays.fill(a, v);
+        Arrays.fill(a, v);
         return a;
     }
 
@@ -50,7 +55,7 @@ class HandEditedModelTest {
     }
 
     // Rewrites the file with its tensors changed by `change` (a null element is dropped), checksums recomputed.
-    static void rewrite(Path file, java.util.function.Consumer<List<Tensor>> change) throws IOException {
+    static void rewrite(Path file, Consumer<List<Tensor>> change) throws IOException {
         try (CheckpointFile.Checkpoint ck = CheckpointFile.read(file); Arena arena = Arena.ofConfined()) {
             List<Tensor> tensors = new ArrayList<>();
             for (String n : ck.names()) {
@@ -60,10 +65,10 @@ class HandEditedModelTest {
                 tensors.add(new Tensor(n, t.dtype(), t.shape(), copy));
             }
             change.accept(tensors);
-            tensors.removeIf(java.util.Objects::isNull);
+            tensors.removeIf(Objects::isNull);
             Path tmp = file.resolveSibling("edited.tmp");
             CheckpointFile.write(tmp, ck.header(), tensors);
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
         }
     }
 
@@ -168,7 +173,7 @@ class HandEditedModelTest {
                 .hasMessage(ens.resolve(EnsembleClassifier.MANIFEST) + ": field 'members': m.dst4j is listed twice");
 
         Path mh = dir.resolve("mh");
-        try (org.dst4j.nn.network.MultiHeadMlp net = ClassifierLifecycleTest.multiHead(1)) {
+        try (MultiHeadMlp net = ClassifierLifecycleTest.multiHead(1)) {
             MultiHeadClassifier.save(net, mh, null, Map.of());
         }
         Path manifest = mh.resolve(MultiHeadClassifier.MANIFEST);

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.zip.CRC32C;
 import org.dst4j.nn.data.Standardizer;
 import org.dst4j.nn.io.Json;
+import org.dst4j.nn.network.MultiHeadMlp;
 import org.dst4j.nn.network.SparseMlp;
 import org.dst4j.nn.optim.Adam;
 import org.junit.jupiter.api.Test;
@@ -89,7 +90,7 @@ class HostileModelFilesTest {
 
     private Path savedMultiHead() throws IOException {
         Path mh = dir.resolve("mh");
-        try (org.dst4j.nn.network.MultiHeadMlp net = ClassifierLifecycleTest.multiHead(1)) {
+        try (MultiHeadMlp net = ClassifierLifecycleTest.multiHead(1)) {
             MultiHeadClassifier.save(net, mh, null, Map.of());
         }
         return mh;

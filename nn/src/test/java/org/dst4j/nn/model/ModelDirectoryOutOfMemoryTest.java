@@ -2,6 +2,7 @@ package org.dst4j.nn.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +31,7 @@ class ModelDirectoryOutOfMemoryTest {
     @Test
     void aLoadRefusedAtAnyPointLeavesNothingAllocated() throws Exception {
         Path ensemble = dir.resolve("ensemble"), multiHead = dir.resolve("multihead");
-        java.nio.file.Files.createDirectories(ensemble);
+        Files.createDirectories(ensemble);
         for (String m : new String[] {"a.dst4j", "b.dst4j", "c.dst4j"}) {
             try (SparseClassifier c = new SparseClassifier(SparseMlp.create(CFG, new RandomStream(m.charAt(0)), 1), null, Map.of(), 1)) {
                 c.save(ensemble.resolve(m));

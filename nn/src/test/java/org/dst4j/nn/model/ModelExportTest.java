@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
 import org.assertj.core.data.Offset;
 import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.Standardizer;
@@ -168,8 +170,8 @@ class ModelExportTest {
 
     // The entry names as java.util.zip.ZipFile reads them: from the central directory, as Python's zipfile does.
     private static List<String> centralDirectory(Path file) throws IOException {
-        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(file.toFile())) {
-            return zip.stream().map(java.util.zip.ZipEntry::getName).toList();
+        try (ZipFile zip = new ZipFile(file.toFile())) {
+            return zip.stream().map(ZipEntry::getName).toList();
         }
     }
 

@@ -5,8 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.dst4j.nn.data.Standardizer;
@@ -37,7 +42,7 @@ class ModelFileLoadMemoryTest {
     private Path saved(boolean withOptimizer) throws IOException {
         Path file = dir.resolve(withOptimizer ? "checkpoint.dst4j" : "model.dst4j");
         float[] mean = new float[300], std = new float[300];
-        java.util.Arrays.fill(std, 2f);
+        Arrays.fill(std, 2f);
         try (SparseMlp net = SparseMlp.create(CFG, new RandomStream(5), 9)) {
             Sgd opt = withOptimizer ? new Sgd(0.9f, 0f) : null;
             if (opt != null) net.attach(opt);
@@ -86,7 +91,7 @@ class ModelFileLoadMemoryTest {
         // no velocity and no bias state, and a damaged one was found only because the whole file was read.
         for (String name : names) {
             byte[] damaged = b.clone();
-            int at = indexOf(b, name.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            int at = indexOf(b, name.getBytes(StandardCharsets.US_ASCII));
             int data = at + name.length() + 2 + (int) rank(file, name) * 8 + 8; // dtype, rank, dims, byte length
             damaged[data] ^= 0x10;
             Path f = dir.resolve("damaged.dst4j");
@@ -107,7 +112,7 @@ class ModelFileLoadMemoryTest {
         List<String> names = names(file);
         Path f = dir.resolve("damaged.dst4j");
         for (String name : names) {
-            int at = indexOf(b, name.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            int at = indexOf(b, name.getBytes(StandardCharsets.US_ASCII));
             // The type (F32 <-> I32, the same size; I64 row pointers become U8, whose size the framing check refuses)
             // and the name's last letter.
             for (int[] flip : new int[][] {{at + name.length(), 0x01}, {at + name.length() - 1, 0x04}}) {
@@ -129,13 +134,13 @@ class ModelFileLoadMemoryTest {
         Path file = saved(false);
         CheckpointFile.Index ix = CheckpointFile.open(file);
         CheckpointFile.Entry bias = ix.entry("layer.0.bias");
-        assertThatThrownBy(() -> ix.readInto(bias, java.lang.foreign.MemorySegment.ofArray(new float[400])))
+        assertThatThrownBy(() -> ix.readInto(bias, MemorySegment.ofArray(new float[400])))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("read into off-heap memory or a byte[]'s");
         byte[] into = new byte[1600];
-        ix.readInto(bias, java.lang.foreign.MemorySegment.ofArray(into));
+        ix.readInto(bias, MemorySegment.ofArray(into));
         ix.close();
         ix.close();
-        assertThatThrownBy(() -> ix.readInto(bias, java.lang.foreign.MemorySegment.ofArray(into)))
+        assertThatThrownBy(() -> ix.readInto(bias, MemorySegment.ofArray(into)))
                 .isInstanceOf(IllegalStateException.class).hasMessage(file + ": the file's index is closed");
         assertThat(ix.damage()).isNull();
     }
@@ -147,9 +152,9 @@ class ModelFileLoadMemoryTest {
         Path file = saved(false);
         try (CheckpointFile.Index ix = CheckpointFile.open(file)) {
             CheckpointFile.Entry values = ix.entry("layer.0.values");
-            try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
+            try (Arena a = Arena.ofConfined()) {
                 Thread.currentThread().interrupt();
-                assertThatThrownBy(() -> ix.readInto(values, a.allocate(values.bytes()))).isInstanceOf(java.io.InterruptedIOException.class)
+                assertThatThrownBy(() -> ix.readInto(values, a.allocate(values.bytes()))).isInstanceOf(InterruptedIOException.class)
                         .hasMessage(file + ": interrupted");
                 assertThat(ix.damage()).isNull();
                 assertThat(Thread.interrupted()).as("the interrupt flag is kept").isTrue();
@@ -188,7 +193,7 @@ class ModelFileLoadMemoryTest {
         long before = OffHeap.bytesInUse();
         Path f = dir.resolve("cut.dst4j");
         for (int n = 0; n < b.length; n += Math.max(1, n / 7)) {
-            Files.write(f, java.util.Arrays.copyOf(b, n));
+            Files.write(f, Arrays.copyOf(b, n));
             assertThatThrownBy(() -> SparseClassifier.load(f, 1).close()).as("%d bytes", n).isInstanceOf(IOException.class)
                     .hasMessageStartingWith(f + ": ");
             assertThat(OffHeap.bytesInUse()).as("after %d bytes", n).isEqualTo(before);

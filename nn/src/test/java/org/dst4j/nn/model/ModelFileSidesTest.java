@@ -15,9 +15,12 @@ import java.util.List;
 import java.util.Map;
 import org.dst4j.nn.init.Density;
 import org.dst4j.nn.init.WeightInit;
+import org.dst4j.nn.io.CheckpointFile;
 import org.dst4j.nn.layer.Activation;
+import org.dst4j.nn.layer.SparseLinear;
 import org.dst4j.nn.network.MlpConfig;
 import org.dst4j.nn.network.SparseMlp;
+import org.dst4j.nn.optim.Adam;
 import org.dst4j.nn.optim.Sgd;
 import org.dst4j.runtime.random.RandomStream;
 import org.dst4j.runtime.sparse.CsrMatrix;
@@ -39,7 +42,7 @@ class ModelFileSidesTest {
 
     // owner (int) and frozen (byte) on every layer, parked (float) on the last only; values that differ per connection
     private static void fill(SparseMlp net) {
-        List<org.dst4j.nn.layer.SparseLinear> layers = net.layers();
+        List<SparseLinear> layers = net.layers();
         for (int l = 0; l < layers.size(); l++) {
             CsrMatrix w = layers.get(l).weights();
             MemorySegment owner = w.addSide("owner", JAVA_INT), frozen = w.addSide("frozen", JAVA_BYTE);
@@ -110,8 +113,8 @@ class ModelFileSidesTest {
                     .hasMessage("layer 0 holds no state of the optimizer given (Sgd): save with the optimizer it trained with, attached by"
                             + " SparseLinear.attach, or with none");
             Sgd sgd = new Sgd(0.9f, 0f);
-            for (org.dst4j.nn.layer.SparseLinear layer : a.layers()) layer.attach(sgd);
-            assertThatThrownBy(() -> ModelFile.save(file, a, org.dst4j.nn.optim.Adam.withWeightDecay(0f), null, Map.of()))
+            for (SparseLinear layer : a.layers()) layer.attach(sgd);
+            assertThatThrownBy(() -> ModelFile.save(file, a, Adam.withWeightDecay(0f), null, Map.of()))
                     .as("another optimizer's state").isInstanceOf(IllegalArgumentException.class).hasMessageContaining("(Adam)");
             assertThat(file).doesNotExist();
             ModelFile.save(file, a, sgd, null, Map.of());
@@ -125,10 +128,10 @@ class ModelFileSidesTest {
     void moreTensorsAreKeptBesideTheModelUnderNamesOfTheirOwn() throws IOException {
         Path file = dir.resolve("m.dst4j"), plain = dir.resolve("plain.dst4j");
         try (SparseMlp a = net()) {
-            List<org.dst4j.nn.io.CheckpointFile.Tensor> more = List.of(org.dst4j.nn.io.CheckpointFile.Tensor.of("algo.state", new int[] {3, 1, 4}));
+            List<CheckpointFile.Tensor> more = List.of(CheckpointFile.Tensor.of("algo.state", new int[] {3, 1, 4}));
             ModelFile.save(file, a, null, null, Map.of(), List.of(), more);
             ModelFile.save(plain, a, null, null, Map.of());
-            try (org.dst4j.nn.io.CheckpointFile.Checkpoint c = org.dst4j.nn.io.CheckpointFile.read(file)) {
+            try (CheckpointFile.Checkpoint c = CheckpointFile.read(file)) {
                 assertThat(c.tensor("algo.state").toIntArray()).containsExactly(3, 1, 4);
             }
             try (SparseMlp b = ModelFile.load(file, null).net(); SparseMlp p = ModelFile.load(plain, null).net()) {
@@ -136,7 +139,7 @@ class ModelFileSidesTest {
             }
             for (String name : List.of("layer.0.values", "standardizer.mean")) {
                 Path refused = dir.resolve("refused.dst4j");
-                assertThatThrownBy(() -> ModelFile.save(refused, a, null, null, Map.of(), List.of(), List.of(org.dst4j.nn.io.CheckpointFile.Tensor.of(name, new float[1]))))
+                assertThatThrownBy(() -> ModelFile.save(refused, a, null, null, Map.of(), List.of(), List.of(CheckpointFile.Tensor.of(name, new float[1]))))
                         .isInstanceOf(IllegalArgumentException.class).hasMessage("tensor '" + name + "': a name the model file uses, or given twice");
                 assertThat(refused).doesNotExist();
             }

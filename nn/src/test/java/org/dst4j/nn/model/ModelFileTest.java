@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.dst4j.nn.data.Dataset;
+import org.dst4j.nn.data.Standardizer;
 import org.dst4j.nn.init.Density;
 import org.dst4j.nn.init.WeightInit;
 import org.dst4j.nn.layer.Activation;
@@ -80,7 +81,7 @@ class ModelFileTest {
     void aStandardizerOfAnotherWidthIsRefusedBeforeAFileNoLoadAcceptsIsWritten() {
         Path file = dir.resolve("m.dst4j");
         try (SparseMlp net = ClassifierLifecycleTest.net(1)) {
-            org.dst4j.nn.data.Standardizer two = new org.dst4j.nn.data.Standardizer(new float[2], new float[] {1, 1});
+            Standardizer two = new Standardizer(new float[2], new float[] {1, 1});
             assertThatThrownBy(() -> ModelFile.save(file, net, null, two, Map.of())).isInstanceOf(IllegalArgumentException.class)
                     .hasMessage("standardizer has 2 features, the network " + FEATURES + " inputs");
             assertThat(file).doesNotExist();

@@ -10,10 +10,17 @@ import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.net.URL;
 import java.net.URLClassLoader;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
@@ -70,12 +77,12 @@ class ModelStreamTest {
              MultiHeadMlp m = ClassifierLifecycleTest.multiHead(3)) {
             a.save(ensemble.resolve("member-1.dst4j"));
             b.save(ensemble.resolve("member-2.dst4j"));
-            EnsembleClassifier.writeManifest(ensemble, java.util.List.of("member-1.dst4j", "member-2.dst4j"), Map.of());
+            EnsembleClassifier.writeManifest(ensemble, List.of("member-1.dst4j", "member-2.dst4j"), Map.of());
             MultiHeadClassifier.save(m, heads, null, Map.of());
         }
         Path jar = dir.resolve("app.jar");
-        try (java.nio.file.FileSystem zip = java.nio.file.FileSystems.newFileSystem(jar, Map.of("create", "true"))) {
-            for (Path model : java.util.List.of(ensemble, heads)) {
+        try (FileSystem zip = FileSystems.newFileSystem(jar, Map.of("create", "true"))) {
+            for (Path model : List.of(ensemble, heads)) {
                 try (var files = Files.list(model)) {
                     for (Path f : files.toList()) {
                         Path to = zip.getPath("/models", model.getFileName().toString(), f.getFileName().toString());
@@ -85,7 +92,7 @@ class ModelStreamTest {
                 }
             }
         }
-        try (java.nio.file.FileSystem zip = java.nio.file.FileSystems.newFileSystem(jar); Dataset d = data("d", 23, 3, 5)) {
+        try (FileSystem zip = FileSystems.newFileSystem(jar); Dataset d = data("d", 23, 3, 5)) {
             for (String name : new String[] {"ensemble", "heads"}) {
                 try (Classifier inJar = Classifier.load(zip.getPath("/models", name), 1);
                      Classifier onDisk = Classifier.load(plain.resolve(name), 1)) {
@@ -120,7 +127,7 @@ class ModelStreamTest {
         byte[] bytes = Files.readAllBytes(f);
         // every cut names the stream where the file's error names the file, with the same words
         for (int n = 0; n < bytes.length; n += 97) {
-            byte[] cut = java.util.Arrays.copyOf(bytes, n);
+            byte[] cut = Arrays.copyOf(bytes, n);
             Path c = dir.resolve("cut.dst4j");
             Files.write(c, cut);
             String fileMessage = null;
@@ -157,10 +164,10 @@ class ModelStreamTest {
             }
         };
         assertThatThrownBy(() -> SparseClassifier.load(midway, "res/m", 1)).isInstanceOf(IOException.class).hasMessage("res/m: cannot read: connection reset");
-        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f)) {
+        try (FileChannel ch = FileChannel.open(f)) {
             Thread.currentThread().interrupt();
-            assertThatThrownBy(() -> SparseClassifier.load(java.nio.channels.Channels.newInputStream(ch), "res/m", 1))
-                    .isInstanceOf(java.io.InterruptedIOException.class).hasMessage("res/m: interrupted");
+            assertThatThrownBy(() -> SparseClassifier.load(Channels.newInputStream(ch), "res/m", 1))
+                    .isInstanceOf(InterruptedIOException.class).hasMessage("res/m: interrupted");
         } finally {
             Thread.interrupted();
         }

@@ -3,6 +3,7 @@ package org.dst4j.nn.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -16,6 +17,7 @@ import org.dst4j.nn.network.MlpConfig;
 import org.dst4j.nn.network.MultiHeadMlp;
 import org.dst4j.nn.network.SparseMlp;
 import org.dst4j.runtime.dense.DenseMatrix;
+import org.dst4j.runtime.memory.OffHeap;
 import org.dst4j.runtime.random.RandomStream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -60,7 +62,7 @@ class NarrowPredictionTest {
     // so that a buffer standardized twice, or not refilled, would show.
     private static List<Path> models(Path dir) throws Exception {
         Path single = dir.resolve("single.dst4j"), ensemble = dir.resolve("ensemble"), heads = dir.resolve("heads");
-        java.nio.file.Files.createDirectories(ensemble);
+        Files.createDirectories(ensemble);
         try (SparseClassifier a = new SparseClassifier(SparseMlp.create(config(64), new RandomStream(1), 1), standardizer(), Map.of(), 1);
              SparseClassifier b = new SparseClassifier(SparseMlp.create(config(32, 16), new RandomStream(2), 1), standardizer(), Map.of(), 1);
              MultiHeadMlp m = MultiHeadMlp.create(config(64, 32), 1, 3, new RandomStream(3), new RandomStream(4))) {
@@ -139,13 +141,13 @@ class NarrowPredictionTest {
             try (Classifier c = Classifier.load(model, 1); Dataset d = Dataset.unlabeled("x", x, FEATURES)) {
                 c.predictProbabilities(d);
                 c.predict(Arrays.copyOf(x, FEATURES));
-                long held = org.dst4j.runtime.memory.OffHeap.bytesInUse();
+                long held = OffHeap.bytesInUse();
                 for (int i = 0; i < 3; i++) {
                     c.predictProbabilities(d);
                     c.predict(d);
                     c.predict(Arrays.copyOf(x, FEATURES));
                 }
-                assertThat(org.dst4j.runtime.memory.OffHeap.bytesInUse()).as(model.getFileName().toString()).isEqualTo(held);
+                assertThat(OffHeap.bytesInUse()).as(model.getFileName().toString()).isEqualTo(held);
             }
         }
     }

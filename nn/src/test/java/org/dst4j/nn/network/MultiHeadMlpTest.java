@@ -4,19 +4,28 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.LongStream;
 import org.dst4j.nn.ensemble.TopologyDistance;
+import org.dst4j.nn.evolution.EvolutionSchedule;
+import org.dst4j.nn.evolution.GradientGrow;
+import org.dst4j.nn.evolution.TopologyEvolution;
 import org.dst4j.nn.init.Density;
 import org.dst4j.nn.init.WeightInit;
+import org.dst4j.nn.io.Json;
 import org.dst4j.nn.layer.Activation;
 import org.dst4j.nn.layer.Dropout;
 import org.dst4j.nn.layer.SparseLinear;
 import org.dst4j.nn.loss.SoftmaxCrossEntropy;
+import org.dst4j.nn.model.Classifier;
+import org.dst4j.nn.model.EnsembleClassifier;
 import org.dst4j.nn.model.MultiHeadClassifier;
 import org.dst4j.nn.optim.Sgd;
 import org.dst4j.runtime.dense.DenseMatrix;
@@ -147,12 +156,12 @@ class MultiHeadMlpTest {
                 Sgd sgd = new Sgd(0f, 0f);
                 net.attach(sgd);
                 net.trainBatch(pk, x, data.y(), 0, null, new SoftmaxCrossEntropy(), sgd, 0.1f, 0);
-                net.evolve(org.dst4j.nn.evolution.TopologyEvolution.magnitude(new org.dst4j.nn.evolution.GradientGrow(),
-                        org.dst4j.nn.evolution.EvolutionSchedule.everyEpoch(0.5)), 0.5, new RandomStream(4), pk);
+                net.evolve(TopologyEvolution.magnitude(new GradientGrow(),
+                        EvolutionSchedule.everyEpoch(0.5)), 0.5, new RandomStream(4), pk);
                 List<int[]> t = new ArrayList<>();
                 for (SparseLinear l : net.heads().getFirst().layers()) {
                     t.add(l.weights().colIdx().asSlice(0, l.connections() * 4).toArray(ValueLayout.JAVA_INT));
-                    t.add(java.util.stream.LongStream.of(l.weights().rowPtr().asSlice(0, (l.out() + 1) * 8L).toArray(ValueLayout.JAVA_LONG))
+                    t.add(LongStream.of(l.weights().rowPtr().asSlice(0, (l.out() + 1) * 8L).toArray(ValueLayout.JAVA_LONG))
                             .mapToInt(v -> (int) v).toArray());
                 }
                 topologies.add(t);
@@ -387,24 +396,24 @@ class MultiHeadMlpTest {
             MultiHeadClassifier.save(net, model, null, Map.of());
         }
         Path manifest = model.resolve(MultiHeadClassifier.MANIFEST);
-        String original = java.nio.file.Files.readString(manifest);
-        java.nio.file.Files.copy(model.resolve("backbone.dst4j"), dir.resolve("outside.dst4j"));
+        String original = Files.readString(manifest);
+        Files.copy(model.resolve("backbone.dst4j"), dir.resolve("outside.dst4j"));
         for (String bad : new String[] {"../outside.dst4j", dir.resolve("outside.dst4j").toString(), "..", ""}) {
-            java.nio.file.Files.writeString(manifest, original.replace("\"backbone.dst4j\"", org.dst4j.nn.io.Json.write(bad)));
-            assertThatThrownBy(() -> MultiHeadClassifier.load(model, 1)).isInstanceOf(java.io.IOException.class)
+            Files.writeString(manifest, original.replace("\"backbone.dst4j\"", Json.write(bad)));
+            assertThatThrownBy(() -> MultiHeadClassifier.load(model, 1)).isInstanceOf(IOException.class)
                     .hasMessageContaining("field 'backbone': expected a file name in " + model);
         }
-        java.nio.file.Files.writeString(manifest, original);
+        Files.writeString(manifest, original);
         try (MultiHeadClassifier ok = MultiHeadClassifier.load(model, 1)) {
             assertThat(ok.network().heads()).hasSize(3);
         }
         // The backbone alone is a feature extractor: once it was scored as a classifier of its hidden units.
-        assertThatThrownBy(() -> org.dst4j.nn.model.Classifier.load(model.resolve("backbone.dst4j"), 1)).isInstanceOf(java.io.IOException.class)
+        assertThatThrownBy(() -> Classifier.load(model.resolve("backbone.dst4j"), 1)).isInstanceOf(IOException.class)
                 .hasMessageContaining("backbone.dst4j: its network ends in relu units, not a classifier's linear outputs");
-        Path ensemble = java.nio.file.Files.createDirectories(dir.resolve("ens"));
-        java.nio.file.Files.writeString(ensemble.resolve(org.dst4j.nn.model.EnsembleClassifier.MANIFEST),
-                "{\"format\": \"" + org.dst4j.nn.model.EnsembleClassifier.FORMAT + "\", \"members\": [\"../outside.dst4j\"]}");
-        assertThatThrownBy(() -> org.dst4j.nn.model.EnsembleClassifier.load(ensemble, 1)).isInstanceOf(java.io.IOException.class)
+        Path ensemble = Files.createDirectories(dir.resolve("ens"));
+        Files.writeString(ensemble.resolve(EnsembleClassifier.MANIFEST),
+                "{\"format\": \"" + EnsembleClassifier.FORMAT + "\", \"members\": [\"../outside.dst4j\"]}");
+        assertThatThrownBy(() -> EnsembleClassifier.load(ensemble, 1)).isInstanceOf(IOException.class)
                 .hasMessageContaining("expected a file name in " + ensemble);
     }
 

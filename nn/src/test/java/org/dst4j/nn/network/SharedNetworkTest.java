@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ConcurrentModificationException;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -117,7 +118,7 @@ class SharedNetworkTest {
 
     // Runs check while a thread named "holder" is inside user, as a call in progress is.
     private static void whileHeld(SingleUser user, Runnable check) throws InterruptedException {
-        java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1), done = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch inside = new CountDownLatch(1), done = new CountDownLatch(1);
         Thread holder = new Thread(() -> {
             user.enter();
             try {

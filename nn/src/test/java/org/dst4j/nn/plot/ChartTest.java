@@ -2,14 +2,27 @@ package org.dst4j.nn.plot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.SplittableRandom;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 import java.util.zip.CRC32;
+import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
@@ -58,23 +71,23 @@ class ChartTest {
     // charts labelled "0.5": a chart's numbers do not depend on where it was drawn.
     @Test
     void chartsDrawTheirNumbersTheSameUnderEveryLocale() {
-        java.util.Locale before = java.util.Locale.getDefault(java.util.Locale.Category.FORMAT);
-        java.util.function.Supplier<BufferedImage[]> draw = () -> new BufferedImage[] {
+        Locale before = Locale.getDefault(Locale.Category.FORMAT);
+        Supplier<BufferedImage[]> draw = () -> new BufferedImage[] {
             new Heatmap("t", "task", "after").add("a", new double[][] {{0.95, 0.5}, {Double.NaN, 0.825}}).render(),
             new BarChart("t", "accuracy").add("a", 0.06, false).add("b", 0.24, true).render()};
         BufferedImage[] root, german;
         try {
-            java.util.Locale.setDefault(java.util.Locale.Category.FORMAT, java.util.Locale.ROOT);
+            Locale.setDefault(Locale.Category.FORMAT, Locale.ROOT);
             root = draw.get();
-            java.util.Locale.setDefault(java.util.Locale.Category.FORMAT, java.util.Locale.GERMANY);
+            Locale.setDefault(Locale.Category.FORMAT, Locale.GERMANY);
             german = draw.get();
         } finally {
-            java.util.Locale.setDefault(java.util.Locale.Category.FORMAT, before);
+            Locale.setDefault(Locale.Category.FORMAT, before);
         }
         for (int i = 0; i < root.length; i++) {
             assertThat(german[i].getWidth()).isEqualTo(root[i].getWidth());
             int w = root[i].getWidth(), h = root[i].getHeight();
-            assertThat(java.util.Arrays.equals(german[i].getRGB(0, 0, w, h, null, 0, w), root[i].getRGB(0, 0, w, h, null, 0, w)))
+            assertThat(Arrays.equals(german[i].getRGB(0, 0, w, h, null, 0, w), root[i].getRGB(0, 0, w, h, null, 0, w)))
                     .as(i == 0 ? "heatmap drawn the same" : "bar chart drawn the same").isTrue();
         }
     }
@@ -84,8 +97,8 @@ class ChartTest {
     void aHeatmapFitsItsTitleAndLabelsEveryRowInBlack() {
         String title = "Class-incremental accuracy (%) on task i after learning task j";
         BufferedImage img = new Heatmap(title, "task", "after task j").add("SpaceNet", new double[][] {{0.9, 0.5}, {Double.NaN, 0.8}}).render();
-        java.awt.Graphics2D g = img.createGraphics();
-        int titleWidth = g.getFontMetrics(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.BOLD, 15)).stringWidth(title);
+        Graphics2D g = img.createGraphics();
+        int titleWidth = g.getFontMetrics(new Font(Font.SANS_SERIF, Font.BOLD, 15)).stringWidth(title);
         g.dispose();
         assertThat(img.getWidth()).isGreaterThanOrEqualTo(10 + titleWidth);
         for (int row = 0; row < 2; row++) {
@@ -102,12 +115,12 @@ class ChartTest {
         double[][] v = {{0.9, 0.5, 0.4}, {Double.NaN, 0.8, 0.7}, {Double.NaN, Double.NaN, 0.6}};
         BufferedImage plain = new Heatmap("t", "task", "after").add("a", v).render();
         // the default labels given as names draw the same picture
-        BufferedImage same = new Heatmap("t", "task", "after").add("a", v).rowNames(java.util.List.of("task 1", "task 2", "task 3")).render();
+        BufferedImage same = new Heatmap("t", "task", "after").add("a", v).rowNames(List.of("task 1", "task 2", "task 3")).render();
         assertThat(pixels(same)).isEqualTo(pixels(plain));
         String longName = "task 1 (8,4,7,0,1,2,5,9,6,3)";
-        BufferedImage named = new Heatmap("t", "task", "after").add("a", v).rowNames(java.util.List.of(longName)).render();
-        java.awt.Graphics2D g = named.createGraphics();
-        int nameWidth = g.getFontMetrics(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.PLAIN, 12)).stringWidth(longName);
+        BufferedImage named = new Heatmap("t", "task", "after").add("a", v).rowNames(List.of(longName)).render();
+        Graphics2D g = named.createGraphics();
+        int nameWidth = g.getFontMetrics(new Font(Font.SANS_SERIF, Font.PLAIN, 12)).stringWidth(longName);
         g.dispose();
         assertThat(named.getWidth()).isEqualTo(plain.getWidth() + (16 + nameWidth - 90));
         // the cells moved right with the margin: row 1's first cell starts after the name
@@ -130,7 +143,7 @@ class ChartTest {
         assertThat(LineChart.ticks(1, 30, true)).containsExactly(5, 10, 15, 20, 25, 30);
         assertThat(LineChart.ticks(1, 3, true)).containsExactly(1, 2, 3);
         assertThat(LineChart.ticks(0.0823, 0.611, false)).containsExactly(0.1, 0.2, 0.30000000000000004, 0.4, 0.5, 0.6000000000000001);
-        java.util.Random rnd = new java.util.Random(7);
+        Random rnd = new Random(7);
         for (int i = 0; i < 1000; i++) {
             double lo = (rnd.nextDouble() - 0.5) * Math.pow(10, rnd.nextInt(9) - 4), hi = lo + Math.pow(10, rnd.nextInt(9) - 4) * (0.01 + rnd.nextDouble());
             double[] t = LineChart.ticks(lo, hi, false);
@@ -140,30 +153,30 @@ class ChartTest {
     }
 
     @Test
-    void anInterruptDuringAChartsWriteIsAnInterruptedIOExceptionAndLeavesThePreviousFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
-            throws java.io.IOException {
+    void anInterruptDuringAChartsWriteIsAnInterruptedIOExceptionAndLeavesThePreviousFile(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws IOException {
         // The PNG writer wraps the channel's ClosedByInterruptException in its own "I/O error writing PNG file!",
         // which was reported as a plain IOException: an interrupt looked like a failed disk.
-        java.nio.file.Path f = java.nio.file.Files.writeString(dir.resolve("curve.png"), "previous");
+        Path f = Files.writeString(dir.resolve("curve.png"), "previous");
         LineChart chart = new LineChart("t", "x", "y").add("s", new double[] {0, 1, 2}, new double[] {1, 3, 2});
         Thread.currentThread().interrupt();
         try {
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> chart.write(f)).isInstanceOf(java.io.InterruptedIOException.class)
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> chart.write(f)).isInstanceOf(InterruptedIOException.class)
                     .hasMessage("writing " + f + ": interrupted");
             assertThat(Thread.currentThread().isInterrupted()).as("interrupt flag kept").isTrue();
         } finally {
             Thread.interrupted();
         }
-        assertThat(java.nio.file.Files.readString(f)).isEqualTo("previous");
+        assertThat(Files.readString(f)).isEqualTo("previous");
     }
 
     @Test
-    void anInterruptArrivingWhileAChartIsDrawnIsKept(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    void anInterruptArrivingWhileAChartIsDrawnIsKept(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         // Java2D clears the drawing thread's interrupt flag when it draws text; a chart drawn on the training thread
         // lost an interrupt that arrived meanwhile (a Ctrl-C then let training run on). Whenever the interrupt lands
         // (before, during or after the write), the flag is set once the interrupting thread is done.
         Thread self = Thread.currentThread();
-        java.util.SplittableRandom rnd = new java.util.SplittableRandom(7);
+        SplittableRandom rnd = new SplittableRandom(7);
         int lost = 0;
         for (int i = 0; i < 60; i++) {
             // Letters no earlier chart drew (Latin Extended-A): only glyphs not yet cached are read from the font file.
@@ -171,12 +184,12 @@ class ChartTest {
             LineChart chart = new LineChart("run " + fresh, "epoch", "accuracy").add(fresh, new double[] {0, 1, 2}, new double[] {1, 3, 2});
             long delayNanos = rnd.nextLong(4_000_000);
             Thread interrupter = Thread.ofPlatform().start(() -> {
-                java.util.concurrent.locks.LockSupport.parkNanos(delayNanos);
+                LockSupport.parkNanos(delayNanos);
                 self.interrupt();
             });
             try {
                 chart.write(dir.resolve("c.png"));
-            } catch (java.io.InterruptedIOException expected) {
+            } catch (InterruptedIOException expected) {
                 // landed before or in the write
             }
             while (interrupter.isAlive()) Thread.onSpinWait(); // not join(): it would throw on the flag it is to check
@@ -190,7 +203,7 @@ class ChartTest {
         // render() used to draw on the caller's thread: an interrupt set before the call, or arriving during it, was
         // cleared by Java2D drawing glyphs it had not cached yet.
         Thread self = Thread.currentThread();
-        java.util.SplittableRandom rnd = new java.util.SplittableRandom(11);
+        SplittableRandom rnd = new SplittableRandom(11);
         int lost = 0;
         for (int i = 0; i < 30; i++) {
             // Cyrillic letters no other test draws: glyphs not yet cached.
@@ -202,11 +215,11 @@ class ChartTest {
             } else {
                 long delayNanos = rnd.nextLong(4_000_000);
                 interrupter = Thread.ofPlatform().start(() -> {
-                    java.util.concurrent.locks.LockSupport.parkNanos(delayNanos);
+                    LockSupport.parkNanos(delayNanos);
                     self.interrupt();
                 });
             }
-            java.awt.image.BufferedImage img = chart.render();
+            BufferedImage img = chart.render();
             assertThat(img.getWidth()).isPositive();
             while (interrupter != null && interrupter.isAlive()) Thread.onSpinWait();
             if (!Thread.interrupted()) lost++;
@@ -241,18 +254,18 @@ class ChartTest {
         }
     }
 
-    private static void assertWellFormedPng(Path file, int width, int height) throws IOException, java.util.zip.DataFormatException {
+    private static void assertWellFormedPng(Path file, int width, int height) throws IOException, DataFormatException {
         byte[] bytes = Files.readAllBytes(file);
-        assertThat(java.util.Arrays.copyOf(bytes, 8)).as("%s: PNG signature", file).containsExactly(0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n');
+        assertThat(Arrays.copyOf(bytes, 8)).as("%s: PNG signature", file).containsExactly(0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n');
         ByteBuffer in = ByteBuffer.wrap(bytes, 8, bytes.length - 8);
         List<String> types = new ArrayList<>();
-        java.io.ByteArrayOutputStream zlib = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream zlib = new ByteArrayOutputStream();
         int bytesPerPixel = 0;
         while (in.hasRemaining()) {
             int length = in.getInt();
             byte[] typeAndData = new byte[4 + length];
             in.get(typeAndData);
-            String type = new String(typeAndData, 0, 4, java.nio.charset.StandardCharsets.US_ASCII);
+            String type = new String(typeAndData, 0, 4, StandardCharsets.US_ASCII);
             CRC32 crc = new CRC32();
             crc.update(typeAndData);
             assertThat(in.getInt()).as("%s: %s chunk's CRC", file, type).isEqualTo((int) crc.getValue());
@@ -365,7 +378,7 @@ class ChartTest {
     private static int[] axes(BufferedImage img) {
         int[] left = img.getRGB(0, 0, 64, img.getHeight(), null, 0, 64);
         int[] below = img.getRGB(0, 451, img.getWidth(), img.getHeight() - 451, null, 0, img.getWidth());
-        int[] both = java.util.Arrays.copyOf(left, left.length + below.length);
+        int[] both = Arrays.copyOf(left, left.length + below.length);
         System.arraycopy(below, 0, both, left.length, below.length);
         return both;
     }
@@ -374,7 +387,7 @@ class ChartTest {
     @Test
     void tickLabelsShowTheDecimalsOfTheStep() {
         double[] halves = {0, 0.5, 1};
-        assertThat(java.util.Arrays.stream(halves).mapToObj(v -> LineChart.label(v, halves))).containsExactly("0.0", "0.5", "1.0");
+        assertThat(Arrays.stream(halves).mapToObj(v -> LineChart.label(v, halves))).containsExactly("0.0", "0.5", "1.0");
         double[] tens = {10, 20, 30};
         assertThat(LineChart.label(20, tens)).isEqualTo("20");
         double[] hundredths = {0.02, 0.04};
@@ -401,11 +414,11 @@ class ChartTest {
             for (int y = y0; y < y0 + cell; y++) for (int x = x0; x < x0 + cell; x++) assertThat(img.getRGB(x, y)).as("pixel %d's cell", i).isEqualTo(rgb[i]);
         }
         for (int i : new int[] {0, 2, 3, 5}) {
-            java.awt.Color c = new java.awt.Color(rgb[i]);
+            Color c = new Color(rgb[i]);
             assertThat(c.getRed()).as("plain pixel %d is gray", i).isEqualTo(c.getGreen()).isEqualTo(c.getBlue());
         }
         assertThat(new int[] {rgb[0] & 0xff, rgb[2] & 0xff, rgb[3] & 0xff, rgb[5] & 0xff}).as("gray by score").isSorted().doesNotHaveDuplicates();
-        java.awt.Color low = new java.awt.Color(rgb[1]), high = new java.awt.Color(rgb[4]);
+        Color low = new Color(rgb[1]), high = new Color(rgb[4]);
         assertThat(low.getRed()).isEqualTo(255);
         assertThat(high.getRed()).isEqualTo(255);
         assertThat(low.getGreen()).as("highlighted: more green for a higher score").isLessThan(high.getGreen());
@@ -413,7 +426,7 @@ class ChartTest {
         // all scores zero (nothing learned yet): no division by the zero maximum, every plain pixel the same gray
         BufferedImage zero = PixelMap.render(new double[4], null, 2, 2, 1);
         assertThat(pixels(zero)).containsOnly(zero.getRGB(0, 0));
-        assertThat(new java.awt.Color(zero.getRGB(0, 0)).getRed()).isEqualTo(new java.awt.Color(rgb[0]).getRed());
+        assertThat(new Color(zero.getRGB(0, 0)).getRed()).isEqualTo(new Color(rgb[0]).getRed());
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> PixelMap.render(new double[5], null, 2, 3, 1))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("5 scores for a 2x3 grid");
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import java.util.Arrays;
 import org.dst4j.runtime.dense.DenseMatrix;
 import org.dst4j.runtime.parallel.WorkerPool;
 import org.junit.jupiter.api.Test;
@@ -99,7 +100,7 @@ class InputNoiseTest {
         for (float z : four) assertThat(z).isNotZero();
         float[] five = new float[5];
         noise.sample(noise.key(0), 2, five);
-        assertThat(java.util.Arrays.copyOf(five, 4)).as("the first pairs as for four features").containsExactly(four);
+        assertThat(Arrays.copyOf(five, 4)).as("the first pairs as for four features").containsExactly(four);
         try (WorkerPool pool = new WorkerPool(1); InputNoise.Table table = noise.precompute(pool, 3, 4);
              DenseMatrix x = DenseMatrix.allocate(4, 1)) {
             table.addTo(pool, x, new int[] {2}, 0);

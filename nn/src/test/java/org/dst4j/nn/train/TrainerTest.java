@@ -6,9 +6,11 @@ import static org.assertj.core.api.Assertions.within;
 
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import org.dst4j.nn.data.Dataset;
+import org.dst4j.nn.data.Standardizer;
 import org.dst4j.nn.evolution.EvolutionSchedule;
 import org.dst4j.nn.evolution.GradientGrow;
 import org.dst4j.nn.evolution.TopologyEvolution;
@@ -16,6 +18,8 @@ import org.dst4j.nn.init.Density;
 import org.dst4j.nn.init.WeightInit;
 import org.dst4j.nn.layer.Activation;
 import org.dst4j.nn.layer.SparseLinear;
+import org.dst4j.nn.loss.Loss;
+import org.dst4j.nn.loss.MeanSquaredError;
 import org.dst4j.nn.loss.SoftmaxCrossEntropy;
 import org.dst4j.nn.network.MlpConfig;
 import org.dst4j.nn.network.MultiHeadMlp;
@@ -23,6 +27,7 @@ import org.dst4j.nn.network.Network;
 import org.dst4j.nn.network.SparseMlp;
 import org.dst4j.nn.optim.LearningRate;
 import org.dst4j.nn.optim.Sgd;
+import org.dst4j.runtime.dense.DenseMatrix;
 import org.dst4j.runtime.kernel.KernelProvider;
 import org.dst4j.runtime.kernel.ParallelKernels;
 import org.dst4j.runtime.parallel.WorkerPool;
@@ -60,8 +65,8 @@ class TrainerTest {
     static List<String> weights(List<SparseLinear> layers) {
         List<String> w = new ArrayList<>();
         for (SparseLinear l : layers) {
-            w.add(java.util.Arrays.toString(l.weights().colIdx().asSlice(0, l.connections() * 4).toArray(ValueLayout.JAVA_INT)));
-            w.add(java.util.Arrays.toString(l.weights().values().asSlice(0, l.connections() * 4).toArray(ValueLayout.JAVA_FLOAT)));
+            w.add(Arrays.toString(l.weights().colIdx().asSlice(0, l.connections() * 4).toArray(ValueLayout.JAVA_INT)));
+            w.add(Arrays.toString(l.weights().values().asSlice(0, l.connections() * 4).toArray(ValueLayout.JAVA_FLOAT)));
         }
         return w;
     }
@@ -324,7 +329,7 @@ class TrainerTest {
              SparseMlp net = SparseMlp.create(config(), new RandomStream(2), 9); WorkerPool pool = new WorkerPool(1)) {
             List<String> weights = weights(net.layers());
             ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
-            for (org.dst4j.nn.loss.Loss loss : List.of(new SoftmaxCrossEntropy(), new org.dst4j.nn.loss.MeanSquaredError())) {
+            for (Loss loss : List.of(new SoftmaxCrossEntropy(), new MeanSquaredError())) {
                 Trainer t = new Trainer(pk, new Trainer.Settings(1, 16, new LearningRate.Constant(0.05f), new Sgd(0.9f, 0f), loss, null, 50));
                 assertThatThrownBy(() -> t.run(net, train, null, null, new Trainer.State(new RandomStream(3), new RandomStream(4)), (m, st) -> { }))
                         .isInstanceOf(IllegalArgumentException.class).hasMessage("training set four has labels up to 3, but the network has 3 outputs");
@@ -414,7 +419,7 @@ class TrainerTest {
              WorkerPool pool = new WorkerPool(1)) {
             ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
             // far from standardized: each feature scaled by 5 and shifted by 3
-            org.dst4j.nn.data.Standardizer input = new org.dst4j.nn.data.Standardizer(filled(3f), filled(5f));
+            Standardizer input = new Standardizer(filled(3f), filled(5f));
             double standardized = Evaluation.of(pk, net, train, input, new SoftmaxCrossEntropy(), 50).loss();
             double raw = Evaluation.of(pk, net, train, null, new SoftmaxCrossEntropy(), 50).loss();
             assertThat(standardized).isNotCloseTo(raw, within(1e-3));
@@ -427,7 +432,7 @@ class TrainerTest {
 
     private static float[] filled(float v) {
         float[] a = new float[FEATURES];
-        java.util.Arrays.fill(a, v);
+        Arrays.fill(a, v);
         return a;
     }
 
@@ -442,8 +447,8 @@ class TrainerTest {
         for (InputNoise noise : new InputNoise[] {new InputNoise(0.5f, 7, false), new InputNoise(0.5f, 7, true), new InputNoise(0f, 7, false)}) {
             try (Dataset train = blobs("train", n, 5); SparseMlp net = SparseMlp.create(c, new RandomStream(2), 9);
                  WorkerPool pool = new WorkerPool(1);
-                 org.dst4j.runtime.dense.DenseMatrix clean = org.dst4j.runtime.dense.DenseMatrix.allocate(FEATURES, n);
-                 org.dst4j.runtime.dense.DenseMatrix noisy = org.dst4j.runtime.dense.DenseMatrix.allocate(FEATURES, n)) {
+                 DenseMatrix clean = DenseMatrix.allocate(FEATURES, n);
+                 DenseMatrix noisy = DenseMatrix.allocate(FEATURES, n)) {
                 ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
                 int[] all = new int[n];
                 for (int i = 0; i < n; i++) all[i] = i;
@@ -451,7 +456,7 @@ class TrainerTest {
                 List<EpochMetrics> metrics = new ArrayList<>();
                 Trainer.State state = new Trainer.State(new RandomStream(3), new RandomStream(4));
                 new Trainer(pk, new Trainer.Settings(2, 16, new LearningRate.Constant(0f), new Sgd(0.9f, 0f),
-                        new org.dst4j.nn.loss.MeanSquaredError(), null, 50, noise))
+                        new MeanSquaredError(), null, 50, noise))
                         .run(net, train, null, null, state, (m, s) -> metrics.add(m));
                 assertThat(metrics).hasSize(2);
                 assertThat(state.step).as("3 batches of 40 samples in each of 2 epochs").isEqualTo(6);
@@ -462,13 +467,13 @@ class TrainerTest {
                         if (noise.factor() > 0) noise.sample(noise.key(epoch), i, z);
                         for (int f = 0; f < FEATURES; f++) noisy.set(f, i, clean.get(f, i) + z[f]);
                     }
-                    expected[epoch] = new org.dst4j.nn.loss.MeanSquaredError().compute(pk, net.predict(pk, noisy), null, 0, clean, null, 1f) / n;
+                    expected[epoch] = new MeanSquaredError().compute(pk, net.predict(pk, noisy), null, 0, clean, null, 1f) / n;
                     assertThat(metrics.get(epoch).trainLoss()).as("%s, epoch %d", noise, epoch + 1).isCloseTo(expected[epoch], within(1e-5));
                     assertThat(metrics.get(epoch).testLoss()).isNaN();
                 }
                 if (noise.freshEachEpoch()) assertThat(expected[1]).as("fresh noise").isNotCloseTo(expected[0], within(1e-4));
                 if (noise.factor() > 0) {
-                    double cleanLoss = new org.dst4j.nn.loss.MeanSquaredError().compute(pk, net.predict(pk, clean), null, 0, clean, null, 1f) / n;
+                    double cleanLoss = new MeanSquaredError().compute(pk, net.predict(pk, clean), null, 0, clean, null, 1f) / n;
                     assertThat(expected[0]).as("the noise matters").isNotCloseTo(cleanLoss, within(1e-3));
                 }
             }
@@ -479,7 +484,7 @@ class TrainerTest {
     void aDenoisingAutoencoderOfOtherOutputsThanInputsIsRefused() {
         try (Dataset train = blobs("train", 30, 5); SparseMlp net = SparseMlp.create(config(), new RandomStream(2), 9); WorkerPool pool = new WorkerPool(1)) {
             Trainer t = new Trainer(new ParallelKernels(KernelProvider.get(), pool), new Trainer.Settings(1, 16, new LearningRate.Constant(0.05f),
-                    new Sgd(0.9f, 0f), new org.dst4j.nn.loss.MeanSquaredError(), null, 50, new InputNoise(0.1f, 1, false)));
+                    new Sgd(0.9f, 0f), new MeanSquaredError(), null, 50, new InputNoise(0.1f, 1, false)));
             assertThatThrownBy(() -> t.run(net, train, null, null, new Trainer.State(new RandomStream(3), new RandomStream(4)), (m, s) -> { }))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessage("a denoising autoencoder needs as many outputs as inputs, got " + FEATURES + " -> " + CLASSES);
