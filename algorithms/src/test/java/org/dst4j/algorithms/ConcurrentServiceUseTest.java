@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -130,7 +131,7 @@ class ConcurrentServiceUseTest {
                         try {
                             while (true) {
                                 if (kind % 2 == 0) {
-                                    if (!java.util.Arrays.equals(model.predictProbabilities(one), expected)) wrong.add("one sample");
+                                    if (!Arrays.equals(model.predictProbabilities(one), expected)) wrong.add("one sample");
                                 } else {
                                     model.predict(d.test());
                                 }

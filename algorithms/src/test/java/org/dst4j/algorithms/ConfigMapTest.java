@@ -3,6 +3,8 @@ package org.dst4j.algorithms;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import org.dst4j.algorithms.freetickets.FreeTicketsConfig;
@@ -55,11 +57,11 @@ class ConfigMapTest {
         // A checkpoint of a run with its own class order resumes with that order, not the classes in order.
         SpaceNetConfig ordered = c.withTaskClasses(new int[][] {{3, 1}, {0}, {2}});
         writtenAsTyped(ordered, ordered.toMap(), m -> SpaceNetConfig.fromMap(m, c.threads()), "\"task_classes\":[[3,1],[0],[2]]");
-        Map<String, Object> m = new java.util.HashMap<>(Json.parseObject(Json.write(ordered.toMap())));
+        Map<String, Object> m = new HashMap<>(Json.parseObject(Json.write(ordered.toMap())));
         m.put("task_classes", 3L);
         assertThatThrownBy(() -> SpaceNetConfig.fromMap(m, 1)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("field 'task_classes': expected an array, got 3");
-        m.put("task_classes", java.util.List.of(java.util.List.of(0L), "x"));
+        m.put("task_classes", List.of(List.of(0L), "x"));
         assertThatThrownBy(() -> SpaceNetConfig.fromMap(m, 1)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("task_classes[1]");
     }
 

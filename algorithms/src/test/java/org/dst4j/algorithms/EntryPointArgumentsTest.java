@@ -3,6 +3,8 @@ package org.dst4j.algorithms;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +20,7 @@ import org.dst4j.algorithms.set.SetConfig;
 import org.dst4j.algorithms.set.SetTraining;
 import org.dst4j.algorithms.spacenet.SpaceNetConfig;
 import org.dst4j.algorithms.spacenet.SpaceNetRun;
+import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.DatasetSplit;
 import org.dst4j.nn.data.SyntheticClassification;
 import org.dst4j.nn.model.EnsembleClassifier;
@@ -102,7 +105,7 @@ class EntryPointArgumentsTest {
     void anEmptyTrainingSetIsRefusedByEveryAlgorithmBeforeAnythingIsWritten(@TempDir Path tmp) {
         // SET refused it; the others trained nothing and returned results (QuickSelection a ranking of zeros).
         Path out = tmp.resolve("out");
-        try (org.dst4j.nn.data.Dataset empty = data.train().subset(new int[0]); org.dst4j.nn.data.Dataset test = data.test().subset(new int[] {0, 1})) {
+        try (Dataset empty = data.train().subset(new int[0]); Dataset test = data.test().subset(new int[] {0, 1})) {
             DatasetSplit d = new DatasetSplit(empty, test);
             String refused = "train: no training samples";
             assertThatThrownBy(() -> SetTraining.train(set(), d, true, out, null)).isInstanceOf(IllegalArgumentException.class).hasMessage(refused);
@@ -137,7 +140,7 @@ class EntryPointArgumentsTest {
     void anUncheckedIOExceptionFromAProgressListenerReachesTheCallerUnchanged(@TempDir Path tmp) {
         // A run's own failed write leaves the training loop unchecked and is thrown as its IOException; a
         // listener's own UncheckedIOException was taken for one and arrived as its cause.
-        java.io.UncheckedIOException mine = new java.io.UncheckedIOException(new java.io.IOException("the listener's own"));
+        UncheckedIOException mine = new UncheckedIOException(new IOException("the listener's own"));
         TrainingProgress p = new TrainingProgress() {
             @Override public void epoch(String phase, EpochMetrics m) { throw mine; }
         };

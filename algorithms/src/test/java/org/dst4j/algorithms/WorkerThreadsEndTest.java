@@ -2,11 +2,13 @@ package org.dst4j.algorithms;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CancellationException;
 import org.dst4j.algorithms.freetickets.FreeTickets;
 import org.dst4j.algorithms.freetickets.FreeTicketsConfig;
 import org.dst4j.algorithms.freetickets.FreeTicketsConfig.Variant;
@@ -97,7 +99,7 @@ class WorkerThreadsEndTest {
             try (DatasetSplit data = data()) {
                 scenario.run(data, out, progress(ending), setProgress(ending), qsProgress(ending));
                 if (ending != Ending.COMPLETES) failure[0] = new AssertionError(what + ": the run ended normally");
-            } catch (java.util.concurrent.CancellationException | java.io.InterruptedIOException e) {
+            } catch (CancellationException | InterruptedIOException e) {
                 if (ending != Ending.INTERRUPTED) failure[0] = e;
             } catch (ListenerFailure e) {
                 if (ending != Ending.LISTENER_THROWS) failure[0] = e;

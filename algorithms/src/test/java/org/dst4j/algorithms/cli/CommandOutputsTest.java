@@ -8,8 +8,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.dst4j.runtime.memory.OffHeap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,7 +59,7 @@ class CommandOutputsTest {
     @Test
     void quickSelectionClustersTheFeaturesAsTheSelectionScaledThem(@TempDir Path dir) throws Exception {
         StringBuilder csv = new StringBuilder("a,b,label\n");
-        java.util.Random r = new java.util.Random(5);
+        Random r = new Random(5);
         for (int i = 0; i < 300; i++) {
             int y = i % 2;
             csv.append(y * 0.02 + r.nextGaussian() * 0.002).append(',').append(r.nextGaussian() * 10).append(',').append(y).append('\n');
@@ -66,7 +71,7 @@ class CommandOutputsTest {
             Path out = dir.resolve(scales[i]);
             assertThat(run("quickselection", out, "--data", data.toString(), "--scale", scales[i], "--k", "2", "--hidden", "4", "--epochs", "1",
                     "--evaluate", "--eval-k", "2", "--trees", "2", "--random-draws", "1")).isZero();
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"kmeans_clustering_accuracy\":([0-9.eE-]+)")
+            Matcher m = Pattern.compile("\"kmeans_clustering_accuracy\":([0-9.eE-]+)")
                     .matcher(Files.readString(out.resolve("summary.json")));
             assertThat(m.find()).isTrue();
             kmeans[i] = Double.parseDouble(m.group(1));
@@ -84,7 +89,7 @@ class CommandOutputsTest {
                 "--hidden", "16", "--valid-split", "0")).isZero();
         List<String> phases = new ArrayList<>();
         for (String line : Files.readAllLines(dir.resolve("edst/metrics.jsonl"))) {
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"phase\":\"([^\"]+)\"").matcher(line);
+            Matcher m = Pattern.compile("\"phase\":\"([^\"]+)\"").matcher(line);
             phases.add(m.find() ? m.group(1) : "none");
         }
         assertThat(phases).containsExactly("exploration", "ticket 1", "ticket 1", "ticket 2", "ticket 2");
@@ -187,7 +192,7 @@ class CommandOutputsTest {
     // byte it took (weights, data, buffers, checkpoints, baselines, ensembles' members, SpaceNet's tasks).
     @Test
     void everyCommandGivesBackTheOffHeapMemoryItTook(@TempDir Path dir) throws Exception {
-        long before = org.dst4j.runtime.memory.OffHeap.bytesInUse();
+        long before = OffHeap.bytesInUse();
         String[][] runs = {
             {"set", "set", "--epochs", "2", "--hidden", "16,16", "--optimizer", "adam"},
             {"freetickets", "ft", "--variant", "dst", "--members", "2", "--epochs", "1", "--hidden", "16"},
@@ -197,15 +202,15 @@ class CommandOutputsTest {
             {"quickselection", "qs", "--k", "10", "--epochs", "1", "--hidden", "16", "--evaluate"},
         };
         for (String[] r : runs) {
-            assertThat(run(r[0], dir.resolve(r[1]), java.util.Arrays.copyOfRange(r, 2, r.length))).as(r[1]).isZero();
-            assertThat(org.dst4j.runtime.memory.OffHeap.bytesInUse()).as("off-heap bytes held after %s", r[1]).isEqualTo(before);
+            assertThat(run(r[0], dir.resolve(r[1]), Arrays.copyOfRange(r, 2, r.length))).as(r[1]).isZero();
+            assertThat(OffHeap.bytesInUse()).as("off-heap bytes held after %s", r[1]).isEqualTo(before);
         }
         for (String model : new String[] {"set/model.dst4j", "ft", "nt/model", "sn/model.dst4j"}) {
             assertThat(HeldOutSplitTest.run("predict", "--model", dir.resolve(model).toString(), "--limit-test", "50", "--threads", "1",
                     "--output", dir.resolve("p.csv").toString()).code()).as(model).isZero();
             assertThat(HeldOutSplitTest.run("export", "--model", dir.resolve(model).toString(), "--output", dir.resolve("e.npz").toString()).code())
                     .as(model).isZero();
-            assertThat(org.dst4j.runtime.memory.OffHeap.bytesInUse()).as("off-heap bytes held after predicting with %s", model).isEqualTo(before);
+            assertThat(OffHeap.bytesInUse()).as("off-heap bytes held after predicting with %s", model).isEqualTo(before);
         }
     }
 
@@ -218,7 +223,7 @@ class CommandOutputsTest {
         // Every score object in one order (they came from Map.of, whose order changes from JVM to JVM: on the old
         // code this check failed only in the JVMs whose Map.of order differed, most but not all of them).
         String nt = Files.readString(dir.resolve("nt/metrics.json"));
-        java.util.regex.Matcher scores = java.util.regex.Pattern.compile("\\{\"accuracy\":[^,]+,\"(\\w+)\":[^,]+,\"(\\w+)\"").matcher(nt);
+        Matcher scores = Pattern.compile("\\{\"accuracy\":[^,]+,\"(\\w+)\":[^,]+,\"(\\w+)\"").matcher(nt);
         int found = 0;
         while (scores.find()) {
             assertThat(scores.group(1) + "," + scores.group(2)).isEqualTo("nll,ece");

@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.dst4j.nn.init.Density;
+import org.dst4j.runtime.memory.OffHeap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,7 +39,7 @@ class CommandValidationTest {
     // A tiny run of a command on tinyCsv(), plus the arguments under test.
     Outcome tiny(String command, String... args) throws Exception {
         String[] common = {command, "--data", tinyCsv(), "--threads", "1", "--epochs", "1", "--out", dir.resolve("run").toString()};
-        String[] all = java.util.Arrays.copyOf(common, common.length + args.length);
+        String[] all = Arrays.copyOf(common, common.length + args.length);
         System.arraycopy(args, 0, all, common.length, args.length);
         return run(all);
     }
@@ -90,8 +93,8 @@ class CommandValidationTest {
         Path idx = Files.createDirectories(dir.resolve("idx"));
         for (String[] f : new String[][] {{"train", "40"}, {"t10k", "10"}}) {
             int n = Integer.parseInt(f[1]);
-            java.io.ByteArrayOutputStream images = new java.io.ByteArrayOutputStream(), labels = new java.io.ByteArrayOutputStream();
-            java.io.DataOutputStream i = new java.io.DataOutputStream(images), l = new java.io.DataOutputStream(labels);
+            ByteArrayOutputStream images = new ByteArrayOutputStream(), labels = new ByteArrayOutputStream();
+            DataOutputStream i = new DataOutputStream(images), l = new DataOutputStream(labels);
             i.writeInt(0x803);
             i.writeInt(n);
             i.writeInt(2);
@@ -132,7 +135,7 @@ class CommandValidationTest {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < 60; i++) sb.append(i % 7).append(',').append(i % 5).append(",0\n");
         String one = Files.writeString(dir.resolve("one.csv"), sb.toString()).toString();
-        long offHeap = org.dst4j.runtime.memory.OffHeap.bytesInUse();
+        long offHeap = OffHeap.bytesInUse();
         String expected = ": --data " + one + ": every training label is 0, one class, which a classifier learns nothing from;"
                 + " expected at least 2 classes (is the label column, --label-column, or the --labels file the right one?)";
         for (String[] c : new String[][] {{"set", "--hidden", "8"}, {"freetickets", "--variant", "dst", "--hidden", "8", "--density", "1", "--epochs", "1"},
@@ -142,7 +145,7 @@ class CommandValidationTest {
             assertThat(o.code()).as(o.err()).isEqualTo(1);
             assertThat(o.err()).isEqualTo("dst4j " + c[0] + expected);
             assertThat(dir.resolve("run-" + c[0])).doesNotExist();
-            assertThat(org.dst4j.runtime.memory.OffHeap.bytesInUse()).as("the refused data's memory given back").isEqualTo(offHeap);
+            assertThat(OffHeap.bytesInUse()).as("the refused data's memory given back").isEqualTo(offHeap);
         }
         // QuickSelection reads no labels: a constant label column is a features-only file's.
         assertThat(run("quickselection", "--data", one, "--k", "1", "--hidden", "4", "--epochs", "1", "--threads", "1", "--out",
@@ -401,7 +404,7 @@ class CommandValidationTest {
     }
 
     static String[] concat(String[] a, String... b) {
-        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        String[] all = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, all, a.length, b.length);
         return all;
     }

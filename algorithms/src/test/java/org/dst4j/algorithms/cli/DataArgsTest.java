@@ -7,6 +7,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,7 +38,7 @@ class DataArgsTest {
 
     private String[] set(String... data) {
         String[] head = {"set", "--threads", "1", "--epochs", "1", "--hidden", "5", "--out", dir.resolve("run").toString()};
-        String[] all = java.util.Arrays.copyOf(head, head.length + data.length);
+        String[] all = Arrays.copyOf(head, head.length + data.length);
         System.arraycopy(data, 0, all, head.length, data.length);
         return all;
     }

@@ -3,6 +3,11 @@ package org.dst4j.algorithms.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Path;
+import java.util.concurrent.CancellationException;
 import org.dst4j.algorithms.Printed;
 import org.junit.jupiter.api.Test;
 
@@ -46,16 +51,16 @@ class ExitCodesTest {
         assertThat(run(failing(new UserException("data.csv: no such file")))).isEqualTo(new Result(1, "dst4j x: data.csv: no such file\n"));
         assertThat(run(failing(new IOException("disk full")))).isEqualTo(new Result(1, "dst4j x: disk full\n"));
         // A file system error without a reason was printed as its bare path.
-        assertThat(run(failing(new java.nio.file.AccessDeniedException("/r/model.dst4j"))))
+        assertThat(run(failing(new AccessDeniedException("/r/model.dst4j"))))
                 .isEqualTo(new Result(1, "dst4j x: /r/model.dst4j: permission denied\n"));
-        assertThat(run(failing(new java.nio.file.FileSystemException("/r/a", "/r/b", "cross-device link"))))
+        assertThat(run(failing(new FileSystemException("/r/a", "/r/b", "cross-device link"))))
                 .isEqualTo(new Result(1, "dst4j x: /r/a -> /r/b: cross-device link\n"));
         // 'predict --output - | head -1': the reader left; quiet, with the status of a program killed by SIGPIPE.
         assertThat(run(failing(new IOException("writing /dev/stdout", new IOException("Broken pipe"))))).isEqualTo(new Result(141, ""));
         // Ctrl-C: a file channel closed by the interrupt, or the training cancelled.
-        assertThat(run(failing(new IOException("read failed", new java.nio.channels.ClosedByInterruptException()))))
+        assertThat(run(failing(new IOException("read failed", new ClosedByInterruptException()))))
                 .isEqualTo(new Result(130, "dst4j x: interrupted: while reading a file\n"));
-        assertThat(run(failing(new java.util.concurrent.CancellationException("during epoch 2"))))
+        assertThat(run(failing(new CancellationException("during epoch 2"))))
                 .isEqualTo(new Result(130, "dst4j x: interrupted: during epoch 2\n"));
     }
 
@@ -85,7 +90,7 @@ class ExitCodesTest {
         r = run(throwing(new DataArgs.DataTooLarge(new OutOfMemoryError("Cannot reserve 4096 bytes"))));
         assertThat(r).isEqualTo(new Result(1, "dst4j x: out of memory reading the data (Cannot reserve 4096 bytes): free some RAM (the samples live outside"
                 + " the Java heap), or give a smaller data file (--limit-train and --limit-test take their samples once the whole file is read)\n"));
-        r = run(throwing(new Main.ModelTooLarge(java.nio.file.Path.of("m.dst4j"), 3 << 20, new OutOfMemoryError("Cannot reserve 4096 bytes"))));
+        r = run(throwing(new Main.ModelTooLarge(Path.of("m.dst4j"), 3 << 20, new OutOfMemoryError("Cannot reserve 4096 bytes"))));
         assertThat(r).isEqualTo(new Result(1, "dst4j x: out of memory loading the model m.dst4j (Cannot reserve 4096 bytes): the model does not fit in this"
                 + " machine's memory; free some RAM (its weights live outside the Java heap); its files take 3.0 MB, and loaded it needs about as much\n"));
         r = run(throwing(new OutOfMemoryError("unable to create native thread: possibly out of memory or process/resource limits reached")));

@@ -9,6 +9,9 @@ import java.nio.file.Path;
 import java.util.Collections;
 import java.util.List;
 import java.util.zip.ZipFile;
+import org.dst4j.nn.model.EnsembleClassifier;
+import org.dst4j.nn.model.MultiHeadClassifier;
+import org.dst4j.nn.model.SparseClassifier;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -125,9 +128,9 @@ class ExportCommandTest {
         Path s = Path.of(ExportCommandTest.class.getResource("/org/dst4j/algorithms/formats/v1").toURI());
         record Case(String model, String what) {}
         List<Case> cases;
-        try (org.dst4j.nn.model.SparseClassifier set = org.dst4j.nn.model.SparseClassifier.load(s.resolve("set/model.dst4j"), 1);
-             org.dst4j.nn.model.EnsembleClassifier ft = org.dst4j.nn.model.EnsembleClassifier.load(s.resolve("ft-dst"), 1);
-             org.dst4j.nn.model.MultiHeadClassifier nt = org.dst4j.nn.model.MultiHeadClassifier.load(s.resolve("nt/model"), 1)) {
+        try (SparseClassifier set = SparseClassifier.load(s.resolve("set/model.dst4j"), 1);
+             EnsembleClassifier ft = EnsembleClassifier.load(s.resolve("ft-dst"), 1);
+             MultiHeadClassifier nt = MultiHeadClassifier.load(s.resolve("nt/model"), 1)) {
             long members = ft.members().stream().mapToLong(m -> m.network().connections()).sum();
             assertThat(members).isGreaterThan(ft.members().getFirst().network().connections());
             cases = List.of(new Case("set/model.dst4j", set.network().layers().size() + " layers, " + set.network().connections() + " connections"),

@@ -7,9 +7,15 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.dst4j.nn.model.ModelFile;
+import org.dst4j.nn.model.SparseClassifier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,10 +47,10 @@ class HeldOutSplitTest {
     // 400 samples of 6 features and 4 classes that a small network learns part of, so train and test scores differ.
     Path csv() throws Exception {
         StringBuilder sb = new StringBuilder();
-        java.util.Random r = new java.util.Random(5);
+        Random r = new Random(5);
         for (int i = 0; i < 400; i++) {
             int c = r.nextInt(4);
-            for (int f = 0; f < 6; f++) sb.append(String.format(java.util.Locale.ROOT, "%.3f,", (f == c ? 1.0 : 0.0) + 0.9 * r.nextGaussian()));
+            for (int f = 0; f < 6; f++) sb.append(String.format(Locale.ROOT, "%.3f,", (f == c ? 1.0 : 0.0) + 0.9 * r.nextGaussian()));
             sb.append(c).append('\n');
         }
         return Files.writeString(dir.resolve("data.csv"), sb.toString());
@@ -123,7 +129,7 @@ class HeldOutSplitTest {
 
         // Members of one run agree, as before: scored on the split they were all trained beside.
         Files.delete(ensemble.resolve("seed8.dst4j"));
-        Files.copy(dir.resolve("run7").resolve("model.dst4j"), ensemble.resolve("seed8.dst4j"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(dir.resolve("run7").resolve("model.dst4j"), ensemble.resolve("seed8.dst4j"), StandardCopyOption.REPLACE_EXISTING);
         Outcome same = run("predict", "--model", ensemble.toString(), "--data", data, "--threads", "1", "--output", out);
         assertThat(same.code()).as(same.err()).isZero();
         assertThat(same.out()).contains("on 80 samples");
@@ -137,8 +143,8 @@ class HeldOutSplitTest {
                 "--threads", "1", "--out", run.toString());
         assertThat(train.code()).as(train.err()).isZero();
         Path bare = dir.resolve("bare.dst4j");
-        try (org.dst4j.nn.model.SparseClassifier c = org.dst4j.nn.model.SparseClassifier.load(run.resolve("model.dst4j"), 1)) {
-            org.dst4j.nn.model.ModelFile.save(bare, c.network(), null, c.standardizer(), java.util.Map.of());
+        try (SparseClassifier c = SparseClassifier.load(run.resolve("model.dst4j"), 1)) {
+            ModelFile.save(bare, c.network(), null, c.standardizer(), Map.of());
         }
         Outcome p = run("predict", "--model", bare.toString(), "--data", data, "--threads", "1", "--output", dir.resolve("p.csv").toString());
         assertThat(p.code()).as(p.err()).isZero();
@@ -152,16 +158,16 @@ class HeldOutSplitTest {
     @Test
     void theRunsSeedIsTheConfigsNotADstMembersOwn() {
         // A DST member's provenance holds its own seed (run seed + member - 1); the split was drawn with the run's.
-        var member = java.util.Map.<String, Object>of("training", java.util.Map.of("config", java.util.Map.of("seed", 42L)),
-                "provenance", java.util.Map.of("algorithm", "freetickets-dst", "seed", 44L, "data_checksum", 123L, "training_set_checksum", 123L));
+        var member = Map.<String, Object>of("training", Map.of("config", Map.of("seed", 42L)),
+                "provenance", Map.of("algorithm", "freetickets-dst", "seed", 44L, "data_checksum", 123L, "training_set_checksum", 123L));
         assertThat(TrainedOn.of(member)).isEqualTo(new TrainedOn(42L, 123L));
         // An older member's data_checksum is of its share after the validation hold-out: not the training set's.
-        var older = java.util.Map.<String, Object>of("training", java.util.Map.of("config", java.util.Map.of("seed", 42L)),
-                "provenance", java.util.Map.of("algorithm", "freetickets-dst", "seed", 44L, "data_checksum", 77L));
+        var older = Map.<String, Object>of("training", Map.of("config", Map.of("seed", 42L)),
+                "provenance", Map.of("algorithm", "freetickets-dst", "seed", 44L, "data_checksum", 77L));
         assertThat(TrainedOn.of(older)).isEqualTo(new TrainedOn(42L, null));
-        assertThat(TrainedOn.of(java.util.Map.of("provenance", java.util.Map.of("algorithm", "set", "seed", 7L, "data_checksum", 5L))))
+        assertThat(TrainedOn.of(Map.of("provenance", Map.of("algorithm", "set", "seed", 7L, "data_checksum", 5L))))
                 .isEqualTo(new TrainedOn(7L, 5L));
-        assertThat(TrainedOn.of(java.util.Map.of("provenance", java.util.Map.of("seed", 9L)))).isEqualTo(new TrainedOn(9L, null));
-        assertThat(TrainedOn.of(java.util.Map.of())).isEqualTo(new TrainedOn(null, null));
+        assertThat(TrainedOn.of(Map.of("provenance", Map.of("seed", 9L)))).isEqualTo(new TrainedOn(9L, null));
+        assertThat(TrainedOn.of(Map.of())).isEqualTo(new TrainedOn(null, null));
     }
 }

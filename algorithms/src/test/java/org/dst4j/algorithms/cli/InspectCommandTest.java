@@ -2,11 +2,16 @@ package org.dst4j.algorithms.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.lang.foreign.Arena;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
+import org.dst4j.algorithms.freetickets.FreeTicketsConfig;
+import org.dst4j.algorithms.spacenet.SpaceNet;
 import org.dst4j.nn.init.Density;
 import org.dst4j.nn.init.WeightInit;
 import org.dst4j.nn.io.Json;
@@ -64,7 +69,7 @@ class InspectCommandTest {
                 .containsEntry("density", 0.5).containsEntry("outputs_without_inputs", 0L).containsEntry("inputs_unused", 1L);
 
         // The off-heap memory the model took, not what else the process holds (here a megabyte held throughout).
-        try (java.lang.foreign.Arena held = OffHeap.newConfined()) {
+        try (Arena held = OffHeap.newConfined()) {
             held.allocate(1 << 20);
             long loaded = (Long) Json.parseObject(HeldOutSplitTest.run("inspect", "--model", file.toString(), "--json").out()).get("loaded_off_heap_bytes");
             assertThat(loaded).isPositive().isLessThan(1 << 20);
@@ -182,20 +187,20 @@ class InspectCommandTest {
     // or baseline a SpaceNet run was in. (Hand-made headers, as the runs write them.)
     @Test
     void aCheckpointSaysHowFarItsRunGot(@TempDir Path dir) throws Exception {
-        var dst = org.dst4j.algorithms.freetickets.FreeTicketsConfig.defaults(org.dst4j.algorithms.freetickets.FreeTicketsConfig.Variant.DST);
+        var dst = FreeTicketsConfig.defaults(FreeTicketsConfig.Variant.DST);
         Map<String, Object> ft = Map.of("records", 5L, "member", 1L, "epochs_done", 2L, "config", dst.toMap());
         assertThat(inspected(handMade(dir, "ft.dst4j", Map.of("training", ft)))).contains("\nepochs done: 5 of " + dst.totalEpochs() + " (member 2 of "
                 + dst.members() + ": 2 of its " + dst.epochs() + ")\ntraining settings: {");
-        var edst = org.dst4j.algorithms.freetickets.FreeTicketsConfig.defaults(org.dst4j.algorithms.freetickets.FreeTicketsConfig.Variant.EDST);
+        var edst = FreeTicketsConfig.defaults(FreeTicketsConfig.Variant.EDST);
         assertThat(inspected(handMade(dir, "edst.dst4j", Map.of("training", Map.of("records", 5L, "config", edst.toMap())))))
                 .contains("\nepochs done: 5 of " + edst.totalEpochs() + "\ntraining settings: {");
-        Map<String, Object> broken = new java.util.HashMap<>(dst.toMap());
+        Map<String, Object> broken = new HashMap<>(dst.toMap());
         broken.put("members", 0L);
         assertThat(inspected(handMade(dir, "broken.dst4j", Map.of("training", Map.of("records", 5L, "config", broken)))))
                 .contains("\nepochs done: unreadable (");
 
         Map<String, Object> cfg = Map.of("epochs_per_task", 2L, "tasks", 3L);
-        java.util.function.Function<Map<String, Object>, String> spaceNet = t -> {
+        Function<Map<String, Object>, String> spaceNet = t -> {
             try {
                 String out = inspected(handMade(dir, "sn.dst4j", Map.of("training", t)));
                 return out.lines().filter(l -> l.startsWith("epochs done: ")).findFirst().orElseThrow();
@@ -215,11 +220,11 @@ class InspectCommandTest {
 
         // A learner SpaceNet.save wrote between tasks.
         Map<String, Object> learner = Map.of("tasks", List.of(Map.of(), Map.of()), "config", Map.of("tasks", 3L, "lr", 0.009999999776482582));
-        assertThat(inspected(handMade(dir, "learner.dst4j", Map.of(org.dst4j.algorithms.spacenet.SpaceNet.HEADER, learner))))
+        assertThat(inspected(handMade(dir, "learner.dst4j", Map.of(SpaceNet.HEADER, learner))))
                 .contains("\na SpaceNet learner: 2 of 3 tasks learned (SpaceNet.load continues it with task 3)\nsettings: {")
                 .contains("\"lr\":0.01");
         Map<String, Object> done = Map.of("tasks", List.of(Map.of(), Map.of(), Map.of()), "config", Map.of("tasks", 3L));
-        assertThat(inspected(handMade(dir, "done.dst4j", Map.of(org.dst4j.algorithms.spacenet.SpaceNet.HEADER, done))))
+        assertThat(inspected(handMade(dir, "done.dst4j", Map.of(SpaceNet.HEADER, done))))
                 .contains("\na SpaceNet learner: 3 of 3 tasks learned\n");
     }
 }

@@ -4,9 +4,30 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.dst4j.algorithms.cli.CommandValidationTest.assertUsageError;
 import static org.dst4j.algorithms.cli.CommandValidationTest.run;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.dst4j.algorithms.Printed;
+import org.dst4j.nn.init.Density;
+import org.dst4j.nn.init.WeightInit;
+import org.dst4j.nn.io.Json;
+import org.dst4j.nn.layer.Activation;
+import org.dst4j.nn.model.SparseClassifier;
+import org.dst4j.nn.network.MlpConfig;
+import org.dst4j.nn.network.SparseMlp;
+import org.dst4j.runtime.kernel.KernelProvider;
+import org.dst4j.runtime.kernel.Kernels;
+import org.dst4j.runtime.memory.OffHeap;
+import org.dst4j.runtime.random.RandomStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,12 +53,12 @@ class MoreCommandChecksTest {
     @Test
     void benchKernelsPrintsEveryFigureAndWritesItsJson() throws Exception {
         Path json = dir.resolve("k.json");
-        String out = org.dst4j.algorithms.Printed.stdout(() -> assertThat(run("bench", "kernels", "--size", "64", "--density", "0.1", "--batch", "16",
+        String out = Printed.stdout(() -> assertThat(run("bench", "kernels", "--size", "64", "--density", "0.1", "--batch", "16",
                 "--threads", "1,2", "--rounds", "2", "--warmup", "0", "--round-ms", "1", "--scalar", "--json", json.toString()).code()).isZero());
         assertThat(out).contains("of peak FMA", "of reads", "vs 1 thread", "vs scalar", "sddmm+sgd", "reads: forward order", "reads: transposed order",
                 "forward (scalar)", "wrote " + json);
         assertThat(out.lines().filter(l -> l.matches("forward +\\d.*")).count()).as("the SIMD forward product on 1 and 2 threads").isEqualTo(2);
-        var m = org.dst4j.nn.io.Json.parseObject(org.dst4j.nn.io.Json.readFile(json));
+        var m = Json.parseObject(Json.readFile(json));
         assertThat(m).containsEntry("batch", 16L).containsKey("figures");
         assertUsageError(run("bench", "kernels", "--density", "0"), "dst4j bench: --density: expected a number in [1.0E-9, 1.0], got 0");
         assertUsageError(run("bench", "kernels", "--threads", "0"), "dst4j bench: --threads: each value must be in [1, 4096], got 0");
@@ -46,7 +67,7 @@ class MoreCommandChecksTest {
     @Test
     void benchKernelsRefusesAJsonPathItCannotWriteBeforeTimingAnything() throws Exception {
         // Checked only after every round had run (minutes with the defaults): the figures were printed, then exit code 1.
-        String out = org.dst4j.algorithms.Printed.stdout(() -> assertUsageError(run("bench", "kernels", "--size", "64", "--density", "0.1", "--batch", "16",
+        String out = Printed.stdout(() -> assertUsageError(run("bench", "kernels", "--size", "64", "--density", "0.1", "--batch", "16",
                 "--threads", "1", "--rounds", "1", "--warmup", "0", "--round-ms", "1", "--json", dir.toString()),
                 "dst4j bench: --json " + dir + " is a directory; expected the path of the JSON file"));
         assertThat(out).as("nothing timed").doesNotContain("peak fma");
@@ -58,7 +79,7 @@ class MoreCommandChecksTest {
     @Test
     void benchKernelsRefusesAMatrixWithNoStoredWeights() throws Exception {
         // A 3 x 3 matrix at density 0.01 stores nothing: every product was timed at 0.0 GFLOP/s and its ratios printed as NaN.
-        String out = org.dst4j.algorithms.Printed.stdout(() -> assertUsageError(run("bench", "kernels", "--size", "3", "--density", "0.01",
+        String out = Printed.stdout(() -> assertUsageError(run("bench", "kernels", "--size", "3", "--density", "0.01",
                 "--threads", "1", "--rounds", "1", "--warmup", "0", "--round-ms", "1"),
                 "dst4j bench: --size 3 --density 0.01 stores no weights (the 3 x 3 matrix drawn with --seed 42); raise --size or --density"));
         assertThat(out).doesNotContain("NaN");
@@ -68,7 +89,7 @@ class MoreCommandChecksTest {
     void benchScaleOfOneSizeSaysWhatItWrote() throws Exception {
         // One size wrote scale.json but printed no "wrote" line (only two sizes or more made the chart and named the files).
         Path out = dir.resolve("one");
-        String printed = org.dst4j.algorithms.Printed.stdout(() -> assertThat(run("bench", "scale", "--sizes", "20@2", "--features", "16", "--informative", "4",
+        String printed = Printed.stdout(() -> assertThat(run("bench", "scale", "--sizes", "20@2", "--features", "16", "--informative", "4",
                 "--train", "40", "--test", "10", "--threads", "1", "--out", out.toString()).code()).isZero());
         assertThat(out.resolve("scale.json")).exists();
         assertThat(out.resolve("scale.png")).doesNotExist();
@@ -80,18 +101,18 @@ class MoreCommandChecksTest {
         // Written from Map.ofEntries, whose order each JVM draws anew: three runs of the same command wrote two orders.
         Path out = dir.resolve("order");
         // --informative as large as --features: every feature carries the class, accepted
-        org.dst4j.algorithms.Printed.stdout(() -> assertThat(run("bench", "scale", "--sizes", "20@2", "--features", "16", "--informative", "16",
+        Printed.stdout(() -> assertThat(run("bench", "scale", "--sizes", "20@2", "--features", "16", "--informative", "16",
                 "--train", "40", "--test", "10", "--threads", "1", "--out", out.toString()).code()).isZero());
-        var m = org.dst4j.nn.io.Json.parseObject(org.dst4j.nn.io.Json.readFile(out.resolve("scale.json")));
-        assertThat(((java.util.Map<?, ?>) m.get("settings")).keySet().stream().map(String::valueOf).toList()).containsExactly("features", "informative", "classes", "separation", "train", "test",
+        var m = Json.parseObject(Json.readFile(out.resolve("scale.json")));
+        assertThat(((Map<?, ?>) m.get("settings")).keySet().stream().map(String::valueOf).toList()).containsExactly("features", "informative", "classes", "separation", "train", "test",
                 "batch", "lr", "momentum", "weight_decay", "zeta", "output", "seed", "threads");
-        assertThat(((java.util.Map<?, ?>) m.get("settings")).get("informative")).isEqualTo(16L);
+        assertThat(((Map<?, ?>) m.get("settings")).get("informative")).isEqualTo(16L);
     }
 
     @Test
     void benchKernelsRefusesPlainWhereItCannotTimeThePlainLoop() throws Exception {
         // With a batch narrower than a vector the plain loop was left out silently: --plain gave no row and an empty column.
-        var k = org.dst4j.runtime.kernel.KernelProvider.get();
+        var k = KernelProvider.get();
         var o = run("bench", "kernels", "--size", "64", "--density", "0.1", "--batch", "1", "--threads", "1", "--rounds", "1", "--warmup", "0",
                 "--round-ms", "1", "--plain");
         assertThat(o.code()).as(o.err()).isEqualTo(2);
@@ -115,16 +136,16 @@ class MoreCommandChecksTest {
             }
         };
         for (String command : new String[] {"set", "predict", "spacenet"}) {
-            java.io.PrintStream err = System.err;
-            java.io.ByteArrayOutputStream e = new java.io.ByteArrayOutputStream();
-            System.setErr(new java.io.PrintStream(e, true, java.nio.charset.StandardCharsets.UTF_8));
+            PrintStream err = System.err;
+            ByteArrayOutputStream e = new ByteArrayOutputStream();
+            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
             int code;
             try {
                 code = Main.runCommand(refused, command, new String[0]);
             } finally {
                 System.setErr(err);
             }
-            String printed = e.toString(java.nio.charset.StandardCharsets.UTF_8).strip();
+            String printed = e.toString(StandardCharsets.UTF_8).strip();
             assertThat(code).isEqualTo(1);
             assertThat(printed).as(command).isEqualTo("dst4j " + command + ": cannot start another thread (unable to create native thread: possibly out of"
                     + " memory or process/resource limits reached): give fewer threads (--threads; this JVM has "
@@ -157,8 +178,8 @@ class MoreCommandChecksTest {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < 40; i++) sb.append(i % 5).append(',').append(i % 3).append(',').append(i % 2).append('\n');
         String csv = Files.writeString(dir.resolve("small.csv"), sb.toString()).toString();
-        long before = org.dst4j.runtime.memory.OffHeap.limit();
-        org.dst4j.runtime.memory.OffHeap.setLimit(1 << 20);
+        long before = OffHeap.limit();
+        OffHeap.setLimit(1 << 20);
         try {
             var o = run("set", "--data", csv, "--hidden", "4000,4000", "--epsilon", "100", "--epochs", "1", "--threads", "1",
                     "--out", dir.resolve("big").toString());
@@ -177,10 +198,10 @@ class MoreCommandChecksTest {
                     .endsWith("or try fewer neurons or connections (--hidden, --connections) or less data (--limit-train)");
             // predict cannot train a smaller network: its advice is the data it scores.
             Path model = dir.resolve("small-model");
-            org.dst4j.runtime.memory.OffHeap.setLimit(Long.MAX_VALUE);
+            OffHeap.setLimit(Long.MAX_VALUE);
             assertThat(run("set", "--data", csv, "--hidden", "200", "--epochs", "1", "--threads", "1", "--out", model.toString()).code()).isZero();
             // The model itself beyond the limit: less data cannot help (predict advised --limit-test), nor can fewer neurons.
-            org.dst4j.runtime.memory.OffHeap.setLimit(org.dst4j.runtime.memory.OffHeap.bytesInUse() + 1000);
+            OffHeap.setLimit(OffHeap.bytesInUse() + 1000);
             String m = model.resolve("model.dst4j").toString();
             for (String[] c : new String[][] {{"predict", "--model", m, "--data", csv, "--output", dir.resolve("p.csv").toString()},
                     {"export", "--model", m, "--output", dir.resolve("e.npz").toString()}, {"inspect", "--model", m}}) {
@@ -188,7 +209,7 @@ class MoreCommandChecksTest {
                 assertThat(p.code()).as(p.err()).isEqualTo(1);
                 assertThat(p.err().lines().reduce((a, b) -> b).orElseThrow()).as(c[0])
                         .startsWith("dst4j " + c[0] + ": out of memory loading the model " + m + " (dst4j's off-heap limit")
-                        .contains("): raise the limit (java -Ddst4j.maxOffHeap=2g -jar dst4j.jar ...); its files take " + org.dst4j.runtime.memory.OffHeap.size(Files.size(Path.of(m))) + ", and loaded it needs about as much")
+                        .contains("): raise the limit (java -Ddst4j.maxOffHeap=2g -jar dst4j.jar ...); its files take " + OffHeap.size(Files.size(Path.of(m))) + ", and loaded it needs about as much")
                         .doesNotContain("--limit-test");
             }
             // The model within it, the data beyond: a smaller file is the advice (--limit-test was: it takes its samples once
@@ -196,7 +217,7 @@ class MoreCommandChecksTest {
             StringBuilder many = new StringBuilder();
             for (int i = 0; i < 30_000; i++) many.append(i % 5).append(',').append(i % 3).append(',').append(i % 2).append('\n');
             String big = Files.writeString(dir.resolve("big.csv"), many.toString()).toString();
-            org.dst4j.runtime.memory.OffHeap.setLimit(org.dst4j.runtime.memory.OffHeap.bytesInUse() + (64 << 10));
+            OffHeap.setLimit(OffHeap.bytesInUse() + (64 << 10));
             var p = run("predict", "--model", m, "--data", big, "--output", dir.resolve("p.csv").toString());
             assertThat(p.code()).as(p.err()).isEqualTo(1);
             assertThat(p.err().lines().reduce((a, b) -> b).orElseThrow()).startsWith("dst4j predict: out of memory reading the data (dst4j's off-heap limit")
@@ -206,12 +227,12 @@ class MoreCommandChecksTest {
             assertThat(s.code()).as(s.err()).isEqualTo(1);
             assertThat(s.err().lines().reduce((a, b) -> b).orElseThrow()).startsWith("dst4j set: out of memory reading the data (")
                     .endsWith("or give a smaller data file (--limit-train and --limit-test take their samples once the whole file is read)");
-            org.dst4j.runtime.memory.OffHeap.setLimit(1 << 20);
+            OffHeap.setLimit(1 << 20);
             assertThat(HeldOutSplitTest.run("info").out()).contains("off-heap:    limited to 1.0 MB (-Ddst4j.maxOffHeap)");
-            org.dst4j.runtime.memory.OffHeap.setLimit(Long.MAX_VALUE);
+            OffHeap.setLimit(Long.MAX_VALUE);
             assertThat(HeldOutSplitTest.run("info").out()).contains("off-heap:    no limit (-Ddst4j.maxOffHeap=SIZE sets one)");
         } finally {
-            org.dst4j.runtime.memory.OffHeap.setLimit(before);
+            OffHeap.setLimit(before);
         }
     }
 
@@ -219,16 +240,16 @@ class MoreCommandChecksTest {
     // header, at -Xmx12m) keeps the general advice, a larger heap, which the model-size message had replaced.
     @Test
     void theJavaHeapRunningOutWhileAModelLoadsKeepsTheHeapAdvice() throws Exception {
-        org.dst4j.nn.network.MlpConfig cfg = new org.dst4j.nn.network.MlpConfig(new int[] {3, 8, 2}, "relu", 0.6f,
-                org.dst4j.nn.layer.Activation.linear(), 0f, new org.dst4j.nn.init.Density.Uniform(0.5), new org.dst4j.nn.init.WeightInit.HeUniform());
+        MlpConfig cfg = new MlpConfig(new int[] {3, 8, 2}, "relu", 0.6f,
+                Activation.linear(), 0f, new Density.Uniform(0.5), new WeightInit.HeUniform());
         Path model = dir.resolve("big-header.dst4j");
-        try (org.dst4j.nn.model.SparseClassifier c = new org.dst4j.nn.model.SparseClassifier(
-                org.dst4j.nn.network.SparseMlp.create(cfg, new org.dst4j.runtime.random.RandomStream(1), 2), null,
-                java.util.Map.of("notes", "n".repeat(6_000_000)), 1)) {
+        try (SparseClassifier c = new SparseClassifier(
+                SparseMlp.create(cfg, new RandomStream(1), 2), null,
+                Map.of("notes", "n".repeat(6_000_000)), 1)) {
             c.save(model);
         }
         Path input = Files.writeString(dir.resolve("in.csv"), "1,2,3\n4,5,6\n");
-        java.util.List<String> cmd = java.util.List.of(ProcessHandle.current().info().command().orElseThrow(), "-Xmx12m", "--add-modules",
+        List<String> cmd = List.of(ProcessHandle.current().info().command().orElseThrow(), "-Xmx12m", "--add-modules",
                 "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "predict", "--model", model.toString(),
                 "--input", input.toString(), "--output", dir.resolve("p.csv").toString());
         Path err = dir.resolve("child.err");
@@ -236,7 +257,7 @@ class MoreCommandChecksTest {
         for (String v : new String[] {"JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS"}) pb.environment().remove(v);
         Process child = pb.start();
         try {
-            assertThat(child.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(child.waitFor(120, TimeUnit.SECONDS)).isTrue();
             String out = Files.readString(err);
             assertThat(child.exitValue()).as(out).isEqualTo(1);
             assertThat(out).contains("dst4j predict: out of memory (Java heap space, at most ", "a larger Java heap")
@@ -252,10 +273,10 @@ class MoreCommandChecksTest {
     @Test
     void anAgentInJavaToolOptionsIsNotStartedAgainInTheRelaunchedJvm() throws Exception {
         int port;
-        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+        try (ServerSocket free = new ServerSocket(0)) {
             port = free.getLocalPort();
         }
-        java.util.List<String> cmd = java.util.List.of(ProcessHandle.current().info().command().orElseThrow(), "-cp",
+        List<String> cmd = List.of(ProcessHandle.current().info().command().orElseThrow(), "-cp",
                 System.getProperty("java.class.path"), Main.class.getName(), "info");
         Path out = dir.resolve("child.out");
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
@@ -263,7 +284,7 @@ class MoreCommandChecksTest {
         pb.environment().put("JAVA_TOOL_OPTIONS", "-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=127.0.0.1:" + port);
         Process child = pb.start();
         try {
-            assertThat(child.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(child.waitFor(120, TimeUnit.SECONDS)).isTrue();
             String printed = Files.readString(out);
             assertThat(child.exitValue()).as(printed).isZero();
             assertThat(printed).contains("vector api:  jdk.incubator.vector present").doesNotContain("bind failed");
@@ -308,12 +329,12 @@ class MoreCommandChecksTest {
     // JAVA_TOOL_OPTIONS=-Xmx64m, set for Maven in many CI images, ran a small network out of heap with advice to shrink it.
     @Test
     void aHeapLimitFromTheEnvironmentIsNamedWhenTheHeapRunsOut() {
-        assertThat(Main.heapLimitedBy(java.util.Map.of("JAVA_TOOL_OPTIONS", "-Xmx64m -Dfile.encoding=UTF-8 ")))
+        assertThat(Main.heapLimitedBy(Map.of("JAVA_TOOL_OPTIONS", "-Xmx64m -Dfile.encoding=UTF-8 ")))
                 .startsWith("the Java heap is limited by JAVA_TOOL_OPTIONS='-Xmx64m -Dfile.encoding=UTF-8'; raise its limit, or override it (")
                 .contains("-Xmx2g");
-        assertThat(Main.heapLimitedBy(java.util.Map.of("_JAVA_OPTIONS", "-XX:MaxRAM=1g"))).contains("_JAVA_OPTIONS='-XX:MaxRAM=1g'")
+        assertThat(Main.heapLimitedBy(Map.of("_JAVA_OPTIONS", "-XX:MaxRAM=1g"))).contains("_JAVA_OPTIONS='-XX:MaxRAM=1g'")
                 .contains("overrides the command line").contains("env -u _JAVA_OPTIONS");
-        assertThat(Main.heapLimitedBy(java.util.Map.of("JAVA_TOOL_OPTIONS", "-Dfoo=1", "PATH", "/bin"))).isNull();
+        assertThat(Main.heapLimitedBy(Map.of("JAVA_TOOL_OPTIONS", "-Dfoo=1", "PATH", "/bin"))).isNull();
     }
 
     // What a bug report is asked to include: each line as it says, in this order (the off-heap line is checked above).
@@ -321,7 +342,7 @@ class MoreCommandChecksTest {
     void infoPrintsTheVersionBackendLanesThreadsAndJdk() {
         HeldOutSplitTest.Outcome o = HeldOutSplitTest.run("info");
         assertThat(o.code()).isZero();
-        org.dst4j.runtime.kernel.Kernels k = org.dst4j.runtime.kernel.KernelProvider.get();
+        Kernels k = KernelProvider.get();
         // run from classes, not a jar: no manifest version
         assertThat(Version.get()).isEqualTo("dev");
         assertThat(o.out().lines().toList()).hasSize(7).startsWith("dst4j dev", "backend:     " + k.name(),
@@ -329,7 +350,7 @@ class MoreCommandChecksTest {
                 "threads:     " + Runtime.getRuntime().availableProcessors() + " (default for --threads)",
                 "jdk:         " + Runtime.version() + " (" + System.getProperty("java.vendor") + ")");
         // the tests run with the module added, as the launcher and the relaunched JVM do
-        assertThat(org.dst4j.runtime.kernel.KernelProvider.vectorModulePresent()).isTrue();
+        assertThat(KernelProvider.vectorModulePresent()).isTrue();
         assertThat(o.out().lines().toList().get(5)).isEqualTo("vector api:  jdk.incubator.vector present");
     }
 
@@ -345,11 +366,11 @@ class MoreCommandChecksTest {
         HeldOutSplitTest.Outcome o = HeldOutSplitTest.run("spacenet", "--data", csv, "--tasks", "2", "--hidden", "12,12", "--selected", "6", "--reserved", "6",
                 "--connections", "20,30,6", "--epochs", "2", "--batch", "8", "--threads", "1", "--out", dir.resolve("sn").toString());
         assertThat(o.code()).as(o.err()).isZero();
-        var m = org.dst4j.nn.io.Json.parseObject(org.dst4j.nn.io.Json.readFile(dir.resolve("sn/metrics.json")));
-        java.util.List<Map<String, Object>> methods = (java.util.List<Map<String, Object>>) m.get("methods");
-        java.util.List<String> expected = new java.util.ArrayList<>(java.util.List.of("accuracy on task i (rows) after learning task j (columns), SpaceNet:",
+        var m = Json.parseObject(Json.readFile(dir.resolve("sn/metrics.json")));
+        List<Map<String, Object>> methods = (List<Map<String, Object>>) m.get("methods");
+        List<String> expected = new ArrayList<>(List.of("accuracy on task i (rows) after learning task j (columns), SpaceNet:",
                 "         after 1 after 2"));
-        java.util.List<java.util.List<Object>> matrix = (java.util.List<java.util.List<Object>>) methods.getFirst().get("accuracy_matrix");
+        List<List<Object>> matrix = (List<List<Object>>) methods.getFirst().get("accuracy_matrix");
         for (int i = 0; i < 2; i++) {
             StringBuilder row = new StringBuilder(String.format("task %-3d", i + 1));
             for (Object a : matrix.get(i)) row.append(a == null ? "        " : String.format("%7.1f%%", 100 * ((Number) a).doubleValue()));
@@ -362,10 +383,10 @@ class MoreCommandChecksTest {
                     100 * ((Number) method.get("average_accuracy")).doubleValue(), 100 * ((Number) method.get("average_forgetting")).doubleValue(),
                     100 * ((Number) method.get("task_incremental_average_accuracy")).doubleValue(), method.get("connections")));
         }
-        java.util.List<Map<String, Object>> tasks = (java.util.List<Map<String, Object>>) m.get("tasks");
+        List<Map<String, Object>> tasks = (List<Map<String, Object>>) m.get("tasks");
         for (Map<String, Object> t : tasks) {
-            long reserved = ((java.util.List<Object>) t.get("reserved_neurons_by_layer")).stream().mapToLong(x -> ((Number) x).longValue()).sum();
-            long froze = ((java.util.List<Object>) t.get("connections_by_layer")).stream().mapToLong(x -> ((Number) x).longValue()).sum();
+            long reserved = ((List<Object>) t.get("reserved_neurons_by_layer")).stream().mapToLong(x -> ((Number) x).longValue()).sum();
+            long froze = ((List<Object>) t.get("connections_by_layer")).stream().mapToLong(x -> ((Number) x).longValue()).sum();
             assertThat(reserved).isEqualTo(12); // 6 in each hidden layer
             assertThat(o.out()).contains(String.format("%ntask %d reserved %d hidden neurons and froze %d connections%n", t.get("task"), reserved, froze));
         }
@@ -383,14 +404,14 @@ class MoreCommandChecksTest {
     // 'bench --help' lists the three benchmarks; each one's --help shows its own defaults (bench lung's are the reference's table).
     @Test
     void benchHelpListsTheBenchmarksAndEachItsDefaults() {
-        String help = org.dst4j.algorithms.Printed.stdout(() -> assertThat(run("bench", "--help").code()).isZero());
+        String help = Printed.stdout(() -> assertThat(run("bench", "--help").code()).isZero());
         assertThat(help.lines().toList()).hasSize(4);
         assertThat(help).contains("dst4j bench scale [options]", "dst4j bench lung [options]", "dst4j bench kernels [options]",
                 "'dst4j bench kernels --help' list the options");
-        String lung = org.dst4j.algorithms.Printed.stdout(() -> assertThat(run("bench", "lung", "--help").code()).isZero());
+        String lung = Printed.stdout(() -> assertThat(run("bench", "lung", "--help").code()).isZero());
         assertThat(lung).contains("--sizes 3000x3@20,30000x3@20,300000x3@20,600000x3@20 ", "--features 3312 ", "--informative 100 ", "--classes 5 ",
                 "--separation 0.5 ", "--train 200 ", "--test 100 ", "--batch 2 ", "--out runs/bench-lung ", "Lung-shaped synthetic data");
-        String scale = org.dst4j.algorithms.Printed.stdout(() -> assertThat(run("bench", "scale", "--help").code()).isZero());
+        String scale = Printed.stdout(() -> assertThat(run("bench", "scale", "--help").code()).isZero());
         assertThat(scale).contains("--sizes 10000@13,30000@30,100000@60,300000@100,1000000@190,1000000@470 ", "--features 65536 ", "--informative 256 ",
                 "--classes 10 ", "--separation 0.35 ", "--train 10000 ", "--test 2000 ", "--batch 32 ", "--out runs/bench-scale ", "one epoch + one evolution per size");
     }
@@ -406,7 +427,7 @@ class MoreCommandChecksTest {
         HeldOutSplitTest.Outcome o = HeldOutSplitTest.run("freetickets", "--data", csv, "--variant", "dst", "--members", "2", "--epochs", "1", "--hidden", "8",
                 "--density", "0.5", "--valid-split", "0.0125", "--threads", "1", "--out", dir.resolve("ft").toString());
         assertThat(o.code()).as(o.err()).isZero();
-        java.util.List<String> lines = o.out().lines().toList();
+        List<String> lines = o.out().lines().toList();
         assertThat(lines.get(0).trim()).matches("accuracy +NLL +ECE");
         double best = 0;
         String bestNll = null;
@@ -423,7 +444,7 @@ class MoreCommandChecksTest {
         assertThat(lines.get(5)).startsWith("diversity: mean pairwise disagreement ");
         assertThat(lines.get(6)).isEqualTo("topology distance (fraction of connections not shared, by layer):");
         assertThat(lines.get(7)).matches("  1-2: [0-9.]+ [0-9.]+");
-        java.util.regex.Matcher flops = java.util.regex.Pattern.compile("training FLOPs: ensemble (\\S+), one dense network \\(1 epoch\\) (\\S+): ensemble/dense = (\\S+)")
+        Matcher flops = Pattern.compile("training FLOPs: ensemble (\\S+), one dense network \\(1 epoch\\) (\\S+): ensemble/dense = (\\S+)")
                 .matcher(lines.get(8));
         assertThat(flops.matches()).as(lines.get(8)).isTrue();
         assertThat(Double.parseDouble(flops.group(3))).isCloseTo(Double.parseDouble(flops.group(1)) / Double.parseDouble(flops.group(2)),

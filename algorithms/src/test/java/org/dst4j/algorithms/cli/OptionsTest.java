@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Locale;
+import org.dst4j.algorithms.set.ScaleBenchmark;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -128,20 +131,20 @@ class OptionsTest {
         assertThat(sizes.stream().map(z -> z.hidden().length).toList()).containsExactly(1, 1, 100, 3, 1);
         assertThat(sizes.stream().map(BenchCommand::describe).toList()).containsExactly("1@2", "5@3", "5x100@4", "1000x3@20", "500@2.5");
         assertThatThrownBy(() -> BenchCommand.parseSizes("5x101@2")).isInstanceOf(UsageException.class).hasMessageStartingWith("--sizes: '5x101@2'");
-        assertThat(BenchCommand.describe(new org.dst4j.algorithms.set.ScaleBenchmark.Size(new int[] {10, 20}, 13))).isEqualTo("[10, 20]@13");
+        assertThat(BenchCommand.describe(new ScaleBenchmark.Size(new int[] {10, 20}, 13))).isEqualTo("[10, 20]@13");
     }
 
     @Test
     void benchLungComparesWithTheReferenceOnlyAtTheWorkloadItsMinutesWereMeasuredOn() throws Exception {
         // bench lung's defaults: the reference's Lung table.
-        var table = new org.dst4j.algorithms.set.ScaleBenchmark.Settings(3312, 100, 5, 0.5f, 200, 100, 2, 0.01f, 0.9f, 2e-4f, 0.3, true, 42, 1);
+        var table = new ScaleBenchmark.Settings(3312, 100, 5, 0.5f, 200, 100, 2, 0.01f, 0.9f, 2e-4f, 0.3, true, 42, 1);
         var small = BenchCommand.parseSizes("3000x3@20").get(0);
         assertThat(BenchCommand.lungReferenceMinutes(table, small)).isEqualTo(0.3);
         assertThat(BenchCommand.lungReferenceMinutes(table, BenchCommand.parseSizes("600000x3@20").get(0))).isEqualTo(112);
         // A tenth of the samples made an epoch ten times shorter and the speed-up ten times larger (123x against the README's 44x).
-        var fewer = new org.dst4j.algorithms.set.ScaleBenchmark.Settings(3312, 100, 5, 0.5f, 20, 10, 2, 0.01f, 0.9f, 2e-4f, 0.3, true, 42, 1);
+        var fewer = new ScaleBenchmark.Settings(3312, 100, 5, 0.5f, 20, 10, 2, 0.01f, 0.9f, 2e-4f, 0.3, true, 42, 1);
         assertThat(BenchCommand.lungReferenceMinutes(fewer, small)).isNaN();
-        var widerBatch = new org.dst4j.algorithms.set.ScaleBenchmark.Settings(3312, 100, 5, 0.5f, 200, 100, 32, 0.01f, 0.9f, 2e-4f, 0.3, true, 42, 1);
+        var widerBatch = new ScaleBenchmark.Settings(3312, 100, 5, 0.5f, 200, 100, 32, 0.01f, 0.9f, 2e-4f, 0.3, true, 42, 1);
         assertThat(BenchCommand.lungReferenceMinutes(widerBatch, small)).isNaN();
         assertThat(BenchCommand.lungReferenceMinutes(table, BenchCommand.parseSizes("3000x3@100").get(0))).as("another epsilon").isNaN();
         assertThat(BenchCommand.lungReferenceMinutes(table, BenchCommand.parseSizes("3000x2@20").get(0))).isNaN();
@@ -150,8 +153,8 @@ class OptionsTest {
 
     @Test
     void benchKernelsPrintsSmallFiguresToThreeDigitsNotAsZero() {
-        java.util.Locale before = java.util.Locale.getDefault(java.util.Locale.Category.FORMAT);
-        java.util.Locale.setDefault(java.util.Locale.Category.FORMAT, java.util.Locale.ROOT); // as Main sets it
+        Locale before = Locale.getDefault(Locale.Category.FORMAT);
+        Locale.setDefault(Locale.Category.FORMAT, Locale.ROOT); // as Main sets it
         try {
             assertThat(BenchCommand.gflops(34.44)).isEqualTo("34.4");
             assertThat(BenchCommand.gflops(115.06)).isEqualTo("115.1");
@@ -159,7 +162,7 @@ class OptionsTest {
             assertThat(BenchCommand.gflops(0.012345)).isEqualTo("0.0123");
             assertThat(BenchCommand.gflops(0)).isEqualTo("0.0");
         } finally {
-            java.util.Locale.setDefault(java.util.Locale.Category.FORMAT, before);
+            Locale.setDefault(Locale.Category.FORMAT, before);
         }
     }
 
@@ -232,7 +235,7 @@ class OptionsTest {
                 .doesNotContain("\tat ", "Exception");
         assertThat(Main.describe(new NoSuchFileException("/a/b"))).isEqualTo("/a/b: no such file or directory");
         assertThat(Main.describe(new AccessDeniedException("/a", "/b", null))).isEqualTo("/a -> /b: permission denied");
-        assertThat(Main.describe(new java.io.IOException("disk full"))).isEqualTo("disk full");
+        assertThat(Main.describe(new IOException("disk full"))).isEqualTo("disk full");
     }
 
     // In the C locale the JVM decodes arguments as ASCII: 'ü' arrives as U+FFFD U+FFFD, and --out ü-out wrote '??-out'.

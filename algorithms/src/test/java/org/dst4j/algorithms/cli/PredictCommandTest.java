@@ -2,10 +2,13 @@ package org.dst4j.algorithms.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.ZipFile;
 import org.dst4j.algorithms.cli.HeldOutSplitTest.Outcome;
 import org.dst4j.nn.ensemble.EnsembleMetrics;
 import org.dst4j.nn.init.Density;
@@ -15,6 +18,7 @@ import org.dst4j.nn.layer.SparseLinear;
 import org.dst4j.nn.model.SparseClassifier;
 import org.dst4j.nn.network.MlpConfig;
 import org.dst4j.nn.network.SparseMlp;
+import org.dst4j.runtime.memory.OffHeap;
 import org.dst4j.runtime.sparse.CsrMatrix;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,7 +32,7 @@ class PredictCommandTest {
     }
 
     private Outcome predict(Path model, String... more) throws Exception {
-        List<String> args = new java.util.ArrayList<>(List.of("predict", "--model", model.toString(), "--data", samples().resolve("train.csv").toString(),
+        List<String> args = new ArrayList<>(List.of("predict", "--model", model.toString(), "--data", samples().resolve("train.csv").toString(),
                 "--threads", "1"));
         args.addAll(List.of(more));
         return HeldOutSplitTest.run(args.toArray(String[]::new));
@@ -96,7 +100,7 @@ class PredictCommandTest {
         String refusal = "dst4j predict: --model " + model + " is a QuickSelection autoencoder (it reconstructs its 4 inputs; it does not classify):"
                 + " its selection is the run's features.csv, and `dst4j export` writes its weights";
         for (String[] data : new String[][] {{"--data", csv, "--test-data", csv}, {"--input", Files.writeString(dir.resolve("bare.csv"), "1,2,3,4\n5,6,7,8\n").toString()}}) {
-            List<String> args = new java.util.ArrayList<>(List.of("predict", "--model", model.toString(), "--threads", "1", "--output", out.toString()));
+            List<String> args = new ArrayList<>(List.of("predict", "--model", model.toString(), "--threads", "1", "--output", out.toString()));
             args.addAll(List.of(data));
             Outcome o = HeldOutSplitTest.run(args.toArray(String[]::new));
             assertThat(o.code()).as(data[0]).isEqualTo(1);
@@ -107,9 +111,9 @@ class PredictCommandTest {
         Path npz = dir.resolve("qs.npz");
         Outcome e = HeldOutSplitTest.run("export", "--model", model.toString(), "--output", npz.toString());
         assertThat(e.code()).as(e.err()).isZero();
-        try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(npz.toFile())) {
+        try (ZipFile z = new ZipFile(npz.toFile())) {
             // a NumPy unicode scalar ('<U'): UTF-32LE, its ASCII characters each followed by three zero bytes
-            String meta = new String(z.getInputStream(z.getEntry("meta.npy")).readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1).replace("\0", "");
+            String meta = new String(z.getInputStream(z.getEntry("meta.npy")).readAllBytes(), StandardCharsets.ISO_8859_1).replace("\0", "");
             assertThat(meta).contains("\"model\":\"autoencoder\"", "\"combine\":\"none\"");
         }
     }
@@ -152,7 +156,7 @@ class PredictCommandTest {
         String csv = CommandValidationTest.tinyCsv(dir);
         Path model = samples().resolve("set/model.dst4j");
         for (String[] data : new String[][] {{"--data", csv}, {"--data", csv, "--test-data", csv}}) {
-            List<String> args = new java.util.ArrayList<>(List.of("predict", "--model", model.toString(), "--output", dir.resolve("p.csv").toString()));
+            List<String> args = new ArrayList<>(List.of("predict", "--model", model.toString(), "--output", dir.resolve("p.csv").toString()));
             args.addAll(List.of(data));
             Outcome o = HeldOutSplitTest.run(args.toArray(String[]::new));
             assertThat(o.code()).as(o.err()).isEqualTo(1);
@@ -190,15 +194,15 @@ class PredictCommandTest {
         for (String f : new String[] {"ensemble.json", "member-1.dst4j", "member-2.dst4j"}) own += Files.size(Files.copy(samples().resolve("ft-dst").resolve(f), ens.resolve(f)));
         Files.write(ens.resolve("notes.txt"), new byte[50_000]);
         Files.createDirectories(ens.resolve("charts.dst4j"));
-        long before = org.dst4j.runtime.memory.OffHeap.limit();
-        org.dst4j.runtime.memory.OffHeap.setLimit(org.dst4j.runtime.memory.OffHeap.bytesInUse() + 100);
+        long before = OffHeap.limit();
+        OffHeap.setLimit(OffHeap.bytesInUse() + 100);
         try {
             Outcome o = predict(ens, "--output", dir.resolve("p.csv").toString());
             assertThat(o.code()).as(o.err()).isEqualTo(1);
             assertThat(o.err()).startsWith("dst4j predict: out of memory loading the model " + ens + " (dst4j's off-heap limit")
-                    .endsWith("; its files take " + org.dst4j.runtime.memory.OffHeap.size(own) + ", and loaded it needs about as much");
+                    .endsWith("; its files take " + OffHeap.size(own) + ", and loaded it needs about as much");
         } finally {
-            org.dst4j.runtime.memory.OffHeap.setLimit(before);
+            OffHeap.setLimit(before);
         }
         assertThat(dir.resolve("p.csv")).doesNotExist();
     }

@@ -2,9 +2,16 @@ package org.dst4j.algorithms.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import org.dst4j.algorithms.cli.HeldOutSplitTest.Outcome;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,11 +23,11 @@ class PredictUnlabeledTest {
 
     private Path write(String name, int from, int to, boolean labels) throws Exception {
         StringBuilder sb = new StringBuilder();
-        java.util.Random r = new java.util.Random(11);
+        Random r = new Random(11);
         for (int i = 0; i < to; i++) {
             int c = r.nextInt(3);
             StringBuilder row = new StringBuilder();
-            for (int f = 0; f < 5; f++) row.append(String.format(java.util.Locale.ROOT, "%.3f", (f == c ? 1.0 : 0.0) + r.nextGaussian())).append(f < 4 ? "," : "");
+            for (int f = 0; f < 5; f++) row.append(String.format(Locale.ROOT, "%.3f", (f == c ? 1.0 : 0.0) + r.nextGaussian())).append(f < 4 ? "," : "");
             if (i >= from) sb.append(row).append(labels ? "," + c : "").append('\n');
         }
         return Files.writeString(dir.resolve(name), sb.toString());
@@ -53,7 +60,7 @@ class PredictUnlabeledTest {
         for (int i = 0; i < with.size(); i++) {
             // The label column is the only difference: the model standardizes raw samples as in training.
             String[] w = with.get(i).split(",", -1);
-            List<String> dropped = new java.util.ArrayList<>(List.of(w));
+            List<String> dropped = new ArrayList<>(List.of(w));
             dropped.remove(1);
             assertThat(without.get(i)).isEqualTo(String.join(",", dropped));
         }
@@ -84,7 +91,7 @@ class PredictUnlabeledTest {
     void aSampleTheModelCannotScoreIsNamedNotPredictedAsClassZero() throws Exception {
         Path train = write("train.csv", 0, 300, true), test = write("test.csv", 300, 360, true), bare = write("bare.csv", 300, 360, false);
         String model = trainModel(train, test);
-        List<String> rows = new java.util.ArrayList<>(Files.readAllLines(bare));
+        List<String> rows = new ArrayList<>(Files.readAllLines(bare));
         rows.set(7, "3.4e38" + rows.get(7).substring(rows.get(7).indexOf(',')));
         Path huge = Files.write(dir.resolve("huge.csv"), rows);
         Path out = dir.resolve("p.csv");
@@ -96,7 +103,7 @@ class PredictUnlabeledTest {
         assertThat(unlabeled.err()).doesNotContain("Exception");
         assertThat(out).doesNotExist();
 
-        List<String> labeled = new java.util.ArrayList<>(Files.readAllLines(test));
+        List<String> labeled = new ArrayList<>(Files.readAllLines(test));
         labeled.set(3, "-3.4e38" + labeled.get(3).substring(labeled.get(3).indexOf(',')));
         Path hugeTest = Files.write(dir.resolve("huge-test.csv"), labeled);
         Outcome scored = HeldOutSplitTest.run("predict", "--model", model, "--data", train.toString(), "--test-data", hugeTest.toString(),
@@ -110,7 +117,7 @@ class PredictUnlabeledTest {
     @Test
     void aTestSampleTheNetworkOverflowsOnDuringTrainingIsWarnedAboutOnce() throws Exception {
         Path train = write("train.csv", 0, 300, true), test = write("test.csv", 300, 360, true);
-        List<String> labeled = new java.util.ArrayList<>(Files.readAllLines(test));
+        List<String> labeled = new ArrayList<>(Files.readAllLines(test));
         labeled.set(3, "-3.4e38" + labeled.get(3).substring(labeled.get(3).indexOf(',')));
         Path hugeTest = Files.write(dir.resolve("huge-test.csv"), labeled);
         Outcome t = HeldOutSplitTest.run("set", "--data", train.toString(), "--test-data", hugeTest.toString(), "--hidden", "16", "--epsilon", "10",
@@ -235,10 +242,10 @@ class PredictUnlabeledTest {
         Path err = dir.resolve("child.err");
         Process child = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
         try {
-            try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+            try (var out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
                 assertThat(out.readLine()).isEqualTo("index,predicted,p0,p1,p2");
             }
-            assertThat(child.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(child.waitFor(120, TimeUnit.SECONDS)).isTrue();
         } finally {
             child.destroyForcibly();
         }
@@ -263,7 +270,7 @@ class PredictUnlabeledTest {
         Path out = dir.resolve("child.out"), err = dir.resolve("child.err");
         Process child = new ProcessBuilder(cmd).redirectInput(bare.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         try {
-            assertThat(child.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(child.waitFor(120, TimeUnit.SECONDS)).isTrue();
         } finally {
             child.destroyForcibly();
         }

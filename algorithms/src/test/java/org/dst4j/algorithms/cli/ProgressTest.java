@@ -6,6 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import org.dst4j.algorithms.TrainingProgress;
 import org.dst4j.nn.train.EpochMetrics;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -101,7 +102,7 @@ class ProgressTest {
     @Test
     void aListenerNumbersEpochsFromTheOnesDoneAndPrintsTheLearningRateWhenAsked() {
         Progress p = new Progress(4, err, true);
-        org.dst4j.algorithms.TrainingProgress l = p.listener(2, true);
+        TrainingProgress l = p.listener(2, true);
         l.batch(0, 10, 10); // the phase's epoch 0 is the run's third
         assertThat(printed()).startsWith("\r  epoch 3/4 [" + "#".repeat(23) + " ".repeat(7) + "]  75%");
         l.epoch("member 1", epoch(1, 0.5, 0.7));

@@ -4,12 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.dst4j.algorithms.cli.CommandValidationTest.assertUsageError;
 import static org.dst4j.algorithms.cli.CommandValidationTest.run;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.zip.ZipInputStream;
+import org.dst4j.algorithms.Printed;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,7 +32,7 @@ class QuickSelectionDataTest {
     // id, a, label, b, c, "d,e": the label sits in the middle, so feature f >= 2 is column f + 1 of the file.
     private Path table() throws Exception {
         StringBuilder sb = new StringBuilder("id,a,label,b,c,\"d,e\"\n");
-        java.util.Random r = new java.util.Random(3);
+        Random r = new Random(3);
         for (int i = 0; i < 40; i++) {
             sb.append(100 + i).append(',').append(r.nextGaussian()).append(',').append(i % 2).append(',').append(r.nextGaussian()).append(',')
                     .append(r.nextGaussian()).append(',').append(r.nextGaussian()).append('\n');
@@ -34,7 +41,7 @@ class QuickSelectionDataTest {
     }
 
     private String[] args(String... more) {
-        String[] all = java.util.Arrays.copyOf(more, more.length + TINY.length);
+        String[] all = Arrays.copyOf(more, more.length + TINY.length);
         System.arraycopy(TINY, 0, all, more.length, TINY.length);
         return all;
     }
@@ -49,7 +56,7 @@ class QuickSelectionDataTest {
         assertThat(o.code()).as(o.err()).isZero();
         assertThat(out.resolve("checkpoint.dst4j")).isRegularFile();
         byte[] features = Files.readAllBytes(out.resolve("features.csv"));
-        String stdout = org.dst4j.algorithms.Printed.stdout(() -> {
+        String stdout = Printed.stdout(() -> {
             var r = run("quickselection", "--resume", out.toString(), "--data", table, "--label-column", "2", "--threads", "2");
             assertThat(r.code()).as(r.err()).isZero();
         });
@@ -65,7 +72,7 @@ class QuickSelectionDataTest {
         var none = run("quickselection", "--resume", dir.toString(), "--data", table);
         assertThat(none.err()).isEqualTo("dst4j quickselection: --resume " + dir + ": no checkpoint.dst4j there");
         // the checkpoint is a model file of an autoencoder: described as one, not scored as a classifier
-        String described = org.dst4j.algorithms.Printed.stdout(() -> assertThat(run("inspect", "--model", out.resolve("checkpoint.dst4j").toString()).code()).isZero());
+        String described = Printed.stdout(() -> assertThat(run("inspect", "--model", out.resolve("checkpoint.dst4j").toString()).code()).isZero());
         assertThat(described).contains("a sparse denoising autoencoder (QuickSelection's)").contains("5 outputs (the inputs reconstructed)");
         var predicted = run("predict", "--model", out.resolve("checkpoint.dst4j").toString(), "--data", table, "--label-column", "2",
                 "--output", dir.resolve("p.csv").toString());
@@ -76,13 +83,13 @@ class QuickSelectionDataTest {
         Path npz = dir.resolve("ae.npz");
         assertThat(run("export", "--model", out.resolve("checkpoint.dst4j").toString(), "--output", npz.toString()).code()).isZero();
         String meta = null;
-        try (var zip = new java.util.zip.ZipInputStream(Files.newInputStream(npz))) {
+        try (var zip = new ZipInputStream(Files.newInputStream(npz))) {
             for (var e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
-                if (e.getName().equals("meta.npy")) meta = new String(zip.readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1).replace("\0", ""); // '<U': UTF-32
+                if (e.getName().equals("meta.npy")) meta = new String(zip.readAllBytes(), StandardCharsets.ISO_8859_1).replace("\0", ""); // '<U': UTF-32
             }
         }
         assertThat(meta).contains("\"model\":\"autoencoder\"").contains("\"outputs\":5").contains("\"combine\":\"none\"").doesNotContain("softmax");
-        String json = org.dst4j.algorithms.Printed.stdout(() -> assertThat(run("inspect", "--model", out.resolve("checkpoint.dst4j").toString(), "--json").code()).isZero());
+        String json = Printed.stdout(() -> assertThat(run("inspect", "--model", out.resolve("checkpoint.dst4j").toString(), "--json").code()).isZero());
         assertThat(json).contains("\"outputs\":5").doesNotContain("\"classes\"");
         Files.delete(out.resolve("checkpoint.dst4j")); // as a run killed in its first epoch leaves it
         assertThat(run("quickselection", "--resume", out.toString(), "--data", table).err()).isEqualTo("dst4j quickselection: --resume " + out
@@ -134,7 +141,7 @@ class QuickSelectionDataTest {
         assertThat(Files.readAllLines(out.resolve("features.csv"))).allSatisfy(l -> assertThat(l).doesNotStartWith("2,2,label"));
 
         ByteBuffer data = ByteBuffer.allocate(30 * 4 * 4).order(ByteOrder.LITTLE_ENDIAN);
-        java.util.Random r = new java.util.Random(9);
+        Random r = new Random(9);
         for (int i = 0; i < 30 * 4; i++) data.putFloat((float) r.nextGaussian());
         Path npy = Files.write(dir.resolve("x.npy"), npy("<f4", "30, 4", data));
         Path out2 = dir.resolve("npy");
@@ -173,8 +180,8 @@ class QuickSelectionDataTest {
         Path out = dir.resolve("ae");
         var o = run(args("quickselection", "--k", "5", "--data", table().toString(), "--label-column", "2", "--save-autoencoder", "--out", out.toString()));
         assertThat(o.code()).as(o.err()).isZero();
-        java.util.Map<String, ByteBuffer> arrays = new java.util.HashMap<>();
-        try (var zip = new java.util.zip.ZipInputStream(Files.newInputStream(out.resolve("autoencoder.npz")))) {
+        Map<String, ByteBuffer> arrays = new HashMap<>();
+        try (var zip = new ZipInputStream(Files.newInputStream(out.resolve("autoencoder.npz")))) {
             for (var e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
                 byte[] b = zip.readAllBytes();
                 int headerLen = (b[8] & 0xff) | (b[9] & 0xff) << 8;
@@ -207,12 +214,12 @@ class QuickSelectionDataTest {
 
     @Test
     void aDeviceGivenAsDataOrLabelsIsNamedAsOne() throws Exception {
-        Path device = java.nio.file.Files.createSymbolicLink(dir.resolve("null.csv"), Path.of("/dev/null"));
+        Path device = Files.createSymbolicLink(dir.resolve("null.csv"), Path.of("/dev/null"));
         var csv = run(args("quickselection", "--data", device.toString(), "--label-column", "none", "--out", dir.resolve("a").toString()));
         assertThat(csv.code()).as(csv.err()).isEqualTo(1);
         assertThat(csv.err()).isEqualTo("dst4j quickselection: --data " + device + ": not a regular file (a device or pipe), expected a file");
-        Path npy = java.nio.file.Files.write(dir.resolve("x.npy"), npy("<f4", "2, 2", ByteBuffer.allocate(16)));
-        Path labels = java.nio.file.Files.createSymbolicLink(dir.resolve("y.npy"), Path.of("/dev/null"));
+        Path npy = Files.write(dir.resolve("x.npy"), npy("<f4", "2, 2", ByteBuffer.allocate(16)));
+        Path labels = Files.createSymbolicLink(dir.resolve("y.npy"), Path.of("/dev/null"));
         var withLabels = run(args("quickselection", "--data", npy.toString(), "--labels", labels.toString(), "--out", dir.resolve("b").toString()));
         assertThat(withLabels.err()).isEqualTo("dst4j quickselection: --labels " + labels + ": not a regular file (a device or pipe), expected a file");
     }
@@ -221,7 +228,7 @@ class QuickSelectionDataTest {
         String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + shape + "), }";
         int pad = (64 - (10 + dict.length() + 1) % 64) % 64;
         String header = dict + " ".repeat(pad) + "\n";
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (byte) (header.length() & 0xff), (byte) (header.length() >> 8)});
         out.writeBytes(header.getBytes(StandardCharsets.ISO_8859_1));
         out.write(data.array(), 0, data.position());

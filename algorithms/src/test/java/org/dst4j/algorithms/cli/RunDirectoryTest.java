@@ -3,9 +3,25 @@ package org.dst4j.algorithms.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.lang.reflect.Field;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.dst4j.algorithms.freetickets.FreeTickets;
+import org.dst4j.algorithms.neurotrails.NeuroTrails;
+import org.dst4j.algorithms.set.SetTraining;
+import org.dst4j.nn.io.CheckpointFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,9 +56,9 @@ class RunDirectoryTest {
     void aFailedRunIsRemovedUnlessItWroteItsCheckpoint(@TempDir Path dir) throws Exception {
         RunDirectory.Outputs resumable = RunDirectory.Outputs.of("model.dst4j", "checkpoint.dst4j", "metrics.jsonl").resumableFrom("checkpoint.dst4j", "model.dst4j");
         // set's, freetickets' and neurotrails' outputs are the resumable ones (nothing else ties the commands to this rule).
-        assertThat(SetCommand.OUTPUTS.checkpoint()).isEqualTo(org.dst4j.algorithms.set.SetTraining.CHECKPOINT);
-        assertThat(FreeTicketsCommand.OUTPUTS.checkpoint()).isEqualTo(org.dst4j.algorithms.freetickets.FreeTickets.CHECKPOINT);
-        assertThat(NeuroTrailsCommand.OUTPUTS.checkpoint()).isEqualTo(org.dst4j.algorithms.neurotrails.NeuroTrails.CHECKPOINT);
+        assertThat(SetCommand.OUTPUTS.checkpoint()).isEqualTo(SetTraining.CHECKPOINT);
+        assertThat(FreeTicketsCommand.OUTPUTS.checkpoint()).isEqualTo(FreeTickets.CHECKPOINT);
+        assertThat(NeuroTrailsCommand.OUTPUTS.checkpoint()).isEqualTo(NeuroTrails.CHECKPOINT);
         Path deep = dir.resolve("a/./b/../b/c");
         assertThat(RunDirectory.claim(options(deep, "--out", deep.toString()), resumable)).isEqualTo(deep);
         Files.writeString(deep.resolve("metrics.jsonl"), "");
@@ -61,16 +77,16 @@ class RunDirectoryTest {
         assertThat(RunDirectory.claim(options(gone, "--out", gone.toString()), OUT)).isEqualTo(gone);
         Files.delete(gone.resolve(RunDirectory.LOCK)); // the run's lock, while it writes there
         Files.delete(gone);
-        java.io.PrintStream se = System.err;
-        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-        System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+        PrintStream se = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
         try {
             RunDirectory.settle(false);
         } finally {
             System.setErr(se);
         }
         assertThat(gone).doesNotExist();
-        assertThat(err.toString(java.nio.charset.StandardCharsets.UTF_8)).isEmpty();
+        assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
     }
 
     // Two runs given one --out at once (a job started again while the first still ran) both found it free, both said
@@ -80,8 +96,8 @@ class RunDirectoryTest {
     void aDirectoryAnotherRunIsWritingIsRefusedAndTheDefaultMovesOn(@TempDir Path dir) throws Exception {
         Path run = Files.createDirectories(dir.resolve("run"));
         Files.writeString(run.resolve("notes.txt"), "mine");
-        try (var ch = java.nio.channels.FileChannel.open(run.resolve(RunDirectory.LOCK), java.nio.file.StandardOpenOption.CREATE,
-                java.nio.file.StandardOpenOption.WRITE); var held = ch.lock()) {
+        try (var ch = FileChannel.open(run.resolve(RunDirectory.LOCK), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE); var held = ch.lock()) {
             for (String[] args : new String[][] {{"--out", run.toString()}, {"--out", run.toString(), "--overwrite"}}) {
                 assertThatThrownBy(() -> RunDirectory.claim(options(run, args), OUT)).isInstanceOf(UsageException.class)
                         .hasMessage("--out " + run + " is being written by another dst4j run now (" + run.resolve(RunDirectory.LOCK)
@@ -91,7 +107,7 @@ class RunDirectoryTest {
             Path fresh = dir.resolve("fresh"); // a directory the other run made, not written yet: not removed by this one
             Files.createDirectories(fresh);
             Files.writeString(fresh.resolve(RunDirectory.LOCK), "");
-            try (var ch2 = java.nio.channels.FileChannel.open(fresh.resolve(RunDirectory.LOCK), java.nio.file.StandardOpenOption.WRITE);
+            try (var ch2 = FileChannel.open(fresh.resolve(RunDirectory.LOCK), StandardOpenOption.WRITE);
                  var held2 = ch2.lock()) {
                 assertThat(RunDirectory.claim(options(fresh), OUT)).isEqualTo(dir.resolve("fresh-2")); // --out not given
                 RunDirectory.settle(false);
@@ -135,8 +151,8 @@ class RunDirectoryTest {
     @Test
     void aStoppedRunOfAnotherCommandIsKnownByItsCheckpoint(@TempDir Path dir) throws Exception {
         Path run = Files.createDirectories(dir.resolve("run"));
-        org.dst4j.nn.io.CheckpointFile.write(run.resolve("checkpoint.dst4j"),
-                java.util.Map.of("provenance", java.util.Map.of("algorithm", "spacenet")), java.util.List.of());
+        CheckpointFile.write(run.resolve("checkpoint.dst4j"),
+                Map.of("provenance", Map.of("algorithm", "spacenet")), List.of());
         Files.writeString(run.resolve("metrics.jsonl"), "");
         for (String[] extra : new String[][] {{}, {"--overwrite"}}) {
             var o = HeldOutSplitTest.run(CommandValidationTest.concat(new String[] {"set", "--out", run.toString(), "--epochs", "1"}, extra));
@@ -194,9 +210,9 @@ class RunDirectoryTest {
         Files.writeString(stopped.resolve("metrics.jsonl"), "x");
         Path finished = Files.createDirectories(dir.resolve("set"));
         for (String f : new String[] {"checkpoint.dst4j", "model.dst4j", "metrics.jsonl"}) Files.writeString(finished.resolve(f), "x");
-        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-        java.io.PrintStream old = System.err;
-        System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream old = System.err;
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
         try {
             assertThat(RunDirectory.claim(options(stopped), FreeTicketsCommand.OUTPUTS)).isEqualTo(dir.resolve("freetickets-2"));
             assertThat(RunDirectory.claim(options(finished), SetCommand.OUTPUTS)).isEqualTo(dir.resolve("set-2"));
@@ -204,7 +220,7 @@ class RunDirectoryTest {
             System.setErr(old);
             RunDirectory.settle(true);
         }
-        assertThat(err.toString(java.nio.charset.StandardCharsets.UTF_8))
+        assertThat(err.toString(StandardCharsets.UTF_8))
                 .contains("note: " + stopped + " holds a stopped run (continue it with --resume " + stopped + "); writing this one to " + dir.resolve("freetickets-2"))
                 .contains("note: " + finished + " holds an earlier run; writing this one to " + dir.resolve("set-2"));
     }
@@ -232,10 +248,10 @@ class RunDirectoryTest {
         Files.writeString(run.resolve("model.dst4j"), "earlier");
         RunDirectory.claim(options(run, "--out", run.toString(), "--overwrite"), OUT);
         // settle prints its note once the files are back, before it deletes the set-aside directory: it is held there
-        java.util.concurrent.CountDownLatch printing = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-        java.io.PrintStream se = System.err;
-        System.setErr(new java.io.PrintStream(new java.io.OutputStream() {
+        CountDownLatch printing = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        PrintStream se = System.err;
+        System.setErr(new PrintStream(new OutputStream() {
             @Override public void write(int b) {
                 printing.countDown();
                 try {
@@ -248,19 +264,19 @@ class RunDirectoryTest {
         Thread settling = new Thread(() -> RunDirectory.settle(false));
         try {
             settling.start();
-            assertThat(printing.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(printing.await(30, TimeUnit.SECONDS)).isTrue();
             assertThat(RunDirectory.closing()).as("a Ctrl-C now has a run to wait for").isTrue();
         } finally {
             release.countDown();
             settling.join();
             System.setErr(se);
-            java.lang.reflect.Field closing = RunDirectory.class.getDeclaredField("closing");
+            Field closing = RunDirectory.class.getDeclaredField("closing");
             closing.setAccessible(true);
             closing.setBoolean(null, false); // only the JVM's exit sets it: the next tests claim again
         }
         assertThat(names(run)).containsExactly("model.dst4j");
         assertThat(RunDirectory.closing()).as("settled: nothing to wait for").isFalse();
-        java.lang.reflect.Field closing = RunDirectory.class.getDeclaredField("closing");
+        Field closing = RunDirectory.class.getDeclaredField("closing");
         closing.setAccessible(true);
         closing.setBoolean(null, false);
     }
@@ -290,7 +306,7 @@ class RunDirectoryTest {
         assertThat(Main.run(common)).isZero();
         byte[] model = Files.readAllBytes(run.resolve("model.dst4j"));
         // A learning rate that makes the loss diverge: the new run fails after claiming the directory.
-        String[] diverging = java.util.Arrays.copyOf(common, common.length + 5);
+        String[] diverging = Arrays.copyOf(common, common.length + 5);
         diverging[common.length] = "--overwrite";
         diverging[common.length + 1] = "--lr";
         diverging[common.length + 2] = "1000";
@@ -324,7 +340,7 @@ class RunDirectoryTest {
         Files.writeString(existing.resolve("notes.txt"), "mine");
         for (Path run : new Path[] {fresh, existing}) {
             String[] common = {"set", "--data", csv.toString(), "--hidden", "8", "--epsilon", "2", "--epochs", "1", "--threads", "1", "--out", run.toString()};
-            String[] diverging = java.util.Arrays.copyOf(common, common.length + 4);
+            String[] diverging = Arrays.copyOf(common, common.length + 4);
             diverging[common.length] = "--lr";
             diverging[common.length + 1] = "1000";
             diverging[common.length + 2] = "--batch";

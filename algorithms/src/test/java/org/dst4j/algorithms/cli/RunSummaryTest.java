@@ -2,8 +2,13 @@ package org.dst4j.algorithms.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.DoubleStream;
+import org.dst4j.algorithms.set.ScaleBenchmark;
+import org.dst4j.nn.plot.Charts;
 import org.dst4j.nn.train.EpochMetrics;
 import org.junit.jupiter.api.Test;
 
@@ -34,8 +39,8 @@ class RunSummaryTest {
     // epoch and evolution's share of all epochs' time (Main formats numbers in the root locale; so does this test).
     @Test
     void theSummaryNamesTheLastAndBestEpochsTheMedianAndEvolutionsShare() {
-        java.util.Locale before = java.util.Locale.getDefault(java.util.Locale.Category.FORMAT);
-        java.util.Locale.setDefault(java.util.Locale.Category.FORMAT, java.util.Locale.ROOT);
+        Locale before = Locale.getDefault(Locale.Category.FORMAT);
+        Locale.setDefault(Locale.Category.FORMAT, Locale.ROOT);
         try {
             List<EpochMetrics> h = List.of(new EpochMetrics(1, 0, 0, 0, 0.50, 0, 2, 0.5, 0, 0f),
                     new EpochMetrics(2, 0, 0, 0, 0.80, 0, 4, 0.5, 0, 0f), new EpochMetrics(3, 0, 0, 0, 0.75, 0, 4, 1.0, 0, 0f));
@@ -43,15 +48,15 @@ class RunSummaryTest {
                     + " evolution 20.0% of training time; peak RSS ");
             assertThat(RunSummary.of(List.of())).isEqualTo("no epochs run");
         } finally {
-            java.util.Locale.setDefault(java.util.Locale.Category.FORMAT, before);
+            Locale.setDefault(Locale.Category.FORMAT, before);
         }
     }
 
     @Test
     void thePeakResidentSetIsInMegabytesBesideTheOffHeapPeak() {
-        long low = org.dst4j.algorithms.set.ScaleBenchmark.peakRss() >> 20;
+        long low = ScaleBenchmark.peakRss() >> 20;
         String s = RunSummary.peakRss();
-        long high = org.dst4j.algorithms.set.ScaleBenchmark.peakRss() >> 20;
+        long high = ScaleBenchmark.peakRss() >> 20;
         org.junit.jupiter.api.Assumptions.assumeTrue(low > 0, "needs Linux's /proc/self/status");
         assertThat(s).matches("\\d+ MB \\(off-heap peak .+\\)");
         assertThat(Long.parseLong(s.substring(0, s.indexOf(' ')))).isBetween(low, high);
@@ -59,10 +64,10 @@ class RunSummaryTest {
 
     // A file is listed only if it exists; a chart only where charts can be drawn (otherwise it is an earlier run's).
     @Test
-    void writtenListsTheFilesThatExist(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
-        java.nio.file.Path a = java.nio.file.Files.writeString(dir.resolve("a.json"), "{}");
-        java.nio.file.Path png = java.nio.file.Files.writeString(dir.resolve("c.png"), "");
-        String expected = org.dst4j.nn.plot.Charts.available() ? a + ", " + png : a.toString();
+    void writtenListsTheFilesThatExist(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path a = Files.writeString(dir.resolve("a.json"), "{}");
+        Path png = Files.writeString(dir.resolve("c.png"), "");
+        String expected = Charts.available() ? a + ", " + png : a.toString();
         assertThat(RunSummary.written(a, dir.resolve("missing.json"), png)).isEqualTo(expected);
         assertThat(RunSummary.written(dir.resolve("missing.json"))).isEmpty();
     }

@@ -2,6 +2,8 @@ package org.dst4j.algorithms.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,8 +90,8 @@ class TrimmedRuntimeTest {
     void aResumedRunWithoutJavaDesktopDoesNotClaimTheEarlierChart(@TempDir Path dir) throws Exception {
         Path run = dir.resolve("run");
         String[] args = {"--limit-train", "200", "--limit-test", "100", "--threads", "1", "--epochs", "2", "--hidden", "8", "--epsilon", "2"};
-        java.io.PrintStream so = System.out;
-        System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+        PrintStream so = System.out;
+        System.setOut(new PrintStream(OutputStream.nullOutputStream()));
         try {
             List<String> first = new ArrayList<>(List.of("set", "--out", run.toString()));
             first.addAll(List.of(args));

@@ -2,6 +2,7 @@ package org.dst4j.algorithms.evaluation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import org.dst4j.nn.data.Dataset;
 import org.dst4j.runtime.parallel.WorkerPool;
 import org.dst4j.runtime.random.RandomStream;
@@ -12,7 +13,7 @@ class EvaluationTest {
     // Two finite values 6e38 apart: the threshold between them was +Infinity and the tree never stopped growing.
     @Test
     void aFeatureSpanningMoreThanTheFloatRangeStillSplits() {
-        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> {
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
             try (Dataset d = Dataset.of("wide", new float[] {-3e38f, 3e38f}, 2, 1, new int[] {0, 1}, 2);
                  WorkerPool pool = new WorkerPool(1)) {
                 assertThat(ExtraTrees.fit(d, null, 1, 7, pool).accuracy(d, null, pool)).isEqualTo(1.0);

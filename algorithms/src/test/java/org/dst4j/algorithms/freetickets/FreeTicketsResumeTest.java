@@ -3,13 +3,18 @@ package org.dst4j.algorithms.freetickets;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CancellationException;
@@ -21,6 +26,8 @@ import org.dst4j.algorithms.Printed;
 import org.dst4j.algorithms.TrainingProgress;
 import org.dst4j.algorithms.cli.Main;
 import org.dst4j.algorithms.freetickets.FreeTicketsConfig.Variant;
+import org.dst4j.algorithms.set.SetConfig;
+import org.dst4j.algorithms.set.SetTraining;
 import org.dst4j.nn.data.DataOptions;
 import org.dst4j.nn.data.DataSources;
 import org.dst4j.nn.data.DatasetSplit;
@@ -28,6 +35,7 @@ import org.dst4j.nn.io.CheckpointFile;
 import org.dst4j.nn.io.Json;
 import org.dst4j.nn.io.MetricsLog;
 import org.dst4j.nn.train.EpochMetrics;
+import org.dst4j.runtime.memory.OffHeap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -141,7 +149,7 @@ class FreeTicketsResumeTest {
             FreeTickets.run(seven, data, true, other, null);
             Path member = run.resolve("member-1.dst4j");
             byte[] own = Files.readAllBytes(member);
-            Files.copy(other.resolve("member-1.dst4j"), member, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(other.resolve("member-1.dst4j"), member, StandardCopyOption.REPLACE_EXISTING);
             int[] trained = {0};
             assertThatThrownBy(() -> FreeTickets.resume(run, data, 1, new TrainingProgress() {
                 @Override public void epoch(String phase, EpochMetrics m) {
@@ -164,14 +172,14 @@ class FreeTicketsResumeTest {
             Path edst = dir.resolve("edst"), wholeEdst = dir.resolve("whole-edst");
             stopped(config(Variant.EDST, 0, 1), data, edst, stopAfter(5)); // in ticket 2: ticket 1 written
             FreeTickets.run(config(Variant.EDST, 0, 1), data, true, wholeEdst, null);
-            Files.copy(wholeEdst.resolve("member-2.dst4j"), edst.resolve("member-1.dst4j"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(wholeEdst.resolve("member-2.dst4j"), edst.resolve("member-1.dst4j"), StandardCopyOption.REPLACE_EXISTING);
             assertThatThrownBy(() -> FreeTickets.resume(edst, data, 1, null)).isInstanceOf(IOException.class)
                     .hasMessageStartingWith(edst.resolve("member-1.dst4j") + ": not member 1 of the run in " + edst);
 
             Path dst = dir.resolve("dst"), elsewhere = dir.resolve("other-data");
             stopped(config(Variant.DST, 0.1, 1), data, dst, stopAfter(4)); // in member 2
             FreeTickets.run(config(Variant.DST, 0.1, 1), otherData, true, elsewhere, null);
-            Files.copy(elsewhere.resolve("member-1.dst4j"), dst.resolve("member-1.dst4j"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(elsewhere.resolve("member-1.dst4j"), dst.resolve("member-1.dst4j"), StandardCopyOption.REPLACE_EXISTING);
             assertThatThrownBy(() -> FreeTickets.resume(dst, data, 1, null)).isInstanceOf(IOException.class)
                     .hasMessageStartingWith(dst.resolve("member-1.dst4j") + ": not member 1 of the run in " + dst);
         }
@@ -269,7 +277,7 @@ class FreeTicketsResumeTest {
         Random r = new Random(5);
         for (int i = 0; i < 200; i++) {
             int c = r.nextInt(4);
-            for (int f = 0; f < 6; f++) sb.append(String.format(java.util.Locale.ROOT, "%.3f,", (f == c ? 1.0 : 0.0) + 0.9 * r.nextGaussian()));
+            for (int f = 0; f < 6; f++) sb.append(String.format(Locale.ROOT, "%.3f,", (f == c ? 1.0 : 0.0) + 0.9 * r.nextGaussian()));
             sb.append(c).append('\n');
         }
         Path csv = Files.writeString(dir.resolve("data.csv"), sb.toString()), run = dir.resolve("run");
@@ -309,13 +317,13 @@ class FreeTicketsResumeTest {
             assertThatThrownBy(() -> FreeTickets.resume(run, data, 0, null)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("threads");
             // Each command's resume names another command's checkpoint for what it is.
             Path set = dir.resolve("set");
-            try (var model = org.dst4j.algorithms.set.SetTraining.train(org.dst4j.algorithms.set.SetConfig.defaults().withEpochs(1).withHidden(16).withThreads(1),
+            try (var model = SetTraining.train(SetConfig.defaults().withEpochs(1).withHidden(16).withThreads(1),
                     data, true, set, null)) {
                 assertThat(model).isNotNull();
             }
             assertThatThrownBy(() -> FreeTickets.resume(set, data, 1, null)).isInstanceOf(IOException.class)
                     .hasMessageContaining("the checkpoint of a set run, not of a FreeTickets run");
-            assertThatThrownBy(() -> org.dst4j.algorithms.set.SetTraining.resume(run, data, 1, null)).isInstanceOf(IOException.class)
+            assertThatThrownBy(() -> SetTraining.resume(run, data, 1, null)).isInstanceOf(IOException.class)
                     .hasMessageContaining("the checkpoint of a freetickets-dst run, not of a SET run");
 
             // A header whose counts disagree with each other is an edited file, not a run to continue from.
@@ -385,7 +393,7 @@ class FreeTicketsResumeTest {
             FreeTickets.run(config(Variant.DST, 0.1, 1).withLearningRate(0.04f), data, true, other, null);
             Path member = run.resolve("member-2.dst4j");
             assertThat(member).isRegularFile();
-            Files.copy(other.resolve("member-2.dst4j"), member, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(other.resolve("member-2.dst4j"), member, StandardCopyOption.REPLACE_EXISTING);
             assertThatThrownBy(() -> FreeTickets.resume(run, data, 1, null)).isInstanceOf(IOException.class)
                     .hasMessageStartingWith(member + ": not member 2 of the run in " + run);
         }
@@ -422,10 +430,10 @@ class FreeTicketsResumeTest {
                 stopped(config(v, 0, 1), data, run, stopAfter(1));
                 Path file = run.resolve(FreeTickets.CHECKPOINT);
                 editTraining(file, t -> put(t, "config", put(Json.getObject(t, "config"), "hidden", List.of(16, 13))));
-                long held = org.dst4j.runtime.memory.OffHeap.bytesInUse();
+                long held = OffHeap.bytesInUse();
                 assertThatThrownBy(() -> FreeTickets.resume(run, data, 1, null)).as("%s", v).isInstanceOf(IOException.class)
                         .hasMessageStartingWith(file + " holds the network ").hasMessageContaining("13").hasMessageEndingWith("(file edited?)");
-                assertThat(org.dst4j.runtime.memory.OffHeap.bytesInUse()).as("%s: off-heap bytes after the refused resume", v).isEqualTo(held);
+                assertThat(OffHeap.bytesInUse()).as("%s: off-heap bytes after the refused resume", v).isEqualTo(held);
             }
         }
     }
@@ -446,7 +454,7 @@ class FreeTicketsResumeTest {
             h.put("training", change.apply(Json.getObject(h, "training")));
             CheckpointFile.write(tmp, h, tensors);
         }
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
     }
 
     // The command line: --resume with the run's data options continues it; options that would describe another run are refused.
@@ -464,15 +472,15 @@ class FreeTicketsResumeTest {
             FreeTicketsConfig cfg = FreeTicketsConfig.defaults(Variant.DST).withMembers(2).withEpochs(2).withHidden(16, 16).withBatch(64).withThreads(1);
             stopped(cfg, data, run, stopAfter(3));
         }
-        java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
-        java.io.PrintStream out = System.out;
-        System.setOut(new java.io.PrintStream(text, true, java.nio.charset.StandardCharsets.UTF_8));
+        ByteArrayOutputStream text = new ByteArrayOutputStream();
+        PrintStream out = System.out;
+        System.setOut(new PrintStream(text, true, StandardCharsets.UTF_8));
         try {
             assertThat(Main.run(new String[] {"inspect", "--model", run.resolve(FreeTickets.CHECKPOINT).toString()})).isZero();
         } finally {
             System.setOut(out);
         }
-        assertThat(text.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("epochs done: 3 of 4 (member 2 of 2: 1 of its 2)");
+        assertThat(text.toString(StandardCharsets.UTF_8)).contains("epochs done: 3 of 4 (member 2 of 2: 1 of its 2)");
         assertThat(Main.run(new String[] {"freetickets", "--resume", run.toString(), "--epochs", "3", "--limit-train", "300"})).isEqualTo(2);
         // A new run given the stopped run's directory is pointed to --resume; given a finished run's, only to --overwrite.
         List<String> again = new ArrayList<>(common);

@@ -5,12 +5,16 @@ import static org.assertj.core.api.Assertions.within;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
 import org.dst4j.algorithms.Blobs;
 import org.dst4j.algorithms.TrainingFlops;
 import org.dst4j.algorithms.TrainingProgress;
@@ -22,10 +26,23 @@ import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.DatasetSplit;
 import org.dst4j.nn.data.Standardizer;
 import org.dst4j.nn.ensemble.EnsembleMetrics;
+import org.dst4j.nn.evolution.EvolutionSchedule;
+import org.dst4j.nn.init.Density;
+import org.dst4j.nn.init.WeightInit;
 import org.dst4j.nn.io.Json;
+import org.dst4j.nn.io.MetricsLog;
+import org.dst4j.nn.layer.Activation;
 import org.dst4j.nn.layer.SparseLinear;
 import org.dst4j.nn.model.EnsembleClassifier;
 import org.dst4j.nn.model.SparseClassifier;
+import org.dst4j.nn.network.MlpConfig;
+import org.dst4j.nn.network.SparseMlp;
+import org.dst4j.nn.train.EpochMetrics;
+import org.dst4j.nn.train.Trainer;
+import org.dst4j.runtime.kernel.KernelProvider;
+import org.dst4j.runtime.kernel.ParallelKernels;
+import org.dst4j.runtime.parallel.WorkerPool;
+import org.dst4j.runtime.random.RngStreams;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -68,7 +85,7 @@ class FreeTicketsTest {
         FreeTicketsConfig cfg = config(Variant.DST, 2, 1);
         boolean[] firstMemberDone = {false};
         TrainingProgress interruptInMember2 = new TrainingProgress() {
-            @Override public void epoch(String phase, org.dst4j.nn.train.EpochMetrics m) {
+            @Override public void epoch(String phase, EpochMetrics m) {
                 if (phase.equals("member 1/2") && m.epoch() == cfg.epochs()) firstMemberDone[0] = true;
             }
 
@@ -78,7 +95,7 @@ class FreeTicketsTest {
         };
         try (DatasetSplit data = small()) {
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> FreeTickets.run(cfg, data, true, dir, interruptInMember2))
-                    .isInstanceOf(java.util.concurrent.CancellationException.class)
+                    .isInstanceOf(CancellationException.class)
                     .hasMessageStartingWith("member 2/2: training interrupted after step 1 (epoch 1, 1 of ")
                     .hasMessageEndingWith("batches trained); no epoch was completed");
         } finally {
@@ -203,7 +220,7 @@ class FreeTicketsTest {
         FreeTicketsConfig cfg = tinyConfig(Variant.DST, 3);
         List<String> phases = new ArrayList<>();
         TrainingProgress progress = new TrainingProgress() {
-            @Override public void epoch(String phase, org.dst4j.nn.train.EpochMetrics m) {
+            @Override public void epoch(String phase, EpochMetrics m) {
                 phases.add(phase);
             }
         };
@@ -216,8 +233,8 @@ class FreeTicketsTest {
             try (SparseClassifier second = SparseClassifier.load(r.memberFiles().get(1), 1);
                  SparseClassifier alone = SparseClassifier.load(dir.resolve("alone/member-1.dst4j"), 1)) {
                 for (int l = 0; l < 3; l++) {
-                    assertThat(second.network().layers().get(l).weights().values().toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT))
-                            .as("layer %d", l).containsExactly(alone.network().layers().get(l).weights().values().toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT));
+                    assertThat(second.network().layers().get(l).weights().values().toArray(ValueLayout.JAVA_FLOAT))
+                            .as("layer %d", l).containsExactly(alone.network().layers().get(l).weights().values().toArray(ValueLayout.JAVA_FLOAT));
                 }
             }
             for (int i = 0; i < 3; i++) {
@@ -252,7 +269,7 @@ class FreeTicketsTest {
                 0.3, 0.8, 1, "random", 5, 1);
         try (DatasetSplit data = tiny()) {
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> FreeTickets.run(cfg, data, true, dir, new TrainingProgress() {}))
-                    .isInstanceOf(org.dst4j.nn.train.Trainer.DivergedException.class).hasMessageStartingWith("member 2/2: training diverged at epoch 1, batch ");
+                    .isInstanceOf(Trainer.DivergedException.class).hasMessageStartingWith("member 2/2: training diverged at epoch 1, batch ");
         }
     }
 
@@ -335,13 +352,13 @@ class FreeTicketsTest {
     @Test
     void trainDstWithoutProgressTrainsAndLogsEveryEpoch(@TempDir Path dir) throws Exception {
         FreeTicketsConfig cfg = tinyConfig(Variant.DST, 1);
-        org.dst4j.nn.network.MlpConfig shape = new org.dst4j.nn.network.MlpConfig(org.dst4j.nn.network.MlpConfig.sizes(12, cfg.hidden(), 4),
-                cfg.activation(), 0.6f, org.dst4j.nn.layer.Activation.linear(), cfg.dropout(), new org.dst4j.nn.init.Density.Erk(cfg.density()),
-                new org.dst4j.nn.init.WeightInit.HeUniform());
-        try (DatasetSplit data = tiny(); org.dst4j.runtime.parallel.WorkerPool pool = new org.dst4j.runtime.parallel.WorkerPool(1);
-             org.dst4j.nn.io.MetricsLog log = org.dst4j.nn.io.MetricsLog.create(dir.resolve("log.jsonl"));
-             org.dst4j.nn.network.SparseMlp net = org.dst4j.nn.network.SparseMlp.create(shape, new org.dst4j.runtime.random.RngStreams(1).stream("init"), 1)) {
-            FreeTickets.trainDst(net, cfg, 5, data, null, new org.dst4j.runtime.kernel.ParallelKernels(org.dst4j.runtime.kernel.KernelProvider.get(), pool),
+        MlpConfig shape = new MlpConfig(MlpConfig.sizes(12, cfg.hidden(), 4),
+                cfg.activation(), 0.6f, Activation.linear(), cfg.dropout(), new Density.Erk(cfg.density()),
+                new WeightInit.HeUniform());
+        try (DatasetSplit data = tiny(); WorkerPool pool = new WorkerPool(1);
+             MetricsLog log = MetricsLog.create(dir.resolve("log.jsonl"));
+             SparseMlp net = SparseMlp.create(shape, new RngStreams(1).stream("init"), 1)) {
+            FreeTickets.trainDst(net, cfg, 5, data, null, new ParallelKernels(KernelProvider.get(), pool),
                     log, null, "alone", 1);
         }
         assertThat(Files.readAllLines(dir.resolve("log.jsonl"))).extracting(l -> Json.getInt(Json.parseObject(l), "epoch")).containsExactly(1, 2, 3);
@@ -362,7 +379,7 @@ class FreeTicketsTest {
         int[][] a = FreeTickets.holdOut(1000, 0.1, 7);
         assertThat(a[1]).hasSize(100).isSorted();
         assertThat(a[0]).hasSize(900).isSorted();
-        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        Set<Integer> seen = new HashSet<>();
         for (int i : a[0]) seen.add(i);
         for (int i : a[1]) assertThat(seen.add(i)).as("sample %d both trained on and held out", i).isTrue();
         assertThat(seen).hasSize(1000).allSatisfy(i -> assertThat(i).isBetween(0, 999));
@@ -420,8 +437,8 @@ class FreeTicketsTest {
     @Test
     void edstKeepsExploringAtTheConstantRateAndCosineDecaysIt() {
         // 4 exploration epochs, 3 phases of 4: 16 epochs; phases end after epochs 7, 11 (large prune) and 15 (last: none).
-        FreeTickets.EdstSchedule constant = new FreeTickets.EdstSchedule(org.dst4j.nn.evolution.EvolutionSchedule.constant(0.5, 1), 0.8, 4, 4, 3);
-        FreeTickets.EdstSchedule cosine = new FreeTickets.EdstSchedule(org.dst4j.nn.evolution.EvolutionSchedule.cosine(0.5, 1), 0.8, 4, 4, 3);
+        FreeTickets.EdstSchedule constant = new FreeTickets.EdstSchedule(EvolutionSchedule.constant(0.5, 1), 0.8, 4, 4, 3);
+        FreeTickets.EdstSchedule cosine = new FreeTickets.EdstSchedule(EvolutionSchedule.cosine(0.5, 1), 0.8, 4, 4, 3);
         for (int e = 0; e < 15; e++) {
             assertThat(constant.afterEpoch(e, 16)).as("epoch %d", e).isTrue();
             double expected = e == 7 || e == 11 ? 0.8 : 0.5;
@@ -438,8 +455,8 @@ class FreeTicketsTest {
     // end after epochs 6 and 10; with a regular prune rate of 0 the large ones are the only updates.
     @Test
     void edstPrunesLargelyAtEveryPhaseEndEvenWhereTheRegularUpdateDoesNotCome() {
-        FreeTickets.EdstSchedule everyTwo = new FreeTickets.EdstSchedule(org.dst4j.nn.evolution.EvolutionSchedule.constant(0.5, 2), 0.8, 3, 4, 3);
-        FreeTickets.EdstSchedule noRegular = new FreeTickets.EdstSchedule(org.dst4j.nn.evolution.EvolutionSchedule.constant(0, 1), 0.8, 3, 4, 3);
+        FreeTickets.EdstSchedule everyTwo = new FreeTickets.EdstSchedule(EvolutionSchedule.constant(0.5, 2), 0.8, 3, 4, 3);
+        FreeTickets.EdstSchedule noRegular = new FreeTickets.EdstSchedule(EvolutionSchedule.constant(0, 1), 0.8, 3, 4, 3);
         List<Integer> updated = new ArrayList<>(), largeOnly = new ArrayList<>();
         for (int e = 0; e < 15; e++) {
             if (everyTwo.afterEpoch(e, 15)) updated.add(e);
@@ -486,7 +503,7 @@ class FreeTicketsTest {
                     assertThat(((Number) member.get("valid_accuracy")).doubleValue()).isEqualTo(best);
                     assertThat(((Number) member.get("valid_split_seed")).longValue()).isEqualTo(splitSeed);
                     // The saved model is that epoch's: it scores exactly that on the samples this member held out.
-                    try (org.dst4j.nn.data.Dataset valid = data.train().subset(held[m]);
+                    try (Dataset valid = data.train().subset(held[m]);
                          SparseClassifier c = SparseClassifier.load(r.memberFiles().get(m), 1)) {
                         assertThat(c.evaluate(valid).accuracy()).as("%s, member %d on its held-out samples", splits, m + 1).isEqualTo(best);
                     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.stream.IntStream;
 import org.dst4j.algorithms.TrainingProgress;
 import org.dst4j.algorithms.freetickets.FreeTicketsConfig.Variant;
 import org.dst4j.algorithms.neurotrails.NeuroTrails;
@@ -40,8 +41,8 @@ class PruneScopeTest {
         FreeTicketsConfig cfg = FreeTicketsConfig.defaults(Variant.DST).withMembers(1).withHidden(32, 32).withDensity(0.2)
                 .withEpochs(3).withBatch(50).withThreads(1);
         try (DatasetSplit all = DataSources.embedded();
-             Dataset train = all.train().subset(java.util.stream.IntStream.range(0, 600).toArray());
-             Dataset test = all.test().subset(java.util.stream.IntStream.range(0, 200).toArray());
+             Dataset train = all.train().subset(IntStream.range(0, 600).toArray());
+             Dataset test = all.test().subset(IntStream.range(0, 200).toArray());
              DatasetSplit data = new DatasetSplit(train, test)) {
             FreeTickets.run(cfg, data, true, dir.resolve("layer"), new TrainingProgress() {});
             FreeTickets.run(cfg.withPruneScope("network"), data, true, dir.resolve("network"), new TrainingProgress() {});

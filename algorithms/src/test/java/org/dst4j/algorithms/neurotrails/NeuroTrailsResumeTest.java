@@ -12,15 +12,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CancellationException;
+import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.dst4j.algorithms.Blobs;
 import org.dst4j.algorithms.Interrupts;
 import org.dst4j.algorithms.Printed;
 import org.dst4j.algorithms.TrainingProgress;
 import org.dst4j.algorithms.cli.Main;
+import org.dst4j.algorithms.freetickets.FreeTickets;
+import org.dst4j.nn.data.DataOptions;
+import org.dst4j.nn.data.DataSources;
 import org.dst4j.nn.data.DatasetSplit;
 import org.dst4j.nn.io.Json;
 import org.dst4j.nn.io.MetricsLog;
+import org.dst4j.nn.model.MultiHeadClassifier;
 import org.dst4j.nn.train.EpochMetrics;
 import org.dst4j.runtime.memory.OffHeap;
 import org.junit.jupiter.api.Test;
@@ -140,7 +147,7 @@ class NeuroTrailsResumeTest {
             Path whole = dir.resolve("whole"), run = dir.resolve("run");
             NeuroTrails.run(config(1), data, true, true, whole, null);
             stopped(config(1), data, true, run, stopAfter(4));
-            assertThat(run.resolve("single").resolve(org.dst4j.algorithms.freetickets.FreeTickets.CHECKPOINT)).isRegularFile();
+            assertThat(run.resolve("single").resolve(FreeTickets.CHECKPOINT)).isRegularFile();
             int[] trained = {0};
             NeuroTrails.run(config(1), data, true, true, run, new TrainingProgress() {
                 @Override public void epoch(String phase, EpochMetrics m) {
@@ -190,7 +197,7 @@ class NeuroTrailsResumeTest {
             NeuroTrailsConfig other = config(1).withSeed(6);
             NeuroTrails.run(other, data, true, true, whole, null);
             stopped(config(1), data, true, run, stopAfter(4));
-            assertThat(run.resolve("single").resolve(org.dst4j.algorithms.freetickets.FreeTickets.CHECKPOINT)).isRegularFile();
+            assertThat(run.resolve("single").resolve(FreeTickets.CHECKPOINT)).isRegularFile();
             stopped(other, data, true, run, stopAfter(1));
             assertThat(NeuroTrails.resumable(run, 1).epochsDone()).isEqualTo(1);
             int[] trained = {0};
@@ -249,7 +256,7 @@ class NeuroTrailsResumeTest {
             Files.writeString(checkpoint.resolve("backbone-3.dst4j"), "a later epoch's part, its state never written");
             Files.writeString(checkpoint.resolve("head-2-1.dst4j"), "an earlier epoch's part, a kill before its removal");
             // a kill after the state file named epoch 2, before the manifest did
-            Path manifest = checkpoint.resolve(org.dst4j.nn.model.MultiHeadClassifier.MANIFEST);
+            Path manifest = checkpoint.resolve(MultiHeadClassifier.MANIFEST);
             Files.writeString(manifest, Files.readString(manifest).replace("-2.dst4j", "-1.dst4j"));
             Files.writeString(checkpoint.resolve(".head-1-3.dst4j.4711.tmp"), "cut short");
             Files.createDirectories(run.resolve(NeuroTrails.MODEL_DIR));
@@ -262,7 +269,7 @@ class NeuroTrailsResumeTest {
             }
             assertThat(names(checkpoint)).containsExactlyInAnyOrderElementsOf(epoch2);
             assertThat(names(run.resolve(NeuroTrails.MODEL_DIR))).isEmpty();
-            try (org.dst4j.nn.model.MultiHeadClassifier c = org.dst4j.nn.model.MultiHeadClassifier.load(checkpoint, 1)) {
+            try (MultiHeadClassifier c = MultiHeadClassifier.load(checkpoint, 1)) {
                 assertThat(c.manifest()).containsEntry("backbone", "backbone-2.dst4j").containsEntry("heads", List.of("head-1-2.dst4j", "head-2-2.dst4j"));
             }
         }
@@ -311,7 +318,7 @@ class NeuroTrailsResumeTest {
             done.add(with(done.getFirst(), "model", "FreeTickets DST (M=2)"));
             h.put("training", with(t, "baselines_done", done));
             Files.writeString(state, Json.write(h) + "\n");
-            Files.delete(run.resolve("freetickets-dst").resolve(org.dst4j.algorithms.freetickets.FreeTickets.CHECKPOINT));
+            Files.delete(run.resolve("freetickets-dst").resolve(FreeTickets.CHECKPOINT));
             assertThat(NeuroTrails.resumable(run, 1).epochsDone()).isEqualTo(3 + 3 + 2 * 3);
         }
     }
@@ -330,7 +337,7 @@ class NeuroTrailsResumeTest {
                     .hasMessageContaining("a run stopped before its first epoch ended: start it again, with --overwrite");
 
             Path otherRun = Files.createDirectories(dir.resolve("other"));
-            Files.writeString(otherRun.resolve(org.dst4j.algorithms.freetickets.FreeTickets.CHECKPOINT), "another command's");
+            Files.writeString(otherRun.resolve(FreeTickets.CHECKPOINT), "another command's");
             assertThatThrownBy(() -> NeuroTrails.resume(otherRun, data, 1, null)).isInstanceOf(IOException.class)
                     .hasMessageContaining("the checkpoint of a freetickets, set, quickselection or spacenet run: that command's --resume continues it");
 
@@ -342,7 +349,7 @@ class NeuroTrailsResumeTest {
             assertThat(inspect).contains("it holds a NeuroTrails run stopped before its model was saved: --model " + checkpoint
                     + " reads the network as the run left it, and neurotrails --resume " + run + " continues it");
             // the checkpoint's parts of its last epoch are a multi-head model: scored as the run left it, and as it stood
-            try (org.dst4j.nn.model.MultiHeadClassifier c = org.dst4j.nn.model.MultiHeadClassifier.load(checkpoint, 1)) {
+            try (MultiHeadClassifier c = MultiHeadClassifier.load(checkpoint, 1)) {
                 assertThat(c.manifest()).containsEntry("backbone", "backbone-1.dst4j").containsEntry("heads", List.of("head-1-1.dst4j", "head-2-1.dst4j"));
                 assertThat(c.network().heads()).hasSize(2);
                 assertThat(c.standardizer()).isNotNull();
@@ -363,7 +370,7 @@ class NeuroTrailsResumeTest {
             assertThat(checkpoint.resolve("backbone-1.dst4j")).exists();
             assertThat(checkpoint.resolve("head-1-1.dst4j")).exists();
             Files.writeString(state, saved);
-            try (org.dst4j.nn.model.MultiHeadClassifier c = org.dst4j.nn.model.MultiHeadClassifier.load(checkpoint, 1)) {
+            try (MultiHeadClassifier c = MultiHeadClassifier.load(checkpoint, 1)) {
                 assertThat(c.manifest()).containsEntry("backbone", "backbone-1.dst4j");
             }
             Files.delete(run.resolve(NeuroTrails.CHECKPOINT_DIR).resolve("head-2-1.dst4j"));
@@ -390,7 +397,7 @@ class NeuroTrailsResumeTest {
             String saved = Files.readString(state);
             Map<String, Object> single = new LinkedHashMap<>(Map.of("model", "single sparse network", "connections", 10, "accuracy", 0.5,
                     "nll", 1.0, "ece", 0.1, "disagreement", 0.0, "kl", 0.0, "training_flops", 100, "seconds", 1.0));
-            List<Map.Entry<String, java.util.function.UnaryOperator<Map<String, Object>>>> edits = List.of(
+            List<Map.Entry<String, UnaryOperator<Map<String, Object>>>> edits = List.of(
                     Map.entry("field 'epochs_done': 0 is not in [1, 3]", t -> with(t, "epochs_done", 0)),
                     Map.entry("field 'step'", t -> with(t, "step", -1)),
                     Map.entry("field 'network_flops'", t -> with(t, "network_flops", new long[] {-1, 0})),
@@ -459,7 +466,7 @@ class NeuroTrailsResumeTest {
     @Test
     void theCommandLineResumesAStoppedRunAndPrintsItsSummary(@TempDir Path dir) throws Exception {
         Path run = dir.resolve("run");
-        try (DatasetSplit data = org.dst4j.nn.data.DataSources.load(new org.dst4j.nn.data.DataOptions(null, null, null, null, null, "last", 0.2, 42, 300, 100))) {
+        try (DatasetSplit data = DataSources.load(new DataOptions(null, null, null, null, null, "last", 0.2, 42, 300, 100))) {
             NeuroTrailsConfig cfg = new NeuroTrailsConfig(2, 1, new int[] {16, 12}, 0.5, 2, 64, 0.05f, 0.9f, 1e-5f, 0.1f, "relu", 0.3, 1, "gradient", 5, 1,
                     "sum", "erk", 0f, "layer");
             stopped(cfg, data, false, run, stopAfter(1));
@@ -469,7 +476,7 @@ class NeuroTrailsResumeTest {
                 "--limit-train", "300", "--limit-test", "100", "--threads", "1"})).isZero()));
         assertThat(err).contains("dst4j neurotrails M=2, shared layers 1, resuming after 1 epoch: ");
         assertThat("\n" + out[0]).contains("\nhead 1: accuracy ").contains("\nhead 2: accuracy ").doesNotContain("head 3");
-        java.util.regex.Matcher dense = java.util.regex.Pattern.compile("one dense network of this shape, same epochs: (\\S+) FLOPs; 2 independent dense networks: (\\S+)\\n")
+        Matcher dense = Pattern.compile("one dense network of this shape, same epochs: (\\S+) FLOPs; 2 independent dense networks: (\\S+)\\n")
                 .matcher(out[0]);
         assertThat(dense.find()).as(out[0]).isTrue();
         assertThat(Double.parseDouble(dense.group(2))).isCloseTo(2 * Double.parseDouble(dense.group(1)), org.assertj.core.data.Percentage.withPercentage(0.1));

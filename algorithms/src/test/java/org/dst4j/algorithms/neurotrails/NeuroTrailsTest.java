@@ -6,6 +6,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -13,12 +15,15 @@ import org.dst4j.algorithms.Blobs;
 import org.dst4j.algorithms.TrainingFlops;
 import org.dst4j.algorithms.TrainingProgress;
 import org.dst4j.algorithms.cli.Main;
+import org.dst4j.algorithms.freetickets.FreeTickets;
 import org.dst4j.nn.data.DatasetSplit;
+import org.dst4j.nn.init.Density;
 import org.dst4j.nn.io.Json;
 import org.dst4j.nn.model.EnsembleClassifier;
 import org.dst4j.nn.model.MultiHeadClassifier;
 import org.dst4j.nn.model.SparseClassifier;
 import org.dst4j.nn.network.SparseMlp;
+import org.dst4j.nn.train.Trainer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,7 +40,7 @@ class NeuroTrailsTest {
         assertThat(d).isLessThan(0.1);
         // "single": the backbone keeps the single network's first-layer connections (ERK: about 80,000 of 179,400).
         long first = NeuroTrails.singleConnections(single, 0.1, 1);
-        assertThat(first).isEqualTo(Math.round(new org.dst4j.nn.init.Density.Erk(0.1).densities(single)[0] * 784 * 1000));
+        assertThat(first).isEqualTo(Math.round(new Density.Erk(0.1).densities(single)[0] * 784 * 1000));
         assertThat((double) first / budget).isBetween(0.4, 0.5);
         assertThat((double) NeuroTrails.connections(List.of(single), d, 3)).isCloseTo(budget, org.assertj.core.data.Percentage.withPercentage(0.1));
 
@@ -52,7 +57,7 @@ class NeuroTrailsTest {
         List<NeuroTrails.Network> all = NeuroTrails.networks(cfg, 12, 4, true);
         assertThat(all).extracting(NeuroTrails.Network::name).containsExactly(NeuroTrails.BACKBONE_AND_HEAD, "single network", "DST member");
         assertThat(all).allSatisfy(n -> assertThat(n.sizes()).containsExactly(12, 10, 6, 4));
-        assertThat(all.get(1).densities()).containsExactly(new org.dst4j.nn.init.Density.Erk(0.5).densities(new int[] {12, 10, 6, 4}));
+        assertThat(all.get(1).densities()).containsExactly(new Density.Erk(0.5).densities(new int[] {12, 10, 6, 4}));
     }
 
     // Networks and the resumable count compare and print by content (the generated record methods compared arrays by identity).
@@ -70,7 +75,7 @@ class NeuroTrailsTest {
     @Test
     void logitMeanIsTheSoftmaxOfTheHeadsMeanLogits() {
         double[][] logits = {{1.0, -2.0, 0.5}, {0.0, 3.0, -1.0}};
-        List<float[]> probs = new java.util.ArrayList<>();
+        List<float[]> probs = new ArrayList<>();
         for (double[] z : logits) {
             double s = 0;
             for (double v : z) s += Math.exp(v);
@@ -89,7 +94,7 @@ class NeuroTrailsTest {
     @Test
     void logitMeanCombinesEachSampleFromItsOwnProbabilities() {
         double[][][] logits = {{{1.0, -2.0, 0.5}, {0.2, 0.1, -1.5}, {-0.7, 2.0, 0.0}}, {{0.0, 3.0, -1.0}, {1.4, -0.3, 0.9}, {0.5, 0.5, -2.0}}};
-        List<float[]> probs = new java.util.ArrayList<>();
+        List<float[]> probs = new ArrayList<>();
         for (double[][] head : logits) {
             float[] p = new float[9];
             for (int i = 0; i < 3; i++) {
@@ -222,7 +227,7 @@ class NeuroTrailsTest {
             Random random = new Random(3);
             try (DatasetSplit data = new DatasetSplit(Blobs.of("train", random, 96, 12, 2f), Blobs.of("test", random, 40, 12, 2f))) {
                 org.assertj.core.api.Assertions.assertThatThrownBy(() -> NeuroTrails.run(cfg, data, true, true, dir.resolve("lr" + lr), new TrainingProgress() {}))
-                        .isInstanceOf(org.dst4j.nn.train.Trainer.DivergedException.class)
+                        .isInstanceOf(Trainer.DivergedException.class)
                         .hasMessageStartingWith(lr == 1000f ? "neurotrails: training diverged at epoch 1, batch "
                                 : "FreeTickets DST (M=2), member 1/2: training diverged at epoch 2, batch ");
             }
@@ -264,7 +269,7 @@ class NeuroTrailsTest {
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> rows = (List<Map<String, Object>>) m.get("comparison");
         assertThat(rows).extracting(x -> Json.getLong(x, "training_flops")).containsExactly(expected[0], expected[1], expected[2]);
-        Map<String, Object> single = Json.getObject(Json.parseObject(Files.readString(dir.resolve("single").resolve(org.dst4j.algorithms.freetickets.FreeTickets.METRICS))), "flops");
+        Map<String, Object> single = Json.getObject(Json.parseObject(Files.readString(dir.resolve("single").resolve(FreeTickets.METRICS))), "flops");
         assertThat(Json.getLong(single, "dense_training")).isEqualTo(dense);
     }
 
@@ -299,7 +304,7 @@ class NeuroTrailsTest {
     }
 
     private static String[] concat(String[] a, String[] b) {
-        String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+        String[] r = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, r, a.length, b.length);
         return r;
     }

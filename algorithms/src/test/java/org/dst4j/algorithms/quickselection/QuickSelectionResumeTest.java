@@ -6,11 +6,20 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CancellationException;
+import org.dst4j.algorithms.set.SetConfig;
+import org.dst4j.algorithms.set.SetTraining;
+import org.dst4j.nn.data.DataSources;
 import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.MadelonLike;
+import org.dst4j.nn.io.Json;
+import org.dst4j.nn.model.ModelFile;
+import org.dst4j.nn.optim.Sgd;
 import org.dst4j.nn.train.EpochMetrics;
+import org.dst4j.runtime.memory.OffHeap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,10 +47,10 @@ class QuickSelectionResumeTest {
     // A new selection given a stopped one's checkpoint file, itself stopped in its first epoch before its own first save,
     // leaves no checkpoint of the old run for a resume to continue.
     @Test
-    void aNewRunOverAStoppedOneLeavesNoCheckpointOfTheOld(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws IOException {
+    void aNewRunOverAStoppedOneLeavesNoCheckpointOfTheOld(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
         try (MadelonLike m = MadelonLike.generate(3, 300, 40, 5, 5, 30)) {
             Dataset train = m.split().train();
-            java.nio.file.Path file = dir.resolve(QuickSelection.CHECKPOINT);
+            Path file = dir.resolve(QuickSelection.CHECKPOINT);
             assertThatThrownBy(() -> QuickSelection.select(CFG, train, QuickSelection.Scaling.STANDARDIZE, stopAfter(2), file)).isInstanceOf(CancellationException.class);
             Thread.interrupted();
             assertThat(file).isRegularFile();
@@ -127,19 +136,19 @@ class QuickSelectionResumeTest {
                     .hasMessageContaining("threads must be >= 1");
             // an edited count of epochs done, and another command's checkpoint, are named as such
             Path edited = dir.resolve("edited.dst4j");
-            org.dst4j.nn.optim.Sgd sgd = new org.dst4j.nn.optim.Sgd(CFG.momentum(), CFG.weightDecay());
-            org.dst4j.nn.model.ModelFile.Loaded l = org.dst4j.nn.model.ModelFile.load(file, sgd);
+            Sgd sgd = new Sgd(CFG.momentum(), CFG.weightDecay());
+            ModelFile.Loaded l = ModelFile.load(file, sgd);
             try (var net = l.net()) {
-                java.util.Map<String, Object> training = new java.util.LinkedHashMap<>(org.dst4j.nn.io.Json.getObject(l.header(), "training"));
+                Map<String, Object> training = new LinkedHashMap<>(Json.getObject(l.header(), "training"));
                 assertThat(training).containsEntry("epochs_done", 2L);
                 training.put("epochs_done", 9);
-                org.dst4j.nn.model.ModelFile.save(edited, net, sgd, l.standardizer(), java.util.Map.of("training", training, "provenance", l.header().get("provenance")));
+                ModelFile.save(edited, net, sgd, l.standardizer(), Map.of("training", training, "provenance", l.header().get("provenance")));
             }
             assertThatThrownBy(() -> QuickSelection.resume(edited, train, 1, null)).isInstanceOf(IOException.class)
                     .hasMessageContaining("not a QuickSelection training checkpoint").hasMessageContaining("epochs_done");
             Path set = dir.resolve("set");
-            try (var data = org.dst4j.nn.data.DataSources.embedded(); var c = org.dst4j.algorithms.set.SetTraining.train(
-                    org.dst4j.algorithms.set.SetConfig.defaults().withHidden(16).withEpochs(1).withThreads(1), data, true, set, null)) {
+            try (var data = DataSources.embedded(); var c = SetTraining.train(
+                    SetConfig.defaults().withHidden(16).withEpochs(1).withThreads(1), data, true, set, null)) {
                 assertThat(c).isNotNull();
             }
             assertThatThrownBy(() -> QuickSelection.resume(set.resolve("checkpoint.dst4j"), train, 1, null)).isInstanceOf(IOException.class)
@@ -157,41 +166,41 @@ class QuickSelectionResumeTest {
             assertThatThrownBy(() -> QuickSelection.select(CFG, train, QuickSelection.Scaling.STANDARDIZE, stopAfter(2), file))
                     .isInstanceOf(CancellationException.class);
             Thread.interrupted();
-            org.dst4j.nn.optim.Sgd sgd = new org.dst4j.nn.optim.Sgd(CFG.momentum(), CFG.weightDecay());
-            org.dst4j.nn.model.ModelFile.Loaded l = org.dst4j.nn.model.ModelFile.load(file, sgd);
+            Sgd sgd = new Sgd(CFG.momentum(), CFG.weightDecay());
+            ModelFile.Loaded l = ModelFile.load(file, sgd);
             try (var net = l.net()) {
-                java.util.Map<String, Object> training = org.dst4j.nn.io.Json.getObject(l.header(), "training");
+                Map<String, Object> training = Json.getObject(l.header(), "training");
                 Object provenance = l.header().get("provenance");
                 @SuppressWarnings("unchecked") List<Object> history = (List<Object>) training.get("history");
-                java.util.Map<String, Object> config = new java.util.LinkedHashMap<>(org.dst4j.nn.io.Json.getObject(training, "config"));
+                Map<String, Object> config = new LinkedHashMap<>(Json.getObject(training, "config"));
                 config.put("hidden", 25);
-                java.util.Map<String, java.util.Map<String, Object>> edits = new java.util.LinkedHashMap<>();
-                edits.put("epochs_done", java.util.Map.of("epochs_done", 0));
-                edits.put("step", java.util.Map.of("step", -1));
-                edits.put("history", java.util.Map.of("history", history.subList(0, 1)));
-                edits.put("scaling", java.util.Map.of("scaling", "none"));
-                edits.put("the network", java.util.Map.of("config", config));
+                Map<String, Map<String, Object>> edits = new LinkedHashMap<>();
+                edits.put("epochs_done", Map.of("epochs_done", 0));
+                edits.put("step", Map.of("step", -1));
+                edits.put("history", Map.of("history", history.subList(0, 1)));
+                edits.put("scaling", Map.of("scaling", "none"));
+                edits.put("the network", Map.of("config", config));
                 for (var e : edits.entrySet()) {
-                    java.util.Map<String, Object> t = new java.util.LinkedHashMap<>(training);
+                    Map<String, Object> t = new LinkedHashMap<>(training);
                     t.putAll(e.getValue());
                     Path edited = dir.resolve("edited-" + edits.keySet().stream().toList().indexOf(e.getKey()) + ".dst4j"); // a name no message holds
-                    org.dst4j.nn.model.ModelFile.save(edited, net, sgd, l.standardizer(), java.util.Map.of("training", t, "provenance", provenance));
-                    long held = org.dst4j.runtime.memory.OffHeap.bytesInUse();
+                    ModelFile.save(edited, net, sgd, l.standardizer(), Map.of("training", t, "provenance", provenance));
+                    long held = OffHeap.bytesInUse();
                     assertThatThrownBy(() -> QuickSelection.resume(edited, train, 1, new QuickSelection.Progress() {
                         @Override public void batch(int epoch, int done, int total) { throw new AssertionError("trained"); }
                     })).as(e.getKey()).isInstanceOf(IOException.class).hasMessageStartingWith(edited.toString()).hasMessageContaining(e.getKey());
                     // a network loaded before the refusal is closed with it
-                    assertThat(org.dst4j.runtime.memory.OffHeap.bytesInUse()).as("off-heap bytes after refusing %s", e.getKey()).isEqualTo(held);
+                    assertThat(OffHeap.bytesInUse()).as("off-heap bytes after refusing %s", e.getKey()).isEqualTo(held);
                 }
                 // the scaling the header names and the file's standardizer disagree the other way too
-                java.util.Map<String, Object> t = new java.util.LinkedHashMap<>(training);
+                Map<String, Object> t = new LinkedHashMap<>(training);
                 Path noStd = dir.resolve("edited-no-standardizer.dst4j");
-                org.dst4j.nn.model.ModelFile.save(noStd, net, sgd, null, java.util.Map.of("training", t, "provenance", provenance));
+                ModelFile.save(noStd, net, sgd, null, Map.of("training", t, "provenance", provenance));
                 assertThatThrownBy(() -> QuickSelection.resume(noStd, train, 1, null)).isInstanceOf(IOException.class)
                         .hasMessage(noStd + ": its scaling is standardize but the file holds none (file edited?)");
                 // a copy of the network without its SGD state is a finished model, not a checkpoint
                 Path model = dir.resolve("model.dst4j");
-                org.dst4j.nn.model.ModelFile.save(model, net, null, l.standardizer(), java.util.Map.of("training", t, "provenance", provenance));
+                ModelFile.save(model, net, null, l.standardizer(), Map.of("training", t, "provenance", provenance));
                 assertThatThrownBy(() -> QuickSelection.resume(model, train, 1, null)).isInstanceOf(IOException.class).hasMessageContaining("no optimizer state");
             }
         }

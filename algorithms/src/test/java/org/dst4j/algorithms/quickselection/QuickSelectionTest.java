@@ -6,7 +6,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.dst4j.algorithms.cli.Main;
+import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.MadelonLike;
+import org.dst4j.nn.data.Standardizer;
+import org.dst4j.nn.network.SparseMlp;
+import org.dst4j.nn.train.EpochMetrics;
 import org.dst4j.runtime.random.RandomStream;
 import org.dst4j.runtime.sparse.CsrMatrix;
 import org.junit.jupiter.api.Test;
@@ -32,7 +40,7 @@ class QuickSelectionTest {
                     }
                 }
             }
-            try (CsrMatrix w = CsrMatrix.fromCoo(out, in, java.util.Arrays.copyOf(r, n), java.util.Arrays.copyOf(c, n), java.util.Arrays.copyOf(v, n))) {
+            try (CsrMatrix w = CsrMatrix.fromCoo(out, in, Arrays.copyOf(r, n), Arrays.copyOf(c, n), Arrays.copyOf(v, n))) {
                 double[] s = QuickSelection.inputStrength(w);
                 for (int i = 0; i < in; i++) {
                     double expected = 0;
@@ -47,7 +55,7 @@ class QuickSelectionTest {
     @Test
     void rankingIsByDecreasingScoreWithTiesByIndex() {
         assertThat(QuickSelection.rank(new double[] {1, 3, 3, 0, 2, 3})).containsExactly(1, 2, 5, 4, 0, 3);
-        QuickSelection.Result r = new QuickSelection.Result(QuickSelection.rank(new double[] {0, 5, 1}), new double[] {0, 5, 1}, java.util.List.of());
+        QuickSelection.Result r = new QuickSelection.Result(QuickSelection.rank(new double[] {0, 5, 1}), new double[] {0, 5, 1}, List.of());
         assertThat(r.top(2)).containsExactly(1, 2);
     }
 
@@ -55,7 +63,7 @@ class QuickSelectionTest {
     void resultCannotBeChangedThroughItsArrays() {
         int[] ranking = {1, 2, 0};
         double[] strength = {0, 5, 1};
-        java.util.List<org.dst4j.nn.train.EpochMetrics> history = new java.util.ArrayList<>();
+        List<EpochMetrics> history = new ArrayList<>();
         QuickSelection.Result r = new QuickSelection.Result(ranking, strength, history);
         ranking[0] = -1;
         strength[1] = -7;
@@ -76,30 +84,30 @@ class QuickSelectionTest {
             QuickSelection.Result r = QuickSelection.select(cfg, m.split().train(), true, null);
             // The count comes from the config: callers need not repeat it in top(k).
             assertThat(r.k()).isEqualTo(7);
-            assertThat(r.top()).hasSize(7).containsExactly(java.util.Arrays.copyOf(r.ranking(), 7));
-            assertThat(r.top(3)).containsExactly(java.util.Arrays.copyOf(r.ranking(), 3));
+            assertThat(r.top()).hasSize(7).containsExactly(Arrays.copyOf(r.ranking(), 7));
+            assertThat(r.top(3)).containsExactly(Arrays.copyOf(r.ranking(), 3));
             QuickSelection.Progress neverCalled = new QuickSelection.Progress() {
                 @Override public void batch(int epoch, int done, int total) { throw new AssertionError("trained"); }
             };
             assertThatThrownBy(() -> QuickSelection.select(cfg.withK(21), m.split().train(), true, neverCalled))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("k 21 exceeds the 20 features of");
         }
-        assertThat(new QuickSelection.Result(new int[] {2, 0, 1}, new double[] {1, 0, 2}, java.util.List.of()).top()).containsExactly(2, 0, 1);
-        assertThatThrownBy(() -> new QuickSelection.Result(new int[] {2, 0, 1}, new double[] {1, 0, 2}, java.util.List.of(), 4))
+        assertThat(new QuickSelection.Result(new int[] {2, 0, 1}, new double[] {1, 0, 2}, List.of()).top()).containsExactly(2, 0, 1);
+        assertThatThrownBy(() -> new QuickSelection.Result(new int[] {2, 0, 1}, new double[] {1, 0, 2}, List.of(), 4))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("k must be in [1, 3], got 4");
         // no samples: refused by name before anything is fitted or trained, whatever the scaling
-        try (org.dst4j.nn.data.Dataset empty = org.dst4j.nn.data.Dataset.of("empty", new float[0], 0, 5, new int[0], 2)) {
+        try (Dataset empty = Dataset.of("empty", new float[0], 0, 5, new int[0], 2)) {
             for (QuickSelection.Scaling scaling : QuickSelection.Scaling.values()) {
                 assertThatThrownBy(() -> QuickSelection.select(QuickSelectionConfig.defaults().withK(2).withThreads(1), empty, scaling, null))
                         .as(scaling.label()).isInstanceOf(IllegalArgumentException.class).hasMessage("empty: no training samples");
             }
         }
         // one feature is a selection; none is not
-        QuickSelection.Result one = new QuickSelection.Result(new int[] {2, 0, 1}, new double[] {1, 0, 2}, java.util.List.of(), 1);
+        QuickSelection.Result one = new QuickSelection.Result(new int[] {2, 0, 1}, new double[] {1, 0, 2}, List.of(), 1);
         assertThat(one.top()).containsExactly(2);
         assertThat(one.top(1)).containsExactly(2);
         assertThatThrownBy(() -> one.top(0)).isInstanceOf(IllegalArgumentException.class).hasMessage("k must be in [1, 3], got 0");
-        assertThatThrownBy(() -> new QuickSelection.Result(new int[] {2, 0, 1}, new double[] {1, 0, 2}, java.util.List.of(), 0))
+        assertThatThrownBy(() -> new QuickSelection.Result(new int[] {2, 0, 1}, new double[] {1, 0, 2}, List.of(), 0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("k must be in [1, 3], got 0");
     }
 
@@ -109,10 +117,10 @@ class QuickSelectionTest {
     void theSelectionRanksTheTrainedFirstLayerAndTheBooleanFormStandardizesOrNot() {
         try (MadelonLike m = MadelonLike.generate(3, 200, 20, 5, 5, 10)) {
             QuickSelectionConfig cfg = QuickSelectionConfig.defaults().withK(20).withHidden(16).withEpochs(2).withThreads(1);
-            org.dst4j.nn.data.Dataset train = m.split().train();
+            Dataset train = m.split().train();
             double[][] trained = new double[1][];
             QuickSelection.Result r = QuickSelection.select(cfg, train, true, new QuickSelection.Progress() {
-                @Override public void trained(org.dst4j.nn.network.SparseMlp autoencoder, org.dst4j.nn.data.Standardizer scaling) {
+                @Override public void trained(SparseMlp autoencoder, Standardizer scaling) {
                     assertThat(scaling).isNotNull();
                     trained[0] = QuickSelection.inputStrength(autoencoder.layers().getFirst().weights());
                 }
@@ -162,8 +170,8 @@ class QuickSelectionTest {
             QuickSelectionConfig cfg = QuickSelectionConfig.defaults().withK(20).withHidden(64).withEpochs(4).withThreads(2);
             var train = m.split().train();
             QuickSelection.Result centered = QuickSelection.select(cfg, train, QuickSelection.Scaling.CENTER, null);
-            org.dst4j.nn.data.Standardizer fitted = org.dst4j.nn.data.Standardizer.fit(train);
-            org.dst4j.nn.data.Standardizer c = fitted.centeringOnly();
+            Standardizer fitted = Standardizer.fit(train);
+            Standardizer c = fitted.centeringOnly();
             assertThat(c.mean()).containsExactly(fitted.mean());
             for (float sd : c.std()) assertThat(sd).isEqualTo(1f);
             // the same training on data centred beforehand and not scaled again: the same network, bit for bit
@@ -176,7 +184,7 @@ class QuickSelectionTest {
                 .hasMessage("scaling must be standardize, center or none, got 'minmax'");
         // Refused before training; had a check let one through, it writes here, not into runs/ in the working directory.
         String refused = dir.resolve("refused").toString();
-        assertThat(org.dst4j.algorithms.cli.Main.run(new String[] {"quickselection", "--scale", "minmax", "--out", refused})).isEqualTo(2);
-        assertThat(org.dst4j.algorithms.cli.Main.run(new String[] {"quickselection", "--scale", "center", "--no-standardize", "--out", refused})).isEqualTo(2);
+        assertThat(Main.run(new String[] {"quickselection", "--scale", "minmax", "--out", refused})).isEqualTo(2);
+        assertThat(Main.run(new String[] {"quickselection", "--scale", "center", "--no-standardize", "--out", refused})).isEqualTo(2);
     }
 }

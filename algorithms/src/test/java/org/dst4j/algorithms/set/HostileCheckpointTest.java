@@ -17,6 +17,7 @@ import org.dst4j.algorithms.cli.Main;
 import org.dst4j.nn.data.DataOptions;
 import org.dst4j.nn.data.DataSources;
 import org.dst4j.nn.data.DatasetSplit;
+import org.dst4j.runtime.memory.OffHeap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -101,7 +102,7 @@ class HostileCheckpointTest {
         // Without its output layer the network had 8 outputs for 3 classes: an IllegalArgumentException from the loss kernel.
         // The file still holds that layer's tensors, which the header no longer describes: refused as it loads.
         Path run = run();
-        long offHeap = org.dst4j.runtime.memory.OffHeap.bytesInUse();
+        long offHeap = OffHeap.bytesInUse();
         edit(run.resolve(SetTraining.CHECKPOINT), "\"sizes\":[4,8,3]", "\"sizes\":[4,8]");
         Outcome o = resume(run);
         assertThat(o.code()).isEqualTo(1);
@@ -116,7 +117,7 @@ class HostileCheckpointTest {
         o = resume(other);
         assertThat(o.code()).isEqualTo(1);
         assertThat(o.err()).contains(other + ": checkpoint.dst4j holds the network MlpConfig[4, 8, 3]", "makes MlpConfig[4, 9, 3]");
-        assertThat(org.dst4j.runtime.memory.OffHeap.bytesInUse()).as("the refused checkpoint's network closed").isEqualTo(offHeap);
+        assertThat(OffHeap.bytesInUse()).as("the refused checkpoint's network closed").isEqualTo(offHeap);
     }
 
     @Test

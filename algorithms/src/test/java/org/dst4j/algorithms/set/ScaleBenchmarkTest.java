@@ -2,9 +2,11 @@ package org.dst4j.algorithms.set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -61,10 +63,10 @@ class ScaleBenchmarkTest {
         assertThat(large.bytesPerConnection()).isEqualTo(80);
         // epoch 4 s -> 40 s and memory 800 -> 80,000 bytes over ten times the connections
         assertThat(ScaleBenchmark.epochTimeSlope(List.of(small, large))).isCloseTo(1, org.assertj.core.data.Offset.offset(1e-12));
-        java.util.Map<String, Object> m = ScaleBenchmark.metrics(tiny(1), List.of(small, large));
+        Map<String, Object> m = ScaleBenchmark.metrics(tiny(1), List.of(small, large));
         assertThat((double) m.get("epoch_time_slope")).isCloseTo(1, org.assertj.core.data.Offset.offset(1e-12));
         assertThat((double) m.get("memory_slope")).isCloseTo(2, org.assertj.core.data.Offset.offset(1e-12));
-        @SuppressWarnings("unchecked") java.util.Map<String, Object> row = (java.util.Map<String, Object>) ((List<?>) m.get("sizes")).get(1);
+        @SuppressWarnings("unchecked") Map<String, Object> row = (Map<String, Object>) ((List<?>) m.get("sizes")).get(1);
         assertThat(row).containsEntry("evolution_share", 0.1).containsEntry("bytes_per_connection", 80.0);
         assertThat(ScaleBenchmark.metrics(tiny(1), List.of(small))).doesNotContainKeys("epoch_time_slope", "memory_slope");
     }
@@ -72,10 +74,10 @@ class ScaleBenchmarkTest {
     @Test
     void replotNamesTheFileItCannotUse(@TempDir Path dir) throws Exception {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> ScaleBenchmark.replot(dir))
-                .isInstanceOf(java.io.IOException.class).hasMessageContaining("scale.json");
+                .isInstanceOf(IOException.class).hasMessageContaining("scale.json");
         Files.writeString(dir.resolve(ScaleBenchmark.METRICS), "{\"sizes\": [{\"hidden\": [5]}]}");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> ScaleBenchmark.replot(dir))
-                .isInstanceOf(java.io.IOException.class).hasMessageContaining("scale.json").hasMessageContaining("epsilon");
+                .isInstanceOf(IOException.class).hasMessageContaining("scale.json").hasMessageContaining("epsilon");
     }
 
     @Test

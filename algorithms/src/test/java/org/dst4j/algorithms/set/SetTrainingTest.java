@@ -5,21 +5,33 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeUnit;
 import org.dst4j.algorithms.Printed;
 import org.dst4j.algorithms.cli.Main;
 import org.dst4j.nn.data.DataOptions;
 import org.dst4j.nn.data.DataSources;
+import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.DatasetSplit;
+import org.dst4j.nn.init.Density;
+import org.dst4j.nn.init.WeightInit;
 import org.dst4j.nn.io.CheckpointFile;
 import org.dst4j.nn.io.Json;
 import org.dst4j.nn.io.MetricsLog;
+import org.dst4j.nn.layer.Activation;
 import org.dst4j.nn.model.SparseClassifier;
+import org.dst4j.nn.network.MlpConfig;
+import org.dst4j.nn.network.SparseMlp;
+import org.dst4j.nn.train.EpochMetrics;
 import org.dst4j.nn.train.Evaluation;
+import org.dst4j.runtime.random.RandomStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,8 +59,8 @@ class SetTrainingTest {
     void anEmptyTrainingSetIsRefused() {
         // It returned an untrained model, which then scored 1.0 on a test set of one class.
         assertThatThrownBy(() -> {
-            try (DatasetSplit d = new DatasetSplit(org.dst4j.nn.data.Dataset.of("tr", new float[0], 0, 4, new int[0], 2),
-                    org.dst4j.nn.data.Dataset.of("te", new float[8], 2, 4, new int[2], 2))) {
+            try (DatasetSplit d = new DatasetSplit(Dataset.of("tr", new float[0], 0, 4, new int[0], 2),
+                    Dataset.of("te", new float[8], 2, 4, new int[2], 2))) {
                 SetTraining.train(smallConfig(1, 1), d, false, null, null).close();
             }
         }).isInstanceOf(IllegalArgumentException.class).hasMessage("tr: no training samples");
@@ -125,7 +137,7 @@ class SetTrainingTest {
                     }
                 };
                 assertThatThrownBy(() -> SetTraining.train(smallConfig(3, 1), data, true, run, stop).close())
-                        .isInstanceOf(java.util.concurrent.CancellationException.class);
+                        .isInstanceOf(CancellationException.class);
                 assertThat(Thread.interrupted()).isTrue();
                 assertThat(Files.exists(run.resolve(SetTraining.CHECKPOINT))).as("checkpoint after a stop in epoch %d", stopEpoch + 1).isEqualTo(stopEpoch > 0);
             }
@@ -144,12 +156,12 @@ class SetTrainingTest {
                         if (!whileWriting && epoch == 1 && done == 3) Thread.currentThread().interrupt();
                     }
 
-                    @Override public void epoch(org.dst4j.nn.train.EpochMetrics m) {
+                    @Override public void epoch(EpochMetrics m) {
                         if (whileWriting && m.epoch() == 2) Thread.currentThread().interrupt();
                     }
                 };
                 assertThatThrownBy(() -> SetTraining.train(smallConfig(3, 1), data, true, run, interrupter).close())
-                        .isInstanceOf(java.util.concurrent.CancellationException.class).hasMessageContaining("interrupted");
+                        .isInstanceOf(CancellationException.class).hasMessageContaining("interrupted");
                 assertThat(Thread.interrupted()).as("the interrupt flag is kept").isTrue();
                 try (SparseClassifier m = SetTraining.resume(run, data, 2, null)) {
                     assertThat(m.network().connections()).isPositive();
@@ -213,10 +225,10 @@ class SetTrainingTest {
         assertThat(stale).doesNotExist();
         assertThat(foreign).exists();
         // The summary covers the whole run, the epochs before the kill included (it counted only the resumed ones).
-        List<org.dst4j.nn.train.EpochMetrics> all = SetTraining.history(killed);
-        org.dst4j.nn.train.EpochMetrics best = all.stream().max(java.util.Comparator.comparingDouble(org.dst4j.nn.train.EpochMetrics::testAccuracy)).orElseThrow();
+        List<EpochMetrics> all = SetTraining.history(killed);
+        EpochMetrics best = all.stream().max(Comparator.comparingDouble(EpochMetrics::testAccuracy)).orElseThrow();
         assertThat(resumed).contains(String.format("(best %.4f at epoch %d)", best.testAccuracy(), best.epoch()));
-        double[] secs = all.stream().mapToDouble(org.dst4j.nn.train.EpochMetrics::epochSeconds).sorted().toArray();
+        double[] secs = all.stream().mapToDouble(EpochMetrics::epochSeconds).sorted().toArray();
         double median = secs.length % 2 == 1 ? secs[secs.length / 2] : (secs[secs.length / 2 - 1] + secs[secs.length / 2]) / 2;
         assertThat(resumed).contains(String.format("median epoch %.3f s", median));
     }
@@ -311,7 +323,7 @@ class SetTrainingTest {
     private static int lines(Path p) throws IOException {
         try {
             return (int) Files.readAllLines(p).stream().filter(l -> l.endsWith("}")).count();
-        } catch (java.nio.file.NoSuchFileException notYet) { // not written yet, or being moved aside by the child's claim
+        } catch (NoSuchFileException notYet) { // not written yet, or being moved aside by the child's claim
             return 0;
         }
     }
@@ -357,7 +369,7 @@ class SetTrainingTest {
                 SetTraining.resume(dir, data, 0, null).close();
             }
         }).isInstanceOf(IllegalArgumentException.class).hasMessage("threads must be >= 1, got 0");
-        Files.write(ck, java.util.Arrays.copyOf(b, 100));
+        Files.write(ck, Arrays.copyOf(b, 100));
         assertThat(Main.run(new String[] {"set", "--resume", dir.toString(), "--limit-train", "1500", "--limit-test", "400"})).isEqualTo(1);
     }
 
@@ -365,10 +377,10 @@ class SetTrainingTest {
     void resumeRefusesAModelFileThatIsNotASetCheckpoint(@TempDir Path dir) throws Exception {
         // Any dst4j model file loads as a model; without the training state it is named, not a stack trace.
         try (DatasetSplit data = small();
-             SparseClassifier bare = new SparseClassifier(org.dst4j.nn.network.SparseMlp.create(new org.dst4j.nn.network.MlpConfig(
-                     new int[] {data.train().features(), 8, 10}, "relu", 0.6f, org.dst4j.nn.layer.Activation.linear(), 0f,
-                     new org.dst4j.nn.init.Density.Uniform(0.5), new org.dst4j.nn.init.WeightInit.HeUniform()),
-                     new org.dst4j.runtime.random.RandomStream(1), 1), null, Map.of(), 1)) {
+             SparseClassifier bare = new SparseClassifier(SparseMlp.create(new MlpConfig(
+                     new int[] {data.train().features(), 8, 10}, "relu", 0.6f, Activation.linear(), 0f,
+                     new Density.Uniform(0.5), new WeightInit.HeUniform()),
+                     new RandomStream(1), 1), null, Map.of(), 1)) {
             bare.save(dir.resolve(SetTraining.CHECKPOINT));
             assertThatThrownBy(() -> SetTraining.resume(dir, data, 1, null).close()).isInstanceOf(IOException.class)
                     .hasMessage(dir + ": checkpoint.dst4j is not a SET training checkpoint (field 'training': expected an object, got null)");

@@ -4,27 +4,37 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.dst4j.algorithms.Interrupts;
 import org.dst4j.algorithms.Printed;
 import org.dst4j.algorithms.TrainingProgress;
 import org.dst4j.algorithms.cli.Main;
+import org.dst4j.algorithms.set.SetConfig;
+import org.dst4j.algorithms.set.SetTraining;
 import org.dst4j.nn.data.DataOptions;
 import org.dst4j.nn.data.DataSources;
 import org.dst4j.nn.data.DatasetSplit;
+import org.dst4j.nn.io.CheckpointFile;
 import org.dst4j.nn.io.Json;
 import org.dst4j.nn.io.MetricsLog;
 import org.dst4j.nn.model.ModelFile;
 import org.dst4j.nn.network.SparseMlp;
 import org.dst4j.nn.optim.Sgd;
 import org.dst4j.nn.train.EpochMetrics;
+import org.dst4j.nn.train.Trainer;
 import org.dst4j.runtime.memory.OffHeap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,7 +58,7 @@ class SpaceNetResumeTest {
     private static void assertSameRun(Path whole, Path resumed) throws IOException {
         for (String f : List.of(SpaceNetRun.MODEL, SpaceNetRun.OWNERS, SpaceNetRun.CHART)) {
             // compared whole (a failure printed both files' bytes)
-            assertThat(java.util.Arrays.equals(Files.readAllBytes(resumed.resolve(f)), Files.readAllBytes(whole.resolve(f)))).as(f + " byte-identical").isTrue();
+            assertThat(Arrays.equals(Files.readAllBytes(resumed.resolve(f)), Files.readAllBytes(whole.resolve(f)))).as(f + " byte-identical").isTrue();
         }
         assertThat(withoutTimes(Json.parseObject(Json.readFile(resumed.resolve(SpaceNetRun.METRICS)))))
                 .isEqualTo(withoutTimes(Json.parseObject(Json.readFile(whole.resolve(SpaceNetRun.METRICS)))));
@@ -229,7 +239,7 @@ class SpaceNetResumeTest {
                     .hasMessageContaining("is not a saved SpaceNet learner").hasMessageContaining("which an earlier task had reserved");
             edit(file, "spacenet", t -> t.putAll(learner));
             // counts and indices the metrics report, edited: taken as they were
-            java.util.function.BiConsumer<String, Object> firstTask = (key, value) -> {
+            BiConsumer<String, Object> firstTask = (key, value) -> {
                 try {
                     edit(file, "spacenet", t -> {
                         @SuppressWarnings("unchecked") List<Object> tasks = new ArrayList<>((List<Object>) t.get("tasks"));
@@ -239,7 +249,7 @@ class SpaceNetResumeTest {
                         t.put("tasks", tasks);
                     });
                 } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
+                    throw new UncheckedIOException(e);
                 }
             };
             @SuppressWarnings("unchecked") List<Object> connections = (List<Object>) ((Map<String, Object>) ((List<Object>) learner.get("tasks")).getFirst()).get("connections");
@@ -264,8 +274,8 @@ class SpaceNetResumeTest {
                     .hasMessage(run + ": no checkpoint.dst4j there (the run had finished: its results are in metrics.json)");
             // another command's checkpoint is named as such
             Path set = dir.resolve("set");
-            try (var embedded = DataSources.embedded(); var c = org.dst4j.algorithms.set.SetTraining.train(
-                    org.dst4j.algorithms.set.SetConfig.defaults().withHidden(16).withEpochs(1).withThreads(1), embedded, true, set, null)) {
+            try (var embedded = DataSources.embedded(); var c = SetTraining.train(
+                    SetConfig.defaults().withHidden(16).withEpochs(1).withThreads(1), embedded, true, set, null)) {
                 assertThat(c).isNotNull();
             }
             assertThatThrownBy(() -> SpaceNetRun.resume(set, data, 1, null)).isInstanceOf(IOException.class)
@@ -336,7 +346,7 @@ class SpaceNetResumeTest {
                     cfg.put("lr", 1e6);
                     t.put("config", cfg);
                 });
-                assertThatThrownBy(() -> SpaceNetRun.resume(run, data, 1, null)).isInstanceOf(org.dst4j.nn.train.Trainer.DivergedException.class)
+                assertThatThrownBy(() -> SpaceNetRun.resume(run, data, 1, null)).isInstanceOf(Trainer.DivergedException.class)
                         .hasMessageStartingWith(e.getValue());
             }
         }
@@ -350,7 +360,7 @@ class SpaceNetResumeTest {
             Path run = dir.resolve("run"), other = dir.resolve("other");
             stopAfter(TASKS * EPOCHS + 1, data, run, true);
             SpaceNetRun.run(new SpaceNetConfig(TASKS, new int[] {16, 16}, new int[] {60, 40, 16}, 8, 4, 0.2, 1, 16, 0.05f, 0.9f, 1e-4f, 7, 1), data, true, false, other, null);
-            Files.copy(other.resolve(SpaceNetRun.MODEL), run.resolve(SpaceNetRun.MODEL), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(other.resolve(SpaceNetRun.MODEL), run.resolve(SpaceNetRun.MODEL), StandardCopyOption.REPLACE_EXISTING);
             long held = OffHeap.bytesInUse();
             assertThatThrownBy(() -> SpaceNetRun.resume(run, data, 1, null)).isInstanceOf(IOException.class)
                     .hasMessageStartingWith(run.resolve(SpaceNetRun.MODEL) + " holds layers [20, 16, 16, 6] with ")
@@ -442,13 +452,13 @@ class SpaceNetResumeTest {
 
     // Rewrites the checkpoint with its header's `field` ("training", the run's; "spacenet", the learner's) changed by
     // `change`; returns the field as it was.
-    private static Map<String, Object> edit(Path file, String field, java.util.function.Consumer<Map<String, Object>> change) throws IOException {
+    private static Map<String, Object> edit(Path file, String field, Consumer<Map<String, Object>> change) throws IOException {
         Sgd sgd = new Sgd(0.9f, 1e-4f);
-        Map<String, java.lang.foreign.ValueLayout> sides = new LinkedHashMap<>(SpaceNet.KEPT);
-        sides.put(SpaceNet.IMPORTANCE, java.lang.foreign.ValueLayout.JAVA_FLOAT); // a checkpoint in the middle of a task has it
+        Map<String, ValueLayout> sides = new LinkedHashMap<>(SpaceNet.KEPT);
+        sides.put(SpaceNet.IMPORTANCE, ValueLayout.JAVA_FLOAT); // a checkpoint in the middle of a task has it
         ModelFile.Loaded l = ModelFile.load(file, sgd, sides);
-        try (SparseMlp net = l.net(); org.dst4j.nn.io.CheckpointFile.Checkpoint c = org.dst4j.nn.io.CheckpointFile.read(file)) {
-            List<org.dst4j.nn.io.CheckpointFile.Tensor> inTask = new ArrayList<>(); // the task's arrays, kept as they are
+        try (SparseMlp net = l.net(); CheckpointFile.Checkpoint c = CheckpointFile.read(file)) {
+            List<CheckpointFile.Tensor> inTask = new ArrayList<>(); // the task's arrays, kept as they are
             for (String name : c.names()) if (name.startsWith("spacenet.in_task.")) inTask.add(c.tensor(name));
             Map<String, Object> header = new LinkedHashMap<>(l.header());
             header.keySet().removeAll(List.of("format", "network", "optimizer_steps")); // the file's own

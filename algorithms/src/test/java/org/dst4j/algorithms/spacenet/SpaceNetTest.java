@@ -7,20 +7,36 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.function.Consumer;
+import java.util.stream.IntStream;
+import org.dst4j.algorithms.Printed;
 import org.dst4j.algorithms.TrainingProgress;
 import org.dst4j.algorithms.cli.Main;
 import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.DatasetSplit;
 import org.dst4j.nn.data.Standardizer;
 import org.dst4j.nn.data.TaskStream;
+import org.dst4j.nn.evolution.TopologyEvolution;
+import org.dst4j.nn.io.CheckpointFile;
 import org.dst4j.nn.io.Json;
+import org.dst4j.nn.model.ModelFile;
+import org.dst4j.nn.model.SparseClassifier;
 import org.dst4j.nn.train.EpochMetrics;
 import org.dst4j.nn.train.Trainer;
 import org.dst4j.runtime.kernel.KernelProvider;
@@ -58,7 +74,7 @@ class SpaceNetTest {
         SpaceNetConfig cfg = new SpaceNetConfig(3, new int[] {24, 24}, new int[] {60, 40, 16}, 8, 4, 0.2, 2, 1, 1000f, 0.99f, 0f, 7, 1);
         try (DatasetSplit data = blobs(120, 30, 3)) {
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNetRun.run(cfg, data, true, true, dir, null))
-                    .isInstanceOf(org.dst4j.nn.train.Trainer.DivergedException.class)
+                    .isInstanceOf(Trainer.DivergedException.class)
                     .hasMessageMatching("SpaceNet, task [1-3] of 3: training diverged at epoch [12], batch \\d+: .*");
         }
     }
@@ -225,7 +241,7 @@ class SpaceNetTest {
             for (int t = 0; t < 3; t++) {
                 sn.learn(stream.get(t), null, pk, null, new Trainer.Listener() {
                     @Override public void epochDone(EpochMetrics m, Trainer.State s) {
-                        double inputs = java.util.Arrays.stream(sn.neuronImportance(0)).sum(), hidden = java.util.Arrays.stream(sn.neuronImportance(1)).sum();
+                        double inputs = Arrays.stream(sn.neuronImportance(0)).sum(), hidden = Arrays.stream(sn.neuronImportance(1)).sum();
                         assertThat(inputs).as("task %d, epoch %d", sn.task() + 1, m.epoch()).isPositive().isCloseTo(hidden, org.assertj.core.data.Percentage.withPercentage(1e-6));
                         checked[0]++;
                     }
@@ -251,13 +267,13 @@ class SpaceNetTest {
             int[] checked = {0}, pending = {0}, dropped = {0};
             for (int t = 0; t < 2; t++) {
                 int task = t;
-                List<java.util.Set<Long>> occupied = new ArrayList<>(); // per layer, before the epoch's topology update
+                List<Set<Long>> occupied = new ArrayList<>(); // per layer, before the epoch's topology update
                 sn.learn(stream.get(t), null, pk, null, new Trainer.Listener() {
                     @Override public void epochTrained(int epoch, Trainer.State s) {
                         occupied.clear();
                         for (var layer : sn.network().layers()) {
                             CsrMatrix w = layer.weights();
-                            java.util.Set<Long> keys = new java.util.HashSet<>();
+                            Set<Long> keys = new HashSet<>();
                             for (int r = 0; r < w.rows(); r++) for (long k = w.rowStart(r); k < w.rowEnd(r); k++) keys.add((long) r * w.cols() + w.col(k));
                             occupied.add(keys);
                         }
@@ -268,17 +284,17 @@ class SpaceNetTest {
                             sn.saveInTask(file, null, Map.of());
                             double[][] expected = new double[sizes.length][];
                             for (int l = 0; l < sizes.length; l++) expected[l] = new double[sizes[l]];
-                            try (org.dst4j.nn.io.CheckpointFile.Checkpoint c = org.dst4j.nn.io.CheckpointFile.read(file)) {
+                            try (CheckpointFile.Checkpoint c = CheckpointFile.read(file)) {
                                 for (int l = 0; l + 1 < sizes.length; l++) {
-                                    long[] at = c.tensor("spacenet.in_task.dropped_at." + l).data().toArray(java.lang.foreign.ValueLayout.JAVA_LONG);
-                                    float[] v = c.tensor("spacenet.in_task.dropped_at_importance." + l).data().toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT);
+                                    long[] at = c.tensor("spacenet.in_task.dropped_at." + l).data().toArray(ValueLayout.JAVA_LONG);
+                                    float[] v = c.tensor("spacenet.in_task.dropped_at_importance." + l).data().toArray(ValueLayout.JAVA_FLOAT);
                                     for (int i = 0; i < at.length; i++) {
                                         expected[l + 1][(int) (at[i] / sizes[l])] += v[i];
                                         if (l == 0) expected[0][(int) (at[i] % sizes[l])] += v[i];
                                     }
                                     dropped[0] += at.length;
                                 }
-                                long[] p = c.tensor("spacenet.in_task.pending_restore").data().toArray(java.lang.foreign.ValueLayout.JAVA_LONG);
+                                long[] p = c.tensor("spacenet.in_task.pending_restore").data().toArray(ValueLayout.JAVA_LONG);
                                 for (int i = 0; i < p.length; i += 3) {
                                     int l = (int) p[i];
                                     float v = Float.intBitsToFloat((int) p[i + 2]);
@@ -290,7 +306,7 @@ class SpaceNetTest {
                                     pending[0]++;
                                 }
                                 for (int l = 0; l < sizes.length; l++) {
-                                    long[] bits = c.tensor("spacenet.in_task.dropped_importance." + l).data().toArray(java.lang.foreign.ValueLayout.JAVA_LONG);
+                                    long[] bits = c.tensor("spacenet.in_task.dropped_importance." + l).data().toArray(ValueLayout.JAVA_LONG);
                                     for (int i = 0; i < sizes[l]; i++) {
                                         assertThat(Double.longBitsToDouble(bits[i])).as("task %d, epoch %d: neuron %d of layer %d", task + 1, m.epoch(), i, l)
                                                 .isCloseTo(expected[l][i], org.assertj.core.data.Offset.offset(1e-9 * (1 + Math.abs(expected[l][i]))));
@@ -298,8 +314,8 @@ class SpaceNetTest {
                                 }
                             }
                             checked[0]++;
-                        } catch (java.io.IOException e) {
-                            throw new java.io.UncheckedIOException(e);
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
                         }
                     }
                 });
@@ -413,7 +429,7 @@ class SpaceNetTest {
                             List<float[][]> before = seen.get(l);
                             for (int k = 0; k < v.length; k++) {
                                 v[k] = w.value(k);
-                                im[k] = imp.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, k);
+                                im[k] = imp.getAtIndex(ValueLayout.JAVA_FLOAT, k);
                                 if (before.size() < 2) continue;
                                 if (f.get(JAVA_BYTE, k) != 0) {
                                     assertThat(im[k]).as("a frozen connection's importance").isZero();
@@ -542,7 +558,7 @@ class SpaceNetTest {
                 frozenBefore = now;
                 for (var e : keptBiases.entrySet()) {
                     String[] at = e.getKey().split(":");
-                    float b = layers.get(Integer.parseInt(at[0])).bias().getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, Integer.parseInt(at[1]));
+                    float b = layers.get(Integer.parseInt(at[0])).bias().getAtIndex(ValueLayout.JAVA_FLOAT, Integer.parseInt(at[1]));
                     assertThat(b).as("bias %s after task %d", e.getKey(), t + 1).isEqualTo(e.getValue());
                 }
                 SpaceNet.TaskStats st = sn.taskStats().get(t);
@@ -553,14 +569,14 @@ class SpaceNetTest {
                     for (int i : selected) assertThat(by[i]).as("task %d selected neuron %d of layer %d", t + 1, i, l).isIn(-1, t);
                     // drawn at random among the free neurons, not the first of them
                     int task = t;
-                    int[] firstFree = java.util.stream.IntStream.range(0, sizes[l]).filter(i -> by[i] < 0 || by[i] == task)
+                    int[] firstFree = IntStream.range(0, sizes[l]).filter(i -> by[i] < 0 || by[i] == task)
                             .limit(cfg.selectedNeurons()).toArray();
                     assertThat(selected).as("task %d, layer %d", t + 1, l).isNotEqualTo(firstFree);
                     for (int i : st.reservedNeuronIndices()[l]) {
-                        keptBiases.put((l - 1) + ":" + i, layers.get(l - 1).bias().getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i));
+                        keptBiases.put((l - 1) + ":" + i, layers.get(l - 1).bias().getAtIndex(ValueLayout.JAVA_FLOAT, i));
                     }
                 }
-                for (int c : stream.get(t).classes()) keptBiases.put((last - 1) + ":" + c, layers.get(last - 1).bias().getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, c));
+                for (int c : stream.get(t).classes()) keptBiases.put((last - 1) + ":" + c, layers.get(last - 1).bias().getAtIndex(ValueLayout.JAVA_FLOAT, c));
                 double learned = sn.taskAccuracy(stream.tasks().subList(t, t + 1), pk, null)[0];
                 assertThat(learned).as("task %d's accuracy among its classes", t + 1).isGreaterThan(0.9);
             }
@@ -589,7 +605,7 @@ class SpaceNetTest {
         assertThat(r.reservedNeuronShare()).isEqualTo(3 * 2 * 4 / 48.0);
         assertThat(r.reservedConnectionShare()).isEqualTo((double) (frozen[0] + frozen[1] + frozen[2]) / dense);
         assertThat(frozen[0]).isEqualTo(60 + 40 + 16);
-        try (org.dst4j.nn.model.SparseClassifier c = org.dst4j.nn.model.SparseClassifier.load(dir.resolve(SpaceNetRun.MODEL), 1)) {
+        try (SparseClassifier c = SparseClassifier.load(dir.resolve(SpaceNetRun.MODEL), 1)) {
             assertThat(c.network().connections()).isEqualTo(frozen[0] + frozen[1] + frozen[2]);
             assertThat(Json.getObject(c.header(), "provenance")).containsEntry("algorithm", "spacenet");
         }
@@ -622,7 +638,7 @@ class SpaceNetTest {
                 SpaceNet.TaskStats st = sn.taskStats().get(t);
                 assertThat(st.connections()).containsExactly(12, 6, 3);
                 for (int l = 0; l < layers.size(); l++) {
-                    java.util.Set<Integer> rows = new java.util.HashSet<>(), cols = new java.util.HashSet<>();
+                    Set<Integer> rows = new HashSet<>(), cols = new HashSet<>();
                     if (l + 1 < last) for (int i : st.selectedNeuronIndices()[l + 1]) rows.add(i);
                     else for (int c : stream.get(t).classes()) rows.add(c);
                     if (l > 0) for (int i : st.selectedNeuronIndices()[l]) cols.add(i);
@@ -664,7 +680,7 @@ class SpaceNetTest {
                 for (int l = 1; l + 1 < sizes.length; l++) {
                     int[] by = sn.reservedBy(l);
                     int task = st.task();
-                    assertThat(reserved[l]).containsExactly(java.util.stream.IntStream.range(0, by.length).filter(i -> by[i] == task).toArray());
+                    assertThat(reserved[l]).containsExactly(IntStream.range(0, by.length).filter(i -> by[i] == task).toArray());
                     assertThat(reserved[l]).hasSize(st.reservedNeurons()[l]);
                     assertThat(selected[l]).hasSize(st.selectedNeurons()[l]).isSorted().contains(reserved[l]);
                 }
@@ -716,7 +732,7 @@ class SpaceNetTest {
             int layers = sizes.length - 1;
             int[] updates = {0};
             for (int t = 0; t < 2; t++) {
-                List<java.util.Set<Long>> occupied = new ArrayList<>(), expectedDrop = new ArrayList<>();
+                List<Set<Long>> occupied = new ArrayList<>(), expectedDrop = new ArrayList<>();
                 List<long[]> own = new ArrayList<>();
                 List<double[]> importance = new ArrayList<>();
                 List<Object[]> growths = new ArrayList<>();
@@ -731,18 +747,18 @@ class SpaceNetTest {
                         for (int l = 0; l < layers; l++) {
                             CsrMatrix w = sn.network().layers().get(l).weights();
                             MemorySegment f = w.side(SpaceNet.FROZEN), imp = w.side(SpaceNet.IMPORTANCE);
-                            java.util.Set<Long> all = new java.util.HashSet<>();
+                            Set<Long> all = new HashSet<>();
                             List<long[]> mine = new ArrayList<>(); // {importance bits, k, key}
                             for (int r = 0; r < w.rows(); r++) {
                                 for (long k = w.rowStart(r); k < w.rowEnd(r); k++) {
                                     long key = (long) r * w.cols() + w.col(k);
                                     all.add(key);
-                                    if (f.get(JAVA_BYTE, k) == 0) mine.add(new long[] {Float.floatToIntBits(imp.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, k)), k, key});
+                                    if (f.get(JAVA_BYTE, k) == 0) mine.add(new long[] {Float.floatToIntBits(imp.getAtIndex(ValueLayout.JAVA_FLOAT, k)), k, key});
                                 }
                             }
                             mine.sort((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]));
                             int drop = l + 1 == layers ? 0 : (int) (mine.size() * cfg.dropFraction());
-                            java.util.Set<Long> dropped = new java.util.HashSet<>();
+                            Set<Long> dropped = new HashSet<>();
                             for (int i = 0; i < drop; i++) dropped.add(mine.get(i)[2]);
                             occupied.add(all);
                             expectedDrop.add(dropped);
@@ -751,19 +767,19 @@ class SpaceNetTest {
                         for (int l = 0; l <= layers; l++) importance.add(sn.neuronImportance(l));
                     }
 
-                    @Override public void evolved(int epoch, long step, List<org.dst4j.nn.evolution.TopologyEvolution.Report> reports) {
+                    @Override public void evolved(int epoch, long step, List<TopologyEvolution.Report> reports) {
                         updates[0]++;
                         int task = sn.task();
                         for (int l = 0; l < layers; l++) {
                             CsrMatrix w = sn.network().layers().get(l).weights();
                             MemorySegment f = w.side(SpaceNet.FROZEN);
-                            java.util.Set<Long> now = new java.util.HashSet<>();
+                            Set<Long> now = new HashSet<>();
                             for (int r = 0; r < w.rows(); r++) {
                                 for (long k = w.rowStart(r); k < w.rowEnd(r); k++) if (f.get(JAVA_BYTE, k) == 0) now.add((long) r * w.cols() + w.col(k));
                             }
-                            java.util.Set<Long> before = new java.util.HashSet<>();
+                            Set<Long> before = new HashSet<>();
                             for (long key : own.get(l)) before.add(key);
-                            java.util.Set<Long> gone = new java.util.HashSet<>(before), grown = new java.util.HashSet<>(now);
+                            Set<Long> gone = new HashSet<>(before), grown = new HashSet<>(now);
                             gone.removeAll(now);
                             grown.removeAll(before);
                             assertThat(gone).as("task %d, layer %d: dropped", task + 1, l).isEqualTo(expectedDrop.get(l));
@@ -777,11 +793,11 @@ class SpaceNetTest {
                 assertThat(growths).isNotEmpty();
                 for (Object[] g : growths) {
                     int l = (Integer) g[0], rows = (Integer) g[5], cols = (Integer) g[6];
-                    @SuppressWarnings("unchecked") java.util.Set<Long> grown = (java.util.Set<Long>) g[1], taken = (java.util.Set<Long>) g[2];
+                    @SuppressWarnings("unchecked") Set<Long> grown = (Set<Long>) g[1], taken = (Set<Long>) g[2];
                     double[] ri = (double[]) g[3], ci = (double[]) g[4];
                     boolean[] rowSel = new boolean[rows], colSel = new boolean[cols];
                     for (int r : st.selectedNeuronIndices()[l + 1]) rowSel[r] = true;
-                    if (l == 0) java.util.Arrays.fill(colSel, true);
+                    if (l == 0) Arrays.fill(colSel, true);
                     else for (int c : st.selectedNeuronIndices()[l]) colSel[c] = true;
                     double lowest = Double.POSITIVE_INFINITY;
                     for (long key : grown) {
@@ -815,7 +831,7 @@ class SpaceNetTest {
              WorkerPool pool = new WorkerPool(threads); SpaceNet sn = new SpaceNet(small(threads), FEATURES, CLASSES)) {
             ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
             for (int t = 0; t < 3; t++) sn.learn(stream.get(t), null, pk, null, QUIET);
-            return sn.network().layers().stream().map(x -> x.weights().values().toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT)).toArray(float[][]::new);
+            return sn.network().layers().stream().map(x -> x.weights().values().toArray(ValueLayout.JAVA_FLOAT)).toArray(float[][]::new);
         }
     }
 
@@ -836,7 +852,7 @@ class SpaceNetTest {
                     first.save(file, std, Map.of("note", "kept between tasks"));
                 }
                 if (stop == 2) {
-                    String described = org.dst4j.algorithms.Printed.stdout(() -> assertThat(Main.run(new String[] {"inspect", "--model", file.toString()})).isZero());
+                    String described = Printed.stdout(() -> assertThat(Main.run(new String[] {"inspect", "--model", file.toString()})).isZero());
                     assertThat(described).contains("a SpaceNet learner: 2 of 3 tasks learned (SpaceNet.load continues it with task 3)")
                             .contains(FEATURES + " inputs (standardized as in training)");
                 }
@@ -856,25 +872,25 @@ class SpaceNetTest {
                         for (String side : List.of(SpaceNet.OWNER)) {
                             assertThat(b.side(side).asSlice(0, 4 * b.nnz()).toArray(JAVA_INT)).isEqualTo(a.side(side).asSlice(0, 4 * a.nnz()).toArray(JAVA_INT));
                         }
-                        assertThat(b.values().asSlice(0, 4 * b.nnz()).toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT))
+                        assertThat(b.values().asSlice(0, 4 * b.nnz()).toArray(ValueLayout.JAVA_FLOAT))
                                 .as("layer %d after a stop after %d tasks", l2, stop)
-                                .containsExactly(a.values().asSlice(0, 4 * a.nnz()).toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT));
-                        assertThat(b.rowPtr().toArray(java.lang.foreign.ValueLayout.JAVA_LONG)).isEqualTo(a.rowPtr().toArray(java.lang.foreign.ValueLayout.JAVA_LONG));
+                                .containsExactly(a.values().asSlice(0, 4 * a.nnz()).toArray(ValueLayout.JAVA_FLOAT));
+                        assertThat(b.rowPtr().toArray(ValueLayout.JAVA_LONG)).isEqualTo(a.rowPtr().toArray(ValueLayout.JAVA_LONG));
                     }
                     assertThat(again.accuracy(stream.tasks(), stream.seenClasses(2), pk2, std)).containsExactly(whole.accuracy(stream.tasks(), stream.seenClasses(2), pk, std));
                 }
             }
             // the file is a model file: a classifier of every class learned, as predict reads it
             whole.save(file, std, Map.of());
-            try (org.dst4j.nn.model.SparseClassifier c = org.dst4j.nn.model.SparseClassifier.load(file, 1)) {
+            try (SparseClassifier c = SparseClassifier.load(file, 1)) {
                 assertThat(c.network().connections()).isEqualTo(whole.network().connections());
             }
             // a connection's owner that no task learned went on into connection-owners.npz (docs: task numbers from 1)
             for (int bad : new int[] {99, -3, 0}) {
                 Path edited = dir.resolve("owner-" + bad + ".dst4j");
                 Copied c = Copied.of(file, "layer.1.side.owner", b -> b.putInt(0, bad));
-                org.dst4j.nn.io.CheckpointFile.write(edited, c.header(), c.tensors());
-                org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1)).isInstanceOf(java.io.IOException.class)
+                CheckpointFile.write(edited, c.header(), c.tensors());
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1)).isInstanceOf(IOException.class)
                         .hasMessageContaining("connection 0 of layer 1 has owner " + bad + ", not one of the");
             }
             // mid-task it is refused; another model file is named as what it is not
@@ -885,8 +901,8 @@ class SpaceNetTest {
                 mid.endTask();
             }
             Path plain = dir.resolve("plain.dst4j");
-            org.dst4j.nn.model.ModelFile.save(plain, whole.network(), null, null, Map.of());
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(plain, 1)).isInstanceOf(java.io.IOException.class)
+            ModelFile.save(plain, whole.network(), null, null, Map.of());
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(plain, 1)).isInstanceOf(IOException.class)
                     .hasMessage(plain + " is not a saved SpaceNet learner (field 'spacenet': expected an object, got null)");
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(file, 0)).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("threads");
@@ -910,11 +926,11 @@ class SpaceNetTest {
     void aSavedLearnerWithoutTheOutputLayersParkedValuesIsRefusedByName(@TempDir Path dir) throws Exception {
         Path file = savedAfterOneTask(dir.resolve("learner.dst4j")), edited = dir.resolve("edited.dst4j");
         Copied c = Copied.of(file, "", b -> { });
-        List<org.dst4j.nn.io.CheckpointFile.Tensor> without = c.tensors().stream().filter(t -> !t.name().equals("layer.2.side.parked")).toList();
+        List<CheckpointFile.Tensor> without = c.tensors().stream().filter(t -> !t.name().equals("layer.2.side.parked")).toList();
         assertThat(without).hasSize(c.tensors().size() - 1);
-        org.dst4j.nn.io.CheckpointFile.write(edited, c.header(), without);
+        CheckpointFile.write(edited, c.header(), without);
         long held = OffHeap.bytesInUse();
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1)).isInstanceOf(java.io.IOException.class)
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1)).isInstanceOf(IOException.class)
                 .hasMessage(edited + " is not a saved SpaceNet learner (layer 2 has no 'parked' array)");
         assertThat(OffHeap.bytesInUse()).as("off-heap bytes after the refused load: the network it read is freed").isEqualTo(held);
         SpaceNet.load(file, 1).learner().close();
@@ -946,12 +962,12 @@ class SpaceNetTest {
             @SuppressWarnings("unchecked") List<Object> counts = (List<Object>) first.get(e.field().replace("_indices", "s"));
             if (e.layer() == 3 && e.field().endsWith("_indices")) counts.set(3, 1);
             entries.set(e.layer(), e.value());
-            org.dst4j.nn.io.CheckpointFile.write(edited, header, saved.tensors());
+            CheckpointFile.write(edited, header, saved.tensors());
             if (e.refused() == null) {
                 SpaceNet.load(edited, 1).learner().close();
             } else {
                 long held = OffHeap.bytesInUse();
-                org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1)).as("%s", e).isInstanceOf(java.io.IOException.class)
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1)).as("%s", e).isInstanceOf(IOException.class)
                         .hasMessage(edited + " is not a saved SpaceNet learner (" + e.refused() + ")");
                 assertThat(OffHeap.bytesInUse()).as("off-heap bytes after the refused load: the network it read is freed").isEqualTo(held);
             }
@@ -959,15 +975,15 @@ class SpaceNetTest {
     }
 
     // A saved file's header and tensors, copied onto the heap with one tensor's bytes changed (little-endian), to write back.
-    record Copied(java.util.Map<String, Object> header, List<org.dst4j.nn.io.CheckpointFile.Tensor> tensors) {
-        static Copied of(Path file, String name, java.util.function.Consumer<java.nio.ByteBuffer> change) throws java.io.IOException {
-            List<org.dst4j.nn.io.CheckpointFile.Tensor> tensors = new java.util.ArrayList<>();
-            try (org.dst4j.nn.io.CheckpointFile.Checkpoint c = org.dst4j.nn.io.CheckpointFile.read(file)) {
+    record Copied(Map<String, Object> header, List<CheckpointFile.Tensor> tensors) {
+        static Copied of(Path file, String name, Consumer<ByteBuffer> change) throws IOException {
+            List<CheckpointFile.Tensor> tensors = new ArrayList<>();
+            try (CheckpointFile.Checkpoint c = CheckpointFile.read(file)) {
                 for (String n : c.names()) {
-                    org.dst4j.nn.io.CheckpointFile.Tensor t = c.tensor(n);
-                    byte[] copy = t.data().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
-                    if (n.equals(name)) change.accept(java.nio.ByteBuffer.wrap(copy).order(java.nio.ByteOrder.LITTLE_ENDIAN));
-                    tensors.add(new org.dst4j.nn.io.CheckpointFile.Tensor(n, t.dtype(), t.shape(), java.lang.foreign.MemorySegment.ofArray(copy)));
+                    CheckpointFile.Tensor t = c.tensor(n);
+                    byte[] copy = t.data().toArray(ValueLayout.JAVA_BYTE);
+                    if (n.equals(name)) change.accept(ByteBuffer.wrap(copy).order(ByteOrder.LITTLE_ENDIAN));
+                    tensors.add(new CheckpointFile.Tensor(n, t.dtype(), t.shape(), MemorySegment.ofArray(copy)));
                 }
                 return new Copied(c.header(), tensors);
             }
@@ -991,28 +1007,28 @@ class SpaceNetTest {
                 if (s.epochsDone != 2) return;
                 try {
                     sn.saveInTask(first, std, Map.of());
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
                 }
             });
         }
         try (SpaceNet loaded = SpaceNet.load(first, 2, true).learner()) {
             assertThat(loaded.task()).isEqualTo(1);
-            loaded.saveInTask(again, org.dst4j.nn.model.ModelFile.load(first, null).standardizer(), Map.of());
+            loaded.saveInTask(again, ModelFile.load(first, null).standardizer(), Map.of());
         }
-        assertThat(java.util.Arrays.equals(Files.readAllBytes(again), Files.readAllBytes(first))).as("saved again, byte-identical").isTrue();
+        assertThat(Arrays.equals(Files.readAllBytes(again), Files.readAllBytes(first))).as("saved again, byte-identical").isTrue();
         Copied copied = Copied.of(first, "spacenet.in_task.selected.1", b -> b.putInt(0, 24));
-        java.util.Map<String, Object> header = copied.header();
-        List<org.dst4j.nn.io.CheckpointFile.Tensor> tensors = copied.tensors();
+        Map<String, Object> header = copied.header();
+        List<CheckpointFile.Tensor> tensors = copied.tensors();
         assertThat(tensors.stream().filter(t -> t.name().startsWith("spacenet.in_task.dropped_at.")).mapToLong(t -> t.elements()).sum())
                 .as("positions dropped so far").isPositive();
         // the arrays are tensors: the header stays small however large the network (it holds at most 64 MiB)
         Map<String, Object> in = Json.getObject(Json.getObject(header, SpaceNet.HEADER), "in_task");
         assertThat(in).containsOnlyKeys("task", "classes");
         Path edited = dir.resolve("edited.dst4j");
-        org.dst4j.nn.io.CheckpointFile.write(edited, header, tensors);
+        CheckpointFile.write(edited, header, tensors);
         long held = OffHeap.bytesInUse();
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(java.io.IOException.class)
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(IOException.class)
                 .hasMessage(edited + " is not a saved SpaceNet learner (tensor 'spacenet.in_task.selected.1': neuron 24 of 24)");
         assertThat(OffHeap.bytesInUse()).as("off-heap bytes after the refused load: the learner it made is freed").isEqualTo(held);
         // a dropped position one past its layer (20 x 24), a position waiting for its importance in the output layer, which
@@ -1020,51 +1036,51 @@ class SpaceNetTest {
         assertThat(tensors.stream().filter(t -> t.name().equals("spacenet.in_task.dropped_at.0")).findFirst().orElseThrow().elements()).isPositive();
         assertThat(tensors.stream().filter(t -> t.name().equals("spacenet.in_task.pending_restore")).findFirst().orElseThrow().elements()).isPositive();
         Copied outside = Copied.of(first, "spacenet.in_task.dropped_at.0", b -> b.putLong(0, 20 * 24));
-        org.dst4j.nn.io.CheckpointFile.write(edited, outside.header(), outside.tensors());
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(java.io.IOException.class)
+        CheckpointFile.write(edited, outside.header(), outside.tensors());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(IOException.class)
                 .hasMessage(edited + " is not a saved SpaceNet learner (tensor 'spacenet.in_task.dropped_at.0': position 480 outside the layer)");
         Copied lastLayer = Copied.of(first, "spacenet.in_task.pending_restore", b -> b.putLong(0, 3));
-        org.dst4j.nn.io.CheckpointFile.write(edited, lastLayer.header(), lastLayer.tensors());
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(java.io.IOException.class)
+        CheckpointFile.write(edited, lastLayer.header(), lastLayer.tensors());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(IOException.class)
                 .hasMessage(edited + " is not a saved SpaceNet learner (tensor 'spacenet.in_task.pending_restore': layer 3)");
         Copied whole = Copied.of(first, "", b -> { });
-        org.dst4j.nn.io.CheckpointFile.write(edited, whole.header(), whole.tensors().stream().filter(t -> !t.name().equals("layer.2.side.parked")).toList());
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(java.io.IOException.class)
+        CheckpointFile.write(edited, whole.header(), whole.tensors().stream().filter(t -> !t.name().equals("layer.2.side.parked")).toList());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(IOException.class)
                 .hasMessage(edited + " is not a saved SpaceNet learner (the output layer has no 'parked' array)");
         // the output layer drops nothing, so its importance list is empty: one more value is not the file's
-        List<org.dst4j.nn.io.CheckpointFile.Tensor> extra = whole.tensors().stream().map(t -> t.name().equals("spacenet.in_task.dropped_at_importance.2")
-                ? org.dst4j.nn.io.CheckpointFile.Tensor.of(t.name(), new float[] {1f}) : t).toList();
+        List<CheckpointFile.Tensor> extra = whole.tensors().stream().map(t -> t.name().equals("spacenet.in_task.dropped_at_importance.2")
+                ? CheckpointFile.Tensor.of(t.name(), new float[] {1f}) : t).toList();
         assertThat(whole.tensors().stream().filter(t -> t.name().equals("spacenet.in_task.dropped_at_importance.2")).findFirst().orElseThrow().elements()).isZero();
-        org.dst4j.nn.io.CheckpointFile.write(edited, whole.header(), extra);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(java.io.IOException.class)
+        CheckpointFile.write(edited, whole.header(), extra);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(IOException.class)
                 .hasMessage(edited + " is not a saved SpaceNet learner (tensor 'spacenet.in_task.dropped_at_importance.2' has 1 values, not 0)");
         assertThat(OffHeap.bytesInUse()).as("off-heap bytes after the refused loads").isEqualTo(held);
         // the first position of a layer (row 0, column 0) is one, in the dropped positions and in those waiting for their importance
         Copied origin = Copied.of(first, "spacenet.in_task.pending_restore", b -> b.putLong(0, 0).putLong(8, 0));
-        org.dst4j.nn.io.CheckpointFile.write(edited, origin.header(), origin.tensors());
+        CheckpointFile.write(edited, origin.header(), origin.tensors());
         SpaceNet.load(edited, 1, true).learner().close();
         // a selected neuron the first task reserved, a NaN importance: taken as they were, the task went on from a state no run reaches
         @SuppressWarnings("unchecked") List<Object> firstTask = (List<Object>) Json.getObject(header, SpaceNet.HEADER).get("tasks");
         @SuppressWarnings("unchecked") int reserved = ((Number) ((List<Object>) ((List<Object>) ((Map<String, Object>) firstTask.getFirst())
                 .get("reserved_neuron_indices")).get(1)).getFirst()).intValue();
         Copied taken = Copied.of(first, "spacenet.in_task.selected.1", b -> b.putInt(0, reserved));
-        org.dst4j.nn.io.CheckpointFile.write(edited, taken.header(), taken.tensors());
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(java.io.IOException.class)
+        CheckpointFile.write(edited, taken.header(), taken.tensors());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(IOException.class)
                 .hasMessageContaining("tensor 'spacenet.in_task.selected.1': neuron " + reserved + ", which task 1 reserved");
         Copied nan = Copied.of(first, "spacenet.in_task.neuron_importance.1", b -> b.putDouble(0, Double.NaN));
-        org.dst4j.nn.io.CheckpointFile.write(edited, nan.header(), nan.tensors());
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(java.io.IOException.class)
+        CheckpointFile.write(edited, nan.header(), nan.tensors());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(IOException.class)
                 .hasMessageContaining("neuron 0 has NaN and").hasMessageContaining("expected finite sums");
-        Map<String, Object> legacy = new java.util.LinkedHashMap<>(header), own = new java.util.LinkedHashMap<>(Json.getObject(header, SpaceNet.HEADER)),
-                inJson = new java.util.LinkedHashMap<>(in);
+        Map<String, Object> legacy = new LinkedHashMap<>(header), own = new LinkedHashMap<>(Json.getObject(header, SpaceNet.HEADER)),
+                inJson = new LinkedHashMap<>(in);
         inJson.put("neuron_importance_bits", List.of());
         own.put("in_task", inJson);
         legacy.put(SpaceNet.HEADER, own);
-        org.dst4j.nn.io.CheckpointFile.write(edited, legacy, tensors);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(java.io.IOException.class)
+        CheckpointFile.write(edited, legacy, tensors);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(IOException.class)
                 .hasMessageContaining("as an earlier dst4j build wrote it");
         // not a model to predict with, so not what the public load gives
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(first, 1)).isInstanceOf(java.io.IOException.class)
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(first, 1)).isInstanceOf(IOException.class)
                 .hasMessageContaining("in the middle of a task");
     }
 
@@ -1084,7 +1100,7 @@ class SpaceNetTest {
         };
         try (DatasetSplit data = blobs(600, 150, 4)) {
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNetRun.run(cfg, data, true, false, dir, interruptInTask2))
-                    .isInstanceOf(java.util.concurrent.CancellationException.class)
+                    .isInstanceOf(CancellationException.class)
                     .hasMessageStartingWith("SpaceNet, task 2 of 3: training interrupted after step 1 (epoch 1, 1 of ")
                     .hasMessageEndingWith("batches trained); no epoch was completed");
         } finally {
@@ -1111,7 +1127,7 @@ class SpaceNetTest {
         };
         try (DatasetSplit data = blobs(240, 60, 4)) {
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNetRun.run(cfg, data, true, true, dir, interrupt))
-                    .isInstanceOf(java.util.concurrent.CancellationException.class)
+                    .isInstanceOf(CancellationException.class)
                     .hasMessageStartingWith(message).hasMessageEndingWith("batches trained); no epoch was completed");
         } finally {
             Thread.interrupted(); // not for the next test on this thread
@@ -1128,7 +1144,7 @@ class SpaceNetTest {
             r = SpaceNetRun.run(cfg, data, true, true, dir, new TrainingProgress() {});
             elapsed = (System.nanoTime() - t0) / 1e9;
             // The network after the last task is saved as a classifier of every class (no model was written before).
-            try (org.dst4j.nn.model.SparseClassifier c = org.dst4j.nn.model.SparseClassifier.load(dir.resolve(SpaceNetRun.MODEL), 1)) {
+            try (SparseClassifier c = SparseClassifier.load(dir.resolve(SpaceNetRun.MODEL), 1)) {
                 saved = c.evaluate(data.test()).accuracy();
             }
         }

@@ -3,18 +3,30 @@ package org.dst4j.algorithms.spacenet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
+import java.util.zip.ZipFile;
+import javax.imageio.ImageIO;
 import org.dst4j.algorithms.TrainingProgress;
 import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.DatasetSplit;
 import org.dst4j.nn.data.TaskStream;
 import org.dst4j.nn.io.Json;
 import org.dst4j.nn.model.SparseClassifier;
+import org.dst4j.nn.plot.Heatmap;
 import org.dst4j.nn.train.EpochMetrics;
 import org.dst4j.runtime.random.RandomStream;
 import org.junit.jupiter.api.Test;
@@ -168,13 +180,13 @@ class TaskClassesTest {
         }
     }
 
-    private static org.dst4j.nn.plot.Heatmap chart(SpaceNetRun.Result r) {
-        return new org.dst4j.nn.plot.Heatmap("Class-incremental accuracy (%) on task i after learning task j", "task", "after task j")
+    private static Heatmap chart(SpaceNetRun.Result r) {
+        return new Heatmap("Class-incremental accuracy (%) on task i after learning task j", "task", "after task j")
                 .add("SpaceNet", r.methods().get(0).accuracy()).add("fine-tuning", r.methods().get(1).accuracy());
     }
 
-    private static void assertSamePixels(Path png, org.dst4j.nn.plot.Heatmap expected) throws java.io.IOException {
-        java.awt.image.BufferedImage got = javax.imageio.ImageIO.read(png.toFile()), want = expected.render();
+    private static void assertSamePixels(Path png, Heatmap expected) throws IOException {
+        BufferedImage got = ImageIO.read(png.toFile()), want = expected.render();
         assertThat(new int[] {got.getWidth(), got.getHeight()}).as("size").containsExactly(want.getWidth(), want.getHeight());
         int differ = 0;
         for (int y = 0; y < want.getHeight(); y++) for (int x = 0; x < want.getWidth(); x++) if (got.getRGB(x, y) != want.getRGB(x, y)) differ++;
@@ -253,8 +265,8 @@ class TaskClassesTest {
                 var w = layers.get(l).weights();
                 String p = "layer" + l + ".";
                 assertThat(npz.get(p + "shape")).containsExactly(w.rows(), w.cols());
-                assertThat(npz.get(p + "indptr")).containsExactly(w.rowPtr().toArray(java.lang.foreign.ValueLayout.JAVA_LONG));
-                long[] cols = Arrays.stream(w.colIdx().asSlice(0, 4 * w.nnz()).toArray(java.lang.foreign.ValueLayout.JAVA_INT)).asLongStream().toArray();
+                assertThat(npz.get(p + "indptr")).containsExactly(w.rowPtr().toArray(ValueLayout.JAVA_LONG));
+                long[] cols = Arrays.stream(w.colIdx().asSlice(0, 4 * w.nnz()).toArray(ValueLayout.JAVA_INT)).asLongStream().toArray();
                 assertThat(npz.get(p + "indices")).containsExactly(cols);
                 long[] owner = npz.get(p + "owner");
                 assertThat(owner).hasSize((int) w.nnz());
@@ -279,13 +291,13 @@ class TaskClassesTest {
 
     // The arrays of an .npz written by NpzWriter (stored entries, little-endian, 1-D), widened to long.
     private static Map<String, long[]> npz(Path file) throws Exception {
-        Map<String, long[]> out = new java.util.LinkedHashMap<>();
-        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(file.toFile())) {
-            for (var e : java.util.Collections.list(zip.entries())) {
+        Map<String, long[]> out = new LinkedHashMap<>();
+        try (ZipFile zip = new ZipFile(file.toFile())) {
+            for (var e : Collections.list(zip.entries())) {
                 byte[] b = zip.getInputStream(e).readAllBytes();
-                java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                ByteBuffer buf = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
                 int headerLength = buf.getShort(8) & 0xffff;
-                String header = new String(b, 10, headerLength, java.nio.charset.StandardCharsets.ISO_8859_1);
+                String header = new String(b, 10, headerLength, StandardCharsets.ISO_8859_1);
                 buf.position(10 + headerLength);
                 boolean wide = header.contains("'<i8'");
                 assertThat(wide || header.contains("'<i4'")).as(header).isTrue();
@@ -327,8 +339,8 @@ class TaskClassesTest {
     void aClassWithNoSampleAtAllNeedNotBeInATask(@TempDir Path dir) throws Exception {
         try (DatasetSplit whole = unevenBlobs()) {
             Dataset train = whole.train(), test = whole.test();
-            int[] keepTrain = java.util.stream.IntStream.range(0, train.samples()).filter(i -> train.label(i) != 5).toArray();
-            int[] keepTest = java.util.stream.IntStream.range(0, test.samples()).filter(i -> test.label(i) != 5).toArray();
+            int[] keepTrain = IntStream.range(0, train.samples()).filter(i -> train.label(i) != 5).toArray();
+            int[] keepTest = IntStream.range(0, test.samples()).filter(i -> test.label(i) != 5).toArray();
             try (DatasetSplit data = new DatasetSplit(train.subset(keepTrain), test.subset(keepTest))) {
                 assertThat(data.train().classes()).isEqualTo(CLASSES);
                 SpaceNetRun.Result r = SpaceNetRun.run(config().withTaskClasses(new int[][] {{4, 0}, {3}, {1, 2}}), data, true, true, dir.resolve("a"), null);
@@ -336,8 +348,8 @@ class TaskClassesTest {
                 assertThat(Files.readString(dir.resolve("a").resolve(SpaceNetRun.METRICS))).contains("\"task_classes\":[[4,0],[3],[1,2]]");
             }
             // a class with test samples but no training sample is still refused: its test images would count in no task
-            int[] keepTrain4 = java.util.stream.IntStream.range(0, train.samples()).filter(i -> train.label(i) != 5).toArray();
-            try (DatasetSplit data = new DatasetSplit(train.subset(keepTrain4), test.subset(java.util.stream.IntStream.range(0, test.samples()).toArray()))) {
+            int[] keepTrain4 = IntStream.range(0, train.samples()).filter(i -> train.label(i) != 5).toArray();
+            try (DatasetSplit data = new DatasetSplit(train.subset(keepTrain4), test.subset(IntStream.range(0, test.samples()).toArray()))) {
                 assertThatThrownBy(() -> SpaceNetRun.run(config().withTaskClasses(new int[][] {{4, 0}, {3}, {1, 2}}), data, true, false, dir.resolve("b"), null))
                         .isInstanceOf(IllegalArgumentException.class)
                         .hasMessage("task classes: class 5 of the data is in no task; every class must be in one");
@@ -362,8 +374,8 @@ class TaskClassesTest {
         // classes 4 and 5 have no training sample (their test samples stay): a task of them trained on nothing, its accuracy NaN
         try (DatasetSplit whole = unevenBlobs()) {
             Dataset train = whole.train();
-            int[] keep = java.util.stream.IntStream.range(0, train.samples()).filter(i -> train.label(i) < 4).toArray();
-            try (DatasetSplit data = new DatasetSplit(train.subset(keep), whole.test().subset(java.util.stream.IntStream.range(0, whole.test().samples()).toArray()))) {
+            int[] keep = IntStream.range(0, train.samples()).filter(i -> train.label(i) < 4).toArray();
+            try (DatasetSplit data = new DatasetSplit(train.subset(keep), whole.test().subset(IntStream.range(0, whole.test().samples()).toArray()))) {
                 assertThatThrownBy(() -> SpaceNetRun.run(config().withTaskClasses(new int[][] {{3, 0}, {5}, {1, 2, 4}}), data, true, false, dir.resolve("x"), null))
                         .isInstanceOf(IllegalArgumentException.class).hasMessage("task 2 (classes 5) has no training samples in uneven/train");
                 assertThatThrownBy(() -> SpaceNetRun.run(config(), data, true, false, dir.resolve("x"), null))
@@ -379,8 +391,8 @@ class TaskClassesTest {
         // the task trained, but its accuracy was NaN, and so were the average accuracy and the task-incremental average
         try (DatasetSplit whole = unevenBlobs()) {
             Dataset test = whole.test();
-            int[] keep = java.util.stream.IntStream.range(0, test.samples()).filter(i -> test.label(i) < 4).toArray();
-            try (DatasetSplit data = new DatasetSplit(whole.train().subset(java.util.stream.IntStream.range(0, whole.train().samples()).toArray()),
+            int[] keep = IntStream.range(0, test.samples()).filter(i -> test.label(i) < 4).toArray();
+            try (DatasetSplit data = new DatasetSplit(whole.train().subset(IntStream.range(0, whole.train().samples()).toArray()),
                     test.subset(keep))) {
                 assertThatThrownBy(() -> SpaceNetRun.run(config(), data, true, false, dir.resolve("x"), null))
                         .isInstanceOf(IllegalArgumentException.class)
