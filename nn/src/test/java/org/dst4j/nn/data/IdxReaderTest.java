@@ -312,7 +312,7 @@ class IdxReaderTest {
         return IdxReader.read("t", i, l);
     }
 
-    // Guards "rows <= 0 || cols <= 0" (IdxReader line 80): a header of no pixel rows or columns loaded as images of 0 features.
+    // Guards "rows <= 0 || cols <= 0": a header of no pixel rows or columns loaded as images of 0 features.
     @Test
     void imagesOfNoPixelRowsOrColumnsAreRefused(@TempDir Path tmp) throws Exception {
         Path i = tmp.resolve("images-idx3-ubyte");
@@ -341,7 +341,7 @@ class IdxReaderTest {
                 .hasMessage(i + ": images of 1 x 2147483632 pixels at byte 8 hold more than 2147483631 features (2^31 - 17), the most supported per image");
     }
 
-    // Guards the byte offsets the errors name (lines 102, 114, 119, 143), from a path and from a stream.
+    // Guards the byte offsets the errors name, from a path and from a stream.
     @Test
     void truncatedAndOverlongFilesNameTheByteOffset(@TempDir Path tmp) throws Exception {
         Path i = tmp.resolve("images-idx3-ubyte"), l = tmp.resolve("labels-idx1-ubyte");
