@@ -96,6 +96,39 @@ class QuickSelectionDataTest {
                 + ": no checkpoint.dst4j there (a run stopped before its first epoch ended: start it again, with --overwrite)");
     }
 
+    // A run killed while it wrote summary.json, its last file, leaves that write's temporary and no summary.json (so it
+    // is resumable); one killed earlier, those of its other writes. The resume must not leave them beside the finished
+    // run, nor delete another program's temporary or the user's files.
+    @Test
+    void aResumeRemovesTheTemporariesOfWritesAKillCutShort() throws Exception {
+        Path out = dir.resolve("qs");
+        String table = table().toString();
+        var o = run(args("quickselection", "--k", "3", "--data", table, "--label-column", "2", "--save-autoencoder", "--out", out.toString()));
+        assertThat(o.code()).as(o.err()).isZero();
+        String summary = Files.readString(out.resolve("summary.json"));
+        Files.delete(out.resolve("summary.json"));
+        // The names AtomicFiles gives its temporaries: "." + the file's name + "." + digits + ".tmp".
+        List<Path> cut = new java.util.ArrayList<>();
+        for (String f : List.of("summary.json", "features.csv", "metrics.jsonl", "checkpoint.dst4j", "autoencoder.npz")) {
+            cut.add(Files.writeString(out.resolve("." + f + ".4711.tmp"), "cut short"));
+        }
+        // metrics.jsonl is appended to in place: a kill mid-line leaves a torn last record
+        List<String> metrics = Files.readAllLines(out.resolve("metrics.jsonl"));
+        Files.writeString(out.resolve("metrics.jsonl"), "{\"epoch\":2,\"train_lo", java.nio.file.StandardOpenOption.APPEND);
+        Path foreign = Files.writeString(out.resolve(".notes.txt.1.tmp"), "another program's write in progress");
+        Path users = Files.writeString(out.resolve("notes.txt"), "mine");
+        var r = run("quickselection", "--resume", out.toString(), "--data", table, "--label-column", "2", "--save-autoencoder", "--threads", "1");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(cut).allSatisfy(p -> assertThat(p).doesNotExist());
+        assertThat(foreign).hasContent("another program's write in progress");
+        assertThat(users).hasContent("mine");
+        assertThat(Files.readAllLines(out.resolve("metrics.jsonl"))).isEqualTo(metrics);
+        // the summary written again is the run's, whole
+        java.util.Map<String, Object> again = org.dst4j.nn.io.Json.parseObject(Files.readString(out.resolve("summary.json")));
+        assertThat(again.get("selected")).isEqualTo(org.dst4j.nn.io.Json.parseObject(summary).get("selected"));
+        assertThat(again).containsEntry("resumed_after_epoch", 1L);
+    }
+
     // features.csv said only "index", the feature's position once the label column is taken out: feature 2 was
     // the file's column 3 ("b"), and nothing said so.
     @Test
