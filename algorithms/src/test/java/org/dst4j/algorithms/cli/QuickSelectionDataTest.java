@@ -149,6 +149,132 @@ class QuickSelectionDataTest {
         assertThat(summary).contains("\"selected_columns\":[").contains("\"selected_names\":[");
     }
 
+    // Column names holding the CSV's own syntax: features.csv must stay valid RFC 4180 and give each name back as the
+    // header has it (as CsvReader reads it: quotes removed, surrounding whitespace stripped), and summary.json must list
+    // the same features, columns and names in the same order. The existing test compared only a prefix of each line.
+    @Test
+    void namesWithCommasAndQuotesReadBackFromFeaturesCsvAndMatchTheSummary() throws Exception {
+        String header = "\"d,e\",\",lead\",label,\"trail,\",\"say \"\"hi\"\"\",size 5\",\" padded \",\"\"\"\"";
+        String[] names = {"d,e", ",lead", "trail,", "say \"hi\"", "size 5\"", "padded", "\""};
+        int[] columns = {0, 1, 3, 4, 5, 6, 7};
+        StringBuilder sb = new StringBuilder(header).append('\n');
+        java.util.Random r = new java.util.Random(4);
+        for (int i = 0; i < 40; i++) {
+            for (int c = 0; c < 8; c++) sb.append(c == 0 ? "" : ",").append(c == 2 ? String.valueOf(i % 2) : String.valueOf(r.nextGaussian()));
+            sb.append('\n');
+        }
+        Path csv = Files.writeString(dir.resolve("quoted.csv"), sb);
+        assertThat(org.dst4j.nn.data.CsvReader.featureColumns(csv, "2").names()).as("the names as the data's reader reads them").containsExactly(names);
+        Path out = dir.resolve("qs");
+        var o = run(args("quickselection", "--k", "7", "--data", csv.toString(), "--label-column", "2", "--out", out.toString()));
+        assertThat(o.code()).as(o.err()).isZero();
+        List<List<String>> rows = rfc4180(Files.readString(out.resolve("features.csv")));
+        assertThat(rows.getFirst()).containsExactly("index", "column", "name", "score", "rank");
+        List<List<String>> body = rows.subList(1, rows.size());
+        assertThat(body).hasSize(7).allSatisfy(row -> assertThat(row).hasSize(5));
+        List<Long> indices = new java.util.ArrayList<>(), cols = new java.util.ArrayList<>();
+        List<String> named = new java.util.ArrayList<>();
+        for (int i = 0; i < body.size(); i++) {
+            List<String> row = body.get(i);
+            int f = Integer.parseInt(row.get(0));
+            assertThat(row.get(1)).as("column of feature %d", f).isEqualTo(String.valueOf(columns[f]));
+            assertThat(row.get(2)).as("name of feature %d", f).isEqualTo(names[f]);
+            assertThat(row.get(4)).isEqualTo(String.valueOf(i + 1));
+            indices.add((long) f);
+            cols.add((long) columns[f]);
+            named.add(names[f]);
+        }
+        assertThat(indices).as("every feature once").containsExactlyInAnyOrder(0L, 1L, 2L, 3L, 4L, 5L, 6L);
+        java.util.Map<String, Object> summary = org.dst4j.nn.io.Json.parseObject(Files.readString(out.resolve("summary.json")));
+        assertThat(summary.get("selected")).as("selected, strongest first as features.csv ranks them").isEqualTo(indices);
+        assertThat(summary.get("selected_columns")).isEqualTo(cols);
+        assertThat(summary.get("selected_names")).isEqualTo(named);
+    }
+
+    // Data whose features have no names (a CSV without header, a .npy, IDX images): summary.json lists the selected
+    // features as features.csv ranks them, with their file columns where there are columns, and claims no names.
+    @Test
+    void theSummaryOfUnnamedFeaturesListsTheSelectionOfFeaturesCsv() throws Exception {
+        Path plain = Files.writeString(dir.resolve("plain.csv"), "1.5,0,2,3\n2.5,1,1,4\n0.5,0,3,1\n1.0,1,0,2\n2.0,0,2,2\n");
+        ByteBuffer data = ByteBuffer.allocate(30 * 4 * 4).order(ByteOrder.LITTLE_ENDIAN);
+        java.util.Random r = new java.util.Random(9);
+        for (int i = 0; i < 30 * 4; i++) data.putFloat((float) r.nextGaussian());
+        Path npy = Files.write(dir.resolve("x.npy"), npy("<f4", "30, 4", data));
+        // the label in column 1 of the CSV: features 1 and 2 are its columns 2 and 3
+        List<String[]> runs = List.of(new String[] {"csv", "--data", plain.toString(), "--label-column", "1", "--test-fraction", "0"},
+                new String[] {"npy", "--data", npy.toString()}, new String[] {"idx", "--limit-train", "100"}); // the embedded images
+        for (String[] run : runs) {
+            Path out = dir.resolve(run[0]);
+            String[] given = java.util.Arrays.copyOfRange(run, 1, run.length);
+            String[] all = java.util.stream.Stream.of(new String[] {"quickselection", "--k", "3", "--out", out.toString()}, given, TINY)
+                    .flatMap(java.util.Arrays::stream).toArray(String[]::new);
+            var o = run(all);
+            assertThat(o.code()).as(o.err()).isZero();
+            List<String> lines = Files.readAllLines(out.resolve("features.csv"));
+            List<Long> indices = lines.subList(1, lines.size()).stream().map(l -> Long.parseLong(l.substring(0, l.indexOf(',')))).toList();
+            assertThat(indices).as(run[0]).hasSize(3).doesNotHaveDuplicates();
+            java.util.Map<String, Object> summary = org.dst4j.nn.io.Json.parseObject(Files.readString(out.resolve("summary.json")));
+            assertThat(summary.get("selected")).as(run[0]).isEqualTo(indices);
+            assertThat(summary).as(run[0]).doesNotContainKey("selected_names");
+            if (run[0].equals("csv")) {
+                assertThat(summary.get("selected_columns")).isEqualTo(indices.stream().map(f -> f == 0 ? 0L : f + 1).toList());
+                assertThat(lines.subList(1, lines.size())).allSatisfy(l -> {
+                    String[] c = l.split(",", -1);
+                    assertThat(Long.parseLong(c[1])).isEqualTo(Long.parseLong(c[0]) == 0 ? 0 : Long.parseLong(c[0]) + 1);
+                });
+            } else {
+                assertThat(summary).as(run[0]).doesNotContainKey("selected_columns");
+            }
+        }
+        assertThat(dir.resolve("idx/selected-pixels.png")).isRegularFile();
+    }
+
+    // RFC 4180, strictly: a field is either quoted whole (a quote inside doubled) or holds no quote; records end with
+    // CRLF or LF. A field quoted part-way, or text after a closing quote, is an error, not read leniently.
+    private static List<List<String>> rfc4180(String text) {
+        List<List<String>> rows = new java.util.ArrayList<>();
+        List<String> row = new java.util.ArrayList<>();
+        StringBuilder field = new StringBuilder();
+        int i = 0, n = text.length();
+        while (i < n) {
+            if (text.charAt(i) == '"') {
+                for (i++; ; i++) {
+                    if (i >= n) throw new AssertionError("a quoted field not closed: " + text);
+                    if (text.charAt(i) == '"') {
+                        if (i + 1 < n && text.charAt(i + 1) == '"') {
+                            field.append('"');
+                            i++;
+                        } else {
+                            i++;
+                            break;
+                        }
+                    } else {
+                        field.append(text.charAt(i));
+                    }
+                }
+            } else {
+                while (i < n && text.charAt(i) != ',' && text.charAt(i) != '\n' && text.charAt(i) != '\r') {
+                    if (text.charAt(i) == '"') throw new AssertionError("a quote in an unquoted field at " + i + ": " + text);
+                    field.append(text.charAt(i++));
+                }
+            }
+            row.add(field.toString());
+            field.setLength(0);
+            if (i < n && text.charAt(i) == ',') {
+                i++;
+                if (i == n) row.add("");
+                continue;
+            }
+            if (i < n && text.charAt(i) == '\r') i++;
+            if (i < n && text.charAt(i) != '\n') throw new AssertionError("text after a closing quote at " + i + ": " + text);
+            i++;
+            rows.add(row);
+            row = new java.util.ArrayList<>();
+        }
+        if (!row.isEmpty()) rows.add(row);
+        return rows;
+    }
+
     @Test
     void aCsvWithoutHeaderIsNamedByColumnAlone() throws Exception {
         Path csv = Files.writeString(dir.resolve("plain.csv"), "0,1.5,2,3\n1,2.5,1,4\n0,0.5,3,1\n1,1.0,0,2\n0,2.0,2,2\n");
