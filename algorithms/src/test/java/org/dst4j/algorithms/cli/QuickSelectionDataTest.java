@@ -129,6 +129,42 @@ class QuickSelectionDataTest {
         assertThat(again).containsEntry("resumed_after_epoch", 1L);
     }
 
+    // A resume into a directory another run is writing now (its lock held, here by this JVM as another process would)
+    // is refused before it touches anything: it would otherwise delete that run's temporaries mid-write and train over it.
+    @Test
+    void aResumeOfARunBeingWrittenIsRefusedAndLeavesItsFiles() throws Exception {
+        Path out = dir.resolve("qs");
+        String table = table().toString();
+        var o = run(args("quickselection", "--k", "3", "--data", table, "--label-column", "2", "--out", out.toString()));
+        assertThat(o.code()).as(o.err()).isZero();
+        Files.delete(out.resolve("summary.json")); // resumable
+        byte[] features = Files.readAllBytes(out.resolve("features.csv")), checkpoint = Files.readAllBytes(out.resolve("checkpoint.dst4j"));
+        Path writing = Files.writeString(out.resolve(".checkpoint.dst4j.4711.tmp"), "the other run's write in progress");
+        try (var ch = java.nio.channels.FileChannel.open(out.resolve(RunDirectory.LOCK), java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.WRITE); var held = ch.lock()) {
+            var r = run("quickselection", "--resume", out.toString(), "--data", table, "--label-column", "2", "--threads", "1");
+            assertThat(r.code()).as(r.err()).isEqualTo(2);
+            assertThat(r.err()).endsWith("\ndst4j quickselection: --resume " + out + " is being written by another dst4j run now (" + out.resolve(RunDirectory.LOCK)
+                    + " is locked)");
+        }
+        assertThat(writing).hasContent("the other run's write in progress");
+        assertThat(out.resolve("summary.json")).doesNotExist();
+        assertThat(Files.readAllBytes(out.resolve("features.csv"))).isEqualTo(features);
+        assertThat(Files.readAllBytes(out.resolve("checkpoint.dst4j"))).isEqualTo(checkpoint);
+    }
+
+    // --limit-train on data selected from whole (no split) keeps its first samples, as it does a training split's.
+    @Test
+    void limitTrainKeepsTheFirstSamplesOfDataSelectedFromWhole() throws Exception {
+        String table = table().toString();
+        for (String[] limit : new String[][] {{"10", "10"}, {"40", "40"}, {"100", "40"}}) {
+            Path out = dir.resolve("limit-" + limit[0]);
+            var o = run(args("quickselection", "--k", "3", "--data", table, "--label-column", "none", "--limit-train", limit[0], "--out", out.toString()));
+            assertThat(o.code()).as(o.err()).isZero();
+            assertThat(Files.readString(out.resolve("summary.json"))).as("--limit-train " + limit[0]).contains("\"train_samples\":" + limit[1] + ",");
+        }
+    }
+
     // features.csv said only "index", the feature's position once the label column is taken out: feature 2 was
     // the file's column 3 ("b"), and nothing said so.
     @Test
@@ -315,6 +351,10 @@ class QuickSelectionDataTest {
         assertUsageError(run(args("quickselection", "--k", "3", "--data", table().toString(), "--label-column", "none", "--test-fraction", "0.3",
                 "--out", dir.resolve("e").toString())), "dst4j quickselection: --test-fraction holds out labeled test samples; --label-column none"
                         + " (unlabeled data) is selected from whole");
+        // a CSV read without labels has none to hold out or to test on
+        assertUsageError(run(args("quickselection", "--k", "3", "--data", table().toString(), "--label-column", "none", "--test-data",
+                dir.resolve("test.csv").toString(), "--out", dir.resolve("e").toString())),
+                "dst4j quickselection: --label-column none: unlabeled data has no test split to evaluate; --test-data applies only to labeled data");
         // Every other command still needs a label column.
         assertThat(run("set", "--data", table().toString(), "--label-column", "none", "--epochs", "1", "--out", dir.resolve("s").toString()).err())
                 .contains("--label-column none: expected last, first or a 0-based column index");
