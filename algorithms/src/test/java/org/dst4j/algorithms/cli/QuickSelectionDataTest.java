@@ -244,8 +244,13 @@ class QuickSelectionDataTest {
             String[] given = java.util.Arrays.copyOfRange(run, 1, run.length);
             String[] all = java.util.stream.Stream.of(new String[] {"quickselection", "--k", "3", "--out", out.toString()}, given, TINY)
                     .flatMap(java.util.Arrays::stream).toArray(String[]::new);
-            var o = run(all);
-            assertThat(o.code()).as(o.err()).isZero();
+            String printed = org.dst4j.algorithms.Printed.stdout(() -> {
+                var o = run(all);
+                assertThat(o.code()).as(o.err()).isZero();
+            });
+            // the files the run says it wrote: the image of the selection for images only, no autoencoder without --save-autoencoder
+            assertThat(printed.strip()).as(run[0]).endsWith("; wrote " + out.resolve("features.csv") + ", " + out.resolve("metrics.jsonl") + ", "
+                    + out.resolve("summary.json") + (run[0].equals("idx") ? ", " + out.resolve("selected-pixels.png") : ""));
             List<String> lines = Files.readAllLines(out.resolve("features.csv"));
             List<Long> indices = lines.subList(1, lines.size()).stream().map(l -> Long.parseLong(l.substring(0, l.indexOf(',')))).toList();
             assertThat(indices).as(run[0]).hasSize(3).doesNotHaveDuplicates();
