@@ -303,6 +303,10 @@ class MoreCommandChecksTest {
         assertThat(o.code()).isEqualTo(1);
         assertThat(o.err()).contains("--evaluate: k-means clustering of the 2 training samples").contains("into its 4 classes needs at least 4 samples")
                 .doesNotContain("\n");
+        // as many samples as classes is enough: one per cluster
+        var enough = run("quickselection", "--data", csv, "--test-fraction", "0.5", "--limit-train", "4", "--k", "1", "--hidden", "4", "--epochs", "1",
+                "--evaluate", "--threads", "1", "--out", dir.resolve("qs4").toString());
+        assertThat(enough.code()).as(enough.err()).isZero();
     }
 
     @Test
