@@ -335,10 +335,11 @@ class QuickSelectionDataTest {
     @Test
     void unlabeledDataIsSelectedFromWhole() throws Exception {
         Path out = dir.resolve("none");
-        var o = run(args("quickselection", "--k", "3", "--data", table().toString(), "--label-column", "none", "--out", out.toString()));
+        // --k 6 ranks every column (the id too), so the label column must be among them: read as a feature, not dropped.
+        var o = run(args("quickselection", "--k", "6", "--data", table().toString(), "--label-column", "none", "--out", out.toString()));
         assertThat(o.code()).as(o.err()).isZero();
         assertThat(Files.readString(out.resolve("summary.json"))).contains("\"train_samples\":40");
-        assertThat(Files.readAllLines(out.resolve("features.csv"))).allSatisfy(l -> assertThat(l).doesNotStartWith("2,2,label"));
+        assertThat(Files.readAllLines(out.resolve("features.csv"))).hasSize(7).anySatisfy(l -> assertThat(l).startsWith("2,2,label,"));
 
         ByteBuffer data = ByteBuffer.allocate(30 * 4 * 4).order(ByteOrder.LITTLE_ENDIAN);
         Random r = new Random(9);
