@@ -20,6 +20,7 @@ import org.dst4j.nn.data.Standardizer;
 import org.dst4j.nn.evolution.TopologyEvolution;
 import org.dst4j.nn.init.Density;
 import org.dst4j.nn.init.WeightInit;
+import org.dst4j.nn.io.AtomicFiles;
 import org.dst4j.nn.io.CheckpointFile;
 import org.dst4j.nn.io.Json;
 import org.dst4j.nn.layer.Activation;
@@ -247,6 +248,7 @@ public final class QuickSelection {
     /**
      * Continues the run whose checkpoint is {@code checkpoint} to its configured epochs, rewriting the checkpoint after
      * each; the result is the one the uninterrupted run would have ended with, its history every epoch of the run.
+     * Temporaries a killed save of the checkpoint left beside it are removed (other files' are not).
      *
      * @param train the run's training data, checked against the checkpoint's checksum
      * @param threads worker threads for the rest of the run (the result does not depend on them)
@@ -263,6 +265,8 @@ public final class QuickSelection {
             throw new IOException(checkpoint + ": the training data differs from the run's, which trained on " + s.dataName + " (" + s.trainSamples
                     + " samples, checksum " + Long.toHexString(s.dataChecksum) + "); give the data options the run was started with");
         }
+        Path file = checkpoint.toAbsolutePath();
+        AtomicFiles.removeTemporaries(file.getParent(), List.of(file.getFileName().toString())); // of a save a kill interrupted
         Sgd sgd = new Sgd(s.cfg.momentum(), s.cfg.weightDecay());
         ModelFile.Loaded loaded = ModelFile.load(checkpoint, sgd);
         // An edited file: a network unlike its config trained on under the wrong description.

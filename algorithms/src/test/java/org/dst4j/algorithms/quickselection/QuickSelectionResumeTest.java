@@ -47,7 +47,7 @@ class QuickSelectionResumeTest {
     // A new selection given a stopped one's checkpoint file, itself stopped in its first epoch before its own first save,
     // leaves no checkpoint of the old run for a resume to continue.
     @Test
-    void aNewRunOverAStoppedOneLeavesNoCheckpointOfTheOld(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+    void aNewRunOverAStoppedOneLeavesNoCheckpointOfTheOld() throws IOException {
         try (MadelonLike m = MadelonLike.generate(3, 300, 40, 5, 5, 30)) {
             Dataset train = m.split().train();
             Path file = dir.resolve(QuickSelection.CHECKPOINT);
@@ -102,6 +102,24 @@ class QuickSelectionResumeTest {
 
     private static List<Double> losses(List<EpochMetrics> h) {
         return h.stream().map(EpochMetrics::trainLoss).toList();
+    }
+
+    // The command line cleaned up after a save a kill interrupted, but a caller of the API resuming the same way kept
+    // the checkpoint's temporary beside it for good.
+    @Test
+    void resumeRemovesTheTemporaryOfAnInterruptedSaveOfItsCheckpointOnly() throws IOException {
+        try (MadelonLike m = MadelonLike.generate(3, 300, 40, 5, 5, 30)) {
+            Dataset train = m.split().train();
+            Path file = dir.resolve(QuickSelection.CHECKPOINT);
+            assertThatThrownBy(() -> QuickSelection.select(CFG, train, QuickSelection.Scaling.STANDARDIZE, stopAfter(2), file))
+                    .isInstanceOf(CancellationException.class);
+            Thread.interrupted();
+            Path torn = Files.writeString(dir.resolve("." + QuickSelection.CHECKPOINT + ".12345.tmp"), "half a checkpoint");
+            Path others = Files.writeString(dir.resolve(".notes.txt.12345.tmp"), "another program's write");
+            QuickSelection.resume(file, train, 1, null);
+            assertThat(torn).doesNotExist();
+            assertThat(others).hasContent("another program's write");
+        }
     }
 
     @Test
