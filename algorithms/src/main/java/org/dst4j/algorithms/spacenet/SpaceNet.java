@@ -415,6 +415,7 @@ public final class SpaceNet implements AutoCloseable {
      * @throws IllegalArgumentException if {@code threads < 1}
      */
     public static Loaded load(Path file, int threads) throws IOException {
+        Objects.requireNonNull(file, "file");
         return load(file, threads, false);
     }
 
@@ -584,12 +585,18 @@ public final class SpaceNet implements AutoCloseable {
      *
      * @throws IllegalArgumentException if a class of the task, or a label or the width of its data or of {@code test}, does
      *     not fit this learner; the learner is then unchanged
+     * @throws NullPointerException if {@code t}, {@code pk} or {@code listener} is null (naming it); the learner is then
+     *     unchanged
      * @throws java.util.concurrent.CancellationException if the thread is interrupted (the trainer stops before its next
      *     batch), and {@link Trainer.DivergedException} if the loss stops being finite: the learner then stays in the middle
      *     of the task, and {@link #save}, {@link #accuracy} and {@code learn} refuse it; only {@link #close} remains (a
      *     process that must survive a stop keeps each task's learner with {@link #save} and {@link #load}s it again)
      */
     public void learn(TaskStream.Task t, Dataset test, ParallelKernels pk, Standardizer std, Trainer.Listener listener) {
+        // Before the task begins: thrown by the trainer, it left the learner in the middle of the task for good.
+        Objects.requireNonNull(t, "t");
+        Objects.requireNonNull(pk, "pk");
+        Objects.requireNonNull(listener, "listener");
         checkTask(t, test);
         beginTask(t.classes());
         finishTask(t, test, pk, std, taskState(), listener);

@@ -123,6 +123,13 @@ class SpaceNetTest {
                     .isInstanceOf(IllegalArgumentException.class).hasMessage("beyond has label 4; this learner has classes 0..3");
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> sn.learn(stream.get(2), null, pk, null, QUIET))
                     .isInstanceOf(IllegalArgumentException.class).hasMessage("task 2 has class 4; this learner has classes 0..3");
+            // a null kernel set or listener failed inside the trainer, with the task begun
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> sn.learn(stream.get(1), null, null, null, QUIET))
+                    .isInstanceOf(NullPointerException.class).hasMessage("pk");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> sn.learn(stream.get(1), null, pk, null, null))
+                    .isInstanceOf(NullPointerException.class).hasMessage("listener");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> sn.learn(null, null, pk, null, QUIET))
+                    .isInstanceOf(NullPointerException.class).hasMessage("t");
             assertThat(sn.task()).as("no task begun").isZero();
             sn.learn(stream.get(1), null, pk, null, QUIET);
             assertThat(sn.task()).isEqualTo(1);
@@ -906,6 +913,9 @@ class SpaceNetTest {
                     .hasMessage(plain + " is not a saved SpaceNet learner (field 'spacenet': expected an object, got null)");
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(file, 0)).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("threads");
+            // the file system's message named its own parameter, "path"
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(null, 1)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("file");
         }
     }
 
