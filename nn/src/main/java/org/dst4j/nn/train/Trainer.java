@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.Standardizer;
@@ -184,8 +185,11 @@ public final class Trainer {
      * @throws DivergedException if the loss stops being finite
      * @throws IllegalArgumentException before anything is trained, if {@code train} or {@code test} has another
      *     number of features than the network takes
+     * @throws NullPointerException before anything is trained, if {@code state} or {@code listener} is null (naming it)
      */
     public void run(Network net, Dataset train, Dataset test, Standardizer input, State state, Listener listener) {
+        Objects.requireNonNull(state, "state");
+        Objects.requireNonNull(listener, "listener");
         if (train.features() != net.inputs()) {
             throw new IllegalArgumentException("the network takes " + net.inputs() + " inputs but the data has " + train.features() + " features");
         }

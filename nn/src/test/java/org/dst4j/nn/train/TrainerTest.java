@@ -359,6 +359,23 @@ class TrainerTest {
         }
     }
 
+    // A null listener was found at the end of the first batch, the network already trained on it.
+    @Test
+    void aNullListenerOrStateIsRefusedByNameBeforeAnyBatchIsTrained() {
+        try (Dataset train = blobs("train", 30, 5); SparseMlp net = SparseMlp.create(config(), new RandomStream(2), 9);
+             WorkerPool pool = new WorkerPool(1)) {
+            List<String> weights = weights(net.layers());
+            Trainer.State state = new Trainer.State(new RandomStream(3), new RandomStream(4));
+            Trainer trainer = trainer(new ParallelKernels(KernelProvider.get(), pool));
+            assertThatThrownBy(() -> trainer.run(net, train, null, null, state, null)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("listener");
+            assertThat(state.step).isZero();
+            assertThat(weights(net.layers())).containsExactlyElementsOf(weights);
+            assertThatThrownBy(() -> trainer.run(net, train, null, null, null, (m, s) -> { })).isInstanceOf(NullPointerException.class)
+                    .hasMessage("state");
+        }
+    }
+
     // Nothing checked an epoch's training figures, nor that its samples are those of the training set with their own
     // labels: at learning rate 0 (no dropout, no evolution) the network does not move, so each epoch's training loss and
     // accuracy must be those of an evaluation of the training set.
