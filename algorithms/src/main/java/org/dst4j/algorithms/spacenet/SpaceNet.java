@@ -380,6 +380,7 @@ public final class SpaceNet implements AutoCloseable {
      * @throws IOException if writing fails; the file's previous version, if any, stays whole
      */
     public void save(Path file, Standardizer std, Map<String, Object> extra) throws IOException {
+        Objects.requireNonNull(file, "file");
         if (parked) throw new IllegalStateException("cannot save in the middle of task " + task);
         if (extra.containsKey(HEADER)) throw new IllegalArgumentException("extra header field '" + HEADER + "': the learner writes it itself");
         Map<String, Object> h = new LinkedHashMap<>(extra);

@@ -133,6 +133,9 @@ class SpaceNetTest {
             assertThat(sn.task()).as("no task begun").isZero();
             sn.learn(stream.get(1), null, pk, null, QUIET);
             assertThat(sn.task()).isEqualTo(1);
+            // the atomic write's message named its own parameter, "target"
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> sn.save(null, null, Map.of()))
+                    .isInstanceOf(NullPointerException.class).hasMessage("file");
             sn.save(dir.resolve("learner.dst4j"), null, Map.of());
         }
     }
