@@ -207,6 +207,7 @@ public final class SpaceNet implements AutoCloseable {
     /** A learner for inputs of {@code inputs} features and {@code classes} output classes, with no connections yet. */
     public SpaceNet(SpaceNetConfig cfg, int inputs, int classes) {
         // Before any layer is allocated: a failure after it would leave the layers' memory to nobody.
+        Objects.requireNonNull(cfg, "cfg");
         if (inputs < 1) throw new IllegalArgumentException("inputs must be >= 1, got " + inputs);
         if (classes < 1) throw new IllegalArgumentException("classes must be >= 1, got " + classes);
         this(cfg, newNetwork(MlpConfig.sizes(inputs, cfg.hidden(), classes), new RngStreams(cfg.seed())), new Sgd(cfg.momentum(), cfg.weightDecay()), List.of());

@@ -919,6 +919,8 @@ class SpaceNetTest {
             // the file system's message named its own parameter, "path"
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(null, 1)).isInstanceOf(NullPointerException.class)
                     .hasMessage("file");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new SpaceNet(null, 4, 2)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("cfg");
         }
     }
 

@@ -53,6 +53,7 @@ public final class DataSources {
      * labels file. The training labels are not checked (the model is not trained on them).
      */
     public static DatasetSplit loadForModel(DataOptions o, int modelInputs, int modelClasses) throws DataFormatException {
+        Objects.requireNonNull(o, "options");
         if (modelInputs < 1) throw new IllegalArgumentException("modelInputs must be >= 1, got " + modelInputs);
         if (modelClasses < 1) throw new IllegalArgumentException("modelClasses must be >= 1, got " + modelClasses);
         return load(o, System.getenv(), new Model(modelInputs, modelClasses, o.limitTest()));
@@ -68,6 +69,7 @@ public final class DataSources {
      *     the whole file (use {@link #loadForModel})
      */
     public static Dataset testForModel(DataOptions o, int modelInputs, int modelClasses) throws DataFormatException {
+        Objects.requireNonNull(o, "options");
         if (modelInputs < 1) throw new IllegalArgumentException("modelInputs must be >= 1, got " + modelInputs);
         if (modelClasses < 1) throw new IllegalArgumentException("modelClasses must be >= 1, got " + modelClasses);
         CsvReader.checkLabelColumn(o.labelColumn());
@@ -169,6 +171,8 @@ public final class DataSources {
     private static final Model TRAINING = null;
 
     private static DatasetSplit load(DataOptions o, Map<String, String> env, Model model) throws DataFormatException {
+        Objects.requireNonNull(o, "options");
+        Objects.requireNonNull(env, "env");
         CsvReader.checkLabelColumn(o.labelColumn());
         DatasetSplit split;
         if (o.data() != null) {

@@ -51,6 +51,7 @@ public final class TaskStream implements AutoCloseable {
      * the classes do not divide evenly the first tasks get one class more.
      */
     public static TaskStream split(DatasetSplit data, int count) {
+        Objects.requireNonNull(data, "data");
         return of(data, inOrder(data.train().classes(), count));
     }
 

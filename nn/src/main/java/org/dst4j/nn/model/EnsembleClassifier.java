@@ -163,6 +163,7 @@ public final class EnsembleClassifier implements Classifier {
 
     /** Each member's class probabilities, {@code [sample * classes + class]}. */
     public List<float[]> memberProbabilities(Dataset data) {
+        Objects.requireNonNull(data, "data");
         List<float[]> out = new ArrayList<>();
         for (SparseClassifier c : members) out.add(c.predictProbabilities(data));
         return out;

@@ -94,6 +94,7 @@ public final class MultiHeadClassifier implements Classifier {
 
     /** Each head's class probabilities, {@code [head][sample * classes + class]}. */
     public List<float[]> headProbabilities(Dataset data) {
+        Objects.requireNonNull(data, "data");
         turns.lock();
         try {
             checkOpen();

@@ -288,6 +288,7 @@ public final class SparseClassifier implements Classifier {
     }
 
     private void check(Dataset data) {
+        Objects.requireNonNull(data, "data");
         checkOpen();
         if (data.features() != net.inputs()) {
             throw new IllegalArgumentException(data.name() + " has " + data.features() + " features; the model takes " + net.inputs());

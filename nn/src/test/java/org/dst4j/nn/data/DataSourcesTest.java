@@ -63,6 +63,15 @@ class DataSourcesTest {
         }
     }
 
+    // The JDK's message named the parameter "o" from inside, or a field of a null record.
+    @Test
+    void nullOptionsAreRefusedByName() {
+        assertThatThrownBy(() -> DataSources.load(null)).isInstanceOf(NullPointerException.class).hasMessage("options");
+        assertThatThrownBy(() -> DataSources.load(DataOptions.named("mnist"), null)).isInstanceOf(NullPointerException.class).hasMessage("env");
+        assertThatThrownBy(() -> DataSources.loadForModel(null, 2, 2)).isInstanceOf(NullPointerException.class).hasMessage("options");
+        assertThatThrownBy(() -> DataSources.testForModel(null, 2, 2)).isInstanceOf(NullPointerException.class).hasMessage("options");
+    }
+
     @Test
     void anNpyFileWithoutItsLabelsIsAnOptionMistake() throws Exception {
         Path x = Files.write(dir.resolve("x.npy"), floats(4, 2)), y = Files.write(dir.resolve("y.npy"), labels(0, 1, 0, 1));

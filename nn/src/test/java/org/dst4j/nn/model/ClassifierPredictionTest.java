@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Function;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.Standardizer;
 import org.dst4j.nn.ensemble.EnsembleMetrics;
@@ -125,6 +126,20 @@ class ClassifierPredictionTest {
             assertThatThrownBy(() -> c.predictProbabilities(wide)).isInstanceOf(IllegalArgumentException.class).hasMessage(expected);
             assertThatThrownBy(() -> c.evaluate(wide)).isInstanceOf(IllegalArgumentException.class).hasMessage(expected);
             assertThatThrownBy(() -> m.predictProbabilities(wide)).isInstanceOf(IllegalArgumentException.class).hasMessage(expected);
+        }
+    }
+
+    // The JDK's message named a method called on the null from inside ("because \"data\" is null" at best).
+    @Test
+    void aNullDatasetIsRefusedByName() {
+        try (SparseClassifier c = new SparseClassifier(net(1), null, Map.of(), 1);
+             MultiHeadClassifier m = new MultiHeadClassifier(multiHead(3), null, 1);
+             EnsembleClassifier e = new EnsembleClassifier(List.of(new SparseClassifier(net(2), null, Map.of(), 1)), Map.of())) {
+            List<ThrowingCallable> calls = List.of(() -> c.predict((Dataset) null), () -> c.predictProbabilities((Dataset) null),
+                    () -> c.evaluate(null), () -> m.predict((Dataset) null), () -> m.predictProbabilities((Dataset) null),
+                    () -> m.evaluate(null), () -> m.headProbabilities(null), () -> e.predict((Dataset) null),
+                    () -> e.predictProbabilities((Dataset) null), () -> e.evaluate(null), () -> e.memberProbabilities(null));
+            for (ThrowingCallable call : calls) assertThatThrownBy(call).isInstanceOf(NullPointerException.class).hasMessage("data");
         }
     }
 
