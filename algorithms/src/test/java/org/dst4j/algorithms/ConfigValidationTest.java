@@ -50,6 +50,11 @@ class ConfigValidationTest {
         assertThatCode(() -> set(0.01f, 0f, 0f, 0f, "leaky:0.1", 0.6f, "sgd", "constant", "zero", 5)).doesNotThrowAnyException();
         rejects(() -> set(INF, 0.9f, 0f, 0f, "relu", 0.6f, "sgd", "constant", "he-uniform", 5), "lr must be finite and > 0, got Infinity");
         rejects(() -> SetConfig.defaults().withLearningRate(NAN, "constant"), "lr must be finite and > 0, got NaN");
+        // the one-argument form, as every other config has it, keeps the schedule and is checked the same way
+        SetConfig cosine = SetConfig.defaults().withLearningRate(0.1f, "cosine").withLearningRate(0.02f);
+        assertThat(cosine.lr()).isEqualTo(0.02f);
+        assertThat(cosine.schedule()).isEqualTo("cosine");
+        rejects(() -> SetConfig.defaults().withLearningRate(-1f), "lr must be finite and > 0, got -1.0");
         rejects(() -> set(0.01f, NAN, 0f, 0f, "relu", 0.6f, "sgd", "constant", "he-uniform", 5), "momentum must be in [0, 1), got NaN");
         rejects(() -> set(0.01f, 1f, 0f, 0f, "relu", 0.6f, "sgd", "constant", "he-uniform", 5), "momentum must be in [0, 1), got 1.0");
         rejects(() -> set(0.01f, 0.9f, -3f, 0f, "relu", 0.6f, "sgd", "constant", "he-uniform", 5), "weight decay must be finite and >= 0, got -3.0");

@@ -105,6 +105,11 @@ public record SetConfig(int[] hidden, double epsilon, double zeta, int epochs, i
         return new SetConfig(hidden, epsilon, zeta, epochs, batch, lr, momentum, weightDecay, dropout, activation, alpha, optimizer, schedule, init, seed, t);
     }
 
+    /** A copy with base learning rate {@code rate}, the schedule kept, as the other algorithms' configs change it. */
+    public SetConfig withLearningRate(float rate) {
+        return withLearningRate(rate, schedule);
+    }
+
     /** A copy with base learning rate {@code rate} and schedule {@code sched} (see {@link #schedule()}). */
     public SetConfig withLearningRate(float rate, String sched) {
         return new SetConfig(hidden, epsilon, zeta, epochs, batch, rate, momentum, weightDecay, dropout, activation, alpha, optimizer, sched, init, seed, threads);
