@@ -362,6 +362,116 @@ class ChartTest {
         assertThat(seriesInk(gap, 300, 400)).as("ink between the neighbours of a skipped point").isZero();
     }
 
+    // Any finite data gets an axis: values all equal and so large that +-0.5 vanished in their rounding (1e17) drew
+    // one tick "0" and the curve at NaN positions; values from -1e308 to 1e308, whose difference overflows, drew no
+    // scale either; and values of 1e-30 were labelled with 31 decimals across the plot. Each draws several tick
+    // labels, all ending left of the plot's frame (at x = 70, further right only for labels wider than ordinary
+    // data's), and its points inside the plot (y 40..450 at 800x500), a flat series halfway up.
+    @Test
+    void anyFiniteDataGetsSeveralTicksLabelledLeftOfThePlotAndItsPointsInside() {
+        double max = Double.MAX_VALUE;
+        double[][] ys = {{0, 0, 0}, {1e-30, 1e-30, 1e-30}, {0.7, 0.7, 0.7}, {1e17, 1e17, 1e17}, {-1e17, -1e17, -1e17},
+            {1e300, 1e300, 1e300}, {max, max, max}, {-max, -max, -max}, {-1e308, 0, 1e308}, {1e-30, 1.5e-30, 2e-30}};
+        for (double[] y : ys) {
+            BufferedImage img = line(new double[] {0, 1, 2}, y);
+            String data = java.util.Arrays.toString(y);
+            int frame = frameLeft(img);
+            assertThat(frame).as("%s: the plot's left side, moved right only for wide labels", data).isBetween(70, 90);
+            assertThat(inkBands(img, 0, frame, 36, 457, true)).as("%s: y tick labels", data).isBetween(3, 12);
+            assertThat(inkBands(img, frame - 3, frame, 36, 457, true)).as("%s: label ink next to the frame", data).isZero();
+            int[] rows = seriesRows(img);
+            assertThat(rows[0]).as("%s: highest ink of the curve", data).isGreaterThanOrEqualTo(40 - 3);
+            assertThat(rows[1]).as("%s: lowest ink of the curve", data).isLessThanOrEqualTo(450 + 3);
+            if (y[0] == y[1] && Math.abs(y[0]) < max) {
+                assertThat((rows[0] + rows[1]) / 2).as("%s: a flat series halfway up", data).isBetween(240, 250);
+            }
+        }
+        BufferedImage spread = line(new double[] {0, 1, 2}, new double[] {-1e308, 0, 1e308});
+        // 1e308 near the top and -1e308 near the bottom: 5% of the range (about 19 px) inside the frame, less a point's radius
+        assertThat(seriesRows(spread)[0]).as("1e308 near the top").isBetween(50, 62);
+        assertThat(seriesRows(spread)[1]).as("-1e308 near the bottom").isBetween(428, 440);
+        // a single x that large spans an x axis of several ticks too
+        for (double x : new double[] {1e17, -1e17, max}) {
+            assertThat(inkBands(line(new double[] {x}, new double[] {1}), 0, 800, 455, 472, false)).as("x = %s: x tick labels", x).isBetween(2, 12);
+        }
+        assertThat(LineChart.label(1.2e-30, new double[] {1e-30, 1.2e-30, 1.4e-30})).isEqualTo("1.2e-30");
+        assertThat(LineChart.label(-1e17, new double[] {-1.005e17, -1e17, -0.995e17})).isEqualTo("-1.000e17");
+        // labels of up to eight digits stay as they were
+        assertThat(LineChart.label(12345678, new double[] {12345677, 12345678})).isEqualTo("12345678");
+        assertThat(LineChart.label(0.0000001, new double[] {0, 0.0000001})).isEqualTo("0.0000001");
+    }
+
+    // The column of the plot frame's left side: the first one dark from top to bottom.
+    private static int frameLeft(BufferedImage img) {
+        for (int x = 0; x < img.getWidth(); x++) {
+            int dark = 0;
+            for (int y = 100; y < 400; y++) if ((img.getRGB(x, y) & 0xff) < 0x40) dark++;
+            if (dark > 250) return x;
+        }
+        return -1;
+    }
+
+    // The highest and lowest row holding the first series' colour inside the plot (legend excluded).
+    private static int[] seriesRows(BufferedImage img) {
+        int colour = LineChart.PALETTE[0].getRGB() & 0xffffff, top = Integer.MAX_VALUE, bottom = -1;
+        for (int y = 0; y < img.getHeight(); y++) {
+            for (int x = 0; x < 640; x++) if ((img.getRGB(x, y) & 0xffffff) == colour) { top = Math.min(top, y); bottom = Math.max(bottom, y); }
+        }
+        return new int[] {top, bottom};
+    }
+
+    // How many runs of rows (byRows) or columns holding dark ink (text: not the light gray grid nor a series' colour) the box
+    // [x0, x1) x [y0, y1) has: one per tick label. Columns 8 blank ones apart, not 1: a label's letters stand apart.
+    private static int inkBands(BufferedImage img, int x0, int x1, int y0, int y1, boolean byRows) {
+        int bands = 0, blank = 8;
+        for (int a = byRows ? y0 : x0; a < (byRows ? y1 : x1); a++) {
+            boolean ink = false;
+            for (int b = byRows ? x0 : y0; b < (byRows ? x1 : y1) && !ink; b++) {
+                int rgb = byRows ? img.getRGB(b, a) : img.getRGB(a, b);
+                ink = (rgb & 0xff) < 0x80 && (rgb >> 8 & 0xff) < 0x80 && (rgb >> 16 & 0xff) < 0x80;
+            }
+            if (ink && blank >= (byRows ? 1 : 8)) bands++;
+            blank = ink ? 0 : Math.min(8, blank + 1);
+        }
+        return bands;
+    }
+
+    // About 20 series ran the legend off the image's bottom, and a long name off its right edge: the legend lists the
+    // series its lines have room for and says how many more there are (the text "+8 more" in its last line, as a
+    // series of that name would be listed, but without a swatch), and cuts a long name to end inside the image.
+    @Test
+    void theLegendStaysInsideTheImage() {
+        LineChart many = new LineChart("t", "x", "y"), reference = new LineChart("t", "x", "y");
+        for (int i = 0; i < 30; i++) many.add("series " + i, new double[] {0, 1}, new double[] {i, i + 1});
+        for (int i = 0; i < 22; i++) reference.add("series " + i, new double[] {0, 1}, new double[] {i, i + 1});
+        reference.add("+8 more", new double[0], new double[0]);
+        BufferedImage img = many.render(), ref = reference.render();
+        // 500 px high, lines of 20 px from y = 50: 23 lines; the text from x = 665, the swatches at 645..659
+        assertThat(img.getRGB(665, 0, 135, 500, null, 0, 135)).isEqualTo(ref.getRGB(665, 0, 135, 500, null, 0, 135));
+        assertThat(img.getRGB(650, 50 + 20 * 21) & 0xffffff).as("the 22nd line's swatch").isEqualTo(LineChart.PALETTE[21 % 8].getRGB() & 0xffffff);
+        assertThat(img.getRGB(650, 50 + 20 * 22) & 0xffffff).as("no swatch on the last line").isEqualTo(0xffffff);
+        // 23 series still fit: all listed
+        assertThat(img.getRGB(665, 0, 135, 440, null, 0, 135)).isEqualTo(ref.getRGB(665, 0, 135, 440, null, 0, 135));
+        String longName = "s".repeat(300), longTitle = "T".repeat(300);
+        BufferedImage wide = new LineChart(longTitle, "x", "y").add(longName, new double[] {0, 1}, new double[] {0, 1}).render();
+        assertThat(inkBands(wide, 795, 800, 0, 500, true)).as("ink in the last 5 columns").isZero();
+        assertThat(inkBands(wide, 700, 795, 10, 30, true)).as("the title, up to the right edge").isPositive();
+        assertThat(inkBands(wide, 700, 795, 40, 60, true)).as("the name, up to the right edge").isPositive();
+    }
+
+    // A size the axes have no room in (the plot's frame turned inside out), or beyond what an image holds, is refused
+    // where it is set, naming it; before, 0x0 failed only when drawn, with java.awt's message, and 50x50 drew nonsense.
+    @Test
+    void aChartSizeWithoutRoomForTheAxesOrTooLargeIsRefusedNamingIt() {
+        for (int[] wh : new int[][] {{0, 0}, {199, 500}, {800, 149}, {-800, 500}, {100_000, 100_000}}) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new LineChart("t", "x", "y").size(wh[0], wh[1]))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("chart size " + wh[0] + "x" + wh[1] + ": expected at least 200x150 and at most 2147483647 pixels");
+        }
+        assertThat(new LineChart("t", "x", "y").size(200, 150).render().getWidth()).isEqualTo(200);
+        assertThat(new LineChart("t", "x", "y").size(46_340, 46_340).toString()).isNotEmpty(); // the largest square, not drawn
+    }
+
     // Pixels of the first series' colour in columns [x0, x1) (the legend's swatch sits right of x = 640).
     private static int seriesInk(BufferedImage img, int x0, int x1) {
         int colour = LineChart.PALETTE[0].getRGB() & 0xffffff, n = 0;
