@@ -541,6 +541,59 @@ class ChartTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("5 scores for a 2x3 grid");
     }
 
+    // A NaN score made the whole map one flat gray (the maximum became NaN), and a score below -0.2 times the largest
+    // threw java.awt.Color's "Color parameter outside of expected range". A NaN pixel is white (nothing measured), the
+    // others keep the shades they have without it; the scale runs from the lowest score to the highest, zero
+    // included, so scores that are all non-negative draw as before; an infinite score is the end of the scale on its
+    // side and does not squash the finite ones.
+    @Test
+    void aPixelMapDrawsNaNScoresWhiteAndNegativeAndInfiniteOnesOnItsScale() {
+        BufferedImage plain = PixelMap.render(new double[] {0, 1, 2, 4}, new boolean[] {false, false, true, false}, 1, 4, 1);
+        BufferedImage withNaN = PixelMap.render(new double[] {0, Double.NaN, 2, 4}, new boolean[] {false, false, true, false}, 1, 4, 1);
+        assertThat(withNaN.getRGB(1, 0) & 0xffffff).as("the NaN pixel").isEqualTo(0xffffff);
+        for (int x : new int[] {0, 2, 3}) assertThat(withNaN.getRGB(x, 0)).as("pixel %d", x).isEqualTo(plain.getRGB(x, 0));
+        int darkest = plain.getRGB(0, 0), brightest = plain.getRGB(3, 0); // scores 0 and 4
+        BufferedImage negative = PixelMap.render(new double[] {-4, -1, 0, 4}, null, 1, 4, 1);
+        int[] gray = new int[4];
+        for (int x = 0; x < 4; x++) gray[x] = negative.getRGB(x, 0) & 0xff;
+        assertThat(gray).as("gray by score").isSorted().doesNotHaveDuplicates();
+        assertThat(negative.getRGB(0, 0)).as("the lowest score, -4").isEqualTo(darkest);
+        assertThat(negative.getRGB(3, 0)).as("the highest, 4").isEqualTo(brightest);
+        assertThat(negative.getRGB(2, 0)).as("0, halfway").isEqualTo(PixelMap.render(new double[] {0, 1, 2}, null, 1, 3, 1).getRGB(1, 0));
+        assertThat(PixelMap.render(new double[] {-4, -1}, new boolean[] {true, true}, 1, 2, 1).getRGB(0, 0) & 0xff0000)
+                .as("a highlighted negative score: red").isEqualTo(0xff0000);
+        BufferedImage infinite = PixelMap.render(new double[] {0, 1, 2, 4, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}, null, 1, 6, 1);
+        BufferedImage gray4 = PixelMap.render(new double[] {0, 1, 2, 4}, null, 1, 4, 1);
+        for (int x = 0; x < 4; x++) assertThat(infinite.getRGB(x, 0)).as("pixel %d", x).isEqualTo(gray4.getRGB(x, 0));
+        assertThat(infinite.getRGB(4, 0)).as("+infinity").isEqualTo(brightest);
+        assertThat(infinite.getRGB(5, 0)).as("-infinity").isEqualTo(darkest);
+        // no finite score at all: the scale of all zeros, infinities at its ends
+        BufferedImage none = PixelMap.render(new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}, null, 1, 3, 1);
+        assertThat(new int[] {none.getRGB(0, 0) & 0xffffff, none.getRGB(1, 0), none.getRGB(2, 0)}).containsExactly(0xffffff, brightest, darkest);
+    }
+
+    // A grid or cell of no pixels, flags not one per score, or an image larger than one can be, are refused naming the
+    // arguments; they threw java.awt's "Width (-3) and height (-2) cannot be <= 0" (a -2x-3 grid passed the count check
+    // with 6 scores), an ArrayIndexOutOfBoundsException, and "Dimensions (width=120000 height=80000) are too large".
+    @Test
+    void aPixelMapRefusesAGridOfNoPixelsOrTooManyNamingIt() {
+        Object[][] cases = {
+            {new double[6], null, -2, -3, 1, "a -2x-3 grid of 1 px cells: rows, cols and cell must be at least 1"},
+            {new double[0], null, 0, 3, 1, "a 0x3 grid of 1 px cells: rows, cols and cell must be at least 1"},
+            {new double[6], null, 2, 3, 0, "a 2x3 grid of 0 px cells: rows, cols and cell must be at least 1"},
+            {new double[6], new boolean[2], 2, 3, 1, "2 highlight flags for 6 scores"},
+            {new double[6], null, 2, 3, 40_000, "a 2x3 grid of 40000 px cells: 120000x80000 pixels, more than the 2147483647 an image holds"},
+            {new double[1], null, 1, 1, Integer.MAX_VALUE,
+                "a 1x1 grid of 2147483647 px cells: 2147483647x2147483647 pixels, more than the 2147483647 an image holds"},
+            // width x height past Long.MAX_VALUE
+            {new double[1 << 20], null, 1, 1 << 20, Integer.MAX_VALUE,
+                "a 1x1048576 grid of 2147483647 px cells: 2251799812636672x2147483647 pixels, more than the 2147483647 an image holds"}};
+        for (Object[] c : cases) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> PixelMap.render((double[]) c[0], (boolean[]) c[1], (int) c[2], (int) c[3], (int) c[4]))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage((String) c[5]);
+        }
+    }
+
     // The bar chart's value axis on edge data: equal values (one bar, or all the same) still get a small non-empty
     // range around them, all-zero accuracies one from zero up; an axis reaching just above the highest bar.
     @Test
