@@ -11,7 +11,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** A PNG bar chart of labeled values, each bar annotated with its value; the axis is zoomed to the data. */
+/**
+ * A PNG bar chart of labeled values, each bar annotated with its value; the axis is zoomed to the data. A value that
+ * is not finite (a model not evaluated) draws no bar and leaves the axis to the others.
+ */
 public final class BarChart {
     private record Bar(String label, double value, Color color) {}
 
@@ -63,23 +66,23 @@ public final class BarChart {
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         double[] ticks = LineChart.ticks(y0, y1, false);
         for (double v : ticks) {
-            int py = bottom - (int) Math.round((v - y0) / (y1 - y0) * (bottom - top));
+            int py = bottom - (int) Math.round(LineChart.at(v, y0, y1) * (bottom - top));
             g.setColor(new Color(0xdddddd));
             g.drawLine(left, py, right, py);
             g.setColor(Color.BLACK);
             g.drawString(LineChart.label(v, ticks), 5, py + 4);
         }
-        g.drawString(yLabel + " (axis starts at " + String.format(Locale.ROOT, "%.4f", y0) + ")", left, top - 8);
+        g.drawString(yLabel + " (axis starts at " + number(y0) + ")", left, top - 8);
         int slot = (right - left) / Math.max(1, bars.size());
         for (int i = 0; i < bars.size(); i++) {
             Bar b = bars.get(i);
             int x = left + i * slot + slot / 6, w = slot * 2 / 3;
             if (Double.isFinite(b.value)) {
-                int py = bottom - (int) Math.round((b.value - y0) / (y1 - y0) * (bottom - top));
+                int py = bottom - (int) Math.round(LineChart.at(b.value, y0, y1) * (bottom - top));
                 g.setColor(b.color);
                 g.fillRect(x, py, w, bottom - py);
                 g.setColor(Color.BLACK);
-                g.drawString(String.format(Locale.ROOT, "%.4f", b.value), x, py - 4);
+                g.drawString(number(b.value), x, py - 4);
             }
             g.setColor(Color.BLACK);
             g.drawString(b.label, x, bottom + 18);
@@ -96,7 +99,13 @@ public final class BarChart {
         double span = Math.max(hi - lo, Math.abs(hi) * 1e-3 + 1e-9);
         double y0 = lo - span;
         if (lo >= 0 && y0 < 0) y0 = 0;
-        return new double[] {y0, hi + 0.25 * span};
+        // within the doubles: values from -1e308 to 1e308 made the axis infinite and drew no scale
+        return new double[] {Math.max(-Double.MAX_VALUE, y0), Math.min(Double.MAX_VALUE, hi + 0.25 * span)};
+    }
+
+    // A value with four decimals; from 1e7 on, with an exponent instead: 1e17 took 23 characters across its neighbours.
+    static String number(double v) {
+        return String.format(Locale.ROOT, Math.abs(v) < 1e7 ? "%.4f" : "%.4e", v).replace("e+", "e");
     }
 
     /**

@@ -629,6 +629,28 @@ class ChartTest {
         assertThat(yLabels(new BarChart("t", "accuracy").add("a", 0.9, false).render())).as("one bar").isNotEqualTo(yLabels(none));
     }
 
+    // Values from -1e308 to 1e308 made the bar chart's axis infinite: no scale and no bar. The axis stays within the
+    // doubles and the values' labels take an exponent where four decimals of them would run across their neighbours.
+    @Test
+    void aBarChartOfValuesSpanningTheDoublesDrawsAScaleAndItsBars() {
+        double[] axis = BarChart.axis(-1e308, 1e308);
+        assertThat(axis).containsExactly(-Double.MAX_VALUE, Double.MAX_VALUE);
+        assertThat(BarChart.axis(Double.MAX_VALUE, Double.MAX_VALUE)[1]).isEqualTo(Double.MAX_VALUE);
+        BufferedImage img = new BarChart("t", "value").add("a", -1e308, false).add("b", 1e308, false).render();
+        assertThat(inkBands(img, 0, 64, 36, 395, true)).as("y tick labels").isBetween(3, 12);
+        int colour = LineChart.PALETTE[0].getRGB() & 0xffffff;
+        int[] height = new int[2];
+        for (int bar = 0; bar < 2; bar++) { // 500 px wide: bar i spans x = 103 + 200 i .. + 133
+            for (int y = 0; y < img.getHeight(); y++) if ((img.getRGB(103 + 200 * bar + 60, y) & 0xffffff) == colour) height[bar]++;
+        }
+        // both rise from the axis' start at -1.8e308: heights 2.8e308 and 0.8e308 above it
+        assertThat(height[0]).as("the -1e308 bar").isPositive();
+        assertThat((double) height[1] / height[0]).isCloseTo(3.5, org.assertj.core.data.Offset.offset(0.2));
+        assertThat(BarChart.number(1e17)).isEqualTo("1.0000e17");
+        assertThat(BarChart.number(-2.5e-3)).isEqualTo("-0.0025");
+        assertThat(BarChart.number(9_999_999.5)).isEqualTo("9999999.5000");
+    }
+
     // The tick labels left of the bar chart's plot (which starts at x = 70).
     private static int[] yLabels(BufferedImage img) {
         return img.getRGB(0, 0, 64, img.getHeight(), null, 0, 64);
