@@ -31,11 +31,24 @@ public final class Heatmap {
         this.colLabel = colLabel;
     }
 
-    /** Adds a panel; {@code values[i][j]} is row i, column j. */
+    /**
+     * Adds a panel, copied; {@code values[i][j]} is row i, column j.
+     *
+     * @throws IllegalArgumentException if the panel has no values, or rows of different lengths (naming the panel and
+     *     the row)
+     */
     public Heatmap add(String name, double[][] values) {
-        if (values.length == 0) throw new IllegalArgumentException("panel '" + name + "' is empty");
+        if (values.length == 0 || values[0].length == 0) throw new IllegalArgumentException("panel '" + name + "' is empty");
+        double[][] copy = new double[values.length][];
+        for (int i = 0; i < values.length; i++) {
+            // a longer row drew its extra cells over the next panel
+            if (values[i].length != values[0].length) {
+                throw new IllegalArgumentException("panel '" + name + "': row " + (i + 1) + " has " + values[i].length + " values, row 1 has " + values[0].length);
+            }
+            copy[i] = values[i].clone();
+        }
         names.add(name);
-        panels.add(values);
+        panels.add(copy);
         return this;
     }
 
@@ -56,6 +69,9 @@ public final class Heatmap {
      * Draws every panel side by side. The drawing happens on a thread of its own, which the caller waits for: Java2D clears the
      * drawing thread's interrupt flag when it draws text, and the caller's interrupt, arriving before or
      * meanwhile, stays set.
+     *
+     * @throws IllegalArgumentException if the image would hold more than {@link Integer#MAX_VALUE} pixels (64 x 64
+     *     per cell)
      */
     public BufferedImage render() {
         return Png.drawnApart(this::draw);
@@ -67,15 +83,19 @@ public final class Heatmap {
         int left = LEFT, rows = 0;
         for (double[][] p : panels) rows = Math.max(rows, p.length);
         for (int i = 0; i < rows; i++) left = Math.max(left, 16 + probe.getFontMetrics(labelFont).stringWidth(rowName(i)));
-        int width = left, height = 0;
+        long w = left, h = 0;
         for (double[][] p : panels) {
-            width += p[0].length * CELL + GAP;
-            height = Math.max(height, p.length * CELL);
+            w += (long) p[0].length * CELL + GAP;
+            h = Math.max(h, (long) p.length * CELL);
         }
-        height += TOP + BOTTOM;
+        h += TOP + BOTTOM;
         // wide enough for the title: one panel (spacenet --no-baselines) cut it off mid-word
-        width = Math.max(width, 20 + probe.getFontMetrics(titleFont).stringWidth(title));
+        w = Math.max(w, 20 + probe.getFontMetrics(titleFont).stringWidth(title));
         probe.dispose();
+        if (w * h > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("a heatmap of " + w + "x" + h + " pixels: more than the " + Integer.MAX_VALUE + " an image holds");
+        }
+        int width = (int) w, height = (int) h;
         BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
@@ -127,6 +147,7 @@ public final class Heatmap {
      *
      * @throws java.io.InterruptedIOException if the calling thread is interrupted (its flag stays set; the previous
      *     file is left as it was)
+     * @throws IllegalArgumentException if the image would hold more than {@link Integer#MAX_VALUE} pixels
      */
     public void write(Path file) throws IOException {
         Png.write(file, Png.rendered(file, this::draw));

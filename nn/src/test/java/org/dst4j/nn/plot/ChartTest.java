@@ -656,6 +656,28 @@ class ChartTest {
         return img.getRGB(0, 0, 64, img.getHeight(), null, 0, 64);
     }
 
+    // A row longer than the first drew its extra cells over the next panel, and 1000 x 1000 values (64 px a cell) threw
+    // a NegativeArraySizeException from java.awt: refused, naming the panel and row, or the image's size. The values
+    // are copied when added, as a line chart's series are: changing the array afterwards changes no chart.
+    @Test
+    void aHeatmapRefusesRaggedOrEmptyPanelsAndImagesLargerThanOneCanBe() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Heatmap("t", "task", "after").add("a", new double[][] {{0.5, 0.6}, {0.5, 0.6, 0.7}}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("panel 'a': row 2 has 3 values, row 1 has 2");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Heatmap("t", "task", "after").add("b", new double[][] {{0.5, 0.6}, {0.5}}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("panel 'b': row 2 has 1 values, row 1 has 2");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Heatmap("t", "task", "after").add("c", new double[][] {{}}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("panel 'c' is empty");
+        Heatmap huge = new Heatmap("t", "task", "after").add("a", new double[1000][1000]);
+        org.assertj.core.api.Assertions.assertThatThrownBy(huge::render)
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("a heatmap of 64130x64110 pixels: more than the 2147483647 an image holds");
+        double[][] v = {{0.9, 0.5}, {Double.NaN, 0.8}};
+        Heatmap chart = new Heatmap("t", "task", "after").add("a", v);
+        int[] before = pixels(chart.render());
+        v[0][0] = 0.1;
+        v[1] = new double[] {0.2, 0.3, 0.4};
+        assertThat(pixels(chart.render())).isEqualTo(before);
+    }
+
     // A NaN cell (a task not learned yet) is left blank, a valued one shaded; cells are 64 px from (90, 60).
     @Test
     void aHeatmapLeavesNaNCellsBlankAndShadesTheOthers() {
