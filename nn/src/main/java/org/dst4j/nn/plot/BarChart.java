@@ -35,16 +35,23 @@ public final class BarChart {
     }
 
     /**
-     * Draws the chart. The drawing happens on a thread of its own, which the caller waits for: Java2D clears the
-     * drawing thread's interrupt flag when it draws text, and the caller's interrupt, arriving before or
+     * Draws the chart, 110 px a bar. The drawing happens on a thread of its own, which the caller waits for: Java2D
+     * clears the drawing thread's interrupt flag when it draws text, and the caller's interrupt, arriving before or
      * meanwhile, stays set.
+     *
+     * @throws IllegalArgumentException if the image would hold more than {@link Integer#MAX_VALUE} pixels (about
+     *     43,000 bars)
      */
     public BufferedImage render() {
         return Png.drawnApart(this::draw);
     }
 
     private BufferedImage draw() {
-        int width = Math.max(500, 110 * bars.size() + 140), height = 450;
+        long wide = Math.max(500, 110L * bars.size() + 140);
+        if (wide * 450 > Integer.MAX_VALUE) { // 20 million bars wrapped the width round to 500 px, all bars in one slot
+            throw new IllegalArgumentException("a bar chart of " + bars.size() + " bars: " + wide + "x450 pixels, more than the " + Integer.MAX_VALUE + " an image holds");
+        }
+        int width = (int) wide, height = 450;
         BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
@@ -113,6 +120,7 @@ public final class BarChart {
      *
      * @throws java.io.InterruptedIOException if the calling thread is interrupted (its flag stays set; the previous
      *     file is left as it was)
+     * @throws IllegalArgumentException if the image would hold more than {@link Integer#MAX_VALUE} pixels
      */
     public void write(Path file) throws IOException {
         Png.write(file, Png.rendered(file, this::draw));

@@ -630,9 +630,10 @@ class ChartTest {
     }
 
     // Values from -1e308 to 1e308 made the bar chart's axis infinite: no scale and no bar. The axis stays within the
-    // doubles and the values' labels take an exponent where four decimals of them would run across their neighbours.
+    // doubles and the values' labels take an exponent where four decimals of them would run across their neighbours;
+    // too many bars for an image are refused, counted.
     @Test
-    void aBarChartOfValuesSpanningTheDoublesDrawsAScaleAndItsBars() {
+    void aBarChartOfValuesSpanningTheDoublesOrTooManyBarsDrawsAScaleOrIsRefused() {
         double[] axis = BarChart.axis(-1e308, 1e308);
         assertThat(axis).containsExactly(-Double.MAX_VALUE, Double.MAX_VALUE);
         assertThat(BarChart.axis(Double.MAX_VALUE, Double.MAX_VALUE)[1]).isEqualTo(Double.MAX_VALUE);
@@ -646,6 +647,11 @@ class ChartTest {
         // both rise from the axis' start at -1.8e308: heights 2.8e308 and 0.8e308 above it
         assertThat(height[0]).as("the -1e308 bar").isPositive();
         assertThat((double) height[1] / height[0]).isCloseTo(3.5, org.assertj.core.data.Offset.offset(0.2));
+        // 110 px a bar: 50,000 bars are more than an image holds (20 million wrapped the width round to 500 px)
+        BarChart many = new BarChart("t", "value");
+        for (int i = 0; i < 50_000; i++) many.add("m", 0.5, false);
+        org.assertj.core.api.Assertions.assertThatThrownBy(many::render).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("a bar chart of 50000 bars: 5500140x450 pixels, more than the 2147483647 an image holds");
         assertThat(BarChart.number(1e17)).isEqualTo("1.0000e17");
         assertThat(BarChart.number(-2.5e-3)).isEqualTo("-0.0025");
         assertThat(BarChart.number(9_999_999.5)).isEqualTo("9999999.5000");
