@@ -22,8 +22,8 @@ import java.util.Locale;
  * ending in {@code ...}.
  */
 public final class LineChart {
-    /** Series colours, in order. */
-    public static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c),
+    // Series colours, in order; not public: an array any caller could write into would recolour every chart drawn after.
+    static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c),
         new Color(0xff7f0e), new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x17becf)};
 
     private record Series(String name, double[] x, double[] y) {}
