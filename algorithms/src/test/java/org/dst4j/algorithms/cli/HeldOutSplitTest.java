@@ -1,6 +1,7 @@
 package org.dst4j.algorithms.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.data.Offset.offset;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -78,7 +79,7 @@ class HeldOutSplitTest {
         Matcher m = Pattern.compile("accuracy ([0-9.]+) on (\\d+) samples").matcher(p.out());
         assertThat(m.find()).as(p.out()).isTrue();
         assertThat(Integer.parseInt(m.group(2))).isEqualTo(80);
-        assertThat(Double.parseDouble(m.group(1))).isCloseTo(lastTestAccuracy(run.resolve("metrics.jsonl")), org.assertj.core.data.Offset.offset(1e-4));
+        assertThat(Double.parseDouble(m.group(1))).isCloseTo(lastTestAccuracy(run.resolve("metrics.jsonl")), offset(1e-4));
 
         // Another seed or fraction draws another split, which holds training samples: refused, not scored.
         for (String[] other : new String[][] {{"--seed", "8"}, {"--test-fraction", "0.3"}}) {

@@ -1,6 +1,7 @@
 package org.dst4j.algorithms.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.data.Percentage.withPercentage;
 import static org.dst4j.algorithms.cli.CommandValidationTest.assertUsageError;
 import static org.dst4j.algorithms.cli.CommandValidationTest.run;
 
@@ -452,7 +453,7 @@ class MoreCommandChecksTest {
                 .matcher(lines.get(8));
         assertThat(flops.matches()).as(lines.get(8)).isTrue();
         assertThat(Double.parseDouble(flops.group(3))).isCloseTo(Double.parseDouble(flops.group(1)) / Double.parseDouble(flops.group(2)),
-                org.assertj.core.data.Percentage.withPercentage(1));
+                withPercentage(1));
         assertThat(lines.get(9)).endsWith("and 2 member models");
     }
 }

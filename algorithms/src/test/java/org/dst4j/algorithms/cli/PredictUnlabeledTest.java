@@ -1,6 +1,7 @@
 package org.dst4j.algorithms.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -231,7 +232,7 @@ class PredictUnlabeledTest {
     // what it wanted: a reader that leaves ends predict quietly, with the status SIGPIPE gives a C program.
     @Test
     void predictionsOnStdoutStopQuietlyWhenTheReaderLeaves() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(Path.of("/dev/stdout")));
+        assumeTrue(Files.exists(Path.of("/dev/stdout")));
         Path train = write("train.csv", 0, 300, true), test = write("test.csv", 300, 360, true);
         // Far more than a pipe buffers (64 KiB on Linux), so that writing after the reader has gone fails.
         Path bare = write("bare.csv", 0, 6000, false);
@@ -258,7 +259,7 @@ class PredictUnlabeledTest {
     // JVM of 'java -jar', which does not inherit the descriptor): the same CSV as from and into files.
     @Test
     void aDashReadsStandardInputAndWritesStandardOutput() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(Path.of("/dev/stdout")));
+        assumeTrue(Files.exists(Path.of("/dev/stdout")));
         Path train = write("train.csv", 0, 300, true), test = write("test.csv", 300, 360, true), bare = write("bare.csv", 300, 360, false);
         String model = trainModel(train, test);
         Path viaFiles = dir.resolve("files.csv");
@@ -283,7 +284,7 @@ class PredictUnlabeledTest {
     // With the predictions on stdout (--output /dev/stdout | python ...), the summary line ended the CSV as a row of its own.
     @Test
     void theSummaryGoesToStderrWhenThePredictionsAreOnStdout() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(Path.of("/dev/stdout")));
+        assumeTrue(Files.exists(Path.of("/dev/stdout")));
         assertThat(PredictCommand.summaryStream(Path.of("/dev/stdout"))).isSameAs(System.err);
         assertThat(PredictCommand.summaryStream(dir.resolve("predictions.csv"))).isSameAs(System.out);
     }

@@ -1,6 +1,7 @@
 package org.dst4j.algorithms.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.data.Offset.offset;
 import static org.dst4j.algorithms.cli.CommandValidationTest.run;
 
 import java.nio.file.Files;
@@ -56,7 +57,7 @@ class QuickSelectionEvaluationTest {
             double mean = Json.getDouble(row, "random_features_accuracy_mean");
             double held = (mean - 0.6) / 0.4 * DRAWS;
             // every draw scored 0.6 or 1.0: the mean is a whole number of draws holding the feature
-            assertThat(held).as("K=%d: draws holding the feature, from mean %s", row.get("k"), mean).isCloseTo(Math.rint(held), org.assertj.core.data.Offset.offset(1e-6));
+            assertThat(held).as("K=%d: draws holding the feature, from mean %s", row.get("k"), mean).isCloseTo(Math.rint(held), offset(1e-6));
             // within five standard deviations of the binomial count (1000 draws); all of them when K is every feature
             double sd = Math.sqrt(DRAWS * share[i] * (1 - share[i]));
             assertThat(held).as("K=%d: draws holding the feature", row.get("k")).isBetween(DRAWS * share[i] - 5 * sd - 1e-6, DRAWS * share[i] + 5 * sd + 1e-6);

@@ -1,6 +1,7 @@
 package org.dst4j.algorithms.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +12,7 @@ import org.dst4j.algorithms.set.ScaleBenchmark;
 import org.dst4j.nn.plot.Charts;
 import org.dst4j.nn.train.EpochMetrics;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class RunSummaryTest {
 
@@ -57,14 +59,14 @@ class RunSummaryTest {
         long low = ScaleBenchmark.peakRss() >> 20;
         String s = RunSummary.peakRss();
         long high = ScaleBenchmark.peakRss() >> 20;
-        org.junit.jupiter.api.Assumptions.assumeTrue(low > 0, "needs Linux's /proc/self/status");
+        assumeTrue(low > 0, "needs Linux's /proc/self/status");
         assertThat(s).matches("\\d+ MB \\(off-heap peak .+\\)");
         assertThat(Long.parseLong(s.substring(0, s.indexOf(' ')))).isBetween(low, high);
     }
 
     // A file is listed only if it exists; a chart only where charts can be drawn (otherwise it is an earlier run's).
     @Test
-    void writtenListsTheFilesThatExist(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    void writtenListsTheFilesThatExist(@TempDir Path dir) throws Exception {
         Path a = Files.writeString(dir.resolve("a.json"), "{}");
         Path png = Files.writeString(dir.resolve("c.png"), "");
         String expected = Charts.available() ? a + ", " + png : a.toString();

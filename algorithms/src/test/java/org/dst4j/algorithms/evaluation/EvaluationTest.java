@@ -1,6 +1,8 @@
 package org.dst4j.algorithms.evaluation;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.time.Duration;
 import org.dst4j.nn.data.Dataset;
@@ -13,7 +15,7 @@ class EvaluationTest {
     // Two finite values 6e38 apart: the threshold between them was +Infinity and the tree never stopped growing.
     @Test
     void aFeatureSpanningMoreThanTheFloatRangeStillSplits() {
-        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
+        assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
             try (Dataset d = Dataset.of("wide", new float[] {-3e38f, 3e38f}, 2, 1, new int[] {0, 1}, 2);
                  WorkerPool pool = new WorkerPool(1)) {
                 assertThat(ExtraTrees.fit(d, null, 1, 7, pool).accuracy(d, null, pool)).isEqualTo(1.0);
@@ -196,9 +198,9 @@ class EvaluationTest {
         try (WorkerPool pool = new WorkerPool(1)) {
             assertThat(KMeans.cluster(cols, 1, 10, new RandomStream(1), pool)).containsOnly(0);
             assertThat(KMeans.cluster(cols, 5, 10, new RandomStream(1), pool)).doesNotHaveDuplicates().containsOnly(0, 1, 2, 3, 4);
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> KMeans.cluster(cols, 6, 10, new RandomStream(1), pool))
+            assertThatThrownBy(() -> KMeans.cluster(cols, 6, 10, new RandomStream(1), pool))
                     .isInstanceOf(IllegalArgumentException.class).hasMessage("k must be in [1, 5], got 6");
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> KMeans.cluster(cols, 0, 10, new RandomStream(1), pool))
+            assertThatThrownBy(() -> KMeans.cluster(cols, 0, 10, new RandomStream(1), pool))
                     .isInstanceOf(IllegalArgumentException.class).hasMessage("k must be in [1, 5], got 0");
         }
     }

@@ -1,6 +1,7 @@
 package org.dst4j.algorithms.freetickets;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import java.io.ByteArrayOutputStream;
@@ -94,7 +95,7 @@ class FreeTicketsTest {
             }
         };
         try (DatasetSplit data = small()) {
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> FreeTickets.run(cfg, data, true, dir, interruptInMember2))
+            assertThatThrownBy(() -> FreeTickets.run(cfg, data, true, dir, interruptInMember2))
                     .isInstanceOf(CancellationException.class)
                     .hasMessageStartingWith("member 2/2: training interrupted after step 1 (epoch 1, 1 of ")
                     .hasMessageEndingWith("batches trained); no epoch was completed");
@@ -268,7 +269,7 @@ class FreeTicketsTest {
         FreeTicketsConfig cfg = new FreeTicketsConfig(Variant.DST, 2, new int[] {10, 6}, 0.5, 3, 1, 2, 1, 1000f, 0.99f, 1e-5f, 0f, "relu",
                 0.3, 0.8, 1, "random", 5, 1);
         try (DatasetSplit data = tiny()) {
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> FreeTickets.run(cfg, data, true, dir, new TrainingProgress() {}))
+            assertThatThrownBy(() -> FreeTickets.run(cfg, data, true, dir, new TrainingProgress() {}))
                     .isInstanceOf(Trainer.DivergedException.class).hasMessageStartingWith("member 2/2: training diverged at epoch 1, batch ");
         }
     }
@@ -388,12 +389,12 @@ class FreeTicketsTest {
         // Not simply the first or last samples: a random draw spread over the set.
         assertThat(a[1][0]).isLessThan(100);
         assertThat(a[1][99]).isGreaterThan(900);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> FreeTickets.holdOut(3, 0.1, 7))
+        assertThatThrownBy(() -> FreeTickets.holdOut(3, 0.1, 7))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("valid split");
         // One sample either way is enough; none is not.
         assertThat(FreeTickets.holdOut(10, 0.1, 7)[1]).hasSize(1);
         assertThat(FreeTickets.holdOut(2, 0.5, 7)[0]).hasSize(1);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> FreeTickets.holdOut(1, 0.5, 7)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> FreeTickets.holdOut(1, 0.5, 7)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("valid split 0.5 of 1 training samples leaves 1 for validation and 0 for training; both need at least one");
     }
 

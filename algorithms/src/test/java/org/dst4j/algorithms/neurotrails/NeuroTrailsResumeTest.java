@@ -2,6 +2,7 @@ package org.dst4j.algorithms.neurotrails;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.data.Percentage.withPercentage;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -479,7 +480,7 @@ class NeuroTrailsResumeTest {
         Matcher dense = Pattern.compile("one dense network of this shape, same epochs: (\\S+) FLOPs; 2 independent dense networks: (\\S+)\\n")
                 .matcher(out[0]);
         assertThat(dense.find()).as(out[0]).isTrue();
-        assertThat(Double.parseDouble(dense.group(2))).isCloseTo(2 * Double.parseDouble(dense.group(1)), org.assertj.core.data.Percentage.withPercentage(0.1));
+        assertThat(Double.parseDouble(dense.group(2))).isCloseTo(2 * Double.parseDouble(dense.group(1)), withPercentage(0.1));
         assertThat(out[0]).contains("wrote " + run.resolve("model"));
         assertThat(run.resolve(NeuroTrails.METRICS)).isRegularFile();
     }

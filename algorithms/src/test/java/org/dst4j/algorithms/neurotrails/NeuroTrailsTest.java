@@ -1,6 +1,9 @@
 package org.dst4j.algorithms.neurotrails;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.data.Offset.offset;
+import static org.assertj.core.data.Percentage.withPercentage;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -35,14 +38,14 @@ class NeuroTrailsTest {
         long budget = NeuroTrails.connections(List.of(single), 0.1, 1);
         List<int[]> parts = List.of(new int[] {784, 1000}, new int[] {1000, 1000, 10}, new int[] {1000, 1000, 10}, new int[] {1000, 1000, 10});
         double eps = NeuroTrails.epsilonFor(parts, budget);
-        assertThat((double) NeuroTrails.erConnections(parts, eps)).isCloseTo(budget, org.assertj.core.data.Percentage.withPercentage(0.1));
+        assertThat((double) NeuroTrails.erConnections(parts, eps)).isCloseTo(budget, withPercentage(0.1));
         double d = NeuroTrails.densityFor(List.of(single), budget / 3);
         assertThat(d).isLessThan(0.1);
         // "single": the backbone keeps the single network's first-layer connections (ERK: about 80,000 of 179,400).
         long first = NeuroTrails.singleConnections(single, 0.1, 1);
         assertThat(first).isEqualTo(Math.round(new Density.Erk(0.1).densities(single)[0] * 784 * 1000));
         assertThat((double) first / budget).isBetween(0.4, 0.5);
-        assertThat((double) NeuroTrails.connections(List.of(single), d, 3)).isCloseTo(budget, org.assertj.core.data.Percentage.withPercentage(0.1));
+        assertThat((double) NeuroTrails.connections(List.of(single), d, 3)).isCloseTo(budget, withPercentage(0.1));
 
         // The lowest density that reaches the budget: a budget some density gives exactly is met exactly, not overshot.
         assertThat(NeuroTrails.connections(List.of(single), NeuroTrails.densityFor(List.of(single), budget), 1)).isEqualTo(budget);
@@ -68,7 +71,7 @@ class NeuroTrailsTest {
         assertThat(a).isEqualTo(b).hasSameHashCodeAs(b).isNotEqualTo(NeuroTrails.networks(cfg.withDensity(0.4), 12, 4, false).getFirst());
         assertThat(a.toString()).contains(NeuroTrails.BACKBONE_AND_HEAD, "[12, 10, 6, 4]");
         assertThat(new NeuroTrails.Resumable(cfg, false, 0).epochsDone()).isZero();
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new NeuroTrails.Resumable(cfg, false, -1))
+        assertThatThrownBy(() -> new NeuroTrails.Resumable(cfg, false, -1))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("epochsDone must be >= 0, got -1");
     }
 
@@ -87,7 +90,7 @@ class NeuroTrailsTest {
         double[] mean = {0.5, 0.5, -0.25};
         double s = 0;
         for (double v : mean) s += Math.exp(v);
-        for (int j = 0; j < 3; j++) assertThat((double) got[j]).isCloseTo(Math.exp(mean[j]) / s, org.assertj.core.data.Offset.offset(1e-6));
+        for (int j = 0; j < 3; j++) assertThat((double) got[j]).isCloseTo(Math.exp(mean[j]) / s, offset(1e-6));
     }
 
     // Every sample's row of its own: the heads' logits of sample i are averaged over sample i's probabilities only.
@@ -114,7 +117,7 @@ class NeuroTrailsTest {
                 s += Math.exp(mean[j]);
             }
             for (int j = 0; j < 3; j++) {
-                assertThat((double) got[i * 3 + j]).as("sample %d, class %d", i, j).isCloseTo(Math.exp(mean[j]) / s, org.assertj.core.data.Offset.offset(1e-6));
+                assertThat((double) got[i * 3 + j]).as("sample %d, class %d", i, j).isCloseTo(Math.exp(mean[j]) / s, offset(1e-6));
             }
         }
     }
@@ -131,8 +134,8 @@ class NeuroTrailsTest {
             double[] path = all.get(0).densities(), member = all.get(2).densities();
             double backbone = path[0] * 784 * 300, head = path[1] * 300 * 100 + path[2] * 100 * 10, oneMember = 0;
             for (int l = 0; l < 3; l++) oneMember += member[l] * sizes[l] * sizes[l + 1];
-            assertThat(backbone + m * head).as("backbone + %d heads", m).isCloseTo(budget, org.assertj.core.data.Percentage.withPercentage(0.5));
-            assertThat(m * oneMember).as("%d DST members", m).isCloseTo(budget, org.assertj.core.data.Percentage.withPercentage(0.5));
+            assertThat(backbone + m * head).as("backbone + %d heads", m).isCloseTo(budget, withPercentage(0.5));
+            assertThat(m * oneMember).as("%d DST members", m).isCloseTo(budget, withPercentage(0.5));
         }
     }
 
@@ -162,7 +165,7 @@ class NeuroTrailsTest {
         long budget = Json.getLong(m, "parameter_budget");
         for (Map<String, Object> r : rows) {
             assertThat((double) Json.getLong(r, "connections")).as("%s", r.get("model"))
-                    .isCloseTo(budget, org.assertj.core.data.Percentage.withPercentage(1));
+                    .isCloseTo(budget, withPercentage(1));
         }
         assertThat(captured.toString()).contains("NeuroTrails (M=2", "single sparse network", "FreeTickets DST (M=2)");
         // The table's FLOPs column and the dense line print what metrics.json holds.
@@ -201,20 +204,20 @@ class NeuroTrailsTest {
         assertThat(err.toString()).contains("--backbone-share", "--head-loss");
         Map<String, Object> m = Json.parseObject(Files.readString(dir.resolve("nt/metrics.json")));
         long budget = Json.getLong(m, "parameter_budget");
-        assertThat((double) Json.getLong(m, "backbone_connections")).isCloseTo(budget / 2.0, org.assertj.core.data.Percentage.withPercentage(3));
+        assertThat((double) Json.getLong(m, "backbone_connections")).isCloseTo(budget / 2.0, withPercentage(3));
         @SuppressWarnings("unchecked")
         List<Object> heads = (List<Object>) m.get("head_connections");
         assertThat(heads).hasSize(3);
         // The heads spend the rest of the budget.
         long all = Json.getLong(m, "backbone_connections");
         for (Object h : heads) all += ((Number) h).longValue();
-        assertThat((double) all).isCloseTo(budget, org.assertj.core.data.Percentage.withPercentage(3));
+        assertThat((double) all).isCloseTo(budget, withPercentage(3));
         @SuppressWarnings("unchecked")
         Map<String, Object> cfg = (Map<String, Object>) m.get("config");
         assertThat(cfg.get("head_loss")).isEqualTo("sum");
         Map<String, Object> s = Json.parseObject(Files.readString(dir.resolve("single/metrics.json")));
         assertThat((double) Json.getLong(s, "backbone_connections")).isCloseTo(NeuroTrails.singleConnections(new int[] {784, 64, 64, 10}, 0.1, 1),
-                org.assertj.core.data.Percentage.withPercentage(3));
+                withPercentage(3));
     }
 
     // A diverged loss names the network it was in: NeuroTrails' own, or which comparison and member (each counts its
@@ -226,7 +229,7 @@ class NeuroTrailsTest {
                     5, 1, "sum", "erk", 0f);
             Random random = new Random(3);
             try (DatasetSplit data = new DatasetSplit(Blobs.of("train", random, 96, 12, 2f), Blobs.of("test", random, 40, 12, 2f))) {
-                org.assertj.core.api.Assertions.assertThatThrownBy(() -> NeuroTrails.run(cfg, data, true, true, dir.resolve("lr" + lr), new TrainingProgress() {}))
+                assertThatThrownBy(() -> NeuroTrails.run(cfg, data, true, true, dir.resolve("lr" + lr), new TrainingProgress() {}))
                         .isInstanceOf(Trainer.DivergedException.class)
                         .hasMessageStartingWith(lr == 1000f ? "neurotrails: training diverged at epoch 1, batch "
                                 : "FreeTickets DST (M=2), member 1/2: training diverged at epoch 2, batch ");

@@ -1,6 +1,8 @@
 package org.dst4j.algorithms.set;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.data.Offset.offset;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -48,11 +50,11 @@ class ScaleBenchmarkTest {
     @Test
     void slopesAndPerPointFiguresFollowFromTheMeasurements() {
         assertThat(ScaleBenchmark.logLogSlope(new double[] {2, 8, 32}, new double[] {3 * Math.pow(2, 1.5), 3 * Math.pow(8, 1.5), 3 * Math.pow(32, 1.5)}))
-                .isCloseTo(1.5, org.assertj.core.data.Offset.offset(1e-12));
+                .isCloseTo(1.5, offset(1e-12));
         // logs 0, 1, 2 against 0, 2, 3: slope (1 * 5/3 + 1 * 4/3) / 2
         assertThat(ScaleBenchmark.logLogSlope(new double[] {1, 10, 100}, new double[] {1, 100, 1000}))
-                .isCloseTo(1.5, org.assertj.core.data.Offset.offset(1e-12));
-        assertThat(ScaleBenchmark.logLogSlope(new double[] {4, 16}, new double[] {5 / 4.0, 5 / 16.0})).isCloseTo(-1, org.assertj.core.data.Offset.offset(1e-12));
+                .isCloseTo(1.5, offset(1e-12));
+        assertThat(ScaleBenchmark.logLogSlope(new double[] {4, 16}, new double[] {5 / 4.0, 5 / 16.0})).isCloseTo(-1, offset(1e-12));
 
         ScaleBenchmark.Size size = new ScaleBenchmark.Size(new int[] {10}, 2);
         ScaleBenchmark.Point small = new ScaleBenchmark.Point(size, 10, 100, 0.5, 3, 1, 0.25, 0.75, 1_000, 200, 400, true);
@@ -62,10 +64,10 @@ class ScaleBenchmarkTest {
         assertThat(small.bytesPerConnection()).isEqualTo(8);
         assertThat(large.bytesPerConnection()).isEqualTo(80);
         // epoch 4 s -> 40 s and memory 800 -> 80,000 bytes over ten times the connections
-        assertThat(ScaleBenchmark.epochTimeSlope(List.of(small, large))).isCloseTo(1, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(ScaleBenchmark.epochTimeSlope(List.of(small, large))).isCloseTo(1, offset(1e-12));
         Map<String, Object> m = ScaleBenchmark.metrics(tiny(1), List.of(small, large));
-        assertThat((double) m.get("epoch_time_slope")).isCloseTo(1, org.assertj.core.data.Offset.offset(1e-12));
-        assertThat((double) m.get("memory_slope")).isCloseTo(2, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat((double) m.get("epoch_time_slope")).isCloseTo(1, offset(1e-12));
+        assertThat((double) m.get("memory_slope")).isCloseTo(2, offset(1e-12));
         @SuppressWarnings("unchecked") Map<String, Object> row = (Map<String, Object>) ((List<?>) m.get("sizes")).get(1);
         assertThat(row).containsEntry("evolution_share", 0.1).containsEntry("bytes_per_connection", 80.0);
         assertThat(ScaleBenchmark.metrics(tiny(1), List.of(small))).doesNotContainKeys("epoch_time_slope", "memory_slope");
@@ -73,10 +75,10 @@ class ScaleBenchmarkTest {
 
     @Test
     void replotNamesTheFileItCannotUse(@TempDir Path dir) throws Exception {
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ScaleBenchmark.replot(dir))
+        assertThatThrownBy(() -> ScaleBenchmark.replot(dir))
                 .isInstanceOf(IOException.class).hasMessageContaining("scale.json");
         Files.writeString(dir.resolve(ScaleBenchmark.METRICS), "{\"sizes\": [{\"hidden\": [5]}]}");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ScaleBenchmark.replot(dir))
+        assertThatThrownBy(() -> ScaleBenchmark.replot(dir))
                 .isInstanceOf(IOException.class).hasMessageContaining("scale.json").hasMessageContaining("epsilon");
     }
 

@@ -3,6 +3,10 @@ package org.dst4j.algorithms.spacenet;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+import static org.assertj.core.data.Offset.offset;
+import static org.assertj.core.data.Percentage.withPercentage;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -47,21 +51,23 @@ import org.dst4j.runtime.random.RandomStream;
 import org.dst4j.runtime.sparse.CsrMatrix;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class SpaceNetTest {
 
     @Test
-    void theJavaApiRefusesTasksThatCannotGetTheirNeuronsOrConnections(@org.junit.jupiter.api.io.TempDir Path dir) {
+    void theJavaApiRefusesTasksThatCannotGetTheirNeuronsOrConnections(@TempDir Path dir) {
         int[] labels = new int[60];
         for (int i = 0; i < labels.length; i++) labels[i] = i % 6;
         try (DatasetSplit data = new DatasetSplit(Dataset.of("tr", new float[600], 60, 10, labels, 6), Dataset.of("te", new float[600], 60, 10, labels, 6))) {
             // 3 tasks reserving 8 neurons each leave the last task none of a 10-neuron layer: it trained with no connections, silently.
             SpaceNetConfig noRoom = new SpaceNetConfig(3, new int[] {10}, new int[] {40, 20}, 8, 8, 0.2, 1, 32, 0.01f, 0f, 0f, 1, 1);
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNetRun.run(noRoom, data, true, false, dir.resolve("a"), null))
+            assertThatThrownBy(() -> SpaceNetRun.run(noRoom, data, true, false, dir.resolve("a"), null))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessage("selectedNeurons 8 with reservedNeurons 8 over 3 tasks needs 24 neurons in every hidden layer; hidden layer 1 has 10");
             SpaceNetConfig tooMany = new SpaceNetConfig(3, new int[] {40}, new int[] {40, 20}, 8, 8, 0.2, 1, 32, 0.01f, 0f, 0f, 1, 1);
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNetRun.run(tooMany, data, true, false, dir.resolve("b"), null))
+            assertThatThrownBy(() -> SpaceNetRun.run(tooMany, data, true, false, dir.resolve("b"), null))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessage("connectionsPerTask[1] 20: a task can place at most 16 connections in layer 2");
             assertThat(dir.resolve("a")).doesNotExist();
@@ -73,7 +79,7 @@ class SpaceNetTest {
     void aDivergedLossNamesItsTask(@TempDir Path dir) {
         SpaceNetConfig cfg = new SpaceNetConfig(3, new int[] {24, 24}, new int[] {60, 40, 16}, 8, 4, 0.2, 2, 1, 1000f, 0.99f, 0f, 7, 1);
         try (DatasetSplit data = blobs(120, 30, 3)) {
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNetRun.run(cfg, data, true, true, dir, null))
+            assertThatThrownBy(() -> SpaceNetRun.run(cfg, data, true, true, dir, null))
                     .isInstanceOf(Trainer.DivergedException.class)
                     .hasMessageMatching("SpaceNet, task [1-3] of 3: training diverged at epoch [12], batch \\d+: .*");
         }
@@ -116,25 +122,25 @@ class SpaceNetTest {
              SpaceNet sn = new SpaceNet(cfg, FEATURES, 4)) {
             ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
             sn.learn(stream.get(0), null, pk, null, QUIET);
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> sn.learn(stream.get(1), wide, pk, null, QUIET))
+            assertThatThrownBy(() -> sn.learn(stream.get(1), wide, pk, null, QUIET))
                     .isInstanceOf(IllegalArgumentException.class).hasMessage("wide has 21 features; this learner takes 20");
             // a label one past the last class (the bound is exclusive): it failed in the middle of the task
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> sn.learn(stream.get(1), beyond, pk, null, QUIET))
+            assertThatThrownBy(() -> sn.learn(stream.get(1), beyond, pk, null, QUIET))
                     .isInstanceOf(IllegalArgumentException.class).hasMessage("beyond has label 4; this learner has classes 0..3");
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> sn.learn(stream.get(2), null, pk, null, QUIET))
+            assertThatThrownBy(() -> sn.learn(stream.get(2), null, pk, null, QUIET))
                     .isInstanceOf(IllegalArgumentException.class).hasMessage("task 2 has class 4; this learner has classes 0..3");
             // a null kernel set or listener failed inside the trainer, with the task begun
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> sn.learn(stream.get(1), null, null, null, QUIET))
+            assertThatThrownBy(() -> sn.learn(stream.get(1), null, null, null, QUIET))
                     .isInstanceOf(NullPointerException.class).hasMessage("pk");
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> sn.learn(stream.get(1), null, pk, null, null))
+            assertThatThrownBy(() -> sn.learn(stream.get(1), null, pk, null, null))
                     .isInstanceOf(NullPointerException.class).hasMessage("listener");
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> sn.learn(null, null, pk, null, QUIET))
+            assertThatThrownBy(() -> sn.learn(null, null, pk, null, QUIET))
                     .isInstanceOf(NullPointerException.class).hasMessage("t");
             assertThat(sn.task()).as("no task begun").isZero();
             sn.learn(stream.get(1), null, pk, null, QUIET);
             assertThat(sn.task()).isEqualTo(1);
             // the atomic write's message named its own parameter, "target"
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> sn.save(null, null, Map.of()))
+            assertThatThrownBy(() -> sn.save(null, null, Map.of()))
                     .isInstanceOf(NullPointerException.class).hasMessage("file");
             sn.save(dir.resolve("learner.dst4j"), null, Map.of());
         }
@@ -157,8 +163,8 @@ class SpaceNetTest {
 
     // Also with momentum and weight decay (--momentum, --weight-decay): a frozen connection's step skipped only in
     // part (its velocity, or the decay) would move it; the other tests here train without either.
-    @org.junit.jupiter.params.ParameterizedTest(name = "momentum {0}, weight decay {1}")
-    @org.junit.jupiter.params.provider.CsvSource({"0, 0", "0.9, 0.001"})
+    @ParameterizedTest(name = "momentum {0}, weight decay {1}")
+    @CsvSource({"0, 0", "0.9, 0.001"})
     void frozenConnectionsNeverChangeAndReservedNeuronsAreNeverReallocated(float momentum, float weightDecay) {
         SpaceNetConfig s = small(2);
         SpaceNetConfig cfg = new SpaceNetConfig(s.tasks(), s.hidden(), s.connectionsPerTask(), s.selectedNeurons(), s.reservedNeurons(),
@@ -252,7 +258,7 @@ class SpaceNetTest {
                 sn.learn(stream.get(t), null, pk, null, new Trainer.Listener() {
                     @Override public void epochDone(EpochMetrics m, Trainer.State s) {
                         double inputs = Arrays.stream(sn.neuronImportance(0)).sum(), hidden = Arrays.stream(sn.neuronImportance(1)).sum();
-                        assertThat(inputs).as("task %d, epoch %d", sn.task() + 1, m.epoch()).isPositive().isCloseTo(hidden, org.assertj.core.data.Percentage.withPercentage(1e-6));
+                        assertThat(inputs).as("task %d, epoch %d", sn.task() + 1, m.epoch()).isPositive().isCloseTo(hidden, withPercentage(1e-6));
                         checked[0]++;
                     }
                 });
@@ -319,7 +325,7 @@ class SpaceNetTest {
                                     long[] bits = c.tensor("spacenet.in_task.dropped_importance." + l).data().toArray(ValueLayout.JAVA_LONG);
                                     for (int i = 0; i < sizes[l]; i++) {
                                         assertThat(Double.longBitsToDouble(bits[i])).as("task %d, epoch %d: neuron %d of layer %d", task + 1, m.epoch(), i, l)
-                                                .isCloseTo(expected[l][i], org.assertj.core.data.Offset.offset(1e-9 * (1 + Math.abs(expected[l][i]))));
+                                                .isCloseTo(expected[l][i], offset(1e-9 * (1 + Math.abs(expected[l][i]))));
                                     }
                                 }
                             }
@@ -414,8 +420,8 @@ class SpaceNetTest {
     // g = (m · v' - v) / lr with v = Δw + wd · w, so the gain is seen step by step from the weights the connection took
     // (plain SGD: Δw² / lr). The tests above compare importances with each other only; with momentum and decay this also
     // sees a velocity that was not kept or a decay of the wrong sign.
-    @org.junit.jupiter.params.ParameterizedTest(name = "momentum {0}, weight decay {1}")
-    @org.junit.jupiter.params.provider.CsvSource({"0, 0", "0.9, 0.001"})
+    @ParameterizedTest(name = "momentum {0}, weight decay {1}")
+    @CsvSource({"0, 0", "0.9, 0.001"})
     void eachStepAddsTheFirstOrderLossChangeToItsConnectionsImportance(float momentum, float decay) {
         float lr = 0.05f;
         SpaceNetConfig cfg = new SpaceNetConfig(2, new int[] {24, 24}, new int[] {60, 40, 16}, 8, 4, 0.2, 1, 16, lr, momentum, decay, 7, 1);
@@ -451,7 +457,7 @@ class SpaceNetTest {
                                 double u = Math.ulp(Math.max(Math.max(Math.abs(v[k]), Math.abs(w1)), Math.abs(w2)));
                                 double tolerance = 4 * (Math.abs(g) * u + Math.abs(dw) * (1 + momentum) * u / lr) + 2 * Math.ulp(im[k]);
                                 assertThat(gain).as("task %d, step %d, layer %d, connection %d", sn.task() + 1, done, l, k).isCloseTo(Math.abs(dw * g),
-                                        org.assertj.core.data.Offset.offset(tolerance));
+                                        offset(tolerance));
                                 checked[0]++;
                                 if (dw != 0) moved[0]++;
                             }
@@ -468,9 +474,9 @@ class SpaceNetTest {
 
     @Test
     void sizesAreCheckedBeforeAnyLayerIsAllocated() {
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new SpaceNet(small(2), 0, CLASSES))
+        assertThatThrownBy(() -> new SpaceNet(small(2), 0, CLASSES))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("inputs must be >= 1, got 0");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new SpaceNet(small(2), FEATURES, 0))
+        assertThatThrownBy(() -> new SpaceNet(small(2), FEATURES, 0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("classes must be >= 1, got 0");
         new SpaceNet(small(1), 1, 1).close();
     }
@@ -481,11 +487,11 @@ class SpaceNetTest {
         SpaceNetConfig six = new SpaceNetConfig(6, new int[] {28, 28}, new int[] {60, 40, 8}, 8, 4, 0.2, 1, 16, 0.05f, 0f, 0f, 7, 1);
         assertThat(six.neuronsNeeded()).isEqualTo(28);
         SpaceNetRun.checkFits(six, FEATURES, CLASSES);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNetRun.checkFits(six, FEATURES, 5))
+        assertThatThrownBy(() -> SpaceNetRun.checkFits(six, FEATURES, 5))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("tasks 6 exceeds the 5 classes of the data");
         SpaceNetConfig beyond = new SpaceNetConfig(2, new int[] {24}, new int[] {60, 8}, 8, 4, 0.2, 1, 16, 0.05f, 0f, 0f, 7, 1,
                 new int[][] {{0, 1, 2}, {3, 6}});
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNetRun.checkFits(beyond, FEATURES, CLASSES))
+        assertThatThrownBy(() -> SpaceNetRun.checkFits(beyond, FEATURES, CLASSES))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("task classes: task 2 has class 6");
     }
 
@@ -900,26 +906,26 @@ class SpaceNetTest {
                 Path edited = dir.resolve("owner-" + bad + ".dst4j");
                 Copied c = Copied.of(file, "layer.1.side.owner", b -> b.putInt(0, bad));
                 CheckpointFile.write(edited, c.header(), c.tensors());
-                org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1)).isInstanceOf(IOException.class)
+                assertThatThrownBy(() -> SpaceNet.load(edited, 1)).isInstanceOf(IOException.class)
                         .hasMessageContaining("connection 0 of layer 1 has owner " + bad + ", not one of the");
             }
             // mid-task it is refused; another model file is named as what it is not
             try (SpaceNet mid = new SpaceNet(cfg, FEATURES, CLASSES)) {
                 mid.beginTask(new int[] {0, 1});
-                org.assertj.core.api.Assertions.assertThatThrownBy(() -> mid.save(file, std, Map.of())).isInstanceOf(IllegalStateException.class)
+                assertThatThrownBy(() -> mid.save(file, std, Map.of())).isInstanceOf(IllegalStateException.class)
                         .hasMessage("cannot save in the middle of task 0");
                 mid.endTask();
             }
             Path plain = dir.resolve("plain.dst4j");
             ModelFile.save(plain, whole.network(), null, null, Map.of());
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(plain, 1)).isInstanceOf(IOException.class)
+            assertThatThrownBy(() -> SpaceNet.load(plain, 1)).isInstanceOf(IOException.class)
                     .hasMessage(plain + " is not a saved SpaceNet learner (field 'spacenet': expected an object, got null)");
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(file, 0)).isInstanceOf(IllegalArgumentException.class)
+            assertThatThrownBy(() -> SpaceNet.load(file, 0)).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("threads");
             // the file system's message named its own parameter, "path"
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(null, 1)).isInstanceOf(NullPointerException.class)
+            assertThatThrownBy(() -> SpaceNet.load(null, 1)).isInstanceOf(NullPointerException.class)
                     .hasMessage("file");
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new SpaceNet(null, 4, 2)).isInstanceOf(NullPointerException.class)
+            assertThatThrownBy(() -> new SpaceNet(null, 4, 2)).isInstanceOf(NullPointerException.class)
                     .hasMessage("cfg");
         }
     }
@@ -945,7 +951,7 @@ class SpaceNetTest {
         assertThat(without).hasSize(c.tensors().size() - 1);
         CheckpointFile.write(edited, c.header(), without);
         long held = OffHeap.bytesInUse();
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1)).isInstanceOf(IOException.class)
+        assertThatThrownBy(() -> SpaceNet.load(edited, 1)).isInstanceOf(IOException.class)
                 .hasMessage(edited + " is not a saved SpaceNet learner (layer 2 has no 'parked' array)");
         assertThat(OffHeap.bytesInUse()).as("off-heap bytes after the refused load: the network it read is freed").isEqualTo(held);
         SpaceNet.load(file, 1).learner().close();
@@ -982,7 +988,7 @@ class SpaceNetTest {
                 SpaceNet.load(edited, 1).learner().close();
             } else {
                 long held = OffHeap.bytesInUse();
-                org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1)).as("%s", e).isInstanceOf(IOException.class)
+                assertThatThrownBy(() -> SpaceNet.load(edited, 1)).as("%s", e).isInstanceOf(IOException.class)
                         .hasMessage(edited + " is not a saved SpaceNet learner (" + e.refused() + ")");
                 assertThat(OffHeap.bytesInUse()).as("off-heap bytes after the refused load: the network it read is freed").isEqualTo(held);
             }
@@ -1043,7 +1049,7 @@ class SpaceNetTest {
         Path edited = dir.resolve("edited.dst4j");
         CheckpointFile.write(edited, header, tensors);
         long held = OffHeap.bytesInUse();
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(IOException.class)
+        assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(IOException.class)
                 .hasMessage(edited + " is not a saved SpaceNet learner (tensor 'spacenet.in_task.selected.1': neuron 24 of 24)");
         assertThat(OffHeap.bytesInUse()).as("off-heap bytes after the refused load: the learner it made is freed").isEqualTo(held);
         // a dropped position one past its layer (20 x 24), a position waiting for its importance in the output layer, which
@@ -1052,22 +1058,22 @@ class SpaceNetTest {
         assertThat(tensors.stream().filter(t -> t.name().equals("spacenet.in_task.pending_restore")).findFirst().orElseThrow().elements()).isPositive();
         Copied outside = Copied.of(first, "spacenet.in_task.dropped_at.0", b -> b.putLong(0, 20 * 24));
         CheckpointFile.write(edited, outside.header(), outside.tensors());
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(IOException.class)
+        assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(IOException.class)
                 .hasMessage(edited + " is not a saved SpaceNet learner (tensor 'spacenet.in_task.dropped_at.0': position 480 outside the layer)");
         Copied lastLayer = Copied.of(first, "spacenet.in_task.pending_restore", b -> b.putLong(0, 3));
         CheckpointFile.write(edited, lastLayer.header(), lastLayer.tensors());
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(IOException.class)
+        assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(IOException.class)
                 .hasMessage(edited + " is not a saved SpaceNet learner (tensor 'spacenet.in_task.pending_restore': layer 3)");
         Copied whole = Copied.of(first, "", b -> { });
         CheckpointFile.write(edited, whole.header(), whole.tensors().stream().filter(t -> !t.name().equals("layer.2.side.parked")).toList());
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(IOException.class)
+        assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(IOException.class)
                 .hasMessage(edited + " is not a saved SpaceNet learner (the output layer has no 'parked' array)");
         // the output layer drops nothing, so its importance list is empty: one more value is not the file's
         List<CheckpointFile.Tensor> extra = whole.tensors().stream().map(t -> t.name().equals("spacenet.in_task.dropped_at_importance.2")
                 ? CheckpointFile.Tensor.of(t.name(), new float[] {1f}) : t).toList();
         assertThat(whole.tensors().stream().filter(t -> t.name().equals("spacenet.in_task.dropped_at_importance.2")).findFirst().orElseThrow().elements()).isZero();
         CheckpointFile.write(edited, whole.header(), extra);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(IOException.class)
+        assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(IOException.class)
                 .hasMessage(edited + " is not a saved SpaceNet learner (tensor 'spacenet.in_task.dropped_at_importance.2' has 1 values, not 0)");
         assertThat(OffHeap.bytesInUse()).as("off-heap bytes after the refused loads").isEqualTo(held);
         // the first position of a layer (row 0, column 0) is one, in the dropped positions and in those waiting for their importance
@@ -1080,11 +1086,11 @@ class SpaceNetTest {
                 .get("reserved_neuron_indices")).get(1)).getFirst()).intValue();
         Copied taken = Copied.of(first, "spacenet.in_task.selected.1", b -> b.putInt(0, reserved));
         CheckpointFile.write(edited, taken.header(), taken.tensors());
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(IOException.class)
+        assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(IOException.class)
                 .hasMessageContaining("tensor 'spacenet.in_task.selected.1': neuron " + reserved + ", which task 1 reserved");
         Copied nan = Copied.of(first, "spacenet.in_task.neuron_importance.1", b -> b.putDouble(0, Double.NaN));
         CheckpointFile.write(edited, nan.header(), nan.tensors());
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(IOException.class)
+        assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(IOException.class)
                 .hasMessageContaining("neuron 0 has NaN and").hasMessageContaining("expected finite sums");
         Map<String, Object> legacy = new LinkedHashMap<>(header), own = new LinkedHashMap<>(Json.getObject(header, SpaceNet.HEADER)),
                 inJson = new LinkedHashMap<>(in);
@@ -1092,10 +1098,10 @@ class SpaceNetTest {
         own.put("in_task", inJson);
         legacy.put(SpaceNet.HEADER, own);
         CheckpointFile.write(edited, legacy, tensors);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(IOException.class)
+        assertThatThrownBy(() -> SpaceNet.load(edited, 1, true)).isInstanceOf(IOException.class)
                 .hasMessageContaining("as an earlier dst4j build wrote it");
         // not a model to predict with, so not what the public load gives
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNet.load(first, 1)).isInstanceOf(IOException.class)
+        assertThatThrownBy(() -> SpaceNet.load(first, 1)).isInstanceOf(IOException.class)
                 .hasMessageContaining("in the middle of a task");
     }
 
@@ -1114,7 +1120,7 @@ class SpaceNetTest {
             }
         };
         try (DatasetSplit data = blobs(600, 150, 4)) {
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNetRun.run(cfg, data, true, false, dir, interruptInTask2))
+            assertThatThrownBy(() -> SpaceNetRun.run(cfg, data, true, false, dir, interruptInTask2))
                     .isInstanceOf(CancellationException.class)
                     .hasMessageStartingWith("SpaceNet, task 2 of 3: training interrupted after step 1 (epoch 1, 1 of ")
                     .hasMessageEndingWith("batches trained); no epoch was completed");
@@ -1124,8 +1130,8 @@ class SpaceNetTest {
     }
 
     // The baselines name themselves and, for fine-tuning, the task it stopped in (its phases count tasks from 1, like SpaceNet's).
-    @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
         "fine-tuning task 1 | 2 | fine-tuning baseline, task 2 of 3: training interrupted after step 1 (epoch 1, 1 of ",
         "fine-tuning task 3 | 2 | joint-training baseline: training interrupted after step 1 (epoch 1, 1 of "})
     void anInterruptedBaselineSaysWhereItStopped(String after, int lastEpoch, String message, @TempDir Path dir) {
@@ -1141,7 +1147,7 @@ class SpaceNetTest {
             }
         };
         try (DatasetSplit data = blobs(240, 60, 4)) {
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> SpaceNetRun.run(cfg, data, true, true, dir, interrupt))
+            assertThatThrownBy(() -> SpaceNetRun.run(cfg, data, true, true, dir, interrupt))
                     .isInstanceOf(CancellationException.class)
                     .hasMessageStartingWith(message).hasMessageEndingWith("batches trained); no epoch was completed");
         } finally {
@@ -1164,7 +1170,7 @@ class SpaceNetTest {
             }
         }
         // The test set's classes are equally many, so the tasks' mean accuracy after the last task is the whole set's.
-        assertThat(saved).isCloseTo(r.methods().get(0).averageAccuracy(), org.assertj.core.api.Assertions.within(1e-9));
+        assertThat(saved).isCloseTo(r.methods().get(0).averageAccuracy(), within(1e-9));
         SpaceNetRun.Method sn = r.methods().get(0), ft = r.methods().get(1), joint = r.methods().get(2);
         assertThat(sn.name()).isEqualTo("SpaceNet");
         // each method's clock is its share of the run's (in seconds, not nanoseconds)
@@ -1201,8 +1207,8 @@ class SpaceNetTest {
     void forgettingAndAverageOnAKnownMatrix() {
         double n = Double.NaN;
         SpaceNetRun.Method m = new SpaceNetRun.Method("x", new double[][] {{0.9, 0.8, 0.5}, {n, 0.7, 0.6}, {n, n, 0.9}}, 0, 0);
-        assertThat(m.averageAccuracy()).isCloseTo((0.5 + 0.6 + 0.9) / 3, org.assertj.core.data.Offset.offset(1e-12));
-        assertThat(m.averageForgetting()).isCloseTo(((0.9 - 0.5) + (0.7 - 0.6)) / 2, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(m.averageAccuracy()).isCloseTo((0.5 + 0.6 + 0.9) / 3, offset(1e-12));
+        assertThat(m.averageForgetting()).isCloseTo(((0.9 - 0.5) + (0.7 - 0.6)) / 2, offset(1e-12));
     }
 
     // The best accuracy is taken over the columns before the last only: a task that gained by the end has negative
@@ -1211,10 +1217,10 @@ class SpaceNetTest {
     void forgettingComparesWithTheColumnsBeforeTheLastOnly() {
         double n = Double.NaN;
         SpaceNetRun.Method gained = new SpaceNetRun.Method("x", new double[][] {{0.5, 0.9}, {n, 0.8}}, 0, 0);
-        assertThat(gained.averageForgetting()).isCloseTo(0.5 - 0.9, org.assertj.core.data.Offset.offset(1e-12));
-        assertThat(gained.averageAccuracy()).isCloseTo((0.9 + 0.8) / 2, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(gained.averageForgetting()).isCloseTo(0.5 - 0.9, offset(1e-12));
+        assertThat(gained.averageAccuracy()).isCloseTo((0.9 + 0.8) / 2, offset(1e-12));
         SpaceNetRun.Method lost = new SpaceNetRun.Method("x", new double[][] {{0.9, 0.3}, {n, 0.8}}, 0, 0);
-        assertThat(lost.averageForgetting()).isCloseTo(0.9 - 0.3, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(lost.averageForgetting()).isCloseTo(0.9 - 0.3, offset(1e-12));
         SpaceNetRun.Method joint = new SpaceNetRun.Method("x", new double[][] {{0.9}, {0.4}}, 0, 0);
         assertThat(joint.averageForgetting()).isZero();
     }

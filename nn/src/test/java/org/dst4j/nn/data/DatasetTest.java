@@ -211,7 +211,7 @@ class DatasetTest {
         }
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void closingWhileAnotherThreadTakesTheChecksumFailsTheReaderNotTheCloser() throws Exception {
         // CRC32C over a buffer of the segment held the arena for the call: close() failed ("Session is acquired by 1
         // clients") and the dataset stayed open, where every other read fails with IllegalStateException instead.

@@ -3,6 +3,7 @@ package org.dst4j.nn.data;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
@@ -153,7 +154,7 @@ class HostileDataFilesTest {
     @Test
     void aDeviceGivenAsADataFileIsNamedAsOne() throws Exception {
         Path device = Path.of("/dev/null");
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(device) && !Files.isRegularFile(device));
+        assumeTrue(Files.exists(device) && !Files.isRegularFile(device));
         // The old message said the file did not exist.
         assertThatThrownBy(() -> DataSources.unlabeled(device)).isInstanceOf(DataFormatException.class)
                 .hasMessage(device + ": not a regular file (a device or pipe), expected a file");

@@ -2,6 +2,8 @@ package org.dst4j.nn.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.data.Offset.offset;
+import static org.assertj.core.data.Percentage.withPercentage;
 
 import java.util.Arrays;
 import java.util.stream.IntStream;
@@ -54,7 +56,7 @@ class MadelonLikeTest {
             Dataset d = m.split().train();
             int[] relevant = m.relevant();
             double ratio = (double) d.get(0, relevant[1]) / d.get(0, relevant[0]);
-            for (int s = 1; s < 50; s++) assertThat((double) d.get(s, relevant[1]) / d.get(s, relevant[0])).isCloseTo(ratio, org.assertj.core.data.Percentage.withPercentage(0.01));
+            for (int s = 1; s < 50; s++) assertThat((double) d.get(s, relevant[1]) / d.get(s, relevant[0])).isCloseTo(ratio, withPercentage(0.01));
             for (int f = 0; f < 6; f++) {
                 if (Arrays.binarySearch(relevant, f) >= 0) continue;
                 double sum = 0, sq = 0;
@@ -62,8 +64,8 @@ class MadelonLikeTest {
                     sum += d.get(s, f);
                     sq += d.get(s, f) * d.get(s, f);
                 }
-                assertThat(sum / d.samples()).isCloseTo(0, org.assertj.core.data.Offset.offset(0.1));
-                assertThat(sq / d.samples()).isCloseTo(1, org.assertj.core.data.Offset.offset(0.1));
+                assertThat(sum / d.samples()).isCloseTo(0, offset(0.1));
+                assertThat(sq / d.samples()).isCloseTo(1, offset(0.1));
             }
         }
     }

@@ -2,6 +2,8 @@ package org.dst4j.nn.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.data.Offset.offset;
+import static org.assertj.core.data.Percentage.withPercentage;
 
 import org.dst4j.runtime.dense.DenseMatrix;
 import org.junit.jupiter.api.Test;
@@ -39,7 +41,7 @@ class StandardizerTest {
         // values in small units are scaled as fit scales them (a fixed threshold of 1e-12 left them centred only, at ~0)
         try (Dataset small = Dataset.of("s", new float[] {1e-13f, -1e-13f, 2e-13f, -2e-13f}, 4, 1, new int[] {0, 1, 0, 1}, 2)) {
             assertThat(Standardizer.fitGlobal(small).std()).containsExactly(Standardizer.fit(small).std());
-            assertThat(Standardizer.fitGlobal(small).std()[0]).isCloseTo(1.5811388e-13f, org.assertj.core.data.Percentage.withPercentage(1e-4));
+            assertThat(Standardizer.fitGlobal(small).std()[0]).isCloseTo(1.5811388e-13f, withPercentage(1e-4));
         }
     }
 
@@ -74,10 +76,10 @@ class StandardizerTest {
         float u = 1e-20f, sub = Float.MIN_VALUE;
         try (Dataset d = Dataset.of("tiny", new float[] {u, sub, 2 * u, 2 * sub, 3 * u, sub, 4 * u, 2 * sub}, 4, 2, new int[] {0, 1, 0, 1}, 2)) {
             Standardizer s = Standardizer.fit(d);
-            assertThat(s.std()[0]).isCloseTo((float) (Math.sqrt(1.25) * u), org.assertj.core.data.Percentage.withPercentage(1e-4));
+            assertThat(s.std()[0]).isCloseTo((float) (Math.sqrt(1.25) * u), withPercentage(1e-4));
             assertThat(s.std()[1]).isEqualTo(1f);
             s.apply(d);
-            for (int i = 0; i < 4; i++) assertThat(d.get(i, 0)).isCloseTo((float) ((i - 1.5) / Math.sqrt(1.25)), org.assertj.core.data.Offset.offset(1e-5f));
+            for (int i = 0; i < 4; i++) assertThat(d.get(i, 0)).isCloseTo((float) ((i - 1.5) / Math.sqrt(1.25)), offset(1e-5f));
         }
     }
 
@@ -92,12 +94,12 @@ class StandardizerTest {
             Standardizer s = Standardizer.fit(d);
             double mean = -max / 2.0, std = Math.sqrt(3) * max / 2;
             assertThat(s.mean()).containsExactly((float) mean);
-            assertThat(s.std()[0]).isCloseTo((float) std, org.assertj.core.data.Percentage.withPercentage(1e-4));
+            assertThat(s.std()[0]).isCloseTo((float) std, withPercentage(1e-4));
             s.apply(d);
             s.apply(batch);
             for (int i = 0; i < 4; i++) {
                 double expected = ((i == 0 ? max : -max) - mean) / std;
-                assertThat(d.get(i, 0)).as("sample %d", i).isCloseTo((float) expected, org.assertj.core.data.Offset.offset(1e-5f));
+                assertThat(d.get(i, 0)).as("sample %d", i).isCloseTo((float) expected, offset(1e-5f));
                 assertThat(batch.get(0, i)).isEqualTo(d.get(i, 0));
             }
         }

@@ -2,6 +2,7 @@ package org.dst4j.nn.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.data.Offset.offset;
 
 import java.util.Arrays;
 import java.util.concurrent.FutureTask;
@@ -50,7 +51,7 @@ class SyntheticClassificationTest {
             }
             // of the informative features, those whose random signs differ between the classes show a gap
             assertThat(signal).isBetween(1, informative);
-            assertThat(noiseVar / noiseCount).isCloseTo(1.0, org.assertj.core.data.Offset.offset(0.1));
+            assertThat(noiseVar / noiseCount).isCloseTo(1.0, offset(0.1));
             assertThat(Arrays.stream(labels).filter(l -> l == 0).count()).isBetween(2700L, 3300L);
         }
     }

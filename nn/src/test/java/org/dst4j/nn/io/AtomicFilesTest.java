@@ -42,7 +42,7 @@ class AtomicFilesTest {
         assertThat(Files.isSymbolicLink(ahead)).isTrue();
         assertThat(Files.readString(dir.resolve("later.csv"))).isEqualTo("first");
         Path loop = Files.createSymbolicLink(dir.resolve("loop.csv"), Path.of("loop.csv"));
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> AtomicFiles.writeString(loop, "x")).isInstanceOf(IOException.class)
+        assertThatThrownBy(() -> AtomicFiles.writeString(loop, "x")).isInstanceOf(IOException.class)
                 .hasMessage("writing " + loop + ": too many levels of symbolic links");
     }
 

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import org.assertj.core.api.ThrowableAssert;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -349,7 +350,7 @@ class JsonTest {
         badField(() -> Json.getInts(m, "wide"), "field 'wide'[1]: 4294967304 is outside the 32-bit integers");
     }
 
-    private static void badField(org.assertj.core.api.ThrowableAssert.ThrowingCallable call, String message) {
+    private static void badField(ThrowableAssert.ThrowingCallable call, String message) {
         assertThatThrownBy(call).isInstanceOf(IllegalArgumentException.class).hasMessage(message);
     }
 }

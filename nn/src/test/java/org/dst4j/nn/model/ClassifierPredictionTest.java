@@ -24,6 +24,7 @@ import org.dst4j.nn.data.Standardizer;
 import org.dst4j.nn.ensemble.EnsembleMetrics;
 import org.dst4j.runtime.dense.Argmax;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Inference: on unlabeled-like data, and from several threads at once. */
 class ClassifierPredictionTest {
@@ -159,7 +160,7 @@ class ClassifierPredictionTest {
     }
 
     @Test
-    void classifierLoadReadsEveryKindOfSavedModel(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    void classifierLoadReadsEveryKindOfSavedModel(@TempDir Path dir) throws Exception {
         Path single = dir.resolve("single.dst4j"), ensemble = dir.resolve("ensemble"), heads = dir.resolve("heads");
         Files.createDirectories(ensemble);
         try (Dataset d = data("d", 50, CLASSES, 5);
@@ -198,7 +199,7 @@ class ClassifierPredictionTest {
     // leaves the earlier model whole: before, its backbone and first head were already replaced, and the directory
     // loaded silently as a mix of the two models.
     @Test
-    void aSaveThatFailsPartWayLeavesTheEarlierMultiHeadModel(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    void aSaveThatFailsPartWayLeavesTheEarlierMultiHeadModel(@TempDir Path dir) throws Exception {
         Path heads = dir.resolve("heads");
         try (Dataset d = data("d", 50, CLASSES, 5);
              MultiHeadClassifier a = new MultiHeadClassifier(multiHead(3), null, 1);

@@ -1,6 +1,9 @@
 package org.dst4j.nn.plot;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.data.Offset.offset;
 
 import java.awt.Color;
 import java.awt.Font;
@@ -60,10 +63,10 @@ class ChartTest {
             for (int y = 0; y < img.getHeight(); y++) if ((img.getRGB(x, y) & 0xffffff) == colour) height[bar]++;
         }
         assertThat(height[0]).isPositive();
-        assertThat((double) height[1] / height[0]).isCloseTo(4.0, org.assertj.core.data.Offset.offset(0.2));
+        assertThat((double) height[1] / height[0]).isCloseTo(4.0, offset(0.2));
         assertThat(BarChart.axis(0.06, 0.24)[0]).isZero();
         // Values close together are still zoomed, and negative values keep an axis below them.
-        assertThat(BarChart.axis(0.89, 0.91)[0]).isCloseTo(0.87, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(BarChart.axis(0.89, 0.91)[0]).isCloseTo(0.87, offset(1e-9));
         assertThat(BarChart.axis(-0.5, 0.5)[0]).isEqualTo(-1.5);
     }
 
@@ -153,7 +156,7 @@ class ChartTest {
     }
 
     @Test
-    void anInterruptDuringAChartsWriteIsAnInterruptedIOExceptionAndLeavesThePreviousFile(@org.junit.jupiter.api.io.TempDir Path dir)
+    void anInterruptDuringAChartsWriteIsAnInterruptedIOExceptionAndLeavesThePreviousFile(@TempDir Path dir)
             throws IOException {
         // The PNG writer wraps the channel's ClosedByInterruptException in its own "I/O error writing PNG file!",
         // which was reported as a plain IOException: an interrupt looked like a failed disk.
@@ -161,7 +164,7 @@ class ChartTest {
         LineChart chart = new LineChart("t", "x", "y").add("s", new double[] {0, 1, 2}, new double[] {1, 3, 2});
         Thread.currentThread().interrupt();
         try {
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> chart.write(f)).isInstanceOf(InterruptedIOException.class)
+            assertThatThrownBy(() -> chart.write(f)).isInstanceOf(InterruptedIOException.class)
                     .hasMessage("writing " + f + ": interrupted");
             assertThat(Thread.currentThread().isInterrupted()).as("interrupt flag kept").isTrue();
         } finally {
@@ -171,7 +174,7 @@ class ChartTest {
     }
 
     @Test
-    void anInterruptArrivingWhileAChartIsDrawnIsKept(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    void anInterruptArrivingWhileAChartIsDrawnIsKept(@TempDir Path dir) throws Exception {
         // Java2D clears the drawing thread's interrupt flag when it draws text; a chart drawn on the training thread
         // lost an interrupt that arrived meanwhile (a Ctrl-C then let training run on). Whenever the interrupt lands
         // (before, during or after the write), the flag is set once the interrupting thread is done.
@@ -464,13 +467,13 @@ class ChartTest {
     @Test
     void aChartSizeWithoutRoomForTheAxesOrTooLargeIsRefusedNamingIt() {
         for (int[] wh : new int[][] {{0, 0}, {199, 500}, {800, 149}, {-800, 500}, {100_000, 100_000}}) {
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new LineChart("t", "x", "y").size(wh[0], wh[1]))
+            assertThatThrownBy(() -> new LineChart("t", "x", "y").size(wh[0], wh[1]))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessage("chart size " + wh[0] + "x" + wh[1] + ": expected at least 200x150 and at most 2147483647 pixels");
         }
         assertThat(new LineChart("t", "x", "y").size(200, 150).render().getWidth()).isEqualTo(200);
         // the largest square an image holds is taken (not drawn here: 8 GB)
-        org.assertj.core.api.Assertions.assertThatCode(() -> new LineChart("t", "x", "y").size(46_340, 46_340)).doesNotThrowAnyException();
+        assertThatCode(() -> new LineChart("t", "x", "y").size(46_340, 46_340)).doesNotThrowAnyException();
     }
 
     // Pixels of the first series' colour in columns [x0, x1) (the legend's swatch sits right of x = 640).
@@ -538,7 +541,7 @@ class ChartTest {
         BufferedImage zero = PixelMap.render(new double[4], null, 2, 2, 1);
         assertThat(pixels(zero)).containsOnly(zero.getRGB(0, 0));
         assertThat(new Color(zero.getRGB(0, 0)).getRed()).isEqualTo(new Color(rgb[0]).getRed());
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> PixelMap.render(new double[5], null, 2, 3, 1))
+        assertThatThrownBy(() -> PixelMap.render(new double[5], null, 2, 3, 1))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("5 scores for a 2x3 grid");
     }
 
@@ -590,7 +593,7 @@ class ChartTest {
             {new double[1 << 20], null, 1, 1 << 20, Integer.MAX_VALUE,
                 "a 1x1048576 grid of 2147483647 px cells: 2251799812636672x2147483647 pixels, more than the 2147483647 an image holds"}};
         for (Object[] c : cases) {
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> PixelMap.render((double[]) c[0], (boolean[]) c[1], (int) c[2], (int) c[3], (int) c[4]))
+            assertThatThrownBy(() -> PixelMap.render((double[]) c[0], (boolean[]) c[1], (int) c[2], (int) c[3], (int) c[4]))
                     .isInstanceOf(IllegalArgumentException.class).hasMessage((String) c[5]);
         }
     }
@@ -607,7 +610,7 @@ class ChartTest {
         assertThat(zero[0]).isZero();
         assertThat(zero[1]).isPositive();
         assertThat(BarChart.axis(0, 0.5)[0]).as("values from zero").isZero();
-        assertThat(BarChart.axis(0.89, 0.91)[1]).isCloseTo(0.915, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(BarChart.axis(0.89, 0.91)[1]).isCloseTo(0.915, offset(1e-9));
     }
 
     // A NaN bar (a model not evaluated) draws no bar and leaves the axis to the others; with no finite value at all
@@ -647,11 +650,11 @@ class ChartTest {
         }
         // both rise from the axis' start at -1.8e308: heights 2.8e308 and 0.8e308 above it
         assertThat(height[0]).as("the -1e308 bar").isPositive();
-        assertThat((double) height[1] / height[0]).isCloseTo(3.5, org.assertj.core.data.Offset.offset(0.2));
+        assertThat((double) height[1] / height[0]).isCloseTo(3.5, offset(0.2));
         // 110 px a bar: 50,000 bars are more than an image holds (20 million wrapped the width round to 500 px)
         BarChart many = new BarChart("t", "value");
         for (int i = 0; i < 50_000; i++) many.add("m", 0.5, false);
-        org.assertj.core.api.Assertions.assertThatThrownBy(many::render).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(many::render).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("a bar chart of 50000 bars: 5500140x450 pixels, more than the 2147483647 an image holds");
         assertThat(BarChart.number(1e17)).isEqualTo("1.0000e17");
         assertThat(BarChart.number(-2.5e-3)).isEqualTo("-0.0025");
@@ -668,14 +671,14 @@ class ChartTest {
     // are copied when added, as a line chart's series are: changing the array afterwards changes no chart.
     @Test
     void aHeatmapRefusesRaggedOrEmptyPanelsAndImagesLargerThanOneCanBe() {
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Heatmap("t", "task", "after").add("a", new double[][] {{0.5, 0.6}, {0.5, 0.6, 0.7}}))
+        assertThatThrownBy(() -> new Heatmap("t", "task", "after").add("a", new double[][] {{0.5, 0.6}, {0.5, 0.6, 0.7}}))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("panel 'a': row 2 has 3 values, row 1 has 2");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Heatmap("t", "task", "after").add("b", new double[][] {{0.5, 0.6}, {0.5}}))
+        assertThatThrownBy(() -> new Heatmap("t", "task", "after").add("b", new double[][] {{0.5, 0.6}, {0.5}}))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("panel 'b': row 2 has 1 values, row 1 has 2");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Heatmap("t", "task", "after").add("c", new double[][] {{}}))
+        assertThatThrownBy(() -> new Heatmap("t", "task", "after").add("c", new double[][] {{}}))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("panel 'c' is empty");
         Heatmap huge = new Heatmap("t", "task", "after").add("a", new double[1000][1000]);
-        org.assertj.core.api.Assertions.assertThatThrownBy(huge::render)
+        assertThatThrownBy(huge::render)
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("a heatmap of 64130x64110 pixels: more than the 2147483647 an image holds");
         double[][] v = {{0.9, 0.5}, {Double.NaN, 0.8}};
         Heatmap chart = new Heatmap("t", "task", "after").add("a", v);

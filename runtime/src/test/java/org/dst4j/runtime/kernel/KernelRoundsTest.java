@@ -2,6 +2,7 @@ package org.dst4j.runtime.kernel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.data.Offset.offset;
 
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
@@ -125,7 +126,7 @@ class KernelRoundsTest {
             float[] v = w.values().toArray(ValueLayout.JAVA_FLOAT);
             double sq = 0;
             for (float f : v) sq += f * (double) f;
-            assertThat(Math.sqrt(sq / v.length)).isCloseTo(0.05, org.assertj.core.data.Offset.offset(0.002));
+            assertThat(Math.sqrt(sq / v.length)).isCloseTo(0.05, offset(0.002));
             assertThat(full.nnz()).isEqualTo(63);
             double sum = 0, sum2 = 0;
             for (int r = 0; r < 300; r++) {
@@ -134,8 +135,8 @@ class KernelRoundsTest {
                     sum2 += x.get(r, c) * (double) x.get(r, c);
                 }
             }
-            assertThat(sum / 12_000).isCloseTo(0, org.assertj.core.data.Offset.offset(0.05));
-            assertThat(sum2 / 12_000).isCloseTo(1, org.assertj.core.data.Offset.offset(0.05));
+            assertThat(sum / 12_000).isCloseTo(0, offset(0.05));
+            assertThat(sum2 / 12_000).isCloseTo(1, offset(0.05));
             assertThat(KernelRounds.storedWeights(new KernelRounds.Settings(400, 0.1, 8, new int[] {1}, 1, 0, 1, false, false, 3))).isEqualTo(w.nnz());
         }
     }

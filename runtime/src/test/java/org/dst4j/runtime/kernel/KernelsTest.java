@@ -6,6 +6,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+import static org.assertj.core.data.Offset.offset;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Every kernel of every backend against naive double-precision arithmetic on heap arrays. */
 class KernelsTest {
@@ -65,7 +67,7 @@ class KernelsTest {
 
     private static final double TOL = 1e-4;
 
-    @org.junit.jupiter.api.Test
+    @Test
     void forcedVectorWidthTakesEffect() {
         Integer bits = Integer.getInteger("dst4j.vectorBits");
         if (bits != null && bits > 0) assertThat(KernelProvider.panama().floatLanes() * 32).isEqualTo(bits);
@@ -76,7 +78,7 @@ class KernelsTest {
         return k.name().equals("panama") && PanamaKernels.alongConnections(batch, nnz, lines);
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void narrowBatchesWithLongRowsRunAlongTheConnections() {
         int lanes = KernelProvider.panama().floatLanes();
         assertThat(PanamaKernels.alongConnections(1, 100L * lanes, 1)).isTrue();
@@ -672,7 +674,7 @@ class KernelsTest {
         return loss;
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void panamaSigmoidTanhAndSoftmaxAreTheirPolynomialsScalarModelBitForBit() {
         Kernels k = KernelProvider.panama();
         float[] in = expInputs();
@@ -710,7 +712,7 @@ class KernelsTest {
 
     // The same bits on every call, from the interpreter's first through C2's compiled code: 8,000 calls of
     // each kernel (enough for C2 to compile exp, expMap and softmaxBlock here), each against the scalar model.
-    @org.junit.jupiter.api.Test
+    @Test
     void panamaExpKernelsGiveTheModelsBitsOnEveryCallAsTheJitCompilesThem() {
         Kernels k = KernelProvider.panama();
         float[] all = expInputs();
@@ -993,7 +995,7 @@ class KernelsTest {
     // A sample's probabilities must not depend on where in a batch it sits: the batch's last columns
     // (fewer than a vector) once went through the scalar softmax and differed by a few ulps.
     @ParameterizedTest(name = "batch {0}")
-    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 2, 3, 5, 7, 8, 9, 13, 16, 17, 31})
+    @ValueSource(ints = {1, 2, 3, 5, 7, 8, 9, 13, 16, 17, 31})
     void softmaxOfAColumnHasTheSameBitsAnywhereInABatch(int n) {
         Kernels k = KernelProvider.panama();
         int lanes = k.floatLanes(), classes = 10;
@@ -1024,7 +1026,7 @@ class KernelsTest {
     // The same for sigmoid and tanh, whose last columns went through StrictMath: a sample's activations
     // depended on its place in the batch and on the SIMD width (a batch of 100 has a tail at 8 lanes, none at 4).
     @ParameterizedTest(name = "batch {0}")
-    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 2, 3, 5, 7, 8, 9, 13, 16, 17, 31, 100})
+    @ValueSource(ints = {1, 2, 3, 5, 7, 8, 9, 13, 16, 17, 31, 100})
     void sigmoidAndTanhOfAColumnHaveTheSameBitsAnywhereInABatch(int n) {
         Kernels k = KernelProvider.panama();
         int lanes = k.floatLanes(), rows = 5;
@@ -1289,8 +1291,8 @@ class KernelsTest {
                         double m = in ? b1 * (double) start[2][i] + (1 - b1) * g : start[2][i];
                         double v = in ? b2 * (double) start[3][i] + (1 - b2) * g * g : start[3][i];
                         double p = in ? start[0][i] - lr * ((m / c1) / (Math.sqrt(v / c2) + eps) + wd * start[0][i]) : start[0][i];
-                        assertThat((double) a[2].getAtIndex(JAVA_FLOAT, i)).as("m[" + i + "]").isCloseTo(m, org.assertj.core.data.Offset.offset(1e-6 * (Math.abs(b1 * (double) start[2][i]) + Math.abs((1 - b1) * g)) + 1e-30));
-                        assertThat((double) a[0].getAtIndex(JAVA_FLOAT, i)).as("p[" + i + "]").isCloseTo(p, org.assertj.core.data.Offset.offset(1e-5 * Math.abs(p) + 1e-7));
+                        assertThat((double) a[2].getAtIndex(JAVA_FLOAT, i)).as("m[" + i + "]").isCloseTo(m, offset(1e-6 * (Math.abs(b1 * (double) start[2][i]) + Math.abs((1 - b1) * g)) + 1e-30));
+                        assertThat((double) a[0].getAtIndex(JAVA_FLOAT, i)).as("p[" + i + "]").isCloseTo(p, offset(1e-5 * Math.abs(p) + 1e-7));
                     }
                 }
             }

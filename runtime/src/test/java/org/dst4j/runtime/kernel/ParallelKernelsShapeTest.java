@@ -1,5 +1,6 @@
 package org.dst4j.runtime.kernel;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -74,7 +75,7 @@ class ParallelKernelsShapeTest {
                     assertThatCode(() -> pk.transposed(w, y0, x.columns(0))).as(at).doesNotThrowAnyException();
                     assertThatCode(() -> pk.sddmm(w, dy.columns(0), x0, 1f, v)).as(at).doesNotThrowAnyException();
                     assertThatCode(() -> pk.sddmmSgd(w, y0, x.columns(0), 1f, v, 0.1f, 0.9f, 0f)).as(at).doesNotThrowAnyException();
-                    org.assertj.core.api.Assertions.assertThat(w.values().toArray(ValueLayout.JAVA_FLOAT)).as(at).containsExactly(1, 2, 3);
+                    assertThat(w.values().toArray(ValueLayout.JAVA_FLOAT)).as(at).containsExactly(1, 2, 3);
                 }
             }
         }

@@ -3,6 +3,7 @@ package org.dst4j.runtime.parallel;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.data.Offset.offset;
 
 import java.io.ByteArrayOutputStream;
 import java.lang.foreign.Arena;
@@ -21,6 +22,10 @@ import org.dst4j.runtime.kernel.ParallelKernels;
 import org.dst4j.runtime.random.RandomStream;
 import org.dst4j.runtime.sparse.CsrMatrix;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** A training step's kernels give the same bits with 1, 2 and 3 threads. */
 class ThreadInvarianceTest {
@@ -65,8 +70,8 @@ class ThreadInvarianceTest {
     }
 
     // batch 1: the products and SDDMM run along the connections (gathers) on wide vectors
-    @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(ints = {45, 1, 2})
+    @ParameterizedTest
+    @ValueSource(ints = {45, 1, 2})
     void resultsAreBitIdenticalForOneTwoAndThreeThreads(int batch) {
         byte[] one = step(1, batch);
         byte[] two = step(2, batch);
@@ -76,11 +81,11 @@ class ThreadInvarianceTest {
         assertThat(step(3, batch)).isEqualTo(one);
     }
 
-    static Stream<org.junit.jupiter.params.provider.Arguments> backendsThreadsAndBatches() {
-        List<org.junit.jupiter.params.provider.Arguments> a = new ArrayList<>();
+    static Stream<Arguments> backendsThreadsAndBatches() {
+        List<Arguments> a = new ArrayList<>();
         for (Kernels k : new Kernels[] {KernelProvider.scalar(), KernelProvider.panama()}) {
             for (int threads = 1; threads <= 3; threads++) {
-                for (int batch : new int[] {1, 2, 45}) a.add(org.junit.jupiter.params.provider.Arguments.of(k.name(), k, threads, batch));
+                for (int batch : new int[] {1, 2, 45}) a.add(Arguments.of(k.name(), k, threads, batch));
             }
         }
         return a.stream();
@@ -90,8 +95,8 @@ class ThreadInvarianceTest {
     // ParallelKernels operation is compared, bit for bit, with one call of the plain kernel over all rows
     // (whose results do not depend on the split, Kernels' contract), on both backends; the outputs start
     // as NaN, so a row left out shows.
-    @org.junit.jupiter.params.ParameterizedTest(name = "{0} {2} threads batch {3}")
-    @org.junit.jupiter.params.provider.MethodSource("backendsThreadsAndBatches")
+    @ParameterizedTest(name = "{0} {2} threads batch {3}")
+    @MethodSource("backendsThreadsAndBatches")
     void everyParallelOperationGivesTheSingleCallBits(String label, Kernels k, int threads, int batch) {
         RandomStream rnd = new RandomStream(47);
         int out = 301, in = 257;
@@ -282,7 +287,7 @@ class ThreadInvarianceTest {
                     for (int c = 0; c < 2; c++) expect[i * 2 + c] += w.values().getAtIndex(JAVA_FLOAT, k) * dy.get(j, c);
                 }
             }
-            for (int i = 0; i < in; i++) for (int c = 0; c < 2; c++) assertThat(dx.get(i, c)).isCloseTo(expect[i * 2 + c], org.assertj.core.data.Offset.offset(1e-4f));
+            for (int i = 0; i < in; i++) for (int c = 0; c < 2; c++) assertThat(dx.get(i, c)).isCloseTo(expect[i * 2 + c], offset(1e-4f));
             pk.transposed(w, wideDy, wideDx);
             assertThat(w.byteSize()).isGreaterThan(before);
         }

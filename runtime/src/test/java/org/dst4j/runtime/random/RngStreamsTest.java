@@ -1,6 +1,7 @@
 package org.dst4j.runtime.random;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import org.junit.jupiter.api.Test;
@@ -111,9 +112,9 @@ class RngStreamsTest {
     @Test
     void anAllZeroStateAndABoundOfZeroAreRefused() {
         RandomStream s = new RandomStream(1);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.restore(new long[4])).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> s.restore(new long[4])).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("RNG state must not be all zero");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.restore(new long[3])).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> s.restore(new long[3])).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("RNG state must have 4 longs, got 3");
         for (int i = 0; i < 4; i++) {
             long[] one = new long[4];
@@ -121,8 +122,8 @@ class RngStreamsTest {
             s.restore(one);
             assertThat(s.state()).containsExactly(one);
         }
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.nextInt(0)).isInstanceOf(IllegalArgumentException.class).hasMessage("bound must be > 0, got 0");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.nextLong(0L)).isInstanceOf(IllegalArgumentException.class).hasMessage("bound must be > 0, got 0");
+        assertThatThrownBy(() -> s.nextInt(0)).isInstanceOf(IllegalArgumentException.class).hasMessage("bound must be > 0, got 0");
+        assertThatThrownBy(() -> s.nextLong(0L)).isInstanceOf(IllegalArgumentException.class).hasMessage("bound must be > 0, got 0");
         assertThat(s.nextInt(1)).isZero();
         assertThat(new RngStreams(-5).seed()).isEqualTo(-5);
     }
