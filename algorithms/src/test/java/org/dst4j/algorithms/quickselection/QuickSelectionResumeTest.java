@@ -100,6 +100,15 @@ class QuickSelectionResumeTest {
         }
     }
 
+    // The checkpoint of a run of CFG stopped after 2 of its 6 epochs, in dir.
+    private Path stoppedAfterTwoEpochs(Dataset train) {
+        Path file = dir.resolve(QuickSelection.CHECKPOINT);
+        assertThatThrownBy(() -> QuickSelection.select(CFG, train, QuickSelection.Scaling.STANDARDIZE, stopAfter(2), file))
+                .isInstanceOf(CancellationException.class);
+        assertThat(Thread.interrupted()).isTrue();
+        return file;
+    }
+
     private static List<Double> losses(List<EpochMetrics> h) {
         return h.stream().map(EpochMetrics::trainLoss).toList();
     }
@@ -110,10 +119,7 @@ class QuickSelectionResumeTest {
     void resumeRemovesTheTemporaryOfAnInterruptedSaveOfItsCheckpointOnly() throws IOException {
         try (MadelonLike m = MadelonLike.generate(3, 300, 40, 5, 5, 30)) {
             Dataset train = m.split().train();
-            Path file = dir.resolve(QuickSelection.CHECKPOINT);
-            assertThatThrownBy(() -> QuickSelection.select(CFG, train, QuickSelection.Scaling.STANDARDIZE, stopAfter(2), file))
-                    .isInstanceOf(CancellationException.class);
-            Thread.interrupted();
+            Path file = stoppedAfterTwoEpochs(train);
             Path torn = Files.writeString(dir.resolve("." + QuickSelection.CHECKPOINT + ".12345.tmp"), "half a checkpoint");
             Path others = Files.writeString(dir.resolve(".notes.txt.12345.tmp"), "another program's write");
             QuickSelection.resume(file, train, 1, null);
@@ -142,10 +148,7 @@ class QuickSelectionResumeTest {
     void resumeRefusesOtherDataOtherCheckpointsAndEditedOnes() throws Exception {
         try (MadelonLike m = MadelonLike.generate(3, 300, 40, 5, 5, 30); MadelonLike other = MadelonLike.generate(4, 300, 40, 5, 5, 30)) {
             Dataset train = m.split().train();
-            Path file = dir.resolve(QuickSelection.CHECKPOINT);
-            assertThatThrownBy(() -> QuickSelection.select(CFG, train, QuickSelection.Scaling.STANDARDIZE, stopAfter(2), file))
-                    .isInstanceOf(CancellationException.class);
-            Thread.interrupted();
+            Path file = stoppedAfterTwoEpochs(train);
             assertThatThrownBy(() -> QuickSelection.resume(file, other.split().train(), 1, null)).isInstanceOf(IOException.class)
                     .hasMessageContaining("the training data differs from the run's");
             assertThatThrownBy(() -> QuickSelection.resume(dir.resolve("none.dst4j"), train, 1, null)).isInstanceOf(IOException.class)
@@ -180,10 +183,7 @@ class QuickSelectionResumeTest {
     void resumeRefusesEachEditedFieldNamingIt() throws Exception {
         try (MadelonLike m = MadelonLike.generate(3, 300, 40, 5, 5, 30)) {
             Dataset train = m.split().train();
-            Path file = dir.resolve(QuickSelection.CHECKPOINT);
-            assertThatThrownBy(() -> QuickSelection.select(CFG, train, QuickSelection.Scaling.STANDARDIZE, stopAfter(2), file))
-                    .isInstanceOf(CancellationException.class);
-            Thread.interrupted();
+            Path file = stoppedAfterTwoEpochs(train);
             Sgd sgd = new Sgd(CFG.momentum(), CFG.weightDecay());
             ModelFile.Loaded l = ModelFile.load(file, sgd);
             try (var net = l.net()) {
