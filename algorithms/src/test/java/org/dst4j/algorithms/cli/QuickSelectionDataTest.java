@@ -7,16 +7,22 @@ import static org.dst4j.algorithms.cli.CommandValidationTest.run;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.stream.Stream;
 import java.util.zip.ZipInputStream;
 import org.dst4j.algorithms.Printed;
+import org.dst4j.nn.data.CsvReader;
+import org.dst4j.nn.io.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -108,13 +114,13 @@ class QuickSelectionDataTest {
         String summary = Files.readString(out.resolve("summary.json"));
         Files.delete(out.resolve("summary.json"));
         // The names AtomicFiles gives its temporaries: "." + the file's name + "." + digits + ".tmp".
-        List<Path> cut = new java.util.ArrayList<>();
+        List<Path> cut = new ArrayList<>();
         for (String f : List.of("summary.json", "features.csv", "metrics.jsonl", "checkpoint.dst4j", "autoencoder.npz")) {
             cut.add(Files.writeString(out.resolve("." + f + ".4711.tmp"), "cut short"));
         }
         // metrics.jsonl is appended to in place: a kill mid-line leaves a torn last record
         List<String> metrics = Files.readAllLines(out.resolve("metrics.jsonl"));
-        Files.writeString(out.resolve("metrics.jsonl"), "{\"epoch\":2,\"train_lo", java.nio.file.StandardOpenOption.APPEND);
+        Files.writeString(out.resolve("metrics.jsonl"), "{\"epoch\":2,\"train_lo", StandardOpenOption.APPEND);
         Path foreign = Files.writeString(out.resolve(".notes.txt.1.tmp"), "another program's write in progress");
         Path users = Files.writeString(out.resolve("notes.txt"), "mine");
         var r = run("quickselection", "--resume", out.toString(), "--data", table, "--label-column", "2", "--save-autoencoder", "--threads", "1");
@@ -124,8 +130,8 @@ class QuickSelectionDataTest {
         assertThat(users).hasContent("mine");
         assertThat(Files.readAllLines(out.resolve("metrics.jsonl"))).isEqualTo(metrics);
         // the summary written again is the run's, whole
-        java.util.Map<String, Object> again = org.dst4j.nn.io.Json.parseObject(Files.readString(out.resolve("summary.json")));
-        assertThat(again.get("selected")).isEqualTo(org.dst4j.nn.io.Json.parseObject(summary).get("selected"));
+        Map<String, Object> again = Json.parseObject(Files.readString(out.resolve("summary.json")));
+        assertThat(again.get("selected")).isEqualTo(Json.parseObject(summary).get("selected"));
         assertThat(again).containsEntry("resumed_after_epoch", 1L);
     }
 
@@ -140,8 +146,8 @@ class QuickSelectionDataTest {
         Files.delete(out.resolve("summary.json")); // resumable
         byte[] features = Files.readAllBytes(out.resolve("features.csv")), checkpoint = Files.readAllBytes(out.resolve("checkpoint.dst4j"));
         Path writing = Files.writeString(out.resolve(".checkpoint.dst4j.4711.tmp"), "the other run's write in progress");
-        try (var ch = java.nio.channels.FileChannel.open(out.resolve(RunDirectory.LOCK), java.nio.file.StandardOpenOption.CREATE,
-                java.nio.file.StandardOpenOption.WRITE); var held = ch.lock()) {
+        try (var ch = FileChannel.open(out.resolve(RunDirectory.LOCK), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE); var held = ch.lock()) {
             var r = run("quickselection", "--resume", out.toString(), "--data", table, "--label-column", "2", "--threads", "1");
             assertThat(r.code()).as(r.err()).isEqualTo(2);
             assertThat(r.err()).endsWith("\ndst4j quickselection: --resume " + out + " is being written by another dst4j run now (" + out.resolve(RunDirectory.LOCK)
@@ -194,13 +200,13 @@ class QuickSelectionDataTest {
         String[] names = {"d,e", ",lead", "trail,", "say \"hi\"", "size 5\"", "padded", "\""};
         int[] columns = {0, 1, 3, 4, 5, 6, 7};
         StringBuilder sb = new StringBuilder(header).append('\n');
-        java.util.Random r = new java.util.Random(4);
+        Random r = new Random(4);
         for (int i = 0; i < 40; i++) {
             for (int c = 0; c < 8; c++) sb.append(c == 0 ? "" : ",").append(c == 2 ? String.valueOf(i % 2) : String.valueOf(r.nextGaussian()));
             sb.append('\n');
         }
         Path csv = Files.writeString(dir.resolve("quoted.csv"), sb);
-        assertThat(org.dst4j.nn.data.CsvReader.featureColumns(csv, "2").names()).as("the names as the data's reader reads them").containsExactly(names);
+        assertThat(CsvReader.featureColumns(csv, "2").names()).as("the names as the data's reader reads them").containsExactly(names);
         Path out = dir.resolve("qs");
         var o = run(args("quickselection", "--k", "7", "--data", csv.toString(), "--label-column", "2", "--out", out.toString()));
         assertThat(o.code()).as(o.err()).isZero();
@@ -208,8 +214,8 @@ class QuickSelectionDataTest {
         assertThat(rows.getFirst()).containsExactly("index", "column", "name", "score", "rank");
         List<List<String>> body = rows.subList(1, rows.size());
         assertThat(body).hasSize(7).allSatisfy(row -> assertThat(row).hasSize(5));
-        List<Long> indices = new java.util.ArrayList<>(), cols = new java.util.ArrayList<>();
-        List<String> named = new java.util.ArrayList<>();
+        List<Long> indices = new ArrayList<>(), cols = new ArrayList<>();
+        List<String> named = new ArrayList<>();
         for (int i = 0; i < body.size(); i++) {
             List<String> row = body.get(i);
             int f = Integer.parseInt(row.get(0));
@@ -221,7 +227,7 @@ class QuickSelectionDataTest {
             named.add(names[f]);
         }
         assertThat(indices).as("every feature once").containsExactlyInAnyOrder(0L, 1L, 2L, 3L, 4L, 5L, 6L);
-        java.util.Map<String, Object> summary = org.dst4j.nn.io.Json.parseObject(Files.readString(out.resolve("summary.json")));
+        Map<String, Object> summary = Json.parseObject(Files.readString(out.resolve("summary.json")));
         assertThat(summary.get("selected")).as("selected, strongest first as features.csv ranks them").isEqualTo(indices);
         assertThat(summary.get("selected_columns")).isEqualTo(cols);
         assertThat(summary.get("selected_names")).isEqualTo(named);
@@ -233,7 +239,7 @@ class QuickSelectionDataTest {
     void theSummaryOfUnnamedFeaturesListsTheSelectionOfFeaturesCsv() throws Exception {
         Path plain = Files.writeString(dir.resolve("plain.csv"), "1.5,0,2,3\n2.5,1,1,4\n0.5,0,3,1\n1.0,1,0,2\n2.0,0,2,2\n");
         ByteBuffer data = ByteBuffer.allocate(30 * 4 * 4).order(ByteOrder.LITTLE_ENDIAN);
-        java.util.Random r = new java.util.Random(9);
+        Random r = new Random(9);
         for (int i = 0; i < 30 * 4; i++) data.putFloat((float) r.nextGaussian());
         Path npy = Files.write(dir.resolve("x.npy"), npy("<f4", "30, 4", data));
         // the label in column 1 of the CSV: features 1 and 2 are its columns 2 and 3
@@ -241,10 +247,10 @@ class QuickSelectionDataTest {
                 new String[] {"npy", "--data", npy.toString()}, new String[] {"idx", "--limit-train", "100"}); // the embedded images
         for (String[] run : runs) {
             Path out = dir.resolve(run[0]);
-            String[] given = java.util.Arrays.copyOfRange(run, 1, run.length);
-            String[] all = java.util.stream.Stream.of(new String[] {"quickselection", "--k", "3", "--out", out.toString()}, given, TINY)
-                    .flatMap(java.util.Arrays::stream).toArray(String[]::new);
-            String printed = org.dst4j.algorithms.Printed.stdout(() -> {
+            String[] given = Arrays.copyOfRange(run, 1, run.length);
+            String[] all = Stream.of(new String[] {"quickselection", "--k", "3", "--out", out.toString()}, given, TINY)
+                    .flatMap(Arrays::stream).toArray(String[]::new);
+            String printed = Printed.stdout(() -> {
                 var o = run(all);
                 assertThat(o.code()).as(o.err()).isZero();
             });
@@ -254,7 +260,7 @@ class QuickSelectionDataTest {
             List<String> lines = Files.readAllLines(out.resolve("features.csv"));
             List<Long> indices = lines.subList(1, lines.size()).stream().map(l -> Long.parseLong(l.substring(0, l.indexOf(',')))).toList();
             assertThat(indices).as(run[0]).hasSize(3).doesNotHaveDuplicates();
-            java.util.Map<String, Object> summary = org.dst4j.nn.io.Json.parseObject(Files.readString(out.resolve("summary.json")));
+            Map<String, Object> summary = Json.parseObject(Files.readString(out.resolve("summary.json")));
             assertThat(summary.get("selected")).as(run[0]).isEqualTo(indices);
             assertThat(summary).as(run[0]).doesNotContainKey("selected_names");
             if (run[0].equals("csv")) {
@@ -273,8 +279,8 @@ class QuickSelectionDataTest {
     // RFC 4180, strictly: a field is either quoted whole (a quote inside doubled) or holds no quote; records end with
     // CRLF or LF. A field quoted part-way, or text after a closing quote, is an error, not read leniently.
     private static List<List<String>> rfc4180(String text) {
-        List<List<String>> rows = new java.util.ArrayList<>();
-        List<String> row = new java.util.ArrayList<>();
+        List<List<String>> rows = new ArrayList<>();
+        List<String> row = new ArrayList<>();
         StringBuilder field = new StringBuilder();
         int i = 0, n = text.length();
         while (i < n) {
@@ -310,7 +316,7 @@ class QuickSelectionDataTest {
             if (i < n && text.charAt(i) != '\n') throw new AssertionError("text after a closing quote at " + i + ": " + text);
             i++;
             rows.add(row);
-            row = new java.util.ArrayList<>();
+            row = new ArrayList<>();
         }
         if (!row.isEmpty()) rows.add(row);
         return rows;

@@ -377,7 +377,7 @@ class ChartTest {
             {1e300, 1e300, 1e300}, {max, max, max}, {-max, -max, -max}, {-1e308, 0, 1e308}, {1e-30, 1.5e-30, 2e-30}};
         for (double[] y : ys) {
             BufferedImage img = line(new double[] {0, 1, 2}, y);
-            String data = java.util.Arrays.toString(y);
+            String data = Arrays.toString(y);
             int frame = frameLeft(img);
             assertThat(frame).as("%s: the plot's left side, moved right only for wide labels", data).isBetween(70, 90);
             assertThat(inkBands(img, 0, frame, 36, 457, true)).as("%s: y tick labels", data).isBetween(3, 12);
