@@ -3,6 +3,7 @@ package org.dst4j.nn.plot;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
+import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
@@ -171,7 +172,7 @@ public final class LineChart {
 
     // The text cut to fit in width pixels in g's font, ending in "..." where cut: a long series name ran off the image.
     private static String fitted(String text, Graphics2D g, int width) {
-        java.awt.FontMetrics fm = g.getFontMetrics();
+        FontMetrics fm = g.getFontMetrics();
         if (fm.stringWidth(text) <= width) return text;
         int n = text.length();
         while (n > 0 && fm.stringWidth(text.substring(0, n) + "...") > width) n = Character.isLowSurrogate(text.charAt(n - 1)) ? n - 2 : n - 1;
