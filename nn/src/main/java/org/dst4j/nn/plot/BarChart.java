@@ -13,7 +13,8 @@ import java.util.Locale;
 
 /**
  * A PNG bar chart of labeled values, each bar annotated with its value; the axis is zoomed to the data. A value that
- * is not finite (a model not evaluated) draws no bar and leaves the axis to the others.
+ * is not finite (a model not evaluated) draws no bar and leaves the axis to the others. A label longer than its bar's
+ * slot, or a title longer than the image, is cut, ending in {@code ...}.
  */
 public final class BarChart {
     private record Bar(String label, double value, Color color) {}
@@ -69,7 +70,7 @@ public final class BarChart {
         int left = 70, right = width - 30, top = 45, bottom = height - 60;
         g.setColor(Color.BLACK);
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
-        g.drawString(title, left, 25);
+        g.drawString(LineChart.fitted(title, g, width - 5 - left), left, 25);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         double[] ticks = LineChart.ticks(y0, y1, false);
         for (double v : ticks) {
@@ -92,7 +93,7 @@ public final class BarChart {
                 g.drawString(number(b.value), x, py - 4);
             }
             g.setColor(Color.BLACK);
-            g.drawString(b.label, x, bottom + 18);
+            g.drawString(LineChart.fitted(b.label, g, slot - 4), x, bottom + 18); // not across its neighbours
         }
         g.drawLine(left, bottom, right, bottom);
         g.dispose();

@@ -171,7 +171,7 @@ public final class LineChart {
     }
 
     // The text cut to fit in width pixels in g's font, ending in "..." where cut: a long series name ran off the image.
-    private static String fitted(String text, Graphics2D g, int width) {
+    static String fitted(String text, Graphics2D g, int width) {
         FontMetrics fm = g.getFontMetrics();
         if (fm.stringWidth(text) <= width) return text;
         int n = text.length();

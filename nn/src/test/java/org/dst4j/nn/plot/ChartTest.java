@@ -600,6 +600,28 @@ class ChartTest {
 
     // The bar chart's value axis on edge data: equal values (one bar, or all the same) still get a small non-empty
     // range around them, all-zero accuracies one from zero up; an axis reaching just above the highest bar.
+    // Long labels ran across the neighbouring bars' labels, and a long title off the image.
+    @Test
+    void aBarChartCutsLabelsToTheirSlotAndTheTitleToTheImage() {
+        String wide = "W".repeat(60);
+        BufferedImage img = new BarChart(wide, "accuracy").add(wide, 0.8, false).add(wide, 0.9, true).add(wide, 0.85, false).render();
+        int left = 70, slot = (img.getWidth() - 30 - left) / 3, bottom = img.getHeight() - 60;
+        for (int i = 0; i < 3; i++) {
+            int x = left + i * slot + slot / 6;
+            assertThat(darkIn(img, x, x + 20, bottom + 4, bottom + 22)).as("label %d drawn", i).isPositive();
+            // from where the cut label must end to where the next one begins
+            assertThat(darkIn(img, x + slot - 4, x + slot, bottom + 4, bottom + 22)).as("gap after label %d", i).isZero();
+        }
+        assertThat(darkIn(img, img.getWidth() - 4, img.getWidth(), 5, 32)).as("the title's row at the right edge").isZero();
+        assertThat(darkIn(img, left, left + 40, 5, 32)).as("the title drawn").isPositive();
+    }
+
+    private static int darkIn(BufferedImage img, int x0, int x1, int y0, int y1) {
+        int n = 0;
+        for (int y = y0; y < y1; y++) for (int x = x0; x < x1; x++) if ((img.getRGB(x, y) & 0xff) < 128) n++;
+        return n;
+    }
+
     @Test
     void aBarChartsAxisIsNonEmptyForEqualValuesAndStartsAtZeroForZero() {
         double[] flat = BarChart.axis(0.9, 0.9);
