@@ -112,7 +112,8 @@ public record Standardizer(float[] mean, float[] std) {
     /**
      * How far {@code data} lies from the data this was fitted on: the mean over its samples and features of
      * |x − mean| / std. Data like the fitted data gives under about 1 (the fitted data's own mean absolute score is at
-     * most 1); data on another scale, such as 0..255 pixels beside 0..1 ones, gives hundreds.
+     * most 1); data on another scale, such as 0..255 pixels beside 0..1 ones, gives hundreds. Finite for finite data,
+     * values near the float range included.
      *
      * @throws IllegalArgumentException if {@code data} has another number of features
      */
@@ -126,7 +127,9 @@ public record Standardizer(float[] mean, float[] std) {
         double sum = 0;
         for (long s = 0; s < data.samples(); s++) {
             MemorySegment.copy(data.features(s), JAVA_FLOAT, 0, row, 0, d);
-            for (int f = 0; f < d; f++) sum += Math.abs((row[f] - mean[f]) / std[f]);
+            // In double: in float, a value near the float range (3.4e38 beside a std of 0.5, or 3e38 beside a mean of -3e38)
+            // overflowed, and data far outside was said to lie "Infinity" standard deviations away.
+            for (int f = 0; f < d; f++) sum += Math.abs(((double) row[f] - mean[f]) / std[f]);
         }
         return sum / ((double) data.samples() * d);
     }
