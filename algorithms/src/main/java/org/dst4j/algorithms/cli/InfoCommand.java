@@ -5,7 +5,7 @@ import org.dst4j.runtime.kernel.Kernels;
 import org.dst4j.runtime.memory.OffHeap;
 
 final class InfoCommand implements Command {
-    @Override public String summary() { return "print the kernel backend, SIMD width, threads and JDK"; }
+    @Override public String summary() { return "print the version, kernel backend, SIMD width, threads, JDK, vector API and off-heap limit"; }
 
     @Override
     public int run(String[] args) throws UsageException {

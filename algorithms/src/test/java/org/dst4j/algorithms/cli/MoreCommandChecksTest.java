@@ -357,6 +357,9 @@ class MoreCommandChecksTest {
         // the tests run with the module added, as the launcher and the relaunched JVM do
         assertThat(KernelProvider.vectorModulePresent()).isTrue();
         assertThat(o.out().lines().toList().get(5)).isEqualTo("vector api:  jdk.incubator.vector present");
+        // dst4j --help's one line for info says what it prints: it left out the vector API and off-heap lines
+        assertThat(HeldOutSplitTest.run("--help").out().lines().filter(l -> l.startsWith("  info ")).findFirst().orElseThrow())
+                .contains("backend", "SIMD width", "threads", "JDK", "vector API", "off-heap limit");
     }
 
     // What a SpaceNet run prints is its result: the accuracy matrix, one row per method, what each task reserved
