@@ -106,7 +106,7 @@ final class SpaceNetCommand implements Command {
             try {
                 SpaceNetRun.checkTasksHaveTestSamples(cfg, data.test());
             } catch (IllegalArgumentException e) {
-                // a --test-data file's samples are named after the training file ("three/test"): name the file itself
+                // a --test-data file's samples are named by its file name alone ("two-test/test"): give its path too
                 throw new UsageException(e.getMessage() + (o.given("test-data") ? " (--test-data " + o.string("test-data") + ")" : "")
                         + (o.given("limit-test") ? " (--limit-test " + o.string("limit-test") + " keeps only the first samples: is the data sorted by label?)" : ""));
             }

@@ -399,7 +399,7 @@ class CommandValidationTest {
         Path tr = Files.writeString(dir.resolve("three.csv"), train.toString()), te = Files.writeString(dir.resolve("two-test.csv"), test.toString());
         Outcome o = run("spacenet", "--data", tr.toString(), "--test-data", te.toString(), "--tasks", "3", "--no-baselines",
                 "--connections", "240,6400,80", "--epochs", "1", "--threads", "1", "--out", dir.resolve("run").toString());
-        assertUsageError(o, "dst4j spacenet: task 3 (classes 2) has no test samples in three/test: its accuracy cannot be measured (--test-data " + te + ")");
+        assertUsageError(o, "dst4j spacenet: task 3 (classes 2) has no test samples in two-test/test: its accuracy cannot be measured (--test-data " + te + ")");
         assertThat(dir.resolve("run")).doesNotExist();
     }
 

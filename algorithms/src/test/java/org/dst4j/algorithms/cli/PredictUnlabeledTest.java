@@ -83,6 +83,8 @@ class PredictUnlabeledTest {
         assertThat(b.code()).as(b.err()).isZero();
         assertThat(b.out()).isEqualTo(a.out().replace(before.toString(), after.toString()));
         assertThat(Files.readAllLines(after)).isEqualTo(Files.readAllLines(before));
+        // named after the test file its samples came from, not after the training file ("train/test"), which is not even read
+        assertThat(a.out()).contains(" on 60 samples of test/test;");
     }
 
     // A sample whose values overflow the network's floats (3.4e38 in a feature trained on values near 1) got NaN

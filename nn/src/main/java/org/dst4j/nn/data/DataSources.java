@@ -114,8 +114,7 @@ public final class DataSources {
     private static Dataset testPath(DataOptions o, Model model) throws DataFormatException {
         Path p = o.data();
         FileKind kind = kind(o);
-        String base = p.getFileName() == null ? "data" : p.getFileName().toString();
-        if (kind == FileKind.IDX) return idxTest(p, base, model);
+        if (kind == FileKind.IDX) return idxTest(p, p.getFileName() == null ? "data" : p.getFileName().toString(), model);
         boolean csv = kind == FileKind.CSV, npy = kind == FileKind.NPY;
         if (o.testData() == null) {
             throw new DataOptionException("--data " + p + ": a single file's test split is drawn from the whole file; load it with loadForModel");
@@ -123,10 +122,20 @@ public final class DataSources {
         if (npy && o.testLabels() == null) throw new DataOptionException("--test-data " + o.testData() + " needs --test-labels FILE.npy");
         LabeledRows test = csv ? CsvReader.rows(existing(o.testData(), "--test-data"), o.labelColumn())
                 : NpyReader.rows(existing(o.testData(), "--test-data"), existing(o.testLabels(), "--test-labels"));
-        String name = base.replaceFirst("\\.(csv|csv\\.gz|npy)$", "") + "/test";
+        String name = stem(o.testData()) + "/test";
         model.check(name, test.featureCount(), csv ? test.source() : o.testLabels().toString(), test.labels(), false);
         // As loadForModel's: the model's classes, or more if the file holds larger labels (past --limit-test).
         return test.toDataset(name, Math.max(test.maxLabel() + 1, model.classes()));
+    }
+
+    // What a data file's samples are named by: its name without the extension it is read by ("d" for d.csv, d.csv.gz, d.tsv,
+    // d.txt and d.npy, in any case). A single file's split is "d"; a file pair's training set "d/train", its test set "t/test"
+    // for a test file t, which was named after d. The names are only shown (and kept as a model's provenance "data"):
+    // a resumed run and predict recognize their data by checksums.
+    private static String stem(Path file) {
+        String n = file.getFileName() == null ? "data" : file.getFileName().toString();
+        String stem = n.replaceFirst("(?i)\\.(csv|csv\\.gz|tsv|txt|npy)$", "");
+        return stem.isEmpty() ? n : stem;
     }
 
     private static Dataset idxTest(Path dir, String name, Model model) throws DataFormatException {
@@ -188,8 +197,7 @@ public final class DataSources {
     private static DatasetSplit loadPath(DataOptions o, Model model) throws DataFormatException {
         Path p = o.data();
         FileKind kind = kind(o);
-        String base = p.getFileName() == null ? "data" : p.getFileName().toString();
-        if (kind == FileKind.IDX) return idxDirectory(p, base, model);
+        if (kind == FileKind.IDX) return idxDirectory(p, p.getFileName() == null ? "data" : p.getFileName().toString(), model);
         boolean csv = kind == FileKind.CSV, npy = kind == FileKind.NPY;
         // Option mistakes first, before a large file is read only to be thrown away.
         if (npy && o.labels() == null) throw new DataOptionException("--data " + p + " is a .npy feature array; give its labels with --labels FILE.npy");
@@ -217,8 +225,9 @@ public final class DataSources {
             trainLabels = o.labels().toString();
             testLabels = o.testLabels() == null ? null : o.testLabels().toString();
         }
-        String name = base.replaceFirst("\\.(csv|csv\\.gz|npy)$", "");
+        String name = stem(p);
         if (test != null) {
+            String testName = stem(o.testData()) + "/test";
             if (test.featureCount() != train.featureCount()) {
                 throw new DataFormatException(test.source() + ": " + test.featureCount() + " features, but " + train.source() + " has " + train.featureCount());
             }
@@ -228,7 +237,7 @@ public final class DataSources {
                         + " features), but " + train.source() + " has " + train.imageRows() + "x" + train.imageCols() + " (" + train.featureCount() + ")");
             }
             boolean training = model == TRAINING;
-            if (!training) model.check(name + "/test", test.featureCount(), testLabels, test.labels(), false);
+            if (!training) model.check(testName, test.featureCount(), testLabels, test.labels(), false);
             // For a model, labels beyond its classes in the training set or past --limit-test are not an error
             // (they are not scored), but the data sets must still hold them.
             int classes = training ? train.maxLabel() + 1 : Math.max(Math.max(train.maxLabel(), test.maxLabel()) + 1, model.classes());
@@ -236,7 +245,7 @@ public final class DataSources {
             Dataset tr = train.toDataset(name + "/train", classes);
             DatasetSplit split;
             try {
-                split = new DatasetSplit(tr, test.toDataset(name + "/test", classes), warnings);
+                split = new DatasetSplit(tr, test.toDataset(testName, classes), warnings);
             } catch (Throwable e) {
                 Closing.after(e, tr::close);
                 throw e;

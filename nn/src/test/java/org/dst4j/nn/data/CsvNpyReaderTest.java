@@ -541,7 +541,7 @@ class CsvNpyReaderTest {
         Path train = csv("train.csv", rows(0, 1, 2, 0, 1, 2)), test = csv("test.csv", rows(0, 1, 7));
         Path broken = csv("broken.csv", "f1,f2,label\noops,1,0\n");
         try (DatasetSplit s = DataSources.loadForModel(files(train, test, null, null), 2, 8); Dataset t = DataSources.testForModel(files(broken, test, null, null), 2, 8)) {
-            assertThat(t.name()).isEqualTo("broken/test");
+            assertThat(t.name()).as("named after the test file, not the training file").isEqualTo("test/test");
             assertThat(t.labels()).isEqualTo(s.test().labels());
             assertThat(t.checksum()).isEqualTo(s.test().checksum());
             assertThat(t.classes()).isEqualTo(8);
@@ -550,7 +550,7 @@ class CsvNpyReaderTest {
         assertThatThrownBy(() -> DataSources.testForModel(files(broken, test, null, null), 2, 5)).isInstanceOf(DataFormatException.class)
                 .hasMessage(test + ": sample 2 (0-based) has label 7, outside the model's classes 0..4");
         assertThatThrownBy(() -> DataSources.testForModel(files(broken, test, null, null), 3, 8)).isInstanceOf(FeatureCountException.class)
-                .hasMessage("broken/test: 2 features per sample; the model takes 3");
+                .hasMessage("test/test: 2 features per sample; the model takes 3");
         try (Dataset t = DataSources.testForModel(new DataOptions(broken, test, null, null, null, "last", 0.2, 7, 0, 2), 2, 5)) {
             assertThat(t.samples()).isEqualTo(2);
         }
@@ -575,7 +575,7 @@ class CsvNpyReaderTest {
                 .hasMessage(test + ": sample 2 (0-based) has label 7, outside the model's classes 0..4");
         // Data of another width is the mistake to name, whatever its labels.
         assertThatThrownBy(() -> DataSources.loadForModel(files(train, test, null, null), 3, 5)).isInstanceOf(FeatureCountException.class)
-                .hasMessage("train/test: 2 features per sample; the model takes 3");
+                .hasMessage("test/test: 2 features per sample; the model takes 3");
         // A label in a sample --limit-test leaves out is not scored, so it is no error.
         try (DatasetSplit s = DataSources.loadForModel(new DataOptions(train, test, null, null, null, "last", 0.2, 7, 0, 2), 2, 5)) {
             assertThat(s.test().samples()).isEqualTo(2);

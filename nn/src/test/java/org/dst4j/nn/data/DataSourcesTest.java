@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -91,6 +94,57 @@ class DataSourcesTest {
         assertThat(e.data()).isEqualTo("x/test");
         assertThat(e.features()).isEqualTo(2);
         assertThat(e.expected()).isEqualTo(3);
+    }
+
+    @Test
+    void aTestFileIsNamedAfterItselfNotAfterTheTrainingFile() throws Exception {
+        // Its samples were reported as "train/test" ("accuracy ... on 4 samples of train/test"), named after --data.
+        Path train = csv("train.csv", "f,label\n0,0\n1,1\n2,0\n3,1\n"), test = csv("held.csv", "f,label\n4,0\n5,1\n");
+        Path x = Files.write(dir.resolve("xf.npy"), floats(4, 2)), y = Files.write(dir.resolve("yf.npy"), labels(0, 1, 0, 1));
+        Path xt = Files.write(dir.resolve("xt.npy"), floats(2, 2)), yt = Files.write(dir.resolve("yt.npy"), labels(1, 0));
+        for (DataOptions o : new DataOptions[] {files(train, test, null, null), files(x, xt, y, yt)}) {
+            String name = o.testData().getFileName().toString().replace(".csv", "").replace(".npy", "") + "/test";
+            try (DatasetSplit s = DataSources.load(o); DatasetSplit m = DataSources.loadForModel(o, s.train().features(), 2);
+                 Dataset t = DataSources.testForModel(o, s.train().features(), 2)) {
+                assertThat(s.train().name()).as("unchanged: a model's provenance records it").isEqualTo(o.data().getFileName().toString()
+                        .replace(".csv", "").replace(".npy", "") + "/train");
+                assertThat(s.test().name()).isEqualTo(name);
+                assertThat(m.test().name()).isEqualTo(name);
+                assertThat(t.name()).isEqualTo(name);
+            }
+            FeatureCountException e = catchThrowableOfType(FeatureCountException.class, () -> DataSources.testForModel(o, 3, 2));
+            assertThat(e.data()).isEqualTo(name);
+            e = catchThrowableOfType(FeatureCountException.class, () -> DataSources.loadForModel(o, 3, 2));
+            assertThat(e.data()).isEqualTo(name);
+        }
+    }
+
+    @Test
+    void everyDataFileIsNamedWithoutTheExtensionItIsReadBy() throws Exception {
+        // .csv, .csv.gz and .npy lost their extension; .tsv, .txt and another case kept it ("d.tsv/train" beside "d/train").
+        String text = "f,label\n0,0\n1,1\n2,0\n3,1\n4,0\n5,1\n6,0\n7,1\n8,0\n9,1\n";
+        Path y = Files.write(dir.resolve("y.npy"), labels(0, 1, 0, 1, 0, 1, 0, 1, 0, 1));
+        for (String file : new String[] {"d.csv", "d.tsv", "d.txt", "d.CSV", "d.Csv.Gz", "d.NPY"}) {
+            Path sub = Files.createDirectory(dir.resolve(file + "-dir")), data = sub.resolve(file), test = sub.resolve("t" + file);
+            boolean npy = file.endsWith("NPY");
+            Files.write(data, npy ? floats(10, 1) : file.endsWith("Gz") ? gzip(text)
+                    : (file.endsWith("tsv") ? text.replace(',', '\t') : text).getBytes(StandardCharsets.UTF_8));
+            Files.copy(data, test);
+            Path labels = npy ? y : null;
+            try (DatasetSplit held = DataSources.load(files(data, null, labels, null)); DatasetSplit both = DataSources.load(files(data, test, labels, labels))) {
+                assertThat(held.train().name()).as(file).isEqualTo("d");
+                assertThat(both.train().name()).as(file).isEqualTo("d/train");
+                assertThat(both.test().name()).as(file).isEqualTo("td/test");
+            }
+        }
+    }
+
+    private static byte[] gzip(String text) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        try (GZIPOutputStream z = new GZIPOutputStream(b)) {
+            z.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+        return b.toByteArray();
     }
 
     @Test
