@@ -2,7 +2,6 @@ package org.dst4j.nn.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.withinPercentage;
 import static org.assertj.core.data.Offset.offset;
 import static org.assertj.core.data.Percentage.withPercentage;
 
@@ -146,7 +145,7 @@ class StandardizerTest {
         // test file, said such data lay "on average Infinity standard deviations" from the training data.
         Standardizer std = new Standardizer(new float[] {0f, -3e38f}, new float[] {0.5f, 1f});
         try (Dataset d = Dataset.of("d", new float[] {3.4e38f, 3e38f}, 1, 2, new int[1], 1)) {
-            assertThat(std.meanAbsoluteScore(d)).isCloseTo(((double) 3.4e38f / 0.5 + 2 * (double) 3e38f) / 2, withinPercentage(1e-6));
+            assertThat(std.meanAbsoluteScore(d)).isCloseTo(((double) 3.4e38f / 0.5 + 2 * (double) 3e38f) / 2, withPercentage(1e-6));
         }
     }
 }
