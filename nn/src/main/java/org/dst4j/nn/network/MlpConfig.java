@@ -1,6 +1,7 @@
 package org.dst4j.nn.network;
 
 import java.util.Arrays;
+import java.util.Objects;
 import org.dst4j.nn.init.Density;
 import org.dst4j.nn.init.WeightInit;
 import org.dst4j.nn.layer.Activation;
@@ -25,8 +26,15 @@ public record MlpConfig(int[] sizes, String hidden, float allReluAlpha, Activati
      * Checks the sizes, the dropout and the hidden activation's name, and copies {@code sizes}.
      *
      * @throws IllegalArgumentException naming what is wrong
+     * @throws NullPointerException naming the field, if one is null
      */
     public MlpConfig {
+        // A null output, density or init was kept, and failed later in equals, toString or the network's construction.
+        Objects.requireNonNull(sizes, "sizes");
+        Objects.requireNonNull(hidden, "hidden");
+        Objects.requireNonNull(output, "output");
+        Objects.requireNonNull(density, "density");
+        Objects.requireNonNull(init, "init");
         if (sizes.length < 2) throw new IllegalArgumentException("an MLP needs at least input and output sizes, got " + Arrays.toString(sizes));
         for (int s : sizes) if (s < 1) throw new IllegalArgumentException("layer sizes must be >= 1, got " + Arrays.toString(sizes));
         if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);

@@ -1,6 +1,7 @@
 package org.dst4j.nn.network;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.dst4j.nn.init.Density;
 import org.dst4j.nn.init.WeightInit;
@@ -21,5 +22,20 @@ class MlpConfigTest {
         MlpConfig c = new MlpConfig(MlpConfig.sizes(4, hidden, 2), "relu", 0.6f, Activation.linear(), 0f, new Density.Uniform(1),
                 new WeightInit.HeUniform());
         assertThat(c.sizes()).containsExactly(4, 8, 2);
+    }
+
+    @Test
+    void aNullFieldIsRefusedWhenBuiltNamingIt() {
+        // A null output or density was kept and failed later, in equals or toString or deep in SparseMlp.create;
+        // a null init failed with no message.
+        int[] sizes = {4, 2};
+        Activation out = Activation.linear();
+        Density density = new Density.Uniform(1);
+        WeightInit init = new WeightInit.HeUniform();
+        assertThatThrownBy(() -> new MlpConfig(null, "relu", 0.6f, out, 0f, density, init)).isInstanceOf(NullPointerException.class).hasMessage("sizes");
+        assertThatThrownBy(() -> new MlpConfig(sizes, null, 0.6f, out, 0f, density, init)).isInstanceOf(NullPointerException.class).hasMessage("hidden");
+        assertThatThrownBy(() -> new MlpConfig(sizes, "relu", 0.6f, null, 0f, density, init)).isInstanceOf(NullPointerException.class).hasMessage("output");
+        assertThatThrownBy(() -> new MlpConfig(sizes, "relu", 0.6f, out, 0f, null, init)).isInstanceOf(NullPointerException.class).hasMessage("density");
+        assertThatThrownBy(() -> new MlpConfig(sizes, "relu", 0.6f, out, 0f, density, null)).isInstanceOf(NullPointerException.class).hasMessage("init");
     }
 }
