@@ -28,16 +28,19 @@ public final class Adam implements Optimizer {
     /**
      * @param beta1 decay of the first-moment average, in [0, 1) (0.9 is usual)
      * @param beta2 decay of the second-moment average, in [0, 1) (0.999 is usual)
-     * @param eps added to the second moment's root before dividing, > 0
-     * @param weightDecay decoupled decay per step, {@code w -= lr * weightDecay * w}, >= 0
+     * @param eps added to the second moment's root before dividing, finite and > 0
+     * @param weightDecay decoupled decay per step, {@code w -= lr * weightDecay * w}, finite and >= 0
      * @throws IllegalArgumentException for a value outside those ranges
      */
     public Adam(float beta1, float beta2, float eps, float weightDecay) {
         if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
             throw new IllegalArgumentException("Adam betas must be in [0, 1), got " + beta1 + ", " + beta2);
         }
-        if (!(eps > 0)) throw new IllegalArgumentException("Adam eps must be > 0, got " + eps);
-        if (!(weightDecay >= 0)) throw new IllegalArgumentException("weight decay must be >= 0, got " + weightDecay);
+        // An infinite eps stopped every update without a word; an infinite decay turned the weights NaN.
+        if (!(eps > 0 && eps < Float.POSITIVE_INFINITY)) throw new IllegalArgumentException("Adam eps must be finite and > 0, got " + eps);
+        if (!(weightDecay >= 0 && weightDecay < Float.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("weight decay must be finite and >= 0, got " + weightDecay);
+        }
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;

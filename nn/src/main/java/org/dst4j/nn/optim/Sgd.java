@@ -13,7 +13,7 @@ import org.dst4j.runtime.sparse.CsrMatrix;
  * applied to biases too). The weight step is fused with the gradient computation: no gradient array.
  *
  * @param momentum share of the velocity kept from step to step, in [0, 1)
- * @param weightDecay share of each weight removed per step, >= 0
+ * @param weightDecay share of each weight removed per step, finite and >= 0
  */
 public record Sgd(float momentum, float weightDecay) implements Optimizer {
     /** Side array of the momentum velocity, one per live connection. */
@@ -22,7 +22,10 @@ public record Sgd(float momentum, float weightDecay) implements Optimizer {
     /** @throws IllegalArgumentException if a setting is outside its range */
     public Sgd {
         if (!(momentum >= 0 && momentum < 1)) throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
-        if (!(weightDecay >= 0)) throw new IllegalArgumentException("weight decay must be >= 0, got " + weightDecay);
+        // An infinite decay turned every weight NaN at the first step (infinity times zero).
+        if (!(weightDecay >= 0 && weightDecay < Float.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("weight decay must be finite and >= 0, got " + weightDecay);
+        }
     }
 
     /**

@@ -57,7 +57,9 @@ class LearningRateTest {
         assertThatThrownBy(() -> new LearningRate.Piecewise(new int[] {0, 3, 2}, new float[] {0.1f, 0.01f, 0.001f}))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("piecewise schedule: starts must ascend, got [0, 3, 2]");
         assertThatThrownBy(() -> new LearningRate.Piecewise(new int[] {0, 3}, new float[] {0.1f, 0f}))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("piecewise schedule: rates must be > 0, got 0.0");
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("piecewise schedule: rates must be finite and > 0, got 0.0");
+        assertThatThrownBy(() -> new LearningRate.Piecewise(new int[] {0}, new float[] {Float.POSITIVE_INFINITY}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("piecewise schedule: rates must be finite and > 0, got Infinity");
         // copies, both ways
         int[] starts = {0, 3};
         float[] rates = {0.1f, 0.01f};
@@ -67,6 +69,23 @@ class LearningRateTest {
         p.starts()[1] = 1;
         p.rates()[0] = 9f;
         assertThat(p.at(2, 0, 1)).isEqualTo(0.1f);
+    }
+
+    @Test
+    void everyScheduleRefusesARateThatIsNegativeOrNotFiniteAndAcceptsZero() {
+        // Taken as given, a NaN or infinite rate made the weights NaN at the first step (reported as a divergence asking for
+        // a lower rate) and a negative one climbed the loss.
+        for (float lr : new float[] {-0.1f, Float.NaN, Float.POSITIVE_INFINITY}) {
+            assertThatThrownBy(() -> new LearningRate.Constant(lr)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("constant schedule: lr must be finite and >= 0, got " + lr);
+            assertThatThrownBy(() -> new LearningRate.Step(lr, 2, 0.5f)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("step schedule: lr must be finite and >= 0, got " + lr);
+            assertThatThrownBy(() -> new LearningRate.Cosine(lr, 0f, 5)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("cosine schedule: lr must be finite and >= 0, got " + lr);
+        }
+        assertThat(new LearningRate.Constant(0f).at(3, 0, 1)).isZero();
+        assertThat(new LearningRate.Step(0f, 2, 0.5f).at(3, 0, 1)).isZero();
+        assertThat(new LearningRate.Cosine(0f, 0f, 5).at(3, 0, 1)).isZero();
     }
 
     @Test

@@ -18,9 +18,14 @@ class OptimizerSettingsTest {
         assertThatThrownBy(() -> new Adam(-0.1f, 0.999f, 1e-8f, 0f)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new Adam(0.9f, -0.1f, 1e-8f, 0f)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new Adam(0.9f, 0.999f, 0f, 0f)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("Adam eps must be > 0, got 0.0");
+                .hasMessage("Adam eps must be finite and > 0, got 0.0");
+        // An infinite eps stopped every update without a word; an infinite decay turned the weights NaN.
+        assertThatThrownBy(() -> new Adam(0.9f, 0.999f, Float.POSITIVE_INFINITY, 0f)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("Adam eps must be finite and > 0, got Infinity");
+        assertThatThrownBy(() -> new Adam(0.9f, 0.999f, 1e-8f, Float.POSITIVE_INFINITY)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("weight decay must be finite and >= 0, got Infinity");
         assertThatThrownBy(() -> new Adam(0.9f, 0.999f, 1e-8f, -1e-6f)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageStartingWith("weight decay must be >= 0");
+                .hasMessageStartingWith("weight decay must be finite and >= 0");
     }
 
     @Test
@@ -29,6 +34,8 @@ class OptimizerSettingsTest {
         assertThatThrownBy(() -> new Sgd(1f, 0f)).isInstanceOf(IllegalArgumentException.class).hasMessage("momentum must be in [0, 1), got 1.0");
         assertThatThrownBy(() -> new Sgd(-0.1f, 0f)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new Sgd(0.9f, -1e-6f)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Sgd(0.9f, Float.POSITIVE_INFINITY)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("weight decay must be finite and >= 0, got Infinity");
     }
 
     @Test
