@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
+import java.util.Objects;
 import org.dst4j.nn.init.WeightInit;
 import org.dst4j.nn.layer.SparseLinear;
 import org.dst4j.runtime.random.RandomStream;
@@ -23,6 +24,19 @@ import org.dst4j.runtime.memory.OffHeap;
  * @param init what the grow rule draws the new connections' weights from
  */
 public record TopologyEvolution(PruneRule prune, GrowRule grow, EvolutionSchedule schedule, WeightInit init) {
+
+    /**
+     * Checks that every part is given.
+     *
+     * @throws NullPointerException naming the part that is null
+     */
+    public TopologyEvolution {
+        // A null part failed only when first used: a null schedule after the run's first training step.
+        Objects.requireNonNull(prune, "prune");
+        Objects.requireNonNull(grow, "grow");
+        Objects.requireNonNull(schedule, "schedule");
+        Objects.requireNonNull(init, "init");
+    }
 
     /** SET's evolution: signed magnitude pruning, uniform random regrowth, every epoch but the last. */
     public static TopologyEvolution set(double zeta, WeightInit init) {

@@ -44,8 +44,17 @@ public final class Trainer {
      */
     public record Settings(int epochs, int batch, LearningRate learningRate, Optimizer optimizer, Loss loss,
                            TopologyEvolution evolution, int evalBatch, InputNoise denoise) {
-        /** Checks the epoch, batch and evaluation-batch counts. */
+        /**
+         * Checks the epoch, batch and evaluation-batch counts, and that the learning rate, optimizer and loss are given.
+         *
+         * @throws IllegalArgumentException naming a count out of range
+         * @throws NullPointerException naming {@code learningRate}, {@code optimizer} or {@code loss} if it is null
+         */
         public Settings {
+            // Unchecked, a null failed in run, after the network's training buffers were made (a null loss after a forward pass).
+            Objects.requireNonNull(learningRate, "learningRate");
+            Objects.requireNonNull(optimizer, "optimizer");
+            Objects.requireNonNull(loss, "loss");
             if (epochs < 0) throw new IllegalArgumentException("epochs must be >= 0, got " + epochs);
             if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, got " + batch);
             if (evalBatch < 1) throw new IllegalArgumentException("eval batch must be >= 1, got " + evalBatch);

@@ -393,6 +393,19 @@ class EvolutionTest {
         }
     }
 
+    // A null part was kept and failed only when first used: in a Trainer, a null schedule after the run's first step.
+    @Test
+    void anEvolutionWithANullPartIsRefusedWhenBuiltNamingIt() {
+        PruneRule prune = MagnitudePrune.global();
+        GrowRule grow = new RandomGrow();
+        EvolutionSchedule schedule = EvolutionSchedule.everyEpoch(0.3);
+        WeightInit init = new WeightInit.Zero();
+        assertThatThrownBy(() -> new TopologyEvolution(null, grow, schedule, init)).isInstanceOf(NullPointerException.class).hasMessage("prune");
+        assertThatThrownBy(() -> new TopologyEvolution(prune, null, schedule, init)).isInstanceOf(NullPointerException.class).hasMessage("grow");
+        assertThatThrownBy(() -> new TopologyEvolution(prune, grow, null, init)).isInstanceOf(NullPointerException.class).hasMessage("schedule");
+        assertThatThrownBy(() -> new TopologyEvolution(prune, grow, schedule, null)).isInstanceOf(NullPointerException.class).hasMessage("init");
+    }
+
     /**
      * {@link PruneRule#prune} promises its rule a fraction in [0, 1]; a custom schedule's 1.5 or NaN used to
      * reach a custom rule unchecked (here: an out-of-bounds write into {@code keep}, or a silent no-op).

@@ -428,6 +428,17 @@ class TrainerTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("eval batch must be >= 1, got 0");
     }
 
+    // Unchecked, a null learning rate, optimizer or loss failed in run, after the network's training buffers were made.
+    @Test
+    void settingsWithoutALearningRateOptimizerOrLossAreRefusedNamingIt() {
+        LearningRate lr = new LearningRate.Constant(0.05f);
+        Sgd sgd = new Sgd(0.9f, 0f);
+        SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
+        assertThatThrownBy(() -> new Trainer.Settings(1, 1, null, sgd, loss, null, 1)).isInstanceOf(NullPointerException.class).hasMessage("learningRate");
+        assertThatThrownBy(() -> new Trainer.Settings(1, 1, lr, null, loss, null, 1)).isInstanceOf(NullPointerException.class).hasMessage("optimizer");
+        assertThatThrownBy(() -> new Trainer.Settings(1, 1, lr, sgd, null, null, 1)).isInstanceOf(NullPointerException.class).hasMessage("loss");
+    }
+
     // No test in this module trained with a Standardizer: every batch is standardized by it before the network sees it,
     // so at learning rate 0 the training loss is that of an evaluation of the standardized set, not of the raw one.
     @Test
