@@ -189,9 +189,15 @@ public final class MultiHeadMlp implements Network {
         return b;
     }
 
+    /** Prepares optimizer state in every layer of the backbone and heads; {@link IllegalStateException} if the network is closed. */
     @Override public void attach(Optimizer opt) {
+        requireOpen();
         backbone.attach(opt);
         for (SparseMlp h : heads) h.attach(opt);
+    }
+
+    private void requireOpen() {
+        if (closed) throw new IllegalStateException("the network is closed");
     }
 
     private void ensureCapacity(int n) {
@@ -231,6 +237,7 @@ public final class MultiHeadMlp implements Network {
         backbone.user().enter();
         try {
             int n = x.cols(), k = outputs();
+            SparseMlp.checkTargets(n, labels, offset, targets, loss, opt, k);
             ensureCapacity(n);
             DenseMatrix features = backbone.forwardTrain(pk, x, step);
             if (featureDropout != null) {
@@ -330,6 +337,7 @@ public final class MultiHeadMlp implements Network {
                                                  ParallelKernels pk) {
         backbone.user().enter();
         try {
+            requireOpen();
             List<SparseLinear> all = new ArrayList<>(backbone.layers());
             for (SparseMlp head : heads) all.addAll(head.layers());
             evolution.beforeUpdate(all, fraction);

@@ -2,6 +2,7 @@ package org.dst4j.nn.network;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import org.dst4j.nn.evolution.BatchGradient;
 import org.dst4j.nn.evolution.TopologyEvolution;
 import org.dst4j.nn.init.SparseInit;
@@ -125,14 +126,24 @@ public final class SparseMlp implements Network {
         return b;
     }
 
-    /** Prepares optimizer state in every layer. */
+    /**
+     * Prepares optimizer state in every layer.
+     *
+     * @throws IllegalStateException if the network is closed
+     */
     public void attach(Optimizer opt) {
         user.enter();
         try {
+            requireOpen();
             for (SparseLinear l : layers) l.attach(opt);
         } finally {
             user.exit();
         }
+    }
+
+    // The layers' freed memory failed such a call with the runtime's "Already closed", naming no network.
+    private void requireOpen() {
+        if (closed) throw new IllegalStateException("the network is closed");
     }
 
     private void ensureCapacity(int batch) {
@@ -236,12 +247,15 @@ public final class SparseMlp implements Network {
      * loss, back-propagation and the optimizer update of every layer (gradients averaged over the batch).
      *
      * @param step the global step number, which seeds the dropout masks
+     * @throws IllegalArgumentException before the network changes, if {@code labels} has no label for a sample of the batch,
+     *     {@code targets} is not {@code [outputs x batch]} or wider, or neither is given
      */
     public BatchResult trainBatch(ParallelKernels pk, DenseMatrix x, int[] labels, int offset, DenseMatrix targets,
                                   Loss loss, Optimizer opt, float lr, long step) {
         user.enter();
         try {
             int n = x.cols();
+            checkTargets(n, labels, offset, targets, loss, opt, outputs());
             DenseMatrix out = forwardTrain(pk, x, step);
             int correct = loss.classifies() || labels != null ? countCorrect(out, labels, offset) : 0;
             double lossSum = loss.compute(pk, out, labels, offset, targets == null ? null : targets.columns(n), outputGradient(n), 1f);
@@ -250,6 +264,25 @@ public final class SparseMlp implements Network {
             return new BatchResult(lossSum, correct);
         } finally {
             user.exit();
+        }
+    }
+
+    // A batch's labels or targets that do not cover it failed inside the loss kernel (an array index out of bounds), after the
+    // forward pass; a null loss or optimizer failed half-way through the step.
+    static void checkTargets(int n, int[] labels, int offset, DenseMatrix targets, Loss loss, Optimizer opt, int outputs) {
+        Objects.requireNonNull(loss, "loss");
+        Objects.requireNonNull(opt, "opt");
+        if (labels != null && (offset < 0 || (long) offset + n > labels.length)) {
+            throw new IllegalArgumentException("labels: a batch of " + n + " samples from offset " + offset + " needs labels["
+                    + offset + " .. " + ((long) offset + n - 1) + "], got " + labels.length + " labels");
+        }
+        if (targets != null && (targets.rows() != outputs || targets.cols() < n)) {
+            throw new IllegalArgumentException("targets: expected " + outputs + " rows (the outputs) and at least " + n + " columns (the batch), got "
+                    + targets.rows() + " x " + targets.cols());
+        }
+        if (labels == null && (targets == null || loss.classifies())) {
+            throw new IllegalArgumentException("labels: null, but the loss " + loss.getClass().getSimpleName() + " needs "
+                    + (loss.classifies() ? "labels" : "labels or targets"));
         }
     }
 
@@ -371,6 +404,7 @@ public final class SparseMlp implements Network {
                                                  ParallelKernels pk) {
         user.enter();
         try {
+            requireOpen();
             evolution.beforeUpdate(layers, fraction);
             return evolveLayers(evolution, fraction, regrowth, rnd, pk);
         } finally {
@@ -383,6 +417,7 @@ public final class SparseMlp implements Network {
                                                 ParallelKernels pk) {
         user.enter();
         try {
+            requireOpen();
             List<TopologyEvolution.Report> reports = new ArrayList<>();
             if (!evolution.grow().needsGradient() && !evolution.prune().needsGradient()) {
                 freeBuffers();

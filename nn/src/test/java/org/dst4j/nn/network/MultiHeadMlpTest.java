@@ -27,6 +27,7 @@ import org.dst4j.nn.loss.SoftmaxCrossEntropy;
 import org.dst4j.nn.model.Classifier;
 import org.dst4j.nn.model.EnsembleClassifier;
 import org.dst4j.nn.model.MultiHeadClassifier;
+import org.dst4j.nn.optim.Adam;
 import org.dst4j.nn.optim.Sgd;
 import org.dst4j.runtime.dense.DenseMatrix;
 import org.dst4j.runtime.kernel.KernelProvider;
@@ -431,6 +432,30 @@ class MultiHeadMlpTest {
         for (SparseLinear l : allLayers(net)) {
             MemorySegment.copy(s.get(i), 0, l.weights().values(), ValueLayout.JAVA_FLOAT, 0, s.get(i++).length);
             MemorySegment.copy(s.get(i), 0, l.bias(), ValueLayout.JAVA_FLOAT, 0, s.get(i++).length);
+        }
+    }
+
+    // The parts' freed memory failed these with the runtime's "Already closed" (or, for attach, did nothing without a word).
+    @Test
+    void attachingEvolvingOrTrainingAClosedNetworkSaysItIsClosed() {
+        MultiHeadMlp net = tiny("relu", 1);
+        net.close();
+        assertThatThrownBy(() -> net.attach(new Sgd(0.9f, 0f))).isInstanceOf(IllegalStateException.class).hasMessage("the network is closed");
+        assertThatThrownBy(() -> net.evolve(TopologyEvolution.set(0.2, new WeightInit.HeUniform()), 0.2, new RandomStream(1), null))
+                .isInstanceOf(IllegalStateException.class).hasMessage("the network is closed");
+    }
+
+    // Labels short of the batch failed inside the loss with an array index out of bounds, after the backbone's forward pass.
+    @Test
+    void aTrainingBatchWithTooFewLabelsIsRefusedBeforeTheStep() {
+        try (WorkerPool pool = new WorkerPool(1); MultiHeadMlp net = tiny("relu", 1); DenseMatrix x = DenseMatrix.allocate(5, 4)) {
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            Adam adam = Adam.withWeightDecay(0f);
+            net.attach(adam);
+            assertThatThrownBy(() -> net.trainBatch(pk, x, new int[] {0, 1, 2}, 0, null, new SoftmaxCrossEntropy(), adam, 0.1f, 0))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("labels: a batch of 4 samples from offset 0 needs labels[0 .. 3], got 3 labels");
+            assertThat(adam.steps()).isZero();
         }
     }
 }

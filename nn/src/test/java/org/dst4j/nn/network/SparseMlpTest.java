@@ -1,6 +1,7 @@
 package org.dst4j.nn.network;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import java.lang.foreign.MemorySegment;
@@ -256,6 +257,45 @@ class SparseMlpTest {
         for (SparseLinear l : net.layers()) {
             for (long k = 0; k < l.connections(); k++) l.weights().setValue(k, all[p++]);
             for (int j = 0; j < l.out(); j++) l.bias().setAtIndex(ValueLayout.JAVA_FLOAT, j, all[p++]);
+        }
+    }
+
+    // The layers' freed memory failed these with the runtime's "Already closed", which names no network.
+    @Test
+    void attachingOrEvolvingAClosedNetworkSaysItIsClosed() {
+        SparseMlp net = SparseMlp.create(config("relu", 0f), new RandomStream(7), 99);
+        net.close();
+        assertThatThrownBy(() -> net.attach(Adam.withWeightDecay(0f))).isInstanceOf(IllegalStateException.class).hasMessage("the network is closed");
+        assertThatThrownBy(() -> net.evolve(TopologyEvolution.set(0.2, new WeightInit.HeUniform()), 0.2, new RandomStream(1)))
+                .isInstanceOf(IllegalStateException.class).hasMessage("the network is closed");
+    }
+
+    // Labels or targets not covering the batch failed inside the loss with an array index out of bounds, after the forward pass.
+    @Test
+    void aTrainingBatchWhoseLabelsOrTargetsDoNotCoverItIsRefusedBeforeTheStep() {
+        try (WorkerPool pool = new WorkerPool(1);
+             SparseMlp net = SparseMlp.create(config("relu", 0f), new RandomStream(7), 99);
+             DenseMatrix x = DenseMatrix.allocate(20, 3);
+             DenseMatrix narrow = DenseMatrix.allocate(4, 2)) {
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            Sgd sgd = new Sgd(0.9f, 0f);
+            net.attach(sgd);
+            float[] before = net.layers().getFirst().weights().values().asSlice(0, 4 * net.layers().getFirst().connections())
+                    .toArray(ValueLayout.JAVA_FLOAT);
+            assertThatThrownBy(() -> net.trainBatch(pk, x, new int[] {0, 1}, 0, null, new SoftmaxCrossEntropy(), sgd, 0.1f, 0))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("labels: a batch of 3 samples from offset 0 needs labels[0 .. 2], got 2 labels");
+            assertThatThrownBy(() -> net.trainBatch(pk, x, new int[] {0, 1, 2}, 1, null, new SoftmaxCrossEntropy(), sgd, 0.1f, 0))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("labels: a batch of 3 samples from offset 1");
+            assertThatThrownBy(() -> net.trainBatch(pk, x, null, 0, narrow, new MeanSquaredError(), sgd, 0.1f, 0))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("targets: expected 4 rows (the outputs) and at least 3 columns (the batch), got 4 x 2");
+            assertThatThrownBy(() -> net.trainBatch(pk, x, null, 0, null, new SoftmaxCrossEntropy(), sgd, 0.1f, 0))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("labels: null, but the loss SoftmaxCrossEntropy needs labels");
+            assertThatThrownBy(() -> net.trainBatch(pk, x, new int[3], 0, null, null, sgd, 0.1f, 0))
+                    .isInstanceOf(NullPointerException.class).hasMessage("loss");
+            assertThat(net.layers().getFirst().weights().values().asSlice(0, 4 * net.layers().getFirst().connections())
+                    .toArray(ValueLayout.JAVA_FLOAT)).containsExactly(before);
         }
     }
 }
