@@ -207,6 +207,7 @@ public final class Dataset implements AutoCloseable {
     public void inBatches(ParallelKernels pk, int batch, Standardizer std, Batch each) {
         // 0 would never advance the loop below: a silent endless evaluation.
         if (batch < 1) throw new IllegalArgumentException(name + ": batch must be >= 1, got " + batch);
+        checkOpen();
         try (DenseMatrix x = DenseMatrix.allocate(features, Math.min(batch, Math.max(1, samples)))) {
             inBatches(pk, x, std, each);
         }
@@ -267,7 +268,9 @@ public final class Dataset implements AutoCloseable {
         pool.run(features, (f0, f1) -> out.gatherTransposed(x, order, from, n, f0, f1, false));
     }
 
+    // A closed set failed here with the runtime's "Already closed", naming no dataset.
     private void checkBatch(int n, DenseMatrix out) {
+        checkOpen();
         if (out.rows() != features || out.cols() < n) {
             throw new IllegalArgumentException("batch matrix " + out.rows() + " x " + out.cols() + " cannot hold " + n + " samples of " + features + " features");
         }

@@ -47,6 +47,23 @@ class DatasetTest {
         }
     }
 
+    // A closed set's batches failed with the runtime's "Already closed", naming no dataset.
+    @Test
+    void batchesOfAClosedDatasetAreRefusedNamingIt() {
+        Dataset d = three();
+        d.close();
+        try (WorkerPool pool = new WorkerPool(1); DenseMatrix out = DenseMatrix.allocate(2, 3)) {
+            assertThatThrownBy(() -> d.gatherBatch(new int[] {0, 1, 2}, 0, 3, out)).isInstanceOf(IllegalStateException.class)
+                    .hasMessage("three: the dataset is closed");
+            assertThatThrownBy(() -> d.gatherBatch(pool, new int[] {0, 1, 2}, 0, 3, out)).isInstanceOf(IllegalStateException.class)
+                    .hasMessage("three: the dataset is closed");
+            assertThatThrownBy(() -> d.inBatches(2, null, (x, from, m) -> { })).isInstanceOf(IllegalStateException.class)
+                    .hasMessage("three: the dataset is closed");
+            assertThatThrownBy(() -> d.inBatches(out, null, (x, from, m) -> { })).isInstanceOf(IllegalStateException.class)
+                    .hasMessage("three: the dataset is closed");
+        }
+    }
+
     // A copy of a closed dataset is refused before the copy is allocated, naming the dataset.
     @Test
     void copiesOfAClosedDatasetAreRefusedNamingIt() {
