@@ -61,6 +61,8 @@ public final class Dataset implements AutoCloseable {
 
     /** A dataset copied from heap arrays. */
     public static Dataset of(String name, float[] rowMajor, int samples, int features, int[] labels, int classes) {
+        Objects.requireNonNull(rowMajor, "rowMajor");
+        Objects.requireNonNull(labels, "labels");
         if ((long) samples * features != rowMajor.length) {
             throw new IllegalArgumentException(name + ": " + rowMajor.length + " floats for " + samples + " x " + features);
         }

@@ -82,6 +82,8 @@ public record EnsembleMetrics(Scores ensemble, List<Scores> members, double[][] 
 
     /** Scores the average of {@code memberProbs} and each member, plus pairwise diversity. */
     public static EnsembleMetrics of(List<float[]> memberProbs, int[] labels, int classes) {
+        Objects.requireNonNull(memberProbs, "memberProbs");
+        Objects.requireNonNull(labels, "labels");
         if (memberProbs.isEmpty()) throw new IllegalArgumentException("an ensemble needs at least one member");
         int m = memberProbs.size(), n = labels.length;
         for (float[] p : memberProbs) check(p, n, classes);
@@ -110,6 +112,8 @@ public record EnsembleMetrics(Scores ensemble, List<Scores> members, double[][] 
 
     /** The element-wise mean of the members' probabilities. */
     public static float[] average(List<float[]> memberProbs) {
+        // an empty list was a NoSuchElementException with no message
+        if (memberProbs.isEmpty()) throw new IllegalArgumentException("an ensemble needs at least one member");
         int len = memberProbs.getFirst().length;
         double[] sum = new double[len];
         for (float[] p : memberProbs) {

@@ -163,6 +163,9 @@ public final class CheckpointFile {
 
     /** Writes header and tensors atomically. */
     public static void write(Path file, Map<String, Object> header, List<Tensor> tensors) throws IOException {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(header, "header");
+        Objects.requireNonNull(tensors, "tensors");
         byte[] h = Json.write(header).getBytes(StandardCharsets.UTF_8);
         // refused here rather than written as a file no reader opens (a SpaceNet checkpoint's header grows with its network)
         if (h.length > MAX_HEADER) {

@@ -42,6 +42,7 @@ public final class EnsembleClassifier implements Classifier {
      * empty map for none) or member closes them too, with a {@link NullPointerException}.
      */
     public EnsembleClassifier(List<SparseClassifier> members, Map<String, Object> manifest) {
+        Objects.requireNonNull(members, "members");
         if (members.isEmpty()) throw new IllegalArgumentException("an ensemble needs at least one member");
         if (manifest == null) {
             // manifest() then answered null, where a loaded ensemble's is a map.

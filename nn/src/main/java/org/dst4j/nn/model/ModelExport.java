@@ -113,6 +113,7 @@ public final class ModelExport {
         Objects.requireNonNull(header, "header");
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(file, "file");
+        if (net.isClosed()) throw new IllegalStateException("the network is closed; nothing written to " + file);
         Map<String, Object> top = new LinkedHashMap<>();
         top.put("model", kind);
         top.put("inputs", net.inputs());

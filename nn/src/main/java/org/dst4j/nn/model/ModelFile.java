@@ -12,6 +12,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -65,6 +66,7 @@ public final class ModelFile {
      *     {@code network}, {@code optimizer_steps}: a loaded model's header has them), {@code std} is for
      *     another number of features than the network takes, or a layer holds no state of {@code opt} (not attached to
      *     it); nothing is then written
+     * @throws IllegalStateException if {@code net} is closed; nothing is then written
      */
     public static void save(Path file, SparseMlp net, Optimizer opt, Standardizer std, Map<String, Object> extra) throws IOException {
         save(file, net, opt, std, extra, List.of());
@@ -94,6 +96,13 @@ public final class ModelFile {
      */
     public static void save(Path file, SparseMlp net, Optimizer opt, Standardizer std, Map<String, Object> extra, List<String> sides,
                             List<Tensor> more) throws IOException {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(net, "net");
+        Objects.requireNonNull(extra, "extra");
+        Objects.requireNonNull(sides, "sides");
+        Objects.requireNonNull(more, "more");
+        // its freed layers failed the write with the runtime's "Already closed", after the temporary file was made
+        if (net.isClosed()) throw new IllegalStateException("the network is closed; nothing written to " + file);
         Set<String> names = new HashSet<>();
         for (Tensor t : more) {
             if (t.name().startsWith("layer.") || t.name().startsWith("standardizer.") || !names.add(t.name())) {

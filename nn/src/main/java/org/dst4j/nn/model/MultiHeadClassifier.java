@@ -197,6 +197,8 @@ public final class MultiHeadClassifier implements Classifier {
         Objects.requireNonNull(net, "net");
         Objects.requireNonNull(dir, "dir");
         Objects.requireNonNull(info, "info");
+        // before the directory is made: a closed network left an empty one behind
+        if (net.isClosed()) throw new IllegalStateException("the network is closed; nothing written to " + dir);
         Files.createDirectories(dir);
         List<String> names = new ArrayList<>();
         for (int h = 0; h < net.heads().size(); h++) names.add("head-" + (h + 1) + ".dst4j");

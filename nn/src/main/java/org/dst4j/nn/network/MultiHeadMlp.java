@@ -400,6 +400,11 @@ public final class MultiHeadMlp implements Network {
         if (e != null) e.close();
     }
 
+    /** Whether {@link #close} has been called: a closed network can no longer be used or saved. */
+    public boolean isClosed() {
+        return closed;
+    }
+
     /** Frees the backbone, every head and the buffers, each even if another fails. Closing again does nothing. */
     @Override
     public void close() {

@@ -56,6 +56,8 @@ public final class SparseMlp implements Network {
 
     /** A new network with random topology and weights drawn from {@code init}. */
     public static SparseMlp create(MlpConfig config, RandomStream init, long dropoutSeed) {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(init, "init");
         int[] sizes = config.sizes();
         double[] densities = config.density().densities(sizes);
         List<SparseLinear> layers = new ArrayList<>();
@@ -218,6 +220,8 @@ public final class SparseMlp implements Network {
      * view of the output activations, valid until the next call.
      */
     public DenseMatrix predict(ParallelKernels pk, DenseMatrix x) {
+        Objects.requireNonNull(pk, "pk");
+        Objects.requireNonNull(x, "x");
         user.enter();
         try {
             int n = x.cols();
@@ -490,6 +494,11 @@ public final class SparseMlp implements Network {
             if (z[l] != null) z[l].close();
         }
         z = null;
+    }
+
+    /** Whether {@link #close} has been called: a closed network can no longer be used, saved or exported. */
+    public boolean isClosed() {
+        return closed;
     }
 
     /** Frees every layer and buffer, each even if another fails. Closing again does nothing. */

@@ -194,9 +194,12 @@ public final class Trainer {
      * @throws DivergedException if the loss stops being finite
      * @throws IllegalArgumentException before anything is trained, if {@code train} or {@code test} has another
      *     number of features than the network takes
-     * @throws NullPointerException before anything is trained, if {@code state} or {@code listener} is null (naming it)
+     * @throws NullPointerException before anything is trained, if {@code net}, {@code train}, {@code state} or
+     *     {@code listener} is null (naming it)
      */
     public void run(Network net, Dataset train, Dataset test, Standardizer input, State state, Listener listener) {
+        Objects.requireNonNull(net, "net");
+        Objects.requireNonNull(train, "train");
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(listener, "listener");
         if (train.features() != net.inputs()) {

@@ -15,8 +15,10 @@ import java.util.List;
 import java.util.Map;
 import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.Standardizer;
+import org.dst4j.nn.ensemble.EnsembleMetrics;
 import org.dst4j.nn.init.Density;
 import org.dst4j.nn.init.WeightInit;
+import org.dst4j.nn.io.CheckpointFile;
 import org.dst4j.nn.io.Json;
 import org.dst4j.nn.layer.Activation;
 import org.dst4j.nn.network.MlpConfig;
@@ -51,6 +53,51 @@ class ClassifierLifecycleTest {
         MlpConfig full = new MlpConfig(new int[] {FEATURES, 16, 12, CLASSES}, "relu", 0.6f, Activation.linear(), 0f,
                 new Density.Uniform(0.6), new WeightInit.HeUniform());
         return MultiHeadMlp.create(full, 1, 2, new RandomStream(seed), new RandomStream(seed + 1));
+    }
+
+    // A closed network's freed layers failed a save with the runtime's "Already closed" once the write had begun, and
+    // a multi-head save left the model directory it had just made, empty.
+    @Test
+    void aClosedNetworkIsRefusedBeforeAnythingIsWritten(@TempDir Path dir) {
+        SparseMlp closed = net(1);
+        closed.close();
+        assertThat(closed.isClosed()).isTrue();
+        Path file = dir.resolve("m.dst4j"), npz = dir.resolve("m.npz"), heads = dir.resolve("heads");
+        assertThatThrownBy(() -> ModelFile.save(file, closed, null, null, Map.of())).isInstanceOf(IllegalStateException.class)
+                .hasMessage("the network is closed; nothing written to " + file);
+        assertThatThrownBy(() -> ModelExport.networkToNpz(closed, null, Map.of(), "autoencoder", npz)).isInstanceOf(IllegalStateException.class)
+                .hasMessage("the network is closed; nothing written to " + npz);
+        MultiHeadMlp m = multiHead(2);
+        m.close();
+        assertThat(m.isClosed()).isTrue();
+        assertThatThrownBy(() -> MultiHeadClassifier.save(m, heads, null, Map.of())).isInstanceOf(IllegalStateException.class)
+                .hasMessage("the network is closed; nothing written to " + heads);
+        assertThat(dir).isEmptyDirectory();
+    }
+
+    // docs/api.md: a null argument is a NullPointerException naming it; these came with the JDK's message about a
+    // method called on it, or (an empty ensemble average) a NoSuchElementException with none.
+    @Test
+    void nullArgumentsAreRefusedByName(@TempDir Path dir) {
+        try (SparseMlp n = net(1); WorkerPool pool = new WorkerPool(1)) {
+            assertThat(n.isClosed()).isFalse();
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            assertThatThrownBy(() -> SparseMlp.create(null, new RandomStream(1), 1)).isInstanceOf(NullPointerException.class).hasMessage("config");
+            assertThatThrownBy(() -> SparseMlp.create(config(), null, 1)).isInstanceOf(NullPointerException.class).hasMessage("init");
+            assertThatThrownBy(() -> n.predict(pk, null)).isInstanceOf(NullPointerException.class).hasMessage("x");
+            Path f = dir.resolve("m.dst4j");
+            assertThatThrownBy(() -> ModelFile.save(null, n, null, null, Map.of())).isInstanceOf(NullPointerException.class).hasMessage("file");
+            assertThatThrownBy(() -> ModelFile.save(f, null, null, null, Map.of())).isInstanceOf(NullPointerException.class).hasMessage("net");
+            assertThatThrownBy(() -> ModelFile.save(f, n, null, null, null)).isInstanceOf(NullPointerException.class).hasMessage("extra");
+            assertThatThrownBy(() -> CheckpointFile.write(f, null, List.of())).isInstanceOf(NullPointerException.class).hasMessage("header");
+            assertThatThrownBy(() -> CheckpointFile.write(f, Map.of(), null)).isInstanceOf(NullPointerException.class).hasMessage("tensors");
+            assertThat(dir).isEmptyDirectory();
+        }
+        assertThatThrownBy(() -> EnsembleMetrics.of(null, new int[0], 2)).isInstanceOf(NullPointerException.class).hasMessage("memberProbs");
+        assertThatThrownBy(() -> EnsembleMetrics.average(List.of())).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("an ensemble needs at least one member");
+        assertThatThrownBy(() -> new EnsembleClassifier(null, Map.of())).isInstanceOf(NullPointerException.class).hasMessage("members");
+        assertThatThrownBy(() -> Dataset.of("d", new float[2], 1, 2, null, 2)).isInstanceOf(NullPointerException.class).hasMessage("labels");
     }
 
     /** {@code samples} random samples labeled {@code i % classes}. */

@@ -373,6 +373,11 @@ class TrainerTest {
             assertThat(weights(net.layers())).containsExactlyElementsOf(weights);
             assertThatThrownBy(() -> trainer.run(net, train, null, null, null, (m, s) -> { })).isInstanceOf(NullPointerException.class)
                     .hasMessage("state");
+            // the JDK's message named a method called on them
+            assertThatThrownBy(() -> trainer.run(null, train, null, null, state, (m, s) -> { })).isInstanceOf(NullPointerException.class)
+                    .hasMessage("net");
+            assertThatThrownBy(() -> trainer.run(net, null, null, null, state, (m, s) -> { })).isInstanceOf(NullPointerException.class)
+                    .hasMessage("train");
         }
     }
 
