@@ -38,6 +38,11 @@ public final class Dataset implements AutoCloseable {
         if (samples < 0 || features < 0) throw new IllegalArgumentException("samples and features must be >= 0, got " + samples + " x " + features);
         if (labels.length != samples) throw new IllegalArgumentException(name + ": " + labels.length + " labels for " + samples + " samples");
         if (classes < 1) throw new IllegalArgumentException(name + ": classes must be >= 1, got " + classes);
+        // an image grid is both sizes or neither, and covers the features: a chart of the pixels is drawn from it
+        if (imageRows < 0 || imageCols < 0 || (imageRows == 0) != (imageCols == 0) || (imageRows > 0 && (long) imageRows * imageCols != features)) {
+            throw new IllegalArgumentException(name + ": an image grid of " + imageRows + " x " + imageCols + " for " + features
+                    + " features; expected rows x cols = features, or 0 x 0 for data that are not images");
+        }
         for (int i = 0; i < samples; i++) {
             if (labels[i] < 0 || labels[i] >= classes) {
                 throw new IllegalArgumentException(name + ": label " + labels[i] + " of sample " + i + " out of range [0, " + classes + ")");

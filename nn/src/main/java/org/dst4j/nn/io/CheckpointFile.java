@@ -20,10 +20,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.zip.CRC32C;
 import org.dst4j.runtime.memory.OffHeap;
 import org.dst4j.runtime.resource.Closing;
@@ -81,6 +83,10 @@ public final class CheckpointFile {
     public record Tensor(String name, DType dtype, long[] shape, MemorySegment data) {
         /** Checks that {@code data} holds exactly the shape's elements. */
         public Tensor {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(dtype, "dtype");
+            Objects.requireNonNull(shape, "shape");
+            Objects.requireNonNull(data, "data");
             long n = 1;
             for (long d : shape) n *= d;
             if (n * dtype.size != data.byteSize()) {
@@ -161,11 +167,20 @@ public final class CheckpointFile {
         }
     }
 
-    /** Writes header and tensors atomically. */
+    /**
+     * Writes header and tensors atomically.
+     *
+     * @throws IllegalArgumentException if two tensors have the same name (nothing is then written)
+     */
     public static void write(Path file, Map<String, Object> header, List<Tensor> tensors) throws IOException {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(header, "header");
         Objects.requireNonNull(tensors, "tensors");
+        Set<String> names = new HashSet<>();
+        for (Tensor t : tensors) {
+            // the reader refuses a file with a name twice: it was written all the same, a checkpoint no load opened
+            if (!names.add(t.name())) throw new IllegalArgumentException("writing " + file + ": tensor '" + t.name() + "' given twice");
+        }
         byte[] h = Json.write(header).getBytes(StandardCharsets.UTF_8);
         // refused here rather than written as a file no reader opens (a SpaceNet checkpoint's header grows with its network)
         if (h.length > MAX_HEADER) {

@@ -84,5 +84,9 @@ public final class Adam implements Optimizer {
 
     @Override public long steps() { return t; }
 
-    @Override public void setSteps(long steps) { t = steps; }
+    @Override public void setSteps(long steps) {
+        // a negative count made the bias corrections 1 - beta^t negative or zero: updates of the wrong sign or infinite
+        if (steps < 0) throw new IllegalArgumentException("steps must be >= 0, got " + steps);
+        t = steps;
+    }
 }

@@ -25,6 +25,19 @@ class DatasetTest {
         return Dataset.of("three", new float[] {1, 2, 3, 4, 5, 6}, 3, 2, new int[] {0, 1, 0}, 2);
     }
 
+    // A grid of negative sizes, or one not covering the features, was kept, and a pixel chart drawn from it later failed.
+    @Test
+    void anImageGridMustCoverTheFeatures() {
+        int[] labels = {0, 1};
+        Dataset.allocate("ok", 2, 6, labels, 2, 2, 3).close();
+        Dataset.allocate("flat", 2, 6, labels, 2, 0, 0).close();
+        for (int[] grid : new int[][] {{-2, -3}, {2, 2}, {0, 6}, {6, 0}}) {
+            assertThatThrownBy(() -> Dataset.allocate("d", 2, 6, labels, 2, grid[0], grid[1])).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("d: an image grid of " + grid[0] + " x " + grid[1] + " for 6 features; expected rows x cols = features,"
+                            + " or 0 x 0 for data that are not images");
+        }
+    }
+
     @Test
     void afterCloseTheLabelsAreAnIllegalStateExceptionLikeTheFeatures() {
         Dataset d = three();

@@ -49,6 +49,16 @@ class CheckpointFileTest {
         }
     }
 
+    // The reader refuses a name twice, but the writer wrote it: a checkpoint no load opened. A null name failed mid-write.
+    @Test
+    void aTensorNameGivenTwiceOrNoneIsRefusedBeforeWriting(@TempDir Path dir) {
+        Path file = dir.resolve("c.dst4j");
+        assertThatThrownBy(() -> CheckpointFile.write(file, Map.of(), List.of(Tensor.of("w", new float[2]), Tensor.of("w", new float[3]))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("writing " + file + ": tensor 'w' given twice");
+        assertThatThrownBy(() -> Tensor.of(null, new float[2])).isInstanceOf(NullPointerException.class).hasMessage("name");
+        assertThat(dir).isEmptyDirectory();
+    }
+
     @Test
     void everyTruncationIsRefusedClearly(@TempDir Path dir) throws Exception {
         byte[] whole = Files.readAllBytes(sample(dir));
@@ -294,11 +304,11 @@ class CheckpointFileTest {
                 .hasMessage(f + ": header length -2 exceeds the file at byte 12");
     }
 
-    // Guards the duplicate-name check: the writer writes a repeated name, and a reader keeping the last would silently drop a tensor.
+    // Guards the reader's duplicate-name check (the writer refuses one, below): a reader keeping the last would silently
+    // drop a tensor.
     @Test
     void twoTensorsOfTheSameNameAreRefused(@TempDir Path dir) throws Exception {
-        Path f = dir.resolve("dup.dst4j");
-        CheckpointFile.write(f, Map.of(), List.of(Tensor.of("w", new float[] {1f}), Tensor.of("w", new float[] {2f})));
+        Path f = written(dir, handMade(1, "{}", tensor("w", 0, 1, new long[] {1}, 4, new byte[4]), tensor("w", 0, 1, new long[] {1}, 4, new byte[4])));
         assertThatThrownBy(() -> CheckpointFile.read(f).close()).isInstanceOf(IOException.class).hasMessageContaining("duplicate tensor 'w'");
     }
 

@@ -1,5 +1,6 @@
 package org.dst4j.nn.optim;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -26,6 +27,16 @@ class OptimizerSettingsTest {
                 .hasMessage("weight decay must be finite and >= 0, got Infinity");
         assertThatThrownBy(() -> new Adam(0.9f, 0.999f, 1e-8f, -1e-6f)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("weight decay must be finite and >= 0");
+    }
+
+    // A negative step count (an edited checkpoint) made Adam's bias corrections negative: updates of the wrong sign.
+    @Test
+    void adamRefusesANegativeStepCountAndKeepsItsOwn() {
+        Adam adam = new Adam(0.9f, 0.999f, 1e-8f, 0f);
+        adam.setSteps(0);
+        adam.setSteps(12);
+        assertThatThrownBy(() -> adam.setSteps(-5)).isInstanceOf(IllegalArgumentException.class).hasMessage("steps must be >= 0, got -5");
+        assertThat(adam.steps()).isEqualTo(12);
     }
 
     @Test
