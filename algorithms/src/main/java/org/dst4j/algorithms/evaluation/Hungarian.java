@@ -6,11 +6,20 @@ import java.util.Arrays;
 public final class Hungarian {
     private Hungarian() {}
 
-    /** {@code result[row]} = the column assigned to {@code row}, minimizing the summed cost. */
+    /**
+     * {@code result[row]} = the column assigned to {@code row}, minimizing the summed cost.
+     *
+     * @throws IllegalArgumentException if the matrix is not square or a cost is not finite
+     */
     public static int[] minimize(double[][] cost) {
         int n = cost.length;
-        for (double[] r : cost) {
+        for (int i = 0; i < n; i++) {
+            double[] r = cost[i];
             if (r.length != n) throw new IllegalArgumentException("cost matrix must be square, got " + n + " x " + r.length);
+            // A NaN or infinite cost is never below the running minimum: no column was ever picked and the search looped forever.
+            for (int j = 0; j < n; j++) {
+                if (!Double.isFinite(r[j])) throw new IllegalArgumentException("cost[" + i + "][" + j + "] must be finite, got " + r[j]);
+            }
         }
         double[] u = new double[n + 1], v = new double[n + 1];
         int[] p = new int[n + 1], way = new int[n + 1];
@@ -60,11 +69,24 @@ public final class Hungarian {
     /**
      * Clustering accuracy: the share of samples whose cluster maps to their label under the best
      * one-to-one mapping of clusters to classes.
+     *
+     * @param clusters the cluster of each sample, in [0, k)
+     * @param labels the class of each sample, >= 0
+     * @param k the number of clusters
+     * @throws IllegalArgumentException if the arrays differ in length, {@code k < 1}, or a cluster or label is out of range
      */
     public static double clusteringAccuracy(int[] clusters, int[] labels, int k) {
         if (clusters.length != labels.length) throw new IllegalArgumentException(clusters.length + " clusters for " + labels.length + " labels");
+        if (k < 1) throw new IllegalArgumentException("k must be >= 1, got " + k);
         int n = k;
-        for (int l : labels) n = Math.max(n, l + 1);
+        for (int i = 0; i < labels.length; i++) {
+            // Out of range, a cluster or label failed as an array index naming neither.
+            if (clusters[i] < 0 || clusters[i] >= k) {
+                throw new IllegalArgumentException("sample " + i + ": cluster " + clusters[i] + " out of range [0, " + k + ")");
+            }
+            if (labels[i] < 0) throw new IllegalArgumentException("sample " + i + ": label " + labels[i] + " must be >= 0");
+            n = Math.max(n, labels[i] + 1);
+        }
         double[][] cost = new double[n][n];
         for (int i = 0; i < clusters.length; i++) cost[clusters[i]][labels[i]] -= 1;
         int[] a = minimize(cost);

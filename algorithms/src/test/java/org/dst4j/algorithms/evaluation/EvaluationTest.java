@@ -80,6 +80,31 @@ class EvaluationTest {
         assertThat(Hungarian.clusteringAccuracy(new int[] {1, 1, 0, 1}, new int[] {0, 0, 2, 2}, 2)).isEqualTo(3 / 4.0);
     }
 
+    // A NaN or infinite cost never beat the running minimum: no column was picked and minimize looped for ever.
+    @Test
+    void hungarianRefusesACostThatIsNotFinite() {
+        assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
+            assertThatThrownBy(() -> Hungarian.minimize(new double[][] {{0, 1}, {2, Double.NaN}}))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("cost[1][1] must be finite, got NaN");
+            assertThatThrownBy(() -> Hungarian.minimize(new double[][] {{Double.POSITIVE_INFINITY}}))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("cost[0][0] must be finite, got Infinity");
+        });
+    }
+
+    // Out of range, a cluster or a label failed as an array index that named neither.
+    @Test
+    void clusteringAccuracyNamesAClusterOrLabelOutOfRange() {
+        int[] labels = {0, 1, 1};
+        assertThatThrownBy(() -> Hungarian.clusteringAccuracy(new int[] {0, 2, 1}, labels, 2))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("sample 1: cluster 2 out of range [0, 2)");
+        assertThatThrownBy(() -> Hungarian.clusteringAccuracy(new int[] {0, 1, -1}, labels, 2))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("sample 2: cluster -1 out of range [0, 2)");
+        assertThatThrownBy(() -> Hungarian.clusteringAccuracy(new int[] {0, 1, 1}, new int[] {0, -1, 1}, 2))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("sample 1: label -1 must be >= 0");
+        assertThatThrownBy(() -> Hungarian.clusteringAccuracy(new int[0], new int[0], 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("k must be >= 1, got 0");
+    }
+
     /** Two features: feature 0 decides the class (x0 > 0.5), feature 1 is noise. */
     private static Dataset toy(int n, long seed) {
         RandomStream rng = new RandomStream(seed);
