@@ -18,14 +18,22 @@ import org.dst4j.runtime.random.RandomStream;
 public final class ExtraTrees {
     private final Tree[] trees;
     private final int classes;
+    private final int features; // the columns the trees split on, by position
 
-    private ExtraTrees(Tree[] trees, int classes) {
+    private ExtraTrees(Tree[] trees, int classes, int features) {
         this.trees = trees;
         this.classes = classes;
+        this.features = features;
     }
 
-    /** Grows {@code treeCount} trees on {@code features} of {@code train} (all features when null). */
+    /**
+     * Grows {@code treeCount} trees on {@code features} of {@code train} (all features when null).
+     *
+     * @throws IllegalArgumentException if {@code treeCount < 1}, or a feature index is not one of {@code train}'s
+     */
     public static ExtraTrees fit(Dataset train, int[] features, int treeCount, long seed, WorkerPool pool) {
+        // No tree voted for no class: every sample was predicted as class 0 (and a negative count was a NegativeArraySizeException).
+        if (treeCount < 1) throw new IllegalArgumentException("treeCount must be >= 1, got " + treeCount);
         float[][] cols = columns(train, features);
         int[] y = train.labels();
         Tree[] trees = new Tree[treeCount];
@@ -33,12 +41,21 @@ public final class ExtraTrees {
         pool.run(treeCount, (from, to) -> {
             for (int t = from; t < to; t++) trees[t] = Tree.grow(cols, y, train.classes(), root.split(t));
         });
-        return new ExtraTrees(trees, train.classes());
+        return new ExtraTrees(trees, train.classes(), cols.length);
     }
 
-    /** Accuracy on {@code test}, restricted to the same features as at fit time. */
+    /**
+     * Accuracy on {@code test}, restricted to the same features as at fit time.
+     *
+     * @throws IllegalArgumentException if {@code features} (or, when null, {@code test}'s) are not as many as at fit time,
+     *     or a feature index is not one of {@code test}'s
+     */
     public double accuracy(Dataset test, int[] features, WorkerPool pool) {
         float[][] cols = columns(test, features);
+        // The trees split on columns by position: fewer failed as an array index, more were read as the wrong features.
+        if (cols.length != this.features) {
+            throw new IllegalArgumentException("the trees were fit on " + this.features + " features, given " + cols.length + " of " + test.name());
+        }
         int n = test.samples();
         int[] correct = new int[n];
         pool.run(n, (from, to) -> {
@@ -54,9 +71,18 @@ public final class ExtraTrees {
         return n == 0 ? 0 : (double) Arrays.stream(correct).sum() / n;
     }
 
-    /** The values of {@code features} (all when null) as columns, {@code [feature][sample]}, on the heap. */
+    /**
+     * The values of {@code features} (all when null) as columns, {@code [feature][sample]}, on the heap.
+     *
+     * @throws IllegalArgumentException if a feature index is not in [0, {@code d.features()})
+     */
     public static float[][] columns(Dataset d, int[] features) {
         int[] f = features != null ? features : IntStream.range(0, d.features()).toArray();
+        for (int j = 0; j < f.length; j++) {
+            if (f[j] < 0 || f[j] >= d.features()) {
+                throw new IllegalArgumentException("features[" + j + "] = " + f[j] + " is not a feature of " + d.name() + " (it has " + d.features() + ")");
+            }
+        }
         float[][] cols = new float[f.length][d.samples()];
         for (int s = 0; s < d.samples(); s++) {
             for (int j = 0; j < f.length; j++) cols[j][s] = d.get(s, f[j]);

@@ -12,10 +12,22 @@ import org.dst4j.runtime.random.RandomStream;
 public final class KMeans {
     private KMeans() {}
 
-    /** Cluster index of every sample of {@code data} restricted to {@code features}. */
+    /**
+     * Cluster index of every sample of {@code data} restricted to {@code features}.
+     *
+     * @param cols the feature columns, {@code [feature][sample]}, all of one length
+     * @param k the number of clusters, in [1, samples]
+     * @param maxIterations the most Lloyd iterations, >= 1
+     * @throws IllegalArgumentException if {@code k} or {@code maxIterations} is out of range or the columns differ in length
+     */
     public static int[] cluster(float[][] cols, int k, int maxIterations, RandomStream rng, WorkerPool pool) {
         int d = cols.length, n = d == 0 ? 0 : cols[0].length;
+        for (int f = 1; f < d; f++) {
+            if (cols[f].length != n) throw new IllegalArgumentException("column " + f + " has " + cols[f].length + " samples, column 0 has " + n);
+        }
         if (k < 1 || k > n) throw new IllegalArgumentException("k must be in [1, " + n + "], got " + k);
+        // With no iteration every sample kept the cluster -1.
+        if (maxIterations < 1) throw new IllegalArgumentException("maxIterations must be >= 1, got " + maxIterations);
         double[][] centers = new double[k][d];
         // k-means++: the first center uniformly, each next one with probability proportional to D(x)^2.
         double[] dist = new double[n];
@@ -80,7 +92,11 @@ public final class KMeans {
         return t;
     }
 
-    /** Mean clustering accuracy over {@code runs} k-means runs (k = number of classes) on {@code features}. */
+    /**
+     * Mean clustering accuracy over {@code runs} k-means runs (k = number of classes) on {@code features}.
+     *
+     * @throws IllegalArgumentException if {@code runs < 1}
+     */
     public static double meanClusteringAccuracy(Dataset data, int[] features, int runs, long seed, WorkerPool pool) {
         return meanClusteringAccuracy(ExtraTrees.columns(data, features), data.labels(), data.classes(), runs, seed, pool);
     }
@@ -88,8 +104,12 @@ public final class KMeans {
     /**
      * Mean clustering accuracy over {@code runs} k-means runs (k = {@code classes}) on feature columns
      * {@code cols} ({@code [feature][sample]}, for instance scaled copies of {@link ExtraTrees#columns}).
+     *
+     * @throws IllegalArgumentException if {@code runs < 1}, or as {@link #cluster} and {@link Hungarian#clusteringAccuracy}
      */
     public static double meanClusteringAccuracy(float[][] cols, int[] labels, int classes, int runs, long seed, WorkerPool pool) {
+        // No run was a mean of 0 / 0: NaN, or -0.0 for a negative count.
+        if (runs < 1) throw new IllegalArgumentException("runs must be >= 1, got " + runs);
         RandomStream root = new RandomStream(seed).split("kmeans");
         double total = 0;
         for (int r = 0; r < runs; r++) {

@@ -105,6 +105,59 @@ class EvaluationTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("k must be >= 1, got 0");
     }
 
+    // With no tree nothing voted and every sample was called class 0 (an accuracy of 0.5 here); a negative count was a
+    // NegativeArraySizeException.
+    @Test
+    void extraTreesRefuseACountOfTreesBelowOne() {
+        try (WorkerPool pool = new WorkerPool(1); Dataset d = toy(20, 1)) {
+            assertThatThrownBy(() -> ExtraTrees.fit(d, null, 0, 7, pool))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("treeCount must be >= 1, got 0");
+            assertThatThrownBy(() -> ExtraTrees.fit(d, null, -1, 7, pool))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("treeCount must be >= 1, got -1");
+        }
+    }
+
+    // The trees split on columns by position: fewer failed as an array index, more were read as other features.
+    @Test
+    void extraTreesScoreOnlyAsManyFeaturesAsTheyWereFitOn() {
+        try (WorkerPool pool = new WorkerPool(1); Dataset d = toy(20, 1); Dataset three = wide(20, 2)) {
+            ExtraTrees one = ExtraTrees.fit(d, new int[] {0}, 3, 7, pool);
+            assertThatThrownBy(() -> one.accuracy(d, null, pool))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("the trees were fit on 1 features, given 2 of toy");
+            ExtraTrees two = ExtraTrees.fit(d, null, 3, 7, pool);
+            assertThatThrownBy(() -> two.accuracy(d, new int[] {1}, pool))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("the trees were fit on 2 features, given 1 of toy");
+            assertThatThrownBy(() -> two.accuracy(three, null, pool)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("the trees were fit on 2 features, given 16 of wide");
+            assertThat(two.accuracy(d, new int[] {0, 1}, pool)).isEqualTo(two.accuracy(d, null, pool));
+        }
+    }
+
+    @Test
+    void extraTreesColumnsNameAFeatureTheDataDoesNotHave() {
+        try (Dataset d = toy(4, 1)) {
+            assertThatThrownBy(() -> ExtraTrees.columns(d, new int[] {0, 2}))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("features[1] = 2 is not a feature of toy (it has 2)");
+            assertThatThrownBy(() -> ExtraTrees.columns(d, new int[] {-1}))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("features[0] = -1 is not a feature of toy (it has 2)");
+        }
+    }
+
+    // With no iteration every sample was left in cluster -1; with no run the mean was 0 / 0.
+    @Test
+    void kMeansRefusesNoIterationsAndNoRuns() {
+        float[][] cols = {{0, 0.1f, 5, 5.1f}};
+        try (WorkerPool pool = new WorkerPool(1)) {
+            assertThatThrownBy(() -> KMeans.cluster(cols, 2, 0, new RandomStream(1), pool))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("maxIterations must be >= 1, got 0");
+            assertThatThrownBy(() -> KMeans.meanClusteringAccuracy(cols, new int[] {0, 0, 1, 1}, 2, 0, 1, pool))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("runs must be >= 1, got 0");
+            assertThatThrownBy(() -> KMeans.cluster(new float[][] {{0, 1, 2}, {0, 1}}, 2, 5, new RandomStream(1), pool))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("column 1 has 2 samples, column 0 has 3");
+            assertThat(KMeans.meanClusteringAccuracy(cols, new int[] {0, 0, 1, 1}, 2, 1, 1, pool)).isEqualTo(1.0);
+        }
+    }
+
     /** Two features: feature 0 decides the class (x0 > 0.5), feature 1 is noise. */
     private static Dataset toy(int n, long seed) {
         RandomStream rng = new RandomStream(seed);
