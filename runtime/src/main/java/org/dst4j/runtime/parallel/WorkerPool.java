@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
 import java.lang.foreign.ValueLayout;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
@@ -124,10 +125,20 @@ public final class WorkerPool implements AutoCloseable {
      * Runs {@code task} over the ranges {@code [bounds[p], bounds[p+1])}, one per thread, and waits
      * for all of them. {@code bounds} has {@code threads() + 1} entries, non-decreasing. A task may
      * itself call {@code run}: the nested job runs on the calling thread alone.
+     *
+     * @throws IllegalArgumentException if {@code bounds} has another length or decreases
+     * @throws IllegalStateException if the pool is closed
      */
     public void run(int[] bounds, RangeTask task) {
+        Objects.requireNonNull(task, "task");
         if (bounds.length != threads + 1) {
             throw new IllegalArgumentException("bounds has " + bounds.length + " entries, expected " + (threads + 1));
+        }
+        // A decreasing pair was an empty range: its part was skipped without a word, and the work left undone.
+        for (int p = 0; p < threads; p++) {
+            if (bounds[p + 1] < bounds[p]) {
+                throw new IllegalArgumentException("bounds must not decrease, got bounds[" + p + "] = " + bounds[p] + " > bounds[" + (p + 1) + "] = " + bounds[p + 1]);
+            }
         }
         if (jobs.closed) throw new IllegalStateException("pool is closed");
         // Inside a job (on a worker, or in the caller's own part) the workers are busy with the outer job.
@@ -180,7 +191,12 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
-    /** Runs {@code task} over {@code [0, n)} split into equal contiguous ranges. */
+    /**
+     * Runs {@code task} over {@code [0, n)} split into equal contiguous ranges.
+     *
+     * @throws IllegalArgumentException if {@code n < 0}
+     * @throws IllegalStateException if the pool is closed
+     */
     public void run(int n, RangeTask task) {
         run(splitEven(n), task);
     }
@@ -191,8 +207,13 @@ public final class WorkerPool implements AutoCloseable {
         return false;
     }
 
-    /** Bounds that split {@code [0, n)} into {@code threads()} near-equal contiguous ranges. */
+    /**
+     * Bounds that split {@code [0, n)} into {@code threads()} near-equal contiguous ranges.
+     *
+     * @throws IllegalArgumentException if {@code n < 0}
+     */
     public int[] splitEven(int n) {
+        if (n < 0) throw new IllegalArgumentException("n must be >= 0, got " + n);
         int[] b = new int[threads + 1];
         for (int p = 0; p <= threads; p++) b[p] = (int) ((long) n * p / threads);
         return b;

@@ -313,4 +313,20 @@ class WorkerPoolTest {
                     .hasMessage("bounds has 2 entries, expected 4");
         }
     }
+
+    // A decreasing pair, or a negative count split evenly, was an empty range: its part was skipped without a word.
+    @Test
+    void decreasingBoundsANegativeCountAndANullTaskAreRefusedBeforeAnyPartRuns() {
+        try (WorkerPool pool = new WorkerPool(2)) {
+            List<String> ran = Collections.synchronizedList(new ArrayList<>());
+            assertThatThrownBy(() -> pool.run(new int[] {0, 5, 2}, (from, to) -> ran.add(from + ".." + to)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("bounds must not decrease, got bounds[1] = 5 > bounds[2] = 2");
+            assertThatThrownBy(() -> pool.run(-5, (from, to) -> ran.add(from + ".." + to)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("n must be >= 0, got -5");
+            assertThat(ran).isEmpty();
+            assertThatThrownBy(() -> pool.run(4, null)).isInstanceOf(NullPointerException.class).hasMessage("task");
+            pool.run(4, (from, to) -> ran.add(from + ".." + to));
+            assertThat(ran).containsExactlyInAnyOrder("0..2", "2..4");
+        }
+    }
 }
