@@ -95,10 +95,20 @@ public final class DenseMatrix implements AutoCloseable {
     /**
      * Overwrites columns {@code 0..n-1} with the transpose of {@code n} row-major samples starting at
      * sample {@code first} of {@code samples} (each {@code rows} floats long).
+     *
+     * @throws IllegalArgumentException if {@code features} is not {@link #rows()}, {@code n} is not in
+     *     [0, {@link #cols()}], or samples {@code [first, first + n)} are not all in {@code samples}; the matrix is
+     *     then unchanged
      */
     public void copyTransposedFrom(float[] samples, int first, int n, int features) {
         if (features != rows) throw new IllegalArgumentException("features " + features + " != rows " + rows);
         if (n > cols) throw new IllegalArgumentException("n " + n + " > cols " + cols);
+        if (n < 0) throw new IllegalArgumentException("n must be >= 0, got " + n);
+        // Past the array's end, the copy failed with a bare index error after overwriting part of the matrix.
+        if (first < 0 || (long) first + n > (features == 0 ? Long.MAX_VALUE : samples.length / features)) {
+            throw new IllegalArgumentException("samples [" + first + ", " + ((long) first + n) + ") are not within the "
+                    + (features == 0 ? "" : samples.length / features + " ") + "samples given");
+        }
         for (int f = 0; f < rows; f++) {
             long base = f * stride;
             for (int s = 0; s < n; s++) {

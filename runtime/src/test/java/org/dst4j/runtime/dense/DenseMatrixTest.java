@@ -149,6 +149,15 @@ class DenseMatrixTest {
             assertThat(m.get(2, 2)).isEqualTo(32f);
             assertThatThrownBy(() -> m.copyTransposedFrom(samples, 0, 4, 3)).isInstanceOf(IllegalArgumentException.class).hasMessage("n 4 > cols 3");
             assertThatThrownBy(() -> m.copyTransposedFrom(samples, 0, 2, 4)).isInstanceOf(IllegalArgumentException.class).hasMessage("features 4 != rows 3");
+            // Past the end of samples the copy failed with a bare index error, the matrix half overwritten.
+            float[] before = m.toArray();
+            assertThatThrownBy(() -> m.copyTransposedFrom(samples, 2, 3, 3)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("samples [2, 5) are not within the 4 samples given");
+            assertThatThrownBy(() -> m.copyTransposedFrom(samples, -1, 2, 3)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("samples [-1, 1) are not within the 4 samples given");
+            assertThatThrownBy(() -> m.copyTransposedFrom(samples, 0, -1, 3)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("n must be >= 0, got -1");
+            assertThat(m.toArray()).containsExactly(before);
         }
         assertThatThrownBy(() -> DenseMatrix.transposeOf(samples, 3, 3)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("samples has 12 floats, expected 3 x 3");
