@@ -1,6 +1,7 @@
 package org.dst4j.runtime.kernel;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Objects;
 import org.dst4j.runtime.dense.DenseMatrix;
 import org.dst4j.runtime.parallel.WorkerPool;
 import org.dst4j.runtime.sparse.CsrMatrix;
@@ -40,9 +41,10 @@ public final class ParallelKernels {
     // counting as no work. 4 is a rough weight, not a measured one.
     private static final long ROW_COST = 4;
 
-    /** {@code Y = W X + b}. */
+    /** {@code Y = W X + b}; {@code bias} (a float per row of {@code W}) may be null. */
     public void forward(CsrMatrix w, DenseMatrix x, MemorySegment bias, DenseMatrix y) {
         checkProduct(w.rows(), w.cols(), x, y, "forward");
+        if (bias != null) checkFloats(bias, w.rows(), "forward", "bias", "row of the weights");
         sparse(FORWARD, w, w.rowPtr(), w.rows(), x, y, bias, 0f, 0f, 0f, 0f);
     }
 
@@ -65,6 +67,7 @@ public final class ParallelKernels {
     /** Gradient at stored entries: {@code grad[k] = scale * dot(dY[j,:], X[i,:])}. */
     public void sddmm(CsrMatrix w, DenseMatrix dy, DenseMatrix x, float scale, MemorySegment grad) {
         checkProduct(w.rows(), w.cols(), x, dy, "sddmm");
+        checkFloats(Objects.requireNonNull(grad, "grad"), w.nnz(), "sddmm", "grad", "stored entry of the weights");
         sparse(SDDMM, w, w.rowPtr(), w.rows(), dy, x, grad, scale, 0f, 0f, 0f);
     }
 
@@ -72,6 +75,7 @@ public final class ParallelKernels {
     public void sddmmSgd(CsrMatrix w, DenseMatrix dy, DenseMatrix x, float scale, MemorySegment velocity,
                          float lr, float momentum, float weightDecay) {
         checkProduct(w.rows(), w.cols(), x, dy, "sddmmSgd");
+        checkFloats(Objects.requireNonNull(velocity, "velocity"), w.nnz(), "sddmmSgd", "velocity", "stored entry of the weights");
         sparse(SDDMM_SGD, w, w.rowPtr(), w.rows(), dy, x, velocity, scale, lr, momentum, weightDecay);
     }
 
@@ -150,6 +154,7 @@ public final class ParallelKernels {
 
     /** {@code db[j] = sum_c dY[j,c]}. */
     public void biasGradient(DenseMatrix dy, MemorySegment db) {
+        checkFloats(Objects.requireNonNull(db, "db"), dy.rows(), "biasGradient", "db", "row of dy");
         pool.run(dy.rows(), (a, b) -> k.biasGradient(dy, db, a, b));
     }
 
@@ -221,6 +226,15 @@ public final class ParallelKernels {
         if (other.rows() != shape.rows() || other.cols() != shape.cols()) {
             throw new IllegalArgumentException(op + ": " + name + " is " + other.rows() + " x " + other.cols()
                     + ", expected " + shape.rows() + " x " + shape.cols());
+        }
+    }
+
+    // The kernels index these segments directly: a short one failed on a worker with an index error naming no operand,
+    // the output partly written.
+    private static void checkFloats(MemorySegment seg, long needed, String op, String name, String per) {
+        if (seg.byteSize() < needed * Float.BYTES) {
+            throw new IllegalArgumentException(op + ": " + name + " holds " + seg.byteSize() / Float.BYTES + " floats, expected " + needed
+                    + " (one per " + per + ")");
         }
     }
 

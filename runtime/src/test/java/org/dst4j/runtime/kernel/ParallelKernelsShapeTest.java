@@ -100,4 +100,29 @@ class ParallelKernelsShapeTest {
             assertThatCode(() -> pk.forward(w, x, null, y)).doesNotThrowAnyException();
         }
     }
+
+    // The kernels index these segments directly: a short one failed on a worker with an index error naming no operand.
+    @Test
+    void productsRefuseABiasGradientOrVelocityShorterThanTheWeightsNeed() {
+        try (WorkerPool pool = new WorkerPool(2); Arena arena = Arena.ofShared();
+             CsrMatrix w = Fixtures.randomCsr(new RandomStream(1), 6, 9, 0.5);
+             DenseMatrix x = DenseMatrix.allocate(9, 4);
+             DenseMatrix y = DenseMatrix.allocate(6, 4)) {
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            long nnz = w.nnz();
+            MemorySegment fiveFloats = arena.allocate(ValueLayout.JAVA_FLOAT, 5);
+            MemorySegment short_ = arena.allocate(ValueLayout.JAVA_FLOAT, nnz - 1);
+            assertThatThrownBy(() -> pk.forward(w, x, fiveFloats, y)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("forward: bias holds 5 floats, expected 6 (one per row of the weights)");
+            assertThatThrownBy(() -> pk.sddmm(w, y, x, 1f, short_)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("sddmm: grad holds " + (nnz - 1) + " floats, expected " + nnz + " (one per stored entry of the weights)");
+            assertThatThrownBy(() -> pk.sddmmSgd(w, y, x, 1f, short_, 0.1f, 0.9f, 0f)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("sddmmSgd: velocity holds " + (nnz - 1) + " floats, expected " + nnz + " (one per stored entry of the weights)");
+            assertThatThrownBy(() -> pk.biasGradient(y, fiveFloats)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("biasGradient: db holds 5 floats, expected 6 (one per row of dy)");
+            assertThatThrownBy(() -> pk.sddmm(w, y, x, 1f, null)).isInstanceOf(NullPointerException.class).hasMessage("grad");
+            assertThatThrownBy(() -> pk.biasGradient(y, null)).isInstanceOf(NullPointerException.class).hasMessage("db");
+            assertThatCode(() -> pk.forward(w, x, arena.allocate(ValueLayout.JAVA_FLOAT, 6), y)).doesNotThrowAnyException();
+        }
+    }
 }
