@@ -446,8 +446,14 @@ public final class CsrMatrix implements AutoCloseable {
      * Adds a per-connection side array (zero-filled) aligned with {@link #values()}.
      *
      * @param layout {@code JAVA_FLOAT}, {@code JAVA_INT} or {@code JAVA_BYTE}
+     * @throws IllegalArgumentException if a side array of that name exists
+     * @throws IllegalStateException if the matrix is closed
      */
     public MemorySegment addSide(String name, ValueLayout layout) {
+        // A null name was taken as a side array called null.
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(layout, "layout");
+        requireOpen();
         if (sides.containsKey(name)) throw new IllegalArgumentException("side array '" + name + "' already exists");
         MemorySegment s = arena.allocate(Math.max(1, nnz) * layout.byteSize(), layout.byteAlignment());
         sides.put(name, new Side(layout, new MemorySegment[] {s}));

@@ -467,7 +467,21 @@ class CsrMatrixTest {
         // The transpose is rebuilt on demand: after close that must fail, not allocate.
         assertThatThrownBy(m::colPtr).isInstanceOf(IllegalStateException.class);
         assertThat(m.hasTranspose()).isFalse();
+        // The JDK's "Already closed" named nothing the caller knows.
+        assertThatThrownBy(() -> m.addSide("velocity", ValueLayout.JAVA_FLOAT)).isInstanceOf(IllegalStateException.class)
+                .hasMessage("the matrix is closed");
+        assertThat(m.sideNames()).containsExactly("momentum");
         m.close();
+    }
+
+    // A null name was taken as a side array called null.
+    @Test
+    void aSideArrayNeedsANameAndALayout() {
+        try (CsrMatrix m = CsrMatrix.fromCoo(2, 2, new int[] {0}, new int[] {1}, new float[] {1})) {
+            assertThatThrownBy(() -> m.addSide(null, ValueLayout.JAVA_FLOAT)).isInstanceOf(NullPointerException.class).hasMessage("name");
+            assertThatThrownBy(() -> m.addSide("v", null)).isInstanceOf(NullPointerException.class).hasMessage("layout");
+            assertThat(m.sideNames()).isEmpty();
+        }
     }
 
     // With no rows a closed matrix reads no closed segment: it must still be refused, and nothing allocated.
