@@ -205,7 +205,7 @@ public final class QuickSelection {
      * epochs' figures — what {@link #resume} continues from. The file is left in place at the end; an earlier run's
      * there is removed before this one trains (a resume continues this run, not that one).
      *
-     * @throws IOException if writing the checkpoint fails
+     * @throws IOException if {@code checkpoint} is a directory, or writing the checkpoint fails
      * @throws java.util.concurrent.CancellationException if the calling thread is interrupted (as for the other
      *     {@code select}); the checkpoint then holds the last completed epoch
      */
@@ -218,6 +218,11 @@ public final class QuickSelection {
         if (cfg.k() > train.features()) throw new IllegalArgumentException("k " + cfg.k() + " exceeds the " + train.features() + " features of " + train.name());
         RngStreams rng = new RngStreams(cfg.seed());
         Standardizer std = scaling.fit(train);
+        // A run directory given for the file: an empty one was deleted and replaced by the checkpoint, a full one refused
+        // with the JDK's DirectoryNotEmptyException.
+        if (checkpoint != null && Files.isDirectory(checkpoint)) {
+            throw new IOException(checkpoint + " is a directory, not a checkpoint file (such as " + checkpoint.resolve(CHECKPOINT) + ")");
+        }
         // an earlier run's, left by a stop: had it stayed until this run's first save, a resume would have continued it
         if (checkpoint != null) Files.deleteIfExists(checkpoint);
         SparseMlp net = SparseMlp.create(mlpConfig(cfg, train.features()), rng.stream("init"), rng.stream("dropout").nextLong());

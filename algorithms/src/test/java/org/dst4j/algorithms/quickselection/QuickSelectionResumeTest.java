@@ -44,6 +44,18 @@ class QuickSelectionResumeTest {
         };
     }
 
+    // A run directory passed for the checkpoint file: an empty one was deleted and replaced by the file.
+    @Test
+    void aDirectoryGivenForTheCheckpointFileIsRefusedAndLeftInPlace() throws IOException {
+        try (MadelonLike m = MadelonLike.generate(3, 300, 40, 5, 5, 30)) {
+            Dataset train = m.split().train();
+            Path run = Files.createDirectory(dir.resolve("run"));
+            assertThatThrownBy(() -> QuickSelection.select(CFG, train, QuickSelection.Scaling.NONE, null, run)).isInstanceOf(IOException.class)
+                    .hasMessage(run + " is a directory, not a checkpoint file (such as " + run.resolve(QuickSelection.CHECKPOINT) + ")");
+            assertThat(run).isEmptyDirectory();
+        }
+    }
+
     // A new selection given a stopped one's checkpoint file, itself stopped in its first epoch before its own first save,
     // leaves no checkpoint of the old run for a resume to continue.
     @Test
