@@ -147,6 +147,18 @@ class ResultImmutabilityTest {
         assertThat(r).isNotEqualTo(new SpaceNetRun.Result(List.of(method), List.of(stats), new int[] {8, 6, 3}, 0.5, 0.1));
     }
 
+    // Otherwise top() handed out indices of features that do not exist, or one feature twice.
+    @Test
+    void aQuickSelectionResultRanksEachFeatureOfItsStrengthsOnce() {
+        double[] strength = {0.5, 0.1, 0.9};
+        assertThatThrownBy(() -> new QuickSelection.Result(new int[] {2, 0}, strength, List.of()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("ranking has 2 features, strength 3");
+        assertThatThrownBy(() -> new QuickSelection.Result(new int[] {2, 0, 3}, strength, List.of()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("ranking[2] = 3: the ranking must hold each feature index in [0, 3) once");
+        assertThatThrownBy(() -> new QuickSelection.Result(new int[] {2, 0, 2}, strength, List.of()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("ranking[2] = 2: the ranking must hold each feature index in [0, 3) once");
+    }
+
     @Test
     void quickSelectionResultCopiesItsArraysAndHistory() {
         int[] ranking = {2, 0, 1};

@@ -66,12 +66,26 @@ public final class QuickSelection {
         /**
          * Copies the arrays and the history: changing the caller's afterwards does not change the result.
          *
-         * @throws IllegalArgumentException if {@code k} is not in [1, features]
+         * @throws IllegalArgumentException if {@code ranking} is not every feature index of {@code strength} once, or
+         *     {@code k} is not in [1, features]
          */
         public Result {
             ranking = Objects.requireNonNull(ranking, "ranking").clone();
             strength = Objects.requireNonNull(strength, "strength").clone();
             history = List.copyOf(Objects.requireNonNull(history, "history"));
+            // Otherwise top() handed out indices of features that do not exist, or one feature twice.
+            if (ranking.length != strength.length) {
+                throw new IllegalArgumentException("ranking has " + ranking.length + " features, strength " + strength.length);
+            }
+            boolean[] seen = new boolean[ranking.length];
+            for (int i = 0; i < ranking.length; i++) {
+                int f = ranking[i];
+                if (f < 0 || f >= ranking.length || seen[f]) {
+                    throw new IllegalArgumentException("ranking[" + i + "] = " + f + ": the ranking must hold each feature index in [0, "
+                            + ranking.length + ") once");
+                }
+                seen[f] = true;
+            }
             if (k < 1 || k > ranking.length) throw new IllegalArgumentException("k must be in [1, " + ranking.length + "], got " + k);
         }
 
