@@ -879,8 +879,20 @@ public final class SpaceNet implements AutoCloseable {
         return acc;
     }
 
-    /** Accuracy of {@code net} on {@code data}, the prediction being the most probable of the {@code seen} classes. */
+    /**
+     * Accuracy of {@code net} on {@code data}, the prediction being the most probable of the {@code seen} classes.
+     *
+     * @throws IllegalArgumentException if {@code seen} is empty or holds a class that is not one of {@code net}'s outputs
+     */
     public static double accuracy(SparseMlp net, Dataset data, int[] seen, ParallelKernels pk, Standardizer std) {
+        Objects.requireNonNull(seen, "seen");
+        // Checked before predicting: an empty set failed as an array index, a class past the outputs as a matrix index.
+        if (seen.length == 0) throw new IllegalArgumentException("seen must hold at least one class");
+        for (int i = 0; i < seen.length; i++) {
+            if (seen[i] < 0 || seen[i] >= net.outputs()) {
+                throw new IllegalArgumentException("seen[" + i + "] = " + seen[i] + " is not a class of the network's " + net.outputs() + " outputs");
+            }
+        }
         int n = data.samples();
         if (n == 0) return Double.NaN;
         long[] correct = {0};

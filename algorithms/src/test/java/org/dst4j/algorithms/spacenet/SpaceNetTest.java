@@ -74,6 +74,23 @@ class SpaceNetTest {
         }
     }
 
+    // An empty set of classes failed as an array index, a class past the outputs as a matrix index.
+    @Test
+    void accuracyRefusesSeenClassesTheNetworkDoesNotHave() {
+        SpaceNetConfig cfg = new SpaceNetConfig(2, new int[] {24}, new int[] {60, 16}, 8, 4, 0.2, 1, 32, 0.01f, 0f, 0f, 7, 1);
+        try (WorkerPool pool = new WorkerPool(1); SpaceNet sn = new SpaceNet(cfg, 10, 4);
+             Dataset d = Dataset.of("d", new float[40], 4, 10, new int[] {0, 1, 2, 3}, 4)) {
+            ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
+            assertThatThrownBy(() -> SpaceNet.accuracy(sn.network(), d, new int[0], pk, null)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("seen must hold at least one class");
+            assertThatThrownBy(() -> SpaceNet.accuracy(sn.network(), d, new int[] {0, 4}, pk, null)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("seen[1] = 4 is not a class of the network's 4 outputs");
+            assertThatThrownBy(() -> SpaceNet.accuracy(sn.network(), d, new int[] {-1}, pk, null)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("seen[0] = -1 is not a class of the network's 4 outputs");
+            assertThat(SpaceNet.accuracy(sn.network(), d, new int[] {0, 1, 2, 3}, pk, null)).isBetween(0.0, 1.0);
+        }
+    }
+
     // Each task counts its epochs from 1: a diverged loss names the task (and the method) it was in.
     @Test
     void aDivergedLossNamesItsTask(@TempDir Path dir) {
