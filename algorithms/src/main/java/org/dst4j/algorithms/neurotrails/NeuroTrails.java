@@ -607,8 +607,14 @@ public final class NeuroTrails {
      * The sparse networks {@link #run} creates for data of {@code features} features and {@code classes}
      * classes: the backbone followed by one head (all heads are alike), and with {@code compare} the
      * single network and a FreeTickets DST member; so that a configuration can be checked before training.
+     *
+     * @throws IllegalArgumentException if {@code features} or {@code classes} is below 1
      */
     public static List<Network> networks(NeuroTrailsConfig cfg, int features, int classes, boolean compare) {
+        Objects.requireNonNull(cfg, "cfg");
+        // No data has them: 0 features described a network of no inputs as dense, a negative count failed inside.
+        if (features < 1) throw new IllegalArgumentException("features must be >= 1, got " + features);
+        if (classes < 1) throw new IllegalArgumentException("classes must be >= 1, got " + classes);
         int[] sizes = sizes(cfg, features, classes);
         Split split = split(cfg, sizes);
         double[] backbone = new Density.ErdosRenyi(split.epsilon()).densities(Arrays.copyOfRange(sizes, 0, cfg.sharedLayers() + 1));
