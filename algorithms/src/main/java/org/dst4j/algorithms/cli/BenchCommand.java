@@ -83,12 +83,13 @@ final class BenchCommand implements Command {
         List<ScaleBenchmark.Size> sizes = parseSizes(o.string("sizes"));
         ScaleBenchmark.Settings s;
         try {
-            s = new ScaleBenchmark.Settings(o.integer("features", 1, Integer.MAX_VALUE), o.integer("informative", 1, Integer.MAX_VALUE),
+            int features = o.integer("features", 1, Integer.MAX_VALUE), informative = o.integer("informative", 1, Integer.MAX_VALUE);
+            if (informative > features) throw new UsageException("--informative " + informative + " exceeds --features " + features);
+            s = new ScaleBenchmark.Settings(features, informative,
                     o.integer("classes", 2, 1 << 20), (float) o.number("separation", 0, 1e6), o.integer("train", 1, Integer.MAX_VALUE),
                     o.integer("test", 1, Integer.MAX_VALUE), o.integer("batch", 1, 1 << 20), (float) o.number("lr", 1e-12, 1e3),
                     (float) o.number("momentum", 0, 0.999999), (float) o.number("weight-decay", 0, 1), o.number("zeta", 0, 1),
                     lung, o.longValue("seed"), o.integer("threads", 1, 4096));
-            if (s.informative() > s.features()) throw new UsageException("--informative " + s.informative() + " exceeds --features " + s.features());
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }

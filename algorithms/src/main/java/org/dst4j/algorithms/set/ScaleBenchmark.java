@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.dst4j.algorithms.ConfigChecks;
 import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.SyntheticClassification;
 import org.dst4j.nn.evolution.TopologyEvolution;
@@ -54,9 +55,15 @@ public final class ScaleBenchmark {
      * @param epsilon every layer's Erdős–Rényi sparsity scale
      */
     public record Size(int[] hidden, double epsilon) {
-        /** Copies {@code hidden}: changing the caller's array afterwards does not change the size. */
+        /**
+         * Copies {@code hidden}: changing the caller's array afterwards does not change the size.
+         *
+         * @throws IllegalArgumentException if a hidden size is below 1, or {@code epsilon} is not finite and > 0
+         */
         public Size {
             hidden = Objects.requireNonNull(hidden, "hidden").clone();
+            ConfigChecks.hiddenSizes(hidden);
+            ConfigChecks.positive("epsilon", epsilon);
         }
 
         /** Hidden layer widths; a copy. */
@@ -90,7 +97,29 @@ public final class ScaleBenchmark {
      */
     public record Settings(int features, int informative, int classes, float separation, int train, int test,
                            int batch, float lr, float momentum, float weightDecay, double zeta, boolean sigmoidMse,
-                           long seed, int threads) {}
+                           long seed, int threads) {
+        /**
+         * Checks every field, so that a bad value fails here rather than inside {@link ScaleBenchmark#run}, after its output
+         * directory was made or its data generated.
+         *
+         * @throws IllegalArgumentException naming the field and its valid range
+         */
+        public Settings {
+            ConfigChecks.atLeast("features", features, 1);
+            if (informative < 1 || informative > features) {
+                throw new IllegalArgumentException("informative must be in [1, " + features + "] (the features), got " + informative);
+            }
+            ConfigChecks.atLeast("classes", classes, 2);
+            if (!(separation >= 0 && Float.isFinite(separation))) throw new IllegalArgumentException("separation must be finite and >= 0, got " + separation);
+            ConfigChecks.atLeast("train", train, 1);
+            ConfigChecks.atLeast("test", test, 1);
+            ConfigChecks.atLeast("batch", batch, 1);
+            Sgd.checkSettings(lr, momentum, weightDecay);
+            // 1 is allowed here, unlike in a training run: the benchmark times the evolution step, whatever it replaces.
+            ConfigChecks.inUnitInterval("zeta", zeta);
+            ConfigChecks.atLeast("threads", threads, 1);
+        }
+    }
 
     /**
      * What one size measured.
@@ -132,8 +161,17 @@ public final class ScaleBenchmark {
 
     private ScaleBenchmark() {}
 
-    /** Runs every size; writes {@code out/scale.json} and {@code out/scale.png}. */
+    /**
+     * Runs every size; writes {@code out/scale.json} and {@code out/scale.png}.
+     *
+     * @param progress told of every size and of the data and warm-up, or null for no progress reporting
+     */
     public static List<Point> run(Settings s, List<Size> sizes, Path out, Progress progress) throws IOException {
+        Objects.requireNonNull(s, "s");
+        Objects.requireNonNull(sizes, "sizes");
+        Objects.requireNonNull(out, "out");
+        // As for the training runs: null reports nothing (it failed once the data had been generated).
+        if (progress == null) progress = new Progress() {};
         Files.createDirectories(out);
         List<Point> points = new ArrayList<>();
         RngStreams rng = new RngStreams(s.seed());

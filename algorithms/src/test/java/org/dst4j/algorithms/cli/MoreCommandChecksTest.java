@@ -108,6 +108,10 @@ class MoreCommandChecksTest {
         assertThat(((Map<?, ?>) m.get("settings")).keySet().stream().map(String::valueOf).toList()).containsExactly("features", "informative", "classes", "separation", "train", "test",
                 "batch", "lr", "momentum", "weight_decay", "zeta", "output", "seed", "threads");
         assertThat(((Map<?, ?>) m.get("settings")).get("informative")).isEqualTo(16L);
+        // more than --features: refused naming both options, before the output directory is made
+        assertUsageError(run("bench", "scale", "--sizes", "20@2", "--features", "16", "--informative", "17", "--out", dir.resolve("more").toString()),
+                "dst4j bench: --informative 17 exceeds --features 16");
+        assertThat(dir.resolve("more")).doesNotExist();
     }
 
     @Test

@@ -18,6 +18,34 @@ class ScaleBenchmarkTest {
         return new ScaleBenchmark.Settings(96, 12, 3, 1.5f, 300, 90, 8, 0.01f, 0.9f, 0.0002f, 0.3, false, 7, threads);
     }
 
+    // Unchecked, a bad field failed inside run, after its output directory was made (threads, batch) or its data generated.
+    @Test
+    void settingsAndSizesCheckTheirFieldsWhenBuilt() {
+        assertThatThrownBy(() -> new ScaleBenchmark.Settings(96, 12, 3, 1.5f, 300, 90, 8, 0.01f, 0.9f, 0.0002f, 0.3, false, 7, 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("threads must be >= 1, got 0");
+        assertThatThrownBy(() -> new ScaleBenchmark.Settings(96, 12, 3, 1.5f, 300, 90, 0, 0.01f, 0.9f, 0.0002f, 0.3, false, 7, 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("batch must be >= 1, got 0");
+        assertThatThrownBy(() -> new ScaleBenchmark.Settings(96, 12, 3, 1.5f, 300, 90, 8, Float.NaN, 0.9f, 0.0002f, 0.3, false, 7, 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("lr must be finite and > 0, got NaN");
+        assertThatThrownBy(() -> new ScaleBenchmark.Settings(96, 12, 3, 1.5f, 300, 90, 8, 0.01f, 0.9f, 0.0002f, 1.5, false, 7, 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("zeta must be in [0, 1], got 1.5");
+        assertThatThrownBy(() -> new ScaleBenchmark.Settings(96, 97, 3, 1.5f, 300, 90, 8, 0.01f, 0.9f, 0.0002f, 0.3, false, 7, 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("informative must be in [1, 96] (the features), got 97");
+        assertThatThrownBy(() -> new ScaleBenchmark.Settings(96, 12, 3, Float.NaN, 300, 90, 8, 0.01f, 0.9f, 0.0002f, 0.3, false, 7, 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("separation must be finite and >= 0, got NaN");
+        assertThatThrownBy(() -> new ScaleBenchmark.Size(new int[] {40, 0}, 4))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("hidden sizes must be >= 1, got [40, 0]");
+        assertThatThrownBy(() -> new ScaleBenchmark.Size(new int[] {40}, 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("epsilon must be finite and > 0, got 0.0");
+    }
+
+    // As for the training runs, a null listener reports nothing; it failed once the data had been generated.
+    @Test
+    void aNullProgressReportsNothing(@TempDir Path dir) throws Exception {
+        assertThat(ScaleBenchmark.run(tiny(1), List.of(new ScaleBenchmark.Size(new int[] {20}, 4)), dir, null)).hasSize(1);
+        assertThat(dir.resolve(ScaleBenchmark.METRICS)).isRegularFile();
+    }
+
     @Test
     void recordsEverySizeAndWritesMetricsAndChart(@TempDir Path dir) throws Exception {
         List<ScaleBenchmark.Size> sizes = List.of(new ScaleBenchmark.Size(new int[] {40}, 4), new ScaleBenchmark.Size(new int[] {160, 160}, 8));
