@@ -29,9 +29,12 @@ public final class ExtraTrees {
     /**
      * Grows {@code treeCount} trees on {@code features} of {@code train} (all features when null).
      *
-     * @throws IllegalArgumentException if {@code treeCount < 1}, or a feature index is not one of {@code train}'s
+     * @throws IllegalArgumentException if {@code train} has no samples, {@code treeCount < 1}, or a feature index is not one
+     *     of {@code train}'s
      */
     public static ExtraTrees fit(Dataset train, int[] features, int treeCount, long seed, WorkerPool pool) {
+        // Grown on no sample, every tree was one empty leaf and every sample was predicted as class 0.
+        train.requireTrainingSamples();
         // No tree voted for no class: every sample was predicted as class 0 (and a negative count was a NegativeArraySizeException).
         if (treeCount < 1) throw new IllegalArgumentException("treeCount must be >= 1, got " + treeCount);
         float[][] cols = columns(train, features);

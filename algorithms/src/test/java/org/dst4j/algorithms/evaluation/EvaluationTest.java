@@ -117,6 +117,15 @@ class EvaluationTest {
         }
     }
 
+    // Grown on no sample, every tree was one empty leaf and every sample was predicted as class 0.
+    @Test
+    void extraTreesRefuseATrainingSetOfNoSamples() {
+        try (WorkerPool pool = new WorkerPool(1); Dataset empty = Dataset.of("none", new float[0], 0, 2, new int[0], 2)) {
+            assertThatThrownBy(() -> ExtraTrees.fit(empty, null, 3, 7, pool))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("none: no training samples");
+        }
+    }
+
     // The trees split on columns by position: fewer failed as an array index, more were read as other features.
     @Test
     void extraTreesScoreOnlyAsManyFeaturesAsTheyWereFitOn() {
