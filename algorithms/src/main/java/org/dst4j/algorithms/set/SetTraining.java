@@ -128,7 +128,8 @@ public final class SetTraining {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         if (progress == null) progress = new Progress() {};
         Path file = dir.resolve(CHECKPOINT);
-        if (!Files.exists(file)) throw new IOException(dir + ": no " + CHECKPOINT + " there");
+        // as the other algorithms say it: with what the directory holds instead (a run stopped in its first epoch, a set-aside run)
+        if (!Files.exists(file)) throw new IOException(dir + ": " + ResumeChecks.noCheckpoint(dir, CHECKPOINT, null));
         // The optimizer kind is in the header, which we only know after reading it; read twice (small cost, once).
         Map<String, Object> header;
         try (SparseClassifier peek = SparseClassifier.load(file, 1)) {

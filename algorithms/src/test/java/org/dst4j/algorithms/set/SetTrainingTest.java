@@ -141,6 +141,9 @@ class SetTrainingTest {
                 assertThat(Thread.interrupted()).isTrue();
                 assertThat(Files.exists(run.resolve(SetTraining.CHECKPOINT))).as("checkpoint after a stop in epoch %d", stopEpoch + 1).isEqualTo(stopEpoch > 0);
             }
+            // said as the other algorithms' resumes say it (it was a bare "no checkpoint.dst4j there")
+            assertThatThrownBy(() -> SetTraining.resume(run, data, 1, null)).isInstanceOf(IOException.class)
+                    .hasMessage(run + ": no checkpoint.dst4j there (a run stopped before its first epoch ended: start it again, with --overwrite)");
         }
     }
 
