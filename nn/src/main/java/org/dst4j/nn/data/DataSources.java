@@ -114,7 +114,7 @@ public final class DataSources {
     private static Dataset testPath(DataOptions o, Model model) throws DataFormatException {
         Path p = o.data();
         FileKind kind = kind(o);
-        if (kind == FileKind.IDX) return idxTest(p, p.getFileName() == null ? "data" : p.getFileName().toString(), model);
+        if (kind == FileKind.IDX) return idxTest(p, fileName(p), model);
         boolean csv = kind == FileKind.CSV, npy = kind == FileKind.NPY;
         if (o.testData() == null) {
             throw new DataOptionException("--data " + p + ": a single file's test split is drawn from the whole file; load it with loadForModel");
@@ -133,9 +133,13 @@ public final class DataSources {
     // for a test file t, which was named after d. The names are only shown (and kept as a model's provenance "data"):
     // a resumed run and predict recognize their data by checksums.
     private static String stem(Path file) {
-        String n = file.getFileName() == null ? "data" : file.getFileName().toString();
+        String n = fileName(file);
         String stem = n.replaceFirst("(?i)\\.(csv|csv\\.gz|tsv|txt|npy)$", "");
         return stem.isEmpty() ? n : stem;
+    }
+
+    private static String fileName(Path p) {
+        return p.getFileName() == null ? "data" : p.getFileName().toString();
     }
 
     private static Dataset idxTest(Path dir, String name, Model model) throws DataFormatException {
@@ -197,7 +201,7 @@ public final class DataSources {
     private static DatasetSplit loadPath(DataOptions o, Model model) throws DataFormatException {
         Path p = o.data();
         FileKind kind = kind(o);
-        if (kind == FileKind.IDX) return idxDirectory(p, p.getFileName() == null ? "data" : p.getFileName().toString(), model);
+        if (kind == FileKind.IDX) return idxDirectory(p, fileName(p), model);
         boolean csv = kind == FileKind.CSV, npy = kind == FileKind.NPY;
         // Option mistakes first, before a large file is read only to be thrown away.
         if (npy && o.labels() == null) throw new DataOptionException("--data " + p + " is a .npy feature array; give its labels with --labels FILE.npy");

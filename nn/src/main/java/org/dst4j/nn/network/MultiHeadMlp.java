@@ -201,7 +201,7 @@ public final class MultiHeadMlp implements Network {
     }
 
     private void ensureCapacity(int n) {
-        if (closed) throw new IllegalStateException("the network is closed"); // see SparseMlp.ensureCapacity
+        requireOpen(); // see SparseMlp.ensureCapacity
         if (headGrad != null && capacity >= n && (headInputDropout == null || headInputs != null)) return;
         closeBuffers();
         try {
@@ -223,7 +223,7 @@ public final class MultiHeadMlp implements Network {
     }
 
     private void ensurePredictCapacity(int n) {
-        if (closed) throw new IllegalStateException("the network is closed");
+        requireOpen();
         if (ensemble != null && predictCapacity >= n) return;
         closePredictBuffer();
         ensemble = DenseMatrix.allocate(outputs(), n);

@@ -151,7 +151,7 @@ public final class SparseMlp implements Network {
     private void ensureCapacity(int batch) {
         // A closed network's buffers are gone too: without this, a call would allocate new ones before the
         // closed weights failed it, and nothing would ever free them.
-        if (closed) throw new IllegalStateException("the network is closed");
+        requireOpen();
         if (z != null && capacity >= batch) return;
         freeBuffers();
         int n = layers.size();
@@ -182,7 +182,7 @@ public final class SparseMlp implements Network {
     }
 
     private void ensurePredictCapacity(int batch) {
-        if (closed) throw new IllegalStateException("the network is closed"); // see ensureCapacity
+        requireOpen(); // see ensureCapacity
         if (pz != null && predictCapacity >= batch) return;
         freePredictBuffers();
         int n = layers.size();
@@ -332,7 +332,7 @@ public final class SparseMlp implements Network {
 
     // A closed network, or one that has not run forwardTrain, failed with a NullPointerException from its missing buffers.
     private void requireTrainingPass() {
-        if (closed) throw new IllegalStateException("the network is closed");
+        requireOpen();
         if (z == null) throw new IllegalStateException("no training forward pass (forwardTrain) to back-propagate");
     }
 
