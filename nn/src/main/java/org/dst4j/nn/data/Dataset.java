@@ -64,7 +64,12 @@ public final class Dataset implements AutoCloseable {
         }
     }
 
-    /** A dataset copied from heap arrays. */
+    /**
+     * A dataset copied from heap arrays.
+     *
+     * @throws IllegalArgumentException naming the dataset if {@code rowMajor} does not hold {@code samples x features}
+     *     floats, {@code labels} is not one per sample, or a label is outside {@code [0, classes)}
+     */
     public static Dataset of(String name, float[] rowMajor, int samples, int features, int[] labels, int classes) {
         Objects.requireNonNull(rowMajor, "rowMajor");
         Objects.requireNonNull(labels, "labels");

@@ -15,7 +15,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads NumPy {@code .npy} arrays (format versions 1–3, C order) of float32, float64, uint8 and the
+ * Reads NumPy {@code .npy} arrays (format versions 1–3, C or Fortran order) of float32, float64, uint8 and the
  * signed/unsigned integer types, either byte order. Feature arrays are {@code (samples, features...)};
  * trailing dimensions are flattened and uint8 features are scaled to [0, 1] as IDX images are.
  * Label arrays are {@code (samples,)} or {@code (samples, 1)} of integer class indices.

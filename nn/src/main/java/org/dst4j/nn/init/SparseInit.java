@@ -14,6 +14,9 @@ public final class SparseInit {
     /**
      * An {@code out x in} matrix with {@code round(density * out * in)} connections at uniformly random
      * distinct positions and weights drawn by {@code init}.
+     *
+     * @throws IllegalArgumentException if {@code density} is not in [0, 1], or the layer would have more than
+     *     2^31-1 connections
      */
     public static CsrMatrix sample(int out, int in, double density, WeightInit init, RandomStream rnd) {
         if (!(density >= 0 && density <= 1)) throw new IllegalArgumentException("density must be in [0, 1], got " + density);

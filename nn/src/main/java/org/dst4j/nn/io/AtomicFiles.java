@@ -34,7 +34,8 @@ import java.util.stream.Stream;
 
 /**
  * Writes files all-or-nothing: into a temporary file beside the target, flushed to disk, then renamed
- * over it. A crash or error leaves the previous file intact and no temporary behind.
+ * over it. A crash or error leaves the previous file intact; an error leaves no temporary behind, a crash
+ * may (see {@link #removeTemporaries}).
  */
 public final class AtomicFiles {
     private AtomicFiles() {}

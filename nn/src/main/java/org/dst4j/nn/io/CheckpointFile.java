@@ -170,7 +170,8 @@ public final class CheckpointFile {
     /**
      * Writes header and tensors atomically.
      *
-     * @throws IllegalArgumentException if two tensors have the same name (nothing is then written)
+     * @throws IllegalArgumentException if two tensors have the same name, or a name is over 1024 bytes of UTF-8
+     *     (nothing is then written)
      */
     public static void write(Path file, Map<String, Object> header, List<Tensor> tensors) throws IOException {
         Objects.requireNonNull(file, "file");
@@ -284,8 +285,9 @@ public final class CheckpointFile {
     /**
      * Reads and validates a whole file from a stream, such as a model shipped as a class-path resource
      * ({@code getResourceAsStream}), for up to 2 GB; larger files are read from a {@link Path}. The
-     * stream is read to its end but not closed; its bytes are held on the Java heap until the tensors
-     * are copied off it (a {@link Path} is read straight into off-heap memory).
+     * stream is read to its end (only its first 8 bytes when they are not a model's) but not closed; its
+     * bytes are held on the Java heap until the tensors are copied off it (a {@link Path} is read straight
+     * into off-heap memory).
      *
      * @param name what the errors call the stream (the resource's name, say)
      * @throws java.io.InterruptedIOException naming {@code name} if reading the stream is interrupted

@@ -197,7 +197,7 @@ public final class Json {
         };
     }
 
-    // A header or manifest nests 3 levels; each level is two stack frames, and "[[[[..." of a file's size
+    // A header or manifest nests 3 levels; each level is three stack frames, and "[[[[..." of a file's size
     // overflowed the stack (a StackOverflowError, not a parse error naming the offset).
     private static final int MAX_DEPTH = 256;
 

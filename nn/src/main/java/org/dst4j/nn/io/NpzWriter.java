@@ -16,8 +16,8 @@ import java.util.zip.ZipOutputStream;
 
 /**
  * Writes a NumPy {@code .npz} archive, as {@code numpy.savez} does: a zip file of {@code .npy} arrays,
- * stored uncompressed, which {@code numpy.load} reads without {@code allow_pickle}. Arrays are
- * one-dimensional, little-endian (whatever the machine's byte order), with the {@code .npy} 1.0 header
+ * stored uncompressed, which {@code numpy.load} reads without {@code allow_pickle}. Numeric arrays
+ * are one-dimensional, little-endian (whatever the machine's byte order), with the {@code .npy} 1.0 header
  * padded to a multiple of 64 bytes as numpy pads its own. Entries carry a fixed date, so the same arrays
  * always give the same bytes; archives over 4 GB are written as ZIP64, which numpy reads.
  *

@@ -74,8 +74,8 @@ public final class ModelFile {
 
     /**
      * As {@link #save(Path, SparseMlp, Optimizer, Standardizer, Map)}, also writing each layer's per-connection side
-     * arrays named in {@code sides} that the layer has (float, int or byte elements, as {@link CsrMatrix#addSide} makes
-     * them): what an algorithm keeps per connection beside the weights (which task owns it, whether it is frozen), for a
+     * arrays named in {@code sides} that the layer has ({@link CsrMatrix#addSide}'s float, int, byte or long elements):
+     * what an algorithm keeps per connection beside the weights (which task owns it, whether it is frozen), for a
      * checkpoint that {@link #load(Path, Optimizer, Map)} restores. A name the optimizer's state also has is written once.
      *
      * @throws IllegalArgumentException as the other {@code save}, or if no layer has a side array named in {@code sides};

@@ -192,6 +192,8 @@ public final class MultiHeadClassifier implements Classifier {
      * beside it first: a save that fails while writing (a full disk, an interrupt) leaves that model as it was; one
      * stopped while the parts are renamed into place leaves no manifest, so the directory is refused, never read as
      * a mix of the two models.
+     *
+     * @throws IllegalStateException if {@code net} is closed; nothing is then written
      */
     public static void save(MultiHeadMlp net, Path dir, Standardizer std, Map<String, Object> info) throws IOException {
         Objects.requireNonNull(net, "net");

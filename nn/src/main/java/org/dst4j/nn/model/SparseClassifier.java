@@ -181,8 +181,8 @@ public final class SparseClassifier implements Classifier {
         }
     }
 
-    // The network's predict buffers stay sized for the widest batch until freed: a 1,000-sample call on a
-    // 784-1000-1000-1000-10 model left 23.6 MB of them, 23 times the model's weights, until close. Calls of a few
+    // The network's predict buffers stay sized for the widest batch until freed (see SparseMlp.releasePredictBuffers):
+    // a 1,000-sample call on a 784-1000-1000-1000-10 model left 24 MB of them until close. Calls of a few
     // samples keep theirs (see NarrowBuffer), wider ones allocate per call, as their input batches do.
     private void releaseWide(int samples) {
         if (samples > NarrowBuffer.MAX_SAMPLES) net.releasePredictBuffers();

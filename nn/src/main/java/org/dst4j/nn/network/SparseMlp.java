@@ -464,7 +464,8 @@ public final class SparseMlp implements Network {
 
     /**
      * Multiply-add FLOPs spent training so far: 2 per connection and sample for each of the forward
-     * product, the weight gradient and (beyond the first layer) the transposed product, counted from
+     * product, the weight gradient and (beyond the first layer, or into {@link #backward}'s {@code gradInput})
+     * the transposed product, counted from
      * each step's live connections, plus what gradient regrowth spent. Element-wise work (activations,
      * loss, biases) is linear in neurons and not counted.
      */

@@ -193,7 +193,8 @@ public final class Trainer {
      *     epoch: resume from what the last {@link Listener#epochDone} saved.
      * @throws DivergedException if the loss stops being finite
      * @throws IllegalArgumentException before anything is trained, if {@code train} or {@code test} has another
-     *     number of features than the network takes
+     *     number of features than the network takes, a label of either is not below the network's outputs (without
+     *     {@code denoise}), or a denoising network's outputs are not as many as its inputs
      * @throws NullPointerException before anything is trained, if {@code net}, {@code train}, {@code state} or
      *     {@code listener} is null (naming it)
      */
