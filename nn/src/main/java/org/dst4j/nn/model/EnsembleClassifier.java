@@ -70,7 +70,10 @@ public final class EnsembleClassifier implements Classifier {
         this.manifest = Json.frozen(manifest);
     }
 
-    /** Writes {@code dir/ensemble.json} listing {@code memberFiles} (relative to {@code dir}) and {@code info}. */
+    /**
+     * Writes {@code dir/ensemble.json} listing {@code memberFiles} (relative to {@code dir}) and {@code info}; a
+     * {@code format} or {@code members} field of {@code info} (a loaded manifest's) is replaced by the file's own.
+     */
     public static void writeManifest(Path dir, List<String> memberFiles, Map<String, Object> info) throws IOException {
         Objects.requireNonNull(dir, "dir");
         Objects.requireNonNull(memberFiles, "memberFiles");
@@ -79,6 +82,9 @@ public final class EnsembleClassifier implements Classifier {
         m.put("format", FORMAT);
         m.put("members", new ArrayList<>(memberFiles));
         m.putAll(info);
+        // Again after info, in the places they already hold: a loaded manifest's own list replaced the members given.
+        m.put("format", FORMAT);
+        m.put("members", new ArrayList<>(memberFiles));
         AtomicFiles.writeString(dir.resolve(MANIFEST), Json.write(m) + "\n");
     }
 

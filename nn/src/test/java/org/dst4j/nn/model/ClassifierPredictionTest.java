@@ -195,6 +195,30 @@ class ClassifierPredictionTest {
         }
     }
 
+    // A loaded ensemble's manifest passed on as info, to keep what its writer added, replaced the member list given
+    // with its own: the member added was left out of the ensemble without a word.
+    @Test
+    void anEnsembleManifestListsTheMembersGivenWhateverItsInfoHolds(@TempDir Path dir) throws Exception {
+        try (SparseClassifier c = new SparseClassifier(net(1), null, Map.of(), 1);
+             SparseClassifier c2 = new SparseClassifier(net(2), null, Map.of(), 1)) {
+            c.save(dir.resolve("a.dst4j"));
+            c2.save(dir.resolve("b.dst4j"));
+            EnsembleClassifier.writeManifest(dir, List.of("a.dst4j"), Map.of("algorithm", "freetickets"));
+            Map<String, Object> earlier;
+            try (EnsembleClassifier e = EnsembleClassifier.load(dir, 1)) {
+                earlier = e.manifest();
+            }
+            EnsembleClassifier.writeManifest(dir, List.of("a.dst4j", "b.dst4j"), earlier);
+            try (EnsembleClassifier e = EnsembleClassifier.load(dir, 1)) {
+                assertThat(e.members()).hasSize(2);
+                assertThat(e.manifest()).containsEntry("members", List.of("a.dst4j", "b.dst4j")).containsEntry("algorithm", "freetickets");
+            }
+            // The manifest's own fields keep their places: a manifest written without such info keeps its bytes.
+            assertThat(Files.readString(dir.resolve(EnsembleClassifier.MANIFEST)))
+                    .isEqualTo("{\"format\":\"dst4j-ensemble\",\"members\":[\"a.dst4j\",\"b.dst4j\"],\"algorithm\":\"freetickets\"}\n");
+        }
+    }
+
     // A save over a saved multi-head model that fails part-way (here at its second head, whose file cannot be written)
     // leaves the earlier model whole: before, its backbone and first head were already replaced, and the directory
     // loaded silently as a mix of the two models.
