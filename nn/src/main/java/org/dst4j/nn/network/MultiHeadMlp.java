@@ -37,7 +37,7 @@ public final class MultiHeadMlp implements Network {
      * code's choice) divides the sum by {@code M}: each head's weights then get a {@code 1/M} share of its
      * own gradient and the backbone the heads' mean. With this project's SGD (weight decay not scaled by
      * the learning rate) and gradient-ranked regrowth, {@code MEAN} at learning rate {@code M*lr} trains
-     * exactly as {@code SUM} at {@code lr}: the choice is a learning-rate scale for the whole network.
+     * as {@code SUM} at {@code lr}, up to float rounding: the choice is a learning-rate scale for the whole network.
      */
     public enum HeadLoss {
         /** The heads' losses added up. */

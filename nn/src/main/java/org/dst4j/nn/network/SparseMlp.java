@@ -202,8 +202,8 @@ public final class SparseMlp implements Network {
     }
 
     /**
-     * Frees {@link #predict}'s buffers, which stay sized for the widest batch predicted until then (two of
-     * {@code 4 * batch} bytes per hidden neuron); the next {@link #predict} allocates its own. Invalidates the
+     * Frees {@link #predict}'s buffers, which stay sized for the widest batch predicted until then (two rows of
+     * {@code batch} floats, padded, per hidden neuron); the next {@link #predict} allocates its own. Invalidates the
      * view the last {@link #predict} returned.
      */
     public void releasePredictBuffers() {
