@@ -34,7 +34,7 @@ public record MadelonLike(DatasetSplit split, int[] relevant) implements AutoClo
 
     @Override public String toString() { return ArrayRecords.toString(this); }
 
-    /** The setting: 2,600 samples (2,000 train / 600 test), 5 informative, 15 redundant, 480 noise features. */
+    /** QuickSelection's MADELON benchmark: 2,600 samples (2,000 train / 600 test), 5 informative, 15 redundant, 480 noise features. */
     public static MadelonLike standard(long seed) {
         return generate(seed, 2000, 600, 5, 15, 480);
     }
@@ -49,7 +49,10 @@ public record MadelonLike(DatasetSplit split, int[] relevant) implements AutoClo
      */
     public static MadelonLike generate(long seed, int trainSamples, int testSamples, int informative, int redundant, int noise) {
         if (informative < 1 || informative > 20) throw new IllegalArgumentException("informative must be in [1, 20], got " + informative);
-        if (trainSamples < 2 || testSamples < 1 || redundant < 0 || noise < 0) throw new IllegalArgumentException("bad sizes");
+        if (trainSamples < 2) throw new IllegalArgumentException("trainSamples must be at least 2, got " + trainSamples);
+        if (testSamples < 1) throw new IllegalArgumentException("testSamples must be at least 1, got " + testSamples);
+        if (redundant < 0) throw new IllegalArgumentException("redundant must be >= 0, got " + redundant);
+        if (noise < 0) throw new IllegalArgumentException("noise must be >= 0, got " + noise);
         RandomStream rng = new RandomStream(seed).split("madelon");
         int vertices = 1 << informative, d = informative + redundant + noise, n = trainSamples + testSamples;
         // Half of the hypercube's vertices per class, chosen at random.

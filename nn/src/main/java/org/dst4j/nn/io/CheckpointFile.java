@@ -251,7 +251,7 @@ public final class CheckpointFile {
      * @throws IOException naming the file, for a missing, unreadable or invalid file
      */
     public static Index open(Path file) throws IOException {
-        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) throw new IOException("checkpoints need a little-endian machine");
+        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) throw new IOException(file + ": checkpoints need a little-endian machine");
         // Linux opens a directory for reading; the first read then fails with "Is a directory" and no path.
         if (Files.isDirectory(file)) throw new IOException(file + ": a directory, not a checkpoint file");
         FileChannel ch;
@@ -311,7 +311,7 @@ public final class CheckpointFile {
     public static Index open(InputStream in, String name) throws IOException {
         Objects.requireNonNull(in, "in");
         Objects.requireNonNull(name, "name");
-        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) throw new IOException("checkpoints need a little-endian machine");
+        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) throw new IOException(name + ": checkpoints need a little-endian machine");
         byte[] all;
         int size = 0;
         boolean more = false;

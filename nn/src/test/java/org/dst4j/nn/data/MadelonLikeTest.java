@@ -90,9 +90,13 @@ class MadelonLikeTest {
                 .hasMessage("informative must be in [1, 20], got 0");
         assertThatThrownBy(() -> MadelonLike.generate(1, 40, 20, 21, 3, 6)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("informative must be in [1, 20], got 21");
-        for (int[] bad : new int[][] {{1, 1, 0, 0}, {2, 0, 0, 0}, {2, 1, -1, 0}, {2, 1, 0, -1}}) {
+        String[] messages = {"trainSamples must be at least 2, got 1", "testSamples must be at least 1, got 0",
+                "redundant must be >= 0, got -1", "noise must be >= 0, got -1"};
+        int[][] bads = {{1, 1, 0, 0}, {2, 0, 0, 0}, {2, 1, -1, 0}, {2, 1, 0, -1}};
+        for (int i = 0; i < bads.length; i++) {
+            int[] bad = bads[i];
             assertThatThrownBy(() -> MadelonLike.generate(1, bad[0], bad[1], 1, bad[2], bad[3])).as(Arrays.toString(bad))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessage("bad sizes");
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage(messages[i]);
         }
     }
 
