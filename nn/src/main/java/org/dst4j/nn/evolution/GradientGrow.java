@@ -85,7 +85,7 @@ public final class GradientGrow implements GrowRule {
         long salt = rnd.nextLong();
         // One heap per thread, each over its share of every block's rows, merged at the end: the order
         // (score, then a bijective hash of the position) is strict, so the best n of the parts' best n
-        // are the best n of all. The scan on one thread was about 4% of a DST run.
+        // are the best n of all (the time this saves: docs/results/kernels.md, "RigL's regrowth").
         WorkerPool pool = gradient.pk().pool();
         TopK[] parts = new TopK[pool.threads()];
         for (int p = 0; p < parts.length; p++) parts[p] = new TopK(n);
@@ -132,7 +132,6 @@ public final class GradientGrow implements GrowRule {
         int cols = w.cols(), nc = region.colCount();
         long k = w.rowStart(row), end = w.rowEnd(row);
         // the row's next live column, read once per entry rather than once or twice per cell
-        // (the reads were 2% of a DST run's CPU samples)
         int next = k < end ? w.col(k) : cols;
         for (int j = 0; j < nc; j++) {
             int c = region.col(j);

@@ -12,7 +12,7 @@ import org.dst4j.runtime.sparse.CsrMatrix;
  *
  * <p>{@link #signed()} is SET's rule: among the positive weights remove the fraction closest to zero,
  * and separately among the negative weights the fraction closest to zero (the least negative ones);
- * weights exactly zero are always removed, as in the SET reference, where they fall between the two
+ * weights exactly zero (and NaN ones) are always removed, zeros as in the SET reference, where they fall between the two
  * thresholds. {@link #global()} removes the fraction with the smallest |w| regardless of sign.
  * Both rank within the one layer they are given: "global" means across signs, not across layers.
  * {@link #networkWide()} is sparselearning's and GraNet's global pruning: one |w| threshold over every

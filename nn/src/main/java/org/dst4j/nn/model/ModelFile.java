@@ -216,7 +216,8 @@ public final class ModelFile {
 
     /**
      * Loads a model from a stream (up to 2 GB), such as a model file shipped as a class-path resource;
-     * with {@code opt} not null, also its optimizer state. The stream is read to its end, not closed.
+     * with {@code opt} not null, also its optimizer state. The stream is read to its end (only its first 8 bytes when they are not a
+     * model's), not closed.
      *
      * @param name what the errors call the stream (the resource's name, say)
      */
