@@ -183,7 +183,7 @@ public final class DenseMatrix implements AutoCloseable {
      * row ranges may be written by different threads at once (a batch's samples gathered from a dataset,
      * a precomputed noise table added to a batch).
      *
-     * @throws IllegalArgumentException if {@code n} exceeds {@link #cols()} or the row range is not within
+     * @throws IllegalArgumentException if {@code n} is negative or exceeds {@link #cols()}, or the row range is not within
      *     {@code [0, rows()]}
      * @throws IndexOutOfBoundsException if {@code [from, from + n)} is not within {@code order}, or a
      *     selected row lies outside {@code table}

@@ -186,6 +186,7 @@ public interface Kernels {
      * @param grad if not null, receives {@code gradScale * (softmax - onehot)}
      * @param probs if not null, receives the softmax
      * @return the summed (not averaged) loss over the columns
+     * @throws IllegalArgumentException if a label is not in {@code [0, classes)}
      */
     double softmaxCrossEntropy(DenseMatrix logits, int[] labels, int labelOffset, float gradScale,
                                DenseMatrix grad, DenseMatrix probs);

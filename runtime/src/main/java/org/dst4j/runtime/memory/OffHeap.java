@@ -65,6 +65,7 @@ public final class OffHeap {
      * allocations are refused).
      *
      * @param bytes the limit, > 0; {@link Long#MAX_VALUE} for none
+     * @throws IllegalArgumentException if {@code bytes <= 0}
      */
     public static void setLimit(long bytes) {
         if (bytes <= 0) throw new IllegalArgumentException("the off-heap limit must be > 0 bytes, got " + bytes);

@@ -51,13 +51,21 @@ public final class RandomStream {
         return result;
     }
 
-    /** Uniform in {@code [0, bound)}, unbiased. */
+    /**
+     * Uniform in {@code [0, bound)}, unbiased.
+     *
+     * @throws IllegalArgumentException if {@code bound <= 0}
+     */
     public int nextInt(int bound) {
         if (bound <= 0) throw new IllegalArgumentException("bound must be > 0, got " + bound);
         return (int) nextLong(bound);
     }
 
-    /** Uniform in {@code [0, bound)}, unbiased (Lemire's method). */
+    /**
+     * Uniform in {@code [0, bound)}, unbiased (Lemire's method).
+     *
+     * @throws IllegalArgumentException if {@code bound <= 0}
+     */
     public long nextLong(long bound) {
         if (bound <= 0) throw new IllegalArgumentException("bound must be > 0, got " + bound);
         while (true) {
@@ -102,7 +110,11 @@ public final class RandomStream {
         return new long[] {s0, s1, s2, s3};
     }
 
-    /** Restores a state read by {@link #state()}. */
+    /**
+     * Restores a state read by {@link #state()}.
+     *
+     * @throws IllegalArgumentException unless {@code state} is 4 longs, not all zero
+     */
     public void restore(long[] state) {
         if (state.length != 4) throw new IllegalArgumentException("RNG state must have 4 longs, got " + state.length);
         if ((state[0] | state[1] | state[2] | state[3]) == 0) throw new IllegalArgumentException("RNG state must not be all zero");

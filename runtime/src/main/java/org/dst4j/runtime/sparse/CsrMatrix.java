@@ -260,6 +260,8 @@ public final class CsrMatrix implements AutoCloseable {
      * Starts a matrix filled row by row, for initializers that sample each row's columns directly
      * (no dense pass, no COO sort). The builder holds the matrix's memory until {@link Builder#build}
      * hands it over; a call that fails frees it, and so does {@link Builder#close} before then.
+     *
+     * @throws IllegalArgumentException for a negative size, or an {@code nnzCapacity} outside [0, 2^31)
      */
     public static Builder builder(int rows, int cols, long nnzCapacity) {
         checkShape(rows, cols);
@@ -460,14 +462,22 @@ public final class CsrMatrix implements AutoCloseable {
         return s;
     }
 
-    /** The side array of that name. */
+    /**
+     * The side array of that name.
+     *
+     * @throws IllegalArgumentException if there is none, naming the ones there are
+     */
     public MemorySegment side(String name) {
         Side s = sides.get(name);
         if (s == null) throw new IllegalArgumentException("no side array '" + name + "'; have " + sides.keySet());
         return s.seg()[0];
     }
 
-    /** The element layout the side array of that name was added with ({@code JAVA_FLOAT}, {@code JAVA_INT} or {@code JAVA_BYTE}). */
+    /**
+     * The element layout the side array of that name was added with ({@code JAVA_FLOAT}, {@code JAVA_INT} or {@code JAVA_BYTE}).
+     *
+     * @throws IllegalArgumentException if there is none, naming the ones there are
+     */
     public ValueLayout sideLayout(String name) {
         Side s = sides.get(name);
         if (s == null) throw new IllegalArgumentException("no side array '" + name + "'; have " + sides.keySet());
@@ -496,6 +506,7 @@ public final class CsrMatrix implements AutoCloseable {
      * @throws IllegalArgumentException if a new entry duplicates a surviving one, is out of range or
      *     keys are not sorted, if {@code keep} is shorter than the entries or {@code addedCount} is
      *     negative or beyond either array; the matrix is then unchanged
+     * @throws IllegalStateException if the matrix is closed
      */
     public void rewire(MemorySegment keep, long[] addedKeys, float[] addedValues, int addedCount) {
         requireOpen();
