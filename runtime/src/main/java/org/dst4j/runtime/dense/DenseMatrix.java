@@ -165,7 +165,7 @@ public final class DenseMatrix implements AutoCloseable {
         data.setAtIndex(ValueLayout.JAVA_FLOAT, r * stride + c, v);
     }
 
-    // Per thread and kept: a batch of 128 needs 128 KB, too much garbage to allocate anew for every
+    // Per thread and kept: a batch of 128 needs 136 KB, too much garbage to allocate anew for every
     // batch. Wide batches take narrower blocks, so a thread keeps TRANSPOSE_FLOATS (256 KB) at most,
     // where a 1,000-sample evaluation batch kept 1 MB (beyond 65,536 columns, one row of them).
     private static final ThreadLocal<float[]> TRANSPOSE_BUFFER = ThreadLocal.withInitial(() -> new float[0]);

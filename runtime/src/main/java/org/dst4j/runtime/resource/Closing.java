@@ -25,8 +25,9 @@ public final class Closing {
     }
 
     /**
-     * Runs every action in order, for cleaning up after {@code failure}: what they throw is added to
-     * {@code failure} as suppressed, so that the caller can go on to throw {@code failure} itself.
+     * Runs every action in order, for cleaning up after {@code failure}: the first failure they throw is
+     * added to {@code failure} as suppressed (the later ones to that first), so that the caller can go on
+     * to throw {@code failure} itself.
      */
     public static void after(Throwable failure, Runnable... closes) {
         Throwable first = null;
