@@ -33,8 +33,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * Inference as an embedding application calls it: {@code SparseClassifier.predictProbabilities} on a
  * few samples at a time (one sensor reading, one request) and on a large batch, with FreeTickets'
  * network (784-1000-1000-10 at 90% sparsity). A single sample pays per-call costs that a batch of 1,000
- * hides: until session 26 two or three shared arenas created and closed per call, whose close is a handshake
- * with every thread (43% of the runnable samples of {@code -prof stack} at one sample), since then none for
+ * hides: two or three shared arenas were once created and closed per call, whose close is a handshake
+ * with every thread (43% of the runnable samples of {@code -prof stack} at one sample), now none for
  * calls of up to 8 samples (the classifier keeps their buffers); the narrow-batch forward kernel remains
  * (docs/results/kernels.md, "Inference one sample at a time").
  */

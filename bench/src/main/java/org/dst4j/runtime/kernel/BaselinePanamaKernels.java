@@ -100,8 +100,8 @@ public final class BaselinePanamaKernels implements Kernels {
         v.intoMemorySegment(s, floatIndex * Float.BYTES, NO);
     }
 
-    // Sparse products walk the batch in blocks of 4 vectors in the OUTER loop and all rows inside it:
-    // one block of X ([features x 4 vectors], 1 MB at 4096 features and 512-bit vectors) then stays in
+    // Sparse products walk the batch in blocks of 8, then 4 vectors in the OUTER loop and all rows inside it:
+    // one block of X ([features x 8 vectors], 2 MB at 4096 features and 512-bit vectors) then stays in
     // L2 while every row reads it, where a row-outer loop streams all of X (2 MB at batch 128) per row
     // range from L3. The weights are re-read once per block, sequentially.
     @Override
@@ -265,10 +265,11 @@ public final class BaselinePanamaKernels implements Kernels {
         }
     }
 
-    // Rows are padded to a multiple of 16 floats, so a last partial vector of a row can be read and
-    // written whole: the extra lanes compute on padding and land in padding, which no kernel reads as
-    // data. This replaces a scalar pass over all connections per leftover column (batch 100 = 6 vectors
-    // + 4 columns: the scalar tail cost as much as the vector part).
+    // Where both strides are whole vectors (rows of more than 8 columns are padded to a multiple of 16
+    // floats), a last partial vector of a row can be read and written whole: the extra lanes compute on
+    // padding and land in padding, which no kernel reads as data. This replaces a scalar pass over all
+    // connections per leftover column (batch 100 = 6 vectors + 4 columns: the scalar tail cost as much as
+    // the vector part), which narrower strides still take.
     private static int wholeVectorsEnd(int n, long strideA, long strideB) {
         return strideA % lanes == 0 && strideB % lanes == 0 ? n : n - n % lanes;
     }
