@@ -53,7 +53,7 @@ class KernelsTest {
                 new Shape(600, 40, 1, 0.3, new int[] {599}),
                 new Shape(64, 64, 1, 1.0, new int[0]),
                 new Shape(64, 64, 4, 1.0, new int[0]),
-                // rows of 2 x 16 + 3, 9 and 15 entries: tails of every length at 4, 8 and 16 lanes
+                // rows of 35, 41 and 31 entries (2 x 16 + 3, 2 x 16 + 9, 16 + 15): a partial last vector at 4, 8 and 16 lanes
                 new Shape(20, 35, 1, 1.0, new int[] {4}),
                 new Shape(20, 41, 1, 1.0, new int[0]),
                 new Shape(20, 31, 1, 1.0, new int[0]));

@@ -124,7 +124,7 @@ class OffHeapTest {
         assertThat(OffHeap.parseLimit("64m", warnings)).isEqualTo(64L << 20);
         assertThat(OffHeap.parseLimit(" 2G ", warnings)).isEqualTo(2L << 30);
         assertThat(OffHeap.parseLimit("512k", warnings)).isEqualTo(512L << 10);
-        // the largest of each unit that fits a long is taken; one more is the warning below ("9999999999g")
+        // the largest of each unit that fits a long is taken; one more is the warning below ("8589934592g")
         assertThat(OffHeap.parseLimit("8589934591g", warnings)).isEqualTo(8589934591L << 30);
         assertThat(OffHeap.parseLimit("9223372036854775807", warnings)).isEqualTo(Long.MAX_VALUE);
         assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
