@@ -56,7 +56,11 @@ public final class DenseMatrix implements AutoCloseable {
         }
     }
 
-    /** Allocates a zero-filled {@code rows x cols} matrix. */
+    /**
+     * Allocates a zero-filled {@code rows x cols} matrix.
+     *
+     * @throws IllegalArgumentException for a negative size, or one beyond what a memory segment can address
+     */
     public static DenseMatrix allocate(int rows, int cols) {
         return new DenseMatrix(rows, cols);
     }
@@ -81,6 +85,9 @@ public final class DenseMatrix implements AutoCloseable {
     /**
      * Builds a feature-major copy of row-major sample data: {@code samples[s * features + f]} becomes
      * entry {@code (f, s)}.
+     *
+     * @throws IllegalArgumentException unless {@code samples} holds {@code nSamples x nFeatures} floats, neither count
+     *     negative
      */
     public static DenseMatrix transposeOf(float[] samples, int nSamples, int nFeatures) {
         if ((long) nSamples * nFeatures != samples.length) {
@@ -121,6 +128,8 @@ public final class DenseMatrix implements AutoCloseable {
      * A view of the first {@code cols} columns sharing this matrix's memory (for a last, smaller
      * batch). Closing a view frees nothing; it must not outlive this matrix. The view's padding is this
      * matrix's later columns: a kernel writing the view may change them (the SIMD sparse products do).
+     *
+     * @throws IllegalArgumentException unless {@code 0 <= cols <= cols()}
      */
     public DenseMatrix columns(int cols) {
         if (cols < 0 || cols > this.cols) {

@@ -24,7 +24,7 @@ public final class KernelProvider {
 
     private KernelProvider() {}
 
-    /** The kernels chosen at start-up. */
+    /** The kernels chosen once per JVM, on the first call. */
     public static Kernels get() {
         return Chosen.INSTANCE;
     }

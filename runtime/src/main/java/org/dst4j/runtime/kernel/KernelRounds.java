@@ -58,7 +58,11 @@ public final class KernelRounds {
      */
     public record Settings(int size, double density, int batch, int[] threads, int rounds, int warmupRounds, int roundMillis, boolean scalar,
                            boolean plain, long seed) {
-        /** Checks every field. */
+        /**
+         * Checks every field.
+         *
+         * @throws IllegalArgumentException naming a field out of range
+         */
         public Settings {
             threads = Objects.requireNonNull(threads, "threads").clone();
             if (size < 1) throw new IllegalArgumentException("size must be >= 1, got " + size);

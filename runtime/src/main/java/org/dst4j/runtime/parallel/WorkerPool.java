@@ -95,7 +95,11 @@ public final class WorkerPool implements AutoCloseable {
         else Thread.onSpinWait();
     }
 
-    /** Starts a pool of {@code threads} threads in all (the caller counts as one). */
+    /**
+     * Starts a pool of {@code threads} threads in all (the caller counts as one).
+     *
+     * @throws IllegalArgumentException if {@code threads < 1}
+     */
     public WorkerPool(int threads) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         this.threads = threads;
