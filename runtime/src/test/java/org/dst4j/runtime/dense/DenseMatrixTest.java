@@ -100,7 +100,7 @@ class DenseMatrixTest {
     }
 
     // The stride documented for each width: narrow batches padded to a power of two (at least 2), wider ones
-    // to 16 floats, plus one cache line where the stride would be a multiple of 128 floats. A matrix holds
+    // to 16 floats, plus one cache line where the stride would be a multiple of 128 floats above 128. A matrix holds
     // rows x stride floats.
     @Test
     void rowsArePaddedToTheDocumentedStride() {
