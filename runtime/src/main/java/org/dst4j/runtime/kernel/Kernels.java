@@ -55,7 +55,8 @@ public interface Kernels {
      * A sparse product's reads without its arithmetic, as a bound to time the product against: the sum of rows
      * {@code idx[k]} of {@code x} over {@code k} in {@code [from, to)}, each row read as this backend's products read
      * the rows of their dense operand (the SIMD backend in whole vectors, block by block, so its sum also takes in a
-     * row's padding; rows narrower than a vector as the scalar backend reads them, where its products gather). Over
+     * row's padding; rows narrower than a vector and not padded to one, which its products do not read in whole
+     * vectors, as the scalar backend reads them). Over
      * the CSR column indices these are the forward product's and SDDMM's reads of X; over the transpose index's row
      * indices, the transposed product's reads of dY. Only the sum's order differs between backends: over small
      * integers, which float adds exactly, every backend returns the same value.
