@@ -521,8 +521,8 @@ public final class CsrMatrix implements AutoCloseable {
         long prevKey = -1;
         for (int a = 0; a < addedCount; a++) {
             long key = addedKeys[a];
+            if (key < 0 || key >= cells) throw new IllegalArgumentException("added key " + a + " (" + key + ") out of range for " + rows + " x " + cols);
             if (key <= prevKey) throw new IllegalArgumentException("added key " + a + " (" + key + ") not strictly ascending");
-            if (key >= cells) throw new IllegalArgumentException("added key " + a + " (" + key + ") out of range for " + rows + " x " + cols);
             int r = (int) (key / cols), c = (int) (key % cols);
             long k = indexOf(r, c);
             if (k >= 0 && keep.get(ValueLayout.JAVA_BYTE, k) != 0) {

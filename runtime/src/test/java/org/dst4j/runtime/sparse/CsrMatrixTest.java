@@ -386,6 +386,22 @@ class CsrMatrixTest {
         }
     }
 
+    // A negative key (a grow rule's row * cols + col overflowed) was reported as not strictly ascending, which sent
+    // its author looking at the sort instead of the key.
+    @Test
+    void rewireCallsANegativeAddedKeyOutOfRange() {
+        try (CsrMatrix m = CsrMatrix.fromCoo(2, 3, new int[] {0, 1}, new int[] {1, 2}, new float[] {1, 2}); Arena a = Arena.ofConfined()) {
+            MemorySegment keep = a.allocate(2);
+            keep.fill((byte) 1);
+            assertThatThrownBy(() -> m.rewire(keep, new long[] {-5}, new float[] {9}, 1))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("added key 0 (-5) out of range for 2 x 3");
+            assertThatThrownBy(() -> m.rewire(keep, new long[] {0, -1}, new float[] {9, 9}, 2))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("added key 1 (-1) out of range for 2 x 3");
+            assertThat(m.nnz()).isEqualTo(2);
+            assertThat(m.get(1, 2)).isEqualTo(2f);
+        }
+    }
+
     private static int rowOf(CsrMatrix m, long k) {
         int lo = 0, hi = m.rows() - 1;
         while (lo < hi) {
