@@ -44,7 +44,7 @@ class KernelsTest {
                 new Shape(20, 30, 67, 1.0, new int[0]),
                 new Shape(50, 70, 33, 0.0, new int[0]),
                 new Shape(9, 300, 250, 0.05, new int[] {8}),
-                // dY over 1 MB: the transposed product gathers values into column order first
+                // dY over 1 MB (2,100 rows of 144 floats)
                 new Shape(2100, 30, 130, 0.05, new int[] {7, 2099}),
                 new Shape(16, 16, 0, 0.5, new int[0]),
                 // narrow batches with long rows or columns: products run along the connections (gathers)
@@ -414,7 +414,7 @@ class KernelsTest {
     }
 
     // nn runs the kernels on DenseMatrix.columns(n) views of buffers allocated for a wider batch, next to
-    // matrices allocated for n: operands whose strides differ (64, 16 or 8 against n's own). Every kernel
+    // matrices allocated for n: operands whose strides differ (64, or n + 5 columns' 8, 16 or 48, against n's own). Every kernel
     // must read each operand with its own stride and give the bits it gives on matrices allocated for n;
     // the views' hidden columns (and all padding) hold NaN, which must not reach a result. Narrow batches
     // take the narrow-row kernels (one 2-, 4- or 8-float vector per connection) and, with long rows
