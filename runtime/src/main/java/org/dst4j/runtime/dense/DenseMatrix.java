@@ -244,7 +244,7 @@ public final class DenseMatrix implements AutoCloseable {
         return out;
     }
 
-    /** Bytes of off-heap memory held (after {@link #close}, what it held). */
+    /** Bytes of off-heap memory held (by a view, its matrix's; after {@link #close}, what it held). */
     public long byteSize() { return data.byteSize(); }
 
     /**
