@@ -9,8 +9,8 @@ import org.dst4j.runtime.sparse.CsrMatrix;
 /**
  * Whole-matrix operations: a {@link Kernels} backend run over a {@link WorkerPool}, rows split into
  * static ranges (balanced by stored entries for the sparse products, equal otherwise and for a transposed
- * product that reads no transpose index). Results are
- * bit-identical for any thread count because every output row is computed by one kernel call in a fixed order.
+ * product that reads no transpose index). Results are bit-identical for any thread count because every
+ * output row is computed by one kernel call in a fixed order.
  *
  * <p>Operands whose shapes do not fit are refused with an {@link IllegalArgumentException} naming the
  * operation and the shapes: a product's operands must match the weights, and an element-wise operation's
@@ -19,7 +19,7 @@ import org.dst4j.runtime.sparse.CsrMatrix;
  * <p>The pool's threads read and write the segments given to an operation: allocate them in an arena
  * every thread may use ({@code Arena.ofShared()}, {@code ofAuto()}, {@code global()}). A segment of a
  * confined arena fails the operation with a {@link WrongThreadException} whenever a worker thread gets
- * a part of its rows.
+ * part of the operation's rows.
  */
 public final class ParallelKernels {
     private final Kernels k;
