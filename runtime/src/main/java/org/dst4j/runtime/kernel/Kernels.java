@@ -11,7 +11,8 @@ import org.dst4j.runtime.sparse.CsrMatrix;
  * The numeric kernels of sparse training, over feature-major activations ({@code [neurons x batch]},
  * see {@link DenseMatrix}) and CSR weights ({@code [out x in]}, see {@link CsrMatrix}).
  *
- * <p>Every kernel works on a range of output rows so that a {@code WorkerPool} can split the work;
+ * <p>The kernels work on a range of output rows (of entries for {@link #adamStep}, {@link #scale} and
+ * {@link #axpy}; {@link #softmaxCrossEntropy} on the whole batch) so that a {@code WorkerPool} can split the work;
  * each output element is produced by one call, in a fixed order, so results do not depend on how the
  * range is split. Only the first {@code cols()} columns of a dense matrix are read as data or are part
  * of a result; the SIMD products may also write an output row's padding past them (whole vectors; the
