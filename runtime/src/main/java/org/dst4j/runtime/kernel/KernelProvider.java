@@ -88,8 +88,8 @@ public final class KernelProvider {
         return panama();
     }
 
-    // The Vector API's FMA falls back to Math.fma per lane, and that to BigDecimal (see Fma): the SIMD kernels ran a
-    // single-sample prediction 300 times slower than the scalar ones do without FMA.
+    // The Vector API's FMA falls back to Math.fma per lane, and that to BigDecimal (see Fma): a single-sample
+    // prediction took 20-27 ms on the SIMD kernels against 0.08-0.10 ms scalar (docs/api.md, "On a small device").
     static final String NO_FMA_WARNING = "WARNING: dst4j uses scalar kernels: this JVM has no FMA instruction (a CPU"
             + " without FMA, or -XX:-UseFMA), which the SIMD kernels would emulate far slower";
 }

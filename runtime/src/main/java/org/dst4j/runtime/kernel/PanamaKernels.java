@@ -22,7 +22,8 @@ import org.dst4j.runtime.sparse.CsrMatrix;
 
 /**
  * SIMD kernels on {@code jdk.incubator.vector}, for any vector width. Only {@link KernelProvider}
- * loads this class, and only after checking that the incubator module is readable.
+ * loads this class, and only after checking that the incubator module is readable ({@link KernelRounds} calls
+ * {@code plainForward} only once this backend has been chosen).
  *
  * <p>Sparse products keep a block of the batch in registers while walking a row's connections: each
  * connection costs one broadcast and one FMA per vector, and every output is stored once.

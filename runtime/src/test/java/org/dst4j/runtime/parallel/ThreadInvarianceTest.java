@@ -265,8 +265,8 @@ class ThreadInvarianceTest {
     }
 
     // The narrow scatter reads no transpose index, so splitting its work must not build one (12 bytes
-    // per connection, rebuilt after every topology change); the wide kernels need it. Rows of ~13
-    // entries keep batch 2 off the along-connections path at every vector width.
+    // per connection, rebuilt after every topology change); the wide kernels need it. Columns of ~15
+    // entries (the transposed product's lines) keep batch 2 off the along-connections path at every vector width.
     @Test
     void narrowTransposedProductBuildsNoTransposeIndex() {
         RandomStream rnd = new RandomStream(5);
