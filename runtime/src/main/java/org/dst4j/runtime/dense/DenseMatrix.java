@@ -68,8 +68,11 @@ public final class DenseMatrix implements AutoCloseable {
     /**
      * The row stride, in floats, for a row of {@code cols} columns: a multiple of {@link #ALIGN_FLOATS},
      * or for 1 to 8 columns the next power of two, at least 2.
+     *
+     * @throws IllegalArgumentException if {@code cols < 0}
      */
     public static long paddedStride(int cols) {
+        if (cols < 0) throw new IllegalArgumentException("cols must be >= 0, got " + cols);
         // Narrow batches: a sparse product reads one row per connection at random. Padding a batch of 2
         // to 64 bytes made the rows of a 600,000-neuron layer 38 MB instead of 4.8, served from L3.
         // (At least 2: the narrowest vector the kernels load is 2 floats.)

@@ -107,6 +107,8 @@ class DenseMatrixTest {
         int[] cols = {0, 1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 112, 127, 128, 129, 256, 257, 384};
         long[] stride = {0, 2, 2, 4, 4, 8, 8, 8, 16, 16, 32, 112, 128, 128, 144, 272, 272, 400};
         for (int i = 0; i < cols.length; i++) assertThat(DenseMatrix.paddedStride(cols[i])).as("%d columns", cols[i]).isEqualTo(stride[i]);
+        assertThatThrownBy(() -> DenseMatrix.paddedStride(-1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("cols must be >= 0, got -1");
         try (DenseMatrix m = DenseMatrix.allocate(3, 5)) {
             assertThat(m.stride()).isEqualTo(8);
             assertThat(m.byteSize()).isEqualTo(3 * 8 * Float.BYTES);
