@@ -24,7 +24,8 @@ import org.dst4j.runtime.kernel.KernelProvider;
 import org.dst4j.runtime.memory.OffHeap;
 
 /**
- * The {@code dst4j} command line: one subcommand per algorithm plus {@code predict} and {@code info}.
+ * The {@code dst4j} command line: one subcommand per algorithm plus {@code predict}, {@code export},
+ * {@code inspect}, {@code info} and {@code bench}.
  *
  * <p>{@code java -jar dst4j.jar} cannot add the incubator Vector module from the manifest, so when the
  * module is missing the process re-launches itself once with {@code --add-modules jdk.incubator.vector};
@@ -73,7 +74,7 @@ public final class Main {
         System.exit(143);
     }
 
-    /** Runs a command line and returns its exit code: 0 success, 1 failure, 2 bad usage, 141 output pipe closed by its reader. */
+    /** Runs a command line and returns its exit code: 0 success, 1 failure, 2 bad usage, 130 interrupted, 141 output pipe closed by its reader. */
     public static int run(String[] args) {
         Map<String, Command> commands = commands();
         if (args.length == 0 || args[0].equals("help") || args[0].equals("--help") || args[0].equals("-h")) {

@@ -144,7 +144,7 @@ final class RunDirectory {
     private static final List<Claim> claims = new ArrayList<>();
     // Set by the shutdown hook (Ctrl-C, SIGTERM): a claim after it would move an earlier run aside while the JVM exits.
     private static boolean closing;
-    // Directories of runs being continued (set --resume), and files being written by export: nothing to settle, but a
+    // Directories of runs being continued (--resume), and files being written by export: nothing to settle, but a
     // Ctrl-C waits for them too, so that training stops between batches and says where, as for a claimed run.
     private static final List<Path> awaited = new ArrayList<>();
 

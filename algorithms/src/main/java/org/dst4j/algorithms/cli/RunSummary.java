@@ -45,8 +45,10 @@ final class RunSummary {
                 .map(Path::toString).collect(Collectors.joining(", "));
     }
 
-    /** Peak resident set size of this process (Linux), e.g. "412 MB", or "n/a". */
-    // With the off-heap peak beside it: the figure a -Ddst4j.maxOffHeap limit must allow for the same run.
+    /**
+     * Peak resident set size of this process (Linux), e.g. "412 MB", or "n/a"; then the off-heap peak, the figure a
+     * -Ddst4j.maxOffHeap limit must allow for the same run.
+     */
     static String peakRss() {
         long bytes = ScaleBenchmark.peakRss();
         return (bytes < 0 ? "n/a" : (bytes >> 20) + " MB") + " (off-heap peak " + OffHeap.size(OffHeap.peakBytes()) + ")";

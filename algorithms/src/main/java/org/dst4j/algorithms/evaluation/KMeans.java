@@ -13,7 +13,7 @@ public final class KMeans {
     private KMeans() {}
 
     /**
-     * Cluster index of every sample of {@code data} restricted to {@code features}.
+     * Cluster index of every sample of the columns {@code cols}.
      *
      * @param cols the feature columns, {@code [feature][sample]}, all of one length
      * @param k the number of clusters, in [1, samples]
@@ -95,7 +95,7 @@ public final class KMeans {
     /**
      * Mean clustering accuracy over {@code runs} k-means runs (k = number of classes) on {@code features}.
      *
-     * @throws IllegalArgumentException if {@code runs < 1}
+     * @throws IllegalArgumentException if {@code runs < 1}, a feature index is not one of {@code data}'s, or as {@link #cluster}
      */
     public static double meanClusteringAccuracy(Dataset data, int[] features, int runs, long seed, WorkerPool pool) {
         return meanClusteringAccuracy(ExtraTrees.columns(data, features), data.labels(), data.classes(), runs, seed, pool);

@@ -20,7 +20,8 @@ import org.dst4j.runtime.record.ArrayRecords;
  * refinement phases of {@code refineEpochs}, each at {@code lr/10} for its first half and {@code lr/100}
  * for its second, ending in a ticket; between phases a prune-and-regrow of {@code largePruneRate} of
  * every layer. In both, every {@code updateInterval} epochs each layer loses the {@code pruneRate} share
- * of its smallest-magnitude connections and regrows as many, by gradient magnitude (RigL) or at random,
+ * of its smallest-magnitude connections (with {@code pruneScope} {@code network}: the network loses that share
+ * of its own, by one threshold) and regrows as many as it lost, by gradient magnitude (RigL) or at random,
  * at weight zero; with {@code pruneSchedule} {@code cosine} the share decays by a cosine over the run,
  * with {@code constant} it stays {@code pruneRate} (the reference code's EDST command).
  *
@@ -50,7 +51,8 @@ import org.dst4j.runtime.record.ArrayRecords;
  * @param dropout share of hidden units dropped in training, in [0, 1)
  * @param activation hidden activation: {@code relu}, {@code allrelu}, {@code sigmoid}, {@code tanh}
  *     (also {@code linear} and {@code leaky:<slope>})
- * @param pruneRate share of each layer replaced at a regular topology update, in [0, 1]
+ * @param pruneRate share of each layer (with {@code pruneScope} {@code network}: of the network) replaced at a regular
+ *     topology update, in [0, 1]
  * @param largePruneRate share of each layer replaced between EDST's refinement phases, in [0, 1]
  * @param updateInterval epochs between regular topology updates, >= 1
  * @param grow {@code gradient} or {@code random}
@@ -158,7 +160,7 @@ public record FreeTicketsConfig(Variant variant, int members, int[] hidden, doub
      * (the reference code's {@code valid_split}), a different 10% for each DST member; topology updates
      * every epoch for DST and every 2 epochs for EDST (the reference's every 1,000 iterations is about 2.4
      * epochs of 422 batches; every epoch, EDST's tickets differed more in quality, and its gain over the
-     * best ticket was lower, at the same ensemble accuracy — see the README).
+     * best ticket was lower, at the same ensemble accuracy). The runs: docs/results/freetickets.md.
      */
     public static FreeTicketsConfig defaults(Variant variant) {
         return new FreeTicketsConfig(variant, 3, new int[] {1000, 1000}, 0.1, 30, 30, 20, 128, variant == Variant.DST ? 0.05f : 0.1f,

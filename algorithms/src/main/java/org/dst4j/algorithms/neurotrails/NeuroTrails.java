@@ -114,8 +114,9 @@ public final class NeuroTrails {
      * @param standardize whether to fit a per-feature standardizer on the training set and save it with the model
      * @param compare whether to also train a single sparse network ({@code out/single}) and a FreeTickets
      *     DST ensemble of {@code cfg.heads()} members ({@code out/freetickets-dst})
-     * @param out the run directory, created if missing; the files listed on the class are replaced (an earlier run's
-     *     checkpoint there is removed before this run trains: a resume continues this run, not that one)
+     * @param out the run directory, created if missing; {@value #MODEL_DIR}, {@value #LOG}, {@value #METRICS} and
+     *     {@value #CHART} there are written over an earlier run's (whose checkpoint is removed before this run trains: a
+     *     resume continues this run, not that one)
      * @param progress told of every batch and epoch, or null for no progress reporting
      * @return the model's test metrics and the comparison rows
      * @throws IOException if writing into {@code out} fails

@@ -40,7 +40,8 @@ import org.dst4j.runtime.record.ArrayRecords;
  * @param dropout share of hidden units dropped in training, on every hidden layer (the shared features included), in [0, 1)
  * @param activation hidden activation: {@code relu}, {@code allrelu}, {@code sigmoid}, {@code tanh}
  *     (also {@code linear} and {@code leaky:<slope>})
- * @param pruneRate share of each layer replaced at a topology update, cosine-decayed over the run, in [0, 1]
+ * @param pruneRate share of each layer (with {@code pruneScope} {@code network}: of the network) replaced at a topology
+ *     update, cosine-decayed over the run, in [0, 1]
  * @param updateInterval epochs between topology updates, >= 1
  * @param grow regrowth: {@code gradient} (RigL) or {@code random}
  * @param seed seed of every random choice

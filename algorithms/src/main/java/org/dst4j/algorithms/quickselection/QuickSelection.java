@@ -258,6 +258,7 @@ public final class QuickSelection {
      * generated dataset) before {@link #resume}.
      *
      * @throws IOException if the file is missing, unreadable or not a QuickSelection checkpoint (naming it and the field)
+     * @throws IllegalArgumentException if {@code threads < 1}
      */
     public static Resumable resumable(Path checkpoint, int threads) throws IOException {
         Saved s = readCheckpoint(checkpoint, threads);

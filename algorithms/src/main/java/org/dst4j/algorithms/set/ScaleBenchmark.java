@@ -39,7 +39,7 @@ import org.dst4j.runtime.record.ArrayRecords;
  * SET at scale: for each network size, one epoch of SET training on seeded synthetic data, then one
  * SET evolution step, then a streamed evaluation; records connections, time per epoch (training and
  * evolution apart), peak resident memory and bytes per connection, and test accuracy. Sizes run in
- * ascending order in one JVM; the kernel's peak-RSS counter is reset between them (Linux), so each
+ * the order given, in one JVM; the kernel's peak-RSS counter is reset between them (Linux), so each
  * size's peak is its own.
  */
 public final class ScaleBenchmark {
@@ -162,7 +162,7 @@ public final class ScaleBenchmark {
     private ScaleBenchmark() {}
 
     /**
-     * Runs every size; writes {@code out/scale.json} and {@code out/scale.png}.
+     * Runs every size; writes {@code out/scale.json} after each size and, with two sizes or more, {@code out/scale.png}.
      *
      * @param progress told of every size and of the data and warm-up, or null for no progress reporting
      */

@@ -106,7 +106,7 @@ public record SpaceNetConfig(int tasks, int[] hidden, int[] connectionsPerTask, 
     /**
      * The reference code's split-MNIST settings, used for split Fashion-MNIST: 784-400-400-10 with ReLU,
      * per task 10000 / 1640 / 80 connections among 80 selected neurons per hidden layer, 40 reserved,
-     * 20% of connections replaced after each epoch, 4 epochs per task, plain SGD lr 0.01, batch 128.
+     * 20% of connections replaced after every epoch but the last, 4 epochs per task, plain SGD lr 0.01, batch 128.
      */
     public static SpaceNetConfig defaults() {
         return new SpaceNetConfig(5, new int[] {400, 400}, new int[] {10000, 1640, 80}, 80, 40, 0.2, 4, 128, 0.01f, 0f, 0f, 13,

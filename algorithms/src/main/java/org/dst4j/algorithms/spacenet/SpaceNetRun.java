@@ -862,12 +862,12 @@ public final class SpaceNetRun {
         new Trainer(pk, s).run(net, train, test, std, state, listener);
     }
 
-    // Saves the checkpoint after an epoch of a baseline.
+    // Saves the checkpoint after an epoch.
     private interface EpochSave {
         void save(Trainer.State s) throws IOException;
     }
 
-    // save: after the epoch's record, null where no checkpoint is written per epoch (SpaceNet's, written per task)
+    // save: called after the epoch's record is logged (null: no checkpoint)
     private static Trainer.Listener listener(MetricsLog log, Checkpoint cp, TrainingProgress progress, String phase, String method, int task, EpochSave save) {
         return new Trainer.Listener() {
             @Override public void batchDone(int epoch, int done, int total) {
