@@ -42,7 +42,7 @@ final class PredictCommand implements Command {
                 .option("input", null, "samples without labels to predict: a .csv whose every column is a feature, or a .npy array; - reads standard input (replaces the data options)")
                 .option("output", "predictions.csv", "where to write the predictions (index,label,predicted,p0..pK; with --input index,predicted,p0..pK); - is standard output")
                 .option("threads", String.valueOf(Runtime.getRuntime().availableProcessors()), "worker threads")
-                .option("seed", null, "for a single --data file: the seed that drew its held-out test split (default: the seed the model was trained with)"))
+                .option("seed", null, "for a single --data file: the seed that drew its held-out test split (default: the seed the model was trained with; 0 if it records none)"))
                 // The model standardizes its input as it was trained (or not); the flag would change nothing and say nothing.
                 // Refused after DataArgs declares it: refused before, the flag was declared again and listed by --help.
                 .refuse("no-standardize", "does not apply to predict: the model standardizes its input as it was trained");

@@ -33,7 +33,7 @@ final class SpaceNetCommand implements Command {
                 .option("connections", "10000,1640,80", "connections each task allocates per layer, input layer first")
                 .option("selected", String.valueOf(d.selectedNeurons()), "free neurons per hidden layer a task may use")
                 .option("reserved", String.valueOf(d.reservedNeurons()), "neurons per hidden layer a task reserves when it ends")
-                .option("drop", String.valueOf(d.dropFraction()), "share of a task's connections replaced after each epoch")
+                .option("drop", String.valueOf(d.dropFraction()), "share of a task's connections in each non-output layer replaced after every epoch but its last")
                 .option("epochs", String.valueOf(d.epochs()), "epochs per task")
                 .option("batch", String.valueOf(d.batch()), "mini-batch size")
                 .option("lr", String.valueOf(d.lr()), "SGD learning rate")
