@@ -205,6 +205,9 @@ public final class ScaleBenchmark {
     /**
      * Re-draws {@code dir/scale.png} from {@code dir/scale.json} (e.g. after a change to the chart),
      * without running anything; returns the points read.
+     *
+     * @throws IOException if {@code dir/scale.json} is missing, unreadable, not a result of {@link #run} or of fewer than
+     *     2 sizes, or the chart cannot be drawn or written
      */
     public static List<Point> replot(Path dir) throws IOException {
         Path json = dir.resolve(METRICS);

@@ -326,7 +326,11 @@ public final class SetTraining {
         return r;
     }
 
-    /** Every epoch recorded in the run directory {@code dir}'s {@link #METRICS}, in order. */
+    /**
+     * Every epoch recorded in the run directory {@code dir}'s {@link #METRICS}, in order.
+     *
+     * @throws IOException if the file cannot be read, or a record is not an epoch's (naming the record)
+     */
     public static List<EpochMetrics> history(Path dir) throws IOException {
         List<EpochMetrics> h = new ArrayList<>();
         List<Map<String, Object>> records = MetricsLog.readAll(dir.resolve(METRICS));

@@ -204,7 +204,11 @@ public final class SpaceNet implements AutoCloseable {
         @Override public String toString() { return ArrayRecords.toString(this); }
     }
 
-    /** A learner for inputs of {@code inputs} features and {@code classes} output classes, with no connections yet. */
+    /**
+     * A learner for inputs of {@code inputs} features and {@code classes} output classes, with no connections yet.
+     *
+     * @throws IllegalArgumentException if {@code inputs} or {@code classes} is below 1
+     */
     public SpaceNet(SpaceNetConfig cfg, int inputs, int classes) {
         // Before any layer is allocated: a failure after it would leave the layers' memory to nobody.
         Objects.requireNonNull(cfg, "cfg");
