@@ -64,6 +64,12 @@ class ConfigValidationTest {
         rejects(() -> set(0.01f, 0.9f, 0f, 0f, "allrelu", NAN, "sgd", "constant", "he-uniform", 5), "alpha must be finite, got NaN");
         rejects(() -> set(0.01f, 0.9f, 0f, 0f, "relu", 0.6f, "bogus", "constant", "he-uniform", 5), "optimizer must be sgd or adam, got bogus");
         rejects(() -> SetConfig.defaults().withLearningRate(1f, "bogus"), "unknown schedule 'bogus'");
+        // The ranges set --schedule refuses: a factor of 0 left the rate 0 after the first period while SGD's weight decay
+        // (not scaled by the rate) went on shrinking the weights; a factor above 1 or a cosine minimum above lr made it rise.
+        rejects(() -> SetConfig.defaults().withLearningRate(0.1f, "step:1:0"), "schedule: step gamma must be in (0, 1], got 0.0");
+        rejects(() -> SetConfig.defaults().withLearningRate(0.1f, "step:2:1.5"), "schedule: step gamma must be in (0, 1], got 1.5");
+        rejects(() -> SetConfig.defaults().withLearningRate(0.1f, "cosine:0.2"), "schedule: cosine min must be in [0, 0.1] (the lr), got 0.2");
+        assertThatCode(() -> SetConfig.defaults().withLearningRate(0.1f, "step:1:1").withLearningRate(0.1f, "cosine:0.1")).doesNotThrowAnyException();
         rejects(() -> set(0.01f, 0.9f, 0f, 0f, "relu", 0.6f, "sgd", "constant", "bogus", 5), "unknown weight init 'bogus'");
         rejects(() -> set(0.01f, 0.9f, 0f, 0f, "relu", 0.6f, "sgd", "constant", "he-uniform", Double.POSITIVE_INFINITY),
                 "epsilon must be finite and > 0, got Infinity");

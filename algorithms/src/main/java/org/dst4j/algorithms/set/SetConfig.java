@@ -33,8 +33,8 @@ import org.dst4j.runtime.record.ArrayRecords;
  *     (also {@code linear} and {@code leaky:<slope>})
  * @param alpha All-ReLU's slope magnitude; used only with {@code allrelu}, finite
  * @param optimizer {@code sgd} or {@code adam}
- * @param schedule learning-rate schedule: {@code constant}, {@code step:<every>:<gamma>} (times gamma
- *     every {@code every} epochs), {@code cosine[:<min>]} (to {@code min} over the run)
+ * @param schedule learning-rate schedule: {@code constant}, {@code step:<every>:<gamma>} (times gamma, in (0, 1],
+ *     every {@code every} epochs), {@code cosine[:<min>]} (to {@code min}, in [0, lr], over the run)
  * @param init weight initializer: {@code he-uniform}, {@code xavier-uniform}, {@code normal:<std>}, {@code zero}
  * @param seed seed of every random choice (initial topology and weights, shuffling, dropout, regrowth)
  * @param threads worker threads, >= 1; the trained model does not depend on them
@@ -66,7 +66,15 @@ public record SetConfig(int[] hidden, double epsilon, double zeta, int epochs, i
         MlpConfig.checkHiddenActivation(activation);
         if (!Float.isFinite(alpha)) throw new IllegalArgumentException("alpha must be finite, got " + alpha);
         ConfigChecks.oneOf("optimizer", optimizer, "sgd", "adam");
-        LearningRate.parse(schedule, lr, epochs);
+        LearningRate rate = LearningRate.parse(schedule, lr, epochs);
+        // As --schedule refuses them: a factor of 0 left the rate 0 after the first period while SGD's weight decay went on
+        // shrinking the weights; a factor above 1 or a cosine minimum above lr made the rate rise.
+        if (rate instanceof LearningRate.Step s && !(s.gamma() > 0 && s.gamma() <= 1)) {
+            throw new IllegalArgumentException("schedule: step gamma must be in (0, 1], got " + s.gamma());
+        }
+        if (rate instanceof LearningRate.Cosine c && c.min() > lr) {
+            throw new IllegalArgumentException("schedule: cosine min must be in [0, " + lr + "] (the lr), got " + c.min());
+        }
         WeightInit.parse(init);
         ConfigChecks.atLeast("threads", threads, 1);
     }
