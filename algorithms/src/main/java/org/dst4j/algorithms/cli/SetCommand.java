@@ -59,8 +59,8 @@ final class SetCommand implements Command {
         }
     }
 
-    // LearningRate.parse fills in missing parts, drops extra ones and takes any number, so a negative or
-    // rising rate showed only in training (as divergence, or not at all): form and ranges are checked here.
+    // LearningRate.parse fills in missing parts and drops extra ones, and SetConfig's range checks name no option:
+    // form and ranges are checked here, in the options' names.
     private static String schedule(Options o) throws UsageException {
         String s = o.string("schedule");
         float lr = (float) o.number("lr", 1e-12, 1e3);
