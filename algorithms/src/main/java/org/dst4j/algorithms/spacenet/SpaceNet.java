@@ -651,8 +651,8 @@ public final class SpaceNet implements AutoCloseable {
         Map<String, Object> in = new LinkedHashMap<>();
         in.put("task", task);
         in.put("classes", classes.clone());
-        // The arrays as tensors, not JSON: they grow with the network and the task (dropped positions are ~10 bytes of
-        // JSON per connection and epoch: 4.9 MB for 400,000 connections a task), and a header holds at most 64 MiB.
+        // The arrays as tensors, not JSON: they grow with the network and the task (the dropped positions with every
+        // epoch), and a header holds at most 64 MiB.
         List<Tensor> arrays = new ArrayList<>();
         for (int l = 0; l < sizes.length; l++) {
             arrays.add(Tensor.of(IN_TASK + "selected." + l, indices(selected[l])));
@@ -936,7 +936,7 @@ public final class SpaceNet implements AutoCloseable {
             MemorySegment frozen = w.side(FROZEN), imp = w.side(IMPORTANCE), vel = w.side(Sgd.VELOCITY), val = w.values();
             float m = sgd.momentum(), wd = sgd.weightDecay();
             // Each connection's step is its own, so the threads' ranges give the same bits as one loop
-            // (on the calling thread alone this loop was 14% of a SpaceNet run's CPU samples).
+            // (on the calling thread alone this loop was 14% of a SpaceNet run's CPU samples: docs/results/spacenet.md).
             pk.pool().run(Math.toIntExact(w.nnz()), (from, to) -> {
                 for (long k = from; k < to; k++) {
                     if (frozen.get(JAVA_BYTE, k) != 0) continue;
