@@ -148,7 +148,7 @@ class ConfigValidationTest {
         rejectsNull(() -> dst.withPruneScope(null), "pruneScope");
     }
 
-    // The reviewer's NeuroTrails cases: each used to construct and fail only inside NeuroTrails.run.
+    // NeuroTrails settings, each refused when the config is built, not inside NeuroTrails.run.
     private static NeuroTrailsConfig nt(int batch, float lr, float momentum, float dropout, String act, double pruneRate, int updateInterval,
                                         String grow, int threads) {
         return new NeuroTrailsConfig(2, 1, new int[] {16, 16}, 0.5, 1, batch, lr, momentum, 0f, dropout, act, pruneRate, updateInterval, grow, 1,

@@ -113,8 +113,8 @@ class DataArgsTest {
             assertThat(r.err()).as(String.join(" ", mistakes[i])).isEqualTo(expected[i]);
             assertThat(r.code()).as(String.join(" ", mistakes[i])).isEqualTo(2);
         }
-        // A column the file does not have: the option is what to change, as for quickselection's --k beyond the features
-        // (a usage error since session 37; it was a data error, exit code 1).
+        // A column the file does not have: the option is what to change (a usage error), as for quickselection's --k
+        // beyond the features.
         Run r = run(set("--data", csv.toString(), "--label-column", "7"));
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).isEqualTo("dst4j set: " + csv + ": --label-column 7: expected last, first or a column index in [0, 3)\n");

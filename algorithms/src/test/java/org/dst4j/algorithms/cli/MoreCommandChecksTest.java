@@ -32,7 +32,7 @@ import org.dst4j.runtime.random.RandomStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Mistakes a user review found reaching a stack trace or going unnoticed; each is now one line, before any training. */
+/** Commands' checks (a user's mistake is one line, before any training) and what they print. */
 class MoreCommandChecksTest {
 
     @TempDir Path dir;

@@ -409,7 +409,7 @@ class RunDirectoryTest {
         assertThat(Files.readString(model)).isEqualTo("model");
     }
 
-    // As export's (session 24 review): a new file reached through a link into the model directory, and a regular file
+    // As export's: a new file reached through a link into the model directory, and a regular file
     // under /dev (on /dev/shm), which the name test for /dev/stdout took for a stream and replaced unchecked.
     @Test
     void predictionsThroughALinkIntoTheModelDirectoryOrOverAFileOnDevShmAreRefused(@TempDir Path dir) throws Exception {

@@ -174,7 +174,7 @@ class GradientGrowTest {
         }
     }
 
-    // What a gradient-ranking prune rule reads: no test of this module called it (PIT: no coverage).
+    // What a gradient-ranking prune rule reads.
     @Test
     void theGradientAtTheLiveConnectionsIsScaleTimesDeltaTimesInput() {
         RandomStream rnd = new RandomStream(21);
