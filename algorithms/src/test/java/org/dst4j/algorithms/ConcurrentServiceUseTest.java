@@ -75,9 +75,8 @@ class ConcurrentServiceUseTest {
         closeUnderRequestThreads(dir);
     }
 
-    // The same on one core, where the classifiers' monitor let a virtual thread calling in a loop retake it again and
-    // again: the other callers never got in, and close() waited for over ten minutes. The calls now take turns in
-    // arrival order. A child JVM with one processor, pinned to one core where taskset exists (Linux).
+    // The same on one core, where a monitor would let a virtual thread calling in a loop retake it again and again,
+    // the other callers and close() never getting in: the calls take turns in arrival order. A child JVM with one processor, pinned to one core where taskset exists (Linux).
     @Test
     void onOneCoreEveryCallerAndCloseGetTheirTurn(@TempDir Path dir) throws Exception {
         List<String> cmd = new ArrayList<>();

@@ -220,8 +220,7 @@ class CommandOutputsTest {
         assertDeclared(dir.resolve("ft"), FreeTicketsCommand.OUTPUTS);
         assertThat(run("neurotrails", dir.resolve("nt"), "--heads", "2", "--epochs", "1", "--hidden", "16,16", "--compare")).isZero();
         assertDeclared(dir.resolve("nt"), NeuroTrailsCommand.OUTPUTS);
-        // Every score object in one order (they came from Map.of, whose order changes from JVM to JVM: on the old
-        // code this check failed only in the JVMs whose Map.of order differed, most but not all of them).
+        // Every score object in one order (not Map.of's, which changes from JVM to JVM).
         String nt = Files.readString(dir.resolve("nt/metrics.json"));
         Matcher scores = Pattern.compile("\\{\"accuracy\":[^,]+,\"(\\w+)\":[^,]+,\"(\\w+)\"").matcher(nt);
         int found = 0;

@@ -177,7 +177,7 @@ class CommandValidationTest {
                 "dst4j neurotrails: --shared-layers 3: expected at most the 2 hidden layers of --hidden 8,8");
         assertUsageError(run("freetickets", "--member-splits", "own", "--out", out()),
                 "dst4j freetickets: --member-splits own applies only to --variant dst; edst trains one network, whose tickets share one split");
-        // Accepted silently before: nothing is held out to split.
+        // Nothing is held out to split.
         assertUsageError(run("freetickets", "--variant", "dst", "--valid-split", "0", "--member-splits", "own", "--out", out()),
                 "dst4j freetickets: --member-splits chooses which samples each member holds out; --valid-split 0 holds out none");
     }
@@ -290,8 +290,7 @@ class CommandValidationTest {
         Outcome file = run("set", "--resume", checkpoint.toString());
         assertThat(file.code()).isEqualTo(1);
         assertThat(file.err()).isEqualTo("dst4j set: --resume " + checkpoint + " is a file; expected the run's directory: --resume " + checkpoint.getParent());
-        // Another command's finished run is named as such (before: quickselection said "a run stopped before its first
-        // epoch ended: start it again, with --overwrite", which --out then refused; set, "no checkpoint.dst4j there").
+        // Another command's finished run is named as such.
         Path ftRun = dir.resolve("ft-run");
         assertThat(run("freetickets", "--data", tinyCsv(), "--threads", "1", "--variant", "dst", "--members", "1", "--epochs", "1", "--hidden", "4", "--density", "1", "--out", ftRun.toString()).code()).isZero();
         Outcome qsOnFt = run("quickselection", "--resume", ftRun.toString());
@@ -305,8 +304,7 @@ class CommandValidationTest {
                 .isEqualTo("dst4j set: --resume " + qsRun + " holds a quickselection run (features.csv, summary.json), not a set run");
         assertThat(run("freetickets", "--resume", ftRun.toString()).err()).as("its own finished run, as before")
                 .contains("no checkpoint.dst4j there (the run had finished").doesNotContain("holds");
-        // A run killed outright before its first checkpoint leaves only its log: every command points to --overwrite (set,
-        // freetickets and spacenet said only "no checkpoint.dst4j there").
+        // A run killed outright before its first checkpoint leaves only its log: every command points to --overwrite.
         Path killed = Files.createDirectories(dir.resolve("killed"));
         Files.writeString(killed.resolve("metrics.jsonl"), "");
         for (String command : new String[] {"set", "freetickets", "spacenet", "quickselection"}) {

@@ -22,8 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A single data file's test split is drawn by the run's seed; {@code predict} and {@code set --resume}
- * must find the same split without being told the seed again (once, predict drew it with seed 0 and
- * scored a model partly on its own training samples).
+ * must find the same split without being told the seed again (drawn with another seed, predict would
+ * score a model partly on its own training samples).
  */
 class HeldOutSplitTest {
 
@@ -92,7 +92,7 @@ class HeldOutSplitTest {
         assertThat(seedless.code()).isEqualTo(2);
         assertThat(seedless.err()).contains("--seed only chooses a single --data file's held-out test split");
 
-        // Resuming finds the checkpoint's split without --seed (before: "the training data differs").
+        // Resuming finds the checkpoint's split without --seed.
         Outcome resumed = run("set", "--resume", run.toString(), "--data", data, "--threads", "1");
         assertThat(resumed.code()).as(resumed.err()).isZero();
         // The run had finished: nothing trains, and it says so; its summary is the whole run's, from its metrics.
@@ -102,7 +102,7 @@ class HeldOutSplitTest {
     @Test
     void anEnsembleOfMembersFromRunsWithOtherSplitsIsRefusedNotScoredOnTheirTrainingSamples() throws Exception {
         // Members copied together from two runs of one data file: each held out the test split its own seed drew.
-        // Before, only the first member was checked, and the ensemble was scored on samples the second trained on.
+        // Every member is checked, not only the first: the ensemble is not scored on samples the second trained on.
         String data = csv().toString();
         Path ensemble = Files.createDirectories(dir.resolve("ensemble"));
         for (String seed : new String[] {"7", "8"}) {

@@ -229,7 +229,7 @@ class OptionsTest {
             System.setErr(err);
         }
         String printed = buf.toString(StandardCharsets.UTF_8);
-        // An --out that cannot be created is now found before the data loads: a usage error naming both paths.
+        // An --out that cannot be created is found before the data loads: a usage error naming both paths.
         assertThat(code).isEqualTo(2);
         assertThat(printed).contains("dst4j set: --out " + file.resolve("run") + ": cannot be created, " + file + " is a file")
                 .doesNotContain("\tat ", "Exception");

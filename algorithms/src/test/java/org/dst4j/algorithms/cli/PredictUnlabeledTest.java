@@ -193,7 +193,7 @@ class PredictUnlabeledTest {
         Outcome warned = again(model, raw, preds);
         assertThat(warned.code()).isZero();
         assertThat(warned.err()).contains("warning: --input " + raw + " lies on average").contains("standard deviations from the training data's means");
-        // So is a labeled test set, given to predict or to a training command (before, only --input was compared).
+        // So is a labeled test set, given to predict or to a training command.
         StringBuilder scaledLabeled = new StringBuilder();
         for (String line : Files.readAllLines(withLabels)) {
             String[] cells = line.split(",");

@@ -193,7 +193,7 @@ class QuickSelectionDataTest {
 
     // Column names holding the CSV's own syntax: features.csv must stay valid RFC 4180 and give each name back as the
     // header has it (as CsvReader reads it: quotes removed, surrounding whitespace stripped), and summary.json must list
-    // the same features, columns and names in the same order. The existing test compared only a prefix of each line.
+    // the same features, columns and names in the same order.
     @Test
     void namesWithCommasAndQuotesReadBackFromFeaturesCsvAndMatchTheSummary() throws Exception {
         String header = "\"d,e\",\",lead\",label,\"trail,\",\"say \"\"hi\"\"\",size 5\",\" padded \",\"\"\"\"";

@@ -42,8 +42,8 @@ class QuickSelectionEvaluationTest {
         return Json.getObject(Json.parseObject(Files.readString(out.resolve("summary.json"))), "evaluation");
     }
 
-    // Nothing checked the baseline's figures: a draw of the first K features every time, one draw reused, or another
-    // feature set scored in its place went unnoticed.
+    // The baseline's own figures, which a draw of the first K features every time, one draw reused, or another feature
+    // set scored in its place would change.
     @Test
     void theRandomBaselineIsTheMeanAccuracyOfUniformlyDrawnFeatureSets() throws Exception {
         Map<String, Object> ev = evaluation(oneInformativeFeature(), "1");

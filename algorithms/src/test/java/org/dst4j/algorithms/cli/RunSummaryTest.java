@@ -21,7 +21,7 @@ class RunSummaryTest {
         return DoubleStream.of(seconds).mapToObj(s -> new EpochMetrics(++e[0], 0, 0, 0, 0, 0, s, 0, 0, 0f)).toList();
     }
 
-    // SET and QuickSelection both print it; QuickSelection once took the upper of the middle two.
+    // SET and QuickSelection both print it.
     @Test
     void theMedianEpochIsTheMiddleOneOrTheMeanOfTheMiddleTwo() {
         assertThat(RunSummary.medianEpochSeconds(epochs())).isZero();

@@ -16,9 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The command line on Java runtimes trimmed for a small device: a jlink image of java.base alone (no Vector
- * API, no java.management, no java.desktop), and a full JDK limited to java.base and the Vector API. Each
- * used to stop with a stack trace: the relaunch with the Vector API named a module the image lacks, read
- * the JVM flags through java.management, and the charts failed after the first epoch for want of AWT.
+ * API, no java.management, no java.desktop), and a full JDK limited to java.base and the Vector API: no stack
+ * trace where the relaunch with the Vector API would name a module the image lacks or read the JVM flags
+ * through java.management, or where a chart needs AWT.
  */
 class TrimmedRuntimeTest {
     private static final Path JDK = Path.of(System.getProperty("java.home"));

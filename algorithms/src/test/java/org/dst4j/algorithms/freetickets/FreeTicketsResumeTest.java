@@ -269,8 +269,8 @@ class FreeTicketsResumeTest {
     }
 
     // predict on a stopped run's checkpoint finds a single data file's test split as on its members: the checkpoint
-    // records the training set as given. Before, predict took it for a model recording no data ("cannot be checked")
-    // and scored a split the run had partly trained on.
+    // records the training set as given, so predict neither takes it for a model recording no data ("cannot be
+    // checked") nor scores a split the run had partly trained on.
     @Test
     void predictOnAStoppedRunsCheckpointChecksASingleFilesSplit(@TempDir Path dir) throws Exception {
         StringBuilder sb = new StringBuilder();

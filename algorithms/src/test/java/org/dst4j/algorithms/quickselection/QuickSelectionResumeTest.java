@@ -190,7 +190,7 @@ class QuickSelectionResumeTest {
     }
 
     // Each field a resume checks, edited alone in a checkpoint saved after 2 of 6 epochs, is refused naming it, before training
-    // and with no memory kept: none of these was edited by a test, and a check turned off or its bound moved went unnoticed.
+    // and with no memory kept.
     @Test
     void resumeRefusesEachEditedFieldNamingIt() throws Exception {
         try (MadelonLike m = MadelonLike.generate(3, 300, 40, 5, 5, 30)) {

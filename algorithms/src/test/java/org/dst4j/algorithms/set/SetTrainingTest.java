@@ -141,7 +141,7 @@ class SetTrainingTest {
                 assertThat(Thread.interrupted()).isTrue();
                 assertThat(Files.exists(run.resolve(SetTraining.CHECKPOINT))).as("checkpoint after a stop in epoch %d", stopEpoch + 1).isEqualTo(stopEpoch > 0);
             }
-            // said as the other algorithms' resumes say it (it was a bare "no checkpoint.dst4j there")
+            // said as the other algorithms' resumes say it
             assertThatThrownBy(() -> SetTraining.resume(run, data, 1, null)).isInstanceOf(IOException.class)
                     .hasMessage(run + ": no checkpoint.dst4j there (a run stopped before its first epoch ended: start it again, with --overwrite)");
         }
@@ -227,7 +227,7 @@ class SetTrainingTest {
         assertThat(MetricsLog.readAll(metrics)).hasSize(epochs);
         assertThat(stale).doesNotExist();
         assertThat(foreign).exists();
-        // The summary covers the whole run, the epochs before the kill included (it counted only the resumed ones).
+        // The summary covers the whole run, the epochs before the kill included.
         List<EpochMetrics> all = SetTraining.history(killed);
         EpochMetrics best = all.stream().max(Comparator.comparingDouble(EpochMetrics::testAccuracy)).orElseThrow();
         assertThat(resumed).contains(String.format("(best %.4f at epoch %d)", best.testAccuracy(), best.epoch()));

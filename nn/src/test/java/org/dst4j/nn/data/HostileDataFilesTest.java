@@ -90,7 +90,7 @@ class HostileDataFilesTest {
     @Test
     void anIdxLabelCountBeyondTheFileIsRefusedBeforeAllocatingForIt() throws Exception {
         for (boolean gz : new boolean[] {false, true}) {
-            // 2^28 labels announced, 10 there: the old reader allocated a 256 MB array first.
+            // 2^28 labels announced, 10 there: refused before a 256 MB array is allocated for them.
             Path d = idxDir("labels" + gz, gz, 1, idx(0x801, new int[] {1 << 28}, labels(10)));
             Path file = d.resolve("train-labels-idx1-ubyte" + (gz ? ".gz" : ""));
             long allocated = allocatedBy(() -> assertThatThrownBy(() -> DataSources.load(DataOptions.idx(d)))
@@ -102,8 +102,8 @@ class HostileDataFilesTest {
     @Test
     void anIdxImageSizeBeyondTheFileIsRefusedBeforeAllocatingForIt() throws Exception {
         for (boolean gz : new boolean[] {false, true}) {
-            // 30 images of 4096 x 4096 pixels announced, 270 bytes there: the old reader allocated 80 MB on the heap
-            // (one image's bytes and floats) and 2 GB off it before finding the file short.
+            // 30 images of 4096 x 4096 pixels announced, 270 bytes there: refused before 80 MB of heap (one image's
+            // bytes and floats) and 2 GB off it are allocated for them.
             Path d = idxDir("images" + gz, gz, 0, idx(0x803, new int[] {30, 4096, 4096}, pixels(270, 1)));
             Path file = d.resolve("train-images-idx3-ubyte" + (gz ? ".gz" : ""));
             long allocated = allocatedBy(() -> assertThatThrownBy(() -> DataSources.load(DataOptions.idx(d)))
@@ -114,7 +114,7 @@ class HostileDataFilesTest {
 
     @Test
     void noIdxImagesOfAHugeSizeAllocateNothingForTheSize() throws Exception {
-        // No images (and no labels) of 2^28 pixels each: the old reader allocated 1.25 GB of row buffers for them.
+        // No images (and no labels) of 2^28 pixels each: no row buffers are allocated for that size.
         Path d = idxDir("empty", false, 0, idx(0x803, new int[] {0, 16384, 16384}, new byte[0]));
         Files.write(d.resolve("train-labels-idx1-ubyte"), idx(0x801, new int[] {0}, new byte[0]));
         long allocated = allocatedBy(() -> assertThatThrownBy(() -> DataSources.load(DataOptions.idx(d))).isInstanceOf(DataFormatException.class));
@@ -127,7 +127,7 @@ class HostileDataFilesTest {
             Path d = idxDir("none" + file, false, file, idx(0x803, new int[] {0, 3, 3}, new byte[0]));
             Files.write(d.resolve(file == 0 ? "train-labels-idx1-ubyte" : "t10k-labels-idx1-ubyte"), idx(0x801, new int[] {0}, new byte[0]));
             Path images = d.resolve(file == 0 ? "train-images-idx3-ubyte" : "t10k-images-idx3-ubyte");
-            // The old reader read them: no training samples reached 'dst4j set' as a stack trace, no test samples an accuracy of 0.
+            // Read, no training samples would reach 'dst4j set' as a stack trace, no test samples an accuracy of 0.
             assertThatThrownBy(() -> DataSources.load(DataOptions.idx(d)).close()).isInstanceOf(DataFormatException.class)
                     .hasMessage(images + ": an image count of 0 at byte 4, expected at least one image");
         }
@@ -155,7 +155,6 @@ class HostileDataFilesTest {
     void aDeviceGivenAsADataFileIsNamedAsOne() throws Exception {
         Path device = Path.of("/dev/null");
         assumeTrue(Files.exists(device) && !Files.isRegularFile(device));
-        // The old message said the file did not exist.
         assertThatThrownBy(() -> DataSources.unlabeled(device)).isInstanceOf(DataFormatException.class)
                 .hasMessage(device + ": not a regular file (a device or pipe), expected a file");
         Path csv = Files.writeString(dir.resolve("d.csv"), "1,2,0\n3,4,1\n");
@@ -188,7 +187,7 @@ class HostileDataFilesTest {
 
     @Test
     void anNpyShapeBeyondTheFileIsRefusedBeforeAllocatingForIt() throws Exception {
-        // 2^26 float32 announced, 2 there: the old reader allocated a 256 MB array first.
+        // 2^26 float32 announced, 2 there: refused before a 256 MB array is allocated for them.
         Path x = Files.write(dir.resolve("x.npy"), npy("<f4", "67108864, 1", new byte[8]));
         long allocated = allocatedBy(() -> assertThatThrownBy(() -> DataSources.unlabeled(x)).isInstanceOf(DataFormatException.class)
                 .hasMessage(x + ": truncated in the data at element 2 (byte 136), expected 67108864 elements of f4"));
@@ -198,7 +197,7 @@ class HostileDataFilesTest {
     @Test
     void anNpyShapeOfMoreBytesThanTheFileHoldsIsRefusedBeforeAllocatingForItEvenWhenTheFileIsLarge() throws Exception {
         // 2^24 float32 (64 MiB) announced and a quarter of them there: the shape is checked against the bytes it needs, not
-        // against fewer (a check by count / size let this file through to a 64 MiB array before the data ran out).
+        // against fewer (a check by count / size would let this file through to a 64 MiB array before the data ran out).
         Path x = Files.write(dir.resolve("x.npy"), npy("<f4", "16777216,", new byte[1 << 22]));
         long allocated = allocatedBy(() -> assertThatThrownBy(() -> NpyReader.read(x)).isInstanceOf(DataFormatException.class)
                 .hasMessage(x + ": truncated in the data at element 1048576 (byte " + Files.size(x) + "), expected 16777216 elements of f4"));

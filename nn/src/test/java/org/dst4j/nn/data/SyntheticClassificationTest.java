@@ -71,7 +71,7 @@ class SyntheticClassificationTest {
 
     @Test
     void aWideBatchIsTransposedExactlyAlsoSplitBetweenThreads() throws Exception {
-        // (The per-thread buffer's bound, 256 KB where a 1,000-sample batch once kept 1 MB: DenseMatrixTest.)
+        // (The per-thread buffer's 256 KB bound: DenseMatrixTest.)
         int features = 300, n = 700;
         SyntheticClassification g = new SyntheticClassification(5, features, 7, 4, 1f);
         FutureTask<Void> task = new FutureTask<>(() -> {

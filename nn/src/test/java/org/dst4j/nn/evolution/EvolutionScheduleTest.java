@@ -9,8 +9,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The built-in schedules' timing and fractions. Only the algorithms' tests used them, and none of those
- * looked at which epochs evolve, at the interval, or at the cosine's values.
+ * The built-in schedules' timing and fractions: which epochs evolve, at what interval, and the cosine's values.
  */
 class EvolutionScheduleTest {
 

@@ -407,8 +407,8 @@ class EvolutionTest {
     }
 
     /**
-     * {@link PruneRule#prune} promises its rule a fraction in [0, 1]; a custom schedule's 1.5 or NaN used to
-     * reach a custom rule unchecked (here: an out-of-bounds write into {@code keep}, or a silent no-op).
+     * {@link PruneRule#prune} promises its rule a fraction in [0, 1]: a custom schedule's -0.1, 1.5 or NaN is refused
+     * before a custom rule sees it (this one would write out of bounds into {@code keep}, or do nothing).
      */
     @Test
     void aFractionOutsideZeroToOneIsRefusedBeforeTheRuleSeesIt() {

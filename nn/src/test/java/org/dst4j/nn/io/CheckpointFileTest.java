@@ -206,7 +206,7 @@ class CheckpointFileTest {
         Path m = dir.resolve("m");
         NoSuchFileException same = new NoSuchFileException(m.toString());
         assertThat(AtomicFiles.named(m, same)).isSameAs(same);
-        // About the temporary file or a parent: the message is about m (once it named only "/x/.m.123.tmp").
+        // About the temporary file or a parent: the message is about m.
         assertThat(AtomicFiles.named(m, new NoSuchFileException("/x/.m.123.tmp")))
                 .hasMessage("writing " + m + ": no such file or directory (/x/.m.123.tmp)");
     }
@@ -284,7 +284,7 @@ class CheckpointFileTest {
         }
     }
 
-    // Guards the check that the format version is at least 1 (only newer versions were refused by a test).
+    // Guards the check that the format version is at least 1.
     @Test
     void aFormatVersionBelowOneIsRefused(@TempDir Path dir) throws Exception {
         for (int version : new int[] {0, -1, Integer.MIN_VALUE}) {

@@ -10,8 +10,7 @@ import org.dst4j.runtime.parallel.WorkerPool;
 import org.junit.jupiter.api.Test;
 
 /**
- * The squared error's value: training used its gradient (OptimizerStepTest) but no test read the loss it
- * returns, which is what an autoencoder's run reports epoch by epoch.
+ * The squared error's value, which an autoencoder's run reports epoch by epoch (its gradient: OptimizerStepTest).
  */
 class LossTest {
 

@@ -39,7 +39,7 @@ class ClassifierPredictionTest {
         try (var net = net(1)) {
             assertThatThrownBy(() -> new SparseClassifier(net, null, null, 1)).isInstanceOf(NullPointerException.class).hasMessage("header");
         }
-        // Accepted before, it made a classifier whose every call failed and whose close() left its worker threads running.
+        // Accepted, it would make a classifier whose every call fails and whose close() leaves its worker threads running.
         assertThatThrownBy(() -> new MultiHeadClassifier(null, null, 1)).isInstanceOf(NullPointerException.class).hasMessage("net");
         try (Dataset d = data("d", 4, CLASSES, 1)) {
             // A batch of 0 never advanced: an endless loop.
@@ -220,8 +220,8 @@ class ClassifierPredictionTest {
     }
 
     // A save over a saved multi-head model that fails part-way (here at its second head, whose file cannot be written)
-    // leaves the earlier model whole: before, its backbone and first head were already replaced, and the directory
-    // loaded silently as a mix of the two models.
+    // leaves the earlier model whole, not its backbone and first head replaced: a directory that would load silently
+    // as a mix of the two models.
     @Test
     void aSaveThatFailsPartWayLeavesTheEarlierMultiHeadModel(@TempDir Path dir) throws Exception {
         Path heads = dir.resolve("heads");

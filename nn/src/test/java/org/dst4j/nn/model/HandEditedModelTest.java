@@ -123,7 +123,7 @@ class HandEditedModelTest {
                 t.data().setAtIndex(ValueLayout.JAVA_FLOAT, 0, Float.NaN);
                 return t;
             });
-            // The old loader took it: resumed, the first step made the weights NaN and the run stopped as diverged.
+            // Taken, it would make the weights NaN at the first resumed step, and the run stop as diverged.
             assertThatThrownBy(() -> ModelFile.load(file, new Sgd(0.9f, 1e-4f)).net().close()).as(name).isInstanceOf(IOException.class)
                     .hasMessage("model " + file + ": tensor '" + name + "': element 0 is NaN, expected a finite number");
         }
@@ -134,7 +134,7 @@ class HandEditedModelTest {
         for (String gone : new String[] {"standardizer.mean", "standardizer.std"}) {
             Path file = saved();
             edit(file, gone, t -> null);
-            // The old loader, without the mean, loaded no standardizer at all and predicted on unscaled input.
+            // Taken without its mean, the model would load no standardizer and predict on unscaled input.
             assertThatThrownBy(() -> SparseClassifier.load(file, 1)).as(gone).isInstanceOf(IOException.class)
                     .hasMessage(file + ": no tensor '" + gone + "'");
         }
@@ -147,7 +147,7 @@ class HandEditedModelTest {
             t.data().setAtIndex(ValueLayout.JAVA_FLOAT, 1, Float.MIN_VALUE);
             return t;
         });
-        // Positive and finite, so the old loader took it; its inverse is infinite, and every prediction was NaN.
+        // Positive and finite, but its inverse is infinite: every prediction would be NaN.
         assertThatThrownBy(() -> SparseClassifier.load(file, 1)).isInstanceOf(IOException.class)
                 .hasMessage("model " + file + ": std of feature 1 is 1.4E-45, too small to divide by; expected at least 2.938737E-39");
         // The least std the message names is taken, the float below it is not (1 / Float.MAX_VALUE, whose inverse overflows).

@@ -166,7 +166,7 @@ class HostileModelFilesTest {
             ModelFile.save(file, net, adam, null, Map.of());
         }
         editHeader(file, "\"optimizer_steps\":0", "\"optimizer_steps\":-1");
-        // Adam's bias correction is then 1 - beta^0 = 0: the old loader gave it, and the first step made every weight infinite.
+        // Adam's bias correction is then 1 - beta^0 = 0: taken, the first step would make every weight infinite.
         assertThatThrownBy(() -> ModelFile.load(file, Adam.withWeightDecay(0f)).net().close()).isInstanceOf(IOException.class)
                 .hasMessage("model " + file + ": field 'optimizer_steps': expected a count >= 0, got -1");
     }

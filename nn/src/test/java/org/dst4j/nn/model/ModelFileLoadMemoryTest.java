@@ -29,8 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A model file is read tensor by tensor into the network's own memory: loading never holds the file's data
- * beside the network (a 39 MB model needed 66–80 MB of off-heap memory to load, twice what it then held),
- * and every tensor is still checked, the ones loading does not use included.
+ * beside the network, and every tensor is still checked, the ones loading does not use included.
  */
 class ModelFileLoadMemoryTest {
     @TempDir Path dir;
@@ -102,8 +101,8 @@ class ModelFileLoadMemoryTest {
         }
     }
 
-    // Each tensor's CRC covers its descriptor too: a flipped bit in a type or a name showed as "is I32, expected F32" or
-    // "no tensor 'layer.0.bias'", with no offset, as if the file had been edited, where the eager reader said damaged.
+    // Each tensor's CRC covers its descriptor too: a flipped bit in a type or a name is reported as damage, not as an
+    // edited file ("is I32, expected F32" or "no tensor 'layer.0.bias'", with no offset).
     @Test
     void aFlippedBitInATensorsTypeOrNameIsReportedAsDamage() throws Exception {
         Path file = saved(false);

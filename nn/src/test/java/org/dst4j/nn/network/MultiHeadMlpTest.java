@@ -408,7 +408,7 @@ class MultiHeadMlpTest {
         try (MultiHeadClassifier ok = MultiHeadClassifier.load(model, 1)) {
             assertThat(ok.network().heads()).hasSize(3);
         }
-        // The backbone alone is a feature extractor: once it was scored as a classifier of its hidden units.
+        // The backbone alone is a feature extractor, not a classifier of its hidden units.
         assertThatThrownBy(() -> Classifier.load(model.resolve("backbone.dst4j"), 1)).isInstanceOf(IOException.class)
                 .hasMessageContaining("backbone.dst4j: its network ends in relu units, not a classifier's linear outputs");
         Path ensemble = Files.createDirectories(dir.resolve("ens"));

@@ -19,8 +19,8 @@ import org.dst4j.runtime.random.RandomStream;
 import org.junit.jupiter.api.Test;
 
 /**
- * A network has one set of activation buffers: two threads calling it at once overwrote each other's
- * activations and got each other's (or a mix of) outputs, silently. It now refuses the second caller.
+ * A network has one set of activation buffers: a second thread calling it while another is inside is refused,
+ * rather than overwriting the other's activations and getting its (or a mix of) outputs.
  */
 class SharedNetworkTest {
     private static final int IN = 200, BATCH = 16;
@@ -69,7 +69,7 @@ class SharedNetworkTest {
                             // Outputs are not compared: predict returns a view of the network's own buffer, which
                             // the other thread's next call may overwrite between the return and this copy (the
                             // Javadoc's "valid until the next call"); the guard sees calls that overlap, not that
-                            // window. Before the guard, 6-29 outputs per run here were another call's or a mix.
+                            // window.
                             out(net.predict(k, x));
                         } catch (ConcurrentModificationException ex) {
                             refused.incrementAndGet();

@@ -7,8 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import org.junit.jupiter.api.Test;
 
 /**
- * The rate each schedule gives along a run. The nn tests trained with constant rates only; the step,
- * cosine and piecewise rates were checked by no test of this module.
+ * The rate each schedule gives along a run.
  */
 class LearningRateTest {
 

@@ -203,8 +203,8 @@ class ChartTest {
 
     @Test
     void renderKeepsTheCallersInterruptToo() {
-        // render() used to draw on the caller's thread: an interrupt set before the call, or arriving during it, was
-        // cleared by Java2D drawing glyphs it had not cached yet.
+        // Java2D clears the drawing thread's interrupt flag when it draws glyphs it has not cached yet: an interrupt set
+        // before render(), or arriving during it, stays set on the caller's thread.
         Thread self = Thread.currentThread();
         SplittableRandom rnd = new SplittableRandom(11);
         int lost = 0;

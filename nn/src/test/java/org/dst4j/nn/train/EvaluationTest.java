@@ -14,9 +14,8 @@ import org.dst4j.runtime.random.RandomStream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Evaluation.of against the network's outputs on the whole set at once. Before, its figures were only
- * compared with another Evaluation.of: a loss summed with the wrong sign, a confusion matrix missing class
- * 0 or a wrong count of right answers passed every test.
+ * Evaluation.of against the network's outputs on the whole set at once, not against another Evaluation.of (which a
+ * loss summed with the wrong sign, a confusion matrix missing class 0 or a wrong count of right answers would pass).
  */
 class EvaluationTest {
     static final int FEATURES = TrainerTest.FEATURES, OUTPUTS = TrainerTest.CLASSES;

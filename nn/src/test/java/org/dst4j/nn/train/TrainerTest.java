@@ -381,9 +381,9 @@ class TrainerTest {
         }
     }
 
-    // Nothing checked an epoch's training figures, nor that its samples are those of the training set with their own
-    // labels: at learning rate 0 (no dropout, no evolution) the network does not move, so each epoch's training loss and
-    // accuracy must be those of an evaluation of the training set.
+    // An epoch's training figures are those of the training set's samples with their own labels: at learning rate 0
+    // (no dropout, no evolution) the network does not move, so each epoch's training loss and accuracy must be those
+    // of an evaluation of the training set.
     @Test
     void anEpochsTrainingFiguresAreTheMeanLossAndShareRightOfItsSamplesWithTheirLabels() {
         try (Dataset train = blobs("train", 90, 5); SparseMlp net = SparseMlp.create(config(), new RandomStream(2), 9);
@@ -444,8 +444,8 @@ class TrainerTest {
         assertThatThrownBy(() -> new Trainer.Settings(1, 1, lr, sgd, null, null, 1)).isInstanceOf(NullPointerException.class).hasMessage("loss");
     }
 
-    // No test in this module trained with a Standardizer: every batch is standardized by it before the network sees it,
-    // so at learning rate 0 the training loss is that of an evaluation of the standardized set, not of the raw one.
+    // Every batch is standardized by the inputs' Standardizer before the network sees it, so at learning rate 0 the
+    // training loss is that of an evaluation of the standardized set, not of the raw one.
     @Test
     void everyTrainingBatchIsStandardizedByTheInputsStandardizer() {
         try (Dataset train = blobs("train", 90, 5); SparseMlp net = SparseMlp.create(config(), new RandomStream(2), 9);
@@ -469,8 +469,8 @@ class TrainerTest {
         return a;
     }
 
-    // Nor did one train a denoising autoencoder: it sees each sample with its own noise (the same every epoch, or
-    // fresh each epoch) and is scored against the clean sample. At learning rate 0 its training loss is the mean
+    // A denoising autoencoder sees each sample with its own noise (the same every epoch, or fresh each epoch) and is
+    // scored against the clean sample. At learning rate 0 its training loss is the mean
     // squared error of its outputs on the noisy set against the clean one.
     @Test
     void aDenoisingAutoencoderSeesItsSamplesNoiseAndIsScoredAgainstTheCleanSample() {
