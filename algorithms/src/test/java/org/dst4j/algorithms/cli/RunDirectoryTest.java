@@ -20,7 +20,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.dst4j.algorithms.freetickets.FreeTickets;
 import org.dst4j.algorithms.neurotrails.NeuroTrails;
+import org.dst4j.algorithms.quickselection.QuickSelection;
 import org.dst4j.algorithms.set.SetTraining;
+import org.dst4j.algorithms.spacenet.SpaceNetRun;
 import org.dst4j.nn.io.CheckpointFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,10 +57,12 @@ class RunDirectoryTest {
     @Test
     void aFailedRunIsRemovedUnlessItWroteItsCheckpoint(@TempDir Path dir) throws Exception {
         RunDirectory.Outputs resumable = RunDirectory.Outputs.of("model.dst4j", "checkpoint.dst4j", "metrics.jsonl").resumableFrom("checkpoint.dst4j", "model.dst4j");
-        // set's, freetickets' and neurotrails' outputs are the resumable ones (nothing else ties the commands to this rule).
+        // Every training command's outputs are resumable from its checkpoint (nothing else ties the commands to this rule).
         assertThat(SetCommand.OUTPUTS.checkpoint()).isEqualTo(SetTraining.CHECKPOINT);
         assertThat(FreeTicketsCommand.OUTPUTS.checkpoint()).isEqualTo(FreeTickets.CHECKPOINT);
         assertThat(NeuroTrailsCommand.OUTPUTS.checkpoint()).isEqualTo(NeuroTrails.CHECKPOINT);
+        assertThat(QuickSelectionCommand.OUTPUTS.checkpoint()).isEqualTo(QuickSelection.CHECKPOINT);
+        assertThat(SpaceNetCommand.OUTPUTS.checkpoint()).isEqualTo(SpaceNetRun.CHECKPOINT);
         Path deep = dir.resolve("a/./b/../b/c");
         assertThat(RunDirectory.claim(options(deep, "--out", deep.toString()), resumable)).isEqualTo(deep);
         Files.writeString(deep.resolve("metrics.jsonl"), "");
