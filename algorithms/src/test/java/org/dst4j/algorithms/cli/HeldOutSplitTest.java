@@ -128,7 +128,7 @@ class HeldOutSplitTest {
         Outcome unlabeled = run("predict", "--model", ensemble.toString(), "--data", data, "--test-data", data, "--threads", "1", "--output", out);
         assertThat(unlabeled.code()).as(unlabeled.err()).isZero();
 
-        // Members of one run agree, as before: scored on the split they were all trained beside.
+        // Members of one run agree: scored on the split they were all trained beside.
         Files.delete(ensemble.resolve("seed8.dst4j"));
         Files.copy(dir.resolve("run7").resolve("model.dst4j"), ensemble.resolve("seed8.dst4j"), StandardCopyOption.REPLACE_EXISTING);
         Outcome same = run("predict", "--model", ensemble.toString(), "--data", data, "--threads", "1", "--output", out);

@@ -195,7 +195,7 @@ class MoreCommandChecksTest {
                     .endsWith("or try fewer neurons or connections (--hidden, --epsilon) or less data (--limit-train)");
             assertThat(o.err()).doesNotContain("Exception").doesNotContain("\tat ");
             assertThat(dir.resolve("big")).doesNotExist();
-            // Each command's own size options (--density and --epsilon were named to commands that refuse them).
+            // Each command's own size options, not another command's (--density, --epsilon).
             var sn = run("spacenet", "--data", csv, "--tasks", "1", "--hidden", "4000,4000", "--connections", "100,100,10", "--epochs", "1", "--threads", "1", "--no-baselines",
                     "--out", dir.resolve("big-sn").toString());
             assertThat(sn.code()).as(sn.err()).isEqualTo(1);
@@ -205,7 +205,7 @@ class MoreCommandChecksTest {
             Path model = dir.resolve("small-model");
             OffHeap.setLimit(Long.MAX_VALUE);
             assertThat(run("set", "--data", csv, "--hidden", "200", "--epochs", "1", "--threads", "1", "--out", model.toString()).code()).isZero();
-            // The model itself beyond the limit: less data cannot help (predict advised --limit-test), nor can fewer neurons.
+            // The model itself beyond the limit: less data cannot help, nor can fewer neurons.
             OffHeap.setLimit(OffHeap.bytesInUse() + 1000);
             String m = model.resolve("model.dst4j").toString();
             for (String[] c : new String[][] {{"predict", "--model", m, "--data", csv, "--output", dir.resolve("p.csv").toString()},
@@ -217,8 +217,8 @@ class MoreCommandChecksTest {
                         .contains("): raise the limit (java -Ddst4j.maxOffHeap=2g -jar dst4j.jar ...); its files take " + OffHeap.size(Files.size(Path.of(m))) + ", and loaded it needs about as much")
                         .doesNotContain("--limit-test");
             }
-            // The model within it, the data beyond: a smaller file is the advice (--limit-test was: it takes its samples once
-            // the whole file is read).
+            // The model within it, the data beyond: a smaller file is the advice, not --limit-test (it takes its samples
+            // once the whole file is read).
             StringBuilder many = new StringBuilder();
             for (int i = 0; i < 30_000; i++) many.append(i % 5).append(',').append(i % 3).append(',').append(i % 2).append('\n');
             String big = Files.writeString(dir.resolve("big.csv"), many.toString()).toString();
@@ -361,7 +361,7 @@ class MoreCommandChecksTest {
         // the tests run with the module added, as the launcher and the relaunched JVM do
         assertThat(KernelProvider.vectorModulePresent()).isTrue();
         assertThat(o.out().lines().toList().get(5)).isEqualTo("vector api:  jdk.incubator.vector present");
-        // dst4j --help's one line for info says what it prints: it left out the vector API and off-heap lines
+        // dst4j --help's one line for info says what it prints, the vector API and off-heap lines included
         assertThat(HeldOutSplitTest.run("--help").out().lines().filter(l -> l.startsWith("  info ")).findFirst().orElseThrow())
                 .contains("backend", "SIMD width", "threads", "JDK", "vector API", "off-heap limit");
     }

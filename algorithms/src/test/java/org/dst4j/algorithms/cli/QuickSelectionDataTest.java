@@ -337,7 +337,7 @@ class QuickSelectionDataTest {
         }
     }
 
-    // QuickSelection reads no labels, yet a .npy needed --labels and a CSV a label column: unlabeled data was refused.
+    // QuickSelection reads no labels: a .npy without --labels and a CSV without a label column are selected from.
     @Test
     void unlabeledDataIsSelectedFromWhole() throws Exception {
         Path out = dir.resolve("none");
@@ -372,7 +372,7 @@ class QuickSelectionDataTest {
                 .contains("--label-column none: expected last, first or a 0-based column index");
     }
 
-    // Without --evaluate the held-out 20% was never used, and --test-fraction 0 was refused: the selection could not see all the data.
+    // Without --evaluate a held-out split is never used: --test-fraction 0 lets the selection see all the data.
     @Test
     void testFractionZeroSelectsFromEverySample() throws Exception {
         Path out = dir.resolve("all");
@@ -384,7 +384,7 @@ class QuickSelectionDataTest {
                         + " --test-fraction 0 (every sample selected from) has no test split: give --test-fraction above 0 or --test-data");
     }
 
-    // No run wrote the autoencoder: the ranking could not be checked from outside. Each score must be the summed
+    // The saved autoencoder lets the ranking be checked from outside: each score must be the summed
     // |w| of the feature's column of the saved encoder, added in storage order as the selection adds them.
     @Test
     void theSavedAutoencoderReproducesTheScores() throws Exception {
@@ -410,8 +410,8 @@ class QuickSelectionDataTest {
         }
     }
 
-    // The column names of a CSV were read before the data, so a missing file was "missing.csv: cannot read: missing.csv",
-    // not the loader's "no such file" that every other command (and a missing .npy here) gives.
+    // A missing CSV is named as the loader names it ("no such file"), as every other command (and a missing .npy here)
+    // does, not as "missing.csv: cannot read: missing.csv" from reading its column names first.
     @Test
     void aMissingCsvIsNamedAsMissing() {
         Path missing = dir.resolve("missing.csv");

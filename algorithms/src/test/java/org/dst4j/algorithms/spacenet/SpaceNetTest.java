@@ -1181,7 +1181,7 @@ class SpaceNetTest {
             long t0 = System.nanoTime();
             r = SpaceNetRun.run(cfg, data, true, true, dir, new TrainingProgress() {});
             elapsed = (System.nanoTime() - t0) / 1e9;
-            // The network after the last task is saved as a classifier of every class (no model was written before).
+            // The network after the last task is saved as a classifier of every class.
             try (SparseClassifier c = SparseClassifier.load(dir.resolve(SpaceNetRun.MODEL), 1)) {
                 saved = c.evaluate(data.test()).accuracy();
             }

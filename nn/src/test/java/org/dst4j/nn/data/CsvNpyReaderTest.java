@@ -67,7 +67,7 @@ class CsvNpyReaderTest {
             assertThat(d.samples()).as("two cells 0,1 stay data").isEqualTo(2);
         }
         // pd.DataFrame(X).assign(label=y).to_csv(index=False): the features keep pandas' names beside the label's own
-        // (refused before: "line 1, column 4: 'label' is not a number")
+        // (not "line 1, column 4: 'label' is not a number")
         try (Dataset d = CsvReader.read("n", csv("n.csv", "0,1,2,label\n0.5,1.5,2.5,1\n4,5,6,0\n"), "last", 0)) {
             assertThat(d.samples()).isEqualTo(2);
             assertThat(d.features()).isEqualTo(3);
@@ -128,7 +128,7 @@ class CsvNpyReaderTest {
                 .hasMessage(missing + ": cannot read: no such file");
         Path nan = csv("nan.csv", "1,NaN,0\n");
         assertThatThrownBy(() -> CsvReader.read("x", nan, "last", 0)).hasMessageContaining("line 1, column 2: 'NaN' is not finite");
-        // 1e40 is a finite double but Infinity as the float a feature is stored in; it once trained into a NaN loss.
+        // 1e40 is a finite double but Infinity as the float a feature is stored in: refused, not trained into a NaN loss.
         Path huge = csv("huge.csv", "1,1e40,0\n");
         assertThatThrownBy(() -> CsvReader.read("x", huge, "last", 0)).hasMessageContaining("line 1, column 2: '1e40' does not fit a 32-bit float");
         Path inf = csv("inf.csv", "1,-Infinity,0\n");
@@ -291,7 +291,7 @@ class CsvNpyReaderTest {
         wrong[1] = 'X';
         Path magic = write("magic.npy", wrong);
         assertThatThrownBy(() -> NpyReader.read(magic)).hasMessageContaining("magic.npy: wrong magic at byte 0");
-        // Fortran order (np.save of a transpose): refused before, though np.load reads it. Column-major 0..5 of
+        // Fortran order (np.save of a transpose) is read, as np.load reads it. Column-major 0..5 of
         // shape (3, 2) is [[0, 3], [1, 4], [2, 5]].
         Path fortran = write("fortran.npy", npy("<f4", "3, 2", f4, true));
         assertThat(NpyReader.read(fortran).values()).containsExactly(0, 3, 1, 4, 2, 5);
@@ -318,7 +318,7 @@ class CsvNpyReaderTest {
                 .hasMessageEndingWith("... (" + ("{'descr': '<f8', 'fortran_order': F\nlse\u001b[31m, 'shape': (60, 8), " + "x".repeat(200) + "}").length()
                         + " characters)")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n").doesNotContain("\u001b"));
-        // np.savetxt's default, space-separated, read as one column of features: named as such (it was "is not a number").
+        // np.savetxt's default, space-separated, read as one column of features: named as such, not "is not a number".
         Path spaced = Files.writeString(dir.resolve("spaced.txt"), "1.5e-01 2.5e-01\n3.5e-01 4.5e-01\n");
         assertThatThrownBy(() -> DataSources.unlabeled(spaced)).isInstanceOf(DataFormatException.class)
                 .hasMessage(spaced + ": line 1, column 1: '1.5e-01 2.5e-01' is not a number (separators are ',', ';' or tab; this line is separated by spaces)");
@@ -388,8 +388,8 @@ class CsvNpyReaderTest {
         assertThatThrownBy(() -> DataSources.load(new DataOptions(p.resolveSibling("x.npy"), null, null, null, null, "last", 0.2, 7, 0, 0)))
                 .hasMessageContaining("no such file");
     }
-    // Only the same seed twice had been compared: without the shuffle, every seed held out the first
-    // fifth of each class; and without the sorts the splits came out in shuffled order.
+    // Without the shuffle every seed would hold out the first fifth of each class; without the sorts the splits
+    // would come out in shuffled order.
     @Test
     void theHeldOutSamplesFollowTheSeedAndBothSplitsKeepTheFilesOrder() throws Exception {
         StringBuilder sb = new StringBuilder("f,label\n");

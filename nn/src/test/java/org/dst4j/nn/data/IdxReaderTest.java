@@ -151,7 +151,7 @@ class IdxReaderTest {
         assertThatThrownBy(() -> DataSources.load(DataOptions.idx(c))).hasMessageContaining("11 images but").hasMessageContaining("12 labels");
         Path d = Files.createDirectories(tmp.resolve("missing"));
         assertThatThrownBy(() -> DataSources.load(DataOptions.idx(d))).hasMessageContaining("missing train-images-idx3-ubyte");
-        // A header whose rows x cols overflow an int: once a stack trace, or 0 features at 65536 x 65536.
+        // A header whose rows x cols overflow an int: negative at 46341 x 46341, 0 at 65536 x 65536.
         for (int side : new int[] {65536, 46341}) {
             Path e = Files.createDirectories(tmp.resolve("huge" + side));
             byte[] header = ByteBuffer.allocate(16).putInt(0x803).putInt(1).putInt(side).putInt(side).array();
@@ -253,8 +253,8 @@ class IdxReaderTest {
                 .hasMessageContaining("unknown dataset 'cifar'");
     }
 
-    // The two datasets' files have the same names: DST4J_DATA pointing straight at Fashion-MNIST once
-    // loaded it as "mnist". The canonical files are recognized by their first ten training labels.
+    // The two datasets' files have the same names: DST4J_DATA pointing straight at Fashion-MNIST must not
+    // load it as "mnist". The canonical files are recognized by their first ten training labels.
     @Test
     void oneDatasetIsNotLoadedUnderTheOthersName(@TempDir Path tmp) throws Exception {
         int[][] first = {{9, 0, 0, 3, 0, 2, 7, 2, 5, 5}, {5, 0, 4, 1, 9, 2, 1, 3, 1, 4}};

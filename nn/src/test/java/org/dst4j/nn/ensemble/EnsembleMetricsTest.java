@@ -35,7 +35,7 @@ class EnsembleMetricsTest {
         // Two bins: two samples at 0.95 both right (gap 0.05), two at 0.55 one right (gap 0.05): weighted 0.05.
         float[] q = {0.95f, 0.05f, 0.95f, 0.05f, 0.55f, 0.45f, 0.45f, 0.55f};
         assertThat(EnsembleMetrics.expectedCalibrationError(q, new int[] {0, 0, 0, 0}, 2, 15)).isCloseTo(0.05, within(1e-6));
-        // Bin edges: confidence exactly 1/15 * k lands in bin k-1, so 0.6 and 0.6000001 may differ but 1.0 is the last bin.
+        // One bin takes every confidence: a sample at 0.5 is 0.5 from its accuracy, right or wrong.
         assertThat(EnsembleMetrics.expectedCalibrationError(new float[] {0.5f, 0.5f}, new int[] {0}, 2, 1)).isCloseTo(0.5, within(1e-6));
     }
 

@@ -357,8 +357,8 @@ class EvolutionTest {
         }
     }
 
-    // A grow rule of someone else's that miscounts is named when it builds its Growth; before, the short
-    // values array was found half-way through rewiring, and the layer was left with entries in the wrong rows.
+    // A grow rule of someone else's that miscounts is named when it builds its Growth, before any rewiring: the layer
+    // is not left with entries in the wrong rows.
     @Test
     void aGrowthShorterThanItsCountIsRefusedAndTheLayerStaysAsItWas() {
         try (SparseLinear layer = new SparseLinear(CsrMatrix.fromCoo(2, 4, new int[] {0, 0, 1, 1}, new int[] {0, 1, 2, 3},

@@ -329,7 +329,7 @@ class CheckpointFileTest {
     }
 
     // Guards the header limit on both sides: the writer refuses a header it would not read back (and keeps the file
-    // already there), the reader says which limit a long header breaks (before: "exceeds the file" for one that fits in it).
+    // already there), the reader says which limit a long header breaks (not "exceeds the file" for one that fits in it).
     @Test
     void aHeaderOverTheLimitIsRefusedByWriterAndReader(@TempDir Path dir) throws Exception {
         Path f = sample(dir);

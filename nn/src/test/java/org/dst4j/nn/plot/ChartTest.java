@@ -463,7 +463,7 @@ class ChartTest {
     }
 
     // A size the axes have no room in (the plot's frame turned inside out), or beyond what an image holds, is refused
-    // where it is set, naming it; before, 0x0 failed only when drawn, with java.awt's message, and 50x50 drew nonsense.
+    // where it is set, naming it, not when drawn with java.awt's message (0x0) or drawn as nonsense (50x50).
     @Test
     void aChartSizeWithoutRoomForTheAxesOrTooLargeIsRefusedNamingIt() {
         for (int[] wh : new int[][] {{0, 0}, {199, 500}, {800, 149}, {-800, 500}, {100_000, 100_000}}) {
