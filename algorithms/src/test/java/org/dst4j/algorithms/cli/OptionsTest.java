@@ -191,18 +191,23 @@ class OptionsTest {
         assertThat(options().refuse("fast", "x").parse(new String[] {"--lr", "1"})).isTrue();
     }
 
-    // predict refused --no-standardize before DataArgs declared it, so its help listed the flag it then refused.
+    // predict refuses --no-standardize, which the other data commands take: its help does not list it.
     @Test
     void predictsHelpDoesNotListTheOptionItRefuses() {
-        PrintStream out = System.out;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        PrintStream out = System.out, err = System.err;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream(), errBuf = new ByteArrayOutputStream();
         System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(errBuf, true, StandardCharsets.UTF_8));
         try {
             assertThat(Main.run(new String[] {"predict", "--help"})).isZero();
+            assertThat(Main.run(new String[] {"predict", "--model", "m.dst4j", "--no-standardize"})).isEqualTo(2);
         } finally {
             System.setOut(out);
+            System.setErr(err);
         }
         assertThat(buf.toString(StandardCharsets.UTF_8)).contains("--model", "--limit-test").doesNotContain("--no-standardize");
+        assertThat(errBuf.toString(StandardCharsets.UTF_8))
+                .isEqualTo("dst4j predict: --no-standardize does not apply to predict: the model standardizes its input as it was trained\n");
     }
 
     @Test
