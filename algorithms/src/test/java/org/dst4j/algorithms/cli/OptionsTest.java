@@ -221,7 +221,7 @@ class OptionsTest {
     }
 
     @Test
-    void fileProblemsExitWithOneAndANamedPathNotAStackTrace(@TempDir Path dir) throws Exception {
+    void fileProblemsAreOneLineNamingThePathNotAStackTrace(@TempDir Path dir) throws Exception {
         Path file = Files.writeString(dir.resolve("plain"), "x");
         PrintStream err = System.err;
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
