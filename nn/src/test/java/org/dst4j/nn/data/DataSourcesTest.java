@@ -98,7 +98,7 @@ class DataSourcesTest {
 
     @Test
     void aTestFileIsNamedAfterItselfNotAfterTheTrainingFile() throws Exception {
-        // Its samples were reported as "train/test" ("accuracy ... on 4 samples of train/test"), named after --data.
+        // Not "train/test" ("accuracy ... on 4 samples of train/test"), named after --data.
         Path train = csv("train.csv", "f,label\n0,0\n1,1\n2,0\n3,1\n"), test = csv("held.csv", "f,label\n4,0\n5,1\n");
         Path x = Files.write(dir.resolve("xf.npy"), floats(4, 2)), y = Files.write(dir.resolve("yf.npy"), labels(0, 1, 0, 1));
         Path xt = Files.write(dir.resolve("xt.npy"), floats(2, 2)), yt = Files.write(dir.resolve("yt.npy"), labels(1, 0));
@@ -121,7 +121,7 @@ class DataSourcesTest {
 
     @Test
     void everyDataFileIsNamedWithoutTheExtensionItIsReadBy() throws Exception {
-        // .csv, .csv.gz and .npy lost their extension; .tsv, .txt and another case kept it ("d.tsv/train" beside "d/train").
+        // .tsv, .txt and another case lose it as .csv, .csv.gz and .npy do (not "d.tsv/train" beside "d/train").
         String text = "f,label\n0,0\n1,1\n2,0\n3,1\n4,0\n5,1\n6,0\n7,1\n8,0\n9,1\n";
         Path y = Files.write(dir.resolve("y.npy"), labels(0, 1, 0, 1, 0, 1, 0, 1, 0, 1));
         for (String file : new String[] {"d.csv", "d.tsv", "d.txt", "d.CSV", "d.Csv.Gz", "d.NPY"}) {
@@ -190,7 +190,7 @@ class DataSourcesTest {
     @Test
     void aClassTooSmallToBeInBothSetsOfAHoldOutIsNamed() throws Exception {
         // Classes of 30, 30 and 2 samples: at 0.2 the small one gives round(0.4) = 0 to the test set, at 0.8 round(1.6) = 2,
-        // all it has, and the model never trains on it. Both were silent.
+        // all it has, and the model never trains on it. Both are warned about.
         float[] x = new float[62];
         int[] y = new int[62];
         for (int i = 0; i < 62; i++) y[i] = i < 60 ? i % 2 : 2;

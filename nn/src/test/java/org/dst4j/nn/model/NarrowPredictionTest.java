@@ -108,8 +108,8 @@ class NarrowPredictionTest {
         }
     }
 
-    // A 1,000-sample call left the network's predict buffers sized for 1,000 samples until close (23.6 MB on a
-    // 784-1000-1000-1000-10 model of 1 MB): a device that scores a batch now and then kept them for good.
+    // A 1,000-sample call leaves no predict buffers sized for 1,000 samples in the network until close (23.6 MB on a
+    // 784-1000-1000-1000-10 model of 1 MB): a device that scores a batch now and then would keep them for good.
     @Test
     void aWideCallLeavesNoBuffersSizedForItInTheNetwork() {
         int wide = 1000;

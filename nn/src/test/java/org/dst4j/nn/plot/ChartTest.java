@@ -548,7 +548,7 @@ class ChartTest {
     // A NaN score made the whole map one flat gray (the maximum became NaN), and a score below -0.2 times the largest
     // threw java.awt.Color's "Color parameter outside of expected range". A NaN pixel is white (nothing measured), the
     // others keep the shades they have without it; the scale runs from the lowest score to the highest, zero
-    // included, so scores that are all non-negative draw as before; an infinite score is the end of the scale on its
+    // included, so scores that are all non-negative are shaded from zero up; an infinite score is the end of the scale on its
     // side and does not squash the finite ones.
     @Test
     void aPixelMapDrawsNaNScoresWhiteAndNegativeAndInfiniteOnesOnItsScale() {
