@@ -71,8 +71,8 @@ class EvolutionTest {
         }
     }
 
-    // Which brute force applies was once read off the rule itself, by pruning a two-entry layer with it: a
-    // signed() that ranked across signs (MagnitudePrune.slot returning 0) then passed as global.
+    // A layer the two rules prune differently: a signed() that ranked across signs (MagnitudePrune.slot returning 0)
+    // would prune as global() does.
     @Test
     void signedPruningRanksEachSignApartAndGlobalPruningAcrossThem() {
         // four positives of magnitude 1..4, one negative of magnitude 10: half of each sign, or half of all

@@ -75,8 +75,8 @@ class ClassifierLifecycleTest {
         assertThat(dir).isEmptyDirectory();
     }
 
-    // docs/api.md: a null argument is a NullPointerException naming it; these came with the JDK's message about a
-    // method called on it, or (an empty ensemble average) a NoSuchElementException with none.
+    // docs/api.md: a null argument is a NullPointerException naming it, not the JDK's message about a method called on
+    // it; an empty ensemble average is refused saying so.
     @Test
     void nullArgumentsAreRefusedByName(@TempDir Path dir) {
         try (SparseMlp n = net(1); WorkerPool pool = new WorkerPool(1)) {
