@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 
 class EvaluationTest {
 
-    // Two finite values 6e38 apart: the threshold between them was +Infinity and the tree never stopped growing.
+    // Two finite values 6e38 apart: their difference overflows a float, and a threshold of +Infinity would never stop
+    // the tree growing.
     @Test
     void aFeatureSpanningMoreThanTheFloatRangeStillSplits() {
         assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
@@ -80,7 +81,7 @@ class EvaluationTest {
         assertThat(Hungarian.clusteringAccuracy(new int[] {1, 1, 0, 1}, new int[] {0, 0, 2, 2}, 2)).isEqualTo(3 / 4.0);
     }
 
-    // A NaN or infinite cost never beat the running minimum: no column was picked and minimize looped for ever.
+    // A NaN or infinite cost never beats the running minimum: no column would be picked and minimize loop for ever.
     @Test
     void hungarianRefusesACostThatIsNotFinite() {
         assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
@@ -91,7 +92,7 @@ class EvaluationTest {
         });
     }
 
-    // Out of range, a cluster or a label failed as an array index that named neither.
+    // Out of range, a cluster or a label is named, not an array index failure naming neither.
     @Test
     void clusteringAccuracyNamesAClusterOrLabelOutOfRange() {
         int[] labels = {0, 1, 1};
@@ -105,7 +106,7 @@ class EvaluationTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("k must be >= 1, got 0");
     }
 
-    // With no tree nothing voted and every sample was called class 0 (an accuracy of 0.5 here); a negative count was a
+    // With no tree nothing would vote and every sample be called class 0 (an accuracy of 0.5 here); a negative count a
     // NegativeArraySizeException.
     @Test
     void extraTreesRefuseACountOfTreesBelowOne() {
@@ -117,7 +118,7 @@ class EvaluationTest {
         }
     }
 
-    // Grown on no sample, every tree was one empty leaf and every sample was predicted as class 0.
+    // Grown on no sample, every tree would be one empty leaf and every sample predicted as class 0.
     @Test
     void extraTreesRefuseATrainingSetOfNoSamples() {
         try (WorkerPool pool = new WorkerPool(1); Dataset empty = Dataset.of("none", new float[0], 0, 2, new int[0], 2)) {
@@ -126,7 +127,7 @@ class EvaluationTest {
         }
     }
 
-    // The trees split on columns by position: fewer failed as an array index, more were read as other features.
+    // The trees split on columns by position: fewer would fail as an array index, more be read as other features.
     @Test
     void extraTreesScoreOnlyAsManyFeaturesAsTheyWereFitOn() {
         try (WorkerPool pool = new WorkerPool(1); Dataset d = toy(20, 1); Dataset three = wide(20, 2)) {
@@ -152,7 +153,7 @@ class EvaluationTest {
         }
     }
 
-    // With no iteration every sample was left in cluster -1; with no run the mean was 0 / 0.
+    // With no iteration every sample would be left in cluster -1; with no run the mean would be 0 / 0.
     @Test
     void kMeansRefusesNoIterationsAndNoRuns() {
         float[][] cols = {{0, 0.1f, 5, 5.1f}};

@@ -57,7 +57,7 @@ class CsvNpyReaderTest {
 
     @Test
     void pandasDefaultColumnNamesAreAHeaderAndGzipIsKnownByItsMagic() throws Exception {
-        // pd.DataFrame(a).to_csv(index=False): the header 0,1,2,3 was read as a sample of class 3.
+        // pd.DataFrame(a).to_csv(index=False): the header 0,1,2,3 is a header, not a sample of class 3.
         try (Dataset d = CsvReader.read("p", csv("p.csv", "0,1,2,3\n0.5,1.5,2.5,1\n4,5,6,0\n"), "last", 0)) {
             assertThat(d.samples()).isEqualTo(2);
             assertThat(d.labels()).containsExactly(1, 0);
@@ -85,7 +85,7 @@ class CsvNpyReaderTest {
             assertThatThrownBy(() -> CsvReader.read("bad", bad, "last", 0).close()).as(notAHeader).isInstanceOf(DataFormatException.class)
                     .hasMessageContaining("line 1");
         }
-        // A compressed file named in capitals, or without .gz, was read as text ("line 2 has 1 columns").
+        // A compressed file named in capitals, or without .gz, is not read as text ("line 2 has 1 columns").
         byte[] text = "a,b,y\n1,2,0\n3,4,1\n".getBytes(StandardCharsets.UTF_8);
         ByteArrayOutputStream gz = new ByteArrayOutputStream();
         try (GZIPOutputStream z = new GZIPOutputStream(gz)) {
@@ -120,7 +120,7 @@ class CsvNpyReaderTest {
         assertThatThrownBy(() -> CsvReader.read("x", openRow, "last", 0)).hasMessageContaining("open-row.csv: line 2: a quoted field is not closed");
         // Inside a field a quote is a character, so an inch mark does not open a field that never closes.
         assertThat(CsvReader.featureColumns(csv("inch.csv", "a, \"b,c\",size 5\",y\n1,2,3,0\n"), "last").names()).containsExactly("a", "b,c", "size 5\"");
-        // A negative class count was read as 0, automatic; a missing file's reason was its path again.
+        // A negative class count is refused, not read as 0 (automatic); a missing file's reason is not its path again.
         Path ok = csv("ok.csv", "1,2,0\n");
         assertThatThrownBy(() -> CsvReader.read("x", ok, "last", -1)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("got -1");
         Path missing = dir.resolve("missing.csv");
@@ -145,7 +145,7 @@ class CsvNpyReaderTest {
         Path empty = csv("empty.csv", "\n\n");
         assertThatThrownBy(() -> CsvReader.read("x", empty, "last", 0)).hasMessageContaining("empty.csv: empty file");
         assertThatThrownBy(() -> CsvReader.read("x", bad, "7", 0)).hasMessageContaining("--label-column 7");
-        // A class count the labels exceed was the dataset's IllegalArgumentException, naming neither the file nor the count.
+        // A class count the labels exceed is named with the file and the count, not the dataset's IllegalArgumentException.
         Path three = csv("three.csv", "1,2,0\n3,4,2\n");
         assertThatThrownBy(() -> CsvReader.read("x", three, "last", 2)).isInstanceOf(DataFormatException.class)
                 .hasMessage(three + ": sample 1 (0-based) has label 2, outside the 2 classes given (0..1)");
@@ -284,7 +284,7 @@ class CsvNpyReaderTest {
                 .hasMessageContaining("x.npy: 3 samples but").hasMessageContaining("y2.npy has 2 labels");
         Path cut = write("cut.npy", Arrays.copyOf(good, good.length - 5));
         assertThatThrownBy(() -> NpyReader.read(cut)).hasMessageContaining("cut.npy: truncated in the data at element 4 (byte ");
-        // uint64 above 2^63 was read as negative.
+        // uint64 above 2^63 is not read as negative.
         ByteBuffer u8 = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(-1L).putLong(5L);
         assertThat(NpyReader.read(write("u8.npy", npy("<u8", "2, 1", u8, false))).values()).containsExactly(1.8446744e19f, 5f);
         byte[] wrong = good.clone();
@@ -297,7 +297,7 @@ class CsvNpyReaderTest {
         assertThat(NpyReader.read(fortran).values()).containsExactly(0, 3, 1, 4, 2, 5);
         Path complex = write("c.npy", npy("<c8", "3,", ByteBuffer.allocate(24), false));
         assertThatThrownBy(() -> NpyReader.read(complex)).hasMessageContaining("dtype '<c8' not supported");
-        // Object and structured arrays were called a "malformed header".
+        // Object and structured arrays are named as such, not a "malformed header".
         Path objects = write("o.npy", npy("|O", "3,", ByteBuffer.allocate(24), false));
         assertThatThrownBy(() -> NpyReader.read(objects)).isInstanceOf(DataFormatException.class).hasMessage(objects
                 + ": dtype '|O' (Python objects) not supported; expected float32, float64 or an integer type (np.asarray(a, dtype=np.float32))");
@@ -340,7 +340,7 @@ class CsvNpyReaderTest {
         Path noLabels = write("nolabels.npy", npy("|u1", "0,", ByteBuffer.allocate(0), false));
         assertThatThrownBy(() -> NpyReader.read("x", none, noLabels, 0)).isInstanceOf(DataFormatException.class)
                 .hasMessage(none + ": shape [0, 4] holds no samples; expected at least one");
-        // A shape whose product overflows a long was a stack trace (ArithmeticException).
+        // A shape whose product overflows a long is named, not a stack trace (ArithmeticException).
         Path huge = write("huge.npy", npy("<f4", "4294967296, 4294967296", ByteBuffer.allocate(0), false));
         assertThatThrownBy(() -> NpyReader.read(huge)).isInstanceOf(DataFormatException.class)
                 .hasMessage(huge + ": shape 4294967296, 4294967296 holds more than 2147483631 elements (2^31 - 17), the most supported per file");
@@ -351,7 +351,7 @@ class CsvNpyReaderTest {
         Path big = write("big.npy", npy("<i8", "2,", ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(1L << 40).putLong(0), false));
         Path x2 = write("x2.npy", npy("<f4", "2, 3", ByteBuffer.allocate(24).position(24), false));
         assertThatThrownBy(() -> NpyReader.read("x", x2, big, 0)).hasMessageContaining("not a class index (an integer in [0, 2^24))");
-        // float64 labels were narrowed to float before the check: 0.99999999 was read as class 1.
+        // float64 labels are checked before any narrowing to float: 0.99999999 is not read as class 1.
         Path near = write("near.npy", npy("<f8", "2,", ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putDouble(1).putDouble(0.99999999), false));
         assertThatThrownBy(() -> NpyReader.read("x", x2, near, 0)).isInstanceOf(DataFormatException.class)
                 .hasMessage(near + ": element 1 is 0.99999999, not a class index (an integer in [0, 2^24))");
@@ -363,7 +363,7 @@ class CsvNpyReaderTest {
         assertThatThrownBy(() -> DataSources.unlabeled(dir)).isInstanceOf(DataFormatException.class).hasMessage(dir + ": a directory, expected a file");
         Path head = write("head.npy", Arrays.copyOf(good, 9));
         assertThatThrownBy(() -> NpyReader.read(head)).hasMessageContaining("head.npy: truncated header length at byte 8");
-        // Shorter than the 8-byte preamble: said to be a truncated header even when it was no .npy at all.
+        // Shorter than the 8-byte preamble and no .npy at all: its magic is named, not a truncated header.
         Path csv = write("short.npy", "1,2\n".getBytes(StandardCharsets.US_ASCII));
         assertThatThrownBy(() -> NpyReader.read(csv)).hasMessage(csv + ": wrong magic at byte 0, expected \\x93NUMPY (a .npy file)");
         Path empty = write("empty.npy", new byte[0]);
@@ -519,7 +519,7 @@ class CsvNpyReaderTest {
         try (DatasetSplit s = DataSources.load(files(upper, x, y, y))) {
             assertThat(s.train().samples()).isEqualTo(20);
         }
-        // A test file of the other format was read as --data's: a .npy beside a CSV had its NumPy header taken as a CSV header.
+        // A test file is read by its own format, not --data's: a .npy beside a CSV is not taken for a CSV.
         Path csv = Files.writeString(dir.resolve("d.csv"), "1,2,3,4,0\n5,6,7,8,1\n");
         assertThatThrownBy(() -> DataSources.load(files(csv, x, null, null))).isInstanceOf(DataOptionException.class)
                 .hasMessage("--test-data " + x + ": expected a .csv (.csv.gz, .tsv, .txt) file, the format of --data " + csv);

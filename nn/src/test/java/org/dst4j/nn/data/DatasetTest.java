@@ -25,7 +25,8 @@ class DatasetTest {
         return Dataset.of("three", new float[] {1, 2, 3, 4, 5, 6}, 3, 2, new int[] {0, 1, 0}, 2);
     }
 
-    // A grid of negative sizes, or one not covering the features, was kept, and a pixel chart drawn from it later failed.
+    // A grid of negative sizes, or one not covering the features, is refused, not kept for a pixel chart to fail on
+    // later.
     @Test
     void anImageGridMustCoverTheFeatures() {
         int[] labels = {0, 1};

@@ -160,11 +160,12 @@ class HostileDataFilesTest {
         Path csv = Files.writeString(dir.resolve("d.csv"), "1,2,0\n3,4,1\n");
         assertThatThrownBy(() -> DataSources.load(new DataOptions(csv, device, null, null, null, "last", 0.2, 1, 0, 0)))
                 .isInstanceOf(DataFormatException.class).hasMessage("--test-data " + device + ": not a regular file (a device or pipe), expected a file");
-        // As --data, under a data file's name: /dev/zero was read as one endless CSV line until the heap ran out.
+        // As --data, under a data file's name: /dev/zero is refused, not read as one endless CSV line until the heap
+        // runs out.
         Path zeros = Files.createSymbolicLink(dir.resolve("zeros.csv"), Path.of("/dev/zero"));
         assertThatThrownBy(() -> DataSources.load(new DataOptions(zeros, null, null, null, null, "last", 0.2, 1, 0, 0)))
                 .isInstanceOf(DataFormatException.class).hasMessage("--data " + zeros + ": not a regular file (a device or pipe), expected a file");
-        // In an IDX directory, under one of the four names: it was reported missing.
+        // In an IDX directory, under one of the four names: named as what it is, not reported missing.
         Path idx = Files.createDirectories(dir.resolve("idx"));
         Path labels = Files.createSymbolicLink(idx.resolve("train-labels-idx1-ubyte"), device);
         Path images = Files.createDirectories(idx.resolve("train-images-idx3-ubyte.gz"));

@@ -36,7 +36,7 @@ class AtomicFilesTest {
         try (var files = Files.list(dir)) {
             assertThat(files.map(p -> p.getFileName().toString()).sorted().toList()).containsExactly("link.csv", "real.csv");
         }
-        // a link to a file not written yet is written through too (it was replaced by a file, its target never made)
+        // a link to a file not written yet is written through too (not replaced by a file, its target never made)
         Path ahead = Files.createSymbolicLink(dir.resolve("ahead.csv"), Path.of("later.csv"));
         AtomicFiles.writeString(ahead, "first");
         assertThat(Files.isSymbolicLink(ahead)).isTrue();
@@ -120,7 +120,7 @@ class AtomicFilesTest {
         assertThat(other).exists();
     }
 
-    // Files were 0644 whatever the umask: under umask 077 predictions were readable by every user of the machine.
+    // Not 0644 whatever the umask: under umask 077 predictions are not readable by every user of the machine.
     @Test
     void aWrittenFileHasThePermissionsTheUmaskGives(@TempDir Path dir) throws Exception {
         assumeThat(dir.getFileSystem().supportedFileAttributeViews()).contains("posix");

@@ -110,7 +110,7 @@ class CheckpointFileTest {
 
     @Test
     void aStreamThatIsNoModelIsRefusedAfterItsFirstEightBytes() {
-        // 200 MB of something else was read whole onto the heap before the magic was looked at.
+        // Refused on its magic, before 200 MB of something else is read onto the heap.
         InputStream junk = new InputStream() {
             int given;
 

@@ -47,7 +47,7 @@ class JsonTest {
         assertThat(Json.write(0.0)).isEqualTo("0.0");
         assertThat((double) Json.parse(Json.write(-0.0))).isEqualTo(-0.0).isNegative();
         assertThat(Json.parse("1.0E15")).isEqualTo(1e15);
-        // other numbers as they are, or refused: every Number had been written as its longValue(), 1.5 as 1
+        // other numbers as they are, or refused: not every Number as its longValue(), 1.5 as 1
         assertThat(Json.write(new BigDecimal("1.5"))).isEqualTo("1.5");
         assertThat(Json.parse(Json.write(new BigDecimal("1E+3")))).isEqualTo(1000.0);
         assertThat(Json.write(BigInteger.TWO.pow(70))).isEqualTo("1180591620717411303424");
@@ -90,8 +90,8 @@ class JsonTest {
         refused(":", "expected a value at offset 0 (line 1, column 1), found ':'");
     }
 
-    // Character.isDigit and Long.parseLong take any script's digits: "1" and an Arabic-Indic 3 read as 13, and
-    // "1." and one was a NumberFormatException naming no offset.
+    // Character.isDigit and Long.parseLong take any script's digits: "1" and an Arabic-Indic 3 would read as 13, and
+    // "1." and one be a NumberFormatException naming no offset.
     @Test
     void onlyAsciiDigitsMakeANumber() {
         refused("1\u0663", "expected end of input at offset 1 (line 1, column 2), found '\u0663'");

@@ -372,7 +372,7 @@ class ClassifierLifecycleTest {
     @Test
     @SuppressWarnings("unchecked")
     void aHeaderIsReadOnlyAndACallersLaterChangeDoesNotReachIt(@TempDir Path tmp) throws Exception {
-        // header() handed out the map it was given (or loaded), nested objects writable: a change reached the next save.
+        // header() hands out a read-only copy, nested objects included: a caller's change does not reach the next save.
         Map<String, Object> training = new LinkedHashMap<>(Map.of("epochs", 3));
         Map<String, Object> given = new LinkedHashMap<>(Map.of("training", training, "hidden", new ArrayList<>(List.of(8))));
         try (SparseClassifier c = new SparseClassifier(net(1), null, given, 1)) {
@@ -394,7 +394,8 @@ class ClassifierLifecycleTest {
     @Test
     @SuppressWarnings("unchecked")
     void aPrimitiveArrayInAGivenHeaderIsHandedOutAsAReadOnlyList() {
-        // header() handed out a copy of the array, the same one on every call: a caller's write reached the classifier.
+        // Copied in and handed out as a read-only list: a caller's write, to the array given or the list returned, does
+        // not reach the classifier.
         int[] sizes = {4, 8, 2};
         Map<String, Object> given = new LinkedHashMap<>(Map.of("sizes", sizes, "scales", new float[] {0.5f}));
         try (SparseClassifier c = new SparseClassifier(net(1), null, given, 1)) {

@@ -104,7 +104,7 @@ class ModelFileSidesTest {
         }
     }
 
-    // Saving with an optimizer the layers hold no state of was a NullPointerException from inside the write.
+    // An optimizer the layers hold no state of is refused before the write, not a NullPointerException inside it.
     @Test
     void anOptimizerNotAttachedIsRefusedBeforeAnythingIsWritten() throws IOException {
         Path file = dir.resolve("m.dst4j");

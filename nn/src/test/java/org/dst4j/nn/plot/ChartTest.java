@@ -139,7 +139,7 @@ class ChartTest {
         return img.getRGB(0, 0, img.getWidth(), img.getHeight(), null, 0, img.getWidth());
     }
 
-    // The axes were cut in five equal parts: SET's curve read "2.80" epochs and an accuracy of "0.0823".
+    // Not five equal parts of the axis, which gave SET's curve "2.80" epochs and an accuracy of "0.0823".
     @Test
     void ticksAreRoundValuesInsideTheRangeAndWholeForWholeNumbers() {
         assertThat(LineChart.ticks(1, 10, true)).containsExactly(2, 4, 6, 8, 10);
@@ -159,7 +159,7 @@ class ChartTest {
     void anInterruptDuringAChartsWriteIsAnInterruptedIOExceptionAndLeavesThePreviousFile(@TempDir Path dir)
             throws IOException {
         // The PNG writer wraps the channel's ClosedByInterruptException in its own "I/O error writing PNG file!",
-        // which was reported as a plain IOException: an interrupt looked like a failed disk.
+        // which is reported as an interrupt, not as a plain IOException that looks like a failed disk.
         Path f = Files.writeString(dir.resolve("curve.png"), "previous");
         LineChart chart = new LineChart("t", "x", "y").add("s", new double[] {0, 1, 2}, new double[] {1, 3, 2});
         Thread.currentThread().interrupt();

@@ -320,7 +320,7 @@ class TrainerTest {
         }
     }
 
-    // With mean squared error a label beyond the outputs was a target of all zeros, trained on without a word.
+    // With mean squared error a label beyond the outputs would be a target of all zeros, trained on without a word.
     @Test
     void labelsBeyondTheOutputsAreRefusedBeforeAnyBatchIsTrained() {
         int[] four = new int[30];
@@ -359,7 +359,7 @@ class TrainerTest {
         }
     }
 
-    // A null listener was found at the end of the first batch, the network already trained on it.
+    // Refused before any batch, not found at the end of the first with the network already trained on it.
     @Test
     void aNullListenerOrStateIsRefusedByNameBeforeAnyBatchIsTrained() {
         try (Dataset train = blobs("train", 30, 5); SparseMlp net = SparseMlp.create(config(), new RandomStream(2), 9);
