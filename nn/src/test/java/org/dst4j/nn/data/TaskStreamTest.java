@@ -66,11 +66,11 @@ class TaskStreamTest {
             assertThatThrownBy(() -> TaskStream.of(d, new int[][] {{0, 4}})).hasMessage("task 1: class 4 is outside 0..3");
             assertThatThrownBy(() -> TaskStream.inOrder(4, 0)).hasMessage("tasks must be between 1 and the number of classes (4), got 0");
             assertThatThrownBy(() -> TaskStream.of(d, new int[][] {{}})).hasMessageContaining("task 1 has no classes");
-            // No task at all, as inOrder's count of 0: it made an empty stream.
+            // No task at all, as inOrder's count of 0: it would make an empty stream.
             assertThatThrownBy(() -> TaskStream.of(d, new int[0][])).isInstanceOf(IllegalArgumentException.class).hasMessage("expected at least one task, got none");
             try (TaskStream s = TaskStream.of(d, new int[][] {{0, 1}, {2, 3}})) {
                 assertThat(s.seenClasses(1)).containsExactly(0, 1, 2, 3);
-                // -1 answered no classes, as if a task had none.
+                // -1 would answer no classes, as if a task had none.
                 assertThatThrownBy(() -> s.seenClasses(-1)).isInstanceOf(IndexOutOfBoundsException.class);
                 assertThatThrownBy(() -> s.seenClasses(2)).isInstanceOf(IndexOutOfBoundsException.class);
             }

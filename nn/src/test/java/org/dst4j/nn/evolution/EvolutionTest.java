@@ -393,7 +393,7 @@ class EvolutionTest {
         }
     }
 
-    // A null part was kept and failed only when first used: in a Trainer, a null schedule after the run's first step.
+    // Kept, a null part would fail only when first used: in a Trainer, a null schedule after the run's first step.
     @Test
     void anEvolutionWithANullPartIsRefusedWhenBuiltNamingIt() {
         PruneRule prune = MagnitudePrune.global();
@@ -440,8 +440,8 @@ class EvolutionTest {
 
     @Test
     void aRuleThatMiscountsIsNamedBeforeTheLayerChanges() {
-        // A prune rule returning fewer than it marked, or a grow rule returning more than asked, moved the layer's
-        // density silently and made its report wrong.
+        // A prune rule returning fewer than it marked, or a grow rule returning more than asked, would move the
+        // layer's density silently and make its report wrong.
         PruneRule saysOneMarksTwo = (w, fraction, keep) -> {
             keep.set(ValueLayout.JAVA_BYTE, 0, (byte) 0);
             keep.set(ValueLayout.JAVA_BYTE, 1, (byte) 0);

@@ -55,8 +55,8 @@ class ClassifierLifecycleTest {
         return MultiHeadMlp.create(full, 1, 2, new RandomStream(seed), new RandomStream(seed + 1));
     }
 
-    // A closed network's freed layers failed a save with the runtime's "Already closed" once the write had begun, and
-    // a multi-head save left the model directory it had just made, empty.
+    // Not the runtime's "Already closed" from a closed network's freed layers once the write has begun, nor a
+    // multi-head save leaving the model directory it has just made, empty.
     @Test
     void aClosedNetworkIsRefusedBeforeAnythingIsWritten(@TempDir Path dir) {
         SparseMlp closed = net(1);
@@ -162,8 +162,8 @@ class ClassifierLifecycleTest {
 
     @Test
     void backPropagationWithoutATrainingPassOrAfterCloseIsNamed() {
-        // outputGradient and backward read the training buffers: missing (never made, or freed by close) they failed with
-        // a NullPointerException from inside.
+        // outputGradient and backward read the training buffers: missing (never made, or freed by close) they would fail
+        // with a NullPointerException from inside.
         SparseMlp n = net(1);
         try (WorkerPool pool = new WorkerPool(1); DenseMatrix x = DenseMatrix.allocate(FEATURES, 3)) {
             ParallelKernels pk = new ParallelKernels(KernelProvider.get(), pool);
@@ -190,7 +190,7 @@ class ClassifierLifecycleTest {
         SparseMlp headerless = net(2);
         assertThatThrownBy(() -> new SparseClassifier(headerless, null, null, 1)).isInstanceOf(NullPointerException.class).hasMessage("header");
         assertThat(closed(headerless)).isTrue();
-        // A standardizer of another width failed only at the first prediction, on a batch "fitted on" another width.
+        // A standardizer of another width would fail only at the first prediction, on a batch "fitted on" another width.
         SparseMlp narrow = net(7);
         Standardizer two = new Standardizer(new float[] {0, 0}, new float[] {1, 1});
         assertThatThrownBy(() -> new SparseClassifier(narrow, two, Map.of(), 1)).isInstanceOf(IllegalArgumentException.class)
@@ -200,12 +200,12 @@ class ClassifierLifecycleTest {
         SparseClassifier member = new SparseClassifier(net(8), null, Map.of(), 1);
         assertThatThrownBy(() -> new EnsembleClassifier(List.of(member), null)).isInstanceOf(NullPointerException.class).hasMessage("manifest");
         assertThat(closed(member.network())).isTrue();
-        // a null member: the others were left open (the shape check threw from inside)
+        // a null member: the others would be left open (the shape check throwing from inside)
         SparseClassifier beside = new SparseClassifier(net(9), null, Map.of(), 1);
         assertThatThrownBy(() -> new EnsembleClassifier(Arrays.asList(beside, null), Map.of())).isInstanceOf(NullPointerException.class)
                 .hasMessage("members[1]");
         assertThat(closed(beside.network())).isTrue();
-        // a multi-head model's standardizer of another width is refused as a single network's is (it failed at the first prediction)
+        // a multi-head model's standardizer of another width is refused as a single network's is (not at the first prediction)
         MultiHeadMlp wide = multiHead(4);
         assertThatThrownBy(() -> new MultiHeadClassifier(wide, two, 1)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("the standardizer is for 2 features, the network takes " + FEATURES + " inputs");
@@ -224,7 +224,7 @@ class ClassifierLifecycleTest {
         assertThat(closed(backbone)).isTrue();
         assertThat(closed(wrongHead)).isTrue();
         good.close();
-        // A null part, head list or head loss: the parts given were left open, their memory to no one.
+        // A null part, head list or head loss: the parts given would be left open, their memory to no one.
         long before = OffHeap.bytesInUse();
         MultiHeadMlp parts = multiHead(7), more = multiHead(8);
         SparseMlp b = parts.backbone(), h = parts.heads().getFirst(), b2 = more.backbone(), h2 = more.heads().getFirst();
@@ -321,7 +321,7 @@ class ClassifierLifecycleTest {
 
     @Test
     void savingWithANullArgumentWritesNothing(@TempDir Path tmp) {
-        // MultiHeadClassifier.save made the directory, and with null info wrote every part file, before failing.
+        // Refused before MultiHeadClassifier.save makes the directory or (with null info) writes a part file.
         try (MultiHeadMlp net = multiHead(3)) {
             Path dir = tmp.resolve("mh");
             assertThatThrownBy(() -> MultiHeadClassifier.save(null, dir, null, Map.of())).isInstanceOf(NullPointerException.class).hasMessage("net");

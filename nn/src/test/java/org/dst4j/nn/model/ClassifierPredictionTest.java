@@ -42,7 +42,7 @@ class ClassifierPredictionTest {
         // Accepted, it would make a classifier whose every call fails and whose close() leaves its worker threads running.
         assertThatThrownBy(() -> new MultiHeadClassifier(null, null, 1)).isInstanceOf(NullPointerException.class).hasMessage("net");
         try (Dataset d = data("d", 4, CLASSES, 1)) {
-            // A batch of 0 never advanced: an endless loop.
+            // A batch of 0 would never advance: an endless loop.
             assertThatThrownBy(() -> d.inBatches(0, null, (x, from, m) -> {})).isInstanceOf(IllegalArgumentException.class)
                     .hasMessage("d: batch must be >= 1, got 0");
         }

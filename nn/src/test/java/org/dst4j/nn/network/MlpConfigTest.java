@@ -26,8 +26,8 @@ class MlpConfigTest {
 
     @Test
     void aNullFieldIsRefusedWhenBuiltNamingIt() {
-        // A null output or density was kept and failed later, in equals or toString or deep in SparseMlp.create;
-        // a null init failed with no message.
+        // Kept, a null output or density would fail later, in equals or toString or deep in SparseMlp.create; a null
+        // init would fail with no message.
         int[] sizes = {4, 2};
         Activation out = Activation.linear();
         Density density = new Density.Uniform(1);

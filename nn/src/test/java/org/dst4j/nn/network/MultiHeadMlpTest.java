@@ -435,7 +435,7 @@ class MultiHeadMlpTest {
         }
     }
 
-    // The parts' freed memory failed these with the runtime's "Already closed" (or, for attach, did nothing without a word).
+    // Not the runtime's "Already closed" from the parts' freed memory (or, for attach, nothing done without a word).
     @Test
     void attachingEvolvingOrTrainingAClosedNetworkSaysItIsClosed() {
         MultiHeadMlp net = tiny("relu", 1);
@@ -445,7 +445,7 @@ class MultiHeadMlpTest {
                 .isInstanceOf(IllegalStateException.class).hasMessage("the network is closed");
     }
 
-    // Labels short of the batch failed inside the loss with an array index out of bounds, after the backbone's forward pass.
+    // Not an array index out of bounds inside the loss, after the backbone's forward pass.
     @Test
     void aTrainingBatchWithTooFewLabelsIsRefusedBeforeTheStep() {
         try (WorkerPool pool = new WorkerPool(1); MultiHeadMlp net = tiny("relu", 1); DenseMatrix x = DenseMatrix.allocate(5, 4)) {

@@ -260,7 +260,7 @@ class SparseMlpTest {
         }
     }
 
-    // The layers' freed memory failed these with the runtime's "Already closed", which names no network.
+    // Not the runtime's "Already closed" from the layers' freed memory, which names no network.
     @Test
     void attachingOrEvolvingAClosedNetworkSaysItIsClosed() {
         SparseMlp net = SparseMlp.create(config("relu", 0f), new RandomStream(7), 99);
@@ -270,7 +270,7 @@ class SparseMlpTest {
                 .isInstanceOf(IllegalStateException.class).hasMessage("the network is closed");
     }
 
-    // Labels or targets not covering the batch failed inside the loss with an array index out of bounds, after the forward pass.
+    // Not an array index out of bounds inside the loss, after the forward pass.
     @Test
     void aTrainingBatchWhoseLabelsOrTargetsDoNotCoverItIsRefusedBeforeTheStep() {
         try (WorkerPool pool = new WorkerPool(1);

@@ -72,8 +72,8 @@ class LearningRateTest {
 
     @Test
     void everyScheduleRefusesARateThatIsNegativeOrNotFiniteAndAcceptsZero() {
-        // Taken as given, a NaN or infinite rate made the weights NaN at the first step (reported as a divergence asking for
-        // a lower rate) and a negative one climbed the loss.
+        // Taken as given, a NaN or infinite rate would make the weights NaN at the first step (reported as a divergence
+        // asking for a lower rate) and a negative one climb the loss.
         for (float lr : new float[] {-0.1f, Float.NaN, Float.POSITIVE_INFINITY}) {
             assertThatThrownBy(() -> new LearningRate.Constant(lr)).isInstanceOf(IllegalArgumentException.class)
                     .hasMessage("constant schedule: lr must be finite and >= 0, got " + lr);
@@ -99,7 +99,8 @@ class LearningRateTest {
                 .hasMessageStartingWith("unknown schedule 'linear'");
         assertThatThrownBy(() -> LearningRate.parse("step:x", 0.3f, 7)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("bad number in schedule 'step:x'");
-        // a negative factor or end rate made the rate negative (gradient ascent) part of the run; the command line checked it, the API did not
+        // a negative factor or end rate would make the rate negative (gradient ascent) part of the run; the API checks it
+        // as the command line does
         assertThatThrownBy(() -> LearningRate.parse("step:4:-0.5", 0.3f, 7)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("step schedule: gamma must be finite and >= 0, got -0.5");
         assertThatThrownBy(() -> LearningRate.parse("cosine:-0.01", 0.3f, 7)).isInstanceOf(IllegalArgumentException.class)

@@ -20,7 +20,7 @@ class OptimizerSettingsTest {
         assertThatThrownBy(() -> new Adam(0.9f, -0.1f, 1e-8f, 0f)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new Adam(0.9f, 0.999f, 0f, 0f)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("Adam eps must be finite and > 0, got 0.0");
-        // An infinite eps stopped every update without a word; an infinite decay turned the weights NaN.
+        // An infinite eps would stop every update without a word; an infinite decay would turn the weights NaN.
         assertThatThrownBy(() -> new Adam(0.9f, 0.999f, Float.POSITIVE_INFINITY, 0f)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("Adam eps must be finite and > 0, got Infinity");
         assertThatThrownBy(() -> new Adam(0.9f, 0.999f, 1e-8f, Float.POSITIVE_INFINITY)).isInstanceOf(IllegalArgumentException.class)
@@ -29,7 +29,7 @@ class OptimizerSettingsTest {
                 .hasMessageStartingWith("weight decay must be finite and >= 0");
     }
 
-    // A negative step count (an edited checkpoint) made Adam's bias corrections negative: updates of the wrong sign.
+    // A negative step count (an edited checkpoint) would make Adam's bias corrections negative: updates of the wrong sign.
     @Test
     void adamRefusesANegativeStepCountAndKeepsItsOwn() {
         Adam adam = new Adam(0.9f, 0.999f, 1e-8f, 0f);

@@ -302,9 +302,9 @@ class TrainerTest {
         assertThat(metrics.get(1).evolutionSeconds()).isLessThan(1.2);
     }
 
-    // A batch's loss is computed before its update: a run whose last update diverged ended as if trained, its network
-    // giving NaN on its own training data (and an earlier epoch's last update failed only an epoch later, after its
-    // epochDone had saved the broken network).
+    // A batch's loss is computed before its update: a run whose last update diverged would otherwise end as if trained,
+    // its network giving NaN on its own training data (and an earlier epoch's last update fail only an epoch later,
+    // after its epochDone had saved the broken network).
     @Test
     void anEpochsLastUpdateThatDivergesStopsTheRunBeforeEpochDone() {
         try (Dataset train = blobs("train", 90, 5); Dataset test = blobs("test", 40, 6);
