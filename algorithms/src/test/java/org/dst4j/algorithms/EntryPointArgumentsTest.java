@@ -103,7 +103,7 @@ class EntryPointArgumentsTest {
 
     @Test
     void anEmptyTrainingSetIsRefusedByEveryAlgorithmBeforeAnythingIsWritten(@TempDir Path tmp) {
-        // SET refused it; the others trained nothing and returned results (QuickSelection a ranking of zeros).
+        // By every algorithm, not SET alone: the others would train nothing and return results (QuickSelection a ranking of zeros).
         Path out = tmp.resolve("out");
         try (Dataset empty = data.train().subset(new int[0]); Dataset test = data.test().subset(new int[] {0, 1})) {
             DatasetSplit d = new DatasetSplit(empty, test);
@@ -139,7 +139,7 @@ class EntryPointArgumentsTest {
     @Test
     void anUncheckedIOExceptionFromAProgressListenerReachesTheCallerUnchanged(@TempDir Path tmp) {
         // A run's own failed write leaves the training loop unchecked and is thrown as its IOException; a
-        // listener's own UncheckedIOException was taken for one and arrived as its cause.
+        // listener's own UncheckedIOException is not taken for one and passed on as its cause.
         UncheckedIOException mine = new UncheckedIOException(new IOException("the listener's own"));
         TrainingProgress p = new TrainingProgress() {
             @Override public void epoch(String phase, EpochMetrics m) { throw mine; }

@@ -80,7 +80,7 @@ class FreeTicketsTest {
                 0.3, 0.8, 1, "gradient", 7, threads);
     }
 
-    // The trainer counts one member's epochs: "no epoch was completed" from member 2 read as if the run had none.
+    // The trainer counts one member's epochs: "no epoch was completed" from member 2 would read as if the run had none.
     @Test
     void anInterruptedRunSaysWhichMemberItStoppedIn(@TempDir Path dir) throws Exception {
         FreeTicketsConfig cfg = config(Variant.DST, 2, 1);

@@ -61,7 +61,7 @@ class NeuroTrailsTest {
         assertThat(all).extracting(NeuroTrails.Network::name).containsExactly(NeuroTrails.BACKBONE_AND_HEAD, "single network", "DST member");
         assertThat(all).allSatisfy(n -> assertThat(n.sizes()).containsExactly(12, 10, 6, 4));
         assertThat(all.get(1).densities()).containsExactly(new Density.Erk(0.5).densities(new int[] {12, 10, 6, 4}));
-        // No data has them: 0 features gave a network of no inputs, described as dense.
+        // No data has them: 0 features would give a network of no inputs, described as dense.
         assertThatThrownBy(() -> NeuroTrails.networks(cfg, 0, 4, false)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("features must be >= 1, got 0");
         assertThatThrownBy(() -> NeuroTrails.networks(cfg, 12, 0, true)).isInstanceOf(IllegalArgumentException.class)
@@ -69,7 +69,8 @@ class NeuroTrailsTest {
         assertThatThrownBy(() -> NeuroTrails.networks(null, 12, 4, true)).isInstanceOf(NullPointerException.class).hasMessage("cfg");
     }
 
-    // Networks and the resumable count compare and print by content (the generated record methods compared arrays by identity).
+    // Networks and the resumable count compare and print by content (the generated record methods would compare arrays
+    // by identity).
     @Test
     void aNetworkComparesByItsArraysAndAResumableCountIsAtLeastZero() {
         NeuroTrailsConfig cfg = NeuroTrailsConfig.defaults().withHeads(2).withHidden(10, 6).withDensity(0.5);

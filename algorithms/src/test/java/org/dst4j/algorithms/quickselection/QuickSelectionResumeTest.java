@@ -44,7 +44,7 @@ class QuickSelectionResumeTest {
         };
     }
 
-    // A run directory passed for the checkpoint file: an empty one was deleted and replaced by the file.
+    // A run directory passed for the checkpoint file is left in place, even empty, not replaced by the file.
     @Test
     void aDirectoryGivenForTheCheckpointFileIsRefusedAndLeftInPlace() throws IOException {
         try (MadelonLike m = MadelonLike.generate(3, 300, 40, 5, 5, 30)) {
@@ -125,8 +125,8 @@ class QuickSelectionResumeTest {
         return h.stream().map(EpochMetrics::trainLoss).toList();
     }
 
-    // The command line cleaned up after a save a kill interrupted, but a caller of the API resuming the same way kept
-    // the checkpoint's temporary beside it for good.
+    // A caller of the API resuming after a save a kill interrupted gets the checkpoint's temporary removed, as the
+    // command line does.
     @Test
     void resumeRemovesTheTemporaryOfAnInterruptedSaveOfItsCheckpointOnly() throws IOException {
         try (MadelonLike m = MadelonLike.generate(3, 300, 40, 5, 5, 30)) {

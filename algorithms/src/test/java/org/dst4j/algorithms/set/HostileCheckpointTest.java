@@ -83,7 +83,7 @@ class HostileCheckpointTest {
 
     @Test
     void anEpochCountOutsideTheRunIsRefusedNotTrainedForEver() throws Exception {
-        // 2^31 was cut to -2^31 epochs done: the resumed run trained 2^31 epochs.
+        // 2^31, cut to an int, is -2^31 epochs done: the resumed run would train 2^31 epochs.
         Path run = run();
         edit(run.resolve(SetTraining.CHECKPOINT), "\"epochs_done\":1,", "\"epochs_done\":2147483648,");
         Outcome o = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> resume(run));
@@ -99,7 +99,7 @@ class HostileCheckpointTest {
 
     @Test
     void aNetworkOtherThanTheConfigMakesIsRefusedNotAStackTrace() throws IOException {
-        // Without its output layer the network had 8 outputs for 3 classes: an IllegalArgumentException from the loss kernel.
+        // Without its output layer the network has 8 outputs for 3 classes: not an IllegalArgumentException from the loss kernel.
         // The file still holds that layer's tensors, which the header no longer describes: refused as it loads.
         Path run = run();
         long offHeap = OffHeap.bytesInUse();
@@ -109,7 +109,7 @@ class HostileCheckpointTest {
         assertThat(o.err()).contains("model " + run.resolve(SetTraining.CHECKPOINT) + ": tensor 'layer.1.row_ptr' belongs to no part of the 1-layer"
                 + " network the header describes (file edited?)").doesNotContain("\tat ");
 
-        // Hidden sizes the config does not have trained on under the wrong description.
+        // Hidden sizes the config does not have: not trained on under the wrong description.
         Path other = dir.resolve("other");
         Files.move(run, other);
         edit(other.resolve(SetTraining.CHECKPOINT), "\"sizes\":[4,8]", "\"sizes\":[4,8,3]");

@@ -18,7 +18,7 @@ class ScaleBenchmarkTest {
         return new ScaleBenchmark.Settings(96, 12, 3, 1.5f, 300, 90, 8, 0.01f, 0.9f, 0.0002f, 0.3, false, 7, threads);
     }
 
-    // Unchecked, a bad field failed inside run, after its output directory was made (threads, batch) or its data generated.
+    // Unchecked, a bad field would fail inside run, after its output directory was made (threads, batch) or its data generated.
     @Test
     void settingsAndSizesCheckTheirFieldsWhenBuilt() {
         assertThatThrownBy(() -> new ScaleBenchmark.Settings(96, 12, 3, 1.5f, 300, 90, 8, 0.01f, 0.9f, 0.0002f, 0.3, false, 7, 0))
@@ -39,7 +39,7 @@ class ScaleBenchmarkTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("epsilon must be finite and > 0, got 0.0");
     }
 
-    // As for the training runs, a null listener reports nothing; it failed once the data had been generated.
+    // As for the training runs, a null listener reports nothing.
     @Test
     void aNullProgressReportsNothing(@TempDir Path dir) throws Exception {
         assertThat(ScaleBenchmark.run(tiny(1), List.of(new ScaleBenchmark.Size(new int[] {20}, 4)), dir, null)).hasSize(1);

@@ -57,7 +57,7 @@ class SetTrainingTest {
 
     @Test
     void anEmptyTrainingSetIsRefused() {
-        // It returned an untrained model, which then scored 1.0 on a test set of one class.
+        // Not an untrained model, which would score 1.0 on a test set of one class.
         assertThatThrownBy(() -> {
             try (DatasetSplit d = new DatasetSplit(Dataset.of("tr", new float[0], 0, 4, new int[0], 2),
                     Dataset.of("te", new float[8], 2, 4, new int[2], 2))) {
@@ -89,7 +89,7 @@ class SetTrainingTest {
 
     @Test
     void aModelSavedFromTheApiRecordsTheDataAndSeedAsTheRunsModelFileDoes(@TempDir Path dir) throws Exception {
-        // Saved without them, predict re-drew a single file's held-out split with seed 0 and scored training samples.
+        // Saved without them, predict would re-draw a single file's held-out split with seed 0 and score training samples.
         Path api = dir.resolve("api.dst4j");
         try (DatasetSplit data = small();
              SparseClassifier model = SetTraining.train(smallConfig(1, 1), data, true, dir.resolve("run"), new SetTraining.Progress() {})) {
@@ -237,8 +237,8 @@ class SetTrainingTest {
     }
 
     /**
-     * Ctrl-C (SIGINT) or SIGTERM during an --overwrite run: the earlier run comes back, as when a run fails. It stayed
-     * hidden in DIR/.dst4j-earlier-run-*, beside the new run's first epochs, and the next --overwrite deleted it.
+     * Ctrl-C (SIGINT) or SIGTERM during an --overwrite run: the earlier run comes back, as when a run fails, rather than
+     * staying hidden in DIR/.dst4j-earlier-run-*, beside the new run's first epochs, for the next --overwrite to delete.
      */
     @Test
     void aTerminatedOverwriteRunGivesTheEarlierRunBack(@TempDir Path dir) throws Exception {
@@ -272,8 +272,8 @@ class SetTrainingTest {
 
     /**
      * SIGTERM (or Ctrl-C) during a set --resume: training stops between batches and says where, as in a new run. A
-     * resumed run claims no directory, and the shutdown hook, which waited only for a claimed one, let the JVM halt at
-     * once: no "interrupted" line, and a halt in the middle of an epoch's writes.
+     * resumed run claims no directory: a shutdown hook waiting only for a claimed one would let the JVM halt at once, with
+     * no "interrupted" line and in the middle of an epoch's writes.
      */
     @Test
     void aTerminatedResumedRunStopsBetweenBatchesAndSaysWhere(@TempDir Path dir) throws Exception {
@@ -302,8 +302,8 @@ class SetTrainingTest {
         }
     }
 
-    // Under a German locale the command printed "test accuracy 0,7120" and "1,82s": its numbers read as in the README
-    // and metrics.json on every machine.
+    // Not "test accuracy 0,7120" and "1,82s" under a German locale: the command's numbers read as in the README and
+    // metrics.json on every machine.
     @Test
     void theCommandLinePrintsNumbersTheSameUnderEveryLocale(@TempDir Path dir) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(), "-Duser.language=de",
@@ -351,7 +351,7 @@ class SetTrainingTest {
                 SetTraining.resume(dir, data, 1, null).close();
             }
         }).isInstanceOf(IOException.class).hasMessageContaining("the test data differs from the run's, which tested on 400 samples");
-        // A finished run's model copied in as the checkpoint: named as such (it failed on a missing optimizer tensor).
+        // A finished run's model copied in as the checkpoint: named as such, not as a missing optimizer tensor.
         Path copy = Files.createDirectories(dir.resolve("copy"));
         Files.copy(dir.resolve(SetTraining.MODEL), copy.resolve(SetTraining.CHECKPOINT));
         assertThatThrownBy(() -> {

@@ -61,7 +61,7 @@ class SpaceNetTest {
         int[] labels = new int[60];
         for (int i = 0; i < labels.length; i++) labels[i] = i % 6;
         try (DatasetSplit data = new DatasetSplit(Dataset.of("tr", new float[600], 60, 10, labels, 6), Dataset.of("te", new float[600], 60, 10, labels, 6))) {
-            // 3 tasks reserving 8 neurons each leave the last task none of a 10-neuron layer: it trained with no connections, silently.
+            // 3 tasks reserving 8 neurons each leave the last task none of a 10-neuron layer: it would train with no connections.
             SpaceNetConfig noRoom = new SpaceNetConfig(3, new int[] {10}, new int[] {40, 20}, 8, 8, 0.2, 1, 32, 0.01f, 0f, 0f, 1, 1);
             assertThatThrownBy(() -> SpaceNetRun.run(noRoom, data, true, false, dir.resolve("a"), null))
                     .isInstanceOf(IllegalArgumentException.class)
@@ -74,7 +74,7 @@ class SpaceNetTest {
         }
     }
 
-    // An empty set of classes failed as an array index, a class past the outputs as a matrix index.
+    // Not an array index failure (an empty set of classes) or a matrix index one (a class past the outputs).
     @Test
     void accuracyRefusesSeenClassesTheNetworkDoesNotHave() {
         SpaceNetConfig cfg = new SpaceNetConfig(2, new int[] {24}, new int[] {60, 16}, 8, 4, 0.2, 1, 32, 0.01f, 0f, 0f, 7, 1);
@@ -128,8 +128,8 @@ class SpaceNetTest {
 
     private static final Trainer.Listener QUIET = (m, s) -> { };
 
-    // Refused once the task had begun (by the trainer, or as an index out of bounds), the learner stayed in the middle of
-    // it for good: not saved, not evaluated, not taught again, and a task number skipped.
+    // Refused once the task had begun (by the trainer, or as an index out of bounds), the learner would stay in the
+    // middle of it for good: not saved, not evaluated, not taught again, and a task number skipped.
     @Test
     void aTaskThatDoesNotFitIsRefusedLeavingTheLearnerAsItWas(@TempDir Path dir) throws Exception {
         SpaceNetConfig cfg = new SpaceNetConfig(3, new int[] {24, 24}, new int[] {60, 40, 16}, 8, 4, 0.2, 1, 16, 0.05f, 0f, 0f, 7, 1);
@@ -141,12 +141,12 @@ class SpaceNetTest {
             sn.learn(stream.get(0), null, pk, null, QUIET);
             assertThatThrownBy(() -> sn.learn(stream.get(1), wide, pk, null, QUIET))
                     .isInstanceOf(IllegalArgumentException.class).hasMessage("wide has 21 features; this learner takes 20");
-            // a label one past the last class (the bound is exclusive): it failed in the middle of the task
+            // a label one past the last class (the bound is exclusive)
             assertThatThrownBy(() -> sn.learn(stream.get(1), beyond, pk, null, QUIET))
                     .isInstanceOf(IllegalArgumentException.class).hasMessage("beyond has label 4; this learner has classes 0..3");
             assertThatThrownBy(() -> sn.learn(stream.get(2), null, pk, null, QUIET))
                     .isInstanceOf(IllegalArgumentException.class).hasMessage("task 2 has class 4; this learner has classes 0..3");
-            // a null kernel set or listener failed inside the trainer, with the task begun
+            // a null kernel set or listener, not found inside the trainer with the task begun
             assertThatThrownBy(() -> sn.learn(stream.get(1), null, null, null, QUIET))
                     .isInstanceOf(NullPointerException.class).hasMessage("pk");
             assertThatThrownBy(() -> sn.learn(stream.get(1), null, pk, null, null))
@@ -156,7 +156,7 @@ class SpaceNetTest {
             assertThat(sn.task()).as("no task begun").isZero();
             sn.learn(stream.get(1), null, pk, null, QUIET);
             assertThat(sn.task()).isEqualTo(1);
-            // the atomic write's message named its own parameter, "target"
+            // named "file", the caller's parameter, not the atomic write's "target"
             assertThatThrownBy(() -> sn.save(null, null, Map.of()))
                     .isInstanceOf(NullPointerException.class).hasMessage("file");
             sn.save(dir.resolve("learner.dst4j"), null, Map.of());
@@ -690,8 +690,8 @@ class SpaceNetTest {
         }
     }
 
-    // Which neurons a task reserved was only in the learner's reservedBy, which SpaceNetRun.run does not return
-    // and metrics.json did not write: a study of the tasks' neurons had to re-run the learner by hand.
+    // Which neurons a task reserved is reported by SpaceNetRun.run and in metrics.json, not only in the learner's
+    // reservedBy: a study of the tasks' neurons need not re-run the learner by hand.
     @Test
     void theNeuronsEachTaskSelectedAndReservedAreReportedByIndex(@TempDir Path dir) throws Exception {
         SpaceNetConfig cfg = small(1);
@@ -939,7 +939,7 @@ class SpaceNetTest {
                     .hasMessage(plain + " is not a saved SpaceNet learner (field 'spacenet': expected an object, got null)");
             assertThatThrownBy(() -> SpaceNet.load(file, 0)).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("threads");
-            // the file system's message named its own parameter, "path"
+            // named "file", the caller's parameter, not the file system's "path"
             assertThatThrownBy(() -> SpaceNet.load(null, 1)).isInstanceOf(NullPointerException.class)
                     .hasMessage("file");
             assertThatThrownBy(() -> new SpaceNet(null, 4, 2)).isInstanceOf(NullPointerException.class)
@@ -1122,7 +1122,7 @@ class SpaceNetTest {
                 .hasMessageContaining("in the middle of a task");
     }
 
-    // The trainer counts one task's epochs: "no epoch was completed" from task 2 read as if the whole run had none.
+    // The trainer counts one task's epochs: "no epoch was completed" from task 2 would read as if the whole run had none.
     @Test
     void anInterruptedRunSaysWhichTaskItStoppedIn(@TempDir Path dir) throws Exception {
         SpaceNetConfig cfg = new SpaceNetConfig(3, new int[] {48, 48}, new int[] {120, 80, 20}, 14, 7, 0.2, 2, 16, 0.05f, 0f, 0f, 5, 1);
