@@ -80,9 +80,9 @@ class CommandOutputsTest {
         assertThat(kmeans[1]).as("centred (distances as raw)").isLessThan(0.7);
     }
 
-    // Traceability of runs: EDST's one run names each epoch's phase (every row said member 0), QuickSelection's
+    // Traceability of runs: EDST's one run names each epoch's phase (not member 0 on every row), QuickSelection's
     // summary its sample count (--limit-train is not in the data's name), and predict on one head of a
-    // multi-head model says so (it reported only a feature-count mismatch).
+    // multi-head model says so (not only a feature-count mismatch).
     @Test
     void runsSayWhatTheyAre(@TempDir Path dir) throws Exception {
         assertThat(run("freetickets", dir.resolve("edst"), "--variant", "edst", "--members", "2", "--explore-epochs", "1", "--refine-epochs", "2",
@@ -109,7 +109,7 @@ class CommandOutputsTest {
     }
 
     // Data of another width is named as such before its labels are checked against the model's classes
-    // (the embedded images' label 9 was blamed on a 2-feature, 3-class model).
+    // (the embedded images' label 9 is not blamed on a 2-feature, 3-class model).
     @Test
     void predictNamesTheFeatureCountBeforeTheLabels(@TempDir Path dir) throws Exception {
         StringBuilder csv = new StringBuilder("a,b,label\n");
@@ -160,8 +160,8 @@ class CommandOutputsTest {
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("did you mean --model " + out.resolve("model.dst4j"));
     }
 
-    // One member or head, a legal setting: the summary printed a topology heading with nothing under it and
-    // "1 independent dense networks".
+    // One member or head, a legal setting: no topology heading with nothing under it, no "1 independent dense
+    // networks".
     @Test
     void oneMemberAndOneHeadSummariesSayWhatThereIsToCompare(@TempDir Path dir) {
         String ft = printed("freetickets", "--variant", "edst", "--members", "1", "--explore-epochs", "1", "--refine-epochs", "1",

@@ -87,7 +87,7 @@ class CommandValidationTest {
     }
 
     // A Ctrl-C during a data load interrupts the command (Main.run's shutdown hook): the IDX reader's file channel
-    // closes, which was reported as a bad file, "t10k-labels-idx1-ubyte: cannot read: null", exit code 1.
+    // closes, which is reported as an interrupt, not as a bad file ("t10k-labels-idx1-ubyte: cannot read: null", exit 1).
     @Test
     void anInterruptDuringTheDataLoadIsReportedAsOne() throws Exception {
         Path idx = Files.createDirectories(dir.resolve("idx"));
@@ -120,7 +120,7 @@ class CommandValidationTest {
         assertThat(dir.resolve("run")).doesNotExist();
     }
 
-    // A missing --model was reported as "checkpoint M: no such file", naming neither the option nor what it is.
+    // A missing --model is named by its option, not "checkpoint M: no such file".
     @Test
     void aMissingModelIsNamedByItsOption() {
         String missing = dir.resolve("runs/set/model.dst4j").toString();
@@ -129,7 +129,7 @@ class CommandValidationTest {
         assertThat(o.err()).isEqualTo("dst4j predict: --model " + missing + ": no such file or directory");
     }
 
-    // Every label 0 made a one-class classifier, which scored 1.0 from its first epoch without learning anything.
+    // Every label 0 would make a one-class classifier, which scores 1.0 from its first epoch without learning anything.
     @Test
     void trainingDataOfOneClassIsRefusedByTheClassifiers() throws Exception {
         StringBuilder sb = new StringBuilder();
@@ -166,7 +166,7 @@ class CommandValidationTest {
         assertThat(o.err()).endsWith("the right one? or does --limit-train 20 keep only the first samples of data sorted by label?)");
     }
 
-    // The configs' own checks named fields in words ("shared layers must be in [1, 2]"), not the options to change.
+    // Named by the options to change, not the configs' words for their fields ("shared layers must be in [1, 2]").
     @Test
     void settingsTheConfigsRefuseAreNamedByTheirOptions() {
         assertUsageError(run("spacenet", "--hidden", "20,20", "--connections", "10,10", "--out", out()),
@@ -256,7 +256,7 @@ class CommandValidationTest {
         assertThat(tiny("neurotrails", "--hidden", "200,200", "--shared-layers", "2", "--backbone-share", "0.999").err())
                 .startsWith("dst4j neurotrails: --density 0.1 leaves the 200 -> 3 output layer of the backbone + head only ")
                 .endsWith("could not depend on the input; raise --density or lower --backbone-share 0.999");
-        // A share near 0 starves the backbone instead: lowering it, as the message said, only starved it more.
+        // A share near 0 starves the backbone instead: the message says to raise it, not to lower it.
         assertThat(tiny("neurotrails", "--hidden", "32,32", "--backbone-share", "1e-9").err())
                 .contains("leaves the 4 -> 32 layer of the backbone + head with no connections").endsWith("; raise --density or --backbone-share 1e-9");
         // An autoencoder's outputs are not what QuickSelection keeps: 3 connections for 4 outputs still rank the inputs.

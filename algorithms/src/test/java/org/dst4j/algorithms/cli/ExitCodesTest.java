@@ -50,7 +50,7 @@ class ExitCodesTest {
         assertThat(run(failing(new UsageException("--k must be >= 1")))).isEqualTo(new Result(2, "dst4j x: --k must be >= 1\n"));
         assertThat(run(failing(new UserException("data.csv: no such file")))).isEqualTo(new Result(1, "dst4j x: data.csv: no such file\n"));
         assertThat(run(failing(new IOException("disk full")))).isEqualTo(new Result(1, "dst4j x: disk full\n"));
-        // A file system error without a reason was printed as its bare path.
+        // A file system error without a reason is given one, not printed as its bare path.
         assertThat(run(failing(new AccessDeniedException("/r/model.dst4j"))))
                 .isEqualTo(new Result(1, "dst4j x: /r/model.dst4j: permission denied\n"));
         assertThat(run(failing(new FileSystemException("/r/a", "/r/b", "cross-device link"))))

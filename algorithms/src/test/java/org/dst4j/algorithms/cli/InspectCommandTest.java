@@ -85,7 +85,7 @@ class InspectCommandTest {
                 .doesNotContain("trained by");
     }
 
-    // 'java -jar' under the C locale printed a 'ü' in a data path as '?' in --json, so a script read another path.
+    // 'java -jar' under the C locale: a 'ü' in a data path is escaped in --json, not printed as '?' for a script to read another path.
     @Test
     void jsonForAStdoutThatCannotEncodeACharacterEscapesItAndParsesBackTheSame() {
         Map<String, Object> d = Map.of("data", "/tmp/d\u00fc/\u6570\ud83d\ude00 x");
@@ -141,8 +141,8 @@ class InspectCommandTest {
                 .contains("\ntraining settings: ").doesNotContain("epochs done");
     }
 
-    // A DST member's provenance holds its own seed (the run's plus its index) and number: the first member listed
-    // spoke for the ensemble, so a manifest listing member 2 first gave seed 43 for a run of seed 42.
+    // A DST member's provenance holds its own seed (the run's plus its index) and number: the first member listed does
+    // not speak for the ensemble (a manifest listing member 2 first would give seed 43 for a run of seed 42).
     @Test
     @SuppressWarnings("unchecked")
     void anEnsembleIsDescribedByItsRunAndEachMemberByItsOwnProvenance(@TempDir Path dir) throws Exception {

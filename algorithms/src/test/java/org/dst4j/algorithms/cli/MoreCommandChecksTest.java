@@ -40,7 +40,7 @@ class MoreCommandChecksTest {
     @Test
     void zeroEpochsAndOptionsThatWouldBeIgnoredAreRefused() {
         String out = dir.resolve("run").toString(); // where a run let through would write, not runs/ in the working directory
-        // --epochs 0 with a cosine schedule was an IllegalArgumentException trace after the data loaded.
+        // --epochs 0 with a cosine schedule: a usage error, not an IllegalArgumentException trace after the data loaded.
         assertUsageError(run("set", "--epochs", "0", "--schedule", "cosine", "--out", out), "dst4j set: --epochs: expected a whole number in [1, 1000000], got 0");
         assertThat(run("quickselection", "--epochs", "0", "--out", out).code()).isEqualTo(2);
         assertUsageError(run("set", "--optimizer", "adam", "--momentum", "0.5", "--out", out),
@@ -67,7 +67,7 @@ class MoreCommandChecksTest {
 
     @Test
     void benchKernelsRefusesAJsonPathItCannotWriteBeforeTimingAnything() throws Exception {
-        // Checked only after every round had run (minutes with the defaults): the figures were printed, then exit code 1.
+        // Not checked only after every round has run (minutes with the defaults), the figures printed, then exit code 1.
         String out = Printed.stdout(() -> assertUsageError(run("bench", "kernels", "--size", "64", "--density", "0.1", "--batch", "16",
                 "--threads", "1", "--rounds", "1", "--warmup", "0", "--round-ms", "1", "--json", dir.toString()),
                 "dst4j bench: --json " + dir + " is a directory; expected the path of the JSON file"));
@@ -79,7 +79,7 @@ class MoreCommandChecksTest {
 
     @Test
     void benchKernelsRefusesAMatrixWithNoStoredWeights() throws Exception {
-        // A 3 x 3 matrix at density 0.01 stores nothing: every product was timed at 0.0 GFLOP/s and its ratios printed as NaN.
+        // A 3 x 3 matrix at density 0.01 stores nothing: every product would be timed at 0.0 GFLOP/s and its ratios printed as NaN.
         String out = Printed.stdout(() -> assertUsageError(run("bench", "kernels", "--size", "3", "--density", "0.01",
                 "--threads", "1", "--rounds", "1", "--warmup", "0", "--round-ms", "1"),
                 "dst4j bench: --size 3 --density 0.01 stores no weights (the 3 x 3 matrix drawn with --seed 42); raise --size or --density"));
@@ -88,7 +88,7 @@ class MoreCommandChecksTest {
 
     @Test
     void benchScaleOfOneSizeSaysWhatItWrote() throws Exception {
-        // One size wrote scale.json but printed no "wrote" line (only two sizes or more made the chart and named the files).
+        // One size writes scale.json and says so, though only two sizes or more make the chart.
         Path out = dir.resolve("one");
         String printed = Printed.stdout(() -> assertThat(run("bench", "scale", "--sizes", "20@2", "--features", "16", "--informative", "4",
                 "--train", "40", "--test", "10", "--threads", "1", "--out", out.toString()).code()).isZero());
@@ -99,7 +99,7 @@ class MoreCommandChecksTest {
 
     @Test
     void benchScaleWritesItsSettingsInOneOrder() throws Exception {
-        // Written from Map.ofEntries, whose order each JVM draws anew: three runs of the same command wrote two orders.
+        // Not in Map.ofEntries' order, which each JVM draws anew.
         Path out = dir.resolve("order");
         // --informative as large as --features: every feature carries the class, accepted
         Printed.stdout(() -> assertThat(run("bench", "scale", "--sizes", "20@2", "--features", "16", "--informative", "16",
@@ -116,7 +116,7 @@ class MoreCommandChecksTest {
 
     @Test
     void benchKernelsRefusesPlainWhereItCannotTimeThePlainLoop() throws Exception {
-        // With a batch narrower than a vector the plain loop was left out silently: --plain gave no row and an empty column.
+        // With a batch narrower than a vector the plain loop cannot be timed: --plain is refused, not left out silently.
         var k = KernelProvider.get();
         var o = run("bench", "kernels", "--size", "64", "--density", "0.1", "--batch", "1", "--threads", "1", "--rounds", "1", "--warmup", "0",
                 "--round-ms", "1", "--plain");
@@ -129,8 +129,8 @@ class MoreCommandChecksTest {
     }
 
     // A worker thread the system would not start (a container's limit on processes, ulimit -u, or no room left for a
-    // thread's stack: seen as 'set --threads 200' under 'ulimit -v 3000000' and -Xss64m) was reported as the network or
-    // data not fitting in memory, with advice to train fewer neurons or on less data: the number of threads is what to lower.
+    // thread's stack: seen as 'set --threads 200' under 'ulimit -v 3000000' and -Xss64m) is not the network or data
+    // not fitting in memory, with advice to train fewer neurons or on less data: the number of threads is what to lower.
     @Test
     void aThreadTheSystemWouldNotStartIsOneLineNamingThreads() {
         Command refused = new Command() {
@@ -242,7 +242,7 @@ class MoreCommandChecksTest {
     }
 
     // Only off-heap memory running out during a load is the model's size: the Java heap running out (here on a 6 MB
-    // header, at -Xmx12m) keeps the general advice, a larger heap, which the model-size message had replaced.
+    // header, at -Xmx12m) keeps the general advice, a larger heap, not the model-size message.
     @Test
     void theJavaHeapRunningOutWhileAModelLoadsKeepsTheHeapAdvice() throws Exception {
         MlpConfig cfg = new MlpConfig(new int[] {3, 8, 2}, "relu", 0.6f,
@@ -273,8 +273,8 @@ class MoreCommandChecksTest {
     }
 
     // A plain `java -cp` start (as `java -jar`) re-launches itself with the Vector module. A debugger agent given through
-    // JAVA_TOOL_OPTIONS reached the child twice, by the environment too: it bound the parent's port, and the child died
-    // before running anything (exit 2, nothing done).
+    // JAVA_TOOL_OPTIONS must not reach the child twice, by the environment too: it would bind the parent's port, and the
+    // child die before running anything (exit 2, nothing done).
     @Test
     void anAgentInJavaToolOptionsIsNotStartedAgainInTheRelaunchedJvm() throws Exception {
         int port;
@@ -327,7 +327,7 @@ class MoreCommandChecksTest {
         assertThat(o.err()).containsPattern("warning: task [23] has \\d+ connections in layer 2, fewer than --connections asks \\(36\\)");
         assertThat(o.err()).doesNotContain("task 1 has").contains("earlier tasks' frozen connections fill part of it");
         // Task 1 too, when its drop frees more positions than its block has left empty: regrowth does not reuse them at once
-        // (it was told that earlier tasks' frozen connections, of which it has none, had filled its block).
+        // (not that earlier tasks' frozen connections, of which it has none, filled its block).
         var first = run("spacenet", "--data", csv, "--tasks", "3", "--hidden", "12,12", "--selected", "6", "--reserved", "2", "--connections", "24,30,6",
                 "--drop", "0.5", "--epochs", "2", "--no-baselines", "--threads", "1", "--out", dir.resolve("sn-drop").toString());
         assertThat(first.code()).as(first.err()).isZero();
@@ -335,7 +335,7 @@ class MoreCommandChecksTest {
                 .contains("a smaller --drop keeps more");
     }
 
-    // JAVA_TOOL_OPTIONS=-Xmx64m, set for Maven in many CI images, ran a small network out of heap with advice to shrink it.
+    // JAVA_TOOL_OPTIONS=-Xmx64m, set for Maven in many CI images: named when the heap runs out, not advice to shrink the network.
     @Test
     void aHeapLimitFromTheEnvironmentIsNamedWhenTheHeapRunsOut() {
         assertThat(Main.heapLimitedBy(Map.of("JAVA_TOOL_OPTIONS", "-Xmx64m -Dfile.encoding=UTF-8 ")))

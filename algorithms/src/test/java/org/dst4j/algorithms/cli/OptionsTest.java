@@ -69,7 +69,7 @@ class OptionsTest {
         Options o = options();
         o.parse(new String[] {"--out", ""});
         assertThatThrownBy(() -> o.path("out")).isInstanceOf(UsageException.class).hasMessage("--out: expected a path, got an empty string");
-        // Blank too: --out " " made a directory named by a space, --model " " was reported as "checkpoint  : no such file".
+        // Blank too: --out " " would make a directory named by a space, --model " " be "checkpoint  : no such file".
         Options blank = options();
         blank.parse(new String[] {"--out", " "});
         assertThatThrownBy(() -> blank.path("out")).isInstanceOf(UsageException.class).hasMessage("--out: expected a path, got ' '");
@@ -141,7 +141,7 @@ class OptionsTest {
         var small = BenchCommand.parseSizes("3000x3@20").get(0);
         assertThat(BenchCommand.lungReferenceMinutes(table, small)).isEqualTo(0.3);
         assertThat(BenchCommand.lungReferenceMinutes(table, BenchCommand.parseSizes("600000x3@20").get(0))).isEqualTo(112);
-        // A tenth of the samples made an epoch ten times shorter and the speed-up ten times larger (123x against the README's 44x).
+        // A tenth of the samples would make an epoch ten times shorter and the speed-up ten times larger.
         var fewer = new ScaleBenchmark.Settings(3312, 100, 5, 0.5f, 20, 10, 2, 0.01f, 0.9f, 2e-4f, 0.3, true, 42, 1);
         assertThat(BenchCommand.lungReferenceMinutes(fewer, small)).isNaN();
         var widerBatch = new ScaleBenchmark.Settings(3312, 100, 5, 0.5f, 200, 100, 32, 0.01f, 0.9f, 2e-4f, 0.3, true, 42, 1);
@@ -243,7 +243,7 @@ class OptionsTest {
         assertThat(Main.describe(new IOException("disk full"))).isEqualTo("disk full");
     }
 
-    // In the C locale the JVM decodes arguments as ASCII: 'ü' arrives as U+FFFD U+FFFD, and --out ü-out wrote '??-out'.
+    // In the C locale the JVM decodes arguments as ASCII: 'ü' arrives as U+FFFD U+FFFD, and --out ü-out would write '??-out'.
     @Test
     void aValueTheLocaleCouldNotDecodeIsRefusedNamingTheOption() {
         assertThatThrownBy(() -> options().parse(new String[] {"--out", "\uFFFD\uFFFD-out"}))
@@ -255,8 +255,8 @@ class OptionsTest {
         assertThatThrownBy(() -> Options.undecodable("data", "\uFFFD", "UTF-8")).hasMessageContaining("not UTF-8");
     }
 
-    // 'java -jar' in the C locale started in a directory named with a 'ü': user.dir held U+FFFD, and '--out r' wrote the run
-    // into a new directory '...??/r', exit code 0, saying "wrote r/model.dst4j".
+    // 'java -jar' in the C locale started in a directory named with a 'ü': user.dir holds U+FFFD, and '--out r' would write the
+    // run into a new directory '...??/r', exit code 0, saying "wrote r/model.dst4j".
     @Test
     void aRelativePathInAWorkingDirectoryTheLocaleCouldNotDecodeIsRefused() throws Exception {
         String dir = System.getProperty("user.dir");
@@ -274,7 +274,7 @@ class OptionsTest {
         }
     }
 
-    // '--out=~/runs/a': the shell leaves that '~' alone, and a directory named '~' appeared in the working directory.
+    // '--out=~/runs/a': the shell leaves that '~' alone, and a directory named '~' would appear in the working directory.
     @Test
     void aLeadingTildeIsTheHomeDirectory() throws Exception {
         Options o = options();

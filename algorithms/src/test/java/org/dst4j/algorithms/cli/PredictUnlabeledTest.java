@@ -87,9 +87,9 @@ class PredictUnlabeledTest {
         assertThat(a.out()).contains(" on 60 samples of test/test;");
     }
 
-    // A sample whose values overflow the network's floats (3.4e38 in a feature trained on values near 1) got NaN
-    // probabilities, which were written with a predicted class of 0 (the argmax of NaNs), counted as correct when its
-    // label was 0, and printed as an accuracy beside "NLL NaN", exit code 0.
+    // A sample whose values overflow the network's floats (3.4e38 in a feature trained on values near 1) gets NaN
+    // probabilities, which would be written with a predicted class of 0 (the argmax of NaNs), counted as correct when
+    // its label is 0, and printed as an accuracy beside "NLL NaN", exit code 0.
     @Test
     void aSampleTheModelCannotScoreIsNamedNotPredictedAsClassZero() throws Exception {
         Path train = write("train.csv", 0, 300, true), test = write("test.csv", 300, 360, true), bare = write("bare.csv", 300, 360, false);
@@ -116,7 +116,7 @@ class PredictUnlabeledTest {
         assertThat(out).doesNotExist();
     }
 
-    // The same test sample during training: each epoch's line read "test loss NaN acc NaN" and nothing said why.
+    // The same test sample during training: its epochs' test loss is NaN, and one warning says why.
     @Test
     void aTestSampleTheNetworkOverflowsOnDuringTrainingIsWarnedAboutOnce() throws Exception {
         Path train = write("train.csv", 0, 300, true), test = write("test.csv", 300, 360, true);
@@ -230,8 +230,8 @@ class PredictUnlabeledTest {
         assertThat(Files.exists(Path.of(out))).isFalse();
     }
 
-    // 'predict --output /dev/stdout | head -1' printed "writing /dev/stdout: Broken pipe" and exited 1 once head had
-    // what it wanted: a reader that leaves ends predict quietly, with the status SIGPIPE gives a C program.
+    // 'predict --output /dev/stdout | head -1', once head has what it wants: not "writing /dev/stdout: Broken pipe" and
+    // exit code 1; a reader that leaves ends predict quietly, with the status SIGPIPE gives a C program.
     @Test
     void predictionsOnStdoutStopQuietlyWhenTheReaderLeaves() throws Exception {
         assumeTrue(Files.exists(Path.of("/dev/stdout")));
@@ -283,7 +283,7 @@ class PredictUnlabeledTest {
         assertThat(Files.exists(dir.resolve("-"))).isFalse();
     }
 
-    // With the predictions on stdout (--output /dev/stdout | python ...), the summary line ended the CSV as a row of its own.
+    // With the predictions on stdout (--output /dev/stdout | python ...), the summary line must not end the CSV as a row of its own.
     @Test
     void theSummaryGoesToStderrWhenThePredictionsAreOnStdout() {
         assumeTrue(Files.exists(Path.of("/dev/stdout")));

@@ -85,7 +85,7 @@ class QuickSelectionDataTest {
         assertThat(predicted.code()).isEqualTo(1);
         assertThat(predicted.err()).startsWith("dst4j predict: --model " + out.resolve("checkpoint.dst4j") + " is a QuickSelection autoencoder");
         assertThat(dir.resolve("p.csv")).doesNotExist();
-        // exported and inspected as one too: meta said a softmax classifier of 5 classes, inspect --json "classes": 5
+        // exported and inspected as one too, not as a softmax classifier of 5 classes (inspect --json "classes": 5)
         Path npz = dir.resolve("ae.npz");
         assertThat(run("export", "--model", out.resolve("checkpoint.dst4j").toString(), "--output", npz.toString()).code()).isZero();
         String meta = null;
@@ -171,8 +171,8 @@ class QuickSelectionDataTest {
         }
     }
 
-    // features.csv said only "index", the feature's position once the label column is taken out: feature 2 was
-    // the file's column 3 ("b"), and nothing said so.
+    // Not only "index", the feature's position once the label column is taken out: feature 2 is the file's column 3
+    // ("b"), and features.csv says so.
     @Test
     void featuresOfACsvAreNamedByTheirColumnAndHeader() throws Exception {
         Path out = dir.resolve("qs");

@@ -53,7 +53,7 @@ class RunDirectoryTest {
     }
 
     // A failed run is removed, with the directories its claim made (parents included) while empty; but one that
-    // wrote its checkpoint is kept, to be resumed (out of memory hours into a run deleted the checkpoint).
+    // wrote its checkpoint is kept, to be resumed (not deleted when memory runs out hours into a run).
     @Test
     void aFailedRunIsRemovedUnlessItWroteItsCheckpoint(@TempDir Path dir) throws Exception {
         RunDirectory.Outputs resumable = RunDirectory.Outputs.of("model.dst4j", "checkpoint.dst4j", "metrics.jsonl").resumableFrom("checkpoint.dst4j", "model.dst4j");
@@ -93,8 +93,8 @@ class RunDirectoryTest {
         assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
     }
 
-    // Two runs given one --out at once (a job started again while the first still ran) both found it free, both said
-    // they wrote it, and left one's model beside the other's metrics. The run under way holds DIR/.dst4j-run.lock; here
+    // Two runs given one --out at once (a job started again while the first still runs) must not both find it free,
+    // both say they wrote it, and leave one's model beside the other's metrics. The run under way holds DIR/.dst4j-run.lock; here
     // this JVM holds it, as another process would.
     @Test
     void aDirectoryAnotherRunIsWritingIsRefusedAndTheDefaultMovesOn(@TempDir Path dir) throws Exception {
@@ -229,7 +229,7 @@ class RunDirectoryTest {
                 .contains("note: " + finished + " holds an earlier run; writing this one to " + dir.resolve("set-2"));
     }
 
-    // One entry that some command writes is not a run: a user's own summary.json or model/ directory was refused.
+    // One entry that some command writes is not a run: a user's own summary.json or model/ directory is not refused.
     @Test
     void aLoneFileWithAnotherCommandsNameIsNotTakenForItsRun(@TempDir Path dir) throws Exception {
         for (String entry : new String[] {"summary.json", "model", "features.csv", "metrics.json"}) {
@@ -334,7 +334,7 @@ class RunDirectoryTest {
         RunDirectory.settle(true);
     }
 
-    // A failed run into a new directory left an empty metrics.jsonl, which the next run then refused as an earlier run.
+    // A failed run into a new directory leaves no empty metrics.jsonl for the next run to refuse as an earlier run.
     @Test
     void aFailedRunLeavesNothingBehindSoItCanBeRunAgain(@TempDir Path dir) throws Exception {
         StringBuilder sb = new StringBuilder();
@@ -366,7 +366,7 @@ class RunDirectoryTest {
                 .isInstanceOf(UsageException.class).hasMessageContaining("--out: expected a path");
     }
 
-    // Under a file, --output failed only once the data had been scored, as "writing F/p.csv: already exists (F)".
+    // Under a file, --output is refused before the data is scored, not as "writing F/p.csv: already exists (F)" after.
     @Test
     void predictionsUnderAFileAreRefusedBeforeScoring(@TempDir Path dir) throws Exception {
         Path model = Files.writeString(dir.resolve("m.dst4j"), "model"), file = Files.writeString(dir.resolve("data.csv"), "1,0\n");
