@@ -110,7 +110,8 @@ class CsvNpyReaderTest {
         assertThatThrownBy(() -> CsvReader.read("x", ragged, "last", 0)).hasMessageContaining("ragged.csv: line 2 has 2 columns, expected 3");
         Path label = csv("label.csv", "1,2,0.5\n");
         assertThatThrownBy(() -> CsvReader.read("x", label, "last", 0)).hasMessageContaining("line 1, column 3: label '0.5' is not a class index");
-        // A quote opened and not closed on its line: its pieces were counted as columns ("line 2 has 1 columns, expected 2").
+        // A quote opened and not closed on its line: its pieces are not counted as columns ("line 2 has 1 columns,
+        // expected 2").
         Path open = csv("open.csv", "\n\"a,\"\"b\nc\",label\n1,2,0\n");
         assertThatThrownBy(() -> CsvReader.read("x", open, "last", 0)).isInstanceOf(DataFormatException.class)
                 .hasMessage(open + ": line 2: a quoted field is not closed on its line (a field that spans lines is not supported)");
@@ -308,8 +309,8 @@ class CsvNpyReaderTest {
         assertThatThrownBy(() -> NpyReader.read(dates)).hasMessageStartingWith(dates + ": dtype '<M8[ns]' not supported");
         Path noDescr = write("n.npy", npy("{'fortran_order': False, 'shape': (3,), }", ByteBuffer.allocate(12)));
         assertThatThrownBy(() -> NpyReader.read(noDescr)).hasMessageContaining("malformed header");
-        // A damaged header is quoted on one line, its control bytes escaped and its length capped: a flipped byte made a
-        // newline in the one-line error, and a header of escape codes wrote to the terminal.
+        // A damaged header is quoted on one line, its control bytes escaped and its length capped: a flipped byte would
+        // make a newline in the one-line error, and a header of escape codes write to the terminal.
         Path broken = write("broken.npy", npy("{'descr': '<f8', 'fortran_order': F\nlse\u001b[31m, 'shape': (60, 8), " + "x".repeat(200) + "}",
                 ByteBuffer.allocate(0)));
         assertThatThrownBy(() -> NpyReader.read(broken)).isInstanceOf(DataFormatException.class)
@@ -325,7 +326,7 @@ class CsvNpyReaderTest {
         Path one = Files.writeString(dir.resolve("one.txt"), "1.5e-01 2.5e-01\n");
         assertThatThrownBy(() -> DataSources.unlabeled(one)).isInstanceOf(DataFormatException.class)
                 .hasMessageContaining("line 1, column 1: '1.5e-01 2.5e-01' is not a number (separators are ',', ';' or tab");
-        // A first row of NaNs was skipped as a header, every later sample moved up one: refused as NaN elsewhere is.
+        // A first row of NaNs is not skipped as a header, every later sample moved up one: refused as NaN elsewhere is.
         Path nan = Files.writeString(dir.resolve("nan.csv"), "nan,nan\n1,2\n");
         assertThatThrownBy(() -> DataSources.unlabeled(nan)).isInstanceOf(DataFormatException.class)
                 .hasMessage(nan + ": line 1, column 1: 'nan' is not finite");
@@ -871,8 +872,8 @@ class CsvNpyReaderTest {
                 .hasMessage(controls + ": line 2, column 2: 'a b\\x1f\\x7f\\x80\\x9f\u00a0c' is not a number");
     }
 
-    // Escapes take four characters each: a short cell of many control characters (a binary file read as text) filled the
-    // 80 before its end, and its end was left off without the "..." that says so.
+    // Escapes take four characters each: a short cell of many control characters (a binary file read as text) fills the
+    // 80 before its end, and its end is left off with the "..." that says so.
     @Test
     void aShortCellCutByItsEscapesIsMarkedAsCut() throws Exception {
         Path binary = csv("binary.csv", "1,2,0\n1," + "\u0001".repeat(21) + "x,0\n");

@@ -66,7 +66,7 @@ class DataSourcesTest {
         }
     }
 
-    // The JDK's message named the parameter "o" from inside, or a field of a null record.
+    // Not the JDK's message naming the parameter "o" from inside, or a field of a null record.
     @Test
     void nullOptionsAreRefusedByName() {
         assertThatThrownBy(() -> DataSources.load(null)).isInstanceOf(NullPointerException.class).hasMessage("options");

@@ -53,7 +53,8 @@ class DatasetSplitTest {
         assertThatThrownBy(() -> new DatasetSplit(f, null)).isInstanceOf(NullPointerException.class).hasMessage("test");
         assertThat(closed(f)).isTrue();
         assertThatThrownBy(() -> new DatasetSplit(null, null)).isInstanceOf(NullPointerException.class).hasMessage("train");
-        // A null name or directory meant the embedded dataset: a caller's missing setting trained on other data without a word.
+        // A null name or directory would mean the embedded dataset: a caller's missing setting training on other data
+        // silently.
         assertThatThrownBy(() -> DataOptions.named(null)).isInstanceOf(NullPointerException.class).hasMessage("name");
         assertThatThrownBy(() -> DataOptions.idx(null)).isInstanceOf(NullPointerException.class).hasMessage("dir");
     }

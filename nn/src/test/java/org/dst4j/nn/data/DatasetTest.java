@@ -61,7 +61,7 @@ class DatasetTest {
         }
     }
 
-    // A closed set's batches failed with the runtime's "Already closed", naming no dataset.
+    // A closed set's batches are refused naming it, not with the runtime's "Already closed".
     @Test
     void batchesOfAClosedDatasetAreRefusedNamingIt() {
         Dataset d = three();
@@ -244,8 +244,9 @@ class DatasetTest {
 
     @Test
     void closingWhileAnotherThreadTakesTheChecksumFailsTheReaderNotTheCloser() throws Exception {
-        // CRC32C over a buffer of the segment held the arena for the call: close() failed ("Session is acquired by 1
-        // clients") and the dataset stayed open, where every other read fails with IllegalStateException instead.
+        // CRC32C over a buffer of the segment would hold the arena for the call: close() would fail ("Session is
+        // acquired by 1 clients") and the dataset stay open, where every other read fails with IllegalStateException
+        // instead.
         int samples = 4000, features = 784;
         for (int round = 0; round < 10; round++) {
             Dataset d = Dataset.of("wide", new float[samples * features], samples, features, new int[samples], 1);

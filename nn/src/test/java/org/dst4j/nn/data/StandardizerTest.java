@@ -38,7 +38,8 @@ class StandardizerTest {
         try (Dataset constant = Dataset.of("c", new float[] {5, 5, 5}, 1, 3, new int[] {0}, 1)) {
             assertThat(Standardizer.fitGlobal(constant)).isEqualTo(new Standardizer(new float[] {5, 5, 5}, new float[] {1, 1, 1}));
         }
-        // values in small units are scaled as fit scales them (a fixed threshold of 1e-12 left them centred only, at ~0)
+        // values in small units are scaled as fit scales them (a fixed threshold of 1e-12 would leave them centred
+        // only, at ~0)
         try (Dataset small = Dataset.of("s", new float[] {1e-13f, -1e-13f, 2e-13f, -2e-13f}, 4, 1, new int[] {0, 1, 0, 1}, 2)) {
             assertThat(Standardizer.fitGlobal(small).std()).containsExactly(Standardizer.fit(small).std());
             assertThat(Standardizer.fitGlobal(small).std()[0]).isCloseTo(1.5811388e-13f, withPercentage(1e-4));
@@ -85,8 +86,8 @@ class StandardizerTest {
 
     @Test
     void featuresNearTheFloatRangeAreStandardizedWithoutOverflow() {
-        // -3e38 - 1e38 overflows a float though both are floats: the fit's std was Infinity (an exception from every
-        // training command) and a sample so far from the mean standardized to an infinity (a NaN loss).
+        // -3e38 - 1e38 overflows a float though both are floats: the fit's std would be Infinity (an exception from
+        // every training command) and a sample so far from the mean standardize to an infinity (a NaN loss).
         float max = 3e38f;
         try (Dataset d = Dataset.of("huge", new float[] {max, -max, -max, -max}, 4, 1, new int[] {0, 1, 1, 1}, 2);
                 DenseMatrix batch = DenseMatrix.allocate(1, 4)) {
@@ -141,8 +142,9 @@ class StandardizerTest {
 
     @Test
     void theMeanAbsoluteScoreOfValuesNearTheFloatRangeIsFinite() {
-        // Computed in float, 3.4e38 / 0.5 and 3e38 - -3e38 overflowed: predict's warning, and a training command's about its
-        // test file, said such data lay "on average Infinity standard deviations" from the training data.
+        // Computed in float, 3.4e38 / 0.5 and 3e38 - -3e38 would overflow: predict's warning, and a training command's
+        // about its test file, would say such data lay "on average Infinity standard deviations" from the training
+        // data.
         Standardizer std = new Standardizer(new float[] {0f, -3e38f}, new float[] {0.5f, 1f});
         try (Dataset d = Dataset.of("d", new float[] {3.4e38f, 3e38f}, 1, 2, new int[1], 1)) {
             assertThat(std.meanAbsoluteScore(d)).isCloseTo(((double) 3.4e38f / 0.5 + 2 * (double) 3e38f) / 2, withPercentage(1e-6));

@@ -135,8 +135,8 @@ class GradientGrowTest {
         }
     }
 
-    // Every test grew at WeightInit.Zero (RigL's), so new connections left at zero passed: a TopologyEvolution pairing
-    // gradient regrowth with another init gets that init's draws, one per new connection, none zero.
+    // The other tests grow at WeightInit.Zero (RigL's), where new connections left at zero pass: a TopologyEvolution
+    // pairing gradient regrowth with another init gets that init's draws, one per new connection, none zero.
     @Test
     void newConnectionsTakeTheInitsDraws() {
         try (WorkerPool pool = new WorkerPool(1);

@@ -103,7 +103,8 @@ class AtomicFilesTest {
                 .isEqualTo("writing " + f + ": ClosedChannelException");
     }
 
-    // The file system allows names of 255 bytes; the temporary's 26 more made a 240-byte name fail "File name too long".
+    // The file system allows names of 255 bytes; the temporary's 26 more would make a 240-byte name fail "File name too
+    // long".
     @Test
     void aNameNearTheFileSystemsLimitIsWrittenAndItsTemporariesAreFound(@TempDir Path dir) throws IOException {
         String name = "p".repeat(236) + ".csv";
@@ -144,8 +145,9 @@ class AtomicFilesTest {
         }
     }
 
-    // '--output /dev/stdout >> job.log': /dev/stdout is then a link to the regular file job.log, which the atomic write
-    // replaced with the predictions; everything printed before was lost, and the summary printed after went nowhere.
+    // '--output /dev/stdout >> job.log': /dev/stdout is then a link to the regular file job.log, which an atomic write
+    // would replace with the predictions, losing everything printed before, and the summary printed after going
+    // nowhere.
     @Test
     void standardOutputRedirectedIntoAFileIsWrittenThroughNotReplaced(@TempDir Path dir) throws Exception {
         assumeThat(Path.of("/dev/stdout")).exists();

@@ -49,7 +49,8 @@ class CheckpointFileTest {
         }
     }
 
-    // The reader refuses a name twice, but the writer wrote it: a checkpoint no load opened. A null name failed mid-write.
+    // The reader refuses a name given twice, so the writer does too, rather than write a checkpoint no load opens; a
+    // null name is refused before writing, not mid-write.
     @Test
     void aTensorNameGivenTwiceOrNoneIsRefusedBeforeWriting(@TempDir Path dir) {
         Path file = dir.resolve("c.dst4j");
@@ -74,8 +75,8 @@ class CheckpointFileTest {
 
     @Test
     void aStreamIsReadInPiecesOfAtMostAMegabyte(@TempDir Path dir) throws Exception {
-        // A file's stream read the whole model in one call, through a temporary direct buffer of the model's size that the JDK
-        // keeps for the thread: 40 MB of native memory per thread for a 40 MB model, after the model was closed.
+        // Read in one call, a file's stream would go through a temporary direct buffer of the model's size that the JDK
+        // keeps for the thread: 40 MB of native memory per thread for a 40 MB model, after the model is closed.
         float[] w = new float[700_000];
         for (int i = 0; i < w.length; i++) w[i] = i;
         Path f = dir.resolve("big.dst4j");
@@ -220,7 +221,7 @@ class CheckpointFileTest {
         assertThat(Json.write(0.1f)).isEqualTo("0.1");
         assertThatThrownBy(() -> Json.parse("{\"a\": [1, 2,]}")).hasMessageContaining("offset 12").hasMessageContaining("column 13");
         assertThatThrownBy(() -> Json.parse("{\"a\":1} x")).hasMessageContaining("expected end of input");
-        // a control character is named, not printed: a newline in a hand-edited string broke the one-line error
+        // a control character is named, not printed: a newline in a hand-edited string would break the one-line error
         assertThatThrownBy(() -> Json.parse("{\"a\": \"x\ny\"}")).hasMessageEndingWith("found U+000A").satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
         assertThatThrownBy(() -> Json.parse("{\"a\": \u001b}")).hasMessageEndingWith("found U+001B");
     }

@@ -41,7 +41,7 @@ class JsonTest {
         assertThat(Json.write(Float.NaN)).isEqualTo("null");
         assertThat(Json.write(7)).isEqualTo("7");
         assertThat(Json.write(-7L)).isEqualTo("-7");
-        // the sign of a negative zero is kept (written "0.0", it read back as a positive zero)
+        // the sign of a negative zero is kept (written "0.0", it would read back as a positive zero)
         assertThat(Json.write(-0.0)).isEqualTo("-0.0");
         assertThat(Json.write(-0.0f)).isEqualTo("-0.0");
         assertThat(Json.write(0.0)).isEqualTo("0.0");
@@ -138,7 +138,7 @@ class JsonTest {
 
     @Test
     void badStringsAreRefusedAtTheOffendingCharacter() {
-        // Integer.parseInt took a sign and any script's digits: "\\u+041" read as 'A', "\\u-041" as U+FFBF
+        // Integer.parseInt takes a sign and any script's digits: "\\u+041" would read as 'A', "\\u-041" as U+FFBF
         refused("\"\\u+041\"", "expected 4 hex digits at offset 3 (line 1, column 4), found '+'");
         refused("\"\\u-041\"", "expected 4 hex digits at offset 3 (line 1, column 4), found '-'");
         refused("\"\\u\u0660\u0660\u0664\u0661\"", "expected 4 hex digits at offset 3 (line 1, column 4), found '\u0660'");
@@ -207,7 +207,7 @@ class JsonTest {
         refused("\u007e", "expected a value at offset 0 (line 1, column 1), found '~'");
     }
 
-    // "[[[[..." as long as a file overflowed the stack: an error naming the offset instead.
+    // "[[[[..." as long as a file: an error naming the offset, not a stack overflow.
     @Test
     void nestingDeeperThan256IsAnErrorWhileSiblingsAreNotLimited() {
         Object deepest = Json.parse("[".repeat(256) + "]".repeat(256));

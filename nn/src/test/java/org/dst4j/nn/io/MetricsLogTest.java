@@ -21,7 +21,8 @@ class MetricsLogTest {
             l.append(Map.of("epoch", 3));
         }
         assertThat(Files.readString(log)).isEqualTo("{\"epoch\":1}\n{\"epoch\":2}\n{\"epoch\":3}\n");
-        // A log removed or cut short: the resumed run ended with a learning curve missing its first epochs, without a word.
+        // A log removed or cut short: the resumed run would end with a learning curve missing its first epochs, without
+        // a word.
         Files.writeString(log, "{\"epoch\":1}\n{\"epoch\":3}\n");
         assertThatThrownBy(() -> MetricsLog.resume(log, 3)).isInstanceOf(IOException.class)
                 .hasMessage(log + ": epochs 1 to 1 only, but the run's checkpoint counts 3 (file cut or edited?)");

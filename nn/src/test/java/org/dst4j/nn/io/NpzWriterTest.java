@@ -87,7 +87,8 @@ class NpzWriterTest {
         try {
             TimeZone.setDefault(TimeZone.getTimeZone("UTC"));
             utc = archive(f, n, l, "x");
-            // 1980-01-01 00:00, the first date a zip entry can hold, made the JDK add a timestamp of the time zone's instant.
+            // 1980-01-01 00:00, the first date a zip entry can hold, makes the JDK add a timestamp of the time zone's
+            // instant.
             TimeZone.setDefault(TimeZone.getTimeZone("America/New_York"));
             newYork = archive(f, n, l, "x");
         } finally {
@@ -109,7 +110,7 @@ class NpzWriterTest {
         assertThatThrownBy(() -> npz.floats("f", MemorySegment.ofArray(new float[2]), 3)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("array 'f': 3 elements asked, the segment holds 2");
         assertThatThrownBy(() -> npz.ints("i", MemorySegment.ofArray(new int[2]), -1)).isInstanceOf(IllegalArgumentException.class);
-        // Counts whose byte size overflows a long: 2^62 floats are 0 bytes, 2^61 + 1 longs are 8, and both passed as fitting.
+        // Counts whose byte size overflows a long: 2^62 floats are 0 bytes, 2^61 + 1 longs are 8, both to be refused.
         assertThatThrownBy(() -> npz.floats("g", MemorySegment.ofArray(new float[4]), 1L << 62)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("array 'g': " + (1L << 62) + " elements asked, the segment holds 4");
         assertThatThrownBy(() -> npz.longs("l", MemorySegment.ofArray(new long[2]), (1L << 61) + 1)).isInstanceOf(IllegalArgumentException.class)

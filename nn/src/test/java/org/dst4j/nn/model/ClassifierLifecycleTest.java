@@ -339,7 +339,8 @@ class ClassifierLifecycleTest {
 
     @Test
     void aModelThatRunsOutOfMemoryWhileLoadingFreesTheLayersItBuilt(@TempDir Path tmp) throws Exception {
-        // Memory exhaustion is an OutOfMemoryError, not a RuntimeException: the load freed nothing it had built.
+        // Memory exhaustion is an OutOfMemoryError, not a RuntimeException: a load freeing on RuntimeException alone
+        // would leak.
         Path file = tmp.resolve("m.dst4j");
         try (SparseMlp n = SparseMlp.create(new MlpConfig(new int[] {FEATURES, 16, 12, CLASSES}, "relu", 0.6f, Activation.linear(), 0f,
                 new Density.Uniform(0.6), new WeightInit.HeUniform()), new RandomStream(5), 1)) {

@@ -130,7 +130,7 @@ class ClassifierPredictionTest {
         }
     }
 
-    // The JDK's message named a method called on the null from inside ("because \"data\" is null" at best).
+    // Not the JDK's message naming a method called on the null from inside ("because \"data\" is null" at best).
     @Test
     void aNullDatasetIsRefusedByName() {
         try (SparseClassifier c = new SparseClassifier(net(1), null, Map.of(), 1);

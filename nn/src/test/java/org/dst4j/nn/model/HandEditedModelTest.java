@@ -190,7 +190,7 @@ class HandEditedModelTest {
 
     @Test
     void aLayerTheHeaderDoesNotDescribeIsRefused() throws IOException {
-        // A header whose network.sizes were cut short loaded as a smaller network, its last layers ignored.
+        // A header whose network.sizes are cut short would load as a smaller network, its last layers ignored.
         Path file = saved();
         rewrite(file, tensors -> {
             tensors.add(Tensor.of("layer.9.values", new float[] {1f}));

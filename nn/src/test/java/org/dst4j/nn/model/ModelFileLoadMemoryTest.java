@@ -87,7 +87,7 @@ class ModelFileLoadMemoryTest {
         List<String> names = names(file);
         assertThat(names).contains("layer.2.side.velocity", "layer.2.bias_state");
         // One bit flipped in the first data byte of each tensor in turn, optimizer state included: inference reads
-        // no velocity and no bias state, and a damaged one was found only because the whole file was read.
+        // no velocity and no bias state, and a damaged one is found only because the whole file is read.
         for (String name : names) {
             byte[] damaged = b.clone();
             int at = indexOf(b, name.getBytes(StandardCharsets.US_ASCII));

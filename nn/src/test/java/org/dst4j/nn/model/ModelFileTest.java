@@ -66,7 +66,7 @@ class ModelFileTest {
             try (SparseMlp ignored = l.net()) {
                 loaded = l.header();
             }
-            // Its "format" and "network" were written over the file's own: a file that no load accepted.
+            // Its "format" and "network" would be written over the file's own: a file that no load accepts.
             Path again = dir.resolve("again.dst4j");
             assertThatThrownBy(() -> ModelFile.save(again, net, null, null, loaded)).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageStartingWith("extra header field 'format': the model file writes it itself");

@@ -66,7 +66,7 @@ class ModelStreamTest {
         }
     }
 
-    // An application opening its jar as a file system: the ensemble's and multi-head's member names were made into
+    // An application opening its jar as a file system: the ensemble's and multi-head's member names are not made into
     // default-file-system paths (ProviderMismatchException; for the ensemble an IOException saying "null").
     @Test
     void modelDirectoriesInsideAJarLoadThroughItsFileSystem(@TempDir Path dir) throws Exception {

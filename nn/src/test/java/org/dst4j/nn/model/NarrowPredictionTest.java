@@ -133,7 +133,7 @@ class NarrowPredictionTest {
         }
     }
 
-    // Every wide call allocates its output matrix; one not closed leaked its size off-heap per call.
+    // Every wide call allocates its output matrix; one not closed would leak its size off-heap per call.
     @Test
     void repeatedCallsHoldNoMoreOffHeapMemoryThanTheFirst(@TempDir Path dir) throws Exception {
         float[] x = samples(20, 9);

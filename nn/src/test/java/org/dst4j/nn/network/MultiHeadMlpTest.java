@@ -171,7 +171,7 @@ class MultiHeadMlpTest {
         for (int i = 0; i < topologies.get(0).size(); i++) assertThat(topologies.get(1).get(i)).as("head 0, array %d", i).isEqualTo(topologies.get(0).get(i));
     }
 
-    // All-ReLU alternates the slope's sign layer by layer through the whole network; the heads restarted it.
+    // All-ReLU alternates the slope's sign layer by layer through the whole network; the heads do not restart it.
     @Test
     void allReluAlternatesAcrossTheSplitAsInTheSingleNetwork() {
         MlpConfig cfg = new MlpConfig(new int[] {5, 7, 6, 4, 3}, "allrelu", 0.6f, Activation.linear(), 0f, new Density.Uniform(0.7),

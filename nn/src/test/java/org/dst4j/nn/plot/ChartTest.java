@@ -42,7 +42,7 @@ class ChartTest {
 
     @Test
     void chartsDrawWithoutSettingTheApplicationsHeadlessProperty() {
-        // Setting java.awt.headless JVM-wide made a desktop application that trained before opening a window fail.
+        // Setting java.awt.headless JVM-wide would make a desktop application that trains before opening a window fail.
         String before = System.getProperty("java.awt.headless");
         BufferedImage line = new LineChart("t", "x", "y").add("s", new double[] {0, 1, 2}, new double[] {1, 3, 2}).render();
         BufferedImage bars = new BarChart("t", "y").add("a", 1, false).add("b", 2, true).render();
@@ -51,8 +51,9 @@ class ChartTest {
         assertThat(hasInk(bars)).isTrue();
     }
 
-    // NeuroTrails with 40 tiny heads drew accuracies of 0.06-0.24 on an axis starting at -0.125: bars of non-negative
-    // values start no lower than zero, so their heights keep the values' ratio when the spread is that wide.
+    // NeuroTrails with 40 tiny heads has accuracies of 0.06-0.24, not to be drawn on an axis from -0.125: bars of
+    // non-negative values start no lower than zero, so their heights keep the values' ratio when the spread is that
+    // wide.
     @Test
     void barsOfNonNegativeValuesRiseFromNoAxisBelowZero() {
         BufferedImage img = new BarChart("t", "accuracy").add("a", 0.06, false).add("b", 0.24, false).render();
@@ -70,8 +71,8 @@ class ChartTest {
         assertThat(BarChart.axis(-0.5, 0.5)[0]).isEqualTo(-1.5);
     }
 
-    // Under a German default locale the heatmap's cells read "95,0" and the bar chart's values "0,0600", beside line
-    // charts labelled "0.5": a chart's numbers do not depend on where it was drawn.
+    // Not "95,0" in the heatmap's cells and "0,0600" in the bar chart's values under a German default locale, beside
+    // line charts labelled "0.5": a chart's numbers do not depend on where it was drawn.
     @Test
     void chartsDrawTheirNumbersTheSameUnderEveryLocale() {
         Locale before = Locale.getDefault(Locale.Category.FORMAT);
@@ -95,7 +96,7 @@ class ChartTest {
         }
     }
 
-    // One panel (spacenet --no-baselines) cut the title off mid-word, and rows after the first were labelled in gray.
+    // One panel (spacenet --no-baselines): the title not cut off mid-word, no row after the first labelled in gray.
     @Test
     void aHeatmapFitsItsTitleAndLabelsEveryRowInBlack() {
         String title = "Class-incremental accuracy (%) on task i after learning task j";
@@ -176,8 +177,8 @@ class ChartTest {
     @Test
     void anInterruptArrivingWhileAChartIsDrawnIsKept(@TempDir Path dir) throws Exception {
         // Java2D clears the drawing thread's interrupt flag when it draws text; a chart drawn on the training thread
-        // lost an interrupt that arrived meanwhile (a Ctrl-C then let training run on). Whenever the interrupt lands
-        // (before, during or after the write), the flag is set once the interrupting thread is done.
+        // would lose an interrupt that arrives meanwhile (a Ctrl-C then letting training run on). Whenever the
+        // interrupt lands (before, during or after the write), the flag is set once the interrupting thread is done.
         Thread self = Thread.currentThread();
         SplittableRandom rnd = new SplittableRandom(7);
         int lost = 0;
@@ -351,8 +352,8 @@ class ChartTest {
         assertThat(bottom).as("lowest ink of the curve").isLessThanOrEqualTo(450);
     }
 
-    // A point with a non-finite coordinate is skipped: it neither draws nor stretches an axis (an infinite y made the
-    // whole range infinite), and a NaN x does not make whole-numbered epochs look fractional.
+    // A point with a non-finite coordinate is skipped: it neither draws nor stretches an axis (an infinite y would make
+    // the whole range infinite), and a NaN x does not make whole-numbered epochs look fractional.
     @Test
     void nonFinitePointsNeitherDrawNorStretchTheAxes() {
         BufferedImage skipped = line(new double[] {0, 1, 2, Double.NaN, Double.NEGATIVE_INFINITY}, new double[] {1, 2, Double.NaN, 5, 7});
@@ -365,9 +366,9 @@ class ChartTest {
         assertThat(seriesInk(gap, 300, 400)).as("ink between the neighbours of a skipped point").isZero();
     }
 
-    // Any finite data gets an axis: values all equal and so large that +-0.5 vanished in their rounding (1e17) drew
-    // one tick "0" and the curve at NaN positions; values from -1e308 to 1e308, whose difference overflows, drew no
-    // scale either; and values of 1e-30 were labelled with 31 decimals across the plot. Each draws several tick
+    // Any finite data gets an axis: values all equal and so large that +-0.5 vanishes in their rounding (1e17), not
+    // one tick "0" and the curve at NaN positions; values from -1e308 to 1e308, whose difference overflows; and values
+    // of 1e-30, not labelled with 31 decimals across the plot. Each draws several tick
     // labels, all ending left of the plot's frame (at x = 70, further right only for labels wider than ordinary
     // data's), and its points inside the plot (y 40..450 at 800x500), a flat series halfway up.
     @Test
@@ -439,8 +440,8 @@ class ChartTest {
         return bands;
     }
 
-    // About 20 series ran the legend off the image's bottom, and a long name off its right edge: the legend lists the
-    // series its lines have room for and says how many more there are (the text "+8 more" in its last line, as a
+    // About 20 series would run the legend off the image's bottom, and a long name off its right edge: the legend lists
+    // the series its lines have room for and says how many more there are (the text "+8 more" in its last line, as a
     // series of that name would be listed, but without a swatch), and cuts a long name to end inside the image.
     @Test
     void theLegendStaysInsideTheImage() {
@@ -545,8 +546,8 @@ class ChartTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("5 scores for a 2x3 grid");
     }
 
-    // A NaN score made the whole map one flat gray (the maximum became NaN), and a score below -0.2 times the largest
-    // threw java.awt.Color's "Color parameter outside of expected range". A NaN pixel is white (nothing measured), the
+    // A NaN score would make the whole map one flat gray (the maximum NaN), and a score below -0.2 times the largest
+    // throw java.awt.Color's "Color parameter outside of expected range". A NaN pixel is white (nothing measured), the
     // others keep the shades they have without it; the scale runs from the lowest score to the highest, zero
     // included, so scores that are all non-negative are shaded from zero up; an infinite score is the end of the scale on its
     // side and does not squash the finite ones.
@@ -577,7 +578,7 @@ class ChartTest {
     }
 
     // A grid or cell of no pixels, flags not one per score, or an image larger than one can be, are refused naming the
-    // arguments; they threw java.awt's "Width (-3) and height (-2) cannot be <= 0" (a -2x-3 grid passed the count check
+    // arguments, not java.awt's "Width (-3) and height (-2) cannot be <= 0" (a -2x-3 grid passes the count check
     // with 6 scores), an ArrayIndexOutOfBoundsException, and "Dimensions (width=120000 height=80000) are too large".
     @Test
     void aPixelMapRefusesAGridOfNoPixelsOrTooManyNamingIt() {
@@ -600,7 +601,7 @@ class ChartTest {
 
     // The bar chart's value axis on edge data: equal values (one bar, or all the same) still get a small non-empty
     // range around them, all-zero accuracies one from zero up; an axis reaching just above the highest bar.
-    // Long labels ran across the neighbouring bars' labels, and a long title off the image.
+    // Long labels are not to run across the neighbouring bars' labels, nor a long title off the image.
     @Test
     void aBarChartCutsLabelsToTheirSlotAndTheTitleToTheImage() {
         String wide = "W".repeat(60);
@@ -655,9 +656,9 @@ class ChartTest {
         assertThat(yLabels(new BarChart("t", "accuracy").add("a", 0.9, false).render())).as("one bar").isNotEqualTo(yLabels(none));
     }
 
-    // Values from -1e308 to 1e308 made the bar chart's axis infinite: no scale and no bar. The axis stays within the
-    // doubles and the values' labels take an exponent where four decimals of them would run across their neighbours;
-    // too many bars for an image are refused, counted.
+    // Values from -1e308 to 1e308 would make the bar chart's axis infinite: no scale and no bar. The axis stays within
+    // the doubles and the values' labels take an exponent where four decimals of them would run across their
+    // neighbours; too many bars for an image are refused, counted.
     @Test
     void aBarChartOfValuesSpanningTheDoublesOrTooManyBarsDrawsAScaleOrIsRefused() {
         double[] axis = BarChart.axis(-1e308, 1e308);
@@ -688,9 +689,9 @@ class ChartTest {
         return img.getRGB(0, 0, 64, img.getHeight(), null, 0, 64);
     }
 
-    // A row longer than the first drew its extra cells over the next panel, and 1000 x 1000 values (64 px a cell) threw
-    // a NegativeArraySizeException from java.awt: refused, naming the panel and row, or the image's size. The values
-    // are copied when added, as a line chart's series are: changing the array afterwards changes no chart.
+    // A row longer than the first would draw its extra cells over the next panel, and 1000 x 1000 values (64 px a cell)
+    // throw a NegativeArraySizeException from java.awt: refused, naming the panel and row, or the image's size. The
+    // values are copied when added, as a line chart's series are: changing the array afterwards changes no chart.
     @Test
     void aHeatmapRefusesRaggedOrEmptyPanelsAndImagesLargerThanOneCanBe() {
         assertThatThrownBy(() -> new Heatmap("t", "task", "after").add("a", new double[][] {{0.5, 0.6}, {0.5, 0.6, 0.7}}))

@@ -90,7 +90,7 @@ class InputNoiseTest {
         }
     }
 
-    // Box-Muller fills the features two at a time: every test had an odd count (37), where a loop running one pair
+    // Box-Muller fills the features two at a time: with an odd count (the other tests' 37) a loop running one pair
     // too far stops anyway; an even count must get noise in each feature and nothing beyond.
     @Test
     void anEvenNumberOfFeaturesGetsNoiseInEveryOne() {

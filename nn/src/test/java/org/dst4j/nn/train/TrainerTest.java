@@ -252,8 +252,8 @@ class TrainerTest {
         }
     }
 
-    // A listener's work on an update (logging it) is its own time, not the update's: evolution_seconds
-    // reported a listener that slept 100 ms per update as 0.4 s of evolution per epoch. The calls come in the
+    // A listener's work on an update (logging it) is its own time, not the update's: evolution_seconds must not
+    // report a listener that sleeps 100 ms per update as 0.4 s of evolution per epoch. The calls come in the
     // documented order: a step's update before its batchDone, the epoch's after epochTrained.
     @Test
     void evolutionTimeIsTheUpdatesAloneAndTheListenerHearsOfEachInOrder() {
