@@ -89,7 +89,8 @@ class ConfigValidationTest {
         rejectsNull(() -> ft(null, 0.05f, 0.9f, 0f, 0f, "relu"), "variant");
         rejects(() -> ft(Variant.DST, INF, 0.9f, 0f, 0f, "relu"), "lr must be finite and > 0, got Infinity");
         rejects(() -> ft(Variant.EDST, -1f, 0.9f, 0f, 0f, "relu"), "lr must be finite and > 0, got -1.0");
-        // Positive, but lr / 100, where the schedule ends, is 0 as a float: the run failed inside, after making its directory.
+        // Positive, but lr / 100, where the schedule ends, is 0 as a float: the run would fail inside, after making its
+        // directory.
         for (Variant v : Variant.values()) {
             rejects(() -> ft(v, Float.MIN_VALUE, 0.9f, 0f, 0f, "relu"), "lr must be large enough that lr / 100, the schedule's lowest rate, is > 0"
                     + " as a float, got 1.4E-45");

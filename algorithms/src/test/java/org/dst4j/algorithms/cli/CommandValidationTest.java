@@ -285,7 +285,8 @@ class CommandValidationTest {
         Outcome beforeData = run("set", "--resume", resume, "--threads", "1", "--data", dir.resolve("missing.csv").toString());
         assertThat(beforeData.code()).isEqualTo(1);
         assertThat(beforeData.err()).isEqualTo("dst4j set: --resume " + resume + ": no checkpoint.dst4j there");
-        // The checkpoint file itself, the likely mistake, was told "no checkpoint.dst4j there".
+        // The checkpoint file itself, the likely mistake, is pointed to its directory, not told "no checkpoint.dst4j
+        // there".
         Path checkpoint = Files.writeString(Files.createDirectories(dir.resolve("run-k")).resolve("checkpoint.dst4j"), "x");
         Outcome file = run("set", "--resume", checkpoint.toString());
         assertThat(file.code()).isEqualTo(1);

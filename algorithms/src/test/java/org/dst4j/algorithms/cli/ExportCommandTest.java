@@ -63,7 +63,7 @@ class ExportCommandTest {
     void aRegularFileUnderDevIsKeptAsAnyOther() throws Exception {
         Path shm = Path.of("/dev/shm");
         Assumptions.assumeTrue(Files.isDirectory(shm) && Files.isWritable(shm), "no writable /dev/shm");
-        // Not a device: a file on the tmpfs, which the name test for /dev/stdout took for one and replaced.
+        // Not a device: a file on the tmpfs, which a name test for /dev/stdout would take for one and replace.
         Path other = Files.createTempFile(shm, "dst4j-export-test-", ".npz");
         try {
             Files.writeString(other, "mine");

@@ -19,7 +19,8 @@ class LaunchTest {
         assertThat(Launch.refusal("odd", "/x")).isNull();
     }
 
-    // ./dst4j also runs 'test' and 'jmh' itself, which its usage did not list; java -jar, which does not run them, does not.
+    // ./dst4j also runs 'test' and 'jmh' itself, and its usage lists them; java -jar, which does not run them, does
+    // not.
     @Test
     void theLaunchersUsageListsTheCommandsItRunsItself() {
         assertThat(Main.usage(Main.commands())).doesNotContain("jmh");
@@ -31,7 +32,7 @@ class LaunchTest {
         }
     }
 
-    // Java 17 could not load a class file of 25 (major 69) to say anything: the jar's entry point must stay loadable.
+    // Java 17 cannot load a class file of 25 (major 69) to say anything: the jar's entry point must stay loadable.
     @Test
     void theEntryPointIsAJava8ClassFile() throws Exception {
         try (InputStream in = Launch.class.getResourceAsStream("Launch.class"); DataInputStream d = new DataInputStream(in)) {

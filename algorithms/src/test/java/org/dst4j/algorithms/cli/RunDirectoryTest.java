@@ -147,11 +147,12 @@ class RunDirectoryTest {
         assertThat(names(run)).containsExactly("notes.txt");
     }
 
-    // --overwrite set aside only the command's own files: set --overwrite into a FreeTickets run replaced its metrics.jsonl
-    // and left its members, so the directory held two runs (and predict took it for the ensemble); bench, which shares
-    // no file name with the others, wrote into a SET run without even --overwrite.
-    // set, quickselection, spacenet and freetickets each keep checkpoint.dst4j beside metrics.jsonl: a stopped SpaceNet run
-    // was set's own by its names, so set --overwrite deleted it (and set --out advised set --resume, which refused it).
+    // Were --overwrite to set aside only the command's own files, set --overwrite into a FreeTickets run would replace
+    // its metrics.jsonl and leave its members, the directory holding two runs (and predict taking it for the ensemble);
+    // bench, which shares no file name with the others, would write into a SET run without even --overwrite. set,
+    // quickselection, spacenet and freetickets each keep checkpoint.dst4j beside metrics.jsonl: by its names alone a
+    // stopped SpaceNet run is set's own, for set --overwrite to delete (and set --out to advise set --resume, which
+    // refuses it).
     @Test
     void aStoppedRunOfAnotherCommandIsKnownByItsCheckpoint(@TempDir Path dir) throws Exception {
         Path run = Files.createDirectories(dir.resolve("run"));
@@ -244,8 +245,8 @@ class RunDirectoryTest {
         }
     }
 
-    // A Ctrl-C while a failed run's earlier run was being put back found no claim (settle had already dropped them)
-    // and let the JVM halt half-way: the earlier run split between DIR and its set-aside directory.
+    // A Ctrl-C while a failed run's earlier run is being put back: with no claim left (settle drops them) the JVM would
+    // halt half-way, the earlier run split between DIR and its set-aside directory.
     @Test
     void aCtrlCWhileTheEarlierRunIsPutBackWaitsForIt(@TempDir Path dir) throws Exception {
         Path run = Files.createDirectories(dir.resolve("run"));
@@ -414,7 +415,7 @@ class RunDirectoryTest {
     }
 
     // As export's: a new file reached through a link into the model directory, and a regular file
-    // under /dev (on /dev/shm), which the name test for /dev/stdout took for a stream and replaced unchecked.
+    // under /dev (on /dev/shm), which a name test for /dev/stdout would take for a stream and replace unchecked.
     @Test
     void predictionsThroughALinkIntoTheModelDirectoryOrOverAFileOnDevShmAreRefused(@TempDir Path dir) throws Exception {
         Path ensemble = Files.createDirectories(dir.resolve("ens"));

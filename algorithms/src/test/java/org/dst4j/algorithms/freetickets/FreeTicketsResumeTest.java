@@ -138,8 +138,8 @@ class FreeTicketsResumeTest {
         }
     }
 
-    // A finished member replaced by another run's was trained beside and averaged in: of another shape it ended in a stack
-    // trace once the last member had trained, of the same shape as an ensemble that was never this run's.
+    // A finished member replaced by another run's would be trained beside and averaged in: of another shape, ending in
+    // a stack trace once the last member has trained; of the same shape, as an ensemble that was never this run's.
     @Test
     void aFinishedMemberFromAnotherRunIsRefusedBeforeAnythingTrains(@TempDir Path dir) throws Exception {
         try (DatasetSplit data = data()) {
@@ -248,7 +248,7 @@ class FreeTicketsResumeTest {
     }
 
     // A SIGKILL in a member's or candidate's write leaves its temporary (as in one at the checkpoint's): the resumed run
-    // writes those files again under new temporary names, so the old ones stayed beside the finished run.
+    // writes those files again under new temporary names, so the old ones would stay beside the finished run.
     @Test
     void temporariesOfMemberWritesAKillCutShortAreRemoved(@TempDir Path dir) throws Exception {
         try (DatasetSplit data = data()) {

@@ -189,8 +189,9 @@ class NeuroTrailsResumeTest {
     }
 
     // A new run over a run stopped in its single-network baseline, itself stopped before its own baselines, resumes as
-    // itself: it had left the earlier run's FreeTickets checkpoint in single/, which the resume continued as this run's
-    // baseline (the earlier run's seed: another single network, 10 epochs trained of 11) and resumable counted (2 done, not 1).
+    // itself, not from the earlier run's FreeTickets checkpoint in single/ continued as this run's baseline (the
+    // earlier run's seed: another single network, 10 epochs trained of 11), nor with resumable counting 2 epochs done,
+    // not 1.
     @Test
     void aNewRunStoppedOverAStoppedOneResumesItsOwnBaselines(@TempDir Path dir) throws Exception {
         try (DatasetSplit data = data()) {
@@ -364,8 +365,8 @@ class NeuroTrailsResumeTest {
             Files.writeString(state, saved.replace("\"epochs_done\":1", "\"epochs_done\":7"));
             assertThatThrownBy(() -> NeuroTrails.resume(run, data, 1, null)).isInstanceOf(IOException.class)
                     .hasMessageContaining(state.toString()).hasMessageContaining("field 'epochs_done': 7 is not in [1, 3]");
-            // A count the log disagrees with is refused before anything is cleaned: the refusal had deleted epoch 1's parts and
-            // rewritten the manifest to name epoch 2's, which do not exist, so nothing could continue the run.
+            // A count the log disagrees with is refused before anything is cleaned: deleting epoch 1's parts and
+            // rewriting the manifest to name epoch 2's, which do not exist, would leave nothing to continue the run.
             Files.writeString(state, saved.replace("\"epochs_done\":1", "\"epochs_done\":2"));
             assertThatThrownBy(() -> NeuroTrails.resume(run, data, 1, null)).isInstanceOf(IOException.class);
             assertThat(checkpoint.resolve("backbone-1.dst4j")).exists();

@@ -220,7 +220,8 @@ class SpaceNetResumeTest {
             assertThatThrownBy(() -> SpaceNetRun.resume(run, data, 1, null)).isInstanceOf(IOException.class)
                     .hasMessageContaining("is not a SpaceNet training checkpoint").hasMessageContaining("field 'records'");
             edit(file, "training", t -> t.putAll(saved));
-            // a standardization the file does not hold: the resumed run dropped it and ended as another model, without a word
+            // a standardization the file does not hold: the resumed run would drop it and end as another model, without
+            // a word
             edit(file, "training", t -> t.put("standardize", false));
             assertThatThrownBy(() -> SpaceNetRun.resume(run, data, 1, null)).isInstanceOf(IOException.class)
                     .hasMessageContaining(file + ": the checkpoint's 'standardize' is false, but the file holds a standardizer (file edited?)");
@@ -420,8 +421,8 @@ class SpaceNetResumeTest {
     }
 
     // A new run into a stopped run's directory (the Java API sets nothing aside) removes that run's checkpoint before it
-    // trains: stopped in its own first task, it left the old checkpoint beside its own log, and a resume continued the
-    // old run.
+    // trains: stopped in its own first task, it would otherwise leave the old checkpoint beside its own log for a
+    // resume to continue.
     @Test
     void aNewRunOverAStoppedOneLeavesNoCheckpointOfTheOld(@TempDir Path dir) throws Exception {
         try (DatasetSplit data = SpaceNetTest.blobs(240, 60, 1)) {

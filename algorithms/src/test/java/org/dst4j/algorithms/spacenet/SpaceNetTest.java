@@ -1097,7 +1097,8 @@ class SpaceNetTest {
         Copied origin = Copied.of(first, "spacenet.in_task.pending_restore", b -> b.putLong(0, 0).putLong(8, 0));
         CheckpointFile.write(edited, origin.header(), origin.tensors());
         SpaceNet.load(edited, 1, true).learner().close();
-        // a selected neuron the first task reserved, a NaN importance: taken as they were, the task went on from a state no run reaches
+        // a selected neuron the first task reserved, a NaN importance: taken as they are, the task would go on from a
+        // state no run reaches
         @SuppressWarnings("unchecked") List<Object> firstTask = (List<Object>) Json.getObject(header, SpaceNet.HEADER).get("tasks");
         @SuppressWarnings("unchecked") int reserved = ((Number) ((List<Object>) ((List<Object>) ((Map<String, Object>) firstTask.getFirst())
                 .get("reserved_neuron_indices")).get(1)).getFirst()).intValue();

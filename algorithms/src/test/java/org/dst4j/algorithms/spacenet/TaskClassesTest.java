@@ -333,7 +333,7 @@ class TaskClassesTest {
     }
 
     // Labels 1..N in a CSV make class 0 (and even labels make every odd class) a class no sample has: naming
-    // only the data's real classes was refused ("class 0 of the data is in no task"), right after the warning
+    // only the data's real classes is taken, not refused ("class 0 of the data is in no task") right after the warning
     // that no sample has label 0.
     @Test
     void aClassWithNoSampleAtAllNeedNotBeInATask(@TempDir Path dir) throws Exception {
@@ -371,7 +371,8 @@ class TaskClassesTest {
 
     @Test
     void aTaskWhoseClassesHaveNoTrainingSamplesIsRefusedBeforeAnythingIsWritten(@TempDir Path dir) {
-        // classes 4 and 5 have no training sample (their test samples stay): a task of them trained on nothing, its accuracy NaN
+        // classes 4 and 5 have no training sample (their test samples stay): a task of them would train on nothing, its
+        // accuracy NaN
         try (DatasetSplit whole = unevenBlobs()) {
             Dataset train = whole.train();
             int[] keep = IntStream.range(0, train.samples()).filter(i -> train.label(i) < 4).toArray();
@@ -388,7 +389,7 @@ class TaskClassesTest {
     @Test
     void aTaskWhoseClassesHaveNoTestSamplesIsRefusedBeforeAnythingIsWritten(@TempDir Path dir) {
         // classes 4 and 5 have no test sample (a --test-data file without them, or --limit-test on sorted data):
-        // the task trained, but its accuracy was NaN, and so were the average accuracy and the task-incremental average
+        // the task would train, but its accuracy be NaN, and so the average accuracy and the task-incremental average
         try (DatasetSplit whole = unevenBlobs()) {
             Dataset test = whole.test();
             int[] keep = IntStream.range(0, test.samples()).filter(i -> test.label(i) < 4).toArray();
