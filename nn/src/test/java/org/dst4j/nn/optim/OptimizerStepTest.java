@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  * documented formulas (batch-averaged gradients, non-zero prior optimizer state), on every backend.
  */
 class OptimizerStepTest {
-    private static final int IN = 6, OUT = 3, N = 11; // 11 samples: a whole SIMD vector and a tail at 4 and 8 lanes
+    private static final int IN = 6, OUT = 3, N = 35; // 35 samples: whole SIMD vectors and a tail at 4, 8 and 16 lanes
 
     private static List<Kernels> backends() {
         return List.of(KernelProvider.scalar(), KernelProvider.panama());
