@@ -39,7 +39,8 @@ public final class EnsembleClassifier implements Classifier {
     /**
      * Takes ownership of the members, which must agree on inputs and classes. If they do not, the
      * members are closed and {@link IllegalArgumentException} is thrown; a null {@code manifest} (give an
-     * empty map for none) or member closes them too, with a {@link NullPointerException}.
+     * empty map for none) or member closes them too, with a {@link NullPointerException}, and so does a
+     * {@code manifest} that cannot be copied (one that contains itself), with the copy's error.
      */
     public EnsembleClassifier(List<SparseClassifier> members, Map<String, Object> manifest) {
         Objects.requireNonNull(members, "members");
@@ -67,7 +68,12 @@ public final class EnsembleClassifier implements Classifier {
             }
         }
         this.members = List.copyOf(members);
-        this.manifest = Json.frozen(manifest);
+        try {
+            this.manifest = Json.frozen(manifest); // a map that holds itself overflows the stack
+        } catch (RuntimeException | Error e) {
+            Closing.after(e, () -> Closing.each(members, SparseClassifier::close));
+            throw e;
+        }
     }
 
     /**

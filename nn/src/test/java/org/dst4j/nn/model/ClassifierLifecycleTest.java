@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -315,6 +316,18 @@ class ClassifierLifecycleTest {
         SparseClassifier b = new SparseClassifier(SparseMlp.create(other, new RandomStream(2), 1), null, Map.of(), 1);
         assertThatThrownBy(() -> new EnsembleClassifier(List.of(a, b), Map.of())).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("differ in shape");
+        assertThat(closed(a.network())).isTrue();
+        assertThat(closed(b.network())).isTrue();
+    }
+
+    @Test
+    void anEnsembleWhoseManifestCannotBeCopiedClosesItsMembers() {
+        SparseClassifier a = new SparseClassifier(net(1), null, Map.of(), 1), b = new SparseClassifier(net(2), null, Map.of(), 1);
+        // The ensemble keeps a read-only copy; a map that holds itself cannot be copied (the copy recurses without end).
+        Map<String, Object> manifest = new HashMap<>();
+        manifest.put("self", manifest);
+        assertThatThrownBy(() -> new EnsembleClassifier(List.of(a, b), manifest)).isInstanceOf(StackOverflowError.class);
+        // the members were handed over with the call: no one else would free their networks and worker threads
         assertThat(closed(a.network())).isTrue();
         assertThat(closed(b.network())).isTrue();
     }
