@@ -138,11 +138,14 @@ public final class KernelRounds {
         List<Runnable> owned = new ArrayList<>();
         owned.add(w::close);
         try (Arena arena = Arena.ofShared()) {
-            DenseMatrix x = randomDense(settings.size(), settings.batch(), rng), dy = randomDense(settings.size(), settings.batch(), rng);
+            // each owned as soon as it exists: when a later one cannot be allocated, the earlier ones are freed
+            DenseMatrix x = randomDense(settings.size(), settings.batch(), rng);
             owned.add(x::close);
+            DenseMatrix dy = randomDense(settings.size(), settings.batch(), rng);
             owned.add(dy::close);
-            DenseMatrix y = DenseMatrix.allocate(settings.size(), settings.batch()), dx = DenseMatrix.allocate(settings.size(), settings.batch());
+            DenseMatrix y = DenseMatrix.allocate(settings.size(), settings.batch());
             owned.add(y::close);
+            DenseMatrix dx = DenseMatrix.allocate(settings.size(), settings.batch());
             owned.add(dx::close);
             MemorySegment bias = arena.allocate(ValueLayout.JAVA_FLOAT, settings.size());
             MemorySegment side = arena.allocate(ValueLayout.JAVA_FLOAT, Math.max(1, w.nnz()));

@@ -7,6 +7,7 @@ import static org.assertj.core.data.Offset.offset;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
+import org.dst4j.runtime.memory.OffHeap;
 import org.dst4j.runtime.random.RandomStream;
 import org.junit.jupiter.api.Test;
 
@@ -139,5 +140,30 @@ class KernelRoundsTest {
             assertThat(sum2 / 12_000).isCloseTo(1, offset(0.05));
             assertThat(KernelRounds.storedWeights(new KernelRounds.Settings(400, 0.1, 8, new int[] {1}, 1, 0, 1, false, false, 3))).isEqualTo(w.nnz());
         }
+    }
+
+    // A benchmark that runs out of memory part-way (under -Ddst4j.maxOffHeap, or a size too large for the machine)
+    // must give back what it had taken: the caller goes on, or tries a smaller size.
+    @Test
+    void aRunRefusedMemoryPartWayFreesWhatItHadAllocated() {
+        var s = new KernelRounds.Settings(64, 0.1, 8, new int[] {1}, 1, 0, 1, false, false, 7);
+        long limit = OffHeap.limit(), before = OffHeap.bytesInUse();
+        int refused = 0;
+        try {
+            for (long allowed = 256; ; allowed += 256) {
+                OffHeap.setLimit(before + allowed);
+                try {
+                    KernelRounds.run(KernelProvider.scalar(), s, null);
+                    break;
+                } catch (OffHeap.LimitReached e) {
+                    refused++;
+                    assertThat(OffHeap.bytesInUse()).as("refused with %d bytes allowed", allowed).isEqualTo(before);
+                }
+            }
+        } finally {
+            OffHeap.setLimit(limit);
+        }
+        assertThat(refused).as("runs refused part-way").isGreaterThan(3);
+        assertThat(OffHeap.bytesInUse()).isEqualTo(before);
     }
 }
