@@ -233,9 +233,11 @@ public final class FreeTickets {
                               Saved from) throws IOException {
         data.train().requireTrainingSamples();
         if (progress == null) progress = new TrainingProgress() {};
-        Files.createDirectories(out);
         List<Path> files = new ArrayList<>();
         for (int i = 1; i <= cfg.members(); i++) files.add(out.resolve("member-" + i + ".dst4j"));
+        List<String> outputs = new ArrayList<>(List.of(CHECKPOINT, LOG, METRICS, CHART, EnsembleClassifier.MANIFEST));
+        for (Path f : files) outputs.add(f.getFileName().toString());
+        AtomicFiles.createDirectoryFor(out, outputs);
         Map<Path, Selection> selected = new LinkedHashMap<>();
         if (from != null) {
             from.selected().forEach((name, sel) -> selected.put(out.resolve(name), sel));

@@ -205,7 +205,9 @@ public final class NeuroTrails {
                               TrainingProgress progress, Saved from) throws IOException {
         data.train().requireTrainingSamples();
         if (progress == null) progress = new TrainingProgress() {};
-        Files.createDirectories(out);
+        AtomicFiles.createDirectoryFor(out, List.of(METRICS, LOG, CHART));
+        Path model = out.resolve(MODEL_DIR);
+        if (Files.exists(model) && !Files.isDirectory(model)) throw new IOException(model + ": a file, where the run writes its model's directory");
         int[] sizes = sizes(cfg, data);
         Split split = split(cfg, sizes);
         long budget = split.budget();

@@ -57,6 +57,8 @@ public final class SetTraining {
     /** Train and test accuracy by epoch. */
     public static final String CURVE = "learning-curve.png";
 
+    private static final List<String> OUTPUTS = List.of(MODEL, CHECKPOINT, METRICS, CURVE);
+
     /** Told after each batch and epoch (for progress display); all methods optional. */
     public interface Progress {
         /** Called once before the first epoch runs, with the run's configuration (on resume: the checkpoint's). */
@@ -101,8 +103,11 @@ public final class SetTraining {
         MlpConfig mlp = mlpConfig(cfg, data.train().features(), data.train().classes());
         // Before the network exists: the optimizer checks momentum, weight decay and its name.
         Optimizer opt = optimizer(cfg);
-        // an earlier run's, left by a stop: kept until this run's first save, a resume would have continued it
-        if (out != null) Files.deleteIfExists(out.resolve(CHECKPOINT));
+        if (out != null) {
+            AtomicFiles.createDirectoryFor(out, OUTPUTS);
+            // an earlier run's, left by a stop: kept until this run's first save, a resume would have continued it
+            Files.deleteIfExists(out.resolve(CHECKPOINT));
+        }
         SparseMlp net = SparseMlp.create(mlp, rng.stream("init"), rng.stream("dropout").nextLong());
         Trainer.State state = new Trainer.State(rng.stream("shuffle"), rng.stream("evolution"));
         return run(cfg, data, std, net, opt, state, out, false, progress);
@@ -180,7 +185,7 @@ public final class SetTraining {
                     + MODEL + "?), not a training checkpoint");
         }
         ResumeChecks.sameData(dir, expected, expectedTest, provenance, data);
-        AtomicFiles.removeTemporaries(dir, List.of(MODEL, CHECKPOINT, METRICS, CURVE)); // of writes a kill interrupted
+        AtomicFiles.removeTemporaries(dir, OUTPUTS); // of writes a kill interrupted
         Optimizer opt = optimizer(cfg);
         ModelFile.Loaded loaded = ModelFile.load(file, opt);
         // The network is the one the run's settings build for this data, or the file was edited: a network of 8 outputs
@@ -207,7 +212,7 @@ public final class SetTraining {
             Trainer.Settings settings = new Trainer.Settings(cfg.epochs(), cfg.batch(), LearningRate.parse(cfg.schedule(), cfg.lr(), cfg.epochs()),
                     opt, new SoftmaxCrossEntropy(), TopologyEvolution.set(cfg.zeta(), init), 1000);
             List<EpochMetrics> history = new ArrayList<>();
-            if (out != null) Files.createDirectories(out);
+            if (out != null) AtomicFiles.createDirectoryFor(out, OUTPUTS);
             MetricsLog log = out == null ? null
                     : resumed ? MetricsLog.resume(out.resolve(METRICS), state.epochsDone) : MetricsLog.create(out.resolve(METRICS));
             if (resumed && out != null) {

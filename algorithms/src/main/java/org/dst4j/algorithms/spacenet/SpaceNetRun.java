@@ -426,7 +426,7 @@ public final class SpaceNetRun {
     private static Result run(SpaceNetConfig cfg, DatasetSplit data, boolean standardize, boolean baselines, Path out,
                               TrainingProgress given, Saved from) throws IOException {
         TrainingProgress progress = given != null ? given : new TrainingProgress() {};
-        Files.createDirectories(out);
+        AtomicFiles.createDirectoryFor(out, List.of(CHECKPOINT, MODEL, OWNERS, METRICS, LOG, CHART));
         // what a kill cut short in a write; or an earlier run's checkpoint, left by a stop: kept until this run's first
         // save, a resume would have continued it
         if (from != null) AtomicFiles.removeTemporaries(out, List.of(CHECKPOINT, MODEL, OWNERS, METRICS, LOG, CHART));

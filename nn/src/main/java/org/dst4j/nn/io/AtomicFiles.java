@@ -273,6 +273,29 @@ public final class AtomicFiles {
     }
 
     /**
+     * Makes {@code dir} and its parents for a run that writes {@code files} into it, and refuses, before anything is
+     * written, a run whose outputs could not be written: some of them are written only when the run ends, and found
+     * blocked then, the run's work would be lost.
+     *
+     * @throws IOException naming the path in the way: a file where {@code dir} or one of its parents must be, or a
+     *     directory where one of {@code files} goes
+     */
+    public static void createDirectoryFor(Path dir, Collection<String> files) throws IOException {
+        for (String f : files) {
+            Path p = dir.resolve(f);
+            if (Files.isDirectory(p)) throw new IOException(p + ": a directory, where the run writes a file");
+        }
+        try {
+            Files.createDirectories(dir);
+        } catch (FileSystemException e) {
+            for (Path p = dir.toAbsolutePath(); p != null; p = p.getParent()) {
+                if (Files.exists(p) && !Files.isDirectory(p)) throw new IOException(p + ": a file, where the run needs a directory", e);
+            }
+            throw named(dir, e);
+        }
+    }
+
+    /**
      * Deletes the temporaries of writes of {@code names} into {@code dir} that never finished (a process killed
      * between creating one and renaming it); the files written in full, and other files' temporaries (another
      * process may be writing them now), are untouched.
