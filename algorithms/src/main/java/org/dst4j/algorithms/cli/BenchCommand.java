@@ -8,8 +8,11 @@ import java.util.Arrays;
 import java.util.List;
 import org.dst4j.algorithms.set.ScaleBenchmark;
 import org.dst4j.nn.data.CsvReader;
+import org.dst4j.nn.init.Density;
+import org.dst4j.nn.init.SparseInit;
 import org.dst4j.nn.io.AtomicFiles;
 import org.dst4j.nn.io.Json;
+import org.dst4j.nn.network.MlpConfig;
 import org.dst4j.runtime.kernel.KernelProvider;
 import org.dst4j.runtime.kernel.KernelRounds;
 import org.dst4j.runtime.kernel.Kernels;
@@ -93,6 +96,7 @@ final class BenchCommand implements Command {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
+        checkLayers(sizes, s.features(), s.classes());
         Path out = RunDirectory.claim(o, OUTPUTS);
         if (lung && sizes.stream().anyMatch(z -> Double.isNaN(lungReferenceMinutes(s, z)))) {
             System.out.printf("note: the reference's minutes per epoch are compared only at its table's workload (3 hidden layers of 3000, 30000, 300000 or "
@@ -229,6 +233,22 @@ final class BenchCommand implements Command {
         for (int x : h) same &= x == h[0];
         String w = h.length == 1 ? String.valueOf(h[0]) : same ? h[0] + "x" + h.length : Arrays.toString(h);
         return w + "@" + (s.epsilon() == Math.rint(s.epsilon()) ? String.valueOf((long) s.epsilon()) : String.valueOf(s.epsilon()));
+    }
+
+    // Before the data is generated and the output directory made: SparseInit refuses a layer over 2^31-1 connections only
+    // when that size's network is built, after the sizes before it have run, with an IllegalArgumentException.
+    static void checkLayers(List<ScaleBenchmark.Size> sizes, int features, int classes) throws UsageException {
+        for (ScaleBenchmark.Size z : sizes) {
+            int[] n = MlpConfig.sizes(features, z.hidden(), classes);
+            double[] d = new Density.ErdosRenyi(z.epsilon()).densities(n);
+            for (int l = 0; l < d.length; l++) {
+                long c = SparseInit.connections(n[l + 1], n[l], d[l]);
+                if (c > Integer.MAX_VALUE) {
+                    throw new UsageException("--sizes: " + describe(z) + " gives the " + n[l] + " -> " + n[l + 1] + " layer " + c
+                            + " connections, over the 2^31-1 one layer holds; use a smaller width or epsilon");
+                }
+            }
+        }
     }
 
     static List<ScaleBenchmark.Size> parseSizes(String spec) throws UsageException {

@@ -115,6 +115,18 @@ class MoreCommandChecksTest {
     }
 
     @Test
+    void benchScaleRefusesASizeWithALayerOverTheConnectionLimitBeforeRunning() throws Exception {
+        // Without the check the sizes before it ran, then SparseInit's IllegalArgumentException reached the user as a stack trace.
+        Path out = dir.resolve("big");
+        String printed = Printed.stdout(() -> assertUsageError(run("bench", "scale", "--sizes", "20@2,2147483647@5", "--features", "16",
+                "--informative", "4", "--train", "40", "--test", "10", "--threads", "1", "--out", out.toString()),
+                "dst4j bench: --sizes: 2147483647@5 gives the 16 -> 2147483647 layer 10737418315 connections, over the 2^31-1 one layer holds;"
+                        + " use a smaller width or epsilon"));
+        assertThat(printed).as("no size run").doesNotContain("warm-up");
+        assertThat(out).doesNotExist();
+    }
+
+    @Test
     void benchKernelsRefusesPlainWhereItCannotTimeThePlainLoop() throws Exception {
         // With a batch narrower than a vector the plain loop cannot be timed: --plain is refused, not left out silently.
         var k = KernelProvider.get();
