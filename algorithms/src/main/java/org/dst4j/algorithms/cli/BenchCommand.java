@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.dst4j.algorithms.set.ScaleBenchmark;
 import org.dst4j.nn.data.CsvReader;
 import org.dst4j.nn.init.Density;
@@ -183,6 +184,11 @@ final class BenchCommand implements Command {
             if (existing != null && !Files.isDirectory(existing)) {
                 throw new UsageException("--json " + json + ": cannot be created, " + existing + " is a file");
             }
+            // As export's --output: a regular file is replaced only when it holds an earlier run's figures ('--json data.csv'
+            // replaced the data). A device or pipe is written in place (AtomicFiles).
+            if (Files.isRegularFile(json) && !isKernelsJson(json)) {
+                throw new UsageException("--json " + json + " exists and is not a figures file of bench kernels; remove it or choose another path");
+            }
         }
         // A matrix that stores nothing was timed at 0.0 GFLOP/s, with every ratio NaN.
         if (KernelRounds.storedWeights(s) == 0) {
@@ -219,6 +225,16 @@ final class BenchCommand implements Command {
             System.out.println("wrote " + json);
         }
         return 0;
+    }
+
+    // What this command writes to --json: a JSON object with the backend and the figures.
+    private static boolean isKernelsJson(Path file) {
+        try {
+            Map<String, Object> m = Json.parseObject(Json.readFile(file));
+            return m.containsKey("backend") && m.get("figures") instanceof List;
+        } catch (IOException | RuntimeException e) { // unreadable, too large, not UTF-8, not JSON, not an object
+            return false;
+        }
     }
 
     // One decimal as the products run at this shape; three significant digits below 10, where a small --size (or a

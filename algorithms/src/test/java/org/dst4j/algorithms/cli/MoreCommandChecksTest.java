@@ -78,6 +78,30 @@ class MoreCommandChecksTest {
     }
 
     @Test
+    void benchKernelsJsonReplacesAnEarlierFiguresFileButNoOtherFile() throws Exception {
+        // '--json data.csv' for '--json k.json' would otherwise replace the data with the figures, as export and predict
+        // do not replace a file that is not their own output.
+        Path data = Files.writeString(dir.resolve("data.csv"), "1,2,0\n3,4,1\n");
+        String[] kernels = {"bench", "kernels", "--size", "64", "--density", "0.1", "--batch", "16", "--threads", "1", "--rounds", "1",
+                "--warmup", "0", "--round-ms", "1", "--json"};
+        String out = Printed.stdout(() -> assertUsageError(run(concat(kernels, data.toString())),
+                "dst4j bench: --json " + data + " exists and is not a figures file of bench kernels; remove it or choose another path"));
+        assertThat(out).as("nothing timed").doesNotContain("peak fma");
+        assertThat(data).hasContent("1,2,0\n3,4,1");
+        Path json = dir.resolve("k.json");
+        for (int i = 0; i < 2; i++) { // the second run replaces the first one's figures
+            Printed.stdout(() -> assertThat(run(concat(kernels, json.toString())).code()).isZero());
+        }
+        assertThat(Json.parseObject(Json.readFile(json))).containsKey("figures");
+    }
+
+    private static String[] concat(String[] args, String last) {
+        String[] all = java.util.Arrays.copyOf(args, args.length + 1);
+        all[args.length] = last;
+        return all;
+    }
+
+    @Test
     void benchKernelsRefusesAMatrixWithNoStoredWeights() throws Exception {
         // A 3 x 3 matrix at density 0.01 stores nothing: every product would be timed at 0.0 GFLOP/s and its ratios printed as NaN.
         String out = Printed.stdout(() -> assertUsageError(run("bench", "kernels", "--size", "3", "--density", "0.01",
