@@ -252,7 +252,8 @@ final class BenchCommand implements Command {
     }
 
     // Before the data is generated and the output directory made: SparseInit refuses a layer over 2^31-1 connections only
-    // when that size's network is built, after the sizes before it have run, with an IllegalArgumentException.
+    // when that size's network is built, after the sizes before it have run, with an IllegalArgumentException; a layer
+    // with none is built and timed.
     static void checkLayers(List<ScaleBenchmark.Size> sizes, int features, int classes) throws UsageException {
         for (ScaleBenchmark.Size z : sizes) {
             int[] n = MlpConfig.sizes(features, z.hidden(), classes);
@@ -262,6 +263,11 @@ final class BenchCommand implements Command {
                 if (c > Integer.MAX_VALUE) {
                     throw new UsageException("--sizes: " + describe(z) + " gives the " + n[l] + " -> " + n[l + 1] + " layer " + c
                             + " connections, over the 2^31-1 one layer holds; use a smaller width or epsilon");
+                }
+                // As the training commands refuse it (LayerCheck): no input reaches the output, and its bytes per connection are infinite.
+                if (c == 0) {
+                    throw new UsageException("--sizes: " + describe(z) + " leaves the " + n[l] + " -> " + n[l + 1]
+                            + " layer with no connections, so it could not learn; raise its epsilon");
                 }
             }
         }

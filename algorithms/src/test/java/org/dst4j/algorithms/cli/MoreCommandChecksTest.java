@@ -151,6 +151,17 @@ class MoreCommandChecksTest {
     }
 
     @Test
+    void benchScaleRefusesASizeWithALayerOfNoConnections() throws Exception {
+        // As the training commands refuse one: such a network was timed, its bytes per connection printed as Infinity.
+        Path out = dir.resolve("none");
+        String printed = Printed.stdout(() -> assertUsageError(run("bench", "scale", "--sizes", "20@0.001", "--features", "16",
+                "--informative", "4", "--train", "40", "--test", "10", "--threads", "1", "--out", out.toString()),
+                "dst4j bench: --sizes: 20@0.001 leaves the 16 -> 20 layer with no connections, so it could not learn; raise its epsilon"));
+        assertThat(printed).doesNotContain("Infinity");
+        assertThat(out).doesNotExist();
+    }
+
+    @Test
     void benchKernelsRefusesPlainWhereItCannotTimeThePlainLoop() throws Exception {
         // With a batch narrower than a vector the plain loop cannot be timed: --plain is refused, not left out silently.
         var k = KernelProvider.get();
