@@ -248,7 +248,8 @@ final class BenchCommand implements Command {
         boolean same = true;
         for (int x : h) same &= x == h[0];
         String w = h.length == 1 ? String.valueOf(h[0]) : same ? h[0] + "x" + h.length : Arrays.toString(h);
-        return w + "@" + (s.epsilon() == Math.rint(s.epsilon()) ? String.valueOf((long) s.epsilon()) : String.valueOf(s.epsilon()));
+        // Whole epsilons without ".0" while a long holds them exactly (a cast of 1e300 gave the largest long).
+        return w + "@" + (s.epsilon() == Math.rint(s.epsilon()) && s.epsilon() < 1e15 ? String.valueOf((long) s.epsilon()) : String.valueOf(s.epsilon()));
     }
 
     // Before the data is generated and the output directory made: SparseInit refuses a layer over 2^31-1 connections only

@@ -132,6 +132,8 @@ class OptionsTest {
         assertThat(sizes.stream().map(BenchCommand::describe).toList()).containsExactly("1@2", "5@3", "5x100@4", "1000x3@20", "500@2.5");
         assertThatThrownBy(() -> BenchCommand.parseSizes("5x101@2")).isInstanceOf(UsageException.class).hasMessageStartingWith("--sizes: '5x101@2'");
         assertThat(BenchCommand.describe(new ScaleBenchmark.Size(new int[] {10, 20}, 13))).isEqualTo("[10, 20]@13");
+        // A whole epsilon past the range of a long is not named by the largest long (20@9223372036854775807).
+        assertThat(BenchCommand.parseSizes("20@1e300").stream().map(BenchCommand::describe).toList()).containsExactly("20@1.0E300");
     }
 
     @Test
