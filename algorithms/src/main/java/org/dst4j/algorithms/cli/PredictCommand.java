@@ -160,7 +160,12 @@ final class PredictCommand implements Command {
         if (Files.isDirectory(model) && !EnsembleClassifier.isEnsemble(model) && !MultiHeadClassifier.isMultiHead(model)) {
             // A training run's directory is the usual mistake: point at the model inside it.
             Path inside = Classifier.modelIn(model), checkpoint = model.resolve(SetTraining.CHECKPOINT); // FreeTickets' has the same name
+            // QuickSelection keeps its checkpoint once it has written its selection: that run is not stopped, and its
+            // network is an autoencoder, not one predict classifies with.
+            Path selection = model.resolve("features.csv");
             String hint = inside != null ? "; did you mean --model " + inside + "?"
+                    : Files.isRegularFile(checkpoint) && Files.isRegularFile(selection) ? "; it holds a finished quickselection run: its selection is "
+                    + selection + ", and --model " + checkpoint + " reads its autoencoder (export writes its weights, inspect describes it; it does not classify)"
                     : Files.isRegularFile(checkpoint) ? "; it holds a stopped run's checkpoint: --model " + checkpoint
                     + " reads the network as the run left it, and the training command's --resume " + model + " continues the run"
                     : Files.isRegularFile(model.resolve(NeuroTrails.CHECKPOINT))

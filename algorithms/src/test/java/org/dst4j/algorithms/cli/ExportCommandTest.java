@@ -120,6 +120,19 @@ class ExportCommandTest {
             assertThat(o.err()).as(command).startsWith("dst4j " + command + ": --model " + stopped + ": a directory").endsWith(hint);
         }
         assertThat(run("export", "--model", stopped.resolve("checkpoint.dst4j").toString(), "--output", dir.resolve("c.npz").toString()).code()).isZero();
+        // A finished QuickSelection run keeps its checkpoint beside its selection: not a stopped run to resume, and not a
+        // network predict classifies with.
+        Path selected = Files.createDirectories(dir.resolve("selected"));
+        Files.copy(model, selected.resolve("checkpoint.dst4j"));
+        Files.writeString(selected.resolve("features.csv"), "rank,feature,importance\n1,3,0.5\n");
+        String finished = "; it holds a finished quickselection run: its selection is " + selected.resolve("features.csv") + ", and --model "
+                + selected.resolve("checkpoint.dst4j") + " reads its autoencoder (export writes its weights, inspect describes it; it does not classify)";
+        for (String command : List.of("predict", "export", "inspect")) {
+            o = command.equals("inspect") ? run(command, "--model", selected.toString())
+                    : run(command, "--model", selected.toString(), "--output", dir.resolve("out." + command).toString());
+            assertThat(o.code()).as(o.err()).isEqualTo(1);
+            assertThat(o.err()).as(command).startsWith("dst4j " + command + ": --model " + selected + ": a directory").endsWith(finished);
+        }
     }
 
     // The line says what was written, counted as the model holds it; written to a device, it goes to stderr without a size.
