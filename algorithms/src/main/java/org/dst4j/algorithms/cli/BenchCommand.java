@@ -163,7 +163,7 @@ final class BenchCommand implements Command {
                 .option("warmup", "5", "rounds run first and not counted (JIT compilation)")
                 .option("round-ms", "100", "milliseconds each figure is timed in a round")
                 .option("seed", "42", "random seed of the matrices")
-                .option("json", null, "also write the figures to this JSON file")
+                .option("json", null, "also write the figures to this JSON file; an earlier one there is replaced, any other file is not")
                 .flag("scalar", "also time the scalar backend's forward product, for the SIMD/scalar ratio")
                 .flag("plain", "also time a plain SIMD forward loop (row by row, no blocking, 4 vector accumulators: the issue's reference), "
                         + "for every product's ratio to it");
