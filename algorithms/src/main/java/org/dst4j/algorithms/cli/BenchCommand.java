@@ -5,8 +5,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.dst4j.algorithms.set.ScaleBenchmark;
 import org.dst4j.nn.data.CsvReader;
 import org.dst4j.nn.init.Density;
@@ -256,11 +258,14 @@ final class BenchCommand implements Command {
     // when that size's network is built, after the sizes before it have run, with an IllegalArgumentException; a layer
     // with none is built and timed.
     static void checkLayers(List<ScaleBenchmark.Size> sizes, int features, int classes) throws UsageException {
+        Set<Long> totals = new HashSet<>();
         for (ScaleBenchmark.Size z : sizes) {
             int[] n = MlpConfig.sizes(features, z.hidden(), classes);
             double[] d = new Density.ErdosRenyi(z.epsilon()).densities(n);
+            long total = 0;
             for (int l = 0; l < d.length; l++) {
                 long c = SparseInit.connections(n[l + 1], n[l], d[l]);
+                total += c;
                 if (c > Integer.MAX_VALUE) {
                     throw new UsageException("--sizes: " + describe(z) + " gives the " + n[l] + " -> " + n[l + 1] + " layer " + c
                             + " connections, over the 2^31-1 one layer holds; use a smaller width or epsilon");
@@ -271,6 +276,12 @@ final class BenchCommand implements Command {
                             + " layer with no connections, so it could not learn; raise its epsilon");
                 }
             }
+            totals.add(total);
+        }
+        // A least-squares slope over one connection count is 0/0 (a size given twice, or widths whose layers are all dense).
+        if (sizes.size() >= 2 && totals.size() == 1) {
+            throw new UsageException("--sizes: every size gives " + totals.iterator().next() + " connections; the slopes against connections, and the"
+                    + " chart, need sizes that differ in connections (one size alone is timed without them)");
         }
     }
 

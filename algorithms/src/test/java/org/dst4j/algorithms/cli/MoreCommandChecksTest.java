@@ -151,6 +151,18 @@ class MoreCommandChecksTest {
     }
 
     @Test
+    void benchScaleRefusesSizesThatAllHaveTheSameConnections() throws Exception {
+        // Their slopes against connections are 0/0: printed as NaN, written as null, drawn in the chart's legend as NaN.
+        Path out = dir.resolve("same");
+        String printed = Printed.stdout(() -> assertUsageError(run("bench", "scale", "--sizes", "20@2,20@2", "--features", "16",
+                "--informative", "4", "--train", "40", "--test", "10", "--threads", "1", "--out", out.toString()),
+                "dst4j bench: --sizes: every size gives 132 connections; the slopes against connections, and the chart, need sizes that differ in"
+                        + " connections (one size alone is timed without them)"));
+        assertThat(printed).doesNotContain("NaN");
+        assertThat(out).doesNotExist();
+    }
+
+    @Test
     void benchScaleRefusesASizeWithALayerOfNoConnections() throws Exception {
         // As the training commands refuse one: such a network was timed, its bytes per connection printed as Infinity.
         Path out = dir.resolve("none");
