@@ -162,7 +162,7 @@ final class PredictCommand implements Command {
             Path inside = Classifier.modelIn(model), checkpoint = model.resolve(SetTraining.CHECKPOINT); // FreeTickets' has the same name
             // QuickSelection keeps its checkpoint once it has written its selection: that run is not stopped, and its
             // network is an autoencoder, not one predict classifies with.
-            Path selection = model.resolve("features.csv");
+            Path selection = model.resolve(QuickSelectionCommand.FEATURES);
             String hint = inside != null ? "; did you mean --model " + inside + "?"
                     : Files.isRegularFile(checkpoint) && Files.isRegularFile(selection) ? "; it holds a finished quickselection run: its selection is "
                     + selection + ", and --model " + checkpoint + " reads its autoencoder (export writes its weights, inspect describes it; it does not classify)"

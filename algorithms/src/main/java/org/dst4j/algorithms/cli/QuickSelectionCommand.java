@@ -40,7 +40,8 @@ final class QuickSelectionCommand implements Command {
 
     @Override public String summary() { return "select the K most informative features with QuickSelection (sparse denoising autoencoder)"; }
 
-    static final RunDirectory.Outputs OUTPUTS = RunDirectory.Outputs.of("features.csv", "metrics.jsonl", "selected-pixels.png", "summary.json",
+    static final String FEATURES = "features.csv";
+    static final RunDirectory.Outputs OUTPUTS = RunDirectory.Outputs.of(FEATURES, "metrics.jsonl", "selected-pixels.png", "summary.json",
             "autoencoder.npz", QuickSelection.CHECKPOINT).resumableFrom(QuickSelection.CHECKPOINT, "summary.json");
 
     // What a resumed run takes from its checkpoint, not from the command line.
@@ -207,8 +208,8 @@ final class QuickSelectionCommand implements Command {
             if (resume != null && done == cfg.epochs()) System.out.println("no epochs run: the checkpoint's run had finished");
             double seconds = (System.nanoTime() - t0) / 1e9;
             int[] selected = result.top();
-            writeFeatures(out.resolve("features.csv"), result, columns);
-            List<String> wrote = new ArrayList<>(List.of(out.resolve("features.csv").toString(), out.resolve("metrics.jsonl").toString(),
+            writeFeatures(out.resolve(FEATURES), result, columns);
+            List<String> wrote = new ArrayList<>(List.of(out.resolve(FEATURES).toString(), out.resolve("metrics.jsonl").toString(),
                     out.resolve("summary.json").toString()));
             if (o.flag("save-autoencoder")) wrote.add(out.resolve("autoencoder.npz").toString());
             if (train.imageRows() > 0 && train.imageRows() * train.imageCols() == train.features()) {
