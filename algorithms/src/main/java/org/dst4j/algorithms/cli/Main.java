@@ -77,6 +77,8 @@ public final class Main {
     /** Runs a command line and returns its exit code: 0 success, 1 failure, 2 bad usage, 130 interrupted, 141 output pipe closed by its reader. */
     public static int run(String[] args) {
         Map<String, Command> commands = commands();
+        // As git's 'help <command>': the command's own help, not the list again.
+        if (args.length == 2 && args[0].equals("help") && commands.containsKey(args[1])) args = new String[] {args[1], "--help"};
         if (args.length == 0 || args[0].equals("help") || args[0].equals("--help") || args[0].equals("-h")) {
             System.out.println(usage(commands));
             return args.length == 0 ? 2 : 0;

@@ -130,6 +130,10 @@ class ExitCodesTest {
         out = Printed.stdout(() -> code[0] = Main.run(new String[] {"help"}));
         assertThat(code[0]).as("asked for").isZero();
         assertThat(out).startsWith("usage: dst4j <command> [options]");
+        String setHelp = Printed.stdout(() -> Main.run(new String[] {"set", "--help"}));
+        out = Printed.stdout(() -> code[0] = Main.run(new String[] {"help", "set"}));
+        assertThat(code[0]).isZero();
+        assertThat(out).startsWith("usage: dst4j set").isEqualTo(setHelp);
         String err = Printed.stderr(() -> code[0] = Main.run(new String[] {"fit"}));
         assertThat(code[0]).isEqualTo(2);
         assertThat(err).isEqualTo("dst4j: unknown command 'fit'; commands: bench, export, freetickets, info, inspect, neurotrails, predict,"
