@@ -16,7 +16,7 @@ final class DataArgs {
 
     static Options declare(Options o) {
         return o.option("data", null, "a directory of IDX files, or a .csv / .npy file (default: embedded fashion-mnist-small)")
-                .option("dataset", null, "a named dataset: fashion-mnist, mnist (looked up in $DST4J_DATA, then /usr/share/datasets)")
+                .option("dataset", null, "a named dataset: fashion-mnist, mnist (looked up in $DST4J_DATA, then /usr/share/datasets), or fashion-mnist-small (the embedded subset, the default)")
                 .option("test-data", null, "test file for --data FILE (.csv or .npy)")
                 .option("labels", null, "labels .npy for --data FEATURES.npy")
                 .option("test-labels", null, "labels .npy for --test-data")
