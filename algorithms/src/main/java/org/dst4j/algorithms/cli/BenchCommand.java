@@ -181,6 +181,8 @@ final class BenchCommand implements Command {
         Path json = o.path("json");
         // Before the rounds: checked only when writing, a --json that could not be written ended the command after every round had run.
         if (json != null) {
+            // predict and export take '-' for standard output; here that is where the table goes, so '-' named a file "-".
+            if (o.string("json").equals("-")) throw new UsageException("--json -: the figures' table goes to standard output; give the JSON a file path");
             if (Files.isDirectory(json)) throw new UsageException("--json " + json + " is a directory; expected the path of the JSON file");
             Path existing = RunDirectory.nearestExisting(json.toAbsolutePath().getParent());
             if (existing != null && !Files.isDirectory(existing)) {

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -75,6 +76,9 @@ class MoreCommandChecksTest {
         Path file = Files.writeString(dir.resolve("afile"), "x");
         assertUsageError(run("bench", "kernels", "--size", "64", "--json", file.resolve("k.json").toString()),
                 "dst4j bench: --json " + file.resolve("k.json") + ": cannot be created, " + file + " is a file");
+        assertUsageError(run("bench", "kernels", "--size", "64", "--rounds", "1", "--warmup", "0", "--round-ms", "1", "--json", "-"),
+                "dst4j bench: --json -: the figures' table goes to standard output; give the JSON a file path");
+        assertThat(Path.of("-")).doesNotExist();
     }
 
     @Test
@@ -96,7 +100,7 @@ class MoreCommandChecksTest {
     }
 
     private static String[] concat(String[] args, String last) {
-        String[] all = java.util.Arrays.copyOf(args, args.length + 1);
+        String[] all = Arrays.copyOf(args, args.length + 1);
         all[args.length] = last;
         return all;
     }
