@@ -14,9 +14,19 @@ public sealed interface WeightInit {
     /**
      * N(0, std²): the SET SciPy code uses std 0.1.
      *
-     * @param std the standard deviation
+     * @param std the standard deviation, finite and >= 0
      */
     record Normal(float std) implements WeightInit {
+        /**
+         * Checks the standard deviation.
+         *
+         * @throws IllegalArgumentException if {@code std} is negative, infinite or NaN
+         */
+        public Normal {
+            // Unchecked, a NaN std gave NaN weights, and so a network that trained to NaN, when the record was built directly.
+            if (!(std >= 0 && std < Float.POSITIVE_INFINITY)) throw new IllegalArgumentException("normal init: std must be finite and >= 0, got " + std);
+        }
+
         @Override public float sample(RandomStream rnd, int fanIn, int fanOut) {
             return (float) (std * rnd.nextGaussian());
         }

@@ -110,6 +110,16 @@ class InitTest {
         assertThatThrownBy(() -> WeightInit.parse("uniform")).hasMessageStartingWith("unknown weight init 'uniform'");
     }
 
+    // MlpConfig takes a WeightInit, not only its name: a Normal built directly must be held to what parse refuses.
+    @Test
+    void aNormalInitBuiltDirectlyRefusesAnUnusableStd() {
+        for (float bad : new float[] {-0.1f, Float.NaN, Float.POSITIVE_INFINITY}) {
+            assertThatThrownBy(() -> new WeightInit.Normal(bad)).as("" + bad).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("normal init: std must be finite and >= 0, got " + bad);
+        }
+        assertThat(new WeightInit.Normal(0f).std()).isZero();
+    }
+
     // The densities' ranges at their edges: 0 and 1 are a layer's (empty, full), epsilon and a global density must be > 0.
     @Test
     void densitiesAreCheckedAtTheirEdges() {
