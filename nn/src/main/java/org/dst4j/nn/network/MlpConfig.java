@@ -88,7 +88,8 @@ public record MlpConfig(int[] sizes, String hidden, float allReluAlpha, Activati
     @Override
     public boolean equals(Object o) {
         return o instanceof MlpConfig m && Arrays.equals(sizes, m.sizes) && hidden.equals(m.hidden)
-                && allReluAlpha == m.allReluAlpha && output.equals(m.output) && dropout == m.dropout
+                // Compared as the generated equals does: with ==, a config of NaN alpha (unused unless allrelu) was not equal to itself.
+                && Float.compare(allReluAlpha, m.allReluAlpha) == 0 && output.equals(m.output) && Float.compare(dropout, m.dropout) == 0
                 && density.equals(m.density) && init.equals(m.init);
     }
 

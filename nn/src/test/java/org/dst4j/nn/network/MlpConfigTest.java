@@ -3,6 +3,7 @@ package org.dst4j.nn.network;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.Set;
 import org.dst4j.nn.init.Density;
 import org.dst4j.nn.init.WeightInit;
 import org.dst4j.nn.layer.Activation;
@@ -37,5 +38,16 @@ class MlpConfigTest {
         assertThatThrownBy(() -> new MlpConfig(sizes, "relu", 0.6f, null, 0f, density, init)).isInstanceOf(NullPointerException.class).hasMessage("output");
         assertThatThrownBy(() -> new MlpConfig(sizes, "relu", 0.6f, out, 0f, null, init)).isInstanceOf(NullPointerException.class).hasMessage("density");
         assertThatThrownBy(() -> new MlpConfig(sizes, "relu", 0.6f, out, 0f, density, null)).isInstanceOf(NullPointerException.class).hasMessage("init");
+    }
+
+    @Test
+    void aConfigIsEqualToItselfWhateverItsUnusedAllReluAlpha() {
+        // The alpha is read only with allrelu, so a relu config keeps any value; equals must still be reflexive for
+        // it, or a set or map of configs loses the one put in.
+        MlpConfig c = new MlpConfig(new int[] {4, 2}, "relu", Float.NaN, Activation.linear(), 0f, new Density.Uniform(1),
+                new WeightInit.HeUniform());
+        assertThat(c).isEqualTo(c).isEqualTo(new MlpConfig(new int[] {4, 2}, "relu", Float.NaN, Activation.linear(), 0f,
+                new Density.Uniform(1), new WeightInit.HeUniform()));
+        assertThat(Set.of(c)).contains(c);
     }
 }
