@@ -1,5 +1,6 @@
 package org.dst4j.nn.init;
 
+import java.util.Objects;
 import org.dst4j.runtime.random.RandomStream;
 
 /**
@@ -55,8 +56,15 @@ public sealed interface WeightInit {
         }
     }
 
-    /** Parses {@code normal:<std>|he-uniform|xavier-uniform|zero}. */
+    /**
+     * Parses {@code normal:<std>|he-uniform|xavier-uniform|zero}.
+     *
+     * @throws IllegalArgumentException naming {@code s} if it is none of these
+     * @throws NullPointerException naming the weight init if {@code s} is null
+     */
     static WeightInit parse(String s) {
+        // The switch's own NPE named only a synthetic local ("<local1>").
+        Objects.requireNonNull(s, "weight init");
         return switch (s) {
             case "he-uniform", "he" -> new HeUniform();
             case "xavier-uniform", "xavier" -> new XavierUniform();

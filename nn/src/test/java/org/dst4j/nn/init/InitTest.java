@@ -108,6 +108,7 @@ class InitTest {
         }
         assertThatThrownBy(() -> WeightInit.parse("normal:x")).hasMessage("bad std in 'normal:x'; expected normal:<number>");
         assertThatThrownBy(() -> WeightInit.parse("uniform")).hasMessageStartingWith("unknown weight init 'uniform'");
+        assertThatThrownBy(() -> WeightInit.parse(null)).isInstanceOf(NullPointerException.class).hasMessage("weight init");
     }
 
     // MlpConfig takes a WeightInit, not only its name: a Normal built directly must be held to what parse refuses.
