@@ -283,6 +283,8 @@ class ConfigValidationTest {
         assertThatCode(() -> d.withHidden(1).withHidden().withThreads(1).withEpochs(1).withBatch(1)).doesNotThrowAnyException();
         rejects(() -> d.withHidden(16, 0), "hidden sizes must be >= 1, got [16, 0]");
         rejects(() -> d.withThreads(0), "threads must be >= 1, got 0");
+        rejects(() -> d.withThreads(1 << 20), "threads must be at most 4096, got 1048576");
+        rejects(() -> FreeTicketsConfig.defaults(Variant.DST).withThreads(1 << 20), "threads must be at most 4096, got 1048576");
         rejects(() -> d.withEpochs(0), "epochs must be >= 1, got 0");
         rejects(() -> d.withBatch(0), "batch must be >= 1, got 0");
     }

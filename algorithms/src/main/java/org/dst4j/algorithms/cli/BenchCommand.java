@@ -19,6 +19,7 @@ import org.dst4j.nn.network.MlpConfig;
 import org.dst4j.runtime.kernel.KernelProvider;
 import org.dst4j.runtime.kernel.KernelRounds;
 import org.dst4j.runtime.kernel.Kernels;
+import org.dst4j.runtime.parallel.WorkerPool;
 
 /** {@code dst4j bench scale|lung}: SET training cost against network size. */
 final class BenchCommand implements Command {
@@ -95,7 +96,7 @@ final class BenchCommand implements Command {
                     o.integer("classes", 2, 1 << 20), (float) o.number("separation", 0, 1e6), o.integer("train", 1, Integer.MAX_VALUE),
                     o.integer("test", 1, Integer.MAX_VALUE), o.integer("batch", 1, 1 << 20), (float) o.number("lr", 1e-12, 1e3),
                     (float) o.number("momentum", 0, 0.999999), (float) o.number("weight-decay", 0, 1), o.number("zeta", 0, 1),
-                    lung, o.longValue("seed"), o.integer("threads", 1, 4096));
+                    lung, o.longValue("seed"), o.integer("threads", 1, WorkerPool.MAX_THREADS));
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
@@ -173,7 +174,7 @@ final class BenchCommand implements Command {
         KernelRounds.Settings s;
         try {
             s = new KernelRounds.Settings(o.integer("size", 1, 1 << 20), o.number("density", 1e-9, 1), o.integer("batch", 1, 1 << 16),
-                    o.integers("threads", 1, 4096), o.integer("rounds", 1, 100_000), o.integer("warmup", 0, 100_000), o.integer("round-ms", 1, 60_000),
+                    o.integers("threads", 1, WorkerPool.MAX_THREADS), o.integer("rounds", 1, 100_000), o.integer("warmup", 0, 100_000), o.integer("round-ms", 1, 60_000),
                     o.flag("scalar"), o.flag("plain"), o.longValue("seed"));
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());

@@ -14,6 +14,7 @@ import org.dst4j.nn.ensemble.EnsembleMetrics;
 import org.dst4j.nn.init.Density;
 import org.dst4j.nn.model.EnsembleClassifier;
 import org.dst4j.nn.network.MlpConfig;
+import org.dst4j.runtime.parallel.WorkerPool;
 
 final class FreeTicketsCommand implements Command {
     @Override public String summary() { return "FreeTickets: DST and EDST ensembles of sparse networks (ensemble, members, diversity, FLOPs)"; }
@@ -75,7 +76,7 @@ final class FreeTicketsCommand implements Command {
                     (float) o.number("weight-decay", 0, 1), (float) o.number("dropout", 0, 0.99),
                     o.choice("activation", "relu", "allrelu", "sigmoid", "tanh"), o.number("prune-rate", 0, 1),
                     o.number("large-prune-rate", 0, 1), o.given("update-interval") ? o.integer("update-interval", 1, 1_000_000) : FreeTicketsConfig.defaults(variant).updateInterval(), o.choice("grow", "gradient", "random"),
-                    o.longValue("seed"), o.integer("threads", 1, 4096),
+                    o.longValue("seed"), o.integer("threads", 1, WorkerPool.MAX_THREADS),
                     o.given("prune-schedule") ? o.choice("prune-schedule", "cosine", "constant") : FreeTicketsConfig.defaultPruneSchedule(variant),
                     o.number("valid-split", 0, 0.5),
                     o.given("member-splits") ? o.choice("member-splits", "own", "shared") : FreeTicketsConfig.defaultMemberSplits(variant),
@@ -117,7 +118,7 @@ final class FreeTicketsCommand implements Command {
         RunDirectory.checkResume(o, dir, FreeTickets.CHECKPOINT, "variant", "members", "hidden", "density", "epochs", "explore-epochs",
                 "refine-epochs", "batch", "lr", "momentum", "weight-decay", "dropout", "activation", "prune-rate", "prune-schedule",
                 "large-prune-rate", "update-interval", "grow", "prune-scope", "valid-split", "member-splits", "out", "no-standardize", "overwrite");
-        int threads = o.integer("threads", 1, 4096);
+        int threads = o.integer("threads", 1, WorkerPool.MAX_THREADS);
         FreeTickets.Resumable run;
         try {
             run = FreeTickets.resumable(dir, threads);

@@ -9,6 +9,7 @@ import org.dst4j.nn.data.DataFormatException;
 import org.dst4j.nn.data.DatasetSplit;
 import org.dst4j.nn.ensemble.EnsembleMetrics;
 import org.dst4j.nn.init.SparseInit;
+import org.dst4j.runtime.parallel.WorkerPool;
 
 final class NeuroTrailsCommand implements Command {
     @Override public String summary() { return "NeuroTrails: shared sparse backbone + dynamically sparse heads, ensembled (--compare: vs single and FreeTickets DST)"; }
@@ -78,7 +79,7 @@ final class NeuroTrailsCommand implements Command {
                     o.number("density", 1e-9, 1), o.integer("epochs", 1, 1_000_000), o.integer("batch", 1, 1 << 20), (float) o.number("lr", 1e-12, 1e3),
                     (float) o.number("momentum", 0, 0.999999), (float) o.number("weight-decay", 0, 1), (float) o.number("dropout", 0, 0.99),
                     o.choice("activation", "relu", "allrelu", "sigmoid", "tanh"), o.number("prune-rate", 0, 1),
-                    o.integer("update-interval", 1, 1_000_000), o.choice("grow", "gradient", "random"), o.longValue("seed"), o.integer("threads", 1, 4096),
+                    o.integer("update-interval", 1, 1_000_000), o.choice("grow", "gradient", "random"), o.longValue("seed"), o.integer("threads", 1, WorkerPool.MAX_THREADS),
                     o.choice("head-loss", "mean", "sum"), backboneShare(o), (float) o.number("head-input-dropout", 0, 0.99),
                     o.choice("prune-scope", "layer", "network"));
         } catch (IllegalArgumentException e) {
@@ -114,7 +115,7 @@ final class NeuroTrailsCommand implements Command {
         RunDirectory.checkResume(o, dir, NeuroTrails.CHECKPOINT, "heads", "shared-layers", "hidden", "density", "epochs", "batch", "lr", "momentum",
                 "weight-decay", "dropout", "activation", "prune-rate", "update-interval", "grow", "prune-scope", "head-loss", "backbone-share",
                 "head-input-dropout", "out", "compare", "no-standardize", "overwrite");
-        int threads = o.integer("threads", 1, 4096);
+        int threads = o.integer("threads", 1, WorkerPool.MAX_THREADS);
         NeuroTrails.Resumable run;
         try {
             run = NeuroTrails.resumable(dir, threads);

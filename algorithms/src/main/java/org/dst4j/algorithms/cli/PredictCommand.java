@@ -29,6 +29,7 @@ import org.dst4j.nn.model.EnsembleClassifier;
 import org.dst4j.nn.model.MultiHeadClassifier;
 import org.dst4j.runtime.dense.Argmax;
 import org.dst4j.runtime.memory.OffHeap;
+import org.dst4j.runtime.parallel.WorkerPool;
 
 final class PredictCommand implements Command {
     static final String MODEL_HELP = "model file (model.dst4j) written by a training command, an ensemble directory (freetickets --out) or a multi-head model directory (neurotrails: DIR/model)";
@@ -48,7 +49,7 @@ final class PredictCommand implements Command {
                 .refuse("no-standardize", "does not apply to predict: the model standardizes its input as it was trained");
         if (!o.parse(args)) return 0;
         Path model = model(o);
-        int threads = o.integer("threads", 1, 4096);
+        int threads = o.integer("threads", 1, WorkerPool.MAX_THREADS);
         // First: a run directory given as --model is the mistake, not an --output inside what is no model directory.
         requireModelDirectory(model);
         Path output = output(o, model);

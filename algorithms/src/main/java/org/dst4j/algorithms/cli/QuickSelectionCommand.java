@@ -100,7 +100,7 @@ final class QuickSelectionCommand implements Command {
                 throw new UserException("--resume " + resume + ": " + ResumeChecks.noCheckpoint(resume, QuickSelection.CHECKPOINT, null));
             }
             try {
-                resumed = QuickSelection.resumable(file, o.integer("threads", 1, 4096));
+                resumed = QuickSelection.resumable(file, o.integer("threads", 1, WorkerPool.MAX_THREADS));
             } catch (IOException e) {
                 throw new UserException("--resume " + resume + ": " + e.getMessage(), e);
             }
@@ -112,7 +112,7 @@ final class QuickSelectionCommand implements Command {
                     o.number("zeta", 0, 0.99), (float) o.number("noise", 0, 1e3), o.flag("fresh-noise"), o.integer("epochs", 1, 1_000_000),
                     o.integer("batch", 1, 1 << 20), (float) o.number("lr", 1e-12, 1e3), (float) o.number("momentum", 0, 0.999999),
                     (float) o.number("weight-decay", 0, 1), (float) o.number("dropout", 0, 0.99), SetCommand.init(o), output, o.longValue("seed"),
-                    o.integer("threads", 1, 4096));
+                    o.integer("threads", 1, WorkerPool.MAX_THREADS));
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }

@@ -17,6 +17,7 @@ import org.dst4j.nn.model.SparseClassifier;
 import org.dst4j.nn.network.MlpConfig;
 import org.dst4j.nn.optim.LearningRate;
 import org.dst4j.nn.train.EpochMetrics;
+import org.dst4j.runtime.parallel.WorkerPool;
 
 final class SetCommand implements Command {
     @Override public String summary() { return "train a sparse MLP with Sparse Evolutionary Training (SET)"; }
@@ -53,7 +54,7 @@ final class SetCommand implements Command {
                     o.integer("epochs", 1, 1_000_000), o.integer("batch", 1, 1 << 20), (float) o.number("lr", 1e-12, 1e3),
                     (float) o.number("momentum", 0, 0.999999), (float) o.number("weight-decay", 0, 1), (float) o.number("dropout", 0, 0.99),
                     o.choice("activation", "relu", "allrelu", "sigmoid", "tanh"), (float) o.number("alpha", 0, 10),
-                    o.choice("optimizer", "sgd", "adam"), schedule(o), init(o), o.longValue("seed"), o.integer("threads", 1, 4096));
+                    o.choice("optimizer", "sgd", "adam"), schedule(o), init(o), o.longValue("seed"), o.integer("threads", 1, WorkerPool.MAX_THREADS));
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }

@@ -12,6 +12,7 @@ import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.DatasetSplit;
 import org.dst4j.nn.network.MlpConfig;
 import org.dst4j.nn.train.EpochMetrics;
+import org.dst4j.runtime.parallel.WorkerPool;
 
 final class SpaceNetCommand implements Command {
     @Override public String summary() { return "SpaceNet: class-incremental learning in a fixed-capacity sparse network (with fine-tuning and joint baselines)"; }
@@ -68,7 +69,7 @@ final class SpaceNetCommand implements Command {
             cfg = new SpaceNetConfig(groups.length > 0 ? groups.length : o.integer("tasks", 1, 1_000_000), o.integers("hidden", 1, Integer.MAX_VALUE), o.integers("connections", 1, Integer.MAX_VALUE),
                     o.integer("selected", 1, Integer.MAX_VALUE), o.integer("reserved", 0, Integer.MAX_VALUE), o.number("drop", 0, 0.999999),
                     o.integer("epochs", 1, 1_000_000), o.integer("batch", 1, 1 << 20), (float) o.number("lr", 1e-12, 1e3),
-                    (float) o.number("momentum", 0, 0.999999), (float) o.number("weight-decay", 0, 1), o.longValue("seed"), o.integer("threads", 1, 4096), groups);
+                    (float) o.number("momentum", 0, 0.999999), (float) o.number("weight-decay", 0, 1), o.longValue("seed"), o.integer("threads", 1, WorkerPool.MAX_THREADS), groups);
         } catch (IllegalArgumentException e) {
             String m = e.getMessage();
             if (m.startsWith(GROUPS)) throw new UsageException(taskClassesOption(o) + m.substring(GROUPS.length()));
@@ -126,7 +127,7 @@ final class SpaceNetCommand implements Command {
     // the same data is found (the data options) still apply.
     private static int resume(Options o, Path dir) throws UsageException, UserException, IOException, DataFormatException {
         RunDirectory.checkResume(o, dir, SpaceNetRun.CHECKPOINT, RUN_OPTIONS, "--threads and the data options");
-        int threads = o.integer("threads", 1, 4096);
+        int threads = o.integer("threads", 1, WorkerPool.MAX_THREADS);
         SpaceNetRun.Resumable run;
         try {
             run = SpaceNetRun.resumable(dir, threads);

@@ -148,14 +148,14 @@ public final class FreeTickets {
      * @return as {@link #run}, for the whole run
      * @throws IOException if {@code dir} holds no readable FreeTickets checkpoint (or the files beside it do not
      *     match it), the data differs from the run's, or writing fails
-     * @throws IllegalArgumentException if {@code threads < 1}
+     * @throws IllegalArgumentException if {@code threads} is not in [1, 4096]
      * @throws java.util.concurrent.CancellationException if the calling thread is interrupted, as for {@link #run} (an
      *     interrupt already set when the checkpoint is read is a {@link java.io.InterruptedIOException} naming it)
      */
     public static Result resume(Path dir, DatasetSplit data, int threads, TrainingProgress progress) throws IOException {
         Objects.requireNonNull(dir, "dir");
         Objects.requireNonNull(data, "data");
-        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        WorkerPool.checkThreads(threads);
         Saved saved = Saved.read(dir, threads);
         ResumeChecks.sameData(dir, saved.trainChecksum(), saved.testChecksum(), saved.provenance(), data);
         checkMembers(dir, saved.cfg(), data);
@@ -206,11 +206,11 @@ public final class FreeTickets {
      * epochs it has trained, over all its members: what {@link #resume} will continue, e.g. to size a progress display.
      *
      * @throws IOException if {@code dir} holds no readable FreeTickets checkpoint
-     * @throws IllegalArgumentException if {@code threads < 1}
+     * @throws IllegalArgumentException if {@code threads} is not in [1, 4096]
      */
     public static Resumable resumable(Path dir, int threads) throws IOException {
         Objects.requireNonNull(dir, "dir");
-        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        WorkerPool.checkThreads(threads);
         Saved saved = Saved.read(dir, threads);
         return new Resumable(saved.cfg(), saved.records());
     }

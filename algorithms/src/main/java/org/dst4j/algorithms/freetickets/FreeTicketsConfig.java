@@ -8,6 +8,7 @@ import org.dst4j.algorithms.ConfigChecks;
 import org.dst4j.nn.io.Json;
 import org.dst4j.nn.network.MlpConfig;
 import org.dst4j.nn.optim.Sgd;
+import org.dst4j.runtime.parallel.WorkerPool;
 import org.dst4j.runtime.record.ArrayRecords;
 
 /**
@@ -112,7 +113,7 @@ public record FreeTicketsConfig(Variant variant, int members, int[] hidden, doub
         ConfigChecks.inUnitInterval("large prune rate", largePruneRate);
         if (updateInterval < 1) throw new IllegalArgumentException("update interval must be >= 1 epoch, got " + updateInterval);
         ConfigChecks.oneOf("grow", grow, "gradient", "random");
-        ConfigChecks.atLeast("threads", threads, 1);
+        WorkerPool.checkThreads(threads);
         ConfigChecks.oneOf("prune schedule", pruneSchedule, "cosine", "constant");
         if (!(validSplit >= 0 && validSplit <= 0.5)) throw new IllegalArgumentException("valid split must be in [0, 0.5], got " + validSplit);
         ConfigChecks.oneOf("member splits", memberSplits, "own", "shared");

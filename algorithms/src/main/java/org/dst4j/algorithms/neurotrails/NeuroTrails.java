@@ -148,7 +148,7 @@ public final class NeuroTrails {
      * @return as {@link #run}, for the whole run
      * @throws IOException if {@code dir} holds no readable NeuroTrails checkpoint (or its files do not match it),
      *     the data differs from the run's, or writing fails
-     * @throws IllegalArgumentException if {@code threads < 1}
+     * @throws IllegalArgumentException if {@code threads} is not in [1, 4096]
      * @throws java.util.concurrent.CancellationException if the calling thread is interrupted, as for {@link #run}
      */
     public static Result resume(Path dir, DatasetSplit data, int threads, TrainingProgress progress) throws IOException {
@@ -165,7 +165,7 @@ public final class NeuroTrails {
      * members' when comparing): what {@link #resume} will continue, e.g. to size a progress display.
      *
      * @throws IOException if {@code dir} holds no readable NeuroTrails checkpoint
-     * @throws IllegalArgumentException if {@code threads < 1}
+     * @throws IllegalArgumentException if {@code threads} is not in [1, 4096]
      */
     public static Resumable resumable(Path dir, int threads) throws IOException {
         Objects.requireNonNull(dir, "dir");
@@ -498,7 +498,7 @@ public final class NeuroTrails {
                          long[] rngEvolution, long[] networkFlops, double seconds, List<Row> rows, long trainChecksum, long testChecksum,
                          Map<String, Object> provenance, Map<String, Object> training) {
         static Saved read(Path dir, int threads) throws IOException {
-            if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+            WorkerPool.checkThreads(threads);
             Path file = dir.resolve(CHECKPOINT);
             if (!Files.isRegularFile(file)) {
                 throw new IOException(dir + ": " + (Files.isRegularFile(dir.resolve(FreeTickets.CHECKPOINT))

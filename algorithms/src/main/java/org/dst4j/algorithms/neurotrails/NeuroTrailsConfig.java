@@ -8,6 +8,7 @@ import org.dst4j.algorithms.ConfigChecks;
 import org.dst4j.nn.io.Json;
 import org.dst4j.nn.network.MlpConfig;
 import org.dst4j.nn.optim.Sgd;
+import org.dst4j.runtime.parallel.WorkerPool;
 import org.dst4j.runtime.record.ArrayRecords;
 
 /**
@@ -86,7 +87,7 @@ public record NeuroTrailsConfig(int heads, int sharedLayers, int[] hidden, doubl
         ConfigChecks.inUnitInterval("prune rate", pruneRate);
         if (updateInterval < 1) throw new IllegalArgumentException("update interval must be >= 1 epoch, got " + updateInterval);
         ConfigChecks.oneOf("grow", grow, "gradient", "random");
-        ConfigChecks.atLeast("threads", threads, 1);
+        WorkerPool.checkThreads(threads);
         ConfigChecks.oneOf("head loss", headLoss, "mean", "sum");
         ConfigChecks.belowOne("head input dropout", headInputDropout);
         ConfigChecks.oneOf("prune scope", pruneScope, "layer", "network");

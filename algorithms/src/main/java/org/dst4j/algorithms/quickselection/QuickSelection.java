@@ -258,7 +258,7 @@ public final class QuickSelection {
      * generated dataset) before {@link #resume}.
      *
      * @throws IOException if the file is missing, unreadable or not a QuickSelection checkpoint (naming it and the field)
-     * @throws IllegalArgumentException if {@code threads < 1}
+     * @throws IllegalArgumentException if {@code threads} is not in [1, 4096]
      */
     public static Resumable resumable(Path checkpoint, int threads) throws IOException {
         Saved s = readCheckpoint(checkpoint, threads);
@@ -274,7 +274,7 @@ public final class QuickSelection {
      * @param threads worker threads for the rest of the run (the result does not depend on them)
      * @throws IOException if there is no readable checkpoint, it is not a QuickSelection one, the data differs, or
      *     writing fails
-     * @throws IllegalArgumentException if {@code threads < 1}
+     * @throws IllegalArgumentException if {@code threads} is not in [1, 4096]
      * @throws java.util.concurrent.CancellationException if the calling thread is interrupted, as for {@link #select}
      */
     public static Result resume(Path checkpoint, Dataset train, int threads, Progress progress) throws IOException {
@@ -385,7 +385,7 @@ public final class QuickSelection {
 
     // The header alone: a bad field is named before any network memory is taken.
     private static Saved readCheckpoint(Path file, int threads) throws IOException {
-        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        WorkerPool.checkThreads(threads);
         if (!Files.isRegularFile(file)) throw new IOException(file + ": no such checkpoint");
         Map<String, Object> h;
         try (CheckpointFile.Index ix = CheckpointFile.open(file)) {

@@ -7,6 +7,7 @@ import java.util.Objects;
 import org.dst4j.algorithms.ConfigChecks;
 import org.dst4j.nn.init.WeightInit;
 import org.dst4j.nn.optim.Sgd;
+import org.dst4j.runtime.parallel.WorkerPool;
 
 /**
  * QuickSelection's settings; {@link #defaults()} follows the reference code (hidden 1000 sigmoid units,
@@ -58,7 +59,7 @@ public record QuickSelectionConfig(int k, int hidden, double epsilon, double zet
         ConfigChecks.belowOne("dropout", dropout);
         WeightInit.parse(init);
         ConfigChecks.oneOf("output", output, "linear", "tanh");
-        ConfigChecks.atLeast("threads", threads, 1);
+        WorkerPool.checkThreads(threads);
     }
 
     /** The reference code's settings above, with k 50, 100 epochs, seed 42 and the machine's processor count as threads. */

@@ -117,7 +117,7 @@ public final class ScaleBenchmark {
             Sgd.checkSettings(lr, momentum, weightDecay);
             // 1 is allowed here, unlike in a training run: the benchmark times the evolution step, whatever it replaces.
             ConfigChecks.inUnitInterval("zeta", zeta);
-            ConfigChecks.atLeast("threads", threads, 1);
+            WorkerPool.checkThreads(threads);
         }
     }
 

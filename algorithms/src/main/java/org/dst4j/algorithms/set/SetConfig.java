@@ -8,6 +8,7 @@ import org.dst4j.nn.init.WeightInit;
 import org.dst4j.nn.network.MlpConfig;
 import org.dst4j.nn.optim.LearningRate;
 import org.dst4j.nn.optim.Sgd;
+import org.dst4j.runtime.parallel.WorkerPool;
 import org.dst4j.runtime.record.ArrayRecords;
 
 /**
@@ -76,7 +77,7 @@ public record SetConfig(int[] hidden, double epsilon, double zeta, int epochs, i
             throw new IllegalArgumentException("schedule: cosine min must be in [0, " + lr + "] (the lr), got " + c.min());
         }
         WeightInit.parse(init);
-        ConfigChecks.atLeast("threads", threads, 1);
+        WorkerPool.checkThreads(threads);
     }
 
     /** The defaults above: 10 epochs, constant schedule, He-uniform weights, seed 42, the machine's processor count as threads. */

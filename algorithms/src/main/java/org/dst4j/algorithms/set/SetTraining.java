@@ -123,14 +123,14 @@ public final class SetTraining {
      * @param progress told of every batch and epoch, or null for no progress reporting
      * @return the trained classifier; the caller closes it
      * @throws IOException if there is no readable checkpoint, the training data differs, or writing fails
-     * @throws IllegalArgumentException if {@code threads < 1}
+     * @throws IllegalArgumentException if {@code threads} is not in [1, 4096]
      * @throws java.util.concurrent.CancellationException if the calling thread is interrupted, as for {@link #train}
      */
     public static SparseClassifier resume(Path dir, DatasetSplit data, int threads, Progress progress) throws IOException {
         Objects.requireNonNull(dir, "dir");
         Objects.requireNonNull(data, "data");
         // Checked here: read with the checkpoint's config, a bad count was reported as a bad checkpoint.
-        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        WorkerPool.checkThreads(threads);
         if (progress == null) progress = new Progress() {};
         Path file = dir.resolve(CHECKPOINT);
         // as the other algorithms say it: with what the directory holds instead (a run stopped in its first epoch, a set-aside run)

@@ -52,6 +52,7 @@ import org.dst4j.nn.train.Trainer;
 import org.dst4j.runtime.dense.Argmax;
 import org.dst4j.runtime.dense.DenseMatrix;
 import org.dst4j.runtime.kernel.ParallelKernels;
+import org.dst4j.runtime.parallel.WorkerPool;
 import org.dst4j.runtime.random.RandomStream;
 import org.dst4j.runtime.random.RngStreams;
 import org.dst4j.runtime.record.ArrayRecords;
@@ -418,7 +419,7 @@ public final class SpaceNet implements AutoCloseable {
      * file's): the next task it learns gives the same network as the learner that was saved would have.
      *
      * @throws IOException if the file cannot be read or is not a saved SpaceNet learner (naming it and what is wrong)
-     * @throws IllegalArgumentException if {@code threads < 1}
+     * @throws IllegalArgumentException if {@code threads} is not in [1, 4096]
      */
     public static Loaded load(Path file, int threads) throws IOException {
         Objects.requireNonNull(file, "file");
@@ -443,7 +444,7 @@ public final class SpaceNet implements AutoCloseable {
                 finished.add(TaskStats.fromMap(e));
             }
         } catch (IllegalArgumentException e) {
-            if (threads < 1) throw e;
+            if (threads < 1 || threads > WorkerPool.MAX_THREADS) throw e;
             throw new IOException(file + " is not a saved SpaceNet learner (" + e.getMessage() + ")", e);
         }
         Object in = Json.getObject(h, HEADER).get("in_task");

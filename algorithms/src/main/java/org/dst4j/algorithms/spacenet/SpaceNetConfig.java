@@ -10,6 +10,7 @@ import org.dst4j.algorithms.ConfigChecks;
 import org.dst4j.nn.io.Json;
 import org.dst4j.nn.data.TaskStream;
 import org.dst4j.nn.optim.Sgd;
+import org.dst4j.runtime.parallel.WorkerPool;
 import org.dst4j.runtime.record.ArrayRecords;
 
 /**
@@ -68,7 +69,7 @@ public record SpaceNetConfig(int tasks, int[] hidden, int[] connectionsPerTask, 
         ConfigChecks.atLeast("epochs", epochs, 1);
         ConfigChecks.atLeast("batch", batch, 1);
         Sgd.checkSettings(lr, momentum, weightDecay);
-        ConfigChecks.atLeast("threads", threads, 1);
+        WorkerPool.checkThreads(threads);
         taskClasses = copy(Objects.requireNonNull(taskClasses, "taskClasses"));
         if (taskClasses.length > 0) checkGroups(tasks, taskClasses);
     }

@@ -364,7 +364,7 @@ public final class SpaceNetRun {
      * @return as {@link #run}, for the whole run
      * @throws IOException if {@code dir} holds no readable SpaceNet checkpoint (or the files beside it do not match it),
      *     the data differs from the run's, or writing fails
-     * @throws IllegalArgumentException if {@code threads < 1}
+     * @throws IllegalArgumentException if {@code threads} is not in [1, 4096]
      * @throws java.util.concurrent.CancellationException if the calling thread is interrupted, as for {@link #run}
      */
     public static Result resume(Path dir, DatasetSplit data, int threads, TrainingProgress progress) throws IOException {
@@ -380,7 +380,7 @@ public final class SpaceNetRun {
      * network: a caller loads the run's data with its seed, and sizes a progress display, before {@link #resume}.
      *
      * @throws IOException if {@code dir} holds no readable SpaceNet checkpoint
-     * @throws IllegalArgumentException if {@code threads < 1}
+     * @throws IllegalArgumentException if {@code threads} is not in [1, 4096]
      */
     public static Resumable resumable(Path dir, int threads) throws IOException {
         Objects.requireNonNull(dir, "dir");
@@ -697,7 +697,7 @@ public final class SpaceNetRun {
                          long[] rngEvolution, int records, double seconds, double[][] accuracy, double[][] taskAccuracy, List<Method> methods,
                          List<SpaceNet.TaskStats> stats, long trainChecksum, long testChecksum, Map<String, Object> provenance) {
         static Saved read(Path dir, int threads) throws IOException {
-            if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+            WorkerPool.checkThreads(threads);
             Path file = dir.resolve(CHECKPOINT);
             Map<String, Object> h = ResumeChecks.checkpointHeader(dir, CHECKPOINT, METRICS, "spacenet", "SpaceNet");
             try {

@@ -23,7 +23,7 @@ public interface Classifier extends AutoCloseable {
      * @throws IOException if the model cannot be read, or a directory holds both manifests; for a
      *     directory that is no model but holds one (a training run's output directory), the message names
      *     it ({@link #modelIn})
-     * @throws IllegalArgumentException if {@code threads < 1}
+     * @throws IllegalArgumentException if {@code threads} is not in [1, 4096]
      */
     static Classifier load(Path path, int threads) throws IOException {
         Objects.requireNonNull(path, "path");

@@ -104,7 +104,7 @@ public final class EnsembleClassifier implements Classifier {
      *
      * @param threads worker threads of each member, >= 1
      * @throws IOException if the manifest or a member cannot be read, or the members differ in shape
-     * @throws IllegalArgumentException if {@code threads < 1}
+     * @throws IllegalArgumentException if {@code threads} is not in [1, 4096]
      */
     public static EnsembleClassifier load(Path dir, int threads) throws IOException {
         Objects.requireNonNull(dir, "dir");

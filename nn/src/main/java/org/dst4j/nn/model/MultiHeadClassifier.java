@@ -165,7 +165,7 @@ public final class MultiHeadClassifier implements Classifier {
      *
      * @param threads worker threads of the classifier, >= 1
      * @throws IOException if the manifest or a part cannot be read
-     * @throws IllegalArgumentException if {@code threads < 1}
+     * @throws IllegalArgumentException if {@code threads} is not in [1, 4096]
      */
     public static MultiHeadClassifier load(Path dir, int threads) throws IOException {
         Objects.requireNonNull(dir, "dir");

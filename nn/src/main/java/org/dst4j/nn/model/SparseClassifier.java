@@ -73,7 +73,7 @@ public final class SparseClassifier implements Classifier {
      *
      * @param threads worker threads of the classifier, >= 1
      * @throws IOException if the file cannot be read, is damaged, or holds no classifier
-     * @throws IllegalArgumentException if {@code threads < 1}
+     * @throws IllegalArgumentException if {@code threads} is not in [1, 4096]
      */
     public static SparseClassifier load(Path file, int threads) throws IOException {
         Objects.requireNonNull(file, "file");
@@ -89,7 +89,7 @@ public final class SparseClassifier implements Classifier {
      * @param name what errors call the stream (the resource's name, say)
      * @param threads worker threads of the classifier, >= 1
      * @throws IOException if the stream cannot be read, is damaged, or holds no classifier
-     * @throws IllegalArgumentException if {@code threads < 1}
+     * @throws IllegalArgumentException if {@code threads} is not in [1, 4096]
      */
     public static SparseClassifier load(InputStream in, String name, int threads) throws IOException {
         Objects.requireNonNull(in, "in (a class-path resource not found?)");
@@ -112,7 +112,7 @@ public final class SparseClassifier implements Classifier {
 
     // Before a model is read: a bad count would otherwise be found only with the network allocated.
     static void checkThreads(int threads) {
-        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        WorkerPool.checkThreads(threads);
     }
 
     /** The network, still owned by this classifier: do not close it. */

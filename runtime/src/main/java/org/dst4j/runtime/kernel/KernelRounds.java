@@ -69,7 +69,7 @@ public final class KernelRounds {
             if (!(density > 0 && density <= 1)) throw new IllegalArgumentException("density must be in (0, 1], got " + density);
             if (batch < 1) throw new IllegalArgumentException("batch must be >= 1, got " + batch);
             if (threads.length == 0) throw new IllegalArgumentException("threads: expected at least one count");
-            for (int t : threads) if (t < 1) throw new IllegalArgumentException("threads must be >= 1, got " + t);
+            for (int t : threads) WorkerPool.checkThreads(t);
             if (rounds < 1) throw new IllegalArgumentException("rounds must be >= 1, got " + rounds);
             if (warmupRounds < 0) throw new IllegalArgumentException("warm-up rounds must be >= 0, got " + warmupRounds);
             if (roundMillis < 1) throw new IllegalArgumentException("round time must be >= 1 ms, got " + roundMillis);

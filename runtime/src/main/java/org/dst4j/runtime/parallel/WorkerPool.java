@@ -95,13 +95,26 @@ public final class WorkerPool implements AutoCloseable {
         else Thread.onSpinWait();
     }
 
+    /** The most threads a pool takes: each is a platform thread, and a mistyped count would start them by the million. */
+    public static final int MAX_THREADS = 4096;
+
+    /**
+     * Checks a thread count as the pool's constructor does.
+     *
+     * @throws IllegalArgumentException if {@code threads} is not in [1, {@value #MAX_THREADS}]
+     */
+    public static void checkThreads(int threads) {
+        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        if (threads > MAX_THREADS) throw new IllegalArgumentException("threads must be at most " + MAX_THREADS + ", got " + threads);
+    }
+
     /**
      * Starts a pool of {@code threads} threads in all (the caller counts as one).
      *
-     * @throws IllegalArgumentException if {@code threads < 1}
+     * @throws IllegalArgumentException if {@code threads} is not in [1, {@value #MAX_THREADS}]
      */
     public WorkerPool(int threads) {
-        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        checkThreads(threads);
         this.threads = threads;
         this.workers = new Thread[threads - 1];
         this.jobs = new Jobs();

@@ -306,6 +306,15 @@ class WorkerPoolTest {
         }
     }
 
+    // A mistyped count (1 << 20 for 20) started a platform thread per count before anything could refuse it.
+    @Test
+    void aThreadCountOutsideOneToTheMaximumIsRefusedBeforeAnyThreadStarts() {
+        assertThatThrownBy(() -> new WorkerPool(0)).isInstanceOf(IllegalArgumentException.class).hasMessage("threads must be >= 1, got 0");
+        assertThatThrownBy(() -> new WorkerPool(1 << 20)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("threads must be at most 4096, got 1048576");
+        WorkerPool.checkThreads(4096); // the most, accepted
+    }
+
     @Test
     void boundsOfTheWrongLengthAreRefusedNamingTheLengthExpected() {
         try (WorkerPool pool = new WorkerPool(3)) {
