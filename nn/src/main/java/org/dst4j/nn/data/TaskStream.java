@@ -81,12 +81,15 @@ public final class TaskStream implements AutoCloseable {
      * @throws IllegalArgumentException if there is no group, a group is empty, or a class is out of range or in two groups
      */
     public static TaskStream of(DatasetSplit data, int[][] groups) {
+        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(groups, "groups");
         // As inOrder refuses a count of 0: a stream without tasks has nothing to learn, and its seenClasses had no answer.
         if (groups.length == 0) throw new IllegalArgumentException("expected at least one task, got none");
         int c = data.train().classes();
         int[] owner = new int[c];
         Arrays.fill(owner, -1);
         for (int t = 0; t < groups.length; t++) {
+            Objects.requireNonNull(groups[t], "task " + (t + 1) + "'s classes");
             if (groups[t].length == 0) throw new IllegalArgumentException("task " + (t + 1) + " has no classes");
             for (int k : groups[t]) {
                 if (k < 0 || k >= c) throw new IllegalArgumentException("task " + (t + 1) + ": class " + k + " is outside 0.." + (c - 1));

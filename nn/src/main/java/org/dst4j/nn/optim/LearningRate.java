@@ -1,6 +1,7 @@
 package org.dst4j.nn.optim;
 
 import java.util.Arrays;
+import java.util.Objects;
 import org.dst4j.runtime.record.ArrayRecords;
 
 /** A learning-rate schedule over training progress measured in (fractional) epochs. */
@@ -80,6 +81,8 @@ public sealed interface LearningRate {
          *     finite and > 0
          */
         public Piecewise {
+            Objects.requireNonNull(starts, "starts");
+            Objects.requireNonNull(rates, "rates");
             if (starts.length == 0 || starts.length != rates.length || starts[0] != 0) {
                 throw new IllegalArgumentException("piecewise schedule: needs matching starts and rates, the first starting at epoch 0");
             }
@@ -121,6 +124,7 @@ public sealed interface LearningRate {
 
     /** Parses {@code constant|step:<every>:<gamma>|cosine[:<min>]} around a base rate. */
     static LearningRate parse(String spec, float lr, int epochs) {
+        Objects.requireNonNull(spec, "schedule");
         String[] p = spec.split(":");
         try {
             return switch (p[0]) {

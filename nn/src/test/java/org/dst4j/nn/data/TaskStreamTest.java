@@ -62,6 +62,9 @@ class TaskStreamTest {
             assertThatThrownBy(() -> TaskStream.split(d, 5)).hasMessageContaining("between 1 and the number of classes (4)");
             // named as the caller knows it, not by the JDK's "because \"data\" is null" from inside
             assertThatThrownBy(() -> TaskStream.split(null, 2)).isInstanceOf(NullPointerException.class).hasMessage("data");
+            assertThatThrownBy(() -> TaskStream.of(d, null)).isInstanceOf(NullPointerException.class).hasMessage("groups");
+            assertThatThrownBy(() -> TaskStream.of(d, new int[][] {{0}, null})).isInstanceOf(NullPointerException.class)
+                    .hasMessage("task 2's classes");
             assertThatThrownBy(() -> TaskStream.of(d, new int[][] {{0, 1}, {1, 2}})).hasMessageContaining("class 1 is in task 1 and task 2");
             assertThatThrownBy(() -> TaskStream.of(d, new int[][] {{0, 4}})).hasMessage("task 1: class 4 is outside 0..3");
             assertThatThrownBy(() -> TaskStream.inOrder(4, 0)).hasMessage("tasks must be between 1 and the number of classes (4), got 0");

@@ -53,6 +53,8 @@ class LearningRateTest {
         assertThatThrownBy(() -> new LearningRate.Piecewise(new int[] {0, 2}, new float[] {0.1f}))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("matching starts and rates");
         assertThatThrownBy(() -> new LearningRate.Piecewise(new int[0], new float[0])).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new LearningRate.Piecewise(null, new float[] {0.1f})).isInstanceOf(NullPointerException.class).hasMessage("starts");
+        assertThatThrownBy(() -> new LearningRate.Piecewise(new int[] {0}, null)).isInstanceOf(NullPointerException.class).hasMessage("rates");
         assertThatThrownBy(() -> new LearningRate.Piecewise(new int[] {0, 3, 2}, new float[] {0.1f, 0.01f, 0.001f}))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("piecewise schedule: starts must ascend, got [0, 3, 2]");
         assertThatThrownBy(() -> new LearningRate.Piecewise(new int[] {0, 3}, new float[] {0.1f, 0f}))
@@ -89,6 +91,7 @@ class LearningRateTest {
 
     @Test
     void parsedSchedulesTakeTheirDefaultsAndNameWhatTheyCannotRead() {
+        assertThatThrownBy(() -> LearningRate.parse(null, 0.3f, 7)).isInstanceOf(NullPointerException.class).hasMessage("schedule");
         assertThat(LearningRate.parse("constant", 0.3f, 7)).isEqualTo(new LearningRate.Constant(0.3f));
         assertThat(LearningRate.parse("step", 0.3f, 7)).isEqualTo(new LearningRate.Step(0.3f, 10, 0.1f));
         assertThat(LearningRate.parse("step:4", 0.3f, 7)).isEqualTo(new LearningRate.Step(0.3f, 4, 0.1f));
