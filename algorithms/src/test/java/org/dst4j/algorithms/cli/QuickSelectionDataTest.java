@@ -102,6 +102,31 @@ class QuickSelectionDataTest {
                 + ": no checkpoint.dst4j there (a run stopped before its first epoch ended: start it again, with --overwrite)");
     }
 
+    // --output tanh (the reconstruction MADELON's runs use by default) leaves a checkpoint whose network ends in tanh, not
+    // linear: it must still be exported and inspected as the autoencoder it is, and refused by predict as one, not taken
+    // for a multi-head model's backbone.
+    @Test
+    void aTanhReconstructingCheckpointIsExportedAndInspectedAsAnAutoencoder() throws Exception {
+        Path out = dir.resolve("qs");
+        var o = run(args("quickselection", "--k", "3", "--output", "tanh", "--data", table().toString(), "--label-column", "2", "--out", out.toString()));
+        assertThat(o.code()).as(o.err()).isZero();
+        Path checkpoint = out.resolve("checkpoint.dst4j");
+        var exported = run("export", "--model", checkpoint.toString(), "--output", dir.resolve("ae.npz").toString());
+        assertThat(exported.code()).as(exported.err()).isZero();
+        String meta = null;
+        try (var zip = new ZipInputStream(Files.newInputStream(dir.resolve("ae.npz")))) {
+            for (var e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
+                if (e.getName().equals("meta.npy")) meta = new String(zip.readAllBytes(), StandardCharsets.ISO_8859_1).replace("\0", "");
+            }
+        }
+        assertThat(meta).contains("\"model\":\"autoencoder\"").contains("\"activation\":\"tanh\"");
+        String described = Printed.stdout(() -> assertThat(run("inspect", "--model", checkpoint.toString()).code()).isZero());
+        assertThat(described).contains("a sparse denoising autoencoder (QuickSelection's)");
+        var predicted = run("predict", "--model", checkpoint.toString(), "--input", table().toString(), "--output", dir.resolve("p.csv").toString());
+        assertThat(predicted.code()).isEqualTo(1);
+        assertThat(predicted.err()).startsWith("dst4j predict: --model " + checkpoint + " is a QuickSelection autoencoder");
+    }
+
     // A run killed while it wrote summary.json, its last file, leaves that write's temporary and no summary.json (so it
     // is resumable); one killed earlier, those of its other writes. The resume must not leave them beside the finished
     // run, nor delete another program's temporary or the user's files.

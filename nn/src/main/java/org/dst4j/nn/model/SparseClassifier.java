@@ -100,14 +100,20 @@ public final class SparseClassifier implements Classifier {
 
     private static SparseClassifier of(ModelFile.Loaded m, String file, int threads) throws IOException {
         // A classifier's last layer gives logits (linear); a multi-head model's backbone.dst4j ends in its hidden
-        // activation and was scored as a classifier of as many classes as it has features.
-        if (!m.net().config().output().isIdentity()) {
+        // activation and was scored as a classifier of as many classes as it has features. A QuickSelection
+        // checkpoint is let through whatever its reconstruction's activation (tanh with --output tanh): the
+        // commands that read it (export, inspect) treat it as the autoencoder it is, and predict refuses it as one.
+        if (!m.net().config().output().isIdentity() && !isAutoencoder(m.header())) {
             String output = m.net().config().output().toString();
             m.net().close();
             throw new IOException(file + ": its network ends in " + output + " units, not a classifier's linear outputs"
                     + " (a multi-head model's backbone? load the model directory that holds " + MultiHeadClassifier.MANIFEST + ")");
         }
         return new SparseClassifier(m.net(), m.standardizer(), m.header(), threads);
+    }
+
+    private static boolean isAutoencoder(Map<String, Object> header) {
+        return header.get("provenance") instanceof Map<?, ?> p && "quickselection".equals(p.get("algorithm"));
     }
 
     // Before a model is read: a bad count would otherwise be found only with the network allocated.
