@@ -171,7 +171,7 @@ final class InspectCommand implements Command {
 
     /** Whether {@code c} is a QuickSelection run's autoencoder (its checkpoint), which reconstructs its inputs rather than classifying. */
     static boolean isAutoencoder(Classifier c) {
-        return c instanceof SparseClassifier s && s.header().get("provenance") instanceof Map<?, ?> p && "quickselection".equals(p.get("algorithm"));
+        return c instanceof SparseClassifier s && s.isAutoencoder();
     }
 
     @SuppressWarnings("unchecked")

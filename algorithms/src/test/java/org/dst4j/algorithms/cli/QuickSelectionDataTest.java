@@ -23,6 +23,7 @@ import java.util.zip.ZipInputStream;
 import org.dst4j.algorithms.Printed;
 import org.dst4j.nn.data.CsvReader;
 import org.dst4j.nn.io.Json;
+import org.dst4j.nn.model.SparseClassifier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -125,6 +126,15 @@ class QuickSelectionDataTest {
         var predicted = run("predict", "--model", checkpoint.toString(), "--input", table().toString(), "--output", dir.resolve("p.csv").toString());
         assertThat(predicted.code()).isEqualTo(1);
         assertThat(predicted.err()).startsWith("dst4j predict: --model " + checkpoint + " is a QuickSelection autoencoder");
+        try (SparseClassifier ae = SparseClassifier.load(checkpoint, 1)) {
+            assertThat(ae.isAutoencoder()).isTrue();
+        }
+        var set = run("set", "--epochs", "1", "--hidden", "4", "--data", table().toString(), "--label-column", "2", "--test-fraction", "0.25",
+                "--out", dir.resolve("set").toString());
+        assertThat(set.code()).as(set.err()).isZero();
+        try (SparseClassifier classifier = SparseClassifier.load(dir.resolve("set/model.dst4j"), 1)) {
+            assertThat(classifier.isAutoencoder()).isFalse();
+        }
     }
 
     // A run killed while it wrote summary.json, its last file, leaves that write's temporary and no summary.json (so it

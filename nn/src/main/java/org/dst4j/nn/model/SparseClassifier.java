@@ -112,6 +112,14 @@ public final class SparseClassifier implements Classifier {
         return new SparseClassifier(m.net(), m.standardizer(), m.header(), threads);
     }
 
+    /**
+     * Whether this is a QuickSelection run's autoencoder (its checkpoint), whose outputs reconstruct its inputs: its
+     * "classes" are features, and its predictions are no classification.
+     */
+    public boolean isAutoencoder() {
+        return isAutoencoder(header);
+    }
+
     private static boolean isAutoencoder(Map<String, Object> header) {
         return header.get("provenance") instanceof Map<?, ?> p && "quickselection".equals(p.get("algorithm"));
     }
