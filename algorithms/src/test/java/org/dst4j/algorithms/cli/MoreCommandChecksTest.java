@@ -145,36 +145,34 @@ class MoreCommandChecksTest {
     @Test
     void benchScaleRefusesASizeWithALayerOverTheConnectionLimitBeforeRunning() throws Exception {
         // Without the check the sizes before it ran, then SparseInit's IllegalArgumentException reached the user as a stack trace.
-        Path out = dir.resolve("big");
-        String printed = Printed.stdout(() -> assertUsageError(run("bench", "scale", "--sizes", "20@2,2147483647@5", "--features", "16",
-                "--informative", "4", "--train", "40", "--test", "10", "--threads", "1", "--out", out.toString()),
-                "dst4j bench: --sizes: 2147483647@5 gives the 16 -> 2147483647 layer 10737418315 connections, over the 2^31-1 one layer holds;"
-                        + " use a smaller width or epsilon"));
+        String printed = refusedScale("20@2,2147483647@5", "--sizes: 2147483647@5 gives the 16 -> 2147483647 layer 10737418315 connections,"
+                + " over the 2^31-1 one layer holds; use a smaller width or epsilon");
         assertThat(printed).as("no size run").doesNotContain("warm-up");
-        assertThat(out).doesNotExist();
     }
 
     @Test
     void benchScaleRefusesSizesThatAllHaveTheSameConnections() throws Exception {
         // Their slopes against connections are 0/0: printed as NaN, written as null, drawn in the chart's legend as NaN.
-        Path out = dir.resolve("same");
-        String printed = Printed.stdout(() -> assertUsageError(run("bench", "scale", "--sizes", "20@2,20@2", "--features", "16",
-                "--informative", "4", "--train", "40", "--test", "10", "--threads", "1", "--out", out.toString()),
-                "dst4j bench: --sizes: every size gives 132 connections; the slopes against connections, and the chart, need sizes that differ in"
-                        + " connections (one size alone is timed without them)"));
+        String printed = refusedScale("20@2,20@2", "--sizes: every size gives 132 connections; the slopes against connections, and the chart,"
+                + " need sizes that differ in connections (one size alone is timed without them)");
         assertThat(printed).doesNotContain("NaN");
-        assertThat(out).doesNotExist();
     }
 
     @Test
     void benchScaleRefusesASizeWithALayerOfNoConnections() throws Exception {
         // As the training commands refuse one: such a network was timed, its bytes per connection printed as Infinity.
-        Path out = dir.resolve("none");
-        String printed = Printed.stdout(() -> assertUsageError(run("bench", "scale", "--sizes", "20@0.001", "--features", "16",
-                "--informative", "4", "--train", "40", "--test", "10", "--threads", "1", "--out", out.toString()),
-                "dst4j bench: --sizes: 20@0.001 leaves the 16 -> 20 layer with no connections, so it could not learn; raise its epsilon"));
+        String printed = refusedScale("20@0.001", "--sizes: 20@0.001 leaves the 16 -> 20 layer with no connections, so it could not learn;"
+                + " raise its epsilon");
         assertThat(printed).doesNotContain("Infinity");
+    }
+
+    // bench scale on a tiny problem, refused with message before its output directory is made; what it printed.
+    private String refusedScale(String sizes, String message) throws Exception {
+        Path out = dir.resolve("scale");
+        String printed = Printed.stdout(() -> assertUsageError(run("bench", "scale", "--sizes", sizes, "--features", "16", "--informative", "4",
+                "--train", "40", "--test", "10", "--threads", "1", "--out", out.toString()), "dst4j bench: " + message));
         assertThat(out).doesNotExist();
+        return printed;
     }
 
     @Test
