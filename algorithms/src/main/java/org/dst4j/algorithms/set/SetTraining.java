@@ -185,6 +185,7 @@ public final class SetTraining {
                     + MODEL + "?), not a training checkpoint");
         }
         ResumeChecks.sameData(dir, expected, expectedTest, provenance, data);
+        AtomicFiles.createDirectoryFor(dir, OUTPUTS); // an output blocked by a directory, found before the run goes on
         AtomicFiles.removeTemporaries(dir, OUTPUTS); // of writes a kill interrupted
         Optimizer opt = optimizer(cfg);
         ModelFile.Loaded loaded = ModelFile.load(file, opt);
@@ -212,7 +213,6 @@ public final class SetTraining {
             Trainer.Settings settings = new Trainer.Settings(cfg.epochs(), cfg.batch(), LearningRate.parse(cfg.schedule(), cfg.lr(), cfg.epochs()),
                     opt, new SoftmaxCrossEntropy(), TopologyEvolution.set(cfg.zeta(), init), 1000);
             List<EpochMetrics> history = new ArrayList<>();
-            if (out != null) AtomicFiles.createDirectoryFor(out, OUTPUTS);
             MetricsLog log = out == null ? null
                     : resumed ? MetricsLog.resume(out.resolve(METRICS), state.epochsDone) : MetricsLog.create(out.resolve(METRICS));
             if (resumed && out != null) {

@@ -432,6 +432,7 @@ public final class SpaceNet implements AutoCloseable {
         try (CheckpointFile.Index ix = CheckpointFile.open(file)) {
             h = ix.header();
         }
+        WorkerPool.checkThreads(threads); // an argument's mistake, not the file's: not wrapped below
         SpaceNetConfig cfg;
         List<TaskStats> finished = new ArrayList<>();
         try {
@@ -444,7 +445,6 @@ public final class SpaceNet implements AutoCloseable {
                 finished.add(TaskStats.fromMap(e));
             }
         } catch (IllegalArgumentException e) {
-            if (threads < 1 || threads > WorkerPool.MAX_THREADS) throw e;
             throw new IOException(file + " is not a saved SpaceNet learner (" + e.getMessage() + ")", e);
         }
         Object in = Json.getObject(h, HEADER).get("in_task");

@@ -7,6 +7,7 @@ import java.util.Objects;
 import org.dst4j.nn.data.Dataset;
 import org.dst4j.nn.data.Standardizer;
 import org.dst4j.runtime.dense.Argmax;
+import org.dst4j.runtime.parallel.WorkerPool;
 
 /**
  * Inference on a trained model: a single network ({@link SparseClassifier}), an ensemble of them
@@ -28,7 +29,7 @@ public interface Classifier extends AutoCloseable {
     static Classifier load(Path path, int threads) throws IOException {
         Objects.requireNonNull(path, "path");
         // First, as each loader does: a directory without a manifest was an IOException for a count of 0.
-        SparseClassifier.checkThreads(threads);
+        WorkerPool.checkThreads(threads);
         boolean multiHead = MultiHeadClassifier.isMultiHead(path), ensemble = EnsembleClassifier.isEnsemble(path);
         if (multiHead && ensemble) {
             throw new IOException(path + ": holds both " + EnsembleClassifier.MANIFEST + " and " + MultiHeadClassifier.MANIFEST

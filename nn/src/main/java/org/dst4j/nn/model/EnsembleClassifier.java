@@ -17,6 +17,7 @@ import org.dst4j.nn.ensemble.EnsembleMetrics;
 import org.dst4j.nn.io.AtomicFiles;
 import org.dst4j.nn.io.Json;
 import org.dst4j.runtime.dense.Argmax;
+import org.dst4j.runtime.parallel.WorkerPool;
 import org.dst4j.runtime.resource.Closing;
 
 /**
@@ -108,7 +109,7 @@ public final class EnsembleClassifier implements Classifier {
      */
     public static EnsembleClassifier load(Path dir, int threads) throws IOException {
         Objects.requireNonNull(dir, "dir");
-        SparseClassifier.checkThreads(threads);
+        WorkerPool.checkThreads(threads);
         Path file = dir.resolve(MANIFEST);
         if (!Files.isRegularFile(file)) throw new IOException(dir + ": not an ensemble directory (no " + MANIFEST + ")");
         Map<String, Object> m;

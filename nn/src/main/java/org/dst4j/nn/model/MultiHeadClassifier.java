@@ -169,7 +169,7 @@ public final class MultiHeadClassifier implements Classifier {
      */
     public static MultiHeadClassifier load(Path dir, int threads) throws IOException {
         Objects.requireNonNull(dir, "dir");
-        SparseClassifier.checkThreads(threads);
+        WorkerPool.checkThreads(threads);
         Loaded l = read(dir);
         return new MultiHeadClassifier(l.net(), l.standardizer(), threads, Json.frozen(l.manifest()));
     }

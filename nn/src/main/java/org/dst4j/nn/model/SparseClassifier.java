@@ -77,7 +77,7 @@ public final class SparseClassifier implements Classifier {
      */
     public static SparseClassifier load(Path file, int threads) throws IOException {
         Objects.requireNonNull(file, "file");
-        checkThreads(threads);
+        WorkerPool.checkThreads(threads); // before the model is read, not once its network is allocated
         return of(ModelFile.load(file, null), file.toString(), threads);
     }
 
@@ -94,7 +94,7 @@ public final class SparseClassifier implements Classifier {
     public static SparseClassifier load(InputStream in, String name, int threads) throws IOException {
         Objects.requireNonNull(in, "in (a class-path resource not found?)");
         Objects.requireNonNull(name, "name");
-        checkThreads(threads);
+        WorkerPool.checkThreads(threads); // before the model is read, not once its network is allocated
         return of(ModelFile.load(in, name, null), name, threads);
     }
 
@@ -122,11 +122,6 @@ public final class SparseClassifier implements Classifier {
 
     private static boolean isAutoencoder(Map<String, Object> header) {
         return header.get("provenance") instanceof Map<?, ?> p && "quickselection".equals(p.get("algorithm"));
-    }
-
-    // Before a model is read: a bad count would otherwise be found only with the network allocated.
-    static void checkThreads(int threads) {
-        WorkerPool.checkThreads(threads);
     }
 
     /** The network, still owned by this classifier: do not close it. */
